@@ -1,0 +1,28 @@
+# Helpers shared by every module.
+
+# efaas_test(NAME SOURCES... LIBS ...): a GoogleTest binary registered with CTest.
+function(efaas_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+    PROPERTIES ENVIRONMENT "EFAAS_SHARED_DIR=${CMAKE_SOURCE_DIR}/../shared")
+endfunction()
+
+# efaas_embed_text(OUT_VAR FILES...): turns each file into a generated .cpp that defines
+# `extern const char* const <name>_source` so kernels travel inside the binary.
+function(efaas_embed_text out_var)
+  set(generated)
+  foreach(file ${ARGN})
+    get_filename_component(base ${file} NAME_WE)
+    set(out ${CMAKE_CURRENT_BINARY_DIR}/embedded_${base}.cpp)
+    add_custom_command(OUTPUT ${out}
+      COMMAND ${CMAKE_COMMAND} -DIN=${file} -DOUT=${out} -DNAME=${base}
+              -P ${PROJECT_SOURCE_DIR}/cmake/embed_file.cmake
+      DEPENDS ${file} ${PROJECT_SOURCE_DIR}/cmake/embed_file.cmake
+      COMMENT "Embedding ${base}")
+    list(APPEND generated ${out})
+  endforeach()
+  set(${out_var} ${generated} PARENT_SCOPE)
+endfunction()

@@ -1,0 +1,20 @@
+#pragma once
+// Run-time CPU checks: SIMD code is only ever called after one of these says yes, so no
+// binary dies with an illegal instruction on an older CPU.
+namespace efaas {
+
+struct CpuFeatures {
+  bool avx2 = false;
+  bool bmi2 = false;
+  bool adx = false;
+  bool avx512f = false;
+  bool avx512ifma = false;
+};
+
+// Detected once (cpuid plus the OS's XSAVE support), then cached.
+const CpuFeatures& cpu_features();
+
+// EFAAS_DISABLE_AVX2=1 in the environment turns the AVX2 paths off, for tests of the fallback.
+bool avx2_usable();
+
+}  // namespace efaas

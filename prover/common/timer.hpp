@@ -1,0 +1,33 @@
+#pragma once
+// Wall-clock and time-stamp-counter timing for benchmarks and progress reports.
+#include <chrono>
+#include <cstdint>
+
+namespace efaas {
+
+inline uint64_t read_tsc() {
+#if defined(__x86_64__)
+  uint32_t lo, hi;
+  __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+  return (uint64_t(hi) << 32) | lo;
+#else
+  return 0;
+#endif
+}
+
+// TSC ticks per second, measured once against the steady clock (about 20 ms).
+double tsc_hz();
+
+class Stopwatch {
+ public:
+  Stopwatch() : start_(std::chrono::steady_clock::now()) {}
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+  void reset() { start_ = std::chrono::steady_clock::now(); }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace efaas
