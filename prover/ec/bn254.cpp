@@ -1,11 +1,26 @@
 #include <gmp.h>
 
+#include <cstdlib>
 #include <cstring>
-#include <mutex>
 
+#include "prover/common/cpu_features.hpp"
 #include "prover/ec/curve.hpp"
 
 namespace efaas::bn254 {
+
+bool mulx_supported() {
+#if defined(__x86_64__)
+  return cpu_features().bmi2 && cpu_features().adx;
+#else
+  return false;
+#endif
+}
+
+bool detail::detect_mulx() {
+  const char* off = std::getenv("EFAAS_DISABLE_MULX");
+  if (off != nullptr && std::strcmp(off, "1") == 0) return false;
+  return mulx_supported();
+}
 
 namespace {
 

@@ -60,7 +60,70 @@ constexpr uint64_t neg_inv64(uint64_t m0) {
   return ~inv + 1;
 }
 
+// Whether Montgomery products use the MULX/ADCX/ADOX assembly (BMI2 + ADX, checked once via
+// cpu_features(); EFAAS_DISABLE_MULX=1 forces the portable code). A well-predicted branch on a
+// global costs far less than the products it selects.
+bool detect_mulx();
+inline bool g_mulx = detect_mulx();
+
+#if defined(__x86_64__)
+// One CIOS round: t = (t + a * bi + m * p) / 2^64 with m = (t0 + a0 bi) * inv mod 2^64, on two
+// carry chains (CF via adcx, OF via adox). Needs BMI2 + ADX: only called when g_mulx is set.
+inline void mulx_round(uint64_t t[4], const uint64_t* a, uint64_t bi, const uint64_t* p,
+                       uint64_t inv) {
+  uint64_t t0 = t[0], t1 = t[1], t2 = t[2], t3 = t[3], lo, hi, top, zero;
+  __asm__(
+      "xorl %k[zero], %k[zero]\n\t"
+      "movq %[bi], %%rdx\n\t"
+      "mulxq 0(%[a]), %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t0]\n\t"
+      "adoxq %[hi], %[t1]\n\t"
+      "mulxq 8(%[a]), %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t1]\n\t"
+      "adoxq %[hi], %[t2]\n\t"
+      "mulxq 16(%[a]), %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t2]\n\t"
+      "adoxq %[hi], %[t3]\n\t"
+      "mulxq 24(%[a]), %[lo], %[top]\n\t"
+      "adcxq %[lo], %[t3]\n\t"
+      "adoxq %[zero], %[top]\n\t"
+      "adcxq %[zero], %[top]\n\t"
+      "movq %[t0], %%rdx\n\t"
+      "imulq %[inv], %%rdx\n\t"
+      "xorl %k[lo], %k[lo]\n\t"
+      "mulxq 0(%[p]), %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t0]\n\t"
+      "adoxq %[hi], %[t1]\n\t"
+      "mulxq 8(%[p]), %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t1]\n\t"
+      "adoxq %[hi], %[t2]\n\t"
+      "mulxq 16(%[p]), %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t2]\n\t"
+      "adoxq %[hi], %[t3]\n\t"
+      "mulxq 24(%[p]), %[lo], %[hi]\n\t"
+      "adcxq %[lo], %[t3]\n\t"
+      "adoxq %[hi], %[top]\n\t"
+      "adcxq %[zero], %[top]\n\t"
+      : [t0] "+&r"(t0), [t1] "+&r"(t1), [t2] "+&r"(t2), [t3] "+&r"(t3), [lo] "=&r"(lo),
+        [hi] "=&r"(hi), [top] "=&r"(top), [zero] "=&r"(zero)
+      : [a] "r"(a), [bi] "rm"(bi), [p] "r"(p), [inv] "rm"(inv),
+        // The limbs read through the pointers, so the compiler stores them first.
+        "m"(*reinterpret_cast<const uint64_t(*)[4]>(a)),
+        "m"(*reinterpret_cast<const uint64_t(*)[4]>(p))
+      : "rdx", "cc");
+  t[0] = t1;
+  t[1] = t2;
+  t[2] = t3;
+  t[3] = top;
+}
+#endif
+
 }  // namespace detail
+
+// Tests switch between the two multipliers; turning mulx on needs CPU support.
+bool mulx_supported();
+inline bool mulx_enabled() { return detail::g_mulx; }
+inline void set_mulx_enabled(bool on) { detail::g_mulx = on && mulx_supported(); }
 
 struct FqTag {
   static constexpr Limbs kModulus{0x3c208c16d87cfd47ULL, 0x97816a916871ca8dULL,
@@ -110,7 +173,7 @@ struct Fp256 {
       c = uint64_t(s >> 64);
     }
     // Both < p < 2^254: no carry out of the top limb.
-    if (detail::geq(r.v, kModulus)) r.v = detail::sub_nb(r.v, kModulus);
+    r.v = reduce_once(r.v);
     return r;
   }
   Fp256 operator-(const Fp256& b) const {
@@ -121,13 +184,12 @@ struct Fp256 {
       r.v[i] = uint64_t(d);
       borrow = uint64_t(d >> 64) & 1;
     }
-    if (borrow) {
-      uint64_t c = 0;
-      for (int i = 0; i < 4; ++i) {
-        u128 s = u128(r.v[i]) + kModulus[i] + c;
-        r.v[i] = uint64_t(s);
-        c = uint64_t(s >> 64);
-      }
+    const uint64_t mask = 0 - borrow;  // add p back when it borrowed, without a branch
+    uint64_t c = 0;
+    for (int i = 0; i < 4; ++i) {
+      u128 s = u128(r.v[i]) + (kModulus[i] & mask) + c;
+      r.v[i] = uint64_t(s);
+      c = uint64_t(s >> 64);
     }
     return r;
   }
@@ -137,6 +199,14 @@ struct Fp256 {
   // Montgomery product a*b*R^-1 (no-carry CIOS: the modulus' top bit is clear).
   Fp256 operator*(const Fp256& b) const {
     uint64_t t[4] = {0, 0, 0, 0};
+#if defined(__x86_64__)
+    if (detail::g_mulx) {
+      for (int i = 0; i < 4; ++i) detail::mulx_round(t, v.data(), b.v[i], kModulus.data(), kInv);
+      Fp256 r;
+      r.v = reduce_once(Limbs{t[0], t[1], t[2], t[3]});
+      return r;
+    }
+#endif
     for (int i = 0; i < 4; ++i) {
       u128 p = u128(v[0]) * b.v[i] + t[0];
       uint64_t a_carry = uint64_t(p >> 64);
@@ -154,8 +224,22 @@ struct Fp256 {
       t[3] = c + a_carry;
     }
     Fp256 r;
-    r.v = {t[0], t[1], t[2], t[3]};
-    if (detail::geq(r.v, kModulus)) r.v = detail::sub_nb(r.v, kModulus);
+    r.v = reduce_once(Limbs{t[0], t[1], t[2], t[3]});
+    return r;
+  }
+
+  // x - p if x >= p, else x; branch-free (the comparison is data-dependent and mispredicts).
+  static Limbs reduce_once(const Limbs& x) {
+    Limbs d;
+    uint64_t borrow = 0;
+    for (int i = 0; i < 4; ++i) {
+      u128 t = u128(x[i]) - kModulus[i] - borrow;
+      d[i] = uint64_t(t);
+      borrow = uint64_t(t >> 64) & 1;
+    }
+    const uint64_t keep = 0 - borrow;  // all ones when x < p
+    Limbs r;
+    for (int i = 0; i < 4; ++i) r[i] = (x[i] & keep) | (d[i] & ~keep);
     return r;
   }
   Fp256& operator+=(const Fp256& b) { return *this = *this + b; }

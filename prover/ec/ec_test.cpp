@@ -1,6 +1,7 @@
 #include <gmp.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <vector>
 
 #include "prover/common/rng.hpp"
@@ -44,6 +45,8 @@ void check_against_gmp(Rng& rng) {
     Limbs a = random_canonical<F>(rng), b = random_canonical<F>(rng);
     if (it == 0) a = Limbs{0, 0, 0, 0};
     if (it == 1) b = detail::sub_nb(F::kModulus, Limbs{1, 0, 0, 0});  // p - 1
+    if (it == 2) a = b = detail::sub_nb(F::kModulus, Limbs{1, 0, 0, 0});
+    if (it == 3) a = Limbs{~0ULL, ~0ULL, ~0ULL, F::kModulus[3] - 1};
     F fa = F::from_canonical_unchecked(a), fb = F::from_canonical_unchecked(b);
     ASSERT_EQ(fa.to_canonical(), a);
     Z za(a), zb(b), r;
@@ -69,15 +72,25 @@ void check_against_gmp(Rng& rng) {
   }
 }
 
-TEST(Bn254Field, FqMatchesGmp) {
-  Rng rng(test_seed("Bn254Field.FqMatchesGmp"));
-  check_against_gmp<Fq>(rng);
+// Both multipliers (mulx/adx assembly and portable C++) against GMP.
+template <typename F>
+void check_both_multipliers(const char* name) {
+  Rng rng(test_seed(name));
+  const bool saved = mulx_enabled();
+  set_mulx_enabled(false);
+  check_against_gmp<F>(rng);
+  if (mulx_supported()) {
+    set_mulx_enabled(true);
+    ASSERT_TRUE(mulx_enabled());
+    check_against_gmp<F>(rng);
+  } else {
+    std::fprintf(stderr, "no BMI2+ADX on this CPU: only the portable multiplier was tested\n");
+  }
+  set_mulx_enabled(saved);
 }
 
-TEST(Bn254Field, FrMatchesGmp) {
-  Rng rng(test_seed("Bn254Field.FrMatchesGmp"));
-  check_against_gmp<Fr>(rng);
-}
+TEST(Bn254Field, FqMatchesGmp) { check_both_multipliers<Fq>("Bn254Field.FqMatchesGmp"); }
+TEST(Bn254Field, FrMatchesGmp) { check_both_multipliers<Fr>("Bn254Field.FrMatchesGmp"); }
 
 TEST(Bn254Field, DecimalParsing) {
   EXPECT_EQ(to_decimal(*fq_from_decimal("12345678901234567890123", "x")),
