@@ -135,6 +135,23 @@ TEST(Msm, EdgeCases) {
   std::vector<Limbs> ks3 = {ks[0], ks[0], ks[1]};
   EXPECT_EQ(*msm_g1(rep, ks3), naive_msm(rep, ks3));
 
+  // The same on the batch-affine path (window >= 10): a bucket hit twice in one batch, the
+  // doubling and the cancellation all go through the overflow accumulators.
+  for (uint32_t c : {10u, 13u}) {
+    MsmConfig cfg{Backend::kAuto, 2, c};
+    std::vector<G1Affine> many(300, pts[0]);
+    std::vector<Limbs> k5(300, Limbs{5, 0, 0, 0});
+    EXPECT_EQ(*msm_g1(many, k5, cfg), G1Jacobian::from_affine(pts[0]).mul(Limbs{1500, 0, 0, 0}));
+    EXPECT_EQ(*msm_g1(pm, same, cfg), G1Jacobian::from_affine(pts[2]).mul(ks[3]).dbl());
+    std::vector<G1Affine> mixed;
+    std::vector<Limbs> mk;
+    for (size_t i = 0; i < 200; ++i) {
+      mixed.push_back(i % 3 == 0 ? -pts[i % 7] : pts[i % 7]);
+      mk.push_back(i % 2 ? ks[i % 5] : Limbs{i % 4, 0, 0, 0});
+    }
+    EXPECT_EQ(*msm_g1(mixed, mk, cfg), naive_msm(mixed, mk)) << "window " << c;
+  }
+
   // n = 1 with scalars 0, 1, r-1; and n = 0.
   std::vector<G1Affine> one = {pts[9]};
   EXPECT_TRUE(msm_g1(one, std::vector<Limbs>{Limbs{0, 0, 0, 0}})->is_identity());
