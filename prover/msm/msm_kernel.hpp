@@ -163,16 +163,20 @@ Xyzz<F> window_sum(const Affine<F>* points, const int16_t* digits, size_t n, uin
 
 // Batch-affine bucket accumulation: buckets stay affine and each batch of additions shares one
 // field inversion (Montgomery's trick), about 6 products per addition against 10 for an XYZZ
-// mixed addition. A point whose bucket already has an addition pending in the current batch
-// (or that needs a doubling) goes to that bucket's XYZZ overflow accumulator instead, so
-// skewed digit distributions (many equal scalars) stay correct and no slower than plain XYZZ.
+// mixed addition. A point whose bucket already has an addition pending waits in a retry queue
+// for the next batch; when that queue is full (skewed digits, many equal scalars), and for
+// doublings and cancellations, the point goes to the bucket's XYZZ overflow accumulator, so
+// every input stays correct and no slower than plain XYZZ.
 template <typename F>
 class BatchAffineWindow {
  public:
   BatchAffineWindow(size_t buckets, size_t batch)
       : x_(buckets), y_(buckets), full_(buckets, 0), stamp_(buckets, 0),
         overflow_(buckets, Xyzz<F>::identity()), idx_(batch), px_(batch), py_(batch),
-        den_(batch), prefix_(batch), batch_(batch) {}
+        den_(batch), prefix_(batch), batch_(batch), retry_cap_(batch / 2) {
+    retry_.reserve(retry_cap_);
+    retry_work_.reserve(retry_cap_);
+  }
 
   Xyzz<F> run(const Affine<F>* points, const int16_t* digits, size_t n) {
     std::fill(full_.begin(), full_.end(), 0);
@@ -190,6 +194,10 @@ class BatchAffineWindow {
       }
     }
     flush();
+    drain_retries();
+    flush();
+    for (const Retry& r : retry_) overflow_[r.bucket].add_affine(r.x, r.y);
+    retry_.clear();
     Xyzz<F> running = Xyzz<F>::identity(), total = Xyzz<F>::identity();
     for (size_t k = x_.size(); k-- > 0;) {
       if (full_[k]) running.add_affine(x_[k], y_[k]);
@@ -207,8 +215,15 @@ class BatchAffineWindow {
       full_[b] = 1;
       return;
     }
-    if (stamp_[b] == epoch_ || x_[b] == px) {
-      // Busy this batch, or P = +-bucket (doubling / cancellation): the XYZZ side handles it.
+    if (stamp_[b] == epoch_) {  // an addition to this bucket is pending: next batch
+      if (retry_.size() < retry_cap_) {
+        retry_.push_back({uint32_t(b), px, py});
+      } else {
+        overflow_[b].add_affine(px, py);
+      }
+      return;
+    }
+    if (x_[b] == px) {  // P = +-bucket: doubling or cancellation, on the XYZZ side
       overflow_[b].add_affine(px, py);
       return;
     }
@@ -217,20 +232,37 @@ class BatchAffineWindow {
     px_[pending_] = px;
     py_[pending_] = py;
     den_[pending_] = px - x_[b];
-    if (++pending_ == batch_) flush();
+    if (++pending_ == batch_) {
+      flush();
+      drain_retries();
+    }
   }
 
+  // Re-adds the queued points after a flush. The queue holds fewer than a batch, so this
+  // cannot fill the batch again; points that conflict again wait for the next flush.
+  void drain_retries() {
+    retry_work_.swap(retry_);
+    retry_.clear();
+    for (const Retry& r : retry_work_) add(r.bucket, r.x, r.y);
+    retry_work_.clear();
+  }
+
+  // The batch inversion runs as four interleaved product chains: one chain would wait on the
+  // latency of every product, four keep the multiplier busy.
   void flush() {
     if (pending_ == 0) return;
-    F acc = F::one();
+    F acc[4] = {F::one(), F::one(), F::one(), F::one()};
     for (size_t k = 0; k < pending_; ++k) {
-      prefix_[k] = acc;
-      acc *= den_[k];
+      prefix_[k] = acc[k & 3];
+      acc[k & 3] *= den_[k];
     }
-    F inv = acc.inverse();
+    const F p01 = acc[0] * acc[1], p23 = acc[2] * acc[3];
+    const F all_inv = (p01 * p23).inverse();
+    const F i01 = all_inv * p23, i23 = all_inv * p01;
+    F inv[4] = {i01 * acc[1], i01 * acc[0], i23 * acc[3], i23 * acc[2]};
     for (size_t k = pending_; k-- > 0;) {
-      F dinv = inv * prefix_[k];
-      inv *= den_[k];
+      F dinv = inv[k & 3] * prefix_[k];
+      inv[k & 3] *= den_[k];
       const size_t b = idx_[k];
       F lambda = (py_[k] - y_[b]) * dinv;
       F x3 = lambda.square() - x_[b] - px_[k];
@@ -247,7 +279,12 @@ class BatchAffineWindow {
   std::vector<Xyzz<F>> overflow_;
   std::vector<uint32_t> idx_;
   std::vector<F> px_, py_, den_, prefix_;
-  size_t batch_, pending_ = 0;
+  struct Retry {
+    uint32_t bucket;
+    F x, y;
+  };
+  std::vector<Retry> retry_, retry_work_;
+  size_t batch_, retry_cap_, pending_ = 0;
   uint32_t epoch_ = 1;
 };
 
