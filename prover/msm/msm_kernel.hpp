@@ -184,7 +184,17 @@ class BatchAffineWindow {
     epoch_ = 1;
     std::fill(stamp_.begin(), stamp_.end(), 0);
     pending_ = 0;
+    constexpr size_t kAhead = 8;  // prefetch distance: large windows' buckets live in L3
     for (size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n) {
+        int da = digits[i + kAhead];
+        size_t ba = size_t(da < 0 ? -da : da);
+        if (ba != 0) {
+          __builtin_prefetch(&x_[ba - 1]);
+          __builtin_prefetch(&y_[ba - 1]);
+          __builtin_prefetch(&stamp_[ba - 1]);
+        }
+      }
       int d = digits[i];
       if (d == 0 || points[i].infinity) continue;
       if (d > 0) {
