@@ -112,8 +112,12 @@ inline void transpose8(__m256i* r) {
   r[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
 }
 
-inline __m256i load8(const Fp* p) { return PackedFp::load(p).v; }
-inline void store8(Fp* p, __m256i v) { PackedFp{v}.store(p); }
+inline __m256i load8(const Fp* p) {
+  return PackedFp::load(p).v;
+}
+inline void store8(Fp* p, __m256i v) {
+  PackedFp{v}.store(p);
+}
 
 // Eight digests (eight elements each) at a, a + stride, ... -> lanes 0..7 of the state.
 inline void load_digests(const Digest* d, size_t stride, __m256i* s) {

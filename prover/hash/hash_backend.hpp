@@ -14,8 +14,7 @@ struct Poseidon2Kernels {
   // Permutes n states in place.
   void (*permute)(Poseidon2State* states, size_t n);
   // out[i] = hash_rows_concat(matrices, begin + i) for i < count.
-  void (*hash_rows)(std::span<const MatrixView> matrices, size_t begin, size_t count,
-                    Digest* out);
+  void (*hash_rows)(std::span<const MatrixView> matrices, size_t begin, size_t count, Digest* out);
   // out[i] = compress(a[i * stride], b[i * stride]) for i < n.
   void (*compress)(const Digest* a, const Digest* b, size_t stride, Digest* out, size_t n);
 };

@@ -17,8 +17,8 @@ constexpr uint64_t kRoundConstants[24] = {
 // Rotation offsets and the pi lane order, walked along the rho-pi cycle starting at lane 1.
 constexpr int kRho[24] = {1,  3,  6,  10, 15, 21, 28, 36, 45, 55, 2,  14,
                           27, 41, 56, 8,  25, 43, 62, 18, 39, 61, 20, 44};
-constexpr int kPi[24] = {10, 7, 11, 17, 18, 3, 5, 16, 8, 21, 24, 4,
-                         15, 23, 19, 13, 12, 2, 20, 14, 22, 9, 6, 1};
+constexpr int kPi[24] = {10, 7,  11, 17, 18, 3, 5,  16, 8,  21, 24, 4,
+                         15, 23, 19, 13, 12, 2, 20, 14, 22, 9,  6,  1};
 
 }  // namespace
 

@@ -11,7 +11,9 @@
 namespace efaas {
 namespace {
 
-std::string hex(const Hash256& h) { return to_hex(h); }
+std::string hex(const Hash256& h) {
+  return to_hex(h);
+}
 
 TEST(Keccak256, PublishedVectors) {
   EXPECT_EQ(hex(keccak256("")), "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");

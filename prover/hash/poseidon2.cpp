@@ -13,17 +13,38 @@ namespace {
 // Canonical values from shared/vectors/poseidon2_babybear16.json (Plonky3's BabyBear
 // parameters); poseidon2_test checks them against the file.
 constexpr uint32_t kExternalInitial[4][16] = {
-    {1774958255u, 1185780729u, 1621102414u, 1796380621u, 588815102u, 1932426223u, 1925334750u, 747903232u, 89648862u, 360728943u, 977184635u, 1425273457u, 256487465u, 1200041953u, 572403254u, 448208942u},
-    {1215789478u, 944884184u, 953948096u, 547326025u, 646827752u, 889997530u, 1536873262u, 86189867u, 1065944411u, 32019634u, 333311454u, 456061748u, 1963448500u, 1827584334u, 1391160226u, 1348741381u},
-    {88424255u, 104111868u, 1763866748u, 79691676u, 1988915530u, 1050669594u, 359890076u, 573163527u, 222820492u, 159256268u, 669703072u, 763177444u, 889367200u, 256335831u, 704371273u, 25886717u},
-    {51754520u, 1833211857u, 454499742u, 1384520381u, 777848065u, 1053320300u, 1851729162u, 344647910u, 401996362u, 1046925956u, 5351995u, 1212119315u, 754867989u, 36972490u, 751272725u, 506915399u}};
+    {1774958255u, 1185780729u, 1621102414u, 1796380621u, 588815102u, 1932426223u, 1925334750u,
+     747903232u, 89648862u, 360728943u, 977184635u, 1425273457u, 256487465u, 1200041953u,
+     572403254u, 448208942u},
+    {1215789478u, 944884184u, 953948096u, 547326025u, 646827752u, 889997530u, 1536873262u,
+     86189867u, 1065944411u, 32019634u, 333311454u, 456061748u, 1963448500u, 1827584334u,
+     1391160226u, 1348741381u},
+    {88424255u, 104111868u, 1763866748u, 79691676u, 1988915530u, 1050669594u, 359890076u,
+     573163527u, 222820492u, 159256268u, 669703072u, 763177444u, 889367200u, 256335831u, 704371273u,
+     25886717u},
+    {51754520u, 1833211857u, 454499742u, 1384520381u, 777848065u, 1053320300u, 1851729162u,
+     344647910u, 401996362u, 1046925956u, 5351995u, 1212119315u, 754867989u, 36972490u, 751272725u,
+     506915399u}};
 constexpr uint32_t kExternalFinal[4][16] = {
-    {1922082829u, 1870549801u, 1502529704u, 1990744480u, 1700391016u, 1702593455u, 321330495u, 528965731u, 183414327u, 1886297254u, 1178602734u, 1923111974u, 744004766u, 549271463u, 1781349648u, 542259047u},
-    {1536158148u, 715456982u, 503426110u, 340311124u, 1558555932u, 1226350925u, 742828095u, 1338992758u, 1641600456u, 1843351545u, 301835475u, 43203215u, 386838401u, 1520185679u, 1235297680u, 904680097u},
-    {1491801617u, 1581784677u, 913384905u, 247083962u, 532844013u, 107190701u, 213827818u, 1979521776u, 1358282574u, 1681743681u, 1867507480u, 1530706910u, 507181886u, 695185447u, 1172395131u, 1250800299u},
-    {1503161625u, 817684387u, 498481458u, 494676004u, 1404253825u, 108246855u, 59414691u, 744214112u, 890862029u, 1342765939u, 1417398904u, 1897591937u, 1066647396u, 1682806907u, 1015795079u, 1619482808u}};
-constexpr uint32_t kInternal[13] = {1518359488u, 1765533241u, 945325693u, 422793067u, 311365592u, 1311448267u, 1629555936u, 1009879353u, 190525218u, 786108885u, 557776863u, 212616710u, 605745517u};
-constexpr uint32_t kInternalDiag[16] = {2013265919u, 1u, 2u, 1006632961u, 3u, 4u, 1006632960u, 2013265918u, 2013265917u, 2005401601u, 1509949441u, 1761607681u, 2013265906u, 7864320u, 125829120u, 15u};
+    {1922082829u, 1870549801u, 1502529704u, 1990744480u, 1700391016u, 1702593455u, 321330495u,
+     528965731u, 183414327u, 1886297254u, 1178602734u, 1923111974u, 744004766u, 549271463u,
+     1781349648u, 542259047u},
+    {1536158148u, 715456982u, 503426110u, 340311124u, 1558555932u, 1226350925u, 742828095u,
+     1338992758u, 1641600456u, 1843351545u, 301835475u, 43203215u, 386838401u, 1520185679u,
+     1235297680u, 904680097u},
+    {1491801617u, 1581784677u, 913384905u, 247083962u, 532844013u, 107190701u, 213827818u,
+     1979521776u, 1358282574u, 1681743681u, 1867507480u, 1530706910u, 507181886u, 695185447u,
+     1172395131u, 1250800299u},
+    {1503161625u, 817684387u, 498481458u, 494676004u, 1404253825u, 108246855u, 59414691u,
+     744214112u, 890862029u, 1342765939u, 1417398904u, 1897591937u, 1066647396u, 1682806907u,
+     1015795079u, 1619482808u}};
+constexpr uint32_t kInternal[13] = {1518359488u, 1765533241u, 945325693u,  422793067u, 311365592u,
+                                    1311448267u, 1629555936u, 1009879353u, 190525218u, 786108885u,
+                                    557776863u,  212616710u,  605745517u};
+constexpr uint32_t kInternalDiag[16] = {2013265919u, 1u,          2u,          1006632961u,
+                                        3u,          4u,          1006632960u, 2013265918u,
+                                        2013265917u, 2005401601u, 1509949441u, 1761607681u,
+                                        2013265906u, 7864320u,    125829120u,  15u};
 
 Poseidon2Constants make_constants() {
   Poseidon2Constants c;
@@ -33,8 +54,10 @@ Poseidon2Constants make_constants() {
       c.external_final[r][i] = Fp::from_canonical(kExternalFinal[r][i]);
     }
   }
-  for (size_t r = 0; r < kPoseidon2PartialRounds; ++r) c.internal[r] = Fp::from_canonical(kInternal[r]);
-  for (size_t i = 0; i < kPoseidon2Width; ++i) c.internal_diag[i] = Fp::from_canonical(kInternalDiag[i]);
+  for (size_t r = 0; r < kPoseidon2PartialRounds; ++r)
+    c.internal[r] = Fp::from_canonical(kInternal[r]);
+  for (size_t i = 0; i < kPoseidon2Width; ++i)
+    c.internal_diag[i] = Fp::from_canonical(kInternalDiag[i]);
   return c;
 }
 
@@ -156,7 +179,9 @@ const Poseidon2Constants& poseidon2_constants() {
   return c;
 }
 
-void poseidon2_permute(Poseidon2State& state) { permute_one(state, poseidon2_constants()); }
+void poseidon2_permute(Poseidon2State& state) {
+  permute_one(state, poseidon2_constants());
+}
 
 Digest hash_row(std::span<const Fp> elements) {
   return sponge(elements.size(), [&](size_t k) { return elements[k]; });
@@ -199,8 +224,9 @@ Result<const Poseidon2Kernels*> poseidon2_kernels_for(Backend backend) {
     case Backend::kAvx2:
       return &avx2::poseidon2_kernels();
     case Backend::kOpenCl:
-      return unimplemented("Poseidon2 on OpenCL: not implemented yet (waits for the OpenCL "
-                           "runtime); use the scalar or avx2 backend");
+      return unimplemented(
+          "Poseidon2 on OpenCL: not implemented yet (waits for the OpenCL "
+          "runtime); use the scalar or avx2 backend");
     default:
       return &scalar_poseidon2_kernels();
   }
@@ -216,9 +242,8 @@ Status poseidon2_permute_batch(std::span<Poseidon2State> states, const HashConfi
   if (!kernels) return kernels.status();
   const Poseidon2Kernels* k = *kernels;
   ThreadPool::with_threads(cfg.threads)
-      .parallel_for(states.size(), kGrainPermutations, [&](size_t b, size_t e) {
-        k->permute(states.data() + b, e - b);
-      });
+      .parallel_for(states.size(), kGrainPermutations,
+                    [&](size_t b, size_t e) { k->permute(states.data() + b, e - b); });
   return Status::ok();
 }
 
@@ -234,8 +259,7 @@ Status hash_matrix_rows(std::span<const MatrixView> matrices, std::span<Digest> 
                               std::to_string(rows));
     }
     if (m.data == nullptr && m.size() != 0) {
-      return invalid_argument("hash_matrix_rows: matrix " + std::to_string(i) +
-                              " has no data");
+      return invalid_argument("hash_matrix_rows: matrix " + std::to_string(i) + " has no data");
     }
   }
   if (out.size() != rows) {
@@ -256,8 +280,8 @@ Status hash_matrix_rows(std::span<const MatrixView> matrices, std::span<Digest> 
 
 Status compress_pairs(std::span<const Digest> in, std::span<Digest> out, const HashConfig& cfg) {
   if (in.size() != 2 * out.size()) {
-    return invalid_argument("compress_pairs: " + std::to_string(in.size()) +
-                            " input digests for " + std::to_string(out.size()) + " outputs");
+    return invalid_argument("compress_pairs: " + std::to_string(in.size()) + " input digests for " +
+                            std::to_string(out.size()) + " outputs");
   }
   auto kernels = poseidon2_kernels_for(cfg.backend);
   if (!kernels) return kernels.status();

@@ -96,7 +96,9 @@ std::vector<uint64_t> to_canon(const Poseidon2State& s) {
   return v;
 }
 
-Fp random_fp(Rng& rng) { return Fp::from_canonical(uint32_t(rng.uniform(kP))); }
+Fp random_fp(Rng& rng) {
+  return Fp::from_canonical(uint32_t(rng.uniform(kP)));
+}
 
 std::vector<Fp> random_vec(Rng& rng, size_t n) {
   std::vector<Fp> v(n);
@@ -106,8 +108,10 @@ std::vector<Fp> random_vec(Rng& rng, size_t n) {
 
 std::vector<Backend> backends() {
   std::vector<Backend> out{Backend::kScalar};
-  if (avx2_usable()) out.push_back(Backend::kAvx2);
-  else std::fprintf(stderr, "AVX2 not usable here: AVX2 comparisons skipped\n");
+  if (avx2_usable())
+    out.push_back(Backend::kAvx2);
+  else
+    std::fprintf(stderr, "AVX2 not usable here: AVX2 comparisons skipped\n");
   return out;
 }
 
@@ -122,11 +126,13 @@ TEST(Poseidon2, ConstantsMatchVectorFile) {
   const Poseidon2Constants& c = poseidon2_constants();
   for (size_t r = 0; r < 4; ++r) {
     for (size_t i = 0; i < 16; ++i) {
-      EXPECT_EQ(c.external_initial[r][i].to_canonical(), j["external_initial"][r][i].get<uint32_t>());
+      EXPECT_EQ(c.external_initial[r][i].to_canonical(),
+                j["external_initial"][r][i].get<uint32_t>());
       EXPECT_EQ(c.external_final[r][i].to_canonical(), j["external_final"][r][i].get<uint32_t>());
     }
   }
-  for (size_t r = 0; r < 13; ++r) EXPECT_EQ(c.internal[r].to_canonical(), j["internal"][r].get<uint32_t>());
+  for (size_t r = 0; r < 13; ++r)
+    EXPECT_EQ(c.internal[r].to_canonical(), j["internal"][r].get<uint32_t>());
   for (size_t i = 0; i < 16; ++i) {
     EXPECT_EQ(c.internal_diag[i].to_canonical(), j["internal_diag"][i].get<uint32_t>());
   }
@@ -146,7 +152,8 @@ TEST(Poseidon2, KnownAnswerVector) {
       HashConfig cfg;
       cfg.backend = b;
       ASSERT_TRUE(poseidon2_permute_batch(batch, cfg).is_ok());
-      for (const auto& st : batch) EXPECT_EQ(to_canon(st), tv["output"].get<std::vector<uint64_t>>());
+      for (const auto& st : batch)
+        EXPECT_EQ(to_canon(st), tv["output"].get<std::vector<uint64_t>>());
     }
   }
 }
@@ -221,7 +228,8 @@ TEST(Poseidon2, BatchPermuteBackendsAndThreadsAgree) {
   Rng rng(test_seed("Poseidon2.BatchPermuteBackendsAndThreadsAgree"));
   for (size_t n : {1, 7, 8, 9, 64, 1000}) {
     std::vector<Poseidon2State> in(n);
-    for (auto& s : in) for (auto& x : s) x = random_fp(rng);
+    for (auto& s : in)
+      for (auto& x : s) x = random_fp(rng);
     std::vector<Poseidon2State> want = in;
     for (auto& s : want) poseidon2_permute(s);
     for (Backend b : backends()) {
@@ -258,8 +266,8 @@ TEST(Poseidon2, HashMatrixRowsBackendsAgree) {
             cfg.backend = b;
             cfg.threads = threads;
             ASSERT_TRUE(hash_matrix_rows(mats, got, cfg).is_ok());
-            ASSERT_EQ(got, want) << backend_name(b) << " width " << w << " layout "
-                                 << int(layout) << " combo " << combo;
+            ASSERT_EQ(got, want) << backend_name(b) << " width " << w << " layout " << int(layout)
+                                 << " combo " << combo;
           }
         }
       }
@@ -271,7 +279,8 @@ TEST(Poseidon2, CompressPairsBackendsAgree) {
   Rng rng(test_seed("Poseidon2.CompressPairsBackendsAgree"));
   for (size_t n : {1, 8, 13, 300}) {
     std::vector<Digest> in(2 * n);
-    for (auto& d : in) for (auto& x : d) x = random_fp(rng);
+    for (auto& d : in)
+      for (auto& x : d) x = random_fp(rng);
     std::vector<Digest> want(n);
     for (size_t i = 0; i < n; ++i) want[i] = compress(in[2 * i], in[2 * i + 1]);
     for (Backend b : backends()) {

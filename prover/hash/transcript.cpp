@@ -9,7 +9,9 @@
 
 namespace efaas {
 
-Transcript::Transcript(std::string_view domain_separator) { observe_label(domain_separator); }
+Transcript::Transcript(std::string_view domain_separator) {
+  observe_label(domain_separator);
+}
 
 void Transcript::duplex() {
   // Overwrite mode, as in the sponge: pending inputs replace the first rate lanes.
@@ -33,7 +35,9 @@ void Transcript::observe(std::span<const Fp> xs) {
   for (Fp x : xs) observe(x);
 }
 
-void Transcript::observe(const Digest& d) { observe(std::span<const Fp>(d)); }
+void Transcript::observe(const Digest& d) {
+  observe(std::span<const Fp>(d));
+}
 
 void Transcript::observe_label(std::string_view label) {
   observe_u64(label.size());

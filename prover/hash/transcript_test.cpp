@@ -11,7 +11,9 @@
 namespace efaas {
 namespace {
 
-Fp random_fp(Rng& rng) { return Fp::from_canonical(uint32_t(rng.uniform(Fp::kP))); }
+Fp random_fp(Rng& rng) {
+  return Fp::from_canonical(uint32_t(rng.uniform(Fp::kP)));
+}
 
 TEST(Transcript, DuplexMatchesDefinition) {
   Rng rng(test_seed("Transcript.DuplexMatchesDefinition"));

@@ -51,10 +51,9 @@ Status check_rows(const char* op, std::span<const MatrixDims> dims,
   }
   for (size_t m = 0; m < dims.size(); ++m) {
     if (rows[m].size() != dims[m].width) {
-      return invalid_argument(std::string(op) + ": query " + std::to_string(query) +
-                              ", matrix " + std::to_string(m) + ": row of " +
-                              std::to_string(rows[m].size()) + " elements, width is " +
-                              std::to_string(dims[m].width));
+      return invalid_argument(std::string(op) + ": query " + std::to_string(query) + ", matrix " +
+                              std::to_string(m) + ": row of " + std::to_string(rows[m].size()) +
+                              " elements, width is " + std::to_string(dims[m].width));
     }
   }
   return Status::ok();
@@ -204,14 +203,13 @@ Status verify_opening(const Digest& root, std::span<const MatrixDims> dims, size
   std::vector<std::vector<size_t>> groups;
   EFAAS_RETURN_IF_ERROR(group_by_level("merkle verify", dims, log_height, groups));
   if (log_height >= 64 || index >> log_height != 0) {
-    return invalid_argument("merkle verify: index " + std::to_string(index) +
-                            " outside the 2^" + std::to_string(log_height) + " leaves");
+    return invalid_argument("merkle verify: index " + std::to_string(index) + " outside the 2^" +
+                            std::to_string(log_height) + " leaves");
   }
   EFAAS_RETURN_IF_ERROR(check_rows("merkle verify", dims, opening.rows, 0));
   if (opening.siblings.size() != log_height) {
     return invalid_argument("merkle verify: " + std::to_string(opening.siblings.size()) +
-                            " siblings, the tree has " + std::to_string(log_height) +
-                            " levels");
+                            " siblings, the tree has " + std::to_string(log_height) + " levels");
   }
   Digest cur = hash_group(opening.rows, groups[0]);
   for (uint32_t level = 1; level <= log_height; ++level) {
@@ -234,8 +232,7 @@ Status verify_batch_opening(const Digest& root, std::span<const MatrixDims> dims
   if (indices.empty()) return invalid_argument("merkle batch verify: no indices");
   if (opening.rows.size() != indices.size()) {
     return invalid_argument("merkle batch verify: " + std::to_string(opening.rows.size()) +
-                            " opened queries for " + std::to_string(indices.size()) +
-                            " indices");
+                            " opened queries for " + std::to_string(indices.size()) + " indices");
   }
   for (size_t q = 0; q < indices.size(); ++q) {
     if (log_height >= 64 || indices[q] >> log_height != 0) {

@@ -14,7 +14,9 @@
 namespace efaas {
 namespace {
 
-Fp random_fp(Rng& rng) { return Fp::from_canonical(uint32_t(rng.uniform(Fp::kP))); }
+Fp random_fp(Rng& rng) {
+  return Fp::from_canonical(uint32_t(rng.uniform(Fp::kP)));
+}
 
 Matrix random_matrix(Rng& rng, size_t rows, size_t cols, Layout layout) {
   std::vector<Fp> d(rows * cols);
@@ -61,8 +63,10 @@ struct NaiveMmcs {
 
 std::vector<Backend> backends() {
   std::vector<Backend> out{Backend::kScalar};
-  if (avx2_usable()) out.push_back(Backend::kAvx2);
-  else std::fprintf(stderr, "AVX2 not usable here: AVX2 comparisons skipped\n");
+  if (avx2_usable())
+    out.push_back(Backend::kAvx2);
+  else
+    std::fprintf(stderr, "AVX2 not usable here: AVX2 comparisons skipped\n");
   return out;
 }
 
@@ -82,8 +86,12 @@ const std::vector<std::vector<Shape>> kShapes = {
     {{2, 1, Layout::kColMajor}},
     {{64, 8, Layout::kRowMajor}},
     {{128, 3, Layout::kColMajor}, {128, 20, Layout::kRowMajor}},
-    {{16, 4, Layout::kRowMajor}, {4, 9, Layout::kColMajor}, {16, 2, Layout::kColMajor},
-     {1, 3, Layout::kRowMajor}, {8, 17, Layout::kRowMajor}, {4, 1, Layout::kRowMajor}},
+    {{16, 4, Layout::kRowMajor},
+     {4, 9, Layout::kColMajor},
+     {16, 2, Layout::kColMajor},
+     {1, 3, Layout::kRowMajor},
+     {8, 17, Layout::kRowMajor},
+     {4, 1, Layout::kRowMajor}},
     {{2, 7, Layout::kColMajor}, {256, 11, Layout::kColMajor}, {32, 8, Layout::kRowMajor}},
 };
 
@@ -105,8 +113,8 @@ TEST(Merkle, RootMatchesNaiveReferenceOnEveryBackendAndThreadCount) {
         cfg.threads = threads;
         auto tree = MerkleTree::build(views(mats), cfg);
         ASSERT_TRUE(tree.is_ok()) << tree.status().to_string();
-        EXPECT_EQ(tree->root(), want) << "shape " << si << " " << backend_name(b) << " "
-                                      << threads << " threads";
+        EXPECT_EQ(tree->root(), want)
+            << "shape " << si << " " << backend_name(b) << " " << threads << " threads";
       }
     }
   }
@@ -151,7 +159,8 @@ TEST(Merkle, EveryOpeningVerifiesAndTamperingIsRejected) {
         const size_t r = i >> (tree->log_height() - std::countr_zero(mats[m].rows));
         ASSERT_EQ(o->rows[m], row_of(mats[m], r));
       }
-      ASSERT_TRUE(verify_opening(tree->root(), dims, i, *o).is_ok()) << "shape " << si << " i " << i;
+      ASSERT_TRUE(verify_opening(tree->root(), dims, i, *o).is_ok())
+          << "shape " << si << " i " << i;
       // Only probe tampering on a few indices per shape: each probe is a full verification.
       if (i % 7 != 0 && i + 1 != tree->leaf_count()) continue;
       for (size_t m = 0; m < mats.size(); ++m) {
