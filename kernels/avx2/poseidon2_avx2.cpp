@@ -15,7 +15,6 @@ struct PackedConstants {
   __m256i external_initial[4][16];
   __m256i external_final[4][16];
   __m256i internal[13];
-  __m256i internal_diag[16];
 };
 
 const PackedConstants& packed_constants() {
@@ -29,7 +28,6 @@ const PackedConstants& packed_constants() {
       }
     }
     for (int r = 0; r < 13; ++r) p.internal[r] = PackedFp::broadcast(c.internal[r]).v;
-    for (int i = 0; i < 16; ++i) p.internal_diag[i] = PackedFp::broadcast(c.internal_diag[i]).v;
     return p;
   }();
   return pc;
@@ -61,10 +59,38 @@ inline void external_linear(__m256i* s) {
   }
 }
 
-inline void internal_linear(__m256i* s, const PackedConstants& c) {
-  __m256i sum = s[0];
-  for (int i = 1; i < 16; ++i) sum = add(sum, s[i]);
-  for (int i = 0; i < 16; ++i) s[i] = add(sum, mul(c.internal_diag[i], s[i]));
+// x * 2^-k (see mul_2exp_neg in poseidon2.cpp): hi - lo * 15 * 2^(27-k) mod p.
+template <int K>
+inline __m256i mul_2exp_neg(__m256i x) {
+  const __m256i lo = _mm256_and_si256(x, _mm256_set1_epi32((1 << K) - 1));
+  const __m256i t = _mm256_slli_epi32(_mm256_sub_epi32(_mm256_slli_epi32(lo, 4), lo), 27 - K);
+  return sub(_mm256_srli_epi32(x, K), t);
+}
+
+// One partial round with the hard-coded internal diagonal (checked in poseidon2.cpp).
+inline void partial_round(__m256i* s, __m256i rc) {
+  __m256i part = add(add(add(s[1], s[2]), add(s[3], s[4])), add(add(s[5], s[6]), add(s[7], s[8])));
+  part = add(part, add(add(add(s[9], s[10]), add(s[11], s[12])), add(add(s[13], s[14]), s[15])));
+  const __m256i x0 = sbox(add(s[0], rc));
+  const __m256i sum = add(part, x0);
+  s[0] = sub(sum, add(x0, x0));
+  s[1] = add(sum, s[1]);
+  s[2] = add(sum, add(s[2], s[2]));
+  s[3] = add(sum, mul_2exp_neg<1>(s[3]));
+  s[4] = add(sum, add(add(s[4], s[4]), s[4]));
+  const __m256i d5 = add(s[5], s[5]);
+  s[5] = add(sum, add(d5, d5));
+  s[6] = sub(sum, mul_2exp_neg<1>(s[6]));
+  s[7] = sub(sum, add(add(s[7], s[7]), s[7]));
+  const __m256i d8 = add(s[8], s[8]);
+  s[8] = sub(sum, add(d8, d8));
+  s[9] = add(sum, mul_2exp_neg<8>(s[9]));
+  s[10] = add(sum, mul_2exp_neg<2>(s[10]));
+  s[11] = add(sum, mul_2exp_neg<3>(s[11]));
+  s[12] = add(sum, mul_2exp_neg<27>(s[12]));
+  s[13] = sub(sum, mul_2exp_neg<8>(s[13]));
+  s[14] = sub(sum, mul_2exp_neg<4>(s[14]));
+  s[15] = sub(sum, mul_2exp_neg<27>(s[15]));
 }
 
 void permute8(__m256i* s) {
@@ -75,8 +101,7 @@ void permute8(__m256i* s) {
     external_linear(s);
   }
   for (int r = 0; r < 13; ++r) {
-    s[0] = sbox(add(s[0], c.internal[r]));
-    internal_linear(s, c);
+    partial_round(s, c.internal[r]);
   }
   for (int r = 0; r < 4; ++r) {
     for (int i = 0; i < 16; ++i) s[i] = sbox(add(s[i], c.external_final[r][i]));

@@ -83,11 +83,57 @@ inline void external_linear(Poseidon2State& s) {
   for (size_t i = 0; i < 16; ++i) s[i] += col[i % 4];
 }
 
-// M_I: out[i] = sum(state) + diag[i] * state[i].
-inline void internal_linear(Poseidon2State& s, const Poseidon2Constants& c) {
-  Fp sum = Fp::zero();
-  for (size_t i = 0; i < 16; ++i) sum += s[i];
-  for (size_t i = 0; i < 16; ++i) s[i] = sum + c.internal_diag[i] * s[i];
+// The internal diagonal is Plonky3's: [-2, 1, 2, 1/2, 3, 4, -1/2, -3, -4, 2^-8, 1/4, 1/8, 2^-27,
+// -2^-8, -1/16, -2^-27]. Both the scalar and the AVX2 partial rounds multiply by these with
+// additions and shifts instead of general products, so they rely on this exact table.
+constexpr uint32_t kP = Fp::kP;
+static_assert(kInternalDiag[0] == kP - 2 && kInternalDiag[1] == 1 && kInternalDiag[2] == 2 &&
+                  kInternalDiag[3] == (kP + 1) / 2 && kInternalDiag[4] == 3 &&
+                  kInternalDiag[5] == 4 && kInternalDiag[6] == (kP - 1) / 2 &&
+                  kInternalDiag[7] == kP - 3 && kInternalDiag[8] == kP - 4 &&
+                  kInternalDiag[9] == kP - (kP - 1) / 256 &&
+                  kInternalDiag[10] == kP - (kP - 1) / 4 &&
+                  kInternalDiag[11] == kP - (kP - 1) / 8 && kInternalDiag[12] == kP - 15 &&
+                  kInternalDiag[13] == (kP - 1) / 256 && kInternalDiag[14] == (kP - 1) / 16 &&
+                  kInternalDiag[15] == 15,
+              "the partial rounds hard-code this internal diagonal");
+
+// x * 2^-k for 1 <= k <= 27, on the Montgomery value (multiplying by a constant commutes with
+// the Montgomery factor): with x = hi 2^k + lo, x 2^-k = hi - lo * 15 * 2^(27-k), because
+// 2^-k = -(p - 1) / 2^k mod p; lo * 15 * 2^(27-k) < 15 * 2^27 < p.
+inline Fp mul_2exp_neg(Fp x, int k) {
+  const uint32_t v = x.montgomery();
+  const uint32_t lo = v & ((1u << k) - 1);
+  const uint32_t t = ((lo << 4) - lo) << (27 - k);
+  const uint32_t hi = v >> k;
+  return Fp::from_montgomery(hi >= t ? hi - t : hi + kP - t);
+}
+
+// One partial round: S-box on lane 0, then M_I (out[i] = sum(state) + diag[i] * state[i]).
+// The sum of lanes 1..15 does not depend on the S-box, so it is summed first.
+inline void partial_round(Poseidon2State& s, Fp rc) {
+  Fp part = ((s[1] + s[2]) + (s[3] + s[4])) + ((s[5] + s[6]) + (s[7] + s[8]));
+  part += ((s[9] + s[10]) + (s[11] + s[12])) + ((s[13] + s[14]) + s[15]);
+  const Fp x0 = sbox(s[0] + rc);
+  const Fp sum = part + x0;
+  s[0] = sum - (x0 + x0);
+  s[1] = sum + s[1];
+  s[2] = sum + (s[2] + s[2]);
+  s[3] = sum + mul_2exp_neg(s[3], 1);
+  s[4] = sum + (s[4] + s[4] + s[4]);
+  const Fp d5 = s[5] + s[5];
+  s[5] = sum + (d5 + d5);
+  s[6] = sum - mul_2exp_neg(s[6], 1);
+  s[7] = sum - (s[7] + s[7] + s[7]);
+  const Fp d8 = s[8] + s[8];
+  s[8] = sum - (d8 + d8);
+  s[9] = sum + mul_2exp_neg(s[9], 8);
+  s[10] = sum + mul_2exp_neg(s[10], 2);
+  s[11] = sum + mul_2exp_neg(s[11], 3);
+  s[12] = sum + mul_2exp_neg(s[12], 27);
+  s[13] = sum - mul_2exp_neg(s[13], 8);
+  s[14] = sum - mul_2exp_neg(s[14], 4);
+  s[15] = sum - mul_2exp_neg(s[15], 27);
 }
 
 void permute_one(Poseidon2State& s, const Poseidon2Constants& c) {
@@ -97,8 +143,7 @@ void permute_one(Poseidon2State& s, const Poseidon2Constants& c) {
     external_linear(s);
   }
   for (size_t r = 0; r < kPoseidon2PartialRounds; ++r) {
-    s[0] = sbox(s[0] + c.internal[r]);
-    internal_linear(s, c);
+    partial_round(s, c.internal[r]);
   }
   for (size_t r = 0; r < kPoseidon2FullRounds / 2; ++r) {
     for (size_t i = 0; i < 16; ++i) s[i] = sbox(s[i] + c.external_final[r][i]);
