@@ -1,0 +1,92 @@
+#pragma once
+// Merkle commitments to a batch of matrices of different heights under one root, the way
+// Plonky3's MerkleTreeMmcs does it:
+//   - heights are powers of two; leaf i of the tree is row i of the tallest matrices
+//     (stored order; see matrix.hpp), hashed as the concatenation of the rows of every matrix of
+//     that height, in commit order (hash_rows_concat);
+//   - inner node: compress(left, right);
+//   - at the level whose node count equals the height h of shorter matrices, node j becomes
+//     compress(compress(left, right), hash_rows_concat(matrices of height h, row j)).
+// So a query at leaf index i opens row i >> (log_max - log_h) of each matrix of height 2^log_h.
+//
+// The tree keeps views of the committed matrices (to open rows later) and every inner layer of
+// digests; the caller keeps the matrix data alive, or hands it over with the owning overload.
+// Leaf digests are recomputed on opening instead of stored, which halves the tree's memory.
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "prover/common/status.hpp"
+#include "prover/hash/matrix.hpp"
+#include "prover/hash/poseidon2.hpp"
+
+namespace efaas {
+
+struct MatrixDims {
+  size_t height = 0;  // a power of two
+  size_t width = 0;   // at least 1
+  bool operator==(const MatrixDims&) const = default;
+};
+
+// One query: the opened row of every matrix, in commit order, and the sibling path from the
+// leaf level up (log2 of the tallest height digests).
+struct MerkleOpening {
+  std::vector<std::vector<Fp>> rows;
+  std::vector<Digest> siblings;
+};
+
+// Several queries at once: rows[q][m] is matrix m's row for indices[q] (duplicates allowed);
+// siblings holds only the nodes the verifier cannot compute from the opened leaves, level by
+// level from the leaves up, increasing node index within a level.
+struct MerkleBatchOpening {
+  std::vector<std::vector<std::vector<Fp>>> rows;
+  std::vector<Digest> siblings;
+};
+
+class MerkleTree {
+ public:
+  // Non-owning: the matrices' data must outlive the tree. Fails on an empty list, a height that
+  // is not a power of two, a zero width, or a null data pointer, naming the matrix.
+  static Result<MerkleTree> build(std::vector<MatrixView> matrices, const HashConfig& cfg = {});
+  // Owning: the tree keeps the matrices.
+  static Result<MerkleTree> build(std::vector<Matrix> matrices, const HashConfig& cfg = {});
+
+  const Digest& root() const { return root_; }
+  // Dimensions in commit order: what the verifier needs besides the root.
+  const std::vector<MatrixDims>& dims() const { return dims_; }
+  size_t leaf_count() const { return size_t(1) << log_height_; }
+  uint32_t log_height() const { return log_height_; }
+  size_t matrix_count() const { return matrices_.size(); }
+  const MatrixView& matrix(size_t i) const { return matrices_[i]; }
+
+  // index < leaf_count(), else OUT_OF_RANGE.
+  Result<MerkleOpening> open(size_t index) const;
+  Result<MerkleBatchOpening> open_batch(std::span<const size_t> indices) const;
+
+ private:
+  MerkleTree() = default;
+  Status build_layers(const HashConfig& cfg);
+  Digest leaf_digest(size_t index) const;
+  Digest inject_digest(uint32_t level, size_t node) const;  // rows injected at `level`, or none
+  const Digest& node(uint32_t level, size_t index) const;   // level >= 1
+
+  std::vector<Matrix> owned_;
+  std::vector<MatrixView> matrices_;
+  std::vector<MatrixDims> dims_;
+  // groups_[level]: matrices of height 2^(log_height_ - level), in commit order.
+  std::vector<std::vector<size_t>> groups_;
+  // layers_[k - 1] holds the 2^(log_height_ - k) nodes of level k (level 0 = leaves, not kept).
+  std::vector<std::vector<Digest>> layers_;
+  uint32_t log_height_ = 0;
+  Digest root_{};
+};
+
+// Checks one opening against root and dims (commit order). Returns OK, or INVALID_ARGUMENT naming
+// the problem: wrong number of rows or siblings, a row of the wrong width, an index out of range,
+// or "does not match the root".
+Status verify_opening(const Digest& root, std::span<const MatrixDims> dims, size_t index,
+                      const MerkleOpening& opening);
+Status verify_batch_opening(const Digest& root, std::span<const MatrixDims> dims,
+                            std::span<const size_t> indices, const MerkleBatchOpening& opening);
+
+}  // namespace efaas
