@@ -20,12 +20,30 @@ Fp4 aux_at(const DomainSource& s, uint32_t col, size_t row) {
   return {a[0], a[s.stride], a[2 * s.stride], a[3 * s.stride]};
 }
 
+// Marks the nodes that `roots` depend on (node ids are topologically ordered).
+std::vector<uint8_t> needed_nodes(const TableAir& table, std::span<const Expr> roots) {
+  const auto& nodes = table.graph().nodes();
+  std::vector<uint8_t> need(nodes.size(), 0);
+  for (const Expr& e : roots) need[e.id()] = 1;
+  for (size_t id = nodes.size(); id-- > 0;) {
+    if (!need[id]) continue;
+    const Node& n = nodes[id];
+    if (n.op == Op::kAdd || n.op == Op::kSub || n.op == Op::kMul) {
+      need[n.index] = need[n.rhs] = 1;
+    } else if (n.op == Op::kNeg) {
+      need[n.index] = 1;
+    }
+  }
+  return need;
+}
+
 void eval_block(const TableAir& table, const DomainSource& s, size_t begin, size_t len,
-                BlockValues& v) {
+                const std::vector<uint8_t>& need, BlockValues& v) {
   const auto& nodes = table.graph().nodes();
   v.base.resize(nodes.size() * kBlock);
   v.ext.resize(nodes.size() * kBlock);
   for (size_t id = 0; id < nodes.size(); ++id) {
+    if (!need[id]) continue;
     const Node& n = nodes[id];
     Fp* b = v.base.data() + id * kBlock;
     Fp4* e = v.ext.data() + id * kBlock;
@@ -121,9 +139,10 @@ void eval_folded(const TableAir& table, const DomainSource& src, size_t begin, s
                  Fp4 alpha, Fp4* out) {
   BlockValues v;
   const auto& nodes = table.graph().nodes();
+  const std::vector<uint8_t> need = needed_nodes(table, table.constraints());
   for (size_t b = begin; b < end; b += kBlock) {
     const size_t len = std::min(kBlock, end - b);
-    eval_block(table, src, b, len, v);
+    eval_block(table, src, b, len, need, v);
     Fp4* o = out + (b - begin);
     std::fill(o, o + len, Fp4::zero());
     for (const Expr& c : table.constraints()) {
@@ -147,9 +166,10 @@ void eval_base_exprs(const TableAir& table, const DomainSource& src, size_t begi
   BlockValues v;
   const auto& nodes = table.graph().nodes();
   const size_t total = end - begin;
+  const std::vector<uint8_t> need = needed_nodes(table, exprs);
   for (size_t b = begin; b < end; b += kBlock) {
     const size_t len = std::min(kBlock, end - b);
-    eval_block(table, src, b, len, v);
+    eval_block(table, src, b, len, need, v);
     for (size_t k = 0; k < exprs.size(); ++k) {
       const uint32_t id = exprs[k].id();
       for (size_t r = 0; r < len; ++r) {
@@ -164,9 +184,10 @@ std::optional<Violation> first_violation(const TableAir& table, const DomainSour
                                          size_t rows) {
   BlockValues v;
   const auto& nodes = table.graph().nodes();
+  const std::vector<uint8_t> need = needed_nodes(table, table.constraints());
   for (size_t b = 0; b < rows; b += kBlock) {
     const size_t len = std::min(kBlock, rows - b);
-    eval_block(table, src, b, len, v);
+    eval_block(table, src, b, len, need, v);
     for (size_t r = 0; r < len; ++r) {
       for (size_t k = 0; k < table.constraints().size(); ++k) {
         uint32_t id = table.constraints()[k].id();
