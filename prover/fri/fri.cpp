@@ -3,6 +3,7 @@
 #include <cstring>
 #include <memory>
 
+#include "prover/common/bits.hpp"
 #include "prover/common/thread_pool.hpp"
 #include "prover/ntt/ntt.hpp"
 
@@ -10,11 +11,7 @@ namespace efaas {
 
 namespace {
 
-size_t bitrev(size_t i, uint32_t bits) {
-  size_t r = 0;
-  for (uint32_t b = 0; b < bits; ++b) r |= ((i >> b) & 1) << (bits - 1 - b);
-  return r;
-}
+size_t bitrev(size_t i, uint32_t bits) { return reverse_bits(i, bits); }
 
 // The folded pair: (lo + hi)/2 + beta (lo - hi) / (2x), where lo = f(x), hi = f(-x).
 inline Fp4 fold_pair(const Fp4& lo, const Fp4& hi, const Fp4& beta, Fp inv_two, Fp inv_x) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "prover/air/air.hpp"
+#include "prover/common/bits.hpp"
 #include "prover/field/babybear_ext.hpp"
 #include "prover/fri/fri_params.hpp"
 #include "prover/hash/transcript.hpp"
@@ -28,11 +29,6 @@ Selectors selectors_at(const Fp4& x, uint32_t log_n);
 // a0 + a1 X + a2 X^2 + a3 X^3 for the four base-coordinate values of an extension column.
 Fp4 ext_from_coords(const Fp4& a0, const Fp4& a1, const Fp4& a2, const Fp4& a3);
 
-// Bit reversal of the low `bits` bits.
-inline size_t bitrev(size_t i, uint32_t bits) {
-  size_t r = 0;
-  for (uint32_t b = 0; b < bits; ++b) r |= ((i >> b) & 1) << (bits - 1 - b);
-  return r;
-}
+inline size_t bitrev(size_t i, uint32_t bits) { return reverse_bits(i, bits); }
 
 }  // namespace efaas::stark_internal

@@ -552,8 +552,9 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     const size_t h = size_t(1) << log_h;
     const uint32_t log_n = log_h - log_b;
     const Fp g = Fp::two_adic_generator(log_n);
-    const Fp4 zg = z * g;
-    std::vector<Fp4> inv_z(h), inv_zg(h);
+    // 1/(x_i - z) for the LDE points x_i = shift w^bitrev(i); then 1/(x_i - g z) =
+    // g^-1 / (x_i / g - z), and x_i / g = shift w^(bitrev(i) - B) is another LDE point.
+    std::vector<Fp4> inv_z(h);
     {
       const Fp w = Fp::two_adic_generator(log_h);
       std::vector<Fp> pw(h);
@@ -562,14 +563,16 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
         pw[j] = p;
         p *= w;
       }
-      for (size_t i = 0; i < h; ++i) {
-        const Fp xi = pw[bitrev(i, log_h)];
-        inv_z[i] = Fp4(xi) - z;
-        inv_zg[i] = Fp4(xi) - zg;
-      }
+      pool.parallel_for(h, 4096, [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) inv_z[i] = Fp4(pw[bitrev(i, log_h)]) - z;
+      });
     }
     EFAAS_RETURN_IF_ERROR(batch_inverse(inv_z, inv_z));
-    EFAAS_RETURN_IF_ERROR(batch_inverse(inv_zg, inv_zg));
+    const size_t blowup = size_t(1) << log_b;
+    const Fp g_inv = g.inverse();
+    auto inv_zg_at = [&](size_t i) {
+      return inv_z[bitrev((bitrev(i, log_h) + h - blowup) & (h - 1), log_h)] * g_inv;
+    };
     FriInput in;
     in.log_height = log_h;
     in.evals.assign(h, Fp4::zero());
@@ -583,7 +586,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
         for (size_t t : tables) {
           for (const ColTerm& term : terms[t]) (term.next ? azg : az) += term.coeff * term.col[i];
         }
-        in.evals[i] = (az - const_z) * inv_z[i] + (azg - const_zg) * inv_zg[i];
+        in.evals[i] = (az - const_z) * inv_z[i] + (azg - const_zg) * inv_zg_at(i);
       }
     });
     inputs.push_back(std::move(in));
