@@ -548,7 +548,9 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     if (table.uses_logup()) add_cols(st[t].aux_lde.data(), 4 * table.aux_width(), o.aux, &o.aux_next);
     add_cols(st[t].quotient_lde.data(), o.quotient.size(), o.quotient, nullptr);
   }
-  for (const auto& [log_h, tables] : by_height) {
+  for (const auto& entry : by_height) {
+    const uint32_t log_h = entry.first;
+    const std::vector<size_t>& tables = entry.second;
     const size_t h = size_t(1) << log_h;
     const uint32_t log_n = log_h - log_b;
     const Fp g = Fp::two_adic_generator(log_n);
