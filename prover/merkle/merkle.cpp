@@ -94,6 +94,23 @@ Result<MerkleTree> MerkleTree::build(std::vector<Matrix> matrices, const HashCon
   return t;
 }
 
+MerkleTree::MerkleTree(const MerkleTree& other)
+    : owned_(other.owned_),
+      matrices_(other.matrices_),
+      dims_(other.dims_),
+      groups_(other.groups_),
+      layers_(other.layers_),
+      log_height_(other.log_height_),
+      root_(other.root_) {
+  // An owning tree views all of its matrices, in order (build(std::vector<Matrix>)).
+  for (size_t i = 0; i < owned_.size(); ++i) matrices_[i] = owned_[i].view();
+}
+
+MerkleTree& MerkleTree::operator=(const MerkleTree& other) {
+  if (this != &other) *this = MerkleTree(other);
+  return *this;
+}
+
 Status MerkleTree::build_layers(const HashConfig& cfg) {
   auto kernels = poseidon2_kernels_for(cfg.backend);
   if (!kernels) return kernels.status();

@@ -51,6 +51,12 @@ class MerkleTree {
   // Owning: the tree keeps the matrices.
   static Result<MerkleTree> build(std::vector<Matrix> matrices, const HashConfig& cfg = {});
 
+  // A copy of an owning tree owns copies of the matrices and views them, not the original's.
+  MerkleTree(const MerkleTree& other);
+  MerkleTree& operator=(const MerkleTree& other);
+  MerkleTree(MerkleTree&&) noexcept = default;
+  MerkleTree& operator=(MerkleTree&&) noexcept = default;
+
   const Digest& root() const { return root_; }
   // Dimensions in commit order: what the verifier needs besides the root.
   const std::vector<MatrixDims>& dims() const { return dims_; }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <optional>
 #include <vector>
 
 #include "prover/common/cpu_features.hpp"
@@ -313,6 +314,18 @@ TEST(Merkle, OwningBuildKeepsData) {
   ASSERT_TRUE(o.is_ok());
   EXPECT_TRUE(verify_opening(moved.root(), moved.dims(), 3, *o).is_ok());
   EXPECT_EQ(o->rows[0], row_of(mats[0], 3));
+  // A copy outlives the original and still opens the committed rows.
+  std::optional<MerkleTree> original = std::move(moved);
+  MerkleTree tree_copy = *original;
+  MerkleTree assigned = tree_copy;
+  assigned = *original;
+  original.reset();
+  for (const MerkleTree* t : {&tree_copy, &assigned}) {
+    auto oc = t->open(5);
+    ASSERT_TRUE(oc.is_ok());
+    EXPECT_EQ(oc->rows[1], row_of(mats[1], 5 >> 2));
+    EXPECT_TRUE(verify_opening(t->root(), t->dims(), 5, *oc).is_ok());
+  }
 }
 
 TEST(Merkle, BadInputIsAnError) {
