@@ -35,6 +35,10 @@ void Transcript::observe(std::span<const Fp> xs) {
   for (Fp x : xs) observe(x);
 }
 
+void Transcript::observe(std::span<const Fp4> xs) {
+  for (const Fp4& x : xs) observe(x);
+}
+
 void Transcript::observe(const Digest& d) {
   observe(std::span<const Fp>(d));
 }

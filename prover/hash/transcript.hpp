@@ -37,6 +37,7 @@ class Transcript {
   void observe(Fp x);
   void observe(const Fp4& x);  // four coefficients, c0 first
   void observe(std::span<const Fp> xs);
+  void observe(std::span<const Fp4> xs);
   void observe(const Digest& d);
   // Length, then the bytes packed three to an element (little-endian): for labels and
   // parameters.
@@ -46,7 +47,8 @@ class Transcript {
 
   Fp sample();
   Fp4 sample_ext();
-  // Uniform (up to the bias noted above) in [0, 2^bits); bits <= kMaxSampleBits.
+  // Uniform (up to the bias noted above) in [0, 2^bits); bits above kMaxSampleBits are taken
+  // as kMaxSampleBits.
   uint32_t sample_bits(uint32_t bits);
   // `count` samples of sample_bits(bits), for query indices.
   std::vector<size_t> sample_indices(size_t count, uint32_t bits);

@@ -76,6 +76,20 @@ TEST(Transcript, DeterministicAndSensitive) {
   EXPECT_NE(run(xs, "fri"), run(ys, "fri"));
 }
 
+TEST(Transcript, ExtensionSpanObservesCoefficientsInOrder) {
+  Rng rng(test_seed("Transcript.ExtensionSpanObservesCoefficientsInOrder"));
+  std::vector<Fp4> es(3);
+  std::vector<Fp> flat;
+  for (auto& e : es) {
+    e = Fp4(random_fp(rng), random_fp(rng), random_fp(rng), random_fp(rng));
+    for (Fp c : e.coeffs()) flat.push_back(c);
+  }
+  Transcript a, b;
+  a.observe(std::span<const Fp4>(es));
+  b.observe(std::span<const Fp>(flat));
+  EXPECT_EQ(a.sample_ext(), b.sample_ext());
+}
+
 TEST(Transcript, SampleBitsInRange) {
   Transcript t("bits");
   for (uint32_t bits : {0u, 1u, 5u, 17u, 27u}) {

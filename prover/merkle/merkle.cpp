@@ -63,7 +63,8 @@ constexpr size_t kLeafBlock = 64;  // rows hashed per block before compressing i
 
 }  // namespace
 
-Result<MerkleTree> MerkleTree::build(std::vector<MatrixView> matrices, const HashConfig& cfg) {
+Result<MerkleTree> MerkleTree::build(std::vector<MatrixView> matrices, const HashConfig& cfg,
+                                     int unstored_levels) {
   MerkleTree t;
   t.matrices_ = std::move(matrices);
   for (size_t i = 0; i < t.matrices_.size(); ++i) {
@@ -74,11 +75,12 @@ Result<MerkleTree> MerkleTree::build(std::vector<MatrixView> matrices, const Has
     t.dims_.push_back({m.rows, m.cols});
   }
   EFAAS_RETURN_IF_ERROR(group_by_level("merkle build", t.dims_, t.log_height_, t.groups_));
-  EFAAS_RETURN_IF_ERROR(t.build_layers(cfg));
+  EFAAS_RETURN_IF_ERROR(t.build_layers(cfg, unstored_levels));
   return t;
 }
 
-Result<MerkleTree> MerkleTree::build(std::vector<Matrix> matrices, const HashConfig& cfg) {
+Result<MerkleTree> MerkleTree::build(std::vector<Matrix> matrices, const HashConfig& cfg,
+                                     int unstored_levels) {
   std::vector<MatrixView> views;
   for (size_t i = 0; i < matrices.size(); ++i) {
     const Matrix& m = matrices[i];
@@ -89,51 +91,99 @@ Result<MerkleTree> MerkleTree::build(std::vector<Matrix> matrices, const HashCon
     }
     views.push_back(m.view());
   }
-  Result<MerkleTree> t = build(std::move(views), cfg);
+  Result<MerkleTree> t = build(std::move(views), cfg, unstored_levels);
   if (t) t->owned_ = std::move(matrices);  // moving vectors keeps their buffers: views stay valid
   return t;
 }
 
-Status MerkleTree::build_layers(const HashConfig& cfg) {
+MerkleTree::MerkleTree(const MerkleTree& other)
+    : owned_(other.owned_),
+      matrices_(other.matrices_),
+      dims_(other.dims_),
+      groups_(other.groups_),
+      layers_(other.layers_),
+      log_height_(other.log_height_),
+      first_stored_(other.first_stored_),
+      root_(other.root_) {
+  // An owning tree views all of its matrices, in order (build(std::vector<Matrix>)).
+  for (size_t i = 0; i < owned_.size(); ++i) matrices_[i] = owned_[i].view();
+}
+
+MerkleTree& MerkleTree::operator=(const MerkleTree& other) {
+  if (this != &other) *this = MerkleTree(other);
+  return *this;
+}
+
+uint32_t MerkleTree::auto_unstored_levels() const {
+  // Keep the stored digests (about 2 * 32 bytes per node of the first stored level) under a
+  // quarter of the committed data; each unstored level doubles the rows an opening rehashes.
+  size_t data_bytes = 0;
+  for (const MatrixDims& d : dims_) data_bytes += d.height * d.width * sizeof(Fp);
+  uint32_t f = 1;
+  while (f < kMaxUnstoredLevels && (leaf_count() >> f) * 2 * sizeof(Digest) * 4 > data_bytes) {
+    ++f;
+  }
+  return f;
+}
+
+Status MerkleTree::build_layers(const HashConfig& cfg, int unstored_levels) {
   auto kernels = poseidon2_kernels_for(cfg.backend);
   if (!kernels) return kernels.status();
   const Poseidon2Kernels* k = *kernels;
   ThreadPool& pool = ThreadPool::with_threads(cfg.threads);
 
-  std::vector<MatrixView> leaf_mats;
-  for (size_t m : groups_[0]) leaf_mats.push_back(matrices_[m]);
+  std::vector<std::vector<MatrixView>> group_views(groups_.size());
+  for (size_t l = 0; l < groups_.size(); ++l) {
+    for (size_t m : groups_[l]) group_views[l].push_back(matrices_[m]);
+  }
   if (log_height_ == 0) {
-    k->hash_rows(leaf_mats, 0, 1, &root_);
+    k->hash_rows(group_views[0], 0, 1, &root_);
     return Status::ok();
   }
-  layers_.assign(log_height_, {});
-  // Level 1 straight from the rows, a block at a time, so the leaf layer is never stored whole.
-  layers_[0].resize(leaf_count() / 2);
-  pool.parallel_for(leaf_count() / kLeafBlock + (leaf_count() % kLeafBlock != 0), 1,
-                    [&](size_t b, size_t e) {
-                      Digest leaves[kLeafBlock];
-                      for (size_t blk = b; blk < e; ++blk) {
-                        const size_t r0 = blk * kLeafBlock;
-                        const size_t n = std::min(kLeafBlock, leaf_count() - r0);
-                        k->hash_rows(leaf_mats, r0, n, leaves);
-                        k->compress(leaves, leaves + 1, 2, layers_[0].data() + r0 / 2, n / 2);
-                      }
-                    });
-  for (uint32_t level = 1; level <= log_height_; ++level) {
-    std::vector<Digest>& cur = layers_[level - 1];
-    if (level > 1) {
-      const std::vector<Digest>& prev = layers_[level - 2];
-      cur.resize(prev.size() / 2);
-      pool.parallel_for(cur.size(), 256, [&](size_t b, size_t e) {
-        k->compress(prev.data() + 2 * b, prev.data() + 2 * b + 1, 2, cur.data() + b, e - b);
-      });
+  if (unstored_levels > int(kMaxUnstoredLevels)) {
+    return invalid_argument("merkle build: " + std::to_string(unstored_levels) +
+                            " unstored levels, at most " + std::to_string(kMaxUnstoredLevels));
+  }
+  first_stored_ = unstored_levels < 0 ? auto_unstored_levels() : uint32_t(unstored_levels);
+  first_stored_ = std::clamp<uint32_t>(first_stored_, 1, log_height_);
+  const uint32_t f = first_stored_;
+  layers_.assign(log_height_ - f + 1, {});
+  // Level f straight from the rows, a block of leaves at a time: the levels below it are
+  // computed in per-thread buffers and never stored whole.
+  const size_t block = std::max<size_t>(kLeafBlock, size_t(1) << f);
+  layers_[0].resize(leaf_count() >> f);
+  pool.parallel_for(leaf_count() / block + (leaf_count() % block != 0), 1, [&](size_t b, size_t e) {
+    const size_t cap = std::min(block, leaf_count());
+    std::vector<Digest> buf0(cap), buf1(cap / 2), inj(cap / 2);
+    for (size_t blk = b; blk < e; ++blk) {
+      const size_t r0 = blk * block;
+      size_t n = std::min(block, leaf_count() - r0);
+      Digest* cur = buf0.data();
+      Digest* next = buf1.data();
+      k->hash_rows(group_views[0], r0, n, cur);
+      for (uint32_t level = 1; level <= f; ++level) {
+        n /= 2;
+        Digest* out = level == f ? layers_[0].data() + (r0 >> f) : next;
+        k->compress(cur, cur + 1, 2, out, n);
+        if (!group_views[level].empty()) {
+          k->hash_rows(group_views[level], r0 >> level, n, inj.data());
+          k->compress(out, inj.data(), 1, out, n);
+        }
+        std::swap(cur, next);
+      }
     }
-    if (!groups_[level].empty()) {
-      std::vector<MatrixView> mats;
-      for (size_t m : groups_[level]) mats.push_back(matrices_[m]);
+  });
+  for (uint32_t level = f + 1; level <= log_height_; ++level) {
+    const std::vector<Digest>& prev = layers_[level - f - 1];
+    std::vector<Digest>& cur = layers_[level - f];
+    cur.resize(prev.size() / 2);
+    pool.parallel_for(cur.size(), 256, [&](size_t b, size_t e) {
+      k->compress(prev.data() + 2 * b, prev.data() + 2 * b + 1, 2, cur.data() + b, e - b);
+    });
+    if (!group_views[level].empty()) {
       pool.parallel_for(cur.size(), 64, [&](size_t b, size_t e) {
         std::vector<Digest> injected(e - b);
-        k->hash_rows(mats, b, e - b, injected.data());
+        k->hash_rows(group_views[level], b, e - b, injected.data());
         k->compress(cur.data() + b, injected.data(), 1, cur.data() + b, e - b);
       });
     }
@@ -142,14 +192,23 @@ Status MerkleTree::build_layers(const HashConfig& cfg) {
   return Status::ok();
 }
 
-Digest MerkleTree::leaf_digest(size_t index) const {
-  std::vector<MatrixView> mats;
-  for (size_t m : groups_[0]) mats.push_back(matrices_[m]);
-  return hash_rows_concat(mats, index);
+Digest MerkleTree::node(uint32_t level, size_t index) const {
+  if (level >= first_stored_ && log_height_ > 0) return layers_[level - first_stored_][index];
+  // Below the stored levels: rehash the 2^level rows under this node (scalar reference code).
+  auto rows_digest = [&](uint32_t l, size_t i) {
+    std::vector<MatrixView> mats;
+    for (size_t m : groups_[l]) mats.push_back(matrices_[m]);
+    return hash_rows_concat(mats, i);
+  };
+  if (level == 0) return rows_digest(0, index);
+  Digest d = compress(node(level - 1, 2 * index), node(level - 1, 2 * index + 1));
+  return groups_[level].empty() ? d : compress(d, rows_digest(level, index));
 }
 
-const Digest& MerkleTree::node(uint32_t level, size_t index) const {
-  return layers_[level - 1][index];
+size_t MerkleTree::stored_digest_bytes() const {
+  size_t n = 0;
+  for (const auto& l : layers_) n += l.size();
+  return n * sizeof(Digest);
 }
 
 Result<MerkleOpening> MerkleTree::open(size_t index) const {
@@ -167,7 +226,7 @@ Result<MerkleOpening> MerkleTree::open(size_t index) const {
   }
   for (uint32_t level = 0; level < log_height_; ++level) {
     const size_t sib = (index >> level) ^ 1;
-    o.siblings.push_back(level == 0 ? leaf_digest(sib) : node(level, sib));
+    o.siblings.push_back(node(level, sib));
   }
   return o;
 }
@@ -189,7 +248,7 @@ Result<MerkleBatchOpening> MerkleTree::open_batch(std::span<const size_t> indice
         ++i;  // both children known: the verifier computes the parent itself
         continue;
       }
-      b.siblings.push_back(level == 0 ? leaf_digest(j ^ 1) : node(level, j ^ 1));
+      b.siblings.push_back(node(level, j ^ 1));
     }
     for (size_t& j : known) j >>= 1;
     known.erase(std::unique(known.begin(), known.end()), known.end());

@@ -9,9 +9,13 @@
 //     compress(compress(left, right), hash_rows_concat(matrices of height h, row j)).
 // So a query at leaf index i opens row i >> (log_max - log_h) of each matrix of height 2^log_h.
 //
-// The tree keeps views of the committed matrices (to open rows later) and every inner layer of
-// digests; the caller keeps the matrix data alive, or hands it over with the owning overload.
-// Leaf digests are recomputed on opening instead of stored, which halves the tree's memory.
+// The tree keeps views of the committed matrices (to open rows later) and the inner layers of
+// digests from level `unstored_levels` up; the caller keeps the matrix data alive, or hands it
+// over with the owning overload. Lower levels (always the leaves) are recomputed on opening
+// from the rows: an opening then rehashes 2^unstored_levels rows, and the tree's memory is
+// 64 / 2^unstored_levels bytes per leaf. The default (-1) picks the smallest count that keeps the
+// stored digests under a quarter of the committed data (1 for wide matrices, up to 6 for
+// one-column ones). The root does not depend on it.
 #include <cstddef>
 #include <span>
 #include <vector>
@@ -47,9 +51,18 @@ class MerkleTree {
  public:
   // Non-owning: the matrices' data must outlive the tree. Fails on an empty list, a height that
   // is not a power of two, a zero width, or a null data pointer, naming the matrix.
-  static Result<MerkleTree> build(std::vector<MatrixView> matrices, const HashConfig& cfg = {});
+  static Result<MerkleTree> build(std::vector<MatrixView> matrices, const HashConfig& cfg = {},
+                                  int unstored_levels = -1);
   // Owning: the tree keeps the matrices.
-  static Result<MerkleTree> build(std::vector<Matrix> matrices, const HashConfig& cfg = {});
+  static Result<MerkleTree> build(std::vector<Matrix> matrices, const HashConfig& cfg = {},
+                                  int unstored_levels = -1);
+  static constexpr uint32_t kMaxUnstoredLevels = 6;
+
+  // A copy of an owning tree owns copies of the matrices and views them, not the original's.
+  MerkleTree(const MerkleTree& other);
+  MerkleTree& operator=(const MerkleTree& other);
+  MerkleTree(MerkleTree&&) noexcept = default;
+  MerkleTree& operator=(MerkleTree&&) noexcept = default;
 
   const Digest& root() const { return root_; }
   // Dimensions in commit order: what the verifier needs besides the root.
@@ -58,6 +71,9 @@ class MerkleTree {
   uint32_t log_height() const { return log_height_; }
   size_t matrix_count() const { return matrices_.size(); }
   const MatrixView& matrix(size_t i) const { return matrices_[i]; }
+  // Lowest stored level (>= 1; 0 for a one-leaf tree) and the memory the stored digests take.
+  uint32_t first_stored_level() const { return first_stored_; }
+  size_t stored_digest_bytes() const;
 
   // index < leaf_count(), else OUT_OF_RANGE.
   Result<MerkleOpening> open(size_t index) const;
@@ -65,19 +81,19 @@ class MerkleTree {
 
  private:
   MerkleTree() = default;
-  Status build_layers(const HashConfig& cfg);
-  Digest leaf_digest(size_t index) const;
-  Digest inject_digest(uint32_t level, size_t node) const;  // rows injected at `level`, or none
-  const Digest& node(uint32_t level, size_t index) const;   // level >= 1
+  Status build_layers(const HashConfig& cfg, int unstored_levels);
+  uint32_t auto_unstored_levels() const;
+  Digest node(uint32_t level, size_t index) const;  // stored, or recomputed below first_stored_
 
   std::vector<Matrix> owned_;
   std::vector<MatrixView> matrices_;
   std::vector<MatrixDims> dims_;
   // groups_[level]: matrices of height 2^(log_height_ - level), in commit order.
   std::vector<std::vector<size_t>> groups_;
-  // layers_[k - 1] holds the 2^(log_height_ - k) nodes of level k (level 0 = leaves, not kept).
+  // layers_[k - first_stored_] holds the 2^(log_height_ - k) nodes of level k >= first_stored_.
   std::vector<std::vector<Digest>> layers_;
   uint32_t log_height_ = 0;
+  uint32_t first_stored_ = 0;
   Digest root_{};
 };
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <optional>
 #include <vector>
 
 #include "prover/common/cpu_features.hpp"
@@ -118,6 +119,48 @@ TEST(Merkle, RootMatchesNaiveReferenceOnEveryBackendAndThreadCount) {
       }
     }
   }
+}
+
+TEST(Merkle, UnstoredLevelsChangeNeitherRootNorOpenings) {
+  Rng rng(test_seed("Merkle.UnstoredLevels"));
+  for (size_t si = 0; si < kShapes.size(); ++si) {
+    std::vector<Matrix> mats = make(rng, kShapes[si]);
+    const Digest want = NaiveMmcs(mats).root();
+    auto ref = MerkleTree::build(views(mats), {}, 1);
+    ASSERT_TRUE(ref.is_ok());
+    for (int unstored : {-1, 1, 2, 3, 6}) {
+      for (Backend b : backends()) {
+        HashConfig cfg;
+        cfg.backend = b;
+        cfg.threads = 2;
+        auto tree = MerkleTree::build(views(mats), cfg, unstored);
+        ASSERT_TRUE(tree.is_ok());
+        ASSERT_EQ(tree->root(), want) << "shape " << si << " unstored " << unstored;
+        if (unstored > 0 && tree->log_height() > 0) {
+          EXPECT_EQ(tree->first_stored_level(),
+                    std::min<uint32_t>(uint32_t(unstored), tree->log_height()));
+        }
+        for (size_t i = 0; i < tree->leaf_count(); i += 3) {
+          auto o = tree->open(i);
+          ASSERT_TRUE(o.is_ok());
+          ASSERT_EQ(o->siblings, ref->open(i)->siblings) << "index " << i;
+        }
+      }
+    }
+  }
+  // Memory: stored digests shrink with each unstored level; the default keeps them under a
+  // quarter of the data for a narrow matrix.
+  Matrix narrow = random_matrix(rng, 1 << 12, 2, Layout::kColMajor);
+  auto t1 = MerkleTree::build(std::vector<MatrixView>{narrow.view()}, {}, 1);
+  auto t3 = MerkleTree::build(std::vector<MatrixView>{narrow.view()}, {}, 3);
+  auto ta = MerkleTree::build(std::vector<MatrixView>{narrow.view()});
+  ASSERT_TRUE(t1.is_ok() && t3.is_ok() && ta.is_ok());
+  EXPECT_EQ(t1->stored_digest_bytes(), ((1u << 12) - 1) * sizeof(Digest));
+  EXPECT_EQ(t3->stored_digest_bytes(), ((1u << 10) - 1) * sizeof(Digest));
+  EXPECT_LE(ta->stored_digest_bytes(), narrow.data.size() * sizeof(Fp) / 4);
+  EXPECT_EQ(ta->root(), t1->root());
+  EXPECT_EQ(MerkleTree::build(std::vector<MatrixView>{narrow.view()}, {}, 7).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST(Merkle, LayoutDoesNotChangeTheRoot) {
@@ -313,6 +356,18 @@ TEST(Merkle, OwningBuildKeepsData) {
   ASSERT_TRUE(o.is_ok());
   EXPECT_TRUE(verify_opening(moved.root(), moved.dims(), 3, *o).is_ok());
   EXPECT_EQ(o->rows[0], row_of(mats[0], 3));
+  // A copy outlives the original and still opens the committed rows.
+  std::optional<MerkleTree> original = std::move(moved);
+  MerkleTree tree_copy = *original;
+  MerkleTree assigned = tree_copy;
+  assigned = *original;
+  original.reset();
+  for (const MerkleTree* t : {&tree_copy, &assigned}) {
+    auto oc = t->open(5);
+    ASSERT_TRUE(oc.is_ok());
+    EXPECT_EQ(oc->rows[1], row_of(mats[1], 5 >> 2));
+    EXPECT_TRUE(verify_opening(t->root(), t->dims(), 5, *oc).is_ok());
+  }
 }
 
 TEST(Merkle, BadInputIsAnError) {
