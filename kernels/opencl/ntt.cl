@@ -1,0 +1,184 @@
+// BabyBear NTT kernels (OpenCL C 1.2). Values are uint in Montgomery form (R = 2^32), < p, as in
+// prover/field/babybear.hpp, and every operation gives bit-identical results to the scalar code.
+//
+// Data: `cols` columns of n = 2^log_n elements, column-major (column c at c << log_n).
+// Twiddles: one table per direction; layer k (butterfly half-size h = 2^k) holds w_{2h}^j,
+// j < h, at offset 2^k - 1, so the table for 2^L serves every size up to 2^L.
+//
+// Butterfly layers run in passes: a work-group loads a tile of 2^(r + c) elements into local
+// memory -- r consecutive layer bits [lo, lo + r) times c low bits [0, c) kept consecutive so
+// global loads coalesce -- runs all r layers there and writes the tile back. A 2^20 transform
+// takes 2 or 3 passes over global memory instead of 20.
+
+#define BB_P 0x78000001u
+#define BB_MU 0x88000001u  // p^-1 mod 2^32
+#define BB_ONE 0x0ffffffeu // 2^32 mod p: one in Montgomery form
+
+inline uint bb_add(uint a, uint b) {
+  uint s = a + b;  // < 2p < 2^32
+  return s >= BB_P ? s - BB_P : s;
+}
+
+inline uint bb_sub(uint a, uint b) {
+  uint d = a - b;
+  return a < b ? d + BB_P : d;
+}
+
+// a * b * 2^-32 mod p: the high half of a*b minus the high half of q*p, q = lo(a*b) * p^-1.
+inline uint bb_mul(uint a, uint b) {
+  uint lo = a * b;
+  uint hi = mul_hi(a, b);
+  uint q = lo * BB_MU;
+  uint qp_hi = mul_hi(q, BB_P);
+  uint r = hi - qp_hi;
+  return hi < qp_hi ? r + BB_P : r;
+}
+
+inline uint bb_pow(uint base, uint e) {
+  uint acc = BB_ONE;
+  while (e != 0) {
+    if (e & 1u) acc = bb_mul(acc, base);
+    base = bb_mul(base, base);
+    e >>= 1;
+  }
+  return acc;
+}
+
+// Reverses the low `bits` bits of x (bits <= 32).
+inline uint bit_rev(uint x, uint bits) {
+  x = ((x >> 1) & 0x55555555u) | ((x & 0x55555555u) << 1);
+  x = ((x >> 2) & 0x33333333u) | ((x & 0x33333333u) << 2);
+  x = ((x >> 4) & 0x0f0f0f0fu) | ((x & 0x0f0f0f0fu) << 4);
+  x = ((x >> 8) & 0x00ff00ffu) | ((x & 0x00ff00ffu) << 8);
+  x = (x >> 16) | (x << 16);
+  return bits == 0 ? 0u : x >> (32u - bits);
+}
+
+// Global index (within its column) of tile element l.
+inline uint tile_index(uint base, uint l, uint lo, uint c) {
+  return base | ((l >> c) << lo) | (l & ((1u << c) - 1u));
+}
+
+// Loads this work-group's tile; returns the column pointer and sets *base.
+inline __global uint* load_tile(__global uint* x, uint log_n, uint lo, uint r, uint c,
+                                __local uint* tile, uint* base) {
+  const uint tiles_log = log_n - r - c;
+  const ulong group = get_group_id(0);
+  const ulong col = group >> tiles_log;
+  const uint g = (uint)(group & ((1ul << tiles_log) - 1ul));
+  const uint g_low = g & ((1u << (lo - c)) - 1u);  // bits [c, lo)
+  const uint g_high = g >> (lo - c);               // bits [lo + r, log_n)
+  __global uint* xc = x + (col << log_n);
+  *base = (g_high << (lo + r)) | (g_low << c);
+  const uint size = 1u << (r + c);
+  for (uint l = get_local_id(0); l < size; l += get_local_size(0)) {
+    tile[l] = xc[tile_index(*base, l, lo, c)];
+  }
+  barrier(CLK_LOCAL_MEM_FENCE);
+  return xc;
+}
+
+inline void store_tile(__global uint* xc, uint base, uint lo, uint r, uint c,
+                       __local const uint* tile) {
+  const uint size = 1u << (r + c);
+  for (uint l = get_local_id(0); l < size; l += get_local_size(0)) {
+    xc[tile_index(base, l, lo, c)] = tile[l];
+  }
+}
+
+// Decimation in frequency (Gentleman-Sande), layers lo + r - 1 down to lo.
+// Natural input, bit-reversed output once every layer has run.
+__kernel void ntt_dif_pass(__global uint* x, __global const uint* tw, uint log_n, uint lo, uint r,
+                           uint c, __local uint* tile) {
+  uint base;
+  __global uint* xc = load_tile(x, log_n, lo, r, c, tile, &base);
+  const uint half_tile = 1u << (r + c - 1);
+  for (uint k = lo + r; k-- > lo;) {
+    const uint lk = k - lo + c;  // this layer's bit inside the tile
+    const uint h = 1u << lk;
+    __global const uint* w = tw + ((1u << k) - 1u);
+    const uint jmask = (1u << k) - 1u;
+    for (uint b = get_local_id(0); b < half_tile; b += get_local_size(0)) {
+      const uint a = ((b >> lk) << (lk + 1)) | (b & (h - 1u));
+      const uint j = tile_index(base, a, lo, c) & jmask;
+      const uint u = tile[a], v = tile[a + h];
+      tile[a] = bb_add(u, v);
+      tile[a + h] = bb_mul(bb_sub(u, v), w[j]);
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  store_tile(xc, base, lo, r, c, tile);
+}
+
+// Decimation in time (Cooley-Tukey), layers lo up to lo + r - 1.
+// Bit-reversed input, natural output once every layer has run.
+__kernel void ntt_dit_pass(__global uint* x, __global const uint* tw, uint log_n, uint lo, uint r,
+                           uint c, __local uint* tile) {
+  uint base;
+  __global uint* xc = load_tile(x, log_n, lo, r, c, tile, &base);
+  const uint half_tile = 1u << (r + c - 1);
+  for (uint k = lo; k < lo + r; ++k) {
+    const uint lk = k - lo + c;
+    const uint h = 1u << lk;
+    __global const uint* w = tw + ((1u << k) - 1u);
+    const uint jmask = (1u << k) - 1u;
+    for (uint b = get_local_id(0); b < half_tile; b += get_local_size(0)) {
+      const uint a = ((b >> lk) << (lk + 1)) | (b & (h - 1u));
+      const uint j = tile_index(base, a, lo, c) & jmask;
+      const uint u = tile[a], v = bb_mul(tile[a + h], w[j]);
+      tile[a] = bb_add(u, v);
+      tile[a + h] = bb_sub(u, v);
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  store_tile(xc, base, lo, r, c, tile);
+}
+
+// In-place bit-reversal permutation. Range: (n, cols).
+__kernel void bit_reverse(__global uint* x, uint log_n) {
+  const uint i = (uint)get_global_id(0);
+  const uint j = bit_rev(i, log_n);
+  if (i < j) {
+    __global uint* xc = x + ((ulong)get_global_id(1) << log_n);
+    const uint t = xc[i];
+    xc[i] = xc[j];
+    xc[j] = t;
+  }
+}
+
+// The element of logical index i (stored at i, or at bit_rev(i) when `bitrev`) is multiplied by
+// scale * base^i. Work-item g of G takes i = g, g + G, ... stepping by step = base^G.
+// Range: (G, cols), G a power of two <= n.
+__kernel void scale_by_powers(__global uint* x, uint log_n, uint bitrev, uint scale, uint base,
+                              uint step) {
+  const uint g = (uint)get_global_id(0);
+  const uint stride = (uint)get_global_size(0);
+  const uint n = 1u << log_n;
+  __global uint* xc = x + ((ulong)get_global_id(1) << log_n);
+  uint f = bb_mul(scale, bb_pow(base, g));
+  for (uint i = g; i < n; i += stride) {
+    const uint pos = bitrev ? bit_rev(i, log_n) : i;
+    xc[pos] = bb_mul(xc[pos], f);
+    f = bb_mul(f, step);
+  }
+}
+
+// LDE middle step: coefficient i of each column (read at i, or bit_rev(i, log_n) when
+// `in_bitrev`) times scale * base^i is written to position i, or bit_rev(i, log_m) when
+// `out_bitrev`, of the zero-filled column of 2^log_m. Range: (G, cols), G a power of two <= n.
+__kernel void lde_spread(__global const uint* coeffs, __global uint* out, uint log_n, uint log_m,
+                         uint in_bitrev, uint out_bitrev, uint scale, uint base, uint step) {
+  const uint g = (uint)get_global_id(0);
+  const uint stride = (uint)get_global_size(0);
+  const uint n = 1u << log_n;
+  const ulong col = get_global_id(1);
+  __global const uint* src = coeffs + (col << log_n);
+  __global uint* dst = out + (col << log_m);
+  uint f = bb_mul(scale, bb_pow(base, g));
+  for (uint i = g; i < n; i += stride) {
+    const uint from = in_bitrev ? bit_rev(i, log_n) : i;
+    const uint to = out_bitrev ? bit_rev(i, log_m) : i;
+    dst[to] = bb_mul(src[from], f);
+    f = bb_mul(f, step);
+  }
+}
