@@ -86,25 +86,105 @@ inline void store_tile(__global uint* xc, uint base, uint lo, uint r, uint c,
   }
 }
 
+// Butterfly rounds on the tile in local memory. Tile bits [c, c + r) are layers lo .. lo + r - 1
+// (tile bit lb <-> layer lo + lb - c); `base` places the tile in its column (see load_tile).
+//
+// Radix-8 rounds: each work-item holds the 8 elements that differ in tile bits [s, s + 3) in
+// registers and runs those 3 layers there, so three layers cost one barrier and one local
+// round trip. The global index of element i of a set is g0 + (i << gs), gs = lo + s - c, and g0
+// has zeros in bits [gs, gs + 3); the twiddle of a butterfly on layer gs + b is
+// w[(g0 mod 2^gs) + ((i mod 2^b) << gs)].
+#define RADIX8_SETUP()                                                       \
+  const uint e0 = ((u >> s) << (s + 3)) | (u & ((1u << s) - 1u));            \
+  const uint gs = lo + s - c;                                                \
+  const uint g0low = tile_index(base, e0, lo, c) & ((1u << gs) - 1u);        \
+  uint v[8];                                                                 \
+  _Pragma("unroll") for (uint i = 0; i < 8; ++i) v[i] = tile[e0 + (i << s)];
+
+#define RADIX8_STORE() \
+  _Pragma("unroll") for (uint i = 0; i < 8; ++i) tile[e0 + (i << s)] = v[i];
+
+inline void dif_round8(__local uint* tile, __global const uint* tw, uint base, uint lo, uint c,
+                       uint s, uint tsize) {
+  for (uint u = get_local_id(0); u < (tsize >> 3); u += get_local_size(0)) {
+    RADIX8_SETUP()
+    _Pragma("unroll") for (int b = 2; b >= 0; --b) {
+      const uint h = 1u << b;
+      __global const uint* w = tw + ((1u << (gs + b)) - 1u) + g0low;
+      _Pragma("unroll") for (uint i = 0; i < 8; ++i) {
+        if ((i & h) == 0) {
+          const uint t = v[i], y = v[i + h];
+          v[i] = bb_add(t, y);
+          v[i + h] = bb_mul(bb_sub(t, y), w[(i & (h - 1u)) << gs]);
+        }
+      }
+    }
+    RADIX8_STORE()
+  }
+}
+
+inline void dit_round8(__local uint* tile, __global const uint* tw, uint base, uint lo, uint c,
+                       uint s, uint tsize) {
+  for (uint u = get_local_id(0); u < (tsize >> 3); u += get_local_size(0)) {
+    RADIX8_SETUP()
+    _Pragma("unroll") for (int b = 0; b < 3; ++b) {
+      const uint h = 1u << b;
+      __global const uint* w = tw + ((1u << (gs + b)) - 1u) + g0low;
+      _Pragma("unroll") for (uint i = 0; i < 8; ++i) {
+        if ((i & h) == 0) {
+          const uint t = v[i], y = bb_mul(v[i + h], w[(i & (h - 1u)) << gs]);
+          v[i] = bb_add(t, y);
+          v[i + h] = bb_sub(t, y);
+        }
+      }
+    }
+    RADIX8_STORE()
+  }
+}
+
+// One radix-2 layer at tile bit lb (for the 1 or 2 layers a pass has beyond its radix-8 rounds).
+inline void dif_round2(__local uint* tile, __global const uint* tw, uint base, uint lo, uint c,
+                       uint lb, uint tsize) {
+  const uint k = lo + lb - c;
+  const uint h = 1u << lb;
+  __global const uint* w = tw + ((1u << k) - 1u);
+  for (uint b = get_local_id(0); b < (tsize >> 1); b += get_local_size(0)) {
+    const uint a = ((b >> lb) << (lb + 1)) | (b & (h - 1u));
+    const uint j = tile_index(base, a, lo, c) & ((1u << k) - 1u);
+    const uint t = tile[a], y = tile[a + h];
+    tile[a] = bb_add(t, y);
+    tile[a + h] = bb_mul(bb_sub(t, y), w[j]);
+  }
+}
+
+inline void dit_round2(__local uint* tile, __global const uint* tw, uint base, uint lo, uint c,
+                       uint lb, uint tsize) {
+  const uint k = lo + lb - c;
+  const uint h = 1u << lb;
+  __global const uint* w = tw + ((1u << k) - 1u);
+  for (uint b = get_local_id(0); b < (tsize >> 1); b += get_local_size(0)) {
+    const uint a = ((b >> lb) << (lb + 1)) | (b & (h - 1u));
+    const uint j = tile_index(base, a, lo, c) & ((1u << k) - 1u);
+    const uint t = tile[a], y = bb_mul(tile[a + h], w[j]);
+    tile[a] = bb_add(t, y);
+    tile[a + h] = bb_sub(t, y);
+  }
+}
+
 // Decimation in frequency (Gentleman-Sande), layers lo + r - 1 down to lo.
 // Natural input, bit-reversed output once every layer has run.
 __kernel void ntt_dif_pass(__global uint* x, __global const uint* tw, uint log_n, uint lo, uint r,
                            uint c, __local uint* tile) {
   uint base;
   __global uint* xc = load_tile(x, log_n, lo, r, c, tile, &base);
-  const uint half_tile = 1u << (r + c - 1);
-  for (uint k = lo + r; k-- > lo;) {
-    const uint lk = k - lo + c;  // this layer's bit inside the tile
-    const uint h = 1u << lk;
-    __global const uint* w = tw + ((1u << k) - 1u);
-    const uint jmask = (1u << k) - 1u;
-    for (uint b = get_local_id(0); b < half_tile; b += get_local_size(0)) {
-      const uint a = ((b >> lk) << (lk + 1)) | (b & (h - 1u));
-      const uint j = tile_index(base, a, lo, c) & jmask;
-      const uint u = tile[a], v = tile[a + h];
-      tile[a] = bb_add(u, v);
-      tile[a + h] = bb_mul(bb_sub(u, v), w[j]);
-    }
+  const uint tsize = 1u << (r + c);
+  uint top = c + r;  // tile bits [c, top) still to run, from the top
+  for (; top >= c + 3; top -= 3) {
+    dif_round8(tile, tw, base, lo, c, top - 3, tsize);
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  for (; top > c; --top) {
+    dif_round2(tile, tw, base, lo, c, top - 1, tsize);
     barrier(CLK_LOCAL_MEM_FENCE);
   }
   store_tile(xc, base, lo, r, c, tile);
@@ -116,19 +196,14 @@ __kernel void ntt_dit_pass(__global uint* x, __global const uint* tw, uint log_n
                            uint c, __local uint* tile) {
   uint base;
   __global uint* xc = load_tile(x, log_n, lo, r, c, tile, &base);
-  const uint half_tile = 1u << (r + c - 1);
-  for (uint k = lo; k < lo + r; ++k) {
-    const uint lk = k - lo + c;
-    const uint h = 1u << lk;
-    __global const uint* w = tw + ((1u << k) - 1u);
-    const uint jmask = (1u << k) - 1u;
-    for (uint b = get_local_id(0); b < half_tile; b += get_local_size(0)) {
-      const uint a = ((b >> lk) << (lk + 1)) | (b & (h - 1u));
-      const uint j = tile_index(base, a, lo, c) & jmask;
-      const uint u = tile[a], v = bb_mul(tile[a + h], w[j]);
-      tile[a] = bb_add(u, v);
-      tile[a + h] = bb_sub(u, v);
-    }
+  const uint tsize = 1u << (r + c);
+  uint bottom = c;  // tile bits [bottom, c + r) still to run, from the bottom
+  for (; bottom + 3 <= c + r; bottom += 3) {
+    dit_round8(tile, tw, base, lo, c, bottom, tsize);
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  for (; bottom < c + r; ++bottom) {
+    dit_round2(tile, tw, base, lo, c, bottom, tsize);
     barrier(CLK_LOCAL_MEM_FENCE);
   }
   store_tile(xc, base, lo, r, c, tile);

@@ -96,7 +96,8 @@ Status run_chain(OpenClDevice& dev, const OpenClProgram& prog, OpenClBuffer& dat
   EFAAS_RETURN_IF_ERROR(k->set_arg(2, log_n));
   for (const Pass& p : passes) {
     const uint32_t tile = p.r + p.c;
-    const size_t wg = std::min({size_t(1) << (tile - 1), kMaxWorkGroup,
+    // One radix-8 set per work-item (radix-2 rounds loop over their butterflies).
+    const size_t wg = std::min({size_t(1) << (tile - std::min(p.r, 3u)), kMaxWorkGroup,
                                 floor_pow2(k->max_work_group_size()),
                                 floor_pow2(dev.info().max_work_group_size)});
     const size_t groups = cols << (log_n - tile);
