@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
 #include <vector>
 
 #include "prover/common/rng.hpp"
@@ -174,6 +175,36 @@ TEST(OpenClNtt, DeviceResidentPipeline) {
                            reference(padded, 1, eval).begin()))
         << "column " << c;
   }
+}
+
+// Several host threads share the device's queue, program and twiddle cache.
+TEST(OpenClNtt, ConcurrentCallersGetTheirOwnResults) {
+  REQUIRE_OPENCL();
+  Rng rng(test_seed("OpenClNtt.Concurrent"));
+  constexpr int kThreads = 3;
+  std::vector<std::vector<Fp>> inputs, expects;
+  for (int t = 0; t < kThreads; ++t) {
+    const uint32_t log_n = 9 + 2 * uint32_t(t);  // different sizes grow the twiddle tables
+    inputs.push_back(random_vec(rng, size_t(2) << log_n));
+    TransformSpec spec{log_n, t == 1, Order::kNatural, Order::kNatural, Fp::from_canonical(3)};
+    expects.push_back(reference(inputs.back(), 2, spec));
+  }
+  std::vector<int> failures(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      NttConfig cfg;
+      cfg.backend = Backend::kOpenCl;
+      for (int iter = 0; iter < 4; ++iter) {
+        std::vector<Fp> x = inputs[size_t(t)];
+        Status s = t == 1 ? coset_intt(x, 2, Fp::from_canonical(3), cfg)
+                          : coset_ntt(x, 2, Fp::from_canonical(3), cfg);
+        if (!s.is_ok() || x != expects[size_t(t)]) ++failures[size_t(t)];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[size_t(t)], 0) << "thread " << t;
 }
 
 TEST(OpenClNtt, BadArgumentsAreClearErrors) {
