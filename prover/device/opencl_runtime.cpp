@@ -171,10 +171,9 @@ Status OpenClKernel::set_arg(uint32_t index, const OpenClBuffer& buffer) {
 Status OpenClKernel::set_arg_bytes(uint32_t index, size_t size, const void* value) {
   cl_int rc = clSetKernelArg(kernel_, index, size, value);
   if (rc != CL_SUCCESS) {
-    return device_->call_error(
-        "clSetKernelArg(" + name_ + ", arg " + std::to_string(index) + ", " +
-            std::to_string(size) + " bytes)",
-        rc);
+    return device_->call_error("clSetKernelArg(" + name_ + ", arg " + std::to_string(index) + ", " +
+                                   std::to_string(size) + " bytes)",
+                               rc);
   }
   return Status::ok();
 }
@@ -200,8 +199,8 @@ Result<OpenClKernel> OpenClProgram::kernel(const std::string& kernel_name) const
   out.kernel_ = k;
   out.name_ = kernel_name;
   size_t wg = 0;
-  rc = clGetKernelWorkGroupInfo(k, device_->raw_device(), CL_KERNEL_WORK_GROUP_SIZE, sizeof wg,
-                                &wg, nullptr);
+  rc = clGetKernelWorkGroupInfo(k, device_->raw_device(), CL_KERNEL_WORK_GROUP_SIZE, sizeof wg, &wg,
+                                nullptr);
   if (rc != CL_SUCCESS) {
     return device_->call_error("clGetKernelWorkGroupInfo(" + kernel_name + ")", rc);
   }
@@ -228,9 +227,8 @@ Result<OpenClDevice*> OpenClDevice::get(int index) {
       list += "\n  [" + std::to_string(d.index) + "] " + d.name + " (" + d.platform + ", " +
               d.type + ")";
     }
-    return invalid_argument("OpenCL device index " + std::to_string(index) +
-                            " is out of range: " + std::to_string(infos->size()) +
-                            " device(s) available:" + list);
+    return invalid_argument("OpenCL device index " + std::to_string(index) + " is out of range: " +
+                            std::to_string(infos->size()) + " device(s) available:" + list);
   }
   Result<OpenClDevice*> created = create(index, (*infos)[size_t(index)]);
   if (!created) return created.status();
@@ -269,8 +267,7 @@ Result<OpenClDevice*> OpenClDevice::create(int index, const OpenClDeviceInfo& in
 }
 
 std::string OpenClDevice::label() const {
-  return "device " + std::to_string(info_.index) + " (" + info_.name + ", " + info_.platform +
-         ")";
+  return "device " + std::to_string(info_.index) + " (" + info_.name + ", " + info_.platform + ")";
 }
 
 Status OpenClDevice::call_error(std::string_view call, int code) const {
@@ -284,7 +281,7 @@ Status OpenClDevice::call_error(std::string_view call, int code) const {
 }
 
 Result<const OpenClProgram*> OpenClDevice::program(std::string_view name, std::string_view source,
-                                                    std::string_view options) {
+                                                   std::string_view options) {
   std::pair<uint64_t, std::string> key{source_hash(source), std::string(options)};
   // Held across the build: concurrent first users wait for one build instead of racing.
   std::lock_guard<std::mutex> lock(programs_mu_);
@@ -313,10 +310,11 @@ Result<const OpenClProgram*> OpenClDevice::program(std::string_view name, std::s
 Result<OpenClBuffer> OpenClDevice::alloc(size_t bytes) {
   if (bytes == 0) return invalid_argument("OpenCL buffer of zero bytes requested");
   if (bytes > max_alloc_bytes_) {
-    return Status(StatusCode::kOutOfRange,
-                  "OpenCL buffer of " + std::to_string(bytes) + " bytes exceeds the largest "
-                  "allocation of " + label() + " (" + std::to_string(max_alloc_bytes_) +
-                  " bytes, CL_DEVICE_MAX_MEM_ALLOC_SIZE)");
+    return Status(StatusCode::kOutOfRange, "OpenCL buffer of " + std::to_string(bytes) +
+                                               " bytes exceeds the largest "
+                                               "allocation of " +
+                                               label() + " (" + std::to_string(max_alloc_bytes_) +
+                                               " bytes, CL_DEVICE_MAX_MEM_ALLOC_SIZE)");
   }
   cl_int rc = CL_SUCCESS;
   cl_mem mem = clCreateBuffer(context_, CL_MEM_READ_WRITE, bytes, nullptr, &rc);
@@ -333,8 +331,8 @@ Result<OpenClBuffer> OpenClDevice::alloc(size_t bytes) {
 Status OpenClDevice::launch(const OpenClKernel& kernel, std::span<const size_t> global,
                             std::span<const size_t> local) {
   if (global.empty() || global.size() > 3) {
-    return invalid_argument("launch of " + kernel.name() + ": " +
-                            std::to_string(global.size()) + " dimensions (expected 1 to 3)");
+    return invalid_argument("launch of " + kernel.name() + ": " + std::to_string(global.size()) +
+                            " dimensions (expected 1 to 3)");
   }
   if (!local.empty() && local.size() != global.size()) {
     return invalid_argument("launch of " + kernel.name() + ": local size has " +
@@ -344,9 +342,9 @@ Status OpenClDevice::launch(const OpenClKernel& kernel, std::span<const size_t> 
   for (size_t g : global) {
     if (g == 0) return Status::ok();  // nothing to do; OpenCL 1.2 rejects empty ranges
   }
-  cl_int rc = clEnqueueNDRangeKernel(queue_, kernel.raw(), cl_uint(global.size()), nullptr,
-                                     global.data(), local.empty() ? nullptr : local.data(), 0,
-                                     nullptr, nullptr);
+  cl_int rc =
+      clEnqueueNDRangeKernel(queue_, kernel.raw(), cl_uint(global.size()), nullptr, global.data(),
+                             local.empty() ? nullptr : local.data(), 0, nullptr, nullptr);
   if (rc != CL_SUCCESS) {
     std::string dims;
     for (size_t i = 0; i < global.size(); ++i) {

@@ -93,8 +93,7 @@ class OpenClKernel {
   Status set_arg(uint32_t index, const OpenClBuffer& buffer);
   // Scalars and PODs; the size must match the kernel's parameter (uint = uint32_t, ...).
   template <typename T>
-    requires std::is_trivially_copyable_v<T>
-  Status set_arg(uint32_t index, const T& value) {
+  requires std::is_trivially_copyable_v<T> Status set_arg(uint32_t index, const T& value) {
     return set_arg_bytes(index, sizeof(T), &value);
   }
   Status set_arg_bytes(uint32_t index, size_t size, const void* value);

@@ -20,8 +20,8 @@ bool has_opencl() {
   return devices && !devices->empty();
 }
 
-#define REQUIRE_OPENCL()                                              \
-  do {                                                                \
+#define REQUIRE_OPENCL()                                                   \
+  do {                                                                     \
     if (!has_opencl()) GTEST_SKIP() << "no OpenCL device on this machine"; \
   } while (0)
 
@@ -65,7 +65,8 @@ TEST(OpenClRuntime, SameDeviceObjectEveryTime) {
 TEST(OpenClRuntime, ProgramIsBuiltOnceAndCached) {
   REQUIRE_OPENCL();
   OpenClDevice& dev = device0();
-  const std::string src = "__kernel void cache_probe(__global uint* x) { x[get_global_id(0)] += 1u; }";
+  const std::string src =
+      "__kernel void cache_probe(__global uint* x) { x[get_global_id(0)] += 1u; }";
   const uint64_t before = dev.build_count();
   auto p1 = dev.program("cache_probe", src);
   ASSERT_TRUE(p1.is_ok()) << p1.status().to_string();
@@ -224,8 +225,8 @@ __kernel void field_ops(__global const uint* a, __global const uint* b, __global
   ASSERT_TRUE(k.is_ok()) << k.status().to_string();
 
   Rng rng(test_seed("OpenClRuntime.KernelFieldArithmetic"));
-  const uint32_t edges[] = {0, 1, 2, Fp::kP - 1, Fp::kP - 2, Fp::kP / 2, Fp::kP / 2 + 1,
-                            Fp::one().montgomery()};
+  const uint32_t edges[] = {
+      0, 1, 2, Fp::kP - 1, Fp::kP - 2, Fp::kP / 2, Fp::kP / 2 + 1, Fp::one().montgomery()};
   std::vector<Fp> a, b;
   for (uint32_t x : edges) {
     for (uint32_t y : edges) {

@@ -20,7 +20,7 @@ namespace {
 static_assert(Fp::one().montgomery() == 0x0ffffffeu, "BB_ONE in ntt.cl");
 static_assert(Fp::kMu == 0x88000001u && Fp::kP == 0x78000001u, "BB_P / BB_MU in ntt.cl");
 
-constexpr uint32_t kMaxTileLog = 11;     // 8 KiB of local memory per work-group
+constexpr uint32_t kMaxTileLog = 11;  // 8 KiB of local memory per work-group
 constexpr size_t kMaxWorkGroup = 256;
 constexpr uint32_t kElementsPerItem = 4;  // log2 of elements per work-item in scale/spread
 
@@ -78,7 +78,9 @@ std::vector<Pass> plan_passes(uint32_t log_n, uint32_t tile_log, uint32_t coales
   return passes;
 }
 
-size_t floor_pow2(size_t x) { return x == 0 ? 1 : std::bit_floor(x); }
+size_t floor_pow2(size_t x) {
+  return x == 0 ? 1 : std::bit_floor(x);
+}
 
 // Runs the DIF (dif = true: natural -> bit-reversed) or DIT chain over every column.
 Status run_chain(OpenClDevice& dev, const OpenClProgram& prog, OpenClBuffer& data, size_t cols,
@@ -88,8 +90,7 @@ Status run_chain(OpenClDevice& dev, const OpenClProgram& prog, OpenClBuffer& dat
   if (!tw) return tw.status();
   Result<OpenClKernel> k = prog.kernel(dif ? "ntt_dif_pass" : "ntt_dit_pass");
   if (!k) return k.status();
-  std::vector<Pass> passes =
-      plan_passes(log_n, tile_log_for(dev, tuning), tuning.coalesce_log);
+  std::vector<Pass> passes = plan_passes(log_n, tile_log_for(dev, tuning), tuning.coalesce_log);
   if (dif) std::reverse(passes.begin(), passes.end());
   EFAAS_RETURN_IF_ERROR(k->set_arg(0, data));
   EFAAS_RETURN_IF_ERROR(k->set_arg(1, **tw));
@@ -121,7 +122,9 @@ Status run_bit_reverse(OpenClDevice& dev, const OpenClProgram& prog, OpenClBuffe
 }
 
 // Work-items per column for the scale and spread kernels, each taking 2^kElementsPerItem.
-uint32_t log_items(uint32_t log_n) { return log_n > kElementsPerItem ? log_n - kElementsPerItem : 0; }
+uint32_t log_items(uint32_t log_n) {
+  return log_n > kElementsPerItem ? log_n - kElementsPerItem : 0;
+}
 
 // x_i *= scale * base^i for logical index i (stored bit-reversed when `bitrev`).
 Status run_scale(OpenClDevice& dev, const OpenClProgram& prog, OpenClBuffer& data, size_t cols,
@@ -141,7 +144,8 @@ Status run_scale(OpenClDevice& dev, const OpenClProgram& prog, OpenClBuffer& dat
 
 Status check_device_buffer(const char* op, const OpenClBuffer& b, size_t cols, uint32_t log_n,
                            const char* what) {
-  if (!b.valid()) return invalid_argument(std::string(op) + ": " + what + " buffer is not allocated");
+  if (!b.valid())
+    return invalid_argument(std::string(op) + ": " + what + " buffer is not allocated");
   const size_t expected = (cols << log_n) * sizeof(Fp);
   if (b.size_bytes() != expected) {
     return invalid_argument(std::string(op) + ": " + what + " buffer holds " +
@@ -172,8 +176,8 @@ Status transform_on_device(OpenClBuffer& data, size_t cols, const TransformSpec&
   if (!s.inverse) {
     // Coefficient i times shift^i, wherever it is stored.
     if (shifted) {
-      EFAAS_RETURN_IF_ERROR(run_scale(dev, p, data, cols, s.log_n, cur == Order::kBitReversed,
-                                      Fp::one(), s.shift));
+      EFAAS_RETURN_IF_ERROR(
+          run_scale(dev, p, data, cols, s.log_n, cur == Order::kBitReversed, Fp::one(), s.shift));
     }
   }
   const bool dif = cur == Order::kNatural;
@@ -181,8 +185,8 @@ Status transform_on_device(OpenClBuffer& data, size_t cols, const TransformSpec&
   cur = dif ? Order::kBitReversed : Order::kNatural;
   if (s.inverse) {
     const Fp n_inv = Fp::from_u64(uint64_t(1) << s.log_n).inverse();
-    EFAAS_RETURN_IF_ERROR(run_scale(dev, p, data, cols, s.log_n, cur == Order::kBitReversed,
-                                    n_inv, shifted ? s.shift.inverse() : Fp::one()));
+    EFAAS_RETURN_IF_ERROR(run_scale(dev, p, data, cols, s.log_n, cur == Order::kBitReversed, n_inv,
+                                    shifted ? s.shift.inverse() : Fp::one()));
   }
   if (cur != s.output_order) EFAAS_RETURN_IF_ERROR(run_bit_reverse(dev, p, data, cols, s.log_n));
   return Status::ok();

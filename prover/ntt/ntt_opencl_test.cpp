@@ -30,7 +30,9 @@ std::vector<Fp> random_vec(Rng& rng, size_t n) {
   return v;
 }
 
-Fp random_shift(Rng& rng) { return Fp::from_canonical(1 + uint32_t(rng.uniform(Fp::kP - 1))); }
+Fp random_shift(Rng& rng) {
+  return Fp::from_canonical(1 + uint32_t(rng.uniform(Fp::kP - 1)));
+}
 
 // The scalar reference for one TransformSpec.
 std::vector<Fp> reference(std::vector<Fp> data, size_t cols, const TransformSpec& s) {
@@ -38,7 +40,8 @@ std::vector<Fp> reference(std::vector<Fp> data, size_t cols, const TransformSpec
   cfg.backend = Backend::kScalar;
   cfg.input_order = s.input_order;
   cfg.output_order = s.output_order;
-  Status st = s.inverse ? coset_intt(data, cols, s.shift, cfg) : coset_ntt(data, cols, s.shift, cfg);
+  Status st =
+      s.inverse ? coset_intt(data, cols, s.shift, cfg) : coset_ntt(data, cols, s.shift, cfg);
   EXPECT_TRUE(st.is_ok()) << st.to_string();
   return data;
 }
@@ -81,8 +84,7 @@ TEST(OpenClNtt, MultiPassPlansMatchScalar) {
         const size_t n = size_t(1) << log_n, cols = 2;
         std::vector<Fp> data = random_vec(rng, n * cols);
         for (int v = 0; v < 4; ++v) {
-          TransformSpec spec{log_n, bool(v & 1),
-                             (v & 2) ? Order::kBitReversed : Order::kNatural,
+          TransformSpec spec{log_n, bool(v & 1), (v & 2) ? Order::kBitReversed : Order::kNatural,
                              (v & 2) ? Order::kNatural : Order::kBitReversed,
                              (v & 1) ? Fp::from_canonical(7) : Fp::one()};
           std::vector<Fp> expect = reference(data, cols, spec);
