@@ -253,9 +253,9 @@ Result<OpenClDevice*> OpenClDevice::create(int index, const OpenClDeviceInfo& in
   d->max_alloc_bytes_ = max_alloc;
   d->context_ = clCreateContext(nullptr, 1, &d->device_, nullptr, nullptr, &rc);
   if (rc != CL_SUCCESS || d->context_ == nullptr) return d->call_error("clCreateContext", rc);
-  // clCreateCommandQueue is the 1.2 entry point (deprecated in 2.0, still exported everywhere).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  // clCreateCommandQueue is the 1.2 entry point (deprecated in 2.0, still exported everywhere).
   d->queue_ = clCreateCommandQueue(d->context_, d->device_, 0, &rc);
 #pragma GCC diagnostic pop
   if (rc != CL_SUCCESS || d->queue_ == nullptr) {
