@@ -54,6 +54,11 @@ inline uint bit_rev(uint x, uint bits) {
   return bits == 0 ? 0u : x >> (32u - bits);
 }
 
+// Tile element l lives at PAD(l) in local memory: one spare word every 32 spreads the strided
+// accesses of the radix-8 rounds over the 32 local-memory banks of a GPU. The tile takes
+// 2^t + 2^t / 32 words.
+#define PAD(l) ((l) + ((l) >> 5))
+
 // Global index (within its column) of tile element l.
 inline uint tile_index(uint base, uint l, uint lo, uint c) {
   return base | ((l >> c) << lo) | (l & ((1u << c) - 1u));
@@ -72,7 +77,7 @@ inline __global uint* load_tile(__global uint* x, uint log_n, uint lo, uint r, u
   *base = (g_high << (lo + r)) | (g_low << c);
   const uint size = 1u << (r + c);
   for (uint l = get_local_id(0); l < size; l += get_local_size(0)) {
-    tile[l] = xc[tile_index(*base, l, lo, c)];
+    tile[PAD(l)] = xc[tile_index(*base, l, lo, c)];
   }
   barrier(CLK_LOCAL_MEM_FENCE);
   return xc;
@@ -82,7 +87,7 @@ inline void store_tile(__global uint* xc, uint base, uint lo, uint r, uint c,
                        __local const uint* tile) {
   const uint size = 1u << (r + c);
   for (uint l = get_local_id(0); l < size; l += get_local_size(0)) {
-    xc[tile_index(base, l, lo, c)] = tile[l];
+    xc[tile_index(base, l, lo, c)] = tile[PAD(l)];
   }
 }
 
@@ -99,10 +104,10 @@ inline void store_tile(__global uint* xc, uint base, uint lo, uint r, uint c,
   const uint gs = lo + s - c;                                                \
   const uint g0low = tile_index(base, e0, lo, c) & ((1u << gs) - 1u);        \
   uint v[8];                                                                 \
-  _Pragma("unroll") for (uint i = 0; i < 8; ++i) v[i] = tile[e0 + (i << s)];
+  _Pragma("unroll") for (uint i = 0; i < 8; ++i) v[i] = tile[PAD(e0 + (i << s))];
 
 #define RADIX8_STORE() \
-  _Pragma("unroll") for (uint i = 0; i < 8; ++i) tile[e0 + (i << s)] = v[i];
+  _Pragma("unroll") for (uint i = 0; i < 8; ++i) tile[PAD(e0 + (i << s))] = v[i];
 
 inline void dif_round8(__local uint* tile, __global const uint* tw, uint base, uint lo, uint c,
                        uint s, uint tsize) {
@@ -151,9 +156,9 @@ inline void dif_round2(__local uint* tile, __global const uint* tw, uint base, u
   for (uint b = get_local_id(0); b < (tsize >> 1); b += get_local_size(0)) {
     const uint a = ((b >> lb) << (lb + 1)) | (b & (h - 1u));
     const uint j = tile_index(base, a, lo, c) & ((1u << k) - 1u);
-    const uint t = tile[a], y = tile[a + h];
-    tile[a] = bb_add(t, y);
-    tile[a + h] = bb_mul(bb_sub(t, y), w[j]);
+    const uint t = tile[PAD(a)], y = tile[PAD(a + h)];
+    tile[PAD(a)] = bb_add(t, y);
+    tile[PAD(a + h)] = bb_mul(bb_sub(t, y), w[j]);
   }
 }
 
@@ -165,9 +170,9 @@ inline void dit_round2(__local uint* tile, __global const uint* tw, uint base, u
   for (uint b = get_local_id(0); b < (tsize >> 1); b += get_local_size(0)) {
     const uint a = ((b >> lb) << (lb + 1)) | (b & (h - 1u));
     const uint j = tile_index(base, a, lo, c) & ((1u << k) - 1u);
-    const uint t = tile[a], y = bb_mul(tile[a + h], w[j]);
-    tile[a] = bb_add(t, y);
-    tile[a + h] = bb_sub(t, y);
+    const uint t = tile[PAD(a)], y = bb_mul(tile[PAD(a + h)], w[j]);
+    tile[PAD(a)] = bb_add(t, y);
+    tile[PAD(a + h)] = bb_sub(t, y);
   }
 }
 

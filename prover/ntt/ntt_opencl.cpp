@@ -59,8 +59,8 @@ struct Pass {
 
 uint32_t tile_log_for(const OpenClDevice& dev, const OpenClNttTuning& tuning) {
   if (tuning.tile_log != 0) return std::min(tuning.tile_log, kMaxTileLog);
-  // Use at most half the local memory, so two work-groups can share a compute unit.
-  const uint64_t words = std::max<uint64_t>(dev.info().local_mem_bytes / 8, 2);
+  // At most half the local memory (padding included), so two work-groups share a compute unit.
+  const uint64_t words = std::max<uint64_t>(dev.info().local_mem_bytes * 32 / 33 / 8, 2);
   return std::min<uint32_t>(kMaxTileLog, uint32_t(std::bit_width(words) - 1));
 }
 
@@ -76,6 +76,12 @@ std::vector<Pass> plan_passes(uint32_t log_n, uint32_t tile_log, uint32_t coales
     lo += p.r;
   }
   return passes;
+}
+
+// Local memory of a tile of 2^tile_log elements, with ntt.cl's PAD spare word every 32.
+size_t padded_tile_bytes(uint32_t tile_log) {
+  const size_t words = size_t(1) << tile_log;
+  return (words + words / 32) * sizeof(uint32_t);
 }
 
 size_t floor_pow2(size_t x) {
@@ -105,7 +111,7 @@ Status run_chain(OpenClDevice& dev, const OpenClProgram& prog, OpenClBuffer& dat
     EFAAS_RETURN_IF_ERROR(k->set_arg(3, p.lo));
     EFAAS_RETURN_IF_ERROR(k->set_arg(4, p.r));
     EFAAS_RETURN_IF_ERROR(k->set_arg(5, p.c));
-    EFAAS_RETURN_IF_ERROR(k->set_local(6, sizeof(uint32_t) << tile));
+    EFAAS_RETURN_IF_ERROR(k->set_local(6, padded_tile_bytes(tile)));
     EFAAS_RETURN_IF_ERROR(dev.launch(*k, {groups * wg}, {wg}));
   }
   return Status::ok();
