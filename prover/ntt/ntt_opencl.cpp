@@ -58,10 +58,10 @@ struct Pass {
 };
 
 uint32_t tile_log_for(const OpenClDevice& dev, const OpenClNttTuning& tuning) {
-  if (tuning.tile_log != 0) return std::min(tuning.tile_log, kMaxTileLog);
   // At most half the local memory (padding included), so two work-groups share a compute unit.
   const uint64_t words = std::max<uint64_t>(dev.info().local_mem_bytes * 32 / 33 / 8, 2);
-  return std::min<uint32_t>(kMaxTileLog, uint32_t(std::bit_width(words) - 1));
+  const uint32_t fits = std::min<uint32_t>(kMaxTileLog, uint32_t(std::bit_width(words) - 1));
+  return tuning.tile_log != 0 ? std::min(tuning.tile_log, fits) : fits;
 }
 
 // Passes from the lowest layers up; DIF runs them in reverse.
