@@ -25,6 +25,12 @@ using examples::fibonacci_witness;
     NttConfig cfg;
     cfg.backend = b;
     Status s = lde(probe, out8, 1, {}, cfg);
+    if (s) {
+      std::vector<Digest> digests(16);
+      MatrixView view{out8.data(), 16, 1, Layout::kRowMajor};
+      s = hash_matrix_rows(std::span<const MatrixView>(&view, 1), digests,
+                           HashConfig{b, 0, 0});
+    }
     if (!s) {
       std::fprintf(stderr, "backend %s skipped: %s\n", backend_name(b), s.to_string().c_str());
       continue;
@@ -39,12 +45,19 @@ struct Proved {
   StarkProof proof;
 };
 
+// Sets up and proves; a failure is a fatal test failure (the caller checks HasFatalFailure).
 Proved prove(const air::MachineAir& m, std::vector<std::vector<Fp>> fixed,
              const MachineWitness& w, const FriParams& params, StarkConfig cfg = {}) {
   auto pk = stark_setup(m, std::move(fixed), params, cfg);
-  EXPECT_TRUE(pk.is_ok()) << pk.status().to_string();
+  if (!pk) {
+    ADD_FAILURE() << pk.status().to_string();
+    std::abort();
+  }
   auto proof = stark_prove(m, *pk, w, cfg);
-  EXPECT_TRUE(proof.is_ok()) << proof.status().to_string();
+  if (!proof) {
+    ADD_FAILURE() << proof.status().to_string();
+    std::abort();
+  }
   return {std::move(*pk), std::move(*proof)};
 }
 
