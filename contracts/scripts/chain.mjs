@@ -225,8 +225,8 @@ export async function signedVerdict(domain, node, { requestId, verdict = Verdict
 
 /// A complete batch entry: Operation by `user`, its PostOp, and VALID verdicts by `nodes`
 /// (sorted by address as the contract requires).
-export async function settlement(domain, { user, nodes, extensionId, fee, maxFee = fee, proof = "0x", data = "0x", opData, blockHash }) {
-  const op = await signedOperation(domain, user, { extensionId, maxFee, data: opData ?? data, blockHash });
+export async function settlement(domain, { user, nodes, extensionId, fee, maxFee = fee, gasManagementData, proof = "0x", data = "0x", opData, blockHash }) {
+  const op = await signedOperation(domain, user, { extensionId, maxFee, gasManagementData, data: opData ?? data, blockHash });
   const { sig, ...opFields } = op;
   const postOp = {
     operationHash: operationHash(domain, opFields),
