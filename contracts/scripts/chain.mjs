@@ -87,7 +87,17 @@ export async function startChain({ blockGasLimit = 200_000_000 } = {}) {
     wallet: { totalAccounts: 1, defaultBalance: 1_000_000 },
     miner: { blockGasLimit },
   });
-  const provider = new ethers.BrowserProvider(g, undefined, { pollingInterval: 5, cacheTimeout: -1 });
+  // Gas estimates get a margin, as wallets add one: an estimate made at one block timestamp can
+  // fall short at the next (requestUnstake rewrites unlockTime only if the time moved, which also
+  // changes the refund of removing a node from the active set).
+  const eip1193 = {
+    async request(args) {
+      const result = await g.request(args);
+      if (args.method !== "eth_estimateGas") return result;
+      return ethers.toQuantity((BigInt(result) * 5n) / 4n + 10_000n);
+    },
+  };
+  const provider = new ethers.BrowserProvider(eip1193, undefined, { pollingInterval: 5, cacheTimeout: -1 });
   const deployer = await provider.getSigner(0);
   return {
     provider,
@@ -224,8 +234,9 @@ export async function signedVerdict(domain, node, { requestId, verdict = Verdict
 }
 
 /// A complete batch entry: Operation by `user`, its PostOp, and VALID verdicts by `nodes`
-/// (sorted by address as the contract requires).
-export async function settlement(domain, { user, nodes, extensionId, fee, maxFee = fee, gasManagementData, proof = "0x", data = "0x", opData, blockHash }) {
+/// (sorted by address as the contract requires). `offchainProof` leaves only the proof's hash in
+/// the entry.
+export async function settlement(domain, { user, nodes, extensionId, fee, maxFee = fee, gasManagementData, proof = "0x", data = "0x", opData, blockHash, offchainProof = false }) {
   const op = await signedOperation(domain, user, { extensionId, maxFee, gasManagementData, data: opData ?? data, blockHash });
   const { sig, ...opFields } = op;
   const postOp = {
@@ -239,7 +250,7 @@ export async function settlement(domain, { user, nodes, extensionId, fee, maxFee
   const sorted = [...nodes].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
   const verdicts = [];
   for (const n of sorted) verdicts.push(await signedVerdict(domain, n, { requestId }));
-  return { op, postOp, fee, verdicts };
+  return { op, postOp: offchainProof ? { ...postOp, proof: "0x" } : postOp, proofHash: ethers.keccak256(proof), fee, verdicts };
 }
 
 // ------------------------------------------------------------------------------ election rule

@@ -48,9 +48,13 @@ contract ConsensusContract {
 
     /// One entry of a batch: the Operation, its PostOp, the fee charged (<= the Operation's max
     /// fee) and the quorum of VALID verdicts, signers in strictly increasing address order.
+    /// Proofs the chain does not check (Universal mode: STARKs of 100+ KiB) stay off-chain: with
+    /// postOp.proof empty, proofHash stands for keccak256(proof) in the PostOp hash. With
+    /// postOp.proof non-empty, proofHash is ignored.
     struct Settlement {
         Operation op;
         PostOp postOp;
+        bytes32 proofHash;
         uint256 fee;
         SignedVerdict[] verdicts;
     }
@@ -350,7 +354,7 @@ contract ConsensusContract {
         if (deprecated) revert ExtensionIsDeprecated(i, p.extensionId);
         address payer = _chargeFee(i, opHash, s.op, s.fee);
 
-        bytes32 postOpHash = hashPostOp(p);
+        bytes32 postOpHash = _hashPostOp(p, p.proof.length != 0 ? keccak256(p.proof) : s.proofHash);
         _checkQuorum(i, postOpHash, s.verdicts);
         if (verifier != address(0) && !_groth16Accepts(verifier, p.proof, p.data)) revert ProofRejected(i);
         verifierPay = _payVerifiers(s.fee, s.verdicts);
@@ -467,11 +471,13 @@ contract ConsensusContract {
     }
 
     function hashPostOp(PostOp calldata p) public view returns (bytes32) {
+        return _hashPostOp(p, keccak256(p.proof));
+    }
+
+    function _hashPostOp(PostOp calldata p, bytes32 proofHash) private view returns (bytes32) {
         return _typedDataHash(
             keccak256(
-                abi.encode(
-                    POSTOP_TYPEHASH, p.operationHash, p.extensionId, keccak256(p.proof), keccak256(p.data), p.processedBlockHash
-                )
+                abi.encode(POSTOP_TYPEHASH, p.operationHash, p.extensionId, proofHash, keccak256(p.data), p.processedBlockHash)
             )
         );
     }

@@ -330,3 +330,16 @@ test("leadership moves with the slot; a late batch is refused", async () => {
   }
   assert.ok(leaders.size >= 2, "six slots, one leader");
 });
+
+test("a proof the chain does not check may stay off-chain, bound by its hash", async () => {
+  const proof = ethers.hexlify(rng.bytes(4096));
+  const e = await entry({ proof, offchainProof: true });
+  assert.equal(e.postOp.proof, "0x");
+  // A different proof hash breaks the verdicts' request id.
+  await expectRevert(submit([{ ...e, proofHash: ethers.keccak256("0x01") }]), consensus, "VerdictNotValidForPostOp", [0n, 0n]);
+  // With the proof inline, proofHash is ignored.
+  const inline = await entry({ proof });
+  await (await submit([{ ...inline, proofHash: ethers.ZeroHash }, e])).wait();
+  assert.equal(await consensus.settled(e.postOp.operationHash), true);
+  assert.equal(await consensus.settled(inline.postOp.operationHash), true);
+});

@@ -135,6 +135,14 @@ test("a Groth16 PostOp with a valid proof settles", async () => {
   assert.equal(await consensus.settled(e.postOp.operationHash), true);
 });
 
+test("a Groth16 proof cannot be left off-chain", async () => {
+  const e = await settlement(stack.domain, {
+    user, nodes: nodes.slice(0, 2), extensionId, fee: 1000n, blockHash: rng.bytes32(), proof: encodeProof(proof), data: encodePublic(pub), offchainProof: true,
+  });
+  const { slot, signer } = await leader();
+  await expectRevert(consensus.connect(signer).submitBatch(slot, [e]), consensus, "ProofRejected", [0n]);
+});
+
 test("a Groth16 PostOp with a rejected proof is refused despite a quorum of VALID", async () => {
   for (const [p, s] of [[negatedA(proof), pub], [proof, [(BigInt(pub[0]) + 1n).toString()]]]) {
     const e = await settlement(stack.domain, {
