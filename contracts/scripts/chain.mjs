@@ -102,6 +102,8 @@ export async function startChain({ blockGasLimit = 200_000_000 } = {}) {
   return {
     provider,
     deployer,
+    eip1193: g, // unwrapped: exact estimates
+
     async fund(address, wei = ethers.parseEther("1000")) {
       await provider.send("evm_setAccountBalance", [address, ethers.toQuantity(wei)]);
     },
