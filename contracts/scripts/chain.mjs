@@ -22,8 +22,10 @@ export function artifactDir() {
   if (env && fs.existsSync(path.join(env, "ConsensusContract.json"))) {
     artifactsDir = env;
   } else {
-    artifactsDir = fs.mkdtempSync(path.join(os.tmpdir(), "efaas-contracts-"));
-    build(artifactsDir);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "efaas-contracts-"));
+    process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    build(dir);
+    artifactsDir = dir;
   }
   return artifactsDir;
 }
