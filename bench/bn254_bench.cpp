@@ -1,0 +1,160 @@
+// BN254 benchmarks: G1/G2 MSM at several sizes and thread counts, and Groth16 proving of the
+// fixture circuits side by side with `snarkjs groth16 prove` (the CLI) in the same run.
+//
+//   bn254_bench [--g1 12,16,18,20] [--g2 16] [--threads 1,2] [--reps 3]
+//               [--circuit DIR ...] [--snarkjs PATH] [--json]
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "prover/common/rng.hpp"
+#include "prover/common/timer.hpp"
+#include "prover/groth16/groth16.hpp"
+#include "prover/msm/msm.hpp"
+
+using namespace efaas;
+using namespace efaas::bn254;
+
+namespace {
+
+Limbs random_scalar(Rng& rng) {
+  for (;;) {
+    Limbs l{rng.next_u64(), rng.next_u64(), rng.next_u64(), rng.next_u64() >> 2};
+    if (Fr::is_canonical(l)) return l;
+  }
+}
+
+template <typename A>
+std::vector<A> random_points(const A& g, size_t n, Rng& rng) {
+  using J = Jacobian<decltype(g.x)>;
+  J gj = J::from_affine(g);
+  J p = gj.mul(random_scalar(rng)), step = gj.mul(random_scalar(rng));
+  std::vector<J> js(n);
+  for (size_t i = 0; i < n; ++i) {
+    js[i] = p;
+    p += step;
+  }
+  std::vector<A> out(n);
+  batch_to_affine(js.data(), out.data(), n);
+  return out;
+}
+
+template <typename F>
+double best_of(int reps, F&& f) {
+  double best = 1e300;
+  for (int i = 0; i < reps; ++i) {
+    Stopwatch sw;
+    f();
+    best = std::min(best, sw.seconds());
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"BN254 MSM and Groth16 benchmark"};
+  std::vector<uint32_t> g1_logs = {12, 16, 18, 20}, g2_logs = {16};
+  std::vector<size_t> threads = {1, 2};
+  std::vector<std::string> circuits;
+  std::string snarkjs;
+  int reps = 3;
+  bool json = false;
+  app.add_option("--g1", g1_logs, "log2 sizes of G1 MSMs")->delimiter(',');
+  app.add_option("--g2", g2_logs, "log2 sizes of G2 MSMs")->delimiter(',');
+  app.add_option("--threads", threads, "thread counts")->delimiter(',');
+  app.add_option("--reps", reps, "repetitions (best is reported)");
+  app.add_option("--circuit", circuits,
+                 "directory with circuit.zkey and witness.wtns (repeatable)");
+  app.add_option("--snarkjs", snarkjs, "snarkjs CLI to time on the same circuits");
+  app.add_flag("--json", json, "print JSON");
+  CLI11_PARSE(app, argc, argv);
+
+  nlohmann::json report = {{"msm", nlohmann::json::array()},
+                           {"groth16", nlohmann::json::array()}};
+  Rng rng(1);
+  auto run_msm = [&](const char* group, uint32_t log_n, auto g, auto msm_fn) {
+    const size_t n = size_t(1) << log_n;
+    auto pts = random_points(g, n, rng);
+    std::vector<Limbs> ks(n);
+    for (auto& k : ks) k = random_scalar(rng);
+    for (size_t t : threads) {
+      msm::MsmConfig cfg;
+      cfg.threads = t;
+      double s = best_of(reps, [&] {
+        auto r = msm_fn(pts, ks, cfg);
+        if (!r.is_ok()) std::abort();
+      });
+      report["msm"].push_back({{"group", group}, {"log_n", log_n}, {"threads", t},
+                               {"ms", s * 1e3}, {"window_bits", msm::default_window_bits(n)}});
+      if (!json) {
+        std::printf("%s MSM 2^%-2u threads %zu: %9.1f ms (window %u)\n", group, log_n, t,
+                    s * 1e3, msm::default_window_bits(n));
+        std::fflush(stdout);
+      }
+    }
+  };
+  for (uint32_t l : g1_logs) {
+    run_msm("G1", l, g1_generator(), [](auto& p, auto& k, auto& c) { return msm::msm_g1(p, k, c); });
+  }
+  for (uint32_t l : g2_logs) {
+    run_msm("G2", l, g2_generator(), [](auto& p, auto& k, auto& c) { return msm::msm_g2(p, k, c); });
+  }
+
+  for (const std::string& dir : circuits) {
+    const std::string zkey_path = dir + "/circuit.zkey", wtns_path = dir + "/witness.wtns";
+    auto zkey = groth16::read_zkey(zkey_path);
+    auto wtns = groth16::read_wtns(wtns_path);
+    if (!zkey.is_ok() || !wtns.is_ok()) {
+      std::fprintf(stderr, "%s\n", (zkey.is_ok() ? wtns.status() : zkey.status()).to_string().c_str());
+      return 2;
+    }
+    std::string name = std::filesystem::path(dir).filename().string();
+    if (name.empty()) name = std::filesystem::path(dir).parent_path().filename().string();
+    for (size_t t : threads) {
+      groth16::ProveConfig cfg;
+      cfg.msm.threads = t;
+      groth16::ProveTimings best;
+      double load = best_of(1, [&] { auto z = groth16::read_zkey(zkey_path); });
+      double s = best_of(reps, [&] {
+        auto r = groth16::prove(*zkey, *wtns, cfg);
+        if (!r.is_ok()) std::abort();
+        if (best.total_s == 0 || r->timings.total_s < best.total_s) best = r->timings;
+      });
+      report["groth16"].push_back({{"circuit", name}, {"threads", t}, {"prove_ms", s * 1e3},
+                                   {"load_ms", load * 1e3}, {"msm_ms", best.msm_s * 1e3},
+                                   {"ntt_ms", best.ntt_s * 1e3}, {"qap_ms", best.qap_s * 1e3}});
+      if (!json) {
+        std::printf("Groth16 %s threads %zu: prove %.1f ms (MSM %.1f, NTT %.1f, QAP %.1f), "
+                    "zkey load %.1f ms\n",
+                    name.c_str(), t, s * 1e3, best.msm_s * 1e3, best.ntt_s * 1e3,
+                    best.qap_s * 1e3, load * 1e3);
+        std::fflush(stdout);
+      }
+    }
+    if (!snarkjs.empty()) {
+      auto tmp = std::filesystem::temp_directory_path() / "efaas-bench-snarkjs";
+      std::filesystem::create_directories(tmp);
+      std::string cmd = snarkjs + " groth16 prove " + zkey_path + " " + wtns_path + " " +
+                        (tmp / "proof.json").string() + " " + (tmp / "public.json").string() +
+                        " >/dev/null 2>&1";
+      bool ok = true;
+      double s = best_of(reps, [&] { ok = ok && std::system(cmd.c_str()) == 0; });
+      std::filesystem::remove_all(tmp);
+      report["groth16"].push_back({{"circuit", name}, {"prover", "snarkjs groth16 prove (CLI)"},
+                                   {"prove_ms", s * 1e3}, {"ok", ok}});
+      if (!json) {
+        std::printf("snarkjs groth16 prove %s: %.1f ms%s\n", name.c_str(), s * 1e3,
+                    ok ? "" : " (FAILED)");
+      }
+    }
+  }
+  if (json) std::printf("%s\n", report.dump(2).c_str());
+  return 0;
+}

@@ -1,0 +1,123 @@
+#include "prover/ec/fr_ntt.hpp"
+
+#include <bit>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "prover/common/thread_pool.hpp"
+
+namespace efaas::bn254 {
+
+namespace {
+
+Result<uint32_t> check_size(size_t n) {
+  if (n == 0 || !std::has_single_bit(n)) {
+    return invalid_argument("Fr NTT: length " + std::to_string(n) + " is not a power of two");
+  }
+  uint32_t log_n = uint32_t(std::countr_zero(n));
+  if (log_n > kFrTwoAdicity) {
+    return out_of_range("Fr NTT: 2^" + std::to_string(log_n) + " exceeds the two-adicity 28");
+  }
+  return log_n;
+}
+
+size_t reverse_bits(size_t i, uint32_t bits) {
+  size_t r = 0;
+  for (uint32_t b = 0; b < bits; ++b) r |= ((i >> b) & 1) << (bits - 1 - b);
+  return r;
+}
+
+void bit_reverse(Fr* x, uint32_t log_n) {
+  const size_t n = size_t(1) << log_n;
+  for (size_t i = 0; i < n; ++i) {
+    size_t j = reverse_bits(i, log_n);
+    if (i < j) std::swap(x[i], x[j]);
+  }
+}
+
+// Iterative radix-2 DIT on bit-reversed input; each layer's butterflies split across the pool.
+void dit(Fr* x, uint32_t log_n, const Fr& root, ThreadPool& pool) {
+  const size_t n = size_t(1) << log_n;
+  if (n == 1) return;
+  std::vector<Fr> tw(n / 2);
+  tw[0] = Fr::one();
+  for (size_t i = 1; i < n / 2; ++i) tw[i] = tw[i - 1] * root;
+  bit_reverse(x, log_n);
+  const size_t grain = n >= (size_t(1) << 12) ? 1024 : n;
+  for (uint32_t s = 1; s <= log_n; ++s) {
+    const size_t half = size_t(1) << (s - 1);
+    const size_t stride = n >> s;
+    pool.parallel_for(n / 2, grain, [&](size_t b, size_t e) {
+      for (size_t k = b; k < e; ++k) {
+        size_t j = k & (half - 1);
+        size_t i = ((k >> (s - 1)) << s) | j;
+        Fr v = x[i + half] * tw[j * stride];
+        Fr u = x[i];
+        x[i] = u + v;
+        x[i + half] = u - v;
+      }
+    });
+  }
+}
+
+// x_i *= first * step^i
+void scale_by_powers(Fr* x, size_t n, Fr first, Fr step, ThreadPool& pool) {
+  pool.parallel_for(n, 4096, [&](size_t b, size_t e) {
+    Fr p = first * step.pow(Limbs{b, 0, 0, 0});
+    for (size_t i = b; i < e; ++i) {
+      x[i] *= p;
+      p *= step;
+    }
+  });
+}
+
+Status transform(std::span<Fr> data, bool inverse, const Fr* shift, const FrNttConfig& cfg) {
+  Result<uint32_t> log_n = check_size(data.size());
+  if (!log_n) return log_n.status();
+  ThreadPool& pool = ThreadPool::with_threads(cfg.threads);
+  Fr w = fr_root_of_unity(*log_n);
+  if (!inverse) {
+    if (shift) scale_by_powers(data.data(), data.size(), Fr::one(), *shift, pool);
+    dit(data.data(), *log_n, w, pool);
+    return Status::ok();
+  }
+  dit(data.data(), *log_n, w.inverse(), pool);
+  Fr n_inv = Fr::from_u64(data.size()).inverse();
+  scale_by_powers(data.data(), data.size(), n_inv, shift ? shift->inverse() : Fr::one(), pool);
+  return Status::ok();
+}
+
+}  // namespace
+
+Status fr_ntt(std::span<Fr> data, const FrNttConfig& cfg) {
+  return transform(data, false, nullptr, cfg);
+}
+Status fr_intt(std::span<Fr> data, const FrNttConfig& cfg) {
+  return transform(data, true, nullptr, cfg);
+}
+Status fr_coset_ntt(std::span<Fr> data, Fr shift, const FrNttConfig& cfg) {
+  if (shift.is_zero()) return invalid_argument("Fr coset NTT: the shift is zero");
+  return transform(data, false, &shift, cfg);
+}
+Status fr_coset_intt(std::span<Fr> data, Fr shift, const FrNttConfig& cfg) {
+  if (shift.is_zero()) return invalid_argument("Fr coset NTT: the shift is zero");
+  return transform(data, true, &shift, cfg);
+}
+
+void fr_naive_dft(std::span<const Fr> coeffs, std::span<Fr> out, Fr shift) {
+  const size_t n = coeffs.size();
+  Fr w = fr_root_of_unity(uint32_t(std::countr_zero(n)));
+  Fr xk = shift;
+  for (size_t k = 0; k < n; ++k) {
+    Fr acc = Fr::zero(), p = Fr::one();
+    for (size_t i = 0; i < n; ++i) {
+      acc += coeffs[i] * p;
+      p *= xk;
+    }
+    out[k] = acc;
+    xk *= w;
+  }
+}
+
+}  // namespace efaas::bn254

@@ -1,0 +1,197 @@
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "prover/common/rng.hpp"
+#include "prover/msm/msm.hpp"
+
+namespace efaas::msm {
+namespace {
+
+using bn254::Fr;
+
+Limbs random_scalar(Rng& rng) {
+  for (;;) {
+    Limbs l{rng.next_u64(), rng.next_u64(), rng.next_u64(), rng.next_u64() >> 2};
+    if (Fr::is_canonical(l)) return l;
+  }
+}
+
+// Points P_i = (s + i t) G for random s, t: distinct, cheap to make.
+template <typename A>
+std::vector<A> random_points(const A& g, size_t n, Rng& rng) {
+  using J = bn254::Jacobian<decltype(g.x)>;
+  J gj = J::from_affine(g);
+  J p = gj.mul(random_scalar(rng)), step = gj.mul(random_scalar(rng));
+  std::vector<J> js(n);
+  for (size_t i = 0; i < n; ++i) {
+    js[i] = p;
+    p += step;
+  }
+  std::vector<A> out(n);
+  bn254::batch_to_affine(js.data(), out.data(), n);
+  return out;
+}
+
+// The reference: sum_i k_i P_i by double-and-add.
+template <typename A>
+auto naive_msm(const std::vector<A>& pts, const std::vector<Limbs>& ks) {
+  using J = bn254::Jacobian<decltype(pts[0].x)>;
+  J acc;
+  for (size_t i = 0; i < pts.size(); ++i) acc += J::from_affine(pts[i]).mul(ks[i]);
+  return acc;
+}
+
+template <typename A>
+Result<bn254::Jacobian<decltype(A{}.x)>> run(const std::vector<A>& pts,
+                                             const std::vector<Limbs>& ks,
+                                             const MsmConfig& cfg) {
+  if constexpr (std::is_same_v<A, G1Affine>) {
+    return msm_g1(pts, ks, cfg);
+  } else {
+    return msm_g2(pts, ks, cfg);
+  }
+}
+
+std::vector<MsmConfig> cpu_configs() {
+  std::vector<MsmConfig> out;
+  for (Backend b : {Backend::kScalar, Backend::kAuto}) {
+    for (size_t t : {1, 2}) out.push_back(MsmConfig{b, t, 0});
+  }
+  return out;
+}
+
+template <typename A>
+void check_random(const A& g, const std::vector<size_t>& sizes, Rng& rng) {
+  for (size_t n : sizes) {
+    std::vector<A> pts = random_points(g, n, rng);
+    std::vector<Limbs> ks(n);
+    for (auto& k : ks) k = random_scalar(rng);
+    auto want = naive_msm(pts, ks);
+    for (const MsmConfig& cfg : cpu_configs()) {
+      auto got = run(pts, ks, cfg);
+      ASSERT_TRUE(got.is_ok()) << got.status().to_string();
+      EXPECT_EQ(*got, want) << "n=" << n << " backend=" << backend_name(cfg.backend)
+                            << " threads=" << cfg.threads;
+    }
+  }
+}
+
+TEST(Msm, G1RandomMatchesNaive) {
+  Rng rng(test_seed("Msm.G1RandomMatchesNaive"));
+  check_random(bn254::g1_generator(), {1, 2, 3, 7, 64, 100, 1000, 1537}, rng);
+}
+
+TEST(Msm, G2RandomMatchesNaive) {
+  Rng rng(test_seed("Msm.G2RandomMatchesNaive"));
+  check_random(bn254::g2_generator(), {1, 5, 33, 300}, rng);
+}
+
+TEST(Msm, EveryWindowWidth) {
+  Rng rng(test_seed("Msm.EveryWindowWidth"));
+  const size_t n = 77;
+  auto pts = random_points(bn254::g1_generator(), n, rng);
+  std::vector<Limbs> ks(n);
+  for (auto& k : ks) k = random_scalar(rng);
+  // Extremes that exercise the signed-digit carries: r - 1 and all-ones low limbs.
+  ks[0] = bn254::detail::sub_nb(bn254::kGroupOrder, Limbs{1, 0, 0, 0});
+  ks[1] = Limbs{~0ULL, ~0ULL, ~0ULL, 0x0fffffffffffffffULL};
+  auto want = naive_msm(pts, ks);
+  for (uint32_t c = 1; c <= 16; ++c) {
+    auto got = msm_g1(pts, ks, MsmConfig{Backend::kAuto, 2, c});
+    ASSERT_TRUE(got.is_ok());
+    EXPECT_EQ(*got, want) << "window_bits=" << c;
+  }
+}
+
+TEST(Msm, EdgeCases) {
+  Rng rng(test_seed("Msm.EdgeCases"));
+  const auto g = bn254::g1_generator();
+  auto pts = random_points(g, 50, rng);
+  std::vector<Limbs> ks(50);
+  for (auto& k : ks) k = random_scalar(rng);
+
+  // Zero scalars everywhere, and some zero scalars.
+  std::vector<Limbs> zeros(50, Limbs{0, 0, 0, 0});
+  EXPECT_TRUE(msm_g1(pts, zeros)->is_identity());
+  auto some = ks;
+  for (size_t i = 0; i < some.size(); i += 3) some[i] = Limbs{0, 0, 0, 0};
+  EXPECT_EQ(*msm_g1(pts, some), naive_msm(pts, some));
+
+  // The point at infinity among the inputs contributes nothing.
+  auto with_inf = pts;
+  with_inf[4] = G1Affine::identity();
+  with_inf[17] = G1Affine::identity();
+  EXPECT_EQ(*msm_g1(with_inf, ks), naive_msm(with_inf, ks));
+
+  // Repeated points (same bucket gets P twice: the doubling case) and P with -P (cancels).
+  std::vector<G1Affine> rep(40, pts[0]);
+  std::vector<Limbs> ones(40, Limbs{5, 0, 0, 0});
+  EXPECT_EQ(*msm_g1(rep, ones), G1Jacobian::from_affine(pts[0]).mul(Limbs{200, 0, 0, 0}));
+  std::vector<G1Affine> pm = {pts[1], -pts[1], pts[2], pts[2]};
+  std::vector<Limbs> same(4, ks[3]);
+  EXPECT_EQ(*msm_g1(pm, same), G1Jacobian::from_affine(pts[2]).mul(ks[3]).dbl());
+  rep = {pts[0], pts[0], pts[0]};
+  std::vector<Limbs> ks3 = {ks[0], ks[0], ks[1]};
+  EXPECT_EQ(*msm_g1(rep, ks3), naive_msm(rep, ks3));
+
+  // n = 1 with scalars 0, 1, r-1; and n = 0.
+  std::vector<G1Affine> one = {pts[9]};
+  EXPECT_TRUE(msm_g1(one, std::vector<Limbs>{Limbs{0, 0, 0, 0}})->is_identity());
+  EXPECT_EQ(*msm_g1(one, std::vector<Limbs>{Limbs{1, 0, 0, 0}}),
+            G1Jacobian::from_affine(pts[9]));
+  EXPECT_EQ(*msm_g1(one, std::vector<Limbs>{
+                             bn254::detail::sub_nb(bn254::kGroupOrder, Limbs{1, 0, 0, 0})}),
+            -G1Jacobian::from_affine(pts[9]));
+  EXPECT_TRUE(msm_g1({}, {})->is_identity());
+
+  // Scalars >= r are rejected with the index, not reduced; so are mismatched lengths.
+  auto bad = ks;
+  bad[7] = bn254::kGroupOrder;
+  auto r = msm_g1(pts, bad);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kOutOfRange);
+  EXPECT_NE(r.status().message().find("scalar 7"), std::string::npos);
+  bad[7] = Limbs{~0ULL, ~0ULL, ~0ULL, ~0ULL};
+  EXPECT_FALSE(msm_g1(pts, bad).is_ok());
+  EXPECT_EQ(msm_g1(pts, std::span<const Limbs>(ks).first(49)).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(msm_g1(pts, ks, MsmConfig{Backend::kAuto, 0, 17}).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(Msm, LargeAcrossThreads) {
+  // n not a multiple of any chunk or window size, checked against the scalar backend on one
+  // thread and against a naive sum over a sparse scalar set.
+  Rng rng(test_seed("Msm.LargeAcrossThreads"));
+  const size_t n = 20011;
+  auto pts = random_points(bn254::g1_generator(), n, rng);
+  std::vector<Limbs> ks(n, Limbs{0, 0, 0, 0});
+  std::vector<G1Affine> sub_pts;
+  std::vector<Limbs> sub_ks;
+  for (size_t i = 0; i < n; i += 97) {
+    ks[i] = random_scalar(rng);
+    sub_pts.push_back(pts[i]);
+    sub_ks.push_back(ks[i]);
+  }
+  auto want = naive_msm(sub_pts, sub_ks);
+  EXPECT_EQ(*msm_g1(pts, ks, MsmConfig{Backend::kAuto, 2, 0}), want);
+  for (auto& k : ks) k = random_scalar(rng);
+  auto a = msm_g1(pts, ks, MsmConfig{Backend::kScalar, 1, 0});
+  auto b = msm_g1(pts, ks, MsmConfig{Backend::kAuto, 2, 0});
+  auto c = msm_g1(pts, ks, MsmConfig{Backend::kAuto, 2, 7});
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(*a, *c);
+}
+
+TEST(Msm, UnsupportedBackendsSayWhy) {
+  std::vector<G1Affine> pts = {bn254::g1_generator()};
+  std::vector<Limbs> ks = {Limbs{1, 0, 0, 0}};
+  EXPECT_EQ(msm_g1(pts, ks, MsmConfig{Backend::kAvx2}).status().code(),
+            StatusCode::kUnimplemented);
+  EXPECT_EQ(msm_g1(pts, ks, MsmConfig{Backend::kOpenCl}).status().code(),
+            StatusCode::kUnimplemented);
+}
+
+}  // namespace
+}  // namespace efaas::msm
