@@ -64,13 +64,13 @@ inline uint tile_index(uint base, uint l, uint lo, uint c) {
   return base | ((l >> c) << lo) | (l & ((1u << c) - 1u));
 }
 
-// Loads this work-group's tile; returns the column pointer and sets *base.
-inline __global uint* load_tile(__global uint* x, uint log_n, uint lo, uint r, uint c,
+// Loads this work-group's tile; returns the column pointer and sets *base. Work-groups take
+// the columns fastest, so groups that run together share their twiddles in cache.
+inline __global uint* load_tile(__global uint* x, uint log_n, uint cols, uint lo, uint r, uint c,
                                 __local uint* tile, uint* base) {
-  const uint tiles_log = log_n - r - c;
   const ulong group = get_group_id(0);
-  const ulong col = group >> tiles_log;
-  const uint g = (uint)(group & ((1ul << tiles_log) - 1ul));
+  const ulong col = group % cols;
+  const uint g = (uint)(group / cols);  // tile index within the column
   const uint g_low = g & ((1u << (lo - c)) - 1u);  // bits [c, lo)
   const uint g_high = g >> (lo - c);               // bits [lo + r, log_n)
   __global uint* xc = x + (col << log_n);
@@ -178,10 +178,10 @@ inline void dit_round2(__local uint* tile, __global const uint* tw, uint base, u
 
 // Decimation in frequency (Gentleman-Sande), layers lo + r - 1 down to lo.
 // Natural input, bit-reversed output once every layer has run.
-__kernel void ntt_dif_pass(__global uint* x, __global const uint* tw, uint log_n, uint lo, uint r,
-                           uint c, __local uint* tile) {
+__kernel void ntt_dif_pass(__global uint* x, __global const uint* tw, uint log_n, uint cols,
+                           uint lo, uint r, uint c, __local uint* tile) {
   uint base;
-  __global uint* xc = load_tile(x, log_n, lo, r, c, tile, &base);
+  __global uint* xc = load_tile(x, log_n, cols, lo, r, c, tile, &base);
   const uint tsize = 1u << (r + c);
   uint top = c + r;  // tile bits [c, top) still to run, from the top
   for (; top >= c + 3; top -= 3) {
@@ -197,10 +197,10 @@ __kernel void ntt_dif_pass(__global uint* x, __global const uint* tw, uint log_n
 
 // Decimation in time (Cooley-Tukey), layers lo up to lo + r - 1.
 // Bit-reversed input, natural output once every layer has run.
-__kernel void ntt_dit_pass(__global uint* x, __global const uint* tw, uint log_n, uint lo, uint r,
-                           uint c, __local uint* tile) {
+__kernel void ntt_dit_pass(__global uint* x, __global const uint* tw, uint log_n, uint cols,
+                           uint lo, uint r, uint c, __local uint* tile) {
   uint base;
-  __global uint* xc = load_tile(x, log_n, lo, r, c, tile, &base);
+  __global uint* xc = load_tile(x, log_n, cols, lo, r, c, tile, &base);
   const uint tsize = 1u << (r + c);
   uint bottom = c;  // tile bits [bottom, c + r) still to run, from the bottom
   for (; bottom + 3 <= c + r; bottom += 3) {

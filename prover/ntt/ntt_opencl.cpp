@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -101,6 +102,7 @@ Status run_chain(OpenClDevice& dev, const OpenClProgram& prog, OpenClBuffer& dat
   EFAAS_RETURN_IF_ERROR(k->set_arg(0, data));
   EFAAS_RETURN_IF_ERROR(k->set_arg(1, **tw));
   EFAAS_RETURN_IF_ERROR(k->set_arg(2, log_n));
+  EFAAS_RETURN_IF_ERROR(k->set_arg(3, uint32_t(cols)));
   for (const Pass& p : passes) {
     const uint32_t tile = p.r + p.c;
     // One radix-8 set per work-item (radix-2 rounds loop over their butterflies).
@@ -108,10 +110,10 @@ Status run_chain(OpenClDevice& dev, const OpenClProgram& prog, OpenClBuffer& dat
                                 floor_pow2(k->max_work_group_size()),
                                 floor_pow2(dev.info().max_work_group_size)});
     const size_t groups = cols << (log_n - tile);
-    EFAAS_RETURN_IF_ERROR(k->set_arg(3, p.lo));
-    EFAAS_RETURN_IF_ERROR(k->set_arg(4, p.r));
-    EFAAS_RETURN_IF_ERROR(k->set_arg(5, p.c));
-    EFAAS_RETURN_IF_ERROR(k->set_local(6, padded_tile_bytes(tile)));
+    EFAAS_RETURN_IF_ERROR(k->set_arg(4, p.lo));
+    EFAAS_RETURN_IF_ERROR(k->set_arg(5, p.r));
+    EFAAS_RETURN_IF_ERROR(k->set_arg(6, p.c));
+    EFAAS_RETURN_IF_ERROR(k->set_local(7, padded_tile_bytes(tile)));
     EFAAS_RETURN_IF_ERROR(dev.launch(*k, {groups * wg}, {wg}));
   }
   return Status::ok();
@@ -164,6 +166,10 @@ Status check_device_buffer(const char* op, const OpenClBuffer& b, size_t cols, u
 
 Status check_shape(const char* op, size_t cols, uint32_t log_n) {
   if (cols == 0) return invalid_argument(std::string(op) + ": column count is zero");
+  if (cols > UINT32_MAX) {
+    return out_of_range(std::string(op) + ": " + std::to_string(cols) +
+                        " columns exceed the kernels' 32-bit column count");
+  }
   if (log_n > kMaxLogNtt) {
     return out_of_range(std::string(op) + ": column length 2^" + std::to_string(log_n) +
                         " exceeds the field's two-adicity 2^" + std::to_string(kMaxLogNtt));
@@ -278,6 +284,7 @@ Status opencl_transform(std::span<Fp> data, size_t cols, const TransformSpec& sp
 
 Status opencl_lde(std::span<const Fp> in, std::span<Fp> out, size_t cols, const LdeSpec& spec,
                   int device) {
+  EFAAS_RETURN_IF_ERROR(check_shape("opencl lde", cols, spec.log_n));
   Result<OpenClDevice*> dev = OpenClDevice::get(device);
   if (!dev) return dev.status();
   // One upload, one download: the upload buffer doubles as the interpolation scratch.
