@@ -1,0 +1,5 @@
+#pragma once
+// The OpenCL C sources of kernels/opencl, embedded at build time (efaas_embed_text).
+
+// kernels/opencl/ntt.cl: BabyBear Montgomery arithmetic and the NTT kernels.
+extern const char* const ntt_source;
