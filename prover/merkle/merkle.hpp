@@ -82,6 +82,7 @@ class MerkleTree {
  private:
   MerkleTree() = default;
   Status build_layers(const HashConfig& cfg, int unstored_levels);
+  Status build_layers_opencl(int device);  // merkle_opencl.cpp
   uint32_t auto_unstored_levels() const;
   Digest node(uint32_t level, size_t index) const;  // stored, or recomputed below first_stored_
 
