@@ -1,6 +1,7 @@
 // Host side of kernels/opencl/poseidon2.cl: argument checks, constants on the device, launches.
 #include "prover/hash/poseidon2_opencl.hpp"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -71,6 +72,15 @@ Status check_range(const char* op, const char* what, const OpenClBuffer& b, size
   return Status::ok();
 }
 
+// One work-item per permutation in work-groups of kGroup (the kernels skip the padding items):
+// a fixed, moderate size suits GPUs and lets PoCL vectorize across work-items.
+constexpr size_t kGroup = 64;
+
+Status launch1d(OpenClDevice& dev, const OpenClKernel& k, size_t n) {
+  const size_t wg = std::min(kGroup, std::max<size_t>(1, k.max_work_group_size()));
+  return dev.launch(k, {(n + wg - 1) / wg * wg}, {wg});
+}
+
 constexpr size_t kDigestBytes = sizeof(Digest);
 constexpr size_t kStateBytes = sizeof(Poseidon2State);
 
@@ -114,7 +124,7 @@ Status opencl_hash_rows_device(std::span<const OpenClMatrix> matrices, OpenClBuf
     EFAAS_RETURN_IF_ERROR(k.set_arg(4, uint32_t(m.layout == Layout::kColMajor)));
     EFAAS_RETURN_IF_ERROR(k.set_arg(5, digests));
     EFAAS_RETURN_IF_ERROR(k.set_arg(6, uint64_t(digest_offset)));
-    return dev.launch(k, {rows});
+    return launch1d(dev, k, rows);
   }
   // Several matrices: per-row sponge states absorb each matrix in turn.
   Result<OpenClBuffer> states = dev.alloc(rows * kStateBytes);
@@ -132,7 +142,7 @@ Status opencl_hash_rows_device(std::span<const OpenClMatrix> matrices, OpenClBuf
     EFAAS_RETURN_IF_ERROR(k.set_arg(4, uint32_t(m.cols)));
     EFAAS_RETURN_IF_ERROR(k.set_arg(5, uint32_t(m.layout == Layout::kColMajor)));
     EFAAS_RETURN_IF_ERROR(k.set_arg(6, pos));
-    EFAAS_RETURN_IF_ERROR(dev.launch(k, {rows}));
+    EFAAS_RETURN_IF_ERROR(launch1d(dev, k, rows));
     pos = uint32_t((pos + m.cols) % kPoseidon2Rate);
   }
   Result<Launch> finish = make_launch(dev, "p2_finish", 5);
@@ -143,7 +153,7 @@ Status opencl_hash_rows_device(std::span<const OpenClMatrix> matrices, OpenClBuf
   EFAAS_RETURN_IF_ERROR(k.set_arg(2, pos));
   EFAAS_RETURN_IF_ERROR(k.set_arg(3, digests));
   EFAAS_RETURN_IF_ERROR(k.set_arg(4, uint64_t(digest_offset)));
-  EFAAS_RETURN_IF_ERROR(dev.launch(k, {rows}));
+  EFAAS_RETURN_IF_ERROR(launch1d(dev, k, rows));
   // `states` is released when this returns; the in-order queue has the kernels that use it
   // enqueued, and clReleaseMemObject defers the free until they are done.
   return Status::ok();
@@ -166,7 +176,7 @@ Status opencl_compress_pairs_device(const OpenClBuffer& in, size_t in_offset, Op
   EFAAS_RETURN_IF_ERROR(k.set_arg(2, out));
   EFAAS_RETURN_IF_ERROR(k.set_arg(3, uint64_t(out_offset)));
   EFAAS_RETURN_IF_ERROR(k.set_arg(4, uint64_t(n)));
-  return out.device()->launch(k, {n});
+  return launch1d(*out.device(), k, n);
 }
 
 Status opencl_compress_inject_device(OpenClBuffer& nodes, size_t offset, const OpenClBuffer& inject,
@@ -185,7 +195,7 @@ Status opencl_compress_inject_device(OpenClBuffer& nodes, size_t offset, const O
   EFAAS_RETURN_IF_ERROR(k.set_arg(1, uint64_t(offset)));
   EFAAS_RETURN_IF_ERROR(k.set_arg(2, inject));
   EFAAS_RETURN_IF_ERROR(k.set_arg(3, uint64_t(n)));
-  return nodes.device()->launch(k, {n});
+  return launch1d(*nodes.device(), k, n);
 }
 
 Status opencl_permute_device(OpenClBuffer& states, size_t n) {
@@ -195,7 +205,7 @@ Status opencl_permute_device(OpenClBuffer& states, size_t n) {
   if (!l) return l.status();
   EFAAS_RETURN_IF_ERROR(l->kernel.set_arg(0, states));
   EFAAS_RETURN_IF_ERROR(l->kernel.set_arg(1, uint64_t(n)));
-  return states.device()->launch(l->kernel, {n});
+  return launch1d(*states.device(), l->kernel, n);
 }
 
 Status opencl_permute_batch(std::span<Poseidon2State> states, int device) {
@@ -264,7 +274,7 @@ Result<uint32_t> opencl_grind(const Poseidon2State& base, size_t lane, uint32_t 
     const uint32_t count = uint32_t(std::min<uint64_t>(kRound, Fp::kP - start));
     EFAAS_RETURN_IF_ERROR(k.set_arg(2, uint32_t(start)));
     EFAAS_RETURN_IF_ERROR(k.set_arg(3, count));
-    EFAAS_RETURN_IF_ERROR((*dev)->launch(k, {count}));
+    EFAAS_RETURN_IF_ERROR(launch1d(**dev, k, count));
     uint32_t found = kNone;
     EFAAS_RETURN_IF_ERROR(best->read(std::span<uint32_t>(&found, 1)));
     if (found != kNone) return found;
