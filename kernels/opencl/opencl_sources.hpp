@@ -3,3 +3,6 @@
 
 // kernels/opencl/ntt.cl: BabyBear Montgomery arithmetic and the NTT kernels.
 extern const char* const ntt_source;
+
+// kernels/opencl/poseidon2.cl: Poseidon2 permutation, sponge, compression and grinding kernels.
+extern const char* const poseidon2_source;

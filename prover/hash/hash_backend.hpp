@@ -21,8 +21,8 @@ struct Poseidon2Kernels {
 
 const Poseidon2Kernels& scalar_poseidon2_kernels();
 
-// The kernels for a resolved CPU backend (scalar or AVX2). kOpenCl has no kernels here yet:
-// UNIMPLEMENTED until the OpenCL runtime lands on main.
+// The kernels for a resolved CPU backend (scalar or AVX2). kOpenCl is not a table of host
+// functions: callers dispatch to poseidon2_opencl.hpp first, and asking here is UNIMPLEMENTED.
 Result<const Poseidon2Kernels*> poseidon2_kernels_for(Backend backend);
 
 namespace avx2 {

@@ -5,6 +5,7 @@
 
 #include "prover/common/thread_pool.hpp"
 #include "prover/hash/hash_backend.hpp"
+#include "prover/hash/poseidon2_opencl.hpp"
 
 namespace efaas {
 
@@ -283,6 +284,9 @@ constexpr size_t kGrainPermutations = 256;
 }  // namespace
 
 Status poseidon2_permute_batch(std::span<Poseidon2State> states, const HashConfig& cfg) {
+  Result<Backend> backend = resolve_backend(cfg.backend);
+  if (!backend) return backend.status();
+  if (*backend == Backend::kOpenCl) return opencl_permute_batch(states, cfg.opencl_device);
   auto kernels = poseidon2_kernels_for(cfg.backend);
   if (!kernels) return kernels.status();
   const Poseidon2Kernels* k = *kernels;
@@ -311,7 +315,11 @@ Status hash_matrix_rows(std::span<const MatrixView> matrices, std::span<Digest> 
     return invalid_argument("hash_matrix_rows: output holds " + std::to_string(out.size()) +
                             " digests for " + std::to_string(rows) + " rows");
   }
-  auto kernels = poseidon2_kernels_for(cfg.backend);
+  Result<Backend> backend = resolve_backend(cfg.backend);
+  if (!backend) return backend.status();
+  if (*backend == Backend::kOpenCl)
+    return opencl_hash_matrix_rows(matrices, out, cfg.opencl_device);
+  auto kernels = poseidon2_kernels_for(*backend);
   if (!kernels) return kernels.status();
   const Poseidon2Kernels* k = *kernels;
   size_t width = 0;
@@ -328,7 +336,10 @@ Status compress_pairs(std::span<const Digest> in, std::span<Digest> out, const H
     return invalid_argument("compress_pairs: " + std::to_string(in.size()) + " input digests for " +
                             std::to_string(out.size()) + " outputs");
   }
-  auto kernels = poseidon2_kernels_for(cfg.backend);
+  Result<Backend> backend = resolve_backend(cfg.backend);
+  if (!backend) return backend.status();
+  if (*backend == Backend::kOpenCl) return opencl_compress_pairs(in, out, cfg.opencl_device);
+  auto kernels = poseidon2_kernels_for(*backend);
   if (!kernels) return kernels.status();
   const Poseidon2Kernels* k = *kernels;
   ThreadPool::with_threads(cfg.threads)

@@ -12,6 +12,7 @@
 #include "prover/common/cpu_features.hpp"
 #include "prover/common/rng.hpp"
 #include "prover/hash/poseidon2.hpp"
+#include "prover/hash/poseidon2_opencl.hpp"
 
 namespace efaas {
 namespace {
@@ -108,10 +109,16 @@ std::vector<Fp> random_vec(Rng& rng, size_t n) {
 
 std::vector<Backend> backends() {
   std::vector<Backend> out{Backend::kScalar};
-  if (avx2_usable())
+  if (avx2_usable()) {
     out.push_back(Backend::kAvx2);
-  else
+  } else {
     std::fprintf(stderr, "AVX2 not usable here: AVX2 comparisons skipped\n");
+  }
+  if (auto cl = resolve_backend(Backend::kOpenCl); cl.is_ok()) {
+    out.push_back(Backend::kOpenCl);
+  } else {
+    std::fprintf(stderr, "OpenCL comparisons skipped: %s\n", cl.status().message().c_str());
+  }
   return out;
 }
 
@@ -307,12 +314,54 @@ TEST(Poseidon2, BadArgumentsAreErrors) {
   std::vector<Digest> in(5);
   EXPECT_EQ(compress_pairs(in, wrong).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(hash_matrix_rows({}, wrong).code(), StatusCode::kInvalidArgument);
-  // OpenCL has no Poseidon2 kernels yet: an error (UNIMPLEMENTED, or UNAVAILABLE without a
-  // device), never a silent success.
+  // An OpenCL device that does not exist (or no OpenCL at all): an error, never a silent success.
   HashConfig cl;
   cl.backend = Backend::kOpenCl;
+  cl.opencl_device = 99;
   std::vector<Poseidon2State> states(3);
   EXPECT_FALSE(poseidon2_permute_batch(states, cl).is_ok());
+  EXPECT_FALSE(hash_matrix_rows(one, out, cl).is_ok());
+}
+
+TEST(Poseidon2OpenCl, DeviceResidentPipelineAndBoundsChecks) {
+  if (!resolve_backend(Backend::kOpenCl).is_ok()) GTEST_SKIP() << "no OpenCL device";
+  Rng rng(test_seed("Poseidon2OpenCl.DeviceResidentPipeline"));
+  auto dev = OpenClDevice::get(0);
+  ASSERT_TRUE(dev.is_ok()) << dev.status().to_string();
+  // Two matrices packed in one buffer at different offsets; leaves hashed and compressed
+  // without leaving the device.
+  const size_t rows = 16;
+  std::vector<Fp> packed = random_vec(rng, 3 + rows * 5 + rows * 11);
+  MatrixView a{packed.data() + 3, rows, 5, Layout::kColMajor};
+  MatrixView b{packed.data() + 3 + rows * 5, rows, 11, Layout::kRowMajor};
+  auto buf = (*dev)->upload(std::span<const Fp>(packed));
+  ASSERT_TRUE(buf.is_ok());
+  std::vector<OpenClMatrix> mats{{&*buf, 3, rows, 5, Layout::kColMajor},
+                                 {&*buf, 3 + rows * 5, rows, 11, Layout::kRowMajor}};
+  auto leaves = (*dev)->alloc(rows * sizeof(Digest));
+  auto parents = (*dev)->alloc((rows / 2 + 1) * sizeof(Digest));
+  ASSERT_TRUE(leaves.is_ok() && parents.is_ok());
+  ASSERT_TRUE(opencl_hash_rows_device(mats, *leaves).is_ok());
+  ASSERT_TRUE(opencl_compress_pairs_device(*leaves, 0, *parents, 1, rows / 2).is_ok());
+  std::vector<Digest> got(rows / 2 + 1);
+  ASSERT_TRUE(parents->read(std::span<Digest>(got)).is_ok());
+  std::vector<MatrixView> host{a, b};
+  for (size_t i = 0; i < rows / 2; ++i) {
+    EXPECT_EQ(got[1 + i],
+              compress(hash_rows_concat(host, 2 * i), hash_rows_concat(host, 2 * i + 1)))
+        << i;
+  }
+  // Ranges past the end of a buffer are errors naming the buffer, not out-of-bounds kernels.
+  Status s = opencl_compress_pairs_device(*leaves, 1, *parents, 0, rows / 2);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("input"), std::string::npos) << s.message();
+  EXPECT_EQ(opencl_compress_pairs_device(*leaves, 0, *parents, 2, rows / 2).code(),
+            StatusCode::kInvalidArgument);
+  std::vector<OpenClMatrix> too_tall{{&*buf, 3, rows * 10, 5, Layout::kColMajor}};
+  EXPECT_EQ(opencl_hash_rows_device(too_tall, *leaves).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(opencl_compress_inject_device(*parents, 0, *leaves, rows + 1).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(opencl_permute_device(*leaves, rows).code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "prover/common/thread_pool.hpp"
 #include "prover/hash/hash_backend.hpp"
+#include "prover/hash/poseidon2_opencl.hpp"
 
 namespace efaas {
 
@@ -98,9 +99,8 @@ Result<Fp> Transcript::grind(uint32_t bits, const GrindConfig& cfg) {
     return out_of_range("grind: " + std::to_string(bits) + " proof-of-work bits, at most " +
                         std::to_string(kMaxPowBits) + " supported");
   }
-  auto kernels = poseidon2_kernels_for(cfg.backend);
-  if (!kernels) return kernels.status();
-  const Poseidon2Kernels* k = *kernels;
+  Result<Backend> backend = resolve_backend(cfg.backend);
+  if (!backend) return backend.status();
 
   // observe(w) then sample() permutes the state with the pending inputs and w written over the
   // first lanes, and returns lane rate - 1; every candidate costs one permutation.
@@ -108,6 +108,20 @@ Result<Fp> Transcript::grind(uint32_t bits, const GrindConfig& cfg) {
   std::copy(input_.begin(), input_.end(), base.begin());
   const size_t lane = input_.size();
   const uint32_t mask = (uint32_t(1) << bits) - 1;
+
+  if (*backend == Backend::kOpenCl) {
+    Result<uint32_t> w = opencl_grind(base, lane, bits, cfg.opencl_device);
+    if (!w) return w.status();
+    const Fp witness = Fp::from_canonical(*w);
+    if (!check_pow(bits, witness)) {
+      return internal_error("grind: OpenCL witness " + std::to_string(*w) +
+                            " failed its own check");
+    }
+    return witness;
+  }
+  auto kernels = poseidon2_kernels_for(*backend);
+  if (!kernels) return kernels.status();
+  const Poseidon2Kernels* k = *kernels;
 
   ThreadPool& pool = ThreadPool::with_threads(cfg.threads);
   const size_t round = kChunk * std::max<size_t>(1, pool.size()) * 4;

@@ -26,6 +26,7 @@ constexpr uint32_t kMaxPowBits = 27;
 struct GrindConfig {
   Backend backend = Backend::kAuto;  // for the batch of candidate permutations
   size_t threads = 0;                // 0 = one per allowed core
+  int opencl_device = 0;             // index into list_opencl_devices(), for kOpenCl
 };
 
 class Transcript {

@@ -142,6 +142,7 @@ TEST(Transcript, GrindFindsSmallestWitnessOnEveryBackendAndThreadCount) {
     }
     std::vector<Backend> backends{Backend::kScalar};
     if (avx2_usable()) backends.push_back(Backend::kAvx2);
+    if (resolve_backend(Backend::kOpenCl).is_ok()) backends.push_back(Backend::kOpenCl);
     for (Backend b : backends) {
       for (size_t threads : {1, 2}) {
         Transcript t = base;

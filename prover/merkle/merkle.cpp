@@ -127,7 +127,18 @@ uint32_t MerkleTree::auto_unstored_levels() const {
 }
 
 Status MerkleTree::build_layers(const HashConfig& cfg, int unstored_levels) {
-  auto kernels = poseidon2_kernels_for(cfg.backend);
+  if (unstored_levels > int(kMaxUnstoredLevels)) {
+    return invalid_argument("merkle build: " + std::to_string(unstored_levels) +
+                            " unstored levels, at most " + std::to_string(kMaxUnstoredLevels));
+  }
+  Result<Backend> backend = resolve_backend(cfg.backend);
+  if (!backend) return backend.status();
+  if (log_height_ > 0) {
+    first_stored_ = unstored_levels < 0 ? auto_unstored_levels() : uint32_t(unstored_levels);
+    first_stored_ = std::clamp<uint32_t>(first_stored_, 1, log_height_);
+  }
+  if (*backend == Backend::kOpenCl) return build_layers_opencl(cfg.opencl_device);
+  auto kernels = poseidon2_kernels_for(*backend);
   if (!kernels) return kernels.status();
   const Poseidon2Kernels* k = *kernels;
   ThreadPool& pool = ThreadPool::with_threads(cfg.threads);
@@ -140,12 +151,6 @@ Status MerkleTree::build_layers(const HashConfig& cfg, int unstored_levels) {
     k->hash_rows(group_views[0], 0, 1, &root_);
     return Status::ok();
   }
-  if (unstored_levels > int(kMaxUnstoredLevels)) {
-    return invalid_argument("merkle build: " + std::to_string(unstored_levels) +
-                            " unstored levels, at most " + std::to_string(kMaxUnstoredLevels));
-  }
-  first_stored_ = unstored_levels < 0 ? auto_unstored_levels() : uint32_t(unstored_levels);
-  first_stored_ = std::clamp<uint32_t>(first_stored_, 1, log_height_);
   const uint32_t f = first_stored_;
   layers_.assign(log_height_ - f + 1, {});
   // Level f straight from the rows, a block of leaves at a time: the levels below it are

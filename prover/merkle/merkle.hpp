@@ -8,6 +8,8 @@
 //   - at the level whose node count equals the height h of shorter matrices, node j becomes
 //     compress(compress(left, right), hash_rows_concat(matrices of height h, row j)).
 // So a query at leaf index i opens row i >> (log_max - log_h) of each matrix of height 2^log_h.
+// Building runs on every backend of HashConfig (scalar, AVX2, OpenCL) with identical roots;
+// OpenCL uploads the matrices and computes every level on the device.
 //
 // The tree keeps views of the committed matrices (to open rows later) and the inner layers of
 // digests from level `unstored_levels` up; the caller keeps the matrix data alive, or hands it
@@ -82,6 +84,7 @@ class MerkleTree {
  private:
   MerkleTree() = default;
   Status build_layers(const HashConfig& cfg, int unstored_levels);
+  Status build_layers_opencl(int device);  // merkle_opencl.cpp
   uint32_t auto_unstored_levels() const;
   Digest node(uint32_t level, size_t index) const;  // stored, or recomputed below first_stored_
 

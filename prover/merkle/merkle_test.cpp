@@ -64,10 +64,16 @@ struct NaiveMmcs {
 
 std::vector<Backend> backends() {
   std::vector<Backend> out{Backend::kScalar};
-  if (avx2_usable())
+  if (avx2_usable()) {
     out.push_back(Backend::kAvx2);
-  else
+  } else {
     std::fprintf(stderr, "AVX2 not usable here: AVX2 comparisons skipped\n");
+  }
+  if (auto cl = resolve_backend(Backend::kOpenCl); cl.is_ok()) {
+    out.push_back(Backend::kOpenCl);
+  } else {
+    std::fprintf(stderr, "OpenCL comparisons skipped: %s\n", cl.status().message().c_str());
+  }
   return out;
 }
 
@@ -386,6 +392,7 @@ TEST(Merkle, BadInputIsAnError) {
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   HashConfig cl;
   cl.backend = Backend::kOpenCl;
+  cl.opencl_device = 99;  // no such device (or no OpenCL): an error
   EXPECT_FALSE(MerkleTree::build(std::vector<MatrixView>{{d.data(), 8, 3}}, cl).is_ok());
   auto t = MerkleTree::build(std::vector<MatrixView>{{d.data(), 8, 3}});
   ASSERT_TRUE(t.is_ok());
