@@ -26,3 +26,17 @@ function(efaas_embed_text out_var)
   endforeach()
   set(${out_var} ${generated} PARENT_SCOPE)
 endfunction()
+
+# efaas_fuzzer(NAME SOURCES... LIBS ...): a libFuzzer target, built only with -DEFAAS_FUZZ=ON
+# and clang (CC=clang CXX=clang++). Run: build-fuzz/fuzz/NAME [corpus dir] -max_total_time=60
+function(efaas_fuzzer name)
+  if(NOT EFAAS_FUZZ)
+    return()
+  endif()
+  cmake_parse_arguments(F "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${F_SOURCES})
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz)
+  target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_libraries(${name} PRIVATE ${F_LIBS})
+endfunction()

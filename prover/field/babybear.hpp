@@ -70,6 +70,17 @@ class Fp {
   static constexpr uint32_t mont_mul_raw(uint32_t a, uint32_t b) {
     return mont_reduce(uint64_t(a) * b);
   }
+  // Montgomery reduction of any 64-bit x (sums of up to four products of values < p): the
+  // high-half difference lies in (-p, 2^32), so at most two more subtractions of p.
+  static constexpr uint32_t mont_reduce_wide(uint64_t x) {
+    uint32_t q = uint32_t(x) * kMu;
+    uint64_t qp = uint64_t(q) * kP;
+    int64_t r = int64_t(x >> 32) - int64_t(qp >> 32);
+    if (r < 0) r += kP;
+    if (r >= int64_t(kP)) r -= kP;
+    if (r >= int64_t(kP)) r -= kP;
+    return uint32_t(r);
+  }
   static constexpr uint32_t mont_reduce(uint64_t x) {
     uint32_t q = uint32_t(x) * kMu;
     uint64_t qp = uint64_t(q) * kP;

@@ -30,13 +30,18 @@ class Fp4 {
   }
   constexpr Fp4 operator-() const { return {-c_[0], -c_[1], -c_[2], -c_[3]}; }
   constexpr Fp4 operator*(const Fp4& o) const {
-    const Fp w = Fp::from_canonical(kW);
-    const auto& a = c_;
-    const auto& b = o.c_;
-    return {a[0] * b[0] + w * (a[1] * b[3] + a[2] * b[2] + a[3] * b[1]),
-            a[0] * b[1] + a[1] * b[0] + w * (a[2] * b[3] + a[3] * b[2]),
-            a[0] * b[2] + a[1] * b[1] + a[2] * b[0] + w * (a[3] * b[3]),
-            a[0] * b[3] + a[1] * b[2] + a[2] * b[1] + a[3] * b[0]};
+    // Schoolbook with x^4 = W, each coefficient a sum of four 62-bit products reduced once
+    // (W b_i is formed first; multiplying a Montgomery representative by the integer W is
+    // multiplying the element by W).
+    const uint64_t a0 = c_[0].montgomery(), a1 = c_[1].montgomery(), a2 = c_[2].montgomery(),
+                   a3 = c_[3].montgomery();
+    const uint64_t b0 = o.c_[0].montgomery(), b1 = o.c_[1].montgomery(),
+                   b2 = o.c_[2].montgomery(), b3 = o.c_[3].montgomery();
+    const uint64_t wb1 = (b1 * kW) % Fp::kP, wb2 = (b2 * kW) % Fp::kP, wb3 = (b3 * kW) % Fp::kP;
+    return {Fp::from_montgomery(Fp::mont_reduce_wide(a0 * b0 + a1 * wb3 + a2 * wb2 + a3 * wb1)),
+            Fp::from_montgomery(Fp::mont_reduce_wide(a0 * b1 + a1 * b0 + a2 * wb3 + a3 * wb2)),
+            Fp::from_montgomery(Fp::mont_reduce_wide(a0 * b2 + a1 * b1 + a2 * b0 + a3 * wb3)),
+            Fp::from_montgomery(Fp::mont_reduce_wide(a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0))};
   }
   constexpr Fp4 operator*(Fp s) const { return {c_[0] * s, c_[1] * s, c_[2] * s, c_[3] * s}; }
   constexpr Fp4& operator+=(const Fp4& o) { return *this = *this + o; }

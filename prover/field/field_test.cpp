@@ -110,6 +110,28 @@ TEST(BabyBearExt, FieldAxioms) {
   EXPECT_EQ(a.frobenius().frobenius().frobenius().frobenius(), a);
 }
 
+// Schoolbook product mod x^4 - 11 with one Fp operation at a time: the oracle for the
+// lazily-reduced multiplication.
+Fp4 naive_mul(const Fp4& a, const Fp4& b) {
+  Fp c[7] = {};
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 4; ++j) c[i + j] += a[i] * b[j];
+  }
+  const Fp w = Fp::from_canonical(11);
+  return {c[0] + w * c[4], c[1] + w * c[5], c[2] + w * c[6], c[3]};
+}
+
+TEST(BabyBearExt, MultiplicationMatchesSchoolbookIncludingExtremes) {
+  Rng rng(test_seed("BabyBearExt.Multiplication"));
+  const Fp m = Fp::from_canonical(Fp::kP - 1);
+  const Fp4 all_max(m, m, m, m);
+  EXPECT_EQ(all_max * all_max, naive_mul(all_max, all_max));
+  for (int i = 0; i < 20000; ++i) {
+    Fp4 a = random_ext(rng), b = random_ext(rng);
+    ASSERT_EQ(a * b, naive_mul(a, b)) << to_string(a) << " * " << to_string(b);
+  }
+}
+
 TEST(BabyBearExt, NoElementOfTheBaseFieldIsAFourthRootOf11) {
   // x^4 - 11 is irreducible only if 11 is not a square in Fp (p = 1 mod 4): check Euler.
   EXPECT_NE(Fp::from_canonical(11).pow((Fp::kP - 1) / 2), Fp::one());

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "prover/common/bits.hpp"
 #include "prover/common/thread_pool.hpp"
 #include "prover/ntt/ntt_backend.hpp"
 
@@ -184,14 +185,8 @@ Status cpu_lde(const CpuNttKernels& k, std::span<const Fp> in, std::span<Fp> out
 void bit_reverse_permute(Fp* x, uint32_t log_n) {
   if (log_n < 2) return;
   const size_t n = size_t(1) << log_n;
-  const uint32_t shift = 64 - log_n;
   for (size_t i = 0; i < n; ++i) {
-    // Reverse the 64-bit index, keep the top log_n bits.
-    uint64_t r = i;
-    r = ((r >> 1) & 0x5555555555555555ULL) | ((r & 0x5555555555555555ULL) << 1);
-    r = ((r >> 2) & 0x3333333333333333ULL) | ((r & 0x3333333333333333ULL) << 2);
-    r = ((r >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((r & 0x0F0F0F0F0F0F0F0FULL) << 4);
-    r = __builtin_bswap64(r) >> shift;
+    const size_t r = reverse_bits(i, log_n);
     if (i < r) std::swap(x[i], x[r]);
   }
 }

@@ -49,6 +49,7 @@ int run(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "Help for every subcommand");
   register_device_commands(app);
   register_ntt_commands(app);
+  register_wasm_commands(app);
   register_groth16_commands(app);
   try {
     app.parse(argc, argv);

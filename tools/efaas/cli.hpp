@@ -31,6 +31,7 @@ CLI::App* add_command(CLI::App& parent, const std::string& name, const std::stri
 // Registration functions, one per area (cmd_*.cpp).
 void register_device_commands(CLI::App& app);
 void register_ntt_commands(CLI::App& app);
+void register_wasm_commands(CLI::App& app);
 void register_groth16_commands(CLI::App& app);
 
 // "all cores" for 0, else the number.

@@ -1,0 +1,33 @@
+#pragma once
+// What each hashing backend implements. poseidon2.cpp validates arguments, splits work over
+// threads and dispatches here; kernels may assume valid shapes.
+#include <cstddef>
+#include <span>
+
+#include "prover/common/status.hpp"
+#include "prover/hash/matrix.hpp"
+#include "prover/hash/poseidon2.hpp"
+
+namespace efaas {
+
+struct Poseidon2Kernels {
+  // Permutes n states in place.
+  void (*permute)(Poseidon2State* states, size_t n);
+  // out[i] = hash_rows_concat(matrices, begin + i) for i < count.
+  void (*hash_rows)(std::span<const MatrixView> matrices, size_t begin, size_t count, Digest* out);
+  // out[i] = compress(a[i * stride], b[i * stride]) for i < n.
+  void (*compress)(const Digest* a, const Digest* b, size_t stride, Digest* out, size_t n);
+};
+
+const Poseidon2Kernels& scalar_poseidon2_kernels();
+
+// The kernels for a resolved CPU backend (scalar or AVX2). kOpenCl is not a table of host
+// functions: callers dispatch to poseidon2_opencl.hpp first, and asking here is UNIMPLEMENTED.
+Result<const Poseidon2Kernels*> poseidon2_kernels_for(Backend backend);
+
+namespace avx2 {
+// Call only when avx2_usable() (kernels/avx2/poseidon2_avx2.cpp).
+const Poseidon2Kernels& poseidon2_kernels();
+}  // namespace avx2
+
+}  // namespace efaas

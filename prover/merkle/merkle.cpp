@@ -1,0 +1,380 @@
+#include "prover/merkle/merkle.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <string>
+
+#include "prover/common/thread_pool.hpp"
+#include "prover/hash/hash_backend.hpp"
+
+namespace efaas {
+
+namespace {
+
+// Checks dims and sorts matrix indices into groups by level (level 0 = the tallest height).
+Status group_by_level(const char* op, std::span<const MatrixDims> dims, uint32_t& log_height,
+                      std::vector<std::vector<size_t>>& groups) {
+  if (dims.empty()) return invalid_argument(std::string(op) + ": no matrices");
+  size_t max_height = 0;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (dims[i].height == 0 || !std::has_single_bit(dims[i].height)) {
+      return invalid_argument(std::string(op) + ": matrix " + std::to_string(i) + " has height " +
+                              std::to_string(dims[i].height) + ", not a power of two");
+    }
+    if (dims[i].width == 0) {
+      return invalid_argument(std::string(op) + ": matrix " + std::to_string(i) +
+                              " has no columns");
+    }
+    max_height = std::max(max_height, dims[i].height);
+  }
+  log_height = uint32_t(std::countr_zero(max_height));
+  groups.assign(log_height + 1, {});
+  for (size_t i = 0; i < dims.size(); ++i) {
+    groups[log_height - std::countr_zero(dims[i].height)].push_back(i);
+  }
+  return Status::ok();
+}
+
+Digest hash_group(std::span<const std::vector<Fp>> rows, const std::vector<size_t>& group) {
+  // Rows of a group absorbed as one sequence: the same digest as hash_rows_concat.
+  std::vector<Fp> concat;
+  for (size_t m : group) concat.insert(concat.end(), rows[m].begin(), rows[m].end());
+  return hash_row(concat);
+}
+
+Status check_rows(const char* op, std::span<const MatrixDims> dims,
+                  std::span<const std::vector<Fp>> rows, size_t query) {
+  if (rows.size() != dims.size()) {
+    return invalid_argument(std::string(op) + ": query " + std::to_string(query) + " opens " +
+                            std::to_string(rows.size()) + " rows for " +
+                            std::to_string(dims.size()) + " matrices");
+  }
+  for (size_t m = 0; m < dims.size(); ++m) {
+    if (rows[m].size() != dims[m].width) {
+      return invalid_argument(std::string(op) + ": query " + std::to_string(query) + ", matrix " +
+                              std::to_string(m) + ": row of " + std::to_string(rows[m].size()) +
+                              " elements, width is " + std::to_string(dims[m].width));
+    }
+  }
+  return Status::ok();
+}
+
+constexpr size_t kLeafBlock = 64;  // rows hashed per block before compressing into level 1
+
+}  // namespace
+
+Result<MerkleTree> MerkleTree::build(std::vector<MatrixView> matrices, const HashConfig& cfg,
+                                     int unstored_levels) {
+  MerkleTree t;
+  t.matrices_ = std::move(matrices);
+  for (size_t i = 0; i < t.matrices_.size(); ++i) {
+    const MatrixView& m = t.matrices_[i];
+    if (m.data == nullptr) {
+      return invalid_argument("merkle build: matrix " + std::to_string(i) + " has no data");
+    }
+    t.dims_.push_back({m.rows, m.cols});
+  }
+  EFAAS_RETURN_IF_ERROR(group_by_level("merkle build", t.dims_, t.log_height_, t.groups_));
+  EFAAS_RETURN_IF_ERROR(t.build_layers(cfg, unstored_levels));
+  return t;
+}
+
+Result<MerkleTree> MerkleTree::build(std::vector<Matrix> matrices, const HashConfig& cfg,
+                                     int unstored_levels) {
+  std::vector<MatrixView> views;
+  for (size_t i = 0; i < matrices.size(); ++i) {
+    const Matrix& m = matrices[i];
+    if (m.data.size() != m.rows * m.cols) {
+      return invalid_argument("merkle build: matrix " + std::to_string(i) + " holds " +
+                              std::to_string(m.data.size()) + " elements for " +
+                              std::to_string(m.rows) + " x " + std::to_string(m.cols));
+    }
+    views.push_back(m.view());
+  }
+  Result<MerkleTree> t = build(std::move(views), cfg, unstored_levels);
+  if (t) t->owned_ = std::move(matrices);  // moving vectors keeps their buffers: views stay valid
+  return t;
+}
+
+MerkleTree::MerkleTree(const MerkleTree& other)
+    : owned_(other.owned_),
+      matrices_(other.matrices_),
+      dims_(other.dims_),
+      groups_(other.groups_),
+      layers_(other.layers_),
+      log_height_(other.log_height_),
+      first_stored_(other.first_stored_),
+      root_(other.root_) {
+  // An owning tree views all of its matrices, in order (build(std::vector<Matrix>)).
+  for (size_t i = 0; i < owned_.size(); ++i) matrices_[i] = owned_[i].view();
+}
+
+MerkleTree& MerkleTree::operator=(const MerkleTree& other) {
+  if (this != &other) *this = MerkleTree(other);
+  return *this;
+}
+
+uint32_t MerkleTree::auto_unstored_levels() const {
+  // Keep the stored digests (about 2 * 32 bytes per node of the first stored level) under a
+  // quarter of the committed data; each unstored level doubles the rows an opening rehashes.
+  size_t data_bytes = 0;
+  for (const MatrixDims& d : dims_) data_bytes += d.height * d.width * sizeof(Fp);
+  uint32_t f = 1;
+  while (f < kMaxUnstoredLevels && (leaf_count() >> f) * 2 * sizeof(Digest) * 4 > data_bytes) {
+    ++f;
+  }
+  return f;
+}
+
+Status MerkleTree::build_layers(const HashConfig& cfg, int unstored_levels) {
+  if (unstored_levels > int(kMaxUnstoredLevels)) {
+    return invalid_argument("merkle build: " + std::to_string(unstored_levels) +
+                            " unstored levels, at most " + std::to_string(kMaxUnstoredLevels));
+  }
+  Result<Backend> backend = resolve_backend(cfg.backend);
+  if (!backend) return backend.status();
+  if (log_height_ > 0) {
+    first_stored_ = unstored_levels < 0 ? auto_unstored_levels() : uint32_t(unstored_levels);
+    first_stored_ = std::clamp<uint32_t>(first_stored_, 1, log_height_);
+  }
+  if (*backend == Backend::kOpenCl) return build_layers_opencl(cfg.opencl_device);
+  auto kernels = poseidon2_kernels_for(*backend);
+  if (!kernels) return kernels.status();
+  const Poseidon2Kernels* k = *kernels;
+  ThreadPool& pool = ThreadPool::with_threads(cfg.threads);
+
+  std::vector<std::vector<MatrixView>> group_views(groups_.size());
+  for (size_t l = 0; l < groups_.size(); ++l) {
+    for (size_t m : groups_[l]) group_views[l].push_back(matrices_[m]);
+  }
+  if (log_height_ == 0) {
+    k->hash_rows(group_views[0], 0, 1, &root_);
+    return Status::ok();
+  }
+  const uint32_t f = first_stored_;
+  layers_.assign(log_height_ - f + 1, {});
+  // Level f straight from the rows, a block of leaves at a time: the levels below it are
+  // computed in per-thread buffers and never stored whole.
+  const size_t block = std::max<size_t>(kLeafBlock, size_t(1) << f);
+  layers_[0].resize(leaf_count() >> f);
+  pool.parallel_for(leaf_count() / block + (leaf_count() % block != 0), 1, [&](size_t b, size_t e) {
+    const size_t cap = std::min(block, leaf_count());
+    std::vector<Digest> buf0(cap), buf1(cap / 2), inj(cap / 2);
+    for (size_t blk = b; blk < e; ++blk) {
+      const size_t r0 = blk * block;
+      size_t n = std::min(block, leaf_count() - r0);
+      Digest* cur = buf0.data();
+      Digest* next = buf1.data();
+      k->hash_rows(group_views[0], r0, n, cur);
+      for (uint32_t level = 1; level <= f; ++level) {
+        n /= 2;
+        Digest* out = level == f ? layers_[0].data() + (r0 >> f) : next;
+        k->compress(cur, cur + 1, 2, out, n);
+        if (!group_views[level].empty()) {
+          k->hash_rows(group_views[level], r0 >> level, n, inj.data());
+          k->compress(out, inj.data(), 1, out, n);
+        }
+        std::swap(cur, next);
+      }
+    }
+  });
+  for (uint32_t level = f + 1; level <= log_height_; ++level) {
+    const std::vector<Digest>& prev = layers_[level - f - 1];
+    std::vector<Digest>& cur = layers_[level - f];
+    cur.resize(prev.size() / 2);
+    pool.parallel_for(cur.size(), 256, [&](size_t b, size_t e) {
+      k->compress(prev.data() + 2 * b, prev.data() + 2 * b + 1, 2, cur.data() + b, e - b);
+    });
+    if (!group_views[level].empty()) {
+      pool.parallel_for(cur.size(), 64, [&](size_t b, size_t e) {
+        std::vector<Digest> injected(e - b);
+        k->hash_rows(group_views[level], b, e - b, injected.data());
+        k->compress(cur.data() + b, injected.data(), 1, cur.data() + b, e - b);
+      });
+    }
+  }
+  root_ = layers_.back()[0];
+  return Status::ok();
+}
+
+Digest MerkleTree::node(uint32_t level, size_t index) const {
+  if (level >= first_stored_ && log_height_ > 0) return layers_[level - first_stored_][index];
+  // Below the stored levels: rehash the 2^level rows under this node (scalar reference code).
+  auto rows_digest = [&](uint32_t l, size_t i) {
+    std::vector<MatrixView> mats;
+    for (size_t m : groups_[l]) mats.push_back(matrices_[m]);
+    return hash_rows_concat(mats, i);
+  };
+  if (level == 0) return rows_digest(0, index);
+  Digest d = compress(node(level - 1, 2 * index), node(level - 1, 2 * index + 1));
+  return groups_[level].empty() ? d : compress(d, rows_digest(level, index));
+}
+
+size_t MerkleTree::stored_digest_bytes() const {
+  size_t n = 0;
+  for (const auto& l : layers_) n += l.size();
+  return n * sizeof(Digest);
+}
+
+Result<MerkleOpening> MerkleTree::open(size_t index) const {
+  if (index >= leaf_count()) {
+    return out_of_range("merkle open: index " + std::to_string(index) + " outside the " +
+                        std::to_string(leaf_count()) + " leaves");
+  }
+  MerkleOpening o;
+  o.rows.resize(matrices_.size());
+  for (size_t m = 0; m < matrices_.size(); ++m) {
+    const MatrixView& mat = matrices_[m];
+    const size_t r = index >> (log_height_ - std::countr_zero(mat.rows));
+    o.rows[m].resize(mat.cols);
+    for (size_t c = 0; c < mat.cols; ++c) o.rows[m][c] = mat.at(r, c);
+  }
+  for (uint32_t level = 0; level < log_height_; ++level) {
+    const size_t sib = (index >> level) ^ 1;
+    o.siblings.push_back(node(level, sib));
+  }
+  return o;
+}
+
+Result<MerkleBatchOpening> MerkleTree::open_batch(std::span<const size_t> indices) const {
+  MerkleBatchOpening b;
+  for (size_t q = 0; q < indices.size(); ++q) {
+    Result<MerkleOpening> one = open(indices[q]);
+    if (!one) return one.status();
+    b.rows.push_back(std::move(one->rows));
+  }
+  std::vector<size_t> known(indices.begin(), indices.end());
+  std::sort(known.begin(), known.end());
+  known.erase(std::unique(known.begin(), known.end()), known.end());
+  for (uint32_t level = 0; level < log_height_; ++level) {
+    for (size_t i = 0; i < known.size(); ++i) {
+      const size_t j = known[i];
+      if ((j & 1) == 0 && i + 1 < known.size() && known[i + 1] == j + 1) {
+        ++i;  // both children known: the verifier computes the parent itself
+        continue;
+      }
+      b.siblings.push_back(node(level, j ^ 1));
+    }
+    for (size_t& j : known) j >>= 1;
+    known.erase(std::unique(known.begin(), known.end()), known.end());
+  }
+  return b;
+}
+
+Status verify_opening(const Digest& root, std::span<const MatrixDims> dims, size_t index,
+                      const MerkleOpening& opening) {
+  uint32_t log_height;
+  std::vector<std::vector<size_t>> groups;
+  EFAAS_RETURN_IF_ERROR(group_by_level("merkle verify", dims, log_height, groups));
+  if (log_height >= 64 || index >> log_height != 0) {
+    return invalid_argument("merkle verify: index " + std::to_string(index) + " outside the 2^" +
+                            std::to_string(log_height) + " leaves");
+  }
+  EFAAS_RETURN_IF_ERROR(check_rows("merkle verify", dims, opening.rows, 0));
+  if (opening.siblings.size() != log_height) {
+    return invalid_argument("merkle verify: " + std::to_string(opening.siblings.size()) +
+                            " siblings, the tree has " + std::to_string(log_height) + " levels");
+  }
+  Digest cur = hash_group(opening.rows, groups[0]);
+  for (uint32_t level = 1; level <= log_height; ++level) {
+    const Digest& sib = opening.siblings[level - 1];
+    cur = ((index >> (level - 1)) & 1) ? compress(sib, cur) : compress(cur, sib);
+    if (!groups[level].empty()) cur = compress(cur, hash_group(opening.rows, groups[level]));
+  }
+  if (cur != root) {
+    return invalid_argument("merkle verify: opening at index " + std::to_string(index) +
+                            " does not match the root");
+  }
+  return Status::ok();
+}
+
+Status verify_batch_opening(const Digest& root, std::span<const MatrixDims> dims,
+                            std::span<const size_t> indices, const MerkleBatchOpening& opening) {
+  uint32_t log_height;
+  std::vector<std::vector<size_t>> groups;
+  EFAAS_RETURN_IF_ERROR(group_by_level("merkle batch verify", dims, log_height, groups));
+  if (indices.empty()) return invalid_argument("merkle batch verify: no indices");
+  if (opening.rows.size() != indices.size()) {
+    return invalid_argument("merkle batch verify: " + std::to_string(opening.rows.size()) +
+                            " opened queries for " + std::to_string(indices.size()) + " indices");
+  }
+  for (size_t q = 0; q < indices.size(); ++q) {
+    if (log_height >= 64 || indices[q] >> log_height != 0) {
+      return invalid_argument("merkle batch verify: index " + std::to_string(indices[q]) +
+                              " (query " + std::to_string(q) + ") outside the 2^" +
+                              std::to_string(log_height) + " leaves");
+    }
+    EFAAS_RETURN_IF_ERROR(check_rows("merkle batch verify", dims, opening.rows[q], q));
+  }
+  // Queries sorted by index; the node digests of the current level, sorted by node index.
+  std::vector<size_t> order(indices.size());
+  for (size_t q = 0; q < order.size(); ++q) order[q] = q;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return indices[a] < indices[b]; });
+
+  // Digest of the rows injected at `level` for every distinct node, from the first query that
+  // reaches it; every other query reaching the same node must open the same rows.
+  auto group_digests = [&](uint32_t level, std::vector<std::pair<size_t, Digest>>& out) -> Status {
+    out.clear();
+    size_t first = 0;
+    for (size_t oi = 0; oi < order.size(); ++oi) {
+      const size_t q = order[oi];
+      const size_t nodeidx = indices[q] >> level;
+      if (!out.empty() && out.back().first == nodeidx) {
+        for (size_t m : groups[level]) {
+          if (opening.rows[q][m] != opening.rows[first][m]) {
+            return invalid_argument("merkle batch verify: queries " + std::to_string(first) +
+                                    " and " + std::to_string(q) +
+                                    " open different rows of matrix " + std::to_string(m) +
+                                    " at the same position");
+          }
+        }
+        continue;
+      }
+      first = q;
+      out.emplace_back(nodeidx, hash_group(opening.rows[q], groups[level]));
+    }
+    return Status::ok();
+  };
+
+  std::vector<std::pair<size_t, Digest>> cur, next, inject;
+  EFAAS_RETURN_IF_ERROR(group_digests(0, cur));
+  size_t used = 0;
+  for (uint32_t level = 0; level < log_height; ++level) {
+    next.clear();
+    for (size_t i = 0; i < cur.size(); ++i) {
+      const size_t j = cur[i].first;
+      Digest parent;
+      if ((j & 1) == 0 && i + 1 < cur.size() && cur[i + 1].first == j + 1) {
+        parent = compress(cur[i].second, cur[i + 1].second);
+        ++i;
+      } else {
+        if (used == opening.siblings.size()) {
+          return invalid_argument("merkle batch verify: too few siblings (" +
+                                  std::to_string(opening.siblings.size()) + ")");
+        }
+        const Digest& sib = opening.siblings[used++];
+        parent = (j & 1) ? compress(sib, cur[i].second) : compress(cur[i].second, sib);
+      }
+      next.emplace_back(j >> 1, parent);
+    }
+    if (!groups[level + 1].empty()) {
+      EFAAS_RETURN_IF_ERROR(group_digests(level + 1, inject));
+      // Same node set, same order as `next`.
+      for (size_t i = 0; i < next.size(); ++i) {
+        next[i].second = compress(next[i].second, inject[i].second);
+      }
+    }
+    std::swap(cur, next);
+  }
+  if (used != opening.siblings.size()) {
+    return invalid_argument("merkle batch verify: " + std::to_string(opening.siblings.size()) +
+                            " siblings, " + std::to_string(used) + " expected");
+  }
+  if (cur.size() != 1 || cur[0].second != root) {
+    return invalid_argument("merkle batch verify: opening does not match the root");
+  }
+  return Status::ok();
+}
+
+}  // namespace efaas

@@ -1,0 +1,111 @@
+#pragma once
+// Merkle commitments to a batch of matrices of different heights under one root, the way
+// Plonky3's MerkleTreeMmcs does it:
+//   - heights are powers of two; leaf i of the tree is row i of the tallest matrices
+//     (stored order; see matrix.hpp), hashed as the concatenation of the rows of every matrix of
+//     that height, in commit order (hash_rows_concat);
+//   - inner node: compress(left, right);
+//   - at the level whose node count equals the height h of shorter matrices, node j becomes
+//     compress(compress(left, right), hash_rows_concat(matrices of height h, row j)).
+// So a query at leaf index i opens row i >> (log_max - log_h) of each matrix of height 2^log_h.
+// Building runs on every backend of HashConfig (scalar, AVX2, OpenCL) with identical roots;
+// OpenCL uploads the matrices and computes every level on the device.
+//
+// The tree keeps views of the committed matrices (to open rows later) and the inner layers of
+// digests from level `unstored_levels` up; the caller keeps the matrix data alive, or hands it
+// over with the owning overload. Lower levels (always the leaves) are recomputed on opening
+// from the rows: an opening then rehashes 2^unstored_levels rows, and the tree's memory is
+// 64 / 2^unstored_levels bytes per leaf. The default (-1) picks the smallest count that keeps the
+// stored digests under a quarter of the committed data (1 for wide matrices, up to 6 for
+// one-column ones). The root does not depend on it.
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "prover/common/status.hpp"
+#include "prover/hash/matrix.hpp"
+#include "prover/hash/poseidon2.hpp"
+
+namespace efaas {
+
+struct MatrixDims {
+  size_t height = 0;  // a power of two
+  size_t width = 0;   // at least 1
+  bool operator==(const MatrixDims&) const = default;
+};
+
+// One query: the opened row of every matrix, in commit order, and the sibling path from the
+// leaf level up (log2 of the tallest height digests).
+struct MerkleOpening {
+  std::vector<std::vector<Fp>> rows;
+  std::vector<Digest> siblings;
+};
+
+// Several queries at once: rows[q][m] is matrix m's row for indices[q] (duplicates allowed);
+// siblings holds only the nodes the verifier cannot compute from the opened leaves, level by
+// level from the leaves up, increasing node index within a level.
+struct MerkleBatchOpening {
+  std::vector<std::vector<std::vector<Fp>>> rows;
+  std::vector<Digest> siblings;
+};
+
+class MerkleTree {
+ public:
+  // Non-owning: the matrices' data must outlive the tree. Fails on an empty list, a height that
+  // is not a power of two, a zero width, or a null data pointer, naming the matrix.
+  static Result<MerkleTree> build(std::vector<MatrixView> matrices, const HashConfig& cfg = {},
+                                  int unstored_levels = -1);
+  // Owning: the tree keeps the matrices.
+  static Result<MerkleTree> build(std::vector<Matrix> matrices, const HashConfig& cfg = {},
+                                  int unstored_levels = -1);
+  static constexpr uint32_t kMaxUnstoredLevels = 6;
+
+  // A copy of an owning tree owns copies of the matrices and views them, not the original's.
+  MerkleTree(const MerkleTree& other);
+  MerkleTree& operator=(const MerkleTree& other);
+  MerkleTree(MerkleTree&&) noexcept = default;
+  MerkleTree& operator=(MerkleTree&&) noexcept = default;
+
+  const Digest& root() const { return root_; }
+  // Dimensions in commit order: what the verifier needs besides the root.
+  const std::vector<MatrixDims>& dims() const { return dims_; }
+  size_t leaf_count() const { return size_t(1) << log_height_; }
+  uint32_t log_height() const { return log_height_; }
+  size_t matrix_count() const { return matrices_.size(); }
+  const MatrixView& matrix(size_t i) const { return matrices_[i]; }
+  // Lowest stored level (>= 1; 0 for a one-leaf tree) and the memory the stored digests take.
+  uint32_t first_stored_level() const { return first_stored_; }
+  size_t stored_digest_bytes() const;
+
+  // index < leaf_count(), else OUT_OF_RANGE.
+  Result<MerkleOpening> open(size_t index) const;
+  Result<MerkleBatchOpening> open_batch(std::span<const size_t> indices) const;
+
+ private:
+  MerkleTree() = default;
+  Status build_layers(const HashConfig& cfg, int unstored_levels);
+  Status build_layers_opencl(int device);  // merkle_opencl.cpp
+  uint32_t auto_unstored_levels() const;
+  Digest node(uint32_t level, size_t index) const;  // stored, or recomputed below first_stored_
+
+  std::vector<Matrix> owned_;
+  std::vector<MatrixView> matrices_;
+  std::vector<MatrixDims> dims_;
+  // groups_[level]: matrices of height 2^(log_height_ - level), in commit order.
+  std::vector<std::vector<size_t>> groups_;
+  // layers_[k - first_stored_] holds the 2^(log_height_ - k) nodes of level k >= first_stored_.
+  std::vector<std::vector<Digest>> layers_;
+  uint32_t log_height_ = 0;
+  uint32_t first_stored_ = 0;
+  Digest root_{};
+};
+
+// Checks one opening against root and dims (commit order). Returns OK, or INVALID_ARGUMENT naming
+// the problem: wrong number of rows or siblings, a row of the wrong width, an index out of range,
+// or "does not match the root".
+Status verify_opening(const Digest& root, std::span<const MatrixDims> dims, size_t index,
+                      const MerkleOpening& opening);
+Status verify_batch_opening(const Digest& root, std::span<const MatrixDims> dims,
+                            std::span<const size_t> indices, const MerkleBatchOpening& opening);
+
+}  // namespace efaas

@@ -1,0 +1,56 @@
+// Merkle tree building on an OpenCL device: the matrices are uploaded once, every level is
+// computed on the device (poseidon2_opencl.hpp), and the levels the tree stores are read back.
+#include <string>
+#include <vector>
+
+#include "prover/hash/poseidon2_opencl.hpp"
+#include "prover/merkle/merkle.hpp"
+
+namespace efaas {
+
+Status MerkleTree::build_layers_opencl(int device) {
+  Result<OpenClDevice*> dev = OpenClDevice::get(device);
+  if (!dev) return dev.status();
+  std::vector<OpenClBuffer> bufs;
+  bufs.reserve(matrices_.size());
+  for (const MatrixView& m : matrices_) {
+    Result<OpenClBuffer> b = (*dev)->upload(std::span<const Fp>(m.data, m.size()));
+    if (!b) return b.status();
+    bufs.push_back(std::move(*b));
+  }
+  std::vector<std::vector<OpenClMatrix>> groups(groups_.size());
+  for (size_t l = 0; l < groups_.size(); ++l) {
+    for (size_t m : groups_[l]) {
+      const MatrixView& v = matrices_[m];
+      groups[l].push_back({&bufs[m], 0, v.rows, v.cols, v.layout});
+    }
+  }
+  Result<OpenClBuffer> prev = (*dev)->alloc(leaf_count() * sizeof(Digest));
+  if (!prev) return prev.status();
+  EFAAS_RETURN_IF_ERROR(opencl_hash_rows_device(groups[0], *prev));
+  if (log_height_ == 0) return prev->read(std::span<Digest>(&root_, 1));
+
+  layers_.assign(log_height_ - first_stored_ + 1, {});
+  for (uint32_t level = 1; level <= log_height_; ++level) {
+    const size_t n = leaf_count() >> level;
+    Result<OpenClBuffer> cur = (*dev)->alloc(n * sizeof(Digest));
+    if (!cur) return cur.status();
+    EFAAS_RETURN_IF_ERROR(opencl_compress_pairs_device(*prev, 0, *cur, 0, n));
+    if (!groups[level].empty()) {
+      Result<OpenClBuffer> inj = (*dev)->alloc(n * sizeof(Digest));
+      if (!inj) return inj.status();
+      EFAAS_RETURN_IF_ERROR(opencl_hash_rows_device(groups[level], *inj));
+      EFAAS_RETURN_IF_ERROR(opencl_compress_inject_device(*cur, 0, *inj, n));
+    }
+    if (level >= first_stored_) {
+      std::vector<Digest>& out = layers_[level - first_stored_];
+      out.resize(n);
+      EFAAS_RETURN_IF_ERROR(cur->read(std::span<Digest>(out)));
+    }
+    prev = std::move(cur);
+  }
+  root_ = layers_.back()[0];
+  return Status::ok();
+}
+
+}  // namespace efaas

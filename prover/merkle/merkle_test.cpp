@@ -1,0 +1,408 @@
+// Merkle tests: roots against a naive recursive reference written from the definition, roots
+// identical across backends, thread counts and layouts, every opening verifies, and tampered
+// rows, siblings, indices, roots and dimensions are rejected; mixed heights; batch openings.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <bit>
+#include <optional>
+#include <vector>
+
+#include "prover/common/cpu_features.hpp"
+#include "prover/common/rng.hpp"
+#include "prover/merkle/merkle.hpp"
+
+namespace efaas {
+namespace {
+
+Fp random_fp(Rng& rng) {
+  return Fp::from_canonical(uint32_t(rng.uniform(Fp::kP)));
+}
+
+Matrix random_matrix(Rng& rng, size_t rows, size_t cols, Layout layout) {
+  std::vector<Fp> d(rows * cols);
+  for (auto& x : d) x = random_fp(rng);
+  return Matrix(std::move(d), rows, cols, layout);
+}
+
+std::vector<Fp> row_of(const Matrix& m, size_t r) {
+  std::vector<Fp> out;
+  for (size_t c = 0; c < m.cols; ++c) out.push_back(m.view().at(r, c));
+  return out;
+}
+
+// The reference: node(level, j) defined recursively, straight from the header's description.
+struct NaiveMmcs {
+  const std::vector<Matrix>& mats;
+  size_t log_max = 0;
+
+  explicit NaiveMmcs(const std::vector<Matrix>& m) : mats(m) {
+    for (const auto& x : mats) log_max = std::max<size_t>(log_max, std::countr_zero(x.rows));
+  }
+  // Concatenated rows of the matrices of height 2^(log_max - level) at row j; empty if none.
+  std::vector<Fp> group_rows(size_t level, size_t j, bool& any) const {
+    std::vector<Fp> out;
+    any = false;
+    for (const auto& m : mats) {
+      if (size_t(std::countr_zero(m.rows)) + level == log_max) {
+        any = true;
+        auto r = row_of(m, j);
+        out.insert(out.end(), r.begin(), r.end());
+      }
+    }
+    return out;
+  }
+  Digest node(size_t level, size_t j) const {
+    bool any;
+    if (level == 0) return hash_row(group_rows(0, j, any));
+    Digest d = compress(node(level - 1, 2 * j), node(level - 1, 2 * j + 1));
+    auto inj = group_rows(level, j, any);
+    return any ? compress(d, hash_row(inj)) : d;
+  }
+  Digest root() const { return node(log_max, 0); }
+};
+
+std::vector<Backend> backends() {
+  std::vector<Backend> out{Backend::kScalar};
+  if (avx2_usable()) {
+    out.push_back(Backend::kAvx2);
+  } else {
+    std::fprintf(stderr, "AVX2 not usable here: AVX2 comparisons skipped\n");
+  }
+  if (auto cl = resolve_backend(Backend::kOpenCl); cl.is_ok()) {
+    out.push_back(Backend::kOpenCl);
+  } else {
+    std::fprintf(stderr, "OpenCL comparisons skipped: %s\n", cl.status().message().c_str());
+  }
+  return out;
+}
+
+std::vector<MatrixView> views(const std::vector<Matrix>& m) {
+  std::vector<MatrixView> v;
+  for (const auto& x : m) v.push_back(x.view());
+  return v;
+}
+
+// Shapes: (height, width, layout) lists covering one matrix, equal heights and mixed heights.
+struct Shape {
+  size_t rows, cols;
+  Layout layout;
+};
+const std::vector<std::vector<Shape>> kShapes = {
+    {{1, 5, Layout::kRowMajor}},
+    {{2, 1, Layout::kColMajor}},
+    {{64, 8, Layout::kRowMajor}},
+    {{128, 3, Layout::kColMajor}, {128, 20, Layout::kRowMajor}},
+    {{16, 4, Layout::kRowMajor},
+     {4, 9, Layout::kColMajor},
+     {16, 2, Layout::kColMajor},
+     {1, 3, Layout::kRowMajor},
+     {8, 17, Layout::kRowMajor},
+     {4, 1, Layout::kRowMajor}},
+    {{2, 7, Layout::kColMajor}, {256, 11, Layout::kColMajor}, {32, 8, Layout::kRowMajor}},
+};
+
+std::vector<Matrix> make(Rng& rng, const std::vector<Shape>& shape) {
+  std::vector<Matrix> m;
+  for (const auto& s : shape) m.push_back(random_matrix(rng, s.rows, s.cols, s.layout));
+  return m;
+}
+
+TEST(Merkle, RootMatchesNaiveReferenceOnEveryBackendAndThreadCount) {
+  Rng rng(test_seed("Merkle.RootMatchesNaiveReference"));
+  for (size_t si = 0; si < kShapes.size(); ++si) {
+    std::vector<Matrix> mats = make(rng, kShapes[si]);
+    const Digest want = NaiveMmcs(mats).root();
+    for (Backend b : backends()) {
+      for (size_t threads : {1, 2}) {
+        HashConfig cfg;
+        cfg.backend = b;
+        cfg.threads = threads;
+        auto tree = MerkleTree::build(views(mats), cfg);
+        ASSERT_TRUE(tree.is_ok()) << tree.status().to_string();
+        EXPECT_EQ(tree->root(), want)
+            << "shape " << si << " " << backend_name(b) << " " << threads << " threads";
+      }
+    }
+  }
+}
+
+TEST(Merkle, UnstoredLevelsChangeNeitherRootNorOpenings) {
+  Rng rng(test_seed("Merkle.UnstoredLevels"));
+  for (size_t si = 0; si < kShapes.size(); ++si) {
+    std::vector<Matrix> mats = make(rng, kShapes[si]);
+    const Digest want = NaiveMmcs(mats).root();
+    auto ref = MerkleTree::build(views(mats), {}, 1);
+    ASSERT_TRUE(ref.is_ok());
+    for (int unstored : {-1, 1, 2, 3, 6}) {
+      for (Backend b : backends()) {
+        HashConfig cfg;
+        cfg.backend = b;
+        cfg.threads = 2;
+        auto tree = MerkleTree::build(views(mats), cfg, unstored);
+        ASSERT_TRUE(tree.is_ok());
+        ASSERT_EQ(tree->root(), want) << "shape " << si << " unstored " << unstored;
+        if (unstored > 0 && tree->log_height() > 0) {
+          EXPECT_EQ(tree->first_stored_level(),
+                    std::min<uint32_t>(uint32_t(unstored), tree->log_height()));
+        }
+        for (size_t i = 0; i < tree->leaf_count(); i += 3) {
+          auto o = tree->open(i);
+          ASSERT_TRUE(o.is_ok());
+          ASSERT_EQ(o->siblings, ref->open(i)->siblings) << "index " << i;
+        }
+      }
+    }
+  }
+  // Memory: stored digests shrink with each unstored level; the default keeps them under a
+  // quarter of the data for a narrow matrix.
+  Matrix narrow = random_matrix(rng, 1 << 12, 2, Layout::kColMajor);
+  auto t1 = MerkleTree::build(std::vector<MatrixView>{narrow.view()}, {}, 1);
+  auto t3 = MerkleTree::build(std::vector<MatrixView>{narrow.view()}, {}, 3);
+  auto ta = MerkleTree::build(std::vector<MatrixView>{narrow.view()});
+  ASSERT_TRUE(t1.is_ok() && t3.is_ok() && ta.is_ok());
+  EXPECT_EQ(t1->stored_digest_bytes(), ((1u << 12) - 1) * sizeof(Digest));
+  EXPECT_EQ(t3->stored_digest_bytes(), ((1u << 10) - 1) * sizeof(Digest));
+  EXPECT_LE(ta->stored_digest_bytes(), narrow.data.size() * sizeof(Fp) / 4);
+  EXPECT_EQ(ta->root(), t1->root());
+  EXPECT_EQ(MerkleTree::build(std::vector<MatrixView>{narrow.view()}, {}, 7).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(Merkle, LayoutDoesNotChangeTheRoot) {
+  Rng rng(test_seed("Merkle.LayoutDoesNotChangeTheRoot"));
+  const size_t rows = 1 << 12, cols = 13;
+  Matrix rm = random_matrix(rng, rows, cols, Layout::kRowMajor);
+  std::vector<Fp> cm_data(rows * cols);
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t c = 0; c < cols; ++c) cm_data[c * rows + r] = rm.data[r * cols + c];
+  }
+  Matrix cm(cm_data, rows, cols, Layout::kColMajor);
+  std::vector<Digest> roots;
+  for (Backend b : backends()) {
+    for (size_t threads : {1, 2}) {
+      HashConfig cfg;
+      cfg.backend = b;
+      cfg.threads = threads;
+      for (const Matrix* m : {&rm, &cm}) {
+        auto t = MerkleTree::build(std::vector<MatrixView>{m->view()}, cfg);
+        ASSERT_TRUE(t.is_ok());
+        roots.push_back(t->root());
+      }
+    }
+  }
+  for (const auto& r : roots) EXPECT_EQ(r, roots[0]);
+}
+
+TEST(Merkle, EveryOpeningVerifiesAndTamperingIsRejected) {
+  Rng rng(test_seed("Merkle.EveryOpeningVerifies"));
+  for (size_t si = 0; si < kShapes.size(); ++si) {
+    std::vector<Matrix> mats = make(rng, kShapes[si]);
+    auto tree = MerkleTree::build(views(mats));
+    ASSERT_TRUE(tree.is_ok());
+    const auto& dims = tree->dims();
+    for (size_t i = 0; i < tree->leaf_count(); ++i) {
+      auto o = tree->open(i);
+      ASSERT_TRUE(o.is_ok());
+      for (size_t m = 0; m < mats.size(); ++m) {
+        const size_t r = i >> (tree->log_height() - std::countr_zero(mats[m].rows));
+        ASSERT_EQ(o->rows[m], row_of(mats[m], r));
+      }
+      ASSERT_TRUE(verify_opening(tree->root(), dims, i, *o).is_ok())
+          << "shape " << si << " i " << i;
+      // Only probe tampering on a few indices per shape: each probe is a full verification.
+      if (i % 7 != 0 && i + 1 != tree->leaf_count()) continue;
+      for (size_t m = 0; m < mats.size(); ++m) {
+        auto bad = *o;
+        bad.rows[m][rng.uniform(bad.rows[m].size())] += Fp::one();
+        EXPECT_FALSE(verify_opening(tree->root(), dims, i, bad).is_ok()) << "row of matrix " << m;
+        auto shorter = *o;
+        shorter.rows[m].pop_back();
+        EXPECT_EQ(verify_opening(tree->root(), dims, i, shorter).code(),
+                  StatusCode::kInvalidArgument);
+      }
+      for (size_t s = 0; s < o->siblings.size(); ++s) {
+        auto bad = *o;
+        bad.siblings[s][rng.uniform(kDigestSize)] += Fp::one();
+        EXPECT_FALSE(verify_opening(tree->root(), dims, i, bad).is_ok()) << "sibling " << s;
+      }
+      if (tree->leaf_count() > 1) {
+        // The same opening at another index: every other index is rejected.
+        for (size_t j = 0; j < tree->leaf_count(); j += 1 + tree->leaf_count() / 8) {
+          if (j != i) {
+            EXPECT_FALSE(verify_opening(tree->root(), dims, j, *o).is_ok()) << j;
+          }
+        }
+        EXPECT_FALSE(verify_opening(tree->root(), dims, i ^ 1, *o).is_ok());
+        auto cut = *o;
+        cut.siblings.pop_back();
+        EXPECT_FALSE(verify_opening(tree->root(), dims, i, cut).is_ok());
+      }
+      EXPECT_FALSE(verify_opening(tree->root(), dims, tree->leaf_count(), *o).is_ok());
+      Digest bad_root = tree->root();
+      bad_root[3] += Fp::one();
+      EXPECT_FALSE(verify_opening(bad_root, dims, i, *o).is_ok());
+      // Claimed dimensions that differ from the committed ones.
+      auto wrong_dims = dims;
+      wrong_dims[0].width += 1;
+      EXPECT_FALSE(verify_opening(tree->root(), wrong_dims, i, *o).is_ok());
+      wrong_dims = dims;
+      wrong_dims.pop_back();
+      EXPECT_FALSE(verify_opening(tree->root(), wrong_dims, i, *o).is_ok());
+    }
+  }
+}
+
+TEST(Merkle, SwappedHeightsAreRejected) {
+  // Two matrices of the same width but different heights: claiming the heights the other way
+  // round moves the injection level, so the opening no longer matches.
+  Rng rng(test_seed("Merkle.SwappedHeightsAreRejected"));
+  std::vector<Matrix> mats;
+  mats.push_back(random_matrix(rng, 32, 4, Layout::kRowMajor));
+  mats.push_back(random_matrix(rng, 8, 4, Layout::kRowMajor));
+  auto tree = MerkleTree::build(views(mats));
+  ASSERT_TRUE(tree.is_ok());
+  auto o = tree->open(5);
+  ASSERT_TRUE(o.is_ok());
+  std::vector<MatrixDims> dims = tree->dims();
+  ASSERT_TRUE(verify_opening(tree->root(), dims, 5, *o).is_ok());
+  dims[1].height = 16;
+  EXPECT_FALSE(verify_opening(tree->root(), dims, 5, *o).is_ok());
+  dims[1].height = 12;  // not a power of two
+  EXPECT_EQ(verify_opening(tree->root(), dims, 5, *o).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(Merkle, BatchOpenings) {
+  Rng rng(test_seed("Merkle.BatchOpenings"));
+  for (size_t si = 0; si < kShapes.size(); ++si) {
+    std::vector<Matrix> mats = make(rng, kShapes[si]);
+    auto tree = MerkleTree::build(views(mats));
+    ASSERT_TRUE(tree.is_ok());
+    const auto& dims = tree->dims();
+    for (int trial = 0; trial < 5; ++trial) {
+      std::vector<size_t> idx(1 + rng.uniform(12));
+      for (auto& i : idx) i = rng.uniform(tree->leaf_count());
+      if (idx.size() > 2) idx[1] = idx[0];  // duplicates are allowed
+      auto b = tree->open_batch(idx);
+      ASSERT_TRUE(b.is_ok());
+      ASSERT_TRUE(verify_batch_opening(tree->root(), dims, idx, *b).is_ok())
+          << "shape " << si << " trial " << trial;
+      for (size_t q = 0; q < idx.size(); ++q) ASSERT_EQ(b->rows[q], tree->open(idx[q])->rows);
+      EXPECT_LE(b->siblings.size(), idx.size() * tree->log_height());
+      // Tampering: a row element, a sibling, an index, the root, the sibling count.
+      auto bad = *b;
+      size_t q = rng.uniform(idx.size()), m = rng.uniform(mats.size());
+      bad.rows[q][m][0] += Fp::one();
+      EXPECT_FALSE(verify_batch_opening(tree->root(), dims, idx, bad).is_ok());
+      if (!b->siblings.empty()) {
+        bad = *b;
+        bad.siblings[rng.uniform(bad.siblings.size())][0] += Fp::one();
+        EXPECT_FALSE(verify_batch_opening(tree->root(), dims, idx, bad).is_ok());
+        bad = *b;
+        bad.siblings.pop_back();
+        EXPECT_FALSE(verify_batch_opening(tree->root(), dims, idx, bad).is_ok());
+      }
+      bad = *b;
+      bad.siblings.push_back(Digest{});
+      EXPECT_FALSE(verify_batch_opening(tree->root(), dims, idx, bad).is_ok());
+      if (tree->leaf_count() > 1) {
+        auto idx2 = idx;
+        idx2[q] ^= 1;
+        EXPECT_FALSE(verify_batch_opening(tree->root(), dims, idx2, *b).is_ok());
+      }
+      Digest bad_root = tree->root();
+      bad_root[0] += Fp::one();
+      EXPECT_FALSE(verify_batch_opening(bad_root, dims, idx, *b).is_ok());
+      std::vector<size_t> fewer(idx.begin(), idx.end() - 1);
+      EXPECT_FALSE(verify_batch_opening(tree->root(), dims, fewer, *b).is_ok());
+    }
+  }
+}
+
+TEST(Merkle, BatchOpeningSharesSiblingsAndChecksDuplicates) {
+  Rng rng(test_seed("Merkle.BatchOpeningSharesSiblings"));
+  std::vector<Matrix> mats;
+  mats.push_back(random_matrix(rng, 64, 3, Layout::kRowMajor));
+  mats.push_back(random_matrix(rng, 16, 2, Layout::kColMajor));
+  auto tree = MerkleTree::build(views(mats));
+  ASSERT_TRUE(tree.is_ok());
+  // Adjacent leaves 10 and 11 share every sibling above level 0, and need none at level 0.
+  std::vector<size_t> idx{10, 11};
+  auto b = tree->open_batch(idx);
+  ASSERT_TRUE(b.is_ok());
+  EXPECT_EQ(b->siblings.size(), tree->log_height() - 1);
+  ASSERT_TRUE(verify_batch_opening(tree->root(), tree->dims(), idx, *b).is_ok());
+  // 10 and 11 reach the same row of the 16-row matrix; opening two different rows there is
+  // rejected even though one of them is genuine.
+  auto bad = *b;
+  bad.rows[1][1][0] += Fp::one();
+  EXPECT_FALSE(verify_batch_opening(tree->root(), tree->dims(), idx, bad).is_ok());
+  bad = *b;
+  bad.rows[0][1][0] += Fp::one();
+  EXPECT_FALSE(verify_batch_opening(tree->root(), tree->dims(), idx, bad).is_ok());
+  // A repeated index with different rows.
+  std::vector<size_t> dup{7, 7};
+  auto d = tree->open_batch(dup);
+  ASSERT_TRUE(d.is_ok());
+  ASSERT_TRUE(verify_batch_opening(tree->root(), tree->dims(), dup, *d).is_ok());
+  d->rows[1][0][2] += Fp::one();
+  EXPECT_FALSE(verify_batch_opening(tree->root(), tree->dims(), dup, *d).is_ok());
+}
+
+TEST(Merkle, OwningBuildKeepsData) {
+  Rng rng(test_seed("Merkle.OwningBuildKeepsData"));
+  std::vector<Matrix> mats = make(rng, kShapes[4]);
+  const Digest want = NaiveMmcs(mats).root();
+  std::vector<Matrix> copy = mats;
+  auto tree = MerkleTree::build(std::move(copy));
+  ASSERT_TRUE(tree.is_ok());
+  EXPECT_EQ(tree->root(), want);
+  MerkleTree moved = std::move(*tree);
+  auto o = moved.open(3);
+  ASSERT_TRUE(o.is_ok());
+  EXPECT_TRUE(verify_opening(moved.root(), moved.dims(), 3, *o).is_ok());
+  EXPECT_EQ(o->rows[0], row_of(mats[0], 3));
+  // A copy outlives the original and still opens the committed rows.
+  std::optional<MerkleTree> original = std::move(moved);
+  MerkleTree tree_copy = *original;
+  MerkleTree assigned = tree_copy;
+  assigned = *original;
+  original.reset();
+  for (const MerkleTree* t : {&tree_copy, &assigned}) {
+    auto oc = t->open(5);
+    ASSERT_TRUE(oc.is_ok());
+    EXPECT_EQ(oc->rows[1], row_of(mats[1], 5 >> 2));
+    EXPECT_TRUE(verify_opening(t->root(), t->dims(), 5, *oc).is_ok());
+  }
+}
+
+TEST(Merkle, BadInputIsAnError) {
+  std::vector<Fp> d(24);
+  auto err = [](Result<MerkleTree> r) { return r.status(); };
+  Status s = err(MerkleTree::build(std::vector<MatrixView>{}));
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  s = err(MerkleTree::build(std::vector<MatrixView>{{d.data(), 8, 3}, {d.data(), 6, 4}}));
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("matrix 1"), std::string::npos) << s.message();
+  s = err(MerkleTree::build(std::vector<MatrixView>{{d.data(), 8, 0}}));
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  s = err(MerkleTree::build(std::vector<MatrixView>{{nullptr, 8, 3}}));
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  s = err(MerkleTree::build(std::vector<Matrix>{Matrix(d, 8, 4)}));
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  HashConfig cl;
+  cl.backend = Backend::kOpenCl;
+  cl.opencl_device = 99;  // no such device (or no OpenCL): an error
+  EXPECT_FALSE(MerkleTree::build(std::vector<MatrixView>{{d.data(), 8, 3}}, cl).is_ok());
+  auto t = MerkleTree::build(std::vector<MatrixView>{{d.data(), 8, 3}});
+  ASSERT_TRUE(t.is_ok());
+  EXPECT_EQ(t->open(8).status().code(), StatusCode::kOutOfRange);
+  std::vector<size_t> idx{1, 9};
+  EXPECT_EQ(t->open_batch(idx).status().code(), StatusCode::kOutOfRange);
+  auto o = t->open(1);
+  EXPECT_FALSE(verify_opening(t->root(), {}, 1, *o).is_ok());
+  EXPECT_FALSE(verify_opening(t->root(), t->dims(), size_t(1) << 63, *o).is_ok());
+}
+
+}  // namespace
+}  // namespace efaas

@@ -1,0 +1,197 @@
+// Binary STARK proof format, version 1 (little-endian):
+//   "EFSTARK1" magic, u32 version, FRI parameters (5 x u32), tables (u32 count, u32 log
+//   heights), publics (u32 count, Fp...), main root, optional aux root (u8 flag), aux sums,
+//   quotient root, per-table openings (7 Fp4 vectors), Merkle batch openings (fixed: flagged,
+//   main, aux: flagged, quotient), FRI (commitments, layer openings, final polynomial, PoW).
+// Field elements are canonical u32 (non-canonical values are rejected); every count is bounded
+// before anything is allocated.
+#include "prover/common/bytes.hpp"
+#include "prover/stark/stark.hpp"
+
+namespace efaas {
+
+namespace {
+
+constexpr std::string_view kMagic = "EFSTARK1";
+constexpr uint32_t kVersion = 1;
+constexpr uint32_t kMaxTables = 256;
+constexpr uint32_t kMaxVector = 1u << 20;
+constexpr uint32_t kMaxQueries = 4096;
+constexpr uint32_t kMaxSiblings = 1u << 22;
+constexpr uint32_t kMaxLayers = 32;
+
+void put(ByteWriter& w, Fp x) { w.u32(x.to_canonical()); }
+void put(ByteWriter& w, const Fp4& x) {
+  for (Fp c : x.coeffs()) put(w, c);
+}
+void put(ByteWriter& w, const Digest& d) {
+  for (Fp c : d) put(w, c);
+}
+template <typename T>
+void put_vec(ByteWriter& w, const std::vector<T>& v) {
+  w.u32(uint32_t(v.size()));
+  for (const T& x : v) put(w, x);
+}
+void put(ByteWriter& w, const MerkleBatchOpening& o) {
+  w.u32(uint32_t(o.rows.size()));
+  for (const auto& q : o.rows) {
+    w.u32(uint32_t(q.size()));
+    for (const auto& row : q) put_vec(w, row);
+  }
+  put_vec(w, o.siblings);
+}
+
+Status get(ByteReader& r, Fp& x, std::string_view what) {
+  const size_t at = r.offset();
+  uint32_t v;
+  EFAAS_RETURN_IF_ERROR(r.u32(v, what));
+  if (v >= Fp::kP) {
+    return invalid_argument(std::string(what) + " at byte " + std::to_string(at) +
+                            ": field element " + std::to_string(v) + " is not canonical");
+  }
+  x = Fp::from_canonical(v);
+  return Status::ok();
+}
+Status get(ByteReader& r, Fp4& x, std::string_view what) {
+  Fp c[4];
+  for (auto& e : c) EFAAS_RETURN_IF_ERROR(get(r, e, what));
+  x = Fp4(c[0], c[1], c[2], c[3]);
+  return Status::ok();
+}
+Status get(ByteReader& r, Digest& d, std::string_view what) {
+  for (auto& e : d) EFAAS_RETURN_IF_ERROR(get(r, e, what));
+  return Status::ok();
+}
+template <typename T>
+Status get_vec(ByteReader& r, std::vector<T>& v, uint32_t max, std::string_view what) {
+  uint32_t n;
+  EFAAS_RETURN_IF_ERROR(r.count(n, max, what));
+  // Each element takes at least 4 bytes: a count beyond the input is truncation, not a reason
+  // to allocate.
+  if (size_t(n) * 4 > r.remaining()) {
+    return data_loss(std::string(what) + ": " + std::to_string(n) + " elements announced, only " +
+                     std::to_string(r.remaining()) + " bytes left");
+  }
+  v.resize(n);
+  for (auto& x : v) EFAAS_RETURN_IF_ERROR(get(r, x, what));
+  return Status::ok();
+}
+Status get(ByteReader& r, MerkleBatchOpening& o, std::string_view what) {
+  uint32_t nq;
+  EFAAS_RETURN_IF_ERROR(r.count(nq, kMaxQueries, what));
+  o.rows.resize(nq);
+  for (auto& q : o.rows) {
+    uint32_t nm;
+    EFAAS_RETURN_IF_ERROR(r.count(nm, kMaxTables, what));
+    q.resize(nm);
+    for (auto& row : q) EFAAS_RETURN_IF_ERROR(get_vec(r, row, kMaxVector, what));
+  }
+  return get_vec(r, o.siblings, kMaxSiblings, what);
+}
+
+}  // namespace
+
+std::vector<uint8_t> serialize_proof(const StarkProof& p) {
+  ByteWriter w;
+  w.raw(kMagic);
+  w.u32(kVersion);
+  w.u32(p.params.log_blowup);
+  w.u32(p.params.num_queries);
+  w.u32(p.params.pow_bits);
+  w.u32(p.params.log_final_poly_len);
+  w.u32(p.params.log_arity);
+  w.u32(uint32_t(p.log_heights.size()));
+  for (uint32_t h : p.log_heights) w.u32(h);
+  put_vec(w, p.publics);
+  put(w, p.main_root);
+  w.u8(p.aux_root ? 1 : 0);
+  if (p.aux_root) put(w, *p.aux_root);
+  put_vec(w, p.aux_sums);
+  put(w, p.quotient_root);
+  w.u32(uint32_t(p.openings.size()));
+  for (const TableOpenings& o : p.openings) {
+    for (auto* v : {&o.main, &o.main_next, &o.pre, &o.pre_next, &o.aux, &o.aux_next, &o.quotient}) {
+      put_vec(w, *v);
+    }
+  }
+  w.u8(p.pre_queries ? 1 : 0);
+  if (p.pre_queries) put(w, *p.pre_queries);
+  put(w, p.main_queries);
+  w.u8(p.aux_queries ? 1 : 0);
+  if (p.aux_queries) put(w, *p.aux_queries);
+  put(w, p.quotient_queries);
+  put_vec(w, p.fri.commitments);
+  w.u32(uint32_t(p.fri.layer_openings.size()));
+  for (const auto& o : p.fri.layer_openings) put(w, o);
+  put_vec(w, p.fri.final_poly);
+  put(w, p.fri.pow_witness);
+  return w.take();
+}
+
+Result<StarkProof> deserialize_proof(std::span<const uint8_t> bytes) {
+  ByteReader r(bytes);
+  StarkProof p;
+  EFAAS_RETURN_IF_ERROR(r.expect(kMagic, "proof header"));
+  uint32_t version;
+  EFAAS_RETURN_IF_ERROR(r.u32(version, "proof version"));
+  if (version != kVersion) {
+    return invalid_argument("proof version " + std::to_string(version) + " is not supported (this build reads " +
+                            std::to_string(kVersion) + ")");
+  }
+  EFAAS_RETURN_IF_ERROR(r.u32(p.params.log_blowup, "FRI log_blowup"));
+  EFAAS_RETURN_IF_ERROR(r.u32(p.params.num_queries, "FRI num_queries"));
+  EFAAS_RETURN_IF_ERROR(r.u32(p.params.pow_bits, "FRI pow_bits"));
+  EFAAS_RETURN_IF_ERROR(r.u32(p.params.log_final_poly_len, "FRI log_final_poly_len"));
+  EFAAS_RETURN_IF_ERROR(r.u32(p.params.log_arity, "FRI log_arity"));
+  EFAAS_RETURN_IF_ERROR(validate(p.params));
+  uint32_t tables;
+  EFAAS_RETURN_IF_ERROR(r.count(tables, kMaxTables, "table count"));
+  p.log_heights.resize(tables);
+  for (auto& h : p.log_heights) {
+    EFAAS_RETURN_IF_ERROR(r.count(h, 27, "table log height"));
+  }
+  EFAAS_RETURN_IF_ERROR(get_vec(r, p.publics, kMaxVector, "public inputs"));
+  EFAAS_RETURN_IF_ERROR(get(r, p.main_root, "main root"));
+  uint8_t flag;
+  EFAAS_RETURN_IF_ERROR(r.u8(flag, "aux flag"));
+  if (flag > 1) return invalid_argument("aux flag is not 0 or 1");
+  if (flag) {
+    p.aux_root.emplace();
+    EFAAS_RETURN_IF_ERROR(get(r, *p.aux_root, "aux root"));
+  }
+  EFAAS_RETURN_IF_ERROR(get_vec(r, p.aux_sums, kMaxTables, "LogUp sums"));
+  EFAAS_RETURN_IF_ERROR(get(r, p.quotient_root, "quotient root"));
+  uint32_t nopen;
+  EFAAS_RETURN_IF_ERROR(r.count(nopen, kMaxTables, "opening count"));
+  p.openings.resize(nopen);
+  for (TableOpenings& o : p.openings) {
+    for (auto* v : {&o.main, &o.main_next, &o.pre, &o.pre_next, &o.aux, &o.aux_next, &o.quotient}) {
+      EFAAS_RETURN_IF_ERROR(get_vec(r, *v, kMaxVector, "out-of-domain openings"));
+    }
+  }
+  EFAAS_RETURN_IF_ERROR(r.u8(flag, "fixed openings flag"));
+  if (flag > 1) return invalid_argument("fixed openings flag is not 0 or 1");
+  if (flag) {
+    p.pre_queries.emplace();
+    EFAAS_RETURN_IF_ERROR(get(r, *p.pre_queries, "fixed-column query openings"));
+  }
+  EFAAS_RETURN_IF_ERROR(get(r, p.main_queries, "main query openings"));
+  EFAAS_RETURN_IF_ERROR(r.u8(flag, "aux openings flag"));
+  if (flag > 1) return invalid_argument("aux openings flag is not 0 or 1");
+  if (flag) {
+    p.aux_queries.emplace();
+    EFAAS_RETURN_IF_ERROR(get(r, *p.aux_queries, "aux query openings"));
+  }
+  EFAAS_RETURN_IF_ERROR(get(r, p.quotient_queries, "quotient query openings"));
+  EFAAS_RETURN_IF_ERROR(get_vec(r, p.fri.commitments, kMaxLayers, "FRI commitments"));
+  uint32_t layers;
+  EFAAS_RETURN_IF_ERROR(r.count(layers, kMaxLayers, "FRI layer count"));
+  p.fri.layer_openings.resize(layers);
+  for (auto& o : p.fri.layer_openings) EFAAS_RETURN_IF_ERROR(get(r, o, "FRI layer openings"));
+  EFAAS_RETURN_IF_ERROR(get_vec(r, p.fri.final_poly, 1u << 16, "FRI final polynomial"));
+  EFAAS_RETURN_IF_ERROR(get(r, p.fri.pow_witness, "proof-of-work witness"));
+  EFAAS_RETURN_IF_ERROR(r.finish("proof"));
+  return p;
+}
+
+}  // namespace efaas

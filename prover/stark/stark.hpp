@@ -1,0 +1,116 @@
+#pragma once
+// The STARK prover and verifier for multi-table AIRs (prover/air) over BabyBear, with FRI
+// (prover/fri) as the polynomial commitment's low-degree test.
+//
+// Protocol (both sides drive one Poseidon2 transcript in this order):
+//   1. domain separator, FRI parameters, machine name, table heights, public inputs
+//   2. preprocessed commitment (from the verifying key), main-trace commitment
+//   3. LogUp challenges alpha, beta (Fp4); auxiliary-trace commitment; per-table LogUp sums
+//   4. constraint-folding challenge; quotient commitment (chunks of degree < n per table)
+//   5. out-of-domain point z; every committed column's value at z (and g z for trace columns)
+//   6. DEEP challenge gamma; FRI on the DEEP quotients, one input per LDE height
+// The verifier checks each table's constraints at z against its quotient, that the LogUp sums
+// cancel across the machine, every Merkle opening, and FRI.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "prover/air/air.hpp"
+#include "prover/common/status.hpp"
+#include "prover/fri/fri.hpp"
+#include "prover/hash/poseidon2.hpp"
+#include "prover/merkle/merkle.hpp"
+
+namespace efaas {
+
+// Progress: a stage name and the fraction of the whole proof done so far, in [0, 1].
+using ProgressCallback = std::function<void(std::string_view stage, double fraction)>;
+
+// Performance knobs; soundness lives in FriParams.
+struct StarkConfig {
+  Backend backend = Backend::kAuto;
+  size_t threads = 0;
+  // The prover's own checks: constraints on the trace and the LogUp balance before proving.
+  // Tests turn them off to see the verifier reject a bad witness.
+  bool check_witness = true;
+  ProgressCallback progress;
+  const std::atomic<bool>* cancel = nullptr;  // checked between stages: CANCELLED
+};
+
+// Per-stage wall time of the last proof (seconds).
+struct StarkTimings {
+  double trace_lde = 0, trace_commit = 0, aux = 0, quotient = 0, ood = 0, deep = 0, fri = 0;
+  double total = 0;
+};
+
+// Preprocessed (fixed) columns and their commitment: the circuit-specific part of the key.
+struct VerifyingKey {
+  std::string machine;
+  FriParams params;
+  std::vector<int32_t> pre_log_heights;  // per table; -1 for tables without fixed columns
+  std::optional<Digest> pre_root;
+  std::vector<MatrixDims> pre_dims;      // commit order: tables with fixed columns, in order
+};
+
+struct ProvingKey {
+  VerifyingKey vk;
+  std::vector<std::vector<Fp>> pre_traces;  // per table, column-major (empty if none)
+  std::vector<std::vector<Fp>> pre_ldes;    // LDEs, column-major, bit-reversed order
+  std::optional<MerkleTree> pre_tree;
+};
+
+// `pre_traces[t]`: table t's fixed columns, column-major, pre_width columns of 2^k rows each
+// (empty for tables without). Tables must be finalized.
+Result<ProvingKey> stark_setup(const air::MachineAir& machine,
+                               std::vector<std::vector<Fp>> pre_traces, const FriParams& params,
+                               const StarkConfig& cfg = {});
+// The verifier can recompute the key from the fixed columns alone (and cache it).
+Result<VerifyingKey> stark_verifying_key(const air::MachineAir& machine,
+                                         std::vector<std::vector<Fp>> pre_traces,
+                                         const FriParams& params);
+
+struct TableOpenings {
+  std::vector<Fp4> main, main_next, pre, pre_next, aux, aux_next;  // per base column
+  std::vector<Fp4> quotient;                                       // per base column of chunks
+};
+
+struct StarkProof {
+  FriParams params;
+  std::vector<uint32_t> log_heights;  // per table
+  std::vector<Fp> publics;
+  Digest main_root{};
+  std::optional<Digest> aux_root;
+  std::vector<Fp4> aux_sums;          // per table (zero where unused)
+  Digest quotient_root{};
+  std::vector<TableOpenings> openings;
+  std::optional<MerkleBatchOpening> pre_queries;
+  MerkleBatchOpening main_queries;
+  std::optional<MerkleBatchOpening> aux_queries;
+  MerkleBatchOpening quotient_queries;
+  FriProof fri;
+};
+
+// A witness: per table, its main columns (column-major, main_width columns of 2^k rows).
+struct MachineWitness {
+  std::vector<std::vector<Fp>> main;
+  std::vector<Fp> publics;
+};
+
+Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey& pk,
+                               const MachineWitness& witness, const StarkConfig& cfg = {},
+                               StarkTimings* timings = nullptr);
+
+// OK for a valid proof; otherwise the reason it was rejected (INVALID_ARGUMENT).
+Status stark_verify(const air::MachineAir& machine, const VerifyingKey& vk,
+                    const StarkProof& proof);
+
+// Versioned binary format with a parameter header; parsing rejects malformed, truncated,
+// oversized and trailing input with a message naming the field.
+std::vector<uint8_t> serialize_proof(const StarkProof& proof);
+Result<StarkProof> deserialize_proof(std::span<const uint8_t> bytes);
+
+}  // namespace efaas

@@ -1,0 +1,50 @@
+#include "prover/stark/stark_common.hpp"
+
+#include <bit>
+
+namespace efaas::stark_internal {
+
+uint32_t log_quotient_chunks(const air::TableAir& table) {
+  uint32_t d = table.max_degree();
+  uint32_t chunks = d <= 2 ? 1 : d - 1;
+  return uint32_t(std::bit_width(chunks - 1));
+}
+
+void observe_header(Transcript& t, const air::MachineAir& machine, const FriParams& params,
+                    std::span<const uint32_t> log_heights, std::span<const Fp> publics) {
+  t.observe_label(kDomainSeparator);
+  t.observe_u64(params.log_blowup);
+  t.observe_u64(params.num_queries);
+  t.observe_u64(params.pow_bits);
+  t.observe_u64(params.log_final_poly_len);
+  t.observe_u64(params.log_arity);
+  t.observe_label(machine.name);
+  t.observe_u64(machine.tables.size());
+  for (size_t i = 0; i < machine.tables.size(); ++i) {
+    t.observe_label(machine.tables[i].name());
+    t.observe_u64(log_heights[i]);
+  }
+  t.observe_u64(publics.size());
+  t.observe(publics);
+}
+
+Selectors selectors_at(const Fp4& x, uint32_t log_n) {
+  const size_t n = size_t(1) << log_n;
+  const Fp g_inv = Fp::two_adic_generator(log_n).inverse();
+  Fp4 xn = x;
+  for (uint32_t i = 0; i < log_n; ++i) xn = xn.square();
+  Selectors s;
+  s.zh = xn - Fp4::one();
+  const Fp n_inv = Fp::from_u64(n).inverse();
+  s.is_first = s.zh * (x - Fp4::one()).inverse() * n_inv;
+  s.is_last = s.zh * (x - Fp4(g_inv)).inverse() * (n_inv * g_inv);
+  s.is_transition = x - Fp4(g_inv);
+  return s;
+}
+
+Fp4 ext_from_coords(const Fp4& a0, const Fp4& a1, const Fp4& a2, const Fp4& a3) {
+  const Fp4 X(Fp::zero(), Fp::one(), Fp::zero(), Fp::zero());
+  return a0 + X * (a1 + X * (a2 + X * a3));
+}
+
+}  // namespace efaas::stark_internal

@@ -1,0 +1,638 @@
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "prover/air/eval.hpp"
+#include "prover/common/thread_pool.hpp"
+#include "prover/common/timer.hpp"
+#include "prover/field/field_ops.hpp"
+#include "prover/ntt/ntt.hpp"
+#include "prover/stark/stark.hpp"
+#include "prover/stark/stark_common.hpp"
+
+namespace efaas {
+
+using namespace stark_internal;
+
+namespace {
+
+// LDE of column-major columns on the FRI coset, bit-reversed order.
+Result<std::vector<Fp>> lde_columns(const std::vector<Fp>& cols, size_t width, uint32_t log_n,
+                                    uint32_t log_blowup, const StarkConfig& cfg) {
+  std::vector<Fp> out((cols.size()) << log_blowup);
+  if (width == 0) return out;
+  NttConfig ncfg;
+  ncfg.backend = cfg.backend;
+  ncfg.threads = cfg.threads;
+  ncfg.output_order = Order::kBitReversed;
+  LdeParams p;
+  p.log_blowup = log_blowup;
+  p.output_shift = fri_domain_shift();
+  EFAAS_RETURN_IF_ERROR(lde(cols, out, width, p, ncfg));
+  (void)log_n;
+  return out;
+}
+
+// Barycentric weights on H = <g>, |H| = 2^log_n, natural order, for evaluation at x outside H:
+// f(x) = scale * sum_i f_i w_i with w_i = g^i / (x - g^i), scale = (x^n - 1) / n.
+struct Barycentric {
+  std::vector<Fp4> w;
+  Fp4 scale;
+};
+
+Barycentric barycentric(const Fp4& x, uint32_t log_n) {
+  const size_t n = size_t(1) << log_n;
+  const Fp g = Fp::two_adic_generator(log_n);
+  Barycentric b;
+  b.w.resize(n);
+  std::vector<Fp> pw(n);
+  Fp p = Fp::one();
+  for (size_t i = 0; i < n; ++i) {
+    pw[i] = p;
+    b.w[i] = x - Fp4(p);
+    p *= g;
+  }
+  (void)batch_inverse(b.w, b.w);  // x is outside H: no zero
+  for (size_t i = 0; i < n; ++i) b.w[i] = b.w[i] * pw[i];
+  Fp4 xn = x;
+  for (uint32_t i = 0; i < log_n; ++i) xn = xn.square();
+  b.scale = (xn - Fp4::one()) * Fp::from_u64(n).inverse();
+  return b;
+}
+
+Fp4 eval_bary(const Barycentric& b, const Fp* col, size_t n) {
+  Fp4 acc = Fp4::zero();
+  for (size_t i = 0; i < n; ++i) acc += b.w[i] * col[i];
+  return acc * b.scale;
+}
+
+Status check_cancel(const StarkConfig& cfg) {
+  if (cfg.cancel != nullptr && cfg.cancel->load()) {
+    return Status(StatusCode::kCancelled, "proof cancelled");
+  }
+  return Status::ok();
+}
+
+void report(const StarkConfig& cfg, std::string_view stage, double f) {
+  if (cfg.progress) cfg.progress(stage, f);
+}
+
+// Per-table state while proving.
+struct TableState {
+  uint32_t log_n = 0, log_d = 0;
+  size_t n = 0, lde_n = 0;
+  std::vector<Fp> main_lde;
+  std::vector<Fp> aux_trace, aux_lde;         // 4 base columns per aux column
+  std::vector<Fp> quotient_lde;               // 4 * D base columns
+  std::vector<std::vector<Fp4>> chunk_coeffs;  // per chunk: n coefficients (Fp4)
+};
+
+}  // namespace
+
+Result<VerifyingKey> stark_verifying_key(const air::MachineAir& machine,
+                                         std::vector<std::vector<Fp>> pre_traces,
+                                         const FriParams& params) {
+  StarkConfig cfg;
+  auto pk = stark_setup(machine, std::move(pre_traces), params, cfg);
+  if (!pk) return pk.status();
+  return pk->vk;
+}
+
+Result<ProvingKey> stark_setup(const air::MachineAir& machine,
+                               std::vector<std::vector<Fp>> pre_traces, const FriParams& params,
+                               const StarkConfig& cfg) {
+  EFAAS_RETURN_IF_ERROR(validate(params));
+  if (pre_traces.size() != machine.tables.size()) {
+    return invalid_argument("setup: " + std::to_string(pre_traces.size()) +
+                            " preprocessed traces for " + std::to_string(machine.tables.size()) +
+                            " tables");
+  }
+  ProvingKey pk;
+  pk.vk.machine = machine.name;
+  pk.vk.params = params;
+  pk.pre_ldes.resize(machine.tables.size());
+  std::vector<MatrixView> views;
+  for (size_t t = 0; t < machine.tables.size(); ++t) {
+    const air::TableAir& table = machine.tables[t];
+    const size_t width = table.pre_width();
+    if (width == 0) {
+      if (!pre_traces[t].empty()) {
+        return invalid_argument("setup: table " + table.name() + " has no fixed columns");
+      }
+      pk.vk.pre_log_heights.push_back(-1);
+      continue;
+    }
+    const size_t n = pre_traces[t].size() / width;
+    if (n == 0 || n * width != pre_traces[t].size() || (n & (n - 1)) != 0) {
+      return invalid_argument("setup: table " + table.name() +
+                              ": fixed columns must be " + std::to_string(width) +
+                              " columns of a power-of-two height");
+    }
+    const uint32_t log_n = uint32_t(std::countr_zero(n));
+    if (log_n < params.log_final_poly_len || log_n + params.log_blowup > kMaxLogNtt) {
+      return invalid_argument("setup: table " + table.name() + " height 2^" +
+                              std::to_string(log_n) + " outside the supported range");
+    }
+    pk.vk.pre_log_heights.push_back(int32_t(log_n));
+    auto l = lde_columns(pre_traces[t], width, log_n, params.log_blowup, cfg);
+    if (!l) return l.status();
+    pk.pre_ldes[t] = std::move(*l);
+    const size_t lde_n = n << params.log_blowup;
+    views.push_back({pk.pre_ldes[t].data(), lde_n, width, Layout::kColMajor});
+    pk.vk.pre_dims.push_back({lde_n, width});
+  }
+  if (!views.empty()) {
+    auto tree = MerkleTree::build(views, HashConfig{cfg.backend, cfg.threads, 0});
+    if (!tree) return tree.status();
+    pk.vk.pre_root = tree->root();
+    pk.pre_tree = std::move(*tree);
+  }
+  pk.pre_traces = std::move(pre_traces);
+  return pk;
+}
+
+Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey& pk,
+                               const MachineWitness& witness, const StarkConfig& cfg,
+                               StarkTimings* timings) {
+  const FriParams& params = pk.vk.params;
+  EFAAS_RETURN_IF_ERROR(validate(params));
+  const size_t T = machine.tables.size();
+  if (witness.main.size() != T) {
+    return invalid_argument("prove: witness has " + std::to_string(witness.main.size()) +
+                            " tables, machine " + std::to_string(T));
+  }
+  if (witness.publics.size() != machine.num_publics) {
+    return invalid_argument("prove: " + std::to_string(witness.publics.size()) +
+                            " public inputs, machine expects " +
+                            std::to_string(machine.num_publics));
+  }
+  StarkTimings tm;
+  Stopwatch total;
+  ThreadPool& pool = ThreadPool::with_threads(cfg.threads);
+  const Fp shift = fri_domain_shift();
+  const uint32_t log_b = params.log_blowup;
+  std::vector<TableState> st(T);
+  StarkProof proof;
+  proof.params = params;
+  proof.publics = witness.publics;
+  bool any_logup = false;
+  for (size_t t = 0; t < T; ++t) {
+    const air::TableAir& table = machine.tables[t];
+    if (!table.finalized()) return invalid_argument("prove: table " + table.name() + " not finalized");
+    if (table.main_width() == 0) return invalid_argument("prove: table " + table.name() + " has no columns");
+    const size_t width = table.main_width();
+    const size_t n = witness.main[t].size() / width;
+    if (n == 0 || n * width != witness.main[t].size() || (n & (n - 1)) != 0) {
+      return invalid_argument("prove: table " + table.name() + ": main trace of " +
+                              std::to_string(witness.main[t].size()) + " elements is not " +
+                              std::to_string(width) + " columns of a power-of-two height");
+    }
+    st[t].log_n = uint32_t(std::countr_zero(n));
+    st[t].n = n;
+    st[t].lde_n = n << log_b;
+    if (st[t].log_n < params.log_final_poly_len || st[t].log_n + log_b > kMaxLogNtt) {
+      return invalid_argument("prove: table " + table.name() + " height 2^" +
+                              std::to_string(st[t].log_n) + " outside 2^" +
+                              std::to_string(params.log_final_poly_len) + "..2^" +
+                              std::to_string(kMaxLogNtt - log_b));
+    }
+    if (pk.vk.pre_log_heights[t] >= 0 && uint32_t(pk.vk.pre_log_heights[t]) != st[t].log_n) {
+      return invalid_argument("prove: table " + table.name() + " must have 2^" +
+                              std::to_string(pk.vk.pre_log_heights[t]) + " rows (fixed columns)");
+    }
+    st[t].log_d = log_quotient_chunks(table);
+    if (st[t].log_d > log_b) {
+      return invalid_argument("prove: table " + table.name() + " has constraint degree " +
+                              std::to_string(table.max_degree()) + ", too high for blowup 2^" +
+                              std::to_string(log_b));
+    }
+    any_logup |= table.uses_logup();
+    proof.log_heights.push_back(st[t].log_n);
+  }
+  Transcript tr;
+  observe_header(tr, machine, params, proof.log_heights, proof.publics);
+  if (pk.vk.pre_root) tr.observe(*pk.vk.pre_root);
+  const HashConfig hcfg{cfg.backend, cfg.threads, 0};
+
+  // 1. Main traces: LDE and commitment.
+  report(cfg, "trace_lde", 0.0);
+  Stopwatch sw;
+  std::vector<MatrixView> main_views;
+  for (size_t t = 0; t < T; ++t) {
+    auto l = lde_columns(witness.main[t], machine.tables[t].main_width(), st[t].log_n, log_b, cfg);
+    if (!l) return l.status();
+    st[t].main_lde = std::move(*l);
+    main_views.push_back({st[t].main_lde.data(), st[t].lde_n, machine.tables[t].main_width(),
+                          Layout::kColMajor});
+  }
+  tm.trace_lde = sw.seconds();
+  EFAAS_RETURN_IF_ERROR(check_cancel(cfg));
+  report(cfg, "trace_commit", 0.15);
+  sw.reset();
+  auto main_tree = MerkleTree::build(main_views, hcfg);
+  if (!main_tree) return main_tree.status();
+  proof.main_root = main_tree->root();
+  tr.observe(proof.main_root);
+  tm.trace_commit = sw.seconds();
+  EFAAS_RETURN_IF_ERROR(check_cancel(cfg));
+
+  // 2. LogUp auxiliary traces.
+  report(cfg, "logup", 0.3);
+  sw.reset();
+  std::vector<Fp4> challenges(air::kNumChallenges, Fp4::zero());
+  proof.aux_sums.assign(T, Fp4::zero());
+  std::optional<MerkleTree> aux_tree;
+  // Exact selectors and next-row indices on the trace domain (natural order), for the aux
+  // trace's expressions and the witness check.
+  auto trace_domain = [&](size_t t, std::vector<uint32_t>& next, std::vector<Fp>& first,
+                          std::vector<Fp>& last, std::vector<Fp>& trans) {
+    const size_t n = st[t].n;
+    next.resize(n);
+    first.assign(n, Fp::zero());
+    last.assign(n, Fp::zero());
+    trans.assign(n, Fp::one());
+    for (size_t i = 0; i < n; ++i) next[i] = uint32_t((i + 1) & (n - 1));
+    first[0] = Fp::one();
+    last[n - 1] = Fp::one();
+    trans[n - 1] = Fp::zero();
+  };
+  if (any_logup) {
+    challenges[air::kChallengeAlpha] = tr.sample_ext();
+    challenges[air::kChallengeBeta] = tr.sample_ext();
+    std::vector<MatrixView> aux_views;
+    for (size_t t = 0; t < T; ++t) {
+      const air::TableAir& table = machine.tables[t];
+      if (!table.uses_logup()) continue;
+      const size_t n = st[t].n;
+      std::vector<uint32_t> next;
+      std::vector<Fp> first, last, trans;
+      trace_domain(t, next, first, last, trans);
+      air::DomainSource src;
+      src.main = witness.main[t].data();
+      src.pre = pk.pre_traces[t].empty() ? nullptr : pk.pre_traces[t].data();
+      src.stride = n;
+      src.next = next.data();
+      src.is_first = first.data();
+      src.is_last = last.data();
+      src.is_transition = trans.data();
+      src.challenges = challenges;
+      src.publics = witness.publics;
+      // Denominators and multiplicities for every interaction and row.
+      const auto& its = table.interactions();
+      std::vector<Fp4> denom(its.size() * n);
+      std::vector<Fp> mult(its.size() * n);
+      for (size_t k = 0; k < its.size(); ++k) {
+        std::vector<air::Expr> vals = {its[k].multiplicity};
+        for (const auto& v : its[k].values) vals.push_back(v);
+        std::vector<Fp> out(vals.size() * n);
+        air::eval_base_exprs(table, src, 0, n, vals, out.data());
+        const Fp4 alpha = challenges[air::kChallengeAlpha];
+        const Fp4 beta = challenges[air::kChallengeBeta];
+        for (size_t i = 0; i < n; ++i) {
+          mult[k * n + i] = out[i];
+          Fp4 d = beta + Fp4(Fp::from_u32(its[k].bus));
+          Fp4 power = alpha;
+          for (size_t v = 1; v < vals.size(); ++v) {
+            d += power * out[v * n + i];
+            power *= alpha;
+          }
+          denom[k * n + i] = d;
+        }
+      }
+      Status inv = batch_inverse(denom, denom);
+      if (!inv) {
+        return invalid_argument("prove: table " + table.name() +
+                                ": a LogUp denominator is zero (resample by changing the input)");
+      }
+      const auto& groups = table.aux_groups();
+      const size_t aw = table.aux_width();
+      std::vector<Fp> aux(4 * aw * n);
+      auto put = [&](size_t col, size_t row, const Fp4& v) {
+        for (int c = 0; c < 4; ++c) aux[(4 * col + c) * n + row] = v[c];
+      };
+      Fp4 running = Fp4::zero();
+      for (size_t i = 0; i < n; ++i) {
+        for (size_t g = 0; g < groups.size(); ++g) {
+          Fp4 h = Fp4::zero();
+          for (uint32_t k : groups[g]) h += denom[k * n + i] * mult[k * n + i];
+          put(g, i, h);
+          running += h;
+        }
+        put(aw - 1, i, running);
+      }
+      proof.aux_sums[t] = running;
+      auto l = lde_columns(aux, 4 * aw, st[t].log_n, log_b, cfg);
+      if (!l) return l.status();
+      st[t].aux_trace = std::move(aux);
+      st[t].aux_lde = std::move(*l);
+      aux_views.push_back({st[t].aux_lde.data(), st[t].lde_n, 4 * aw, Layout::kColMajor});
+    }
+    auto tree = MerkleTree::build(aux_views, hcfg);
+    if (!tree) return tree.status();
+    proof.aux_root = tree->root();
+    aux_tree = std::move(*tree);
+    tr.observe(*proof.aux_root);
+    for (const Fp4& s : proof.aux_sums) tr.observe(s);
+  }
+  tm.aux = sw.seconds();
+
+  // The prover's own checks: every constraint on every row, and the LogUp balance.
+  if (cfg.check_witness) {
+    Fp4 total_sum = Fp4::zero();
+    for (size_t t = 0; t < T; ++t) {
+      const air::TableAir& table = machine.tables[t];
+      std::vector<uint32_t> next;
+      std::vector<Fp> first, last, trans;
+      trace_domain(t, next, first, last, trans);
+      air::DomainSource src;
+      src.main = witness.main[t].data();
+      src.pre = pk.pre_traces[t].empty() ? nullptr : pk.pre_traces[t].data();
+      src.aux = st[t].aux_trace.empty() ? nullptr : st[t].aux_trace.data();
+      src.stride = st[t].n;
+      src.next = next.data();
+      src.is_first = first.data();
+      src.is_last = last.data();
+      src.is_transition = trans.data();
+      src.challenges = challenges;
+      src.publics = witness.publics;
+      std::span<const Fp4> sums(&proof.aux_sums[t], 1);
+      src.aux_publics = sums;
+      if (auto v = air::first_violation(table, src, st[t].n)) {
+        return invalid_argument("prove: the witness violates constraint " +
+                                std::to_string(v->constraint) + " of table " + table.name() +
+                                " at row " + std::to_string(v->row));
+      }
+      total_sum += proof.aux_sums[t];
+    }
+    if (!total_sum.is_zero()) {
+      return invalid_argument("prove: the LogUp buses do not balance (a lookup of a value "
+                              "outside its table, or unmatched sends and receives)");
+    }
+  }
+  EFAAS_RETURN_IF_ERROR(check_cancel(cfg));
+
+  // 3. Quotients.
+  report(cfg, "quotient", 0.4);
+  sw.reset();
+  const Fp4 alpha = tr.sample_ext();
+  std::vector<MatrixView> q_views;
+  for (size_t t = 0; t < T; ++t) {
+    const air::TableAir& table = machine.tables[t];
+    TableState& s = st[t];
+    const uint32_t log_qn = s.log_n + s.log_d;
+    const size_t qn = size_t(1) << log_qn, D = size_t(1) << s.log_d;
+    const Fp g_inv = Fp::two_adic_generator(s.log_n).inverse();
+    const Fp wq = Fp::two_adic_generator(log_qn);
+    // Points x_i = shift * wq^bitrev(i) of the quotient domain (a prefix of the LDE order).
+    std::vector<Fp> x(qn);
+    {
+      std::vector<Fp> pw(qn);
+      Fp p = shift;
+      for (size_t j = 0; j < qn; ++j) {
+        pw[j] = p;
+        p *= wq;
+      }
+      for (size_t i = 0; i < qn; ++i) x[i] = pw[bitrev(i, log_qn)];
+    }
+    std::vector<uint32_t> next(qn);
+    for (size_t i = 0; i < qn; ++i) {
+      next[i] = uint32_t(bitrev((bitrev(i, log_qn) + D) & (qn - 1), log_qn));
+    }
+    // Z_H(x_i) = shift^n wD^(bitrev(i) mod D) - 1 takes D values.
+    const Fp shift_n = shift.pow(s.n);
+    const Fp wD = Fp::two_adic_generator(s.log_d);
+    std::vector<Fp> zh_of(D), zh_inv_of(D);
+    for (size_t j = 0; j < D; ++j) zh_of[j] = shift_n * wD.pow(j) - Fp::one();
+    EFAAS_RETURN_IF_ERROR(batch_inverse(zh_of, zh_inv_of));
+    std::vector<Fp> first(qn), last(qn), trans(qn), inv_a(qn), inv_b(qn);
+    for (size_t i = 0; i < qn; ++i) {
+      inv_a[i] = x[i] - Fp::one();
+      inv_b[i] = x[i] - g_inv;
+    }
+    EFAAS_RETURN_IF_ERROR(batch_inverse(inv_a, inv_a));
+    EFAAS_RETURN_IF_ERROR(batch_inverse(inv_b, inv_b));
+    const Fp n_inv = Fp::from_u64(s.n).inverse();
+    auto zh_index = [&](size_t i) { return bitrev(i, log_qn) & (D - 1); };
+    for (size_t i = 0; i < qn; ++i) {
+      const Fp zh = zh_of[zh_index(i)];
+      first[i] = zh * inv_a[i] * n_inv;
+      last[i] = zh * inv_b[i] * (n_inv * g_inv);
+      trans[i] = x[i] - g_inv;
+    }
+    air::DomainSource src;
+    src.main = s.main_lde.data();
+    src.pre = pk.pre_ldes[t].empty() ? nullptr : pk.pre_ldes[t].data();
+    src.aux = s.aux_lde.empty() ? nullptr : s.aux_lde.data();
+    src.stride = s.lde_n;
+    src.next = next.data();
+    src.is_first = first.data();
+    src.is_last = last.data();
+    src.is_transition = trans.data();
+    src.challenges = challenges;
+    src.publics = witness.publics;
+    std::span<const Fp4> sums(&proof.aux_sums[t], 1);
+    src.aux_publics = sums;
+    std::vector<Fp4> q(qn);
+    pool.parallel_for(qn, 1024, [&](size_t b, size_t e) {
+      air::eval_folded(table, src, b, e, alpha, q.data() + b);
+      for (size_t i = b; i < e; ++i) q[i] = q[i] * zh_inv_of[zh_index(i)];
+    });
+    // Coefficients of Q, split into D chunks of degree < n, each extended to the LDE domain.
+    std::vector<Fp> coords(4 * qn);
+    for (size_t i = 0; i < qn; ++i) {
+      for (int c = 0; c < 4; ++c) coords[c * qn + i] = q[i][c];
+    }
+    NttConfig ncfg;
+    ncfg.backend = cfg.backend;
+    ncfg.threads = cfg.threads;
+    ncfg.input_order = Order::kBitReversed;
+    ncfg.output_order = Order::kNatural;
+    EFAAS_RETURN_IF_ERROR(coset_intt(coords, 4, shift, ncfg));
+    s.chunk_coeffs.assign(D, std::vector<Fp4>(s.n));
+    std::vector<Fp> chunk_cols(4 * D * s.lde_n, Fp::zero());
+    for (size_t j = 0; j < D; ++j) {
+      for (size_t i = 0; i < s.n; ++i) {
+        Fp4 c(coords[j * s.n + i], coords[qn + j * s.n + i], coords[2 * qn + j * s.n + i],
+              coords[3 * qn + j * s.n + i]);
+        s.chunk_coeffs[j][i] = c;
+        for (int k = 0; k < 4; ++k) chunk_cols[(4 * j + k) * s.lde_n + i] = c[k];
+      }
+    }
+    NttConfig ecfg;
+    ecfg.backend = cfg.backend;
+    ecfg.threads = cfg.threads;
+    ecfg.output_order = Order::kBitReversed;
+    EFAAS_RETURN_IF_ERROR(coset_ntt(chunk_cols, 4 * D, shift, ecfg));
+    s.quotient_lde = std::move(chunk_cols);
+    q_views.push_back({s.quotient_lde.data(), s.lde_n, 4 * D, Layout::kColMajor});
+  }
+  auto q_tree = MerkleTree::build(q_views, hcfg);
+  if (!q_tree) return q_tree.status();
+  proof.quotient_root = q_tree->root();
+  tr.observe(proof.quotient_root);
+  tm.quotient = sw.seconds();
+  EFAAS_RETURN_IF_ERROR(check_cancel(cfg));
+
+  // 4. Out-of-domain openings.
+  report(cfg, "ood", 0.6);
+  sw.reset();
+  const Fp4 z = tr.sample_ext();
+  proof.openings.resize(T);
+  for (size_t t = 0; t < T; ++t) {
+    const air::TableAir& table = machine.tables[t];
+    TableState& s = st[t];
+    TableOpenings& o = proof.openings[t];
+    const Fp g = Fp::two_adic_generator(s.log_n);
+    const Barycentric bz = barycentric(z, s.log_n), bzg = barycentric(z * g, s.log_n);
+    auto open_cols = [&](const std::vector<Fp>& cols, size_t width, std::vector<Fp4>& at_z,
+                         std::vector<Fp4>& at_zg) {
+      at_z.resize(width);
+      at_zg.resize(width);
+      pool.parallel_for(width, 1, [&](size_t b, size_t e) {
+        for (size_t c = b; c < e; ++c) {
+          at_z[c] = eval_bary(bz, cols.data() + c * s.n, s.n);
+          at_zg[c] = eval_bary(bzg, cols.data() + c * s.n, s.n);
+        }
+      });
+    };
+    open_cols(witness.main[t], table.main_width(), o.main, o.main_next);
+    if (table.pre_width() > 0) open_cols(pk.pre_traces[t], table.pre_width(), o.pre, o.pre_next);
+    if (table.uses_logup()) open_cols(s.aux_trace, 4 * table.aux_width(), o.aux, o.aux_next);
+    for (const auto& chunk : s.chunk_coeffs) {
+      for (int c = 0; c < 4; ++c) {
+        Fp4 acc = Fp4::zero();
+        for (size_t i = chunk.size(); i-- > 0;) acc = acc * z + Fp4(chunk[i][c]);
+        o.quotient.push_back(acc);
+      }
+    }
+    for (auto* v : {&o.main, &o.main_next, &o.pre, &o.pre_next, &o.aux, &o.aux_next, &o.quotient}) {
+      for (const Fp4& x : *v) tr.observe(x);
+    }
+  }
+  tm.ood = sw.seconds();
+  EFAAS_RETURN_IF_ERROR(check_cancel(cfg));
+
+  // 5. DEEP quotients, one FRI input per LDE height.
+  report(cfg, "deep", 0.7);
+  sw.reset();
+  const Fp4 gamma = tr.sample_ext();
+  std::map<uint32_t, std::vector<size_t>, std::greater<>> by_height;  // log LDE height -> tables
+  for (size_t t = 0; t < T; ++t) by_height[st[t].log_n + log_b].push_back(t);
+  std::vector<FriInput> inputs;
+  Fp4 gamma_pow = Fp4::one();
+  // Gamma powers are assigned in table order, so compute the coefficient lists first.
+  struct ColTerm {
+    const Fp* col;
+    Fp4 coeff;     // gamma power
+    Fp4 value;     // claimed value
+    bool next;     // at g z
+  };
+  std::vector<std::vector<ColTerm>> terms(T);
+  for (size_t t = 0; t < T; ++t) {
+    const air::TableAir& table = machine.tables[t];
+    const TableOpenings& o = proof.openings[t];
+    auto add_cols = [&](const Fp* lde_data, size_t width, const std::vector<Fp4>& at_z,
+                        const std::vector<Fp4>* at_zg) {
+      for (size_t c = 0; c < width; ++c) {
+        const Fp* col = lde_data + c * st[t].lde_n;
+        gamma_pow *= gamma;
+        terms[t].push_back({col, gamma_pow, at_z[c], false});
+        if (at_zg) {
+          gamma_pow *= gamma;
+          terms[t].push_back({col, gamma_pow, (*at_zg)[c], true});
+        }
+      }
+    };
+    if (table.pre_width() > 0) add_cols(pk.pre_ldes[t].data(), table.pre_width(), o.pre, &o.pre_next);
+    add_cols(st[t].main_lde.data(), table.main_width(), o.main, &o.main_next);
+    if (table.uses_logup()) add_cols(st[t].aux_lde.data(), 4 * table.aux_width(), o.aux, &o.aux_next);
+    add_cols(st[t].quotient_lde.data(), o.quotient.size(), o.quotient, nullptr);
+  }
+  for (const auto& entry : by_height) {
+    const uint32_t log_h = entry.first;
+    const std::vector<size_t>& tables = entry.second;
+    const size_t h = size_t(1) << log_h;
+    const uint32_t log_n = log_h - log_b;
+    const Fp g = Fp::two_adic_generator(log_n);
+    // 1/(x_i - z) for the LDE points x_i = shift w^bitrev(i); then 1/(x_i - g z) =
+    // g^-1 / (x_i / g - z), and x_i / g = shift w^(bitrev(i) - B) is another LDE point.
+    std::vector<Fp4> inv_z(h);
+    {
+      const Fp w = Fp::two_adic_generator(log_h);
+      std::vector<Fp> pw(h);
+      Fp p = shift;
+      for (size_t j = 0; j < h; ++j) {
+        pw[j] = p;
+        p *= w;
+      }
+      pool.parallel_for(h, 4096, [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) inv_z[i] = Fp4(pw[bitrev(i, log_h)]) - z;
+      });
+    }
+    EFAAS_RETURN_IF_ERROR(batch_inverse(inv_z, inv_z));
+    const size_t blowup = size_t(1) << log_b;
+    const Fp g_inv = g.inverse();
+    auto inv_zg_at = [&](size_t i) {
+      return inv_z[bitrev((bitrev(i, log_h) + h - blowup) & (h - 1), log_h)] * g_inv;
+    };
+    FriInput in;
+    in.log_height = log_h;
+    in.evals.assign(h, Fp4::zero());
+    Fp4 const_z = Fp4::zero(), const_zg = Fp4::zero();
+    for (size_t t : tables) {
+      for (const ColTerm& term : terms[t]) (term.next ? const_zg : const_z) += term.coeff * term.value;
+    }
+    pool.parallel_for(h, 2048, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) {
+        Fp4 az = Fp4::zero(), azg = Fp4::zero();
+        for (size_t t : tables) {
+          for (const ColTerm& term : terms[t]) (term.next ? azg : az) += term.coeff * term.col[i];
+        }
+        in.evals[i] = (az - const_z) * inv_z[i] + (azg - const_zg) * inv_zg_at(i);
+      }
+    });
+    inputs.push_back(std::move(in));
+  }
+  tm.deep = sw.seconds();
+  EFAAS_RETURN_IF_ERROR(check_cancel(cfg));
+
+  // 6. FRI, with the trace openings at its query indices.
+  report(cfg, "fri", 0.8);
+  sw.reset();
+  const uint32_t log_max = inputs.front().log_height;
+  Status open_status;
+  auto open = [&](std::span<const size_t> indices) {
+    auto open_tree = [&](const MerkleTree& tree, MerkleBatchOpening& out) {
+      std::vector<size_t> idx(indices.size());
+      for (size_t q = 0; q < idx.size(); ++q) idx[q] = indices[q] >> (log_max - tree.log_height());
+      auto o = tree.open_batch(idx);
+      if (!o) {
+        open_status = o.status();
+        return;
+      }
+      out = std::move(*o);
+    };
+    if (pk.pre_tree) {
+      proof.pre_queries.emplace();
+      open_tree(*pk.pre_tree, *proof.pre_queries);
+    }
+    open_tree(*main_tree, proof.main_queries);
+    if (aux_tree) {
+      proof.aux_queries.emplace();
+      open_tree(*aux_tree, *proof.aux_queries);
+    }
+    open_tree(*q_tree, proof.quotient_queries);
+  };
+  auto fri = fri_prove(params, std::move(inputs), tr, FriProverConfig{cfg.backend, cfg.threads},
+                       open, cfg.check_witness);
+  if (!fri) return fri.status();
+  EFAAS_RETURN_IF_ERROR(open_status);
+  proof.fri = std::move(*fri);
+  tm.fri = sw.seconds();
+  tm.total = total.seconds();
+  if (timings) *timings = tm;
+  report(cfg, "done", 1.0);
+  return proof;
+}
+
+}  // namespace efaas
