@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "prover/common/thread_pool.hpp"
 #include "prover/msm/msm_kernel.hpp"
+#include "prover/msm/msm_opencl.hpp"
 
 
 namespace efaas::msm {
@@ -33,6 +35,7 @@ uint32_t default_window_bits(size_t n) {
 namespace {
 
 struct Plan {
+  bool opencl = false;
   uint32_t c = 0;
   ThreadPool* pool = nullptr;
 };
@@ -61,8 +64,15 @@ Result<Plan> plan(std::span<const P> points, std::span<const Limbs> scalars,
       break;
     case Backend::kAvx2:
       return unimplemented("MSM: no AVX2 kernel (the CPU path uses mulx; pick auto or scalar)");
-    case Backend::kOpenCl:
-      return unimplemented("MSM: the OpenCL G1 kernel waits for prover/device/opencl_runtime");
+    case Backend::kOpenCl: {
+      if constexpr (!std::is_same_v<P, G1Affine>) {
+        return unimplemented("MSM: the OpenCL backend covers G1 only (G2 runs on the CPU)");
+      }
+      Result<Backend> b = resolve_backend(Backend::kOpenCl);
+      if (!b) return b.status();
+      p.opencl = true;
+      break;
+    }
   }
   p.c = cfg.window_bits ? cfg.window_bits : default_window_bits(points.size());
   if (p.c < 2) p.c = 2;  // one bucket per window would leave no room for signed digits
@@ -116,6 +126,7 @@ Result<G1Jacobian> msm_g1(std::span<const G1Affine> points, std::span<const Limb
   compact(points, scalars, c);
   if (c.p.empty()) return G1Jacobian::identity();
   const uint32_t bits = cfg.window_bits ? p->c : std::max(2u, default_window_bits(c.p.size()));
+  if (p->opencl) return msm_g1_opencl(c.p, c.k, bits, cfg.opencl_device, *p->pool);
   return kernel::pippenger_g1(c.p.data(), c.k.data(), c.p.size(), bits, *p->pool);
 }
 

@@ -25,10 +25,12 @@ using bn254::Limbs;
 struct MsmConfig {
   // kAuto and kScalar: the CPU kernel. Its field products use mulx/adx when the CPU has
   // BMI2+ADX, process-wide (bn254::mulx_enabled(); EFAAS_DISABLE_MULX=1 forces portable C++).
-  // kAvx2 has no MSM kernel and kOpenCl waits for the OpenCL runtime: both UNIMPLEMENTED.
+  // kOpenCl: G1 only (the device sums the buckets, the host reduces them; UNIMPLEMENTED for
+  // G2, UNAVAILABLE without a device). kAvx2 has no MSM kernel: UNIMPLEMENTED.
   Backend backend = Backend::kAuto;
   size_t threads = 0;        // 0 = one per allowed core
   uint32_t window_bits = 0;  // 0 = chosen by size; else 1..16
+  int opencl_device = 0;     // index into list_opencl_devices()
 };
 
 Result<G1Jacobian> msm_g1(std::span<const G1Affine> points, std::span<const Limbs> scalars,
