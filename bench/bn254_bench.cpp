@@ -1,7 +1,7 @@
 // BN254 benchmarks: G1/G2 MSM at several sizes and thread counts, and Groth16 proving of the
 // fixture circuits side by side with `snarkjs groth16 prove` (the CLI) in the same run.
 //
-//   bn254_bench [--g1 12,16,18,20] [--g2 16] [--threads 1,2] [--reps 3]
+//   bn254_bench [--g1 12,16,18,20] [--g2 16] [--threads 1,2] [--opencl 12,16] [--reps 3]
 //               [--circuit DIR ...] [--snarkjs PATH] [--json]
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -75,7 +75,7 @@ double best_of(int reps, F&& f, double* cpu = nullptr) {
 
 int main(int argc, char** argv) {
   CLI::App app{"BN254 MSM and Groth16 benchmark"};
-  std::vector<uint32_t> g1_logs = {12, 16, 18, 20}, g2_logs = {16};
+  std::vector<uint32_t> g1_logs = {12, 16, 18, 20}, g2_logs = {16}, opencl_logs;
   std::vector<size_t> threads = {1, 2};
   std::vector<std::string> circuits;
   std::string snarkjs;
@@ -84,6 +84,8 @@ int main(int argc, char** argv) {
   bool json = false;
   app.add_option("--g1", g1_logs, "log2 sizes of G1 MSMs")->delimiter(',');
   app.add_option("--g2", g2_logs, "log2 sizes of G2 MSMs")->delimiter(',');
+  app.add_option("--opencl", opencl_logs, "log2 sizes of G1 MSMs on OpenCL device 0")
+      ->delimiter(',');
   app.add_option("--threads", threads, "thread counts")->delimiter(',');
   app.add_option("--reps", reps, "repetitions (best is reported)");
   app.add_option("--circuit", circuits,
@@ -122,6 +124,34 @@ int main(int argc, char** argv) {
   };
   for (uint32_t l : g1_logs) {
     run_msm("G1", l, g1_generator(), [](auto& p, auto& k, auto& c) { return msm::msm_g1(p, k, c); });
+  }
+  // OpenCL G1 (device 0), one row per size; the first call also builds the program.
+  for (uint32_t log_n : opencl_logs) {
+    const size_t n = size_t(1) << log_n;
+    auto pts = random_points(g1_generator(), n, rng);
+    std::vector<Limbs> ks(n);
+    for (auto& k : ks) k = random_scalar(rng);
+    msm::MsmConfig cfg;
+    cfg.backend = Backend::kOpenCl;
+    cfg.window_bits = window_bits;
+    auto warm = msm::msm_g1(pts, ks, cfg);
+    if (!warm.is_ok()) {
+      std::fprintf(stderr, "OpenCL MSM: %s\n", warm.status().to_string().c_str());
+      break;
+    }
+    auto cpu_ref = msm::msm_g1(pts, ks);
+    const bool same = cpu_ref.is_ok() && *cpu_ref == *warm;
+    double cpu = 0;
+    double s = best_of(reps, [&] {
+      if (!msm::msm_g1(pts, ks, cfg).is_ok()) std::abort();
+    }, &cpu);
+    report["msm"].push_back({{"group", "G1"}, {"log_n", log_n}, {"backend", "opencl"},
+                             {"ms", s * 1e3}, {"cpu_ms", cpu * 1e3}, {"matches_cpu", same}});
+    if (!json) {
+      std::printf("G1 MSM 2^%-2u OpenCL   : %9.1f ms wall, %9.1f ms host CPU%s\n", log_n,
+                  s * 1e3, cpu * 1e3, same ? "" : " (DIFFERS FROM CPU)");
+      std::fflush(stdout);
+    }
   }
   for (uint32_t l : g2_logs) {
     run_msm("G2", l, g2_generator(), [](auto& p, auto& k, auto& c) { return msm::msm_g2(p, k, c); });
