@@ -171,6 +171,14 @@ TEST(Groth16, DeterministicBlindingIsReproducible) {
   cfg.msm.backend = Backend::kAuto;
   cfg.msm.threads = 0;
   auto p2 = prove(*zkey, *w, cfg);
+  if (resolve_backend(Backend::kOpenCl).is_ok()) {  // G1 MSMs on the OpenCL device
+    cfg.msm.backend = Backend::kOpenCl;
+    auto po = prove(*zkey, *w, cfg);
+    ASSERT_TRUE(po.is_ok()) << po.status().to_string();
+    EXPECT_TRUE(p1->proof.a == po->proof.a && p1->proof.b == po->proof.b &&
+                p1->proof.c == po->proof.c);
+    cfg.msm.backend = Backend::kAuto;
+  }
   cfg.fixed_s = &s2;
   auto p3 = prove(*zkey, *w, cfg);
   ASSERT_TRUE(p1.is_ok() && p2.is_ok() && p3.is_ok());
