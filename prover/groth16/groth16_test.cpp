@@ -146,6 +146,15 @@ TEST(Groth16, FixtureProofAcceptedBySnarkjsAndUs) {
   VerifyingKey mine = verifying_key(*zkey);
   EXPECT_TRUE(mine.alpha1 == vk->alpha1 && mine.beta2 == vk->beta2 &&
               mine.gamma2 == vk->gamma2 && mine.delta2 == vk->delta2 && mine.ic == vk->ic);
+  // Our verification_key.json writer round-trips and snarkjs accepts our proof against it.
+  ASSERT_TRUE(write_file_text(tmp / "our_vk.json", verifying_key_to_json(mine)).is_ok());
+  auto back = verifying_key_from_json(slurp(tmp / "our_vk.json"), "our_vk.json");
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_TRUE(back->alpha1 == mine.alpha1 && back->beta2 == mine.beta2 &&
+              back->gamma2 == mine.gamma2 && back->delta2 == mine.delta2 && back->ic == mine.ic);
+  EXPECT_EQ(snarkjs_verify(tmp, tmp / "our_vk.json", tmp / "good_public.json",
+                           tmp / "good_proof.json"),
+            "accepted");
 }
 
 TEST(Groth16, SnarkjsProofAcceptedByUs) {
