@@ -92,7 +92,7 @@ nlohmann::json run_roundtrip(const RoundTripOptions& o, bool& all_ok, Status& er
 
 void print_roundtrip_text(const nlohmann::json& j) {
   std::cout << "NTT round trip: 2^" << j["log_n"] << " x " << j["cols"] << " column(s), threads "
-            << j["threads"] << ", seed " << j["seed"] << "\n";
+            << j["threads"].get<std::string>() << ", seed " << j["seed"] << "\n";
   for (const auto& r : j["results"]) {
     std::cout << "  " << r["backend"].get<std::string>() << ": ";
     if (r["status"] == "unavailable" || r["status"] == "error") {
