@@ -175,6 +175,126 @@ Status decode_end(const uint8_t* p, size_t len, TraceEnd& e, uint64_t offset) {
   return Status::ok();
 }
 
+// Packed records (encoding 1). Per record, relative to the previous record of the same chunk
+// (the first one relative to all zeros, so every chunk decodes on its own):
+//   op u8, flags u8, then LEB128 fields present per flag:
+//   bit 0 pc (when not previous pc + 1), bit 1 depth (when changed), bit 2 sp delta (zigzag,
+//   when changed), bits 3..6 aux, a, b, r (when non-zero).
+constexpr size_t kMaxPackedRecord = 2 + 5 + 3 + 5 + 5 + 10 + 10 + 10;
+
+inline uint8_t* put_leb(uint8_t* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = uint8_t(v) | 0x80;
+    v >>= 7;
+  }
+  *p++ = uint8_t(v);
+  return p;
+}
+
+inline bool get_leb(const uint8_t*& p, const uint8_t* end, uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (p == end) return false;
+    const uint8_t b = *p++;
+    v |= uint64_t(b & 0x7F) << shift;
+    if (!(b & 0x80)) return shift < 63 || b <= 1;
+  }
+  return false;
+}
+
+size_t pack_records(const StepRecord* recs, uint32_t n, uint8_t* out) {
+  uint8_t* p = out;
+  StepRecord prev{};
+  prev.pc = UINT32_MAX;  // so a first record at pc 0 needs no pc field
+  for (uint32_t i = 0; i < n; ++i) {
+    const StepRecord& r = recs[i];
+    uint8_t* head = p;
+    p += 2;
+    uint8_t flags = 0;
+    if (r.pc != uint32_t(prev.pc + 1)) {
+      flags |= 1;
+      p = put_leb(p, r.pc);
+    }
+    if (r.depth != prev.depth) {
+      flags |= 2;
+      p = put_leb(p, r.depth);
+    }
+    if (r.sp != prev.sp) {
+      flags |= 4;
+      const int64_t d = int64_t(r.sp) - int64_t(prev.sp);
+      p = put_leb(p, (uint64_t(d) << 1) ^ uint64_t(d >> 63));
+    }
+    if (r.aux) {
+      flags |= 8;
+      p = put_leb(p, r.aux);
+    }
+    if (r.a) {
+      flags |= 16;
+      p = put_leb(p, r.a);
+    }
+    if (r.b) {
+      flags |= 32;
+      p = put_leb(p, r.b);
+    }
+    if (r.r) {
+      flags |= 64;
+      p = put_leb(p, r.r);
+    }
+    head[0] = uint8_t(r.op);
+    head[1] = flags;
+    prev = r;
+  }
+  return size_t(p - out);
+}
+
+// Decodes exactly `count` records from exactly `len` bytes; the error names the record.
+std::string unpack_records(const uint8_t* p, size_t len, uint32_t count, uint64_t first_record,
+                           StepRecord* out) {
+  const uint8_t* end = p + len;
+  StepRecord prev{};
+  prev.pc = UINT32_MAX;
+  for (uint32_t i = 0; i < count; ++i) {
+    const std::string where = "record " + std::to_string(first_record + i);
+    if (end - p < 2) return where + ": payload ends early";
+    StepRecord r{};
+    r.op = p[0];
+    const uint8_t flags = p[1];
+    p += 2;
+    if (r.op >= kOpCount) return where + ": unknown opcode " + std::to_string(r.op);
+    if (flags & 0x80) return where + ": unknown flag bits";
+    uint64_t v = 0;
+    r.pc = prev.pc + 1;
+    if (flags & 1) {
+      if (!get_leb(p, end, v) || v > UINT32_MAX) return where + ": bad pc";
+      r.pc = uint32_t(v);
+    }
+    r.depth = prev.depth;
+    if (flags & 2) {
+      if (!get_leb(p, end, v) || v > UINT16_MAX) return where + ": bad depth";
+      r.depth = uint16_t(v);
+    }
+    r.sp = prev.sp;
+    if (flags & 4) {
+      if (!get_leb(p, end, v)) return where + ": bad stack pointer";
+      const int64_t d = int64_t(v >> 1) ^ -int64_t(v & 1);
+      const int64_t sp = int64_t(prev.sp) + d;
+      if (sp < 0 || sp > int64_t(UINT32_MAX)) return where + ": stack pointer out of range";
+      r.sp = uint32_t(sp);
+    }
+    if (flags & 8) {
+      if (!get_leb(p, end, v) || v > UINT32_MAX) return where + ": bad aux";
+      r.aux = uint32_t(v);
+    }
+    if ((flags & 16) && !get_leb(p, end, r.a)) return where + ": bad operand a";
+    if ((flags & 32) && !get_leb(p, end, r.b)) return where + ": bad operand b";
+    if ((flags & 64) && !get_leb(p, end, r.r)) return where + ": bad result";
+    out[i] = r;
+    prev = r;
+  }
+  if (p != end) return "payload has " + std::to_string(end - p) + " byte(s) after the last record";
+  return {};
+}
+
 }  // namespace
 
 uint64_t xxh64(const void* data, size_t len, uint64_t seed) {
@@ -216,13 +336,14 @@ Status FileSink::close() {
 TraceWriter::TraceWriter(TraceSink& sink, uint32_t chunk_records)
     : sink_(sink),
       cap_(chunk_records == 0 ? 1 : std::min(chunk_records, kMaxChunkRecords)),
-      buf_(new StepRecord[cap_]) {}
+      buf_(new StepRecord[cap_]),
+      packed_(new uint8_t[size_t(cap_) * kMaxPackedRecord]) {}
 
 Status TraceWriter::begin(const TraceHeader& h) {
   uint8_t out[kFileHeaderBytes] = {};
   std::memcpy(out, kFileMagic, 8);
   wr32(out + 8, h.version);
-  wr32(out + 12, sizeof(StepRecord));
+  wr32(out + 12, kRecordEncoding);
   wr32(out + 16, cap_);
   wr32(out + 20, h.opcode_count);
   wr64(out + 24, h.gas_limit);
@@ -250,8 +371,8 @@ void TraceWriter::write_chunk(uint16_t kind, uint32_t count, std::span<const uin
 
 void TraceWriter::flush_chunk() {
   if (n_ == 0) return;
-  write_chunk(kKindSteps, n_,
-              {reinterpret_cast<const uint8_t*>(buf_.get()), size_t(n_) * sizeof(StepRecord)});
+  const size_t len = pack_records(buf_.get(), n_, packed_.get());
+  write_chunk(kKindSteps, n_, {packed_.get(), len});
   first_record_ += n_;
   io_chunk_start_ = io_;
   n_ = 0;
@@ -289,8 +410,9 @@ Status TraceReader::parse_header() {
     return data_loss("trace: unsupported version " + std::to_string(header_.version) +
                      " (this reader reads version " + std::to_string(kTraceVersion) + ")");
   }
-  if (rd32(p + 12) != sizeof(StepRecord)) {
-    return data_loss("trace: record size " + std::to_string(rd32(p + 12)) + ", expected 40");
+  if (rd32(p + 12) != kRecordEncoding) {
+    return data_loss("trace: record encoding " + std::to_string(rd32(p + 12)) + ", expected " +
+                     std::to_string(kRecordEncoding));
   }
   header_.chunk_records = rd32(p + 16);
   if (header_.chunk_records == 0 || header_.chunk_records > kMaxChunkRecords) {
@@ -341,7 +463,9 @@ Result<bool> TraceReader::next(TraceChunk& out) {
   }
   if (kind == kKindSteps) {
     if (count == 0 || count > header_.chunk_records) return fail(bad("record count " + std::to_string(count) + " out of range"));
-    if (uint64_t(payload) != uint64_t(count) * sizeof(StepRecord)) return fail(bad("payload size disagrees with the record count"));
+    if (uint64_t(payload) > uint64_t(count) * kMaxPackedRecord || payload < 2ull * count) {
+      return fail(bad("payload size disagrees with the record count"));
+    }
   } else if (count != 0 || payload > kMaxEndPayload) {
     return fail(bad("malformed end chunk header"));
   }
@@ -355,12 +479,8 @@ Result<bool> TraceReader::next(TraceChunk& out) {
   out.steps.clear();
   if (kind == kKindSteps) {
     out.steps.resize(count);
-    std::memcpy(out.steps.data(), body, payload);
-    for (uint32_t i = 0; i < count; ++i) {
-      if (out.steps[i].op >= kOpCount) {
-        return fail(bad("record " + std::to_string(first_record + i) + " has unknown opcode " +
-                        std::to_string(out.steps[i].op)));
-      }
+    if (std::string e = unpack_records(body, payload, count, first_record, out.steps.data()); !e.empty()) {
+      return fail(bad(e));
     }
     next_record_ += count;
   } else {
@@ -458,7 +578,7 @@ Result<std::vector<StepRecord>> read_trace_segment(const std::string& path, uint
       return out_of_range("trace has " + std::to_string(first_record) + " records; asked for " +
                           std::to_string(first) + ".." + std::to_string(first + count));
     }
-    if (kind != kKindSteps || uint64_t(payload) != uint64_t(n) * sizeof(StepRecord)) {
+    if (kind != kKindSteps || uint64_t(payload) > uint64_t(n) * kMaxPackedRecord) {
       return data_loss("trace chunk at byte offset " + std::to_string(offset) + ": malformed header");
     }
     offset += kChunkHeaderBytes + payload;
@@ -473,11 +593,12 @@ Result<std::vector<StepRecord>> read_trace_segment(const std::string& path, uint
     if (chunk_hash(h, body.data(), payload) != rd64(h + 40)) {
       return data_loss("trace chunk " + std::to_string(expect_index - 1) + ": checksum mismatch (corrupt chunk)");
     }
+    std::vector<StepRecord> recs(n);
+    if (std::string e = unpack_records(body.data(), payload, n, first_record, recs.data()); !e.empty()) {
+      return data_loss("trace chunk " + std::to_string(expect_index - 1) + ": " + e);
+    }
     for (uint32_t i = 0; i < n && out.size() < count; ++i) {
-      if (first_record + i < first) continue;
-      StepRecord rec;
-      std::memcpy(&rec, body.data() + size_t(i) * sizeof(StepRecord), sizeof rec);
-      out.push_back(rec);
+      if (first_record + i >= first) out.push_back(recs[i]);
     }
   }
   return out;

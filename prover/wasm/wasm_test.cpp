@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -505,10 +506,15 @@ TEST(Trace, CorruptTruncatedAndReorderedTracesRejected) {
     ASSERT_FALSE(t.is_ok()) << "truncation at " << cut << " accepted";
     EXPECT_NE(t.status().message().find("truncated"), std::string::npos) << t.status().message();
   }
-  // Drop the second chunk (48-byte header + 256 records of 40 bytes).
-  const size_t chunk = 48 + 256 * 40;
+  // Drop the second chunk: chunk = 48-byte header (payload length at offset 32) + payload.
+  auto chunk_len = [&](size_t at) {
+    uint32_t len = 0;
+    std::memcpy(&len, run.bytes.data() + at + 32, 4);
+    return 48 + size_t(len);
+  };
+  const size_t second = 48 + chunk_len(48);
   std::vector<uint8_t> dropped = run.bytes;
-  dropped.erase(dropped.begin() + 48 + chunk, dropped.begin() + 48 + 2 * chunk);
+  dropped.erase(dropped.begin() + ptrdiff_t(second), dropped.begin() + ptrdiff_t(second + chunk_len(second)));
   auto t = read_trace(dropped);
   ASSERT_FALSE(t.is_ok());
   EXPECT_NE(t.status().message().find("out of sequence"), std::string::npos) << t.status().message();
