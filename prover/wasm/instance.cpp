@@ -368,11 +368,10 @@ TrapCode Instance::host_read(uint32_t addr, uint32_t len, uint8_t* out) {
   std::memcpy(out, memory_->bytes.data() + addr, len);
   if (trace_) {
     for (uint32_t k = 0; k < len; k += 8) {
-      StepRecord* rec = trace_->slot_io();
       const uint32_t n = std::min<uint32_t>(8, len - k);
       uint64_t v = 0;
       std::memcpy(&v, out + k, n);
-      *rec = StepRecord{host_pc_, uint16_t(Op::kHostRead), uint16_t(run_.depth), run_.sp, addr + k, v, n, 0};
+      pending_io_.push_back(StepRecord{host_pc_, uint16_t(Op::kHostRead), uint16_t(run_.depth), run_.sp, addr + k, v, n, 0});
     }
   }
   return TrapCode::kNone;
@@ -387,11 +386,10 @@ TrapCode Instance::host_write(uint32_t addr, const uint8_t* data, uint32_t len) 
   std::memcpy(memory_->bytes.data() + addr, data, len);
   if (trace_) {
     for (uint32_t k = 0; k < len; k += 8) {
-      StepRecord* rec = trace_->slot_io();
       const uint32_t n = std::min<uint32_t>(8, len - k);
       uint64_t v = 0;
       std::memcpy(&v, data + k, n);
-      *rec = StepRecord{host_pc_, uint16_t(Op::kHostWrite), uint16_t(run_.depth), run_.sp, addr + k, v, n, 0};
+      pending_io_.push_back(StepRecord{host_pc_, uint16_t(Op::kHostWrite), uint16_t(run_.depth), run_.sp, addr + k, v, n, 0});
     }
   }
   return TrapCode::kNone;
@@ -400,6 +398,7 @@ TrapCode Instance::host_write(uint32_t addr, const uint8_t* data, uint32_t len) 
 TrapCode Instance::call_extern(const FuncType& type, const ExternFunc* ext, const FuncRef& ref,
                                uint64_t* args, RunState& st) {
   host_trap_message_.clear();
+  pending_io_.clear();
   if (ext && ext->host) {
     uint64_t results[1] = {0};
     const TrapCode t = ext->host(*this, args, results);

@@ -224,6 +224,8 @@ class Instance {
   std::string trap_message_;
   std::string host_trap_message_;
   uint32_t host_pc_ = 0;  // pc of the call_host in progress (for host I/O rows)
+  // Host I/O rows of the call in progress: written after the call's own record gets its result.
+  std::vector<StepRecord> pending_io_;
 };
 
 }  // namespace efaas::wasm

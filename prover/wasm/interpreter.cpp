@@ -228,6 +228,10 @@ L_kCallIndirect: {
   gas = gas_left_;
   steps = steps_;
   RELOAD_MEM();
+  if constexpr (kTrace) {
+    if (t == TrapCode::kNone && !want.results.empty()) rec->r = args[0];
+    for (const StepRecord& io : pending_io_) *tw->slot_io() = io;
+  }
   if (t != TrapCode::kNone) {
     trap = t;
     goto trapped_host;
@@ -247,15 +251,16 @@ L_kCallHost: {
   gas = gas_left_;
   steps = steps_;
   RELOAD_MEM();
+  if constexpr (kTrace) {
+    // The call's record is still the newest slot: give it the result, then the I/O rows.
+    if (t == TrapCode::kNone && !ext.type.results.empty()) rec->r = args[0];
+    for (const StepRecord& io : pending_io_) *tw->slot_io() = io;
+  }
   if (t != TrapCode::kNone) {
     trap = t;
     goto trapped_host;
   }
   sp = args + ext.type.results.size();
-  if constexpr (kTrace) {
-    // The host rows were appended after this call's record: point back at the result.
-    if (!ext.type.results.empty()) rec->r = sp[-1];
-  }
   ++ip;
   DISPATCH();
 }

@@ -461,6 +461,30 @@ TEST(Trace, RoundTripAndContents) {
   EXPECT_EQ(traced_sha256(data, 1000).bytes, run.bytes);
 }
 
+// Host calls: the call row holds the host's result and is followed by its I/O rows, also when
+// every record is a chunk of its own.
+TEST(Trace, HostCallRowsWithTinyChunks) {
+  std::vector<uint8_t> data(37, 0xAB);
+  TracedRun tiny = traced_sha256(data, 1);
+  TracedRun big = traced_sha256(data, 1 << 16);
+  auto t = read_trace(tiny.bytes);
+  ASSERT_TRUE(t.is_ok()) << t.status().to_string();
+  auto t2 = read_trace(big.bytes);
+  ASSERT_TRUE(t2.is_ok());
+  EXPECT_EQ(t->steps, t2->steps);
+  bool saw_size = false;
+  for (size_t i = 0; i < t->steps.size(); ++i) {
+    const StepRecord& s = t->steps[i];
+    if (s.op != uint16_t(Op::kCallHost)) continue;
+    if (s.r == data.size()) saw_size = true;  // input_size / input_read return 37
+    if (i + 1 < t->steps.size() && t->steps[i + 1].op == uint16_t(Op::kHostWrite)) {
+      EXPECT_EQ(t->steps[i + 1].pc, s.pc);
+      EXPECT_EQ(t->steps[i + 1].a & 0xFF, 0xABu);
+    }
+  }
+  EXPECT_TRUE(saw_size);
+}
+
 TEST(Trace, StreamingInRandomPiecesGivesTheSameChunks) {
   TracedRun run = traced_sha256(std::vector<uint8_t>(300, 7), 512);
   auto whole = read_trace(run.bytes);
