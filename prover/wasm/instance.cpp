@@ -122,7 +122,10 @@ Result<std::unique_ptr<Instance>> Instance::instantiate(std::shared_ptr<const Mo
   }
   if (!m.table_imported && !m.tables.empty()) {
     const Limits& l = m.tables[0];
-    if (l.min > (1u << 24)) return out_of_range("table of " + std::to_string(l.min) + " elements exceeds the limit of 2^24");
+    if (l.min > limits.max_table_elements) {
+      return out_of_range("table of " + std::to_string(l.min) + " elements exceeds the limit of " +
+                          std::to_string(limits.max_table_elements));
+    }
     I.table_ = std::make_shared<Table>();
     I.table_->elems.resize(l.min);
     I.table_->has_max = l.has_max;

@@ -37,6 +37,7 @@ struct RuntimeLimits {
   uint32_t max_call_depth = 16384;
   uint32_t max_stack_slots = 1u << 20;  // value stack incl. locals, 8 bytes each
   uint32_t max_memory_pages = 4096;     // 256 MiB
+  uint32_t max_table_elements = 1u << 20;
 };
 
 class Instance;

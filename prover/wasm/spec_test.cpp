@@ -5,6 +5,8 @@
 // binary format; wast2json keeps those as .wat files).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
