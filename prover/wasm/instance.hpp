@@ -130,9 +130,10 @@ struct MachineState {
 class Instance {
  public:
   // Resolves imports, allocates memory/table/globals, applies segments and runs the start
-  // function. Link errors are INVALID_ARGUMENT ("unknown import", "incompatible import type");
-  // segments out of bounds or a trapping start function are FAILED_PRECONDITION-like
-  // INVALID_ARGUMENT errors whose message starts with "instantiation trap:".
+  // function. All failures are Status: link errors are INVALID_ARGUMENT ("unknown import",
+  // "incompatible import type", "link error: ... segment does not fit"), memory or table sizes
+  // over RuntimeLimits are OUT_OF_RANGE, and a trapping start function is INVALID_ARGUMENT
+  // starting with "instantiation trap:".
   static Result<std::unique_ptr<Instance>> instantiate(std::shared_ptr<const Module> module,
                                                        const Linker& linker,
                                                        const RuntimeLimits& limits = {},
