@@ -283,6 +283,37 @@ int validate_wasm(const Output& out, const std::string& path) {
   return kExitOk;
 }
 
+// Reads and checks a whole trace file (every chunk's checksum and sequence) and summarizes it.
+int trace_info(const Output& out, const std::string& path) {
+  Result<Trace> t = read_trace_file(path);
+  if (!t) return out.error(Status(t.status().code(), path + ": " + t.status().message()));
+  uint64_t io_rows = 0;
+  for (const StepRecord& s : t->steps) {
+    io_rows += s.op == uint16_t(Op::kHostRead) || s.op == uint16_t(Op::kHostWrite);
+  }
+  const TraceEnd& e = t->end;
+  const std::string status = e.status == 0 ? "returned" : "trapped";
+  if (out.json) {
+    out.emit_json({{"version", t->header.version},
+                   {"records", t->steps.size()},
+                   {"host_io_records", io_rows},
+                   {"instructions", e.instructions},
+                   {"gas_limit", t->header.gas_limit},
+                   {"gas_used", e.gas_used},
+                   {"entry_function", t->header.entry_function},
+                   {"status", status},
+                   {"trap_code", e.trap_code},
+                   {"output", to_hex(e.output)}});
+  } else {
+    std::cout << path << ": trace version " << t->header.version << ", " << t->steps.size()
+              << " records (" << io_rows << " host I/O), " << e.instructions << " instructions, gas "
+              << e.gas_used << " of " << t->header.gas_limit << ", " << status;
+    if (e.status != 0) std::cout << " (" << trap_reason(TrapCode(e.trap_code)) << ")";
+    std::cout << ", output " << to_hex(e.output) << std::endl;
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 void register_wasm_commands(CLI::App& app) {
@@ -311,6 +342,14 @@ void register_wasm_commands(CLI::App& app) {
   CLI::App* val = add_command(*group, "validate", "Decode and validate a module (integer subset)",
                               val_out, [] { return validate_wasm(val_out, val_module); });
   val->add_option("module", val_module, "MODULE.wasm")->required();
+
+  static Output trace_out;
+  static std::string trace_file;
+  CLI::App* tr = add_command(*group, "trace",
+                             "Check an execution trace (checksums, sequence, end record) and "
+                             "summarize it",
+                             trace_out, [] { return trace_info(trace_out, trace_file); });
+  tr->add_option("file", trace_file, "trace file written by `efaas wasm run --trace`")->required();
 }
 
 }  // namespace efaas::cli
