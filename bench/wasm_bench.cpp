@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
   const std::string trace_path = argc > 4 ? argv[4] : "/tmp/efaas-wasm-bench.trace";
   const uint32_t chunk_records = argc > 5 ? uint32_t(std::strtoul(argv[5], nullptr, 10)) : 1u << 16;
   std::ifstream in(path, std::ios::binary);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
   auto m = load_module(bytes);
   if (!m) {
     std::fprintf(stderr, "%s: %s\n", path.c_str(), m.status().to_string().c_str());
@@ -77,7 +78,8 @@ int main(int argc, char** argv) {
       best = std::min(best, s);
     }
     std::printf("%-26s %8.1f ms  %12llu instructions  %7.1f M instructions/s", label, best * 1e3,
-                static_cast<unsigned long long>(last.instructions), double(last.instructions) / best / 1e6);
+                static_cast<unsigned long long>(last.instructions),
+                double(last.instructions) / best / 1e6);
     if (trace_bytes) std::printf("  trace %.1f MB", double(trace_bytes) / 1e6);
     std::printf("\n");
     return last;

@@ -27,8 +27,8 @@ enum class TrapCode : uint32_t {
   kCallStackExhausted,
   kValueStackExhausted,
   kOutOfGas,
-  kHostAbort,     // the Extension called efaas.abort
-  kHostError,     // a host function rejected its arguments (message says why)
+  kHostAbort,  // the Extension called efaas.abort
+  kHostError,  // a host function rejected its arguments (message says why)
 };
 // The spec's reason ("integer divide by zero", ...).
 const char* trap_reason(TrapCode code);
@@ -65,7 +65,8 @@ struct GlobalCell {
 };
 
 // A host function: reads its arguments, writes its results, returns kNone or a trap.
-using HostFunction = std::function<TrapCode(Instance& caller, const uint64_t* args, uint64_t* results)>;
+using HostFunction =
+    std::function<TrapCode(Instance& caller, const uint64_t* args, uint64_t* results)>;
 
 struct ExternFunc {
   FuncType type;

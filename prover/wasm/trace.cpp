@@ -41,9 +41,15 @@ uint16_t rd16(const uint8_t* p) {
   std::memcpy(&v, p, 2);
   return v;
 }
-void wr64(uint8_t* p, uint64_t v) { std::memcpy(p, &v, 8); }
-void wr32(uint8_t* p, uint32_t v) { std::memcpy(p, &v, 4); }
-void wr16(uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); }
+void wr64(uint8_t* p, uint64_t v) {
+  std::memcpy(p, &v, 8);
+}
+void wr32(uint8_t* p, uint32_t v) {
+  std::memcpy(p, &v, 4);
+}
+void wr16(uint8_t* p, uint16_t v) {
+  std::memcpy(p, &v, 2);
+}
 
 uint64_t round(uint64_t acc, uint64_t input) {
   acc += input * kP2;
@@ -151,7 +157,8 @@ std::vector<uint8_t> encode_end(const TraceEnd& e) {
   wr32(p + 32, uint32_t(e.results.size()));
   wr32(p + 36, uint32_t(e.output.size()));
   for (size_t i = 0; i < e.results.size(); ++i) wr64(p + 40 + 8 * i, e.results[i]);
-  if (!e.output.empty()) std::memcpy(p + 40 + 8 * e.results.size(), e.output.data(), e.output.size());
+  if (!e.output.empty())
+    std::memcpy(p + 40 + 8 * e.results.size(), e.output.data(), e.output.size());
   return out;
 }
 
@@ -168,7 +175,8 @@ Status decode_end(const uint8_t* p, size_t len, TraceEnd& e, uint64_t offset) {
   const uint32_t nres = rd32(p + 32);
   const uint32_t nout = rd32(p + 36);
   if (e.status > 1) return bad("unknown status " + std::to_string(e.status));
-  if (uint64_t(40) + 8ull * nres + nout != len) return bad("result/output sizes disagree with the payload size");
+  if (uint64_t(40) + 8ull * nres + nout != len)
+    return bad("result/output sizes disagree with the payload size");
   e.results.resize(nres);
   for (uint32_t i = 0; i < nres; ++i) e.results[i] = rd64(p + 40 + 8 * i);
   e.output.assign(p + 40 + 8 * nres, p + len);
@@ -403,7 +411,8 @@ Status TraceReader::feed(std::span<const uint8_t> bytes) {
 
 Status TraceReader::parse_header() {
   const uint8_t* p = buf_.data() + pos_;
-  if (std::memcmp(p, kFileMagic, 8) != 0) return data_loss("trace: bad magic (not an eFaaS WASM trace)");
+  if (std::memcmp(p, kFileMagic, 8) != 0)
+    return data_loss("trace: bad magic (not an eFaaS WASM trace)");
   if (xxh64(p, 40) != rd64(p + 40)) return data_loss("trace: file header checksum mismatch");
   header_.version = rd32(p + 8);
   if (header_.version != kTraceVersion) {
@@ -416,12 +425,14 @@ Status TraceReader::parse_header() {
   }
   header_.chunk_records = rd32(p + 16);
   if (header_.chunk_records == 0 || header_.chunk_records > kMaxChunkRecords) {
-    return data_loss("trace: records per chunk out of range: " + std::to_string(header_.chunk_records));
+    return data_loss("trace: records per chunk out of range: " +
+                     std::to_string(header_.chunk_records));
   }
   header_.opcode_count = rd32(p + 20);
   if (header_.opcode_count != kOpCount) {
-    return data_loss("trace: written with an opcode table of " + std::to_string(header_.opcode_count) +
-                     " ops, this build has " + std::to_string(kOpCount));
+    return data_loss("trace: written with an opcode table of " +
+                     std::to_string(header_.opcode_count) + " ops, this build has " +
+                     std::to_string(kOpCount));
   }
   header_.gas_limit = rd64(p + 24);
   header_.entry_function = rd32(p + 32);
@@ -453,16 +464,19 @@ Result<bool> TraceReader::next(TraceChunk& out) {
   const uint32_t count = rd32(h + 12);
   const uint64_t first_record = rd64(h + 16);
   const uint32_t payload = rd32(h + 32);
-  if (kind != kKindSteps && kind != kKindEnd) return fail(bad("unknown chunk kind " + std::to_string(kind)));
+  if (kind != kKindSteps && kind != kKindEnd)
+    return fail(bad("unknown chunk kind " + std::to_string(kind)));
   if (index != next_index_) {
-    return fail(bad("out of sequence: index " + std::to_string(index) + " (chunk missing or reordered)"));
+    return fail(
+        bad("out of sequence: index " + std::to_string(index) + " (chunk missing or reordered)"));
   }
   if (first_record != next_record_) {
     return fail(bad("first record " + std::to_string(first_record) + ", expected " +
                     std::to_string(next_record_)));
   }
   if (kind == kKindSteps) {
-    if (count == 0 || count > header_.chunk_records) return fail(bad("record count " + std::to_string(count) + " out of range"));
+    if (count == 0 || count > header_.chunk_records)
+      return fail(bad("record count " + std::to_string(count) + " out of range"));
     if (uint64_t(payload) > uint64_t(count) * kMaxPackedRecord || payload < 2ull * count) {
       return fail(bad("payload size disagrees with the record count"));
     }
@@ -471,7 +485,8 @@ Result<bool> TraceReader::next(TraceChunk& out) {
   }
   if (available() < kChunkHeaderBytes + payload) return false;
   const uint8_t* body = h + kChunkHeaderBytes;
-  if (chunk_hash(h, body, payload) != rd64(h + 40)) return fail(bad("checksum mismatch (corrupt chunk)"));
+  if (chunk_hash(h, body, payload) != rd64(h + 40))
+    return fail(bad("checksum mismatch (corrupt chunk)"));
   out.kind = kind;
   out.index = index;
   out.first_record = first_record;
@@ -479,15 +494,16 @@ Result<bool> TraceReader::next(TraceChunk& out) {
   out.steps.clear();
   if (kind == kKindSteps) {
     out.steps.resize(count);
-    if (std::string e = unpack_records(body, payload, count, first_record, out.steps.data()); !e.empty()) {
+    if (std::string e = unpack_records(body, payload, count, first_record, out.steps.data());
+        !e.empty()) {
       return fail(bad(e));
     }
     next_record_ += count;
   } else {
     if (Status s = decode_end(body, payload, out.end, offset); !s) return fail(s);
     if (out.end.records != next_record_) {
-      return fail(bad("end record counts " + std::to_string(out.end.records) + " records, stream had " +
-                      std::to_string(next_record_)));
+      return fail(bad("end record counts " + std::to_string(out.end.records) +
+                      " records, stream had " + std::to_string(next_record_)));
     }
     ended_ = true;
   }
@@ -552,7 +568,8 @@ Result<std::vector<StepRecord>> read_trace_segment(const std::string& path, uint
   if (!f) return invalid_argument("cannot open trace file " + path + ": " + std::strerror(errno));
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(f, &std::fclose);
   uint8_t fh[kFileHeaderBytes];
-  if (std::fread(fh, 1, sizeof fh, f) != sizeof fh) return data_loss("trace truncated: no file header");
+  if (std::fread(fh, 1, sizeof fh, f) != sizeof fh)
+    return data_loss("trace truncated: no file header");
   TraceReader header_check;
   EFAAS_RETURN_IF_ERROR(header_check.feed(fh));
   TraceChunk unused;
@@ -567,7 +584,8 @@ Result<std::vector<StepRecord>> read_trace_segment(const std::string& path, uint
                        " before record " + std::to_string(first + out.size()));
     }
     if (rd32(h) != kChunkMagic || rd32(h + 8) != expect_index) {
-      return data_loss("trace chunk at byte offset " + std::to_string(offset) + ": bad magic or sequence");
+      return data_loss("trace chunk at byte offset " + std::to_string(offset) +
+                       ": bad magic or sequence");
     }
     ++expect_index;
     const uint16_t kind = rd16(h + 4);
@@ -579,7 +597,8 @@ Result<std::vector<StepRecord>> read_trace_segment(const std::string& path, uint
                           std::to_string(first) + ".." + std::to_string(first + count));
     }
     if (kind != kKindSteps || uint64_t(payload) > uint64_t(n) * kMaxPackedRecord) {
-      return data_loss("trace chunk at byte offset " + std::to_string(offset) + ": malformed header");
+      return data_loss("trace chunk at byte offset " + std::to_string(offset) +
+                       ": malformed header");
     }
     offset += kChunkHeaderBytes + payload;
     if (first_record + n <= first) {  // wholly before the segment: skip its payload
@@ -591,10 +610,12 @@ Result<std::vector<StepRecord>> read_trace_segment(const std::string& path, uint
       return data_loss("trace truncated inside chunk " + std::to_string(expect_index - 1));
     }
     if (chunk_hash(h, body.data(), payload) != rd64(h + 40)) {
-      return data_loss("trace chunk " + std::to_string(expect_index - 1) + ": checksum mismatch (corrupt chunk)");
+      return data_loss("trace chunk " + std::to_string(expect_index - 1) +
+                       ": checksum mismatch (corrupt chunk)");
     }
     std::vector<StepRecord> recs(n);
-    if (std::string e = unpack_records(body.data(), payload, n, first_record, recs.data()); !e.empty()) {
+    if (std::string e = unpack_records(body.data(), payload, n, first_record, recs.data());
+        !e.empty()) {
       return data_loss("trace chunk " + std::to_string(expect_index - 1) + ": " + e);
     }
     for (uint32_t i = 0; i < n && out.size() < count; ++i) {

@@ -133,8 +133,8 @@ class TraceWriter {
   uint32_t n_ = 0;
   uint32_t chunk_index_ = 0;
   uint64_t first_record_ = 0;
-  uint64_t io_ = 0;             // host I/O rows so far
-  uint64_t io_chunk_start_ = 0; // host I/O rows before the current chunk
+  uint64_t io_ = 0;              // host I/O rows so far
+  uint64_t io_chunk_start_ = 0;  // host I/O rows before the current chunk
   Status status_;
 };
 

@@ -25,7 +25,8 @@ namespace fs = std::filesystem;
 
 std::vector<uint8_t> read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
 }
 
 // Assembles WebAssembly text with wabt's wat2wasm.
@@ -34,8 +35,9 @@ std::vector<uint8_t> wat(const std::string& text, bool check = true) {
   if (!mkdtemp(tmpl)) return {};
   const fs::path dir = tmpl;
   std::ofstream(dir / "m.wat") << text;
-  const std::string cmd = std::string("wat2wasm ") + (check ? "" : "--no-check ") + "'" + (dir / "m.wat").string() + "' -o '" +
-                          (dir / "m.wasm").string() + "' 2>&1";
+  const std::string cmd = std::string("wat2wasm ") + (check ? "" : "--no-check ") + "'" +
+                          (dir / "m.wat").string() + "' -o '" + (dir / "m.wasm").string() +
+                          "' 2>&1";
   const int rc = std::system(cmd.c_str());
   EXPECT_EQ(rc, 0) << "wat2wasm failed for:\n" << text;
   std::vector<uint8_t> b = read_bytes((dir / "m.wasm").string());
@@ -94,7 +96,8 @@ TEST(Xxh64, ReferenceVectors) {
 // --- loading -------------------------------------------------------------------------------
 
 TEST(Load, FloatOpcodeRejectedWithNameAndOffset) {
-  const std::vector<uint8_t> b = wat(R"((module (func (i32.const 1) (drop) (drop (f32.const 1.5)))))");
+  const std::vector<uint8_t> b =
+      wat(R"((module (func (i32.const 1) (drop) (drop (f32.const 1.5)))))");
   ASSERT_FALSE(b.empty());
   size_t offset = 0;
   for (size_t i = b.size(); i-- > 0;) {
@@ -114,7 +117,8 @@ TEST(Load, FloatOpcodeRejectedWithNameAndOffset) {
 TEST(Load, FloatTypesAndOpsRejected) {
   for (const char* text :
        {"(module (func (param f64)))", "(module (global f32 (f32.const 0)))",
-        "(module (func (param i32) (result i32) (i32.trunc_f32_s (f32.convert_i32_s (local.get 0)))))",
+        "(module (func (param i32) (result i32) (i32.trunc_f32_s (f32.convert_i32_s (local.get "
+        "0)))))",
         "(module (memory 1) (func (param i32) (drop (f64.load (local.get 0)))))"}) {
     auto m = load_module(wat(text));
     ASSERT_FALSE(m.is_ok()) << text;
@@ -141,7 +145,8 @@ TEST(Load, EveryTruncationRejectedCleanly) {
     const bool is_boundary = boundaries.count(n) > 0;
     if (is_boundary && n > 8 && !m.is_ok()) {
       // A boundary before the code section leaves functions without bodies.
-      EXPECT_NE(m.status().message().find("inconsistent lengths"), std::string::npos) << m.status().message();
+      EXPECT_NE(m.status().message().find("inconsistent lengths"), std::string::npos)
+          << m.status().message();
       continue;
     }
     if (is_boundary) continue;
@@ -159,7 +164,8 @@ TEST(Load, RandomCorruptionNeverCrashes) {
   for (int iter = 0; iter < 400; ++iter) {
     std::vector<uint8_t> b = full;
     const int flips = 1 + int(rng.uniform(4));
-    for (int k = 0; k < flips; ++k) b[8 + rng.uniform(b.size() - 8)] ^= uint8_t(1 + rng.uniform(255));
+    for (int k = 0; k < flips; ++k)
+      b[8 + rng.uniform(b.size() - 8)] ^= uint8_t(1 + rng.uniform(255));
     auto m = load_module(b);
     if (!m) {
       ++rejected;
@@ -179,7 +185,8 @@ TEST(Load, RandomCorruptionNeverCrashes) {
 TEST(Load, ValidationErrorsNameTheProblem) {
   auto m = load_module(wat("(module (func (result i32) (i64.const 1)))", false));
   ASSERT_FALSE(m.is_ok());
-  EXPECT_NE(m.status().message().find("invalid: type mismatch"), std::string::npos) << m.status().message();
+  EXPECT_NE(m.status().message().find("invalid: type mismatch"), std::string::npos)
+      << m.status().message();
 }
 
 // --- execution: gas, limits, traps ---------------------------------------------------------
@@ -342,8 +349,8 @@ TEST(Extension, InputKindsPrivateInputAndAbort) {
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_EQ(r->status, ExtensionResult::Status::kExit);
   EXPECT_EQ(r->exit_code, 3);
-  std::string want = "03010203" + std::string("14") + std::string(40, '1') + "14" + std::string(40, '2') +
-                     "20" + std::string(64, '3') + "020908";
+  std::string want = "03010203" + std::string("14") + std::string(40, '1') + "14" +
+                     std::string(40, '2') + "20" + std::string(64, '3') + "020908";
   EXPECT_EQ(hex(r->output), want);
   // The public inputs never include the private bytes.
   const std::vector<uint8_t> pub = encode_public_inputs(in);
@@ -359,7 +366,8 @@ TEST(Extension, InputKindsPrivateInputAndAbort) {
 TEST(Extension, RejectsNonExtensions) {
   auto m = load_ok(wat("(module (func (export \"main\")))"));
   EXPECT_FALSE(run_extension(m, {}).is_ok());
-  auto m2 = load_ok(wat(R"((module (import "env" "x" (func)) (func (export "efaas_main") (result i32) (i32.const 0))))"));
+  auto m2 = load_ok(wat(
+      R"((module (import "env" "x" (func)) (func (export "efaas_main") (result i32) (i32.const 0))))"));
   auto r = run_extension(m2, {});
   ASSERT_FALSE(r.is_ok());
   EXPECT_NE(r.status().message().find("\"env\".\"x\""), std::string::npos);
@@ -525,7 +533,8 @@ TEST(Trace, CorruptTruncatedAndReorderedTracesRejected) {
     ASSERT_FALSE(t.is_ok()) << "bit flip accepted (iteration " << i << ")";
     EXPECT_EQ(t.status().code(), StatusCode::kDataLoss);
   }
-  for (size_t cut : {size_t(0), size_t(10), size_t(48), size_t(100), run.bytes.size() / 2, run.bytes.size() - 1}) {
+  for (size_t cut : {size_t(0), size_t(10), size_t(48), size_t(100), run.bytes.size() / 2,
+                     run.bytes.size() - 1}) {
     auto t = read_trace(std::span<const uint8_t>(run.bytes.data(), cut));
     ASSERT_FALSE(t.is_ok()) << "truncation at " << cut << " accepted";
     EXPECT_NE(t.status().message().find("truncated"), std::string::npos) << t.status().message();
@@ -538,10 +547,12 @@ TEST(Trace, CorruptTruncatedAndReorderedTracesRejected) {
   };
   const size_t second = 48 + chunk_len(48);
   std::vector<uint8_t> dropped = run.bytes;
-  dropped.erase(dropped.begin() + ptrdiff_t(second), dropped.begin() + ptrdiff_t(second + chunk_len(second)));
+  dropped.erase(dropped.begin() + ptrdiff_t(second),
+                dropped.begin() + ptrdiff_t(second + chunk_len(second)));
   auto t = read_trace(dropped);
   ASSERT_FALSE(t.is_ok());
-  EXPECT_NE(t.status().message().find("out of sequence"), std::string::npos) << t.status().message();
+  EXPECT_NE(t.status().message().find("out of sequence"), std::string::npos)
+      << t.status().message();
   std::vector<uint8_t> extra = run.bytes;
   extra.push_back(0);
   EXPECT_FALSE(read_trace(extra).is_ok());
