@@ -412,16 +412,17 @@ TrapCode Instance::host_write(uint32_t addr, const uint8_t* data, uint32_t len) 
                          " bytes at " + std::to_string(addr);
     return TrapCode::kMemoryOutOfBounds;
   }
-  std::memcpy(memory_->bytes.data() + addr, data, len);
   if (trace_) {
     for (uint32_t k = 0; k < len; k += 8) {
       const uint32_t n = std::min<uint32_t>(8, len - k);
-      uint64_t v = 0;
+      uint64_t v = 0, old = 0;
       std::memcpy(&v, data + k, n);
+      std::memcpy(&old, memory_->bytes.data() + addr + k, n);
       pending_io_.push_back(StepRecord{host_pc_, uint16_t(Op::kHostWrite), uint16_t(run_.depth),
-                                       run_.sp, addr + k, v, n, 0});
+                                       run_.sp, addr + k, v, n, old});
     }
   }
+  std::memcpy(memory_->bytes.data() + addr, data, len);
   return TrapCode::kNone;
 }
 

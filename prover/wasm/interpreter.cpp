@@ -293,16 +293,17 @@ L_kLocalGet:
   ++ip;
   DISPATCH();
 L_kLocalSet:
+  T_R(fp[ip->a]);  // the value overwritten
   fp[ip->a] = *--sp;
   T_AUX(ip->a);
   T_A(*sp);
   ++ip;
   DISPATCH();
 L_kLocalTee:
+  T_R(fp[ip->a]);  // the value overwritten (the value pushed is a)
   fp[ip->a] = sp[-1];
   T_AUX(ip->a);
   T_A(sp[-1]);
-  T_R(sp[-1]);
   ++ip;
   DISPATCH();
 L_kGlobalGet:
@@ -312,6 +313,7 @@ L_kGlobalGet:
   ++ip;
   DISPATCH();
 L_kGlobalSet:
+  T_R(*gptr[ip->a]);  // the value overwritten
   *gptr[ip->a] = *--sp;
   T_AUX(ip->a);
   T_A(*sp);
@@ -357,6 +359,11 @@ L_kGlobalSet:
     T_B(val);                                                                    \
     T_AUX(ea);                                                                   \
     if (__builtin_expect(ea + sizeof(T) > mem_size, 0)) TRAP(TrapCode::kMemoryOutOfBounds, nullptr); \
+    if constexpr (kTrace) { /* the bytes overwritten, for memory checking */    \
+      T old;                                                                     \
+      std::memcpy(&old, mem + ea, sizeof(T));                                    \
+      rec->r = uint64_t(old);                                                    \
+    }                                                                            \
     const T v = T(val);                                                          \
     std::memcpy(mem + ea, &v, sizeof(T));                                        \
     ++ip;                                                                        \
