@@ -196,9 +196,9 @@ std::vector<std::vector<uint8_t>> inputs_for(const std::string& program, Rng& rn
   return v;
 }
 
-class Differential : public ::testing::TestWithParam<std::string> {};
+class WasmDifferential : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(Differential, MatchesNode) {
+TEST_P(WasmDifferential, MatchesNode) {
   const std::string name = GetParam();
   const std::string wasm = std::string(EFAAS_WASM_DIR) + "/" + name + ".wasm";
   const std::vector<uint8_t> bytes = read_bytes(wasm);
@@ -229,7 +229,7 @@ TEST_P(Differential, MatchesNode) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Programs, Differential,
+INSTANTIATE_TEST_SUITE_P(Programs, WasmDifferential,
                          ::testing::Values("sha256", "keccak256", "modexp", "sort", "interp"));
 
 }  // namespace

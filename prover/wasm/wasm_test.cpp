@@ -82,7 +82,7 @@ std::string hex(std::span<const uint8_t> b) {
 
 // --- XXH64 (the chunk checksum) against the reference xxhsum -----------------------------
 
-TEST(Xxh64, ReferenceVectors) {
+TEST(WasmXxh64, ReferenceVectors) {
   EXPECT_EQ(xxh64("", 0), 0xef46db3751d8e999ull);
   EXPECT_EQ(xxh64("a", 1), 0xd24ec4f1a98c6e5bull);
   EXPECT_EQ(xxh64("abc", 3), 0x44bc2cf5ad770999ull);
@@ -95,7 +95,7 @@ TEST(Xxh64, ReferenceVectors) {
 
 // --- loading -------------------------------------------------------------------------------
 
-TEST(Load, FloatOpcodeRejectedWithNameAndOffset) {
+TEST(WasmLoad, FloatOpcodeRejectedWithNameAndOffset) {
   const std::vector<uint8_t> b =
       wat(R"((module (func (i32.const 1) (drop) (drop (f32.const 1.5)))))");
   ASSERT_FALSE(b.empty());
@@ -114,7 +114,7 @@ TEST(Load, FloatOpcodeRejectedWithNameAndOffset) {
       << m.status().message();
 }
 
-TEST(Load, FloatTypesAndOpsRejected) {
+TEST(WasmLoad, FloatTypesAndOpsRejected) {
   for (const char* text :
        {"(module (func (param f64)))", "(module (global f32 (f32.const 0)))",
         "(module (func (param i32) (result i32) (i32.trunc_f32_s (f32.convert_i32_s (local.get "
@@ -126,7 +126,7 @@ TEST(Load, FloatTypesAndOpsRejected) {
   }
 }
 
-TEST(Load, EveryTruncationRejectedCleanly) {
+TEST(WasmLoad, EveryTruncationRejectedCleanly) {
   const std::vector<uint8_t> full = read_bytes(std::string(EFAAS_WASM_DIR) + "/sha256.wasm");
   ASSERT_FALSE(full.empty());
   // A prefix that ends exactly after a section is a valid module; every other one is not.
@@ -157,7 +157,7 @@ TEST(Load, EveryTruncationRejectedCleanly) {
   EXPECT_TRUE(load_module(full).is_ok());
 }
 
-TEST(Load, RandomCorruptionNeverCrashes) {
+TEST(WasmLoad, RandomCorruptionNeverCrashes) {
   const std::vector<uint8_t> full = read_bytes(std::string(EFAAS_WASM_DIR) + "/interp.wasm");
   Rng rng(test_seed("Load.RandomCorruptionNeverCrashes"));
   int rejected = 0;
@@ -182,7 +182,7 @@ TEST(Load, RandomCorruptionNeverCrashes) {
   EXPECT_GT(rejected, 0);
 }
 
-TEST(Load, ValidationErrorsNameTheProblem) {
+TEST(WasmLoad, ValidationErrorsNameTheProblem) {
   auto m = load_module(wat("(module (func (result i32) (i64.const 1)))", false));
   ASSERT_FALSE(m.is_ok());
   EXPECT_NE(m.status().message().find("invalid: type mismatch"), std::string::npos)
@@ -191,7 +191,7 @@ TEST(Load, ValidationErrorsNameTheProblem) {
 
 // --- execution: gas, limits, traps ---------------------------------------------------------
 
-TEST(Exec, GasIsTheSumOfOpcodeCosts) {
+TEST(WasmExec, GasIsTheSumOfOpcodeCosts) {
   auto m = load_ok(wat(R"((module (func (export "f") (param i32 i32) (result i32)
       (i32.div_u (i32.mul (local.get 0) (local.get 1)) (i32.const 3)))))"));
   auto inst = instantiate_ok(m);
@@ -207,7 +207,7 @@ TEST(Exec, GasIsTheSumOfOpcodeCosts) {
   EXPECT_EQ(r->instructions, 6u);
 }
 
-TEST(Exec, OutOfGasTrapsWithGasUsed) {
+TEST(WasmExec, OutOfGasTrapsWithGasUsed) {
   auto m = load_ok(wat(R"((module (func (export "spin") (loop (br 0)))))"));
   auto inst = instantiate_ok(m);
   ExecOptions o;
@@ -220,7 +220,7 @@ TEST(Exec, OutOfGasTrapsWithGasUsed) {
   EXPECT_NE(r->trap_message.find("gas used 1001"), std::string::npos) << r->trap_message;
 }
 
-TEST(Exec, CallDepthAndMemoryLimits) {
+TEST(WasmExec, CallDepthAndMemoryLimits) {
   auto m = load_ok(wat(R"((module (memory 1)
       (func $rec (export "rec") (param i32) (result i32)
         (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
@@ -248,7 +248,7 @@ TEST(Exec, CallDepthAndMemoryLimits) {
   EXPECT_EQ(inst->memory()->bytes.size(), 4u * 65536);
 }
 
-TEST(Exec, ValueStackLimit) {
+TEST(WasmExec, ValueStackLimit) {
   auto m = load_ok(wat(R"((module (func $r (export "r") (param i64) (result i64)
       (local i64 i64 i64 i64 i64 i64 i64 i64)
       (call $r (local.get 0)))))"));
@@ -261,7 +261,7 @@ TEST(Exec, ValueStackLimit) {
   EXPECT_EQ(r->trap, TrapCode::kCallStackExhausted);
 }
 
-TEST(Exec, BadInvocationIsAnError) {
+TEST(WasmExec, BadInvocationIsAnError) {
   auto m = load_ok(wat(R"((module (func (export "f") (param i32))))"));
   auto inst = instantiate_ok(m);
   auto r = inst->invoke_export("f", {});
@@ -270,7 +270,7 @@ TEST(Exec, BadInvocationIsAnError) {
 }
 
 // Pausing every N instructions (segment boundaries) and resuming gives the same run.
-TEST(Exec, PauseAndResumeMatchesUninterruptedRun) {
+TEST(WasmExec, PauseAndResumeMatchesUninterruptedRun) {
   auto m = example("sha256");
   Rng rng(test_seed("Exec.PauseAndResume"));
   std::vector<uint8_t> input(3000);
@@ -309,7 +309,7 @@ TEST(Exec, PauseAndResumeMatchesUninterruptedRun) {
 
 // --- the Extension ABI ---------------------------------------------------------------------
 
-TEST(Extension, Sha256OfData) {
+TEST(WasmExtension, Sha256OfData) {
   ExtensionInput in;
   in.data = {'a', 'b', 'c'};
   auto r = run_extension(example("sha256"), in);
@@ -319,7 +319,7 @@ TEST(Extension, Sha256OfData) {
   EXPECT_GT(r->instructions, 1000u);
 }
 
-TEST(Extension, InputKindsPrivateInputAndAbort) {
+TEST(WasmExtension, InputKindsPrivateInputAndAbort) {
   auto m = load_ok(wat(R"((module
       (import "efaas" "input_size" (func $size (param i32) (result i32)))
       (import "efaas" "input_read" (func $read (param i32 i32 i32 i32) (result i32)))
@@ -363,7 +363,7 @@ TEST(Extension, InputKindsPrivateInputAndAbort) {
   EXPECT_NE(r->trap_message.find("code 7"), std::string::npos) << r->trap_message;
 }
 
-TEST(Extension, RejectsNonExtensions) {
+TEST(WasmExtension, RejectsNonExtensions) {
   auto m = load_ok(wat("(module (func (export \"main\")))"));
   EXPECT_FALSE(run_extension(m, {}).is_ok());
   auto m2 = load_ok(wat(
@@ -373,7 +373,7 @@ TEST(Extension, RejectsNonExtensions) {
   EXPECT_NE(r.status().message().find("\"env\".\"x\""), std::string::npos);
 }
 
-TEST(Extension, OutputLimitTraps) {
+TEST(WasmExtension, OutputLimitTraps) {
   ExtensionInput in;
   in.data = {'a'};
   ExtensionConfig cfg;
@@ -403,7 +403,7 @@ TracedRun traced_sha256(const std::vector<uint8_t>& data, uint32_t chunk_records
   return {std::move(sink.data), r ? *r : ExtensionResult{}};
 }
 
-TEST(Trace, RoundTripAndContents) {
+TEST(WasmTrace, RoundTripAndContents) {
   Rng rng(test_seed("Trace.RoundTripAndContents"));
   std::vector<uint8_t> data(200);
   for (auto& b : data) b = uint8_t(rng.next_u32());
@@ -471,7 +471,7 @@ TEST(Trace, RoundTripAndContents) {
 
 // Host calls: the call row holds the host's result and is followed by its I/O rows, also when
 // every record is a chunk of its own.
-TEST(Trace, HostCallRowsWithTinyChunks) {
+TEST(WasmTrace, HostCallRowsWithTinyChunks) {
   std::vector<uint8_t> data(37, 0xAB);
   TracedRun tiny = traced_sha256(data, 1);
   TracedRun big = traced_sha256(data, 1 << 16);
@@ -496,7 +496,7 @@ TEST(Trace, HostCallRowsWithTinyChunks) {
 // The trace alone is enough to check every memory access: replaying the writes (stores and
 // host writes, which carry the bytes they overwrite) over the initial image must reproduce
 // every value read.
-TEST(Trace, MemoryReplayFromTheTraceAlone) {
+TEST(WasmTrace, MemoryReplayFromTheTraceAlone) {
   Rng rng(test_seed("Trace.MemoryReplay"));
   std::vector<uint8_t> data(700);
   for (auto& b : data) b = uint8_t(rng.next_u32());
@@ -545,7 +545,7 @@ TEST(Trace, MemoryReplayFromTheTraceAlone) {
   EXPECT_EQ(host_reads, 4u);  // the 32-byte digest
 }
 
-TEST(Trace, StreamingInRandomPiecesGivesTheSameChunks) {
+TEST(WasmTrace, StreamingInRandomPiecesGivesTheSameChunks) {
   TracedRun run = traced_sha256(std::vector<uint8_t>(300, 7), 512);
   auto whole = read_trace(run.bytes);
   ASSERT_TRUE(whole.is_ok());
@@ -574,7 +574,7 @@ TEST(Trace, StreamingInRandomPiecesGivesTheSameChunks) {
   EXPECT_EQ(end, whole->end);
 }
 
-TEST(Trace, CorruptTruncatedAndReorderedTracesRejected) {
+TEST(WasmTrace, CorruptTruncatedAndReorderedTracesRejected) {
   TracedRun run = traced_sha256(std::vector<uint8_t>(100, 1), 256);
   ASSERT_TRUE(read_trace(run.bytes).is_ok());
   Rng rng(test_seed("Trace.Corrupt"));
@@ -610,7 +610,7 @@ TEST(Trace, CorruptTruncatedAndReorderedTracesRejected) {
   EXPECT_FALSE(read_trace(extra).is_ok());
 }
 
-TEST(Trace, SegmentReadSkipsEarlierChunks) {
+TEST(WasmTrace, SegmentReadSkipsEarlierChunks) {
   TracedRun run = traced_sha256(std::vector<uint8_t>(2000, 3), 1024);
   auto whole = read_trace(run.bytes);
   ASSERT_TRUE(whole.is_ok());
