@@ -86,7 +86,9 @@ class MerkleTree {
   Status build_layers(const HashConfig& cfg, int unstored_levels);
   Status build_layers_opencl(int device);  // merkle_opencl.cpp
   uint32_t auto_unstored_levels() const;
-  Digest node(uint32_t level, size_t index) const;  // stored, or recomputed below first_stored_
+  Digest node(uint32_t level, size_t index) const;
+  // Row `index >> (log_height_ - log2(rows))` of every matrix, in commit order.
+  std::vector<std::vector<Fp>> rows_at(size_t index) const;  // stored, or recomputed below first_stored_
 
   std::vector<Matrix> owned_;
   std::vector<MatrixView> matrices_;
