@@ -48,12 +48,6 @@ std::vector<A> random_points(const A& g, size_t n, Rng& rng) {
   return out;
 }
 
-double process_cpu_seconds() {
-  timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
-}
-
 double children_cpu_seconds() {
   rusage u;
   getrusage(RUSAGE_CHILDREN, &u);

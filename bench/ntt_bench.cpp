@@ -21,16 +21,6 @@
 
 using namespace efaas;
 
-namespace {
-// CPU time of the whole process (all threads): unlike wall time, not inflated by other
-// processes sharing the cores.
-double process_cpu_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
-}
-}  // namespace
-
 int main(int argc, char** argv) {
   CLI::App app{"NTT benchmark (forward, BabyBear)"};
   std::vector<uint32_t> sizes = {16, 20, 22};
