@@ -4,7 +4,6 @@
 //
 //   build/bin/ntt_bench [--sizes 16,20,22] [--cols 1,64] [--backends scalar,avx2,opencl]
 //                       [--threads 1,2] [--reps 7] [--order bitrev|natural] [--json out.json]
-#include <time.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>

@@ -6,7 +6,6 @@
 //                         [--preset production|test] [--threads 0] [--verify-reps 5]
 //                         [--json out.json]
 #include <sys/resource.h>
-#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
