@@ -324,14 +324,15 @@ Expected<ArtifactRecord> Farm::put_artifact(ArtifactKind kind, const std::string
     fs::remove(tmp, ec);
     return store_->artifact(hash);
   }
+  if (Outcome o = install_file(tmp, artifact_path(hash)); !o) return o.error();
   if (kind == ArtifactKind::kZkey) {
-    // Parse now so a broken key is refused at upload, not at every job.
-    if (Outcome o = engines_[JobKind::kGroth16]->check_artifact(tmp); !o) {
-      fs::remove(tmp, ec);
+    // Parse now (at its final path, so the parsed key stays cached for the jobs) so that a
+    // broken key is refused at upload, not at every job.
+    if (Outcome o = engines_[JobKind::kGroth16]->check_artifact(artifact_path(hash)); !o) {
+      fs::remove(artifact_path(hash), ec);
       return o.error();
     }
   }
-  if (Outcome o = install_file(tmp, artifact_path(hash)); !o) return o.error();
   ArtifactRecord rec{hash, kind, size, now_unix_ms()};
   if (Outcome o = store_->put_artifact(rec); !o) return o.error();
   return rec;
