@@ -471,11 +471,7 @@ class ProveReactor final : public EventStream<grpc::ServerBidiReactor<pb::ProveR
       fail(to_grpc(o.error()));
       return;
     }
-    if (sink_.complete()) {
-      commit();
-      return;
-    }
-    read_next();
+    read_next();  // the input ends with the client's half-close
   }
 
   void OnCancel() override {
@@ -549,10 +545,6 @@ class SubmitReactor final : public grpc::ServerReadReactor<pb::ProveRequest> {
     }
     if (Outcome o = sink_.add(tenant_, req_); !o) {
       done(to_grpc(o.error()));
-      return;
-    }
-    if (sink_.complete()) {
-      commit();
       return;
     }
     read_next();
@@ -1029,7 +1021,9 @@ class FarmServerImpl final : public FarmServer {
     farm_service_ = std::make_unique<FarmService>(shared_);
     admin_service_ = std::make_unique<AdminService>(shared_, *token);
     grpc::EnableDefaultHealthCheckService(true);
-    const int max_msg = int(c.max_chunk_bytes + 64 * 1024);
+    // Job input is held to max_chunk_bytes by InputSink (a clear error); artifact uploads use
+    // chunks up to 4 MiB.
+    const int max_msg = int(std::max<uint64_t>(c.max_chunk_bytes, 4u << 20) + 64 * 1024);
     {
       grpc::ServerBuilder b;
       b.AddListeningPort(c.listen, creds, &ports_.farm);
@@ -1080,11 +1074,13 @@ class FarmServerImpl final : public FarmServer {
     if (drained_) return;
     drained_ = true;
     spdlog::info("event=drain_start running_timeout_s={}", farm_.config().drain_timeout_s);
-    if (auto* h = server_->GetHealthCheckService()) h->SetServingStatus(false);
+    if (server_) {
+      if (auto* h = server_->GetHealthCheckService()) h->SetServingStatus(false);
+    }
     farm_.stop(grace_s > 0 ? farm_.config().drain_timeout_s : 0);
     const auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(grace_s);
-    server_->Shutdown(deadline);
-    admin_server_->Shutdown(deadline);
+    if (server_) server_->Shutdown(deadline);
+    if (admin_server_) admin_server_->Shutdown(deadline);
     if (http_) http_->stop();
     if (http_thread_.joinable()) http_thread_.join();
     spdlog::info("event=drain_done");
