@@ -640,8 +640,10 @@ void Farm::publish(const Job& j) {
 // ---------------------------------------------------------------- scheduling
 
 Farm::Active* Farm::pick_locked() {
-  // Weighted fair share: the tenant with the least virtual time (units run / weight) goes
-  // next; within a tenant, higher priority first, then the oldest job.
+  // Weighted fair share (start-time fair queueing): each tenant has a virtual time, the units
+  // it has been given divided by its weight; the tenant with the least goes next. A tenant that
+  // was idle restarts at the farm's virtual time (that of the last job dispatched), so idling
+  // banks no credit. Within a tenant, higher priority first, then the oldest job.
   std::map<std::string, Active*> best;  // per tenant
   for (auto& [id, a] : active_) {
     if (a->job.state != JobState::kQueued) continue;
@@ -651,24 +653,17 @@ Farm::Active* Farm::pick_locked() {
       b = a.get();
     }
   }
-  if (best.empty()) return nullptr;
-  // A tenant that was idle starts at the current minimum, not with banked credit.
-  double floor = INFINITY;
-  for (auto& [t, a] : best) {
-    if (auto it = vtime_.find(t); it != vtime_.end()) floor = std::min(floor, it->second);
-  }
-  if (!std::isfinite(floor)) floor = 0;
   Active* pick = nullptr;
   double pick_vt = INFINITY;
   for (auto& [t, a] : best) {
     auto it = vtime_.find(t);
-    double vt = it == vtime_.end() ? floor : std::max(it->second, floor);
-    vtime_[t] = vt;
-    if (vt < pick_vt) {
+    const double vt = std::max(it == vtime_.end() ? 0.0 : it->second, global_vtime_);
+    if (vt < pick_vt || (vt == pick_vt && a->job.created_ms < pick->job.created_ms)) {
       pick_vt = vt;
       pick = a;
     }
   }
+  if (pick != nullptr) pick_vtime_ = pick_vt;
   return pick;
 }
 
@@ -679,7 +674,9 @@ void Farm::worker_loop(size_t index) {
     cv_.wait(lock, [&] { return stopping_ || (a = pick_locked()) != nullptr; });
     if (stopping_) return;
     auto t = store_->tenant(a->job.tenant);
-    vtime_[a->job.tenant] += double(std::max<uint64_t>(1, a->job.units)) / double(t ? std::max<uint32_t>(1, t->weight) : 1);
+    global_vtime_ = pick_vtime_;
+    vtime_[a->job.tenant] = pick_vtime_ + double(std::max<uint64_t>(1, a->job.units)) /
+                                              double(t ? std::max<uint32_t>(1, t->weight) : 1);
     a->job.state = JobState::kRunning;
     a->job.stage = "starting";
     a->job.attempts++;

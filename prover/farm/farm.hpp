@@ -169,6 +169,7 @@ class Farm {
   std::map<uint64_t, Reserved> reserved_;
   uint64_t next_reservation_ = 1;
   std::map<std::string, double> vtime_;  // fair-share virtual time per tenant
+  double global_vtime_ = 0, pick_vtime_ = 0;
   std::map<JobKind, double> observed_ups_, calibrated_ups_;
   bool stopping_ = false;
   std::atomic<bool> accepting_{false};
