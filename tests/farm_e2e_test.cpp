@@ -23,6 +23,7 @@
 #include "prover/common/rng.hpp"
 #include "prover/farm/client.hpp"
 #include "prover/groth16/groth16.hpp"
+#include "rpc/health.grpc.pb.h"
 
 namespace efaas::farm {
 namespace {
@@ -323,6 +324,7 @@ TEST_F(FarmE2E, Groth16ProveStreamEndToEndWithCacheAndMetering) {
   EXPECT_EQ(f.usage("alice").balance(), u.balance());
 
   const std::string m = f.metrics();
+  EXPECT_NE(m.find("# TYPE efaas_farm_job_latency_seconds histogram"), std::string::npos);
   EXPECT_EQ(metric(m, "efaas_farm_units_proved_total"), double(units));
   EXPECT_EQ(metric(m, "efaas_farm_cache_hits_total"), 1.0);
   EXPECT_EQ(metric(m, "efaas_farm_job_latency_seconds_count"), 1.0);
@@ -344,6 +346,15 @@ TEST_F(FarmE2E, Groth16ProveStreamEndToEndWithCacheAndMetering) {
   }
   EXPECT_TRUE(groth16_listed);
   EXPECT_GE(cap.devices_size(), 1);
+
+  // The standard gRPC health service answers on the Farm port.
+  auto health = grpc::health::v1::Health::NewStub(
+      client::make_channel("127.0.0.1:" + std::to_string(f.farm_port), {}, nullptr));
+  grpc::health::v1::HealthCheckRequest hreq;
+  grpc::health::v1::HealthCheckResponse hres;
+  grpc::ClientContext hctx;
+  ASSERT_TRUE(health->Check(&hctx, hreq, &hres).ok());
+  EXPECT_EQ(hres.status(), grpc::health::v1::HealthCheckResponse::SERVING);
 }
 
 TEST_F(FarmE2E, AsyncSubmitWatchFetchAndTenantIsolation) {

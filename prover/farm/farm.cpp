@@ -738,7 +738,8 @@ void Farm::run_job(Active& a) {
       a.job.fraction = fraction;
       snap = a.job;
     }
-    (void)store_->update_job(snap);
+    // Stage changes stay in memory: a crash requeues a running job anyway, and an fsync per
+    // stage would be pure overhead.
     publish(snap);
   };
   hooks.should_stop = [&] {

@@ -52,6 +52,7 @@ int run(int argc, char** argv) {
   register_wasm_commands(app);
   register_groth16_commands(app);
   register_farm_commands(app);
+  register_bench_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
