@@ -765,6 +765,77 @@ TEST_F(FarmE2E, SigtermDrainsRunningJobsAndExitsCleanly) {
   EXPECT_EQ(j.state(), pb::JOB_STATE_SUCCEEDED) << "the running job was not finished by the drain";
 }
 
+TEST_F(FarmE2E, CalibratedCapacityPredictsTimeAndCost) {
+  fs::create_directories(dir_);
+  // What `efaas bench -o` writes, reduced to the part the farm reads.
+  const std::string calib = dir_ + "/calibration.json";
+  std::ofstream(calib) << R"({"kinds": {"groth16": {"units_per_second": 8.0}}})";
+  FarmProc f(store());
+  std::string why;
+  ASSERT_TRUE(f.start({"--calibration", calib, "--stage-delay-ms", "300"}, &why)) << why;
+  const std::string key = f.create_tenant("alice", 1'000'000);
+  auto stub = f.farm();
+  pb::Capacity cap;
+  auto ctx = client::context(key, 10);
+  ASSERT_TRUE(stub->GetCapacity(ctx.get(), {}, &cap).ok());
+  bool found = false;
+  for (const auto& k : cap.kinds()) {
+    if (k.kind() != pb::JOB_KIND_GROTH16) continue;
+    found = true;
+    EXPECT_EQ(k.source(), "calibrated");
+    EXPECT_DOUBLE_EQ(k.units_per_second(), 8.0);
+  }
+  EXPECT_TRUE(found);
+  const std::string zh = upload_zkey(*stub, key);
+  pb::Accepted acc;
+  ASSERT_TRUE(client::submit(*stub, key, groth16_header(zh), wtns_, &acc).ok());
+  // The fixture's domain is 2^15: 32 units, 4 s at 8 units/s, 320 at the default price.
+  EXPECT_EQ(acc.estimated_units(), 32u);
+  EXPECT_EQ(acc.estimated_cost(), 320u);
+  EXPECT_NEAR(acc.estimated_seconds(), 4.0, 1e-9);
+  pb::JobRef ref;
+  ref.set_job_id(acc.job_id());
+  pb::CancelReply cr;
+  auto cctx = client::context(key, 10);
+  ASSERT_TRUE(stub->Cancel(cctx.get(), ref, &cr).ok());
+}
+
+// The `efaas farm` client and admin commands against the same server, the proof checked by
+// `efaas groth16 verify`.
+TEST_F(FarmE2E, EfaasFarmCliSubmitsAndTheProofVerifies) {
+  FarmProc f(store());
+  std::string why;
+  ASSERT_TRUE(f.start({}, &why)) << why;
+  const std::string cli = EFAAS_CLI_BIN;
+  auto run = [&](const std::string& args, std::string* out) {
+    const std::string cmd = cli + " " + args + " > " + dir_ + "/cli.out 2>&1";
+    int st = std::system(cmd.c_str());
+    *out = slurp(dir_ + "/cli.out");
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  };
+  const std::string admin = " --admin 127.0.0.1:" + std::to_string(f.admin_port) + " --admin-token-file " + store() + "/admin.token";
+  std::string out;
+  ASSERT_EQ(run("farm admin create-tenant carol --balance 100000 --json" + admin, &out), 0) << out;
+  const std::string key = nlohmann::json::parse(out)["api_key"];
+  const std::string conn = " --farm 127.0.0.1:" + std::to_string(f.farm_port) + " --api-key " + key;
+  ASSERT_EQ(run("farm submit --wait --zkey " + fixture("circuit.zkey") + " --wtns " + fixture("witness.wtns") +
+                    " --proof-json " + dir_ + "/proof.json --public-json " + dir_ + "/public.json --json" + conn,
+                &out),
+            0)
+      << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["state"], "succeeded");
+  ASSERT_EQ(run("groth16 verify " + fixture("verification_key.json") + " " + dir_ + "/public.json " + dir_ + "/proof.json", &out), 0) << out;
+  ASSERT_EQ(run("farm usage --json" + conn, &out), 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["balance"], 100000 - 320);
+  EXPECT_EQ(run("farm get job_does_not_exist" + conn, &out), 2);
+  EXPECT_NE(out.find("NOT_FOUND"), std::string::npos) << out;
+  EXPECT_EQ(run("farm usage --api-key wrong --farm 127.0.0.1:" + std::to_string(f.farm_port), &out), 2);
+  EXPECT_NE(out.find("UNAUTHENTICATED"), std::string::npos) << out;
+  EXPECT_EQ(run("farm admin usage --admin-token wrong-token-wrong-token --admin 127.0.0.1:" + std::to_string(f.admin_port), &out), 2);
+  ASSERT_EQ(run("farm admin ledger carol --json" + admin, &out), 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["entries"].size(), 2u);  // top-up and one charge
+}
+
 bool have_openssl() { return std::system("openssl version > /dev/null 2>&1") == 0; }
 
 TEST_F(FarmE2E, TlsIsRequiredOffLoopbackAndWorks) {
