@@ -466,6 +466,38 @@ TEST_F(FarmE2E, RefusalsAuthQuotaBalanceAndUnimplementedKinds) {
   r = client::prove(*stub, rich, missing, wtns_);
   EXPECT_EQ(r.status.error_code(), grpc::StatusCode::NOT_FOUND) << r.status.error_message();
 
+  // WASM modules are validated at upload by the runtime; garbage is refused with the reason.
+  pb::ArtifactRef wref;
+  grpc::Status ws = client::upload_artifact(*stub, rich, pb::ARTIFACT_KIND_WASM, "not wasm at all", &wref);
+  EXPECT_EQ(ws.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(ws.error_message().find("WASM module"), std::string::npos) << ws.error_message();
+  const std::string empty_module("\0asm\1\0\0\0", 8);
+  ws = client::upload_artifact(*stub, rich, pb::ARTIFACT_KIND_WASM, empty_module, &wref);
+  EXPECT_TRUE(ws.ok()) << ws.error_message();
+  EXPECT_EQ(wref.content_hash(), client::content_hash(empty_module));
+  // A .zkey that does not parse is refused at upload too.
+  ws = client::upload_artifact(*stub, rich, pb::ARTIFACT_KIND_ZKEY, zkey_.substr(0, 5000), &wref);
+  EXPECT_EQ(ws.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << ws.error_message();
+  // A declared hash that does not match the bytes is refused.
+  {
+    auto ctx = client::context(rich, 10);
+    pb::ArtifactRef ref2;
+    auto up = stub->UploadArtifact(ctx.get(), &ref2);
+    pb::ArtifactUpload h;
+    h.mutable_header()->set_kind(pb::ARTIFACT_KIND_WASM);
+    h.mutable_header()->set_size(empty_module.size());
+    h.mutable_header()->set_content_hash(std::string(64, 'b'));
+    up->Write(h);
+    pb::ArtifactUpload c;
+    c.mutable_chunk()->set_offset(0);
+    c.mutable_chunk()->set_data(empty_module);
+    up->Write(c);
+    up->WritesDone();
+    grpc::Status hs = up->Finish();
+    EXPECT_EQ(hs.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(hs.error_message().find("does not match"), std::string::npos) << hs.error_message();
+  }
+
   // zkWASM has not landed: refused with UNIMPLEMENTED, never faked.
   for (pb::JobKind k : {pb::JOB_KIND_ZKWASM_TRACE, pb::JOB_KIND_ZKWASM_MODULE}) {
     pb::JobHeader h;

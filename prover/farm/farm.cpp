@@ -16,6 +16,7 @@
 #include "prover/common/topology.hpp"
 #include "prover/device/opencl.hpp"
 #include "prover/hash/keccak.hpp"
+#include "prover/wasm/module.hpp"
 
 namespace efaas::farm {
 
@@ -325,6 +326,17 @@ Expected<ArtifactRecord> Farm::put_artifact(ArtifactKind kind, const std::string
     return store_->artifact(hash);
   }
   if (Outcome o = install_file(tmp, artifact_path(hash)); !o) return o.error();
+  if (kind == ArtifactKind::kWasm) {
+    // Decoded and validated by the runtime that will execute it: a module the farm cannot run
+    // is refused at upload.
+    auto bytes = read_whole_file(artifact_path(hash));
+    if (!bytes) return bytes.error();
+    auto mod = wasm::load_module(*bytes);
+    if (!mod) {
+      fs::remove(artifact_path(hash), ec);
+      return err(Code::kInvalidArgument, "WASM module: " + mod.status().message());
+    }
+  }
   if (kind == ArtifactKind::kZkey) {
     // Parse now (at its final path, so the parsed key stays cached for the jobs) so that a
     // broken key is refused at upload, not at every job.
