@@ -447,6 +447,19 @@ TEST_F(FarmE2E, RefusalsAuthQuotaBalanceAndUnimplementedKinds) {
   r = client::prove(*stub, tiny, groth16_header(zh), wtns_);
   EXPECT_EQ(r.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_NE(r.status.error_message().find("max_input_bytes"), std::string::npos) << r.status.error_message();
+  // Units per hour and queued bytes.
+  pb::Quota hourly;
+  hourly.set_max_units_per_hour(10);  // the fixture is 32 units
+  const std::string capped = f.create_tenant("capped", 1'000'000, hourly);
+  r = client::prove(*stub, capped, groth16_header(zh), wtns_);
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(r.status.error_message().find("max_units_per_hour"), std::string::npos) << r.status.error_message();
+  pb::Quota queued_cap;
+  queued_cap.set_max_queued_bytes(wtns_.size() - 1);
+  const std::string narrow = f.create_tenant("narrow", 1'000'000, queued_cap);
+  r = client::prove(*stub, narrow, groth16_header(zh), wtns_);
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(r.status.error_message().find("max_queued_bytes"), std::string::npos) << r.status.error_message();
   // Concurrency quota: with a limit of 1 and one job queued behind a slow stage, a second is refused.
   pb::Quota one;
   one.set_max_concurrent_jobs(1);

@@ -410,6 +410,11 @@ int run_capacity(double units, const Output& out) {
   for (const auto& k : c.kinds()) {
     std::printf("%-14s %-10s %12.2f %8lu  %-9s %s\n", fc::kind_name(k.kind()), k.available() ? "yes" : "no",
                 k.units_per_second(), (unsigned long)k.price_per_unit(), k.source().c_str(), k.unit().c_str());
+    if (units > 0 && k.available()) {
+      std::printf("  a job of %.0f units: cost %lu", units, (unsigned long)(uint64_t(units) * k.price_per_unit()));
+      if (k.units_per_second() > 0) std::printf(", about %.1f s of proving", units / k.units_per_second());
+      std::printf("\n");
+    }
   }
   return kExitOk;
 }
