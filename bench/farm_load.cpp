@@ -41,7 +41,8 @@ std::string slurp(const std::string& path) {
 double cpu_seconds(int who) {
   rusage ru{};
   getrusage(who, &ru);
-  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -65,7 +66,8 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "prover threads (0: all cores), same for both sides");
   app.add_option("--farm-bin", farm_bin, "the efaas-farm binary");
   app.add_option("--fixture", fixture, "directory with circuit.zkey and witness.wtns");
-  app.add_option("--rounds", rounds, "alternate in-process and farm runs this often; the best of each is kept");
+  app.add_option("--rounds", rounds,
+                 "alternate in-process and farm runs this often; the best of each is kept");
   app.add_flag("--skip-inprocess", skip_inprocess, "only the farm side");
   app.add_flag("--json", json_out, "print JSON");
   CLI11_PARSE(app, argc, argv);
@@ -107,7 +109,8 @@ int main(int argc, char** argv) {
     }
 
     // The farm: its own process, store and loopback ports.
-    const std::string store = (fs::temp_directory_path() / ("farm-load-" + std::to_string(::getpid()))).string();
+    const std::string store =
+        (fs::temp_directory_path() / ("farm-load-" + std::to_string(::getpid()))).string();
     fs::remove_all(store);
     fs::create_directories(store);
     const std::string ports = store + "/ports.json";
@@ -117,13 +120,15 @@ int main(int argc, char** argv) {
       ::dup2(fd, 1);
       ::dup2(fd, 2);
       const std::string t = std::to_string(threads);
-      ::execl(farm_bin.c_str(), farm_bin.c_str(), "--store", store.c_str(), "--ports-file", ports.c_str(),
-              "--prover-threads", t.c_str(), "--log-level", "warn", nullptr);
+      ::execl(farm_bin.c_str(), farm_bin.c_str(), "--store", store.c_str(), "--ports-file",
+              ports.c_str(), "--prover-threads", t.c_str(), "--log-level", "warn", nullptr);
       ::_exit(127);
     }
-    for (int i = 0; i < 400 && !fs::exists(ports); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    for (int i = 0; i < 400 && !fs::exists(ports); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
     if (!fs::exists(ports)) {
-      std::fprintf(stderr, "farm_load: the farm did not start (%s)\n", slurp(store + "/farm.log").c_str());
+      std::fprintf(stderr, "farm_load: the farm did not start (%s)\n",
+                   slurp(store + "/farm.log").c_str());
       ::kill(pid, SIGKILL);
       return 2;
     }
@@ -142,7 +147,8 @@ int main(int argc, char** argv) {
     if (!admin->CreateTenant(actx.get(), ct, &key).ok()) return 1;
     auto stub = pb::Farm::NewStub(fc::make_channel(farm_addr, {}, nullptr));
     pb::ArtifactRef ref;
-    if (!fc::upload_artifact(*stub, key.api_key(), pb::ARTIFACT_KIND_ZKEY, zkey_bytes, &ref).ok()) return 1;
+    if (!fc::upload_artifact(*stub, key.api_key(), pb::ARTIFACT_KIND_ZKEY, zkey_bytes, &ref).ok())
+      return 1;
 
     std::vector<double> latencies(size_t(jobs), 0);
     std::atomic<int> next{0}, failures{0};
@@ -171,7 +177,6 @@ int main(int argc, char** argv) {
     ::waitpid(pid, nullptr, 0);
     const double farm_cpu = cpu_seconds(RUSAGE_CHILDREN) - child_cpu0;
     fs::remove_all(store);
-
 
     failures_total += int(failures);
     rounds_done.push_back({inproc_s, inproc_cpu, farm_s, farm_cpu, latencies});
@@ -206,12 +211,16 @@ int main(int argc, char** argv) {
   if (json_out) {
     std::printf("%s\n", j.dump(2).c_str());
   } else {
-    std::printf("farm: %d proofs from %d clients in %.2f s: %.3f proofs/s, latency p50 %.2f s, p99 %.2f s\n", jobs,
-                concurrency, farm_s, double(jobs) / farm_s, percentile(latencies, 0.5), percentile(latencies, 0.99));
+    std::printf(
+        "farm: %d proofs from %d clients in %.2f s: %.3f proofs/s, latency p50 %.2f s, p99 %.2f "
+        "s\n",
+        jobs, concurrency, farm_s, double(jobs) / farm_s, percentile(latencies, 0.5),
+        percentile(latencies, 0.99));
     if (inproc_s > 0) {
-      std::printf("in-process: %.2f s for the same proofs; farm overhead %.2f%% wall\n", inproc_s, overhead * 100);
-      std::printf("CPU: farm process %.2f s, in-process %.2f s; overhead %.2f%% CPU\n", farm_cpu, inproc_cpu,
-                  cpu_overhead * 100);
+      std::printf("in-process: %.2f s for the same proofs; farm overhead %.2f%% wall\n", inproc_s,
+                  overhead * 100);
+      std::printf("CPU: farm process %.2f s, in-process %.2f s; overhead %.2f%% CPU\n", farm_cpu,
+                  inproc_cpu, cpu_overhead * 100);
     }
     if (failures) std::printf("FAILURES: %d\n", int(failures));
   }

@@ -4,10 +4,10 @@
 // clients, TLS, SIGTERM drain and SIGKILL + restart are exercised against the same binary.
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,12 +57,14 @@ class FarmProc {
     }
   }
   // Starts the farm and waits until it serves. False (with the log in `why`) if it exited.
-  bool start(std::vector<std::string> extra = {}, std::string* why = nullptr, int* exit_code = nullptr) {
+  bool start(std::vector<std::string> extra = {}, std::string* why = nullptr,
+             int* exit_code = nullptr) {
     fs::create_directories(store_);
     const std::string ports = store_ + "/ports.json";
     fs::remove(ports);
-    std::vector<std::string> args = {EFAAS_FARM_BIN, "--store", store_, "--ports-file", ports,
-                                     "--prover-threads", "2", "--log-level", "info"};
+    std::vector<std::string> args = {EFAAS_FARM_BIN, "--store",          store_, "--ports-file",
+                                     ports,          "--prover-threads", "2",    "--log-level",
+                                     "info"};
     args.insert(args.end(), extra.begin(), extra.end());
     const std::string log = store_ + "/farm.log";
     pid_ = ::fork();
@@ -109,10 +111,12 @@ class FarmProc {
   std::string log() const { return slurp(store_ + "/farm.log"); }
 
   std::unique_ptr<pb::Farm::Stub> farm() {
-    return pb::Farm::NewStub(client::make_channel(host + ":" + std::to_string(farm_port), tls, nullptr));
+    return pb::Farm::NewStub(
+        client::make_channel(host + ":" + std::to_string(farm_port), tls, nullptr));
   }
   std::unique_ptr<pb::FarmAdmin::Stub> admin() {
-    return pb::FarmAdmin::NewStub(client::make_channel(host + ":" + std::to_string(admin_port), tls, nullptr));
+    return pb::FarmAdmin::NewStub(
+        client::make_channel(host + ":" + std::to_string(admin_port), tls, nullptr));
   }
   std::string create_tenant(const std::string& name, int64_t balance, pb::Quota quota = {}) {
     auto a = admin();
@@ -189,8 +193,8 @@ class FarmE2E : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = (fs::temp_directory_path() / ("efaas-farm-" + std::string(info->name()) + "-" +
-                                          std::to_string(::getpid())))
+    dir_ = (fs::temp_directory_path() /
+            ("efaas-farm-" + std::string(info->name()) + "-" + std::to_string(::getpid())))
                .string();
     fs::remove_all(dir_);
     zkey_ = slurp(fixture("circuit.zkey"));
@@ -230,7 +234,8 @@ class FarmE2E : public ::testing::Test {
     ASSERT_TRUE(proof) << proof.status().to_string();
     auto pub = groth16::public_from_json(j["public"].dump(), "public");
     ASSERT_TRUE(pub) << pub.status().to_string();
-    auto expected_pub = groth16::public_from_json(slurp(fixture("snarkjs_public.json")), "snarkjs_public");
+    auto expected_pub =
+        groth16::public_from_json(slurp(fixture("snarkjs_public.json")), "snarkjs_public");
     ASSERT_TRUE(expected_pub);
     EXPECT_EQ(*pub, *expected_pub) << "public signals differ from snarkjs's for the same witness";
     auto v = groth16::verify(*vk, *pub, *proof);
@@ -242,7 +247,8 @@ class FarmE2E : public ::testing::Test {
     ASSERT_TRUE(rej);
     EXPECT_FALSE(rej->accepted) << "the verifier accepted a tampered public signal";
   }
-  pb::JobInfo get_job(pb::Farm::Stub& stub, const std::string& key, const std::string& id, grpc::Status* st = nullptr) {
+  pb::JobInfo get_job(pb::Farm::Stub& stub, const std::string& key, const std::string& id,
+                      grpc::Status* st = nullptr) {
     pb::JobRef r;
     r.set_job_id(id);
     pb::JobInfo info;
@@ -254,15 +260,16 @@ class FarmE2E : public ::testing::Test {
   // Polls until `pred(job)` or the timeout.
   pb::JobInfo wait_job(pb::Farm::Stub& stub, const std::string& key, const std::string& id,
                        const std::function<bool(const pb::JobInfo&)>& pred, double timeout_s = 60) {
-    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(int64_t(timeout_s * 1000));
+    const auto end =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(int64_t(timeout_s * 1000));
     pb::JobInfo j;
     while (std::chrono::steady_clock::now() < end) {
       j = get_job(stub, key, id);
       if (pred(j)) return j;
       std::this_thread::sleep_for(20ms);
     }
-    ADD_FAILURE() << "timed out waiting for job " << id << " (state " << client::state_name(j.state())
-                  << ", stage " << j.stage() << ")";
+    ADD_FAILURE() << "timed out waiting for job " << id << " (state "
+                  << client::state_name(j.state()) << ", stage " << j.stage() << ")";
     return j;
   }
   static bool terminal(const pb::JobInfo& j) { return j.state() >= pb::JOB_STATE_SUCCEEDED; }
@@ -285,10 +292,11 @@ TEST_F(FarmE2E, Groth16ProveStreamEndToEndWithCacheAndMetering) {
   EXPECT_TRUE(already);
 
   int accepted_events = 0, proof_chunks = 0;
-  auto r = client::prove(*stub, key, groth16_header(zh), wtns_, 64 * 1024, [&](const pb::JobEvent& ev) {
-    accepted_events += ev.has_accepted();
-    proof_chunks += ev.has_proof();
-  });
+  auto r =
+      client::prove(*stub, key, groth16_header(zh), wtns_, 64 * 1024, [&](const pb::JobEvent& ev) {
+        accepted_events += ev.has_accepted();
+        proof_chunks += ev.has_proof();
+      });
   ASSERT_TRUE(r.status.ok()) << r.status.error_message();
   ASSERT_FALSE(r.failure) << r.failure->reason();
   EXPECT_EQ(accepted_events, 1);
@@ -397,7 +405,8 @@ TEST_F(FarmE2E, AsyncSubmitWatchFetchAndTenantIsolation) {
   ASSERT_TRUE(client::fetch_proof(*stub, alice, acc.job_id(), &proof, &hash).ok());
   EXPECT_EQ(proof, w.proof);
   std::string other;
-  EXPECT_EQ(client::fetch_proof(*stub, bob, acc.job_id(), &other).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(client::fetch_proof(*stub, bob, acc.job_id(), &other).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 
   pb::ListJobsRequest lr;
   pb::ListJobsReply jobs;
@@ -441,26 +450,31 @@ TEST_F(FarmE2E, RefusalsAuthQuotaBalanceAndUnimplementedKinds) {
   // Balance: refused up front, naming the limit.
   r = client::prove(*stub, poor, groth16_header(zh), wtns_);
   EXPECT_EQ(r.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_NE(r.status.error_message().find("balance"), std::string::npos) << r.status.error_message();
+  EXPECT_NE(r.status.error_message().find("balance"), std::string::npos)
+      << r.status.error_message();
   EXPECT_FALSE(r.accepted);
   // Input size quota.
   r = client::prove(*stub, tiny, groth16_header(zh), wtns_);
   EXPECT_EQ(r.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_NE(r.status.error_message().find("max_input_bytes"), std::string::npos) << r.status.error_message();
+  EXPECT_NE(r.status.error_message().find("max_input_bytes"), std::string::npos)
+      << r.status.error_message();
   // Units per hour and queued bytes.
   pb::Quota hourly;
   hourly.set_max_units_per_hour(10);  // the fixture is 32 units
   const std::string capped = f.create_tenant("capped", 1'000'000, hourly);
   r = client::prove(*stub, capped, groth16_header(zh), wtns_);
   EXPECT_EQ(r.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_NE(r.status.error_message().find("max_units_per_hour"), std::string::npos) << r.status.error_message();
+  EXPECT_NE(r.status.error_message().find("max_units_per_hour"), std::string::npos)
+      << r.status.error_message();
   pb::Quota queued_cap;
   queued_cap.set_max_queued_bytes(wtns_.size() - 1);
   const std::string narrow = f.create_tenant("narrow", 1'000'000, queued_cap);
   r = client::prove(*stub, narrow, groth16_header(zh), wtns_);
   EXPECT_EQ(r.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_NE(r.status.error_message().find("max_queued_bytes"), std::string::npos) << r.status.error_message();
-  // Concurrency quota: with a limit of 1 and one job queued behind a slow stage, a second is refused.
+  EXPECT_NE(r.status.error_message().find("max_queued_bytes"), std::string::npos)
+      << r.status.error_message();
+  // Concurrency quota: with a limit of 1 and one job queued behind a slow stage, a second is
+  // refused.
   pb::Quota one;
   one.set_max_concurrent_jobs(1);
   const std::string single = f.create_tenant("single", 1'000'000, one);
@@ -481,7 +495,8 @@ TEST_F(FarmE2E, RefusalsAuthQuotaBalanceAndUnimplementedKinds) {
 
   // WASM modules are validated at upload by the runtime; garbage is refused with the reason.
   pb::ArtifactRef wref;
-  grpc::Status ws = client::upload_artifact(*stub, rich, pb::ARTIFACT_KIND_WASM, "not wasm at all", &wref);
+  grpc::Status ws =
+      client::upload_artifact(*stub, rich, pb::ARTIFACT_KIND_WASM, "not wasm at all", &wref);
   EXPECT_EQ(ws.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(ws.error_message().find("WASM module"), std::string::npos) << ws.error_message();
   const std::string empty_module("\0asm\1\0\0\0", 8);
@@ -539,8 +554,8 @@ TEST_F(FarmE2E, RefusalsAuthQuotaBalanceAndUnimplementedKinds) {
 }
 
 // Sends raw messages on a Prove stream and returns the status.
-grpc::Status raw_stream(pb::Farm::Stub& stub, const std::string& key, const std::vector<pb::ProveRequest>& msgs,
-                        bool writes_done = true) {
+grpc::Status raw_stream(pb::Farm::Stub& stub, const std::string& key,
+                        const std::vector<pb::ProveRequest>& msgs, bool writes_done = true) {
   auto ctx = client::context(key, 30);
   auto s = stub.Prove(ctx.get());
   for (const auto& m : msgs) {
@@ -583,15 +598,26 @@ TEST_F(FarmE2E, MalformedStreamsGetClearErrorsAndTheFarmKeepsServing) {
   bad_params.set_params_json("[1,2");
   const std::string w = wtns_;
   std::vector<Case> cases = {
-      {"missing header", {chunk(0, w.substr(0, 100))}, grpc::StatusCode::INVALID_ARGUMENT, "before the header"},
-      {"out of order", {header(groth16_header(zh)), chunk(0, w.substr(0, 100)), chunk(500, w.substr(500, 100))},
-       grpc::StatusCode::INVALID_ARGUMENT, "out of order"},
-      {"oversize", {header(groth16_header(zh)), chunk(0, w), chunk(w.size(), "extra")},
-       grpc::StatusCode::INVALID_ARGUMENT, "overruns"},
-      {"truncated", {header(groth16_header(zh)), chunk(0, w.substr(0, 1000))}, grpc::StatusCode::INVALID_ARGUMENT,
+      {"missing header",
+       {chunk(0, w.substr(0, 100))},
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "before the header"},
+      {"out of order",
+       {header(groth16_header(zh)), chunk(0, w.substr(0, 100)), chunk(500, w.substr(500, 100))},
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "out of order"},
+      {"oversize",
+       {header(groth16_header(zh)), chunk(0, w), chunk(w.size(), "extra")},
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "overruns"},
+      {"truncated",
+       {header(groth16_header(zh)), chunk(0, w.substr(0, 1000))},
+       grpc::StatusCode::INVALID_ARGUMENT,
        "truncated"},
       {"wrong kind", {header(wrong_kind)}, grpc::StatusCode::INVALID_ARGUMENT, "not a job kind"},
-      {"two headers", {header(groth16_header(zh)), header(groth16_header(zh))}, grpc::StatusCode::INVALID_ARGUMENT,
+      {"two headers",
+       {header(groth16_header(zh)), header(groth16_header(zh))},
+       grpc::StatusCode::INVALID_ARGUMENT,
        "second header"},
       {"bad params", {header(bad_params)}, grpc::StatusCode::INVALID_ARGUMENT, "params_json"},
       {"empty stream", {}, grpc::StatusCode::INVALID_ARGUMENT, "without a job header"},
@@ -601,7 +627,8 @@ TEST_F(FarmE2E, MalformedStreamsGetClearErrorsAndTheFarmKeepsServing) {
   for (const auto& c : cases) {
     grpc::Status st = raw_stream(*stub, key, c.msgs);
     EXPECT_EQ(st.error_code(), c.code) << c.name << ": " << st.error_message();
-    EXPECT_NE(st.error_message().find(c.needle), std::string::npos) << c.name << ": " << st.error_message();
+    EXPECT_NE(st.error_message().find(c.needle), std::string::npos)
+        << c.name << ": " << st.error_message();
   }
   // A corrupt witness of the right size is accepted as input, then fails cleanly as a job.
   std::string corrupt = wtns_;
@@ -658,7 +685,8 @@ TEST_F(FarmE2E, CancellationMidProofAndDeadlineExpiry) {
 
   pb::Accepted acc;
   ASSERT_TRUE(client::submit(*stub, key, groth16_header(zh), wtns_, &acc).ok());
-  wait_job(*stub, key, acc.job_id(), [](const pb::JobInfo& j) { return j.state() == pb::JOB_STATE_RUNNING; });
+  wait_job(*stub, key, acc.job_id(),
+           [](const pb::JobInfo& j) { return j.state() == pb::JOB_STATE_RUNNING; });
   pb::JobRef ref;
   ref.set_job_id(acc.job_id());
   pb::CancelReply cr;
@@ -717,9 +745,11 @@ TEST_F(FarmE2E, SixtyFourClientsStreamAtOnceUnderAMemoryBudget) {
     });
   }
   for (auto& t : threads) t.join();
-  for (int i = 0; i < kClients; ++i) ASSERT_TRUE(sts[i].ok()) << i << ": " << sts[i].error_message();
+  for (int i = 0; i < kClients; ++i)
+    ASSERT_TRUE(sts[i].ok()) << i << ": " << sts[i].error_message();
   const std::string m = f.metrics();
-  EXPECT_GT(metric(m, "efaas_farm_throttled_reads_total"), 0) << "the budget never throttled a stream";
+  EXPECT_GT(metric(m, "efaas_farm_throttled_reads_total"), 0)
+      << "the budget never throttled a stream";
   // Prove two of them; cancel the rest (queued ones stop at once).
   for (int i = 2; i < kClients; ++i) {
     pb::JobRef ref;
@@ -799,7 +829,8 @@ TEST_F(FarmE2E, SigtermDrainsRunningJobsAndExitsCleanly) {
   const std::string zh = upload_zkey(*stub, key);
   pb::Accepted acc;
   ASSERT_TRUE(client::submit(*stub, key, groth16_header(zh), wtns_, &acc).ok());
-  wait_job(*stub, key, acc.job_id(), [](const pb::JobInfo& j) { return j.state() == pb::JOB_STATE_RUNNING; });
+  wait_job(*stub, key, acc.job_id(),
+           [](const pb::JobInfo& j) { return j.state() == pb::JOB_STATE_RUNNING; });
   f.signal(SIGTERM);
   const int st = f.wait_exit();
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << f.log();
@@ -858,30 +889,42 @@ TEST_F(FarmE2E, EfaasFarmCliSubmitsAndTheProofVerifies) {
     *out = slurp(dir_ + "/cli.out");
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   };
-  const std::string admin = " --admin 127.0.0.1:" + std::to_string(f.admin_port) + " --admin-token-file " + store() + "/admin.token";
+  const std::string admin = " --admin 127.0.0.1:" + std::to_string(f.admin_port) +
+                            " --admin-token-file " + store() + "/admin.token";
   std::string out;
   ASSERT_EQ(run("farm admin create-tenant carol --balance 100000 --json" + admin, &out), 0) << out;
   const std::string key = nlohmann::json::parse(out)["api_key"];
   const std::string conn = " --farm 127.0.0.1:" + std::to_string(f.farm_port) + " --api-key " + key;
-  ASSERT_EQ(run("farm submit --wait --zkey " + fixture("circuit.zkey") + " --wtns " + fixture("witness.wtns") +
-                    " --proof-json " + dir_ + "/proof.json --public-json " + dir_ + "/public.json --json" + conn,
+  ASSERT_EQ(run("farm submit --wait --zkey " + fixture("circuit.zkey") + " --wtns " +
+                    fixture("witness.wtns") + " --proof-json " + dir_ +
+                    "/proof.json --public-json " + dir_ + "/public.json --json" + conn,
                 &out),
             0)
       << out;
   EXPECT_EQ(nlohmann::json::parse(out)["state"], "succeeded");
-  ASSERT_EQ(run("groth16 verify " + fixture("verification_key.json") + " " + dir_ + "/public.json " + dir_ + "/proof.json", &out), 0) << out;
+  ASSERT_EQ(run("groth16 verify " + fixture("verification_key.json") + " " + dir_ +
+                    "/public.json " + dir_ + "/proof.json",
+                &out),
+            0)
+      << out;
   ASSERT_EQ(run("farm usage --json" + conn, &out), 0) << out;
   EXPECT_EQ(nlohmann::json::parse(out)["balance"], 100000 - 320);
   EXPECT_EQ(run("farm get job_does_not_exist" + conn, &out), 2);
   EXPECT_NE(out.find("NOT_FOUND"), std::string::npos) << out;
-  EXPECT_EQ(run("farm usage --api-key wrong --farm 127.0.0.1:" + std::to_string(f.farm_port), &out), 2);
+  EXPECT_EQ(run("farm usage --api-key wrong --farm 127.0.0.1:" + std::to_string(f.farm_port), &out),
+            2);
   EXPECT_NE(out.find("UNAUTHENTICATED"), std::string::npos) << out;
-  EXPECT_EQ(run("farm admin usage --admin-token wrong-token-wrong-token --admin 127.0.0.1:" + std::to_string(f.admin_port), &out), 2);
+  EXPECT_EQ(run("farm admin usage --admin-token wrong-token-wrong-token --admin 127.0.0.1:" +
+                    std::to_string(f.admin_port),
+                &out),
+            2);
   ASSERT_EQ(run("farm admin ledger carol --json" + admin, &out), 0) << out;
   EXPECT_EQ(nlohmann::json::parse(out)["entries"].size(), 2u);  // top-up and one charge
 }
 
-bool have_openssl() { return std::system("openssl version > /dev/null 2>&1") == 0; }
+bool have_openssl() {
+  return std::system("openssl version > /dev/null 2>&1") == 0;
+}
 
 TEST_F(FarmE2E, TlsIsRequiredOffLoopbackAndWorks) {
   FarmProc f(store());
@@ -894,9 +937,10 @@ TEST_F(FarmE2E, TlsIsRequiredOffLoopbackAndWorks) {
   ASSERT_TRUE(have_openssl()) << "openssl is needed to make test certificates (tools/setup.sh)";
   fs::create_directories(dir_);
   const std::string cert = dir_ + "/cert.pem", keyf = dir_ + "/key.pem";
-  const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-                          "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
-                          keyf + " -out " + cert + " > /dev/null 2>&1";
+  const std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+      keyf + " -out " + cert + " > /dev/null 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   ASSERT_TRUE(f.start({"--tls-cert", cert, "--tls-key", keyf}, &why)) << why;
   f.tls.tls_ca_file = cert;
@@ -910,7 +954,8 @@ TEST_F(FarmE2E, TlsIsRequiredOffLoopbackAndWorks) {
   ASSERT_TRUE(st.ok()) << st.error_message();
   EXPECT_EQ(u.balance(), 1000);
   // A plaintext client cannot talk to the TLS port.
-  auto plain = pb::Farm::NewStub(client::make_channel("127.0.0.1:" + std::to_string(f.farm_port), {}, nullptr));
+  auto plain = pb::Farm::NewStub(
+      client::make_channel("127.0.0.1:" + std::to_string(f.farm_port), {}, nullptr));
   auto pctx = client::context(key, 5);
   EXPECT_FALSE(plain->GetUsage(pctx.get(), {}, &u).ok());
 }

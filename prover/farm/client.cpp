@@ -122,8 +122,8 @@ grpc::Status submit(pb::Farm::Stub& stub, const std::string& api_key, const pb::
   return st;
 }
 
-grpc::Status fetch_proof(pb::Farm::Stub& stub, const std::string& api_key, const std::string& job_id,
-                         std::string* proof, std::string* proof_hash) {
+grpc::Status fetch_proof(pb::Farm::Stub& stub, const std::string& api_key,
+                         const std::string& job_id, std::string* proof, std::string* proof_hash) {
   auto ctx = context(api_key);
   pb::FetchRequest req;
   req.set_job_id(job_id);
@@ -144,8 +144,9 @@ grpc::Status fetch_proof(pb::Farm::Stub& stub, const std::string& api_key, const
   return st;
 }
 
-grpc::Status upload_artifact(pb::Farm::Stub& stub, const std::string& api_key, pb::ArtifactKind kind,
-                             const std::string& bytes, pb::ArtifactRef* ref, bool send_hash) {
+grpc::Status upload_artifact(pb::Farm::Stub& stub, const std::string& api_key,
+                             pb::ArtifactKind kind, const std::string& bytes, pb::ArtifactRef* ref,
+                             bool send_hash) {
   auto ctx = context(api_key);
   auto stream = stub.UploadArtifact(ctx.get(), ref);
   pb::ArtifactUpload h;
@@ -164,26 +165,39 @@ grpc::Status upload_artifact(pb::Farm::Stub& stub, const std::string& api_key, p
   return stream->Finish();
 }
 
-std::string content_hash(const std::string& bytes) { return to_hex(keccak256(std::string_view(bytes))); }
+std::string content_hash(const std::string& bytes) {
+  return to_hex(keccak256(std::string_view(bytes)));
+}
 
 const char* state_name(pb::JobState s) {
   switch (s) {
-    case pb::JOB_STATE_QUEUED: return "queued";
-    case pb::JOB_STATE_RUNNING: return "running";
-    case pb::JOB_STATE_SUCCEEDED: return "succeeded";
-    case pb::JOB_STATE_FAILED: return "failed";
-    case pb::JOB_STATE_CANCELLED: return "cancelled";
-    case pb::JOB_STATE_EXPIRED: return "expired";
-    default: return "unknown";
+    case pb::JOB_STATE_QUEUED:
+      return "queued";
+    case pb::JOB_STATE_RUNNING:
+      return "running";
+    case pb::JOB_STATE_SUCCEEDED:
+      return "succeeded";
+    case pb::JOB_STATE_FAILED:
+      return "failed";
+    case pb::JOB_STATE_CANCELLED:
+      return "cancelled";
+    case pb::JOB_STATE_EXPIRED:
+      return "expired";
+    default:
+      return "unknown";
   }
 }
 
 const char* kind_name(pb::JobKind k) {
   switch (k) {
-    case pb::JOB_KIND_GROTH16: return "groth16";
-    case pb::JOB_KIND_ZKWASM_TRACE: return "zkwasm-trace";
-    case pb::JOB_KIND_ZKWASM_MODULE: return "zkwasm-module";
-    default: return "unknown";
+    case pb::JOB_KIND_GROTH16:
+      return "groth16";
+    case pb::JOB_KIND_ZKWASM_TRACE:
+      return "zkwasm-trace";
+    case pb::JOB_KIND_ZKWASM_MODULE:
+      return "zkwasm-module";
+    default:
+      return "unknown";
   }
 }
 

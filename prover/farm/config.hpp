@@ -10,8 +10,8 @@
 namespace efaas::farm {
 
 struct FarmConfig {
-  std::string listen = "127.0.0.1:0";        // the Farm service
-  std::string admin_listen = "127.0.0.1:0";  // the FarmAdmin service
+  std::string listen = "127.0.0.1:0";          // the Farm service
+  std::string admin_listen = "127.0.0.1:0";    // the FarmAdmin service
   std::string metrics_listen = "127.0.0.1:0";  // Prometheus /metrics over HTTP ("" = off)
   std::string store_dir = "farm-store";
   // TLS for the gRPC ports (PEM files). Without them only loopback addresses are allowed,

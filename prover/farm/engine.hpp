@@ -46,8 +46,8 @@ class Engine {
 };
 
 struct EngineOptions {
-  size_t threads = 0;         // CPU threads for one proof (0: all cores)
-  int64_t stage_delay_ms = 0; // testing aid: a pause before each stage (0 in production)
+  size_t threads = 0;          // CPU threads for one proof (0: all cores)
+  int64_t stage_delay_ms = 0;  // testing aid: a pause before each stage (0 in production)
 };
 
 // The engine for a kind: Groth16 is real; zkWASM answers UNIMPLEMENTED until it lands.

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -34,7 +35,9 @@ std::string random_hex(size_t bytes) {
   return to_hex(b);
 }
 
-std::string key_hash(const std::string& api_key) { return to_hex(keccak256(api_key)); }
+std::string key_hash(const std::string& api_key) {
+  return to_hex(keccak256(api_key));
+}
 
 bool valid_name(const std::string& s) {
   if (s.empty() || s.size() > 64) return false;
@@ -77,7 +80,8 @@ Expected<std::string> hash_file(const std::string& path) {
   while (in) {
     in.read(buf.data(), std::streamsize(buf.size()));
     std::streamsize n = in.gcount();
-    if (n > 0) h.update(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(buf.data()), size_t(n)));
+    if (n > 0)
+      h.update(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(buf.data()), size_t(n)));
   }
   return to_hex(h.final());
 }
@@ -123,10 +127,13 @@ Expected<std::unique_ptr<Farm>> Farm::open(const FarmConfig& config) {
   std::error_code ec;
   for (const char* sub : {"", "/artifacts", "/inputs", "/proofs", "/tmp"}) {
     fs::create_directories(config.store_dir + sub, ec);
-    if (ec) return err(Code::kUnavailable, "cannot create " + config.store_dir + sub + ": " + ec.message());
+    if (ec)
+      return err(Code::kUnavailable,
+                 "cannot create " + config.store_dir + sub + ": " + ec.message());
   }
   // Leftovers of uploads interrupted by a crash.
-  for (const auto& e : fs::directory_iterator(config.store_dir + "/tmp", ec)) fs::remove(e.path(), ec);
+  for (const auto& e : fs::directory_iterator(config.store_dir + "/tmp", ec))
+    fs::remove(e.path(), ec);
   auto store = SqliteStore::open(config.store_dir + "/farm.sqlite");
   if (!store) return store.error();
   std::unique_ptr<Farm> farm(new Farm(config, std::move(*store)));
@@ -135,7 +142,9 @@ Expected<std::unique_ptr<Farm>> Farm::open(const FarmConfig& config) {
   return farm;
 }
 
-Farm::~Farm() { stop(0); }
+Farm::~Farm() {
+  stop(0);
+}
 
 void Farm::load_calibration() {
   if (config_.calibration_file.empty()) return;
@@ -167,6 +176,8 @@ Outcome Farm::recover() {
         continue;
       }
       if (st == JobState::kRunning) {
+        spdlog::info("event=job_requeued job={} tenant={} reason=\"interrupted by a restart\"",
+                     j.id, j.tenant);
         j.state = JobState::kQueued;
         j.stage = "requeued after restart";
         j.fraction = 0;
@@ -250,7 +261,9 @@ Outcome Farm::set_quota(const std::string& name, const Quota& q, uint32_t weight
   return store_->set_quota(name, q, weight == 0 ? t->weight : weight);
 }
 
-Outcome Farm::set_price(JobKind kind, uint64_t price) { return store_->set_price(kind, price); }
+Outcome Farm::set_price(JobKind kind, uint64_t price) {
+  return store_->set_price(kind, price);
+}
 
 uint64_t Farm::price_of(JobKind kind) {
   if (auto p = store_->prices(); p) {
@@ -368,20 +381,25 @@ double Farm::units_per_second(JobKind kind) const {
 }
 
 Expected<Admission> Farm::admit(const Tenant& tenant, const JobSpec& spec) {
-  if (!accepting_) return err(Code::kUnavailable, "the farm is draining; try another farm or later");
+  if (!accepting_)
+    return err(Code::kUnavailable, "the farm is draining; try another farm or later");
   Engine* eng = engine(spec.kind);
   if (eng == nullptr) return err(Code::kInvalidArgument, "unknown job kind");
   if (Outcome o = eng->available(); !o) return o.error();
   if (spec.priority < 0 || spec.priority > 9) {
-    return err(Code::kInvalidArgument, "priority " + std::to_string(spec.priority) + " is outside 0..9");
+    return err(Code::kInvalidArgument,
+               "priority " + std::to_string(spec.priority) + " is outside 0..9");
   }
-  if (spec.input_size == 0) return err(Code::kInvalidArgument, "header.input_size is 0: a job needs an input");
+  if (spec.input_size == 0)
+    return err(Code::kInvalidArgument, "header.input_size is 0: a job needs an input");
   if (spec.deadline_ms != 0 && spec.deadline_ms <= now_unix_ms()) {
     return err(Code::kInvalidArgument, "the deadline has already passed");
   }
   if (spec.kind == JobKind::kGroth16) {
     if (!valid_hash(spec.artifact)) {
-      return err(Code::kInvalidArgument, "groth16 jobs name their .zkey by content hash (64 hex digits); got '" + spec.artifact + "'");
+      return err(Code::kInvalidArgument,
+                 "groth16 jobs name their .zkey by content hash (64 hex digits); got '" +
+                     spec.artifact + "'");
     }
     auto rec = store_->artifact(spec.artifact);
     if (!rec) return rec.error();
@@ -431,7 +449,8 @@ Expected<Admission> Farm::admit(const Tenant& tenant, const JobSpec& spec) {
   }
   if (q.max_queued_bytes != 0 && bytes + spec.input_size > q.max_queued_bytes) {
     return refuse("max_queued_bytes quota: " + std::to_string(bytes) + " bytes queued + " +
-                  std::to_string(spec.input_size) + " exceeds " + std::to_string(q.max_queued_bytes));
+                  std::to_string(spec.input_size) + " exceeds " +
+                  std::to_string(q.max_queued_bytes));
   }
   if (q.max_units_per_hour != 0 && *hour + pending_units + *units > q.max_units_per_hour) {
     return refuse("max_units_per_hour quota: " + std::to_string(*hour) + " used + " +
@@ -558,7 +577,8 @@ Expected<JobSnapshot> Farm::job(const std::string& tenant, const std::string& id
   }
   auto j = store_->job(id);
   if (!j) return j.error();
-  if (j->tenant != tenant) return err(Code::kNotFound, "no job '" + id + "'");  // not "forbidden": no leak
+  if (j->tenant != tenant)
+    return err(Code::kNotFound, "no job '" + id + "'");  // not "forbidden": no leak
   std::lock_guard lock(mu_);
   return snapshot_locked(*j);
 }
@@ -605,11 +625,12 @@ Expected<JobState> Farm::cancel(const std::string& tenant, const std::string& id
 
 Expected<std::string> Farm::proof_path(const Job& j) const {
   if (j.state != JobState::kSucceeded || j.proof_hash.empty()) {
-    return err(Code::kFailedPrecondition, "job " + j.id + " has no proof (state " +
-                                              job_state_name(j.state) + ")");
+    return err(Code::kFailedPrecondition,
+               "job " + j.id + " has no proof (state " + job_state_name(j.state) + ")");
   }
   std::string p = config_.store_dir + "/proofs/" + j.proof_hash;
-  if (!fs::exists(p)) return err(Code::kDataLoss, "the proof of job " + j.id + " is missing from the store");
+  if (!fs::exists(p))
+    return err(Code::kDataLoss, "the proof of job " + j.id + " is missing from the store");
   return p;
 }
 
@@ -711,6 +732,8 @@ void Farm::finish_terminal(Active& a, JobState state, const Error& e) {
     done = a.job;
   }
   (void)store_->update_job(done);
+  spdlog::info("event=job_finished job={} tenant={} state={} code={} reason=\"{}\"", done.id,
+               done.tenant, job_state_name(state), done.error_code, done.error);
   std::error_code ec;
   fs::remove(input_path(done.id), ec);
   {
@@ -727,6 +750,8 @@ void Farm::run_job(Active& a) {
     return a.job;
   }();
   (void)store_->update_job(start);
+  spdlog::info("event=job_started job={} tenant={} kind={} units={} attempt={}", start.id,
+               start.tenant, job_kind_name(start.spec.kind), start.units, start.attempts);
   publish(start);
   Engine* eng = engine(start.spec.kind);
   const double ups = units_per_second(start.spec.kind);
@@ -734,9 +759,10 @@ void Farm::run_job(Active& a) {
   if (start.spec.deadline_ms != 0) {
     const double need_ms = ups > 0 ? 1000.0 * double(start.units) / ups : 0;
     if (double(now_unix_ms()) + need_ms > double(start.spec.deadline_ms)) {
-      finish_terminal(a, JobState::kExpired,
-                      err(Code::kDeadlineExceeded, "cannot finish before the deadline (needs about " +
-                                                       std::to_string(int64_t(need_ms)) + " ms)"));
+      finish_terminal(
+          a, JobState::kExpired,
+          err(Code::kDeadlineExceeded, "cannot finish before the deadline (needs about " +
+                                           std::to_string(int64_t(need_ms)) + " ms)"));
       return;
     }
   }
@@ -779,7 +805,8 @@ void Farm::run_job(Active& a) {
       if (cancelled) {
         finish_terminal(a, JobState::kCancelled, err(Code::kCancelled, "cancelled by the tenant"));
       } else if (expired) {
-        finish_terminal(a, JobState::kExpired, err(Code::kDeadlineExceeded, "the deadline passed while proving"));
+        finish_terminal(a, JobState::kExpired,
+                        err(Code::kDeadlineExceeded, "the deadline passed while proving"));
       } else if (interrupted) {
         Job q;
         {
@@ -819,6 +846,9 @@ void Farm::run_job(Active& a) {
     finish_terminal(a, JobState::kFailed, o.error());
     return;
   }
+  spdlog::info(
+      "event=job_finished job={} tenant={} state=succeeded units={} cost={} prove_s={:.3f}",
+      done.id, done.tenant, done.units, done.cost, secs);
   std::error_code ec;
   fs::remove(input_path(done.id), ec);
   {
@@ -853,7 +883,8 @@ CapacityReport Farm::capacity() {
     dl.name = d;
     if (d == "cpu") {
       dl.kind = "cpu";
-      dl.name = "cpu: " + topo.cpu_model + " (" + std::to_string(topo.numa_nodes) + " NUMA node(s))";
+      dl.name =
+          "cpu: " + topo.cpu_model + " (" + std::to_string(topo.numa_nodes) + " NUMA node(s))";
       dl.cores = uint32_t(topo.cores);
       dl.running = r.running;
       dl.busy_fraction = std::min(1.0, busy_seconds_ / (uptime * double(config_.workers)));
@@ -917,17 +948,23 @@ std::string Farm::metrics_text() {
   o << "efaas_farm_jobs{state=\"running\"} " << running << "\n";
   for (const char* s : {"succeeded", "failed", "cancelled", "expired"}) {
     auto it = finished_by_state_.find(s);
-    o << "efaas_farm_jobs{state=\"" << s << "\"} " << (it == finished_by_state_.end() ? 0 : it->second) << "\n";
+    o << "efaas_farm_jobs{state=\"" << s << "\"} "
+      << (it == finished_by_state_.end() ? 0 : it->second) << "\n";
   }
-  o << "# HELP efaas_farm_queue_depth Jobs waiting for a worker.\n# TYPE efaas_farm_queue_depth gauge\n"
+  o << "# HELP efaas_farm_queue_depth Jobs waiting for a worker.\n# TYPE efaas_farm_queue_depth "
+       "gauge\n"
     << "efaas_farm_queue_depth " << queued << "\n";
-  o << "# HELP efaas_farm_units_proved_total Proving units charged.\n# TYPE efaas_farm_units_proved_total counter\n"
+  o << "# HELP efaas_farm_units_proved_total Proving units charged.\n# TYPE "
+       "efaas_farm_units_proved_total counter\n"
     << "efaas_farm_units_proved_total " << units_proved_ << "\n";
-  o << "# HELP efaas_farm_cache_hits_total Requests answered from the proof cache.\n# TYPE efaas_farm_cache_hits_total counter\n"
+  o << "# HELP efaas_farm_cache_hits_total Requests answered from the proof cache.\n# TYPE "
+       "efaas_farm_cache_hits_total counter\n"
     << "efaas_farm_cache_hits_total " << cache_hits_ << "\n";
-  o << "# HELP efaas_farm_refused_total Jobs refused at admission (quota or balance).\n# TYPE efaas_farm_refused_total counter\n"
+  o << "# HELP efaas_farm_refused_total Jobs refused at admission (quota or balance).\n# TYPE "
+       "efaas_farm_refused_total counter\n"
     << "efaas_farm_refused_total " << refused_ << "\n";
-  o << "# HELP efaas_farm_device_busy_seconds_total Seconds workers spent proving.\n# TYPE efaas_farm_device_busy_seconds_total counter\n"
+  o << "# HELP efaas_farm_device_busy_seconds_total Seconds workers spent proving.\n# TYPE "
+       "efaas_farm_device_busy_seconds_total counter\n"
     << "efaas_farm_device_busy_seconds_total{device=\"cpu\"} " << busy_seconds_ << "\n";
   auto hist = [&](const char* name, const char* help, const Histogram& h) {
     o << "# HELP " << name << " " << help << "\n# TYPE " << name << " histogram\n";

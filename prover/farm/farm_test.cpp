@@ -22,7 +22,8 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 std::string temp_dir(const std::string& tag) {
-  auto d = fs::temp_directory_path() / ("efaas-farm-unit-" + tag + "-" + std::to_string(::getpid()));
+  auto d =
+      fs::temp_directory_path() / ("efaas-farm-unit-" + tag + "-" + std::to_string(::getpid()));
   fs::remove_all(d);
   fs::create_directories(d);
   return d.string();

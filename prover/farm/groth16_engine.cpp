@@ -32,7 +32,8 @@ class Groth16Engine final : public Engine {
   Expected<uint64_t> units(const EngineJob& job) override {
     auto key = load(job.artifact_path);
     if (!key) return key.error();
-    return std::max<uint64_t>(1, ((*key)->domain_size + kConstraintsPerUnit - 1) / kConstraintsPerUnit);
+    return std::max<uint64_t>(
+        1, ((*key)->domain_size + kConstraintsPerUnit - 1) / kConstraintsPerUnit);
   }
 
   Expected<std::vector<uint8_t>> prove(const EngineJob& job, const EngineHooks& hooks) override {
@@ -52,9 +53,9 @@ class Groth16Engine final : public Engine {
     auto wtns = groth16::read_wtns(job.input_path);
     if (!wtns) return err(Code::kInvalidArgument, "witness: " + wtns.status().message());
     if (wtns->size() != (*key)->n_vars) {
-      return err(Code::kInvalidArgument,
-                 "witness has " + std::to_string(wtns->size()) + " values, the .zkey expects " +
-                     std::to_string((*key)->n_vars));
+      return err(Code::kInvalidArgument, "witness has " + std::to_string(wtns->size()) +
+                                             " values, the .zkey expects " +
+                                             std::to_string((*key)->n_vars));
     }
     if (!stage("prove", 0.1)) return stopped;
     groth16::ProveConfig cfg;
@@ -149,9 +150,11 @@ class ZkwasmEngine final : public Engine {
 
 std::unique_ptr<Engine> make_engine(JobKind kind, const EngineOptions& opts) {
   switch (kind) {
-    case JobKind::kGroth16: return std::make_unique<Groth16Engine>(opts);
+    case JobKind::kGroth16:
+      return std::make_unique<Groth16Engine>(opts);
     case JobKind::kZkwasmTrace:
-    case JobKind::kZkwasmModule: return std::make_unique<ZkwasmEngine>(kind);
+    case JobKind::kZkwasmModule:
+      return std::make_unique<ZkwasmEngine>(kind);
   }
   return nullptr;
 }

@@ -69,7 +69,8 @@ void to_pb(const Quota& q, pb::Quota* out) {
 }
 
 Quota from_pb(const pb::Quota& q) {
-  return {q.max_concurrent_jobs(), q.max_queued_bytes(), q.max_input_bytes(), q.max_units_per_hour()};
+  return {q.max_concurrent_jobs(), q.max_queued_bytes(), q.max_input_bytes(),
+          q.max_units_per_hour()};
 }
 
 void to_pb(const Usage& u, pb::Usage* out) {
@@ -179,16 +180,25 @@ class InputSink {
 
   Outcome add(const Tenant& tenant, const pb::ProveRequest& m) {
     if (m.has_header()) {
-      if (admitted_) return err(Code::kInvalidArgument, "a second header at input offset " + std::to_string(received_));
+      if (admitted_)
+        return err(Code::kInvalidArgument,
+                   "a second header at input offset " + std::to_string(received_));
       const pb::JobHeader& h = m.header();
       JobSpec spec;
       switch (h.kind()) {
-        case pb::JOB_KIND_GROTH16: spec.kind = JobKind::kGroth16; break;
-        case pb::JOB_KIND_ZKWASM_TRACE: spec.kind = JobKind::kZkwasmTrace; break;
-        case pb::JOB_KIND_ZKWASM_MODULE: spec.kind = JobKind::kZkwasmModule; break;
+        case pb::JOB_KIND_GROTH16:
+          spec.kind = JobKind::kGroth16;
+          break;
+        case pb::JOB_KIND_ZKWASM_TRACE:
+          spec.kind = JobKind::kZkwasmTrace;
+          break;
+        case pb::JOB_KIND_ZKWASM_MODULE:
+          spec.kind = JobKind::kZkwasmModule;
+          break;
         default:
-          return err(Code::kInvalidArgument, "header.kind " + std::to_string(int(h.kind())) +
-                                                 " is not a job kind (groth16, zkwasm trace, zkwasm module)");
+          return err(Code::kInvalidArgument,
+                     "header.kind " + std::to_string(int(h.kind())) +
+                         " is not a job kind (groth16, zkwasm trace, zkwasm module)");
       }
       spec.artifact = h.artifact();
       if (h.params_json().empty()) {
@@ -210,23 +220,29 @@ class InputSink {
       if (!file_) return err(Code::kInternal, "cannot create " + tmp_);
       return ok();
     }
-    if (!m.has_chunk()) return err(Code::kInvalidArgument, "an empty message (neither header nor chunk)");
-    if (!admitted_) return err(Code::kInvalidArgument, "input chunk before the header: the first message must be the job header");
+    if (!m.has_chunk())
+      return err(Code::kInvalidArgument, "an empty message (neither header nor chunk)");
+    if (!admitted_)
+      return err(Code::kInvalidArgument,
+                 "input chunk before the header: the first message must be the job header");
     const pb::InputChunk& c = m.chunk();
     if (c.offset() != received_) {
-      return err(Code::kInvalidArgument, "chunk out of order: offset " + std::to_string(c.offset()) +
-                                             ", expected " + std::to_string(received_));
+      return err(Code::kInvalidArgument, "chunk out of order: offset " +
+                                             std::to_string(c.offset()) + ", expected " +
+                                             std::to_string(received_));
     }
     if (c.data().size() > s_.chunk_max) {
       return err(Code::kInvalidArgument, "chunk of " + std::to_string(c.data().size()) +
-                                             " bytes exceeds the farm's max chunk of " + std::to_string(s_.chunk_max));
+                                             " bytes exceeds the farm's max chunk of " +
+                                             std::to_string(s_.chunk_max));
     }
     if (received_ + c.data().size() > admission_.spec.input_size) {
-      return err(Code::kInvalidArgument, "input overruns header.input_size (" +
-                                             std::to_string(admission_.spec.input_size) + " bytes) at offset " +
-                                             std::to_string(received_ + c.data().size()));
+      return err(Code::kInvalidArgument,
+                 "input overruns header.input_size (" + std::to_string(admission_.spec.input_size) +
+                     " bytes) at offset " + std::to_string(received_ + c.data().size()));
     }
-    if (c.data().empty()) return err(Code::kInvalidArgument, "empty chunk at offset " + std::to_string(received_));
+    if (c.data().empty())
+      return err(Code::kInvalidArgument, "empty chunk at offset " + std::to_string(received_));
     if (std::fwrite(c.data().data(), 1, c.data().size(), file_) != c.data().size()) {
       return err(Code::kInternal, "writing the input to the store failed");
     }
@@ -239,8 +255,9 @@ class InputSink {
   Expected<JobSnapshot> commit() {
     if (!admitted_) return err(Code::kInvalidArgument, "the stream ended without a job header");
     if (received_ != admission_.spec.input_size) {
-      return err(Code::kInvalidArgument, "truncated input: the stream ended after " + std::to_string(received_) +
-                                             " of " + std::to_string(admission_.spec.input_size) + " bytes");
+      return err(Code::kInvalidArgument, "truncated input: the stream ended after " +
+                                             std::to_string(received_) + " of " +
+                                             std::to_string(admission_.spec.input_size) + " bytes");
     }
     if (std::fclose(file_) != 0) {
       file_ = nullptr;
@@ -447,7 +464,8 @@ pb::Accepted accepted_of(const JobSnapshot& s, const Admission& a) {
   return acc;
 }
 
-class ProveReactor final : public EventStream<grpc::ServerBidiReactor<pb::ProveRequest, pb::JobEvent>> {
+class ProveReactor final
+    : public EventStream<grpc::ServerBidiReactor<pb::ProveRequest, pb::JobEvent>> {
  public:
   ProveReactor(Shared& s, grpc::CallbackServerContext* ctx) : EventStream(s), sink_(s) {
     auto t = s.farm->authenticate(metadata(ctx, "x-api-key"));
@@ -467,7 +485,8 @@ class ProveReactor final : public EventStream<grpc::ServerBidiReactor<pb::ProveR
       return;
     }
     if (Outcome o = sink_.add(tenant_obj_, req_); !o) {
-      spdlog::info("event=stream_refused tenant={} reason=\"{}\"", tenant_obj_.name, o.error().to_string());
+      spdlog::info("event=stream_refused tenant={} reason=\"{}\"", tenant_obj_.name,
+                   o.error().to_string());
       fail(to_grpc(o.error()));
       return;
     }
@@ -499,7 +518,8 @@ class ProveReactor final : public EventStream<grpc::ServerBidiReactor<pb::ProveR
       return;
     }
     spdlog::info("event=job_accepted job={} tenant={} kind={} bytes={} cached={}", snap->job.id,
-                 snap->job.tenant, job_kind_name(snap->job.spec.kind), snap->job.spec.input_size, snap->job.cached);
+                 snap->job.tenant, job_kind_name(snap->job.spec.kind), snap->job.spec.input_size,
+                 snap->job.cached);
     follow(tenant_obj_.name, snap->job.id, true, accepted_of(*snap, sink_.admission()));
   }
 
@@ -511,7 +531,8 @@ class ProveReactor final : public EventStream<grpc::ServerBidiReactor<pb::ProveR
 
 class WatchReactor final : public EventStream<grpc::ServerWriteReactor<pb::JobEvent>> {
  public:
-  WatchReactor(Shared& s, grpc::CallbackServerContext* ctx, const pb::WatchRequest* req) : EventStream(s) {
+  WatchReactor(Shared& s, grpc::CallbackServerContext* ctx, const pb::WatchRequest* req)
+      : EventStream(s) {
     auto t = s.farm->authenticate(metadata(ctx, "x-api-key"));
     if (!t) {
       fail(to_grpc(t.error()));
@@ -568,7 +589,8 @@ class SubmitReactor final : public grpc::ServerReadReactor<pb::ProveRequest> {
       return;
     }
     spdlog::info("event=job_accepted job={} tenant={} kind={} bytes={} cached={}", snap->job.id,
-                 snap->job.tenant, job_kind_name(snap->job.spec.kind), snap->job.spec.input_size, snap->job.cached);
+                 snap->job.tenant, job_kind_name(snap->job.spec.kind), snap->job.spec.input_size,
+                 snap->job.cached);
     *reply_->mutable_accepted() = accepted_of(*snap, sink_.admission());
     done(grpc::Status::OK);
   }
@@ -614,8 +636,9 @@ class FetchReactor final : public grpc::ServerWriteReactor<pb::ProofChunk> {
     bytes_ = std::move(*bytes);
     hash_ = snap->job.proof_hash;
     if (req->offset() > bytes_.size()) {
-      Finish(grpc::Status(grpc::StatusCode::OUT_OF_RANGE, "offset " + std::to_string(req->offset()) +
-                                                             " is past the proof's " + std::to_string(bytes_.size()) + " bytes"));
+      Finish(grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
+                          "offset " + std::to_string(req->offset()) + " is past the proof's " +
+                              std::to_string(bytes_.size()) + " bytes"));
       return;
     }
     off_ = req->offset();
@@ -653,7 +676,8 @@ class FetchReactor final : public grpc::ServerWriteReactor<pb::ProofChunk> {
 
 class UploadReactor final : public grpc::ServerReadReactor<pb::ArtifactUpload> {
  public:
-  UploadReactor(Shared& s, grpc::CallbackServerContext* ctx, pb::ArtifactRef* reply) : s_(s), reply_(reply) {
+  UploadReactor(Shared& s, grpc::CallbackServerContext* ctx, pb::ArtifactRef* reply)
+      : s_(s), reply_(reply) {
     auto t = s.farm->authenticate(metadata(ctx, "x-api-key"));
     if (!t) {
       Finish(to_grpc(t.error()));
@@ -676,10 +700,14 @@ class UploadReactor final : public grpc::ServerReadReactor<pb::ArtifactUpload> {
     if (req_.has_header()) {
       if (have_header_) return fail("a second artifact header");
       const pb::ArtifactHeader& h = req_.header();
-      if (h.kind() == pb::ARTIFACT_KIND_ZKEY) kind_ = ArtifactKind::kZkey;
-      else if (h.kind() == pb::ARTIFACT_KIND_WASM) kind_ = ArtifactKind::kWasm;
-      else return fail("header.kind: want ZKEY or WASM");
-      if (h.size() == 0 || h.size() > kMaxArtifactBytes) return fail("header.size must be in 1.." + std::to_string(kMaxArtifactBytes));
+      if (h.kind() == pb::ARTIFACT_KIND_ZKEY)
+        kind_ = ArtifactKind::kZkey;
+      else if (h.kind() == pb::ARTIFACT_KIND_WASM)
+        kind_ = ArtifactKind::kWasm;
+      else
+        return fail("header.kind: want ZKEY or WASM");
+      if (h.size() == 0 || h.size() > kMaxArtifactBytes)
+        return fail("header.size must be in 1.." + std::to_string(kMaxArtifactBytes));
       size_ = h.size();
       declared_ = h.content_hash();
       have_header_ = true;
@@ -701,9 +729,11 @@ class UploadReactor final : public grpc::ServerReadReactor<pb::ArtifactUpload> {
       if (!have_header_) return fail("artifact chunk before the header");
       const auto& c = req_.chunk();
       if (c.offset() != received_) {
-        return fail("chunk out of order: offset " + std::to_string(c.offset()) + ", expected " + std::to_string(received_));
+        return fail("chunk out of order: offset " + std::to_string(c.offset()) + ", expected " +
+                    std::to_string(received_));
       }
-      if (received_ + c.data().size() > size_) return fail("artifact overruns header.size (" + std::to_string(size_) + ")");
+      if (received_ + c.data().size() > size_)
+        return fail("artifact overruns header.size (" + std::to_string(size_) + ")");
       if (std::fwrite(c.data().data(), 1, c.data().size(), file_) != c.data().size()) {
         Finish(grpc::Status(grpc::StatusCode::INTERNAL, "writing the artifact failed"));
         return;
@@ -722,13 +752,15 @@ class UploadReactor final : public grpc::ServerReadReactor<pb::ArtifactUpload> {
   void finish_upload() {
     if (!have_header_) return fail("the stream ended without an artifact header");
     if (received_ != size_) {
-      return fail("truncated artifact: " + std::to_string(received_) + " of " + std::to_string(size_) + " bytes");
+      return fail("truncated artifact: " + std::to_string(received_) + " of " +
+                  std::to_string(size_) + " bytes");
     }
     std::fclose(file_);
     file_ = nullptr;
     const std::string hash = to_hex(hasher_.final());
     if (!declared_.empty() && declared_ != hash) {
-      return fail("content_hash " + declared_ + " does not match the uploaded bytes (" + hash + ")");
+      return fail("content_hash " + declared_ + " does not match the uploaded bytes (" + hash +
+                  ")");
     }
     const bool existed = s_.farm->has_artifact(hash);
     auto rec = s_.farm->put_artifact(kind_, tmp_, hash, size_);
@@ -767,33 +799,41 @@ class FarmService final : public pb::Farm::CallbackService {
  public:
   explicit FarmService(Shared& s) : s_(s) {}
 
-  grpc::ServerBidiReactor<pb::ProveRequest, pb::JobEvent>* Prove(grpc::CallbackServerContext* ctx) override {
+  grpc::ServerBidiReactor<pb::ProveRequest, pb::JobEvent>* Prove(
+      grpc::CallbackServerContext* ctx) override {
     return new ProveReactor(s_, ctx);
   }
-  grpc::ServerReadReactor<pb::ProveRequest>* Submit(grpc::CallbackServerContext* ctx, pb::SubmitReply* reply) override {
+  grpc::ServerReadReactor<pb::ProveRequest>* Submit(grpc::CallbackServerContext* ctx,
+                                                    pb::SubmitReply* reply) override {
     return new SubmitReactor(s_, ctx, reply);
   }
-  grpc::ServerWriteReactor<pb::JobEvent>* Watch(grpc::CallbackServerContext* ctx, const pb::WatchRequest* req) override {
+  grpc::ServerWriteReactor<pb::JobEvent>* Watch(grpc::CallbackServerContext* ctx,
+                                                const pb::WatchRequest* req) override {
     return new WatchReactor(s_, ctx, req);
   }
-  grpc::ServerWriteReactor<pb::ProofChunk>* FetchProof(grpc::CallbackServerContext* ctx, const pb::FetchRequest* req) override {
+  grpc::ServerWriteReactor<pb::ProofChunk>* FetchProof(grpc::CallbackServerContext* ctx,
+                                                       const pb::FetchRequest* req) override {
     return new FetchReactor(s_, ctx, req);
   }
-  grpc::ServerReadReactor<pb::ArtifactUpload>* UploadArtifact(grpc::CallbackServerContext* ctx, pb::ArtifactRef* reply) override {
+  grpc::ServerReadReactor<pb::ArtifactUpload>* UploadArtifact(grpc::CallbackServerContext* ctx,
+                                                              pb::ArtifactRef* reply) override {
     return new UploadReactor(s_, ctx, reply);
   }
-  grpc::ServerUnaryReactor* Cancel(grpc::CallbackServerContext* ctx, const pb::JobRef* req, pb::CancelReply* reply) override {
+  grpc::ServerUnaryReactor* Cancel(grpc::CallbackServerContext* ctx, const pb::JobRef* req,
+                                   pb::CancelReply* reply) override {
     return unary(ctx, [&] {
       auto t = s_.farm->authenticate(metadata(ctx, "x-api-key"));
       if (!t) return to_grpc(t.error());
       auto st = s_.farm->cancel(t->name, req->job_id());
       if (!st) return to_grpc(st.error());
-      spdlog::info("event=cancel job={} tenant={} state={}", req->job_id(), t->name, job_state_name(*st));
+      spdlog::info("event=cancel job={} tenant={} state={}", req->job_id(), t->name,
+                   job_state_name(*st));
       reply->set_state(pb::JobState(int(*st)));
       return grpc::Status::OK;
     });
   }
-  grpc::ServerUnaryReactor* GetJob(grpc::CallbackServerContext* ctx, const pb::JobRef* req, pb::JobInfo* reply) override {
+  grpc::ServerUnaryReactor* GetJob(grpc::CallbackServerContext* ctx, const pb::JobRef* req,
+                                   pb::JobInfo* reply) override {
     return unary(ctx, [&] {
       auto t = s_.farm->authenticate(metadata(ctx, "x-api-key"));
       if (!t) return to_grpc(t.error());
@@ -803,7 +843,9 @@ class FarmService final : public pb::Farm::CallbackService {
       return grpc::Status::OK;
     });
   }
-  grpc::ServerUnaryReactor* ListJobs(grpc::CallbackServerContext* ctx, const pb::ListJobsRequest* req, pb::ListJobsReply* reply) override {
+  grpc::ServerUnaryReactor* ListJobs(grpc::CallbackServerContext* ctx,
+                                     const pb::ListJobsRequest* req,
+                                     pb::ListJobsReply* reply) override {
     return unary(ctx, [&] {
       auto t = s_.farm->authenticate(metadata(ctx, "x-api-key"));
       if (!t) return to_grpc(t.error());
@@ -813,7 +855,8 @@ class FarmService final : public pb::Farm::CallbackService {
       return grpc::Status::OK;
     });
   }
-  grpc::ServerUnaryReactor* GetUsage(grpc::CallbackServerContext* ctx, const pb::UsageRequest*, pb::Usage* reply) override {
+  grpc::ServerUnaryReactor* GetUsage(grpc::CallbackServerContext* ctx, const pb::UsageRequest*,
+                                     pb::Usage* reply) override {
     return unary(ctx, [&] {
       auto t = s_.farm->authenticate(metadata(ctx, "x-api-key"));
       if (!t) return to_grpc(t.error());
@@ -823,7 +866,8 @@ class FarmService final : public pb::Farm::CallbackService {
       return grpc::Status::OK;
     });
   }
-  grpc::ServerUnaryReactor* GetCapacity(grpc::CallbackServerContext* ctx, const pb::CapacityRequest*, pb::Capacity* reply) override {
+  grpc::ServerUnaryReactor* GetCapacity(grpc::CallbackServerContext* ctx,
+                                        const pb::CapacityRequest*, pb::Capacity* reply) override {
     return unary(ctx, [&] {
       auto t = s_.farm->authenticate(metadata(ctx, "x-api-key"));
       if (!t) return to_grpc(t.error());
@@ -859,16 +903,20 @@ class AdminService final : public pb::FarmAdmin::CallbackService {
  public:
   AdminService(Shared& s, std::string token) : s_(s), token_(std::move(token)) {}
 
-  grpc::ServerUnaryReactor* CreateTenant(grpc::CallbackServerContext* ctx, const pb::CreateTenantRequest* req, pb::TenantKey* reply) override {
+  grpc::ServerUnaryReactor* CreateTenant(grpc::CallbackServerContext* ctx,
+                                         const pb::CreateTenantRequest* req,
+                                         pb::TenantKey* reply) override {
     return admin(ctx, "create_tenant", [&] {
-      auto key = s_.farm->create_tenant(req->name(), req->balance(), from_pb(req->quota()), req->weight());
+      auto key =
+          s_.farm->create_tenant(req->name(), req->balance(), from_pb(req->quota()), req->weight());
       if (!key) return to_grpc(key.error());
       reply->set_tenant(req->name());
       reply->set_api_key(*key);
       return grpc::Status::OK;
     });
   }
-  grpc::ServerUnaryReactor* RotateKey(grpc::CallbackServerContext* ctx, const pb::TenantRef* req, pb::TenantKey* reply) override {
+  grpc::ServerUnaryReactor* RotateKey(grpc::CallbackServerContext* ctx, const pb::TenantRef* req,
+                                      pb::TenantKey* reply) override {
     return admin(ctx, "rotate_key", [&] {
       auto key = s_.farm->rotate_key(req->tenant());
       if (!key) return to_grpc(key.error());
@@ -877,30 +925,39 @@ class AdminService final : public pb::FarmAdmin::CallbackService {
       return grpc::Status::OK;
     });
   }
-  grpc::ServerUnaryReactor* TopUp(grpc::CallbackServerContext* ctx, const pb::TopUpRequest* req, pb::Usage* reply) override {
+  grpc::ServerUnaryReactor* TopUp(grpc::CallbackServerContext* ctx, const pb::TopUpRequest* req,
+                                  pb::Usage* reply) override {
     return admin(ctx, "top_up", [&] {
       if (Outcome o = s_.farm->top_up(req->tenant(), req->amount()); !o) return to_grpc(o.error());
       return usage_of(req->tenant(), reply);
     });
   }
-  grpc::ServerUnaryReactor* SetQuota(grpc::CallbackServerContext* ctx, const pb::SetQuotaRequest* req, pb::Usage* reply) override {
+  grpc::ServerUnaryReactor* SetQuota(grpc::CallbackServerContext* ctx,
+                                     const pb::SetQuotaRequest* req, pb::Usage* reply) override {
     return admin(ctx, "set_quota", [&] {
-      if (Outcome o = s_.farm->set_quota(req->tenant(), from_pb(req->quota()), req->weight()); !o) return to_grpc(o.error());
+      if (Outcome o = s_.farm->set_quota(req->tenant(), from_pb(req->quota()), req->weight()); !o)
+        return to_grpc(o.error());
       return usage_of(req->tenant(), reply);
     });
   }
-  grpc::ServerUnaryReactor* SetPrice(grpc::CallbackServerContext* ctx, const pb::SetPriceRequest* req, pb::Empty*) override {
+  grpc::ServerUnaryReactor* SetPrice(grpc::CallbackServerContext* ctx,
+                                     const pb::SetPriceRequest* req, pb::Empty*) override {
     return admin(ctx, "set_price", [&] {
       int k = int(req->kind());
-      if (k < 1 || k > 3) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "kind: not a job kind");
-      if (Outcome o = s_.farm->set_price(JobKind(k), req->price_per_unit()); !o) return to_grpc(o.error());
+      if (k < 1 || k > 3)
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "kind: not a job kind");
+      if (Outcome o = s_.farm->set_price(JobKind(k), req->price_per_unit()); !o)
+        return to_grpc(o.error());
       return grpc::Status::OK;
     });
   }
-  grpc::ServerUnaryReactor* GetTenantUsage(grpc::CallbackServerContext* ctx, const pb::TenantRef* req, pb::Usage* reply) override {
+  grpc::ServerUnaryReactor* GetTenantUsage(grpc::CallbackServerContext* ctx,
+                                           const pb::TenantRef* req, pb::Usage* reply) override {
     return admin(ctx, "", [&] { return usage_of(req->tenant(), reply); });
   }
-  grpc::ServerUnaryReactor* ListTenants(grpc::CallbackServerContext* ctx, const pb::ListTenantsRequest*, pb::ListTenantsReply* reply) override {
+  grpc::ServerUnaryReactor* ListTenants(grpc::CallbackServerContext* ctx,
+                                        const pb::ListTenantsRequest*,
+                                        pb::ListTenantsReply* reply) override {
     return admin(ctx, "", [&] {
       auto all = s_.farm->all_usage();
       if (!all) return to_grpc(all.error());
@@ -908,7 +965,9 @@ class AdminService final : public pb::FarmAdmin::CallbackService {
       return grpc::Status::OK;
     });
   }
-  grpc::ServerUnaryReactor* GetLedger(grpc::CallbackServerContext* ctx, const pb::LedgerRequest* req, pb::LedgerReply* reply) override {
+  grpc::ServerUnaryReactor* GetLedger(grpc::CallbackServerContext* ctx,
+                                      const pb::LedgerRequest* req,
+                                      pb::LedgerReply* reply) override {
     return admin(ctx, "", [&] {
       auto l = s_.farm->ledger(req->tenant(), req->limit());
       if (!l) return to_grpc(l.error());
@@ -938,17 +997,20 @@ class AdminService final : public pb::FarmAdmin::CallbackService {
     // Constant time in the token's length.
     if (given.size() != token_.size() || token_.empty()) return false;
     unsigned char diff = 0;
-    for (size_t i = 0; i < given.size(); ++i) diff |= static_cast<unsigned char>(given[i] ^ token_[i]);
+    for (size_t i = 0; i < given.size(); ++i)
+      diff |= static_cast<unsigned char>(given[i] ^ token_[i]);
     return diff == 0;
   }
   template <typename F>
   grpc::ServerUnaryReactor* admin(grpc::CallbackServerContext* ctx, const char* what, F&& body) {
     return unary(ctx, [&] {
       if (!authorized(ctx)) {
-        return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "admin API: missing or wrong x-admin-token");
+        return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                            "admin API: missing or wrong x-admin-token");
       }
       grpc::Status st = body();
-      if (*what) spdlog::info("event=admin op={} ok={} msg=\"{}\"", what, st.ok(), st.error_message());
+      if (*what)
+        spdlog::info("event=admin op={} ok={} msg=\"{}\"", what, st.ok(), st.error_message());
       return st;
     });
   }
@@ -971,7 +1033,9 @@ Expected<std::string> admin_token(const FarmConfig& c) {
     auto t = slurp(c.admin_token_file);
     if (!t) return t.error();
     std::string tok = t->substr(0, t->find('\n'));
-    if (tok.size() < 16) return err(Code::kInvalidArgument, c.admin_token_file + ": the admin token must have at least 16 characters");
+    if (tok.size() < 16)
+      return err(Code::kInvalidArgument,
+                 c.admin_token_file + ": the admin token must have at least 16 characters");
     return tok;
   }
   const std::string path = c.store_dir + "/admin.token";
@@ -992,7 +1056,9 @@ Expected<std::string> admin_token(const FarmConfig& c) {
 class FarmServerImpl final : public FarmServer {
  public:
   explicit FarmServerImpl(Farm& farm)
-      : farm_(farm), shared_{&farm, InflightBudget(farm.config().inflight_budget_bytes), farm.config().max_chunk_bytes} {}
+      : farm_(farm),
+        shared_{&farm, InflightBudget(farm.config().inflight_budget_bytes),
+                farm.config().max_chunk_bytes} {}
 
   Outcome init() {
     const FarmConfig& c = farm_.config();
@@ -1009,8 +1075,9 @@ class FarmServerImpl final : public FarmServer {
       for (const std::string& addr : {c.listen, c.admin_listen}) {
         if (!is_loopback_address(addr) && !c.allow_insecure) {
           return err(Code::kInvalidArgument,
-                     "refusing plaintext gRPC on " + addr + ": API keys travel in the metadata; "
-                     "set tls_cert and tls_key, or allow_insecure to insist");
+                     "refusing plaintext gRPC on " + addr +
+                         ": API keys travel in the metadata; "
+                         "set tls_cert and tls_key, or allow_insecure to insist");
         }
       }
       creds = grpc::InsecureServerCredentials();
@@ -1030,23 +1097,27 @@ class FarmServerImpl final : public FarmServer {
       b.RegisterService(farm_service_.get());
       b.SetMaxReceiveMessageSize(max_msg);
       server_ = b.BuildAndStart();
-      if (!server_ || ports_.farm == 0) return err(Code::kUnavailable, "cannot listen on " + c.listen);
+      if (!server_ || ports_.farm == 0)
+        return err(Code::kUnavailable, "cannot listen on " + c.listen);
     }
     {
       grpc::ServerBuilder b;
       b.AddListeningPort(c.admin_listen, creds, &ports_.admin);
       b.RegisterService(admin_service_.get());
       admin_server_ = b.BuildAndStart();
-      if (!admin_server_ || ports_.admin == 0) return err(Code::kUnavailable, "cannot listen on " + c.admin_listen);
+      if (!admin_server_ || ports_.admin == 0)
+        return err(Code::kUnavailable, "cannot listen on " + c.admin_listen);
     }
     if (auto* h = server_->GetHealthCheckService()) h->SetServingStatus(true);
     if (!c.metrics_listen.empty()) {
       http_ = std::make_unique<httplib::Server>();
       http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
         std::string text = farm_.metrics_text();
-        text += "# HELP efaas_farm_throttled_reads_total Stream reads paused by the in-flight memory budget.\n"
-                "# TYPE efaas_farm_throttled_reads_total counter\nefaas_farm_throttled_reads_total " +
-                std::to_string(shared_.budget.throttled()) + "\n";
+        text +=
+            "# HELP efaas_farm_throttled_reads_total Stream reads paused by the in-flight memory "
+            "budget.\n"
+            "# TYPE efaas_farm_throttled_reads_total counter\nefaas_farm_throttled_reads_total " +
+            std::to_string(shared_.budget.throttled()) + "\n";
         res.set_content(text, "text/plain; version=0.0.4");
       });
       std::string host = c.metrics_listen.substr(0, c.metrics_listen.rfind(':'));
@@ -1056,7 +1127,8 @@ class FarmServerImpl final : public FarmServer {
       } else {
         ports_.metrics = http_->bind_to_port(host, port) ? port : -1;
       }
-      if (ports_.metrics <= 0) return err(Code::kUnavailable, "cannot listen on " + c.metrics_listen);
+      if (ports_.metrics <= 0)
+        return err(Code::kUnavailable, "cannot listen on " + c.metrics_listen);
       http_thread_ = std::thread([this] { http_->listen_after_bind(); });
     }
     return ok();

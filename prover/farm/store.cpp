@@ -163,20 +163,37 @@ Job read_job(const Stmt& s) {
 }
 
 void bind_job(Stmt& s, const Job& j) {
-  s.bind(j.id).bind(j.tenant).bind(int64_t(j.spec.kind)).bind(j.spec.artifact)
-      .bind(j.spec.params_json).bind(j.spec.deadline_ms).bind(int64_t(j.spec.priority))
-      .bind(int64_t(j.spec.input_size)).bind(int64_t(j.state)).bind(j.stage).bind(j.fraction)
-      .bind(j.input_hash).bind(j.request_hash).bind(int64_t(j.units)).bind(int64_t(j.cost))
-      .bind(j.error_code).bind(j.error).bind(j.proof_hash).bind(int64_t(j.cached ? 1 : 0))
-      .bind(int64_t(j.attempts)).bind(j.created_ms).bind(j.started_ms).bind(j.finished_ms);
+  s.bind(j.id)
+      .bind(j.tenant)
+      .bind(int64_t(j.spec.kind))
+      .bind(j.spec.artifact)
+      .bind(j.spec.params_json)
+      .bind(j.spec.deadline_ms)
+      .bind(int64_t(j.spec.priority))
+      .bind(int64_t(j.spec.input_size))
+      .bind(int64_t(j.state))
+      .bind(j.stage)
+      .bind(j.fraction)
+      .bind(j.input_hash)
+      .bind(j.request_hash)
+      .bind(int64_t(j.units))
+      .bind(int64_t(j.cost))
+      .bind(j.error_code)
+      .bind(j.error)
+      .bind(j.proof_hash)
+      .bind(int64_t(j.cached ? 1 : 0))
+      .bind(int64_t(j.attempts))
+      .bind(j.created_ms)
+      .bind(j.started_ms)
+      .bind(j.finished_ms);
 }
 
 }  // namespace
 
 Expected<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                             SQLITE_OPEN_FULLMUTEX,
+  if (sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
@@ -184,15 +201,17 @@ Expected<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path
   }
   sqlite3_busy_timeout(db, 5000);
   std::unique_ptr<SqliteStore> store(new SqliteStore(db));
-  for (const char* pragma : {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=FULL;",
-                             "PRAGMA foreign_keys=ON;"}) {
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=FULL;", "PRAGMA foreign_keys=ON;"}) {
     if (Outcome o = store->exec(pragma); !o) return o.error();
   }
   if (Outcome o = store->exec(kSchema); !o) return o.error();
   return store;
 }
 
-SqliteStore::~SqliteStore() { sqlite3_close(db_); }
+SqliteStore::~SqliteStore() {
+  sqlite3_close(db_);
+}
 
 Outcome SqliteStore::exec(const char* sql) {
   char* msg = nullptr;
@@ -207,9 +226,15 @@ Outcome SqliteStore::exec(const char* sql) {
 Outcome SqliteStore::create_tenant(const Tenant& t) {
   std::lock_guard lock(mu_);
   Stmt s(db_, "INSERT INTO tenants VALUES (?,?,?,?,?,?,?,?,?)");
-  s.bind(t.name).bind(t.key_hash).bind(t.balance).bind(int64_t(t.quota.max_concurrent_jobs))
-      .bind(int64_t(t.quota.max_queued_bytes)).bind(int64_t(t.quota.max_input_bytes))
-      .bind(int64_t(t.quota.max_units_per_hour)).bind(int64_t(t.weight)).bind(t.created_ms);
+  s.bind(t.name)
+      .bind(t.key_hash)
+      .bind(t.balance)
+      .bind(int64_t(t.quota.max_concurrent_jobs))
+      .bind(int64_t(t.quota.max_queued_bytes))
+      .bind(int64_t(t.quota.max_input_bytes))
+      .bind(int64_t(t.quota.max_units_per_hour))
+      .bind(int64_t(t.weight))
+      .bind(t.created_ms);
   int rc = s.step();
   if (rc == SQLITE_CONSTRAINT) return err(Code::kAlreadyExists, "tenant '" + t.name + "' exists");
   if (rc != SQLITE_DONE) return db_error(db_, "create tenant");
@@ -260,9 +285,12 @@ Outcome SqliteStore::set_quota(const std::string& name, const Quota& q, uint32_t
   Stmt s(db_,
          "UPDATE tenants SET max_concurrent = ?, max_queued_bytes = ?, max_input_bytes = ?, "
          "max_units_per_hour = ?, weight = ? WHERE name = ?");
-  s.bind(int64_t(q.max_concurrent_jobs)).bind(int64_t(q.max_queued_bytes))
-      .bind(int64_t(q.max_input_bytes)).bind(int64_t(q.max_units_per_hour))
-      .bind(int64_t(weight)).bind(name);
+  s.bind(int64_t(q.max_concurrent_jobs))
+      .bind(int64_t(q.max_queued_bytes))
+      .bind(int64_t(q.max_input_bytes))
+      .bind(int64_t(q.max_units_per_hour))
+      .bind(int64_t(weight))
+      .bind(name);
   if (s.step() != SQLITE_DONE) return db_error(db_, "set quota");
   if (sqlite3_changes(db_) == 0) return err(Code::kNotFound, "no tenant '" + name + "'");
   return ok();
@@ -279,8 +307,9 @@ Outcome SqliteStore::top_up(const std::string& name, int64_t amount) {
   u.bind(amount).bind(name);
   if (u.step() != SQLITE_DONE) return fail(db_error(db_, "top up"));
   if (sqlite3_changes(db_) == 0) return fail(err(Code::kNotFound, "no tenant '" + name + "'"));
-  Stmt l(db_, "INSERT INTO ledger (tenant, job_id, amount, units, reason, unix_ms) "
-              "VALUES (?, '', ?, 0, 'topup', ?)");
+  Stmt l(db_,
+         "INSERT INTO ledger (tenant, job_id, amount, units, reason, unix_ms) "
+         "VALUES (?, '', ?, 0, 'topup', ?)");
   l.bind(name).bind(amount).bind(now_unix_ms());
   if (l.step() != SQLITE_DONE) return fail(db_error(db_, "ledger top-up"));
   return exec("COMMIT");
@@ -338,9 +367,18 @@ Outcome SqliteStore::update_job(const Job& j) {
          "UPDATE jobs SET state = ?, stage = ?, fraction = ?, units = ?, cost = ?, "
          "error_code = ?, error = ?, proof_hash = ?, attempts = ?, started_ms = ?, "
          "finished_ms = ? WHERE id = ?");
-  s.bind(int64_t(j.state)).bind(j.stage).bind(j.fraction).bind(int64_t(j.units))
-      .bind(int64_t(j.cost)).bind(j.error_code).bind(j.error).bind(j.proof_hash)
-      .bind(int64_t(j.attempts)).bind(j.started_ms).bind(j.finished_ms).bind(j.id);
+  s.bind(int64_t(j.state))
+      .bind(j.stage)
+      .bind(j.fraction)
+      .bind(int64_t(j.units))
+      .bind(int64_t(j.cost))
+      .bind(j.error_code)
+      .bind(j.error)
+      .bind(j.proof_hash)
+      .bind(int64_t(j.attempts))
+      .bind(j.started_ms)
+      .bind(j.finished_ms)
+      .bind(j.id);
   if (s.step() != SQLITE_DONE) return db_error(db_, "update job");
   return ok();
 }
@@ -355,15 +393,22 @@ Outcome SqliteStore::finish_and_charge(const Job& j) {
   Stmt u(db_,
          "UPDATE jobs SET state = ?, stage = ?, fraction = 1, units = ?, cost = ?, "
          "proof_hash = ?, finished_ms = ?, error_code = '', error = '' WHERE id = ?");
-  u.bind(int64_t(JobState::kSucceeded)).bind(j.stage).bind(int64_t(j.units))
-      .bind(int64_t(j.cost)).bind(j.proof_hash).bind(j.finished_ms).bind(j.id);
+  u.bind(int64_t(JobState::kSucceeded))
+      .bind(j.stage)
+      .bind(int64_t(j.units))
+      .bind(int64_t(j.cost))
+      .bind(j.proof_hash)
+      .bind(j.finished_ms)
+      .bind(j.id);
   if (u.step() != SQLITE_DONE) return fail(db_error(db_, "finish job"));
   if (j.cost > 0) {
-    Stmt l(db_, "INSERT INTO ledger (tenant, job_id, amount, units, reason, unix_ms) "
-                "VALUES (?, ?, ?, ?, 'charge', ?)");
+    Stmt l(db_,
+           "INSERT INTO ledger (tenant, job_id, amount, units, reason, unix_ms) "
+           "VALUES (?, ?, ?, ?, 'charge', ?)");
     l.bind(j.tenant).bind(j.id).bind(-int64_t(j.cost)).bind(int64_t(j.units)).bind(j.finished_ms);
     int rc = l.step();
-    if (rc == SQLITE_CONSTRAINT) return fail(err(Code::kAlreadyExists, "job " + j.id + " was already charged"));
+    if (rc == SQLITE_CONSTRAINT)
+      return fail(err(Code::kAlreadyExists, "job " + j.id + " was already charged"));
     if (rc != SQLITE_DONE) return fail(db_error(db_, "ledger charge"));
     Stmt b(db_, "UPDATE tenants SET balance = balance - ? WHERE name = ?");
     b.bind(int64_t(j.cost)).bind(j.tenant);
@@ -380,8 +425,9 @@ Expected<std::vector<Job>> SqliteStore::succeeded_with_request(const std::string
 
 Expected<uint64_t> SqliteStore::units_since(const std::string& tenant, int64_t since_ms) {
   std::lock_guard lock(mu_);
-  Stmt s(db_, "SELECT COALESCE(SUM(units), 0) FROM ledger WHERE tenant = ? AND reason = 'charge' "
-              "AND unix_ms >= ?");
+  Stmt s(db_,
+         "SELECT COALESCE(SUM(units), 0) FROM ledger WHERE tenant = ? AND reason = 'charge' "
+         "AND unix_ms >= ?");
   s.bind(tenant).bind(since_ms);
   if (s.step() != SQLITE_ROW) return db_error(db_, "sum units");
   return uint64_t(s.i64(0));
@@ -397,8 +443,8 @@ Expected<std::vector<LedgerEntry>> SqliteStore::ledger(const std::string& tenant
   std::vector<LedgerEntry> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
-    out.push_back({s.i64(0), s.text(1), s.text(2), s.i64(3), uint64_t(s.i64(4)), s.text(5),
-                   s.i64(6)});
+    out.push_back(
+        {s.i64(0), s.text(1), s.text(2), s.i64(3), uint64_t(s.i64(4)), s.text(5), s.i64(6)});
   }
   if (rc != SQLITE_DONE) return db_error(db_, "read ledger");
   return out;
@@ -424,7 +470,8 @@ Expected<ArtifactRecord> SqliteStore::artifact(const std::string& hash) {
 
 Outcome SqliteStore::set_price(JobKind kind, uint64_t price) {
   std::lock_guard lock(mu_);
-  Stmt s(db_, "INSERT INTO prices VALUES (?, ?) ON CONFLICT(kind) DO UPDATE SET price = excluded.price");
+  Stmt s(db_,
+         "INSERT INTO prices VALUES (?, ?) ON CONFLICT(kind) DO UPDATE SET price = excluded.price");
   s.bind(int64_t(kind)).bind(int64_t(price));
   if (s.step() != SQLITE_DONE) return db_error(db_, "set price");
   return ok();

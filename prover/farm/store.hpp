@@ -50,8 +50,7 @@ class Store {
   // A succeeded, non-cached job with this request hash whose proof is stored, if any.
   virtual Expected<std::vector<Job>> succeeded_with_request(const std::string& request_hash) = 0;
   virtual Expected<uint64_t> units_since(const std::string& tenant, int64_t since_ms) = 0;
-  virtual Expected<std::vector<LedgerEntry>> ledger(const std::string& tenant,
-                                                   uint32_t limit) = 0;
+  virtual Expected<std::vector<LedgerEntry>> ledger(const std::string& tenant, uint32_t limit) = 0;
 
   virtual Outcome put_artifact(const ArtifactRecord& a) = 0;
   virtual Expected<ArtifactRecord> artifact(const std::string& hash) = 0;
@@ -75,8 +74,7 @@ class SqliteStore final : public Store {
   Outcome top_up(const std::string& name, int64_t amount) override;
   Outcome insert_job(const Job& j) override;
   Expected<Job> job(const std::string& id) override;
-  Expected<std::vector<Job>> jobs_of(const std::string& tenant, uint32_t limit,
-                                     int state) override;
+  Expected<std::vector<Job>> jobs_of(const std::string& tenant, uint32_t limit, int state) override;
   Expected<std::vector<Job>> jobs_in_state(JobState s) override;
   Outcome update_job(const Job& j) override;
   Outcome finish_and_charge(const Job& j) override;
@@ -91,7 +89,8 @@ class SqliteStore final : public Store {
  private:
   explicit SqliteStore(sqlite3* db) : db_(db) {}
   Outcome exec(const char* sql);
-  Expected<std::vector<Job>> query_jobs(const std::string& where, const std::vector<std::string>& args);
+  Expected<std::vector<Job>> query_jobs(const std::string& where,
+                                        const std::vector<std::string>& args);
 
   std::mutex mu_;  // one connection, serialized
   sqlite3* db_;

@@ -6,9 +6,12 @@ namespace efaas::farm {
 
 const char* job_kind_name(JobKind k) {
   switch (k) {
-    case JobKind::kZkwasmTrace: return "zkwasm-trace";
-    case JobKind::kZkwasmModule: return "zkwasm-module";
-    case JobKind::kGroth16: return "groth16";
+    case JobKind::kZkwasmTrace:
+      return "zkwasm-trace";
+    case JobKind::kZkwasmModule:
+      return "zkwasm-module";
+    case JobKind::kGroth16:
+      return "groth16";
   }
   return "unknown";
 }
@@ -23,12 +26,18 @@ Result<JobKind> parse_job_kind(std::string_view name) {
 
 const char* job_state_name(JobState s) {
   switch (s) {
-    case JobState::kQueued: return "queued";
-    case JobState::kRunning: return "running";
-    case JobState::kSucceeded: return "succeeded";
-    case JobState::kFailed: return "failed";
-    case JobState::kCancelled: return "cancelled";
-    case JobState::kExpired: return "expired";
+    case JobState::kQueued:
+      return "queued";
+    case JobState::kRunning:
+      return "running";
+    case JobState::kSucceeded:
+      return "succeeded";
+    case JobState::kFailed:
+      return "failed";
+    case JobState::kCancelled:
+      return "cancelled";
+    case JobState::kExpired:
+      return "expired";
   }
   return "unknown";
 }
@@ -40,35 +49,58 @@ bool is_terminal(JobState s) {
 
 const char* code_name(Code c) {
   switch (c) {
-    case Code::kOk: return "OK";
-    case Code::kCancelled: return "CANCELLED";
-    case Code::kInvalidArgument: return "INVALID_ARGUMENT";
-    case Code::kDeadlineExceeded: return "DEADLINE_EXCEEDED";
-    case Code::kNotFound: return "NOT_FOUND";
-    case Code::kAlreadyExists: return "ALREADY_EXISTS";
-    case Code::kPermissionDenied: return "PERMISSION_DENIED";
-    case Code::kResourceExhausted: return "RESOURCE_EXHAUSTED";
-    case Code::kFailedPrecondition: return "FAILED_PRECONDITION";
-    case Code::kOutOfRange: return "OUT_OF_RANGE";
-    case Code::kUnimplemented: return "UNIMPLEMENTED";
-    case Code::kInternal: return "INTERNAL";
-    case Code::kUnavailable: return "UNAVAILABLE";
-    case Code::kDataLoss: return "DATA_LOSS";
-    case Code::kUnauthenticated: return "UNAUTHENTICATED";
+    case Code::kOk:
+      return "OK";
+    case Code::kCancelled:
+      return "CANCELLED";
+    case Code::kInvalidArgument:
+      return "INVALID_ARGUMENT";
+    case Code::kDeadlineExceeded:
+      return "DEADLINE_EXCEEDED";
+    case Code::kNotFound:
+      return "NOT_FOUND";
+    case Code::kAlreadyExists:
+      return "ALREADY_EXISTS";
+    case Code::kPermissionDenied:
+      return "PERMISSION_DENIED";
+    case Code::kResourceExhausted:
+      return "RESOURCE_EXHAUSTED";
+    case Code::kFailedPrecondition:
+      return "FAILED_PRECONDITION";
+    case Code::kOutOfRange:
+      return "OUT_OF_RANGE";
+    case Code::kUnimplemented:
+      return "UNIMPLEMENTED";
+    case Code::kInternal:
+      return "INTERNAL";
+    case Code::kUnavailable:
+      return "UNAVAILABLE";
+    case Code::kDataLoss:
+      return "DATA_LOSS";
+    case Code::kUnauthenticated:
+      return "UNAUTHENTICATED";
   }
   return "UNKNOWN";
 }
 
 Error from_status(const Status& s) {
   switch (s.code()) {
-    case StatusCode::kOk: return {Code::kOk, ""};
-    case StatusCode::kInvalidArgument: return {Code::kInvalidArgument, s.message()};
-    case StatusCode::kOutOfRange: return {Code::kOutOfRange, s.message()};
-    case StatusCode::kUnimplemented: return {Code::kUnimplemented, s.message()};
-    case StatusCode::kUnavailable: return {Code::kUnavailable, s.message()};
-    case StatusCode::kInternal: return {Code::kInternal, s.message()};
-    case StatusCode::kCancelled: return {Code::kCancelled, s.message()};
-    case StatusCode::kDataLoss: return {Code::kDataLoss, s.message()};
+    case StatusCode::kOk:
+      return {Code::kOk, ""};
+    case StatusCode::kInvalidArgument:
+      return {Code::kInvalidArgument, s.message()};
+    case StatusCode::kOutOfRange:
+      return {Code::kOutOfRange, s.message()};
+    case StatusCode::kUnimplemented:
+      return {Code::kUnimplemented, s.message()};
+    case StatusCode::kUnavailable:
+      return {Code::kUnavailable, s.message()};
+    case StatusCode::kInternal:
+      return {Code::kInternal, s.message()};
+    case StatusCode::kCancelled:
+      return {Code::kCancelled, s.message()};
+    case StatusCode::kDataLoss:
+      return {Code::kDataLoss, s.message()};
   }
   return {Code::kInternal, s.message()};
 }

@@ -24,17 +24,28 @@ enum class JobState : int {
 };
 enum class ArtifactKind : int { kZkey = 1, kWasm = 2 };
 
-const char* job_kind_name(JobKind k);      // "groth16", "zkwasm-trace", "zkwasm-module"
+const char* job_kind_name(JobKind k);  // "groth16", "zkwasm-trace", "zkwasm-module"
 Result<JobKind> parse_job_kind(std::string_view name);
-const char* job_state_name(JobState s);    // "queued", "running", ...
+const char* job_state_name(JobState s);  // "queued", "running", ...
 bool is_terminal(JobState s);
 
 // The farm's errors carry gRPC's codes (prover/common's Status lacks UNAUTHENTICATED,
 // NOT_FOUND, RESOURCE_EXHAUSTED ...); the edge maps them one to one.
 enum class Code : int {
-  kOk = 0, kCancelled = 1, kInvalidArgument = 3, kDeadlineExceeded = 4, kNotFound = 5,
-  kAlreadyExists = 6, kPermissionDenied = 7, kResourceExhausted = 8, kFailedPrecondition = 9,
-  kOutOfRange = 11, kUnimplemented = 12, kInternal = 13, kUnavailable = 14, kDataLoss = 15,
+  kOk = 0,
+  kCancelled = 1,
+  kInvalidArgument = 3,
+  kDeadlineExceeded = 4,
+  kNotFound = 5,
+  kAlreadyExists = 6,
+  kPermissionDenied = 7,
+  kResourceExhausted = 8,
+  kFailedPrecondition = 9,
+  kOutOfRange = 11,
+  kUnimplemented = 12,
+  kInternal = 13,
+  kUnavailable = 14,
+  kDataLoss = 15,
   kUnauthenticated = 16
 };
 const char* code_name(Code c);
@@ -50,8 +61,8 @@ Error from_status(const Status& s);
 template <typename T>
 class [[nodiscard]] Expected {
  public:
-  Expected(T v) : v_(std::move(v)) {}          // NOLINT: implicit by design
-  Expected(Error e) : v_(std::move(e)) {}      // NOLINT
+  Expected(T v) : v_(std::move(v)) {}                // NOLINT: implicit by design
+  Expected(Error e) : v_(std::move(e)) {}            // NOLINT
   Expected(const Status& s) : v_(from_status(s)) {}  // NOLINT
   bool is_ok() const { return v_.index() == 0; }
   explicit operator bool() const { return is_ok(); }
@@ -68,8 +79,12 @@ class [[nodiscard]] Expected {
 };
 struct Unit {};
 using Outcome = Expected<Unit>;  // success without a value
-inline Outcome ok() { return Unit{}; }
-inline Error err(Code c, std::string m) { return Error{c, std::move(m)}; }
+inline Outcome ok() {
+  return Unit{};
+}
+inline Error err(Code c, std::string m) {
+  return Error{c, std::move(m)};
+}
 
 struct Quota {
   uint32_t max_concurrent_jobs = 0;  // queued + running
@@ -107,11 +122,11 @@ struct Job {
   std::string request_hash;  // the proof-cache key
   uint64_t units = 0;        // estimated at admission, exact when charged
   uint64_t cost = 0;
-  std::string error_code;    // e.g. "INVALID_ARGUMENT"
+  std::string error_code;  // e.g. "INVALID_ARGUMENT"
   std::string error;
   std::string proof_hash;
   bool cached = false;
-  int attempts = 0;          // runs started (a restart after a crash makes it 2)
+  int attempts = 0;  // runs started (a restart after a crash makes it 2)
   int64_t created_ms = 0, started_ms = 0, finished_ms = 0;
 };
 

@@ -18,8 +18,8 @@ using namespace efaas::farm;
 int main(int argc, char** argv) {
   CLI::App app{"efaas-farm: the eFaaS prover farm (gRPC)"};
   std::string config_path, ports_file, log_level = "info";
-  std::optional<std::string> listen, admin_listen, metrics_listen, store, tls_cert, tls_key, admin_token_file,
-      calibration_file;
+  std::optional<std::string> listen, admin_listen, metrics_listen, store, tls_cert, tls_key,
+      admin_token_file, calibration_file;
   std::optional<size_t> workers, prover_threads;
   std::optional<int64_t> stage_delay_ms;
   bool allow_insecure = false;
@@ -31,11 +31,14 @@ int main(int argc, char** argv) {
   app.add_option("--tls-cert", tls_cert, "PEM certificate for the gRPC ports");
   app.add_option("--tls-key", tls_key, "PEM private key for the gRPC ports");
   app.add_option("--admin-token-file", admin_token_file, "file holding the admin token");
-  app.add_option("--calibration", calibration_file, "efaas bench --json output to predict job times");
+  app.add_option("--calibration", calibration_file,
+                 "efaas bench --json output to predict job times");
   app.add_option("--workers", workers, "jobs proved at once");
   app.add_option("--prover-threads", prover_threads, "threads per proof (0: all cores)");
-  app.add_option("--stage-delay-ms", stage_delay_ms, "testing aid: pause before each proving stage");
-  app.add_flag("--allow-insecure", allow_insecure, "allow plaintext gRPC on non-loopback addresses");
+  app.add_option("--stage-delay-ms", stage_delay_ms,
+                 "testing aid: pause before each proving stage");
+  app.add_flag("--allow-insecure", allow_insecure,
+               "allow plaintext gRPC on non-loopback addresses");
   app.add_option("--ports-file", ports_file, "write the bound ports as JSON here once serving");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   CLI11_PARSE(app, argc, argv);
@@ -89,13 +92,17 @@ int main(int argc, char** argv) {
     return 2;
   }
   const ServerPorts p = (*server)->ports();
-  spdlog::info("event=serving farm_port={} admin_port={} metrics_port={} store={} tls={}", p.farm, p.admin,
-               p.metrics, cfg.store_dir, cfg.tls_cert.empty() ? "off" : "on");
+  spdlog::info("event=serving farm_port={} admin_port={} metrics_port={} store={} tls={}", p.farm,
+               p.admin, p.metrics, cfg.store_dir, cfg.tls_cert.empty() ? "off" : "on");
   if (!ports_file.empty()) {
     const std::string tmp = ports_file + ".tmp";
     {
       std::ofstream out(tmp, std::ios::trunc);
-      out << nlohmann::json{{"farm", p.farm}, {"admin", p.admin}, {"metrics", p.metrics}, {"pid", ::getpid()}}.dump()
+      out << nlohmann::json{{"farm", p.farm},
+                            {"admin", p.admin},
+                            {"metrics", p.metrics},
+                            {"pid", ::getpid()}}
+                 .dump()
           << "\n";
     }
     std::rename(tmp.c_str(), ports_file.c_str());

@@ -90,18 +90,24 @@ std::string svg_plot(const std::vector<Series>& series, const std::string& title
   const char* colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"};
   std::ostringstream o;
   o << "<svg xmlns='http://www.w3.org/2000/svg' width='" << w << "' height='" << h
-    << "' font-family='sans-serif' font-size='12'>\n<rect width='100%' height='100%' fill='white'/>\n";
+    << "' font-family='sans-serif' font-size='12'>\n<rect width='100%' height='100%' "
+       "fill='white'/>\n";
   o << "<text x='" << l << "' y='22' font-size='14'>" << title << "</text>\n";
-  o << "<line x1='" << l << "' y1='" << Y(0) << "' x2='" << w - r << "' y2='" << Y(0) << "' stroke='black'/>\n";
-  o << "<line x1='" << l << "' y1='" << Y(0) << "' x2='" << l << "' y2='" << Y(1) << "' stroke='black'/>\n";
+  o << "<line x1='" << l << "' y1='" << Y(0) << "' x2='" << w - r << "' y2='" << Y(0)
+    << "' stroke='black'/>\n";
+  o << "<line x1='" << l << "' y1='" << Y(0) << "' x2='" << l << "' y2='" << Y(1)
+    << "' stroke='black'/>\n";
   for (int e = int(std::ceil(lx0)); e <= int(std::floor(lx1)); ++e) {
-    o << "<text x='" << X(std::ldexp(1.0, e)) - 10 << "' y='" << Y(0) + 18 << "'>2^" << e << "</text>\n";
+    o << "<text x='" << X(std::ldexp(1.0, e)) - 10 << "' y='" << Y(0) + 18 << "'>2^" << e
+      << "</text>\n";
   }
   for (double f : {0.25, 0.5, 0.75, 1.0}) {
     o << "<text x='" << l - 40 << "' y='" << Y(f) + 4 << "'>" << int(f * 100) << "%</text>\n";
-    o << "<line x1='" << l << "' y1='" << Y(f) << "' x2='" << w - r << "' y2='" << Y(f) << "' stroke='#ddd'/>\n";
+    o << "<line x1='" << l << "' y1='" << Y(f) << "' x2='" << w - r << "' y2='" << Y(f)
+      << "' stroke='#ddd'/>\n";
   }
-  o << "<text x='" << (l + w - r) / 2 - 60 << "' y='" << h - 10 << "'>job size (elements, points, constraints)</text>\n";
+  o << "<text x='" << (l + w - r) / 2 - 60 << "' y='" << h - 10
+    << "'>job size (elements, points, constraints)</text>\n";
   o << "<text x='12' y='" << (t + h - b) / 2 << "' transform='rotate(-90 12 " << (t + h - b) / 2
     << ")'>throughput, % of the series' peak</text>\n";
   for (size_t i = 0; i < series.size(); ++i) {
@@ -113,12 +119,14 @@ std::string svg_plot(const std::vector<Series>& series, const std::string& title
     o << "<polyline fill='none' stroke='" << c << "' stroke-width='2' points='";
     for (auto [x, y] : s.points) o << X(x) << "," << Y(y / peak) << " ";
     o << "'/>\n";
-    for (auto [x, y] : s.points) o << "<circle cx='" << X(x) << "' cy='" << Y(y / peak) << "' r='3' fill='" << c << "'/>\n";
+    for (auto [x, y] : s.points)
+      o << "<circle cx='" << X(x) << "' cy='" << Y(y / peak) << "' r='3' fill='" << c << "'/>\n";
     char peak_text[64];
     std::snprintf(peak_text, sizeof peak_text, "%.3g", peak);
-    o << "<text x='" << w - r + 10 << "' y='" << t + 20 + 34 * double(i) << "' fill='" << c << "'>" << s.name << "</text>\n";
-    o << "<text x='" << w - r + 10 << "' y='" << t + 34 + 34 * double(i) << "' fill='" << c << "'>peak " << peak_text
-      << " " << s.unit << "</text>\n";
+    o << "<text x='" << w - r + 10 << "' y='" << t + 20 + 34 * double(i) << "' fill='" << c << "'>"
+      << s.name << "</text>\n";
+    o << "<text x='" << w - r + 10 << "' y='" << t + 34 + 34 * double(i) << "' fill='" << c
+      << "'>peak " << peak_text << " " << s.unit << "</text>\n";
   }
   o << "</svg>\n";
   return o.str();
@@ -137,7 +145,8 @@ int run_bench(BenchOptions o, const Output& out) {
     o.circuits.push_back(default_circuit());
   }
   const Topology& topo = topology();
-  json report{{"machine", {{"cpu", topo.cpu_model}, {"cores", topo.cores}, {"numa_nodes", topo.numa_nodes}}},
+  json report{{"machine",
+               {{"cpu", topo.cpu_model}, {"cores", topo.cores}, {"numa_nodes", topo.numa_nodes}}},
               {"threads", effective_threads_label(o.threads)},
               {"kinds", json::object()},
               {"unavailable", json::object()},
@@ -164,8 +173,12 @@ int run_bench(BenchOptions o, const Output& out) {
     const double units = std::max(1.0, std::ceil(domain / 1024));
     best_units_per_s = std::max(best_units_per_s, units / s);
     g16.points.push_back({domain, domain / s});
-    report["groth16"].push_back({{"circuit", dir}, {"domain", zkey->domain_size}, {"n_vars", zkey->n_vars},
-                                 {"seconds", s}, {"constraints_per_second", domain / s}, {"units", units},
+    report["groth16"].push_back({{"circuit", dir},
+                                 {"domain", zkey->domain_size},
+                                 {"n_vars", zkey->n_vars},
+                                 {"seconds", s},
+                                 {"constraints_per_second", domain / s},
+                                 {"units", units},
                                  {"units_per_second", units / s}});
     if (!out.json) {
       std::printf("%-10s %-34s %11.1f ms %12.0f constr/s (%.2f units/s)\n", "groth16",
@@ -173,7 +186,8 @@ int run_bench(BenchOptions o, const Output& out) {
     }
   }
   if (best_units_per_s > 0) {
-    report["kinds"]["groth16"] = {{"units_per_second", best_units_per_s}, {"unit", "1024 constraints (QAP domain)"}};
+    report["kinds"]["groth16"] = {{"units_per_second", best_units_per_s},
+                                  {"unit", "1024 constraints (QAP domain)"}};
   }
   // zkWASM: no engine yet, so no figure (never an invented one).
   for (const char* k : {"zkwasm-trace", "zkwasm-module"}) {
@@ -193,10 +207,17 @@ int run_bench(BenchOptions o, const Output& out) {
     cfg.backend = *backend;
     cfg.threads = o.threads;
     double s = best_of(o.reps + 1, [&] { return ntt(data, 1, cfg).is_ok(); });
-    if (s <= 0) return out.error(unavailable(std::string("NTT on backend ") + backend_name(*backend) + " failed"));
+    if (s <= 0)
+      return out.error(
+          unavailable(std::string("NTT on backend ") + backend_name(*backend) + " failed"));
     ntt_s.points.push_back({double(n), double(n) / s});
-    report["ntt"].push_back({{"log_n", lg}, {"backend", backend_name(*backend)}, {"seconds", s}, {"elements_per_second", double(n) / s}});
-    if (!out.json) std::printf("%-10s %-34s %11.3f ms %12.3g elem/s\n", "ntt", ("2^" + std::to_string(lg)).c_str(), s * 1e3, double(n) / s);
+    report["ntt"].push_back({{"log_n", lg},
+                             {"backend", backend_name(*backend)},
+                             {"seconds", s},
+                             {"elements_per_second", double(n) / s}});
+    if (!out.json)
+      std::printf("%-10s %-34s %11.3f ms %12.3g elem/s\n", "ntt",
+                  ("2^" + std::to_string(lg)).c_str(), s * 1e3, double(n) / s);
   }
 
   // MSM over BN254 G1.
@@ -213,7 +234,9 @@ int run_bench(BenchOptions o, const Output& out) {
     if (s <= 0) return out.error(internal_error("MSM failed"));
     msm_s.points.push_back({double(n), double(n) / s});
     report["msm"].push_back({{"log_n", lg}, {"seconds", s}, {"points_per_second", double(n) / s}});
-    if (!out.json) std::printf("%-10s %-34s %11.3f ms %12.3g points/s\n", "msm-g1", ("2^" + std::to_string(lg)).c_str(), s * 1e3, double(n) / s);
+    if (!out.json)
+      std::printf("%-10s %-34s %11.3f ms %12.3g points/s\n", "msm-g1",
+                  ("2^" + std::to_string(lg)).c_str(), s * 1e3, double(n) / s);
   }
   for (auto* s : {&g16, &ntt_s, &msm_s}) {
     if (!s->points.empty()) plot.push_back(*s);
@@ -225,14 +248,15 @@ int run_bench(BenchOptions o, const Output& out) {
   }
   if (!o.plot.empty()) {
     std::ofstream f(o.plot, std::ios::trunc);
-    f << svg_plot(plot, "efaas bench: " + topo.cpu_model + ", " + effective_threads_label(o.threads) + " threads");
+    f << svg_plot(plot, "efaas bench: " + topo.cpu_model + ", " +
+                            effective_threads_label(o.threads) + " threads");
     if (!f) return out.error(internal_error("cannot write " + o.plot));
   }
   if (out.json) {
     out.emit_json(report);
   } else if (!o.out_json.empty() || !o.plot.empty()) {
-    std::printf("wrote%s%s%s%s\n", o.out_json.empty() ? "" : " ", o.out_json.c_str(), o.plot.empty() ? "" : " ",
-                o.plot.c_str());
+    std::printf("wrote%s%s%s%s\n", o.out_json.empty() ? "" : " ", o.out_json.c_str(),
+                o.plot.empty() ? "" : " ", o.plot.c_str());
   }
   return kExitOk;
 }
@@ -242,12 +266,14 @@ int run_bench(BenchOptions o, const Output& out) {
 void register_bench_commands(CLI::App& app) {
   static Output out;
   static BenchOptions o;
-  CLI::App* b = add_command(app, "bench",
-                            "Calibrate this machine: proving throughput per job kind and NTT/MSM rates; "
-                            "writes JSON for efaas-farm's calibration_file and an SVG plot",
-                            out, [] { return run_bench(o, out); });
-  b->add_option("--circuit", o.circuits, "directory with circuit.zkey and witness.wtns (repeatable; "
-                                         "default: the shared poseidon_chain40 fixture)");
+  CLI::App* b =
+      add_command(app, "bench",
+                  "Calibrate this machine: proving throughput per job kind and NTT/MSM rates; "
+                  "writes JSON for efaas-farm's calibration_file and an SVG plot",
+                  out, [] { return run_bench(o, out); });
+  b->add_option("--circuit", o.circuits,
+                "directory with circuit.zkey and witness.wtns (repeatable; "
+                "default: the shared poseidon_chain40 fixture)");
   b->add_option("--ntt", o.ntt_logs, "log2 NTT sizes")->delimiter(',');
   b->add_option("--msm", o.msm_logs, "log2 MSM sizes")->delimiter(',');
   b->add_option("--ntt-backend", o.ntt_backend, "auto, scalar, avx2 or opencl");

@@ -28,14 +28,17 @@ Conn g_conn;
 
 void add_conn_options(CLI::App* app, bool admin) {
   if (admin) {
-    app->add_option("--admin", g_conn.admin, "farm admin address host:port")->envname("EFAAS_FARM_ADMIN");
-    app->add_option("--admin-token", g_conn.admin_token, "admin token")->envname("EFAAS_ADMIN_TOKEN");
+    app->add_option("--admin", g_conn.admin, "farm admin address host:port")
+        ->envname("EFAAS_FARM_ADMIN");
+    app->add_option("--admin-token", g_conn.admin_token, "admin token")
+        ->envname("EFAAS_ADMIN_TOKEN");
     app->add_option("--admin-token-file", g_conn.admin_token_file, "file holding the admin token");
   } else {
     app->add_option("--farm", g_conn.farm, "farm address host:port")->envname("EFAAS_FARM");
     app->add_option("--api-key", g_conn.api_key, "tenant API key")->envname("EFAAS_API_KEY");
   }
-  app->add_option("--tls-ca", g_conn.tls_ca, "PEM roots to verify the farm (TLS); plaintext without");
+  app->add_option("--tls-ca", g_conn.tls_ca,
+                  "PEM roots to verify the farm (TLS); plaintext without");
   app->add_option("--tls-server-name", g_conn.tls_name, "name to check in the farm's certificate");
 }
 
@@ -49,10 +52,23 @@ int rpc_error(const Output& out, const grpc::Status& st) {
                      st.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
                      st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ||
                      st.error_code() == grpc::StatusCode::UNIMPLEMENTED;
-  static const char* kNames[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-                                 "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-                                 "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
-                                 "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  static const char* kNames[] = {"OK",
+                                 "CANCELLED",
+                                 "UNKNOWN",
+                                 "INVALID_ARGUMENT",
+                                 "DEADLINE_EXCEEDED",
+                                 "NOT_FOUND",
+                                 "ALREADY_EXISTS",
+                                 "PERMISSION_DENIED",
+                                 "RESOURCE_EXHAUSTED",
+                                 "FAILED_PRECONDITION",
+                                 "ABORTED",
+                                 "OUT_OF_RANGE",
+                                 "UNIMPLEMENTED",
+                                 "INTERNAL",
+                                 "UNAVAILABLE",
+                                 "DATA_LOSS",
+                                 "UNAUTHENTICATED"};
   const int c = int(st.error_code());
   const char* name = c >= 0 && c <= 16 ? kNames[c] : "UNKNOWN";
   if (out.json) {
@@ -79,11 +95,20 @@ bool write_file(const std::string& path, const std::string& data) {
 }
 
 json job_json(const pb::JobInfo& j) {
-  return {{"job_id", j.job_id()},   {"kind", fc::kind_name(j.kind())},   {"state", fc::state_name(j.state())},
-          {"stage", j.stage()},     {"fraction", j.fraction()},          {"units", j.units()},
-          {"cost", j.cost()},       {"created_unix_ms", j.created_unix_ms()},
-          {"finished_unix_ms", j.finished_unix_ms()}, {"error", j.error()}, {"proof_hash", j.proof_hash()},
-          {"cached", j.cached()},   {"priority", j.priority()},          {"input_size", j.input_size()}};
+  return {{"job_id", j.job_id()},
+          {"kind", fc::kind_name(j.kind())},
+          {"state", fc::state_name(j.state())},
+          {"stage", j.stage()},
+          {"fraction", j.fraction()},
+          {"units", j.units()},
+          {"cost", j.cost()},
+          {"created_unix_ms", j.created_unix_ms()},
+          {"finished_unix_ms", j.finished_unix_ms()},
+          {"error", j.error()},
+          {"proof_hash", j.proof_hash()},
+          {"cached", j.cached()},
+          {"priority", j.priority()},
+          {"input_size", j.input_size()}};
 }
 
 json usage_json(const pb::Usage& u) {
@@ -111,8 +136,8 @@ struct ProgressBar {
     const int filled = int(std::lround(std::clamp(p.fraction(), 0.0, 1.0) * width));
     std::string bar(size_t(filled), '#');
     bar.resize(width, '.');
-    std::fprintf(stderr, "\r[%s] %3.0f%% %-10s %-20s", bar.c_str(), p.fraction() * 100, fc::state_name(p.state()),
-                 p.stage().c_str());
+    std::fprintf(stderr, "\r[%s] %3.0f%% %-10s %-20s", bar.c_str(), p.fraction() * 100,
+                 fc::state_name(p.state()), p.stage().c_str());
     if (p.state() == pb::JOB_STATE_QUEUED) std::fprintf(stderr, " queue #%u", p.queue_position());
     if (p.seconds_left() > 0) std::fprintf(stderr, " ~%.1fs left", p.seconds_left());
     std::fflush(stderr);
@@ -136,8 +161,8 @@ bool write_proof(const std::string& bundle, const std::string& out, const std::s
 }
 
 // The outcome of a followed job (Prove or Watch stream).
-int report_stream(const fc::StreamResult& r, const Output& out, const std::string& o, const std::string& pj,
-                  const std::string& pub) {
+int report_stream(const fc::StreamResult& r, const Output& out, const std::string& o,
+                  const std::string& pj, const std::string& pub) {
   if (!r.status.ok()) return rpc_error(out, r.status);
   if (r.failure) {
     if (out.json) {
@@ -146,15 +171,18 @@ int report_stream(const fc::StreamResult& r, const Output& out, const std::strin
                      {"code", r.failure->code()},
                      {"reason", r.failure->reason()}});
     } else {
-      std::cerr << "job " << r.job_id << " " << fc::state_name(r.failure->state()) << ": " << r.failure->code()
-                << ": " << r.failure->reason() << std::endl;
+      std::cerr << "job " << r.job_id << " " << fc::state_name(r.failure->state()) << ": "
+                << r.failure->code() << ": " << r.failure->reason() << std::endl;
     }
     return kExitCheckFailed;
   }
   if (!r.proof.empty() && !write_proof(r.proof, o, pj, pub)) {
     return out.error(internal_error("cannot write the proof files"));
   }
-  json j{{"job_id", r.job_id}, {"state", "succeeded"}, {"proof_hash", r.proof_hash}, {"proof_bytes", r.proof.size()}};
+  json j{{"job_id", r.job_id},
+         {"state", "succeeded"},
+         {"proof_hash", r.proof_hash},
+         {"proof_bytes", r.proof.size()}};
   if (r.accepted) {
     j["cached"] = r.accepted->cached();
     j["units"] = r.accepted->estimated_units();
@@ -163,7 +191,8 @@ int report_stream(const fc::StreamResult& r, const Output& out, const std::strin
   if (out.json) {
     out.emit_json(j);
   } else {
-    std::cout << "job " << r.job_id << " succeeded; proof " << r.proof_hash << " (" << r.proof.size() << " bytes)";
+    std::cout << "job " << r.job_id << " succeeded; proof " << r.proof_hash << " ("
+              << r.proof.size() << " bytes)";
     if (!o.empty()) std::cout << " -> " << o;
     std::cout << std::endl;
   }
@@ -187,23 +216,31 @@ int run_upload(const std::string& path, const std::string& kind, const Output& o
   if (!ch) return out.error_usage(e);
   auto stub = pb::Farm::NewStub(ch);
   pb::ArtifactRef ref;
-  grpc::Status st = fc::upload_artifact(*stub, g_conn.api_key, kind == "zkey" ? pb::ARTIFACT_KIND_ZKEY : pb::ARTIFACT_KIND_WASM,
-                                        bytes, &ref);
+  grpc::Status st = fc::upload_artifact(
+      *stub, g_conn.api_key, kind == "zkey" ? pb::ARTIFACT_KIND_ZKEY : pb::ARTIFACT_KIND_WASM,
+      bytes, &ref);
   if (!st.ok()) return rpc_error(out, st);
   if (out.json) {
-    out.emit_json({{"content_hash", ref.content_hash()}, {"size", ref.size()}, {"already_stored", ref.already_stored()}});
+    out.emit_json({{"content_hash", ref.content_hash()},
+                   {"size", ref.size()},
+                   {"already_stored", ref.already_stored()}});
   } else {
-    std::cout << ref.content_hash() << (ref.already_stored() ? " (already stored)" : " (stored)") << std::endl;
+    std::cout << ref.content_hash() << (ref.already_stored() ? " (already stored)" : " (stored)")
+              << std::endl;
   }
   return kExitOk;
 }
 
 int run_submit(const SubmitOptions& o, const Output& out) {
   pb::JobHeader h;
-  if (o.kind == "groth16") h.set_kind(pb::JOB_KIND_GROTH16);
-  else if (o.kind == "zkwasm-trace" || o.kind == "zkwasm") h.set_kind(pb::JOB_KIND_ZKWASM_TRACE);
-  else if (o.kind == "zkwasm-module") h.set_kind(pb::JOB_KIND_ZKWASM_MODULE);
-  else return out.error_usage("--kind: groth16, zkwasm-trace or zkwasm-module");
+  if (o.kind == "groth16")
+    h.set_kind(pb::JOB_KIND_GROTH16);
+  else if (o.kind == "zkwasm-trace" || o.kind == "zkwasm")
+    h.set_kind(pb::JOB_KIND_ZKWASM_TRACE);
+  else if (o.kind == "zkwasm-module")
+    h.set_kind(pb::JOB_KIND_ZKWASM_MODULE);
+  else
+    return out.error_usage("--kind: groth16, zkwasm-trace or zkwasm-module");
   std::string input;
   if (!read_file(o.input, &input)) return out.error_usage("cannot read the input " + o.input);
   std::string e;
@@ -216,9 +253,10 @@ int run_submit(const SubmitOptions& o, const Output& out) {
     std::string bytes;
     read_file(artifact, &bytes);
     pb::ArtifactRef ref;
-    grpc::Status st = fc::upload_artifact(*stub, g_conn.api_key,
-                                          h.kind() == pb::JOB_KIND_GROTH16 ? pb::ARTIFACT_KIND_ZKEY : pb::ARTIFACT_KIND_WASM,
-                                          bytes, &ref);
+    grpc::Status st = fc::upload_artifact(
+        *stub, g_conn.api_key,
+        h.kind() == pb::JOB_KIND_GROTH16 ? pb::ARTIFACT_KIND_ZKEY : pb::ARTIFACT_KIND_WASM, bytes,
+        &ref);
     if (!st.ok()) return rpc_error(out, st);
     artifact = ref.content_hash();
   }
@@ -237,7 +275,8 @@ int run_submit(const SubmitOptions& o, const Output& out) {
     auto r = fc::prove(*stub, g_conn.api_key, h, input, o.chunk, [&](const pb::JobEvent& ev) {
       if (ev.has_accepted() && !out.json && bar.enabled) {
         std::fprintf(stderr, "accepted %s: %lu units, cost %lu%s\n", ev.job_id().c_str(),
-                     (unsigned long)ev.accepted().estimated_units(), (unsigned long)ev.accepted().estimated_cost(),
+                     (unsigned long)ev.accepted().estimated_units(),
+                     (unsigned long)ev.accepted().estimated_cost(),
                      ev.accepted().cached() ? " (cached)" : "");
       }
       if (ev.has_progress()) bar.show(ev.progress());
@@ -291,7 +330,8 @@ int run_get(const GetOptions& o, const Output& out) {
   grpc::Status st = stub->GetJob(ctx.get(), ref, &info);
   if (!st.ok()) return rpc_error(out, st);
   json j = job_json(info);
-  if (info.state() == pb::JOB_STATE_SUCCEEDED && (!o.out.empty() || !o.proof_json.empty() || !o.public_json.empty())) {
+  if (info.state() == pb::JOB_STATE_SUCCEEDED &&
+      (!o.out.empty() || !o.proof_json.empty() || !o.public_json.empty())) {
     std::string proof, hash;
     st = fc::fetch_proof(*stub, g_conn.api_key, o.job, &proof, &hash);
     if (!st.ok()) return rpc_error(out, st);
@@ -303,8 +343,9 @@ int run_get(const GetOptions& o, const Output& out) {
   if (out.json) {
     out.emit_json(j);
   } else {
-    std::cout << info.job_id() << "  " << fc::kind_name(info.kind()) << "  " << fc::state_name(info.state()) << "  "
-              << info.stage() << "  units " << info.units() << "  cost " << info.cost();
+    std::cout << info.job_id() << "  " << fc::kind_name(info.kind()) << "  "
+              << fc::state_name(info.state()) << "  " << info.stage() << "  units " << info.units()
+              << "  cost " << info.cost();
     if (!info.error().empty()) std::cout << "  error: " << info.error();
     std::cout << std::endl;
   }
@@ -322,8 +363,12 @@ int run_cancel(const std::string& job, const Output& out) {
   auto ctx = fc::context(g_conn.api_key, 30);
   grpc::Status st = stub->Cancel(ctx.get(), ref, &rep);
   if (!st.ok()) return rpc_error(out, st);
-  if (out.json) out.emit_json({{"job_id", job}, {"state", fc::state_name(rep.state())}});
-  else std::cout << job << ": " << fc::state_name(rep.state()) << (rep.state() == pb::JOB_STATE_RUNNING ? " (stops at the next stage)" : "") << std::endl;
+  if (out.json)
+    out.emit_json({{"job_id", job}, {"state", fc::state_name(rep.state())}});
+  else
+    std::cout << job << ": " << fc::state_name(rep.state())
+              << (rep.state() == pb::JOB_STATE_RUNNING ? " (stops at the next stage)" : "")
+              << std::endl;
   return kExitOk;
 }
 
@@ -343,20 +388,23 @@ int run_jobs(uint32_t limit, const Output& out) {
     for (const auto& j : rep.jobs()) a.push_back(job_json(j));
     out.emit_json({{"jobs", a}});
   } else {
-    std::printf("%-28s %-14s %-10s %8s %8s  %s\n", "JOB", "KIND", "STATE", "UNITS", "COST", "STAGE");
+    std::printf("%-28s %-14s %-10s %8s %8s  %s\n", "JOB", "KIND", "STATE", "UNITS", "COST",
+                "STAGE");
     for (const auto& j : rep.jobs()) {
       std::printf("%-28s %-14s %-10s %8lu %8lu  %s\n", j.job_id().c_str(), fc::kind_name(j.kind()),
-                  fc::state_name(j.state()), (unsigned long)j.units(), (unsigned long)j.cost(), j.stage().c_str());
+                  fc::state_name(j.state()), (unsigned long)j.units(), (unsigned long)j.cost(),
+                  j.stage().c_str());
     }
   }
   return kExitOk;
 }
 
 void print_usage(const pb::Usage& u) {
-  std::cout << "tenant " << u.tenant() << ": balance " << u.balance() << ", units " << u.units_total() << " ("
-            << u.units_last_hour() << " in the last hour), jobs " << u.jobs_total() << " (" << u.jobs_active()
-            << " active)\n  quota: concurrent " << u.quota().max_concurrent_jobs() << ", queued bytes "
-            << u.quota().max_queued_bytes() << ", input bytes " << u.quota().max_input_bytes() << ", units/hour "
+  std::cout << "tenant " << u.tenant() << ": balance " << u.balance() << ", units "
+            << u.units_total() << " (" << u.units_last_hour() << " in the last hour), jobs "
+            << u.jobs_total() << " (" << u.jobs_active() << " active)\n  quota: concurrent "
+            << u.quota().max_concurrent_jobs() << ", queued bytes " << u.quota().max_queued_bytes()
+            << ", input bytes " << u.quota().max_input_bytes() << ", units/hour "
             << u.quota().max_units_per_hour() << " (0 = unlimited)" << std::endl;
 }
 
@@ -369,8 +417,10 @@ int run_usage(const Output& out) {
   auto ctx = fc::context(g_conn.api_key, 30);
   grpc::Status st = stub->GetUsage(ctx.get(), {}, &u);
   if (!st.ok()) return rpc_error(out, st);
-  if (out.json) out.emit_json(usage_json(u));
-  else print_usage(u);
+  if (out.json)
+    out.emit_json(usage_json(u));
+  else
+    print_usage(u);
   return kExitOk;
 }
 
@@ -383,14 +433,24 @@ int run_capacity(double units, const Output& out) {
   auto ctx = fc::context(g_conn.api_key, 30);
   grpc::Status st = stub->GetCapacity(ctx.get(), {}, &c);
   if (!st.ok()) return rpc_error(out, st);
-  json j{{"queue_depth", c.queue_depth()}, {"running", c.running()}, {"devices", json::array()}, {"kinds", json::array()}};
+  json j{{"queue_depth", c.queue_depth()},
+         {"running", c.running()},
+         {"devices", json::array()},
+         {"kinds", json::array()}};
   for (const auto& d : c.devices()) {
-    j["devices"].push_back({{"name", d.name()}, {"kind", d.kind()}, {"cores", d.cores()},
-                            {"busy_fraction", d.busy_fraction()}, {"running_jobs", d.running_jobs()}});
+    j["devices"].push_back({{"name", d.name()},
+                            {"kind", d.kind()},
+                            {"cores", d.cores()},
+                            {"busy_fraction", d.busy_fraction()},
+                            {"running_jobs", d.running_jobs()}});
   }
   for (const auto& k : c.kinds()) {
-    json kj{{"kind", fc::kind_name(k.kind())}, {"available", k.available()}, {"unit", k.unit()},
-            {"units_per_second", k.units_per_second()}, {"price_per_unit", k.price_per_unit()}, {"source", k.source()}};
+    json kj{{"kind", fc::kind_name(k.kind())},
+            {"available", k.available()},
+            {"unit", k.unit()},
+            {"units_per_second", k.units_per_second()},
+            {"price_per_unit", k.price_per_unit()},
+            {"source", k.source()}};
     if (units > 0) {
       kj["predicted_cost"] = uint64_t(units) * k.price_per_unit();
       if (k.units_per_second() > 0) kj["predicted_seconds"] = units / k.units_per_second();
@@ -406,13 +466,17 @@ int run_capacity(double units, const Output& out) {
     std::printf("device %-50s %3u cores  busy %4.1f%%  running %u\n", d.name().c_str(), d.cores(),
                 d.busy_fraction() * 100, d.running_jobs());
   }
-  std::printf("%-14s %-10s %12s %8s  %-9s %s\n", "KIND", "AVAILABLE", "UNITS/S", "PRICE", "SOURCE", "UNIT");
+  std::printf("%-14s %-10s %12s %8s  %-9s %s\n", "KIND", "AVAILABLE", "UNITS/S", "PRICE", "SOURCE",
+              "UNIT");
   for (const auto& k : c.kinds()) {
-    std::printf("%-14s %-10s %12.2f %8lu  %-9s %s\n", fc::kind_name(k.kind()), k.available() ? "yes" : "no",
-                k.units_per_second(), (unsigned long)k.price_per_unit(), k.source().c_str(), k.unit().c_str());
+    std::printf("%-14s %-10s %12.2f %8lu  %-9s %s\n", fc::kind_name(k.kind()),
+                k.available() ? "yes" : "no", k.units_per_second(),
+                (unsigned long)k.price_per_unit(), k.source().c_str(), k.unit().c_str());
     if (units > 0 && k.available()) {
-      std::printf("  a job of %.0f units: cost %lu", units, (unsigned long)(uint64_t(units) * k.price_per_unit()));
-      if (k.units_per_second() > 0) std::printf(", about %.1f s of proving", units / k.units_per_second());
+      std::printf("  a job of %.0f units: cost %lu", units,
+                  (unsigned long)(uint64_t(units) * k.price_per_unit()));
+      if (k.units_per_second() > 0)
+        std::printf(", about %.1f s of proving", units / k.units_per_second());
       std::printf("\n");
     }
   }
@@ -444,7 +508,9 @@ struct AdminOptions {
 template <typename F>
 int with_admin(const Output& out, F&& body) {
   std::string tok;
-  if (!admin_token(&tok)) return out.error_usage("no admin token: --admin-token, --admin-token-file or EFAAS_ADMIN_TOKEN");
+  if (!admin_token(&tok))
+    return out.error_usage(
+        "no admin token: --admin-token, --admin-token-file or EFAAS_ADMIN_TOKEN");
   std::string e;
   auto ch = channel(g_conn.admin, &e);
   if (!ch) return out.error_usage(e);
@@ -472,27 +538,32 @@ void add_quota_options(CLI::App* c, AdminOptions& o) {
 }  // namespace
 
 void register_farm_commands(CLI::App& app) {
-  CLI::App* farm = app.add_subcommand("farm", "Prover farm client: rent proving capacity over gRPC");
+  CLI::App* farm =
+      app.add_subcommand("farm", "Prover farm client: rent proving capacity over gRPC");
   farm->require_subcommand(1);
 
   static Output upload_out;
   static std::string upload_path, upload_kind = "zkey";
-  auto* up = add_command(*farm, "upload", "Upload a .zkey or WASM module (content addressed)", upload_out,
-                         [] { return run_upload(upload_path, upload_kind, upload_out); });
+  auto* up =
+      add_command(*farm, "upload", "Upload a .zkey or WASM module (content addressed)", upload_out,
+                  [] { return run_upload(upload_path, upload_kind, upload_out); });
   up->add_option("file", upload_path, "the artifact")->required();
   up->add_option("--kind", upload_kind, "zkey or wasm");
   add_conn_options(up, false);
 
   static Output submit_out;
   static SubmitOptions so;
-  auto* sub = add_command(*farm, "submit",
-                          "Submit a job; with --wait, stream it and show progress until the proof arrives",
-                          submit_out, [] { return run_submit(so, submit_out); });
+  auto* sub =
+      add_command(*farm, "submit",
+                  "Submit a job; with --wait, stream it and show progress until the proof arrives",
+                  submit_out, [] { return run_submit(so, submit_out); });
   sub->add_option("--kind", so.kind, "groth16, zkwasm-trace or zkwasm-module");
-  sub->add_option("--artifact,--zkey", so.artifact, "the .zkey / module: a file (uploaded first) or a content hash");
+  sub->add_option("--artifact,--zkey", so.artifact,
+                  "the .zkey / module: a file (uploaded first) or a content hash");
   sub->add_option("--input,--wtns", so.input, "the witness (.wtns) or trace")->required();
   sub->add_option("--params", so.params, "job parameters as a JSON object");
-  sub->add_option("--deadline-s", so.deadline_s, "fail as expired if not done within this many seconds");
+  sub->add_option("--deadline-s", so.deadline_s,
+                  "fail as expired if not done within this many seconds");
   sub->add_option("--priority", so.priority, "0..9, higher first within your share");
   sub->add_flag("--wait", so.wait, "stay on the stream until the proof arrives");
   sub->add_option("-o,--out", so.out, "write the proof here (with --wait)");
@@ -503,8 +574,8 @@ void register_farm_commands(CLI::App& app) {
 
   static Output watch_out;
   static GetOptions wo;
-  auto* watch = add_command(*farm, "watch", "Follow a job (progress bar) and fetch its proof", watch_out,
-                            [] { return run_watch(wo, watch_out); });
+  auto* watch = add_command(*farm, "watch", "Follow a job (progress bar) and fetch its proof",
+                            watch_out, [] { return run_watch(wo, watch_out); });
   watch->add_option("job", wo.job, "job id")->required();
   watch->add_option("-o,--out", wo.out, "write the proof here");
   watch->add_option("--proof-json", wo.proof_json, "groth16: write snarkjs proof.json here");
@@ -514,7 +585,8 @@ void register_farm_commands(CLI::App& app) {
 
   static Output get_out;
   static GetOptions go;
-  auto* get = add_command(*farm, "get", "Show a job; with -o, download its proof", get_out, [] { return run_get(go, get_out); });
+  auto* get = add_command(*farm, "get", "Show a job; with -o, download its proof", get_out,
+                          [] { return run_get(go, get_out); });
   get->add_option("job", go.job, "job id")->required();
   get->add_option("-o,--out", go.out, "write the proof here");
   get->add_option("--proof-json", go.proof_json, "groth16: write snarkjs proof.json here");
@@ -523,25 +595,29 @@ void register_farm_commands(CLI::App& app) {
 
   static Output cancel_out;
   static std::string cancel_job;
-  auto* cancel = add_command(*farm, "cancel", "Cancel a job (a running one stops at its next stage)", cancel_out,
-                             [] { return run_cancel(cancel_job, cancel_out); });
+  auto* cancel =
+      add_command(*farm, "cancel", "Cancel a job (a running one stops at its next stage)",
+                  cancel_out, [] { return run_cancel(cancel_job, cancel_out); });
   cancel->add_option("job", cancel_job, "job id")->required();
   add_conn_options(cancel, false);
 
   static Output jobs_out;
   static uint32_t jobs_limit = 50;
-  auto* jobs = add_command(*farm, "jobs", "List my jobs, newest first", jobs_out, [] { return run_jobs(jobs_limit, jobs_out); });
+  auto* jobs = add_command(*farm, "jobs", "List my jobs, newest first", jobs_out,
+                           [] { return run_jobs(jobs_limit, jobs_out); });
   jobs->add_option("--limit", jobs_limit, "how many");
   add_conn_options(jobs, false);
 
   static Output usage_out;
-  auto* usage = add_command(*farm, "usage", "My balance, units used and quotas", usage_out, [] { return run_usage(usage_out); });
+  auto* usage = add_command(*farm, "usage", "My balance, units used and quotas", usage_out,
+                            [] { return run_usage(usage_out); });
   add_conn_options(usage, false);
 
   static Output cap_out;
   static double cap_units = 0;
-  auto* cap = add_command(*farm, "capacity", "Devices, load, queue, throughput and prices per job kind", cap_out,
-                          [] { return run_capacity(cap_units, cap_out); });
+  auto* cap =
+      add_command(*farm, "capacity", "Devices, load, queue, throughput and prices per job kind",
+                  cap_out, [] { return run_capacity(cap_units, cap_out); });
   cap->add_option("--units", cap_units, "predict the time and cost of a job of this many units");
   add_conn_options(cap, false);
 
@@ -551,41 +627,47 @@ void register_farm_commands(CLI::App& app) {
   static AdminOptions ao;
 
   static Output create_out;
-  auto* create = add_command(*admin, "create-tenant", "Create a tenant; prints its API key (shown once)", create_out, [] {
-    return with_admin(create_out, [](pb::FarmAdmin::Stub& s, const std::string& tok) {
-      pb::CreateTenantRequest r;
-      r.set_name(ao.tenant);
-      r.set_balance(ao.amount);
-      *r.mutable_quota() = quota_of(ao);
-      r.set_weight(ao.weight);
-      pb::TenantKey k;
-      auto ctx = fc::admin_context(tok, 30);
-      grpc::Status st = s.CreateTenant(ctx.get(), r, &k);
-      if (!st.ok()) return rpc_error(create_out, st);
-      if (create_out.json) create_out.emit_json({{"tenant", k.tenant()}, {"api_key", k.api_key()}});
-      else std::cout << k.api_key() << std::endl;
-      return int(kExitOk);
-    });
-  });
+  auto* create = add_command(
+      *admin, "create-tenant", "Create a tenant; prints its API key (shown once)", create_out, [] {
+        return with_admin(create_out, [](pb::FarmAdmin::Stub& s, const std::string& tok) {
+          pb::CreateTenantRequest r;
+          r.set_name(ao.tenant);
+          r.set_balance(ao.amount);
+          *r.mutable_quota() = quota_of(ao);
+          r.set_weight(ao.weight);
+          pb::TenantKey k;
+          auto ctx = fc::admin_context(tok, 30);
+          grpc::Status st = s.CreateTenant(ctx.get(), r, &k);
+          if (!st.ok()) return rpc_error(create_out, st);
+          if (create_out.json)
+            create_out.emit_json({{"tenant", k.tenant()}, {"api_key", k.api_key()}});
+          else
+            std::cout << k.api_key() << std::endl;
+          return int(kExitOk);
+        });
+      });
   create->add_option("tenant", ao.tenant, "name")->required();
   create->add_option("--balance", ao.amount, "opening balance");
   add_quota_options(create, ao);
   add_conn_options(create, true);
 
   static Output rotate_out;
-  auto* rotate = add_command(*admin, "rotate-key", "Replace a tenant's API key; prints the new one", rotate_out, [] {
-    return with_admin(rotate_out, [](pb::FarmAdmin::Stub& s, const std::string& tok) {
-      pb::TenantRef r;
-      r.set_tenant(ao.tenant);
-      pb::TenantKey k;
-      auto ctx = fc::admin_context(tok, 30);
-      grpc::Status st = s.RotateKey(ctx.get(), r, &k);
-      if (!st.ok()) return rpc_error(rotate_out, st);
-      if (rotate_out.json) rotate_out.emit_json({{"tenant", k.tenant()}, {"api_key", k.api_key()}});
-      else std::cout << k.api_key() << std::endl;
-      return int(kExitOk);
-    });
-  });
+  auto* rotate = add_command(
+      *admin, "rotate-key", "Replace a tenant's API key; prints the new one", rotate_out, [] {
+        return with_admin(rotate_out, [](pb::FarmAdmin::Stub& s, const std::string& tok) {
+          pb::TenantRef r;
+          r.set_tenant(ao.tenant);
+          pb::TenantKey k;
+          auto ctx = fc::admin_context(tok, 30);
+          grpc::Status st = s.RotateKey(ctx.get(), r, &k);
+          if (!st.ok()) return rpc_error(rotate_out, st);
+          if (rotate_out.json)
+            rotate_out.emit_json({{"tenant", k.tenant()}, {"api_key", k.api_key()}});
+          else
+            std::cout << k.api_key() << std::endl;
+          return int(kExitOk);
+        });
+      });
   rotate->add_option("tenant", ao.tenant, "name")->required();
   add_conn_options(rotate, true);
 
@@ -599,8 +681,10 @@ void register_farm_commands(CLI::App& app) {
       auto ctx = fc::admin_context(tok, 30);
       grpc::Status st = s.TopUp(ctx.get(), r, &u);
       if (!st.ok()) return rpc_error(topup_out, st);
-      if (topup_out.json) topup_out.emit_json(usage_json(u));
-      else print_usage(u);
+      if (topup_out.json)
+        topup_out.emit_json(usage_json(u));
+      else
+        print_usage(u);
       return int(kExitOk);
     });
   });
@@ -609,43 +693,53 @@ void register_farm_commands(CLI::App& app) {
   add_conn_options(topup, true);
 
   static Output quota_out;
-  auto* quota = add_command(*admin, "set-quota", "Set a tenant's quotas (0 = unlimited) and weight", quota_out, [] {
-    return with_admin(quota_out, [](pb::FarmAdmin::Stub& s, const std::string& tok) {
-      pb::SetQuotaRequest r;
-      r.set_tenant(ao.tenant);
-      *r.mutable_quota() = quota_of(ao);
-      r.set_weight(ao.weight);
-      pb::Usage u;
-      auto ctx = fc::admin_context(tok, 30);
-      grpc::Status st = s.SetQuota(ctx.get(), r, &u);
-      if (!st.ok()) return rpc_error(quota_out, st);
-      if (quota_out.json) quota_out.emit_json(usage_json(u));
-      else print_usage(u);
-      return int(kExitOk);
-    });
-  });
+  auto* quota = add_command(
+      *admin, "set-quota", "Set a tenant's quotas (0 = unlimited) and weight", quota_out, [] {
+        return with_admin(quota_out, [](pb::FarmAdmin::Stub& s, const std::string& tok) {
+          pb::SetQuotaRequest r;
+          r.set_tenant(ao.tenant);
+          *r.mutable_quota() = quota_of(ao);
+          r.set_weight(ao.weight);
+          pb::Usage u;
+          auto ctx = fc::admin_context(tok, 30);
+          grpc::Status st = s.SetQuota(ctx.get(), r, &u);
+          if (!st.ok()) return rpc_error(quota_out, st);
+          if (quota_out.json)
+            quota_out.emit_json(usage_json(u));
+          else
+            print_usage(u);
+          return int(kExitOk);
+        });
+      });
   quota->add_option("tenant", ao.tenant, "name")->required();
   add_quota_options(quota, ao);
   add_conn_options(quota, true);
 
   static Output price_out;
-  auto* price = add_command(*admin, "set-price", "Set the price per proving unit of a job kind", price_out, [] {
-    return with_admin(price_out, [](pb::FarmAdmin::Stub& s, const std::string& tok) {
-      pb::SetPriceRequest r;
-      if (ao.kind == "groth16") r.set_kind(pb::JOB_KIND_GROTH16);
-      else if (ao.kind == "zkwasm-trace") r.set_kind(pb::JOB_KIND_ZKWASM_TRACE);
-      else if (ao.kind == "zkwasm-module") r.set_kind(pb::JOB_KIND_ZKWASM_MODULE);
-      else return price_out.error_usage("kind: groth16, zkwasm-trace or zkwasm-module");
-      r.set_price_per_unit(ao.price);
-      pb::Empty e;
-      auto ctx = fc::admin_context(tok, 30);
-      grpc::Status st = s.SetPrice(ctx.get(), r, &e);
-      if (!st.ok()) return rpc_error(price_out, st);
-      if (price_out.json) price_out.emit_json({{"kind", ao.kind}, {"price_per_unit", ao.price}});
-      else std::cout << ao.kind << ": " << ao.price << " per unit" << std::endl;
-      return int(kExitOk);
-    });
-  });
+  auto* price = add_command(
+      *admin, "set-price", "Set the price per proving unit of a job kind", price_out, [] {
+        return with_admin(price_out, [](pb::FarmAdmin::Stub& s, const std::string& tok) {
+          pb::SetPriceRequest r;
+          if (ao.kind == "groth16")
+            r.set_kind(pb::JOB_KIND_GROTH16);
+          else if (ao.kind == "zkwasm-trace")
+            r.set_kind(pb::JOB_KIND_ZKWASM_TRACE);
+          else if (ao.kind == "zkwasm-module")
+            r.set_kind(pb::JOB_KIND_ZKWASM_MODULE);
+          else
+            return price_out.error_usage("kind: groth16, zkwasm-trace or zkwasm-module");
+          r.set_price_per_unit(ao.price);
+          pb::Empty e;
+          auto ctx = fc::admin_context(tok, 30);
+          grpc::Status st = s.SetPrice(ctx.get(), r, &e);
+          if (!st.ok()) return rpc_error(price_out, st);
+          if (price_out.json)
+            price_out.emit_json({{"kind", ao.kind}, {"price_per_unit", ao.price}});
+          else
+            std::cout << ao.kind << ": " << ao.price << " per unit" << std::endl;
+          return int(kExitOk);
+        });
+      });
   price->add_option("kind", ao.kind, "groth16, zkwasm-trace, zkwasm-module")->required();
   price->add_option("price", ao.price, "price per proving unit")->required();
   add_conn_options(price, true);
@@ -682,31 +776,38 @@ void register_farm_commands(CLI::App& app) {
   add_conn_options(ausage, true);
 
   static Output ledger_out;
-  auto* ledger = add_command(*admin, "ledger", "The append-only ledger (charges and top-ups)", ledger_out, [] {
-    return with_admin(ledger_out, [](pb::FarmAdmin::Stub& s, const std::string& tok) {
-      pb::LedgerRequest r;
-      r.set_tenant(ao.tenant);
-      r.set_limit(ao.limit);
-      pb::LedgerReply rep;
-      auto ctx = fc::admin_context(tok, 30);
-      grpc::Status st = s.GetLedger(ctx.get(), r, &rep);
-      if (!st.ok()) return rpc_error(ledger_out, st);
-      if (ledger_out.json) {
-        json a = json::array();
-        for (const auto& e : rep.entries()) {
-          a.push_back({{"seq", e.seq()}, {"tenant", e.tenant()}, {"job_id", e.job_id()}, {"amount", e.amount()},
-                       {"units", e.units()}, {"reason", e.reason()}, {"unix_ms", e.unix_ms()}});
-        }
-        ledger_out.emit_json({{"entries", a}});
-      } else {
-        for (const auto& e : rep.entries()) {
-          std::printf("%6ld %-16s %-8s %10ld %8lu %s\n", (long)e.seq(), e.tenant().c_str(), e.reason().c_str(),
-                      (long)e.amount(), (unsigned long)e.units(), e.job_id().c_str());
-        }
-      }
-      return int(kExitOk);
-    });
-  });
+  auto* ledger =
+      add_command(*admin, "ledger", "The append-only ledger (charges and top-ups)", ledger_out, [] {
+        return with_admin(ledger_out, [](pb::FarmAdmin::Stub& s, const std::string& tok) {
+          pb::LedgerRequest r;
+          r.set_tenant(ao.tenant);
+          r.set_limit(ao.limit);
+          pb::LedgerReply rep;
+          auto ctx = fc::admin_context(tok, 30);
+          grpc::Status st = s.GetLedger(ctx.get(), r, &rep);
+          if (!st.ok()) return rpc_error(ledger_out, st);
+          if (ledger_out.json) {
+            json a = json::array();
+            for (const auto& e : rep.entries()) {
+              a.push_back({{"seq", e.seq()},
+                           {"tenant", e.tenant()},
+                           {"job_id", e.job_id()},
+                           {"amount", e.amount()},
+                           {"units", e.units()},
+                           {"reason", e.reason()},
+                           {"unix_ms", e.unix_ms()}});
+            }
+            ledger_out.emit_json({{"entries", a}});
+          } else {
+            for (const auto& e : rep.entries()) {
+              std::printf("%6ld %-16s %-8s %10ld %8lu %s\n", (long)e.seq(), e.tenant().c_str(),
+                          e.reason().c_str(), (long)e.amount(), (unsigned long)e.units(),
+                          e.job_id().c_str());
+            }
+          }
+          return int(kExitOk);
+        });
+      });
   ledger->add_option("tenant", ao.tenant, "name (all when left out)");
   ledger->add_option("--limit", ao.limit, "entries");
   add_conn_options(ledger, true);
