@@ -874,6 +874,30 @@ TEST_F(FarmE2E, CalibratedCapacityPredictsTimeAndCost) {
   pb::CancelReply cr;
   auto cctx = client::context(key, 10);
   ASSERT_TRUE(stub->Cancel(cctx.get(), ref, &cr).ok());
+
+  // A price set through the admin API is what capacity shows and what the next job costs.
+  pb::SetPriceRequest sp;
+  sp.set_kind(pb::JOB_KIND_GROTH16);
+  sp.set_price_per_unit(20);
+  pb::Empty empty;
+  auto actx = client::admin_context(f.admin_token, 10);
+  ASSERT_TRUE(f.admin()->SetPrice(actx.get(), sp, &empty).ok());
+  pb::Capacity cap2;
+  auto ctx2 = client::context(key, 10);
+  ASSERT_TRUE(stub->GetCapacity(ctx2.get(), {}, &cap2).ok());
+  for (const auto& k : cap2.kinds()) {
+    if (k.kind() == pb::JOB_KIND_GROTH16) {
+      EXPECT_EQ(k.price_per_unit(), 20u);
+    }
+  }
+  pb::JobHeader h = groth16_header(zh);
+  h.set_params_json("{\"second\":true}");
+  pb::Accepted acc2;
+  ASSERT_TRUE(client::submit(*stub, key, h, wtns_, &acc2).ok());
+  EXPECT_EQ(acc2.estimated_cost(), 640u);
+  ref.set_job_id(acc2.job_id());
+  auto cctx2 = client::context(key, 10);
+  ASSERT_TRUE(stub->Cancel(cctx2.get(), ref, &cr).ok());
 }
 
 // The `efaas farm` client and admin commands against the same server, the proof checked by
