@@ -1,0 +1,32 @@
+#pragma once
+// Internals shared by the zkWASM AIR, witness generation and the prover/verifier.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "prover/air/air.hpp"
+#include "prover/stark/stark.hpp"
+#include "prover/wasm/module.hpp"
+#include "prover/wasm/trace.hpp"
+#include "prover/zkwasm/zkwasm.hpp"
+
+namespace efaas::zkwasm {
+
+inline constexpr uint32_t kMinLogRows = 3;
+
+// The universal machine (built once).
+const air::MachineAir& machine_air();
+// log2 of a table's height for `rows` rows (at least kMinLogRows).
+uint32_t table_log_rows(size_t rows);
+// Per table: fixed columns, column-major (empty for tables without).
+std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m);
+
+struct WitnessOptions {
+  bool check_trace = true;
+  std::vector<uint64_t> args;
+};
+// Main columns of every table and the public values, from the trace records alone.
+Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& trace,
+                                     const WitnessOptions& opts, PublicValues& pv);
+
+}  // namespace efaas::zkwasm

@@ -1,0 +1,109 @@
+#pragma once
+// Column layout of the zkWASM tables, shared by the AIR (air.cpp) and witness generation
+// (witness.cpp). docs/zkwasm.md explains every column.
+#include <array>
+#include <cstdint>
+
+#include "prover/air/air.hpp"
+#include "prover/wasm/opcodes.hpp"
+
+namespace efaas::zkwasm::layout {
+
+// LogUp buses.
+inline constexpr uint32_t kBusProgram = 1;  // (1, pc, op, gas, imm_a, imm_b limbs)
+inline constexpr uint32_t kBusMemory = 2;   // (key, timestamp, value limbs)
+inline constexpr uint32_t kBusRange = 3;    // (v), v < 2^16
+
+// Memory keys: address spaces share one argument, key = space * 2^28 + address.
+inline constexpr uint32_t kSpaceShift = 28;
+inline constexpr uint32_t kStackSpace = 0;
+inline constexpr uint32_t kGlobalSpace = 1;
+inline constexpr uint32_t global_key(uint32_t index) { return (kGlobalSpace << kSpaceShift) + index; }
+// Execution accesses use timestamps 4 * step + slot (step >= 1); initial values of globals and
+// arguments are written at timestamp 1 over the zero written at 0 by the memory table.
+inline constexpr uint32_t kSlots = 3;
+inline constexpr uint32_t kInitTs = 1;
+
+// Public inputs.
+inline constexpr uint32_t kPubHash = 0;          // 16 limbs of 16 bits (keccak256, LE bytes)
+inline constexpr uint32_t kPubEntryPc = 16;
+inline constexpr uint32_t kPubSp0 = 17;
+inline constexpr uint32_t kPubGasUsed = 18;
+inline constexpr uint32_t kPubInstructions = 19;
+inline constexpr uint32_t kPubStatus = 20;
+inline constexpr uint32_t kPubHasResult = 21;
+inline constexpr uint32_t kPubResult = 22;       // 4 limbs
+inline constexpr uint32_t kPubArgs = 26;         // per argument: present flag, 4 limbs
+inline constexpr uint32_t kMaxArgs = 8;
+inline constexpr uint32_t kNumPublics = kPubArgs + 5 * kMaxArgs;
+
+// Table order in the machine.
+enum Table : uint32_t { kExec = 0, kProgram, kMemory, kInit, kArgs, kRange, kNumTables };
+
+// Opcodes with a flag column in the execution table.
+inline constexpr std::array<wasm::Op, 26> kFlagOps = {
+    wasm::Op::kI32Const, wasm::Op::kI64Const, wasm::Op::kLocalGet, wasm::Op::kLocalSet,
+    wasm::Op::kLocalTee, wasm::Op::kGlobalGet, wasm::Op::kGlobalSet, wasm::Op::kDrop,
+    wasm::Op::kSelect,   wasm::Op::kI32Add,   wasm::Op::kI32Sub,   wasm::Op::kI32Eqz,
+    wasm::Op::kI32Eq,    wasm::Op::kI32Ne,    wasm::Op::kI32LtS,   wasm::Op::kI32LtU,
+    wasm::Op::kI32GtS,   wasm::Op::kI32GtU,   wasm::Op::kI32LeS,   wasm::Op::kI32LeU,
+    wasm::Op::kI32GeS,   wasm::Op::kI32GeU,   wasm::Op::kBr,       wasm::Op::kBrIf,
+    wasm::Op::kBrUnless, wasm::Op::kReturn};
+inline constexpr uint32_t kNumFlags = uint32_t(kFlagOps.size());
+inline constexpr int flag_index(wasm::Op op) {
+  for (uint32_t i = 0; i < kNumFlags; ++i)
+    if (kFlagOps[i] == op) return int(i);
+  return -1;
+}
+
+// Execution table: one row per step record, then padding rows (real = 0).
+struct Exec {
+  static constexpr uint32_t kReal = 0, kPc = 1, kSp = 2, kFp = 3, kStep = 4, kGas = 5;
+  static constexpr uint32_t kGasCost = 6, kImmA = 7, kImmB = 8;  // kImmB..+3
+  static constexpr uint32_t kFlags = 12;                         // kNumFlags columns
+  static constexpr uint32_t kA = kFlags + kNumFlags;             // 4 limbs each
+  static constexpr uint32_t kB = kA + 4, kX = kB + 4, kR = kX + 4;
+  static constexpr uint32_t kC0 = kR + 4, kC1 = kC0 + 1, kD0 = kC1 + 1, kD1 = kD0 + 1;
+  static constexpr uint32_t kSa = kD1 + 1, kSb = kSa + 1;
+  static constexpr uint32_t kInv0 = kSb + 1, kInv1 = kInv0 + 1, kE0 = kInv1 + 1, kE1 = kE0 + 1;
+  static constexpr uint32_t kZz = kE1 + 1, kT = kZz + 1, kMove = kT + 1;
+  static constexpr uint32_t kNpc = kMove + 1, kNsp = kNpc + 1;
+  static constexpr uint32_t kEn = kNsp + 1;      // per slot
+  static constexpr uint32_t kKey = kEn + kSlots;
+  static constexpr uint32_t kPts = kKey + kSlots;
+  static constexpr uint32_t kDlo = kPts + kSlots;
+  static constexpr uint32_t kDhi = kDlo + kSlots;
+  static constexpr uint32_t kWidth = kDhi + kSlots;
+};
+
+// Program table (fixed): one row per compiled instruction.
+struct Prog {
+  static constexpr uint32_t kValid = 0, kPc = 1, kOp = 2, kGas = 3, kImmA = 4, kImmB = 5;
+  static constexpr uint32_t kPreWidth = 9;
+  static constexpr uint32_t kMult = 0, kWidth = 1;  // main
+};
+
+// Memory table: one row per key, sorted by key; writes 0 at timestamp 0, takes the final value.
+struct Mem {
+  static constexpr uint32_t kReal = 0, kKey = 1, kFinalTs = 2, kFinal = 3;  // 4 limbs
+  static constexpr uint32_t kDlo = 7, kDhi = 8, kWidth = 9;
+};
+
+// Initial values (fixed): globals' initializers.
+struct Init {
+  static constexpr uint32_t kIsInit = 0, kKey = 1, kValue = 2, kPreWidth = 6;
+};
+
+// Arguments: row i holds argument i (public), one-hot fixed selectors.
+struct Args {
+  static constexpr uint32_t kRows = kMaxArgs;
+  static constexpr uint32_t kIdx = 0, kSel = 1, kPreWidth = 1 + kMaxArgs;
+  static constexpr uint32_t kMult = 0, kValue = 1, kWidth = 5;
+};
+
+struct Range {
+  static constexpr uint32_t kLogRows = 16;
+  static constexpr uint32_t kPreWidth = 1, kWidth = 1;
+};
+
+}  // namespace efaas::zkwasm::layout

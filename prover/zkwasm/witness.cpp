@@ -1,0 +1,446 @@
+// Witness generation from the runtime's step records. Nothing is re-executed: every value in
+// the execution table comes from a record (or, for values a record does not carry such as a
+// branch's moved value, from the memory state the earlier records wrote). With check_trace the
+// records are also checked against the module and the semantics of each opcode, so a bad trace
+// fails here naming its first bad step; without it the forged witness goes to the prover and
+// the verifier must reject it.
+#include <algorithm>
+#include <map>
+#include <string>
+#include <unordered_map>
+
+#include "prover/zkwasm/air_internal.hpp"
+#include "prover/zkwasm/layout.hpp"
+
+namespace efaas::zkwasm {
+
+using wasm::Op;
+namespace L = layout;
+using E = L::Exec;
+
+namespace {
+
+uint32_t limb(uint64_t v, uint32_t j) { return uint32_t(v >> (16 * j)) & 0xFFFF; }
+
+struct Cell {
+  uint32_t ts = 0;
+  uint64_t value = 0;
+};
+
+// The expected result of a value-producing opcode on operands a, b (i32 values).
+uint64_t expected_result(Op op, uint64_t a64, uint64_t b64) {
+  const uint32_t a = uint32_t(a64), b = uint32_t(b64);
+  const int32_t sa = int32_t(a), sb = int32_t(b);
+  switch (op) {
+    case Op::kI32Add: return uint32_t(a + b);
+    case Op::kI32Sub: return uint32_t(a - b);
+    case Op::kI32Eqz: return a == 0;
+    case Op::kI32Eq: return a == b;
+    case Op::kI32Ne: return a != b;
+    case Op::kI32LtS: return sa < sb;
+    case Op::kI32LtU: return a < b;
+    case Op::kI32GtS: return sa > sb;
+    case Op::kI32GtU: return a > b;
+    case Op::kI32LeS: return sa <= sb;
+    case Op::kI32LeU: return a <= b;
+    case Op::kI32GeS: return sa >= sb;
+    case Op::kI32GeU: return a >= b;
+    default: return 0;
+  }
+}
+
+bool is_binary(Op op) {
+  switch (op) {
+    case Op::kI32Add: case Op::kI32Sub: case Op::kI32Eq: case Op::kI32Ne: case Op::kI32LtS:
+    case Op::kI32LtU: case Op::kI32GtS: case Op::kI32GtU: case Op::kI32LeS: case Op::kI32LeU:
+    case Op::kI32GeS: case Op::kI32GeU:
+      return true;
+    default:
+      return false;
+  }
+}
+
+class ExecBuilder {
+ public:
+  ExecBuilder(size_t rows) : rows_(rows), cols_(size_t(E::kWidth) * rows, Fp::zero()) {}
+  void set(uint32_t col, size_t row, Fp v) { cols_[size_t(col) * rows_ + row] = v; }
+  void set(uint32_t col, size_t row, uint64_t v) { set(col, row, Fp::from_u64(v)); }
+  void set_limbs(uint32_t col, size_t row, uint64_t v) {
+    for (uint32_t j = 0; j < 4; ++j) set(col + j, row, uint64_t(limb(v, j)));
+  }
+  std::vector<Fp> take() { return std::move(cols_); }
+
+ private:
+  size_t rows_;
+  std::vector<Fp> cols_;
+};
+
+std::string step_name(size_t i, const wasm::StepRecord& s) {
+  const std::string op = s.op < wasm::kOpCount ? std::string(wasm::op_info(Op(s.op)).name)
+                                              : "opcode " + std::to_string(s.op);
+  return "step " + std::to_string(i) + " (pc " + std::to_string(s.pc) + ", " + op + ")";
+}
+
+}  // namespace
+
+Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& trace,
+                                     const WitnessOptions& opts, PublicValues& pv) {
+  const wasm::Module& m = program.module();
+  const auto& steps = trace.steps;
+  if (trace.end.status != 0) {
+    return unimplemented("zkwasm: proving a trapped execution (trap code " +
+                         std::to_string(trace.end.trap_code) + ") is not implemented yet");
+  }
+  if (steps.empty()) return invalid_argument("zkwasm: the trace has no steps");
+  if (steps.size() >= (size_t(1) << 26)) {
+    return unimplemented("zkwasm: " + std::to_string(steps.size()) +
+                         " steps need continuations (segments), not implemented yet");
+  }
+  const uint32_t func = trace.header.entry_function;
+  auto entry = program.entry(func);
+  if (!entry) return entry.status();
+  const wasm::FuncType& type = m.func_type(func);
+  if (type.params.size() > kMaxArgs) {
+    return unimplemented("zkwasm: entry functions with more than " + std::to_string(kMaxArgs) +
+                         " parameters");
+  }
+  if (opts.args.size() != type.params.size()) {
+    return invalid_argument("zkwasm: function " + std::to_string(func) + " takes " +
+                            std::to_string(type.params.size()) + " arguments, got " +
+                            std::to_string(opts.args.size()));
+  }
+  pv = PublicValues{};
+  pv.module_hash = program.module_hash();
+  pv.entry_function = func;
+  for (size_t i = 0; i < opts.args.size(); ++i) {
+    pv.args.push_back(type.params[i] == wasm::ValType::kI32 ? uint32_t(opts.args[i])
+                                                           : opts.args[i]);
+  }
+  pv.status = trace.end.status;
+  pv.trap_code = trace.end.trap_code;
+  pv.results = trace.end.results;
+  pv.instructions = steps.size();
+
+  // Initial memory: globals and arguments at timestamp 1 (over the memory table's zeros).
+  std::unordered_map<uint32_t, Cell> mem;
+  for (size_t g = 0; g < m.global_inits.size(); ++g) {
+    const uint32_t gi = uint32_t(g) + m.num_imported_globals;
+    uint64_t v = m.global_inits[g].value;
+    if (m.global_types[gi].type == wasm::ValType::kI32) v = uint32_t(v);
+    mem[L::global_key(gi)] = Cell{L::kInitTs, v};
+  }
+  for (size_t i = 0; i < pv.args.size(); ++i) mem[uint32_t(i)] = Cell{L::kInitTs, pv.args[i]};
+
+  const size_t n = steps.size();
+  const size_t rows = size_t(1) << table_log_rows(n + 1);
+  ExecBuilder ex(rows);
+  std::vector<uint64_t> prog_mult(size_t(1) << table_log_rows(m.code.size()), 0);
+  std::vector<uint64_t> range_mult(size_t(1) << L::Range::kLogRows, 0);
+  auto bad = [&](size_t i, const std::string& what) {
+    return invalid_argument("zkwasm: the trace does not match the module at " +
+                            step_name(i, steps[i]) + ": " + what);
+  };
+
+  uint64_t gas = 0;
+  const uint32_t fp = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const wasm::StepRecord& s = steps[i];
+    if (s.op >= wasm::kOpCount) return bad(i, "unknown opcode");
+    const Op op = Op(s.op);
+    const int fi = L::flag_index(op);
+    if (fi < 0) {
+      return unimplemented("zkwasm: opcode " + std::string(wasm::op_info(op).name) + " at " +
+                           step_name(i, s) + " is not constrained yet");
+    }
+    if (s.depth != 0) return unimplemented("zkwasm: calls (depth > 0) at " + step_name(i, s));
+    wasm::Instr in{op, wasm::op_info(op).gas, 0, 0};
+    if (s.pc < m.code.size() && m.code[s.pc].op == op) {
+      in = m.code[s.pc];
+      ++prog_mult[s.pc];
+    } else if (opts.check_trace) {
+      return bad(i, "(pc, opcode) is not an instruction of the module");
+    }
+    const size_t row = i;
+    const uint64_t step = i + 1;
+    ex.set(E::kReal, row, uint64_t(1));
+    ex.set(E::kPc, row, uint64_t(s.pc));
+    ex.set(E::kSp, row, uint64_t(s.sp));
+    ex.set(E::kFp, row, uint64_t(fp));
+    ex.set(E::kStep, row, step);
+    ex.set(E::kGas, row, gas);
+    ex.set(E::kGasCost, row, uint64_t(in.gas));
+    ex.set(E::kImmA, row, uint64_t(in.a));
+    ex.set_limbs(E::kImmB, row, in.b);
+    ex.set(E::kFlags + uint32_t(fi), row, uint64_t(1));
+    gas += in.gas;
+
+    // Operands, slot keys and the values they carry.
+    uint64_t a = 0, b = 0, x = 0, r = 0;
+    bool en[L::kSlots] = {false, false, false};
+    uint32_t key[L::kSlots] = {0, 0, 0};
+    uint32_t npc = s.pc + 1, nsp = s.sp;
+    bool taken = false, move = false;
+    const uint32_t sp = s.sp;
+    const uint32_t h = uint32_t(in.b), arity = uint32_t(in.b >> 32);
+    auto read = [&](uint32_t k) { return mem[k].value; };
+    switch (op) {
+      case Op::kI32Const:
+      case Op::kI64Const:
+        en[2] = true, key[2] = sp, r = s.r, nsp = sp + 1;
+        if (opts.check_trace && s.r != in.b) return bad(i, "constant differs from the module");
+        break;
+      case Op::kLocalGet:
+      case Op::kGlobalGet:
+        en[0] = en[2] = true;
+        key[0] = op == Op::kLocalGet ? fp + in.a : L::global_key(in.a);
+        key[2] = sp, b = r = s.r, nsp = sp + 1;
+        break;
+      case Op::kLocalSet:
+      case Op::kLocalTee:
+      case Op::kGlobalSet:
+        en[0] = en[2] = true, key[0] = sp - 1;
+        key[2] = op == Op::kGlobalSet ? L::global_key(in.a) : fp + in.a;
+        b = r = s.a, nsp = op == Op::kLocalTee ? sp : sp - 1;
+        break;
+      case Op::kDrop:
+        nsp = sp - 1;
+        break;
+      case Op::kSelect:
+        en[0] = en[1] = en[2] = true, key[0] = sp - 2, key[1] = sp - 1, key[2] = sp - 3;
+        x = s.aux, b = s.b, a = s.a, r = s.r, nsp = sp - 2;
+        if (opts.check_trace && r != (uint32_t(x) ? a : b)) return bad(i, "wrong select result");
+        break;
+      case Op::kI32Eqz:
+        en[2] = true, key[2] = sp - 1, a = s.a, r = s.r;
+        if (opts.check_trace && r != expected_result(op, a, 0)) return bad(i, "wrong result");
+        break;
+      case Op::kBr:
+        npc = in.a, move = arity != 0;
+        nsp = fp + h + arity;
+        break;
+      case Op::kBrIf:
+        en[1] = true, key[1] = sp - 1, x = s.a, taken = uint32_t(x) != 0;
+        npc = taken ? in.a : s.pc + 1, move = taken && arity != 0;
+        nsp = taken ? fp + h + arity : sp - 1;
+        break;
+      case Op::kBrUnless:
+        en[1] = true, key[1] = sp - 1, x = s.a, taken = uint32_t(x) == 0;
+        npc = taken ? in.a : s.pc + 1, nsp = sp - 1;
+        break;
+      case Op::kReturn:
+        move = in.a != 0;
+        break;
+      default:
+        if (!is_binary(op)) return internal_error("zkwasm: flagged opcode without a witness rule");
+        en[0] = en[2] = true, key[0] = sp - 1, key[2] = sp - 2;
+        a = s.a, b = s.b, r = s.r, nsp = sp - 1;
+        if (opts.check_trace && r != expected_result(op, a, b)) return bad(i, "wrong result");
+        break;
+    }
+    // Value moves of branches and the return; their values are not in the record.
+    if (op == Op::kBr || op == Op::kBrIf) {
+      key[0] = op == Op::kBr ? sp - 1 : sp - 2, key[2] = fp + h;
+      if (move) en[0] = en[2] = true, b = r = read(key[0]);
+    } else if (op == Op::kReturn) {
+      key[1] = sp - 1, key[2] = fp;
+      if (move) en[1] = en[2] = true, x = r = read(key[1]);
+    }
+    // Reads must see what memory holds; slot 2's old value is whatever was there.
+    if (opts.check_trace) {
+      if (en[0] && read(key[0]) != b) return bad(i, "operand differs from the value stored");
+      if (en[1] && read(key[1]) != x) return bad(i, "operand differs from the value stored");
+      if (en[2] && is_binary(op) && read(key[2]) != a) {
+        return bad(i, "operand differs from the value stored");
+      }
+      if ((op == Op::kI32Eqz || op == Op::kSelect) && read(key[2]) != a) {
+        return bad(i, "operand differs from the value stored");
+      }
+      if (op == Op::kReturn) {
+        if (i + 1 != n) return bad(i, "return from the entry function is not the last step");
+        if (move && (pv.results.size() != 1 || pv.results[0] != x)) {
+          return bad(i, "returned value differs from the trace's result");
+        }
+      } else if (i + 1 == n) {
+        return bad(i, "the trace ends without returning from the entry function");
+      } else if (steps[i + 1].pc != npc || steps[i + 1].sp != nsp) {
+        return bad(i, "next step's pc " + std::to_string(steps[i + 1].pc) + "/sp " +
+                          std::to_string(steps[i + 1].sp) + " should be " + std::to_string(npc) +
+                          "/" + std::to_string(nsp));
+      }
+    }
+    if (en[2] && !(op == Op::kI32Eqz || op == Op::kSelect || is_binary(op))) a = read(key[2]);
+    // Control columns take the next record's pc/sp (trace-driven), so a forged control transfer
+    // shows up as a violated constraint.
+    if (i + 1 < n) {
+      ex.set(E::kNpc, row, uint64_t(steps[i + 1].pc));
+      ex.set(E::kNsp, row, uint64_t(steps[i + 1].sp));
+    }
+    ex.set(E::kT, row, uint64_t(taken));
+    ex.set(E::kMove, row, uint64_t(move));
+    ex.set_limbs(E::kA, row, a);
+    ex.set_limbs(E::kB, row, b);
+    ex.set_limbs(E::kX, row, x);
+    ex.set_limbs(E::kR, row, r);
+    for (uint32_t j = 0; j < 4; ++j) ++range_mult[limb(r, j)];
+
+    // Arithmetic helpers.
+    uint64_t c0 = 0, c1 = 0, d = 0;
+    const uint32_t a32 = uint32_t(a), b32 = uint32_t(b);
+    const uint64_t sa = (a32 >> 31) & 1, sb = (b32 >> 31) & 1;
+    switch (op) {
+      case Op::kI32Add:
+        c0 = (limb(a, 0) + limb(b, 0)) >> 16;
+        c1 = (limb(a, 1) + limb(b, 1) + c0) >> 16;
+        break;
+      case Op::kI32Sub:
+        c0 = (limb(b, 0) + limb(r, 0)) >> 16;
+        c1 = (limb(b, 1) + limb(r, 1) + c0) >> 16;
+        break;
+      case Op::kI32LtU: case Op::kI32LtS: case Op::kI32GtU: case Op::kI32GtS:
+      case Op::kI32LeU: case Op::kI32LeS: case Op::kI32GeU: case Op::kI32GeS: {
+        const bool swap = op == Op::kI32GtU || op == Op::kI32GtS || op == Op::kI32LeU ||
+                          op == Op::kI32LeS;
+        const bool sgn = op == Op::kI32LtS || op == Op::kI32GtS || op == Op::kI32LeS ||
+                         op == Op::kI32GeS;
+        const uint32_t flip = sgn ? 0x80000000u : 0;
+        const uint32_t u = (swap ? b32 : a32) ^ flip, w = (swap ? a32 : b32) ^ flip;
+        d = uint32_t(u - w);
+        c0 = ((w & 0xFFFF) + (d & 0xFFFF)) >> 16;
+        c1 = ((w >> 16) + (d >> 16) + c0) >> 16;
+        break;
+      }
+      default:
+        break;
+    }
+    ex.set(E::kC0, row, c0);
+    ex.set(E::kC1, row, c1);
+    ex.set(E::kD0, row, d & 0xFFFF);
+    ex.set(E::kD1, row, d >> 16);
+    ++range_mult[d & 0xFFFF];
+    ++range_mult[(d >> 16) & 0xFFFF];
+    ex.set(E::kSa, row, sa);
+    ex.set(E::kSb, row, sb);
+    const uint32_t alow = limb(a, 1) - uint32_t(sa << 15), blow = limb(b, 1) - uint32_t(sb << 15);
+    ++range_mult[alow];
+    ++range_mult[(2 * alow) & 0xFFFF];
+    ++range_mult[blow];
+    ++range_mult[(2 * blow) & 0xFFFF];
+    // Is-zero pair.
+    Fp p0 = Fp::zero(), p1 = Fp::zero();
+    bool uses_zero = true;
+    switch (op) {
+      case Op::kI32Eq: case Op::kI32Ne:
+        p0 = Fp::from_u32(limb(a, 0)) - Fp::from_u32(limb(b, 0));
+        p1 = Fp::from_u32(limb(a, 1)) - Fp::from_u32(limb(b, 1));
+        break;
+      case Op::kI32Eqz:
+        p0 = Fp::from_u32(limb(a, 0)), p1 = Fp::from_u32(limb(a, 1));
+        break;
+      case Op::kSelect: case Op::kBrIf: case Op::kBrUnless:
+        p0 = Fp::from_u32(limb(x, 0)), p1 = Fp::from_u32(limb(x, 1));
+        break;
+      default:
+        uses_zero = false;
+    }
+    if (uses_zero) {
+      const bool z0 = p0 == Fp::zero(), z1 = p1 == Fp::zero();
+      ex.set(E::kInv0, row, z0 ? Fp::zero() : p0.inverse());
+      ex.set(E::kInv1, row, z1 ? Fp::zero() : p1.inverse());
+      ex.set(E::kE0, row, uint64_t(z0));
+      ex.set(E::kE1, row, uint64_t(z1));
+      ex.set(E::kZz, row, uint64_t(z0 && z1));
+    }
+
+    // Memory accesses in slot order.
+    const uint64_t olds[L::kSlots] = {b, x, a}, news[L::kSlots] = {b, x, r};
+    for (uint32_t k = 0; k < L::kSlots; ++k) {
+      ex.set(E::kKey + k, row, uint64_t(key[k]));
+      if (!en[k]) {
+        range_mult[0] += 3;
+        continue;
+      }
+      Cell& cell = mem[key[k]];
+      const uint32_t ts = uint32_t(4 * step + k);
+      const uint32_t dd = ts - cell.ts - 1;
+      ex.set(E::kEn + k, row, uint64_t(1));
+      ex.set(E::kPts + k, row, uint64_t(cell.ts));
+      ex.set(E::kDlo + k, row, uint64_t(dd & 0xFFFF));
+      ex.set(E::kDhi + k, row, uint64_t(dd >> 16));
+      ++range_mult[dd & 0xFFFF];
+      ++range_mult[(dd >> 16) & 0xFFFF];
+      ++range_mult[((dd >> 16) * 8) & 0xFFFF];
+      (void)olds;
+      cell.ts = ts;
+      cell.value = news[k];
+    }
+  }
+  pv.gas_used = gas;
+  if (opts.check_trace && trace.end.gas_used != gas) {
+    return invalid_argument("zkwasm: the trace's gas used " + std::to_string(trace.end.gas_used) +
+                            " differs from its steps' costs " + std::to_string(gas));
+  }
+  // Padding rows: steps continue, nothing else.
+  for (size_t row = n; row < rows; ++row) {
+    ex.set(E::kStep, row, uint64_t(row + 1));
+    range_mult[0] += 4 + 2 + 4 + 3 * L::kSlots;
+  }
+  // Every padding row still range-checks its (zero) high limbs with sign bit 0.
+
+  // Memory table: one row per key, sorted.
+  std::map<uint32_t, Cell> sorted(mem.begin(), mem.end());
+  using M = L::Mem;
+  const size_t mrows = size_t(1) << table_log_rows(sorted.size());
+  std::vector<Fp> mc(size_t(M::kWidth) * mrows, Fp::zero());
+  {
+    size_t row = 0;
+    uint32_t prev = 0;
+    for (const auto& [k, cell] : sorted) {
+      mc[M::kReal * mrows + row] = Fp::one();
+      mc[M::kKey * mrows + row] = Fp::from_u32(k);
+      mc[M::kFinalTs * mrows + row] = Fp::from_u32(cell.ts);
+      for (uint32_t j = 0; j < 4; ++j) {
+        mc[(M::kFinal + j) * mrows + row] = Fp::from_u32(limb(cell.value, j));
+      }
+      const uint32_t dd = row == 0 ? 0 : k - prev - 1;
+      mc[M::kDlo * mrows + row] = Fp::from_u32(dd & 0xFFFF);
+      mc[M::kDhi * mrows + row] = Fp::from_u32(dd >> 16);
+      ++range_mult[dd & 0xFFFF];
+      ++range_mult[(dd >> 16) & 0xFFFF];
+      ++range_mult[((dd >> 16) * 8) & 0xFFFF];
+      prev = k;
+      ++row;
+    }
+    range_mult[0] += 3 * (mrows - row);
+  }
+
+  MachineWitness w;
+  w.main.resize(L::kNumTables);
+  w.main[L::kExec] = ex.take();
+  {
+    std::vector<Fp> pm(prog_mult.size());
+    for (size_t i = 0; i < pm.size(); ++i) pm[i] = Fp::from_u64(prog_mult[i]);
+    w.main[L::kProgram] = std::move(pm);
+  }
+  w.main[L::kMemory] = std::move(mc);
+  w.main[L::kInit] = std::vector<Fp>(size_t(1) << table_log_rows(m.global_inits.size()), Fp::zero());
+  {
+    using A = L::Args;
+    std::vector<Fp> ac(size_t(A::kWidth) * A::kRows, Fp::zero());
+    for (size_t i = 0; i < pv.args.size(); ++i) {
+      ac[A::kMult * A::kRows + i] = Fp::one();
+      for (uint32_t j = 0; j < 4; ++j) ac[(A::kValue + j) * A::kRows + i] = Fp::from_u32(limb(pv.args[i], j));
+    }
+    w.main[L::kArgs] = std::move(ac);
+  }
+  {
+    std::vector<Fp> rc(range_mult.size());
+    for (size_t i = 0; i < rc.size(); ++i) rc[i] = Fp::from_u64(range_mult[i]);
+    w.main[L::kRange] = std::move(rc);
+  }
+  auto pubs = public_inputs(program, pv);
+  if (!pubs) return pubs.status();
+  w.publics = std::move(*pubs);
+  return w;
+}
+
+}  // namespace efaas::zkwasm
