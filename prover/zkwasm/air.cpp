@@ -16,7 +16,7 @@ static_assert(L::kMaxArgs == kMaxArgs);
 
 namespace {
 
-constexpr uint64_t k16 = 1u << 16;
+constexpr uint32_t k16 = 1u << 16;
 
 void range_check(TableAir& t, Expr v) { t.interact(L::kBusRange, t.constant(1), {v}); }
 
@@ -36,22 +36,23 @@ TableAir exec_table() {
   auto on_all = [&](std::initializer_list<Op> ops, Expr e) {
     for (Op op : ops) on(op, e);
   };
+  const Fp k16 = Fp::from_u32(1u << 16), one = Fp::one();
 
   const Expr real = c(E::kReal), pc = c(E::kPc), sp = c(E::kSp), fp = c(E::kFp);
   const Expr step = c(E::kStep), gas = c(E::kGas), gcost = c(E::kGasCost), ia = c(E::kImmA);
-  Expr a[4], b[4], x[4], r[4], ib[4];
+  Expr a[4], b[4], x[4], r[4], ib[4], cy[4], d[4];
   for (uint32_t j = 0; j < 4; ++j) {
     a[j] = c(E::kA + j);
     b[j] = c(E::kB + j);
     x[j] = c(E::kX + j);
     r[j] = c(E::kR + j);
     ib[j] = c(E::kImmB + j);
+    cy[j] = c(E::kC + j);
+    d[j] = c(E::kD + j);
   }
-  const Expr c0 = c(E::kC0), c1 = c(E::kC1), d0 = c(E::kD0), d1 = c(E::kD1);
-  const Expr sa = c(E::kSa), sb = c(E::kSb);
-  const Expr inv0 = c(E::kInv0), inv1 = c(E::kInv1), e0 = c(E::kE0), e1 = c(E::kE1);
+  const Expr sa = c(E::kSa), sb = c(E::kSb), ah = c(E::kAh), bh = c(E::kBh);
   const Expr zz = c(E::kZz), tk = c(E::kT), mv = c(E::kMove), npc = c(E::kNpc), nsp = c(E::kNsp);
-  const Expr h = ib[0] + ib[1] * Fp::from_u32(k16);  // branch: label height (relative to fp)
+  const Expr h = ib[0] + ib[1] * k16;  // branch: label height (relative to fp)
 
   // One-hot flags; real rows are a prefix ending with a return.
   Expr sum = k(0), opcode = k(0);
@@ -67,13 +68,13 @@ TableAir exec_table() {
   t.assert_last(real);
 
   // Boundary: the entry state.
-  t.assert_first(real - Fp::one());
+  t.assert_first(real - one);
   t.assert_first(pc - t.pub(L::kPubEntryPc));
   t.assert_first(sp - t.pub(L::kPubSp0));
   t.assert_first(fp);
-  t.assert_first(step - Fp::one());
+  t.assert_first(step - one);
   t.assert_first(gas);
-  t.assert_transition(n(E::kStep) - step - Fp::one());
+  t.assert_transition(n(E::kStep) - step - one);
   t.assert_transition(n(E::kFp) - fp);  // no calls in this version: one frame
   t.assert_transition(n(E::kReal) * (n(E::kPc) - npc));
   t.assert_transition(n(E::kReal) * (n(E::kSp) - nsp));
@@ -88,64 +89,80 @@ TableAir exec_table() {
   for (uint32_t j = 0; j < 4; ++j) on(Op::kReturn, ia * (x[j] - t.pub(L::kPubResult + j)));
   on(Op::kReturn, ia - t.pub(L::kPubHasResult));
 
-  // Results and operands are 16-bit limbs: every written value is range-checked here, every
+  // Results and helpers are 16-bit limbs: every written value is range-checked here, every
   // read value comes from the memory argument (written before, or an initial value).
   for (uint32_t j = 0; j < 4; ++j) range_check(t, r[j]);
-  range_check(t, d0);
-  range_check(t, d1);
-  const Expr alow = a[1] - sa * Fp::from_u32(1u << 15), blow = b[1] - sb * Fp::from_u32(1u << 15);
+  for (uint32_t j = 0; j < 4; ++j) range_check(t, d[j]);
+  // Sign bits: sa is bit 15 of the limb ah iff ah - 2^15 sa and twice it are below 2^16.
+  const Expr alow = ah - sa * Fp::from_u32(1u << 15), blow = bh - sb * Fp::from_u32(1u << 15);
   range_check(t, alow);
   range_check(t, alow * Fp::from_u32(2));
   range_check(t, blow);
   range_check(t, blow * Fp::from_u32(2));
   t.assert_bool(sa);
   t.assert_bool(sb);
-  t.assert_bool(c0);
-  t.assert_bool(c1);
+  for (uint32_t j = 0; j < 4; ++j) t.assert_bool(cy[j]);
+
+  // --- opcode groups -------------------------------------------------------------------------
+  const std::initializer_list<Op> cmp32 = {Op::kI32LtS, Op::kI32LtU, Op::kI32GtS, Op::kI32GtU,
+                                           Op::kI32LeS, Op::kI32LeU, Op::kI32GeS, Op::kI32GeU};
+  const std::initializer_list<Op> cmp64 = {Op::kI64LtS, Op::kI64LtU, Op::kI64GtS, Op::kI64GtU,
+                                           Op::kI64LeS, Op::kI64LeU, Op::kI64GeS, Op::kI64GeU};
+  const std::initializer_list<Op> bitwise = {Op::kI32And, Op::kI32Or, Op::kI32Xor,
+                                             Op::kI64And, Op::kI64Or, Op::kI64Xor};
+  std::vector<Op> binary = {Op::kI32Add, Op::kI32Sub, Op::kI32Eq, Op::kI32Ne,
+                            Op::kI64Add, Op::kI64Sub, Op::kI64Eq, Op::kI64Ne};
+  binary.insert(binary.end(), cmp32.begin(), cmp32.end());
+  binary.insert(binary.end(), cmp64.begin(), cmp64.end());
+  binary.insert(binary.end(), bitwise.begin(), bitwise.end());
+  const std::vector<Op> unary = {Op::kI32Eqz,         Op::kI64Eqz,         Op::kI32WrapI64,
+                                 Op::kI64ExtendI32S,  Op::kI64ExtendI32U,  Op::kI32Extend16S,
+                                 Op::kI64Extend16S};
+  auto sum_of = [&](const std::vector<Op>& ops) {
+    Expr s = k(0);
+    for (Op op : ops) s = s + flag(op);
+    return s;
+  };
+  std::vector<Op> seq = {Op::kI32Const,  Op::kI64Const, Op::kLocalGet, Op::kLocalSet,
+                         Op::kLocalTee,  Op::kGlobalGet, Op::kGlobalSet, Op::kDrop, Op::kSelect};
+  seq.insert(seq.end(), binary.begin(), binary.end());
+  seq.insert(seq.end(), unary.begin(), unary.end());
 
   // --- control: next pc, next sp, value moves ---------------------------------------------
-  const Expr pc1 = pc + Fp::one();
-  const std::initializer_list<Op> seq_ops = {
-      Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet,
-      Op::kGlobalSet, Op::kDrop, Op::kSelect, Op::kI32Add, Op::kI32Sub, Op::kI32Eqz, Op::kI32Eq,
-      Op::kI32Ne, Op::kI32LtS, Op::kI32LtU, Op::kI32GtS, Op::kI32GtU, Op::kI32LeS, Op::kI32LeU,
-      Op::kI32GeS, Op::kI32GeU};
-  on_all(seq_ops, npc - pc1);
+  const Expr pc1 = pc + one;
+  for (Op op : seq) on(op, npc - pc1);
   on(Op::kBr, npc - ia);
-  on(Op::kBrIf, npc - (tk * ia + (Fp::one() - tk) * pc1));
-  on(Op::kBrUnless, npc - (tk * ia + (Fp::one() - tk) * pc1));
-  const std::initializer_list<Op> binary_ops = {
-      Op::kI32Add, Op::kI32Sub, Op::kI32Eq,  Op::kI32Ne,  Op::kI32LtS, Op::kI32LtU, Op::kI32GtS,
-      Op::kI32GtU, Op::kI32LeS, Op::kI32LeU, Op::kI32GeS, Op::kI32GeU};
-  on_all({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kGlobalGet}, nsp - (sp + Fp::one()));
-  on_all({Op::kLocalSet, Op::kGlobalSet, Op::kDrop, Op::kBrUnless}, nsp - (sp - Fp::one()));
-  on_all(binary_ops, nsp - (sp - Fp::one()));
-  on_all({Op::kLocalTee, Op::kI32Eqz}, nsp - sp);
+  on(Op::kBrIf, npc - (tk * ia + (one - tk) * pc1));
+  on(Op::kBrUnless, npc - (tk * ia + (one - tk) * pc1));
+  on_all({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kGlobalGet}, nsp - (sp + one));
+  on_all({Op::kLocalSet, Op::kGlobalSet, Op::kDrop, Op::kBrUnless}, nsp - (sp - one));
+  for (Op op : binary) on(op, nsp - (sp - one));
+  for (Op op : unary) on(op, nsp - sp);
+  on(Op::kLocalTee, nsp - sp);
   on(Op::kSelect, nsp - (sp - Fp::from_u32(2)));
   on(Op::kBr, nsp - (fp + h + ib[2]));
-  on(Op::kBrIf, nsp - (tk * (fp + h + ib[2]) + (Fp::one() - tk) * (sp - Fp::one())));
+  on(Op::kBrIf, nsp - (tk * (fp + h + ib[2]) + (one - tk) * (sp - one)));
   // Branch taken: br_if on a nonzero condition, br_unless on zero.
-  on(Op::kBrIf, tk - (Fp::one() - zz));
+  on(Op::kBrIf, tk - (one - zz));
   on(Op::kBrUnless, tk - zz);
   // A value moves to the label (br, br_if taken, with arity 1) or the frame base (return).
   on(Op::kBr, mv - ib[2]);
   on(Op::kBrIf, mv - tk * ib[2]);
   on(Op::kReturn, mv - ia);
-  t.assert_zero(mv * (Fp::one() - flags({Op::kBr, Op::kBrIf, Op::kReturn})));
+  t.assert_zero(mv * (one - flags({Op::kBr, Op::kBrIf, Op::kReturn})));
 
   // --- memory slots: 0 and 1 read, 2 reads the old value (a) and writes r --------------------
   const Expr en0 = c(E::kEn + 0), en1 = c(E::kEn + 1), en2 = c(E::kEn + 2);
   const Expr key0 = c(E::kKey + 0), key1 = c(E::kKey + 1), key2 = c(E::kKey + 2);
   t.assert_zero(en0 - flags({Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet,
                              Op::kGlobalSet, Op::kSelect}) -
-                flags(binary_ops) - (flag(Op::kBr) + flag(Op::kBrIf)) * mv);
+                sum_of(binary) - (flag(Op::kBr) + flag(Op::kBrIf)) * mv);
   t.assert_zero(en1 - flags({Op::kSelect, Op::kBrIf, Op::kBrUnless}) - is_ret * mv);
   t.assert_zero(en2 - flags({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kLocalSet,
-                             Op::kLocalTee, Op::kGlobalGet, Op::kGlobalSet, Op::kSelect,
-                             Op::kI32Eqz}) -
-                flags(binary_ops) - mv);
+                             Op::kLocalTee, Op::kGlobalGet, Op::kGlobalSet, Op::kSelect}) -
+                sum_of(binary) - sum_of(unary) - mv);
   const Expr gk = k(uint64_t(L::kGlobalSpace) << L::kSpaceShift) + ia;
-  const Expr sm1 = sp - Fp::one(), sm2 = sp - Fp::from_u32(2), sm3 = sp - Fp::from_u32(3);
+  const Expr sm1 = sp - one, sm2 = sp - Fp::from_u32(2), sm3 = sp - Fp::from_u32(3);
   on(Op::kLocalGet, key0 - (fp + ia));
   on(Op::kLocalGet, key2 - sp);
   on_all({Op::kLocalSet, Op::kLocalTee}, key0 - sm1);
@@ -158,9 +175,11 @@ TableAir exec_table() {
   on(Op::kSelect, key1 - sm1);
   on(Op::kSelect, key0 - sm2);
   on(Op::kSelect, key2 - sm3);
-  on_all(binary_ops, key0 - sm1);
-  on_all(binary_ops, key2 - sm2);
-  on(Op::kI32Eqz, key2 - sm1);
+  for (Op op : binary) {
+    on(op, key0 - sm1);
+    on(op, key2 - sm2);
+  }
+  for (Op op : unary) on(op, key2 - sm1);
   on(Op::kBr, key0 - sm1);
   on(Op::kBrIf, key1 - sm1);
   on(Op::kBrIf, key0 - sm2);
@@ -176,7 +195,7 @@ TableAir exec_table() {
     const Expr ts = step * Fp::from_u32(4) + Fp::from_u32(s);
     t.assert_bool(en);
     // prev_ts < ts: ts - prev_ts - 1 = dlo + 2^16 dhi with dlo < 2^16 and dhi < 2^13.
-    t.assert_zero(en * (ts - pts - Fp::one() - dlo - dhi * Fp::from_u32(k16)));
+    t.assert_zero(en * (ts - pts - one - dlo - dhi * k16));
     range_check(t, dlo);
     range_check(t, dhi);
     range_check(t, dhi * Fp::from_u32(8));
@@ -196,61 +215,131 @@ TableAir exec_table() {
     on(Op::kSelect, r[j] - (a[j] + zz * (b[j] - a[j])));  // condition zero: b
   }
   // i32 results have zero upper limbs; booleans are r0 alone.
-  for (Op op : binary_ops) {
+  for (Op op : {Op::kI32Add, Op::kI32Sub, Op::kI32And, Op::kI32Or, Op::kI32Xor, Op::kI32WrapI64,
+                Op::kI32Extend16S}) {
     on(op, r[2]);
     on(op, r[3]);
   }
-  on(Op::kI32Eqz, r[1]);
-  on(Op::kI32Eqz, r[2]);
-  on(Op::kI32Eqz, r[3]);
-  // add: a + b = r + c 2^32, limb by limb.
-  on(Op::kI32Add, a[0] + b[0] - r[0] - c0 * Fp::from_u32(k16));
-  on(Op::kI32Add, a[1] + b[1] + c0 - r[1] - c1 * Fp::from_u32(k16));
-  // sub: b + r = a + c 2^32.
-  on(Op::kI32Sub, b[0] + r[0] - a[0] - c0 * Fp::from_u32(k16));
-  on(Op::kI32Sub, b[1] + r[1] + c0 - a[1] - c1 * Fp::from_u32(k16));
-  // Comparisons: c1 = [u < w] from w + d = u + c 2^32, d = d0 + 2^16 d1; for signed ones the
-  // sign bit of each high limb is flipped (sa, sb are the sign bits).
+  std::vector<Op> boolean = {Op::kI32Eqz, Op::kI32Eq, Op::kI32Ne, Op::kI64Eqz, Op::kI64Eq,
+                             Op::kI64Ne};
+  boolean.insert(boolean.end(), cmp32.begin(), cmp32.end());
+  boolean.insert(boolean.end(), cmp64.begin(), cmp64.end());
+  for (Op op : boolean) {
+    on(op, r[1]);
+    on(op, r[2]);
+    on(op, r[3]);
+  }
+  // Carry chains over `limbs` limbs: u + v = w + 2^(16 limbs) c.
+  auto chain = [&](Op op, const Expr* u, const Expr* v, const Expr* w, uint32_t limbs) {
+    for (uint32_t j = 0; j < limbs; ++j) {
+      Expr e = u[j] + v[j] - w[j] - cy[j] * k16;
+      if (j > 0) e = e + cy[j - 1];
+      on(op, e);
+    }
+  };
+  chain(Op::kI32Add, a, b, r, 2);
+  chain(Op::kI64Add, a, b, r, 4);
+  chain(Op::kI32Sub, b, r, a, 2);  // b + r = a + 2^32 c
+  chain(Op::kI64Sub, b, r, a, 4);
+  // Comparisons: c = [u < w] from w + d = u + 2^(16 limbs) c, d range-checked; for signed ones
+  // the sign bit of the top limb is flipped (sa, sb are the sign bits of ah = a_top, bh = b_top).
   const Expr half = k(1u << 15);
-  const Expr as_hi = a[1] + half - sa * Fp::from_u32(k16), bs_hi = b[1] + half - sb * Fp::from_u32(k16);
   struct Cmp {
     Op op;
     bool swap, is_signed, negate;
+    uint32_t limbs;
   };
-  const Cmp cmps[] = {{Op::kI32LtU, false, false, false}, {Op::kI32LtS, false, true, false},
-                      {Op::kI32GtU, true, false, false},  {Op::kI32GtS, true, true, false},
-                      {Op::kI32LeU, true, false, true},   {Op::kI32LeS, true, true, true},
-                      {Op::kI32GeU, false, false, true},  {Op::kI32GeS, false, true, true}};
+  const Cmp cmps[] = {
+      {Op::kI32LtU, false, false, false, 2}, {Op::kI32LtS, false, true, false, 2},
+      {Op::kI32GtU, true, false, false, 2},  {Op::kI32GtS, true, true, false, 2},
+      {Op::kI32LeU, true, false, true, 2},   {Op::kI32LeS, true, true, true, 2},
+      {Op::kI32GeU, false, false, true, 2},  {Op::kI32GeS, false, true, true, 2},
+      {Op::kI64LtU, false, false, false, 4}, {Op::kI64LtS, false, true, false, 4},
+      {Op::kI64GtU, true, false, false, 4},  {Op::kI64GtS, true, true, false, 4},
+      {Op::kI64LeU, true, false, true, 4},   {Op::kI64LeS, true, true, true, 4},
+      {Op::kI64GeU, false, false, true, 4},  {Op::kI64GeS, false, true, true, 4}};
   for (const Cmp& cm : cmps) {
-    const Expr ahi = cm.is_signed ? as_hi : a[1], bhi = cm.is_signed ? bs_hi : b[1];
-    const Expr u0 = cm.swap ? b[0] : a[0], u1 = cm.swap ? bhi : ahi;
-    const Expr w0 = cm.swap ? a[0] : b[0], w1 = cm.swap ? ahi : bhi;
-    on(cm.op, w0 + d0 - u0 - c0 * Fp::from_u32(k16));
-    on(cm.op, w1 + d1 + c0 - u1 - c1 * Fp::from_u32(k16));
-    on(cm.op, r[0] - (cm.negate ? Fp::one() - c1 : c1));
-    on(cm.op, r[1]);
+    const uint32_t top = cm.limbs - 1;
+    Expr ua[4] = {a[0], a[1], a[2], a[3]}, ub[4] = {b[0], b[1], b[2], b[3]};
+    if (cm.is_signed) {
+      on(cm.op, ah - a[top]);
+      on(cm.op, bh - b[top]);
+      ua[top] = a[top] + half - sa * k16;
+      ub[top] = b[top] + half - sb * k16;
+    }
+    const Expr* u = cm.swap ? ub : ua;
+    const Expr* w = cm.swap ? ua : ub;
+    chain(cm.op, w, d, u, cm.limbs);
+    on(cm.op, r[0] - (cm.negate ? one - cy[top] : cy[top]));
   }
-  // Is-zero of a pair of limbs p: e_j = [p_j == 0] through inverses, zz = e0 e1.
+  // Is-zero of four limbs p: e_j = [p_j == 0] through inverses, zz = e0 e1 e2 e3.
   struct Zero {
     Op op;
-    Expr p0, p1;
+    Expr p[4];
   };
-  const Zero zeros[] = {{Op::kI32Eq, a[0] - b[0], a[1] - b[1]},
-                        {Op::kI32Ne, a[0] - b[0], a[1] - b[1]},
-                        {Op::kI32Eqz, a[0], a[1]},
-                        {Op::kSelect, x[0], x[1]},
-                        {Op::kBrIf, x[0], x[1]},
-                        {Op::kBrUnless, x[0], x[1]}};
+  const Zero zeros[] = {
+      {Op::kI32Eq, {a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]}},
+      {Op::kI32Ne, {a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]}},
+      {Op::kI64Eq, {a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]}},
+      {Op::kI64Ne, {a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]}},
+      {Op::kI32Eqz, {a[0], a[1], a[2], a[3]}},
+      {Op::kI64Eqz, {a[0], a[1], a[2], a[3]}},
+      {Op::kSelect, {x[0], x[1], x[2], x[3]}},
+      {Op::kBrIf, {x[0], x[1], x[2], x[3]}},
+      {Op::kBrUnless, {x[0], x[1], x[2], x[3]}}};
   for (const Zero& z : zeros) {
-    on(z.op, e0 - Fp::one() + z.p0 * inv0);
-    on(z.op, e0 * z.p0);
-    on(z.op, e1 - Fp::one() + z.p1 * inv1);
-    on(z.op, e1 * z.p1);
-    on(z.op, zz - e0 * e1);
+    for (uint32_t j = 0; j < 4; ++j) {
+      const Expr e = c(E::kE + j), inv = c(E::kInv + j);
+      on(z.op, e - one + z.p[j] * inv);
+      on(z.op, e * z.p[j]);
+    }
+    on(z.op, c(E::kZ01) - c(E::kE) * c(E::kE + 1));
+    on(z.op, c(E::kZ23) - c(E::kE + 2) * c(E::kE + 3));
+    on(z.op, zz - c(E::kZ01) * c(E::kZ23));
   }
-  on_all({Op::kI32Eq, Op::kI32Eqz}, r[0] - zz);
-  on(Op::kI32Ne, r[0] - (Fp::one() - zz));
-  on_all({Op::kI32Eq, Op::kI32Ne}, r[1]);
+  on_all({Op::kI32Eq, Op::kI32Eqz, Op::kI64Eq, Op::kI64Eqz}, r[0] - zz);
+  on_all({Op::kI32Ne, Op::kI64Ne}, r[0] - (one - zz));
+  // Bitwise: bytes of a and b (range: the AND table holds bytes only) and their AND, from a
+  // fixed table; or = a + b - and, xor = a + b - 2 and, byte by byte.
+  {
+    const Expr bw = flags(bitwise);
+    Expr ab[8], bb[8], nb[8];
+    for (uint32_t i = 0; i < 8; ++i) {
+      ab[i] = c(E::kAbytes + i);
+      bb[i] = c(E::kBbytes + i);
+      nb[i] = c(E::kNbytes + i);
+      t.interact(L::kBusAnd, bw, {ab[i], bb[i], nb[i]});
+    }
+    const Fp k8 = Fp::from_u32(256);
+    for (uint32_t j = 0; j < 4; ++j) {
+      t.assert_zero(bw * (a[j] - ab[2 * j] - ab[2 * j + 1] * k8));
+      t.assert_zero(bw * (b[j] - bb[2 * j] - bb[2 * j + 1] * k8));
+      const Expr andl = nb[2 * j] + nb[2 * j + 1] * k8;
+      const Expr sumab = a[j] + b[j];
+      on_all({Op::kI32And, Op::kI64And}, r[j] - andl);
+      on_all({Op::kI32Or, Op::kI64Or}, r[j] - (sumab - andl));
+      on_all({Op::kI32Xor, Op::kI64Xor}, r[j] - (sumab - andl * Fp::from_u32(2)));
+    }
+  }
+  // Wrap and extensions. The sign source limb ah is pinned per opcode.
+  const Expr fill = sa * Fp::from_u32(0xFFFF);
+  on(Op::kI32WrapI64, r[0] - a[0]);
+  on(Op::kI32WrapI64, r[1] - a[1]);
+  on(Op::kI64ExtendI32U, r[0] - a[0]);
+  on(Op::kI64ExtendI32U, r[1] - a[1]);
+  on(Op::kI64ExtendI32U, r[2]);
+  on(Op::kI64ExtendI32U, r[3]);
+  on(Op::kI64ExtendI32S, ah - a[1]);
+  on(Op::kI64ExtendI32S, r[0] - a[0]);
+  on(Op::kI64ExtendI32S, r[1] - a[1]);
+  on(Op::kI64ExtendI32S, r[2] - fill);
+  on(Op::kI64ExtendI32S, r[3] - fill);
+  on(Op::kI32Extend16S, ah - a[0]);
+  on(Op::kI32Extend16S, r[0] - a[0]);
+  on(Op::kI32Extend16S, r[1] - fill);
+  on(Op::kI64Extend16S, ah - a[0]);
+  on(Op::kI64Extend16S, r[0] - a[0]);
+  for (uint32_t j = 1; j < 4; ++j) on(Op::kI64Extend16S, r[j] - fill);
   (void)t.finalize(3);
   return t;
 }
@@ -321,8 +410,10 @@ TableAir args_table() {
 }
 
 TableAir range_table() {
-  TableAir t("range", L::Range::kWidth, L::Range::kPreWidth);
-  t.interact(L::kBusRange, -t.main(0), {t.pre(0)});
+  using R = L::Range;
+  TableAir t("range", R::kWidth, R::kPreWidth);
+  t.interact(L::kBusRange, -t.main(R::kRangeMult), {t.pre(R::kV)});
+  t.interact(L::kBusAnd, -t.main(R::kAndMult), {t.pre(R::kX), t.pre(R::kY), t.pre(R::kAnd)});
   (void)t.finalize(3);
   return t;
 }
@@ -404,10 +495,17 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
     }
     fixed[L::kArgs] = std::move(col);
   }
-  // Range: 0 .. 2^16 - 1.
+  // Range: 0 .. 2^16 - 1, and the byte AND table on the same rows.
   {
-    std::vector<Fp> col(size_t(1) << L::Range::kLogRows);
-    for (size_t i = 0; i < col.size(); ++i) col[i] = Fp::from_u64(i);
+    using R = L::Range;
+    const size_t rows = size_t(1) << R::kLogRows;
+    std::vector<Fp> col(R::kPreWidth * rows);
+    for (size_t i = 0; i < rows; ++i) {
+      col[R::kV * rows + i] = Fp::from_u64(i);
+      col[R::kX * rows + i] = Fp::from_u64(i >> 8);
+      col[R::kY * rows + i] = Fp::from_u64(i & 255);
+      col[R::kAnd * rows + i] = Fp::from_u64((i >> 8) & (i & 255));
+    }
     fixed[L::kRange] = std::move(col);
   }
   return fixed;

@@ -13,6 +13,7 @@ namespace efaas::zkwasm::layout {
 inline constexpr uint32_t kBusProgram = 1;  // (1, pc, op, gas, imm_a, imm_b limbs)
 inline constexpr uint32_t kBusMemory = 2;   // (key, timestamp, value limbs)
 inline constexpr uint32_t kBusRange = 3;    // (v), v < 2^16
+inline constexpr uint32_t kBusAnd = 4;      // (x, y, x AND y) over bytes
 
 // Memory keys: address spaces share one argument, key = space * 2^28 + address.
 inline constexpr uint32_t kSpaceShift = 28;
@@ -41,14 +42,20 @@ inline constexpr uint32_t kNumPublics = kPubArgs + 5 * kMaxArgs;
 enum Table : uint32_t { kExec = 0, kProgram, kMemory, kInit, kArgs, kRange, kNumTables };
 
 // Opcodes with a flag column in the execution table.
-inline constexpr std::array<wasm::Op, 26> kFlagOps = {
-    wasm::Op::kI32Const, wasm::Op::kI64Const, wasm::Op::kLocalGet, wasm::Op::kLocalSet,
-    wasm::Op::kLocalTee, wasm::Op::kGlobalGet, wasm::Op::kGlobalSet, wasm::Op::kDrop,
-    wasm::Op::kSelect,   wasm::Op::kI32Add,   wasm::Op::kI32Sub,   wasm::Op::kI32Eqz,
-    wasm::Op::kI32Eq,    wasm::Op::kI32Ne,    wasm::Op::kI32LtS,   wasm::Op::kI32LtU,
-    wasm::Op::kI32GtS,   wasm::Op::kI32GtU,   wasm::Op::kI32LeS,   wasm::Op::kI32LeU,
-    wasm::Op::kI32GeS,   wasm::Op::kI32GeU,   wasm::Op::kBr,       wasm::Op::kBrIf,
-    wasm::Op::kBrUnless, wasm::Op::kReturn};
+inline constexpr std::array<wasm::Op, 50> kFlagOps = {
+    wasm::Op::kI32Const,  wasm::Op::kI64Const,  wasm::Op::kLocalGet,  wasm::Op::kLocalSet,
+    wasm::Op::kLocalTee,  wasm::Op::kGlobalGet, wasm::Op::kGlobalSet, wasm::Op::kDrop,
+    wasm::Op::kSelect,    wasm::Op::kI32Add,    wasm::Op::kI32Sub,    wasm::Op::kI32Eqz,
+    wasm::Op::kI32Eq,     wasm::Op::kI32Ne,     wasm::Op::kI32LtS,    wasm::Op::kI32LtU,
+    wasm::Op::kI32GtS,    wasm::Op::kI32GtU,    wasm::Op::kI32LeS,    wasm::Op::kI32LeU,
+    wasm::Op::kI32GeS,    wasm::Op::kI32GeU,    wasm::Op::kBr,        wasm::Op::kBrIf,
+    wasm::Op::kBrUnless,  wasm::Op::kReturn,    wasm::Op::kI64Add,    wasm::Op::kI64Sub,
+    wasm::Op::kI64Eqz,    wasm::Op::kI64Eq,     wasm::Op::kI64Ne,     wasm::Op::kI64LtS,
+    wasm::Op::kI64LtU,    wasm::Op::kI64GtS,    wasm::Op::kI64GtU,    wasm::Op::kI64LeS,
+    wasm::Op::kI64LeU,    wasm::Op::kI64GeS,    wasm::Op::kI64GeU,    wasm::Op::kI32And,
+    wasm::Op::kI32Or,     wasm::Op::kI32Xor,    wasm::Op::kI64And,    wasm::Op::kI64Or,
+    wasm::Op::kI64Xor,    wasm::Op::kI32WrapI64, wasm::Op::kI64ExtendI32S, wasm::Op::kI64ExtendI32U,
+    wasm::Op::kI32Extend16S, wasm::Op::kI64Extend16S};
 inline constexpr uint32_t kNumFlags = uint32_t(kFlagOps.size());
 inline constexpr int flag_index(wasm::Op op) {
   for (uint32_t i = 0; i < kNumFlags; ++i)
@@ -63,17 +70,23 @@ struct Exec {
   static constexpr uint32_t kFlags = 12;                         // kNumFlags columns
   static constexpr uint32_t kA = kFlags + kNumFlags;             // 4 limbs each
   static constexpr uint32_t kB = kA + 4, kX = kB + 4, kR = kX + 4;
-  static constexpr uint32_t kC0 = kR + 4, kC1 = kC0 + 1, kD0 = kC1 + 1, kD1 = kD0 + 1;
-  static constexpr uint32_t kSa = kD1 + 1, kSb = kSa + 1;
-  static constexpr uint32_t kInv0 = kSb + 1, kInv1 = kInv0 + 1, kE0 = kInv1 + 1, kE1 = kE0 + 1;
-  static constexpr uint32_t kZz = kE1 + 1, kT = kZz + 1, kMove = kT + 1;
+  static constexpr uint32_t kC = kR + 4;       // 4 carries
+  static constexpr uint32_t kD = kC + 4;       // 4 difference limbs
+  static constexpr uint32_t kSa = kD + 4, kSb = kSa + 1, kAh = kSb + 1, kBh = kAh + 1;
+  static constexpr uint32_t kInv = kBh + 1;    // 4
+  static constexpr uint32_t kE = kInv + 4;     // 4
+  static constexpr uint32_t kZ01 = kE + 4, kZ23 = kZ01 + 1, kZz = kZ23 + 1;
+  static constexpr uint32_t kT = kZz + 1, kMove = kT + 1;
   static constexpr uint32_t kNpc = kMove + 1, kNsp = kNpc + 1;
   static constexpr uint32_t kEn = kNsp + 1;      // per slot
   static constexpr uint32_t kKey = kEn + kSlots;
   static constexpr uint32_t kPts = kKey + kSlots;
   static constexpr uint32_t kDlo = kPts + kSlots;
   static constexpr uint32_t kDhi = kDlo + kSlots;
-  static constexpr uint32_t kWidth = kDhi + kSlots;
+  static constexpr uint32_t kAbytes = kDhi + kSlots;  // 8 bytes of a, of b, of a AND b
+  static constexpr uint32_t kBbytes = kAbytes + 8;
+  static constexpr uint32_t kNbytes = kBbytes + 8;
+  static constexpr uint32_t kWidth = kNbytes + 8;
 };
 
 // Program table (fixed): one row per compiled instruction.
@@ -101,9 +114,11 @@ struct Args {
   static constexpr uint32_t kMult = 0, kValue = 1, kWidth = 5;
 };
 
+// Range and byte tables in one: row v holds v, x = v >> 8, y = v & 255, x AND y.
 struct Range {
   static constexpr uint32_t kLogRows = 16;
-  static constexpr uint32_t kPreWidth = 1, kWidth = 1;
+  static constexpr uint32_t kV = 0, kX = 1, kY = 2, kAnd = 3, kPreWidth = 4;
+  static constexpr uint32_t kRangeMult = 0, kAndMult = 1, kWidth = 2;
 };
 
 }  // namespace efaas::zkwasm::layout

@@ -5,7 +5,9 @@
 // fails here naming its first bad step; without it the forged witness goes to the prover and
 // the verifier must reject it.
 #include <algorithm>
+#include <array>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -27,24 +29,49 @@ struct Cell {
   uint64_t value = 0;
 };
 
-// The expected result of a value-producing opcode on operands a, b (i32 values).
-uint64_t expected_result(Op op, uint64_t a64, uint64_t b64) {
-  const uint32_t a = uint32_t(a64), b = uint32_t(b64);
-  const int32_t sa = int32_t(a), sb = int32_t(b);
+// The expected result of a value-producing opcode on operands a, b.
+uint64_t expected_result(Op op, uint64_t a, uint64_t b) {
+  const uint32_t a32 = uint32_t(a), b32 = uint32_t(b);
+  const int32_t sa = int32_t(a32), sb = int32_t(b32);
+  const int64_t la = int64_t(a), lb = int64_t(b);
   switch (op) {
-    case Op::kI32Add: return uint32_t(a + b);
-    case Op::kI32Sub: return uint32_t(a - b);
-    case Op::kI32Eqz: return a == 0;
-    case Op::kI32Eq: return a == b;
-    case Op::kI32Ne: return a != b;
+    case Op::kI32Add: return uint32_t(a32 + b32);
+    case Op::kI32Sub: return uint32_t(a32 - b32);
+    case Op::kI32Eqz: return a32 == 0;
+    case Op::kI32Eq: return a32 == b32;
+    case Op::kI32Ne: return a32 != b32;
     case Op::kI32LtS: return sa < sb;
-    case Op::kI32LtU: return a < b;
+    case Op::kI32LtU: return a32 < b32;
     case Op::kI32GtS: return sa > sb;
-    case Op::kI32GtU: return a > b;
+    case Op::kI32GtU: return a32 > b32;
     case Op::kI32LeS: return sa <= sb;
-    case Op::kI32LeU: return a <= b;
+    case Op::kI32LeU: return a32 <= b32;
     case Op::kI32GeS: return sa >= sb;
-    case Op::kI32GeU: return a >= b;
+    case Op::kI32GeU: return a32 >= b32;
+    case Op::kI32And: return a32 & b32;
+    case Op::kI32Or: return a32 | b32;
+    case Op::kI32Xor: return a32 ^ b32;
+    case Op::kI64Add: return a + b;
+    case Op::kI64Sub: return a - b;
+    case Op::kI64Eqz: return a == 0;
+    case Op::kI64Eq: return a == b;
+    case Op::kI64Ne: return a != b;
+    case Op::kI64LtS: return la < lb;
+    case Op::kI64LtU: return a < b;
+    case Op::kI64GtS: return la > lb;
+    case Op::kI64GtU: return a > b;
+    case Op::kI64LeS: return la <= lb;
+    case Op::kI64LeU: return a <= b;
+    case Op::kI64GeS: return la >= lb;
+    case Op::kI64GeU: return a >= b;
+    case Op::kI64And: return a & b;
+    case Op::kI64Or: return a | b;
+    case Op::kI64Xor: return a ^ b;
+    case Op::kI32WrapI64: return a32;
+    case Op::kI64ExtendI32S: return uint64_t(int64_t(sa));
+    case Op::kI64ExtendI32U: return a32;
+    case Op::kI32Extend16S: return uint32_t(int32_t(int16_t(a32)));
+    case Op::kI64Extend16S: return uint64_t(int64_t(int16_t(a32)));
     default: return 0;
   }
 }
@@ -53,11 +80,29 @@ bool is_binary(Op op) {
   switch (op) {
     case Op::kI32Add: case Op::kI32Sub: case Op::kI32Eq: case Op::kI32Ne: case Op::kI32LtS:
     case Op::kI32LtU: case Op::kI32GtS: case Op::kI32GtU: case Op::kI32LeS: case Op::kI32LeU:
-    case Op::kI32GeS: case Op::kI32GeU:
+    case Op::kI32GeS: case Op::kI32GeU: case Op::kI64Add: case Op::kI64Sub: case Op::kI64Eq:
+    case Op::kI64Ne: case Op::kI64LtS: case Op::kI64LtU: case Op::kI64GtS: case Op::kI64GtU:
+    case Op::kI64LeS: case Op::kI64LeU: case Op::kI64GeS: case Op::kI64GeU: case Op::kI32And:
+    case Op::kI32Or: case Op::kI32Xor: case Op::kI64And: case Op::kI64Or: case Op::kI64Xor:
       return true;
     default:
       return false;
   }
+}
+
+bool is_unary(Op op) {
+  switch (op) {
+    case Op::kI32Eqz: case Op::kI64Eqz: case Op::kI32WrapI64: case Op::kI64ExtendI32S:
+    case Op::kI64ExtendI32U: case Op::kI32Extend16S: case Op::kI64Extend16S:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_bitwise(Op op) {
+  return op == Op::kI32And || op == Op::kI32Or || op == Op::kI32Xor || op == Op::kI64And ||
+         op == Op::kI64Or || op == Op::kI64Xor;
 }
 
 class ExecBuilder {
@@ -136,6 +181,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
   ExecBuilder ex(rows);
   std::vector<uint64_t> prog_mult(size_t(1) << table_log_rows(m.code.size()), 0);
   std::vector<uint64_t> range_mult(size_t(1) << L::Range::kLogRows, 0);
+  std::vector<uint64_t> and_mult(range_mult.size(), 0);
   auto bad = [&](size_t i, const std::string& what) {
     return invalid_argument("zkwasm: the trace does not match the module at " +
                             step_name(i, steps[i]) + ": " + what);
@@ -210,10 +256,6 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
         x = s.aux, b = s.b, a = s.a, r = s.r, nsp = sp - 2;
         if (opts.check_trace && r != (uint32_t(x) ? a : b)) return bad(i, "wrong select result");
         break;
-      case Op::kI32Eqz:
-        en[2] = true, key[2] = sp - 1, a = s.a, r = s.r;
-        if (opts.check_trace && r != expected_result(op, a, 0)) return bad(i, "wrong result");
-        break;
       case Op::kBr:
         npc = in.a, move = arity != 0;
         nsp = fp + h + arity;
@@ -231,9 +273,14 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
         move = in.a != 0;
         break;
       default:
-        if (!is_binary(op)) return internal_error("zkwasm: flagged opcode without a witness rule");
-        en[0] = en[2] = true, key[0] = sp - 1, key[2] = sp - 2;
-        a = s.a, b = s.b, r = s.r, nsp = sp - 1;
+        if (is_unary(op)) {
+          en[2] = true, key[2] = sp - 1, a = s.a, r = s.r;
+        } else if (is_binary(op)) {
+          en[0] = en[2] = true, key[0] = sp - 1, key[2] = sp - 2;
+          a = s.a, b = s.b, r = s.r, nsp = sp - 1;
+        } else {
+          return internal_error("zkwasm: flagged opcode without a witness rule");
+        }
         if (opts.check_trace && r != expected_result(op, a, b)) return bad(i, "wrong result");
         break;
     }
@@ -252,7 +299,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
       if (en[2] && is_binary(op) && read(key[2]) != a) {
         return bad(i, "operand differs from the value stored");
       }
-      if ((op == Op::kI32Eqz || op == Op::kSelect) && read(key[2]) != a) {
+      if ((is_unary(op) || op == Op::kSelect) && read(key[2]) != a) {
         return bad(i, "operand differs from the value stored");
       }
       if (op == Op::kReturn) {
@@ -268,7 +315,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
                           "/" + std::to_string(nsp));
       }
     }
-    if (en[2] && !(op == Op::kI32Eqz || op == Op::kSelect || is_binary(op))) a = read(key[2]);
+    if (en[2] && !(is_unary(op) || op == Op::kSelect || is_binary(op))) a = read(key[2]);
     // Control columns take the next record's pc/sp (trace-driven), so a forged control transfer
     // shows up as a violated constraint.
     if (i + 1 < n) {
@@ -283,72 +330,95 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     ex.set_limbs(E::kR, row, r);
     for (uint32_t j = 0; j < 4; ++j) ++range_mult[limb(r, j)];
 
-    // Arithmetic helpers.
-    uint64_t c0 = 0, c1 = 0, d = 0;
-    const uint32_t a32 = uint32_t(a), b32 = uint32_t(b);
-    const uint64_t sa = (a32 >> 31) & 1, sb = (b32 >> 31) & 1;
+    // Arithmetic helpers: carries, difference limbs, sign bits.
+    uint64_t cy[4] = {0, 0, 0, 0}, d = 0;
+    uint32_t ah = 0, bh = 0;
+    auto carries = [&](uint64_t u, uint64_t v, uint32_t limbs) {
+      uint64_t c = 0;
+      for (uint32_t j = 0; j < limbs; ++j) {
+        c = (limb(u, j) + limb(v, j) + c) >> 16;
+        cy[j] = c;
+      }
+    };
+    const bool wide = op == Op::kI64Add || op == Op::kI64Sub || (op >= Op::kI64LtS && op <= Op::kI64GeU);
+    const uint32_t limbs = wide ? 4 : 2;
     switch (op) {
-      case Op::kI32Add:
-        c0 = (limb(a, 0) + limb(b, 0)) >> 16;
-        c1 = (limb(a, 1) + limb(b, 1) + c0) >> 16;
-        break;
-      case Op::kI32Sub:
-        c0 = (limb(b, 0) + limb(r, 0)) >> 16;
-        c1 = (limb(b, 1) + limb(r, 1) + c0) >> 16;
-        break;
+      case Op::kI32Add: case Op::kI64Add: carries(a, b, limbs); break;
+      case Op::kI32Sub: case Op::kI64Sub: carries(b, r, limbs); break;
       case Op::kI32LtU: case Op::kI32LtS: case Op::kI32GtU: case Op::kI32GtS:
-      case Op::kI32LeU: case Op::kI32LeS: case Op::kI32GeU: case Op::kI32GeS: {
+      case Op::kI32LeU: case Op::kI32LeS: case Op::kI32GeU: case Op::kI32GeS:
+      case Op::kI64LtU: case Op::kI64LtS: case Op::kI64GtU: case Op::kI64GtS:
+      case Op::kI64LeU: case Op::kI64LeS: case Op::kI64GeU: case Op::kI64GeS: {
         const bool swap = op == Op::kI32GtU || op == Op::kI32GtS || op == Op::kI32LeU ||
-                          op == Op::kI32LeS;
+                          op == Op::kI32LeS || op == Op::kI64GtU || op == Op::kI64GtS ||
+                          op == Op::kI64LeU || op == Op::kI64LeS;
         const bool sgn = op == Op::kI32LtS || op == Op::kI32GtS || op == Op::kI32LeS ||
-                         op == Op::kI32GeS;
-        const uint32_t flip = sgn ? 0x80000000u : 0;
-        const uint32_t u = (swap ? b32 : a32) ^ flip, w = (swap ? a32 : b32) ^ flip;
-        d = uint32_t(u - w);
-        c0 = ((w & 0xFFFF) + (d & 0xFFFF)) >> 16;
-        c1 = ((w >> 16) + (d >> 16) + c0) >> 16;
+                         op == Op::kI32GeS || op == Op::kI64LtS || op == Op::kI64GtS ||
+                         op == Op::kI64LeS || op == Op::kI64GeS;
+        const uint64_t mask = wide ? ~0ull : 0xFFFFFFFFull;
+        const uint64_t flip = sgn ? (wide ? 1ull << 63 : 1ull << 31) : 0;
+        const uint64_t u = ((swap ? b : a) ^ flip) & mask, w = ((swap ? a : b) ^ flip) & mask;
+        d = (u - w) & mask;
+        carries(w, d, limbs);
+        if (sgn) ah = limb(a, limbs - 1), bh = limb(b, limbs - 1);
         break;
       }
-      default:
-        break;
+      case Op::kI64ExtendI32S: ah = limb(a, 1); break;
+      case Op::kI32Extend16S: case Op::kI64Extend16S: ah = limb(a, 0); break;
+      default: break;
     }
-    ex.set(E::kC0, row, c0);
-    ex.set(E::kC1, row, c1);
-    ex.set(E::kD0, row, d & 0xFFFF);
-    ex.set(E::kD1, row, d >> 16);
-    ++range_mult[d & 0xFFFF];
-    ++range_mult[(d >> 16) & 0xFFFF];
-    ex.set(E::kSa, row, sa);
-    ex.set(E::kSb, row, sb);
-    const uint32_t alow = limb(a, 1) - uint32_t(sa << 15), blow = limb(b, 1) - uint32_t(sb << 15);
+    const uint32_t sa = ah >> 15, sb = bh >> 15;
+    for (uint32_t j = 0; j < 4; ++j) {
+      ex.set(E::kC + j, row, cy[j]);
+      ex.set(E::kD + j, row, uint64_t(limb(d, j)));
+      ++range_mult[limb(d, j)];
+    }
+    ex.set(E::kSa, row, uint64_t(sa));
+    ex.set(E::kSb, row, uint64_t(sb));
+    ex.set(E::kAh, row, uint64_t(ah));
+    ex.set(E::kBh, row, uint64_t(bh));
+    const uint32_t alow = ah - (sa << 15), blow = bh - (sb << 15);
     ++range_mult[alow];
     ++range_mult[(2 * alow) & 0xFFFF];
     ++range_mult[blow];
     ++range_mult[(2 * blow) & 0xFFFF];
-    // Is-zero pair.
-    Fp p0 = Fp::zero(), p1 = Fp::zero();
-    bool uses_zero = true;
+    // Is-zero of four limbs.
+    std::optional<std::array<Fp, 4>> p;
+    auto limbs_of = [](uint64_t v) {
+      std::array<Fp, 4> out;
+      for (uint32_t j = 0; j < 4; ++j) out[j] = Fp::from_u32(limb(v, j));
+      return out;
+    };
     switch (op) {
-      case Op::kI32Eq: case Op::kI32Ne:
-        p0 = Fp::from_u32(limb(a, 0)) - Fp::from_u32(limb(b, 0));
-        p1 = Fp::from_u32(limb(a, 1)) - Fp::from_u32(limb(b, 1));
+      case Op::kI32Eq: case Op::kI32Ne: case Op::kI64Eq: case Op::kI64Ne: {
+        std::array<Fp, 4> pa = limbs_of(a), pb = limbs_of(b);
+        for (uint32_t j = 0; j < 4; ++j) pa[j] -= pb[j];
+        p = pa;
         break;
-      case Op::kI32Eqz:
-        p0 = Fp::from_u32(limb(a, 0)), p1 = Fp::from_u32(limb(a, 1));
-        break;
-      case Op::kSelect: case Op::kBrIf: case Op::kBrUnless:
-        p0 = Fp::from_u32(limb(x, 0)), p1 = Fp::from_u32(limb(x, 1));
-        break;
-      default:
-        uses_zero = false;
+      }
+      case Op::kI32Eqz: case Op::kI64Eqz: p = limbs_of(a); break;
+      case Op::kSelect: case Op::kBrIf: case Op::kBrUnless: p = limbs_of(x); break;
+      default: break;
     }
-    if (uses_zero) {
-      const bool z0 = p0 == Fp::zero(), z1 = p1 == Fp::zero();
-      ex.set(E::kInv0, row, z0 ? Fp::zero() : p0.inverse());
-      ex.set(E::kInv1, row, z1 ? Fp::zero() : p1.inverse());
-      ex.set(E::kE0, row, uint64_t(z0));
-      ex.set(E::kE1, row, uint64_t(z1));
-      ex.set(E::kZz, row, uint64_t(z0 && z1));
+    if (p) {
+      bool z[4];
+      for (uint32_t j = 0; j < 4; ++j) {
+        z[j] = (*p)[j] == Fp::zero();
+        ex.set(E::kInv + j, row, z[j] ? Fp::zero() : (*p)[j].inverse());
+        ex.set(E::kE + j, row, uint64_t(z[j]));
+      }
+      ex.set(E::kZ01, row, uint64_t(z[0] && z[1]));
+      ex.set(E::kZ23, row, uint64_t(z[2] && z[3]));
+      ex.set(E::kZz, row, uint64_t(z[0] && z[1] && z[2] && z[3]));
+    }
+    if (is_bitwise(op)) {
+      for (uint32_t k = 0; k < 8; ++k) {
+        const uint32_t xa = uint32_t(a >> (8 * k)) & 255, xb = uint32_t(b >> (8 * k)) & 255;
+        ex.set(E::kAbytes + k, row, uint64_t(xa));
+        ex.set(E::kBbytes + k, row, uint64_t(xb));
+        ex.set(E::kNbytes + k, row, uint64_t(xa & xb));
+        ++and_mult[xa * 256 + xb];
+      }
     }
 
     // Memory accesses in slot order.
@@ -382,9 +452,8 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
   // Padding rows: steps continue, nothing else.
   for (size_t row = n; row < rows; ++row) {
     ex.set(E::kStep, row, uint64_t(row + 1));
-    range_mult[0] += 4 + 2 + 4 + 3 * L::kSlots;
+    range_mult[0] += 4 + 4 + 4 + 3 * L::kSlots;
   }
-  // Every padding row still range-checks its (zero) high limbs with sign bit 0.
 
   // Memory table: one row per key, sorted.
   std::map<uint32_t, Cell> sorted(mem.begin(), mem.end());
@@ -433,8 +502,12 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     w.main[L::kArgs] = std::move(ac);
   }
   {
-    std::vector<Fp> rc(range_mult.size());
-    for (size_t i = 0; i < rc.size(); ++i) rc[i] = Fp::from_u64(range_mult[i]);
+    const size_t rows = range_mult.size();
+    std::vector<Fp> rc(L::Range::kWidth * rows);
+    for (size_t i = 0; i < rows; ++i) {
+      rc[L::Range::kRangeMult * rows + i] = Fp::from_u64(range_mult[i]);
+      rc[L::Range::kAndMult * rows + i] = Fp::from_u64(and_mult[i]);
+    }
     w.main[L::kRange] = std::move(rc);
   }
   auto pubs = public_inputs(program, pv);

@@ -51,6 +51,13 @@ Result<std::shared_ptr<const VerifyingKey>> Program::verifying_key(const FriPara
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [p, k] : vks_)
     if (p == params) return k;
+  for (const auto& [p, k] : pks_) {
+    if (p == params) {  // the prover's key holds the same commitment
+      auto shared = std::make_shared<const VerifyingKey>(k->vk);
+      vks_.emplace_back(params, shared);
+      return shared;
+    }
+  }
   auto vk = stark_verifying_key(machine_air(), fixed_, params);
   if (!vk) return vk.status();
   auto shared = std::make_shared<const VerifyingKey>(std::move(*vk));

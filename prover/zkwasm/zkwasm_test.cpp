@@ -107,6 +107,29 @@ const char* kKitchenSink = R"((module
         (drop)
         (i32.const 9))))))";
 
+// i64 arithmetic and comparisons, bitwise ops of both widths, wrap and extensions.
+const char* kWide = R"((module
+  (func (export "wide") (param $p i64) (param $q i64) (param $v i32) (result i64)
+    (local $acc i64)
+    (local.set $acc (i64.add (local.get $p) (local.get $q)))
+    (local.set $acc (i64.sub (local.get $acc) (i64.xor (local.get $p) (i64.const 0x0f0f0f0f0f0f0f0f))))
+    (local.set $acc (i64.add (local.get $acc) (i64.and (local.get $q) (i64.or (local.get $p) (i64.const 0x100)))))
+    (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u
+      (i32.add (i32.add (i32.add (i64.lt_s (local.get $p) (local.get $q)) (i64.lt_u (local.get $p) (local.get $q)))
+                        (i32.add (i64.gt_s (local.get $p) (local.get $q)) (i64.gt_u (local.get $p) (local.get $q))))
+               (i32.add (i32.add (i64.le_s (local.get $p) (local.get $q)) (i64.le_u (local.get $p) (local.get $q)))
+                        (i32.add (i64.ge_s (local.get $p) (local.get $q)) (i64.ge_u (local.get $p) (local.get $q))))))))
+    (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_s
+      (i32.xor (i32.or (i32.and (local.get $v) (i32.const 0xff00ff)) (i32.const 0x80000000))
+               (i32.wrap_i64 (local.get $p))))))
+    (local.set $acc (i64.add (local.get $acc) (i64.extend16_s (local.get $q))))
+    (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (i32.extend16_s (local.get $v)))))
+    (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u
+      (i32.add (i32.add (i64.eqz (local.get $p)) (i64.eq (local.get $p) (local.get $q)))
+               (i64.ne (local.get $p) (local.get $q))))))
+    (local.get $acc)))
+)";
+
 // A loop summing 1..n: small and quick.
 const char* kSum = R"((module
   (func (export "sum") (param $n i32) (result i32) (local $s i32)
@@ -174,19 +197,26 @@ TEST(ZkWasm, SumProvesAndVerifiesOnEveryCpuBackend) {
 }
 
 TEST(ZkWasm, EveryConstrainedOpcodeProves) {
-  for (uint64_t m : {uint64_t(3), uint64_t(0xFFFFFFF0), uint64_t(77)}) {
-    Fixture f = make(kKitchenSink, "run", {8, m});
+  std::set<uint16_t> seen;
+  auto check = [&](Fixture f) {
     ASSERT_EQ(f.trace.end.status, 0u);
-    std::set<uint16_t> seen;
     for (const auto& s : f.trace.steps) seen.insert(s.op);
-    for (Op op : constrained_ops()) {
-      EXPECT_TRUE(seen.count(uint16_t(op))) << "not exercised: " << wasm::op_info(op).name;
-    }
     auto b = prove(*f.program, f.trace, opts_for(f));
     ASSERT_TRUE(b.is_ok()) << b.status().to_string();
     auto pv = verify(*f.program, *b);
     ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
     EXPECT_EQ(pv->results, f.trace.end.results);
+  };
+  for (uint64_t m : {uint64_t(3), uint64_t(0xFFFFFFF0)}) check(make(kKitchenSink, "run", {8, m}));
+  // Operands around sign and carry boundaries.
+  const std::vector<std::vector<uint64_t>> wide_args = {
+      {1, 2, 3},
+      {0x8000000000000000ull, 0x7FFFFFFFFFFFFFFFull, 0x8000},
+      {0xFFFFFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFFFull, 0xFFFFFFFF},
+      {0, 0x123456789ull, 0x7FFF}};
+  for (const auto& args : wide_args) check(make(kWide, "wide", args));
+  for (Op op : constrained_ops()) {
+    EXPECT_TRUE(seen.count(uint16_t(op))) << "not exercised: " << wasm::op_info(op).name;
   }
 }
 
@@ -287,7 +317,7 @@ TEST(ZkWasm, ForgedTracesAreRejected) {
 // memory argument is satisfied and only the opcode's own constraints can catch it.
 struct Targeted {
   const char* what;
-  std::string body;                 // the function body over params 0..2 (i32)
+  std::string body;                 // the function body over params 0..2
   std::vector<uint64_t> args;
   Op op;
   std::function<uint64_t(uint64_t)> forge;  // new value of the op's result
@@ -325,11 +355,48 @@ TEST(ZkWasm, ConsistentForgeriesAreRejectedByTheOpcodeConstraints) {
        [](uint64_t) { return uint64_t(1); }},
       {"select (high-limb condition)", "(select " + ab + " (local.get 2))", {1, 2, 0x10000},
        Op::kSelect, [](uint64_t) { return uint64_t(2); }},
+      {"i32.and", "(i32.and " + ab + ")", {0xF0F0, 0xFF00, 0}, Op::kI32And, plus1},
+      {"i32.or", "(i32.or " + ab + ")", {0xF0F0, 0xFF00, 0}, Op::kI32Or, plus1},
+      {"i32.xor", "(i32.xor " + ab + ")", {0xF0F0F0F0, 0xFF00FF00, 0}, Op::kI32Xor, carry},
+      {"i32.wrap_i64 (via i64 add)", "(i32.wrap_i64 (i64.extend_i32_u (local.get 0)))", {5, 0, 0},
+       Op::kI32WrapI64, plus1},
+      {"i32.extend16_s", "(i32.extend16_s (local.get 0))", {0x8001, 0, 0}, Op::kI32Extend16S,
+       [](uint64_t r) { return r & 0xFFFF; }},
+      {"i64.add", "(i64.add " + ab + ")", {0xFFFFFFFF, 1, 0}, Op::kI64Add,
+       [](uint64_t r) { return r + (1ull << 32); }},
+      {"i64.add top carry", "(i64.add " + ab + ")", {~0ull, 2, 0}, Op::kI64Add,
+       [](uint64_t r) { return r ^ (1ull << 48); }},
+      {"i64.sub", "(i64.sub " + ab + ")", {1, 2, 0}, Op::kI64Sub, [](uint64_t r) { return r - 1; }},
+      {"i64.eqz", "(i64.eqz (local.get 0))", {1ull << 48, 0, 0}, Op::kI64Eqz, flip},
+      {"i64.eq", "(i64.eq " + ab + ")", {1ull << 40, 0, 0}, Op::kI64Eq, flip},
+      {"i64.ne", "(i64.ne " + ab + ")", {5, 5, 0}, Op::kI64Ne, flip},
+      {"i64.lt_s", "(i64.lt_s " + ab + ")", {~0ull, 1, 0}, Op::kI64LtS, flip},
+      {"i64.lt_u", "(i64.lt_u " + ab + ")", {~0ull, 1, 0}, Op::kI64LtU, flip},
+      {"i64.gt_s", "(i64.gt_s " + ab + ")", {1ull << 32, 1, 0}, Op::kI64GtS, flip},
+      {"i64.gt_u", "(i64.gt_u " + ab + ")", {1, 1ull << 63, 0}, Op::kI64GtU, flip},
+      {"i64.le_s", "(i64.le_s " + ab + ")", {1ull << 63, 0, 0}, Op::kI64LeS, flip},
+      {"i64.le_u", "(i64.le_u " + ab + ")", {1ull << 63, 0, 0}, Op::kI64LeU, flip},
+      {"i64.ge_s", "(i64.ge_s " + ab + ")", {3, 3, 0}, Op::kI64GeS, flip},
+      {"i64.ge_u", "(i64.ge_u " + ab + ")", {2, 3, 0}, Op::kI64GeU, flip},
+      {"i64.and", "(i64.and " + ab + ")", {~0ull, 1ull << 60, 0}, Op::kI64And,
+       [](uint64_t r) { return r ^ (1ull << 59); }},
+      {"i64.or", "(i64.or " + ab + ")", {1, 2, 0}, Op::kI64Or, [](uint64_t r) { return r + 1; }},
+      {"i64.xor", "(i64.xor " + ab + ")", {3, 3, 0}, Op::kI64Xor,
+       [](uint64_t r) { return r + (1ull << 56); }},
+      {"i64.extend_i32_s", "(i64.extend_i32_s (i32.wrap_i64 (local.get 0)))", {0x80000000, 0, 0},
+       Op::kI64ExtendI32S, [](uint64_t r) { return r & 0xFFFFFFFF; }},
+      {"i64.extend_i32_u", "(i64.extend_i32_u (i32.wrap_i64 (local.get 0)))", {0x80000000, 0, 0},
+       Op::kI64ExtendI32U, [](uint64_t r) { return r | (0xFFFFFFFFull << 32); }},
+      {"i64.extend16_s", "(i64.extend16_s (local.get 0))", {0x1234FFFF, 0, 0}, Op::kI64Extend16S,
+       [](uint64_t r) { return r & 0xFFFFFFFF; }},
   };
   for (const Targeted& c : cases) {
     SCOPED_TRACE(c.what);
-    const std::string text = "(module (func (export \"f\") (param i32 i32 i32) (result i32) " +
-                             c.body + "))";
+    const bool wide = std::string(wasm::op_info(c.op).name).rfind("i64", 0) == 0;
+    const bool wide_result = wide && !(c.op >= Op::kI64Eqz && c.op <= Op::kI64GeU);
+    const std::string text = std::string("(module (func (export \"f\") (param ") +
+                             (wide ? "i64 i64 i64" : "i32 i32 i32") + ") (result " +
+                             (wide_result ? "i64" : "i32") + ") " + c.body + "))";
     Fixture f = make(text.c_str(), "f", c.args);
     wasm::Trace t = f.trace;
     size_t at = SIZE_MAX;
@@ -341,7 +408,7 @@ TEST(ZkWasm, ConsistentForgeriesAreRejectedByTheOpcodeConstraints) {
     t.steps[at].r = forged;
     // The return moves the forged value on; the claim is the forged output (for the upper-limb
     // forgery the claim keeps the i32 value, which the return's read then contradicts).
-    if (uint32_t(forged) == forged) t.end.results[0] = forged;
+    if (wide_result || uint32_t(forged) == forged) t.end.results[0] = forged;
     auto b = prove_unchecked(f, t);
     ASSERT_TRUE(b.is_ok()) << b.status().to_string();
     auto v = verify(*f.program, *b);
