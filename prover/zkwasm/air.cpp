@@ -115,9 +115,10 @@ TableAir exec_table() {
   binary.insert(binary.end(), cmp32.begin(), cmp32.end());
   binary.insert(binary.end(), cmp64.begin(), cmp64.end());
   binary.insert(binary.end(), bitwise.begin(), bitwise.end());
-  const std::vector<Op> unary = {Op::kI32Eqz,         Op::kI64Eqz,         Op::kI32WrapI64,
-                                 Op::kI64ExtendI32S,  Op::kI64ExtendI32U,  Op::kI32Extend16S,
-                                 Op::kI64Extend16S};
+  const std::vector<Op> unary = {Op::kI32Eqz,        Op::kI64Eqz,        Op::kI32WrapI64,
+                                 Op::kI64ExtendI32S, Op::kI64ExtendI32U, Op::kI32Extend16S,
+                                 Op::kI64Extend16S,  Op::kI64Extend32S,  Op::kI32Extend8S,
+                                 Op::kI64Extend8S};
   auto sum_of = [&](const std::vector<Op>& ops) {
     Expr s = k(0);
     for (Op op : ops) s = s + flag(op);
@@ -132,6 +133,16 @@ TableAir exec_table() {
   const Expr pc1 = pc + one;
   for (Op op : seq) on(op, npc - pc1);
   on(Op::kBr, npc - ia);
+  // br_table: sel = min(idx, n - 1) with c = [idx < n] from the comparison chain (n = imm_b),
+  // then (pc, sel) -> (target, height, arity) from the module's br_table targets.
+  {
+    const Expr brh = c(E::kBrH), brar = c(E::kBrAr), sel = c(E::kSel);
+    const Expr idx = x[0] + x[1] * k16, count = ib[0] + ib[1] * k16;
+    on(Op::kBrTable, sel - (cy[1] * idx + (one - cy[1]) * (count - one)));
+    t.interact(L::kBusBrTable, flag(Op::kBrTable), {k(1), pc, sel, npc, brh, brar});
+    on(Op::kBrTable, mv - brar);
+    on(Op::kBrTable, nsp - (fp + brh + brar));
+  }
   on(Op::kBrIf, npc - (tk * ia + (one - tk) * pc1));
   on(Op::kBrUnless, npc - (tk * ia + (one - tk) * pc1));
   on_all({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kGlobalGet}, nsp - (sp + one));
@@ -149,15 +160,15 @@ TableAir exec_table() {
   on(Op::kBr, mv - ib[2]);
   on(Op::kBrIf, mv - tk * ib[2]);
   on(Op::kReturn, mv - ia);
-  t.assert_zero(mv * (one - flags({Op::kBr, Op::kBrIf, Op::kReturn})));
+  t.assert_zero(mv * (one - flags({Op::kBr, Op::kBrIf, Op::kReturn, Op::kBrTable})));
 
   // --- memory slots: 0 and 1 read, 2 reads the old value (a) and writes r --------------------
   const Expr en0 = c(E::kEn + 0), en1 = c(E::kEn + 1), en2 = c(E::kEn + 2);
   const Expr key0 = c(E::kKey + 0), key1 = c(E::kKey + 1), key2 = c(E::kKey + 2);
   t.assert_zero(en0 - flags({Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet,
                              Op::kGlobalSet, Op::kSelect}) -
-                sum_of(binary) - (flag(Op::kBr) + flag(Op::kBrIf)) * mv);
-  t.assert_zero(en1 - flags({Op::kSelect, Op::kBrIf, Op::kBrUnless}) - is_ret * mv);
+                sum_of(binary) - flags({Op::kBr, Op::kBrIf, Op::kBrTable}) * mv);
+  t.assert_zero(en1 - flags({Op::kSelect, Op::kBrIf, Op::kBrUnless, Op::kBrTable}) - is_ret * mv);
   t.assert_zero(en2 - flags({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kLocalSet,
                              Op::kLocalTee, Op::kGlobalGet, Op::kGlobalSet, Op::kSelect}) -
                 sum_of(binary) - sum_of(unary) - mv);
@@ -184,6 +195,9 @@ TableAir exec_table() {
   on(Op::kBrIf, key1 - sm1);
   on(Op::kBrIf, key0 - sm2);
   on_all({Op::kBr, Op::kBrIf}, key2 - (fp + h));
+  on(Op::kBrTable, key1 - sm1);
+  on(Op::kBrTable, key0 - sm2);
+  on(Op::kBrTable, key2 - (fp + c(E::kBrH)));
   on(Op::kBrUnless, key1 - sm1);
   on(Op::kReturn, key1 - sm1);
   on(Op::kReturn, key2 - fp);
@@ -209,14 +223,14 @@ TableAir exec_table() {
   for (uint32_t j = 0; j < 4; ++j) {
     on_all({Op::kI32Const, Op::kI64Const}, r[j] - ib[j]);
     on_all({Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet, Op::kGlobalSet, Op::kBr,
-            Op::kBrIf},
+            Op::kBrIf, Op::kBrTable},
            r[j] - b[j]);
     on(Op::kReturn, r[j] - x[j]);
     on(Op::kSelect, r[j] - (a[j] + zz * (b[j] - a[j])));  // condition zero: b
   }
   // i32 results have zero upper limbs; booleans are r0 alone.
   for (Op op : {Op::kI32Add, Op::kI32Sub, Op::kI32And, Op::kI32Or, Op::kI32Xor, Op::kI32WrapI64,
-                Op::kI32Extend16S}) {
+                Op::kI32Extend16S, Op::kI32Extend8S}) {
     on(op, r[2]);
     on(op, r[3]);
   }
@@ -272,6 +286,7 @@ TableAir exec_table() {
     chain(cm.op, w, d, u, cm.limbs);
     on(cm.op, r[0] - (cm.negate ? one - cy[top] : cy[top]));
   }
+  chain(Op::kBrTable, ib, d, x, 2);  // cy[1] = [idx < n]
   // Is-zero of four limbs p: e_j = [p_j == 0] through inverses, zz = e0 e1 e2 e3.
   struct Zero {
     Op op;
@@ -300,9 +315,10 @@ TableAir exec_table() {
   on_all({Op::kI32Eq, Op::kI32Eqz, Op::kI64Eq, Op::kI64Eqz}, r[0] - zz);
   on_all({Op::kI32Ne, Op::kI64Ne}, r[0] - (one - zz));
   // Bitwise: bytes of a and b (range: the AND table holds bytes only) and their AND, from a
-  // fixed table; or = a + b - and, xor = a + b - 2 and, byte by byte.
+  // fixed table; or = a + b - and, xor = a + b - 2 and, byte by byte. extend8_s uses the
+  // byte split of a too (with b = 0).
   {
-    const Expr bw = flags(bitwise);
+    const Expr bw = flags(bitwise) + flags({Op::kI32Extend8S, Op::kI64Extend8S});
     Expr ab[8], bb[8], nb[8];
     for (uint32_t i = 0; i < 8; ++i) {
       ab[i] = c(E::kAbytes + i);
@@ -340,6 +356,19 @@ TableAir exec_table() {
   on(Op::kI64Extend16S, ah - a[0]);
   on(Op::kI64Extend16S, r[0] - a[0]);
   for (uint32_t j = 1; j < 4; ++j) on(Op::kI64Extend16S, r[j] - fill);
+  on(Op::kI64Extend32S, ah - a[1]);
+  on(Op::kI64Extend32S, r[0] - a[0]);
+  on(Op::kI64Extend32S, r[1] - a[1]);
+  on(Op::kI64Extend32S, r[2] - fill);
+  on(Op::kI64Extend32S, r[3] - fill);
+  // extend8_s: the low byte's bit 7 is bit 15 of 256 * byte.
+  const Expr byte0 = c(E::kAbytes);
+  for (Op op : {Op::kI32Extend8S, Op::kI64Extend8S}) {
+    on(op, ah - byte0 * Fp::from_u32(256));
+    on(op, r[0] - byte0 - sa * Fp::from_u32(0xFF00));
+  }
+  on(Op::kI32Extend8S, r[1] - fill);
+  for (uint32_t j = 1; j < 4; ++j) on(Op::kI64Extend8S, r[j] - fill);
   (void)t.finalize(3);
   return t;
 }
@@ -418,6 +447,16 @@ TableAir range_table() {
   return t;
 }
 
+TableAir br_targets_table() {
+  using B = L::BrTargets;
+  TableAir t("br_targets", B::kWidth, B::kPreWidth);
+  std::vector<Expr> tuple;
+  for (uint32_t i = 0; i < B::kPreWidth; ++i) tuple.push_back(t.pre(i));
+  t.interact(L::kBusBrTable, -t.main(B::kMult), tuple);
+  (void)t.finalize(3);
+  return t;
+}
+
 air::MachineAir build_machine() {
   air::MachineAir m;
   m.name = "zkwasm-v1";
@@ -428,6 +467,7 @@ air::MachineAir build_machine() {
   m.tables.push_back(init_table());
   m.tables.push_back(args_table());
   m.tables.push_back(range_table());
+  m.tables.push_back(br_targets_table());
   return m;
 }
 
@@ -507,6 +547,30 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
       col[R::kAnd * rows + i] = Fp::from_u64((i >> 8) & (i & 255));
     }
     fixed[L::kRange] = std::move(col);
+  }
+  // br_table targets: rows in program order.
+  {
+    using B = L::BrTargets;
+    size_t n = 0;
+    for (const wasm::Instr& in : m.code)
+      if (in.op == Op::kBrTable) n += in.b;
+    const size_t rows = size_t(1) << table_log_rows(n);
+    std::vector<Fp> col(B::kPreWidth * rows, Fp::zero());
+    size_t row = 0;
+    for (size_t pc = 0; pc < m.code.size(); ++pc) {
+      const wasm::Instr& in = m.code[pc];
+      if (in.op != Op::kBrTable) continue;
+      for (uint64_t i = 0; i < in.b; ++i, ++row) {
+        const wasm::BrTarget& bt = m.br_targets[in.a + i];
+        col[B::kValid * rows + row] = Fp::one();
+        col[B::kPc * rows + row] = Fp::from_u64(pc);
+        col[B::kIndex * rows + row] = Fp::from_u64(i);
+        col[B::kTarget * rows + row] = Fp::from_u32(bt.pc);
+        col[B::kHeight * rows + row] = Fp::from_u32(bt.height);
+        col[B::kArity * rows + row] = Fp::from_u32(bt.arity);
+      }
+    }
+    fixed[L::kBrTargets] = std::move(col);
   }
   return fixed;
 }

@@ -14,6 +14,7 @@ inline constexpr uint32_t kBusProgram = 1;  // (1, pc, op, gas, imm_a, imm_b lim
 inline constexpr uint32_t kBusMemory = 2;   // (key, timestamp, value limbs)
 inline constexpr uint32_t kBusRange = 3;    // (v), v < 2^16
 inline constexpr uint32_t kBusAnd = 4;      // (x, y, x AND y) over bytes
+inline constexpr uint32_t kBusBrTable = 5;  // (1, pc, index, target pc, height, arity)
 
 // Memory keys: address spaces share one argument, key = space * 2^28 + address.
 inline constexpr uint32_t kSpaceShift = 28;
@@ -39,10 +40,10 @@ inline constexpr uint32_t kMaxArgs = 8;
 inline constexpr uint32_t kNumPublics = kPubArgs + 5 * kMaxArgs;
 
 // Table order in the machine.
-enum Table : uint32_t { kExec = 0, kProgram, kMemory, kInit, kArgs, kRange, kNumTables };
+enum Table : uint32_t { kExec = 0, kProgram, kMemory, kInit, kArgs, kRange, kBrTargets, kNumTables };
 
 // Opcodes with a flag column in the execution table.
-inline constexpr std::array<wasm::Op, 50> kFlagOps = {
+inline constexpr std::array<wasm::Op, 54> kFlagOps = {
     wasm::Op::kI32Const,  wasm::Op::kI64Const,  wasm::Op::kLocalGet,  wasm::Op::kLocalSet,
     wasm::Op::kLocalTee,  wasm::Op::kGlobalGet, wasm::Op::kGlobalSet, wasm::Op::kDrop,
     wasm::Op::kSelect,    wasm::Op::kI32Add,    wasm::Op::kI32Sub,    wasm::Op::kI32Eqz,
@@ -55,7 +56,8 @@ inline constexpr std::array<wasm::Op, 50> kFlagOps = {
     wasm::Op::kI64LeU,    wasm::Op::kI64GeS,    wasm::Op::kI64GeU,    wasm::Op::kI32And,
     wasm::Op::kI32Or,     wasm::Op::kI32Xor,    wasm::Op::kI64And,    wasm::Op::kI64Or,
     wasm::Op::kI64Xor,    wasm::Op::kI32WrapI64, wasm::Op::kI64ExtendI32S, wasm::Op::kI64ExtendI32U,
-    wasm::Op::kI32Extend16S, wasm::Op::kI64Extend16S};
+    wasm::Op::kI32Extend16S, wasm::Op::kI64Extend16S, wasm::Op::kI64Extend32S,
+    wasm::Op::kI32Extend8S, wasm::Op::kI64Extend8S, wasm::Op::kBrTable};
 inline constexpr uint32_t kNumFlags = uint32_t(kFlagOps.size());
 inline constexpr int flag_index(wasm::Op op) {
   for (uint32_t i = 0; i < kNumFlags; ++i)
@@ -86,7 +88,9 @@ struct Exec {
   static constexpr uint32_t kAbytes = kDhi + kSlots;  // 8 bytes of a, of b, of a AND b
   static constexpr uint32_t kBbytes = kAbytes + 8;
   static constexpr uint32_t kNbytes = kBbytes + 8;
-  static constexpr uint32_t kWidth = kNbytes + 8;
+  static constexpr uint32_t kSel = kNbytes + 8;           // br_table: clamped index
+  static constexpr uint32_t kBrH = kSel + 1, kBrAr = kBrH + 1;  // its label height, arity
+  static constexpr uint32_t kWidth = kBrAr + 1;
 };
 
 // Program table (fixed): one row per compiled instruction.
@@ -112,6 +116,12 @@ struct Args {
   static constexpr uint32_t kRows = kMaxArgs;
   static constexpr uint32_t kIdx = 0, kSel = 1, kPreWidth = 1 + kMaxArgs;
   static constexpr uint32_t kMult = 0, kValue = 1, kWidth = 5;
+};
+
+// br_table targets (fixed): one row per (br_table pc, index), the last index the default.
+struct BrTargets {
+  static constexpr uint32_t kValid = 0, kPc = 1, kIndex = 2, kTarget = 3, kHeight = 4, kArity = 5;
+  static constexpr uint32_t kPreWidth = 6, kMult = 0, kWidth = 1;
 };
 
 // Range and byte tables in one: row v holds v, x = v >> 8, y = v & 255, x AND y.

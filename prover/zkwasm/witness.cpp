@@ -72,6 +72,9 @@ uint64_t expected_result(Op op, uint64_t a, uint64_t b) {
     case Op::kI64ExtendI32U: return a32;
     case Op::kI32Extend16S: return uint32_t(int32_t(int16_t(a32)));
     case Op::kI64Extend16S: return uint64_t(int64_t(int16_t(a32)));
+    case Op::kI64Extend32S: return uint64_t(int64_t(int32_t(a32)));
+    case Op::kI32Extend8S: return uint32_t(int32_t(int8_t(a32)));
+    case Op::kI64Extend8S: return uint64_t(int64_t(int8_t(a32)));
     default: return 0;
   }
 }
@@ -94,6 +97,7 @@ bool is_unary(Op op) {
   switch (op) {
     case Op::kI32Eqz: case Op::kI64Eqz: case Op::kI32WrapI64: case Op::kI64ExtendI32S:
     case Op::kI64ExtendI32U: case Op::kI32Extend16S: case Op::kI64Extend16S:
+    case Op::kI64Extend32S: case Op::kI32Extend8S: case Op::kI64Extend8S:
       return true;
     default:
       return false;
@@ -182,6 +186,13 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
   std::vector<uint64_t> prog_mult(size_t(1) << table_log_rows(m.code.size()), 0);
   std::vector<uint64_t> range_mult(size_t(1) << L::Range::kLogRows, 0);
   std::vector<uint64_t> and_mult(range_mult.size(), 0);
+  size_t brt_rows = 0;
+  std::vector<size_t> brt_first(m.code.size(), 0);
+  for (size_t pc = 0; pc < m.code.size(); ++pc) {
+    brt_first[pc] = brt_rows;
+    if (m.code[pc].op == Op::kBrTable) brt_rows += m.code[pc].b;
+  }
+  std::vector<uint64_t> brt_mult(size_t(1) << table_log_rows(brt_rows), 0);
   auto bad = [&](size_t i, const std::string& what) {
     return invalid_argument("zkwasm: the trace does not match the module at " +
                             step_name(i, steps[i]) + ": " + what);
@@ -269,6 +280,22 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
         en[1] = true, key[1] = sp - 1, x = s.a, taken = uint32_t(x) == 0;
         npc = taken ? in.a : s.pc + 1, nsp = sp - 1;
         break;
+      case Op::kBrTable: {
+        en[1] = true, key[1] = sp - 1, x = s.a;
+        const uint64_t count = in.b;
+        if (count == 0 || in.a + count > m.br_targets.size()) return bad(i, "br_table without targets");
+        const uint64_t sel = uint32_t(x) < count ? uint32_t(x) : count - 1;
+        const wasm::BrTarget& bt = m.br_targets[in.a + sel];
+        ex.set(E::kSel, row, sel);
+        ex.set(E::kBrH, row, uint64_t(bt.height));
+        ex.set(E::kBrAr, row, uint64_t(bt.arity));
+        ++brt_mult[brt_first[s.pc] + sel];  // the fixed row of (pc, sel)
+        npc = bt.pc, move = bt.arity != 0;
+        key[0] = sp - 2, key[2] = fp + bt.height;
+        if (move) en[0] = en[2] = true, b = r = read(key[0]);
+        nsp = fp + bt.height + bt.arity;
+        break;
+      }
       case Op::kReturn:
         move = in.a != 0;
         break;
@@ -363,8 +390,13 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
         if (sgn) ah = limb(a, limbs - 1), bh = limb(b, limbs - 1);
         break;
       }
-      case Op::kI64ExtendI32S: ah = limb(a, 1); break;
+      case Op::kI64ExtendI32S: case Op::kI64Extend32S: ah = limb(a, 1); break;
+      case Op::kI32Extend8S: case Op::kI64Extend8S: ah = (uint32_t(a) & 255) << 8; break;
       case Op::kI32Extend16S: case Op::kI64Extend16S: ah = limb(a, 0); break;
+      case Op::kBrTable:
+        d = (uint32_t(x) - uint32_t(in.b)) & 0xFFFFFFFFull;
+        carries(in.b, d, 2);
+        break;
       default: break;
     }
     const uint32_t sa = ah >> 15, sb = bh >> 15;
@@ -411,7 +443,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
       ex.set(E::kZ23, row, uint64_t(z[2] && z[3]));
       ex.set(E::kZz, row, uint64_t(z[0] && z[1] && z[2] && z[3]));
     }
-    if (is_bitwise(op)) {
+    if (is_bitwise(op) || op == Op::kI32Extend8S || op == Op::kI64Extend8S) {
       for (uint32_t k = 0; k < 8; ++k) {
         const uint32_t xa = uint32_t(a >> (8 * k)) & 255, xb = uint32_t(b >> (8 * k)) & 255;
         ex.set(E::kAbytes + k, row, uint64_t(xa));
@@ -509,6 +541,11 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
       rc[L::Range::kAndMult * rows + i] = Fp::from_u64(and_mult[i]);
     }
     w.main[L::kRange] = std::move(rc);
+  }
+  {
+    std::vector<Fp> bc(brt_mult.size());
+    for (size_t i = 0; i < bc.size(); ++i) bc[i] = Fp::from_u64(brt_mult[i]);
+    w.main[L::kBrTargets] = std::move(bc);
   }
   auto pubs = public_inputs(program, pv);
   if (!pubs) return pubs.status();

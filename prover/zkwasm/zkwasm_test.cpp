@@ -124,10 +124,31 @@ const char* kWide = R"((module
                (i32.wrap_i64 (local.get $p))))))
     (local.set $acc (i64.add (local.get $acc) (i64.extend16_s (local.get $q))))
     (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (i32.extend16_s (local.get $v)))))
+    (local.set $acc (i64.add (local.get $acc) (i64.extend32_s (local.get $p))))
+    (local.set $acc (i64.add (local.get $acc) (i64.extend8_s (local.get $q))))
+    (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (i32.extend8_s (local.get $v)))))
     (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u
       (i32.add (i32.add (i64.eqz (local.get $p)) (i64.eq (local.get $p) (local.get $q)))
                (i64.ne (local.get $p) (local.get $q))))))
     (local.get $acc)))
+)";
+
+// br_table: a switch without values, and one whose labels carry a value.
+const char* kSwitch = R"((module
+  (func (export "sw") (param $i i32) (result i32)
+    (block $default
+      (block $c2
+        (block $c1
+          (block $c0
+            (br_table $c0 $c1 $c2 $default (local.get $i)))
+          (return (i32.const 10)))
+        (return (i32.const 11)))
+      (return (i32.const 12)))
+    (i32.add (i32.const 90)
+      (block $x (result i32)
+        (block $y (result i32)
+          (br_table $y $x $y (i32.const 5) (i32.sub (local.get $i) (i32.const 3))))
+        (i32.add (i32.const 1000))))))
 )";
 
 // A loop summing 1..n: small and quick.
@@ -215,6 +236,13 @@ TEST(ZkWasm, EveryConstrainedOpcodeProves) {
       {0xFFFFFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFFFull, 0xFFFFFFFF},
       {0, 0x123456789ull, 0x7FFF}};
   for (const auto& args : wide_args) check(make(kWide, "wide", args));
+  const std::vector<std::pair<uint64_t, uint64_t>> switch_cases = {
+      {0, 10}, {1, 11}, {2, 12}, {3, 1095}, {4, 95}, {5, 1095}, {0xFFFFFFFF, 1095}};
+  for (const auto& [arg, want] : switch_cases) {
+    Fixture f = make(kSwitch, "sw", {arg});
+    EXPECT_EQ(f.trace.end.results[0], want) << arg;
+    check(std::move(f));
+  }
   for (Op op : constrained_ops()) {
     EXPECT_TRUE(seen.count(uint16_t(op))) << "not exercised: " << wasm::op_info(op).name;
   }
@@ -389,15 +417,37 @@ TEST(ZkWasm, ConsistentForgeriesAreRejectedByTheOpcodeConstraints) {
        Op::kI64ExtendI32U, [](uint64_t r) { return r | (0xFFFFFFFFull << 32); }},
       {"i64.extend16_s", "(i64.extend16_s (local.get 0))", {0x1234FFFF, 0, 0}, Op::kI64Extend16S,
        [](uint64_t r) { return r & 0xFFFFFFFF; }},
+      {"i64.extend32_s", "(i64.extend32_s (local.get 0))", {0x80000000, 0, 0}, Op::kI64Extend32S,
+       [](uint64_t r) { return r & 0xFFFFFFFF; }},
+      {"i32.extend8_s", "(i32.extend8_s (local.get 0))", {0x80, 0, 0}, Op::kI32Extend8S,
+       [](uint64_t r) { return r & 0xFF; }},
+      {"i32.extend8_s (high bits)", "(i32.extend8_s (local.get 0))", {0x1234, 0, 0},
+       Op::kI32Extend8S, [](uint64_t r) { return uint64_t(0x1234); }},
+      {"i64.extend8_s", "(i64.extend8_s (local.get 0))", {0x7F, 0, 0}, Op::kI64Extend8S,
+       [](uint64_t r) { return r + 0x100; }},
   };
-  for (const Targeted& c : cases) {
+  // All cases are functions of one module, so its key is computed once.
+  auto is_wide = [](Op op) { return std::string(wasm::op_info(op).name).rfind("i64", 0) == 0; };
+  auto wide_result = [&](Op op) { return is_wide(op) && !(op >= Op::kI64Eqz && op <= Op::kI64GeU); };
+  std::string text = "(module";
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const Targeted& c = cases[k];
+    text += std::string("\n(func (export \"f") + std::to_string(k) + "\") (param " +
+            (is_wide(c.op) ? "i64 i64 i64" : "i32 i32 i32") + ") (result " +
+            (wide_result(c.op) ? "i64" : "i32") + ") " + c.body + ")";
+  }
+  text += ")";
+  const auto bytes = wat(text);
+  auto program = Program::load(bytes);
+  ASSERT_TRUE(program.is_ok()) << program.status().to_string();
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const Targeted& c = cases[k];
     SCOPED_TRACE(c.what);
-    const bool wide = std::string(wasm::op_info(c.op).name).rfind("i64", 0) == 0;
-    const bool wide_result = wide && !(c.op >= Op::kI64Eqz && c.op <= Op::kI64GeU);
-    const std::string text = std::string("(module (func (export \"f\") (param ") +
-                             (wide ? "i64 i64 i64" : "i32 i32 i32") + ") (result " +
-                             (wide_result ? "i64" : "i32") + ") " + c.body + "))";
-    Fixture f = make(text.c_str(), "f", c.args);
+    Fixture f;
+    f.program = *program;
+    f.trace = run_traced(bytes, "f" + std::to_string(k), c.args);
+    f.args = c.args;
+    const bool wide = wide_result(c.op);
     wasm::Trace t = f.trace;
     size_t at = SIZE_MAX;
     for (size_t i = 0; i < t.steps.size(); ++i)
@@ -408,7 +458,7 @@ TEST(ZkWasm, ConsistentForgeriesAreRejectedByTheOpcodeConstraints) {
     t.steps[at].r = forged;
     // The return moves the forged value on; the claim is the forged output (for the upper-limb
     // forgery the claim keeps the i32 value, which the return's read then contradicts).
-    if (wide_result || uint32_t(forged) == forged) t.end.results[0] = forged;
+    if (wide || uint32_t(forged) == forged) t.end.results[0] = forged;
     auto b = prove_unchecked(f, t);
     ASSERT_TRUE(b.is_ok()) << b.status().to_string();
     auto v = verify(*f.program, *b);
@@ -424,6 +474,24 @@ TEST(ZkWasm, ForgedBranchDirectionIsRejected) {
         (br_if $b (i32.const 10) (local.get 0))
         (drop)
         (i32.const 20)))))";
+  {
+    // br_table: the path of index 1 claimed for index 2 (and for the default).
+    for (uint64_t claim : {uint64_t(2), uint64_t(7)}) {
+      Fixture f = make(kSwitch, "sw", {1});
+      wasm::Trace t = f.trace;
+      for (auto& s : t.steps) {
+        if (s.op == uint16_t(Op::kLocalGet)) s.r = claim;
+        if (s.op == uint16_t(Op::kBrTable)) s.a = claim;
+      }
+      f.args = {claim};
+      auto b = prove_unchecked(f, t);
+      ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+      auto v = verify(*f.program, *b);
+      EXPECT_FALSE(v.is_ok()) << "forged br_table verified";
+      std::printf("  forged br_table index %llu -> %s\n", (unsigned long long)claim,
+                  v.status().message().c_str());
+    }
+  }
   for (Op op : {Op::kBrIf, Op::kBrUnless}) {
     const std::string src =
         op == Op::kBrIf ? std::string(text)
