@@ -53,6 +53,7 @@ TableAir exec_table() {
   const Expr sa = c(E::kSa), sb = c(E::kSb), ah = c(E::kAh), bh = c(E::kBh);
   const Expr zz = c(E::kZz), tk = c(E::kT), mv = c(E::kMove), npc = c(E::kNpc), nsp = c(E::kNsp);
   const Expr h = ib[0] + ib[1] * k16;  // branch: label height (relative to fp)
+  auto pc1_expr = [&](Expr p) { return p + one; };
 
   // One-hot flags; real rows are a prefix ending with a return.
   Expr sum = k(0), opcode = k(0);
@@ -61,33 +62,77 @@ TableAir exec_table() {
     sum = sum + c(E::kFlags + i);
     opcode = opcode + c(E::kFlags + i) * Fp::from_u32(uint32_t(L::kFlagOps[i]));
   }
+  const Expr zf = c(E::kZflag), zstart = c(E::kZstart), zlast = c(E::kZlast), top = c(E::kTop);
+  const Expr depth = c(E::kDepth), nfp = c(E::kNfp), inst = c(E::kInst);
+  const Expr is_ret = flag(Op::kReturn), is_call = flag(Op::kCall);
+  const Expr inner_ret = is_ret - top;  // a return to a caller (depth > 0)
   t.assert_bool(real);
-  t.assert_zero(sum - real);
-  const Expr is_ret = flag(Op::kReturn);
-  t.assert_transition(n(E::kReal) - real + is_ret);
+  t.assert_bool(zf);
+  t.assert_zero(sum + zf - real);
+  // The real rows are a prefix ending with the entry function's return (top).
+  t.assert_transition(n(E::kReal) - real + top);
   t.assert_last(real);
 
   // Boundary: the entry state.
   t.assert_first(real - one);
+  t.assert_first(zf);
   t.assert_first(pc - t.pub(L::kPubEntryPc));
   t.assert_first(sp - t.pub(L::kPubSp0));
   t.assert_first(fp);
+  t.assert_first(depth);
   t.assert_first(step - one);
+  t.assert_first(inst - one);
   t.assert_first(gas);
   t.assert_transition(n(E::kStep) - step - one);
-  t.assert_transition(n(E::kFp) - fp);  // no calls in this version: one frame
   t.assert_transition(n(E::kReal) * (n(E::kPc) - npc));
   t.assert_transition(n(E::kReal) * (n(E::kSp) - nsp));
+  t.assert_transition(n(E::kReal) * (n(E::kFp) - nfp));
+  t.assert_transition(n(E::kReal) * (n(E::kDepth) - depth - is_call + inner_ret));
   t.assert_transition(n(E::kReal) * (n(E::kGas) - gas - gcost));
+  t.assert_transition(n(E::kReal) * (n(E::kInst) - inst - one + n(E::kZflag)));
+  // fp changes only at calls and returns to a caller.
+  t.assert_zero((one - is_call - inner_ret) * (nfp - fp));
 
   // The instruction at pc: (pc, op, gas, immediates) must be a row of the module's program.
-  t.interact(L::kBusProgram, real, {k(1), pc, opcode, gcost, ia, ib[0], ib[1], ib[2], ib[3]});
+  // Zero-local rows are not instructions.
+  t.interact(L::kBusProgram, real - zf, {k(1), pc, opcode, gcost, ia, ib[0], ib[1], ib[2], ib[3]});
+  t.assert_zero(zf * gcost);
 
-  // Results of the run: at the (final) return.
-  on(Op::kReturn, gas + gcost - t.pub(L::kPubGasUsed));
-  on(Op::kReturn, step - t.pub(L::kPubInstructions));
-  for (uint32_t j = 0; j < 4; ++j) on(Op::kReturn, ia * (x[j] - t.pub(L::kPubResult + j)));
-  on(Op::kReturn, ia - t.pub(L::kPubHasResult));
+  // Results of the run: at the entry function's return.
+  t.assert_zero(top - is_ret * zz);  // zz = [depth == 0] on return rows
+  t.assert_zero(top * (gas + gcost - t.pub(L::kPubGasUsed)));
+  t.assert_zero(top * (inst - t.pub(L::kPubInstructions)));
+  for (uint32_t j = 0; j < 4; ++j) t.assert_zero(top * ia * (x[j] - t.pub(L::kPubResult + j)));
+  t.assert_zero(top * (ia - t.pub(L::kPubHasResult)));
+
+  // Calls. Program immediates of a call (program_imm_b): b0 = params, b1 = declared locals,
+  // b2 + 2^16 b3 = the callee's entry pc. The frame record at frame[depth] holds the return pc
+  // and the caller's fp; the callee's frame starts at sp - params, its declared locals are
+  // zeroed by the rows that follow (one per local, cursor in key2), then it runs from its entry.
+  on(Op::kCall, npc - (ib[2] + ib[3] * k16));
+  on(Op::kCall, nfp - (sp - ib[0]));
+  on(Op::kCall, nsp - (sp + ib[1]));
+  on(Op::kCall, r[0] + r[1] * k16 - pc1_expr(pc));
+  on(Op::kCall, r[2] + r[3] * k16 - fp);
+  on(Op::kCall, zstart - (one - zz));  // zz = [declared locals == 0]
+  t.assert_zero(zstart * (one - is_call));
+  t.assert_transition(zstart * (n(E::kZflag) - one));
+  t.assert_transition(zstart * (n(E::kKey + 2) - sp));
+  t.assert_transition((is_call - zstart) * n(E::kZflag));
+  // Zero-local rows: follow a call or another one, write 0 at consecutive slots up to sp - 1,
+  // keep the state.
+  t.assert_transition(n(E::kZflag) * (one - zf - zstart));
+  t.assert_transition(zf * n(E::kZflag) * (n(E::kKey + 2) - c(E::kKey + 2) - one));
+  t.assert_transition(zf * (one - n(E::kZflag)) - zlast);
+  t.assert_zero(zlast * (one - zf));
+  t.assert_zero(zlast * (c(E::kKey + 2) + one - sp));
+  t.assert_zero(zf * (npc - pc));
+  t.assert_zero(zf * (nsp - sp));
+  for (uint32_t j = 0; j < 4; ++j) t.assert_zero(zf * r[j]);
+  // Returns to a caller: frame[depth - 1] gives the return pc and the caller's fp.
+  t.assert_zero(inner_ret * (npc - b[0] - b[1] * k16));
+  t.assert_zero(inner_ret * (nfp - b[2] - b[3] * k16));
+  t.assert_zero(inner_ret * (nsp - fp - ia));
 
   // Results and helpers are 16-bit limbs: every written value is range-checked here, every
   // read value comes from the memory argument (written before, or an initial value).
@@ -161,17 +206,18 @@ TableAir exec_table() {
   on(Op::kBrIf, mv - tk * ib[2]);
   on(Op::kReturn, mv - ia);
   t.assert_zero(mv * (one - flags({Op::kBr, Op::kBrIf, Op::kReturn, Op::kBrTable})));
+  on(Op::kReturn, nsp - (fp + ia));
 
   // --- memory slots: 0 and 1 read, 2 reads the old value (a) and writes r --------------------
   const Expr en0 = c(E::kEn + 0), en1 = c(E::kEn + 1), en2 = c(E::kEn + 2);
   const Expr key0 = c(E::kKey + 0), key1 = c(E::kKey + 1), key2 = c(E::kKey + 2);
   t.assert_zero(en0 - flags({Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet,
                              Op::kGlobalSet, Op::kSelect}) -
-                sum_of(binary) - flags({Op::kBr, Op::kBrIf, Op::kBrTable}) * mv);
+                sum_of(binary) - flags({Op::kBr, Op::kBrIf, Op::kBrTable}) * mv - inner_ret);
   t.assert_zero(en1 - flags({Op::kSelect, Op::kBrIf, Op::kBrUnless, Op::kBrTable}) - is_ret * mv);
   t.assert_zero(en2 - flags({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kLocalSet,
                              Op::kLocalTee, Op::kGlobalGet, Op::kGlobalSet, Op::kSelect}) -
-                sum_of(binary) - sum_of(unary) - mv);
+                sum_of(binary) - sum_of(unary) - mv - is_call - zf);
   const Expr gk = k(uint64_t(L::kGlobalSpace) << L::kSpaceShift) + ia;
   const Expr sm1 = sp - one, sm2 = sp - Fp::from_u32(2), sm3 = sp - Fp::from_u32(3);
   on(Op::kLocalGet, key0 - (fp + ia));
@@ -201,6 +247,9 @@ TableAir exec_table() {
   on(Op::kBrUnless, key1 - sm1);
   on(Op::kReturn, key1 - sm1);
   on(Op::kReturn, key2 - fp);
+  const Expr frame_base = k(uint64_t(L::kFrameSpace) << L::kSpaceShift);
+  on(Op::kReturn, key0 - (frame_base + depth - one));
+  on(Op::kCall, key2 - (frame_base + depth));
   const Expr* olds[L::kSlots] = {b, x, a};
   const Expr* news[L::kSlots] = {b, x, r};
   for (uint32_t s = 0; s < L::kSlots; ++s) {
@@ -287,7 +336,8 @@ TableAir exec_table() {
     on(cm.op, r[0] - (cm.negate ? one - cy[top] : cy[top]));
   }
   chain(Op::kBrTable, ib, d, x, 2);  // cy[1] = [idx < n]
-  // Is-zero of four limbs p: e_j = [p_j == 0] through inverses, zz = e0 e1 e2 e3.
+  // Is-zero of four limbs p: e_j = [p_j == 0] through inverses, zz = e0 e1 e2 e3 (return:
+  // depth 0, call: no declared locals).
   struct Zero {
     Op op;
     Expr p[4];
@@ -301,7 +351,9 @@ TableAir exec_table() {
       {Op::kI64Eqz, {a[0], a[1], a[2], a[3]}},
       {Op::kSelect, {x[0], x[1], x[2], x[3]}},
       {Op::kBrIf, {x[0], x[1], x[2], x[3]}},
-      {Op::kBrUnless, {x[0], x[1], x[2], x[3]}}};
+      {Op::kBrUnless, {x[0], x[1], x[2], x[3]}},
+      {Op::kReturn, {depth, k(0), k(0), k(0)}},
+      {Op::kCall, {ib[1], k(0), k(0), k(0)}}};
   for (const Zero& z : zeros) {
     for (uint32_t j = 0; j < 4; ++j) {
       const Expr e = c(E::kE + j), inv = c(E::kInv + j);
@@ -484,6 +536,15 @@ const air::MachineAir& machine_air() {
   return m;
 }
 
+uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in) {
+  if (in.op != Op::kCall || in.a < m.num_imported_funcs) return in.b;
+  const wasm::Function& f = m.funcs[in.a - m.num_imported_funcs];
+  const uint64_t params = m.func_type(in.a).params.size();
+  const uint64_t declared = f.num_locals - params;
+  return params | (declared << 16) | (uint64_t(f.entry_pc & 0xFFFF) << 32) |
+         (uint64_t(f.entry_pc >> 16) << 48);
+}
+
 uint32_t table_log_rows(size_t rows) { return std::max<uint32_t>(kMinLogRows, log2_ceil(rows)); }
 
 std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
@@ -494,7 +555,8 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
     const size_t rows = size_t(1) << table_log_rows(m.code.size());
     std::vector<Fp> col(P::kPreWidth * rows, Fp::zero());
     for (size_t pc = 0; pc < m.code.size(); ++pc) {
-      const wasm::Instr& in = m.code[pc];
+      wasm::Instr in = m.code[pc];
+      in.b = program_imm_b(m, in);
       col[P::kValid * rows + pc] = Fp::one();
       col[P::kPc * rows + pc] = Fp::from_u64(pc);
       col[P::kOp * rows + pc] = Fp::from_u32(uint32_t(in.op));

@@ -18,6 +18,9 @@ inline constexpr uint32_t kMinLogRows = 3;
 const air::MachineAir& machine_air();
 // log2 of a table's height for `rows` rows (at least kMinLogRows).
 uint32_t table_log_rows(size_t rows);
+// The program table's imm_b of an instruction: Instr::b, except for calls: params, declared
+// locals and the callee's entry pc (16-bit limbs), which the call row needs.
+uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in);
 // Per table: fixed columns, column-major (empty for tables without).
 std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m);
 

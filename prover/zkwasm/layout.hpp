@@ -20,6 +20,7 @@ inline constexpr uint32_t kBusBrTable = 5;  // (1, pc, index, target pc, height,
 inline constexpr uint32_t kSpaceShift = 28;
 inline constexpr uint32_t kStackSpace = 0;
 inline constexpr uint32_t kGlobalSpace = 1;
+inline constexpr uint32_t kFrameSpace = 2;  // address = call depth: (return pc, caller fp)
 inline constexpr uint32_t global_key(uint32_t index) { return (kGlobalSpace << kSpaceShift) + index; }
 // Execution accesses use timestamps 4 * step + slot (step >= 1); initial values of globals and
 // arguments are written at timestamp 1 over the zero written at 0 by the memory table.
@@ -43,7 +44,7 @@ inline constexpr uint32_t kNumPublics = kPubArgs + 5 * kMaxArgs;
 enum Table : uint32_t { kExec = 0, kProgram, kMemory, kInit, kArgs, kRange, kBrTargets, kNumTables };
 
 // Opcodes with a flag column in the execution table.
-inline constexpr std::array<wasm::Op, 54> kFlagOps = {
+inline constexpr std::array<wasm::Op, 55> kFlagOps = {
     wasm::Op::kI32Const,  wasm::Op::kI64Const,  wasm::Op::kLocalGet,  wasm::Op::kLocalSet,
     wasm::Op::kLocalTee,  wasm::Op::kGlobalGet, wasm::Op::kGlobalSet, wasm::Op::kDrop,
     wasm::Op::kSelect,    wasm::Op::kI32Add,    wasm::Op::kI32Sub,    wasm::Op::kI32Eqz,
@@ -57,7 +58,7 @@ inline constexpr std::array<wasm::Op, 54> kFlagOps = {
     wasm::Op::kI32Or,     wasm::Op::kI32Xor,    wasm::Op::kI64And,    wasm::Op::kI64Or,
     wasm::Op::kI64Xor,    wasm::Op::kI32WrapI64, wasm::Op::kI64ExtendI32S, wasm::Op::kI64ExtendI32U,
     wasm::Op::kI32Extend16S, wasm::Op::kI64Extend16S, wasm::Op::kI64Extend32S,
-    wasm::Op::kI32Extend8S, wasm::Op::kI64Extend8S, wasm::Op::kBrTable};
+    wasm::Op::kI32Extend8S, wasm::Op::kI64Extend8S, wasm::Op::kBrTable, wasm::Op::kCall};
 inline constexpr uint32_t kNumFlags = uint32_t(kFlagOps.size());
 inline constexpr int flag_index(wasm::Op op) {
   for (uint32_t i = 0; i < kNumFlags; ++i)
@@ -90,7 +91,12 @@ struct Exec {
   static constexpr uint32_t kNbytes = kBbytes + 8;
   static constexpr uint32_t kSel = kNbytes + 8;           // br_table: clamped index
   static constexpr uint32_t kBrH = kSel + 1, kBrAr = kBrH + 1;  // its label height, arity
-  static constexpr uint32_t kWidth = kBrAr + 1;
+  // Calls: depth, next fp, zero-local rows (flag, start, last), entry-level return, count of
+  // instructions (zero-local rows are not instructions).
+  static constexpr uint32_t kDepth = kBrAr + 1, kNfp = kDepth + 1, kZflag = kNfp + 1;
+  static constexpr uint32_t kZstart = kZflag + 1, kZlast = kZstart + 1, kTop = kZlast + 1;
+  static constexpr uint32_t kInst = kTop + 1;
+  static constexpr uint32_t kWidth = kInst + 1;
 };
 
 // Program table (fixed): one row per compiled instruction.

@@ -181,7 +181,18 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
   for (size_t i = 0; i < pv.args.size(); ++i) mem[uint32_t(i)] = Cell{L::kInitTs, pv.args[i]};
 
   const size_t n = steps.size();
-  const size_t rows = size_t(1) << table_log_rows(n + 1);
+  // Rows: one per step plus one zero-local row per declared local of each called function.
+  size_t zero_rows = 0;
+  for (const auto& st : steps) {
+    if (st.op == uint16_t(Op::kCall) && st.pc < m.code.size() && m.code[st.pc].op == Op::kCall) {
+      const uint32_t callee = m.code[st.pc].a;
+      if (callee >= m.num_imported_funcs) {
+        const wasm::Function& f = m.funcs[callee - m.num_imported_funcs];
+        zero_rows += f.num_locals - m.func_type(callee).params.size();
+      }
+    }
+  }
+  const size_t rows = size_t(1) << table_log_rows(n + zero_rows + 1);
   ExecBuilder ex(rows);
   std::vector<uint64_t> prog_mult(size_t(1) << table_log_rows(m.code.size()), 0);
   std::vector<uint64_t> range_mult(size_t(1) << L::Range::kLogRows, 0);
@@ -198,9 +209,38 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
                             step_name(i, steps[i]) + ": " + what);
   };
 
+  // Memory accesses of a row in slot order, with their timestamps and range-checked gaps.
+  auto access = [&](size_t row, const bool* en, const uint32_t* key, const uint64_t* news) {
+    for (uint32_t k = 0; k < L::kSlots; ++k) {
+      ex.set(E::kKey + k, row, uint64_t(key[k]));
+      if (!en[k]) {
+        range_mult[0] += 3;
+        continue;
+      }
+      Cell& cell = mem[key[k]];
+      const uint32_t ts = uint32_t(4 * (row + 1) + k);
+      const uint32_t dd = ts - cell.ts - 1;
+      ex.set(E::kEn + k, row, uint64_t(1));
+      ex.set(E::kPts + k, row, uint64_t(cell.ts));
+      ex.set(E::kDlo + k, row, uint64_t(dd & 0xFFFF));
+      ex.set(E::kDhi + k, row, uint64_t(dd >> 16));
+      ++range_mult[dd & 0xFFFF];
+      ++range_mult[(dd >> 16) & 0xFFFF];
+      ++range_mult[((dd >> 16) * 8) & 0xFFFF];
+      cell.ts = ts;
+      cell.value = news[k];
+    }
+  };
+  auto frame_key = [](uint32_t depth) { return (L::kFrameSpace << L::kSpaceShift) + depth; };
+  struct Frame {
+    uint32_t ret_pc, fp;
+  };
+  std::vector<Frame> frames;
+
   uint64_t gas = 0;
-  const uint32_t fp = 0;
-  for (size_t i = 0; i < n; ++i) {
+  uint32_t fp = 0;
+  size_t row = 0;
+  for (size_t i = 0; i < n; ++i, ++row) {
     const wasm::StepRecord& s = steps[i];
     if (s.op >= wasm::kOpCount) return bad(i, "unknown opcode");
     const Op op = Op(s.op);
@@ -209,21 +249,27 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
       return unimplemented("zkwasm: opcode " + std::string(wasm::op_info(op).name) + " at " +
                            step_name(i, s) + " is not constrained yet");
     }
-    if (s.depth != 0) return unimplemented("zkwasm: calls (depth > 0) at " + step_name(i, s));
+    if (opts.check_trace && s.depth != frames.size()) {
+      return bad(i, "call depth " + std::to_string(s.depth) + " should be " +
+                        std::to_string(frames.size()));
+    }
     wasm::Instr in{op, wasm::op_info(op).gas, 0, 0};
     if (s.pc < m.code.size() && m.code[s.pc].op == op) {
       in = m.code[s.pc];
+      in.b = program_imm_b(m, in);
       ++prog_mult[s.pc];
     } else if (opts.check_trace) {
       return bad(i, "(pc, opcode) is not an instruction of the module");
     }
-    const size_t row = i;
-    const uint64_t step = i + 1;
+    const uint32_t depth = uint32_t(frames.size());
+    uint32_t nfp = fp;
     ex.set(E::kReal, row, uint64_t(1));
     ex.set(E::kPc, row, uint64_t(s.pc));
     ex.set(E::kSp, row, uint64_t(s.sp));
     ex.set(E::kFp, row, uint64_t(fp));
-    ex.set(E::kStep, row, step);
+    ex.set(E::kDepth, row, uint64_t(depth));
+    ex.set(E::kStep, row, uint64_t(row + 1));
+    ex.set(E::kInst, row, uint64_t(i + 1));
     ex.set(E::kGas, row, gas);
     ex.set(E::kGasCost, row, uint64_t(in.gas));
     ex.set(E::kImmA, row, uint64_t(in.a));
@@ -298,7 +344,24 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
       }
       case Op::kReturn:
         move = in.a != 0;
+        key[0] = frame_key(depth) - 1;  // constrained on every return, read only below top
+        if (depth > 0) {  // back to the caller: frame[depth - 1] = (return pc, caller fp)
+          en[0] = true, key[0] = frame_key(depth - 1), b = read(key[0]);
+          npc = uint32_t(b), nfp = uint32_t(b >> 32), nsp = fp + in.a;
+        } else {
+          ex.set(E::kTop, row, uint64_t(1));
+        }
         break;
+      case Op::kCall: {
+        const uint32_t callee = in.a;
+        if (callee < m.num_imported_funcs) return bad(i, "call of an imported function");
+        const uint32_t params = uint32_t(in.b & 0xFFFF), declared = uint32_t((in.b >> 16) & 0xFFFF);
+        en[2] = true, key[2] = frame_key(depth);
+        r = uint64_t(s.pc + 1) | (uint64_t(fp) << 32);
+        npc = uint32_t(in.b >> 32), nfp = sp - params, nsp = sp + declared;
+        ex.set(E::kZstart, row, uint64_t(declared != 0));
+        break;
+      }
       default:
         if (is_unary(op)) {
           en[2] = true, key[2] = sp - 1, a = s.a, r = s.r;
@@ -329,7 +392,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
       if ((is_unary(op) || op == Op::kSelect) && read(key[2]) != a) {
         return bad(i, "operand differs from the value stored");
       }
-      if (op == Op::kReturn) {
+      if (op == Op::kReturn && depth == 0) {
         if (i + 1 != n) return bad(i, "return from the entry function is not the last step");
         if (move && (pv.results.size() != 1 || pv.results[0] != x)) {
           return bad(i, "returned value differs from the trace's result");
@@ -348,7 +411,11 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     if (i + 1 < n) {
       ex.set(E::kNpc, row, uint64_t(steps[i + 1].pc));
       ex.set(E::kNsp, row, uint64_t(steps[i + 1].sp));
+    } else {
+      ex.set(E::kNpc, row, uint64_t(npc));
+      ex.set(E::kNsp, row, uint64_t(op == Op::kReturn ? fp + in.a : nsp));
     }
+    ex.set(E::kNfp, row, uint64_t(nfp));
     ex.set(E::kT, row, uint64_t(taken));
     ex.set(E::kMove, row, uint64_t(move));
     ex.set_limbs(E::kA, row, a);
@@ -430,6 +497,8 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
       }
       case Op::kI32Eqz: case Op::kI64Eqz: p = limbs_of(a); break;
       case Op::kSelect: case Op::kBrIf: case Op::kBrUnless: p = limbs_of(x); break;
+      case Op::kReturn: p = limbs_of(depth); break;
+      case Op::kCall: p = limbs_of((in.b >> 16) & 0xFFFF); break;
       default: break;
     }
     if (p) {
@@ -454,26 +523,41 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     }
 
     // Memory accesses in slot order.
-    const uint64_t olds[L::kSlots] = {b, x, a}, news[L::kSlots] = {b, x, r};
-    for (uint32_t k = 0; k < L::kSlots; ++k) {
-      ex.set(E::kKey + k, row, uint64_t(key[k]));
-      if (!en[k]) {
-        range_mult[0] += 3;
-        continue;
+    const uint64_t news[L::kSlots] = {b, x, r};
+    access(row, en, key, news);
+
+    // Frames, and the zero-local rows of a call: write 0 to slots [sp, sp + declared locals)
+    // of the callee's frame, keeping its state.
+    if (op == Op::kCall) {
+      const uint32_t declared = uint32_t((in.b >> 16) & 0xFFFF);
+      frames.push_back(Frame{s.pc + 1, fp});
+      fp = nfp;
+      const uint32_t entry = uint32_t(in.b >> 32), csp = sp + declared;
+      for (uint32_t z = 0; z < declared; ++z) {
+        ++row;
+        ex.set(E::kReal, row, uint64_t(1));
+        ex.set(E::kZflag, row, uint64_t(1));
+        ex.set(E::kPc, row, uint64_t(entry));
+        ex.set(E::kNpc, row, uint64_t(entry));
+        ex.set(E::kSp, row, uint64_t(csp));
+        ex.set(E::kNsp, row, uint64_t(csp));
+        ex.set(E::kFp, row, uint64_t(fp));
+        ex.set(E::kNfp, row, uint64_t(fp));
+        ex.set(E::kDepth, row, uint64_t(frames.size()));
+        ex.set(E::kStep, row, uint64_t(row + 1));
+        ex.set(E::kInst, row, uint64_t(i + 1));
+        ex.set(E::kGas, row, gas);
+        if (z + 1 == declared) ex.set(E::kZlast, row, uint64_t(1));
+        const bool zen[L::kSlots] = {false, false, true};
+        const uint32_t zkey[L::kSlots] = {0, 0, sp + z};
+        ex.set_limbs(E::kA, row, mem[sp + z].value);
+        const uint64_t znews[L::kSlots] = {0, 0, 0};
+        range_mult[0] += 4 + 4 + 4;
+        access(row, zen, zkey, znews);
       }
-      Cell& cell = mem[key[k]];
-      const uint32_t ts = uint32_t(4 * step + k);
-      const uint32_t dd = ts - cell.ts - 1;
-      ex.set(E::kEn + k, row, uint64_t(1));
-      ex.set(E::kPts + k, row, uint64_t(cell.ts));
-      ex.set(E::kDlo + k, row, uint64_t(dd & 0xFFFF));
-      ex.set(E::kDhi + k, row, uint64_t(dd >> 16));
-      ++range_mult[dd & 0xFFFF];
-      ++range_mult[(dd >> 16) & 0xFFFF];
-      ++range_mult[((dd >> 16) * 8) & 0xFFFF];
-      (void)olds;
-      cell.ts = ts;
-      cell.value = news[k];
+    } else if (op == Op::kReturn && depth > 0) {
+      frames.pop_back();
+      fp = nfp;
     }
   }
   pv.gas_used = gas;
@@ -482,8 +566,8 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
                             " differs from its steps' costs " + std::to_string(gas));
   }
   // Padding rows: steps continue, nothing else.
-  for (size_t row = n; row < rows; ++row) {
-    ex.set(E::kStep, row, uint64_t(row + 1));
+  for (size_t pad = row; pad < rows; ++pad) {
+    ex.set(E::kStep, pad, uint64_t(pad + 1));
     range_mult[0] += 4 + 4 + 4 + 3 * L::kSlots;
   }
 

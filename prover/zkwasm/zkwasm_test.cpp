@@ -151,6 +151,34 @@ const char* kSwitch = R"((module
         (i32.add (i32.const 1000))))))
 )";
 
+// Calls: recursion, declared locals (zeroed), functions without params or results, returns
+// from inside a block.
+const char* kCalls = R"((module
+  (func $quad (param $x i32) (result i32) (local $t i32) (local $u i64)
+    (local.set $t (i32.add (local.get $x) (local.get $x)))
+    (block $b (br_if $b (i64.eqz (local.get $u))) (return (i32.const -1)))
+    (i32.add (local.get $t) (local.get $t)))
+  (func $fib (param $n i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get $n) (i32.const 2))
+      (then (return (local.get $n)))
+      (else (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1)))
+                     (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+  (func $noop (local i64 i32))
+  (func (export "main") (param $n i32) (result i32) (local $k i32)
+    (call $noop)
+    (local.set $k (call $quad (local.get $n)))
+    (i32.add (local.get $k) (call $fib (local.get $n)))))
+)";
+
+// A declared local read before it is written is 0, even where an earlier frame left a value.
+const char* kStale = R"((module
+  (func $leave (result i32) (i32.add (i32.const 7) (i32.const 0)))
+  (func $fresh (result i32) (local $u i32) (local.get $u))
+  (func (export "main") (result i32)
+    (drop (call $leave))
+    (call $fresh)))
+)";
+
 // A loop summing 1..n: small and quick.
 const char* kSum = R"((module
   (func (export "sum") (param $n i32) (result i32) (local $s i32)
@@ -236,6 +264,13 @@ TEST(ZkWasm, EveryConstrainedOpcodeProves) {
       {0xFFFFFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFFFull, 0xFFFFFFFF},
       {0, 0x123456789ull, 0x7FFF}};
   for (const auto& args : wide_args) check(make(kWide, "wide", args));
+  for (uint64_t n : {uint64_t(0), uint64_t(1), uint64_t(7)}) {
+    Fixture f = make(kCalls, "main", {n});
+    const uint64_t fib[] = {0, 1, 1, 2, 3, 5, 8, 13};
+    EXPECT_EQ(f.trace.end.results[0], 4 * n + fib[n]) << n;
+    check(std::move(f));
+  }
+  check(make(kStale, "main", {}));
   const std::vector<std::pair<uint64_t, uint64_t>> switch_cases = {
       {0, 10}, {1, 11}, {2, 12}, {3, 1095}, {4, 95}, {5, 1095}, {0xFFFFFFFF, 1095}};
   for (const auto& [arg, want] : switch_cases) {
@@ -518,6 +553,37 @@ TEST(ZkWasm, ForgedBranchDirectionIsRejected) {
     ASSERT_TRUE(ok.is_ok()) << ok.status().to_string();
     EXPECT_TRUE(verify(*g.program, *ok).is_ok());
   }
+}
+
+TEST(ZkWasm, StaleLocalsAreZeroedAtCalls) {
+  Fixture f = make(kStale, "main", {});
+  ASSERT_EQ(f.trace.end.results[0], 0u);
+  // Claim the fresh local read the 7 that $leave left in the same slot.
+  wasm::Trace t = f.trace;
+  bool forged = false;
+  for (auto& st : t.steps) {
+    if (st.op == uint16_t(Op::kLocalGet)) st.r = 7, forged = true;
+  }
+  ASSERT_TRUE(forged);
+  t.end.results[0] = 7;
+  ASSERT_FALSE(prove(*f.program, t, opts_for(f)).is_ok());
+  auto b = prove_unchecked(f, t);
+  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+  auto v = verify(*f.program, *b);
+  EXPECT_FALSE(v.is_ok()) << "a stale local verified";
+  std::printf("  forged stale local -> %s\n", v.status().message().c_str());
+  // A return to the wrong place: the caller's next record moved by one.
+  Fixture g = make(kCalls, "main", {3});
+  wasm::Trace u = g.trace;
+  for (size_t i = 0; i + 1 < u.steps.size(); ++i) {
+    if (u.steps[i].op == uint16_t(Op::kReturn) && u.steps[i].depth > 0) {
+      u.steps[i + 1].pc += 1;
+      break;
+    }
+  }
+  auto c = prove_unchecked(g, u);
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_FALSE(verify(*g.program, *c).is_ok());
 }
 
 TEST(ZkWasm, ForgedResultAndGasAreRejected) {
