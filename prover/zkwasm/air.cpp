@@ -448,6 +448,12 @@ TableAir memory_table() {
   range_check(t, t.main(M::kDlo));
   range_check(t, t.main(M::kDhi));
   range_check(t, t.main(M::kDhi) * Fp::from_u32(8));
+  // Keys are integers below 2^30, so increasing field differences below 2^29 cannot wrap
+  // around p and bring a key back (a second initial record for it).
+  t.assert_zero(key - t.main(M::kKeyLo) - t.main(M::kKeyHi) * Fp::from_u32(k16));
+  range_check(t, t.main(M::kKeyLo));
+  range_check(t, t.main(M::kKeyHi));
+  range_check(t, t.main(M::kKeyHi) * Fp::from_u32(4));
   const Expr z = t.constant(0);
   t.interact(L::kBusMemory, real, {key, z, z, z, z, z});
   t.interact(L::kBusMemory, -real,

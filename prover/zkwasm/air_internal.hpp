@@ -13,6 +13,8 @@
 namespace efaas::zkwasm {
 
 inline constexpr uint32_t kMinLogRows = 3;
+// At most 2^26 execution rows: timestamps 4 * row + slot stay below 2^29 (docs/zkwasm.md).
+inline constexpr uint32_t kMaxLogExecRows = 26;
 
 // The universal machine (built once).
 const air::MachineAir& machine_air();

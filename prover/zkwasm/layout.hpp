@@ -109,7 +109,8 @@ struct Prog {
 // Memory table: one row per key, sorted by key; writes 0 at timestamp 0, takes the final value.
 struct Mem {
   static constexpr uint32_t kReal = 0, kKey = 1, kFinalTs = 2, kFinal = 3;  // 4 limbs
-  static constexpr uint32_t kDlo = 7, kDhi = 8, kWidth = 9;
+  static constexpr uint32_t kDlo = 7, kDhi = 8;
+  static constexpr uint32_t kKeyLo = 9, kKeyHi = 10, kWidth = 11;  // key < 2^30
 };
 
 // Initial values (fixed): globals' initializers.

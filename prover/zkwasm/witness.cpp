@@ -192,6 +192,10 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
       }
     }
   }
+  if (table_log_rows(n + zero_rows + 1) > kMaxLogExecRows) {
+    return unimplemented("zkwasm: " + std::to_string(n + zero_rows) +
+                         " rows exceed one segment; continuations are not implemented yet");
+  }
   const size_t rows = size_t(1) << table_log_rows(n + zero_rows + 1);
   ExecBuilder ex(rows);
   std::vector<uint64_t> prog_mult(size_t(1) << table_log_rows(m.code.size()), 0);
@@ -587,6 +591,11 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
         mc[(M::kFinal + j) * mrows + row] = Fp::from_u32(limb(cell.value, j));
       }
       const uint32_t dd = row == 0 ? 0 : k - prev - 1;
+      mc[M::kKeyLo * mrows + row] = Fp::from_u32(k & 0xFFFF);
+      mc[M::kKeyHi * mrows + row] = Fp::from_u32(k >> 16);
+      ++range_mult[k & 0xFFFF];
+      ++range_mult[(k >> 16) & 0xFFFF];
+      ++range_mult[((k >> 16) * 4) & 0xFFFF];
       mc[M::kDlo * mrows + row] = Fp::from_u32(dd & 0xFFFF);
       mc[M::kDhi * mrows + row] = Fp::from_u32(dd >> 16);
       ++range_mult[dd & 0xFFFF];
@@ -595,7 +604,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
       prev = k;
       ++row;
     }
-    range_mult[0] += 3 * (mrows - row);
+    range_mult[0] += 6 * (mrows - row);
   }
 
   MachineWitness w;

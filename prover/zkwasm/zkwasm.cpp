@@ -166,6 +166,12 @@ Result<PublicValues> verify(const Program& program, const Bundle& bundle, const 
   if (bundle.proof.publics != *pub) {
     return reject("the proof's public inputs differ from the claimed module, input and output");
   }
+  // Timestamps 4 * row + slot must stay far below p (the memory argument's ordering).
+  if (bundle.proof.log_heights.size() != L::kNumTables ||
+      bundle.proof.log_heights[L::kExec] > kMaxLogExecRows ||
+      bundle.proof.log_heights[L::kMemory] > kMaxLogExecRows + 2) {
+    return reject("table heights out of the supported range");
+  }
   auto vk = program.verifying_key(bundle.proof.params);
   if (!vk) return vk.status();
   if (Status s = stark_verify(machine_air(), **vk, bundle.proof); !s) {

@@ -14,6 +14,8 @@
 #include "prover/common/rng.hpp"
 #include "prover/fri/fri_params.hpp"
 #include "prover/wasm/instance.hpp"
+#include "prover/zkwasm/air_internal.hpp"
+#include "prover/zkwasm/layout.hpp"
 #include "prover/zkwasm/zkwasm.hpp"
 
 namespace efaas::zkwasm {
@@ -609,6 +611,79 @@ TEST(ZkWasm, StaleLocalsAreZeroedAtCalls) {
   auto c = prove_unchecked(g, u);
   ASSERT_TRUE(c.is_ok()) << c.status().to_string();
   EXPECT_FALSE(verify(*g.program, *c).is_ok());
+}
+
+// A memory table that lists a key twice (walking up through four junk rows whose keys wrap
+// around p) would give an address two initial values; the key bound (< 2^30) rejects it.
+TEST(ZkWasm, MemoryTableKeysCannotWrapAround) {
+  namespace L = layout;
+  using M = L::Mem;
+  Fixture f = make(kSum, "sum", {2});
+  PublicValues pv;
+  WitnessOptions wo;
+  wo.args = f.args;
+  auto w = build_witness(*f.program, f.trace, wo, pv);
+  ASSERT_TRUE(w.is_ok()) << w.status().to_string();
+  auto pk = f.program->proving_key(fri_test_preset());
+  ASSERT_TRUE(pk.is_ok());
+  StarkConfig cfg;
+  cfg.check_witness = false;
+  auto prove_and_verify = [&](const MachineWitness& mw) {
+    auto proof = stark_prove(machine_air(), **pk, mw, cfg);
+    EXPECT_TRUE(proof.is_ok()) << proof.status().to_string();
+    if (!proof.is_ok()) return Status(StatusCode::kInternal, "no proof");
+    Bundle b;
+    b.publics = pv;
+    b.proof = std::move(*proof);
+    auto v = verify(*f.program, b);
+    return v.status();
+  };
+  ASSERT_TRUE(prove_and_verify(*w).is_ok());  // the harness itself is sound
+
+  std::vector<Fp>& mem = w->main[L::kMemory];
+  size_t rows = mem.size() / M::kWidth, real = 0;
+  while (real < rows && mem[M::kReal * rows + real] == Fp::one()) ++real;
+  std::vector<Fp>& range = w->main[L::kRange];
+  const size_t rrows = size_t(1) << L::Range::kLogRows;
+  auto add_range = [&](uint64_t v, int64_t delta) {
+    if (v < rrows) range[L::Range::kRangeMult * rrows + v] += delta > 0 ? Fp::one() : -Fp::one();
+  };
+  if (real + 4 > rows) {  // grow the table (new padding rows range-check zeros)
+    std::vector<Fp> grown(size_t(M::kWidth) * 2 * rows, Fp::zero());
+    for (uint32_t c = 0; c < M::kWidth; ++c)
+      for (size_t r = 0; r < rows; ++r) grown[c * 2 * rows + r] = mem[c * rows + r];
+    for (size_t r = 0; r < rows * 6; ++r) add_range(0, 1);
+    mem = std::move(grown);
+    rows *= 2;
+  }
+  const uint64_t p = Fp::kP;
+  const uint64_t k0 = mem[M::kKey * rows].to_canonical();
+  const uint64_t km = mem[M::kKey * rows + real - 1].to_canonical();
+  const uint64_t total = p + k0 - km;  // four steps from km back to k0 (mod p)
+  uint64_t key = km;
+  for (int i = 0; i < 4; ++i) {
+    const uint64_t step = i < 3 ? total / 4 : total - 3 * (total / 4);
+    key = (key + step) % p;
+    const uint64_t gap = step - 1, row = real + size_t(i);
+    ASSERT_LT(gap, uint64_t(1) << 29);
+    for (int z = 0; z < 6; ++z) add_range(0, -1);
+    mem[M::kReal * rows + row] = Fp::one();
+    mem[M::kKey * rows + row] = Fp::from_u64(key);
+    mem[M::kDlo * rows + row] = Fp::from_u64(gap & 0xFFFF);
+    mem[M::kDhi * rows + row] = Fp::from_u64(gap >> 16);
+    mem[M::kKeyLo * rows + row] = Fp::from_u64(key & 0xFFFF);
+    mem[M::kKeyHi * rows + row] = Fp::from_u64(key >> 16);
+    add_range(gap & 0xFFFF, 1);
+    add_range(gap >> 16, 1);
+    add_range((gap >> 16) * 8, 1);
+    add_range(key & 0xFFFF, 1);
+    add_range(key >> 16, 1);
+    add_range((key >> 16) * 4, 1);
+  }
+  ASSERT_EQ(key, k0);  // the last junk row repeats the first key
+  const Status v = prove_and_verify(*w);
+  EXPECT_FALSE(v.is_ok()) << "a repeated memory key verified";
+  std::printf("  repeated key -> %s\n", v.message().c_str());
 }
 
 TEST(ZkWasm, ForgedResultAndGasAreRejected) {
