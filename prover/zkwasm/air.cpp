@@ -3,6 +3,8 @@
 // flags are one-hot on real rows, so a row proves exactly one opcode.
 #include "prover/zkwasm/air_internal.hpp"
 
+#include <map>
+
 #include "prover/zkwasm/layout.hpp"
 
 namespace efaas::zkwasm {
@@ -64,7 +66,8 @@ TableAir exec_table() {
   }
   const Expr zf = c(E::kZflag), zstart = c(E::kZstart), zlast = c(E::kZlast), top = c(E::kTop);
   const Expr depth = c(E::kDepth), nfp = c(E::kNfp), inst = c(E::kInst);
-  const Expr is_ret = flag(Op::kReturn), is_call = flag(Op::kCall);
+  const Expr is_ret = flag(Op::kReturn), is_ci = flag(Op::kCallIndirect);
+  const Expr is_call = flag(Op::kCall) + is_ci;  // both push a frame
   const Expr inner_ret = is_ret - top;  // a return to a caller (depth > 0)
   t.assert_bool(real);
   t.assert_bool(zf);
@@ -117,7 +120,23 @@ TableAir exec_table() {
   on(Op::kCall, zstart - (one - zz));  // zz = [declared locals == 0]
   t.assert_zero(zstart * (one - is_call));
   t.assert_transition(zstart * (n(E::kZflag) - one));
-  t.assert_transition(zstart * (n(E::kKey + 2) - sp));
+  t.assert_transition(zstart * (n(E::kKey + 2) - sp + is_ci));  // call_indirect popped idx
+  // call_indirect: idx (slot 1) -> callee from the element table, its signature from the
+  // function table, checked against the expected type (imm_b, canonical).
+  {
+    const Expr callee = c(E::kCallee), cparams = c(E::kCParams), cdecl = c(E::kCDecl);
+    const Expr centry = c(E::kCEntry), ctype = c(E::kCType);
+    t.interact(L::kBusElems, is_ci, {k(1), x[0] + x[1] * k16, callee});
+    t.interact(L::kBusFuncs, is_ci, {k(1), callee, cparams, cdecl, centry, ctype});
+    on(Op::kCallIndirect, ctype - ib[0] - ib[1] * k16);
+    on(Op::kCallIndirect, npc - centry);
+    on(Op::kCallIndirect, nfp - (sp - one - cparams));
+    on(Op::kCallIndirect, nsp - (sp - one + cdecl));
+    on(Op::kCallIndirect, r[0] + r[1] * k16 - pc1_expr(pc));
+    on(Op::kCallIndirect, r[2] + r[3] * k16 - fp);
+    on(Op::kCallIndirect, zstart - (one - zz));  // zz = [declared locals == 0]
+    on(Op::kCallIndirect, c(E::kKey + 1) - (sp - one));
+  }
   t.assert_transition((is_call - zstart) * n(E::kZflag));
   // Zero-local rows: follow a call or another one, write 0 at consecutive slots up to sp - 1,
   // keep the state.
@@ -214,7 +233,8 @@ TableAir exec_table() {
   t.assert_zero(en0 - flags({Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet,
                              Op::kGlobalSet, Op::kSelect}) -
                 sum_of(binary) - flags({Op::kBr, Op::kBrIf, Op::kBrTable}) * mv - inner_ret);
-  t.assert_zero(en1 - flags({Op::kSelect, Op::kBrIf, Op::kBrUnless, Op::kBrTable}) - is_ret * mv);
+  t.assert_zero(en1 - flags({Op::kSelect, Op::kBrIf, Op::kBrUnless, Op::kBrTable}) - is_ret * mv -
+                is_ci);
   t.assert_zero(en2 - flags({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kLocalSet,
                              Op::kLocalTee, Op::kGlobalGet, Op::kGlobalSet, Op::kSelect}) -
                 sum_of(binary) - sum_of(unary) - mv - is_call - zf);
@@ -250,6 +270,7 @@ TableAir exec_table() {
   const Expr frame_base = k(uint64_t(L::kFrameSpace) << L::kSpaceShift);
   on(Op::kReturn, key0 - (frame_base + depth - one));
   on(Op::kCall, key2 - (frame_base + depth));
+  on(Op::kCallIndirect, key2 - (frame_base + depth));
   const Expr* olds[L::kSlots] = {b, x, a};
   const Expr* news[L::kSlots] = {b, x, r};
   for (uint32_t s = 0; s < L::kSlots; ++s) {
@@ -353,7 +374,8 @@ TableAir exec_table() {
       {Op::kBrIf, {x[0], x[1], x[2], x[3]}},
       {Op::kBrUnless, {x[0], x[1], x[2], x[3]}},
       {Op::kReturn, {depth, k(0), k(0), k(0)}},
-      {Op::kCall, {ib[1], k(0), k(0), k(0)}}};
+      {Op::kCall, {ib[1], k(0), k(0), k(0)}},
+      {Op::kCallIndirect, {c(E::kCDecl), k(0), k(0), k(0)}}};
   for (const Zero& z : zeros) {
     for (uint32_t j = 0; j < 4; ++j) {
       const Expr e = c(E::kE + j), inv = c(E::kInv + j);
@@ -515,6 +537,16 @@ TableAir br_targets_table() {
   return t;
 }
 
+// A fixed table received on `bus` with a multiplicity column.
+TableAir lookup_table(const char* name, uint32_t bus, uint32_t width) {
+  TableAir t(name, 1, width);
+  std::vector<Expr> tuple;
+  for (uint32_t i = 0; i < width; ++i) tuple.push_back(t.pre(i));
+  t.interact(bus, -t.main(0), tuple);
+  (void)t.finalize(3);
+  return t;
+}
+
 air::MachineAir build_machine() {
   air::MachineAir m;
   m.name = "zkwasm-v1";
@@ -526,6 +558,8 @@ air::MachineAir build_machine() {
   m.tables.push_back(args_table());
   m.tables.push_back(range_table());
   m.tables.push_back(br_targets_table());
+  m.tables.push_back(lookup_table("funcs", L::kBusFuncs, L::Funcs::kPreWidth));
+  m.tables.push_back(lookup_table("elems", L::kBusElems, L::Elems::kPreWidth));
   return m;
 }
 
@@ -543,12 +577,30 @@ const air::MachineAir& machine_air() {
 }
 
 uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in) {
+  if (in.op == Op::kCallIndirect) return m.canonical_type[in.a];
   if (in.op != Op::kCall || in.a < m.num_imported_funcs) return in.b;
   const wasm::Function& f = m.funcs[in.a - m.num_imported_funcs];
   const uint64_t params = m.func_type(in.a).params.size();
   const uint64_t declared = f.num_locals - params;
   return params | (declared << 16) | (uint64_t(f.entry_pc & 0xFFFF) << 32) |
          (uint64_t(f.entry_pc >> 16) << 48);
+}
+
+std::map<uint32_t, uint32_t> element_table(const wasm::Module& m) {
+  std::map<uint32_t, uint32_t> out;
+  if (m.table_imported) return out;  // contents unknown here: call_indirect is refused
+  for (const wasm::ElemSegment& seg : m.elems) {
+    if (seg.offset.kind != wasm::ConstExpr::Kind::kConst) continue;
+    const uint32_t off = uint32_t(seg.offset.value);
+    for (size_t k = 0; k < seg.funcs.size(); ++k) {
+      if (seg.funcs[k] >= m.num_imported_funcs) {
+        out[off + uint32_t(k)] = seg.funcs[k];
+      } else {
+        out.erase(off + uint32_t(k));  // an import: not provable here
+      }
+    }
+  }
+  return out;
 }
 
 uint32_t table_log_rows(size_t rows) { return std::max<uint32_t>(kMinLogRows, log2_ceil(rows)); }
@@ -639,6 +691,33 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
       }
     }
     fixed[L::kBrTargets] = std::move(col);
+  }
+  // Defined functions: (1, index, params, declared locals, entry pc, canonical type).
+  {
+    const size_t n = m.funcs.size(), rows = size_t(1) << table_log_rows(n);
+    std::vector<Fp> col(L::Funcs::kPreWidth * rows, Fp::zero());
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t fi = uint32_t(i) + m.num_imported_funcs;
+      const size_t params = m.func_type(fi).params.size();
+      const uint64_t v[] = {1, fi, params, m.funcs[i].num_locals - params, m.funcs[i].entry_pc,
+                            m.canonical_type[m.funcs[i].type_index]};
+      for (uint32_t c = 0; c < L::Funcs::kPreWidth; ++c) col[c * rows + i] = Fp::from_u64(v[c]);
+    }
+    fixed[L::kFuncs] = std::move(col);
+  }
+  // Element table: slots holding defined functions after every segment is applied.
+  {
+    const auto elems = element_table(m);
+    const size_t rows = size_t(1) << table_log_rows(elems.size());
+    std::vector<Fp> col(L::Elems::kPreWidth * rows, Fp::zero());
+    size_t row = 0;
+    for (const auto& [slot, func] : elems) {
+      col[0 * rows + row] = Fp::one();
+      col[1 * rows + row] = Fp::from_u32(slot);
+      col[2 * rows + row] = Fp::from_u32(func);
+      ++row;
+    }
+    fixed[L::kElems] = std::move(col);
   }
   return fixed;
 }

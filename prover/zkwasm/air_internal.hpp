@@ -2,6 +2,7 @@
 // Internals shared by the zkWASM AIR, witness generation and the prover/verifier.
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include "prover/air/air.hpp"
@@ -23,6 +24,8 @@ uint32_t table_log_rows(size_t rows);
 // The program table's imm_b of an instruction: Instr::b, except for calls: params, declared
 // locals and the callee's entry pc (16-bit limbs), which the call row needs.
 uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in);
+// Slot -> defined function of the module's (own) table after its element segments.
+std::map<uint32_t, uint32_t> element_table(const wasm::Module& m);
 // Per table: fixed columns, column-major (empty for tables without).
 std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m);
 

@@ -15,6 +15,8 @@ inline constexpr uint32_t kBusMemory = 2;   // (key, timestamp, value limbs)
 inline constexpr uint32_t kBusRange = 3;    // (v), v < 2^16
 inline constexpr uint32_t kBusAnd = 4;      // (x, y, x AND y) over bytes
 inline constexpr uint32_t kBusBrTable = 5;  // (1, pc, index, target pc, height, arity)
+inline constexpr uint32_t kBusFuncs = 6;    // (1, func, params, declared locals, entry, type)
+inline constexpr uint32_t kBusElems = 7;    // (1, table slot, func)
 
 // Memory keys: address spaces share one argument, key = space * 2^28 + address.
 inline constexpr uint32_t kSpaceShift = 28;
@@ -41,10 +43,12 @@ inline constexpr uint32_t kMaxArgs = 8;
 inline constexpr uint32_t kNumPublics = kPubArgs + 5 * kMaxArgs;
 
 // Table order in the machine.
-enum Table : uint32_t { kExec = 0, kProgram, kMemory, kInit, kArgs, kRange, kBrTargets, kNumTables };
+enum Table : uint32_t {
+  kExec = 0, kProgram, kMemory, kInit, kArgs, kRange, kBrTargets, kFuncs, kElems, kNumTables
+};
 
 // Opcodes with a flag column in the execution table.
-inline constexpr std::array<wasm::Op, 55> kFlagOps = {
+inline constexpr std::array<wasm::Op, 56> kFlagOps = {
     wasm::Op::kI32Const,  wasm::Op::kI64Const,  wasm::Op::kLocalGet,  wasm::Op::kLocalSet,
     wasm::Op::kLocalTee,  wasm::Op::kGlobalGet, wasm::Op::kGlobalSet, wasm::Op::kDrop,
     wasm::Op::kSelect,    wasm::Op::kI32Add,    wasm::Op::kI32Sub,    wasm::Op::kI32Eqz,
@@ -58,7 +62,8 @@ inline constexpr std::array<wasm::Op, 55> kFlagOps = {
     wasm::Op::kI32Or,     wasm::Op::kI32Xor,    wasm::Op::kI64And,    wasm::Op::kI64Or,
     wasm::Op::kI64Xor,    wasm::Op::kI32WrapI64, wasm::Op::kI64ExtendI32S, wasm::Op::kI64ExtendI32U,
     wasm::Op::kI32Extend16S, wasm::Op::kI64Extend16S, wasm::Op::kI64Extend32S,
-    wasm::Op::kI32Extend8S, wasm::Op::kI64Extend8S, wasm::Op::kBrTable, wasm::Op::kCall};
+    wasm::Op::kI32Extend8S, wasm::Op::kI64Extend8S, wasm::Op::kBrTable, wasm::Op::kCall,
+    wasm::Op::kCallIndirect};
 inline constexpr uint32_t kNumFlags = uint32_t(kFlagOps.size());
 inline constexpr int flag_index(wasm::Op op) {
   for (uint32_t i = 0; i < kNumFlags; ++i)
@@ -96,7 +101,10 @@ struct Exec {
   static constexpr uint32_t kDepth = kBrAr + 1, kNfp = kDepth + 1, kZflag = kNfp + 1;
   static constexpr uint32_t kZstart = kZflag + 1, kZlast = kZstart + 1, kTop = kZlast + 1;
   static constexpr uint32_t kInst = kTop + 1;
-  static constexpr uint32_t kWidth = kInst + 1;
+  // call_indirect: the callee from the table, its params, declared locals, entry, type.
+  static constexpr uint32_t kCallee = kInst + 1, kCParams = kCallee + 1, kCDecl = kCParams + 1;
+  static constexpr uint32_t kCEntry = kCDecl + 1, kCType = kCEntry + 1;
+  static constexpr uint32_t kWidth = kCType + 1;
 };
 
 // Program table (fixed): one row per compiled instruction.
@@ -129,6 +137,15 @@ struct Args {
 struct BrTargets {
   static constexpr uint32_t kValid = 0, kPc = 1, kIndex = 2, kTarget = 3, kHeight = 4, kArity = 5;
   static constexpr uint32_t kPreWidth = 6, kMult = 0, kWidth = 1;
+};
+
+// Defined functions (fixed): index, params, declared locals, entry pc, canonical type.
+struct Funcs {
+  static constexpr uint32_t kPreWidth = 6, kMult = 0, kWidth = 1;
+};
+// The function table after the module's element segments (fixed): slot, function.
+struct Elems {
+  static constexpr uint32_t kPreWidth = 3, kMult = 0, kWidth = 1;
 };
 
 // Range and byte tables in one: row v holds v, x = v >> 8, y = v & 255, x AND y.

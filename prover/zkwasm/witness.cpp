@@ -184,9 +184,11 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
   // Rows: one per step plus one zero-local row per declared local of each called function.
   size_t zero_rows = 0;
   for (const auto& st : steps) {
-    if (st.op == uint16_t(Op::kCall) && st.pc < m.code.size() && m.code[st.pc].op == Op::kCall) {
-      const uint32_t callee = m.code[st.pc].a;
-      if (callee >= m.num_imported_funcs) {
+    const bool direct = st.op == uint16_t(Op::kCall) && st.pc < m.code.size() &&
+                        m.code[st.pc].op == Op::kCall;
+    if (direct || st.op == uint16_t(Op::kCallIndirect)) {
+      const uint32_t callee = direct ? m.code[st.pc].a : st.aux;
+      if (callee >= m.num_imported_funcs && callee - m.num_imported_funcs < m.funcs.size()) {
         const wasm::Function& f = m.funcs[callee - m.num_imported_funcs];
         zero_rows += f.num_locals - m.func_type(callee).params.size();
       }
@@ -208,6 +210,11 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     if (m.code[pc].op == Op::kBrTable) brt_rows += m.code[pc].b;
   }
   std::vector<uint64_t> brt_mult(size_t(1) << table_log_rows(brt_rows), 0);
+  std::vector<uint64_t> func_mult(size_t(1) << table_log_rows(m.funcs.size()), 0);
+  const std::map<uint32_t, uint32_t> elems = element_table(m);
+  std::map<uint32_t, size_t> elem_row;
+  for (const auto& [slot, func] : elems) elem_row.emplace(slot, elem_row.size());
+  std::vector<uint64_t> elem_mult(size_t(1) << table_log_rows(elems.size()), 0);
   auto bad = [&](size_t i, const std::string& what) {
     return invalid_argument("zkwasm: the trace does not match the module at " +
                             step_name(i, steps[i]) + ": " + what);
@@ -366,6 +373,39 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
         ex.set(E::kZstart, row, uint64_t(declared != 0));
         break;
       }
+      case Op::kCallIndirect: {
+        // The callee is the table's element at idx (the record's aux says which it was).
+        x = s.a;
+        const uint32_t callee = s.aux;
+        if (callee < m.num_imported_funcs || callee - m.num_imported_funcs >= m.funcs.size()) {
+          return unimplemented("zkwasm: call_indirect of an imported function at " +
+                               step_name(i, s));
+        }
+        auto er = elem_row.find(uint32_t(x));
+        if (er != elem_row.end()) {
+          ++elem_mult[er->second];
+        } else if (opts.check_trace) {
+          return bad(i, "table slot " + std::to_string(uint32_t(x)) + " holds no function");
+        }
+        if (opts.check_trace && elems.at(uint32_t(x)) != callee) {
+          return bad(i, "table slot " + std::to_string(uint32_t(x)) + " holds another function");
+        }
+        const wasm::Function& f = m.funcs[callee - m.num_imported_funcs];
+        const uint32_t params = uint32_t(m.func_type(callee).params.size());
+        const uint32_t declared = f.num_locals - params;
+        ++func_mult[callee - m.num_imported_funcs];
+        ex.set(E::kCallee, row, uint64_t(callee));
+        ex.set(E::kCParams, row, uint64_t(params));
+        ex.set(E::kCDecl, row, uint64_t(declared));
+        ex.set(E::kCEntry, row, uint64_t(f.entry_pc));
+        ex.set(E::kCType, row, uint64_t(m.canonical_type[f.type_index]));
+        en[1] = true, key[1] = sp - 1;
+        en[2] = true, key[2] = frame_key(depth);
+        r = uint64_t(s.pc + 1) | (uint64_t(fp) << 32);
+        npc = f.entry_pc, nfp = sp - 1 - params, nsp = sp - 1 + declared;
+        ex.set(E::kZstart, row, uint64_t(declared != 0));
+        break;
+      }
       default:
         if (is_unary(op)) {
           en[2] = true, key[2] = sp - 1, a = s.a, r = s.r;
@@ -503,6 +543,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
       case Op::kSelect: case Op::kBrIf: case Op::kBrUnless: p = limbs_of(x); break;
       case Op::kReturn: p = limbs_of(depth); break;
       case Op::kCall: p = limbs_of((in.b >> 16) & 0xFFFF); break;
+      case Op::kCallIndirect: p = limbs_of(nsp - (sp - 1)); break;
       default: break;
     }
     if (p) {
@@ -532,11 +573,12 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
 
     // Frames, and the zero-local rows of a call: write 0 to slots [sp, sp + declared locals)
     // of the callee's frame, keeping its state.
-    if (op == Op::kCall) {
-      const uint32_t declared = uint32_t((in.b >> 16) & 0xFFFF);
+    if (op == Op::kCall || op == Op::kCallIndirect) {
+      const uint32_t base = op == Op::kCall ? sp : sp - 1;  // call_indirect popped idx
+      const uint32_t declared = nsp - base;
       frames.push_back(Frame{s.pc + 1, fp});
       fp = nfp;
-      const uint32_t entry = uint32_t(in.b >> 32), csp = sp + declared;
+      const uint32_t entry = npc, csp = nsp;
       for (uint32_t z = 0; z < declared; ++z) {
         ++row;
         ex.set(E::kReal, row, uint64_t(1));
@@ -553,8 +595,8 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
         ex.set(E::kGas, row, gas);
         if (z + 1 == declared) ex.set(E::kZlast, row, uint64_t(1));
         const bool zen[L::kSlots] = {false, false, true};
-        const uint32_t zkey[L::kSlots] = {0, 0, sp + z};
-        ex.set_limbs(E::kA, row, mem[sp + z].value);
+        const uint32_t zkey[L::kSlots] = {0, 0, base + z};
+        ex.set_limbs(E::kA, row, mem[base + z].value);
         const uint64_t znews[L::kSlots] = {0, 0, 0};
         range_mult[0] += 4 + 4 + 4;
         access(row, zen, zkey, znews);
@@ -639,6 +681,11 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     std::vector<Fp> bc(brt_mult.size());
     for (size_t i = 0; i < bc.size(); ++i) bc[i] = Fp::from_u64(brt_mult[i]);
     w.main[L::kBrTargets] = std::move(bc);
+  }
+  for (auto [table, mult] : {std::pair{L::kFuncs, &func_mult}, std::pair{L::kElems, &elem_mult}}) {
+    std::vector<Fp> col(mult->size());
+    for (size_t k = 0; k < col.size(); ++k) col[k] = Fp::from_u64((*mult)[k]);
+    w.main[table] = std::move(col);
   }
   auto pubs = public_inputs(program, pv);
   if (!pubs) return pubs.status();
