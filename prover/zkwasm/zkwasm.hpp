@@ -1,13 +1,14 @@
 #pragma once
 // zkWASM: STARK proofs that a WebAssembly execution trace (prover/wasm/trace.hpp) is a correct
 // run of a module. One universal AIR (air.cpp) for every module; the module enters only through
-// preprocessed tables (its program and its globals' initial values) and the public inputs
-// (keccak256 of its bytes), so the verifying key of a module is recomputed from its bytes.
+// fixed tables (program, globals' initial values, functions, element table, br_table targets)
+// and the public inputs (keccak256 of its bytes), so a module's verifying key is recomputed
+// from its bytes.
 // Design, tables and columns: docs/zkwasm.md.
 //
 // This slice proves single-segment executions of the opcodes listed in constrained_ops();
-// any other opcode, calls, host I/O, traps and multi-segment bundles are refused with
-// UNIMPLEMENTED (never an unconstrained row).
+// any other opcode (mul/div/rem, shifts, loads/stores, memory.size/grow, host calls), traps and
+// multi-segment bundles are refused with UNIMPLEMENTED (never an unconstrained row).
 #include <cstdint>
 #include <memory>
 #include <mutex>
