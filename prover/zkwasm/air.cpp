@@ -174,7 +174,7 @@ TableAir exec_table() {
                                            Op::kI64LeS, Op::kI64LeU, Op::kI64GeS, Op::kI64GeU};
   const std::initializer_list<Op> bitwise = {Op::kI32And, Op::kI32Or, Op::kI32Xor,
                                              Op::kI64And, Op::kI64Or, Op::kI64Xor};
-  std::vector<Op> binary = {Op::kI32Add, Op::kI32Sub, Op::kI32Eq, Op::kI32Ne,
+  std::vector<Op> binary = {Op::kI32Add, Op::kI32Sub, Op::kI32Mul, Op::kI32Eq, Op::kI32Ne,
                             Op::kI64Add, Op::kI64Sub, Op::kI64Eq, Op::kI64Ne};
   binary.insert(binary.end(), cmp32.begin(), cmp32.end());
   binary.insert(binary.end(), cmp64.begin(), cmp64.end());
@@ -299,8 +299,8 @@ TableAir exec_table() {
     on(Op::kSelect, r[j] - (a[j] + zz * (b[j] - a[j])));  // condition zero: b
   }
   // i32 results have zero upper limbs; booleans are r0 alone.
-  for (Op op : {Op::kI32Add, Op::kI32Sub, Op::kI32And, Op::kI32Or, Op::kI32Xor, Op::kI32WrapI64,
-                Op::kI32Extend16S, Op::kI32Extend8S}) {
+  for (Op op : {Op::kI32Add, Op::kI32Sub, Op::kI32Mul, Op::kI32And, Op::kI32Or, Op::kI32Xor,
+                Op::kI32WrapI64, Op::kI32Extend16S, Op::kI32Extend8S}) {
     on(op, r[2]);
     on(op, r[3]);
   }
@@ -392,7 +392,7 @@ TableAir exec_table() {
   // fixed table; or = a + b - and, xor = a + b - 2 and, byte by byte. extend8_s uses the
   // byte split of a too (with b = 0).
   {
-    const Expr bw = flags(bitwise) + flags({Op::kI32Extend8S, Op::kI64Extend8S});
+    const Expr bw = flags(bitwise) + flags({Op::kI32Extend8S, Op::kI64Extend8S, Op::kI32Mul});
     Expr ab[8], bb[8], nb[8];
     for (uint32_t i = 0; i < 8; ++i) {
       ab[i] = c(E::kAbytes + i);
@@ -409,6 +409,20 @@ TableAir exec_table() {
       on_all({Op::kI32And, Op::kI64And}, r[j] - andl);
       on_all({Op::kI32Or, Op::kI64Or}, r[j] - (sumab - andl));
       on_all({Op::kI32Xor, Op::kI64Xor}, r[j] - (sumab - andl * Fp::from_u32(2)));
+    }
+    // i32.mul by bytes: P_k = sum_{i+j=k} a_i b_j (< 2^18), two 16-bit result limbs with
+    // carries below 2^11 (so every term stays far below p: the equations hold over integers).
+    auto pk = [&](uint32_t kk) {
+      Expr e = k(0);
+      for (uint32_t i = 0; i <= kk; ++i) e = e + ab[i] * bb[kk - i];
+      return e;
+    };
+    const Expr mc0 = c(E::kMc0), mc1 = c(E::kMc1);
+    on(Op::kI32Mul, pk(0) + pk(1) * k8 - r[0] - mc0 * k16);
+    on(Op::kI32Mul, pk(2) + pk(3) * k8 + mc0 - r[1] - mc1 * k16);
+    for (const Expr& mc : {mc0, mc1}) {
+      range_check(t, mc);
+      range_check(t, mc * Fp::from_u32(32));
     }
   }
   // Wrap and extensions. The sign source limb ah is pinned per opcode.

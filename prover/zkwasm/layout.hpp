@@ -48,7 +48,7 @@ enum Table : uint32_t {
 };
 
 // Opcodes with a flag column in the execution table.
-inline constexpr std::array<wasm::Op, 56> kFlagOps = {
+inline constexpr std::array<wasm::Op, 57> kFlagOps = {
     wasm::Op::kI32Const,  wasm::Op::kI64Const,  wasm::Op::kLocalGet,  wasm::Op::kLocalSet,
     wasm::Op::kLocalTee,  wasm::Op::kGlobalGet, wasm::Op::kGlobalSet, wasm::Op::kDrop,
     wasm::Op::kSelect,    wasm::Op::kI32Add,    wasm::Op::kI32Sub,    wasm::Op::kI32Eqz,
@@ -63,7 +63,7 @@ inline constexpr std::array<wasm::Op, 56> kFlagOps = {
     wasm::Op::kI64Xor,    wasm::Op::kI32WrapI64, wasm::Op::kI64ExtendI32S, wasm::Op::kI64ExtendI32U,
     wasm::Op::kI32Extend16S, wasm::Op::kI64Extend16S, wasm::Op::kI64Extend32S,
     wasm::Op::kI32Extend8S, wasm::Op::kI64Extend8S, wasm::Op::kBrTable, wasm::Op::kCall,
-    wasm::Op::kCallIndirect};
+    wasm::Op::kCallIndirect, wasm::Op::kI32Mul};
 inline constexpr uint32_t kNumFlags = uint32_t(kFlagOps.size());
 inline constexpr int flag_index(wasm::Op op) {
   for (uint32_t i = 0; i < kNumFlags; ++i)
@@ -104,7 +104,8 @@ struct Exec {
   // call_indirect: the callee from the table, its params, declared locals, entry, type.
   static constexpr uint32_t kCallee = kInst + 1, kCParams = kCallee + 1, kCDecl = kCParams + 1;
   static constexpr uint32_t kCEntry = kCDecl + 1, kCType = kCEntry + 1;
-  static constexpr uint32_t kWidth = kCType + 1;
+  static constexpr uint32_t kMc0 = kCType + 1, kMc1 = kMc0 + 1;  // i32.mul carries (< 2^11)
+  static constexpr uint32_t kWidth = kMc1 + 1;
 };
 
 // Program table (fixed): one row per compiled instruction.

@@ -129,6 +129,8 @@ const char* kWide = R"((module
     (local.set $acc (i64.add (local.get $acc) (i64.extend32_s (local.get $p))))
     (local.set $acc (i64.add (local.get $acc) (i64.extend8_s (local.get $q))))
     (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (i32.extend8_s (local.get $v)))))
+    (local.set $acc (i64.add (local.get $acc)
+      (i64.extend_i32_u (i32.mul (local.get $v) (i32.wrap_i64 (local.get $q))))))
     (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u
       (i32.add (i32.add (i64.eqz (local.get $p)) (i64.eq (local.get $p) (local.get $q)))
                (i64.ne (local.get $p) (local.get $q))))))
@@ -320,11 +322,11 @@ TEST(ZkWasm, ProductionPreset) {
 
 TEST(ZkWasm, UnconstrainedOpcodeIsRefused) {
   Fixture f = make(R"((module (func (export "f") (param i32) (result i32)
-      (i32.mul (local.get 0) (i32.const 3)))))", "f", {5});
+      (i32.shl (local.get 0) (i32.const 3)))))", "f", {5});
   auto b = prove(*f.program, f.trace, opts_for(f));
   ASSERT_FALSE(b.is_ok());
   EXPECT_EQ(b.status().code(), StatusCode::kUnimplemented);
-  EXPECT_NE(b.status().message().find("i32.mul"), std::string::npos) << b.status().message();
+  EXPECT_NE(b.status().message().find("i32.shl"), std::string::npos) << b.status().message();
   EXPECT_NE(b.status().message().find("step 2"), std::string::npos) << b.status().message();
 }
 
@@ -440,6 +442,9 @@ TEST(ZkWasm, ConsistentForgeriesAreRejectedByTheOpcodeConstraints) {
       {"i32.add carry", "(i32.add " + ab + ")", {0xFFFF, 1, 0}, Op::kI32Add, carry},
       {"i32.add upper limbs", "(i32.add " + ab + ")", {5, 6, 0}, Op::kI32Add, wrap},
       {"i32.sub", "(i32.sub " + ab + ")", {3, 5, 0}, Op::kI32Sub, plus1},
+      {"i32.mul", "(i32.mul " + ab + ")", {0x12345, 0xFFFF, 0}, Op::kI32Mul, plus1},
+      {"i32.mul carry", "(i32.mul " + ab + ")", {0xFFFFFFFF, 0xFFFFFFFF, 0}, Op::kI32Mul, carry},
+      {"i32.mul upper limbs", "(i32.mul " + ab + ")", {0x10000, 0x10000, 0}, Op::kI32Mul, wrap},
       {"i32.sub borrow", "(i32.sub " + ab + ")", {0x10000, 1, 0}, Op::kI32Sub, carry},
       {"i32.eqz", "(i32.eqz (local.get 0))", {0, 0, 0}, Op::kI32Eqz, flip},
       {"i32.eqz nonzero", "(i32.eqz (local.get 0))", {0x10000, 0, 0}, Op::kI32Eqz, flip},
