@@ -6,3 +6,7 @@ extern const char* const ntt_source;
 
 // kernels/opencl/poseidon2.cl: Poseidon2 permutation, sponge, compression and grinding kernels.
 extern const char* const poseidon2_source;
+
+// kernels/opencl/stark.cl: Fp4 arithmetic, DEEP, quotient-splitting and row-gathering kernels of
+// the STARK prover's OpenCL pipeline (the quotient kernel is generated and appended).
+extern const char* const stark_source;
