@@ -7,6 +7,12 @@ extern const char* const ntt_source;
 // kernels/opencl/poseidon2.cl: Poseidon2 permutation, sponge, compression and grinding kernels.
 extern const char* const poseidon2_source;
 
-// kernels/opencl/stark.cl: Fp4 arithmetic, DEEP, quotient-splitting and row-gathering kernels of
-// the STARK prover's OpenCL pipeline (the quotient kernel is generated and appended).
+// kernels/opencl/field4.cl: BabyBear and Fp4 helpers, the prelude of stark.cl and fri.cl.
+extern const char* const field4_source;
+
+// kernels/opencl/stark.cl: DEEP, quotient-splitting and row-gathering kernels of the STARK
+// prover's OpenCL pipeline (the quotient kernel is generated and appended). After field4.
 extern const char* const stark_source;
+
+// kernels/opencl/fri.cl: FRI folding. After field4.
+extern const char* const fri_source;

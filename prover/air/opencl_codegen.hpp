@@ -2,7 +2,7 @@
 // OpenCL C for a table's folded constraints, generated from its constraint DAG (expr.hpp) so
 // that the quotient is evaluated on the device with the LDE data where it already lies.
 //
-// The generated kernel `quotient_eval` needs the field helpers of kernels/opencl/stark.cl
+// The generated kernel `quotient_eval` needs the field helpers of kernels/opencl/field4.cl
 // before it (bb_*, fp4_*, bit_rev). It computes, for every row i of the quotient domain (the
 // first qn = 2^log_qn rows of LDE matrices of `stride` rows, bit-reversed coset order):
 //   q_i = fold(constraints at row i) * zh_inv[bitrev(i) mod D]

@@ -15,7 +15,8 @@ namespace {
 constexpr const char* kOptions = "-cl-std=CL1.2";
 
 Result<const OpenClProgram*> stark_program(OpenClDevice& dev) {
-  return dev.program("kernels/opencl/stark.cl", stark_source, kOptions);
+  return dev.program("kernels/opencl/stark.cl", std::string(field4_source) + stark_source,
+                     kOptions);
 }
 
 // Kernel arguments must be buffers even when a table has no such data: a one-element stand-in.
@@ -54,7 +55,7 @@ Result<DeviceMatrix> opencl_trace_lde(OpenClDevice& dev, std::span<const Fp> tra
 }
 
 Result<const OpenClProgram*> quotient_program(OpenClDevice& dev, const air::TableAir& table) {
-  std::string src = stark_source;
+  std::string src = std::string(field4_source) + stark_source;
   src += "\n";
   src += air::opencl_quotient_kernel(table);
   return dev.program("quotient of table " + table.name(), src, kOptions);
@@ -178,7 +179,7 @@ Status opencl_quotient_chunks(OpenClDevice& dev, OpenClBuffer& values, uint32_t 
   return opencl_transform_device(lde.buffer, lde.cols, ext);
 }
 
-Result<std::vector<Fp4>> opencl_deep_quotient(OpenClDevice& dev,
+Result<OpenClBuffer> opencl_deep_quotient(OpenClDevice& dev,
                                               std::span<const DeepMatrixTerms> terms,
                                               uint32_t log_h, Fp4 z, Fp4 gz, Fp4 const_z,
                                               Fp4 const_zg) {
@@ -231,9 +232,9 @@ Result<std::vector<Fp4>> opencl_deep_quotient(OpenClDevice& dev,
   EFAAS_RETURN_IF_ERROR(kf->set_arg(7, const_z));
   EFAAS_RETURN_IF_ERROR(kf->set_arg(8, const_zg));
   EFAAS_RETURN_IF_ERROR(dev.launch(*kf, {h}));
-  std::vector<Fp4> result(h);
-  EFAAS_RETURN_IF_ERROR(out->read(std::span<Fp4>(result)));
-  return result;
+  // The coefficient uploads are released on return: wait for the kernels that read them.
+  EFAAS_RETURN_IF_ERROR(dev.finish());
+  return out;
 }
 
 Status fetch_rows(const DeviceMatrix& m, std::span<const size_t> rows, uint32_t log_block,

@@ -4,10 +4,10 @@
 // between stages. stark_prover.cpp drives the protocol; these pieces do its heavy stages.
 //
 // Transfers per proof: each trace (main, fixed, LogUp aux) is uploaded once; the quotient's
-// coefficients (4 D n elements per table, needed on the host for the out-of-domain openings) and
-// the DEEP quotients (one Fp4 vector per LDE height, FRI's input) are read back; the LDE
-// matrices are read back only at the query phase, and only the row blocks the Merkle openings
-// touch (fetch_rows).
+// coefficients (4 D n elements per table, needed on the host for the out-of-domain openings) are
+// read back; the DEEP quotients stay on the device for FRI (fri_opencl.hpp), which reads back
+// its small final vector; the LDE matrices and FRI layers are read back only at the query
+// phase, and only the row blocks the Merkle openings touch (fetch_rows).
 //
 // Functions enqueue on the device's in-order queue; a kernel's failure surfaces as a Status at
 // the next blocking read (or OpenClDevice::finish()), never as a crash.
@@ -74,8 +74,9 @@ struct DeepMatrixTerms {
 };
 // sum_m sum_c (coeff_z (v_c(x) - cz) / (x - z) + coeff_zg (v_c(x) - czg) / (x - g z)) over the
 // LDE coset of 2^log_h points (bit-reversed), where const_z / const_zg are the coefficient-
-// weighted claimed values; all matrices 2^log_h rows.
-Result<std::vector<Fp4>> opencl_deep_quotient(OpenClDevice& dev,
+// weighted claimed values; all matrices 2^log_h rows. The result (2^log_h Fp4) stays on the
+// device: FRI's input (fri_opencl.hpp).
+Result<OpenClBuffer> opencl_deep_quotient(OpenClDevice& dev,
                                               std::span<const DeepMatrixTerms> terms,
                                               uint32_t log_h, Fp4 z, Fp4 gz, Fp4 const_z,
                                               Fp4 const_zg);

@@ -13,6 +13,7 @@
 #include "prover/common/rng.hpp"
 #include "prover/device/backend.hpp"
 #include "prover/fri/fri.hpp"
+#include "prover/fri/fri_opencl.hpp"
 #include "prover/ntt/ntt.hpp"
 #include "prover/stark/examples.hpp"
 #include "prover/stark/stark_common.hpp"
@@ -274,8 +275,10 @@ TEST(StarkOpenCl, DeepQuotientMatchesTheNaiveFormula) {
   }
   const Fp4 z = rand_fp4(rng), gz = z * Fp::two_adic_generator(log_h - 2);
   const Fp4 cz = rand_fp4(rng), czg = rand_fp4(rng);
-  auto got = opencl_deep_quotient(*dev, terms, log_h, z, gz, cz, czg);
-  ASSERT_TRUE(got.is_ok()) << got.status().to_string();
+  auto got_buf = opencl_deep_quotient(*dev, terms, log_h, z, gz, cz, czg);
+  ASSERT_TRUE(got_buf.is_ok()) << got_buf.status().to_string();
+  std::vector<Fp4> got(h);
+  ASSERT_TRUE(got_buf->read(std::span<Fp4>(got)).is_ok());
   const Fp w = Fp::two_adic_generator(log_h);
   for (size_t i = 0; i < h; ++i) {
     const Fp x = fri_domain_shift() * w.pow(reverse_bits(i, log_h));
@@ -287,12 +290,61 @@ TEST(StarkOpenCl, DeepQuotientMatchesTheNaiveFormula) {
       }
     }
     const Fp4 want = (az - cz) * (Fp4(x) - z).inverse() + (azg - czg) * (Fp4(x) - gz).inverse();
-    ASSERT_EQ((*got)[i], want) << "row " << i;
+    ASSERT_EQ(got[i], want) << "row " << i;
   }
   // A matrix of the wrong height is refused, naming the expected height.
   auto bad = opencl_deep_quotient(*dev, terms, log_h + 1, z, gz, cz, czg);
   ASSERT_FALSE(bad.is_ok());
   EXPECT_NE(bad.status().to_string().find("2^7"), std::string::npos) << bad.status().to_string();
+}
+
+TEST(StarkOpenCl, DeviceFriGivesTheHostFriProof) {
+  REQUIRE_DEVICE(dev);
+  Rng rng(test_seed("StarkOpenCl.Fri"));
+  FriParams params = fri_test_preset();
+  params.log_final_poly_len = 1;
+  for (std::vector<uint32_t> heights : {std::vector<uint32_t>{9, 7, 6}, {4}, {3}}) {
+    heights[0] = std::max(heights[0], params.log_final_poly_len + params.log_blowup);
+    std::vector<FriInput> host;
+    std::vector<FriDeviceInput> device;
+    for (uint32_t log_h : heights) {
+      FriInput in{log_h, std::vector<Fp4>(size_t(1) << log_h)};
+      for (Fp4& v : in.evals) v = rand_fp4(rng);  // not low-degree: check_degree is off
+      auto buf = dev->upload(std::span<const Fp4>(in.evals));
+      ASSERT_TRUE(buf.is_ok());
+      device.push_back({log_h, std::move(*buf)});
+      host.push_back(std::move(in));
+    }
+    Transcript th("fri-test"), td("fri-test");
+    std::vector<size_t> opened_h, opened_d;
+    auto ph = fri_prove(params, std::move(host), th, {Backend::kScalar, 1},
+                        [&](std::span<const size_t> q) { opened_h.assign(q.begin(), q.end()); },
+                        false);
+    auto pd = fri_prove_opencl(params, std::move(device), td, {Backend::kOpenCl, 1},
+                               [&](std::span<const size_t> q) { opened_d.assign(q.begin(), q.end()); },
+                               false);
+    ASSERT_TRUE(ph.is_ok()) << ph.status().to_string();
+    ASSERT_TRUE(pd.is_ok()) << pd.status().to_string();
+    EXPECT_EQ(opened_d, opened_h);
+    EXPECT_EQ(pd->commitments, ph->commitments);
+    EXPECT_EQ(pd->final_poly, ph->final_poly);
+    EXPECT_EQ(pd->pow_witness, ph->pow_witness);
+    ASSERT_EQ(pd->layer_openings.size(), ph->layer_openings.size());
+    for (size_t r = 0; r < ph->layer_openings.size(); ++r) {
+      EXPECT_EQ(pd->layer_openings[r].rows, ph->layer_openings[r].rows) << "layer " << r;
+      EXPECT_EQ(pd->layer_openings[r].siblings, ph->layer_openings[r].siblings) << "layer " << r;
+    }
+    EXPECT_EQ(th.sample_ext(), td.sample_ext());
+  }
+  // Inputs on the host backend are refused.
+  std::vector<FriDeviceInput> one;
+  auto buf = dev->upload(std::span<const Fp4>(std::vector<Fp4>(16)));
+  ASSERT_TRUE(buf.is_ok());
+  one.push_back({4, std::move(*buf)});
+  Transcript t;
+  auto bad = fri_prove_opencl(params, std::move(one), t, {Backend::kScalar, 1},
+                              [](std::span<const size_t>) {}, false);
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(StarkOpenCl, FetchRowsCopiesExactlyTheOpenedBlocks) {

@@ -8,6 +8,7 @@
 #include "prover/common/timer.hpp"
 #include "prover/device/backend.hpp"
 #include "prover/field/field_ops.hpp"
+#include "prover/fri/fri_opencl.hpp"
 #include "prover/ntt/ntt.hpp"
 #include "prover/stark/stark.hpp"
 #include "prover/stark/stark_common.hpp"
@@ -607,6 +608,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   std::map<uint32_t, std::vector<size_t>, std::greater<>> by_height;  // log LDE height -> tables
   for (size_t t = 0; t < T; ++t) by_height[st[t].log_n + log_b].push_back(t);
   std::vector<FriInput> inputs;
+  std::vector<FriDeviceInput> dev_inputs;  // OpenCL: the DEEP quotients stay on the device
   Fp4 gamma_pow = Fp4::one();
   // Gamma powers are assigned in table order, so compute the coefficient lists first.
   struct ColTerm {
@@ -662,7 +664,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       }
       auto evals = opencl_deep_quotient(*dev, mats, log_h, z, z * g, const_z, const_zg);
       if (!evals) return evals.status();
-      inputs.push_back({log_h, std::move(*evals)});
+      dev_inputs.push_back({log_h, std::move(*evals)});
       continue;
     }
     // 1/(x_i - z) for the LDE points x_i = shift w^bitrev(i); then 1/(x_i - g z) =
@@ -710,7 +712,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   // 6. FRI, with the trace openings at its query indices.
   report(cfg, "fri", 0.8);
   sw.reset();
-  const uint32_t log_max = inputs.front().log_height;
+  const uint32_t log_max = dev != nullptr ? dev_inputs.front().log_height : inputs.front().log_height;
   Status open_status;
   auto open = [&](std::span<const size_t> indices) {
     auto open_tree = [&](const MerkleTree& tree, MerkleBatchOpening& out) {
@@ -744,8 +746,10 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     fetch(*q_tree, quotient_dev);
     open_tree(*q_tree, proof.quotient_queries);
   };
-  auto fri = fri_prove(params, std::move(inputs), tr, FriProverConfig{cfg.backend, cfg.threads},
-                       open, cfg.check_witness);
+  const FriProverConfig fcfg{cfg.backend, cfg.threads};
+  auto fri = dev != nullptr
+                 ? fri_prove_opencl(params, std::move(dev_inputs), tr, fcfg, open, cfg.check_witness)
+                 : fri_prove(params, std::move(inputs), tr, fcfg, open, cfg.check_witness);
   if (!fri) return fri.status();
   EFAAS_RETURN_IF_ERROR(open_status);
   proof.fri = std::move(*fri);
