@@ -16,6 +16,7 @@
 #include "prover/fri/fri_opencl.hpp"
 #include "prover/ntt/ntt.hpp"
 #include "prover/stark/examples.hpp"
+#include "prover/stark/stark.hpp"
 #include "prover/stark/stark_common.hpp"
 #include "prover/stark/stark_opencl.hpp"
 
@@ -368,6 +369,49 @@ TEST(StarkOpenCl, FetchRowsCopiesExactlyTheOpenedBlocks) {
   }
   const std::vector<size_t> past_end = {rows};
   EXPECT_EQ(fetch_rows(m, past_end, 2, host).code(), StatusCode::kOutOfRange);
+}
+
+// The whole device pipeline under the soundness probes: with the prover's own checks off, a
+// changed trace cell or a lookup outside its table gives a proof the verifier rejects, while the
+// honest proofs verify.
+TEST(StarkOpenCl, DeviceProofsOfBadWitnessesAreRejected) {
+  REQUIRE_DEVICE(dev);
+  Rng rng(test_seed("StarkOpenCl.Soundness"));
+  StarkConfig cfg;
+  cfg.backend = Backend::kOpenCl;
+  cfg.threads = 2;
+  const FriParams params = fri_test_preset();
+  {
+    const air::MachineAir m = examples::fibonacci_air();
+    auto pk = stark_setup(m, std::vector<std::vector<Fp>>(1), params, cfg);
+    ASSERT_TRUE(pk.is_ok()) << pk.status().to_string();
+    MachineWitness w = examples::fibonacci_witness(7);
+    auto good = stark_prove(m, *pk, w, cfg);
+    ASSERT_TRUE(good.is_ok()) << good.status().to_string();
+    EXPECT_TRUE(stark_verify(m, pk->vk, *good).is_ok());
+    cfg.check_witness = false;
+    for (int trial = 0; trial < 3; ++trial) {
+      MachineWitness bad = w;
+      const size_t cell = rng.uniform(bad.main[0].size());
+      bad.main[0][cell] += Fp::from_u64(1 + rng.uniform(1000));
+      auto p = stark_prove(m, *pk, bad, cfg);
+      ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+      EXPECT_FALSE(stark_verify(m, pk->vk, *p).is_ok()) << "changed cell " << cell;
+    }
+  }
+  {
+    const air::MachineAir m = examples::range_check_air();
+    auto pk = stark_setup(m, examples::range_check_fixed(8), params, cfg);
+    ASSERT_TRUE(pk.is_ok()) << pk.status().to_string();
+    MachineWitness w = examples::range_check_witness(6, 8, rng.next_u64());
+    // Row 3 looks up 256, outside 0..255; its old value's multiplicity drops by one.
+    const uint32_t old = w.main[0][3].to_canonical();
+    w.main[1][old] -= Fp::one();
+    w.main[0][3] = Fp::from_u32(256);
+    auto p = stark_prove(m, *pk, w, cfg);
+    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+    EXPECT_FALSE(stark_verify(m, pk->vk, *p).is_ok());
+  }
 }
 
 TEST(StarkOpenCl, DeviceAllocationFailureIsAStatus) {

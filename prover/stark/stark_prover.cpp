@@ -282,6 +282,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     main_views.push_back({st[t].main_lde.data(), st[t].lde_n, machine.tables[t].main_width(),
                           Layout::kColMajor});
   }
+  if (dev != nullptr) EFAAS_RETURN_IF_ERROR(dev->finish());  // time the LDEs, not their enqueueing
   tm.trace_lde = sw.seconds();
   EFAAS_RETURN_IF_ERROR(check_cancel(cfg));
   report(cfg, "trace_commit", 0.15);
