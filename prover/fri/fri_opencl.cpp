@@ -4,6 +4,7 @@
 #include <string>
 
 #include "kernels/opencl/opencl_sources.hpp"
+#include "prover/device/host_mirror.hpp"
 #include "prover/fri/fri_internal.hpp"
 
 namespace efaas {
@@ -19,7 +20,7 @@ Result<const OpenClProgram*> fri_program(OpenClDevice& dev) {
 // opened rows only, at the query phase).
 struct Layer {
   OpenClBuffer dev;
-  std::vector<Fp> host;
+  HostMirror<Fp> host;
 };
 
 }  // namespace
@@ -67,7 +68,9 @@ Result<FriProof> fri_prove_opencl(const FriParams& params, std::vector<FriDevice
     const size_t h = size_t(1) << log_h;
     // The layer's Fp4 values are its Merkle matrix: h / 2 rows of (f(x), f(-x)).
     Layer layer;
-    layer.host.assign(4 * h, Fp::zero());
+    auto mirror = HostMirror<Fp>::allocate(4 * h);
+    if (!mirror) return mirror.status();
+    layer.host = std::move(*mirror);
     std::vector<MatrixView> views = {{layer.host.data(), h / 2, 8, Layout::kRowMajor}};
     std::vector<OpenClMatrix> copies = {{&cur, 0, h / 2, 8, Layout::kRowMajor}};
     auto tree = MerkleTree::build_with_device_copies(std::move(views), std::move(copies), hcfg);

@@ -18,6 +18,7 @@
 
 #include "prover/air/air.hpp"
 #include "prover/common/status.hpp"
+#include "prover/device/host_mirror.hpp"
 #include "prover/device/opencl_runtime.hpp"
 #include "prover/field/babybear_ext.hpp"
 #include "prover/hash/poseidon2_opencl.hpp"

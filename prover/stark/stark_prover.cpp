@@ -89,15 +89,16 @@ struct TableState {
   std::vector<Fp> aux_trace, aux_lde;         // 4 base columns per aux column
   std::vector<Fp> quotient_lde;               // 4 * D base columns
   std::vector<std::vector<Fp4>> chunk_coeffs;  // per chunk: n coefficients (Fp4)
-  // OpenCL pipeline: the LDEs live on the device; the host vectors above are filled only where
-  // the query phase opens them.
+  // OpenCL pipeline: the LDEs live on the device (the host vectors above stay empty); their
+  // host mirrors, which the Merkle trees view, are filled only where the query phase opens them.
   DeviceMatrix main_dev, pre_dev, aux_dev, quotient_dev;
+  HostMirror<Fp> main_mirror, aux_mirror, quotient_mirror;
 };
 
 // A device LDE and the host matrix its Merkle tree views.
 struct DeviceCommitted {
   const DeviceMatrix* dev;
-  std::vector<Fp>* host;
+  std::span<Fp> host;
 };
 
 // Before opening `tree` at leaf indices `idx`: reads back the row blocks the openings touch.
@@ -107,7 +108,7 @@ Status fetch_opened_rows(const MerkleTree& tree, std::span<const DeviceCommitted
     const uint32_t log_rows = uint32_t(std::countr_zero(m.dev->rows));
     std::vector<size_t> rows(idx.size());
     for (size_t q = 0; q < idx.size(); ++q) rows[q] = idx[q] >> (tree.log_height() - log_rows);
-    EFAAS_RETURN_IF_ERROR(fetch_rows(*m.dev, rows, tree.first_stored_level(), *m.host));
+    EFAAS_RETURN_IF_ERROR(fetch_rows(*m.dev, rows, tree.first_stored_level(), m.host));
   }
   return Status::ok();
 }
@@ -266,8 +267,10 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       auto m = opencl_trace_lde(*dev, witness.main[t], width, st[t].log_n, log_b);
       if (!m) return m.status();
       st[t].main_dev = std::move(*m);
-      st[t].main_lde.assign(st[t].lde_n * width, Fp::zero());
-      main_dev.push_back({&st[t].main_dev, &st[t].main_lde});
+      auto mirror = HostMirror<Fp>::allocate(st[t].lde_n * width);
+      if (!mirror) return mirror.status();
+      st[t].main_mirror = std::move(*mirror);
+      main_dev.push_back({&st[t].main_dev, st[t].main_mirror.span()});
       if (machine.tables[t].pre_width() > 0) {
         auto p = opencl_trace_lde(*dev, pk.pre_traces[t], machine.tables[t].pre_width(),
                                   st[t].log_n, log_b);
@@ -279,8 +282,8 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       if (!l) return l.status();
       st[t].main_lde = std::move(*l);
     }
-    main_views.push_back({st[t].main_lde.data(), st[t].lde_n, machine.tables[t].main_width(),
-                          Layout::kColMajor});
+    const Fp* main_data = dev != nullptr ? st[t].main_mirror.data() : st[t].main_lde.data();
+    main_views.push_back({main_data, st[t].lde_n, width, Layout::kColMajor});
   }
   if (dev != nullptr) EFAAS_RETURN_IF_ERROR(dev->finish());  // time the LDEs, not their enqueueing
   tm.trace_lde = sw.seconds();
@@ -383,15 +386,18 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
         auto m = opencl_trace_lde(*dev, aux, 4 * aw, st[t].log_n, log_b);
         if (!m) return m.status();
         st[t].aux_dev = std::move(*m);
-        st[t].aux_lde.assign(st[t].lde_n * 4 * aw, Fp::zero());
-        aux_dev.push_back({&st[t].aux_dev, &st[t].aux_lde});
+        auto mirror = HostMirror<Fp>::allocate(st[t].lde_n * 4 * aw);
+        if (!mirror) return mirror.status();
+        st[t].aux_mirror = std::move(*mirror);
+        aux_dev.push_back({&st[t].aux_dev, st[t].aux_mirror.span()});
       } else {
         auto l = lde_columns(aux, 4 * aw, st[t].log_n, log_b, cfg);
         if (!l) return l.status();
         st[t].aux_lde = std::move(*l);
       }
       st[t].aux_trace = std::move(aux);
-      aux_views.push_back({st[t].aux_lde.data(), st[t].lde_n, 4 * aw, Layout::kColMajor});
+      const Fp* aux_data = dev != nullptr ? st[t].aux_mirror.data() : st[t].aux_lde.data();
+      aux_views.push_back({aux_data, st[t].lde_n, 4 * aw, Layout::kColMajor});
     }
     auto tree = commit(aux_views, aux_dev);
     if (!tree) return tree.status();
@@ -504,9 +510,11 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       if (!values) return values.status();
       EFAAS_RETURN_IF_ERROR(opencl_quotient_chunks(*dev, *values, s.log_n, s.log_d, log_b,
                                                    s.chunk_coeffs, s.quotient_dev));
-      s.quotient_lde.assign(s.lde_n * 4 * D, Fp::zero());
-      quotient_dev.push_back({&s.quotient_dev, &s.quotient_lde});
-      q_views.push_back({s.quotient_lde.data(), s.lde_n, 4 * D, Layout::kColMajor});
+      auto mirror = HostMirror<Fp>::allocate(s.lde_n * 4 * D);
+      if (!mirror) return mirror.status();
+      s.quotient_mirror = std::move(*mirror);
+      quotient_dev.push_back({&s.quotient_dev, s.quotient_mirror.span()});
+      q_views.push_back({s.quotient_mirror.data(), s.lde_n, 4 * D, Layout::kColMajor});
       continue;
     }
     air::DomainSource src;
@@ -628,7 +636,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       DeepMatrixTerms dt{on_dev, std::vector<Fp4>(width, Fp4::zero()),
                          std::vector<Fp4>(width, Fp4::zero())};
       for (size_t c = 0; c < width; ++c) {
-        const Fp* col = lde_data + c * st[t].lde_n;
+        const Fp* col = lde_data != nullptr ? lde_data + c * st[t].lde_n : nullptr;  // host LDEs
         gamma_pow *= gamma;
         terms[t].push_back({col, gamma_pow, at_z[c], false});
         dt.coeff_z[c] = gamma_pow;
