@@ -1,7 +1,7 @@
 // WASM runtime throughput: SHA-256 of 1 MiB (examples/extensions/sha256.c compiled to wasm32)
 // run as an Extension, without a trace, with a trace into memory (a discarding sink: the
 // runtime's cost of producing it) and with a trace written to a file. Prints instructions/s.
-// Usage: wasm_bench [MODULE.wasm] [MiB] [repetitions] [trace file]
+// Usage: wasm_bench [MODULE.wasm] [MiB] [repetitions] [trace file] [records per chunk]
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -35,8 +35,10 @@ int main(int argc, char** argv) {
   const size_t mib = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 1;
   const int reps = argc > 3 ? std::atoi(argv[3]) : 3;
   const std::string trace_path = argc > 4 ? argv[4] : "/tmp/efaas-wasm-bench.trace";
+  const uint32_t chunk_records = argc > 5 ? uint32_t(std::strtoul(argv[5], nullptr, 10)) : 1u << 16;
   std::ifstream in(path, std::ios::binary);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
   auto m = load_module(bytes);
   if (!m) {
     std::fprintf(stderr, "%s: %s\n", path.c_str(), m.status().to_string().c_str());
@@ -57,10 +59,10 @@ int main(int argc, char** argv) {
       std::unique_ptr<TraceWriter> writer;
       ExtensionConfig cfg;
       if (mode == 1) {
-        writer = std::make_unique<TraceWriter>(counting);
+        writer = std::make_unique<TraceWriter>(counting, chunk_records);
       } else if (mode == 2) {
         file = std::move(*FileSink::open(trace_path));
-        writer = std::make_unique<TraceWriter>(*file);
+        writer = std::make_unique<TraceWriter>(*file, chunk_records);
       }
       cfg.trace = writer.get();
       Stopwatch sw;
@@ -76,7 +78,8 @@ int main(int argc, char** argv) {
       best = std::min(best, s);
     }
     std::printf("%-26s %8.1f ms  %12llu instructions  %7.1f M instructions/s", label, best * 1e3,
-                static_cast<unsigned long long>(last.instructions), double(last.instructions) / best / 1e6);
+                static_cast<unsigned long long>(last.instructions),
+                double(last.instructions) / best / 1e6);
     if (trace_bytes) std::printf("  trace %.1f MB", double(trace_bytes) / 1e6);
     std::printf("\n");
     return last;

@@ -260,19 +260,24 @@ size_t MerkleTree::stored_digest_bytes() const {
   return n * sizeof(Digest);
 }
 
+std::vector<std::vector<Fp>> MerkleTree::rows_at(size_t index) const {
+  std::vector<std::vector<Fp>> rows(matrices_.size());
+  for (size_t m = 0; m < matrices_.size(); ++m) {
+    const MatrixView& mat = matrices_[m];
+    const size_t r = index >> (log_height_ - std::countr_zero(mat.rows));
+    rows[m].resize(mat.cols);
+    for (size_t c = 0; c < mat.cols; ++c) rows[m][c] = mat.at(r, c);
+  }
+  return rows;
+}
+
 Result<MerkleOpening> MerkleTree::open(size_t index) const {
   if (index >= leaf_count()) {
     return out_of_range("merkle open: index " + std::to_string(index) + " outside the " +
                         std::to_string(leaf_count()) + " leaves");
   }
   MerkleOpening o;
-  o.rows.resize(matrices_.size());
-  for (size_t m = 0; m < matrices_.size(); ++m) {
-    const MatrixView& mat = matrices_[m];
-    const size_t r = index >> (log_height_ - std::countr_zero(mat.rows));
-    o.rows[m].resize(mat.cols);
-    for (size_t c = 0; c < mat.cols; ++c) o.rows[m][c] = mat.at(r, c);
-  }
+  o.rows = rows_at(index);
   for (uint32_t level = 0; level < log_height_; ++level) {
     const size_t sib = (index >> level) ^ 1;
     o.siblings.push_back(node(level, sib));
@@ -282,10 +287,13 @@ Result<MerkleOpening> MerkleTree::open(size_t index) const {
 
 Result<MerkleBatchOpening> MerkleTree::open_batch(std::span<const size_t> indices) const {
   MerkleBatchOpening b;
+  // Rows only: the siblings are chosen below, shared between queries.
   for (size_t q = 0; q < indices.size(); ++q) {
-    Result<MerkleOpening> one = open(indices[q]);
-    if (!one) return one.status();
-    b.rows.push_back(std::move(one->rows));
+    if (indices[q] >= leaf_count()) {
+      return out_of_range("merkle open: index " + std::to_string(indices[q]) + " outside the " +
+                          std::to_string(leaf_count()) + " leaves");
+    }
+    b.rows.push_back(rows_at(indices[q]));
   }
   std::vector<size_t> known(indices.begin(), indices.end());
   std::sort(known.begin(), known.end());

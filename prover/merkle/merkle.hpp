@@ -98,7 +98,9 @@ class MerkleTree {
   // merkle_opencl.cpp; uploads the matrices unless device copies are given.
   Status build_layers_opencl(int device, std::span<const OpenClMatrix> device_copies = {});
   uint32_t auto_unstored_levels() const;
-  Digest node(uint32_t level, size_t index) const;  // stored, or recomputed below first_stored_
+  Digest node(uint32_t level, size_t index) const;
+  // Row `index >> (log_height_ - log2(rows))` of every matrix, in commit order.
+  std::vector<std::vector<Fp>> rows_at(size_t index) const;  // stored, or recomputed below first_stored_
 
   std::vector<Matrix> owned_;
   std::vector<MatrixView> matrices_;

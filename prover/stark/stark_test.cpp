@@ -121,6 +121,39 @@ TEST(Stark, LookupAndPermutationMachinesProveOnEveryBackendWithIdenticalProofs) 
   }
 }
 
+// The upper end of the size range (2^16 .. 2^18 rows) on every backend, proofs identical.
+TEST(Stark, ExampleAirsAtLargeSizesOnEveryBackend) {
+  const FriParams params = fri_test_preset();
+  struct Case {
+    air::MachineAir m;
+    std::vector<std::vector<Fp>> fixed;
+    MachineWitness w;
+  };
+  std::vector<Case> cases;
+  cases.push_back({fibonacci_air(), {}, fibonacci_witness(18)});
+  cases.back().fixed = no_fixed(cases.back().m);
+  cases.push_back({examples::range_check_air(), examples::range_check_fixed(16),
+                   examples::range_check_witness(17, 16, 11)});
+  cases.push_back({examples::permutation_air(), {}, examples::permutation_witness(16, 14, 12)});
+  cases.back().fixed = no_fixed(cases.back().m);
+  for (Case& c : cases) {
+    std::vector<uint8_t> reference;
+    for (Backend b : backends()) {
+      StarkConfig cfg;
+      cfg.backend = b;
+      Proved p = prove(c.m, c.fixed, c.w, params, cfg);
+      Status s = stark_verify(c.m, p.pk.vk, p.proof);
+      ASSERT_TRUE(s.is_ok()) << c.m.name << " " << backend_name(b) << ": " << s.to_string();
+      auto bytes = serialize_proof(p.proof);
+      if (reference.empty()) {
+        reference = bytes;
+      } else {
+        ASSERT_EQ(bytes, reference) << c.m.name << ": " << backend_name(b) << " differs";
+      }
+    }
+  }
+}
+
 TEST(Stark, LargeFibonacciAtTheProductionPreset) {
   const air::MachineAir m = fibonacci_air();
   const FriParams params = fri_production_preset();

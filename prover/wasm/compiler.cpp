@@ -33,8 +33,7 @@ std::string hex_byte(uint8_t b) {
 
 class FunctionCompiler {
  public:
-  FunctionCompiler(const Module& m, const Function& f, Reader& r, const LoadOptions& o,
-                   Module& out)
+  FunctionCompiler(const Module& m, const Function& f, Reader& r, const LoadOptions& o, Module& out)
       : m_(m), f_(f), r_(r), opts_(o), out_(out) {}
 
   Status run();
@@ -192,9 +191,8 @@ Status FunctionCompiler::run() {
     if (info == nullptr) {
       std::string_view fname = unsupported_opcode_name(byte);
       if (!fname.empty()) {
-        return out_of_range("floating point is not supported: opcode " + std::string(fname) +
-                            " (" + hex_byte(byte) + ") at byte offset " +
-                            std::to_string(op_pos_));
+        return out_of_range("floating point is not supported: opcode " + std::string(fname) + " (" +
+                            hex_byte(byte) + ") at byte offset " + std::to_string(op_pos_));
       }
       return Reader::malformed_at("illegal opcode " + hex_byte(byte), op_pos_);
     }
@@ -287,7 +285,8 @@ Status FunctionCompiler::run() {
           const uint64_t b = branch_b(*c);
           out_.br_targets.push_back(
               {c->kind == Op::kLoop ? c->loop_pc : 0, uint32_t(b), uint32_t(b >> 32)});
-          if (c->kind != Op::kLoop) c->fixups.push_back({true, uint32_t(out_.br_targets.size() - 1)});
+          if (c->kind != Op::kLoop)
+            c->fixups.push_back({true, uint32_t(out_.br_targets.size() - 1)});
         }
         if (lt) EFAAS_RETURN_IF_ERROR(pop(lt));
         emit(op, first, n + 1);
@@ -302,7 +301,8 @@ Status FunctionCompiler::run() {
       case Op::kCall: {
         uint32_t fi = 0;
         EFAAS_RETURN_IF_ERROR(r_.u32(fi, "function index"));
-        if (fi >= m_.func_type_index.size()) return invalid("unknown function " + std::to_string(fi));
+        if (fi >= m_.func_type_index.size())
+          return invalid("unknown function " + std::to_string(fi));
         const FuncType& t = m_.func_type(fi);
         for (size_t i = t.params.size(); i-- > 0;) EFAAS_RETURN_IF_ERROR(pop(uint8_t(t.params[i])));
         for (ValType rt : t.results) EFAAS_RETURN_IF_ERROR(push(uint8_t(rt)));
@@ -357,7 +357,8 @@ Status FunctionCompiler::run() {
         if (gi >= m_.global_types.size()) return invalid("unknown global " + std::to_string(gi));
         const GlobalType& g = m_.global_types[gi];
         if (op == Op::kGlobalSet) {
-          if (!g.is_mutable) return invalid("global is immutable (global.set " + std::to_string(gi) + ")");
+          if (!g.is_mutable)
+            return invalid("global is immutable (global.set " + std::to_string(gi) + ")");
           EFAAS_RETURN_IF_ERROR(pop(uint8_t(g.type)));
         } else {
           EFAAS_RETURN_IF_ERROR(push(uint8_t(g.type)));
@@ -373,7 +374,8 @@ Status FunctionCompiler::run() {
         if (reserved != 0) {
           return Reader::malformed_at("zero byte expected (" + std::string(info->name) + ")", rpos);
         }
-        if (m_.memories.empty()) return invalid("unknown memory 0 (" + std::string(info->name) + ")");
+        if (m_.memories.empty())
+          return invalid("unknown memory 0 (" + std::string(info->name) + ")");
         if (op == Op::kMemoryGrow) EFAAS_RETURN_IF_ERROR(pop(uint8_t(ValType::kI32)));
         EFAAS_RETURN_IF_ERROR(push(uint8_t(ValType::kI32)));
         emit(op);

@@ -11,26 +11,34 @@ namespace efaas::wasm {
 
 const char* val_type_name(ValType t) {
   switch (t) {
-    case ValType::kI32: return "i32";
-    case ValType::kI64: return "i64";
+    case ValType::kI32:
+      return "i32";
+    case ValType::kI64:
+      return "i64";
   }
   return "?";
 }
 
 std::string func_type_string(const FuncType& t) {
   std::string s = "(";
-  for (size_t i = 0; i < t.params.size(); ++i) s += (i ? " " : "") + std::string(val_type_name(t.params[i]));
+  for (size_t i = 0; i < t.params.size(); ++i)
+    s += (i ? " " : "") + std::string(val_type_name(t.params[i]));
   s += ") -> (";
-  for (size_t i = 0; i < t.results.size(); ++i) s += (i ? " " : "") + std::string(val_type_name(t.results[i]));
+  for (size_t i = 0; i < t.results.size(); ++i)
+    s += (i ? " " : "") + std::string(val_type_name(t.results[i]));
   return s + ")";
 }
 
 const char* extern_kind_name(ExternKind k) {
   switch (k) {
-    case ExternKind::kFunc: return "func";
-    case ExternKind::kTable: return "table";
-    case ExternKind::kMemory: return "memory";
-    case ExternKind::kGlobal: return "global";
+    case ExternKind::kFunc:
+      return "func";
+    case ExternKind::kTable:
+      return "table";
+    case ExternKind::kMemory:
+      return "memory";
+    case ExternKind::kGlobal:
+      return "global";
   }
   return "?";
 }
@@ -76,7 +84,8 @@ Status read_limits(Reader& r, Limits& out, bool is_memory) {
   out.has_max = flag == 1;
   if (out.has_max) EFAAS_RETURN_IF_ERROR(r.u32(out.max, "limits maximum"));
   if (is_memory) {
-    if (out.min > kMaxPages) return invalid_at("memory size must be at most 65536 pages (4GiB)", at);
+    if (out.min > kMaxPages)
+      return invalid_at("memory size must be at most 65536 pages (4GiB)", at);
     if (out.has_max && out.max > kMaxPages) {
       return invalid_at("memory size must be at most 65536 pages (4GiB)", at);
     }
@@ -177,7 +186,8 @@ class Decoder {
   Status count(Reader& r, uint32_t& n, const char* what) {
     EFAAS_RETURN_IF_ERROR(r.u32(n, what));
     // Every entry takes at least one byte: a larger count is a truncated section.
-    if (n > r.remaining()) return r.malformed(std::string("unexpected end: ") + what + " too large");
+    if (n > r.remaining())
+      return r.malformed(std::string("unexpected end: ") + what + " too large");
     return Status::ok();
   }
 
@@ -205,7 +215,8 @@ Status Decoder::type_section(Reader& r) {
     EFAAS_RETURN_IF_ERROR(count(r, nr, "result count"));
     t.results.resize(nr);
     for (auto& p : t.results) EFAAS_RETURN_IF_ERROR(read_val_type(r, p));
-    if (nr > 1) return invalid_at("invalid result arity: multiple return values are not supported", at);
+    if (nr > 1)
+      return invalid_at("invalid result arity: multiple return values are not supported", at);
     m_->types.push_back(std::move(t));
   }
   return Status::ok();
@@ -331,17 +342,26 @@ Status Decoder::export_section(Reader& r) {
     EFAAS_RETURN_IF_ERROR(r.u32(e.index, "export index"));
     size_t limit = 0;
     switch (e.kind) {
-      case ExternKind::kFunc: limit = m_->func_type_index.size(); break;
-      case ExternKind::kTable: limit = m_->tables.size(); break;
-      case ExternKind::kMemory: limit = m_->memories.size(); break;
-      case ExternKind::kGlobal: limit = m_->global_types.size(); break;
+      case ExternKind::kFunc:
+        limit = m_->func_type_index.size();
+        break;
+      case ExternKind::kTable:
+        limit = m_->tables.size();
+        break;
+      case ExternKind::kMemory:
+        limit = m_->memories.size();
+        break;
+      case ExternKind::kGlobal:
+        limit = m_->global_types.size();
+        break;
     }
     if (e.index >= limit) {
       return invalid_at(std::string("unknown ") + extern_kind_name(e.kind) + " " +
                             std::to_string(e.index) + " (export \"" + e.name + "\")",
                         at);
     }
-    if (!names.insert(e.name).second) return invalid_at("duplicate export name \"" + e.name + "\"", at);
+    if (!names.insert(e.name).second)
+      return invalid_at("duplicate export name \"" + e.name + "\"", at);
     m_->exports.push_back(std::move(e));
   }
   return Status::ok();
@@ -351,7 +371,8 @@ Status Decoder::start_section(Reader& r) {
   const size_t at = r.pos();
   uint32_t fi = 0;
   EFAAS_RETURN_IF_ERROR(r.u32(fi, "start function"));
-  if (fi >= m_->func_type_index.size()) return invalid_at("unknown function " + std::to_string(fi), at);
+  if (fi >= m_->func_type_index.size())
+    return invalid_at("unknown function " + std::to_string(fi), at);
   const FuncType& t = m_->func_type(fi);
   if (!t.params.empty() || !t.results.empty()) {
     return invalid_at("start function must have type () -> ()", at);
@@ -367,7 +388,8 @@ Status Decoder::elem_section(Reader& r) {
     const size_t at = r.pos();
     uint32_t table = 0;
     EFAAS_RETURN_IF_ERROR(r.u32(table, "table index"));
-    if (table != 0 || m_->tables.empty()) return invalid_at("unknown table " + std::to_string(table), at);
+    if (table != 0 || m_->tables.empty())
+      return invalid_at("unknown table " + std::to_string(table), at);
     ElemSegment seg;
     EFAAS_RETURN_IF_ERROR(read_const_expr(r, *m_, ValType::kI32, seg.offset));
     uint32_t k = 0;
@@ -376,7 +398,8 @@ Status Decoder::elem_section(Reader& r) {
     for (auto& f : seg.funcs) {
       const size_t fat = r.pos();
       EFAAS_RETURN_IF_ERROR(r.u32(f, "element function index"));
-      if (f >= m_->func_type_index.size()) return invalid_at("unknown function " + std::to_string(f), fat);
+      if (f >= m_->func_type_index.size())
+        return invalid_at("unknown function " + std::to_string(f), fat);
     }
     m_->elems.push_back(std::move(seg));
   }
@@ -410,9 +433,8 @@ Status Decoder::code_section(Reader& r) {
       EFAAS_RETURN_IF_ERROR(read_val_type(body, t));
       total += cnt;
       if (total > opts_.max_locals_per_function) {
-        return Reader::malformed_at("too many locals (limit " +
-                                        std::to_string(opts_.max_locals_per_function) + ")",
-                                    at);
+        return Reader::malformed_at(
+            "too many locals (limit " + std::to_string(opts_.max_locals_per_function) + ")", at);
       }
       f.locals.insert(f.locals.end(), cnt, t);
     }
@@ -429,7 +451,8 @@ Status Decoder::data_section(Reader& r) {
     const size_t at = r.pos();
     uint32_t mem = 0;
     EFAAS_RETURN_IF_ERROR(r.u32(mem, "memory index"));
-    if (mem != 0 || m_->memories.empty()) return invalid_at("unknown memory " + std::to_string(mem), at);
+    if (mem != 0 || m_->memories.empty())
+      return invalid_at("unknown memory " + std::to_string(mem), at);
     DataSegment seg;
     EFAAS_RETURN_IF_ERROR(read_const_expr(r, *m_, ValType::kI32, seg.offset));
     uint32_t len = 0;
@@ -444,17 +467,28 @@ Status Decoder::data_section(Reader& r) {
 
 Status Decoder::section(uint8_t id, Reader& r) {
   switch (id) {
-    case 1: return type_section(r);
-    case 2: return import_section(r);
-    case 3: return function_section(r);
-    case 4: return table_section(r);
-    case 5: return memory_section(r);
-    case 6: return global_section(r);
-    case 7: return export_section(r);
-    case 8: return start_section(r);
-    case 9: return elem_section(r);
-    case 10: return code_section(r);
-    case 11: return data_section(r);
+    case 1:
+      return type_section(r);
+    case 2:
+      return import_section(r);
+    case 3:
+      return function_section(r);
+    case 4:
+      return table_section(r);
+    case 5:
+      return memory_section(r);
+    case 6:
+      return global_section(r);
+    case 7:
+      return export_section(r);
+    case 8:
+      return start_section(r);
+    case 9:
+      return elem_section(r);
+    case 10:
+      return code_section(r);
+    case 11:
+      return data_section(r);
   }
   return Status::ok();
 }
@@ -491,9 +525,8 @@ Result<std::shared_ptr<const Module>> Decoder::run() {
       continue;
     }
     if (id <= last_id) {
-      return Reader::malformed_at("junk after last section or section out of order (id " +
-                                      std::to_string(id) + ")",
-                                  at);
+      return Reader::malformed_at(
+          "junk after last section or section out of order (id " + std::to_string(id) + ")", at);
     }
     last_id = id;
     EFAAS_RETURN_IF_ERROR(section(id, body));
@@ -502,7 +535,8 @@ Result<std::shared_ptr<const Module>> Decoder::run() {
     }
   }
   if (declared_funcs_ > 0 && !saw_code_section_) {
-    return Reader::malformed_at("function and code section have inconsistent lengths", bytes_.size());
+    return Reader::malformed_at("function and code section have inconsistent lengths",
+                                bytes_.size());
   }
   (void)saw_function_section_;
   // Canonical type ids, so call_indirect compares types by one integer.

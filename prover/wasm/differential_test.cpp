@@ -35,7 +35,8 @@ std::string to_hex(std::span<const uint8_t> b) {
 
 std::vector<uint8_t> read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
 }
 
 // A trap class both engines can name.
@@ -50,13 +51,20 @@ std::string trap_class_of_node(const std::string& m) {
 }
 std::string trap_class(TrapCode t) {
   switch (t) {
-    case TrapCode::kUnreachable: return "unreachable";
-    case TrapCode::kIntegerDivideByZero: return "divide by zero";
-    case TrapCode::kIntegerOverflow: return "integer overflow";
-    case TrapCode::kMemoryOutOfBounds: return "out of bounds";
-    case TrapCode::kCallStackExhausted: return "stack";
-    case TrapCode::kHostAbort: return "abort";
-    default: return std::string("other: ") + trap_reason(t);
+    case TrapCode::kUnreachable:
+      return "unreachable";
+    case TrapCode::kIntegerDivideByZero:
+      return "divide by zero";
+    case TrapCode::kIntegerOverflow:
+      return "integer overflow";
+    case TrapCode::kMemoryOutOfBounds:
+      return "out of bounds";
+    case TrapCode::kCallStackExhausted:
+      return "stack";
+    case TrapCode::kHostAbort:
+      return "abort";
+    default:
+      return std::string("other: ") + trap_reason(t);
   }
 }
 
@@ -121,11 +129,10 @@ std::vector<Outcome> run_node(const std::string& wasm, const json& jobs) {
   char tmpl[] = "/tmp/efaas-diff-XXXXXX";
   EXPECT_NE(mkdtemp(tmpl), nullptr);
   const fs::path dir = tmpl;
-  {
-    std::ofstream(dir / "jobs.json") << jobs.dump();
-  }
+  { std::ofstream(dir / "jobs.json") << jobs.dump(); }
   const std::string cmd = "node '" EFAAS_NODE_ORACLE "' '" + wasm + "' < '" +
-                          (dir / "jobs.json").string() + "' > '" + (dir / "out.json").string() + "'";
+                          (dir / "jobs.json").string() + "' > '" + (dir / "out.json").string() +
+                          "'";
   const int rc = std::system(cmd.c_str());
   EXPECT_EQ(rc, 0) << "node failed: " << cmd;
   std::vector<Outcome> out;
@@ -169,13 +176,13 @@ std::vector<std::vector<uint8_t>> inputs_for(const std::string& program, Rng& rn
     v.push_back(small);
     std::vector<uint8_t> zero_mod = random_bytes(rng, 96);
     for (int k = 64; k < 96; ++k) zero_mod[size_t(k)] = 0;
-    v.push_back(zero_mod);                  // traps: zero modulus
-    v.push_back(random_bytes(rng, 95));     // traps: wrong length
+    v.push_back(zero_mod);               // traps: zero modulus
+    v.push_back(random_bytes(rng, 95));  // traps: wrong length
   } else if (program == "sort") {
     for (int i = 0; i < 15; ++i) v.push_back(random_bytes(rng, 4 * rng.uniform(2000)));
   } else if (program == "interp") {
-    v.push_back({0x00, 0x05, 0x00, 0x00, 0x04});        // 5 / 0: divide by zero
-    v.push_back({0x00, 0x80, 0x0b, 0x00, 0x1f});        // builds INT_MIN ...
+    v.push_back({0x00, 0x05, 0x00, 0x00, 0x04});                    // 5 / 0: divide by zero
+    v.push_back({0x00, 0x80, 0x0b, 0x00, 0x1f});                    // builds INT_MIN ...
     v.push_back({0x00, 0x01, 0x00, 0x1f, 0x0b, 0x00, 0xff, 0x04});  // INT_MIN / -1: overflow
     v.push_back({0x00, 0x30, 0x06, 0x0d, 0x09, 0x08, 0x03});        // a loop
     for (int i = 0; i < 40; ++i) {
@@ -189,9 +196,9 @@ std::vector<std::vector<uint8_t>> inputs_for(const std::string& program, Rng& rn
   return v;
 }
 
-class Differential : public ::testing::TestWithParam<std::string> {};
+class WasmDifferential : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(Differential, MatchesNode) {
+TEST_P(WasmDifferential, MatchesNode) {
   const std::string name = GetParam();
   const std::string wasm = std::string(EFAAS_WASM_DIR) + "/" + name + ".wasm";
   const std::vector<uint8_t> bytes = read_bytes(wasm);
@@ -222,7 +229,7 @@ TEST_P(Differential, MatchesNode) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Programs, Differential,
+INSTANTIATE_TEST_SUITE_P(Programs, WasmDifferential,
                          ::testing::Values("sha256", "keccak256", "modexp", "sort", "interp"));
 
 }  // namespace

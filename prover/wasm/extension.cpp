@@ -6,16 +6,23 @@ namespace efaas::wasm {
 
 namespace {
 // Host calls cost the call_host base (opcode table) plus one unit per 8 bytes moved.
-uint64_t byte_gas(uint32_t n) { return (uint64_t(n) + 7) / 8; }
+uint64_t byte_gas(uint32_t n) {
+  return (uint64_t(n) + 7) / 8;
+}
 }  // namespace
 
 std::span<const uint8_t> ExtensionInput::bytes(InputKind k) const {
   switch (k) {
-    case InputKind::kData: return data;
-    case InputKind::kTo: return to;
-    case InputKind::kSender: return sender;
-    case InputKind::kBlockHash: return block_hash;
-    case InputKind::kPrivate: return private_input;
+    case InputKind::kData:
+      return data;
+    case InputKind::kTo:
+      return to;
+    case InputKind::kSender:
+      return sender;
+    case InputKind::kBlockHash:
+      return block_hash;
+    case InputKind::kPrivate:
+      return private_input;
   }
   return {};
 }
@@ -34,9 +41,12 @@ std::vector<uint8_t> encode_public_inputs(const ExtensionInput& in) {
 
 const char* extension_status_name(ExtensionResult::Status s) {
   switch (s) {
-    case ExtensionResult::Status::kOk: return "ok";
-    case ExtensionResult::Status::kExit: return "exit";
-    case ExtensionResult::Status::kTrap: return "trap";
+    case ExtensionResult::Status::kOk:
+      return "ok";
+    case ExtensionResult::Status::kExit:
+      return "exit";
+    case ExtensionResult::Status::kTrap:
+      return "trap";
   }
   return "?";
 }
@@ -66,46 +76,49 @@ void define_extension_host(Linker& linker, const ExtensionInput& input,
                            {}});
   linker.define(
       kHostModule, "input_read",
-      ExternFunc{FuncType{{ValType::kI32, ValType::kI32, ValType::kI32, ValType::kI32}, {ValType::kI32}},
-                 [in, kind_of](Instance& inst, const uint64_t* a, uint64_t* r) {
-                   InputKind k;
-                   if (!kind_of(inst, a[0], k)) return TrapCode::kHostError;
-                   const std::span<const uint8_t> src = in->bytes(k);
-                   const uint32_t offset = uint32_t(a[1]);
-                   const uint32_t dst = uint32_t(a[2]);
-                   const uint32_t len = uint32_t(a[3]);
-                   const uint32_t n = offset >= src.size()
-                                          ? 0
-                                          : uint32_t(std::min<uint64_t>(len, src.size() - offset));
-                   if (TrapCode t = inst.charge_gas(byte_gas(n)); t != TrapCode::kNone) return t;
-                   if (n > 0) {
-                     if (TrapCode t = inst.host_write(dst, src.data() + offset, n); t != TrapCode::kNone) return t;
-                   }
-                   r[0] = n;
-                   return TrapCode::kNone;
-                 },
-                 {}});
-  linker.define(
-      kHostModule, "output_write",
-      ExternFunc{FuncType{{ValType::kI32, ValType::kI32}, {}},
-                 [out, max_output_bytes](Instance& inst, const uint64_t* a, uint64_t*) {
-                   const uint32_t src = uint32_t(a[0]);
-                   const uint32_t len = uint32_t(a[1]);
-                   if (uint64_t(out->size()) + len > max_output_bytes) {
-                     inst.set_host_trap_message("host function error: output exceeds " +
-                                                std::to_string(max_output_bytes) + " bytes");
-                     return TrapCode::kHostError;
-                   }
-                   if (TrapCode t = inst.charge_gas(byte_gas(len)); t != TrapCode::kNone) return t;
-                   const size_t at = out->size();
-                   out->resize(at + len);
-                   if (TrapCode t = inst.host_read(src, len, out->data() + at); t != TrapCode::kNone) {
-                     out->resize(at);
-                     return t;
-                   }
-                   return TrapCode::kNone;
-                 },
-                 {}});
+      ExternFunc{
+          FuncType{{ValType::kI32, ValType::kI32, ValType::kI32, ValType::kI32}, {ValType::kI32}},
+          [in, kind_of](Instance& inst, const uint64_t* a, uint64_t* r) {
+            InputKind k;
+            if (!kind_of(inst, a[0], k)) return TrapCode::kHostError;
+            const std::span<const uint8_t> src = in->bytes(k);
+            const uint32_t offset = uint32_t(a[1]);
+            const uint32_t dst = uint32_t(a[2]);
+            const uint32_t len = uint32_t(a[3]);
+            const uint32_t n =
+                offset >= src.size() ? 0 : uint32_t(std::min<uint64_t>(len, src.size() - offset));
+            if (TrapCode t = inst.charge_gas(byte_gas(n)); t != TrapCode::kNone) return t;
+            if (n > 0) {
+              if (TrapCode t = inst.host_write(dst, src.data() + offset, n); t != TrapCode::kNone)
+                return t;
+            }
+            r[0] = n;
+            return TrapCode::kNone;
+          },
+          {}});
+  linker.define(kHostModule, "output_write",
+                ExternFunc{FuncType{{ValType::kI32, ValType::kI32}, {}},
+                           [out, max_output_bytes](Instance& inst, const uint64_t* a, uint64_t*) {
+                             const uint32_t src = uint32_t(a[0]);
+                             const uint32_t len = uint32_t(a[1]);
+                             if (uint64_t(out->size()) + len > max_output_bytes) {
+                               inst.set_host_trap_message("host function error: output exceeds " +
+                                                          std::to_string(max_output_bytes) +
+                                                          " bytes");
+                               return TrapCode::kHostError;
+                             }
+                             if (TrapCode t = inst.charge_gas(byte_gas(len)); t != TrapCode::kNone)
+                               return t;
+                             const size_t at = out->size();
+                             out->resize(at + len);
+                             if (TrapCode t = inst.host_read(src, len, out->data() + at);
+                                 t != TrapCode::kNone) {
+                               out->resize(at);
+                               return t;
+                             }
+                             return TrapCode::kNone;
+                           },
+                           {}});
   linker.define(kHostModule, "abort",
                 ExternFunc{FuncType{{ValType::kI32}, {}},
                            [](Instance& inst, const uint64_t* a, uint64_t*) {

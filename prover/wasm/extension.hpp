@@ -29,7 +29,9 @@ enum class InputKind : uint32_t {
   kPrivate = 4,
 };
 inline constexpr uint32_t kInputKinds = 5;
-inline bool is_public_input(InputKind k) { return k != InputKind::kPrivate; }
+inline bool is_public_input(InputKind k) {
+  return k != InputKind::kPrivate;
+}
 
 struct ExtensionInput {
   std::vector<uint8_t> data;             // Operation.Data

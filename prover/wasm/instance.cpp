@@ -9,19 +9,32 @@ namespace efaas::wasm {
 
 const char* trap_reason(TrapCode code) {
   switch (code) {
-    case TrapCode::kNone: return "none";
-    case TrapCode::kUnreachable: return "unreachable";
-    case TrapCode::kMemoryOutOfBounds: return "out of bounds memory access";
-    case TrapCode::kIntegerDivideByZero: return "integer divide by zero";
-    case TrapCode::kIntegerOverflow: return "integer overflow";
-    case TrapCode::kIndirectCallTypeMismatch: return "indirect call type mismatch";
-    case TrapCode::kUndefinedElement: return "undefined element";
-    case TrapCode::kUninitializedElement: return "uninitialized element";
-    case TrapCode::kCallStackExhausted: return "call stack exhausted";
-    case TrapCode::kValueStackExhausted: return "value stack exhausted";
-    case TrapCode::kOutOfGas: return "out of gas";
-    case TrapCode::kHostAbort: return "aborted by the extension";
-    case TrapCode::kHostError: return "host function error";
+    case TrapCode::kNone:
+      return "none";
+    case TrapCode::kUnreachable:
+      return "unreachable";
+    case TrapCode::kMemoryOutOfBounds:
+      return "out of bounds memory access";
+    case TrapCode::kIntegerDivideByZero:
+      return "integer divide by zero";
+    case TrapCode::kIntegerOverflow:
+      return "integer overflow";
+    case TrapCode::kIndirectCallTypeMismatch:
+      return "indirect call type mismatch";
+    case TrapCode::kUndefinedElement:
+      return "undefined element";
+    case TrapCode::kUninitializedElement:
+      return "uninitialized element";
+    case TrapCode::kCallStackExhausted:
+      return "call stack exhausted";
+    case TrapCode::kValueStackExhausted:
+      return "value stack exhausted";
+    case TrapCode::kOutOfGas:
+      return "out of gas";
+    case TrapCode::kHostAbort:
+      return "aborted by the extension";
+    case TrapCode::kHostError:
+      return "host function error";
   }
   return "unknown trap";
 }
@@ -37,7 +50,9 @@ Instance::~Instance() = default;
 
 namespace {
 
-std::string import_name(const Import& im) { return "\"" + im.module + "\".\"" + im.name + "\""; }
+std::string import_name(const Import& im) {
+  return "\"" + im.module + "\".\"" + im.name + "\"";
+}
 
 Status incompatible(const Import& im, const std::string& why) {
   return invalid_argument("incompatible import type for " + import_name(im) + ": " + why);
@@ -117,12 +132,16 @@ Result<std::unique_ptr<Instance>> Instance::instantiate(std::shared_ptr<const Mo
     }
     I.memory_ = std::make_shared<Memory>();
     I.memory_->pages = l.min;
-    I.memory_->max_pages = l.has_max ? std::min(l.max, limits.max_memory_pages) : limits.max_memory_pages;
+    I.memory_->max_pages =
+        l.has_max ? std::min(l.max, limits.max_memory_pages) : limits.max_memory_pages;
     I.memory_->bytes.assign(size_t(l.min) * 65536, 0);
   }
   if (!m.table_imported && !m.tables.empty()) {
     const Limits& l = m.tables[0];
-    if (l.min > (1u << 24)) return out_of_range("table of " + std::to_string(l.min) + " elements exceeds the limit of 2^24");
+    if (l.min > limits.max_table_elements) {
+      return out_of_range("table of " + std::to_string(l.min) + " elements exceeds the limit of " +
+                          std::to_string(limits.max_table_elements));
+    }
     I.table_ = std::make_shared<Table>();
     I.table_->elems.resize(l.min);
     I.table_->has_max = l.has_max;
@@ -132,7 +151,8 @@ Result<std::unique_ptr<Instance>> Instance::instantiate(std::shared_ptr<const Mo
     auto cell = std::make_shared<GlobalCell>();
     cell->type = m.global_types[m.num_imported_globals + i];
     const ConstExpr& init = m.global_inits[i];
-    cell->value = init.kind == ConstExpr::Kind::kConst ? init.value : I.globals_[init.global_index]->value;
+    cell->value =
+        init.kind == ConstExpr::Kind::kConst ? init.value : I.globals_[init.global_index]->value;
     I.globals_.push_back(std::move(cell));
   }
   for (auto& g : I.globals_) I.global_ptrs_.push_back(&g->value);
@@ -153,7 +173,8 @@ Result<std::unique_ptr<Instance>> Instance::instantiate(std::shared_ptr<const Mo
     if (off + seg.funcs.size() > I.table_->elems.size()) {
       return invalid_argument("link error: elements segment does not fit (offset " +
                               std::to_string(off) + ", " + std::to_string(seg.funcs.size()) +
-                              " elements, table size " + std::to_string(I.table_->elems.size()) + ")");
+                              " elements, table size " + std::to_string(I.table_->elems.size()) +
+                              ")");
     }
   }
   for (const DataSegment& seg : m.datas) {
@@ -161,7 +182,8 @@ Result<std::unique_ptr<Instance>> Instance::instantiate(std::shared_ptr<const Mo
     if (off + seg.bytes.size() > I.memory_->bytes.size()) {
       return invalid_argument("link error: data segment does not fit (offset " +
                               std::to_string(off) + ", " + std::to_string(seg.bytes.size()) +
-                              " bytes, memory size " + std::to_string(I.memory_->bytes.size()) + ")");
+                              " bytes, memory size " + std::to_string(I.memory_->bytes.size()) +
+                              ")");
     }
   }
   for (const ElemSegment& seg : m.elems) {
@@ -177,7 +199,8 @@ Result<std::unique_ptr<Instance>> Instance::instantiate(std::shared_ptr<const Mo
   }
   for (const DataSegment& seg : m.datas) {
     const uint64_t off = uint32_t(eval(seg.offset));
-    if (!seg.bytes.empty()) std::memcpy(I.memory_->bytes.data() + off, seg.bytes.data(), seg.bytes.size());
+    if (!seg.bytes.empty())
+      std::memcpy(I.memory_->bytes.data() + off, seg.bytes.data(), seg.bytes.size());
   }
   if (run_start) EFAAS_RETURN_IF_ERROR(I.run_start());
   return inst;
@@ -200,9 +223,12 @@ Result<Extern> Instance::export_extern(const std::string& name) {
     case ExternKind::kFunc:
       if (e->index < module_->num_imported_funcs) return Extern(imported_funcs_[e->index]);
       return Extern(ExternFunc{module_->func_type(e->index), {}, FuncRef{this, e->index}});
-    case ExternKind::kTable: return Extern(table_);
-    case ExternKind::kMemory: return Extern(memory_);
-    case ExternKind::kGlobal: return Extern(globals_[e->index]);
+    case ExternKind::kTable:
+      return Extern(table_);
+    case ExternKind::kMemory:
+      return Extern(memory_);
+    case ExternKind::kGlobal:
+      return Extern(globals_[e->index]);
   }
   return invalid_argument("unknown export kind");
 }
@@ -281,7 +307,8 @@ Result<ExecResult> Instance::start_run(uint32_t func, std::span<const uint64_t> 
   const uint32_t base = st.sp;
   if (uint64_t(base) + f.max_height > limits_.max_stack_slots) {
     r.trap = TrapCode::kValueStackExhausted;
-    r.trap_message = std::string(trap_reason(r.trap)) + " entering function " + std::to_string(func);
+    r.trap_message =
+        std::string(trap_reason(r.trap)) + " entering function " + std::to_string(func);
     return r;
   }
   uint64_t* fp = stack_.get() + base;
@@ -344,7 +371,8 @@ MachineState Instance::machine_state() const {
   s.fp = run_.fp;
   s.gas_left = gas_left_;
   s.instructions = steps_;
-  for (uint32_t i = 0; i < run_.depth; ++i) s.frames.push_back({frames_[i].ret_pc, frames_[i].fp, frames_[i].func});
+  for (uint32_t i = 0; i < run_.depth; ++i)
+    s.frames.push_back({frames_[i].ret_pc, frames_[i].fp, frames_[i].func});
   s.stack.assign(stack_.get(), stack_.get() + run_.sp);
   return s;
 }
@@ -368,11 +396,11 @@ TrapCode Instance::host_read(uint32_t addr, uint32_t len, uint8_t* out) {
   std::memcpy(out, memory_->bytes.data() + addr, len);
   if (trace_) {
     for (uint32_t k = 0; k < len; k += 8) {
-      StepRecord* rec = trace_->slot_io();
       const uint32_t n = std::min<uint32_t>(8, len - k);
       uint64_t v = 0;
       std::memcpy(&v, out + k, n);
-      *rec = StepRecord{host_pc_, uint16_t(Op::kHostRead), uint16_t(run_.depth), run_.sp, addr + k, v, n, 0};
+      pending_io_.push_back(StepRecord{host_pc_, uint16_t(Op::kHostRead), uint16_t(run_.depth),
+                                       run_.sp, addr + k, v, n, 0});
     }
   }
   return TrapCode::kNone;
@@ -384,27 +412,30 @@ TrapCode Instance::host_write(uint32_t addr, const uint8_t* data, uint32_t len) 
                          " bytes at " + std::to_string(addr);
     return TrapCode::kMemoryOutOfBounds;
   }
-  std::memcpy(memory_->bytes.data() + addr, data, len);
   if (trace_) {
     for (uint32_t k = 0; k < len; k += 8) {
-      StepRecord* rec = trace_->slot_io();
       const uint32_t n = std::min<uint32_t>(8, len - k);
-      uint64_t v = 0;
+      uint64_t v = 0, old = 0;
       std::memcpy(&v, data + k, n);
-      *rec = StepRecord{host_pc_, uint16_t(Op::kHostWrite), uint16_t(run_.depth), run_.sp, addr + k, v, n, 0};
+      std::memcpy(&old, memory_->bytes.data() + addr + k, n);
+      pending_io_.push_back(StepRecord{host_pc_, uint16_t(Op::kHostWrite), uint16_t(run_.depth),
+                                       run_.sp, addr + k, v, n, old});
     }
   }
+  std::memcpy(memory_->bytes.data() + addr, data, len);
   return TrapCode::kNone;
 }
 
 TrapCode Instance::call_extern(const FuncType& type, const ExternFunc* ext, const FuncRef& ref,
                                uint64_t* args, RunState& st) {
   host_trap_message_.clear();
+  pending_io_.clear();
   if (ext && ext->host) {
     uint64_t results[1] = {0};
     const TrapCode t = ext->host(*this, args, results);
     if (t != TrapCode::kNone) return t;
-    if (!type.results.empty()) args[0] = type.results[0] == ValType::kI32 ? uint32_t(results[0]) : results[0];
+    if (!type.results.empty())
+      args[0] = type.results[0] == ValType::kI32 ? uint32_t(results[0]) : results[0];
     return TrapCode::kNone;
   }
   Instance* other = ref.instance;
@@ -414,7 +445,8 @@ TrapCode Instance::call_extern(const FuncType& type, const ExternFunc* ext, cons
   }
   ExecOptions o;
   o.gas_limit = gas_left_;
-  Result<ExecResult> r = other->invoke(ref.func, std::span<const uint64_t>(args, type.params.size()), o);
+  Result<ExecResult> r =
+      other->invoke(ref.func, std::span<const uint64_t>(args, type.params.size()), o);
   if (!r) {
     host_trap_message_ = r.status().message();
     return TrapCode::kHostError;

@@ -27,8 +27,8 @@ enum class TrapCode : uint32_t {
   kCallStackExhausted,
   kValueStackExhausted,
   kOutOfGas,
-  kHostAbort,     // the Extension called efaas.abort
-  kHostError,     // a host function rejected its arguments (message says why)
+  kHostAbort,  // the Extension called efaas.abort
+  kHostError,  // a host function rejected its arguments (message says why)
 };
 // The spec's reason ("integer divide by zero", ...).
 const char* trap_reason(TrapCode code);
@@ -37,6 +37,7 @@ struct RuntimeLimits {
   uint32_t max_call_depth = 16384;
   uint32_t max_stack_slots = 1u << 20;  // value stack incl. locals, 8 bytes each
   uint32_t max_memory_pages = 4096;     // 256 MiB
+  uint32_t max_table_elements = 1u << 20;
 };
 
 class Instance;
@@ -64,7 +65,8 @@ struct GlobalCell {
 };
 
 // A host function: reads its arguments, writes its results, returns kNone or a trap.
-using HostFunction = std::function<TrapCode(Instance& caller, const uint64_t* args, uint64_t* results)>;
+using HostFunction =
+    std::function<TrapCode(Instance& caller, const uint64_t* args, uint64_t* results)>;
 
 struct ExternFunc {
   FuncType type;
@@ -129,9 +131,10 @@ struct MachineState {
 class Instance {
  public:
   // Resolves imports, allocates memory/table/globals, applies segments and runs the start
-  // function. Link errors are INVALID_ARGUMENT ("unknown import", "incompatible import type");
-  // segments out of bounds or a trapping start function are FAILED_PRECONDITION-like
-  // INVALID_ARGUMENT errors whose message starts with "instantiation trap:".
+  // function. All failures are Status: link errors are INVALID_ARGUMENT ("unknown import",
+  // "incompatible import type", "link error: ... segment does not fit"), memory or table sizes
+  // over RuntimeLimits are OUT_OF_RANGE, and a trapping start function is INVALID_ARGUMENT
+  // starting with "instantiation trap:".
   static Result<std::unique_ptr<Instance>> instantiate(std::shared_ptr<const Module> module,
                                                        const Linker& linker,
                                                        const RuntimeLimits& limits = {},
@@ -224,6 +227,8 @@ class Instance {
   std::string trap_message_;
   std::string host_trap_message_;
   uint32_t host_pc_ = 0;  // pc of the call_host in progress (for host I/O rows)
+  // Host I/O rows of the call in progress: written after the call's own record gets its result.
+  std::vector<StepRecord> pending_io_;
 };
 
 }  // namespace efaas::wasm

@@ -228,6 +228,10 @@ L_kCallIndirect: {
   gas = gas_left_;
   steps = steps_;
   RELOAD_MEM();
+  if constexpr (kTrace) {
+    if (t == TrapCode::kNone && !want.results.empty()) rec->r = args[0];
+    for (const StepRecord& io : pending_io_) *tw->slot_io() = io;
+  }
   if (t != TrapCode::kNone) {
     trap = t;
     goto trapped_host;
@@ -247,15 +251,16 @@ L_kCallHost: {
   gas = gas_left_;
   steps = steps_;
   RELOAD_MEM();
+  if constexpr (kTrace) {
+    // The call's record is still the newest slot: give it the result, then the I/O rows.
+    if (t == TrapCode::kNone && !ext.type.results.empty()) rec->r = args[0];
+    for (const StepRecord& io : pending_io_) *tw->slot_io() = io;
+  }
   if (t != TrapCode::kNone) {
     trap = t;
     goto trapped_host;
   }
   sp = args + ext.type.results.size();
-  if constexpr (kTrace) {
-    // The host rows were appended after this call's record: point back at the result.
-    if (!ext.type.results.empty()) rec->r = sp[-1];
-  }
   ++ip;
   DISPATCH();
 }
@@ -288,16 +293,17 @@ L_kLocalGet:
   ++ip;
   DISPATCH();
 L_kLocalSet:
+  T_R(fp[ip->a]);  // the value overwritten
   fp[ip->a] = *--sp;
   T_AUX(ip->a);
   T_A(*sp);
   ++ip;
   DISPATCH();
 L_kLocalTee:
+  T_R(fp[ip->a]);  // the value overwritten (the value pushed is a)
   fp[ip->a] = sp[-1];
   T_AUX(ip->a);
   T_A(sp[-1]);
-  T_R(sp[-1]);
   ++ip;
   DISPATCH();
 L_kGlobalGet:
@@ -307,6 +313,7 @@ L_kGlobalGet:
   ++ip;
   DISPATCH();
 L_kGlobalSet:
+  T_R(*gptr[ip->a]);  // the value overwritten
   *gptr[ip->a] = *--sp;
   T_AUX(ip->a);
   T_A(*sp);
@@ -352,6 +359,11 @@ L_kGlobalSet:
     T_B(val);                                                                    \
     T_AUX(ea);                                                                   \
     if (__builtin_expect(ea + sizeof(T) > mem_size, 0)) TRAP(TrapCode::kMemoryOutOfBounds, nullptr); \
+    if constexpr (kTrace) { /* the bytes overwritten, for memory checking */    \
+      T old;                                                                     \
+      std::memcpy(&old, mem + ea, sizeof(T));                                    \
+      rec->r = uint64_t(old);                                                    \
+    }                                                                            \
     const T v = T(val);                                                          \
     std::memcpy(mem + ea, &v, sizeof(T));                                        \
     ++ip;                                                                        \

@@ -95,11 +95,11 @@ struct BrTarget {
 
 struct Function {
   uint32_t type_index = 0;
-  uint32_t num_locals = 0;       // parameters included
-  std::vector<ValType> locals;   // declared locals (after the parameters)
+  uint32_t num_locals = 0;      // parameters included
+  std::vector<ValType> locals;  // declared locals (after the parameters)
   uint32_t entry_pc = 0;
-  uint32_t max_height = 0;       // locals + deepest operand stack, in slots
-  uint32_t body_offset = 0;      // byte offset of the body in the module
+  uint32_t max_height = 0;   // locals + deepest operand stack, in slots
+  uint32_t body_offset = 0;  // byte offset of the body in the module
 };
 
 struct Module {
@@ -109,9 +109,9 @@ struct Module {
   std::vector<uint32_t> func_type_index;  // every function (imports first) -> type index
   uint32_t num_imported_funcs = 0;
   uint32_t num_imported_globals = 0;
-  std::vector<Function> funcs;  // defined functions, index = function index - imports
-  std::vector<Limits> tables;   // imported first; at most one
-  std::vector<Limits> memories; // imported first; at most one
+  std::vector<Function> funcs;   // defined functions, index = function index - imports
+  std::vector<Limits> tables;    // imported first; at most one
+  std::vector<Limits> memories;  // imported first; at most one
   bool table_imported = false;
   bool memory_imported = false;
   std::vector<GlobalType> global_types;  // every global, imports first
@@ -144,6 +144,8 @@ Result<std::shared_ptr<const Module>> load_module(std::span<const uint8_t> bytes
                                                   const LoadOptions& options = {});
 
 // True when `s` is load_module's floating-point rejection.
-inline bool is_float_rejection(const Status& s) { return s.code() == StatusCode::kOutOfRange; }
+inline bool is_float_rejection(const Status& s) {
+  return s.code() == StatusCode::kOutOfRange;
+}
 
 }  // namespace efaas::wasm

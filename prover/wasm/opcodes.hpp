@@ -35,17 +35,19 @@ enum class TraceShape : uint8_t {
   kUnary,     // a = operand, r = result
   kBinary,    // a, b = operands, r = result
   kLoad,      // aux = effective address, a = base address, r = value loaded
-  kStore,     // aux = effective address, a = base address, b = value stored
+  kStore,     // aux = effective address, a = base address, b = value stored, r = the bytes it
+              // overwrote (so every write row carries the old value for memory checking)
   kLocalRead, // aux = local index, r = value
-  kLocalWrite,// aux = local index, a = value (tee: r = value too)
-  kGlobalRead,
-  kGlobalWrite,
+  kLocalWrite,// aux = local index, a = value written (tee also pushes it), r = value overwritten
+  kGlobalRead,  // aux = global index, r = value
+  kGlobalWrite, // aux = global index, a = value written, r = value overwritten
   kBranch,    // aux = target pc taken (or next pc), a = condition / br_table index
   kCall,      // aux = callee function index, a = table index for call_indirect
   kReturn,    // aux = pc returned to (0xffffffff when leaving the entry function)
   kSelect,    // a, b = values, aux = condition, r = result
   kMemGrow,   // a = delta pages, r = previous size or 0xffffffff
-  kHostIo,    // aux = address, a = up to 8 bytes little-endian, b = byte count
+  kHostIo,    // aux = address, a = up to 8 bytes little-endian, b = byte count; host_write:
+              // r = the bytes overwritten
 };
 
 // X(id, byte, mnemonic, immediate, signature "params:results" with i = i32 and I = i64

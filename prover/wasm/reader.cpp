@@ -32,7 +32,8 @@ Status Reader::leb(uint64_t& out, int bits, bool is_signed, const char* what) {
       const uint8_t unused_mask = uint8_t((0x7F >> used) << used);
       const uint8_t unused = byte & unused_mask;
       if (!is_signed) {
-        if (unused != 0) return malformed_at(std::string("integer too large (") + what + ")", start);
+        if (unused != 0)
+          return malformed_at(std::string("integer too large (") + what + ")", start);
       } else {
         const bool sign = (byte >> (used - 1)) & 1;
         if (unused != (sign ? unused_mask : 0)) {
@@ -72,7 +73,8 @@ Status Reader::s64(int64_t& out, const char* what) {
 }
 
 Status Reader::skip(size_t n, const char* what) {
-  if (n > end_ - pos_) return malformed(std::string("unexpected end: ") + what + " runs past its end");
+  if (n > end_ - pos_)
+    return malformed(std::string("unexpected end: ") + what + " runs past its end");
   pos_ += n;
   return Status::ok();
 }

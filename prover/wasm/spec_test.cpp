@@ -5,6 +5,8 @@
 // binary format; wast2json keeps those as .wat files).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -85,7 +87,8 @@ bool is_float_type(const json& v) {
 
 std::vector<uint8_t> read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
 }
 
 // The "spectest" host module every spec file may import.
@@ -376,9 +379,9 @@ class SpecRunner {
   std::vector<std::unique_ptr<Loaded>> owned_;
 };
 
-class SpecTest : public ::testing::TestWithParam<std::string> {};
+class WasmSpecTest : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(SpecTest, File) {
+TEST_P(WasmSpecTest, File) {
   const std::string name = GetParam();
   const fs::path wast = fs::path(shared_dir()) / "wasm-spec" / (name + ".wast");
   char tmpl[] = "/tmp/efaas-spec-XXXXXX";
@@ -404,7 +407,7 @@ TEST_P(SpecTest, File) {
   EXPECT_GT(row.passed + row.skipped_float + row.skipped_text, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Wast, SpecTest, ::testing::ValuesIn(spec_files()),
+INSTANTIATE_TEST_SUITE_P(Wast, WasmSpecTest, ::testing::ValuesIn(spec_files()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string s = info.param;
                            for (char& ch : s) {

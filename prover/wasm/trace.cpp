@@ -41,9 +41,15 @@ uint16_t rd16(const uint8_t* p) {
   std::memcpy(&v, p, 2);
   return v;
 }
-void wr64(uint8_t* p, uint64_t v) { std::memcpy(p, &v, 8); }
-void wr32(uint8_t* p, uint32_t v) { std::memcpy(p, &v, 4); }
-void wr16(uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); }
+void wr64(uint8_t* p, uint64_t v) {
+  std::memcpy(p, &v, 8);
+}
+void wr32(uint8_t* p, uint32_t v) {
+  std::memcpy(p, &v, 4);
+}
+void wr16(uint8_t* p, uint16_t v) {
+  std::memcpy(p, &v, 2);
+}
 
 uint64_t round(uint64_t acc, uint64_t input) {
   acc += input * kP2;
@@ -151,7 +157,8 @@ std::vector<uint8_t> encode_end(const TraceEnd& e) {
   wr32(p + 32, uint32_t(e.results.size()));
   wr32(p + 36, uint32_t(e.output.size()));
   for (size_t i = 0; i < e.results.size(); ++i) wr64(p + 40 + 8 * i, e.results[i]);
-  if (!e.output.empty()) std::memcpy(p + 40 + 8 * e.results.size(), e.output.data(), e.output.size());
+  if (!e.output.empty())
+    std::memcpy(p + 40 + 8 * e.results.size(), e.output.data(), e.output.size());
   return out;
 }
 
@@ -168,11 +175,132 @@ Status decode_end(const uint8_t* p, size_t len, TraceEnd& e, uint64_t offset) {
   const uint32_t nres = rd32(p + 32);
   const uint32_t nout = rd32(p + 36);
   if (e.status > 1) return bad("unknown status " + std::to_string(e.status));
-  if (uint64_t(40) + 8ull * nres + nout != len) return bad("result/output sizes disagree with the payload size");
+  if (uint64_t(40) + 8ull * nres + nout != len)
+    return bad("result/output sizes disagree with the payload size");
   e.results.resize(nres);
   for (uint32_t i = 0; i < nres; ++i) e.results[i] = rd64(p + 40 + 8 * i);
   e.output.assign(p + 40 + 8 * nres, p + len);
   return Status::ok();
+}
+
+// Packed records (encoding 1). Per record, relative to the previous record of the same chunk
+// (the first one relative to all zeros, so every chunk decodes on its own):
+//   op u8, flags u8, then LEB128 fields present per flag:
+//   bit 0 pc (when not previous pc + 1), bit 1 depth (when changed), bit 2 sp delta (zigzag,
+//   when changed), bits 3..6 aux, a, b, r (when non-zero).
+constexpr size_t kMaxPackedRecord = 2 + 5 + 3 + 5 + 5 + 10 + 10 + 10;
+
+inline uint8_t* put_leb(uint8_t* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = uint8_t(v) | 0x80;
+    v >>= 7;
+  }
+  *p++ = uint8_t(v);
+  return p;
+}
+
+inline bool get_leb(const uint8_t*& p, const uint8_t* end, uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (p == end) return false;
+    const uint8_t b = *p++;
+    v |= uint64_t(b & 0x7F) << shift;
+    if (!(b & 0x80)) return shift < 63 || b <= 1;
+  }
+  return false;
+}
+
+size_t pack_records(const StepRecord* recs, uint32_t n, uint8_t* out) {
+  uint8_t* p = out;
+  StepRecord prev{};
+  prev.pc = UINT32_MAX;  // so a first record at pc 0 needs no pc field
+  for (uint32_t i = 0; i < n; ++i) {
+    const StepRecord& r = recs[i];
+    uint8_t* head = p;
+    p += 2;
+    uint8_t flags = 0;
+    if (r.pc != uint32_t(prev.pc + 1)) {
+      flags |= 1;
+      p = put_leb(p, r.pc);
+    }
+    if (r.depth != prev.depth) {
+      flags |= 2;
+      p = put_leb(p, r.depth);
+    }
+    if (r.sp != prev.sp) {
+      flags |= 4;
+      const int64_t d = int64_t(r.sp) - int64_t(prev.sp);
+      p = put_leb(p, (uint64_t(d) << 1) ^ uint64_t(d >> 63));
+    }
+    if (r.aux) {
+      flags |= 8;
+      p = put_leb(p, r.aux);
+    }
+    if (r.a) {
+      flags |= 16;
+      p = put_leb(p, r.a);
+    }
+    if (r.b) {
+      flags |= 32;
+      p = put_leb(p, r.b);
+    }
+    if (r.r) {
+      flags |= 64;
+      p = put_leb(p, r.r);
+    }
+    head[0] = uint8_t(r.op);
+    head[1] = flags;
+    prev = r;
+  }
+  return size_t(p - out);
+}
+
+// Decodes exactly `count` records from exactly `len` bytes; the error names the record.
+std::string unpack_records(const uint8_t* p, size_t len, uint32_t count, uint64_t first_record,
+                           StepRecord* out) {
+  const uint8_t* end = p + len;
+  StepRecord prev{};
+  prev.pc = UINT32_MAX;
+  for (uint32_t i = 0; i < count; ++i) {
+    const std::string where = "record " + std::to_string(first_record + i);
+    if (end - p < 2) return where + ": payload ends early";
+    StepRecord r{};
+    r.op = p[0];
+    const uint8_t flags = p[1];
+    p += 2;
+    if (r.op >= kOpCount) return where + ": unknown opcode " + std::to_string(r.op);
+    if (flags & 0x80) return where + ": unknown flag bits";
+    uint64_t v = 0;
+    r.pc = prev.pc + 1;
+    if (flags & 1) {
+      if (!get_leb(p, end, v) || v > UINT32_MAX) return where + ": bad pc";
+      r.pc = uint32_t(v);
+    }
+    r.depth = prev.depth;
+    if (flags & 2) {
+      if (!get_leb(p, end, v) || v > UINT16_MAX) return where + ": bad depth";
+      r.depth = uint16_t(v);
+    }
+    r.sp = prev.sp;
+    if (flags & 4) {
+      if (!get_leb(p, end, v)) return where + ": bad stack pointer";
+      const int64_t d = int64_t(v >> 1) ^ -int64_t(v & 1);
+      const int64_t sp = int64_t(prev.sp) + d;
+      if (sp < 0 || sp > int64_t(UINT32_MAX)) return where + ": stack pointer out of range";
+      r.sp = uint32_t(sp);
+    }
+    if (flags & 8) {
+      if (!get_leb(p, end, v) || v > UINT32_MAX) return where + ": bad aux";
+      r.aux = uint32_t(v);
+    }
+    if ((flags & 16) && !get_leb(p, end, r.a)) return where + ": bad operand a";
+    if ((flags & 32) && !get_leb(p, end, r.b)) return where + ": bad operand b";
+    if ((flags & 64) && !get_leb(p, end, r.r)) return where + ": bad result";
+    out[i] = r;
+    prev = r;
+  }
+  if (p != end) return "payload has " + std::to_string(end - p) + " byte(s) after the last record";
+  return {};
 }
 
 }  // namespace
@@ -216,13 +344,14 @@ Status FileSink::close() {
 TraceWriter::TraceWriter(TraceSink& sink, uint32_t chunk_records)
     : sink_(sink),
       cap_(chunk_records == 0 ? 1 : std::min(chunk_records, kMaxChunkRecords)),
-      buf_(new StepRecord[cap_]) {}
+      buf_(new StepRecord[cap_]),
+      packed_(new uint8_t[size_t(cap_) * kMaxPackedRecord]) {}
 
 Status TraceWriter::begin(const TraceHeader& h) {
   uint8_t out[kFileHeaderBytes] = {};
   std::memcpy(out, kFileMagic, 8);
   wr32(out + 8, h.version);
-  wr32(out + 12, sizeof(StepRecord));
+  wr32(out + 12, kRecordEncoding);
   wr32(out + 16, cap_);
   wr32(out + 20, h.opcode_count);
   wr64(out + 24, h.gas_limit);
@@ -250,8 +379,8 @@ void TraceWriter::write_chunk(uint16_t kind, uint32_t count, std::span<const uin
 
 void TraceWriter::flush_chunk() {
   if (n_ == 0) return;
-  write_chunk(kKindSteps, n_,
-              {reinterpret_cast<const uint8_t*>(buf_.get()), size_t(n_) * sizeof(StepRecord)});
+  const size_t len = pack_records(buf_.get(), n_, packed_.get());
+  write_chunk(kKindSteps, n_, {packed_.get(), len});
   first_record_ += n_;
   io_chunk_start_ = io_;
   n_ = 0;
@@ -282,24 +411,28 @@ Status TraceReader::feed(std::span<const uint8_t> bytes) {
 
 Status TraceReader::parse_header() {
   const uint8_t* p = buf_.data() + pos_;
-  if (std::memcmp(p, kFileMagic, 8) != 0) return data_loss("trace: bad magic (not an eFaaS WASM trace)");
+  if (std::memcmp(p, kFileMagic, 8) != 0)
+    return data_loss("trace: bad magic (not an eFaaS WASM trace)");
   if (xxh64(p, 40) != rd64(p + 40)) return data_loss("trace: file header checksum mismatch");
   header_.version = rd32(p + 8);
   if (header_.version != kTraceVersion) {
     return data_loss("trace: unsupported version " + std::to_string(header_.version) +
                      " (this reader reads version " + std::to_string(kTraceVersion) + ")");
   }
-  if (rd32(p + 12) != sizeof(StepRecord)) {
-    return data_loss("trace: record size " + std::to_string(rd32(p + 12)) + ", expected 40");
+  if (rd32(p + 12) != kRecordEncoding) {
+    return data_loss("trace: record encoding " + std::to_string(rd32(p + 12)) + ", expected " +
+                     std::to_string(kRecordEncoding));
   }
   header_.chunk_records = rd32(p + 16);
   if (header_.chunk_records == 0 || header_.chunk_records > kMaxChunkRecords) {
-    return data_loss("trace: records per chunk out of range: " + std::to_string(header_.chunk_records));
+    return data_loss("trace: records per chunk out of range: " +
+                     std::to_string(header_.chunk_records));
   }
   header_.opcode_count = rd32(p + 20);
   if (header_.opcode_count != kOpCount) {
-    return data_loss("trace: written with an opcode table of " + std::to_string(header_.opcode_count) +
-                     " ops, this build has " + std::to_string(kOpCount));
+    return data_loss("trace: written with an opcode table of " +
+                     std::to_string(header_.opcode_count) + " ops, this build has " +
+                     std::to_string(kOpCount));
   }
   header_.gas_limit = rd64(p + 24);
   header_.entry_function = rd32(p + 32);
@@ -331,23 +464,29 @@ Result<bool> TraceReader::next(TraceChunk& out) {
   const uint32_t count = rd32(h + 12);
   const uint64_t first_record = rd64(h + 16);
   const uint32_t payload = rd32(h + 32);
-  if (kind != kKindSteps && kind != kKindEnd) return fail(bad("unknown chunk kind " + std::to_string(kind)));
+  if (kind != kKindSteps && kind != kKindEnd)
+    return fail(bad("unknown chunk kind " + std::to_string(kind)));
   if (index != next_index_) {
-    return fail(bad("out of sequence: index " + std::to_string(index) + " (chunk missing or reordered)"));
+    return fail(
+        bad("out of sequence: index " + std::to_string(index) + " (chunk missing or reordered)"));
   }
   if (first_record != next_record_) {
     return fail(bad("first record " + std::to_string(first_record) + ", expected " +
                     std::to_string(next_record_)));
   }
   if (kind == kKindSteps) {
-    if (count == 0 || count > header_.chunk_records) return fail(bad("record count " + std::to_string(count) + " out of range"));
-    if (uint64_t(payload) != uint64_t(count) * sizeof(StepRecord)) return fail(bad("payload size disagrees with the record count"));
+    if (count == 0 || count > header_.chunk_records)
+      return fail(bad("record count " + std::to_string(count) + " out of range"));
+    if (uint64_t(payload) > uint64_t(count) * kMaxPackedRecord || payload < 2ull * count) {
+      return fail(bad("payload size disagrees with the record count"));
+    }
   } else if (count != 0 || payload > kMaxEndPayload) {
     return fail(bad("malformed end chunk header"));
   }
   if (available() < kChunkHeaderBytes + payload) return false;
   const uint8_t* body = h + kChunkHeaderBytes;
-  if (chunk_hash(h, body, payload) != rd64(h + 40)) return fail(bad("checksum mismatch (corrupt chunk)"));
+  if (chunk_hash(h, body, payload) != rd64(h + 40))
+    return fail(bad("checksum mismatch (corrupt chunk)"));
   out.kind = kind;
   out.index = index;
   out.first_record = first_record;
@@ -355,19 +494,16 @@ Result<bool> TraceReader::next(TraceChunk& out) {
   out.steps.clear();
   if (kind == kKindSteps) {
     out.steps.resize(count);
-    std::memcpy(out.steps.data(), body, payload);
-    for (uint32_t i = 0; i < count; ++i) {
-      if (out.steps[i].op >= kOpCount) {
-        return fail(bad("record " + std::to_string(first_record + i) + " has unknown opcode " +
-                        std::to_string(out.steps[i].op)));
-      }
+    if (std::string e = unpack_records(body, payload, count, first_record, out.steps.data());
+        !e.empty()) {
+      return fail(bad(e));
     }
     next_record_ += count;
   } else {
     if (Status s = decode_end(body, payload, out.end, offset); !s) return fail(s);
     if (out.end.records != next_record_) {
-      return fail(bad("end record counts " + std::to_string(out.end.records) + " records, stream had " +
-                      std::to_string(next_record_)));
+      return fail(bad("end record counts " + std::to_string(out.end.records) +
+                      " records, stream had " + std::to_string(next_record_)));
     }
     ended_ = true;
   }
@@ -432,7 +568,8 @@ Result<std::vector<StepRecord>> read_trace_segment(const std::string& path, uint
   if (!f) return invalid_argument("cannot open trace file " + path + ": " + std::strerror(errno));
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(f, &std::fclose);
   uint8_t fh[kFileHeaderBytes];
-  if (std::fread(fh, 1, sizeof fh, f) != sizeof fh) return data_loss("trace truncated: no file header");
+  if (std::fread(fh, 1, sizeof fh, f) != sizeof fh)
+    return data_loss("trace truncated: no file header");
   TraceReader header_check;
   EFAAS_RETURN_IF_ERROR(header_check.feed(fh));
   TraceChunk unused;
@@ -447,7 +584,8 @@ Result<std::vector<StepRecord>> read_trace_segment(const std::string& path, uint
                        " before record " + std::to_string(first + out.size()));
     }
     if (rd32(h) != kChunkMagic || rd32(h + 8) != expect_index) {
-      return data_loss("trace chunk at byte offset " + std::to_string(offset) + ": bad magic or sequence");
+      return data_loss("trace chunk at byte offset " + std::to_string(offset) +
+                       ": bad magic or sequence");
     }
     ++expect_index;
     const uint16_t kind = rd16(h + 4);
@@ -458,8 +596,9 @@ Result<std::vector<StepRecord>> read_trace_segment(const std::string& path, uint
       return out_of_range("trace has " + std::to_string(first_record) + " records; asked for " +
                           std::to_string(first) + ".." + std::to_string(first + count));
     }
-    if (kind != kKindSteps || uint64_t(payload) != uint64_t(n) * sizeof(StepRecord)) {
-      return data_loss("trace chunk at byte offset " + std::to_string(offset) + ": malformed header");
+    if (kind != kKindSteps || uint64_t(payload) > uint64_t(n) * kMaxPackedRecord) {
+      return data_loss("trace chunk at byte offset " + std::to_string(offset) +
+                       ": malformed header");
     }
     offset += kChunkHeaderBytes + payload;
     if (first_record + n <= first) {  // wholly before the segment: skip its payload
@@ -471,13 +610,16 @@ Result<std::vector<StepRecord>> read_trace_segment(const std::string& path, uint
       return data_loss("trace truncated inside chunk " + std::to_string(expect_index - 1));
     }
     if (chunk_hash(h, body.data(), payload) != rd64(h + 40)) {
-      return data_loss("trace chunk " + std::to_string(expect_index - 1) + ": checksum mismatch (corrupt chunk)");
+      return data_loss("trace chunk " + std::to_string(expect_index - 1) +
+                       ": checksum mismatch (corrupt chunk)");
+    }
+    std::vector<StepRecord> recs(n);
+    if (std::string e = unpack_records(body.data(), payload, n, first_record, recs.data());
+        !e.empty()) {
+      return data_loss("trace chunk " + std::to_string(expect_index - 1) + ": " + e);
     }
     for (uint32_t i = 0; i < n && out.size() < count; ++i) {
-      if (first_record + i < first) continue;
-      StepRecord rec;
-      std::memcpy(&rec, body.data() + size_t(i) * sizeof(StepRecord), sizeof rec);
-      out.push_back(rec);
+      if (first_record + i >= first) out.push_back(recs[i]);
     }
   }
   return out;

@@ -3,13 +3,16 @@
 // chunked binary format that can be streamed while it is produced.
 //
 // Layout (all integers little-endian):
-//   file header (48 bytes): "EFWTRACE", version u32, record size u32, records per chunk u32,
+//   file header (48 bytes): "EFWTRACE", version u32, record encoding u32, records per chunk u32,
 //     opcode count u32, gas limit u64, entry function u32, reserved u32, xxh64 of the 40 bytes
 //     before it
 //   chunks, each: header (48 bytes): "CHNK", kind u16 (1 steps, 2 end), reserved u16, chunk index
 //     u32, record count u32, first record u64, first instruction u64, payload bytes u32,
 //     reserved u32, xxh64 of the header's first 40 bytes and the payload; then the payload
-//   steps payload: record count StepRecords (40 bytes each)
+//   steps payload: record count packed StepRecords. Each: op u8, flags u8, then LEB128 fields
+//     as flagged: bit 0 pc (only when not previous pc + 1), bit 1 depth (when changed), bit 2
+//     stack-pointer delta (zigzag, when changed), bits 3-6 aux, a, b, r (when non-zero); the
+//     first record of a chunk is relative to pc -1 and zeros, so every chunk decodes alone
 //   end payload (the last chunk): TraceEnd
 // Segments (2^20 instructions by default) start at chunk boundaries when the chunk size divides
 // the segment size, so a reader can seek to a segment by skipping whole chunks.
@@ -26,6 +29,8 @@
 namespace efaas::wasm {
 
 inline constexpr uint32_t kTraceVersion = 1;
+inline constexpr uint32_t kRecordEncoding = 1;  // packed records, see below
+static_assert(kOpCount < 256, "packed records store the opcode in one byte");
 
 // One executed instruction (or one host I/O row). Field meanings per opcode: TraceShape in
 // opcodes.hpp. `sp` is the value-stack height (slots) before the instruction, `depth` the call
@@ -124,11 +129,12 @@ class TraceWriter {
   TraceSink& sink_;
   uint32_t cap_;
   std::unique_ptr<StepRecord[]> buf_;
+  std::unique_ptr<uint8_t[]> packed_;  // the chunk being encoded
   uint32_t n_ = 0;
   uint32_t chunk_index_ = 0;
   uint64_t first_record_ = 0;
-  uint64_t io_ = 0;             // host I/O rows so far
-  uint64_t io_chunk_start_ = 0; // host I/O rows before the current chunk
+  uint64_t io_ = 0;              // host I/O rows so far
+  uint64_t io_chunk_start_ = 0;  // host I/O rows before the current chunk
   Status status_;
 };
 

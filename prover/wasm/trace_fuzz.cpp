@@ -9,8 +9,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   TraceReader r;
   const size_t half = size / 2;
   TraceChunk c;
-  for (std::span<const uint8_t> piece : {std::span<const uint8_t>(data, half),
-                                         std::span<const uint8_t>(data + half, size - half)}) {
+  for (std::span<const uint8_t> piece :
+       {std::span<const uint8_t>(data, half), std::span<const uint8_t>(data + half, size - half)}) {
     if (!r.feed(piece)) return 0;
     for (;;) {
       auto got = r.next(c);

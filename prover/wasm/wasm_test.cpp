@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -24,7 +25,8 @@ namespace fs = std::filesystem;
 
 std::vector<uint8_t> read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
 }
 
 // Assembles WebAssembly text with wabt's wat2wasm.
@@ -33,8 +35,9 @@ std::vector<uint8_t> wat(const std::string& text, bool check = true) {
   if (!mkdtemp(tmpl)) return {};
   const fs::path dir = tmpl;
   std::ofstream(dir / "m.wat") << text;
-  const std::string cmd = std::string("wat2wasm ") + (check ? "" : "--no-check ") + "'" + (dir / "m.wat").string() + "' -o '" +
-                          (dir / "m.wasm").string() + "' 2>&1";
+  const std::string cmd = std::string("wat2wasm ") + (check ? "" : "--no-check ") + "'" +
+                          (dir / "m.wat").string() + "' -o '" + (dir / "m.wasm").string() +
+                          "' 2>&1";
   const int rc = std::system(cmd.c_str());
   EXPECT_EQ(rc, 0) << "wat2wasm failed for:\n" << text;
   std::vector<uint8_t> b = read_bytes((dir / "m.wasm").string());
@@ -79,7 +82,7 @@ std::string hex(std::span<const uint8_t> b) {
 
 // --- XXH64 (the chunk checksum) against the reference xxhsum -----------------------------
 
-TEST(Xxh64, ReferenceVectors) {
+TEST(WasmXxh64, ReferenceVectors) {
   EXPECT_EQ(xxh64("", 0), 0xef46db3751d8e999ull);
   EXPECT_EQ(xxh64("a", 1), 0xd24ec4f1a98c6e5bull);
   EXPECT_EQ(xxh64("abc", 3), 0x44bc2cf5ad770999ull);
@@ -92,8 +95,9 @@ TEST(Xxh64, ReferenceVectors) {
 
 // --- loading -------------------------------------------------------------------------------
 
-TEST(Load, FloatOpcodeRejectedWithNameAndOffset) {
-  const std::vector<uint8_t> b = wat(R"((module (func (i32.const 1) (drop) (drop (f32.const 1.5)))))");
+TEST(WasmLoad, FloatOpcodeRejectedWithNameAndOffset) {
+  const std::vector<uint8_t> b =
+      wat(R"((module (func (i32.const 1) (drop) (drop (f32.const 1.5)))))");
   ASSERT_FALSE(b.empty());
   size_t offset = 0;
   for (size_t i = b.size(); i-- > 0;) {
@@ -110,10 +114,11 @@ TEST(Load, FloatOpcodeRejectedWithNameAndOffset) {
       << m.status().message();
 }
 
-TEST(Load, FloatTypesAndOpsRejected) {
+TEST(WasmLoad, FloatTypesAndOpsRejected) {
   for (const char* text :
        {"(module (func (param f64)))", "(module (global f32 (f32.const 0)))",
-        "(module (func (param i32) (result i32) (i32.trunc_f32_s (f32.convert_i32_s (local.get 0)))))",
+        "(module (func (param i32) (result i32) (i32.trunc_f32_s (f32.convert_i32_s (local.get "
+        "0)))))",
         "(module (memory 1) (func (param i32) (drop (f64.load (local.get 0)))))"}) {
     auto m = load_module(wat(text));
     ASSERT_FALSE(m.is_ok()) << text;
@@ -121,7 +126,7 @@ TEST(Load, FloatTypesAndOpsRejected) {
   }
 }
 
-TEST(Load, EveryTruncationRejectedCleanly) {
+TEST(WasmLoad, EveryTruncationRejectedCleanly) {
   const std::vector<uint8_t> full = read_bytes(std::string(EFAAS_WASM_DIR) + "/sha256.wasm");
   ASSERT_FALSE(full.empty());
   // A prefix that ends exactly after a section is a valid module; every other one is not.
@@ -140,7 +145,8 @@ TEST(Load, EveryTruncationRejectedCleanly) {
     const bool is_boundary = boundaries.count(n) > 0;
     if (is_boundary && n > 8 && !m.is_ok()) {
       // A boundary before the code section leaves functions without bodies.
-      EXPECT_NE(m.status().message().find("inconsistent lengths"), std::string::npos) << m.status().message();
+      EXPECT_NE(m.status().message().find("inconsistent lengths"), std::string::npos)
+          << m.status().message();
       continue;
     }
     if (is_boundary) continue;
@@ -151,14 +157,15 @@ TEST(Load, EveryTruncationRejectedCleanly) {
   EXPECT_TRUE(load_module(full).is_ok());
 }
 
-TEST(Load, RandomCorruptionNeverCrashes) {
+TEST(WasmLoad, RandomCorruptionNeverCrashes) {
   const std::vector<uint8_t> full = read_bytes(std::string(EFAAS_WASM_DIR) + "/interp.wasm");
   Rng rng(test_seed("Load.RandomCorruptionNeverCrashes"));
   int rejected = 0;
   for (int iter = 0; iter < 400; ++iter) {
     std::vector<uint8_t> b = full;
     const int flips = 1 + int(rng.uniform(4));
-    for (int k = 0; k < flips; ++k) b[8 + rng.uniform(b.size() - 8)] ^= uint8_t(1 + rng.uniform(255));
+    for (int k = 0; k < flips; ++k)
+      b[8 + rng.uniform(b.size() - 8)] ^= uint8_t(1 + rng.uniform(255));
     auto m = load_module(b);
     if (!m) {
       ++rejected;
@@ -175,15 +182,16 @@ TEST(Load, RandomCorruptionNeverCrashes) {
   EXPECT_GT(rejected, 0);
 }
 
-TEST(Load, ValidationErrorsNameTheProblem) {
+TEST(WasmLoad, ValidationErrorsNameTheProblem) {
   auto m = load_module(wat("(module (func (result i32) (i64.const 1)))", false));
   ASSERT_FALSE(m.is_ok());
-  EXPECT_NE(m.status().message().find("invalid: type mismatch"), std::string::npos) << m.status().message();
+  EXPECT_NE(m.status().message().find("invalid: type mismatch"), std::string::npos)
+      << m.status().message();
 }
 
 // --- execution: gas, limits, traps ---------------------------------------------------------
 
-TEST(Exec, GasIsTheSumOfOpcodeCosts) {
+TEST(WasmExec, GasIsTheSumOfOpcodeCosts) {
   auto m = load_ok(wat(R"((module (func (export "f") (param i32 i32) (result i32)
       (i32.div_u (i32.mul (local.get 0) (local.get 1)) (i32.const 3)))))"));
   auto inst = instantiate_ok(m);
@@ -199,7 +207,7 @@ TEST(Exec, GasIsTheSumOfOpcodeCosts) {
   EXPECT_EQ(r->instructions, 6u);
 }
 
-TEST(Exec, OutOfGasTrapsWithGasUsed) {
+TEST(WasmExec, OutOfGasTrapsWithGasUsed) {
   auto m = load_ok(wat(R"((module (func (export "spin") (loop (br 0)))))"));
   auto inst = instantiate_ok(m);
   ExecOptions o;
@@ -212,7 +220,7 @@ TEST(Exec, OutOfGasTrapsWithGasUsed) {
   EXPECT_NE(r->trap_message.find("gas used 1001"), std::string::npos) << r->trap_message;
 }
 
-TEST(Exec, CallDepthAndMemoryLimits) {
+TEST(WasmExec, CallDepthAndMemoryLimits) {
   auto m = load_ok(wat(R"((module (memory 1)
       (func $rec (export "rec") (param i32) (result i32)
         (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
@@ -240,7 +248,7 @@ TEST(Exec, CallDepthAndMemoryLimits) {
   EXPECT_EQ(inst->memory()->bytes.size(), 4u * 65536);
 }
 
-TEST(Exec, ValueStackLimit) {
+TEST(WasmExec, ValueStackLimit) {
   auto m = load_ok(wat(R"((module (func $r (export "r") (param i64) (result i64)
       (local i64 i64 i64 i64 i64 i64 i64 i64)
       (call $r (local.get 0)))))"));
@@ -253,7 +261,7 @@ TEST(Exec, ValueStackLimit) {
   EXPECT_EQ(r->trap, TrapCode::kCallStackExhausted);
 }
 
-TEST(Exec, BadInvocationIsAnError) {
+TEST(WasmExec, BadInvocationIsAnError) {
   auto m = load_ok(wat(R"((module (func (export "f") (param i32))))"));
   auto inst = instantiate_ok(m);
   auto r = inst->invoke_export("f", {});
@@ -262,7 +270,7 @@ TEST(Exec, BadInvocationIsAnError) {
 }
 
 // Pausing every N instructions (segment boundaries) and resuming gives the same run.
-TEST(Exec, PauseAndResumeMatchesUninterruptedRun) {
+TEST(WasmExec, PauseAndResumeMatchesUninterruptedRun) {
   auto m = example("sha256");
   Rng rng(test_seed("Exec.PauseAndResume"));
   std::vector<uint8_t> input(3000);
@@ -301,7 +309,7 @@ TEST(Exec, PauseAndResumeMatchesUninterruptedRun) {
 
 // --- the Extension ABI ---------------------------------------------------------------------
 
-TEST(Extension, Sha256OfData) {
+TEST(WasmExtension, Sha256OfData) {
   ExtensionInput in;
   in.data = {'a', 'b', 'c'};
   auto r = run_extension(example("sha256"), in);
@@ -311,7 +319,7 @@ TEST(Extension, Sha256OfData) {
   EXPECT_GT(r->instructions, 1000u);
 }
 
-TEST(Extension, InputKindsPrivateInputAndAbort) {
+TEST(WasmExtension, InputKindsPrivateInputAndAbort) {
   auto m = load_ok(wat(R"((module
       (import "efaas" "input_size" (func $size (param i32) (result i32)))
       (import "efaas" "input_read" (func $read (param i32 i32 i32 i32) (result i32)))
@@ -341,8 +349,8 @@ TEST(Extension, InputKindsPrivateInputAndAbort) {
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_EQ(r->status, ExtensionResult::Status::kExit);
   EXPECT_EQ(r->exit_code, 3);
-  std::string want = "03010203" + std::string("14") + std::string(40, '1') + "14" + std::string(40, '2') +
-                     "20" + std::string(64, '3') + "020908";
+  std::string want = "03010203" + std::string("14") + std::string(40, '1') + "14" +
+                     std::string(40, '2') + "20" + std::string(64, '3') + "020908";
   EXPECT_EQ(hex(r->output), want);
   // The public inputs never include the private bytes.
   const std::vector<uint8_t> pub = encode_public_inputs(in);
@@ -355,16 +363,17 @@ TEST(Extension, InputKindsPrivateInputAndAbort) {
   EXPECT_NE(r->trap_message.find("code 7"), std::string::npos) << r->trap_message;
 }
 
-TEST(Extension, RejectsNonExtensions) {
+TEST(WasmExtension, RejectsNonExtensions) {
   auto m = load_ok(wat("(module (func (export \"main\")))"));
   EXPECT_FALSE(run_extension(m, {}).is_ok());
-  auto m2 = load_ok(wat(R"((module (import "env" "x" (func)) (func (export "efaas_main") (result i32) (i32.const 0))))"));
+  auto m2 = load_ok(wat(
+      R"((module (import "env" "x" (func)) (func (export "efaas_main") (result i32) (i32.const 0))))"));
   auto r = run_extension(m2, {});
   ASSERT_FALSE(r.is_ok());
   EXPECT_NE(r.status().message().find("\"env\".\"x\""), std::string::npos);
 }
 
-TEST(Extension, OutputLimitTraps) {
+TEST(WasmExtension, OutputLimitTraps) {
   ExtensionInput in;
   in.data = {'a'};
   ExtensionConfig cfg;
@@ -394,7 +403,7 @@ TracedRun traced_sha256(const std::vector<uint8_t>& data, uint32_t chunk_records
   return {std::move(sink.data), r ? *r : ExtensionResult{}};
 }
 
-TEST(Trace, RoundTripAndContents) {
+TEST(WasmTrace, RoundTripAndContents) {
   Rng rng(test_seed("Trace.RoundTripAndContents"));
   std::vector<uint8_t> data(200);
   for (auto& b : data) b = uint8_t(rng.next_u32());
@@ -460,7 +469,83 @@ TEST(Trace, RoundTripAndContents) {
   EXPECT_EQ(traced_sha256(data, 1000).bytes, run.bytes);
 }
 
-TEST(Trace, StreamingInRandomPiecesGivesTheSameChunks) {
+// Host calls: the call row holds the host's result and is followed by its I/O rows, also when
+// every record is a chunk of its own.
+TEST(WasmTrace, HostCallRowsWithTinyChunks) {
+  std::vector<uint8_t> data(37, 0xAB);
+  TracedRun tiny = traced_sha256(data, 1);
+  TracedRun big = traced_sha256(data, 1 << 16);
+  auto t = read_trace(tiny.bytes);
+  ASSERT_TRUE(t.is_ok()) << t.status().to_string();
+  auto t2 = read_trace(big.bytes);
+  ASSERT_TRUE(t2.is_ok());
+  EXPECT_EQ(t->steps, t2->steps);
+  bool saw_size = false;
+  for (size_t i = 0; i < t->steps.size(); ++i) {
+    const StepRecord& s = t->steps[i];
+    if (s.op != uint16_t(Op::kCallHost)) continue;
+    if (s.r == data.size()) saw_size = true;  // input_size / input_read return 37
+    if (i + 1 < t->steps.size() && t->steps[i + 1].op == uint16_t(Op::kHostWrite)) {
+      EXPECT_EQ(t->steps[i + 1].pc, s.pc);
+      EXPECT_EQ(t->steps[i + 1].a & 0xFF, 0xABu);
+    }
+  }
+  EXPECT_TRUE(saw_size);
+}
+
+// The trace alone is enough to check every memory access: replaying the writes (stores and
+// host writes, which carry the bytes they overwrite) over the initial image must reproduce
+// every value read.
+TEST(WasmTrace, MemoryReplayFromTheTraceAlone) {
+  Rng rng(test_seed("Trace.MemoryReplay"));
+  std::vector<uint8_t> data(700);
+  for (auto& b : data) b = uint8_t(rng.next_u32());
+  TracedRun run = traced_sha256(data, 4096);
+  auto t = read_trace(run.bytes);
+  ASSERT_TRUE(t.is_ok()) << t.status().to_string();
+  auto m = example("sha256");
+  std::vector<uint8_t> mem(size_t(m->memories[0].min) * 65536);
+  for (const DataSegment& d : m->datas) {
+    std::copy(d.bytes.begin(), d.bytes.end(), mem.begin() + ptrdiff_t(d.offset.value));
+  }
+  auto read = [&](uint64_t addr, unsigned n) {
+    uint64_t v = 0;
+    if (addr + n <= mem.size()) std::memcpy(&v, mem.data() + addr, n);
+    return v;
+  };
+  uint64_t loads = 0, stores = 0, host_writes = 0, host_reads = 0;
+  for (size_t i = 0; i < t->steps.size(); ++i) {
+    const StepRecord& s = t->steps[i];
+    const Op op = Op(s.op);
+    const OpInfo& info = op_info(op);
+    if (op == Op::kMemoryGrow && uint32_t(s.r) != 0xFFFFFFFFu) mem.resize(mem.size() + s.a * 65536);
+    if (info.shape == TraceShape::kLoad) {
+      uint64_t v = read(s.aux, info.access_bytes);
+      const unsigned bits = 8 * info.access_bytes;
+      if (info.name.ends_with("_s") && bits < 64) v = uint64_t(int64_t(v << (64 - bits)) >> (64 - bits));
+      if (info.name.starts_with("i32")) v = uint32_t(v);
+      ASSERT_EQ(s.r, v) << "row " << i << " " << info.name << " at " << s.aux;
+      ++loads;
+    } else if (info.shape == TraceShape::kStore) {
+      ASSERT_EQ(s.r, read(s.aux, info.access_bytes)) << "row " << i << ": old value";
+      std::memcpy(mem.data() + s.aux, &s.b, info.access_bytes);
+      ++stores;
+    } else if (op == Op::kHostWrite) {
+      ASSERT_EQ(s.r, read(s.aux, unsigned(s.b))) << "row " << i << ": old value";
+      std::memcpy(mem.data() + s.aux, &s.a, s.b);
+      ++host_writes;
+    } else if (op == Op::kHostRead) {
+      ASSERT_EQ(s.a, read(s.aux, unsigned(s.b))) << "row " << i;
+      ++host_reads;
+    }
+  }
+  EXPECT_GT(loads, 1000u);
+  EXPECT_GT(stores, 1000u);
+  EXPECT_EQ(host_writes, (data.size() + 7) / 8);
+  EXPECT_EQ(host_reads, 4u);  // the 32-byte digest
+}
+
+TEST(WasmTrace, StreamingInRandomPiecesGivesTheSameChunks) {
   TracedRun run = traced_sha256(std::vector<uint8_t>(300, 7), 512);
   auto whole = read_trace(run.bytes);
   ASSERT_TRUE(whole.is_ok());
@@ -489,7 +574,7 @@ TEST(Trace, StreamingInRandomPiecesGivesTheSameChunks) {
   EXPECT_EQ(end, whole->end);
 }
 
-TEST(Trace, CorruptTruncatedAndReorderedTracesRejected) {
+TEST(WasmTrace, CorruptTruncatedAndReorderedTracesRejected) {
   TracedRun run = traced_sha256(std::vector<uint8_t>(100, 1), 256);
   ASSERT_TRUE(read_trace(run.bytes).is_ok());
   Rng rng(test_seed("Trace.Corrupt"));
@@ -500,24 +585,32 @@ TEST(Trace, CorruptTruncatedAndReorderedTracesRejected) {
     ASSERT_FALSE(t.is_ok()) << "bit flip accepted (iteration " << i << ")";
     EXPECT_EQ(t.status().code(), StatusCode::kDataLoss);
   }
-  for (size_t cut : {size_t(0), size_t(10), size_t(48), size_t(100), run.bytes.size() / 2, run.bytes.size() - 1}) {
+  for (size_t cut : {size_t(0), size_t(10), size_t(48), size_t(100), run.bytes.size() / 2,
+                     run.bytes.size() - 1}) {
     auto t = read_trace(std::span<const uint8_t>(run.bytes.data(), cut));
     ASSERT_FALSE(t.is_ok()) << "truncation at " << cut << " accepted";
     EXPECT_NE(t.status().message().find("truncated"), std::string::npos) << t.status().message();
   }
-  // Drop the second chunk (48-byte header + 256 records of 40 bytes).
-  const size_t chunk = 48 + 256 * 40;
+  // Drop the second chunk: chunk = 48-byte header (payload length at offset 32) + payload.
+  auto chunk_len = [&](size_t at) {
+    uint32_t len = 0;
+    std::memcpy(&len, run.bytes.data() + at + 32, 4);
+    return 48 + size_t(len);
+  };
+  const size_t second = 48 + chunk_len(48);
   std::vector<uint8_t> dropped = run.bytes;
-  dropped.erase(dropped.begin() + 48 + chunk, dropped.begin() + 48 + 2 * chunk);
+  dropped.erase(dropped.begin() + ptrdiff_t(second),
+                dropped.begin() + ptrdiff_t(second + chunk_len(second)));
   auto t = read_trace(dropped);
   ASSERT_FALSE(t.is_ok());
-  EXPECT_NE(t.status().message().find("out of sequence"), std::string::npos) << t.status().message();
+  EXPECT_NE(t.status().message().find("out of sequence"), std::string::npos)
+      << t.status().message();
   std::vector<uint8_t> extra = run.bytes;
   extra.push_back(0);
   EXPECT_FALSE(read_trace(extra).is_ok());
 }
 
-TEST(Trace, SegmentReadSkipsEarlierChunks) {
+TEST(WasmTrace, SegmentReadSkipsEarlierChunks) {
   TracedRun run = traced_sha256(std::vector<uint8_t>(2000, 3), 1024);
   auto whole = read_trace(run.bytes);
   ASSERT_TRUE(whole.is_ok());

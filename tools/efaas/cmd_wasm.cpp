@@ -36,7 +36,8 @@ struct RunOptions {
 Result<std::vector<uint8_t>> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return invalid_argument("cannot read " + path + ": " + std::strerror(errno));
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
 }
 
 Result<std::vector<uint8_t>> parse_hex(const std::string& what, std::string s) {
@@ -141,7 +142,8 @@ int print_report(const Output& out, const Report& r) {
     if (r.status == "trap") std::cout << " (" << r.trap << ")";
     if (r.has_output && r.status != "trap") std::cout << " (exit code " << r.exit_code << ")";
     std::cout << "\n";
-    if (r.has_output) std::cout << "output: " << to_hex(r.output) << " (" << r.output.size() << " bytes)\n";
+    if (r.has_output)
+      std::cout << "output: " << to_hex(r.output) << " (" << r.output.size() << " bytes)\n";
     if (!r.results.empty()) {
       std::cout << "results:";
       for (const auto& s : r.results) std::cout << " " << s;
@@ -228,7 +230,8 @@ int run_wasm(const Output& out, const RunOptions& o) {
     if (!r) return out.error(r.status());
     rep.status = r->trap == TrapCode::kNone ? "ok" : "trap";
     rep.trap = r->trap_message;
-    for (size_t i = 0; i < r->results.size(); ++i) rep.results.push_back(result_string(r->results[i], t.results[i]));
+    for (size_t i = 0; i < r->results.size(); ++i)
+      rep.results.push_back(result_string(r->results[i], t.results[i]));
     rep.gas_used = r->gas_used;
     rep.instructions = r->instructions;
     if (writer) {
@@ -264,7 +267,8 @@ int validate_wasm(const Output& out, const std::string& path) {
   }
   const Module& mod = **m;
   nlohmann::json exports = nlohmann::json::array();
-  for (const Export& e : mod.exports) exports.push_back({{"name", e.name}, {"kind", extern_kind_name(e.kind)}});
+  for (const Export& e : mod.exports)
+    exports.push_back({{"name", e.name}, {"kind", extern_kind_name(e.kind)}});
   const Export* entry = mod.find_export(kExtensionEntry);
   const bool extension = entry && entry->kind == ExternKind::kFunc;
   if (out.json) {
@@ -276,9 +280,40 @@ int validate_wasm(const Output& out, const std::string& path) {
                    {"exports", exports}});
   } else {
     std::cout << path << ": valid (" << mod.func_type_index.size() << " functions, "
-              << mod.imports.size() << " imports, " << mod.code.size()
-              << " compiled instructions" << (extension ? ", Extension entry efaas_main" : "")
-              << ")" << std::endl;
+              << mod.imports.size() << " imports, " << mod.code.size() << " compiled instructions"
+              << (extension ? ", Extension entry efaas_main" : "") << ")" << std::endl;
+  }
+  return kExitOk;
+}
+
+// Reads and checks a whole trace file (every chunk's checksum and sequence) and summarizes it.
+int trace_info(const Output& out, const std::string& path) {
+  Result<Trace> t = read_trace_file(path);
+  if (!t) return out.error(Status(t.status().code(), path + ": " + t.status().message()));
+  uint64_t io_rows = 0;
+  for (const StepRecord& s : t->steps) {
+    io_rows += s.op == uint16_t(Op::kHostRead) || s.op == uint16_t(Op::kHostWrite);
+  }
+  const TraceEnd& e = t->end;
+  const std::string status = e.status == 0 ? "returned" : "trapped";
+  if (out.json) {
+    out.emit_json({{"version", t->header.version},
+                   {"records", t->steps.size()},
+                   {"host_io_records", io_rows},
+                   {"instructions", e.instructions},
+                   {"gas_limit", t->header.gas_limit},
+                   {"gas_used", e.gas_used},
+                   {"entry_function", t->header.entry_function},
+                   {"status", status},
+                   {"trap_code", e.trap_code},
+                   {"output", to_hex(e.output)}});
+  } else {
+    std::cout << path << ": trace version " << t->header.version << ", " << t->steps.size()
+              << " records (" << io_rows << " host I/O), " << e.instructions
+              << " instructions, gas " << e.gas_used << " of " << t->header.gas_limit << ", "
+              << status;
+    if (e.status != 0) std::cout << " (" << trap_reason(TrapCode(e.trap_code)) << ")";
+    std::cout << ", output " << to_hex(e.output) << std::endl;
   }
   return kExitOk;
 }
@@ -311,6 +346,14 @@ void register_wasm_commands(CLI::App& app) {
   CLI::App* val = add_command(*group, "validate", "Decode and validate a module (integer subset)",
                               val_out, [] { return validate_wasm(val_out, val_module); });
   val->add_option("module", val_module, "MODULE.wasm")->required();
+
+  static Output trace_out;
+  static std::string trace_file;
+  CLI::App* tr = add_command(*group, "trace",
+                             "Check an execution trace (checksums, sequence, end record) and "
+                             "summarize it",
+                             trace_out, [] { return trace_info(trace_out, trace_file); });
+  tr->add_option("file", trace_file, "trace file written by `efaas wasm run --trace`")->required();
 }
 
 }  // namespace efaas::cli
