@@ -73,8 +73,8 @@ inline fp4 fp4_mul_base(fp4 a, uint b) {
 }
 
 inline fp4 fp4_mul(fp4 a, fp4 b) {
-  uint c0 = bb_add(bb_mul(a.x, b.x),
-                   bb_mul(BB_W, bb_add(bb_add(bb_mul(a.y, b.w), bb_mul(a.z, b.z)), bb_mul(a.w, b.y))));
+  uint c0 = bb_add(bb_mul(a.x, b.x), bb_mul(BB_W, bb_add(bb_add(bb_mul(a.y, b.w), bb_mul(a.z, b.z)),
+                                                        bb_mul(a.w, b.y))));
   uint c1 = bb_add(bb_add(bb_mul(a.x, b.y), bb_mul(a.y, b.x)),
                    bb_mul(BB_W, bb_add(bb_mul(a.z, b.w), bb_mul(a.w, b.z))));
   uint c2 = bb_add(bb_add(bb_add(bb_mul(a.x, b.z), bb_mul(a.y, b.y)), bb_mul(a.z, b.x)),

@@ -8,7 +8,9 @@ namespace efaas::air {
 
 namespace {
 
-std::string var(const Node& n, uint32_t id) { return (n.ext ? "e" : "b") + std::to_string(id); }
+std::string var(const Node& n, uint32_t id) {
+  return (n.ext ? "e" : "b") + std::to_string(id);
+}
 
 std::string hex(uint32_t v) {
   char buf[16];
@@ -66,19 +68,37 @@ std::string opencl_quotient_kernel(const TableAir& table) {
       return std::string(m) + "[(ulong)" + std::to_string(c) + " * stride + " + row + "]";
     };
     switch (n.op) {
-      case Op::kConst: s += decl + hex(n.value.montgomery()) + ";\n"; break;
-      case Op::kMain: s += decl + col("main", n.index) + ";\n"; break;
-      case Op::kPre: s += decl + col("pre", n.index) + ";\n"; break;
-      case Op::kAux:
-        s += decl + "(fp4)(" + col("aux", 4 * n.index) + ", " + col("aux", 4 * n.index + 1) +
-             ", " + col("aux", 4 * n.index + 2) + ", " + col("aux", 4 * n.index + 3) + ");\n";
+      case Op::kConst:
+        s += decl + hex(n.value.montgomery()) + ";\n";
         break;
-      case Op::kChallenge: s += decl + "challenges[" + std::to_string(n.index) + "];\n"; break;
-      case Op::kPublic: s += decl + "publics[" + std::to_string(n.index) + "];\n"; break;
-      case Op::kAuxPublic: s += decl + "aux_publics[" + std::to_string(n.index) + "];\n"; break;
-      case Op::kIsFirstRow: s += decl + "is_first[i];\n"; break;
-      case Op::kIsLastRow: s += decl + "is_last[i];\n"; break;
-      case Op::kIsTransition: s += decl + "is_transition[i];\n"; break;
+      case Op::kMain:
+        s += decl + col("main", n.index) + ";\n";
+        break;
+      case Op::kPre:
+        s += decl + col("pre", n.index) + ";\n";
+        break;
+      case Op::kAux:
+        s += decl + "(fp4)(" + col("aux", 4 * n.index) + ", " + col("aux", 4 * n.index + 1) + ", " +
+             col("aux", 4 * n.index + 2) + ", " + col("aux", 4 * n.index + 3) + ");\n";
+        break;
+      case Op::kChallenge:
+        s += decl + "challenges[" + std::to_string(n.index) + "];\n";
+        break;
+      case Op::kPublic:
+        s += decl + "publics[" + std::to_string(n.index) + "];\n";
+        break;
+      case Op::kAuxPublic:
+        s += decl + "aux_publics[" + std::to_string(n.index) + "];\n";
+        break;
+      case Op::kIsFirstRow:
+        s += decl + "is_first[i];\n";
+        break;
+      case Op::kIsLastRow:
+        s += decl + "is_last[i];\n";
+        break;
+      case Op::kIsTransition:
+        s += decl + "is_transition[i];\n";
+        break;
       case Op::kNeg:
         s += decl + (n.ext ? "fp4_neg(" : "bb_neg(") + var(nodes[n.index], n.index) + ");\n";
         break;

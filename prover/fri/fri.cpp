@@ -1,12 +1,11 @@
 #include "prover/fri/fri.hpp"
 
-#include "prover/fri/fri_internal.hpp"
-
 #include <cstring>
 #include <memory>
 
 #include "prover/common/bits.hpp"
 #include "prover/common/thread_pool.hpp"
+#include "prover/fri/fri_internal.hpp"
 #include "prover/ntt/ntt.hpp"
 
 namespace efaas {

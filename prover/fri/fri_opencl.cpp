@@ -113,8 +113,8 @@ Result<FriProof> fri_prove_opencl(const FriParams& params, std::vector<FriDevice
     Layer& l = layers[r];
     const size_t rows = l.host.size() / 8, n = std::min(block, rows);
     for (size_t s : starts) {
-      EFAAS_RETURN_IF_ERROR(l.dev.read_bytes(s * 8 * sizeof(Fp), l.host.data() + s * 8,
-                                             n * 8 * sizeof(Fp)));
+      EFAAS_RETURN_IF_ERROR(
+          l.dev.read_bytes(s * 8 * sizeof(Fp), l.host.data() + s * 8, n * 8 * sizeof(Fp)));
     }
     return Status::ok();
   };

@@ -69,13 +69,15 @@ Result<OpenClBuffer> opencl_quotient_values(OpenClDevice& dev, const air::TableA
   for (const DeviceMatrix* m : {a.main, a.pre, a.aux}) {
     if (m != nullptr && (m->rows < qn || m->buffer.device() != &dev)) {
       return invalid_argument(std::string(op) + ": table " + table.name() + ": an LDE of " +
-                              std::to_string(m->rows) + " rows on another device or shorter "
-                              "than the quotient domain (" + std::to_string(qn) + ")");
+                              std::to_string(m->rows) +
+                              " rows on another device or shorter "
+                              "than the quotient domain (" +
+                              std::to_string(qn) + ")");
     }
   }
   if (a.main->cols < table.main_width() || (a.pre ? a.pre->cols : 0) < table.pre_width() ||
-      (a.aux ? a.aux->cols : 0) < 4 * size_t(table.aux_width()) ||
-      a.is_first.size() != qn || a.is_last.size() != qn || a.is_transition.size() != qn ||
+      (a.aux ? a.aux->cols : 0) < 4 * size_t(table.aux_width()) || a.is_first.size() != qn ||
+      a.is_last.size() != qn || a.is_transition.size() != qn ||
       a.zh_inv.size() != (size_t(1) << a.log_d) || a.challenges.size() < air::kNumChallenges ||
       a.publics.size() < table.num_publics()) {
     return invalid_argument(std::string(op) + ": table " + table.name() +
@@ -179,10 +181,9 @@ Status opencl_quotient_chunks(OpenClDevice& dev, OpenClBuffer& values, uint32_t 
   return opencl_transform_device(lde.buffer, lde.cols, ext);
 }
 
-Result<OpenClBuffer> opencl_deep_quotient(OpenClDevice& dev,
-                                              std::span<const DeepMatrixTerms> terms,
-                                              uint32_t log_h, Fp4 z, Fp4 gz, Fp4 const_z,
-                                              Fp4 const_zg) {
+Result<OpenClBuffer> opencl_deep_quotient(OpenClDevice& dev, std::span<const DeepMatrixTerms> terms,
+                                          uint32_t log_h, Fp4 z, Fp4 gz, Fp4 const_z,
+                                          Fp4 const_zg) {
   const size_t h = size_t(1) << log_h;
   if (terms.empty()) return invalid_argument("opencl deep: no matrices");
   for (const DeepMatrixTerms& t : terms) {
@@ -276,8 +277,7 @@ Status fetch_rows(const DeviceMatrix& m, std::span<const size_t> rows, uint32_t 
   EFAAS_RETURN_IF_ERROR(out->read(std::span<Fp>(got)));
   for (size_t c = 0; c < m.cols; ++c) {
     for (size_t s = 0; s < starts.size(); ++s) {
-      std::copy_n(got.data() + c * total + s * block, block,
-                  host.data() + c * m.rows + starts[s]);
+      std::copy_n(got.data() + c * total + s * block, block, host.data() + c * m.rows + starts[s]);
     }
   }
   return Status::ok();

@@ -77,10 +77,8 @@ struct DeepMatrixTerms {
 // LDE coset of 2^log_h points (bit-reversed), where const_z / const_zg are the coefficient-
 // weighted claimed values; all matrices 2^log_h rows. The result (2^log_h Fp4) stays on the
 // device: FRI's input (fri_opencl.hpp).
-Result<OpenClBuffer> opencl_deep_quotient(OpenClDevice& dev,
-                                              std::span<const DeepMatrixTerms> terms,
-                                              uint32_t log_h, Fp4 z, Fp4 gz, Fp4 const_z,
-                                              Fp4 const_zg);
+Result<OpenClBuffer> opencl_deep_quotient(OpenClDevice& dev, std::span<const DeepMatrixTerms> terms,
+                                          uint32_t log_h, Fp4 z, Fp4 gz, Fp4 const_z, Fp4 const_zg);
 
 // Query phase: copies into `host` (the column-major host matrix of the same shape, which the
 // Merkle tree views) the aligned blocks of 2^log_block rows around each row in `rows`.

@@ -31,12 +31,16 @@ OpenClDevice* device_or_skip() {
   Result<OpenClDevice*> d = OpenClDevice::get(0);
   return d ? *d : nullptr;
 }
-#define REQUIRE_DEVICE(dev)                                      \
-  OpenClDevice* dev = device_or_skip();                          \
+#define REQUIRE_DEVICE(dev)             \
+  OpenClDevice* dev = device_or_skip(); \
   if (dev == nullptr) GTEST_SKIP() << "no OpenCL device here"
 
-Fp rand_fp(Rng& rng) { return Fp::from_u32(rng.next_u32()); }
-Fp4 rand_fp4(Rng& rng) { return Fp4(rand_fp(rng), rand_fp(rng), rand_fp(rng), rand_fp(rng)); }
+Fp rand_fp(Rng& rng) {
+  return Fp::from_u32(rng.next_u32());
+}
+Fp4 rand_fp4(Rng& rng) {
+  return Fp4(rand_fp(rng), rand_fp(rng), rand_fp(rng), rand_fp(rng));
+}
 std::vector<Fp> rand_vec(Rng& rng, size_t n) {
   std::vector<Fp> v(n);
   for (Fp& x : v) x = rand_fp(rng);
@@ -153,11 +157,21 @@ air::TableAir random_table(Rng& rng, uint32_t index) {
   for (int k = 0; k < 80; ++k) {
     air::Expr a = pool[rng.uniform(pool.size())], b = pool[rng.uniform(pool.size())];
     switch (rng.uniform(5)) {
-      case 0: pool.push_back(a + b); break;
-      case 1: pool.push_back(a - b); break;
-      case 2: pool.push_back(a * b); break;
-      case 3: pool.push_back(-a); break;
-      default: pool.push_back(a * rand_fp(rng)); break;
+      case 0:
+        pool.push_back(a + b);
+        break;
+      case 1:
+        pool.push_back(a - b);
+        break;
+      case 2:
+        pool.push_back(a * b);
+        break;
+      case 3:
+        pool.push_back(-a);
+        break;
+      default:
+        pool.push_back(a * rand_fp(rng));
+        break;
     }
   }
   bool base = false, ext = false;
@@ -318,12 +332,12 @@ TEST(StarkOpenCl, DeviceFriGivesTheHostFriProof) {
     }
     Transcript th("fri-test"), td("fri-test");
     std::vector<size_t> opened_h, opened_d;
-    auto ph = fri_prove(params, std::move(host), th, {Backend::kScalar, 1},
-                        [&](std::span<const size_t> q) { opened_h.assign(q.begin(), q.end()); },
-                        false);
-    auto pd = fri_prove_opencl(params, std::move(device), td, {Backend::kOpenCl, 1},
-                               [&](std::span<const size_t> q) { opened_d.assign(q.begin(), q.end()); },
-                               false);
+    auto ph = fri_prove(
+        params, std::move(host), th, {Backend::kScalar, 1},
+        [&](std::span<const size_t> q) { opened_h.assign(q.begin(), q.end()); }, false);
+    auto pd = fri_prove_opencl(
+        params, std::move(device), td, {Backend::kOpenCl, 1},
+        [&](std::span<const size_t> q) { opened_d.assign(q.begin(), q.end()); }, false);
     ASSERT_TRUE(ph.is_ok()) << ph.status().to_string();
     ASSERT_TRUE(pd.is_ok()) << pd.status().to_string();
     EXPECT_EQ(opened_d, opened_h);
@@ -343,8 +357,8 @@ TEST(StarkOpenCl, DeviceFriGivesTheHostFriProof) {
   ASSERT_TRUE(buf.is_ok());
   one.push_back({4, std::move(*buf)});
   Transcript t;
-  auto bad = fri_prove_opencl(params, std::move(one), t, {Backend::kScalar, 1},
-                              [](std::span<const size_t>) {}, false);
+  auto bad = fri_prove_opencl(
+      params, std::move(one), t, {Backend::kScalar, 1}, [](std::span<const size_t>) {}, false);
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
 }
 

@@ -466,9 +466,12 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       }
       for (size_t i = 0; i < qn; ++i) x[i] = pw[bitrev(i, log_qn)];
     }
-    std::vector<uint32_t> next(qn);
-    for (size_t i = 0; i < qn; ++i) {
-      next[i] = uint32_t(bitrev((bitrev(i, log_qn) + D) & (qn - 1), log_qn));
+    std::vector<uint32_t> next;  // the device kernel computes its own
+    if (dev == nullptr) {
+      next.resize(qn);
+      for (size_t i = 0; i < qn; ++i) {
+        next[i] = uint32_t(bitrev((bitrev(i, log_qn) + D) & (qn - 1), log_qn));
+      }
     }
     // Z_H(x_i) = shift^n wD^(bitrev(i) mod D) - 1 takes D values.
     const Fp shift_n = shift.pow(s.n);
@@ -668,7 +671,9 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       Fp4 const_z = Fp4::zero(), const_zg = Fp4::zero();
       std::vector<DeepMatrixTerms> mats;
       for (size_t t : tables) {
-        for (const ColTerm& term : terms[t]) (term.next ? const_zg : const_z) += term.coeff * term.value;
+        for (const ColTerm& term : terms[t]) {
+          (term.next ? const_zg : const_z) += term.coeff * term.value;
+        }
         for (const DeepMatrixTerms& dt : dev_terms[t]) mats.push_back(dt);
       }
       auto evals = opencl_deep_quotient(*dev, mats, log_h, z, z * g, const_z, const_zg);
@@ -721,7 +726,8 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   // 6. FRI, with the trace openings at its query indices.
   report(cfg, "fri", 0.8);
   sw.reset();
-  const uint32_t log_max = dev != nullptr ? dev_inputs.front().log_height : inputs.front().log_height;
+  const uint32_t log_max =
+      dev != nullptr ? dev_inputs.front().log_height : inputs.front().log_height;
   Status open_status;
   auto open = [&](std::span<const size_t> indices) {
     auto open_tree = [&](const MerkleTree& tree, MerkleBatchOpening& out) {
@@ -742,7 +748,9 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     auto fetch = [&](const MerkleTree& tree, const std::vector<DeviceCommitted>& mats) {
       if (dev == nullptr || !open_status) return;
       std::vector<size_t> idx(indices.size());
-      for (size_t q = 0; q < idx.size(); ++q) idx[q] = indices[q] >> (log_max - tree.log_height());
+      for (size_t q = 0; q < idx.size(); ++q) {
+        idx[q] = indices[q] >> (log_max - tree.log_height());
+      }
       open_status = fetch_opened_rows(tree, mats, idx);
     };
     fetch(*main_tree, main_dev);
@@ -756,9 +764,9 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     open_tree(*q_tree, proof.quotient_queries);
   };
   const FriProverConfig fcfg{cfg.backend, cfg.threads};
-  auto fri = dev != nullptr
-                 ? fri_prove_opencl(params, std::move(dev_inputs), tr, fcfg, open, cfg.check_witness)
-                 : fri_prove(params, std::move(inputs), tr, fcfg, open, cfg.check_witness);
+  const bool checks = cfg.check_witness;
+  auto fri = dev != nullptr ? fri_prove_opencl(params, std::move(dev_inputs), tr, fcfg, open, checks)
+                            : fri_prove(params, std::move(inputs), tr, fcfg, open, checks);
   if (!fri) return fri.status();
   EFAAS_RETURN_IF_ERROR(open_status);
   proof.fri = std::move(*fri);
