@@ -9,3 +9,13 @@ extern const char* const poseidon2_source;
 
 // kernels/opencl/msm_bn254.cl: BN254 G1 MSM bucket accumulation (XYZZ) kernel.
 extern const char* const msm_bn254_source;
+
+// kernels/opencl/field4.cl: BabyBear and Fp4 helpers, the prelude of stark.cl and fri.cl.
+extern const char* const field4_source;
+
+// kernels/opencl/stark.cl: DEEP, quotient-splitting and row-gathering kernels of the STARK
+// prover's OpenCL pipeline (the quotient kernel is generated and appended). After field4.
+extern const char* const stark_source;
+
+// kernels/opencl/fri.cl: FRI folding. After field4.
+extern const char* const fri_source;

@@ -5,6 +5,7 @@
 
 #include "prover/common/bits.hpp"
 #include "prover/common/thread_pool.hpp"
+#include "prover/fri/fri_internal.hpp"
 #include "prover/ntt/ntt.hpp"
 
 namespace efaas {
@@ -39,24 +40,10 @@ Result<FriProof> fri_prove(const FriParams& params, std::vector<FriInput> inputs
                            Transcript& transcript, const FriProverConfig& cfg,
                            const std::function<void(std::span<const size_t>)>& open_inputs,
                            bool check_degree) {
-  EFAAS_RETURN_IF_ERROR(validate(params));
+  std::vector<std::pair<uint32_t, size_t>> shapes;
+  for (const FriInput& in : inputs) shapes.push_back({in.log_height, in.evals.size()});
+  EFAAS_RETURN_IF_ERROR(fri_internal::check_inputs(params, shapes));
   const uint32_t final_log = params.log_final_poly_len + params.log_blowup;
-  if (inputs.empty()) return invalid_argument("FRI: no inputs");
-  for (size_t k = 0; k < inputs.size(); ++k) {
-    if (inputs[k].evals.size() != (size_t(1) << inputs[k].log_height)) {
-      return invalid_argument("FRI: input " + std::to_string(k) + " has " +
-                              std::to_string(inputs[k].evals.size()) + " values, expected 2^" +
-                              std::to_string(inputs[k].log_height));
-    }
-    if (inputs[k].log_height < final_log) {
-      return invalid_argument("FRI: input " + std::to_string(k) + " of height 2^" +
-                              std::to_string(inputs[k].log_height) +
-                              " is below the final domain 2^" + std::to_string(final_log));
-    }
-    if (k > 0 && inputs[k].log_height >= inputs[k - 1].log_height) {
-      return invalid_argument("FRI: input heights must strictly decrease");
-    }
-  }
   HashConfig hcfg{cfg.backend, cfg.threads, 0};
   ThreadPool& pool = ThreadPool::with_threads(cfg.threads);
   FriProof proof;
@@ -109,6 +96,41 @@ Result<FriProof> fri_prove(const FriParams& params, std::vector<FriInput> inputs
       ++next_input;
     }
   }
+  return fri_internal::finish(params, log_max, std::move(trees), cur, shift, transcript, cfg,
+                              open_inputs, check_degree, nullptr, std::move(proof));
+}
+
+namespace fri_internal {
+
+Status check_inputs(const FriParams& params,
+                    std::span<const std::pair<uint32_t, size_t>> shapes) {
+  EFAAS_RETURN_IF_ERROR(validate(params));
+  const uint32_t final_log = params.log_final_poly_len + params.log_blowup;
+  if (shapes.empty()) return invalid_argument("FRI: no inputs");
+  for (size_t k = 0; k < shapes.size(); ++k) {
+    const uint32_t log_h = shapes[k].first;
+    if (log_h > kMaxLogNtt || shapes[k].second != (size_t(1) << log_h)) {
+      return invalid_argument("FRI: input " + std::to_string(k) + " has " +
+                              std::to_string(shapes[k].second) + " values, expected 2^" +
+                              std::to_string(log_h));
+    }
+    if (log_h < final_log) {
+      return invalid_argument("FRI: input " + std::to_string(k) + " of height 2^" +
+                              std::to_string(log_h) + " is below the final domain 2^" +
+                              std::to_string(final_log));
+    }
+    if (k > 0 && log_h >= shapes[k - 1].first) {
+      return invalid_argument("FRI: input heights must strictly decrease");
+    }
+  }
+  return Status::ok();
+}
+
+Result<FriProof> finish(const FriParams& params, uint32_t log_max, std::vector<MerkleTree> trees,
+                        std::span<const Fp4> cur, Fp shift, Transcript& transcript,
+                        const FriProverConfig& cfg,
+                        const std::function<void(std::span<const size_t>)>& open_inputs,
+                        bool check_degree, const LayerFetch& fetch_layer, FriProof proof) {
   // Interpolate the final vector (bit-reversed, on shift * H) coordinate by coordinate.
   const size_t fh = cur.size();
   std::vector<Fp> coords(4 * fh);
@@ -139,12 +161,15 @@ Result<FriProof> fri_prove(const FriParams& params, std::vector<FriInput> inputs
   for (size_t r = 0; r < trees.size(); ++r) {
     std::vector<size_t> leaf(proof.query_indices.size());
     for (size_t q = 0; q < leaf.size(); ++q) leaf[q] = proof.query_indices[q] >> (r + 1);
+    if (fetch_layer) EFAAS_RETURN_IF_ERROR(fetch_layer(r, trees[r], leaf));
     auto opening = trees[r].open_batch(leaf);
     if (!opening) return opening.status();
     proof.layer_openings.push_back(std::move(*opening));
   }
   return proof;
 }
+
+}  // namespace fri_internal
 
 Status fri_verify(const FriParams& params, std::span<const uint32_t> log_heights,
                   const FriProof& proof, Transcript& transcript,

@@ -126,7 +126,51 @@ uint32_t MerkleTree::auto_unstored_levels() const {
   return f;
 }
 
-Status MerkleTree::build_layers(const HashConfig& cfg, int unstored_levels) {
+Result<MerkleTree> MerkleTree::build_with_device_copies(std::vector<MatrixView> matrices,
+                                                        std::vector<OpenClMatrix> device_copies,
+                                                        const HashConfig& cfg,
+                                                        int unstored_levels) {
+  const char* op = "merkle build (device copies)";
+  if (cfg.backend != Backend::kOpenCl) {
+    return invalid_argument(std::string(op) + ": needs the opencl backend, got " +
+                            backend_name(cfg.backend));
+  }
+  if (device_copies.size() != matrices.size()) {
+    return invalid_argument(std::string(op) + ": " + std::to_string(device_copies.size()) +
+                            " device copies for " + std::to_string(matrices.size()) + " matrices");
+  }
+  Result<OpenClDevice*> dev = OpenClDevice::get(cfg.opencl_device);
+  if (!dev) return dev.status();
+  for (size_t i = 0; i < matrices.size(); ++i) {
+    const MatrixView& h = matrices[i];
+    const OpenClMatrix& d = device_copies[i];
+    if (d.rows != h.rows || d.cols != h.cols || d.layout != h.layout) {
+      return invalid_argument(
+          std::string(op) + ": device copy " + std::to_string(i) + " is " + std::to_string(d.rows) +
+          " x " + std::to_string(d.cols) + (d.layout != h.layout ? " in another layout" : "") +
+          ", the host matrix " + std::to_string(h.rows) + " x " + std::to_string(h.cols));
+    }
+    if (d.buffer == nullptr || d.buffer->device() != *dev) {
+      return invalid_argument(std::string(op) + ": device copy " + std::to_string(i) +
+                              " is not on OpenCL device " + std::to_string(cfg.opencl_device));
+    }
+  }
+  MerkleTree t;
+  t.matrices_ = std::move(matrices);
+  for (size_t i = 0; i < t.matrices_.size(); ++i) {
+    const MatrixView& m = t.matrices_[i];
+    if (m.data == nullptr) {
+      return invalid_argument(std::string(op) + ": matrix " + std::to_string(i) + " has no data");
+    }
+    t.dims_.push_back({m.rows, m.cols});
+  }
+  EFAAS_RETURN_IF_ERROR(group_by_level(op, t.dims_, t.log_height_, t.groups_));
+  EFAAS_RETURN_IF_ERROR(t.build_layers(cfg, unstored_levels, device_copies));
+  return t;
+}
+
+Status MerkleTree::build_layers(const HashConfig& cfg, int unstored_levels,
+                                std::span<const OpenClMatrix> device_copies) {
   if (unstored_levels > int(kMaxUnstoredLevels)) {
     return invalid_argument("merkle build: " + std::to_string(unstored_levels) +
                             " unstored levels, at most " + std::to_string(kMaxUnstoredLevels));
@@ -137,7 +181,7 @@ Status MerkleTree::build_layers(const HashConfig& cfg, int unstored_levels) {
     first_stored_ = unstored_levels < 0 ? auto_unstored_levels() : uint32_t(unstored_levels);
     first_stored_ = std::clamp<uint32_t>(first_stored_, 1, log_height_);
   }
-  if (*backend == Backend::kOpenCl) return build_layers_opencl(cfg.opencl_device);
+  if (*backend == Backend::kOpenCl) return build_layers_opencl(cfg.opencl_device, device_copies);
   auto kernels = poseidon2_kernels_for(*backend);
   if (!kernels) return kernels.status();
   const Poseidon2Kernels* k = *kernels;

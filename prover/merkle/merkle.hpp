@@ -25,6 +25,7 @@
 #include "prover/common/status.hpp"
 #include "prover/hash/matrix.hpp"
 #include "prover/hash/poseidon2.hpp"
+#include "prover/hash/poseidon2_opencl.hpp"
 
 namespace efaas {
 
@@ -58,6 +59,15 @@ class MerkleTree {
   // Owning: the tree keeps the matrices.
   static Result<MerkleTree> build(std::vector<Matrix> matrices, const HashConfig& cfg = {},
                                   int unstored_levels = -1);
+  // OpenCL pipelines whose matrices are already on the device (an LDE computed there): the
+  // device copies (same order, shapes, layouts and contents as `matrices`, on device
+  // cfg.opencl_device) are hashed without an upload; the host views serve the openings.
+  // cfg.backend must be kOpenCl. Shapes are checked; contents cannot be, so copies that differ
+  // give a root the host rows do not open to.
+  static Result<MerkleTree> build_with_device_copies(std::vector<MatrixView> matrices,
+                                                     std::vector<OpenClMatrix> device_copies,
+                                                     const HashConfig& cfg,
+                                                     int unstored_levels = -1);
   static constexpr uint32_t kMaxUnstoredLevels = 6;
 
   // A copy of an owning tree owns copies of the matrices and views them, not the original's.
@@ -83,8 +93,10 @@ class MerkleTree {
 
  private:
   MerkleTree() = default;
-  Status build_layers(const HashConfig& cfg, int unstored_levels);
-  Status build_layers_opencl(int device);  // merkle_opencl.cpp
+  Status build_layers(const HashConfig& cfg, int unstored_levels,
+                      std::span<const OpenClMatrix> device_copies = {});
+  // merkle_opencl.cpp; uploads the matrices unless device copies are given.
+  Status build_layers_opencl(int device, std::span<const OpenClMatrix> device_copies = {});
   uint32_t auto_unstored_levels() const;
   Digest node(uint32_t level, size_t index) const;
   // Row `index >> (log_height_ - log2(rows))` of every matrix, in commit order.

@@ -8,22 +8,23 @@
 
 namespace efaas {
 
-Status MerkleTree::build_layers_opencl(int device) {
+Status MerkleTree::build_layers_opencl(int device, std::span<const OpenClMatrix> device_copies) {
   Result<OpenClDevice*> dev = OpenClDevice::get(device);
   if (!dev) return dev.status();
   std::vector<OpenClBuffer> bufs;
-  bufs.reserve(matrices_.size());
-  for (const MatrixView& m : matrices_) {
-    Result<OpenClBuffer> b = (*dev)->upload(std::span<const Fp>(m.data, m.size()));
-    if (!b) return b.status();
-    bufs.push_back(std::move(*b));
+  std::vector<OpenClMatrix> on_device(device_copies.begin(), device_copies.end());
+  if (on_device.empty()) {
+    bufs.reserve(matrices_.size());
+    for (const MatrixView& m : matrices_) {
+      Result<OpenClBuffer> b = (*dev)->upload(std::span<const Fp>(m.data, m.size()));
+      if (!b) return b.status();
+      bufs.push_back(std::move(*b));
+      on_device.push_back({&bufs.back(), 0, m.rows, m.cols, m.layout});
+    }
   }
   std::vector<std::vector<OpenClMatrix>> groups(groups_.size());
   for (size_t l = 0; l < groups_.size(); ++l) {
-    for (size_t m : groups_[l]) {
-      const MatrixView& v = matrices_[m];
-      groups[l].push_back({&bufs[m], 0, v.rows, v.cols, v.layout});
-    }
+    for (size_t m : groups_[l]) groups[l].push_back(on_device[m]);
   }
   Result<OpenClBuffer> prev = (*dev)->alloc(leaf_count() * sizeof(Digest));
   if (!prev) return prev.status();

@@ -376,6 +376,48 @@ TEST(Merkle, OwningBuildKeepsData) {
   }
 }
 
+TEST(Merkle, DeviceCopiesGiveTheSameTree) {
+  if (!resolve_backend(Backend::kOpenCl).is_ok()) GTEST_SKIP() << "no OpenCL device";
+  Rng rng(test_seed("Merkle.DeviceCopiesGiveTheSameTree"));
+  std::vector<Matrix> mats = make(rng, kShapes[4]);
+  auto dev = OpenClDevice::get(0);
+  ASSERT_TRUE(dev.is_ok());
+  // All matrices packed into one device buffer at increasing offsets.
+  std::vector<Fp> packed;
+  std::vector<OpenClMatrix> copies;
+  for (const auto& m : mats) {
+    copies.push_back({nullptr, packed.size(), m.rows, m.cols, m.layout});
+    packed.insert(packed.end(), m.data.begin(), m.data.end());
+  }
+  auto buf = (*dev)->upload(std::span<const Fp>(packed));
+  ASSERT_TRUE(buf.is_ok());
+  for (auto& c : copies) c.buffer = &*buf;
+  HashConfig cl;
+  cl.backend = Backend::kOpenCl;
+  auto tree = MerkleTree::build_with_device_copies(views(mats), copies, cl);
+  ASSERT_TRUE(tree.is_ok()) << tree.status().to_string();
+  EXPECT_EQ(tree->root(), NaiveMmcs(mats).root());
+  auto o = tree->open(9);
+  ASSERT_TRUE(o.is_ok());
+  EXPECT_TRUE(verify_opening(tree->root(), tree->dims(), 9, *o).is_ok());
+  // Shape mismatches, a missing copy and a CPU backend are errors.
+  auto bad = copies;
+  bad[1].cols += 1;
+  EXPECT_EQ(MerkleTree::build_with_device_copies(views(mats), bad, cl).status().code(),
+            StatusCode::kInvalidArgument);
+  bad = copies;
+  bad[2].layout = bad[2].layout == Layout::kRowMajor ? Layout::kColMajor : Layout::kRowMajor;
+  EXPECT_FALSE(MerkleTree::build_with_device_copies(views(mats), bad, cl).is_ok());
+  bad = copies;
+  bad.pop_back();
+  EXPECT_FALSE(MerkleTree::build_with_device_copies(views(mats), bad, cl).is_ok());
+  EXPECT_FALSE(MerkleTree::build_with_device_copies(views(mats), copies, HashConfig{}).is_ok());
+  // A copy that runs past the end of its buffer is caught before any kernel runs.
+  bad = copies;
+  bad.back().offset = packed.size();
+  EXPECT_FALSE(MerkleTree::build_with_device_copies(views(mats), bad, cl).is_ok());
+}
+
 TEST(Merkle, BadInputIsAnError) {
   std::vector<Fp> d(24);
   auto err = [](Result<MerkleTree> r) { return r.status(); };

@@ -32,6 +32,8 @@ using ProgressCallback = std::function<void(std::string_view stage, double fract
 
 // Performance knobs; soundness lives in FriParams.
 struct StarkConfig {
+  // kOpenCl runs LDE, commitments, quotient, DEEP and FRI folding on OpenCL device 0 with the
+  // data kept there between stages (stark_opencl.hpp); every backend gives the same proof.
   Backend backend = Backend::kAuto;
   size_t threads = 0;
   // The prover's own checks: constraints on the trace and the LogUp balance before proving.

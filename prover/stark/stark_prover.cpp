@@ -1,14 +1,18 @@
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <map>
 
 #include "prover/air/eval.hpp"
 #include "prover/common/thread_pool.hpp"
 #include "prover/common/timer.hpp"
+#include "prover/device/backend.hpp"
 #include "prover/field/field_ops.hpp"
+#include "prover/fri/fri_opencl.hpp"
 #include "prover/ntt/ntt.hpp"
 #include "prover/stark/stark.hpp"
 #include "prover/stark/stark_common.hpp"
+#include "prover/stark/stark_opencl.hpp"
 
 namespace efaas {
 
@@ -85,7 +89,29 @@ struct TableState {
   std::vector<Fp> aux_trace, aux_lde;         // 4 base columns per aux column
   std::vector<Fp> quotient_lde;               // 4 * D base columns
   std::vector<std::vector<Fp4>> chunk_coeffs;  // per chunk: n coefficients (Fp4)
+  // OpenCL pipeline: the LDEs live on the device (the host vectors above stay empty); their
+  // host mirrors, which the Merkle trees view, are filled only where the query phase opens them.
+  DeviceMatrix main_dev, pre_dev, aux_dev, quotient_dev;
+  HostMirror<Fp> main_mirror, aux_mirror, quotient_mirror;
 };
+
+// A device LDE and the host matrix its Merkle tree views.
+struct DeviceCommitted {
+  const DeviceMatrix* dev;
+  std::span<Fp> host;
+};
+
+// Before opening `tree` at leaf indices `idx`: reads back the row blocks the openings touch.
+Status fetch_opened_rows(const MerkleTree& tree, std::span<const DeviceCommitted> mats,
+                         std::span<const size_t> idx) {
+  for (const DeviceCommitted& m : mats) {
+    const uint32_t log_rows = uint32_t(std::countr_zero(m.dev->rows));
+    std::vector<size_t> rows(idx.size());
+    for (size_t q = 0; q < idx.size(); ++q) rows[q] = idx[q] >> (tree.log_height() - log_rows);
+    EFAAS_RETURN_IF_ERROR(fetch_rows(*m.dev, rows, tree.first_stored_level(), m.host));
+  }
+  return Status::ok();
+}
 
 }  // namespace
 
@@ -213,23 +239,58 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   observe_header(tr, machine, params, proof.log_heights, proof.publics);
   if (pk.vk.pre_root) tr.observe(*pk.vk.pre_root);
   const HashConfig hcfg{cfg.backend, cfg.threads, 0};
+  // OpenCL keeps the LDEs on the device between stages (stark_opencl.hpp).
+  Result<Backend> backend = resolve_backend(cfg.backend);
+  if (!backend) return backend.status();
+  OpenClDevice* dev = nullptr;
+  if (*backend == Backend::kOpenCl) {
+    Result<OpenClDevice*> d = OpenClDevice::get(hcfg.opencl_device);
+    if (!d) return d.status();
+    dev = *d;
+  }
+  std::vector<DeviceCommitted> main_dev, aux_dev, quotient_dev;
+  // Commits host views, hashing the device copies when the LDEs live there.
+  auto commit = [&](std::vector<MatrixView> views, const std::vector<DeviceCommitted>& on_dev) {
+    if (dev == nullptr) return MerkleTree::build(std::move(views), hcfg);
+    std::vector<OpenClMatrix> copies;
+    for (const DeviceCommitted& m : on_dev) copies.push_back(m.dev->view());
+    return MerkleTree::build_with_device_copies(std::move(views), std::move(copies), hcfg);
+  };
 
   // 1. Main traces: LDE and commitment.
   report(cfg, "trace_lde", 0.0);
   Stopwatch sw;
   std::vector<MatrixView> main_views;
   for (size_t t = 0; t < T; ++t) {
-    auto l = lde_columns(witness.main[t], machine.tables[t].main_width(), st[t].log_n, log_b, cfg);
-    if (!l) return l.status();
-    st[t].main_lde = std::move(*l);
-    main_views.push_back({st[t].main_lde.data(), st[t].lde_n, machine.tables[t].main_width(),
-                          Layout::kColMajor});
+    const size_t width = machine.tables[t].main_width();
+    if (dev != nullptr) {
+      auto m = opencl_trace_lde(*dev, witness.main[t], width, st[t].log_n, log_b);
+      if (!m) return m.status();
+      st[t].main_dev = std::move(*m);
+      auto mirror = HostMirror<Fp>::allocate(st[t].lde_n * width);
+      if (!mirror) return mirror.status();
+      st[t].main_mirror = std::move(*mirror);
+      main_dev.push_back({&st[t].main_dev, st[t].main_mirror.span()});
+      if (machine.tables[t].pre_width() > 0) {
+        auto p = opencl_trace_lde(*dev, pk.pre_traces[t], machine.tables[t].pre_width(),
+                                  st[t].log_n, log_b);
+        if (!p) return p.status();
+        st[t].pre_dev = std::move(*p);
+      }
+    } else {
+      auto l = lde_columns(witness.main[t], width, st[t].log_n, log_b, cfg);
+      if (!l) return l.status();
+      st[t].main_lde = std::move(*l);
+    }
+    const Fp* main_data = dev != nullptr ? st[t].main_mirror.data() : st[t].main_lde.data();
+    main_views.push_back({main_data, st[t].lde_n, width, Layout::kColMajor});
   }
+  if (dev != nullptr) EFAAS_RETURN_IF_ERROR(dev->finish());  // time the LDEs, not their enqueueing
   tm.trace_lde = sw.seconds();
   EFAAS_RETURN_IF_ERROR(check_cancel(cfg));
   report(cfg, "trace_commit", 0.15);
   sw.reset();
-  auto main_tree = MerkleTree::build(main_views, hcfg);
+  auto main_tree = commit(main_views, main_dev);
   if (!main_tree) return main_tree.status();
   proof.main_root = main_tree->root();
   tr.observe(proof.main_root);
@@ -321,13 +382,24 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
         put(aw - 1, i, running);
       }
       proof.aux_sums[t] = running;
-      auto l = lde_columns(aux, 4 * aw, st[t].log_n, log_b, cfg);
-      if (!l) return l.status();
+      if (dev != nullptr) {
+        auto m = opencl_trace_lde(*dev, aux, 4 * aw, st[t].log_n, log_b);
+        if (!m) return m.status();
+        st[t].aux_dev = std::move(*m);
+        auto mirror = HostMirror<Fp>::allocate(st[t].lde_n * 4 * aw);
+        if (!mirror) return mirror.status();
+        st[t].aux_mirror = std::move(*mirror);
+        aux_dev.push_back({&st[t].aux_dev, st[t].aux_mirror.span()});
+      } else {
+        auto l = lde_columns(aux, 4 * aw, st[t].log_n, log_b, cfg);
+        if (!l) return l.status();
+        st[t].aux_lde = std::move(*l);
+      }
       st[t].aux_trace = std::move(aux);
-      st[t].aux_lde = std::move(*l);
-      aux_views.push_back({st[t].aux_lde.data(), st[t].lde_n, 4 * aw, Layout::kColMajor});
+      const Fp* aux_data = dev != nullptr ? st[t].aux_mirror.data() : st[t].aux_lde.data();
+      aux_views.push_back({aux_data, st[t].lde_n, 4 * aw, Layout::kColMajor});
     }
-    auto tree = MerkleTree::build(aux_views, hcfg);
+    auto tree = commit(aux_views, aux_dev);
     if (!tree) return tree.status();
     proof.aux_root = tree->root();
     aux_tree = std::move(*tree);
@@ -394,9 +466,12 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       }
       for (size_t i = 0; i < qn; ++i) x[i] = pw[bitrev(i, log_qn)];
     }
-    std::vector<uint32_t> next(qn);
-    for (size_t i = 0; i < qn; ++i) {
-      next[i] = uint32_t(bitrev((bitrev(i, log_qn) + D) & (qn - 1), log_qn));
+    std::vector<uint32_t> next;  // the device kernel computes its own
+    if (dev == nullptr) {
+      next.resize(qn);
+      for (size_t i = 0; i < qn; ++i) {
+        next[i] = uint32_t(bitrev((bitrev(i, log_qn) + D) & (qn - 1), log_qn));
+      }
     }
     // Z_H(x_i) = shift^n wD^(bitrev(i) mod D) - 1 takes D values.
     const Fp shift_n = shift.pow(s.n);
@@ -418,6 +493,32 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       first[i] = zh * inv_a[i] * n_inv;
       last[i] = zh * inv_b[i] * (n_inv * g_inv);
       trans[i] = x[i] - g_inv;
+    }
+    if (dev != nullptr) {
+      QuotientEvalArgs args;
+      args.main = &s.main_dev;
+      args.pre = table.pre_width() > 0 ? &s.pre_dev : nullptr;
+      args.aux = table.uses_logup() ? &s.aux_dev : nullptr;
+      args.log_qn = log_qn;
+      args.log_d = s.log_d;
+      args.is_first = first;
+      args.is_last = last;
+      args.is_transition = trans;
+      args.zh_inv = zh_inv_of;
+      args.challenges = challenges;
+      args.publics = witness.publics;
+      args.aux_publics = std::span<const Fp4>(&proof.aux_sums[t], 1);
+      args.alpha = alpha;
+      auto values = opencl_quotient_values(*dev, table, args);
+      if (!values) return values.status();
+      EFAAS_RETURN_IF_ERROR(opencl_quotient_chunks(*dev, *values, s.log_n, s.log_d, log_b,
+                                                   s.chunk_coeffs, s.quotient_dev));
+      auto mirror = HostMirror<Fp>::allocate(s.lde_n * 4 * D);
+      if (!mirror) return mirror.status();
+      s.quotient_mirror = std::move(*mirror);
+      quotient_dev.push_back({&s.quotient_dev, s.quotient_mirror.span()});
+      q_views.push_back({s.quotient_mirror.data(), s.lde_n, 4 * D, Layout::kColMajor});
+      continue;
     }
     air::DomainSource src;
     src.main = s.main_lde.data();
@@ -466,7 +567,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     s.quotient_lde = std::move(chunk_cols);
     q_views.push_back({s.quotient_lde.data(), s.lde_n, 4 * D, Layout::kColMajor});
   }
-  auto q_tree = MerkleTree::build(q_views, hcfg);
+  auto q_tree = commit(q_views, quotient_dev);
   if (!q_tree) return q_tree.status();
   proof.quotient_root = q_tree->root();
   tr.observe(proof.quotient_root);
@@ -519,6 +620,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   std::map<uint32_t, std::vector<size_t>, std::greater<>> by_height;  // log LDE height -> tables
   for (size_t t = 0; t < T; ++t) by_height[st[t].log_n + log_b].push_back(t);
   std::vector<FriInput> inputs;
+  std::vector<FriDeviceInput> dev_inputs;  // OpenCL: the DEEP quotients stay on the device
   Fp4 gamma_pow = Fp4::one();
   // Gamma powers are assigned in table order, so compute the coefficient lists first.
   struct ColTerm {
@@ -528,25 +630,36 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     bool next;     // at g z
   };
   std::vector<std::vector<ColTerm>> terms(T);
+  std::vector<std::vector<DeepMatrixTerms>> dev_terms(T);  // the same coefficients, per matrix
   for (size_t t = 0; t < T; ++t) {
     const air::TableAir& table = machine.tables[t];
     const TableOpenings& o = proof.openings[t];
-    auto add_cols = [&](const Fp* lde_data, size_t width, const std::vector<Fp4>& at_z,
-                        const std::vector<Fp4>* at_zg) {
+    auto add_cols = [&](const Fp* lde_data, const DeviceMatrix* on_dev, size_t width,
+                        const std::vector<Fp4>& at_z, const std::vector<Fp4>* at_zg) {
+      DeepMatrixTerms dt{on_dev, std::vector<Fp4>(width, Fp4::zero()),
+                         std::vector<Fp4>(width, Fp4::zero())};
       for (size_t c = 0; c < width; ++c) {
-        const Fp* col = lde_data + c * st[t].lde_n;
+        const Fp* col = lde_data != nullptr ? lde_data + c * st[t].lde_n : nullptr;  // host LDEs
         gamma_pow *= gamma;
         terms[t].push_back({col, gamma_pow, at_z[c], false});
+        dt.coeff_z[c] = gamma_pow;
         if (at_zg) {
           gamma_pow *= gamma;
           terms[t].push_back({col, gamma_pow, (*at_zg)[c], true});
+          dt.coeff_zg[c] = gamma_pow;
         }
       }
+      if (dev != nullptr) dev_terms[t].push_back(std::move(dt));
     };
-    if (table.pre_width() > 0) add_cols(pk.pre_ldes[t].data(), table.pre_width(), o.pre, &o.pre_next);
-    add_cols(st[t].main_lde.data(), table.main_width(), o.main, &o.main_next);
-    if (table.uses_logup()) add_cols(st[t].aux_lde.data(), 4 * table.aux_width(), o.aux, &o.aux_next);
-    add_cols(st[t].quotient_lde.data(), o.quotient.size(), o.quotient, nullptr);
+    if (table.pre_width() > 0) {
+      add_cols(pk.pre_ldes[t].data(), &st[t].pre_dev, table.pre_width(), o.pre, &o.pre_next);
+    }
+    add_cols(st[t].main_lde.data(), &st[t].main_dev, table.main_width(), o.main, &o.main_next);
+    if (table.uses_logup()) {
+      add_cols(st[t].aux_lde.data(), &st[t].aux_dev, 4 * table.aux_width(), o.aux, &o.aux_next);
+    }
+    add_cols(st[t].quotient_lde.data(), &st[t].quotient_dev, o.quotient.size(), o.quotient,
+             nullptr);
   }
   for (const auto& entry : by_height) {
     const uint32_t log_h = entry.first;
@@ -554,6 +667,20 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     const size_t h = size_t(1) << log_h;
     const uint32_t log_n = log_h - log_b;
     const Fp g = Fp::two_adic_generator(log_n);
+    if (dev != nullptr) {
+      Fp4 const_z = Fp4::zero(), const_zg = Fp4::zero();
+      std::vector<DeepMatrixTerms> mats;
+      for (size_t t : tables) {
+        for (const ColTerm& term : terms[t]) {
+          (term.next ? const_zg : const_z) += term.coeff * term.value;
+        }
+        for (const DeepMatrixTerms& dt : dev_terms[t]) mats.push_back(dt);
+      }
+      auto evals = opencl_deep_quotient(*dev, mats, log_h, z, z * g, const_z, const_zg);
+      if (!evals) return evals.status();
+      dev_inputs.push_back({log_h, std::move(*evals)});
+      continue;
+    }
     // 1/(x_i - z) for the LDE points x_i = shift w^bitrev(i); then 1/(x_i - g z) =
     // g^-1 / (x_i / g - z), and x_i / g = shift w^(bitrev(i) - B) is another LDE point.
     std::vector<Fp4> inv_z(h);
@@ -599,7 +726,8 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   // 6. FRI, with the trace openings at its query indices.
   report(cfg, "fri", 0.8);
   sw.reset();
-  const uint32_t log_max = inputs.front().log_height;
+  const uint32_t log_max =
+      dev != nullptr ? dev_inputs.front().log_height : inputs.front().log_height;
   Status open_status;
   auto open = [&](std::span<const size_t> indices) {
     auto open_tree = [&](const MerkleTree& tree, MerkleBatchOpening& out) {
@@ -616,15 +744,29 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       proof.pre_queries.emplace();
       open_tree(*pk.pre_tree, *proof.pre_queries);
     }
+    // OpenCL: the LDE rows these openings read come back from the device now, and only those.
+    auto fetch = [&](const MerkleTree& tree, const std::vector<DeviceCommitted>& mats) {
+      if (dev == nullptr || !open_status) return;
+      std::vector<size_t> idx(indices.size());
+      for (size_t q = 0; q < idx.size(); ++q) {
+        idx[q] = indices[q] >> (log_max - tree.log_height());
+      }
+      open_status = fetch_opened_rows(tree, mats, idx);
+    };
+    fetch(*main_tree, main_dev);
     open_tree(*main_tree, proof.main_queries);
     if (aux_tree) {
+      fetch(*aux_tree, aux_dev);
       proof.aux_queries.emplace();
       open_tree(*aux_tree, *proof.aux_queries);
     }
+    fetch(*q_tree, quotient_dev);
     open_tree(*q_tree, proof.quotient_queries);
   };
-  auto fri = fri_prove(params, std::move(inputs), tr, FriProverConfig{cfg.backend, cfg.threads},
-                       open, cfg.check_witness);
+  const FriProverConfig fcfg{cfg.backend, cfg.threads};
+  const bool checks = cfg.check_witness;
+  auto fri = dev != nullptr ? fri_prove_opencl(params, std::move(dev_inputs), tr, fcfg, open, checks)
+                            : fri_prove(params, std::move(inputs), tr, fcfg, open, checks);
   if (!fri) return fri.status();
   EFAAS_RETURN_IF_ERROR(open_status);
   proof.fri = std::move(*fri);
