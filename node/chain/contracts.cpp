@@ -95,6 +95,12 @@ Result<bool> ConsensusClient::is_active(const Address& node) {
   return AbiDecoder(*r).boolean(0);
 }
 
+Result<U256> ConsensusClient::deposit_of(const Address& user) {
+  auto r = eth_.eth_call(consensus_, AbiEncoder("deposits(address)").address(user).finish());
+  if (!r) return r.status();
+  return AbiDecoder(*r).uint(0);
+}
+
 Hash32 slot_seed(uint64_t chain_id, const Address& consensus, uint64_t slot) {
   Bytes buf(96, 0);
   Hash32 c = U256::from_u64(chain_id).be;

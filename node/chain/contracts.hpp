@@ -46,6 +46,7 @@ class ConsensusClient {
   Result<SlotParams> slot_params();
   Result<Address> leader_of(uint64_t slot);  // the contract's own view, for cross-checks
   Result<bool> is_active(const Address& node);
+  Result<U256> deposit_of(const Address& user);
 
  private:
   EthClient& eth_;
