@@ -101,6 +101,14 @@ Result<U256> ConsensusClient::deposit_of(const Address& user) {
   return AbiDecoder(*r).uint(0);
 }
 
+Result<bool> ConsensusClient::check_proof(const Hash32& extension_id, std::span<const uint8_t> proof,
+                                          std::span<const uint8_t> data) {
+  auto r = eth_.eth_call(consensus_,
+                         AbiEncoder("checkProof(bytes32,bytes,bytes)").word(extension_id).bytes(proof).bytes(data).finish());
+  if (!r) return r.status();
+  return AbiDecoder(*r).boolean(0);
+}
+
 Hash32 slot_seed(uint64_t chain_id, const Address& consensus, uint64_t slot) {
   Bytes buf(96, 0);
   Hash32 c = U256::from_u64(chain_id).be;

@@ -47,6 +47,8 @@ class ConsensusClient {
   Result<Address> leader_of(uint64_t slot);  // the contract's own view, for cross-checks
   Result<bool> is_active(const Address& node);
   Result<U256> deposit_of(const Address& user);
+  // The contract's groth16 check (the registered verifier contract) of a Custom-mode PostOp.
+  Result<bool> check_proof(const Hash32& extension_id, std::span<const uint8_t> proof, std::span<const uint8_t> data);
 
  private:
   EthClient& eth_;
