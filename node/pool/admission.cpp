@@ -110,7 +110,13 @@ AdmitOutcome Admission::admit(const Operation& op, const Source& source, int64_t
     return refuse(source, AdmitCode::kSenderRateLimited,
                   "sender " + address_to_string(*sender) + " exceeded its rate limit", now_ms, hash);
   }
-  if (pool_.get(hash)) {
+  if (auto existing = pool_.get(hash)) {
+    if (existing->sender != *sender) {
+      return refuse(source, AdmitCode::kBadSignature,
+                    "operation " + hex0x(hash) + " is already in the mempool, signed by " +
+                        address_to_string(existing->sender) + ", not " + address_to_string(*sender),
+                    now_ms, hash);
+    }
     AdmitOutcome o{AdmitCode::kDuplicate, "operation already in the mempool", hash, *sender};
     return o;
   }

@@ -7,6 +7,7 @@
 // Needs EFAAS_CONTRACTS_DIR (build/contracts) or compiles the contracts into a temp directory.
 import fs from "node:fs";
 import net from "node:net";
+import path from "node:path";
 import { ganache, ethers, deploy, kDefaultParams, kChainId, kTypes, gasManagementData } from "../../contracts/scripts/chain.mjs";
 
 const args = process.argv.slice(2);
@@ -66,6 +67,33 @@ const extensionId = ethers.keccak256(wasm);
 await (await registry.connect(deployer).registerExtension(extensionId, wasm, "ipfs://example",
   { mode: 0, zkSystem: "zkwasm-stark", verificationKey: "0x", verifierURI: "", verifierContract: ethers.ZeroAddress })).wait();
 
+// A Custom-mode groth16 Extension on the shared fixture key, and a PostOp proof/data for it in the
+// contract's encoding (contracts/README.md), so the node's groth16 verification runs for real.
+const fixture = path.join(process.env.EFAAS_SHARED_DIR ?? new URL("../../../shared", import.meta.url).pathname,
+  "fixtures", "groth16", "poseidon_chain40");
+let groth16 = null;
+if (fs.existsSync(path.join(fixture, "verification_key.json"))) {
+  const coder = ethers.AbiCoder.defaultAbiCoder();
+  const vkJson = fs.readFileSync(path.join(fixture, "verification_key.json"));
+  const proof = JSON.parse(fs.readFileSync(path.join(fixture, "snarkjs_proof.json")));
+  const pub = JSON.parse(fs.readFileSync(path.join(fixture, "snarkjs_public.json")));
+  const verifier = await deploy(deployer, "Groth16Verifier_poseidon_chain40");
+  // Stands in for the module: Custom-mode Extensions are checked by their key, not by running it.
+  const module = Buffer.from("efaas devchain: groth16 poseidon_chain40 example");
+  const id = ethers.keccak256(module);
+  await (await registry.connect(deployer).registerExtension(id, module, "ipfs://poseidon", {
+    mode: 1, zkSystem: "groth16", verificationKey: vkJson, verifierURI: "", verifierContract: await verifier.getAddress(),
+  })).wait();
+  const a = proof.pi_a.slice(0, 2);
+  const b = [[proof.pi_b[0][1], proof.pi_b[0][0]], [proof.pi_b[1][1], proof.pi_b[1][0]]];
+  const c = proof.pi_c.slice(0, 2);
+  groth16 = {
+    extensionId: id,
+    proof: coder.encode(["uint256[2]", "uint256[2][2]", "uint256[2]"], [a, b, c]),
+    data: coder.encode(["uint256[]"], [pub.map(BigInt)]),
+  };
+}
+
 const domain = { name: "eFaaS", version: "1", chainId: kChainId, verifyingContract: await consensus.getAddress() };
 const head = await provider.getBlock("latest");
 const op = {
@@ -95,6 +123,7 @@ process.stdout.write(JSON.stringify({
   wasmSize: wasm.length,
   operation: { ...op, gas: op.gas.toString(), sig },
   operationHash: ethers.TypedDataEncoder.hash(domain, { Operation: kTypes.Operation }, op),
+  groth16,
 }) + "\n");
 
 const shutdown = async () => {

@@ -6,7 +6,7 @@ Result<std::unique_ptr<DevChain>> DevChain::start(const std::vector<std::string>
   std::vector<std::string> argv = {"node", source_dir() + "/node/scripts/devchain.mjs", "--port",
                                    std::to_string(free_port())};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  auto p = Subprocess::start(argv, {"EFAAS_CONTRACTS_DIR=" + build_dir() + "/contracts"});
+  auto p = Subprocess::start(argv, {"EFAAS_CONTRACTS_DIR=" + build_dir() + "/contracts", "EFAAS_SHARED_DIR=" + source_dir() + "/../shared"});
   if (!p) return p.status();
   auto chain = std::make_unique<DevChain>();
   chain->process_.reset(*p);
