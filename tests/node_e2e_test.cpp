@@ -227,6 +227,18 @@ TEST_F(NodeE2E, OperationAdmissionAndRefusals) {
   ASSERT_TRUE(raw);
   EXPECT_EQ(json::parse(raw->body)["error"]["code"], -32700);
   EXPECT_TRUE(a.result("efaas_getOperation", {hex0x(keccak(std::string_view("x")))}).is_null());
+  // Batches: one answer per request that has an id; notifications get none.
+  raw = a.http->Post("/", R"([{"jsonrpc":"2.0","id":1,"method":"web3_clientVersion"},
+      {"jsonrpc":"2.0","method":"web3_clientVersion"}, {"jsonrpc":"1.0","id":2,"method":"eth_chainId"}])",
+                     "application/json");
+  ASSERT_TRUE(raw);
+  json batch = json::parse(raw->body);
+  ASSERT_EQ(batch.size(), 2u) << raw->body;
+  EXPECT_EQ(batch[0]["result"], "efaas-node/0.1");
+  EXPECT_EQ(batch[1]["error"]["code"], -32600);
+  raw = a.http->Post("/", R"({"jsonrpc":"2.0","method":"eth_chainId"})", "application/json");
+  ASSERT_TRUE(raw);
+  EXPECT_EQ(raw->status, 204);
 }
 
 TEST_F(NodeE2E, Groth16PostOpVerifiedBySignedVerdicts) {
