@@ -67,6 +67,7 @@ class NodeE2E : public ::testing::Test {
     chain_ = std::move(*c).release();
     eth_ = ok(EthClient::connect(chain_->rpc())).release();
     dir_ = new testing::TempDir();
+    int peer_ports[3] = {testing::free_port(), testing::free_port(), testing::free_port()};
     for (int i = 0; i < 3; ++i) {
       nodes_[i] = new NodeProc();
       NodeProc& n = *nodes_[i];
@@ -81,6 +82,11 @@ class NodeE2E : public ::testing::Test {
                   {"poll_ms", 100},
                   {"process_window", 4},
                   {"log_level", "warn"},
+                  {"peer_listen_port", peer_ports[i]},
+                  // Node 0 asks nodes 1 and 2 for verdicts over gRPC.
+                  {"peers", i == 0 ? json{"127.0.0.1:" + std::to_string(peer_ports[1]),
+                                          "127.0.0.1:" + std::to_string(peer_ports[2])}
+                                   : json::array()},
                   // Node 2 takes few verification requests per peer (the flood test).
                   {"peer_rate", i == 2 ? json{{"rate", 0.01}, {"burst", 5}} : json{{"rate", 1000}, {"burst", 100}}}};
       start_node(n);
@@ -343,6 +349,50 @@ TEST_F(NodeE2E, StaleUnknownAndReorgedProcessedBlocks) {
   auto metrics = b.http->Get("/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("efaas_node_postops_dropped_total 1"), std::string::npos) << metrics->body;
+}
+
+TEST_F(NodeE2E, PeersExchangeCapabilitiesAndSignVerdictsOverGrpc) {
+  NodeProc& a = *nodes_[0];
+  json peers;
+  for (int i = 0; i < 100; ++i) {
+    peers = a.result("efaas_nodeInfo")["peers"];
+    if (peers.size() == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(peers.size(), 2u) << peers.dump();
+  std::set<std::string> addresses;
+  for (const auto& p : peers) {
+    addresses.insert(p["address"]);
+    EXPECT_EQ(p["extensions"].size(), 2u);
+  }
+  EXPECT_EQ(addresses, (std::set<std::string>{chain_->info()["nodes"][1], chain_->info()["nodes"][2]}));
+
+  json post_op = groth16_post_op(head_hash());
+  post_op["operationHash"] = hex0x(keccak(std::string_view("peer operation")));
+  json v = a.result("efaas_submitPostOp", {post_op});
+  expect_signed_verdict(v, 0, "VALID", post_op);
+  ASSERT_EQ(v["peerVerdicts"].size(), 2u) << v.dump();
+  std::set<std::string> responders;
+  for (const auto& pv : v["peerVerdicts"]) {
+    ASSERT_TRUE(pv.contains("verdict")) << pv.dump();
+    EXPECT_TRUE(pv["counted"].get<bool>()) << pv.dump();
+    int i = pv["verdict"]["responderNodeId"] == chain_->info()["nodes"][1] ? 1 : 2;
+    expect_signed_verdict(pv["verdict"], i, "VALID", post_op);
+    responders.insert(pv["verdict"]["responderNodeId"]);
+  }
+  EXPECT_EQ(responders.size(), 2u);
+  // The peers verified and kept the PostOp, crediting node 0's reputation.
+  for (int i = 1; i < 3; ++i) {
+    EXPECT_EQ(nodes_[i]->result("efaas_getPostOps", {post_op["operationHash"]}).size(), 1u);
+    json rep = nodes_[i]->result("efaas_reputation", {"peer", chain_->info()["nodes"][0]});
+    EXPECT_GT(rep["validity"].get<double>(), 10.0 / 11.0);
+  }
+  // A stale processed block is refused by the peers too, with the reason.
+  Hash32 old = head_hash();
+  mine(5);
+  json stale = groth16_post_op(old);
+  json e = a.error("efaas_submitPostOp", {stale});
+  EXPECT_EQ(e["data"]["reason"], "stale_block");
 }
 
 TEST_F(NodeE2E, CrashRestartLosesNothing) {

@@ -76,7 +76,7 @@ Result<NodeConfig> parse_config(const nlohmann::json& j, NodeConfig c) {
       "listen_host", "listen_port", "eth_rpc", "registry", "consensus", "data_dir", "key_file", "poll_ms", "serve",
       "max_proof_bytes", "log_level", "process_window", "finality_depth", "max_operation_age", "max_gas",
       "require_deposit", "sender_rate", "peer_rate", "mempool_capacity", "mempool_per_sender", "postop_capacity",
-      "reputation_half_life_s", "ban_s"};
+      "reputation_half_life_s", "ban_s", "peer_listen_port", "peers"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (!kKeys.count(it.key())) return invalid_argument("config: unknown key '" + it.key() + "'");
   }
@@ -91,6 +91,8 @@ Result<NodeConfig> parse_config(const nlohmann::json& j, NodeConfig c) {
   EFAAS_RETURN_IF_ERROR(read_key(j, "serve", c.serve));
   EFAAS_RETURN_IF_ERROR(read_key(j, "max_proof_bytes", c.max_proof_bytes));
   EFAAS_RETURN_IF_ERROR(read_key(j, "log_level", c.log_level));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "peer_listen_port", c.peer_listen_port));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "peers", c.peers));
   EFAAS_RETURN_IF_ERROR(read_key(j, "process_window", c.chain.process_window));
   EFAAS_RETURN_IF_ERROR(read_key(j, "finality_depth", c.chain.finality_depth));
   EFAAS_RETURN_IF_ERROR(read_key(j, "max_operation_age", c.chain.max_operation_age));
@@ -132,6 +134,8 @@ nlohmann::json config_to_json(const NodeConfig& c) {
           {"serve", c.serve},
           {"max_proof_bytes", c.max_proof_bytes},
           {"log_level", c.log_level},
+          {"peer_listen_port", c.peer_listen_port},
+          {"peers", c.peers},
           {"process_window", c.chain.process_window},
           {"finality_depth", c.chain.finality_depth},
           {"max_operation_age", c.chain.max_operation_age},
@@ -269,6 +273,28 @@ Status Node::start() {
     }
     port_ = config_.listen_port;
   }
+  if (config_.peer_listen_port >= 0) {
+    PeerHandlers handlers;
+    handlers.hello = [this] { return capability(); };
+    handlers.verify = [this](const ProofVerificationRequest& rq) -> Result<ProofVerificationResponse> {
+      if (rq.request_id != post_op_hash(domain_, rq.post_op)) {
+        return invalid_argument("requestId is not the EIP-712 hash of the PostOp");
+      }
+      VerifyOutcome o = verify_post_op(rq.post_op, address_to_string(rq.sender_node_id), now_ms());
+      if (!o.refused.empty()) {
+        if (o.refused == "internal") return internal_error(o.message);
+        Status st(o.refused == "peer_rate_limited" || o.refused == "peer_banned" ? StatusCode::kUnavailable
+                                                                                 : StatusCode::kInvalidArgument,
+                  o.refused + ": " + o.message);
+        return st;
+      }
+      return o.response;
+    };
+    auto ps = PeerServer::start(config_.listen_host, config_.peer_listen_port, std::move(handlers));
+    if (!ps) return ps.status();
+    peer_server_ = std::move(*ps);
+  }
+  for (const auto& target : config_.peers) peers_.push_back(std::make_unique<PeerClient>(target));
   http_thread_ = std::thread([this] { http_->listen_after_bind(); });
   loop_thread_ = std::thread([this] {
     while (!stopping_) {
@@ -277,7 +303,7 @@ Status Node::start() {
       loop_cv_.wait_for(lock, std::chrono::milliseconds(config_.poll_ms), [this] { return stopping_.load(); });
     }
   });
-  log("info", "listening", {{"host", config_.listen_host}, {"port", port_}});
+  log("info", "listening", {{"host", config_.listen_host}, {"port", port_}, {"peerPort", peer_port()}});
   return Status::ok();
 }
 
@@ -285,6 +311,7 @@ void Node::stop() {
   if (stopping_.exchange(true)) return;
   loop_cv_.notify_all();
   if (http_) http_->stop();
+  if (peer_server_) peer_server_->stop();
   if (http_thread_.joinable()) http_thread_.join();
   if (loop_thread_.joinable()) loop_thread_.join();
 }
@@ -327,6 +354,19 @@ void Node::tick() {
     if (operations_->set_status(h, "proving_unavailable", detail).is_ok()) {
       log("warn", "proving_unavailable", {{"operation", hex0x(h)}});
     }
+  }
+  // Peers: capability exchange with those not yet greeted.
+  for (const auto& peer : peers_) {
+    {
+      std::lock_guard<std::mutex> lock(peers_mu_);
+      if (peer_capabilities_.count(peer->target())) continue;
+    }
+    auto cap = peer->hello(capability(), 2000);
+    if (!cap) continue;  // not up yet: retried next pass
+    log("info", "peer_hello", {{"peer", peer->target()}, {"address", address_to_string(cap->node)},
+                               {"extensions", cap->extensions.size()}});
+    std::lock_guard<std::mutex> lock(peers_mu_);
+    peer_capabilities_[peer->target()] = *cap;
   }
   // Head, and the re-org sweep: PostOps whose ProcessedBlockHash left the canonical chain go.
   auto head = chain_->head();
@@ -433,51 +473,44 @@ nlohmann::json Node::get_post_ops(const nlohmann::json& params) {
   return out;
 }
 
-nlohmann::json Node::submit_post_op(const nlohmann::json& params) {
-  const int64_t now = now_ms();
-  auto p = post_op_from_json(param(params, 0, "postOp"));
-  if (!p) fail(kInvalidParams, p.status().message());
-  std::string peer;
-  if (params.size() > 1) {
-    if (!params[1].is_string()) fail(kInvalidParams, "peer: expected the sending node's address");
-    auto a = parse_address(params[1].get<std::string>(), "peer");
-    if (!a) fail(kInvalidParams, a.status().message());
-    peer = address_to_string(*a);
-  }
-  auto refuse = [&](const std::string& reason, const std::string& message) -> nlohmann::json {
+Node::VerifyOutcome Node::verify_post_op(const PostOp& p, const std::string& peer, int64_t now) {
+  VerifyOutcome out;
+  auto refuse = [&](const std::string& reason, const std::string& message) {
     metrics_.inc("efaas_node_postops_received_total", reason);
-    if (!peer.empty()) (void)reputation_->record("peer", peer, ReputationEvent::kRejected, now);
+    if (!peer.empty() && reason != "peer_banned" && reason != "internal") {
+      (void)reputation_->record("peer", peer, ReputationEvent::kRejected, now);
+    }
     log("warn", "postop_refused", {{"reason", reason}, {"message", message}, {"peer", peer}});
-    fail(kRefused, reason + ": " + message, {{"reason", reason}});
+    out.refused = reason;
+    out.message = message;
+    return out;
   };
   if (!peer.empty()) {
     Scores s = reputation_->scores("peer", peer, now);
-    if (s.standing == Standing::kBanned) {
-      metrics_.inc("efaas_node_postops_received_total", "peer_banned");
-      fail(kRefused, "peer_banned: peer " + peer + " is banned", {{"reason", "peer_banned"}});
-    }
+    if (s.standing == Standing::kBanned) return refuse("peer_banned", "peer " + peer + " is banned");
     double scale = s.standing == Standing::kThrottled ? config_.reputation.throttle_scale : 1.0;
     if (!verify_limiter_->allow(peer, now, scale)) {
       return refuse("peer_rate_limited", "peer " + peer + " exceeded its verification-request rate limit" +
                                              (scale < 1 ? " (throttled: low reputation)" : ""));
     }
   }
-  if (p->proof.size() > config_.max_proof_bytes) return refuse("proof_too_large", "proof above max_proof_bytes");
-  auto ext = catalog_->find(p->extension_id);
-  if (!ext) return refuse("unknown_extension", "extension " + hex0x(p->extension_id) + " is not registered");
-  if (auto op = operations_->get(p->operation_hash); op && op->op.extension_id != p->extension_id) {
+  if (p.proof.size() > config_.max_proof_bytes) return refuse("proof_too_large", "proof above max_proof_bytes");
+  auto ext = catalog_->find(p.extension_id);
+  if (!ext) return refuse("unknown_extension", "extension " + hex0x(p.extension_id) + " is not registered");
+  if (auto op = operations_->get(p.operation_hash); op && op->op.extension_id != p.extension_id) {
     return refuse("extension_mismatch", "the Operation it answers is for another Extension");
   }
-  BlockVerdict bv = chain_->check_processed_block(p->processed_block_hash);
-  if (bv.check == BlockCheck::kChainError) fail(kInternalError, bv.message);
+  BlockVerdict bv = chain_->check_processed_block(p.processed_block_hash);
+  if (bv.check == BlockCheck::kChainError) return refuse("internal", bv.message);
   if (!bv.ok()) return refuse(block_check_name(bv.check), bv.message);
+  out.processed_block_number = bv.number;
 
-  Hash32 request_id = post_op_hash(domain_, *p);
-  ProofVerificationResponse resp;
+  Hash32 request_id = post_op_hash(domain_, p);
+  ProofVerificationResponse& resp = out.response;
   resp.request_id = request_id;
   resp.timestamp = uint64_t(now / 1000);
   if (ext->mode == VerificationMode::kCustom) {
-    auto accepted = consensus_->check_proof(p->extension_id, p->proof, p->data);
+    auto accepted = consensus_->check_proof(p.extension_id, p.proof, p.data);
     if (!accepted) {
       resp.verdict = Verdict::kError;
       resp.diagnostics = "checkProof failed: " + accepted.status().message();
@@ -492,35 +525,102 @@ nlohmann::json Node::submit_post_op(const nlohmann::json& params) {
     resp.diagnostics = "UNIMPLEMENTED: zkWASM proof verification is not integrated yet";
   }
   sign_response(domain_, *key_, resp);
-  std::string ext_key = hex0x(p->extension_id);
   if (resp.verdict != Verdict::kError) {
     ReputationEvent e = resp.verdict == Verdict::kValid ? ReputationEvent::kValidProof : ReputationEvent::kInvalidProof;
     if (!peer.empty()) (void)reputation_->record("peer", peer, e, now);
-    (void)reputation_->record("extension", ext_key, e, now);
+    (void)reputation_->record("extension", hex0x(p.extension_id), e, now);
   }
   if (!peer.empty()) {
     (void)reputation_->record("peer", peer,
                               resp.verdict == Verdict::kValid ? ReputationEvent::kAccepted : ReputationEvent::kRejected,
                               now);
   }
-  bool stored = false;
   if (resp.verdict == Verdict::kValid) {
-    PostOpRecord rec{request_id, *p, now, peer.empty() ? "user" : peer, bv.number};
+    PostOpRecord rec{request_id, p, now, peer.empty() ? "user" : peer, bv.number};
     auto ins = post_ops_->insert(rec);
-    if (!ins) fail(kInternalError, ins.status().message());
-    stored = *ins == InsertResult::kAdded || *ins == InsertResult::kDuplicate;
-    if (post_ops_->for_operation(p->operation_hash).size() >= 2) {
+    if (!ins) return refuse("internal", ins.status().message());
+    out.stored = *ins == InsertResult::kAdded || *ins == InsertResult::kDuplicate;
+    if (post_ops_->for_operation(p.operation_hash).size() >= 2) {
       // Two answers to one Operation: the node must re-run it and compare (issue 8); that needs
       // the WASM executor wired to the farm, which is not integrated yet.
-      log("warn", "rerun_unimplemented", {{"operation", hex0x(p->operation_hash)}});
+      log("warn", "rerun_unimplemented", {{"operation", hex0x(p.operation_hash)}});
     }
   }
   metrics_.inc("efaas_node_postops_received_total", verdict_name(resp.verdict));
   log("info", "postop_verified", {{"postOp", hex0x(request_id)}, {"verdict", verdict_name(resp.verdict)},
                                   {"peer", peer}, {"diagnostics", resp.diagnostics}});
-  nlohmann::json out = to_json(resp);
-  out["stored"] = stored;
-  out["processedBlockNumber"] = bv.number;
+  return out;
+}
+
+nlohmann::json Node::collect_peer_verdicts(const PostOp& p, const Hash32& request_id, int64_t now) {
+  nlohmann::json out = nlohmann::json::array();
+  if (peers_.empty()) return out;
+  ProofVerificationRequest rq;
+  rq.request_id = request_id;
+  rq.sender_node_id = key_->address();
+  rq.operation_id = p.operation_hash;
+  rq.post_op = p;
+  rq.timestamp = uint64_t(now / 1000);
+  rq.metadata = "{}";
+  rq.request_hash = compute_request_hash(rq);
+  for (const auto& peer : peers_) {
+    nlohmann::json entry = {{"peer", peer->target()}};
+    auto v = peer->verify(rq);
+    if (!v) {
+      entry["error"] = v.status().message();
+      out.push_back(entry);
+      continue;
+    }
+    entry["verdict"] = to_json(*v);
+    Status sig = verify_response(domain_, *v);
+    auto active = consensus_->is_active(v->responder_node_id);
+    bool counted = sig.is_ok() && active && *active;
+    entry["counted"] = counted;
+    if (!sig.is_ok()) entry["error"] = sig.message();
+    else if (!active || !*active) entry["error"] = "responder " + address_to_string(v->responder_node_id) + " is not an active staked node";
+    (void)reputation_->record("peer", address_to_string(v->responder_node_id),
+                              counted ? ReputationEvent::kAvailable : ReputationEvent::kUnavailable, now);
+    out.push_back(entry);
+  }
+  return out;
+}
+
+Capability Node::capability() {
+  Capability c;
+  c.chain_id = chain_id_;
+  c.consensus = domain_.verifying_contract;
+  for (const auto& e : catalog_->all()) {
+    if (catalog_->served(e.id)) c.extensions.push_back(e.id);
+  }
+  c.proof_types = {"groth16"};
+  c.max_proof_bytes = config_.max_proof_bytes;
+  c.fee_schedule_json = nlohmann::json{{"maxGas", config_.admission.max_gas.to_decimal()}}.dump();
+  c.timestamp = uint64_t(now_ms() / 1000);
+  sign_capability(*key_, c);
+  return c;
+}
+
+nlohmann::json Node::submit_post_op(const nlohmann::json& params) {
+  const int64_t now = now_ms();
+  auto p = post_op_from_json(param(params, 0, "postOp"));
+  if (!p) fail(kInvalidParams, p.status().message());
+  std::string peer;
+  if (params.size() > 1) {
+    if (!params[1].is_string()) fail(kInvalidParams, "peer: expected the sending node's address");
+    auto a = parse_address(params[1].get<std::string>(), "peer");
+    if (!a) fail(kInvalidParams, a.status().message());
+    peer = address_to_string(*a);
+  }
+  VerifyOutcome o = verify_post_op(*p, peer, now);
+  if (o.refused == "internal") fail(kInternalError, o.message);
+  if (!o.refused.empty()) fail(kRefused, o.refused + ": " + o.message, {{"reason", o.refused}});
+  nlohmann::json out = to_json(o.response);
+  out["stored"] = o.stored;
+  out["processedBlockNumber"] = o.processed_block_number;
+  // A PostOp this node vouches for (from a user, not relayed by a peer): ask the peers.
+  if (peer.empty() && o.response.verdict == Verdict::kValid) {
+    out["peerVerdicts"] = collect_peer_verdicts(*p, o.response.request_id, now);
+  }
   return out;
 }
 
@@ -573,6 +673,18 @@ nlohmann::json Node::node_info() {
             {"proofTypes", {"groth16"}},
             {"maxProofSize", config_.max_proof_bytes},
             {"feeSchedule", {{"maxGas", config_.admission.max_gas.to_decimal()}}}}},
+          {"peerPort", peer_port()},
+          {"peers", [this] {
+             std::lock_guard<std::mutex> lock(peers_mu_);
+             nlohmann::json ps = nlohmann::json::array();
+             for (const auto& [target, cap] : peer_capabilities_) {
+               nlohmann::json exts = nlohmann::json::array();
+               for (const auto& e : cap.extensions) exts.push_back(hex0x(e));
+               ps.push_back({{"target", target}, {"address", address_to_string(cap.node)}, {"extensions", exts},
+                             {"proofTypes", cap.proof_types}, {"maxProofSize", cap.max_proof_bytes}});
+             }
+             return ps;
+           }()},
           {"unimplemented", {"zkWASM proving through efaas-farm", "zkWASM verification", "peer gRPC gossip",
                              "re-run on conflicting PostOps", "on-chain batch submission"}}};
 }

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "node/peer/peer.hpp"
 #include "node/pool/admission.hpp"
 #include "node/server/metrics.hpp"
 
@@ -31,6 +32,8 @@ struct NodeConfig {
   std::vector<std::string> serve;  // Extension ids this node runs; empty: all registered
   size_t max_proof_bytes = kMaxProofBytes;
   std::string log_level = "info";
+  int peer_listen_port = -1;       // gRPC peer API; -1: off, 0: any free port
+  std::vector<std::string> peers;  // "host:port" of peers asked to verify our PostOps
   ChainViewConfig chain;
   AdmissionConfig admission;
   OperationPoolConfig operation_pool;
@@ -59,6 +62,7 @@ class Node {
   Status start();
   void stop();
   int port() const { return port_; }
+  int peer_port() const { return peer_server_ ? peer_server_->port() : 0; }
   const Address& address() const { return key_->address(); }
 
   // One JSON-RPC request object (or batch array) in, the response (null for notifications).
@@ -74,6 +78,17 @@ class Node {
   nlohmann::json get_operation(const nlohmann::json& params);
   nlohmann::json get_post_ops(const nlohmann::json& params);
   nlohmann::json submit_post_op(const nlohmann::json& params);
+  struct VerifyOutcome {
+    std::string refused;  // reason; empty when a verdict was given
+    std::string message;
+    ProofVerificationResponse response;
+    bool stored = false;
+    uint64_t processed_block_number = 0;
+  };
+  VerifyOutcome verify_post_op(const PostOp& p, const std::string& peer, int64_t now);
+  // Asks every configured peer for a verdict on `p` over gRPC; signatures and stake checked.
+  nlohmann::json collect_peer_verdicts(const PostOp& p, const Hash32& request_id, int64_t now);
+  Capability capability();
   nlohmann::json list_extensions();
   nlohmann::json chain_info();
   nlohmann::json node_info();
@@ -99,6 +114,11 @@ class Node {
   Metrics metrics_;
   std::mutex modules_mu_;
   std::set<Hash32> modules_;  // fetched and checked
+
+  std::unique_ptr<PeerServer> peer_server_;
+  std::vector<std::unique_ptr<PeerClient>> peers_;
+  std::mutex peers_mu_;
+  std::map<std::string, Capability> peer_capabilities_;  // by target
 
   std::unique_ptr<httplib::Server> http_;
   std::thread http_thread_;
