@@ -1,6 +1,7 @@
 // Config parsing (defaults, overrides, refusals naming the key) and the Prometheus rendering.
 #include <gtest/gtest.h>
 
+#include "node/core/encoding.hpp"
 #include "node/server/node.hpp"
 
 namespace efaas::node {
@@ -48,6 +49,72 @@ TEST(NodeMetrics, RendersPrometheusText) {
   EXPECT_NE(text.find("efaas_x_total{reason=\"a\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("efaas_x_total{reason=\"b\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("efaas_g 7\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace efaas::node
+
+namespace efaas::node {
+namespace {
+
+TEST(NodePeer, CapabilitySignatureAndLoopbackVerify) {
+  auto key = PrivateKey::from_hex("0x697c0e71d7c1ea9ebddee1cac0b562e8b5b254c94b54bd3b6f435bbca01054ba");
+  ASSERT_TRUE(key.is_ok());
+  Capability c;
+  c.chain_id = 1337;
+  c.extensions = {Hash32{1}, Hash32{2}};
+  c.proof_types = {"groth16"};
+  c.max_proof_bytes = 1000;
+  c.fee_schedule_json = "{}";
+  c.timestamp = 5;
+  sign_capability(*key, c);
+  EXPECT_TRUE(verify_capability(c).is_ok());
+  Capability t = c;
+  t.extensions.pop_back();
+  EXPECT_FALSE(verify_capability(t).is_ok());
+  t = c;
+  t.node[0] ^= 1;  // claims another identity
+  EXPECT_FALSE(verify_capability(t).is_ok());
+
+  // A real gRPC server on loopback: the handler's verdict travels back canonically; a refusal
+  // travels as a status with its reason.
+  PeerHandlers h;
+  h.hello = [&] { return c; };
+  h.verify = [&](const ProofVerificationRequest& rq) -> Result<ProofVerificationResponse> {
+    if (rq.metadata == "refuse") return invalid_argument("stale_block: too old");
+    ProofVerificationResponse r;
+    r.request_id = rq.request_id;
+    r.verdict = Verdict::kValid;
+    r.diagnostics = "ok";
+    sign_response(Eip712Domain{1337, {}}, *key, r);
+    return r;
+  };
+  auto server = PeerServer::start("127.0.0.1", 0, h);
+  ASSERT_TRUE(server.is_ok()) << server.status().to_string();
+  PeerClient client("127.0.0.1:" + std::to_string((*server)->port()));
+  auto theirs = client.hello(c);
+  ASSERT_TRUE(theirs.is_ok()) << theirs.status().to_string();
+  EXPECT_EQ(theirs->node, key->address());
+  EXPECT_FALSE(client.hello(t).is_ok());  // our forged advertisement is refused
+
+  ProofVerificationRequest rq;
+  rq.request_id[0] = 7;
+  rq.request_hash = compute_request_hash(rq);
+  auto v = client.verify(rq);
+  ASSERT_TRUE(v.is_ok()) << v.status().to_string();
+  EXPECT_EQ(v->verdict, Verdict::kValid);
+  EXPECT_TRUE(verify_response(Eip712Domain{1337, {}}, *v).is_ok());
+  rq.metadata = "refuse";
+  rq.request_hash = compute_request_hash(rq);
+  auto refused = client.verify(rq);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_NE(refused.status().message().find("stale_block"), std::string::npos);
+  rq.timestamp = 9;  // request hash no longer matches
+  auto bad = client.verify(rq);
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_NE(bad.status().message().find("requestHash"), std::string::npos);
+  PeerClient nobody("127.0.0.1:" + std::to_string(1));
+  EXPECT_FALSE(nobody.hello(c, 500).is_ok());
 }
 
 }  // namespace
