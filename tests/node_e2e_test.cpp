@@ -395,6 +395,57 @@ TEST_F(NodeE2E, PeersExchangeCapabilitiesAndSignVerdictsOverGrpc) {
   EXPECT_EQ(e["data"]["reason"], "stale_block");
 }
 
+TEST_F(NodeE2E, SlotLeaderSettlesTheBatchOnChain) {
+  NodeProc& a = *nodes_[0];
+  // A user Operation for the groth16 Extension, and the PostOp answering it.
+  PrivateKey user = ok(PrivateKey::from_hex(chain_->info()["userKey"].get<std::string>()));
+  json op_json = chain_->info()["operation"];
+  op_json["extensionId"] = chain_->info()["groth16"]["extensionId"];
+  op_json["data"] = "0x0107";
+  op_json["blockHash"] = hex0x(head_hash());
+  Operation op = ok(operation_from_json(op_json));
+  sign_operation(domain_, user, op);
+  json sent = a.result("efaas_sendOperation", {to_json(op)});
+  ASSERT_TRUE(sent.contains("operationHash")) << sent.dump();
+  json post_op = groth16_post_op(head_hash());
+  post_op["operationHash"] = sent["operationHash"];
+  json v = a.result("efaas_submitPostOp", {post_op});
+  ASSERT_EQ(v["verdictName"], "VALID");
+  int counted = 0;
+  for (const auto& pv : v["peerVerdicts"]) counted += pv.value("counted", false);
+  ASSERT_EQ(counted, 2) << v.dump();
+
+  Address consensus = ok(parse_address(chain_->info()["consensus"].get<std::string>(), "consensus"));
+  Address payer = ok(parse_address(chain_->info()["user"].get<std::string>(), "user"));
+  Hash32 op_hash = ok(parse_hash32(sent["operationHash"].get<std::string>(), "op"));
+  auto deposit = [&] {
+    Bytes r = ok(eth_->eth_call(consensus, AbiEncoder("deposits(address)").address(payer).finish()));
+    return ok(AbiDecoder(r).uint(0));
+  };
+  auto settled = [&] {
+    Bytes r = ok(eth_->eth_call(consensus, AbiEncoder("settled(bytes32)").word(op_hash).finish()));
+    return ok(AbiDecoder(r).boolean(0));
+  };
+  U256 before = deposit();
+  // Blocks go by until node 0 leads a slot; it then submits the batch with the three verdicts.
+  bool done = false;
+  for (int i = 0; i < 150 && !done; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(120));
+    done = settled();
+    if (!done) mine(1);
+  }
+  ASSERT_TRUE(done) << "node 0 never settled the batch";
+  U256 after = deposit();
+  EXPECT_EQ(before.low_u64() - after.low_u64(), max_fee_of(op).low_u64());  // the fee was charged
+  json status;
+  for (int i = 0; i < 30; ++i) {
+    status = a.result("efaas_getOperation", {sent["operationHash"]});
+    if (status["status"] == "settled") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status["status"], "settled") << status.dump();
+}
+
 TEST_F(NodeE2E, CrashRestartLosesNothing) {
   NodeProc& a = *nodes_[0];
   NodeProc& b = *nodes_[1];

@@ -121,3 +121,87 @@ Result<std::vector<Address>> AbiDecoder::address_array(size_t index, size_t max)
 }
 
 }  // namespace efaas::node
+
+namespace efaas::node {
+namespace {
+
+void encode_value(const AbiValue& v, Bytes& out);
+
+void append_word(Bytes& out, const Hash32& w) { out.insert(out.end(), w.begin(), w.end()); }
+
+}  // namespace
+
+AbiValue AbiValue::addr(const Address& a) {
+  Hash32 w{};
+  std::copy(a.begin(), a.end(), w.begin() + 12);
+  return AbiValue::w(w);
+}
+
+bool AbiValue::is_dynamic() const {
+  switch (kind) {
+    case Kind::kWord: return false;
+    case Kind::kBytes:
+    case Kind::kArray: return true;
+    case Kind::kTuple:
+      return std::any_of(items.begin(), items.end(), [](const AbiValue& i) { return i.is_dynamic(); });
+  }
+  return false;
+}
+
+Bytes abi_encode(const std::vector<AbiValue>& items) {
+  size_t head_size = 0;
+  std::vector<Bytes> encoded;
+  for (const auto& i : items) {
+    Bytes e;
+    encode_value(i, e);
+    head_size += i.is_dynamic() ? 32 : e.size();
+    encoded.push_back(std::move(e));
+  }
+  Bytes head, tail;
+  for (size_t k = 0; k < items.size(); ++k) {
+    if (items[k].is_dynamic()) {
+      append_word(head, U256::from_u64(head_size + tail.size()).be);
+      tail.insert(tail.end(), encoded[k].begin(), encoded[k].end());
+    } else {
+      head.insert(head.end(), encoded[k].begin(), encoded[k].end());
+    }
+  }
+  head.insert(head.end(), tail.begin(), tail.end());
+  return head;
+}
+
+namespace {
+
+void encode_value(const AbiValue& v, Bytes& out) {
+  switch (v.kind) {
+    case AbiValue::Kind::kWord: append_word(out, v.word); break;
+    case AbiValue::Kind::kBytes:
+      append_word(out, U256::from_u64(v.bytes.size()).be);
+      out.insert(out.end(), v.bytes.begin(), v.bytes.end());
+      out.insert(out.end(), (32 - v.bytes.size() % 32) % 32, 0);
+      break;
+    case AbiValue::Kind::kTuple: {
+      Bytes e = abi_encode(v.items);
+      out.insert(out.end(), e.begin(), e.end());
+      break;
+    }
+    case AbiValue::Kind::kArray: {
+      append_word(out, U256::from_u64(v.items.size()).be);
+      Bytes e = abi_encode(v.items);
+      out.insert(out.end(), e.begin(), e.end());
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+Bytes abi_call(std::string_view signature, const std::vector<AbiValue>& args) {
+  auto sel = selector(signature);
+  Bytes out(sel.begin(), sel.end());
+  Bytes body = abi_encode(args);
+  out.insert(out.end(), body.begin(), body.end());
+  return out;
+}
+
+}  // namespace efaas::node

@@ -43,3 +43,30 @@ class AbiDecoder {
 };
 
 }  // namespace efaas::node
+
+namespace efaas::node {
+
+// A value for the general (nested, dynamic) ABI encoder used for struct arguments such as
+// ConsensusContract.submitBatch's Settlement[].
+struct AbiValue {
+  enum class Kind { kWord, kBytes, kTuple, kArray } kind = Kind::kWord;
+  Hash32 word{};
+  Bytes bytes;
+  std::vector<AbiValue> items;
+
+  static AbiValue w(const Hash32& v) { return {Kind::kWord, v, {}, {}}; }
+  static AbiValue u(const U256& v) { return w(v.be); }
+  static AbiValue u(uint64_t v) { return w(U256::from_u64(v).be); }
+  static AbiValue addr(const Address& a);
+  static AbiValue b(std::span<const uint8_t> v) { return {Kind::kBytes, {}, Bytes(v.begin(), v.end()), {}}; }
+  static AbiValue tuple(std::vector<AbiValue> v) { return {Kind::kTuple, {}, {}, std::move(v)}; }
+  static AbiValue array(std::vector<AbiValue> v) { return {Kind::kArray, {}, {}, std::move(v)}; }
+  bool is_dynamic() const;
+};
+
+// abi.encode(items...) (head/tail layout).
+Bytes abi_encode(const std::vector<AbiValue>& items);
+// selector(signature) || abi.encode(args...).
+Bytes abi_call(std::string_view signature, const std::vector<AbiValue>& args);
+
+}  // namespace efaas::node

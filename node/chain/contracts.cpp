@@ -109,6 +109,42 @@ Result<bool> ConsensusClient::check_proof(const Hash32& extension_id, std::span<
   return AbiDecoder(*r).boolean(0);
 }
 
+Result<uint64_t> ConsensusClient::quorum() {
+  auto r = eth_.eth_call(consensus_, AbiEncoder("quorum()").finish());
+  if (!r) return r.status();
+  return AbiDecoder(*r).uint64(0);
+}
+
+Result<bool> ConsensusClient::settled(const Hash32& operation_hash) {
+  auto r = eth_.eth_call(consensus_, AbiEncoder("settled(bytes32)").word(operation_hash).finish());
+  if (!r) return r.status();
+  return AbiDecoder(*r).boolean(0);
+}
+
+Bytes encode_submit_batch(uint64_t slot, const std::vector<SettlementEntry>& batch) {
+  std::vector<AbiValue> entries;
+  for (const auto& e : batch) {
+    AbiValue op = AbiValue::tuple({AbiValue::w(e.op.extension_id), AbiValue::addr(e.op.to), AbiValue::u(e.op.gas),
+                                   AbiValue::b(e.op.gas_management_data), AbiValue::b(e.op.data),
+                                   AbiValue::w(e.op.block_hash), AbiValue::b(e.op.sig)});
+    AbiValue post = AbiValue::tuple({AbiValue::w(e.post_op.operation_hash), AbiValue::w(e.post_op.extension_id),
+                                     AbiValue::b(e.post_op.proof), AbiValue::b(e.post_op.data),
+                                     AbiValue::w(e.post_op.processed_block_hash)});
+    std::vector<AbiValue> verdicts;
+    for (const auto& v : e.verdicts) {
+      verdicts.push_back(AbiValue::tuple({AbiValue::w(v.request_id), AbiValue::addr(v.responder_node_id),
+                                          AbiValue::u(uint64_t(v.verdict)), AbiValue::w(keccak(v.diagnostics)),
+                                          AbiValue::u(v.timestamp), AbiValue::b(v.signature)}));
+    }
+    entries.push_back(AbiValue::tuple({op, post, AbiValue::w(keccak(e.post_op.proof)), AbiValue::u(e.fee),
+                                       AbiValue::array(std::move(verdicts))}));
+  }
+  return abi_call(
+      "submitBatch(uint256,((bytes32,address,uint256,bytes,bytes,bytes32,bytes),(bytes32,bytes32,bytes,bytes,bytes32),"
+      "bytes32,uint256,(bytes32,address,uint8,bytes32,uint64,bytes)[])[])",
+      {AbiValue::u(slot), AbiValue::array(std::move(entries))});
+}
+
 Hash32 slot_seed(uint64_t chain_id, const Address& consensus, uint64_t slot) {
   Bytes buf(96, 0);
   Hash32 c = U256::from_u64(chain_id).be;

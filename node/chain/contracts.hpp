@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "node/chain/eth_client.hpp"
+#include "node/core/types.hpp"
 
 namespace efaas::node {
 
@@ -48,12 +49,24 @@ class ConsensusClient {
   Result<bool> is_active(const Address& node);
   Result<U256> deposit_of(const Address& user);
   // The contract's groth16 check (the registered verifier contract) of a Custom-mode PostOp.
+  Result<uint64_t> quorum();
+  Result<bool> settled(const Hash32& operation_hash);
   Result<bool> check_proof(const Hash32& extension_id, std::span<const uint8_t> proof, std::span<const uint8_t> data);
 
  private:
   EthClient& eth_;
   Address consensus_;
 };
+
+// One batch entry of submitBatch (contracts/README.md, "Settlement").
+struct SettlementEntry {
+  Operation op;
+  PostOp post_op;
+  U256 fee;
+  std::vector<ProofVerificationResponse> verdicts;  // VALID, sorted by responder address
+};
+// Call data of submitBatch(uint256 slot, Settlement[] batch).
+Bytes encode_submit_batch(uint64_t slot, const std::vector<SettlementEntry>& batch);
 
 // keccak256(abi.encode(uint256 chainId, address consensus, uint256 slot)).
 Hash32 slot_seed(uint64_t chain_id, const Address& consensus, uint64_t slot);

@@ -60,7 +60,9 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
       " source TEXT NOT NULL, block_number INTEGER NOT NULL);"
       "CREATE TABLE IF NOT EXISTS reputation (kind TEXT NOT NULL, key TEXT NOT NULL, valid REAL, invalid REAL,"
       " accepted REAL, rejected REAL, available REAL, unavailable REAL, disputes_won REAL, disputes_lost REAL,"
-      " updated_ms INTEGER, blacklisted_until_ms INTEGER, PRIMARY KEY (kind, key));"));
+      " updated_ms INTEGER, blacklisted_until_ms INTEGER, PRIMARY KEY (kind, key));"
+      "CREATE TABLE IF NOT EXISTS verdicts (request_id BLOB NOT NULL, responder BLOB NOT NULL, body BLOB NOT NULL,"
+      " PRIMARY KEY (request_id, responder));"));
   return s;
 }
 
@@ -179,6 +181,29 @@ Result<std::vector<PostOpRecord>> Store::load_post_ops() {
     r.source = s.col_text(3);
     r.processed_block_number = uint64_t(sqlite3_column_int64(s.get(), 4));
     out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Status Store::put_verdict(const Hash32& request_id, const Address& responder, std::span<const uint8_t> encoded) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_, "INSERT OR REPLACE INTO verdicts VALUES (?1, ?2, ?3)");
+  s.blob(1, request_id);
+  s.blob(2, responder);
+  s.blob(3, encoded);
+  EFAAS_SQL_STEP(s, "put verdict");
+  return Status::ok();
+}
+
+Result<std::vector<std::pair<Hash32, Bytes>>> Store::load_verdicts() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_, "SELECT request_id, body FROM verdicts");
+  if (!s.ok()) return internal_error(std::string("sqlite: load verdicts: ") + sqlite3_errmsg(db_));
+  std::vector<std::pair<Hash32, Bytes>> out;
+  while (s.step() == SQLITE_ROW) {
+    auto h = fixed_from<32>(s.col_blob(0), "verdicts.request_id");
+    if (!h) return h.status();
+    out.emplace_back(*h, s.col_blob(1));
   }
   return out;
 }

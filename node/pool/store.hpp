@@ -53,6 +53,10 @@ class Store {
   Status delete_post_op(const Hash32& hash);
   Result<std::vector<PostOpRecord>> load_post_ops();
 
+  // Signed verdicts collected for a PostOp (request id), one per responder.
+  Status put_verdict(const Hash32& request_id, const Address& responder, std::span<const uint8_t> encoded);
+  Result<std::vector<std::pair<Hash32, Bytes>>> load_verdicts();
+
   // kind: "peer" or "extension".
   Status put_reputation(const std::string& kind, const std::string& key, const ReputationCounters& c);
   Result<std::vector<std::tuple<std::string, std::string, ReputationCounters>>> load_reputation();

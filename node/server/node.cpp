@@ -219,6 +219,13 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config) {
   EFAAS_RETURN_IF_ERROR(n->operations_->load());
   EFAAS_RETURN_IF_ERROR(n->post_ops_->load());
   EFAAS_RETURN_IF_ERROR(n->reputation_->load());
+  auto verdicts = n->store_->load_verdicts();
+  if (!verdicts) return verdicts.status();
+  for (const auto& [id, body] : *verdicts) {
+    auto v = decode_response(body);
+    if (!v) return data_loss("stored verdict for " + hex0x(id) + ": " + v.status().message());
+    n->verdicts_[id][v->responder_node_id] = *v;
+  }
   n->admission_ = std::make_unique<Admission>(c.admission, n->domain_, *n->catalog_, *n->chain_, *n->consensus_,
                                               *n->operations_, *n->reputation_);
   n->verify_limiter_ = std::make_unique<RateLimiter>(c.admission.per_peer);
@@ -232,6 +239,7 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config) {
   m.describe("efaas_node_chain_head", "gauge", "Latest block number seen");
   m.describe("efaas_node_extensions", "gauge", "Extensions registered on-chain");
   m.describe("efaas_node_modules_fetched_total", "counter", "Extension modules fetched and checked, by result");
+  m.describe("efaas_node_settlements_total", "counter", "submitBatch transactions sent as slot leader, by result");
   m.describe("efaas_node_rpc_requests_total", "counter", "JSON-RPC requests, by method");
   n->log("info", "node_created",
          {{"chainId", *chain_id}, {"consensus", c.consensus}, {"operations", n->operations_->size()},
@@ -368,6 +376,7 @@ void Node::tick() {
     std::lock_guard<std::mutex> lock(peers_mu_);
     peer_capabilities_[peer->target()] = *cap;
   }
+  settle_as_leader();
   // Head, and the re-org sweep: PostOps whose ProcessedBlockHash left the canonical chain go.
   auto head = chain_->head();
   if (head) metrics_.set("efaas_node_chain_head", double(head->number));
@@ -574,8 +583,9 @@ nlohmann::json Node::collect_peer_verdicts(const PostOp& p, const Hash32& reques
     entry["verdict"] = to_json(*v);
     Status sig = verify_response(domain_, *v);
     auto active = consensus_->is_active(v->responder_node_id);
-    bool counted = sig.is_ok() && active && *active;
+    bool counted = sig.is_ok() && active && *active && v->verdict == Verdict::kValid;
     entry["counted"] = counted;
+    if (counted) add_verdict(*v);
     if (!sig.is_ok()) entry["error"] = sig.message();
     else if (!active || !*active) entry["error"] = "responder " + address_to_string(v->responder_node_id) + " is not an active staked node";
     (void)reputation_->record("peer", address_to_string(v->responder_node_id),
@@ -600,6 +610,71 @@ Capability Node::capability() {
   return c;
 }
 
+void Node::add_verdict(const ProofVerificationResponse& v) {
+  if (v.verdict != Verdict::kValid) return;
+  {
+    std::lock_guard<std::mutex> lock(verdicts_mu_);
+    verdicts_[v.request_id][v.responder_node_id] = v;
+  }
+  if (Status s = store_->put_verdict(v.request_id, v.responder_node_id, encode(v)); !s.is_ok()) {
+    log("error", "verdict_store_failed", {{"error", s.message()}});
+  }
+}
+
+void Node::settle_as_leader() {
+  auto head = chain_->head();
+  auto sp = consensus_->slot_params();
+  auto active = consensus_->active_nodes();
+  auto quorum = consensus_->quorum();
+  if (!head || !sp || !active || !quorum) return;
+  // The batch lands in the next block (the one our transaction is mined in).
+  uint64_t slot = slot_of(*sp, head->number + 1);
+  auto leader = elect_leader(chain_id_, domain_.verifying_contract, slot, *active);
+  if (!leader || *leader != key_->address()) return;
+  std::set<Address> active_set(active->begin(), active->end());
+  std::vector<SettlementEntry> batch;
+  std::vector<Hash32> ops;
+  {
+    std::lock_guard<std::mutex> lock(verdicts_mu_);
+    for (const auto& [request_id, by_responder] : verdicts_) {
+      auto rec = post_ops_->get(request_id);
+      if (!rec) continue;
+      auto op = operations_->get(rec->post_op.operation_hash);
+      if (!op || settled_.count(op->hash) || op->op.extension_id != rec->post_op.extension_id) continue;
+      SettlementEntry e;
+      for (const auto& [responder, v] : by_responder) {  // std::map: ascending addresses
+        if (active_set.count(responder)) e.verdicts.push_back(v);
+      }
+      if (e.verdicts.size() < *quorum) continue;
+      auto done = consensus_->settled(op->hash);
+      if (!done || *done) {
+        if (done && *done) settled_.insert(op->hash);
+        continue;
+      }
+      e.op = op->op;
+      e.post_op = rec->post_op;
+      e.fee = max_fee_of(op->op);  // the node charges the user's maximum
+      batch.push_back(std::move(e));
+      ops.push_back(op->hash);
+    }
+  }
+  if (batch.empty()) return;
+  auto receipt = eth_->transact(*key_, domain_.verifying_contract, encode_submit_batch(slot, batch), 5'000'000);
+  bool ok = receipt && receipt->success;
+  metrics_.inc("efaas_node_settlements_total", ok ? "ok" : "failed");
+  if (!ok) {
+    log("warn", "settlement_failed", {{"slot", slot}, {"entries", batch.size()},
+                                      {"error", receipt ? std::string("reverted") : receipt.status().message()}});
+    return;
+  }
+  for (const auto& h : ops) {
+    settled_.insert(h);
+    (void)operations_->set_status(h, "settled", "settled in block " + std::to_string(receipt->block_number));
+  }
+  log("info", "batch_settled", {{"slot", slot}, {"entries", batch.size()}, {"block", receipt->block_number},
+                                {"tx", hex0x(receipt->tx_hash)}});
+}
+
 nlohmann::json Node::submit_post_op(const nlohmann::json& params) {
   const int64_t now = now_ms();
   auto p = post_op_from_json(param(params, 0, "postOp"));
@@ -619,6 +694,7 @@ nlohmann::json Node::submit_post_op(const nlohmann::json& params) {
   out["processedBlockNumber"] = o.processed_block_number;
   // A PostOp this node vouches for (from a user, not relayed by a peer): ask the peers.
   if (peer.empty() && o.response.verdict == Verdict::kValid) {
+    add_verdict(o.response);
     out["peerVerdicts"] = collect_peer_verdicts(*p, o.response.request_id, now);
   }
   return out;
@@ -686,7 +762,7 @@ nlohmann::json Node::node_info() {
              return ps;
            }()},
           {"unimplemented", {"zkWASM proving through efaas-farm", "zkWASM verification", "peer gRPC gossip",
-                             "re-run on conflicting PostOps", "on-chain batch submission"}}};
+                             "re-run on conflicting PostOps", "gossip of verdicts to the slot leader"}}};
 }
 
 nlohmann::json Node::reputation_info(const nlohmann::json& params) {

@@ -89,6 +89,10 @@ class Node {
   // Asks every configured peer for a verdict on `p` over gRPC; signatures and stake checked.
   nlohmann::json collect_peer_verdicts(const PostOp& p, const Hash32& request_id, int64_t now);
   Capability capability();
+  // Counted VALID verdicts (own and peers'), persisted; the leader settles with them.
+  void add_verdict(const ProofVerificationResponse& v);
+  // When this node leads the slot of the next block: submitBatch for the PostOps with a quorum.
+  void settle_as_leader();
   nlohmann::json list_extensions();
   nlohmann::json chain_info();
   nlohmann::json node_info();
@@ -114,6 +118,10 @@ class Node {
   Metrics metrics_;
   std::mutex modules_mu_;
   std::set<Hash32> modules_;  // fetched and checked
+
+  std::mutex verdicts_mu_;
+  std::map<Hash32, std::map<Address, ProofVerificationResponse>> verdicts_;  // by request id
+  std::set<Hash32> settled_;  // operation hashes settled on-chain
 
   std::unique_ptr<PeerServer> peer_server_;
   std::vector<std::unique_ptr<PeerClient>> peers_;
