@@ -98,10 +98,13 @@ TEST_F(NodeChainLive, RegistryListsAndFetchesTheExtension) {
   RegistryClient reg(*eth_, addr(info()["registry"]));
   Hash32 id = ok(parse_hash32(info()["extensionId"].get<std::string>(), "id"));
   auto list = ok(reg.list());
-  ASSERT_EQ(list.size(), 1u);
+  ASSERT_EQ(list.size(), 2u);  // the example and the groth16 Extension, in registration order
   EXPECT_EQ(list[0].id, id);
   EXPECT_FALSE(list[0].deprecated);
   EXPECT_EQ(list[0].mode, VerificationMode::kUniversal);
+  EXPECT_EQ(hex0x(list[1].id), info()["groth16"]["extensionId"]);
+  EXPECT_EQ(list[1].mode, VerificationMode::kCustom);
+  EXPECT_NE(list[1].verifier_contract, Address{});
   Bytes wasm = ok(reg.fetch_wasm(id));
   EXPECT_EQ(wasm.size(), info()["wasmSize"].get<size_t>());
   EXPECT_EQ(keccak(wasm), id);
