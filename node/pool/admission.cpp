@@ -50,6 +50,7 @@ const char* admit_code_name(AdmitCode c) {
     case AdmitCode::kSenderRateLimited: return "sender_rate_limited";
     case AdmitCode::kPeerRateLimited: return "peer_rate_limited";
     case AdmitCode::kPeerBanned: return "peer_banned";
+    case AdmitCode::kPeerDisconnected: return "peer_disconnected";
     case AdmitCode::kPoolFull: return "mempool_full";
     case AdmitCode::kInternal: return "internal";
   }
@@ -74,6 +75,15 @@ AdmitOutcome Admission::admit(const Operation& op, const Source& source, int64_t
     if (s.standing == Standing::kBanned) {
       return refuse(source, AdmitCode::kPeerBanned, "peer " + source.peer + " is banned until " +
                     std::to_string(s.blacklisted_until_ms) + " ms", now_ms);
+    }
+    if (s.disconnect) {
+      // Acceptance below 0.6: the connection is closed; messages are refused until the counters
+      // decay (they are not counted again, or the peer could never recover).
+      AdmitOutcome o;
+      o.code = AdmitCode::kPeerDisconnected;
+      o.message = "peer " + source.peer + " acceptance rate " + std::to_string(s.acceptance) + " is below " +
+                  std::to_string(reputation_.config().acceptance_min);
+      return o;
     }
     double scale = s.standing == Standing::kThrottled ? reputation_.config().throttle_scale : 1.0;
     if (!peer_limiter_.allow(source.peer, now_ms, scale)) {

@@ -50,7 +50,7 @@ struct Source {
 
 enum class AdmitCode {
   kAccepted, kDuplicate, kBadSignature, kUnknownExtension, kDeprecatedExtension, kExtensionSuspended,
-  kGasLimit, kInsufficientDeposit, kBadBlock, kSenderRateLimited, kPeerRateLimited, kPeerBanned, kPoolFull, kInternal
+  kGasLimit, kInsufficientDeposit, kBadBlock, kSenderRateLimited, kPeerRateLimited, kPeerBanned, kPeerDisconnected, kPoolFull, kInternal
 };
 const char* admit_code_name(AdmitCode c);
 

@@ -259,22 +259,28 @@ TEST_F(NodeAdmissionLive, AcceptsAndRefusesWithReasons) {
 
 TEST_F(NodeAdmissionLive, PeerFloodThrottleAndBanAreEnforced) {
   const Source peer{"0xpeer"};
-  // Flood: 8 tokens, then refusals that also lower the peer's acceptance rate.
-  int accepted = 0, limited = 0;
+  // Flood: 8 tokens (6 accepted, 2 over the sender's limit), then refusals that lower the peer's
+  // acceptance (6 + 10) / (6 + 2 + k + 11) until it drops below 0.6 at k = 8: disconnected.
+  int accepted = 0, limited = 0, disconnected = 0;
   for (uint8_t i = 0; i < 30; ++i) {
     AdmitOutcome r = admission_->admit(signed_op(i), peer, 5000 + i);
     accepted += r.accepted() || r.code == AdmitCode::kSenderRateLimited;
     limited += r.code == AdmitCode::kPeerRateLimited;
+    disconnected += r.code == AdmitCode::kPeerDisconnected;
   }
   EXPECT_EQ(accepted, 8);
-  EXPECT_EQ(limited, 22);
+  EXPECT_EQ(limited, 8);
+  EXPECT_EQ(disconnected, 14);
   EXPECT_TRUE(reputation_->scores("peer", peer.peer, 6000).disconnect);
   // Invalid proofs from a second peer: throttled (rate x 0.25), then banned (everything refused).
   const Source bad{"0xbad"};
   for (int i = 0; i < 2; ++i) ASSERT_TRUE(reputation_->record("peer", bad.peer, ReputationEvent::kInvalidProof, 7000).is_ok());
   ASSERT_EQ(reputation_->scores("peer", bad.peer, 7000).standing, Standing::kThrottled);
   int passed = 0;
-  for (uint8_t i = 40; i < 50; ++i) passed += admission_->admit(signed_op(i), bad, 7000).code != AdmitCode::kPeerRateLimited;
+  for (uint8_t i = 40; i < 50; ++i) {
+    AdmitCode c = admission_->admit(signed_op(i), bad, 7000).code;
+    passed += c != AdmitCode::kPeerRateLimited && c != AdmitCode::kPeerDisconnected;
+  }
   EXPECT_EQ(passed, 2);  // burst 8 x 0.25
   for (int i = 0; i < 8; ++i) ASSERT_TRUE(reputation_->record("peer", bad.peer, ReputationEvent::kInvalidProof, 7000).is_ok());
   AdmitOutcome r = admission_->admit(signed_op(60), bad, 900000);

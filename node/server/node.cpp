@@ -486,7 +486,7 @@ Node::VerifyOutcome Node::verify_post_op(const PostOp& p, const std::string& pee
   VerifyOutcome out;
   auto refuse = [&](const std::string& reason, const std::string& message) {
     metrics_.inc("efaas_node_postops_received_total", reason);
-    if (!peer.empty() && reason != "peer_banned" && reason != "internal") {
+    if (!peer.empty() && reason != "peer_banned" && reason != "peer_disconnected" && reason != "internal") {
       (void)reputation_->record("peer", peer, ReputationEvent::kRejected, now);
     }
     log("warn", "postop_refused", {{"reason", reason}, {"message", message}, {"peer", peer}});
@@ -497,6 +497,10 @@ Node::VerifyOutcome Node::verify_post_op(const PostOp& p, const std::string& pee
   if (!peer.empty()) {
     Scores s = reputation_->scores("peer", peer, now);
     if (s.standing == Standing::kBanned) return refuse("peer_banned", "peer " + peer + " is banned");
+    if (s.disconnect) {
+      return refuse("peer_disconnected", "peer " + peer + " acceptance rate " + std::to_string(s.acceptance) +
+                                             " is below " + std::to_string(config_.reputation.acceptance_min));
+    }
     double scale = s.standing == Standing::kThrottled ? config_.reputation.throttle_scale : 1.0;
     if (!verify_limiter_->allow(peer, now, scale)) {
       return refuse("peer_rate_limited", "peer " + peer + " exceeded its verification-request rate limit" +
@@ -539,11 +543,8 @@ Node::VerifyOutcome Node::verify_post_op(const PostOp& p, const std::string& pee
     if (!peer.empty()) (void)reputation_->record("peer", peer, e, now);
     (void)reputation_->record("extension", hex0x(p.extension_id), e, now);
   }
-  if (!peer.empty()) {
-    (void)reputation_->record("peer", peer,
-                              resp.verdict == Verdict::kValid ? ReputationEvent::kAccepted : ReputationEvent::kRejected,
-                              now);
-  }
+  // The request itself was well-formed and fresh: accepted. Proof quality counts in validity.
+  if (!peer.empty()) (void)reputation_->record("peer", peer, ReputationEvent::kAccepted, now);
   if (resp.verdict == Verdict::kValid) {
     PostOpRecord rec{request_id, p, now, peer.empty() ? "user" : peer, bv.number};
     auto ins = post_ops_->insert(rec);
