@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
   std::string config_file;
   bool print_config = false;
   std::optional<std::string> listen_host, eth_rpc, registry, consensus, data_dir, key_file, log_level;
-  std::optional<int> listen_port, poll_ms;
+  std::optional<int> listen_port, poll_ms, peer_listen_port;
+  std::vector<std::string> peers;
   std::optional<uint64_t> process_window, finality_depth;
   app.add_option("-c,--config", config_file, "JSON config file (keys: see docs/node.md)");
   app.add_option("--listen-host", listen_host, "JSON-RPC listen address");
@@ -38,6 +39,8 @@ int main(int argc, char** argv) {
   app.add_option("--finality-depth", finality_depth, "0: the chain's finalized tag; N: head - N");
   app.add_option("--poll-ms", poll_ms, "background loop period");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
+  app.add_option("--peer-listen-port", peer_listen_port, "gRPC peer API port (-1 off, 0 any free port)");
+  app.add_option("--peer", peers, "a peer's gRPC host:port (repeatable; replaces the config's list)");
   app.add_flag("--print-config", print_config, "print the effective config as JSON and exit");
   try {
     app.parse(argc, argv);
@@ -66,6 +69,8 @@ int main(int argc, char** argv) {
   if (finality_depth) config.chain.finality_depth = *finality_depth;
   if (poll_ms) config.poll_ms = *poll_ms;
   if (log_level) config.log_level = *log_level;
+  if (peer_listen_port) config.peer_listen_port = *peer_listen_port;
+  if (!peers.empty()) config.peers = peers;
   if (print_config) {
     std::cout << efaas::node::config_to_json(config).dump(2) << "\n";
     return 0;
@@ -92,6 +97,7 @@ int main(int argc, char** argv) {
   }
   std::cout << nlohmann::json{{"ready", true},
                               {"port", (*node)->port()},
+                              {"peerPort", (*node)->peer_port()},
                               {"address", efaas::node::address_to_string((*node)->address())}}
                    .dump()
             << std::endl;
