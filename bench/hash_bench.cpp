@@ -31,12 +31,6 @@ std::string threads_label(Backend b, size_t threads) {
   return b == Backend::kOpenCl ? "device" : std::to_string(threads);
 }
 
-double process_cpu_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
-
 // CPU seconds of the fastest of the last run, for the table: on a shared machine the wall time
 // includes other processes' time slices, the process CPU time does not.
 double g_cpu = 0;

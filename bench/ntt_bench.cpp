@@ -4,7 +4,6 @@
 //
 //   build/bin/ntt_bench [--sizes 16,20,22] [--cols 1,64] [--backends scalar,avx2,opencl]
 //                       [--threads 1,2] [--reps 7] [--order bitrev|natural] [--json out.json]
-#include <time.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -20,16 +19,6 @@
 #include "prover/ntt/ntt.hpp"
 
 using namespace efaas;
-
-namespace {
-// CPU time of the whole process (all threads): unlike wall time, not inflated by other
-// processes sharing the cores.
-double process_cpu_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
-}
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"NTT benchmark (forward, BabyBear)"};

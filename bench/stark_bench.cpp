@@ -6,7 +6,6 @@
 //                         [--preset production|test] [--threads 0] [--verify-reps 5]
 //                         [--json out.json]
 #include <sys/resource.h>
-#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,12 +23,6 @@
 using namespace efaas;
 
 namespace {
-
-double process_cpu_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
-}
 
 // c_i' = c_i + c_{(i+1) mod w} on every transition: a wide, low-degree table.
 air::MachineAir wide_air(uint32_t width) {

@@ -6,3 +6,6 @@ extern const char* const ntt_source;
 
 // kernels/opencl/poseidon2.cl: Poseidon2 permutation, sponge, compression and grinding kernels.
 extern const char* const poseidon2_source;
+
+// kernels/opencl/msm_bn254.cl: BN254 G1 MSM bucket accumulation (XYZZ) kernel.
+extern const char* const msm_bn254_source;

@@ -1,5 +1,7 @@
 #pragma once
 // Wall-clock and time-stamp-counter timing for benchmarks and progress reports.
+#include <time.h>
+
 #include <chrono>
 #include <cstdint>
 
@@ -13,6 +15,14 @@ inline uint64_t read_tsc() {
 #else
   return 0;
 #endif
+}
+
+// CPU time of the whole process (all threads), in seconds. Unlike wall time it is not inflated
+// by other processes sharing the cores, which makes it the figure to compare on a busy machine.
+inline double process_cpu_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
 // TSC ticks per second, measured once against the steady clock (about 20 ms).

@@ -69,7 +69,7 @@ inline bool g_mulx = detect_mulx();
 #if defined(__x86_64__)
 // One CIOS round: t = (t + a * bi + m * p) / 2^64 with m = (t0 + a0 bi) * inv mod 2^64, on two
 // carry chains (CF via adcx, OF via adox). Needs BMI2 + ADX: only called when g_mulx is set.
-inline void mulx_round(uint64_t t[4], const uint64_t* a, uint64_t bi, const uint64_t* p,
+[[gnu::always_inline]] inline void mulx_round(uint64_t t[4], const uint64_t* a, uint64_t bi, const uint64_t* p,
                        uint64_t inv) {
   uint64_t t0 = t[0], t1 = t[1], t2 = t[2], t3 = t[3], lo, hi, top, zero;
   __asm__(
@@ -164,7 +164,7 @@ struct Fp256 {
   bool operator==(const Fp256& o) const { return v == o.v; }
   bool operator!=(const Fp256& o) const { return v != o.v; }
 
-  Fp256 operator+(const Fp256& b) const {
+  [[gnu::always_inline]] Fp256 operator+(const Fp256& b) const {
     Fp256 r;
     uint64_t c = 0;
     for (int i = 0; i < 4; ++i) {
@@ -176,7 +176,7 @@ struct Fp256 {
     r.v = reduce_once(r.v);
     return r;
   }
-  Fp256 operator-(const Fp256& b) const {
+  [[gnu::always_inline]] Fp256 operator-(const Fp256& b) const {
     Fp256 r;
     uint64_t borrow = 0;
     for (int i = 0; i < 4; ++i) {
@@ -197,7 +197,7 @@ struct Fp256 {
   Fp256 dbl() const { return *this + *this; }
 
   // Montgomery product a*b*R^-1 (no-carry CIOS: the modulus' top bit is clear).
-  Fp256 operator*(const Fp256& b) const {
+  [[gnu::always_inline]] Fp256 operator*(const Fp256& b) const {
     uint64_t t[4] = {0, 0, 0, 0};
 #if defined(__x86_64__)
     if (detail::g_mulx) {
@@ -207,6 +207,12 @@ struct Fp256 {
       return r;
     }
 #endif
+    return mul_portable(b);
+  }
+
+  // The portable product, out of line so the mulx path stays small where it is inlined.
+  [[gnu::noinline]] Fp256 mul_portable(const Fp256& b) const {
+    uint64_t t[4] = {0, 0, 0, 0};
     for (int i = 0; i < 4; ++i) {
       u128 p = u128(v[0]) * b.v[i] + t[0];
       uint64_t a_carry = uint64_t(p >> 64);
@@ -229,7 +235,7 @@ struct Fp256 {
   }
 
   // x - p if x >= p, else x; branch-free (the comparison is data-dependent and mispredicts).
-  static Limbs reduce_once(const Limbs& x) {
+  [[gnu::always_inline]] static Limbs reduce_once(const Limbs& x) {
     Limbs d;
     uint64_t borrow = 0;
     for (int i = 0; i < 4; ++i) {

@@ -138,6 +138,35 @@ void batch_to_affine(const Jacobian<F>* in, Affine<F>* out, size_t n) {
   }
 }
 
+// a[i] += b[i] for every i, in affine coordinates, sharing one field inversion across the
+// batch (Montgomery's trick): about 6 products per addition instead of 11 for a mixed Jacobian
+// addition plus its share of converting back. Doublings, cancellations and infinity are
+// handled (those entries take their own path).
+template <typename F>
+void batch_add_affine(Affine<F>* a, const Affine<F>* b, size_t n) {
+  std::vector<F> den(n), scratch(n);
+  std::vector<uint8_t> general(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i].infinity || b[i].infinity || a[i].x == b[i].x) {
+      den[i] = F::zero();  // skipped by batch_inverse
+      continue;
+    }
+    general[i] = 1;
+    den[i] = b[i].x - a[i].x;
+  }
+  batch_inverse(den.data(), n, scratch.data());
+  for (size_t i = 0; i < n; ++i) {
+    if (!general[i]) {
+      a[i] = (Jacobian<F>::from_affine(a[i]) + Jacobian<F>::from_affine(b[i])).to_affine();
+      continue;
+    }
+    F lambda = (b[i].y - a[i].y) * den[i];
+    F x3 = lambda.square() - a[i].x - b[i].x;
+    a[i].y = lambda * (a[i].x - x3) - a[i].y;
+    a[i].x = x3;
+  }
+}
+
 // The scalar field's order r as an integer.
 inline constexpr Limbs kGroupOrder = FrTag::kModulus;
 

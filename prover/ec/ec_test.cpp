@@ -183,6 +183,34 @@ void check_group_law(const Affine<F>& g, Rng& rng) {
   }
 }
 
+template <typename F>
+void check_batch_add(const Affine<F>& g, Rng& rng) {
+  using J = Jacobian<F>;
+  const size_t n = 64;
+  std::vector<Affine<F>> a(n), b(n);
+  for (size_t i = 0; i < n; ++i) {
+    a[i] = J::from_affine(g).mul(random_canonical<Fr>(rng)).to_affine();
+    b[i] = J::from_affine(g).mul(random_canonical<Fr>(rng)).to_affine();
+  }
+  b[3] = a[3];                     // doubling
+  b[5] = -a[5];                    // cancellation
+  a[7] = Affine<F>::identity();    // infinity on either side
+  b[9] = Affine<F>::identity();
+  std::vector<Affine<F>> want(n);
+  for (size_t i = 0; i < n; ++i) {
+    want[i] = (J::from_affine(a[i]) + J::from_affine(b[i])).to_affine();
+  }
+  batch_add_affine(a.data(), b.data(), n);
+  for (size_t i = 0; i < n; ++i) EXPECT_EQ(a[i], want[i]) << "i=" << i;
+  EXPECT_TRUE(a[5].infinity);
+}
+
+TEST(Bn254Curve, BatchAffineAddition) {
+  Rng rng(test_seed("Bn254Curve.BatchAffineAddition"));
+  check_batch_add(g1_generator(), rng);
+  check_batch_add(g2_generator(), rng);
+}
+
 TEST(Bn254Curve, G1GroupLaw) {
   Rng rng(test_seed("Bn254Curve.G1GroupLaw"));
   check_group_law(g1_generator(), rng);

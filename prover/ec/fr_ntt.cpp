@@ -1,5 +1,6 @@
 #include "prover/ec/fr_ntt.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <string>
 #include <utility>
@@ -36,26 +37,59 @@ void bit_reverse(Fr* x, uint32_t log_n) {
   }
 }
 
-// Iterative radix-2 DIT on bit-reversed input; each layer's butterflies split across the pool.
+// Radix-2 DIT on bit-reversed input, the layout of prover/ntt: per-layer twiddle tables
+// (layer with half-size h holds root_{2h}^j, j < h, contiguous), the small layers run block by
+// block while a block stays in cache (blocks spread over the pool), then the large layers sweep
+// the whole array with each layer's butterflies split across the pool.
 void dit(Fr* x, uint32_t log_n, const Fr& root, ThreadPool& pool) {
   const size_t n = size_t(1) << log_n;
   if (n == 1) return;
-  std::vector<Fr> tw(n / 2);
-  tw[0] = Fr::one();
-  for (size_t i = 1; i < n / 2; ++i) tw[i] = tw[i - 1] * root;
+  // tw[h + j] = root_{2h}^j for h = 1, 2, 4, ..., n/2 (index h.. 2h-1 is layer h's table).
+  std::vector<Fr> tw(n);
+  {
+    const size_t h = n / 2;
+    tw[h] = Fr::one();
+    for (size_t j = 1; j < h; ++j) tw[h + j] = tw[h + j - 1] * root;
+    for (size_t hh = h / 2; hh >= 1; hh /= 2) {
+      for (size_t j = 0; j < hh; ++j) tw[hh + j] = tw[2 * hh + 2 * j];
+    }
+  }
   bit_reverse(x, log_n);
-  const size_t grain = n >= (size_t(1) << 12) ? 1024 : n;
-  for (uint32_t s = 1; s <= log_n; ++s) {
-    const size_t half = size_t(1) << (s - 1);
-    const size_t stride = n >> s;
-    pool.parallel_for(n / 2, grain, [&](size_t b, size_t e) {
-      for (size_t k = b; k < e; ++k) {
-        size_t j = k & (half - 1);
-        size_t i = ((k >> (s - 1)) << s) | j;
-        Fr v = x[i + half] * tw[j * stride];
-        Fr u = x[i];
-        x[i] = u + v;
-        x[i + half] = u - v;
+  auto layer = [&](Fr* blk, size_t h) {
+    const Fr* t = tw.data() + h;
+    for (size_t j = 0; j < h; ++j) {
+      Fr v = blk[j + h] * t[j];
+      Fr u = blk[j];
+      blk[j] = u + v;
+      blk[j + h] = u - v;
+    }
+  };
+  constexpr uint32_t kBlockLog = 11;  // 2^11 elements = 64 KiB
+  const uint32_t inner = std::min(log_n, kBlockLog);
+  const size_t block = size_t(1) << inner;
+  pool.parallel_for(n / block, 1, [&](size_t b, size_t e) {
+    for (size_t blk = b; blk < e; ++blk) {
+      Fr* base = x + blk * block;
+      for (size_t h = 1; h < block; h *= 2) {
+        for (size_t s = 0; s < block; s += 2 * h) layer(base + s, h);
+      }
+    }
+  });
+  for (size_t h = block; h < n; h *= 2) {
+    // n/2 butterflies per layer: chunks of consecutive j inside one 2h-block.
+    const size_t per = std::min<size_t>(h, 1024);
+    pool.parallel_for(n / 2 / per, 1, [&](size_t b, size_t e) {
+      for (size_t c = b; c < e; ++c) {
+        size_t k = c * per;  // butterfly index
+        size_t s = (k / h) * 2 * h, j0 = k % h;
+        const Fr* t = tw.data() + h;
+        Fr* blk = x + s;
+        for (size_t j = j0; j < j0 + per; ++j) {
+          Fr v = blk[j + h] * t[j];
+          Fr u = blk[j];
+          blk[j] = u + v;
+          blk[j + h] = u - v;
+        }
       }
     });
   }

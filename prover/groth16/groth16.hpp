@@ -25,7 +25,9 @@ struct VerifyingKey {
 };
 
 struct ProveConfig {
-  msm::MsmConfig msm;  // backend, threads (also used for the NTTs and the QAP)
+  // Backend and threads (threads also for the NTTs and the QAP). With kOpenCl the four G1
+  // MSMs run on the device and the G2 MSM on the CPU.
+  msm::MsmConfig msm;
   // The blinding scalars r and s; random from the OS (getrandom) unless set (tests).
   const Fr* fixed_r = nullptr;
   const Fr* fixed_s = nullptr;

@@ -146,6 +146,15 @@ TEST(Groth16, FixtureProofAcceptedBySnarkjsAndUs) {
   VerifyingKey mine = verifying_key(*zkey);
   EXPECT_TRUE(mine.alpha1 == vk->alpha1 && mine.beta2 == vk->beta2 &&
               mine.gamma2 == vk->gamma2 && mine.delta2 == vk->delta2 && mine.ic == vk->ic);
+  // Our verification_key.json writer round-trips and snarkjs accepts our proof against it.
+  ASSERT_TRUE(write_file_text(tmp / "our_vk.json", verifying_key_to_json(mine)).is_ok());
+  auto back = verifying_key_from_json(slurp(tmp / "our_vk.json"), "our_vk.json");
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_TRUE(back->alpha1 == mine.alpha1 && back->beta2 == mine.beta2 &&
+              back->gamma2 == mine.gamma2 && back->delta2 == mine.delta2 && back->ic == mine.ic);
+  EXPECT_EQ(snarkjs_verify(tmp, tmp / "our_vk.json", tmp / "good_public.json",
+                           tmp / "good_proof.json"),
+            "accepted");
 }
 
 TEST(Groth16, SnarkjsProofAcceptedByUs) {
@@ -171,6 +180,14 @@ TEST(Groth16, DeterministicBlindingIsReproducible) {
   cfg.msm.backend = Backend::kAuto;
   cfg.msm.threads = 0;
   auto p2 = prove(*zkey, *w, cfg);
+  if (resolve_backend(Backend::kOpenCl).is_ok()) {  // G1 MSMs on the OpenCL device
+    cfg.msm.backend = Backend::kOpenCl;
+    auto po = prove(*zkey, *w, cfg);
+    ASSERT_TRUE(po.is_ok()) << po.status().to_string();
+    EXPECT_TRUE(p1->proof.a == po->proof.a && p1->proof.b == po->proof.b &&
+                p1->proof.c == po->proof.c);
+    cfg.msm.backend = Backend::kAuto;
+  }
   cfg.fixed_s = &s2;
   auto p3 = prove(*zkey, *w, cfg);
   ASSERT_TRUE(p1.is_ok() && p2.is_ok() && p3.is_ok());

@@ -83,7 +83,9 @@ Result<ProveOutput> prove(const Zkey& z, std::span<const Limbs> witness, const P
   if (!pa) return pa.status();
   Result<G1Jacobian> pb1 = msm::msm_g1(z.b1, witness, cfg.msm);
   if (!pb1) return pb1.status();
-  Result<G2Jacobian> pb = msm::msm_g2(z.b2, witness, cfg.msm);
+  msm::MsmConfig g2cfg = cfg.msm;  // the OpenCL backend covers G1: B2 stays on the CPU
+  if (g2cfg.backend == Backend::kOpenCl) g2cfg.backend = Backend::kAuto;
+  Result<G2Jacobian> pb = msm::msm_g2(z.b2, witness, g2cfg);
   if (!pb) return pb.status();
   Result<G1Jacobian> pc = msm::msm_g1(z.c, priv, cfg.msm);
   if (!pc) return pc.status();

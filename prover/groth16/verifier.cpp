@@ -116,7 +116,6 @@ Result<Proof> proof_from_json(std::string_view text, const std::string& what) {
   for (const char* k : {"pi_a", "pi_b", "pi_c"}) {
     if (!j.contains(k)) return invalid_argument(what + ": missing \"" + k + "\"");
   }
-  Proof p;
   Result<G1Affine> a = g1_at(j["pi_a"], what + ": pi_a");
   if (!a) return a.status();
   Result<G2Affine> b = g2_at(j["pi_b"], what + ": pi_b");

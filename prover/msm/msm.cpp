@@ -1,25 +1,29 @@
 #include "prover/msm/msm.hpp"
 
+#include <algorithm>
 #include <string>
+#include <type_traits>
+#include <vector>
 
-#include "prover/common/cpu_features.hpp"
 #include "prover/common/thread_pool.hpp"
+#include "prover/msm/msm_kernel.hpp"
+#include "prover/msm/msm_opencl.hpp"
 
 
 namespace efaas::msm {
 
-namespace generic {
-bn254::Jacobian<bn254::Fq> pippenger_g1(const bn254::Affine<bn254::Fq>*, const Limbs*, size_t,
-                                        uint32_t, ThreadPool&);
-bn254::Jacobian<bn254::Fq2> pippenger_g2(const bn254::Affine<bn254::Fq2>*, const Limbs*, size_t,
-                                         uint32_t, ThreadPool&);
-}  // namespace generic
+
 
 uint32_t default_window_bits(size_t n) {
-  uint32_t best = 1;
+  // Cost in field products: every point costs one bucket addition per window (about 7 with
+  // batch-affine buckets from c = 10, 10 with XYZZ below), and each window's running-sum
+  // reduction costs about 24 per bucket.
+  uint32_t best = 2;
   double best_cost = 1e300;
-  for (uint32_t c = 1; c <= 16; ++c) {
-    double cost = double((256 + c - 1) / c) * (double(n) + double(uint64_t(1) << c));
+  for (uint32_t c = 2; c <= 16; ++c) {
+    const double add = c >= kernel::kMinBatchAffineBits ? 7.0 : 10.0;
+    const double cost = double((256 + c - 1) / c) *
+                        (double(n) * add + 24.0 * double(uint64_t(1) << (c - 1)));
     if (cost < best_cost) {
       best_cost = cost;
       best = c;
@@ -31,7 +35,7 @@ uint32_t default_window_bits(size_t n) {
 namespace {
 
 struct Plan {
-  bool use_bmi2 = false;
+  bool opencl = false;
   uint32_t c = 0;
   ThreadPool* pool = nullptr;
 };
@@ -56,14 +60,19 @@ Result<Plan> plan(std::span<const P> points, std::span<const Limbs> scalars,
   Plan p;
   switch (cfg.backend) {
     case Backend::kAuto:
-      p.use_bmi2 = cpu_features().bmi2 && cpu_features().adx;
-      break;
     case Backend::kScalar:
       break;
     case Backend::kAvx2:
       return unimplemented("MSM: no AVX2 kernel (the CPU path uses mulx; pick auto or scalar)");
-    case Backend::kOpenCl:
-      return unimplemented("MSM: the OpenCL G1 kernel waits for prover/device/opencl_runtime");
+    case Backend::kOpenCl: {
+      if constexpr (!std::is_same_v<P, G1Affine>) {
+        return unimplemented("MSM: the OpenCL backend covers G1 only (G2 runs on the CPU)");
+      }
+      Result<Backend> b = resolve_backend(Backend::kOpenCl);
+      if (!b) return b.status();
+      p.opencl = true;
+      break;
+    }
   }
   p.c = cfg.window_bits ? cfg.window_bits : default_window_bits(points.size());
   if (p.c < 2) p.c = 2;  // one bucket per window would leave no room for signed digits
@@ -73,20 +82,63 @@ Result<Plan> plan(std::span<const P> points, std::span<const Limbs> scalars,
 
 }  // namespace
 
+namespace {
+
+bool is_zero(const Limbs& k) { return (k[0] | k[1] | k[2] | k[3]) == 0; }
+
+// Drops the terms that contribute nothing (point at infinity or zero scalar) when there are
+// many: Groth16's A and B bases are largely infinity. The window is chosen for what is left.
+template <typename P>
+struct Compacted {
+  std::vector<P> points;
+  std::vector<Limbs> scalars;
+  std::span<const P> p;
+  std::span<const Limbs> k;
+};
+
+template <typename P>
+void compact(std::span<const P> points, std::span<const Limbs> scalars, Compacted<P>& out) {
+  size_t live = 0;
+  for (size_t i = 0; i < points.size(); ++i) live += !points[i].infinity && !is_zero(scalars[i]);
+  if (live * 8 > points.size() * 7) {  // under 1/8 trivial: not worth a copy
+    out.p = points;
+    out.k = scalars;
+    return;
+  }
+  out.points.reserve(live);
+  out.scalars.reserve(live);
+  for (size_t i = 0; i < points.size(); ++i) {
+    if (points[i].infinity || is_zero(scalars[i])) continue;
+    out.points.push_back(points[i]);
+    out.scalars.push_back(scalars[i]);
+  }
+  out.p = out.points;
+  out.k = out.scalars;
+}
+
+}  // namespace
+
 Result<G1Jacobian> msm_g1(std::span<const G1Affine> points, std::span<const Limbs> scalars,
                           const MsmConfig& cfg) {
   Result<Plan> p = plan(points, scalars, cfg);
   if (!p) return p.status();
-  if (points.empty()) return G1Jacobian::identity();
-  return generic::pippenger_g1(points.data(), scalars.data(), points.size(), p->c, *p->pool);
+  Compacted<G1Affine> c;
+  compact(points, scalars, c);
+  if (c.p.empty()) return G1Jacobian::identity();
+  const uint32_t bits = cfg.window_bits ? p->c : std::max(2u, default_window_bits(c.p.size()));
+  if (p->opencl) return msm_g1_opencl(c.p, c.k, bits, cfg.opencl_device, *p->pool);
+  return kernel::pippenger_g1(c.p.data(), c.k.data(), c.p.size(), bits, *p->pool);
 }
 
 Result<G2Jacobian> msm_g2(std::span<const G2Affine> points, std::span<const Limbs> scalars,
                           const MsmConfig& cfg) {
   Result<Plan> p = plan(points, scalars, cfg);
   if (!p) return p.status();
-  if (points.empty()) return G2Jacobian::identity();
-  return generic::pippenger_g2(points.data(), scalars.data(), points.size(), p->c, *p->pool);
+  Compacted<G2Affine> c;
+  compact(points, scalars, c);
+  if (c.p.empty()) return G2Jacobian::identity();
+  const uint32_t bits = cfg.window_bits ? p->c : std::max(2u, default_window_bits(c.p.size()));
+  return kernel::pippenger_g2(c.p.data(), c.k.data(), c.p.size(), bits, *p->pool);
 }
 
 }  // namespace efaas::msm

@@ -23,11 +23,14 @@ using bn254::G2Jacobian;
 using bn254::Limbs;
 
 struct MsmConfig {
-  // kAuto: the fastest CPU path (mulx when the CPU has BMI2+ADX); kScalar: portable code only.
-  // kAvx2 has no MSM kernel and kOpenCl waits for the OpenCL runtime: both UNIMPLEMENTED.
+  // kAuto and kScalar: the CPU kernel. Its field products use mulx/adx when the CPU has
+  // BMI2+ADX, process-wide (bn254::mulx_enabled(); EFAAS_DISABLE_MULX=1 forces portable C++).
+  // kOpenCl: G1 only (the device sums the buckets, the host reduces them; UNIMPLEMENTED for
+  // G2, UNAVAILABLE without a device). kAvx2 has no MSM kernel: UNIMPLEMENTED.
   Backend backend = Backend::kAuto;
   size_t threads = 0;        // 0 = one per allowed core
   uint32_t window_bits = 0;  // 0 = chosen by size; else 1..16
+  int opencl_device = 0;     // index into list_opencl_devices()
 };
 
 Result<G1Jacobian> msm_g1(std::span<const G1Affine> points, std::span<const Limbs> scalars,
@@ -35,7 +38,8 @@ Result<G1Jacobian> msm_g1(std::span<const G1Affine> points, std::span<const Limb
 Result<G2Jacobian> msm_g2(std::span<const G2Affine> points, std::span<const Limbs> scalars,
                           const MsmConfig& cfg = {});
 
-// The window width msm_* uses for n points: the c minimizing ceil(256/c) * (n + 2^c).
+// The window width msm_* uses for n points (after dropping infinity points and zero scalars):
+// the c minimizing the estimated field products, windows * (n * add + 24 * 2^(c-1)).
 uint32_t default_window_bits(size_t n);
 
 }  // namespace efaas::msm

@@ -1,8 +1,7 @@
-// The Pippenger kernel for the baseline x86-64 target.
-#define EFAAS_MSM_NS generic
+// Instantiations of the Pippenger kernel for G1 and G2.
 #include "prover/msm/msm_kernel.hpp"
 
-namespace efaas::msm::generic {
+namespace efaas::msm::kernel {
 
 Jacobian<Fq> pippenger_g1(const Affine<Fq>* points, const Limbs* scalars, size_t n, uint32_t c,
                           ThreadPool& pool) {
@@ -13,4 +12,4 @@ Jacobian<Fq2> pippenger_g2(const Affine<Fq2>* points, const Limbs* scalars, size
   return pippenger(points, scalars, n, c, pool);
 }
 
-}  // namespace efaas::msm::generic
+}  // namespace efaas::msm::kernel

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <type_traits>
 #include <vector>
 
 #include "prover/common/rng.hpp"
@@ -53,11 +54,17 @@ Result<bn254::Jacobian<decltype(A{}.x)>> run(const std::vector<A>& pts,
   }
 }
 
-std::vector<MsmConfig> cpu_configs() {
+bool have_opencl() { return resolve_backend(Backend::kOpenCl).is_ok(); }
+
+// Every backend that runs here: the CPU kernel on 1 and 2 threads, and OpenCL for G1 when a
+// device is present (PoCL in CI).
+template <typename A>
+std::vector<MsmConfig> configs() {
   std::vector<MsmConfig> out;
   for (Backend b : {Backend::kScalar, Backend::kAuto}) {
     for (size_t t : {1, 2}) out.push_back(MsmConfig{b, t, 0});
   }
+  if (std::is_same_v<A, G1Affine> && have_opencl()) out.push_back(MsmConfig{Backend::kOpenCl});
   return out;
 }
 
@@ -68,7 +75,7 @@ void check_random(const A& g, const std::vector<size_t>& sizes, Rng& rng) {
     std::vector<Limbs> ks(n);
     for (auto& k : ks) k = random_scalar(rng);
     auto want = naive_msm(pts, ks);
-    for (const MsmConfig& cfg : cpu_configs()) {
+    for (const MsmConfig& cfg : configs<A>()) {
       auto got = run(pts, ks, cfg);
       ASSERT_TRUE(got.is_ok()) << got.status().to_string();
       EXPECT_EQ(*got, want) << "n=" << n << " backend=" << backend_name(cfg.backend)
@@ -135,6 +142,23 @@ TEST(Msm, EdgeCases) {
   std::vector<Limbs> ks3 = {ks[0], ks[0], ks[1]};
   EXPECT_EQ(*msm_g1(rep, ks3), naive_msm(rep, ks3));
 
+  // The same on the batch-affine path (window >= 10): a bucket hit twice in one batch, the
+  // doubling and the cancellation all go through the overflow accumulators.
+  for (uint32_t c : {10u, 13u}) {
+    MsmConfig cfg{Backend::kAuto, 2, c};
+    std::vector<G1Affine> many(300, pts[0]);
+    std::vector<Limbs> k5(300, Limbs{5, 0, 0, 0});
+    EXPECT_EQ(*msm_g1(many, k5, cfg), G1Jacobian::from_affine(pts[0]).mul(Limbs{1500, 0, 0, 0}));
+    EXPECT_EQ(*msm_g1(pm, same, cfg), G1Jacobian::from_affine(pts[2]).mul(ks[3]).dbl());
+    std::vector<G1Affine> mixed;
+    std::vector<Limbs> mk;
+    for (size_t i = 0; i < 200; ++i) {
+      mixed.push_back(i % 3 == 0 ? -pts[i % 7] : pts[i % 7]);
+      mk.push_back(i % 2 ? ks[i % 5] : Limbs{i % 4, 0, 0, 0});
+    }
+    EXPECT_EQ(*msm_g1(mixed, mk, cfg), naive_msm(mixed, mk)) << "window " << c;
+  }
+
   // n = 1 with scalars 0, 1, r-1; and n = 0.
   std::vector<G1Affine> one = {pts[9]};
   EXPECT_TRUE(msm_g1(one, std::vector<Limbs>{Limbs{0, 0, 0, 0}})->is_identity());
@@ -184,13 +208,59 @@ TEST(Msm, LargeAcrossThreads) {
   EXPECT_EQ(*a, *c);
 }
 
+TEST(Msm, OpenClEdgeCases) {
+  if (!have_opencl()) {
+    // Without a device the backend says so rather than falling back silently.
+    std::vector<G1Affine> pts = {bn254::g1_generator()};
+    std::vector<Limbs> ks = {Limbs{1, 0, 0, 0}};
+    EXPECT_EQ(msm_g1(pts, ks, MsmConfig{Backend::kOpenCl}).status().code(),
+              StatusCode::kUnavailable);
+    GTEST_SKIP() << "no OpenCL device";
+  }
+  Rng rng(test_seed("Msm.OpenClEdgeCases"));
+  auto pts = random_points(bn254::g1_generator(), 300, rng);
+  std::vector<Limbs> ks(300);
+  for (auto& k : ks) k = random_scalar(rng);
+  ks[0] = bn254::detail::sub_nb(bn254::kGroupOrder, Limbs{1, 0, 0, 0});
+  ks[1] = Limbs{0, 0, 0, 0};
+  pts[2] = G1Affine::identity();
+  pts[3] = pts[4];   // repeated point in the same bucket: the doubling case on the device
+  ks[3] = ks[4];
+  pts[5] = -pts[6];  // cancellation
+  ks[5] = ks[6];
+  auto want = naive_msm(pts, ks);
+  for (uint32_t c : {0u, 3u, 10u, 16u}) {
+    auto got = msm_g1(pts, ks, MsmConfig{Backend::kOpenCl, 0, c});
+    ASSERT_TRUE(got.is_ok()) << got.status().to_string();
+    EXPECT_EQ(*got, want) << "window " << c;
+  }
+  // n = 1, all-zero scalars, the same point many times.
+  std::vector<G1Affine> one = {pts[9]};
+  EXPECT_EQ(*msm_g1(one, std::vector<Limbs>{Limbs{7, 0, 0, 0}}, MsmConfig{Backend::kOpenCl}),
+            G1Jacobian::from_affine(pts[9]).mul(Limbs{7, 0, 0, 0}));
+  std::vector<Limbs> zeros(300, Limbs{0, 0, 0, 0});
+  EXPECT_TRUE(msm_g1(pts, zeros, MsmConfig{Backend::kOpenCl})->is_identity());
+  std::vector<G1Affine> many(100, pts[0]);
+  std::vector<Limbs> k3(100, Limbs{3, 0, 0, 0});
+  EXPECT_EQ(*msm_g1(many, k3, MsmConfig{Backend::kOpenCl}),
+            G1Jacobian::from_affine(pts[0]).mul(Limbs{300, 0, 0, 0}));
+  // A larger random input against the CPU kernel.
+  auto big = random_points(bn254::g1_generator(), 5003, rng);
+  std::vector<Limbs> bk(5003);
+  for (auto& k : bk) k = random_scalar(rng);
+  EXPECT_EQ(*msm_g1(big, bk, MsmConfig{Backend::kOpenCl}), *msm_g1(big, bk));
+}
+
 TEST(Msm, UnsupportedBackendsSayWhy) {
   std::vector<G1Affine> pts = {bn254::g1_generator()};
+  std::vector<G2Affine> pts2 = {bn254::g2_generator()};
   std::vector<Limbs> ks = {Limbs{1, 0, 0, 0}};
   EXPECT_EQ(msm_g1(pts, ks, MsmConfig{Backend::kAvx2}).status().code(),
             StatusCode::kUnimplemented);
-  EXPECT_EQ(msm_g1(pts, ks, MsmConfig{Backend::kOpenCl}).status().code(),
-            StatusCode::kUnimplemented);
+  if (have_opencl()) {
+    EXPECT_EQ(msm_g2(pts2, ks, MsmConfig{Backend::kOpenCl}).status().code(),
+              StatusCode::kUnimplemented);
+  }
 }
 
 }  // namespace

@@ -33,6 +33,9 @@ void register_device_commands(CLI::App& app);
 void register_ntt_commands(CLI::App& app);
 void register_wasm_commands(CLI::App& app);
 void register_groth16_commands(CLI::App& app);
+void register_farm_commands(CLI::App& app);
+void register_bench_commands(CLI::App& app);
+void register_zkwasm_commands(CLI::App& app);
 
 // "all cores" for 0, else the number.
 std::string effective_threads_label(size_t threads);

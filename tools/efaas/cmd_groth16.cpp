@@ -106,7 +106,8 @@ void register_groth16_commands(CLI::App& app) {
   prove->add_option("wtns", po.wtns, "witness (.wtns)")->required();
   prove->add_option("proof", po.proof, "output proof.json")->required();
   prove->add_option("public", po.pub, "output public.json")->required();
-  prove->add_option("--backend", po.backend, "MSM backend: auto or scalar");
+  prove->add_option("--backend", po.backend,
+                    "MSM backend: auto, scalar or opencl (G1 MSMs on the device)");
   prove->add_option("--threads", po.threads, "CPU threads (0: one per core)");
 
   static Output verify_out;

@@ -1,0 +1,988 @@
+// The prover farm end to end: a real efaas-farm process on loopback ports, driven over gRPC.
+// Groth16 proofs come back and are checked by the native verifier against snarkjs's
+// verification key; refusals, malformed streams, cancellation, deadlines, 64 concurrent
+// clients, TLS, SIGTERM drain and SIGKILL + restart are exercised against the same binary.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "prover/common/rng.hpp"
+#include "prover/farm/client.hpp"
+#include "prover/groth16/groth16.hpp"
+#include "rpc/health.grpc.pb.h"
+
+namespace efaas::farm {
+namespace {
+
+namespace fs = std::filesystem;
+namespace pb = efaas::farm::v1;
+using namespace std::chrono_literals;
+
+std::string shared_dir() {
+  const char* d = std::getenv("EFAAS_SHARED_DIR");
+  return d ? d : "../shared";
+}
+std::string fixture(const std::string& name) {
+  return shared_dir() + "/fixtures/groth16/poseidon_chain40/" + name;
+}
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// One efaas-farm process with its own store; ports are chosen by the OS (port 0).
+class FarmProc {
+ public:
+  explicit FarmProc(std::string store) : store_(std::move(store)) {}
+  ~FarmProc() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  // Starts the farm and waits until it serves. False (with the log in `why`) if it exited.
+  bool start(std::vector<std::string> extra = {}, std::string* why = nullptr,
+             int* exit_code = nullptr) {
+    fs::create_directories(store_);
+    const std::string ports = store_ + "/ports.json";
+    fs::remove(ports);
+    std::vector<std::string> args = {EFAAS_FARM_BIN, "--store",          store_, "--ports-file",
+                                     ports,          "--prover-threads", "2",    "--log-level",
+                                     "info"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const std::string log = store_ + "/farm.log";
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    for (int i = 0; i < 600; ++i) {
+      int st = 0;
+      if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+        pid_ = -1;
+        if (why) *why = slurp(log);
+        if (exit_code) *exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        return false;
+      }
+      if (fs::exists(ports)) {
+        auto j = nlohmann::json::parse(slurp(ports));
+        farm_port = j["farm"];
+        admin_port = j["admin"];
+        metrics_port = j["metrics"];
+        admin_token = slurp(store_ + "/admin.token");
+        admin_token = admin_token.substr(0, admin_token.find('\n'));
+        return true;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    if (why) *why = "timed out waiting for " + ports;
+    return false;
+  }
+  void signal(int sig) { ::kill(pid_, sig); }
+  // Exit status after a signal or a drain.
+  int wait_exit() {
+    int st = 0;
+    ::waitpid(pid_, &st, 0);
+    pid_ = -1;
+    return st;
+  }
+  std::string log() const { return slurp(store_ + "/farm.log"); }
+
+  std::unique_ptr<pb::Farm::Stub> farm() {
+    return pb::Farm::NewStub(
+        client::make_channel(host + ":" + std::to_string(farm_port), tls, nullptr));
+  }
+  std::unique_ptr<pb::FarmAdmin::Stub> admin() {
+    return pb::FarmAdmin::NewStub(
+        client::make_channel(host + ":" + std::to_string(admin_port), tls, nullptr));
+  }
+  std::string create_tenant(const std::string& name, int64_t balance, pb::Quota quota = {}) {
+    auto a = admin();
+    pb::CreateTenantRequest req;
+    req.set_name(name);
+    req.set_balance(balance);
+    *req.mutable_quota() = quota;
+    pb::TenantKey key;
+    auto ctx = client::admin_context(admin_token, 10);
+    grpc::Status st = a->CreateTenant(ctx.get(), req, &key);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return key.api_key();
+  }
+  pb::Usage usage(const std::string& tenant) {
+    auto a = admin();
+    pb::TenantRef r;
+    r.set_tenant(tenant);
+    pb::Usage u;
+    auto ctx = client::admin_context(admin_token, 10);
+    EXPECT_TRUE(a->GetTenantUsage(ctx.get(), r, &u).ok());
+    return u;
+  }
+  std::vector<pb::LedgerEntry> ledger(const std::string& tenant) {
+    auto a = admin();
+    pb::LedgerRequest r;
+    r.set_tenant(tenant);
+    pb::LedgerReply rep;
+    auto ctx = client::admin_context(admin_token, 10);
+    EXPECT_TRUE(a->GetLedger(ctx.get(), r, &rep).ok());
+    return {rep.entries().begin(), rep.entries().end()};
+  }
+  std::string metrics() {
+    // A minimal HTTP/1.0 GET, enough for /metrics.
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(uint16_t(metrics_port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd);
+      return "";
+    }
+    const std::string req = "GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    (void)!::write(fd, req.data(), req.size());
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, size_t(n));
+    ::close(fd);
+    return out;
+  }
+
+  int farm_port = 0, admin_port = 0, metrics_port = 0;
+  std::string admin_token;
+  client::ChannelOptions tls;  // TLS roots for the clients (empty: plaintext)
+  std::string host = "127.0.0.1";
+
+ private:
+  std::string store_;
+  pid_t pid_ = -1;
+};
+
+// Value of a metric line "name value" (or "name{labels} value").
+double metric(const std::string& text, const std::string& name) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+  }
+  return -1;
+}
+
+class FarmE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = (fs::temp_directory_path() /
+            ("efaas-farm-" + std::string(info->name()) + "-" + std::to_string(::getpid())))
+               .string();
+    fs::remove_all(dir_);
+    zkey_ = slurp(fixture("circuit.zkey"));
+    wtns_ = slurp(fixture("witness.wtns"));
+    ASSERT_GT(zkey_.size(), 1000u) << "fixture missing: " << fixture("circuit.zkey");
+    ASSERT_GT(wtns_.size(), 100u);
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+  std::string store() const { return dir_ + "/store"; }
+
+  // Uploads the fixture's .zkey; returns its content hash.
+  std::string upload_zkey(pb::Farm::Stub& stub, const std::string& key, bool* already = nullptr) {
+    pb::ArtifactRef ref;
+    grpc::Status st = client::upload_artifact(stub, key, pb::ARTIFACT_KIND_ZKEY, zkey_, &ref);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    if (already) *already = ref.already_stored();
+    return ref.content_hash();
+  }
+  pb::JobHeader groth16_header(const std::string& zkey_hash, int64_t deadline_ms = 0) {
+    pb::JobHeader h;
+    h.set_kind(pb::JOB_KIND_GROTH16);
+    h.set_artifact(zkey_hash);
+    h.set_input_size(wtns_.size());
+    h.set_deadline_unix_ms(deadline_ms);
+    return h;
+  }
+  // The proof bundle checked by the native verifier against snarkjs's verification key; a
+  // tampered public signal must be rejected.
+  void expect_valid_proof(const std::string& bundle) {
+    auto j = nlohmann::json::parse(bundle);
+    ASSERT_EQ(j["protocol"], "groth16");
+    auto vk = groth16::verifying_key_from_json(slurp(fixture("verification_key.json")), "vk");
+    ASSERT_TRUE(vk) << vk.status().to_string();
+    auto proof = groth16::proof_from_json(j["proof"].dump(), "proof");
+    ASSERT_TRUE(proof) << proof.status().to_string();
+    auto pub = groth16::public_from_json(j["public"].dump(), "public");
+    ASSERT_TRUE(pub) << pub.status().to_string();
+    auto expected_pub =
+        groth16::public_from_json(slurp(fixture("snarkjs_public.json")), "snarkjs_public");
+    ASSERT_TRUE(expected_pub);
+    EXPECT_EQ(*pub, *expected_pub) << "public signals differ from snarkjs's for the same witness";
+    auto v = groth16::verify(*vk, *pub, *proof);
+    ASSERT_TRUE(v);
+    EXPECT_TRUE(v->accepted) << v->reason;
+    auto bad = *pub;
+    bad[0][0] ^= 1;
+    auto rej = groth16::verify(*vk, bad, *proof);
+    ASSERT_TRUE(rej);
+    EXPECT_FALSE(rej->accepted) << "the verifier accepted a tampered public signal";
+  }
+  pb::JobInfo get_job(pb::Farm::Stub& stub, const std::string& key, const std::string& id,
+                      grpc::Status* st = nullptr) {
+    pb::JobRef r;
+    r.set_job_id(id);
+    pb::JobInfo info;
+    auto ctx = client::context(key, 10);
+    grpc::Status s = stub.GetJob(ctx.get(), r, &info);
+    if (st) *st = s;
+    return info;
+  }
+  // Polls until `pred(job)` or the timeout.
+  pb::JobInfo wait_job(pb::Farm::Stub& stub, const std::string& key, const std::string& id,
+                       const std::function<bool(const pb::JobInfo&)>& pred, double timeout_s = 60) {
+    const auto end =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(int64_t(timeout_s * 1000));
+    pb::JobInfo j;
+    while (std::chrono::steady_clock::now() < end) {
+      j = get_job(stub, key, id);
+      if (pred(j)) return j;
+      std::this_thread::sleep_for(20ms);
+    }
+    ADD_FAILURE() << "timed out waiting for job " << id << " (state "
+                  << client::state_name(j.state()) << ", stage " << j.stage() << ")";
+    return j;
+  }
+  static bool terminal(const pb::JobInfo& j) { return j.state() >= pb::JOB_STATE_SUCCEEDED; }
+
+  std::string dir_, zkey_, wtns_;
+};
+
+TEST_F(FarmE2E, Groth16ProveStreamEndToEndWithCacheAndMetering) {
+  FarmProc f(store());
+  std::string why;
+  ASSERT_TRUE(f.start({}, &why)) << why;
+  const std::string key = f.create_tenant("alice", 1'000'000);
+  auto stub = f.farm();
+  bool already = true;
+  const std::string zh = upload_zkey(*stub, key, &already);
+  EXPECT_FALSE(already);
+  EXPECT_EQ(zh, client::content_hash(zkey_));
+  // Content addressed: the second upload stops at the header.
+  upload_zkey(*stub, key, &already);
+  EXPECT_TRUE(already);
+
+  int accepted_events = 0, proof_chunks = 0;
+  auto r =
+      client::prove(*stub, key, groth16_header(zh), wtns_, 64 * 1024, [&](const pb::JobEvent& ev) {
+        accepted_events += ev.has_accepted();
+        proof_chunks += ev.has_proof();
+      });
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_FALSE(r.failure) << r.failure->reason();
+  EXPECT_EQ(accepted_events, 1);
+  ASSERT_TRUE(r.accepted);
+  EXPECT_FALSE(r.accepted->cached());
+  EXPECT_GT(r.accepted->estimated_units(), 0u);
+  EXPECT_GE(proof_chunks, 1);
+  // Stages were reported in order, ending succeeded.
+  ASSERT_FALSE(r.progress.empty());
+  EXPECT_EQ(r.progress.back().state(), pb::JOB_STATE_SUCCEEDED);
+  bool saw_prove_stage = false;
+  for (const auto& p : r.progress) saw_prove_stage |= p.stage() == "prove";
+  EXPECT_TRUE(saw_prove_stage);
+  EXPECT_EQ(client::content_hash(r.proof), r.proof_hash);
+  expect_valid_proof(r.proof);
+
+  // Metering: one charge of units * price (default price 10), in the ledger and the balance.
+  const uint64_t units = r.accepted->estimated_units();
+  auto u = f.usage("alice");
+  EXPECT_EQ(u.balance(), 1'000'000 - int64_t(units * 10));
+  EXPECT_EQ(u.units_total(), units);
+  auto led = f.ledger("alice");
+  int charges = 0;
+  for (const auto& e : led) charges += e.reason() == "charge";
+  EXPECT_EQ(charges, 1);
+
+  // The proof cache: an identical request is answered without proving or charging again.
+  auto again = client::prove(*stub, key, groth16_header(zh), wtns_);
+  ASSERT_TRUE(again.status.ok()) << again.status.error_message();
+  ASSERT_TRUE(again.accepted);
+  EXPECT_TRUE(again.accepted->cached());
+  EXPECT_EQ(again.proof_hash, r.proof_hash);
+  EXPECT_EQ(f.usage("alice").balance(), u.balance());
+
+  const std::string m = f.metrics();
+  EXPECT_NE(m.find("# TYPE efaas_farm_job_latency_seconds histogram"), std::string::npos);
+  EXPECT_EQ(metric(m, "efaas_farm_units_proved_total"), double(units));
+  EXPECT_EQ(metric(m, "efaas_farm_cache_hits_total"), 1.0);
+  EXPECT_EQ(metric(m, "efaas_farm_job_latency_seconds_count"), 1.0);
+
+  // Capacity reflects the observed throughput and the price.
+  pb::Capacity cap;
+  auto ctx = client::context(key, 10);
+  ASSERT_TRUE(stub->GetCapacity(ctx.get(), {}, &cap).ok());
+  bool groth16_listed = false;
+  for (const auto& k : cap.kinds()) {
+    if (k.kind() == pb::JOB_KIND_GROTH16) {
+      groth16_listed = true;
+      EXPECT_TRUE(k.available());
+      EXPECT_GT(k.units_per_second(), 0);
+      EXPECT_EQ(k.price_per_unit(), 10u);
+    } else {
+      EXPECT_FALSE(k.available());
+    }
+  }
+  EXPECT_TRUE(groth16_listed);
+  EXPECT_GE(cap.devices_size(), 1);
+
+  // The standard gRPC health service answers on the Farm port.
+  auto health = grpc::health::v1::Health::NewStub(
+      client::make_channel("127.0.0.1:" + std::to_string(f.farm_port), {}, nullptr));
+  grpc::health::v1::HealthCheckRequest hreq;
+  grpc::health::v1::HealthCheckResponse hres;
+  grpc::ClientContext hctx;
+  ASSERT_TRUE(health->Check(&hctx, hreq, &hres).ok());
+  EXPECT_EQ(hres.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST_F(FarmE2E, AsyncSubmitWatchFetchAndTenantIsolation) {
+  FarmProc f(store());
+  std::string why;
+  ASSERT_TRUE(f.start({}, &why)) << why;
+  const std::string alice = f.create_tenant("alice", 1'000'000);
+  const std::string bob = f.create_tenant("bob", 1'000'000);
+  auto stub = f.farm();
+  const std::string zh = upload_zkey(*stub, alice);
+  pb::Accepted acc;
+  grpc::Status st = client::submit(*stub, alice, groth16_header(zh), wtns_, &acc);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  ASSERT_FALSE(acc.job_id().empty());
+
+  // Another tenant cannot see, watch, fetch or cancel it.
+  grpc::Status gs;
+  get_job(*stub, bob, acc.job_id(), &gs);
+  EXPECT_EQ(gs.error_code(), grpc::StatusCode::NOT_FOUND);
+  auto bw = client::watch(*stub, bob, acc.job_id(), true);
+  EXPECT_EQ(bw.status.error_code(), grpc::StatusCode::NOT_FOUND);
+  pb::JobRef ref;
+  ref.set_job_id(acc.job_id());
+  pb::CancelReply cr;
+  auto cctx = client::context(bob, 10);
+  EXPECT_EQ(stub->Cancel(cctx.get(), ref, &cr).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  auto w = client::watch(*stub, alice, acc.job_id(), true);
+  ASSERT_TRUE(w.status.ok()) << w.status.error_message();
+  ASSERT_FALSE(w.failure);
+  expect_valid_proof(w.proof);
+  // Watch is resumable: watching a finished job gives its final state (and proof) again.
+  auto w2 = client::watch(*stub, alice, acc.job_id(), false);
+  ASSERT_TRUE(w2.status.ok());
+  ASSERT_FALSE(w2.progress.empty());
+  EXPECT_EQ(w2.progress.back().state(), pb::JOB_STATE_SUCCEEDED);
+  EXPECT_TRUE(w2.proof.empty());
+
+  std::string proof, hash;
+  ASSERT_TRUE(client::fetch_proof(*stub, alice, acc.job_id(), &proof, &hash).ok());
+  EXPECT_EQ(proof, w.proof);
+  std::string other;
+  EXPECT_EQ(client::fetch_proof(*stub, bob, acc.job_id(), &other).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  pb::ListJobsRequest lr;
+  pb::ListJobsReply jobs;
+  auto lctx = client::context(alice, 10);
+  ASSERT_TRUE(stub->ListJobs(lctx.get(), lr, &jobs).ok());
+  ASSERT_EQ(jobs.jobs_size(), 1);
+  EXPECT_EQ(jobs.jobs(0).job_id(), acc.job_id());
+  pb::ListJobsReply bob_jobs;
+  auto bctx = client::context(bob, 10);
+  ASSERT_TRUE(stub->ListJobs(bctx.get(), lr, &bob_jobs).ok());
+  EXPECT_EQ(bob_jobs.jobs_size(), 0);
+}
+
+TEST_F(FarmE2E, RefusalsAuthQuotaBalanceAndUnimplementedKinds) {
+  FarmProc f(store());
+  std::string why;
+  ASSERT_TRUE(f.start({}, &why)) << why;
+  const std::string rich = f.create_tenant("rich", 1'000'000);
+  const std::string poor = f.create_tenant("poor", 5);
+  pb::Quota small;
+  small.set_max_input_bytes(1000);
+  const std::string tiny = f.create_tenant("tiny", 1'000'000, small);
+  auto stub = f.farm();
+  const std::string zh = upload_zkey(*stub, rich);
+
+  // Authentication.
+  auto r = client::prove(*stub, "efk_not-a-key", groth16_header(zh), wtns_);
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  r = client::prove(*stub, "", groth16_header(zh), wtns_);
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  pb::Usage u;
+  auto uctx = client::context("wrong", 10);
+  EXPECT_EQ(stub->GetUsage(uctx.get(), {}, &u).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  // The admin API wants its own credential, not a tenant key.
+  pb::TopUpRequest top;
+  top.set_tenant("poor");
+  top.set_amount(100);
+  auto actx = client::admin_context(rich, 10);
+  EXPECT_EQ(f.admin()->TopUp(actx.get(), top, &u).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+
+  // Balance: refused up front, naming the limit.
+  r = client::prove(*stub, poor, groth16_header(zh), wtns_);
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(r.status.error_message().find("balance"), std::string::npos)
+      << r.status.error_message();
+  EXPECT_FALSE(r.accepted);
+  // Input size quota.
+  r = client::prove(*stub, tiny, groth16_header(zh), wtns_);
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(r.status.error_message().find("max_input_bytes"), std::string::npos)
+      << r.status.error_message();
+  // Units per hour and queued bytes.
+  pb::Quota hourly;
+  hourly.set_max_units_per_hour(10);  // the fixture is 32 units
+  const std::string capped = f.create_tenant("capped", 1'000'000, hourly);
+  r = client::prove(*stub, capped, groth16_header(zh), wtns_);
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(r.status.error_message().find("max_units_per_hour"), std::string::npos)
+      << r.status.error_message();
+  pb::Quota queued_cap;
+  queued_cap.set_max_queued_bytes(wtns_.size() - 1);
+  const std::string narrow = f.create_tenant("narrow", 1'000'000, queued_cap);
+  r = client::prove(*stub, narrow, groth16_header(zh), wtns_);
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(r.status.error_message().find("max_queued_bytes"), std::string::npos)
+      << r.status.error_message();
+  // Concurrency quota: with a limit of 1 and one job queued behind a slow stage, a second is
+  // refused.
+  pb::Quota one;
+  one.set_max_concurrent_jobs(1);
+  const std::string single = f.create_tenant("single", 1'000'000, one);
+  pb::Accepted acc;
+  ASSERT_TRUE(client::submit(*stub, single, groth16_header(zh), wtns_, &acc).ok());
+  pb::Accepted acc2;
+  pb::JobHeader h2 = groth16_header(zh);
+  h2.set_params_json("{\"different\":1}");
+  grpc::Status s2 = client::submit(*stub, single, h2, wtns_, &acc2);
+  if (get_job(*stub, single, acc.job_id()).state() < pb::JOB_STATE_SUCCEEDED) {
+    EXPECT_EQ(s2.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s2.error_message();
+    EXPECT_NE(s2.error_message().find("max_concurrent_jobs"), std::string::npos);
+  }
+  // Unknown artifact.
+  pb::JobHeader missing = groth16_header(std::string(64, 'a'));
+  r = client::prove(*stub, rich, missing, wtns_);
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::NOT_FOUND) << r.status.error_message();
+
+  // WASM modules are validated at upload by the runtime; garbage is refused with the reason.
+  pb::ArtifactRef wref;
+  grpc::Status ws =
+      client::upload_artifact(*stub, rich, pb::ARTIFACT_KIND_WASM, "not wasm at all", &wref);
+  EXPECT_EQ(ws.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(ws.error_message().find("WASM module"), std::string::npos) << ws.error_message();
+  const std::string empty_module("\0asm\1\0\0\0", 8);
+  ws = client::upload_artifact(*stub, rich, pb::ARTIFACT_KIND_WASM, empty_module, &wref);
+  EXPECT_TRUE(ws.ok()) << ws.error_message();
+  EXPECT_EQ(wref.content_hash(), client::content_hash(empty_module));
+  // A .zkey that does not parse is refused at upload too.
+  ws = client::upload_artifact(*stub, rich, pb::ARTIFACT_KIND_ZKEY, zkey_.substr(0, 5000), &wref);
+  EXPECT_EQ(ws.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << ws.error_message();
+  // A declared hash that does not match the bytes is refused.
+  {
+    auto ctx = client::context(rich, 10);
+    pb::ArtifactRef ref2;
+    auto up = stub->UploadArtifact(ctx.get(), &ref2);
+    pb::ArtifactUpload h;
+    h.mutable_header()->set_kind(pb::ARTIFACT_KIND_WASM);
+    h.mutable_header()->set_size(empty_module.size());
+    h.mutable_header()->set_content_hash(std::string(64, 'b'));
+    up->Write(h);
+    pb::ArtifactUpload c;
+    c.mutable_chunk()->set_offset(0);
+    c.mutable_chunk()->set_data(empty_module);
+    up->Write(c);
+    up->WritesDone();
+    grpc::Status hs = up->Finish();
+    EXPECT_EQ(hs.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(hs.error_message().find("does not match"), std::string::npos) << hs.error_message();
+  }
+
+  // zkWASM has not landed: refused with UNIMPLEMENTED, never faked.
+  for (pb::JobKind k : {pb::JOB_KIND_ZKWASM_TRACE, pb::JOB_KIND_ZKWASM_MODULE}) {
+    pb::JobHeader h;
+    h.set_kind(k);
+    h.set_input_size(16);
+    r = client::prove(*stub, rich, h, std::string(16, 'x'));
+    EXPECT_EQ(r.status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << r.status.error_message();
+    EXPECT_NE(r.status.error_message().find("zkWASM"), std::string::npos);
+  }
+  // Top-up through the admin API lets the poor tenant prove.
+  auto good = client::admin_context(f.admin_token, 10);
+  top.set_amount(1'000'000);
+  ASSERT_TRUE(f.admin()->TopUp(good.get(), top, &u).ok());
+  EXPECT_EQ(u.balance(), 1'000'005);
+  // A rotated key replaces the old one.
+  pb::TenantRef tr;
+  tr.set_tenant("poor");
+  pb::TenantKey nk;
+  auto rctx = client::admin_context(f.admin_token, 10);
+  ASSERT_TRUE(f.admin()->RotateKey(rctx.get(), tr, &nk).ok());
+  auto old_ctx = client::context(poor, 10);
+  EXPECT_EQ(stub->GetUsage(old_ctx.get(), {}, &u).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  auto new_ctx = client::context(nk.api_key(), 10);
+  EXPECT_TRUE(stub->GetUsage(new_ctx.get(), {}, &u).ok());
+  EXPECT_GT(metric(f.metrics(), "efaas_farm_refused_total"), 0);
+}
+
+// Sends raw messages on a Prove stream and returns the status.
+grpc::Status raw_stream(pb::Farm::Stub& stub, const std::string& key,
+                        const std::vector<pb::ProveRequest>& msgs, bool writes_done = true) {
+  auto ctx = client::context(key, 30);
+  auto s = stub.Prove(ctx.get());
+  for (const auto& m : msgs) {
+    if (!s->Write(m)) break;
+  }
+  if (writes_done) s->WritesDone();
+  pb::JobEvent ev;
+  while (s->Read(&ev)) {
+  }
+  return s->Finish();
+}
+
+TEST_F(FarmE2E, MalformedStreamsGetClearErrorsAndTheFarmKeepsServing) {
+  FarmProc f(store());
+  std::string why;
+  ASSERT_TRUE(f.start({}, &why)) << why;
+  const std::string key = f.create_tenant("alice", 1'000'000);
+  auto stub = f.farm();
+  const std::string zh = upload_zkey(*stub, key);
+  auto header = [&](pb::JobHeader h) {
+    pb::ProveRequest m;
+    *m.mutable_header() = h;
+    return m;
+  };
+  auto chunk = [&](uint64_t off, const std::string& data) {
+    pb::ProveRequest m;
+    m.mutable_chunk()->set_offset(off);
+    m.mutable_chunk()->set_data(data);
+    return m;
+  };
+  struct Case {
+    const char* name;
+    std::vector<pb::ProveRequest> msgs;
+    grpc::StatusCode code;
+    const char* needle;
+  };
+  pb::JobHeader wrong_kind = groth16_header(zh);
+  wrong_kind.set_kind(pb::JobKind(42));
+  pb::JobHeader bad_params = groth16_header(zh);
+  bad_params.set_params_json("[1,2");
+  const std::string w = wtns_;
+  std::vector<Case> cases = {
+      {"missing header",
+       {chunk(0, w.substr(0, 100))},
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "before the header"},
+      {"out of order",
+       {header(groth16_header(zh)), chunk(0, w.substr(0, 100)), chunk(500, w.substr(500, 100))},
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "out of order"},
+      {"oversize",
+       {header(groth16_header(zh)), chunk(0, w), chunk(w.size(), "extra")},
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "overruns"},
+      {"truncated",
+       {header(groth16_header(zh)), chunk(0, w.substr(0, 1000))},
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "truncated"},
+      {"wrong kind", {header(wrong_kind)}, grpc::StatusCode::INVALID_ARGUMENT, "not a job kind"},
+      {"two headers",
+       {header(groth16_header(zh)), header(groth16_header(zh))},
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "second header"},
+      {"bad params", {header(bad_params)}, grpc::StatusCode::INVALID_ARGUMENT, "params_json"},
+      {"empty stream", {}, grpc::StatusCode::INVALID_ARGUMENT, "without a job header"},
+  };
+  // "oversize" sends the witness in one message: larger than the default 1 MiB chunk limit?
+  // No: it is 531 KB; the per-chunk limit is covered below.
+  for (const auto& c : cases) {
+    grpc::Status st = raw_stream(*stub, key, c.msgs);
+    EXPECT_EQ(st.error_code(), c.code) << c.name << ": " << st.error_message();
+    EXPECT_NE(st.error_message().find(c.needle), std::string::npos)
+        << c.name << ": " << st.error_message();
+  }
+  // A corrupt witness of the right size is accepted as input, then fails cleanly as a job.
+  std::string corrupt = wtns_;
+  corrupt[0] ^= 0xff;
+  auto bad = client::prove(*stub, key, groth16_header(zh), corrupt);
+  ASSERT_TRUE(bad.status.ok()) << bad.status.error_message();
+  ASSERT_TRUE(bad.failure);
+  EXPECT_EQ(bad.failure->state(), pb::JOB_STATE_FAILED);
+  EXPECT_EQ(bad.failure->code(), "INVALID_ARGUMENT");
+  EXPECT_NE(bad.failure->reason().find("witness"), std::string::npos) << bad.failure->reason();
+  // Failed jobs are not charged.
+  EXPECT_EQ(f.usage("alice").balance(), 1'000'000);
+  // The farm still serves a good job after all that.
+  auto good = client::prove(*stub, key, groth16_header(zh), wtns_);
+  ASSERT_TRUE(good.status.ok()) << good.status.error_message();
+  ASSERT_FALSE(good.failure);
+  expect_valid_proof(good.proof);
+}
+
+TEST_F(FarmE2E, ChunkLargerThanTheFarmLimitIsRefused) {
+  // A config file with a small chunk limit (flags override, the config sets the rest).
+  fs::create_directories(dir_);
+  const std::string cfg = dir_ + "/farm.json";
+  std::ofstream(cfg) << R"({"max_chunk_bytes": 65536, "inflight_budget_bytes": 262144})";
+  FarmProc f(store());
+  std::string why;
+  ASSERT_TRUE(f.start({"--config", cfg}, &why)) << why;
+  const std::string key = f.create_tenant("alice", 1'000'000);
+  auto stub = f.farm();
+  const std::string zh = upload_zkey(*stub, key);
+  pb::ProveRequest h, c;
+  *h.mutable_header() = groth16_header(zh);
+  c.mutable_chunk()->set_offset(0);
+  c.mutable_chunk()->set_data(wtns_.substr(0, 65536 + 1000));
+  grpc::Status st = raw_stream(*stub, key, {h, c});
+  EXPECT_NE(st.error_code(), grpc::StatusCode::OK);
+  EXPECT_TRUE(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
+              st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << st.error_message();
+  // Within the limit it proves.
+  auto good = client::prove(*stub, key, groth16_header(zh), wtns_, 65536);
+  ASSERT_TRUE(good.status.ok()) << good.status.error_message();
+  expect_valid_proof(good.proof);
+}
+
+TEST_F(FarmE2E, CancellationMidProofAndDeadlineExpiry) {
+  FarmProc f(store());
+  std::string why;
+  // A pause before each stage makes "mid-proof" a window of seconds, not milliseconds.
+  ASSERT_TRUE(f.start({"--stage-delay-ms", "400"}, &why)) << why;
+  const std::string key = f.create_tenant("alice", 1'000'000);
+  auto stub = f.farm();
+  const std::string zh = upload_zkey(*stub, key);
+
+  pb::Accepted acc;
+  ASSERT_TRUE(client::submit(*stub, key, groth16_header(zh), wtns_, &acc).ok());
+  wait_job(*stub, key, acc.job_id(),
+           [](const pb::JobInfo& j) { return j.state() == pb::JOB_STATE_RUNNING; });
+  pb::JobRef ref;
+  ref.set_job_id(acc.job_id());
+  pb::CancelReply cr;
+  auto cctx = client::context(key, 10);
+  ASSERT_TRUE(stub->Cancel(cctx.get(), ref, &cr).ok());
+  auto j = wait_job(*stub, key, acc.job_id(), terminal);
+  EXPECT_EQ(j.state(), pb::JOB_STATE_CANCELLED);
+  std::string proof;
+  EXPECT_EQ(client::fetch_proof(*stub, key, acc.job_id(), &proof).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  // A deadline shorter than the job: expired, cleanly, and the stream says so.
+  pb::JobHeader h = groth16_header(zh, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                               .count() +
+                                           900);
+  h.set_params_json("{\"run\":2}");  // not a cache hit
+  auto r = client::prove(*stub, key, h, wtns_);
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->state(), pb::JOB_STATE_EXPIRED);
+  EXPECT_EQ(r.failure->code(), "DEADLINE_EXCEEDED");
+  // A deadline already in the past is refused at the header.
+  h.set_deadline_unix_ms(1000);
+  r = client::prove(*stub, key, h, wtns_);
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  // Neither cancelled nor expired jobs are charged.
+  EXPECT_EQ(f.usage("alice").balance(), 1'000'000);
+  EXPECT_TRUE(f.ledger("alice").size() == 1);  // the opening top-up only
+}
+
+TEST_F(FarmE2E, SixtyFourClientsStreamAtOnceUnderAMemoryBudget) {
+  const std::string cfg = dir_ + "/farm.json";
+  fs::create_directories(dir_);
+  // Room for 4 chunks in flight across all streams: the other 60 wait on flow control.
+  std::ofstream(cfg) << R"({"max_chunk_bytes": 65536, "inflight_budget_bytes": 262144,
+                           "tenant_defaults": {"max_concurrent_jobs": 100}})";
+  FarmProc f(store());
+  std::string why;
+  ASSERT_TRUE(f.start({"--config", cfg, "--stage-delay-ms", "200"}, &why)) << why;
+  const std::string key = f.create_tenant("alice", 100'000'000);
+  auto stub = f.farm();
+  const std::string zh = upload_zkey(*stub, key);
+  constexpr int kClients = 64;
+  std::vector<std::string> ids(kClients);
+  std::vector<grpc::Status> sts(kClients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      auto s = f.farm();  // each client on its own channel
+      pb::JobHeader h = groth16_header(zh);
+      h.set_params_json("{\"client\":" + std::to_string(i) + "}");
+      pb::Accepted acc;
+      sts[i] = client::submit(*s, key, h, wtns_, &acc, 65536);
+      ids[i] = acc.job_id();
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kClients; ++i)
+    ASSERT_TRUE(sts[i].ok()) << i << ": " << sts[i].error_message();
+  const std::string m = f.metrics();
+  EXPECT_GT(metric(m, "efaas_farm_throttled_reads_total"), 0)
+      << "the budget never throttled a stream";
+  // Prove two of them; cancel the rest (queued ones stop at once).
+  for (int i = 2; i < kClients; ++i) {
+    pb::JobRef ref;
+    ref.set_job_id(ids[i]);
+    pb::CancelReply cr;
+    auto ctx = client::context(key, 10);
+    ASSERT_TRUE(stub->Cancel(ctx.get(), ref, &cr).ok());
+  }
+  for (int i = 0; i < 2; ++i) {
+    auto w = client::watch(*stub, key, ids[i], true);
+    ASSERT_TRUE(w.status.ok()) << w.status.error_message();
+    ASSERT_FALSE(w.failure) << w.failure->reason();
+    expect_valid_proof(w.proof);
+  }
+  for (int i = 2; i < kClients; ++i) {
+    auto j = wait_job(*stub, key, ids[i], terminal);
+    EXPECT_TRUE(j.state() == pb::JOB_STATE_CANCELLED || j.state() == pb::JOB_STATE_SUCCEEDED);
+  }
+}
+
+TEST_F(FarmE2E, SigkillDuringProvingThenRestartLosesNothingAndChargesOnce) {
+  FarmProc f(store());
+  std::string why;
+  ASSERT_TRUE(f.start({"--stage-delay-ms", "300"}, &why)) << why;
+  const std::string key = f.create_tenant("alice", 1'000'000);
+  auto stub = f.farm();
+  const std::string zh = upload_zkey(*stub, key);
+  // A job that finishes before the crash.
+  auto done = client::prove(*stub, key, groth16_header(zh), wtns_);
+  ASSERT_TRUE(done.status.ok() && !done.failure);
+  // One running, one queued behind it.
+  pb::Accepted running, queued;
+  pb::JobHeader h1 = groth16_header(zh), h2 = groth16_header(zh);
+  h1.set_params_json("{\"n\":1}");
+  h2.set_params_json("{\"n\":2}");
+  ASSERT_TRUE(client::submit(*stub, key, h1, wtns_, &running).ok());
+  ASSERT_TRUE(client::submit(*stub, key, h2, wtns_, &queued).ok());
+  wait_job(*stub, key, running.job_id(), [](const pb::JobInfo& j) {
+    return j.state() == pb::JOB_STATE_RUNNING && j.stage() == "prove";
+  });
+  f.signal(SIGKILL);
+  f.wait_exit();
+
+  ASSERT_TRUE(f.start({"--stage-delay-ms", "50"}, &why)) << why;
+  stub = f.farm();
+  for (const std::string& id : {running.job_id(), queued.job_id()}) {
+    auto w = client::watch(*stub, key, id, true);
+    ASSERT_TRUE(w.status.ok()) << w.status.error_message();
+    ASSERT_FALSE(w.failure) << w.failure->reason();
+    expect_valid_proof(w.proof);
+  }
+  EXPECT_GE(get_job(*stub, key, running.job_id()).state(), pb::JOB_STATE_SUCCEEDED);
+  // The proof finished before the crash is still downloadable.
+  std::string proof;
+  ASSERT_TRUE(client::fetch_proof(*stub, key, done.job_id, &proof).ok());
+  EXPECT_EQ(proof, done.proof);
+  // Three jobs, three charges, each once; the balance matches the ledger.
+  auto led = f.ledger("alice");
+  std::map<std::string, int> charges;
+  int64_t sum = 0;
+  for (const auto& e : led) {
+    if (e.reason() == "charge") charges[e.job_id()]++;
+    sum += e.amount();
+  }
+  EXPECT_EQ(charges.size(), 3u);
+  for (const auto& [id, n] : charges) EXPECT_EQ(n, 1) << id;
+  EXPECT_EQ(f.usage("alice").balance(), sum);
+  EXPECT_EQ(sum, 1'000'000 - 3 * int64_t(done.accepted->estimated_cost()));
+}
+
+TEST_F(FarmE2E, SigtermDrainsRunningJobsAndExitsCleanly) {
+  FarmProc f(store());
+  std::string why;
+  ASSERT_TRUE(f.start({"--stage-delay-ms", "200"}, &why)) << why;
+  const std::string key = f.create_tenant("alice", 1'000'000);
+  auto stub = f.farm();
+  const std::string zh = upload_zkey(*stub, key);
+  pb::Accepted acc;
+  ASSERT_TRUE(client::submit(*stub, key, groth16_header(zh), wtns_, &acc).ok());
+  wait_job(*stub, key, acc.job_id(),
+           [](const pb::JobInfo& j) { return j.state() == pb::JOB_STATE_RUNNING; });
+  f.signal(SIGTERM);
+  const int st = f.wait_exit();
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << f.log();
+  EXPECT_NE(f.log().find("event=drain_done"), std::string::npos);
+  ASSERT_TRUE(f.start({}, &why)) << why;
+  stub = f.farm();
+  auto j = get_job(*stub, key, acc.job_id());
+  EXPECT_EQ(j.state(), pb::JOB_STATE_SUCCEEDED) << "the running job was not finished by the drain";
+}
+
+TEST_F(FarmE2E, CalibratedCapacityPredictsTimeAndCost) {
+  fs::create_directories(dir_);
+  // What `efaas bench -o` writes, reduced to the part the farm reads.
+  const std::string calib = dir_ + "/calibration.json";
+  std::ofstream(calib) << R"({"kinds": {"groth16": {"units_per_second": 8.0}}})";
+  FarmProc f(store());
+  std::string why;
+  ASSERT_TRUE(f.start({"--calibration", calib, "--stage-delay-ms", "300"}, &why)) << why;
+  const std::string key = f.create_tenant("alice", 1'000'000);
+  auto stub = f.farm();
+  pb::Capacity cap;
+  auto ctx = client::context(key, 10);
+  ASSERT_TRUE(stub->GetCapacity(ctx.get(), {}, &cap).ok());
+  bool found = false;
+  for (const auto& k : cap.kinds()) {
+    if (k.kind() != pb::JOB_KIND_GROTH16) continue;
+    found = true;
+    EXPECT_EQ(k.source(), "calibrated");
+    EXPECT_DOUBLE_EQ(k.units_per_second(), 8.0);
+  }
+  EXPECT_TRUE(found);
+  const std::string zh = upload_zkey(*stub, key);
+  pb::Accepted acc;
+  ASSERT_TRUE(client::submit(*stub, key, groth16_header(zh), wtns_, &acc).ok());
+  // The fixture's domain is 2^15: 32 units, 4 s at 8 units/s, 320 at the default price.
+  EXPECT_EQ(acc.estimated_units(), 32u);
+  EXPECT_EQ(acc.estimated_cost(), 320u);
+  EXPECT_NEAR(acc.estimated_seconds(), 4.0, 1e-9);
+  pb::JobRef ref;
+  ref.set_job_id(acc.job_id());
+  pb::CancelReply cr;
+  auto cctx = client::context(key, 10);
+  ASSERT_TRUE(stub->Cancel(cctx.get(), ref, &cr).ok());
+
+  // A price set through the admin API is what capacity shows and what the next job costs.
+  pb::SetPriceRequest sp;
+  sp.set_kind(pb::JOB_KIND_GROTH16);
+  sp.set_price_per_unit(20);
+  pb::Empty empty;
+  auto actx = client::admin_context(f.admin_token, 10);
+  ASSERT_TRUE(f.admin()->SetPrice(actx.get(), sp, &empty).ok());
+  pb::Capacity cap2;
+  auto ctx2 = client::context(key, 10);
+  ASSERT_TRUE(stub->GetCapacity(ctx2.get(), {}, &cap2).ok());
+  for (const auto& k : cap2.kinds()) {
+    if (k.kind() == pb::JOB_KIND_GROTH16) {
+      EXPECT_EQ(k.price_per_unit(), 20u);
+    }
+  }
+  pb::JobHeader h = groth16_header(zh);
+  h.set_params_json("{\"second\":true}");
+  pb::Accepted acc2;
+  ASSERT_TRUE(client::submit(*stub, key, h, wtns_, &acc2).ok());
+  EXPECT_EQ(acc2.estimated_cost(), 640u);
+  ref.set_job_id(acc2.job_id());
+  auto cctx2 = client::context(key, 10);
+  ASSERT_TRUE(stub->Cancel(cctx2.get(), ref, &cr).ok());
+}
+
+// The `efaas farm` client and admin commands against the same server, the proof checked by
+// `efaas groth16 verify`.
+TEST_F(FarmE2E, EfaasFarmCliSubmitsAndTheProofVerifies) {
+  FarmProc f(store());
+  std::string why;
+  ASSERT_TRUE(f.start({}, &why)) << why;
+  const std::string cli = EFAAS_CLI_BIN;
+  auto run = [&](const std::string& args, std::string* out) {
+    const std::string cmd = cli + " " + args + " > " + dir_ + "/cli.out 2>&1";
+    int st = std::system(cmd.c_str());
+    *out = slurp(dir_ + "/cli.out");
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  };
+  const std::string admin = " --admin 127.0.0.1:" + std::to_string(f.admin_port) +
+                            " --admin-token-file " + store() + "/admin.token";
+  std::string out;
+  ASSERT_EQ(run("farm admin create-tenant carol --balance 100000 --json" + admin, &out), 0) << out;
+  const std::string key = nlohmann::json::parse(out)["api_key"];
+  const std::string conn = " --farm 127.0.0.1:" + std::to_string(f.farm_port) + " --api-key " + key;
+  ASSERT_EQ(run("farm submit --wait --zkey " + fixture("circuit.zkey") + " --wtns " +
+                    fixture("witness.wtns") + " --proof-json " + dir_ +
+                    "/proof.json --public-json " + dir_ + "/public.json --json" + conn,
+                &out),
+            0)
+      << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["state"], "succeeded");
+  ASSERT_EQ(run("groth16 verify " + fixture("verification_key.json") + " " + dir_ +
+                    "/public.json " + dir_ + "/proof.json",
+                &out),
+            0)
+      << out;
+  ASSERT_EQ(run("farm usage --json" + conn, &out), 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["balance"], 100000 - 320);
+  EXPECT_EQ(run("farm get job_does_not_exist" + conn, &out), 2);
+  EXPECT_NE(out.find("NOT_FOUND"), std::string::npos) << out;
+  EXPECT_EQ(run("farm usage --api-key wrong --farm 127.0.0.1:" + std::to_string(f.farm_port), &out),
+            2);
+  EXPECT_NE(out.find("UNAUTHENTICATED"), std::string::npos) << out;
+  EXPECT_EQ(run("farm admin usage --admin-token wrong-token-wrong-token --admin 127.0.0.1:" +
+                    std::to_string(f.admin_port),
+                &out),
+            2);
+  ASSERT_EQ(run("farm admin ledger carol --json" + admin, &out), 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["entries"].size(), 2u);  // top-up and one charge
+}
+
+bool have_openssl() {
+  return std::system("openssl version > /dev/null 2>&1") == 0;
+}
+
+TEST_F(FarmE2E, TlsIsRequiredOffLoopbackAndWorks) {
+  FarmProc f(store());
+  std::string why;
+  int code = 0;
+  // Plaintext on a non-loopback address is refused (API keys travel in the metadata).
+  ASSERT_FALSE(f.start({"--listen", "0.0.0.0:0"}, &why, &code));
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(why.find("refusing plaintext"), std::string::npos) << why;
+  ASSERT_TRUE(have_openssl()) << "openssl is needed to make test certificates (tools/setup.sh)";
+  fs::create_directories(dir_);
+  const std::string cert = dir_ + "/cert.pem", keyf = dir_ + "/key.pem";
+  const std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+      keyf + " -out " + cert + " > /dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  ASSERT_TRUE(f.start({"--tls-cert", cert, "--tls-key", keyf}, &why)) << why;
+  f.tls.tls_ca_file = cert;
+  f.host = "localhost";
+  const std::string key = f.create_tenant("alice", 1000);
+  ASSERT_FALSE(key.empty());
+  auto stub = f.farm();
+  pb::Usage u;
+  auto ctx = client::context(key, 10);
+  grpc::Status st = stub->GetUsage(ctx.get(), {}, &u);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(u.balance(), 1000);
+  // A plaintext client cannot talk to the TLS port.
+  auto plain = pb::Farm::NewStub(
+      client::make_channel("127.0.0.1:" + std::to_string(f.farm_port), {}, nullptr));
+  auto pctx = client::context(key, 5);
+  EXPECT_FALSE(plain->GetUsage(pctx.get(), {}, &u).ok());
+}
+
+}  // namespace
+}  // namespace efaas::farm
