@@ -53,6 +53,7 @@ int run(int argc, char** argv) {
   register_groth16_commands(app);
   register_farm_commands(app);
   register_bench_commands(app);
+  register_zkwasm_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

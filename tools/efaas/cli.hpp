@@ -35,6 +35,7 @@ void register_wasm_commands(CLI::App& app);
 void register_groth16_commands(CLI::App& app);
 void register_farm_commands(CLI::App& app);
 void register_bench_commands(CLI::App& app);
+void register_zkwasm_commands(CLI::App& app);
 
 // "all cores" for 0, else the number.
 std::string effective_threads_label(size_t threads);

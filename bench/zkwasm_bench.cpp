@@ -1,0 +1,159 @@
+// zkWASM proving benchmark: WASM instructions per second proved, per-stage breakdown, proof
+// size, verification time (key cached, as a node caches it per module), conjectured security
+// and peak RSS. One configuration per process (peak RSS is the process's own):
+//
+//   build/bin/zkwasm_bench --log 16 --backend avx2 --preset production [--verify-reps 5]
+//
+// Workload "mixed": a loop over locals, globals, i32/i64 arithmetic, comparisons, bitwise
+// operations, select and branches (the opcodes constrained in this version), run until the
+// trace has about 2^log steps. SHA-256 needs calls, linear memory and shifts, which are not
+// constrained yet (the prover refuses them with UNIMPLEMENTED).
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "prover/common/timer.hpp"
+#include "prover/fri/fri_params.hpp"
+#include "prover/wasm/instance.hpp"
+#include "prover/zkwasm/zkwasm.hpp"
+
+using namespace efaas;
+
+namespace {
+
+const char* kMixed = R"((module
+  (global $g (mut i64) (i64.const 1))
+  (func (export "mixed") (param $n i32) (result i64) (local $i i32) (local $x i64) (local $y i32)
+    (block $done (loop $top
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $x (i64.add (local.get $x) (i64.xor (global.get $g) (i64.extend_i32_u (local.get $i)))))
+      (local.set $y (i32.add (local.get $y) (select (i32.const 3) (i32.const 5) (i32.lt_s (local.get $y) (i32.const 1000)))))
+      (global.set $g (i64.sub (i64.or (local.get $x) (i64.const 0x100)) (i64.and (global.get $g) (i64.const 0xff))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $top)))
+    (i64.add (local.get $x) (i64.extend_i32_u (local.get $y)))))
+)";
+
+std::vector<uint8_t> assemble(const char* text) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "efaas-zkwasm-bench";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "m.wat") << text;
+  const std::string cmd = "wat2wasm '" + (dir / "m.wat").string() + "' -o '" + (dir / "m.wasm").string() + "'";
+  if (std::system(cmd.c_str()) != 0) return {};
+  std::ifstream in(dir / "m.wasm", std::ios::binary);
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+Result<wasm::Trace> traced(const zkwasm::Program& p, uint32_t iterations) {
+  wasm::Linker linker;
+  auto inst = wasm::Instance::instantiate(p.module_ptr(), linker);
+  if (!inst) return inst.status();
+  wasm::MemorySink sink;
+  wasm::TraceWriter tw(sink);
+  const wasm::Export* e = p.module().find_export("mixed");
+  wasm::TraceHeader h;
+  h.gas_limit = 1ull << 40;
+  h.entry_function = e->index;
+  EFAAS_RETURN_IF_ERROR(tw.begin(h));
+  wasm::ExecOptions eo;
+  eo.gas_limit = h.gas_limit;
+  eo.trace = &tw;
+  const uint64_t args[1] = {iterations};
+  auto r = (*inst)->invoke(e->index, args, eo);
+  if (!r) return r.status();
+  wasm::TraceEnd end;
+  end.gas_used = r->gas_used;
+  end.instructions = r->instructions;
+  end.records = tw.records();
+  end.results = r->results;
+  EFAAS_RETURN_IF_ERROR(tw.finish(end));
+  return wasm::read_trace(sink.data);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"zkWASM proving benchmark"};
+  uint32_t log = 16;
+  std::string backend_name_arg = "avx2", preset = "production";
+  int verify_reps = 5;
+  app.add_option("--log", log, "about 2^log WASM instructions (the table holds 2^log rows)");
+  app.add_option("--backend", backend_name_arg, "scalar, avx2, opencl or auto");
+  app.add_option("--preset", preset, "FRI preset: production or test");
+  app.add_option("--verify-reps", verify_reps, "verification repetitions (median)");
+  CLI11_PARSE(app, argc, argv);
+  auto params = fri_preset(preset);
+  auto backend = parse_backend(backend_name_arg);
+  if (!params || !backend) return 2;
+  auto program = zkwasm::Program::load(assemble(kMixed));
+  if (!program) {
+    std::fprintf(stderr, "%s\n", program.status().to_string().c_str());
+    return 1;
+  }
+  // 5 + 36 steps per iteration (measured below); leave room for the padding row.
+  const uint64_t target = (uint64_t(1) << log) - 16;
+  auto probe = traced(**program, 1);
+  auto probe2 = traced(**program, 2);
+  if (!probe || !probe2 || probe->steps.size() >= target) {
+    std::fprintf(stderr, "--log %u is too small for the workload\n", log);
+    return 1;
+  }
+  const uint64_t per_iter = probe2->steps.size() - probe->steps.size();
+  const uint32_t iters = uint32_t((target - probe->steps.size()) / per_iter + 1);
+  auto trace = traced(**program, iters);
+  if (!trace) return 1;
+  zkwasm::ProveOptions po;
+  po.params = *params;
+  po.stark.backend = *backend;
+  po.args = {iters};
+  Stopwatch setup_sw;
+  if (!(*program)->proving_key(*params)) return 1;
+  const double setup_s = setup_sw.seconds();
+  StarkTimings tm;
+  auto cpu_now = [] {
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+  };
+  const double cpu0 = cpu_now();
+  Stopwatch sw;
+  auto bundle = zkwasm::prove(**program, *trace, po, &tm);
+  const double prove_s = sw.seconds();
+  const double prove_cpu = cpu_now() - cpu0;
+  if (!bundle) {
+    std::fprintf(stderr, "%s\n", bundle.status().to_string().c_str());
+    return 1;
+  }
+  const double witness_s = prove_s - tm.total;
+  const auto bytes = zkwasm::serialize_bundle(*bundle);
+  std::vector<double> vt;
+  for (int i = 0; i < verify_reps; ++i) {
+    Stopwatch v;
+    auto b = zkwasm::deserialize_bundle(bytes);
+    if (!b || !zkwasm::verify(**program, *b).is_ok()) {
+      std::fprintf(stderr, "verification failed\n");
+      return 1;
+    }
+    vt.push_back(v.seconds());
+  }
+  std::sort(vt.begin(), vt.end());
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  const size_t n = trace->steps.size();
+  // Columns: workload, instructions, backend, instr/s (wall), instr/s per CPU-second, prove
+  // wall s, prove CPU s, witness, LDE, commit, LogUp, quotient, OOD+DEEP, FRI (s), key setup s,
+  // verify ms, proof KB, bits, peak RSS MB.
+  std::printf("| mixed | %zu | %s | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | "
+              "%.2f | %.2f | %.2f | %.1f | %.0f | %.0f | %.0f |\n",
+              n, backend_name(*backend), double(n) / prove_s, double(n) / prove_cpu, prove_s,
+              prove_cpu, witness_s, tm.trace_lde, tm.trace_commit, tm.aux, tm.quotient,
+              tm.ood + tm.deep, tm.fri, setup_s, vt[vt.size() / 2] * 1e3, bytes.size() / 1024.0,
+              conjectured_security_bits(*params), double(ru.ru_maxrss) / 1024.0);
+  return 0;
+}

@@ -1,0 +1,790 @@
+#include "node/server/node.hpp"
+
+#include <httplib.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "node/core/encoding.hpp"
+
+namespace efaas::node {
+namespace {
+
+constexpr const char* kVersion = "efaas-node/0.1";
+
+// A JSON-RPC error travelling out of a handler.
+struct RpcError {
+  int code;
+  std::string message;
+  nlohmann::json data;
+};
+
+[[noreturn]] void fail(int code, std::string message, nlohmann::json data = nullptr) {
+  throw RpcError{code, std::move(message), std::move(data)};
+}
+
+const nlohmann::json& param(const nlohmann::json& params, size_t i, const char* name) {
+  if (!params.is_array() || params.size() <= i) {
+    fail(kInvalidParams, std::string("missing parameter ") + std::to_string(i) + " (" + name + ")");
+  }
+  return params[i];
+}
+
+Hash32 hash_param(const nlohmann::json& params, size_t i, const char* name) {
+  const auto& p = param(params, i, name);
+  if (!p.is_string()) fail(kInvalidParams, std::string(name) + ": expected a 0x-prefixed 32-byte hex string");
+  auto h = parse_hash32(p.get<std::string>(), name);
+  if (!h) fail(kInvalidParams, h.status().message());
+  return *h;
+}
+
+std::string op_status_json_name(const std::string& s) { return s; }
+
+// --- config
+template <typename T>
+Status read_key(const nlohmann::json& j, const char* key, T& out) {
+  if (!j.contains(key)) return Status::ok();
+  try {
+    out = j.at(key).get<T>();
+  } catch (const nlohmann::json::exception&) {
+    return invalid_argument(std::string("config.") + key + ": wrong type");
+  }
+  return Status::ok();
+}
+
+Status read_rate(const nlohmann::json& j, const char* key, RateLimit& out) {
+  if (!j.contains(key)) return Status::ok();
+  const auto& v = j[key];
+  if (!v.is_object() || !v.contains("rate") || !v.contains("burst") || !v["rate"].is_number() ||
+      !v["burst"].is_number()) {
+    return invalid_argument(std::string("config.") + key + ": expected {\"rate\": <per second>, \"burst\": <n>}");
+  }
+  out.rate = v["rate"].get<double>();
+  out.burst = v["burst"].get<double>();
+  if (out.rate <= 0 || out.burst < 1) return invalid_argument(std::string("config.") + key + ": rate > 0, burst >= 1");
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<NodeConfig> parse_config(const nlohmann::json& j, NodeConfig c) {
+  if (!j.is_object()) return invalid_argument("config: expected a JSON object");
+  static const std::set<std::string> kKeys = {
+      "listen_host", "listen_port", "eth_rpc", "registry", "consensus", "data_dir", "key_file", "poll_ms", "serve",
+      "max_proof_bytes", "log_level", "process_window", "finality_depth", "max_operation_age", "max_gas",
+      "require_deposit", "sender_rate", "peer_rate", "mempool_capacity", "mempool_per_sender", "postop_capacity",
+      "reputation_half_life_s", "ban_s", "peer_listen_port", "peers"};
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (!kKeys.count(it.key())) return invalid_argument("config: unknown key '" + it.key() + "'");
+  }
+  EFAAS_RETURN_IF_ERROR(read_key(j, "listen_host", c.listen_host));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "listen_port", c.listen_port));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "eth_rpc", c.eth_rpc));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "registry", c.registry));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "consensus", c.consensus));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "data_dir", c.data_dir));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "key_file", c.key_file));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "poll_ms", c.poll_ms));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "serve", c.serve));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "max_proof_bytes", c.max_proof_bytes));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "log_level", c.log_level));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "peer_listen_port", c.peer_listen_port));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "peers", c.peers));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "process_window", c.chain.process_window));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "finality_depth", c.chain.finality_depth));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "max_operation_age", c.chain.max_operation_age));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "require_deposit", c.admission.require_deposit));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "mempool_capacity", c.operation_pool.capacity));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "mempool_per_sender", c.operation_pool.per_sender));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "postop_capacity", c.post_op_pool.capacity));
+  EFAAS_RETURN_IF_ERROR(read_rate(j, "sender_rate", c.admission.per_sender));
+  EFAAS_RETURN_IF_ERROR(read_rate(j, "peer_rate", c.admission.per_peer));
+  if (j.contains("max_gas")) {
+    if (!j["max_gas"].is_string() && !j["max_gas"].is_number_unsigned()) {
+      return invalid_argument("config.max_gas: expected a number or a decimal/0x string");
+    }
+    auto g = U256::parse(j["max_gas"].is_string() ? j["max_gas"].get<std::string>()
+                                                  : std::to_string(j["max_gas"].get<uint64_t>()),
+                         "config.max_gas");
+    if (!g) return g.status();
+    c.admission.max_gas = *g;
+  }
+  double half_life_s = double(c.reputation.half_life_ms) / 1000, ban_s = double(c.reputation.ban_ms) / 1000;
+  EFAAS_RETURN_IF_ERROR(read_key(j, "reputation_half_life_s", half_life_s));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "ban_s", ban_s));
+  c.reputation.half_life_ms = int64_t(half_life_s * 1000);
+  c.reputation.ban_ms = int64_t(ban_s * 1000);
+  if (c.poll_ms < 10) return invalid_argument("config.poll_ms: at least 10");
+  if (c.chain.process_window == 0) return invalid_argument("config.process_window: at least 1");
+  return c;
+}
+
+nlohmann::json config_to_json(const NodeConfig& c) {
+  return {{"listen_host", c.listen_host},
+          {"listen_port", c.listen_port},
+          {"eth_rpc", c.eth_rpc},
+          {"registry", c.registry},
+          {"consensus", c.consensus},
+          {"data_dir", c.data_dir},
+          {"key_file", c.key_file},
+          {"poll_ms", c.poll_ms},
+          {"serve", c.serve},
+          {"max_proof_bytes", c.max_proof_bytes},
+          {"log_level", c.log_level},
+          {"peer_listen_port", c.peer_listen_port},
+          {"peers", c.peers},
+          {"process_window", c.chain.process_window},
+          {"finality_depth", c.chain.finality_depth},
+          {"max_operation_age", c.chain.max_operation_age},
+          {"max_gas", c.admission.max_gas.to_decimal()},
+          {"require_deposit", c.admission.require_deposit},
+          {"sender_rate", {{"rate", c.admission.per_sender.rate}, {"burst", c.admission.per_sender.burst}}},
+          {"peer_rate", {{"rate", c.admission.per_peer.rate}, {"burst", c.admission.per_peer.burst}}},
+          {"mempool_capacity", c.operation_pool.capacity},
+          {"mempool_per_sender", c.operation_pool.per_sender},
+          {"postop_capacity", c.post_op_pool.capacity},
+          {"reputation_half_life_s", double(c.reputation.half_life_ms) / 1000},
+          {"ban_s", double(c.reputation.ban_ms) / 1000}};
+}
+
+int64_t Node::now_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void Node::log(const std::string& level, const std::string& event, nlohmann::json fields) {
+  fields["event"] = event;
+  fields["node"] = address_to_string(key_->address());
+  std::string line = fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  spdlog::log(spdlog::level::from_str(level), "{}", line);
+}
+
+Result<std::unique_ptr<Node>> Node::create(NodeConfig config) {
+  std::unique_ptr<Node> n(new Node());
+  n->config_ = std::move(config);
+  NodeConfig& c = n->config_;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    auto logger = spdlog::stderr_logger_mt("efaas-node");
+    // One JSON object per line: {"ts":..., "level":..., <fields>}.
+    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","fields":%v})", spdlog::pattern_time_type::utc);
+    spdlog::set_default_logger(logger);
+  });
+  spdlog::set_level(spdlog::level::from_str(c.log_level));
+
+  auto registry = parse_address(c.registry, "config.registry");
+  if (!registry) return registry.status();
+  auto consensus = parse_address(c.consensus, "config.consensus");
+  if (!consensus) return consensus.status();
+  std::error_code ec;
+  std::filesystem::create_directories(c.data_dir + "/modules", ec);
+  if (ec) return internal_error("data_dir " + c.data_dir + ": " + ec.message());
+  if (c.key_file.empty()) c.key_file = c.data_dir + "/node.key";
+  auto key = PrivateKey::load_or_create(c.key_file);
+  if (!key) return key.status();
+  n->key_ = std::make_unique<PrivateKey>(*key);
+
+  auto eth = EthClient::connect(c.eth_rpc);
+  if (!eth) return eth.status();
+  n->eth_ = std::move(*eth);
+  auto chain_id = n->eth_->chain_id();
+  if (!chain_id) return unavailable("cannot reach the Ethereum node at " + c.eth_rpc + ": " + chain_id.status().message());
+  n->chain_id_ = *chain_id;
+  auto code = n->eth_->get_code(*consensus);
+  if (!code) return code.status();
+  if (code->empty()) return invalid_argument("config.consensus: no contract at " + c.consensus);
+  n->domain_ = {*chain_id, *consensus};
+  n->registry_ = std::make_unique<RegistryClient>(*n->eth_, *registry);
+  n->consensus_ = std::make_unique<ConsensusClient>(*n->eth_, *consensus);
+  n->catalog_ = std::make_unique<ExtensionCatalog>(*n->registry_);
+  std::set<Hash32> served;
+  for (const auto& s : c.serve) {
+    auto id = parse_hash32(s, "config.serve");
+    if (!id) return id.status();
+    served.insert(*id);
+  }
+  n->catalog_->set_served(served);
+  EFAAS_RETURN_IF_ERROR(n->catalog_->refresh());
+  n->chain_ = std::make_unique<ChainView>(*n->eth_, c.chain);
+
+  auto store = Store::open(c.data_dir + "/node.db");
+  if (!store) return store.status();
+  n->store_ = std::move(*store);
+  n->operations_ = std::make_unique<OperationPool>(*n->store_, c.operation_pool);
+  n->post_ops_ = std::make_unique<PostOpPool>(*n->store_, c.post_op_pool);
+  n->reputation_ = std::make_unique<Reputation>(*n->store_, c.reputation);
+  EFAAS_RETURN_IF_ERROR(n->operations_->load());
+  EFAAS_RETURN_IF_ERROR(n->post_ops_->load());
+  EFAAS_RETURN_IF_ERROR(n->reputation_->load());
+  auto verdicts = n->store_->load_verdicts();
+  if (!verdicts) return verdicts.status();
+  for (const auto& [id, body] : *verdicts) {
+    auto v = decode_response(body);
+    if (!v) return data_loss("stored verdict for " + hex0x(id) + ": " + v.status().message());
+    n->verdicts_[id][v->responder_node_id] = *v;
+  }
+  n->admission_ = std::make_unique<Admission>(c.admission, n->domain_, *n->catalog_, *n->chain_, *n->consensus_,
+                                              *n->operations_, *n->reputation_);
+  n->verify_limiter_ = std::make_unique<RateLimiter>(c.admission.per_peer);
+
+  Metrics& m = n->metrics_;
+  m.describe("efaas_node_operations_received_total", "counter", "Operations submitted, by admission outcome");
+  m.describe("efaas_node_postops_received_total", "counter", "PostOps submitted, by verification outcome");
+  m.describe("efaas_node_postops_dropped_total", "counter", "PostOps dropped because a re-org orphaned their block");
+  m.describe("efaas_node_operation_pool_size", "gauge", "Operations in the mempool");
+  m.describe("efaas_node_postop_pool_size", "gauge", "PostOps in the PostOp pool");
+  m.describe("efaas_node_chain_head", "gauge", "Latest block number seen");
+  m.describe("efaas_node_extensions", "gauge", "Extensions registered on-chain");
+  m.describe("efaas_node_modules_fetched_total", "counter", "Extension modules fetched and checked, by result");
+  m.describe("efaas_node_settlements_total", "counter", "submitBatch transactions sent as slot leader, by result");
+  m.describe("efaas_node_rpc_requests_total", "counter", "JSON-RPC requests, by method");
+  n->log("info", "node_created",
+         {{"chainId", *chain_id}, {"consensus", c.consensus}, {"operations", n->operations_->size()},
+          {"postOps", n->post_ops_->size()}, {"extensions", n->catalog_->all().size()}});
+  return n;
+}
+
+Node::~Node() { stop(); }
+
+Status Node::start() {
+  http_ = std::make_unique<httplib::Server>();
+  http_->set_payload_max_length(config_.max_proof_bytes * 2 + (1 << 20));
+  http_->Post("/", [this](const httplib::Request& req, httplib::Response& res) {
+    auto j = nlohmann::json::parse(req.body, nullptr, false);
+    nlohmann::json out;
+    if (j.is_discarded()) {
+      out = {{"jsonrpc", "2.0"}, {"id", nullptr}, {"error", {{"code", kParseError}, {"message", "parse error: body is not JSON"}}}};
+    } else {
+      out = handle(j);
+    }
+    if (out.is_null()) {
+      res.status = 204;
+      return;
+    }
+    res.set_content(out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+  });
+  http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    metrics_.set("efaas_node_operation_pool_size", double(operations_->size()));
+    metrics_.set("efaas_node_postop_pool_size", double(post_ops_->size()));
+    res.set_content(metrics_.render(), "text/plain; version=0.0.4");
+  });
+  http_->Get("/health", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
+  if (config_.listen_port == 0) {
+    port_ = http_->bind_to_any_port(config_.listen_host);
+    if (port_ <= 0) return unavailable("cannot bind " + config_.listen_host);
+  } else {
+    if (!http_->bind_to_port(config_.listen_host, config_.listen_port)) {
+      return unavailable("cannot bind " + config_.listen_host + ":" + std::to_string(config_.listen_port));
+    }
+    port_ = config_.listen_port;
+  }
+  if (config_.peer_listen_port >= 0) {
+    PeerHandlers handlers;
+    handlers.hello = [this] { return capability(); };
+    handlers.verify = [this](const ProofVerificationRequest& rq) -> Result<ProofVerificationResponse> {
+      if (rq.request_id != post_op_hash(domain_, rq.post_op)) {
+        return invalid_argument("requestId is not the EIP-712 hash of the PostOp");
+      }
+      VerifyOutcome o = verify_post_op(rq.post_op, address_to_string(rq.sender_node_id), now_ms());
+      if (!o.refused.empty()) {
+        if (o.refused == "internal") return internal_error(o.message);
+        Status st(o.refused == "peer_rate_limited" || o.refused == "peer_banned" ? StatusCode::kUnavailable
+                                                                                 : StatusCode::kInvalidArgument,
+                  o.refused + ": " + o.message);
+        return st;
+      }
+      return o.response;
+    };
+    auto ps = PeerServer::start(config_.listen_host, config_.peer_listen_port, std::move(handlers));
+    if (!ps) return ps.status();
+    peer_server_ = std::move(*ps);
+  }
+  for (const auto& target : config_.peers) peers_.push_back(std::make_unique<PeerClient>(target));
+  http_thread_ = std::thread([this] { http_->listen_after_bind(); });
+  loop_thread_ = std::thread([this] {
+    while (!stopping_) {
+      tick();
+      std::unique_lock<std::mutex> lock(loop_mu_);
+      loop_cv_.wait_for(lock, std::chrono::milliseconds(config_.poll_ms), [this] { return stopping_.load(); });
+    }
+  });
+  log("info", "listening", {{"host", config_.listen_host}, {"port", port_}, {"peerPort", peer_port()}});
+  return Status::ok();
+}
+
+void Node::stop() {
+  if (stopping_.exchange(true)) return;
+  loop_cv_.notify_all();
+  if (http_) http_->stop();
+  if (peer_server_) peer_server_->stop();
+  if (http_thread_.joinable()) http_thread_.join();
+  if (loop_thread_.joinable()) loop_thread_.join();
+}
+
+void Node::tick() {
+  // Registry: new Extensions, deprecations.
+  if (Status s = catalog_->refresh(); !s.is_ok()) {
+    log("warn", "registry_refresh_failed", {{"error", s.message()}});
+    return;
+  }
+  auto extensions = catalog_->all();
+  metrics_.set("efaas_node_extensions", double(extensions.size()));
+  // Modules of served Extensions: fetched once, keccak256(wasm) checked against the id.
+  for (const auto& e : extensions) {
+    if (!catalog_->served(e.id) || e.mode != VerificationMode::kUniversal) continue;
+    {
+      std::lock_guard<std::mutex> lock(modules_mu_);
+      if (modules_.count(e.id)) continue;
+    }
+    auto wasm = registry_->fetch_wasm(e.id);
+    if (!wasm) {
+      metrics_.inc("efaas_node_modules_fetched_total", "error");
+      log("error", "module_fetch_failed", {{"extension", hex0x(e.id)}, {"error", wasm.status().message()}});
+      continue;
+    }
+    std::ofstream(config_.data_dir + "/modules/" + hex0x(e.id).substr(2) + ".wasm", std::ios::binary)
+        .write(reinterpret_cast<const char*>(wasm->data()), std::streamsize(wasm->size()));
+    metrics_.inc("efaas_node_modules_fetched_total", "ok");
+    std::lock_guard<std::mutex> lock(modules_mu_);
+    modules_.insert(e.id);
+    log("info", "module_fetched", {{"extension", hex0x(e.id)}, {"bytes", wasm->size()}});
+  }
+  // Processing: proving goes through efaas-farm (zkWASM), not integrated yet. The Operation stays
+  // in the mempool with an explicit status rather than a fake PostOp.
+  for (const Hash32& h : operations_->pending()) {
+    auto r = operations_->get(h);
+    if (!r || !catalog_->served(r->op.extension_id)) continue;
+    std::string detail =
+        "UNIMPLEMENTED: proof generation through efaas-farm (zkWASM) is not integrated yet; the Operation stays queued";
+    if (operations_->set_status(h, "proving_unavailable", detail).is_ok()) {
+      log("warn", "proving_unavailable", {{"operation", hex0x(h)}});
+    }
+  }
+  // Peers: capability exchange with those not yet greeted.
+  for (const auto& peer : peers_) {
+    {
+      std::lock_guard<std::mutex> lock(peers_mu_);
+      if (peer_capabilities_.count(peer->target())) continue;
+    }
+    auto cap = peer->hello(capability(), 2000);
+    if (!cap) continue;  // not up yet: retried next pass
+    log("info", "peer_hello", {{"peer", peer->target()}, {"address", address_to_string(cap->node)},
+                               {"extensions", cap->extensions.size()}});
+    std::lock_guard<std::mutex> lock(peers_mu_);
+    peer_capabilities_[peer->target()] = *cap;
+  }
+  settle_as_leader();
+  // Head, and the re-org sweep: PostOps whose ProcessedBlockHash left the canonical chain go.
+  auto head = chain_->head();
+  if (head) metrics_.set("efaas_node_chain_head", double(head->number));
+  for (const Hash32& block : post_ops_->processed_blocks()) {
+    BlockVerdict v = chain_->check_canonical(block);
+    if (v.check != BlockCheck::kNotCanonical && v.check != BlockCheck::kUnknown) continue;
+    auto dropped = post_ops_->drop_processed_block(block);
+    if (!dropped) continue;
+    metrics_.inc("efaas_node_postops_dropped_total", "", double(dropped->size()));
+    for (const auto& d : *dropped) log("warn", "postop_dropped_reorg", {{"postOp", hex0x(d)}, {"block", hex0x(block)}});
+  }
+}
+
+nlohmann::json Node::handle(const nlohmann::json& request) {
+  if (request.is_array()) {
+    if (request.empty()) {
+      return {{"jsonrpc", "2.0"}, {"id", nullptr}, {"error", {{"code", kInvalidRequest}, {"message", "empty batch"}}}};
+    }
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : request) {
+      nlohmann::json one = handle(r);
+      if (!one.is_null()) out.push_back(std::move(one));
+    }
+    return out.empty() ? nlohmann::json() : out;
+  }
+  nlohmann::json id = nullptr;
+  try {
+    if (!request.is_object()) fail(kInvalidRequest, "invalid request: expected a JSON object");
+    if (request.contains("id")) {
+      id = request["id"];
+      if (!id.is_null() && !id.is_string() && !id.is_number()) {
+        id = nullptr;
+        fail(kInvalidRequest, "invalid request: id must be a string, number or null");
+      }
+    }
+    if (request.value("jsonrpc", "") != "2.0") fail(kInvalidRequest, "invalid request: jsonrpc must be \"2.0\"");
+    if (!request.contains("method") || !request["method"].is_string()) {
+      fail(kInvalidRequest, "invalid request: method must be a string");
+    }
+    nlohmann::json params = request.value("params", nlohmann::json::array());
+    if (!params.is_array()) fail(kInvalidParams, "params must be an array (positional, Ethereum style)");
+    std::string method = request["method"];
+    nlohmann::json result = dispatch(method, params);
+    if (!request.contains("id")) return nullptr;  // notification
+    return {{"jsonrpc", "2.0"}, {"id", id}, {"result", result}};
+  } catch (const RpcError& e) {
+    if (request.is_object() && !request.contains("id") && e.code != kInvalidRequest) return nullptr;
+    nlohmann::json err = {{"code", e.code}, {"message", e.message}};
+    if (!e.data.is_null()) err["data"] = e.data;
+    return {{"jsonrpc", "2.0"}, {"id", id}, {"error", err}};
+  } catch (const std::exception& e) {
+    return {{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", kInternalError}, {"message", e.what()}}}};
+  }
+}
+
+nlohmann::json Node::dispatch(const std::string& method, const nlohmann::json& params) {
+  metrics_.inc("efaas_node_rpc_requests_total", method);
+  if (method == "efaas_sendOperation") return send_operation(params);
+  if (method == "efaas_getOperation") return get_operation(params);
+  if (method == "efaas_getPostOps") return get_post_ops(params);
+  if (method == "efaas_submitPostOp") return submit_post_op(params);
+  if (method == "efaas_listExtensions") return list_extensions();
+  if (method == "efaas_chain") return chain_info();
+  if (method == "efaas_nodeInfo") return node_info();
+  if (method == "efaas_reputation") return reputation_info(params);
+  if (method == "web3_clientVersion") return kVersion;
+  if (method == "eth_chainId") return U256::from_u64(chain_id_).to_quantity();
+  fail(kMethodNotFound, "method '" + method + "' not found");
+}
+
+nlohmann::json Node::send_operation(const nlohmann::json& params) {
+  auto op = operation_from_json(param(params, 0, "operation"));
+  if (!op) fail(kInvalidParams, op.status().message());
+  AdmitOutcome o = admission_->admit(*op, Source{}, now_ms());
+  metrics_.inc("efaas_node_operations_received_total", admit_code_name(o.code));
+  log(o.accepted() ? "info" : "warn", "operation_" + std::string(admit_code_name(o.code)),
+      {{"operation", hex0x(o.hash)}, {"reason", o.message}});
+  if (o.code == AdmitCode::kInternal) fail(kInternalError, o.message);
+  if (!o.accepted()) fail(kRefused, std::string(admit_code_name(o.code)) + ": " + o.message,
+                          {{"reason", admit_code_name(o.code)}, {"operationHash", hex0x(o.hash)}});
+  return {{"operationHash", hex0x(o.hash)}, {"sender", address_to_string(o.sender)},
+          {"duplicate", o.code == AdmitCode::kDuplicate}};
+}
+
+nlohmann::json Node::get_operation(const nlohmann::json& params) {
+  Hash32 h = hash_param(params, 0, "operationHash");
+  auto r = operations_->get(h);
+  if (!r) return nullptr;
+  nlohmann::json post_ops = nlohmann::json::array();
+  for (const auto& p : post_ops_->for_operation(h)) post_ops.push_back(hex0x(p.hash));
+  return {{"operationHash", hex0x(h)}, {"status", op_status_json_name(r->status)}, {"detail", r->detail},
+          {"sender", address_to_string(r->sender)}, {"receivedAt", r->received_ms}, {"source", r->source},
+          {"operation", to_json(r->op)}, {"postOps", post_ops}};
+}
+
+nlohmann::json Node::get_post_ops(const nlohmann::json& params) {
+  Hash32 h = hash_param(params, 0, "operationHash");
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& p : post_ops_->for_operation(h)) {
+    out.push_back({{"postOpHash", hex0x(p.hash)}, {"postOp", to_json(p.post_op)}, {"receivedAt", p.received_ms},
+                   {"source", p.source}, {"processedBlockNumber", p.processed_block_number}});
+  }
+  return out;
+}
+
+Node::VerifyOutcome Node::verify_post_op(const PostOp& p, const std::string& peer, int64_t now) {
+  VerifyOutcome out;
+  auto refuse = [&](const std::string& reason, const std::string& message) {
+    metrics_.inc("efaas_node_postops_received_total", reason);
+    if (!peer.empty() && reason != "peer_banned" && reason != "peer_disconnected" && reason != "internal") {
+      (void)reputation_->record("peer", peer, ReputationEvent::kRejected, now);
+    }
+    log("warn", "postop_refused", {{"reason", reason}, {"message", message}, {"peer", peer}});
+    out.refused = reason;
+    out.message = message;
+    return out;
+  };
+  if (!peer.empty()) {
+    Scores s = reputation_->scores("peer", peer, now);
+    if (s.standing == Standing::kBanned) return refuse("peer_banned", "peer " + peer + " is banned");
+    if (s.disconnect) {
+      return refuse("peer_disconnected", "peer " + peer + " acceptance rate " + std::to_string(s.acceptance) +
+                                             " is below " + std::to_string(config_.reputation.acceptance_min));
+    }
+    double scale = s.standing == Standing::kThrottled ? config_.reputation.throttle_scale : 1.0;
+    if (!verify_limiter_->allow(peer, now, scale)) {
+      return refuse("peer_rate_limited", "peer " + peer + " exceeded its verification-request rate limit" +
+                                             (scale < 1 ? " (throttled: low reputation)" : ""));
+    }
+  }
+  if (p.proof.size() > config_.max_proof_bytes) return refuse("proof_too_large", "proof above max_proof_bytes");
+  auto ext = catalog_->find(p.extension_id);
+  if (!ext) return refuse("unknown_extension", "extension " + hex0x(p.extension_id) + " is not registered");
+  if (auto op = operations_->get(p.operation_hash); op && op->op.extension_id != p.extension_id) {
+    return refuse("extension_mismatch", "the Operation it answers is for another Extension");
+  }
+  BlockVerdict bv = chain_->check_processed_block(p.processed_block_hash);
+  if (bv.check == BlockCheck::kChainError) return refuse("internal", bv.message);
+  if (!bv.ok()) return refuse(block_check_name(bv.check), bv.message);
+  out.processed_block_number = bv.number;
+
+  Hash32 request_id = post_op_hash(domain_, p);
+  ProofVerificationResponse& resp = out.response;
+  resp.request_id = request_id;
+  resp.timestamp = uint64_t(now / 1000);
+  if (ext->mode == VerificationMode::kCustom) {
+    auto accepted = consensus_->check_proof(p.extension_id, p.proof, p.data);
+    if (!accepted) {
+      resp.verdict = Verdict::kError;
+      resp.diagnostics = "checkProof failed: " + accepted.status().message();
+    } else {
+      resp.verdict = *accepted ? Verdict::kValid : Verdict::kInvalid;
+      resp.diagnostics = *accepted ? "groth16 ok" : "groth16 proof rejected by the registered verifier";
+    }
+  } else {
+    // Universal mode needs the zkWASM STARK verifier (prover/zkwasm), not integrated yet: an
+    // ERROR verdict, never VALID.
+    resp.verdict = Verdict::kError;
+    resp.diagnostics = "UNIMPLEMENTED: zkWASM proof verification is not integrated yet";
+  }
+  sign_response(domain_, *key_, resp);
+  if (resp.verdict != Verdict::kError) {
+    ReputationEvent e = resp.verdict == Verdict::kValid ? ReputationEvent::kValidProof : ReputationEvent::kInvalidProof;
+    if (!peer.empty()) (void)reputation_->record("peer", peer, e, now);
+    (void)reputation_->record("extension", hex0x(p.extension_id), e, now);
+  }
+  // The request itself was well-formed and fresh: accepted. Proof quality counts in validity.
+  if (!peer.empty()) (void)reputation_->record("peer", peer, ReputationEvent::kAccepted, now);
+  if (resp.verdict == Verdict::kValid) {
+    PostOpRecord rec{request_id, p, now, peer.empty() ? "user" : peer, bv.number};
+    auto ins = post_ops_->insert(rec);
+    if (!ins) return refuse("internal", ins.status().message());
+    out.stored = *ins == InsertResult::kAdded || *ins == InsertResult::kDuplicate;
+    if (post_ops_->for_operation(p.operation_hash).size() >= 2) {
+      // Two answers to one Operation: the node must re-run it and compare (issue 8); that needs
+      // the WASM executor wired to the farm, which is not integrated yet.
+      log("warn", "rerun_unimplemented", {{"operation", hex0x(p.operation_hash)}});
+    }
+  }
+  metrics_.inc("efaas_node_postops_received_total", verdict_name(resp.verdict));
+  log("info", "postop_verified", {{"postOp", hex0x(request_id)}, {"verdict", verdict_name(resp.verdict)},
+                                  {"peer", peer}, {"diagnostics", resp.diagnostics}});
+  return out;
+}
+
+nlohmann::json Node::collect_peer_verdicts(const PostOp& p, const Hash32& request_id, int64_t now) {
+  nlohmann::json out = nlohmann::json::array();
+  if (peers_.empty()) return out;
+  ProofVerificationRequest rq;
+  rq.request_id = request_id;
+  rq.sender_node_id = key_->address();
+  rq.operation_id = p.operation_hash;
+  rq.post_op = p;
+  rq.timestamp = uint64_t(now / 1000);
+  rq.metadata = "{}";
+  rq.request_hash = compute_request_hash(rq);
+  for (const auto& peer : peers_) {
+    nlohmann::json entry = {{"peer", peer->target()}};
+    auto v = peer->verify(rq);
+    if (!v) {
+      entry["error"] = v.status().message();
+      out.push_back(entry);
+      continue;
+    }
+    entry["verdict"] = to_json(*v);
+    Status sig = verify_response(domain_, *v);
+    auto active = consensus_->is_active(v->responder_node_id);
+    bool counted = sig.is_ok() && active && *active && v->verdict == Verdict::kValid;
+    entry["counted"] = counted;
+    if (counted) add_verdict(*v);
+    if (!sig.is_ok()) entry["error"] = sig.message();
+    else if (!active || !*active) entry["error"] = "responder " + address_to_string(v->responder_node_id) + " is not an active staked node";
+    (void)reputation_->record("peer", address_to_string(v->responder_node_id),
+                              counted ? ReputationEvent::kAvailable : ReputationEvent::kUnavailable, now);
+    out.push_back(entry);
+  }
+  return out;
+}
+
+Capability Node::capability() {
+  Capability c;
+  c.chain_id = chain_id_;
+  c.consensus = domain_.verifying_contract;
+  for (const auto& e : catalog_->all()) {
+    if (catalog_->served(e.id)) c.extensions.push_back(e.id);
+  }
+  c.proof_types = {"groth16"};
+  c.max_proof_bytes = config_.max_proof_bytes;
+  c.fee_schedule_json = nlohmann::json{{"maxGas", config_.admission.max_gas.to_decimal()}}.dump();
+  c.timestamp = uint64_t(now_ms() / 1000);
+  sign_capability(*key_, c);
+  return c;
+}
+
+void Node::add_verdict(const ProofVerificationResponse& v) {
+  if (v.verdict != Verdict::kValid) return;
+  {
+    std::lock_guard<std::mutex> lock(verdicts_mu_);
+    verdicts_[v.request_id][v.responder_node_id] = v;
+  }
+  if (Status s = store_->put_verdict(v.request_id, v.responder_node_id, encode(v)); !s.is_ok()) {
+    log("error", "verdict_store_failed", {{"error", s.message()}});
+  }
+}
+
+void Node::settle_as_leader() {
+  auto head = chain_->head();
+  auto sp = consensus_->slot_params();
+  auto active = consensus_->active_nodes();
+  auto quorum = consensus_->quorum();
+  if (!head || !sp || !active || !quorum) return;
+  // The batch lands in the next block (the one our transaction is mined in).
+  uint64_t slot = slot_of(*sp, head->number + 1);
+  auto leader = elect_leader(chain_id_, domain_.verifying_contract, slot, *active);
+  if (!leader || *leader != key_->address()) return;
+  std::set<Address> active_set(active->begin(), active->end());
+  std::vector<SettlementEntry> batch;
+  std::vector<Hash32> ops;
+  {
+    std::lock_guard<std::mutex> lock(verdicts_mu_);
+    for (const auto& [request_id, by_responder] : verdicts_) {
+      auto rec = post_ops_->get(request_id);
+      if (!rec) continue;
+      auto op = operations_->get(rec->post_op.operation_hash);
+      if (!op || settled_.count(op->hash) || op->op.extension_id != rec->post_op.extension_id) continue;
+      SettlementEntry e;
+      for (const auto& [responder, v] : by_responder) {  // std::map: ascending addresses
+        if (active_set.count(responder)) e.verdicts.push_back(v);
+      }
+      if (e.verdicts.size() < *quorum) continue;
+      auto done = consensus_->settled(op->hash);
+      if (!done || *done) {
+        if (done && *done) settled_.insert(op->hash);
+        continue;
+      }
+      e.op = op->op;
+      e.post_op = rec->post_op;
+      e.fee = max_fee_of(op->op);  // the node charges the user's maximum
+      batch.push_back(std::move(e));
+      ops.push_back(op->hash);
+    }
+  }
+  if (batch.empty()) return;
+  auto receipt = eth_->transact(*key_, domain_.verifying_contract, encode_submit_batch(slot, batch), 5'000'000);
+  bool ok = receipt && receipt->success;
+  metrics_.inc("efaas_node_settlements_total", ok ? "ok" : "failed");
+  if (!ok) {
+    log("warn", "settlement_failed", {{"slot", slot}, {"entries", batch.size()},
+                                      {"error", receipt ? std::string("reverted") : receipt.status().message()}});
+    return;
+  }
+  for (const auto& h : ops) {
+    settled_.insert(h);
+    (void)operations_->set_status(h, "settled", "settled in block " + std::to_string(receipt->block_number));
+  }
+  log("info", "batch_settled", {{"slot", slot}, {"entries", batch.size()}, {"block", receipt->block_number},
+                                {"tx", hex0x(receipt->tx_hash)}});
+}
+
+nlohmann::json Node::submit_post_op(const nlohmann::json& params) {
+  const int64_t now = now_ms();
+  auto p = post_op_from_json(param(params, 0, "postOp"));
+  if (!p) fail(kInvalidParams, p.status().message());
+  std::string peer;
+  if (params.size() > 1) {
+    if (!params[1].is_string()) fail(kInvalidParams, "peer: expected the sending node's address");
+    auto a = parse_address(params[1].get<std::string>(), "peer");
+    if (!a) fail(kInvalidParams, a.status().message());
+    peer = address_to_string(*a);
+  }
+  VerifyOutcome o = verify_post_op(*p, peer, now);
+  if (o.refused == "internal") fail(kInternalError, o.message);
+  if (!o.refused.empty()) fail(kRefused, o.refused + ": " + o.message, {{"reason", o.refused}});
+  nlohmann::json out = to_json(o.response);
+  out["stored"] = o.stored;
+  out["processedBlockNumber"] = o.processed_block_number;
+  // A PostOp this node vouches for (from a user, not relayed by a peer): ask the peers.
+  if (peer.empty() && o.response.verdict == Verdict::kValid) {
+    add_verdict(o.response);
+    out["peerVerdicts"] = collect_peer_verdicts(*p, o.response.request_id, now);
+  }
+  return out;
+}
+
+nlohmann::json Node::list_extensions() {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& e : catalog_->all()) {
+    out.push_back({{"id", hex0x(e.id)},
+                   {"mode", e.mode == VerificationMode::kUniversal ? "universal" : "custom"},
+                   {"deprecated", e.deprecated},
+                   {"verifierContract", address_to_string(e.verifier_contract)},
+                   {"served", catalog_->served(e.id)}});
+  }
+  return out;
+}
+
+nlohmann::json Node::chain_info() {
+  auto head = chain_->head();
+  if (!head) fail(kInternalError, head.status().message());
+  auto fin = chain_->finalized();
+  if (!fin) fail(kInternalError, fin.status().message());
+  nlohmann::json out = {{"chainId", chain_id_},
+                        {"head", {{"number", head->number}, {"hash", hex0x(head->hash)}}},
+                        {"finalized", {{"number", fin->number}, {"hash", hex0x(fin->hash)}}},
+                        {"processWindow", config_.chain.process_window},
+                        {"consensus", address_to_string(domain_.verifying_contract)}};
+  auto sp = consensus_->slot_params();
+  auto active = consensus_->active_nodes();
+  if (sp && active) {
+    uint64_t slot = slot_of(*sp, head->number);
+    out["slot"] = slot;
+    out["activeNodes"] = active->size();
+    auto leader = elect_leader(chain_id_, domain_.verifying_contract, slot, *active);
+    out["leader"] = leader ? nlohmann::json(address_to_string(*leader)) : nlohmann::json(nullptr);
+    out["isLeader"] = leader && *leader == key_->address();
+  }
+  return out;
+}
+
+nlohmann::json Node::node_info() {
+  nlohmann::json served = nlohmann::json::array();
+  for (const auto& e : catalog_->all()) {
+    if (catalog_->served(e.id)) served.push_back(hex0x(e.id));
+  }
+  // The capability advertisement peers exchange on connect (issue 8).
+  return {{"address", address_to_string(key_->address())},
+          {"version", kVersion},
+          {"chainId", chain_id_},
+          {"capabilities",
+           {{"extensions", served},
+            {"proofTypes", {"groth16"}},
+            {"maxProofSize", config_.max_proof_bytes},
+            {"feeSchedule", {{"maxGas", config_.admission.max_gas.to_decimal()}}}}},
+          {"peerPort", peer_port()},
+          {"peers", [this] {
+             std::lock_guard<std::mutex> lock(peers_mu_);
+             nlohmann::json ps = nlohmann::json::array();
+             for (const auto& [target, cap] : peer_capabilities_) {
+               nlohmann::json exts = nlohmann::json::array();
+               for (const auto& e : cap.extensions) exts.push_back(hex0x(e));
+               ps.push_back({{"target", target}, {"address", address_to_string(cap.node)}, {"extensions", exts},
+                             {"proofTypes", cap.proof_types}, {"maxProofSize", cap.max_proof_bytes}});
+             }
+             return ps;
+           }()},
+          {"unimplemented", {"zkWASM proving through efaas-farm", "zkWASM verification", "peer gRPC gossip",
+                             "re-run on conflicting PostOps", "gossip of verdicts to the slot leader"}}};
+}
+
+nlohmann::json Node::reputation_info(const nlohmann::json& params) {
+  const auto& kind = param(params, 0, "kind");
+  const auto& key = param(params, 1, "key");
+  if (!kind.is_string() || (kind != "peer" && kind != "extension")) fail(kInvalidParams, "kind: \"peer\" or \"extension\"");
+  if (!key.is_string()) fail(kInvalidParams, "key: expected a string");
+  std::string k = key.get<std::string>();
+  if (kind == "peer") {
+    auto a = parse_address(k, "key");
+    if (!a) fail(kInvalidParams, a.status().message());
+    k = address_to_string(*a);
+  } else {
+    auto h = parse_hash32(k, "key");
+    if (!h) fail(kInvalidParams, h.status().message());
+    k = hex0x(*h);
+  }
+  Scores s = reputation_->scores(kind, k, now_ms());
+  return {{"validity", s.validity}, {"acceptance", s.acceptance}, {"availability", s.availability},
+          {"dispute", s.dispute}, {"standing", standing_name(s.standing)}, {"disconnect", s.disconnect},
+          {"blacklistedUntil", s.blacklisted_until_ms}};
+}
+
+}  // namespace efaas::node

@@ -1,0 +1,140 @@
+#pragma once
+// The efaas-node service: chain client, Extension catalog, admission and mempools, PostOp
+// verification with signed verdicts, reputation, the user JSON-RPC 2.0 API over HTTP (plus
+// GET /metrics and GET /health), and a background loop (registry refresh, module fetch, head
+// tracking, re-org sweep of the PostOp pool, slot leader). See docs/node.md.
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "node/peer/peer.hpp"
+#include "node/pool/admission.hpp"
+#include "node/server/metrics.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace efaas::node {
+
+struct NodeConfig {
+  std::string listen_host = "127.0.0.1";
+  int listen_port = 8645;  // 0: any free port (see Node::port())
+  std::string eth_rpc = "http://127.0.0.1:8545";
+  std::string registry;   // ExtensionRegistry address
+  std::string consensus;  // ConsensusContract address (also the EIP-712 verifyingContract)
+  std::string data_dir = "efaas-node-data";
+  std::string key_file;  // default: <data_dir>/node.key (created on first start)
+  int poll_ms = 1000;
+  std::vector<std::string> serve;  // Extension ids this node runs; empty: all registered
+  size_t max_proof_bytes = kMaxProofBytes;
+  std::string log_level = "info";
+  int peer_listen_port = -1;       // gRPC peer API; -1: off, 0: any free port
+  std::vector<std::string> peers;  // "host:port" of peers asked to verify our PostOps
+  ChainViewConfig chain;
+  AdmissionConfig admission;
+  OperationPoolConfig operation_pool;
+  PostOpPoolConfig post_op_pool;
+  ReputationConfig reputation;
+};
+
+// Reads the JSON config (every key optional; unknown keys are refused with their name).
+Result<NodeConfig> parse_config(const nlohmann::json& j, NodeConfig base = {});
+nlohmann::json config_to_json(const NodeConfig& c);
+
+// JSON-RPC 2.0 error codes (Ethereum conventions for the -32000 range).
+inline constexpr int kParseError = -32700;
+inline constexpr int kInvalidRequest = -32600;
+inline constexpr int kMethodNotFound = -32601;
+inline constexpr int kInvalidParams = -32602;
+inline constexpr int kInternalError = -32603;
+inline constexpr int kRefused = -32000;        // admission / verification refused; data.reason says why
+inline constexpr int kUnimplemented = -32004;  // a feature that is not there yet
+
+class Node {
+ public:
+  static Result<std::unique_ptr<Node>> create(NodeConfig config);
+  ~Node();
+  // Binds the HTTP server and starts the background loop.
+  Status start();
+  void stop();
+  int port() const { return port_; }
+  int peer_port() const { return peer_server_ ? peer_server_->port() : 0; }
+  const Address& address() const { return key_->address(); }
+
+  // One JSON-RPC request object (or batch array) in, the response (null for notifications).
+  nlohmann::json handle(const nlohmann::json& request);
+  // One pass of the background loop (public for tests).
+  void tick();
+  Metrics& metrics() { return metrics_; }
+
+ private:
+  Node() = default;
+  nlohmann::json dispatch(const std::string& method, const nlohmann::json& params);
+  nlohmann::json send_operation(const nlohmann::json& params);
+  nlohmann::json get_operation(const nlohmann::json& params);
+  nlohmann::json get_post_ops(const nlohmann::json& params);
+  nlohmann::json submit_post_op(const nlohmann::json& params);
+  struct VerifyOutcome {
+    std::string refused;  // reason; empty when a verdict was given
+    std::string message;
+    ProofVerificationResponse response;
+    bool stored = false;
+    uint64_t processed_block_number = 0;
+  };
+  VerifyOutcome verify_post_op(const PostOp& p, const std::string& peer, int64_t now);
+  // Asks every configured peer for a verdict on `p` over gRPC; signatures and stake checked.
+  nlohmann::json collect_peer_verdicts(const PostOp& p, const Hash32& request_id, int64_t now);
+  Capability capability();
+  // Counted VALID verdicts (own and peers'), persisted; the leader settles with them.
+  void add_verdict(const ProofVerificationResponse& v);
+  // When this node leads the slot of the next block: submitBatch for the PostOps with a quorum.
+  void settle_as_leader();
+  nlohmann::json list_extensions();
+  nlohmann::json chain_info();
+  nlohmann::json node_info();
+  nlohmann::json reputation_info(const nlohmann::json& params);
+  void log(const std::string& level, const std::string& event, nlohmann::json fields);
+  int64_t now_ms() const;
+
+  NodeConfig config_;
+  std::unique_ptr<PrivateKey> key_;
+  std::unique_ptr<EthClient> eth_;
+  std::unique_ptr<RegistryClient> registry_;
+  std::unique_ptr<ConsensusClient> consensus_;
+  std::unique_ptr<ExtensionCatalog> catalog_;
+  std::unique_ptr<ChainView> chain_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<OperationPool> operations_;
+  std::unique_ptr<PostOpPool> post_ops_;
+  std::unique_ptr<Reputation> reputation_;
+  std::unique_ptr<Admission> admission_;
+  std::unique_ptr<RateLimiter> verify_limiter_;
+  Eip712Domain domain_;
+  uint64_t chain_id_ = 0;
+  Metrics metrics_;
+  std::mutex modules_mu_;
+  std::set<Hash32> modules_;  // fetched and checked
+
+  std::mutex verdicts_mu_;
+  std::map<Hash32, std::map<Address, ProofVerificationResponse>> verdicts_;  // by request id
+  std::set<Hash32> settled_;  // operation hashes settled on-chain
+
+  std::unique_ptr<PeerServer> peer_server_;
+  std::vector<std::unique_ptr<PeerClient>> peers_;
+  std::mutex peers_mu_;
+  std::map<std::string, Capability> peer_capabilities_;  // by target
+
+  std::unique_ptr<httplib::Server> http_;
+  std::thread http_thread_;
+  std::thread loop_thread_;
+  std::atomic<bool> stopping_{false};
+  std::mutex loop_mu_;
+  std::condition_variable loop_cv_;
+  int port_ = 0;
+};
+
+}  // namespace efaas::node

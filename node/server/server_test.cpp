@@ -1,0 +1,121 @@
+// Config parsing (defaults, overrides, refusals naming the key) and the Prometheus rendering.
+#include <gtest/gtest.h>
+
+#include "node/core/encoding.hpp"
+#include "node/server/node.hpp"
+
+namespace efaas::node {
+namespace {
+
+TEST(NodeConfig, ParsesOverridesAndRefusesBadKeys) {
+  auto c = parse_config(nlohmann::json::parse(R"({
+    "listen_port": 0, "process_window": 12, "finality_depth": 3, "max_gas": "0x100",
+    "sender_rate": {"rate": 2, "burst": 4}, "serve": ["0x01"], "reputation_half_life_s": 60, "ban_s": 5})"));
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(c->listen_port, 0);
+  EXPECT_EQ(c->chain.process_window, 12u);
+  EXPECT_EQ(c->chain.finality_depth, 3u);
+  EXPECT_EQ(c->admission.max_gas.low_u64(), 256u);
+  EXPECT_EQ(c->admission.per_sender.rate, 2);
+  EXPECT_EQ(c->admission.per_sender.burst, 4);
+  EXPECT_EQ(c->reputation.half_life_ms, 60000);
+  EXPECT_EQ(c->reputation.ban_ms, 5000);
+  EXPECT_EQ(c->operation_pool.capacity, NodeConfig{}.operation_pool.capacity);  // default kept
+  // Round trip through the printed form.
+  auto again = parse_config(config_to_json(*c));
+  ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+  EXPECT_EQ(config_to_json(*again), config_to_json(*c));
+
+  auto message = [](const char* text) { return parse_config(nlohmann::json::parse(text)).status().message(); };
+  EXPECT_NE(message(R"({"procss_window": 3})").find("unknown key 'procss_window'"), std::string::npos);
+  EXPECT_NE(message(R"({"process_window": "x"})").find("config.process_window"), std::string::npos);
+  EXPECT_NE(message(R"({"process_window": 0})").find("config.process_window"), std::string::npos);
+  EXPECT_NE(message(R"({"peer_rate": {"rate": 0, "burst": 1}})").find("config.peer_rate"), std::string::npos);
+  EXPECT_NE(message(R"({"max_gas": "12x"})").find("config.max_gas"), std::string::npos);
+  EXPECT_NE(message(R"({"poll_ms": 1})").find("config.poll_ms"), std::string::npos);
+  EXPECT_FALSE(parse_config(nlohmann::json::array()).is_ok());
+}
+
+TEST(NodeMetrics, RendersPrometheusText) {
+  Metrics m;
+  m.describe("efaas_x_total", "counter", "things");
+  m.inc("efaas_x_total", "a");
+  m.inc("efaas_x_total", "a", 2);
+  m.inc("efaas_x_total", "b");
+  m.set("efaas_g", 7);
+  EXPECT_EQ(m.get("efaas_x_total", "a"), 3);
+  std::string text = m.render();
+  EXPECT_NE(text.find("# TYPE efaas_x_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("efaas_x_total{reason=\"a\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("efaas_x_total{reason=\"b\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("efaas_g 7\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace efaas::node
+
+namespace efaas::node {
+namespace {
+
+TEST(NodePeer, CapabilitySignatureAndLoopbackVerify) {
+  auto key = PrivateKey::from_hex("0x697c0e71d7c1ea9ebddee1cac0b562e8b5b254c94b54bd3b6f435bbca01054ba");
+  ASSERT_TRUE(key.is_ok());
+  Capability c;
+  c.chain_id = 1337;
+  c.extensions = {Hash32{1}, Hash32{2}};
+  c.proof_types = {"groth16"};
+  c.max_proof_bytes = 1000;
+  c.fee_schedule_json = "{}";
+  c.timestamp = 5;
+  sign_capability(*key, c);
+  EXPECT_TRUE(verify_capability(c).is_ok());
+  Capability t = c;
+  t.extensions.pop_back();
+  EXPECT_FALSE(verify_capability(t).is_ok());
+  t = c;
+  t.node[0] ^= 1;  // claims another identity
+  EXPECT_FALSE(verify_capability(t).is_ok());
+
+  // A real gRPC server on loopback: the handler's verdict travels back canonically; a refusal
+  // travels as a status with its reason.
+  PeerHandlers h;
+  h.hello = [&] { return c; };
+  h.verify = [&](const ProofVerificationRequest& rq) -> Result<ProofVerificationResponse> {
+    if (rq.metadata == "refuse") return invalid_argument("stale_block: too old");
+    ProofVerificationResponse r;
+    r.request_id = rq.request_id;
+    r.verdict = Verdict::kValid;
+    r.diagnostics = "ok";
+    sign_response(Eip712Domain{1337, {}}, *key, r);
+    return r;
+  };
+  auto server = PeerServer::start("127.0.0.1", 0, h);
+  ASSERT_TRUE(server.is_ok()) << server.status().to_string();
+  PeerClient client("127.0.0.1:" + std::to_string((*server)->port()));
+  auto theirs = client.hello(c);
+  ASSERT_TRUE(theirs.is_ok()) << theirs.status().to_string();
+  EXPECT_EQ(theirs->node, key->address());
+  EXPECT_FALSE(client.hello(t).is_ok());  // our forged advertisement is refused
+
+  ProofVerificationRequest rq;
+  rq.request_id[0] = 7;
+  rq.request_hash = compute_request_hash(rq);
+  auto v = client.verify(rq);
+  ASSERT_TRUE(v.is_ok()) << v.status().to_string();
+  EXPECT_EQ(v->verdict, Verdict::kValid);
+  EXPECT_TRUE(verify_response(Eip712Domain{1337, {}}, *v).is_ok());
+  rq.metadata = "refuse";
+  rq.request_hash = compute_request_hash(rq);
+  auto refused = client.verify(rq);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_NE(refused.status().message().find("stale_block"), std::string::npos);
+  rq.timestamp = 9;  // request hash no longer matches
+  auto bad = client.verify(rq);
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_NE(bad.status().message().find("requestHash"), std::string::npos);
+  PeerClient nobody("127.0.0.1:" + std::to_string(1));
+  EXPECT_FALSE(nobody.hello(c, 500).is_ok());
+}
+
+}  // namespace
+}  // namespace efaas::node

@@ -1,0 +1,739 @@
+// The universal zkWASM AIR (docs/zkwasm.md): execution, program, memory, init, args and range
+// tables linked by LogUp buses. Every constraint of an opcode is gated by its flag column; the
+// flags are one-hot on real rows, so a row proves exactly one opcode.
+#include "prover/zkwasm/air_internal.hpp"
+
+#include <map>
+
+#include "prover/zkwasm/layout.hpp"
+
+namespace efaas::zkwasm {
+
+using air::Expr;
+using air::TableAir;
+using wasm::Op;
+namespace L = layout;
+
+static_assert(L::kMaxArgs == kMaxArgs);
+
+namespace {
+
+constexpr uint32_t k16 = 1u << 16;
+
+void range_check(TableAir& t, Expr v) { t.interact(L::kBusRange, t.constant(1), {v}); }
+
+TableAir exec_table() {
+  using E = L::Exec;
+  TableAir t("exec", E::kWidth);
+  auto c = [&](uint32_t col) { return t.main(col); };
+  auto n = [&](uint32_t col) { return t.main_next(col); };
+  auto k = [&](uint64_t v) { return t.constant(v); };
+  auto flag = [&](Op op) { return c(E::kFlags + uint32_t(L::flag_index(op))); };
+  auto flags = [&](std::initializer_list<Op> ops) {
+    Expr s = k(0);
+    for (Op op : ops) s = s + flag(op);
+    return s;
+  };
+  auto on = [&](Op op, Expr e) { t.assert_zero(flag(op) * e); };
+  auto on_all = [&](std::initializer_list<Op> ops, Expr e) {
+    for (Op op : ops) on(op, e);
+  };
+  const Fp k16 = Fp::from_u32(1u << 16), one = Fp::one();
+
+  const Expr real = c(E::kReal), pc = c(E::kPc), sp = c(E::kSp), fp = c(E::kFp);
+  const Expr step = c(E::kStep), gas = c(E::kGas), gcost = c(E::kGasCost), ia = c(E::kImmA);
+  Expr a[4], b[4], x[4], r[4], ib[4], cy[4], d[4];
+  for (uint32_t j = 0; j < 4; ++j) {
+    a[j] = c(E::kA + j);
+    b[j] = c(E::kB + j);
+    x[j] = c(E::kX + j);
+    r[j] = c(E::kR + j);
+    ib[j] = c(E::kImmB + j);
+    cy[j] = c(E::kC + j);
+    d[j] = c(E::kD + j);
+  }
+  const Expr sa = c(E::kSa), sb = c(E::kSb), ah = c(E::kAh), bh = c(E::kBh);
+  const Expr zz = c(E::kZz), tk = c(E::kT), mv = c(E::kMove), npc = c(E::kNpc), nsp = c(E::kNsp);
+  const Expr h = ib[0] + ib[1] * k16;  // branch: label height (relative to fp)
+  auto pc1_expr = [&](Expr p) { return p + one; };
+
+  // One-hot flags; real rows are a prefix ending with a return.
+  Expr sum = k(0), opcode = k(0);
+  for (uint32_t i = 0; i < L::kNumFlags; ++i) {
+    t.assert_bool(c(E::kFlags + i));
+    sum = sum + c(E::kFlags + i);
+    opcode = opcode + c(E::kFlags + i) * Fp::from_u32(uint32_t(L::kFlagOps[i]));
+  }
+  const Expr zf = c(E::kZflag), zstart = c(E::kZstart), zlast = c(E::kZlast), top = c(E::kTop);
+  const Expr depth = c(E::kDepth), nfp = c(E::kNfp), inst = c(E::kInst);
+  const Expr is_ret = flag(Op::kReturn), is_ci = flag(Op::kCallIndirect);
+  const Expr is_call = flag(Op::kCall) + is_ci;  // both push a frame
+  const Expr inner_ret = is_ret - top;  // a return to a caller (depth > 0)
+  t.assert_bool(real);
+  t.assert_bool(zf);
+  t.assert_zero(sum + zf - real);
+  // The real rows are a prefix ending with the entry function's return (top).
+  t.assert_transition(n(E::kReal) - real + top);
+  t.assert_last(real);
+
+  // Boundary: the entry state.
+  t.assert_first(real - one);
+  t.assert_first(zf);
+  t.assert_first(pc - t.pub(L::kPubEntryPc));
+  t.assert_first(sp - t.pub(L::kPubSp0));
+  t.assert_first(fp);
+  t.assert_first(depth);
+  t.assert_first(step - one);
+  t.assert_first(inst - one);
+  t.assert_first(gas);
+  t.assert_transition(n(E::kStep) - step - one);
+  t.assert_transition(n(E::kReal) * (n(E::kPc) - npc));
+  t.assert_transition(n(E::kReal) * (n(E::kSp) - nsp));
+  t.assert_transition(n(E::kReal) * (n(E::kFp) - nfp));
+  t.assert_transition(n(E::kReal) * (n(E::kDepth) - depth - is_call + inner_ret));
+  t.assert_transition(n(E::kReal) * (n(E::kGas) - gas - gcost));
+  t.assert_transition(n(E::kReal) * (n(E::kInst) - inst - one + n(E::kZflag)));
+  // fp changes only at calls and returns to a caller.
+  t.assert_zero((one - is_call - inner_ret) * (nfp - fp));
+
+  // The instruction at pc: (pc, op, gas, immediates) must be a row of the module's program.
+  // Zero-local rows are not instructions.
+  t.interact(L::kBusProgram, real - zf, {k(1), pc, opcode, gcost, ia, ib[0], ib[1], ib[2], ib[3]});
+  t.assert_zero(zf * gcost);
+
+  // Results of the run: at the entry function's return.
+  t.assert_zero(top - is_ret * zz);  // zz = [depth == 0] on return rows
+  t.assert_zero(top * (gas + gcost - t.pub(L::kPubGasUsed)));
+  t.assert_zero(top * (inst - t.pub(L::kPubInstructions)));
+  for (uint32_t j = 0; j < 4; ++j) t.assert_zero(top * ia * (x[j] - t.pub(L::kPubResult + j)));
+  t.assert_zero(top * (ia - t.pub(L::kPubHasResult)));
+
+  // Calls. Program immediates of a call (program_imm_b): b0 = params, b1 = declared locals,
+  // b2 + 2^16 b3 = the callee's entry pc. The frame record at frame[depth] holds the return pc
+  // and the caller's fp; the callee's frame starts at sp - params, its declared locals are
+  // zeroed by the rows that follow (one per local, cursor in key2), then it runs from its entry.
+  on(Op::kCall, npc - (ib[2] + ib[3] * k16));
+  on(Op::kCall, nfp - (sp - ib[0]));
+  on(Op::kCall, nsp - (sp + ib[1]));
+  on(Op::kCall, r[0] + r[1] * k16 - pc1_expr(pc));
+  on(Op::kCall, r[2] + r[3] * k16 - fp);
+  on(Op::kCall, zstart - (one - zz));  // zz = [declared locals == 0]
+  t.assert_zero(zstart * (one - is_call));
+  t.assert_transition(zstart * (n(E::kZflag) - one));
+  t.assert_transition(zstart * (n(E::kKey + 2) - sp + is_ci));  // call_indirect popped idx
+  // call_indirect: idx (slot 1) -> callee from the element table, its signature from the
+  // function table, checked against the expected type (imm_b, canonical).
+  {
+    const Expr callee = c(E::kCallee), cparams = c(E::kCParams), cdecl = c(E::kCDecl);
+    const Expr centry = c(E::kCEntry), ctype = c(E::kCType);
+    t.interact(L::kBusElems, is_ci, {k(1), x[0] + x[1] * k16, callee});
+    t.interact(L::kBusFuncs, is_ci, {k(1), callee, cparams, cdecl, centry, ctype});
+    on(Op::kCallIndirect, ctype - ib[0] - ib[1] * k16);
+    on(Op::kCallIndirect, npc - centry);
+    on(Op::kCallIndirect, nfp - (sp - one - cparams));
+    on(Op::kCallIndirect, nsp - (sp - one + cdecl));
+    on(Op::kCallIndirect, r[0] + r[1] * k16 - pc1_expr(pc));
+    on(Op::kCallIndirect, r[2] + r[3] * k16 - fp);
+    on(Op::kCallIndirect, zstart - (one - zz));  // zz = [declared locals == 0]
+    on(Op::kCallIndirect, c(E::kKey + 1) - (sp - one));
+  }
+  t.assert_transition((is_call - zstart) * n(E::kZflag));
+  // Zero-local rows: follow a call or another one, write 0 at consecutive slots up to sp - 1,
+  // keep the state.
+  t.assert_transition(n(E::kZflag) * (one - zf - zstart));
+  t.assert_transition(zf * n(E::kZflag) * (n(E::kKey + 2) - c(E::kKey + 2) - one));
+  t.assert_transition(zf * (one - n(E::kZflag)) - zlast);
+  t.assert_zero(zlast * (one - zf));
+  t.assert_zero(zlast * (c(E::kKey + 2) + one - sp));
+  t.assert_zero(zf * (npc - pc));
+  t.assert_zero(zf * (nsp - sp));
+  for (uint32_t j = 0; j < 4; ++j) t.assert_zero(zf * r[j]);
+  // Returns to a caller: frame[depth - 1] gives the return pc and the caller's fp.
+  t.assert_zero(inner_ret * (npc - b[0] - b[1] * k16));
+  t.assert_zero(inner_ret * (nfp - b[2] - b[3] * k16));
+  t.assert_zero(inner_ret * (nsp - fp - ia));
+
+  // Results and helpers are 16-bit limbs: every written value is range-checked here, every
+  // read value comes from the memory argument (written before, or an initial value).
+  for (uint32_t j = 0; j < 4; ++j) range_check(t, r[j]);
+  for (uint32_t j = 0; j < 4; ++j) range_check(t, d[j]);
+  // Sign bits: sa is bit 15 of the limb ah iff ah - 2^15 sa and twice it are below 2^16.
+  const Expr alow = ah - sa * Fp::from_u32(1u << 15), blow = bh - sb * Fp::from_u32(1u << 15);
+  range_check(t, alow);
+  range_check(t, alow * Fp::from_u32(2));
+  range_check(t, blow);
+  range_check(t, blow * Fp::from_u32(2));
+  t.assert_bool(sa);
+  t.assert_bool(sb);
+  for (uint32_t j = 0; j < 4; ++j) t.assert_bool(cy[j]);
+
+  // --- opcode groups -------------------------------------------------------------------------
+  const std::initializer_list<Op> cmp32 = {Op::kI32LtS, Op::kI32LtU, Op::kI32GtS, Op::kI32GtU,
+                                           Op::kI32LeS, Op::kI32LeU, Op::kI32GeS, Op::kI32GeU};
+  const std::initializer_list<Op> cmp64 = {Op::kI64LtS, Op::kI64LtU, Op::kI64GtS, Op::kI64GtU,
+                                           Op::kI64LeS, Op::kI64LeU, Op::kI64GeS, Op::kI64GeU};
+  const std::initializer_list<Op> bitwise = {Op::kI32And, Op::kI32Or, Op::kI32Xor,
+                                             Op::kI64And, Op::kI64Or, Op::kI64Xor};
+  std::vector<Op> binary = {Op::kI32Add, Op::kI32Sub, Op::kI32Mul, Op::kI32Eq, Op::kI32Ne,
+                            Op::kI64Add, Op::kI64Sub, Op::kI64Eq, Op::kI64Ne};
+  binary.insert(binary.end(), cmp32.begin(), cmp32.end());
+  binary.insert(binary.end(), cmp64.begin(), cmp64.end());
+  binary.insert(binary.end(), bitwise.begin(), bitwise.end());
+  const std::vector<Op> unary = {Op::kI32Eqz,        Op::kI64Eqz,        Op::kI32WrapI64,
+                                 Op::kI64ExtendI32S, Op::kI64ExtendI32U, Op::kI32Extend16S,
+                                 Op::kI64Extend16S,  Op::kI64Extend32S,  Op::kI32Extend8S,
+                                 Op::kI64Extend8S};
+  auto sum_of = [&](const std::vector<Op>& ops) {
+    Expr s = k(0);
+    for (Op op : ops) s = s + flag(op);
+    return s;
+  };
+  std::vector<Op> seq = {Op::kI32Const,  Op::kI64Const, Op::kLocalGet, Op::kLocalSet,
+                         Op::kLocalTee,  Op::kGlobalGet, Op::kGlobalSet, Op::kDrop, Op::kSelect};
+  seq.insert(seq.end(), binary.begin(), binary.end());
+  seq.insert(seq.end(), unary.begin(), unary.end());
+
+  // --- control: next pc, next sp, value moves ---------------------------------------------
+  const Expr pc1 = pc + one;
+  for (Op op : seq) on(op, npc - pc1);
+  on(Op::kBr, npc - ia);
+  // br_table: sel = min(idx, n - 1) with c = [idx < n] from the comparison chain (n = imm_b),
+  // then (pc, sel) -> (target, height, arity) from the module's br_table targets.
+  {
+    const Expr brh = c(E::kBrH), brar = c(E::kBrAr), sel = c(E::kSel);
+    const Expr idx = x[0] + x[1] * k16, count = ib[0] + ib[1] * k16;
+    on(Op::kBrTable, sel - (cy[1] * idx + (one - cy[1]) * (count - one)));
+    t.interact(L::kBusBrTable, flag(Op::kBrTable), {k(1), pc, sel, npc, brh, brar});
+    on(Op::kBrTable, mv - brar);
+    on(Op::kBrTable, nsp - (fp + brh + brar));
+  }
+  on(Op::kBrIf, npc - (tk * ia + (one - tk) * pc1));
+  on(Op::kBrUnless, npc - (tk * ia + (one - tk) * pc1));
+  on_all({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kGlobalGet}, nsp - (sp + one));
+  on_all({Op::kLocalSet, Op::kGlobalSet, Op::kDrop, Op::kBrUnless}, nsp - (sp - one));
+  for (Op op : binary) on(op, nsp - (sp - one));
+  for (Op op : unary) on(op, nsp - sp);
+  on(Op::kLocalTee, nsp - sp);
+  on(Op::kSelect, nsp - (sp - Fp::from_u32(2)));
+  on(Op::kBr, nsp - (fp + h + ib[2]));
+  on(Op::kBrIf, nsp - (tk * (fp + h + ib[2]) + (one - tk) * (sp - one)));
+  // Branch taken: br_if on a nonzero condition, br_unless on zero.
+  on(Op::kBrIf, tk - (one - zz));
+  on(Op::kBrUnless, tk - zz);
+  // A value moves to the label (br, br_if taken, with arity 1) or the frame base (return).
+  on(Op::kBr, mv - ib[2]);
+  on(Op::kBrIf, mv - tk * ib[2]);
+  on(Op::kReturn, mv - ia);
+  t.assert_zero(mv * (one - flags({Op::kBr, Op::kBrIf, Op::kReturn, Op::kBrTable})));
+  on(Op::kReturn, nsp - (fp + ia));
+
+  // --- memory slots: 0 and 1 read, 2 reads the old value (a) and writes r --------------------
+  const Expr en0 = c(E::kEn + 0), en1 = c(E::kEn + 1), en2 = c(E::kEn + 2);
+  const Expr key0 = c(E::kKey + 0), key1 = c(E::kKey + 1), key2 = c(E::kKey + 2);
+  t.assert_zero(en0 - flags({Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet,
+                             Op::kGlobalSet, Op::kSelect}) -
+                sum_of(binary) - flags({Op::kBr, Op::kBrIf, Op::kBrTable}) * mv - inner_ret);
+  t.assert_zero(en1 - flags({Op::kSelect, Op::kBrIf, Op::kBrUnless, Op::kBrTable}) - is_ret * mv -
+                is_ci);
+  t.assert_zero(en2 - flags({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kLocalSet,
+                             Op::kLocalTee, Op::kGlobalGet, Op::kGlobalSet, Op::kSelect}) -
+                sum_of(binary) - sum_of(unary) - mv - is_call - zf);
+  const Expr gk = k(uint64_t(L::kGlobalSpace) << L::kSpaceShift) + ia;
+  const Expr sm1 = sp - one, sm2 = sp - Fp::from_u32(2), sm3 = sp - Fp::from_u32(3);
+  on(Op::kLocalGet, key0 - (fp + ia));
+  on(Op::kLocalGet, key2 - sp);
+  on_all({Op::kLocalSet, Op::kLocalTee}, key0 - sm1);
+  on_all({Op::kLocalSet, Op::kLocalTee}, key2 - (fp + ia));
+  on(Op::kGlobalGet, key0 - gk);
+  on(Op::kGlobalGet, key2 - sp);
+  on(Op::kGlobalSet, key0 - sm1);
+  on(Op::kGlobalSet, key2 - gk);
+  on_all({Op::kI32Const, Op::kI64Const}, key2 - sp);
+  on(Op::kSelect, key1 - sm1);
+  on(Op::kSelect, key0 - sm2);
+  on(Op::kSelect, key2 - sm3);
+  for (Op op : binary) {
+    on(op, key0 - sm1);
+    on(op, key2 - sm2);
+  }
+  for (Op op : unary) on(op, key2 - sm1);
+  on(Op::kBr, key0 - sm1);
+  on(Op::kBrIf, key1 - sm1);
+  on(Op::kBrIf, key0 - sm2);
+  on_all({Op::kBr, Op::kBrIf}, key2 - (fp + h));
+  on(Op::kBrTable, key1 - sm1);
+  on(Op::kBrTable, key0 - sm2);
+  on(Op::kBrTable, key2 - (fp + c(E::kBrH)));
+  on(Op::kBrUnless, key1 - sm1);
+  on(Op::kReturn, key1 - sm1);
+  on(Op::kReturn, key2 - fp);
+  const Expr frame_base = k(uint64_t(L::kFrameSpace) << L::kSpaceShift);
+  on(Op::kReturn, key0 - (frame_base + depth - one));
+  on(Op::kCall, key2 - (frame_base + depth));
+  on(Op::kCallIndirect, key2 - (frame_base + depth));
+  const Expr* olds[L::kSlots] = {b, x, a};
+  const Expr* news[L::kSlots] = {b, x, r};
+  for (uint32_t s = 0; s < L::kSlots; ++s) {
+    const Expr en = c(E::kEn + s), key = c(E::kKey + s), pts = c(E::kPts + s);
+    const Expr dlo = c(E::kDlo + s), dhi = c(E::kDhi + s);
+    const Expr ts = step * Fp::from_u32(4) + Fp::from_u32(s);
+    t.assert_bool(en);
+    // prev_ts < ts: ts - prev_ts - 1 = dlo + 2^16 dhi with dlo < 2^16 and dhi < 2^13.
+    t.assert_zero(en * (ts - pts - one - dlo - dhi * k16));
+    range_check(t, dlo);
+    range_check(t, dhi);
+    range_check(t, dhi * Fp::from_u32(8));
+    const Expr* o = olds[s];
+    const Expr* w = news[s];
+    t.interact(L::kBusMemory, -en, {key, pts, o[0], o[1], o[2], o[3]});
+    t.interact(L::kBusMemory, en, {key, ts, w[0], w[1], w[2], w[3]});
+  }
+
+  // --- values ------------------------------------------------------------------------------
+  for (uint32_t j = 0; j < 4; ++j) {
+    on_all({Op::kI32Const, Op::kI64Const}, r[j] - ib[j]);
+    on_all({Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet, Op::kGlobalSet, Op::kBr,
+            Op::kBrIf, Op::kBrTable},
+           r[j] - b[j]);
+    on(Op::kReturn, r[j] - x[j]);
+    on(Op::kSelect, r[j] - (a[j] + zz * (b[j] - a[j])));  // condition zero: b
+  }
+  // i32 results have zero upper limbs; booleans are r0 alone.
+  for (Op op : {Op::kI32Add, Op::kI32Sub, Op::kI32Mul, Op::kI32And, Op::kI32Or, Op::kI32Xor,
+                Op::kI32WrapI64, Op::kI32Extend16S, Op::kI32Extend8S}) {
+    on(op, r[2]);
+    on(op, r[3]);
+  }
+  std::vector<Op> boolean = {Op::kI32Eqz, Op::kI32Eq, Op::kI32Ne, Op::kI64Eqz, Op::kI64Eq,
+                             Op::kI64Ne};
+  boolean.insert(boolean.end(), cmp32.begin(), cmp32.end());
+  boolean.insert(boolean.end(), cmp64.begin(), cmp64.end());
+  for (Op op : boolean) {
+    on(op, r[1]);
+    on(op, r[2]);
+    on(op, r[3]);
+  }
+  // Carry chains over `limbs` limbs: u + v = w + 2^(16 limbs) c.
+  auto chain = [&](Op op, const Expr* u, const Expr* v, const Expr* w, uint32_t limbs) {
+    for (uint32_t j = 0; j < limbs; ++j) {
+      Expr e = u[j] + v[j] - w[j] - cy[j] * k16;
+      if (j > 0) e = e + cy[j - 1];
+      on(op, e);
+    }
+  };
+  chain(Op::kI32Add, a, b, r, 2);
+  chain(Op::kI64Add, a, b, r, 4);
+  chain(Op::kI32Sub, b, r, a, 2);  // b + r = a + 2^32 c
+  chain(Op::kI64Sub, b, r, a, 4);
+  // Comparisons: c = [u < w] from w + d = u + 2^(16 limbs) c, d range-checked; for signed ones
+  // the sign bit of the top limb is flipped (sa, sb are the sign bits of ah = a_top, bh = b_top).
+  const Expr half = k(1u << 15);
+  struct Cmp {
+    Op op;
+    bool swap, is_signed, negate;
+    uint32_t limbs;
+  };
+  const Cmp cmps[] = {
+      {Op::kI32LtU, false, false, false, 2}, {Op::kI32LtS, false, true, false, 2},
+      {Op::kI32GtU, true, false, false, 2},  {Op::kI32GtS, true, true, false, 2},
+      {Op::kI32LeU, true, false, true, 2},   {Op::kI32LeS, true, true, true, 2},
+      {Op::kI32GeU, false, false, true, 2},  {Op::kI32GeS, false, true, true, 2},
+      {Op::kI64LtU, false, false, false, 4}, {Op::kI64LtS, false, true, false, 4},
+      {Op::kI64GtU, true, false, false, 4},  {Op::kI64GtS, true, true, false, 4},
+      {Op::kI64LeU, true, false, true, 4},   {Op::kI64LeS, true, true, true, 4},
+      {Op::kI64GeU, false, false, true, 4},  {Op::kI64GeS, false, true, true, 4}};
+  for (const Cmp& cm : cmps) {
+    const uint32_t top = cm.limbs - 1;
+    Expr ua[4] = {a[0], a[1], a[2], a[3]}, ub[4] = {b[0], b[1], b[2], b[3]};
+    if (cm.is_signed) {
+      on(cm.op, ah - a[top]);
+      on(cm.op, bh - b[top]);
+      ua[top] = a[top] + half - sa * k16;
+      ub[top] = b[top] + half - sb * k16;
+    }
+    const Expr* u = cm.swap ? ub : ua;
+    const Expr* w = cm.swap ? ua : ub;
+    chain(cm.op, w, d, u, cm.limbs);
+    on(cm.op, r[0] - (cm.negate ? one - cy[top] : cy[top]));
+  }
+  chain(Op::kBrTable, ib, d, x, 2);  // cy[1] = [idx < n]
+  // Is-zero of four limbs p: e_j = [p_j == 0] through inverses, zz = e0 e1 e2 e3 (return:
+  // depth 0, call: no declared locals).
+  struct Zero {
+    Op op;
+    Expr p[4];
+  };
+  const Zero zeros[] = {
+      {Op::kI32Eq, {a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]}},
+      {Op::kI32Ne, {a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]}},
+      {Op::kI64Eq, {a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]}},
+      {Op::kI64Ne, {a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]}},
+      {Op::kI32Eqz, {a[0], a[1], a[2], a[3]}},
+      {Op::kI64Eqz, {a[0], a[1], a[2], a[3]}},
+      {Op::kSelect, {x[0], x[1], x[2], x[3]}},
+      {Op::kBrIf, {x[0], x[1], x[2], x[3]}},
+      {Op::kBrUnless, {x[0], x[1], x[2], x[3]}},
+      {Op::kReturn, {depth, k(0), k(0), k(0)}},
+      {Op::kCall, {ib[1], k(0), k(0), k(0)}},
+      {Op::kCallIndirect, {c(E::kCDecl), k(0), k(0), k(0)}}};
+  for (const Zero& z : zeros) {
+    for (uint32_t j = 0; j < 4; ++j) {
+      const Expr e = c(E::kE + j), inv = c(E::kInv + j);
+      on(z.op, e - one + z.p[j] * inv);
+      on(z.op, e * z.p[j]);
+    }
+    on(z.op, c(E::kZ01) - c(E::kE) * c(E::kE + 1));
+    on(z.op, c(E::kZ23) - c(E::kE + 2) * c(E::kE + 3));
+    on(z.op, zz - c(E::kZ01) * c(E::kZ23));
+  }
+  on_all({Op::kI32Eq, Op::kI32Eqz, Op::kI64Eq, Op::kI64Eqz}, r[0] - zz);
+  on_all({Op::kI32Ne, Op::kI64Ne}, r[0] - (one - zz));
+  // Bitwise: bytes of a and b (range: the AND table holds bytes only) and their AND, from a
+  // fixed table; or = a + b - and, xor = a + b - 2 and, byte by byte. extend8_s uses the
+  // byte split of a too (with b = 0).
+  {
+    const Expr bw = flags(bitwise) + flags({Op::kI32Extend8S, Op::kI64Extend8S, Op::kI32Mul});
+    Expr ab[8], bb[8], nb[8];
+    for (uint32_t i = 0; i < 8; ++i) {
+      ab[i] = c(E::kAbytes + i);
+      bb[i] = c(E::kBbytes + i);
+      nb[i] = c(E::kNbytes + i);
+      t.interact(L::kBusAnd, bw, {ab[i], bb[i], nb[i]});
+    }
+    const Fp k8 = Fp::from_u32(256);
+    for (uint32_t j = 0; j < 4; ++j) {
+      t.assert_zero(bw * (a[j] - ab[2 * j] - ab[2 * j + 1] * k8));
+      t.assert_zero(bw * (b[j] - bb[2 * j] - bb[2 * j + 1] * k8));
+      const Expr andl = nb[2 * j] + nb[2 * j + 1] * k8;
+      const Expr sumab = a[j] + b[j];
+      on_all({Op::kI32And, Op::kI64And}, r[j] - andl);
+      on_all({Op::kI32Or, Op::kI64Or}, r[j] - (sumab - andl));
+      on_all({Op::kI32Xor, Op::kI64Xor}, r[j] - (sumab - andl * Fp::from_u32(2)));
+    }
+    // i32.mul by bytes: P_k = sum_{i+j=k} a_i b_j (< 2^18), two 16-bit result limbs with
+    // carries below 2^11 (so every term stays far below p: the equations hold over integers).
+    auto pk = [&](uint32_t kk) {
+      Expr e = k(0);
+      for (uint32_t i = 0; i <= kk; ++i) e = e + ab[i] * bb[kk - i];
+      return e;
+    };
+    const Expr mc0 = c(E::kMc0), mc1 = c(E::kMc1);
+    on(Op::kI32Mul, pk(0) + pk(1) * k8 - r[0] - mc0 * k16);
+    on(Op::kI32Mul, pk(2) + pk(3) * k8 + mc0 - r[1] - mc1 * k16);
+    for (const Expr& mc : {mc0, mc1}) {
+      range_check(t, mc);
+      range_check(t, mc * Fp::from_u32(32));
+    }
+  }
+  // Wrap and extensions. The sign source limb ah is pinned per opcode.
+  const Expr fill = sa * Fp::from_u32(0xFFFF);
+  on(Op::kI32WrapI64, r[0] - a[0]);
+  on(Op::kI32WrapI64, r[1] - a[1]);
+  on(Op::kI64ExtendI32U, r[0] - a[0]);
+  on(Op::kI64ExtendI32U, r[1] - a[1]);
+  on(Op::kI64ExtendI32U, r[2]);
+  on(Op::kI64ExtendI32U, r[3]);
+  on(Op::kI64ExtendI32S, ah - a[1]);
+  on(Op::kI64ExtendI32S, r[0] - a[0]);
+  on(Op::kI64ExtendI32S, r[1] - a[1]);
+  on(Op::kI64ExtendI32S, r[2] - fill);
+  on(Op::kI64ExtendI32S, r[3] - fill);
+  on(Op::kI32Extend16S, ah - a[0]);
+  on(Op::kI32Extend16S, r[0] - a[0]);
+  on(Op::kI32Extend16S, r[1] - fill);
+  on(Op::kI64Extend16S, ah - a[0]);
+  on(Op::kI64Extend16S, r[0] - a[0]);
+  for (uint32_t j = 1; j < 4; ++j) on(Op::kI64Extend16S, r[j] - fill);
+  on(Op::kI64Extend32S, ah - a[1]);
+  on(Op::kI64Extend32S, r[0] - a[0]);
+  on(Op::kI64Extend32S, r[1] - a[1]);
+  on(Op::kI64Extend32S, r[2] - fill);
+  on(Op::kI64Extend32S, r[3] - fill);
+  // extend8_s: the low byte's bit 7 is bit 15 of 256 * byte.
+  const Expr byte0 = c(E::kAbytes);
+  for (Op op : {Op::kI32Extend8S, Op::kI64Extend8S}) {
+    on(op, ah - byte0 * Fp::from_u32(256));
+    on(op, r[0] - byte0 - sa * Fp::from_u32(0xFF00));
+  }
+  on(Op::kI32Extend8S, r[1] - fill);
+  for (uint32_t j = 1; j < 4; ++j) on(Op::kI64Extend8S, r[j] - fill);
+  (void)t.finalize(3);
+  return t;
+}
+
+TableAir program_table() {
+  using P = L::Prog;
+  TableAir t("program", P::kWidth, P::kPreWidth);
+  std::vector<Expr> tuple;
+  for (uint32_t i = 0; i < P::kPreWidth; ++i) tuple.push_back(t.pre(i));
+  t.interact(L::kBusProgram, -t.main(P::kMult), tuple);
+  (void)t.finalize(3);
+  return t;
+}
+
+TableAir memory_table() {
+  using M = L::Mem;
+  TableAir t("memory", M::kWidth);
+  const Expr real = t.main(M::kReal), key = t.main(M::kKey);
+  t.assert_bool(real);
+  // Real rows first, keys strictly increasing: one initial value per key.
+  t.assert_transition(t.main_next(M::kReal) * (Fp::one() - real));
+  t.assert_transition(t.main_next(M::kReal) *
+                      (t.main_next(M::kKey) - key - Fp::one() - t.main_next(M::kDlo) -
+                       t.main_next(M::kDhi) * Fp::from_u32(k16)));
+  range_check(t, t.main(M::kDlo));
+  range_check(t, t.main(M::kDhi));
+  range_check(t, t.main(M::kDhi) * Fp::from_u32(8));
+  // Keys are integers below 2^30, so increasing field differences below 2^29 cannot wrap
+  // around p and bring a key back (a second initial record for it).
+  t.assert_zero(key - t.main(M::kKeyLo) - t.main(M::kKeyHi) * Fp::from_u32(k16));
+  range_check(t, t.main(M::kKeyLo));
+  range_check(t, t.main(M::kKeyHi));
+  range_check(t, t.main(M::kKeyHi) * Fp::from_u32(4));
+  const Expr z = t.constant(0);
+  t.interact(L::kBusMemory, real, {key, z, z, z, z, z});
+  t.interact(L::kBusMemory, -real,
+             {key, t.main(M::kFinalTs), t.main(M::kFinal), t.main(M::kFinal + 1),
+              t.main(M::kFinal + 2), t.main(M::kFinal + 3)});
+  (void)t.finalize(3);
+  return t;
+}
+
+TableAir init_table() {
+  using I = L::Init;
+  TableAir t("init", 1, I::kPreWidth);  // one unused main column
+  const Expr on = t.pre(I::kIsInit), key = t.pre(I::kKey), z = t.constant(0);
+  t.interact(L::kBusMemory, -on, {key, z, z, z, z, z});
+  t.interact(L::kBusMemory, on,
+             {key, t.constant(L::kInitTs), t.pre(I::kValue), t.pre(I::kValue + 1),
+              t.pre(I::kValue + 2), t.pre(I::kValue + 3)});
+  (void)t.finalize(3);
+  return t;
+}
+
+TableAir args_table() {
+  using A = L::Args;
+  TableAir t("args", A::kWidth, A::kPreWidth);
+  Expr m = t.constant(0);
+  Expr v[4] = {m, m, m, m};
+  for (uint32_t i = 0; i < L::kMaxArgs; ++i) {
+    const Expr sel = t.pre(A::kSel + i);
+    m = m + sel * t.pub(L::kPubArgs + 5 * i);
+    for (uint32_t j = 0; j < 4; ++j) v[j] = v[j] + sel * t.pub(L::kPubArgs + 5 * i + 1 + j);
+  }
+  t.assert_zero(t.main(A::kMult) - m);
+  for (uint32_t j = 0; j < 4; ++j) t.assert_zero(t.main(A::kValue + j) - v[j]);
+  const Expr mult = t.main(A::kMult), key = t.pre(A::kIdx), z = t.constant(0);
+  t.interact(L::kBusMemory, -mult, {key, z, z, z, z, z});
+  t.interact(L::kBusMemory, mult,
+             {key, t.constant(L::kInitTs), t.main(A::kValue), t.main(A::kValue + 1),
+              t.main(A::kValue + 2), t.main(A::kValue + 3)});
+  (void)t.finalize(3);
+  return t;
+}
+
+TableAir range_table() {
+  using R = L::Range;
+  TableAir t("range", R::kWidth, R::kPreWidth);
+  t.interact(L::kBusRange, -t.main(R::kRangeMult), {t.pre(R::kV)});
+  t.interact(L::kBusAnd, -t.main(R::kAndMult), {t.pre(R::kX), t.pre(R::kY), t.pre(R::kAnd)});
+  (void)t.finalize(3);
+  return t;
+}
+
+TableAir br_targets_table() {
+  using B = L::BrTargets;
+  TableAir t("br_targets", B::kWidth, B::kPreWidth);
+  std::vector<Expr> tuple;
+  for (uint32_t i = 0; i < B::kPreWidth; ++i) tuple.push_back(t.pre(i));
+  t.interact(L::kBusBrTable, -t.main(B::kMult), tuple);
+  (void)t.finalize(3);
+  return t;
+}
+
+// A fixed table received on `bus` with a multiplicity column.
+TableAir lookup_table(const char* name, uint32_t bus, uint32_t width) {
+  TableAir t(name, 1, width);
+  std::vector<Expr> tuple;
+  for (uint32_t i = 0; i < width; ++i) tuple.push_back(t.pre(i));
+  t.interact(bus, -t.main(0), tuple);
+  (void)t.finalize(3);
+  return t;
+}
+
+air::MachineAir build_machine() {
+  air::MachineAir m;
+  m.name = "zkwasm-v1";
+  m.num_publics = L::kNumPublics;
+  m.tables.push_back(exec_table());
+  m.tables.push_back(program_table());
+  m.tables.push_back(memory_table());
+  m.tables.push_back(init_table());
+  m.tables.push_back(args_table());
+  m.tables.push_back(range_table());
+  m.tables.push_back(br_targets_table());
+  m.tables.push_back(lookup_table("funcs", L::kBusFuncs, L::Funcs::kPreWidth));
+  m.tables.push_back(lookup_table("elems", L::kBusElems, L::Elems::kPreWidth));
+  return m;
+}
+
+uint32_t log2_ceil(size_t n) {
+  uint32_t k = 0;
+  while ((size_t(1) << k) < n) ++k;
+  return k;
+}
+
+}  // namespace
+
+const air::MachineAir& machine_air() {
+  static const air::MachineAir m = build_machine();
+  return m;
+}
+
+uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in) {
+  if (in.op == Op::kCallIndirect) return m.canonical_type[in.a];
+  if (in.op != Op::kCall || in.a < m.num_imported_funcs) return in.b;
+  const wasm::Function& f = m.funcs[in.a - m.num_imported_funcs];
+  const uint64_t params = m.func_type(in.a).params.size();
+  const uint64_t declared = f.num_locals - params;
+  return params | (declared << 16) | (uint64_t(f.entry_pc & 0xFFFF) << 32) |
+         (uint64_t(f.entry_pc >> 16) << 48);
+}
+
+std::map<uint32_t, uint32_t> element_table(const wasm::Module& m) {
+  std::map<uint32_t, uint32_t> out;
+  if (m.table_imported) return out;  // contents unknown here: call_indirect is refused
+  for (const wasm::ElemSegment& seg : m.elems) {
+    if (seg.offset.kind != wasm::ConstExpr::Kind::kConst) continue;
+    const uint32_t off = uint32_t(seg.offset.value);
+    for (size_t k = 0; k < seg.funcs.size(); ++k) {
+      if (seg.funcs[k] >= m.num_imported_funcs) {
+        out[off + uint32_t(k)] = seg.funcs[k];
+      } else {
+        out.erase(off + uint32_t(k));  // an import: not provable here
+      }
+    }
+  }
+  return out;
+}
+
+uint32_t table_log_rows(size_t rows) { return std::max<uint32_t>(kMinLogRows, log2_ceil(rows)); }
+
+std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
+  std::vector<std::vector<Fp>> fixed(L::kNumTables);
+  // Program: one row per compiled instruction.
+  {
+    using P = L::Prog;
+    const size_t rows = size_t(1) << table_log_rows(m.code.size());
+    std::vector<Fp> col(P::kPreWidth * rows, Fp::zero());
+    for (size_t pc = 0; pc < m.code.size(); ++pc) {
+      wasm::Instr in = m.code[pc];
+      in.b = program_imm_b(m, in);
+      col[P::kValid * rows + pc] = Fp::one();
+      col[P::kPc * rows + pc] = Fp::from_u64(pc);
+      col[P::kOp * rows + pc] = Fp::from_u32(uint32_t(in.op));
+      col[P::kGas * rows + pc] = Fp::from_u32(in.gas);
+      col[P::kImmA * rows + pc] = Fp::from_u32(in.a);
+      for (uint32_t j = 0; j < 4; ++j) {
+        col[(P::kImmB + j) * rows + pc] = Fp::from_u32(uint32_t(in.b >> (16 * j)) & 0xFFFF);
+      }
+    }
+    fixed[L::kProgram] = std::move(col);
+  }
+  // Init: defined globals' initial values (imported globals: UNIMPLEMENTED at load).
+  {
+    using I = L::Init;
+    const size_t n = m.global_inits.size();
+    const size_t rows = size_t(1) << table_log_rows(n);
+    std::vector<Fp> col(I::kPreWidth * rows, Fp::zero());
+    for (size_t g = 0; g < n; ++g) {
+      const uint32_t gi = uint32_t(g) + m.num_imported_globals;
+      col[I::kIsInit * rows + g] = Fp::one();
+      col[I::kKey * rows + g] = Fp::from_u32(L::global_key(gi));
+      uint64_t v = m.global_inits[g].value;
+      if (m.global_types[gi].type == wasm::ValType::kI32) v = uint32_t(v);
+      for (uint32_t j = 0; j < 4; ++j) {
+        col[(I::kValue + j) * rows + g] = Fp::from_u32(uint32_t(v >> (16 * j)) & 0xFFFF);
+      }
+    }
+    fixed[L::kInit] = std::move(col);
+  }
+  // Args: index and one-hot selectors.
+  {
+    using A = L::Args;
+    const size_t rows = A::kRows;
+    std::vector<Fp> col(A::kPreWidth * rows, Fp::zero());
+    for (size_t i = 0; i < rows; ++i) {
+      col[A::kIdx * rows + i] = Fp::from_u64(i);
+      col[(A::kSel + i) * rows + i] = Fp::one();
+    }
+    fixed[L::kArgs] = std::move(col);
+  }
+  // Range: 0 .. 2^16 - 1, and the byte AND table on the same rows.
+  {
+    using R = L::Range;
+    const size_t rows = size_t(1) << R::kLogRows;
+    std::vector<Fp> col(R::kPreWidth * rows);
+    for (size_t i = 0; i < rows; ++i) {
+      col[R::kV * rows + i] = Fp::from_u64(i);
+      col[R::kX * rows + i] = Fp::from_u64(i >> 8);
+      col[R::kY * rows + i] = Fp::from_u64(i & 255);
+      col[R::kAnd * rows + i] = Fp::from_u64((i >> 8) & (i & 255));
+    }
+    fixed[L::kRange] = std::move(col);
+  }
+  // br_table targets: rows in program order.
+  {
+    using B = L::BrTargets;
+    size_t n = 0;
+    for (const wasm::Instr& in : m.code)
+      if (in.op == Op::kBrTable) n += in.b;
+    const size_t rows = size_t(1) << table_log_rows(n);
+    std::vector<Fp> col(B::kPreWidth * rows, Fp::zero());
+    size_t row = 0;
+    for (size_t pc = 0; pc < m.code.size(); ++pc) {
+      const wasm::Instr& in = m.code[pc];
+      if (in.op != Op::kBrTable) continue;
+      for (uint64_t i = 0; i < in.b; ++i, ++row) {
+        const wasm::BrTarget& bt = m.br_targets[in.a + i];
+        col[B::kValid * rows + row] = Fp::one();
+        col[B::kPc * rows + row] = Fp::from_u64(pc);
+        col[B::kIndex * rows + row] = Fp::from_u64(i);
+        col[B::kTarget * rows + row] = Fp::from_u32(bt.pc);
+        col[B::kHeight * rows + row] = Fp::from_u32(bt.height);
+        col[B::kArity * rows + row] = Fp::from_u32(bt.arity);
+      }
+    }
+    fixed[L::kBrTargets] = std::move(col);
+  }
+  // Defined functions: (1, index, params, declared locals, entry pc, canonical type).
+  {
+    const size_t n = m.funcs.size(), rows = size_t(1) << table_log_rows(n);
+    std::vector<Fp> col(L::Funcs::kPreWidth * rows, Fp::zero());
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t fi = uint32_t(i) + m.num_imported_funcs;
+      const size_t params = m.func_type(fi).params.size();
+      const uint64_t v[] = {1, fi, params, m.funcs[i].num_locals - params, m.funcs[i].entry_pc,
+                            m.canonical_type[m.funcs[i].type_index]};
+      for (uint32_t c = 0; c < L::Funcs::kPreWidth; ++c) col[c * rows + i] = Fp::from_u64(v[c]);
+    }
+    fixed[L::kFuncs] = std::move(col);
+  }
+  // Element table: slots holding defined functions after every segment is applied.
+  {
+    const auto elems = element_table(m);
+    const size_t rows = size_t(1) << table_log_rows(elems.size());
+    std::vector<Fp> col(L::Elems::kPreWidth * rows, Fp::zero());
+    size_t row = 0;
+    for (const auto& [slot, func] : elems) {
+      col[0 * rows + row] = Fp::one();
+      col[1 * rows + row] = Fp::from_u32(slot);
+      col[2 * rows + row] = Fp::from_u32(func);
+      ++row;
+    }
+    fixed[L::kElems] = std::move(col);
+  }
+  return fixed;
+}
+
+}  // namespace efaas::zkwasm

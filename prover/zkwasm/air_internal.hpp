@@ -1,0 +1,40 @@
+#pragma once
+// Internals shared by the zkWASM AIR, witness generation and the prover/verifier.
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "prover/air/air.hpp"
+#include "prover/stark/stark.hpp"
+#include "prover/wasm/module.hpp"
+#include "prover/wasm/trace.hpp"
+#include "prover/zkwasm/zkwasm.hpp"
+
+namespace efaas::zkwasm {
+
+inline constexpr uint32_t kMinLogRows = 3;
+// At most 2^26 execution rows: timestamps 4 * row + slot stay below 2^29 (docs/zkwasm.md).
+inline constexpr uint32_t kMaxLogExecRows = 26;
+
+// The universal machine (built once).
+const air::MachineAir& machine_air();
+// log2 of a table's height for `rows` rows (at least kMinLogRows).
+uint32_t table_log_rows(size_t rows);
+// The program table's imm_b of an instruction: Instr::b, except for calls: params, declared
+// locals and the callee's entry pc (16-bit limbs), which the call row needs.
+uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in);
+// Slot -> defined function of the module's (own) table after its element segments.
+std::map<uint32_t, uint32_t> element_table(const wasm::Module& m);
+// Per table: fixed columns, column-major (empty for tables without).
+std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m);
+
+struct WitnessOptions {
+  bool check_trace = true;
+  std::vector<uint64_t> args;
+};
+// Main columns of every table and the public values, from the trace records alone.
+Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& trace,
+                                     const WitnessOptions& opts, PublicValues& pv);
+
+}  // namespace efaas::zkwasm

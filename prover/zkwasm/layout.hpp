@@ -1,0 +1,159 @@
+#pragma once
+// Column layout of the zkWASM tables, shared by the AIR (air.cpp) and witness generation
+// (witness.cpp). docs/zkwasm.md explains every column.
+#include <array>
+#include <cstdint>
+
+#include "prover/air/air.hpp"
+#include "prover/wasm/opcodes.hpp"
+
+namespace efaas::zkwasm::layout {
+
+// LogUp buses.
+inline constexpr uint32_t kBusProgram = 1;  // (1, pc, op, gas, imm_a, imm_b limbs)
+inline constexpr uint32_t kBusMemory = 2;   // (key, timestamp, value limbs)
+inline constexpr uint32_t kBusRange = 3;    // (v), v < 2^16
+inline constexpr uint32_t kBusAnd = 4;      // (x, y, x AND y) over bytes
+inline constexpr uint32_t kBusBrTable = 5;  // (1, pc, index, target pc, height, arity)
+inline constexpr uint32_t kBusFuncs = 6;    // (1, func, params, declared locals, entry, type)
+inline constexpr uint32_t kBusElems = 7;    // (1, table slot, func)
+
+// Memory keys: address spaces share one argument, key = space * 2^28 + address.
+inline constexpr uint32_t kSpaceShift = 28;
+inline constexpr uint32_t kStackSpace = 0;
+inline constexpr uint32_t kGlobalSpace = 1;
+inline constexpr uint32_t kFrameSpace = 2;  // address = call depth: (return pc, caller fp)
+inline constexpr uint32_t global_key(uint32_t index) { return (kGlobalSpace << kSpaceShift) + index; }
+// Execution accesses use timestamps 4 * step + slot (step >= 1); initial values of globals and
+// arguments are written at timestamp 1 over the zero written at 0 by the memory table.
+inline constexpr uint32_t kSlots = 3;
+inline constexpr uint32_t kInitTs = 1;
+
+// Public inputs.
+inline constexpr uint32_t kPubHash = 0;          // 16 limbs of 16 bits (keccak256, LE bytes)
+inline constexpr uint32_t kPubEntryPc = 16;
+inline constexpr uint32_t kPubSp0 = 17;
+inline constexpr uint32_t kPubGasUsed = 18;
+inline constexpr uint32_t kPubInstructions = 19;
+inline constexpr uint32_t kPubStatus = 20;
+inline constexpr uint32_t kPubHasResult = 21;
+inline constexpr uint32_t kPubResult = 22;       // 4 limbs
+inline constexpr uint32_t kPubArgs = 26;         // per argument: present flag, 4 limbs
+inline constexpr uint32_t kMaxArgs = 8;
+inline constexpr uint32_t kNumPublics = kPubArgs + 5 * kMaxArgs;
+
+// Table order in the machine.
+enum Table : uint32_t {
+  kExec = 0, kProgram, kMemory, kInit, kArgs, kRange, kBrTargets, kFuncs, kElems, kNumTables
+};
+
+// Opcodes with a flag column in the execution table.
+inline constexpr std::array<wasm::Op, 57> kFlagOps = {
+    wasm::Op::kI32Const,  wasm::Op::kI64Const,  wasm::Op::kLocalGet,  wasm::Op::kLocalSet,
+    wasm::Op::kLocalTee,  wasm::Op::kGlobalGet, wasm::Op::kGlobalSet, wasm::Op::kDrop,
+    wasm::Op::kSelect,    wasm::Op::kI32Add,    wasm::Op::kI32Sub,    wasm::Op::kI32Eqz,
+    wasm::Op::kI32Eq,     wasm::Op::kI32Ne,     wasm::Op::kI32LtS,    wasm::Op::kI32LtU,
+    wasm::Op::kI32GtS,    wasm::Op::kI32GtU,    wasm::Op::kI32LeS,    wasm::Op::kI32LeU,
+    wasm::Op::kI32GeS,    wasm::Op::kI32GeU,    wasm::Op::kBr,        wasm::Op::kBrIf,
+    wasm::Op::kBrUnless,  wasm::Op::kReturn,    wasm::Op::kI64Add,    wasm::Op::kI64Sub,
+    wasm::Op::kI64Eqz,    wasm::Op::kI64Eq,     wasm::Op::kI64Ne,     wasm::Op::kI64LtS,
+    wasm::Op::kI64LtU,    wasm::Op::kI64GtS,    wasm::Op::kI64GtU,    wasm::Op::kI64LeS,
+    wasm::Op::kI64LeU,    wasm::Op::kI64GeS,    wasm::Op::kI64GeU,    wasm::Op::kI32And,
+    wasm::Op::kI32Or,     wasm::Op::kI32Xor,    wasm::Op::kI64And,    wasm::Op::kI64Or,
+    wasm::Op::kI64Xor,    wasm::Op::kI32WrapI64, wasm::Op::kI64ExtendI32S, wasm::Op::kI64ExtendI32U,
+    wasm::Op::kI32Extend16S, wasm::Op::kI64Extend16S, wasm::Op::kI64Extend32S,
+    wasm::Op::kI32Extend8S, wasm::Op::kI64Extend8S, wasm::Op::kBrTable, wasm::Op::kCall,
+    wasm::Op::kCallIndirect, wasm::Op::kI32Mul};
+inline constexpr uint32_t kNumFlags = uint32_t(kFlagOps.size());
+inline constexpr int flag_index(wasm::Op op) {
+  for (uint32_t i = 0; i < kNumFlags; ++i)
+    if (kFlagOps[i] == op) return int(i);
+  return -1;
+}
+
+// Execution table: one row per step record, then padding rows (real = 0).
+struct Exec {
+  static constexpr uint32_t kReal = 0, kPc = 1, kSp = 2, kFp = 3, kStep = 4, kGas = 5;
+  static constexpr uint32_t kGasCost = 6, kImmA = 7, kImmB = 8;  // kImmB..+3
+  static constexpr uint32_t kFlags = 12;                         // kNumFlags columns
+  static constexpr uint32_t kA = kFlags + kNumFlags;             // 4 limbs each
+  static constexpr uint32_t kB = kA + 4, kX = kB + 4, kR = kX + 4;
+  static constexpr uint32_t kC = kR + 4;       // 4 carries
+  static constexpr uint32_t kD = kC + 4;       // 4 difference limbs
+  static constexpr uint32_t kSa = kD + 4, kSb = kSa + 1, kAh = kSb + 1, kBh = kAh + 1;
+  static constexpr uint32_t kInv = kBh + 1;    // 4
+  static constexpr uint32_t kE = kInv + 4;     // 4
+  static constexpr uint32_t kZ01 = kE + 4, kZ23 = kZ01 + 1, kZz = kZ23 + 1;
+  static constexpr uint32_t kT = kZz + 1, kMove = kT + 1;
+  static constexpr uint32_t kNpc = kMove + 1, kNsp = kNpc + 1;
+  static constexpr uint32_t kEn = kNsp + 1;      // per slot
+  static constexpr uint32_t kKey = kEn + kSlots;
+  static constexpr uint32_t kPts = kKey + kSlots;
+  static constexpr uint32_t kDlo = kPts + kSlots;
+  static constexpr uint32_t kDhi = kDlo + kSlots;
+  static constexpr uint32_t kAbytes = kDhi + kSlots;  // 8 bytes of a, of b, of a AND b
+  static constexpr uint32_t kBbytes = kAbytes + 8;
+  static constexpr uint32_t kNbytes = kBbytes + 8;
+  static constexpr uint32_t kSel = kNbytes + 8;           // br_table: clamped index
+  static constexpr uint32_t kBrH = kSel + 1, kBrAr = kBrH + 1;  // its label height, arity
+  // Calls: depth, next fp, zero-local rows (flag, start, last), entry-level return, count of
+  // instructions (zero-local rows are not instructions).
+  static constexpr uint32_t kDepth = kBrAr + 1, kNfp = kDepth + 1, kZflag = kNfp + 1;
+  static constexpr uint32_t kZstart = kZflag + 1, kZlast = kZstart + 1, kTop = kZlast + 1;
+  static constexpr uint32_t kInst = kTop + 1;
+  // call_indirect: the callee from the table, its params, declared locals, entry, type.
+  static constexpr uint32_t kCallee = kInst + 1, kCParams = kCallee + 1, kCDecl = kCParams + 1;
+  static constexpr uint32_t kCEntry = kCDecl + 1, kCType = kCEntry + 1;
+  static constexpr uint32_t kMc0 = kCType + 1, kMc1 = kMc0 + 1;  // i32.mul carries (< 2^11)
+  static constexpr uint32_t kWidth = kMc1 + 1;
+};
+
+// Program table (fixed): one row per compiled instruction.
+struct Prog {
+  static constexpr uint32_t kValid = 0, kPc = 1, kOp = 2, kGas = 3, kImmA = 4, kImmB = 5;
+  static constexpr uint32_t kPreWidth = 9;
+  static constexpr uint32_t kMult = 0, kWidth = 1;  // main
+};
+
+// Memory table: one row per key, sorted by key; writes 0 at timestamp 0, takes the final value.
+struct Mem {
+  static constexpr uint32_t kReal = 0, kKey = 1, kFinalTs = 2, kFinal = 3;  // 4 limbs
+  static constexpr uint32_t kDlo = 7, kDhi = 8;
+  static constexpr uint32_t kKeyLo = 9, kKeyHi = 10, kWidth = 11;  // key < 2^30
+};
+
+// Initial values (fixed): globals' initializers.
+struct Init {
+  static constexpr uint32_t kIsInit = 0, kKey = 1, kValue = 2, kPreWidth = 6;
+};
+
+// Arguments: row i holds argument i (public), one-hot fixed selectors.
+struct Args {
+  static constexpr uint32_t kRows = kMaxArgs;
+  static constexpr uint32_t kIdx = 0, kSel = 1, kPreWidth = 1 + kMaxArgs;
+  static constexpr uint32_t kMult = 0, kValue = 1, kWidth = 5;
+};
+
+// br_table targets (fixed): one row per (br_table pc, index), the last index the default.
+struct BrTargets {
+  static constexpr uint32_t kValid = 0, kPc = 1, kIndex = 2, kTarget = 3, kHeight = 4, kArity = 5;
+  static constexpr uint32_t kPreWidth = 6, kMult = 0, kWidth = 1;
+};
+
+// Defined functions (fixed): index, params, declared locals, entry pc, canonical type.
+struct Funcs {
+  static constexpr uint32_t kPreWidth = 6, kMult = 0, kWidth = 1;
+};
+// The function table after the module's element segments (fixed): slot, function.
+struct Elems {
+  static constexpr uint32_t kPreWidth = 3, kMult = 0, kWidth = 1;
+};
+
+// Range and byte tables in one: row v holds v, x = v >> 8, y = v & 255, x AND y.
+struct Range {
+  static constexpr uint32_t kLogRows = 16;
+  static constexpr uint32_t kV = 0, kX = 1, kY = 2, kAnd = 3, kPreWidth = 4;
+  static constexpr uint32_t kRangeMult = 0, kAndMult = 1, kWidth = 2;
+};
+
+}  // namespace efaas::zkwasm::layout

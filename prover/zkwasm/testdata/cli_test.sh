@@ -1,0 +1,19 @@
+#!/bin/sh
+# End-to-end CLI check: prove, verify (0), a different module (1), a truncated bundle (2).
+set -u
+EFAAS="$1"; SRC="$2"; DIR=$(mktemp -d); trap 'rm -rf "$DIR"' EXIT
+wat2wasm "$SRC/sum.wat" -o "$DIR/sum.wasm" || exit 1
+sed 's/i32.const 1/i32.const 2/' "$SRC/sum.wat" > "$DIR/other.wat"
+wat2wasm "$DIR/other.wat" -o "$DIR/other.wasm" || exit 1
+"$EFAAS" prove "$DIR/sum.wasm" --invoke sum 12 -o "$DIR/p.bin" --preset test || exit 1
+"$EFAAS" verify "$DIR/sum.wasm" "$DIR/p.bin" --min-bits 0 --json > "$DIR/out.json"; rc=$?
+[ $rc -eq 0 ] || { echo "valid proof: exit $rc"; exit 1; }
+grep -q '"results"' "$DIR/out.json" && grep -q '78' "$DIR/out.json" || { echo "no result 78"; exit 1; }
+"$EFAAS" verify "$DIR/sum.wasm" "$DIR/p.bin"; rc=$?
+[ $rc -eq 1 ] || { echo "20-bit proof under --min-bits 100: exit $rc, want 1"; exit 1; }
+"$EFAAS" verify "$DIR/other.wasm" "$DIR/p.bin" --min-bits 0; rc=$?
+[ $rc -eq 1 ] || { echo "other module: exit $rc, want 1"; exit 1; }
+head -c 200 "$DIR/p.bin" > "$DIR/cut.bin"
+"$EFAAS" verify "$DIR/sum.wasm" "$DIR/cut.bin" --min-bits 0; rc=$?
+[ $rc -eq 2 ] || { echo "truncated bundle: exit $rc, want 2"; exit 1; }
+echo "zkwasm CLI ok"

@@ -1,0 +1,714 @@
+// Witness generation from the runtime's step records. Nothing is re-executed: every value in
+// the execution table comes from a record (or, for values a record does not carry such as a
+// branch's moved value, from the memory state the earlier records wrote). With check_trace the
+// records are also checked against the module and the semantics of each opcode, so a bad trace
+// fails here naming its first bad step; without it the forged witness goes to the prover and
+// the verifier must reject it.
+#include <algorithm>
+#include <array>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "prover/zkwasm/air_internal.hpp"
+#include "prover/zkwasm/layout.hpp"
+
+namespace efaas::zkwasm {
+
+using wasm::Op;
+namespace L = layout;
+using E = L::Exec;
+
+namespace {
+
+uint32_t limb(uint64_t v, uint32_t j) { return uint32_t(v >> (16 * j)) & 0xFFFF; }
+
+struct Cell {
+  uint32_t ts = 0;
+  uint64_t value = 0;
+};
+
+// The expected result of a value-producing opcode on operands a, b.
+uint64_t expected_result(Op op, uint64_t a, uint64_t b) {
+  const uint32_t a32 = uint32_t(a), b32 = uint32_t(b);
+  const int32_t sa = int32_t(a32), sb = int32_t(b32);
+  const int64_t la = int64_t(a), lb = int64_t(b);
+  switch (op) {
+    case Op::kI32Add: return uint32_t(a32 + b32);
+    case Op::kI32Sub: return uint32_t(a32 - b32);
+    case Op::kI32Mul: return uint32_t(a32 * b32);
+    case Op::kI32Eqz: return a32 == 0;
+    case Op::kI32Eq: return a32 == b32;
+    case Op::kI32Ne: return a32 != b32;
+    case Op::kI32LtS: return sa < sb;
+    case Op::kI32LtU: return a32 < b32;
+    case Op::kI32GtS: return sa > sb;
+    case Op::kI32GtU: return a32 > b32;
+    case Op::kI32LeS: return sa <= sb;
+    case Op::kI32LeU: return a32 <= b32;
+    case Op::kI32GeS: return sa >= sb;
+    case Op::kI32GeU: return a32 >= b32;
+    case Op::kI32And: return a32 & b32;
+    case Op::kI32Or: return a32 | b32;
+    case Op::kI32Xor: return a32 ^ b32;
+    case Op::kI64Add: return a + b;
+    case Op::kI64Sub: return a - b;
+    case Op::kI64Eqz: return a == 0;
+    case Op::kI64Eq: return a == b;
+    case Op::kI64Ne: return a != b;
+    case Op::kI64LtS: return la < lb;
+    case Op::kI64LtU: return a < b;
+    case Op::kI64GtS: return la > lb;
+    case Op::kI64GtU: return a > b;
+    case Op::kI64LeS: return la <= lb;
+    case Op::kI64LeU: return a <= b;
+    case Op::kI64GeS: return la >= lb;
+    case Op::kI64GeU: return a >= b;
+    case Op::kI64And: return a & b;
+    case Op::kI64Or: return a | b;
+    case Op::kI64Xor: return a ^ b;
+    case Op::kI32WrapI64: return a32;
+    case Op::kI64ExtendI32S: return uint64_t(int64_t(sa));
+    case Op::kI64ExtendI32U: return a32;
+    case Op::kI32Extend16S: return uint32_t(int32_t(int16_t(a32)));
+    case Op::kI64Extend16S: return uint64_t(int64_t(int16_t(a32)));
+    case Op::kI64Extend32S: return uint64_t(int64_t(int32_t(a32)));
+    case Op::kI32Extend8S: return uint32_t(int32_t(int8_t(a32)));
+    case Op::kI64Extend8S: return uint64_t(int64_t(int8_t(a32)));
+    default: return 0;
+  }
+}
+
+bool is_binary(Op op) {
+  switch (op) {
+    case Op::kI32Add: case Op::kI32Sub: case Op::kI32Mul: case Op::kI32Eq: case Op::kI32Ne:
+    case Op::kI32LtS:
+    case Op::kI32LtU: case Op::kI32GtS: case Op::kI32GtU: case Op::kI32LeS: case Op::kI32LeU:
+    case Op::kI32GeS: case Op::kI32GeU: case Op::kI64Add: case Op::kI64Sub: case Op::kI64Eq:
+    case Op::kI64Ne: case Op::kI64LtS: case Op::kI64LtU: case Op::kI64GtS: case Op::kI64GtU:
+    case Op::kI64LeS: case Op::kI64LeU: case Op::kI64GeS: case Op::kI64GeU: case Op::kI32And:
+    case Op::kI32Or: case Op::kI32Xor: case Op::kI64And: case Op::kI64Or: case Op::kI64Xor:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_unary(Op op) {
+  switch (op) {
+    case Op::kI32Eqz: case Op::kI64Eqz: case Op::kI32WrapI64: case Op::kI64ExtendI32S:
+    case Op::kI64ExtendI32U: case Op::kI32Extend16S: case Op::kI64Extend16S:
+    case Op::kI64Extend32S: case Op::kI32Extend8S: case Op::kI64Extend8S:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_bitwise(Op op) {
+  return op == Op::kI32And || op == Op::kI32Or || op == Op::kI32Xor || op == Op::kI64And ||
+         op == Op::kI64Or || op == Op::kI64Xor;
+}
+
+class ExecBuilder {
+ public:
+  ExecBuilder(size_t rows) : rows_(rows), cols_(size_t(E::kWidth) * rows, Fp::zero()) {}
+  void set(uint32_t col, size_t row, Fp v) { cols_[size_t(col) * rows_ + row] = v; }
+  void set(uint32_t col, size_t row, uint64_t v) { set(col, row, Fp::from_u64(v)); }
+  void set_limbs(uint32_t col, size_t row, uint64_t v) {
+    for (uint32_t j = 0; j < 4; ++j) set(col + j, row, uint64_t(limb(v, j)));
+  }
+  std::vector<Fp> take() { return std::move(cols_); }
+
+ private:
+  size_t rows_;
+  std::vector<Fp> cols_;
+};
+
+std::string step_name(size_t i, const wasm::StepRecord& s) {
+  const std::string op = s.op < wasm::kOpCount ? std::string(wasm::op_info(Op(s.op)).name)
+                                              : "opcode " + std::to_string(s.op);
+  return "step " + std::to_string(i) + " (pc " + std::to_string(s.pc) + ", " + op + ")";
+}
+
+}  // namespace
+
+Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& trace,
+                                     const WitnessOptions& opts, PublicValues& pv) {
+  const wasm::Module& m = program.module();
+  const auto& steps = trace.steps;
+  if (trace.end.status != 0) {
+    return unimplemented("zkwasm: proving a trapped execution (trap code " +
+                         std::to_string(trace.end.trap_code) + ") is not implemented yet");
+  }
+  if (steps.empty()) return invalid_argument("zkwasm: the trace has no steps");
+  if (steps.size() >= (size_t(1) << 26)) {
+    return unimplemented("zkwasm: " + std::to_string(steps.size()) +
+                         " steps need continuations (segments), not implemented yet");
+  }
+  const uint32_t func = trace.header.entry_function;
+  auto entry = program.entry(func);
+  if (!entry) return entry.status();
+  const wasm::FuncType& type = m.func_type(func);
+  if (type.params.size() > kMaxArgs) {
+    return unimplemented("zkwasm: entry functions with more than " + std::to_string(kMaxArgs) +
+                         " parameters");
+  }
+  if (opts.args.size() != type.params.size()) {
+    return invalid_argument("zkwasm: function " + std::to_string(func) + " takes " +
+                            std::to_string(type.params.size()) + " arguments, got " +
+                            std::to_string(opts.args.size()));
+  }
+  pv = PublicValues{};
+  pv.module_hash = program.module_hash();
+  pv.entry_function = func;
+  for (size_t i = 0; i < opts.args.size(); ++i) {
+    pv.args.push_back(type.params[i] == wasm::ValType::kI32 ? uint32_t(opts.args[i])
+                                                           : opts.args[i]);
+  }
+  pv.status = trace.end.status;
+  pv.trap_code = trace.end.trap_code;
+  pv.results = trace.end.results;
+  pv.instructions = steps.size();
+
+  // Initial memory: globals and arguments at timestamp 1 (over the memory table's zeros).
+  std::unordered_map<uint32_t, Cell> mem;
+  for (size_t g = 0; g < m.global_inits.size(); ++g) {
+    const uint32_t gi = uint32_t(g) + m.num_imported_globals;
+    uint64_t v = m.global_inits[g].value;
+    if (m.global_types[gi].type == wasm::ValType::kI32) v = uint32_t(v);
+    mem[L::global_key(gi)] = Cell{L::kInitTs, v};
+  }
+  for (size_t i = 0; i < pv.args.size(); ++i) mem[uint32_t(i)] = Cell{L::kInitTs, pv.args[i]};
+
+  const size_t n = steps.size();
+  // Rows: one per step plus one zero-local row per declared local of each called function.
+  size_t zero_rows = 0;
+  for (const auto& st : steps) {
+    const bool direct = st.op == uint16_t(Op::kCall) && st.pc < m.code.size() &&
+                        m.code[st.pc].op == Op::kCall;
+    if (direct || st.op == uint16_t(Op::kCallIndirect)) {
+      const uint32_t callee = direct ? m.code[st.pc].a : st.aux;
+      if (callee >= m.num_imported_funcs && callee - m.num_imported_funcs < m.funcs.size()) {
+        const wasm::Function& f = m.funcs[callee - m.num_imported_funcs];
+        zero_rows += f.num_locals - m.func_type(callee).params.size();
+      }
+    }
+  }
+  if (table_log_rows(n + zero_rows + 1) > kMaxLogExecRows) {
+    return unimplemented("zkwasm: " + std::to_string(n + zero_rows) +
+                         " rows exceed one segment; continuations are not implemented yet");
+  }
+  const size_t rows = size_t(1) << table_log_rows(n + zero_rows + 1);
+  ExecBuilder ex(rows);
+  std::vector<uint64_t> prog_mult(size_t(1) << table_log_rows(m.code.size()), 0);
+  std::vector<uint64_t> range_mult(size_t(1) << L::Range::kLogRows, 0);
+  std::vector<uint64_t> and_mult(range_mult.size(), 0);
+  size_t brt_rows = 0;
+  std::vector<size_t> brt_first(m.code.size(), 0);
+  for (size_t pc = 0; pc < m.code.size(); ++pc) {
+    brt_first[pc] = brt_rows;
+    if (m.code[pc].op == Op::kBrTable) brt_rows += m.code[pc].b;
+  }
+  std::vector<uint64_t> brt_mult(size_t(1) << table_log_rows(brt_rows), 0);
+  std::vector<uint64_t> func_mult(size_t(1) << table_log_rows(m.funcs.size()), 0);
+  const std::map<uint32_t, uint32_t> elems = element_table(m);
+  std::map<uint32_t, size_t> elem_row;
+  for (const auto& [slot, func] : elems) elem_row.emplace(slot, elem_row.size());
+  std::vector<uint64_t> elem_mult(size_t(1) << table_log_rows(elems.size()), 0);
+  auto bad = [&](size_t i, const std::string& what) {
+    return invalid_argument("zkwasm: the trace does not match the module at " +
+                            step_name(i, steps[i]) + ": " + what);
+  };
+
+  // Memory accesses of a row in slot order, with their timestamps and range-checked gaps.
+  auto access = [&](size_t row, const bool* en, const uint32_t* key, const uint64_t* news) {
+    for (uint32_t k = 0; k < L::kSlots; ++k) {
+      ex.set(E::kKey + k, row, uint64_t(key[k]));
+      if (!en[k]) {
+        range_mult[0] += 3;
+        continue;
+      }
+      Cell& cell = mem[key[k]];
+      const uint32_t ts = uint32_t(4 * (row + 1) + k);
+      const uint32_t dd = ts - cell.ts - 1;
+      ex.set(E::kEn + k, row, uint64_t(1));
+      ex.set(E::kPts + k, row, uint64_t(cell.ts));
+      ex.set(E::kDlo + k, row, uint64_t(dd & 0xFFFF));
+      ex.set(E::kDhi + k, row, uint64_t(dd >> 16));
+      ++range_mult[dd & 0xFFFF];
+      ++range_mult[(dd >> 16) & 0xFFFF];
+      ++range_mult[((dd >> 16) * 8) & 0xFFFF];
+      cell.ts = ts;
+      cell.value = news[k];
+    }
+  };
+  auto frame_key = [](uint32_t depth) { return (L::kFrameSpace << L::kSpaceShift) + depth; };
+  struct Frame {
+    uint32_t ret_pc, fp;
+  };
+  std::vector<Frame> frames;
+
+  uint64_t gas = 0;
+  uint32_t fp = 0;
+  size_t row = 0;
+  for (size_t i = 0; i < n; ++i, ++row) {
+    const wasm::StepRecord& s = steps[i];
+    if (s.op >= wasm::kOpCount) return bad(i, "unknown opcode");
+    const Op op = Op(s.op);
+    const int fi = L::flag_index(op);
+    if (fi < 0) {
+      return unimplemented("zkwasm: opcode " + std::string(wasm::op_info(op).name) + " at " +
+                           step_name(i, s) + " is not constrained yet");
+    }
+    if (opts.check_trace && s.depth != frames.size()) {
+      return bad(i, "call depth " + std::to_string(s.depth) + " should be " +
+                        std::to_string(frames.size()));
+    }
+    wasm::Instr in{op, wasm::op_info(op).gas, 0, 0};
+    if (s.pc < m.code.size() && m.code[s.pc].op == op) {
+      in = m.code[s.pc];
+      in.b = program_imm_b(m, in);
+      ++prog_mult[s.pc];
+    } else if (opts.check_trace) {
+      return bad(i, "(pc, opcode) is not an instruction of the module");
+    }
+    const uint32_t depth = uint32_t(frames.size());
+    uint32_t nfp = fp;
+    ex.set(E::kReal, row, uint64_t(1));
+    ex.set(E::kPc, row, uint64_t(s.pc));
+    ex.set(E::kSp, row, uint64_t(s.sp));
+    ex.set(E::kFp, row, uint64_t(fp));
+    ex.set(E::kDepth, row, uint64_t(depth));
+    ex.set(E::kStep, row, uint64_t(row + 1));
+    ex.set(E::kInst, row, uint64_t(i + 1));
+    ex.set(E::kGas, row, gas);
+    ex.set(E::kGasCost, row, uint64_t(in.gas));
+    ex.set(E::kImmA, row, uint64_t(in.a));
+    ex.set_limbs(E::kImmB, row, in.b);
+    ex.set(E::kFlags + uint32_t(fi), row, uint64_t(1));
+    gas += in.gas;
+
+    // Operands, slot keys and the values they carry.
+    uint64_t a = 0, b = 0, x = 0, r = 0;
+    bool en[L::kSlots] = {false, false, false};
+    uint32_t key[L::kSlots] = {0, 0, 0};
+    uint32_t npc = s.pc + 1, nsp = s.sp;
+    bool taken = false, move = false;
+    const uint32_t sp = s.sp;
+    const uint32_t h = uint32_t(in.b), arity = uint32_t(in.b >> 32);
+    auto read = [&](uint32_t k) { return mem[k].value; };
+    switch (op) {
+      case Op::kI32Const:
+      case Op::kI64Const:
+        en[2] = true, key[2] = sp, r = s.r, nsp = sp + 1;
+        if (opts.check_trace && s.r != in.b) return bad(i, "constant differs from the module");
+        break;
+      case Op::kLocalGet:
+      case Op::kGlobalGet:
+        en[0] = en[2] = true;
+        key[0] = op == Op::kLocalGet ? fp + in.a : L::global_key(in.a);
+        key[2] = sp, b = r = s.r, nsp = sp + 1;
+        break;
+      case Op::kLocalSet:
+      case Op::kLocalTee:
+      case Op::kGlobalSet:
+        en[0] = en[2] = true, key[0] = sp - 1;
+        key[2] = op == Op::kGlobalSet ? L::global_key(in.a) : fp + in.a;
+        b = r = s.a, nsp = op == Op::kLocalTee ? sp : sp - 1;
+        break;
+      case Op::kDrop:
+        nsp = sp - 1;
+        break;
+      case Op::kSelect:
+        en[0] = en[1] = en[2] = true, key[0] = sp - 2, key[1] = sp - 1, key[2] = sp - 3;
+        x = s.aux, b = s.b, a = s.a, r = s.r, nsp = sp - 2;
+        if (opts.check_trace && r != (uint32_t(x) ? a : b)) return bad(i, "wrong select result");
+        break;
+      case Op::kBr:
+        npc = in.a, move = arity != 0;
+        nsp = fp + h + arity;
+        break;
+      case Op::kBrIf:
+        en[1] = true, key[1] = sp - 1, x = s.a, taken = uint32_t(x) != 0;
+        npc = taken ? in.a : s.pc + 1, move = taken && arity != 0;
+        nsp = taken ? fp + h + arity : sp - 1;
+        break;
+      case Op::kBrUnless:
+        en[1] = true, key[1] = sp - 1, x = s.a, taken = uint32_t(x) == 0;
+        npc = taken ? in.a : s.pc + 1, nsp = sp - 1;
+        break;
+      case Op::kBrTable: {
+        en[1] = true, key[1] = sp - 1, x = s.a;
+        const uint64_t count = in.b;
+        if (count == 0 || in.a + count > m.br_targets.size()) return bad(i, "br_table without targets");
+        const uint64_t sel = uint32_t(x) < count ? uint32_t(x) : count - 1;
+        const wasm::BrTarget& bt = m.br_targets[in.a + sel];
+        ex.set(E::kSel, row, sel);
+        ex.set(E::kBrH, row, uint64_t(bt.height));
+        ex.set(E::kBrAr, row, uint64_t(bt.arity));
+        ++brt_mult[brt_first[s.pc] + sel];  // the fixed row of (pc, sel)
+        npc = bt.pc, move = bt.arity != 0;
+        key[0] = sp - 2, key[2] = fp + bt.height;
+        if (move) en[0] = en[2] = true, b = r = read(key[0]);
+        nsp = fp + bt.height + bt.arity;
+        break;
+      }
+      case Op::kReturn:
+        move = in.a != 0;
+        key[0] = frame_key(depth) - 1;  // constrained on every return, read only below top
+        if (depth > 0) {  // back to the caller: frame[depth - 1] = (return pc, caller fp)
+          en[0] = true, key[0] = frame_key(depth - 1), b = read(key[0]);
+          npc = uint32_t(b), nfp = uint32_t(b >> 32), nsp = fp + in.a;
+        } else {
+          ex.set(E::kTop, row, uint64_t(1));
+        }
+        break;
+      case Op::kCall: {
+        const uint32_t callee = in.a;
+        if (callee < m.num_imported_funcs) return bad(i, "call of an imported function");
+        const uint32_t params = uint32_t(in.b & 0xFFFF), declared = uint32_t((in.b >> 16) & 0xFFFF);
+        en[2] = true, key[2] = frame_key(depth);
+        r = uint64_t(s.pc + 1) | (uint64_t(fp) << 32);
+        npc = uint32_t(in.b >> 32), nfp = sp - params, nsp = sp + declared;
+        ex.set(E::kZstart, row, uint64_t(declared != 0));
+        break;
+      }
+      case Op::kCallIndirect: {
+        // The callee is the table's element at idx (the record's aux says which it was).
+        x = s.a;
+        const uint32_t callee = s.aux;
+        if (callee < m.num_imported_funcs || callee - m.num_imported_funcs >= m.funcs.size()) {
+          return unimplemented("zkwasm: call_indirect of an imported function at " +
+                               step_name(i, s));
+        }
+        auto er = elem_row.find(uint32_t(x));
+        if (er != elem_row.end()) {
+          ++elem_mult[er->second];
+        } else if (opts.check_trace) {
+          return bad(i, "table slot " + std::to_string(uint32_t(x)) + " holds no function");
+        }
+        if (opts.check_trace && elems.at(uint32_t(x)) != callee) {
+          return bad(i, "table slot " + std::to_string(uint32_t(x)) + " holds another function");
+        }
+        const wasm::Function& f = m.funcs[callee - m.num_imported_funcs];
+        const uint32_t params = uint32_t(m.func_type(callee).params.size());
+        const uint32_t declared = f.num_locals - params;
+        ++func_mult[callee - m.num_imported_funcs];
+        ex.set(E::kCallee, row, uint64_t(callee));
+        ex.set(E::kCParams, row, uint64_t(params));
+        ex.set(E::kCDecl, row, uint64_t(declared));
+        ex.set(E::kCEntry, row, uint64_t(f.entry_pc));
+        ex.set(E::kCType, row, uint64_t(m.canonical_type[f.type_index]));
+        en[1] = true, key[1] = sp - 1;
+        en[2] = true, key[2] = frame_key(depth);
+        r = uint64_t(s.pc + 1) | (uint64_t(fp) << 32);
+        npc = f.entry_pc, nfp = sp - 1 - params, nsp = sp - 1 + declared;
+        ex.set(E::kZstart, row, uint64_t(declared != 0));
+        break;
+      }
+      default:
+        if (is_unary(op)) {
+          en[2] = true, key[2] = sp - 1, a = s.a, r = s.r;
+        } else if (is_binary(op)) {
+          en[0] = en[2] = true, key[0] = sp - 1, key[2] = sp - 2;
+          a = s.a, b = s.b, r = s.r, nsp = sp - 1;
+        } else {
+          return internal_error("zkwasm: flagged opcode without a witness rule");
+        }
+        if (opts.check_trace && r != expected_result(op, a, b)) return bad(i, "wrong result");
+        break;
+    }
+    // Value moves of branches and the return; their values are not in the record.
+    if (op == Op::kBr || op == Op::kBrIf) {
+      key[0] = op == Op::kBr ? sp - 1 : sp - 2, key[2] = fp + h;
+      if (move) en[0] = en[2] = true, b = r = read(key[0]);
+    } else if (op == Op::kReturn) {
+      key[1] = sp - 1, key[2] = fp;
+      if (move) en[1] = en[2] = true, x = r = read(key[1]);
+    }
+    // Reads must see what memory holds; slot 2's old value is whatever was there.
+    if (opts.check_trace) {
+      if (en[0] && read(key[0]) != b) return bad(i, "operand differs from the value stored");
+      if (en[1] && read(key[1]) != x) return bad(i, "operand differs from the value stored");
+      if (en[2] && is_binary(op) && read(key[2]) != a) {
+        return bad(i, "operand differs from the value stored");
+      }
+      if ((is_unary(op) || op == Op::kSelect) && read(key[2]) != a) {
+        return bad(i, "operand differs from the value stored");
+      }
+      if (op == Op::kReturn && depth == 0) {
+        if (i + 1 != n) return bad(i, "return from the entry function is not the last step");
+        if (move && (pv.results.size() != 1 || pv.results[0] != x)) {
+          return bad(i, "returned value differs from the trace's result");
+        }
+      } else if (i + 1 == n) {
+        return bad(i, "the trace ends without returning from the entry function");
+      } else if (steps[i + 1].pc != npc || steps[i + 1].sp != nsp) {
+        return bad(i, "next step's pc " + std::to_string(steps[i + 1].pc) + "/sp " +
+                          std::to_string(steps[i + 1].sp) + " should be " + std::to_string(npc) +
+                          "/" + std::to_string(nsp));
+      }
+    }
+    if (en[2] && !(is_unary(op) || op == Op::kSelect || is_binary(op))) a = read(key[2]);
+    // Control columns take the next record's pc/sp (trace-driven), so a forged control transfer
+    // shows up as a violated constraint.
+    if (i + 1 < n) {
+      ex.set(E::kNpc, row, uint64_t(steps[i + 1].pc));
+      ex.set(E::kNsp, row, uint64_t(steps[i + 1].sp));
+    } else {
+      ex.set(E::kNpc, row, uint64_t(npc));
+      ex.set(E::kNsp, row, uint64_t(op == Op::kReturn ? fp + in.a : nsp));
+    }
+    ex.set(E::kNfp, row, uint64_t(nfp));
+    ex.set(E::kT, row, uint64_t(taken));
+    ex.set(E::kMove, row, uint64_t(move));
+    ex.set_limbs(E::kA, row, a);
+    ex.set_limbs(E::kB, row, b);
+    ex.set_limbs(E::kX, row, x);
+    ex.set_limbs(E::kR, row, r);
+    for (uint32_t j = 0; j < 4; ++j) ++range_mult[limb(r, j)];
+
+    // Arithmetic helpers: carries, difference limbs, sign bits.
+    uint64_t cy[4] = {0, 0, 0, 0}, d = 0;
+    uint32_t ah = 0, bh = 0;
+    auto carries = [&](uint64_t u, uint64_t v, uint32_t limbs) {
+      uint64_t c = 0;
+      for (uint32_t j = 0; j < limbs; ++j) {
+        c = (limb(u, j) + limb(v, j) + c) >> 16;
+        cy[j] = c;
+      }
+    };
+    const bool wide = op == Op::kI64Add || op == Op::kI64Sub || (op >= Op::kI64LtS && op <= Op::kI64GeU);
+    const uint32_t limbs = wide ? 4 : 2;
+    switch (op) {
+      case Op::kI32Add: case Op::kI64Add: carries(a, b, limbs); break;
+      case Op::kI32Sub: case Op::kI64Sub: carries(b, r, limbs); break;
+      case Op::kI32LtU: case Op::kI32LtS: case Op::kI32GtU: case Op::kI32GtS:
+      case Op::kI32LeU: case Op::kI32LeS: case Op::kI32GeU: case Op::kI32GeS:
+      case Op::kI64LtU: case Op::kI64LtS: case Op::kI64GtU: case Op::kI64GtS:
+      case Op::kI64LeU: case Op::kI64LeS: case Op::kI64GeU: case Op::kI64GeS: {
+        const bool swap = op == Op::kI32GtU || op == Op::kI32GtS || op == Op::kI32LeU ||
+                          op == Op::kI32LeS || op == Op::kI64GtU || op == Op::kI64GtS ||
+                          op == Op::kI64LeU || op == Op::kI64LeS;
+        const bool sgn = op == Op::kI32LtS || op == Op::kI32GtS || op == Op::kI32LeS ||
+                         op == Op::kI32GeS || op == Op::kI64LtS || op == Op::kI64GtS ||
+                         op == Op::kI64LeS || op == Op::kI64GeS;
+        const uint64_t mask = wide ? ~0ull : 0xFFFFFFFFull;
+        const uint64_t flip = sgn ? (wide ? 1ull << 63 : 1ull << 31) : 0;
+        const uint64_t u = ((swap ? b : a) ^ flip) & mask, w = ((swap ? a : b) ^ flip) & mask;
+        d = (u - w) & mask;
+        carries(w, d, limbs);
+        if (sgn) ah = limb(a, limbs - 1), bh = limb(b, limbs - 1);
+        break;
+      }
+      case Op::kI64ExtendI32S: case Op::kI64Extend32S: ah = limb(a, 1); break;
+      case Op::kI32Extend8S: case Op::kI64Extend8S: ah = (uint32_t(a) & 255) << 8; break;
+      case Op::kI32Extend16S: case Op::kI64Extend16S: ah = limb(a, 0); break;
+      case Op::kBrTable:
+        d = (uint32_t(x) - uint32_t(in.b)) & 0xFFFFFFFFull;
+        carries(in.b, d, 2);
+        break;
+      default: break;
+    }
+    const uint32_t sa = ah >> 15, sb = bh >> 15;
+    for (uint32_t j = 0; j < 4; ++j) {
+      ex.set(E::kC + j, row, cy[j]);
+      ex.set(E::kD + j, row, uint64_t(limb(d, j)));
+      ++range_mult[limb(d, j)];
+    }
+    ex.set(E::kSa, row, uint64_t(sa));
+    ex.set(E::kSb, row, uint64_t(sb));
+    ex.set(E::kAh, row, uint64_t(ah));
+    ex.set(E::kBh, row, uint64_t(bh));
+    const uint32_t alow = ah - (sa << 15), blow = bh - (sb << 15);
+    ++range_mult[alow];
+    ++range_mult[(2 * alow) & 0xFFFF];
+    ++range_mult[blow];
+    ++range_mult[(2 * blow) & 0xFFFF];
+    // Is-zero of four limbs.
+    std::optional<std::array<Fp, 4>> p;
+    auto limbs_of = [](uint64_t v) {
+      std::array<Fp, 4> out;
+      for (uint32_t j = 0; j < 4; ++j) out[j] = Fp::from_u32(limb(v, j));
+      return out;
+    };
+    switch (op) {
+      case Op::kI32Eq: case Op::kI32Ne: case Op::kI64Eq: case Op::kI64Ne: {
+        std::array<Fp, 4> pa = limbs_of(a), pb = limbs_of(b);
+        for (uint32_t j = 0; j < 4; ++j) pa[j] -= pb[j];
+        p = pa;
+        break;
+      }
+      case Op::kI32Eqz: case Op::kI64Eqz: p = limbs_of(a); break;
+      case Op::kSelect: case Op::kBrIf: case Op::kBrUnless: p = limbs_of(x); break;
+      case Op::kReturn: p = limbs_of(depth); break;
+      case Op::kCall: p = limbs_of((in.b >> 16) & 0xFFFF); break;
+      case Op::kCallIndirect: p = limbs_of(nsp - (sp - 1)); break;
+      default: break;
+    }
+    if (p) {
+      bool z[4];
+      for (uint32_t j = 0; j < 4; ++j) {
+        z[j] = (*p)[j] == Fp::zero();
+        ex.set(E::kInv + j, row, z[j] ? Fp::zero() : (*p)[j].inverse());
+        ex.set(E::kE + j, row, uint64_t(z[j]));
+      }
+      ex.set(E::kZ01, row, uint64_t(z[0] && z[1]));
+      ex.set(E::kZ23, row, uint64_t(z[2] && z[3]));
+      ex.set(E::kZz, row, uint64_t(z[0] && z[1] && z[2] && z[3]));
+    }
+    uint64_t mc0 = 0, mc1 = 0;
+    if (op == Op::kI32Mul) {
+      uint64_t p[4] = {0, 0, 0, 0};
+      for (uint32_t kk = 0; kk < 4; ++kk)
+        for (uint32_t ii = 0; ii <= kk; ++ii) p[kk] += ((a >> (8 * ii)) & 255) * ((b >> (8 * (kk - ii))) & 255);
+      // Trace-driven: the carries follow from the record's result (a forged one leaves a
+      // remainder the constraint sees).
+      mc0 = (p[0] + 256 * p[1] - limb(r, 0)) >> 16;
+      mc1 = (p[2] + 256 * p[3] + mc0 - limb(r, 1)) >> 16;
+    }
+    ex.set(E::kMc0, row, mc0);
+    ex.set(E::kMc1, row, mc1);
+    for (uint64_t mc : {mc0, mc1}) {
+      ++range_mult[mc & 0xFFFF];
+      ++range_mult[(32 * mc) & 0xFFFF];
+    }
+    if (is_bitwise(op) || op == Op::kI32Extend8S || op == Op::kI64Extend8S || op == Op::kI32Mul) {
+      for (uint32_t k = 0; k < 8; ++k) {
+        const uint32_t xa = uint32_t(a >> (8 * k)) & 255, xb = uint32_t(b >> (8 * k)) & 255;
+        ex.set(E::kAbytes + k, row, uint64_t(xa));
+        ex.set(E::kBbytes + k, row, uint64_t(xb));
+        ex.set(E::kNbytes + k, row, uint64_t(xa & xb));
+        ++and_mult[xa * 256 + xb];
+      }
+    }
+
+    // Memory accesses in slot order.
+    const uint64_t news[L::kSlots] = {b, x, r};
+    access(row, en, key, news);
+
+    // Frames, and the zero-local rows of a call: write 0 to slots [sp, sp + declared locals)
+    // of the callee's frame, keeping its state.
+    if (op == Op::kCall || op == Op::kCallIndirect) {
+      const uint32_t base = op == Op::kCall ? sp : sp - 1;  // call_indirect popped idx
+      const uint32_t declared = nsp - base;
+      frames.push_back(Frame{s.pc + 1, fp});
+      fp = nfp;
+      const uint32_t entry = npc, csp = nsp;
+      for (uint32_t z = 0; z < declared; ++z) {
+        ++row;
+        ex.set(E::kReal, row, uint64_t(1));
+        ex.set(E::kZflag, row, uint64_t(1));
+        ex.set(E::kPc, row, uint64_t(entry));
+        ex.set(E::kNpc, row, uint64_t(entry));
+        ex.set(E::kSp, row, uint64_t(csp));
+        ex.set(E::kNsp, row, uint64_t(csp));
+        ex.set(E::kFp, row, uint64_t(fp));
+        ex.set(E::kNfp, row, uint64_t(fp));
+        ex.set(E::kDepth, row, uint64_t(frames.size()));
+        ex.set(E::kStep, row, uint64_t(row + 1));
+        ex.set(E::kInst, row, uint64_t(i + 1));
+        ex.set(E::kGas, row, gas);
+        if (z + 1 == declared) ex.set(E::kZlast, row, uint64_t(1));
+        const bool zen[L::kSlots] = {false, false, true};
+        const uint32_t zkey[L::kSlots] = {0, 0, base + z};
+        ex.set_limbs(E::kA, row, mem[base + z].value);
+        const uint64_t znews[L::kSlots] = {0, 0, 0};
+        range_mult[0] += 4 + 4 + 4 + 4;
+        access(row, zen, zkey, znews);
+      }
+    } else if (op == Op::kReturn && depth > 0) {
+      frames.pop_back();
+      fp = nfp;
+    }
+  }
+  pv.gas_used = gas;
+  if (opts.check_trace && trace.end.gas_used != gas) {
+    return invalid_argument("zkwasm: the trace's gas used " + std::to_string(trace.end.gas_used) +
+                            " differs from its steps' costs " + std::to_string(gas));
+  }
+  // Padding rows: steps continue, nothing else.
+  for (size_t pad = row; pad < rows; ++pad) {
+    ex.set(E::kStep, pad, uint64_t(pad + 1));
+    range_mult[0] += 4 + 4 + 4 + 3 * L::kSlots + 4;
+  }
+
+  // Memory table: one row per key, sorted.
+  std::map<uint32_t, Cell> sorted(mem.begin(), mem.end());
+  using M = L::Mem;
+  const size_t mrows = size_t(1) << table_log_rows(sorted.size());
+  std::vector<Fp> mc(size_t(M::kWidth) * mrows, Fp::zero());
+  {
+    size_t row = 0;
+    uint32_t prev = 0;
+    for (const auto& [k, cell] : sorted) {
+      mc[M::kReal * mrows + row] = Fp::one();
+      mc[M::kKey * mrows + row] = Fp::from_u32(k);
+      mc[M::kFinalTs * mrows + row] = Fp::from_u32(cell.ts);
+      for (uint32_t j = 0; j < 4; ++j) {
+        mc[(M::kFinal + j) * mrows + row] = Fp::from_u32(limb(cell.value, j));
+      }
+      const uint32_t dd = row == 0 ? 0 : k - prev - 1;
+      mc[M::kKeyLo * mrows + row] = Fp::from_u32(k & 0xFFFF);
+      mc[M::kKeyHi * mrows + row] = Fp::from_u32(k >> 16);
+      ++range_mult[k & 0xFFFF];
+      ++range_mult[(k >> 16) & 0xFFFF];
+      ++range_mult[((k >> 16) * 4) & 0xFFFF];
+      mc[M::kDlo * mrows + row] = Fp::from_u32(dd & 0xFFFF);
+      mc[M::kDhi * mrows + row] = Fp::from_u32(dd >> 16);
+      ++range_mult[dd & 0xFFFF];
+      ++range_mult[(dd >> 16) & 0xFFFF];
+      ++range_mult[((dd >> 16) * 8) & 0xFFFF];
+      prev = k;
+      ++row;
+    }
+    range_mult[0] += 6 * (mrows - row);
+  }
+
+  MachineWitness w;
+  w.main.resize(L::kNumTables);
+  w.main[L::kExec] = ex.take();
+  {
+    std::vector<Fp> pm(prog_mult.size());
+    for (size_t i = 0; i < pm.size(); ++i) pm[i] = Fp::from_u64(prog_mult[i]);
+    w.main[L::kProgram] = std::move(pm);
+  }
+  w.main[L::kMemory] = std::move(mc);
+  w.main[L::kInit] = std::vector<Fp>(size_t(1) << table_log_rows(m.global_inits.size()), Fp::zero());
+  {
+    using A = L::Args;
+    std::vector<Fp> ac(size_t(A::kWidth) * A::kRows, Fp::zero());
+    for (size_t i = 0; i < pv.args.size(); ++i) {
+      ac[A::kMult * A::kRows + i] = Fp::one();
+      for (uint32_t j = 0; j < 4; ++j) ac[(A::kValue + j) * A::kRows + i] = Fp::from_u32(limb(pv.args[i], j));
+    }
+    w.main[L::kArgs] = std::move(ac);
+  }
+  {
+    const size_t rows = range_mult.size();
+    std::vector<Fp> rc(L::Range::kWidth * rows);
+    for (size_t i = 0; i < rows; ++i) {
+      rc[L::Range::kRangeMult * rows + i] = Fp::from_u64(range_mult[i]);
+      rc[L::Range::kAndMult * rows + i] = Fp::from_u64(and_mult[i]);
+    }
+    w.main[L::kRange] = std::move(rc);
+  }
+  {
+    std::vector<Fp> bc(brt_mult.size());
+    for (size_t i = 0; i < bc.size(); ++i) bc[i] = Fp::from_u64(brt_mult[i]);
+    w.main[L::kBrTargets] = std::move(bc);
+  }
+  for (auto [table, mult] : {std::pair{L::kFuncs, &func_mult}, std::pair{L::kElems, &elem_mult}}) {
+    std::vector<Fp> col(mult->size());
+    for (size_t k = 0; k < col.size(); ++k) col[k] = Fp::from_u64((*mult)[k]);
+    w.main[table] = std::move(col);
+  }
+  auto pubs = public_inputs(program, pv);
+  if (!pubs) return pubs.status();
+  w.publics = std::move(*pubs);
+  return w;
+}
+
+}  // namespace efaas::zkwasm

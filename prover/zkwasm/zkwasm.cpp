@@ -1,0 +1,252 @@
+// zkWASM proving and verification of single segments, the program cache and the bundle format.
+#include "prover/zkwasm/zkwasm.hpp"
+
+#include "prover/common/bytes.hpp"
+#include "prover/fri/fri_params.hpp"
+#include "prover/zkwasm/air_internal.hpp"
+#include "prover/zkwasm/layout.hpp"
+
+namespace efaas::zkwasm {
+
+namespace L = layout;
+
+std::span<const wasm::Op> constrained_ops() { return L::kFlagOps; }
+bool is_constrained(wasm::Op op) { return L::flag_index(op) >= 0; }
+
+Result<std::shared_ptr<Program>> Program::load(std::span<const uint8_t> module_bytes) {
+  auto m = wasm::load_module(module_bytes);
+  if (!m) return m.status();
+  const wasm::Module& mod = **m;
+  if (mod.num_imported_globals != 0) {
+    return unimplemented("zkwasm: modules importing globals are not supported yet");
+  }
+  for (const auto& g : mod.global_inits) {
+    if (g.kind != wasm::ConstExpr::Kind::kConst) {
+      return unimplemented("zkwasm: global initializers reading imported globals");
+    }
+  }
+  if (mod.code.size() >= (size_t(1) << 26)) return unimplemented("zkwasm: more than 2^26 instructions");
+  if (mod.global_types.size() >= (size_t(1) << 20)) return unimplemented("zkwasm: more than 2^20 globals");
+  auto p = std::shared_ptr<Program>(new Program());
+  p->module_ = *m;
+  p->hash_ = keccak256(module_bytes);
+  p->fixed_ = zkwasm::fixed_columns(mod);
+  return p;
+}
+
+const air::MachineAir& Program::air() const { return machine_air(); }
+
+Result<std::shared_ptr<const ProvingKey>> Program::proving_key(const FriParams& params) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [p, k] : pks_)
+    if (p == params) return k;
+  auto pk = stark_setup(machine_air(), fixed_, params);
+  if (!pk) return pk.status();
+  auto shared = std::make_shared<const ProvingKey>(std::move(*pk));
+  pks_.emplace_back(params, shared);
+  return shared;
+}
+
+Result<std::shared_ptr<const VerifyingKey>> Program::verifying_key(const FriParams& params) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [p, k] : vks_)
+    if (p == params) return k;
+  for (const auto& [p, k] : pks_) {
+    if (p == params) {  // the prover's key holds the same commitment
+      auto shared = std::make_shared<const VerifyingKey>(k->vk);
+      vks_.emplace_back(params, shared);
+      return shared;
+    }
+  }
+  auto vk = stark_verifying_key(machine_air(), fixed_, params);
+  if (!vk) return vk.status();
+  auto shared = std::make_shared<const VerifyingKey>(std::move(*vk));
+  vks_.emplace_back(params, shared);
+  return shared;
+}
+
+Result<std::pair<uint32_t, uint32_t>> Program::entry(uint32_t func) const {
+  const wasm::Module& m = *module_;
+  if (func < m.num_imported_funcs || func - m.num_imported_funcs >= m.funcs.size()) {
+    return invalid_argument("zkwasm: entry function " + std::to_string(func) +
+                            " is not a function defined by the module");
+  }
+  const wasm::Function& f = m.funcs[func - m.num_imported_funcs];
+  return std::make_pair(f.entry_pc, f.num_locals);
+}
+
+Result<std::vector<Fp>> public_inputs(const Program& program, const PublicValues& pv) {
+  const wasm::Module& m = program.module();
+  auto entry = program.entry(pv.entry_function);
+  if (!entry) return entry.status();
+  const wasm::FuncType& type = m.func_type(pv.entry_function);
+  if (pv.args.size() != type.params.size()) {
+    return invalid_argument("zkwasm: function " + std::to_string(pv.entry_function) +
+                            " takes " + std::to_string(type.params.size()) + " arguments, the " +
+                            "claim has " + std::to_string(pv.args.size()));
+  }
+  if (type.params.size() > L::kMaxArgs) return unimplemented("zkwasm: more than 8 parameters");
+  for (size_t i = 0; i < pv.args.size(); ++i) {
+    if (type.params[i] == wasm::ValType::kI32 && pv.args[i] > UINT32_MAX) {
+      return invalid_argument("zkwasm: argument " + std::to_string(i) + " exceeds i32");
+    }
+  }
+  if (pv.status != 0) return unimplemented("zkwasm: trapped executions are not provable yet");
+  if (pv.trap_code != 0) return invalid_argument("zkwasm: a trap code without a trap status");
+  if (pv.results.size() != type.results.size()) {
+    return invalid_argument("zkwasm: function " + std::to_string(pv.entry_function) +
+                            " returns " + std::to_string(type.results.size()) +
+                            " values, the claim has " + std::to_string(pv.results.size()));
+  }
+  if (!type.results.empty() && type.results[0] == wasm::ValType::kI32 && pv.results[0] > UINT32_MAX) {
+    return invalid_argument("zkwasm: result exceeds i32");
+  }
+  if (pv.gas_used >= (uint64_t(1) << 30) || pv.instructions >= (uint64_t(1) << 26) ||
+      pv.instructions == 0) {
+    return invalid_argument("zkwasm: gas used or instruction count out of the supported range");
+  }
+  std::vector<Fp> pub(L::kNumPublics, Fp::zero());
+  for (uint32_t j = 0; j < 16; ++j) {
+    pub[L::kPubHash + j] = Fp::from_u32(uint32_t(pv.module_hash[2 * j]) |
+                                        (uint32_t(pv.module_hash[2 * j + 1]) << 8));
+  }
+  pub[L::kPubEntryPc] = Fp::from_u32(entry->first);
+  pub[L::kPubSp0] = Fp::from_u32(entry->second);
+  pub[L::kPubGasUsed] = Fp::from_u64(pv.gas_used);
+  pub[L::kPubInstructions] = Fp::from_u64(pv.instructions);
+  pub[L::kPubStatus] = Fp::from_u32(pv.status);
+  const uint64_t res = pv.results.empty() ? 0 : pv.results[0];
+  pub[L::kPubHasResult] = Fp::from_u32(pv.results.empty() ? 0 : 1);
+  for (uint32_t j = 0; j < 4; ++j) pub[L::kPubResult + j] = Fp::from_u32(uint32_t(res >> (16 * j)) & 0xFFFF);
+  for (size_t i = 0; i < pv.args.size(); ++i) {
+    pub[L::kPubArgs + 5 * i] = Fp::one();
+    for (uint32_t j = 0; j < 4; ++j) {
+      pub[L::kPubArgs + 5 * i + 1 + j] = Fp::from_u32(uint32_t(pv.args[i] >> (16 * j)) & 0xFFFF);
+    }
+  }
+  return pub;
+}
+
+Result<Bundle> prove(const Program& program, const wasm::Trace& trace, const ProveOptions& opts,
+                     StarkTimings* timings) {
+  if (trace.steps.size() > (size_t(1) << 20)) {
+    return unimplemented("zkwasm: " + std::to_string(trace.steps.size()) +
+                         " steps exceed one segment (2^20); continuations are not implemented yet");
+  }
+  WitnessOptions wo;
+  wo.check_trace = opts.check_trace;
+  wo.args = opts.args;
+  Bundle b;
+  auto w = build_witness(program, trace, wo, b.publics);
+  if (!w) return w.status();
+  auto pk = program.proving_key(opts.params);
+  if (!pk) return pk.status();
+  auto proof = stark_prove(machine_air(), **pk, *w, opts.stark, timings);
+  if (!proof) return proof.status();
+  b.proof = std::move(*proof);
+  return b;
+}
+
+Result<PublicValues> verify(const Program& program, const Bundle& bundle, const VerifyOptions& opts) {
+  auto reject = [](const std::string& why) { return invalid_argument("rejected: " + why); };
+  if (bundle.version != kBundleVersion) return reject("unsupported bundle version");
+  const PublicValues& pv = bundle.publics;
+  if (pv.module_hash != program.module_hash()) {
+    return reject("the proof is for module " + to_hex(pv.module_hash) + ", not " +
+                  to_hex(program.module_hash()));
+  }
+  const double bits = conjectured_security_bits(bundle.proof.params);
+  if (bits < opts.min_security_bits) {
+    return reject("FRI parameters give " + std::to_string(bits) + " conjectured bits, below " +
+                  std::to_string(opts.min_security_bits));
+  }
+  if (Status s = validate(bundle.proof.params); !s) return reject(s.message());
+  auto pub = public_inputs(program, pv);
+  if (!pub) return reject(pub.status().message());
+  if (bundle.proof.publics != *pub) {
+    return reject("the proof's public inputs differ from the claimed module, input and output");
+  }
+  // Timestamps 4 * row + slot must stay far below p (the memory argument's ordering).
+  if (bundle.proof.log_heights.size() != L::kNumTables ||
+      bundle.proof.log_heights[L::kExec] > kMaxLogExecRows ||
+      bundle.proof.log_heights[L::kMemory] > kMaxLogExecRows + 2) {
+    return reject("table heights out of the supported range");
+  }
+  auto vk = program.verifying_key(bundle.proof.params);
+  if (!vk) return vk.status();
+  if (Status s = stark_verify(machine_air(), **vk, bundle.proof); !s) {
+    return reject(s.message());
+  }
+  return pv;
+}
+
+namespace {
+constexpr std::string_view kMagic = "EFZKWASM";
+constexpr uint32_t kMaxValues = 1024;
+}  // namespace
+
+std::vector<uint8_t> serialize_bundle(const Bundle& b) {
+  ByteWriter w;
+  w.raw(kMagic);
+  w.u32(b.version);
+  w.u32(1);  // segments
+  const PublicValues& pv = b.publics;
+  w.bytes(pv.module_hash);
+  w.u32(pv.entry_function);
+  w.u32(uint32_t(pv.args.size()));
+  for (uint64_t a : pv.args) w.u64(a);
+  w.u32(pv.status);
+  w.u32(pv.trap_code);
+  w.u32(uint32_t(pv.results.size()));
+  for (uint64_t r : pv.results) w.u64(r);
+  w.u64(pv.gas_used);
+  w.u64(pv.instructions);
+  const std::vector<uint8_t> proof = serialize_proof(b.proof);
+  w.u64(proof.size());
+  w.bytes(proof);
+  return w.take();
+}
+
+Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes) {
+  ByteReader r(bytes);
+  Bundle b;
+  EFAAS_RETURN_IF_ERROR(r.expect(kMagic, "bundle magic"));
+  EFAAS_RETURN_IF_ERROR(r.u32(b.version, "bundle version"));
+  if (b.version != kBundleVersion) {
+    return invalid_argument("bundle version " + std::to_string(b.version) + " is not supported (" +
+                            std::to_string(kBundleVersion) + " is)");
+  }
+  uint32_t segments = 0;
+  EFAAS_RETURN_IF_ERROR(r.u32(segments, "segment count"));
+  if (segments != 1) {
+    return unimplemented("bundle with " + std::to_string(segments) +
+                         " segments: multi-segment bundles are not implemented yet");
+  }
+  PublicValues& pv = b.publics;
+  EFAAS_RETURN_IF_ERROR(r.bytes(pv.module_hash, "module hash"));
+  EFAAS_RETURN_IF_ERROR(r.u32(pv.entry_function, "entry function"));
+  uint32_t n = 0;
+  EFAAS_RETURN_IF_ERROR(r.count(n, kMaxValues, "argument count"));
+  pv.args.resize(n);
+  for (auto& a : pv.args) EFAAS_RETURN_IF_ERROR(r.u64(a, "argument"));
+  EFAAS_RETURN_IF_ERROR(r.u32(pv.status, "status"));
+  EFAAS_RETURN_IF_ERROR(r.u32(pv.trap_code, "trap code"));
+  EFAAS_RETURN_IF_ERROR(r.count(n, kMaxValues, "result count"));
+  pv.results.resize(n);
+  for (auto& v : pv.results) EFAAS_RETURN_IF_ERROR(r.u64(v, "result"));
+  EFAAS_RETURN_IF_ERROR(r.u64(pv.gas_used, "gas used"));
+  EFAAS_RETURN_IF_ERROR(r.u64(pv.instructions, "instruction count"));
+  uint64_t len = 0;
+  EFAAS_RETURN_IF_ERROR(r.u64(len, "proof length"));
+  if (len != r.remaining()) {
+    return invalid_argument("proof length " + std::to_string(len) + " at byte " +
+                            std::to_string(r.offset() - 8) + " does not match the " +
+                            std::to_string(r.remaining()) + " bytes that follow");
+  }
+  auto proof = deserialize_proof(bytes.subspan(r.offset()));
+  if (!proof) return proof.status();
+  b.proof = std::move(*proof);
+  return b;
+}
+
+}  // namespace efaas::zkwasm

@@ -1,0 +1,111 @@
+#pragma once
+// zkWASM: STARK proofs that a WebAssembly execution trace (prover/wasm/trace.hpp) is a correct
+// run of a module. One universal AIR (air.cpp) for every module; the module enters only through
+// fixed tables (program, globals' initial values, functions, element table, br_table targets)
+// and the public inputs (keccak256 of its bytes), so a module's verifying key is recomputed
+// from its bytes.
+// Design, tables and columns: docs/zkwasm.md.
+//
+// This slice proves single-segment executions of the opcodes listed in constrained_ops();
+// any other opcode (mul/div/rem, shifts, loads/stores, memory.size/grow, host calls), traps and
+// multi-segment bundles are refused with UNIMPLEMENTED (never an unconstrained row).
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "prover/air/air.hpp"
+#include "prover/common/status.hpp"
+#include "prover/hash/keccak.hpp"
+#include "prover/stark/stark.hpp"
+#include "prover/wasm/module.hpp"
+#include "prover/wasm/trace.hpp"
+
+namespace efaas::zkwasm {
+
+inline constexpr uint32_t kBundleVersion = 1;
+inline constexpr uint32_t kMaxArgs = 8;
+
+// The opcodes the AIR constrains in this version.
+std::span<const wasm::Op> constrained_ops();
+bool is_constrained(wasm::Op op);
+
+// What a proof claims; every field is bound to the proof through the public inputs.
+struct PublicValues {
+  Hash256 module_hash{};
+  uint32_t entry_function = 0;
+  std::vector<uint64_t> args;     // the entry function's arguments (i32 zero-extended)
+  uint32_t status = 0;            // 0 returned (traps: UNIMPLEMENTED in this version)
+  uint32_t trap_code = 0;
+  std::vector<uint64_t> results;  // the entry function's results
+  uint64_t gas_used = 0;
+  uint64_t instructions = 0;
+  bool operator==(const PublicValues&) const = default;
+};
+
+// A module prepared for proving and verifying: its compiled code, hash and preprocessed
+// tables. Keys are derived per FRI parameter set and cached.
+class Program {
+ public:
+  static Result<std::shared_ptr<Program>> load(std::span<const uint8_t> module_bytes);
+
+  const wasm::Module& module() const { return *module_; }
+  std::shared_ptr<const wasm::Module> module_ptr() const { return module_; }
+  const Hash256& module_hash() const { return hash_; }
+  const air::MachineAir& air() const;
+  const std::vector<std::vector<Fp>>& fixed_columns() const { return fixed_; }
+  // The proving key (with the verifying key inside) for `params`, computed once.
+  Result<std::shared_ptr<const ProvingKey>> proving_key(const FriParams& params) const;
+  Result<std::shared_ptr<const VerifyingKey>> verifying_key(const FriParams& params) const;
+  // Entry pc and initial stack height of a defined function.
+  Result<std::pair<uint32_t, uint32_t>> entry(uint32_t func) const;
+
+ private:
+  std::shared_ptr<const wasm::Module> module_;
+  Hash256 hash_{};
+  std::vector<std::vector<Fp>> fixed_;
+  mutable std::mutex mu_;
+  mutable std::vector<std::pair<FriParams, std::shared_ptr<const ProvingKey>>> pks_;
+  mutable std::vector<std::pair<FriParams, std::shared_ptr<const VerifyingKey>>> vks_;
+};
+
+struct Bundle {
+  uint32_t version = kBundleVersion;
+  PublicValues publics;
+  StarkProof proof;  // one segment
+};
+
+struct ProveOptions {
+  FriParams params = fri_test_preset();
+  StarkConfig stark;
+  // The prover's own check that the trace matches the module (first bad step named). Tests
+  // turn it off (with stark.check_witness) to show that the verifier rejects forged traces.
+  bool check_trace = true;
+  std::vector<uint64_t> args;  // the invocation's arguments (the trace does not hold them)
+};
+
+// Witness generation from a recorded trace (no re-execution) and the STARK proof.
+Result<Bundle> prove(const Program& program, const wasm::Trace& trace, const ProveOptions& opts,
+                     StarkTimings* timings = nullptr);
+
+// Checks a bundle against the module: recomputes the program commitment (cached in Program),
+// the public inputs, and verifies the proof. OK with the checked public values, or
+// INVALID_ARGUMENT "rejected: ..." naming the reason.
+struct VerifyOptions {
+  double min_security_bits = 0;  // reject proofs made with weaker FRI parameters
+};
+Result<PublicValues> verify(const Program& program, const Bundle& bundle,
+                            const VerifyOptions& opts = {});
+
+// Versioned binary bundle: "EFZKWASM", version, segment count (1), public values, STARK proof.
+// Parsing rejects bad magic, versions, truncation and trailing bytes, naming the field.
+std::vector<uint8_t> serialize_bundle(const Bundle& b);
+Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes);
+
+// The public inputs of the AIR for `pv` (layout in air.cpp / docs/zkwasm.md).
+Result<std::vector<Fp>> public_inputs(const Program& program, const PublicValues& pv);
+
+}  // namespace efaas::zkwasm

@@ -1,0 +1,813 @@
+// zkWASM tests. Soundness is the point: completeness on programs using every constrained
+// opcode, then forgeries (one wrong value or control transfer in a trace, the prover's own
+// checks off) that the verifier must reject, and proofs checked against another module, input
+// or output.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+
+#include "prover/common/cpu_features.hpp"
+#include "prover/common/rng.hpp"
+#include "prover/fri/fri_params.hpp"
+#include "prover/wasm/instance.hpp"
+#include "prover/zkwasm/air_internal.hpp"
+#include "prover/zkwasm/layout.hpp"
+#include "prover/zkwasm/zkwasm.hpp"
+
+namespace efaas::zkwasm {
+namespace {
+
+namespace fs = std::filesystem;
+using wasm::Op;
+
+std::vector<uint8_t> wat(const std::string& text) {
+  char tmpl[] = "/tmp/efaas-zkwat-XXXXXX";
+  if (!mkdtemp(tmpl)) return {};
+  const fs::path dir = tmpl;
+  std::ofstream(dir / "m.wat") << text;
+  const std::string cmd = "wat2wasm '" + (dir / "m.wat").string() + "' -o '" +
+                          (dir / "m.wasm").string() + "' 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << text;
+  std::ifstream in(dir / "m.wasm", std::ios::binary);
+  std::vector<uint8_t> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return b;
+}
+
+// Runs export `name` with a trace; returns the trace.
+wasm::Trace run_traced(const std::vector<uint8_t>& bytes, const std::string& name,
+                       const std::vector<uint64_t>& args) {
+  auto m = wasm::load_module(bytes);
+  EXPECT_TRUE(m.is_ok()) << m.status().to_string();
+  wasm::Linker linker;
+  auto inst = wasm::Instance::instantiate(*m, linker);
+  EXPECT_TRUE(inst.is_ok()) << inst.status().to_string();
+  wasm::MemorySink sink;
+  wasm::TraceWriter tw(sink, 1024);
+  const wasm::Export* ex = (*m)->find_export(name);
+  EXPECT_NE(ex, nullptr);
+  wasm::TraceHeader h;
+  h.gas_limit = 1u << 30;
+  h.entry_function = ex->index;
+  EXPECT_TRUE(tw.begin(h).is_ok());
+  wasm::ExecOptions o;
+  o.gas_limit = h.gas_limit;
+  o.trace = &tw;
+  auto r = (*inst)->invoke(ex->index, args, o);
+  EXPECT_TRUE(r.is_ok());
+  wasm::TraceEnd end;
+  end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
+  end.trap_code = uint32_t(r->trap);
+  end.gas_used = r->gas_used;
+  end.instructions = r->instructions;
+  end.records = tw.records();
+  end.results = r->results;
+  EXPECT_TRUE(tw.finish(end).is_ok());
+  auto t = wasm::read_trace(sink.data);
+  EXPECT_TRUE(t.is_ok()) << t.status().to_string();
+  return *t;
+}
+
+// Every constrained opcode: i32 arithmetic and comparisons (signed and unsigned), locals,
+// globals, select, drop, constants, br / br_if / if-else (br_unless), block results.
+const char* kKitchenSink = R"((module
+  (global $g (mut i32) (i32.const 7))
+  (global $h (mut i64) (i64.const 0x123456789abcdef0))
+  (func (export "run") (param $n i32) (param $m i32) (result i32)
+    (local $i i32) (local $acc i32) (local $t i32) (local $w i64)
+    (local.set $w (global.get $h))
+    (global.set $h (i64.const -2))
+    (drop (i64.const 5))
+    (block $done
+      (loop $top
+        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        ;; acc += i * 3 via adds; acc -= m when i is odd-ish (select)
+        (local.set $t (i32.add (local.get $i) (i32.add (local.get $i) (local.get $i))))
+        (local.set $acc (i32.add (local.get $acc) (local.get $t)))
+        (local.set $acc
+          (select (i32.sub (local.get $acc) (local.get $m)) (local.get $acc)
+                  (i32.lt_u (local.get $i) (i32.const 3))))
+        (if (i32.eqz (i32.ne (local.get $i) (i32.const 4)))
+          (then (global.set $g (i32.add (global.get $g) (i32.const 100))))
+          (else (global.set $g (i32.sub (global.get $g) (i32.const 1)))))
+        (local.set $acc (i32.add (local.get $acc)
+          (i32.add (i32.add (i32.gt_s (local.get $m) (i32.const -5)) (i32.gt_u (local.get $m) (i32.const 5)))
+                   (i32.add (i32.le_s (local.get $i) (i32.const 2)) (i32.le_u (local.get $m) (local.get $i))))))
+        (local.set $acc (i32.add (local.get $acc)
+          (i32.add (i32.lt_s (local.get $m) (i32.const 0)) (i32.add (i32.ge_u (local.get $i) (i32.const 5))
+             (i32.eq (local.get $i) (i32.const 6))))))
+        (local.set $i (local.tee $t (i32.add (local.get $i) (i32.const 1))))
+        (br $top)))
+    (i32.add (local.get $acc)
+      (block $b (result i32)
+        (br_if $b (global.get $g) (i32.const 1))
+        (drop)
+        (i32.const 9))))))";
+
+// i64 arithmetic and comparisons, bitwise ops of both widths, wrap and extensions.
+const char* kWide = R"((module
+  (func (export "wide") (param $p i64) (param $q i64) (param $v i32) (result i64)
+    (local $acc i64)
+    (local.set $acc (i64.add (local.get $p) (local.get $q)))
+    (local.set $acc (i64.sub (local.get $acc) (i64.xor (local.get $p) (i64.const 0x0f0f0f0f0f0f0f0f))))
+    (local.set $acc (i64.add (local.get $acc) (i64.and (local.get $q) (i64.or (local.get $p) (i64.const 0x100)))))
+    (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u
+      (i32.add (i32.add (i32.add (i64.lt_s (local.get $p) (local.get $q)) (i64.lt_u (local.get $p) (local.get $q)))
+                        (i32.add (i64.gt_s (local.get $p) (local.get $q)) (i64.gt_u (local.get $p) (local.get $q))))
+               (i32.add (i32.add (i64.le_s (local.get $p) (local.get $q)) (i64.le_u (local.get $p) (local.get $q)))
+                        (i32.add (i64.ge_s (local.get $p) (local.get $q)) (i64.ge_u (local.get $p) (local.get $q))))))))
+    (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_s
+      (i32.xor (i32.or (i32.and (local.get $v) (i32.const 0xff00ff)) (i32.const 0x80000000))
+               (i32.wrap_i64 (local.get $p))))))
+    (local.set $acc (i64.add (local.get $acc) (i64.extend16_s (local.get $q))))
+    (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (i32.extend16_s (local.get $v)))))
+    (local.set $acc (i64.add (local.get $acc) (i64.extend32_s (local.get $p))))
+    (local.set $acc (i64.add (local.get $acc) (i64.extend8_s (local.get $q))))
+    (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (i32.extend8_s (local.get $v)))))
+    (local.set $acc (i64.add (local.get $acc)
+      (i64.extend_i32_u (i32.mul (local.get $v) (i32.wrap_i64 (local.get $q))))))
+    (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u
+      (i32.add (i32.add (i64.eqz (local.get $p)) (i64.eq (local.get $p) (local.get $q)))
+               (i64.ne (local.get $p) (local.get $q))))))
+    (local.get $acc)))
+)";
+
+// br_table: a switch without values, and one whose labels carry a value.
+const char* kSwitch = R"((module
+  (func (export "sw") (param $i i32) (result i32)
+    (block $default
+      (block $c2
+        (block $c1
+          (block $c0
+            (br_table $c0 $c1 $c2 $default (local.get $i)))
+          (return (i32.const 10)))
+        (return (i32.const 11)))
+      (return (i32.const 12)))
+    (i32.add (i32.const 90)
+      (block $x (result i32)
+        (block $y (result i32)
+          (br_table $y $x $y (i32.const 5) (i32.sub (local.get $i) (i32.const 3))))
+        (i32.add (i32.const 1000))))))
+)";
+
+// Calls: recursion, declared locals (zeroed), functions without params or results, returns
+// from inside a block.
+const char* kCalls = R"((module
+  (func $quad (param $x i32) (result i32) (local $t i32) (local $u i64)
+    (local.set $t (i32.add (local.get $x) (local.get $x)))
+    (block $b (br_if $b (i64.eqz (local.get $u))) (return (i32.const -1)))
+    (i32.add (local.get $t) (local.get $t)))
+  (func $fib (param $n i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get $n) (i32.const 2))
+      (then (return (local.get $n)))
+      (else (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1)))
+                     (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+  (func $noop (local i64 i32))
+  (func (export "main") (param $n i32) (result i32) (local $k i32)
+    (call $noop)
+    (local.set $k (call $quad (local.get $n)))
+    (i32.add (local.get $k) (call $fib (local.get $n)))))
+)";
+
+// A declared local read before it is written is 0, even where an earlier frame left a value.
+const char* kStale = R"((module
+  (func $leave (result i32) (i32.add (i32.const 7) (i32.const 0)))
+  (func $fresh (result i32) (local $u i32) (local.get $u))
+  (func (export "main") (result i32)
+    (drop (call $leave))
+    (call $fresh)))
+)";
+
+// call_indirect through a table of three functions (one with a declared local).
+const char* kIndirect = R"((module
+  (type $bin (func (param i32 i32) (result i32)))
+  (table 4 funcref)
+  (elem (i32.const 0) $add $sub $pick)
+  (func $add (type $bin) (i32.add (local.get 0) (local.get 1)))
+  (func $sub (type $bin) (i32.sub (local.get 0) (local.get 1)))
+  (func $pick (param i32 i32) (result i32) (local $t i32) (local.set $t (local.get 1)) (local.get $t))
+  (func (export "f") (param $op i32) (param $x i32) (result i32)
+    (call_indirect (type $bin) (local.get $x) (i32.const 5) (local.get $op))))
+)";
+
+// A loop summing 1..n: small and quick.
+const char* kSum = R"((module
+  (func (export "sum") (param $n i32) (result i32) (local $s i32)
+    (block $d (loop $l
+      (br_if $d (i32.eqz (local.get $n)))
+      (local.set $s (i32.add (local.get $s) (local.get $n)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $l)))
+    (local.get $s)))
+)";
+
+struct Fixture {
+  std::shared_ptr<Program> program;
+  wasm::Trace trace;
+  std::vector<uint64_t> args;
+};
+
+Fixture make(const char* text, const std::string& fn, std::vector<uint64_t> args) {
+  Fixture f;
+  const auto bytes = wat(text);
+  auto p = Program::load(bytes);
+  EXPECT_TRUE(p.is_ok()) << p.status().to_string();
+  f.program = *p;
+  f.trace = run_traced(bytes, fn, args);
+  f.args = std::move(args);
+  return f;
+}
+
+ProveOptions opts_for(const Fixture& f, Backend be = Backend::kAuto) {
+  ProveOptions o;
+  o.params = fri_test_preset();
+  o.args = f.args;
+  o.stark.backend = be;
+  return o;
+}
+
+// Proves a trace with every prover-side check off.
+Result<Bundle> prove_unchecked(const Fixture& f, const wasm::Trace& t) {
+  ProveOptions o = opts_for(f);
+  o.check_trace = false;
+  o.stark.check_witness = false;
+  return prove(*f.program, t, o);
+}
+
+TEST(ZkWasm, SumProvesAndVerifiesOnEveryCpuBackend) {
+  Fixture f = make(kSum, "sum", {10});
+  ASSERT_EQ(f.trace.end.results, std::vector<uint64_t>{55});
+  std::vector<Backend> backends = {Backend::kScalar};
+  if (avx2_usable()) backends.push_back(Backend::kAvx2);
+  for (Backend be : backends) {
+    auto b = prove(*f.program, f.trace, opts_for(f, be));
+    ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+    auto pv = verify(*f.program, *b);
+    ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+    EXPECT_EQ(pv->results, std::vector<uint64_t>{55});
+    EXPECT_EQ(pv->args, std::vector<uint64_t>{10});
+    EXPECT_EQ(pv->instructions, f.trace.steps.size());
+    EXPECT_EQ(pv->gas_used, f.trace.end.gas_used);
+    // Round trip through the bundle format.
+    const auto bytes = serialize_bundle(*b);
+    auto back = deserialize_bundle(bytes);
+    ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+    EXPECT_TRUE(verify(*f.program, *back).is_ok());
+  }
+}
+
+TEST(ZkWasm, EveryConstrainedOpcodeProves) {
+  std::set<uint16_t> seen;
+  auto check = [&](Fixture f) {
+    ASSERT_EQ(f.trace.end.status, 0u);
+    for (const auto& s : f.trace.steps) seen.insert(s.op);
+    auto b = prove(*f.program, f.trace, opts_for(f));
+    ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+    auto pv = verify(*f.program, *b);
+    ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+    EXPECT_EQ(pv->results, f.trace.end.results);
+  };
+  for (uint64_t m : {uint64_t(3), uint64_t(0xFFFFFFF0)}) check(make(kKitchenSink, "run", {8, m}));
+  // Operands around sign and carry boundaries.
+  const std::vector<std::vector<uint64_t>> wide_args = {
+      {1, 2, 3},
+      {0x8000000000000000ull, 0x7FFFFFFFFFFFFFFFull, 0x8000},
+      {0xFFFFFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFFFull, 0xFFFFFFFF},
+      {0, 0x123456789ull, 0x7FFF}};
+  for (const auto& args : wide_args) check(make(kWide, "wide", args));
+  for (uint64_t n : {uint64_t(0), uint64_t(1), uint64_t(7)}) {
+    Fixture f = make(kCalls, "main", {n});
+    const uint64_t fib[] = {0, 1, 1, 2, 3, 5, 8, 13};
+    EXPECT_EQ(f.trace.end.results[0], 4 * n + fib[n]) << n;
+    check(std::move(f));
+  }
+  check(make(kStale, "main", {}));
+  for (uint64_t op : {0, 1, 2}) {
+    Fixture f = make(kIndirect, "f", {op, 9});
+    const uint64_t want[] = {14, 4, 5};
+    EXPECT_EQ(f.trace.end.results[0], want[op]);
+    check(std::move(f));
+  }
+  const std::vector<std::pair<uint64_t, uint64_t>> switch_cases = {
+      {0, 10}, {2, 12}, {3, 1095}, {4, 95}, {0xFFFFFFFF, 1095}};
+  for (const auto& [arg, want] : switch_cases) {
+    Fixture f = make(kSwitch, "sw", {arg});
+    EXPECT_EQ(f.trace.end.results[0], want) << arg;
+    check(std::move(f));
+  }
+  for (Op op : constrained_ops()) {
+    EXPECT_TRUE(seen.count(uint16_t(op))) << "not exercised: " << wasm::op_info(op).name;
+  }
+}
+
+TEST(ZkWasm, ProductionPreset) {
+  Fixture f = make(kSum, "sum", {20});
+  ProveOptions o = opts_for(f);
+  o.params = fri_production_preset();
+  auto b = prove(*f.program, f.trace, o);
+  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+  VerifyOptions vo;
+  vo.min_security_bits = 100;
+  EXPECT_TRUE(verify(*f.program, *b, vo).is_ok());
+  // A test-preset proof does not pass a verifier that demands 100 bits.
+  auto weak = prove(*f.program, f.trace, opts_for(f));
+  ASSERT_TRUE(weak.is_ok());
+  EXPECT_FALSE(verify(*f.program, *weak, vo).is_ok());
+}
+
+TEST(ZkWasm, UnconstrainedOpcodeIsRefused) {
+  Fixture f = make(R"((module (func (export "f") (param i32) (result i32)
+      (i32.shl (local.get 0) (i32.const 3)))))", "f", {5});
+  auto b = prove(*f.program, f.trace, opts_for(f));
+  ASSERT_FALSE(b.is_ok());
+  EXPECT_EQ(b.status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(b.status().message().find("i32.shl"), std::string::npos) << b.status().message();
+  EXPECT_NE(b.status().message().find("step 2"), std::string::npos) << b.status().message();
+}
+
+TEST(ZkWasm, UnsupportedExecutionsAreRefused) {
+  // A trap.
+  Fixture f = make(R"((module (func (export "f") (result i32) (unreachable))))", "f", {});
+  ASSERT_EQ(f.trace.end.status, 1u);
+  auto b = prove(*f.program, f.trace, opts_for(f));
+  ASSERT_FALSE(b.is_ok());
+  EXPECT_EQ(b.status().code(), StatusCode::kUnimplemented) << b.status().to_string();
+  // call_indirect of an empty slot traps.
+  Fixture g = make(kIndirect, "f", {3, 9});
+  ASSERT_EQ(g.trace.end.status, 1u);
+  b = prove(*g.program, g.trace, opts_for(g));
+  ASSERT_FALSE(b.is_ok());
+  EXPECT_EQ(b.status().code(), StatusCode::kUnimplemented);
+  // More steps than one segment.
+  Fixture h = make(kSum, "sum", {90000});
+  ASSERT_GT(h.trace.steps.size(), size_t(1) << 20);
+  b = prove(*h.program, h.trace, opts_for(h));
+  ASSERT_FALSE(b.is_ok());
+  EXPECT_EQ(b.status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(b.status().message().find("segment"), std::string::npos) << b.status().message();
+}
+
+TEST(ZkWasm, ProverNamesTheFirstBadStep) {
+  Fixture f = make(kSum, "sum", {4});
+  wasm::Trace t = f.trace;
+  for (size_t i = 0; i < t.steps.size(); ++i) {
+    if (t.steps[i].op == uint16_t(Op::kI32Add)) {
+      t.steps[i].r += 1;
+      auto b = prove(*f.program, t, opts_for(f));
+      ASSERT_FALSE(b.is_ok());
+      EXPECT_NE(b.status().message().find("step " + std::to_string(i) + " "), std::string::npos)
+          << b.status().message();
+      EXPECT_NE(b.status().message().find("i32.add"), std::string::npos);
+      return;
+    }
+  }
+  FAIL() << "no i32.add in the trace";
+}
+
+// --- forgeries: one wrong value or control transfer, prover checks off ---------------------
+
+struct Forgery {
+  const char* what;
+  Op op;                                          // first record with this opcode
+  std::function<void(wasm::Trace&, size_t)> edit;  // applied at that record
+};
+
+TEST(ZkWasm, ForgedTracesAreRejected) {
+  auto bump_r = [](wasm::Trace& t, size_t i) { t.steps[i].r ^= 1; };
+  auto next_pc = [](wasm::Trace& t, size_t i) { t.steps[i + 1].pc += 1; };
+  auto bump_a = [](wasm::Trace& t, size_t i) { t.steps[i].a += 1; };
+  // Inconsistent forgeries (the wrong value is not carried on): the memory argument, the
+  // program lookup or the control constraints must catch them.
+  const std::vector<Forgery> forgeries = {
+      {"i32.const value", Op::kI32Const, bump_r},
+      {"local.set value", Op::kLocalSet, bump_a},
+      {"local.tee value", Op::kLocalTee, bump_a},
+      {"global.get value", Op::kGlobalGet, bump_r},
+      {"i32.add operand (a)", Op::kI32Add, bump_a},
+      {"drop skipped (sp)", Op::kDrop, [](wasm::Trace& t, size_t i) { t.steps[i + 1].sp += 1; }},
+      {"br target", Op::kBr, next_pc},
+      {"const next pc", Op::kI32Const, next_pc},
+  };
+  Fixture f = make(kKitchenSink, "run", {8, 3});
+  for (const Forgery& fg : forgeries) {
+    SCOPED_TRACE(fg.what);
+    size_t at = SIZE_MAX;
+    for (size_t i = 0; i + 1 < f.trace.steps.size(); ++i) {
+      if (f.trace.steps[i].op == uint16_t(fg.op)) {
+        at = i;
+        break;
+      }
+    }
+    ASSERT_NE(at, SIZE_MAX);
+    wasm::Trace t = f.trace;
+    fg.edit(t, at);
+    // Later records that read a forged value: keep the trace self-consistent where the forgery
+    // is a stored value, so the memory argument is what must catch it (it is: the reader reads
+    // the honest value from the trace).
+    ASSERT_FALSE(prove(*f.program, t, opts_for(f)).is_ok()) << "the prover's own check missed it";
+    auto b = prove_unchecked(f, t);
+    // With its checks off the prover must still produce a proof, so that the verifier is what
+    // rejects it.
+    ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+    auto v = verify(*f.program, *b);
+    EXPECT_FALSE(v.is_ok()) << "forged proof verified";
+    std::printf("  forged %-32s -> %s\n", fg.what, v.status().message().c_str());
+  }
+}
+
+// Consistent forgeries: the wrong value flows on (the result is returned and claimed), so the
+// memory argument is satisfied and only the opcode's own constraints can catch it.
+struct Targeted {
+  const char* what;
+  std::string body;                 // the function body over params 0..2
+  std::vector<uint64_t> args;
+  Op op;
+  std::function<uint64_t(uint64_t)> forge;  // new value of the op's result
+};
+
+TEST(ZkWasm, ConsistentForgeriesAreRejectedByTheOpcodeConstraints) {
+  auto flip = [](uint64_t r) { return r ^ 1; };
+  auto plus1 = [](uint64_t r) { return uint64_t(uint32_t(r + 1)); };
+  auto carry = [](uint64_t r) { return uint64_t(uint32_t(r + 0x10000)); };
+  auto wrap = [](uint64_t r) { return r + (1ull << 32); };  // i32 result with upper limbs
+  const std::string ab = "(local.get 0) (local.get 1)";
+  const std::vector<Targeted> cases = {
+      {"i32.const", "(i32.const 41)", {0, 0, 0}, Op::kI32Const, plus1},
+      {"i32.add", "(i32.add " + ab + ")", {0xFFFF, 1, 0}, Op::kI32Add, plus1},
+      {"i32.add carry", "(i32.add " + ab + ")", {0xFFFF, 1, 0}, Op::kI32Add, carry},
+      {"i32.add upper limbs", "(i32.add " + ab + ")", {5, 6, 0}, Op::kI32Add, wrap},
+      {"i32.sub", "(i32.sub " + ab + ")", {3, 5, 0}, Op::kI32Sub, plus1},
+      {"i32.mul", "(i32.mul " + ab + ")", {0x12345, 0xFFFF, 0}, Op::kI32Mul, plus1},
+      {"i32.mul carry", "(i32.mul " + ab + ")", {0xFFFFFFFF, 0xFFFFFFFF, 0}, Op::kI32Mul, carry},
+      {"i32.mul upper limbs", "(i32.mul " + ab + ")", {0x10000, 0x10000, 0}, Op::kI32Mul, wrap},
+      {"i32.sub borrow", "(i32.sub " + ab + ")", {0x10000, 1, 0}, Op::kI32Sub, carry},
+      {"i32.eqz", "(i32.eqz (local.get 0))", {0, 0, 0}, Op::kI32Eqz, flip},
+      {"i32.eqz nonzero", "(i32.eqz (local.get 0))", {0x10000, 0, 0}, Op::kI32Eqz, flip},
+      {"i32.eq", "(i32.eq " + ab + ")", {7, 7, 0}, Op::kI32Eq, flip},
+      {"i32.eq high limb", "(i32.eq " + ab + ")", {0x10007, 7, 0}, Op::kI32Eq, flip},
+      {"i32.ne", "(i32.ne " + ab + ")", {7, 8, 0}, Op::kI32Ne, flip},
+      {"i32.lt_s", "(i32.lt_s " + ab + ")", {0xFFFFFFFF, 1, 0}, Op::kI32LtS, flip},
+      {"i32.lt_u", "(i32.lt_u " + ab + ")", {0xFFFFFFFF, 1, 0}, Op::kI32LtU, flip},
+      {"i32.gt_s", "(i32.gt_s " + ab + ")", {1, 0x80000000, 0}, Op::kI32GtS, flip},
+      {"i32.gt_u", "(i32.gt_u " + ab + ")", {1, 0x80000000, 0}, Op::kI32GtU, flip},
+      {"i32.le_s", "(i32.le_s " + ab + ")", {5, 5, 0}, Op::kI32LeS, flip},
+      {"i32.le_u", "(i32.le_u " + ab + ")", {6, 5, 0}, Op::kI32LeU, flip},
+      {"i32.ge_s", "(i32.ge_s " + ab + ")", {0x80000000, 0x7FFFFFFF, 0}, Op::kI32GeS, flip},
+      {"i32.ge_u", "(i32.ge_u " + ab + ")", {0x80000000, 0x7FFFFFFF, 0}, Op::kI32GeU, flip},
+      {"select (nonzero: first)", "(select " + ab + " (local.get 2))", {1, 2, 3}, Op::kSelect,
+       [](uint64_t) { return uint64_t(2); }},
+      {"select (zero: second)", "(select " + ab + " (local.get 2))", {1, 2, 0}, Op::kSelect,
+       [](uint64_t) { return uint64_t(1); }},
+      {"select (high-limb condition)", "(select " + ab + " (local.get 2))", {1, 2, 0x10000},
+       Op::kSelect, [](uint64_t) { return uint64_t(2); }},
+      {"i32.and", "(i32.and " + ab + ")", {0xF0F0, 0xFF00, 0}, Op::kI32And, plus1},
+      {"i32.or", "(i32.or " + ab + ")", {0xF0F0, 0xFF00, 0}, Op::kI32Or, plus1},
+      {"i32.xor", "(i32.xor " + ab + ")", {0xF0F0F0F0, 0xFF00FF00, 0}, Op::kI32Xor, carry},
+      {"i32.wrap_i64 (via i64 add)", "(i32.wrap_i64 (i64.extend_i32_u (local.get 0)))", {5, 0, 0},
+       Op::kI32WrapI64, plus1},
+      {"i32.extend16_s", "(i32.extend16_s (local.get 0))", {0x8001, 0, 0}, Op::kI32Extend16S,
+       [](uint64_t r) { return r & 0xFFFF; }},
+      {"i64.add", "(i64.add " + ab + ")", {0xFFFFFFFF, 1, 0}, Op::kI64Add,
+       [](uint64_t r) { return r + (1ull << 32); }},
+      {"i64.add top carry", "(i64.add " + ab + ")", {~0ull, 2, 0}, Op::kI64Add,
+       [](uint64_t r) { return r ^ (1ull << 48); }},
+      {"i64.sub", "(i64.sub " + ab + ")", {1, 2, 0}, Op::kI64Sub, [](uint64_t r) { return r - 1; }},
+      {"i64.eqz", "(i64.eqz (local.get 0))", {1ull << 48, 0, 0}, Op::kI64Eqz, flip},
+      {"i64.eq", "(i64.eq " + ab + ")", {1ull << 40, 0, 0}, Op::kI64Eq, flip},
+      {"i64.ne", "(i64.ne " + ab + ")", {5, 5, 0}, Op::kI64Ne, flip},
+      {"i64.lt_s", "(i64.lt_s " + ab + ")", {~0ull, 1, 0}, Op::kI64LtS, flip},
+      {"i64.lt_u", "(i64.lt_u " + ab + ")", {~0ull, 1, 0}, Op::kI64LtU, flip},
+      {"i64.gt_s", "(i64.gt_s " + ab + ")", {1ull << 32, 1, 0}, Op::kI64GtS, flip},
+      {"i64.gt_u", "(i64.gt_u " + ab + ")", {1, 1ull << 63, 0}, Op::kI64GtU, flip},
+      {"i64.le_s", "(i64.le_s " + ab + ")", {1ull << 63, 0, 0}, Op::kI64LeS, flip},
+      {"i64.le_u", "(i64.le_u " + ab + ")", {1ull << 63, 0, 0}, Op::kI64LeU, flip},
+      {"i64.ge_s", "(i64.ge_s " + ab + ")", {3, 3, 0}, Op::kI64GeS, flip},
+      {"i64.ge_u", "(i64.ge_u " + ab + ")", {2, 3, 0}, Op::kI64GeU, flip},
+      {"i64.and", "(i64.and " + ab + ")", {~0ull, 1ull << 60, 0}, Op::kI64And,
+       [](uint64_t r) { return r ^ (1ull << 59); }},
+      {"i64.or", "(i64.or " + ab + ")", {1, 2, 0}, Op::kI64Or, [](uint64_t r) { return r + 1; }},
+      {"i64.xor", "(i64.xor " + ab + ")", {3, 3, 0}, Op::kI64Xor,
+       [](uint64_t r) { return r + (1ull << 56); }},
+      {"i64.extend_i32_s", "(i64.extend_i32_s (i32.wrap_i64 (local.get 0)))", {0x80000000, 0, 0},
+       Op::kI64ExtendI32S, [](uint64_t r) { return r & 0xFFFFFFFF; }},
+      {"i64.extend_i32_u", "(i64.extend_i32_u (i32.wrap_i64 (local.get 0)))", {0x80000000, 0, 0},
+       Op::kI64ExtendI32U, [](uint64_t r) { return r | (0xFFFFFFFFull << 32); }},
+      {"i64.extend16_s", "(i64.extend16_s (local.get 0))", {0x1234FFFF, 0, 0}, Op::kI64Extend16S,
+       [](uint64_t r) { return r & 0xFFFFFFFF; }},
+      {"i64.extend32_s", "(i64.extend32_s (local.get 0))", {0x80000000, 0, 0}, Op::kI64Extend32S,
+       [](uint64_t r) { return r & 0xFFFFFFFF; }},
+      {"i32.extend8_s", "(i32.extend8_s (local.get 0))", {0x80, 0, 0}, Op::kI32Extend8S,
+       [](uint64_t r) { return r & 0xFF; }},
+      {"i32.extend8_s (high bits)", "(i32.extend8_s (local.get 0))", {0x1234, 0, 0},
+       Op::kI32Extend8S, [](uint64_t r) { return uint64_t(0x1234); }},
+      {"i64.extend8_s", "(i64.extend8_s (local.get 0))", {0x7F, 0, 0}, Op::kI64Extend8S,
+       [](uint64_t r) { return r + 0x100; }},
+  };
+  // All cases are functions of one module, so its key is computed once.
+  auto is_wide = [](Op op) { return std::string(wasm::op_info(op).name).rfind("i64", 0) == 0; };
+  auto wide_result = [&](Op op) { return is_wide(op) && !(op >= Op::kI64Eqz && op <= Op::kI64GeU); };
+  std::string text = "(module";
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const Targeted& c = cases[k];
+    text += std::string("\n(func (export \"f") + std::to_string(k) + "\") (param " +
+            (is_wide(c.op) ? "i64 i64 i64" : "i32 i32 i32") + ") (result " +
+            (wide_result(c.op) ? "i64" : "i32") + ") " + c.body + ")";
+  }
+  text += ")";
+  const auto bytes = wat(text);
+  auto program = Program::load(bytes);
+  ASSERT_TRUE(program.is_ok()) << program.status().to_string();
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const Targeted& c = cases[k];
+    SCOPED_TRACE(c.what);
+    Fixture f;
+    f.program = *program;
+    f.trace = run_traced(bytes, "f" + std::to_string(k), c.args);
+    f.args = c.args;
+    const bool wide = wide_result(c.op);
+    wasm::Trace t = f.trace;
+    size_t at = SIZE_MAX;
+    for (size_t i = 0; i < t.steps.size(); ++i)
+      if (t.steps[i].op == uint16_t(c.op)) at = i;
+    ASSERT_NE(at, SIZE_MAX);
+    const uint64_t forged = c.forge(t.steps[at].r);
+    ASSERT_NE(forged, t.steps[at].r);
+    t.steps[at].r = forged;
+    // The return moves the forged value on; the claim is the forged output (for the upper-limb
+    // forgery the claim keeps the i32 value, which the return's read then contradicts).
+    if (wide || uint32_t(forged) == forged) t.end.results[0] = forged;
+    auto b = prove_unchecked(f, t);
+    ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+    auto v = verify(*f.program, *b);
+    EXPECT_FALSE(v.is_ok()) << "forged proof verified";
+    std::printf("  forged %-30s -> %s\n", c.what, v.status().message().c_str());
+  }
+}
+
+// A wrong control transfer with a consistent trace: the path of one input claimed for another.
+TEST(ZkWasm, ForgedBranchDirectionIsRejected) {
+  const char* text = R"((module (func (export "f") (param i32) (result i32)
+      (block $b (result i32)
+        (br_if $b (i32.const 10) (local.get 0))
+        (drop)
+        (i32.const 20)))))";
+  {
+    // br_table: the path of index 1 claimed for index 2 (and for the default).
+    for (uint64_t claim : {uint64_t(2), uint64_t(7)}) {
+      Fixture f = make(kSwitch, "sw", {1});
+      wasm::Trace t = f.trace;
+      for (auto& s : t.steps) {
+        if (s.op == uint16_t(Op::kLocalGet)) s.r = claim;
+        if (s.op == uint16_t(Op::kBrTable)) s.a = claim;
+      }
+      f.args = {claim};
+      auto b = prove_unchecked(f, t);
+      ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+      auto v = verify(*f.program, *b);
+      EXPECT_FALSE(v.is_ok()) << "forged br_table verified";
+      std::printf("  forged br_table index %llu -> %s\n", (unsigned long long)claim,
+                  v.status().message().c_str());
+    }
+  }
+  for (Op op : {Op::kBrIf, Op::kBrUnless}) {
+    const std::string src =
+        op == Op::kBrIf ? std::string(text)
+                        : std::string(R"((module (func (export "f") (param i32) (result i32)
+      (if (result i32) (local.get 0) (then (i32.const 10)) (else (i32.const 20))))))");
+    Fixture f = make(src.c_str(), "f", {1});
+    ASSERT_EQ(f.trace.end.results[0], 10u);
+    wasm::Trace t = f.trace;
+    // Claim input 0 while keeping the path taken for 1: the condition reads 0.
+    for (auto& s : t.steps) {
+      if (s.op == uint16_t(Op::kLocalGet)) s.r = 0;
+      if (s.op == uint16_t(op)) s.a = 0;
+    }
+    f.args = {0};
+    auto b = prove_unchecked(f, t);
+    ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+    auto v = verify(*f.program, *b);
+    EXPECT_FALSE(v.is_ok()) << "forged branch verified";
+    std::printf("  forged %s direction -> %s\n", wasm::op_info(op).name.data(), v.status().message().c_str());
+    // The honest claim for input 0 proves.
+    Fixture g = make(src.c_str(), "f", {0});
+    EXPECT_EQ(g.trace.end.results[0], 20u);
+    auto ok = prove(*g.program, g.trace, opts_for(g));
+    ASSERT_TRUE(ok.is_ok()) << ok.status().to_string();
+    EXPECT_TRUE(verify(*g.program, *ok).is_ok());
+  }
+}
+
+TEST(ZkWasm, StaleLocalsAreZeroedAtCalls) {
+  Fixture f = make(kStale, "main", {});
+  ASSERT_EQ(f.trace.end.results[0], 0u);
+  // Claim the fresh local read the 7 that $leave left in the same slot.
+  wasm::Trace t = f.trace;
+  bool forged = false;
+  for (auto& st : t.steps) {
+    if (st.op == uint16_t(Op::kLocalGet)) st.r = 7, forged = true;
+  }
+  ASSERT_TRUE(forged);
+  t.end.results[0] = 7;
+  ASSERT_FALSE(prove(*f.program, t, opts_for(f)).is_ok());
+  auto b = prove_unchecked(f, t);
+  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+  auto v = verify(*f.program, *b);
+  EXPECT_FALSE(v.is_ok()) << "a stale local verified";
+  std::printf("  forged stale local -> %s\n", v.status().message().c_str());
+  // call_indirect: the path through slot 0 ($add) claimed for slot 1 ($sub).
+  {
+    Fixture h = make(kIndirect, "f", {0, 9});
+    wasm::Trace w = h.trace;
+    for (auto& st : w.steps) {
+      if (st.op == uint16_t(Op::kLocalGet) && st.r == 0 && st.depth == 0) st.r = 1;
+      if (st.op == uint16_t(Op::kCallIndirect)) st.a = 1;
+    }
+    h.args = {1, 9};
+    ASSERT_FALSE(prove(*h.program, w, opts_for(h)).is_ok());
+    auto d = prove_unchecked(h, w);
+    ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+    auto vd = verify(*h.program, *d);
+    EXPECT_FALSE(vd.is_ok()) << "a call through the wrong table slot verified";
+    std::printf("  forged call_indirect slot -> %s\n", vd.status().message().c_str());
+  }
+  // A return to the wrong place: the caller's next record moved by one.
+  Fixture g = make(kCalls, "main", {3});
+  wasm::Trace u = g.trace;
+  for (size_t i = 0; i + 1 < u.steps.size(); ++i) {
+    if (u.steps[i].op == uint16_t(Op::kReturn) && u.steps[i].depth > 0) {
+      u.steps[i + 1].pc += 1;
+      break;
+    }
+  }
+  auto c = prove_unchecked(g, u);
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_FALSE(verify(*g.program, *c).is_ok());
+}
+
+// A memory table that lists a key twice (walking up through four junk rows whose keys wrap
+// around p) would give an address two initial values; the key bound (< 2^30) rejects it.
+TEST(ZkWasm, MemoryTableKeysCannotWrapAround) {
+  namespace L = layout;
+  using M = L::Mem;
+  Fixture f = make(kSum, "sum", {2});
+  PublicValues pv;
+  WitnessOptions wo;
+  wo.args = f.args;
+  auto w = build_witness(*f.program, f.trace, wo, pv);
+  ASSERT_TRUE(w.is_ok()) << w.status().to_string();
+  auto pk = f.program->proving_key(fri_test_preset());
+  ASSERT_TRUE(pk.is_ok());
+  StarkConfig cfg;
+  cfg.check_witness = false;
+  auto prove_and_verify = [&](const MachineWitness& mw) {
+    auto proof = stark_prove(machine_air(), **pk, mw, cfg);
+    EXPECT_TRUE(proof.is_ok()) << proof.status().to_string();
+    if (!proof.is_ok()) return Status(StatusCode::kInternal, "no proof");
+    Bundle b;
+    b.publics = pv;
+    b.proof = std::move(*proof);
+    auto v = verify(*f.program, b);
+    return v.status();
+  };
+  ASSERT_TRUE(prove_and_verify(*w).is_ok());  // the harness itself is sound
+
+  std::vector<Fp>& mem = w->main[L::kMemory];
+  size_t rows = mem.size() / M::kWidth, real = 0;
+  while (real < rows && mem[M::kReal * rows + real] == Fp::one()) ++real;
+  std::vector<Fp>& range = w->main[L::kRange];
+  const size_t rrows = size_t(1) << L::Range::kLogRows;
+  auto add_range = [&](uint64_t v, int64_t delta) {
+    if (v < rrows) range[L::Range::kRangeMult * rrows + v] += delta > 0 ? Fp::one() : -Fp::one();
+  };
+  if (real + 4 > rows) {  // grow the table (new padding rows range-check zeros)
+    std::vector<Fp> grown(size_t(M::kWidth) * 2 * rows, Fp::zero());
+    for (uint32_t c = 0; c < M::kWidth; ++c)
+      for (size_t r = 0; r < rows; ++r) grown[c * 2 * rows + r] = mem[c * rows + r];
+    for (size_t r = 0; r < rows * 6; ++r) add_range(0, 1);
+    mem = std::move(grown);
+    rows *= 2;
+  }
+  const uint64_t p = Fp::kP;
+  const uint64_t k0 = mem[M::kKey * rows].to_canonical();
+  const uint64_t km = mem[M::kKey * rows + real - 1].to_canonical();
+  const uint64_t total = p + k0 - km;  // four steps from km back to k0 (mod p)
+  uint64_t key = km;
+  for (int i = 0; i < 4; ++i) {
+    const uint64_t step = i < 3 ? total / 4 : total - 3 * (total / 4);
+    key = (key + step) % p;
+    const uint64_t gap = step - 1, row = real + size_t(i);
+    ASSERT_LT(gap, uint64_t(1) << 29);
+    for (int z = 0; z < 6; ++z) add_range(0, -1);
+    mem[M::kReal * rows + row] = Fp::one();
+    mem[M::kKey * rows + row] = Fp::from_u64(key);
+    mem[M::kDlo * rows + row] = Fp::from_u64(gap & 0xFFFF);
+    mem[M::kDhi * rows + row] = Fp::from_u64(gap >> 16);
+    mem[M::kKeyLo * rows + row] = Fp::from_u64(key & 0xFFFF);
+    mem[M::kKeyHi * rows + row] = Fp::from_u64(key >> 16);
+    add_range(gap & 0xFFFF, 1);
+    add_range(gap >> 16, 1);
+    add_range((gap >> 16) * 8, 1);
+    add_range(key & 0xFFFF, 1);
+    add_range(key >> 16, 1);
+    add_range((key >> 16) * 4, 1);
+  }
+  ASSERT_EQ(key, k0);  // the last junk row repeats the first key
+  const Status v = prove_and_verify(*w);
+  EXPECT_FALSE(v.is_ok()) << "a repeated memory key verified";
+  std::printf("  repeated key -> %s\n", v.message().c_str());
+}
+
+TEST(ZkWasm, ForgedResultAndGasAreRejected) {
+  Fixture f = make(kSum, "sum", {6});
+  // Claimed output differs: the prover puts it in the public inputs.
+  wasm::Trace t = f.trace;
+  t.end.results[0] = 22;
+  auto b = prove_unchecked(f, t);
+  if (b.is_ok()) {
+    EXPECT_FALSE(verify(*f.program, *b).is_ok());
+  }
+  // An honest proof with an edited claim.
+  auto good = prove(*f.program, f.trace, opts_for(f));
+  ASSERT_TRUE(good.is_ok()) << good.status().to_string();
+  ASSERT_TRUE(verify(*f.program, *good).is_ok());
+  {
+    Bundle x = *good;
+    x.publics.results[0] += 1;
+    EXPECT_FALSE(verify(*f.program, x).is_ok());
+  }
+  {
+    Bundle x = *good;
+    x.publics.args[0] = 7;  // a different input
+    EXPECT_FALSE(verify(*f.program, x).is_ok());
+  }
+  {
+    Bundle x = *good;
+    x.publics.gas_used -= 1;
+    EXPECT_FALSE(verify(*f.program, x).is_ok());
+  }
+  {
+    Bundle x = *good;
+    x.publics.instructions -= 1;
+    EXPECT_FALSE(verify(*f.program, x).is_ok());
+  }
+  // The same proof against another module (same code, different constant).
+  auto other = Program::load(wat(R"((module
+  (func (export "sum") (param $n i32) (result i32) (local $s i32)
+    (block $d (loop $l
+      (br_if $d (i32.eqz (local.get $n)))
+      (local.set $s (i32.add (local.get $s) (local.get $n)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 2)))
+      (br $l)))
+    (local.get $s))))"));
+  ASSERT_TRUE(other.is_ok());
+  EXPECT_FALSE(verify(**other, *good).is_ok());
+  {
+    // Even when the claim names the other module's hash, its program commitment differs.
+    Bundle x = *good;
+    x.publics.module_hash = (*other)->module_hash();
+    auto r = verify(**other, x);
+    EXPECT_FALSE(r.is_ok());
+  }
+}
+
+TEST(ZkWasm, BundleParserRejectsMalformedInput) {
+  Fixture f = make(kSum, "sum", {3});
+  auto b = prove(*f.program, f.trace, opts_for(f));
+  ASSERT_TRUE(b.is_ok());
+  const auto bytes = serialize_bundle(*b);
+  EXPECT_TRUE(deserialize_bundle(bytes).is_ok());
+  auto cut = std::vector<uint8_t>(bytes.begin(), bytes.end() - 1);
+  EXPECT_FALSE(deserialize_bundle(cut).is_ok());
+  auto extra = bytes;
+  extra.push_back(0);
+  EXPECT_FALSE(deserialize_bundle(extra).is_ok());
+  auto magic = bytes;
+  magic[0] ^= 1;
+  auto r = deserialize_bundle(magic);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("magic"), std::string::npos) << r.status().message();
+  auto segs = bytes;
+  segs[12] = 2;
+  r = deserialize_bundle(segs);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnimplemented);
+  // Random single-byte corruption never crashes and never verifies as the original claim
+  // with a changed proof.
+  Rng rng(test_seed("ZkWasmBundleCorruption"));
+  for (int k = 0; k < 20; ++k) {
+    auto c = bytes;
+    c[rng.uniform(c.size())] ^= uint8_t(1 + rng.uniform(255));
+    auto p = deserialize_bundle(c);
+    if (p.is_ok()) {
+      EXPECT_FALSE(verify(*f.program, *p).is_ok());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace efaas::zkwasm

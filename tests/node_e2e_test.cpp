@@ -1,0 +1,481 @@
+// efaas-node end to end: a ganache chain with the contracts (node/scripts/devchain.mjs) and three
+// efaas-node processes with the three staked node keys, driven over their JSON-RPC API.
+// Covered: Operation admission and its refusals, the honest UNIMPLEMENTED status for proving,
+// groth16 PostOps verified by every node with signed verdicts (checked against the node keys),
+// tampered PostOps (INVALID, the peer throttled then banned), a peer flood (rate-limited), stale
+// and re-orged ProcessedBlockHash, and a crash-restart that loses nothing.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "node/chain/abi.hpp"
+#include "node/chain/eth_client.hpp"
+#include "node/core/eip712.hpp"
+#include "node/core/encoding.hpp"
+#include "node/testing/devchain.hpp"
+
+namespace efaas::node {
+namespace {
+
+using nlohmann::json;
+using testing::Subprocess;
+
+template <typename T>
+T ok(Result<T> r) {
+  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+  return std::move(r).value();
+}
+
+struct NodeProc {
+  std::unique_ptr<Subprocess> proc;
+  int port = 0;
+  std::string address;
+  std::string dir;
+  json config;
+  std::unique_ptr<httplib::Client> http;
+  int next_id = 1;
+
+  json call(const std::string& method, json params = json::array()) {
+    json req = {{"jsonrpc", "2.0"}, {"id", next_id++}, {"method", method}, {"params", params}};
+    auto res = http->Post("/", req.dump(), "application/json");
+    EXPECT_TRUE(res) << method << ": no HTTP response";
+    if (!res) return json();
+    return json::parse(res->body);
+  }
+  json result(const std::string& method, json params = json::array()) {
+    json r = call(method, params);
+    EXPECT_TRUE(r.contains("result")) << method << ": " << r.dump();
+    return r.value("result", json());
+  }
+  // The error object of a call that must fail.
+  json error(const std::string& method, json params = json::array()) {
+    json r = call(method, params);
+    EXPECT_TRUE(r.contains("error")) << method << " succeeded: " << r.dump();
+    return r.value("error", json::object());
+  }
+};
+
+class NodeE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto c = testing::DevChain::start({"--slot-blocks", "5"});
+    ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+    chain_ = std::move(*c).release();
+    eth_ = ok(EthClient::connect(chain_->rpc())).release();
+    dir_ = new testing::TempDir();
+    int peer_ports[3] = {testing::free_port(), testing::free_port(), testing::free_port()};
+    for (int i = 0; i < 3; ++i) {
+      nodes_[i] = new NodeProc();
+      NodeProc& n = *nodes_[i];
+      n.dir = dir_->path() + "/node" + std::to_string(i);
+      std::filesystem::create_directories(n.dir);
+      std::ofstream(n.dir + "/node.key") << chain_->info()["nodeKeys"][i].get<std::string>() << "\n";
+      n.config = {{"eth_rpc", chain_->rpc()},
+                  {"registry", chain_->info()["registry"]},
+                  {"consensus", chain_->info()["consensus"]},
+                  {"data_dir", n.dir},
+                  {"listen_port", testing::free_port()},
+                  {"poll_ms", 100},
+                  {"process_window", 4},
+                  {"log_level", "warn"},
+                  {"peer_listen_port", peer_ports[i]},
+                  // Node 0 asks nodes 1 and 2 for verdicts over gRPC.
+                  {"peers", i == 0 ? json{"127.0.0.1:" + std::to_string(peer_ports[1]),
+                                          "127.0.0.1:" + std::to_string(peer_ports[2])}
+                                   : json::array()},
+                  // Node 2 takes few verification requests per peer (the flood test).
+                  {"peer_rate", i == 2 ? json{{"rate", 0.01}, {"burst", 5}} : json{{"rate", 1000}, {"burst", 100}}}};
+      start_node(n);
+    }
+    domain_ = {1337, ok(parse_address(chain_->info()["consensus"].get<std::string>(), "consensus"))};
+  }
+  static void start_node(NodeProc& n) {
+    std::ofstream(n.dir + "/config.json") << n.config.dump(2);
+    auto p = Subprocess::start({testing::build_dir() + "/bin/efaas-node", "--config", n.dir + "/config.json"});
+    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+    n.proc.reset(*p);
+    auto line = n.proc->read_line(std::chrono::seconds(30));
+    ASSERT_TRUE(line.is_ok()) << line.status().to_string();
+    json ready = json::parse(*line);
+    ASSERT_TRUE(ready.value("ready", false)) << *line;
+    n.port = ready["port"];
+    n.address = ready["address"];
+    n.http = std::make_unique<httplib::Client>("127.0.0.1", n.port);
+    n.http->set_read_timeout(std::chrono::seconds(30));
+  }
+  static void TearDownTestSuite() {
+    for (auto*& n : nodes_) {
+      delete n;
+      n = nullptr;
+    }
+    delete eth_;
+    delete chain_;
+    delete dir_;
+  }
+  static void mine(int n) {
+    for (int i = 0; i < n; ++i) ASSERT_TRUE(eth_->call("evm_mine", json::array()).is_ok());
+  }
+  static json groth16_post_op(const Hash32& processed_block) {
+    const json& g = chain_->info()["groth16"];
+    return {{"operationHash", hex0x(keccak(std::string_view("some operation")))},
+            {"extensionId", g["extensionId"]},
+            {"proof", g["proof"]},
+            {"data", g["data"]},
+            {"processedBlockHash", hex0x(processed_block)}};
+  }
+  static Hash32 head_hash() { return ok(eth_->block_by_tag("latest")).hash; }
+  // Checks a verdict returned by node `i`: signed by that node's key over the EIP-712 response.
+  static void expect_signed_verdict(const json& v, int i, const std::string& verdict, const json& post_op) {
+    ASSERT_TRUE(v.is_object()) << v.dump();
+    EXPECT_EQ(v["verdictName"], verdict) << v.dump();
+    EXPECT_EQ(v["responderNodeId"], chain_->info()["nodes"][i]);
+    ProofVerificationResponse r;
+    r.request_id = ok(parse_hash32(v["requestId"].get<std::string>(), "requestId"));
+    r.responder_node_id = ok(parse_address(v["responderNodeId"].get<std::string>(), "responder"));
+    r.verdict = Verdict(v["verdict"].get<int>());
+    r.signature = ok(parse_hex(v["signature"].get<std::string>(), "signature"));
+    r.diagnostics = v["diagnostics"];
+    r.timestamp = v["timestamp"];
+    EXPECT_TRUE(verify_response(domain_, r).is_ok());
+    EXPECT_EQ(r.request_id, post_op_hash(domain_, ok(post_op_from_json(post_op))));
+    r.verdict = r.verdict == Verdict::kValid ? Verdict::kInvalid : Verdict::kValid;
+    EXPECT_FALSE(verify_response(domain_, r).is_ok());  // the signature binds the verdict
+  }
+
+  static inline testing::DevChain* chain_ = nullptr;
+  static inline EthClient* eth_ = nullptr;
+  static inline testing::TempDir* dir_ = nullptr;
+  static inline NodeProc* nodes_[3] = {};
+  static inline Eip712Domain domain_;
+};
+
+TEST_F(NodeE2E, NodesAdvertiseIdentityChainAndLeader) {
+  std::set<std::string> leaders;
+  int is_leader = 0;
+  for (int i = 0; i < 3; ++i) {
+    NodeProc& n = *nodes_[i];
+    EXPECT_EQ(n.address, chain_->info()["nodes"][i]);
+    json info = n.result("efaas_nodeInfo");
+    EXPECT_EQ(info["address"], n.address);
+    EXPECT_EQ(info["capabilities"]["extensions"].size(), 2u);
+    json ch = n.result("efaas_chain");
+    EXPECT_EQ(ch["chainId"], 1337);
+    EXPECT_EQ(ch["activeNodes"], 3);
+    leaders.insert(ch["leader"].get<std::string>());
+    is_leader += ch["isLeader"].get<bool>();
+    json ext = n.result("efaas_listExtensions");
+    ASSERT_EQ(ext.size(), 2u);
+  }
+  EXPECT_EQ(leaders.size(), 1u);  // all agree (no block mined in between)
+  EXPECT_EQ(is_leader, 1);
+}
+
+TEST_F(NodeE2E, OperationAdmissionAndRefusals) {
+  NodeProc& a = *nodes_[0];
+  json op = chain_->info()["operation"];
+  json sent = a.result("efaas_sendOperation", {op});
+  EXPECT_EQ(sent["operationHash"], chain_->info()["operationHash"]);
+  EXPECT_EQ(sent["sender"], chain_->info()["user"]);
+  EXPECT_TRUE(a.result("efaas_sendOperation", {op})["duplicate"].get<bool>());
+  // Proving is not available yet: the status says so; no PostOp appears.
+  json status;
+  for (int i = 0; i < 50; ++i) {
+    status = a.result("efaas_getOperation", {sent["operationHash"]});
+    if (status["status"] == "proving_unavailable") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status["status"], "proving_unavailable");
+  EXPECT_NE(status["detail"].get<std::string>().find("UNIMPLEMENTED"), std::string::npos);
+  EXPECT_TRUE(a.result("efaas_getPostOps", {sent["operationHash"]}).empty());
+
+  auto refused = [&](json bad, const std::string& reason) {
+    json e = a.error("efaas_sendOperation", {bad});
+    EXPECT_EQ(e["code"], -32000);
+    EXPECT_EQ(e["data"]["reason"], reason) << e.dump();
+  };
+  // Re-signed by the user after a change (so only that change is wrong).
+  PrivateKey user = ok(PrivateKey::from_hex(chain_->info()["userKey"].get<std::string>()));
+  auto resigned = [&](const char* key, json value) {
+    json j = op;
+    j[key] = value;
+    Operation o = ok(operation_from_json(j));
+    sign_operation(domain_, user, o);
+    return to_json(o);
+  };
+  json bad = resigned("data", "0x0102");
+  std::string sig = bad["sig"];
+  bad["sig"] = sig.substr(0, sig.size() - 2) + "1d";  // v = 29
+  refused(bad, "bad_signature");
+  // The accepted Operation with another valid signature: the same hash, another signer.
+  PrivateKey other = ok(PrivateKey::from_hex(chain_->info()["nodeKeys"][1].get<std::string>()));
+  Operation o = ok(operation_from_json(op));
+  sign_operation(domain_, other, o);
+  refused(to_json(o), "bad_signature");
+  refused(resigned("extensionId", hex0x(keccak(std::string_view("nope")))), "unknown_extension");
+  refused(resigned("blockHash", hex0x(keccak(std::string_view("no such block")))), "bad_block_hash");
+  refused(resigned("gas", "0x0"), "gas_limit");
+  bad = op;
+  bad["data"] = "0x00";  // tampered after signing: a different signer, who has no deposit
+  refused(bad, "insufficient_deposit");
+  // Malformed requests: JSON-RPC errors that name the problem.
+  json e = a.error("efaas_sendOperation", {json{{"extensionId", "0x12"}}});
+  EXPECT_EQ(e["code"], -32602);
+  e = a.error("efaas_getOperation", json::array());
+  EXPECT_EQ(e["code"], -32602);
+  EXPECT_NE(e["message"].get<std::string>().find("operationHash"), std::string::npos);
+  e = a.error("efaas_noSuchMethod");
+  EXPECT_EQ(e["code"], -32601);
+  auto raw = a.http->Post("/", "{not json", "application/json");
+  ASSERT_TRUE(raw);
+  EXPECT_EQ(json::parse(raw->body)["error"]["code"], -32700);
+  EXPECT_TRUE(a.result("efaas_getOperation", {hex0x(keccak(std::string_view("x")))}).is_null());
+  // Batches: one answer per request that has an id; notifications get none.
+  raw = a.http->Post("/", R"([{"jsonrpc":"2.0","id":1,"method":"web3_clientVersion"},
+      {"jsonrpc":"2.0","method":"web3_clientVersion"}, {"jsonrpc":"1.0","id":2,"method":"eth_chainId"}])",
+                     "application/json");
+  ASSERT_TRUE(raw);
+  json batch = json::parse(raw->body);
+  ASSERT_EQ(batch.size(), 2u) << raw->body;
+  EXPECT_EQ(batch[0]["result"], "efaas-node/0.1");
+  EXPECT_EQ(batch[1]["error"]["code"], -32600);
+  raw = a.http->Post("/", R"({"jsonrpc":"2.0","method":"eth_chainId"})", "application/json");
+  ASSERT_TRUE(raw);
+  EXPECT_EQ(raw->status, 204);
+}
+
+TEST_F(NodeE2E, Groth16PostOpVerifiedBySignedVerdicts) {
+  json post_op = groth16_post_op(head_hash());
+  const std::string peer = chain_->info()["nodes"][0];
+  for (int i = 1; i < 3; ++i) {
+    json v = nodes_[i]->result("efaas_submitPostOp", {post_op, peer});
+    expect_signed_verdict(v, i, "VALID", post_op);
+    EXPECT_TRUE(v["stored"].get<bool>());
+    json stored = nodes_[i]->result("efaas_getPostOps", {post_op["operationHash"]});
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(stored[0]["postOp"], post_op);
+  }
+  // Universal mode: no zkWASM verifier yet, so ERROR, never VALID.
+  json universal = post_op;
+  universal["extensionId"] = chain_->info()["extensionId"];
+  json v = nodes_[1]->result("efaas_submitPostOp", {universal});
+  expect_signed_verdict(v, 1, "ERROR", universal);
+  EXPECT_NE(v["diagnostics"].get<std::string>().find("UNIMPLEMENTED"), std::string::npos);
+  EXPECT_FALSE(v["stored"].get<bool>());
+}
+
+TEST_F(NodeE2E, TamperedPostOpsThrottleThenBanThePeer) {
+  NodeProc& b = *nodes_[1];
+  const std::string peer = "0x00000000000000000000000000000000000000aa";
+  json post_op = groth16_post_op(head_hash());
+  std::string proof = post_op["proof"];
+  proof[10] = proof[10] == '0' ? '1' : '0';
+  post_op["proof"] = proof;
+  json v = b.result("efaas_submitPostOp", {post_op, peer});
+  expect_signed_verdict(v, 1, "INVALID", post_op);
+  EXPECT_FALSE(v["stored"].get<bool>());
+  json rep = b.result("efaas_reputation", {"peer", peer});
+  EXPECT_NEAR(rep["validity"].get<double>(), 10.0 / 12.0, 1e-5);  // decay: a day's half-life
+  EXPECT_EQ(rep["standing"], "good");
+  b.result("efaas_submitPostOp", {post_op, peer});
+  rep = b.result("efaas_reputation", {"peer", peer});
+  EXPECT_NEAR(rep["validity"].get<double>(), 10.0 / 13.0, 1e-5);
+  EXPECT_EQ(rep["standing"], "throttled");
+  // Keep sending tampered proofs: banned after the 10th, then refused outright.
+  bool banned = false;
+  for (int i = 0; i < 20 && !banned; ++i) {
+    json r = b.call("efaas_submitPostOp", {post_op, peer});
+    banned = r.contains("error") && r["error"]["data"]["reason"] == "peer_banned";
+  }
+  EXPECT_TRUE(banned);
+  EXPECT_EQ(b.result("efaas_reputation", {"peer", peer})["standing"], "banned");
+  // Banned means refused, even with a valid proof.
+  json e = b.error("efaas_submitPostOp", {groth16_post_op(head_hash()), peer});
+  EXPECT_EQ(e["data"]["reason"], "peer_banned");
+}
+
+TEST_F(NodeE2E, PeerFloodIsRateLimited) {
+  NodeProc& c = *nodes_[2];  // burst 5 per peer
+  const std::string peer = "0x00000000000000000000000000000000000000bb";
+  // A Universal-mode PostOp: answered (ERROR, no zkWASM verifier yet) without an on-chain check.
+  json post_op = groth16_post_op(head_hash());
+  post_op["extensionId"] = chain_->info()["extensionId"];
+  int ok_count = 0, limited = 0;
+  for (int i = 0; i < 12; ++i) {
+    json r = c.call("efaas_submitPostOp", {post_op, peer});
+    if (r.contains("result")) ++ok_count;
+    if (r.contains("error") && r["error"]["data"]["reason"] == "peer_rate_limited") ++limited;
+  }
+  EXPECT_EQ(ok_count, 5);
+  EXPECT_EQ(limited, 7);
+  // Another peer is unaffected.
+  EXPECT_TRUE(c.call("efaas_submitPostOp", {post_op, chain_->info()["nodes"][0]}).contains("result"));
+}
+
+TEST_F(NodeE2E, StaleUnknownAndReorgedProcessedBlocks) {
+  NodeProc& b = *nodes_[1];
+  Hash32 old = head_hash();
+  mine(5);  // PROCESS_WINDOW is 4
+  json e = b.error("efaas_submitPostOp", {groth16_post_op(old)});
+  EXPECT_EQ(e["data"]["reason"], "stale_block") << e.dump();
+  e = b.error("efaas_submitPostOp", {groth16_post_op(keccak(std::string_view("unknown block")))});
+  EXPECT_EQ(e["data"]["reason"], "unknown_block") << e.dump();
+
+  // A real re-org: the PostOp's processed block is orphaned; the node drops the PostOp.
+  json snap = ok(eth_->call("evm_snapshot", json::array()));
+  PrivateKey k = ok(PrivateKey::from_hex(chain_->info()["nodeKeys"][2].get<std::string>()));
+  Address consensus = ok(parse_address(chain_->info()["consensus"].get<std::string>(), "c"));
+  ok(eth_->transact(k, consensus, AbiEncoder("deposit()").finish(), 200000, U256::from_u64(7)));
+  Hash32 doomed = head_hash();
+  json post_op = groth16_post_op(doomed);
+  post_op["operationHash"] = hex0x(keccak(std::string_view("reorg operation")));
+  json v = b.result("efaas_submitPostOp", {post_op});
+  EXPECT_EQ(v["verdictName"], "VALID");
+  ASSERT_EQ(b.result("efaas_getPostOps", {post_op["operationHash"]}).size(), 1u);
+  ASSERT_TRUE(ok(eth_->call("evm_revert", json::array({snap}))).get<bool>());
+  mine(2);
+  json left;
+  for (int i = 0; i < 50; ++i) {
+    left = b.result("efaas_getPostOps", {post_op["operationHash"]});
+    if (left.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(left.empty()) << "PostOp on an orphaned block was kept";
+  e = b.error("efaas_submitPostOp", {post_op});
+  EXPECT_TRUE(e["data"]["reason"] == "reorged_block" || e["data"]["reason"] == "unknown_block") << e.dump();
+  auto metrics = b.http->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("efaas_node_postops_dropped_total 1"), std::string::npos) << metrics->body;
+}
+
+TEST_F(NodeE2E, PeersExchangeCapabilitiesAndSignVerdictsOverGrpc) {
+  NodeProc& a = *nodes_[0];
+  json peers;
+  for (int i = 0; i < 100; ++i) {
+    peers = a.result("efaas_nodeInfo")["peers"];
+    if (peers.size() == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(peers.size(), 2u) << peers.dump();
+  std::set<std::string> addresses;
+  for (const auto& p : peers) {
+    addresses.insert(p["address"]);
+    EXPECT_EQ(p["extensions"].size(), 2u);
+  }
+  EXPECT_EQ(addresses, (std::set<std::string>{chain_->info()["nodes"][1], chain_->info()["nodes"][2]}));
+
+  json post_op = groth16_post_op(head_hash());
+  post_op["operationHash"] = hex0x(keccak(std::string_view("peer operation")));
+  json v = a.result("efaas_submitPostOp", {post_op});
+  expect_signed_verdict(v, 0, "VALID", post_op);
+  ASSERT_EQ(v["peerVerdicts"].size(), 2u) << v.dump();
+  std::set<std::string> responders;
+  for (const auto& pv : v["peerVerdicts"]) {
+    ASSERT_TRUE(pv.contains("verdict")) << pv.dump();
+    EXPECT_TRUE(pv["counted"].get<bool>()) << pv.dump();
+    int i = pv["verdict"]["responderNodeId"] == chain_->info()["nodes"][1] ? 1 : 2;
+    expect_signed_verdict(pv["verdict"], i, "VALID", post_op);
+    responders.insert(pv["verdict"]["responderNodeId"]);
+  }
+  EXPECT_EQ(responders.size(), 2u);
+  // The peers verified and kept the PostOp, crediting node 0's reputation.
+  for (int i = 1; i < 3; ++i) {
+    EXPECT_EQ(nodes_[i]->result("efaas_getPostOps", {post_op["operationHash"]}).size(), 1u);
+    json rep = nodes_[i]->result("efaas_reputation", {"peer", chain_->info()["nodes"][0]});
+    EXPECT_GT(rep["validity"].get<double>(), 10.0 / 11.0);
+  }
+  // A stale processed block is refused by the peers too, with the reason.
+  Hash32 old = head_hash();
+  mine(5);
+  json stale = groth16_post_op(old);
+  json e = a.error("efaas_submitPostOp", {stale});
+  EXPECT_EQ(e["data"]["reason"], "stale_block");
+}
+
+TEST_F(NodeE2E, SlotLeaderSettlesTheBatchOnChain) {
+  NodeProc& a = *nodes_[0];
+  // A user Operation for the groth16 Extension, and the PostOp answering it.
+  PrivateKey user = ok(PrivateKey::from_hex(chain_->info()["userKey"].get<std::string>()));
+  json op_json = chain_->info()["operation"];
+  op_json["extensionId"] = chain_->info()["groth16"]["extensionId"];
+  op_json["data"] = "0x0107";
+  op_json["blockHash"] = hex0x(head_hash());
+  Operation op = ok(operation_from_json(op_json));
+  sign_operation(domain_, user, op);
+  json sent = a.result("efaas_sendOperation", {to_json(op)});
+  ASSERT_TRUE(sent.contains("operationHash")) << sent.dump();
+  json post_op = groth16_post_op(head_hash());
+  post_op["operationHash"] = sent["operationHash"];
+  json v = a.result("efaas_submitPostOp", {post_op});
+  ASSERT_EQ(v["verdictName"], "VALID");
+  int counted = 0;
+  for (const auto& pv : v["peerVerdicts"]) counted += pv.value("counted", false);
+  ASSERT_EQ(counted, 2) << v.dump();
+
+  Address consensus = ok(parse_address(chain_->info()["consensus"].get<std::string>(), "consensus"));
+  Address payer = ok(parse_address(chain_->info()["user"].get<std::string>(), "user"));
+  Hash32 op_hash = ok(parse_hash32(sent["operationHash"].get<std::string>(), "op"));
+  auto deposit = [&] {
+    Bytes r = ok(eth_->eth_call(consensus, AbiEncoder("deposits(address)").address(payer).finish()));
+    return ok(AbiDecoder(r).uint(0));
+  };
+  auto settled = [&] {
+    Bytes r = ok(eth_->eth_call(consensus, AbiEncoder("settled(bytes32)").word(op_hash).finish()));
+    return ok(AbiDecoder(r).boolean(0));
+  };
+  U256 before = deposit();
+  // Blocks go by until node 0 leads a slot; it then submits the batch with the three verdicts.
+  bool done = false;
+  for (int i = 0; i < 150 && !done; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(120));
+    done = settled();
+    if (!done) mine(1);
+  }
+  ASSERT_TRUE(done) << "node 0 never settled the batch";
+  U256 after = deposit();
+  EXPECT_EQ(before.low_u64() - after.low_u64(), max_fee_of(op).low_u64());  // the fee was charged
+  json status;
+  for (int i = 0; i < 30; ++i) {
+    status = a.result("efaas_getOperation", {sent["operationHash"]});
+    if (status["status"] == "settled") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status["status"], "settled") << status.dump();
+}
+
+TEST_F(NodeE2E, CrashRestartLosesNothing) {
+  NodeProc& a = *nodes_[0];
+  NodeProc& b = *nodes_[1];
+  json op_hash = chain_->info()["operationHash"];
+  a.result("efaas_sendOperation", {chain_->info()["operation"]});
+  json post_op = groth16_post_op(head_hash());
+  post_op["operationHash"] = hex0x(keccak(std::string_view("restart operation")));
+  ASSERT_EQ(b.result("efaas_submitPostOp", {post_op})["verdictName"], "VALID");
+  // A peer throttled for two tampered proofs.
+  const std::string peer = "0x00000000000000000000000000000000000000cc";
+  json tampered = post_op;
+  tampered["data"] = std::string(post_op["data"]).substr(0, 130) + "ff";
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(b.result("efaas_submitPostOp", {tampered, peer})["verdictName"], "INVALID");
+  ASSERT_EQ(b.result("efaas_reputation", {"peer", peer})["standing"], "throttled");
+  // SIGKILL: no clean shutdown.
+  a.proc->kill_hard();
+  b.proc->kill_hard();
+  start_node(a);
+  start_node(b);
+  json status = a.result("efaas_getOperation", {op_hash});
+  ASSERT_FALSE(status.is_null());
+  EXPECT_TRUE(ok(operation_from_json(status["operation"])) == ok(operation_from_json(chain_->info()["operation"])));
+  json kept = b.result("efaas_getPostOps", {post_op["operationHash"]});
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0]["postOp"], post_op);
+  // Reputation survives too.
+  json rep = b.result("efaas_reputation", {"peer", peer});
+  EXPECT_EQ(rep["standing"], "throttled");
+  EXPECT_NEAR(rep["validity"].get<double>(), 10.0 / 13.0, 1e-5);
+}
+
+}  // namespace
+}  // namespace efaas::node

@@ -1,0 +1,288 @@
+// `efaas prove` and `efaas verify`: zkWASM proofs of WebAssembly executions.
+//   efaas prove MODULE.wasm --invoke NAME [ARG ...] -o proof.bin   run with a trace, prove it
+//   efaas prove MODULE.wasm --trace FILE [ARG ...] -o proof.bin    prove a recorded trace
+//   efaas prove MODULE.wasm --input FILE|HEX -o proof.bin          an Extension's efaas_main
+//   efaas verify MODULE.wasm proof.bin                             0 valid, 1 rejected, 2 malformed
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "prover/common/timer.hpp"
+#include "prover/fri/fri_params.hpp"
+#include "prover/wasm/extension.hpp"
+#include "prover/wasm/instance.hpp"
+#include "prover/zkwasm/zkwasm.hpp"
+#include "tools/efaas/cli.hpp"
+
+namespace efaas::cli {
+
+namespace {
+
+struct ProveCli {
+  std::string module, input, trace, invoke, output, preset = "production", backend = "auto";
+  std::vector<std::string> args;
+  uint64_t gas = 1'000'000'000ull;
+};
+
+struct VerifyCli {
+  std::string module, proof;
+  double min_bits = 100;
+};
+
+Result<std::vector<uint8_t>> read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return invalid_argument("cannot read " + path + ": " + std::strerror(errno));
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+Result<uint64_t> parse_value(const std::string& s, wasm::ValType t, size_t index) {
+  errno = 0;
+  char* end = nullptr;
+  uint64_t v = 0;
+  if (!s.empty() && s[0] == '-') {
+    const long long x = std::strtoll(s.c_str(), &end, 0);
+    v = uint64_t(x);
+    if (t == wasm::ValType::kI32 && x < INT32_MIN) errno = ERANGE;
+  } else {
+    v = std::strtoull(s.c_str(), &end, 0);
+    if (t == wasm::ValType::kI32 && v > UINT32_MAX) errno = ERANGE;
+  }
+  if (s.empty() || *end != '\0' || errno != 0) {
+    return invalid_argument("argument " + std::to_string(index + 1) + " (\"" + s +
+                            "\") is not a valid " + wasm::val_type_name(t));
+  }
+  return t == wasm::ValType::kI32 ? uint64_t(uint32_t(v)) : v;
+}
+
+Result<std::vector<uint8_t>> hex_or_file(const std::string& v) {
+  std::ifstream probe(v, std::ios::binary);
+  if (probe.good()) return read_bytes(v);
+  std::string s = v.rfind("0x", 0) == 0 ? v.substr(2) : v;
+  if (s.size() % 2) return invalid_argument("--input: not a file and not hex (odd length)");
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i < s.size(); i += 2) {
+    unsigned x = 0;
+    if (std::sscanf(s.substr(i, 2).c_str(), "%2x", &x) != 1) {
+      return invalid_argument("--input: not a file and not hex (position " + std::to_string(i) + ")");
+    }
+    out.push_back(uint8_t(x));
+  }
+  return out;
+}
+
+nlohmann::json publics_json(const zkwasm::PublicValues& pv) {
+  return {{"module_keccak256", to_hex(pv.module_hash)},
+          {"entry_function", pv.entry_function},
+          {"args", pv.args},
+          {"status", pv.status == 0 ? "returned" : "trapped"},
+          {"trap_code", pv.trap_code},
+          {"results", pv.results},
+          {"gas_used", pv.gas_used},
+          {"instructions", pv.instructions}};
+}
+
+void print_publics(const zkwasm::PublicValues& pv) {
+  std::cout << "module keccak256: " << to_hex(pv.module_hash) << "\n"
+            << "entry function: " << pv.entry_function << "\nargs:";
+  for (uint64_t a : pv.args) std::cout << " " << a;
+  std::cout << "\nstatus: " << (pv.status == 0 ? "returned" : "trapped") << "\nresults:";
+  for (uint64_t r : pv.results) std::cout << " " << r;
+  std::cout << "\ngas used: " << pv.gas_used << "\ninstructions: " << pv.instructions << "\n";
+}
+
+// Runs `func` with a trace into memory.
+Result<wasm::Trace> traced_run(const zkwasm::Program& p, uint32_t func,
+                               const std::vector<uint64_t>& args, uint64_t gas) {
+  wasm::Linker linker;
+  wasm::ExtensionInput none;
+  std::vector<uint8_t> output;
+  wasm::define_extension_host(linker, none, output, 1u << 20);
+  auto inst = wasm::Instance::instantiate(p.module_ptr(), linker);
+  if (!inst) return inst.status();
+  wasm::MemorySink sink;
+  wasm::TraceWriter tw(sink);
+  wasm::TraceHeader h;
+  h.gas_limit = gas;
+  h.entry_function = func;
+  EFAAS_RETURN_IF_ERROR(tw.begin(h));
+  wasm::ExecOptions eo;
+  eo.gas_limit = gas;
+  eo.trace = &tw;
+  auto r = (*inst)->invoke(func, args, eo);
+  if (!r) return r.status();
+  wasm::TraceEnd end;
+  end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
+  end.trap_code = uint32_t(r->trap);
+  end.gas_used = r->gas_used;
+  end.instructions = r->instructions;
+  end.records = tw.records();
+  end.results = r->results;
+  EFAAS_RETURN_IF_ERROR(tw.finish(end));
+  return wasm::read_trace(sink.data);
+}
+
+int run_prove(const Output& out, const ProveCli& o) {
+  auto bytes = read_bytes(o.module);
+  if (!bytes) return out.error(bytes.status());
+  auto program = zkwasm::Program::load(*bytes);
+  if (!program) return out.error(Status(program.status().code(), o.module + ": " + program.status().message()));
+  const wasm::Module& m = (*program)->module();
+  auto params = fri_preset(o.preset);
+  if (!params) return out.error(params.status());
+  auto backend = parse_backend(o.backend);
+  if (!backend) return out.error(backend.status());
+  if (o.output.empty()) return out.error_usage("-o proof.bin is required");
+  const int modes = int(!o.invoke.empty()) + int(!o.trace.empty()) + int(!o.input.empty());
+  if (modes != 1) return out.error_usage("give exactly one of --invoke NAME, --trace FILE, --input FILE|HEX");
+
+  wasm::Trace trace;
+  uint32_t func = 0;
+  if (!o.input.empty()) {
+    // An Extension run: host I/O rows are not constrained yet, so the prover will refuse it
+    // with UNIMPLEMENTED; the run itself is real.
+    auto data = hex_or_file(o.input);
+    if (!data) return out.error(data.status());
+    wasm::ExtensionInput in;
+    in.data = std::move(*data);
+    wasm::MemorySink sink;
+    wasm::TraceWriter tw(sink);
+    wasm::ExtensionConfig cfg;
+    cfg.gas_limit = o.gas;
+    cfg.trace = &tw;
+    auto r = wasm::run_extension((*program)->module_ptr(), in, cfg);
+    if (!r) return out.error(r.status());
+    auto t = wasm::read_trace(sink.data);
+    if (!t) return out.error(t.status());
+    trace = std::move(*t);
+    func = trace.header.entry_function;
+  } else if (!o.trace.empty()) {
+    auto t = wasm::read_trace_file(o.trace);
+    if (!t) return out.error(t.status());
+    trace = std::move(*t);
+    func = trace.header.entry_function;
+  } else {
+    const wasm::Export* e = m.find_export(o.invoke);
+    if (!e || e->kind != wasm::ExternKind::kFunc) {
+      return out.error_usage(o.module + " exports no function \"" + o.invoke + "\"");
+    }
+    func = e->index;
+  }
+  if (func >= m.func_type_index.size()) return out.error_usage("trace names an unknown entry function");
+  const wasm::FuncType& type = m.func_type(func);
+  std::vector<uint64_t> args;
+  if (o.input.empty()) {
+    if (o.args.size() != type.params.size()) {
+      return out.error_usage("function " + std::to_string(func) + " takes " +
+                             std::to_string(type.params.size()) + " argument(s) " +
+                             wasm::func_type_string(type) + ", got " + std::to_string(o.args.size()));
+    }
+    for (size_t i = 0; i < o.args.size(); ++i) {
+      auto v = parse_value(o.args[i], type.params[i], i);
+      if (!v) return out.error(v.status());
+      args.push_back(*v);
+    }
+  }
+  if (!o.invoke.empty()) {
+    auto t = traced_run(**program, func, args, o.gas);
+    if (!t) return out.error(t.status());
+    trace = std::move(*t);
+  }
+  zkwasm::ProveOptions po;
+  po.params = *params;
+  po.stark.backend = *backend;
+  po.args = args;
+  Stopwatch sw;
+  auto bundle = zkwasm::prove(**program, trace, po);
+  if (!bundle) return out.error(bundle.status());
+  const double secs = sw.seconds();
+  const std::vector<uint8_t> blob = zkwasm::serialize_bundle(*bundle);
+  std::ofstream f(o.output, std::ios::binary);
+  f.write(reinterpret_cast<const char*>(blob.data()), std::streamsize(blob.size()));
+  if (!f) return out.error(invalid_argument("cannot write " + o.output));
+  if (out.json) {
+    nlohmann::json j = publics_json(bundle->publics);
+    j["proof"] = o.output;
+    j["proof_bytes"] = blob.size();
+    j["prove_seconds"] = secs;
+    j["security_bits"] = conjectured_security_bits(*params);
+    out.emit_json(j);
+  } else {
+    print_publics(bundle->publics);
+    std::cout << "proof: " << o.output << " (" << blob.size() << " bytes, " << secs << " s, "
+              << conjectured_security_bits(*params) << " conjectured bits)" << std::endl;
+  }
+  return kExitOk;
+}
+
+int run_verify(const Output& out, const VerifyCli& o) {
+  auto bytes = read_bytes(o.module);
+  if (!bytes) return out.error(bytes.status());
+  auto program = zkwasm::Program::load(*bytes);
+  if (!program) return out.error(Status(program.status().code(), o.module + ": " + program.status().message()));
+  auto blob = read_bytes(o.proof);
+  if (!blob) return out.error(blob.status());
+  auto bundle = zkwasm::deserialize_bundle(*blob);
+  if (!bundle) {
+    return out.error(invalid_argument(o.proof + ": malformed proof bundle: " + bundle.status().message()));
+  }
+  zkwasm::VerifyOptions vo;
+  vo.min_security_bits = o.min_bits;
+  Stopwatch sw;
+  auto pv = zkwasm::verify(**program, *bundle, vo);
+  const double secs = sw.seconds();
+  if (!pv) {
+    if (out.json) {
+      out.emit_json({{"valid", false}, {"error", pv.status().message()}});
+    } else {
+      std::cout << "INVALID: " << pv.status().message() << std::endl;
+    }
+    return kExitCheckFailed;
+  }
+  if (out.json) {
+    nlohmann::json j = publics_json(*pv);
+    j["valid"] = true;
+    j["verify_seconds"] = secs;
+    j["security_bits"] = conjectured_security_bits(bundle->proof.params);
+    out.emit_json(j);
+  } else {
+    std::cout << "VALID proof for:\n";
+    print_publics(*pv);
+    std::cout << "verified in " << secs * 1e3 << " ms ("
+              << conjectured_security_bits(bundle->proof.params) << " conjectured bits)" << std::endl;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_zkwasm_commands(CLI::App& app) {
+  static Output prove_out;
+  static ProveCli po;
+  CLI::App* prove = add_command(app, "prove",
+                                "Prove a WebAssembly execution with zkWASM (one segment)",
+                                prove_out, [] { return run_prove(prove_out, po); });
+  prove->add_option("module", po.module, "MODULE.wasm")->required();
+  prove->add_option("args", po.args, "arguments of the invoked function (decimal or 0x hex)");
+  prove->add_option("--invoke", po.invoke, "run and prove this exported function");
+  prove->add_option("--trace", po.trace, "prove this recorded trace (efaas wasm run --trace)");
+  prove->add_option("--input", po.input, "run and prove efaas_main on this input (FILE or HEX)");
+  prove->add_option("-o,--output", po.output, "write the proof bundle here")->required();
+  prove->add_option("--preset", po.preset, "FRI parameters: production (>= 100 bits) or test");
+  prove->add_option("--backend", po.backend, "auto, scalar, avx2 or opencl");
+  prove->add_option("--gas", po.gas, "gas limit of the run");
+
+  static Output verify_out;
+  static VerifyCli vo;
+  CLI::App* verify = add_command(app, "verify",
+                                 "Verify a zkWASM proof bundle against a module: exit 0 valid, "
+                                 "1 rejected, 2 malformed",
+                                 verify_out, [] { return run_verify(verify_out, vo); });
+  verify->add_option("module", vo.module, "MODULE.wasm")->required();
+  verify->add_option("proof", vo.proof, "proof.bin")->required();
+  verify->add_option("--min-bits", vo.min_bits, "reject proofs below this conjectured security");
+}
+
+}  // namespace efaas::cli
