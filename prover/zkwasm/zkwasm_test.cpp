@@ -12,6 +12,7 @@
 
 #include "prover/common/cpu_features.hpp"
 #include "prover/common/rng.hpp"
+#include "prover/device/backend.hpp"
 #include "prover/fri/fri_params.hpp"
 #include "prover/wasm/instance.hpp"
 #include "prover/zkwasm/air_internal.hpp"
@@ -807,6 +808,19 @@ TEST(ZkWasm, BundleParserRejectsMalformedInput) {
       EXPECT_FALSE(verify(*f.program, *p).is_ok());
     }
   }
+}
+
+// The OpenCL pipeline (device LDEs, the quotient kernel generated from the universal AIR's
+// constraint DAG, device DEEP and FRI) gives the scalar bundle byte for byte.
+TEST(ZkWasm, OpenClBundleIsIdenticalToScalar) {
+  if (!resolve_backend(Backend::kOpenCl)) GTEST_SKIP() << "no OpenCL device here";
+  Fixture f = make(kSum, "sum", {10});
+  auto scalar = prove(*f.program, f.trace, opts_for(f, Backend::kScalar));
+  ASSERT_TRUE(scalar.is_ok()) << scalar.status().to_string();
+  auto device = prove(*f.program, f.trace, opts_for(f, Backend::kOpenCl));
+  ASSERT_TRUE(device.is_ok()) << device.status().to_string();
+  EXPECT_EQ(serialize_bundle(*device), serialize_bundle(*scalar));
+  EXPECT_TRUE(verify(*f.program, *device).is_ok());
 }
 
 }  // namespace
