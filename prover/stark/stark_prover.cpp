@@ -81,6 +81,33 @@ void report(const StarkConfig& cfg, std::string_view stage, double f) {
   if (cfg.progress) cfg.progress(stage, f);
 }
 
+// Next-row map and selector values of a domain's rows.
+struct DomainRows {
+  std::vector<uint32_t> next;
+  std::vector<Fp> first, last, trans;
+};
+
+// A table's rows over a domain for the constraint evaluators: its matrices (column-major,
+// `stride` rows each; empty vectors for the parts the table lacks) and the domain's rows.
+air::DomainSource domain_source(const std::vector<Fp>& main, const std::vector<Fp>& pre,
+                                const std::vector<Fp>& aux, size_t stride,
+                                const DomainRows& rows, std::span<const Fp4> challenges,
+                                std::span<const Fp> publics, std::span<const Fp4> aux_publics) {
+  air::DomainSource src;
+  src.main = main.data();
+  src.pre = pre.empty() ? nullptr : pre.data();
+  src.aux = aux.empty() ? nullptr : aux.data();
+  src.stride = stride;
+  src.next = rows.next.data();
+  src.is_first = rows.first.data();
+  src.is_last = rows.last.data();
+  src.is_transition = rows.trans.data();
+  src.challenges = challenges;
+  src.publics = publics;
+  src.aux_publics = aux_publics;
+  return src;
+}
+
 // Per-table state while proving.
 struct TableState {
   uint32_t log_n = 0, log_d = 0;
@@ -305,17 +332,18 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   std::optional<MerkleTree> aux_tree;
   // Exact selectors and next-row indices on the trace domain (natural order), for the aux
   // trace's expressions and the witness check.
-  auto trace_domain = [&](size_t t, std::vector<uint32_t>& next, std::vector<Fp>& first,
-                          std::vector<Fp>& last, std::vector<Fp>& trans) {
+  auto trace_domain = [&](size_t t) {
     const size_t n = st[t].n;
-    next.resize(n);
-    first.assign(n, Fp::zero());
-    last.assign(n, Fp::zero());
-    trans.assign(n, Fp::one());
-    for (size_t i = 0; i < n; ++i) next[i] = uint32_t((i + 1) & (n - 1));
-    first[0] = Fp::one();
-    last[n - 1] = Fp::one();
-    trans[n - 1] = Fp::zero();
+    DomainRows d;
+    d.next.resize(n);
+    d.first.assign(n, Fp::zero());
+    d.last.assign(n, Fp::zero());
+    d.trans.assign(n, Fp::one());
+    for (size_t i = 0; i < n; ++i) d.next[i] = uint32_t((i + 1) & (n - 1));
+    d.first[0] = Fp::one();
+    d.last[n - 1] = Fp::one();
+    d.trans[n - 1] = Fp::zero();
+    return d;
   };
   if (any_logup) {
     challenges[air::kChallengeAlpha] = tr.sample_ext();
@@ -325,19 +353,9 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       const air::TableAir& table = machine.tables[t];
       if (!table.uses_logup()) continue;
       const size_t n = st[t].n;
-      std::vector<uint32_t> next;
-      std::vector<Fp> first, last, trans;
-      trace_domain(t, next, first, last, trans);
-      air::DomainSource src;
-      src.main = witness.main[t].data();
-      src.pre = pk.pre_traces[t].empty() ? nullptr : pk.pre_traces[t].data();
-      src.stride = n;
-      src.next = next.data();
-      src.is_first = first.data();
-      src.is_last = last.data();
-      src.is_transition = trans.data();
-      src.challenges = challenges;
-      src.publics = witness.publics;
+      const DomainRows rows = trace_domain(t);
+      const air::DomainSource src = domain_source(witness.main[t], pk.pre_traces[t], {}, n, rows,
+                                                  challenges, witness.publics, {});
       // Denominators and multiplicities for every interaction and row.
       const auto& its = table.interactions();
       std::vector<Fp4> denom(its.size() * n);
@@ -413,22 +431,11 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     Fp4 total_sum = Fp4::zero();
     for (size_t t = 0; t < T; ++t) {
       const air::TableAir& table = machine.tables[t];
-      std::vector<uint32_t> next;
-      std::vector<Fp> first, last, trans;
-      trace_domain(t, next, first, last, trans);
-      air::DomainSource src;
-      src.main = witness.main[t].data();
-      src.pre = pk.pre_traces[t].empty() ? nullptr : pk.pre_traces[t].data();
-      src.aux = st[t].aux_trace.empty() ? nullptr : st[t].aux_trace.data();
-      src.stride = st[t].n;
-      src.next = next.data();
-      src.is_first = first.data();
-      src.is_last = last.data();
-      src.is_transition = trans.data();
-      src.challenges = challenges;
-      src.publics = witness.publics;
-      std::span<const Fp4> sums(&proof.aux_sums[t], 1);
-      src.aux_publics = sums;
+      const DomainRows rows = trace_domain(t);
+      const air::DomainSource src =
+          domain_source(witness.main[t], pk.pre_traces[t], st[t].aux_trace, st[t].n, rows,
+                        challenges, witness.publics,
+                        std::span<const Fp4>(&proof.aux_sums[t], 1));
       if (auto v = air::first_violation(table, src, st[t].n)) {
         return invalid_argument("prove: the witness violates constraint " +
                                 std::to_string(v->constraint) + " of table " + table.name() +
@@ -520,19 +527,10 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       q_views.push_back({s.quotient_mirror.data(), s.lde_n, 4 * D, Layout::kColMajor});
       continue;
     }
-    air::DomainSource src;
-    src.main = s.main_lde.data();
-    src.pre = pk.pre_ldes[t].empty() ? nullptr : pk.pre_ldes[t].data();
-    src.aux = s.aux_lde.empty() ? nullptr : s.aux_lde.data();
-    src.stride = s.lde_n;
-    src.next = next.data();
-    src.is_first = first.data();
-    src.is_last = last.data();
-    src.is_transition = trans.data();
-    src.challenges = challenges;
-    src.publics = witness.publics;
-    std::span<const Fp4> sums(&proof.aux_sums[t], 1);
-    src.aux_publics = sums;
+    const DomainRows rows{std::move(next), std::move(first), std::move(last), std::move(trans)};
+    const air::DomainSource src =
+        domain_source(s.main_lde, pk.pre_ldes[t], s.aux_lde, s.lde_n, rows, challenges,
+                      witness.publics, std::span<const Fp4>(&proof.aux_sums[t], 1));
     std::vector<Fp4> q(qn);
     pool.parallel_for(qn, 1024, [&](size_t b, size_t e) {
       air::eval_folded(table, src, b, e, alpha, q.data() + b);
