@@ -21,7 +21,7 @@ using namespace stark_internal;
 namespace {
 
 // LDE of column-major columns on the FRI coset, bit-reversed order.
-Result<std::vector<Fp>> lde_columns(const std::vector<Fp>& cols, size_t width, uint32_t log_n,
+Result<std::vector<Fp>> lde_columns(const std::vector<Fp>& cols, size_t width,
                                     uint32_t log_blowup, const StarkConfig& cfg) {
   std::vector<Fp> out((cols.size()) << log_blowup);
   if (width == 0) return out;
@@ -33,7 +33,6 @@ Result<std::vector<Fp>> lde_columns(const std::vector<Fp>& cols, size_t width, u
   p.log_blowup = log_blowup;
   p.output_shift = fri_domain_shift();
   EFAAS_RETURN_IF_ERROR(lde(cols, out, width, p, ncfg));
-  (void)log_n;
   return out;
 }
 
@@ -187,7 +186,7 @@ Result<ProvingKey> stark_setup(const air::MachineAir& machine,
                               std::to_string(log_n) + " outside the supported range");
     }
     pk.vk.pre_log_heights.push_back(int32_t(log_n));
-    auto l = lde_columns(pre_traces[t], width, log_n, params.log_blowup, cfg);
+    auto l = lde_columns(pre_traces[t], width, params.log_blowup, cfg);
     if (!l) return l.status();
     pk.pre_ldes[t] = std::move(*l);
     const size_t lde_n = n << params.log_blowup;
@@ -305,7 +304,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
         st[t].pre_dev = std::move(*p);
       }
     } else {
-      auto l = lde_columns(witness.main[t], width, st[t].log_n, log_b, cfg);
+      auto l = lde_columns(witness.main[t], width, log_b, cfg);
       if (!l) return l.status();
       st[t].main_lde = std::move(*l);
     }
@@ -409,7 +408,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
         st[t].aux_mirror = std::move(*mirror);
         aux_dev.push_back({&st[t].aux_dev, st[t].aux_mirror.span()});
       } else {
-        auto l = lde_columns(aux, 4 * aw, st[t].log_n, log_b, cfg);
+        auto l = lde_columns(aux, 4 * aw, log_b, cfg);
         if (!l) return l.status();
         st[t].aux_lde = std::move(*l);
       }
