@@ -1088,13 +1088,13 @@ TEST_F(ZkwasmE2E, TraceAndModuleJobsEndToEndWithCacheAndExactMetering) {
   EXPECT_EQ(pv.args, std::vector<uint64_t>{10});
   EXPECT_EQ(to_hex(pv.module_hash), module_hash_);
   // Reserved from the trace's size, then exact once the streamed trace was parsed: under 1024
-  // instructions, so the floor of 8 units, at the default price of 10.
-  EXPECT_EQ(r.accepted->estimated_units(), 8u);
-  EXPECT_EQ(r.accepted->estimated_cost(), 80u);
+  // instructions, so the floor of 4 units, at the default price of 10.
+  EXPECT_EQ(r.accepted->estimated_units(), 4u);
+  EXPECT_EQ(r.accepted->estimated_cost(), 40u);
   auto info = get_job(*stub_, key_, r.job_id);
-  EXPECT_EQ(info.units(), 8u);
-  EXPECT_EQ(info.cost(), 80u);
-  EXPECT_EQ(farm_->usage("alice").balance(), 1'000'000 - 80);
+  EXPECT_EQ(info.units(), 4u);
+  EXPECT_EQ(info.cost(), 40u);
+  EXPECT_EQ(farm_->usage("alice").balance(), 1'000'000 - 40);
 
   // The proof cache: same kind, module, trace and parameters.
   auto again = client::prove(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_),
@@ -1103,7 +1103,7 @@ TEST_F(ZkwasmE2E, TraceAndModuleJobsEndToEndWithCacheAndExactMetering) {
   ASSERT_TRUE(again.accepted);
   EXPECT_TRUE(again.accepted->cached());
   EXPECT_EQ(again.proof_hash, r.proof_hash);
-  EXPECT_EQ(farm_->usage("alice").balance(), 1'000'000 - 80);
+  EXPECT_EQ(farm_->usage("alice").balance(), 1'000'000 - 40);
 
   // zkwasm-module, asynchronously: submit, watch, fetch. The farm runs sum(7) itself.
   const std::string input = extension_input({1, 2, 3});
@@ -1300,7 +1300,7 @@ TEST_F(ZkwasmE2E, SigkillDuringProvingThenRestartLosesNothingAndChargesOnce) {
   EXPECT_EQ(charges.size(), 2u);
   for (const auto& [id, n] : charges) EXPECT_EQ(n, 1) << id;
   EXPECT_EQ(farm_->usage("alice").balance(), sum);
-  EXPECT_EQ(sum, 1'000'000 - 2 * 80);  // 8 units each (the floor) at price 10
+  EXPECT_EQ(sum, 1'000'000 - 2 * 40);  // 4 units each (the floor) at price 10
 }
 
 // `efaas farm submit` with a module file and a trace file; the proof checked by
