@@ -1242,14 +1242,22 @@ TEST_F(ZkwasmE2E, BadTracesAndParametersAreRefusedAndTheFarmKeepsServing) {
   expect_valid_bundle(good.proof);
 }
 
-TEST_F(ZkwasmE2E, CancellationMidProof) {
+TEST_F(ZkwasmE2E, CalibratedEstimateCancellationMidProofAndDeadlineExpiry) {
+  // What `efaas bench -o` writes for zkWASM, reduced to the part the farm reads.
+  fs::create_directories(dir_);
+  const std::string calib = dir_ + "/calibration.json";
+  std::ofstream(calib) << R"({"kinds": {"zkwasm-trace": {"units_per_second": 0.5}}})";
   // A pause before each stage (STARK stages included) widens "mid-proof" to seconds.
-  start_farm({"--stage-delay-ms", "300"});
+  start_farm({"--stage-delay-ms", "300", "--calibration", calib});
   const std::string params = R"({"entry":"sum","args":[10],"preset":"test"})";
   pb::Accepted acc;
   ASSERT_TRUE(client::submit(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_),
                              trace_, &acc)
                   .ok());
+  // 4 units (the floor) at the calibrated 0.5 units/s, at the default price of 10.
+  EXPECT_EQ(acc.estimated_units(), 4u);
+  EXPECT_EQ(acc.estimated_cost(), 40u);
+  EXPECT_NEAR(acc.estimated_seconds(), 8.0, 1e-9);
   wait_job(*stub_, key_, acc.job_id(), [](const pb::JobInfo& j) {
     return j.state() == pb::JOB_STATE_RUNNING && j.stage().rfind("prove: ", 0) == 0;
   });
@@ -1260,6 +1268,22 @@ TEST_F(ZkwasmE2E, CancellationMidProof) {
   ASSERT_TRUE(stub_->Cancel(cctx.get(), ref, &cr).ok());
   auto j = wait_job(*stub_, key_, acc.job_id(), terminal);
   EXPECT_EQ(j.state(), pb::JOB_STATE_CANCELLED) << j.stage() << " " << j.error();
+  std::string proof;
+  EXPECT_EQ(client::fetch_proof(*stub_, key_, acc.job_id(), &proof).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  // A deadline the job cannot meet (8 s estimated, 0.9 s given): expired, cleanly.
+  pb::JobHeader h = header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_);
+  h.set_deadline_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count() +
+                         900);
+  auto r = client::prove(*stub_, key_, h, trace_);
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->state(), pb::JOB_STATE_EXPIRED);
+  EXPECT_EQ(r.failure->code(), "DEADLINE_EXCEEDED");
+  // Neither the cancelled nor the expired job is charged.
   EXPECT_EQ(farm_->usage("alice").balance(), 1'000'000);
 }
 
