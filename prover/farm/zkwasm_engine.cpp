@@ -26,7 +26,7 @@ namespace {
 
 constexpr size_t kProgramCacheSize = 8;
 // A trace chunk is parsed once it is whole; more than this pending is refused (bounded memory).
-constexpr uint64_t kMaxPendingTraceBytes = uint64_t(32) << 20;
+constexpr uint64_t kMaxPendingTraceBytes = uint64_t(8) << 20;  // the runtime writes ~0.2-3 MiB
 // Framing bytes of an EFWTRACE file before the first record (file header + a chunk header).
 constexpr uint64_t kTraceFramingBytes = 96;
 

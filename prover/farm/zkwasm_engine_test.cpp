@@ -209,6 +209,43 @@ TEST(ZkwasmInput, TraceCheckStreamsAndRefusesTracesOfAnotherModule) {
       << o.error().message;
 }
 
+TEST(ZkwasmInput, TraceCheckHoldsAtMostOneBoundedChunk) {
+  auto sum = testing::wat2wasm(testing::kSumWat);
+  ASSERT_TRUE(sum);
+  auto m = wasm::load_module(*sum);
+  ASSERT_TRUE(m);
+  // A real file header allowing chunks of 2^20 records, then a chunk header announcing a
+  // 20 MiB payload that never completes: the check must refuse it before holding all of it.
+  auto trace = testing::record_trace(*sum, "sum", {3}, 1u << 20);
+  ASSERT_TRUE(trace);
+  std::vector<uint8_t> head(trace->begin(), trace->begin() + 48);
+  std::vector<uint8_t> chunk(48, 0);
+  auto put32 = [&](size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) chunk[at + size_t(i)] = uint8_t(v >> (8 * i));
+  };
+  put32(0, 0x4B4E4843);  // "CHNK"
+  chunk[4] = 1;          // steps
+  put32(12, 1u << 20);   // records
+  put32(32, 20u << 20);  // payload bytes
+  ZkwasmParams p;
+  p.entry = std::string("sum");
+  p.args = {3};
+  auto c = make_trace_check(*m, p);
+  ASSERT_TRUE(c->feed(head));
+  ASSERT_TRUE(c->feed(chunk));
+  const std::vector<uint8_t> mib(1u << 20, 0);
+  Outcome o = ok();
+  int fed = 0;
+  while (o && fed < 20) {
+    o = c->feed(mib);
+    ++fed;
+  }
+  ASSERT_FALSE(o) << "20 MiB of one chunk were buffered";
+  EXPECT_LE(fed, 9);
+  EXPECT_NE(o.error().message.find("without a complete chunk"), std::string::npos)
+      << o.error().message;
+}
+
 class ZkwasmEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
