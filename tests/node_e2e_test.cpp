@@ -16,6 +16,7 @@
 #include "node/chain/eth_client.hpp"
 #include "node/core/eip712.hpp"
 #include "node/core/encoding.hpp"
+#include "node/peer/peer.hpp"
 #include "node/testing/devchain.hpp"
 
 namespace efaas::node {
@@ -315,6 +316,25 @@ TEST_F(NodeE2E, PeerFloodIsRateLimited) {
   EXPECT_EQ(limited, 7);
   // Another peer is unaffected.
   EXPECT_TRUE(c.call("efaas_submitPostOp", {post_op, chain_->info()["nodes"][0]}).contains("result"));
+}
+
+TEST_F(NodeE2E, GossipFloodFromOnePeerIsRateLimited) {
+  // Node 2 takes 5 messages per peer in a burst. Operations gossiped over gRPC are admitted like a
+  // user's, with the peer as the source: the peer's bucket runs out, whatever the Operation.
+  PeerClient client("127.0.0.1:" + std::to_string(nodes_[2]->config["peer_listen_port"].get<int>()));
+  Operation op = ok(operation_from_json(chain_->info()["operation"]));
+  Address flooder = ok(parse_address("0x00000000000000000000000000000000000000ee", "peer"));
+  int admitted = 0, limited = 0;
+  for (int i = 0; i < 9; ++i) {
+    Status s = client.gossip(op, 1, flooder);
+    if (s.is_ok()) ++admitted;
+    if (s.message().find("peer_rate_limited") != std::string::npos) ++limited;
+  }
+  EXPECT_EQ(admitted, 5);
+  EXPECT_EQ(limited, 4);
+  // Malformed gossip is refused with the reason: too many hops, no sender.
+  Status s = client.gossip(op, kMaxGossipHops + 1, ok(parse_address(chain_->info()["nodes"][0].get<std::string>(), "n")));
+  EXPECT_NE(s.message().find("hops"), std::string::npos) << s.message();
 }
 
 TEST_F(NodeE2E, StaleUnknownAndReorgedProcessedBlocks) {

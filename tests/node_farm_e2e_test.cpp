@@ -223,6 +223,24 @@ class NodeFarmE2E : public ::testing::Test {
   static inline json post_op_;  // node 0's PostOp, for the tampering test
 };
 
+// A zkWASM PostOp made in this process (the runtime and prover/zkwasm, no farm): what a peer sends.
+json local_post_op(const std::string& wasm_path, const Hash32& operation_hash, const Hash32& block) {
+  std::string bytes = slurp(wasm_path);
+  auto program = ok(zkwasm::Program::load(std::span<const uint8_t>(
+      reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())));
+  wasm::MemorySink sink;
+  wasm::TraceWriter tw(sink);
+  wasm::ExtensionConfig ec;
+  ec.trace = &tw;
+  EXPECT_TRUE(wasm::run_extension(program->module_ptr(), wasm::ExtensionInput{}, ec).is_ok());
+  zkwasm::ProveOptions po;
+  po.params = fri_test_preset();
+  auto bundle = ok(zkwasm::prove(*program, ok(wasm::read_trace(sink.data)), po));
+  PostOp p = ok(make_universal_post_op(operation_hash, program->module_hash(), zkwasm::serialize_bundle(bundle), block,
+                                       R"({"proofSystem":"zkwasm-stark","preset":"test"})"));
+  return to_json(p);
+}
+
 TEST_F(NodeFarmE2E, GossipedOperationIsProvedVerifiedAndSettled) {
   const json op = chain_->info()["operation"];  // for the example Extension, signed by ethers
   const json op_hash = chain_->info()["operationHash"];
@@ -295,24 +313,16 @@ TEST_F(NodeFarmE2E, GossipedOperationIsProvedVerifiedAndSettled) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(any_settled);
-}
 
-// A zkWASM PostOp made in this process (the runtime and prover/zkwasm, no farm): what a peer sends.
-json local_post_op(const std::string& wasm_path, const Hash32& operation_hash, const Hash32& block) {
-  std::string bytes = slurp(wasm_path);
-  auto program = ok(zkwasm::Program::load(std::span<const uint8_t>(
-      reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())));
-  wasm::MemorySink sink;
-  wasm::TraceWriter tw(sink);
-  wasm::ExtensionConfig ec;
-  ec.trace = &tw;
-  EXPECT_TRUE(wasm::run_extension(program->module_ptr(), wasm::ExtensionInput{}, ec).is_ok());
-  zkwasm::ProveOptions po;
-  po.params = fri_test_preset();
-  auto bundle = ok(zkwasm::prove(*program, ok(wasm::read_trace(sink.data)), po));
-  PostOp p = ok(make_universal_post_op(operation_hash, program->module_hash(), zkwasm::serialize_bundle(bundle), block,
-                                       R"({"proofSystem":"zkwasm-stark","preset":"test"})"));
-  return to_json(p);
+  // A second valid PostOp for the same Operation (proved here, on a later block): node 1 keeps it,
+  // re-runs the Operation itself and finds both answers right.
+  json second = local_post_op(dir_->path() + "/example_extension.wasm", h, ok(eth_->block_by_tag("latest")).hash);
+  ASSERT_NE(second, post_op_);
+  expect_signed(nodes_[1]->result("efaas_submitPostOp", {second}), 1, "VALID", second);
+  EXPECT_EQ(nodes_[1]->result("efaas_getPostOps", {op_hash}).size(), 2u);
+  auto metrics = nodes_[1]->http->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("efaas_node_reruns_total{reason=\"agree\"} 2"), std::string::npos) << metrics->body;
 }
 
 TEST_F(NodeFarmE2E, TamperedZkwasmPostOpIsInvalidAndThePeerIsThrottledThenBanned) {

@@ -119,7 +119,11 @@ if (status.status !== "proved") {
   console.error(fs.readFileSync(path.join(work, "node.log"), "utf8").split("\n").slice(-10).join("\n"));
   process.exit(1);
 }
-for (const [k, v] of Object.entries(status.timings ?? {})) console.log(`      ${k.padEnd(10)} ${(v * 1000).toFixed(0).padStart(6)} ms`);
+const stageNames = { execute: "sizing run", stream: "traced run, streamed to the farm", farmProve: "farm: proving after the last byte",
+  verify: "node: verification of the PostOp", peers: "peers' verdicts" };
+for (const [k, label] of Object.entries(stageNames)) {
+  if (status.timings && k in status.timings) console.log(`      ${(status.timings[k] * 1000).toFixed(0).padStart(6)} ms  ${label}`);
+}
 const [post] = await rpc("efaas_getPostOps", [sent.operationHash]);
 const p = post.postOp;
 const result = ethers.toBigInt(ethers.getBytes(p.data).reverse());

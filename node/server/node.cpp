@@ -905,6 +905,8 @@ void Node::settle_as_leader() {
       if (!rec) continue;
       auto op = operations_->get(rec->post_op.operation_hash);
       if (!op || settled_.count(op->hash) || op->op.extension_id != rec->post_op.extension_id) continue;
+      // Several PostOps may answer one Operation (re-run above): one settlement per Operation.
+      if (std::find(ops.begin(), ops.end(), op->hash) != ops.end()) continue;
       SettlementEntry e;
       for (const auto& [responder, v] : by_responder) {  // std::map: ascending addresses
         if (active_set.count(responder)) e.verdicts.push_back(v);
