@@ -36,7 +36,7 @@ function start(cmd, args, { env = {}, log = null } = {}) {
   children.push(child);
   const lines = readline.createInterface({ input: child.stdout });
   return new Promise((resolve, reject) => {
-    lines.once("line", (line) => resolve(JSON.parse(line)));
+    lines.once("line", (line) => resolve({ ...JSON.parse(line), pid: child.pid }));
     child.once("exit", (code) => reject(new Error(`${cmd} exited with ${code}` + (log ? `; log: ${fs.readFileSync(log, "utf8")}` : ""))));
   });
 }
@@ -75,10 +75,17 @@ console.log(`    Extension ${chain.extensionId} = keccak256 of its ${chain.wasmS
 const store = path.join(work, "farm");
 fs.mkdirSync(store);
 const ports = path.join(store, "ports.json");
+let farmPid;
+// CPU seconds (user + system) a process has used so far (Linux /proc, 100 ticks per second).
+const cpuSeconds = (pid) => {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
 await stage("efaas-farm started", async () => {
   const child = spawn(path.join(build, "bin/efaas-farm"), ["--store", store, "--ports-file", ports, "--log-level", "warn"],
     { stdio: ["ignore", "ignore", fs.openSync(path.join(work, "farm.log"), "a")] });
   children.push(child);
+  farmPid = child.pid;
   for (let i = 0; i < 600 && !fs.existsSync(ports); ++i) {
     if (child.exitCode !== null) throw new Error(`efaas-farm exited: ${fs.readFileSync(path.join(work, "farm.log"), "utf8")}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -107,6 +114,7 @@ for (const e of exts) console.log(`    ${e.id} ${e.mode}${e.served ? " (served)"
 
 const sent = await stage("efaas_sendOperation (signed by the user with ethers)", () => rpc("efaas_sendOperation", [chain.operation]));
 console.log(`    operation ${sent.operationHash} from ${sent.sender}`);
+const farmCpu0 = cpuSeconds(farmPid), nodeCpu0 = cpuSeconds(ready.pid);
 const status = await stage(`proving: run, trace streamed to the farm, zkWASM proof (${preset} preset), PostOp self-verified`, async () => {
   for (;;) {
     const s = await rpc("efaas_getOperation", [sent.operationHash]);
@@ -115,6 +123,7 @@ const status = await stage(`proving: run, trace streamed to the farm, zkWASM pro
   }
 });
 console.log(`    status ${status.status}: ${status.detail}`);
+console.log(`    process CPU time over this stage: farm ${(cpuSeconds(farmPid) - farmCpu0).toFixed(2)} s, node ${(cpuSeconds(ready.pid) - nodeCpu0).toFixed(2)} s`);
 if (status.status !== "proved") {
   console.error(fs.readFileSync(path.join(work, "node.log"), "utf8").split("\n").slice(-10).join("\n"));
   process.exit(1);

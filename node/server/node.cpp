@@ -16,6 +16,7 @@ namespace efaas::node {
 namespace {
 
 constexpr const char* kVersion = "efaas-node/0.1";
+constexpr int kGossipPasses = 100;  // loop passes an Operation waits for peers not greeted yet
 
 // A JSON-RPC error travelling out of a handler.
 struct RpcError {
@@ -343,7 +344,7 @@ Status Node::start() {
       }
       if (o.code != AdmitCode::kDuplicate && hops < kMaxGossipHops) {
         std::lock_guard<std::mutex> lock(peers_mu_);
-        gossip_queue_.push_back({op, hops + 1, from});
+        gossip_queue_.push_back({op, hops + 1, from, {}, 0});
       }
       if (o.code != AdmitCode::kDuplicate) prover_cv_.notify_all();
       return o.hash;
@@ -511,7 +512,7 @@ nlohmann::json Node::send_operation(const nlohmann::json& params) {
   if (o.code != AdmitCode::kDuplicate) {
     {
       std::lock_guard<std::mutex> lock(peers_mu_);
-      gossip_queue_.push_back({*op, 1, ""});
+      gossip_queue_.push_back({*op, 1, "", {}, 0});
     }
     loop_cv_.notify_all();
     prover_cv_.notify_all();
@@ -638,8 +639,11 @@ Result<Bytes> Node::module_bytes(const Hash32& id) {
   }
   auto wasm = registry_->fetch_wasm(id);  // keccak256(wasm) == id enforced
   if (!wasm) return wasm.status();
-  std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(wasm->data()), std::streamsize(wasm->size()));
+  // Written aside and renamed: threads verifying concurrently never read a partial file.
+  const std::string tmp = path + ".tmp" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  std::ofstream(tmp, std::ios::binary).write(reinterpret_cast<const char*>(wasm->data()), std::streamsize(wasm->size()));
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
   return wasm;
 }
 
@@ -869,10 +873,17 @@ void Node::flush_gossip() {
     items.swap(gossip_queue_);
     caps = peer_capabilities_;
   }
-  for (const auto& item : items) {
+  std::vector<GossipItem> later;
+  for (auto& item : items) {
+    bool waiting = false;
     for (const auto& peer : peers_) {
+      if (item.done.count(peer->target())) continue;
       auto cap = caps.find(peer->target());
-      if (cap == caps.end()) continue;  // not greeted yet: its interests are unknown
+      if (cap == caps.end()) {  // not greeted yet: its interests are unknown, ask again next pass
+        waiting = true;
+        continue;
+      }
+      item.done.insert(peer->target());
       if (address_to_string(cap->second.node) == item.from) continue;
       const auto& exts = cap->second.extensions;
       if (std::find(exts.begin(), exts.end(), item.op.extension_id) == exts.end()) continue;
@@ -882,6 +893,11 @@ void Node::flush_gossip() {
           {{"peer", peer->target()}, {"extension", hex0x(item.op.extension_id)}, {"hops", item.hops},
            {"error", s.is_ok() ? "" : s.message()}});
     }
+    if (waiting && ++item.passes < kGossipPasses) later.push_back(std::move(item));
+  }
+  if (!later.empty()) {
+    std::lock_guard<std::mutex> lock(peers_mu_);
+    for (auto& item : later) gossip_queue_.push_back(std::move(item));
   }
 }
 

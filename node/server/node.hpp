@@ -154,6 +154,8 @@ class Node {
     Operation op;
     uint32_t hops;
     std::string from;  // the peer it came from ("" for a user's)
+    std::set<std::string> done = {};  // peer targets already considered
+    int passes = 0;
   };
   std::vector<GossipItem> gossip_queue_;  // drained by the loop
 
