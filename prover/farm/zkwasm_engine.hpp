@@ -18,9 +18,9 @@ namespace efaas::farm {
 
 // One proving unit of zkWASM: this many executed WASM instructions, rounded up. A proof has a
 // fixed cost too (the 2^16-row range table, the program's tables): measured at about that of
-// 8 units (bench/RESULTS.md, zkWASM), so a job is at least kZkwasmMinUnits.
+// 4 units (bench/RESULTS.md, Prover farm), so a job is at least kZkwasmMinUnits.
 inline constexpr uint64_t kZkwasmInstructionsPerUnit = 1024;
-inline constexpr uint64_t kZkwasmMinUnits = 8;
+inline constexpr uint64_t kZkwasmMinUnits = 4;
 // The units of a proof of `instructions` executed instructions.
 inline uint64_t zkwasm_units(uint64_t instructions) {
   const uint64_t u = (instructions + kZkwasmInstructionsPerUnit - 1) / kZkwasmInstructionsPerUnit;
