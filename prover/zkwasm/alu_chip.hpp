@@ -79,6 +79,8 @@ class ChipWitness {
                                std::vector<uint64_t>& byte_mult) const;
   std::vector<Fp> bitcount_columns() const;
   size_t rows() const { return rows_.size(); }
+  // A row's columns (tests forge rows to show that the constraints reject them).
+  std::array<uint32_t, Chip::kWidth>& row(size_t i) { return rows_[i]; }
 
  private:
   std::vector<std::array<uint32_t, Chip::kWidth>> rows_;
