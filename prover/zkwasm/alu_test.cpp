@@ -197,6 +197,17 @@ void prove_main(const std::string& text, std::set<uint16_t>* seen = nullptr) {
   std::printf("  %zu steps proved, result %s\n", t.steps.size(), hex64(t.end.results[0]).c_str());
 }
 
+TEST(ZkWasmAlu, ChipTablesAreInTheMachine) {
+  const air::MachineAir& m = machine_air();
+  ASSERT_EQ(m.tables.size(), size_t(layout::kNumTables));
+  EXPECT_EQ(m.tables[layout::kAlu].name(), "alu");
+  EXPECT_EQ(m.tables[layout::kAlu].main_width(), alu::Chip::kWidth);
+  EXPECT_EQ(m.tables[layout::kBitCount].name(), "bitcount");
+  for (const auto& t : m.tables) EXPECT_LE(t.max_degree(), 3u) << t.name();
+  std::printf("  exec %u main columns, alu chip %u\n", m.tables[layout::kExec].main_width(),
+              m.tables[layout::kAlu].main_width());
+}
+
 TEST(ZkWasmAlu, EveryOperationOnEdgeValues) {
   const uint64_t kMin32 = 0x80000000ull, kMin64 = 1ull << 63;
   // Shift amounts 0, 1, 31/63 (-1, INT_MAX), 32, 63, 65 and big ones; divisors 0, 1, -1.
