@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "prover/zkwasm/alu_chip.hpp"
 #include "prover/zkwasm/layout.hpp"
 
 namespace efaas::zkwasm {
@@ -64,6 +65,12 @@ TableAir exec_table() {
     sum = sum + c(E::kFlags + i);
     opcode = opcode + c(E::kFlags + i) * Fp::from_u32(uint32_t(L::kFlagOps[i]));
   }
+  // ALU chip rows and trap rows (alu_chip.hpp): flags outside kFlagOps, the opcode in a column.
+  const Expr alu_f = c(E::kAluF), alu_un = c(E::kAluUn), trap_f = c(E::kTrapF);
+  const Expr unreach_f = c(E::kUnreachF), alu_op = c(E::kAluOp);
+  const Expr ends = trap_f + unreach_f;  // rows that end the execution with a trap
+  sum = sum + alu_f + trap_f + unreach_f;
+  opcode = opcode + alu_op + unreach_f * Fp::from_u32(uint32_t(Op::kUnreachable));
   const Expr zf = c(E::kZflag), zstart = c(E::kZstart), zlast = c(E::kZlast), top = c(E::kTop);
   const Expr depth = c(E::kDepth), nfp = c(E::kNfp), inst = c(E::kInst);
   const Expr is_ret = flag(Op::kReturn), is_ci = flag(Op::kCallIndirect);
@@ -73,7 +80,7 @@ TableAir exec_table() {
   t.assert_bool(zf);
   t.assert_zero(sum + zf - real);
   // The real rows are a prefix ending with the entry function's return (top).
-  t.assert_transition(n(E::kReal) - real + top);
+  t.assert_transition(n(E::kReal) - real + top + ends);
   t.assert_last(real);
 
   // Boundary: the entry state.
@@ -232,12 +239,13 @@ TableAir exec_table() {
   const Expr key0 = c(E::kKey + 0), key1 = c(E::kKey + 1), key2 = c(E::kKey + 2);
   t.assert_zero(en0 - flags({Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet,
                              Op::kGlobalSet, Op::kSelect}) -
-                sum_of(binary) - flags({Op::kBr, Op::kBrIf, Op::kBrTable}) * mv - inner_ret);
+                sum_of(binary) - flags({Op::kBr, Op::kBrIf, Op::kBrTable}) * mv - inner_ret -
+                (alu_f - alu_un) - trap_f);
   t.assert_zero(en1 - flags({Op::kSelect, Op::kBrIf, Op::kBrUnless, Op::kBrTable}) - is_ret * mv -
                 is_ci);
   t.assert_zero(en2 - flags({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kLocalSet,
                              Op::kLocalTee, Op::kGlobalGet, Op::kGlobalSet, Op::kSelect}) -
-                sum_of(binary) - sum_of(unary) - mv - is_call - zf);
+                sum_of(binary) - sum_of(unary) - mv - is_call - zf - alu_f - trap_f);
   const Expr gk = k(uint64_t(L::kGlobalSpace) << L::kSpaceShift) + ia;
   const Expr sm1 = sp - one, sm2 = sp - Fp::from_u32(2), sm3 = sp - Fp::from_u32(3);
   on(Op::kLocalGet, key0 - (fp + ia));
@@ -457,6 +465,36 @@ TableAir exec_table() {
   }
   on(Op::kI32Extend8S, r[1] - fill);
   for (uint32_t j = 1; j < 4; ++j) on(Op::kI64Extend8S, r[j] - fill);
+
+  // --- ALU chip operations and traps ---------------------------------------------------------
+  // A chip row is a binary (b at sp-1, a at sp-2, r replaces a) or unary (a at sp-1) step
+  // whose (op, a, b, r) the chip proves; a trap row reads its operands the same way and its r
+  // is the trap code, checked by the chip.
+  t.assert_bool(alu_f);
+  t.assert_bool(alu_un);
+  t.assert_bool(trap_f);
+  t.assert_bool(unreach_f);
+  t.assert_zero(alu_un * (one - alu_f));
+  t.assert_zero(alu_op * (one - alu_f - trap_f));
+  t.assert_zero(alu_f * (npc - pc1));
+  t.assert_zero(alu_f * (nsp - sp + one - alu_un));
+  t.assert_zero((alu_f - alu_un) * (key0 - sm1));
+  t.assert_zero(alu_f * (key2 - sm2 - alu_un));
+  t.assert_zero(trap_f * (key0 - sm1));
+  t.assert_zero(trap_f * (key2 - sm2));
+  t.interact(L::kBusAlu, alu_f + trap_f,
+             {alu_op, alu_un, trap_f, a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3], r[0], r[1],
+              r[2], r[3]});
+  // A trap ends the table like the entry function's return: status 1 and the trap code are
+  // public, and so are the gas and instructions up to and including the trapping one.
+  const Expr status = t.pub(L::kPubStatus), code = t.pub(L::kPubTrapCode);
+  t.assert_zero(top * status);
+  t.assert_zero(top * code);
+  t.assert_zero(ends * (status - one));
+  t.assert_zero(trap_f * (r[0] - code));
+  t.assert_zero(unreach_f * (code - Fp::from_u32(alu::kTrapUnreachable)));
+  t.assert_zero(ends * (gas + gcost - t.pub(L::kPubGasUsed)));
+  t.assert_zero(ends * (inst - t.pub(L::kPubInstructions)));
   (void)t.finalize(3);
   return t;
 }
@@ -537,6 +575,7 @@ TableAir range_table() {
   TableAir t("range", R::kWidth, R::kPreWidth);
   t.interact(L::kBusRange, -t.main(R::kRangeMult), {t.pre(R::kV)});
   t.interact(L::kBusAnd, -t.main(R::kAndMult), {t.pre(R::kX), t.pre(R::kY), t.pre(R::kAnd)});
+  t.interact(L::kBusBytes, -t.main(R::kByteMult), {t.pre(R::kX), t.pre(R::kY)});
   (void)t.finalize(3);
   return t;
 }
@@ -574,6 +613,8 @@ air::MachineAir build_machine() {
   m.tables.push_back(br_targets_table());
   m.tables.push_back(lookup_table("funcs", L::kBusFuncs, L::Funcs::kPreWidth));
   m.tables.push_back(lookup_table("elems", L::kBusElems, L::Elems::kPreWidth));
+  m.tables.push_back(alu::chip_table());
+  m.tables.push_back(alu::bitcount_table());
   return m;
 }
 
@@ -733,6 +774,7 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
     }
     fixed[L::kElems] = std::move(col);
   }
+  fixed[L::kBitCount] = alu::bitcount_fixed();
   return fixed;
 }
 

@@ -17,6 +17,9 @@ inline constexpr uint32_t kBusAnd = 4;      // (x, y, x AND y) over bytes
 inline constexpr uint32_t kBusBrTable = 5;  // (1, pc, index, target pc, height, arity)
 inline constexpr uint32_t kBusFuncs = 6;    // (1, func, params, declared locals, entry, type)
 inline constexpr uint32_t kBusElems = 7;    // (1, table slot, func)
+inline constexpr uint32_t kBusAlu = 8;      // (op, unary, trap, a, b, r limbs): exec -> alu chip
+inline constexpr uint32_t kBusBytes = 9;    // (x, y), both bytes (range table rows)
+inline constexpr uint32_t kBusBitCount = 10;  // (kind, byte, clz/ctz/popcount, byte == 0)
 
 // Memory keys: address spaces share one argument, key = space * 2^28 + address.
 inline constexpr uint32_t kSpaceShift = 28;
@@ -40,11 +43,13 @@ inline constexpr uint32_t kPubHasResult = 21;
 inline constexpr uint32_t kPubResult = 22;       // 4 limbs
 inline constexpr uint32_t kPubArgs = 26;         // per argument: present flag, 4 limbs
 inline constexpr uint32_t kMaxArgs = 8;
-inline constexpr uint32_t kNumPublics = kPubArgs + 5 * kMaxArgs;
+inline constexpr uint32_t kPubTrapCode = kPubArgs + 5 * kMaxArgs;  // TrapCode when status 1
+inline constexpr uint32_t kNumPublics = kPubTrapCode + 1;
 
 // Table order in the machine.
 enum Table : uint32_t {
-  kExec = 0, kProgram, kMemory, kInit, kArgs, kRange, kBrTargets, kFuncs, kElems, kNumTables
+  kExec = 0, kProgram, kMemory, kInit, kArgs, kRange, kBrTargets, kFuncs, kElems, kAlu, kBitCount,
+  kNumTables
 };
 
 // Opcodes with a flag column in the execution table.
@@ -105,7 +110,12 @@ struct Exec {
   static constexpr uint32_t kCallee = kInst + 1, kCParams = kCallee + 1, kCDecl = kCParams + 1;
   static constexpr uint32_t kCEntry = kCDecl + 1, kCType = kCEntry + 1;
   static constexpr uint32_t kMc0 = kCType + 1, kMc1 = kMc0 + 1;  // i32.mul carries (< 2^11)
-  static constexpr uint32_t kWidth = kMc1 + 1;
+  // ALU chip (alu_chip.hpp): a binary or unary (kAluUn) operation proved by the chip, a trap
+  // row (div/rem by zero or overflow, checked by the chip; unreachable), and the opcode of
+  // chip rows (pinned by the program bus).
+  static constexpr uint32_t kAluF = kMc1 + 1, kAluUn = kAluF + 1, kTrapF = kAluUn + 1;
+  static constexpr uint32_t kUnreachF = kTrapF + 1, kAluOp = kUnreachF + 1;
+  static constexpr uint32_t kWidth = kAluOp + 1;
 };
 
 // Program table (fixed): one row per compiled instruction.
@@ -153,7 +163,7 @@ struct Elems {
 struct Range {
   static constexpr uint32_t kLogRows = 16;
   static constexpr uint32_t kV = 0, kX = 1, kY = 2, kAnd = 3, kPreWidth = 4;
-  static constexpr uint32_t kRangeMult = 0, kAndMult = 1, kWidth = 2;
+  static constexpr uint32_t kRangeMult = 0, kAndMult = 1, kByteMult = 2, kWidth = 3;
 };
 
 }  // namespace efaas::zkwasm::layout

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "prover/zkwasm/air_internal.hpp"
+#include "prover/zkwasm/alu_chip.hpp"
 #include "prover/zkwasm/layout.hpp"
 
 namespace efaas::zkwasm {
@@ -76,7 +77,7 @@ uint64_t expected_result(Op op, uint64_t a, uint64_t b) {
     case Op::kI64Extend32S: return uint64_t(int64_t(int32_t(a32)));
     case Op::kI32Extend8S: return uint32_t(int32_t(int8_t(a32)));
     case Op::kI64Extend8S: return uint64_t(int64_t(int8_t(a32)));
-    default: return 0;
+    default: return alu::eval(op, a, b);
   }
 }
 
@@ -91,7 +92,7 @@ bool is_binary(Op op) {
     case Op::kI32Or: case Op::kI32Xor: case Op::kI64And: case Op::kI64Or: case Op::kI64Xor:
       return true;
     default:
-      return false;
+      return alu::is_alu(op) && !alu::is_unary(op);
   }
 }
 
@@ -102,7 +103,7 @@ bool is_unary(Op op) {
     case Op::kI64Extend32S: case Op::kI32Extend8S: case Op::kI64Extend8S:
       return true;
     default:
-      return false;
+      return alu::is_unary(op);
   }
 }
 
@@ -138,7 +139,10 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
                                      const WitnessOptions& opts, PublicValues& pv) {
   const wasm::Module& m = program.module();
   const auto& steps = trace.steps;
-  if (trace.end.status != 0) {
+  // Traps the AIR proves: unreachable, integer divide by zero, integer overflow (the last step).
+  const bool trapped = trace.end.status != 0;
+  if (trapped && trace.end.trap_code != alu::kTrapUnreachable &&
+      trace.end.trap_code != alu::kTrapDivZero && trace.end.trap_code != alu::kTrapOverflow) {
     return unimplemented("zkwasm: proving a trapped execution (trap code " +
                          std::to_string(trace.end.trap_code) + ") is not implemented yet");
   }
@@ -205,6 +209,8 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
   std::vector<uint64_t> prog_mult(size_t(1) << table_log_rows(m.code.size()), 0);
   std::vector<uint64_t> range_mult(size_t(1) << L::Range::kLogRows, 0);
   std::vector<uint64_t> and_mult(range_mult.size(), 0);
+  std::vector<uint64_t> byte_mult(range_mult.size(), 0);
+  alu::ChipWitness chip;
   size_t brt_rows = 0;
   std::vector<size_t> brt_first(m.code.size(), 0);
   for (size_t pc = 0; pc < m.code.size(); ++pc) {
@@ -258,7 +264,8 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     if (s.op >= wasm::kOpCount) return bad(i, "unknown opcode");
     const Op op = Op(s.op);
     const int fi = L::flag_index(op);
-    if (fi < 0) {
+    const bool trap_row = trapped && i + 1 == n;
+    if (fi < 0 && !alu::is_alu(op) && !(op == Op::kUnreachable && trap_row)) {
       return unimplemented("zkwasm: opcode " + std::string(wasm::op_info(op).name) + " at " +
                            step_name(i, s) + " is not constrained yet");
     }
@@ -287,7 +294,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     ex.set(E::kGasCost, row, uint64_t(in.gas));
     ex.set(E::kImmA, row, uint64_t(in.a));
     ex.set_limbs(E::kImmB, row, in.b);
-    ex.set(E::kFlags + uint32_t(fi), row, uint64_t(1));
+    if (fi >= 0) ex.set(E::kFlags + uint32_t(fi), row, uint64_t(1));
     gas += in.gas;
 
     // Operands, slot keys and the values they carry.
@@ -408,6 +415,8 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
         ex.set(E::kZstart, row, uint64_t(declared != 0));
         break;
       }
+      case Op::kUnreachable:
+        break;
       default:
         if (is_unary(op)) {
           en[2] = true, key[2] = sp - 1, a = s.a, r = s.r;
@@ -417,8 +426,34 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
         } else {
           return internal_error("zkwasm: flagged opcode without a witness rule");
         }
-        if (opts.check_trace && r != expected_result(op, a, b)) return bad(i, "wrong result");
+        if (trap_row && alu::is_div(op)) {
+          // The trap row writes its code where the result would go (the chip checks it).
+          r = trace.end.trap_code;
+          if (opts.check_trace && alu::trap_of(op, a, b) != trace.end.trap_code) {
+            return bad(i, "the trace ends with trap code " + std::to_string(trace.end.trap_code) +
+                              ", which these operands do not raise");
+          }
+        } else if (opts.check_trace && alu::trap_of(op, a, b) != 0) {
+          return bad(i, "the operands trap, but the trace goes on");
+        } else if (opts.check_trace && r != expected_result(op, a, b)) {
+          return bad(i, "wrong result");
+        }
         break;
+    }
+    if (trap_row && !(alu::is_div(op) || op == Op::kUnreachable)) {
+      return unimplemented("zkwasm: a trap at " + step_name(i, s) + " is not provable yet");
+    }
+    if (opts.check_trace && trap_row && op == Op::kUnreachable &&
+        trace.end.trap_code != alu::kTrapUnreachable) {
+      return bad(i, "unreachable traps with code " + std::to_string(alu::kTrapUnreachable));
+    }
+    if (alu::is_alu(op)) {
+      ex.set(trap_row ? E::kTrapF : E::kAluF, row, uint64_t(1));
+      ex.set(E::kAluUn, row, uint64_t(alu::is_unary(op)));
+      ex.set(E::kAluOp, row, uint64_t(op));
+      chip.add(op, a, b, r, trap_row);
+    } else if (op == Op::kUnreachable) {
+      ex.set(E::kUnreachF, row, uint64_t(1));
     }
     // Value moves of branches and the return; their values are not in the record.
     if (op == Op::kBr || op == Op::kBrIf) {
@@ -444,7 +479,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
           return bad(i, "returned value differs from the trace's result");
         }
       } else if (i + 1 == n) {
-        return bad(i, "the trace ends without returning from the entry function");
+        if (!trap_row) return bad(i, "the trace ends without returning from the entry function");
       } else if (steps[i + 1].pc != npc || steps[i + 1].sp != nsp) {
         return bad(i, "next step's pc " + std::to_string(steps[i + 1].pc) + "/sp " +
                           std::to_string(steps[i + 1].sp) + " should be " + std::to_string(npc) +
@@ -686,12 +721,16 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     }
     w.main[L::kArgs] = std::move(ac);
   }
+  // The ALU chip (before the range table: its lookups count there).
+  w.main[L::kAlu] = chip.chip_columns(table_log_rows(chip.rows()), range_mult, byte_mult);
+  w.main[L::kBitCount] = chip.bitcount_columns();
   {
     const size_t rows = range_mult.size();
     std::vector<Fp> rc(L::Range::kWidth * rows);
     for (size_t i = 0; i < rows; ++i) {
       rc[L::Range::kRangeMult * rows + i] = Fp::from_u64(range_mult[i]);
       rc[L::Range::kAndMult * rows + i] = Fp::from_u64(and_mult[i]);
+      rc[L::Range::kByteMult * rows + i] = Fp::from_u64(byte_mult[i]);
     }
     w.main[L::kRange] = std::move(rc);
   }

@@ -4,14 +4,26 @@
 #include "prover/common/bytes.hpp"
 #include "prover/fri/fri_params.hpp"
 #include "prover/zkwasm/air_internal.hpp"
+#include "prover/zkwasm/alu_chip.hpp"
 #include "prover/zkwasm/layout.hpp"
 
 namespace efaas::zkwasm {
 
 namespace L = layout;
 
-std::span<const wasm::Op> constrained_ops() { return L::kFlagOps; }
-bool is_constrained(wasm::Op op) { return L::flag_index(op) >= 0; }
+std::span<const wasm::Op> constrained_ops() {
+  // Execution-table flags, the ALU chip's operations, and unreachable (a trap row).
+  static const std::vector<wasm::Op> ops = [] {
+    std::vector<wasm::Op> v(L::kFlagOps.begin(), L::kFlagOps.end());
+    v.insert(v.end(), alu::kOps.begin(), alu::kOps.end());
+    v.push_back(wasm::Op::kUnreachable);
+    return v;
+  }();
+  return ops;
+}
+bool is_constrained(wasm::Op op) {
+  return L::flag_index(op) >= 0 || alu::is_alu(op) || op == wasm::Op::kUnreachable;
+}
 
 Result<std::shared_ptr<Program>> Program::load(std::span<const uint8_t> module_bytes) {
   auto m = wasm::load_module(module_bytes);
@@ -91,14 +103,24 @@ Result<std::vector<Fp>> public_inputs(const Program& program, const PublicValues
       return invalid_argument("zkwasm: argument " + std::to_string(i) + " exceeds i32");
     }
   }
-  if (pv.status != 0) return unimplemented("zkwasm: trapped executions are not provable yet");
-  if (pv.trap_code != 0) return invalid_argument("zkwasm: a trap code without a trap status");
-  if (pv.results.size() != type.results.size()) {
+  if (pv.status > 1) return invalid_argument("zkwasm: status " + std::to_string(pv.status));
+  if (pv.status == 0 && pv.trap_code != 0) {
+    return invalid_argument("zkwasm: a trap code without a trap status");
+  }
+  if (pv.status == 1 && pv.trap_code != alu::kTrapUnreachable &&
+      pv.trap_code != alu::kTrapDivZero && pv.trap_code != alu::kTrapOverflow) {
+    return unimplemented("zkwasm: trap code " + std::to_string(pv.trap_code) +
+                         " is not provable yet");
+  }
+  if (pv.status == 1 && !pv.results.empty()) {
+    return invalid_argument("zkwasm: a trapped execution has no results");
+  }
+  if (pv.status == 0 && pv.results.size() != type.results.size()) {
     return invalid_argument("zkwasm: function " + std::to_string(pv.entry_function) +
                             " returns " + std::to_string(type.results.size()) +
                             " values, the claim has " + std::to_string(pv.results.size()));
   }
-  if (!type.results.empty() && type.results[0] == wasm::ValType::kI32 && pv.results[0] > UINT32_MAX) {
+  if (!type.results.empty() && !pv.results.empty() && type.results[0] == wasm::ValType::kI32 && pv.results[0] > UINT32_MAX) {
     return invalid_argument("zkwasm: result exceeds i32");
   }
   if (pv.gas_used >= (uint64_t(1) << 30) || pv.instructions >= (uint64_t(1) << 26) ||
@@ -115,6 +137,7 @@ Result<std::vector<Fp>> public_inputs(const Program& program, const PublicValues
   pub[L::kPubGasUsed] = Fp::from_u64(pv.gas_used);
   pub[L::kPubInstructions] = Fp::from_u64(pv.instructions);
   pub[L::kPubStatus] = Fp::from_u32(pv.status);
+  pub[L::kPubTrapCode] = Fp::from_u32(pv.trap_code);
   const uint64_t res = pv.results.empty() ? 0 : pv.results[0];
   pub[L::kPubHasResult] = Fp::from_u32(pv.results.empty() ? 0 : 1);
   for (uint32_t j = 0; j < 4; ++j) pub[L::kPubResult + j] = Fp::from_u32(uint32_t(res >> (16 * j)) & 0xFFFF);

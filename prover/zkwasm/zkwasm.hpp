@@ -6,9 +6,10 @@
 // from its bytes.
 // Design, tables and columns: docs/zkwasm.md.
 //
-// This slice proves single-segment executions of the opcodes listed in constrained_ops();
-// any other opcode (mul/div/rem, shifts, loads/stores, memory.size/grow, host calls), traps and
-// multi-segment bundles are refused with UNIMPLEMENTED (never an unconstrained row).
+// This slice proves single-segment executions of the opcodes listed in constrained_ops(),
+// including runs that end in unreachable or a division trap; any other opcode (loads/stores,
+// memory.size/grow, host calls), other traps and multi-segment bundles are refused with
+// UNIMPLEMENTED (never an unconstrained row).
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -38,8 +39,8 @@ struct PublicValues {
   Hash256 module_hash{};
   uint32_t entry_function = 0;
   std::vector<uint64_t> args;     // the entry function's arguments (i32 zero-extended)
-  uint32_t status = 0;            // 0 returned (traps: UNIMPLEMENTED in this version)
-  uint32_t trap_code = 0;
+  uint32_t status = 0;            // 0 returned, 1 trapped (results then empty)
+  uint32_t trap_code = 0;         // wasm::TrapCode: unreachable, divide by zero, overflow
   std::vector<uint64_t> results;  // the entry function's results
   uint64_t gas_used = 0;
   uint64_t instructions = 0;

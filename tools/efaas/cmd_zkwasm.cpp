@@ -88,7 +88,10 @@ void print_publics(const zkwasm::PublicValues& pv) {
   std::cout << "module keccak256: " << to_hex(pv.module_hash) << "\n"
             << "entry function: " << pv.entry_function << "\nargs:";
   for (uint64_t a : pv.args) std::cout << " " << a;
-  std::cout << "\nstatus: " << (pv.status == 0 ? "returned" : "trapped") << "\nresults:";
+  std::cout << "\nstatus: "
+            << (pv.status == 0 ? std::string("returned")
+                               : "trapped: " + std::string(wasm::trap_reason(wasm::TrapCode(pv.trap_code))))
+            << "\nresults:";
   for (uint64_t r : pv.results) std::cout << " " << r;
   std::cout << "\ngas used: " << pv.gas_used << "\ninstructions: " << pv.instructions << "\n";
 }
