@@ -3,9 +3,11 @@
 // flags are one-hot on real rows, so a row proves exactly one opcode.
 #include "prover/zkwasm/air_internal.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "prover/zkwasm/layout.hpp"
+#include "prover/zkwasm/memory_chip.hpp"
 
 namespace efaas::zkwasm {
 
@@ -64,6 +66,9 @@ TableAir exec_table() {
     sum = sum + c(E::kFlags + i);
     opcode = opcode + c(E::kFlags + i) * Fp::from_u32(uint32_t(L::kFlagOps[i]));
   }
+  // Linear-memory ops share one flag; the opcode column says which (mem_access checks it).
+  const Expr mem = c(E::kMem), mst = c(E::kMemSt), msz = c(E::kMemSz);
+  opcode = opcode + c(E::kMemOp);
   const Expr zf = c(E::kZflag), zstart = c(E::kZstart), zlast = c(E::kZlast), top = c(E::kTop);
   const Expr depth = c(E::kDepth), nfp = c(E::kNfp), inst = c(E::kInst);
   const Expr is_ret = flag(Op::kReturn), is_ci = flag(Op::kCallIndirect);
@@ -71,7 +76,7 @@ TableAir exec_table() {
   const Expr inner_ret = is_ret - top;  // a return to a caller (depth > 0)
   t.assert_bool(real);
   t.assert_bool(zf);
-  t.assert_zero(sum + zf - real);
+  t.assert_zero(sum + zf + mem - real);
   // The real rows are a prefix ending with the entry function's return (top).
   t.assert_transition(n(E::kReal) - real + top);
   t.assert_last(real);
@@ -232,12 +237,12 @@ TableAir exec_table() {
   const Expr key0 = c(E::kKey + 0), key1 = c(E::kKey + 1), key2 = c(E::kKey + 2);
   t.assert_zero(en0 - flags({Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet,
                              Op::kGlobalSet, Op::kSelect}) -
-                sum_of(binary) - flags({Op::kBr, Op::kBrIf, Op::kBrTable}) * mv - inner_ret);
+                sum_of(binary) - flags({Op::kBr, Op::kBrIf, Op::kBrTable}) * mv - inner_ret - mst);
   t.assert_zero(en1 - flags({Op::kSelect, Op::kBrIf, Op::kBrUnless, Op::kBrTable}) - is_ret * mv -
-                is_ci);
+                is_ci - mst);
   t.assert_zero(en2 - flags({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kLocalSet,
                              Op::kLocalTee, Op::kGlobalGet, Op::kGlobalSet, Op::kSelect}) -
-                sum_of(binary) - sum_of(unary) - mv - is_call - zf);
+                sum_of(binary) - sum_of(unary) - mv - is_call - zf - (mem - mst));
   const Expr gk = k(uint64_t(L::kGlobalSpace) << L::kSpaceShift) + ia;
   const Expr sm1 = sp - one, sm2 = sp - Fp::from_u32(2), sm3 = sp - Fp::from_u32(3);
   on(Op::kLocalGet, key0 - (fp + ia));
@@ -271,6 +276,11 @@ TableAir exec_table() {
   on(Op::kReturn, key0 - (frame_base + depth - one));
   on(Op::kCall, key2 - (frame_base + depth));
   on(Op::kCallIndirect, key2 - (frame_base + depth));
+  // Memory ops: a store reads its value (slot 0, sp - 1) and address (slot 1, sp - 2); a load
+  // or memory.grow replaces sp - 1 (address / delta) with its result; memory.size pushes.
+  t.assert_zero(mst * (key0 - sm1));
+  t.assert_zero(mst * (key1 - sm2));
+  t.assert_zero((mem - mst) * (key2 - sm1 - msz));
   const Expr* olds[L::kSlots] = {b, x, a};
   const Expr* news[L::kSlots] = {b, x, r};
   for (uint32_t s = 0; s < L::kSlots; ++s) {
@@ -457,6 +467,25 @@ TableAir exec_table() {
   }
   on(Op::kI32Extend8S, r[1] - fill);
   for (uint32_t j = 1; j < 4; ++j) on(Op::kI64Extend8S, r[j] - fill);
+
+  // Linear memory: the row sends (step, op, store, size, address or delta, imm_b, value) to
+  // the mem_access table, which proves the op; a store's address and value sit in x and b and
+  // are mirrored into a and r so the tuple has one shape.
+  t.assert_bool(mem);
+  t.assert_bool(mst);
+  t.assert_bool(msz);
+  t.assert_zero(mst * (one - mem));
+  t.assert_zero(msz * (one - mem));
+  t.assert_zero(mst * msz);
+  t.assert_zero((one - mem) * c(E::kMemOp));
+  t.assert_zero(mem * (npc - pc1));
+  t.assert_zero(mem * (nsp - sp + mst * Fp::from_u32(2) - msz));
+  for (uint32_t j = 0; j < 4; ++j) {
+    t.assert_zero(mst * (a[j] - x[j]));
+    t.assert_zero(mst * (r[j] - b[j]));
+  }
+  t.interact(L::kBusMemAccess, mem,
+             {step, c(E::kMemOp), mst, msz, a[0], a[1], ib[0], ib[1], r[0], r[1], r[2], r[3]});
   (void)t.finalize(3);
   return t;
 }
@@ -574,6 +603,7 @@ air::MachineAir build_machine() {
   m.tables.push_back(br_targets_table());
   m.tables.push_back(lookup_table("funcs", L::kBusFuncs, L::Funcs::kPreWidth));
   m.tables.push_back(lookup_table("elems", L::kBusElems, L::Elems::kPreWidth));
+  m.tables.push_back(memory_access_table());
   return m;
 }
 
@@ -592,6 +622,14 @@ const air::MachineAir& machine_air() {
 
 uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in) {
   if (in.op == Op::kCallIndirect) return m.canonical_type[in.a];
+  // Loads and stores: the static offset as limbs (imm_a is a field element); memory.grow: the
+  // page limit.
+  if (mem_op_info(in.op).width) return in.a;
+  if (in.op == Op::kMemoryGrow) {
+    if (m.memories.empty()) return 0;
+    const wasm::Limits& lim = m.memories[0];
+    return lim.has_max ? std::min(lim.max, L::kMaxPages) : L::kMaxPages;
+  }
   if (in.op != Op::kCall || in.a < m.num_imported_funcs) return in.b;
   const wasm::Function& f = m.funcs[in.a - m.num_imported_funcs];
   const uint64_t params = m.func_type(in.a).params.size();
@@ -643,8 +681,11 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
   // Init: defined globals' initial values (imported globals: UNIMPLEMENTED at load).
   {
     using I = L::Init;
+    // Then the memory size cell and the data segments' words (memory_image()).
+    auto image = memory_image(m);
     const size_t n = m.global_inits.size();
-    const size_t rows = size_t(1) << table_log_rows(n);
+    const size_t n_mem = image && image->present ? 1 + image->words.size() : 0;
+    const size_t rows = size_t(1) << table_log_rows(n + n_mem);
     std::vector<Fp> col(I::kPreWidth * rows, Fp::zero());
     for (size_t g = 0; g < n; ++g) {
       const uint32_t gi = uint32_t(g) + m.num_imported_globals;
@@ -655,6 +696,18 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
       for (uint32_t j = 0; j < 4; ++j) {
         col[(I::kValue + j) * rows + g] = Fp::from_u32(uint32_t(v >> (16 * j)) & 0xFFFF);
       }
+    }
+    if (n_mem) {
+      auto put = [&](size_t row, uint32_t key, uint64_t v) {
+        col[I::kIsInit * rows + row] = Fp::one();
+        col[I::kKey * rows + row] = Fp::from_u32(key);
+        for (uint32_t j = 0; j < 4; ++j) {
+          col[(I::kValue + j) * rows + row] = Fp::from_u32(uint32_t(v >> (16 * j)) & 0xFFFF);
+        }
+      };
+      size_t row = n;
+      put(row++, L::kMemSizeKey, image->pages);
+      for (const auto& [word, v] : image->words) put(row++, L::word_key(word), v);
     }
     fixed[L::kInit] = std::move(col);
   }

@@ -17,6 +17,8 @@ inline constexpr uint32_t kBusAnd = 4;      // (x, y, x AND y) over bytes
 inline constexpr uint32_t kBusBrTable = 5;  // (1, pc, index, target pc, height, arity)
 inline constexpr uint32_t kBusFuncs = 6;    // (1, func, params, declared locals, entry, type)
 inline constexpr uint32_t kBusElems = 7;    // (1, table slot, func)
+// (step, op, store, size, base limbs 0-1, imm_b limbs 0-1, value limbs): exec -> mem_access
+inline constexpr uint32_t kBusMemAccess = 8;
 
 // Memory keys: address spaces share one argument, key = space * 2^28 + address.
 inline constexpr uint32_t kSpaceShift = 28;
@@ -24,6 +26,13 @@ inline constexpr uint32_t kStackSpace = 0;
 inline constexpr uint32_t kGlobalSpace = 1;
 inline constexpr uint32_t kFrameSpace = 2;  // address = call depth: (return pc, caller fp)
 inline constexpr uint32_t global_key(uint32_t index) { return (kGlobalSpace << kSpaceShift) + index; }
+// Linear memory: space 3, one key per 8-byte word (4 limbs); the memory size in pages is a cell
+// in the globals space above every global index.
+inline constexpr uint32_t kLinearSpace = 3;
+inline constexpr uint32_t kMemSizeKey = (kGlobalSpace << kSpaceShift) + (1u << 27);
+inline constexpr uint32_t word_key(uint32_t word) { return (kLinearSpace << kSpaceShift) + word; }
+// Pages the AIR supports (the runtime's default limit, 256 MiB): bounds checks rely on it.
+inline constexpr uint32_t kMaxPages = 4096;
 // Execution accesses use timestamps 4 * step + slot (step >= 1); initial values of globals and
 // arguments are written at timestamp 1 over the zero written at 0 by the memory table.
 inline constexpr uint32_t kSlots = 3;
@@ -44,7 +53,8 @@ inline constexpr uint32_t kNumPublics = kPubArgs + 5 * kMaxArgs;
 
 // Table order in the machine.
 enum Table : uint32_t {
-  kExec = 0, kProgram, kMemory, kInit, kArgs, kRange, kBrTargets, kFuncs, kElems, kNumTables
+  kExec = 0, kProgram, kMemory, kInit, kArgs, kRange, kBrTargets, kFuncs, kElems, kMemAccess,
+  kNumTables
 };
 
 // Opcodes with a flag column in the execution table.
@@ -105,7 +115,11 @@ struct Exec {
   static constexpr uint32_t kCallee = kInst + 1, kCParams = kCallee + 1, kCDecl = kCParams + 1;
   static constexpr uint32_t kCEntry = kCDecl + 1, kCType = kCEntry + 1;
   static constexpr uint32_t kMc0 = kCType + 1, kMc1 = kMc0 + 1;  // i32.mul carries (< 2^11)
-  static constexpr uint32_t kWidth = kMc1 + 1;
+  // Linear memory ops (loads, stores, memory.size/grow; kMemOps): one flag for all of them, the
+  // opcode, store / memory.size sub-flags; the mem_access table does the rest.
+  static constexpr uint32_t kMem = kMc1 + 1, kMemOp = kMem + 1, kMemSt = kMemOp + 1;
+  static constexpr uint32_t kMemSz = kMemSt + 1;
+  static constexpr uint32_t kWidth = kMemSz + 1;
 };
 
 // Program table (fixed): one row per compiled instruction.
@@ -154,6 +168,48 @@ struct Range {
   static constexpr uint32_t kLogRows = 16;
   static constexpr uint32_t kV = 0, kX = 1, kY = 2, kAnd = 3, kPreWidth = 4;
   static constexpr uint32_t kRangeMult = 0, kAndMult = 1, kWidth = 2;
+};
+
+// Opcodes the mem_access table proves (exec rows carry the kMem flag).
+inline constexpr std::array<wasm::Op, 21> kMemOps = {
+    wasm::Op::kI32Load,    wasm::Op::kI64Load,    wasm::Op::kI32Load8S,  wasm::Op::kI32Load8U,
+    wasm::Op::kI32Load16S, wasm::Op::kI32Load16U, wasm::Op::kI64Load8S,  wasm::Op::kI64Load8U,
+    wasm::Op::kI64Load16S, wasm::Op::kI64Load16U, wasm::Op::kI64Load32S, wasm::Op::kI64Load32U,
+    wasm::Op::kI32Store,   wasm::Op::kI64Store,   wasm::Op::kI32Store8,  wasm::Op::kI32Store16,
+    wasm::Op::kI64Store8,  wasm::Op::kI64Store16, wasm::Op::kI64Store32, wasm::Op::kMemorySize,
+    wasm::Op::kMemoryGrow};
+inline constexpr uint32_t kNumMemOps = uint32_t(kMemOps.size());
+inline constexpr int mem_op_index(wasm::Op op) {
+  for (uint32_t i = 0; i < kNumMemOps; ++i)
+    if (kMemOps[i] == op) return int(i);
+  return -1;
+}
+
+// Memory-access chip: one row per linear-memory op (memory_chip.cpp, docs/zkwasm.md). An
+// access at ea = base + offset = 8 w + o touches word w and, when o + width > 8, word w + 1;
+// `win` holds the 16 bytes of both words, `nwa`/`nwb` the words' new limbs.
+struct MemAccess {
+  static constexpr uint32_t kReal = 0, kStep = 1, kBase = 2, kImm = 4, kVal = 6;  // 2, 2, 4
+  static constexpr uint32_t kFlags = 10;                          // kNumMemOps one-hot
+  static constexpr uint32_t kWf = kFlags + kNumMemOps;            // width 1..8 one-hot
+  static constexpr uint32_t kOh = kWf + 8;                        // o = ea mod 8 one-hot
+  static constexpr uint32_t kE1 = kOh + 8;                        // base1 + imm1 (< 2^14)
+  static constexpr uint32_t kW0 = kE1 + 1, kW1 = kW0 + 1;         // word index limbs
+  static constexpr uint32_t kS0 = kW1 + 1, kS1 = kS0 + 1;         // bounds slack limbs
+  static constexpr uint32_t kTw = kS1 + 1;                        // two words touched
+  static constexpr uint32_t kWin = kTw + 1;                       // 16 old bytes
+  static constexpr uint32_t kNwa = kWin + 16, kNwb = kNwa + 4;    // new limbs of w, w + 1
+  static constexpr uint32_t kVb = kNwb + 4;                       // 8 bytes of the value
+  static constexpr uint32_t kWinAnd = kVb + 8, kVbAnd = kWinAnd + 8;  // byte-pair ANDs
+  static constexpr uint32_t kSign = kVbAnd + 4, kTop = kSign + 1;  // sign bit, its byte
+  // memory.grow: success, [delta hi = 0] and its inverse helper, failure-with-small-delta,
+  // difference to the limit; old and new size in pages.
+  static constexpr uint32_t kGrowOk = kTop + 1, kGrowE = kGrowOk + 1, kGrowInv = kGrowE + 1;
+  static constexpr uint32_t kGrowH = kGrowInv + 1, kGrowD = kGrowH + 1;
+  static constexpr uint32_t kPages = kGrowD + 1, kNewPages = kPages + 1;
+  static constexpr uint32_t kSlots = 3;  // size cell, word w, word w + 1
+  static constexpr uint32_t kPts = kNewPages + 1, kDlo = kPts + kSlots, kDhi = kDlo + kSlots;
+  static constexpr uint32_t kWidth = kDhi + kSlots;
 };
 
 }  // namespace efaas::zkwasm::layout

@@ -13,6 +13,7 @@
 
 #include "prover/zkwasm/air_internal.hpp"
 #include "prover/zkwasm/layout.hpp"
+#include "prover/zkwasm/memory_chip.hpp"
 
 namespace efaas::zkwasm {
 
@@ -24,10 +25,7 @@ namespace {
 
 uint32_t limb(uint64_t v, uint32_t j) { return uint32_t(v >> (16 * j)) & 0xFFFF; }
 
-struct Cell {
-  uint32_t ts = 0;
-  uint64_t value = 0;
-};
+using Cell = MemCell;
 
 // The expected result of a value-producing opcode on operands a, b.
 uint64_t expected_result(Op op, uint64_t a, uint64_t b) {
@@ -181,6 +179,13 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     mem[L::global_key(gi)] = Cell{L::kInitTs, v};
   }
   for (size_t i = 0; i < pv.args.size(); ++i) mem[uint32_t(i)] = Cell{L::kInitTs, pv.args[i]};
+  // Linear memory: the size cell and the data segments' words (the fixed init rows).
+  auto image = memory_image(m);
+  if (!image) return image.status();
+  if (image->present) {
+    mem[L::kMemSizeKey] = Cell{L::kInitTs, image->pages};
+    for (const auto& [word, v] : image->words) mem[L::word_key(word)] = Cell{L::kInitTs, v};
+  }
 
   const size_t n = steps.size();
   // Rows: one per step plus one zero-local row per declared local of each called function.
@@ -217,6 +222,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
   std::map<uint32_t, size_t> elem_row;
   for (const auto& [slot, func] : elems) elem_row.emplace(slot, elem_row.size());
   std::vector<uint64_t> elem_mult(size_t(1) << table_log_rows(elems.size()), 0);
+  MemChipBuilder chip(mem, range_mult, and_mult);
   auto bad = [&](size_t i, const std::string& what) {
     return invalid_argument("zkwasm: the trace does not match the module at " +
                             step_name(i, steps[i]) + ": " + what);
@@ -258,7 +264,8 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     if (s.op >= wasm::kOpCount) return bad(i, "unknown opcode");
     const Op op = Op(s.op);
     const int fi = L::flag_index(op);
-    if (fi < 0) {
+    const int mi = L::mem_op_index(op);
+    if (fi < 0 && mi < 0) {
       return unimplemented("zkwasm: opcode " + std::string(wasm::op_info(op).name) + " at " +
                            step_name(i, s) + " is not constrained yet");
     }
@@ -287,7 +294,14 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     ex.set(E::kGasCost, row, uint64_t(in.gas));
     ex.set(E::kImmA, row, uint64_t(in.a));
     ex.set_limbs(E::kImmB, row, in.b);
-    ex.set(E::kFlags + uint32_t(fi), row, uint64_t(1));
+    if (fi >= 0) {
+      ex.set(E::kFlags + uint32_t(fi), row, uint64_t(1));
+    } else {
+      ex.set(E::kMem, row, uint64_t(1));
+      ex.set(E::kMemOp, row, uint64_t(uint32_t(op)));
+      ex.set(E::kMemSt, row, uint64_t(mem_op_info(op).store));
+      ex.set(E::kMemSz, row, uint64_t(op == Op::kMemorySize));
+    }
     gas += in.gas;
 
     // Operands, slot keys and the values they carry.
@@ -408,8 +422,19 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
         ex.set(E::kZstart, row, uint64_t(declared != 0));
         break;
       }
+      case Op::kMemorySize:
+        en[2] = true, key[2] = sp, r = s.r, nsp = sp + 1;
+        break;
+      case Op::kMemoryGrow:
+        en[2] = true, key[2] = sp - 1, a = s.a, r = s.r;
+        break;
       default:
-        if (is_unary(op)) {
+        if (mi >= 0 && mem_op_info(op).store) {
+          en[0] = en[1] = true, key[0] = sp - 1, key[1] = sp - 2;
+          b = r = s.b, x = a = s.a, nsp = sp - 2;
+        } else if (mi >= 0) {  // a load
+          en[2] = true, key[2] = sp - 1, a = s.a, r = s.r;
+        } else if (is_unary(op)) {
           en[2] = true, key[2] = sp - 1, a = s.a, r = s.r;
         } else if (is_binary(op)) {
           en[0] = en[2] = true, key[0] = sp - 1, key[2] = sp - 2;
@@ -417,7 +442,9 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
         } else {
           return internal_error("zkwasm: flagged opcode without a witness rule");
         }
-        if (opts.check_trace && r != expected_result(op, a, b)) return bad(i, "wrong result");
+        if (opts.check_trace && mi < 0 && r != expected_result(op, a, b)) {
+          return bad(i, "wrong result");
+        }
         break;
     }
     // Value moves of branches and the return; their values are not in the record.
@@ -436,6 +463,9 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
         return bad(i, "operand differs from the value stored");
       }
       if ((is_unary(op) || op == Op::kSelect) && read(key[2]) != a) {
+        return bad(i, "operand differs from the value stored");
+      }
+      if (mi >= 0 && en[2] && op != Op::kMemorySize && read(key[2]) != s.a) {
         return bad(i, "operand differs from the value stored");
       }
       if (op == Op::kReturn && depth == 0) {
@@ -588,6 +618,10 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     // Memory accesses in slot order.
     const uint64_t news[L::kSlots] = {b, x, r};
     access(row, en, key, news);
+    if (mi >= 0) {
+      const std::string err = chip.add(uint32_t(row + 1), op, uint32_t(a), in.b, r, s.aux);
+      if (opts.check_trace && !err.empty()) return bad(i, err);
+    }
 
     // Frames, and the zero-local rows of a call: write 0 to slots [sp, sp + declared locals)
     // of the callee's frame, keeping its state.
@@ -676,7 +710,9 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     w.main[L::kProgram] = std::move(pm);
   }
   w.main[L::kMemory] = std::move(mc);
-  w.main[L::kInit] = std::vector<Fp>(size_t(1) << table_log_rows(m.global_inits.size()), Fp::zero());
+  w.main[L::kInit] = std::vector<Fp>(program.fixed_columns()[L::kInit].size() / L::Init::kPreWidth,
+                                     Fp::zero());
+  w.main[L::kMemAccess] = chip.take(table_log_rows(chip.rows()));
   {
     using A = L::Args;
     std::vector<Fp> ac(size_t(A::kWidth) * A::kRows, Fp::zero());

@@ -5,13 +5,21 @@
 #include "prover/fri/fri_params.hpp"
 #include "prover/zkwasm/air_internal.hpp"
 #include "prover/zkwasm/layout.hpp"
+#include "prover/zkwasm/memory_chip.hpp"
 
 namespace efaas::zkwasm {
 
 namespace L = layout;
 
-std::span<const wasm::Op> constrained_ops() { return L::kFlagOps; }
-bool is_constrained(wasm::Op op) { return L::flag_index(op) >= 0; }
+std::span<const wasm::Op> constrained_ops() {
+  static const std::vector<wasm::Op> ops = [] {
+    std::vector<wasm::Op> v(L::kFlagOps.begin(), L::kFlagOps.end());
+    v.insert(v.end(), L::kMemOps.begin(), L::kMemOps.end());
+    return v;
+  }();
+  return ops;
+}
+bool is_constrained(wasm::Op op) { return L::flag_index(op) >= 0 || L::mem_op_index(op) >= 0; }
 
 Result<std::shared_ptr<Program>> Program::load(std::span<const uint8_t> module_bytes) {
   auto m = wasm::load_module(module_bytes);
@@ -25,6 +33,7 @@ Result<std::shared_ptr<Program>> Program::load(std::span<const uint8_t> module_b
       return unimplemented("zkwasm: global initializers reading imported globals");
     }
   }
+  if (auto image = memory_image(mod); !image) return image.status();
   if (mod.code.size() >= (size_t(1) << 26)) return unimplemented("zkwasm: more than 2^26 instructions");
   if (mod.global_types.size() >= (size_t(1) << 20)) return unimplemented("zkwasm: more than 2^20 globals");
   auto p = std::shared_ptr<Program>(new Program());
@@ -169,7 +178,8 @@ Result<PublicValues> verify(const Program& program, const Bundle& bundle, const 
   // Timestamps 4 * row + slot must stay far below p (the memory argument's ordering).
   if (bundle.proof.log_heights.size() != L::kNumTables ||
       bundle.proof.log_heights[L::kExec] > kMaxLogExecRows ||
-      bundle.proof.log_heights[L::kMemory] > kMaxLogExecRows + 2) {
+      bundle.proof.log_heights[L::kMemory] > kMaxLogExecRows + 2 ||
+      bundle.proof.log_heights[L::kMemAccess] > kMaxLogExecRows) {
     return reject("table heights out of the supported range");
   }
   auto vk = program.verifying_key(bundle.proof.params);
