@@ -19,6 +19,13 @@ inline constexpr uint32_t kBusFuncs = 6;    // (1, func, params, declared locals
 inline constexpr uint32_t kBusElems = 7;    // (1, table slot, func)
 // (step, op, store, size, base limbs 0-1, imm_b limbs 0-1, value limbs): exec -> mem_access
 inline constexpr uint32_t kBusMemAccess = 8;
+// Host I/O (docs/zkwasm.md, "Host I/O"): the verifier's public input tuples (kind, index, byte)
+// and sizes (kind, kSizeIndex, size) into the input table; lookups into that table; output
+// bytes (index, byte) that the verifier receives.
+inline constexpr uint32_t kBusInputPub = 9;
+inline constexpr uint32_t kBusInput = 10;
+inline constexpr uint32_t kBusOutput = 11;
+inline constexpr uint32_t kSizeIndex = 1u << 30;
 
 // Memory keys: address spaces share one argument, key = space * 2^28 + address.
 inline constexpr uint32_t kSpaceShift = 28;
@@ -49,16 +56,17 @@ inline constexpr uint32_t kPubHasResult = 21;
 inline constexpr uint32_t kPubResult = 22;       // 4 limbs
 inline constexpr uint32_t kPubArgs = 26;         // per argument: present flag, 4 limbs
 inline constexpr uint32_t kMaxArgs = 8;
-inline constexpr uint32_t kNumPublics = kPubArgs + 5 * kMaxArgs;
+inline constexpr uint32_t kPubOutputLen = kPubArgs + 5 * kMaxArgs;  // bytes of output_write
+inline constexpr uint32_t kNumPublics = kPubOutputLen + 1;
 
 // Table order in the machine.
 enum Table : uint32_t {
   kExec = 0, kProgram, kMemory, kInit, kArgs, kRange, kBrTargets, kFuncs, kElems, kMemAccess,
-  kNumTables
+  kInput, kNumTables
 };
 
 // Opcodes with a flag column in the execution table.
-inline constexpr std::array<wasm::Op, 57> kFlagOps = {
+inline constexpr std::array<wasm::Op, 58> kFlagOps = {
     wasm::Op::kI32Const,  wasm::Op::kI64Const,  wasm::Op::kLocalGet,  wasm::Op::kLocalSet,
     wasm::Op::kLocalTee,  wasm::Op::kGlobalGet, wasm::Op::kGlobalSet, wasm::Op::kDrop,
     wasm::Op::kSelect,    wasm::Op::kI32Add,    wasm::Op::kI32Sub,    wasm::Op::kI32Eqz,
@@ -73,7 +81,7 @@ inline constexpr std::array<wasm::Op, 57> kFlagOps = {
     wasm::Op::kI64Xor,    wasm::Op::kI32WrapI64, wasm::Op::kI64ExtendI32S, wasm::Op::kI64ExtendI32U,
     wasm::Op::kI32Extend16S, wasm::Op::kI64Extend16S, wasm::Op::kI64Extend32S,
     wasm::Op::kI32Extend8S, wasm::Op::kI64Extend8S, wasm::Op::kBrTable, wasm::Op::kCall,
-    wasm::Op::kCallIndirect, wasm::Op::kI32Mul};
+    wasm::Op::kCallIndirect, wasm::Op::kI32Mul, wasm::Op::kCallHost};
 inline constexpr uint32_t kNumFlags = uint32_t(kFlagOps.size());
 inline constexpr int flag_index(wasm::Op op) {
   for (uint32_t i = 0; i < kNumFlags; ++i)
@@ -119,7 +127,18 @@ struct Exec {
   // opcode, store / memory.size sub-flags; the mem_access table does the rest.
   static constexpr uint32_t kMem = kMc1 + 1, kMemOp = kMem + 1, kMemSt = kMemOp + 1;
   static constexpr uint32_t kMemSz = kMemSt + 1;
-  static constexpr uint32_t kWidth = kMemSz + 1;
+  // Host calls: input_size / input_read / output_write selectors of a call_host row; I/O rows
+  // (one per 8 bytes moved, kMem set, not instructions): the flag, output (host_read) rows,
+  // the first row of an input_read; the running output length.
+  static constexpr uint32_t kHsz = kMemSz + 1, kHrd = kHsz + 1, kHwr = kHrd + 1;
+  static constexpr uint32_t kIo = kHwr + 1, kIoOut = kIo + 1, kIoFirst = kIoOut + 1;
+  static constexpr uint32_t kOut = kIoFirst + 1;
+  static constexpr uint32_t kWidth = kOut + 1;
+  // The I/O cursor shares columns that only call_indirect / br_table rows use otherwise:
+  // address, input offset or output index, bytes left, input kind, bytes of this row, and the
+  // inverse of the bytes left after this row ([more I/O rows follow]).
+  static constexpr uint32_t kIoAddr = kCallee, kIoIdx = kCParams, kIoRem = kCDecl;
+  static constexpr uint32_t kIoKind = kCEntry, kIoN = kCType, kIoInv = kSel;
 };
 
 // Program table (fixed): one row per compiled instruction.
@@ -209,7 +228,16 @@ struct MemAccess {
   static constexpr uint32_t kPages = kGrowD + 1, kNewPages = kPages + 1;
   static constexpr uint32_t kSlots = 3;  // size cell, word w, word w + 1
   static constexpr uint32_t kPts = kNewPages + 1, kDlo = kPts + kSlots, kDhi = kDlo + kSlots;
-  static constexpr uint32_t kWidth = kDhi + kSlots;
+  // Host I/O rows: host_read (output) and host_write (input) of 1..8 bytes, one flag per
+  // (kind, width); the input kind and the input offset / output index of byte 0.
+  static constexpr uint32_t kHostRd = kDhi + kSlots, kHostWr = kHostRd + 8;
+  static constexpr uint32_t kKind = kHostWr + 8, kIdx = kKind + 1;
+  static constexpr uint32_t kWidth = kIdx + 1;
+};
+
+// Public input table: one row per public input byte and per input size (kinds 0..3).
+struct Input {
+  static constexpr uint32_t kReal = 0, kKind = 1, kIdx = 2, kByte = 3, kMult = 4, kWidth = 5;
 };
 
 }  // namespace efaas::zkwasm::layout

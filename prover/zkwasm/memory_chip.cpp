@@ -90,6 +90,30 @@ namespace {
 
 void range_check(TableAir& t, Expr v) { t.interact(L::kBusRange, t.constant(1), {v}); }
 
+// Every op flag of the chip: the 21 memory ops, then host_read / host_write of 1..8 bytes
+// (an output read is an unsigned load whose upper bytes are zero, an input write a store).
+struct ChipFlag {
+  uint32_t col;
+  Op op;
+  MemOpInfo info;
+  bool host = false;
+};
+std::vector<ChipFlag> chip_flags() {
+  std::vector<ChipFlag> v;
+  for (uint32_t i = 0; i < L::kNumMemOps; ++i) {
+    v.push_back({C::kFlags + i, L::kMemOps[i], mem_op_info(L::kMemOps[i]), false});
+  }
+  for (uint32_t w = 1; w <= 8; ++w) {
+    MemOpInfo rd, wr;
+    rd.width = wr.width = w;
+    rd.is64 = true;
+    wr.store = true;
+    v.push_back({C::kHostRd + w - 1, Op::kHostRead, rd, true});
+    v.push_back({C::kHostWr + w - 1, Op::kHostWrite, wr, true});
+  }
+  return v;
+}
+
 }  // namespace
 
 TableAir memory_access_table() {
@@ -101,17 +125,20 @@ TableAir memory_access_table() {
   t.assert_bool(real);
 
   // One-hot op flags on real rows; the op and its kind as the exec row states them.
-  Expr sum = k(0), op = k(0), st = k(0), sgs = k(0), sz = k(0), gr = k(0);
-  for (uint32_t i = 0; i < L::kNumMemOps; ++i) {
-    const Expr f = c(C::kFlags + i);
-    const MemOpInfo info = mem_op_info(L::kMemOps[i]);
+  // st: wasm stores (as the exec row says); wr: every write of bytes (stores, input rows).
+  Expr sum = k(0), op = k(0), st = k(0), wr = k(0), sgs = k(0), sz = k(0), gr = k(0), hn = k(0);
+  const std::vector<ChipFlag> cflags = chip_flags();
+  for (const ChipFlag& cf : cflags) {
+    const Expr f = c(cf.col);
     t.assert_bool(f);
     sum = sum + f;
-    op = op + f * Fp::from_u32(uint32_t(L::kMemOps[i]));
-    if (info.store) st = st + f;
-    if (info.is_signed) sgs = sgs + f;
-    if (info.size) sz = sz + f;
-    if (info.grow) gr = gr + f;
+    op = op + f * Fp::from_u32(uint32_t(cf.op));
+    if (cf.info.store && !cf.host) st = st + f;
+    if (cf.info.store) wr = wr + f;
+    if (cf.info.is_signed) sgs = sgs + f;
+    if (cf.info.size) sz = sz + f;
+    if (cf.info.grow) gr = gr + f;
+    if (cf.host) hn = hn + f * Fp::from_u32(cf.info.width);
   }
   t.assert_zero(sum - real);
   const Expr acc = real - sz - gr;  // rows that access memory bytes
@@ -120,8 +147,10 @@ TableAir memory_access_table() {
   for (uint32_t j = 0; j < 4; ++j) val[j] = c(C::kVal + j);
   for (uint32_t j = 0; j < 8; ++j) vb[j] = c(C::kVb + j), oh[j] = c(C::kOh + j), wf[j] = c(C::kWf + j);
   for (uint32_t j = 0; j < 16; ++j) win[j] = c(C::kWin + j);
+  const Expr kind = c(C::kKind), idx = c(C::kIdx);
   t.interact(L::kBusMemAccess, -real,
-             {step, op, st, sz, base[0], base[1], imm[0], imm[1], val[0], val[1], val[2], val[3]});
+             {step, op, st, sz, base[0], base[1], imm[0], imm[1], val[0], val[1], val[2], val[3],
+              hn, kind, idx});
 
   // Width (one-hot 1..8, pinned per op) and offset in the word (one-hot 0..7).
   Expr wsum = k(0), width = k(0), osum = k(0), ohsum = k(0);
@@ -135,9 +164,8 @@ TableAir memory_access_table() {
   }
   t.assert_zero(wsum - acc);
   t.assert_zero(ohsum - acc);
-  for (uint32_t i = 0; i < L::kNumMemOps; ++i) {
-    const MemOpInfo info = mem_op_info(L::kMemOps[i]);
-    if (info.width) t.assert_zero(c(C::kFlags + i) * (wf[info.width - 1] - one));
+  for (const ChipFlag& cf : cflags) {
+    if (cf.info.width) t.assert_zero(c(cf.col) * (wf[cf.info.width - 1] - one));
   }
 
   // Effective address ea = base + offset = base0 + imm0 + 2^16 (base1 + imm1) with
@@ -180,10 +208,10 @@ TableAir memory_access_table() {
   // Loads: value byte j < width is window byte o + j; above, the sign fill (signed loads,
   // within the result type) or zero. The sign bit is bit 7 of the top byte: top AND 128.
   const Expr sgn = c(C::kSign), top = c(C::kTop);
-  for (uint32_t i = 0; i < L::kNumMemOps; ++i) {
-    const MemOpInfo info = mem_op_info(L::kMemOps[i]);
+  for (const ChipFlag& cf : cflags) {
+    const MemOpInfo info = cf.info;
     if (!info.width || info.store) continue;
-    const Expr f = c(C::kFlags + i);
+    const Expr f = c(cf.col);
     for (uint32_t j = 0; j < 8; ++j) {
       if (j < info.width) {
         Expr sel = k(0);
@@ -204,10 +232,10 @@ TableAir memory_access_table() {
   // limbs. Other rows keep the words.
   Expr nwa[4], nwb[4];
   for (uint32_t l = 0; l < 4; ++l) nwa[l] = c(C::kNwa + l), nwb[l] = c(C::kNwb + l);
-  for (uint32_t i = 0; i < L::kNumMemOps; ++i) {
-    const MemOpInfo info = mem_op_info(L::kMemOps[i]);
+  for (const ChipFlag& cf : cflags) {
+    const MemOpInfo info = cf.info;
     if (!info.store) continue;
-    const Expr f = c(C::kFlags + i);
+    const Expr f = c(cf.col);
     auto new_byte = [&](uint32_t b) {
       Expr e = win[b];
       for (uint32_t j = 0; j < info.width; ++j) {
@@ -221,8 +249,23 @@ TableAir memory_access_table() {
     }
   }
   for (uint32_t l = 0; l < 4; ++l) {
-    t.assert_zero((acc - st) * (nwa[l] - win[2 * l] - win[2 * l + 1] * k8));
-    t.assert_zero((acc - st) * (nwb[l] - win[8 + 2 * l] - win[9 + 2 * l] * k8));
+    t.assert_zero((acc - wr) * (nwa[l] - win[2 * l] - win[2 * l + 1] * k8));
+    t.assert_zero((acc - wr) * (nwb[l] - win[8 + 2 * l] - win[9 + 2 * l] * k8));
+  }
+  // Host I/O: byte j of an input row is public input byte (kind, idx + j); byte j of an
+  // output row is output byte idx + j, which the verifier receives.
+  for (uint32_t j = 0; j < 8; ++j) {
+    Expr in_m = k(0), out_m = k(0);
+    for (const ChipFlag& cf : cflags) {
+      if (!cf.host || cf.info.width <= j) continue;
+      if (cf.info.store) {
+        in_m = in_m + c(cf.col);
+      } else {
+        out_m = out_m + c(cf.col);
+      }
+    }
+    t.interact(L::kBusInput, in_m, {kind, idx + Fp::from_u32(j), vb[j]});
+    t.interact(L::kBusOutput, out_m, {idx + Fp::from_u32(j), vb[j]});
   }
 
   // memory.size: the pages. memory.grow by delta = base (i32) against the limit imm0: success
@@ -281,11 +324,18 @@ TableAir memory_access_table() {
   return t;
 }
 
-static_assert(C::kWidth <= 128);
+static_assert(C::kWidth <= 192);
 
 std::string MemChipBuilder::add(uint32_t step, Op op, uint32_t base, uint64_t imm_b,
-                                uint64_t value, uint32_t ea) {
-  const MemOpInfo info = mem_op_info(op);
+                                uint64_t value, uint32_t ea, uint32_t host_n, uint32_t kind,
+                                uint32_t idx) {
+  const bool host = op == Op::kHostRead || op == Op::kHostWrite;
+  MemOpInfo info = mem_op_info(op);
+  if (host) {
+    info.width = std::clamp<uint32_t>(host_n, 1, 8);
+    info.store = op == Op::kHostWrite;
+    info.is64 = true;
+  }
   const size_t at = rows_.size();
   rows_.resize(at + kW, Fp::zero());
   Fp* row = rows_.data() + at;
@@ -294,9 +344,16 @@ std::string MemChipBuilder::add(uint32_t step, Op op, uint32_t base, uint64_t im
   std::string err;
   set(C::kReal, 1);
   set(C::kStep, step);
-  set(C::kFlags + uint32_t(L::mem_op_index(op)), 1);
-  set(C::kBase, base & 0xFFFF);
-  set(C::kBase + 1, base >> 16);
+  if (host) {
+    set((info.store ? C::kHostWr : C::kHostRd) + info.width - 1, 1);
+    set(C::kKind, kind);
+    set(C::kIdx, idx);
+  } else {
+    set(C::kFlags + uint32_t(L::mem_op_index(op)), 1);
+  }
+  // Host rows send their address whole as the low "limb" (the chip's ea = 8 w + o pins it).
+  set(C::kBase, host ? base : base & 0xFFFF);
+  set(C::kBase + 1, host ? 0 : base >> 16);
   set(C::kImm, imm_b & 0xFFFF);
   set(C::kImm + 1, (imm_b >> 16) & 0xFFFF);
   for (uint32_t l = 0; l < 4; ++l) set(C::kVal + l, (value >> (16 * l)) & 0xFFFF);
@@ -315,7 +372,7 @@ std::string MemChipBuilder::add(uint32_t step, Op op, uint32_t base, uint64_t im
     const uint32_t wd = info.width, o = ea & 7;
     w = ea >> 3;
     two = o + wd > 8;
-    e1 = (base >> 16) + ((imm_b >> 16) & 0xFFFF);
+    e1 = host ? 0 : (base >> 16) + ((imm_b >> 16) & 0xFFFF);
     slack = uint64_t(pages) * 65536 - uint64_t(ea) - wd;  // wraps when out of bounds
     set(C::kWf + wd - 1, 1);
     set(C::kOh + o, 1);

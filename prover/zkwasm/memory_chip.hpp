@@ -51,14 +51,16 @@ class MemChipBuilder {
   // `imm_b` the program's imm_b (offset; grow limit), `value` the loaded / stored / result
   // value from the trace, `ea` the trace's effective address. Returns "" or, when the trace
   // disagrees with memory, what differs (the witness is built from the trace either way).
+  // Host I/O rows (host_read / host_write): `host_n` bytes, input kind and the input offset or
+  // output index of byte 0.
   std::string add(uint32_t step, wasm::Op op, uint32_t base, uint64_t imm_b, uint64_t value,
-                  uint32_t ea);
+                  uint32_t ea, uint32_t host_n = 0, uint32_t kind = 0, uint32_t idx = 0);
   size_t rows() const { return rows_.size() / kW; }
   // Column-major main columns of 2^log_rows rows (padding rows zero).
   std::vector<Fp> take(uint32_t log_rows);
 
  private:
-  static constexpr uint32_t kW = 128;  // >= MemAccess::kWidth (static_assert in the .cpp)
+  static constexpr uint32_t kW = 192;  // >= MemAccess::kWidth (static_assert in the .cpp)
   void range(uint64_t v) { ++range_mult_[v & 0xFFFF]; }
   MemState& mem_;
   std::vector<uint64_t>& range_mult_;

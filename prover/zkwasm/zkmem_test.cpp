@@ -13,6 +13,8 @@
 
 #include "prover/common/rng.hpp"
 #include "prover/fri/fri_params.hpp"
+#include "prover/hash/keccak.hpp"
+#include "prover/wasm/extension.hpp"
 #include "prover/wasm/instance.hpp"
 #include "prover/zkwasm/air_internal.hpp"
 #include "prover/zkwasm/layout.hpp"
@@ -415,6 +417,191 @@ TEST(ZkMem, DataSegmentsAreBoundToTheModule) {
   Bundle x = *p;
   x.publics.module_hash = fb.program->module_hash();
   EXPECT_FALSE(verify(*fb.program, x).is_ok());
+}
+
+// --- host I/O ------------------------------------------------------------------------------
+
+// An Extension: reads Data to an unaligned buffer, XORs it with 0x5a, writes it; reads 7 bytes
+// of To from offset 3 and writes them; returns the block hash's size minus 32 (exit code 0).
+const char* kEcho = R"((module
+  (import "efaas" "input_size" (func $size (param i32) (result i32)))
+  (import "efaas" "input_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "efaas" "output_write" (func $write (param i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "efaas_main") (result i32) (local $n i32) (local $i i32)
+    (local.set $n (call $size (i32.const 0)))
+    (drop (call $read (i32.const 0) (i32.const 0) (i32.const 1003) (local.get $n)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (i32.store8 offset=1003 (local.get $i)
+        (i32.xor (i32.load8_u offset=1003 (local.get $i)) (i32.const 0x5a)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (if (local.get $n) (then (call $write (i32.const 1003) (local.get $n))))
+    (drop (call $read (i32.const 1) (i32.const 3) (i32.const 50) (i32.const 7)))
+    (call $write (i32.const 50) (i32.const 7))
+    (i32.sub (call $size (i32.const 3)) (i32.const 32))))
+)";
+
+struct ExtRun {
+  std::shared_ptr<Program> program;
+  wasm::Trace trace;
+  wasm::ExtensionInput input;
+  wasm::ExtensionResult result;
+};
+
+ExtRun run_extension(const std::vector<uint8_t>& bytes, const wasm::ExtensionInput& in) {
+  ExtRun e;
+  e.input = in;
+  auto p = Program::load(bytes);
+  EXPECT_TRUE(p.is_ok()) << p.status().to_string();
+  if (p.is_ok()) e.program = *p;
+  wasm::MemorySink sink;
+  wasm::TraceWriter tw(sink, 1024);
+  wasm::ExtensionConfig cfg;
+  cfg.trace = &tw;
+  auto r = wasm::run_extension(e.program->module_ptr(), in, cfg);
+  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+  if (r.is_ok()) e.result = *r;
+  auto t = wasm::read_trace(sink.data);
+  EXPECT_TRUE(t.is_ok()) << t.status().to_string();
+  if (t.is_ok()) e.trace = *t;
+  return e;
+}
+
+ProveOptions ext_opts(const ExtRun& e) {
+  ProveOptions o;
+  o.params = fri_test_preset();
+  o.public_input = wasm::encode_public_inputs(e.input);
+  return o;
+}
+
+wasm::ExtensionInput sample_input(size_t n, uint64_t seed) {
+  Rng rng(seed);
+  wasm::ExtensionInput in;
+  for (size_t i = 0; i < n; ++i) in.data.push_back(uint8_t(rng.next_u32()));
+  for (auto& b : in.to) b = uint8_t(rng.next_u32());
+  for (auto& b : in.sender) b = uint8_t(rng.next_u32());
+  for (auto& b : in.block_hash) b = uint8_t(rng.next_u32());
+  return in;
+}
+
+TEST(ZkIo, ExtensionReadsInputAndWritesOutput) {
+  const auto bytes = wat(kEcho);
+  const uint64_t seed = test_seed("ZkIo.ExtensionReadsInputAndWritesOutput");
+  for (size_t n : {size_t(0), size_t(1), size_t(8), size_t(21)}) {
+    SCOPED_TRACE(n);
+    ExtRun e = run_extension(bytes, sample_input(n, seed + n));
+    ASSERT_EQ(e.result.status, wasm::ExtensionResult::Status::kOk) << e.result.trap_message;
+    ASSERT_EQ(e.result.output.size(), n + 7);
+    for (size_t i = 0; i < n; ++i) EXPECT_EQ(e.result.output[i], e.input.data[i] ^ 0x5a);
+    auto b = prove(*e.program, e.trace, ext_opts(e));
+    ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+    auto pv = verify(*e.program, *b);
+    ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+    EXPECT_EQ(pv->output, e.result.output);
+    EXPECT_EQ(pv->public_input, wasm::encode_public_inputs(e.input));
+    EXPECT_EQ(pv->results, std::vector<uint64_t>{0});
+    EXPECT_EQ(pv->gas_used, e.result.gas_used);
+    auto back = deserialize_bundle(serialize_bundle(*b));
+    ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+    EXPECT_EQ(back->publics, b->publics);
+    EXPECT_TRUE(verify(*e.program, *back).is_ok());
+    if (n != 21) continue;
+    // The claim edited: another input, an output byte changed, dropped or added.
+    auto rejects = [&](const char* what, std::function<void(PublicValues&)> edit) {
+      Bundle x = *b;
+      edit(x.publics);
+      auto v = verify(*e.program, x);
+      EXPECT_FALSE(v.is_ok()) << what;
+      std::printf("  claim with %-28s -> %s\n", what, v.status().message().c_str());
+    };
+    rejects("a different input byte", [](PublicValues& p) { p.public_input[4 + 5] ^= 1; });
+    rejects("a different To byte", [](PublicValues& p) { p.public_input[4 + 21 + 4] ^= 1; });
+    rejects("a changed output byte", [](PublicValues& p) { p.output[3] ^= 0x10; });
+    rejects("a dropped output byte", [](PublicValues& p) { p.output.pop_back(); });
+    rejects("an extra output byte", [](PublicValues& p) { p.output.push_back(0); });
+    rejects("no public input", [](PublicValues& p) { p.public_input.clear(); });
+  }
+}
+
+// Forged traces, the prover's checks off: the verifier must reject.
+TEST(ZkIo, ForgedIoIsRejected) {
+  const auto bytes = wat(kEcho);
+  ExtRun e = run_extension(bytes, sample_input(13, 7));
+  ASSERT_EQ(e.result.status, wasm::ExtensionResult::Status::kOk);
+  auto forged = [&](const char* what, wasm::Trace t, ProveOptions o) {
+    o.check_trace = false;
+    o.stark.check_witness = false;
+    auto b = prove(*e.program, t, o);
+    ASSERT_TRUE(b.is_ok()) << what << ": " << b.status().to_string();
+    auto v = verify(*e.program, *b);
+    EXPECT_FALSE(v.is_ok()) << what << ": forged proof verified";
+    std::printf("  forged %-36s -> %s\n", what, v.status().message().c_str());
+  };
+  auto first = [&](Op op) {
+    for (size_t i = 0; i < e.trace.steps.size(); ++i)
+      if (e.trace.steps[i].op == uint16_t(op)) return i;
+    return SIZE_MAX;
+  };
+  const size_t wr = first(Op::kHostWrite), rd = first(Op::kHostRead);
+  ASSERT_NE(wr, SIZE_MAX);
+  ASSERT_NE(rd, SIZE_MAX);
+  {  // An input byte that differs from the public input.
+    wasm::Trace t = e.trace;
+    t.steps[wr].a ^= 0x100;
+    forged("input byte != public input", t, ext_opts(e));
+  }
+  {  // The proof made for another public input than the bytes read.
+    ProveOptions o = ext_opts(e);
+    o.public_input[4] ^= 1;
+    forged("trace read another Data", e.trace, o);
+  }
+  {  // An output byte changed, the claimed output following it.
+    wasm::Trace t = e.trace;
+    t.steps[rd].a ^= 0x1;
+    t.end.output[0] ^= 0x1;
+    forged("output byte changed", t, ext_opts(e));
+  }
+  {  // An output row dropped (the gas following).
+    wasm::Trace t = e.trace;
+    const uint32_t cnt = uint32_t(t.steps[rd].b);
+    t.steps.erase(t.steps.begin() + long(rd));
+    t.end.gas_used -= 1;
+    t.end.output.erase(t.end.output.begin(), t.end.output.begin() + cnt);
+    forged("output row dropped", t, ext_opts(e));
+  }
+  {  // input_size claims another size.
+    wasm::Trace t = e.trace;
+    t.steps[first(Op::kCallHost)].r += 1;
+    forged("input_size result", t, ext_opts(e));
+  }
+  {  // The input written to another address.
+    wasm::Trace t = e.trace;
+    t.steps[wr].aux += 8;
+    forged("input written elsewhere", t, ext_opts(e));
+  }
+}
+
+TEST(ZkIo, UnprovableHostCallsAreRefused) {
+  const char* priv = R"((module
+    (import "efaas" "input_size" (func $size (param i32) (result i32)))
+    (memory (export "memory") 1)
+    (func (export "efaas_main") (result i32) (call $size (i32.const 4)))))";
+  ExtRun e = run_extension(wat(priv), sample_input(3, 1));
+  auto b = prove(*e.program, e.trace, ext_opts(e));
+  ASSERT_FALSE(b.is_ok());
+  EXPECT_EQ(b.status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(b.status().message().find("kind 4"), std::string::npos) << b.status().message();
+  const char* ab = R"((module
+    (import "efaas" "abort" (func $abort (param i32)))
+    (memory (export "memory") 1)
+    (func (export "efaas_main") (result i32) (call $abort (i32.const 3)) (i32.const 0))))";
+  ExtRun f = run_extension(wat(ab), sample_input(0, 1));
+  ASSERT_EQ(f.result.status, wasm::ExtensionResult::Status::kTrap);
+  b = prove(*f.program, f.trace, ext_opts(f));
+  ASSERT_FALSE(b.is_ok());
+  EXPECT_EQ(b.status().code(), StatusCode::kUnimplemented);
 }
 
 }  // namespace
