@@ -528,6 +528,10 @@ TableAir exec_table() {
   t.assert_zero((hrd + hwr) * (io_addr - x[0] - x[1] * k16));
   t.assert_zero((hrd + hwr) * (io_rem - b[0] - b[1] * k16));
   t.assert_zero((hrd + hwr) * (d[3] - b[1] * Fp::from_u32(16)));
+  // u32 operands are reduced mod p as field elements: bound them below p so that none can
+  // alias a small one (kind < 2^28, address < 2^30; larger ones trap in the runtime).
+  t.assert_zero((hsz + hrd) * (d[1] - a[1] * Fp::from_u32(16)));
+  t.assert_zero((hrd + hwr) * (d[2] - x[1] * Fp::from_u32(4)));
   t.assert_zero(hrd * (io_kind - kind));
   t.assert_zero(hwr * (io_idx - out));
   t.assert_zero(hwr * (one - io_rem * io_inv));  // output_write of 0 bytes: not provable

@@ -549,12 +549,13 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
           en[2] = true, key[2] = sp - 1, a = read(key[2]), r = s.r;
           EFAAS_RETURN_IF_ERROR(kind_ok(a));
           input_rows.lookup_size(uint32_t(a));
+          host_d = uint64_t(16 * limb(a, 1)) << 16;
           if (opts.check_trace && r != input->bytes[a].size()) return bad(i, "wrong input size");
           break;
         }
         const uint64_t len = read(sp - 1);
         en[0] = en[1] = true, key[0] = sp - 1, key[1] = sp - 2, b = len, x = read(sp - 2);
-        host_d = uint64_t(16 * limb(len, 1)) << 48;
+        host_d = (uint64_t(16 * limb(len, 1)) << 48) | (uint64_t(4 * limb(x, 1)) << 32);
         io = IoCursor{len != 0, hf == 3, hf == 2, 0, 0, uint32_t(x), 0, uint32_t(len), 0};
         ex.set(E::kIoAddr, row, uint64_t(uint32_t(x)));
         ex.set(E::kIoRem, row, len);
@@ -563,6 +564,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
           en[2] = true, key[2] = sp - 4, a = read(key[2]), r = s.r, nsp = sp - 3;
           EFAAS_RETURN_IF_ERROR(kind_ok(a));
           input_rows.lookup_size(uint32_t(a));
+          host_d |= uint64_t(16 * limb(a, 1)) << 16;
           const uint64_t off = read(sp - 3);
           if (r != len) {
             return unimplemented("zkwasm: input_read at " + step_name(i, s) + " copies " +
