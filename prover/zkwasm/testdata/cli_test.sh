@@ -16,4 +16,11 @@ grep -q '"results"' "$DIR/out.json" && grep -q '78' "$DIR/out.json" || { echo "n
 head -c 200 "$DIR/p.bin" > "$DIR/cut.bin"
 "$EFAAS" verify "$DIR/sum.wasm" "$DIR/cut.bin" --min-bits 0; rc=$?
 [ $rc -eq 2 ] || { echo "truncated bundle: exit $rc, want 2"; exit 1; }
+# An Extension: its input bound to the proof, its output printed by verify.
+wat2wasm "$SRC/echo_ext.wat" -o "$DIR/echo.wasm" || exit 1
+"$EFAAS" prove "$DIR/echo.wasm" --input 0102ff -o "$DIR/e.bin" --preset test || exit 1
+"$EFAAS" verify "$DIR/echo.wasm" "$DIR/e.bin" --min-bits 0 --json > "$DIR/e.json"; rc=$?
+[ $rc -eq 0 ] || { echo "Extension proof: exit $rc"; exit 1; }
+grep -q '"output": "5b58a500000000000000"' "$DIR/e.json" || { echo "no output"; cat "$DIR/e.json"; exit 1; }
+grep -q '"public_input_keccak256"' "$DIR/e.json" || { echo "no input commitment"; exit 1; }
 echo "zkwasm CLI ok"
