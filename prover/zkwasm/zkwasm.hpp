@@ -6,9 +6,10 @@
 // from its bytes.
 // Design, tables and columns: docs/zkwasm.md.
 //
-// This slice proves single-segment executions of the opcodes listed in constrained_ops();
-// any other opcode (mul/div/rem, shifts, loads/stores, memory.size/grow, host calls), traps and
-// multi-segment bundles are refused with UNIMPLEMENTED (never an unconstrained row).
+// This slice proves single-segment executions of the opcodes listed in constrained_ops()
+// (linear memory and the Extension host I/O included); any other opcode (i64.mul, div/rem,
+// shifts, rotates, bit counts), private input, traps and multi-segment bundles are refused with
+// UNIMPLEMENTED (never an unconstrained row).
 #include <cstdint>
 #include <memory>
 #include <mutex>
