@@ -6,9 +6,10 @@
 // from its bytes.
 // Design, tables and columns: docs/zkwasm.md.
 //
-// This slice proves single-segment executions of the opcodes listed in constrained_ops(),
-// including runs that end in unreachable or a division trap; any other opcode (loads/stores,
-// memory.size/grow, host calls), other traps and multi-segment bundles are refused with
+// This slice proves single-segment executions of the opcodes listed in constrained_ops()
+// (linear memory, the Extension host I/O, shifts, bit counts, i64.mul and div/rem included),
+// including runs that end in unreachable or a division trap; private input, other traps and
+// multi-segment bundles are refused with
 // UNIMPLEMENTED (never an unconstrained row).
 #include <cstdint>
 #include <memory>
@@ -27,7 +28,7 @@
 
 namespace efaas::zkwasm {
 
-inline constexpr uint32_t kBundleVersion = 1;
+inline constexpr uint32_t kBundleVersion = 2;  // 2: public input and output bytes
 inline constexpr uint32_t kMaxArgs = 8;
 
 // The opcodes the AIR constrains in this version.
@@ -44,6 +45,10 @@ struct PublicValues {
   std::vector<uint64_t> results;  // the entry function's results
   uint64_t gas_used = 0;
   uint64_t instructions = 0;
+  // Host I/O of an Extension: the public input (encode_public_inputs(): kinds 0..3; empty when
+  // the run had none) and the bytes written with output_write.
+  std::vector<uint8_t> public_input;
+  std::vector<uint8_t> output;
   bool operator==(const PublicValues&) const = default;
 };
 
@@ -86,6 +91,8 @@ struct ProveOptions {
   // turn it off (with stark.check_witness) to show that the verifier rejects forged traces.
   bool check_trace = true;
   std::vector<uint64_t> args;  // the invocation's arguments (the trace does not hold them)
+  // An Extension's public input (wasm::encode_public_inputs), which the trace does not hold.
+  std::vector<uint8_t> public_input;
 };
 
 // Witness generation from a recorded trace (no re-execution) and the STARK proof.

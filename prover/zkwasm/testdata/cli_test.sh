@@ -23,4 +23,11 @@ wat2wasm "$DIR/div.wat" -o "$DIR/div.wasm" || exit 1
 "$EFAAS" verify "$DIR/div.wasm" "$DIR/t.bin" --min-bits 0 > "$DIR/t.txt"; rc=$?
 [ $rc -eq 0 ] || { echo "trapped run: exit $rc"; exit 1; }
 grep -q 'trapped: integer divide by zero' "$DIR/t.txt" || { cat "$DIR/t.txt"; echo "no trap"; exit 1; }
+# An Extension: its input bound to the proof, its output printed by verify.
+wat2wasm "$SRC/echo_ext.wat" -o "$DIR/echo.wasm" || exit 1
+"$EFAAS" prove "$DIR/echo.wasm" --input 0102ff -o "$DIR/e.bin" --preset test || exit 1
+"$EFAAS" verify "$DIR/echo.wasm" "$DIR/e.bin" --min-bits 0 --json > "$DIR/e.json"; rc=$?
+[ $rc -eq 0 ] || { echo "Extension proof: exit $rc"; exit 1; }
+grep -q '"output": "5b58a500000000000000"' "$DIR/e.json" || { echo "no output"; cat "$DIR/e.json"; exit 1; }
+grep -q '"public_input_keccak256"' "$DIR/e.json" || { echo "no input commitment"; exit 1; }
 echo "zkwasm CLI ok"
