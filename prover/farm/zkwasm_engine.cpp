@@ -269,6 +269,11 @@ class ZkwasmEngine final : public Engine {
     }
     if (auto e = resolve_zkwasm_entry((*program)->module(), *params, std::nullopt); !e)
       return e.error();
+    if ((*program)->module().start) {
+      // Its effects would run before the traced invocation and never be proved.
+      return invalid("zkwasm-module jobs: the module has a start function (Extensions must not "
+                     "have one; the proof starts from the module's declared initial state)");
+    }
     return zkwasm_units(std::min(gas_limit(*params), kZkwasmMaxModuleInstructions));
   }
 
