@@ -277,6 +277,10 @@ class ZkwasmEngine final : public Engine {
     return zkwasm_units(std::min(gas_limit(*params), kZkwasmMaxModuleInstructions));
   }
 
+  // Module jobs know their instructions only after executing; trace jobs once the stream is
+  // parsed (before they are queued).
+  bool units_are_bounds() const override { return kind_ == JobKind::kZkwasmModule; }
+
   Expected<std::unique_ptr<InputCheck>> input_check(const EngineJob& job) override {
     if (kind_ == JobKind::kZkwasmModule) return make_extension_input_check();
     auto params = parse_zkwasm_params(job.spec.params_json, kind_);
