@@ -1246,7 +1246,8 @@ TEST_F(ZkwasmE2E, CalibratedEstimateCancellationMidProofAndDeadlineExpiry) {
   // What `efaas bench -o` writes for zkWASM, reduced to the part the farm reads.
   fs::create_directories(dir_);
   const std::string calib = dir_ + "/calibration.json";
-  std::ofstream(calib) << R"({"kinds": {"zkwasm-trace": {"units_per_second": 0.5}}})";
+  std::ofstream(calib) << R"({"kinds": {"zkwasm-trace": {"units_per_second": 0.5},
+                                         "zkwasm-module": {"units_per_second": 0.5}}})";
   // A pause before each stage (STARK stages included) widens "mid-proof" to seconds.
   start_farm({"--stage-delay-ms", "300", "--calibration", calib});
   const std::string params = R"({"entry":"sum","args":[10],"preset":"test"})";
@@ -1285,6 +1286,31 @@ TEST_F(ZkwasmE2E, CalibratedEstimateCancellationMidProofAndDeadlineExpiry) {
   EXPECT_EQ(r.failure->code(), "DEADLINE_EXCEEDED");
   // Neither the cancelled nor the expired job is charged.
   EXPECT_EQ(farm_->usage("alice").balance(), 1'000'000);
+
+  // Module jobs reserve for their gas limit (2^22 instructions here: hours at 0.5 units/s), but
+  // deadlines are judged on the executed instructions: 8 s needed, so 60 s is enough and 3 s
+  // is not.
+  const std::string input = extension_input({1});
+  auto module_job = [&](int64_t deadline_in_ms) {
+    pb::JobHeader mh = header(pb::JOB_KIND_ZKWASM_MODULE,
+                              R"({"entry":"sum","args":[4],"preset":"test"})", input);
+    mh.set_deadline_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count() +
+                            deadline_in_ms);
+    return client::prove(*stub_, key_, mh, input);
+  };
+  auto late = module_job(3000);
+  ASSERT_TRUE(late.status.ok()) << late.status.error_message();
+  ASSERT_TRUE(late.failure);
+  EXPECT_EQ(late.failure->state(), pb::JOB_STATE_EXPIRED);
+  EXPECT_NE(late.failure->reason().find("needs about 8000 ms"), std::string::npos)
+      << late.failure->reason();
+  auto in_time = module_job(60000);
+  ASSERT_TRUE(in_time.status.ok()) << in_time.status.error_message();
+  ASSERT_FALSE(in_time.failure) << in_time.failure->reason();
+  EXPECT_EQ(expect_valid_bundle(in_time.proof).results, std::vector<uint64_t>{10});
+  EXPECT_EQ(farm_->usage("alice").balance(), 1'000'000 - 40);
 }
 
 TEST_F(ZkwasmE2E, SigkillDuringProvingThenRestartLosesNothingAndChargesOnce) {

@@ -55,6 +55,9 @@ class Engine {
   // parameters and reserves that many units at admission. Deterministic; Groth16 charges
   // exactly this, zkWASM an upper bound refined through EngineHooks::exact_units.
   virtual Expected<uint64_t> units(const EngineJob& job) = 0;
+  // True when units() is only an upper bound until prove() reports exact_units (the farm then
+  // judges deadlines on the exact count instead of the bound).
+  virtual bool units_are_bounds() const { return false; }
   // A streaming check of the input for an admitted job, or nullptr when the kind has none.
   virtual Expected<std::unique_ptr<InputCheck>> input_check(const EngineJob&) {
     return std::unique_ptr<InputCheck>();

@@ -770,17 +770,22 @@ void Farm::run_job(Active& a) {
   publish(start);
   Engine* eng = engine(start.spec.kind);
   const double ups = units_per_second(start.spec.kind);
-  // A job that cannot finish in time fails as expired now rather than wasting the device.
-  if (start.spec.deadline_ms != 0) {
-    const double need_ms = ups > 0 ? 1000.0 * double(start.units) / ups : 0;
-    if (double(now_unix_ms()) + need_ms > double(start.spec.deadline_ms)) {
-      finish_terminal(
-          a, JobState::kExpired,
-          err(Code::kDeadlineExceeded, "cannot finish before the deadline (needs about " +
-                                           std::to_string(int64_t(need_ms)) + " ms)"));
-      return;
-    }
+  // A job that cannot finish in time fails as expired now rather than wasting the device
+  // (judged on its exact units: at once, or when the engine reports them).
+  auto needs_ms = [&](uint64_t units) { return ups > 0 ? 1000.0 * double(units) / ups : 0.0; };
+  auto too_late = [&](uint64_t units) {
+    return start.spec.deadline_ms != 0 &&
+           double(now_unix_ms()) + needs_ms(units) > double(start.spec.deadline_ms);
+  };
+  auto late_error = [&](uint64_t units) {
+    return err(Code::kDeadlineExceeded, "cannot finish before the deadline (needs about " +
+                                            std::to_string(int64_t(needs_ms(units))) + " ms)");
+  };
+  if (!eng->units_are_bounds() && too_late(start.units)) {
+    finish_terminal(a, JobState::kExpired, late_error(start.units));
+    return;
   }
+  bool late = false;         // the exact units came in and cannot be proved in time
   bool interrupted = false;  // stopped by a shutdown: leave it queued for the next start
   EngineHooks hooks;
   hooks.progress = [&](const std::string& stage, double fraction) {
@@ -797,6 +802,7 @@ void Farm::run_job(Active& a) {
   };
   hooks.exact_units = [&](uint64_t units) {
     std::lock_guard lock(mu_);
+    if (too_late(std::min(units, a.job.units))) late = true;
     // Never above the reservation, at the price the job was admitted with.
     if (units == 0 || units >= a.job.units || a.job.units == 0) return;
     const uint64_t price = a.job.cost / a.job.units;
@@ -806,7 +812,7 @@ void Farm::run_job(Active& a) {
   hooks.should_stop = [&] {
     std::lock_guard lock(mu_);
     if (stopping_) interrupted = true;
-    return a.cancel || stopping_ ||
+    return a.cancel || stopping_ || late ||
            (a.job.spec.deadline_ms != 0 && now_unix_ms() > a.job.spec.deadline_ms);
   };
   const auto t0 = std::chrono::steady_clock::now();
@@ -818,15 +824,20 @@ void Farm::run_job(Active& a) {
   }
   // Stopping wins over a late success only when the proof was not produced.
   if (!proof) {
-    bool cancelled, expired;
+    bool cancelled, expired, was_late;
+    uint64_t units;
     {
       std::lock_guard lock(mu_);
       cancelled = a.cancel;
       expired = a.job.spec.deadline_ms != 0 && now_unix_ms() > a.job.spec.deadline_ms;
+      was_late = late;
+      units = a.job.units;
     }
     if (proof.error().code == Code::kCancelled) {
       if (cancelled) {
         finish_terminal(a, JobState::kCancelled, err(Code::kCancelled, "cancelled by the tenant"));
+      } else if (was_late && !expired) {
+        finish_terminal(a, JobState::kExpired, late_error(units));
       } else if (expired) {
         finish_terminal(a, JobState::kExpired,
                         err(Code::kDeadlineExceeded, "the deadline passed while proving"));

@@ -269,8 +269,17 @@ class ZkwasmEngine final : public Engine {
     }
     if (auto e = resolve_zkwasm_entry((*program)->module(), *params, std::nullopt); !e)
       return e.error();
+    if ((*program)->module().start) {
+      // Its effects would run before the traced invocation and never be proved.
+      return invalid("zkwasm-module jobs: the module has a start function (Extensions must not "
+                     "have one; the proof starts from the module's declared initial state)");
+    }
     return zkwasm_units(std::min(gas_limit(*params), kZkwasmMaxModuleInstructions));
   }
+
+  // Module jobs know their instructions only after executing; trace jobs once the stream is
+  // parsed (before they are queued).
+  bool units_are_bounds() const override { return kind_ == JobKind::kZkwasmModule; }
 
   Expected<std::unique_ptr<InputCheck>> input_check(const EngineJob& job) override {
     if (kind_ == JobKind::kZkwasmModule) return make_extension_input_check();

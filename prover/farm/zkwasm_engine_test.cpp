@@ -351,6 +351,18 @@ TEST_F(ZkwasmEngineTest, ModuleJobExecutesThenProves) {
   ASSERT_FALSE(e);
   EXPECT_EQ(e.error().code, Code::kInvalidArgument);
   EXPECT_NE(e.error().message.find("extension input"), std::string::npos) << e.error().message;
+  // A start function would run unproved before the invocation: refused at admission.
+  auto started = testing::wat2wasm(R"((module (global $g (mut i32) (i32.const 0))
+    (func $init (global.set $g (i32.const 5))) (start $init)
+    (func (export "efaas_main") (result i32) (global.get $g))))");
+  ASSERT_TRUE(started);
+  write(module_path_ + ".start", *started);
+  EngineJob sj = job(JobKind::kZkwasmModule, R"({"preset":"test"})", enc);
+  sj.artifact_path = module_path_ + ".start";
+  auto su = eng->units(sj);
+  ASSERT_FALSE(su);
+  EXPECT_EQ(su.error().code, Code::kInvalidArgument);
+  EXPECT_NE(su.error().message.find("start function"), std::string::npos) << su.error().message;
   // An execution past its gas limit traps; traps are not proved yet (UNIMPLEMENTED), and the
   // runtime's trap passes through rather than a fake proof.
   EngineJob starved = job(JobKind::kZkwasmModule, R"({"entry":"sum","args":[7],"gas_limit":20})",
