@@ -3,8 +3,11 @@
 // Instantiated for G1 and G2 in msm_kernel.cpp; only msm.cpp calls it, after validation.
 #include <algorithm>
 #include <cstdint>
+#include <memory>
+#include <type_traits>
 #include <vector>
 
+#include "kernels/avx512/bn254_ifma.hpp"
 #include "prover/common/thread_pool.hpp"
 #include "prover/ec/curve.hpp"
 
@@ -170,12 +173,16 @@ Xyzz<F> window_sum(const Affine<F>* points, const int16_t* digits, size_t n, uin
 template <typename F>
 class BatchAffineWindow {
  public:
-  BatchAffineWindow(size_t buckets, size_t batch)
+  // ifma: the G1 additions go through the AVX-512 IFMA kernel (caller checked bn254_usable()).
+  BatchAffineWindow(size_t buckets, size_t batch, bool ifma = false)
       : x_(buckets), y_(buckets), full_(buckets, 0), stamp_(buckets, 0),
         overflow_(buckets, Xyzz<F>::identity()), idx_(batch), px_(batch), py_(batch),
         den_(batch), prefix_(batch), batch_(batch), retry_cap_(batch / 2) {
     retry_.reserve(retry_cap_);
     retry_work_.reserve(retry_cap_);
+    if constexpr (std::is_same_v<F, Fq>) {
+      if (ifma) ifma_ = std::make_unique<ifma::BatchAffineFq>(batch);
+    }
   }
 
   Xyzz<F> run(const Affine<F>* points, const int16_t* digits, size_t n) {
@@ -261,6 +268,19 @@ class BatchAffineWindow {
   // latency of every product, four keep the multiplier busy.
   void flush() {
     if (pending_ == 0) return;
+    if constexpr (std::is_same_v<F, Fq>) {
+      if (ifma_) {
+        // Eight lanes of prefix products on the vector unit; their eight inverses here.
+        Fq lanes[8], scratch[8];
+        ifma_->forward(den_.data(), pending_, lanes);
+        batch_inverse(lanes, 8, scratch);
+        ifma_->backward(x_.data(), y_.data(), idx_.data(), px_.data(), py_.data(), pending_,
+                        lanes);
+        pending_ = 0;
+        ++epoch_;
+        return;
+      }
+    }
     F acc[4] = {F::one(), F::one(), F::one(), F::one()};
     for (size_t k = 0; k < pending_; ++k) {
       prefix_[k] = acc[k & 3];
@@ -296,6 +316,7 @@ class BatchAffineWindow {
   std::vector<Retry> retry_, retry_work_;
   size_t batch_, retry_cap_, pending_ = 0;
   uint32_t epoch_ = 1;
+  std::unique_ptr<ifma::BatchAffineFq> ifma_;
 };
 
 // Batch-affine pays off once buckets outnumber a useful batch.
@@ -303,7 +324,7 @@ inline constexpr uint32_t kMinBatchAffineBits = 10;
 
 template <typename F>
 Jacobian<F> pippenger(const Affine<F>* points, const Limbs* scalars, size_t n, uint32_t c,
-                      ThreadPool& pool) {
+                      ThreadPool& pool, bool ifma = false) {
   const uint32_t windows = (256 + c - 1) / c;  // top window keeps <= c-2 bits: no carry out
   std::vector<int16_t> digits(size_t(windows) * n);
   compute_digits(scalars, n, c, windows, digits.data(), pool);
@@ -313,7 +334,7 @@ Jacobian<F> pippenger(const Affine<F>* points, const Limbs* scalars, size_t n, u
     if (c >= kMinBatchAffineBits) {
       // Half as many pending additions as buckets keeps conflicts (which fall back to XYZZ)
       // rare while the shared inversion is spread over enough additions.
-      BatchAffineWindow<F> ba(nb, std::min<size_t>(nb / 2, 1024));
+      BatchAffineWindow<F> ba(nb, std::min<size_t>(nb / 2, 1024), ifma);
       for (size_t w = b; w < e; ++w) sums[w] = ba.run(points, digits.data() + w * n, n);
       return;
     }
@@ -330,8 +351,9 @@ Jacobian<F> pippenger(const Affine<F>* points, const Limbs* scalars, size_t n, u
   return acc.to_jacobian();
 }
 
+// ifma: bucket additions on AVX-512 IFMA (only after ifma::bn254_usable()).
 Jacobian<Fq> pippenger_g1(const Affine<Fq>* points, const Limbs* scalars, size_t n, uint32_t c,
-                          ThreadPool& pool);
+                          ThreadPool& pool, bool ifma);
 Jacobian<Fq2> pippenger_g2(const Affine<Fq2>* points, const Limbs* scalars, size_t n,
                            uint32_t c, ThreadPool& pool);
 

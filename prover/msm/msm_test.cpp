@@ -3,6 +3,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "kernels/avx512/bn254_ifma.hpp"
 #include "prover/common/rng.hpp"
 #include "prover/msm/msm.hpp"
 
@@ -206,6 +207,75 @@ TEST(Msm, LargeAcrossThreads) {
   auto c = msm_g1(pts, ks, MsmConfig{Backend::kAuto, 2, 7});
   EXPECT_EQ(*a, *b);
   EXPECT_EQ(*a, *c);
+}
+
+// The IFMA field product (radix 2^52, R = 2^256) against the scalar Montgomery product, on
+// random elements and the extremes (0, 1, p - 1, the largest limbs), every tail length.
+TEST(Ifma, FqProductsMatchScalar) {
+  if (!ifma::bn254_usable()) GTEST_SKIP() << "no AVX-512 IFMA on this CPU (or disabled)";
+  Rng rng(test_seed("Ifma.FqProductsMatchScalar"));
+  using bn254::Fq;
+  auto random_fq = [&] {
+    for (;;) {
+      Limbs l{rng.next_u64(), rng.next_u64(), rng.next_u64(), rng.next_u64() >> 2};
+      if (Fq::is_canonical(l)) return Fq::from_mont(l);
+    }
+  };
+  const Fq pm1 = Fq::from_mont(bn254::detail::sub_nb(Fq::kModulus, Limbs{1, 0, 0, 0}));
+  const Fq extremes[] = {Fq::zero(), Fq::one(), Fq::from_mont(Limbs{1, 0, 0, 0}), pm1,
+                         -Fq::one(), Fq::from_mont(Limbs{~0ULL, ~0ULL, ~0ULL, 0x30644e72e131a028ULL})};
+  for (size_t n : {1, 7, 8, 9, 16, 33, 1000}) {
+    std::vector<Fq> a(n), b(n), got(n);
+    for (size_t i = 0; i < n; ++i) {
+      a[i] = random_fq();
+      b[i] = random_fq();
+    }
+    for (size_t i = 0; i < std::size(extremes) && i < n; ++i) {
+      a[i] = extremes[i];
+      b[n - 1 - i] = extremes[(i + 3) % std::size(extremes)];
+    }
+    ifma::fq_mul_arrays(a.data(), b.data(), got.data(), n);
+    for (size_t i = 0; i < n; ++i) {
+      ASSERT_EQ(got[i], a[i] * b[i]) << "n=" << n << " i=" << i;
+      ASSERT_TRUE(Fq::is_canonical(got[i].v));
+    }
+  }
+  // Products of extremes with each other, all pairs.
+  for (const Fq& x : extremes) {
+    for (const Fq& y : extremes) {
+      Fq out;
+      ifma::fq_mul_arrays(&x, &y, &out, 1);
+      EXPECT_EQ(out, x * y);
+    }
+  }
+}
+
+// The MSM with its bucket additions on IFMA (kAuto here) against the scalar kernel and the
+// naive sum, on the batch-affine windows, sizes that leave partial vector groups, and inputs
+// that stress conflicts (few distinct points, repeated scalars).
+TEST(Ifma, MsmMatchesScalarKernel) {
+  if (!ifma::bn254_usable()) GTEST_SKIP() << "no AVX-512 IFMA on this CPU (or disabled)";
+  Rng rng(test_seed("Ifma.MsmMatchesScalarKernel"));
+  for (size_t n : {1, 13, 1023, 4099}) {
+    auto pts = random_points(bn254::g1_generator(), n, rng);
+    std::vector<Limbs> ks(n);
+    for (auto& k : ks) k = random_scalar(rng);
+    if (n > 20) {
+      for (size_t i = 0; i < n; i += 5) pts[i] = pts[i / 5];      // repeated points
+      for (size_t i = 1; i < n; i += 7) ks[i] = ks[0];            // repeated scalars
+      for (size_t i = 2; i < n; i += 11) pts[i] = -pts[i - 1];    // cancellations
+      ks[3] = Limbs{0, 0, 0, 0};
+      pts[4] = G1Affine::identity();
+    }
+    auto want = n <= 1023 ? naive_msm(pts, ks) : *msm_g1(pts, ks, MsmConfig{Backend::kScalar, 1, 0});
+    for (uint32_t c : {10u, 11u, 13u, 16u}) {
+      for (size_t t : {1, 2}) {
+        auto got = msm_g1(pts, ks, MsmConfig{Backend::kAuto, t, c});
+        ASSERT_TRUE(got.is_ok());
+        EXPECT_EQ(*got, want) << "n=" << n << " window=" << c << " threads=" << t;
+      }
+    }
+  }
 }
 
 TEST(Msm, OpenClEdgeCases) {

@@ -1,0 +1,44 @@
+#pragma once
+// BN254 base-field (Fq) arithmetic on AVX-512 IFMA: eight field elements per register set, in
+// radix 2^52 (five 52-bit limbs per element, one limb per 64-bit lane), with the same Montgomery
+// constant R = 2^256 as bn254::Fq, so converting is a bit shuffle and never a multiplication.
+// The entry points take and return bn254::Fq arrays (canonical Montgomery form).
+//
+// Call only when bn254_usable() is true. prover/msm uses it for the batch-affine bucket
+// additions, the MSM's hot loop; the scalar code (bn254::Fq) is the oracle it is tested against.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "prover/ec/bn254_field.hpp"
+
+namespace efaas::ifma {
+
+// AVX-512F and AVX-512 IFMA present (and the OS saves the ZMM state), and EFAAS_DISABLE_IFMA
+// is not set to 1 (tests and comparisons of the fallback).
+bool bn254_usable();
+
+// out[i] = a[i] * b[i] in Fq through the 8-lane kernel (any n; for tests and benchmarks).
+void fq_mul_arrays(const bn254::Fq* a, const bn254::Fq* b, bn254::Fq* out, size_t n);
+
+// One batch of affine additions B[idx[k]] += (px[k], py[k]), k < n, where den[k] = px[k] -
+// B[idx[k]].x is non-zero and the idx[k] are distinct (the caller sends doublings,
+// cancellations and repeated buckets elsewhere). Split in two around the inversion, which the
+// caller does in scalar code: forward() returns in lanes[0..8) the products of the
+// denominators of each lane; the caller replaces them by their inverses and calls backward().
+class BatchAffineFq {
+ public:
+  explicit BatchAffineFq(size_t max_batch);
+  void forward(const bn254::Fq* den, size_t n, bn254::Fq lanes[8]);
+  void backward(bn254::Fq* bx, bn254::Fq* by, const uint32_t* idx, const bn254::Fq* px,
+                const bn254::Fq* py, size_t n, const bn254::Fq lanes[8]);
+
+ private:
+  struct alignas(64) Block {
+    uint64_t w[8];
+  };
+  // Per group of 8 additions, 5 limb vectors each: the denominators and the prefix products.
+  std::vector<Block> den_, prefix_;
+};
+
+}  // namespace efaas::ifma
