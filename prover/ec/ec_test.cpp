@@ -62,6 +62,14 @@ void check_against_gmp(Rng& rng) {
     if (!fb.is_zero()) {
       mpz_invert(r.v, zb.v, p.v);
       ASSERT_EQ(fb.inverse().to_canonical(), r.limbs()) << "inverse";
+      // inverse() is GMP's gcd on the Montgomery value: also against Fermat, and b * b^-1.
+      if (it < 50) {
+        ASSERT_EQ(fb.inverse(), fb.inverse_by_pow()) << "inverse by pow";
+      }
+      ASSERT_EQ(fb * fb.inverse(), F::one()) << "b * b^-1";
+    }
+    if (it == 0) {
+      ASSERT_TRUE(fa.inverse().is_zero()) << "0^-1 stays 0";
     }
     ASSERT_EQ(to_decimal(fa), [&] {
       char* s = mpz_get_str(nullptr, 10, za.v);
