@@ -7,6 +7,7 @@
 #endif
 
 #include <array>
+#include <type_traits>
 #include <cstdlib>
 #include <cstring>
 
@@ -19,6 +20,7 @@ using bn254::Fq;
 using bn254::Limbs;
 
 static_assert(sizeof(Fq) == 32, "Fq arrays are read as four 64-bit limbs per element");
+static_assert(sizeof(bn254::Fq2) == 64, "Fq2 arrays are read as eight 64-bit limbs per element");
 
 bool bn254_usable() {
   static const bool usable = [] {
@@ -172,107 +174,222 @@ inline void to_u64(const F5& x, V a[4]) {
   a[3] = _mm512_or_si512(_mm512_srli_epi64(x.l[3], 36), _mm512_slli_epi64(x.l[4], 16));
 }
 
-// Elements base[k] for the element indices in vk (lanes outside `live` take `fill`).
-inline F5 gather(const Fq* base, V vk, __mmask8 live, const F5& fill_r52) {
-  V fill[4];
-  to_u64(fill_r52, fill);
-  const V vk4 = _mm512_slli_epi64(vk, 2);
+// a + b for values < 2p, result in [0, 2p): carry chain, then 2p subtracted where >= 2p.
+inline F5 add(const F5& a, const F5& b) {
+  const V mask = bc(kMask52);
+  F5 s;
+  V c = _mm512_setzero_si512();
+  for (int i = 0; i < 4; ++i) {
+    V x = _mm512_add_epi64(_mm512_add_epi64(a.l[i], b.l[i]), c);
+    c = _mm512_srli_epi64(x, 52);
+    s.l[i] = _mm512_and_si512(x, mask);
+  }
+  s.l[4] = _mm512_add_epi64(_mm512_add_epi64(a.l[4], b.l[4]), c);
+  F5 d;
+  c = _mm512_setzero_si512();
+  for (int i = 0; i < 4; ++i) {
+    V x = _mm512_add_epi64(_mm512_sub_epi64(s.l[i], bc(k2P[i])), c);
+    c = _mm512_srai_epi64(x, 52);
+    d.l[i] = _mm512_and_si512(x, mask);
+  }
+  d.l[4] = _mm512_add_epi64(_mm512_sub_epi64(s.l[4], bc(k2P[4])), c);
+  const __mmask8 keep = _mm512_cmplt_epi64_mask(d.l[4], _mm512_setzero_si512());
+  for (int i = 0; i < 5; ++i) d.l[i] = _mm512_mask_mov_epi64(d.l[i], keep, s.l[i]);
+  return d;
+}
+
+// The element at word offset `off` of records 2^log_words 64-bit words long, for the
+// record indices in vk (lanes outside `live` take `fill`).
+inline F5 gather5(const uint64_t* base, V vk, __mmask8 live, const V fill[4], int log_words,
+                  int off) {
+  const V vw = _mm512_slli_epi64(vk, unsigned(log_words));
   V a[4];
   for (int l = 0; l < 4; ++l) {
-    a[l] = _mm512_mask_i64gather_epi64(fill[l], live, _mm512_add_epi64(vk4, bc(uint64_t(l))),
+    a[l] = _mm512_mask_i64gather_epi64(fill[l], live, _mm512_add_epi64(vw, bc(uint64_t(off + l))),
                                        base, 8);
   }
   return from_u64(a);
 }
-inline void scatter(Fq* base, V vk, __mmask8 live, const F5& x) {
+inline void scatter5(uint64_t* base, V vk, __mmask8 live, const F5& x, int log_words, int off) {
   V a[4];
   to_u64(canonical(x), a);
-  const V vk4 = _mm512_slli_epi64(vk, 2);
+  const V vw = _mm512_slli_epi64(vk, unsigned(log_words));
   for (int l = 0; l < 4; ++l) {
-    _mm512_mask_i64scatter_epi64(base, live, _mm512_add_epi64(vk4, bc(uint64_t(l))), a[l], 8);
+    _mm512_mask_i64scatter_epi64(base, live, _mm512_add_epi64(vw, bc(uint64_t(off + l))), a[l],
+                                 8);
   }
 }
+
+// The field operations the batch-affine kernel needs, for Fq and for Fq2 = Fq[u]/(u^2 + 1).
+struct FqOps {
+  using Scalar = Fq;
+  using E = F5;
+  static constexpr int kBlocks = 5;  // vectors per element
+  static E mul(const E& a, const E& b) { return ifma::mul(a, b); }
+  static E sqr(const E& a) { return ifma::mul(a, a); }
+  static E sub(const E& a, const E& b) { return ifma::sub(a, b); }
+  static E constant(const Fq& c) { return broadcast(to_r52(c.v)); }
+  static E gather(const Scalar* base, V vk, __mmask8 live, const Scalar& fill) {
+    V f[4];
+    for (int l = 0; l < 4; ++l) f[l] = bc(fill.v[l]);
+    return gather5(reinterpret_cast<const uint64_t*>(base), vk, live, f, 2, 0);
+  }
+  static void scatter(Scalar* base, V vk, __mmask8 live, const E& x) {
+    scatter5(reinterpret_cast<uint64_t*>(base), vk, live, x, 2, 0);
+  }
+  static void store(V* p, const E& x) {
+    for (int i = 0; i < 5; ++i) _mm512_store_si512(p + i, x.l[i]);
+  }
+  static E load(const V* p) {
+    E x;
+    for (int i = 0; i < 5; ++i) x.l[i] = _mm512_load_si512(p + i);
+    return x;
+  }
+};
+
+struct Fq2Ops {
+  using Scalar = bn254::Fq2;
+  struct E {
+    F5 c0, c1;
+  };
+  static constexpr int kBlocks = 10;
+  // Schoolbook (4 products): Karatsuba's sums would leave the < 2p range the product needs.
+  static E mul(const E& a, const E& b) {
+    return {ifma::sub(ifma::mul(a.c0, b.c0), ifma::mul(a.c1, b.c1)),
+            ifma::add(ifma::mul(a.c0, b.c1), ifma::mul(a.c1, b.c0))};
+  }
+  // (c0 + c1)(c0 - c1) + 2 c0 c1 u
+  static E sqr(const E& a) {
+    const F5 t = ifma::mul(a.c0, a.c1);
+    return {ifma::mul(ifma::add(a.c0, a.c1), ifma::sub(a.c0, a.c1)), ifma::add(t, t)};
+  }
+  static E sub(const E& a, const E& b) { return {ifma::sub(a.c0, b.c0), ifma::sub(a.c1, b.c1)}; }
+  static E constant(const Scalar& c) {
+    return {broadcast(to_r52(c.c0.v)), broadcast(to_r52(c.c1.v))};
+  }
+  static E gather(const Scalar* base, V vk, __mmask8 live, const Scalar& fill) {
+    V f0[4], f1[4];
+    for (int l = 0; l < 4; ++l) {
+      f0[l] = bc(fill.c0.v[l]);
+      f1[l] = bc(fill.c1.v[l]);
+    }
+    const uint64_t* w = reinterpret_cast<const uint64_t*>(base);
+    return {gather5(w, vk, live, f0, 3, 0), gather5(w, vk, live, f1, 3, 4)};
+  }
+  static void scatter(Scalar* base, V vk, __mmask8 live, const E& x) {
+    uint64_t* w = reinterpret_cast<uint64_t*>(base);
+    scatter5(w, vk, live, x.c0, 3, 0);
+    scatter5(w, vk, live, x.c1, 3, 4);
+  }
+  static void store(V* p, const E& x) {
+    FqOps::store(p, x.c0);
+    FqOps::store(p + 5, x.c1);
+  }
+  static E load(const V* p) { return {FqOps::load(p), FqOps::load(p + 5)}; }
+};
 
 inline V iota() { return _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0); }
 inline __mmask8 live_lanes(size_t n, size_t first) {
   return n - first >= 8 ? __mmask8(0xff) : __mmask8((1u << (n - first)) - 1);
 }
 
-inline F5 load_block(const void* p) {
-  const V* v = static_cast<const V*>(p);
-  return {{_mm512_load_si512(v), _mm512_load_si512(v + 1), _mm512_load_si512(v + 2),
-           _mm512_load_si512(v + 3), _mm512_load_si512(v + 4)}};
-}
-inline void store_block(void* p, const F5& x) {
-  V* v = static_cast<V*>(p);
-  for (int i = 0; i < 5; ++i) _mm512_store_si512(v + i, x.l[i]);
-}
-
-void mul_arrays_impl(const Fq* a, const Fq* b, Fq* out, size_t n) {
-  const F5 zero = broadcast(R52{});
+template <typename Ops>
+void mul_arrays_impl(const typename Ops::Scalar* a, const typename Ops::Scalar* b,
+                     typename Ops::Scalar* out, size_t n) {
+  const typename Ops::Scalar zero{};
   for (size_t g = 0; g < n; g += 8) {
     const __mmask8 live = live_lanes(n, g);
     const V vk = _mm512_add_epi64(bc(g), iota());
-    scatter(out, vk, live, mul(gather(a, vk, live, zero), gather(b, vk, live, zero)));
+    Ops::scatter(out, vk, live, Ops::mul(Ops::gather(a, vk, live, zero), Ops::gather(b, vk, live, zero)));
   }
 }
 
-void forward_impl(const Fq* den, size_t n, void* den_blocks, void* prefix_blocks, Fq lanes[8]) {
-  const F5 one = broadcast(to_r52(Fq::kR));
-  F5 acc = one;
-  char* dp = static_cast<char*>(den_blocks);
-  char* pp = static_cast<char*>(prefix_blocks);
-  for (size_t g = 0; g < n; g += 8, dp += 5 * 64, pp += 5 * 64) {
+template <typename Ops>
+void forward_impl(const typename Ops::Scalar* den, size_t n, V* den_blocks, V* prefix_blocks,
+                  typename Ops::Scalar lanes[8]) {
+  using E = typename Ops::E;
+  const auto one_scalar = Ops::Scalar::one();
+  E acc = Ops::constant(one_scalar);
+  for (size_t g = 0; g < n; g += 8) {
     const V vk = _mm512_add_epi64(bc(g), iota());
-    const F5 d = gather(den, vk, live_lanes(n, g), one);  // padding lanes multiply by one
-    store_block(pp, acc);
-    store_block(dp, d);
-    acc = mul(acc, d);
+    // Padding lanes multiply by one.
+    const E d = Ops::gather(den, vk, live_lanes(n, g), one_scalar);
+    Ops::store(prefix_blocks + (g / 8) * Ops::kBlocks, acc);
+    Ops::store(den_blocks + (g / 8) * Ops::kBlocks, d);
+    acc = Ops::mul(acc, d);
   }
-  scatter(lanes, iota(), 0xff, acc);
+  Ops::scatter(lanes, iota(), 0xff, acc);
 }
 
-void backward_impl(Fq* bx, Fq* by, const uint32_t* idx, const Fq* px, const Fq* py, size_t n,
-                   const void* den_blocks, const void* prefix_blocks, const Fq lanes[8]) {
-  const F5 zero = broadcast(R52{});
-  F5 inv = gather(lanes, iota(), 0xff, zero);
+template <typename Ops>
+void backward_impl(typename Ops::Scalar* bx, typename Ops::Scalar* by, const uint32_t* idx,
+                   const typename Ops::Scalar* px, const typename Ops::Scalar* py, size_t n,
+                   const V* den_blocks, const V* prefix_blocks,
+                   const typename Ops::Scalar lanes[8]) {
+  using E = typename Ops::E;
+  const typename Ops::Scalar zero{};
+  E inv = Ops::gather(lanes, iota(), 0xff, zero);
   const size_t groups = (n + 7) / 8;
   for (size_t g = groups; g-- > 0;) {
     const size_t first = g * 8;
     const __mmask8 live = live_lanes(n, first);
-    const F5 d = load_block(static_cast<const char*>(den_blocks) + g * 5 * 64);
-    const F5 pre = load_block(static_cast<const char*>(prefix_blocks) + g * 5 * 64);
-    const F5 dinv = mul(inv, pre);
-    inv = mul(inv, d);
+    const E d = Ops::load(den_blocks + g * Ops::kBlocks);
+    const E pre = Ops::load(prefix_blocks + g * Ops::kBlocks);
+    const E dinv = Ops::mul(inv, pre);
+    inv = Ops::mul(inv, d);
     uint32_t ib[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     std::memcpy(ib, idx + first, sizeof(uint32_t) * (n - first < 8 ? n - first : 8));
     const V vb = _mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(ib)));
     const V vk = _mm512_add_epi64(bc(first), iota());
-    const F5 x1 = gather(bx, vb, live, zero), y1 = gather(by, vb, live, zero);
-    const F5 x2 = gather(px, vk, live, zero), y2 = gather(py, vk, live, zero);
-    const F5 lambda = mul(sub(y2, y1), dinv);
-    const F5 x3 = sub(sub(mul(lambda, lambda), x1), x2);
-    const F5 y3 = sub(mul(lambda, sub(x1, x3)), y1);
-    scatter(bx, vb, live, x3);
-    scatter(by, vb, live, y3);
+    const E x1 = Ops::gather(bx, vb, live, zero), y1 = Ops::gather(by, vb, live, zero);
+    const E x2 = Ops::gather(px, vk, live, zero), y2 = Ops::gather(py, vk, live, zero);
+    const E lambda = Ops::mul(Ops::sub(y2, y1), dinv);
+    const E x3 = Ops::sub(Ops::sub(Ops::sqr(lambda), x1), x2);
+    const E y3 = Ops::sub(Ops::mul(lambda, Ops::sub(x1, x3)), y1);
+    Ops::scatter(bx, vb, live, x3);
+    Ops::scatter(by, vb, live, y3);
   }
 }
 
 }  // namespace
 EFAAS_IFMA_END
 
-void fq_mul_arrays(const Fq* a, const Fq* b, Fq* out, size_t n) { mul_arrays_impl(a, b, out, n); }
-
-BatchAffineFq::BatchAffineFq(size_t max_batch)
-    : den_(5 * ((max_batch + 7) / 8)), prefix_(5 * ((max_batch + 7) / 8)) {}
-
-void BatchAffineFq::forward(const Fq* den, size_t n, Fq lanes[8]) {
-  forward_impl(den, n, den_.data(), prefix_.data(), lanes);
+void fq_mul_arrays(const Fq* a, const Fq* b, Fq* out, size_t n) {
+  mul_arrays_impl<FqOps>(a, b, out, n);
+}
+void fq2_mul_arrays(const bn254::Fq2* a, const bn254::Fq2* b, bn254::Fq2* out, size_t n) {
+  mul_arrays_impl<Fq2Ops>(a, b, out, n);
 }
 
-void BatchAffineFq::backward(Fq* bx, Fq* by, const uint32_t* idx, const Fq* px, const Fq* py,
-                             size_t n, const Fq lanes[8]) {
-  backward_impl(bx, by, idx, px, py, n, den_.data(), prefix_.data(), lanes);
+namespace {
+template <typename F>
+constexpr size_t kBlocksPerElement = std::is_same_v<F, Fq> ? 5 : 10;
 }
+
+template <typename F>
+BatchAffine<F>::BatchAffine(size_t max_batch)
+    : max_batch_(max_batch),
+      den_(kBlocksPerElement<F> * ((max_batch + 7) / 8)),
+      prefix_(kBlocksPerElement<F> * ((max_batch + 7) / 8)) {}
+
+template <typename F>
+void BatchAffine<F>::forward(const F* den, size_t n, F lanes[8]) {
+  if (n > max_batch_) std::abort();  // a caller bug: the scratch holds max_batch elements
+  using Ops = std::conditional_t<std::is_same_v<F, Fq>, FqOps, Fq2Ops>;
+  forward_impl<Ops>(den, n, reinterpret_cast<V*>(den_.data()), reinterpret_cast<V*>(prefix_.data()),
+                    lanes);
+}
+
+template <typename F>
+void BatchAffine<F>::backward(F* bx, F* by, const uint32_t* idx, const F* px, const F* py,
+                              size_t n, const F lanes[8]) {
+  if (n > max_batch_) std::abort();
+  using Ops = std::conditional_t<std::is_same_v<F, Fq>, FqOps, Fq2Ops>;
+  backward_impl<Ops>(bx, by, idx, px, py, n, reinterpret_cast<const V*>(den_.data()),
+                     reinterpret_cast<const V*>(prefix_.data()), lanes);
+}
+
+template class BatchAffine<Fq>;
+template class BatchAffine<bn254::Fq2>;
 
 }  // namespace efaas::ifma

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "prover/ec/bn254_field.hpp"
+#include "prover/ec/tower.hpp"
 
 namespace efaas::ifma {
 
@@ -20,24 +20,28 @@ bool bn254_usable();
 
 // out[i] = a[i] * b[i] in Fq through the 8-lane kernel (any n; for tests and benchmarks).
 void fq_mul_arrays(const bn254::Fq* a, const bn254::Fq* b, bn254::Fq* out, size_t n);
+void fq2_mul_arrays(const bn254::Fq2* a, const bn254::Fq2* b, bn254::Fq2* out, size_t n);
 
 // One batch of affine additions B[idx[k]] += (px[k], py[k]), k < n, where den[k] = px[k] -
 // B[idx[k]].x is non-zero and the idx[k] are distinct (the caller sends doublings,
 // cancellations and repeated buckets elsewhere). Split in two around the inversion, which the
 // caller does in scalar code: forward() returns in lanes[0..8) the products of the
 // denominators of each lane; the caller replaces them by their inverses and calls backward().
-class BatchAffineFq {
+// F is bn254::Fq (G1) or bn254::Fq2 (G2); n <= max_batch.
+template <typename F>
+class BatchAffine {
  public:
-  explicit BatchAffineFq(size_t max_batch);
-  void forward(const bn254::Fq* den, size_t n, bn254::Fq lanes[8]);
-  void backward(bn254::Fq* bx, bn254::Fq* by, const uint32_t* idx, const bn254::Fq* px,
-                const bn254::Fq* py, size_t n, const bn254::Fq lanes[8]);
+  explicit BatchAffine(size_t max_batch);
+  void forward(const F* den, size_t n, F lanes[8]);
+  void backward(F* bx, F* by, const uint32_t* idx, const F* px, const F* py, size_t n,
+                const F lanes[8]);
 
  private:
   struct alignas(64) Block {
     uint64_t w[8];
   };
-  // Per group of 8 additions, 5 limb vectors each: the denominators and the prefix products.
+  size_t max_batch_;
+  // Per group of 8 additions, one vector per limb: the denominators and the prefix products.
   std::vector<Block> den_, prefix_;
 };
 

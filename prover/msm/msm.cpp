@@ -139,7 +139,8 @@ Result<G2Jacobian> msm_g2(std::span<const G2Affine> points, std::span<const Limb
   compact(points, scalars, c);
   if (c.p.empty()) return G2Jacobian::identity();
   const uint32_t bits = cfg.window_bits ? p->c : std::max(2u, default_window_bits(c.p.size()));
-  return kernel::pippenger_g2(c.p.data(), c.k.data(), c.p.size(), bits, *p->pool);
+  const bool ifma = cfg.backend == Backend::kAuto && ifma::bn254_usable();
+  return kernel::pippenger_g2(c.p.data(), c.k.data(), c.p.size(), bits, *p->pool, ifma);
 }
 
 }  // namespace efaas::msm

@@ -8,8 +8,8 @@ Jacobian<Fq> pippenger_g1(const Affine<Fq>* points, const Limbs* scalars, size_t
   return pippenger(points, scalars, n, c, pool, ifma);
 }
 Jacobian<Fq2> pippenger_g2(const Affine<Fq2>* points, const Limbs* scalars, size_t n,
-                           uint32_t c, ThreadPool& pool) {
-  return pippenger(points, scalars, n, c, pool);
+                           uint32_t c, ThreadPool& pool, bool ifma) {
+  return pippenger(points, scalars, n, c, pool, ifma);
 }
 
 }  // namespace efaas::msm::kernel

@@ -174,16 +174,14 @@ Xyzz<F> window_sum(const Affine<F>* points, const int16_t* digits, size_t n, uin
 template <typename F>
 class BatchAffineWindow {
  public:
-  // ifma: the G1 additions go through the AVX-512 IFMA kernel (caller checked bn254_usable()).
+  // ifma: the additions go through the AVX-512 IFMA kernel (caller checked bn254_usable()).
   BatchAffineWindow(size_t buckets, size_t batch, bool ifma = false)
       : x_(buckets), y_(buckets), full_(buckets, 0), stamp_(buckets, 0),
         overflow_(buckets, Xyzz<F>::identity()), idx_(batch), px_(batch), py_(batch),
         den_(batch), prefix_(batch), batch_(batch), retry_cap_(batch / 2) {
     retry_.reserve(retry_cap_);
     retry_work_.reserve(retry_cap_);
-    if constexpr (std::is_same_v<F, Fq>) {
-      if (ifma) ifma_ = std::make_unique<ifma::BatchAffineFq>(batch);
-    }
+    if (ifma) ifma_ = std::make_unique<ifma::BatchAffine<F>>(batch);
   }
 
   Xyzz<F> run(const Affine<F>* points, const int16_t* digits, size_t n) {
@@ -381,16 +379,14 @@ class BatchAffineWindow {
   // The pending additions B[idx_[k]] += (px_[k], py_[k]) on the buckets (bx, by).
   void apply(F* bx, F* by) {
     if (pending_ == 0) return;
-    if constexpr (std::is_same_v<F, Fq>) {
-      if (ifma_) {
-        // Eight lanes of prefix products on the vector unit; their eight inverses here.
-        Fq lanes[8], scratch[8];
-        ifma_->forward(den_.data(), pending_, lanes);
-        batch_inverse(lanes, 8, scratch);
-        ifma_->backward(bx, by, idx_.data(), px_.data(), py_.data(), pending_, lanes);
-        pending_ = 0;
-        return;
-      }
+    if (ifma_) {
+      // Eight lanes of prefix products on the vector unit; their eight inverses here.
+      F lanes[8], scratch[8];
+      ifma_->forward(den_.data(), pending_, lanes);
+      batch_inverse(lanes, 8, scratch);
+      ifma_->backward(bx, by, idx_.data(), px_.data(), py_.data(), pending_, lanes);
+      pending_ = 0;
+      return;
     }
     F acc[4] = {F::one(), F::one(), F::one(), F::one()};
     for (size_t k = 0; k < pending_; ++k) {
@@ -433,7 +429,7 @@ class BatchAffineWindow {
   std::vector<Jacobian<F>> jac_;
   std::vector<Affine<F>> aff_;
   std::vector<uint32_t> fold_idx_;
-  std::unique_ptr<ifma::BatchAffineFq> ifma_;
+  std::unique_ptr<ifma::BatchAffine<F>> ifma_;
 };
 
 // Batch-affine pays off once buckets outnumber a useful batch.
@@ -472,6 +468,6 @@ Jacobian<F> pippenger(const Affine<F>* points, const Limbs* scalars, size_t n, u
 Jacobian<Fq> pippenger_g1(const Affine<Fq>* points, const Limbs* scalars, size_t n, uint32_t c,
                           ThreadPool& pool, bool ifma);
 Jacobian<Fq2> pippenger_g2(const Affine<Fq2>* points, const Limbs* scalars, size_t n,
-                           uint32_t c, ThreadPool& pool);
+                           uint32_t c, ThreadPool& pool, bool ifma);
 
 }  // namespace efaas::msm::kernel

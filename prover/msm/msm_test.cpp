@@ -284,6 +284,54 @@ TEST(Ifma, FqProductsMatchScalar) {
   }
 }
 
+// The Fq2 product on IFMA (schoolbook over the Fq kernel) against bn254::Fq2.
+TEST(Ifma, Fq2ProductsMatchScalar) {
+  if (!ifma::bn254_usable()) GTEST_SKIP() << "no AVX-512 IFMA on this CPU (or disabled)";
+  Rng rng(test_seed("Ifma.Fq2ProductsMatchScalar"));
+  using bn254::Fq;
+  using bn254::Fq2;
+  auto random_fq = [&] {
+    for (;;) {
+      Limbs l{rng.next_u64(), rng.next_u64(), rng.next_u64(), rng.next_u64() >> 2};
+      if (Fq::is_canonical(l)) return Fq::from_mont(l);
+    }
+  };
+  const Fq pm1 = Fq::from_mont(bn254::detail::sub_nb(Fq::kModulus, Limbs{1, 0, 0, 0}));
+  for (size_t n : {1, 5, 8, 17, 200}) {
+    std::vector<Fq2> a(n), b(n), got(n);
+    for (size_t i = 0; i < n; ++i) {
+      a[i] = {random_fq(), random_fq()};
+      b[i] = {random_fq(), random_fq()};
+    }
+    a[0] = {pm1, pm1};
+    b[n - 1] = {Fq::zero(), pm1};
+    ifma::fq2_mul_arrays(a.data(), b.data(), got.data(), n);
+    for (size_t i = 0; i < n; ++i) ASSERT_EQ(got[i], a[i] * b[i]) << "n=" << n << " i=" << i;
+  }
+}
+
+// G2 with its bucket additions on IFMA against the scalar kernel, batch-affine windows.
+TEST(Ifma, G2MsmMatchesScalarKernel) {
+  if (!ifma::bn254_usable()) GTEST_SKIP() << "no AVX-512 IFMA on this CPU (or disabled)";
+  Rng rng(test_seed("Ifma.G2MsmMatchesScalarKernel"));
+  const size_t n = 1500;
+  auto pts = random_points(bn254::g2_generator(), n, rng);
+  std::vector<Limbs> ks(n);
+  for (auto& k : ks) k = random_scalar(rng);
+  for (size_t i = 0; i < n; i += 9) pts[i] = pts[i / 9];  // repeated points
+  for (size_t i = 1; i < n; i += 13) ks[i] = ks[0];       // repeated scalars
+  pts[2] = -pts[1];
+  ks[2] = ks[1];
+  ks[5] = Limbs{0, 0, 0, 0};
+  pts[6] = G2Affine::identity();
+  auto want = *msm_g2(pts, ks, MsmConfig{Backend::kScalar, 1, 8});
+  for (uint32_t c : {10u, 12u}) {
+    auto got = msm_g2(pts, ks, MsmConfig{Backend::kAuto, 2, c});
+    ASSERT_TRUE(got.is_ok());
+    EXPECT_EQ(*got, want) << "window " << c;
+  }
+}
+
 // The MSM with its bucket additions on IFMA (kAuto here) against the scalar kernel and the
 // naive sum, on the batch-affine windows, sizes that leave partial vector groups, and inputs
 // that stress conflicts (few distinct points, repeated scalars).
