@@ -2,6 +2,7 @@
 // The Pippenger kernel behind msm.hpp: bucket representations, signed digits, windows.
 // Instantiated for G1 and G2 in msm_kernel.cpp; only msm.cpp calls it, after validation.
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -443,16 +444,22 @@ Jacobian<F> pippenger(const Affine<F>* points, const Limbs* scalars, size_t n, u
   compute_digits(scalars, n, c, windows, digits.data(), pool);
   std::vector<Xyzz<F>> sums(windows, Xyzz<F>::identity());
   const size_t nb = size_t(1) << (c - 1);
-  pool.parallel_for(windows, 1, [&](size_t b, size_t e) {
+  // One task per thread, each taking the next window until none is left: the pool would cut
+  // 19 windows into chunks of 3 for two threads (12 against 7 windows at worst); this way the
+  // threads finish at most one window apart, whatever the other load on their cores.
+  std::atomic<size_t> next_window{0};
+  pool.parallel_for(pool.size(), 1, [&](size_t, size_t) {
     if (c >= kMinBatchAffineBits) {
       // Half as many pending additions as buckets keeps conflicts (which fall back to XYZZ)
       // rare while the shared inversion is spread over enough additions.
       BatchAffineWindow<F> ba(nb, std::min<size_t>(nb / 2, 1024), ifma);
-      for (size_t w = b; w < e; ++w) sums[w] = ba.run(points, digits.data() + w * n, n);
+      for (size_t w; (w = next_window.fetch_add(1)) < windows;) {
+        sums[w] = ba.run(points, digits.data() + w * n, n);
+      }
       return;
     }
     std::vector<Xyzz<F>> buckets;
-    for (size_t w = b; w < e; ++w) {
+    for (size_t w; (w = next_window.fetch_add(1)) < windows;) {
       sums[w] = window_sum(points, digits.data() + w * n, n, c, buckets);
     }
   });
