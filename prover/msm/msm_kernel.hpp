@@ -116,6 +116,10 @@ struct Xyzz {
   }
 };
 
+// The lowest 64 bits of a coordinate: a cheap first test for equality.
+inline uint64_t low_word(const Fq& x) { return x.v[0]; }
+inline uint64_t low_word(const Fq2& x) { return x.c0.v[0]; }
+
 // Signed base-2^c digits of every scalar, window-major: digits[w * n + i].
 inline void compute_digits(const Limbs* scalars, size_t n, uint32_t c, uint32_t windows,
                            int16_t* digits, ThreadPool& pool) {
@@ -188,14 +192,15 @@ class BatchAffineWindow {
   Xyzz<F> run(const Affine<F>* points, const int16_t* digits, size_t n) {
     // A window with few distinct digits (the top window holds only the scalars' last bits)
     // would put every point on a handful of buckets, where batches conflict and fall back to
-    // XYZZ. Such a window spreads over `segs` copies of its buckets instead (consecutive
-    // runs of points, one copy each), merged in the reduction.
+    // XYZZ. Such a window spreads over `segs` copies of its buckets instead (point i to copy
+    // i mod segs, so that consecutive points, which share a batch, spread over all copies),
+    // merged in the reduction.
     size_t m = 0;  // largest |digit|: buckets [0, m) are in use
     for (size_t i = 0; i < n; ++i) m = std::max<size_t>(m, size_t(std::abs(int(digits[i]))));
     if (m == 0) return Xyzz<F>::identity();
     const size_t segs = std::max<size_t>(1, x_.size() / m);
     auto bucket_of = [&](size_t i, int d) {
-      return (segs == 1 ? 0 : (i * segs / n) * m) + size_t(d < 0 ? -d : d) - 1;
+      return (segs == 1 ? 0 : (i % segs) * m) + size_t(d < 0 ? -d : d) - 1;
     };
     std::fill(full_.begin(), full_.end(), 0);
     std::fill(overflow_.begin(), overflow_.end(), Xyzz<F>::identity());
@@ -346,7 +351,9 @@ class BatchAffineWindow {
       }
       return;
     }
-    if (x_[b] == px) {  // P = +-bucket: doubling or cancellation, on the XYZZ side
+    // P = +-bucket: doubling or cancellation, on the XYZZ side. The low limb decides almost
+    // always, without a call to memcmp.
+    if (low_word(x_[b]) == low_word(px) && x_[b] == px) {
       overflow_[b].add_affine(px, py);
       return;
     }
