@@ -22,14 +22,18 @@ using bn254::Limbs;
 static_assert(sizeof(Fq) == 32, "Fq arrays are read as four 64-bit limbs per element");
 static_assert(sizeof(bn254::Fq2) == 64, "Fq2 arrays are read as eight 64-bit limbs per element");
 
-bool bn254_usable() {
-  static const bool usable = [] {
-    const char* off = std::getenv("EFAAS_DISABLE_IFMA");
-    if (off != nullptr && std::strcmp(off, "1") == 0) return false;
-    return cpu_features().avx512f && cpu_features().avx512ifma;
-  }();
-  return usable;
-}
+bool bn254_supported() { return cpu_features().avx512f && cpu_features().avx512ifma; }
+
+namespace {
+bool g_enabled = [] {
+  const char* off = std::getenv("EFAAS_DISABLE_IFMA");
+  if (off != nullptr && std::strcmp(off, "1") == 0) return false;
+  return bn254_supported();
+}();
+}  // namespace
+
+bool bn254_usable() { return g_enabled; }
+void set_bn254_enabled(bool on) { g_enabled = on && bn254_supported(); }
 
 namespace {
 
@@ -46,10 +50,17 @@ constexpr Limbs twice(const Limbs& a) {
           (a[3] << 1) | (a[2] >> 63)};
 }
 
-constexpr R52 kP = to_r52(Fq::kModulus);
-constexpr R52 k2P = to_r52(twice(Fq::kModulus));  // 2p < 2^255: no carry out
-// -p^-1 mod 2^52, the low bits of Fq's 64-bit Montgomery constant.
-constexpr uint64_t kPinv52 = Fq::kInv & kMask52;
+// The modulus p, 2p (< 2^255: no carry out) and -p^-1 mod 2^52 (the low bits of the 64-bit
+// Montgomery constant) of Fq or Fr in radix 2^52. Both moduli are below 2^254, which the
+// product's bound below needs.
+template <typename Field>
+struct Mod {
+  static constexpr R52 kP = to_r52(Field::kModulus);
+  static constexpr R52 k2P = to_r52(twice(Field::kModulus));
+  static constexpr uint64_t kPinv52 = Field::kInv & kMask52;
+};
+using FqMod = Mod<Fq>;
+using FrMod = Mod<bn254::Fr>;
 
 }  // namespace
 
@@ -73,6 +84,7 @@ inline F5 broadcast(const R52& c) {
 // Montgomery product a * b / 2^256 for limbs < 2^52 and values < 2p; the result is < 2p
 // (T + m p < 4p^2 + 2^256 p and 4p < 2^256). Four reduction rounds of 52 bits and a last one
 // of 48 bits divide by exactly 2^256, so the representation is bn254::Fq's.
+template <typename M = FqMod>
 inline F5 mul(const F5& a, const F5& b) {
   const V zero = _mm512_setzero_si512();
   V t[10];
@@ -83,8 +95,8 @@ inline F5 mul(const F5& a, const F5& b) {
       t[i + j + 1] = _mm512_madd52hi_epu64(t[i + j + 1], a.l[i], b.l[j]);
     }
   }
-  const V pinv = bc(kPinv52);
-  const V p[5] = {bc(kP[0]), bc(kP[1]), bc(kP[2]), bc(kP[3]), bc(kP[4])};
+  const V pinv = bc(M::kPinv52);
+  const V p[5] = {bc(M::kP[0]), bc(M::kP[1]), bc(M::kP[2]), bc(M::kP[3]), bc(M::kP[4])};
   for (int i = 0; i < 4; ++i) {
     const V m = _mm512_madd52lo_epu64(zero, t[i], pinv);
     for (int j = 0; j < 5; ++j) {
@@ -115,6 +127,7 @@ inline F5 mul(const F5& a, const F5& b) {
 }
 
 // a - b for values < 2p, result in [0, 2p): borrow chain, then 2p added back where negative.
+template <typename M = FqMod>
 inline F5 sub(const F5& a, const F5& b) {
   const V mask = bc(kMask52);
   F5 d;
@@ -129,25 +142,26 @@ inline F5 sub(const F5& a, const F5& b) {
   if (neg == 0) return d;
   c = _mm512_setzero_si512();
   for (int i = 0; i < 4; ++i) {
-    V x = _mm512_add_epi64(_mm512_mask_add_epi64(d.l[i], neg, d.l[i], bc(k2P[i])), c);
+    V x = _mm512_add_epi64(_mm512_mask_add_epi64(d.l[i], neg, d.l[i], bc(M::k2P[i])), c);
     c = _mm512_srli_epi64(x, 52);
     d.l[i] = _mm512_and_si512(x, mask);
   }
-  d.l[4] = _mm512_add_epi64(_mm512_mask_add_epi64(d.l[4], neg, d.l[4], bc(k2P[4])), c);
+  d.l[4] = _mm512_add_epi64(_mm512_mask_add_epi64(d.l[4], neg, d.l[4], bc(M::k2P[4])), c);
   return d;
 }
 
 // Values < 2p to [0, p).
+template <typename M = FqMod>
 inline F5 canonical(const F5& a) {
   const V mask = bc(kMask52);
   F5 d;
   V c = _mm512_setzero_si512();
   for (int i = 0; i < 4; ++i) {
-    V x = _mm512_add_epi64(_mm512_sub_epi64(a.l[i], bc(kP[i])), c);
+    V x = _mm512_add_epi64(_mm512_sub_epi64(a.l[i], bc(M::kP[i])), c);
     c = _mm512_srai_epi64(x, 52);
     d.l[i] = _mm512_and_si512(x, mask);
   }
-  d.l[4] = _mm512_add_epi64(_mm512_sub_epi64(a.l[4], bc(kP[4])), c);
+  d.l[4] = _mm512_add_epi64(_mm512_sub_epi64(a.l[4], bc(M::kP[4])), c);
   const __mmask8 keep = _mm512_cmplt_epi64_mask(d.l[4], _mm512_setzero_si512());
   for (int i = 0; i < 5; ++i) d.l[i] = _mm512_mask_mov_epi64(d.l[i], keep, a.l[i]);
   return d;
@@ -175,6 +189,7 @@ inline void to_u64(const F5& x, V a[4]) {
 }
 
 // a + b for values < 2p, result in [0, 2p): carry chain, then 2p subtracted where >= 2p.
+template <typename M = FqMod>
 inline F5 add(const F5& a, const F5& b) {
   const V mask = bc(kMask52);
   F5 s;
@@ -188,11 +203,11 @@ inline F5 add(const F5& a, const F5& b) {
   F5 d;
   c = _mm512_setzero_si512();
   for (int i = 0; i < 4; ++i) {
-    V x = _mm512_add_epi64(_mm512_sub_epi64(s.l[i], bc(k2P[i])), c);
+    V x = _mm512_add_epi64(_mm512_sub_epi64(s.l[i], bc(M::k2P[i])), c);
     c = _mm512_srai_epi64(x, 52);
     d.l[i] = _mm512_and_si512(x, mask);
   }
-  d.l[4] = _mm512_add_epi64(_mm512_sub_epi64(s.l[4], bc(k2P[4])), c);
+  d.l[4] = _mm512_add_epi64(_mm512_sub_epi64(s.l[4], bc(M::k2P[4])), c);
   const __mmask8 keep = _mm512_cmplt_epi64_mask(d.l[4], _mm512_setzero_si512());
   for (int i = 0; i < 5; ++i) d.l[i] = _mm512_mask_mov_epi64(d.l[i], keep, s.l[i]);
   return d;
@@ -351,8 +366,65 @@ void backward_impl(typename Ops::Scalar* bx, typename Ops::Scalar* by, const uin
   }
 }
 
+// Fr in planes: limb l of element i at planes[l * stride + i].
+void fr_to_planes_impl(const bn254::Fr* x, size_t count, uint64_t* planes, size_t stride) {
+  const uint64_t* w = reinterpret_cast<const uint64_t*>(x);
+  for (size_t i = 0; i < count; i += 8) {
+    const V vk4 = _mm512_slli_epi64(_mm512_add_epi64(bc(i), iota()), 2);
+    V a[4];
+    for (int l = 0; l < 4; ++l) {
+      a[l] = _mm512_i64gather_epi64(_mm512_add_epi64(vk4, bc(uint64_t(l))), w, 8);
+    }
+    const F5 r = from_u64(a);
+    for (int l = 0; l < 5; ++l) _mm512_storeu_si512(planes + l * stride + i, r.l[l]);
+  }
+}
+
+void fr_from_planes_impl(const uint64_t* planes, size_t stride, size_t count, bn254::Fr* x) {
+  uint64_t* w = reinterpret_cast<uint64_t*>(x);
+  for (size_t i = 0; i < count; i += 8) {
+    F5 r;
+    for (int l = 0; l < 5; ++l) r.l[l] = _mm512_loadu_si512(planes + l * stride + i);
+    V a[4];
+    to_u64(canonical<FrMod>(r), a);
+    const V vk4 = _mm512_slli_epi64(_mm512_add_epi64(bc(i), iota()), 2);
+    for (int l = 0; l < 4; ++l) {
+      _mm512_i64scatter_epi64(w, _mm512_add_epi64(vk4, bc(uint64_t(l))), a[l], 8);
+    }
+  }
+}
+
+void fr_butterflies_impl(uint64_t* planes, size_t stride, size_t s, size_t h, size_t j0,
+                         size_t count, const uint64_t* tw, size_t tw_stride) {
+  for (size_t j = j0; j < j0 + count; j += 8) {
+    F5 u, v, t;
+    for (int l = 0; l < 5; ++l) {
+      u.l[l] = _mm512_loadu_si512(planes + l * stride + s + j);
+      v.l[l] = _mm512_loadu_si512(planes + l * stride + s + j + h);
+      t.l[l] = _mm512_loadu_si512(tw + l * tw_stride + h + j);
+    }
+    v = mul<FrMod>(v, t);
+    const F5 a = add<FrMod>(u, v), b = sub<FrMod>(u, v);
+    for (int l = 0; l < 5; ++l) {
+      _mm512_storeu_si512(planes + l * stride + s + j, a.l[l]);
+      _mm512_storeu_si512(planes + l * stride + s + j + h, b.l[l]);
+    }
+  }
+}
+
 }  // namespace
 EFAAS_IFMA_END
+
+void fr_to_planes(const bn254::Fr* x, size_t count, uint64_t* planes, size_t stride) {
+  fr_to_planes_impl(x, count, planes, stride);
+}
+void fr_from_planes(const uint64_t* planes, size_t stride, size_t count, bn254::Fr* x) {
+  fr_from_planes_impl(planes, stride, count, x);
+}
+void fr_butterflies(uint64_t* planes, size_t stride, size_t s, size_t h, size_t j0,
+                    size_t count, const uint64_t* tw, size_t tw_stride) {
+  fr_butterflies_impl(planes, stride, s, h, j0, count, tw, tw_stride);
+}
 
 void fq_mul_arrays(const Fq* a, const Fq* b, Fq* out, size_t n) {
   mul_arrays_impl<FqOps>(a, b, out, n);

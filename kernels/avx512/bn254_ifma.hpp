@@ -5,7 +5,8 @@
 // The entry points take and return bn254::Fq arrays (canonical Montgomery form).
 //
 // Call only when bn254_usable() is true. prover/msm uses it for the batch-affine bucket
-// additions, the MSM's hot loop; the scalar code (bn254::Fq) is the oracle it is tested against.
+// additions, the MSM's hot loop, and prover/ec for the Fr NTT's butterflies; the scalar code
+// (bn254::Fq, bn254::Fr) is the oracle it is tested against.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -17,6 +18,20 @@ namespace efaas::ifma {
 // AVX-512F and AVX-512 IFMA present (and the OS saves the ZMM state), and EFAAS_DISABLE_IFMA
 // is not set to 1 (tests and comparisons of the fallback).
 bool bn254_usable();
+bool bn254_supported();  // the CPU part alone
+// Tests switch the kernels off and on (on only where supported). Not for use while other
+// threads run MSMs or NTTs.
+void set_bn254_enabled(bool on);
+
+// Fr NTT support (prover/ec/fr_ntt.cpp). Fr elements in "planes": limb l (of five, radix 2^52)
+// of element i at planes[l * stride + i]; values < 2r between butterflies, canonical on the way
+// out. count, h, j0 and the butterfly counts are multiples of 8.
+void fr_to_planes(const bn254::Fr* x, size_t count, uint64_t* planes, size_t stride);
+void fr_from_planes(const uint64_t* planes, size_t stride, size_t count, bn254::Fr* x);
+// Butterflies j in [j0, j0 + count) of the 2h-block at s: (u, v) -> (u + t v, u - t v) with
+// u = x[s + j], v = x[s + j + h], t = tw[h + j] (twiddles in planes too).
+void fr_butterflies(uint64_t* planes, size_t stride, size_t s, size_t h, size_t j0,
+                    size_t count, const uint64_t* tw, size_t tw_stride);
 
 // out[i] = a[i] * b[i] in Fq through the 8-lane kernel (any n; for tests and benchmarks).
 void fq_mul_arrays(const bn254::Fq* a, const bn254::Fq* b, bn254::Fq* out, size_t n);
