@@ -346,8 +346,15 @@ class BatchAffineWindow {
     if (stamp_[b] == epoch_) {  // an addition to this bucket is pending: next batch
       if (retry_.size() < retry_cap_) {
         retry_.push_back({uint32_t(b), px, py});
+      } else if (pending_ >= batch_ / 8) {
+        // Full retry queue but a fair batch: flush it early (an XYZZ addition costs as much
+        // as a dozen batched ones). The drain cannot fill the queue again, so this recursion
+        // ends; each level flushes at least batch_ / 8 additions.
+        flush();
+        drain_retries();
+        add(b, px, py);
       } else {
-        overflow_[b].add_affine(px, py);
+        overflow_[b].add_affine(px, py);  // skewed digits: few distinct buckets in play
       }
       return;
     }

@@ -219,6 +219,37 @@ TEST(Msm, ReductionDoublingsAndCancellations) {
   EXPECT_EQ(*msm_g2(g2pts, g2ks, MsmConfig{Backend::kAuto, 1, 10}), naive_msm(g2pts, g2ks));
 }
 
+// Digits on a few dozen buckets of a wide window (one large digit keeps the window's bucket
+// range wide): the retry queue fills while a fair batch is pending, which flushes the batch
+// early; with one bucket only, the XYZZ overflow takes the points.
+TEST(Msm, SkewedDigitsFlushEarly) {
+  Rng rng(test_seed("Msm.SkewedDigitsFlushEarly"));
+  const size_t n = 2000;
+  auto pts = random_points(bn254::g1_generator(), n, rng);
+  std::vector<Limbs> ks(n);
+  for (size_t i = 0; i < n; ++i) ks[i] = Limbs{1 + rng.next_u64() % 48, 0, 0, 0};
+  ks[n / 2] = Limbs{511, 0, 0, 0};
+  // The oracle: S_k = sum of the points with scalar k, then sum k S_k by double-and-add.
+  std::vector<G1Jacobian> by_k(512);
+  for (size_t i = 0; i < n; ++i) by_k[ks[i][0]] = by_k[ks[i][0]].add_affine(pts[i]);
+  G1Jacobian want;
+  for (uint64_t k = 1; k < 512; ++k) want += by_k[k].mul(Limbs{k, 0, 0, 0});
+  for (Backend b : {Backend::kScalar, Backend::kAuto}) {
+    for (uint32_t c : {10u, 11u}) {
+      auto got = msm_g1(pts, ks, MsmConfig{b, 1, c});
+      ASSERT_TRUE(got.is_ok());
+      EXPECT_EQ(*got, want) << "window " << c << " backend " << backend_name(b);
+    }
+  }
+  // G2 through the same path.
+  auto pts2 = random_points(bn254::g2_generator(), 600, rng);
+  std::vector<Limbs> ks2(600);
+  for (auto& k : ks2) k = Limbs{1 + rng.next_u64() % 40, 0, 0, 0};
+  ks2[7] = Limbs{500, 0, 0, 0};
+  EXPECT_EQ(*msm_g2(pts2, ks2, MsmConfig{Backend::kAuto, 1, 10}),
+            *msm_g2(pts2, ks2, MsmConfig{Backend::kScalar, 1, 6}));
+}
+
 TEST(Msm, LargeAcrossThreads) {
   // n not a multiple of any chunk or window size, checked against the scalar backend on one
   // thread and against a naive sum over a sparse scalar set.
