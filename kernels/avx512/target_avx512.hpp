@@ -6,9 +6,11 @@
 #include <immintrin.h>
 
 #if defined(__clang__)
-#define EFAAS_IFMA_BEGIN                                                                     \
-  _Pragma("clang attribute push (__attribute__((target(\"avx512f,avx512ifma\"))), "        \
-          "apply_to = function)")
+// (_Pragma takes one string literal: no concatenation, hence the long line.)
+// clang-format off
+#define EFAAS_IFMA_BEGIN \
+  _Pragma("clang attribute push (__attribute__((target(\"avx512f,avx512ifma\"))), apply_to = function)")
+// clang-format on
 #define EFAAS_IFMA_END _Pragma("clang attribute pop")
 #else
 #define EFAAS_IFMA_BEGIN _Pragma("GCC push_options") _Pragma("GCC target(\"avx512f,avx512ifma\")")
