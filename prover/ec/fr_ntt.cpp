@@ -163,14 +163,23 @@ void dit(Fr* x, uint32_t log_n, const Fr& root, ThreadPool& pool, bool ifma) {
   }
 }
 
-// x_i *= first * step^i
+// x_i *= first * step^i. Eight independent chains of powers (step^8 apart): one chain would
+// wait on the latency of every product.
 void scale_by_powers(Fr* x, size_t n, Fr first, Fr step, ThreadPool& pool) {
+  constexpr size_t kChains = 8;
+  const Fr step8 = step.pow(Limbs{kChains, 0, 0, 0});
   pool.parallel_for(n, 4096, [&](size_t b, size_t e) {
-    Fr p = first * step.pow(Limbs{b, 0, 0, 0});
-    for (size_t i = b; i < e; ++i) {
-      x[i] *= p;
-      p *= step;
+    Fr p[kChains];
+    p[0] = first * step.pow(Limbs{b, 0, 0, 0});
+    for (size_t c = 1; c < kChains; ++c) p[c] = p[c - 1] * step;
+    size_t i = b;
+    for (; i + kChains <= e; i += kChains) {
+      for (size_t c = 0; c < kChains; ++c) {
+        x[i + c] *= p[c];
+        p[c] *= step8;
+      }
     }
+    for (size_t c = 0; i < e; ++i, ++c) x[i] *= p[c];
   });
 }
 
