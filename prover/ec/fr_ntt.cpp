@@ -57,20 +57,26 @@ std::vector<Fr> twiddles(size_t n, const Fr& root) {
   return tw;
 }
 
-// The twiddles in IFMA planes, made once per (size, root): a prover transforms the same sizes
-// over and over. A few sizes, 40 bytes per element each.
+// The twiddles in IFMA planes, made once per (size, root) up to 2^kMaxCachedLog elements (40
+// bytes each, at most 40 MiB per table): a prover transforms the same sizes over and over.
+// Larger transforms make theirs per call rather than pin hundreds of MiB.
+constexpr uint32_t kMaxCachedLog = 20;
+
+std::shared_ptr<const std::vector<uint64_t>> make_twiddle_planes(uint32_t log_n, const Fr& root) {
+  const size_t n = size_t(1) << log_n;
+  std::vector<Fr> tw = twiddles(n, root);
+  auto planes = std::make_shared<std::vector<uint64_t>>(5 * n);
+  ifma::fr_to_planes(tw.data(), n, planes->data(), n);
+  return planes;
+}
+
 std::shared_ptr<const std::vector<uint64_t>> twiddle_planes(uint32_t log_n, const Fr& root) {
+  if (log_n > kMaxCachedLog) return make_twiddle_planes(log_n, root);
   static std::mutex mu;
   static std::map<std::pair<uint32_t, Limbs>, std::shared_ptr<const std::vector<uint64_t>>> cache;
   std::lock_guard<std::mutex> lock(mu);
   auto& slot = cache[{log_n, root.v}];
-  if (!slot) {
-    const size_t n = size_t(1) << log_n;
-    std::vector<Fr> tw = twiddles(n, root);
-    auto planes = std::make_shared<std::vector<uint64_t>>(5 * n);
-    ifma::fr_to_planes(tw.data(), n, planes->data(), n);
-    slot = std::move(planes);
-  }
+  if (!slot) slot = make_twiddle_planes(log_n, root);
   return slot;
 }
 
