@@ -24,16 +24,14 @@ static_assert(sizeof(bn254::Fq2) == 64, "Fq2 arrays are read as eight 64-bit lim
 
 bool bn254_supported() { return cpu_features().avx512f && cpu_features().avx512ifma; }
 
-namespace {
-bool g_enabled = [] {
-  const char* off = std::getenv("EFAAS_DISABLE_IFMA");
-  if (off != nullptr && std::strcmp(off, "1") == 0) return false;
-  return bn254_supported();
-}();
-}  // namespace
-
-bool bn254_usable() { return g_enabled; }
-void set_bn254_enabled(bool on) { g_enabled = on && bn254_supported(); }
+bool bn254_usable() {
+  static const bool usable = [] {
+    const char* off = std::getenv("EFAAS_DISABLE_IFMA");
+    if (off != nullptr && std::strcmp(off, "1") == 0) return false;
+    return bn254_supported();
+  }();
+  return usable;
+}
 
 namespace {
 

@@ -19,9 +19,6 @@ namespace efaas::ifma {
 // is not set to 1 (tests and comparisons of the fallback).
 bool bn254_usable();
 bool bn254_supported();  // the CPU part alone
-// Tests switch the kernels off and on (on only where supported). Not for use while other
-// threads run MSMs or NTTs.
-void set_bn254_enabled(bool on);
 
 // Fr NTT support (prover/ec/fr_ntt.cpp). Fr elements in "planes": limb l (of five, radix 2^52)
 // of element i at planes[l * stride + i]; values < 2r between butterflies, canonical on the way
