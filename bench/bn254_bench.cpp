@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -55,22 +57,51 @@ double children_cpu_seconds() {
          double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
 }
 
-// Best wall-clock time of `reps` runs; *cpu gets the process CPU time of that run (all threads),
-// which shows how much of the wall time went to other load on a shared machine.
+// CPU time (ns) each thread of this process has run so far, from /proc/self/task/*/schedstat.
+std::map<std::string, uint64_t> thread_cpu_ns() {
+  std::map<std::string, uint64_t> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream f(e.path() / "schedstat");
+    uint64_t ns = 0;
+    if (f >> ns) out[e.path().filename().string()] = ns;
+  }
+  return out;
+}
+
+// One measurement: wall time, process CPU time (all threads) and the CPU time of the busiest
+// thread. On a machine shared with other load the wall time is inflated; the busiest thread's
+// CPU time is what the wall time would be on idle cores (less any waiting), and the ratio of
+// process CPU to it shows how well the work split over the pool.
+struct Sample {
+  double wall = 0, cpu = 0, busiest = 0;
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+}
+
+// Medians over `reps` runs, each column separately.
 template <typename F>
-double best_of(int reps, F&& f, double* cpu = nullptr) {
-  double best = 1e300;
-  for (int i = 0; i < reps; ++i) {
-    double c0 = process_cpu_seconds();
+Sample median_of(int reps, F&& f) {
+  std::vector<double> wall, cpu, busiest;
+  for (int i = 0; i < std::max(reps, 1); ++i) {
+    const auto t0 = thread_cpu_ns();
+    const double c0 = process_cpu_seconds();
     Stopwatch sw;
     f();
-    double s = sw.seconds();
-    if (s < best) {
-      best = s;
-      if (cpu) *cpu = process_cpu_seconds() - c0;
+    wall.push_back(sw.seconds());
+    cpu.push_back(process_cpu_seconds() - c0);
+    uint64_t most = 0;
+    for (const auto& [tid, ns] : thread_cpu_ns()) {
+      auto it = t0.find(tid);
+      most = std::max(most, ns - (it == t0.end() ? 0 : it->second));
     }
+    busiest.push_back(double(most) * 1e-9);
   }
-  return best;
+  return {median(wall), median(cpu), median(busiest)};
 }
 
 }  // namespace
@@ -89,7 +120,7 @@ int main(int argc, char** argv) {
   app.add_option("--g2", g2_arg, "log2 sizes of G2 MSMs (\"\": none)");
   app.add_option("--opencl", opencl_arg, "log2 sizes of G1 MSMs on OpenCL device 0");
   app.add_option("--threads", threads, "thread counts")->delimiter(',');
-  app.add_option("--reps", reps, "repetitions (best is reported)");
+  app.add_option("--reps", reps, "repetitions (medians are reported)");
   app.add_option("--circuit", circuits,
                  "directory with circuit.zkey and witness.wtns (repeatable)");
   app.add_option("--snarkjs", snarkjs, "snarkjs CLI to time on the same circuits");
@@ -127,17 +158,18 @@ int main(int argc, char** argv) {
       msm::MsmConfig cfg;
       cfg.threads = t;
       cfg.window_bits = window_bits;
-      double cpu = 0;
-      double s = best_of(reps, [&] {
+      const Sample m = median_of(reps, [&] {
         auto r = msm_fn(pts, ks, cfg);
         if (!r.is_ok()) std::abort();
-      }, &cpu);
+      });
       uint32_t c = window_bits ? window_bits : msm::default_window_bits(n);
       report["msm"].push_back({{"group", group}, {"log_n", log_n}, {"threads", t},
-                               {"ms", s * 1e3}, {"cpu_ms", cpu * 1e3}, {"window_bits", c}});
+                               {"ms", m.wall * 1e3}, {"cpu_ms", m.cpu * 1e3},
+                               {"busiest_thread_ms", m.busiest * 1e3}, {"window_bits", c}});
       if (!json) {
-        std::printf("%s MSM 2^%-2u threads %zu: %9.1f ms wall, %9.1f ms CPU (window %u)\n",
-                    group, log_n, t, s * 1e3, cpu * 1e3, c);
+        std::printf("%s MSM 2^%-2u threads %zu: %9.1f ms wall, %9.1f ms CPU, %9.1f ms busiest "
+                    "thread (window %u)\n",
+                    group, log_n, t, m.wall * 1e3, m.cpu * 1e3, m.busiest * 1e3, c);
         std::fflush(stdout);
       }
     }
@@ -161,15 +193,15 @@ int main(int argc, char** argv) {
     }
     auto cpu_ref = msm::msm_g1(pts, ks);
     const bool same = cpu_ref.is_ok() && *cpu_ref == *warm;
-    double cpu = 0;
-    double s = best_of(reps, [&] {
+    const Sample m = median_of(reps, [&] {
       if (!msm::msm_g1(pts, ks, cfg).is_ok()) std::abort();
-    }, &cpu);
+    });
     report["msm"].push_back({{"group", "G1"}, {"log_n", log_n}, {"backend", "opencl"},
-                             {"ms", s * 1e3}, {"cpu_ms", cpu * 1e3}, {"matches_cpu", same}});
+                             {"ms", m.wall * 1e3}, {"cpu_ms", m.cpu * 1e3},
+                             {"matches_cpu", same}});
     if (!json) {
       std::printf("G1 MSM 2^%-2u OpenCL   : %9.1f ms wall, %9.1f ms host CPU%s\n", log_n,
-                  s * 1e3, cpu * 1e3, same ? "" : " (DIFFERS FROM CPU)");
+                  m.wall * 1e3, m.cpu * 1e3, same ? "" : " (DIFFERS FROM CPU)");
       std::fflush(stdout);
     }
   }
@@ -187,26 +219,36 @@ int main(int argc, char** argv) {
     }
     std::string name = std::filesystem::path(dir).filename().string();
     if (name.empty()) name = std::filesystem::path(dir).parent_path().filename().string();
+    struct Ours {
+      size_t threads;
+      Sample m;
+    };
+    std::vector<Ours> ours;
     for (size_t t : threads) {
       groth16::ProveConfig cfg;
       cfg.msm.threads = t;
-      groth16::ProveTimings best;
-      double load = best_of(1, [&] { auto z = groth16::read_zkey(zkey_path); });
-      double cpu = 0;
-      double s = best_of(reps, [&] {
+      std::vector<double> msm_s, ntt_s, qap_s;
+      const double load = median_of(1, [&] { auto z = groth16::read_zkey(zkey_path); }).wall;
+      const Sample m = median_of(reps, [&] {
         auto r = groth16::prove(*zkey, *wtns, cfg);
         if (!r.is_ok()) std::abort();
-        if (best.total_s == 0 || r->timings.total_s < best.total_s) best = r->timings;
-      }, &cpu);
-      report["groth16"].push_back({{"circuit", name}, {"threads", t}, {"prove_ms", s * 1e3},
-                                   {"cpu_ms", cpu * 1e3}, {"load_ms", load * 1e3},
-                                   {"msm_ms", best.msm_s * 1e3}, {"ntt_ms", best.ntt_s * 1e3},
-                                   {"qap_ms", best.qap_s * 1e3}});
+        msm_s.push_back(r->timings.msm_s);
+        ntt_s.push_back(r->timings.ntt_s);
+        qap_s.push_back(r->timings.qap_s);
+      });
+      ours.push_back({t, m});
+      const double msm_ms = median(msm_s) * 1e3, ntt_ms = median(ntt_s) * 1e3,
+                   qap_ms = median(qap_s) * 1e3;
+      report["groth16"].push_back({{"circuit", name}, {"threads", t}, {"prove_ms", m.wall * 1e3},
+                                   {"cpu_ms", m.cpu * 1e3},
+                                   {"busiest_thread_ms", m.busiest * 1e3},
+                                   {"load_ms", load * 1e3}, {"msm_ms", msm_ms},
+                                   {"ntt_ms", ntt_ms}, {"qap_ms", qap_ms}});
       if (!json) {
-        std::printf("Groth16 %s threads %zu: prove %.1f ms wall, %.1f ms CPU (MSM %.1f, NTT "
-                    "%.1f, QAP %.1f), zkey load %.1f ms\n",
-                    name.c_str(), t, s * 1e3, cpu * 1e3, best.msm_s * 1e3, best.ntt_s * 1e3,
-                    best.qap_s * 1e3, load * 1e3);
+        std::printf("Groth16 %s threads %zu: prove %.1f ms wall, %.1f ms CPU, %.1f ms busiest "
+                    "thread (wall: MSM %.1f, NTT %.1f, QAP %.1f), zkey load %.1f ms\n",
+                    name.c_str(), t, m.wall * 1e3, m.cpu * 1e3, m.busiest * 1e3, msm_ms,
+                    ntt_ms, qap_ms, load * 1e3);
         std::fflush(stdout);
       }
     }
@@ -218,13 +260,13 @@ int main(int argc, char** argv) {
                         " >/dev/null 2>&1";
       bool ok = true;
       // The child's CPU time (node and its worker threads), from RUSAGE_CHILDREN.
-      double child_cpu = 0;
-      double s = best_of(reps, [&] {
+      std::vector<double> child;
+      const double s = median_of(reps, [&] {
         double c0 = children_cpu_seconds();
         ok = ok && std::system(cmd.c_str()) == 0;
-        double used = children_cpu_seconds() - c0;
-        if (child_cpu == 0 || used < child_cpu) child_cpu = used;
-      });
+        child.push_back(children_cpu_seconds() - c0);
+      }).wall;
+      const double child_cpu = median(child);
       std::filesystem::remove_all(tmp);
       report["groth16"].push_back({{"circuit", name}, {"prover", "snarkjs groth16 prove (CLI)"},
                                    {"prove_ms", s * 1e3}, {"cpu_ms", child_cpu * 1e3},
@@ -232,6 +274,10 @@ int main(int argc, char** argv) {
       if (!json) {
         std::printf("snarkjs groth16 prove %s: %.1f ms wall, %.1f ms CPU%s\n", name.c_str(),
                     s * 1e3, child_cpu * 1e3, ok ? "" : " (FAILED)");
+        for (const Ours& o : ours) {
+          std::printf("  snarkjs / efaas (%zu threads): %.2fx wall, %.2fx CPU\n", o.threads,
+                      s / o.m.wall, child_cpu / o.m.cpu);
+        }
       }
     }
   }

@@ -22,6 +22,22 @@ bool detail::detect_mulx() {
   return mulx_supported();
 }
 
+Limbs detail::invert_mod(const Limbs& x, const Limbs& m) {
+  mpz_t a, mod;
+  mpz_init(a);
+  mpz_init(mod);
+  mpz_import(a, 4, -1, 8, 0, 0, x.data());
+  mpz_import(mod, 4, -1, 8, 0, 0, m.data());
+  Limbs r{};
+  if (mpz_invert(a, a, mod) != 0) {
+    size_t count = 0;
+    mpz_export(r.data(), &count, -1, 8, 0, 0, a);
+  }
+  mpz_clear(a);
+  mpz_clear(mod);
+  return r;
+}
+
 namespace {
 
 void to_mpz(const Limbs& x, mpz_t out) { mpz_import(out, 4, -1, 8, 0, 0, x.data()); }

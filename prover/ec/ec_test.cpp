@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "kernels/avx512/bn254_ifma.hpp"
 #include "prover/common/rng.hpp"
 #include "prover/ec/curve.hpp"
 #include "prover/ec/fr_ntt.hpp"
@@ -62,6 +63,14 @@ void check_against_gmp(Rng& rng) {
     if (!fb.is_zero()) {
       mpz_invert(r.v, zb.v, p.v);
       ASSERT_EQ(fb.inverse().to_canonical(), r.limbs()) << "inverse";
+      // inverse() is GMP's gcd on the Montgomery value: also against Fermat, and b * b^-1.
+      if (it < 50) {
+        ASSERT_EQ(fb.inverse(), fb.inverse_by_pow()) << "inverse by pow";
+      }
+      ASSERT_EQ(fb * fb.inverse(), F::one()) << "b * b^-1";
+    }
+    if (it == 0) {
+      ASSERT_TRUE(fa.inverse().is_zero()) << "0^-1 stays 0";
     }
     ASSERT_EQ(to_decimal(fa), [&] {
       char* s = mpz_get_str(nullptr, 10, za.v);
@@ -281,6 +290,38 @@ TEST(Bn254Ntt, MatchesNaiveDft) {
   EXPECT_EQ(y, c);
   std::vector<Fr> odd(12);
   EXPECT_EQ(fr_ntt(odd).code(), StatusCode::kInvalidArgument);
+}
+
+// The IFMA butterflies (where the CPU has them) against the scalar transform and the naive DFT,
+// with extreme values (0, r - 1) in the input, on 1 and 2 threads.
+TEST(Bn254Ntt, IfmaMatchesScalar) {
+  if (!ifma::bn254_usable()) GTEST_SKIP() << "no AVX-512 IFMA on this CPU (or disabled)";
+  Rng rng(test_seed("Bn254Ntt.IfmaMatchesScalar"));
+  const Fr rm1 = Fr::from_canonical_unchecked(detail::sub_nb(Fr::kModulus, Limbs{1, 0, 0, 0}));
+  for (uint32_t log_n : {4u, 5u, 7u, 10u, 13u}) {
+    const size_t n = size_t(1) << log_n;
+    std::vector<Fr> c(n);
+    for (auto& x : c) x = Fr::from_canonical_unchecked(random_canonical<Fr>(rng));
+    c[0] = rm1;
+    c[1] = Fr::zero();
+    c[n - 1] = rm1;
+    const Fr shift = Fr::from_u64(5);
+    std::vector<Fr> ref(n);
+    if (log_n <= 7) fr_naive_dft(c, ref, shift);
+    for (size_t threads : {1, 2}) {
+      std::vector<Fr> fast = c, slow = c;
+      ASSERT_TRUE(fr_coset_ntt(fast, shift, FrNttConfig{threads, true}).is_ok());
+      ASSERT_TRUE(fr_coset_ntt(slow, shift, FrNttConfig{threads, false}).is_ok());
+      ASSERT_EQ(fast, slow) << "log_n=" << log_n << " threads=" << threads;
+      if (log_n <= 7) {
+        ASSERT_EQ(fast, ref) << "log_n=" << log_n;
+      }
+      for (const Fr& y : fast) ASSERT_TRUE(Fr::is_canonical(y.v));
+      ASSERT_TRUE(fr_intt(fast, FrNttConfig{threads, true}).is_ok());
+      ASSERT_TRUE(fr_intt(slow, FrNttConfig{threads, false}).is_ok());
+      ASSERT_EQ(fast, slow);
+    }
+  }
 }
 
 }  // namespace

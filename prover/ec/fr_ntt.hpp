@@ -15,6 +15,9 @@ namespace efaas::bn254 {
 
 struct FrNttConfig {
   size_t threads = 0;  // 0 = one per allowed core
+  // Butterflies on AVX-512 IFMA where the CPU has it (ifma::bn254_usable()); false: the scalar
+  // code, always built, the reference the IFMA path is tested against.
+  bool ifma = true;
 };
 
 Status fr_ntt(std::span<Fr> data, const FrNttConfig& cfg = {});

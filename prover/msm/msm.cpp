@@ -127,7 +127,8 @@ Result<G1Jacobian> msm_g1(std::span<const G1Affine> points, std::span<const Limb
   if (c.p.empty()) return G1Jacobian::identity();
   const uint32_t bits = cfg.window_bits ? p->c : std::max(2u, default_window_bits(c.p.size()));
   if (p->opencl) return msm_g1_opencl(c.p, c.k, bits, cfg.opencl_device, *p->pool);
-  return kernel::pippenger_g1(c.p.data(), c.k.data(), c.p.size(), bits, *p->pool);
+  const bool ifma = cfg.backend == Backend::kAuto && ifma::bn254_usable();
+  return kernel::pippenger_g1(c.p.data(), c.k.data(), c.p.size(), bits, *p->pool, ifma);
 }
 
 Result<G2Jacobian> msm_g2(std::span<const G2Affine> points, std::span<const Limbs> scalars,
@@ -138,7 +139,8 @@ Result<G2Jacobian> msm_g2(std::span<const G2Affine> points, std::span<const Limb
   compact(points, scalars, c);
   if (c.p.empty()) return G2Jacobian::identity();
   const uint32_t bits = cfg.window_bits ? p->c : std::max(2u, default_window_bits(c.p.size()));
-  return kernel::pippenger_g2(c.p.data(), c.k.data(), c.p.size(), bits, *p->pool);
+  const bool ifma = cfg.backend == Backend::kAuto && ifma::bn254_usable();
+  return kernel::pippenger_g2(c.p.data(), c.k.data(), c.p.size(), bits, *p->pool, ifma);
 }
 
 }  // namespace efaas::msm

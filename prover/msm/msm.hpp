@@ -25,6 +25,8 @@ using bn254::Limbs;
 struct MsmConfig {
   // kAuto and kScalar: the CPU kernel. Its field products use mulx/adx when the CPU has
   // BMI2+ADX, process-wide (bn254::mulx_enabled(); EFAAS_DISABLE_MULX=1 forces portable C++).
+  // kAuto also runs the batch-affine bucket additions on AVX-512 IFMA where the CPU has it
+  // (ifma::bn254_usable(); EFAAS_DISABLE_IFMA=1 turns it off); kScalar never does.
   // kOpenCl: G1 only (the device sums the buckets, the host reduces them; UNIMPLEMENTED for
   // G2, UNAVAILABLE without a device). kAvx2 has no MSM kernel: UNIMPLEMENTED.
   Backend backend = Backend::kAuto;

@@ -3,6 +3,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "kernels/avx512/bn254_ifma.hpp"
 #include "prover/common/rng.hpp"
 #include "prover/msm/msm.hpp"
 
@@ -184,6 +185,71 @@ TEST(Msm, EdgeCases) {
             StatusCode::kInvalidArgument);
 }
 
+// The batch-affine reduction (bucket ranges summed side by side) meets equal points inside one
+// range: running + bucket doubles or cancels, total + running doubles. Window 10 with digits
+// up to 300 gives ranges of 3 buckets; small scalars put each point in one known bucket.
+TEST(Msm, ReductionDoublingsAndCancellations) {
+  Rng rng(test_seed("Msm.ReductionDoublingsAndCancellations"));
+  auto pts = random_points(bn254::g1_generator(), 4, rng);
+  const G1Affine p = pts[0], q = pts[1];
+  auto k = [](uint64_t v) { return Limbs{v, 0, 0, 0}; };
+  struct Case {
+    std::vector<G1Affine> pts;
+    std::vector<Limbs> ks;
+  };
+  std::vector<Case> cases = {
+      {{p, p, q}, {k(299), k(300), k(256)}},     // running P + bucket P: doubling
+      {{p, -p, q}, {k(300), k(299), k(256)}},    // running P + bucket -P: cancellation
+      {{p, q}, {k(300), k(256)}},                // total P + running P (empty bucket between)
+      {{p, p, p, q}, {k(298), k(299), k(300), k(1)}},
+      {{p, -p, p, -p}, {k(300), k(300), k(150), k(151)}},  // buckets that cancel themselves
+  };
+  for (Backend b : {Backend::kScalar, Backend::kAuto}) {
+    for (size_t i = 0; i < cases.size(); ++i) {
+      auto got = msm_g1(cases[i].pts, cases[i].ks, MsmConfig{b, 1, 10});
+      ASSERT_TRUE(got.is_ok());
+      EXPECT_EQ(*got, naive_msm(cases[i].pts, cases[i].ks))
+          << "case " << i << " backend " << backend_name(b);
+    }
+  }
+  // The same shapes on G2 (scalar field arithmetic only).
+  auto p2 = random_points(bn254::g2_generator(), 2, rng);
+  std::vector<G2Affine> g2pts = {p2[0], p2[0], -p2[0], p2[1]};
+  std::vector<Limbs> g2ks = {k(299), k(300), k(297), k(256)};
+  EXPECT_EQ(*msm_g2(g2pts, g2ks, MsmConfig{Backend::kAuto, 1, 10}), naive_msm(g2pts, g2ks));
+}
+
+// Digits on a few dozen buckets of a wide window (one large digit keeps the window's bucket
+// range wide): the retry queue fills while a fair batch is pending, which flushes the batch
+// early; with one bucket only, the XYZZ overflow takes the points.
+TEST(Msm, SkewedDigitsFlushEarly) {
+  Rng rng(test_seed("Msm.SkewedDigitsFlushEarly"));
+  const size_t n = 2000;
+  auto pts = random_points(bn254::g1_generator(), n, rng);
+  std::vector<Limbs> ks(n);
+  for (size_t i = 0; i < n; ++i) ks[i] = Limbs{1 + rng.next_u64() % 48, 0, 0, 0};
+  ks[n / 2] = Limbs{511, 0, 0, 0};
+  // The oracle: S_k = sum of the points with scalar k, then sum k S_k by double-and-add.
+  std::vector<G1Jacobian> by_k(512);
+  for (size_t i = 0; i < n; ++i) by_k[ks[i][0]] = by_k[ks[i][0]].add_affine(pts[i]);
+  G1Jacobian want;
+  for (uint64_t k = 1; k < 512; ++k) want += by_k[k].mul(Limbs{k, 0, 0, 0});
+  for (Backend b : {Backend::kScalar, Backend::kAuto}) {
+    for (uint32_t c : {10u, 11u}) {
+      auto got = msm_g1(pts, ks, MsmConfig{b, 1, c});
+      ASSERT_TRUE(got.is_ok());
+      EXPECT_EQ(*got, want) << "window " << c << " backend " << backend_name(b);
+    }
+  }
+  // G2 through the same path.
+  auto pts2 = random_points(bn254::g2_generator(), 600, rng);
+  std::vector<Limbs> ks2(600);
+  for (auto& k : ks2) k = Limbs{1 + rng.next_u64() % 40, 0, 0, 0};
+  ks2[7] = Limbs{500, 0, 0, 0};
+  EXPECT_EQ(*msm_g2(pts2, ks2, MsmConfig{Backend::kAuto, 1, 10}),
+            *msm_g2(pts2, ks2, MsmConfig{Backend::kScalar, 1, 6}));
+}
+
 TEST(Msm, LargeAcrossThreads) {
   // n not a multiple of any chunk or window size, checked against the scalar backend on one
   // thread and against a naive sum over a sparse scalar set.
@@ -206,6 +272,123 @@ TEST(Msm, LargeAcrossThreads) {
   auto c = msm_g1(pts, ks, MsmConfig{Backend::kAuto, 2, 7});
   EXPECT_EQ(*a, *b);
   EXPECT_EQ(*a, *c);
+}
+
+// The IFMA field product (radix 2^52, R = 2^256) against the scalar Montgomery product, on
+// random elements and the extremes (0, 1, p - 1, the largest limbs), every tail length.
+TEST(Ifma, FqProductsMatchScalar) {
+  if (!ifma::bn254_usable()) GTEST_SKIP() << "no AVX-512 IFMA on this CPU (or disabled)";
+  Rng rng(test_seed("Ifma.FqProductsMatchScalar"));
+  using bn254::Fq;
+  auto random_fq = [&] {
+    for (;;) {
+      Limbs l{rng.next_u64(), rng.next_u64(), rng.next_u64(), rng.next_u64() >> 2};
+      if (Fq::is_canonical(l)) return Fq::from_mont(l);
+    }
+  };
+  const Fq pm1 = Fq::from_mont(bn254::detail::sub_nb(Fq::kModulus, Limbs{1, 0, 0, 0}));
+  const Fq extremes[] = {Fq::zero(), Fq::one(), Fq::from_mont(Limbs{1, 0, 0, 0}), pm1,
+                         -Fq::one(), Fq::from_mont(Limbs{~0ULL, ~0ULL, ~0ULL, 0x30644e72e131a028ULL})};
+  for (size_t n : {1, 7, 8, 9, 16, 33, 1000}) {
+    std::vector<Fq> a(n), b(n), got(n);
+    for (size_t i = 0; i < n; ++i) {
+      a[i] = random_fq();
+      b[i] = random_fq();
+    }
+    for (size_t i = 0; i < std::size(extremes) && i < n; ++i) {
+      a[i] = extremes[i];
+      b[n - 1 - i] = extremes[(i + 3) % std::size(extremes)];
+    }
+    ifma::fq_mul_arrays(a.data(), b.data(), got.data(), n);
+    for (size_t i = 0; i < n; ++i) {
+      ASSERT_EQ(got[i], a[i] * b[i]) << "n=" << n << " i=" << i;
+      ASSERT_TRUE(Fq::is_canonical(got[i].v));
+    }
+  }
+  // Products of extremes with each other, all pairs.
+  for (const Fq& x : extremes) {
+    for (const Fq& y : extremes) {
+      Fq out;
+      ifma::fq_mul_arrays(&x, &y, &out, 1);
+      EXPECT_EQ(out, x * y);
+    }
+  }
+}
+
+// The Fq2 product on IFMA (schoolbook over the Fq kernel) against bn254::Fq2.
+TEST(Ifma, Fq2ProductsMatchScalar) {
+  if (!ifma::bn254_usable()) GTEST_SKIP() << "no AVX-512 IFMA on this CPU (or disabled)";
+  Rng rng(test_seed("Ifma.Fq2ProductsMatchScalar"));
+  using bn254::Fq;
+  using bn254::Fq2;
+  auto random_fq = [&] {
+    for (;;) {
+      Limbs l{rng.next_u64(), rng.next_u64(), rng.next_u64(), rng.next_u64() >> 2};
+      if (Fq::is_canonical(l)) return Fq::from_mont(l);
+    }
+  };
+  const Fq pm1 = Fq::from_mont(bn254::detail::sub_nb(Fq::kModulus, Limbs{1, 0, 0, 0}));
+  for (size_t n : {1, 5, 8, 17, 200}) {
+    std::vector<Fq2> a(n), b(n), got(n);
+    for (size_t i = 0; i < n; ++i) {
+      a[i] = {random_fq(), random_fq()};
+      b[i] = {random_fq(), random_fq()};
+    }
+    a[0] = {pm1, pm1};
+    b[n - 1] = {Fq::zero(), pm1};
+    ifma::fq2_mul_arrays(a.data(), b.data(), got.data(), n);
+    for (size_t i = 0; i < n; ++i) ASSERT_EQ(got[i], a[i] * b[i]) << "n=" << n << " i=" << i;
+  }
+}
+
+// G2 with its bucket additions on IFMA against the scalar kernel, batch-affine windows.
+TEST(Ifma, G2MsmMatchesScalarKernel) {
+  if (!ifma::bn254_usable()) GTEST_SKIP() << "no AVX-512 IFMA on this CPU (or disabled)";
+  Rng rng(test_seed("Ifma.G2MsmMatchesScalarKernel"));
+  const size_t n = 1500;
+  auto pts = random_points(bn254::g2_generator(), n, rng);
+  std::vector<Limbs> ks(n);
+  for (auto& k : ks) k = random_scalar(rng);
+  for (size_t i = 0; i < n; i += 9) pts[i] = pts[i / 9];  // repeated points
+  for (size_t i = 1; i < n; i += 13) ks[i] = ks[0];       // repeated scalars
+  pts[2] = -pts[1];
+  ks[2] = ks[1];
+  ks[5] = Limbs{0, 0, 0, 0};
+  pts[6] = G2Affine::identity();
+  auto want = *msm_g2(pts, ks, MsmConfig{Backend::kScalar, 1, 8});
+  for (uint32_t c : {10u, 12u}) {
+    auto got = msm_g2(pts, ks, MsmConfig{Backend::kAuto, 2, c});
+    ASSERT_TRUE(got.is_ok());
+    EXPECT_EQ(*got, want) << "window " << c;
+  }
+}
+
+// The MSM with its bucket additions on IFMA (kAuto here) against the scalar kernel and the
+// naive sum, on the batch-affine windows, sizes that leave partial vector groups, and inputs
+// that stress conflicts (few distinct points, repeated scalars).
+TEST(Ifma, MsmMatchesScalarKernel) {
+  if (!ifma::bn254_usable()) GTEST_SKIP() << "no AVX-512 IFMA on this CPU (or disabled)";
+  Rng rng(test_seed("Ifma.MsmMatchesScalarKernel"));
+  for (size_t n : {1, 13, 1023, 4099}) {
+    auto pts = random_points(bn254::g1_generator(), n, rng);
+    std::vector<Limbs> ks(n);
+    for (auto& k : ks) k = random_scalar(rng);
+    if (n > 20) {
+      for (size_t i = 0; i < n; i += 5) pts[i] = pts[i / 5];      // repeated points
+      for (size_t i = 1; i < n; i += 7) ks[i] = ks[0];            // repeated scalars
+      for (size_t i = 2; i < n; i += 11) pts[i] = -pts[i - 1];    // cancellations
+      ks[3] = Limbs{0, 0, 0, 0};
+      pts[4] = G1Affine::identity();
+    }
+    auto want = n <= 1023 ? naive_msm(pts, ks) : *msm_g1(pts, ks, MsmConfig{Backend::kScalar, 1, 0});
+    for (uint32_t c : {10u, 11u, 13u, 16u}) {
+      for (size_t t : {1, 2}) {
+        auto got = msm_g1(pts, ks, MsmConfig{Backend::kAuto, t, c});
+        ASSERT_TRUE(got.is_ok());
+        EXPECT_EQ(*got, want) << "n=" << n << " window=" << c << " threads=" << t;
+      }
+    }
+  }
 }
 
 TEST(Msm, OpenClEdgeCases) {

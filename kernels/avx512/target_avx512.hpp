@@ -1,0 +1,18 @@
+#pragma once
+// Code between EFAAS_IFMA_BEGIN and EFAAS_IFMA_END is compiled for AVX-512F + AVX-512 IFMA, the
+// rest of the translation unit for the baseline (the same scheme as kernels/avx2: never build a
+// translation unit with -mavx512*, so no baseline caller can link an AVX-512 copy of an inline
+// function). Callers reach these functions only after ifma::bn254_usable().
+#include <immintrin.h>
+
+#if defined(__clang__)
+// (_Pragma takes one string literal: no concatenation, hence the long line.)
+// clang-format off
+#define EFAAS_IFMA_BEGIN \
+  _Pragma("clang attribute push (__attribute__((target(\"avx512f,avx512ifma\"))), apply_to = function)")
+// clang-format on
+#define EFAAS_IFMA_END _Pragma("clang attribute pop")
+#else
+#define EFAAS_IFMA_BEGIN _Pragma("GCC push_options") _Pragma("GCC target(\"avx512f,avx512ifma\")")
+#define EFAAS_IFMA_END _Pragma("GCC pop_options")
+#endif
