@@ -17,6 +17,9 @@ inline constexpr uint32_t kBusAnd = 4;      // (x, y, x AND y) over bytes
 inline constexpr uint32_t kBusBrTable = 5;  // (1, pc, index, target pc, height, arity)
 inline constexpr uint32_t kBusFuncs = 6;    // (1, func, params, declared locals, entry, type)
 inline constexpr uint32_t kBusElems = 7;    // (1, table slot, func)
+// Continuations: (key, value at the segment's entry, value at its exit), 4 limbs each; the
+// verifier sends one tuple per key the segment touches, the memory table receives it.
+inline constexpr uint32_t kBusBoundary = 8;
 
 // Memory keys: address spaces share one argument, key = space * 2^28 + address.
 inline constexpr uint32_t kSpaceShift = 28;
@@ -40,7 +43,18 @@ inline constexpr uint32_t kPubHasResult = 21;
 inline constexpr uint32_t kPubResult = 22;       // 4 limbs
 inline constexpr uint32_t kPubArgs = 26;         // per argument: present flag, 4 limbs
 inline constexpr uint32_t kMaxArgs = 8;
-inline constexpr uint32_t kNumPublics = kPubArgs + 5 * kMaxArgs;
+// Continuations (segments.cpp, docs/zkwasm.md "Continuations"): mode (0 one segment, 1 a
+// segment of a split run), the segment's index, whether it is the last, its entry state beyond
+// pc and sp (kPubEntryPc and kPubSp0 hold the segment's entry pc and sp) and its exit state.
+inline constexpr uint32_t kPubSegMode = kPubArgs + 5 * kMaxArgs;
+inline constexpr uint32_t kPubSegIndex = kPubSegMode + 1;
+inline constexpr uint32_t kPubSegLast = kPubSegMode + 2;
+inline constexpr uint32_t kPubEntryFp = kPubSegMode + 3;
+inline constexpr uint32_t kPubEntryDepth = kPubSegMode + 4;
+inline constexpr uint32_t kPubEntryGas = kPubSegMode + 5;
+inline constexpr uint32_t kPubEntryInst = kPubSegMode + 6;
+inline constexpr uint32_t kPubExit = kPubSegMode + 7;  // pc, sp, fp, depth, gas, inst
+inline constexpr uint32_t kNumPublics = kPubExit + 6;
 
 // Table order in the machine.
 enum Table : uint32_t {
@@ -105,7 +119,8 @@ struct Exec {
   static constexpr uint32_t kCallee = kInst + 1, kCParams = kCallee + 1, kCDecl = kCParams + 1;
   static constexpr uint32_t kCEntry = kCDecl + 1, kCType = kCEntry + 1;
   static constexpr uint32_t kMc0 = kCType + 1, kMc1 = kMc0 + 1;  // i32.mul carries (< 2^11)
-  static constexpr uint32_t kWidth = kMc1 + 1;
+  static constexpr uint32_t kEnd = kMc1 + 1;  // the last row of a segment that is not the last
+  static constexpr uint32_t kWidth = kEnd + 1;
 };
 
 // Program table (fixed): one row per compiled instruction.
@@ -119,7 +134,8 @@ struct Prog {
 struct Mem {
   static constexpr uint32_t kReal = 0, kKey = 1, kFinalTs = 2, kFinal = 3;  // 4 limbs
   static constexpr uint32_t kDlo = 7, kDhi = 8;
-  static constexpr uint32_t kKeyLo = 9, kKeyHi = 10, kWidth = 11;  // key < 2^30
+  static constexpr uint32_t kKeyLo = 9, kKeyHi = 10;  // key < 2^30
+  static constexpr uint32_t kEntry = 11, kWidth = 15;   // value at the segment's entry (4 limbs)
 };
 
 // Initial values (fixed): globals' initializers.

@@ -13,6 +13,7 @@
 
 #include "prover/zkwasm/air_internal.hpp"
 #include "prover/zkwasm/layout.hpp"
+#include "prover/zkwasm/segments_internal.hpp"
 
 namespace efaas::zkwasm {
 
@@ -136,6 +137,12 @@ std::string step_name(size_t i, const wasm::StepRecord& s) {
 
 Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& trace,
                                      const WitnessOptions& opts, PublicValues& pv) {
+  return build_segment_witness(program, trace, opts, nullptr, pv, nullptr);
+}
+
+Result<MachineWitness> build_segment_witness(const Program& program, const wasm::Trace& trace,
+                                             const WitnessOptions& opts, const SegmentSpec* seg,
+                                             PublicValues& pv, SegmentOutput* out) {
   const wasm::Module& m = program.module();
   const auto& steps = trace.steps;
   if (trace.end.status != 0) {
@@ -143,7 +150,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
                          std::to_string(trace.end.trap_code) + ") is not implemented yet");
   }
   if (steps.empty()) return invalid_argument("zkwasm: the trace has no steps");
-  if (steps.size() >= (size_t(1) << 26)) {
+  if (!seg && steps.size() >= (size_t(1) << 26)) {
     return unimplemented("zkwasm: " + std::to_string(steps.size()) +
                          " steps need continuations (segments), not implemented yet");
   }
@@ -172,20 +179,34 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
   pv.results = trace.end.results;
   pv.instructions = steps.size();
 
-  // Initial memory: globals and arguments at timestamp 1 (over the memory table's zeros).
+  // Initial memory: globals and arguments at timestamp 1 (over the memory table's zeros). A
+  // segment of a split run starts instead from its entry image, each key at timestamp 0 when
+  // first touched (segment_cell).
   std::unordered_map<uint32_t, Cell> mem;
-  for (size_t g = 0; g < m.global_inits.size(); ++g) {
+  std::unordered_map<uint32_t, uint64_t> entry_values;
+  for (size_t g = 0; !seg && g < m.global_inits.size(); ++g) {
     const uint32_t gi = uint32_t(g) + m.num_imported_globals;
     uint64_t v = m.global_inits[g].value;
     if (m.global_types[gi].type == wasm::ValType::kI32) v = uint32_t(v);
     mem[L::global_key(gi)] = Cell{L::kInitTs, v};
   }
-  for (size_t i = 0; i < pv.args.size(); ++i) mem[uint32_t(i)] = Cell{L::kInitTs, pv.args[i]};
+  for (size_t i = 0; !seg && i < pv.args.size(); ++i) mem[uint32_t(i)] = Cell{L::kInitTs, pv.args[i]};
+  auto cell_at = [&](uint32_t k) -> Cell& {
+    if (!seg) return mem[k];
+    auto it = mem.find(k);
+    if (it != mem.end()) return it->second;
+    auto im = seg->image->find(k);
+    const uint64_t v = im == seg->image->end() ? 0 : im->second;
+    entry_values.emplace(k, v);
+    return mem.emplace(k, Cell{0, v}).first->second;
+  };
 
   const size_t n = steps.size();
+  const size_t first = seg ? seg->first : 0, stop = seg ? seg->end : n;
   // Rows: one per step plus one zero-local row per declared local of each called function.
   size_t zero_rows = 0;
-  for (const auto& st : steps) {
+  for (size_t i = first; i < stop; ++i) {
+    const wasm::StepRecord& st = steps[i];
     const bool direct = st.op == uint16_t(Op::kCall) && st.pc < m.code.size() &&
                         m.code[st.pc].op == Op::kCall;
     if (direct || st.op == uint16_t(Op::kCallIndirect)) {
@@ -196,11 +217,14 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
       }
     }
   }
-  if (table_log_rows(n + zero_rows + 1) > kMaxLogExecRows) {
-    return unimplemented("zkwasm: " + std::to_string(n + zero_rows) +
-                         " rows exceed one segment; continuations are not implemented yet");
+  // The last segment needs a padding row after the entry function's return; the others end
+  // with their `end` row.
+  const size_t used_rows = stop - first + zero_rows + (seg && !seg->last ? 0 : 1);
+  if (table_log_rows(used_rows) > kMaxLogExecRows) {
+    return unimplemented("zkwasm: " + std::to_string(used_rows) +
+                         " rows exceed one segment; split the run (ProveOptions::segment_log)");
   }
-  const size_t rows = size_t(1) << table_log_rows(n + zero_rows + 1);
+  const size_t rows = size_t(1) << table_log_rows(used_rows);
   ExecBuilder ex(rows);
   std::vector<uint64_t> prog_mult(size_t(1) << table_log_rows(m.code.size()), 0);
   std::vector<uint64_t> range_mult(size_t(1) << L::Range::kLogRows, 0);
@@ -230,7 +254,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
         range_mult[0] += 3;
         continue;
       }
-      Cell& cell = mem[key[k]];
+      Cell& cell = cell_at(key[k]);
       const uint32_t ts = uint32_t(4 * (row + 1) + k);
       const uint32_t dd = ts - cell.ts - 1;
       ex.set(E::kEn + k, row, uint64_t(1));
@@ -248,12 +272,13 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
   struct Frame {
     uint32_t ret_pc, fp;
   };
-  std::vector<Frame> frames;
+  std::vector<Frame> frames(seg ? seg->entry.depth : 0);  // earlier frames live in memory
 
-  uint64_t gas = 0;
-  uint32_t fp = 0;
+  uint64_t gas = seg ? seg->entry.gas : 0;
+  uint32_t fp = seg ? seg->entry.fp : 0;
+  uint32_t exit_pc = 0, exit_sp = 0;
   size_t row = 0;
-  for (size_t i = 0; i < n; ++i, ++row) {
+  for (size_t i = first; i < stop; ++i, ++row) {
     const wasm::StepRecord& s = steps[i];
     if (s.op >= wasm::kOpCount) return bad(i, "unknown opcode");
     const Op op = Op(s.op);
@@ -298,7 +323,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     bool taken = false, move = false;
     const uint32_t sp = s.sp;
     const uint32_t h = uint32_t(in.b), arity = uint32_t(in.b >> 32);
-    auto read = [&](uint32_t k) { return mem[k].value; };
+    auto read = [&](uint32_t k) { return cell_at(k).value; };
     switch (op) {
       case Op::kI32Const:
       case Op::kI64Const:
@@ -455,12 +480,12 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     // Control columns take the next record's pc/sp (trace-driven), so a forged control transfer
     // shows up as a violated constraint.
     if (i + 1 < n) {
-      ex.set(E::kNpc, row, uint64_t(steps[i + 1].pc));
-      ex.set(E::kNsp, row, uint64_t(steps[i + 1].sp));
+      exit_pc = steps[i + 1].pc, exit_sp = steps[i + 1].sp;
     } else {
-      ex.set(E::kNpc, row, uint64_t(npc));
-      ex.set(E::kNsp, row, uint64_t(op == Op::kReturn ? fp + in.a : nsp));
+      exit_pc = npc, exit_sp = op == Op::kReturn ? fp + in.a : nsp;
     }
+    ex.set(E::kNpc, row, uint64_t(exit_pc));
+    ex.set(E::kNsp, row, uint64_t(exit_sp));
     ex.set(E::kNfp, row, uint64_t(nfp));
     ex.set(E::kT, row, uint64_t(taken));
     ex.set(E::kMove, row, uint64_t(move));
@@ -597,6 +622,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
       frames.push_back(Frame{s.pc + 1, fp});
       fp = nfp;
       const uint32_t entry = npc, csp = nsp;
+      if (declared != 0) exit_pc = entry, exit_sp = csp;  // what the zero rows' next state says
       for (uint32_t z = 0; z < declared; ++z) {
         ++row;
         ex.set(E::kReal, row, uint64_t(1));
@@ -614,7 +640,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
         if (z + 1 == declared) ex.set(E::kZlast, row, uint64_t(1));
         const bool zen[L::kSlots] = {false, false, true};
         const uint32_t zkey[L::kSlots] = {0, 0, base + z};
-        ex.set_limbs(E::kA, row, mem[base + z].value);
+        ex.set_limbs(E::kA, row, cell_at(base + z).value);
         const uint64_t znews[L::kSlots] = {0, 0, 0};
         range_mult[0] += 4 + 4 + 4 + 4;
         access(row, zen, zkey, znews);
@@ -624,8 +650,14 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
       fp = nfp;
     }
   }
-  pv.gas_used = gas;
-  if (opts.check_trace && trace.end.gas_used != gas) {
+  pv.gas_used = seg ? seg->gas_used : gas;
+  SegmentState seg_exit;
+  if (seg && !seg->last) {
+    if (row == 0) return invalid_argument("zkwasm: an empty segment");
+    ex.set(E::kEnd, row - 1, uint64_t(1));
+    seg_exit = SegmentState{exit_pc, exit_sp, fp, uint32_t(frames.size()), gas, uint64_t(stop)};
+    if (out) out->exit = seg_exit;
+  } else if (opts.check_trace && trace.end.gas_used != gas) {
     return invalid_argument("zkwasm: the trace's gas used " + std::to_string(trace.end.gas_used) +
                             " differs from its steps' costs " + std::to_string(gas));
   }
@@ -647,8 +679,16 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
       mc[M::kReal * mrows + row] = Fp::one();
       mc[M::kKey * mrows + row] = Fp::from_u32(k);
       mc[M::kFinalTs * mrows + row] = Fp::from_u32(cell.ts);
+      const auto ev = entry_values.find(k);
       for (uint32_t j = 0; j < 4; ++j) {
         mc[(M::kFinal + j) * mrows + row] = Fp::from_u32(limb(cell.value, j));
+        if (ev != entry_values.end()) {
+          mc[(M::kEntry + j) * mrows + row] = Fp::from_u32(limb(ev->second, j));
+        }
+      }
+      if (out) {
+        out->keys.push_back(k);
+        out->exit_values.push_back(cell.value);
       }
       const uint32_t dd = row == 0 ? 0 : k - prev - 1;
       mc[M::kKeyLo * mrows + row] = Fp::from_u32(k & 0xFFFF);
@@ -708,6 +748,12 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
   auto pubs = public_inputs(program, pv);
   if (!pubs) return pubs.status();
   w.publics = std::move(*pubs);
+  if (seg) {
+    set_segment_publics(w.publics, seg->index, seg->last, seg->entry, seg_exit);
+    if (out) {
+      w.public_interactions = boundary_interactions(out->keys, *seg->image, out->exit_values);
+    }
+  }
   return w;
 }
 

@@ -6,10 +6,12 @@
 // from its bytes.
 // Design, tables and columns: docs/zkwasm.md.
 //
-// This slice proves single-segment executions of the opcodes listed in constrained_ops();
-// any other opcode (mul/div/rem, shifts, loads/stores, memory.size/grow, host calls), traps and
-// multi-segment bundles are refused with UNIMPLEMENTED (never an unconstrained row).
+// This slice proves executions of the opcodes listed in constrained_ops(), split into segments
+// chained by their boundary state when longer than one (continuations, segments.cpp); any
+// other opcode (mul/div/rem, shifts, loads/stores, memory.size/grow, host calls) and traps are
+// refused with UNIMPLEMENTED (never an unconstrained row).
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -26,8 +28,13 @@
 
 namespace efaas::zkwasm {
 
-inline constexpr uint32_t kBundleVersion = 1;
+inline constexpr uint32_t kBundleVersion = 2;
 inline constexpr uint32_t kMaxArgs = 8;
+// Continuations: a segment is at most 2^segment_log execution-table rows (steps and the
+// zero-local rows of calls); longer runs are split.
+inline constexpr uint32_t kDefaultSegmentLog = 20;
+inline constexpr uint32_t kMinSegmentLog = 4;
+inline constexpr uint32_t kMaxSegments = 1u << 16;
 
 // The opcodes the AIR constrains in this version.
 std::span<const wasm::Op> constrained_ops();
@@ -72,10 +79,29 @@ class Program {
   mutable std::vector<std::pair<FriParams, std::shared_ptr<const VerifyingKey>>> vks_;
 };
 
+// The machine state between two segments of a split run (before the next instruction).
+struct SegmentState {
+  uint32_t pc = 0, sp = 0, fp = 0, depth = 0;
+  uint64_t gas = 0;           // gas used so far
+  uint64_t instructions = 0;  // instructions executed so far
+  bool operator==(const SegmentState&) const = default;
+};
+
+struct Segment {
+  // Split runs only (more than one segment): the state after this segment, which is the next
+  // one's entry (unused for the last), and the memory keys it touches, strictly increasing,
+  // with their values at its exit. The values at entry are not sent: the verifier knows them
+  // from the initial image and the earlier segments' exit values.
+  SegmentState exit;
+  std::vector<uint32_t> keys;
+  std::vector<uint64_t> exit_values;
+  StarkProof proof;
+};
+
 struct Bundle {
   uint32_t version = kBundleVersion;
   PublicValues publics;
-  StarkProof proof;  // one segment
+  std::vector<Segment> segments;  // one for a run that fits one segment
 };
 
 struct ProveOptions {
@@ -85,6 +111,16 @@ struct ProveOptions {
   // turn it off (with stark.check_witness) to show that the verifier rejects forged traces.
   bool check_trace = true;
   std::vector<uint64_t> args;  // the invocation's arguments (the trace does not hold them)
+  // Continuations: runs longer than 2^segment_log rows are split into segments, proved by
+  // `segment_workers` threads at once (0: one per entry of `devices` when there are several,
+  // else one per hardware thread, at most the segment count), each with its share of
+  // stark.threads. Worker w proves with devices[w % size] (empty: stark.backend).
+  uint32_t segment_log = kDefaultSegmentLog;
+  uint32_t segment_workers = 0;
+  std::vector<Backend> devices;
+  // Called once per proved segment (from the worker that proved it): its index, the segment
+  // count and its proving wall time in seconds.
+  std::function<void(uint32_t index, uint32_t count, double seconds)> on_segment;
 };
 
 // Witness generation from a recorded trace (no re-execution) and the STARK proof.
@@ -100,8 +136,10 @@ struct VerifyOptions {
 Result<PublicValues> verify(const Program& program, const Bundle& bundle,
                             const VerifyOptions& opts = {});
 
-// Versioned binary bundle: "EFZKWASM", version, segment count (1), public values, STARK proof.
-// Parsing rejects bad magic, versions, truncation and trailing bytes, naming the field.
+// Versioned binary bundle (v2): "EFZKWASM", version, segment count, public values, then per
+// segment (exit state and delta-encoded keys with exit values when there are several) its STARK
+// proof. Parsing rejects bad magic, versions, counts, truncation and trailing bytes, naming the
+// field.
 std::vector<uint8_t> serialize_bundle(const Bundle& b);
 Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes);
 

@@ -16,4 +16,11 @@ grep -q '"results"' "$DIR/out.json" && grep -q '78' "$DIR/out.json" || { echo "n
 head -c 200 "$DIR/p.bin" > "$DIR/cut.bin"
 "$EFAAS" verify "$DIR/sum.wasm" "$DIR/cut.bin" --min-bits 0; rc=$?
 [ $rc -eq 2 ] || { echo "truncated bundle: exit $rc, want 2"; exit 1; }
+# Continuations: a run split into segments of 2^5 rows proves and verifies; verify reports them.
+"$EFAAS" prove "$DIR/sum.wasm" --invoke sum 12 -o "$DIR/s.bin" --preset test --segment-log 5 || exit 1
+"$EFAAS" verify "$DIR/sum.wasm" "$DIR/s.bin" --min-bits 0 --json > "$DIR/s.json"; rc=$?
+[ $rc -eq 0 ] || { echo "valid split proof: exit $rc"; exit 1; }
+grep -q '"segments": *[2-9]' "$DIR/s.json" || { echo "no segment count"; cat "$DIR/s.json"; exit 1; }
+"$EFAAS" prove "$DIR/sum.wasm" --invoke sum 12 -o "$DIR/x.bin" --segment-log 2; rc=$?
+[ $rc -eq 2 ] || { echo "--segment-log 2: exit $rc, want 2"; exit 1; }
 echo "zkwasm CLI ok"
