@@ -162,6 +162,9 @@ ProveOptions opts_for(const Fixture& f, uint32_t segment_log) {
   return o;
 }
 
+// Forgery tests: segments of 2^6 rows (the run below makes about six).
+constexpr uint32_t kForgeLog = 6;
+
 bool is_branch(uint16_t op) {
   return op == uint16_t(Op::kBr) || op == uint16_t(Op::kBrIf) || op == uint16_t(Op::kBrUnless) ||
          op == uint16_t(Op::kBrTable);
@@ -174,7 +177,7 @@ TEST(ZkWasmSegments, SplitRunsVerifyWithTheOneSegmentResult) {
     std::vector<uint64_t> args;
   };
   const std::vector<Case> cases = {
-      {kLoop, "run", {9, 5}}, {kCalls, "main", {5}}, {kSwitch, "loop", {5}}};
+      {kLoop, "run", {6, 5}}, {kCalls, "main", {5}}, {kSwitch, "loop", {4}}};
   bool inside_call = false, at_branch = false, at_call = false;
   for (const Case& c : cases) {
     Fixture f = make(c.text, c.fn, c.args);
@@ -221,7 +224,7 @@ TEST(ZkWasmSegments, SplitRunsVerifyWithTheOneSegmentResult) {
 
 TEST(ZkWasmSegments, ParallelWorkersGiveTheSameBundle) {
   Fixture f = make(kLoop, "run", {6, 3});
-  ProveOptions o = opts_for(f, 5);
+  ProveOptions o = opts_for(f, kForgeLog);
   o.segment_workers = 1;
   auto serial = prove(*f.program, f.trace, o);
   ASSERT_TRUE(serial.is_ok()) << serial.status().to_string();
@@ -238,7 +241,7 @@ class Forgeries : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     f_ = new Fixture(make(kLoop, "run", {9, 5}));
-    auto b = prove(*f_->program, f_->trace, opts_for(*f_, 5));
+    auto b = prove(*f_->program, f_->trace, opts_for(*f_, kForgeLog));
     ASSERT_TRUE(b.is_ok()) << b.status().to_string();
     good_ = new Bundle(std::move(*b));
     ASSERT_GE(good_->segments.size(), 4u);
@@ -305,7 +308,7 @@ TEST_F(Forgeries, SegmentsOfAnotherRunAreRejected) {
   // The same module with another argument: same cut points, other values.
   Fixture g = make(kLoop, "run", {9, 6});
   g.program = f_->program;
-  auto other = prove(*g.program, g.trace, opts_for(g, 5));
+  auto other = prove(*g.program, g.trace, opts_for(g, kForgeLog));
   ASSERT_TRUE(other.is_ok()) << other.status().to_string();
   ASSERT_EQ(other->segments.size(), good_->segments.size());
   ASSERT_TRUE(verify(*g.program, *other).is_ok());
@@ -387,7 +390,7 @@ TEST_F(Forgeries, TheLastSegmentCannotClaimAnotherResult) {
   // A prover with its checks off: the trace's last return claims another value.
   wasm::Trace t = f_->trace;
   t.end.results[0] += 1;
-  ProveOptions o = opts_for(*f_, 5);
+  ProveOptions o = opts_for(*f_, kForgeLog);
   o.check_trace = false;
   o.stark.check_witness = false;
   auto b = prove(*f_->program, t, o);
@@ -449,7 +452,7 @@ Result<Bundle> prove_forged(const Fixture& f, uint32_t log, const PreEdit& pre,
 }
 
 TEST_F(Forgeries, HarnessIsSound) {
-  auto b = prove_forged(*f_, 5, nullptr, nullptr, /*check_witness=*/true);
+  auto b = prove_forged(*f_, kForgeLog, nullptr, nullptr, /*check_witness=*/true);
   ASSERT_TRUE(b.is_ok()) << b.status().to_string();
   EXPECT_TRUE(verify(*f_->program, *b).is_ok());
 }
@@ -460,7 +463,7 @@ TEST_F(Forgeries, AKeyHiddenFromTheVerifierIsRejected) {
   // the missing boundary record is wrong.
   namespace L = layout;
   using M = L::Mem;
-  auto b = prove_forged(*f_, 5, nullptr, [](uint32_t s, MachineWitness& w, SegmentOutput& out) {
+  auto b = prove_forged(*f_, kForgeLog, nullptr, [](uint32_t s, MachineWitness& w, SegmentOutput& out) {
     if (s != 1) return;
     std::vector<Fp>& mem = w.main[L::kMemory];
     const size_t rows = mem.size() / M::kWidth, row = out.keys.size() - 1;
@@ -487,7 +490,7 @@ TEST_F(Forgeries, AnEntryValueOtherThanTheVerifiersIsRejected) {
   // prover's own check passes: only the verifier, which supplies the true entry value, can
   // tell.
   auto b = prove_forged(
-      *f_, 5,
+      *f_, kForgeLog,
       [](uint32_t s, MemoryImage& image, const SegmentState& entry) {
         if (s == 2) image[entry.sp] += 12345;
       },
