@@ -188,7 +188,22 @@ TEST(ZkWasmSegments, SplitRunsVerifyWithTheOneSegmentResult) {
     auto want = verify(*f.program, *one);
     ASSERT_TRUE(want.is_ok()) << want.status().to_string();
     EXPECT_EQ(want->results, f.trace.end.results);
-    for (uint32_t log : {5u, 6u}) {
+    // Sizes 2^5 and 2^6, and a size whose cut falls right after a call (if 2^4..2^7 has one).
+    std::vector<uint32_t> logs = {5, 6};
+    for (uint32_t log = 4; log <= 7; ++log) {
+      auto cuts = segment_cuts(f.program->module(), f.trace, log);
+      ASSERT_TRUE(cuts.is_ok());
+      bool after_call = false;
+      for (size_t s = 1; s < cuts->size(); ++s) {
+        const uint16_t op = f.trace.steps[(*cuts)[s].first - 1].op;
+        after_call |= op == uint16_t(Op::kCall) || op == uint16_t(Op::kCallIndirect);
+      }
+      if (after_call) {
+        if (std::find(logs.begin(), logs.end(), log) == logs.end()) logs.push_back(log);
+        break;
+      }
+    }
+    for (uint32_t log : logs) {
       SCOPED_TRACE("segment_log " + std::to_string(log));
       uint32_t callbacks = 0;
       ProveOptions o = opts_for(f, log);
@@ -237,7 +252,7 @@ TEST(ZkWasmSegments, ParallelWorkersGiveTheSameBundle) {
 
 // --- forgeries -----------------------------------------------------------------------------
 
-class Forgeries : public ::testing::Test {
+class ZkWasmSegmentForgeries : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     f_ = new Fixture(make(kLoop, "run", {9, 5}));
@@ -262,10 +277,10 @@ class Forgeries : public ::testing::Test {
   static Fixture* f_;
   static Bundle* good_;
 };
-Fixture* Forgeries::f_ = nullptr;
-Bundle* Forgeries::good_ = nullptr;
+Fixture* ZkWasmSegmentForgeries::f_ = nullptr;
+Bundle* ZkWasmSegmentForgeries::good_ = nullptr;
 
-TEST_F(Forgeries, ReorderedDroppedOrRepeatedSegmentsAreRejected) {
+TEST_F(ZkWasmSegmentForgeries, ReorderedDroppedOrRepeatedSegmentsAreRejected) {
   {
     Bundle b = *good_;
     std::swap(b.segments[1], b.segments[2]);
@@ -304,7 +319,7 @@ TEST_F(Forgeries, ReorderedDroppedOrRepeatedSegmentsAreRejected) {
   }
 }
 
-TEST_F(Forgeries, SegmentsOfAnotherRunAreRejected) {
+TEST_F(ZkWasmSegmentForgeries, SegmentsOfAnotherRunAreRejected) {
   // The same module with another argument: same cut points, other values.
   Fixture g = make(kLoop, "run", {9, 6});
   g.program = f_->program;
@@ -323,7 +338,7 @@ TEST_F(Forgeries, SegmentsOfAnotherRunAreRejected) {
   expect_rejected(b, "proof 1 of another run");
 }
 
-TEST_F(Forgeries, EditedBoundariesAreRejected) {
+TEST_F(ZkWasmSegmentForgeries, EditedBoundariesAreRejected) {
   for (size_t s = 0; s + 1 < good_->segments.size(); ++s) {
     const Segment& seg = good_->segments[s];
     ASSERT_FALSE(seg.keys.empty());
@@ -366,7 +381,7 @@ TEST_F(Forgeries, EditedBoundariesAreRejected) {
   }
 }
 
-TEST_F(Forgeries, TheLastSegmentCannotClaimAnotherResult) {
+TEST_F(ZkWasmSegmentForgeries, TheLastSegmentCannotClaimAnotherResult) {
   {
     Bundle b = *good_;
     b.publics.results[0] += 1;
@@ -451,13 +466,13 @@ Result<Bundle> prove_forged(const Fixture& f, uint32_t log, const PreEdit& pre,
   return b;
 }
 
-TEST_F(Forgeries, HarnessIsSound) {
+TEST_F(ZkWasmSegmentForgeries, HarnessIsSound) {
   auto b = prove_forged(*f_, kForgeLog, nullptr, nullptr, /*check_witness=*/true);
   ASSERT_TRUE(b.is_ok()) << b.status().to_string();
   EXPECT_TRUE(verify(*f_->program, *b).is_ok());
 }
 
-TEST_F(Forgeries, AKeyHiddenFromTheVerifierIsRejected) {
+TEST_F(ZkWasmSegmentForgeries, AKeyHiddenFromTheVerifierIsRejected) {
   // Segment 1 drops its last memory-table row (and the bundle the key), so the verifier keeps
   // that key's old value for later segments. Range multiplicities are fixed up so that only
   // the missing boundary record is wrong.
@@ -484,7 +499,7 @@ TEST_F(Forgeries, AKeyHiddenFromTheVerifierIsRejected) {
   expect_rejected(*b, "a touched key hidden from the bundle");
 }
 
-TEST_F(Forgeries, AnEntryValueOtherThanTheVerifiersIsRejected) {
+TEST_F(ZkWasmSegmentForgeries, AnEntryValueOtherThanTheVerifiersIsRejected) {
   // Segment 2 runs from a memory image in which the stack slot at its entry sp (first touched
   // by a push, so the witness stays consistent) holds another value than segment 1 left. The
   // prover's own check passes: only the verifier, which supplies the true entry value, can
@@ -499,7 +514,7 @@ TEST_F(Forgeries, AnEntryValueOtherThanTheVerifiersIsRejected) {
   expect_rejected(*b, "entry value not what the last segment left");
 }
 
-TEST_F(Forgeries, AOneSegmentProofCannotPassAsASegment) {
+TEST_F(ZkWasmSegmentForgeries, AOneSegmentProofCannotPassAsASegment) {
   // A one-segment proof of the whole run (mode 0: zero initial records, init and args tables
   // on) presented as a bundle of one segment with boundary data, or inside a split bundle.
   auto one = prove(*f_->program, f_->trace, opts_for(*f_, 12));
@@ -516,7 +531,7 @@ TEST_F(Forgeries, AOneSegmentProofCannotPassAsASegment) {
 
 // --- bundle format -------------------------------------------------------------------------
 
-TEST_F(Forgeries, BundleParserNamesTheBadField) {
+TEST_F(ZkWasmSegmentForgeries, BundleParserNamesTheBadField) {
   const auto bytes = serialize_bundle(*good_);
   auto back = deserialize_bundle(bytes);
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
