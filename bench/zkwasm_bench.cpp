@@ -3,6 +3,10 @@
 // and peak RSS. One configuration per process (peak RSS is the process's own):
 //
 //   build/bin/zkwasm_bench --log 16 --backend avx2 --preset production [--verify-reps 5]
+//   build/bin/zkwasm_bench --log 16 --segment-log 12 [--workers N]   continuations
+//
+// With --segment-log the run is split into segments of 2^N rows (continuations); a second
+// line reports the segment count, boundary keys and the bytes of boundary data in the bundle.
 //
 // Workload "mixed": a loop over locals, globals, i32/i64 arithmetic, comparisons, bitwise
 // operations, select and branches (the opcodes constrained in this version), run until the
@@ -104,12 +108,15 @@ int main(int argc, char** argv) {
   uint32_t log = 16;
   std::string backend_name_arg = "avx2", preset = "production";
   int verify_reps = 5;
+  uint32_t segment_log = 0, workers = 0;
   app.add_option("--log", log, "about 2^log WASM instructions (the table holds 2^log rows)");
   app.add_option("--backend", backend_name_arg, "scalar, avx2, opencl or auto");
   app.add_option("--preset", preset, "FRI preset: production or test");
   app.add_option("--verify-reps", verify_reps, "verification repetitions (median)");
   app.add_option("--workload", g_workload, "mixed or alu (shifts, mul, div, bit counts)")
       ->check(CLI::IsMember({"mixed", "alu"}));
+  app.add_option("--segment-log", segment_log, "split into segments of 2^N rows (0: one segment)");
+  app.add_option("--workers", workers, "segments proved at once (0: one per hardware thread)");
   CLI11_PARSE(app, argc, argv);
   auto params = fri_preset(preset);
   auto backend = parse_backend(backend_name_arg);
@@ -135,6 +142,8 @@ int main(int argc, char** argv) {
   po.params = *params;
   po.stark.backend = *backend;
   po.args = {iters};
+  po.segment_log = segment_log != 0 ? segment_log : 26;
+  po.segment_workers = workers;
   Stopwatch setup_sw;
   if (!(*program)->proving_key(*params)) return 1;
   const double setup_s = setup_sw.seconds();
@@ -154,7 +163,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", bundle.status().to_string().c_str());
     return 1;
   }
-  const double witness_s = prove_s - tm.total;
+  // Split runs: the stage times are summed over segments (each worker's wall time), so they can
+  // exceed the wall time and the witness time cannot be derived from them: printed as -1.
+  const double witness_s = bundle->segments.size() > 1 ? -1.0 : prove_s - tm.total;
   const auto bytes = zkwasm::serialize_bundle(*bundle);
   std::vector<double> vt;
   for (int i = 0; i < verify_reps; ++i) {
@@ -170,6 +181,23 @@ int main(int argc, char** argv) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   const size_t n = trace->steps.size();
+  if (bundle->segments.size() > 1) {
+    // Bundle header: magic, version, count, hash, entry, args, status, trap, results, gas, inst.
+    const auto& pv = bundle->publics;
+    const size_t header = 8 + 4 + 4 + 32 + 4 + 4 + 8 * pv.args.size() + 4 + 4 + 4 +
+                          8 * pv.results.size() + 8 + 8;
+    size_t keys = 0, proof_bytes = 0;
+    for (const auto& seg : bundle->segments) {
+      keys += seg.keys.size();
+      proof_bytes += serialize_proof(seg.proof).size();
+    }
+    std::fprintf(stderr, "segments %zu (2^%u rows), boundary keys %zu (%.1f per segment), "
+                 "boundary data %zu bytes, proofs %zu bytes, bundle %zu bytes\n",
+                 bundle->segments.size(), segment_log, keys,
+                 double(keys) / double(bundle->segments.size()),
+                 bytes.size() - proof_bytes - header - 8 * bundle->segments.size(), proof_bytes,
+                 bytes.size());
+  }
   // Columns: workload, instructions, backend, instr/s (wall), instr/s per CPU-second, prove
   // wall s, prove CPU s, witness, LDE, commit, LogUp, quotient, OOD+DEEP, FRI (s), key setup s,
   // verify ms, proof KB, bits, peak RSS MB.

@@ -74,8 +74,11 @@ UniversalCheck check_universal(const zkwasm::Program& program, const PostOp& p, 
   if (proof->output != encode_values(pv->results)) return invalid("Proof.output differs from the proof's results");
   if (p.data != proof->output) return invalid("PostOp.data differs from Proof.output");
   out.verdict = Verdict::kValid;
-  out.diagnostics = "zkwasm ok: " + std::to_string(pv->instructions) + " instructions, " +
-                    std::to_string(int(conjectured_security_bits(bundle->proof.params))) + " bits";
+  double bits = 1e9;  // the weakest segment's
+  for (const auto& seg : bundle->segments) bits = std::min(bits, conjectured_security_bits(seg.proof.params));
+  out.diagnostics = "zkwasm ok: " + std::to_string(pv->instructions) + " instructions in " +
+                    std::to_string(bundle->segments.size()) + " segment(s), " +
+                    std::to_string(int(bits)) + " bits";
   out.publics = std::move(*pv);
   return out;
 }

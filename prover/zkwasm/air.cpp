@@ -89,19 +89,20 @@ TableAir exec_table() {
   t.assert_bool(zf);
   t.assert_zero(sum + zf + mem - real);
   // The real rows are a prefix ending with the entry function's return (top).
-  t.assert_transition(n(E::kReal) - real + top + ends);
-  t.assert_last(real);
+  const Expr end = c(E::kEnd);  // continuations: the last row of a segment that is not the last
+  t.assert_transition(n(E::kReal) - real + top + ends + end);
+  t.assert_last(real - end);
 
   // Boundary: the entry state.
   t.assert_first(real - one);
   t.assert_first(zf);
   t.assert_first(pc - t.pub(L::kPubEntryPc));
   t.assert_first(sp - t.pub(L::kPubSp0));
-  t.assert_first(fp);
-  t.assert_first(depth);
+  t.assert_first(fp - t.pub(L::kPubEntryFp));
+  t.assert_first(depth - t.pub(L::kPubEntryDepth));
   t.assert_first(step - one);
-  t.assert_first(inst - one);
-  t.assert_first(gas);
+  t.assert_first(inst - t.pub(L::kPubEntryInst));
+  t.assert_first(gas - t.pub(L::kPubEntryGas));
   t.assert_transition(n(E::kStep) - step - one);
   t.assert_transition(n(E::kReal) * (n(E::kPc) - npc));
   t.assert_transition(n(E::kReal) * (n(E::kSp) - nsp));
@@ -124,6 +125,19 @@ TableAir exec_table() {
   for (uint32_t j = 0; j < 4; ++j) t.assert_zero(top * ia * (x[j] - t.pub(L::kPubResult + j)));
   t.assert_zero(top * (ia - t.pub(L::kPubHasResult)));
   t.assert_zero(top * (out - t.pub(L::kPubOutputLen)));
+  // Continuations: the entry function returns only in the last segment; every other segment
+  // ends with an `end` row whose next state is the public exit state (the next segment's entry).
+  {
+    const Expr last = t.pub(L::kPubSegLast);
+    t.assert_bool(end);
+    t.assert_zero(end * (one - real));
+    t.assert_zero(top * (one - last));
+    t.assert_zero(end * last);
+    t.assert_zero(ends * (one - last));  // traps end the run: only in the last segment
+    const Expr next_depth = depth + is_call - inner_ret;
+    const Expr exits[6] = {npc, nsp, nfp, next_depth, gas + gcost, inst + one};
+    for (uint32_t j = 0; j < 6; ++j) t.assert_zero(end * (exits[j] - t.pub(L::kPubExit + j)));
+  }
 
   // Calls. Program immediates of a call (program_imm_b): b0 = params, b1 = declared locals,
   // b2 + 2^16 b3 = the callee's entry pc. The frame record at frame[depth] holds the return pc
@@ -646,10 +660,22 @@ TableAir memory_table() {
   range_check(t, t.main(M::kKeyHi));
   range_check(t, t.main(M::kKeyHi) * Fp::from_u32(4));
   const Expr z = t.constant(0);
-  t.interact(L::kBusMemory, real, {key, z, z, z, z, z});
+  // The initial record holds the value at the segment's entry: zero for a one-segment run;
+  // in a segment of a split run the verifier supplies it (with the exit value) on the
+  // boundary bus, from what the earlier segments left (docs/zkwasm.md "Continuations").
+  const Expr mode = t.pub(L::kPubSegMode);
+  Expr entry[4];
+  for (uint32_t j = 0; j < 4; ++j) {
+    entry[j] = t.main(M::kEntry + j);
+    t.assert_zero((Fp::one() - mode) * entry[j]);
+  }
+  t.interact(L::kBusMemory, real, {key, z, entry[0], entry[1], entry[2], entry[3]});
   t.interact(L::kBusMemory, -real,
              {key, t.main(M::kFinalTs), t.main(M::kFinal), t.main(M::kFinal + 1),
               t.main(M::kFinal + 2), t.main(M::kFinal + 3)});
+  t.interact(L::kBusBoundary, -(real * mode),
+             {key, entry[0], entry[1], entry[2], entry[3], t.main(M::kFinal),
+              t.main(M::kFinal + 1), t.main(M::kFinal + 2), t.main(M::kFinal + 3)});
   (void)t.finalize(3);
   return t;
 }
@@ -657,7 +683,9 @@ TableAir memory_table() {
 TableAir init_table() {
   using I = L::Init;
   TableAir t("init", 1, I::kPreWidth);  // one unused main column
-  const Expr on = t.pre(I::kIsInit), key = t.pre(I::kKey), z = t.constant(0);
+  // A split run's initial image comes from the verifier instead (continuations).
+  const Expr on = t.pre(I::kIsInit) * (Fp::one() - t.pub(L::kPubSegMode));
+  const Expr key = t.pre(I::kKey), z = t.constant(0);
   t.interact(L::kBusMemory, -on, {key, z, z, z, z, z});
   t.interact(L::kBusMemory, on,
              {key, t.constant(L::kInitTs), t.pre(I::kValue), t.pre(I::kValue + 1),
@@ -678,7 +706,8 @@ TableAir args_table() {
   }
   t.assert_zero(t.main(A::kMult) - m);
   for (uint32_t j = 0; j < 4; ++j) t.assert_zero(t.main(A::kValue + j) - v[j]);
-  const Expr mult = t.main(A::kMult), key = t.pre(A::kIdx), z = t.constant(0);
+  const Expr mult = t.main(A::kMult) * (Fp::one() - t.pub(L::kPubSegMode));  // as init
+  const Expr key = t.pre(A::kIdx), z = t.constant(0);
   t.interact(L::kBusMemory, -mult, {key, z, z, z, z, z});
   t.interact(L::kBusMemory, mult,
              {key, t.constant(L::kInitTs), t.main(A::kValue), t.main(A::kValue + 1),

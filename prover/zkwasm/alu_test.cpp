@@ -568,7 +568,8 @@ TEST(ZkWasmAlu, ForgedChipRowsAreRejected) {
     ASSERT_TRUE(proof.is_ok()) << proof.status().to_string();
     Bundle b;
     b.publics = pv;
-    b.proof = std::move(*proof);
+    b.segments.emplace_back();
+    b.segments[0].proof = std::move(*proof);
     auto v = verify(p, b);
     EXPECT_FALSE(v.is_ok()) << "forged chip row verified";
     std::printf("  forged %-32s -> %s\n", c.what, v.status().message().c_str());

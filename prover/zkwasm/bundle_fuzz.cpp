@@ -26,8 +26,8 @@ const efaas::zkwasm::Program& program() {
 
 }  // namespace
 
-// With EFAAS_FUZZ_SEED=<file> in the environment, writes a valid bundle there first (a corpus
-// seed that gets past the header).
+// With EFAAS_FUZZ_SEED=<file> in the environment, writes a valid bundle of several segments
+// there first (a corpus seed that gets past the header into the segment fields).
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   using namespace efaas;
   if (const char* path = std::getenv("EFAAS_FUZZ_SEED")) {
@@ -51,6 +51,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     (void)tw.finish(end);
     zkwasm::ProveOptions po;
     po.args = {3};
+    po.segment_log = zkwasm::kMinSegmentLog;  // a split bundle: the seed reaches segment fields
     auto b = zkwasm::prove(program(), *wasm::read_trace(sink.data), po);
     const auto bytes = zkwasm::serialize_bundle(*b);
     std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),

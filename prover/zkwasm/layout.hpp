@@ -29,6 +29,9 @@ inline constexpr uint32_t kBusInputPub = 12;
 inline constexpr uint32_t kBusInput = 13;
 inline constexpr uint32_t kBusOutput = 14;
 inline constexpr uint32_t kSizeIndex = 1u << 30;
+// Continuations: (key, value at the segment's entry, value at its exit), 4 limbs each; the
+// verifier sends one tuple per key the segment touches, the memory table receives it.
+inline constexpr uint32_t kBusBoundary = 15;
 
 // Memory keys: address spaces share one argument, key = space * 2^28 + address.
 inline constexpr uint32_t kSpaceShift = 28;
@@ -61,7 +64,18 @@ inline constexpr uint32_t kPubArgs = 26;         // per argument: present flag, 
 inline constexpr uint32_t kMaxArgs = 8;
 inline constexpr uint32_t kPubTrapCode = kPubArgs + 5 * kMaxArgs;  // TrapCode when status 1
 inline constexpr uint32_t kPubOutputLen = kPubTrapCode + 1;  // bytes of output_write
-inline constexpr uint32_t kNumPublics = kPubOutputLen + 1;
+// Continuations (segments.cpp, docs/zkwasm.md "Continuations"): mode (0 one segment, 1 a
+// segment of a split run), the segment's index, whether it is the last, its entry state beyond
+// pc and sp (kPubEntryPc and kPubSp0 hold the segment's entry pc and sp) and its exit state.
+inline constexpr uint32_t kPubSegMode = kPubOutputLen + 1;
+inline constexpr uint32_t kPubSegIndex = kPubSegMode + 1;
+inline constexpr uint32_t kPubSegLast = kPubSegMode + 2;
+inline constexpr uint32_t kPubEntryFp = kPubSegMode + 3;
+inline constexpr uint32_t kPubEntryDepth = kPubSegMode + 4;
+inline constexpr uint32_t kPubEntryGas = kPubSegMode + 5;
+inline constexpr uint32_t kPubEntryInst = kPubSegMode + 6;
+inline constexpr uint32_t kPubExit = kPubSegMode + 7;  // pc, sp, fp, depth, gas, inst
+inline constexpr uint32_t kNumPublics = kPubExit + 6;
 
 // Table order in the machine.
 enum Table : uint32_t {
@@ -142,7 +156,8 @@ struct Exec {
   static constexpr uint32_t kHsz = kMemSz + 1, kHrd = kHsz + 1, kHwr = kHrd + 1;
   static constexpr uint32_t kIo = kHwr + 1, kIoOut = kIo + 1, kIoFirst = kIoOut + 1;
   static constexpr uint32_t kOut = kIoFirst + 1;
-  static constexpr uint32_t kWidth = kOut + 1;
+  static constexpr uint32_t kEnd = kOut + 1;  // the last row of a segment that is not the last
+  static constexpr uint32_t kWidth = kEnd + 1;
   // The I/O cursor shares columns that only call_indirect / br_table rows use otherwise:
   // address, input offset or output index, bytes left, input kind, bytes of this row, and the
   // inverse of the bytes left after this row ([more I/O rows follow]).
@@ -161,7 +176,8 @@ struct Prog {
 struct Mem {
   static constexpr uint32_t kReal = 0, kKey = 1, kFinalTs = 2, kFinal = 3;  // 4 limbs
   static constexpr uint32_t kDlo = 7, kDhi = 8;
-  static constexpr uint32_t kKeyLo = 9, kKeyHi = 10, kWidth = 11;  // key < 2^30
+  static constexpr uint32_t kKeyLo = 9, kKeyHi = 10;  // key < 2^30
+  static constexpr uint32_t kEntry = 11, kWidth = 15;   // value at the segment's entry (4 limbs)
 };
 
 // Initial values (fixed): globals' initializers.

@@ -16,6 +16,7 @@
 #include "prover/zkwasm/io.hpp"
 #include "prover/zkwasm/layout.hpp"
 #include "prover/zkwasm/memory_chip.hpp"
+#include "prover/zkwasm/segments_internal.hpp"
 
 namespace efaas::zkwasm {
 
@@ -140,6 +141,12 @@ std::string step_name(size_t i, const wasm::StepRecord& s) {
 
 Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& trace,
                                      const WitnessOptions& opts, PublicValues& pv) {
+  return build_segment_witness(program, trace, opts, nullptr, pv, nullptr);
+}
+
+Result<MachineWitness> build_segment_witness(const Program& program, const wasm::Trace& trace,
+                                             const WitnessOptions& opts, const SegmentSpec* seg,
+                                             PublicValues& pv, SegmentOutput* out) {
   const wasm::Module& m = program.module();
   const auto& steps = trace.steps;
   // Traps the AIR proves: unreachable, integer divide by zero, integer overflow (the last step).
@@ -150,7 +157,26 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
                          std::to_string(trace.end.trap_code) + ") is not implemented yet");
   }
   if (steps.empty()) return invalid_argument("zkwasm: the trace has no steps");
-  if (steps.size() >= (size_t(1) << 26)) {
+  if (seg != nullptr) {
+    // Continuations cover the stack machine, globals, calls and the ALU chip; linear memory
+    // (the mem_access chip's accesses), host I/O (the output cursor and input table per
+    // segment) and traps are proved in one segment only, for now.
+    if (trapped) return unimplemented("zkwasm: a trapped run split into segments");
+    if (!opts.public_input.empty()) {
+      return unimplemented("zkwasm: an Extension's host I/O in a run split into segments");
+    }
+    for (size_t i = seg->first; i < seg->end && i < steps.size(); ++i) {
+      const Op op = Op(steps[i].op);
+      if (steps[i].op < wasm::kOpCount &&
+          (L::mem_op_index(op) >= 0 || op == Op::kCallHost || is_io(steps[i]))) {
+        return unimplemented("zkwasm: " + std::string(wasm::op_info(op).name) + " at " +
+                             step_name(i, steps[i]) +
+                             ": linear memory and host I/O in a run split into segments are "
+                             "not implemented yet (they prove in one segment)");
+      }
+    }
+  }
+  if (!seg && steps.size() >= (size_t(1) << 26)) {
     return unimplemented("zkwasm: " + std::to_string(steps.size()) +
                          " steps need continuations (segments), not implemented yet");
   }
@@ -184,27 +210,42 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
   if (!input) return input.status();
   InputTableBuilder input_rows(*input);
 
-  // Initial memory: globals and arguments at timestamp 1 (over the memory table's zeros).
+  // Initial memory: globals and arguments at timestamp 1 (over the memory table's zeros). A
+  // segment of a split run starts instead from its entry image, each key at timestamp 0 when
+  // first touched (segment_cell).
   std::unordered_map<uint32_t, Cell> mem;
-  for (size_t g = 0; g < m.global_inits.size(); ++g) {
+  std::unordered_map<uint32_t, uint64_t> entry_values;
+  for (size_t g = 0; !seg && g < m.global_inits.size(); ++g) {
     const uint32_t gi = uint32_t(g) + m.num_imported_globals;
     uint64_t v = m.global_inits[g].value;
     if (m.global_types[gi].type == wasm::ValType::kI32) v = uint32_t(v);
     mem[L::global_key(gi)] = Cell{L::kInitTs, v};
   }
-  for (size_t i = 0; i < pv.args.size(); ++i) mem[uint32_t(i)] = Cell{L::kInitTs, pv.args[i]};
-  // Linear memory: the size cell and the data segments' words (the fixed init rows).
+  for (size_t i = 0; !seg && i < pv.args.size(); ++i) mem[uint32_t(i)] = Cell{L::kInitTs, pv.args[i]};
+  // Linear memory: the size cell and the data segments' words (the fixed init rows). A segment
+  // of a split run finds them in its entry image instead.
   auto image = memory_image(m);
   if (!image) return image.status();
-  if (image->present) {
+  if (image->present && !seg) {
     mem[L::kMemSizeKey] = Cell{L::kInitTs, image->pages};
     for (const auto& [word, v] : image->words) mem[L::word_key(word)] = Cell{L::kInitTs, v};
   }
+  auto cell_at = [&](uint32_t k) -> Cell& {
+    if (!seg) return mem[k];
+    auto it = mem.find(k);
+    if (it != mem.end()) return it->second;
+    auto im = seg->image->find(k);
+    const uint64_t v = im == seg->image->end() ? 0 : im->second;
+    entry_values.emplace(k, v);
+    return mem.emplace(k, Cell{0, v}).first->second;
+  };
 
   const size_t n = steps.size();
+  const size_t first = seg ? seg->first : 0, stop = seg ? seg->end : n;
   // Rows: one per step plus one zero-local row per declared local of each called function.
   size_t zero_rows = 0;
-  for (const auto& st : steps) {
+  for (size_t i = first; i < stop; ++i) {
+    const wasm::StepRecord& st = steps[i];
     const bool direct = st.op == uint16_t(Op::kCall) && st.pc < m.code.size() &&
                         m.code[st.pc].op == Op::kCall;
     if (direct || st.op == uint16_t(Op::kCallIndirect)) {
@@ -215,11 +256,14 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
       }
     }
   }
-  if (table_log_rows(n + zero_rows + 1) > kMaxLogExecRows) {
-    return unimplemented("zkwasm: " + std::to_string(n + zero_rows) +
-                         " rows exceed one segment; continuations are not implemented yet");
+  // The last segment needs a padding row after the entry function's return; the others end
+  // with their `end` row.
+  const size_t used_rows = stop - first + zero_rows + (seg && !seg->last ? 0 : 1);
+  if (table_log_rows(used_rows) > kMaxLogExecRows) {
+    return unimplemented("zkwasm: " + std::to_string(used_rows) +
+                         " rows exceed one segment; split the run (ProveOptions::segment_log)");
   }
-  const size_t rows = size_t(1) << table_log_rows(n + zero_rows + 1);
+  const size_t rows = size_t(1) << table_log_rows(used_rows);
   ExecBuilder ex(rows);
   std::vector<uint64_t> prog_mult(size_t(1) << table_log_rows(m.code.size()), 0);
   std::vector<uint64_t> range_mult(size_t(1) << L::Range::kLogRows, 0);
@@ -252,7 +296,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
         range_mult[0] += 3;
         continue;
       }
-      Cell& cell = mem[key[k]];
+      Cell& cell = cell_at(key[k]);
       const uint32_t ts = uint32_t(4 * (row + 1) + k);
       const uint32_t dd = ts - cell.ts - 1;
       ex.set(E::kEn + k, row, uint64_t(1));
@@ -270,18 +314,19 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
   struct Frame {
     uint32_t ret_pc, fp;
   };
-  std::vector<Frame> frames;
+  std::vector<Frame> frames(seg ? seg->entry.depth : 0);  // earlier frames live in memory
 
-  uint64_t gas = 0;
-  uint32_t fp = 0;
+  uint64_t gas = seg ? seg->entry.gas : 0;
+  uint32_t fp = seg ? seg->entry.fp : 0;
+  uint32_t exit_pc = 0, exit_sp = 0;
   size_t row = 0;
-  uint64_t ninst = 0;
+  uint64_t ninst = seg ? seg->first : 0;  // split runs have no I/O rows: step index = count
   // The I/O rows of the host call before them: cursor (docs/zkwasm.md, "Host I/O").
   struct IoCursor {
     bool active = false, out = false, first = false;
     uint32_t pc = 0, sp = 0, addr = 0, idx = 0, rem = 0, kind = 0;
   } io;
-  for (size_t i = 0; i < n; ++i, ++row) {
+  for (size_t i = first; i < stop; ++i, ++row) {
     const wasm::StepRecord& s = steps[i];
     if (s.op >= wasm::kOpCount) return bad(i, "unknown opcode");
     const Op op = Op(s.op);
@@ -419,7 +464,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     bool taken = false, move = false;
     const uint32_t sp = s.sp;
     const uint32_t h = uint32_t(in.b), arity = uint32_t(in.b >> 32);
-    auto read = [&](uint32_t k) { return mem[k].value; };
+    auto read = [&](uint32_t k) { return cell_at(k).value; };
     switch (op) {
       case Op::kI32Const:
       case Op::kI64Const:
@@ -682,13 +727,13 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     // Control columns take the next record's pc/sp (trace-driven), so a forged control transfer
     // shows up as a violated constraint.
     if (nx < n) {
-      ex.set(E::kNpc, row, uint64_t(steps[nx].pc));
-      ex.set(E::kNsp, row, uint64_t(steps[nx].sp));
+      exit_pc = steps[nx].pc, exit_sp = steps[nx].sp;
       io.pc = steps[nx].pc, io.sp = steps[nx].sp;  // the state the I/O rows carry
     } else {
-      ex.set(E::kNpc, row, uint64_t(npc));
-      ex.set(E::kNsp, row, uint64_t(op == Op::kReturn ? fp + in.a : nsp));
+      exit_pc = npc, exit_sp = op == Op::kReturn ? fp + in.a : nsp;
     }
+    ex.set(E::kNpc, row, uint64_t(exit_pc));
+    ex.set(E::kNsp, row, uint64_t(exit_sp));
     ex.set(E::kNfp, row, uint64_t(nfp));
     ex.set(E::kT, row, uint64_t(taken));
     ex.set(E::kMove, row, uint64_t(move));
@@ -830,6 +875,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
       frames.push_back(Frame{s.pc + 1, fp});
       fp = nfp;
       const uint32_t entry = npc, csp = nsp;
+      if (declared != 0) exit_pc = entry, exit_sp = csp;  // what the zero rows' next state says
       for (uint32_t z = 0; z < declared; ++z) {
         ++row;
         ex.set(E::kReal, row, uint64_t(1));
@@ -848,7 +894,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
         if (z + 1 == declared) ex.set(E::kZlast, row, uint64_t(1));
         const bool zen[L::kSlots] = {false, false, true};
         const uint32_t zkey[L::kSlots] = {0, 0, base + z};
-        ex.set_limbs(E::kA, row, mem[base + z].value);
+        ex.set_limbs(E::kA, row, cell_at(base + z).value);
         const uint64_t znews[L::kSlots] = {0, 0, 0};
         range_mult[0] += 4 + 4 + 4 + 4;
         access(row, zen, zkey, znews);
@@ -861,11 +907,17 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
   if (io.active && opts.check_trace) {
     return invalid_argument("zkwasm: the trace ends inside a host call's I/O rows");
   }
-  if (opts.check_trace && pv.output != trace.end.output) {
+  if (opts.check_trace && !seg && pv.output != trace.end.output) {
     return invalid_argument("zkwasm: the trace's output differs from its output rows");
   }
-  pv.gas_used = gas;
-  if (opts.check_trace && trace.end.gas_used != gas) {
+  pv.gas_used = seg ? seg->gas_used : gas;
+  SegmentState seg_exit;
+  if (seg && !seg->last) {
+    if (row == 0) return invalid_argument("zkwasm: an empty segment");
+    ex.set(E::kEnd, row - 1, uint64_t(1));
+    seg_exit = SegmentState{exit_pc, exit_sp, fp, uint32_t(frames.size()), gas, uint64_t(stop)};
+    if (out) out->exit = seg_exit;
+  } else if (opts.check_trace && trace.end.gas_used != gas) {
     return invalid_argument("zkwasm: the trace's gas used " + std::to_string(trace.end.gas_used) +
                             " differs from its steps' costs " + std::to_string(gas));
   }
@@ -887,8 +939,16 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
       mc[M::kReal * mrows + row] = Fp::one();
       mc[M::kKey * mrows + row] = Fp::from_u32(k);
       mc[M::kFinalTs * mrows + row] = Fp::from_u32(cell.ts);
+      const auto ev = entry_values.find(k);
       for (uint32_t j = 0; j < 4; ++j) {
         mc[(M::kFinal + j) * mrows + row] = Fp::from_u32(limb(cell.value, j));
+        if (ev != entry_values.end()) {
+          mc[(M::kEntry + j) * mrows + row] = Fp::from_u32(limb(ev->second, j));
+        }
+      }
+      if (out) {
+        out->keys.push_back(k);
+        out->exit_values.push_back(cell.value);
       }
       const uint32_t dd = row == 0 ? 0 : k - prev - 1;
       mc[M::kKeyLo * mrows + row] = Fp::from_u32(k & 0xFFFF);
@@ -956,6 +1016,12 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
   auto pubs = public_inputs(program, pv);
   if (!pubs) return pubs.status();
   w.publics = std::move(*pubs);
+  if (seg) {
+    set_segment_publics(w.publics, seg->index, seg->last, seg->entry, seg_exit);
+    if (out) {
+      w.public_interactions = boundary_interactions(out->keys, *seg->image, out->exit_values);
+    }
+  }
   return w;
 }
 

@@ -350,7 +350,8 @@ TEST(ZkMem, TamperedChipColumnsAreRejected) {
     if (!proof.is_ok()) return proof.status();
     Bundle b;
     b.publics = pv;
-    b.proof = std::move(*proof);
+    b.segments.emplace_back();
+    b.segments[0].proof = std::move(*proof);
     return verify(*f.program, b).status();
   };
   ASSERT_TRUE(prove_and_verify(*w).is_ok());

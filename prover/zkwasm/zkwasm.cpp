@@ -1,13 +1,16 @@
-// zkWASM proving and verification of single segments, the program cache and the bundle format.
+// zkWASM proving and verification of one-segment runs, the program cache and the bundle format
+// (split runs: segments.cpp).
 #include "prover/zkwasm/zkwasm.hpp"
 
 #include "prover/common/bytes.hpp"
+#include "prover/common/timer.hpp"
 #include "prover/fri/fri_params.hpp"
 #include "prover/zkwasm/air_internal.hpp"
 #include "prover/zkwasm/alu_chip.hpp"
 #include "prover/zkwasm/io.hpp"
 #include "prover/zkwasm/layout.hpp"
 #include "prover/zkwasm/memory_chip.hpp"
+#include "prover/zkwasm/segments_internal.hpp"
 
 namespace efaas::zkwasm {
 
@@ -130,7 +133,7 @@ Result<std::vector<Fp>> public_inputs(const Program& program, const PublicValues
   if (!type.results.empty() && !pv.results.empty() && type.results[0] == wasm::ValType::kI32 && pv.results[0] > UINT32_MAX) {
     return invalid_argument("zkwasm: result exceeds i32");
   }
-  if (pv.gas_used >= (uint64_t(1) << 30) || pv.instructions >= (uint64_t(1) << 26) ||
+  if (pv.gas_used >= (uint64_t(1) << 30) || pv.instructions >= (uint64_t(1) << 30) ||
       pv.instructions == 0) {
     return invalid_argument("zkwasm: gas used or instruction count out of the supported range");
   }
@@ -160,15 +163,23 @@ Result<std::vector<Fp>> public_inputs(const Program& program, const PublicValues
       pub[L::kPubArgs + 5 * i + 1 + j] = Fp::from_u32(uint32_t(pv.args[i] >> (16 * j)) & 0xFFFF);
     }
   }
+  // One segment: the whole run (continuations overwrite these, set_segment_publics).
+  pub[L::kPubSegLast] = Fp::one();
+  pub[L::kPubEntryInst] = Fp::one();
   return pub;
 }
 
 Result<Bundle> prove(const Program& program, const wasm::Trace& trace, const ProveOptions& opts,
                      StarkTimings* timings) {
-  if (trace.steps.size() > (size_t(1) << 20)) {
-    return unimplemented("zkwasm: " + std::to_string(trace.steps.size()) +
-                         " steps exceed one segment (2^20); continuations are not implemented yet");
+  if (opts.segment_log < kMinSegmentLog || opts.segment_log > kMaxLogExecRows) {
+    return invalid_argument("zkwasm: segment_log " + std::to_string(opts.segment_log) +
+                            " is outside [" + std::to_string(kMinSegmentLog) + ", " +
+                            std::to_string(kMaxLogExecRows) + "]");
   }
+  if (run_rows(program.module(), trace) > (size_t(1) << opts.segment_log)) {
+    return prove_segments(program, trace, opts, timings);
+  }
+  Stopwatch clock;
   WitnessOptions wo;
   wo.check_trace = opts.check_trace;
   wo.args = opts.args;
@@ -178,10 +189,44 @@ Result<Bundle> prove(const Program& program, const wasm::Trace& trace, const Pro
   if (!w) return w.status();
   auto pk = program.proving_key(opts.params);
   if (!pk) return pk.status();
-  auto proof = stark_prove(machine_air(), **pk, *w, opts.stark, timings);
+  StarkConfig cfg = opts.stark;
+  if (!opts.devices.empty()) cfg.backend = opts.devices[0];
+  auto proof = stark_prove(machine_air(), **pk, *w, cfg, timings);
   if (!proof) return proof.status();
-  b.proof = std::move(*proof);
+  b.segments.emplace_back();
+  b.segments[0].proof = std::move(*proof);
+  if (opts.on_segment) opts.on_segment(0, 1, clock.seconds());
   return b;
+}
+
+Status verify_segment_proof(const Program& program, const StarkProof& proof,
+                            const std::vector<Fp>& pub,
+                            std::span<const air::PublicInteraction> interactions,
+                            const VerifyOptions& opts) {
+  auto reject = [](const std::string& why) { return invalid_argument("rejected: " + why); };
+  const double bits = conjectured_security_bits(proof.params);
+  if (bits < opts.min_security_bits) {
+    return reject("FRI parameters give " + std::to_string(bits) + " conjectured bits, below " +
+                  std::to_string(opts.min_security_bits));
+  }
+  if (Status s = validate(proof.params); !s) return reject(s.message());
+  if (proof.publics != pub) {
+    return reject("the proof's public inputs differ from the claimed module, input and output");
+  }
+  // Timestamps 4 * row + slot must stay far below p (the memory argument's ordering).
+  if (proof.log_heights.size() != L::kNumTables ||
+      proof.log_heights[L::kExec] > kMaxLogExecRows ||
+      proof.log_heights[L::kMemory] > kMaxLogExecRows + 2 ||
+      proof.log_heights[L::kMemAccess] > kMaxLogExecRows ||
+      proof.log_heights[L::kInput] > kMaxLogExecRows + 2) {
+    return reject("table heights out of the supported range");
+  }
+  auto vk = program.verifying_key(proof.params);
+  if (!vk) return vk.status();
+  if (Status s = stark_verify(machine_air(), **vk, proof, interactions); !s) {
+    return reject(s.message());
+  }
+  return Status::ok();
 }
 
 Result<PublicValues> verify(const Program& program, const Bundle& bundle, const VerifyOptions& opts) {
@@ -192,47 +237,54 @@ Result<PublicValues> verify(const Program& program, const Bundle& bundle, const 
     return reject("the proof is for module " + to_hex(pv.module_hash) + ", not " +
                   to_hex(program.module_hash()));
   }
-  const double bits = conjectured_security_bits(bundle.proof.params);
-  if (bits < opts.min_security_bits) {
-    return reject("FRI parameters give " + std::to_string(bits) + " conjectured bits, below " +
-                  std::to_string(opts.min_security_bits));
+  if (bundle.segments.empty()) return reject("the bundle has no segments");
+  if (bundle.segments.size() > 1) return verify_segments(program, bundle, opts);
+  const Segment& seg = bundle.segments[0];
+  if (!seg.keys.empty() || !seg.exit_values.empty() || seg.exit != SegmentState{}) {
+    return reject("a one-segment bundle carries boundary keys or an exit state");
   }
-  if (Status s = validate(bundle.proof.params); !s) return reject(s.message());
   auto pub = public_inputs(program, pv);
   if (!pub) return reject(pub.status().message());
-  if (bundle.proof.publics != *pub) {
-    return reject("the proof's public inputs differ from the claimed module, input and output");
-  }
-  // Timestamps 4 * row + slot must stay far below p (the memory argument's ordering).
-  if (bundle.proof.log_heights.size() != L::kNumTables ||
-      bundle.proof.log_heights[L::kExec] > kMaxLogExecRows ||
-      bundle.proof.log_heights[L::kMemory] > kMaxLogExecRows + 2 ||
-      bundle.proof.log_heights[L::kMemAccess] > kMaxLogExecRows ||
-      bundle.proof.log_heights[L::kInput] > kMaxLogExecRows + 2) {
-    return reject("table heights out of the supported range");
-  }
-  auto vk = program.verifying_key(bundle.proof.params);
-  if (!vk) return vk.status();
   // The public input and output bytes enter as bus tuples the verifier supplies.
   auto input = parse_public_input(pv.public_input);
   if (!input) return reject(input.status().message());
   const auto interactions = io_public_interactions(*input, pv.output);
-  if (Status s = stark_verify(machine_air(), **vk, bundle.proof, interactions); !s) {
-    return reject(s.message());
-  }
+  if (Status s = verify_segment_proof(program, seg.proof, *pub, interactions, opts); !s) return s;
   return pv;
 }
 
 namespace {
 constexpr std::string_view kMagic = "EFZKWASM";
 constexpr uint32_t kMaxValues = 1024;
+
+void put_varint(ByteWriter& w, uint64_t v) {
+  while (v >= 0x80) {
+    w.u8(uint8_t(v) | 0x80);
+    v >>= 7;
+  }
+  w.u8(uint8_t(v));
+}
+
+Status get_varint(ByteReader& r, uint64_t& v, const std::string& what) {
+  v = 0;
+  for (uint32_t shift = 0;; shift += 7) {
+    uint8_t byte = 0;
+    EFAAS_RETURN_IF_ERROR(r.u8(byte, what));
+    if (shift == 63 && byte > 1) {
+      return invalid_argument(what + " at byte " + std::to_string(r.offset() - 1) +
+                              ": varint overflows 64 bits");
+    }
+    v |= uint64_t(byte & 0x7F) << shift;
+    if (!(byte & 0x80)) return Status::ok();
+  }
+}
 }  // namespace
 
 std::vector<uint8_t> serialize_bundle(const Bundle& b) {
   ByteWriter w;
   w.raw(kMagic);
   w.u32(b.version);
-  w.u32(1);  // segments
+  w.u32(uint32_t(b.segments.size()));
   const PublicValues& pv = b.publics;
   w.bytes(pv.module_hash);
   w.u32(pv.entry_function);
@@ -248,9 +300,30 @@ std::vector<uint8_t> serialize_bundle(const Bundle& b) {
   w.bytes(pv.public_input);
   w.u32(uint32_t(pv.output.size()));
   w.bytes(pv.output);
-  const std::vector<uint8_t> proof = serialize_proof(b.proof);
-  w.u64(proof.size());
-  w.bytes(proof);
+  const bool split = b.segments.size() > 1;
+  for (size_t i = 0; i < b.segments.size(); ++i) {
+    const Segment& seg = b.segments[i];
+    if (split && i + 1 < b.segments.size()) {
+      const SegmentState& e = seg.exit;
+      for (uint32_t v : {e.pc, e.sp, e.fp, e.depth}) w.u32(v);
+      w.u64(e.gas);
+      w.u64(e.instructions);
+    }
+    if (split) {  // keys as gaps (the first as is), values as LEB128
+      w.u32(uint32_t(seg.keys.size()));
+      uint32_t prev = 0;
+      for (size_t k = 0; k < seg.keys.size(); ++k) {
+        put_varint(w, uint32_t(seg.keys[k] - prev));
+        prev = seg.keys[k];
+      }
+      for (size_t k = 0; k < seg.keys.size(); ++k) {
+        put_varint(w, k < seg.exit_values.size() ? seg.exit_values[k] : 0);
+      }
+    }
+    const std::vector<uint8_t> proof = serialize_proof(seg.proof);
+    w.u64(proof.size());
+    w.bytes(proof);
+  }
   return w.take();
 }
 
@@ -265,9 +338,9 @@ Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes) {
   }
   uint32_t segments = 0;
   EFAAS_RETURN_IF_ERROR(r.u32(segments, "segment count"));
-  if (segments != 1) {
-    return unimplemented("bundle with " + std::to_string(segments) +
-                         " segments: multi-segment bundles are not implemented yet");
+  if (segments == 0 || segments > kMaxSegments) {
+    return invalid_argument("segment count " + std::to_string(segments) + " at byte 12 is outside [1, " +
+                            std::to_string(kMaxSegments) + "]");
   }
   PublicValues& pv = b.publics;
   EFAAS_RETURN_IF_ERROR(r.bytes(pv.module_hash, "module hash"));
@@ -291,16 +364,66 @@ Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes) {
   if (n > r.remaining()) return invalid_argument("output length exceeds the bundle");
   pv.output.resize(n);
   EFAAS_RETURN_IF_ERROR(r.bytes(pv.output, "output"));
-  uint64_t len = 0;
-  EFAAS_RETURN_IF_ERROR(r.u64(len, "proof length"));
-  if (len != r.remaining()) {
-    return invalid_argument("proof length " + std::to_string(len) + " at byte " +
-                            std::to_string(r.offset() - 8) + " does not match the " +
-                            std::to_string(r.remaining()) + " bytes that follow");
+  const bool split = segments > 1;
+  b.segments.resize(segments);
+  for (uint32_t i = 0; i < segments; ++i) {
+    Segment& seg = b.segments[i];
+    const std::string name = "segment " + std::to_string(i) + " ";
+    if (split && i + 1 < segments) {
+      SegmentState& e = seg.exit;
+      EFAAS_RETURN_IF_ERROR(r.u32(e.pc, name + "exit pc"));
+      EFAAS_RETURN_IF_ERROR(r.u32(e.sp, name + "exit sp"));
+      EFAAS_RETURN_IF_ERROR(r.u32(e.fp, name + "exit fp"));
+      EFAAS_RETURN_IF_ERROR(r.u32(e.depth, name + "exit depth"));
+      EFAAS_RETURN_IF_ERROR(r.u64(e.gas, name + "exit gas"));
+      EFAAS_RETURN_IF_ERROR(r.u64(e.instructions, name + "exit instruction count"));
+    }
+    if (split) {
+      // Each key takes at least two bytes (gap and value): a count beyond that is malformed.
+      uint32_t nkeys = 0;
+      const size_t at = r.offset();
+      EFAAS_RETURN_IF_ERROR(r.u32(nkeys, name + "key count"));
+      if (nkeys > r.remaining() / 2 || nkeys > (1u << 30)) {
+        return invalid_argument(name + "key count " + std::to_string(nkeys) + " at byte " +
+                                std::to_string(at) + " exceeds the " +
+                                std::to_string(r.remaining()) + " bytes that follow");
+      }
+      seg.keys.resize(nkeys);
+      seg.exit_values.resize(nkeys);
+      uint64_t key = 0;
+      for (uint32_t k = 0; k < nkeys; ++k) {
+        uint64_t gap = 0;
+        const std::string what = name + "key " + std::to_string(k);
+        EFAAS_RETURN_IF_ERROR(get_varint(r, gap, what));
+        if (k > 0 && gap == 0) {
+          return invalid_argument(what + " at byte " + std::to_string(r.offset() - 1) +
+                                  " repeats the key before it (keys strictly increase)");
+        }
+        key += gap;
+        if (key >= (uint64_t(1) << 30)) {
+          return invalid_argument(what + " at byte " + std::to_string(r.offset() - 1) +
+                                  " is not below 2^30");
+        }
+        seg.keys[k] = uint32_t(key);
+      }
+      for (uint32_t k = 0; k < nkeys; ++k) {
+        EFAAS_RETURN_IF_ERROR(get_varint(r, seg.exit_values[k], name + "value " + std::to_string(k)));
+      }
+    }
+    uint64_t len = 0;
+    EFAAS_RETURN_IF_ERROR(r.u64(len, name + "proof length"));
+    const bool last = i + 1 == segments;
+    if (last ? len != r.remaining() : len > r.remaining()) {
+      return invalid_argument(name + "proof length " + std::to_string(len) + " at byte " +
+                              std::to_string(r.offset() - 8) + " does not match the " +
+                              std::to_string(r.remaining()) + " bytes that follow");
+    }
+    auto proof = deserialize_proof(bytes.subspan(r.offset(), len));
+    if (!proof) return Status(proof.status().code(), name + "proof: " + proof.status().message());
+    seg.proof = std::move(*proof);
+    std::vector<uint8_t> skipped(len);  // ByteReader has no skip; a copy costs little here
+    EFAAS_RETURN_IF_ERROR(r.bytes(skipped, name + "proof"));
   }
-  auto proof = deserialize_proof(bytes.subspan(r.offset()));
-  if (!proof) return proof.status();
-  b.proof = std::move(*proof);
   return b;
 }
 

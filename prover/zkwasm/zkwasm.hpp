@@ -6,12 +6,14 @@
 // from its bytes.
 // Design, tables and columns: docs/zkwasm.md.
 //
-// This slice proves single-segment executions of the opcodes listed in constrained_ops()
-// (linear memory, the Extension host I/O, shifts, bit counts, i64.mul and div/rem included),
-// including runs that end in unreachable or a division trap; private input, other traps and
-// multi-segment bundles are refused with
+// This slice proves executions of the opcodes listed in constrained_ops() (linear memory, the
+// Extension host I/O, shifts, bit counts, i64.mul and div/rem included), including runs that end
+// in unreachable or a division trap. Runs longer than one segment are split into segments
+// chained by their boundary state (continuations, segments.cpp) when they use neither linear
+// memory, host I/O nor traps. Private input, other traps and those split runs are refused with
 // UNIMPLEMENTED (never an unconstrained row).
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -30,6 +32,11 @@ namespace efaas::zkwasm {
 
 inline constexpr uint32_t kBundleVersion = 2;  // 2: public input and output bytes
 inline constexpr uint32_t kMaxArgs = 8;
+// Continuations: a segment is at most 2^segment_log execution-table rows (steps and the
+// zero-local rows of calls); longer runs are split.
+inline constexpr uint32_t kDefaultSegmentLog = 20;
+inline constexpr uint32_t kMinSegmentLog = 4;
+inline constexpr uint32_t kMaxSegments = 1u << 16;
 
 // The opcodes the AIR constrains in this version.
 std::span<const wasm::Op> constrained_ops();
@@ -78,10 +85,29 @@ class Program {
   mutable std::vector<std::pair<FriParams, std::shared_ptr<const VerifyingKey>>> vks_;
 };
 
+// The machine state between two segments of a split run (before the next instruction).
+struct SegmentState {
+  uint32_t pc = 0, sp = 0, fp = 0, depth = 0;
+  uint64_t gas = 0;           // gas used so far
+  uint64_t instructions = 0;  // instructions executed so far
+  bool operator==(const SegmentState&) const = default;
+};
+
+struct Segment {
+  // Split runs only (more than one segment): the state after this segment, which is the next
+  // one's entry (unused for the last), and the memory keys it touches, strictly increasing,
+  // with their values at its exit. The values at entry are not sent: the verifier knows them
+  // from the initial image and the earlier segments' exit values.
+  SegmentState exit;
+  std::vector<uint32_t> keys;
+  std::vector<uint64_t> exit_values;
+  StarkProof proof;
+};
+
 struct Bundle {
   uint32_t version = kBundleVersion;
   PublicValues publics;
-  StarkProof proof;  // one segment
+  std::vector<Segment> segments;  // one for a run that fits one segment
 };
 
 struct ProveOptions {
@@ -93,6 +119,16 @@ struct ProveOptions {
   std::vector<uint64_t> args;  // the invocation's arguments (the trace does not hold them)
   // An Extension's public input (wasm::encode_public_inputs), which the trace does not hold.
   std::vector<uint8_t> public_input;
+  // Continuations: runs longer than 2^segment_log rows are split into segments, proved by
+  // `segment_workers` threads at once (0: one per entry of `devices` when there are several,
+  // else one per hardware thread, at most the segment count), each with its share of
+  // stark.threads. Worker w proves with devices[w % size] (empty: stark.backend).
+  uint32_t segment_log = kDefaultSegmentLog;
+  uint32_t segment_workers = 0;
+  std::vector<Backend> devices;
+  // Called once per proved segment (from the worker that proved it): its index, the segment
+  // count and its proving wall time in seconds.
+  std::function<void(uint32_t index, uint32_t count, double seconds)> on_segment;
 };
 
 // Witness generation from a recorded trace (no re-execution) and the STARK proof.
@@ -108,8 +144,10 @@ struct VerifyOptions {
 Result<PublicValues> verify(const Program& program, const Bundle& bundle,
                             const VerifyOptions& opts = {});
 
-// Versioned binary bundle: "EFZKWASM", version, segment count (1), public values, STARK proof.
-// Parsing rejects bad magic, versions, truncation and trailing bytes, naming the field.
+// Versioned binary bundle (v2): "EFZKWASM", version, segment count, public values, then per
+// segment (exit state and delta-encoded keys with exit values when there are several) its STARK
+// proof. Parsing rejects bad magic, versions, counts, truncation and trailing bytes, naming the
+// field.
 std::vector<uint8_t> serialize_bundle(const Bundle& b);
 Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes);
 

@@ -4,6 +4,7 @@
 //   efaas prove MODULE.wasm --input FILE|HEX -o proof.bin          an Extension's efaas_main
 //   efaas verify MODULE.wasm proof.bin                             0 valid, 1 rejected, 2 malformed
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -25,12 +26,21 @@ struct ProveCli {
   std::string module, input, trace, invoke, output, preset = "production", backend = "auto";
   std::vector<std::string> args;
   uint64_t gas = 1'000'000'000ull;
+  uint32_t segment_log = zkwasm::kDefaultSegmentLog;
+  uint32_t segment_workers = 0;
 };
 
 struct VerifyCli {
   std::string module, proof;
   double min_bits = 100;
 };
+
+// The weakest segment's conjectured security.
+double min_security_bits(const zkwasm::Bundle& b) {
+  double bits = 1e9;
+  for (const auto& seg : b.segments) bits = std::min(bits, conjectured_security_bits(seg.proof.params));
+  return b.segments.empty() ? 0 : bits;
+}
 
 Result<std::vector<uint8_t>> read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -220,6 +230,17 @@ int run_prove(const Output& out, const ProveCli& o) {
   po.stark.backend = *backend;
   po.args = args;
   po.public_input = public_input;
+  if (o.segment_log < zkwasm::kMinSegmentLog || o.segment_log > 26) {
+    return out.error_usage("--segment-log: between " + std::to_string(zkwasm::kMinSegmentLog) +
+                           " and 26");
+  }
+  po.segment_log = o.segment_log;
+  po.segment_workers = o.segment_workers;
+  if (!out.json) {
+    po.on_segment = [](uint32_t index, uint32_t count, double seconds) {
+      if (count > 1) std::cerr << "segment " << index + 1 << "/" << count << " proved in " << seconds << " s\n";
+    };
+  }
   Stopwatch sw;
   auto bundle = zkwasm::prove(**program, trace, po);
   if (!bundle) return out.error(bundle.status());
@@ -232,12 +253,14 @@ int run_prove(const Output& out, const ProveCli& o) {
     nlohmann::json j = publics_json(bundle->publics);
     j["proof"] = o.output;
     j["proof_bytes"] = blob.size();
+    j["segments"] = bundle->segments.size();
     j["prove_seconds"] = secs;
     j["security_bits"] = conjectured_security_bits(*params);
     out.emit_json(j);
   } else {
     print_publics(bundle->publics);
-    std::cout << "proof: " << o.output << " (" << blob.size() << " bytes, " << secs << " s, "
+    std::cout << "proof: " << o.output << " (" << blob.size() << " bytes, "
+              << bundle->segments.size() << " segment(s), " << secs << " s, "
               << conjectured_security_bits(*params) << " conjectured bits)" << std::endl;
   }
   return kExitOk;
@@ -271,13 +294,25 @@ int run_verify(const Output& out, const VerifyCli& o) {
     nlohmann::json j = publics_json(*pv);
     j["valid"] = true;
     j["verify_seconds"] = secs;
-    j["security_bits"] = conjectured_security_bits(bundle->proof.params);
+    j["security_bits"] = min_security_bits(*bundle);
+    j["segments"] = bundle->segments.size();
+    nlohmann::json segs = nlohmann::json::array();
+    for (const auto& seg : bundle->segments) {
+      segs.push_back({{"keys", seg.keys.size()}, {"instructions_after", seg.exit.instructions}});
+    }
+    j["segment_list"] = segs;
     out.emit_json(j);
   } else {
     std::cout << "VALID proof for:\n";
     print_publics(*pv);
-    std::cout << "verified in " << secs * 1e3 << " ms ("
-              << conjectured_security_bits(bundle->proof.params) << " conjectured bits)" << std::endl;
+    std::cout << "segments: " << bundle->segments.size();
+    if (bundle->segments.size() > 1) {
+      size_t keys = 0;
+      for (const auto& seg : bundle->segments) keys += seg.keys.size();
+      std::cout << " (chained by " << keys << " boundary memory records)";
+    }
+    std::cout << "\nverified in " << secs * 1e3 << " ms (" << min_security_bits(*bundle)
+              << " conjectured bits)" << std::endl;
   }
   return kExitOk;
 }
@@ -288,7 +323,8 @@ void register_zkwasm_commands(CLI::App& app) {
   static Output prove_out;
   static ProveCli po;
   CLI::App* prove = add_command(app, "prove",
-                                "Prove a WebAssembly execution with zkWASM (one segment)",
+                                "Prove a WebAssembly execution with zkWASM (split into "
+                                "segments when long)",
                                 prove_out, [] { return run_prove(prove_out, po); });
   prove->add_option("module", po.module, "MODULE.wasm")->required();
   prove->add_option("args", po.args, "arguments of the invoked function (decimal or 0x hex)");
@@ -299,6 +335,10 @@ void register_zkwasm_commands(CLI::App& app) {
   prove->add_option("--preset", po.preset, "FRI parameters: production (>= 100 bits) or test");
   prove->add_option("--backend", po.backend, "auto, scalar, avx2 or opencl");
   prove->add_option("--gas", po.gas, "gas limit of the run");
+  prove->add_option("--segment-log", po.segment_log,
+                    "split runs longer than 2^N execution rows into segments (default 20)");
+  prove->add_option("--segment-workers", po.segment_workers,
+                    "segments proved at once (0: one per hardware thread)");
 
   static Output verify_out;
   static VerifyCli vo;

@@ -30,4 +30,11 @@ wat2wasm "$SRC/echo_ext.wat" -o "$DIR/echo.wasm" || exit 1
 [ $rc -eq 0 ] || { echo "Extension proof: exit $rc"; exit 1; }
 grep -q '"output": "5b58a500000000000000"' "$DIR/e.json" || { echo "no output"; cat "$DIR/e.json"; exit 1; }
 grep -q '"public_input_keccak256"' "$DIR/e.json" || { echo "no input commitment"; exit 1; }
+# Continuations: a run split into segments of 2^5 rows proves and verifies; verify reports them.
+"$EFAAS" prove "$DIR/sum.wasm" --invoke sum 12 -o "$DIR/s.bin" --preset test --segment-log 5 || exit 1
+"$EFAAS" verify "$DIR/sum.wasm" "$DIR/s.bin" --min-bits 0 --json > "$DIR/s.json"; rc=$?
+[ $rc -eq 0 ] || { echo "valid split proof: exit $rc"; exit 1; }
+grep -q '"segments": *[2-9]' "$DIR/s.json" || { echo "no segment count"; cat "$DIR/s.json"; exit 1; }
+"$EFAAS" prove "$DIR/sum.wasm" --invoke sum 12 -o "$DIR/x.bin" --segment-log 2; rc=$?
+[ $rc -eq 2 ] || { echo "--segment-log 2: exit $rc, want 2"; exit 1; }
 echo "zkwasm CLI ok"

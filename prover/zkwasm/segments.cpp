@@ -1,0 +1,338 @@
+// Continuations: a run longer than one segment is split at record boundaries into segments of
+// at most 2^segment_log execution-table rows, each proved on its own and chained by its
+// boundary state (docs/zkwasm.md "Continuations"):
+//   - control state (pc, sp, fp, depth, gas, instructions) as public inputs: the entry state of
+//     segment i is the exit state of segment i - 1 (the first starts at the module's entry);
+//   - memory: the verifier keeps the key -> value image (initially globals' initializers and
+//     the arguments, zero elsewhere) and sends, for every key a segment's bundle entry lists,
+//     (key, value at entry, value at exit) on the boundary bus; the memory table receives one
+//     such tuple per key it holds, starts the key's chain at its entry value and ends it at its
+//     exit value. The verifier then updates the image with the exit values.
+// Segment index and last flag are public inputs, so proofs cannot be reordered, dropped or
+// reused in another position.
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "prover/common/timer.hpp"
+#include "prover/zkwasm/layout.hpp"
+#include "prover/zkwasm/segments_internal.hpp"
+
+namespace efaas::zkwasm {
+
+namespace L = layout;
+using wasm::Op;
+
+namespace {
+
+uint32_t limb(uint64_t v, uint32_t j) { return uint32_t(v >> (16 * j)) & 0xFFFF; }
+
+// The gas build_witness charges for a record (the module's cost where the record matches it).
+uint64_t record_gas(const wasm::Module& m, const wasm::StepRecord& s) {
+  if (s.op >= wasm::kOpCount) return 0;
+  if (s.pc < m.code.size() && m.code[s.pc].op == Op(s.op)) return m.code[s.pc].gas;
+  return wasm::op_info(Op(s.op)).gas;
+}
+
+void add_timings(StarkTimings& into, const StarkTimings& t) {
+  into.trace_lde += t.trace_lde;
+  into.trace_commit += t.trace_commit;
+  into.aux += t.aux;
+  into.quotient += t.quotient;
+  into.ood += t.ood;
+  into.deep += t.deep;
+  into.fri += t.fri;
+  into.total += t.total;
+}
+
+}  // namespace
+
+size_t record_rows(const wasm::Module& m, const wasm::StepRecord& st) {
+  const bool direct = st.op == uint16_t(Op::kCall) && st.pc < m.code.size() &&
+                      m.code[st.pc].op == Op::kCall;
+  if (!direct && st.op != uint16_t(Op::kCallIndirect)) return 1;
+  const uint32_t callee = direct ? m.code[st.pc].a : st.aux;
+  if (callee < m.num_imported_funcs || callee - m.num_imported_funcs >= m.funcs.size()) return 1;
+  const wasm::Function& f = m.funcs[callee - m.num_imported_funcs];
+  return 1 + f.num_locals - m.func_type(callee).params.size();
+}
+
+size_t run_rows(const wasm::Module& m, const wasm::Trace& trace) {
+  size_t rows = 1;
+  for (const auto& s : trace.steps) rows += record_rows(m, s);
+  return rows;
+}
+
+BoundaryImage initial_image(const Program& program, std::span<const uint64_t> args) {
+  using I = L::Init;
+  BoundaryImage image;
+  const std::vector<Fp>& col = program.fixed_columns()[L::kInit];
+  const size_t rows = col.size() / I::kPreWidth;
+  for (size_t r = 0; r < rows; ++r) {
+    if (col[I::kIsInit * rows + r] != Fp::one()) continue;
+    uint64_t v = 0;
+    for (uint32_t j = 0; j < 4; ++j) {
+      v |= uint64_t(col[(I::kValue + j) * rows + r].to_canonical()) << (16 * j);
+    }
+    image[col[I::kKey * rows + r].to_canonical()] = v;
+  }
+  for (size_t i = 0; i < args.size(); ++i) image[uint32_t(i)] = args[i];
+  return image;
+}
+
+void set_segment_publics(std::vector<Fp>& pub, uint32_t index, bool last, const SegmentState& entry,
+                         const SegmentState& exit) {
+  pub[L::kPubSegMode] = Fp::one();
+  pub[L::kPubSegIndex] = Fp::from_u32(index);
+  pub[L::kPubSegLast] = last ? Fp::one() : Fp::zero();
+  pub[L::kPubEntryPc] = Fp::from_u32(entry.pc);
+  pub[L::kPubSp0] = Fp::from_u32(entry.sp);
+  pub[L::kPubEntryFp] = Fp::from_u32(entry.fp);
+  pub[L::kPubEntryDepth] = Fp::from_u32(entry.depth);
+  pub[L::kPubEntryGas] = Fp::from_u64(entry.gas);
+  pub[L::kPubEntryInst] = Fp::from_u64(entry.instructions + 1);
+  const uint64_t out[6] = {exit.pc, exit.sp, exit.fp, exit.depth, exit.gas, exit.instructions + 1};
+  for (uint32_t j = 0; j < 6; ++j) pub[L::kPubExit + j] = last ? Fp::zero() : Fp::from_u64(out[j]);
+}
+
+std::vector<air::PublicInteraction> boundary_interactions(std::span<const uint32_t> keys,
+                                                          const BoundaryImage& image,
+                                                          std::span<const uint64_t> exit_values) {
+  std::vector<air::PublicInteraction> out(keys.size());
+  for (size_t k = 0; k < keys.size(); ++k) {
+    const auto it = image.find(keys[k]);
+    const uint64_t entry = it == image.end() ? 0 : it->second;
+    const uint64_t exit = k < exit_values.size() ? exit_values[k] : 0;
+    air::PublicInteraction& pi = out[k];
+    pi.bus = L::kBusBoundary;
+    pi.multiplicity = Fp::one();
+    pi.values.reserve(9);
+    pi.values.push_back(Fp::from_u32(keys[k]));
+    for (uint32_t j = 0; j < 4; ++j) pi.values.push_back(Fp::from_u32(limb(entry, j)));
+    for (uint32_t j = 0; j < 4; ++j) pi.values.push_back(Fp::from_u32(limb(exit, j)));
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<size_t, size_t>>> segment_cuts(const wasm::Module& m,
+                                                           const wasm::Trace& trace,
+                                                           uint32_t segment_log) {
+  // Greedy, at record boundaries (a call stays with its zero-local rows); the last segment
+  // also needs the padding row after the entry function's return.
+  const auto& steps = trace.steps;
+  const size_t cap = size_t(1) << segment_log;
+  std::vector<std::pair<size_t, size_t>> cuts;
+  size_t start = 0, used = 0;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const size_t r = record_rows(m, steps[i]);
+    if (r > cap) {
+      return unimplemented("zkwasm: the call at step " + std::to_string(i) + " needs " +
+                           std::to_string(r) + " rows, more than a segment of 2^" +
+                           std::to_string(segment_log));
+    }
+    if (used + r > cap) cuts.emplace_back(start, i), start = i, used = 0;
+    used += r;
+  }
+  if (used + 1 > cap) cuts.emplace_back(start, steps.size() - 1), start = steps.size() - 1;
+  cuts.emplace_back(start, steps.size());
+  if (cuts.size() > kMaxSegments) {
+    return unimplemented("zkwasm: " + std::to_string(cuts.size()) + " segments exceed " +
+                         std::to_string(kMaxSegments) + "; use a larger segment_log");
+  }
+  return cuts;
+}
+
+Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
+                              const ProveOptions& opts, StarkTimings* timings) {
+  const wasm::Module& m = program.module();
+  const auto& steps = trace.steps;
+  if (steps.empty()) return invalid_argument("zkwasm: the trace has no steps");
+  auto cut = segment_cuts(m, trace, opts.segment_log);
+  if (!cut) return cut.status();
+  const std::vector<std::pair<size_t, size_t>>& cuts = *cut;
+  const uint32_t count = uint32_t(cuts.size());
+  uint64_t gas_used = 0;
+  for (const auto& st : steps) gas_used += record_gas(m, st);
+
+  auto pk = program.proving_key(opts.params);
+  if (!pk) return pk.status();
+  const wasm::FuncType& type = m.func_type(trace.header.entry_function);
+  std::vector<uint64_t> args = opts.args;
+  for (size_t i = 0; i < args.size() && i < type.params.size(); ++i) {
+    if (type.params[i] == wasm::ValType::kI32) args[i] = uint32_t(args[i]);
+  }
+  auto entry = program.entry(trace.header.entry_function);
+  if (!entry) return entry.status();
+
+  // Workers prove while the witnesses of later segments are built (in order: each starts from
+  // the memory the previous one left). At most `workers` witnesses wait, bounding memory.
+  const size_t hw = std::max<size_t>(1, std::thread::hardware_concurrency());
+  size_t workers = opts.segment_workers != 0 ? opts.segment_workers
+                   : opts.devices.size() > 1 ? opts.devices.size()
+                                             : hw;
+  workers = std::max<size_t>(1, std::min<size_t>(workers, count));
+  const size_t threads = std::max<size_t>(1, (opts.stark.threads != 0 ? opts.stark.threads : hw) / workers);
+
+  struct Job {
+    uint32_t index;
+    MachineWitness witness;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Job> queue;
+  bool closed = false;
+  Status error;
+  std::vector<std::optional<StarkProof>> proofs(count);
+  StarkTimings total;
+  auto worker = [&](size_t wi) {
+    StarkConfig cfg = opts.stark;
+    cfg.threads = threads;
+    if (!opts.devices.empty()) cfg.backend = opts.devices[wi % opts.devices.size()];
+    for (;;) {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return !queue.empty() || closed || !error.is_ok(); });
+      if (!error.is_ok() || queue.empty()) return;
+      Job job = std::move(queue.front());
+      queue.pop_front();
+      cv.notify_all();
+      lock.unlock();
+      Stopwatch clock;
+      StarkTimings t;
+      auto proof = stark_prove(machine_air(), **pk, job.witness, cfg, &t);
+      job.witness = MachineWitness{};
+      const double secs = clock.seconds();
+      lock.lock();
+      if (!proof) {
+        if (error.is_ok()) {
+          error = Status(proof.status().code(),
+                         "segment " + std::to_string(job.index) + ": " + proof.status().message());
+        }
+        cv.notify_all();
+        return;
+      }
+      proofs[job.index] = std::move(*proof);
+      add_timings(total, t);
+      if (opts.on_segment) opts.on_segment(job.index, count, secs);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t w = 0; w < workers; ++w) pool.emplace_back(worker, w);
+
+  Bundle bundle;
+  bundle.segments.resize(count);
+  WitnessOptions wo;
+  wo.check_trace = opts.check_trace;
+  wo.args = opts.args;
+  wo.public_input = opts.public_input;  // refused by split runs (build_segment_witness)
+  BoundaryImage image = initial_image(program, args);
+  SegmentState state{entry->first, entry->second, 0, 0, 0, 0};
+  Status build_error;
+  for (uint32_t s = 0; s < count; ++s) {
+    SegmentSpec spec;
+    spec.index = s;
+    spec.last = s + 1 == count;
+    spec.first = cuts[s].first;
+    spec.end = cuts[s].second;
+    spec.entry = state;
+    spec.image = &image;
+    spec.gas_used = gas_used;
+    SegmentOutput out;
+    PublicValues pv;
+    auto w = build_segment_witness(program, trace, wo, &spec, pv, &out);
+    if (!w) {
+      build_error = w.status();
+      break;
+    }
+    if (s == 0) bundle.publics = pv;
+    Segment& seg = bundle.segments[s];
+    if (!spec.last) seg.exit = out.exit;
+    seg.keys = std::move(out.keys);
+    seg.exit_values = std::move(out.exit_values);
+    for (size_t k = 0; k < seg.keys.size(); ++k) image[seg.keys[k]] = seg.exit_values[k];
+    state = out.exit;
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return queue.size() < workers || !error.is_ok(); });
+    if (!error.is_ok()) break;
+    queue.push_back(Job{s, std::move(*w)});
+    cv.notify_all();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    closed = true;
+    if (!build_error.is_ok() && error.is_ok()) error = build_error;
+  }
+  cv.notify_all();
+  for (auto& t : pool) t.join();
+  if (!error.is_ok()) return error;
+  for (uint32_t s = 0; s < count; ++s) bundle.segments[s].proof = std::move(*proofs[s]);
+  if (timings) *timings = total;
+  return bundle;
+}
+
+Result<PublicValues> verify_segments(const Program& program, const Bundle& bundle,
+                                     const VerifyOptions& opts) {
+  auto reject = [](const std::string& why) { return invalid_argument("rejected: " + why); };
+  const PublicValues& pv = bundle.publics;
+  if (bundle.segments.size() > kMaxSegments) return reject("too many segments");
+  // Split runs bind no host I/O yet (the prover refuses them): a claim of input or output
+  // bytes would otherwise go unchecked.
+  if (!pv.public_input.empty() || !pv.output.empty()) {
+    return reject("a split run claims public input or output bytes, which segments do not bind");
+  }
+  auto base = public_inputs(program, pv);
+  if (!base) return reject(base.status().message());
+  auto entry = program.entry(pv.entry_function);
+  if (!entry) return reject(entry.status().message());
+  BoundaryImage image = initial_image(program, pv.args);
+  SegmentState state{entry->first, entry->second, 0, 0, 0, 0};
+  const uint32_t count = uint32_t(bundle.segments.size());
+  for (uint32_t s = 0; s < count; ++s) {
+    const Segment& seg = bundle.segments[s];
+    const bool last = s + 1 == count;
+    const std::string name = "segment " + std::to_string(s) + ": ";
+    if (seg.keys.size() != seg.exit_values.size()) {
+      return reject(name + std::to_string(seg.keys.size()) + " keys but " +
+                    std::to_string(seg.exit_values.size()) + " exit values");
+    }
+    for (size_t k = 0; k < seg.keys.size(); ++k) {
+      if (seg.keys[k] >= (1u << 30)) return reject(name + "key " + std::to_string(k) + " is not below 2^30");
+      if (k > 0 && seg.keys[k] <= seg.keys[k - 1]) {
+        return reject(name + "key " + std::to_string(k) + " (" + std::to_string(seg.keys[k]) +
+                      ") does not increase");
+      }
+    }
+    const SegmentState& exit = seg.exit;
+    if (last) {
+      if (exit != SegmentState{}) return reject(name + "the last segment carries an exit state");
+    } else {
+      // Field elements in the public inputs: keep every value far below p. Each segment runs
+      // at least one instruction (the AIR: inst grows by one per real row).
+      const uint64_t bound = uint64_t(1) << 30;
+      if (exit.pc >= bound || exit.sp >= bound || exit.fp >= bound || exit.depth >= bound ||
+          exit.gas >= bound || exit.instructions >= bound) {
+        return reject(name + "exit state out of range");
+      }
+      if (exit.instructions <= state.instructions || exit.instructions >= pv.instructions) {
+        return reject(name + "exit instruction count " + std::to_string(exit.instructions) +
+                      " is not between " + std::to_string(state.instructions) + " and " +
+                      std::to_string(pv.instructions));
+      }
+    }
+    std::vector<Fp> pub = *base;
+    set_segment_publics(pub, s, last, state, exit);
+    const auto its = boundary_interactions(seg.keys, image, seg.exit_values);
+    if (Status st = verify_segment_proof(program, seg.proof, pub, its, opts); !st) {
+      std::string why = st.message();
+      if (why.rfind("rejected: ", 0) == 0) why = why.substr(10);
+      return Status(st.code(), "rejected: " + name + why);
+    }
+    for (size_t k = 0; k < seg.keys.size(); ++k) image[seg.keys[k]] = seg.exit_values[k];
+    state = exit;
+  }
+  return pv;
+}
+
+}  // namespace efaas::zkwasm
