@@ -1,5 +1,7 @@
 #include "node/prove/universal.hpp"
 
+#include <algorithm>
+
 #include "node/core/encoding.hpp"
 #include "prover/fri/fri_params.hpp"
 #include "prover/wasm/extension.hpp"
