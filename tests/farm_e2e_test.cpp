@@ -1244,7 +1244,8 @@ TEST_F(ZkwasmE2E, ExtensionPublicInputAndOutputAreBoundForBothKinds) {
 
   // The same trace with another Data byte, another sender, or no public input: the prover
   // refuses (the trace's host reads do not match it), so the job fails; no proof is handed out.
-  for (auto [what, edit] : std::vector<std::pair<const char*, std::function<void(std::vector<uint8_t>&)>>>{
+  using Edit = std::function<void(std::vector<uint8_t>&)>;
+  for (auto [what, edit] : std::vector<std::pair<const char*, Edit>>{
            {"data", [](std::vector<uint8_t>& p) { p[4 + 3] ^= 1; }},
            {"sender", [](std::vector<uint8_t>& p) { p[4 + 11 + 20 + 2] ^= 1; }},
            {"none", [](std::vector<uint8_t>& p) { p.clear(); }}}) {
