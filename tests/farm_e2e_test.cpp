@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -1147,6 +1148,139 @@ TEST_F(ZkwasmE2E, TraceAndModuleJobsEndToEndWithCacheAndExactMetering) {
     EXPECT_GT(k.units_per_second(), 0);
   }
   EXPECT_EQ(zk, 2);
+}
+
+// An Extension that reads its input and writes output: PostOp.Data = (Data XOR 0x5a) || sender.
+const char* kEchoExtensionWat = R"((module
+  (import "efaas" "input_size" (func $size (param i32) (result i32)))
+  (import "efaas" "input_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "efaas" "output_write" (func $write (param i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "efaas_main") (result i32) (local $n i32) (local $i i32)
+    (local.set $n (call $size (i32.const 0)))
+    (drop (call $read (i32.const 0) (i32.const 0) (i32.const 64) (local.get $n)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (i32.store8 offset=64 (local.get $i)
+        (i32.xor (i32.load8_u offset=64 (local.get $i)) (i32.const 0x5a)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (call $write (i32.const 64) (local.get $n))
+    (drop (call $read (i32.const 2) (i32.const 0) (i32.const 0) (i32.const 20)))
+    (call $write (i32.const 0) (i32.const 20))
+    (i32.const 0)))
+)";
+
+std::string hex_of(const std::vector<uint8_t>& b) {
+  return to_hex(std::span<const uint8_t>(b));
+}
+
+// The public input a trace job names and the one a module job executes are bound into the
+// bundle, with the output the Extension wrote; a trace job given another public input fails.
+TEST_F(ZkwasmE2E, ExtensionPublicInputAndOutputAreBoundForBothKinds) {
+  start_farm();
+  auto wasm = testing::wat2wasm(kEchoExtensionWat);
+  ASSERT_TRUE(wasm) << wasm.status().to_string();
+  const std::string echo_hash = upload_wasm(std::string(wasm->begin(), wasm->end()));
+  auto program = zkwasm::Program::load(*wasm);
+  ASSERT_TRUE(program.is_ok()) << program.status().to_string();
+
+  Rng rng(test_seed("ZkwasmE2E.ExtensionPublicInputAndOutputAreBoundForBothKinds"));
+  wasm::ExtensionInput in;
+  for (int i = 0; i < 11; ++i) in.data.push_back(uint8_t(rng.next_u32()));
+  for (auto& b : in.to) b = uint8_t(rng.next_u32());
+  for (auto& b : in.sender) b = uint8_t(rng.next_u32());
+  for (auto& b : in.block_hash) b = uint8_t(rng.next_u32());
+  in.private_input = {7, 7};
+  std::vector<uint8_t> want_output;
+  for (uint8_t b : in.data) want_output.push_back(b ^ 0x5a);
+  want_output.insert(want_output.end(), in.sender.begin(), in.sender.end());
+  const std::vector<uint8_t> pub = wasm::encode_public_inputs(in);
+
+  // The node's path: run the Extension recording the trace, send it with its public input.
+  wasm::MemorySink sink;
+  wasm::TraceWriter tw(sink, 256);
+  wasm::ExtensionConfig cfg;
+  cfg.trace = &tw;
+  auto run = wasm::run_extension((*program)->module_ptr(), in, cfg);
+  ASSERT_TRUE(run.is_ok()) << run.status().to_string();
+  ASSERT_EQ(run->output, want_output);
+  const std::string trace(sink.data.begin(), sink.data.end());
+
+  auto check = [&](const std::string& proof, const char* what) {
+    auto b = zkwasm::deserialize_bundle(
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(proof.data()), proof.size()));
+    ASSERT_TRUE(b.is_ok()) << what << ": " << b.status().to_string();
+    auto pv = zkwasm::verify(**program, *b);
+    ASSERT_TRUE(pv.is_ok()) << what << ": " << pv.status().to_string();
+    EXPECT_EQ(pv->public_input, pub) << what;
+    EXPECT_EQ(pv->output, want_output) << what;
+    EXPECT_EQ(pv->results, std::vector<uint64_t>{0}) << what;
+    // The claim of another Data byte or another output does not verify.
+    zkwasm::Bundle x = *b;
+    x.publics.public_input[4] ^= 1;
+    EXPECT_FALSE(zkwasm::verify(**program, x).is_ok()) << what;
+    x = *b;
+    x.publics.output.back() ^= 1;
+    EXPECT_FALSE(zkwasm::verify(**program, x).is_ok()) << what;
+  };
+  const std::string params = R"({"preset":"test","public_input":")" + hex_of(pub) + "\"}";
+  auto r = client::prove(*stub_, key_,
+                         header(pb::JOB_KIND_ZKWASM_TRACE, params, trace, echo_hash), trace);
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_FALSE(r.failure) << r.failure->code() << ": " << r.failure->reason();
+  check(r.proof, "trace job");
+
+  // Module job: the farm executes the Extension input; the public input is its public part.
+  const std::vector<uint8_t> enc = wasm::encode_extension_input(in);
+  const std::string input(enc.begin(), enc.end());
+  auto m = client::prove(*stub_, key_,
+                         header(pb::JOB_KIND_ZKWASM_MODULE, R"({"preset":"test"})", input,
+                                echo_hash),
+                         input);
+  ASSERT_TRUE(m.status.ok()) << m.status.error_message();
+  ASSERT_FALSE(m.failure) << m.failure->code() << ": " << m.failure->reason();
+  check(m.proof, "module job");
+
+  // The same trace with another Data byte, another sender, or no public input: the prover
+  // refuses (the trace's host reads do not match it), so the job fails; no proof is handed out.
+  using Edit = std::function<void(std::vector<uint8_t>&)>;
+  for (auto [what, edit] : std::vector<std::pair<const char*, Edit>>{
+           {"data", [](std::vector<uint8_t>& p) { p[4 + 3] ^= 1; }},
+           {"sender", [](std::vector<uint8_t>& p) { p[4 + 11 + 20 + 2] ^= 1; }},
+           {"none", [](std::vector<uint8_t>& p) { p.clear(); }}}) {
+    SCOPED_TRACE(what);
+    std::vector<uint8_t> wrong = pub;
+    edit(wrong);
+    const std::string wp = wrong.empty()
+                               ? std::string(R"({"preset":"test"})")
+                               : R"({"preset":"test","public_input":")" + hex_of(wrong) + "\"}";
+    auto w = client::prove(*stub_, key_,
+                           header(pb::JOB_KIND_ZKWASM_TRACE, wp, trace, echo_hash), trace);
+    ASSERT_TRUE(w.status.ok()) << w.status.error_message();
+    ASSERT_TRUE(w.failure);
+    EXPECT_EQ(w.failure->state(), pb::JOB_STATE_FAILED);
+    EXPECT_TRUE(w.proof.empty());
+    std::printf("  trace with a wrong public input (%s) -> %s: %s\n", what,
+                w.failure->code().c_str(), w.failure->reason().c_str());
+  }
+
+  // Malformed values are refused at the header, naming the key.
+  auto refused = [&](const std::string& p, pb::JobKind kind, const std::string& in_bytes,
+                     const std::string& want) {
+    auto x = client::prove(*stub_, key_, header(kind, p, in_bytes, echo_hash), in_bytes, 512);
+    EXPECT_EQ(x.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << want;
+    EXPECT_NE(x.status.error_message().find(want), std::string::npos)
+        << x.status.error_message();
+  };
+  refused(R"({"public_input":"0g"})", pb::JOB_KIND_ZKWASM_TRACE, trace,
+          "public_input: not a hex digit at character 1");
+  refused(R"({"public_input":"abc"})", pb::JOB_KIND_ZKWASM_TRACE, trace, "public_input: 3 hex");
+  refused(R"({"public_input":")" + hex_of(pub).substr(2) + "00\"}", pb::JOB_KIND_ZKWASM_TRACE,
+          trace, "is not an encode_public_inputs() encoding");
+  refused(R"({"public_input":7})", pb::JOB_KIND_ZKWASM_TRACE, trace, "want a hex string");
+  refused(R"({"public_input":")" + hex_of(pub) + "\"}", pb::JOB_KIND_ZKWASM_MODULE, input,
+          "only zkwasm-trace jobs take it");
 }
 
 TEST_F(ZkwasmE2E, BadTracesAndParametersAreRefusedAndTheFarmKeepsServing) {

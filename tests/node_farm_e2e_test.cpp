@@ -1,15 +1,17 @@
 // efaas-node proving through a real efaas-farm: ganache with the example Extension
-// (node/examples/example_extension.wat) registered, one efaas-farm process, three efaas-node
+// (node/examples/example_extension.c, built to wasm32) registered, one efaas-farm process, three efaas-node
 // processes with the staked keys. An Operation sent to node 1 (which does not serve the
 // Extension) is gossiped to node 0, which runs it, streams the trace to the farm, gets the zkWASM
 // bundle, verifies the PostOp itself and asks nodes 1 and 2 for signed verdicts; the slot leader
 // settles it on-chain. Node 2 serves the Extension too but its farm is down: its copy of the
-// Operation says so and is retried, never answered with a fake PostOp. A tampered zkWASM PostOp
-// is INVALID and its peer is throttled, then banned.
+// Operation says so and is retried, never answered with a fake PostOp. A PostOp whose proof was
+// made for another Data or sender is INVALID; a tampered zkWASM PostOp is INVALID and its peer is
+// throttled, then banned.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -84,9 +86,8 @@ class NodeFarmE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
-    const std::string wasm = dir_->path() + "/example_extension.wasm";
-    const std::string cmd = "wat2wasm '" + testing::source_dir() + "/node/examples/example_extension.wat' -o '" + wasm + "'";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << "wat2wasm (Debian wabt) is needed";
+    const std::string wasm = EFAAS_NODE_EXAMPLE_WASM;
+    ASSERT_TRUE(fs::exists(wasm)) << "the example Extension was not built (Debian clang and lld): " << wasm;
     auto c = testing::DevChain::start({"--slot-blocks", "5", "--wasm", wasm});
     ASSERT_TRUE(c.is_ok()) << c.status().to_string();
     chain_ = std::move(*c).release();
@@ -223,8 +224,35 @@ class NodeFarmE2E : public ::testing::Test {
   static inline json post_op_;  // node 0's PostOp, for the tampering test
 };
 
+// The example Extension's input for the devchain's Operation (Data, To, the user as sender) at `block`.
+wasm::ExtensionInput operation_input(const json& info, const Hash32& block) {
+  wasm::ExtensionInput in;
+  in.data = ok(parse_hex(info["operation"]["data"].get<std::string>(), "data"));
+  in.to = ok(parse_address(info["operation"]["to"].get<std::string>(), "to"));
+  in.sender = ok(parse_address(info["user"].get<std::string>(), "user"));
+  in.block_hash = block;
+  return in;
+}
+
+// What the example writes, computed here without the runtime: Data upper-cased, then the
+// FNV-1a 32-bit digest of Data || To || sender, little-endian (node/examples/example_extension.c).
+Bytes example_output(const wasm::ExtensionInput& in) {
+  uint32_t h = 2166136261u;
+  auto mix = [&](std::span<const uint8_t> b) {
+    for (uint8_t c : b) h = (h ^ c) * 16777619u;
+  };
+  mix(in.data);
+  mix(in.to);
+  mix(in.sender);
+  Bytes out;
+  for (uint8_t c : in.data) out.push_back(c >= 'a' && c <= 'z' ? uint8_t(c - 32) : c);
+  for (int i = 0; i < 4; ++i) out.push_back(uint8_t(h >> (8 * i)));
+  return out;
+}
+
 // A zkWASM PostOp made in this process (the runtime and prover/zkwasm, no farm): what a peer sends.
-json local_post_op(const std::string& wasm_path, const Hash32& operation_hash, const Hash32& block) {
+// `in` is what the proof is made for; the PostOp claims `in.block_hash` as its processed block.
+json local_post_op(const std::string& wasm_path, const Hash32& operation_hash, const wasm::ExtensionInput& in) {
   std::string bytes = slurp(wasm_path);
   auto program = ok(zkwasm::Program::load(std::span<const uint8_t>(
       reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())));
@@ -232,12 +260,13 @@ json local_post_op(const std::string& wasm_path, const Hash32& operation_hash, c
   wasm::TraceWriter tw(sink);
   wasm::ExtensionConfig ec;
   ec.trace = &tw;
-  EXPECT_TRUE(wasm::run_extension(program->module_ptr(), wasm::ExtensionInput{}, ec).is_ok());
+  EXPECT_TRUE(wasm::run_extension(program->module_ptr(), in, ec).is_ok());
   zkwasm::ProveOptions po;
   po.params = fri_test_preset();
+  po.public_input = wasm::encode_public_inputs(in);
   auto bundle = ok(zkwasm::prove(*program, ok(wasm::read_trace(sink.data)), po));
-  PostOp p = ok(make_universal_post_op(operation_hash, program->module_hash(), zkwasm::serialize_bundle(bundle), block,
-                                       R"({"proofSystem":"zkwasm-stark","preset":"test"})"));
+  PostOp p = ok(make_universal_post_op(operation_hash, program->module_hash(), zkwasm::serialize_bundle(bundle),
+                                       in.block_hash, R"({"proofSystem":"zkwasm-stark","preset":"test"})"));
   return to_json(p);
 }
 
@@ -268,11 +297,16 @@ TEST_F(NodeFarmE2E, GossipedOperationIsProvedVerifiedAndSettled) {
   json posts = nodes_[0]->result("efaas_getPostOps", {op_hash});
   ASSERT_EQ(posts.size(), 1u);
   post_op_ = posts[0]["postOp"];
-  // The output is the example's result, computed here independently.
-  uint64_t want = 0;
-  for (uint64_t i = 1; i <= 100; ++i) want += i * i;
-  EXPECT_EQ(post_op_["data"], hex0x(encode_values(std::vector<uint64_t>{want})));
+  // The output is the example's, computed here independently from the Operation ("hello").
+  const Hash32 processed = ok(parse_hash32(post_op_["processedBlockHash"].get<std::string>(), "block"));
+  const wasm::ExtensionInput in = operation_input(chain_->info(), processed);
+  const Bytes want = example_output(in);
+  EXPECT_EQ(std::string(want.begin(), want.begin() + 5), "HELLO");
+  EXPECT_EQ(post_op_["data"], hex0x(want));
   Proof proof = ok(decode_proof(ok(parse_hex(post_op_["proof"].get<std::string>(), "proof"))));
+  // Proof.inputs: the Operation's Data, To, recovered sender and the processed block, encoded.
+  EXPECT_EQ(proof.inputs, wasm::encode_public_inputs(in));
+  EXPECT_EQ(proof.output, want);
   EXPECT_EQ(hex0x(proof.extension_id), chain_->info()["extensionId"]);
   EXPECT_EQ(std::string(proof.proof_data.begin(), proof.proof_data.begin() + 8), "EFZKWASM");
   json meta = json::parse(proof.metadata);
@@ -316,21 +350,44 @@ TEST_F(NodeFarmE2E, GossipedOperationIsProvedVerifiedAndSettled) {
 
   // A second valid PostOp for the same Operation (proved here, on a later block): node 1 keeps it,
   // re-runs the Operation itself and finds both answers right.
-  json second = local_post_op(dir_->path() + "/example_extension.wasm", h, ok(eth_->block_by_tag("latest")).hash);
+  const std::string wasm = EFAAS_NODE_EXAMPLE_WASM;
+  json second = local_post_op(wasm, h, operation_input(chain_->info(), ok(eth_->block_by_tag("latest")).hash));
   ASSERT_NE(second, post_op_);
   expect_signed(nodes_[1]->result("efaas_submitPostOp", {second}), 1, "VALID", second);
   EXPECT_EQ(nodes_[1]->result("efaas_getPostOps", {op_hash}).size(), 2u);
   auto metrics = nodes_[1]->http->Get("/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("efaas_node_reruns_total{reason=\"agree\"} 2"), std::string::npos) << metrics->body;
+
+  // Genuine proofs of the Extension, but made for another Data or another sender than the
+  // Operation's: INVALID, naming what differs; not kept.
+  for (auto [field, edit] : std::vector<std::pair<std::string, std::function<void(wasm::ExtensionInput&)>>>{
+           {"Data byte 0", [](wasm::ExtensionInput& x) { x.data[0] = 'j'; }},
+           {"sender", [](wasm::ExtensionInput& x) { x.sender[3] ^= 1; }}}) {
+    wasm::ExtensionInput other = operation_input(chain_->info(), ok(eth_->block_by_tag("latest")).hash);
+    edit(other);
+    json wrong = local_post_op(wasm, h, other);
+    json v = nodes_[1]->result("efaas_submitPostOp", {wrong});
+    expect_signed(v, 1, "INVALID", wrong);
+    EXPECT_NE(v["diagnostics"].get<std::string>().find(field + " differs"), std::string::npos) << v.dump();
+    EXPECT_FALSE(v["stored"].get<bool>());
+  }
+  EXPECT_EQ(nodes_[1]->result("efaas_getPostOps", {op_hash}).size(), 2u);
+  // An Operation this node does not hold: no opinion (ERROR), since its public input is unknown.
+  json stray = local_post_op(wasm, keccak(std::string_view("unknown op")),
+                             operation_input(chain_->info(), ok(eth_->block_by_tag("latest")).hash));
+  json v = nodes_[1]->result("efaas_submitPostOp", {stray});
+  EXPECT_EQ(v["verdictName"], "ERROR") << v.dump();
+  EXPECT_NE(v["diagnostics"].get<std::string>().find("not known to this node"), std::string::npos) << v.dump();
 }
 
 TEST_F(NodeFarmE2E, TamperedZkwasmPostOpIsInvalidAndThePeerIsThrottledThenBanned) {
   NodeProc& b = *nodes_[1];
   const std::string peer = "0x00000000000000000000000000000000000000dd";
   // An honest PostOp from that peer first: VALID (an independent prover's bundle passes the node's check).
-  post_op_ = local_post_op(dir_->path() + "/example_extension.wasm", keccak(std::string_view("tampering op")),
-                           ok(eth_->block_by_tag("latest")).hash);
+  const Hash32 op_hash = ok(parse_hash32(chain_->info()["operationHash"].get<std::string>(), "op"));
+  post_op_ = local_post_op(EFAAS_NODE_EXAMPLE_WASM, op_hash,
+                           operation_input(chain_->info(), ok(eth_->block_by_tag("latest")).hash));
   expect_signed(b.result("efaas_submitPostOp", {post_op_, peer}), 1, "VALID", post_op_);
   // A real bundle with one byte of its STARK proof flipped.
   Proof proof = ok(decode_proof(ok(parse_hex(post_op_["proof"].get<std::string>(), "proof"))));
@@ -343,7 +400,7 @@ TEST_F(NodeFarmE2E, TamperedZkwasmPostOpIsInvalidAndThePeerIsThrottledThenBanned
   EXPECT_EQ(b.result("efaas_reputation", {"peer", peer})["standing"], "good");
   // The claimed output changed: the proof does not bind it.
   json lying = post_op_;
-  lying["data"] = hex0x(encode_values(std::vector<uint64_t>{1}));
+  lying["data"] = hex0x(Bytes{'H', 'I'});
   v = b.result("efaas_submitPostOp", {lying, peer});
   expect_signed(v, 1, "INVALID", lying);
   EXPECT_NE(v["diagnostics"].get<std::string>().find("PostOp.data"), std::string::npos) << v.dump();

@@ -11,7 +11,7 @@ cd "$top"
 bash tools/setup.sh
 build=${EFAAS_BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" --parallel "$(nproc)" --target efaas efaas-node efaas-farm contracts
+cmake --build "$build" --parallel "$(nproc)" --target efaas efaas-node efaas-farm contracts node_example_extension
 efaas="$build/bin/efaas"
 "$efaas" demo "$@"
 

@@ -4,6 +4,7 @@
 
 #include "prover/common/timer.hpp"
 #include "prover/farm/client.hpp"
+#include "prover/hash/keccak.hpp"
 
 namespace efaas::node {
 namespace pb = efaas::farm::v1;
@@ -86,6 +87,11 @@ Status extension_outcome(const wasm::ExtensionResult& r) {
   if (r.status == wasm::ExtensionResult::Status::kTrap) {
     return invalid_argument("the Extension trapped: " + r.trap_message);
   }
+  // A PostOp answers an Operation the Extension accepted: efaas_main returned 0.
+  if (r.status == wasm::ExtensionResult::Status::kExit) {
+    return invalid_argument("the Extension exited with code " + std::to_string(r.exit_code) +
+                            " (efaas_main must return 0 for a PostOp)");
+  }
   return Status::ok();
 }
 
@@ -149,7 +155,12 @@ Result<FarmProof> FarmProver::prove(std::span<const uint8_t> module_bytes, std::
   pb::JobHeader& h = *hreq.mutable_header();
   h.set_kind(pb::JOB_KIND_ZKWASM_TRACE);
   h.set_artifact(hash);
-  h.set_params_json(nlohmann::json{{"entry", wasm::kExtensionEntry}, {"preset", config_.preset}}.dump());
+  // The trace does not hold the public input; the proof binds it (docs/farm.md, zkWASM jobs).
+  const Bytes pub = wasm::encode_public_inputs(input);
+  h.set_params_json(nlohmann::json{{"entry", wasm::kExtensionEntry},
+                                   {"preset", config_.preset},
+                                   {"public_input", to_hex(std::span<const uint8_t>(pub))}}
+                        .dump());
   h.set_input_size(out.trace_bytes);
   sw.reset();
   Status streamed = stream->Write(hreq) ? Status::ok() : unavailable("the farm closed the stream after the header");

@@ -29,21 +29,48 @@ Bytes wat(const std::string& text) {
   return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// The example Extension, built from node/examples/example_extension.c (empty without clang).
 Bytes example_module() {
-  std::ifstream in(std::string(EFAAS_SOURCE_DIR) + "/node/examples/example_extension.wat");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return wat(ss.str());
+  std::ifstream in(EFAAS_NODE_EXAMPLE_WASM, std::ios::binary);
+  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-// Runs `func` (efaas_main when empty) with a trace and proves it at the test preset.
-Bytes prove_bundle(const zkwasm::Program& p, const std::string& func, std::vector<uint64_t> args = {}) {
+// The Operation the tests answer: Data "hello, eFaaS", To, sender and block hash all distinct.
+wasm::ExtensionInput sample_input() {
+  wasm::ExtensionInput in;
+  const std::string data = "hello, eFaaS";
+  in.data.assign(data.begin(), data.end());
+  for (size_t i = 0; i < 20; ++i) in.to[i] = uint8_t(0x10 + i);
+  for (size_t i = 0; i < 20; ++i) in.sender[i] = uint8_t(0x80 + i);
+  for (size_t i = 0; i < 32; ++i) in.block_hash[i] = uint8_t(0xc0 + i);
+  return in;
+}
+
+// What the example writes, computed here without the runtime: Data upper-cased, then the
+// FNV-1a 32-bit digest of Data || To || sender, little-endian.
+Bytes example_output(const wasm::ExtensionInput& in) {
+  uint32_t h = 2166136261u;
+  auto mix = [&](std::span<const uint8_t> b) {
+    for (uint8_t c : b) h = (h ^ c) * 16777619u;
+  };
+  mix(in.data);
+  mix(in.to);
+  mix(in.sender);
+  Bytes out;
+  for (uint8_t c : in.data) out.push_back(c >= 'a' && c <= 'z' ? uint8_t(c - 32) : c);
+  for (int i = 0; i < 4; ++i) out.push_back(uint8_t(h >> (8 * i)));
+  return out;
+}
+
+// Runs `func` (efaas_main over `in` when empty) with a trace and proves it at the test preset.
+Bytes prove_bundle(const zkwasm::Program& p, const std::string& func, std::vector<uint64_t> args = {},
+                   const wasm::ExtensionInput& in = {}) {
   wasm::MemorySink sink;
   wasm::TraceWriter tw(sink);
   if (func.empty()) {
     wasm::ExtensionConfig ec;
     ec.trace = &tw;
-    auto r = wasm::run_extension(p.module_ptr(), wasm::ExtensionInput{}, ec);
+    auto r = wasm::run_extension(p.module_ptr(), in, ec);
     EXPECT_TRUE(r.is_ok()) << r.status().message();
   } else {
     wasm::Linker linker;
@@ -71,6 +98,7 @@ Bytes prove_bundle(const zkwasm::Program& p, const std::string& func, std::vecto
   zkwasm::ProveOptions po;
   po.params = fri_test_preset();
   po.args = args;
+  if (func.empty()) po.public_input = wasm::encode_public_inputs(in);
   auto b = zkwasm::prove(p, *trace, po);
   EXPECT_TRUE(b.is_ok()) << b.status().message();
   return b ? zkwasm::serialize_bundle(*b) : Bytes{};
@@ -86,11 +114,12 @@ class UniversalTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     bytes_ = new Bytes(example_module());
-    ASSERT_FALSE(bytes_->empty()) << "wat2wasm (Debian wabt) is needed";
+    ASSERT_FALSE(bytes_->empty()) << "the example Extension was not built (Debian clang and lld): "
+                                  << EFAAS_NODE_EXAMPLE_WASM;
     auto p = zkwasm::Program::load(*bytes_);
     ASSERT_TRUE(p.is_ok()) << p.status().message();
     program_ = new std::shared_ptr<zkwasm::Program>(*p);
-    bundle_ = new Bytes(prove_bundle(**program_, ""));
+    bundle_ = new Bytes(prove_bundle(**program_, "", {}, sample_input()));
   }
   static void TearDownTestSuite() {
     delete bytes_;
@@ -99,8 +128,11 @@ class UniversalTest : public ::testing::Test {
   }
   const zkwasm::Program& program() { return **program_; }
   Hash32 id() { return program().module_hash(); }
+  // The public input a verifier rebuilds for the sample Operation.
+  static Bytes want_input() { return wasm::encode_public_inputs(sample_input()); }
+  UniversalCheck check(const PostOp& p, double bits = 0) { return check_universal(program(), p, bits, want_input()); }
   PostOp post_op(const Bytes& bundle) {
-    auto p = make_universal_post_op(h32(1), id(), bundle, h32(2), R"({"proofSystem":"zkwasm-stark"})");
+    auto p = make_universal_post_op(h32(1), id(), bundle, sample_input().block_hash, R"({"proofSystem":"zkwasm-stark"})");
     EXPECT_TRUE(p.is_ok()) << p.status().message();
     return *p;
   }
@@ -112,34 +144,88 @@ Bytes* UniversalTest::bytes_ = nullptr;
 std::shared_ptr<zkwasm::Program>* UniversalTest::program_ = nullptr;
 Bytes* UniversalTest::bundle_ = nullptr;
 
-TEST(EncodeValues, LittleEndianU64) {
-  const std::vector<uint64_t> v = {338350, 0x0102030405060708ull};
-  Bytes want = {0xAE, 0x29, 0x05, 0, 0, 0, 0, 0, 8, 7, 6, 5, 4, 3, 2, 1};
-  EXPECT_EQ(encode_values(v), want);
-  EXPECT_TRUE(encode_values({}).empty());
-}
-
-TEST_F(UniversalTest, HonestPostOpIsValidAndCarriesTheResult) {
+TEST_F(UniversalTest, HonestPostOpIsValidAndCarriesTheOutput) {
   PostOp p = post_op(*bundle_);
-  // sum_{i=1}^{100} i^2, computed independently of the runtime.
-  uint64_t want = 0;
-  for (uint64_t i = 1; i <= 100; ++i) want += i * i;
-  EXPECT_EQ(p.data, encode_values(std::vector<uint64_t>{want}));
+  const Bytes want = example_output(sample_input());
+  EXPECT_EQ(std::string(p.data.begin(), p.data.begin() + 12), "HELLO, EFAAS");
+  EXPECT_EQ(p.data, want);
   auto proof = decode_proof(p.proof);
   ASSERT_TRUE(proof.is_ok());
   EXPECT_EQ(proof->extension_id, id());
-  EXPECT_TRUE(proof->inputs.empty());
+  EXPECT_EQ(proof->inputs, want_input());
   EXPECT_EQ(proof->output, p.data);
   EXPECT_EQ(proof->proof_data, *bundle_);
-  UniversalCheck c = check_universal(program(), p, 0);
+  UniversalCheck c = check(p);
   EXPECT_EQ(c.verdict, Verdict::kValid) << c.diagnostics;
-  EXPECT_EQ(c.publics.results, std::vector<uint64_t>{want});
+  EXPECT_EQ(c.publics.output, want);
+  EXPECT_EQ(c.publics.results, std::vector<uint64_t>{0});
+}
+
+TEST(PublicInputMismatch, NamesTheField) {
+  const wasm::ExtensionInput a = sample_input();
+  const Bytes want = wasm::encode_public_inputs(a);
+  EXPECT_EQ(public_input_mismatch(want, want), "");
+  auto diff = [&](auto edit) {
+    wasm::ExtensionInput b = a;
+    edit(b);
+    return public_input_mismatch(wasm::encode_public_inputs(b), want);
+  };
+  EXPECT_EQ(diff([](wasm::ExtensionInput& b) { b.data[3] ^= 1; }), "Data byte 3");
+  EXPECT_EQ(diff([](wasm::ExtensionInput& b) { b.data.push_back(0); }), "Data length 13, the Operation's 12");
+  EXPECT_EQ(diff([](wasm::ExtensionInput& b) { b.to[19] ^= 1; }), "To");
+  EXPECT_EQ(diff([](wasm::ExtensionInput& b) { b.sender[0] ^= 1; }), "sender");
+  EXPECT_EQ(diff([](wasm::ExtensionInput& b) { b.block_hash[31] ^= 1; }), "ProcessedBlockHash");
+  EXPECT_EQ(public_input_mismatch({}, want), "Data length missing, the Operation's 12");
+}
+
+// Genuine proofs, but of another Operation: the verifier rebuilds the public input from the
+// Operation the PostOp answers (Data, To, sender) and its ProcessedBlockHash.
+TEST_F(UniversalTest, AProofMadeForAnotherOperationIsInvalid) {
+  const PostOp good = post_op(*bundle_);
+  auto expect_invalid_for = [&](const char* field, auto edit) {
+    wasm::ExtensionInput other = sample_input();
+    edit(other);
+    UniversalCheck c = check_universal(program(), good, 0, wasm::encode_public_inputs(other));
+    EXPECT_EQ(c.verdict, Verdict::kInvalid) << field;
+    EXPECT_NE(c.diagnostics.find(std::string(field) + " differs"), std::string::npos) << c.diagnostics;
+    std::printf("  checked against another %-18s -> %s\n", field, c.diagnostics.c_str());
+  };
+  expect_invalid_for("To", [](wasm::ExtensionInput& in) { in.to[5] ^= 1; });
+  expect_invalid_for("sender", [](wasm::ExtensionInput& in) { in.sender[19] ^= 0x80; });
+  expect_invalid_for("ProcessedBlockHash", [](wasm::ExtensionInput& in) { in.block_hash[0] ^= 1; });
+  expect_invalid_for("Data byte 0", [](wasm::ExtensionInput& in) { in.data[0] = 'j'; });
+  // A real proof of the Extension over other Data, wrapped consistently (Inputs, Output, data).
+  wasm::ExtensionInput other = sample_input();
+  other.data[1] = 'a';
+  PostOp p = post_op(prove_bundle(program(), "", {}, other));
+  EXPECT_EQ(check_universal(program(), p, 0, wasm::encode_public_inputs(other)).verdict, Verdict::kValid);
+  UniversalCheck c = check(p);
+  EXPECT_EQ(c.verdict, Verdict::kInvalid);
+  EXPECT_NE(c.diagnostics.find("Data byte 1 differs"), std::string::npos) << c.diagnostics;
+  // The same PostOp at another ProcessedBlockHash than its proof's.
+  PostOp moved = good;
+  moved.processed_block_hash[7] ^= 1;
+  wasm::ExtensionInput at_moved = sample_input();
+  at_moved.block_hash = moved.processed_block_hash;
+  c = check_universal(program(), moved, 0, wasm::encode_public_inputs(at_moved));
+  EXPECT_EQ(c.verdict, Verdict::kInvalid);
+  EXPECT_NE(c.diagnostics.find("ProcessedBlockHash differs"), std::string::npos) << c.diagnostics;
+}
+
+TEST_F(UniversalTest, ANonZeroExitIsInvalid) {
+  // Data over the example's 4096-byte buffer: efaas_main returns 1 (a real, provable run).
+  wasm::ExtensionInput big = sample_input();
+  big.data.assign(5000, 'x');
+  PostOp p = post_op(prove_bundle(program(), "", {}, big));
+  UniversalCheck c = check_universal(program(), p, 0, wasm::encode_public_inputs(big));
+  EXPECT_EQ(c.verdict, Verdict::kInvalid);
+  EXPECT_NE(c.diagnostics.find("exited with code 1"), std::string::npos) << c.diagnostics;
 }
 
 TEST_F(UniversalTest, TamperedPostOpsAreInvalid) {
   const PostOp good = post_op(*bundle_);
   auto expect_invalid = [&](const PostOp& p, const std::string& needle) {
-    UniversalCheck c = check_universal(program(), p, 0);
+    UniversalCheck c = check(p);
     EXPECT_EQ(c.verdict, Verdict::kInvalid) << needle;
     EXPECT_NE(c.diagnostics.find(needle), std::string::npos) << c.diagnostics;
   };
@@ -157,13 +243,13 @@ TEST_F(UniversalTest, TamperedPostOpsAreInvalid) {
     return p;
   };
   expect_invalid(with_proof([](Proof& pr) { pr.output[0] ^= 1; }), "Proof.output");
-  expect_invalid(with_proof([](Proof& pr) { pr.inputs = encode_values(std::vector<uint64_t>{7}); }), "Proof.inputs");
+  expect_invalid(with_proof([](Proof& pr) { pr.inputs[4] ^= 1; }), "Proof.inputs");
   expect_invalid(with_proof([](Proof& pr) { pr.extension_id[0] ^= 1; }), "extensionId");
   expect_invalid(with_proof([](Proof& pr) { pr.proof_data.resize(pr.proof_data.size() - 1); }), "proofData");
   {  // the claimed result inside the bundle changed: the STARK no longer matches
     auto b = zkwasm::deserialize_bundle(*bundle_);
     ASSERT_TRUE(b.is_ok());
-    b->publics.results[0] += 1;
+    b->publics.output[0] ^= 1;
     PostOp p = post_op(zkwasm::serialize_bundle(*b));
     expect_invalid(p, "rejected");
   }
@@ -174,7 +260,7 @@ TEST_F(UniversalTest, TamperedPostOpsAreInvalid) {
     Proof pr = *decode_proof(good.proof);
     pr.proof_data = bad;
     p.proof = encode(pr);
-    UniversalCheck c = check_universal(program(), p, 0);
+    UniversalCheck c = check(p);
     EXPECT_EQ(c.verdict, Verdict::kInvalid) << c.diagnostics;
   }
   {  // not even a Proof
@@ -187,17 +273,22 @@ TEST_F(UniversalTest, TamperedPostOpsAreInvalid) {
 TEST_F(UniversalTest, WeakParametersAreInvalidAboveTheConfiguredBits) {
   PostOp p = post_op(*bundle_);
   const double bits = conjectured_security_bits(fri_test_preset());
-  EXPECT_EQ(check_universal(program(), p, bits).verdict, Verdict::kValid);
-  UniversalCheck c = check_universal(program(), p, 100);
+  EXPECT_EQ(check(p, bits).verdict, Verdict::kValid);
+  UniversalCheck c = check(p, 100);
   ASSERT_LT(bits, 100);
   EXPECT_EQ(c.verdict, Verdict::kInvalid);
   EXPECT_NE(c.diagnostics.find("conjectured bits"), std::string::npos) << c.diagnostics;
 }
 
 TEST_F(UniversalTest, AProofOfAnotherFunctionIsInvalid) {
-  // A genuine proof of square(12) from the same module is not a run of efaas_main.
-  PostOp p = post_op(prove_bundle(program(), "square", {12}));
-  UniversalCheck c = check_universal(program(), p, 0);
+  // A genuine proof of square(12) from a module that also exports efaas_main.
+  Bytes m = wat(R"((module (func (export "square") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+    (func (export "efaas_main") (result i32) (i32.const 0))))");
+  auto prog = zkwasm::Program::load(m);
+  ASSERT_TRUE(prog.is_ok());
+  auto p = make_universal_post_op(h32(1), (*prog)->module_hash(), prove_bundle(**prog, "square", {12}), h32(2), "{}");
+  ASSERT_TRUE(p.is_ok());
+  UniversalCheck c = check_universal(**prog, *p, 0, {});
   EXPECT_EQ(c.verdict, Verdict::kInvalid);
   EXPECT_NE(c.diagnostics.find("not efaas_main"), std::string::npos) << c.diagnostics;
 }
@@ -206,11 +297,11 @@ TEST_F(UniversalTest, AProofForAnotherModuleIsInvalid) {
   Bytes other_bytes = wat(R"((module (func (export "efaas_main") (result i32) (i32.add (i32.const 2) (i32.const 3)))))");
   auto other = zkwasm::Program::load(other_bytes);
   ASSERT_TRUE(other.is_ok());
-  PostOp p = post_op(prove_bundle(**other, ""));  // claims the example's Extension id
-  UniversalCheck c = check_universal(program(), p, 0);
+  PostOp p = post_op(prove_bundle(**other, "", {}, sample_input()));  // claims the example's Extension id
+  UniversalCheck c = check(p);
   EXPECT_EQ(c.verdict, Verdict::kInvalid) << c.diagnostics;
   // And a Program that is not the Extension's module gives no verdict on it.
-  EXPECT_EQ(check_universal(**other, post_op(*bundle_), 0).verdict, Verdict::kError);
+  EXPECT_EQ(check_universal(**other, post_op(*bundle_), 0, want_input()).verdict, Verdict::kError);
 }
 
 TEST_F(UniversalTest, ProgramCacheLoadsOnceChecksTheHashAndEvicts) {
@@ -245,7 +336,7 @@ TEST_F(UniversalTest, ProgramCacheLoadsOnceChecksTheHashAndEvicts) {
 }
 
 TEST_F(UniversalTest, FarmProverRefusesWithoutAFarmAndNamesTheStage) {
-  wasm::ExtensionInput in;
+  wasm::ExtensionInput in = sample_input();
   {
     FarmProver none(FarmConfig{});
     auto r = none.prove(*bytes_, program().module_ptr(), in);
@@ -274,6 +365,17 @@ TEST_F(UniversalTest, FarmProverRefusesWithoutAFarmAndNamesTheStage) {
     ASSERT_FALSE(r.is_ok());
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(r.status().message().find("trapped"), std::string::npos) << r.status().message();
+  }
+  {  // so is one whose efaas_main returns non-zero: no PostOp answers a refused Operation
+    wasm::ExtensionInput big = in;
+    big.data.assign(5000, 'x');
+    FarmConfig fc;
+    fc.target = "127.0.0.1:1";
+    FarmProver down(fc);
+    auto r = down.prove(*bytes_, program().module_ptr(), big);
+    ASSERT_FALSE(r.is_ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("exited with code 1"), std::string::npos) << r.status().message();
   }
 }
 

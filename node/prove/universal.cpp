@@ -8,13 +8,34 @@
 
 namespace efaas::node {
 
-Bytes encode_values(std::span<const uint64_t> values) {
-  Bytes out;
-  out.reserve(values.size() * 8);
-  for (uint64_t v : values) {
-    for (int i = 0; i < 8; ++i) out.push_back(uint8_t(v >> (8 * i)));
+wasm::ExtensionInput extension_input(const Operation& op, const Address& sender, const Hash32& block) {
+  wasm::ExtensionInput in;
+  in.data = op.data;
+  in.to = op.to;
+  in.sender = sender;
+  in.block_hash = block;
+  return in;
+}
+
+std::string public_input_mismatch(std::span<const uint8_t> got, std::span<const uint8_t> want) {
+  if (std::equal(got.begin(), got.end(), want.begin(), want.end())) return "";
+  auto data_len = [](std::span<const uint8_t> b) -> int64_t {
+    return b.size() < 4 ? -1 : int64_t(b[0] | b[1] << 8 | b[2] << 16 | uint32_t(b[3]) << 24);
+  };
+  const int64_t n = data_len(got), m = data_len(want);
+  if (n != m || got.size() != want.size()) {
+    return "Data length " + (n < 0 ? std::string("missing") : std::to_string(n)) + ", the Operation's " +
+           std::to_string(m);
   }
-  return out;
+  for (size_t i = 4; i < got.size(); ++i) {
+    if (got[i] == want[i]) continue;
+    const size_t at = i - 4 - size_t(n);  // offset past Data
+    if (i < 4 + size_t(n)) return "Data byte " + std::to_string(i - 4);
+    if (at < 20) return "To";
+    if (at < 40) return "sender";
+    return "ProcessedBlockHash";
+  }
+  return "";
 }
 
 Result<PostOp> make_universal_post_op(const Hash32& operation_hash, const Hash32& extension_id,
@@ -24,8 +45,8 @@ Result<PostOp> make_universal_post_op(const Hash32& operation_hash, const Hash32
   if (!b) return Status(b.status().code(), "the farm's bundle: " + b.status().message());
   Proof proof;
   proof.extension_id = extension_id;
-  proof.inputs = encode_values(b->publics.args);
-  proof.output = encode_values(b->publics.results);
+  proof.inputs = b->publics.public_input;
+  proof.output = b->publics.output;
   proof.proof_data.assign(bundle.begin(), bundle.end());
   proof.metadata = metadata_json;
   PostOp p;
@@ -37,7 +58,8 @@ Result<PostOp> make_universal_post_op(const Hash32& operation_hash, const Hash32
   return p;
 }
 
-UniversalCheck check_universal(const zkwasm::Program& program, const PostOp& p, double min_security_bits) {
+UniversalCheck check_universal(const zkwasm::Program& program, const PostOp& p, double min_security_bits,
+                               std::span<const uint8_t> public_input) {
   UniversalCheck out;
   auto invalid = [&](std::string why) {
     out.verdict = Verdict::kInvalid;
@@ -72,8 +94,17 @@ UniversalCheck check_universal(const zkwasm::Program& program, const PostOp& p, 
                    wasm::kExtensionEntry + " (" + std::to_string(entry->index) + ")");
   }
   if (pv->status != 0) return invalid("the proved run did not return normally");
-  if (proof->inputs != encode_values(pv->args)) return invalid("Proof.inputs differ from the proof's arguments");
-  if (proof->output != encode_values(pv->results)) return invalid("Proof.output differs from the proof's results");
+  if (pv->results != std::vector<uint64_t>{0}) {
+    return invalid("the proved run of efaas_main exited with code " +
+                   (pv->results.empty() ? std::string("none") : std::to_string(int32_t(pv->results[0]))) +
+                   ", not 0");
+  }
+  if (std::string why = public_input_mismatch(pv->public_input, public_input); !why.empty()) {
+    return invalid("the proof's public input is not this Operation's (Data, To, sender) at the PostOp's "
+                   "ProcessedBlockHash: " + why + " differs");
+  }
+  if (proof->inputs != pv->public_input) return invalid("Proof.inputs differ from the proof's public input");
+  if (proof->output != pv->output) return invalid("Proof.output differs from the proof's output");
   if (p.data != proof->output) return invalid("PostOp.data differs from Proof.output");
   out.verdict = Verdict::kValid;
   double bits = 1e9;  // the weakest segment's

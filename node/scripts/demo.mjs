@@ -18,8 +18,8 @@ import { ethers, kTypes } from "../../contracts/scripts/chain.mjs";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const build = path.resolve(process.argv[2] ?? path.join(root, "build"));
 const preset = process.env.EFAAS_DEMO_PRESET ?? "production";
-// The example Extension: one clearly named module (see the file's header to switch it).
-const exampleWat = path.join(root, "node/examples/example_extension.wat");
+// The example Extension (node/examples/example_extension.c), built to wasm32 with the project.
+const wasm = path.join(build, "wasm/example_extension.wasm");
 const children = [];
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "efaas-demo-"));
 const cleanup = () => {
@@ -65,9 +65,10 @@ async function rpc(method, params = []) {
 }
 const short = (hex, n = 18) => (hex.length > 2 * n + 2 ? `${hex.slice(0, n + 2)}…${hex.slice(-8)} (${(hex.length - 2) / 2} bytes)` : hex);
 
-const wasm = path.join(work, "example_extension.wasm");
-await stage("example Extension compiled (node/examples/example_extension.wat)", () =>
-  execFileSync("wat2wasm", [exampleWat, "-o", wasm]));
+if (!fs.existsSync(wasm)) {
+  console.error(`${wasm} is missing: build the node_example_extension target (Debian clang and lld)`);
+  process.exit(1);
+}
 const chain = await stage("local chain: ganache + ExtensionRegistry + ConsensusContract, 3 staked nodes, example Extension registered",
   () => start("node", [path.join(root, "node/scripts/devchain.mjs"), "--wasm", wasm], { env: { EFAAS_CONTRACTS_DIR: path.join(build, "contracts") } }));
 console.log(`    Extension ${chain.extensionId} = keccak256 of its ${chain.wasmSize}-byte module`);
@@ -114,6 +115,8 @@ for (const e of exts) console.log(`    ${e.id} ${e.mode}${e.served ? " (served)"
 
 const sent = await stage("efaas_sendOperation (signed by the user with ethers)", () => rpc("efaas_sendOperation", [chain.operation]));
 console.log(`    operation ${sent.operationHash} from ${sent.sender}`);
+const opData = ethers.getBytes(chain.operation.data);
+console.log(`    Data going in: ${chain.operation.data} = "${ethers.toUtf8String(opData)}", To ${chain.operation.to}`);
 const farmCpu0 = cpuSeconds(farmPid), nodeCpu0 = cpuSeconds(ready.pid);
 const status = await stage(`proving: run, trace streamed to the farm, zkWASM proof (${preset} preset), PostOp self-verified`, async () => {
   for (;;) {
@@ -135,21 +138,33 @@ for (const [k, label] of Object.entries(stageNames)) {
 }
 const [post] = await rpc("efaas_getPostOps", [sent.operationHash]);
 const p = post.postOp;
-const result = ethers.toBigInt(ethers.getBytes(p.data).reverse());
+// The example's output, computed here: Data upper-cased, then FNV-1a-32 (LE) of Data || To || sender.
+const outBytes = ethers.getBytes(p.data);
+let fnv = 0x811c9dc5;
+for (const b of [...opData, ...ethers.getBytes(chain.operation.to), ...ethers.getBytes(sent.sender)]) {
+  fnv = Math.imul(fnv ^ b, 16777619) >>> 0;
+}
+const expected = ethers.concat([ethers.toUtf8Bytes(ethers.toUtf8String(opData).toUpperCase()),
+  Uint8Array.from([fnv & 255, (fnv >>> 8) & 255, (fnv >>> 16) & 255, fnv >>> 24])]);
+if (p.data !== expected) {
+  console.error(`PostOp.data ${p.data} is not the expected ${expected}`);
+  process.exit(1);
+}
 console.log("    PostOp");
 console.log(`      hash               ${post.postOpHash}`);
 console.log(`      operationHash      ${p.operationHash}`);
 console.log(`      extensionId        ${p.extensionId}`);
 console.log(`      processedBlockHash ${p.processedBlockHash} (block ${post.processedBlockNumber})`);
-console.log(`      data               ${p.data} = efaas_main's result ${result} (sum of i*i for i = 1..100)`);
+console.log(`      data (output)      ${p.data} = "${ethers.toUtf8String(outBytes.slice(0, opData.length))}" + FNV-1a digest ${ethers.hexlify(outBytes.slice(opData.length))} (as computed here)`);
+console.log(`      proof inputs       encode_public_inputs(Data, To, sender, processedBlockHash), bound by the proof`);
 console.log(`      proof              ${short(p.proof)}: Proof {extensionId, inputs, output, proofData = EFZKWASM bundle, metadata}`);
 
 const verdict = await stage("efaas_submitPostOp: the PostOp verified again (zkWASM against the module, freshness)",
   () => rpc("efaas_submitPostOp", [p]));
 console.log(`    verdict ${verdict.verdictName}: ${verdict.diagnostics}`);
 console.log(`    signed by ${verdict.responderNodeId}: ${verdict.signature}`);
-const tampered = { ...p, data: ethers.hexlify(ethers.toBeArray(result + 1n).reverse()).padEnd(18, "0") };
-const bad = await stage("a tampered copy (its result changed) verified", () => rpc("efaas_submitPostOp", [tampered]));
+const tampered = { ...p, data: ethers.hexlify(ethers.toUtf8Bytes("GOODBYE")) };
+const bad = await stage("a tampered copy (its output changed) verified", () => rpc("efaas_submitPostOp", [tampered]));
 console.log(`    verdict ${bad.verdictName}: ${bad.diagnostics}`);
 if (verdict.verdictName !== "VALID" || bad.verdictName !== "INVALID") process.exit(1);
 

@@ -602,9 +602,19 @@ Node::VerifyOutcome Node::verify_post_op(const PostOp& p, const std::string& pee
       resp.verdict = Verdict::kError;
       resp.diagnostics = "zkwasm: cannot load the Extension's module: " + program.status().message();
     } else {
-      UniversalCheck c = check_universal(**program, p, config_.min_security_bits);
-      resp.verdict = c.verdict;
-      resp.diagnostics = c.diagnostics;
+      // The proof must be of the Operation it answers: its public input is rebuilt from the
+      // Operation (Data, To, the recovered sender) and the PostOp's ProcessedBlockHash.
+      auto op = operations_->get(p.operation_hash);
+      if (!op) {
+        resp.verdict = Verdict::kError;
+        resp.diagnostics = "zkwasm: the Operation " + hex0x(p.operation_hash) +
+                           " is not known to this node, so the proof's public input cannot be checked";
+      } else {
+        const Bytes pub = wasm::encode_public_inputs(extension_input(op->op, op->sender, p.processed_block_hash));
+        UniversalCheck c = check_universal(**program, p, config_.min_security_bits, pub);
+        resp.verdict = c.verdict;
+        resp.diagnostics = c.diagnostics;
+      }
     }
   }
   sign_response(domain_, *key_, resp);
@@ -711,12 +721,7 @@ void Node::prove_operation(const Hash32& h) {
   if (!bytes) return fail_with(bytes.status(), "module");
   auto program = program_for(ext_id);
   if (!program) return fail_with(program.status(), "module");
-  wasm::ExtensionInput in;
-  in.data = r->op.data;
-  in.to = r->op.to;
-  in.sender = r->sender;
-  in.block_hash = block->hash;
-  auto fp = prover_->prove(*bytes, (*program)->module_ptr(), in);
+  auto fp = prover_->prove(*bytes, (*program)->module_ptr(), extension_input(r->op, r->sender, block->hash));
   if (!fp) return fail_with(fp.status(), "farm");
   timings["execute"] = fp->execute_s;
   timings["stream"] = fp->stream_s;
@@ -780,22 +785,16 @@ void Node::rerun_and_compare(const Hash32& operation_hash) {
   }
   const int64_t now = now_ms();
   for (const auto& rec : posts) {
-    wasm::ExtensionInput in;
-    in.data = op->op.data;
-    in.to = op->op.to;
-    in.sender = op->sender;
-    in.block_hash = rec.post_op.processed_block_hash;
     wasm::ExtensionConfig ec;
     ec.gas_limit = config_.farm.gas_limit;
-    auto run = wasm::run_extension((*program)->module_ptr(), in, ec);
+    auto run = wasm::run_extension((*program)->module_ptr(),
+                                   extension_input(op->op, op->sender, rec.post_op.processed_block_hash), ec);
     if (!run) {
       metrics_.inc("efaas_node_reruns_total", "error");
       log("warn", "rerun_failed", {{"operation", hex0x(operation_hash)}, {"error", run.status().message()}});
       return;
     }
-    const bool returned = run->status != wasm::ExtensionResult::Status::kTrap;
-    const uint64_t result = uint64_t(uint32_t(run->exit_code));
-    const bool agree = returned && rec.post_op.data == encode_values(std::span<const uint64_t>(&result, 1));
+    const bool agree = run->status == wasm::ExtensionResult::Status::kOk && rec.post_op.data == run->output;
     metrics_.inc("efaas_node_reruns_total", agree ? "agree" : "mismatch");
     if (agree) continue;
     (void)post_ops_->remove(rec.hash);

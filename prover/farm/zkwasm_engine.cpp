@@ -310,6 +310,7 @@ class ZkwasmEngine final : public Engine {
     const zkwasm::Program& prog = **program;
 
     wasm::Trace trace;
+    std::vector<uint8_t> public_input = params->public_input;
     if (kind_ == JobKind::kZkwasmTrace) {
       if (!stage("read trace", 0.02)) return stopped;
       auto t = wasm::read_trace_file(job.input_path);
@@ -319,7 +320,7 @@ class ZkwasmEngine final : public Engine {
       if (!e) return e.error();
     } else {
       if (!stage("execute", 0.02)) return stopped;
-      auto t = execute(prog, *params, job.input_path);
+      auto t = execute(prog, *params, job.input_path, &public_input);
       if (!t) return t.error();
       trace = std::move(*t);
     }
@@ -332,6 +333,7 @@ class ZkwasmEngine final : public Engine {
     zkwasm::ProveOptions po;
     po.params = *fri;
     po.args = params->args;
+    po.public_input = std::move(public_input);
     po.stark.threads = opts_.threads;
     po.stark.cancel = &cancel;
     po.stark.progress = [&](std::string_view name, double f) {
@@ -369,10 +371,17 @@ class ZkwasmEngine final : public Engine {
     if (!b) return err(Code::kInvalidArgument, "zkWASM bundle: " + b.status().message());
     auto pv = zkwasm::verify(**program, *b);
     if (!pv) return false;
-    // The proof must also be of this job's invocation.
+    // The proof must also be of this job's invocation and public input.
     auto params = parse_zkwasm_params(job.spec.params_json, kind_);
     if (!params) return params.error();
-    return pv->args == params->args;
+    if (kind_ == JobKind::kZkwasmModule) {
+      auto bytes = read_whole_file(job.input_path);
+      if (!bytes) return bytes.error();
+      auto input = wasm::decode_extension_input(*bytes);
+      if (!input) return err(Code::kInvalidArgument, input.status().message());
+      params->public_input = wasm::encode_public_inputs(*input);
+    }
+    return pv->args == params->args && pv->public_input == params->public_input;
   }
 
  private:
@@ -382,13 +391,16 @@ class ZkwasmEngine final : public Engine {
 
   // Module jobs: runs the entry with the Extension host over the job's input, recording the
   // trace (at most kZkwasmMaxModuleInstructions instructions).
+  // `public_input` receives the input's public part, which the proof binds.
   Expected<wasm::Trace> execute(const zkwasm::Program& prog, const ZkwasmParams& params,
-                                const std::string& input_path) {
+                                const std::string& input_path,
+                                std::vector<uint8_t>* public_input) {
     auto bytes = read_whole_file(input_path);
     if (!bytes) return bytes.error();
     auto input = wasm::decode_extension_input(*bytes);
     if (!input) return input.status();
     bytes->clear();
+    *public_input = wasm::encode_public_inputs(*input);
     auto entry = resolve_zkwasm_entry(prog.module(), params, std::nullopt);
     if (!entry) return entry.error();
     std::vector<uint8_t> output;
@@ -478,10 +490,52 @@ Expected<ZkwasmParams> parse_zkwasm_params(const std::string& text, JobKind kind
       }
       if (!v.is_number_unsigned() || v.get<uint64_t>() == 0) return bad("a positive integer");
       p.gas_limit = v.get<uint64_t>();
+    } else if (key == "public_input") {
+      if (kind != JobKind::kZkwasmTrace) {
+        return invalid("params_json.public_input: only zkwasm-trace jobs take it (a module job's "
+                       "public input is the one in its Extension input)");
+      }
+      if (!v.is_string()) return bad("a hex string");
+      std::string_view h = v.get_ref<const std::string&>();
+      if (h.starts_with("0x")) h.remove_prefix(2);
+      if (h.size() % 2 != 0 || h.size() / 2 > kZkwasmMaxPublicInputBytes) {
+        return invalid("params_json.public_input: " + std::to_string(h.size()) +
+                       " hex digits, want an even count of at most " +
+                       std::to_string(2 * kZkwasmMaxPublicInputBytes));
+      }
+      auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+      };
+      p.public_input.resize(h.size() / 2);
+      for (size_t i = 0; i < p.public_input.size(); ++i) {
+        const int hi = nibble(h[2 * i]), lo = nibble(h[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+          return invalid("params_json.public_input: not a hex digit at character " +
+                         std::to_string(2 * i + (hi < 0 ? 0 : 1)));
+        }
+        p.public_input[i] = uint8_t(hi << 4 | lo);
+      }
+      // encode_public_inputs(): u32 LE length of Data, Data, To (20), sender (20), block hash (32).
+      const size_t n = p.public_input.size();
+      const uint64_t data_len =
+          n < 4 ? 0
+                : uint64_t(p.public_input[0]) | uint64_t(p.public_input[1]) << 8 |
+                      uint64_t(p.public_input[2]) << 16 | uint64_t(p.public_input[3]) << 24;
+      if (n < 4 + 72 || n != 4 + data_len + 72) {
+        return invalid("params_json.public_input: " + std::to_string(n) +
+                       " bytes is not an encode_public_inputs() encoding (u32 Data length " +
+                       (n < 4 ? std::string("missing") : std::to_string(data_len)) +
+                       ", Data, To, sender, block hash: want " +
+                       (n < 4 ? std::string("at least 76") : std::to_string(4 + data_len + 72)) +
+                       " bytes)");
+      }
     } else {
       return invalid("params_json: unknown key \"" + key +
                      "\" (zkWASM jobs take entry, args, preset" +
-                     (kind == JobKind::kZkwasmModule ? ", gas_limit)" : ")"));
+                     (kind == JobKind::kZkwasmModule ? ", gas_limit)" : ", public_input)"));
     }
   }
   return p;

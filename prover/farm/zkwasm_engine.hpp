@@ -35,7 +35,12 @@ struct ZkwasmParams {
   std::vector<uint64_t> args;
   std::string preset = "production";  // "production" or "test"
   std::optional<uint64_t> gas_limit;  // module jobs only
+  // Trace jobs only: the Extension's public input (wasm::encode_public_inputs), which the trace
+  // does not hold; module jobs take it from the input they execute.
+  std::vector<uint8_t> public_input;
 };
+// The longest public input a trace job takes: an Operation's Data (at most 1 MiB) and its framing.
+inline constexpr size_t kZkwasmMaxPublicInputBytes = 4 + (size_t(1) << 20) + 72;
 
 // Unknown keys, wrong types and out-of-range values are INVALID_ARGUMENT naming the key.
 Expected<ZkwasmParams> parse_zkwasm_params(const std::string& params_json, JobKind kind);

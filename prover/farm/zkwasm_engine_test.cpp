@@ -4,6 +4,7 @@
 // zkwasm::verify (the independent verifier), tampered bundles rejected, cancellation.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 
@@ -74,6 +75,42 @@ TEST(ZkwasmParams, ContractKeysTypesAndDefaults) {
   auto r = parse_zkwasm_params(R"({"gas_limit":5})", JobKind::kZkwasmTrace);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("gas_limit"), std::string::npos);
+}
+
+TEST(ZkwasmParams, PublicInputIsAnEncodedExtensionInputInHex) {
+  wasm::ExtensionInput in;
+  in.data = {0xde, 0xad};
+  in.sender[0] = 0xAB;
+  in.block_hash[31] = 7;
+  const std::vector<uint8_t> pub = wasm::encode_public_inputs(in);
+  const std::string hex = to_hex(std::span<const uint8_t>(pub));
+  for (const std::string& spelled : {hex, "0x" + hex}) {
+    auto p = parse_zkwasm_params(R"({"public_input":")" + spelled + "\"}", JobKind::kZkwasmTrace);
+    ASSERT_TRUE(p) << p.error().message;
+    EXPECT_EQ(p->public_input, pub);
+  }
+  std::string upper = hex;
+  for (char& c : upper) c = char(std::toupper(static_cast<unsigned char>(c)));
+  auto u = parse_zkwasm_params(R"({"public_input":")" + upper + "\"}", JobKind::kZkwasmTrace);
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->public_input, pub);
+  EXPECT_TRUE(parse_zkwasm_params("{}", JobKind::kZkwasmTrace)->public_input.empty());
+  auto refused = [](const std::string& json, JobKind kind, const std::string& want) {
+    auto r = parse_zkwasm_params(json, kind);
+    ASSERT_FALSE(r) << json;
+    EXPECT_NE(r.error().message.find(want), std::string::npos) << r.error().message;
+  };
+  // A Data length that disagrees with the byte count, too short, odd digits, a non-hex digit.
+  std::string longer = hex;
+  longer[1] = '3';
+  refused(R"({"public_input":")" + longer + "\"}", JobKind::kZkwasmTrace, "Data length 3");
+  refused(R"({"public_input":"00000000"})", JobKind::kZkwasmTrace, "want 76 bytes");
+  refused(R"({"public_input":"0x0"})", JobKind::kZkwasmTrace, "1 hex digits");
+  refused(R"({"public_input":"zz"})", JobKind::kZkwasmTrace, "not a hex digit at character 0");
+  refused(R"({"public_input":")" + hex + "\"}", JobKind::kZkwasmModule, "only zkwasm-trace jobs");
+  // Bounded: one byte over an Operation's largest Data.
+  refused(R"({"public_input":")" + std::string(2 * (kZkwasmMaxPublicInputBytes + 1), '0') + "\"}",
+          JobKind::kZkwasmTrace, "at most");
 }
 
 TEST(ZkwasmParams, EntryIsResolvedAgainstTheModule) {
