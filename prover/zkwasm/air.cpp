@@ -533,6 +533,8 @@ TableAir exec_table() {
   t.assert_zero(unreach_f * (code - Fp::from_u32(alu::kTrapUnreachable)));
   t.assert_zero(ends * (gas + gcost - t.pub(L::kPubGasUsed)));
   t.assert_zero(ends * (inst - t.pub(L::kPubInstructions)));
+  // The output so far is public at a trap too.
+  t.assert_zero(ends * (out - t.pub(L::kPubOutputLen)));
 
   // Linear memory: the row sends (step, op, store, size, address or delta, imm_b, value) to
   // the mem_access table, which proves the op; a store's address and value sit in x and b and
