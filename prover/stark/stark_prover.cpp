@@ -2,7 +2,9 @@
 #include <bit>
 #include <cstring>
 #include <map>
+#include <mutex>
 
+#include "prover/air/column_kernels.hpp"
 #include "prover/air/eval.hpp"
 #include "prover/common/thread_pool.hpp"
 #include "prover/common/timer.hpp"
@@ -91,7 +93,8 @@ struct DomainRows {
 air::DomainSource domain_source(const std::vector<Fp>& main, const std::vector<Fp>& pre,
                                 const std::vector<Fp>& aux, size_t stride,
                                 const DomainRows& rows, std::span<const Fp4> challenges,
-                                std::span<const Fp> publics, std::span<const Fp4> aux_publics) {
+                                std::span<const Fp> publics, std::span<const Fp4> aux_publics,
+                                bool simd) {
   air::DomainSource src;
   src.main = main.data();
   src.pre = pre.empty() ? nullptr : pre.data();
@@ -104,6 +107,7 @@ air::DomainSource domain_source(const std::vector<Fp>& main, const std::vector<F
   src.challenges = challenges;
   src.publics = publics;
   src.aux_publics = aux_publics;
+  src.simd = simd;
   return src;
 }
 
@@ -268,6 +272,9 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   // OpenCL keeps the LDEs on the device between stages (stark_opencl.hpp).
   Result<Backend> backend = resolve_backend(cfg.backend);
   if (!backend) return backend.status();
+  // AVX2 column kernels for the constraint evaluation and DEEP sums (identical results).
+  const bool simd = *backend == Backend::kAvx2;
+  const air::ColumnKernels& kern = air::column_kernels(simd);
   OpenClDevice* dev = nullptr;
   if (*backend == Backend::kOpenCl) {
     Result<OpenClDevice*> d = OpenClDevice::get(hcfg.opencl_device);
@@ -354,7 +361,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       const size_t n = st[t].n;
       const DomainRows rows = trace_domain(t);
       const air::DomainSource src = domain_source(witness.main[t], pk.pre_traces[t], {}, n, rows,
-                                                  challenges, witness.publics, {});
+                                                  challenges, witness.publics, {}, simd);
       // Denominators and multiplicities for every interaction and row.
       const auto& its = table.interactions();
       std::vector<Fp4> denom(its.size() * n);
@@ -434,7 +441,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       const air::DomainSource src =
           domain_source(witness.main[t], pk.pre_traces[t], st[t].aux_trace, st[t].n, rows,
                         challenges, witness.publics,
-                        std::span<const Fp4>(&proof.aux_sums[t], 1));
+                        std::span<const Fp4>(&proof.aux_sums[t], 1), simd);
       if (auto v = air::first_violation(table, src, st[t].n)) {
         return invalid_argument("prove: the witness violates constraint " +
                                 std::to_string(v->constraint) + " of table " + table.name() +
@@ -529,9 +536,9 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     const DomainRows rows{std::move(next), std::move(first), std::move(last), std::move(trans)};
     const air::DomainSource src =
         domain_source(s.main_lde, pk.pre_ldes[t], s.aux_lde, s.lde_n, rows, challenges,
-                      witness.publics, std::span<const Fp4>(&proof.aux_sums[t], 1));
+                      witness.publics, std::span<const Fp4>(&proof.aux_sums[t], 1), simd);
     std::vector<Fp4> q(qn);
-    pool.parallel_for(qn, 1024, [&](size_t b, size_t e) {
+    pool.parallel_for(qn, 2048, [&](size_t b, size_t e) {
       air::eval_folded(table, src, b, e, alpha, q.data() + b);
       for (size_t i = b; i < e; ++i) q[i] = q[i] * zh_inv_of[zh_index(i)];
     });
@@ -684,16 +691,23 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     {
       const Fp w = Fp::two_adic_generator(log_h);
       std::vector<Fp> pw(h);
-      Fp p = shift;
-      for (size_t j = 0; j < h; ++j) {
-        pw[j] = p;
-        p *= w;
-      }
+      pool.parallel_for(h, 4096, [&](size_t b, size_t e) {
+        Fp p = shift * w.pow(b);
+        for (size_t j = b; j < e; ++j, p *= w) pw[j] = p;
+      });
+      Status inv_status;
+      std::mutex mu;
       pool.parallel_for(h, 4096, [&](size_t b, size_t e) {
         for (size_t i = b; i < e; ++i) inv_z[i] = Fp4(pw[bitrev(i, log_h)]) - z;
+        Status s = batch_inverse(std::span<const Fp4>(inv_z.data() + b, e - b),
+                                 std::span<Fp4>(inv_z.data() + b, e - b));
+        if (!s) {
+          std::lock_guard lock(mu);
+          inv_status = s;
+        }
       });
+      EFAAS_RETURN_IF_ERROR(inv_status);
     }
-    EFAAS_RETURN_IF_ERROR(batch_inverse(inv_z, inv_z));
     const size_t blowup = size_t(1) << log_b;
     const Fp g_inv = g.inverse();
     auto inv_zg_at = [&](size_t i) {
@@ -703,16 +717,46 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     in.log_height = log_h;
     in.evals.assign(h, Fp4::zero());
     Fp4 const_z = Fp4::zero(), const_zg = Fp4::zero();
+    // A column opened at z and g z has coefficients gamma^k and gamma^(k+1): its g z sum is
+    // gamma times its z sum, so each column is read and scaled once (base x Fp4), and the
+    // columns are combined before the divisions.
+    struct Scaled {
+      const Fp* col;
+      Fp4 coeff;
+    };
+    std::vector<Scaled> with_next, plain;
     for (size_t t : tables) {
-      for (const ColTerm& term : terms[t]) (term.next ? const_zg : const_z) += term.coeff * term.value;
-    }
-    pool.parallel_for(h, 2048, [&](size_t b, size_t e) {
-      for (size_t i = b; i < e; ++i) {
-        Fp4 az = Fp4::zero(), azg = Fp4::zero();
-        for (size_t t : tables) {
-          for (const ColTerm& term : terms[t]) (term.next ? azg : az) += term.coeff * term.col[i];
+      const std::vector<ColTerm>& ts = terms[t];
+      for (size_t k = 0; k < ts.size(); ++k) {
+        (ts[k].next ? const_zg : const_z) += ts[k].coeff * ts[k].value;
+        if (ts[k].next) continue;
+        const bool paired = k + 1 < ts.size() && ts[k + 1].next && ts[k + 1].col == ts[k].col &&
+                            ts[k + 1].coeff == ts[k].coeff * gamma;
+        if (!paired && k + 1 < ts.size() && ts[k + 1].next) {
+          return internal_error("prove: DEEP coefficients out of order");
         }
-        in.evals[i] = (az - const_z) * inv_z[i] + (azg - const_zg) * inv_zg_at(i);
+        (paired ? with_next : plain).push_back({ts[k].col, ts[k].coeff});
+      }
+    }
+    constexpr size_t kRows = 256;
+    pool.parallel_for(h, 2048, [&](size_t b, size_t e) {
+      std::vector<Fp> buf(8 * kRows);
+      const air::ExtColsOut A{{buf.data(), buf.data() + kRows, buf.data() + 2 * kRows,
+                               buf.data() + 3 * kRows}};
+      const air::ExtColsOut B{{buf.data() + 4 * kRows, buf.data() + 5 * kRows,
+                               buf.data() + 6 * kRows, buf.data() + 7 * kRows}};
+      for (size_t r0 = b; r0 < e; r0 += kRows) {
+        const size_t len = std::min(kRows, e - r0);
+        std::fill(buf.begin(), buf.end(), Fp::zero());
+        for (const Scaled& c : with_next) kern.mul_acc(c.col + r0, c.coeff, A, len);
+        for (int c = 0; c < 4; ++c) std::copy(A.c[c], A.c[c] + len, B.c[c]);
+        for (const Scaled& c : plain) kern.mul_acc(c.col + r0, c.coeff, B, len);
+        for (size_t r = 0; r < len; ++r) {
+          const size_t i = r0 + r;
+          const Fp4 az(B.c[0][r], B.c[1][r], B.c[2][r], B.c[3][r]);
+          const Fp4 azg = Fp4(A.c[0][r], A.c[1][r], A.c[2][r], A.c[3][r]) * gamma;
+          in.evals[i] = (az - const_z) * inv_z[i] + (azg - const_zg) * inv_zg_at(i);
+        }
       }
     });
     inputs.push_back(std::move(in));
