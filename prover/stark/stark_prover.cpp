@@ -111,6 +111,78 @@ air::DomainSource domain_source(const std::vector<Fp>& main, const std::vector<F
   return src;
 }
 
+// The LogUp auxiliary trace of a table (4 base columns per extension column: the group
+// columns, then the running sum) and its final sum. Rows are processed in parallel chunks:
+// every interaction's multiplicity and values in one evaluation, the fingerprints with the
+// column kernels, one batch inversion per chunk; the running sum is a prefix over row sums.
+Result<std::pair<std::vector<Fp>, Fp4>> logup_aux_trace(const air::TableAir& table,
+                                                        const air::DomainSource& src, size_t n,
+                                                        std::span<const Fp4> challenges,
+                                                        const air::ColumnKernels& kern,
+                                                        ThreadPool& pool) {
+  const auto& its = table.interactions();
+  const auto& groups = table.aux_groups();
+  const size_t aw = table.aux_width();
+  std::vector<air::Expr> exprs;
+  std::vector<size_t> first_expr;  // interaction k: its multiplicity, then its values
+  for (const air::Interaction& it : its) {
+    first_expr.push_back(exprs.size());
+    exprs.push_back(it.multiplicity);
+    for (const air::Expr& v : it.values) exprs.push_back(v);
+  }
+  const Fp4 alpha = challenges[air::kChallengeAlpha];
+  const Fp4 beta = challenges[air::kChallengeBeta];
+  std::vector<Fp> aux(4 * aw * n);
+  auto col = [&](size_t c, int k) { return aux.data() + (4 * c + k) * n; };
+  std::mutex mu;
+  Status status;
+  pool.parallel_for(n, 2048, [&](size_t b, size_t e) {
+    const size_t len = e - b;
+    std::vector<Fp> vals(exprs.size() * len);
+    air::eval_base_exprs(table, src, b, e, exprs, vals.data());
+    // Fingerprints beta + bus + sum_j alpha^(j+1) v_j, coordinate-major per interaction.
+    std::vector<Fp> fp(4 * its.size() * len);
+    std::vector<Fp4> denom(its.size() * len);
+    for (size_t k = 0; k < its.size(); ++k) {
+      const Fp4 c0 = beta + Fp4(Fp::from_u32(its[k].bus));
+      const air::ExtColsOut acc{{fp.data() + (4 * k) * len, fp.data() + (4 * k + 1) * len,
+                                 fp.data() + (4 * k + 2) * len, fp.data() + (4 * k + 3) * len}};
+      for (int c = 0; c < 4; ++c) std::fill_n(acc.c[c], len, c0[c]);
+      Fp4 power = alpha;
+      for (size_t j = 1; j <= its[k].values.size(); ++j) {
+        kern.mul_acc(vals.data() + (first_expr[k] + j) * len, power, acc, len);
+        power *= alpha;
+      }
+      for (size_t r = 0; r < len; ++r) {
+        denom[k * len + r] = Fp4(acc.c[0][r], acc.c[1][r], acc.c[2][r], acc.c[3][r]);
+      }
+    }
+    if (Status inv = batch_inverse(denom, denom); !inv) {
+      std::lock_guard lock(mu);
+      status = invalid_argument("prove: table " + table.name() +
+                                ": a LogUp denominator is zero (resample by changing the input)");
+      return;
+    }
+    for (size_t r = 0; r < len; ++r) {
+      Fp4 row_sum = Fp4::zero();
+      for (size_t g = 0; g < groups.size(); ++g) {
+        Fp4 h = Fp4::zero();
+        for (uint32_t k : groups[g]) h += denom[k * len + r] * vals[first_expr[k] * len + r];
+        for (int c = 0; c < 4; ++c) col(g, c)[b + r] = h[c];
+        row_sum += h;
+      }
+      for (int c = 0; c < 4; ++c) col(aw - 1, c)[b + r] = row_sum[c];
+    }
+  });
+  EFAAS_RETURN_IF_ERROR(status);
+  Fp4 running = Fp4::zero();
+  for (size_t i = 0; i < n; ++i) {
+    running += Fp4(col(aw - 1, 0)[i], col(aw - 1, 1)[i], col(aw - 1, 2)[i], col(aw - 1, 3)[i]);
+    for (int c = 0; c < 4; ++c) col(aw - 1, c)[i] = running[c];
+  }
+  return std::make_pair(std::move(aux), running);
+}
+
 // Per-table state while proving.
 struct TableState {
   uint32_t log_n = 0, log_d = 0;
@@ -362,50 +434,11 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       const DomainRows rows = trace_domain(t);
       const air::DomainSource src = domain_source(witness.main[t], pk.pre_traces[t], {}, n, rows,
                                                   challenges, witness.publics, {}, simd);
-      // Denominators and multiplicities for every interaction and row.
-      const auto& its = table.interactions();
-      std::vector<Fp4> denom(its.size() * n);
-      std::vector<Fp> mult(its.size() * n);
-      for (size_t k = 0; k < its.size(); ++k) {
-        std::vector<air::Expr> vals = {its[k].multiplicity};
-        for (const auto& v : its[k].values) vals.push_back(v);
-        std::vector<Fp> out(vals.size() * n);
-        air::eval_base_exprs(table, src, 0, n, vals, out.data());
-        const Fp4 alpha = challenges[air::kChallengeAlpha];
-        const Fp4 beta = challenges[air::kChallengeBeta];
-        for (size_t i = 0; i < n; ++i) {
-          mult[k * n + i] = out[i];
-          Fp4 d = beta + Fp4(Fp::from_u32(its[k].bus));
-          Fp4 power = alpha;
-          for (size_t v = 1; v < vals.size(); ++v) {
-            d += power * out[v * n + i];
-            power *= alpha;
-          }
-          denom[k * n + i] = d;
-        }
-      }
-      Status inv = batch_inverse(denom, denom);
-      if (!inv) {
-        return invalid_argument("prove: table " + table.name() +
-                                ": a LogUp denominator is zero (resample by changing the input)");
-      }
-      const auto& groups = table.aux_groups();
       const size_t aw = table.aux_width();
-      std::vector<Fp> aux(4 * aw * n);
-      auto put = [&](size_t col, size_t row, const Fp4& v) {
-        for (int c = 0; c < 4; ++c) aux[(4 * col + c) * n + row] = v[c];
-      };
-      Fp4 running = Fp4::zero();
-      for (size_t i = 0; i < n; ++i) {
-        for (size_t g = 0; g < groups.size(); ++g) {
-          Fp4 h = Fp4::zero();
-          for (uint32_t k : groups[g]) h += denom[k * n + i] * mult[k * n + i];
-          put(g, i, h);
-          running += h;
-        }
-        put(aw - 1, i, running);
-      }
-      proof.aux_sums[t] = running;
+      auto aux_or = logup_aux_trace(table, src, n, challenges, kern, pool);
+      if (!aux_or) return aux_or.status();
+      std::vector<Fp> aux = std::move(aux_or->first);
+      proof.aux_sums[t] = aux_or->second;
       if (dev != nullptr) {
         auto m = opencl_trace_lde(*dev, aux, 4 * aw, st[t].log_n, log_b);
         if (!m) return m.status();
@@ -442,7 +475,16 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
           domain_source(witness.main[t], pk.pre_traces[t], st[t].aux_trace, st[t].n, rows,
                         challenges, witness.publics,
                         std::span<const Fp4>(&proof.aux_sums[t], 1), simd);
-      if (auto v = air::first_violation(table, src, st[t].n)) {
+      // Chunks in parallel; the first violation is the one at the lowest row.
+      std::optional<air::Violation> v;
+      std::mutex mu;
+      pool.parallel_for(st[t].n, 4096, [&](size_t b, size_t e) {
+        auto found = air::first_violation(table, src, b, e);
+        if (!found) return;
+        std::lock_guard lock(mu);
+        if (!v || found->row < v->row) v = found;
+      });
+      if (v) {
         return invalid_argument("prove: the witness violates constraint " +
                                 std::to_string(v->constraint) + " of table " + table.name() +
                                 " at row " + std::to_string(v->row));
