@@ -1,58 +1,11 @@
-// BabyBear and its degree-4 extension for OpenCL C 1.2, the prelude of stark.cl and fri.cl
-// (programs are built from this source followed by theirs). Values are uint in Montgomery form
-// (R = 2^32), < p, as in prover/field/babybear.hpp; Fp4 = Fp[x] / (x^4 - 11) as uint4 (x, y, z,
-// w = coefficients of 1, x, x^2, x^3), the memory layout of the host's Fp4. Field results are
-// canonical, so kernels built on these helpers are bit-identical to the scalar code.
+// The degree-4 extension Fp4 = Fp[x] / (x^4 - 11) for OpenCL C 1.2, after babybear.cl: the
+// prelude of stark.cl and fri.cl (programs are built from babybear.cl, this source, then theirs).
+// Fp4 is a uint4 (x, y, z, w = coefficients of 1, x, x^2, x^3), the memory layout of the host's
+// Fp4.
 
-#define BB_P 0x78000001u
-#define BB_MU 0x88000001u   // p^-1 mod 2^32
-#define BB_ONE 0x0ffffffeu  // 2^32 mod p: one in Montgomery form
-#define BB_W 0x37ffffe9u    // 11 in Montgomery form: x^4 = 11
+#define BB_W 0x37ffffe9u  // 11 in Montgomery form: x^4 = 11
 
 typedef uint4 fp4;
-
-inline uint bb_add(uint a, uint b) {
-  uint s = a + b;  // < 2p < 2^32
-  return s >= BB_P ? s - BB_P : s;
-}
-
-inline uint bb_sub(uint a, uint b) {
-  uint d = a - b;
-  return a < b ? d + BB_P : d;
-}
-
-inline uint bb_neg(uint a) { return a == 0u ? 0u : BB_P - a; }
-
-// a * b * 2^-32 mod p.
-inline uint bb_mul(uint a, uint b) {
-  uint lo = a * b;
-  uint hi = mul_hi(a, b);
-  uint q = lo * BB_MU;
-  uint qp_hi = mul_hi(q, BB_P);
-  uint r = hi - qp_hi;
-  return hi < qp_hi ? r + BB_P : r;
-}
-
-inline uint bb_pow(uint base, uint e) {
-  uint acc = BB_ONE;
-  while (e != 0) {
-    if (e & 1u) acc = bb_mul(acc, base);
-    base = bb_mul(base, base);
-    e >>= 1;
-  }
-  return acc;
-}
-
-inline uint bb_inv(uint a) { return bb_pow(a, BB_P - 2u); }  // a != 0
-
-inline uint bit_rev(uint x, uint bits) {
-  x = ((x >> 1) & 0x55555555u) | ((x & 0x55555555u) << 1);
-  x = ((x >> 2) & 0x33333333u) | ((x & 0x33333333u) << 2);
-  x = ((x >> 4) & 0x0f0f0f0fu) | ((x & 0x0f0f0f0fu) << 4);
-  x = ((x >> 8) & 0x00ff00ffu) | ((x & 0x00ff00ffu) << 8);
-  x = (x >> 16) | (x << 16);
-  return bits == 0 ? 0u : x >> (32u - bits);
-}
 
 inline fp4 fp4_base(uint a) { return (fp4)(a, 0u, 0u, 0u); }
 

@@ -7,28 +7,7 @@
 //   [0, 64) external initial rounds, [64, 128) external final rounds, [128, 141) internal.
 // Matrices: `mat` + `off` elements, `rows` x `cols`, column-major when col_major != 0.
 
-#define BB_P 0x78000001u
-#define BB_MU 0x88000001u  // p^-1 mod 2^32
-
-// The same Montgomery arithmetic as kernels/opencl/ntt.cl (each program is built on its own).
-inline uint bb_add(uint a, uint b) {
-  uint s = a + b;  // < 2p < 2^32
-  return s >= BB_P ? s - BB_P : s;
-}
-
-inline uint bb_sub(uint a, uint b) {
-  uint d = a - b;
-  return a < b ? d + BB_P : d;
-}
-
-inline uint bb_mul(uint a, uint b) {
-  uint lo = a * b;
-  uint hi = mul_hi(a, b);
-  uint q = lo * BB_MU;
-  uint qp_hi = mul_hi(q, BB_P);
-  uint r = hi - qp_hi;
-  return hi < qp_hi ? r + BB_P : r;
-}
+// BabyBear arithmetic (bb_*) comes from babybear.cl, built before this source.
 
 inline uint sbox(uint x) {
   uint x2 = bb_mul(x, x);

@@ -84,6 +84,16 @@ class TableAir {
 // The LogUp fingerprint denominator of an interaction: beta + bus + sum_k alpha^(k+1) v_k.
 Expr logup_denominator(ExprGraph& g, const Interaction& it);
 
+// An interaction whose bus, tuple and multiplicity both prover and verifier know (public I/O,
+// state at a segment boundary): it is absorbed into the transcript with the public inputs and its
+// LogUp term m / (beta + bus + sum_k alpha^(k+1) v_k) enters the balance check, so tables can
+// send or receive values that the verifier supplies, without a public input per value.
+struct PublicInteraction {
+  uint32_t bus = 0;
+  Fp multiplicity = Fp::zero();  // positive sends, negated receives, as in TableAir::interact
+  std::vector<Fp> values;
+};
+
 struct MachineAir {
   std::string name;
   std::vector<TableAir> tables;

@@ -209,7 +209,7 @@ TEST(OpenClRuntime, BufferRoundTrips) {
 TEST(OpenClRuntime, KernelFieldArithmeticMatchesFp) {
   REQUIRE_OPENCL();
   OpenClDevice& dev = device0();
-  const std::string src = std::string(ntt_source) + R"(
+  const std::string src = with_babybear(ntt_source) + R"(
 __kernel void field_ops(__global const uint* a, __global const uint* b, __global uint* out,
                         uint count) {
   const uint i = get_global_id(0);

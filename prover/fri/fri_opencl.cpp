@@ -12,7 +12,8 @@ namespace efaas {
 namespace {
 
 Result<const OpenClProgram*> fri_program(OpenClDevice& dev) {
-  return dev.program("kernels/opencl/fri.cl", std::string(field4_source) + fri_source,
+  static const std::string source = with_babybear(field4_source, fri_source);  // built once
+  return dev.program("kernels/opencl/fri.cl", source,
                      "-cl-std=CL1.2");
 }
 

@@ -21,7 +21,8 @@ static_assert(sizeof(Poseidon2State) == 16 * sizeof(uint32_t) &&
               "states and digests are plain arrays of Montgomery words");
 
 Result<const OpenClProgram*> p2_program(OpenClDevice& dev) {
-  return dev.program("kernels/opencl/poseidon2.cl", poseidon2_source, "-cl-std=CL1.2");
+  static const std::string source = with_babybear(poseidon2_source);  // built once
+  return dev.program("kernels/opencl/poseidon2.cl", source, "-cl-std=CL1.2");
 }
 
 // Round constants in the layout poseidon2.cl expects, uploaded once per device.

@@ -26,7 +26,8 @@ constexpr size_t kMaxWorkGroup = 256;
 constexpr uint32_t kElementsPerItem = 4;  // log2 of elements per work-item in scale/spread
 
 Result<const OpenClProgram*> ntt_program(OpenClDevice& dev) {
-  return dev.program("kernels/opencl/ntt.cl", ntt_source, "-cl-std=CL1.2");
+  static const std::string source = with_babybear(ntt_source);  // built once
+  return dev.program("kernels/opencl/ntt.cl", source, "-cl-std=CL1.2");
 }
 
 // Twiddles of every layer below 2^log_n for one direction, on the device.

@@ -10,7 +10,7 @@
 //   5. out-of-domain point z; every committed column's value at z (and g z for trace columns)
 //   6. DEEP challenge gamma; FRI on the DEEP quotients, one input per LDE height
 // The verifier checks each table's constraints at z against its quotient, that the LogUp sums
-// cancel across the machine, every Merkle opening, and FRI.
+// cancel across the machine together with the public interactions' terms (absorbed in step 1), every Merkle opening, and FRI.
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -100,6 +100,8 @@ struct StarkProof {
 struct MachineWitness {
   std::vector<std::vector<Fp>> main;
   std::vector<Fp> publics;
+  // Bus terms the verifier supplies too (stark_verify's `public_interactions`); not in the proof.
+  std::vector<air::PublicInteraction> public_interactions;
 };
 
 Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey& pk,
@@ -107,8 +109,10 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
                                StarkTimings* timings = nullptr);
 
 // OK for a valid proof; otherwise the reason it was rejected (INVALID_ARGUMENT).
+// `public_interactions` must be the prover's MachineWitness::public_interactions, in order.
 Status stark_verify(const air::MachineAir& machine, const VerifyingKey& vk,
-                    const StarkProof& proof);
+                    const StarkProof& proof,
+                    std::span<const air::PublicInteraction> public_interactions = {});
 
 // Versioned binary format with a parameter header; parsing rejects malformed, truncated,
 // oversized and trailing input with a message naming the field.

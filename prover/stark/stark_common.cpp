@@ -2,6 +2,8 @@
 
 #include <bit>
 
+#include "prover/field/field_ops.hpp"
+
 namespace efaas::stark_internal {
 
 uint32_t log_quotient_chunks(const air::TableAir& table) {
@@ -26,6 +28,36 @@ void observe_header(Transcript& t, const air::MachineAir& machine, const FriPara
   }
   t.observe_u64(publics.size());
   t.observe(publics);
+}
+
+void observe_public_interactions(Transcript& t, std::span<const air::PublicInteraction> its) {
+  t.observe_u64(its.size());
+  for (const air::PublicInteraction& it : its) {
+    t.observe_u64(it.bus);
+    t.observe(it.multiplicity);
+    t.observe_u64(it.values.size());
+    t.observe(std::span<const Fp>(it.values));
+  }
+}
+
+Result<Fp4> public_logup_sum(std::span<const air::PublicInteraction> its, const Fp4& alpha,
+                             const Fp4& beta) {
+  std::vector<Fp4> denom(its.size());
+  for (size_t k = 0; k < its.size(); ++k) {
+    Fp4 d = beta + Fp4(Fp::from_u32(its[k].bus));
+    Fp4 power = alpha;
+    for (const Fp& v : its[k].values) {
+      d += power * v;
+      power *= alpha;
+    }
+    denom[k] = d;
+  }
+  if (Status s = batch_inverse(denom, denom); !s) {
+    return invalid_argument("a public interaction's LogUp denominator is zero");
+  }
+  Fp4 sum = Fp4::zero();
+  for (size_t k = 0; k < its.size(); ++k) sum += denom[k] * its[k].multiplicity;
+  return sum;
 }
 
 Selectors selectors_at(const Fp4& x, uint32_t log_n) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "prover/air/air.hpp"
+#include "prover/common/status.hpp"
 #include "prover/common/bits.hpp"
 #include "prover/field/babybear_ext.hpp"
 #include "prover/fri/fri_params.hpp"
@@ -19,6 +20,12 @@ uint32_t log_quotient_chunks(const air::TableAir& table);
 
 void observe_header(Transcript& t, const air::MachineAir& machine, const FriParams& params,
                     std::span<const uint32_t> log_heights, std::span<const Fp> publics);
+
+// Absorbs the public interactions (count, then bus, multiplicity, arity, values of each).
+void observe_public_interactions(Transcript& t, std::span<const air::PublicInteraction> its);
+// Sum of their LogUp terms; an error if a denominator is zero.
+Result<Fp4> public_logup_sum(std::span<const air::PublicInteraction> its, const Fp4& alpha,
+                             const Fp4& beta);
 
 // Selector values at a point outside H (|H| = 2^log_n): L_first, L_last, x - g^-1, and Z_H(x).
 struct Selectors {

@@ -15,7 +15,8 @@ namespace {
 constexpr const char* kOptions = "-cl-std=CL1.2";
 
 Result<const OpenClProgram*> stark_program(OpenClDevice& dev) {
-  return dev.program("kernels/opencl/stark.cl", std::string(field4_source) + stark_source,
+  static const std::string source = with_babybear(field4_source, stark_source);  // built once
+  return dev.program("kernels/opencl/stark.cl", source,
                      kOptions);
 }
 
@@ -55,7 +56,7 @@ Result<DeviceMatrix> opencl_trace_lde(OpenClDevice& dev, std::span<const Fp> tra
 }
 
 Result<const OpenClProgram*> quotient_program(OpenClDevice& dev, const air::TableAir& table) {
-  std::string src = std::string(field4_source) + stark_source;
+  std::string src = with_babybear(field4_source, stark_source);
   src += "\n";
   src += air::opencl_quotient_kernel(table);
   return dev.program("quotient of table " + table.name(), src, kOptions);

@@ -339,6 +339,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   }
   Transcript tr;
   observe_header(tr, machine, params, proof.log_heights, proof.publics);
+  observe_public_interactions(tr, witness.public_interactions);
   if (pk.vk.pre_root) tr.observe(*pk.vk.pre_root);
   const HashConfig hcfg{cfg.backend, cfg.threads, 0};
   // OpenCL keeps the LDEs on the device between stages (stark_opencl.hpp).
@@ -423,9 +424,17 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     d.trans[n - 1] = Fp::zero();
     return d;
   };
+  if (!any_logup && !witness.public_interactions.empty()) {
+    return invalid_argument("prove: public interactions, but no table has a LogUp bus");
+  }
+  Fp4 public_sum = Fp4::zero();
   if (any_logup) {
     challenges[air::kChallengeAlpha] = tr.sample_ext();
     challenges[air::kChallengeBeta] = tr.sample_ext();
+    auto ps = public_logup_sum(witness.public_interactions, challenges[air::kChallengeAlpha],
+                               challenges[air::kChallengeBeta]);
+    if (!ps) return invalid_argument("prove: " + ps.status().message());
+    public_sum = *ps;
     std::vector<MatrixView> aux_views;
     for (size_t t = 0; t < T; ++t) {
       const air::TableAir& table = machine.tables[t];
@@ -467,7 +476,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
 
   // The prover's own checks: every constraint on every row, and the LogUp balance.
   if (cfg.check_witness) {
-    Fp4 total_sum = Fp4::zero();
+    Fp4 total_sum = public_sum;
     for (size_t t = 0; t < T; ++t) {
       const air::TableAir& table = machine.tables[t];
       const DomainRows rows = trace_domain(t);

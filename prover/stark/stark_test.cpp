@@ -382,5 +382,60 @@ TEST(StarkProofFormat, MalformedInputIsAClearErrorNeverACrash) {
   }
 }
 
+// A table receives (row, value) tuples that the verifier supplies as public interactions: the
+// proof verifies with exactly the prover's list and fails with any change to it.
+TEST(Stark, PublicInteractionsBindValuesTheVerifierSupplies) {
+  air::MachineAir m;
+  m.name = "public-io";
+  air::TableAir t("io", 3);  // index, value, multiplicity of the receive
+  t.interact(7, -t.main(2), {t.main(0), t.main(1)});
+  ASSERT_TRUE(t.finalize(3).is_ok());
+  m.tables.push_back(std::move(t));
+  Rng rng(test_seed("Stark.PublicInteractions"));
+  const size_t n = 16, used = 11;  // the last rows are padding with multiplicity 0
+  std::vector<Fp> col(3 * n, Fp::zero());
+  MachineWitness w;
+  for (size_t i = 0; i < used; ++i) {
+    col[i] = Fp::from_u64(i);
+    col[n + i] = Fp::from_u32(rng.next_u32() % 2000000000u);
+    col[2 * n + i] = Fp::one();
+    w.public_interactions.push_back({7, Fp::one(), {col[i], col[n + i]}});
+  }
+  w.main = {col};
+  const Proved p = prove(m, no_fixed(m), w, fri_test_preset());
+  const auto& pub = w.public_interactions;
+  EXPECT_TRUE(stark_verify(m, p.pk.vk, p.proof, pub).is_ok());
+  // Missing, changed, extra, reordered (the transcript binds the order), none at all.
+  auto dropped = pub;
+  dropped.pop_back();
+  EXPECT_FALSE(stark_verify(m, p.pk.vk, p.proof, dropped).is_ok());
+  auto changed = pub;
+  changed[3].values[1] += Fp::one();
+  EXPECT_FALSE(stark_verify(m, p.pk.vk, p.proof, changed).is_ok());
+  auto extra = pub;
+  extra.push_back({7, Fp::one(), {Fp::from_u64(99), Fp::one()}});
+  EXPECT_FALSE(stark_verify(m, p.pk.vk, p.proof, extra).is_ok());
+  auto swapped = pub;
+  std::swap(swapped[0], swapped[1]);
+  EXPECT_FALSE(stark_verify(m, p.pk.vk, p.proof, swapped).is_ok());
+  EXPECT_FALSE(stark_verify(m, p.pk.vk, p.proof).is_ok());
+  // The prover's own balance check refuses a list that does not match the table.
+  MachineWitness bad = w;
+  bad.public_interactions = changed;
+  auto pk = stark_setup(m, no_fixed(m), fri_test_preset());
+  ASSERT_TRUE(pk.is_ok());
+  auto refused = stark_prove(m, *pk, bad);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_NE(refused.status().message().find("do not balance"), std::string::npos)
+      << refused.status().message();
+  // With the prover's checks off, the proof is made but does not verify for either list.
+  StarkConfig unchecked;
+  unchecked.check_witness = false;
+  auto forged = stark_prove(m, *pk, bad, unchecked);
+  ASSERT_TRUE(forged.is_ok()) << forged.status().to_string();
+  EXPECT_FALSE(stark_verify(m, pk->vk, *forged, changed).is_ok());
+  EXPECT_FALSE(stark_verify(m, pk->vk, *forged, pub).is_ok());
+}
+
 }  // namespace
 }  // namespace efaas

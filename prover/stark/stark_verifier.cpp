@@ -24,7 +24,8 @@ Status check_sizes(const char* what, const std::string& table, size_t got, size_
 }  // namespace
 
 Status stark_verify(const air::MachineAir& machine, const VerifyingKey& vk,
-                    const StarkProof& proof) {
+                    const StarkProof& proof,
+                    std::span<const air::PublicInteraction> public_interactions) {
   const FriParams& params = vk.params;
   if (!(proof.params == params)) {
     return reject("its parameters (" + to_string(proof.params) +
@@ -72,11 +73,15 @@ Status stark_verify(const air::MachineAir& machine, const VerifyingKey& vk,
     }
   }
   if (any_logup != proof.aux_root.has_value()) return reject("auxiliary commitment presence");
+  if (!any_logup && !public_interactions.empty()) {
+    return reject("public interactions, but no table has a LogUp bus");
+  }
   if (vk.pre_root.has_value() != proof.pre_queries.has_value()) return reject("fixed-column openings presence");
   if (proof.aux_root.has_value() != proof.aux_queries.has_value()) return reject("aux openings presence");
 
   Transcript tr;
   observe_header(tr, machine, params, proof.log_heights, proof.publics);
+  observe_public_interactions(tr, public_interactions);
   if (vk.pre_root) tr.observe(*vk.pre_root);
   tr.observe(proof.main_root);
   std::vector<Fp4> challenges(air::kNumChallenges, Fp4::zero());
@@ -85,7 +90,10 @@ Status stark_verify(const air::MachineAir& machine, const VerifyingKey& vk,
     challenges[air::kChallengeBeta] = tr.sample_ext();
     tr.observe(*proof.aux_root);
     for (const Fp4& s : proof.aux_sums) tr.observe(s);
-    Fp4 total = Fp4::zero();
+    auto public_sum = public_logup_sum(public_interactions, challenges[air::kChallengeAlpha],
+                                       challenges[air::kChallengeBeta]);
+    if (!public_sum) return reject(public_sum.status().message());
+    Fp4 total = *public_sum;
     for (const Fp4& s : proof.aux_sums) total += s;
     if (!total.is_zero()) return reject("the LogUp buses do not balance");
   }
