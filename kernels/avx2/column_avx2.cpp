@@ -24,7 +24,7 @@ struct Scalar {
   __m256i operator*(__m256i a) const { return mul_precomp(a, w, w_mu); }
 };
 
-const Fp kW = Fp::from_u32(Fp4::kW);
+constexpr Fp kW = Fp::from_u32(Fp4::kW);
 
 Fp4 at(ExtCols a, size_t i) { return {a.c[0][i], a.c[1][i], a.c[2][i], a.c[3][i]}; }
 void put(ExtColsOut o, size_t i, const Fp4& v) {
