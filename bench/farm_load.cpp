@@ -1,9 +1,11 @@
-// Farm load generator: streams N Groth16 witnesses through a real efaas-farm on loopback from
-// C concurrent clients and reports proofs/s, p50/p99 latency and the farm's overhead against
-// proving the same inputs in-process, back to back, with the same thread count.
+// Farm load generator: streams N Groth16 witnesses or zkWASM traces through a real efaas-farm
+// on loopback from C concurrent clients and reports proofs/s, p50/p99 latency and the farm's
+// overhead against proving the same inputs in-process, back to back, with the same thread
+// count.
 //
 //   build/bin/farm_load --jobs 8 --concurrency 8 [--rounds 3] [--farm-bin build/bin/efaas-farm]
 //                       [--fixture ../shared/fixtures/groth16/poseidon_chain40] [--json]
+//   build/bin/farm_load --kind zkwasm --zkwasm-log 12 --preset production --jobs 6 ...
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -22,7 +24,10 @@
 
 #include "prover/common/timer.hpp"
 #include "prover/farm/client.hpp"
+#include "prover/farm/zkwasm_workload.hpp"
+#include "prover/fri/fri_params.hpp"
 #include "prover/groth16/groth16.hpp"
+#include "prover/zkwasm/zkwasm.hpp"
 
 namespace fs = std::filesystem;
 namespace pb = efaas::farm::v1;
@@ -61,6 +66,11 @@ int main(int argc, char** argv) {
   std::string farm_bin = fs::path(argv[0]).parent_path().string() + "/efaas-farm";
   std::string fixture = "../shared/fixtures/groth16/poseidon_chain40";
   bool json_out = false, skip_inprocess = false;
+  std::string kind = "groth16", preset = "production";
+  uint32_t zkwasm_log = 12;
+  app.add_option("--kind", kind, "groth16 or zkwasm (sum(n) traces, zkwasm-trace jobs)");
+  app.add_option("--zkwasm-log", zkwasm_log, "zkwasm: about 2^K instructions per trace");
+  app.add_option("--preset", preset, "zkwasm: FRI preset, production or test");
   app.add_option("--jobs", jobs, "proofs in total");
   app.add_option("--concurrency", concurrency, "clients streaming at once");
   app.add_option("--threads", threads, "prover threads (0: all cores), same for both sides");
@@ -72,11 +82,36 @@ int main(int argc, char** argv) {
   app.add_flag("--json", json_out, "print JSON");
   CLI11_PARSE(app, argc, argv);
 
-  const std::string zkey_bytes = slurp(fixture + "/circuit.zkey");
-  const std::string wtns_bytes = slurp(fixture + "/witness.wtns");
-  if (zkey_bytes.empty() || wtns_bytes.empty()) {
-    std::fprintf(stderr, "farm_load: cannot read the fixture in %s\n", fixture.c_str());
+  const bool zk = kind == "zkwasm";
+  if (!zk && kind != "groth16") {
+    std::fprintf(stderr, "farm_load: --kind groth16 or zkwasm\n");
     return 2;
+  }
+  // The artifact and one input per job. zkWASM jobs get distinct traces (sum(n + i)), so the
+  // proof cache never answers; Groth16 jobs distinct parameters.
+  std::string artifact_bytes, wtns_bytes;
+  std::vector<std::string> traces;
+  std::vector<uint64_t> trace_args;
+  if (zk) {
+    artifact_bytes.assign(std::begin(farm::kSumModuleWasm), std::end(farm::kSumModuleWasm));
+    const uint64_t n = (uint64_t(1) << zkwasm_log) / farm::kSumInstructionsPerStep;
+    for (int i = 0; i < jobs; ++i) {
+      auto t = farm::record_sum_trace(n + uint64_t(i));
+      if (!t) return 2;
+      traces.emplace_back(t->begin(), t->end());
+      trace_args.push_back(n + uint64_t(i));
+    }
+    if (!fri_preset(preset)) {
+      std::fprintf(stderr, "farm_load: --preset production or test\n");
+      return 2;
+    }
+  } else {
+    artifact_bytes = slurp(fixture + "/circuit.zkey");
+    wtns_bytes = slurp(fixture + "/witness.wtns");
+    if (artifact_bytes.empty() || wtns_bytes.empty()) {
+      std::fprintf(stderr, "farm_load: cannot read the fixture in %s\n", fixture.c_str());
+      return 2;
+    }
   }
 
   struct Round {
@@ -89,7 +124,29 @@ int main(int argc, char** argv) {
     // In-process: parse the key once, then prove each input back to back (witness parsing
     // included, as the farm does it per job).
     double inproc_s = 0, inproc_cpu = 0;
-    if (!skip_inprocess) {
+    if (!skip_inprocess && zk) {
+      // What the farm's engine does per job: parse the trace, prove, self-check, serialize;
+      // the module's key derived once (the farm caches it per module too).
+      const double cpu0 = cpu_seconds(RUSAGE_SELF);
+      Stopwatch sw;
+      auto program = zkwasm::Program::load(farm::kSumModuleWasm);
+      if (!program) return 2;
+      for (int i = 0; i < jobs; ++i) {
+        const auto& t = traces[size_t(i)];
+        auto tr = wasm::read_trace(
+            std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(t.data()), t.size()));
+        if (!tr) return 1;
+        zkwasm::ProveOptions po;
+        po.params = *fri_preset(preset);
+        po.args = {trace_args[size_t(i)]};
+        po.stark.threads = threads;
+        auto b = zkwasm::prove(**program, *tr, po);
+        if (!b || !zkwasm::verify(**program, *b).is_ok()) return 1;
+        (void)zkwasm::serialize_bundle(*b);
+      }
+      inproc_s = sw.seconds();
+      inproc_cpu = cpu_seconds(RUSAGE_SELF) - cpu0;
+    } else if (!skip_inprocess) {
       const double cpu0 = cpu_seconds(RUSAGE_SELF);
       auto zkey = groth16::read_zkey(fixture + "/circuit.zkey");
       if (!zkey) {
@@ -147,7 +204,10 @@ int main(int argc, char** argv) {
     if (!admin->CreateTenant(actx.get(), ct, &key).ok()) return 1;
     auto stub = pb::Farm::NewStub(fc::make_channel(farm_addr, {}, nullptr));
     pb::ArtifactRef ref;
-    if (!fc::upload_artifact(*stub, key.api_key(), pb::ARTIFACT_KIND_ZKEY, zkey_bytes, &ref).ok())
+    if (!fc::upload_artifact(*stub, key.api_key(),
+                             zk ? pb::ARTIFACT_KIND_WASM : pb::ARTIFACT_KIND_ZKEY, artifact_bytes,
+                             &ref)
+             .ok())
       return 1;
 
     std::vector<double> latencies(size_t(jobs), 0);
@@ -159,12 +219,20 @@ int main(int argc, char** argv) {
         auto s = pb::Farm::NewStub(fc::make_channel(farm_addr, {}, nullptr));
         for (int i; (i = next++) < jobs;) {
           pb::JobHeader h;
-          h.set_kind(pb::JOB_KIND_GROTH16);
           h.set_artifact(ref.content_hash());
-          h.set_params_json("{\"load\":" + std::to_string(i) + "}");  // distinct: no cache hits
-          h.set_input_size(wtns_bytes.size());
+          const std::string& input = zk ? traces[size_t(i)] : wtns_bytes;
+          if (zk) {
+            h.set_kind(pb::JOB_KIND_ZKWASM_TRACE);
+            h.set_params_json("{\"entry\":\"sum\",\"args\":[" +
+                              std::to_string(trace_args[size_t(i)]) + "],\"preset\":\"" + preset +
+                              "\"}");
+          } else {
+            h.set_kind(pb::JOB_KIND_GROTH16);
+            h.set_params_json("{\"load\":" + std::to_string(i) + "}");  // distinct: no cache hits
+          }
+          h.set_input_size(input.size());
           Stopwatch one;
-          auto r = fc::prove(*s, key.api_key(), h, wtns_bytes);
+          auto r = fc::prove(*s, key.api_key(), h, input);
           latencies[size_t(i)] = one.seconds();
           if (!r.status.ok() || r.failure || r.proof.empty()) failures++;
         }
@@ -194,7 +262,8 @@ int main(int argc, char** argv) {
   const int failures = failures_total;
   const double overhead = inproc_s > 0 ? (farm_s - inproc_s) / inproc_s : 0;
   const double cpu_overhead = inproc_cpu > 0 ? (farm_cpu - inproc_cpu) / inproc_cpu : 0;
-  nlohmann::json j{{"jobs", jobs},
+  nlohmann::json j{{"kind", kind},
+                   {"jobs", jobs},
                    {"concurrency", concurrency},
                    {"threads", threads},
                    {"failures", int(failures)},

@@ -39,6 +39,26 @@ const char* kMixed = R"((module
     (i64.add (local.get $x) (i64.extend_i32_u (local.get $y)))))
 )";
 
+// Workload "alu": the ALU chip's operations (i64.mul, shifts, rotates, bit counts, div/rem)
+// in a hash-like loop, with the locals and branches around them.
+const char* kAlu = R"((module
+  (func (export "alu") (param $n i32) (result i64) (local $i i32) (local $x i64) (local $y i32)
+    (local.set $x (i64.const 0x0123456789abcdef))
+    (block $done (loop $top
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $x (i64.mul (i64.xor (local.get $x) (i64.shr_u (local.get $x) (i64.const 29)))
+                             (i64.const 0x9e3779b97f4a7c15)))
+      (local.set $y (i32.add (i32.rotl (local.get $y) (i32.const 7))
+                             (i32.popcnt (i32.wrap_i64 (i64.rotr (local.get $x) (i64.const 17))))))
+      (local.set $y (i32.xor (local.get $y) (i32.shl (i32.clz (local.get $y)) (i32.const 3))))
+      (local.set $x (i64.add (local.get $x)
+                             (i64.rem_u (local.get $x) (i64.extend_i32_u (i32.or (local.get $y) (i32.const 1))))))
+      (local.set $y (i32.add (local.get $y) (i32.div_s (local.get $y) (i32.const -7))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $top)))
+    (i64.add (local.get $x) (i64.extend_i32_u (local.get $y)))))
+)";
+
 std::vector<uint8_t> assemble(const char* text) {
   const std::filesystem::path dir = std::filesystem::temp_directory_path() / "efaas-zkwasm-bench";
   std::filesystem::create_directories(dir);
@@ -49,13 +69,15 @@ std::vector<uint8_t> assemble(const char* text) {
   return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+std::string g_workload = "mixed";
+
 Result<wasm::Trace> traced(const zkwasm::Program& p, uint32_t iterations) {
   wasm::Linker linker;
   auto inst = wasm::Instance::instantiate(p.module_ptr(), linker);
   if (!inst) return inst.status();
   wasm::MemorySink sink;
   wasm::TraceWriter tw(sink);
-  const wasm::Export* e = p.module().find_export("mixed");
+  const wasm::Export* e = p.module().find_export(g_workload);
   wasm::TraceHeader h;
   h.gas_limit = 1ull << 40;
   h.entry_function = e->index;
@@ -86,11 +108,13 @@ int main(int argc, char** argv) {
   app.add_option("--backend", backend_name_arg, "scalar, avx2, opencl or auto");
   app.add_option("--preset", preset, "FRI preset: production or test");
   app.add_option("--verify-reps", verify_reps, "verification repetitions (median)");
+  app.add_option("--workload", g_workload, "mixed or alu (shifts, mul, div, bit counts)")
+      ->check(CLI::IsMember({"mixed", "alu"}));
   CLI11_PARSE(app, argc, argv);
   auto params = fri_preset(preset);
   auto backend = parse_backend(backend_name_arg);
   if (!params || !backend) return 2;
-  auto program = zkwasm::Program::load(assemble(kMixed));
+  auto program = zkwasm::Program::load(assemble(g_workload == "alu" ? kAlu : kMixed));
   if (!program) {
     std::fprintf(stderr, "%s\n", program.status().to_string().c_str());
     return 1;
@@ -155,9 +179,9 @@ int main(int argc, char** argv) {
   // Columns: workload, instructions, backend, instr/s (wall), instr/s per CPU-second, prove
   // wall s, prove CPU s, witness, LDE, commit, LogUp, quotient, OOD+DEEP, FRI (s), key setup s,
   // verify ms, proof KB, bits, peak RSS MB.
-  std::printf("| mixed | %zu | %s | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | "
+  std::printf("| %s | %zu | %s | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | "
               "%.2f | %.2f | %.2f | %.1f | %.0f | %.0f | %.0f |\n",
-              n, backend_name(*backend), double(n) / prove_s, double(n) / prove_cpu, prove_s,
+              g_workload.c_str(), n, backend_name(*backend), double(n) / prove_s, double(n) / prove_cpu, prove_s,
               prove_cpu, witness_s, tm.trace_lde, tm.trace_commit, tm.aux, tm.quotient,
               tm.ood + tm.deep, tm.fri, setup_s, vt[vt.size() / 2] * 1e3, bytes.size() / 1024.0,
               conjectured_security_bits(*params), double(ru.ru_maxrss) / 1024.0);

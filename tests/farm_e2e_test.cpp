@@ -22,7 +22,10 @@
 
 #include "prover/common/rng.hpp"
 #include "prover/farm/client.hpp"
+#include "prover/farm/zkwasm_testing.hpp"
 #include "prover/groth16/groth16.hpp"
+#include "prover/wasm/extension.hpp"
+#include "prover/zkwasm/zkwasm.hpp"
 #include "rpc/health.grpc.pb.h"
 
 namespace efaas::farm {
@@ -349,7 +352,8 @@ TEST_F(FarmE2E, Groth16ProveStreamEndToEndWithCacheAndMetering) {
       EXPECT_GT(k.units_per_second(), 0);
       EXPECT_EQ(k.price_per_unit(), 10u);
     } else {
-      EXPECT_FALSE(k.available());
+      EXPECT_TRUE(k.available());  // both zkWASM kinds
+      EXPECT_EQ(k.units_per_second(), 0) << "no zkWASM job was observed or calibrated";
     }
   }
   EXPECT_TRUE(groth16_listed);
@@ -526,14 +530,21 @@ TEST_F(FarmE2E, RefusalsAuthQuotaBalanceAndUnimplementedKinds) {
     EXPECT_NE(hs.error_message().find("does not match"), std::string::npos) << hs.error_message();
   }
 
-  // zkWASM has not landed: refused with UNIMPLEMENTED, never faked.
+  // zkWASM jobs name a stored WASM module: none, or a .zkey, is refused at the header.
   for (pb::JobKind k : {pb::JOB_KIND_ZKWASM_TRACE, pb::JOB_KIND_ZKWASM_MODULE}) {
     pb::JobHeader h;
     h.set_kind(k);
     h.set_input_size(16);
     r = client::prove(*stub, rich, h, std::string(16, 'x'));
-    EXPECT_EQ(r.status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << r.status.error_message();
-    EXPECT_NE(r.status.error_message().find("zkWASM"), std::string::npos);
+    EXPECT_EQ(r.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << r.status.error_message();
+    EXPECT_NE(r.status.error_message().find("WASM module by content hash"), std::string::npos)
+        << r.status.error_message();
+    h.set_artifact(zh);
+    r = client::prove(*stub, rich, h, std::string(16, 'x'));
+    EXPECT_EQ(r.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(r.status.error_message().find("is not a WASM module"), std::string::npos)
+        << r.status.error_message();
   }
   // Top-up through the admin API lets the poor tenant prove.
   auto good = client::admin_context(f.admin_token, 10);
@@ -982,6 +993,393 @@ TEST_F(FarmE2E, TlsIsRequiredOffLoopbackAndWorks) {
       client::make_channel("127.0.0.1:" + std::to_string(f.farm_port), {}, nullptr));
   auto pctx = client::context(key, 5);
   EXPECT_FALSE(plain->GetUsage(pctx.get(), {}, &u).ok());
+}
+
+
+// ---------------------------------------------------------------- zkWASM jobs
+
+// A farm with a tenant, the sum module uploaded and its trace of sum(10) recorded.
+class ZkwasmE2E : public FarmE2E {
+ protected:
+  void start_farm(std::vector<std::string> extra = {}) {
+    farm_ = std::make_unique<FarmProc>(store());
+    std::string why;
+    ASSERT_TRUE(farm_->start(std::move(extra), &why)) << why;
+    key_ = farm_->create_tenant("alice", 1'000'000);
+    stub_ = farm_->farm();
+    auto wasm = testing::wat2wasm(testing::kSumWat);
+    ASSERT_TRUE(wasm) << wasm.status().to_string();
+    module_.assign(wasm->begin(), wasm->end());
+    module_hash_ = upload_wasm(module_);
+    auto p = zkwasm::Program::load(*wasm);
+    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+    program_ = *p;
+    trace_ = record("sum", {10});
+  }
+  std::string upload_wasm(const std::string& bytes) {
+    pb::ArtifactRef ref;
+    grpc::Status st = client::upload_artifact(*stub_, key_, pb::ARTIFACT_KIND_WASM, bytes, &ref);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return ref.content_hash();
+  }
+  std::string record(const std::string& fn, std::vector<uint64_t> args) {
+    std::vector<uint8_t> m(module_.begin(), module_.end());
+    auto t = testing::record_trace(m, fn, args);
+    EXPECT_TRUE(t) << t.status().to_string();
+    return t ? std::string(t->begin(), t->end()) : std::string();
+  }
+  pb::JobHeader header(pb::JobKind kind, const std::string& params, const std::string& input,
+                       const std::string& module_hash = "") {
+    pb::JobHeader h;
+    h.set_kind(kind);
+    h.set_artifact(module_hash.empty() ? module_hash_ : module_hash);
+    h.set_params_json(params);
+    h.set_input_size(input.size());
+    return h;
+  }
+  // The bundle checked by zkwasm::verify against the module's bytes; a flipped byte anywhere in
+  // the proof must not verify. Returns the proved public values.
+  zkwasm::PublicValues expect_valid_bundle(const std::string& proof) {
+    std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(proof.data()), proof.size());
+    auto b = zkwasm::deserialize_bundle(bytes);
+    EXPECT_TRUE(b.is_ok()) << b.status().to_string();
+    if (!b.is_ok()) return {};
+    auto pv = zkwasm::verify(*program_, *b);
+    EXPECT_TRUE(pv.is_ok()) << pv.status().to_string();
+    std::vector<uint8_t> bad(bytes.begin(), bytes.end());
+    bad[bad.size() * 2 / 3] ^= 0x10;
+    auto tb = zkwasm::deserialize_bundle(bad);
+    EXPECT_TRUE(!tb.is_ok() || !zkwasm::verify(*program_, *tb).is_ok())
+        << "a tampered bundle verified";
+    return pv.is_ok() ? *pv : zkwasm::PublicValues{};
+  }
+
+  std::unique_ptr<FarmProc> farm_;
+  std::unique_ptr<pb::Farm::Stub> stub_;
+  std::string key_, module_, module_hash_, trace_;
+  std::shared_ptr<zkwasm::Program> program_;
+};
+
+std::string extension_input(std::vector<uint8_t> data) {
+  wasm::ExtensionInput in;
+  in.data = std::move(data);
+  in.private_input = {42};
+  auto e = wasm::encode_extension_input(in);
+  return {e.begin(), e.end()};
+}
+
+TEST_F(ZkwasmE2E, TraceAndModuleJobsEndToEndWithCacheAndExactMetering) {
+  start_farm();
+  // zkwasm-trace on the Prove stream.
+  const std::string params = R"({"entry":"sum","args":[10],"preset":"test"})";
+  auto r = client::prove(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_), trace_,
+                         1000);
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_FALSE(r.failure) << r.failure->code() << ": " << r.failure->reason();
+  ASSERT_TRUE(r.accepted);
+  EXPECT_FALSE(r.accepted->cached());
+  std::vector<std::string> stages;
+  for (const auto& p : r.progress) stages.push_back(p.stage());
+  EXPECT_NE(std::find(stages.begin(), stages.end(), "prove: quotient"), stages.end());
+  EXPECT_EQ(r.progress.back().state(), pb::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(client::content_hash(r.proof), r.proof_hash);
+  auto pv = expect_valid_bundle(r.proof);
+  EXPECT_EQ(pv.results, std::vector<uint64_t>{55});
+  EXPECT_EQ(pv.args, std::vector<uint64_t>{10});
+  EXPECT_EQ(to_hex(pv.module_hash), module_hash_);
+  // Reserved from the trace's size, then exact once the streamed trace was parsed: under 1024
+  // instructions, so the floor of 4 units, at the default price of 10.
+  EXPECT_EQ(r.accepted->estimated_units(), 4u);
+  EXPECT_EQ(r.accepted->estimated_cost(), 40u);
+  auto info = get_job(*stub_, key_, r.job_id);
+  EXPECT_EQ(info.units(), 4u);
+  EXPECT_EQ(info.cost(), 40u);
+  EXPECT_EQ(farm_->usage("alice").balance(), 1'000'000 - 40);
+
+  // The proof cache: same kind, module, trace and parameters.
+  auto again = client::prove(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_),
+                             trace_);
+  ASSERT_TRUE(again.status.ok()) << again.status.error_message();
+  ASSERT_TRUE(again.accepted);
+  EXPECT_TRUE(again.accepted->cached());
+  EXPECT_EQ(again.proof_hash, r.proof_hash);
+  EXPECT_EQ(farm_->usage("alice").balance(), 1'000'000 - 40);
+
+  // zkwasm-module, asynchronously: submit, watch, fetch. The farm runs sum(7) itself.
+  const std::string input = extension_input({1, 2, 3});
+  pb::Accepted acc;
+  ASSERT_TRUE(client::submit(*stub_, key_,
+                             header(pb::JOB_KIND_ZKWASM_MODULE,
+                                    R"({"entry":"sum","args":[7],"preset":"test"})", input),
+                             input, &acc)
+                  .ok());
+  auto w = client::watch(*stub_, key_, acc.job_id(), true);
+  ASSERT_TRUE(w.status.ok()) << w.status.error_message();
+  ASSERT_FALSE(w.failure) << w.failure->code() << ": " << w.failure->reason();
+  pv = expect_valid_bundle(w.proof);
+  EXPECT_EQ(pv.results, std::vector<uint64_t>{28});
+  std::string fetched;
+  ASSERT_TRUE(client::fetch_proof(*stub_, key_, acc.job_id(), &fetched).ok());
+  EXPECT_EQ(fetched, w.proof);
+  // The default entry of module jobs is the Extension's efaas_main.
+  pb::Accepted acc2;
+  ASSERT_TRUE(client::submit(*stub_, key_,
+                             header(pb::JOB_KIND_ZKWASM_MODULE, R"({"preset":"test"})", input),
+                             input, &acc2)
+                  .ok());
+  auto w2 = client::watch(*stub_, key_, acc2.job_id(), true);
+  ASSERT_TRUE(w2.status.ok());
+  ASSERT_FALSE(w2.failure) << w2.failure->reason();
+  pv = expect_valid_bundle(w2.proof);
+  EXPECT_EQ(pv.entry_function, 1u);
+  EXPECT_EQ(pv.results, std::vector<uint64_t>{0});
+
+  // Capacity lists both kinds as available, with the throughput observed.
+  pb::Capacity cap;
+  auto ctx = client::context(key_, 10);
+  ASSERT_TRUE(stub_->GetCapacity(ctx.get(), {}, &cap).ok());
+  int zk = 0;
+  for (const auto& k : cap.kinds()) {
+    if (k.kind() == pb::JOB_KIND_GROTH16) continue;
+    zk++;
+    EXPECT_TRUE(k.available());
+    EXPECT_NE(k.unit().find("WASM instructions"), std::string::npos) << k.unit();
+    EXPECT_GT(k.units_per_second(), 0);
+  }
+  EXPECT_EQ(zk, 2);
+}
+
+TEST_F(ZkwasmE2E, BadTracesAndParametersAreRefusedAndTheFarmKeepsServing) {
+  start_farm();
+  const std::string params = R"({"entry":"sum","args":[10],"preset":"test"})";
+  auto refused = [&](const pb::JobHeader& h, const std::string& input, const std::string& want,
+                     grpc::StatusCode code = grpc::StatusCode::INVALID_ARGUMENT) {
+    auto r = client::prove(*stub_, key_, h, input, 512);
+    EXPECT_EQ(r.status.error_code(), code) << want << ": " << r.status.error_message();
+    EXPECT_NE(r.status.error_message().find(want), std::string::npos) << r.status.error_message();
+    EXPECT_FALSE(r.accepted) << want;
+  };
+  // Parameters, checked at the header.
+  refused(header(pb::JOB_KIND_ZKWASM_TRACE, R"({"entri":"sum"})", trace_), trace_, "entri");
+  refused(header(pb::JOB_KIND_ZKWASM_TRACE, R"({"args":"10"})", trace_), trace_, "args");
+  refused(header(pb::JOB_KIND_ZKWASM_TRACE, R"({"entry":"nope"})", trace_), trace_,
+          "exports no function \"nope\"");
+  refused(header(pb::JOB_KIND_ZKWASM_TRACE, R"({"entry":"sum"})", trace_), trace_,
+          "takes 1 argument");
+  // A trace of this module offered as another module's: its first step differs.
+  const std::string other = upload_wasm(std::string(
+      [] {
+        auto w = testing::wat2wasm(R"((module (func (export "sum") (param i32) (result i32)
+          (i32.sub (i32.add (local.get 0) (i32.const 1)) (i32.const 2)))))");
+        return w ? std::string(w->begin(), w->end()) : std::string();
+      }()));
+  refused(header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_, other), trace_,
+          "does not match the module: step ");
+  // Corrupted bytes (a checksum), a stream cut short of the header's size, and a trace that
+  // is whole by the header's size but stops before its end chunk.
+  std::string flipped = trace_;
+  flipped[trace_.size() / 2] ^= 0x40;
+  refused(header(pb::JOB_KIND_ZKWASM_TRACE, params, flipped), flipped, "trace");
+  {
+    pb::JobHeader h = header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_);
+    std::vector<pb::ProveRequest> msgs(2);
+    *msgs[0].mutable_header() = h;
+    msgs[1].mutable_chunk()->set_offset(0);
+    msgs[1].mutable_chunk()->set_data(trace_.substr(0, trace_.size() - 10));
+    grpc::Status st = raw_stream(*stub_, key_, msgs);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(st.error_message().find("truncated input"), std::string::npos)
+        << st.error_message();
+  }
+  const std::string cut = trace_.substr(0, trace_.size() - 60);
+  refused(header(pb::JOB_KIND_ZKWASM_TRACE, params, cut), cut, "trace truncated");
+  const std::string bad_input = extension_input({1}).substr(1);
+  refused(header(pb::JOB_KIND_ZKWASM_MODULE, R"({"entry":"sum","args":[1]})", bad_input),
+          bad_input, "extension input");
+
+  // Framing intact, one value forged: accepted, then failed by the prover naming the step.
+  auto t = wasm::read_trace(std::span<const uint8_t>(
+      reinterpret_cast<const uint8_t*>(trace_.data()), trace_.size()));
+  ASSERT_TRUE(t.is_ok());
+  size_t k = 0;
+  while (t->steps[k].op != uint16_t(wasm::Op::kI32Add)) ++k;
+  t->steps[k].r ^= 4;
+  auto forged_bytes = testing::encode_trace(*t);
+  ASSERT_TRUE(forged_bytes);
+  const std::string forged(forged_bytes->begin(), forged_bytes->end());
+  auto r = client::prove(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, params, forged), forged);
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->state(), pb::JOB_STATE_FAILED);
+  EXPECT_EQ(r.failure->code(), "INVALID_ARGUMENT");
+  EXPECT_NE(r.failure->reason().find("step " + std::to_string(k)), std::string::npos)
+      << r.failure->reason();
+
+  // An opcode the prover does not constrain yet: UNIMPLEMENTED with the prover's message.
+  const std::string op = testing::unconstrained_i32_binop(&zkwasm::is_constrained);
+  if (!op.empty()) {
+    auto w = testing::wat2wasm(testing::binop_wat(op));
+    ASSERT_TRUE(w);
+    const std::string mh = upload_wasm(std::string(w->begin(), w->end()));
+    auto mt = testing::record_trace(*w, "f", {4});
+    ASSERT_TRUE(mt);
+    const std::string mtrace(mt->begin(), mt->end());
+    auto u = client::prove(*stub_, key_,
+                           header(pb::JOB_KIND_ZKWASM_TRACE, R"({"args":[4],"preset":"test"})",
+                                  mtrace, mh),
+                           mtrace);
+    ASSERT_TRUE(u.status.ok()) << u.status.error_message();
+    ASSERT_TRUE(u.failure);
+    EXPECT_EQ(u.failure->code(), "UNIMPLEMENTED");
+    EXPECT_NE(u.failure->reason().find(op), std::string::npos) << u.failure->reason();
+  }
+  // Nothing was charged for any of it, and a good job still proves.
+  EXPECT_EQ(farm_->usage("alice").balance(), 1'000'000);
+  auto good = client::prove(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_),
+                            trace_);
+  ASSERT_TRUE(good.status.ok()) << good.status.error_message();
+  ASSERT_FALSE(good.failure) << good.failure->reason();
+  expect_valid_bundle(good.proof);
+}
+
+TEST_F(ZkwasmE2E, CalibratedEstimateCancellationMidProofAndDeadlineExpiry) {
+  // What `efaas bench -o` writes for zkWASM, reduced to the part the farm reads.
+  fs::create_directories(dir_);
+  const std::string calib = dir_ + "/calibration.json";
+  std::ofstream(calib) << R"({"kinds": {"zkwasm-trace": {"units_per_second": 0.5}}})";
+  // A pause before each stage (STARK stages included) widens "mid-proof" to seconds.
+  start_farm({"--stage-delay-ms", "300", "--calibration", calib});
+  const std::string params = R"({"entry":"sum","args":[10],"preset":"test"})";
+  pb::Accepted acc;
+  ASSERT_TRUE(client::submit(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_),
+                             trace_, &acc)
+                  .ok());
+  // 4 units (the floor) at the calibrated 0.5 units/s, at the default price of 10.
+  EXPECT_EQ(acc.estimated_units(), 4u);
+  EXPECT_EQ(acc.estimated_cost(), 40u);
+  EXPECT_NEAR(acc.estimated_seconds(), 8.0, 1e-9);
+  wait_job(*stub_, key_, acc.job_id(), [](const pb::JobInfo& j) {
+    return j.state() == pb::JOB_STATE_RUNNING && j.stage().rfind("prove: ", 0) == 0;
+  });
+  pb::JobRef ref;
+  ref.set_job_id(acc.job_id());
+  pb::CancelReply cr;
+  auto cctx = client::context(key_, 10);
+  ASSERT_TRUE(stub_->Cancel(cctx.get(), ref, &cr).ok());
+  auto j = wait_job(*stub_, key_, acc.job_id(), terminal);
+  EXPECT_EQ(j.state(), pb::JOB_STATE_CANCELLED) << j.stage() << " " << j.error();
+  std::string proof;
+  EXPECT_EQ(client::fetch_proof(*stub_, key_, acc.job_id(), &proof).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  // A deadline the job cannot meet (8 s estimated, 0.9 s given): expired, cleanly.
+  pb::JobHeader h = header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_);
+  h.set_deadline_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count() +
+                         900);
+  auto r = client::prove(*stub_, key_, h, trace_);
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->state(), pb::JOB_STATE_EXPIRED);
+  EXPECT_EQ(r.failure->code(), "DEADLINE_EXCEEDED");
+  // Neither the cancelled nor the expired job is charged.
+  EXPECT_EQ(farm_->usage("alice").balance(), 1'000'000);
+}
+
+TEST_F(ZkwasmE2E, SigkillDuringProvingThenRestartLosesNothingAndChargesOnce) {
+  start_farm({"--stage-delay-ms", "300"});
+  const std::string params = R"({"entry":"sum","args":[10],"preset":"test"})";
+  pb::Accepted running, queued;
+  ASSERT_TRUE(client::submit(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_),
+                             trace_, &running)
+                  .ok());
+  const std::string input = extension_input({9});
+  ASSERT_TRUE(client::submit(*stub_, key_,
+                             header(pb::JOB_KIND_ZKWASM_MODULE,
+                                    R"({"entry":"sum","args":[3],"preset":"test"})", input),
+                             input, &queued)
+                  .ok());
+  wait_job(*stub_, key_, running.job_id(), [](const pb::JobInfo& j) {
+    return j.state() == pb::JOB_STATE_RUNNING && j.stage().rfind("prove: ", 0) == 0;
+  });
+  farm_->signal(SIGKILL);
+  farm_->wait_exit();
+  std::string why;
+  ASSERT_TRUE(farm_->start({"--stage-delay-ms", "20"}, &why)) << why;
+  stub_ = farm_->farm();
+  for (const std::string& id : {running.job_id(), queued.job_id()}) {
+    auto w = client::watch(*stub_, key_, id, true);
+    ASSERT_TRUE(w.status.ok()) << w.status.error_message();
+    ASSERT_FALSE(w.failure) << w.failure->reason();
+    expect_valid_bundle(w.proof);
+  }
+  auto led = farm_->ledger("alice");
+  std::map<std::string, int> charges;
+  int64_t sum = 0;
+  for (const auto& e : led) {
+    if (e.reason() == "charge") charges[e.job_id()]++;
+    sum += e.amount();
+  }
+  EXPECT_EQ(charges.size(), 2u);
+  for (const auto& [id, n] : charges) EXPECT_EQ(n, 1) << id;
+  EXPECT_EQ(farm_->usage("alice").balance(), sum);
+  EXPECT_EQ(sum, 1'000'000 - 2 * 40);  // 4 units each (the floor) at price 10
+}
+
+// `efaas farm submit` with a module file and a trace file; the proof checked by
+// `efaas verify` (--min-bits 0: the test preset has 20 conjectured bits).
+TEST_F(ZkwasmE2E, EfaasFarmCliSubmitsZkwasmJobs) {
+  start_farm();
+  const std::string cli = EFAAS_CLI_BIN;
+  auto run = [&](const std::string& args, std::string* out) {
+    const std::string cmd = cli + " " + args + " > " + dir_ + "/cli.out 2>&1";
+    int st = std::system(cmd.c_str());
+    *out = slurp(dir_ + "/cli.out");
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  };
+  std::ofstream(dir_ + "/sum.wasm", std::ios::binary) << module_;
+  std::ofstream(dir_ + "/sum.trace", std::ios::binary) << trace_;
+  std::ofstream(dir_ + "/input.bin", std::ios::binary) << extension_input({5});
+  const std::string conn =
+      " --farm 127.0.0.1:" + std::to_string(farm_->farm_port) + " --api-key " + key_;
+  std::string out;
+  ASSERT_EQ(run("farm submit --wait --kind zkwasm-trace --artifact " + dir_ +
+                    "/sum.wasm --input " + dir_ +
+                    "/sum.trace --entry sum --args 10 --preset test -o " + dir_ +
+                    "/proof.bin --json" + conn,
+                &out),
+            0)
+      << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["state"], "succeeded");
+  ASSERT_EQ(run("verify --min-bits 0 " + dir_ + "/sum.wasm " + dir_ + "/proof.bin", &out), 0) << out;
+  ASSERT_EQ(run("farm submit --wait --kind zkwasm-module --artifact " + module_hash_ +
+                    " --input " + dir_ + "/input.bin --params '{\"preset\":\"test\"}' -o " +
+                    dir_ + "/proof2.bin --json" + conn,
+                &out),
+            0)
+      << out;
+  // The same module job with the input given as parts: the CLI encodes it identically, so the
+  // proof cache answers.
+  ASSERT_EQ(run("farm submit --wait --kind zkwasm-module --artifact " + module_hash_ +
+                    " --data 05 --private 2a --preset test --json" + conn,
+                &out),
+            0)
+      << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["cached"], true) << out;
+  ASSERT_EQ(run("verify --min-bits 0 " + dir_ + "/sum.wasm " + dir_ + "/proof2.bin", &out), 0) << out;
+  // A proof checked against another module fails verification (exit 1).
+  std::ofstream(dir_ + "/other.wasm", std::ios::binary) << [] {
+    auto w = testing::wat2wasm("(module (func (export \"sum\") (param i32) (result i32) (local.get 0)))");
+    return w ? std::string(w->begin(), w->end()) : std::string();
+  }();
+  EXPECT_EQ(run("verify --min-bits 0 " + dir_ + "/other.wasm " + dir_ + "/proof.bin", &out), 1) << out;
+  // Bad parameters are a usage error naming the key.
+  EXPECT_EQ(run("farm submit --kind zkwasm-trace --artifact " + module_hash_ + " --input " + dir_ +
+                    "/sum.trace --params '{\"bogus\":1}'" + conn,
+                &out),
+            2);
+  EXPECT_NE(out.find("bogus"), std::string::npos) << out;
 }
 
 }  // namespace

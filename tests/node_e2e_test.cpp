@@ -1,6 +1,6 @@
 // efaas-node end to end: a ganache chain with the contracts (node/scripts/devchain.mjs) and three
 // efaas-node processes with the three staked node keys, driven over their JSON-RPC API.
-// Covered: Operation admission and its refusals, the honest UNIMPLEMENTED status for proving,
+// Covered: Operation admission and its refusals, the honest status of a node without a farm,
 // groth16 PostOps verified by every node with signed verdicts (checked against the node keys),
 // tampered PostOps (INVALID, the peer throttled then banned), a peer flood (rate-limited), stale
 // and re-orged ProcessedBlockHash, and a crash-restart that loses nothing.
@@ -16,6 +16,7 @@
 #include "node/chain/eth_client.hpp"
 #include "node/core/eip712.hpp"
 #include "node/core/encoding.hpp"
+#include "node/peer/peer.hpp"
 #include "node/testing/devchain.hpp"
 
 namespace efaas::node {
@@ -181,7 +182,7 @@ TEST_F(NodeE2E, OperationAdmissionAndRefusals) {
   EXPECT_EQ(sent["operationHash"], chain_->info()["operationHash"]);
   EXPECT_EQ(sent["sender"], chain_->info()["user"]);
   EXPECT_TRUE(a.result("efaas_sendOperation", {op})["duplicate"].get<bool>());
-  // Proving is not available yet: the status says so; no PostOp appears.
+  // This node has no farm (tests/node_farm_e2e_test.cpp has one): the status says so; no PostOp.
   json status;
   for (int i = 0; i < 50; ++i) {
     status = a.result("efaas_getOperation", {sent["operationHash"]});
@@ -189,7 +190,7 @@ TEST_F(NodeE2E, OperationAdmissionAndRefusals) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(status["status"], "proving_unavailable");
-  EXPECT_NE(status["detail"].get<std::string>().find("UNIMPLEMENTED"), std::string::npos);
+  EXPECT_NE(status["detail"].get<std::string>().find("config.farm"), std::string::npos) << status.dump();
   EXPECT_TRUE(a.result("efaas_getPostOps", {sent["operationHash"]}).empty());
 
   auto refused = [&](json bad, const std::string& reason) {
@@ -258,12 +259,14 @@ TEST_F(NodeE2E, Groth16PostOpVerifiedBySignedVerdicts) {
     ASSERT_EQ(stored.size(), 1u);
     EXPECT_EQ(stored[0]["postOp"], post_op);
   }
-  // Universal mode: no zkWASM verifier yet, so ERROR, never VALID.
+  // Universal mode: this chain's example module is a stub the decoder refuses, so the node cannot
+  // check the proof: ERROR (no opinion), never VALID. Real zkWASM PostOps: node_farm_e2e_test.
   json universal = post_op;
   universal["extensionId"] = chain_->info()["extensionId"];
   json v = nodes_[1]->result("efaas_submitPostOp", {universal});
   expect_signed_verdict(v, 1, "ERROR", universal);
-  EXPECT_NE(v["diagnostics"].get<std::string>().find("UNIMPLEMENTED"), std::string::npos);
+  EXPECT_NE(v["diagnostics"].get<std::string>().find("cannot load the Extension's module"), std::string::npos)
+      << v.dump();
   EXPECT_FALSE(v["stored"].get<bool>());
 }
 
@@ -300,7 +303,7 @@ TEST_F(NodeE2E, TamperedPostOpsThrottleThenBanThePeer) {
 TEST_F(NodeE2E, PeerFloodIsRateLimited) {
   NodeProc& c = *nodes_[2];  // burst 5 per peer
   const std::string peer = "0x00000000000000000000000000000000000000bb";
-  // A Universal-mode PostOp: answered (ERROR, no zkWASM verifier yet) without an on-chain check.
+  // A Universal-mode PostOp on this chain's stub module: answered (ERROR) without an on-chain check.
   json post_op = groth16_post_op(head_hash());
   post_op["extensionId"] = chain_->info()["extensionId"];
   int ok_count = 0, limited = 0;
@@ -313,6 +316,25 @@ TEST_F(NodeE2E, PeerFloodIsRateLimited) {
   EXPECT_EQ(limited, 7);
   // Another peer is unaffected.
   EXPECT_TRUE(c.call("efaas_submitPostOp", {post_op, chain_->info()["nodes"][0]}).contains("result"));
+}
+
+TEST_F(NodeE2E, GossipFloodFromOnePeerIsRateLimited) {
+  // Node 2 takes 5 messages per peer in a burst. Operations gossiped over gRPC are admitted like a
+  // user's, with the peer as the source: the peer's bucket runs out, whatever the Operation.
+  PeerClient client("127.0.0.1:" + std::to_string(nodes_[2]->config["peer_listen_port"].get<int>()));
+  Operation op = ok(operation_from_json(chain_->info()["operation"]));
+  Address flooder = ok(parse_address("0x00000000000000000000000000000000000000ee", "peer"));
+  int admitted = 0, limited = 0;
+  for (int i = 0; i < 9; ++i) {
+    Status s = client.gossip(op, 1, flooder);
+    if (s.is_ok()) ++admitted;
+    if (s.message().find("peer_rate_limited") != std::string::npos) ++limited;
+  }
+  EXPECT_EQ(admitted, 5);
+  EXPECT_EQ(limited, 4);
+  // Malformed gossip is refused with the reason: too many hops, no sender.
+  Status s = client.gossip(op, kMaxGossipHops + 1, ok(parse_address(chain_->info()["nodes"][0].get<std::string>(), "n")));
+  EXPECT_NE(s.message().find("hops"), std::string::npos) << s.message();
 }
 
 TEST_F(NodeE2E, StaleUnknownAndReorgedProcessedBlocks) {

@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   std::optional<int> listen_port, poll_ms, peer_listen_port;
   std::vector<std::string> peers;
   std::optional<uint64_t> process_window, finality_depth;
+  std::optional<std::string> farm, farm_api_key_file, zkwasm_preset;
+  std::optional<double> min_security_bits;
   app.add_option("-c,--config", config_file, "JSON config file (keys: see docs/node.md)");
   app.add_option("--listen-host", listen_host, "JSON-RPC listen address");
   app.add_option("--listen-port", listen_port, "JSON-RPC port (0: any free port)");
@@ -41,6 +43,10 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
   app.add_option("--peer-listen-port", peer_listen_port, "gRPC peer API port (-1 off, 0 any free port)");
   app.add_option("--peer", peers, "a peer's gRPC host:port (repeatable; replaces the config's list)");
+  app.add_option("--farm", farm, "efaas-farm gRPC address host:port (proving served Extensions)");
+  app.add_option("--farm-api-key-file", farm_api_key_file, "file holding the farm tenant's API key");
+  app.add_option("--zkwasm-preset", zkwasm_preset, "FRI preset the farm proves at: production | test");
+  app.add_option("--min-security-bits", min_security_bits, "zkWASM PostOps below this are INVALID");
   app.add_flag("--print-config", print_config, "print the effective config as JSON and exit");
   try {
     app.parse(argc, argv);
@@ -71,6 +77,20 @@ int main(int argc, char** argv) {
   if (log_level) config.log_level = *log_level;
   if (peer_listen_port) config.peer_listen_port = *peer_listen_port;
   if (!peers.empty()) config.peers = peers;
+  if (farm) config.farm.target = *farm;
+  if (farm_api_key_file) {
+    std::ifstream in(*farm_api_key_file);
+    if (!in || !std::getline(in, config.farm.api_key) || config.farm.api_key.empty()) {
+      return fail_usage("--farm-api-key-file: cannot read a key from " + *farm_api_key_file);
+    }
+  }
+  if (zkwasm_preset) {
+    if (*zkwasm_preset != "production" && *zkwasm_preset != "test") {
+      return fail_usage("--zkwasm-preset: production or test, got " + *zkwasm_preset);
+    }
+    config.farm.preset = *zkwasm_preset;
+  }
+  if (min_security_bits) config.min_security_bits = *min_security_bits;
   if (print_config) {
     std::cout << efaas::node::config_to_json(config).dump(2) << "\n";
     return 0;

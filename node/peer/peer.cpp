@@ -96,8 +96,36 @@ class Service final : public v1::NodePeer::Service {
     *resp = to_proto(h_.hello());
     return grpc::Status::OK;
   }
-  grpc::Status Gossip(grpc::ServerContext*, grpc::ServerReaderWriter<v1::GossipMessage, v1::GossipMessage>*) override {
-    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "gossip is not implemented yet");
+  grpc::Status Gossip(grpc::ServerContext* ctx,
+                      grpc::ServerReaderWriter<v1::GossipMessage, v1::GossipMessage>* stream) override {
+    std::string from;
+    auto md = ctx->client_metadata().find("x-efaas-node");
+    if (md != ctx->client_metadata().end()) from.assign(md->second.data(), md->second.size());
+    auto sender = parse_address(from, "x-efaas-node");
+    if (!sender) return to_grpc(invalid_argument("gossip: " + sender.status().message()));
+    v1::GossipMessage msg;
+    while (stream->Read(&msg)) {
+      if (msg.has_have()) continue;  // deduplication hint; admission dedups by hash anyway
+      if (msg.has_post_op()) {
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            "gossip: PostOps travel as Verify requests (they are answered with signed verdicts)");
+      }
+      if (!msg.has_operation()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "gossip: empty message");
+      if (msg.hops() > kMaxGossipHops) {
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "gossip: hops " + std::to_string(msg.hops()) +
+                                                                    " above " + std::to_string(kMaxGossipHops));
+      }
+      auto op = decode_operation(std::span<const uint8_t>(
+          reinterpret_cast<const uint8_t*>(msg.operation().data()), msg.operation().size()));
+      if (!op) return to_grpc(op.status());
+      if (!h_.gossip_operation) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "gossip: not served");
+      auto h = h_.gossip_operation(*op, address_to_string(*sender), msg.hops());
+      if (!h) return to_grpc(h.status());
+      v1::GossipMessage have;
+      have.set_have(to_string_bytes(*h));
+      stream->Write(have);
+    }
+    return grpc::Status::OK;
   }
   grpc::Status Verify(grpc::ServerContext*, const v1::VerifyRequest* req, v1::VerifyResponse* resp) override {
     auto request = decode_request(std::span<const uint8_t>(
@@ -217,6 +245,26 @@ Result<ProofVerificationResponse> PeerClient::verify(const ProofVerificationRequ
     return invalid_argument("peer " + target_ + " answered another request id");
   }
   return r;
+}
+
+Status PeerClient::gossip(const Operation& op, uint32_t hops, const Address& from, int timeout_ms) {
+  auto stub = v1::NodePeer::NewStub(channel_);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
+  ctx.AddMetadata("x-efaas-node", address_to_string(from));
+  auto stream = stub->Gossip(&ctx);
+  v1::GossipMessage msg;
+  msg.set_operation(to_string_bytes(encode(op)));
+  msg.set_hops(hops);
+  stream->Write(msg);
+  stream->WritesDone();
+  v1::GossipMessage reply;
+  bool acknowledged = false;
+  while (stream->Read(&reply)) acknowledged = acknowledged || reply.has_have();
+  grpc::Status s = stream->Finish();
+  EFAAS_RETURN_IF_ERROR(from_grpc(s, "peer " + target_ + " Gossip"));
+  if (!acknowledged) return internal_error("peer " + target_ + " Gossip: no acknowledgement");
+  return Status::ok();
 }
 
 }  // namespace efaas::node

@@ -34,7 +34,12 @@ Status verify_capability(const Capability& c);
 struct PeerHandlers {
   std::function<Capability()> hello;
   std::function<Result<ProofVerificationResponse>(const ProofVerificationRequest&)> verify;
+  // A gossiped Operation from `from` (the address the peer names in its "x-efaas-node" metadata),
+  // `hops` forwards so far. The Operation's hash when admitted or already known.
+  std::function<Result<Hash32>(const Operation&, const std::string& from, uint32_t hops)> gossip_operation;
 };
+
+inline constexpr uint32_t kMaxGossipHops = 2;
 
 class PeerServer {
  public:
@@ -59,6 +64,8 @@ class PeerClient {
   // The peer's advertisement (signature checked) in exchange for ours.
   Result<Capability> hello(const Capability& mine, int timeout_ms = 5000);
   Result<ProofVerificationResponse> verify(const ProofVerificationRequest& request, int timeout_ms = 30000);
+  // Sends one Operation on a Gossip stream; OK when the peer admitted it or already had it.
+  Status gossip(const Operation& op, uint32_t hops, const Address& from, int timeout_ms = 5000);
 
  private:
   std::string target_;

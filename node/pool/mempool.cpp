@@ -84,11 +84,13 @@ size_t OperationPool::size() const {
   return by_hash_.size();
 }
 
-std::vector<Hash32> OperationPool::pending() const {
+std::vector<Hash32> OperationPool::pending() const { return with_status("pending"); }
+
+std::vector<Hash32> OperationPool::with_status(const std::string& status) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<Hash32> out;
   for (const auto& [h, r] : by_hash_) {
-    if (r.status == "pending") out.push_back(h);
+    if (r.status == status) out.push_back(h);
   }
   return out;
 }

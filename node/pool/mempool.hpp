@@ -37,6 +37,7 @@ class OperationPool {
   Status remove(const Hash32& hash);
   size_t size() const;
   std::vector<Hash32> pending() const;
+  std::vector<Hash32> with_status(const std::string& status) const;
 
  private:
   using FeeKey = std::tuple<U256, int64_t, Hash32>;  // maxFee, received_ms, hash

@@ -4,16 +4,19 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 
 #include "node/core/encoding.hpp"
+#include "prover/common/timer.hpp"
 
 namespace efaas::node {
 namespace {
 
 constexpr const char* kVersion = "efaas-node/0.1";
+constexpr int kGossipPasses = 100;  // loop passes an Operation waits for peers not greeted yet
 
 // A JSON-RPC error travelling out of a handler.
 struct RpcError {
@@ -76,7 +79,8 @@ Result<NodeConfig> parse_config(const nlohmann::json& j, NodeConfig c) {
       "listen_host", "listen_port", "eth_rpc", "registry", "consensus", "data_dir", "key_file", "poll_ms", "serve",
       "max_proof_bytes", "log_level", "process_window", "finality_depth", "max_operation_age", "max_gas",
       "require_deposit", "sender_rate", "peer_rate", "mempool_capacity", "mempool_per_sender", "postop_capacity",
-      "reputation_half_life_s", "ban_s", "peer_listen_port", "peers"};
+      "reputation_half_life_s", "ban_s", "peer_listen_port", "peers", "farm", "farm_api_key", "farm_tls_ca",
+      "zkwasm_preset", "prove_timeout_s", "prove_retry_s", "min_security_bits"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (!kKeys.count(it.key())) return invalid_argument("config: unknown key '" + it.key() + "'");
   }
@@ -93,6 +97,13 @@ Result<NodeConfig> parse_config(const nlohmann::json& j, NodeConfig c) {
   EFAAS_RETURN_IF_ERROR(read_key(j, "log_level", c.log_level));
   EFAAS_RETURN_IF_ERROR(read_key(j, "peer_listen_port", c.peer_listen_port));
   EFAAS_RETURN_IF_ERROR(read_key(j, "peers", c.peers));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "farm", c.farm.target));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "farm_api_key", c.farm.api_key));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "farm_tls_ca", c.farm.tls_ca_file));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "zkwasm_preset", c.farm.preset));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "prove_timeout_s", c.farm.timeout_s));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "prove_retry_s", c.prove_retry_s));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "min_security_bits", c.min_security_bits));
   EFAAS_RETURN_IF_ERROR(read_key(j, "process_window", c.chain.process_window));
   EFAAS_RETURN_IF_ERROR(read_key(j, "finality_depth", c.chain.finality_depth));
   EFAAS_RETURN_IF_ERROR(read_key(j, "max_operation_age", c.chain.max_operation_age));
@@ -119,6 +130,11 @@ Result<NodeConfig> parse_config(const nlohmann::json& j, NodeConfig c) {
   c.reputation.ban_ms = int64_t(ban_s * 1000);
   if (c.poll_ms < 10) return invalid_argument("config.poll_ms: at least 10");
   if (c.chain.process_window == 0) return invalid_argument("config.process_window: at least 1");
+  if (c.farm.preset != "production" && c.farm.preset != "test") {
+    return invalid_argument("config.zkwasm_preset: \"production\" or \"test\", got \"" + c.farm.preset + "\"");
+  }
+  if (c.farm.timeout_s <= 0) return invalid_argument("config.prove_timeout_s: above 0");
+  if (c.min_security_bits < 0) return invalid_argument("config.min_security_bits: at least 0");
   return c;
 }
 
@@ -136,6 +152,13 @@ nlohmann::json config_to_json(const NodeConfig& c) {
           {"log_level", c.log_level},
           {"peer_listen_port", c.peer_listen_port},
           {"peers", c.peers},
+          {"farm", c.farm.target},
+          {"farm_api_key", c.farm.api_key.empty() ? "" : "(set)"},  // never printed
+          {"farm_tls_ca", c.farm.tls_ca_file},
+          {"zkwasm_preset", c.farm.preset},
+          {"prove_timeout_s", c.farm.timeout_s},
+          {"prove_retry_s", c.prove_retry_s},
+          {"min_security_bits", c.min_security_bits},
           {"process_window", c.chain.process_window},
           {"finality_depth", c.chain.finality_depth},
           {"max_operation_age", c.chain.max_operation_age},
@@ -219,6 +242,10 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config) {
   EFAAS_RETURN_IF_ERROR(n->operations_->load());
   EFAAS_RETURN_IF_ERROR(n->post_ops_->load());
   EFAAS_RETURN_IF_ERROR(n->reputation_->load());
+  // A proof interrupted by a restart starts again.
+  for (const Hash32& h : n->operations_->with_status("proving")) {
+    EFAAS_RETURN_IF_ERROR(n->operations_->set_status(h, "pending", "proving restarted after a node restart"));
+  }
   auto verdicts = n->store_->load_verdicts();
   if (!verdicts) return verdicts.status();
   for (const auto& [id, body] : *verdicts) {
@@ -229,6 +256,7 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config) {
   n->admission_ = std::make_unique<Admission>(c.admission, n->domain_, *n->catalog_, *n->chain_, *n->consensus_,
                                               *n->operations_, *n->reputation_);
   n->verify_limiter_ = std::make_unique<RateLimiter>(c.admission.per_peer);
+  n->prover_ = std::make_unique<FarmProver>(c.farm);
 
   Metrics& m = n->metrics_;
   m.describe("efaas_node_operations_received_total", "counter", "Operations submitted, by admission outcome");
@@ -241,6 +269,9 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config) {
   m.describe("efaas_node_modules_fetched_total", "counter", "Extension modules fetched and checked, by result");
   m.describe("efaas_node_settlements_total", "counter", "submitBatch transactions sent as slot leader, by result");
   m.describe("efaas_node_rpc_requests_total", "counter", "JSON-RPC requests, by method");
+  m.describe("efaas_node_proofs_total", "counter", "Served Operations proved through the farm, by result");
+  m.describe("efaas_node_gossip_total", "counter", "Operations gossiped to peers, by result");
+  m.describe("efaas_node_reruns_total", "counter", "Local re-runs of Operations answered by several PostOps, by result");
   n->log("info", "node_created",
          {{"chainId", *chain_id}, {"consensus", c.consensus}, {"operations", n->operations_->size()},
           {"postOps", n->post_ops_->size()}, {"extensions", n->catalog_->all().size()}});
@@ -298,6 +329,26 @@ Status Node::start() {
       }
       return o.response;
     };
+    handlers.gossip_operation = [this](const Operation& op, const std::string& from,
+                                       uint32_t hops) -> Result<Hash32> {
+      AdmitOutcome o = admission_->admit(op, Source{from}, now_ms());
+      metrics_.inc("efaas_node_operations_received_total", admit_code_name(o.code));
+      log(o.accepted() ? "info" : "warn", "gossip_operation_" + std::string(admit_code_name(o.code)),
+          {{"operation", hex0x(o.hash)}, {"peer", from}, {"hops", hops}, {"reason", o.message}});
+      if (o.code == AdmitCode::kInternal) return internal_error(o.message);
+      if (!o.accepted()) {
+        const bool later = o.code == AdmitCode::kPeerRateLimited || o.code == AdmitCode::kSenderRateLimited ||
+                           o.code == AdmitCode::kPoolFull;
+        return Status(later ? StatusCode::kUnavailable : StatusCode::kInvalidArgument,
+                      std::string(admit_code_name(o.code)) + ": " + o.message);
+      }
+      if (o.code != AdmitCode::kDuplicate && hops < kMaxGossipHops) {
+        std::lock_guard<std::mutex> lock(peers_mu_);
+        gossip_queue_.push_back({op, hops + 1, from, {}, 0});
+      }
+      if (o.code != AdmitCode::kDuplicate) prover_cv_.notify_all();
+      return o.hash;
+    };
     auto ps = PeerServer::start(config_.listen_host, config_.peer_listen_port, std::move(handlers));
     if (!ps) return ps.status();
     peer_server_ = std::move(*ps);
@@ -311,6 +362,13 @@ Status Node::start() {
       loop_cv_.wait_for(lock, std::chrono::milliseconds(config_.poll_ms), [this] { return stopping_.load(); });
     }
   });
+  prover_thread_ = std::thread([this] {
+    while (!stopping_) {
+      prove_pending();
+      std::unique_lock<std::mutex> lock(prover_mu_);
+      prover_cv_.wait_for(lock, std::chrono::milliseconds(config_.poll_ms), [this] { return stopping_.load(); });
+    }
+  });
   log("info", "listening", {{"host", config_.listen_host}, {"port", port_}, {"peerPort", peer_port()}});
   return Status::ok();
 }
@@ -318,10 +376,12 @@ Status Node::start() {
 void Node::stop() {
   if (stopping_.exchange(true)) return;
   loop_cv_.notify_all();
+  prover_cv_.notify_all();
   if (http_) http_->stop();
   if (peer_server_) peer_server_->stop();
   if (http_thread_.joinable()) http_thread_.join();
   if (loop_thread_.joinable()) loop_thread_.join();
+  if (prover_thread_.joinable()) prover_thread_.join();
 }
 
 void Node::tick() {
@@ -352,17 +412,8 @@ void Node::tick() {
     modules_.insert(e.id);
     log("info", "module_fetched", {{"extension", hex0x(e.id)}, {"bytes", wasm->size()}});
   }
-  // Processing: proving goes through efaas-farm (zkWASM), not integrated yet. The Operation stays
-  // in the mempool with an explicit status rather than a fake PostOp.
-  for (const Hash32& h : operations_->pending()) {
-    auto r = operations_->get(h);
-    if (!r || !catalog_->served(r->op.extension_id)) continue;
-    std::string detail =
-        "UNIMPLEMENTED: proof generation through efaas-farm (zkWASM) is not integrated yet; the Operation stays queued";
-    if (operations_->set_status(h, "proving_unavailable", detail).is_ok()) {
-      log("warn", "proving_unavailable", {{"operation", hex0x(h)}});
-    }
-  }
+  // Processing runs on the prover thread (a proof takes long); wake it for new Operations.
+  prover_cv_.notify_all();
   // Peers: capability exchange with those not yet greeted.
   for (const auto& peer : peers_) {
     {
@@ -376,6 +427,7 @@ void Node::tick() {
     std::lock_guard<std::mutex> lock(peers_mu_);
     peer_capabilities_[peer->target()] = *cap;
   }
+  flush_gossip();
   settle_as_leader();
   // Head, and the re-org sweep: PostOps whose ProcessedBlockHash left the canonical chain go.
   auto head = chain_->head();
@@ -457,6 +509,14 @@ nlohmann::json Node::send_operation(const nlohmann::json& params) {
   if (o.code == AdmitCode::kInternal) fail(kInternalError, o.message);
   if (!o.accepted()) fail(kRefused, std::string(admit_code_name(o.code)) + ": " + o.message,
                           {{"reason", admit_code_name(o.code)}, {"operationHash", hex0x(o.hash)}});
+  if (o.code != AdmitCode::kDuplicate) {
+    {
+      std::lock_guard<std::mutex> lock(peers_mu_);
+      gossip_queue_.push_back({*op, 1, "", {}, 0});
+    }
+    loop_cv_.notify_all();
+    prover_cv_.notify_all();
+  }
   return {{"operationHash", hex0x(o.hash)}, {"sender", address_to_string(o.sender)},
           {"duplicate", o.code == AdmitCode::kDuplicate}};
 }
@@ -467,9 +527,13 @@ nlohmann::json Node::get_operation(const nlohmann::json& params) {
   if (!r) return nullptr;
   nlohmann::json post_ops = nlohmann::json::array();
   for (const auto& p : post_ops_->for_operation(h)) post_ops.push_back(hex0x(p.hash));
-  return {{"operationHash", hex0x(h)}, {"status", op_status_json_name(r->status)}, {"detail", r->detail},
-          {"sender", address_to_string(r->sender)}, {"receivedAt", r->received_ms}, {"source", r->source},
-          {"operation", to_json(r->op)}, {"postOps", post_ops}};
+  nlohmann::json out = {{"operationHash", hex0x(h)}, {"status", op_status_json_name(r->status)},
+                        {"detail", r->detail}, {"sender", address_to_string(r->sender)},
+                        {"receivedAt", r->received_ms}, {"source", r->source}, {"operation", to_json(r->op)},
+                        {"postOps", post_ops}};
+  std::lock_guard<std::mutex> lock(prover_mu_);
+  if (auto it = prove_timings_.find(h); it != prove_timings_.end()) out["timings"] = it->second;
+  return out;
 }
 
 nlohmann::json Node::get_post_ops(const nlohmann::json& params) {
@@ -532,10 +596,16 @@ Node::VerifyOutcome Node::verify_post_op(const PostOp& p, const std::string& pee
       resp.diagnostics = *accepted ? "groth16 ok" : "groth16 proof rejected by the registered verifier";
     }
   } else {
-    // Universal mode needs the zkWASM STARK verifier (prover/zkwasm), not integrated yet: an
-    // ERROR verdict, never VALID.
-    resp.verdict = Verdict::kError;
-    resp.diagnostics = "UNIMPLEMENTED: zkWASM proof verification is not integrated yet";
+    // Universal mode: the zkWASM bundle against the module whose keccak256 is the Extension id.
+    auto program = program_for(p.extension_id);
+    if (!program) {
+      resp.verdict = Verdict::kError;
+      resp.diagnostics = "zkwasm: cannot load the Extension's module: " + program.status().message();
+    } else {
+      UniversalCheck c = check_universal(**program, p, config_.min_security_bits);
+      resp.verdict = c.verdict;
+      resp.diagnostics = c.diagnostics;
+    }
   }
   sign_response(domain_, *key_, resp);
   if (resp.verdict != Verdict::kError) {
@@ -550,16 +620,189 @@ Node::VerifyOutcome Node::verify_post_op(const PostOp& p, const std::string& pee
     auto ins = post_ops_->insert(rec);
     if (!ins) return refuse("internal", ins.status().message());
     out.stored = *ins == InsertResult::kAdded || *ins == InsertResult::kDuplicate;
-    if (post_ops_->for_operation(p.operation_hash).size() >= 2) {
-      // Two answers to one Operation: the node must re-run it and compare (issue 8); that needs
-      // the WASM executor wired to the farm, which is not integrated yet.
-      log("warn", "rerun_unimplemented", {{"operation", hex0x(p.operation_hash)}});
+    if (*ins == InsertResult::kAdded && post_ops_->for_operation(p.operation_hash).size() >= 2) {
+      rerun_and_compare(p.operation_hash);
     }
   }
   metrics_.inc("efaas_node_postops_received_total", verdict_name(resp.verdict));
   log("info", "postop_verified", {{"postOp", hex0x(request_id)}, {"verdict", verdict_name(resp.verdict)},
                                   {"peer", peer}, {"diagnostics", resp.diagnostics}});
   return out;
+}
+
+Result<Bytes> Node::module_bytes(const Hash32& id) {
+  const std::string path = config_.data_dir + "/modules/" + hex0x(id).substr(2) + ".wasm";
+  if (std::ifstream in(path, std::ios::binary); in) {
+    Bytes b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (keccak(b) == id) return b;
+    log("warn", "module_file_mismatch", {{"extension", hex0x(id)}, {"path", path}});
+  }
+  auto wasm = registry_->fetch_wasm(id);  // keccak256(wasm) == id enforced
+  if (!wasm) return wasm.status();
+  // Written aside and renamed: threads verifying concurrently never read a partial file.
+  const std::string tmp = path + ".tmp" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  std::ofstream(tmp, std::ios::binary).write(reinterpret_cast<const char*>(wasm->data()), std::streamsize(wasm->size()));
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  return wasm;
+}
+
+Result<std::shared_ptr<zkwasm::Program>> Node::program_for(const Hash32& id) {
+  return programs_.get(id, [&] { return module_bytes(id); });
+}
+
+void Node::prove_pending() {
+  std::vector<Hash32> todo = operations_->pending();
+  for (const Hash32& h : operations_->with_status("proving_retry")) todo.push_back(h);
+  for (const Hash32& h : todo) {
+    if (stopping_) return;
+    auto r = operations_->get(h);
+    if (!r || !catalog_->served(r->op.extension_id)) continue;
+    {
+      std::lock_guard<std::mutex> lock(prover_mu_);
+      auto it = retry_at_ms_.find(h);
+      if (it != retry_at_ms_.end() && now_ms() < it->second) continue;
+    }
+    auto ext = catalog_->find(r->op.extension_id);
+    if (!ext) continue;
+    std::string unavailable_why;
+    if (ext->mode == VerificationMode::kCustom) {
+      unavailable_why = "Custom-mode (groth16) Extensions are proved with their developer's circuit and witness; "
+                        "this node proves Universal-mode (zkWASM) Extensions only";
+    } else if (config_.farm.target.empty()) {
+      unavailable_why = "no farm configured (config.farm): this node cannot prove; the Operation stays queued";
+    }
+    if (!unavailable_why.empty()) {
+      if (r->status != "proving_unavailable" && operations_->set_status(h, "proving_unavailable", unavailable_why).is_ok()) {
+        log("warn", "proving_unavailable", {{"operation", hex0x(h)}, {"reason", unavailable_why}});
+      }
+      continue;
+    }
+    prove_operation(h);
+  }
+}
+
+void Node::prove_operation(const Hash32& h) {
+  auto r = operations_->get(h);
+  if (!r) return;
+  const Hash32 ext_id = r->op.extension_id;
+  nlohmann::json timings = nlohmann::json::object();
+  auto fail_with = [&](const Status& st, const std::string& stage) {
+    // The farm down or the chain unreachable: try again later. Anything else is final.
+    const bool retry = st.code() == StatusCode::kUnavailable;
+    const std::string detail = stage + ": " + status_code_name(st.code()) + ": " + st.message();
+    metrics_.inc("efaas_node_proofs_total", retry ? "retry" : "failed");
+    if (retry) {
+      std::lock_guard<std::mutex> lock(prover_mu_);
+      retry_at_ms_[h] = now_ms() + int64_t(config_.prove_retry_s * 1000);
+    }
+    (void)operations_->set_status(
+        h, retry ? "proving_retry" : "proving_failed",
+        retry ? detail + " (retried in " + std::to_string(int(config_.prove_retry_s)) + " s)" : detail);
+    log("warn", "proving_failed", {{"operation", hex0x(h)}, {"stage", stage}, {"error", st.message()},
+                                   {"code", status_code_name(st.code())}, {"retry", retry}});
+  };
+  (void)operations_->set_status(h, "proving", "running the Extension and streaming its trace to farm " +
+                                                  config_.farm.target);
+  // A recent block every node can check: the finalized one (freshness: within PROCESS_WINDOW).
+  auto block = chain_->finalized();
+  if (!block) return fail_with(unavailable(block.status().message()), "chain");
+  auto bytes = module_bytes(ext_id);
+  if (!bytes) return fail_with(bytes.status(), "module");
+  auto program = program_for(ext_id);
+  if (!program) return fail_with(program.status(), "module");
+  wasm::ExtensionInput in;
+  in.data = r->op.data;
+  in.to = r->op.to;
+  in.sender = r->sender;
+  in.block_hash = block->hash;
+  auto fp = prover_->prove(*bytes, (*program)->module_ptr(), in);
+  if (!fp) return fail_with(fp.status(), "farm");
+  timings["execute"] = fp->execute_s;
+  timings["stream"] = fp->stream_s;
+  timings["farmProve"] = fp->prove_s;
+  nlohmann::json meta = {{"proofSystem", "zkwasm-stark"}, {"bundleVersion", zkwasm::kBundleVersion},
+                         {"preset", config_.farm.preset}, {"farmJob", fp->job_id}, {"cached", fp->cached},
+                         {"traceBytes", fp->trace_bytes}, {"instructions", fp->instructions}};
+  auto p = make_universal_post_op(h, ext_id, fp->bundle, block->hash, meta.dump());
+  if (!p) return fail_with(p.status(), "bundle");
+  // Self-check before anyone else sees it: the same verification every peer runs.
+  Stopwatch sw;
+  VerifyOutcome o = verify_post_op(*p, "", now_ms());
+  timings["verify"] = sw.seconds();
+  if (!o.refused.empty()) {
+    return fail_with(Status(o.refused == "internal" ? StatusCode::kUnavailable : StatusCode::kInvalidArgument,
+                            o.refused + ": " + o.message),
+                     "local verification");
+  }
+  if (o.response.verdict != Verdict::kValid) {
+    return fail_with(Status(o.response.verdict == Verdict::kError ? StatusCode::kInternal : StatusCode::kInvalidArgument,
+                            std::string(verdict_name(o.response.verdict)) + ": " + o.response.diagnostics),
+                     "local verification");
+  }
+  add_verdict(o.response);
+  // The PostOp goes to the peers as verification requests: they verify, keep it, sign a verdict.
+  sw.reset();
+  nlohmann::json peers = collect_peer_verdicts(*p, o.response.request_id, now_ms());
+  timings["peers"] = sw.seconds();
+  size_t counted = 0;
+  for (const auto& e : peers) counted += e.value("counted", false) ? 1 : 0;
+  {
+    std::lock_guard<std::mutex> lock(prover_mu_);
+    prove_timings_[h] = timings;
+    retry_at_ms_.erase(h);
+  }
+  metrics_.inc("efaas_node_proofs_total", "ok");
+  (void)operations_->set_status(h, "proved",
+                                "PostOp " + hex0x(o.response.request_id) + " (farm job " + fp->job_id + "), " +
+                                    std::to_string(counted) + " of " + std::to_string(peers.size()) +
+                                    " peers VALID");
+  log("info", "operation_proved", {{"operation", hex0x(h)}, {"postOp", hex0x(o.response.request_id)},
+                                   {"farmJob", fp->job_id}, {"instructions", fp->instructions},
+                                   {"traceBytes", fp->trace_bytes}, {"bundleBytes", fp->bundle.size()},
+                                   {"peerVerdicts", counted}, {"timings", timings}});
+}
+
+void Node::rerun_and_compare(const Hash32& operation_hash) {
+  // Two PostOps answer one Operation: run it here and keep only the answers that match.
+  auto op = operations_->get(operation_hash);
+  auto posts = post_ops_->for_operation(operation_hash);
+  if (!op || posts.empty()) {
+    metrics_.inc("efaas_node_reruns_total", "operation_unknown");
+    log("warn", "rerun_skipped", {{"operation", hex0x(operation_hash)}, {"reason", "the Operation is not here"}});
+    return;
+  }
+  auto program = program_for(op->op.extension_id);
+  if (!program) {
+    metrics_.inc("efaas_node_reruns_total", "error");
+    log("warn", "rerun_failed", {{"operation", hex0x(operation_hash)}, {"error", program.status().message()}});
+    return;
+  }
+  const int64_t now = now_ms();
+  for (const auto& rec : posts) {
+    wasm::ExtensionInput in;
+    in.data = op->op.data;
+    in.to = op->op.to;
+    in.sender = op->sender;
+    in.block_hash = rec.post_op.processed_block_hash;
+    wasm::ExtensionConfig ec;
+    ec.gas_limit = config_.farm.gas_limit;
+    auto run = wasm::run_extension((*program)->module_ptr(), in, ec);
+    if (!run) {
+      metrics_.inc("efaas_node_reruns_total", "error");
+      log("warn", "rerun_failed", {{"operation", hex0x(operation_hash)}, {"error", run.status().message()}});
+      return;
+    }
+    const bool returned = run->status != wasm::ExtensionResult::Status::kTrap;
+    const uint64_t result = uint64_t(uint32_t(run->exit_code));
+    const bool agree = returned && rec.post_op.data == encode_values(std::span<const uint64_t>(&result, 1));
+    metrics_.inc("efaas_node_reruns_total", agree ? "agree" : "mismatch");
+    if (agree) continue;
+    (void)post_ops_->remove(rec.hash);
+    if (rec.source != "user") (void)reputation_->record("peer", rec.source, ReputationEvent::kDisputeLost, now);
+    log("warn", "rerun_mismatch", {{"operation", hex0x(operation_hash)}, {"postOp", hex0x(rec.hash)},
+                                   {"source", rec.source}});
+  }
 }
 
 nlohmann::json Node::collect_peer_verdicts(const PostOp& p, const Hash32& request_id, int64_t now) {
@@ -603,7 +846,7 @@ Capability Node::capability() {
   for (const auto& e : catalog_->all()) {
     if (catalog_->served(e.id)) c.extensions.push_back(e.id);
   }
-  c.proof_types = {"groth16"};
+  c.proof_types = {"zkwasm-stark", "groth16"};
   c.max_proof_bytes = config_.max_proof_bytes;
   c.fee_schedule_json = nlohmann::json{{"maxGas", config_.admission.max_gas.to_decimal()}}.dump();
   c.timestamp = uint64_t(now_ms() / 1000);
@@ -619,6 +862,42 @@ void Node::add_verdict(const ProofVerificationResponse& v) {
   }
   if (Status s = store_->put_verdict(v.request_id, v.responder_node_id, encode(v)); !s.is_ok()) {
     log("error", "verdict_store_failed", {{"error", s.message()}});
+  }
+}
+
+void Node::flush_gossip() {
+  std::vector<GossipItem> items;
+  std::map<std::string, Capability> caps;
+  {
+    std::lock_guard<std::mutex> lock(peers_mu_);
+    items.swap(gossip_queue_);
+    caps = peer_capabilities_;
+  }
+  std::vector<GossipItem> later;
+  for (auto& item : items) {
+    bool waiting = false;
+    for (const auto& peer : peers_) {
+      if (item.done.count(peer->target())) continue;
+      auto cap = caps.find(peer->target());
+      if (cap == caps.end()) {  // not greeted yet: its interests are unknown, ask again next pass
+        waiting = true;
+        continue;
+      }
+      item.done.insert(peer->target());
+      if (address_to_string(cap->second.node) == item.from) continue;
+      const auto& exts = cap->second.extensions;
+      if (std::find(exts.begin(), exts.end(), item.op.extension_id) == exts.end()) continue;
+      Status s = peer->gossip(item.op, item.hops, key_->address());
+      metrics_.inc("efaas_node_gossip_total", s.is_ok() ? "ok" : "refused");
+      log(s.is_ok() ? "info" : "warn", "operation_gossiped",
+          {{"peer", peer->target()}, {"extension", hex0x(item.op.extension_id)}, {"hops", item.hops},
+           {"error", s.is_ok() ? "" : s.message()}});
+    }
+    if (waiting && ++item.passes < kGossipPasses) later.push_back(std::move(item));
+  }
+  if (!later.empty()) {
+    std::lock_guard<std::mutex> lock(peers_mu_);
+    for (auto& item : later) gossip_queue_.push_back(std::move(item));
   }
 }
 
@@ -642,6 +921,8 @@ void Node::settle_as_leader() {
       if (!rec) continue;
       auto op = operations_->get(rec->post_op.operation_hash);
       if (!op || settled_.count(op->hash) || op->op.extension_id != rec->post_op.extension_id) continue;
+      // Several PostOps may answer one Operation (re-run above): one settlement per Operation.
+      if (std::find(ops.begin(), ops.end(), op->hash) != ops.end()) continue;
       SettlementEntry e;
       for (const auto& [responder, v] : by_responder) {  // std::map: ascending addresses
         if (active_set.count(responder)) e.verdicts.push_back(v);
@@ -747,7 +1028,7 @@ nlohmann::json Node::node_info() {
           {"chainId", chain_id_},
           {"capabilities",
            {{"extensions", served},
-            {"proofTypes", {"groth16"}},
+            {"proofTypes", {"zkwasm-stark", "groth16"}},
             {"maxProofSize", config_.max_proof_bytes},
             {"feeSchedule", {{"maxGas", config_.admission.max_gas.to_decimal()}}}}},
           {"peerPort", peer_port()},
@@ -762,8 +1043,8 @@ nlohmann::json Node::node_info() {
              }
              return ps;
            }()},
-          {"unimplemented", {"zkWASM proving through efaas-farm", "zkWASM verification", "peer gRPC gossip",
-                             "re-run on conflicting PostOps", "gossip of verdicts to the slot leader"}}};
+          {"unimplemented", {"gossip of verdicts to the slot leader", "peer discovery",
+                             "proving Custom-mode (groth16) Extensions"}}};
 }
 
 nlohmann::json Node::reputation_info(const nlohmann::json& params) {

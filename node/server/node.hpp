@@ -12,6 +12,8 @@
 
 #include "node/peer/peer.hpp"
 #include "node/pool/admission.hpp"
+#include "node/prove/farm_prover.hpp"
+#include "node/prove/universal.hpp"
 #include "node/server/metrics.hpp"
 
 namespace httplib {
@@ -34,6 +36,9 @@ struct NodeConfig {
   std::string log_level = "info";
   int peer_listen_port = -1;       // gRPC peer API; -1: off, 0: any free port
   std::vector<std::string> peers;  // "host:port" of peers asked to verify our PostOps
+  FarmConfig farm;                 // proving through efaas-farm (empty target: none)
+  double min_security_bits = 100;  // zkWASM PostOps proved with weaker FRI parameters are INVALID
+  double prove_retry_s = 30;       // a served Operation whose farm was unavailable is retried after this
   ChainViewConfig chain;
   AdmissionConfig admission;
   OperationPoolConfig operation_pool;
@@ -89,6 +94,17 @@ class Node {
   // Asks every configured peer for a verdict on `p` over gRPC; signatures and stake checked.
   nlohmann::json collect_peer_verdicts(const PostOp& p, const Hash32& request_id, int64_t now);
   Capability capability();
+  // The Extension's module: data_dir/modules, else the registry (keccak256 checked), then saved.
+  Result<Bytes> module_bytes(const Hash32& id);
+  Result<std::shared_ptr<zkwasm::Program>> program_for(const Hash32& id);
+  // Processing (the prover thread): served Operations run, proved through the farm, turned into
+  // self-verified PostOps that the peers are asked to verify.
+  void prove_pending();
+  void prove_operation(const Hash32& h);
+  // When two PostOps answer one Operation: run it again locally and compare the outputs.
+  void rerun_and_compare(const Hash32& operation_hash);
+  // Operation gossip (the loop): forwards admitted Operations to the peers advertising their Extension.
+  void flush_gossip();
   // Counted VALID verdicts (own and peers'), persisted; the leader settles with them.
   void add_verdict(const ProofVerificationResponse& v);
   // When this node leads the slot of the next block: submitBatch for the PostOps with a quorum.
@@ -118,6 +134,13 @@ class Node {
   Metrics metrics_;
   std::mutex modules_mu_;
   std::set<Hash32> modules_;  // fetched and checked
+  ProgramCache programs_;
+  std::unique_ptr<FarmProver> prover_;
+  std::thread prover_thread_;
+  std::mutex prover_mu_;
+  std::condition_variable prover_cv_;
+  std::map<Hash32, int64_t> retry_at_ms_;           // Operations waiting for the farm again
+  std::map<Hash32, nlohmann::json> prove_timings_;  // per Operation: seconds per stage
 
   std::mutex verdicts_mu_;
   std::map<Hash32, std::map<Address, ProofVerificationResponse>> verdicts_;  // by request id
@@ -127,6 +150,14 @@ class Node {
   std::vector<std::unique_ptr<PeerClient>> peers_;
   std::mutex peers_mu_;
   std::map<std::string, Capability> peer_capabilities_;  // by target
+  struct GossipItem {
+    Operation op;
+    uint32_t hops;
+    std::string from;  // the peer it came from ("" for a user's)
+    std::set<std::string> done = {};  // peer targets already considered
+    int passes = 0;
+  };
+  std::vector<GossipItem> gossip_queue_;  // drained by the loop
 
   std::unique_ptr<httplib::Server> http_;
   std::thread http_thread_;

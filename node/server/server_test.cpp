@@ -34,6 +34,22 @@ TEST(NodeConfig, ParsesOverridesAndRefusesBadKeys) {
   EXPECT_NE(message(R"({"max_gas": "12x"})").find("config.max_gas"), std::string::npos);
   EXPECT_NE(message(R"({"poll_ms": 1})").find("config.poll_ms"), std::string::npos);
   EXPECT_FALSE(parse_config(nlohmann::json::array()).is_ok());
+  // Proving through the farm and the zkWASM verifier's bar.
+  auto f = parse_config(nlohmann::json::parse(R"({"farm": "127.0.0.1:7300", "farm_api_key": "secret",
+    "zkwasm_preset": "test", "prove_timeout_s": 30, "prove_retry_s": 2, "min_security_bits": 20})"));
+  ASSERT_TRUE(f.is_ok()) << f.status().to_string();
+  EXPECT_EQ(f->farm.target, "127.0.0.1:7300");
+  EXPECT_EQ(f->farm.api_key, "secret");
+  EXPECT_EQ(f->farm.preset, "test");
+  EXPECT_EQ(f->farm.timeout_s, 30);
+  EXPECT_EQ(f->prove_retry_s, 2);
+  EXPECT_EQ(f->min_security_bits, 20);
+  EXPECT_EQ(NodeConfig{}.min_security_bits, 100);  // production: zkWASM proofs need 100 bits by default
+  EXPECT_EQ(config_to_json(*f).dump().find("secret"), std::string::npos);  // the key is never printed
+  EXPECT_NE(message(R"({"zkwasm_preset": "fast"})").find("config.zkwasm_preset"), std::string::npos);
+  EXPECT_NE(message(R"({"min_security_bits": -1})").find("config.min_security_bits"), std::string::npos);
+  EXPECT_NE(message(R"({"prove_timeout_s": 0})").find("config.prove_timeout_s"), std::string::npos);
+  EXPECT_NE(message(R"({"farm": 7300})").find("config.farm"), std::string::npos);
 }
 
 TEST(NodeMetrics, RendersPrometheusText) {

@@ -1,7 +1,7 @@
 #pragma once
 // A proof system as the farm sees it: one engine per job kind, with an estimate (proving
-// units), prove (with progress and stop between stages) and verify. zkWASM plugs in here when
-// prover/zkwasm lands: implement Engine and return it from make_engine().
+// units), a check of the input as it streams in, prove (with progress and stop between stages)
+// and verify. Groth16 in groth16_engine.cpp, both zkWASM kinds in zkwasm_engine.cpp.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -24,6 +24,21 @@ struct EngineHooks {
   std::function<void(const std::string& stage, double fraction)> progress;
   // True when the job must stop (cancelled, or past its deadline): checked between stages.
   std::function<bool()> should_stop;
+  // The exact units once the engine knows them (zkWASM: the executed instructions), never more
+  // than the units reserved at admission; the job is charged for these.
+  std::function<void(uint64_t units)> exact_units;
+};
+
+// Checks a job's input as it streams in, before it is stored: the chunks in order, then
+// finish() when the stream is complete. Holds bounded state (never the whole input).
+class InputCheck {
+ public:
+  virtual ~InputCheck() = default;
+  virtual Outcome feed(std::span<const uint8_t> bytes) = 0;
+  virtual Outcome finish() = 0;
+  // After finish(): the job's exact units when the input alone tells (a zkWASM trace's
+  // instruction count); 0 when it does not.
+  virtual uint64_t exact_units() const { return 0; }
 };
 
 class Engine {
@@ -36,9 +51,14 @@ class Engine {
   virtual std::string unit_name() const = 0;
   // Checks an uploaded artifact of this engine's kind (parses it).
   virtual Outcome check_artifact(const std::string& path) = 0;
-  // Proving units of a job, from its artifact and input size; deterministic, so the estimate
-  // at admission is what is charged.
+  // Proving units of a job, from its header (artifact, parameters, input size): checks the
+  // parameters and reserves that many units at admission. Deterministic; Groth16 charges
+  // exactly this, zkWASM an upper bound refined through EngineHooks::exact_units.
   virtual Expected<uint64_t> units(const EngineJob& job) = 0;
+  // A streaming check of the input for an admitted job, or nullptr when the kind has none.
+  virtual Expected<std::unique_ptr<InputCheck>> input_check(const EngineJob&) {
+    return std::unique_ptr<InputCheck>();
+  }
   // The proof (a self-contained byte string). Returns CANCELLED when should_stop() said so.
   virtual Expected<std::vector<uint8_t>> prove(const EngineJob& job, const EngineHooks& hooks) = 0;
   // Whether `proof` is a valid proof for this job's artifact (and the public values inside it).
@@ -50,7 +70,9 @@ struct EngineOptions {
   int64_t stage_delay_ms = 0;  // testing aid: a pause before each stage (0 in production)
 };
 
-// The engine for a kind: Groth16 is real; zkWASM answers UNIMPLEMENTED until it lands.
+// The engine for a kind.
 std::unique_ptr<Engine> make_engine(JobKind kind, const EngineOptions& opts);
+std::unique_ptr<Engine> make_groth16_engine(const EngineOptions& opts);
+std::unique_ptr<Engine> make_zkwasm_engine(JobKind kind, const EngineOptions& opts);
 
 }  // namespace efaas::farm

@@ -395,16 +395,21 @@ Expected<Admission> Farm::admit(const Tenant& tenant, const JobSpec& spec) {
   if (spec.deadline_ms != 0 && spec.deadline_ms <= now_unix_ms()) {
     return err(Code::kInvalidArgument, "the deadline has already passed");
   }
-  if (spec.kind == JobKind::kGroth16) {
+  {
+    // Every kind names its artifact by content hash: the .zkey, or the WASM module.
+    const bool g16 = spec.kind == JobKind::kGroth16;
+    const char* what = g16 ? ".zkey" : "WASM module";
     if (!valid_hash(spec.artifact)) {
-      return err(Code::kInvalidArgument,
-                 "groth16 jobs name their .zkey by content hash (64 hex digits); got '" +
-                     spec.artifact + "'");
+      return err(Code::kInvalidArgument, std::string(job_kind_name(spec.kind)) +
+                                             " jobs name their " + what +
+                                             " by content hash (64 hex digits); got '" +
+                                             spec.artifact + "'");
     }
     auto rec = store_->artifact(spec.artifact);
     if (!rec) return rec.error();
-    if (rec->kind != ArtifactKind::kZkey) {
-      return err(Code::kInvalidArgument, "artifact " + spec.artifact + " is not a .zkey");
+    if (rec->kind != (g16 ? ArtifactKind::kZkey : ArtifactKind::kWasm)) {
+      return err(Code::kInvalidArgument,
+                 "artifact " + spec.artifact + " is not a " + what);
     }
   }
   const Quota& q = tenant.quota;
@@ -475,13 +480,19 @@ Expected<Admission> Farm::admit(const Tenant& tenant, const JobSpec& spec) {
   return adm;
 }
 
+Expected<std::unique_ptr<InputCheck>> Farm::input_check(const Admission& a) {
+  Engine* eng = engine(a.spec.kind);
+  if (eng == nullptr) return err(Code::kInvalidArgument, "unknown job kind");
+  return eng->input_check({a.spec, artifact_path(a.spec.artifact), ""});
+}
+
 void Farm::abandon(const Admission& a) {
   std::lock_guard lock(mu_);
   reserved_.erase(a.id);
 }
 
 Expected<JobSnapshot> Farm::commit(const Admission& a, const std::string& tmp,
-                                   const std::string& input_hash) {
+                                   const std::string& input_hash, uint64_t exact_units) {
   struct Release {
     Farm* f;
     uint64_t id;
@@ -503,6 +514,10 @@ Expected<JobSnapshot> Farm::commit(const Admission& a, const std::string& tmp,
   }
   j.units = a.units;
   j.cost = a.cost;
+  if (exact_units != 0 && exact_units < a.units) {  // at the admission's price
+    j.cost = a.cost / a.units * exact_units;
+    j.units = exact_units;
+  }
   j.created_ms = now_unix_ms();
   std::error_code ec;
   // Proof cache: an identical request already proved is answered from the store, not proved
@@ -779,6 +794,14 @@ void Farm::run_job(Active& a) {
     // Stage changes stay in memory: a crash requeues a running job anyway, and an fsync per
     // stage would be pure overhead.
     publish(snap);
+  };
+  hooks.exact_units = [&](uint64_t units) {
+    std::lock_guard lock(mu_);
+    // Never above the reservation, at the price the job was admitted with.
+    if (units == 0 || units >= a.job.units || a.job.units == 0) return;
+    const uint64_t price = a.job.cost / a.job.units;
+    a.job.units = units;
+    a.job.cost = units * price;
   };
   hooks.should_stop = [&] {
     std::lock_guard lock(mu_);

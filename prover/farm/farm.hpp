@@ -103,10 +103,13 @@ class Farm {
   // it; refusals come back up front (UNIMPLEMENTED, RESOURCE_EXHAUSTED naming the limit ...).
   Expected<Admission> admit(const Tenant& tenant, const JobSpec& spec);
   // The input is complete: moves it into the store, records the job (or answers it from the
-  // proof cache) and queues it. Releases the reservation either way.
+  // proof cache) and queues it. Releases the reservation either way. `exact_units` (from the
+  // input check; 0: none) replaces the admission's units when it is smaller.
   Expected<JobSnapshot> commit(const Admission& a, const std::string& input_tmp_path,
-                               const std::string& input_hash);
+                               const std::string& input_hash, uint64_t exact_units = 0);
   void abandon(const Admission& a);
+  // The engine's streaming check of an admitted job's input (nullptr: none for its kind).
+  Expected<std::unique_ptr<InputCheck>> input_check(const Admission& a);
 
   Expected<JobSnapshot> job(const std::string& tenant, const std::string& id);
   Expected<std::vector<Job>> jobs(const std::string& tenant, uint32_t limit, int state);

@@ -122,39 +122,19 @@ class Groth16Engine final : public Engine {
   std::map<std::string, std::shared_ptr<const groth16::Zkey>> keys_;
 };
 
-// zkWASM lives in prover/zkwasm, which has not landed: refuse, never fake.
-class ZkwasmEngine final : public Engine {
- public:
-  explicit ZkwasmEngine(JobKind k) : kind_(k) {}
-  JobKind kind() const override { return kind_; }
-  Outcome available() const override {
-    return err(Code::kUnimplemented, std::string(job_kind_name(kind_)) +
-                                         " jobs: the zkWASM prover (prover/zkwasm) has not "
-                                         "landed in this build");
-  }
-  std::string unit_name() const override { return "2^16 WASM instructions"; }
-  Outcome check_artifact(const std::string&) override { return ok(); }
-  Expected<uint64_t> units(const EngineJob&) override { return available().error(); }
-  Expected<std::vector<uint8_t>> prove(const EngineJob&, const EngineHooks&) override {
-    return available().error();
-  }
-  Expected<bool> verify(const EngineJob&, std::span<const uint8_t>) override {
-    return available().error();
-  }
-
- private:
-  JobKind kind_;
-};
-
 }  // namespace
+
+std::unique_ptr<Engine> make_groth16_engine(const EngineOptions& opts) {
+  return std::make_unique<Groth16Engine>(opts);
+}
 
 std::unique_ptr<Engine> make_engine(JobKind kind, const EngineOptions& opts) {
   switch (kind) {
     case JobKind::kGroth16:
-      return std::make_unique<Groth16Engine>(opts);
+      return make_groth16_engine(opts);
     case JobKind::kZkwasmTrace:
     case JobKind::kZkwasmModule:
-      return std::make_unique<ZkwasmEngine>(kind);
+      return make_zkwasm_engine(kind, opts);
   }
   return nullptr;
 }

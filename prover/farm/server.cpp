@@ -215,6 +215,9 @@ class InputSink {
       if (!a) return a.error();
       admission_ = *a;
       admitted_ = true;
+      auto check = s_.farm->input_check(admission_);
+      if (!check) return check.error();
+      check_ = std::move(*check);
       tmp_ = s_.farm->tmp_path("input");
       file_ = std::fopen(tmp_.c_str(), "wb");
       if (!file_) return err(Code::kInternal, "cannot create " + tmp_);
@@ -248,6 +251,11 @@ class InputSink {
     }
     hasher_.update(c.data());
     received_ += c.data().size();
+    // Parsed as it streams in: a bad input fails here, not after it was stored and queued.
+    if (check_) {
+      const auto* p = reinterpret_cast<const uint8_t*>(c.data().data());
+      return check_->feed(std::span<const uint8_t>(p, c.data().size()));
+    }
     return ok();
   }
 
@@ -259,13 +267,17 @@ class InputSink {
                                              std::to_string(received_) + " of " +
                                              std::to_string(admission_.spec.input_size) + " bytes");
     }
+    if (check_) {
+      if (Outcome o = check_->finish(); !o) return o.error();
+    }
     if (std::fclose(file_) != 0) {
       file_ = nullptr;
       return err(Code::kInternal, "closing the input file failed");
     }
     file_ = nullptr;
     committed_ = true;
-    return s_.farm->commit(admission_, tmp_, to_hex(hasher_.final()));
+    return s_.farm->commit(admission_, tmp_, to_hex(hasher_.final()),
+                           check_ ? check_->exact_units() : 0);
   }
   const Admission& admission() const { return admission_; }
 
@@ -277,6 +289,7 @@ class InputSink {
   Admission admission_;
   std::string tmp_;
   FILE* file_ = nullptr;
+  std::unique_ptr<InputCheck> check_;
   uint64_t received_ = 0;
   Keccak256 hasher_;
 };
@@ -458,8 +471,9 @@ pb::Accepted accepted_of(const JobSnapshot& s, const Admission& a) {
   acc.set_job_id(s.job.id);
   acc.set_queue_position(s.queue_position);
   acc.set_cached(s.job.cached);
-  acc.set_estimated_units(a.units);
-  acc.set_estimated_cost(s.job.cached ? 0 : a.cost);
+  // The job's units: the admission's, or exact when the input check knew them.
+  acc.set_estimated_units(s.job.cached ? a.units : s.job.units);
+  acc.set_estimated_cost(s.job.cached ? 0 : s.job.cost);
   acc.set_estimated_seconds(s.seconds_left > 0 ? s.seconds_left : a.est_seconds);
   return acc;
 }

@@ -39,6 +39,61 @@ std::vector<uint8_t> encode_public_inputs(const ExtensionInput& in) {
   return out;
 }
 
+std::vector<uint8_t> encode_extension_input(const ExtensionInput& in) {
+  std::vector<uint8_t> out = encode_public_inputs(in);
+  const uint32_t n = uint32_t(in.private_input.size());
+  for (int i = 0; i < 4; ++i) out.push_back(uint8_t(n >> (8 * i)));
+  out.insert(out.end(), in.private_input.begin(), in.private_input.end());
+  return out;
+}
+
+Result<ExtensionInput> decode_extension_input(std::span<const uint8_t> bytes) {
+  size_t at = 0;
+  auto take = [&](const char* field, size_t n, uint8_t* dst) -> Status {
+    if (bytes.size() - at < n) {
+      return invalid_argument("extension input: " + std::string(field) + " at byte offset " +
+                              std::to_string(at) + " needs " + std::to_string(n) +
+                              " bytes, only " + std::to_string(bytes.size() - at) + " left");
+    }
+    std::copy_n(bytes.begin() + ptrdiff_t(at), n, dst);
+    at += n;
+    return Status::ok();
+  };
+  auto u32 = [&](const char* field, uint32_t& v) -> Status {
+    uint8_t b[4];
+    EFAAS_RETURN_IF_ERROR(take(field, 4, b));
+    v = uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 | uint32_t(b[3]) << 24;
+    return Status::ok();
+  };
+  ExtensionInput in;
+  uint32_t n = 0;
+  EFAAS_RETURN_IF_ERROR(u32("data length", n));
+  if (n > bytes.size() - at) {
+    return invalid_argument("extension input: data length " + std::to_string(n) +
+                            " at byte offset 0 exceeds the " + std::to_string(bytes.size() - at) +
+                            " bytes that follow");
+  }
+  in.data.resize(n);
+  EFAAS_RETURN_IF_ERROR(take("data", n, in.data.data()));
+  EFAAS_RETURN_IF_ERROR(take("to", 20, in.to.data()));
+  EFAAS_RETURN_IF_ERROR(take("sender", 20, in.sender.data()));
+  EFAAS_RETURN_IF_ERROR(take("block hash", 32, in.block_hash.data()));
+  const size_t len_at = at;
+  EFAAS_RETURN_IF_ERROR(u32("private input length", n));
+  if (n > bytes.size() - at) {
+    return invalid_argument("extension input: private input length " + std::to_string(n) +
+                            " at byte offset " + std::to_string(len_at) + " exceeds the " +
+                            std::to_string(bytes.size() - at) + " bytes that follow");
+  }
+  in.private_input.resize(n);
+  EFAAS_RETURN_IF_ERROR(take("private input", n, in.private_input.data()));
+  if (at != bytes.size()) {
+    return invalid_argument("extension input: " + std::to_string(bytes.size() - at) +
+                            " trailing bytes at byte offset " + std::to_string(at));
+  }
+  return in;
+}
+
 const char* extension_status_name(ExtensionResult::Status s) {
   switch (s) {
     case ExtensionResult::Status::kOk:

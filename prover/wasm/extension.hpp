@@ -46,6 +46,11 @@ struct ExtensionInput {
 // The public inputs in one canonical byte string (what the zkWASM layer commits to):
 // u32 little-endian length of Data, Data, To, sender, block hash.
 std::vector<uint8_t> encode_public_inputs(const ExtensionInput& in);
+// The whole input (what a prover farm is sent to execute a module): the public inputs as above,
+// then u32 little-endian length of the private input and its bytes. The decoder refuses
+// truncation and trailing bytes, naming the field and its byte offset.
+std::vector<uint8_t> encode_extension_input(const ExtensionInput& in);
+Result<ExtensionInput> decode_extension_input(std::span<const uint8_t> bytes);
 
 struct ExtensionConfig {
   uint64_t gas_limit = 10'000'000'000ull;

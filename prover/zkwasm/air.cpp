@@ -3,9 +3,13 @@
 // flags are one-hot on real rows, so a row proves exactly one opcode.
 #include "prover/zkwasm/air_internal.hpp"
 
+#include <algorithm>
 #include <map>
 
+#include "prover/zkwasm/alu_chip.hpp"
+#include "prover/zkwasm/io.hpp"
 #include "prover/zkwasm/layout.hpp"
+#include "prover/zkwasm/memory_chip.hpp"
 
 namespace efaas::zkwasm {
 
@@ -64,6 +68,18 @@ TableAir exec_table() {
     sum = sum + c(E::kFlags + i);
     opcode = opcode + c(E::kFlags + i) * Fp::from_u32(uint32_t(L::kFlagOps[i]));
   }
+  // ALU chip rows and trap rows (alu_chip.hpp): flags outside kFlagOps, the opcode in a column.
+  const Expr alu_f = c(E::kAluF), alu_un = c(E::kAluUn), trap_f = c(E::kTrapF);
+  const Expr unreach_f = c(E::kUnreachF), alu_op = c(E::kAluOp);
+  const Expr ends = trap_f + unreach_f;  // rows that end the execution with a trap
+  sum = sum + alu_f + trap_f + unreach_f;
+  opcode = opcode + alu_op + unreach_f * Fp::from_u32(uint32_t(Op::kUnreachable));
+  // Linear-memory ops share one flag; the opcode column says which (mem_access checks it).
+  const Expr mem = c(E::kMem), mst = c(E::kMemSt), msz = c(E::kMemSz);
+  opcode = opcode + c(E::kMemOp);
+  // Host I/O rows (kIo, a kind of memory row): not instructions, no program lookup.
+  const Expr io = c(E::kIo), io_out = c(E::kIoOut), io_first = c(E::kIoFirst);
+  const Expr hsz = c(E::kHsz), hrd = c(E::kHrd), hwr = c(E::kHwr), out = c(E::kOut);
   const Expr zf = c(E::kZflag), zstart = c(E::kZstart), zlast = c(E::kZlast), top = c(E::kTop);
   const Expr depth = c(E::kDepth), nfp = c(E::kNfp), inst = c(E::kInst);
   const Expr is_ret = flag(Op::kReturn), is_ci = flag(Op::kCallIndirect);
@@ -71,9 +87,9 @@ TableAir exec_table() {
   const Expr inner_ret = is_ret - top;  // a return to a caller (depth > 0)
   t.assert_bool(real);
   t.assert_bool(zf);
-  t.assert_zero(sum + zf - real);
+  t.assert_zero(sum + zf + mem - real);
   // The real rows are a prefix ending with the entry function's return (top).
-  t.assert_transition(n(E::kReal) - real + top);
+  t.assert_transition(n(E::kReal) - real + top + ends);
   t.assert_last(real);
 
   // Boundary: the entry state.
@@ -92,13 +108,13 @@ TableAir exec_table() {
   t.assert_transition(n(E::kReal) * (n(E::kFp) - nfp));
   t.assert_transition(n(E::kReal) * (n(E::kDepth) - depth - is_call + inner_ret));
   t.assert_transition(n(E::kReal) * (n(E::kGas) - gas - gcost));
-  t.assert_transition(n(E::kReal) * (n(E::kInst) - inst - one + n(E::kZflag)));
+  t.assert_transition(n(E::kReal) * (n(E::kInst) - inst - one + n(E::kZflag) + n(E::kIo)));
   // fp changes only at calls and returns to a caller.
   t.assert_zero((one - is_call - inner_ret) * (nfp - fp));
 
   // The instruction at pc: (pc, op, gas, immediates) must be a row of the module's program.
   // Zero-local rows are not instructions.
-  t.interact(L::kBusProgram, real - zf, {k(1), pc, opcode, gcost, ia, ib[0], ib[1], ib[2], ib[3]});
+  t.interact(L::kBusProgram, real - zf - io, {k(1), pc, opcode, gcost, ia, ib[0], ib[1], ib[2], ib[3]});
   t.assert_zero(zf * gcost);
 
   // Results of the run: at the entry function's return.
@@ -107,6 +123,7 @@ TableAir exec_table() {
   t.assert_zero(top * (inst - t.pub(L::kPubInstructions)));
   for (uint32_t j = 0; j < 4; ++j) t.assert_zero(top * ia * (x[j] - t.pub(L::kPubResult + j)));
   t.assert_zero(top * (ia - t.pub(L::kPubHasResult)));
+  t.assert_zero(top * (out - t.pub(L::kPubOutputLen)));
 
   // Calls. Program immediates of a call (program_imm_b): b0 = params, b1 = declared locals,
   // b2 + 2^16 b3 = the callee's entry pc. The frame record at frame[depth] holds the return pc
@@ -230,14 +247,16 @@ TableAir exec_table() {
   // --- memory slots: 0 and 1 read, 2 reads the old value (a) and writes r --------------------
   const Expr en0 = c(E::kEn + 0), en1 = c(E::kEn + 1), en2 = c(E::kEn + 2);
   const Expr key0 = c(E::kKey + 0), key1 = c(E::kKey + 1), key2 = c(E::kKey + 2);
-  t.assert_zero(en0 - flags({Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet,
+  t.assert_zero(en0 - hrd - hwr - io_first - flags({Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet,
                              Op::kGlobalSet, Op::kSelect}) -
-                sum_of(binary) - flags({Op::kBr, Op::kBrIf, Op::kBrTable}) * mv - inner_ret);
-  t.assert_zero(en1 - flags({Op::kSelect, Op::kBrIf, Op::kBrUnless, Op::kBrTable}) - is_ret * mv -
-                is_ci);
+                sum_of(binary) - flags({Op::kBr, Op::kBrIf, Op::kBrTable}) * mv - inner_ret -
+                (alu_f - alu_un) - trap_f - mst);
+  t.assert_zero(en1 - hrd - hwr - flags({Op::kSelect, Op::kBrIf, Op::kBrUnless, Op::kBrTable}) -
+                is_ret * mv - is_ci - mst);
   t.assert_zero(en2 - flags({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kLocalSet,
                              Op::kLocalTee, Op::kGlobalGet, Op::kGlobalSet, Op::kSelect}) -
-                sum_of(binary) - sum_of(unary) - mv - is_call - zf);
+                sum_of(binary) - sum_of(unary) - mv - is_call - zf - alu_f - trap_f -
+                (mem - mst - io) - hsz - hrd);
   const Expr gk = k(uint64_t(L::kGlobalSpace) << L::kSpaceShift) + ia;
   const Expr sm1 = sp - one, sm2 = sp - Fp::from_u32(2), sm3 = sp - Fp::from_u32(3);
   on(Op::kLocalGet, key0 - (fp + ia));
@@ -271,6 +290,19 @@ TableAir exec_table() {
   on(Op::kReturn, key0 - (frame_base + depth - one));
   on(Op::kCall, key2 - (frame_base + depth));
   on(Op::kCallIndirect, key2 - (frame_base + depth));
+  // Memory ops: a store reads its value (slot 0, sp - 1) and address (slot 1, sp - 2); a load
+  // or memory.grow replaces sp - 1 (address / delta) with its result; memory.size pushes.
+  t.assert_zero(mst * (key0 - sm1));
+  t.assert_zero(mst * (key1 - sm2));
+  t.assert_zero((mem - mst - io) * (key2 - sm1 - msz));
+  // Host calls: input_size(kind) replaces kind; input_read(kind, offset, dst, len) reads len
+  // (slot 0) and dst (slot 1) and replaces kind with the count; output_write(src, len) reads
+  // len and src. The first I/O row of an input_read reads the offset (just above the result).
+  t.assert_zero(hsz * (key2 - sm1));
+  t.assert_zero((hrd + hwr) * (key0 - sm1));
+  t.assert_zero((hrd + hwr) * (key1 - sm2));
+  t.assert_zero(hrd * (key2 - sp + Fp::from_u32(4)));
+  t.assert_zero(io_first * (key0 - sp));
   const Expr* olds[L::kSlots] = {b, x, a};
   const Expr* news[L::kSlots] = {b, x, r};
   for (uint32_t s = 0; s < L::kSlots; ++s) {
@@ -457,6 +489,129 @@ TableAir exec_table() {
   }
   on(Op::kI32Extend8S, r[1] - fill);
   for (uint32_t j = 1; j < 4; ++j) on(Op::kI64Extend8S, r[j] - fill);
+
+  // --- ALU chip operations and traps ---------------------------------------------------------
+  // A chip row is a binary (b at sp-1, a at sp-2, r replaces a) or unary (a at sp-1) step
+  // whose (op, a, b, r) the chip proves; a trap row reads its operands the same way and its r
+  // is the trap code, checked by the chip.
+  t.assert_bool(alu_f);
+  t.assert_bool(alu_un);
+  t.assert_bool(trap_f);
+  t.assert_bool(unreach_f);
+  t.assert_zero(alu_un * (one - alu_f));
+  t.assert_zero(alu_op * (one - alu_f - trap_f));
+  t.assert_zero(alu_f * (npc - pc1));
+  t.assert_zero(alu_f * (nsp - sp + one - alu_un));
+  t.assert_zero((alu_f - alu_un) * (key0 - sm1));
+  t.assert_zero(alu_f * (key2 - sm2 - alu_un));
+  t.assert_zero(trap_f * (key0 - sm1));
+  t.assert_zero(trap_f * (key2 - sm2));
+  t.interact(L::kBusAlu, alu_f + trap_f,
+             {alu_op, alu_un, trap_f, a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3], r[0], r[1],
+              r[2], r[3]});
+  // A trap ends the table like the entry function's return: status 1 and the trap code are
+  // public, and so are the gas and instructions up to and including the trapping one.
+  const Expr status = t.pub(L::kPubStatus), code = t.pub(L::kPubTrapCode);
+  t.assert_zero(top * status);
+  t.assert_zero(top * code);
+  t.assert_zero(ends * (status - one));
+  t.assert_zero(trap_f * (r[0] - code));
+  t.assert_zero(unreach_f * (code - Fp::from_u32(alu::kTrapUnreachable)));
+  t.assert_zero(ends * (gas + gcost - t.pub(L::kPubGasUsed)));
+  t.assert_zero(ends * (inst - t.pub(L::kPubInstructions)));
+
+  // Linear memory: the row sends (step, op, store, size, address or delta, imm_b, value) to
+  // the mem_access table, which proves the op; a store's address and value sit in x and b and
+  // are mirrored into a and r so the tuple has one shape.
+  t.assert_bool(mem);
+  t.assert_bool(mst);
+  t.assert_bool(msz);
+  t.assert_zero(mst * (one - mem));
+  t.assert_zero(msz * (one - mem));
+  t.assert_zero(mst * msz);
+  t.assert_zero((one - mem) * c(E::kMemOp));
+  t.assert_zero((mem - io) * (npc - pc1));
+  t.assert_zero((mem - io) * (nsp - sp + mst * Fp::from_u32(2) - msz));
+  for (uint32_t j = 0; j < 4; ++j) {
+    t.assert_zero(mst * (a[j] - x[j]));
+    t.assert_zero(mst * (r[j] - b[j]));
+  }
+  const Expr io_addr = c(E::kIoAddr), io_idx = c(E::kIoIdx), io_rem = c(E::kIoRem);
+  const Expr io_kind = c(E::kIoKind), io_n = c(E::kIoN), io_inv = c(E::kIoInv);
+  t.interact(L::kBusMemAccess, mem,
+             {step, c(E::kMemOp), mst, msz, a[0], a[1], ib[0], ib[1], r[0], r[1], r[2], r[3],
+              io_n, io_kind, io_idx});
+
+  // Host calls (docs/zkwasm.md, "Host I/O"). The program row's imm_b names the host function:
+  // 1 input_size, 2 input_read, 3 output_write (abort and other imports are traps: no
+  // selector fits, so they cannot be proved).
+  const Expr is_host = flag(Op::kCallHost);
+  for (const Expr& hsel : {hsz, hrd, hwr}) {
+    t.assert_bool(hsel);
+    t.assert_zero(hsel * (one - is_host));
+  }
+  t.assert_zero(hsz + hrd + hwr - is_host);
+  t.assert_zero(is_host * (ib[0] - hsz - hrd * Fp::from_u32(2) - hwr * Fp::from_u32(3)));
+  on(Op::kCallHost, npc - pc1);
+  on(Op::kCallHost, nsp - (sp - hrd * Fp::from_u32(3) - hwr * Fp::from_u32(2)));
+  // The kind must be a public one (the input table has its size row): input_size returns the
+  // size; input_read returns len (a read past the end is not provable) with the size in io_n.
+  const Expr kind = a[0] + a[1] * k16;
+  t.interact(L::kBusInput, hsz, {kind, k(L::kSizeIndex), r[0] + r[1] * k16});
+  t.interact(L::kBusInput, hrd, {kind, k(L::kSizeIndex), io_n});
+  t.assert_zero(hsz * r[2]);
+  t.assert_zero(hsz * r[3]);
+  for (uint32_t j = 0; j < 4; ++j) t.assert_zero(hrd * (r[j] - b[j]));
+  // The I/O cursor of the call: address, bytes (len < 2^28), kind, output index.
+  t.assert_zero((hrd + hwr) * (io_addr - x[0] - x[1] * k16));
+  t.assert_zero((hrd + hwr) * (io_rem - b[0] - b[1] * k16));
+  t.assert_zero((hrd + hwr) * (d[3] - b[1] * Fp::from_u32(16)));
+  // u32 operands are reduced mod p as field elements: bound them below p so that none can
+  // alias a small one (kind < 2^28, address < 2^30; larger ones trap in the runtime).
+  t.assert_zero((hsz + hrd) * (d[1] - a[1] * Fp::from_u32(16)));
+  t.assert_zero((hrd + hwr) * (d[2] - x[1] * Fp::from_u32(4)));
+  t.assert_zero(hrd * (io_kind - kind));
+  t.assert_zero(hwr * (io_idx - out));
+  t.assert_zero(hwr * (one - io_rem * io_inv));  // output_write of 0 bytes: not provable
+  // I/O rows follow exactly while bytes are left: after = bytes left after this row, and the
+  // next row is an I/O row iff after != 0 (io_inv its inverse).
+  const Expr after = (hrd + hwr) * io_rem + io * (io_rem - io_n);
+  t.assert_transition(after * io_inv - n(E::kIo));
+  t.assert_transition(after * (one - n(E::kIo)));
+  t.assert_first(io);
+  t.assert_transition(io * n(E::kIo) * (io_n - Fp::from_u32(8)));
+  t.assert_transition(io * (one - n(E::kIo)) * (io_n - io_rem));
+  t.assert_transition(n(E::kIo) * (n(E::kIoAddr) - io_addr - io * Fp::from_u32(8)));
+  t.assert_transition(n(E::kIo) * (n(E::kIoRem) - io_rem + io * Fp::from_u32(8)));
+  t.assert_transition(n(E::kIo) * (n(E::kIoKind) - io_kind));
+  t.assert_transition(n(E::kIo) * (n(E::kIoOut) - hwr - io_out * io));
+  t.assert_transition(n(E::kIo) * (n(E::kIoIdx) - io_idx - io * Fp::from_u32(8)) *
+                      (one - n(E::kIoFirst)));
+  t.assert_transition(n(E::kIoFirst) - hrd * n(E::kIo));
+  // The first row of an input_read reads the offset (< 2^28) just above the result.
+  t.assert_zero(io_first * (io_idx - b[0] - b[1] * k16));
+  t.assert_zero(io_first * (d[3] - b[1] * Fp::from_u32(16)));
+  // I/O rows: memory rows of the host op, 1 gas each, state unchanged; address as base.
+  for (const Expr& e : {io, io_out, io_first}) t.assert_bool(e);
+  t.assert_zero(io * (one - mem));
+  t.assert_zero(io_out * (one - io));
+  t.assert_zero(io_first * (one - io));
+  t.assert_zero(io * (c(E::kMemOp) - Fp::from_u32(uint32_t(Op::kHostWrite)) -
+                      io_out * (Fp::from_u32(uint32_t(Op::kHostRead)) -
+                                Fp::from_u32(uint32_t(Op::kHostWrite)))));
+  t.assert_zero(io * (gcost - one));
+  t.assert_zero(io * (npc - pc));
+  t.assert_zero(io * (nsp - sp));
+  t.assert_zero(io * (a[0] - io_addr));
+  t.assert_zero(io * a[1]);
+  t.assert_zero(io * ib[0]);
+  t.assert_zero(io * ib[1]);
+  t.assert_zero(io * mst);
+  t.assert_zero(io * msz);
+  t.assert_zero((mem - io) * io_n);
+  // The output so far: output rows append their bytes.
+  t.assert_first(out);
+  t.assert_transition(n(E::kReal) * (n(E::kOut) - out - io_out * io_n));
   (void)t.finalize(3);
   return t;
 }
@@ -537,6 +692,7 @@ TableAir range_table() {
   TableAir t("range", R::kWidth, R::kPreWidth);
   t.interact(L::kBusRange, -t.main(R::kRangeMult), {t.pre(R::kV)});
   t.interact(L::kBusAnd, -t.main(R::kAndMult), {t.pre(R::kX), t.pre(R::kY), t.pre(R::kAnd)});
+  t.interact(L::kBusBytes, -t.main(R::kByteMult), {t.pre(R::kX), t.pre(R::kY)});
   (void)t.finalize(3);
   return t;
 }
@@ -574,6 +730,10 @@ air::MachineAir build_machine() {
   m.tables.push_back(br_targets_table());
   m.tables.push_back(lookup_table("funcs", L::kBusFuncs, L::Funcs::kPreWidth));
   m.tables.push_back(lookup_table("elems", L::kBusElems, L::Elems::kPreWidth));
+  m.tables.push_back(alu::chip_table());
+  m.tables.push_back(alu::bitcount_table());
+  m.tables.push_back(memory_access_table());
+  m.tables.push_back(input_table());
   return m;
 }
 
@@ -592,6 +752,28 @@ const air::MachineAir& machine_air() {
 
 uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in) {
   if (in.op == Op::kCallIndirect) return m.canonical_type[in.a];
+  // Loads and stores: the static offset as limbs (imm_a is a field element); memory.grow: the
+  // page limit.
+  if (mem_op_info(in.op).width) return in.a;
+  // call_host: which host function (1 input_size, 2 input_read, 3 output_write, 0 other).
+  if (in.op == Op::kCallHost) {
+    uint32_t k = 0;
+    for (const wasm::Import& im : m.imports) {
+      if (im.kind != wasm::ExternKind::kFunc) continue;
+      if (k++ != in.a) continue;
+      if (im.module != "efaas") return 0;
+      if (im.name == "input_size") return 1;
+      if (im.name == "input_read") return 2;
+      if (im.name == "output_write") return 3;
+      return 0;
+    }
+    return 0;
+  }
+  if (in.op == Op::kMemoryGrow) {
+    if (m.memories.empty()) return 0;
+    const wasm::Limits& lim = m.memories[0];
+    return lim.has_max ? std::min(lim.max, L::kMaxPages) : L::kMaxPages;
+  }
   if (in.op != Op::kCall || in.a < m.num_imported_funcs) return in.b;
   const wasm::Function& f = m.funcs[in.a - m.num_imported_funcs];
   const uint64_t params = m.func_type(in.a).params.size();
@@ -643,8 +825,11 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
   // Init: defined globals' initial values (imported globals: UNIMPLEMENTED at load).
   {
     using I = L::Init;
+    // Then the memory size cell and the data segments' words (memory_image()).
+    auto image = memory_image(m);
     const size_t n = m.global_inits.size();
-    const size_t rows = size_t(1) << table_log_rows(n);
+    const size_t n_mem = image && image->present ? 1 + image->words.size() : 0;
+    const size_t rows = size_t(1) << table_log_rows(n + n_mem);
     std::vector<Fp> col(I::kPreWidth * rows, Fp::zero());
     for (size_t g = 0; g < n; ++g) {
       const uint32_t gi = uint32_t(g) + m.num_imported_globals;
@@ -655,6 +840,18 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
       for (uint32_t j = 0; j < 4; ++j) {
         col[(I::kValue + j) * rows + g] = Fp::from_u32(uint32_t(v >> (16 * j)) & 0xFFFF);
       }
+    }
+    if (n_mem) {
+      auto put = [&](size_t row, uint32_t key, uint64_t v) {
+        col[I::kIsInit * rows + row] = Fp::one();
+        col[I::kKey * rows + row] = Fp::from_u32(key);
+        for (uint32_t j = 0; j < 4; ++j) {
+          col[(I::kValue + j) * rows + row] = Fp::from_u32(uint32_t(v >> (16 * j)) & 0xFFFF);
+        }
+      };
+      size_t row = n;
+      put(row++, L::kMemSizeKey, image->pages);
+      for (const auto& [word, v] : image->words) put(row++, L::word_key(word), v);
     }
     fixed[L::kInit] = std::move(col);
   }
@@ -733,6 +930,7 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
     }
     fixed[L::kElems] = std::move(col);
   }
+  fixed[L::kBitCount] = alu::bitcount_fixed();
   return fixed;
 }
 

@@ -32,6 +32,7 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m);
 struct WitnessOptions {
   bool check_trace = true;
   std::vector<uint64_t> args;
+  std::vector<uint8_t> public_input;  // encode_public_inputs() of an Extension run, or empty
 };
 // Main columns of every table and the public values, from the trace records alone.
 Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& trace,

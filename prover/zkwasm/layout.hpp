@@ -17,6 +17,18 @@ inline constexpr uint32_t kBusAnd = 4;      // (x, y, x AND y) over bytes
 inline constexpr uint32_t kBusBrTable = 5;  // (1, pc, index, target pc, height, arity)
 inline constexpr uint32_t kBusFuncs = 6;    // (1, func, params, declared locals, entry, type)
 inline constexpr uint32_t kBusElems = 7;    // (1, table slot, func)
+inline constexpr uint32_t kBusAlu = 8;      // (op, unary, trap, a, b, r limbs): exec -> alu chip
+inline constexpr uint32_t kBusBytes = 9;    // (x, y), both bytes (range table rows)
+inline constexpr uint32_t kBusBitCount = 10;  // (kind, byte, clz/ctz/popcount, byte == 0)
+// (step, op, store, size, base limbs 0-1, imm_b limbs 0-1, value limbs): exec -> mem_access
+inline constexpr uint32_t kBusMemAccess = 11;
+// Host I/O (docs/zkwasm.md, "Host I/O"): the verifier's public input tuples (kind, index, byte)
+// and sizes (kind, kSizeIndex, size) into the input table; lookups into that table; output
+// bytes (index, byte) that the verifier receives.
+inline constexpr uint32_t kBusInputPub = 12;
+inline constexpr uint32_t kBusInput = 13;
+inline constexpr uint32_t kBusOutput = 14;
+inline constexpr uint32_t kSizeIndex = 1u << 30;
 
 // Memory keys: address spaces share one argument, key = space * 2^28 + address.
 inline constexpr uint32_t kSpaceShift = 28;
@@ -24,6 +36,13 @@ inline constexpr uint32_t kStackSpace = 0;
 inline constexpr uint32_t kGlobalSpace = 1;
 inline constexpr uint32_t kFrameSpace = 2;  // address = call depth: (return pc, caller fp)
 inline constexpr uint32_t global_key(uint32_t index) { return (kGlobalSpace << kSpaceShift) + index; }
+// Linear memory: space 3, one key per 8-byte word (4 limbs); the memory size in pages is a cell
+// in the globals space above every global index.
+inline constexpr uint32_t kLinearSpace = 3;
+inline constexpr uint32_t kMemSizeKey = (kGlobalSpace << kSpaceShift) + (1u << 27);
+inline constexpr uint32_t word_key(uint32_t word) { return (kLinearSpace << kSpaceShift) + word; }
+// Pages the AIR supports (the runtime's default limit, 256 MiB): bounds checks rely on it.
+inline constexpr uint32_t kMaxPages = 4096;
 // Execution accesses use timestamps 4 * step + slot (step >= 1); initial values of globals and
 // arguments are written at timestamp 1 over the zero written at 0 by the memory table.
 inline constexpr uint32_t kSlots = 3;
@@ -40,15 +59,18 @@ inline constexpr uint32_t kPubHasResult = 21;
 inline constexpr uint32_t kPubResult = 22;       // 4 limbs
 inline constexpr uint32_t kPubArgs = 26;         // per argument: present flag, 4 limbs
 inline constexpr uint32_t kMaxArgs = 8;
-inline constexpr uint32_t kNumPublics = kPubArgs + 5 * kMaxArgs;
+inline constexpr uint32_t kPubTrapCode = kPubArgs + 5 * kMaxArgs;  // TrapCode when status 1
+inline constexpr uint32_t kPubOutputLen = kPubTrapCode + 1;  // bytes of output_write
+inline constexpr uint32_t kNumPublics = kPubOutputLen + 1;
 
 // Table order in the machine.
 enum Table : uint32_t {
-  kExec = 0, kProgram, kMemory, kInit, kArgs, kRange, kBrTargets, kFuncs, kElems, kNumTables
+  kExec = 0, kProgram, kMemory, kInit, kArgs, kRange, kBrTargets, kFuncs, kElems, kAlu, kBitCount,
+  kMemAccess, kInput, kNumTables
 };
 
 // Opcodes with a flag column in the execution table.
-inline constexpr std::array<wasm::Op, 57> kFlagOps = {
+inline constexpr std::array<wasm::Op, 58> kFlagOps = {
     wasm::Op::kI32Const,  wasm::Op::kI64Const,  wasm::Op::kLocalGet,  wasm::Op::kLocalSet,
     wasm::Op::kLocalTee,  wasm::Op::kGlobalGet, wasm::Op::kGlobalSet, wasm::Op::kDrop,
     wasm::Op::kSelect,    wasm::Op::kI32Add,    wasm::Op::kI32Sub,    wasm::Op::kI32Eqz,
@@ -63,7 +85,7 @@ inline constexpr std::array<wasm::Op, 57> kFlagOps = {
     wasm::Op::kI64Xor,    wasm::Op::kI32WrapI64, wasm::Op::kI64ExtendI32S, wasm::Op::kI64ExtendI32U,
     wasm::Op::kI32Extend16S, wasm::Op::kI64Extend16S, wasm::Op::kI64Extend32S,
     wasm::Op::kI32Extend8S, wasm::Op::kI64Extend8S, wasm::Op::kBrTable, wasm::Op::kCall,
-    wasm::Op::kCallIndirect, wasm::Op::kI32Mul};
+    wasm::Op::kCallIndirect, wasm::Op::kI32Mul, wasm::Op::kCallHost};
 inline constexpr uint32_t kNumFlags = uint32_t(kFlagOps.size());
 inline constexpr int flag_index(wasm::Op op) {
   for (uint32_t i = 0; i < kNumFlags; ++i)
@@ -105,7 +127,27 @@ struct Exec {
   static constexpr uint32_t kCallee = kInst + 1, kCParams = kCallee + 1, kCDecl = kCParams + 1;
   static constexpr uint32_t kCEntry = kCDecl + 1, kCType = kCEntry + 1;
   static constexpr uint32_t kMc0 = kCType + 1, kMc1 = kMc0 + 1;  // i32.mul carries (< 2^11)
-  static constexpr uint32_t kWidth = kMc1 + 1;
+  // ALU chip (alu_chip.hpp): a binary or unary (kAluUn) operation proved by the chip, a trap
+  // row (div/rem by zero or overflow, checked by the chip; unreachable), and the opcode of
+  // chip rows (pinned by the program bus).
+  static constexpr uint32_t kAluF = kMc1 + 1, kAluUn = kAluF + 1, kTrapF = kAluUn + 1;
+  static constexpr uint32_t kUnreachF = kTrapF + 1, kAluOp = kUnreachF + 1;
+  // Linear memory ops (loads, stores, memory.size/grow; kMemOps): one flag for all of them, the
+  // opcode, store / memory.size sub-flags; the mem_access table does the rest.
+  static constexpr uint32_t kMem = kAluOp + 1, kMemOp = kMem + 1, kMemSt = kMemOp + 1;
+  static constexpr uint32_t kMemSz = kMemSt + 1;
+  // Host calls: input_size / input_read / output_write selectors of a call_host row; I/O rows
+  // (one per 8 bytes moved, kMem set, not instructions): the flag, output (host_read) rows,
+  // the first row of an input_read; the running output length.
+  static constexpr uint32_t kHsz = kMemSz + 1, kHrd = kHsz + 1, kHwr = kHrd + 1;
+  static constexpr uint32_t kIo = kHwr + 1, kIoOut = kIo + 1, kIoFirst = kIoOut + 1;
+  static constexpr uint32_t kOut = kIoFirst + 1;
+  static constexpr uint32_t kWidth = kOut + 1;
+  // The I/O cursor shares columns that only call_indirect / br_table rows use otherwise:
+  // address, input offset or output index, bytes left, input kind, bytes of this row, and the
+  // inverse of the bytes left after this row ([more I/O rows follow]).
+  static constexpr uint32_t kIoAddr = kCallee, kIoIdx = kCParams, kIoRem = kCDecl;
+  static constexpr uint32_t kIoKind = kCEntry, kIoN = kCType, kIoInv = kSel;
 };
 
 // Program table (fixed): one row per compiled instruction.
@@ -153,7 +195,58 @@ struct Elems {
 struct Range {
   static constexpr uint32_t kLogRows = 16;
   static constexpr uint32_t kV = 0, kX = 1, kY = 2, kAnd = 3, kPreWidth = 4;
-  static constexpr uint32_t kRangeMult = 0, kAndMult = 1, kWidth = 2;
+  static constexpr uint32_t kRangeMult = 0, kAndMult = 1, kByteMult = 2, kWidth = 3;
+};
+
+// Opcodes the mem_access table proves (exec rows carry the kMem flag).
+inline constexpr std::array<wasm::Op, 21> kMemOps = {
+    wasm::Op::kI32Load,    wasm::Op::kI64Load,    wasm::Op::kI32Load8S,  wasm::Op::kI32Load8U,
+    wasm::Op::kI32Load16S, wasm::Op::kI32Load16U, wasm::Op::kI64Load8S,  wasm::Op::kI64Load8U,
+    wasm::Op::kI64Load16S, wasm::Op::kI64Load16U, wasm::Op::kI64Load32S, wasm::Op::kI64Load32U,
+    wasm::Op::kI32Store,   wasm::Op::kI64Store,   wasm::Op::kI32Store8,  wasm::Op::kI32Store16,
+    wasm::Op::kI64Store8,  wasm::Op::kI64Store16, wasm::Op::kI64Store32, wasm::Op::kMemorySize,
+    wasm::Op::kMemoryGrow};
+inline constexpr uint32_t kNumMemOps = uint32_t(kMemOps.size());
+inline constexpr int mem_op_index(wasm::Op op) {
+  for (uint32_t i = 0; i < kNumMemOps; ++i)
+    if (kMemOps[i] == op) return int(i);
+  return -1;
+}
+
+// Memory-access chip: one row per linear-memory op (memory_chip.cpp, docs/zkwasm.md). An
+// access at ea = base + offset = 8 w + o touches word w and, when o + width > 8, word w + 1;
+// `win` holds the 16 bytes of both words, `nwa`/`nwb` the words' new limbs.
+struct MemAccess {
+  static constexpr uint32_t kReal = 0, kStep = 1, kBase = 2, kImm = 4, kVal = 6;  // 2, 2, 4
+  static constexpr uint32_t kFlags = 10;                          // kNumMemOps one-hot
+  static constexpr uint32_t kWf = kFlags + kNumMemOps;            // width 1..8 one-hot
+  static constexpr uint32_t kOh = kWf + 8;                        // o = ea mod 8 one-hot
+  static constexpr uint32_t kE1 = kOh + 8;                        // base1 + imm1 (< 2^14)
+  static constexpr uint32_t kW0 = kE1 + 1, kW1 = kW0 + 1;         // word index limbs
+  static constexpr uint32_t kS0 = kW1 + 1, kS1 = kS0 + 1;         // bounds slack limbs
+  static constexpr uint32_t kTw = kS1 + 1;                        // two words touched
+  static constexpr uint32_t kWin = kTw + 1;                       // 16 old bytes
+  static constexpr uint32_t kNwa = kWin + 16, kNwb = kNwa + 4;    // new limbs of w, w + 1
+  static constexpr uint32_t kVb = kNwb + 4;                       // 8 bytes of the value
+  static constexpr uint32_t kWinAnd = kVb + 8, kVbAnd = kWinAnd + 8;  // byte-pair ANDs
+  static constexpr uint32_t kSign = kVbAnd + 4, kTop = kSign + 1;  // sign bit, its byte
+  // memory.grow: success, [delta hi = 0] and its inverse helper, failure-with-small-delta,
+  // difference to the limit; old and new size in pages.
+  static constexpr uint32_t kGrowOk = kTop + 1, kGrowE = kGrowOk + 1, kGrowInv = kGrowE + 1;
+  static constexpr uint32_t kGrowH = kGrowInv + 1, kGrowD = kGrowH + 1;
+  static constexpr uint32_t kPages = kGrowD + 1, kNewPages = kPages + 1;
+  static constexpr uint32_t kSlots = 3;  // size cell, word w, word w + 1
+  static constexpr uint32_t kPts = kNewPages + 1, kDlo = kPts + kSlots, kDhi = kDlo + kSlots;
+  // Host I/O rows: host_read (output) and host_write (input) of 1..8 bytes, one flag per
+  // (kind, width); the input kind and the input offset / output index of byte 0.
+  static constexpr uint32_t kHostRd = kDhi + kSlots, kHostWr = kHostRd + 8;
+  static constexpr uint32_t kKind = kHostWr + 8, kIdx = kKind + 1;
+  static constexpr uint32_t kWidth = kIdx + 1;
+};
+
+// Public input table: one row per public input byte and per input size (kinds 0..3).
+struct Input {
+  static constexpr uint32_t kReal = 0, kKind = 1, kIdx = 2, kByte = 3, kMult = 4, kWidth = 5;
 };
 
 }  // namespace efaas::zkwasm::layout

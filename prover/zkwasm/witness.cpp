@@ -12,7 +12,10 @@
 #include <unordered_map>
 
 #include "prover/zkwasm/air_internal.hpp"
+#include "prover/zkwasm/alu_chip.hpp"
+#include "prover/zkwasm/io.hpp"
 #include "prover/zkwasm/layout.hpp"
+#include "prover/zkwasm/memory_chip.hpp"
 
 namespace efaas::zkwasm {
 
@@ -24,10 +27,7 @@ namespace {
 
 uint32_t limb(uint64_t v, uint32_t j) { return uint32_t(v >> (16 * j)) & 0xFFFF; }
 
-struct Cell {
-  uint32_t ts = 0;
-  uint64_t value = 0;
-};
+using Cell = MemCell;
 
 // The expected result of a value-producing opcode on operands a, b.
 uint64_t expected_result(Op op, uint64_t a, uint64_t b) {
@@ -76,7 +76,7 @@ uint64_t expected_result(Op op, uint64_t a, uint64_t b) {
     case Op::kI64Extend32S: return uint64_t(int64_t(int32_t(a32)));
     case Op::kI32Extend8S: return uint32_t(int32_t(int8_t(a32)));
     case Op::kI64Extend8S: return uint64_t(int64_t(int8_t(a32)));
-    default: return 0;
+    default: return alu::eval(op, a, b);
   }
 }
 
@@ -91,7 +91,7 @@ bool is_binary(Op op) {
     case Op::kI32Or: case Op::kI32Xor: case Op::kI64And: case Op::kI64Or: case Op::kI64Xor:
       return true;
     default:
-      return false;
+      return alu::is_alu(op) && !alu::is_unary(op);
   }
 }
 
@@ -102,8 +102,12 @@ bool is_unary(Op op) {
     case Op::kI64Extend32S: case Op::kI32Extend8S: case Op::kI64Extend8S:
       return true;
     default:
-      return false;
+      return alu::is_unary(op);
   }
+}
+
+bool is_io(const wasm::StepRecord& s) {
+  return s.op == uint16_t(Op::kHostRead) || s.op == uint16_t(Op::kHostWrite);
 }
 
 bool is_bitwise(Op op) {
@@ -138,7 +142,10 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
                                      const WitnessOptions& opts, PublicValues& pv) {
   const wasm::Module& m = program.module();
   const auto& steps = trace.steps;
-  if (trace.end.status != 0) {
+  // Traps the AIR proves: unreachable, integer divide by zero, integer overflow (the last step).
+  const bool trapped = trace.end.status != 0;
+  if (trapped && trace.end.trap_code != alu::kTrapUnreachable &&
+      trace.end.trap_code != alu::kTrapDivZero && trace.end.trap_code != alu::kTrapOverflow) {
     return unimplemented("zkwasm: proving a trapped execution (trap code " +
                          std::to_string(trace.end.trap_code) + ") is not implemented yet");
   }
@@ -170,7 +177,12 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
   pv.status = trace.end.status;
   pv.trap_code = trace.end.trap_code;
   pv.results = trace.end.results;
-  pv.instructions = steps.size();
+  pv.instructions = 0;
+  for (const auto& st : steps) pv.instructions += !is_io(st);
+  pv.public_input = opts.public_input;
+  auto input = parse_public_input(pv.public_input);
+  if (!input) return input.status();
+  InputTableBuilder input_rows(*input);
 
   // Initial memory: globals and arguments at timestamp 1 (over the memory table's zeros).
   std::unordered_map<uint32_t, Cell> mem;
@@ -181,6 +193,13 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     mem[L::global_key(gi)] = Cell{L::kInitTs, v};
   }
   for (size_t i = 0; i < pv.args.size(); ++i) mem[uint32_t(i)] = Cell{L::kInitTs, pv.args[i]};
+  // Linear memory: the size cell and the data segments' words (the fixed init rows).
+  auto image = memory_image(m);
+  if (!image) return image.status();
+  if (image->present) {
+    mem[L::kMemSizeKey] = Cell{L::kInitTs, image->pages};
+    for (const auto& [word, v] : image->words) mem[L::word_key(word)] = Cell{L::kInitTs, v};
+  }
 
   const size_t n = steps.size();
   // Rows: one per step plus one zero-local row per declared local of each called function.
@@ -205,6 +224,8 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
   std::vector<uint64_t> prog_mult(size_t(1) << table_log_rows(m.code.size()), 0);
   std::vector<uint64_t> range_mult(size_t(1) << L::Range::kLogRows, 0);
   std::vector<uint64_t> and_mult(range_mult.size(), 0);
+  std::vector<uint64_t> byte_mult(range_mult.size(), 0);
+  alu::ChipWitness alu_chip;
   size_t brt_rows = 0;
   std::vector<size_t> brt_first(m.code.size(), 0);
   for (size_t pc = 0; pc < m.code.size(); ++pc) {
@@ -217,6 +238,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
   std::map<uint32_t, size_t> elem_row;
   for (const auto& [slot, func] : elems) elem_row.emplace(slot, elem_row.size());
   std::vector<uint64_t> elem_mult(size_t(1) << table_log_rows(elems.size()), 0);
+  MemChipBuilder mem_chip(mem, range_mult, and_mult);
   auto bad = [&](size_t i, const std::string& what) {
     return invalid_argument("zkwasm: the trace does not match the module at " +
                             step_name(i, steps[i]) + ": " + what);
@@ -253,12 +275,103 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
   uint64_t gas = 0;
   uint32_t fp = 0;
   size_t row = 0;
+  uint64_t ninst = 0;
+  // The I/O rows of the host call before them: cursor (docs/zkwasm.md, "Host I/O").
+  struct IoCursor {
+    bool active = false, out = false, first = false;
+    uint32_t pc = 0, sp = 0, addr = 0, idx = 0, rem = 0, kind = 0;
+  } io;
   for (size_t i = 0; i < n; ++i, ++row) {
     const wasm::StepRecord& s = steps[i];
     if (s.op >= wasm::kOpCount) return bad(i, "unknown opcode");
     const Op op = Op(s.op);
+    if (is_io(s)) {
+      if (!io.active || io.out != (op == Op::kHostRead)) {
+        return bad(i, "a host I/O row that does not belong to the host call before it");
+      }
+      const uint32_t cnt = uint32_t(s.b), want = std::min<uint32_t>(8, io.rem);
+      if (opts.check_trace && (cnt != want || s.aux != io.addr)) {
+        return bad(i, "host I/O row of " + std::to_string(cnt) + " bytes at " +
+                          std::to_string(s.aux) + ", expected " + std::to_string(want) + " at " +
+                          std::to_string(io.addr));
+      }
+      if (cnt == 0 || cnt > 8) return bad(i, "host I/O row of " + std::to_string(cnt) + " bytes");
+      const uint32_t after = io.rem - std::min(io.rem, cnt);
+      ex.set(E::kReal, row, uint64_t(1));
+      ex.set(E::kPc, row, uint64_t(io.pc));
+      ex.set(E::kNpc, row, uint64_t(io.pc));
+      ex.set(E::kSp, row, uint64_t(io.sp));
+      ex.set(E::kNsp, row, uint64_t(io.sp));
+      ex.set(E::kFp, row, uint64_t(fp));
+      ex.set(E::kNfp, row, uint64_t(fp));
+      ex.set(E::kDepth, row, uint64_t(frames.size()));
+      ex.set(E::kStep, row, uint64_t(row + 1));
+      ex.set(E::kInst, row, ninst);
+      ex.set(E::kGas, row, gas);
+      ex.set(E::kGasCost, row, uint64_t(1));
+      ex.set(E::kOut, row, uint64_t(pv.output.size()));
+      gas += 1;
+      ex.set(E::kMem, row, uint64_t(1));
+      ex.set(E::kMemOp, row, uint64_t(uint32_t(op)));
+      ex.set(E::kIo, row, uint64_t(1));
+      ex.set(E::kIoOut, row, uint64_t(io.out));
+      ex.set(E::kIoFirst, row, uint64_t(io.first));
+      ex.set(E::kIoAddr, row, uint64_t(s.aux));  // trace-driven: the chain checks it
+      ex.set(E::kIoIdx, row, uint64_t(io.idx));
+      ex.set(E::kIoRem, row, uint64_t(io.rem));
+      ex.set(E::kIoKind, row, uint64_t(io.kind));
+      ex.set(E::kIoN, row, uint64_t(cnt));
+      ex.set(E::kIoInv, row, Fp::from_u64(after).inverse());
+      ex.set(E::kA, row, uint64_t(s.aux));
+      const uint64_t bytes = s.a;
+      ex.set_limbs(E::kR, row, bytes);
+      for (uint32_t j = 0; j < 4; ++j) ++range_mult[limb(bytes, j)];
+      // d3 bounds the offset an input_read's first row reads (< 2^28); other helpers are 0.
+      bool en[L::kSlots] = {io.first, false, false};
+      uint32_t key[L::kSlots] = {io.first ? io.sp : 0, 0, 0};
+      uint64_t off = 0;
+      if (io.first) {
+        off = mem[io.sp].value;
+        ex.set_limbs(E::kB, row, off);
+        ex.set(E::kD + 3, row, uint64_t(16 * limb(off, 1)));
+      }
+      ++range_mult[(16 * limb(off, 1)) & 0xFFFF];
+      range_mult[0] += 3 + 4 + 4;
+      const uint64_t news[L::kSlots] = {off, 0, 0};
+      access(row, en, key, news);
+      if (io.out) {
+        for (uint32_t j = 0; j < cnt; ++j) pv.output.push_back(uint8_t(bytes >> (8 * j)));
+      } else {
+        for (uint32_t j = 0; j < cnt; ++j) {
+          const uint32_t at = io.idx + j;
+          if (io.kind < kPublicKinds && at < input->bytes[io.kind].size()) {
+            input_rows.lookup_byte(io.kind, at);
+            if (opts.check_trace && input->bytes[io.kind][at] != uint8_t(bytes >> (8 * j))) {
+              return bad(i, "input byte " + std::to_string(at) + " of kind " +
+                                std::to_string(io.kind) + " differs from the public input");
+            }
+          } else if (opts.check_trace) {
+            return bad(i, "reads past the public input");
+          }
+        }
+      }
+      const std::string err = mem_chip.add(uint32_t(row + 1), op, s.aux, 0, bytes, s.aux, cnt,
+                                       io.kind, io.idx);
+      if (opts.check_trace && !err.empty()) return bad(i, err);
+      io.first = false;
+      io.addr += 8, io.idx += 8, io.rem = after;
+      io.active = after != 0;
+      continue;
+    }
+    if (io.active) {
+      if (opts.check_trace) return bad(i, "the host call's I/O rows end early");
+      io.active = false;  // a forged trace: the AIR's I/O chain rejects it
+    }
+    ++ninst;
     const int fi = L::flag_index(op);
-    if (fi < 0) {
+    const bool trap_row = trapped && i + 1 == n;
+    const int mi = L::mem_op_index(op);
+    if (fi < 0 && mi < 0 && !alu::is_alu(op) && !(op == Op::kUnreachable && trap_row)) {
       return unimplemented("zkwasm: opcode " + std::string(wasm::op_info(op).name) + " at " +
                            step_name(i, s) + " is not constrained yet");
     }
@@ -282,16 +395,24 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     ex.set(E::kFp, row, uint64_t(fp));
     ex.set(E::kDepth, row, uint64_t(depth));
     ex.set(E::kStep, row, uint64_t(row + 1));
-    ex.set(E::kInst, row, uint64_t(i + 1));
+    ex.set(E::kInst, row, ninst);
     ex.set(E::kGas, row, gas);
+    ex.set(E::kOut, row, uint64_t(pv.output.size()));
     ex.set(E::kGasCost, row, uint64_t(in.gas));
     ex.set(E::kImmA, row, uint64_t(in.a));
     ex.set_limbs(E::kImmB, row, in.b);
-    ex.set(E::kFlags + uint32_t(fi), row, uint64_t(1));
+    if (fi >= 0) {
+      ex.set(E::kFlags + uint32_t(fi), row, uint64_t(1));
+    } else if (mi >= 0) {
+      ex.set(E::kMem, row, uint64_t(1));
+      ex.set(E::kMemOp, row, uint64_t(uint32_t(op)));
+      ex.set(E::kMemSt, row, uint64_t(mem_op_info(op).store));
+      ex.set(E::kMemSz, row, uint64_t(op == Op::kMemorySize));
+    }
     gas += in.gas;
 
     // Operands, slot keys and the values they carry.
-    uint64_t a = 0, b = 0, x = 0, r = 0;
+    uint64_t a = 0, b = 0, x = 0, r = 0, host_d = 0;
     bool en[L::kSlots] = {false, false, false};
     uint32_t key[L::kSlots] = {0, 0, 0};
     uint32_t npc = s.pc + 1, nsp = s.sp;
@@ -408,8 +529,82 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
         ex.set(E::kZstart, row, uint64_t(declared != 0));
         break;
       }
+      case Op::kMemorySize:
+        en[2] = true, key[2] = sp, r = s.r, nsp = sp + 1;
+        break;
+      case Op::kCallHost: {
+        // 1 input_size, 2 input_read, 3 output_write (program_imm_b); others trap.
+        const uint32_t hf = uint32_t(in.b);
+        if (hf < 1 || hf > 3) {
+          return unimplemented("zkwasm: host call at " + step_name(i, s) +
+                               " (abort or an unknown import): traps are not provable yet");
+        }
+        auto kind_ok = [&](uint64_t k) -> Status {
+          if (k == 4) {  // wasm::InputKind::kPrivate
+            return unimplemented("zkwasm: reading input kind 4 (private) at " + step_name(i, s) +
+                                 ": private input cannot be bound to the public commitment "
+                                 "without hashing inside the AIR");
+          }
+          if (k >= kPublicKinds || !input->present) {
+            return unimplemented("zkwasm: input kind " + std::to_string(k) + " at " +
+                                 step_name(i, s) + " is not a public input of this proof");
+          }
+          return Status::ok();
+        };
+        ex.set(hf == 1 ? E::kHsz : hf == 2 ? E::kHrd : E::kHwr, row, uint64_t(1));
+        if (hf == 1) {
+          en[2] = true, key[2] = sp - 1, a = read(key[2]), r = s.r;
+          EFAAS_RETURN_IF_ERROR(kind_ok(a));
+          input_rows.lookup_size(uint32_t(a));
+          host_d = uint64_t(16 * limb(a, 1)) << 16;
+          if (opts.check_trace && r != input->bytes[a].size()) return bad(i, "wrong input size");
+          break;
+        }
+        const uint64_t len = read(sp - 1);
+        en[0] = en[1] = true, key[0] = sp - 1, key[1] = sp - 2, b = len, x = read(sp - 2);
+        host_d = (uint64_t(16 * limb(len, 1)) << 48) | (uint64_t(4 * limb(x, 1)) << 32);
+        io = IoCursor{len != 0, hf == 3, hf == 2, 0, 0, uint32_t(x), 0, uint32_t(len), 0};
+        ex.set(E::kIoAddr, row, uint64_t(uint32_t(x)));
+        ex.set(E::kIoRem, row, len);
+        ex.set(E::kIoInv, row, Fp::from_u64(len).inverse());
+        if (hf == 2) {
+          en[2] = true, key[2] = sp - 4, a = read(key[2]), r = s.r, nsp = sp - 3;
+          EFAAS_RETURN_IF_ERROR(kind_ok(a));
+          input_rows.lookup_size(uint32_t(a));
+          host_d |= uint64_t(16 * limb(a, 1)) << 16;
+          const uint64_t off = read(sp - 3);
+          if (r != len) {
+            return unimplemented("zkwasm: input_read at " + step_name(i, s) + " copies " +
+                                 std::to_string(r) + " of " + std::to_string(len) +
+                                 " bytes (past the end of the input): not provable yet");
+          }
+          io.kind = uint32_t(a), io.idx = uint32_t(off);
+          ex.set(E::kIoKind, row, a);
+          ex.set(E::kIoIdx, row, uint64_t(uint32_t(off)));
+          ex.set(E::kIoN, row, uint64_t(input->bytes[a].size()));
+        } else {
+          nsp = sp - 2;
+          if (len == 0) {
+            return unimplemented("zkwasm: output_write of 0 bytes at " + step_name(i, s) +
+                                 " is not provable yet");
+          }
+          io.idx = uint32_t(pv.output.size());
+          ex.set(E::kIoIdx, row, uint64_t(io.idx));
+        }
+        break;
+      }
+      case Op::kMemoryGrow:
+        en[2] = true, key[2] = sp - 1, a = s.a, r = s.r;
+        break;
+      case Op::kUnreachable:
+        break;
       default:
-        if (is_unary(op)) {
+        if (mi >= 0 && mem_op_info(op).store) {
+          en[0] = en[1] = true, key[0] = sp - 1, key[1] = sp - 2;
+          b = r = s.b, x = a = s.a, nsp = sp - 2;
+        } else if (mi >= 0) {  // a load
+          en[2] = true, key[2] = sp - 1, a = s.a, r = s.r;
+        } else if (is_unary(op)) {
           en[2] = true, key[2] = sp - 1, a = s.a, r = s.r;
         } else if (is_binary(op)) {
           en[0] = en[2] = true, key[0] = sp - 1, key[2] = sp - 2;
@@ -417,8 +612,34 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
         } else {
           return internal_error("zkwasm: flagged opcode without a witness rule");
         }
-        if (opts.check_trace && r != expected_result(op, a, b)) return bad(i, "wrong result");
+        if (trap_row && alu::is_div(op)) {
+          // The trap row writes its code where the result would go (the chip checks it).
+          r = trace.end.trap_code;
+          if (opts.check_trace && alu::trap_of(op, a, b) != trace.end.trap_code) {
+            return bad(i, "the trace ends with trap code " + std::to_string(trace.end.trap_code) +
+                              ", which these operands do not raise");
+          }
+        } else if (opts.check_trace && alu::trap_of(op, a, b) != 0) {
+          return bad(i, "the operands trap, but the trace goes on");
+        } else if (opts.check_trace && mi < 0 && r != expected_result(op, a, b)) {
+          return bad(i, "wrong result");
+        }
         break;
+    }
+    if (trap_row && !(alu::is_div(op) || op == Op::kUnreachable)) {
+      return unimplemented("zkwasm: a trap at " + step_name(i, s) + " is not provable yet");
+    }
+    if (opts.check_trace && trap_row && op == Op::kUnreachable &&
+        trace.end.trap_code != alu::kTrapUnreachable) {
+      return bad(i, "unreachable traps with code " + std::to_string(alu::kTrapUnreachable));
+    }
+    if (alu::is_alu(op)) {
+      ex.set(trap_row ? E::kTrapF : E::kAluF, row, uint64_t(1));
+      ex.set(E::kAluUn, row, uint64_t(alu::is_unary(op)));
+      ex.set(E::kAluOp, row, uint64_t(op));
+      alu_chip.add(op, a, b, r, trap_row);
+    } else if (op == Op::kUnreachable) {
+      ex.set(E::kUnreachF, row, uint64_t(1));
     }
     // Value moves of branches and the return; their values are not in the record.
     if (op == Op::kBr || op == Op::kBrIf) {
@@ -428,6 +649,9 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
       key[1] = sp - 1, key[2] = fp;
       if (move) en[1] = en[2] = true, x = r = read(key[1]);
     }
+    // The next instruction's record (host I/O rows in between belong to this one).
+    size_t nx = i + 1;
+    while (nx < n && is_io(steps[nx])) ++nx;
     // Reads must see what memory holds; slot 2's old value is whatever was there.
     if (opts.check_trace) {
       if (en[0] && read(key[0]) != b) return bad(i, "operand differs from the value stored");
@@ -438,25 +662,29 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
       if ((is_unary(op) || op == Op::kSelect) && read(key[2]) != a) {
         return bad(i, "operand differs from the value stored");
       }
+      if (mi >= 0 && en[2] && op != Op::kMemorySize && read(key[2]) != s.a) {
+        return bad(i, "operand differs from the value stored");
+      }
       if (op == Op::kReturn && depth == 0) {
         if (i + 1 != n) return bad(i, "return from the entry function is not the last step");
         if (move && (pv.results.size() != 1 || pv.results[0] != x)) {
           return bad(i, "returned value differs from the trace's result");
         }
-      } else if (i + 1 == n) {
-        return bad(i, "the trace ends without returning from the entry function");
-      } else if (steps[i + 1].pc != npc || steps[i + 1].sp != nsp) {
-        return bad(i, "next step's pc " + std::to_string(steps[i + 1].pc) + "/sp " +
-                          std::to_string(steps[i + 1].sp) + " should be " + std::to_string(npc) +
+      } else if (nx == n) {
+        if (!trap_row) return bad(i, "the trace ends without returning from the entry function");
+      } else if (steps[nx].pc != npc || steps[nx].sp != nsp) {
+        return bad(i, "next step's pc " + std::to_string(steps[nx].pc) + "/sp " +
+                          std::to_string(steps[nx].sp) + " should be " + std::to_string(npc) +
                           "/" + std::to_string(nsp));
       }
     }
     if (en[2] && !(is_unary(op) || op == Op::kSelect || is_binary(op))) a = read(key[2]);
     // Control columns take the next record's pc/sp (trace-driven), so a forged control transfer
     // shows up as a violated constraint.
-    if (i + 1 < n) {
-      ex.set(E::kNpc, row, uint64_t(steps[i + 1].pc));
-      ex.set(E::kNsp, row, uint64_t(steps[i + 1].sp));
+    if (nx < n) {
+      ex.set(E::kNpc, row, uint64_t(steps[nx].pc));
+      ex.set(E::kNsp, row, uint64_t(steps[nx].sp));
+      io.pc = steps[nx].pc, io.sp = steps[nx].sp;  // the state the I/O rows carry
     } else {
       ex.set(E::kNpc, row, uint64_t(npc));
       ex.set(E::kNsp, row, uint64_t(op == Op::kReturn ? fp + in.a : nsp));
@@ -512,6 +740,7 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
         break;
       default: break;
     }
+    if (op == Op::kCallHost) d = host_d;
     const uint32_t sa = ah >> 15, sb = bh >> 15;
     for (uint32_t j = 0; j < 4; ++j) {
       ex.set(E::kC + j, row, cy[j]);
@@ -588,6 +817,10 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     // Memory accesses in slot order.
     const uint64_t news[L::kSlots] = {b, x, r};
     access(row, en, key, news);
+    if (mi >= 0) {
+      const std::string err = mem_chip.add(uint32_t(row + 1), op, uint32_t(a), in.b, r, s.aux);
+      if (opts.check_trace && !err.empty()) return bad(i, err);
+    }
 
     // Frames, and the zero-local rows of a call: write 0 to slots [sp, sp + declared locals)
     // of the callee's frame, keeping its state.
@@ -609,7 +842,8 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
         ex.set(E::kNfp, row, uint64_t(fp));
         ex.set(E::kDepth, row, uint64_t(frames.size()));
         ex.set(E::kStep, row, uint64_t(row + 1));
-        ex.set(E::kInst, row, uint64_t(i + 1));
+        ex.set(E::kInst, row, ninst);
+        ex.set(E::kOut, row, uint64_t(pv.output.size()));
         ex.set(E::kGas, row, gas);
         if (z + 1 == declared) ex.set(E::kZlast, row, uint64_t(1));
         const bool zen[L::kSlots] = {false, false, true};
@@ -623,6 +857,12 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
       frames.pop_back();
       fp = nfp;
     }
+  }
+  if (io.active && opts.check_trace) {
+    return invalid_argument("zkwasm: the trace ends inside a host call's I/O rows");
+  }
+  if (opts.check_trace && pv.output != trace.end.output) {
+    return invalid_argument("zkwasm: the trace's output differs from its output rows");
   }
   pv.gas_used = gas;
   if (opts.check_trace && trace.end.gas_used != gas) {
@@ -676,7 +916,11 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     w.main[L::kProgram] = std::move(pm);
   }
   w.main[L::kMemory] = std::move(mc);
-  w.main[L::kInit] = std::vector<Fp>(size_t(1) << table_log_rows(m.global_inits.size()), Fp::zero());
+  w.main[L::kInit] = std::vector<Fp>(program.fixed_columns()[L::kInit].size() / L::Init::kPreWidth,
+                                     Fp::zero());
+  w.main[L::kMemAccess] = mem_chip.take(table_log_rows(mem_chip.rows()));
+  w.main[L::kInput] = input_rows.take();
+  w.public_interactions = io_public_interactions(*input, pv.output);
   {
     using A = L::Args;
     std::vector<Fp> ac(size_t(A::kWidth) * A::kRows, Fp::zero());
@@ -686,12 +930,16 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
     }
     w.main[L::kArgs] = std::move(ac);
   }
+  // The ALU chip (before the range table: its lookups count there).
+  w.main[L::kAlu] = alu_chip.chip_columns(table_log_rows(alu_chip.rows()), range_mult, byte_mult);
+  w.main[L::kBitCount] = alu_chip.bitcount_columns();
   {
     const size_t rows = range_mult.size();
     std::vector<Fp> rc(L::Range::kWidth * rows);
     for (size_t i = 0; i < rows; ++i) {
       rc[L::Range::kRangeMult * rows + i] = Fp::from_u64(range_mult[i]);
       rc[L::Range::kAndMult * rows + i] = Fp::from_u64(and_mult[i]);
+      rc[L::Range::kByteMult * rows + i] = Fp::from_u64(byte_mult[i]);
     }
     w.main[L::kRange] = std::move(rc);
   }

@@ -4,14 +4,32 @@
 #include "prover/common/bytes.hpp"
 #include "prover/fri/fri_params.hpp"
 #include "prover/zkwasm/air_internal.hpp"
+#include "prover/zkwasm/alu_chip.hpp"
+#include "prover/zkwasm/io.hpp"
 #include "prover/zkwasm/layout.hpp"
+#include "prover/zkwasm/memory_chip.hpp"
 
 namespace efaas::zkwasm {
 
 namespace L = layout;
 
-std::span<const wasm::Op> constrained_ops() { return L::kFlagOps; }
-bool is_constrained(wasm::Op op) { return L::flag_index(op) >= 0; }
+std::span<const wasm::Op> constrained_ops() {
+  // Execution-table flags, the ALU chip's operations, unreachable (a trap row), linear memory.
+  static const std::vector<wasm::Op> ops = [] {
+    std::vector<wasm::Op> v(L::kFlagOps.begin(), L::kFlagOps.end());
+    v.insert(v.end(), alu::kOps.begin(), alu::kOps.end());
+    v.push_back(wasm::Op::kUnreachable);
+    v.insert(v.end(), L::kMemOps.begin(), L::kMemOps.end());
+    v.push_back(wasm::Op::kHostRead);  // I/O rows of call_host (input_read, output_write)
+    v.push_back(wasm::Op::kHostWrite);
+    return v;
+  }();
+  return ops;
+}
+bool is_constrained(wasm::Op op) {
+  return L::flag_index(op) >= 0 || alu::is_alu(op) || op == wasm::Op::kUnreachable ||
+         L::mem_op_index(op) >= 0 || op == wasm::Op::kHostRead || op == wasm::Op::kHostWrite;
+}
 
 Result<std::shared_ptr<Program>> Program::load(std::span<const uint8_t> module_bytes) {
   auto m = wasm::load_module(module_bytes);
@@ -25,6 +43,7 @@ Result<std::shared_ptr<Program>> Program::load(std::span<const uint8_t> module_b
       return unimplemented("zkwasm: global initializers reading imported globals");
     }
   }
+  if (auto image = memory_image(mod); !image) return image.status();
   if (mod.code.size() >= (size_t(1) << 26)) return unimplemented("zkwasm: more than 2^26 instructions");
   if (mod.global_types.size() >= (size_t(1) << 20)) return unimplemented("zkwasm: more than 2^20 globals");
   auto p = std::shared_ptr<Program>(new Program());
@@ -91,21 +110,37 @@ Result<std::vector<Fp>> public_inputs(const Program& program, const PublicValues
       return invalid_argument("zkwasm: argument " + std::to_string(i) + " exceeds i32");
     }
   }
-  if (pv.status != 0) return unimplemented("zkwasm: trapped executions are not provable yet");
-  if (pv.trap_code != 0) return invalid_argument("zkwasm: a trap code without a trap status");
-  if (pv.results.size() != type.results.size()) {
+  if (pv.status > 1) return invalid_argument("zkwasm: status " + std::to_string(pv.status));
+  if (pv.status == 0 && pv.trap_code != 0) {
+    return invalid_argument("zkwasm: a trap code without a trap status");
+  }
+  if (pv.status == 1 && pv.trap_code != alu::kTrapUnreachable &&
+      pv.trap_code != alu::kTrapDivZero && pv.trap_code != alu::kTrapOverflow) {
+    return unimplemented("zkwasm: trap code " + std::to_string(pv.trap_code) +
+                         " is not provable yet");
+  }
+  if (pv.status == 1 && !pv.results.empty()) {
+    return invalid_argument("zkwasm: a trapped execution has no results");
+  }
+  if (pv.status == 0 && pv.results.size() != type.results.size()) {
     return invalid_argument("zkwasm: function " + std::to_string(pv.entry_function) +
                             " returns " + std::to_string(type.results.size()) +
                             " values, the claim has " + std::to_string(pv.results.size()));
   }
-  if (!type.results.empty() && type.results[0] == wasm::ValType::kI32 && pv.results[0] > UINT32_MAX) {
+  if (!type.results.empty() && !pv.results.empty() && type.results[0] == wasm::ValType::kI32 && pv.results[0] > UINT32_MAX) {
     return invalid_argument("zkwasm: result exceeds i32");
   }
   if (pv.gas_used >= (uint64_t(1) << 30) || pv.instructions >= (uint64_t(1) << 26) ||
       pv.instructions == 0) {
     return invalid_argument("zkwasm: gas used or instruction count out of the supported range");
   }
+  if (auto in = parse_public_input(pv.public_input); !in) return in.status();
+  if (pv.output.size() > kMaxOutputBytes) {
+    return invalid_argument("zkwasm: output of " + std::to_string(pv.output.size()) +
+                            " bytes exceeds the " + std::to_string(kMaxOutputBytes) + " byte limit");
+  }
   std::vector<Fp> pub(L::kNumPublics, Fp::zero());
+  pub[L::kPubOutputLen] = Fp::from_u64(pv.output.size());
   for (uint32_t j = 0; j < 16; ++j) {
     pub[L::kPubHash + j] = Fp::from_u32(uint32_t(pv.module_hash[2 * j]) |
                                         (uint32_t(pv.module_hash[2 * j + 1]) << 8));
@@ -115,6 +150,7 @@ Result<std::vector<Fp>> public_inputs(const Program& program, const PublicValues
   pub[L::kPubGasUsed] = Fp::from_u64(pv.gas_used);
   pub[L::kPubInstructions] = Fp::from_u64(pv.instructions);
   pub[L::kPubStatus] = Fp::from_u32(pv.status);
+  pub[L::kPubTrapCode] = Fp::from_u32(pv.trap_code);
   const uint64_t res = pv.results.empty() ? 0 : pv.results[0];
   pub[L::kPubHasResult] = Fp::from_u32(pv.results.empty() ? 0 : 1);
   for (uint32_t j = 0; j < 4; ++j) pub[L::kPubResult + j] = Fp::from_u32(uint32_t(res >> (16 * j)) & 0xFFFF);
@@ -136,6 +172,7 @@ Result<Bundle> prove(const Program& program, const wasm::Trace& trace, const Pro
   WitnessOptions wo;
   wo.check_trace = opts.check_trace;
   wo.args = opts.args;
+  wo.public_input = opts.public_input;
   Bundle b;
   auto w = build_witness(program, trace, wo, b.publics);
   if (!w) return w.status();
@@ -169,12 +206,18 @@ Result<PublicValues> verify(const Program& program, const Bundle& bundle, const 
   // Timestamps 4 * row + slot must stay far below p (the memory argument's ordering).
   if (bundle.proof.log_heights.size() != L::kNumTables ||
       bundle.proof.log_heights[L::kExec] > kMaxLogExecRows ||
-      bundle.proof.log_heights[L::kMemory] > kMaxLogExecRows + 2) {
+      bundle.proof.log_heights[L::kMemory] > kMaxLogExecRows + 2 ||
+      bundle.proof.log_heights[L::kMemAccess] > kMaxLogExecRows ||
+      bundle.proof.log_heights[L::kInput] > kMaxLogExecRows + 2) {
     return reject("table heights out of the supported range");
   }
   auto vk = program.verifying_key(bundle.proof.params);
   if (!vk) return vk.status();
-  if (Status s = stark_verify(machine_air(), **vk, bundle.proof); !s) {
+  // The public input and output bytes enter as bus tuples the verifier supplies.
+  auto input = parse_public_input(pv.public_input);
+  if (!input) return reject(input.status().message());
+  const auto interactions = io_public_interactions(*input, pv.output);
+  if (Status s = stark_verify(machine_air(), **vk, bundle.proof, interactions); !s) {
     return reject(s.message());
   }
   return pv;
@@ -201,6 +244,10 @@ std::vector<uint8_t> serialize_bundle(const Bundle& b) {
   for (uint64_t r : pv.results) w.u64(r);
   w.u64(pv.gas_used);
   w.u64(pv.instructions);
+  w.u32(uint32_t(pv.public_input.size()));
+  w.bytes(pv.public_input);
+  w.u32(uint32_t(pv.output.size()));
+  w.bytes(pv.output);
   const std::vector<uint8_t> proof = serialize_proof(b.proof);
   w.u64(proof.size());
   w.bytes(proof);
@@ -236,6 +283,14 @@ Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes) {
   for (auto& v : pv.results) EFAAS_RETURN_IF_ERROR(r.u64(v, "result"));
   EFAAS_RETURN_IF_ERROR(r.u64(pv.gas_used, "gas used"));
   EFAAS_RETURN_IF_ERROR(r.u64(pv.instructions, "instruction count"));
+  EFAAS_RETURN_IF_ERROR(r.count(n, (1u << 28) + 76, "public input length"));
+  if (n > r.remaining()) return invalid_argument("public input length exceeds the bundle");
+  pv.public_input.resize(n);
+  EFAAS_RETURN_IF_ERROR(r.bytes(pv.public_input, "public input"));
+  EFAAS_RETURN_IF_ERROR(r.count(n, uint32_t(kMaxOutputBytes), "output length"));
+  if (n > r.remaining()) return invalid_argument("output length exceeds the bundle");
+  pv.output.resize(n);
+  EFAAS_RETURN_IF_ERROR(r.bytes(pv.output, "output"));
   uint64_t len = 0;
   EFAAS_RETURN_IF_ERROR(r.u64(len, "proof length"));
   if (len != r.remaining()) {

@@ -6,9 +6,11 @@
 // from its bytes.
 // Design, tables and columns: docs/zkwasm.md.
 //
-// This slice proves single-segment executions of the opcodes listed in constrained_ops();
-// any other opcode (mul/div/rem, shifts, loads/stores, memory.size/grow, host calls), traps and
-// multi-segment bundles are refused with UNIMPLEMENTED (never an unconstrained row).
+// This slice proves single-segment executions of the opcodes listed in constrained_ops()
+// (linear memory, the Extension host I/O, shifts, bit counts, i64.mul and div/rem included),
+// including runs that end in unreachable or a division trap; private input, other traps and
+// multi-segment bundles are refused with
+// UNIMPLEMENTED (never an unconstrained row).
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -26,7 +28,7 @@
 
 namespace efaas::zkwasm {
 
-inline constexpr uint32_t kBundleVersion = 1;
+inline constexpr uint32_t kBundleVersion = 2;  // 2: public input and output bytes
 inline constexpr uint32_t kMaxArgs = 8;
 
 // The opcodes the AIR constrains in this version.
@@ -38,11 +40,15 @@ struct PublicValues {
   Hash256 module_hash{};
   uint32_t entry_function = 0;
   std::vector<uint64_t> args;     // the entry function's arguments (i32 zero-extended)
-  uint32_t status = 0;            // 0 returned (traps: UNIMPLEMENTED in this version)
-  uint32_t trap_code = 0;
+  uint32_t status = 0;            // 0 returned, 1 trapped (results then empty)
+  uint32_t trap_code = 0;         // wasm::TrapCode: unreachable, divide by zero, overflow
   std::vector<uint64_t> results;  // the entry function's results
   uint64_t gas_used = 0;
   uint64_t instructions = 0;
+  // Host I/O of an Extension: the public input (encode_public_inputs(): kinds 0..3; empty when
+  // the run had none) and the bytes written with output_write.
+  std::vector<uint8_t> public_input;
+  std::vector<uint8_t> output;
   bool operator==(const PublicValues&) const = default;
 };
 
@@ -85,6 +91,8 @@ struct ProveOptions {
   // turn it off (with stark.check_witness) to show that the verifier rejects forged traces.
   bool check_trace = true;
   std::vector<uint64_t> args;  // the invocation's arguments (the trace does not hold them)
+  // An Extension's public input (wasm::encode_public_inputs), which the trace does not hold.
+  std::vector<uint8_t> public_input;
 };
 
 // Witness generation from a recorded trace (no re-execution) and the STARK proof.

@@ -1,5 +1,5 @@
 // `efaas bench`: calibrates a machine the way a capacity provider needs it: proving throughput
-// per job kind (Groth16 constraints/s and proving units/s; zkWASM once it lands) and the kernel
+// per job kind (Groth16 constraints/s, zkWASM instructions/s, both as proving units/s) and the kernel
 // rates behind them (BabyBear NTT elements/s, BN254 G1 MSM points/s) at several sizes, as a
 // table, as JSON (which efaas-farm reads as its calibration_file) and as an SVG plot of
 // throughput against job size.
@@ -13,9 +13,14 @@
 #include "prover/common/rng.hpp"
 #include "prover/common/timer.hpp"
 #include "prover/common/topology.hpp"
+#include "prover/farm/zkwasm_engine.hpp"
+#include "prover/farm/zkwasm_workload.hpp"
+#include "prover/fri/fri_params.hpp"
 #include "prover/groth16/groth16.hpp"
 #include "prover/msm/msm.hpp"
 #include "prover/ntt/ntt.hpp"
+#include "prover/wasm/instance.hpp"
+#include "prover/zkwasm/zkwasm.hpp"
 #include "tools/efaas/cli.hpp"
 
 namespace efaas::cli {
@@ -28,6 +33,8 @@ using namespace efaas::bn254;
 struct BenchOptions {
   std::vector<uint32_t> ntt_logs = {12, 14, 16, 18, 20};
   std::vector<uint32_t> msm_logs = {10, 12, 14, 16};
+  std::vector<uint32_t> zkwasm_logs = {10, 12, 14};
+  std::string zkwasm_preset = "production";
   std::vector<std::string> circuits;
   std::string ntt_backend = "auto";
   size_t threads = 0;
@@ -107,7 +114,7 @@ std::string svg_plot(const std::vector<Series>& series, const std::string& title
       << "' stroke='#ddd'/>\n";
   }
   o << "<text x='" << (l + w - r) / 2 - 60 << "' y='" << h - 10
-    << "'>job size (elements, points, constraints)</text>\n";
+    << "'>job size (elements, points, constraints, instructions)</text>\n";
   o << "<text x='12' y='" << (t + h - b) / 2 << "' transform='rotate(-90 12 " << (t + h - b) / 2
     << ")'>throughput, % of the series' peak</text>\n";
   for (size_t i = 0; i < series.size(); ++i) {
@@ -189,10 +196,71 @@ int run_bench(BenchOptions o, const Output& out) {
     report["kinds"]["groth16"] = {{"units_per_second", best_units_per_s},
                                   {"unit", "1024 constraints (QAP domain)"}};
   }
-  // zkWASM: no engine yet, so no figure (never an invented one).
-  for (const char* k : {"zkwasm-trace", "zkwasm-module"}) {
-    report["unavailable"][k] = "prover/zkwasm has not landed in this build";
-    if (!out.json) std::printf("%-10s %-34s %14s %18s\n", "zkwasm", k, "-", "unavailable");
+  // zkWASM as the farm runs a job once the module's key is cached: witness from the trace,
+  // STARK proof, self-check. Process CPU time too: the machine may be shared.
+  Series zk_s{"zkWASM prove (" + o.zkwasm_preset + ")", "instructions/s", {}};
+  report["zkwasm"] = json::array();
+  if (!o.zkwasm_logs.empty()) {
+    auto fri = fri_preset(o.zkwasm_preset);
+    if (!fri) return out.error_usage("--zkwasm-preset: " + fri.status().message());
+    auto program = zkwasm::Program::load(farm::kSumModuleWasm);
+    if (!program) return out.error(program.status());
+    Stopwatch key_sw;
+    if (auto pk = (*program)->proving_key(*fri); !pk) return out.error(pk.status());
+    const double key_s = key_sw.seconds();
+    // The farm's rate is the largest job's: marginal cost dominates there, and the floor of
+    // kZkwasmMinUnits prices the fixed cost of small proofs.
+    double zk_units_per_s = 0, zk_largest = 0;
+    for (uint32_t lg : o.zkwasm_logs) {
+      if (lg < 6 || lg > 20) return out.error_usage("zkWASM sizes are log2 in 6..20");
+      const uint64_t n = std::max<uint64_t>(1, (uint64_t(1) << lg) / farm::kSumInstructionsPerStep);
+      auto bytes = farm::record_sum_trace(n);
+      if (!bytes) return out.error(bytes.status());
+      auto trace = wasm::read_trace(*bytes);
+      if (!trace) return out.error(trace.status());
+      const uint64_t instr = trace->end.instructions;
+      zkwasm::ProveOptions po;
+      po.params = *fri;
+      po.args = {n};
+      po.stark.threads = o.threads;
+      double cpu = 1e300;
+      double s = best_of(o.reps, [&] {
+        const double c0 = process_cpu_seconds();
+        auto b = zkwasm::prove(**program, *trace, po);
+        bool good = b.is_ok() && zkwasm::verify(**program, *b).is_ok();
+        cpu = std::min(cpu, process_cpu_seconds() - c0);
+        return good;
+      });
+      if (s <= 0) return out.error(internal_error("zkWASM proving failed at 2^" + std::to_string(lg)));
+      const double units = double(farm::zkwasm_units(instr));
+      if (double(instr) > zk_largest) {
+        zk_largest = double(instr);
+        zk_units_per_s = units / s;
+      }
+      zk_s.points.push_back({double(instr), double(instr) / s});
+      report["zkwasm"].push_back({{"log_instructions", lg},
+                                  {"instructions", instr},
+                                  {"preset", o.zkwasm_preset},
+                                  {"seconds", s},
+                                  {"cpu_seconds", cpu},
+                                  {"instructions_per_second", double(instr) / s},
+                                  {"instructions_per_cpu_second", double(instr) / cpu},
+                                  {"units", units},
+                                  {"units_per_second", units / s},
+                                  {"key_seconds", key_s}});
+      if (!out.json) {
+        std::printf("%-10s %-34s %11.1f ms %12.0f instr/s (%.0f per CPU-s; %.2f units/s)\n",
+                    "zkwasm", ("sum, " + std::to_string(instr) + " instructions").c_str(), s * 1e3,
+                    double(instr) / s, double(instr) / cpu, units / s);
+      }
+    }
+    // Module jobs add the execution, which is negligible next to proving.
+    for (const char* k : {"zkwasm-trace", "zkwasm-module"}) {
+      report["kinds"][k] = {{"units_per_second", zk_units_per_s},
+                            {"unit", std::to_string(farm::kZkwasmInstructionsPerUnit) +
+                                         " WASM instructions"},
+                            {"preset", o.zkwasm_preset}};
+    }
   }
 
   // NTT (BabyBear), one column of 2^k.
@@ -238,7 +306,7 @@ int run_bench(BenchOptions o, const Output& out) {
       std::printf("%-10s %-34s %11.3f ms %12.3g points/s\n", "msm-g1",
                   ("2^" + std::to_string(lg)).c_str(), s * 1e3, double(n) / s);
   }
-  for (auto* s : {&g16, &ntt_s, &msm_s}) {
+  for (auto* s : {&g16, &zk_s, &ntt_s, &msm_s}) {
     if (!s->points.empty()) plot.push_back(*s);
   }
   if (!o.out_json.empty()) {
@@ -276,6 +344,9 @@ void register_bench_commands(CLI::App& app) {
                 "default: the shared poseidon_chain40 fixture)");
   b->add_option("--ntt", o.ntt_logs, "log2 NTT sizes")->delimiter(',');
   b->add_option("--msm", o.msm_logs, "log2 MSM sizes")->delimiter(',');
+  b->add_option("--zkwasm", o.zkwasm_logs, "log2 zkWASM trace sizes (instructions)")
+      ->delimiter(',');
+  b->add_option("--zkwasm-preset", o.zkwasm_preset, "FRI preset of the zkWASM runs");
   b->add_option("--ntt-backend", o.ntt_backend, "auto, scalar, avx2 or opencl");
   b->add_option("--threads", o.threads, "CPU threads (0: one per core)");
   b->add_option("--reps", o.reps, "repetitions (best is kept)");

@@ -2,13 +2,17 @@
 // capacity, upload) and admin (`efaas farm admin ...`) commands, over gRPC.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
+#include <tuple>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "prover/farm/client.hpp"
+#include "prover/wasm/extension.hpp"
 #include "tools/efaas/cli.hpp"
 
 namespace efaas::cli {
@@ -77,6 +81,23 @@ int rpc_error(const Output& out, const grpc::Status& st) {
     std::cerr << "efaas: error: " << name << ": " << st.error_message() << std::endl;
   }
   return usage ? kExitUsage : kExitCheckFailed;
+}
+
+// Hex bytes ("0x" optional), or nothing when `s` is not hex.
+std::optional<std::vector<uint8_t>> from_hex(std::string s) {
+  if (s.rfind("0x", 0) == 0) s = s.substr(2);
+  if (s.size() % 2 != 0) return std::nullopt;
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i < s.size(); i += 2) {
+    auto nib = [](char c) {
+      return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                            : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    };
+    const int hi = nib(s[i]), lo = nib(s[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(uint8_t(hi * 16 + lo));
+  }
+  return out;
 }
 
 bool read_file(const std::string& path, std::string* out) {
@@ -201,6 +222,10 @@ int report_stream(const fc::StreamResult& r, const Output& out, const std::strin
 
 struct SubmitOptions {
   std::string kind = "groth16", artifact, input, params, out, proof_json, public_json;
+  // zkWASM: the parameters as flags, and a module job's input from its parts.
+  std::string entry, preset, data, private_input;
+  std::vector<uint64_t> args;
+  uint64_t gas_limit = 0;
   double deadline_s = 0;
   int priority = 0;
   bool wait = false;
@@ -242,7 +267,41 @@ int run_submit(const SubmitOptions& o, const Output& out) {
   else
     return out.error_usage("--kind: groth16, zkwasm-trace or zkwasm-module");
   std::string input;
-  if (!read_file(o.input, &input)) return out.error_usage("cannot read the input " + o.input);
+  if (!o.input.empty()) {
+    if (!read_file(o.input, &input)) return out.error_usage("cannot read the input " + o.input);
+  } else if (h.kind() == pb::JOB_KIND_ZKWASM_MODULE) {
+    // The canonical Extension input (wasm::encode_extension_input) from --data and --private.
+    wasm::ExtensionInput in;
+    for (auto [flag, value, dst] : {std::tuple{"--data", &o.data, &in.data},
+                                    std::tuple{"--private", &o.private_input, &in.private_input}}) {
+      if (value->empty()) continue;
+      std::string bytes;
+      if (read_file(*value, &bytes)) {
+        dst->assign(bytes.begin(), bytes.end());
+      } else {
+        auto hex = from_hex(*value);
+        if (!hex) return out.error_usage(std::string(flag) + ": neither a file nor hex bytes");
+        *dst = std::move(*hex);
+      }
+    }
+    auto enc = wasm::encode_extension_input(in);
+    input.assign(enc.begin(), enc.end());
+  } else {
+    return out.error_usage("--input is required (zkwasm-module jobs may give --data instead)");
+  }
+  std::string params = o.params;
+  if (!o.entry.empty() || !o.args.empty() || !o.preset.empty() || o.gas_limit != 0) {
+    json p = params.empty() ? json::object() : json::parse(params, nullptr, false);
+    if (p.is_discarded() || !p.is_object()) return out.error_usage("--params is not a JSON object");
+    if (!o.entry.empty()) {
+      const bool index = std::all_of(o.entry.begin(), o.entry.end(), ::isdigit);
+      p["entry"] = index ? json(std::stoull(o.entry)) : json(o.entry);
+    }
+    if (!o.args.empty()) p["args"] = o.args;
+    if (!o.preset.empty()) p["preset"] = o.preset;
+    if (o.gas_limit != 0) p["gas_limit"] = o.gas_limit;
+    params = p.dump();
+  }
   std::string e;
   auto ch = channel(g_conn.farm, &e);
   if (!ch) return out.error_usage(e);
@@ -261,7 +320,7 @@ int run_submit(const SubmitOptions& o, const Output& out) {
     artifact = ref.content_hash();
   }
   h.set_artifact(artifact);
-  h.set_params_json(o.params);
+  h.set_params_json(params);
   h.set_priority(o.priority);
   h.set_input_size(input.size());
   if (o.deadline_s > 0) {
@@ -560,8 +619,17 @@ void register_farm_commands(CLI::App& app) {
   sub->add_option("--kind", so.kind, "groth16, zkwasm-trace or zkwasm-module");
   sub->add_option("--artifact,--zkey", so.artifact,
                   "the .zkey / module: a file (uploaded first) or a content hash");
-  sub->add_option("--input,--wtns", so.input, "the witness (.wtns) or trace")->required();
+  sub->add_option("--input,--wtns", so.input,
+                  "the witness (.wtns), the trace (zkwasm-trace) or the encoded Extension input "
+                  "(zkwasm-module)");
   sub->add_option("--params", so.params, "job parameters as a JSON object");
+  sub->add_option("--entry", so.entry, "zkWASM: the export name or function index to prove");
+  sub->add_option("--args", so.args, "zkWASM: the entry function's arguments");
+  sub->add_option("--preset", so.preset, "zkWASM: FRI preset, production (default) or test");
+  sub->add_option("--gas-limit", so.gas_limit, "zkwasm-module: the execution's gas limit");
+  sub->add_option("--data", so.data, "zkwasm-module without --input: Operation.Data (FILE or HEX)");
+  sub->add_option("--private", so.private_input,
+                  "zkwasm-module without --input: the private input (FILE or HEX)");
   sub->add_option("--deadline-s", so.deadline_s,
                   "fail as expired if not done within this many seconds");
   sub->add_option("--priority", so.priority, "0..9, higher first within your share");

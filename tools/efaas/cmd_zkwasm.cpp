@@ -73,8 +73,25 @@ Result<std::vector<uint8_t>> hex_or_file(const std::string& v) {
   return out;
 }
 
+std::string hex(std::span<const uint8_t> b) {
+  static const char* d = "0123456789abcdef";
+  std::string s;
+  for (uint8_t x : b) s += {d[x >> 4], d[x & 15]};
+  return s;
+}
+
+// An Extension's exit status: efaas_main's result (0 ok, otherwise the exit code).
+nlohmann::json io_json(const zkwasm::PublicValues& pv) {
+  nlohmann::json j;
+  j["public_input_keccak256"] = to_hex(keccak256(pv.public_input));
+  j["public_input_bytes"] = pv.public_input.size();
+  j["output"] = hex(pv.output);
+  return j;
+}
+
 nlohmann::json publics_json(const zkwasm::PublicValues& pv) {
   return {{"module_keccak256", to_hex(pv.module_hash)},
+          {"io", io_json(pv)},
           {"entry_function", pv.entry_function},
           {"args", pv.args},
           {"status", pv.status == 0 ? "returned" : "trapped"},
@@ -88,9 +105,15 @@ void print_publics(const zkwasm::PublicValues& pv) {
   std::cout << "module keccak256: " << to_hex(pv.module_hash) << "\n"
             << "entry function: " << pv.entry_function << "\nargs:";
   for (uint64_t a : pv.args) std::cout << " " << a;
-  std::cout << "\nstatus: " << (pv.status == 0 ? "returned" : "trapped") << "\nresults:";
+  std::cout << "\nstatus: "
+            << (pv.status == 0 ? std::string("returned")
+                               : "trapped: " + std::string(wasm::trap_reason(wasm::TrapCode(pv.trap_code))))
+            << "\nresults:";
   for (uint64_t r : pv.results) std::cout << " " << r;
   std::cout << "\ngas used: " << pv.gas_used << "\ninstructions: " << pv.instructions << "\n";
+  std::cout << "public input keccak256: " << to_hex(keccak256(pv.public_input)) << " ("
+            << pv.public_input.size() << " bytes)\noutput: " << hex(pv.output) << " ("
+            << pv.output.size() << " bytes)\n";
 }
 
 // Runs `func` with a trace into memory.
@@ -140,9 +163,10 @@ int run_prove(const Output& out, const ProveCli& o) {
 
   wasm::Trace trace;
   uint32_t func = 0;
+  std::vector<uint8_t> public_input;
   if (!o.input.empty()) {
-    // An Extension run: host I/O rows are not constrained yet, so the prover will refuse it
-    // with UNIMPLEMENTED; the run itself is real.
+    // An Extension run: its public input (Data; To, sender and block hash zero) is bound to
+    // the proof; the output is what it wrote.
     auto data = hex_or_file(o.input);
     if (!data) return out.error(data.status());
     wasm::ExtensionInput in;
@@ -158,6 +182,7 @@ int run_prove(const Output& out, const ProveCli& o) {
     if (!t) return out.error(t.status());
     trace = std::move(*t);
     func = trace.header.entry_function;
+    public_input = wasm::encode_public_inputs(in);
   } else if (!o.trace.empty()) {
     auto t = wasm::read_trace_file(o.trace);
     if (!t) return out.error(t.status());
@@ -194,6 +219,7 @@ int run_prove(const Output& out, const ProveCli& o) {
   po.params = *params;
   po.stark.backend = *backend;
   po.args = args;
+  po.public_input = public_input;
   Stopwatch sw;
   auto bundle = zkwasm::prove(**program, trace, po);
   if (!bundle) return out.error(bundle.status());

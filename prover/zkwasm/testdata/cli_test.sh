@@ -16,4 +16,18 @@ grep -q '"results"' "$DIR/out.json" && grep -q '78' "$DIR/out.json" || { echo "n
 head -c 200 "$DIR/p.bin" > "$DIR/cut.bin"
 "$EFAAS" verify "$DIR/sum.wasm" "$DIR/cut.bin" --min-bits 0; rc=$?
 [ $rc -eq 2 ] || { echo "truncated bundle: exit $rc, want 2"; exit 1; }
+# A trap is a provable outcome: integer divide by zero proves and verifies as status "trapped".
+printf '(module (func (export "div") (param i32 i32) (result i32) (i32.div_u (local.get 0) (local.get 1))))' > "$DIR/div.wat"
+wat2wasm "$DIR/div.wat" -o "$DIR/div.wasm" || exit 1
+"$EFAAS" prove "$DIR/div.wasm" --invoke div 7 0 -o "$DIR/t.bin" --preset test > /dev/null || exit 1
+"$EFAAS" verify "$DIR/div.wasm" "$DIR/t.bin" --min-bits 0 > "$DIR/t.txt"; rc=$?
+[ $rc -eq 0 ] || { echo "trapped run: exit $rc"; exit 1; }
+grep -q 'trapped: integer divide by zero' "$DIR/t.txt" || { cat "$DIR/t.txt"; echo "no trap"; exit 1; }
+# An Extension: its input bound to the proof, its output printed by verify.
+wat2wasm "$SRC/echo_ext.wat" -o "$DIR/echo.wasm" || exit 1
+"$EFAAS" prove "$DIR/echo.wasm" --input 0102ff -o "$DIR/e.bin" --preset test || exit 1
+"$EFAAS" verify "$DIR/echo.wasm" "$DIR/e.bin" --min-bits 0 --json > "$DIR/e.json"; rc=$?
+[ $rc -eq 0 ] || { echo "Extension proof: exit $rc"; exit 1; }
+grep -q '"output": "5b58a500000000000000"' "$DIR/e.json" || { echo "no output"; cat "$DIR/e.json"; exit 1; }
+grep -q '"public_input_keccak256"' "$DIR/e.json" || { echo "no input commitment"; exit 1; }
 echo "zkwasm CLI ok"

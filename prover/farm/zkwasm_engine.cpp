@@ -1,0 +1,540 @@
+// zkWASM jobs (docs/farm.md, "zkWASM jobs"): a WASM module artifact plus either a streamed
+// EFWTRACE trace (zkwasm-trace) or the canonical Extension input, which the farm executes with
+// the runtime (zkwasm-module); the proof is the EFZKWASM bundle, self-checked by
+// zkwasm::verify() before it is handed out. Only the public API of prover/zkwasm is used.
+#include "prover/farm/zkwasm_engine.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <list>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "prover/farm/farm.hpp"
+#include "prover/fri/fri_params.hpp"
+#include "prover/wasm/extension.hpp"
+#include "prover/wasm/instance.hpp"
+#include "prover/wasm/trace.hpp"
+#include "prover/zkwasm/zkwasm.hpp"
+
+namespace efaas::farm {
+
+namespace {
+
+constexpr size_t kProgramCacheSize = 8;
+// A trace chunk is parsed once it is whole; more than this pending is refused (bounded memory).
+constexpr uint64_t kMaxPendingTraceBytes = uint64_t(8) << 20;  // the runtime writes ~0.2-3 MiB
+// Framing bytes of an EFWTRACE file before the first record (file header + a chunk header).
+constexpr uint64_t kTraceFramingBytes = 96;
+
+
+Error invalid(const std::string& m) {
+  return err(Code::kInvalidArgument, m);
+}
+
+// Trace parse errors are the client's bad input, whatever code the reader gives them.
+Error trace_error(const Status& s) {
+  return invalid(s.message().rfind("trace", 0) == 0 ? s.message() : "trace: " + s.message());
+}
+
+bool is_io_row(uint16_t op) {
+  return op == uint16_t(wasm::Op::kHostRead) || op == uint16_t(wasm::Op::kHostWrite);
+}
+
+std::string op_name(uint16_t op) {
+  return op < wasm::kOpCount ? std::string(wasm::op_info(wasm::Op(op)).name)
+                             : "opcode " + std::to_string(op);
+}
+
+// The first step whose opcode is not the module's instruction at its pc, or OK.
+Outcome check_steps_against_module(const wasm::Module& m, std::span<const wasm::StepRecord> steps,
+                                   uint64_t first_record) {
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const wasm::StepRecord& s = steps[i];
+    if (is_io_row(s.op)) continue;
+    const uint64_t step = first_record + i;
+    if (s.pc >= m.code.size()) {
+      return invalid("the trace does not match the module: step " + std::to_string(step) +
+                     " is at pc " + std::to_string(s.pc) + ", past the module's " +
+                     std::to_string(m.code.size()) + " instructions");
+    }
+    if (uint16_t(m.code[s.pc].op) != s.op) {
+      return invalid("the trace does not match the module: step " + std::to_string(step) +
+                     " (pc " + std::to_string(s.pc) + ") executes " + op_name(s.op) +
+                     ", the module has " + op_name(uint16_t(m.code[s.pc].op)) + " there");
+    }
+  }
+  return ok();
+}
+
+// ---------------------------------------------------------------- streaming input checks
+
+class TraceCheck final : public InputCheck {
+ public:
+  TraceCheck(std::shared_ptr<const wasm::Module> m, ZkwasmParams p)
+      : module_(std::move(m)), params_(std::move(p)) {}
+
+  Outcome feed(std::span<const uint8_t> bytes) override {
+    if (Status s = reader_.feed(bytes); !s) return trace_error(s);
+    fed_ += bytes.size();
+    wasm::TraceChunk chunk;
+    while (true) {
+      auto got = reader_.next(chunk);
+      if (!got) return trace_error(got.status());
+      if (!*got) break;
+      parsed_ = fed_;  // everything up to here may still include part of the next chunk
+      if (!entry_checked_) {
+        auto e = resolve_zkwasm_entry(*module_, params_, reader_.header().entry_function);
+        if (!e) return e.error();
+        entry_checked_ = true;
+      }
+      if (chunk.kind == 1) {
+        if (Outcome o = check_steps_against_module(*module_, chunk.steps, chunk.first_record); !o)
+          return o;
+        for (const auto& st : chunk.steps) instructions_ += !is_io_row(st.op);
+      }
+    }
+    if (fed_ - parsed_ > kMaxPendingTraceBytes) {
+      return invalid("trace: more than " + std::to_string(kMaxPendingTraceBytes >> 20) +
+                     " MiB without a complete chunk (at byte offset " + std::to_string(fed_) +
+                     "); write chunks of fewer records");
+    }
+    return ok();
+  }
+
+  Outcome finish() override {
+    if (Status s = reader_.finish(); !s) return trace_error(s);
+    finished_ = true;
+    return ok();
+  }
+  uint64_t exact_units() const override { return finished_ ? zkwasm_units(instructions_) : 0; }
+
+ private:
+  std::shared_ptr<const wasm::Module> module_;
+  ZkwasmParams params_;
+  wasm::TraceReader reader_;
+  uint64_t fed_ = 0, parsed_ = 0, instructions_ = 0;
+  bool entry_checked_ = false, finished_ = false;
+};
+
+// The framing of encode_extension_input(): u32 data length, data, 72 bytes, u32 private length,
+// private bytes; only the two lengths are kept.
+class ExtensionInputCheck final : public InputCheck {
+ public:
+  Outcome feed(std::span<const uint8_t> bytes) override {
+    size_t i = 0;
+    while (i < bytes.size()) {
+      const uint64_t left = bytes.size() - i;
+      if (at_ < 4) {
+        data_len_ |= uint64_t(bytes[i++]) << (8 * at_++);
+        continue;
+      }
+      const uint64_t priv_at = 4 + data_len_ + 72;  // offset of the private input's length
+      if (at_ < priv_at) {
+        const uint64_t n = std::min(priv_at - at_, left);
+        at_ += n;
+        i += n;
+      } else if (at_ < priv_at + 4) {
+        priv_len_ |= uint64_t(bytes[i++]) << (8 * (at_++ - priv_at));
+      } else {
+        const uint64_t end = priv_at + 4 + priv_len_;
+        if (at_ >= end) {
+          return invalid("extension input: trailing bytes at byte offset " + std::to_string(end));
+        }
+        const uint64_t n = std::min(end - at_, left);
+        at_ += n;
+        i += n;
+      }
+    }
+    return ok();
+  }
+  Outcome finish() override {
+    const uint64_t priv_at = 4 + data_len_ + 72;
+    if (at_ < priv_at + 4) {
+      return invalid("extension input truncated: " + std::to_string(at_) +
+                     " bytes end inside the public inputs (data length " +
+                     (at_ < 4 ? std::string("incomplete") : std::to_string(data_len_)) +
+                     "), before the private input's length");
+    }
+    if (at_ != priv_at + 4 + priv_len_) {
+      return invalid("extension input truncated: " + std::to_string(at_) + " of " +
+                     std::to_string(priv_at + 4 + priv_len_) + " bytes");
+    }
+    return ok();
+  }
+
+ private:
+  uint64_t at_ = 0, data_len_ = 0, priv_len_ = 0;
+};
+
+// ---------------------------------------------------------------- the engine
+
+// Parsed modules (with their cached keys, one set per FRI preset) by artifact path, which is
+// content addressed; shared by both zkWASM kinds.
+class ProgramCache {
+ public:
+  Expected<std::shared_ptr<zkwasm::Program>> get(const std::string& path) {
+    std::lock_guard lock(mu_);
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (it->first == path) {
+        entries_.splice(entries_.begin(), entries_, it);  // most recent first
+        return it->second;
+      }
+    }
+    auto bytes = read_whole_file(path);
+    if (!bytes) return err(Code::kNotFound, "the job's WASM module is missing from the store");
+    auto p = zkwasm::Program::load(*bytes);
+    if (!p) return err(Code::kInvalidArgument, "WASM module: " + p.status().message());
+    entries_.emplace_front(path, *p);
+    if (entries_.size() > kProgramCacheSize) entries_.pop_back();
+    return *p;
+  }
+
+ private:
+  std::mutex mu_;
+  std::list<std::pair<std::string, std::shared_ptr<zkwasm::Program>>> entries_;
+};
+
+ProgramCache& program_cache() {
+  static ProgramCache cache;
+  return cache;
+}
+
+// Sets `flag` as soon as should_stop() says so, polled while a proof runs, so the STARK prover
+// stops at its next stage boundary.
+class StopWatcher {
+ public:
+  StopWatcher(const EngineHooks& hooks, std::atomic<bool>& flag) {
+    if (!hooks.should_stop) return;
+    thread_ = std::thread([this, &hooks, &flag] {
+      std::unique_lock lock(mu_);
+      while (!done_) {
+        if (hooks.should_stop()) {
+          flag = true;
+          return;
+        }
+        cv_.wait_for(lock, std::chrono::milliseconds(20));
+      }
+    });
+  }
+  ~StopWatcher() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+class ZkwasmEngine final : public Engine {
+ public:
+  ZkwasmEngine(JobKind k, const EngineOptions& o) : kind_(k), opts_(o) {}
+  JobKind kind() const override { return kind_; }
+  Outcome available() const override { return ok(); }
+  std::string unit_name() const override {
+    return std::to_string(kZkwasmInstructionsPerUnit) + " WASM instructions (at least " +
+           std::to_string(kZkwasmMinUnits) + " per proof)";
+  }
+  Outcome check_artifact(const std::string& path) override {
+    auto p = program_cache().get(path);
+    if (!p) return p.error();
+    return ok();
+  }
+
+  Expected<uint64_t> units(const EngineJob& job) override {
+    auto params = parse_zkwasm_params(job.spec.params_json, kind_);
+    if (!params) return params.error();
+    auto program = program_cache().get(job.artifact_path);
+    if (!program) return program.error();
+    if (kind_ == JobKind::kZkwasmTrace) {
+      // Known only once the trace is read: reserve for the most instructions the declared size
+      // can hold (a packed record takes at least 2 bytes); exact_units() charges the real count.
+      if (params->entry.index() != 0) {
+        if (auto e = resolve_zkwasm_entry((*program)->module(), *params, std::nullopt); !e)
+          return e.error();
+      }
+      const uint64_t body =
+          job.spec.input_size > kTraceFramingBytes ? job.spec.input_size - kTraceFramingBytes : 0;
+      return zkwasm_units(body / 2);
+    }
+    if (auto e = resolve_zkwasm_entry((*program)->module(), *params, std::nullopt); !e)
+      return e.error();
+    return zkwasm_units(std::min(gas_limit(*params), kZkwasmMaxModuleInstructions));
+  }
+
+  Expected<std::unique_ptr<InputCheck>> input_check(const EngineJob& job) override {
+    if (kind_ == JobKind::kZkwasmModule) return make_extension_input_check();
+    auto params = parse_zkwasm_params(job.spec.params_json, kind_);
+    if (!params) return params.error();
+    auto program = program_cache().get(job.artifact_path);
+    if (!program) return program.error();
+    return make_trace_check((*program)->module_ptr(), *params);
+  }
+
+  Expected<std::vector<uint8_t>> prove(const EngineJob& job, const EngineHooks& hooks) override {
+    auto stage = [&](const char* name, double fraction) -> bool {
+      if (opts_.stage_delay_ms > 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(opts_.stage_delay_ms));
+      }
+      if (hooks.should_stop && hooks.should_stop()) return false;
+      if (hooks.progress) hooks.progress(name, fraction);
+      return true;
+    };
+    const Error stopped = err(Code::kCancelled, "stopped between stages");
+    if (!stage("load module", 0.0)) return stopped;
+    auto params = parse_zkwasm_params(job.spec.params_json, kind_);
+    if (!params) return params.error();
+    auto fri = fri_preset(params->preset);
+    if (!fri) return fri.status();
+    auto program = program_cache().get(job.artifact_path);
+    if (!program) return program.error();
+    const zkwasm::Program& prog = **program;
+
+    wasm::Trace trace;
+    if (kind_ == JobKind::kZkwasmTrace) {
+      if (!stage("read trace", 0.02)) return stopped;
+      auto t = wasm::read_trace_file(job.input_path);
+      if (!t) return trace_error(t.status());
+      trace = std::move(*t);
+      auto e = resolve_zkwasm_entry(prog.module(), *params, trace.header.entry_function);
+      if (!e) return e.error();
+    } else {
+      if (!stage("execute", 0.02)) return stopped;
+      auto t = execute(prog, *params, job.input_path);
+      if (!t) return t.error();
+      trace = std::move(*t);
+    }
+    uint64_t instructions = 0;
+    for (const auto& s : trace.steps) instructions += !is_io_row(s.op);
+    if (hooks.exact_units) hooks.exact_units(zkwasm_units(instructions));
+
+    if (!stage("prove", 0.1)) return stopped;
+    std::atomic<bool> cancel{false};
+    zkwasm::ProveOptions po;
+    po.params = *fri;
+    po.args = params->args;
+    po.stark.threads = opts_.threads;
+    po.stark.cancel = &cancel;
+    po.stark.progress = [&](std::string_view name, double f) {
+      if (opts_.stage_delay_ms > 0) {  // testing aid: a window to cancel inside the STARK
+        std::this_thread::sleep_for(std::chrono::milliseconds(opts_.stage_delay_ms));
+      }
+      if (hooks.progress) hooks.progress("prove: " + std::string(name), 0.1 + 0.8 * f);
+      if (hooks.should_stop && hooks.should_stop()) cancel = true;  // stops after this stage
+    };
+    Result<zkwasm::Bundle> bundle = [&] {
+      StopWatcher watcher(hooks, cancel);
+      return zkwasm::prove(prog, trace, po);
+    }();
+    if (!bundle) {
+      if (bundle.status().code() == StatusCode::kCancelled) return stopped;
+      // Mismatches name the first bad step (INVALID_ARGUMENT); opcodes, traps and executions
+      // the prover does not support yet are its UNIMPLEMENTED message.
+      return bundle.status();
+    }
+    trace = {};  // the witness is gone; free the trace before the self-check
+
+    if (!stage("self-check", 0.92)) return stopped;
+    // The farm never hands out a proof its own verifier rejects.
+    auto pv = zkwasm::verify(prog, *bundle);
+    if (!pv) return err(Code::kInternal, "the fresh proof failed the self-check: " +
+                                             pv.status().message());
+    if (!stage("package", 0.98)) return stopped;
+    return zkwasm::serialize_bundle(*bundle);
+  }
+
+  Expected<bool> verify(const EngineJob& job, std::span<const uint8_t> proof) override {
+    auto program = program_cache().get(job.artifact_path);
+    if (!program) return program.error();
+    auto b = zkwasm::deserialize_bundle(proof);
+    if (!b) return err(Code::kInvalidArgument, "zkWASM bundle: " + b.status().message());
+    auto pv = zkwasm::verify(**program, *b);
+    if (!pv) return false;
+    // The proof must also be of this job's invocation.
+    auto params = parse_zkwasm_params(job.spec.params_json, kind_);
+    if (!params) return params.error();
+    return pv->args == params->args;
+  }
+
+ private:
+  uint64_t gas_limit(const ZkwasmParams& p) const {
+    return p.gas_limit ? *p.gas_limit : wasm::ExtensionConfig{}.gas_limit;
+  }
+
+  // Module jobs: runs the entry with the Extension host over the job's input, recording the
+  // trace (at most kZkwasmMaxModuleInstructions instructions).
+  Expected<wasm::Trace> execute(const zkwasm::Program& prog, const ZkwasmParams& params,
+                                const std::string& input_path) {
+    auto bytes = read_whole_file(input_path);
+    if (!bytes) return bytes.error();
+    auto input = wasm::decode_extension_input(*bytes);
+    if (!input) return input.status();
+    bytes->clear();
+    auto entry = resolve_zkwasm_entry(prog.module(), params, std::nullopt);
+    if (!entry) return entry.error();
+    std::vector<uint8_t> output;
+    wasm::Linker linker;
+    wasm::define_extension_host(linker, *input, output, wasm::ExtensionConfig{}.max_output_bytes);
+    auto inst = wasm::Instance::instantiate(prog.module_ptr(), linker);
+    if (!inst) return err(Code::kInvalidArgument, "instantiating the module: " +
+                                                      inst.status().message());
+    wasm::MemorySink sink;
+    wasm::TraceWriter writer(sink);
+    wasm::TraceHeader h;
+    h.gas_limit = gas_limit(params);
+    h.entry_function = *entry;
+    if (Status s = writer.begin(h); !s) return s;
+    wasm::ExecOptions o;
+    o.gas_limit = h.gas_limit;
+    o.trace = &writer;
+    o.pause_after = kZkwasmMaxModuleInstructions;
+    auto r = (*inst)->invoke(*entry, params.args, o);
+    if (!r) return err(Code::kInvalidArgument, "executing the module: " + r.status().message());
+    if (r->paused) {
+      return err(Code::kResourceExhausted,
+                 "the execution ran past the farm's limit of " +
+                     std::to_string(kZkwasmMaxModuleInstructions) +
+                     " instructions for module jobs; lower gas_limit or submit a trace");
+    }
+    wasm::TraceEnd end;
+    end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
+    end.trap_code = uint32_t(r->trap);
+    end.gas_used = r->gas_used;
+    end.instructions = r->instructions;
+    end.records = writer.records();
+    end.results = r->results;
+    end.output = output;
+    if (Status s = writer.finish(end); !s) return s;
+    auto t = wasm::read_trace(sink.data);
+    if (!t) return err(Code::kInternal, "re-reading the recorded trace: " + t.status().message());
+    return std::move(*t);
+  }
+
+  JobKind kind_;
+  EngineOptions opts_;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------- parameters
+
+Expected<ZkwasmParams> parse_zkwasm_params(const std::string& text, JobKind kind) {
+  auto j = nlohmann::json::parse(text.empty() ? "{}" : text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return invalid("params_json is not a JSON object");
+  ZkwasmParams p;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& key = it.key();
+    const auto& v = it.value();
+    auto bad = [&](const std::string& want) {
+      return invalid("params_json." + key + ": want " + want + ", got " + v.dump());
+    };
+    if (key == "entry") {
+      if (v.is_string()) {
+        p.entry = v.get<std::string>();
+      } else if (v.is_number_unsigned() && v.get<uint64_t>() <= UINT32_MAX) {
+        p.entry = uint32_t(v.get<uint64_t>());
+      } else {
+        return bad("an export name or a function index");
+      }
+    } else if (key == "args") {
+      if (!v.is_array()) return bad("an array of unsigned 64-bit integers");
+      if (v.size() > zkwasm::kMaxArgs) {
+        return invalid("params_json.args: " + std::to_string(v.size()) + " arguments, at most " +
+                       std::to_string(zkwasm::kMaxArgs));
+      }
+      for (size_t i = 0; i < v.size(); ++i) {
+        if (!v[i].is_number_unsigned()) {
+          return invalid("params_json.args[" + std::to_string(i) +
+                         "]: want an unsigned 64-bit integer, got " + v[i].dump());
+        }
+        p.args.push_back(v[i].get<uint64_t>());
+      }
+    } else if (key == "preset") {
+      if (!v.is_string() || (v != "production" && v != "test")) return bad("\"production\" or \"test\"");
+      p.preset = v.get<std::string>();
+    } else if (key == "gas_limit") {
+      if (kind != JobKind::kZkwasmModule) {
+        return invalid("params_json.gas_limit: only zkwasm-module jobs take it (a trace carries "
+                       "its own gas limit)");
+      }
+      if (!v.is_number_unsigned() || v.get<uint64_t>() == 0) return bad("a positive integer");
+      p.gas_limit = v.get<uint64_t>();
+    } else {
+      return invalid("params_json: unknown key \"" + key +
+                     "\" (zkWASM jobs take entry, args, preset" +
+                     (kind == JobKind::kZkwasmModule ? ", gas_limit)" : ")"));
+    }
+  }
+  return p;
+}
+
+Expected<uint32_t> resolve_zkwasm_entry(const wasm::Module& m, const ZkwasmParams& p,
+                                        std::optional<uint32_t> trace_entry) {
+  const uint32_t total = m.num_imported_funcs + uint32_t(m.funcs.size());
+  uint32_t func = 0;
+  std::string what;
+  if (const auto* name = std::get_if<std::string>(&p.entry)) {
+    const wasm::Export* ex = m.find_export(*name);
+    if (ex == nullptr || ex->kind != wasm::ExternKind::kFunc) {
+      return invalid("params_json.entry: the module exports no function \"" + *name + "\"");
+    }
+    func = ex->index;
+    what = "\"" + *name + "\" (function " + std::to_string(func) + ")";
+  } else if (const auto* idx = std::get_if<uint32_t>(&p.entry)) {
+    func = *idx;
+    what = "function " + std::to_string(func);
+  } else if (trace_entry) {
+    func = *trace_entry;
+    what = "the trace's entry function " + std::to_string(func);
+  } else {
+    const wasm::Export* ex = m.find_export(wasm::kExtensionEntry);
+    if (ex == nullptr || ex->kind != wasm::ExternKind::kFunc) {
+      return invalid(std::string("params_json.entry: not given, and the module exports no \"") +
+                     wasm::kExtensionEntry + "\"");
+    }
+    func = ex->index;
+    what = std::string("\"") + wasm::kExtensionEntry + "\"";
+  }
+  if (func >= total) {
+    return invalid("params_json.entry: " + what + " is not a function of the module (it has " +
+                   std::to_string(total) + ")");
+  }
+  if (func < m.num_imported_funcs) {
+    return invalid("params_json.entry: " + what + " is an imported function");
+  }
+  if (trace_entry && *trace_entry != func) {
+    return invalid("the trace runs function " + std::to_string(*trace_entry) +
+                   ", the job's entry is " + what);
+  }
+  const size_t want = m.func_type(func).params.size();
+  if (p.args.size() != want) {
+    return invalid("params_json.args: " + what + " takes " + std::to_string(want) +
+                   " argument(s), got " + std::to_string(p.args.size()));
+  }
+  return func;
+}
+
+std::unique_ptr<InputCheck> make_trace_check(std::shared_ptr<const wasm::Module> module,
+                                             ZkwasmParams params) {
+  return std::make_unique<TraceCheck>(std::move(module), std::move(params));
+}
+
+std::unique_ptr<InputCheck> make_extension_input_check() {
+  return std::make_unique<ExtensionInputCheck>();
+}
+
+std::unique_ptr<Engine> make_zkwasm_engine(JobKind kind, const EngineOptions& opts) {
+  return std::make_unique<ZkwasmEngine>(kind, opts);
+}
+
+}  // namespace efaas::farm

@@ -1,0 +1,56 @@
+#pragma once
+// The farm's zkWASM job contract (docs/farm.md): the parameters of both zkWASM job kinds and
+// the streaming checks of their inputs, exposed for tests and the fuzz target. The engine
+// itself is make_zkwasm_engine() (engine.hpp).
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "prover/farm/engine.hpp"
+#include "prover/farm/types.hpp"
+#include "prover/wasm/module.hpp"
+
+namespace efaas::farm {
+
+// One proving unit of zkWASM: this many executed WASM instructions, rounded up. A proof has a
+// fixed cost too (the 2^16-row range table, the program's tables): measured at about that of
+// 4 units (bench/RESULTS.md, Prover farm), so a job is at least kZkwasmMinUnits.
+inline constexpr uint64_t kZkwasmInstructionsPerUnit = 1024;
+inline constexpr uint64_t kZkwasmMinUnits = 4;
+// The units of a proof of `instructions` executed instructions.
+inline uint64_t zkwasm_units(uint64_t instructions) {
+  const uint64_t u = (instructions + kZkwasmInstructionsPerUnit - 1) / kZkwasmInstructionsPerUnit;
+  return u < kZkwasmMinUnits ? kZkwasmMinUnits : u;
+}
+// Module jobs: the farm executes at most this many instructions (the reservation's bound).
+inline constexpr uint64_t kZkwasmMaxModuleInstructions = uint64_t(1) << 22;
+
+// JobHeader.params_json of zkWASM jobs; every key optional.
+struct ZkwasmParams {
+  std::variant<std::monostate, std::string, uint32_t> entry;  // export name or function index
+  std::vector<uint64_t> args;
+  std::string preset = "production";  // "production" or "test"
+  std::optional<uint64_t> gas_limit;  // module jobs only
+};
+
+// Unknown keys, wrong types and out-of-range values are INVALID_ARGUMENT naming the key.
+Expected<ZkwasmParams> parse_zkwasm_params(const std::string& params_json, JobKind kind);
+
+// The defined function a job runs: `entry` resolved against the module (default: the trace's
+// own entry function for trace jobs, efaas_main for module jobs), with the argument count
+// checked against its type.
+Expected<uint32_t> resolve_zkwasm_entry(const wasm::Module& m, const ZkwasmParams& p,
+                                        std::optional<uint32_t> trace_entry);
+
+// Streaming checks: the EFWTRACE stream (framing, checksums, and every step's opcode against
+// the module's code at its pc: a trace of another module fails at its first step), and the
+// canonical Extension input's framing (wasm::decode_extension_input).
+std::unique_ptr<InputCheck> make_trace_check(std::shared_ptr<const wasm::Module> module,
+                                             ZkwasmParams params);
+std::unique_ptr<InputCheck> make_extension_input_check();
+
+}  // namespace efaas::farm

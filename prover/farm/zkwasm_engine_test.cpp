@@ -1,0 +1,420 @@
+// The farm's zkWASM engine below the network edge: the job parameters, the streaming input
+// checks (every split of a stream, traces of another module, truncation), the canonical
+// Extension input, and both job kinds proved in-process with the bundle checked by
+// zkwasm::verify (the independent verifier), tampered bundles rejected, cancellation.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "prover/common/rng.hpp"
+#include "prover/farm/farm.hpp"
+#include "prover/farm/zkwasm_engine.hpp"
+#include "prover/farm/zkwasm_testing.hpp"
+#include "prover/wasm/extension.hpp"
+#include "prover/zkwasm/zkwasm.hpp"
+
+namespace efaas::farm {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string temp_dir(const std::string& tag) {
+  auto d =
+      fs::temp_directory_path() / ("efaas-farm-zk-" + tag + "-" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d.string();
+}
+
+void write(const std::string& path, std::span<const uint8_t> b) {
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
+}
+
+// Feeds `bytes` to a check in pieces of `piece` bytes.
+Outcome feed_all(InputCheck& c, std::span<const uint8_t> bytes, size_t piece) {
+  for (size_t at = 0; at < bytes.size(); at += piece) {
+    if (Outcome o = c.feed(bytes.subspan(at, std::min(piece, bytes.size() - at))); !o) return o;
+  }
+  return c.finish();
+}
+
+TEST(ZkwasmParams, ContractKeysTypesAndDefaults) {
+  auto p = parse_zkwasm_params("{}", JobKind::kZkwasmTrace);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->preset, "production");
+  EXPECT_TRUE(p->args.empty());
+  EXPECT_EQ(p->entry.index(), 0u);
+  p = parse_zkwasm_params(
+      R"({"entry":"sum","args":[5,18446744073709551615],"preset":"test","gas_limit":1000})",
+      JobKind::kZkwasmModule);
+  ASSERT_TRUE(p) << p.error().to_string();
+  EXPECT_EQ(std::get<std::string>(p->entry), "sum");
+  EXPECT_EQ(p->args, (std::vector<uint64_t>{5, UINT64_MAX}));
+  EXPECT_EQ(p->preset, "test");
+  EXPECT_EQ(*p->gas_limit, 1000u);
+  p = parse_zkwasm_params(R"({"entry":3})", JobKind::kZkwasmTrace);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(std::get<uint32_t>(p->entry), 3u);
+  // Each refusal names the key.
+  const std::pair<const char*, const char*> bad[] = {
+      {R"({"entyr":"x"})", "entyr"},        {R"({"entry":-1})", "entry"},
+      {R"({"entry":1.5})", "entry"},        {R"({"args":5})", "args"},
+      {R"({"args":[1,-2]})", "args[1]"},    {R"({"args":["1"]})", "args[0]"},
+      {R"({"preset":"fast"})", "preset"},   {R"({"gas_limit":0})", "gas_limit"},
+      {R"({"args":[1,2,3,4,5,6,7,8,9]})", "args"}, {R"([1])", "JSON object"}};
+  for (auto [json, key] : bad) {
+    auto r = parse_zkwasm_params(json, JobKind::kZkwasmModule);
+    ASSERT_FALSE(r) << json;
+    EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+    EXPECT_NE(r.error().message.find(key), std::string::npos) << r.error().message;
+  }
+  // A trace carries its own gas limit.
+  auto r = parse_zkwasm_params(R"({"gas_limit":5})", JobKind::kZkwasmTrace);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("gas_limit"), std::string::npos);
+}
+
+TEST(ZkwasmParams, EntryIsResolvedAgainstTheModule) {
+  auto wasm = testing::wat2wasm(testing::kSumWat);
+  ASSERT_TRUE(wasm) << wasm.status().to_string();
+  auto m = wasm::load_module(*wasm);
+  ASSERT_TRUE(m);
+  ZkwasmParams p;
+  auto e = resolve_zkwasm_entry(**m, p, std::nullopt);  // default: efaas_main, no args
+  ASSERT_TRUE(e) << e.error().to_string();
+  EXPECT_EQ(*e, 1u);
+  p.entry = std::string("sum");
+  e = resolve_zkwasm_entry(**m, p, std::nullopt);
+  ASSERT_FALSE(e);  // sum takes one argument
+  EXPECT_NE(e.error().message.find("takes 1 argument"), std::string::npos) << e.error().message;
+  p.args = {4};
+  EXPECT_EQ(*resolve_zkwasm_entry(**m, p, std::nullopt), 0u);
+  EXPECT_EQ(*resolve_zkwasm_entry(**m, p, 0u), 0u);
+  e = resolve_zkwasm_entry(**m, p, 1u);  // the trace ran another function
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().message.find("the trace runs function 1"), std::string::npos);
+  p.entry = std::string("nope");
+  EXPECT_NE(resolve_zkwasm_entry(**m, p, std::nullopt).error().message.find("no function"),
+            std::string::npos);
+  p.entry = uint32_t(7);
+  EXPECT_NE(resolve_zkwasm_entry(**m, p, std::nullopt).error().message.find("not a function"),
+            std::string::npos);
+}
+
+TEST(ZkwasmInput, ExtensionInputRoundTripAndStreamingFraming) {
+  Rng rng(test_seed("ZkwasmInput.ExtensionInputRoundTripAndStreamingFraming"));
+  wasm::ExtensionInput in;
+  in.data.resize(37);
+  for (auto& b : in.data) b = uint8_t(rng.next_u64());
+  in.to[3] = 7;
+  in.sender[19] = 9;
+  in.block_hash[0] = 0xAB;
+  in.private_input = {1, 2, 3, 4, 5};
+  const auto enc = wasm::encode_extension_input(in);
+  ASSERT_EQ(enc.size(), 4 + 37 + 72 + 4 + 5u);
+  auto back = wasm::decode_extension_input(enc);
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(back->data, in.data);
+  EXPECT_EQ(back->to, in.to);
+  EXPECT_EQ(back->sender, in.sender);
+  EXPECT_EQ(back->block_hash, in.block_hash);
+  EXPECT_EQ(back->private_input, in.private_input);
+  // The public part is encode_public_inputs() exactly.
+  const auto pub = wasm::encode_public_inputs(in);
+  EXPECT_TRUE(std::equal(pub.begin(), pub.end(), enc.begin()));
+  // Every split of the stream passes the streaming check; every truncation and a trailing
+  // byte fail both the decoder and the check.
+  for (size_t piece : {size_t(1), size_t(3), size_t(50), enc.size()}) {
+    auto c = make_extension_input_check();
+    EXPECT_TRUE(feed_all(*c, enc, piece)) << piece;
+  }
+  for (size_t cut = 0; cut < enc.size(); ++cut) {
+    std::span<const uint8_t> part(enc.data(), cut);
+    EXPECT_FALSE(wasm::decode_extension_input(part).is_ok()) << cut;
+    auto c = make_extension_input_check();
+    auto o = feed_all(*c, part, 7);
+    ASSERT_FALSE(o) << cut;
+    EXPECT_NE(o.error().message.find("truncated"), std::string::npos) << o.error().message;
+  }
+  auto longer = enc;
+  longer.push_back(0);
+  auto d = wasm::decode_extension_input(longer);
+  ASSERT_FALSE(d.is_ok());
+  EXPECT_NE(d.status().message().find("trailing"), std::string::npos);
+  auto c = make_extension_input_check();
+  auto o = feed_all(*c, longer, 5);
+  ASSERT_FALSE(o);
+  EXPECT_NE(o.error().message.find("trailing bytes at byte offset 122"), std::string::npos)
+      << o.error().message;
+  // A data length past the end names the field.
+  std::vector<uint8_t> huge = {0xFF, 0xFF, 0xFF, 0x7F, 1, 2};
+  d = wasm::decode_extension_input(huge);
+  ASSERT_FALSE(d.is_ok());
+  EXPECT_NE(d.status().message().find("data length"), std::string::npos);
+}
+
+TEST(ZkwasmInput, TraceCheckStreamsAndRefusesTracesOfAnotherModule) {
+  auto sum = testing::wat2wasm(testing::kSumWat);
+  ASSERT_TRUE(sum);
+  auto other = testing::wat2wasm(R"((module
+    (func (export "sum") (param $n i32) (result i32)
+      (i32.sub (i32.add (local.get $n) (i32.const 1)) (i32.const 2)))))");
+  ASSERT_TRUE(other);
+  auto trace = testing::record_trace(*sum, "sum", {6}, 8);
+  ASSERT_TRUE(trace) << trace.status().to_string();
+  auto m = wasm::load_module(*sum);
+  auto om = wasm::load_module(*other);
+  ASSERT_TRUE(m && om);
+  ZkwasmParams p;
+  p.entry = std::string("sum");
+  p.args = {6};
+  for (size_t piece : {size_t(1), size_t(13), size_t(100), trace->size()}) {
+    auto c = make_trace_check(*m, p);
+    auto o = feed_all(*c, *trace, piece);
+    EXPECT_TRUE(o) << piece << ": " << o.error().to_string();
+  }
+  // The same trace against another module: refused at its first differing step.
+  auto c = make_trace_check(*om, p);
+  auto o = feed_all(*c, *trace, 64);
+  ASSERT_FALSE(o);
+  EXPECT_EQ(o.error().code, Code::kInvalidArgument);
+  EXPECT_NE(o.error().message.find("does not match the module: step "), std::string::npos)
+      << o.error().message;
+  // Truncated anywhere: refused when the stream ends.
+  for (size_t cut : {size_t(0), size_t(20), size_t(48), trace->size() / 2, trace->size() - 1}) {
+    auto t = make_trace_check(*m, p);
+    auto r = feed_all(*t, std::span<const uint8_t>(trace->data(), cut), 16);
+    ASSERT_FALSE(r) << cut;
+    EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+    EXPECT_NE(r.error().message.find("trace"), std::string::npos) << r.error().message;
+  }
+  // A flipped byte breaks a checksum (or the magic).
+  Rng rng(test_seed("ZkwasmInput.TraceCheckFlippedByte"));
+  for (int i = 0; i < 20; ++i) {
+    auto bad = *trace;
+    bad[rng.next_u64() % bad.size()] ^= uint8_t(1 + rng.next_u64() % 255);
+    auto t = make_trace_check(*m, p);
+    EXPECT_FALSE(feed_all(*t, bad, 32)) << "a corrupted trace passed the check";
+  }
+  // A trace of another entry than the job's.
+  ZkwasmParams q = p;
+  q.entry = std::string("efaas_main");
+  q.args = {};
+  auto e = make_trace_check(*m, q);
+  o = feed_all(*e, *trace, 4096);
+  ASSERT_FALSE(o);
+  EXPECT_NE(o.error().message.find("the trace runs function 0"), std::string::npos)
+      << o.error().message;
+}
+
+TEST(ZkwasmInput, TraceCheckHoldsAtMostOneBoundedChunk) {
+  auto sum = testing::wat2wasm(testing::kSumWat);
+  ASSERT_TRUE(sum);
+  auto m = wasm::load_module(*sum);
+  ASSERT_TRUE(m);
+  // A real file header allowing chunks of 2^20 records, then a chunk header announcing a
+  // 20 MiB payload that never completes: the check must refuse it before holding all of it.
+  auto trace = testing::record_trace(*sum, "sum", {3}, 1u << 20);
+  ASSERT_TRUE(trace);
+  std::vector<uint8_t> head(trace->begin(), trace->begin() + 48);
+  std::vector<uint8_t> chunk(48, 0);
+  auto put32 = [&](size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) chunk[at + size_t(i)] = uint8_t(v >> (8 * i));
+  };
+  put32(0, 0x4B4E4843);  // "CHNK"
+  chunk[4] = 1;          // steps
+  put32(12, 1u << 20);   // records
+  put32(32, 20u << 20);  // payload bytes
+  ZkwasmParams p;
+  p.entry = std::string("sum");
+  p.args = {3};
+  auto c = make_trace_check(*m, p);
+  ASSERT_TRUE(c->feed(head));
+  ASSERT_TRUE(c->feed(chunk));
+  const std::vector<uint8_t> mib(1u << 20, 0);
+  Outcome o = ok();
+  int fed = 0;
+  while (o && fed < 20) {
+    o = c->feed(mib);
+    ++fed;
+  }
+  ASSERT_FALSE(o) << "20 MiB of one chunk were buffered";
+  EXPECT_LE(fed, 9);
+  EXPECT_NE(o.error().message.find("without a complete chunk"), std::string::npos)
+      << o.error().message;
+}
+
+class ZkwasmEngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = temp_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    auto sum = testing::wat2wasm(testing::kSumWat);
+    ASSERT_TRUE(sum) << sum.status().to_string();
+    module_ = *sum;
+    module_path_ = dir_ + "/module.wasm";
+    write(module_path_, module_);
+    auto p = zkwasm::Program::load(module_);
+    ASSERT_TRUE(p.is_ok());
+    program_ = *p;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  EngineJob job(JobKind kind, const std::string& params, std::span<const uint8_t> input) {
+    EngineJob j;
+    j.spec.kind = kind;
+    j.spec.params_json = params;
+    j.spec.input_size = input.size();
+    j.artifact_path = module_path_;
+    j.input_path = dir_ + "/input-" + std::to_string(n_++);
+    write(j.input_path, input);
+    return j;
+  }
+  std::string dir_, module_path_;
+  std::vector<uint8_t> module_;
+  std::shared_ptr<zkwasm::Program> program_;
+  int n_ = 0;
+};
+
+TEST_F(ZkwasmEngineTest, TraceJobProvesAndTheBundleVerifies) {
+  auto eng = make_engine(JobKind::kZkwasmTrace, {});
+  ASSERT_TRUE(eng->available());
+  auto trace = testing::record_trace(module_, "sum", {10});
+  ASSERT_TRUE(trace);
+  EngineJob j = job(JobKind::kZkwasmTrace, R"({"entry":"sum","args":[10],"preset":"test"})",
+                    *trace);
+  auto reserved = eng->units(j);
+  ASSERT_TRUE(reserved) << reserved.error().to_string();
+  std::vector<std::string> stages;
+  uint64_t exact = 0;
+  EngineHooks hooks;
+  hooks.progress = [&](const std::string& s, double) { stages.push_back(s); };
+  hooks.exact_units = [&](uint64_t u) { exact = u; };
+  auto proof = eng->prove(j, hooks);
+  ASSERT_TRUE(proof) << proof.error().to_string();
+  EXPECT_EQ(exact, kZkwasmMinUnits);  // well under 1024 instructions: the floor
+  EXPECT_GE(*reserved, exact);
+  EXPECT_NE(std::find(stages.begin(), stages.end(), "prove: quotient"), stages.end());
+  // The independent check: the bundle under zkwasm::verify against the module's bytes.
+  auto b = zkwasm::deserialize_bundle(*proof);
+  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+  auto pv = zkwasm::verify(*program_, *b);
+  ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+  EXPECT_EQ(pv->results, std::vector<uint64_t>{55});
+  EXPECT_EQ(pv->args, std::vector<uint64_t>{10});
+  auto v = eng->verify(j, *proof);
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(*v);
+  // Tampered: a flipped byte in the proof body, or another job's arguments.
+  auto bad = *proof;
+  bad[bad.size() / 2] ^= 1;
+  auto vb = eng->verify(j, bad);
+  EXPECT_TRUE(!vb || !*vb) << "a tampered bundle verified";
+  EngineJob other = job(JobKind::kZkwasmTrace, R"({"entry":"sum","args":[11],"preset":"test"})",
+                        *trace);
+  auto vo = eng->verify(other, *proof);
+  ASSERT_TRUE(vo);
+  EXPECT_FALSE(*vo);
+}
+
+TEST_F(ZkwasmEngineTest, ModuleJobExecutesThenProves) {
+  auto eng = make_engine(JobKind::kZkwasmModule, {});
+  wasm::ExtensionInput in;
+  in.data = {1, 2, 3};
+  const auto enc = wasm::encode_extension_input(in);
+  EngineJob j = job(JobKind::kZkwasmModule, R"({"entry":"sum","args":[7],"preset":"test"})", enc);
+  auto reserved = eng->units(j);
+  ASSERT_TRUE(reserved);
+  // The reservation is bounded by the execution cap, the default gas limit being far larger.
+  EXPECT_EQ(*reserved, kZkwasmMaxModuleInstructions / kZkwasmInstructionsPerUnit);
+  EngineJob small = job(JobKind::kZkwasmModule, R"({"entry":"sum","args":[7],"gas_limit":20000})",
+                        enc);
+  EXPECT_EQ(*eng->units(small), 20u);  // ceil(20000 / 1024)
+  EXPECT_EQ(zkwasm_units(0), kZkwasmMinUnits);
+  EXPECT_EQ(zkwasm_units(100 * 1024 + 1), 101u);
+  std::vector<std::string> stages;
+  EngineHooks hooks;
+  hooks.progress = [&](const std::string& s, double) { stages.push_back(s); };
+  auto proof = eng->prove(j, hooks);
+  ASSERT_TRUE(proof) << proof.error().to_string();
+  EXPECT_EQ(stages.at(1), "execute");
+  auto b = zkwasm::deserialize_bundle(*proof);
+  ASSERT_TRUE(b.is_ok());
+  auto pv = zkwasm::verify(*program_, *b);
+  ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+  EXPECT_EQ(pv->results, std::vector<uint64_t>{28});
+  // A broken input is the client's error, named.
+  EngineJob broken =
+      job(JobKind::kZkwasmModule, R"({"entry":"sum","args":[7],"preset":"test"})",
+          std::span<const uint8_t>(enc.data(), enc.size() - 1));
+  auto e = eng->prove(broken, {});
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().code, Code::kInvalidArgument);
+  EXPECT_NE(e.error().message.find("extension input"), std::string::npos) << e.error().message;
+  // An execution past its gas limit traps; traps are not proved yet (UNIMPLEMENTED), and the
+  // runtime's trap passes through rather than a fake proof.
+  EngineJob starved = job(JobKind::kZkwasmModule, R"({"entry":"sum","args":[7],"gas_limit":20})",
+                          enc);
+  auto s = eng->prove(starved, {});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, Code::kUnimplemented) << s.error().to_string();
+}
+
+TEST_F(ZkwasmEngineTest, ProverErrorsPassThroughWithTheirCodes) {
+  auto eng = make_engine(JobKind::kZkwasmTrace, {});
+  auto trace = testing::record_trace(module_, "sum", {5});
+  ASSERT_TRUE(trace);
+  // A value changed in a re-encoded trace (valid framing): INVALID_ARGUMENT naming the step.
+  auto t = wasm::read_trace(*trace);
+  ASSERT_TRUE(t.is_ok());
+  size_t k = 0;
+  while (t->steps[k].op != uint16_t(wasm::Op::kI32Add)) ++k;
+  t->steps[k].r += 1;
+  auto forged = testing::encode_trace(*t);
+  ASSERT_TRUE(forged);
+  EngineJob j = job(JobKind::kZkwasmTrace, R"({"entry":"sum","args":[5],"preset":"test"})",
+                    *forged);
+  auto r = eng->prove(j, {});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Code::kInvalidArgument) << r.error().to_string();
+  EXPECT_NE(r.error().message.find("step " + std::to_string(k)), std::string::npos)
+      << r.error().message;
+  // An opcode the prover does not constrain yet: UNIMPLEMENTED with its message.
+  const std::string op = testing::unconstrained_i32_binop(&zkwasm::is_constrained);
+  if (op.empty()) GTEST_SKIP() << "every candidate opcode is constrained now";
+  auto mul = testing::wat2wasm(testing::binop_wat(op));
+  ASSERT_TRUE(mul);
+  write(module_path_ + ".mul", *mul);
+  auto mt = testing::record_trace(*mul, "f", {4});
+  ASSERT_TRUE(mt);
+  EngineJob mj = job(JobKind::kZkwasmTrace, R"({"args":[4],"preset":"test"})", *mt);
+  mj.artifact_path = module_path_ + ".mul";
+  auto u = eng->prove(mj, {});
+  ASSERT_FALSE(u);
+  EXPECT_EQ(u.error().code, Code::kUnimplemented);
+  EXPECT_NE(u.error().message.find(op), std::string::npos) << u.error().message;
+}
+
+TEST_F(ZkwasmEngineTest, CancellationStopsTheProofInsideTheStark) {
+  auto eng = make_engine(JobKind::kZkwasmTrace, {});
+  auto trace = testing::record_trace(module_, "sum", {9});
+  ASSERT_TRUE(trace);
+  EngineJob j = job(JobKind::kZkwasmTrace, R"({"entry":"sum","args":[9],"preset":"test"})",
+                    *trace);
+  std::atomic<bool> stop{false};
+  std::vector<std::string> stages;
+  EngineHooks hooks;
+  hooks.progress = [&](const std::string& s, double) {
+    stages.push_back(s);
+    if (s == "prove: logup") stop = true;  // mid-proof
+  };
+  hooks.should_stop = [&] { return stop.load(); };
+  auto r = eng->prove(j, hooks);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Code::kCancelled);
+  EXPECT_EQ(std::find(stages.begin(), stages.end(), "self-check"), stages.end());
+  EXPECT_EQ(std::find(stages.begin(), stages.end(), "prove: fri"), stages.end());
+}
+
+}  // namespace
+}  // namespace efaas::farm

@@ -1,0 +1,121 @@
+#pragma once
+// Test and benchmark helpers for zkWASM jobs: WAT compiled by wabt's wat2wasm, executions
+// recorded by the runtime as EFWTRACE bytes, and traces re-encoded after an edit (valid
+// framing and checksums, so only the prover's and verifier's checks can catch the edit).
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "prover/common/status.hpp"
+#include "prover/wasm/instance.hpp"
+#include "prover/wasm/module.hpp"
+#include "prover/wasm/trace.hpp"
+
+namespace efaas::farm::testing {
+
+// The module's bytes, or an error naming what failed.
+inline Result<std::vector<uint8_t>> wat2wasm(const std::string& text) {
+  namespace fs = std::filesystem;
+  std::string tmpl = (fs::temp_directory_path() / "efaas-farm-wat-XXXXXX").string();
+  if (::mkdtemp(tmpl.data()) == nullptr) return internal_error("mkdtemp failed");
+  const fs::path dir = tmpl;
+  std::ofstream(dir / "m.wat") << text;
+  const std::string cmd = "wat2wasm '" + (dir / "m.wat").string() + "' -o '" +
+                          (dir / "m.wasm").string() + "' > '" + (dir / "log").string() + "' 2>&1";
+  const int rc = std::system(cmd.c_str());
+  std::ifstream in(dir / "m.wasm", std::ios::binary);
+  std::vector<uint8_t> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  if (rc != 0 || b.empty()) return internal_error("wat2wasm failed (is wabt installed?)");
+  return b;
+}
+
+// Encodes a trace (header, steps, end) as the runtime writes it.
+inline Result<std::vector<uint8_t>> encode_trace(const wasm::Trace& t, uint32_t chunk_records = 64) {
+  wasm::MemorySink sink;
+  wasm::TraceWriter w(sink, chunk_records);
+  wasm::TraceHeader h = t.header;
+  h.chunk_records = chunk_records;
+  EFAAS_RETURN_IF_ERROR(w.begin(h));
+  for (const auto& s : t.steps) {
+    const bool io =
+        s.op == uint16_t(wasm::Op::kHostRead) || s.op == uint16_t(wasm::Op::kHostWrite);
+    *(io ? w.slot_io() : w.slot()) = s;
+  }
+  EFAAS_RETURN_IF_ERROR(w.finish(t.end));
+  return sink.data;
+}
+
+// Runs export `name` of `module` (no imports) with `args`, recording an EFWTRACE.
+inline Result<std::vector<uint8_t>> record_trace(const std::vector<uint8_t>& module,
+                                                 const std::string& name,
+                                                 const std::vector<uint64_t>& args,
+                                                 uint32_t chunk_records = 64) {
+  auto m = wasm::load_module(module);
+  if (!m) return m.status();
+  const wasm::Export* ex = (*m)->find_export(name);
+  if (ex == nullptr) return invalid_argument("no export " + name);
+  wasm::Linker linker;
+  auto inst = wasm::Instance::instantiate(*m, linker);
+  if (!inst) return inst.status();
+  wasm::MemorySink sink;
+  wasm::TraceWriter w(sink, chunk_records);
+  wasm::TraceHeader h;
+  h.gas_limit = 1u << 30;
+  h.entry_function = ex->index;
+  h.chunk_records = chunk_records;
+  EFAAS_RETURN_IF_ERROR(w.begin(h));
+  wasm::ExecOptions o;
+  o.gas_limit = h.gas_limit;
+  o.trace = &w;
+  auto r = (*inst)->invoke(ex->index, args, o);
+  if (!r) return r.status();
+  wasm::TraceEnd end;
+  end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
+  end.trap_code = uint32_t(r->trap);
+  end.gas_used = r->gas_used;
+  end.instructions = r->instructions;
+  end.records = w.records();
+  end.results = r->results;
+  EFAAS_RETURN_IF_ERROR(w.finish(end));
+  return sink.data;
+}
+
+// sum(n) = n + (n-1) + ... + 1 with the opcodes the zkWASM AIR constrains; exported as "sum"
+// and, with the argument fixed, as the Extension entry "efaas_main" (its result is the exit
+// code: sum(0) = 0 means success).
+inline const char* kSumWat = R"((module
+  (func $sum (export "sum") (param $n i32) (result i32) (local $s i32)
+    (block $d (loop $l
+      (br_if $d (i32.eqz (local.get $n)))
+      (local.set $s (i32.add (local.get $s) (local.get $n)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $l)))
+    (local.get $s))
+  (func (export "efaas_main") (result i32) (call $sum (i32.const 0))))
+)";
+
+// A binary i32 opcode the zkWASM prover does not constrain yet ("" when it constrains them
+// all), and a module that executes it: jobs with it must fail with UNIMPLEMENTED.
+inline std::string unconstrained_i32_binop(bool (*is_constrained)(wasm::Op)) {
+  const std::pair<wasm::Op, const char*> candidates[] = {
+      {wasm::Op::kI32Mul, "i32.mul"},   {wasm::Op::kI32Shl, "i32.shl"},
+      {wasm::Op::kI32ShrU, "i32.shr_u"}, {wasm::Op::kI32Rotl, "i32.rotl"},
+      {wasm::Op::kI32DivU, "i32.div_u"}, {wasm::Op::kI32RemU, "i32.rem_u"}};
+  for (const auto& [op, name] : candidates) {
+    if (!is_constrained(op)) return name;
+  }
+  return "";
+}
+inline std::string binop_wat(const std::string& op) {
+  return "(module (func (export \"f\") (param i32) (result i32) (" + op +
+         " (local.get 0) (i32.const 3))))";
+}
+
+}  // namespace efaas::farm::testing

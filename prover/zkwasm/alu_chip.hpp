@@ -1,0 +1,90 @@
+#pragma once
+// The ALU chip (docs/zkwasm.md "ALU chip"): shifts, rotates, bit counts, i64.mul, division and
+// remainder, and the division traps, proved in a table of their own. An execution row of such
+// an operation keeps only a flag and the opcode; it sends (op, unary, trap, a, b, r) on the ALU
+// bus and one chip row receives it, with the bytes, selectors and carries the operation needs.
+// Internal to prover/zkwasm (air.cpp, witness.cpp).
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "prover/air/air.hpp"
+#include "prover/wasm/opcodes.hpp"
+
+namespace efaas::zkwasm::alu {
+
+// Operations the chip proves (one flag column each).
+inline constexpr std::array<wasm::Op, 25> kOps = {
+    wasm::Op::kI32Shl,    wasm::Op::kI32ShrS,   wasm::Op::kI32ShrU,   wasm::Op::kI32Rotl,
+    wasm::Op::kI32Rotr,   wasm::Op::kI64Shl,    wasm::Op::kI64ShrS,   wasm::Op::kI64ShrU,
+    wasm::Op::kI64Rotl,   wasm::Op::kI64Rotr,   wasm::Op::kI32Clz,    wasm::Op::kI32Ctz,
+    wasm::Op::kI32Popcnt, wasm::Op::kI64Clz,    wasm::Op::kI64Ctz,    wasm::Op::kI64Popcnt,
+    wasm::Op::kI64Mul,    wasm::Op::kI32DivS,   wasm::Op::kI32DivU,   wasm::Op::kI32RemS,
+    wasm::Op::kI32RemU,   wasm::Op::kI64DivS,   wasm::Op::kI64DivU,   wasm::Op::kI64RemS,
+    wasm::Op::kI64RemU};
+// Trap rows: division by zero (one flag per div/rem opcode), then signed overflow (div_s).
+inline constexpr std::array<wasm::Op, 8> kDivOps = {
+    wasm::Op::kI32DivS, wasm::Op::kI32DivU, wasm::Op::kI32RemS, wasm::Op::kI32RemU,
+    wasm::Op::kI64DivS, wasm::Op::kI64DivU, wasm::Op::kI64RemS, wasm::Op::kI64RemU};
+inline constexpr uint32_t kNumFlags = uint32_t(kOps.size() + kDivOps.size() + 2);
+// TrapCode values (prover/wasm/instance.hpp) the AIR proves.
+inline constexpr uint32_t kTrapUnreachable = 1, kTrapDivZero = 3, kTrapOverflow = 4;
+
+bool is_alu(wasm::Op op);
+bool is_unary(wasm::Op op);  // clz, ctz, popcnt
+bool is_div(wasm::Op op);
+// The result of a non-trapping operation (b != 0 and no overflow for div/rem).
+uint64_t eval(wasm::Op op, uint64_t a, uint64_t b);
+// The trap an operation on (a, b) raises: 0, kTrapDivZero or kTrapOverflow.
+uint32_t trap_of(wasm::Op op, uint64_t a, uint64_t b);
+
+// Chip columns.
+struct Chip {
+  static constexpr uint32_t kF = 0;                      // kNumFlags one-hot flags
+  static constexpr uint32_t kA = kF + kNumFlags;         // a, b, r: 4 limbs each
+  static constexpr uint32_t kB = kA + 4, kR = kB + 4;
+  static constexpr uint32_t kX = kR + 4, kY = kX + 8, kZ = kY + 8;  // 8 bytes each
+  static constexpr uint32_t kS = kZ + 8, kQ = kS + 8;   // shift: bit and byte amounts, one-hot
+  static constexpr uint32_t kH = kQ + 8, kFill = kH + 1;
+  static constexpr uint32_t kG = kFill + 1;             // clz/ctz: zero-prefix products (8)
+  static constexpr uint32_t kM = kG + 8;                // product carries (4)
+  static constexpr uint32_t kZl = kM + 4, kW = kZl + 4, kD = kW + 4, kCc = kD + 4;  // 4 each
+  static constexpr uint32_t kAh = kCc + 4, kSa = kAh + 1, kBh = kSa + 1, kSb = kBh + 1;
+  static constexpr uint32_t kSq = kSb + 1, kXt = kSq + 1, kXs = kXt + 1;
+  static constexpr uint32_t kNw = kXs + 1, kNy = kNw + 4, kNr = kNy + 4;  // negation carries
+  static constexpr uint32_t kWidth = kNr + 4;
+};
+
+// The bit-count table (fixed): rows (kind, v, f(v), v == 0) for kind 1 clz8, 2 ctz8,
+// 3 popcount8 over bytes v (clz8(0) = ctz8(0) = 8); padding rows are all zero.
+struct BitCount {
+  static constexpr uint32_t kLogRows = 10;
+  static constexpr uint32_t kKind = 0, kV = 1, kF = 2, kIz = 3, kPreWidth = 4;
+  static constexpr uint32_t kMult = 0, kWidth = 1;
+};
+
+air::TableAir chip_table();
+air::TableAir bitcount_table();
+std::vector<Fp> bitcount_fixed();
+
+// Chip rows from the execution rows that send them, and their lookups' multiplicities.
+class ChipWitness {
+ public:
+  // One ALU row: r is the result, or the trap code on a trap row.
+  void add(wasm::Op op, uint64_t a, uint64_t b, uint64_t r, bool trap);
+  // Main columns of the chip (2^log_rows rows) and of the bit-count table; adds the chip's
+  // range (v) and byte-pair (x * 256 + y) lookups to the range table's multiplicities.
+  std::vector<Fp> chip_columns(uint32_t log_rows, std::vector<uint64_t>& range_mult,
+                               std::vector<uint64_t>& byte_mult) const;
+  std::vector<Fp> bitcount_columns() const;
+  size_t rows() const { return rows_.size(); }
+  // A row's columns (tests forge rows to show that the constraints reject them).
+  std::array<uint32_t, Chip::kWidth>& row(size_t i) { return rows_[i]; }
+
+ private:
+  std::vector<std::array<uint32_t, Chip::kWidth>> rows_;
+  std::vector<uint64_t> bitcount_mult_ = std::vector<uint64_t>(size_t(1) << BitCount::kLogRows);
+};
+
+}  // namespace efaas::zkwasm::alu

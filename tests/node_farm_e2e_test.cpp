@@ -1,0 +1,363 @@
+// efaas-node proving through a real efaas-farm: ganache with the example Extension
+// (node/examples/example_extension.wat) registered, one efaas-farm process, three efaas-node
+// processes with the staked keys. An Operation sent to node 1 (which does not serve the
+// Extension) is gossiped to node 0, which runs it, streams the trace to the farm, gets the zkWASM
+// bundle, verifies the PostOp itself and asks nodes 1 and 2 for signed verdicts; the slot leader
+// settles it on-chain. Node 2 serves the Extension too but its farm is down: its copy of the
+// Operation says so and is retried, never answered with a fake PostOp. A tampered zkWASM PostOp
+// is INVALID and its peer is throttled, then banned.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "node/chain/abi.hpp"
+#include "node/chain/eth_client.hpp"
+#include "node/core/eip712.hpp"
+#include "node/core/encoding.hpp"
+#include "node/prove/universal.hpp"
+#include "node/testing/devchain.hpp"
+#include "prover/farm/client.hpp"
+#include "prover/fri/fri_params.hpp"
+#include "prover/wasm/extension.hpp"
+
+namespace efaas::node {
+namespace {
+
+using nlohmann::json;
+using testing::Subprocess;
+namespace fs = std::filesystem;
+namespace fc = efaas::farm::client;
+namespace pb = efaas::farm::v1;
+
+template <typename T>
+T ok(Result<T> r) {
+  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+  return std::move(r).value();
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct NodeProc {
+  std::unique_ptr<Subprocess> proc;
+  int port = 0;
+  std::string address;
+  std::string dir;
+  json config;
+  std::unique_ptr<httplib::Client> http;
+  int next_id = 1;
+
+  json call(const std::string& method, json params = json::array()) {
+    json req = {{"jsonrpc", "2.0"}, {"id", next_id++}, {"method", method}, {"params", params}};
+    auto res = http->Post("/", req.dump(), "application/json");
+    EXPECT_TRUE(res) << method << ": no HTTP response";
+    if (!res) return json();
+    return json::parse(res->body);
+  }
+  json result(const std::string& method, json params = json::array()) {
+    json r = call(method, params);
+    EXPECT_TRUE(r.contains("result")) << method << ": " << r.dump();
+    return r.value("result", json());
+  }
+  // Polls efaas_getOperation until the status is one of `want` (or the time is up).
+  json wait_status(const json& op_hash, std::set<std::string> want, int seconds) {
+    json s;
+    for (int i = 0; i < seconds * 10; ++i) {
+      s = result("efaas_getOperation", {op_hash});
+      if (s.is_object() && want.count(s["status"].get<std::string>())) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return s;
+  }
+};
+
+class NodeFarmE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir();
+    const std::string wasm = dir_->path() + "/example_extension.wasm";
+    const std::string cmd = "wat2wasm '" + testing::source_dir() + "/node/examples/example_extension.wat' -o '" + wasm + "'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << "wat2wasm (Debian wabt) is needed";
+    auto c = testing::DevChain::start({"--slot-blocks", "5", "--wasm", wasm});
+    ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+    chain_ = std::move(*c).release();
+    eth_ = ok(EthClient::connect(chain_->rpc())).release();
+    domain_ = {1337, ok(parse_address(chain_->info()["consensus"].get<std::string>(), "consensus"))};
+
+    // The farm, on ports the OS picks; a tenant for the nodes.
+    const std::string store = dir_->path() + "/farm";
+    fs::create_directories(store);
+    auto f = Subprocess::start({"sh", "-c",
+                                "exec '" + testing::build_dir() + "/bin/efaas-farm' --store '" + store +
+                                    "' --ports-file '" + store + "/ports.json' --prover-threads 2 --log-level info "
+                                    "> '" + store + "/farm.log' 2>&1"},
+                               {}, false);
+    ASSERT_TRUE(f.is_ok()) << f.status().to_string();
+    farm_ = *f;
+    for (int i = 0; i < 600 && !fs::exists(store + "/ports.json"); ++i) {
+      ASSERT_TRUE(farm_->running()) << slurp(store + "/farm.log");
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the file is complete
+    json ports = json::parse(slurp(store + "/ports.json"));
+    farm_target_ = "127.0.0.1:" + std::to_string(ports["farm"].get<int>());
+    std::string token = slurp(store + "/admin.token");
+    token = token.substr(0, token.find('\n'));
+    auto admin = pb::FarmAdmin::NewStub(
+        fc::make_channel("127.0.0.1:" + std::to_string(ports["admin"].get<int>()), {}, nullptr));
+    pb::CreateTenantRequest req;
+    req.set_name("nodes");
+    req.set_balance(1'000'000'000);
+    pb::TenantKey key;
+    auto ctx = fc::admin_context(token, 10);
+    grpc::Status st = admin->CreateTenant(ctx.get(), req, &key);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    std::ofstream(dir_->path() + "/farm.key") << key.api_key() << "\n";
+
+    const std::string ext = chain_->info()["extensionId"];
+    const std::string groth16 = chain_->info()["groth16"]["extensionId"];
+    int peer_ports[3] = {testing::free_port(), testing::free_port(), testing::free_port()};
+    for (int i = 0; i < 3; ++i) {
+      nodes_[i] = new NodeProc();
+      NodeProc& n = *nodes_[i];
+      n.dir = dir_->path() + "/node" + std::to_string(i);
+      fs::create_directories(n.dir);
+      std::ofstream(n.dir + "/node.key") << chain_->info()["nodeKeys"][i].get<std::string>() << "\n";
+      json peers = json::array();
+      for (int j = 0; j < 3; ++j) {
+        if (j != i) peers.push_back("127.0.0.1:" + std::to_string(peer_ports[j]));
+      }
+      n.config = {{"eth_rpc", chain_->rpc()},
+                  {"registry", chain_->info()["registry"]},
+                  {"consensus", chain_->info()["consensus"]},
+                  {"data_dir", n.dir},
+                  {"listen_port", testing::free_port()},
+                  {"poll_ms", 100},
+                  {"process_window", 64},
+                  {"log_level", "info"},
+                  {"peer_listen_port", peer_ports[i]},
+                  {"peers", peers},
+                  // The test preset keeps the proof fast; the nodes accept exactly what it gives.
+                  {"zkwasm_preset", "test"},
+                  {"min_security_bits", kTestPresetBits},
+                  {"prove_retry_s", 3600},
+                  {"peer_rate", {{"rate", 1000}, {"burst", 100}}}};
+      if (i == 0) {  // proves through the farm
+        n.config["serve"] = {ext, groth16};
+        n.config["farm"] = farm_target_;
+      } else if (i == 1) {  // does not serve the example: gossips it
+        n.config["serve"] = {groth16};
+      } else {  // serves it, but its farm is down
+        n.config["serve"] = {ext, groth16};
+        n.config["farm"] = "127.0.0.1:1";
+      }
+      start_node(n);
+    }
+  }
+  static void start_node(NodeProc& n) {
+    std::ofstream(n.dir + "/config.json") << n.config.dump(2);
+    std::vector<std::string> argv = {"sh", "-c",
+                                     "exec '" + testing::build_dir() + "/bin/efaas-node' --config '" + n.dir +
+                                         "/config.json' --farm-api-key-file '" + dir_->path() + "/farm.key' 2>>'" +
+                                         n.dir + "/node.log'"};
+    auto p = Subprocess::start(argv);
+    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+    n.proc.reset(*p);
+    auto line = n.proc->read_line(std::chrono::seconds(30));
+    ASSERT_TRUE(line.is_ok()) << line.status().to_string() << slurp(n.dir + "/node.log");
+    json ready = json::parse(*line);
+    ASSERT_TRUE(ready.value("ready", false)) << *line;
+    n.port = ready["port"];
+    n.address = ready["address"];
+    n.http = std::make_unique<httplib::Client>("127.0.0.1", n.port);
+    n.http->set_read_timeout(std::chrono::seconds(60));
+  }
+  static void TearDownTestSuite() {
+    for (auto*& n : nodes_) {
+      if (n && ::testing::Test::HasFailure()) std::cerr << "--- " << n->dir << "/node.log\n" << slurp(n->dir + "/node.log");
+      delete n;
+      n = nullptr;
+    }
+    if (farm_ && ::testing::Test::HasFailure()) std::cerr << "--- farm.log\n" << slurp(dir_->path() + "/farm/farm.log");
+    delete farm_;
+    delete eth_;
+    delete chain_;
+    delete dir_;
+  }
+  static void mine(int n) {
+    for (int i = 0; i < n; ++i) ASSERT_TRUE(eth_->call("evm_mine", json::array()).is_ok());
+  }
+  static void expect_signed(const json& v, int i, const std::string& verdict, const json& post_op) {
+    ASSERT_TRUE(v.is_object()) << v.dump();
+    EXPECT_EQ(v["verdictName"], verdict) << v.dump();
+    EXPECT_EQ(v["responderNodeId"], chain_->info()["nodes"][i]);
+    ProofVerificationResponse r;
+    r.request_id = ok(parse_hash32(v["requestId"].get<std::string>(), "requestId"));
+    r.responder_node_id = ok(parse_address(v["responderNodeId"].get<std::string>(), "responder"));
+    r.verdict = Verdict(v["verdict"].get<int>());
+    r.signature = ok(parse_hex(v["signature"].get<std::string>(), "signature"));
+    r.diagnostics = v["diagnostics"];
+    r.timestamp = v["timestamp"];
+    EXPECT_TRUE(verify_response(domain_, r).is_ok());
+    EXPECT_EQ(r.request_id, post_op_hash(domain_, ok(post_op_from_json(post_op))));
+  }
+
+  // conjectured_security_bits(fri_test_preset()), rounded down (node_prove_test checks the rule).
+  static constexpr double kTestPresetBits = 20;
+  static inline testing::DevChain* chain_ = nullptr;
+  static inline EthClient* eth_ = nullptr;
+  static inline testing::TempDir* dir_ = nullptr;
+  static inline Subprocess* farm_ = nullptr;
+  static inline std::string farm_target_;
+  static inline NodeProc* nodes_[3] = {};
+  static inline Eip712Domain domain_;
+  static inline json post_op_;  // node 0's PostOp, for the tampering test
+};
+
+// A zkWASM PostOp made in this process (the runtime and prover/zkwasm, no farm): what a peer sends.
+json local_post_op(const std::string& wasm_path, const Hash32& operation_hash, const Hash32& block) {
+  std::string bytes = slurp(wasm_path);
+  auto program = ok(zkwasm::Program::load(std::span<const uint8_t>(
+      reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())));
+  wasm::MemorySink sink;
+  wasm::TraceWriter tw(sink);
+  wasm::ExtensionConfig ec;
+  ec.trace = &tw;
+  EXPECT_TRUE(wasm::run_extension(program->module_ptr(), wasm::ExtensionInput{}, ec).is_ok());
+  zkwasm::ProveOptions po;
+  po.params = fri_test_preset();
+  auto bundle = ok(zkwasm::prove(*program, ok(wasm::read_trace(sink.data)), po));
+  PostOp p = ok(make_universal_post_op(operation_hash, program->module_hash(), zkwasm::serialize_bundle(bundle), block,
+                                       R"({"proofSystem":"zkwasm-stark","preset":"test"})"));
+  return to_json(p);
+}
+
+TEST_F(NodeFarmE2E, GossipedOperationIsProvedVerifiedAndSettled) {
+  const json op = chain_->info()["operation"];  // for the example Extension, signed by ethers
+  const json op_hash = chain_->info()["operationHash"];
+  // Node 0 must know node 1 is interested before node 1 gossips: wait for the greetings.
+  for (int i = 0; i < 100; ++i) {
+    if (nodes_[1]->result("efaas_nodeInfo")["peers"].size() == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  json sent = nodes_[1]->result("efaas_sendOperation", {op});
+  ASSERT_EQ(sent["operationHash"], op_hash) << sent.dump();
+
+  json s = nodes_[0]->wait_status(op_hash, {"proved", "proving_failed", "proving_retry"}, 240);
+  if (s["status"] == "proving_failed" && s["detail"].get<std::string>().find("zkwasm-trace jobs") != std::string::npos &&
+      s["detail"].get<std::string>().find("UNIMPLEMENTED") != std::string::npos) {
+    // A farm built without its zkWASM engine: the node says so and makes no PostOp.
+    EXPECT_TRUE(nodes_[0]->result("efaas_getPostOps", {op_hash}).empty());
+    GTEST_SKIP() << "this efaas-farm has no zkWASM engine: " << s["detail"].get<std::string>();
+  }
+  ASSERT_EQ(s["status"], "proved") << s.dump();
+  EXPECT_EQ(s["source"], chain_->info()["nodes"][1]);  // it came by gossip
+  EXPECT_NE(s["detail"].get<std::string>().find("2 of 2 peers VALID"), std::string::npos) << s.dump();
+  for (const char* stage : {"execute", "stream", "farmProve", "verify", "peers"}) {
+    EXPECT_TRUE(s["timings"].contains(stage)) << s.dump();
+  }
+  json posts = nodes_[0]->result("efaas_getPostOps", {op_hash});
+  ASSERT_EQ(posts.size(), 1u);
+  post_op_ = posts[0]["postOp"];
+  // The output is the example's result, computed here independently.
+  uint64_t want = 0;
+  for (uint64_t i = 1; i <= 100; ++i) want += i * i;
+  EXPECT_EQ(post_op_["data"], hex0x(encode_values(std::vector<uint64_t>{want})));
+  Proof proof = ok(decode_proof(ok(parse_hex(post_op_["proof"].get<std::string>(), "proof"))));
+  EXPECT_EQ(hex0x(proof.extension_id), chain_->info()["extensionId"]);
+  EXPECT_EQ(std::string(proof.proof_data.begin(), proof.proof_data.begin() + 8), "EFZKWASM");
+  json meta = json::parse(proof.metadata);
+  EXPECT_EQ(meta["proofSystem"], "zkwasm-stark");
+  EXPECT_FALSE(meta["farmJob"].get<std::string>().empty());
+  // Nodes 1 and 2 verified it (their own zkWASM check) and kept it.
+  for (int i = 1; i < 3; ++i) {
+    json kept = nodes_[i]->result("efaas_getPostOps", {op_hash});
+    ASSERT_EQ(kept.size(), 1u) << i;
+    EXPECT_EQ(kept[0]["postOp"], post_op_);
+    EXPECT_GT(nodes_[i]->result("efaas_reputation", {"peer", chain_->info()["nodes"][0]})["validity"].get<double>(),
+              10.0 / 11.0);
+  }
+  // And any node answers it with a signed VALID verdict of its own.
+  expect_signed(nodes_[2]->result("efaas_submitPostOp", {post_op_}), 2, "VALID", post_op_);
+  // Node 2 serves the Extension but its farm is down: a clear status, retried later, no PostOp of its own.
+  json s2 = nodes_[2]->wait_status(op_hash, {"proving_retry", "proving_failed", "proved"}, 30);
+  EXPECT_EQ(s2["status"], "proving_retry") << s2.dump();
+  EXPECT_NE(s2["detail"].get<std::string>().find("127.0.0.1:1"), std::string::npos) << s2.dump();
+
+  // The slot leader submits the batch with the verdicts; the contract marks it settled.
+  Address consensus = ok(parse_address(chain_->info()["consensus"].get<std::string>(), "consensus"));
+  Hash32 h = ok(parse_hash32(op_hash.get<std::string>(), "op"));
+  auto settled = [&] {
+    Bytes r = ok(eth_->eth_call(consensus, AbiEncoder("settled(bytes32)").word(h).finish()));
+    return ok(AbiDecoder(r).boolean(0));
+  };
+  bool done = false;
+  for (int i = 0; i < 150 && !done; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(120));
+    done = settled();
+    if (!done) mine(1);
+  }
+  ASSERT_TRUE(done) << "no leader settled the zkWASM PostOp";
+  bool any_settled = false;
+  for (int i = 0; i < 30 && !any_settled; ++i) {
+    for (auto* n : nodes_) any_settled = any_settled || n->result("efaas_getOperation", {op_hash})["status"] == "settled";
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(any_settled);
+
+  // A second valid PostOp for the same Operation (proved here, on a later block): node 1 keeps it,
+  // re-runs the Operation itself and finds both answers right.
+  json second = local_post_op(dir_->path() + "/example_extension.wasm", h, ok(eth_->block_by_tag("latest")).hash);
+  ASSERT_NE(second, post_op_);
+  expect_signed(nodes_[1]->result("efaas_submitPostOp", {second}), 1, "VALID", second);
+  EXPECT_EQ(nodes_[1]->result("efaas_getPostOps", {op_hash}).size(), 2u);
+  auto metrics = nodes_[1]->http->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("efaas_node_reruns_total{reason=\"agree\"} 2"), std::string::npos) << metrics->body;
+}
+
+TEST_F(NodeFarmE2E, TamperedZkwasmPostOpIsInvalidAndThePeerIsThrottledThenBanned) {
+  NodeProc& b = *nodes_[1];
+  const std::string peer = "0x00000000000000000000000000000000000000dd";
+  // An honest PostOp from that peer first: VALID (an independent prover's bundle passes the node's check).
+  post_op_ = local_post_op(dir_->path() + "/example_extension.wasm", keccak(std::string_view("tampering op")),
+                           ok(eth_->block_by_tag("latest")).hash);
+  expect_signed(b.result("efaas_submitPostOp", {post_op_, peer}), 1, "VALID", post_op_);
+  // A real bundle with one byte of its STARK proof flipped.
+  Proof proof = ok(decode_proof(ok(parse_hex(post_op_["proof"].get<std::string>(), "proof"))));
+  proof.proof_data[proof.proof_data.size() - 40] ^= 0x10;
+  json tampered = post_op_;
+  tampered["proof"] = hex0x(encode(proof));
+  json v = b.result("efaas_submitPostOp", {tampered, peer});
+  expect_signed(v, 1, "INVALID", tampered);
+  EXPECT_FALSE(v["stored"].get<bool>());
+  EXPECT_EQ(b.result("efaas_reputation", {"peer", peer})["standing"], "good");
+  // The claimed output changed: the proof does not bind it.
+  json lying = post_op_;
+  lying["data"] = hex0x(encode_values(std::vector<uint64_t>{1}));
+  v = b.result("efaas_submitPostOp", {lying, peer});
+  expect_signed(v, 1, "INVALID", lying);
+  EXPECT_NE(v["diagnostics"].get<std::string>().find("PostOp.data"), std::string::npos) << v.dump();
+  EXPECT_EQ(b.result("efaas_reputation", {"peer", peer})["standing"], "throttled");
+  bool banned = false;
+  for (int i = 0; i < 20 && !banned; ++i) {
+    json r = b.call("efaas_submitPostOp", {tampered, peer});
+    banned = r.contains("error") && r["error"]["data"]["reason"] == "peer_banned";
+  }
+  EXPECT_TRUE(banned);
+  EXPECT_EQ(b.result("efaas_reputation", {"peer", peer})["standing"], "banned");
+  // Banned: even an honest PostOp is refused from that peer.
+  EXPECT_EQ(b.call("efaas_submitPostOp", {post_op_, peer})["error"]["data"]["reason"], "peer_banned");
+}
+
+}  // namespace
+}  // namespace efaas::node
