@@ -148,6 +148,12 @@ int main(int argc, char** argv) {
   if (!(*program)->proving_key(*params)) return 1;
   const double setup_s = setup_sw.seconds();
   StarkTimings tm;
+  // Process CPU seconds per prover stage, from the progress callback's stage boundaries
+  // (the stage times in StarkTimings are wall time; "logup" here includes the witness check).
+  std::vector<std::pair<std::string, double>> stage_cpu;
+  po.stark.progress = [&](std::string_view stage, double) {
+    stage_cpu.emplace_back(std::string(stage), process_cpu_seconds());
+  };
   auto cpu_now = [] {
     struct rusage u;
     getrusage(RUSAGE_SELF, &u);
@@ -207,5 +213,11 @@ int main(int argc, char** argv) {
               prove_cpu, witness_s, tm.trace_lde, tm.trace_commit, tm.aux, tm.quotient,
               tm.ood + tm.deep, tm.fri, setup_s, vt[vt.size() / 2] * 1e3, bytes.size() / 1024.0,
               conjectured_security_bits(*params), double(ru.ru_maxrss) / 1024.0);
+  std::fprintf(stderr, "CPU s per stage:");
+  for (size_t i = 0; i + 1 < stage_cpu.size(); ++i) {
+    std::fprintf(stderr, " %s %.2f", stage_cpu[i].first.c_str(),
+                 stage_cpu[i + 1].second - stage_cpu[i].second);
+  }
+  std::fprintf(stderr, "\n");
   return 0;
 }

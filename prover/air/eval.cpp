@@ -1,197 +1,321 @@
 #include "prover/air/eval.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
+#include <limits>
+
+#include "prover/air/column_kernels.hpp"
 
 namespace efaas::air {
 
 namespace {
 
-constexpr size_t kBlock = 128;
+// Rows per block: long enough to amortize the per-node dispatch, short enough that the live
+// node values stay in the first cache levels.
+constexpr size_t kBlock = 256;
+constexpr uint32_t kForever = std::numeric_limits<uint32_t>::max();
 
-// Node values for rows [begin, begin + len), len <= kBlock. Base nodes live in `base`, extension
-// nodes in `ext`, both indexed node * kBlock + row.
-struct BlockValues {
-  std::vector<Fp> base;
-  std::vector<Fp4> ext;
-};
-
-Fp4 aux_at(const DomainSource& s, uint32_t col, size_t row) {
-  const Fp* a = s.aux + size_t(4 * col) * s.stride + row;
-  return {a[0], a[s.stride], a[2 * s.stride], a[3 * s.stride]};
+bool is_leaf(Op op) {
+  return op != Op::kAdd && op != Op::kSub && op != Op::kMul && op != Op::kNeg;
+}
+bool is_uniform_leaf(Op op) {
+  return op == Op::kConst || op == Op::kChallenge || op == Op::kPublic || op == Op::kAuxPublic;
 }
 
-// Marks the nodes that `roots` depend on (node ids are topologically ordered).
-std::vector<uint8_t> needed_nodes(const TableAir& table, std::span<const Expr> roots) {
-  const auto& nodes = table.graph().nodes();
-  std::vector<uint8_t> need(nodes.size(), 0);
-  for (const Expr& e : roots) need[e.id()] = 1;
-  for (size_t id = nodes.size(); id-- > 0;) {
-    if (!need[id]) continue;
-    const Node& n = nodes[id];
-    if (n.op == Op::kAdd || n.op == Op::kSub || n.op == Op::kMul) {
-      need[n.index] = need[n.rhs] = 1;
-    } else if (n.op == Op::kNeg) {
-      need[n.index] = 1;
+// How the DAG is evaluated over blocks of rows, built once per call:
+// - uniform nodes (constants, challenges, publics and everything built only from them) are
+//   computed once in Fp4 and broadcast into a block that never changes;
+// - this-row column references and the selectors point straight into the source matrices;
+// - next-row references and computed nodes get storage slots, reused once a node's last
+//   consumer has run (a node's slot is never its operands').
+// Extension values are stored as four coordinate blocks, so every step is a column kernel.
+class Plan {
+ public:
+  Plan(const TableAir& table, const DomainSource& s, std::span<const Expr> roots, bool keep_roots)
+      : nodes_(table.graph().nodes()), s_(s), k_(column_kernels(s.simd)) {
+    const size_t N = nodes_.size();
+    std::vector<uint8_t> need(N, 0);
+    for (const Expr& e : roots) need[e.id()] = 1;
+    for (size_t id = N; id-- > 0;) {
+      if (!need[id]) continue;
+      const Node& n = nodes_[id];
+      if (!is_leaf(n.op)) need[n.index] = 1;
+      if (n.op == Op::kAdd || n.op == Op::kSub || n.op == Op::kMul) need[n.rhs] = 1;
     }
-  }
-  return need;
-}
-
-void eval_block(const TableAir& table, const DomainSource& s, size_t begin, size_t len,
-                const std::vector<uint8_t>& need, BlockValues& v) {
-  const auto& nodes = table.graph().nodes();
-  v.base.resize(nodes.size() * kBlock);
-  v.ext.resize(nodes.size() * kBlock);
-  for (size_t id = 0; id < nodes.size(); ++id) {
-    if (!need[id]) continue;
-    const Node& n = nodes[id];
-    Fp* b = v.base.data() + id * kBlock;
-    Fp4* e = v.ext.data() + id * kBlock;
-    auto row_of = [&](size_t r) { return n.next ? s.next[begin + r] : begin + r; };
-    switch (n.op) {
-      case Op::kConst:
-        std::fill(b, b + len, n.value);
-        break;
-      case Op::kMain:
-        for (size_t r = 0; r < len; ++r) b[r] = s.main[n.index * s.stride + row_of(r)];
-        break;
-      case Op::kPre:
-        for (size_t r = 0; r < len; ++r) b[r] = s.pre[n.index * s.stride + row_of(r)];
-        break;
-      case Op::kAux:
-        for (size_t r = 0; r < len; ++r) e[r] = aux_at(s, n.index, row_of(r));
-        break;
-      case Op::kChallenge:
-        std::fill(e, e + len, s.challenges[n.index]);
-        break;
-      case Op::kPublic:
-        std::fill(b, b + len, s.publics[n.index]);
-        break;
-      case Op::kAuxPublic:
-        std::fill(e, e + len, s.aux_publics[n.index]);
-        break;
-      case Op::kIsFirstRow:
-        std::copy(s.is_first + begin, s.is_first + begin + len, b);
-        break;
-      case Op::kIsLastRow:
-        std::copy(s.is_last + begin, s.is_last + begin + len, b);
-        break;
-      case Op::kIsTransition:
-        std::copy(s.is_transition + begin, s.is_transition + begin + len, b);
-        break;
-      case Op::kNeg:
-        if (n.ext) {
-          const Fp4* x = v.ext.data() + n.index * kBlock;
-          for (size_t r = 0; r < len; ++r) e[r] = -x[r];
-        } else {
-          const Fp* x = v.base.data() + n.index * kBlock;
-          for (size_t r = 0; r < len; ++r) b[r] = -x[r];
-        }
-        break;
-      case Op::kAdd:
-      case Op::kSub:
-      case Op::kMul: {
-        const Node& L = nodes[n.index];
-        const Node& R = nodes[n.rhs];
-        if (!n.ext) {
-          const Fp* x = v.base.data() + n.index * kBlock;
-          const Fp* y = v.base.data() + n.rhs * kBlock;
-          if (n.op == Op::kAdd) {
-            for (size_t r = 0; r < len; ++r) b[r] = x[r] + y[r];
-          } else if (n.op == Op::kSub) {
-            for (size_t r = 0; r < len; ++r) b[r] = x[r] - y[r];
-          } else {
-            for (size_t r = 0; r < len; ++r) b[r] = x[r] * y[r];
-          }
-          break;
-        }
-        // Mixed or extension operands.
-        auto get = [&](const Node& m, uint32_t mid, size_t r) -> Fp4 {
-          return m.ext ? v.ext[mid * kBlock + r] : Fp4(v.base[mid * kBlock + r]);
-        };
-        if (n.op == Op::kMul && !L.ext) {
-          const Fp* x = v.base.data() + n.index * kBlock;
-          const Fp4* y = v.ext.data() + n.rhs * kBlock;
-          for (size_t r = 0; r < len; ++r) e[r] = y[r] * x[r];
-        } else if (n.op == Op::kMul && !R.ext) {
-          const Fp4* x = v.ext.data() + n.index * kBlock;
-          const Fp* y = v.base.data() + n.rhs * kBlock;
-          for (size_t r = 0; r < len; ++r) e[r] = x[r] * y[r];
-        } else {
-          for (size_t r = 0; r < len; ++r) {
-            Fp4 x = get(L, n.index, r), y = get(R, n.rhs, r);
-            e[r] = n.op == Op::kAdd ? x + y : n.op == Op::kSub ? x - y : x * y;
-          }
-        }
-        break;
+    uniform_.assign(N, 0);
+    std::vector<Fp4> uval(N);
+    ptr_.assign(N, {nullptr, nullptr, nullptr, nullptr});
+    slot_.assign(N, -1);
+    // Uniform values, and the order of the row-dependent nodes.
+    std::vector<uint32_t> last_use(N, 0);
+    for (uint32_t id = 0; id < N; ++id) {
+      if (!need[id]) continue;
+      const Node& n = nodes_[id];
+      if (is_leaf(n.op)) {
+        uniform_[id] = is_uniform_leaf(n.op);
+      } else {
+        uniform_[id] = uniform_[n.index] && (n.op == Op::kNeg || uniform_[n.rhs]);
+      }
+      if (uniform_[id]) {
+        uval[id] = uniform_value(n, uval);
+        continue;
+      }
+      if (!is_leaf(n.op) || n.next) order_.push_back(id);  // computed or gathered
+    }
+    for (uint32_t p = 0; p < order_.size(); ++p) {
+      const Node& n = nodes_[order_[p]];
+      last_use[order_[p]] = std::max(last_use[order_[p]], p);
+      if (!is_leaf(n.op)) {
+        last_use[n.index] = p;
+        if (n.op != Op::kNeg) last_use[n.rhs] = p;
+      }
+    }
+    if (keep_roots) {
+      for (const Expr& e : roots) last_use[e.id()] = kForever;
+    }
+    // Slots: uniform blocks first (filled once), then the row-dependent nodes by liveness.
+    size_t base_slots = 0, ext_slots = 0;
+    std::vector<std::pair<uint32_t, bool>> uniforms;  // (node, ext)
+    for (uint32_t id = 0; id < N; ++id) {
+      if (need[id] && uniform_[id]) {
+        uniforms.emplace_back(id, nodes_[id].ext);
+        slot_[id] = int32_t(nodes_[id].ext ? ext_slots++ : base_slots++);
+      }
+    }
+    std::vector<int32_t> free_base, free_ext;
+    std::vector<std::vector<uint32_t>> dies_at(order_.size());
+    for (uint32_t p = 0; p < order_.size(); ++p) {
+      const uint32_t id = order_[p];
+      if (last_use[id] != kForever) dies_at[last_use[id]].push_back(id);
+    }
+    for (uint32_t p = 0; p < order_.size(); ++p) {
+      const uint32_t id = order_[p];
+      const bool ext = nodes_[id].ext;
+      std::vector<int32_t>& fl = ext ? free_ext : free_base;
+      if (!fl.empty()) {
+        slot_[id] = fl.back();
+        fl.pop_back();
+      } else {
+        slot_[id] = int32_t(ext ? ext_slots++ : base_slots++);
+      }
+      for (uint32_t d : dies_at[p]) (nodes_[d].ext ? free_ext : free_base).push_back(slot_[d]);
+    }
+    base_.assign(base_slots * kBlock, Fp::zero());
+    ext_.assign(ext_slots * 4 * kBlock, Fp::zero());
+    for (uint32_t id = 0; id < N; ++id) {
+      if (slot_[id] < 0) continue;
+      if (nodes_[id].ext) {
+        for (int c = 0; c < 4; ++c) ptr_[id][c] = ext_.data() + (size_t(slot_[id]) * 4 + c) * kBlock;
+      } else {
+        ptr_[id][0] = base_.data() + size_t(slot_[id]) * kBlock;
+      }
+    }
+    for (const auto& [id, ext] : uniforms) {
+      for (int c = 0; c < (ext ? 4 : 1); ++c) {
+        std::fill_n(const_cast<Fp*>(ptr_[id][c]), kBlock, uval[id][c]);
+      }
+    }
+    for (uint32_t id = 0; id < N; ++id) {
+      if (need[id] && !uniform_[id] && is_leaf(nodes_[id].op) && !nodes_[id].next) {
+        direct_.push_back(id);
       }
     }
   }
-}
 
-Fp4 value_at(const BlockValues& v, const Node& n, uint32_t id, size_t r) {
-  return n.ext ? v.ext[id * kBlock + r] : Fp4(v.base[id * kBlock + r]);
-}
+  // Evaluates rows [begin, begin + len), len <= kBlock; `after(id)` runs after each computed
+  // node (the folding step).
+  template <typename After>
+  void run(size_t begin, size_t len, After after) {
+    for (uint32_t id : direct_) {
+      const Node& n = nodes_[id];
+      switch (n.op) {
+        case Op::kMain: ptr_[id][0] = s_.main + n.index * s_.stride + begin; break;
+        case Op::kPre: ptr_[id][0] = s_.pre + n.index * s_.stride + begin; break;
+        case Op::kAux:
+          for (int c = 0; c < 4; ++c) ptr_[id][c] = s_.aux + (4 * n.index + c) * s_.stride + begin;
+          break;
+        case Op::kIsFirstRow: ptr_[id][0] = s_.is_first + begin; break;
+        case Op::kIsLastRow: ptr_[id][0] = s_.is_last + begin; break;
+        case Op::kIsTransition: ptr_[id][0] = s_.is_transition + begin; break;
+        default: break;
+      }
+    }
+    for (uint32_t id : order_) {
+      eval_node(id, begin, len);
+      after(id);
+    }
+  }
+
+  bool is_ext(uint32_t id) const { return nodes_[id].ext; }
+  const Fp* base(uint32_t id) const { return ptr_[id][0]; }
+  ExtCols ext(uint32_t id) const { return {{ptr_[id][0], ptr_[id][1], ptr_[id][2], ptr_[id][3]}}; }
+  Fp4 value(uint32_t id, size_t r) const {
+    if (!nodes_[id].ext) return Fp4(ptr_[id][0][r]);
+    return {ptr_[id][0][r], ptr_[id][1][r], ptr_[id][2][r], ptr_[id][3][r]};
+  }
+  const ColumnKernels& kernels() const { return k_; }
+  const std::vector<uint32_t>& computed() const { return order_; }
+  // Roots that are not computed per block (leaves and uniform nodes) are folded by the caller.
+  bool computed_node(uint32_t id) const { return !uniform_[id] && (!is_leaf(nodes_[id].op) || nodes_[id].next); }
+
+ private:
+  Fp4 uniform_value(const Node& n, const std::vector<Fp4>& v) const {
+    switch (n.op) {
+      case Op::kConst: return Fp4(n.value);
+      case Op::kChallenge: return s_.challenges[n.index];
+      case Op::kPublic: return Fp4(s_.publics[n.index]);
+      case Op::kAuxPublic: return s_.aux_publics[n.index];
+      case Op::kNeg: return -v[n.index];
+      case Op::kAdd: return v[n.index] + v[n.rhs];
+      case Op::kSub: return v[n.index] - v[n.rhs];
+      case Op::kMul: return v[n.index] * v[n.rhs];
+      default: return Fp4::zero();
+    }
+  }
+
+  Fp* out(uint32_t id, int c = 0) { return const_cast<Fp*>(ptr_[id][c]); }
+  ExtColsOut out_ext(uint32_t id) { return {{out(id, 0), out(id, 1), out(id, 2), out(id, 3)}}; }
+
+  void eval_node(uint32_t id, size_t begin, size_t len) {
+    const Node& n = nodes_[id];
+    if (is_leaf(n.op)) {  // a next-row reference: gather
+      const uint32_t* next = s_.next + begin;
+      if (n.op == Op::kAux) {
+        for (int c = 0; c < 4; ++c) {
+          const Fp* col = s_.aux + (4 * n.index + c) * s_.stride;
+          Fp* o = out(id, c);
+          for (size_t r = 0; r < len; ++r) o[r] = col[next[r]];
+        }
+      } else {
+        const Fp* col = (n.op == Op::kMain ? s_.main : s_.pre) + n.index * s_.stride;
+        Fp* o = out(id);
+        for (size_t r = 0; r < len; ++r) o[r] = col[next[r]];
+      }
+      return;
+    }
+    const uint32_t a = n.index, b = n.rhs;
+    if (n.op == Op::kNeg) {
+      for (int c = 0; c < (n.ext ? 4 : 1); ++c) k_.neg(ptr_[a][c], out(id, c), len);
+      return;
+    }
+    const bool ea = nodes_[a].ext, eb = nodes_[b].ext;
+    if (!n.ext) {
+      auto f = n.op == Op::kAdd ? k_.add : n.op == Op::kSub ? k_.sub : k_.mul;
+      f(ptr_[a][0], ptr_[b][0], out(id), len);
+      return;
+    }
+    if (n.op == Op::kMul) {
+      if (ea && eb) {
+        k_.ext_mul(ext(a), ext(b), out_ext(id), len);
+      } else if (ea) {
+        k_.ext_mul_base(ext(a), ptr_[b][0], out_ext(id), len);
+      } else {
+        k_.ext_mul_base(ext(b), ptr_[a][0], out_ext(id), len);
+      }
+      return;
+    }
+    auto f = n.op == Op::kAdd ? k_.add : k_.sub;
+    if (ea && eb) {
+      for (int c = 0; c < 4; ++c) f(ptr_[a][c], ptr_[b][c], out(id, c), len);
+    } else if (ea) {  // ext +- base: only coordinate 0 changes
+      f(ptr_[a][0], ptr_[b][0], out(id, 0), len);
+      for (int c = 1; c < 4; ++c) std::memcpy(out(id, c), ptr_[a][c], len * sizeof(Fp));
+    } else {  // base +- ext
+      f(ptr_[a][0], ptr_[b][0], out(id, 0), len);
+      for (int c = 1; c < 4; ++c) {
+        if (n.op == Op::kAdd) {
+          std::memcpy(out(id, c), ptr_[b][c], len * sizeof(Fp));
+        } else {
+          k_.neg(ptr_[b][c], out(id, c), len);
+        }
+      }
+    }
+  }
+
+  const std::vector<Node>& nodes_;
+  const DomainSource& s_;
+  const ColumnKernels& k_;
+  std::vector<uint8_t> uniform_;
+  std::vector<int32_t> slot_;
+  std::vector<std::array<const Fp*, 4>> ptr_;
+  std::vector<uint32_t> order_, direct_;
+  std::vector<Fp> base_, ext_;
+};
 
 }  // namespace
 
 void eval_folded(const TableAir& table, const DomainSource& src, size_t begin, size_t end,
                  Fp4 alpha, Fp4* out) {
-  BlockValues v;
-  const auto& nodes = table.graph().nodes();
-  const std::vector<uint8_t> need = needed_nodes(table, table.constraints());
+  const auto& cs = table.constraints();
+  Plan plan(table, src, cs, /*keep_roots=*/false);
+  // Horner's fold in constraint order equals sum_k alpha^(K-1-k) C_k, which lets each
+  // constraint be added as soon as it is computed (and its base values scaled in the base field).
+  const size_t K = cs.size();
+  std::vector<Fp4> weight(K);
+  Fp4 w = Fp4::one();
+  for (size_t k = K; k-- > 0;) {
+    weight[k] = w;
+    w *= alpha;
+  }
+  std::vector<std::vector<uint32_t>> roots_of(table.graph().nodes().size());
+  std::vector<uint32_t> early;  // roots that are leaves or uniform
+  for (uint32_t k = 0; k < K; ++k) {
+    roots_of[cs[k].id()].push_back(k);
+    if (!plan.computed_node(cs[k].id())) early.push_back(k);
+  }
+  std::vector<Fp> acc(4 * kBlock);
+  const ColumnKernels& kern = plan.kernels();
   for (size_t b = begin; b < end; b += kBlock) {
     const size_t len = std::min(kBlock, end - b);
-    eval_block(table, src, b, len, need, v);
-    Fp4* o = out + (b - begin);
-    std::fill(o, o + len, Fp4::zero());
-    for (const Expr& c : table.constraints()) {
-      const Node& n = nodes[c.id()];
-      if (n.ext) {
-        const Fp4* x = v.ext.data() + c.id() * kBlock;
-        for (size_t r = 0; r < len; ++r) o[r] = o[r] * alpha + x[r];
+    std::fill(acc.begin(), acc.end(), Fp::zero());
+    const ExtColsOut a{{acc.data(), acc.data() + kBlock, acc.data() + 2 * kBlock,
+                        acc.data() + 3 * kBlock}};
+    auto fold = [&](uint32_t id, uint32_t k) {
+      if (plan.is_ext(id)) {
+        kern.ext_mul_acc(plan.ext(id), weight[k], a, len);
       } else {
-        const Fp* x = v.base.data() + c.id() * kBlock;
-        for (size_t r = 0; r < len; ++r) {
-          Fp4 t = o[r] * alpha;
-          o[r] = Fp4(t[0] + x[r], t[1], t[2], t[3]);
-        }
+        kern.mul_acc(plan.base(id), weight[k], a, len);
       }
-    }
+    };
+    plan.run(b, len, [&](uint32_t id) {
+      for (uint32_t k : roots_of[id]) fold(id, k);
+    });
+    for (uint32_t k : early) fold(cs[k].id(), k);
+    Fp4* o = out + (b - begin);
+    for (size_t r = 0; r < len; ++r) o[r] = Fp4(a.c[0][r], a.c[1][r], a.c[2][r], a.c[3][r]);
   }
 }
 
 void eval_base_exprs(const TableAir& table, const DomainSource& src, size_t begin, size_t end,
                      std::span<const Expr> exprs, Fp* out) {
-  BlockValues v;
-  const auto& nodes = table.graph().nodes();
+  Plan plan(table, src, exprs, /*keep_roots=*/true);
   const size_t total = end - begin;
-  const std::vector<uint8_t> need = needed_nodes(table, exprs);
   for (size_t b = begin; b < end; b += kBlock) {
     const size_t len = std::min(kBlock, end - b);
-    eval_block(table, src, b, len, need, v);
+    plan.run(b, len, [](uint32_t) {});
     for (size_t k = 0; k < exprs.size(); ++k) {
       const uint32_t id = exprs[k].id();
-      for (size_t r = 0; r < len; ++r) {
-        out[k * total + (b - begin) + r] = nodes[id].ext ? v.ext[id * kBlock + r][0]
-                                                         : v.base[id * kBlock + r];
-      }
+      for (size_t r = 0; r < len; ++r) out[k * total + (b - begin) + r] = plan.value(id, r)[0];
     }
   }
 }
 
 std::optional<Violation> first_violation(const TableAir& table, const DomainSource& src,
                                          size_t rows) {
-  BlockValues v;
-  const auto& nodes = table.graph().nodes();
-  const std::vector<uint8_t> need = needed_nodes(table, table.constraints());
-  for (size_t b = 0; b < rows; b += kBlock) {
-    const size_t len = std::min(kBlock, rows - b);
-    eval_block(table, src, b, len, need, v);
+  return first_violation(table, src, 0, rows);
+}
+
+std::optional<Violation> first_violation(const TableAir& table, const DomainSource& src,
+                                         size_t begin, size_t end) {
+  const auto& cs = table.constraints();
+  Plan plan(table, src, cs, /*keep_roots=*/true);
+  for (size_t b = begin; b < end; b += kBlock) {
+    const size_t len = std::min(kBlock, end - b);
+    plan.run(b, len, [](uint32_t) {});
     for (size_t r = 0; r < len; ++r) {
-      for (size_t k = 0; k < table.constraints().size(); ++k) {
-        uint32_t id = table.constraints()[k].id();
-        if (!value_at(v, nodes[id], id, r).is_zero()) return Violation{b + r, k};
+      for (size_t k = 0; k < cs.size(); ++k) {
+        if (!plan.value(cs[k].id(), r).is_zero()) return Violation{b + r, k};
       }
     }
   }

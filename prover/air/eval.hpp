@@ -27,6 +27,7 @@ struct DomainSource {
   std::span<const Fp4> challenges;
   std::span<const Fp> publics;
   std::span<const Fp4> aux_publics;
+  bool simd = false;  // AVX2 column kernels where usable (same results as scalar)
 };
 
 // out[i - begin] = folded constraints at row i, for i in [begin, end).
@@ -45,6 +46,9 @@ struct Violation {
 };
 std::optional<Violation> first_violation(const TableAir& table, const DomainSource& src,
                                          size_t rows);
+// The same over rows [begin, end).
+std::optional<Violation> first_violation(const TableAir& table, const DomainSource& src,
+                                         size_t begin, size_t end);
 
 // Values at one point (the verifier's out-of-domain point z and g z).
 struct PointValues {

@@ -2,7 +2,9 @@
 #include <bit>
 #include <cstring>
 #include <map>
+#include <mutex>
 
+#include "prover/air/column_kernels.hpp"
 #include "prover/air/eval.hpp"
 #include "prover/common/thread_pool.hpp"
 #include "prover/common/timer.hpp"
@@ -91,7 +93,8 @@ struct DomainRows {
 air::DomainSource domain_source(const std::vector<Fp>& main, const std::vector<Fp>& pre,
                                 const std::vector<Fp>& aux, size_t stride,
                                 const DomainRows& rows, std::span<const Fp4> challenges,
-                                std::span<const Fp> publics, std::span<const Fp4> aux_publics) {
+                                std::span<const Fp> publics, std::span<const Fp4> aux_publics,
+                                bool simd) {
   air::DomainSource src;
   src.main = main.data();
   src.pre = pre.empty() ? nullptr : pre.data();
@@ -104,7 +107,80 @@ air::DomainSource domain_source(const std::vector<Fp>& main, const std::vector<F
   src.challenges = challenges;
   src.publics = publics;
   src.aux_publics = aux_publics;
+  src.simd = simd;
   return src;
+}
+
+// The LogUp auxiliary trace of a table (4 base columns per extension column: the group
+// columns, then the running sum) and its final sum. Rows are processed in parallel chunks:
+// every interaction's multiplicity and values in one evaluation, the fingerprints with the
+// column kernels, one batch inversion per chunk; the running sum is a prefix over row sums.
+Result<std::pair<std::vector<Fp>, Fp4>> logup_aux_trace(const air::TableAir& table,
+                                                        const air::DomainSource& src, size_t n,
+                                                        std::span<const Fp4> challenges,
+                                                        const air::ColumnKernels& kern,
+                                                        ThreadPool& pool) {
+  const auto& its = table.interactions();
+  const auto& groups = table.aux_groups();
+  const size_t aw = table.aux_width();
+  std::vector<air::Expr> exprs;
+  std::vector<size_t> first_expr;  // interaction k: its multiplicity, then its values
+  for (const air::Interaction& it : its) {
+    first_expr.push_back(exprs.size());
+    exprs.push_back(it.multiplicity);
+    for (const air::Expr& v : it.values) exprs.push_back(v);
+  }
+  const Fp4 alpha = challenges[air::kChallengeAlpha];
+  const Fp4 beta = challenges[air::kChallengeBeta];
+  std::vector<Fp> aux(4 * aw * n);
+  auto col = [&](size_t c, int k) { return aux.data() + (4 * c + k) * n; };
+  std::mutex mu;
+  Status status;
+  pool.parallel_for(n, 2048, [&](size_t b, size_t e) {
+    const size_t len = e - b;
+    std::vector<Fp> vals(exprs.size() * len);
+    air::eval_base_exprs(table, src, b, e, exprs, vals.data());
+    // Fingerprints beta + bus + sum_j alpha^(j+1) v_j, coordinate-major per interaction.
+    std::vector<Fp> fp(4 * its.size() * len);
+    std::vector<Fp4> denom(its.size() * len);
+    for (size_t k = 0; k < its.size(); ++k) {
+      const Fp4 c0 = beta + Fp4(Fp::from_u32(its[k].bus));
+      const air::ExtColsOut acc{{fp.data() + (4 * k) * len, fp.data() + (4 * k + 1) * len,
+                                 fp.data() + (4 * k + 2) * len, fp.data() + (4 * k + 3) * len}};
+      for (int c = 0; c < 4; ++c) std::fill_n(acc.c[c], len, c0[c]);
+      Fp4 power = alpha;
+      for (size_t j = 1; j <= its[k].values.size(); ++j) {
+        kern.mul_acc(vals.data() + (first_expr[k] + j) * len, power, acc, len);
+        power *= alpha;
+      }
+      for (size_t r = 0; r < len; ++r) {
+        denom[k * len + r] = Fp4(acc.c[0][r], acc.c[1][r], acc.c[2][r], acc.c[3][r]);
+      }
+    }
+    if (Status inv = batch_inverse(denom, denom); !inv) {
+      std::lock_guard lock(mu);
+      status = invalid_argument("prove: table " + table.name() +
+                                ": a LogUp denominator is zero (resample by changing the input)");
+      return;
+    }
+    for (size_t r = 0; r < len; ++r) {
+      Fp4 row_sum = Fp4::zero();
+      for (size_t g = 0; g < groups.size(); ++g) {
+        Fp4 h = Fp4::zero();
+        for (uint32_t k : groups[g]) h += denom[k * len + r] * vals[first_expr[k] * len + r];
+        for (int c = 0; c < 4; ++c) col(g, c)[b + r] = h[c];
+        row_sum += h;
+      }
+      for (int c = 0; c < 4; ++c) col(aw - 1, c)[b + r] = row_sum[c];
+    }
+  });
+  EFAAS_RETURN_IF_ERROR(status);
+  Fp4 running = Fp4::zero();
+  for (size_t i = 0; i < n; ++i) {
+    running += Fp4(col(aw - 1, 0)[i], col(aw - 1, 1)[i], col(aw - 1, 2)[i], col(aw - 1, 3)[i]);
+    for (int c = 0; c < 4; ++c) col(aw - 1, c)[i] = running[c];
+  }
+  return std::make_pair(std::move(aux), running);
 }
 
 // Per-table state while proving.
@@ -269,6 +345,9 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   // OpenCL keeps the LDEs on the device between stages (stark_opencl.hpp).
   Result<Backend> backend = resolve_backend(cfg.backend);
   if (!backend) return backend.status();
+  // AVX2 column kernels for the constraint evaluation and DEEP sums (identical results).
+  const bool simd = *backend == Backend::kAvx2;
+  const air::ColumnKernels& kern = air::column_kernels(simd);
   OpenClDevice* dev = nullptr;
   if (*backend == Backend::kOpenCl) {
     Result<OpenClDevice*> d = OpenClDevice::get(hcfg.opencl_device);
@@ -363,51 +442,12 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       const size_t n = st[t].n;
       const DomainRows rows = trace_domain(t);
       const air::DomainSource src = domain_source(witness.main[t], pk.pre_traces[t], {}, n, rows,
-                                                  challenges, witness.publics, {});
-      // Denominators and multiplicities for every interaction and row.
-      const auto& its = table.interactions();
-      std::vector<Fp4> denom(its.size() * n);
-      std::vector<Fp> mult(its.size() * n);
-      for (size_t k = 0; k < its.size(); ++k) {
-        std::vector<air::Expr> vals = {its[k].multiplicity};
-        for (const auto& v : its[k].values) vals.push_back(v);
-        std::vector<Fp> out(vals.size() * n);
-        air::eval_base_exprs(table, src, 0, n, vals, out.data());
-        const Fp4 alpha = challenges[air::kChallengeAlpha];
-        const Fp4 beta = challenges[air::kChallengeBeta];
-        for (size_t i = 0; i < n; ++i) {
-          mult[k * n + i] = out[i];
-          Fp4 d = beta + Fp4(Fp::from_u32(its[k].bus));
-          Fp4 power = alpha;
-          for (size_t v = 1; v < vals.size(); ++v) {
-            d += power * out[v * n + i];
-            power *= alpha;
-          }
-          denom[k * n + i] = d;
-        }
-      }
-      Status inv = batch_inverse(denom, denom);
-      if (!inv) {
-        return invalid_argument("prove: table " + table.name() +
-                                ": a LogUp denominator is zero (resample by changing the input)");
-      }
-      const auto& groups = table.aux_groups();
+                                                  challenges, witness.publics, {}, simd);
       const size_t aw = table.aux_width();
-      std::vector<Fp> aux(4 * aw * n);
-      auto put = [&](size_t col, size_t row, const Fp4& v) {
-        for (int c = 0; c < 4; ++c) aux[(4 * col + c) * n + row] = v[c];
-      };
-      Fp4 running = Fp4::zero();
-      for (size_t i = 0; i < n; ++i) {
-        for (size_t g = 0; g < groups.size(); ++g) {
-          Fp4 h = Fp4::zero();
-          for (uint32_t k : groups[g]) h += denom[k * n + i] * mult[k * n + i];
-          put(g, i, h);
-          running += h;
-        }
-        put(aw - 1, i, running);
-      }
-      proof.aux_sums[t] = running;
+      auto aux_or = logup_aux_trace(table, src, n, challenges, kern, pool);
+      if (!aux_or) return aux_or.status();
+      std::vector<Fp> aux = std::move(aux_or->first);
+      proof.aux_sums[t] = aux_or->second;
       if (dev != nullptr) {
         auto m = opencl_trace_lde(*dev, aux, 4 * aw, st[t].log_n, log_b);
         if (!m) return m.status();
@@ -443,8 +483,17 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       const air::DomainSource src =
           domain_source(witness.main[t], pk.pre_traces[t], st[t].aux_trace, st[t].n, rows,
                         challenges, witness.publics,
-                        std::span<const Fp4>(&proof.aux_sums[t], 1));
-      if (auto v = air::first_violation(table, src, st[t].n)) {
+                        std::span<const Fp4>(&proof.aux_sums[t], 1), simd);
+      // Chunks in parallel; the first violation is the one at the lowest row.
+      std::optional<air::Violation> v;
+      std::mutex mu;
+      pool.parallel_for(st[t].n, 4096, [&](size_t b, size_t e) {
+        auto found = air::first_violation(table, src, b, e);
+        if (!found) return;
+        std::lock_guard lock(mu);
+        if (!v || found->row < v->row) v = found;
+      });
+      if (v) {
         return invalid_argument("prove: the witness violates constraint " +
                                 std::to_string(v->constraint) + " of table " + table.name() +
                                 " at row " + std::to_string(v->row));
@@ -538,9 +587,9 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     const DomainRows rows{std::move(next), std::move(first), std::move(last), std::move(trans)};
     const air::DomainSource src =
         domain_source(s.main_lde, pk.pre_ldes[t], s.aux_lde, s.lde_n, rows, challenges,
-                      witness.publics, std::span<const Fp4>(&proof.aux_sums[t], 1));
+                      witness.publics, std::span<const Fp4>(&proof.aux_sums[t], 1), simd);
     std::vector<Fp4> q(qn);
-    pool.parallel_for(qn, 1024, [&](size_t b, size_t e) {
+    pool.parallel_for(qn, 2048, [&](size_t b, size_t e) {
       air::eval_folded(table, src, b, e, alpha, q.data() + b);
       for (size_t i = b; i < e; ++i) q[i] = q[i] * zh_inv_of[zh_index(i)];
     });
@@ -693,16 +742,23 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     {
       const Fp w = Fp::two_adic_generator(log_h);
       std::vector<Fp> pw(h);
-      Fp p = shift;
-      for (size_t j = 0; j < h; ++j) {
-        pw[j] = p;
-        p *= w;
-      }
+      pool.parallel_for(h, 4096, [&](size_t b, size_t e) {
+        Fp p = shift * w.pow(b);
+        for (size_t j = b; j < e; ++j, p *= w) pw[j] = p;
+      });
+      Status inv_status;
+      std::mutex mu;
       pool.parallel_for(h, 4096, [&](size_t b, size_t e) {
         for (size_t i = b; i < e; ++i) inv_z[i] = Fp4(pw[bitrev(i, log_h)]) - z;
+        Status s = batch_inverse(std::span<const Fp4>(inv_z.data() + b, e - b),
+                                 std::span<Fp4>(inv_z.data() + b, e - b));
+        if (!s) {
+          std::lock_guard lock(mu);
+          inv_status = s;
+        }
       });
+      EFAAS_RETURN_IF_ERROR(inv_status);
     }
-    EFAAS_RETURN_IF_ERROR(batch_inverse(inv_z, inv_z));
     const size_t blowup = size_t(1) << log_b;
     const Fp g_inv = g.inverse();
     auto inv_zg_at = [&](size_t i) {
@@ -712,16 +768,46 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     in.log_height = log_h;
     in.evals.assign(h, Fp4::zero());
     Fp4 const_z = Fp4::zero(), const_zg = Fp4::zero();
+    // A column opened at z and g z has coefficients gamma^k and gamma^(k+1): its g z sum is
+    // gamma times its z sum, so each column is read and scaled once (base x Fp4), and the
+    // columns are combined before the divisions.
+    struct Scaled {
+      const Fp* col;
+      Fp4 coeff;
+    };
+    std::vector<Scaled> with_next, plain;
     for (size_t t : tables) {
-      for (const ColTerm& term : terms[t]) (term.next ? const_zg : const_z) += term.coeff * term.value;
-    }
-    pool.parallel_for(h, 2048, [&](size_t b, size_t e) {
-      for (size_t i = b; i < e; ++i) {
-        Fp4 az = Fp4::zero(), azg = Fp4::zero();
-        for (size_t t : tables) {
-          for (const ColTerm& term : terms[t]) (term.next ? azg : az) += term.coeff * term.col[i];
+      const std::vector<ColTerm>& ts = terms[t];
+      for (size_t k = 0; k < ts.size(); ++k) {
+        (ts[k].next ? const_zg : const_z) += ts[k].coeff * ts[k].value;
+        if (ts[k].next) continue;
+        const bool paired = k + 1 < ts.size() && ts[k + 1].next && ts[k + 1].col == ts[k].col &&
+                            ts[k + 1].coeff == ts[k].coeff * gamma;
+        if (!paired && k + 1 < ts.size() && ts[k + 1].next) {
+          return internal_error("prove: DEEP coefficients out of order");
         }
-        in.evals[i] = (az - const_z) * inv_z[i] + (azg - const_zg) * inv_zg_at(i);
+        (paired ? with_next : plain).push_back({ts[k].col, ts[k].coeff});
+      }
+    }
+    constexpr size_t kRows = 256;
+    pool.parallel_for(h, 2048, [&](size_t b, size_t e) {
+      std::vector<Fp> buf(8 * kRows);
+      const air::ExtColsOut A{{buf.data(), buf.data() + kRows, buf.data() + 2 * kRows,
+                               buf.data() + 3 * kRows}};
+      const air::ExtColsOut B{{buf.data() + 4 * kRows, buf.data() + 5 * kRows,
+                               buf.data() + 6 * kRows, buf.data() + 7 * kRows}};
+      for (size_t r0 = b; r0 < e; r0 += kRows) {
+        const size_t len = std::min(kRows, e - r0);
+        std::fill(buf.begin(), buf.end(), Fp::zero());
+        for (const Scaled& c : with_next) kern.mul_acc(c.col + r0, c.coeff, A, len);
+        for (int c = 0; c < 4; ++c) std::copy(A.c[c], A.c[c] + len, B.c[c]);
+        for (const Scaled& c : plain) kern.mul_acc(c.col + r0, c.coeff, B, len);
+        for (size_t r = 0; r < len; ++r) {
+          const size_t i = r0 + r;
+          const Fp4 az(B.c[0][r], B.c[1][r], B.c[2][r], B.c[3][r]);
+          const Fp4 azg = Fp4(A.c[0][r], A.c[1][r], A.c[2][r], A.c[3][r]) * gamma;
+          in.evals[i] = (az - const_z) * inv_z[i] + (azg - const_zg) * inv_zg_at(i);
+        }
       }
     });
     inputs.push_back(std::move(in));

@@ -1,0 +1,133 @@
+// AVX2 column kernels: eight rows per register. Identical results to the scalar kernels in
+// prover/air/column_kernels.cpp (column_kernels_test checks it on random inputs).
+#include "kernels/avx2/column_avx2.hpp"
+
+#include "kernels/avx2/babybear_avx2.hpp"
+
+EFAAS_AVX2_BEGIN
+namespace efaas::avx2 {
+
+namespace {
+
+using air::ExtCols;
+using air::ExtColsOut;
+
+inline __m256i ld(const Fp* p) { return PackedFp::load(p).v; }
+inline void st(Fp* p, __m256i v) { PackedFp{v}.store(p); }
+
+// A constant multiplier with its q factor precomputed (see mul_precomp).
+struct Scalar {
+  __m256i w, w_mu;
+  explicit Scalar(Fp x)
+      : w(_mm256_set1_epi32(int(x.montgomery()))),
+        w_mu(_mm256_set1_epi32(int(x.montgomery() * Fp::kMu))) {}
+  __m256i operator*(__m256i a) const { return mul_precomp(a, w, w_mu); }
+};
+
+constexpr Fp kW = Fp::from_u32(Fp4::kW);
+
+Fp4 at(ExtCols a, size_t i) { return {a.c[0][i], a.c[1][i], a.c[2][i], a.c[3][i]}; }
+void put(ExtColsOut o, size_t i, const Fp4& v) {
+  for (int c = 0; c < 4; ++c) o.c[c][i] = v[c];
+}
+
+// (a0..a3) * (b0..b3) with x^4 = W; wb_i = W b_i.
+inline void ext_mul8(const __m256i a[4], const __m256i b[4], const __m256i wb[4], __m256i o[4]) {
+  o[0] = add(add(mul(a[0], b[0]), mul(a[1], wb[3])), add(mul(a[2], wb[2]), mul(a[3], wb[1])));
+  o[1] = add(add(mul(a[0], b[1]), mul(a[1], b[0])), add(mul(a[2], wb[3]), mul(a[3], wb[2])));
+  o[2] = add(add(mul(a[0], b[2]), mul(a[1], b[1])), add(mul(a[2], b[0]), mul(a[3], wb[3])));
+  o[3] = add(add(mul(a[0], b[3]), mul(a[1], b[2])), add(mul(a[2], b[1]), mul(a[3], b[0])));
+}
+
+void add_k(const Fp* a, const Fp* b, Fp* out, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) st(out + i, add(ld(a + i), ld(b + i)));
+  for (; i < n; ++i) out[i] = a[i] + b[i];
+}
+void sub_k(const Fp* a, const Fp* b, Fp* out, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) st(out + i, sub(ld(a + i), ld(b + i)));
+  for (; i < n; ++i) out[i] = a[i] - b[i];
+}
+void mul_k(const Fp* a, const Fp* b, Fp* out, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) st(out + i, mul(ld(a + i), ld(b + i)));
+  for (; i < n; ++i) out[i] = a[i] * b[i];
+}
+void neg_k(const Fp* a, Fp* out, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) st(out + i, neg(ld(a + i)));
+  for (; i < n; ++i) out[i] = -a[i];
+}
+void ext_mul_base_k(ExtCols a, const Fp* b, ExtColsOut out, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i bv = ld(b + i);
+    __m256i r[4];
+    for (int c = 0; c < 4; ++c) r[c] = mul(ld(a.c[c] + i), bv);
+    for (int c = 0; c < 4; ++c) st(out.c[c] + i, r[c]);  // out may alias a
+  }
+  for (; i < n; ++i) put(out, i, at(a, i) * b[i]);
+}
+void ext_mul_k(ExtCols a, ExtCols b, ExtColsOut out, size_t n) {
+  const Scalar w(kW);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256i av[4], bv[4], wb[4], o[4];
+    for (int c = 0; c < 4; ++c) {
+      av[c] = ld(a.c[c] + i);
+      bv[c] = ld(b.c[c] + i);
+    }
+    for (int c = 1; c < 4; ++c) wb[c] = w * bv[c];
+    ext_mul8(av, bv, wb, o);
+    for (int c = 0; c < 4; ++c) st(out.c[c] + i, o[c]);
+  }
+  for (; i < n; ++i) put(out, i, at(a, i) * at(b, i));
+}
+void mul_acc_k(const Fp* col, const Fp4& coeff, ExtColsOut acc, size_t n) {
+  const Scalar k[4] = {Scalar(coeff[0]), Scalar(coeff[1]), Scalar(coeff[2]), Scalar(coeff[3])};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i x = ld(col + i);
+    for (int c = 0; c < 4; ++c) st(acc.c[c] + i, add(ld(acc.c[c] + i), k[c] * x));
+  }
+  for (; i < n; ++i) {
+    for (int c = 0; c < 4; ++c) acc.c[c][i] += coeff[c] * col[i];
+  }
+}
+void ext_mul_acc_k(ExtCols a, const Fp4& coeff, ExtColsOut acc, size_t n) {
+  // a * coeff with the constant's W multiples folded in: o_c = sum_j a_j k_{c,j}.
+  const Fp w = kW;
+  const Fp kc[4][4] = {{coeff[0], w * coeff[3], w * coeff[2], w * coeff[1]},
+                       {coeff[1], coeff[0], w * coeff[3], w * coeff[2]},
+                       {coeff[2], coeff[1], coeff[0], w * coeff[3]},
+                       {coeff[3], coeff[2], coeff[1], coeff[0]}};
+  Scalar k[4][4] = {
+      {Scalar(kc[0][0]), Scalar(kc[0][1]), Scalar(kc[0][2]), Scalar(kc[0][3])},
+      {Scalar(kc[1][0]), Scalar(kc[1][1]), Scalar(kc[1][2]), Scalar(kc[1][3])},
+      {Scalar(kc[2][0]), Scalar(kc[2][1]), Scalar(kc[2][2]), Scalar(kc[2][3])},
+      {Scalar(kc[3][0]), Scalar(kc[3][1]), Scalar(kc[3][2]), Scalar(kc[3][3])}};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256i av[4];
+    for (int j = 0; j < 4; ++j) av[j] = ld(a.c[j] + i);
+    for (int c = 0; c < 4; ++c) {
+      __m256i s = add(add(k[c][0] * av[0], k[c][1] * av[1]), add(k[c][2] * av[2], k[c][3] * av[3]));
+      st(acc.c[c] + i, add(ld(acc.c[c] + i), s));
+    }
+  }
+  for (; i < n; ++i) {
+    const Fp4 v = at(a, i) * coeff;
+    for (int c = 0; c < 4; ++c) acc.c[c][i] += v[c];
+  }
+}
+
+const air::ColumnKernels kAvx2{add_k,      sub_k,      mul_k,     neg_k, ext_mul_base_k,
+                               ext_mul_k,  mul_acc_k, ext_mul_acc_k};
+
+}  // namespace
+
+const air::ColumnKernels& column_kernels() { return kAvx2; }
+
+}  // namespace efaas::avx2
+EFAAS_AVX2_END
