@@ -2,12 +2,16 @@
 
 # efaas_test(NAME SOURCES... LIBS ...): a GoogleTest binary registered with CTest.
 function(efaas_test name)
-  cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
+  # TIMEOUT (seconds) overrides ctest's default for this binary's tests (proofs on PoCL).
+  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-    PROPERTIES ENVIRONMENT "EFAAS_SHARED_DIR=${CMAKE_SOURCE_DIR}/../shared")
+  set(props ENVIRONMENT "EFAAS_SHARED_DIR=${CMAKE_SOURCE_DIR}/../shared")
+  if(T_TIMEOUT)
+    list(APPEND props TIMEOUT ${T_TIMEOUT})
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${props})
 endfunction()
 
 # efaas_embed_text(OUT_VAR FILES...): turns each file into a generated .cpp that defines
