@@ -17,6 +17,7 @@
 #include "prover/wasm/instance.hpp"
 #include "prover/zkwasm/air_internal.hpp"
 #include "prover/zkwasm/layout.hpp"
+#include "prover/zkwasm/test_support.hpp"
 #include "prover/zkwasm/zkwasm.hpp"
 
 namespace efaas::zkwasm {
@@ -25,54 +26,8 @@ namespace {
 namespace fs = std::filesystem;
 using wasm::Op;
 
-std::vector<uint8_t> wat(const std::string& text) {
-  char tmpl[] = "/tmp/efaas-zkwat-XXXXXX";
-  if (!mkdtemp(tmpl)) return {};
-  const fs::path dir = tmpl;
-  std::ofstream(dir / "m.wat") << text;
-  const std::string cmd = "wat2wasm '" + (dir / "m.wat").string() + "' -o '" +
-                          (dir / "m.wasm").string() + "' 2>&1";
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << text;
-  std::ifstream in(dir / "m.wasm", std::ios::binary);
-  std::vector<uint8_t> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  return b;
-}
-
-// Runs export `name` with a trace; returns the trace.
-wasm::Trace run_traced(const std::vector<uint8_t>& bytes, const std::string& name,
-                       const std::vector<uint64_t>& args) {
-  auto m = wasm::load_module(bytes);
-  EXPECT_TRUE(m.is_ok()) << m.status().to_string();
-  wasm::Linker linker;
-  auto inst = wasm::Instance::instantiate(*m, linker);
-  EXPECT_TRUE(inst.is_ok()) << inst.status().to_string();
-  wasm::MemorySink sink;
-  wasm::TraceWriter tw(sink, 1024);
-  const wasm::Export* ex = (*m)->find_export(name);
-  EXPECT_NE(ex, nullptr);
-  wasm::TraceHeader h;
-  h.gas_limit = 1u << 30;
-  h.entry_function = ex->index;
-  EXPECT_TRUE(tw.begin(h).is_ok());
-  wasm::ExecOptions o;
-  o.gas_limit = h.gas_limit;
-  o.trace = &tw;
-  auto r = (*inst)->invoke(ex->index, args, o);
-  EXPECT_TRUE(r.is_ok());
-  wasm::TraceEnd end;
-  end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
-  end.trap_code = uint32_t(r->trap);
-  end.gas_used = r->gas_used;
-  end.instructions = r->instructions;
-  end.records = tw.records();
-  end.results = r->results;
-  EXPECT_TRUE(tw.finish(end).is_ok());
-  auto t = wasm::read_trace(sink.data);
-  EXPECT_TRUE(t.is_ok()) << t.status().to_string();
-  return *t;
-}
+using test_support::run_traced;
+using test_support::wat;
 
 // Every constrained opcode: i32 arithmetic and comparisons (signed and unsigned), locals,
 // globals, select, drop, constants, br / br_if / if-else (br_unless), block results.

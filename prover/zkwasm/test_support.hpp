@@ -1,0 +1,71 @@
+#pragma once
+// Test support shared by the zkWASM tests: WAT to WASM through wabt's wat2wasm, and a traced run
+// of an export in the runtime (the trace a node would stream).
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "prover/wasm/instance.hpp"
+#include "prover/wasm/trace.hpp"
+
+namespace efaas::zkwasm::test_support {
+
+namespace fs = std::filesystem;
+
+inline std::vector<uint8_t> wat(const std::string& text) {
+  char tmpl[] = "/tmp/efaas-zkwasm-test-XXXXXX";
+  if (!mkdtemp(tmpl)) return {};
+  const fs::path dir = tmpl;
+  std::ofstream(dir / "m.wat") << text;
+  const std::string cmd = "wat2wasm '" + (dir / "m.wat").string() + "' -o '" +
+                          (dir / "m.wasm").string() + "' 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << text;
+  std::ifstream in(dir / "m.wasm", std::ios::binary);
+  std::vector<uint8_t> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return b;
+}
+
+// Runs export `name` with a trace; returns the trace.
+inline wasm::Trace run_traced(const std::vector<uint8_t>& bytes, const std::string& name,
+                       const std::vector<uint64_t>& args) {
+  auto m = wasm::load_module(bytes);
+  EXPECT_TRUE(m.is_ok()) << m.status().to_string();
+  wasm::Linker linker;
+  auto inst = wasm::Instance::instantiate(*m, linker);
+  EXPECT_TRUE(inst.is_ok()) << inst.status().to_string();
+  wasm::MemorySink sink;
+  wasm::TraceWriter tw(sink, 1024);
+  const wasm::Export* ex = (*m)->find_export(name);
+  EXPECT_NE(ex, nullptr);
+  wasm::TraceHeader h;
+  h.gas_limit = 1u << 30;
+  h.entry_function = ex->index;
+  EXPECT_TRUE(tw.begin(h).is_ok());
+  wasm::ExecOptions o;
+  o.gas_limit = h.gas_limit;
+  o.trace = &tw;
+  auto r = (*inst)->invoke(ex->index, args, o);
+  EXPECT_TRUE(r.is_ok());
+  wasm::TraceEnd end;
+  end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
+  end.trap_code = uint32_t(r->trap);
+  end.gas_used = r->gas_used;
+  end.instructions = r->instructions;
+  end.records = tw.records();
+  end.results = r->results;
+  EXPECT_TRUE(tw.finish(end).is_ok());
+  auto t = wasm::read_trace(sink.data);
+  EXPECT_TRUE(t.is_ok()) << t.status().to_string();
+  return *t;
+}
+
+}  // namespace efaas::zkwasm::test_support
