@@ -277,17 +277,6 @@ TEST(ZkWasm, ProductionPreset) {
   EXPECT_FALSE(verify(*f.program, *weak, vo).is_ok());
 }
 
-TEST(ZkWasm, UnconstrainedOpcodeIsRefused) {
-  if (is_constrained(Op::kMemorySize)) GTEST_SKIP() << "memory.size is constrained";
-  Fixture f = make(R"((module (memory 1) (func (export "f") (param i32) (result i32)
-      (i32.add (local.get 0) (i32.add (i32.const 3) (memory.size))))))", "f", {5});
-  auto b = prove(*f.program, f.trace, opts_for(f));
-  ASSERT_FALSE(b.is_ok());
-  EXPECT_EQ(b.status().code(), StatusCode::kUnimplemented);
-  EXPECT_NE(b.status().message().find("memory.size"), std::string::npos) << b.status().message();
-  EXPECT_NE(b.status().message().find("step 2"), std::string::npos) << b.status().message();
-}
-
 TEST(ZkWasm, UnsupportedExecutionsAreRefused) {
   // call_indirect of an empty slot traps (division traps and unreachable prove: alu_test).
   Fixture g = make(kIndirect, "f", {3, 9});
