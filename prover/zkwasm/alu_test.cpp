@@ -20,6 +20,7 @@
 #include "prover/zkwasm/air_internal.hpp"
 #include "prover/zkwasm/alu_chip.hpp"
 #include "prover/zkwasm/layout.hpp"
+#include "prover/zkwasm/test_support.hpp"
 #include "prover/zkwasm/zkwasm.hpp"
 
 namespace efaas::zkwasm {
@@ -33,51 +34,8 @@ std::vector<uint8_t> read_bytes(const fs::path& p) {
   return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-std::vector<uint8_t> wat(const std::string& text) {
-  char tmpl[] = "/tmp/efaas-zkalu-XXXXXX";
-  if (!mkdtemp(tmpl)) return {};
-  const fs::path dir = tmpl;
-  std::ofstream(dir / "m.wat") << text;
-  const std::string cmd = "wat2wasm '" + (dir / "m.wat").string() + "' -o '" +
-                          (dir / "m.wasm").string() + "' 2>&1";
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << text;
-  auto b = read_bytes(dir / "m.wasm");
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  return b;
-}
-
-// Runs function `func` with a trace (traps included: the trace then ends with status 1).
-wasm::Trace run_traced(const std::vector<uint8_t>& bytes, uint32_t func,
-                       const std::vector<uint64_t>& args) {
-  auto m = wasm::load_module(bytes);
-  EXPECT_TRUE(m.is_ok()) << m.status().to_string();
-  wasm::Linker linker;
-  auto inst = wasm::Instance::instantiate(*m, linker);
-  EXPECT_TRUE(inst.is_ok()) << inst.status().to_string();
-  wasm::MemorySink sink;
-  wasm::TraceWriter tw(sink, 1024);
-  wasm::TraceHeader h;
-  h.gas_limit = 1u << 30;
-  h.entry_function = func;
-  EXPECT_TRUE(tw.begin(h).is_ok());
-  wasm::ExecOptions o;
-  o.gas_limit = h.gas_limit;
-  o.trace = &tw;
-  auto r = (*inst)->invoke(func, args, o);
-  EXPECT_TRUE(r.is_ok());
-  wasm::TraceEnd end;
-  end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
-  end.trap_code = uint32_t(r->trap);
-  end.gas_used = r->gas_used;
-  end.instructions = r->instructions;
-  end.records = tw.records();
-  end.results = r->results;
-  EXPECT_TRUE(tw.finish(end).is_ok());
-  auto t = wasm::read_trace(sink.data);
-  EXPECT_TRUE(t.is_ok()) << t.status().to_string();
-  return *t;
-}
+using test_support::run_traced;
+using test_support::wat;
 
 uint32_t export_index(const std::vector<uint8_t>& bytes, const std::string& name) {
   auto m = wasm::load_module(bytes);

@@ -34,9 +34,9 @@ inline std::vector<uint8_t> wat(const std::string& text) {
   return b;
 }
 
-// Runs export `name` with a trace; returns the trace.
-inline wasm::Trace run_traced(const std::vector<uint8_t>& bytes, const std::string& name,
-                       const std::vector<uint64_t>& args) {
+// Runs function `func` with a trace (traps included: the trace then ends with status 1).
+inline wasm::Trace run_traced(const std::vector<uint8_t>& bytes, uint32_t func,
+                              const std::vector<uint64_t>& args) {
   auto m = wasm::load_module(bytes);
   EXPECT_TRUE(m.is_ok()) << m.status().to_string();
   wasm::Linker linker;
@@ -44,16 +44,14 @@ inline wasm::Trace run_traced(const std::vector<uint8_t>& bytes, const std::stri
   EXPECT_TRUE(inst.is_ok()) << inst.status().to_string();
   wasm::MemorySink sink;
   wasm::TraceWriter tw(sink, 1024);
-  const wasm::Export* ex = (*m)->find_export(name);
-  EXPECT_NE(ex, nullptr);
   wasm::TraceHeader h;
   h.gas_limit = 1u << 30;
-  h.entry_function = ex->index;
+  h.entry_function = func;
   EXPECT_TRUE(tw.begin(h).is_ok());
   wasm::ExecOptions o;
   o.gas_limit = h.gas_limit;
   o.trace = &tw;
-  auto r = (*inst)->invoke(ex->index, args, o);
+  auto r = (*inst)->invoke(func, args, o);
   EXPECT_TRUE(r.is_ok());
   wasm::TraceEnd end;
   end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
@@ -66,6 +64,16 @@ inline wasm::Trace run_traced(const std::vector<uint8_t>& bytes, const std::stri
   auto t = wasm::read_trace(sink.data);
   EXPECT_TRUE(t.is_ok()) << t.status().to_string();
   return *t;
+}
+
+// Runs export `name` with a trace.
+inline wasm::Trace run_traced(const std::vector<uint8_t>& bytes, const std::string& name,
+                              const std::vector<uint64_t>& args) {
+  auto m = wasm::load_module(bytes);
+  EXPECT_TRUE(m.is_ok()) << m.status().to_string();
+  const wasm::Export* ex = (*m)->find_export(name);
+  EXPECT_NE(ex, nullptr) << name;
+  return run_traced(bytes, ex->index, args);
 }
 
 }  // namespace efaas::zkwasm::test_support
