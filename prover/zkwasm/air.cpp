@@ -632,16 +632,6 @@ TableAir exec_table() {
   return t;
 }
 
-TableAir program_table() {
-  using P = L::Prog;
-  TableAir t("program", P::kWidth, P::kPreWidth);
-  std::vector<Expr> tuple;
-  for (uint32_t i = 0; i < P::kPreWidth; ++i) tuple.push_back(t.pre(i));
-  t.interact(L::kBusProgram, -t.main(P::kMult), tuple);
-  (void)t.finalize(3);
-  return t;
-}
-
 TableAir memory_table() {
   using M = L::Mem;
   TableAir t("memory", M::kWidth);
@@ -728,17 +718,8 @@ TableAir range_table() {
   return t;
 }
 
-TableAir br_targets_table() {
-  using B = L::BrTargets;
-  TableAir t("br_targets", B::kWidth, B::kPreWidth);
-  std::vector<Expr> tuple;
-  for (uint32_t i = 0; i < B::kPreWidth; ++i) tuple.push_back(t.pre(i));
-  t.interact(L::kBusBrTable, -t.main(B::kMult), tuple);
-  (void)t.finalize(3);
-  return t;
-}
-
-// A fixed table received on `bus` with a multiplicity column.
+// A fixed table received on `bus` with one multiplicity column (main column 0): program,
+// br_targets, funcs, elems.
 TableAir lookup_table(const char* name, uint32_t bus, uint32_t width) {
   TableAir t(name, 1, width);
   std::vector<Expr> tuple;
@@ -753,12 +734,12 @@ air::MachineAir build_machine() {
   m.name = "zkwasm-v1";
   m.num_publics = L::kNumPublics;
   m.tables.push_back(exec_table());
-  m.tables.push_back(program_table());
+  m.tables.push_back(lookup_table("program", L::kBusProgram, L::Prog::kPreWidth));
   m.tables.push_back(memory_table());
   m.tables.push_back(init_table());
   m.tables.push_back(args_table());
   m.tables.push_back(range_table());
-  m.tables.push_back(br_targets_table());
+  m.tables.push_back(lookup_table("br_targets", L::kBusBrTable, L::BrTargets::kPreWidth));
   m.tables.push_back(lookup_table("funcs", L::kBusFuncs, L::Funcs::kPreWidth));
   m.tables.push_back(lookup_table("elems", L::kBusElems, L::Elems::kPreWidth));
   m.tables.push_back(alu::chip_table());
