@@ -16,7 +16,7 @@ double conjectured_security_bits(const FriParams& p) {
 
 FriParams fri_test_preset() { return {2, 8, 4, 2, 1}; }
 
-FriParams fri_production_preset() { return {3, 28, 16, 3, 1}; }
+FriParams fri_production_preset() { return {2, 42, 16, 3, 1}; }
 
 Result<FriParams> fri_preset(const std::string& name) {
   if (name == "test") return fri_test_preset();

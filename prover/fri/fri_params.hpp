@@ -23,7 +23,7 @@ double conjectured_security_bits(const FriParams& p);
 
 // Fast, for tests: 20 conjectured bits. Not for anything real.
 FriParams fri_test_preset();
-// At least 100 conjectured bits: blowup 8, 28 queries, 16 bits of proof-of-work.
+// At least 100 conjectured bits: blowup 4, 42 queries, 16 bits of proof-of-work.
 FriParams fri_production_preset();
 // Looks up "test" or "production".
 Result<FriParams> fri_preset(const std::string& name);
