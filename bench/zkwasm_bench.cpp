@@ -9,9 +9,10 @@
 // line reports the segment count, boundary keys and the bytes of boundary data in the bundle.
 //
 // Workload "mixed": a loop over locals, globals, i32/i64 arithmetic, comparisons, bitwise
-// operations, select and branches (the opcodes constrained in this version), run until the
-// trace has about 2^log steps. SHA-256 needs calls, linear memory and shifts, which are not
-// constrained yet (the prover refuses them with UNIMPLEMENTED).
+// operations, select and branches, run until the trace has about 2^log steps. "alu": the ALU
+// chip's opcodes. "sha256", "keccak256", "sort": the example Extensions (examples/extensions,
+// compiled C: calls, linear memory, host I/O), run as Extensions on a Data of the length that
+// gives about 2^log steps, with their public input and output bound by the proof.
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -23,6 +24,7 @@
 
 #include "prover/common/timer.hpp"
 #include "prover/fri/fri_params.hpp"
+#include "prover/wasm/extension.hpp"
 #include "prover/wasm/instance.hpp"
 #include "prover/zkwasm/zkwasm.hpp"
 
@@ -101,6 +103,43 @@ Result<wasm::Trace> traced(const zkwasm::Program& p, uint32_t iterations) {
   return wasm::read_trace(sink.data);
 }
 
+bool is_extension_workload() {
+  return g_workload == "sha256" || g_workload == "keccak256" || g_workload == "sort";
+}
+
+std::vector<uint8_t> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// The example Extension run on `data_len` bytes of Data (a fixed pseudo-random pattern).
+struct ExtensionRun {
+  wasm::ExtensionInput input;
+  wasm::Trace trace;
+};
+Result<ExtensionRun> traced_extension(const zkwasm::Program& p, size_t data_len) {
+  ExtensionRun run;
+  uint32_t x = 0x9e3779b9;
+  for (size_t i = 0; i < data_len; ++i) {
+    x = x * 1664525u + 1013904223u;
+    run.input.data.push_back(uint8_t(x >> 24));
+  }
+  wasm::MemorySink sink;
+  wasm::TraceWriter tw(sink);
+  wasm::ExtensionConfig cfg;
+  cfg.trace = &tw;
+  cfg.gas_limit = uint64_t(1) << 40;
+  auto r = wasm::run_extension(p.module_ptr(), run.input, cfg);
+  if (!r) return r.status();
+  if (r->status != wasm::ExtensionResult::Status::kOk) {
+    return internal_error("the " + g_workload + " Extension did not finish: " + r->trap_message);
+  }
+  auto t = wasm::read_trace(sink.data);
+  if (!t) return t.status();
+  run.trace = std::move(*t);
+  return run;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -113,35 +152,73 @@ int main(int argc, char** argv) {
   app.add_option("--backend", backend_name_arg, "scalar, avx2, opencl or auto");
   app.add_option("--preset", preset, "FRI preset: production or test");
   app.add_option("--verify-reps", verify_reps, "verification repetitions (median)");
-  app.add_option("--workload", g_workload, "mixed or alu (shifts, mul, div, bit counts)")
-      ->check(CLI::IsMember({"mixed", "alu"}));
+  std::string wasm_dir = EFAAS_WASM_DIR;
+  app.add_option("--workload", g_workload,
+                 "mixed, alu (shifts, mul, div, bit counts), or an example Extension: sha256, "
+                 "keccak256, sort")
+      ->check(CLI::IsMember({"mixed", "alu", "sha256", "keccak256", "sort"}));
+  app.add_option("--wasm-dir", wasm_dir, "where the example Extensions' .wasm files are");
   app.add_option("--segment-log", segment_log, "split into segments of 2^N rows (0: one segment)");
   app.add_option("--workers", workers, "segments proved at once (0: one per hardware thread)");
   CLI11_PARSE(app, argc, argv);
   auto params = fri_preset(preset);
   auto backend = parse_backend(backend_name_arg);
   if (!params || !backend) return 2;
-  auto program = zkwasm::Program::load(assemble(g_workload == "alu" ? kAlu : kMixed));
+  const bool extension = is_extension_workload();
+  auto program = zkwasm::Program::load(
+      extension ? read_file(wasm_dir + "/" + g_workload + ".wasm")
+                : assemble(g_workload == "alu" ? kAlu : kMixed));
   if (!program) {
     std::fprintf(stderr, "%s\n", program.status().to_string().c_str());
     return 1;
   }
-  // 5 + 36 steps per iteration (measured below); leave room for the padding row.
+  // Steps grow linearly with the iteration count (the loop workloads) or the Data length (the
+  // Extensions): two probes give the slope; leave room for the padding row.
   const uint64_t target = (uint64_t(1) << log) - 16;
-  auto probe = traced(**program, 1);
-  auto probe2 = traced(**program, 2);
-  if (!probe || !probe2 || probe->steps.size() >= target) {
-    std::fprintf(stderr, "--log %u is too small for the workload\n", log);
+  const uint64_t unit = g_workload == "sha256" ? 64 : g_workload == "keccak256" ? 136 : g_workload == "sort" ? 64 : 1;
+  auto steps_for = [&](uint64_t k) -> Result<size_t> {
+    if (extension) {
+      auto r = traced_extension(**program, k * unit);
+      if (!r) return r.status();
+      return r->trace.steps.size();
+    }
+    auto r = traced(**program, uint32_t(k));
+    if (!r) return r.status();
+    return r->steps.size();
+  };
+  auto probe = steps_for(1);
+  auto probe2 = steps_for(2);
+  if (!probe || !probe2 || *probe >= target) {
+    std::fprintf(stderr, "--log %u is too small for the workload%s\n", log,
+                 probe ? "" : (": " + probe.status().to_string()).c_str());
     return 1;
   }
-  const uint64_t per_iter = probe2->steps.size() - probe->steps.size();
-  const uint32_t iters = uint32_t((target - probe->steps.size()) / per_iter + 1);
-  auto trace = traced(**program, iters);
-  if (!trace) return 1;
+  // Sorting is not linear in the length; step down until the trace fits.
+  uint64_t iters = (target - *probe) / (*probe2 - *probe) + 1;
+  wasm::Trace trace_storage;
+  wasm::ExtensionInput ext_input;
+  for (;; iters = iters * 15 / 16) {
+    if (extension) {
+      auto r = traced_extension(**program, iters * unit);
+      if (!r) return std::fprintf(stderr, "%s\n", r.status().to_string().c_str()), 1;
+      trace_storage = std::move(r->trace);
+      ext_input = std::move(r->input);
+    } else {
+      auto r = traced(**program, uint32_t(iters));
+      if (!r) return 1;
+      trace_storage = std::move(*r);
+    }
+    if (trace_storage.steps.size() <= target || iters <= 1) break;
+  }
+  const wasm::Trace* trace = &trace_storage;
   zkwasm::ProveOptions po;
   po.params = *params;
   po.stark.backend = *backend;
-  po.args = {iters};
+  if (extension) {
+    po.public_input = wasm::encode_public_inputs(ext_input);
+  } else {
+    po.args = {iters};
+  }
   po.segment_log = segment_log != 0 ? segment_log : 26;
   po.segment_workers = workers;
   Stopwatch setup_sw;
