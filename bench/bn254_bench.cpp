@@ -22,33 +22,15 @@
 #include "prover/common/timer.hpp"
 #include "prover/groth16/groth16.hpp"
 #include "prover/msm/msm.hpp"
+#include "prover/msm/msm_inputs.hpp"
 
 using namespace efaas;
 using namespace efaas::bn254;
 
 namespace {
 
-Limbs random_scalar(Rng& rng) {
-  for (;;) {
-    Limbs l{rng.next_u64(), rng.next_u64(), rng.next_u64(), rng.next_u64() >> 2};
-    if (Fr::is_canonical(l)) return l;
-  }
-}
-
-template <typename A>
-std::vector<A> random_points(const A& g, size_t n, Rng& rng) {
-  using J = Jacobian<decltype(g.x)>;
-  J gj = J::from_affine(g);
-  J p = gj.mul(random_scalar(rng)), step = gj.mul(random_scalar(rng));
-  std::vector<J> js(n);
-  for (size_t i = 0; i < n; ++i) {
-    js[i] = p;
-    p += step;
-  }
-  std::vector<A> out(n);
-  batch_to_affine(js.data(), out.data(), n);
-  return out;
-}
+using msm::random_points;
+using msm::random_scalar;
 
 double children_cpu_seconds() {
   rusage u;

@@ -322,10 +322,10 @@ std::optional<Violation> first_violation(const TableAir& table, const DomainSour
   return std::nullopt;
 }
 
-Fp4 eval_folded_at_point(const TableAir& table, const PointValues& pv, Fp4 alpha) {
+std::vector<Fp4> eval_nodes_at_point(const TableAir& table, const PointValues& pv, uint32_t last) {
   const auto& nodes = table.graph().nodes();
-  std::vector<Fp4> val(nodes.size());
-  for (size_t id = 0; id < nodes.size(); ++id) {
+  std::vector<Fp4> val(size_t(last) + 1);
+  for (uint32_t id = 0; id <= last; ++id) {
     const Node& n = nodes[id];
     switch (n.op) {
       case Op::kConst: val[id] = Fp4(n.value); break;
@@ -344,6 +344,13 @@ Fp4 eval_folded_at_point(const TableAir& table, const PointValues& pv, Fp4 alpha
       case Op::kMul: val[id] = val[n.index] * val[n.rhs]; break;
     }
   }
+  return val;
+}
+
+Fp4 eval_folded_at_point(const TableAir& table, const PointValues& pv, Fp4 alpha) {
+  const size_t count = table.graph().nodes().size();
+  if (count == 0) return Fp4::zero();
+  const std::vector<Fp4> val = eval_nodes_at_point(table, pv, uint32_t(count - 1));
   Fp4 acc = Fp4::zero();
   for (const Expr& c : table.constraints()) acc = acc * alpha + val[c.id()];
   return acc;

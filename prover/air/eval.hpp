@@ -59,5 +59,8 @@ struct PointValues {
   std::span<const Fp4> aux_publics;
 };
 Fp4 eval_folded_at_point(const TableAir& table, const PointValues& v, Fp4 alpha);
+// The value at one point of every node of the table's graph with id <= last (nodes are in
+// topological order): the plain definition the block evaluators are tested against.
+std::vector<Fp4> eval_nodes_at_point(const TableAir& table, const PointValues& v, uint32_t last);
 
 }  // namespace efaas::air

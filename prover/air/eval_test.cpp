@@ -149,30 +149,10 @@ TEST(Eval, FoldedMatchesPointEvaluation) {
   }
 }
 
-// Every node's value at row i, computed directly (the naive oracle for single expressions).
+// A node's value at one point, from the verifier's per-point evaluator (the oracle for single
+// expressions, as eval_folded_at_point is for the folded sums above).
 Fp4 naive_value(const TableAir& table, const PointValues& pv, uint32_t root) {
-  const auto& nodes = table.graph().nodes();
-  std::vector<Fp4> val(root + 1);
-  for (uint32_t id = 0; id <= root; ++id) {
-    const Node& n = nodes[id];
-    switch (n.op) {
-      case Op::kConst: val[id] = Fp4(n.value); break;
-      case Op::kMain: val[id] = n.next ? pv.main_next[n.index] : pv.main[n.index]; break;
-      case Op::kPre: val[id] = n.next ? pv.pre_next[n.index] : pv.pre[n.index]; break;
-      case Op::kAux: val[id] = n.next ? pv.aux_next[n.index] : pv.aux[n.index]; break;
-      case Op::kChallenge: val[id] = pv.challenges[n.index]; break;
-      case Op::kPublic: val[id] = Fp4(pv.publics[n.index]); break;
-      case Op::kAuxPublic: val[id] = pv.aux_publics[n.index]; break;
-      case Op::kIsFirstRow: val[id] = pv.is_first; break;
-      case Op::kIsLastRow: val[id] = pv.is_last; break;
-      case Op::kIsTransition: val[id] = pv.is_transition; break;
-      case Op::kNeg: val[id] = -val[n.index]; break;
-      case Op::kAdd: val[id] = val[n.index] + val[n.rhs]; break;
-      case Op::kSub: val[id] = val[n.index] - val[n.rhs]; break;
-      case Op::kMul: val[id] = val[n.index] * val[n.rhs]; break;
-    }
-  }
-  return val[root];
+  return eval_nodes_at_point(table, pv, root)[root];
 }
 
 TEST(Eval, BaseExpressionsMatchNaiveValues) {

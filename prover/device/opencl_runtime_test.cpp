@@ -10,20 +10,11 @@
 
 #include "kernels/opencl/opencl_sources.hpp"
 #include "prover/common/rng.hpp"
+#include "prover/device/opencl_testing.hpp"
 #include "prover/field/babybear.hpp"
 
 namespace efaas {
 namespace {
-
-bool has_opencl() {
-  auto devices = list_opencl_devices();
-  return devices && !devices->empty();
-}
-
-#define REQUIRE_OPENCL()                                                   \
-  do {                                                                     \
-    if (!has_opencl()) GTEST_SKIP() << "no OpenCL device on this machine"; \
-  } while (0)
 
 OpenClDevice& device0() {
   Result<OpenClDevice*> d = OpenClDevice::get(0);
@@ -38,7 +29,7 @@ bool contains(const std::string& s, const std::string& what) {
 TEST(OpenClRuntime, BadDeviceIndexListsTheDevices) {
   Result<OpenClDevice*> d = OpenClDevice::get(99);
   ASSERT_FALSE(d.is_ok());
-  if (!has_opencl()) {
+  if (!resolve_backend(Backend::kOpenCl).is_ok()) {
     EXPECT_EQ(d.status().code(), StatusCode::kUnavailable) << d.status().to_string();
     return;
   }
@@ -53,7 +44,7 @@ TEST(OpenClRuntime, BadDeviceIndexListsTheDevices) {
 }
 
 TEST(OpenClRuntime, SameDeviceObjectEveryTime) {
-  REQUIRE_OPENCL();
+  EFAAS_REQUIRE_OPENCL();
   Result<OpenClDevice*> a = OpenClDevice::get(0);
   Result<OpenClDevice*> b = OpenClDevice::get(0);
   ASSERT_TRUE(a.is_ok() && b.is_ok());
@@ -63,7 +54,7 @@ TEST(OpenClRuntime, SameDeviceObjectEveryTime) {
 }
 
 TEST(OpenClRuntime, ProgramIsBuiltOnceAndCached) {
-  REQUIRE_OPENCL();
+  EFAAS_REQUIRE_OPENCL();
   OpenClDevice& dev = device0();
   const std::string src =
       "__kernel void cache_probe(__global uint* x) { x[get_global_id(0)] += 1u; }";
@@ -97,7 +88,7 @@ TEST(OpenClRuntime, ProgramIsBuiltOnceAndCached) {
 }
 
 TEST(OpenClRuntime, BuildFailureNamesTheErrorAndCarriesTheLog) {
-  REQUIRE_OPENCL();
+  EFAAS_REQUIRE_OPENCL();
   OpenClDevice& dev = device0();
   const std::string broken =
       "__kernel void broken(__global uint* x) { x[0] = efaas_undefined_identifier; }";
@@ -115,7 +106,7 @@ TEST(OpenClRuntime, BuildFailureNamesTheErrorAndCarriesTheLog) {
 }
 
 TEST(OpenClRuntime, UnknownKernelAndBadArgumentsAreNamed) {
-  REQUIRE_OPENCL();
+  EFAAS_REQUIRE_OPENCL();
   OpenClDevice& dev = device0();
   auto p = dev.program("args", "__kernel void takes_uint(__global uint* x, uint v) { x[0] = v; }");
   ASSERT_TRUE(p.is_ok()) << p.status().to_string();
@@ -150,7 +141,7 @@ TEST(OpenClRuntime, UnknownKernelAndBadArgumentsAreNamed) {
 }
 
 TEST(OpenClRuntime, BufferRoundTrips) {
-  REQUIRE_OPENCL();
+  EFAAS_REQUIRE_OPENCL();
   OpenClDevice& dev = device0();
   Rng rng(test_seed("OpenClRuntime.BufferRoundTrips"));
   std::vector<uint32_t> data(10007);
@@ -207,7 +198,7 @@ TEST(OpenClRuntime, BufferRoundTrips) {
 
 // The OpenCL C field arithmetic of ntt.cl against Fp, element by element.
 TEST(OpenClRuntime, KernelFieldArithmeticMatchesFp) {
-  REQUIRE_OPENCL();
+  EFAAS_REQUIRE_OPENCL();
   OpenClDevice& dev = device0();
   const std::string src = with_babybear(ntt_source) + R"(
 __kernel void field_ops(__global const uint* a, __global const uint* b, __global uint* out,

@@ -6,34 +6,12 @@
 #include "kernels/avx512/bn254_ifma.hpp"
 #include "prover/common/rng.hpp"
 #include "prover/msm/msm.hpp"
+#include "prover/msm/msm_inputs.hpp"
 
 namespace efaas::msm {
 namespace {
 
 using bn254::Fr;
-
-Limbs random_scalar(Rng& rng) {
-  for (;;) {
-    Limbs l{rng.next_u64(), rng.next_u64(), rng.next_u64(), rng.next_u64() >> 2};
-    if (Fr::is_canonical(l)) return l;
-  }
-}
-
-// Points P_i = (s + i t) G for random s, t: distinct, cheap to make.
-template <typename A>
-std::vector<A> random_points(const A& g, size_t n, Rng& rng) {
-  using J = bn254::Jacobian<decltype(g.x)>;
-  J gj = J::from_affine(g);
-  J p = gj.mul(random_scalar(rng)), step = gj.mul(random_scalar(rng));
-  std::vector<J> js(n);
-  for (size_t i = 0; i < n; ++i) {
-    js[i] = p;
-    p += step;
-  }
-  std::vector<A> out(n);
-  bn254::batch_to_affine(js.data(), out.data(), n);
-  return out;
-}
 
 // The reference: sum_i k_i P_i by double-and-add.
 template <typename A>

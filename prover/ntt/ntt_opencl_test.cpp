@@ -9,20 +9,11 @@
 #include <vector>
 
 #include "prover/common/rng.hpp"
+#include "prover/device/opencl_testing.hpp"
 #include "prover/ntt/ntt.hpp"
 
 namespace efaas {
 namespace {
-
-bool has_opencl() {
-  auto devices = list_opencl_devices();
-  return devices && !devices->empty();
-}
-
-#define REQUIRE_OPENCL()                                                   \
-  do {                                                                     \
-    if (!has_opencl()) GTEST_SKIP() << "no OpenCL device on this machine"; \
-  } while (0)
 
 std::vector<Fp> random_vec(Rng& rng, size_t n) {
   std::vector<Fp> v(n);
@@ -47,7 +38,7 @@ std::vector<Fp> reference(std::vector<Fp> data, size_t cols, const TransformSpec
 }
 
 TEST(OpenClNtt, EveryOrderCosetAndDirectionMatchesScalar) {
-  REQUIRE_OPENCL();
+  EFAAS_REQUIRE_OPENCL();
   Rng rng(test_seed("OpenClNtt.EveryOrder"));
   for (uint32_t log_n : {0u, 1u, 2u, 3u, 5u, 8u, 11u, 12u, 13u, 15u}) {
     const size_t n = size_t(1) << log_n;
@@ -73,7 +64,7 @@ TEST(OpenClNtt, EveryOrderCosetAndDirectionMatchesScalar) {
 // Small tiles force many passes, every mix of coalesced rows and layer bits, at sizes that
 // run quickly.
 TEST(OpenClNtt, MultiPassPlansMatchScalar) {
-  REQUIRE_OPENCL();
+  EFAAS_REQUIRE_OPENCL();
   Rng rng(test_seed("OpenClNtt.MultiPass"));
   Result<OpenClDevice*> dev = OpenClDevice::get(0);
   ASSERT_TRUE(dev.is_ok()) << dev.status().to_string();
@@ -103,7 +94,7 @@ TEST(OpenClNtt, MultiPassPlansMatchScalar) {
 }
 
 TEST(OpenClNtt, LdeInEveryOrderFromACosetMatchesScalar) {
-  REQUIRE_OPENCL();
+  EFAAS_REQUIRE_OPENCL();
   Rng rng(test_seed("OpenClNtt.Lde"));
   for (uint32_t log_n : {0u, 1u, 3u, 6u, 9u, 12u}) {
     for (uint32_t log_blowup : {1u, 2u, 3u, 4u}) {
@@ -132,7 +123,7 @@ TEST(OpenClNtt, LdeInEveryOrderFromACosetMatchesScalar) {
 // Data stays on the device across stages: forward, inverse, LDE, with one upload and one
 // download each; the LDE leaves its input buffer as it was.
 TEST(OpenClNtt, DeviceResidentPipeline) {
-  REQUIRE_OPENCL();
+  EFAAS_REQUIRE_OPENCL();
   Rng rng(test_seed("OpenClNtt.DeviceResident"));
   Result<OpenClDevice*> dev = OpenClDevice::get(0);
   ASSERT_TRUE(dev.is_ok());
@@ -181,7 +172,7 @@ TEST(OpenClNtt, DeviceResidentPipeline) {
 
 // Several host threads share the device's queue, program and twiddle cache.
 TEST(OpenClNtt, ConcurrentCallersGetTheirOwnResults) {
-  REQUIRE_OPENCL();
+  EFAAS_REQUIRE_OPENCL();
   Rng rng(test_seed("OpenClNtt.Concurrent"));
   constexpr int kThreads = 3;
   std::vector<std::vector<Fp>> inputs, expects;
@@ -210,7 +201,7 @@ TEST(OpenClNtt, ConcurrentCallersGetTheirOwnResults) {
 }
 
 TEST(OpenClNtt, BadArgumentsAreClearErrors) {
-  REQUIRE_OPENCL();
+  EFAAS_REQUIRE_OPENCL();
   Result<OpenClDevice*> dev = OpenClDevice::get(0);
   ASSERT_TRUE(dev.is_ok());
   auto buf = (*dev)->alloc(100 * sizeof(Fp));

@@ -160,6 +160,25 @@ class SpecRunner {
     return current_;
   }
 
+  // Runs a command's action for an assertion; false (counted as skipped or failed) when there
+  // is no result to check.
+  bool run_action(const json& c, Result<ExecResult>& r) {
+    bool skip = false;
+    if (!act(c, c["action"], r, skip)) {
+      if (skip) {
+        ++row_.skipped_float;
+      } else {
+        fail(c, "action failed: " + r.status().to_string());
+      }
+      return false;
+    }
+    if (!r) {
+      fail(c, "action failed: " + r.status().to_string());
+      return false;
+    }
+    return true;
+  }
+
   // Runs an action; returns false when it must be skipped (floating point).
   bool act(const json& c, const json& action, Result<ExecResult>& out, bool& skip) {
     skip = false;
@@ -255,16 +274,7 @@ class SpecRunner {
         }
       }
       Result<ExecResult> r = invalid_argument("");
-      bool skip = false;
-      if (!act(c, c["action"], r, skip)) {
-        if (skip) {
-          ++row_.skipped_float;
-        } else {
-          fail(c, "action failed: " + r.status().to_string());
-        }
-        return;
-      }
-      if (!r) return fail(c, "action failed: " + r.status().to_string());
+      if (!run_action(c, r)) return;
       if (r->trap != TrapCode::kNone) return fail(c, "unexpected trap: " + r->trap_message);
       const json& exp = c["expected"];
       if (r->results.size() != exp.size()) return fail(c, "wrong number of results");
@@ -285,16 +295,7 @@ class SpecRunner {
     }
     if (type == "assert_trap" || type == "assert_exhaustion") {
       Result<ExecResult> r = invalid_argument("");
-      bool skip = false;
-      if (!act(c, c["action"], r, skip)) {
-        if (skip) {
-          ++row_.skipped_float;
-        } else {
-          fail(c, "action failed: " + r.status().to_string());
-        }
-        return;
-      }
-      if (!r) return fail(c, "action failed: " + r.status().to_string());
+      if (!run_action(c, r)) return;
       const std::string text = c.value("text", "");
       if (r->trap == TrapCode::kNone) return fail(c, "expected trap \"" + text + "\", returned");
       const std::string reason = trap_reason(r->trap);

@@ -18,6 +18,7 @@
 #include "prover/fri/fri_params.hpp"
 #include "prover/groth16/groth16.hpp"
 #include "prover/msm/msm.hpp"
+#include "prover/msm/msm_inputs.hpp"
 #include "prover/ntt/ntt.hpp"
 #include "prover/wasm/instance.hpp"
 #include "prover/zkwasm/zkwasm.hpp"
@@ -53,25 +54,10 @@ double best_of(int reps, F&& f) {
   return best;
 }
 
-Limbs random_scalar(Rng& rng) {
-  for (;;) {
-    Limbs l{rng.next_u64(), rng.next_u64(), rng.next_u64(), rng.next_u64() >> 2};
-    if (Fr::is_canonical(l)) return l;
-  }
-}
+using msm::random_scalar;
 
 std::vector<G1Affine> random_points(size_t n, Rng& rng) {
-  using J = Jacobian<decltype(g1_generator().x)>;
-  J g = J::from_affine(g1_generator());
-  J p = g.mul(random_scalar(rng)), step = g.mul(random_scalar(rng));
-  std::vector<J> js(n);
-  for (size_t i = 0; i < n; ++i) {
-    js[i] = p;
-    p += step;
-  }
-  std::vector<G1Affine> out(n);
-  batch_to_affine(js.data(), out.data(), n);
-  return out;
+  return msm::random_points(g1_generator(), n, rng);
 }
 
 struct Series {
