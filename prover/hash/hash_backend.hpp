@@ -30,4 +30,10 @@ namespace avx2 {
 const Poseidon2Kernels& poseidon2_kernels();
 }  // namespace avx2
 
+namespace avx512 {
+// Sixteen permutations per call; call only when avx512_usable()
+// (kernels/avx512/poseidon2_avx512.cpp). Batch tails go to the AVX2 kernels.
+const Poseidon2Kernels& poseidon2_kernels();
+}  // namespace avx512
+
 }  // namespace efaas

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "prover/common/cpu_features.hpp"
 #include "prover/common/thread_pool.hpp"
 #include "prover/hash/hash_backend.hpp"
 #include "prover/hash/poseidon2_opencl.hpp"
@@ -268,7 +269,9 @@ Result<const Poseidon2Kernels*> poseidon2_kernels_for(Backend backend) {
   if (!resolved) return resolved.status();
   switch (*resolved) {
     case Backend::kAvx2:
-      return &avx2::poseidon2_kernels();
+      // The AVX2 backend runs the 16-wide AVX-512 kernels where the CPU has them (identical
+      // results; EFAAS_DISABLE_AVX512=1 keeps the 8-wide ones).
+      return avx512_usable() ? &avx512::poseidon2_kernels() : &avx2::poseidon2_kernels();
     case Backend::kOpenCl:
       return unimplemented(
           "Poseidon2 on OpenCL: not implemented yet (waits for the OpenCL "
