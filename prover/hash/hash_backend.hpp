@@ -21,9 +21,13 @@ struct Poseidon2Kernels {
 
 const Poseidon2Kernels& scalar_poseidon2_kernels();
 
-// The kernels for a resolved CPU backend (scalar or AVX2). kOpenCl is not a table of host
+// The kernels for a resolved CPU backend (scalar or AVX2). The AVX2 backend gets the 16-wide
+// AVX-512 kernels where avx512_usable() and set_avx512_hashing(false) was not called (hash_bench
+// compares the two in one process that way), else the 8-wide AVX2 ones; all give identical
+// results. kOpenCl is not a table of host
 // functions: callers dispatch to poseidon2_opencl.hpp first, and asking here is UNIMPLEMENTED.
 Result<const Poseidon2Kernels*> poseidon2_kernels_for(Backend backend);
+void set_avx512_hashing(bool enabled);
 
 namespace avx2 {
 // Call only when avx2_usable() (kernels/avx2/poseidon2_avx2.cpp).

@@ -1,6 +1,7 @@
 #include "prover/hash/poseidon2.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 
 #include "prover/common/cpu_features.hpp"
@@ -264,14 +265,22 @@ const Poseidon2Kernels& scalar_poseidon2_kernels() {
   return k;
 }
 
+namespace {
+std::atomic<bool> g_avx512_hashing{true};
+}  // namespace
+
+void set_avx512_hashing(bool enabled) {
+  g_avx512_hashing.store(enabled);
+}
+
 Result<const Poseidon2Kernels*> poseidon2_kernels_for(Backend backend) {
   Result<Backend> resolved = resolve_backend(backend);
   if (!resolved) return resolved.status();
   switch (*resolved) {
     case Backend::kAvx2:
-      // The AVX2 backend runs the 16-wide AVX-512 kernels where the CPU has them (identical
-      // results; EFAAS_DISABLE_AVX512=1 keeps the 8-wide ones).
-      return avx512_usable() ? &avx512::poseidon2_kernels() : &avx2::poseidon2_kernels();
+      if (avx512_usable() && g_avx512_hashing.load(std::memory_order_relaxed))
+        return &avx512::poseidon2_kernels();
+      return &avx2::poseidon2_kernels();
     case Backend::kOpenCl:
       return unimplemented(
           "Poseidon2 on OpenCL: not implemented yet (waits for the OpenCL "
