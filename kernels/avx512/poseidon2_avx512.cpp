@@ -31,33 +31,46 @@ inline __m512i sub(__m512i a, __m512i b) {
   return _mm512_min_epu32(d, _mm512_add_epi32(d, p_vec()));
 }
 
-// Montgomery product a b 2^-32 mod p of sixteen lanes. vpmuludq multiplies the even 32-bit
-// lanes; the odd ones are moved down with a vpshufd. q = prod * p^-1 mod 2^32 makes the low
-// halves of prod and q p equal, so prod_hi - (q p)_hi is the result in (-p, p); the masked
-// shuffles gather the sixteen high halves without 64-bit shifts or blends.
-inline __m512i mul(__m512i a, __m512i b) {
+// Montgomery products a b 2^-32 mod p of sixteen lanes: vpmul(u)dq multiplies the even 32-bit
+// lanes, the odd ones are moved down with a vpshufd, and masked shuffles gather the sixteen high
+// halves. The S-box works on signed representatives in (-p, p) (Plonky3's AVX-512 trick): with
+// vpmuldq, |a b| < p^2, and with q = a b p^-1 mod 2^32 taken as a signed 32-bit value, q p is in
+// [-2^31 p, 2^31 p), so (a b - q p) / 2^32 = hi(a b) - hi(q p) is in (-p, p) without any
+// correction step; only the S-box's output is brought back to [0, p). That is two fewer
+// operations per product, and the round-constant addition (s + (rc - p), in (-p, p)) needs
+// no reduction either.
+inline __m512i mul_signed(__m512i a, __m512i b) {
   const __m512i p = p_vec();
   const __m512i mu = _mm512_set1_epi32(int(Fp::kMu));
   const __m512i a_odd = _mm512_shuffle_epi32(a, _MM_PERM_DDBB);
   const __m512i b_odd = _mm512_shuffle_epi32(b, _MM_PERM_DDBB);
-  const __m512i prod_evn = _mm512_mul_epu32(a, b);
-  const __m512i prod_odd = _mm512_mul_epu32(a_odd, b_odd);
+  const __m512i prod_evn = _mm512_mul_epi32(a, b);
+  const __m512i prod_odd = _mm512_mul_epi32(a_odd, b_odd);
   const __m512i q_evn = _mm512_mul_epu32(prod_evn, mu);
   const __m512i q_odd = _mm512_mul_epu32(prod_odd, mu);
-  const __m512i qp_evn = _mm512_mul_epu32(q_evn, p);
-  const __m512i qp_odd = _mm512_mul_epu32(q_odd, p);
+  const __m512i qp_evn = _mm512_mul_epi32(q_evn, p);
+  const __m512i qp_odd = _mm512_mul_epi32(q_odd, p);
   constexpr __mmask16 kEvens = 0x5555;
   const __m512i prod_hi = _mm512_mask_shuffle_epi32(prod_odd, kEvens, prod_evn, _MM_PERM_DDBB);
   const __m512i qp_hi = _mm512_mask_shuffle_epi32(qp_odd, kEvens, qp_evn, _MM_PERM_DDBB);
-  const __m512i d = _mm512_sub_epi32(prod_hi, qp_hi);
-  return _mm512_min_epu32(d, _mm512_add_epi32(d, p));
+  return _mm512_sub_epi32(prod_hi, qp_hi);
 }
 
+// (-p, p) -> [0, p): a negative value plus p is smaller than the value itself as unsigned.
+inline __m512i canonical(__m512i x) {
+  return _mm512_min_epu32(x, _mm512_add_epi32(x, p_vec()));
+}
+
+// Round constants are stored as rc - p, so s + rc' is in (-p, p) for s in [0, p).
 struct PackedConstants {
   __m512i external_initial[4][16];
   __m512i external_final[4][16];
   __m512i internal[13];
 };
+
+inline __m512i shifted(Fp rc) {
+  return _mm512_set1_epi32(int(rc.montgomery() - Fp::kP));
+}
 
 const PackedConstants& packed_constants() {
   static const PackedConstants pc = [] {
@@ -65,32 +78,37 @@ const PackedConstants& packed_constants() {
     PackedConstants p;
     for (int r = 0; r < 4; ++r) {
       for (int i = 0; i < 16; ++i) {
-        p.external_initial[r][i] = _mm512_set1_epi32(int(c.external_initial[r][i].montgomery()));
-        p.external_final[r][i] = _mm512_set1_epi32(int(c.external_final[r][i].montgomery()));
+        p.external_initial[r][i] = shifted(c.external_initial[r][i]);
+        p.external_final[r][i] = shifted(c.external_final[r][i]);
       }
     }
-    for (int r = 0; r < 13; ++r) p.internal[r] = _mm512_set1_epi32(int(c.internal[r].montgomery()));
+    for (int r = 0; r < 13; ++r) p.internal[r] = shifted(c.internal[r]);
     return p;
   }();
   return pc;
 }
 
-inline __m512i sbox(__m512i x) {
-  const __m512i x2 = mul(x, x);
-  const __m512i x3 = mul(x2, x);
-  const __m512i x4 = mul(x2, x2);
-  return mul(x3, x4);
+// (s + rc')^7 in [0, p) for s in [0, p) and the shifted constant rc'.
+inline __m512i add_rc_sbox(__m512i s, __m512i rc) {
+  const __m512i x = _mm512_add_epi32(s, rc);
+  const __m512i x2 = mul_signed(x, x);
+  const __m512i x3 = mul_signed(x2, x);
+  const __m512i x4 = mul_signed(x2, x2);
+  return canonical(mul_signed(x3, x4));
 }
 
-// See external_linear in poseidon2.cpp: row i of M4 is sum + x_i + 2 x_{i+1}.
+// See external_linear in poseidon2.cpp. M4 = [[2,3,1,1],[1,2,3,1],[1,1,2,3],[3,1,1,2]] in 11
+// additions instead of 15 (Plonky3's apply_mat4 chain).
 inline void external_linear(__m512i* s) {
   for (int b = 0; b < 16; b += 4) {
     const __m512i x0 = s[b], x1 = s[b + 1], x2 = s[b + 2], x3 = s[b + 3];
-    const __m512i sum = add(add(x0, x1), add(x2, x3));
-    s[b] = add(add(sum, x0), add(x1, x1));
-    s[b + 1] = add(add(sum, x1), add(x2, x2));
-    s[b + 2] = add(add(sum, x2), add(x3, x3));
-    s[b + 3] = add(add(sum, x3), add(x0, x0));
+    const __m512i t01 = add(x0, x1), t23 = add(x2, x3);
+    const __m512i t0123 = add(t01, t23);
+    const __m512i t01123 = add(t0123, x1), t01233 = add(t0123, x3);
+    s[b] = add(t01123, t01);              // 2 x0 + 3 x1 + x2 + x3
+    s[b + 1] = add(t01123, add(x2, x2));  // x0 + 2 x1 + 3 x2 + x3
+    s[b + 2] = add(t01233, t23);          // x0 + x1 + 2 x2 + 3 x3
+    s[b + 3] = add(t01233, add(x0, x0));  // 3 x0 + x1 + x2 + 2 x3
   }
   for (int i = 0; i < 4; ++i) {
     const __m512i col = add(add(s[i], s[4 + i]), add(s[8 + i], s[12 + i]));
@@ -109,20 +127,26 @@ inline __m512i mul_2exp_neg(__m512i x) {
   return sub(_mm512_srli_epi32(x, K), t);
 }
 
+// x / 2 = (x + (x odd ? p : 0)) / 2, below p for x < p.
+inline __m512i half(__m512i x) {
+  const __mmask16 odd = _mm512_test_epi32_mask(x, _mm512_set1_epi32(1));
+  return _mm512_srli_epi32(_mm512_mask_add_epi32(x, odd, x, p_vec()), 1);
+}
+
 // One partial round with the hard-coded internal diagonal (checked in poseidon2.cpp).
 inline void partial_round(__m512i* s, __m512i rc) {
   __m512i part = add(add(add(s[1], s[2]), add(s[3], s[4])), add(add(s[5], s[6]), add(s[7], s[8])));
   part = add(part, add(add(add(s[9], s[10]), add(s[11], s[12])), add(add(s[13], s[14]), s[15])));
-  const __m512i x0 = sbox(add(s[0], rc));
+  const __m512i x0 = add_rc_sbox(s[0], rc);
   const __m512i sum = add(part, x0);
   s[0] = sub(sum, add(x0, x0));
   s[1] = add(sum, s[1]);
   s[2] = add(sum, add(s[2], s[2]));
-  s[3] = add(sum, mul_2exp_neg<1>(s[3]));
+  s[3] = add(sum, half(s[3]));
   s[4] = add(sum, add(add(s[4], s[4]), s[4]));
   const __m512i d5 = add(s[5], s[5]);
   s[5] = add(sum, add(d5, d5));
-  s[6] = sub(sum, mul_2exp_neg<1>(s[6]));
+  s[6] = sub(sum, half(s[6]));
   s[7] = sub(sum, add(add(s[7], s[7]), s[7]));
   const __m512i d8 = add(s[8], s[8]);
   s[8] = sub(sum, add(d8, d8));
@@ -139,11 +163,11 @@ inline void partial_round(__m512i* s, __m512i rc) {
 // in the pipeline (see the AVX2 kernel).
 inline void full_round_sboxes(__m512i* s, const __m512i* rc) {
   __m512i x[16], x2[16], x3[16];
-  for (int i = 0; i < 16; ++i) x[i] = add(s[i], rc[i]);
-  for (int i = 0; i < 16; ++i) x2[i] = mul(x[i], x[i]);
-  for (int i = 0; i < 16; ++i) x3[i] = mul(x2[i], x[i]);
-  for (int i = 0; i < 16; ++i) x2[i] = mul(x2[i], x2[i]);
-  for (int i = 0; i < 16; ++i) s[i] = mul(x3[i], x2[i]);
+  for (int i = 0; i < 16; ++i) x[i] = _mm512_add_epi32(s[i], rc[i]);
+  for (int i = 0; i < 16; ++i) x2[i] = mul_signed(x[i], x[i]);
+  for (int i = 0; i < 16; ++i) x3[i] = mul_signed(x2[i], x[i]);
+  for (int i = 0; i < 16; ++i) x2[i] = mul_signed(x2[i], x2[i]);
+  for (int i = 0; i < 16; ++i) s[i] = canonical(mul_signed(x3[i], x2[i]));
 }
 
 void permute16(__m512i* s) {
