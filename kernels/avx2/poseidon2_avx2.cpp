@@ -239,6 +239,8 @@ struct Sponge8 {
   }
 };
 
+constexpr size_t kPrefetchRows = 32;
+
 void hash_rows(std::span<const MatrixView> mats, size_t begin, size_t count, Digest* out) {
   size_t i = 0;
   for (; i + 8 <= count; i += 8) {
@@ -247,7 +249,13 @@ void hash_rows(std::span<const MatrixView> mats, size_t begin, size_t count, Dig
     for (const MatrixView& m : mats) {
       if (m.layout == Layout::kColMajor) {
         // Element c of the eight rows is contiguous in column c.
-        for (size_t c = 0; c < m.cols; ++c) sp.absorb(load8(m.data + c * m.rows + r0));
+        // Wide matrices are more streams than the hardware prefetcher follows.
+        const bool ahead = r0 + kPrefetchRows < m.rows;
+        for (size_t c = 0; c < m.cols; ++c) {
+          const Fp* col = m.data + c * m.rows + r0;
+          if (ahead) _mm_prefetch(reinterpret_cast<const char*>(col + kPrefetchRows), _MM_HINT_T0);
+          sp.absorb(load8(col));
+        }
         continue;
       }
       const Fp* base = m.data + r0 * m.cols;
