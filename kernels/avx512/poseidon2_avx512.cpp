@@ -339,7 +339,94 @@ void compress(const Digest* a, const Digest* b, size_t stride, Digest* out, size
   if (i < n) avx2::poseidon2_kernels().compress(a + i * stride, b + i * stride, stride, out + i, n - i);
 }
 
+// One permutation in one register (lane i = state element i), for the latency-bound callers:
+// the transcript and the verifier's Merkle paths and sponges. The linear layers are lane
+// rotations (vpshufd inside 128-bit blocks, vshufi64x2 across them) and additions; a partial
+// round sums lanes 1..15 and multiplies them by the diagonal while lane 0's S-box runs.
+struct SingleConstants {
+  __m512i external_initial[4];
+  __m512i external_final[4];
+  __m512i internal[13];  // lane 0: rc - p, other lanes 0
+  __m512i diag;          // internal diagonal, Montgomery form
+};
+
+const SingleConstants& single_constants() {
+  static const SingleConstants sc = [] {
+    const Poseidon2Constants& c = poseidon2_constants();
+    SingleConstants k;
+    uint32_t lanes[16];
+    for (int r = 0; r < 4; ++r) {
+      for (int i = 0; i < 16; ++i) lanes[i] = c.external_initial[r][i].montgomery() - Fp::kP;
+      k.external_initial[r] = _mm512_loadu_si512(lanes);
+      for (int i = 0; i < 16; ++i) lanes[i] = c.external_final[r][i].montgomery() - Fp::kP;
+      k.external_final[r] = _mm512_loadu_si512(lanes);
+    }
+    for (int r = 0; r < 13; ++r) {
+      for (int i = 0; i < 16; ++i) lanes[i] = i == 0 ? c.internal[r].montgomery() - Fp::kP : 0;
+      k.internal[r] = _mm512_loadu_si512(lanes);
+    }
+    for (int i = 0; i < 16; ++i) lanes[i] = c.internal_diag[i].montgomery();
+    k.diag = _mm512_loadu_si512(lanes);
+    return k;
+  }();
+  return sc;
+}
+
+constexpr _MM_PERM_ENUM kRot1 = _MM_PERM_ADCB;  // lane i <- lane i + 1 (mod 4, per block)
+constexpr _MM_PERM_ENUM kRot2 = _MM_PERM_BADC;  // lane i <- lane i + 2
+
+// Every lane gets the sum of all sixteen.
+inline __m512i horizontal_sum(__m512i x) {
+  x = add(x, _mm512_shuffle_i64x2(x, x, _MM_SHUFFLE(0, 3, 2, 1)));
+  x = add(x, _mm512_shuffle_i64x2(x, x, _MM_SHUFFLE(1, 0, 3, 2)));
+  x = add(x, _mm512_shuffle_epi32(x, kRot1));
+  return add(x, _mm512_shuffle_epi32(x, kRot2));
+}
+
+// M4 per block as sum + x_i + 2 x_{i+1} = (s01 + rot2(s01)) + s01 + rot1(x), s01 = x + rot1(x);
+// then each lane adds the sum of its position over the four blocks.
+inline __m512i external_linear_single(__m512i x) {
+  const __m512i r1 = _mm512_shuffle_epi32(x, kRot1);
+  const __m512i s01 = add(x, r1);
+  const __m512i sum4 = add(s01, _mm512_shuffle_epi32(s01, kRot2));
+  const __m512i y = add(add(sum4, s01), r1);
+  __m512i col = add(y, _mm512_shuffle_i64x2(y, y, _MM_SHUFFLE(0, 3, 2, 1)));
+  col = add(col, _mm512_shuffle_i64x2(col, col, _MM_SHUFFLE(1, 0, 3, 2)));
+  return add(y, col);
+}
+
+inline __m512i sbox_signed(__m512i x) {
+  const __m512i x2 = mul_signed(x, x);
+  const __m512i x3 = mul_signed(x2, x);
+  const __m512i x4 = mul_signed(x2, x2);
+  return canonical(mul_signed(x3, x4));
+}
+
+inline __m512i partial_round_single(__m512i s, __m512i rc, __m512i diag) {
+  const __m512i sb = sbox_signed(_mm512_add_epi32(s, rc));  // lane 0 is the S-box output
+  const __m512i part = horizontal_sum(_mm512_maskz_mov_epi32(0xFFFE, s));
+  const __m512i dm = canonical(mul_signed(s, diag));  // lanes 1..15: diag[i] s[i]
+  const __m512i sb0 = _mm512_broadcastd_epi32(_mm512_castsi512_si128(sb));
+  const __m512i sum = add(part, sb0);
+  // Lane 0: sum + diag[0] sb0 = sum - 2 sb0 (diag[0] = -2, checked in poseidon2.cpp).
+  return _mm512_mask_blend_epi32(0x0001, add(sum, dm), sub(sum, add(sb0, sb0)));
+}
+
 }  // namespace
+
+void permute_single(Poseidon2State& state) {
+  const SingleConstants& c = single_constants();
+  __m512i s = _mm512_loadu_si512(state.data());
+  s = external_linear_single(s);
+  for (int r = 0; r < 4; ++r) {
+    s = external_linear_single(sbox_signed(_mm512_add_epi32(s, c.external_initial[r])));
+  }
+  for (int r = 0; r < 13; ++r) s = partial_round_single(s, c.internal[r], c.diag);
+  for (int r = 0; r < 4; ++r) {
+    s = external_linear_single(sbox_signed(_mm512_add_epi32(s, c.external_final[r])));
+  }
+  _mm512_storeu_si512(state.data(), s);
+}
 
 const Poseidon2Kernels& poseidon2_kernels() {
   static const Poseidon2Kernels k{permute_many, hash_rows, compress};

@@ -38,6 +38,9 @@ namespace avx512 {
 // Sixteen permutations per call; call only when avx512_usable()
 // (kernels/avx512/poseidon2_avx512.cpp). Batch tails go to the AVX2 kernels.
 const Poseidon2Kernels& poseidon2_kernels();
+// One permutation in one zmm register (the latency-bound single calls: poseidon2_permute,
+// hash_row, compress, the transcript).
+void permute_single(Poseidon2State& state);
 }  // namespace avx512
 
 }  // namespace efaas
