@@ -129,6 +129,21 @@ int main(int argc, char** argv) {
     }
   }
 
+  // Single permutations one after the other (each depends on the last): the latency-bound
+  // calls of the transcript and the verifier. "scalar" is the reference, "avx512" the
+  // one-register version (poseidon2_permute picks it where AVX-512 is usable).
+  for (const Kernel& kn : kernels) {
+    if (kn.backend != Backend::kScalar && !kn.avx512) continue;
+    set_avx512_hashing(kn.avx512);
+    const size_t chain = quick ? (1 << 12) : (1 << 16);
+    Poseidon2State st = states[0];
+    double t = median_of(reps, [&] {
+      for (size_t i = 0; i < chain; ++i) poseidon2_permute(st);
+    });
+    std::printf("| Poseidon2 x %zu chained single permutations | %s | 1 | %.1f ms | %.1f ms | %.2f M perm/s |\n",
+                chain, kn.name, t * 1e3, g_cpu * 1e3, chain / g_cpu / 1e6);
+  }
+
   struct Shape {
     uint32_t log_rows;
     size_t cols;
