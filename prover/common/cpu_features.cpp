@@ -49,7 +49,7 @@ bool avx512_usable() {
     const char* off = std::getenv("EFAAS_DISABLE_AVX512");
     if (off != nullptr && std::strcmp(off, "0") != 0 && off[0] != '\0') return false;
     const CpuFeatures& f = cpu_features();
-    return f.avx2 && f.avx512f && f.avx512bw && f.avx512dq && f.avx512vl && f.os_zmm;
+    return avx2_usable() && f.avx512f && f.avx512bw && f.avx512dq && f.avx512vl && f.os_zmm;
   }();
   return usable;
 }

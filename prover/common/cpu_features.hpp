@@ -22,7 +22,7 @@ const CpuFeatures& cpu_features();
 bool avx2_usable();
 
 // AVX-512 F+BW+DQ+VL with the ZMM state saved by the OS (XCR0), unless EFAAS_DISABLE_AVX512=1
-// (then the AVX2 kernels run instead, for tests and comparisons of the fallback).
+// (then the AVX2 kernels run instead, for tests and comparisons of the fallback) or AVX2 is off.
 bool avx512_usable();
 
 }  // namespace efaas

@@ -302,6 +302,32 @@ TEST(Poseidon2, CompressPairsBackendsAgree) {
   }
 }
 
+// The gate of the AVX-512 kernels against an independent source: Linux lists in /proc/cpuinfo
+// only the AVX-512 flags the CPU has and the kernel enabled the ZMM state for.
+TEST(Poseidon2, Avx512GateMatchesProcCpuinfo) {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line, flags;
+  while (std::getline(in, line)) {
+    if (line.rfind("flags", 0) == 0) {
+      flags = line.substr(line.find(':') + 1) + " ";
+      break;
+    }
+  }
+  if (flags.empty()) GTEST_SKIP() << "no /proc/cpuinfo flags line";
+  auto has = [&](const char* f) { return flags.find(" " + std::string(f) + " ") != std::string::npos; };
+  const CpuFeatures& f = cpu_features();
+  EXPECT_EQ(f.avx512f, has("avx512f"));
+  EXPECT_EQ(f.avx512bw, has("avx512bw"));
+  EXPECT_EQ(f.avx512dq, has("avx512dq"));
+  EXPECT_EQ(f.avx512vl, has("avx512vl"));
+  const bool all = has("avx2") && has("avx512f") && has("avx512bw") && has("avx512dq") &&
+                   has("avx512vl");
+  if (all) EXPECT_TRUE(f.os_zmm) << "the kernel lists AVX-512 but XCR0 has no ZMM state";
+  const char* off = std::getenv("EFAAS_DISABLE_AVX512");
+  const bool disabled = off != nullptr && off[0] != '\0' && std::string(off) != "0";
+  EXPECT_EQ(avx512_usable(), all && !disabled && avx2_usable());
+}
+
 // Each SIMD kernel table on its own (the backend picks only one of AVX2 and AVX-512 on a given
 // CPU): permutations, sponge rows of both layouts and compression against the scalar code, with
 // counts around the 8- and 16-wide block sizes, row offsets, strides and in-place output.
