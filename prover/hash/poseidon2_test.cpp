@@ -322,7 +322,9 @@ TEST(Poseidon2, Avx512GateMatchesProcCpuinfo) {
   EXPECT_EQ(f.avx512vl, has("avx512vl"));
   const bool all = has("avx2") && has("avx512f") && has("avx512bw") && has("avx512dq") &&
                    has("avx512vl");
-  if (all) EXPECT_TRUE(f.os_zmm) << "the kernel lists AVX-512 but XCR0 has no ZMM state";
+  if (all) {
+    EXPECT_TRUE(f.os_zmm) << "the kernel lists AVX-512 but XCR0 has no ZMM state";
+  }
   const char* off = std::getenv("EFAAS_DISABLE_AVX512");
   const bool disabled = off != nullptr && off[0] != '\0' && std::string(off) != "0";
   EXPECT_EQ(avx512_usable(), all && !disabled && avx2_usable());
