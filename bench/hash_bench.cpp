@@ -1,17 +1,23 @@
-// Hashing benchmark: Poseidon2 permutations per second (scalar vs AVX2, 1 and 2 threads) and
-// Merkle tree building for 2^20 x 8 and 2^18 x 64 matrices (row- and column-major) per backend
-// and thread count. Prints a Markdown table; `--quick` runs smaller sizes.
-//   build/bin/hash_bench [--quick] [--reps N]
+// Hashing benchmark: Poseidon2 permutations per second (scalar, AVX2 8-wide, AVX-512 16-wide,
+// OpenCL; 1 and 2 threads) and Merkle tree building for 2^20 x 8 and 2^18 x 64 matrices (row-
+// and column-major) per kernel and thread count. "avx2" and "avx512" are the same kAvx2 backend
+// with the AVX-512 kernels off and on (set_avx512_hashing), in the same process and run window.
+// Every figure is the median of --reps runs. Prints a Markdown table; `--quick` runs smaller
+// sizes; `--kernels avx2,avx512` picks the rows (default: every one this machine has).
+//   build/bin/hash_bench [--quick] [--reps N] [--kernels LIST]
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <algorithm>
+#include <utility>
 #include <string>
 #include <vector>
 
 #include "prover/common/cpu_features.hpp"
 #include "prover/common/rng.hpp"
 #include "prover/common/timer.hpp"
+#include "prover/hash/hash_backend.hpp"
 #include "prover/hash/transcript.hpp"
 #include "prover/merkle/merkle.hpp"
 
@@ -19,37 +25,60 @@ using namespace efaas;
 
 namespace {
 
-std::vector<Backend> bench_backends() {
-  std::vector<Backend> out{Backend::kScalar};
-  if (avx2_usable()) out.push_back(Backend::kAvx2);
-  if (resolve_backend(Backend::kOpenCl).is_ok()) out.push_back(Backend::kOpenCl);
+// One row kind: a backend, and for kAvx2 whether the AVX-512 kernels are on.
+struct Kernel {
+  const char* name;
+  Backend backend;
+  bool avx512;
+};
+
+std::vector<Kernel> bench_kernels(const std::string& only) {
+  std::vector<Kernel> all{{"scalar", Backend::kScalar, false}};
+  if (avx2_usable()) all.push_back({"avx2", Backend::kAvx2, false});
+  if (avx2_usable() && avx512_usable()) all.push_back({"avx512", Backend::kAvx2, true});
+  if (resolve_backend(Backend::kOpenCl).is_ok()) all.push_back({"opencl", Backend::kOpenCl, false});
+  if (only.empty()) return all;
+  std::vector<Kernel> out;
+  for (const Kernel& k : all) {
+    if (("," + only + ",").find("," + std::string(k.name) + ",") != std::string::npos)
+      out.push_back(k);
+  }
   return out;
 }
 
-// OpenCL rows run on the device's own threads (PoCL: one per core); the pool size is moot there.
-std::string threads_label(Backend b, size_t threads) {
-  return b == Backend::kOpenCl ? "device" : std::to_string(threads);
+// Sets the kernel up for the next runs and returns its HashConfig.
+HashConfig use(const Kernel& k, size_t threads) {
+  set_avx512_hashing(k.avx512);
+  HashConfig cfg;
+  cfg.backend = k.backend;
+  cfg.threads = threads;
+  return cfg;
 }
 
-// CPU seconds of the fastest of the last run, for the table: on a shared machine the wall time
-// includes other processes' time slices, the process CPU time does not.
+// OpenCL rows run on the device's own threads (PoCL: one per core); the pool size is moot there.
+std::string threads_label(const Kernel& k, size_t threads) {
+  return k.backend == Backend::kOpenCl ? "device" : std::to_string(threads);
+}
+
+// Process CPU seconds (median) of the last measurement, for the table: on a shared machine the
+// wall time includes other processes' time slices, the process CPU time does not.
 double g_cpu = 0;
 
-// Best of `reps` runs (wall seconds); g_cpu gets the process CPU seconds of that run.
+// Medians of `reps` runs: returns the wall seconds; g_cpu gets the process CPU seconds.
 template <typename F>
-double best_of(int reps, F f) {
-  double best = 1e100;
+double median_of(int reps, F f) {
+  std::vector<double> wall, cpu;
   for (int i = 0; i < reps; ++i) {
     const double c0 = process_cpu_seconds();
     Stopwatch sw;
     f();
-    const double t = sw.seconds();
-    if (t < best) {
-      best = t;
-      g_cpu = process_cpu_seconds() - c0;
-    }
+    wall.push_back(sw.seconds());
+    cpu.push_back(process_cpu_seconds() - c0);
   }
-  return best;
+  std::sort(wall.begin(), wall.end());
+  std::sort(cpu.begin(), cpu.end());
+  g_cpu = cpu[cpu.size() / 2];
+  return wall[wall.size() / 2];
 }
 
 }  // namespace
@@ -57,13 +86,17 @@ double best_of(int reps, F f) {
 int main(int argc, char** argv) {
   bool quick = false;
   int reps = 3;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--quick")) {
       quick = true;
     } else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) {
       reps = std::max(1, std::atoi(argv[++i]));
+    } else if (!std::strcmp(argv[i], "--kernels") && i + 1 < argc) {
+      only = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--quick] [--reps N]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--quick] [--reps N] [--kernels scalar,avx2,avx512,opencl]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -72,7 +105,8 @@ int main(int argc, char** argv) {
 
   double load[3] = {0, 0, 0};
   if (getloadavg(load, 3) < 0) load[0] = -1;
-  std::printf("load average at start: %.2f\n\n", load[0]);
+  std::printf("load average at start: %.2f; medians of %d runs\n\n", load[0], reps);
+  const std::vector<Kernel> kernels = bench_kernels(only);
   std::printf(
       "| operation | backend | threads | wall | CPU | rate (per CPU second) |\n"
       "|---|---|---|---|---|---|\n");
@@ -81,20 +115,33 @@ int main(int argc, char** argv) {
   for (auto& s : states) {
     for (auto& x : s) x = rand_fp();
   }
-  for (Backend b : bench_backends()) {
+  for (const Kernel& kn : kernels) {
     for (size_t threads : {1, 2}) {
-      if (b == Backend::kOpenCl && threads != 1) continue;  // the device's own parallelism
-      HashConfig cfg;
-      cfg.backend = b;
-      cfg.threads = threads;
-      double t = best_of(reps, [&] {
+      if (kn.backend == Backend::kOpenCl && threads != 1) continue;  // the device's parallelism
+      const HashConfig cfg = use(kn, threads);
+      double t = median_of(reps, [&] {
         if (!poseidon2_permute_batch(states, cfg).is_ok()) std::abort();
       });
       std::printf(
           "| Poseidon2 x %zu permutations | %s | %s | %.1f ms | %.1f ms | %.2f M perm/s |\n", perms,
-          backend_name(b), threads_label(b, threads).c_str(), t * 1e3, g_cpu * 1e3,
+          kn.name, threads_label(kn, threads).c_str(), t * 1e3, g_cpu * 1e3,
           perms / g_cpu / 1e6);
     }
+  }
+
+  // Single permutations one after the other (each depends on the last): the latency-bound
+  // calls of the transcript and the verifier. "scalar" is the reference, "avx512" the
+  // one-register version (poseidon2_permute picks it where AVX-512 is usable).
+  for (const Kernel& kn : kernels) {
+    if (kn.backend != Backend::kScalar && !kn.avx512) continue;
+    set_avx512_hashing(kn.avx512);
+    const size_t chain = quick ? (1 << 12) : (1 << 16);
+    Poseidon2State st = states[0];
+    double t = median_of(reps, [&] {
+      for (size_t i = 0; i < chain; ++i) poseidon2_permute(st);
+    });
+    std::printf("| Poseidon2 x %zu chained single permutations | %s | 1 | %.1f ms | %.1f ms | %.2f M perm/s |\n",
+                chain, kn.name, t * 1e3, g_cpu * 1e3, chain / g_cpu / 1e6);
   }
 
   struct Shape {
@@ -111,20 +158,18 @@ int main(int argc, char** argv) {
       MatrixView m{data.data(), rows, sh.cols, layout};
       Digest first{};
       bool have = false;
-      for (Backend b : bench_backends()) {
+      for (const Kernel& kn : kernels) {
         for (size_t threads : {1, 2}) {
-          if (b == Backend::kOpenCl && threads != 1) continue;
-          HashConfig cfg;
-          cfg.backend = b;
-          cfg.threads = threads;
+          if (kn.backend == Backend::kOpenCl && threads != 1) continue;
+          const HashConfig cfg = use(kn, threads);
           Digest root{};
-          double t = best_of(reps, [&] {
+          double t = median_of(reps, [&] {
             auto tree = MerkleTree::build(std::vector<MatrixView>{m}, cfg);
             if (!tree) std::abort();
             root = tree->root();
           });
           if (have && root != first) {
-            std::fprintf(stderr, "root mismatch on %s\n", backend_name(b));
+            std::fprintf(stderr, "root mismatch on %s\n", kn.name);
             return 1;
           }
           first = root;
@@ -135,7 +180,7 @@ int main(int argc, char** argv) {
               "| Merkle 2^%u x %zu %s | %s | %s | %.1f ms | %.1f ms | %.2f M perm/s, %.0f MB/s "
               "|\n",
               sh.log_rows, sh.cols, layout == Layout::kRowMajor ? "row-major" : "col-major",
-              backend_name(b), threads_label(b, threads).c_str(), t * 1e3, g_cpu * 1e3,
+              kn.name, threads_label(kn, threads).c_str(), t * 1e3, g_cpu * 1e3,
               hashes / g_cpu / 1e6, double(rows * sh.cols * sizeof(Fp)) / g_cpu / 1e6);
         }
       }
@@ -143,22 +188,23 @@ int main(int argc, char** argv) {
   }
 
   // Grinding: time to find a 16-bit proof-of-work witness (expected 2^16 permutations).
-  for (Backend b : bench_backends()) {
+  for (const Kernel& kn : kernels) {
     for (size_t threads : {1, 2}) {
-      if (b == Backend::kOpenCl && threads != 1) continue;
+      if (kn.backend == Backend::kOpenCl && threads != 1) continue;
+      set_avx512_hashing(kn.avx512);
       GrindConfig cfg;
-      cfg.backend = b;
+      cfg.backend = kn.backend;
       cfg.threads = threads;
       Transcript base("bench");
       uint32_t witness = 0;
-      double t = best_of(reps, [&] {
+      double t = median_of(reps, [&] {
         Transcript tr = base;
         auto w = tr.grind(16, cfg);
         if (!w) std::abort();
         witness = w->to_canonical();
       });
       std::printf("| grind 16 bits (witness %u) | %s | %s | %.1f ms | %.1f ms | |\n", witness,
-                  backend_name(b), threads_label(b, threads).c_str(), t * 1e3, g_cpu * 1e3);
+                  kn.name, threads_label(kn, threads).c_str(), t * 1e3, g_cpu * 1e3);
     }
   }
   return 0;

@@ -16,3 +16,17 @@
 #define EFAAS_IFMA_BEGIN _Pragma("GCC push_options") _Pragma("GCC target(\"avx512f,avx512ifma\")")
 #define EFAAS_IFMA_END _Pragma("GCC pop_options")
 #endif
+
+// The same scheme for the BabyBear kernels (poseidon2_avx512.cpp): AVX-512 F/BW/DQ/VL plus AVX2
+// and BMI2, called only after avx512_usable() (prover/common/cpu_features.hpp).
+#if defined(__clang__)
+// clang-format off
+#define EFAAS_AVX512_BEGIN \
+  _Pragma("clang attribute push (__attribute__((target(\"avx512f,avx512bw,avx512dq,avx512vl,avx2,bmi2\"))), apply_to = function)")
+// clang-format on
+#define EFAAS_AVX512_END _Pragma("clang attribute pop")
+#else
+#define EFAAS_AVX512_BEGIN \
+  _Pragma("GCC push_options") _Pragma("GCC target(\"avx512f,avx512bw,avx512dq,avx512vl,avx2,bmi2\")")
+#define EFAAS_AVX512_END _Pragma("GCC pop_options")
+#endif

@@ -21,13 +21,26 @@ struct Poseidon2Kernels {
 
 const Poseidon2Kernels& scalar_poseidon2_kernels();
 
-// The kernels for a resolved CPU backend (scalar or AVX2). kOpenCl is not a table of host
+// The kernels for a resolved CPU backend (scalar or AVX2). The AVX2 backend gets the 16-wide
+// AVX-512 kernels where avx512_usable() and set_avx512_hashing(false) was not called (hash_bench
+// compares the two in one process that way), else the 8-wide AVX2 ones; all give identical
+// results. kOpenCl is not a table of host
 // functions: callers dispatch to poseidon2_opencl.hpp first, and asking here is UNIMPLEMENTED.
 Result<const Poseidon2Kernels*> poseidon2_kernels_for(Backend backend);
+void set_avx512_hashing(bool enabled);
 
 namespace avx2 {
 // Call only when avx2_usable() (kernels/avx2/poseidon2_avx2.cpp).
 const Poseidon2Kernels& poseidon2_kernels();
 }  // namespace avx2
+
+namespace avx512 {
+// Sixteen permutations per call; call only when avx512_usable()
+// (kernels/avx512/poseidon2_avx512.cpp). Batch tails go to the AVX2 kernels.
+const Poseidon2Kernels& poseidon2_kernels();
+// One permutation in one zmm register (the latency-bound single calls: poseidon2_permute,
+// hash_row, compress, the transcript).
+void permute_single(Poseidon2State& state);
+}  // namespace avx512
 
 }  // namespace efaas

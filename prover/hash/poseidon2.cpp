@@ -1,8 +1,10 @@
 #include "prover/hash/poseidon2.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 
+#include "prover/common/cpu_features.hpp"
 #include "prover/common/thread_pool.hpp"
 #include "prover/hash/hash_backend.hpp"
 #include "prover/hash/poseidon2_opencl.hpp"
@@ -152,16 +154,28 @@ void permute_one(Poseidon2State& s, const Poseidon2Constants& c) {
   }
 }
 
+std::atomic<bool> g_avx512_hashing{true};
+
+// One permutation for the single-state callers (transcript, verifier, openings): the one-register
+// AVX-512 version where it is usable, else the scalar reference. The scalar backend's kernels
+// below keep the reference (`reference` = true), so they stay an independent oracle.
+inline void permute_single(Poseidon2State& s, bool reference) {
+  if (!reference && avx512_usable() && g_avx512_hashing.load(std::memory_order_relaxed)) {
+    avx512::permute_single(s);
+  } else {
+    permute_one(s, poseidon2_constants());
+  }
+}
+
 // Absorbs the elements produced by `next(k)` for k < total in overwrite mode (see header).
 template <typename Next>
-Digest sponge(size_t total, Next next) {
+Digest sponge(size_t total, Next next, bool reference = false) {
   Poseidon2State s{};
-  const Poseidon2Constants& c = poseidon2_constants();
   size_t k = 0;
   while (k < total) {
     const size_t n = std::min(kPoseidon2Rate, total - k);
     for (size_t i = 0; i < n; ++i) s[i] = next(k + i);
-    permute_one(s, c);
+    permute_single(s, reference);
     k += n;
   }
   Digest d;
@@ -185,7 +199,8 @@ void scalar_hash_rows(std::span<const MatrixView> mats, size_t begin, size_t cou
   if (mats.size() == 1 && all_rows) {
     const MatrixView& m = mats[0];
     for (size_t i = 0; i < count; ++i) {
-      out[i] = hash_row(std::span<const Fp>(m.data + (begin + i) * m.cols, m.cols));
+      const Fp* row = m.data + (begin + i) * m.cols;
+      out[i] = sponge(m.cols, [&](size_t k) { return row[k]; }, true);
     }
     return;
   }
@@ -209,13 +224,24 @@ void scalar_hash_rows(std::span<const MatrixView> mats, size_t begin, size_t cou
       off += m.cols;
     }
     for (size_t r = 0; r < nb; ++r) {
-      out[b0 + r] = hash_row(std::span<const Fp>(buf.data() + r * width, width));
+      const Fp* row = buf.data() + r * width;
+      out[b0 + r] = sponge(width, [&](size_t k) { return row[k]; }, true);
     }
   }
 }
 
+Digest compress_impl(const Digest& left, const Digest& right, bool reference) {
+  Poseidon2State s;
+  std::copy(left.begin(), left.end(), s.begin());
+  std::copy(right.begin(), right.end(), s.begin() + kDigestSize);
+  permute_single(s, reference);
+  Digest d;
+  std::copy_n(s.begin(), kDigestSize, d.begin());
+  return d;
+}
+
 void scalar_compress(const Digest* a, const Digest* b, size_t stride, Digest* out, size_t n) {
-  for (size_t i = 0; i < n; ++i) out[i] = compress(a[i * stride], b[i * stride]);
+  for (size_t i = 0; i < n; ++i) out[i] = compress_impl(a[i * stride], b[i * stride], true);
 }
 
 }  // namespace
@@ -226,6 +252,10 @@ const Poseidon2Constants& poseidon2_constants() {
 }
 
 void poseidon2_permute(Poseidon2State& state) {
+  permute_single(state, false);
+}
+
+void poseidon2_permute_reference(Poseidon2State& state) {
   permute_one(state, poseidon2_constants());
 }
 
@@ -249,13 +279,7 @@ Digest hash_rows_concat(std::span<const MatrixView> matrices, size_t row) {
 }
 
 Digest compress(const Digest& left, const Digest& right) {
-  Poseidon2State s;
-  std::copy(left.begin(), left.end(), s.begin());
-  std::copy(right.begin(), right.end(), s.begin() + kDigestSize);
-  poseidon2_permute(s);
-  Digest d;
-  std::copy_n(s.begin(), kDigestSize, d.begin());
-  return d;
+  return compress_impl(left, right, false);
 }
 
 const Poseidon2Kernels& scalar_poseidon2_kernels() {
@@ -263,11 +287,17 @@ const Poseidon2Kernels& scalar_poseidon2_kernels() {
   return k;
 }
 
+void set_avx512_hashing(bool enabled) {
+  g_avx512_hashing.store(enabled);
+}
+
 Result<const Poseidon2Kernels*> poseidon2_kernels_for(Backend backend) {
   Result<Backend> resolved = resolve_backend(backend);
   if (!resolved) return resolved.status();
   switch (*resolved) {
     case Backend::kAvx2:
+      if (avx512_usable() && g_avx512_hashing.load(std::memory_order_relaxed))
+        return &avx512::poseidon2_kernels();
       return &avx2::poseidon2_kernels();
     case Backend::kOpenCl:
       return unimplemented(

@@ -47,8 +47,11 @@ struct Poseidon2Constants {
 };
 const Poseidon2Constants& poseidon2_constants();
 
-// The scalar reference permutation, in place.
+// One permutation, in place: the one-register AVX-512 version where avx512_usable(), else the
+// scalar reference (identical results; poseidon2_test compares them).
 void poseidon2_permute(Poseidon2State& state);
+// The scalar reference permutation, always (the oracle the SIMD kernels are tested against).
+void poseidon2_permute_reference(Poseidon2State& state);
 
 // Permutes every state in place (AVX2: 8 at a time), split over cfg.threads.
 Status poseidon2_permute_batch(std::span<Poseidon2State> states, const HashConfig& cfg = {});

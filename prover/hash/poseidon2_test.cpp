@@ -11,6 +11,7 @@
 
 #include "prover/common/cpu_features.hpp"
 #include "prover/common/rng.hpp"
+#include "prover/hash/hash_backend.hpp"
 #include "prover/hash/poseidon2.hpp"
 #include "prover/hash/poseidon2_opencl.hpp"
 
@@ -153,9 +154,10 @@ TEST(Poseidon2, KnownAnswerVector) {
     Poseidon2State s = to_state(tv["input"].get<std::vector<uint64_t>>());
     poseidon2_permute(s);
     EXPECT_EQ(to_canon(s), tv["output"].get<std::vector<uint64_t>>());
-    // The same vector through every batch backend, inside a batch that is not a multiple of 8.
+    // The same vector through every batch backend, in a batch of 16 + 8 + 3 (the AVX-512
+    // kernel, its AVX2 tail and the scalar tail).
     for (Backend b : backends()) {
-      std::vector<Poseidon2State> batch(11, to_state(tv["input"].get<std::vector<uint64_t>>()));
+      std::vector<Poseidon2State> batch(27, to_state(tv["input"].get<std::vector<uint64_t>>()));
       HashConfig cfg;
       cfg.backend = b;
       ASSERT_TRUE(poseidon2_permute_batch(batch, cfg).is_ok());
@@ -296,6 +298,125 @@ TEST(Poseidon2, CompressPairsBackendsAgree) {
       cfg.backend = b;
       ASSERT_TRUE(compress_pairs(in, got, cfg).is_ok());
       ASSERT_EQ(got, want) << backend_name(b) << " n=" << n;
+    }
+  }
+}
+
+// The gate of the AVX-512 kernels against an independent source: Linux lists in /proc/cpuinfo
+// only the AVX-512 flags the CPU has and the kernel enabled the ZMM state for.
+TEST(Poseidon2, Avx512GateMatchesProcCpuinfo) {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line, flags;
+  while (std::getline(in, line)) {
+    if (line.rfind("flags", 0) == 0) {
+      flags = line.substr(line.find(':') + 1) + " ";
+      break;
+    }
+  }
+  if (flags.empty()) GTEST_SKIP() << "no /proc/cpuinfo flags line";
+  auto has = [&](const char* f) { return flags.find(" " + std::string(f) + " ") != std::string::npos; };
+  const CpuFeatures& f = cpu_features();
+  EXPECT_EQ(f.avx512f, has("avx512f"));
+  EXPECT_EQ(f.avx512bw, has("avx512bw"));
+  EXPECT_EQ(f.avx512dq, has("avx512dq"));
+  EXPECT_EQ(f.avx512vl, has("avx512vl"));
+  const bool all = has("avx2") && has("avx512f") && has("avx512bw") && has("avx512dq") &&
+                   has("avx512vl");
+  if (all) {
+    EXPECT_TRUE(f.os_zmm) << "the kernel lists AVX-512 but XCR0 has no ZMM state";
+  }
+  const char* off = std::getenv("EFAAS_DISABLE_AVX512");
+  const bool disabled = off != nullptr && off[0] != '\0' && std::string(off) != "0";
+  EXPECT_EQ(avx512_usable(), all && !disabled && avx2_usable());
+}
+
+// Each SIMD kernel table on its own (the backend picks only one of AVX2 and AVX-512 on a given
+// CPU): permutations, sponge rows of both layouts and compression against the scalar code, with
+// counts around the 8- and 16-wide block sizes, row offsets, strides and in-place output.
+std::vector<std::pair<const char*, const Poseidon2Kernels*>> simd_kernel_tables() {
+  std::vector<std::pair<const char*, const Poseidon2Kernels*>> out;
+  if (avx2_usable()) out.emplace_back("avx2", &avx2::poseidon2_kernels());
+  if (avx512_usable()) {
+    out.emplace_back("avx512", &avx512::poseidon2_kernels());
+  } else {
+    std::fprintf(stderr, "AVX-512 not usable here (or EFAAS_DISABLE_AVX512): skipped\n");
+  }
+  return out;
+}
+
+// poseidon2_permute (the one-register AVX-512 permutation where usable) against the reference.
+TEST(Poseidon2, SinglePermutationMatchesReference) {
+  nlohmann::json j = load_vectors();
+  ASSERT_FALSE(j.is_null());
+  for (const auto& tv : j["test_vectors"]) {
+    Poseidon2State s = to_state(tv["input"].get<std::vector<uint64_t>>());
+    poseidon2_permute_reference(s);
+    EXPECT_EQ(to_canon(s), tv["output"].get<std::vector<uint64_t>>());
+  }
+  if (!avx512_usable()) std::fprintf(stderr, "AVX-512 not usable: poseidon2_permute is scalar\n");
+  Rng rng(test_seed("Poseidon2.SinglePermutationMatchesReference"));
+  for (int t = 0; t < 300; ++t) {
+    Poseidon2State in;
+    for (auto& x : in) x = random_fp(rng);
+    if (t == 0) in.fill(Fp::zero());
+    if (t == 1) in.fill(Fp::from_canonical(uint32_t(kP - 1)));
+    if (t == 2) in[0] = Fp::from_canonical(uint32_t(kP - 1));
+    Poseidon2State want = in, got = in;
+    poseidon2_permute_reference(want);
+    poseidon2_permute(got);
+    ASSERT_EQ(got, want) << "state #" << t;
+  }
+}
+
+TEST(Poseidon2, SimdKernelsMatchScalar) {
+  Rng rng(test_seed("Poseidon2.SimdKernelsMatchScalar"));
+  const Poseidon2Kernels& ref = scalar_poseidon2_kernels();
+  for (auto [name, k] : simd_kernel_tables()) {
+    for (size_t n : {1, 7, 8, 15, 16, 17, 24, 31, 32, 33, 71}) {
+      std::vector<Poseidon2State> in(n);
+      for (auto& st : in)
+        for (auto& x : st) x = random_fp(rng);
+      // Extreme values in some lanes: the reductions' boundary cases.
+      in[0].fill(Fp::from_canonical(uint32_t(kP - 1)));
+      if (n > 2) in[n / 2].fill(Fp::zero());
+      std::vector<Poseidon2State> want = in, got = in;
+      ref.permute(want.data(), n);
+      k->permute(got.data(), n);
+      ASSERT_EQ(got, want) << name << " permute n=" << n;
+    }
+    const size_t rows = 53;
+    for (size_t w : {1, 3, 8, 9, 16, 23, 40}) {
+      for (Layout layout : {Layout::kRowMajor, Layout::kColMajor}) {
+        Matrix m(random_vec(rng, rows * w), rows, w, layout);
+        Matrix extra(random_vec(rng, rows * 6), rows, 6,
+                     layout == Layout::kRowMajor ? Layout::kColMajor : Layout::kRowMajor);
+        for (int combo = 0; combo < 2; ++combo) {
+          std::vector<MatrixView> mats{m.view()};
+          if (combo == 1) mats.push_back(extra.view());
+          for (auto [begin, count] : {std::pair<size_t, size_t>{0, 53}, {3, 16}, {5, 41}, {1, 9}}) {
+            std::vector<Digest> want(count), got(count);
+            ref.hash_rows(mats, begin, count, want.data());
+            k->hash_rows(mats, begin, count, got.data());
+            ASSERT_EQ(got, want) << name << " hash_rows width " << w << " layout "
+                                 << int(layout) << " combo " << combo << " rows [" << begin
+                                 << ", +" << count << ")";
+          }
+        }
+      }
+    }
+    for (size_t n : {1, 9, 16, 25, 48, 70}) {
+      std::vector<Digest> in(2 * n);
+      for (auto& d : in)
+        for (auto& x : d) x = random_fp(rng);
+      std::vector<Digest> want(n), got(n);
+      ref.compress(in.data(), in.data() + 1, 2, want.data(), n);
+      k->compress(in.data(), in.data() + 1, 2, got.data(), n);
+      ASSERT_EQ(got, want) << name << " compress pairs n=" << n;
+      // Stride 1, written over the first input (the Merkle injection step does this).
+      ref.compress(in.data(), in.data() + n, 1, want.data(), n);
+      std::vector<Digest> inplace(in.begin(), in.begin() + n);
+      k->compress(inplace.data(), in.data() + n, 1, inplace.data(), n);
+      ASSERT_EQ(inplace, want) << name << " compress in place n=" << n;
     }
   }
 }
