@@ -20,6 +20,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <utility>
 
 #include "prover/common/timer.hpp"
 #include "prover/fri/fri_params.hpp"
@@ -29,6 +31,19 @@
 using namespace efaas;
 
 namespace {
+
+// VmRSS and VmHWM of this process in MB (0 where /proc is unavailable): the peak so far tells
+// which stage set it.
+std::pair<double, double> rss_mb() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  double rss = 0, hwm = 0;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) rss = std::atof(line.c_str() + 6) / 1024.0;
+    if (line.rfind("VmHWM:", 0) == 0) hwm = std::atof(line.c_str() + 6) / 1024.0;
+  }
+  return {rss, hwm};
+}
 
 const char* kMixed = R"((module
   (global $g (mut i64) (i64.const 1))
@@ -151,8 +166,10 @@ int main(int argc, char** argv) {
   // Process CPU seconds per prover stage, from the progress callback's stage boundaries
   // (the stage times in StarkTimings are wall time; "logup" here includes the witness check).
   std::vector<std::pair<std::string, double>> stage_cpu;
+  std::vector<std::pair<double, double>> stage_rss;  // at each stage's start
   po.stark.progress = [&](std::string_view stage, double) {
     stage_cpu.emplace_back(std::string(stage), process_cpu_seconds());
+    stage_rss.push_back(rss_mb());
   };
   auto cpu_now = [] {
     struct rusage u;
@@ -217,6 +234,13 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i + 1 < stage_cpu.size(); ++i) {
     std::fprintf(stderr, " %s %.2f", stage_cpu[i].first.c_str(),
                  stage_cpu[i + 1].second - stage_cpu[i].second);
+  }
+  // RSS when each stage starts and the peak reached by then: the first stage whose start
+  // shows a higher peak than the one before it holds the peak's cause.
+  std::fprintf(stderr, "\nRSS MB (now/peak) at stage start:");
+  for (size_t i = 0; i < stage_cpu.size(); ++i) {
+    std::fprintf(stderr, " %s %.0f/%.0f", stage_cpu[i].first.c_str(), stage_rss[i].first,
+                 stage_rss[i].second);
   }
   std::fprintf(stderr, "\n");
   return 0;
