@@ -132,6 +132,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"mixed", "alu"}));
   app.add_option("--segment-log", segment_log, "split into segments of 2^N rows (0: one segment)");
   app.add_option("--workers", workers, "segments proved at once (0: one per hardware thread)");
+  double max_lde_mb = -1;
+  app.add_option("--max-lde-mb", max_lde_mb,
+                 "StarkConfig::max_lde_bytes in MiB (default: the prover's; 0 streams every LDE)");
   CLI11_PARSE(app, argc, argv);
   auto params = fri_preset(preset);
   auto backend = parse_backend(backend_name_arg);
@@ -156,6 +159,7 @@ int main(int argc, char** argv) {
   zkwasm::ProveOptions po;
   po.params = *params;
   po.stark.backend = *backend;
+  if (max_lde_mb >= 0) po.stark.max_lde_bytes = size_t(max_lde_mb * 1024 * 1024);
   po.args = {iters};
   po.segment_log = segment_log != 0 ? segment_log : 26;
   po.segment_workers = workers;
@@ -237,6 +241,9 @@ int main(int argc, char** argv) {
   }
   // RSS when each stage starts and the peak reached by then: the first stage whose start
   // shows a higher peak than the one before it holds the peak's cause.
+  std::fprintf(stderr, "\nLDE budget %.0f MiB: %zu LDEs streamed, %zu blocks recomputed",
+               double(po.stark.max_lde_bytes) / (1024.0 * 1024.0), tm.streamed_ldes,
+               tm.recomputed_blocks);
   std::fprintf(stderr, "\nRSS MB (now/peak) at stage start:");
   for (size_t i = 0; i < stage_cpu.size(); ++i) {
     std::fprintf(stderr, " %s %.0f/%.0f", stage_cpu[i].first.c_str(), stage_rss[i].first,

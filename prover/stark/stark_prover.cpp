@@ -896,68 +896,75 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
         (paired ? with_next_terms : plain_terms).push_back({t, ts[k].mat, ts[k].col, ts[k].coeff});
       }
     }
-    // A coset block of every matrix of this height at a time (recomputed where streamed).
-    struct ColPtr {
-      const Fp* col;
-      Fp4 coeff;
-    };
+    // The sums are linear in the columns, so they are formed where the columns are small: on
+    // the trace domain H for the trace columns (n rows instead of B n) and on the coefficients
+    // for the quotient chunks, then extended like any column (4 base columns each). The values
+    // are exactly those of summing the LDE columns (field arithmetic is exact), and no LDE
+    // block is read: streamed LDEs are not recomputed for DEEP.
     const size_t bn = h >> log_b;
-    std::vector<ColPtr> with_next, plain;
-    std::vector<std::array<const Fp*, 4>> mat_block(T);
-    constexpr size_t kRows = 256;
-    // Rows [base, base + len) of the DEEP quotient from the block's column pointers.
-    auto deep_block = [&](size_t base, size_t len_all) {
-      pool.parallel_for(len_all, 2048, [&](size_t b, size_t e) {
-        std::vector<Fp> buf(8 * kRows);
-        const air::ExtColsOut A{{buf.data(), buf.data() + kRows, buf.data() + 2 * kRows,
-                                 buf.data() + 3 * kRows}};
-        const air::ExtColsOut Bs{{buf.data() + 4 * kRows, buf.data() + 5 * kRows,
-                                  buf.data() + 6 * kRows, buf.data() + 7 * kRows}};
+    auto trace_col = [&](const Scaled& c) -> const Fp* {
+      switch (c.mat) {
+        case kPre: return pk.pre_traces[c.table].data() + c.col * bn;
+        case kMain: return witness.main[c.table].data() + c.col * bn;
+        case kAux: return st[c.table].aux_trace.data() + c.col * bn;
+        default: return nullptr;
+      }
+    };
+    // Columns 0-3: A's coordinates; 4-7: B - A from the trace columns opened only at z.
+    std::vector<Fp> sums(8 * h, Fp::zero());
+    {
+      constexpr size_t kRows = 256;
+      pool.parallel_for(bn, 2048, [&](size_t b, size_t e) {
         for (size_t r0 = b; r0 < e; r0 += kRows) {
           const size_t len = std::min(kRows, e - r0);
-          std::fill(buf.begin(), buf.end(), Fp::zero());
-          for (const ColPtr& c : with_next) kern.mul_acc(c.col + r0, c.coeff, A, len);
-          for (int c = 0; c < 4; ++c) std::copy(A.c[c], A.c[c] + len, Bs.c[c]);
-          for (const ColPtr& c : plain) kern.mul_acc(c.col + r0, c.coeff, Bs, len);
-          for (size_t r = 0; r < len; ++r) {
-            const size_t i = base + r0 + r;
-            const Fp4 az(Bs.c[0][r], Bs.c[1][r], Bs.c[2][r], Bs.c[3][r]);
-            const Fp4 azg = Fp4(A.c[0][r], A.c[1][r], A.c[2][r], A.c[3][r]) * gamma;
-            in.evals[i] = (az - const_z) * inv_z[i] + (azg - const_zg) * inv_zg_at(i);
+          const air::ExtColsOut A{{sums.data() + r0, sums.data() + h + r0,
+                                   sums.data() + 2 * h + r0, sums.data() + 3 * h + r0}};
+          const air::ExtColsOut P{{sums.data() + 4 * h + r0, sums.data() + 5 * h + r0,
+                                   sums.data() + 6 * h + r0, sums.data() + 7 * h + r0}};
+          for (const Scaled& c : with_next_terms) kern.mul_acc(trace_col(c) + r0, c.coeff, A, len);
+          for (const Scaled& c : plain_terms) {
+            if (c.mat != kQuot) kern.mul_acc(trace_col(c) + r0, c.coeff, P, len);
           }
         }
       });
-    };
-    for (size_t blk = 0; blk < B; ++blk) {
-      for (size_t t : tables) {
-        const air::TableAir& table = machine.tables[t];
-        TableState& s = st[t];
-        mat_block[t] = {nullptr, nullptr, nullptr, nullptr};
-        if (table.pre_width() > 0) {
-          mat_block[t][kPre] = copy_block(pk.pre_ldes[t], table.pre_width(), bn, blk, s.pre_scratch);
-        }
-        auto m = s.main_blocks.block(blk, s.main_scratch);
-        if (!m) return m.status();
-        mat_block[t][kMain] = *m;
-        if (table.uses_logup()) {
-          auto a = s.aux_blocks.block(blk, s.aux_scratch);
-          if (!a) return a.status();
-          mat_block[t][kAux] = *a;
-        }
-        auto q = s.quotient_blocks.block(blk, s.quotient_scratch);
-        if (!q) return q.status();
-        mat_block[t][kQuot] = *q;
-      }
-      with_next.clear();
-      plain.clear();
-      for (const Scaled& c : with_next_terms) {
-        with_next.push_back({mat_block[c.table][c.mat] + c.col * bn, c.coeff});
-      }
-      for (const Scaled& c : plain_terms) {
-        plain.push_back({mat_block[c.table][c.mat] + c.col * bn, c.coeff});
-      }
-      deep_block(blk * bn, bn);
     }
+    // To coefficients (the first bn entries of each column), then B = A + P + the quotient
+    // chunks' combination, and both extended to the LDE coset in bit-reversed order.
+    {
+      std::vector<Fp> head(8 * bn);
+      for (size_t c = 0; c < 8; ++c) {
+        std::copy(sums.begin() + c * h, sums.begin() + c * h + bn, head.begin() + c * bn);
+      }
+      NttConfig icfg = ncfg;
+      icfg.output_order = Order::kNatural;
+      EFAAS_RETURN_IF_ERROR(intt(head, 8, icfg));
+      std::vector<Fp4> qsum(bn, Fp4::zero());
+      for (const Scaled& c : plain_terms) {
+        if (c.mat != kQuot) continue;
+        const std::vector<Fp4>& chunk = st[c.table].chunk_coeffs[c.col / 4];
+        const int coord = int(c.col % 4);
+        pool.parallel_for(bn, 4096, [&](size_t b, size_t e) {
+          for (size_t i = b; i < e; ++i) qsum[i] += c.coeff * chunk[i][coord];
+        });
+      }
+      std::fill(sums.begin(), sums.end(), Fp::zero());
+      for (size_t i = 0; i < bn; ++i) {
+        for (int c = 0; c < 4; ++c) {
+          sums[c * h + i] = head[c * bn + i];
+          sums[(4 + c) * h + i] = head[c * bn + i] + head[(4 + c) * bn + i] + qsum[i][c];
+        }
+      }
+      NttConfig ecfg = ncfg;
+      ecfg.output_order = Order::kBitReversed;
+      EFAAS_RETURN_IF_ERROR(coset_ntt(sums, 8, shift, ecfg));
+    }
+    pool.parallel_for(h, 4096, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) {
+        const Fp4 a(sums[i], sums[h + i], sums[2 * h + i], sums[3 * h + i]);
+        const Fp4 bz(sums[4 * h + i], sums[5 * h + i], sums[6 * h + i], sums[7 * h + i]);
+        in.evals[i] = (bz - const_z) * inv_z[i] + (a * gamma - const_zg) * inv_zg_at(i);
+      }
+    });
     inputs.push_back(std::move(in));
   }
   tm.deep = sw.seconds();
