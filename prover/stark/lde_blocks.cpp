@@ -108,42 +108,93 @@ size_t LdeBlocks::resident_bytes() const {
   return b * sizeof(Fp);
 }
 
-std::vector<LdeResidency> plan_residency(std::span<const size_t> block_bytes,
-                                         const std::vector<bool>& from_evals, size_t blocks,
+namespace {
+
+// Bytes held by an LDE under a residency, and the NTT work (block NTTs, in bytes of a block) its
+// streaming adds: the quotient pass and the openings recompute each non-resident block they read
+// (the openings of 42 queries touch every block), and a recomputation from evaluations without
+// cached coefficients is two transforms.
+size_t held_bytes(const LdeShape& l, const LdeResidency& r, size_t blocks) {
+  if (r.resident_blocks >= blocks) return blocks * l.block_bytes;
+  return (r.resident_blocks + (r.cache_coeffs ? 1 : 0) + 1) * l.block_bytes;
+}
+
+double extra_work(const LdeShape& l, const LdeResidency& r, size_t blocks) {
+  if (r.resident_blocks >= blocks) return 0;
+  const size_t res = r.resident_blocks;
+  const double per_block = (l.from_evals && !r.cache_coeffs) ? 2.0 : 1.0;
+  const size_t quotient = l.quotient_reads > res ? l.quotient_reads - res : 0;
+  const size_t openings = blocks - res;
+  // The commitment computes every block once in either mode; uncached, each costs one more.
+  const double commit = per_block > 1 ? double(blocks - res) : 0.0;
+  return (double(quotient + openings) * per_block + commit) * double(l.block_bytes);
+}
+
+// The options worth considering for one LDE: resident, or streamed holding less than that.
+std::vector<LdeResidency> options(const LdeShape& l, size_t blocks) {
+  std::vector<LdeResidency> out{{SIZE_MAX, false}};
+  for (int cache = l.from_evals ? 1 : 0; cache >= 0; --cache) {
+    for (size_t r = 0; r < blocks; ++r) {
+      const LdeResidency o{r, cache == 1};
+      if (held_bytes(l, o, blocks) < blocks * l.block_bytes) out.push_back(o);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<LdeResidency> plan_residency(std::span<const LdeShape> ldes, size_t blocks,
                                          size_t budget) {
-  const size_t count = block_bytes.size();
+  const size_t count = ldes.size();
   std::vector<LdeResidency> plan(count);
   size_t total = 0;
-  for (size_t b : block_bytes) total += b * blocks;
+  for (const LdeShape& l : ldes) total += l.block_bytes * blocks;
   if (total <= budget) return plan;
   std::vector<size_t> order(count);
   std::iota(order.begin(), order.end(), size_t(0));
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return block_bytes[a] > block_bytes[b]; });
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return ldes[a].block_bytes > ldes[b].block_bytes;
+  });
+  // Exhaustive over the largest few (at most 2B+1 options each), the others resident.
+  constexpr size_t kSearched = 4;
+  const size_t k = std::min(kSearched, count);
+  std::vector<std::vector<LdeResidency>> opts(k);
+  size_t rest = total;
+  for (size_t i = 0; i < k; ++i) {
+    opts[i] = options(ldes[order[i]], blocks);
+    rest -= ldes[order[i]].block_bytes * blocks;
+  }
+  std::vector<size_t> pick(k, 0), best;
+  double best_work = 0;
+  while (true) {
+    size_t held = rest;
+    double work = 0;
+    for (size_t i = 0; i < k; ++i) {
+      held += held_bytes(ldes[order[i]], opts[i][pick[i]], blocks);
+      work += extra_work(ldes[order[i]], opts[i][pick[i]], blocks);
+    }
+    if (held <= budget && (best.empty() || work < best_work)) {
+      best = pick;
+      best_work = work;
+    }
+    size_t i = 0;
+    while (i < k && ++pick[i] == opts[i].size()) pick[i++] = 0;
+    if (i == k) break;
+  }
+  if (!best.empty()) {
+    for (size_t i = 0; i < k; ++i) plan[order[i]] = opts[i][best[i]];
+    return plan;
+  }
+  // Over budget even so: stream everything, largest first, as far as needed.
   size_t excess = total - budget;
   for (size_t i : order) {
     if (excess == 0) break;
-    const size_t blk = block_bytes[i];
-    // A streamed LDE holds r blocks, the coefficients if cached, and one scratch block.
-    // Options from the cheapest to recompute to the smallest.
-    LdeResidency best{0, false};
-    size_t best_saving = blocks > 1 ? (blocks - 1) * blk : 0;
-    bool found = false;
-    for (int cache = from_evals[i] ? 1 : 0; cache >= 0 && !found; --cache) {
-      for (size_t r = blocks; r-- > 0;) {
-        const size_t held = (r + size_t(cache) + 1) * blk;
-        if (held >= blocks * blk) continue;
-        if (blocks * blk - held >= excess) {
-          best = {r, cache == 1};
-          best_saving = blocks * blk - held;
-          found = true;
-          break;
-        }
-      }
-    }
-    if (best_saving == 0) continue;
-    plan[i] = best;
-    excess = best_saving >= excess ? 0 : excess - best_saving;
+    const size_t blk = ldes[i].block_bytes;
+    if (blocks <= 1 || blk == 0) continue;
+    plan[i] = {0, false};
+    const size_t saving = (blocks - 1) * blk;
+    excess = saving >= excess ? 0 : excess - saving;
   }
   return plan;
 }

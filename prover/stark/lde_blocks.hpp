@@ -63,13 +63,20 @@ class LdeBlocks {
 // The coset of block k of a 2^(log_n + log_b)-point LDE on shift * H, bit-reversed order.
 Fp lde_block_shift(Fp shift, uint32_t log_n, uint32_t log_b, size_t k);
 
-// The residency of each of several LDEs (sizes in bytes of one block each, B blocks per LDE,
-// `from_evals[i]`: recomputing LDE i needs an inverse NTT unless its coefficients are cached)
-// that keeps the resident blocks, cached coefficients and one scratch block per streamed LDE
-// within `budget` bytes where it can, streaming the largest LDEs first and keeping as much
-// of each as still fits (coefficients first, then blocks from 0). Resident when all fit.
-std::vector<LdeResidency> plan_residency(std::span<const size_t> block_bytes,
-                                         const std::vector<bool>& from_evals, size_t blocks,
+// What the planner needs of one LDE.
+struct LdeShape {
+  size_t block_bytes = 0;     // one block (n rows x width)
+  bool from_evals = false;    // its source is evaluations: a recomputation without cached
+                              // coefficients costs an inverse NTT more
+  size_t quotient_reads = 0;  // leading blocks the quotient pass reads (D; 0 for the quotient)
+};
+
+// Residencies that keep the resident blocks, cached coefficients and one scratch block per
+// streamed LDE within `budget` bytes where possible, with the least recomputation: the largest
+// LDEs' options are searched exhaustively (cost: blocks recomputed by the quotient pass and the
+// openings, in NTTs times width), the rest stay resident or, if that cannot fit, are streamed
+// largest first. Everything resident when it all fits.
+std::vector<LdeResidency> plan_residency(std::span<const LdeShape> ldes, size_t blocks,
                                          size_t budget);
 
 }  // namespace efaas::stark_internal

@@ -386,19 +386,17 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   ncfg.threads = cfg.threads;
   std::vector<LdeResidency> plan(3 * T);
   if (dev == nullptr) {
-    std::vector<size_t> block_bytes(3 * T, 0);
-    std::vector<bool> from_evals(3 * T, false);
+    std::vector<LdeShape> shapes(3 * T);
     for (size_t t = 0; t < T; ++t) {
       const air::TableAir& table = machine.tables[t];
-      block_bytes[3 * t] = st[t].n * table.main_width() * sizeof(Fp);
-      from_evals[3 * t] = true;
+      const size_t D = size_t(1) << st[t].log_d;
+      shapes[3 * t] = {st[t].n * table.main_width() * sizeof(Fp), true, D};
       if (table.uses_logup()) {
-        block_bytes[3 * t + 1] = st[t].n * 4 * table.aux_width() * sizeof(Fp);
-        from_evals[3 * t + 1] = true;
+        shapes[3 * t + 1] = {st[t].n * 4 * table.aux_width() * sizeof(Fp), true, D};
       }
-      block_bytes[3 * t + 2] = st[t].n * (size_t(4) << st[t].log_d) * sizeof(Fp);
+      shapes[3 * t + 2] = {st[t].n * 4 * D * sizeof(Fp), false, 0};
     }
-    plan = plan_residency(block_bytes, from_evals, B, cfg.max_lde_bytes);
+    plan = plan_residency(shapes, B, cfg.max_lde_bytes);
   }
   auto lde_blocks = [&](std::span<const Fp> source, bool is_coeffs, size_t width, size_t t,
                         int kind) {

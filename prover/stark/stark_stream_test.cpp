@@ -85,39 +85,37 @@ TEST(LdeBlocks, BlocksAreTheLdeInBitReversedOrder) {
 }
 
 TEST(LdeBlocks, ResidencyPlanKeepsWithinTheBudget) {
-  // Three LDEs of 4 blocks: 100, 40 and 10 bytes per block (the last from coefficients).
-  const std::vector<size_t> bytes{100, 40, 10};
-  const std::vector<bool> evals{true, true, false};
+  // Three LDEs of 4 blocks: 100 and 40 bytes per block from evaluations (main, aux: the
+  // quotient reads all 4 blocks), 10 from coefficients (a quotient LDE).
+  const std::vector<stark_internal::LdeShape> ldes{{100, true, 4}, {40, true, 4}, {10, false, 0}};
   auto held = [&](const std::vector<LdeResidency>& plan) {
     size_t h = 0;
     for (size_t i = 0; i < plan.size(); ++i) {
       if (plan[i].resident_blocks >= 4) {
-        h += 4 * bytes[i];
+        h += 4 * ldes[i].block_bytes;
       } else {
-        h += (plan[i].resident_blocks + (plan[i].cache_coeffs ? 1 : 0) + 1) * bytes[i];
+        h += (plan[i].resident_blocks + (plan[i].cache_coeffs ? 1 : 0) + 1) * ldes[i].block_bytes;
       }
     }
     return h;
   };
   // All fit: all resident.
-  for (const LdeResidency& r : plan_residency(bytes, evals, 4, 600)) {
-    EXPECT_GE(r.resident_blocks, 4u);
-  }
-  // A little too much: only the largest is streamed, and keeps what still fits.
-  auto plan = plan_residency(bytes, evals, 4, 550);
-  EXPECT_LT(plan[0].resident_blocks, 4u);
-  EXPECT_GE(plan[1].resident_blocks, 4u);
+  for (const LdeResidency& r : plan_residency(ldes, 4, 600)) EXPECT_GE(r.resident_blocks, 4u);
+  // 50 bytes too many: the cheapest fit streams the smaller LDEs (the 40-byte one keeping a
+  // block and its coefficients, 6 block NTTs of 40 bytes; the 10-byte one keeping 2 blocks)
+  // rather than the 100-byte one (at least 6 block NTTs of 100 bytes).
+  auto plan = plan_residency(ldes, 4, 550);
+  EXPECT_GE(plan[0].resident_blocks, 4u);
+  EXPECT_EQ(plan[1].resident_blocks, 1u);
+  EXPECT_TRUE(plan[1].cache_coeffs);
+  EXPECT_EQ(plan[2].resident_blocks, 2u);
   EXPECT_LE(held(plan), 550u);
-  // 2 blocks + coefficients + scratch would be 4 blocks, no saving: 1 block + coefficients +
-  // scratch (300 bytes), the cheapest option that saves enough (a block NTT per recomputation).
-  EXPECT_EQ(plan[0].resident_blocks, 1u);
-  EXPECT_TRUE(plan[0].cache_coeffs);
-  for (size_t budget : {0u, 100u, 200u, 300u, 400u, 500u}) {
-    plan = plan_residency(bytes, evals, 4, budget);
-    // One scratch block per LDE is the floor.
+  // Every budget down to the floor (one scratch block each) is kept.
+  for (size_t budget = 0; budget <= 600; budget += 10) {
+    plan = plan_residency(ldes, 4, budget);
     EXPECT_LE(held(plan), std::max<size_t>(budget, 150)) << "budget " << budget;
   }
-  plan = plan_residency(bytes, evals, 4, 0);
+  plan = plan_residency(ldes, 4, 0);
   for (const LdeResidency& r : plan) {
     EXPECT_EQ(r.resident_blocks, 0u);
     EXPECT_FALSE(r.cache_coeffs);
