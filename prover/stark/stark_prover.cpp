@@ -626,6 +626,10 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       last[i] = zh * inv_b[i] * (n_inv * g_inv);
       trans[i] = x[i] - g_inv;
     }
+    // Freed before the big buffers below: the quotient stage's peak is what streaming bounds.
+    std::vector<Fp>().swap(x);
+    std::vector<Fp>().swap(inv_a);
+    std::vector<Fp>().swap(inv_b);
     if (dev != nullptr) {
       QuotientEvalArgs args;
       args.main = &s.main_dev;
@@ -687,10 +691,14 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       });
     }
     // Coefficients of Q, split into D chunks of degree < n, each extended to the LDE domain.
+    std::vector<Fp>().swap(first);
+    std::vector<Fp>().swap(last);
+    std::vector<Fp>().swap(trans);
     std::vector<Fp> coords(4 * qn);
     for (size_t i = 0; i < qn; ++i) {
       for (int c = 0; c < 4; ++c) coords[c * qn + i] = q[i][c];
     }
+    std::vector<Fp4>().swap(q);
     NttConfig ncfg;
     ncfg.backend = cfg.backend;
     ncfg.threads = cfg.threads;
@@ -707,6 +715,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
         for (int k = 0; k < 4; ++k) s.quotient_coeffs[(4 * j + k) * s.n + i] = c[k];
       }
     }
+    std::vector<Fp>().swap(coords);
     auto l = lde_blocks(s.quotient_coeffs, true, 4 * D, t, 2);
     if (!l) return l.status();
     s.quotient_blocks = std::move(*l);
