@@ -398,6 +398,16 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     }
     plan = plan_residency(shapes, B, cfg.max_lde_bytes);
   }
+  // Recomputed blocks land in per-table scratch buffers, released after each pass so that a
+  // pass holds only the blocks it reads.
+  auto release_scratch = [&] {
+    for (TableState& s : st) {
+      for (std::vector<Fp>* v : {&s.main_scratch, &s.aux_scratch, &s.quotient_scratch,
+                                 &s.pre_scratch}) {
+        std::vector<Fp>().swap(*v);
+      }
+    }
+  };
   auto lde_blocks = [&](std::span<const Fp> source, bool is_coeffs, size_t width, size_t t,
                         int kind) {
     return LdeBlocks::create(source, is_coeffs, width, st[t].log_n, log_b, plan[3 * t + kind],
@@ -452,6 +462,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   if (!main_tree) return main_tree.status();
   proof.main_root = main_tree->root();
   tr.observe(proof.main_root);
+  release_scratch();
   tm.trace_commit = sw.seconds();
   EFAAS_RETURN_IF_ERROR(check_cancel(cfg));
 
@@ -535,6 +546,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     proof.aux_root = tree->root();
     aux_tree = std::move(*tree);
     tr.observe(*proof.aux_root);
+    release_scratch();
     for (const Fp4& s : proof.aux_sums) tr.observe(s);
   }
   tm.aux = sw.seconds();
@@ -690,6 +702,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
         for (size_t i = b; i < e; ++i) qk[i] = qk[i] * zh_inv_of[zh_index(k * s.n + i)];
       });
     }
+    release_scratch();
     // Coefficients of Q, split into D chunks of degree < n, each extended to the LDE domain.
     std::vector<Fp>().swap(first);
     std::vector<Fp>().swap(last);
@@ -738,6 +751,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   if (!q_tree) return q_tree.status();
   proof.quotient_root = q_tree->root();
   tr.observe(proof.quotient_root);
+  release_scratch();
   tm.quotient = sw.seconds();
   EFAAS_RETURN_IF_ERROR(check_cancel(cfg));
 
@@ -1012,10 +1026,12 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     };
     fetch(*main_tree, main_dev);
     open_tree(*main_tree, proof.main_queries, main_source);
+    release_scratch();
     if (aux_tree) {
       fetch(*aux_tree, aux_dev);
       proof.aux_queries.emplace();
       open_tree(*aux_tree, *proof.aux_queries, aux_source);
+      release_scratch();
     }
     fetch(*q_tree, quotient_dev);
     open_tree(*q_tree, proof.quotient_queries, q_source);
