@@ -47,7 +47,7 @@ struct StarkConfig {
   // NTT for each pass that reads them (commit, quotient, DEEP, query openings). The proof is
   // the same bit for bit; only memory and CPU time change (docs/stark.md). The default keeps a
   // 2^20-row zkWASM segment under 4 GiB. Ignored by the OpenCL pipeline (data on the device).
-  size_t max_lde_bytes = size_t(2048) << 20;
+  size_t max_lde_bytes = size_t(2432) << 20;
 };
 
 // Per-stage wall time of the last proof (seconds).
