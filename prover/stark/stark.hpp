@@ -44,7 +44,7 @@ struct StarkConfig {
   // Host backends: the most bytes of main, auxiliary and quotient LDEs kept in memory. LDEs are
   // held as 2^log_blowup coset blocks; when all of them do not fit, the largest are streamed:
   // only some blocks (and maybe their coefficients) stay, the others are recomputed by a coset
-  // NTT for each pass that reads them (commit, quotient, DEEP, query openings). The proof is
+  // NTT for each pass that reads them (commit, quotient, query openings). The proof is
   // the same bit for bit; only memory and CPU time change (docs/stark.md). The default keeps a
   // 2^20-row zkWASM segment under 4 GiB. Ignored by the OpenCL pipeline (data on the device).
   size_t max_lde_bytes = size_t(2432) << 20;
