@@ -21,6 +21,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <utility>
 
 #include "prover/common/timer.hpp"
 #include "prover/fri/fri_params.hpp"
@@ -31,6 +33,19 @@
 using namespace efaas;
 
 namespace {
+
+// VmRSS and VmHWM of this process in MB (0 where /proc is unavailable): the peak so far tells
+// which stage set it.
+std::pair<double, double> rss_mb() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  double rss = 0, hwm = 0;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) rss = std::atof(line.c_str() + 6) / 1024.0;
+    if (line.rfind("VmHWM:", 0) == 0) hwm = std::atof(line.c_str() + 6) / 1024.0;
+  }
+  return {rss, hwm};
+}
 
 const char* kMixed = R"((module
   (global $g (mut i64) (i64.const 1))
@@ -160,6 +175,9 @@ int main(int argc, char** argv) {
   app.add_option("--wasm-dir", wasm_dir, "where the example Extensions' .wasm files are");
   app.add_option("--segment-log", segment_log, "split into segments of 2^N rows (0: one segment)");
   app.add_option("--workers", workers, "segments proved at once (0: one per hardware thread)");
+  double max_lde_mb = -1;
+  app.add_option("--max-lde-mb", max_lde_mb,
+                 "StarkConfig::max_lde_bytes in MiB (default: the prover's; 0 streams every LDE)");
   CLI11_PARSE(app, argc, argv);
   auto params = fri_preset(preset);
   auto backend = parse_backend(backend_name_arg);
@@ -214,6 +232,7 @@ int main(int argc, char** argv) {
   zkwasm::ProveOptions po;
   po.params = *params;
   po.stark.backend = *backend;
+  if (max_lde_mb >= 0) po.stark.max_lde_bytes = size_t(max_lde_mb * 1024 * 1024);
   if (extension) {
     po.public_input = wasm::encode_public_inputs(ext_input);
   } else {
@@ -228,8 +247,10 @@ int main(int argc, char** argv) {
   // Process CPU seconds per prover stage, from the progress callback's stage boundaries
   // (the stage times in StarkTimings are wall time; "logup" here includes the witness check).
   std::vector<std::pair<std::string, double>> stage_cpu;
+  std::vector<std::pair<double, double>> stage_rss;  // at each stage's start
   po.stark.progress = [&](std::string_view stage, double) {
     stage_cpu.emplace_back(std::string(stage), process_cpu_seconds());
+    stage_rss.push_back(rss_mb());
   };
   auto cpu_now = [] {
     struct rusage u;
@@ -294,6 +315,16 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i + 1 < stage_cpu.size(); ++i) {
     std::fprintf(stderr, " %s %.2f", stage_cpu[i].first.c_str(),
                  stage_cpu[i + 1].second - stage_cpu[i].second);
+  }
+  // RSS when each stage starts and the peak reached by then: the first stage whose start
+  // shows a higher peak than the one before it holds the peak's cause.
+  std::fprintf(stderr, "\nLDE budget %.0f MiB: %zu LDEs streamed, %zu blocks recomputed",
+               double(po.stark.max_lde_bytes) / (1024.0 * 1024.0), tm.streamed_ldes,
+               tm.recomputed_blocks);
+  std::fprintf(stderr, "\nRSS MB (now/peak) at stage start:");
+  for (size_t i = 0; i < stage_cpu.size(); ++i) {
+    std::fprintf(stderr, " %s %.0f/%.0f", stage_cpu[i].first.c_str(), stage_rss[i].first,
+                 stage_rss[i].second);
   }
   std::fprintf(stderr, "\n");
   return 0;

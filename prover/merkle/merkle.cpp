@@ -104,6 +104,7 @@ MerkleTree::MerkleTree(const MerkleTree& other)
       layers_(other.layers_),
       log_height_(other.log_height_),
       first_stored_(other.first_stored_),
+      windows_(other.windows_),
       root_(other.root_) {
   // An owning tree views all of its matrices, in order (build(std::vector<Matrix>)).
   for (size_t i = 0; i < owned_.size(); ++i) matrices_[i] = owned_[i].view();
@@ -169,6 +170,48 @@ Result<MerkleTree> MerkleTree::build_with_device_copies(std::vector<MatrixView> 
   return t;
 }
 
+Result<MerkleTree> MerkleTree::build_windowed(std::vector<MatrixDims> dims, size_t windows,
+                                              const WindowSource& fill, const HashConfig& cfg,
+                                              int unstored_levels) {
+  const char* op = "merkle build (windowed)";
+  MerkleTree t;
+  t.dims_ = std::move(dims);
+  EFAAS_RETURN_IF_ERROR(group_by_level(op, t.dims_, t.log_height_, t.groups_));
+  if (windows == 0 || !std::has_single_bit(windows)) {
+    return invalid_argument(std::string(op) + ": " + std::to_string(windows) +
+                            " windows, not a power of two");
+  }
+  for (size_t i = 0; i < t.dims_.size(); ++i) {
+    if (t.dims_[i].height < windows) {
+      return invalid_argument(std::string(op) + ": matrix " + std::to_string(i) + " has " +
+                              std::to_string(t.dims_[i].height) + " rows, fewer than the " +
+                              std::to_string(windows) + " windows");
+    }
+  }
+  if (t.leaf_count() / windows < 2) {
+    return invalid_argument(std::string(op) + ": windows of " +
+                            std::to_string(t.leaf_count() / windows) +
+                            " leaves; at least 2 are needed");
+  }
+  if (!fill) return invalid_argument(std::string(op) + ": no window source");
+  if (unstored_levels > int(kMaxUnstoredLevels)) {
+    return invalid_argument(std::string(op) + ": " + std::to_string(unstored_levels) +
+                            " unstored levels, at most " + std::to_string(kMaxUnstoredLevels));
+  }
+  Result<Backend> backend = resolve_backend(cfg.backend);
+  if (!backend) return backend.status();
+  if (*backend == Backend::kOpenCl) {
+    return invalid_argument(std::string(op) + ": runs on the host backends (scalar, avx2)");
+  }
+  // A rehashed subtree must lie inside one window: at most log2(leaves per window) levels.
+  const uint32_t log_window = uint32_t(std::countr_zero(t.leaf_count() / windows));
+  t.first_stored_ = unstored_levels < 0 ? t.auto_unstored_levels() : uint32_t(unstored_levels);
+  t.first_stored_ = std::clamp<uint32_t>(t.first_stored_, 1, log_window);
+  t.windows_ = windows;
+  EFAAS_RETURN_IF_ERROR(t.build_layers_host(cfg, windows, fill));
+  return t;
+}
+
 Status MerkleTree::build_layers(const HashConfig& cfg, int unstored_levels,
                                 std::span<const OpenClMatrix> device_copies) {
   if (unstored_levels > int(kMaxUnstoredLevels)) {
@@ -182,75 +225,130 @@ Status MerkleTree::build_layers(const HashConfig& cfg, int unstored_levels,
     first_stored_ = std::clamp<uint32_t>(first_stored_, 1, log_height_);
   }
   if (*backend == Backend::kOpenCl) return build_layers_opencl(cfg.opencl_device, device_copies);
+  return build_layers_host(cfg, 1, [&](size_t, std::vector<MatrixView>& views) {
+    views = matrices_;
+    return Status::ok();
+  });
+}
+
+Status MerkleTree::build_layers_host(const HashConfig& cfg, size_t windows,
+                                     const WindowSource& fill) {
+  Result<Backend> backend = resolve_backend(cfg.backend);
+  if (!backend) return backend.status();
   auto kernels = poseidon2_kernels_for(*backend);
   if (!kernels) return kernels.status();
   const Poseidon2Kernels* k = *kernels;
   ThreadPool& pool = ThreadPool::with_threads(cfg.threads);
 
+  std::vector<MatrixView> views;
   std::vector<std::vector<MatrixView>> group_views(groups_.size());
-  for (size_t l = 0; l < groups_.size(); ++l) {
-    for (size_t m : groups_[l]) group_views[l].push_back(matrices_[m]);
-  }
+  // The window's rows, checked against the dimensions, grouped by level.
+  auto fetch = [&](size_t w) -> Status {
+    views.clear();
+    EFAAS_RETURN_IF_ERROR(fill(w, views));
+    if (views.size() != dims_.size()) {
+      return invalid_argument("merkle build: window " + std::to_string(w) + " has " +
+                              std::to_string(views.size()) + " matrices, the tree " +
+                              std::to_string(dims_.size()));
+    }
+    for (size_t m = 0; m < views.size(); ++m) {
+      const size_t rows = dims_[m].height / windows;
+      if (views[m].data == nullptr || views[m].rows != rows || views[m].cols != dims_[m].width) {
+        return invalid_argument("merkle build: window " + std::to_string(w) + ", matrix " +
+                                std::to_string(m) + ": view of " + std::to_string(views[m].rows) +
+                                " x " + std::to_string(views[m].cols) + ", expected " +
+                                std::to_string(rows) + " x " + std::to_string(dims_[m].width));
+      }
+    }
+    for (size_t l = 0; l < groups_.size(); ++l) {
+      group_views[l].clear();
+      for (size_t m : groups_[l]) group_views[l].push_back(views[m]);
+    }
+    return Status::ok();
+  };
   if (log_height_ == 0) {
+    EFAAS_RETURN_IF_ERROR(fetch(0));
     k->hash_rows(group_views[0], 0, 1, &root_);
     return Status::ok();
   }
   const uint32_t f = first_stored_;
+  const size_t window_leaves = leaf_count() / windows;
+  const uint32_t log_window = uint32_t(std::countr_zero(window_leaves));
   layers_.assign(log_height_ - f + 1, {});
-  // Level f straight from the rows, a block of leaves at a time: the levels below it are
-  // computed in per-thread buffers and never stored whole.
-  const size_t block = std::max<size_t>(kLeafBlock, size_t(1) << f);
-  layers_[0].resize(leaf_count() >> f);
-  pool.parallel_for(leaf_count() / block + (leaf_count() % block != 0), 1, [&](size_t b, size_t e) {
-    const size_t cap = std::min(block, leaf_count());
-    std::vector<Digest> buf0(cap), buf1(cap / 2), inj(cap / 2);
-    for (size_t blk = b; blk < e; ++blk) {
-      const size_t r0 = blk * block;
-      size_t n = std::min(block, leaf_count() - r0);
-      Digest* cur = buf0.data();
-      Digest* next = buf1.data();
-      k->hash_rows(group_views[0], r0, n, cur);
-      for (uint32_t level = 1; level <= f; ++level) {
-        n /= 2;
-        Digest* out = level == f ? layers_[0].data() + (r0 >> f) : next;
-        k->compress(cur, cur + 1, 2, out, n);
-        if (!group_views[level].empty()) {
-          k->hash_rows(group_views[level], r0 >> level, n, inj.data());
-          k->compress(out, inj.data(), 1, out, n);
+  for (uint32_t level = f; level <= log_height_; ++level) {
+    layers_[level - f].resize(leaf_count() >> level);
+  }
+  for (size_t w = 0; w < windows; ++w) {
+    EFAAS_RETURN_IF_ERROR(fetch(w));
+    const size_t leaf0 = w * window_leaves;
+    // Level f straight from the rows, a block of leaves at a time: the levels below it are
+    // computed in per-thread buffers and never stored whole. Row indices are window-local.
+    const size_t block = std::min(std::max<size_t>(kLeafBlock, size_t(1) << f), window_leaves);
+    pool.parallel_for(window_leaves / block, 1, [&](size_t b, size_t e) {
+      std::vector<Digest> buf0(block), buf1(block / 2), inj(block / 2);
+      for (size_t blk = b; blk < e; ++blk) {
+        const size_t r0 = blk * block;
+        size_t n = block;
+        Digest* cur = buf0.data();
+        Digest* next = buf1.data();
+        k->hash_rows(group_views[0], r0, n, cur);
+        for (uint32_t level = 1; level <= f; ++level) {
+          n /= 2;
+          Digest* out = level == f ? layers_[0].data() + ((leaf0 + r0) >> f) : next;
+          k->compress(cur, cur + 1, 2, out, n);
+          if (!group_views[level].empty()) {
+            k->hash_rows(group_views[level], r0 >> level, n, inj.data());
+            k->compress(out, inj.data(), 1, out, n);
+          }
+          std::swap(cur, next);
         }
-        std::swap(cur, next);
+      }
+    });
+    // The window's subtree above level f, with the rows of shorter matrices injected.
+    for (uint32_t level = f + 1; level <= log_window; ++level) {
+      const size_t base = leaf0 >> level, count = window_leaves >> level;
+      const Digest* prev = layers_[level - f - 1].data();
+      Digest* cur = layers_[level - f].data();
+      pool.parallel_for(count, 256, [&](size_t b, size_t e) {
+        k->compress(prev + 2 * (base + b), prev + 2 * (base + b) + 1, 2, cur + base + b, e - b);
+      });
+      if (!group_views[level].empty()) {
+        pool.parallel_for(count, 64, [&](size_t b, size_t e) {
+          std::vector<Digest> injected(e - b);
+          k->hash_rows(group_views[level], b, e - b, injected.data());
+          k->compress(cur + base + b, injected.data(), 1, cur + base + b, e - b);
+        });
       }
     }
-  });
-  for (uint32_t level = f + 1; level <= log_height_; ++level) {
+  }
+  // Above the windows only compressions: every matrix has at least one row per window.
+  for (uint32_t level = std::max(f, log_window) + 1; level <= log_height_; ++level) {
     const std::vector<Digest>& prev = layers_[level - f - 1];
     std::vector<Digest>& cur = layers_[level - f];
-    cur.resize(prev.size() / 2);
     pool.parallel_for(cur.size(), 256, [&](size_t b, size_t e) {
       k->compress(prev.data() + 2 * b, prev.data() + 2 * b + 1, 2, cur.data() + b, e - b);
     });
-    if (!group_views[level].empty()) {
-      pool.parallel_for(cur.size(), 64, [&](size_t b, size_t e) {
-        std::vector<Digest> injected(e - b);
-        k->hash_rows(group_views[level], b, e - b, injected.data());
-        k->compress(cur.data() + b, injected.data(), 1, cur.data() + b, e - b);
-      });
-    }
   }
   root_ = layers_.back()[0];
   return Status::ok();
 }
 
 Digest MerkleTree::node(uint32_t level, size_t index) const {
+  return node_in({&matrices_, 0}, leaf_count(), level, index);
+}
+
+Digest MerkleTree::node_in(const RowWindow& rw, size_t window_leaves, uint32_t level,
+                           size_t index) const {
   if (level >= first_stored_ && log_height_ > 0) return layers_[level - first_stored_][index];
   // Below the stored levels: rehash the 2^level rows under this node (scalar reference code).
   auto rows_digest = [&](uint32_t l, size_t i) {
     std::vector<MatrixView> mats;
-    for (size_t m : groups_[l]) mats.push_back(matrices_[m]);
-    return hash_rows_concat(mats, i);
+    for (size_t m : groups_[l]) mats.push_back((*rw.mats)[m]);
+    return hash_rows_concat(mats, i - rw.window * (window_leaves >> l));
   };
   if (level == 0) return rows_digest(0, index);
-  Digest d = compress(node(level - 1, 2 * index), node(level - 1, 2 * index + 1));
+  Digest d = compress(node_in(rw, window_leaves, level - 1, 2 * index),
+                      node_in(rw, window_leaves, level - 1, 2 * index + 1));
   return groups_[level].empty() ? d : compress(d, rows_digest(level, index));
 }
 
@@ -261,10 +359,17 @@ size_t MerkleTree::stored_digest_bytes() const {
 }
 
 std::vector<std::vector<Fp>> MerkleTree::rows_at(size_t index) const {
-  std::vector<std::vector<Fp>> rows(matrices_.size());
-  for (size_t m = 0; m < matrices_.size(); ++m) {
-    const MatrixView& mat = matrices_[m];
-    const size_t r = index >> (log_height_ - std::countr_zero(mat.rows));
+  return rows_in({&matrices_, 0}, leaf_count(), index);
+}
+
+std::vector<std::vector<Fp>> MerkleTree::rows_in(const RowWindow& rw, size_t window_leaves,
+                                                 size_t index) const {
+  const std::vector<MatrixView>& mats = *rw.mats;
+  std::vector<std::vector<Fp>> rows(mats.size());
+  for (size_t m = 0; m < mats.size(); ++m) {
+    const MatrixView& mat = mats[m];
+    const uint32_t shift = log_height_ - uint32_t(std::countr_zero(dims_[m].height));
+    const size_t r = (index >> shift) - rw.window * (window_leaves >> shift);
     rows[m].resize(mat.cols);
     for (size_t c = 0; c < mat.cols; ++c) rows[m][c] = mat.at(r, c);
   }
@@ -272,6 +377,9 @@ std::vector<std::vector<Fp>> MerkleTree::rows_at(size_t index) const {
 }
 
 Result<MerkleOpening> MerkleTree::open(size_t index) const {
+  if (windowed()) {
+    return invalid_argument("merkle open: a windowed tree opens through open_batch with its source");
+  }
   if (index >= leaf_count()) {
     return out_of_range("merkle open: index " + std::to_string(index) + " outside the " +
                         std::to_string(leaf_count()) + " leaves");
@@ -286,15 +394,34 @@ Result<MerkleOpening> MerkleTree::open(size_t index) const {
 }
 
 Result<MerkleBatchOpening> MerkleTree::open_batch(std::span<const size_t> indices) const {
-  MerkleBatchOpening b;
-  // Rows only: the siblings are chosen below, shared between queries.
+  if (windowed()) {
+    return invalid_argument("merkle open: a windowed tree opens through open_batch with its source");
+  }
+  return open_batch_impl(indices, 1, [&](size_t, std::vector<MatrixView>& views) {
+    views = matrices_;
+    return Status::ok();
+  });
+}
+
+Result<MerkleBatchOpening> MerkleTree::open_batch(std::span<const size_t> indices,
+                                                  const WindowSource& fill) const {
+  if (!windowed()) return open_batch(indices);
+  if (!fill) return invalid_argument("merkle open: no window source");
+  return open_batch_impl(indices, windows_, fill);
+}
+
+Result<MerkleBatchOpening> MerkleTree::open_batch_impl(std::span<const size_t> indices,
+                                                       size_t windows,
+                                                       const WindowSource& fill) const {
   for (size_t q = 0; q < indices.size(); ++q) {
     if (indices[q] >= leaf_count()) {
       return out_of_range("merkle open: index " + std::to_string(indices[q]) + " outside the " +
                           std::to_string(leaf_count()) + " leaves");
     }
-    b.rows.push_back(rows_at(indices[q]));
   }
+  // The siblings first as (level, node) positions: only the nodes the verifier cannot compute
+  // from the opened leaves, level by level.
+  std::vector<std::pair<uint32_t, size_t>> sib_pos;
   std::vector<size_t> known(indices.begin(), indices.end());
   std::sort(known.begin(), known.end());
   known.erase(std::unique(known.begin(), known.end()), known.end());
@@ -305,10 +432,53 @@ Result<MerkleBatchOpening> MerkleTree::open_batch(std::span<const size_t> indice
         ++i;  // both children known: the verifier computes the parent itself
         continue;
       }
-      b.siblings.push_back(node(level, j ^ 1));
+      sib_pos.emplace_back(level, j ^ 1);
     }
     for (size_t& j : known) j >>= 1;
     known.erase(std::unique(known.begin(), known.end()), known.end());
+  }
+  MerkleBatchOpening b;
+  b.rows.resize(indices.size());
+  b.siblings.resize(sib_pos.size());
+  for (size_t s = 0; s < sib_pos.size(); ++s) {
+    if (sib_pos[s].first >= first_stored_ && log_height_ > 0) {
+      b.siblings[s] = layers_[sib_pos[s].first - first_stored_][sib_pos[s].second];
+    }
+  }
+  // Rows and the rehashed digests below the stored levels come from the windows holding them
+  // (a rehashed subtree never crosses a window), each fetched once.
+  const size_t window_leaves = leaf_count() / windows;
+  const uint32_t log_window = uint32_t(std::countr_zero(window_leaves));
+  std::vector<size_t> needed;
+  for (size_t idx : indices) needed.push_back(idx >> log_window);
+  std::sort(needed.begin(), needed.end());
+  needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
+  std::vector<MatrixView> views;
+  for (size_t w : needed) {
+    views.clear();
+    EFAAS_RETURN_IF_ERROR(fill(w, views));
+    if (views.size() != dims_.size()) {
+      return invalid_argument("merkle open: window " + std::to_string(w) + " has " +
+                              std::to_string(views.size()) + " matrices, the tree " +
+                              std::to_string(dims_.size()));
+    }
+    for (size_t m = 0; m < views.size(); ++m) {
+      if (views[m].data == nullptr || views[m].rows != dims_[m].height / windows ||
+          views[m].cols != dims_[m].width) {
+        return invalid_argument("merkle open: window " + std::to_string(w) + ", matrix " +
+                                std::to_string(m) + " does not have the committed shape");
+      }
+    }
+    const RowWindow rw{&views, w};
+    for (size_t q = 0; q < indices.size(); ++q) {
+      if (indices[q] >> log_window == w) b.rows[q] = rows_in(rw, window_leaves, indices[q]);
+    }
+    for (size_t s = 0; s < sib_pos.size(); ++s) {
+      const auto [level, idx] = sib_pos[s];
+      if ((level < first_stored_ || log_height_ == 0) && (idx << level) >> log_window == w) {
+        b.siblings[s] = node_in(rw, window_leaves, level, idx);
+      }
+    }
   }
   return b;
 }

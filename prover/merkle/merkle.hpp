@@ -19,6 +19,7 @@
 // stored digests under a quarter of the committed data (1 for wide matrices, up to 6 for
 // one-column ones). The root does not depend on it.
 #include <cstddef>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -50,6 +51,12 @@ struct MerkleBatchOpening {
   std::vector<Digest> siblings;
 };
 
+// Matrices produced piecewise (the STARK prover's LDEs, computed a coset block at a time): the
+// leaves split into `windows` equal consecutive ranges (subtrees); fill(w, views) sets views[m]
+// (commit order) to matrix m's rows [w h_m / W, (w + 1) h_m / W), which stay valid until the next
+// call. Windows are visited in increasing order.
+using WindowSource = std::function<Status(size_t window, std::vector<MatrixView>& views)>;
+
 class MerkleTree {
  public:
   // Non-owning: the matrices' data must outlive the tree. Fails on an empty list, a height that
@@ -68,6 +75,13 @@ class MerkleTree {
                                                      std::vector<OpenClMatrix> device_copies,
                                                      const HashConfig& cfg,
                                                      int unstored_levels = -1);
+  // Windowed: the tree keeps no views; openings take the source again (open_batch below). The
+  // window count is a power of two dividing every height, and each window holds at least two
+  // leaves (unstored levels are capped so a rehashed subtree stays inside one window). Same
+  // root as build() over the whole matrices.
+  static Result<MerkleTree> build_windowed(std::vector<MatrixDims> dims, size_t windows,
+                                           const WindowSource& fill, const HashConfig& cfg = {},
+                                           int unstored_levels = -1);
   static constexpr uint32_t kMaxUnstoredLevels = 6;
 
   // A copy of an owning tree owns copies of the matrices and views them, not the original's.
@@ -90,11 +104,28 @@ class MerkleTree {
   // index < leaf_count(), else OUT_OF_RANGE.
   Result<MerkleOpening> open(size_t index) const;
   Result<MerkleBatchOpening> open_batch(std::span<const size_t> indices) const;
+  // For windowed trees: fetches only the windows that hold an index, each once. Also accepted
+  // by a tree built over views (then `fill` is not called).
+  Result<MerkleBatchOpening> open_batch(std::span<const size_t> indices,
+                                        const WindowSource& fill) const;
+  bool windowed() const { return windows_ > 0; }
 
  private:
   MerkleTree() = default;
   Status build_layers(const HashConfig& cfg, int unstored_levels,
                       std::span<const OpenClMatrix> device_copies = {});
+  // Host hashing of every level from the windows' rows (one window of all leaves: the views).
+  Status build_layers_host(const HashConfig& cfg, size_t windows, const WindowSource& fill);
+  // Rows and below-stored-level digests read from `mats`, which hold window `w`'s rows.
+  struct RowWindow {
+    const std::vector<MatrixView>* mats;
+    size_t window;
+  };
+  Result<MerkleBatchOpening> open_batch_impl(std::span<const size_t> indices, size_t windows,
+                                             const WindowSource& fill) const;
+  Digest node_in(const RowWindow& rw, size_t window_leaves, uint32_t level, size_t index) const;
+  std::vector<std::vector<Fp>> rows_in(const RowWindow& rw, size_t window_leaves,
+                                       size_t index) const;
   // merkle_opencl.cpp; uploads the matrices unless device copies are given.
   Status build_layers_opencl(int device, std::span<const OpenClMatrix> device_copies = {});
   uint32_t auto_unstored_levels() const;
@@ -111,6 +142,7 @@ class MerkleTree {
   std::vector<std::vector<Digest>> layers_;
   uint32_t log_height_ = 0;
   uint32_t first_stored_ = 0;
+  size_t windows_ = 0;  // windowed trees: the window count; 0 when the tree views its matrices
   Digest root_{};
 };
 

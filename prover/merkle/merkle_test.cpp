@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <bit>
+#include <climits>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -416,6 +419,130 @@ TEST(Merkle, DeviceCopiesGiveTheSameTree) {
   bad = copies;
   bad.back().offset = packed.size();
   EXPECT_FALSE(MerkleTree::build_with_device_copies(views(mats), bad, cl).is_ok());
+}
+
+// A window source over whole matrices that copies each window's rows into fresh column-major
+// buffers (as the STARK prover's recomputed LDE blocks are), counting the windows fetched.
+struct CopyingSource {
+  const std::vector<Matrix>& mats;
+  size_t windows;
+  std::vector<std::vector<Fp>> bufs;
+  std::vector<size_t> fetched;
+
+  Status operator()(size_t w, std::vector<MatrixView>& out) {
+    fetched.push_back(w);
+    bufs.assign(mats.size(), {});
+    for (size_t m = 0; m < mats.size(); ++m) {
+      const size_t rows = mats[m].rows / windows;
+      bufs[m].resize(rows * mats[m].cols);
+      for (size_t r = 0; r < rows; ++r) {
+        for (size_t c = 0; c < mats[m].cols; ++c) {
+          bufs[m][c * rows + r] = mats[m].view().at(w * rows + r, c);
+        }
+      }
+      out.push_back({bufs[m].data(), rows, mats[m].cols, Layout::kColMajor});
+    }
+    return Status::ok();
+  }
+};
+
+TEST(Merkle, WindowedBuildGivesTheSameTreeAndOpenings) {
+  Rng rng(test_seed("Merkle.Windowed"));
+  const std::vector<std::vector<Shape>> shapes = {
+      {{64, 8, Layout::kRowMajor}},
+      {{128, 3, Layout::kColMajor}, {128, 20, Layout::kRowMajor}},
+      {{16, 4, Layout::kRowMajor}, {4, 9, Layout::kColMajor}, {16, 2, Layout::kColMajor},
+       {8, 17, Layout::kRowMajor}, {4, 1, Layout::kRowMajor}},
+      {{4, 7, Layout::kColMajor}, {256, 11, Layout::kColMajor}, {32, 8, Layout::kRowMajor}},
+  };
+  for (size_t si = 0; si < shapes.size(); ++si) {
+    std::vector<Matrix> mats = make(rng, shapes[si]);
+    const Digest want = NaiveMmcs(mats).root();
+    size_t min_h = SIZE_MAX, max_h = 0;
+    for (const Matrix& m : mats) {
+      min_h = std::min(min_h, m.rows);
+      max_h = std::max(max_h, m.rows);
+    }
+    std::vector<MatrixDims> dims;
+    for (const Matrix& m : mats) dims.push_back({m.rows, m.cols});
+    std::vector<size_t> idx;
+    for (int q = 0; q < 9; ++q) idx.push_back(size_t(rng.uniform(max_h)));
+    idx.push_back(idx[0]);  // a duplicate
+    for (size_t windows = 1; windows <= min_h && max_h / windows >= 2; windows *= 2) {
+      for (int unstored : {-1, 1, 3, 6}) {
+        for (Backend b : backends()) {
+          if (b == Backend::kOpenCl) continue;
+          HashConfig cfg;
+          cfg.backend = b;
+          CopyingSource src{mats, windows, {}, {}};
+          auto tree = MerkleTree::build_windowed(dims, windows, std::ref(src), cfg, unstored);
+          ASSERT_TRUE(tree.is_ok()) << tree.status().to_string();
+          EXPECT_EQ(tree->root(), want) << "shape " << si << ", " << windows << " windows";
+          EXPECT_EQ(src.fetched.size(), windows);
+          EXPECT_TRUE(tree->windowed());
+          EXPECT_EQ(tree->dims(), dims);
+          // Openings equal those of the tree over the whole matrices with the same stored levels.
+          auto ref = MerkleTree::build(views(mats), cfg, int(tree->first_stored_level()));
+          ASSERT_TRUE(ref.is_ok());
+          EXPECT_EQ(ref->root(), want);
+          auto want_o = ref->open_batch(idx);
+          ASSERT_TRUE(want_o.is_ok());
+          src.fetched.clear();
+          auto o = tree->open_batch(idx, std::ref(src));
+          ASSERT_TRUE(o.is_ok()) << o.status().to_string();
+          EXPECT_EQ(o->rows, want_o->rows) << "shape " << si << ", " << windows << " windows";
+          EXPECT_EQ(o->siblings, want_o->siblings);
+          EXPECT_TRUE(verify_batch_opening(tree->root(), dims, idx, *o).is_ok());
+          // Each window holding a query fetched once, in increasing order.
+          std::vector<size_t> ws;
+          for (size_t i : idx) ws.push_back(i / (max_h / windows));
+          std::sort(ws.begin(), ws.end());
+          ws.erase(std::unique(ws.begin(), ws.end()), ws.end());
+          EXPECT_EQ(src.fetched, ws);
+          // A windowed tree cannot open without its source.
+          EXPECT_FALSE(tree->open_batch(idx).is_ok());
+          EXPECT_FALSE(tree->open(idx[0]).is_ok());
+        }
+      }
+    }
+  }
+}
+
+TEST(Merkle, WindowedBadInputIsAnError) {
+  Rng rng(test_seed("Merkle.WindowedBadInput"));
+  std::vector<Matrix> mats = make(rng, {{16, 3, Layout::kColMajor}, {8, 2, Layout::kRowMajor}});
+  std::vector<MatrixDims> dims{{16, 3}, {8, 2}};
+  CopyingSource src{mats, 4, {}, {}};
+  auto msg = [](const Result<MerkleTree>& r) { return r.status().message(); };
+  // Window counts: not a power of two, more windows than a matrix has rows, one-leaf windows.
+  EXPECT_NE(msg(MerkleTree::build_windowed(dims, 3, std::ref(src))).find("power of two"),
+            std::string::npos);
+  EXPECT_NE(msg(MerkleTree::build_windowed(dims, 16, std::ref(src))).find("matrix 1"),
+            std::string::npos);
+  std::vector<MatrixDims> one{{8, 2}};
+  EXPECT_FALSE(MerkleTree::build_windowed(one, 8, std::ref(src)).is_ok());
+  EXPECT_FALSE(MerkleTree::build_windowed(dims, 4, WindowSource{}).is_ok());
+  // A source giving the wrong shape, or failing: the error names the window and matrix.
+  auto wrong = [&](size_t w, std::vector<MatrixView>& v) {
+    Status s = src(w, v);
+    v[1].rows = 1;
+    return s;
+  };
+  Status s = MerkleTree::build_windowed(dims, 4, wrong).status();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("window 0, matrix 1"), std::string::npos) << s.message();
+  auto failing = [](size_t, std::vector<MatrixView>&) { return data_loss("block lost"); };
+  EXPECT_EQ(MerkleTree::build_windowed(dims, 4, failing).status().code(), StatusCode::kDataLoss);
+  auto tree = MerkleTree::build_windowed(dims, 4, std::ref(src));
+  ASSERT_TRUE(tree.is_ok());
+  std::vector<size_t> idx{1, 16};
+  EXPECT_EQ(tree->open_batch(idx, std::ref(src)).status().code(), StatusCode::kOutOfRange);
+  idx = {1, 5};
+  EXPECT_EQ(tree->open_batch(idx, failing).status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(tree->open_batch(idx, wrong).status().code(), StatusCode::kInvalidArgument);
+  HashConfig cl;
+  cl.backend = Backend::kOpenCl;
+  EXPECT_FALSE(MerkleTree::build_windowed(dims, 4, std::ref(src), cl).is_ok());
 }
 
 TEST(Merkle, BadInputIsAnError) {

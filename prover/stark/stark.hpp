@@ -41,12 +41,22 @@ struct StarkConfig {
   bool check_witness = true;
   ProgressCallback progress;
   const std::atomic<bool>* cancel = nullptr;  // checked between stages: CANCELLED
+  // Host backends: the most bytes of main, auxiliary and quotient LDEs kept in memory. LDEs are
+  // held as 2^log_blowup coset blocks; when all of them do not fit, the largest are streamed:
+  // only some blocks (and maybe their coefficients) stay, the others are recomputed by a coset
+  // NTT for each pass that reads them (commit, quotient, query openings). The proof is
+  // the same bit for bit; only memory and CPU time change (docs/stark.md). The default keeps a
+  // 2^20-row zkWASM segment under 4 GiB. Ignored by the OpenCL pipeline (data on the device).
+  size_t max_lde_bytes = size_t(2432) << 20;
 };
 
 // Per-stage wall time of the last proof (seconds).
 struct StarkTimings {
   double trace_lde = 0, trace_commit = 0, aux = 0, quotient = 0, ood = 0, deep = 0, fri = 0;
   double total = 0;
+  // Host backends: LDEs streamed under StarkConfig::max_lde_bytes, and the coset blocks computed
+  // again after their first time (the recomputation's cost, in blocks of n rows).
+  size_t streamed_ldes = 0, recomputed_blocks = 0;
 };
 
 // Preprocessed (fixed) columns and their commitment: the circuit-specific part of the key.

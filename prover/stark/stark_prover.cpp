@@ -12,6 +12,7 @@
 #include "prover/field/field_ops.hpp"
 #include "prover/fri/fri_opencl.hpp"
 #include "prover/ntt/ntt.hpp"
+#include "prover/stark/lde_blocks.hpp"
 #include "prover/stark/stark.hpp"
 #include "prover/stark/stark_common.hpp"
 #include "prover/stark/stark_opencl.hpp"
@@ -187,15 +188,29 @@ Result<std::pair<std::vector<Fp>, Fp4>> logup_aux_trace(const air::TableAir& tab
 struct TableState {
   uint32_t log_n = 0, log_d = 0;
   size_t n = 0, lde_n = 0;
-  std::vector<Fp> main_lde;
-  std::vector<Fp> aux_trace, aux_lde;         // 4 base columns per aux column
-  std::vector<Fp> quotient_lde;               // 4 * D base columns
+  std::vector<Fp> aux_trace;                   // 4 base columns per aux column
   std::vector<std::vector<Fp4>> chunk_coeffs;  // per chunk: n coefficients (Fp4)
+  // Host backends: the LDEs as coset blocks, some maybe recomputed on demand (lde_blocks.hpp),
+  // and the buffers recomputed blocks land in.
+  LdeBlocks main_blocks, aux_blocks, quotient_blocks;
+  std::vector<Fp> quotient_coeffs;  // 4 * D base columns of n coefficients: quotient_blocks' source
+  std::vector<Fp> main_scratch, aux_scratch, quotient_scratch, pre_scratch;
   // OpenCL pipeline: the LDEs live on the device (the host vectors above stay empty); their
   // host mirrors, which the Merkle trees view, are filled only where the query phase opens them.
   DeviceMatrix main_dev, pre_dev, aux_dev, quotient_dev;
   HostMirror<Fp> main_mirror, aux_mirror, quotient_mirror;
 };
+
+// Block k (n rows) of a column-major LDE of `width` columns of B n rows, copied to `out`.
+const Fp* copy_block(const std::vector<Fp>& lde, size_t width, size_t n, size_t k,
+                     std::vector<Fp>& out) {
+  out.resize(width * n);
+  const size_t lde_n = lde.size() / width;
+  for (size_t c = 0; c < width; ++c) {
+    std::memcpy(out.data() + c * n, lde.data() + c * lde_n + k * n, n * sizeof(Fp));
+  }
+  return out.data();
+}
 
 // A device LDE and the host matrix its Merkle tree views.
 struct DeviceCommitted {
@@ -363,10 +378,57 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     return MerkleTree::build_with_device_copies(std::move(views), std::move(copies), hcfg);
   };
 
+  // Host backends: which LDEs stay resident under the memory budget (3 per table: main, aux,
+  // quotient), planned up front from the shapes.
+  const size_t B = size_t(1) << log_b;
+  NttConfig ncfg;
+  ncfg.backend = *backend;
+  ncfg.threads = cfg.threads;
+  std::vector<LdeResidency> plan(3 * T);
+  if (dev == nullptr) {
+    std::vector<LdeShape> shapes(3 * T);
+    for (size_t t = 0; t < T; ++t) {
+      const air::TableAir& table = machine.tables[t];
+      const size_t D = size_t(1) << st[t].log_d;
+      shapes[3 * t] = {st[t].n * table.main_width() * sizeof(Fp), true, D};
+      if (table.uses_logup()) {
+        shapes[3 * t + 1] = {st[t].n * 4 * table.aux_width() * sizeof(Fp), true, D};
+      }
+      shapes[3 * t + 2] = {st[t].n * 4 * D * sizeof(Fp), false, 0};
+    }
+    plan = plan_residency(shapes, B, cfg.max_lde_bytes);
+  }
+  // Recomputed blocks land in per-table scratch buffers, released after each pass so that a
+  // pass holds only the blocks it reads.
+  auto release_scratch = [&] {
+    for (TableState& s : st) {
+      for (std::vector<Fp>* v : {&s.main_scratch, &s.aux_scratch, &s.quotient_scratch,
+                                 &s.pre_scratch}) {
+        std::vector<Fp>().swap(*v);
+      }
+    }
+  };
+  // A tree over a streamed LDE stores fewer digest levels (2^-4 of its leaves instead of about
+  // half for wide matrices: 120 MB less for a 2^22-leaf tree): an opening rehashes 16 rows of a
+  // block it recomputes anyway. Resident trees keep the automatic choice.
+  auto unstored = [&](int kind) {
+    for (const TableState& s : st) {
+      const LdeBlocks& l = kind == 0 ? s.main_blocks : kind == 1 ? s.aux_blocks : s.quotient_blocks;
+      if (l.width() > 0 && l.streamed()) return 4;
+    }
+    return -1;
+  };
+  auto lde_blocks = [&](std::span<const Fp> source, bool is_coeffs, size_t width, size_t t,
+                        int kind) {
+    return LdeBlocks::create(source, is_coeffs, width, st[t].log_n, log_b, plan[3 * t + kind],
+                             ncfg);
+  };
+
   // 1. Main traces: LDE and commitment.
   report(cfg, "trace_lde", 0.0);
   Stopwatch sw;
-  std::vector<MatrixView> main_views;
+  std::vector<MatrixView> main_views;  // OpenCL: the host mirrors
+  std::vector<MatrixDims> main_dims;
   for (size_t t = 0; t < T; ++t) {
     const size_t width = machine.tables[t].main_width();
     if (dev != nullptr) {
@@ -383,23 +445,35 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
         if (!p) return p.status();
         st[t].pre_dev = std::move(*p);
       }
+      main_views.push_back({st[t].main_mirror.data(), st[t].lde_n, width, Layout::kColMajor});
     } else {
-      auto l = lde_columns(witness.main[t], width, log_b, cfg);
+      auto l = lde_blocks(witness.main[t], false, width, t, 0);
       if (!l) return l.status();
-      st[t].main_lde = std::move(*l);
+      st[t].main_blocks = std::move(*l);
     }
-    const Fp* main_data = dev != nullptr ? st[t].main_mirror.data() : st[t].main_lde.data();
-    main_views.push_back({main_data, st[t].lde_n, width, Layout::kColMajor});
+    main_dims.push_back({st[t].lde_n, width});
   }
   if (dev != nullptr) EFAAS_RETURN_IF_ERROR(dev->finish());  // time the LDEs, not their enqueueing
   tm.trace_lde = sw.seconds();
   EFAAS_RETURN_IF_ERROR(check_cancel(cfg));
   report(cfg, "trace_commit", 0.15);
   sw.reset();
-  auto main_tree = commit(main_views, main_dev);
+  // Host: one Merkle window per coset block, so a streamed LDE is computed a block at a time.
+  auto main_source = [&](size_t w, std::vector<MatrixView>& v) -> Status {
+    for (size_t t = 0; t < T; ++t) {
+      auto b = st[t].main_blocks.block(w, st[t].main_scratch);
+      if (!b) return b.status();
+      v.push_back({*b, st[t].n, machine.tables[t].main_width(), Layout::kColMajor});
+    }
+    return Status::ok();
+  };
+  auto main_tree = dev != nullptr ? commit(main_views, main_dev)
+                                  : MerkleTree::build_windowed(main_dims, B, main_source, hcfg,
+                                                               unstored(0));
   if (!main_tree) return main_tree.status();
   proof.main_root = main_tree->root();
   tr.observe(proof.main_root);
+  release_scratch();
   tm.trace_commit = sw.seconds();
   EFAAS_RETURN_IF_ERROR(check_cancel(cfg));
 
@@ -428,6 +502,15 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     return invalid_argument("prove: public interactions, but no table has a LogUp bus");
   }
   Fp4 public_sum = Fp4::zero();
+  auto aux_source = [&](size_t w, std::vector<MatrixView>& v) -> Status {
+    for (size_t t = 0; t < T; ++t) {
+      if (!machine.tables[t].uses_logup()) continue;
+      auto b = st[t].aux_blocks.block(w, st[t].aux_scratch);
+      if (!b) return b.status();
+      v.push_back({*b, st[t].n, 4 * machine.tables[t].aux_width(), Layout::kColMajor});
+    }
+    return Status::ok();
+  };
   if (any_logup) {
     challenges[air::kChallengeAlpha] = tr.sample_ext();
     challenges[air::kChallengeBeta] = tr.sample_ext();
@@ -436,6 +519,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     if (!ps) return invalid_argument("prove: " + ps.status().message());
     public_sum = *ps;
     std::vector<MatrixView> aux_views;
+    std::vector<MatrixDims> aux_dims;
     for (size_t t = 0; t < T; ++t) {
       const air::TableAir& table = machine.tables[t];
       if (!table.uses_logup()) continue;
@@ -456,20 +540,25 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
         if (!mirror) return mirror.status();
         st[t].aux_mirror = std::move(*mirror);
         aux_dev.push_back({&st[t].aux_dev, st[t].aux_mirror.span()});
-      } else {
-        auto l = lde_columns(aux, 4 * aw, log_b, cfg);
-        if (!l) return l.status();
-        st[t].aux_lde = std::move(*l);
+        aux_views.push_back({st[t].aux_mirror.data(), st[t].lde_n, 4 * aw, Layout::kColMajor});
       }
       st[t].aux_trace = std::move(aux);
-      const Fp* aux_data = dev != nullptr ? st[t].aux_mirror.data() : st[t].aux_lde.data();
-      aux_views.push_back({aux_data, st[t].lde_n, 4 * aw, Layout::kColMajor});
+      if (dev == nullptr) {
+        // The aux trace stays (out-of-domain openings): a streamed LDE recomputes from it.
+        auto l = lde_blocks(st[t].aux_trace, false, 4 * aw, t, 1);
+        if (!l) return l.status();
+        st[t].aux_blocks = std::move(*l);
+      }
+      aux_dims.push_back({st[t].lde_n, 4 * aw});
     }
-    auto tree = commit(aux_views, aux_dev);
+    auto tree = dev != nullptr ? commit(aux_views, aux_dev)
+                               : MerkleTree::build_windowed(aux_dims, B, aux_source, hcfg,
+                                                            unstored(1));
     if (!tree) return tree.status();
     proof.aux_root = tree->root();
     aux_tree = std::move(*tree);
     tr.observe(*proof.aux_root);
+    release_scratch();
     for (const Fp4& s : proof.aux_sums) tr.observe(s);
   }
   tm.aux = sw.seconds();
@@ -512,6 +601,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   sw.reset();
   const Fp4 alpha = tr.sample_ext();
   std::vector<MatrixView> q_views;
+  std::vector<MatrixDims> q_dims;
   for (size_t t = 0; t < T; ++t) {
     const air::TableAir& table = machine.tables[t];
     TableState& s = st[t];
@@ -530,11 +620,13 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       }
       for (size_t i = 0; i < qn; ++i) x[i] = pw[bitrev(i, log_qn)];
     }
-    std::vector<uint32_t> next;  // the device kernel computes its own
+    // Next rows within a coset block (the same map in every block); the device kernel computes
+    // its own over the whole domain.
+    std::vector<uint32_t> next;
     if (dev == nullptr) {
-      next.resize(qn);
-      for (size_t i = 0; i < qn; ++i) {
-        next[i] = uint32_t(bitrev((bitrev(i, log_qn) + D) & (qn - 1), log_qn));
+      next.resize(s.n);
+      for (size_t j = 0; j < s.n; ++j) {
+        next[j] = uint32_t(bitrev((bitrev(j, s.log_n) + 1) & (s.n - 1), s.log_n));
       }
     }
     // Z_H(x_i) = shift^n wD^(bitrev(i) mod D) - 1 takes D values.
@@ -558,6 +650,10 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       last[i] = zh * inv_b[i] * (n_inv * g_inv);
       trans[i] = x[i] - g_inv;
     }
+    // Freed before the big buffers below: the quotient stage's peak is what streaming bounds.
+    std::vector<Fp>().swap(x);
+    std::vector<Fp>().swap(inv_a);
+    std::vector<Fp>().swap(inv_b);
     if (dev != nullptr) {
       QuotientEvalArgs args;
       args.main = &s.main_dev;
@@ -582,22 +678,52 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       s.quotient_mirror = std::move(*mirror);
       quotient_dev.push_back({&s.quotient_dev, s.quotient_mirror.span()});
       q_views.push_back({s.quotient_mirror.data(), s.lde_n, 4 * D, Layout::kColMajor});
+      q_dims.push_back({s.lde_n, 4 * D});
       continue;
     }
-    const DomainRows rows{std::move(next), std::move(first), std::move(last), std::move(trans)};
-    const air::DomainSource src =
-        domain_source(s.main_lde, pk.pre_ldes[t], s.aux_lde, s.lde_n, rows, challenges,
-                      witness.publics, std::span<const Fp4>(&proof.aux_sums[t], 1), simd);
+    // The quotient domain is the LDE's first D coset blocks: evaluated a block at a time.
     std::vector<Fp4> q(qn);
-    pool.parallel_for(qn, 2048, [&](size_t b, size_t e) {
-      air::eval_folded(table, src, b, e, alpha, q.data() + b);
-      for (size_t i = b; i < e; ++i) q[i] = q[i] * zh_inv_of[zh_index(i)];
-    });
+    for (size_t k = 0; k < D; ++k) {
+      auto main_b = s.main_blocks.block(k, s.main_scratch);
+      if (!main_b) return main_b.status();
+      const Fp* aux_b = nullptr;
+      if (table.uses_logup()) {
+        auto a = s.aux_blocks.block(k, s.aux_scratch);
+        if (!a) return a.status();
+        aux_b = *a;
+      }
+      const Fp* pre_b = table.pre_width() > 0
+                            ? copy_block(pk.pre_ldes[t], table.pre_width(), s.n, k, s.pre_scratch)
+                            : nullptr;
+      air::DomainSource src;
+      src.main = *main_b;
+      src.pre = pre_b;
+      src.aux = aux_b;
+      src.stride = s.n;
+      src.next = next.data();
+      src.is_first = first.data() + k * s.n;
+      src.is_last = last.data() + k * s.n;
+      src.is_transition = trans.data() + k * s.n;
+      src.challenges = challenges;
+      src.publics = witness.publics;
+      src.aux_publics = std::span<const Fp4>(&proof.aux_sums[t], 1);
+      src.simd = simd;
+      Fp4* qk = q.data() + k * s.n;
+      pool.parallel_for(s.n, 2048, [&](size_t b, size_t e) {
+        air::eval_folded(table, src, b, e, alpha, qk + b);
+        for (size_t i = b; i < e; ++i) qk[i] = qk[i] * zh_inv_of[zh_index(k * s.n + i)];
+      });
+    }
+    release_scratch();
     // Coefficients of Q, split into D chunks of degree < n, each extended to the LDE domain.
+    std::vector<Fp>().swap(first);
+    std::vector<Fp>().swap(last);
+    std::vector<Fp>().swap(trans);
     std::vector<Fp> coords(4 * qn);
     for (size_t i = 0; i < qn; ++i) {
       for (int c = 0; c < 4; ++c) coords[c * qn + i] = q[i][c];
     }
+    std::vector<Fp4>().swap(q);
     NttConfig ncfg;
     ncfg.backend = cfg.backend;
     ncfg.threads = cfg.threads;
@@ -605,27 +731,40 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     ncfg.output_order = Order::kNatural;
     EFAAS_RETURN_IF_ERROR(coset_intt(coords, 4, shift, ncfg));
     s.chunk_coeffs.assign(D, std::vector<Fp4>(s.n));
-    std::vector<Fp> chunk_cols(4 * D * s.lde_n, Fp::zero());
+    s.quotient_coeffs.resize(4 * D * s.n);
     for (size_t j = 0; j < D; ++j) {
       for (size_t i = 0; i < s.n; ++i) {
         Fp4 c(coords[j * s.n + i], coords[qn + j * s.n + i], coords[2 * qn + j * s.n + i],
               coords[3 * qn + j * s.n + i]);
         s.chunk_coeffs[j][i] = c;
-        for (int k = 0; k < 4; ++k) chunk_cols[(4 * j + k) * s.lde_n + i] = c[k];
+        for (int k = 0; k < 4; ++k) s.quotient_coeffs[(4 * j + k) * s.n + i] = c[k];
       }
     }
-    NttConfig ecfg;
-    ecfg.backend = cfg.backend;
-    ecfg.threads = cfg.threads;
-    ecfg.output_order = Order::kBitReversed;
-    EFAAS_RETURN_IF_ERROR(coset_ntt(chunk_cols, 4 * D, shift, ecfg));
-    s.quotient_lde = std::move(chunk_cols);
-    q_views.push_back({s.quotient_lde.data(), s.lde_n, 4 * D, Layout::kColMajor});
+    std::vector<Fp>().swap(coords);
+    auto l = lde_blocks(s.quotient_coeffs, true, 4 * D, t, 2);
+    if (!l) return l.status();
+    s.quotient_blocks = std::move(*l);
+    if (!s.quotient_blocks.streamed()) {
+      s.quotient_coeffs.clear();
+      s.quotient_coeffs.shrink_to_fit();
+    }
+    q_dims.push_back({s.lde_n, 4 * D});
   }
-  auto q_tree = commit(q_views, quotient_dev);
+  auto q_source = [&](size_t w, std::vector<MatrixView>& v) -> Status {
+    for (size_t t = 0; t < T; ++t) {
+      auto b = st[t].quotient_blocks.block(w, st[t].quotient_scratch);
+      if (!b) return b.status();
+      v.push_back({*b, st[t].n, st[t].quotient_blocks.width(), Layout::kColMajor});
+    }
+    return Status::ok();
+  };
+  auto q_tree = dev != nullptr ? commit(q_views, quotient_dev)
+                               : MerkleTree::build_windowed(q_dims, B, q_source, hcfg,
+                                                            unstored(2));
   if (!q_tree) return q_tree.status();
   proof.quotient_root = q_tree->root();
   tr.observe(proof.quotient_root);
+  release_scratch();
   tm.quotient = sw.seconds();
   EFAAS_RETURN_IF_ERROR(check_cancel(cfg));
 
@@ -678,8 +817,10 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   std::vector<FriDeviceInput> dev_inputs;  // OpenCL: the DEEP quotients stay on the device
   Fp4 gamma_pow = Fp4::one();
   // Gamma powers are assigned in table order, so compute the coefficient lists first.
+  enum Mat { kPre, kMain, kAux, kQuot };  // a table's committed matrices
   struct ColTerm {
-    const Fp* col;
+    Mat mat;
+    size_t col;
     Fp4 coeff;     // gamma power
     Fp4 value;     // claimed value
     bool next;     // at g z
@@ -689,32 +830,30 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   for (size_t t = 0; t < T; ++t) {
     const air::TableAir& table = machine.tables[t];
     const TableOpenings& o = proof.openings[t];
-    auto add_cols = [&](const Fp* lde_data, const DeviceMatrix* on_dev, size_t width,
+    auto add_cols = [&](Mat mat, const DeviceMatrix* on_dev, size_t width,
                         const std::vector<Fp4>& at_z, const std::vector<Fp4>* at_zg) {
       DeepMatrixTerms dt{on_dev, std::vector<Fp4>(width, Fp4::zero()),
                          std::vector<Fp4>(width, Fp4::zero())};
       for (size_t c = 0; c < width; ++c) {
-        const Fp* col = lde_data != nullptr ? lde_data + c * st[t].lde_n : nullptr;  // host LDEs
         gamma_pow *= gamma;
-        terms[t].push_back({col, gamma_pow, at_z[c], false});
+        terms[t].push_back({mat, c, gamma_pow, at_z[c], false});
         dt.coeff_z[c] = gamma_pow;
         if (at_zg) {
           gamma_pow *= gamma;
-          terms[t].push_back({col, gamma_pow, (*at_zg)[c], true});
+          terms[t].push_back({mat, c, gamma_pow, (*at_zg)[c], true});
           dt.coeff_zg[c] = gamma_pow;
         }
       }
       if (dev != nullptr) dev_terms[t].push_back(std::move(dt));
     };
     if (table.pre_width() > 0) {
-      add_cols(pk.pre_ldes[t].data(), &st[t].pre_dev, table.pre_width(), o.pre, &o.pre_next);
+      add_cols(kPre, &st[t].pre_dev, table.pre_width(), o.pre, &o.pre_next);
     }
-    add_cols(st[t].main_lde.data(), &st[t].main_dev, table.main_width(), o.main, &o.main_next);
+    add_cols(kMain, &st[t].main_dev, table.main_width(), o.main, &o.main_next);
     if (table.uses_logup()) {
-      add_cols(st[t].aux_lde.data(), &st[t].aux_dev, 4 * table.aux_width(), o.aux, &o.aux_next);
+      add_cols(kAux, &st[t].aux_dev, 4 * table.aux_width(), o.aux, &o.aux_next);
     }
-    add_cols(st[t].quotient_lde.data(), &st[t].quotient_dev, o.quotient.size(), o.quotient,
-             nullptr);
+    add_cols(kQuot, &st[t].quotient_dev, o.quotient.size(), o.quotient, nullptr);
   }
   for (const auto& entry : by_height) {
     const uint32_t log_h = entry.first;
@@ -772,42 +911,92 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     // gamma times its z sum, so each column is read and scaled once (base x Fp4), and the
     // columns are combined before the divisions.
     struct Scaled {
-      const Fp* col;
+      size_t table;
+      Mat mat;
+      size_t col;
       Fp4 coeff;
     };
-    std::vector<Scaled> with_next, plain;
+    std::vector<Scaled> with_next_terms, plain_terms;
     for (size_t t : tables) {
       const std::vector<ColTerm>& ts = terms[t];
       for (size_t k = 0; k < ts.size(); ++k) {
         (ts[k].next ? const_zg : const_z) += ts[k].coeff * ts[k].value;
         if (ts[k].next) continue;
-        const bool paired = k + 1 < ts.size() && ts[k + 1].next && ts[k + 1].col == ts[k].col &&
-                            ts[k + 1].coeff == ts[k].coeff * gamma;
+        const bool paired = k + 1 < ts.size() && ts[k + 1].next && ts[k + 1].mat == ts[k].mat &&
+                            ts[k + 1].col == ts[k].col && ts[k + 1].coeff == ts[k].coeff * gamma;
         if (!paired && k + 1 < ts.size() && ts[k + 1].next) {
           return internal_error("prove: DEEP coefficients out of order");
         }
-        (paired ? with_next : plain).push_back({ts[k].col, ts[k].coeff});
+        (paired ? with_next_terms : plain_terms).push_back({t, ts[k].mat, ts[k].col, ts[k].coeff});
       }
     }
-    constexpr size_t kRows = 256;
-    pool.parallel_for(h, 2048, [&](size_t b, size_t e) {
-      std::vector<Fp> buf(8 * kRows);
-      const air::ExtColsOut A{{buf.data(), buf.data() + kRows, buf.data() + 2 * kRows,
-                               buf.data() + 3 * kRows}};
-      const air::ExtColsOut B{{buf.data() + 4 * kRows, buf.data() + 5 * kRows,
-                               buf.data() + 6 * kRows, buf.data() + 7 * kRows}};
-      for (size_t r0 = b; r0 < e; r0 += kRows) {
-        const size_t len = std::min(kRows, e - r0);
-        std::fill(buf.begin(), buf.end(), Fp::zero());
-        for (const Scaled& c : with_next) kern.mul_acc(c.col + r0, c.coeff, A, len);
-        for (int c = 0; c < 4; ++c) std::copy(A.c[c], A.c[c] + len, B.c[c]);
-        for (const Scaled& c : plain) kern.mul_acc(c.col + r0, c.coeff, B, len);
-        for (size_t r = 0; r < len; ++r) {
-          const size_t i = r0 + r;
-          const Fp4 az(B.c[0][r], B.c[1][r], B.c[2][r], B.c[3][r]);
-          const Fp4 azg = Fp4(A.c[0][r], A.c[1][r], A.c[2][r], A.c[3][r]) * gamma;
-          in.evals[i] = (az - const_z) * inv_z[i] + (azg - const_zg) * inv_zg_at(i);
+    // The sums are linear in the columns, so they are formed where the columns are small: on
+    // the trace domain H for the trace columns (n rows instead of B n) and on the coefficients
+    // for the quotient chunks, then extended like any column (4 base columns each). The values
+    // are exactly those of summing the LDE columns (field arithmetic is exact), and no LDE
+    // block is read: streamed LDEs are not recomputed for DEEP.
+    const size_t bn = h >> log_b;
+    auto trace_col = [&](const Scaled& c) -> const Fp* {
+      switch (c.mat) {
+        case kPre: return pk.pre_traces[c.table].data() + c.col * bn;
+        case kMain: return witness.main[c.table].data() + c.col * bn;
+        case kAux: return st[c.table].aux_trace.data() + c.col * bn;
+        default: return nullptr;
+      }
+    };
+    // Columns 0-3: A's coordinates; 4-7: B - A from the trace columns opened only at z.
+    std::vector<Fp> sums(8 * h, Fp::zero());
+    {
+      constexpr size_t kRows = 256;
+      pool.parallel_for(bn, 2048, [&](size_t b, size_t e) {
+        for (size_t r0 = b; r0 < e; r0 += kRows) {
+          const size_t len = std::min(kRows, e - r0);
+          const air::ExtColsOut A{{sums.data() + r0, sums.data() + h + r0,
+                                   sums.data() + 2 * h + r0, sums.data() + 3 * h + r0}};
+          const air::ExtColsOut P{{sums.data() + 4 * h + r0, sums.data() + 5 * h + r0,
+                                   sums.data() + 6 * h + r0, sums.data() + 7 * h + r0}};
+          for (const Scaled& c : with_next_terms) kern.mul_acc(trace_col(c) + r0, c.coeff, A, len);
+          for (const Scaled& c : plain_terms) {
+            if (c.mat != kQuot) kern.mul_acc(trace_col(c) + r0, c.coeff, P, len);
+          }
         }
+      });
+    }
+    // To coefficients (the first bn entries of each column), then B = A + P + the quotient
+    // chunks' combination, and both extended to the LDE coset in bit-reversed order.
+    {
+      std::vector<Fp> head(8 * bn);
+      for (size_t c = 0; c < 8; ++c) {
+        std::copy(sums.begin() + c * h, sums.begin() + c * h + bn, head.begin() + c * bn);
+      }
+      NttConfig icfg = ncfg;
+      icfg.output_order = Order::kNatural;
+      EFAAS_RETURN_IF_ERROR(intt(head, 8, icfg));
+      std::vector<Fp4> qsum(bn, Fp4::zero());
+      for (const Scaled& c : plain_terms) {
+        if (c.mat != kQuot) continue;
+        const std::vector<Fp4>& chunk = st[c.table].chunk_coeffs[c.col / 4];
+        const int coord = int(c.col % 4);
+        pool.parallel_for(bn, 4096, [&](size_t b, size_t e) {
+          for (size_t i = b; i < e; ++i) qsum[i] += c.coeff * chunk[i][coord];
+        });
+      }
+      std::fill(sums.begin(), sums.end(), Fp::zero());
+      for (size_t i = 0; i < bn; ++i) {
+        for (int c = 0; c < 4; ++c) {
+          sums[c * h + i] = head[c * bn + i];
+          sums[(4 + c) * h + i] = head[c * bn + i] + head[(4 + c) * bn + i] + qsum[i][c];
+        }
+      }
+      NttConfig ecfg = ncfg;
+      ecfg.output_order = Order::kBitReversed;
+      EFAAS_RETURN_IF_ERROR(coset_ntt(sums, 8, shift, ecfg));
+    }
+    pool.parallel_for(h, 4096, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) {
+        const Fp4 a(sums[i], sums[h + i], sums[2 * h + i], sums[3 * h + i]);
+        const Fp4 bz(sums[4 * h + i], sums[5 * h + i], sums[6 * h + i], sums[7 * h + i]);
+        in.evals[i] = (bz - const_z) * inv_z[i] + (a * gamma - const_zg) * inv_zg_at(i);
       }
     });
     inputs.push_back(std::move(in));
@@ -822,10 +1011,13 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       dev != nullptr ? dev_inputs.front().log_height : inputs.front().log_height;
   Status open_status;
   auto open = [&](std::span<const size_t> indices) {
-    auto open_tree = [&](const MerkleTree& tree, MerkleBatchOpening& out) {
+    // Windowed (host) trees recompute the blocks of streamed LDEs that hold opened rows.
+    auto open_tree = [&](const MerkleTree& tree, MerkleBatchOpening& out,
+                         const WindowSource& source = {}) {
+      if (!open_status) return;
       std::vector<size_t> idx(indices.size());
       for (size_t q = 0; q < idx.size(); ++q) idx[q] = indices[q] >> (log_max - tree.log_height());
-      auto o = tree.open_batch(idx);
+      auto o = tree.windowed() ? tree.open_batch(idx, source) : tree.open_batch(idx);
       if (!o) {
         open_status = o.status();
         return;
@@ -846,14 +1038,16 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       open_status = fetch_opened_rows(tree, mats, idx);
     };
     fetch(*main_tree, main_dev);
-    open_tree(*main_tree, proof.main_queries);
+    open_tree(*main_tree, proof.main_queries, main_source);
+    release_scratch();
     if (aux_tree) {
       fetch(*aux_tree, aux_dev);
       proof.aux_queries.emplace();
-      open_tree(*aux_tree, *proof.aux_queries);
+      open_tree(*aux_tree, *proof.aux_queries, aux_source);
+      release_scratch();
     }
     fetch(*q_tree, quotient_dev);
-    open_tree(*q_tree, proof.quotient_queries);
+    open_tree(*q_tree, proof.quotient_queries, q_source);
   };
   const FriProverConfig fcfg{cfg.backend, cfg.threads};
   const bool checks = cfg.check_witness;
@@ -864,6 +1058,13 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   proof.fri = std::move(*fri);
   tm.fri = sw.seconds();
   tm.total = total.seconds();
+  for (const TableState& s : st) {
+    for (const LdeBlocks* l : {&s.main_blocks, &s.aux_blocks, &s.quotient_blocks}) {
+      if (l->width() == 0) continue;
+      tm.streamed_ldes += l->streamed() ? 1 : 0;
+      tm.recomputed_blocks += l->blocks_computed() - std::min(l->blocks_computed(), l->blocks());
+    }
+  }
   if (timings) *timings = tm;
   report(cfg, "done", 1.0);
   return proof;

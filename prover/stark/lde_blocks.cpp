@@ -1,0 +1,202 @@
+#include "prover/stark/lde_blocks.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+#include "prover/common/bits.hpp"
+#include "prover/fri/fri.hpp"
+
+namespace efaas::stark_internal {
+
+Fp lde_block_shift(Fp shift, uint32_t log_n, uint32_t log_b, size_t k) {
+  // Row k n + j holds shift * w_{Bn}^(bitrev_n(j) B + bitrev_B(k)) = s_k * w_n^bitrev_n(j).
+  return shift * Fp::two_adic_generator(log_n + log_b).pow(reverse_bits(k, log_b));
+}
+
+Result<LdeBlocks> LdeBlocks::create(std::span<const Fp> source, bool is_coeffs, size_t width,
+                                    uint32_t log_n, uint32_t log_blowup, LdeResidency residency,
+                                    const NttConfig& cfg) {
+  const size_t n = size_t(1) << log_n;
+  if (width == 0 || source.size() != n * width) {
+    return invalid_argument("lde blocks: source of " + std::to_string(source.size()) +
+                            " elements is not " + std::to_string(width) + " columns of " +
+                            std::to_string(n));
+  }
+  if (log_n + log_blowup > kMaxLogNtt) {
+    return out_of_range("lde blocks: 2^" + std::to_string(log_n + log_blowup) +
+                        " points exceed the two-adicity");
+  }
+  LdeBlocks l;
+  l.width_ = width;
+  l.n_ = n;
+  l.log_n_ = log_n;
+  l.log_b_ = log_blowup;
+  l.cfg_ = cfg;
+  l.cfg_.input_order = Order::kNatural;
+  const size_t B = l.blocks();
+  const size_t r = std::min(residency.resident_blocks, B);
+  l.source_ = source;
+  l.is_coeffs_ = is_coeffs;
+  // Coefficients while the resident blocks are computed (a copy of the source, interpolated
+  // when it holds evaluations), and afterwards when cached.
+  const bool keep_coeffs = r < B && residency.cache_coeffs && !is_coeffs;
+  if (r > 0 || keep_coeffs) {
+    l.coeffs_.assign(source.begin(), source.end());
+    if (!is_coeffs) {
+      NttConfig icfg = l.cfg_;
+      icfg.output_order = Order::kNatural;
+      EFAAS_RETURN_IF_ERROR(intt(l.coeffs_, width, icfg));
+    }
+  }
+  l.resident_.resize(r);
+  for (size_t k = 0; k < r; ++k) {
+    if (k + 1 == B) {
+      // All resident: the last block is transformed in the coefficients' own buffer.
+      l.resident_[k] = std::move(l.coeffs_);
+      l.coeffs_.clear();
+      NttConfig ecfg = l.cfg_;
+      ecfg.output_order = Order::kBitReversed;
+      EFAAS_RETURN_IF_ERROR(
+          coset_ntt(l.resident_[k], width,
+                    lde_block_shift(fri_domain_shift(), log_n, log_blowup, k), ecfg));
+      ++l.computed_;
+    } else {
+      EFAAS_RETURN_IF_ERROR(l.compute(k, l.resident_[k]));
+    }
+  }
+  if (r == B) l.source_ = {};
+  if (!keep_coeffs) {
+    l.coeffs_.clear();
+    l.coeffs_.shrink_to_fit();
+  }
+  return l;
+}
+
+Status LdeBlocks::compute(size_t k, std::vector<Fp>& out) const {
+  out.resize(n_ * width_);
+  if (!coeffs_.empty()) {
+    std::memcpy(out.data(), coeffs_.data(), out.size() * sizeof(Fp));
+  } else {
+    std::memcpy(out.data(), source_.data(), out.size() * sizeof(Fp));
+    if (!is_coeffs_) {
+      NttConfig icfg = cfg_;
+      icfg.output_order = Order::kNatural;
+      EFAAS_RETURN_IF_ERROR(intt(out, width_, icfg));
+    }
+  }
+  NttConfig ecfg = cfg_;
+  ecfg.output_order = Order::kBitReversed;
+  EFAAS_RETURN_IF_ERROR(coset_ntt(out, width_, lde_block_shift(fri_domain_shift(), log_n_, log_b_, k), ecfg));
+  ++computed_;
+  return Status::ok();
+}
+
+Result<const Fp*> LdeBlocks::block(size_t k, std::vector<Fp>& scratch) const {
+  if (k >= blocks()) {
+    return out_of_range("lde blocks: block " + std::to_string(k) + " of " +
+                        std::to_string(blocks()));
+  }
+  if (k < resident_.size()) return static_cast<const Fp*>(resident_[k].data());
+  EFAAS_RETURN_IF_ERROR(compute(k, scratch));
+  return static_cast<const Fp*>(scratch.data());
+}
+
+size_t LdeBlocks::resident_bytes() const {
+  size_t b = coeffs_.size();
+  for (const auto& r : resident_) b += r.size();
+  return b * sizeof(Fp);
+}
+
+namespace {
+
+// Bytes held by an LDE under a residency, and the NTT work (block NTTs, in bytes of a block) its
+// streaming adds: the quotient pass and the openings recompute each non-resident block they read
+// (the openings of 42 queries touch every block), and a recomputation from evaluations without
+// cached coefficients is two transforms.
+size_t held_bytes(const LdeShape& l, const LdeResidency& r, size_t blocks) {
+  if (r.resident_blocks >= blocks) return blocks * l.block_bytes;
+  return (r.resident_blocks + (r.cache_coeffs ? 1 : 0) + 1) * l.block_bytes;
+}
+
+double extra_work(const LdeShape& l, const LdeResidency& r, size_t blocks) {
+  if (r.resident_blocks >= blocks) return 0;
+  const size_t res = r.resident_blocks;
+  const double per_block = (l.from_evals && !r.cache_coeffs) ? 2.0 : 1.0;
+  const size_t quotient = l.quotient_reads > res ? l.quotient_reads - res : 0;
+  const size_t openings = blocks - res;
+  // The commitment computes every block once in either mode; uncached, each costs one more.
+  const double commit = per_block > 1 ? double(blocks - res) : 0.0;
+  return (double(quotient + openings) * per_block + commit) * double(l.block_bytes);
+}
+
+// The options worth considering for one LDE: resident, or streamed holding less than that.
+std::vector<LdeResidency> options(const LdeShape& l, size_t blocks) {
+  std::vector<LdeResidency> out{{SIZE_MAX, false}};
+  for (int cache = l.from_evals ? 1 : 0; cache >= 0; --cache) {
+    for (size_t r = 0; r < blocks; ++r) {
+      const LdeResidency o{r, cache == 1};
+      if (held_bytes(l, o, blocks) < blocks * l.block_bytes) out.push_back(o);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<LdeResidency> plan_residency(std::span<const LdeShape> ldes, size_t blocks,
+                                         size_t budget) {
+  const size_t count = ldes.size();
+  std::vector<LdeResidency> plan(count);
+  size_t total = 0;
+  for (const LdeShape& l : ldes) total += l.block_bytes * blocks;
+  if (total <= budget) return plan;
+  std::vector<size_t> order(count);
+  std::iota(order.begin(), order.end(), size_t(0));
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return ldes[a].block_bytes > ldes[b].block_bytes;
+  });
+  // Exhaustive over the largest few (at most 2B+1 options each), the others resident.
+  constexpr size_t kSearched = 4;
+  const size_t k = std::min(kSearched, count);
+  std::vector<std::vector<LdeResidency>> opts(k);
+  size_t rest = total;
+  for (size_t i = 0; i < k; ++i) {
+    opts[i] = options(ldes[order[i]], blocks);
+    rest -= ldes[order[i]].block_bytes * blocks;
+  }
+  std::vector<size_t> pick(k, 0), best;
+  double best_work = 0;
+  while (true) {
+    size_t held = rest;
+    double work = 0;
+    for (size_t i = 0; i < k; ++i) {
+      held += held_bytes(ldes[order[i]], opts[i][pick[i]], blocks);
+      work += extra_work(ldes[order[i]], opts[i][pick[i]], blocks);
+    }
+    if (held <= budget && (best.empty() || work < best_work)) {
+      best = pick;
+      best_work = work;
+    }
+    size_t i = 0;
+    while (i < k && ++pick[i] == opts[i].size()) pick[i++] = 0;
+    if (i == k) break;
+  }
+  if (!best.empty()) {
+    for (size_t i = 0; i < k; ++i) plan[order[i]] = opts[i][best[i]];
+    return plan;
+  }
+  // Over budget even so: stream everything, largest first, as far as needed.
+  size_t excess = total - budget;
+  for (size_t i : order) {
+    if (excess == 0) break;
+    const size_t blk = ldes[i].block_bytes;
+    if (blocks <= 1 || blk == 0) continue;
+    plan[i] = {0, false};
+    const size_t saving = (blocks - 1) * blk;
+    excess = saving >= excess ? 0 : excess - saving;
+  }
+  return plan;
+}
+
+}  // namespace efaas::stark_internal

@@ -1,0 +1,82 @@
+#pragma once
+// A column-major matrix's low-degree extension on the FRI coset, bit-reversed order, held as
+// B = 2^log_blowup blocks of n rows. In bit-reversed order the LDE domain of size B n splits into
+// B contiguous blocks, block k being the coset shift * w_{Bn}^bitrev(k) * H_n (bit-reversed
+// within): one size-n coset NTT of the coefficients gives a block, and each block is closed under
+// the trace generator (the next row of a row lies in its block). So the prover can keep some
+// blocks resident and recompute the others on demand, from the coefficients (cached) or from the
+// evaluations on H it holds anyway (an inverse NTT more per block). The values are the same as
+// those of ntt's lde(): field arithmetic is exact.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "prover/common/status.hpp"
+#include "prover/field/babybear.hpp"
+#include "prover/ntt/ntt.hpp"
+
+namespace efaas::stark_internal {
+
+// How much of an LDE stays in memory.
+struct LdeResidency {
+  size_t resident_blocks = SIZE_MAX;  // blocks 0 .. r-1 kept (all when >= B)
+  bool cache_coeffs = false;          // keep the coefficients (when some block is recomputed)
+};
+
+class LdeBlocks {
+ public:
+  LdeBlocks() = default;
+  // `source`: width columns of n = 2^log_n values, natural order: evaluations on H (a trace), or
+  // coefficients when `is_coeffs`. Unless every block is resident the source is referenced,
+  // not copied, and must outlive this object. `cfg` picks the backend (host backends only).
+  static Result<LdeBlocks> create(std::span<const Fp> source, bool is_coeffs, size_t width,
+                                  uint32_t log_n, uint32_t log_blowup, LdeResidency residency,
+                                  const NttConfig& cfg);
+
+  // Block k (n rows x width, column-major): the resident copy, or computed into `scratch`.
+  Result<const Fp*> block(size_t k, std::vector<Fp>& scratch) const;
+
+  size_t width() const { return width_; }
+  size_t rows() const { return n_; }
+  size_t blocks() const { return size_t(1) << log_b_; }
+  size_t resident_blocks() const { return resident_.size(); }
+  bool streamed() const { return resident_.size() < blocks(); }
+  // Bytes held now: resident blocks and cached coefficients.
+  size_t resident_bytes() const;
+  // Blocks computed since creation (resident ones included): the cost of recomputation.
+  size_t blocks_computed() const { return computed_; }
+
+ private:
+  Status compute(size_t k, std::vector<Fp>& out) const;  // out = block k
+
+  std::span<const Fp> source_;
+  bool is_coeffs_ = false;
+  std::vector<Fp> coeffs_;                 // cached coefficients (streamed matrices only)
+  std::vector<std::vector<Fp>> resident_;  // blocks 0 .. r-1
+  size_t width_ = 0, n_ = 0;
+  uint32_t log_n_ = 0, log_b_ = 0;
+  NttConfig cfg_;
+  mutable size_t computed_ = 0;
+};
+
+// The coset of block k of a 2^(log_n + log_b)-point LDE on shift * H, bit-reversed order.
+Fp lde_block_shift(Fp shift, uint32_t log_n, uint32_t log_b, size_t k);
+
+// What the planner needs of one LDE.
+struct LdeShape {
+  size_t block_bytes = 0;     // one block (n rows x width)
+  bool from_evals = false;    // its source is evaluations: a recomputation without cached
+                              // coefficients costs an inverse NTT more
+  size_t quotient_reads = 0;  // leading blocks the quotient pass reads (D; 0 for the quotient)
+};
+
+// Residencies that keep the resident blocks, cached coefficients and one scratch block per
+// streamed LDE within `budget` bytes where possible, with the least recomputation: the largest
+// LDEs' options are searched exhaustively (cost: blocks recomputed by the quotient pass and the
+// openings, in NTTs times width), the rest stay resident or, if that cannot fit, are streamed
+// largest first. Everything resident when it all fits.
+std::vector<LdeResidency> plan_residency(std::span<const LdeShape> ldes, size_t blocks,
+                                         size_t budget);
+
+}  // namespace efaas::stark_internal
