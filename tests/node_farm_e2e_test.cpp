@@ -22,7 +22,7 @@
 #include "node/core/eip712.hpp"
 #include "node/core/encoding.hpp"
 #include "node/prove/universal.hpp"
-#include "node/testing/devchain.hpp"
+#include "node/testing/node_proc.hpp"
 #include "prover/farm/client.hpp"
 #include "prover/fri/fri_params.hpp"
 #include "prover/wasm/extension.hpp"
@@ -36,51 +36,9 @@ namespace fs = std::filesystem;
 namespace fc = efaas::farm::client;
 namespace pb = efaas::farm::v1;
 
-template <typename T>
-T ok(Result<T> r) {
-  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
-  return std::move(r).value();
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct NodeProc {
-  std::unique_ptr<Subprocess> proc;
-  int port = 0;
-  std::string address;
-  std::string dir;
-  json config;
-  std::unique_ptr<httplib::Client> http;
-  int next_id = 1;
-
-  json call(const std::string& method, json params = json::array()) {
-    json req = {{"jsonrpc", "2.0"}, {"id", next_id++}, {"method", method}, {"params", params}};
-    auto res = http->Post("/", req.dump(), "application/json");
-    EXPECT_TRUE(res) << method << ": no HTTP response";
-    if (!res) return json();
-    return json::parse(res->body);
-  }
-  json result(const std::string& method, json params = json::array()) {
-    json r = call(method, params);
-    EXPECT_TRUE(r.contains("result")) << method << ": " << r.dump();
-    return r.value("result", json());
-  }
-  // Polls efaas_getOperation until the status is one of `want` (or the time is up).
-  json wait_status(const json& op_hash, std::set<std::string> want, int seconds) {
-    json s;
-    for (int i = 0; i < seconds * 10; ++i) {
-      s = result("efaas_getOperation", {op_hash});
-      if (s.is_object() && want.count(s["status"].get<std::string>())) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return s;
-  }
-};
+using testing::NodeProc;
+using testing::ok;
+using testing::slurp;
 
 class NodeFarmE2E : public ::testing::Test {
  protected:
@@ -128,30 +86,20 @@ class NodeFarmE2E : public ::testing::Test {
     const std::string groth16 = chain_->info()["groth16"]["extensionId"];
     int peer_ports[3] = {testing::free_port(), testing::free_port(), testing::free_port()};
     for (int i = 0; i < 3; ++i) {
-      nodes_[i] = new NodeProc();
+      nodes_[i] = NodeProc::make(*chain_, i, dir_->path() + "/node" + std::to_string(i), peer_ports[i]).release();
       NodeProc& n = *nodes_[i];
-      n.dir = dir_->path() + "/node" + std::to_string(i);
-      fs::create_directories(n.dir);
-      std::ofstream(n.dir + "/node.key") << chain_->info()["nodeKeys"][i].get<std::string>() << "\n";
       json peers = json::array();
       for (int j = 0; j < 3; ++j) {
         if (j != i) peers.push_back("127.0.0.1:" + std::to_string(peer_ports[j]));
       }
-      n.config = {{"eth_rpc", chain_->rpc()},
-                  {"registry", chain_->info()["registry"]},
-                  {"consensus", chain_->info()["consensus"]},
-                  {"data_dir", n.dir},
-                  {"listen_port", testing::free_port()},
-                  {"poll_ms", 100},
-                  {"process_window", 64},
-                  {"log_level", "info"},
-                  {"peer_listen_port", peer_ports[i]},
-                  {"peers", peers},
-                  // The test preset keeps the proof fast; the nodes accept exactly what it gives.
-                  {"zkwasm_preset", "test"},
-                  {"min_security_bits", kTestPresetBits},
-                  {"prove_retry_s", 3600},
-                  {"peer_rate", {{"rate", 1000}, {"burst", 100}}}};
+      n.config.update({{"process_window", 64},
+                       {"log_level", "info"},
+                       {"peers", peers},
+                       // The test preset keeps the proof fast; the nodes accept exactly what it gives.
+                       {"zkwasm_preset", "test"},
+                       {"min_security_bits", kTestPresetBits},
+                       {"prove_retry_s", 3600},
+                       {"peer_rate", {{"rate", 1000}, {"burst", 100}}}});
       if (i == 0) {  // proves through the farm
         n.config["serve"] = {ext, groth16};
         n.config["farm"] = farm_target_;
@@ -161,30 +109,12 @@ class NodeFarmE2E : public ::testing::Test {
         n.config["serve"] = {ext, groth16};
         n.config["farm"] = "127.0.0.1:1";
       }
-      start_node(n);
+      n.start({"--farm-api-key-file", dir_->path() + "/farm.key"});
     }
-  }
-  static void start_node(NodeProc& n) {
-    std::ofstream(n.dir + "/config.json") << n.config.dump(2);
-    std::vector<std::string> argv = {"sh", "-c",
-                                     "exec '" + testing::build_dir() + "/bin/efaas-node' --config '" + n.dir +
-                                         "/config.json' --farm-api-key-file '" + dir_->path() + "/farm.key' 2>>'" +
-                                         n.dir + "/node.log'"};
-    auto p = Subprocess::start(argv);
-    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
-    n.proc.reset(*p);
-    auto line = n.proc->read_line(std::chrono::seconds(30));
-    ASSERT_TRUE(line.is_ok()) << line.status().to_string() << slurp(n.dir + "/node.log");
-    json ready = json::parse(*line);
-    ASSERT_TRUE(ready.value("ready", false)) << *line;
-    n.port = ready["port"];
-    n.address = ready["address"];
-    n.http = std::make_unique<httplib::Client>("127.0.0.1", n.port);
-    n.http->set_read_timeout(std::chrono::seconds(60));
   }
   static void TearDownTestSuite() {
     for (auto*& n : nodes_) {
-      if (n && ::testing::Test::HasFailure()) std::cerr << "--- " << n->dir << "/node.log\n" << slurp(n->dir + "/node.log");
+      if (n && ::testing::Test::HasFailure()) std::cerr << "--- " << n->dir << "/node.log\n" << n->log();
       delete n;
       n = nullptr;
     }
@@ -194,22 +124,9 @@ class NodeFarmE2E : public ::testing::Test {
     delete chain_;
     delete dir_;
   }
-  static void mine(int n) {
-    for (int i = 0; i < n; ++i) ASSERT_TRUE(eth_->call("evm_mine", json::array()).is_ok());
-  }
+  static void mine(int n) { testing::mine(*eth_, n); }
   static void expect_signed(const json& v, int i, const std::string& verdict, const json& post_op) {
-    ASSERT_TRUE(v.is_object()) << v.dump();
-    EXPECT_EQ(v["verdictName"], verdict) << v.dump();
-    EXPECT_EQ(v["responderNodeId"], chain_->info()["nodes"][i]);
-    ProofVerificationResponse r;
-    r.request_id = ok(parse_hash32(v["requestId"].get<std::string>(), "requestId"));
-    r.responder_node_id = ok(parse_address(v["responderNodeId"].get<std::string>(), "responder"));
-    r.verdict = Verdict(v["verdict"].get<int>());
-    r.signature = ok(parse_hex(v["signature"].get<std::string>(), "signature"));
-    r.diagnostics = v["diagnostics"];
-    r.timestamp = v["timestamp"];
-    EXPECT_TRUE(verify_response(domain_, r).is_ok());
-    EXPECT_EQ(r.request_id, post_op_hash(domain_, ok(post_op_from_json(post_op))));
+    testing::expect_signed_verdict(domain_, v, chain_->info()["nodes"][i], verdict, post_op);
   }
 
   // conjectured_security_bits(fri_test_preset()), rounded down (node_prove_test checks the rule).
@@ -330,10 +247,7 @@ TEST_F(NodeFarmE2E, GossipedOperationIsProvedVerifiedAndSettled) {
   // The slot leader submits the batch with the verdicts; the contract marks it settled.
   Address consensus = ok(parse_address(chain_->info()["consensus"].get<std::string>(), "consensus"));
   Hash32 h = ok(parse_hash32(op_hash.get<std::string>(), "op"));
-  auto settled = [&] {
-    Bytes r = ok(eth_->eth_call(consensus, AbiEncoder("settled(bytes32)").word(h).finish()));
-    return ok(AbiDecoder(r).boolean(0));
-  };
+  auto settled = [&] { return testing::settled_on_chain(*eth_, consensus, h); };
   bool done = false;
   for (int i = 0; i < 150 && !done; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(120));
