@@ -557,8 +557,15 @@ nlohmann::json Node::get_post_ops(const nlohmann::json& params) {
   Hash32 h = hash_param(params, 0, "operationHash");
   nlohmann::json out = nlohmann::json::array();
   for (const auto& p : post_ops_->for_operation(h)) {
+    nlohmann::json verdicts = nlohmann::json::array();
+    {
+      std::lock_guard<std::mutex> lock(verdicts_mu_);
+      if (auto it = verdicts_.find(p.hash); it != verdicts_.end()) {
+        for (const auto& [responder, v] : it->second) verdicts.push_back(to_json(v));
+      }
+    }
     out.push_back({{"postOpHash", hex0x(p.hash)}, {"postOp", to_json(p.post_op)}, {"receivedAt", p.received_ms},
-                   {"source", p.source}, {"processedBlockNumber", p.processed_block_number}});
+                   {"source", p.source}, {"processedBlockNumber", p.processed_block_number}, {"verdicts", verdicts}});
   }
   return out;
 }

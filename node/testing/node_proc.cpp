@@ -1,11 +1,13 @@
 #include "node/testing/node_proc.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "node/chain/abi.hpp"
+#include "node/chain/contracts.hpp"
 #include "node/core/encoding.hpp"
 
 namespace efaas::node::testing {
@@ -82,6 +84,22 @@ json NodeProc::wait_status(const json& op_hash, const std::set<std::string>& wan
   return s;
 }
 
+std::set<std::string> NodeProc::wait_verdicts(const json& op_hash, const std::set<std::string>& responders,
+                                              int seconds) {
+  std::set<std::string> have;
+  for (int i = 0; i < seconds * 10; ++i) {
+    have.clear();
+    for (const auto& p : result("efaas_getPostOps", {op_hash})) {
+      for (const auto& v : p["verdicts"]) {
+        if (v["verdictName"] == "VALID") have.insert(v["responderNodeId"].get<std::string>());
+      }
+    }
+    if (std::includes(have.begin(), have.end(), responders.begin(), responders.end())) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return have;
+}
+
 void expect_signed_verdict(const Eip712Domain& domain, const json& v, const std::string& responder,
                            const std::string& verdict, const json& post_op) {
   ASSERT_TRUE(v.is_object()) << v.dump();
@@ -102,6 +120,18 @@ void expect_signed_verdict(const Eip712Domain& domain, const json& v, const std:
 
 void mine(EthClient& eth, int blocks) {
   for (int i = 0; i < blocks; ++i) ASSERT_TRUE(eth.call("evm_mine", json::array()).is_ok());
+}
+
+void mine_until_leader_of_next_block(EthClient& eth, const Address& consensus, const Address& node) {
+  ConsensusClient cc(eth, consensus);
+  const SlotParams sp = ok(cc.slot_params());
+  const uint64_t chain_id = ok(eth.chain_id());
+  for (int i = 0; i < 500; ++i) {
+    const uint64_t next = ok(eth.block_number()) + 1;
+    if (ok(elect_leader(chain_id, consensus, slot_of(sp, next), ok(cc.active_nodes()))) == node) return;
+    mine(eth, 1);
+  }
+  FAIL() << address_to_string(node) << " never led a slot";
 }
 
 bool settled_on_chain(EthClient& eth, const Address& consensus, const Hash32& operation_hash) {

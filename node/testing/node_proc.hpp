@@ -46,6 +46,10 @@ struct NodeProc {
   nlohmann::json result(const std::string& method, nlohmann::json params = nlohmann::json::array());
   // The error object of a call that must fail.
   nlohmann::json error(const std::string& method, nlohmann::json params = nlohmann::json::array());
+  // Polls efaas_getPostOps until the PostOp answering `op_hash` carries verdicts from every address
+  // of `responders`; returns those it has (or the time is up).
+  std::set<std::string> wait_verdicts(const nlohmann::json& op_hash, const std::set<std::string>& responders,
+                                      int seconds);
   // Polls efaas_getOperation until the status is one of `want` (or the time is up).
   nlohmann::json wait_status(const nlohmann::json& op_hash, const std::set<std::string>& want, int seconds);
 };
@@ -55,6 +59,9 @@ struct NodeProc {
 void expect_signed_verdict(const Eip712Domain& domain, const nlohmann::json& v, const std::string& responder,
                            const std::string& verdict, const nlohmann::json& post_op);
 void mine(EthClient& eth, int blocks);
+// Mines blocks until `node` is the elected leader of the next block's slot. Nothing else mines in
+// these tests, so the chain then stays there until a transaction: `node` is the one to settle.
+void mine_until_leader_of_next_block(EthClient& eth, const Address& consensus, const Address& node);
 // The ConsensusContract's settled(opHash).
 bool settled_on_chain(EthClient& eth, const Address& consensus, const Hash32& operation_hash);
 
