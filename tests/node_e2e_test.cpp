@@ -93,14 +93,14 @@ TEST_F(NodeE2E, NodesAdvertiseIdentityChainAndLeader) {
     EXPECT_EQ(n.address, chain_->info()["nodes"][i]);
     json info = n.result("efaas_nodeInfo");
     EXPECT_EQ(info["address"], n.address);
-    EXPECT_EQ(info["capabilities"]["extensions"].size(), 2u);
+    EXPECT_EQ(info["capabilities"]["extensions"].size(), 3u);  // all registered: no `serve` list
     json ch = n.result("efaas_chain");
     EXPECT_EQ(ch["chainId"], 1337);
     EXPECT_EQ(ch["activeNodes"], 3);
     leaders.insert(ch["leader"].get<std::string>());
     is_leader += ch["isLeader"].get<bool>();
     json ext = n.result("efaas_listExtensions");
-    ASSERT_EQ(ext.size(), 2u);
+    ASSERT_EQ(ext.size(), 3u);
   }
   EXPECT_EQ(leaders.size(), 1u);  // all agree (no block mined in between)
   EXPECT_EQ(is_leader, 1);
@@ -123,6 +123,18 @@ TEST_F(NodeE2E, OperationAdmissionAndRefusals) {
   EXPECT_EQ(status["status"], "proving_unavailable");
   EXPECT_NE(status["detail"].get<std::string>().find("config.farm"), std::string::npos) << status.dump();
   EXPECT_TRUE(a.result("efaas_getPostOps", {sent["operationHash"]}).empty());
+  // A provable groth16 circuit Extension, but this node has no circuit prover configured: it says so.
+  {
+    PrivateKey u = ok(PrivateKey::from_hex(chain_->info()["userKey"].get<std::string>()));
+    json j = op;
+    j["extensionId"] = chain_->info()["groth16"]["circuit"]["extensionId"];
+    Operation c = ok(operation_from_json(j));
+    sign_operation(domain_, u, c);
+    json csent = a.result("efaas_sendOperation", {to_json(c)});
+    json cs = a.wait_status(csent["operationHash"], {"proving_unavailable"}, 5);
+    EXPECT_EQ(cs["status"], "proving_unavailable") << cs.dump();
+    EXPECT_NE(cs["detail"].get<std::string>().find("config.snarkjs"), std::string::npos) << cs.dump();
+  }
 
   auto refused = [&](json bad, const std::string& reason) {
     json e = a.error("efaas_sendOperation", {bad});
@@ -407,7 +419,7 @@ TEST_F(NodeE2E, PeersExchangeCapabilitiesAndSignVerdictsOverGrpc) {
   std::set<std::string> addresses;
   for (const auto& p : peers) {
     addresses.insert(p["address"]);
-    EXPECT_EQ(p["extensions"].size(), 2u);
+    EXPECT_EQ(p["extensions"].size(), 3u);
   }
   EXPECT_EQ(addresses, (std::set<std::string>{chain_->info()["nodes"][1], chain_->info()["nodes"][2]}));
 

@@ -100,9 +100,12 @@ class NodeFarmE2E : public ::testing::Test {
                        {"min_security_bits", kTestPresetBits},
                        {"prove_retry_s", 3600},
                        {"peer_rate", {{"rate", 1000}, {"burst", 100}}}});
-      if (i == 0) {  // proves through the farm
-        n.config["serve"] = {ext, groth16};
+      if (i == 0) {  // proves through the farm, zkWASM and the groth16 circuit
+        const json& circuit = chain_->info()["groth16"]["circuit"];
+        n.config["serve"] = {ext, groth16, circuit["extensionId"]};
         n.config["farm"] = farm_target_;
+        n.config["snarkjs"] = testing::source_dir() + "/tools/node_modules/.bin/snarkjs";
+        n.config["groth16_artifacts_dir"] = circuit["artifactsDir"];
       } else if (i == 1) {  // does not serve the example: gossips it
         n.config["serve"] = {groth16};
       } else {  // serves it, but its farm is down
@@ -334,6 +337,58 @@ TEST_F(NodeFarmE2E, TamperedZkwasmPostOpIsInvalidAndThePeerIsThrottledThenBanned
   EXPECT_EQ(b.result("efaas_reputation", {"peer", peer})["standing"], "banned");
   // Banned: even an honest PostOp is refused from that peer.
   EXPECT_EQ(b.call("efaas_submitPostOp", {post_op_, peer})["error"]["data"]["reason"], "peer_banned");
+}
+
+TEST_F(NodeFarmE2E, CustomModeGroth16OperationIsProvedThroughTheFarm) {
+  // The circuit Extension's module is a manifest binding the witness generator and the zkey by
+  // keccak256; node 0 finds both in the fixture directory, computes the witness of the Operation's
+  // Data with snarkjs and proves it on the farm (groth16 job); the ConsensusContract's verifier
+  // (checkProof) decides, at node 0 and at its peers.
+  const json& circuit = chain_->info()["groth16"]["circuit"];
+  PrivateKey user = ok(PrivateKey::from_hex(chain_->info()["userKey"].get<std::string>()));
+  auto operation = [&](const std::string& data) {
+    json j = chain_->info()["operation"];
+    j["extensionId"] = circuit["extensionId"];
+    j["data"] = hex0x(Bytes(data.begin(), data.end()));
+    j["blockHash"] = hex0x(ok(eth_->block_by_tag("latest")).hash);
+    Operation op = ok(operation_from_json(j));
+    sign_operation(domain_, user, op);
+    return to_json(op);
+  };
+  json sent = nodes_[0]->result("efaas_sendOperation", {operation(circuit["input"])});
+  ASSERT_TRUE(sent.contains("operationHash")) << sent.dump();
+  json s = nodes_[0]->wait_status(sent["operationHash"], {"proved", "proving_failed", "proving_retry"}, 120);
+  ASSERT_EQ(s["status"], "proved") << s.dump() << "\n" << nodes_[0]->log();
+  EXPECT_NE(s["detail"].get<std::string>().find("2 of 2 peers VALID"), std::string::npos) << s.dump();
+  for (const char* stage : {"witness", "farmProve", "verify", "peers"}) EXPECT_TRUE(s["timings"].contains(stage)) << s.dump();
+  std::cout << "groth16 Operation stages (s, wall): " << s["timings"].dump() << "\n";
+  json posts = nodes_[0]->result("efaas_getPostOps", {sent["operationHash"]});
+  ASSERT_EQ(posts.size(), 1u);
+  const json& p = posts[0]["postOp"];
+  // The public signals are the fixture's (snarkjs computed them from the same input; ethers encoded them).
+  EXPECT_EQ(p["data"], circuit["data"]);
+  EXPECT_EQ(p["proof"].get<std::string>().size(), 2u + 2 * 256);
+  EXPECT_EQ(p["extensionId"], circuit["extensionId"]);
+  // Nodes 1 and 2 checked it with the contract's verifier and kept it; a proof edited is refused.
+  for (int i = 1; i < 3; ++i) EXPECT_EQ(nodes_[i]->result("efaas_getPostOps", {sent["operationHash"]}).size(), 1u) << i;
+  json tampered = p;
+  std::string proof = tampered["proof"];
+  proof[100] = proof[100] == '0' ? '1' : '0';
+  tampered["proof"] = proof;
+  EXPECT_EQ(nodes_[2]->result("efaas_submitPostOp", {tampered})["verdictName"], "INVALID");
+
+  // Data that is not circuit input: no witness, no PostOp, and the status says why.
+  json bad = nodes_[0]->result("efaas_sendOperation", {operation("not json")});
+  s = nodes_[0]->wait_status(bad["operationHash"], {"proved", "proving_failed", "proving_retry"}, 60);
+  EXPECT_EQ(s["status"], "proving_failed") << s.dump();
+  EXPECT_NE(s["detail"].get<std::string>().find("witness"), std::string::npos) << s.dump();
+  EXPECT_NE(s["detail"].get<std::string>().find("not a JSON object"), std::string::npos) << s.dump();
+  // An input the circuit rejects (a field it does not have): snarkjs says so.
+  json wrong = nodes_[0]->result("efaas_sendOperation", {operation(R"({"b":"7"})")});
+  s = nodes_[0]->wait_status(wrong["operationHash"], {"proved", "proving_failed", "proving_retry"}, 60);
+  EXPECT_EQ(s["status"], "proving_failed") << s.dump();
+  EXPECT_NE(s["detail"].get<std::string>().find("snarkjs wtns calculate failed"), std::string::npos) << s.dump();
+  EXPECT_TRUE(nodes_[0]->result("efaas_getPostOps", {wrong["operationHash"]}).empty());
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "node/core/encoding.hpp"
+#include "node/prove/groth16.hpp"
 #include "prover/common/bytes.hpp"
 #include "prover/common/timer.hpp"
 
@@ -81,7 +82,7 @@ Result<NodeConfig> parse_config(const nlohmann::json& j, NodeConfig c) {
       "max_proof_bytes", "log_level", "process_window", "finality_depth", "max_operation_age", "max_gas",
       "require_deposit", "sender_rate", "peer_rate", "mempool_capacity", "mempool_per_sender", "postop_capacity",
       "reputation_half_life_s", "ban_s", "peer_listen_port", "peers", "farm", "farm_api_key", "farm_tls_ca",
-      "zkwasm_preset", "prove_timeout_s", "prove_retry_s", "min_security_bits", "verdict_rate"};
+      "zkwasm_preset", "prove_timeout_s", "prove_retry_s", "min_security_bits", "verdict_rate", "snarkjs", "groth16_artifacts_dir"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (!kKeys.count(it.key())) return invalid_argument("config: unknown key '" + it.key() + "'");
   }
@@ -115,6 +116,8 @@ Result<NodeConfig> parse_config(const nlohmann::json& j, NodeConfig c) {
   EFAAS_RETURN_IF_ERROR(read_rate(j, "sender_rate", c.admission.per_sender));
   EFAAS_RETURN_IF_ERROR(read_rate(j, "peer_rate", c.admission.per_peer));
   EFAAS_RETURN_IF_ERROR(read_rate(j, "verdict_rate", c.verdict_rate));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "snarkjs", c.snarkjs));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "groth16_artifacts_dir", c.groth16_artifacts_dir));
   if (j.contains("max_gas")) {
     if (!j["max_gas"].is_string() && !j["max_gas"].is_number_unsigned()) {
       return invalid_argument("config.max_gas: expected a number or a decimal/0x string");
@@ -169,6 +172,8 @@ nlohmann::json config_to_json(const NodeConfig& c) {
           {"sender_rate", {{"rate", c.admission.per_sender.rate}, {"burst", c.admission.per_sender.burst}}},
           {"peer_rate", {{"rate", c.admission.per_peer.rate}, {"burst", c.admission.per_peer.burst}}},
           {"verdict_rate", {{"rate", c.verdict_rate.rate}, {"burst", c.verdict_rate.burst}}},
+          {"snarkjs", c.snarkjs},
+          {"groth16_artifacts_dir", c.groth16_artifacts_dir},
           {"mempool_capacity", c.operation_pool.capacity},
           {"mempool_per_sender", c.operation_pool.per_sender},
           {"postop_capacity", c.post_op_pool.capacity},
@@ -702,9 +707,10 @@ void Node::prove_pending() {
     auto ext = catalog_->find(r->op.extension_id);
     if (!ext) continue;
     std::string unavailable_why;
-    if (ext->mode == VerificationMode::kCustom) {
-      unavailable_why = "Custom-mode (groth16) Extensions are proved with their developer's circuit and witness; "
-                        "this node proves Universal-mode (zkWASM) Extensions only";
+    if (ext->mode == VerificationMode::kCustom && (config_.snarkjs.empty() || config_.groth16_artifacts_dir.empty())) {
+      unavailable_why = "Custom-mode (groth16) Extensions are proved with their circuit's witness generator and "
+                        "zkey; this node has no circuit prover configured (config.snarkjs, "
+                        "config.groth16_artifacts_dir)";
     } else if (config_.farm.target.empty()) {
       unavailable_why = "no farm configured (config.farm): this node cannot prove; the Operation stays queued";
     }
@@ -738,25 +744,56 @@ void Node::prove_operation(const Hash32& h) {
     log("warn", "proving_failed", {{"operation", hex0x(h)}, {"stage", stage}, {"error", st.message()},
                                    {"code", status_code_name(st.code())}, {"retry", retry}});
   };
-  (void)operations_->set_status(h, "proving", "running the Extension and streaming its trace to farm " +
-                                                  config_.farm.target);
+  auto ext = catalog_->find(ext_id);
+  if (!ext) return fail_with(invalid_argument("the Extension is no longer registered"), "registry");
+  const bool custom = ext->mode == VerificationMode::kCustom;
+  (void)operations_->set_status(h, "proving",
+                                (custom ? "computing the circuit witness and proving it (groth16) on farm "
+                                        : "running the Extension and streaming its trace to farm ") +
+                                    config_.farm.target);
   // A recent block every node can check: the finalized one (freshness: within PROCESS_WINDOW).
   auto block = chain_->finalized();
   if (!block) return fail_with(unavailable(block.status().message()), "chain");
   auto bytes = module_bytes(ext_id);
   if (!bytes) return fail_with(bytes.status(), "module");
-  auto program = program_for(ext_id);
-  if (!program) return fail_with(program.status(), "module");
-  auto fp = prover_->prove(*bytes, (*program)->module_ptr(), extension_input(r->op, r->sender, block->hash));
-  if (!fp) return fail_with(fp.status(), "farm");
-  timings["execute"] = fp->execute_s;
-  timings["stream"] = fp->stream_s;
-  timings["farmProve"] = fp->prove_s;
-  nlohmann::json meta = {{"proofSystem", "zkwasm-stark"}, {"bundleVersion", zkwasm::kBundleVersion},
-                         {"preset", config_.farm.preset}, {"farmJob", fp->job_id}, {"cached", fp->cached},
-                         {"traceBytes", fp->trace_bytes}, {"instructions", fp->instructions}};
-  auto p = make_universal_post_op(h, ext_id, fp->bundle, block->hash, meta.dump());
-  if (!p) return fail_with(p.status(), "bundle");
+  Result<PostOp> p = invalid_argument("not proved");
+  nlohmann::json log_fields;
+  if (custom) {
+    // Custom mode: the module is the circuit manifest; the PostOp is what the contract verifies.
+    auto manifest = parse_circuit_manifest(*bytes);
+    if (!manifest) return fail_with(manifest.status(), "circuit");
+    auto wasm_bytes = find_artifact(config_.groth16_artifacts_dir, manifest->wasm, ".wasm");
+    if (!wasm_bytes) return fail_with(wasm_bytes.status(), "circuit");
+    auto zkey = find_artifact(config_.groth16_artifacts_dir, manifest->zkey, ".zkey");
+    if (!zkey) return fail_with(zkey.status(), "circuit");
+    Stopwatch wsw;
+    auto wtns = calculate_witness(config_.snarkjs, *wasm_bytes,
+                                  std::string_view(reinterpret_cast<const char*>(r->op.data.data()), r->op.data.size()));
+    if (!wtns) return fail_with(wtns.status(), "witness");
+    timings["witness"] = wsw.seconds();
+    auto gp = prover_->prove_groth16(*zkey, *wtns);
+    if (!gp) return fail_with(gp.status(), "farm");
+    timings["farmProve"] = gp->prove_s;
+    auto enc = contract_encoding(gp->proof_json);
+    if (!enc) return fail_with(enc.status(), "proof");
+    p = PostOp{h, ext_id, enc->proof, enc->data, block->hash};
+    log_fields = {{"farmJob", gp->job_id}, {"witnessBytes", wtns->size()}, {"cached", gp->cached}};
+  } else {
+    auto program = program_for(ext_id);
+    if (!program) return fail_with(program.status(), "module");
+    auto fp = prover_->prove(*bytes, (*program)->module_ptr(), extension_input(r->op, r->sender, block->hash));
+    if (!fp) return fail_with(fp.status(), "farm");
+    timings["execute"] = fp->execute_s;
+    timings["stream"] = fp->stream_s;
+    timings["farmProve"] = fp->prove_s;
+    nlohmann::json meta = {{"proofSystem", "zkwasm-stark"}, {"bundleVersion", zkwasm::kBundleVersion},
+                           {"preset", config_.farm.preset}, {"farmJob", fp->job_id}, {"cached", fp->cached},
+                           {"traceBytes", fp->trace_bytes}, {"instructions", fp->instructions}};
+    p = make_universal_post_op(h, ext_id, fp->bundle, block->hash, meta.dump());
+    if (!p) return fail_with(p.status(), "bundle");
+    log_fields = {{"farmJob", fp->job_id}, {"instructions", fp->instructions}, {"traceBytes", fp->trace_bytes},
+                  {"bundleBytes", fp->bundle.size()}};
+  }
   // Self-check before anyone else sees it: the same verification every peer runs.
   Stopwatch sw;
   VerifyOutcome o = verify_post_op(*p, "", now_ms());
@@ -784,13 +821,13 @@ void Node::prove_operation(const Hash32& h) {
   }
   metrics_.inc("efaas_node_proofs_total", "ok");
   (void)operations_->set_status(h, "proved",
-                                "PostOp " + hex0x(o.response.request_id) + " (farm job " + fp->job_id + "), " +
+                                "PostOp " + hex0x(o.response.request_id) + " (farm job " +
+                                    log_fields["farmJob"].get<std::string>() + "), " +
                                     std::to_string(counted) + " of " + std::to_string(peers.size()) +
                                     " peers VALID");
-  log("info", "operation_proved", {{"operation", hex0x(h)}, {"postOp", hex0x(o.response.request_id)},
-                                   {"farmJob", fp->job_id}, {"instructions", fp->instructions},
-                                   {"traceBytes", fp->trace_bytes}, {"bundleBytes", fp->bundle.size()},
-                                   {"peerVerdicts", counted}, {"timings", timings}});
+  log_fields.update({{"operation", hex0x(h)}, {"postOp", hex0x(o.response.request_id)}, {"peerVerdicts", counted},
+                     {"timings", timings}});
+  log("info", "operation_proved", log_fields);
 }
 
 void Node::rerun_and_compare(const Hash32& operation_hash) {
@@ -1305,7 +1342,7 @@ nlohmann::json Node::node_info() {
              }
              return ps;
            }()},
-          {"unimplemented", {"peer discovery", "proving Custom-mode (groth16) Extensions"}}};
+          {"unimplemented", {"peer discovery", "fetching groth16 circuit files (they are found locally by hash)"}}};
 }
 
 nlohmann::json Node::reputation_info(const nlohmann::json& params) {

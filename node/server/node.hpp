@@ -40,6 +40,10 @@ struct NodeConfig {
   FarmConfig farm;                 // proving through efaas-farm (empty target: none)
   double min_security_bits = 100;  // zkWASM PostOps proved with weaker FRI parameters are INVALID
   double prove_retry_s = 30;       // a served Operation whose farm was unavailable is retried after this
+  // Custom-mode (groth16) proving (node/prove/groth16.hpp): the snarkjs command that computes
+  // witnesses, and where circuit files are found by their keccak256. Either empty: not proved.
+  std::string snarkjs;
+  std::string groth16_artifacts_dir;
   ChainViewConfig chain;
   RateLimit verdict_rate{200, 1000};  // gossiped verdicts per authenticated peer
   AdmissionConfig admission;
