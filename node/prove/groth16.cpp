@@ -52,7 +52,7 @@ struct ScratchDir {
 Result<CircuitManifest> parse_circuit_manifest(std::span<const uint8_t> module) {
   auto j = nlohmann::json::parse(module.begin(), module.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) return invalid_argument("circuit manifest: not a JSON object");
-  if (j.value("efaas", "") != kCircuitManifestFormat) {
+  if (!j.contains("efaas") || !j["efaas"].is_string() || j["efaas"].get<std::string>() != kCircuitManifestFormat) {
     return invalid_argument(std::string("circuit manifest: \"efaas\" must be \"") + kCircuitManifestFormat + "\"");
   }
   CircuitManifest m;
