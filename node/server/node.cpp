@@ -646,6 +646,21 @@ Node::VerifyOutcome Node::verify_post_op(const PostOp& p, const std::string& pee
       }
     }
   }
+  if (resp.verdict != Verdict::kError) {
+    // Signing the opposite of a verdict we signed before is slashable (conflicting_verdicts): if our
+    // check changed (e.g. min_security_bits after a restart), say so without an opinion.
+    std::lock_guard<std::mutex> lock(verdicts_mu_);
+    auto it = verdicts_.find(request_id);
+    if (it != verdicts_.end()) {
+      auto mine = it->second.find(key_->address());
+      if (mine != it->second.end() && mine->second.verdict != resp.verdict) {
+        resp.diagnostics = std::string("this node signed ") + verdict_name(mine->second.verdict) +
+                           " on this PostOp before and its check now says " + verdict_name(resp.verdict) + " (" +
+                           resp.diagnostics + "): no opinion";
+        resp.verdict = Verdict::kError;
+      }
+    }
+  }
   sign_response(domain_, *key_, resp);
   if (resp.verdict == Verdict::kInvalid) note_invalid_post_op(request_id, p);
   add_verdict(resp, "", 0);  // ours: kept, and gossiped so that the slot leader holds it
@@ -924,7 +939,11 @@ bool Node::add_verdict(const ProofVerificationResponse& v, const std::string& fr
     auto& by = verdicts_[v.request_id];
     auto it = by.find(v.responder_node_id);
     if (it != by.end()) {
-      if (it->second.verdict != v.verdict) {  // one node, one PostOp, VALID and INVALID: both signed
+      if (it->second.verdict != v.verdict && v.responder_node_id == key_->address()) {
+        // Our own view changed (e.g. min_security_bits after a restart): keep the first, never
+        // report ourselves.
+        log("warn", "own_verdict_changed", {{"postOp", hex0x(v.request_id)}, {"kept", verdict_name(it->second.verdict)}});
+      } else if (it->second.verdict != v.verdict) {  // one node, one PostOp, VALID and INVALID: both signed
         evidence = EvidenceRecord{};
         evidence->kind = "conflicting_verdicts";
         evidence->verdicts = {encode(it->second), encode(v)};
