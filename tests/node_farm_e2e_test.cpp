@@ -22,7 +22,7 @@
 #include "node/core/eip712.hpp"
 #include "node/core/encoding.hpp"
 #include "node/prove/universal.hpp"
-#include "node/testing/devchain.hpp"
+#include "node/testing/node_proc.hpp"
 #include "prover/farm/client.hpp"
 #include "prover/fri/fri_params.hpp"
 #include "prover/wasm/extension.hpp"
@@ -36,51 +36,9 @@ namespace fs = std::filesystem;
 namespace fc = efaas::farm::client;
 namespace pb = efaas::farm::v1;
 
-template <typename T>
-T ok(Result<T> r) {
-  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
-  return std::move(r).value();
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct NodeProc {
-  std::unique_ptr<Subprocess> proc;
-  int port = 0;
-  std::string address;
-  std::string dir;
-  json config;
-  std::unique_ptr<httplib::Client> http;
-  int next_id = 1;
-
-  json call(const std::string& method, json params = json::array()) {
-    json req = {{"jsonrpc", "2.0"}, {"id", next_id++}, {"method", method}, {"params", params}};
-    auto res = http->Post("/", req.dump(), "application/json");
-    EXPECT_TRUE(res) << method << ": no HTTP response";
-    if (!res) return json();
-    return json::parse(res->body);
-  }
-  json result(const std::string& method, json params = json::array()) {
-    json r = call(method, params);
-    EXPECT_TRUE(r.contains("result")) << method << ": " << r.dump();
-    return r.value("result", json());
-  }
-  // Polls efaas_getOperation until the status is one of `want` (or the time is up).
-  json wait_status(const json& op_hash, std::set<std::string> want, int seconds) {
-    json s;
-    for (int i = 0; i < seconds * 10; ++i) {
-      s = result("efaas_getOperation", {op_hash});
-      if (s.is_object() && want.count(s["status"].get<std::string>())) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return s;
-  }
-};
+using testing::NodeProc;
+using testing::ok;
+using testing::slurp;
 
 class NodeFarmE2E : public ::testing::Test {
  protected:
@@ -128,63 +86,38 @@ class NodeFarmE2E : public ::testing::Test {
     const std::string groth16 = chain_->info()["groth16"]["extensionId"];
     int peer_ports[3] = {testing::free_port(), testing::free_port(), testing::free_port()};
     for (int i = 0; i < 3; ++i) {
-      nodes_[i] = new NodeProc();
+      nodes_[i] = NodeProc::make(*chain_, i, dir_->path() + "/node" + std::to_string(i), peer_ports[i]).release();
       NodeProc& n = *nodes_[i];
-      n.dir = dir_->path() + "/node" + std::to_string(i);
-      fs::create_directories(n.dir);
-      std::ofstream(n.dir + "/node.key") << chain_->info()["nodeKeys"][i].get<std::string>() << "\n";
       json peers = json::array();
       for (int j = 0; j < 3; ++j) {
         if (j != i) peers.push_back("127.0.0.1:" + std::to_string(peer_ports[j]));
       }
-      n.config = {{"eth_rpc", chain_->rpc()},
-                  {"registry", chain_->info()["registry"]},
-                  {"consensus", chain_->info()["consensus"]},
-                  {"data_dir", n.dir},
-                  {"listen_port", testing::free_port()},
-                  {"poll_ms", 100},
-                  {"process_window", 64},
-                  {"log_level", "info"},
-                  {"peer_listen_port", peer_ports[i]},
-                  {"peers", peers},
-                  // The test preset keeps the proof fast; the nodes accept exactly what it gives.
-                  {"zkwasm_preset", "test"},
-                  {"min_security_bits", kTestPresetBits},
-                  {"prove_retry_s", 3600},
-                  {"peer_rate", {{"rate", 1000}, {"burst", 100}}}};
-      if (i == 0) {  // proves through the farm
-        n.config["serve"] = {ext, groth16};
+      n.config.update({{"process_window", 64},
+                       {"log_level", "info"},
+                       {"peers", peers},
+                       // The test preset keeps the proof fast; the nodes accept exactly what it gives.
+                       {"zkwasm_preset", "test"},
+                       {"min_security_bits", kTestPresetBits},
+                       {"prove_retry_s", 3600},
+                       {"peer_rate", {{"rate", 1000}, {"burst", 100}}}});
+      if (i == 0) {  // proves through the farm, zkWASM and the groth16 circuit
+        const json& circuit = chain_->info()["groth16"]["circuit"];
+        n.config["serve"] = {ext, groth16, circuit["extensionId"]};
         n.config["farm"] = farm_target_;
+        n.config["snarkjs"] = testing::source_dir() + "/tools/node_modules/.bin/snarkjs";
+        n.config["groth16_artifacts_dir"] = circuit["artifactsDir"];
       } else if (i == 1) {  // does not serve the example: gossips it
         n.config["serve"] = {groth16};
       } else {  // serves it, but its farm is down
         n.config["serve"] = {ext, groth16};
         n.config["farm"] = "127.0.0.1:1";
       }
-      start_node(n);
+      n.start({"--farm-api-key-file", dir_->path() + "/farm.key"});
     }
-  }
-  static void start_node(NodeProc& n) {
-    std::ofstream(n.dir + "/config.json") << n.config.dump(2);
-    std::vector<std::string> argv = {"sh", "-c",
-                                     "exec '" + testing::build_dir() + "/bin/efaas-node' --config '" + n.dir +
-                                         "/config.json' --farm-api-key-file '" + dir_->path() + "/farm.key' 2>>'" +
-                                         n.dir + "/node.log'"};
-    auto p = Subprocess::start(argv);
-    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
-    n.proc.reset(*p);
-    auto line = n.proc->read_line(std::chrono::seconds(30));
-    ASSERT_TRUE(line.is_ok()) << line.status().to_string() << slurp(n.dir + "/node.log");
-    json ready = json::parse(*line);
-    ASSERT_TRUE(ready.value("ready", false)) << *line;
-    n.port = ready["port"];
-    n.address = ready["address"];
-    n.http = std::make_unique<httplib::Client>("127.0.0.1", n.port);
-    n.http->set_read_timeout(std::chrono::seconds(60));
   }
   static void TearDownTestSuite() {
     for (auto*& n : nodes_) {
-      if (n && ::testing::Test::HasFailure()) std::cerr << "--- " << n->dir << "/node.log\n" << slurp(n->dir + "/node.log");
+      if (n && ::testing::Test::HasFailure()) std::cerr << "--- " << n->dir << "/node.log\n" << n->log();
       delete n;
       n = nullptr;
     }
@@ -194,22 +127,9 @@ class NodeFarmE2E : public ::testing::Test {
     delete chain_;
     delete dir_;
   }
-  static void mine(int n) {
-    for (int i = 0; i < n; ++i) ASSERT_TRUE(eth_->call("evm_mine", json::array()).is_ok());
-  }
+  static void mine(int n) { testing::mine(*eth_, n); }
   static void expect_signed(const json& v, int i, const std::string& verdict, const json& post_op) {
-    ASSERT_TRUE(v.is_object()) << v.dump();
-    EXPECT_EQ(v["verdictName"], verdict) << v.dump();
-    EXPECT_EQ(v["responderNodeId"], chain_->info()["nodes"][i]);
-    ProofVerificationResponse r;
-    r.request_id = ok(parse_hash32(v["requestId"].get<std::string>(), "requestId"));
-    r.responder_node_id = ok(parse_address(v["responderNodeId"].get<std::string>(), "responder"));
-    r.verdict = Verdict(v["verdict"].get<int>());
-    r.signature = ok(parse_hex(v["signature"].get<std::string>(), "signature"));
-    r.diagnostics = v["diagnostics"];
-    r.timestamp = v["timestamp"];
-    EXPECT_TRUE(verify_response(domain_, r).is_ok());
-    EXPECT_EQ(r.request_id, post_op_hash(domain_, ok(post_op_from_json(post_op))));
+    testing::expect_signed_verdict(domain_, v, chain_->info()["nodes"][i], verdict, post_op);
   }
 
   // conjectured_security_bits(fri_test_preset()), rounded down (node_prove_test checks the rule).
@@ -273,11 +193,18 @@ json local_post_op(const std::string& wasm_path, const Hash32& operation_hash, c
 TEST_F(NodeFarmE2E, GossipedOperationIsProvedVerifiedAndSettled) {
   const json op = chain_->info()["operation"];  // for the example Extension, signed by ethers
   const json op_hash = chain_->info()["operationHash"];
-  // Node 0 must know node 1 is interested before node 1 gossips: wait for the greetings.
-  for (int i = 0; i < 100; ++i) {
-    if (nodes_[1]->result("efaas_nodeInfo")["peers"].size() == 2) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Node 0 must know node 1 is interested before node 1 gossips, and verdicts go to greeted peers
+  // only: wait for every greeting.
+  for (auto* n : nodes_) {
+    for (int i = 0; i < 100 && n->result("efaas_nodeInfo")["peers"].size() < 2; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
   }
+  // Node 1 leads the next block's slot and nothing mines until it settles: it settles node 0's
+  // PostOp with the verdicts of nodes 0 and 2, which reach it by gossip.
+  Address consensus = ok(parse_address(chain_->info()["consensus"].get<std::string>(), "consensus"));
+  testing::mine_until_leader_of_next_block(
+      *eth_, consensus, ok(parse_address(chain_->info()["nodes"][1].get<std::string>(), "node 1")));
   json sent = nodes_[1]->result("efaas_sendOperation", {op});
   ASSERT_EQ(sent["operationHash"], op_hash) << sent.dump();
 
@@ -327,26 +254,22 @@ TEST_F(NodeFarmE2E, GossipedOperationIsProvedVerifiedAndSettled) {
   EXPECT_EQ(s2["status"], "proving_retry") << s2.dump();
   EXPECT_NE(s2["detail"].get<std::string>().find("127.0.0.1:1"), std::string::npos) << s2.dump();
 
-  // The slot leader submits the batch with the verdicts; the contract marks it settled.
-  Address consensus = ok(parse_address(chain_->info()["consensus"].get<std::string>(), "consensus"));
+  // Node 1, the slot leader, submits the batch with the verdicts; the contract marks it settled.
   Hash32 h = ok(parse_hash32(op_hash.get<std::string>(), "op"));
-  auto settled = [&] {
-    Bytes r = ok(eth_->eth_call(consensus, AbiEncoder("settled(bytes32)").word(h).finish()));
-    return ok(AbiDecoder(r).boolean(0));
-  };
-  bool done = false;
-  for (int i = 0; i < 150 && !done; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(120));
-    done = settled();
-    if (!done) mine(1);
-  }
-  ASSERT_TRUE(done) << "no leader settled the zkWASM PostOp";
-  bool any_settled = false;
-  for (int i = 0; i < 30 && !any_settled; ++i) {
-    for (auto* n : nodes_) any_settled = any_settled || n->result("efaas_getOperation", {op_hash})["status"] == "settled";
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  EXPECT_TRUE(any_settled);
+  json settled = nodes_[1]->wait_status(op_hash, {"settled"}, 30);
+  ASSERT_EQ(settled["status"], "settled") << settled.dump();
+  EXPECT_TRUE(testing::settled_on_chain(*eth_, consensus, h));
+  // With a quorum of 2 it settles with its own verdict and the first of node 0's and node 2's to
+  // arrive by gossip (Verify requests carry none); then it holds all three.
+  const std::string detail = settled["detail"];
+  EXPECT_NE(detail.find("by this node"), std::string::npos) << detail;
+  EXPECT_NE(detail.find(chain_->info()["nodes"][1].get<std::string>()), std::string::npos) << detail;
+  EXPECT_TRUE(detail.find(chain_->info()["nodes"][0].get<std::string>()) != std::string::npos ||
+              detail.find(chain_->info()["nodes"][2].get<std::string>()) != std::string::npos)
+      << detail;
+  std::set<std::string> all;
+  for (int i = 0; i < 3; ++i) all.insert(chain_->info()["nodes"][i].get<std::string>());
+  EXPECT_EQ(nodes_[1]->wait_verdicts(op_hash, all, 20), all);
 
   // A second valid PostOp for the same Operation (proved here, on a later block): node 1 keeps it,
   // re-runs the Operation itself and finds both answers right.
@@ -414,6 +337,58 @@ TEST_F(NodeFarmE2E, TamperedZkwasmPostOpIsInvalidAndThePeerIsThrottledThenBanned
   EXPECT_EQ(b.result("efaas_reputation", {"peer", peer})["standing"], "banned");
   // Banned: even an honest PostOp is refused from that peer.
   EXPECT_EQ(b.call("efaas_submitPostOp", {post_op_, peer})["error"]["data"]["reason"], "peer_banned");
+}
+
+TEST_F(NodeFarmE2E, CustomModeGroth16OperationIsProvedThroughTheFarm) {
+  // The circuit Extension's module is a manifest binding the witness generator and the zkey by
+  // keccak256; node 0 finds both in the fixture directory, computes the witness of the Operation's
+  // Data with snarkjs and proves it on the farm (groth16 job); the ConsensusContract's verifier
+  // (checkProof) decides, at node 0 and at its peers.
+  const json& circuit = chain_->info()["groth16"]["circuit"];
+  PrivateKey user = ok(PrivateKey::from_hex(chain_->info()["userKey"].get<std::string>()));
+  auto operation = [&](const std::string& data) {
+    json j = chain_->info()["operation"];
+    j["extensionId"] = circuit["extensionId"];
+    j["data"] = hex0x(Bytes(data.begin(), data.end()));
+    j["blockHash"] = hex0x(ok(eth_->block_by_tag("latest")).hash);
+    Operation op = ok(operation_from_json(j));
+    sign_operation(domain_, user, op);
+    return to_json(op);
+  };
+  json sent = nodes_[0]->result("efaas_sendOperation", {operation(circuit["input"])});
+  ASSERT_TRUE(sent.contains("operationHash")) << sent.dump();
+  json s = nodes_[0]->wait_status(sent["operationHash"], {"proved", "proving_failed", "proving_retry"}, 120);
+  ASSERT_EQ(s["status"], "proved") << s.dump() << "\n" << nodes_[0]->log();
+  EXPECT_NE(s["detail"].get<std::string>().find("2 of 2 peers VALID"), std::string::npos) << s.dump();
+  for (const char* stage : {"witness", "farmProve", "verify", "peers"}) EXPECT_TRUE(s["timings"].contains(stage)) << s.dump();
+  std::cout << "groth16 Operation stages (s, wall): " << s["timings"].dump() << "\n";
+  json posts = nodes_[0]->result("efaas_getPostOps", {sent["operationHash"]});
+  ASSERT_EQ(posts.size(), 1u);
+  const json& p = posts[0]["postOp"];
+  // The public signals are the fixture's (snarkjs computed them from the same input; ethers encoded them).
+  EXPECT_EQ(p["data"], circuit["data"]);
+  EXPECT_EQ(p["proof"].get<std::string>().size(), 2u + 2 * 256);
+  EXPECT_EQ(p["extensionId"], circuit["extensionId"]);
+  // Nodes 1 and 2 checked it with the contract's verifier and kept it; a proof edited is refused.
+  for (int i = 1; i < 3; ++i) EXPECT_EQ(nodes_[i]->result("efaas_getPostOps", {sent["operationHash"]}).size(), 1u) << i;
+  json tampered = p;
+  std::string proof = tampered["proof"];
+  proof[100] = proof[100] == '0' ? '1' : '0';
+  tampered["proof"] = proof;
+  EXPECT_EQ(nodes_[2]->result("efaas_submitPostOp", {tampered})["verdictName"], "INVALID");
+
+  // Data that is not circuit input: no witness, no PostOp, and the status says why.
+  json bad = nodes_[0]->result("efaas_sendOperation", {operation("not json")});
+  s = nodes_[0]->wait_status(bad["operationHash"], {"proved", "proving_failed", "proving_retry"}, 60);
+  EXPECT_EQ(s["status"], "proving_failed") << s.dump();
+  EXPECT_NE(s["detail"].get<std::string>().find("witness"), std::string::npos) << s.dump();
+  EXPECT_NE(s["detail"].get<std::string>().find("not a JSON object"), std::string::npos) << s.dump();
+  // An input the circuit rejects (a field it does not have): snarkjs says so.
+  json wrong = nodes_[0]->result("efaas_sendOperation", {operation(R"({"b":"7"})")});
+  s = nodes_[0]->wait_status(wrong["operationHash"], {"proved", "proving_failed", "proving_retry"}, 60);
+  EXPECT_EQ(s["status"], "proving_failed") << s.dump();
+  EXPECT_NE(s["detail"].get<std::string>().find("snarkjs wtns calculate failed"), std::string::npos) << s.dump();
+  EXPECT_TRUE(nodes_[0]->result("efaas_getPostOps", {wrong["operationHash"]}).empty());
 }
 
 }  // namespace

@@ -98,7 +98,10 @@ TEST_F(NodeChainLive, RegistryListsAndFetchesTheExtension) {
   RegistryClient reg(*eth_, addr(info()["registry"]));
   Hash32 id = ok(parse_hash32(info()["extensionId"].get<std::string>(), "id"));
   auto list = ok(reg.list());
-  ASSERT_EQ(list.size(), 2u);  // the example and the groth16 Extension, in registration order
+  // The example, the groth16 Extension and the same circuit as a provable one, in registration order.
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(hex0x(list[2].id), info()["groth16"]["circuit"]["extensionId"]);
+  EXPECT_EQ(list[2].mode, VerificationMode::kCustom);
   EXPECT_EQ(list[0].id, id);
   EXPECT_FALSE(list[0].deprecated);
   EXPECT_EQ(list[0].mode, VerificationMode::kUniversal);

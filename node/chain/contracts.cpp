@@ -121,21 +121,41 @@ Result<bool> ConsensusClient::settled(const Hash32& operation_hash) {
   return AbiDecoder(*r).boolean(0);
 }
 
+namespace {
+constexpr const char* kVerdictTuple = "(bytes32,address,uint8,bytes32,uint64,bytes)";
+constexpr const char* kPostOpTuple = "(bytes32,bytes32,bytes,bytes,bytes32)";
+
+AbiValue verdict_tuple(const ProofVerificationResponse& v) {
+  return AbiValue::tuple({AbiValue::w(v.request_id), AbiValue::addr(v.responder_node_id),
+                          AbiValue::u(uint64_t(v.verdict)), AbiValue::w(keccak(v.diagnostics)),
+                          AbiValue::u(v.timestamp), AbiValue::b(v.signature)});
+}
+
+AbiValue post_op_tuple(const PostOp& p) {
+  return AbiValue::tuple({AbiValue::w(p.operation_hash), AbiValue::w(p.extension_id), AbiValue::b(p.proof),
+                          AbiValue::b(p.data), AbiValue::w(p.processed_block_hash)});
+}
+}  // namespace
+
+Bytes encode_slash_conflicting(const ProofVerificationResponse& a, const ProofVerificationResponse& b) {
+  return abi_call(std::string("slashConflictingVerdicts(") + kVerdictTuple + "," + kVerdictTuple + ")",
+                  {verdict_tuple(a), verdict_tuple(b)});
+}
+
+Bytes encode_slash_invalid_proof(const PostOp& p, const ProofVerificationResponse& v) {
+  return abi_call(std::string("slashInvalidProofVerdict(") + kPostOpTuple + "," + kVerdictTuple + ")",
+                  {post_op_tuple(p), verdict_tuple(v)});
+}
+
 Bytes encode_submit_batch(uint64_t slot, const std::vector<SettlementEntry>& batch) {
   std::vector<AbiValue> entries;
   for (const auto& e : batch) {
     AbiValue op = AbiValue::tuple({AbiValue::w(e.op.extension_id), AbiValue::addr(e.op.to), AbiValue::u(e.op.gas),
                                    AbiValue::b(e.op.gas_management_data), AbiValue::b(e.op.data),
                                    AbiValue::w(e.op.block_hash), AbiValue::b(e.op.sig)});
-    AbiValue post = AbiValue::tuple({AbiValue::w(e.post_op.operation_hash), AbiValue::w(e.post_op.extension_id),
-                                     AbiValue::b(e.post_op.proof), AbiValue::b(e.post_op.data),
-                                     AbiValue::w(e.post_op.processed_block_hash)});
+    AbiValue post = post_op_tuple(e.post_op);
     std::vector<AbiValue> verdicts;
-    for (const auto& v : e.verdicts) {
-      verdicts.push_back(AbiValue::tuple({AbiValue::w(v.request_id), AbiValue::addr(v.responder_node_id),
-                                          AbiValue::u(uint64_t(v.verdict)), AbiValue::w(keccak(v.diagnostics)),
-                                          AbiValue::u(v.timestamp), AbiValue::b(v.signature)}));
-    }
+    for (const auto& v : e.verdicts) verdicts.push_back(verdict_tuple(v));
     entries.push_back(AbiValue::tuple({op, post, AbiValue::w(keccak(e.post_op.proof)), AbiValue::u(e.fee),
                                        AbiValue::array(std::move(verdicts))}));
   }

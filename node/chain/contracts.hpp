@@ -68,6 +68,11 @@ struct SettlementEntry {
 // Call data of submitBatch(uint256 slot, Settlement[] batch).
 Bytes encode_submit_batch(uint64_t slot, const std::vector<SettlementEntry>& batch);
 
+// Call data of the ConsensusContract's slashing entry points (contracts/README.md):
+// slashConflictingVerdicts(a, b) and slashInvalidProofVerdict(postOp, v).
+Bytes encode_slash_conflicting(const ProofVerificationResponse& a, const ProofVerificationResponse& b);
+Bytes encode_slash_invalid_proof(const PostOp& p, const ProofVerificationResponse& v);
+
 // keccak256(abi.encode(uint256 chainId, address consensus, uint256 slot)).
 Hash32 slot_seed(uint64_t chain_id, const Address& consensus, uint64_t slot);
 // keccak256(the 20 address bytes).

@@ -71,6 +71,12 @@ Result<nlohmann::json> EthClient::call(const std::string& method, const nlohmann
   if (j.contains("error")) {
     const auto& e = j["error"];
     std::string msg = e.is_object() ? e.value("message", e.dump()) : e.dump();
+    // A revert's data (the custom error's selector and arguments) names why: keep it.
+    if (e.is_object() && e.contains("data")) {
+      const auto& d = e["data"];
+      if (d.is_string()) msg += " (data " + d.get<std::string>() + ")";
+      else if (d.is_object() && d.contains("result") && d["result"].is_string()) msg += " (data " + d["result"].get<std::string>() + ")";
+    }
     return invalid_argument(method + ": JSON-RPC error: " + msg);
   }
   if (!j.contains("result")) return internal_error(method + ": response has neither result nor error");
@@ -114,6 +120,12 @@ Result<Bytes> EthClient::eth_call(const Address& to, std::span<const uint8_t> da
   if (!r) return r.status();
   if (!r->is_string()) return internal_error("eth_call: result is not a hex string");
   return parse_hex(r->get<std::string>(), "eth_call result");
+}
+
+Result<uint64_t> EthClient::estimate_gas(const Address& from, const Address& to, std::span<const uint8_t> data) {
+  auto r = call("eth_estimateGas", {{{"from", hex0x(from)}, {"to", hex0x(to)}, {"data", hex0x(data)}}});
+  if (!r) return r.status();
+  return parse_quantity_u64(*r, "eth_estimateGas");
 }
 
 Result<Bytes> EthClient::get_code(const Address& a, const std::string& block) {

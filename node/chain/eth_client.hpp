@@ -48,6 +48,8 @@ class EthClient {
   // std::nullopt when the node does not know the hash.
   Result<std::optional<BlockHeader>> block_by_hash(const Hash32& hash);
   Result<Bytes> eth_call(const Address& to, std::span<const uint8_t> data, const std::string& block = "latest");
+  // eth_estimateGas of a call from `from`; a call that would revert is an error naming why.
+  Result<uint64_t> estimate_gas(const Address& from, const Address& to, std::span<const uint8_t> data);
   Result<Bytes> get_code(const Address& a, const std::string& block = "latest");
   Result<uint64_t> transaction_count(const Address& a, const std::string& block = "pending");
   Result<U256> gas_price();

@@ -1,6 +1,7 @@
 #include "node/peer/peer.hpp"
 
 #include <grpcpp/grpcpp.h>
+#include <sys/random.h>
 
 #include <chrono>
 
@@ -13,6 +14,32 @@ namespace v1 = efaas::node::v1;
 namespace {
 
 std::string to_string_bytes(std::span<const uint8_t> b) { return std::string(b.begin(), b.end()); }
+
+std::span<const uint8_t> as_span(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void to_proto(const PeerAuth& a, v1::PeerAuth* p) {
+  p->set_sender(to_string_bytes(a.sender));
+  p->set_timestamp_ms(a.timestamp_ms);
+  p->set_nonce(a.nonce);
+  p->set_signature(to_string_bytes(a.signature));
+}
+
+Result<PeerAuth> from_proto(const v1::PeerAuth& p) {
+  PeerAuth a;
+  if (p.sender().size() != a.sender.size()) return invalid_argument("peer_auth: sender: expected 20 bytes");
+  std::copy(p.sender().begin(), p.sender().end(), a.sender.begin());
+  a.timestamp_ms = p.timestamp_ms();
+  a.nonce = p.nonce();
+  a.signature.assign(p.signature().begin(), p.signature().end());
+  return a;
+}
 
 template <size_t N>
 Result<std::array<uint8_t, N>> fixed(const std::string& s, const char* what) {
@@ -96,13 +123,8 @@ class Service final : public v1::NodePeer::Service {
     *resp = to_proto(h_.hello());
     return grpc::Status::OK;
   }
-  grpc::Status Gossip(grpc::ServerContext* ctx,
+  grpc::Status Gossip(grpc::ServerContext*,
                       grpc::ServerReaderWriter<v1::GossipMessage, v1::GossipMessage>* stream) override {
-    std::string from;
-    auto md = ctx->client_metadata().find("x-efaas-node");
-    if (md != ctx->client_metadata().end()) from.assign(md->second.data(), md->second.size());
-    auto sender = parse_address(from, "x-efaas-node");
-    if (!sender) return to_grpc(invalid_argument("gossip: " + sender.status().message()));
     v1::GossipMessage msg;
     while (stream->Read(&msg)) {
       if (msg.has_have()) continue;  // deduplication hint; admission dedups by hash anyway
@@ -110,16 +132,30 @@ class Service final : public v1::NodePeer::Service {
         return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                             "gossip: PostOps travel as Verify requests (they are answered with signed verdicts)");
       }
-      if (!msg.has_operation()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "gossip: empty message");
+      if (!msg.has_operation() && !msg.has_verdict()) {
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "gossip: empty message");
+      }
       if (msg.hops() > kMaxGossipHops) {
         return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "gossip: hops " + std::to_string(msg.hops()) +
                                                                     " above " + std::to_string(kMaxGossipHops));
       }
-      auto op = decode_operation(std::span<const uint8_t>(
-          reinterpret_cast<const uint8_t*>(msg.operation().data()), msg.operation().size()));
-      if (!op) return to_grpc(op.status());
-      if (!h_.gossip_operation) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "gossip: not served");
-      auto h = h_.gossip_operation(*op, address_to_string(*sender), msg.hops());
+      const bool is_op = msg.has_operation();
+      const std::string& body = is_op ? msg.operation() : msg.verdict();
+      auto from = authenticate(msg.has_auth() ? &msg.auth() : nullptr, is_op ? "operation" : "verdict", msg.hops(),
+                               as_span(body));
+      if (!from) return to_grpc(from.status());
+      Result<Hash32> h = Hash32{};
+      if (is_op) {
+        auto op = decode_operation(as_span(body));
+        if (!op) return to_grpc(op.status());
+        if (!h_.gossip_operation) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "gossip: Operations not served");
+        h = h_.gossip_operation(*op, *from, msg.hops());
+      } else {
+        auto v = decode_response(as_span(body));
+        if (!v) return to_grpc(v.status());
+        if (!h_.gossip_verdict) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "gossip: verdicts not served");
+        h = h_.gossip_verdict(*v, *from, msg.hops());
+      }
       if (!h) return to_grpc(h.status());
       v1::GossipMessage have;
       have.set_have(to_string_bytes(*h));
@@ -128,10 +164,15 @@ class Service final : public v1::NodePeer::Service {
     return grpc::Status::OK;
   }
   grpc::Status Verify(grpc::ServerContext*, const v1::VerifyRequest* req, v1::VerifyResponse* resp) override {
-    auto request = decode_request(std::span<const uint8_t>(
-        reinterpret_cast<const uint8_t*>(req->request().data()), req->request().size()));
+    auto from = authenticate(req->has_auth() ? &req->auth() : nullptr, "verify", 0, as_span(req->request()));
+    if (!from) return to_grpc(from.status());
+    auto request = decode_request(as_span(req->request()));
     if (!request) return to_grpc(request.status());
-    auto verdict = h_.verify(*request);
+    if (address_to_string(request->sender_node_id) != *from) {
+      return to_grpc(invalid_argument("peer_auth: the request names sender " +
+                                      address_to_string(request->sender_node_id) + " but is signed by " + *from));
+    }
+    auto verdict = h_.verify(*request, *from);
     if (!verdict) return to_grpc(verdict.status());
     Bytes enc = encode(*verdict);
     resp->set_response(to_string_bytes(enc));
@@ -139,7 +180,17 @@ class Service final : public v1::NodePeer::Service {
   }
 
  private:
+  Result<std::string> authenticate(const v1::PeerAuth* p, std::string_view kind, uint32_t hops,
+                                   std::span<const uint8_t> payload) {
+    if (!p) return invalid_argument("peer_auth: missing (every " + std::string(kind) + " message is signed by its sender)");
+    auto a = from_proto(*p);
+    if (!a) return a.status();
+    auto who = auth_.check(*a, kind, hops, payload, wall_ms());
+    if (!who) return who.status();
+    return address_to_string(*who);
+  }
   PeerHandlers h_;
+  PeerAuthenticator auth_;
 };
 
 }  // namespace
@@ -177,6 +228,52 @@ Status verify_capability(const Capability& c) {
   return Status::ok();
 }
 
+Hash32 peer_message_digest(std::string_view kind, uint64_t timestamp_ms, uint64_t nonce, uint32_t hops,
+                           std::span<const uint8_t> payload) {
+  ByteWriter w;
+  w.raw("efaas.node.v1.PeerMessage");
+  w.u32(uint32_t(kind.size()));
+  w.raw(kind);
+  w.u64(timestamp_ms);
+  w.u64(nonce);
+  w.u32(hops);
+  w.bytes(keccak(payload));
+  return keccak(w.buffer());
+}
+
+PeerAuth sign_peer_message(const PrivateKey& key, std::string_view kind, uint32_t hops,
+                           std::span<const uint8_t> payload, uint64_t timestamp_ms) {
+  PeerAuth a;
+  a.sender = key.address();
+  a.timestamp_ms = timestamp_ms;
+  if (getrandom(&a.nonce, sizeof(a.nonce), 0) != ssize_t(sizeof(a.nonce))) a.nonce = uint64_t(wall_ms());
+  Signature s = key.sign(peer_message_digest(kind, a.timestamp_ms, a.nonce, hops, payload));
+  a.signature.assign(s.begin(), s.end());
+  return a;
+}
+
+Result<Address> PeerAuthenticator::check(const PeerAuth& auth, std::string_view kind, uint32_t hops,
+                                         std::span<const uint8_t> payload, int64_t now_ms) {
+  const int64_t ts = int64_t(auth.timestamp_ms);
+  if (ts < now_ms - window_ms_ || ts > now_ms + window_ms_) {
+    return invalid_argument("peer_auth: timestamp " + std::to_string(ts) + " ms is more than " +
+                            std::to_string(window_ms_) + " ms from now (" + std::to_string(now_ms) + ")");
+  }
+  const Hash32 digest = peer_message_digest(kind, auth.timestamp_ms, auth.nonce, hops, payload);
+  auto signer = recover_signer(digest, auth.signature);
+  if (!signer) return invalid_argument("peer_auth: signature: " + signer.status().message());
+  if (*signer != auth.sender) {
+    return invalid_argument("peer_auth: the message names sender " + address_to_string(auth.sender) +
+                            " but is signed by " + address_to_string(*signer));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = seen_.begin(); it != seen_.end();) it = it->second < now_ms ? seen_.erase(it) : std::next(it);
+  if (!seen_.emplace(digest, ts + window_ms_).second) {
+    return invalid_argument("peer_auth: replayed message from " + address_to_string(auth.sender));
+  }
+  return auth.sender;
+}
+
 struct PeerServer::Impl {
   std::unique_ptr<Service> service;
   std::unique_ptr<grpc::Server> server;
@@ -208,7 +305,8 @@ void PeerServer::stop() {
   }
 }
 
-PeerClient::PeerClient(const std::string& target) : target_(target) {
+PeerClient::PeerClient(const std::string& target, const PrivateKey& key, std::optional<Address> claim)
+    : target_(target), key_(key), claim_(claim) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   channel_ = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
@@ -234,7 +332,9 @@ Result<ProofVerificationResponse> PeerClient::verify(const ProofVerificationRequ
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
   v1::VerifyRequest req;
-  req.set_request(to_string_bytes(encode(request)));
+  const Bytes body = encode(request);
+  req.set_request(to_string_bytes(body));
+  to_proto(sign("verify", 0, body), req.mutable_auth());
   v1::VerifyResponse resp;
   grpc::Status s = stub->Verify(&ctx, req, &resp);
   EFAAS_RETURN_IF_ERROR(from_grpc(s, "peer " + target_ + " Verify"));
@@ -247,24 +347,59 @@ Result<ProofVerificationResponse> PeerClient::verify(const ProofVerificationRequ
   return r;
 }
 
-Status PeerClient::gossip(const Operation& op, uint32_t hops, const Address& from, int timeout_ms) {
-  auto stub = v1::NodePeer::NewStub(channel_);
+PeerAuth PeerClient::sign(std::string_view kind, uint32_t hops, std::span<const uint8_t> payload) const {
+  PeerAuth a = sign_peer_message(key_, kind, hops, payload, uint64_t(wall_ms()));
+  if (claim_) a.sender = *claim_;  // tests: a forged identity
+  return a;
+}
+
+namespace {
+// One Gossip stream carrying `messages`; OK when every one was acknowledged with `have`.
+Status gossip_stream(const std::shared_ptr<grpc::Channel>& channel, const std::string& target,
+                     const std::vector<v1::GossipMessage>& messages, int timeout_ms) {
+  auto stub = v1::NodePeer::NewStub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
-  ctx.AddMetadata("x-efaas-node", address_to_string(from));
   auto stream = stub->Gossip(&ctx);
-  v1::GossipMessage msg;
-  msg.set_operation(to_string_bytes(encode(op)));
-  msg.set_hops(hops);
-  stream->Write(msg);
+  for (const auto& m : messages) {
+    if (!stream->Write(m)) break;  // the peer ended the stream (a refusal): Finish says why
+  }
   stream->WritesDone();
   v1::GossipMessage reply;
-  bool acknowledged = false;
-  while (stream->Read(&reply)) acknowledged = acknowledged || reply.has_have();
+  size_t acknowledged = 0;
+  while (stream->Read(&reply)) acknowledged += reply.has_have() ? 1 : 0;
   grpc::Status s = stream->Finish();
-  EFAAS_RETURN_IF_ERROR(from_grpc(s, "peer " + target_ + " Gossip"));
-  if (!acknowledged) return internal_error("peer " + target_ + " Gossip: no acknowledgement");
+  EFAAS_RETURN_IF_ERROR(from_grpc(s, "peer " + target + " Gossip"));
+  if (acknowledged != messages.size()) {
+    return internal_error("peer " + target + " Gossip: " + std::to_string(acknowledged) + " of " +
+                          std::to_string(messages.size()) + " acknowledged");
+  }
   return Status::ok();
+}
+}  // namespace
+
+Status PeerClient::gossip(const Operation& op, uint32_t hops, int timeout_ms) {
+  v1::GossipMessage msg;
+  const Bytes body = encode(op);
+  msg.set_operation(to_string_bytes(body));
+  msg.set_hops(hops);
+  to_proto(sign("operation", hops, body), msg.mutable_auth());
+  return gossip_stream(channel_, target_, {msg}, timeout_ms);
+}
+
+Status PeerClient::gossip_verdicts(const std::vector<ProofVerificationResponse>& verdicts, uint32_t hops,
+                                   int timeout_ms) {
+  std::vector<v1::GossipMessage> messages;
+  for (const auto& v : verdicts) {
+    v1::GossipMessage msg;
+    const Bytes body = encode(v);
+    msg.set_verdict(to_string_bytes(body));
+    msg.set_hops(hops);
+    to_proto(sign("verdict", hops, body), msg.mutable_auth());
+    messages.push_back(std::move(msg));
+  }
+  if (messages.empty()) return Status::ok();
+  return gossip_stream(channel_, target_, messages, timeout_ms);
 }
 
 }  // namespace efaas::node

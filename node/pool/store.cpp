@@ -62,7 +62,10 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
       " accepted REAL, rejected REAL, available REAL, unavailable REAL, disputes_won REAL, disputes_lost REAL,"
       " updated_ms INTEGER, blacklisted_until_ms INTEGER, PRIMARY KEY (kind, key));"
       "CREATE TABLE IF NOT EXISTS verdicts (request_id BLOB NOT NULL, responder BLOB NOT NULL, body BLOB NOT NULL,"
-      " PRIMARY KEY (request_id, responder));"));
+      " PRIMARY KEY (request_id, responder));"
+      "CREATE TABLE IF NOT EXISTS evidence (id BLOB PRIMARY KEY, kind TEXT NOT NULL, offender BLOB NOT NULL,"
+      " request_id BLOB NOT NULL, verdict_a BLOB NOT NULL, verdict_b BLOB, post_op BLOB,"
+      " status TEXT NOT NULL, detail TEXT NOT NULL, created_ms INTEGER NOT NULL);"));
   return s;
 }
 
@@ -204,6 +207,64 @@ Result<std::vector<std::pair<Hash32, Bytes>>> Store::load_verdicts() {
     auto h = fixed_from<32>(s.col_blob(0), "verdicts.request_id");
     if (!h) return h.status();
     out.emplace_back(*h, s.col_blob(1));
+  }
+  return out;
+}
+
+Status Store::put_evidence(const EvidenceRecord& e) {
+  if (e.verdicts.empty() || e.verdicts.size() > 2) return invalid_argument("evidence: one or two verdicts");
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_, "INSERT OR IGNORE INTO evidence VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  s.blob(1, e.id);
+  s.text(2, e.kind);
+  s.blob(3, e.offender);
+  s.blob(4, e.request_id);
+  s.blob(5, e.verdicts[0]);
+  s.blob(6, e.verdicts.size() > 1 ? std::span<const uint8_t>(e.verdicts[1]) : std::span<const uint8_t>());
+  s.blob(7, e.post_op);
+  s.text(8, e.status);
+  s.text(9, e.detail);
+  s.i64(10, e.created_ms);
+  EFAAS_SQL_STEP(s, "put evidence");
+  return Status::ok();
+}
+
+Status Store::set_evidence_status(const Hash32& id, const std::string& status, const std::string& detail) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_, "UPDATE evidence SET status = ?2, detail = ?3 WHERE id = ?1");
+  s.blob(1, id);
+  s.text(2, status);
+  s.text(3, detail);
+  EFAAS_SQL_STEP(s, "set evidence status");
+  return Status::ok();
+}
+
+Result<std::vector<EvidenceRecord>> Store::load_evidence() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_, "SELECT id, kind, offender, request_id, verdict_a, verdict_b, post_op, status, detail, created_ms"
+              " FROM evidence ORDER BY created_ms");
+  if (!s.ok()) return internal_error(std::string("sqlite: load evidence: ") + sqlite3_errmsg(db_));
+  std::vector<EvidenceRecord> out;
+  while (s.step() == SQLITE_ROW) {
+    EvidenceRecord e;
+    auto id = fixed_from<32>(s.col_blob(0), "evidence.id");
+    if (!id) return id.status();
+    e.id = *id;
+    e.kind = s.col_text(1);
+    auto offender = fixed_from<20>(s.col_blob(2), "evidence.offender");
+    if (!offender) return offender.status();
+    e.offender = *offender;
+    auto rid = fixed_from<32>(s.col_blob(3), "evidence.request_id");
+    if (!rid) return rid.status();
+    e.request_id = *rid;
+    e.verdicts.resize(sqlite3_column_bytes(s.get(), 5) > 0 ? 2 : 1);
+    e.verdicts[0] = s.col_blob(4);
+    if (e.verdicts.size() > 1) e.verdicts[1] = s.col_blob(5);
+    e.post_op = s.col_blob(6);
+    e.status = s.col_text(7);
+    e.detail = s.col_text(8);
+    e.created_ms = sqlite3_column_int64(s.get(), 9);
+    out.push_back(std::move(e));
   }
   return out;
 }

@@ -39,6 +39,19 @@ struct ReputationCounters {
   int64_t blacklisted_until_ms = 0;
 };
 
+// Slashing evidence this node holds against a staked node (docs/node.md, "Slashing reports").
+struct EvidenceRecord {
+  Hash32 id{};             // keccak256(kind || offender || request id)
+  std::string kind;        // "conflicting_verdicts" | "invalid_proof_verdict"
+  Address offender{};
+  Hash32 request_id{};     // the PostOp the verdicts are about
+  std::vector<Bytes> verdicts;  // canonical signed ProofVerificationResponses: two (conflict) or one
+  Bytes post_op;           // canonical PostOp (invalid_proof_verdict), else empty
+  std::string status;      // pending | submitted | refused_on_chain | recorded
+  std::string detail;
+  int64_t created_ms = 0;
+};
+
 class Store {
  public:
   static Result<std::unique_ptr<Store>> open(const std::string& path);
@@ -56,6 +69,11 @@ class Store {
   // Signed verdicts collected for a PostOp (request id), one per responder.
   Status put_verdict(const Hash32& request_id, const Address& responder, std::span<const uint8_t> encoded);
   Result<std::vector<std::pair<Hash32, Bytes>>> load_verdicts();
+
+  // Inserted once (an existing id is left as it is), then its status updated.
+  Status put_evidence(const EvidenceRecord& e);
+  Status set_evidence_status(const Hash32& id, const std::string& status, const std::string& detail);
+  Result<std::vector<EvidenceRecord>> load_evidence();
 
   // kind: "peer" or "extension".
   Status put_reputation(const std::string& kind, const std::string& key, const ReputationCounters& c);

@@ -107,16 +107,19 @@ FarmProver::FarmProver(FarmConfig config) : config_(std::move(config)) {
 
 FarmProver::~FarmProver() = default;
 
-Status FarmProver::upload_module(std::span<const uint8_t> module_bytes, const std::string& content_hash) {
+Status FarmProver::upload(std::span<const uint8_t> bytes, const std::string& content_hash, int kind) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (uploaded_.count(content_hash)) return Status::ok();
   }
   auto stub = pb::Farm::NewStub(channel_);
   pb::ArtifactRef ref;
-  grpc::Status s = fc::upload_artifact(*stub, config_.api_key, pb::ARTIFACT_KIND_WASM,
-                                       std::string(module_bytes.begin(), module_bytes.end()), &ref);
-  if (!s.ok()) return from_grpc(s, "farm " + config_.target + ": uploading the module");
+  grpc::Status s = fc::upload_artifact(*stub, config_.api_key, pb::ArtifactKind(kind),
+                                       std::string(bytes.begin(), bytes.end()), &ref);
+  if (!s.ok()) {
+    return from_grpc(s, "farm " + config_.target + ": uploading the " +
+                            (kind == pb::ARTIFACT_KIND_ZKEY ? "zkey" : "module"));
+  }
   std::lock_guard<std::mutex> lock(mu_);
   uploaded_.insert(content_hash);
   return Status::ok();
@@ -147,7 +150,7 @@ Result<FarmProof> FarmProver::prove(std::span<const uint8_t> module_bytes, std::
 
   // 2. The module as a content-addressed artifact, then the job with the trace streamed in.
   const std::string hash = fc::content_hash(std::string(module_bytes.begin(), module_bytes.end()));
-  EFAAS_RETURN_IF_ERROR(upload_module(module_bytes, hash));
+  EFAAS_RETURN_IF_ERROR(upload(module_bytes, hash, pb::ARTIFACT_KIND_WASM));
   auto stub = pb::Farm::NewStub(channel_);
   auto ctx = fc::context(config_.api_key, config_.timeout_s);
   auto stream = stub->Prove(ctx.get());
@@ -201,6 +204,33 @@ Result<FarmProof> FarmProver::prove(std::span<const uint8_t> module_bytes, std::
   if (!streamed.is_ok()) return Status(streamed.code(), job + ": " + streamed.message());
   if (proof.empty()) return internal_error(job + ": the stream ended without a proof");
   out.bundle.assign(proof.begin(), proof.end());
+  return out;
+}
+
+Result<FarmGroth16Proof> FarmProver::prove_groth16(std::span<const uint8_t> zkey, std::span<const uint8_t> wtns) {
+  if (config_.target.empty()) return unavailable("no farm configured (config.farm)");
+  if (!channel_) return unavailable("farm " + config_.target + ": " + channel_error_);
+  FarmGroth16Proof out;
+  Stopwatch sw;
+  const std::string hash = fc::content_hash(std::string(zkey.begin(), zkey.end()));
+  EFAAS_RETURN_IF_ERROR(upload(zkey, hash, pb::ARTIFACT_KIND_ZKEY));
+  auto stub = pb::Farm::NewStub(channel_);
+  pb::JobHeader h;
+  h.set_kind(pb::JOB_KIND_GROTH16);
+  h.set_artifact(hash);
+  h.set_input_size(wtns.size());
+  fc::StreamResult res = fc::prove(*stub, config_.api_key, h, std::string(wtns.begin(), wtns.end()));
+  out.prove_s = sw.seconds();
+  out.job_id = res.job_id;
+  out.cached = res.accepted && res.accepted->cached();
+  const std::string job = "farm " + config_.target + (out.job_id.empty() ? "" : " job " + out.job_id);
+  if (res.failure) {
+    return Status(code_from_name(res.failure->code()),
+                  job + " failed (" + res.failure->code() + "): " + res.failure->reason());
+  }
+  if (!res.status.ok()) return from_grpc(res.status, job);
+  if (res.proof.empty()) return internal_error(job + ": the stream ended without a proof");
+  out.proof_json = res.proof;
   return out;
 }
 

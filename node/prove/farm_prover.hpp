@@ -43,6 +43,15 @@ struct FarmProof {
   double prove_s = 0;     // from the last input byte to the proof
 };
 
+// What a groth16 job (JOB_KIND_GROTH16) brought back: the farm's proof JSON,
+// {"protocol":"groth16","proof":<snarkjs proof.json>,"public":<snarkjs public.json>}.
+struct FarmGroth16Proof {
+  std::string proof_json;
+  std::string job_id;
+  bool cached = false;
+  double prove_s = 0;  // upload, stream and proving, end to end
+};
+
 class FarmProver {
  public:
   explicit FarmProver(FarmConfig config);
@@ -53,9 +62,12 @@ class FarmProver {
   // (the farm or zkWASM cannot prove this yet, e.g. an unconstrained opcode), INTERNAL.
   Result<FarmProof> prove(std::span<const uint8_t> module_bytes, std::shared_ptr<const wasm::Module> module,
                           const wasm::ExtensionInput& input);
+  // A Custom-mode groth16 proof: the .zkey as a content-addressed artifact (uploaded once), the
+  // .wtns streamed as the job's input. Errors as for prove().
+  Result<FarmGroth16Proof> prove_groth16(std::span<const uint8_t> zkey, std::span<const uint8_t> wtns);
 
  private:
-  Status upload_module(std::span<const uint8_t> module_bytes, const std::string& content_hash);
+  Status upload(std::span<const uint8_t> bytes, const std::string& content_hash, int kind);
 
   FarmConfig config_;
   std::shared_ptr<grpc::Channel> channel_;

@@ -11,6 +11,7 @@
 
 #include "node/core/encoding.hpp"
 #include "node/prove/farm_prover.hpp"
+#include "node/prove/groth16.hpp"
 #include "node/prove/universal.hpp"
 #include "prover/fri/fri_params.hpp"
 #include "prover/hash/keccak.hpp"
@@ -377,6 +378,78 @@ TEST_F(UniversalTest, FarmProverRefusesWithoutAFarmAndNamesTheStage) {
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(r.status().message().find("exited with code 1"), std::string::npos) << r.status().message();
   }
+}
+
+TEST(Groth16Circuit, ManifestRoundTripAndRefusals) {
+  CircuitManifest m;
+  m.wasm[0] = 1;
+  m.zkey[31] = 2;
+  auto back = parse_circuit_manifest(circuit_manifest_bytes(m));
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(back->wasm, m.wasm);
+  EXPECT_EQ(back->zkey, m.zkey);
+  auto refused = [](const std::string& text, const std::string& what) {
+    auto r = parse_circuit_manifest(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+    ASSERT_FALSE(r.is_ok()) << text;
+    EXPECT_NE(r.status().message().find(what), std::string::npos) << r.status().message();
+  };
+  refused("efaas devchain: groth16 poseidon_chain40 example", "not a JSON object");
+  refused(R"({"efaas":"groth16-circuit/2","wasm":"0x00","zkey":"0x00"})", "\"efaas\"");
+  refused(R"({"efaas":"groth16-circuit/1","zkey":"0x00"})", "manifest.wasm");
+  refused(R"({"efaas":"groth16-circuit/1","wasm":"0x12","zkey":"0x00"})", "manifest.wasm");
+}
+
+TEST(Groth16Circuit, ContractEncodingOfTheFixtureProof) {
+  const std::string dir = std::string(EFAAS_SOURCE_DIR) + "/../shared/fixtures/groth16/poseidon_chain40";
+  std::ifstream pf(dir + "/snarkjs_proof.json"), uf(dir + "/snarkjs_public.json");
+  if (!pf || !uf) GTEST_SKIP() << "no shared groth16 fixture at " << dir;
+  std::stringstream ps, us;
+  ps << pf.rdbuf();
+  us << uf.rdbuf();
+  auto proof = nlohmann::json::parse(ps.str());
+  auto pub = nlohmann::json::parse(us.str());
+  auto enc = contract_encoding(nlohmann::json{{"protocol", "groth16"}, {"proof", proof}, {"public", pub}}.dump());
+  ASSERT_TRUE(enc.is_ok()) << enc.status().to_string();
+  ASSERT_EQ(enc->proof.size(), 256u);
+  auto word = [](const Bytes& b, size_t i) {
+    U256 w;
+    std::copy(b.begin() + 32 * i, b.begin() + 32 * (i + 1), w.be.begin());
+    return w.to_decimal();
+  };
+  // a, then b with each Fp2 element as (c1, c0), then c (contracts/README.md).
+  EXPECT_EQ(word(enc->proof, 0), proof["pi_a"][0]);
+  EXPECT_EQ(word(enc->proof, 1), proof["pi_a"][1]);
+  EXPECT_EQ(word(enc->proof, 2), proof["pi_b"][0][1]);
+  EXPECT_EQ(word(enc->proof, 3), proof["pi_b"][0][0]);
+  EXPECT_EQ(word(enc->proof, 4), proof["pi_b"][1][1]);
+  EXPECT_EQ(word(enc->proof, 5), proof["pi_b"][1][0]);
+  EXPECT_EQ(word(enc->proof, 7), proof["pi_c"][1]);
+  ASSERT_EQ(enc->data.size(), 32u * (2 + pub.size()));
+  EXPECT_EQ(word(enc->data, 0), "32");
+  EXPECT_EQ(word(enc->data, 1), std::to_string(pub.size()));
+  EXPECT_EQ(word(enc->data, 2), pub[0]);
+  // Missing or malformed parts are named.
+  proof.erase("pi_c");
+  auto bad = contract_encoding(nlohmann::json{{"proof", proof}, {"public", pub}}.dump());
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_NE(bad.status().message().find("pi_c"), std::string::npos) << bad.status().message();
+  EXPECT_FALSE(contract_encoding("{}").is_ok());
+  EXPECT_FALSE(contract_encoding(R"({"proof":{},"public":[]})").is_ok());
+}
+
+TEST(Groth16Circuit, WitnessRefusals) {
+  // Not circuit input, and a snarkjs that cannot be started: clear errors, no witness.
+  auto w = calculate_witness("/bin/true", Bytes{0}, "not json");
+  ASSERT_FALSE(w.is_ok());
+  EXPECT_NE(w.status().message().find("not a JSON object"), std::string::npos);
+  w = calculate_witness("/nonexistent/snarkjs", Bytes{0}, R"({"a":"1"})");
+  ASSERT_FALSE(w.is_ok());
+  EXPECT_EQ(w.status().code(), StatusCode::kUnavailable) << w.status().to_string();
+  // A command that runs but writes no witness.
+  w = calculate_witness("/bin/true", Bytes{0}, R"({"a":"1"})");
+  ASSERT_FALSE(w.is_ok());
+  EXPECT_NE(w.status().message().find("wtns calculate failed"), std::string::npos) << w.status().message();
+  EXPECT_FALSE(find_artifact("/nonexistent", Hash32{}, ".zkey").is_ok());
 }
 
 }  // namespace

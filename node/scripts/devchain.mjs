@@ -92,6 +92,23 @@ if (fs.existsSync(path.join(fixture, "verification_key.json"))) {
     proof: coder.encode(["uint256[2]", "uint256[2][2]", "uint256[2]"], [a, b, c]),
     data: coder.encode(["uint256[]"], [pub.map(BigInt)]),
   };
+  // The same circuit as a Custom-mode Extension a node can prove: its module is the circuit
+  // manifest (node/prove/groth16.hpp), binding the witness generator and the zkey by keccak256.
+  const manifest = Buffer.from(JSON.stringify({
+    efaas: "groth16-circuit/1",
+    wasm: ethers.keccak256(fs.readFileSync(path.join(fixture, "circuit.wasm"))),
+    zkey: ethers.keccak256(fs.readFileSync(path.join(fixture, "circuit.zkey"))),
+  }));
+  const circuitId = ethers.keccak256(manifest);
+  await (await registry.connect(deployer).registerExtension(circuitId, manifest, "ipfs://poseidon-circuit", {
+    mode: 1, zkSystem: "groth16", verificationKey: vkJson, verifierURI: "", verifierContract: await verifier.getAddress(),
+  })).wait();
+  groth16.circuit = {
+    extensionId: circuitId,
+    artifactsDir: fixture,
+    input: fs.readFileSync(path.join(fixture, "input.json"), "utf8"),
+    data: groth16.data,  // the fixture's public signals: the circuit on input.json gives them
+  };
 }
 
 const domain = { name: "eFaaS", version: "1", chainId: kChainId, verifyingContract: await consensus.getAddress() };

@@ -10,6 +10,8 @@
 #include <fstream>
 
 #include "node/core/encoding.hpp"
+#include "node/prove/groth16.hpp"
+#include "prover/common/bytes.hpp"
 #include "prover/common/timer.hpp"
 
 namespace efaas::node {
@@ -80,7 +82,7 @@ Result<NodeConfig> parse_config(const nlohmann::json& j, NodeConfig c) {
       "max_proof_bytes", "log_level", "process_window", "finality_depth", "max_operation_age", "max_gas",
       "require_deposit", "sender_rate", "peer_rate", "mempool_capacity", "mempool_per_sender", "postop_capacity",
       "reputation_half_life_s", "ban_s", "peer_listen_port", "peers", "farm", "farm_api_key", "farm_tls_ca",
-      "zkwasm_preset", "prove_timeout_s", "prove_retry_s", "min_security_bits"};
+      "zkwasm_preset", "prove_timeout_s", "prove_retry_s", "min_security_bits", "verdict_rate", "snarkjs", "groth16_artifacts_dir"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (!kKeys.count(it.key())) return invalid_argument("config: unknown key '" + it.key() + "'");
   }
@@ -113,6 +115,9 @@ Result<NodeConfig> parse_config(const nlohmann::json& j, NodeConfig c) {
   EFAAS_RETURN_IF_ERROR(read_key(j, "postop_capacity", c.post_op_pool.capacity));
   EFAAS_RETURN_IF_ERROR(read_rate(j, "sender_rate", c.admission.per_sender));
   EFAAS_RETURN_IF_ERROR(read_rate(j, "peer_rate", c.admission.per_peer));
+  EFAAS_RETURN_IF_ERROR(read_rate(j, "verdict_rate", c.verdict_rate));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "snarkjs", c.snarkjs));
+  EFAAS_RETURN_IF_ERROR(read_key(j, "groth16_artifacts_dir", c.groth16_artifacts_dir));
   if (j.contains("max_gas")) {
     if (!j["max_gas"].is_string() && !j["max_gas"].is_number_unsigned()) {
       return invalid_argument("config.max_gas: expected a number or a decimal/0x string");
@@ -166,6 +171,9 @@ nlohmann::json config_to_json(const NodeConfig& c) {
           {"require_deposit", c.admission.require_deposit},
           {"sender_rate", {{"rate", c.admission.per_sender.rate}, {"burst", c.admission.per_sender.burst}}},
           {"peer_rate", {{"rate", c.admission.per_peer.rate}, {"burst", c.admission.per_peer.burst}}},
+          {"verdict_rate", {{"rate", c.verdict_rate.rate}, {"burst", c.verdict_rate.burst}}},
+          {"snarkjs", c.snarkjs},
+          {"groth16_artifacts_dir", c.groth16_artifacts_dir},
           {"mempool_capacity", c.operation_pool.capacity},
           {"mempool_per_sender", c.operation_pool.per_sender},
           {"postop_capacity", c.post_op_pool.capacity},
@@ -253,9 +261,13 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config) {
     if (!v) return data_loss("stored verdict for " + hex0x(id) + ": " + v.status().message());
     n->verdicts_[id][v->responder_node_id] = *v;
   }
+  auto evidence = n->store_->load_evidence();
+  if (!evidence) return evidence.status();
+  for (auto& e : *evidence) n->evidence_[e.id] = std::move(e);
   n->admission_ = std::make_unique<Admission>(c.admission, n->domain_, *n->catalog_, *n->chain_, *n->consensus_,
                                               *n->operations_, *n->reputation_);
   n->verify_limiter_ = std::make_unique<RateLimiter>(c.admission.per_peer);
+  n->verdict_limiter_ = std::make_unique<RateLimiter>(c.verdict_rate);
   n->prover_ = std::make_unique<FarmProver>(c.farm);
 
   Metrics& m = n->metrics_;
@@ -271,6 +283,9 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config) {
   m.describe("efaas_node_rpc_requests_total", "counter", "JSON-RPC requests, by method");
   m.describe("efaas_node_proofs_total", "counter", "Served Operations proved through the farm, by result");
   m.describe("efaas_node_gossip_total", "counter", "Operations gossiped to peers, by result");
+  m.describe("efaas_node_verdicts_gossiped_total", "counter", "Verdict batches sent to peers, by result");
+  m.describe("efaas_node_slashing_evidence_total", "counter", "Slashing evidence found, by kind");
+  m.describe("efaas_node_slashing_reports_total", "counter", "Slashing evidence reported on-chain, by result");
   m.describe("efaas_node_reruns_total", "counter", "Local re-runs of Operations answered by several PostOps, by result");
   n->log("info", "node_created",
          {{"chainId", *chain_id}, {"consensus", c.consensus}, {"operations", n->operations_->size()},
@@ -315,11 +330,13 @@ Status Node::start() {
   if (config_.peer_listen_port >= 0) {
     PeerHandlers handlers;
     handlers.hello = [this] { return capability(); };
-    handlers.verify = [this](const ProofVerificationRequest& rq) -> Result<ProofVerificationResponse> {
+    // `from` is the authenticated peer (PeerAuth); the server checked it is rq.sender_node_id.
+    handlers.verify = [this](const ProofVerificationRequest& rq,
+                             const std::string& from) -> Result<ProofVerificationResponse> {
       if (rq.request_id != post_op_hash(domain_, rq.post_op)) {
         return invalid_argument("requestId is not the EIP-712 hash of the PostOp");
       }
-      VerifyOutcome o = verify_post_op(rq.post_op, address_to_string(rq.sender_node_id), now_ms());
+      VerifyOutcome o = verify_post_op(rq.post_op, from, now_ms());
       if (!o.refused.empty()) {
         if (o.refused == "internal") return internal_error(o.message);
         Status st(o.refused == "peer_rate_limited" || o.refused == "peer_banned" ? StatusCode::kUnavailable
@@ -349,11 +366,14 @@ Status Node::start() {
       if (o.code != AdmitCode::kDuplicate) prover_cv_.notify_all();
       return o.hash;
     };
+    handlers.gossip_verdict = [this](const ProofVerificationResponse& v, const std::string& from, uint32_t hops) {
+      return on_gossip_verdict(v, from, hops);
+    };
     auto ps = PeerServer::start(config_.listen_host, config_.peer_listen_port, std::move(handlers));
     if (!ps) return ps.status();
     peer_server_ = std::move(*ps);
   }
-  for (const auto& target : config_.peers) peers_.push_back(std::make_unique<PeerClient>(target));
+  for (const auto& target : config_.peers) peers_.push_back(std::make_unique<PeerClient>(target, *key_));
   http_thread_ = std::thread([this] { http_->listen_after_bind(); });
   loop_thread_ = std::thread([this] {
     while (!stopping_) {
@@ -429,6 +449,7 @@ void Node::tick() {
   }
   flush_gossip();
   settle_as_leader();
+  submit_evidence();
   // Head, and the re-org sweep: PostOps whose ProcessedBlockHash left the canonical chain go.
   auto head = chain_->head();
   if (head) metrics_.set("efaas_node_chain_head", double(head->number));
@@ -494,6 +515,7 @@ nlohmann::json Node::dispatch(const std::string& method, const nlohmann::json& p
   if (method == "efaas_chain") return chain_info();
   if (method == "efaas_nodeInfo") return node_info();
   if (method == "efaas_reputation") return reputation_info(params);
+  if (method == "efaas_slashingEvidence") return evidence_info();
   if (method == "web3_clientVersion") return kVersion;
   if (method == "eth_chainId") return U256::from_u64(chain_id_).to_quantity();
   fail(kMethodNotFound, "method '" + method + "' not found");
@@ -540,8 +562,15 @@ nlohmann::json Node::get_post_ops(const nlohmann::json& params) {
   Hash32 h = hash_param(params, 0, "operationHash");
   nlohmann::json out = nlohmann::json::array();
   for (const auto& p : post_ops_->for_operation(h)) {
+    nlohmann::json verdicts = nlohmann::json::array();
+    {
+      std::lock_guard<std::mutex> lock(verdicts_mu_);
+      if (auto it = verdicts_.find(p.hash); it != verdicts_.end()) {
+        for (const auto& [responder, v] : it->second) verdicts.push_back(to_json(v));
+      }
+    }
     out.push_back({{"postOpHash", hex0x(p.hash)}, {"postOp", to_json(p.post_op)}, {"receivedAt", p.received_ms},
-                   {"source", p.source}, {"processedBlockNumber", p.processed_block_number}});
+                   {"source", p.source}, {"processedBlockNumber", p.processed_block_number}, {"verdicts", verdicts}});
   }
   return out;
 }
@@ -617,7 +646,24 @@ Node::VerifyOutcome Node::verify_post_op(const PostOp& p, const std::string& pee
       }
     }
   }
+  if (resp.verdict != Verdict::kError) {
+    // Signing the opposite of a verdict we signed before is slashable (conflicting_verdicts): if our
+    // check changed (e.g. min_security_bits after a restart), say so without an opinion.
+    std::lock_guard<std::mutex> lock(verdicts_mu_);
+    auto it = verdicts_.find(request_id);
+    if (it != verdicts_.end()) {
+      auto mine = it->second.find(key_->address());
+      if (mine != it->second.end() && mine->second.verdict != resp.verdict) {
+        resp.diagnostics = std::string("this node signed ") + verdict_name(mine->second.verdict) +
+                           " on this PostOp before and its check now says " + verdict_name(resp.verdict) + " (" +
+                           resp.diagnostics + "): no opinion";
+        resp.verdict = Verdict::kError;
+      }
+    }
+  }
   sign_response(domain_, *key_, resp);
+  if (resp.verdict == Verdict::kInvalid) note_invalid_post_op(request_id, p);
+  add_verdict(resp, "", 0);  // ours: kept, and gossiped so that the slot leader holds it
   if (resp.verdict != Verdict::kError) {
     ReputationEvent e = resp.verdict == Verdict::kValid ? ReputationEvent::kValidProof : ReputationEvent::kInvalidProof;
     if (!peer.empty()) (void)reputation_->record("peer", peer, e, now);
@@ -676,9 +722,10 @@ void Node::prove_pending() {
     auto ext = catalog_->find(r->op.extension_id);
     if (!ext) continue;
     std::string unavailable_why;
-    if (ext->mode == VerificationMode::kCustom) {
-      unavailable_why = "Custom-mode (groth16) Extensions are proved with their developer's circuit and witness; "
-                        "this node proves Universal-mode (zkWASM) Extensions only";
+    if (ext->mode == VerificationMode::kCustom && (config_.snarkjs.empty() || config_.groth16_artifacts_dir.empty())) {
+      unavailable_why = "Custom-mode (groth16) Extensions are proved with their circuit's witness generator and "
+                        "zkey; this node has no circuit prover configured (config.snarkjs, "
+                        "config.groth16_artifacts_dir)";
     } else if (config_.farm.target.empty()) {
       unavailable_why = "no farm configured (config.farm): this node cannot prove; the Operation stays queued";
     }
@@ -712,25 +759,56 @@ void Node::prove_operation(const Hash32& h) {
     log("warn", "proving_failed", {{"operation", hex0x(h)}, {"stage", stage}, {"error", st.message()},
                                    {"code", status_code_name(st.code())}, {"retry", retry}});
   };
-  (void)operations_->set_status(h, "proving", "running the Extension and streaming its trace to farm " +
-                                                  config_.farm.target);
+  auto ext = catalog_->find(ext_id);
+  if (!ext) return fail_with(invalid_argument("the Extension is no longer registered"), "registry");
+  const bool custom = ext->mode == VerificationMode::kCustom;
+  (void)operations_->set_status(h, "proving",
+                                (custom ? "computing the circuit witness and proving it (groth16) on farm "
+                                        : "running the Extension and streaming its trace to farm ") +
+                                    config_.farm.target);
   // A recent block every node can check: the finalized one (freshness: within PROCESS_WINDOW).
   auto block = chain_->finalized();
   if (!block) return fail_with(unavailable(block.status().message()), "chain");
   auto bytes = module_bytes(ext_id);
   if (!bytes) return fail_with(bytes.status(), "module");
-  auto program = program_for(ext_id);
-  if (!program) return fail_with(program.status(), "module");
-  auto fp = prover_->prove(*bytes, (*program)->module_ptr(), extension_input(r->op, r->sender, block->hash));
-  if (!fp) return fail_with(fp.status(), "farm");
-  timings["execute"] = fp->execute_s;
-  timings["stream"] = fp->stream_s;
-  timings["farmProve"] = fp->prove_s;
-  nlohmann::json meta = {{"proofSystem", "zkwasm-stark"}, {"bundleVersion", zkwasm::kBundleVersion},
-                         {"preset", config_.farm.preset}, {"farmJob", fp->job_id}, {"cached", fp->cached},
-                         {"traceBytes", fp->trace_bytes}, {"instructions", fp->instructions}};
-  auto p = make_universal_post_op(h, ext_id, fp->bundle, block->hash, meta.dump());
-  if (!p) return fail_with(p.status(), "bundle");
+  Result<PostOp> p = invalid_argument("not proved");
+  nlohmann::json log_fields;
+  if (custom) {
+    // Custom mode: the module is the circuit manifest; the PostOp is what the contract verifies.
+    auto manifest = parse_circuit_manifest(*bytes);
+    if (!manifest) return fail_with(manifest.status(), "circuit");
+    auto wasm_bytes = find_artifact(config_.groth16_artifacts_dir, manifest->wasm, ".wasm");
+    if (!wasm_bytes) return fail_with(wasm_bytes.status(), "circuit");
+    auto zkey = find_artifact(config_.groth16_artifacts_dir, manifest->zkey, ".zkey");
+    if (!zkey) return fail_with(zkey.status(), "circuit");
+    Stopwatch wsw;
+    auto wtns = calculate_witness(config_.snarkjs, *wasm_bytes,
+                                  std::string_view(reinterpret_cast<const char*>(r->op.data.data()), r->op.data.size()));
+    if (!wtns) return fail_with(wtns.status(), "witness");
+    timings["witness"] = wsw.seconds();
+    auto gp = prover_->prove_groth16(*zkey, *wtns);
+    if (!gp) return fail_with(gp.status(), "farm");
+    timings["farmProve"] = gp->prove_s;
+    auto enc = contract_encoding(gp->proof_json);
+    if (!enc) return fail_with(enc.status(), "proof");
+    p = PostOp{h, ext_id, enc->proof, enc->data, block->hash};
+    log_fields = {{"farmJob", gp->job_id}, {"witnessBytes", wtns->size()}, {"cached", gp->cached}};
+  } else {
+    auto program = program_for(ext_id);
+    if (!program) return fail_with(program.status(), "module");
+    auto fp = prover_->prove(*bytes, (*program)->module_ptr(), extension_input(r->op, r->sender, block->hash));
+    if (!fp) return fail_with(fp.status(), "farm");
+    timings["execute"] = fp->execute_s;
+    timings["stream"] = fp->stream_s;
+    timings["farmProve"] = fp->prove_s;
+    nlohmann::json meta = {{"proofSystem", "zkwasm-stark"}, {"bundleVersion", zkwasm::kBundleVersion},
+                           {"preset", config_.farm.preset}, {"farmJob", fp->job_id}, {"cached", fp->cached},
+                           {"traceBytes", fp->trace_bytes}, {"instructions", fp->instructions}};
+    p = make_universal_post_op(h, ext_id, fp->bundle, block->hash, meta.dump());
+    if (!p) return fail_with(p.status(), "bundle");
+    log_fields = {{"farmJob", fp->job_id}, {"instructions", fp->instructions}, {"traceBytes", fp->trace_bytes},
+                  {"bundleBytes", fp->bundle.size()}};
+  }
   // Self-check before anyone else sees it: the same verification every peer runs.
   Stopwatch sw;
   VerifyOutcome o = verify_post_op(*p, "", now_ms());
@@ -745,7 +823,6 @@ void Node::prove_operation(const Hash32& h) {
                             std::string(verdict_name(o.response.verdict)) + ": " + o.response.diagnostics),
                      "local verification");
   }
-  add_verdict(o.response);
   // The PostOp goes to the peers as verification requests: they verify, keep it, sign a verdict.
   sw.reset();
   nlohmann::json peers = collect_peer_verdicts(*p, o.response.request_id, now_ms());
@@ -759,13 +836,13 @@ void Node::prove_operation(const Hash32& h) {
   }
   metrics_.inc("efaas_node_proofs_total", "ok");
   (void)operations_->set_status(h, "proved",
-                                "PostOp " + hex0x(o.response.request_id) + " (farm job " + fp->job_id + "), " +
+                                "PostOp " + hex0x(o.response.request_id) + " (farm job " +
+                                    log_fields["farmJob"].get<std::string>() + "), " +
                                     std::to_string(counted) + " of " + std::to_string(peers.size()) +
                                     " peers VALID");
-  log("info", "operation_proved", {{"operation", hex0x(h)}, {"postOp", hex0x(o.response.request_id)},
-                                   {"farmJob", fp->job_id}, {"instructions", fp->instructions},
-                                   {"traceBytes", fp->trace_bytes}, {"bundleBytes", fp->bundle.size()},
-                                   {"peerVerdicts", counted}, {"timings", timings}});
+  log_fields.update({{"operation", hex0x(h)}, {"postOp", hex0x(o.response.request_id)}, {"peerVerdicts", counted},
+                     {"timings", timings}});
+  log("info", "operation_proved", log_fields);
 }
 
 void Node::rerun_and_compare(const Hash32& operation_hash) {
@@ -828,7 +905,7 @@ nlohmann::json Node::collect_peer_verdicts(const PostOp& p, const Hash32& reques
     auto active = consensus_->is_active(v->responder_node_id);
     bool counted = sig.is_ok() && active && *active && v->verdict == Verdict::kValid;
     entry["counted"] = counted;
-    if (counted) add_verdict(*v);
+    if (sig.is_ok()) add_verdict(*v, address_to_string(v->responder_node_id), 0);
     if (!sig.is_ok()) entry["error"] = sig.message();
     else if (!active || !*active) entry["error"] = "responder " + address_to_string(v->responder_node_id) + " is not an active staked node";
     (void)reputation_->record("peer", address_to_string(v->responder_node_id),
@@ -853,15 +930,50 @@ Capability Node::capability() {
   return c;
 }
 
-void Node::add_verdict(const ProofVerificationResponse& v) {
-  if (v.verdict != Verdict::kValid) return;
+bool Node::add_verdict(const ProofVerificationResponse& v, const std::string& from, uint32_t hops) {
+  if (v.verdict == Verdict::kError) return false;  // no opinion
+  std::optional<EvidenceRecord> evidence;
+  bool added = false;
   {
     std::lock_guard<std::mutex> lock(verdicts_mu_);
-    verdicts_[v.request_id][v.responder_node_id] = v;
+    auto& by = verdicts_[v.request_id];
+    auto it = by.find(v.responder_node_id);
+    if (it != by.end()) {
+      if (it->second.verdict != v.verdict && v.responder_node_id == key_->address()) {
+        // Our own view changed (e.g. min_security_bits after a restart): keep the first, never
+        // report ourselves.
+        log("warn", "own_verdict_changed", {{"postOp", hex0x(v.request_id)}, {"kept", verdict_name(it->second.verdict)}});
+      } else if (it->second.verdict != v.verdict) {  // one node, one PostOp, VALID and INVALID: both signed
+        evidence = EvidenceRecord{};
+        evidence->kind = "conflicting_verdicts";
+        evidence->verdicts = {encode(it->second), encode(v)};
+      }
+    } else {
+      by[v.responder_node_id] = v;
+      added = true;
+      auto bad = invalid_post_ops_.find(v.request_id);
+      if (v.verdict == Verdict::kValid && v.responder_node_id != key_->address() && bad != invalid_post_ops_.end()) {
+        evidence = EvidenceRecord{};
+        evidence->kind = "invalid_proof_verdict";
+        evidence->verdicts = {encode(v)};
+        evidence->post_op = encode(bad->second);
+      }
+    }
   }
+  if (evidence) {
+    evidence->offender = v.responder_node_id;
+    evidence->request_id = v.request_id;
+    record_evidence(std::move(*evidence));
+  }
+  if (!added) return false;
   if (Status s = store_->put_verdict(v.request_id, v.responder_node_id, encode(v)); !s.is_ok()) {
     log("error", "verdict_store_failed", {{"error", s.message()}});
   }
+  if (hops < kMaxGossipHops && !peers_.empty()) {
+    std::lock_guard<std::mutex> lock(peers_mu_);
+    verdict_queue_.push_back({v, hops + 1, from});
+  }
+  return true;
 }
 
 void Node::flush_gossip() {
@@ -886,7 +998,7 @@ void Node::flush_gossip() {
       if (address_to_string(cap->second.node) == item.from) continue;
       const auto& exts = cap->second.extensions;
       if (std::find(exts.begin(), exts.end(), item.op.extension_id) == exts.end()) continue;
-      Status s = peer->gossip(item.op, item.hops, key_->address());
+      Status s = peer->gossip(item.op, item.hops);
       metrics_.inc("efaas_node_gossip_total", s.is_ok() ? "ok" : "refused");
       log(s.is_ok() ? "info" : "warn", "operation_gossiped",
           {{"peer", peer->target()}, {"extension", hex0x(item.op.extension_id)}, {"hops", item.hops},
@@ -898,6 +1010,210 @@ void Node::flush_gossip() {
     std::lock_guard<std::mutex> lock(peers_mu_);
     for (auto& item : later) gossip_queue_.push_back(std::move(item));
   }
+  // Verdicts go to every greeted peer (not back to the one they came from, nor to their signer),
+  // so whichever node leads the slot holds them; receivers deduplicate by (request, responder).
+  std::vector<VerdictItem> verdicts;
+  {
+    std::lock_guard<std::mutex> lock(peers_mu_);
+    verdicts.swap(verdict_queue_);
+  }
+  if (verdicts.empty()) return;
+  for (const auto& peer : peers_) {
+    auto cap = caps.find(peer->target());
+    if (cap == caps.end()) continue;  // not greeted: it asks us for verdicts it lacks by Verify
+    std::map<uint32_t, std::vector<ProofVerificationResponse>> by_hops;
+    for (const auto& item : verdicts) {
+      if (address_to_string(cap->second.node) == item.from || cap->second.node == item.verdict.responder_node_id) continue;
+      by_hops[item.hops].push_back(item.verdict);
+    }
+    for (const auto& [hops, batch] : by_hops) {
+      Status s = peer->gossip_verdicts(batch, hops);
+      metrics_.inc("efaas_node_verdicts_gossiped_total", s.is_ok() ? "ok" : "refused");
+      log(s.is_ok() ? "info" : "warn", "verdicts_gossiped",
+          {{"peer", peer->target()}, {"verdicts", batch.size()}, {"hops", hops}, {"error", s.is_ok() ? "" : s.message()}});
+    }
+  }
+}
+
+Result<Hash32> Node::on_gossip_verdict(const ProofVerificationResponse& v, const std::string& from, uint32_t hops) {
+  const int64_t now = now_ms();
+  Scores sc = reputation_->scores("peer", from, now);
+  if (sc.standing == Standing::kBanned) return unavailable("peer_banned: peer " + from + " is banned");
+  if (sc.disconnect) return unavailable("peer_disconnected: peer " + from + " acceptance rate is too low");
+  const double scale = sc.standing == Standing::kThrottled ? config_.reputation.throttle_scale : 1.0;
+  if (!verdict_limiter_->allow(from, now, scale)) {
+    (void)reputation_->record("peer", from, ReputationEvent::kRejected, now);
+    return unavailable("peer_rate_limited: peer " + from + " exceeded its verdict gossip rate limit" +
+                       (scale < 1 ? " (throttled: low reputation)" : ""));
+  }
+  if (Status sig = verify_response(domain_, v); !sig.is_ok()) {
+    (void)reputation_->record("peer", from, ReputationEvent::kRejected, now);
+    return invalid_argument("bad_verdict_signature: " + sig.message());
+  }
+  (void)reputation_->record("peer", from, ReputationEvent::kAccepted, now);
+  // ERROR is no opinion: acknowledged, not kept.
+  if (v.verdict != Verdict::kError && add_verdict(v, from, hops)) {
+    log("info", "verdict_received", {{"peer", from}, {"postOp", hex0x(v.request_id)},
+                                     {"responder", address_to_string(v.responder_node_id)},
+                                     {"verdict", verdict_name(v.verdict)}, {"hops", hops}});
+  }
+  return response_hash(domain_, v);
+}
+
+void Node::note_invalid_post_op(const Hash32& request_id, const PostOp& p) {
+  constexpr size_t kKeep = 1024;
+  std::vector<EvidenceRecord> found;
+  {
+    std::lock_guard<std::mutex> lock(verdicts_mu_);
+    if (invalid_post_ops_.emplace(request_id, p).second) invalid_order_.push_back(request_id);
+    while (invalid_order_.size() > kKeep) {
+      invalid_post_ops_.erase(invalid_order_.front());
+      invalid_order_.pop_front();
+    }
+    // VALID verdicts others signed on it before we saw it.
+    if (auto it = verdicts_.find(request_id); it != verdicts_.end()) {
+      for (const auto& [responder, v] : it->second) {
+        if (v.verdict != Verdict::kValid || responder == key_->address()) continue;
+        EvidenceRecord e;
+        e.kind = "invalid_proof_verdict";
+        e.offender = responder;
+        e.request_id = request_id;
+        e.verdicts = {encode(v)};
+        e.post_op = encode(p);
+        found.push_back(std::move(e));
+      }
+    }
+  }
+  for (auto& e : found) record_evidence(std::move(e));
+}
+
+void Node::record_evidence(EvidenceRecord e) {
+  const int64_t now = now_ms();
+  ByteWriter w;
+  w.raw(e.kind);
+  w.bytes(e.offender);
+  w.bytes(e.request_id);
+  e.id = keccak(w.buffer());
+  e.status = "pending";
+  e.detail = "";
+  e.created_ms = now;
+  {
+    std::lock_guard<std::mutex> lock(evidence_mu_);
+    if (evidence_.count(e.id)) return;
+    if (Status s = store_->put_evidence(e); !s.is_ok()) {
+      log("error", "evidence_store_failed", {{"error", s.message()}});
+      return;
+    }
+    evidence_[e.id] = e;
+  }
+  (void)reputation_->record("peer", address_to_string(e.offender), ReputationEvent::kDisputeLost, now);
+  metrics_.inc("efaas_node_slashing_evidence_total", e.kind);
+  log("warn", "slashing_evidence", {{"kind", e.kind}, {"offender", address_to_string(e.offender)},
+                                    {"postOp", hex0x(e.request_id)}, {"evidence", hex0x(e.id)}});
+  loop_cv_.notify_all();
+}
+
+namespace {
+// The ConsensusContract's slashing errors by selector, to say why a report was refused.
+std::string slash_error_name(const std::string& message) {
+  static const std::vector<std::string> kErrors = {
+      "EvidenceAlreadyUsed(bytes32)", "NothingToSlash(address)", "NotConflicting()", "BadSignature()",
+      "ProofIsValid()", "NotValidVerdict()", "NotOnChainVerifiable(bytes32)", "WrongRequestId(bytes32,bytes32)"};
+  for (const auto& e : kErrors) {
+    Hash32 h = keccak(std::string_view(e));
+    if (message.find(hex0x(std::span<const uint8_t>(h.data(), 4))) != std::string::npos) return e.substr(0, e.find('('));
+  }
+  return "";
+}
+}  // namespace
+
+void Node::submit_evidence() {
+  std::vector<EvidenceRecord> todo;
+  {
+    std::lock_guard<std::mutex> lock(evidence_mu_);
+    for (const auto& [id, e] : evidence_) {
+      if (e.status == "pending") todo.push_back(e);
+    }
+  }
+  auto set = [&](const EvidenceRecord& e, const std::string& status, const std::string& detail) {
+    (void)store_->set_evidence_status(e.id, status, detail);
+    {
+      std::lock_guard<std::mutex> lock(evidence_mu_);
+      evidence_[e.id].status = status;
+      evidence_[e.id].detail = detail;
+    }
+    metrics_.inc("efaas_node_slashing_reports_total", status);
+    log(status == "submitted" ? "info" : "warn", "slashing_report",
+        {{"evidence", hex0x(e.id)}, {"kind", e.kind}, {"status", status}, {"detail", detail}});
+  };
+  for (const auto& e : todo) {
+    std::vector<ProofVerificationResponse> vs;
+    for (const auto& b : e.verdicts) {
+      auto v = decode_response(b);
+      if (v) vs.push_back(*v);
+    }
+    Bytes data;
+    if (e.kind == "conflicting_verdicts" && vs.size() == 2) {
+      data = encode_slash_conflicting(vs[0], vs[1]);
+    } else if (e.kind == "invalid_proof_verdict" && vs.size() == 1) {
+      auto p = decode_post_op(e.post_op);
+      if (!p) {
+        set(e, "recorded", "stored PostOp does not decode: " + p.status().message());
+        continue;
+      }
+      auto ext = catalog_->find(p->extension_id);
+      if (!ext || ext->mode != VerificationMode::kCustom) {
+        set(e, "recorded",
+            "zkWASM PostOps are verified off-chain: the ConsensusContract has no entry point for this evidence "
+            "(slashInvalidProofVerdict checks groth16 proofs only); kept here and served by efaas_slashingEvidence");
+        continue;
+      }
+      data = encode_slash_invalid_proof(*p, vs[0]);
+    } else {
+      set(e, "recorded", "malformed evidence record");
+      continue;
+    }
+    // Estimated first: a report someone else already made (EvidenceAlreadyUsed) costs no gas. The
+    // estimate matters: a failing pairing precompile burns the gas it is given, so the contract
+    // needs far more than the report's nominal cost to survive a rejected groth16 proof.
+    auto gas = eth_->estimate_gas(key_->address(), domain_.verifying_contract, data);
+    if (!gas) {
+      if (gas.status().code() == StatusCode::kUnavailable) return;  // the chain is down: next pass
+      std::string name = slash_error_name(gas.status().message());
+      set(e, "refused_on_chain", (name.empty() ? "" : name + ": ") + gas.status().message());
+      continue;
+    }
+    auto receipt = eth_->transact(*key_, domain_.verifying_contract, data, *gas + *gas / 4);
+    if (!receipt) {
+      log("warn", "slashing_report_retry", {{"evidence", hex0x(e.id)}, {"error", receipt.status().message()}});
+      return;
+    }
+    if (!receipt->success) {
+      set(e, "refused_on_chain", "reverted in block " + std::to_string(receipt->block_number));
+      continue;
+    }
+    set(e, "submitted", "tx " + hex0x(receipt->tx_hash) + " in block " + std::to_string(receipt->block_number));
+  }
+}
+
+nlohmann::json Node::evidence_info() {
+  nlohmann::json out = nlohmann::json::array();
+  std::lock_guard<std::mutex> lock(evidence_mu_);
+  std::vector<const EvidenceRecord*> all;
+  for (const auto& [id, e] : evidence_) all.push_back(&e);
+  std::sort(all.begin(), all.end(), [](auto* a, auto* b) { return a->created_ms < b->created_ms; });
+  for (const auto* e : all) {
+    nlohmann::json verdicts = nlohmann::json::array();
+    for (const auto& b : e->verdicts) {
+      if (auto v = decode_response(b); v) verdicts.push_back(to_json(*v));
+    }
+    nlohmann::json j = {{"id", hex0x(e->id)}, {"kind", e->kind}, {"offender", address_to_string(e->offender)},
+                        {"postOpHash", hex0x(e->request_id)}, {"verdicts", verdicts}, {"status", e->status},
+                        {"detail", e->detail}, {"createdAt", e->created_ms}};
+    if (auto p = decode_post_op(e->post_op); !e->post_op.empty() && p) j["postOp"] = to_json(*p);
+    out.push_back(std::move(j));
+  }
+  return out;
 }
 
 void Node::settle_as_leader() {
@@ -924,7 +1240,7 @@ void Node::settle_as_leader() {
       if (std::find(ops.begin(), ops.end(), op->hash) != ops.end()) continue;
       SettlementEntry e;
       for (const auto& [responder, v] : by_responder) {  // std::map: ascending addresses
-        if (active_set.count(responder)) e.verdicts.push_back(v);
+        if (active_set.count(responder) && v.verdict == Verdict::kValid) e.verdicts.push_back(v);
       }
       if (e.verdicts.size() < *quorum) continue;
       auto done = consensus_->settled(op->hash);
@@ -948,9 +1264,13 @@ void Node::settle_as_leader() {
                                       {"error", receipt ? std::string("reverted") : receipt.status().message()}});
     return;
   }
-  for (const auto& h : ops) {
-    settled_.insert(h);
-    (void)operations_->set_status(h, "settled", "settled in block " + std::to_string(receipt->block_number));
+  for (size_t i = 0; i < ops.size(); ++i) {
+    settled_.insert(ops[i]);
+    std::string signers;
+    for (const auto& v : batch[i].verdicts) signers += (signers.empty() ? "" : ", ") + address_to_string(v.responder_node_id);
+    (void)operations_->set_status(ops[i], "settled",
+                                  "settled in block " + std::to_string(receipt->block_number) + " by this node (slot " +
+                                      std::to_string(slot) + " leader) with VALID verdicts from " + signers);
   }
   log("info", "batch_settled", {{"slot", slot}, {"entries", batch.size()}, {"block", receipt->block_number},
                                 {"tx", hex0x(receipt->tx_hash)}});
@@ -975,7 +1295,6 @@ nlohmann::json Node::submit_post_op(const nlohmann::json& params) {
   out["processedBlockNumber"] = o.processed_block_number;
   // A PostOp this node vouches for (from a user, not relayed by a peer): ask the peers.
   if (peer.empty() && o.response.verdict == Verdict::kValid) {
-    add_verdict(o.response);
     out["peerVerdicts"] = collect_peer_verdicts(*p, o.response.request_id, now);
   }
   return out;
@@ -1042,8 +1361,7 @@ nlohmann::json Node::node_info() {
              }
              return ps;
            }()},
-          {"unimplemented", {"gossip of verdicts to the slot leader", "peer discovery",
-                             "proving Custom-mode (groth16) Extensions"}}};
+          {"unimplemented", {"peer discovery", "fetching groth16 circuit files (they are found locally by hash)"}}};
 }
 
 nlohmann::json Node::reputation_info(const nlohmann::json& params) {

@@ -5,6 +5,7 @@
 // tracking, re-org sweep of the PostOp pool, slot leader). See docs/node.md.
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <thread>
 
@@ -39,7 +40,12 @@ struct NodeConfig {
   FarmConfig farm;                 // proving through efaas-farm (empty target: none)
   double min_security_bits = 100;  // zkWASM PostOps proved with weaker FRI parameters are INVALID
   double prove_retry_s = 30;       // a served Operation whose farm was unavailable is retried after this
+  // Custom-mode (groth16) proving (node/prove/groth16.hpp): the snarkjs command that computes
+  // witnesses, and where circuit files are found by their keccak256. Either empty: not proved.
+  std::string snarkjs;
+  std::string groth16_artifacts_dir;
   ChainViewConfig chain;
+  RateLimit verdict_rate{200, 1000};  // gossiped verdicts per authenticated peer
   AdmissionConfig admission;
   OperationPoolConfig operation_pool;
   PostOpPoolConfig post_op_pool;
@@ -105,8 +111,19 @@ class Node {
   void rerun_and_compare(const Hash32& operation_hash);
   // Operation gossip (the loop): forwards admitted Operations to the peers advertising their Extension.
   void flush_gossip();
-  // Counted VALID verdicts (own and peers'), persisted; the leader settles with them.
-  void add_verdict(const ProofVerificationResponse& v);
+  // Signed VALID/INVALID verdicts (own, peers' answers, gossiped), persisted and forwarded to the
+  // peers (hops so far: 0 for our own); the leader settles with the VALID ones of active nodes.
+  // A second verdict of one responder on one request that differs, or a VALID verdict on a PostOp
+  // this node found INVALID, is slashing evidence. True when the verdict was new.
+  bool add_verdict(const ProofVerificationResponse& v, const std::string& from, uint32_t hops);
+  // A verdict gossiped by an authenticated peer: bans, throttling, rate limit, signature.
+  Result<Hash32> on_gossip_verdict(const ProofVerificationResponse& v, const std::string& from, uint32_t hops);
+  // A PostOp this node verified INVALID: kept (bounded) so that a VALID verdict on it is evidence.
+  void note_invalid_post_op(const Hash32& request_id, const PostOp& p);
+  // Slashing: evidence is persisted, the offender's reputation lowered; the loop reports it on-chain.
+  void record_evidence(EvidenceRecord e);
+  void submit_evidence();
+  nlohmann::json evidence_info();
   // When this node leads the slot of the next block: submitBatch for the PostOps with a quorum.
   void settle_as_leader();
   nlohmann::json list_extensions();
@@ -144,6 +161,11 @@ class Node {
 
   std::mutex verdicts_mu_;
   std::map<Hash32, std::map<Address, ProofVerificationResponse>> verdicts_;  // by request id
+  std::map<Hash32, PostOp> invalid_post_ops_;  // by request id, oldest evicted first
+  std::deque<Hash32> invalid_order_;
+  std::unique_ptr<RateLimiter> verdict_limiter_;
+  std::mutex evidence_mu_;
+  std::map<Hash32, EvidenceRecord> evidence_;  // by id
   std::set<Hash32> settled_;  // operation hashes settled on-chain
 
   std::unique_ptr<PeerServer> peer_server_;
@@ -158,6 +180,12 @@ class Node {
     int passes = 0;
   };
   std::vector<GossipItem> gossip_queue_;  // drained by the loop
+  struct VerdictItem {
+    ProofVerificationResponse verdict;
+    uint32_t hops;     // as sent
+    std::string from;  // the peer it came from ("" for our own)
+  };
+  std::vector<VerdictItem> verdict_queue_;  // drained by the loop, to every greeted peer
 
   std::unique_ptr<httplib::Server> http_;
   std::thread http_thread_;

@@ -73,6 +73,46 @@ TEST(NodeMetrics, RendersPrometheusText) {
 namespace efaas::node {
 namespace {
 
+TEST(NodePeer, PeerAuthRefusesForgedStaleAndReplayedMessages) {
+  auto key = PrivateKey::from_hex("0x697c0e71d7c1ea9ebddee1cac0b562e8b5b254c94b54bd3b6f435bbca01054ba");
+  ASSERT_TRUE(key.is_ok());
+  const Bytes payload = {1, 2, 3};
+  const int64_t now = 1'700'000'000'000;
+  PeerAuthenticator auth(30000);
+  PeerAuth a = sign_peer_message(*key, "operation", 1, payload, uint64_t(now));
+  auto who = auth.check(a, "operation", 1, payload, now);
+  ASSERT_TRUE(who.is_ok()) << who.status().to_string();
+  EXPECT_EQ(*who, key->address());
+  // The very same message again: a replay, refused while fresh.
+  auto replay = auth.check(a, "operation", 1, payload, now + 10);
+  ASSERT_FALSE(replay.is_ok());
+  EXPECT_NE(replay.status().message().find("replayed"), std::string::npos);
+  // A second message with the same content is fine (another nonce).
+  EXPECT_TRUE(auth.check(sign_peer_message(*key, "operation", 1, payload, uint64_t(now)), "operation", 1, payload, now)
+                  .is_ok());
+  // Each signed field is bound: payload, kind, hops, timestamp; the sender is the signer.
+  PeerAuth b = sign_peer_message(*key, "verdict", 1, payload, uint64_t(now));
+  EXPECT_FALSE(auth.check(b, "verdict", 1, Bytes{1, 2, 4}, now).is_ok());
+  EXPECT_FALSE(auth.check(b, "operation", 1, payload, now).is_ok());
+  EXPECT_FALSE(auth.check(b, "verdict", 2, payload, now).is_ok());
+  PeerAuth c = b;
+  c.sender[5] ^= 1;  // claims another node
+  auto forged = auth.check(c, "verdict", 1, payload, now);
+  ASSERT_FALSE(forged.is_ok());
+  EXPECT_NE(forged.status().message().find("signed by " + address_to_string(key->address())), std::string::npos);
+  c = b;
+  c.timestamp_ms += 1;
+  EXPECT_FALSE(auth.check(c, "verdict", 1, payload, now).is_ok());
+  // Outside the window: stale (and so a replay after the window is refused too).
+  auto stale = auth.check(b, "verdict", 1, payload, now + 30001);
+  ASSERT_FALSE(stale.is_ok());
+  EXPECT_NE(stale.status().message().find("timestamp"), std::string::npos);
+  EXPECT_TRUE(auth.check(b, "verdict", 1, payload, now + 30000).is_ok());
+  c = b;
+  c.signature.pop_back();
+  EXPECT_FALSE(auth.check(c, "verdict", 1, payload, now).is_ok());
+}
+
 TEST(NodePeer, CapabilitySignatureAndLoopbackVerify) {
   auto key = PrivateKey::from_hex("0x697c0e71d7c1ea9ebddee1cac0b562e8b5b254c94b54bd3b6f435bbca01054ba");
   ASSERT_TRUE(key.is_ok());
@@ -96,7 +136,12 @@ TEST(NodePeer, CapabilitySignatureAndLoopbackVerify) {
   // travels as a status with its reason.
   PeerHandlers h;
   h.hello = [&] { return c; };
-  h.verify = [&](const ProofVerificationRequest& rq) -> Result<ProofVerificationResponse> {
+  std::vector<std::string> gossip_from;
+  h.gossip_verdict = [&](const ProofVerificationResponse& v, const std::string& from, uint32_t) -> Result<Hash32> {
+    gossip_from.push_back(from);
+    return v.request_id;
+  };
+  h.verify = [&](const ProofVerificationRequest& rq, const std::string&) -> Result<ProofVerificationResponse> {
     if (rq.metadata == "refuse") return invalid_argument("stale_block: too old");
     ProofVerificationResponse r;
     r.request_id = rq.request_id;
@@ -107,7 +152,8 @@ TEST(NodePeer, CapabilitySignatureAndLoopbackVerify) {
   };
   auto server = PeerServer::start("127.0.0.1", 0, h);
   ASSERT_TRUE(server.is_ok()) << server.status().to_string();
-  PeerClient client("127.0.0.1:" + std::to_string((*server)->port()));
+  const std::string target = "127.0.0.1:" + std::to_string((*server)->port());
+  PeerClient client(target, *key);
   auto theirs = client.hello(c);
   ASSERT_TRUE(theirs.is_ok()) << theirs.status().to_string();
   EXPECT_EQ(theirs->node, key->address());
@@ -115,6 +161,7 @@ TEST(NodePeer, CapabilitySignatureAndLoopbackVerify) {
 
   ProofVerificationRequest rq;
   rq.request_id[0] = 7;
+  rq.sender_node_id = key->address();
   rq.request_hash = compute_request_hash(rq);
   auto v = client.verify(rq);
   ASSERT_TRUE(v.is_ok()) << v.status().to_string();
@@ -129,7 +176,30 @@ TEST(NodePeer, CapabilitySignatureAndLoopbackVerify) {
   auto bad = client.verify(rq);
   ASSERT_FALSE(bad.is_ok());
   EXPECT_NE(bad.status().message().find("requestHash"), std::string::npos);
-  PeerClient nobody("127.0.0.1:" + std::to_string(1));
+  // The request names another sender than the key that signs it: refused.
+  rq.sender_node_id[0] ^= 1;
+  rq.request_hash = compute_request_hash(rq);
+  bad = client.verify(rq);
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_NE(bad.status().message().find("peer_auth"), std::string::npos) << bad.status().message();
+
+  // Gossiped verdicts reach the handler with the authenticated sender; a client claiming another
+  // node's identity is refused before any handler runs.
+  ProofVerificationResponse gv;
+  gv.request_id[0] = 9;
+  gv.verdict = Verdict::kValid;
+  sign_response(Eip712Domain{1337, {}}, *key, gv);
+  ASSERT_TRUE(client.gossip_verdicts({gv, gv}, 1).is_ok());
+  EXPECT_EQ(gossip_from, (std::vector<std::string>{address_to_string(key->address()), address_to_string(key->address())}));
+  auto other = PrivateKey::from_hex("0x" + std::string(63, '0') + "5");
+  ASSERT_TRUE(other.is_ok());
+  PeerClient forger(target, *other, key->address());
+  Status forged = forger.gossip_verdicts({gv}, 1);
+  ASSERT_FALSE(forged.is_ok());
+  EXPECT_NE(forged.message().find("peer_auth"), std::string::npos) << forged.message();
+  EXPECT_NE(forged.message().find("signed by " + address_to_string(other->address())), std::string::npos);
+  EXPECT_EQ(gossip_from.size(), 2u);
+  PeerClient nobody("127.0.0.1:" + std::to_string(1), *key);
   EXPECT_FALSE(nobody.hello(c, 500).is_ok());
 }
 
