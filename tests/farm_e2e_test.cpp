@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "prover/common/rng.hpp"
+#include "prover/device/backend.hpp"
 #include "prover/farm/client.hpp"
 #include "prover/farm/zkwasm_testing.hpp"
 #include "prover/groth16/groth16.hpp"
@@ -1445,6 +1446,202 @@ TEST_F(ZkwasmE2E, CalibratedEstimateCancellationMidProofAndDeadlineExpiry) {
   ASSERT_FALSE(in_time.failure) << in_time.failure->reason();
   EXPECT_EQ(expect_valid_bundle(in_time.proof).results, std::vector<uint64_t>{10});
   EXPECT_EQ(farm_->usage("alice").balance(), 1'000'000 - 40);
+}
+
+// ---------------------------------------------------------------- zkWASM segments and devices
+
+// Segments of at most 2^5 rows: sum(10) runs about 110 rows, so the job splits into several.
+const char* kSegmentedParams = R"({"entry":"sum","args":[10],"preset":"test","segment_log":5})";
+
+int64_t unix_ms_in(int64_t ms) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+             .count() +
+         ms;
+}
+
+// A job split into segments end to end over gRPC: progress per proved segment with the time
+// left, a bundle of several segments that zkwasm::verify accepts, the same charge as one
+// segment, and the second CPU slot lent to the job's segments; bad segment sizes are refused
+// at the header, naming the key.
+TEST_F(ZkwasmE2E, SegmentedJobEndToEndWithProgressPerSegment) {
+  start_farm({"--workers", "2"});
+  auto r = client::prove(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, kSegmentedParams, trace_),
+                         trace_, 1000);
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_FALSE(r.failure) << r.failure->code() << ": " << r.failure->reason();
+  auto b = zkwasm::deserialize_bundle(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(r.proof.data()), r.proof.size()));
+  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+  const size_t n = b->segments.size();
+  EXPECT_GE(n, 3u) << "sum(10) in segments of 32 rows";
+  auto pv = expect_valid_bundle(r.proof);
+  EXPECT_EQ(pv.results, std::vector<uint64_t>{55});
+  // One progress event per proved segment, in order, each with its fraction and time left.
+  std::vector<std::string> seen;
+  double last_fraction = 0;
+  for (const auto& p : r.progress) {
+    EXPECT_GE(p.fraction(), last_fraction) << p.stage();
+    last_fraction = p.fraction();
+    if (p.stage().find(" proved") == std::string::npos || p.stage().find("segment ") == std::string::npos ||
+        p.stage().find(',') != std::string::npos) {
+      continue;
+    }
+    seen.push_back(p.stage());
+    if (seen.size() < n) EXPECT_GT(p.seconds_left(), 0) << p.stage();
+  }
+  ASSERT_EQ(seen.size(), n);
+  for (size_t i = 0; i < n; ++i) {
+    EXPECT_EQ(seen[i], "prove: segment " + std::to_string(i + 1) + "/" + std::to_string(n) +
+                           " proved");
+  }
+  EXPECT_EQ(get_job(*stub_, key_, r.job_id).units(), 4u);  // per instruction, as one segment
+  // Both CPU slots proved its segments (the second was idle and lent).
+  EXPECT_NE(farm_->log().find("job=" + r.job_id + " tenant=alice kind=zkwasm-trace units=4 "
+                              "attempt=1 devices=cpu,cpu"),
+            std::string::npos)
+      << farm_->log();
+
+  // Bad segment sizes: refused at the header with INVALID_ARGUMENT naming the key.
+  for (const char* bad : {R"({"entry":"sum","args":[10],"segment_log":3})",
+                          R"({"entry":"sum","args":[10],"segment_log":23})",
+                          R"({"entry":"sum","args":[10],"segment_log":"5"})"}) {
+    auto e = client::prove(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, bad, trace_), trace_);
+    EXPECT_EQ(e.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+    EXPECT_NE(e.status.error_message().find("params_json.segment_log"), std::string::npos)
+        << e.status.error_message();
+  }
+}
+
+// Cancellation and deadlines between segments: a cancel after the first proved segment stops
+// the job (cancelled, not charged); a deadline the measured segments cannot make expires the
+// job mid-way, after its first segment, not before it starts.
+TEST_F(ZkwasmE2E, SegmentedJobCancelAndDeadlineBetweenSegments) {
+  start_farm({"--stage-delay-ms", "150"});
+  pb::Accepted acc;
+  ASSERT_TRUE(client::submit(*stub_, key_,
+                             header(pb::JOB_KIND_ZKWASM_TRACE, kSegmentedParams, trace_), trace_,
+                             &acc)
+                  .ok());
+  wait_job(*stub_, key_, acc.job_id(), [](const pb::JobInfo& j) {
+    return j.stage().rfind("prove: segment 1/", 0) == 0 || terminal(j);
+  });
+  pb::JobRef ref;
+  ref.set_job_id(acc.job_id());
+  pb::CancelReply cr;
+  auto cctx = client::context(key_, 10);
+  ASSERT_TRUE(stub_->Cancel(cctx.get(), ref, &cr).ok());
+  auto j = wait_job(*stub_, key_, acc.job_id(), terminal);
+  EXPECT_EQ(j.state(), pb::JOB_STATE_CANCELLED) << j.stage() << " " << j.error();
+
+  // About 1 s per segment with the stage delay: 2.5 s is past the first segment, short of all.
+  pb::JobHeader h = header(pb::JOB_KIND_ZKWASM_TRACE, kSegmentedParams, trace_);
+  h.set_deadline_unix_ms(unix_ms_in(2500));
+  auto r = client::prove(*stub_, key_, h, trace_);
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_TRUE(r.failure) << "the job made a deadline it should not have";
+  EXPECT_EQ(r.failure->state(), pb::JOB_STATE_EXPIRED);
+  EXPECT_EQ(r.failure->code(), "DEADLINE_EXCEEDED");
+  bool segment_proved = false;
+  for (const auto& p : r.progress) {
+    segment_proved |= p.stage().rfind("prove: segment 1/", 0) == 0;
+  }
+  EXPECT_TRUE(segment_proved) << "expired before its first segment: " << r.failure->reason();
+  EXPECT_EQ(farm_->usage("alice").balance(), 1'000'000);  // neither is charged
+}
+
+// An OpenCL device slot proves zkWASM with Backend::kOpenCl (PoCL here): with a calibration
+// that rates it above the CPU, the job is placed there; capacity then reports the device's own
+// observed throughput and load. The job is the sum(10) trace in one segment at the test preset,
+// whose quotient kernel zkwasm_test's OpenClBundleIsIdenticalToScalar already compiled into
+// PoCL's disk cache (a cold cache compiles it first: about 2.5 minutes on 2 cores).
+TEST_F(ZkwasmE2E, JobIsPlacedOnTheOpenClDeviceByEstimatedCost) {
+  if (!resolve_backend(Backend::kOpenCl)) GTEST_SKIP() << "no OpenCL device here";
+  fs::create_directories(dir_);
+  const std::string calib = dir_ + "/calibration.json";
+  std::ofstream(calib) << R"({"kinds": {"zkwasm-trace": {"units_per_second": 1}},
+                              "device_kinds": {"opencl": {"zkwasm-trace": {"units_per_second": 1000}}}})";
+  start_farm({"--devices", "cpu,opencl:0", "--calibration", calib});
+  const std::string params = R"({"entry":"sum","args":[10],"preset":"test"})";
+  auto r = client::prove(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_), trace_);
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_FALSE(r.failure) << r.failure->code() << ": " << r.failure->reason();
+  EXPECT_EQ(expect_valid_bundle(r.proof).results, std::vector<uint64_t>{55});
+  EXPECT_NE(farm_->log().find("job=" + r.job_id + " tenant=alice kind=zkwasm-trace units=4 "
+                              "attempt=1 devices=opencl:0"),
+            std::string::npos)
+      << farm_->log();
+  pb::Capacity cap;
+  auto ctx = client::context(key_, 10);
+  ASSERT_TRUE(stub_->GetCapacity(ctx.get(), {}, &cap).ok());
+  ASSERT_EQ(cap.devices_size(), 2);
+  const auto& cpu = cap.devices(0);
+  const auto& cl = cap.devices(1);
+  EXPECT_EQ(cpu.kind(), "cpu");
+  EXPECT_EQ(cl.kind(), "opencl");
+  EXPECT_EQ(cl.slots(), 1u);
+  EXPECT_GT(cl.busy_fraction(), 0);
+  EXPECT_EQ(cpu.busy_fraction(), 0);
+  auto rate = [](const pb::DeviceInfo& d, pb::JobKind k) -> const pb::KindThroughput* {
+    for (const auto& t : d.throughput()) {
+      if (t.kind() == k) return &t;
+    }
+    return nullptr;
+  };
+  ASSERT_TRUE(rate(cl, pb::JOB_KIND_ZKWASM_TRACE));
+  EXPECT_EQ(rate(cl, pb::JOB_KIND_ZKWASM_TRACE)->source(), "observed");
+  EXPECT_EQ(rate(cl, pb::JOB_KIND_GROTH16), nullptr) << "Groth16 runs on the CPU only";
+  ASSERT_TRUE(rate(cpu, pb::JOB_KIND_ZKWASM_TRACE));
+  EXPECT_EQ(rate(cpu, pb::JOB_KIND_ZKWASM_TRACE)->source(), "calibrated");
+  EXPECT_EQ(rate(cpu, pb::JOB_KIND_ZKWASM_TRACE)->units_per_second(), 1);
+
+  // A device the machine does not have is refused at start, naming it.
+  FarmProc other(dir_ + "/store2");
+  std::string why;
+  int code = 0;
+  EXPECT_FALSE(other.start({"--devices", "cpu,opencl:7"}, &why, &code));
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(why.find("opencl:7"), std::string::npos) << why;
+}
+
+// The in-flight budget covers parsed traces: a job whose trace needs more memory than the whole
+// budget fails with RESOURCE_EXHAUSTED naming the budget (never loaded), and a module job whose
+// execution bound could not fit is refused at the header.
+TEST_F(ZkwasmE2E, MemoryBudgetCoversParsedTraces) {
+  fs::create_directories(dir_);
+  const std::string cfg = dir_ + "/farm.json";
+  std::ofstream(cfg) << R"({"inflight_budget_bytes": 2097152})";  // 2 MiB
+  start_farm({"--config", cfg});
+  const std::string big = record("sum", {6000});  // ~66 000 records: 2.6 MB parsed
+  const std::string params = R"({"entry":"sum","args":[6000],"preset":"test"})";
+  auto r = client::prove(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, params, big), big);
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->code(), "RESOURCE_EXHAUSTED");
+  EXPECT_NE(r.failure->reason().find("inflight_budget_bytes"), std::string::npos)
+      << r.failure->reason();
+  // The small trace fits, and the budget is whole again afterwards.
+  auto ok = client::prove(*stub_, key_,
+                          header(pb::JOB_KIND_ZKWASM_TRACE,
+                                 R"({"entry":"sum","args":[10],"preset":"test"})", trace_),
+                          trace_);
+  ASSERT_FALSE(ok.failure) << ok.failure->reason();
+  EXPECT_EQ(metric(farm_->metrics(), "efaas_farm_memory_held_bytes"), 0);
+  const std::string input = extension_input({1});
+  auto m = client::prove(*stub_, key_,
+                         header(pb::JOB_KIND_ZKWASM_MODULE,
+                                R"({"entry":"sum","args":[4],"preset":"test"})", input),
+                         input);
+  EXPECT_EQ(m.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(m.status.error_message().find("inflight_budget_bytes"), std::string::npos)
+      << m.status.error_message();
+  auto small = client::prove(*stub_, key_,
+                             header(pb::JOB_KIND_ZKWASM_MODULE,
+                                    R"({"entry":"sum","args":[4],"preset":"test","gas_limit":20000})",
+                                    input),
+                             input);
+  ASSERT_TRUE(small.status.ok()) << small.status.error_message();
+  ASSERT_FALSE(small.failure) << small.failure->reason();
 }
 
 TEST_F(ZkwasmE2E, SigkillDuringProvingThenRestartLosesNothingAndChargesOnce) {

@@ -94,69 +94,9 @@ pb::Progress progress_of(const JobSnapshot& s) {
   return p;
 }
 
-// ---------------------------------------------------------------- in-flight memory budget
-
-// Bytes of client messages held between a read being posted and its data reaching disk. A
-// stream that cannot get room waits without a read posted, so gRPC's flow control pushes back
-// on its client instead of the farm buffering without bound.
-class InflightBudget {
- public:
-  explicit InflightBudget(uint64_t total) : free_(total) {}
-  // Takes `n` now (true) or queues `resume` to run once it has been taken (false).
-  bool acquire(uint64_t n, void* owner, std::function<void()> resume) {
-    std::lock_guard lock(mu_);
-    if (waiters_.empty() && free_ >= n) {
-      free_ -= n;
-      return true;
-    }
-    waiters_.push_back({n, owner, std::move(resume)});
-    throttled_++;
-    return false;
-  }
-  void release(uint64_t n) {
-    std::vector<std::function<void()>> run;
-    {
-      std::lock_guard lock(mu_);
-      free_ += n;
-      while (!waiters_.empty() && free_ >= waiters_.front().n) {
-        free_ -= waiters_.front().n;
-        run.push_back(std::move(waiters_.front().resume));
-        waiters_.pop_front();
-      }
-    }
-    for (auto& f : run) f();
-  }
-  // Removes a waiting owner; true if it was waiting (and so holds nothing).
-  bool forget(void* owner) {
-    std::lock_guard lock(mu_);
-    for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
-      if (it->owner == owner) {
-        waiters_.erase(it);
-        return true;
-      }
-    }
-    return false;
-  }
-  uint64_t throttled() const {
-    std::lock_guard lock(mu_);
-    return throttled_;
-  }
-
- private:
-  struct Waiter {
-    uint64_t n;
-    void* owner;
-    std::function<void()> resume;
-  };
-  mutable std::mutex mu_;
-  uint64_t free_;
-  uint64_t throttled_ = 0;
-  std::deque<Waiter> waiters_;
-};
-
 struct Shared {
   Farm* farm;
-  InflightBudget budget;
+  InflightBudget& budget;  // the farm's: shared with the running jobs' traces
   uint64_t chunk_max;
 };
 
@@ -893,6 +833,15 @@ class FarmService final : public pb::Farm::CallbackService {
         di->set_cores(d.cores);
         di->set_busy_fraction(d.busy_fraction);
         di->set_running_jobs(d.running);
+        di->set_slots(d.slots);
+        for (const auto& k : d.throughput) {
+          pb::KindThroughput* kt = di->add_throughput();
+          kt->set_kind(pb::JobKind(int(k.kind)));
+          kt->set_available(k.available);
+          kt->set_unit(k.unit);
+          kt->set_units_per_second(k.units_per_second);
+          kt->set_source(k.source);
+        }
       }
       reply->set_queue_depth(c.queue_depth);
       reply->set_running(c.running);
@@ -1071,8 +1020,7 @@ class FarmServerImpl final : public FarmServer {
  public:
   explicit FarmServerImpl(Farm& farm)
       : farm_(farm),
-        shared_{&farm, InflightBudget(farm.config().inflight_budget_bytes),
-                farm.config().max_chunk_bytes} {}
+        shared_{&farm, farm.budget(), farm.config().max_chunk_bytes} {}
 
   Outcome init() {
     const FarmConfig& c = farm_.config();
