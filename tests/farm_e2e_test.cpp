@@ -1488,7 +1488,9 @@ TEST_F(ZkwasmE2E, SegmentedJobEndToEndWithProgressPerSegment) {
       continue;
     }
     seen.push_back(p.stage());
-    if (seen.size() < n) EXPECT_GT(p.seconds_left(), 0) << p.stage();
+    if (seen.size() < n) {
+      EXPECT_GT(p.seconds_left(), 0) << p.stage();
+    }
   }
   ASSERT_EQ(seen.size(), n);
   for (size_t i = 0; i < n; ++i) {

@@ -51,6 +51,9 @@ class InputCheck {
   // After finish(): the job's exact units when the input alone tells (a zkWASM trace's
   // instruction count); 0 when it does not.
   virtual uint64_t exact_units() const { return 0; }
+  // Input bytes the check holds in memory now (a trace chunk not yet complete); the stream
+  // holds that much of the farm's in-flight budget before its next read.
+  virtual uint64_t buffered_bytes() const { return 0; }
 };
 
 class Engine {

@@ -903,9 +903,12 @@ void Farm::run_job(Active& a) {
                start.tenant, job_kind_name(start.spec.kind), start.units, start.attempts, on);
   publish(start);
   Engine* eng = engine(start.spec.kind);
+  // The rate on the job's own device (0: unknown, then only the measured time left or the
+  // deadline itself stop it).
   const double ups = [&] {
     std::lock_guard lock(mu_);
-    return slot_rate_locked(start.spec.kind, slots[0]);
+    const double r = device_rate_locked(start.spec.kind, slots_[slots[0]].kind);
+    return r > 0 ? r : units_per_second(start.spec.kind);
   }();
   // A job that cannot finish in time fails as expired now rather than wasting the device
   // (judged on its exact units: at once, or when the engine reports them).
@@ -940,7 +943,8 @@ void Farm::run_job(Active& a) {
     finish_terminal(a, JobState::kExpired, late_error(start.units));
     return;
   }
-  bool late = false;         // the exact units came in and cannot be proved in time
+  bool late = false;         // the exact units or the measured time left cannot make it
+  std::string late_why;      // why, when the measured time left said so
   bool interrupted = false;  // stopped by a shutdown: leave it queued for the next start
   EngineHooks hooks;
   hooks.progress = [&](const std::string& stage, double fraction) {
@@ -975,9 +979,11 @@ void Farm::run_job(Active& a) {
     a.time_left = seconds;
     a.time_left_ms = now_unix_ms();
     // Measured, so the deadline is judged on it (between segments).
-    if (start.spec.deadline_ms != 0 &&
+    if (!late && start.spec.deadline_ms != 0 &&
         double(now_unix_ms()) + 1000.0 * seconds > double(start.spec.deadline_ms)) {
       late = true;
+      late_why = "cannot finish before the deadline (about " +
+                 std::to_string(int64_t(1000 * seconds)) + " ms of proving left, measured)";
     }
   };
   hooks.hold_memory = [&](uint64_t bytes) -> Outcome {
@@ -1029,7 +1035,9 @@ void Farm::run_job(Active& a) {
       if (cancelled) {
         finish_terminal(a, JobState::kCancelled, err(Code::kCancelled, "cancelled by the tenant"));
       } else if (was_late && !expired) {
-        finish_terminal(a, JobState::kExpired, late_error(units));
+        finish_terminal(a, JobState::kExpired, late_why.empty()
+                                                   ? late_error(units)
+                                                   : err(Code::kDeadlineExceeded, late_why));
       } else if (expired) {
         finish_terminal(a, JobState::kExpired,
                         err(Code::kDeadlineExceeded, "the deadline passed while proving"));

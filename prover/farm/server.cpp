@@ -100,6 +100,39 @@ struct Shared {
   uint64_t chunk_max;
 };
 
+// The part of the in-flight budget a stream holds for its input check's buffer (a partial
+// trace chunk): adjusted before each read, so the next read waits until it is covered.
+class ParseHold {
+ public:
+  // Gives back what the buffer no longer needs; returns how much more to take with the read.
+  uint64_t grow(InflightBudget& b, uint64_t buffered) {
+    if (buffered <= held_) {
+      b.release(held_ - buffered);
+      held_ = buffered;
+      pending_ = 0;
+    } else {
+      pending_ = buffered - held_;
+    }
+    return pending_;
+  }
+  void granted() {
+    held_ += pending_;
+    pending_ = 0;
+  }
+  static std::string too_big(uint64_t n, const InflightBudget& b) {
+    return "the input's partial trace chunk and the next read need " + std::to_string(n) +
+           " bytes in memory, more than the farm's inflight_budget_bytes (" +
+           std::to_string(b.total()) + "); write chunks of fewer records";
+  }
+    void release_all(InflightBudget& b) {
+    b.release(held_);
+    held_ = 0;
+  }
+
+ private:
+  uint64_t held_ = 0, pending_ = 0;
+};
+
 // ---------------------------------------------------------------- streamed job input
 
 // Header, then chunks in order, into a temp file under the store; admission happens at the
@@ -116,6 +149,8 @@ class InputSink {
     }
   }
   bool complete() const { return admitted_ && received_ == admission_.spec.input_size; }
+  // Bytes the input check holds in memory (a partial trace chunk).
+  uint64_t buffered() const { return check_ ? check_->buffered_bytes() : 0; }
   uint64_t received() const { return received_; }
 
   Outcome add(const Tenant& tenant, const pb::ProveRequest& m) {
@@ -454,14 +489,28 @@ class ProveReactor final
   void OnDone() override {
     unfollow();
     s_.budget.forget(this);
+    parse_.release_all(s_.budget);
     delete this;
   }
 
  private:
   void read_next() {
     reading_ = true;
-    if (s_.budget.acquire(s_.chunk_max, this, [this] { StartRead(&req_); })) StartRead(&req_);
+    const uint64_t n = s_.chunk_max + parse_.grow(s_.budget, sink_.buffered());
+    if (n > s_.budget.total()) {
+      reading_ = false;
+      fail(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, ParseHold::too_big(n, s_.budget)));
+      return;
+    }
+    if (s_.budget.acquire(n, this, [this] {
+          parse_.granted();
+          StartRead(&req_);
+        })) {
+      parse_.granted();
+      StartRead(&req_);
+    }
   }
+  ParseHold parse_;
 
   void commit() {
     if (committed_) return;
@@ -529,13 +578,26 @@ class SubmitReactor final : public grpc::ServerReadReactor<pb::ProveRequest> {
   }
   void OnDone() override {
     s_.budget.forget(this);
+    parse_.release_all(s_.budget);
     delete this;
   }
 
  private:
   void read_next() {
-    if (s_.budget.acquire(s_.chunk_max, this, [this] { StartRead(&req_); })) StartRead(&req_);
+    const uint64_t n = s_.chunk_max + parse_.grow(s_.budget, sink_.buffered());
+    if (n > s_.budget.total()) {
+      done(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, ParseHold::too_big(n, s_.budget)));
+      return;
+    }
+    if (s_.budget.acquire(n, this, [this] {
+          parse_.granted();
+          StartRead(&req_);
+        })) {
+      parse_.granted();
+      StartRead(&req_);
+    }
   }
+  ParseHold parse_;
   void commit() {
     auto snap = sink_.commit();
     if (!snap) {

@@ -138,6 +138,7 @@ class TraceCheck final : public InputCheck {
     return ok();
   }
   uint64_t exact_units() const override { return finished_ ? zkwasm_units(instructions_) : 0; }
+  uint64_t buffered_bytes() const override { return fed_ - parsed_; }
 
  private:
   std::shared_ptr<const wasm::Module> module_;
@@ -316,6 +317,9 @@ class ZkwasmEngine final : public Engine {
   bool runs_on(Backend) const override { return true; }  // CPU (AVX2/scalar) and OpenCL
 
   uint32_t parallel_pieces(const JobSpec& spec, uint64_t units) const override {
+    // A module job's size is known only once executed (its units are a bound): its segments
+    // are proved on its own slot.
+    if (kind_ == JobKind::kZkwasmModule) return 1;
     auto params = parse_zkwasm_params(spec.params_json, kind_);
     if (!params) return 1;
     const uint64_t rows = uint64_t(1) << params->segment_log.value_or(opts_.segment_log);
