@@ -426,10 +426,11 @@ class ZkwasmEngine final : public Engine {
       count = n;
       if (n < 2) return;
       const double secs = clock.seconds();
+      // The segments left, at the wall time per segment so far (the slots prove at once);
+      // first, so that the progress event carries it.
+      if (hooks.time_left) hooks.time_left(secs / double(done) * double(n - done));
       report("prove: segment " + std::to_string(done) + "/" + std::to_string(n) + " proved",
              0.1 + 0.8 * double(done) / double(n));
-      // The segments left, at the wall time per segment so far (the slots prove at once).
-      if (hooks.time_left) hooks.time_left(secs / double(done) * double(n - done));
       if (hooks.should_stop && hooks.should_stop()) cancel = true;
     };
     po.stark.progress = [&](std::string_view name, double f) {
