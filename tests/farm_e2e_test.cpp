@@ -1651,12 +1651,13 @@ TEST_F(ZkwasmE2E, MemoryBudgetCoversParsedTraces) {
   ASSERT_FALSE(small.failure) << small.failure->reason();
 }
 
+// The running job is split into segments and killed after its first one: it runs again whole.
 TEST_F(ZkwasmE2E, SigkillDuringProvingThenRestartLosesNothingAndChargesOnce) {
   start_farm({"--stage-delay-ms", "300"});
-  const std::string params = R"({"entry":"sum","args":[10],"preset":"test"})";
   pb::Accepted running, queued;
-  ASSERT_TRUE(client::submit(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_),
-                             trace_, &running)
+  ASSERT_TRUE(client::submit(*stub_, key_,
+                             header(pb::JOB_KIND_ZKWASM_TRACE, kSegmentedParams, trace_), trace_,
+                             &running)
                   .ok());
   const std::string input = extension_input({9});
   ASSERT_TRUE(client::submit(*stub_, key_,
@@ -1665,7 +1666,7 @@ TEST_F(ZkwasmE2E, SigkillDuringProvingThenRestartLosesNothingAndChargesOnce) {
                              input, &queued)
                   .ok());
   wait_job(*stub_, key_, running.job_id(), [](const pb::JobInfo& j) {
-    return j.state() == pb::JOB_STATE_RUNNING && j.stage().rfind("prove: ", 0) == 0;
+    return j.state() == pb::JOB_STATE_RUNNING && j.stage().rfind("prove: segment 1/", 0) == 0;
   });
   farm_->signal(SIGKILL);
   farm_->wait_exit();
