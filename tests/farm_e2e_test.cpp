@@ -278,6 +278,22 @@ class FarmE2E : public ::testing::Test {
     return j;
   }
   static bool terminal(const pb::JobInfo& j) { return j.state() >= pb::JOB_STATE_SUCCEEDED; }
+  static grpc::Status cancel(pb::Farm::Stub& stub, const std::string& key, const std::string& id) {
+    pb::JobRef ref;
+    ref.set_job_id(id);
+    pb::CancelReply cr;
+    auto ctx = client::context(key, 10);
+    return stub.Cancel(ctx.get(), ref, &cr);
+  }
+  // Cancels a running job: it stops as cancelled, with no proof to fetch.
+  void expect_cancelled(pb::Farm::Stub& stub, const std::string& key, const std::string& id) {
+    ASSERT_TRUE(cancel(stub, key, id).ok());
+    auto j = wait_job(stub, key, id, terminal);
+    EXPECT_EQ(j.state(), pb::JOB_STATE_CANCELLED) << j.stage() << " " << j.error();
+    std::string proof;
+    EXPECT_EQ(client::fetch_proof(stub, key, id, &proof).error_code(),
+              grpc::StatusCode::FAILED_PRECONDITION);
+  }
 
   std::string dir_, zkey_, wtns_;
 };
@@ -390,11 +406,7 @@ TEST_F(FarmE2E, AsyncSubmitWatchFetchAndTenantIsolation) {
   EXPECT_EQ(gs.error_code(), grpc::StatusCode::NOT_FOUND);
   auto bw = client::watch(*stub, bob, acc.job_id(), true);
   EXPECT_EQ(bw.status.error_code(), grpc::StatusCode::NOT_FOUND);
-  pb::JobRef ref;
-  ref.set_job_id(acc.job_id());
-  pb::CancelReply cr;
-  auto cctx = client::context(bob, 10);
-  EXPECT_EQ(stub->Cancel(cctx.get(), ref, &cr).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(cancel(*stub, bob, acc.job_id()).error_code(), grpc::StatusCode::NOT_FOUND);
 
   auto w = client::watch(*stub, alice, acc.job_id(), true);
   ASSERT_TRUE(w.status.ok()) << w.status.error_message();
@@ -700,16 +712,7 @@ TEST_F(FarmE2E, CancellationMidProofAndDeadlineExpiry) {
   ASSERT_TRUE(client::submit(*stub, key, groth16_header(zh), wtns_, &acc).ok());
   wait_job(*stub, key, acc.job_id(),
            [](const pb::JobInfo& j) { return j.state() == pb::JOB_STATE_RUNNING; });
-  pb::JobRef ref;
-  ref.set_job_id(acc.job_id());
-  pb::CancelReply cr;
-  auto cctx = client::context(key, 10);
-  ASSERT_TRUE(stub->Cancel(cctx.get(), ref, &cr).ok());
-  auto j = wait_job(*stub, key, acc.job_id(), terminal);
-  EXPECT_EQ(j.state(), pb::JOB_STATE_CANCELLED);
-  std::string proof;
-  EXPECT_EQ(client::fetch_proof(*stub, key, acc.job_id(), &proof).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  expect_cancelled(*stub, key, acc.job_id());
 
   // A deadline shorter than the job: expired, cleanly, and the stream says so.
   pb::JobHeader h = groth16_header(zh, std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -764,13 +767,7 @@ TEST_F(FarmE2E, SixtyFourClientsStreamAtOnceUnderAMemoryBudget) {
   EXPECT_GT(metric(m, "efaas_farm_throttled_reads_total"), 0)
       << "the budget never throttled a stream";
   // Prove two of them; cancel the rest (queued ones stop at once).
-  for (int i = 2; i < kClients; ++i) {
-    pb::JobRef ref;
-    ref.set_job_id(ids[i]);
-    pb::CancelReply cr;
-    auto ctx = client::context(key, 10);
-    ASSERT_TRUE(stub->Cancel(ctx.get(), ref, &cr).ok());
-  }
+  for (int i = 2; i < kClients; ++i) ASSERT_TRUE(cancel(*stub, key, ids[i]).ok());
   for (int i = 0; i < 2; ++i) {
     auto w = client::watch(*stub, key, ids[i], true);
     ASSERT_TRUE(w.status.ok()) << w.status.error_message();
@@ -882,11 +879,7 @@ TEST_F(FarmE2E, CalibratedCapacityPredictsTimeAndCost) {
   EXPECT_EQ(acc.estimated_units(), 32u);
   EXPECT_EQ(acc.estimated_cost(), 320u);
   EXPECT_NEAR(acc.estimated_seconds(), 4.0, 1e-9);
-  pb::JobRef ref;
-  ref.set_job_id(acc.job_id());
-  pb::CancelReply cr;
-  auto cctx = client::context(key, 10);
-  ASSERT_TRUE(stub->Cancel(cctx.get(), ref, &cr).ok());
+  ASSERT_TRUE(cancel(*stub, key, acc.job_id()).ok());
 
   // A price set through the admin API is what capacity shows and what the next job costs.
   pb::SetPriceRequest sp;
@@ -908,9 +901,7 @@ TEST_F(FarmE2E, CalibratedCapacityPredictsTimeAndCost) {
   pb::Accepted acc2;
   ASSERT_TRUE(client::submit(*stub, key, h, wtns_, &acc2).ok());
   EXPECT_EQ(acc2.estimated_cost(), 640u);
-  ref.set_job_id(acc2.job_id());
-  auto cctx2 = client::context(key, 10);
-  ASSERT_TRUE(stub->Cancel(cctx2.get(), ref, &cr).ok());
+  ASSERT_TRUE(cancel(*stub, key, acc2.job_id()).ok());
 }
 
 // The `efaas farm` client and admin commands against the same server, the proof checked by
@@ -1397,16 +1388,7 @@ TEST_F(ZkwasmE2E, CalibratedEstimateCancellationMidProofAndDeadlineExpiry) {
   wait_job(*stub_, key_, acc.job_id(), [](const pb::JobInfo& j) {
     return j.state() == pb::JOB_STATE_RUNNING && j.stage().rfind("prove: ", 0) == 0;
   });
-  pb::JobRef ref;
-  ref.set_job_id(acc.job_id());
-  pb::CancelReply cr;
-  auto cctx = client::context(key_, 10);
-  ASSERT_TRUE(stub_->Cancel(cctx.get(), ref, &cr).ok());
-  auto j = wait_job(*stub_, key_, acc.job_id(), terminal);
-  EXPECT_EQ(j.state(), pb::JOB_STATE_CANCELLED) << j.stage() << " " << j.error();
-  std::string proof;
-  EXPECT_EQ(client::fetch_proof(*stub_, key_, acc.job_id(), &proof).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  expect_cancelled(*stub_, key_, acc.job_id());
 
   // A deadline the job cannot meet (8 s estimated, 0.9 s given): expired, cleanly.
   pb::JobHeader h = header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_);
@@ -1533,13 +1515,7 @@ TEST_F(ZkwasmE2E, SegmentedJobCancelAndDeadlineBetweenSegments) {
   const int64_t first_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::steady_clock::now() - t0)
                                .count();
-  pb::JobRef ref;
-  ref.set_job_id(acc.job_id());
-  pb::CancelReply cr;
-  auto cctx = client::context(key_, 10);
-  ASSERT_TRUE(stub_->Cancel(cctx.get(), ref, &cr).ok());
-  auto j = wait_job(*stub_, key_, acc.job_id(), terminal);
-  EXPECT_EQ(j.state(), pb::JOB_STATE_CANCELLED) << j.stage() << " " << j.error();
+  expect_cancelled(*stub_, key_, acc.job_id());
 
   // Twice the time to the first segment: past the first, short of all of them (at least 3).
   pb::JobHeader h = header(pb::JOB_KIND_ZKWASM_TRACE, kSegmentedParams, trace_);
@@ -1609,6 +1585,16 @@ TEST_F(ZkwasmE2E, JobIsPlacedOnTheOpenClDeviceByEstimatedCost) {
   EXPECT_FALSE(other.start({"--devices", "cpu,opencl:7"}, &why, &code));
   EXPECT_EQ(code, 2);
   EXPECT_NE(why.find("opencl:7"), std::string::npos) << why;
+  // A farm of one OpenCL device takes no Groth16 job (CPU only): refused at the header.
+  FarmProc gpu_only(dir_ + "/store3");
+  ASSERT_TRUE(gpu_only.start({"--devices", "opencl:0"}, &why)) << why;
+  const std::string key = gpu_only.create_tenant("bob", 1'000'000);
+  auto stub = gpu_only.farm();
+  auto g = client::prove(*stub, key, groth16_header(upload_zkey(*stub, key)), wtns_);
+  EXPECT_EQ(g.status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_NE(g.status.error_message().find("no device of this farm runs groth16"),
+            std::string::npos)
+      << g.status.error_message();
 }
 
 // The in-flight budget covers parsed traces: a job whose trace needs more memory than the whole

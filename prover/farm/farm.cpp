@@ -462,6 +462,14 @@ Expected<Admission> Farm::admit(const Tenant& tenant, const JobSpec& spec) {
   Engine* eng = engine(spec.kind);
   if (eng == nullptr) return err(Code::kInvalidArgument, "unknown job kind");
   if (Outcome o = eng->available(); !o) return o.error();
+  if (std::none_of(slots_.begin(), slots_.end(),
+                   [&](const Slot& sl) { return eng->runs_on(sl.backend); })) {
+    std::string devices;
+    for (const auto& d : config_.devices) devices += (devices.empty() ? "" : ", ") + d;
+    return err(Code::kUnimplemented, std::string("no device of this farm runs ") +
+                                         job_kind_name(spec.kind) + " jobs (devices: " + devices +
+                                         ")");
+  }
   if (spec.priority < 0 || spec.priority > 9) {
     return err(Code::kInvalidArgument,
                "priority " + std::to_string(spec.priority) + " is outside 0..9");

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <list>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -104,6 +105,29 @@ struct Shared {
 // trace chunk): adjusted before each read, so the next read waits until it is covered.
 class ParseHold {
  public:
+  // Reserves the stream's next read (max_chunk_bytes) and what its buffer grew by; `start`
+  // posts the read, now or once reserved. The refusal when that can never fit the budget.
+  std::optional<std::string> reserve_read(Shared& s, uint64_t buffered, void* owner,
+                                          std::function<void()> start) {
+    const uint64_t n = s.chunk_max + grow(s.budget, buffered);
+    if (n > s.budget.total()) {
+      return "the input's partial trace chunk and the next read need " + std::to_string(n) +
+             " bytes in memory, more than the farm's inflight_budget_bytes (" +
+             std::to_string(s.budget.total()) + "); write chunks of fewer records";
+    }
+    auto go = [this, start = std::move(start)] {
+      granted();
+      start();
+    };
+    if (s.budget.acquire(n, owner, go)) go();
+    return std::nullopt;
+  }
+  void release_all(InflightBudget& b) {
+    b.release(held_);
+    held_ = 0;
+  }
+
+ private:
   // Gives back what the buffer no longer needs; returns how much more to take with the read.
   uint64_t grow(InflightBudget& b, uint64_t buffered) {
     if (buffered <= held_) {
@@ -119,17 +143,7 @@ class ParseHold {
     held_ += pending_;
     pending_ = 0;
   }
-  static std::string too_big(uint64_t n, const InflightBudget& b) {
-    return "the input's partial trace chunk and the next read need " + std::to_string(n) +
-           " bytes in memory, more than the farm's inflight_budget_bytes (" +
-           std::to_string(b.total()) + "); write chunks of fewer records";
-  }
-    void release_all(InflightBudget& b) {
-    b.release(held_);
-    held_ = 0;
-  }
 
- private:
   uint64_t held_ = 0, pending_ = 0;
 };
 
@@ -496,18 +510,9 @@ class ProveReactor final
  private:
   void read_next() {
     reading_ = true;
-    const uint64_t n = s_.chunk_max + parse_.grow(s_.budget, sink_.buffered());
-    if (n > s_.budget.total()) {
+    if (auto e = parse_.reserve_read(s_, sink_.buffered(), this, [this] { StartRead(&req_); })) {
       reading_ = false;
-      fail(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, ParseHold::too_big(n, s_.budget)));
-      return;
-    }
-    if (s_.budget.acquire(n, this, [this] {
-          parse_.granted();
-          StartRead(&req_);
-        })) {
-      parse_.granted();
-      StartRead(&req_);
+      fail(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, *e));
     }
   }
   ParseHold parse_;
@@ -584,17 +589,8 @@ class SubmitReactor final : public grpc::ServerReadReactor<pb::ProveRequest> {
 
  private:
   void read_next() {
-    const uint64_t n = s_.chunk_max + parse_.grow(s_.budget, sink_.buffered());
-    if (n > s_.budget.total()) {
-      done(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, ParseHold::too_big(n, s_.budget)));
-      return;
-    }
-    if (s_.budget.acquire(n, this, [this] {
-          parse_.granted();
-          StartRead(&req_);
-        })) {
-      parse_.granted();
-      StartRead(&req_);
+    if (auto e = parse_.reserve_read(s_, sink_.buffered(), this, [this] { StartRead(&req_); })) {
+      done(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, *e));
     }
   }
   ParseHold parse_;
