@@ -1597,6 +1597,43 @@ TEST_F(ZkwasmE2E, JobIsPlacedOnTheOpenClDeviceByEstimatedCost) {
       << g.status.error_message();
 }
 
+// Placement the other way: with the OpenCL device calibrated far slower, jobs wait for the busy
+// CPU slot instead (a queued job and a segmented one alike: one of its segments on the slow
+// device would outlast the whole job on the CPU), and the OpenCL slot stays idle.
+TEST_F(ZkwasmE2E, SlowDeviceIsLeftIdleWhileTheFasterOneIsBusy) {
+  if (!resolve_backend(Backend::kOpenCl)) GTEST_SKIP() << "no OpenCL device here";
+  fs::create_directories(dir_);
+  const std::string calib = dir_ + "/calibration.json";
+  std::ofstream(calib) << R"({"kinds": {"zkwasm-trace": {"units_per_second": 100}},
+                              "device_kinds": {"opencl": {"zkwasm-trace": {"units_per_second": 0.01}}}})";
+  start_farm({"--devices", "cpu,opencl:0", "--calibration", calib});
+  pb::Accepted a, b;
+  ASSERT_TRUE(client::submit(*stub_, key_,
+                             header(pb::JOB_KIND_ZKWASM_TRACE, kSegmentedParams, trace_), trace_, &a)
+                  .ok());
+  ASSERT_TRUE(client::submit(*stub_, key_,
+                             header(pb::JOB_KIND_ZKWASM_TRACE,
+                                    R"({"entry":"sum","args":[10],"preset":"test"})", trace_),
+                             trace_, &b)
+                  .ok());
+  for (const auto* acc : {&a, &b}) {
+    auto w = client::watch(*stub_, key_, acc->job_id(), true);
+    ASSERT_TRUE(w.status.ok()) << w.status.error_message();
+    ASSERT_FALSE(w.failure) << w.failure->reason();
+    expect_valid_bundle(w.proof);
+    EXPECT_NE(farm_->log().find("job=" + acc->job_id() +
+                                " tenant=alice kind=zkwasm-trace units=4 attempt=1 devices=cpu\n"),
+              std::string::npos)
+        << farm_->log();
+  }
+  pb::Capacity cap;
+  auto ctx = client::context(key_, 10);
+  ASSERT_TRUE(stub_->GetCapacity(ctx.get(), {}, &cap).ok());
+  ASSERT_EQ(cap.devices_size(), 2);
+  EXPECT_EQ(cap.devices(1).busy_fraction(), 0);
+  EXPECT_GT(cap.devices(0).busy_fraction(), 0);
+}
+
 // The in-flight budget covers parsed traces: a job whose trace needs more memory than the whole
 // budget fails with RESOURCE_EXHAUSTED naming the budget (never loaded), and a module job whose
 // execution bound could not fit is refused at the header.
