@@ -231,9 +231,8 @@ int main(int argc, char** argv) {
             h.set_params_json("{\"entry\":\"sum\",\"args\":[" +
                               std::to_string(trace_args[size_t(i)]) + "],\"preset\":\"" + preset +
                               "\"" +
-                              (segment_log != 0
-                                   ? ",\"segment_log\":" + std::to_string(segment_log)
-                                   : std::string()) +
+                              (segment_log != 0 ? ",\"segment_log\":" + std::to_string(segment_log)
+                                                : std::string()) +
                               "}");
           } else {
             h.set_kind(pb::JOB_KIND_GROTH16);

@@ -1465,7 +1465,8 @@ TEST_F(ZkwasmE2E, SegmentedJobEndToEndWithProgressPerSegment) {
   for (const auto& p : r.progress) {
     EXPECT_GE(p.fraction(), last_fraction) << p.stage();
     last_fraction = p.fraction();
-    if (p.stage().find(" proved") == std::string::npos || p.stage().find("segment ") == std::string::npos ||
+    if (p.stage().find(" proved") == std::string::npos ||
+        p.stage().find("segment ") == std::string::npos ||
         p.stage().find(',') != std::string::npos) {
       continue;
     }
@@ -1476,12 +1477,13 @@ TEST_F(ZkwasmE2E, SegmentedJobEndToEndWithProgressPerSegment) {
   }
   ASSERT_EQ(seen.size(), n);
   for (size_t i = 0; i < n; ++i) {
-    EXPECT_EQ(seen[i], "prove: segment " + std::to_string(i + 1) + "/" + std::to_string(n) +
-                           " proved");
+    EXPECT_EQ(seen[i],
+              "prove: segment " + std::to_string(i + 1) + "/" + std::to_string(n) + " proved");
   }
   EXPECT_EQ(get_job(*stub_, key_, r.job_id).units(), 4u);  // per instruction, as one segment
   // Both CPU slots proved its segments (the second was idle and lent).
-  EXPECT_NE(farm_->log().find("job=" + r.job_id + " tenant=alice kind=zkwasm-trace units=4 "
+  EXPECT_NE(farm_->log().find("job=" + r.job_id +
+                              " tenant=alice kind=zkwasm-trace units=4 "
                               "attempt=1 devices=cpu,cpu"),
             std::string::npos)
       << farm_->log();
@@ -1512,9 +1514,9 @@ TEST_F(ZkwasmE2E, SegmentedJobCancelAndDeadlineBetweenSegments) {
     return j.stage().rfind("prove: segment 1/", 0) == 0 || terminal(j);
   });
   // Until the first segment was proved (the machine is shared: measured, not assumed).
-  const int64_t first_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::steady_clock::now() - t0)
-                               .count();
+  const int64_t first_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   expect_cancelled(*stub_, key_, acc.job_id());
 
   // Twice the time to the first segment: past the first, short of all of them (at least 3).
@@ -1550,7 +1552,8 @@ TEST_F(ZkwasmE2E, JobIsPlacedOnTheOpenClDeviceByEstimatedCost) {
   ASSERT_TRUE(r.status.ok()) << r.status.error_message();
   ASSERT_FALSE(r.failure) << r.failure->code() << ": " << r.failure->reason();
   EXPECT_EQ(expect_valid_bundle(r.proof).results, std::vector<uint64_t>{55});
-  EXPECT_NE(farm_->log().find("job=" + r.job_id + " tenant=alice kind=zkwasm-trace units=4 "
+  EXPECT_NE(farm_->log().find("job=" + r.job_id +
+                              " tenant=alice kind=zkwasm-trace units=4 "
                               "attempt=1 devices=opencl:0"),
             std::string::npos)
       << farm_->log();
@@ -1592,8 +1595,7 @@ TEST_F(ZkwasmE2E, JobIsPlacedOnTheOpenClDeviceByEstimatedCost) {
   auto stub = gpu_only.farm();
   auto g = client::prove(*stub, key, groth16_header(upload_zkey(*stub, key)), wtns_);
   EXPECT_EQ(g.status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(g.status.error_message().find("no device of this farm runs groth16"),
-            std::string::npos)
+  EXPECT_NE(g.status.error_message().find("no device of this farm runs groth16"), std::string::npos)
       << g.status.error_message();
 }
 
@@ -1609,7 +1611,8 @@ TEST_F(ZkwasmE2E, SlowDeviceIsLeftIdleWhileTheFasterOneIsBusy) {
   start_farm({"--devices", "cpu,opencl:0", "--calibration", calib});
   pb::Accepted a, b;
   ASSERT_TRUE(client::submit(*stub_, key_,
-                             header(pb::JOB_KIND_ZKWASM_TRACE, kSegmentedParams, trace_), trace_, &a)
+                             header(pb::JOB_KIND_ZKWASM_TRACE, kSegmentedParams, trace_), trace_,
+                             &a)
                   .ok());
   ASSERT_TRUE(client::submit(*stub_, key_,
                              header(pb::JOB_KIND_ZKWASM_TRACE,
@@ -1651,25 +1654,25 @@ TEST_F(ZkwasmE2E, MemoryBudgetCoversParsedTraces) {
   EXPECT_NE(r.failure->reason().find("inflight_budget_bytes"), std::string::npos)
       << r.failure->reason();
   // The small trace fits, and the budget is whole again afterwards.
-  auto ok = client::prove(*stub_, key_,
-                          header(pb::JOB_KIND_ZKWASM_TRACE,
-                                 R"({"entry":"sum","args":[10],"preset":"test"})", trace_),
-                          trace_);
+  auto ok = client::prove(
+      *stub_, key_,
+      header(pb::JOB_KIND_ZKWASM_TRACE, R"({"entry":"sum","args":[10],"preset":"test"})", trace_),
+      trace_);
   ASSERT_FALSE(ok.failure) << ok.failure->reason();
   EXPECT_EQ(metric(farm_->metrics(), "efaas_farm_memory_held_bytes"), 0);
   const std::string input = extension_input({1});
-  auto m = client::prove(*stub_, key_,
-                         header(pb::JOB_KIND_ZKWASM_MODULE,
-                                R"({"entry":"sum","args":[4],"preset":"test"})", input),
-                         input);
+  auto m = client::prove(
+      *stub_, key_,
+      header(pb::JOB_KIND_ZKWASM_MODULE, R"({"entry":"sum","args":[4],"preset":"test"})", input),
+      input);
   EXPECT_EQ(m.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_NE(m.status.error_message().find("inflight_budget_bytes"), std::string::npos)
       << m.status.error_message();
-  auto small = client::prove(*stub_, key_,
-                             header(pb::JOB_KIND_ZKWASM_MODULE,
-                                    R"({"entry":"sum","args":[4],"preset":"test","gas_limit":20000})",
-                                    input),
-                             input);
+  auto small = client::prove(
+      *stub_, key_,
+      header(pb::JOB_KIND_ZKWASM_MODULE,
+             R"({"entry":"sum","args":[4],"preset":"test","gas_limit":20000})", input),
+      input);
   ASSERT_TRUE(small.status.ok()) << small.status.error_message();
   ASSERT_FALSE(small.failure) << small.failure->reason();
 }

@@ -141,9 +141,11 @@ Expected<std::unique_ptr<Farm>> Farm::open(const FarmConfig& config) {
   // at start, not a queue that never moves.
   std::vector<Slot> slots;
   for (const std::string& d : config.devices) {
-    if (Outcome o = check_device_name(d); !o) return err(Code::kInvalidArgument, "devices: " + o.error().message);
+    if (Outcome o = check_device_name(d); !o)
+      return err(Code::kInvalidArgument, "devices: " + o.error().message);
     if (d == "cpu") {
-      for (size_t i = 0; i < config.workers; ++i) slots.push_back({d, "cpu", Backend::kAuto, "", false, 0});
+      for (size_t i = 0; i < config.workers; ++i)
+        slots.push_back({d, "cpu", Backend::kAuto, "", false, 0});
       continue;
     }
     const int idx = std::atoi(d.c_str() + 7);
@@ -155,8 +157,8 @@ Expected<std::unique_ptr<Farm>> Farm::open(const FarmConfig& config) {
     }
     if (idx != 0) {
       // The STARK prover's OpenCL pipeline takes no device index yet (StarkConfig::backend).
-      return err(Code::kUnimplemented, "devices: " + d +
-                                           ": the zkWASM prover runs on OpenCL device 0 only");
+      return err(Code::kUnimplemented,
+                 "devices: " + d + ": the zkWASM prover runs on OpenCL device 0 only");
     }
     slots.push_back({d, "opencl", Backend::kOpenCl, "", false, 0});
   }
@@ -179,8 +181,8 @@ void Farm::load_calibration() {
   if (!bytes) return;
   auto j = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) return;
-  // `efaas bench --json`: "kinds" measured on "device" (cpu unless it says opencl), and
-  // optionally "device_kinds": {"opencl": {kind: {"units_per_second": x}}, ...}.
+  // `efaas bench --json`: "kinds" measured on the CPU, and "device_kinds": {"opencl": {kind:
+  // {"units_per_second": x}}} (bench --zkwasm-backend opencl).
   auto read_kinds = [&](const nlohmann::json& kinds, const std::string& dev) {
     if (!kinds.is_object()) return;
     for (auto it = kinds.begin(); it != kinds.end(); ++it) {
@@ -191,9 +193,7 @@ void Farm::load_calibration() {
       }
     }
   };
-  const std::string dev =
-      j.contains("device") && j["device"].is_string() && j["device"] == "opencl" ? "opencl" : "cpu";
-  if (j.contains("kinds")) read_kinds(j["kinds"], dev);
+  if (j.contains("kinds")) read_kinds(j["kinds"], "cpu");
   if (j.contains("device_kinds") && j["device_kinds"].is_object()) {
     for (auto it = j["device_kinds"].begin(); it != j["device_kinds"].end(); ++it) {
       if (it.key() == "cpu" || it.key() == "opencl") read_kinds(*it, it.key());
@@ -412,8 +412,8 @@ Engine* Farm::engine(JobKind kind) {
 }
 
 EngineJob Farm::engine_job(const Job& j) const {
-  return {j.spec, j.spec.artifact.empty() ? "" : artifact_path(j.spec.artifact), input_path(j.id),
-          {}};
+  return {
+      j.spec, j.spec.artifact.empty() ? "" : artifact_path(j.spec.artifact), input_path(j.id), {}};
 }
 
 double Farm::device_rate_locked(JobKind kind, const std::string& dev_kind) const {
@@ -665,7 +665,8 @@ JobSnapshot Farm::snapshot_locked(const Job& j) const {
     const double own = it != active_.end() ? seconds_left_locked(*it->second)
                        : ups > 0           ? double(j.units) * (1.0 - j.fraction) / ups
                                            : 0;
-    s.seconds_left = own + (ups > 0 ? ahead_units / double(std::max<size_t>(1, slots_.size())) / ups : 0);
+    s.seconds_left =
+        own + (ups > 0 ? ahead_units / double(std::max<size_t>(1, slots_.size())) / ups : 0);
   }
   return s;
 }
@@ -907,8 +908,9 @@ void Farm::run_job(Active& a) {
     on += (on.empty() ? "" : ",") + slots_[k].device;
   }
   (void)store_->update_job(start);
-  spdlog::info("event=job_started job={} tenant={} kind={} units={} attempt={} devices={}", start.id,
-               start.tenant, job_kind_name(start.spec.kind), start.units, start.attempts, on);
+  spdlog::info("event=job_started job={} tenant={} kind={} units={} attempt={} devices={}",
+               start.id, start.tenant, job_kind_name(start.spec.kind), start.units, start.attempts,
+               on);
   publish(start);
   Engine* eng = engine(start.spec.kind);
   // The rate on the job's own device (0: unknown, then only the measured time left or the
@@ -1043,9 +1045,9 @@ void Farm::run_job(Active& a) {
       if (cancelled) {
         finish_terminal(a, JobState::kCancelled, err(Code::kCancelled, "cancelled by the tenant"));
       } else if (was_late && !expired) {
-        finish_terminal(a, JobState::kExpired, late_why.empty()
-                                                   ? late_error(units)
-                                                   : err(Code::kDeadlineExceeded, late_why));
+        finish_terminal(
+            a, JobState::kExpired,
+            late_why.empty() ? late_error(units) : err(Code::kDeadlineExceeded, late_why));
       } else if (expired) {
         finish_terminal(a, JobState::kExpired,
                         err(Code::kDeadlineExceeded, "the deadline passed while proving"));

@@ -50,7 +50,7 @@ struct KindCapacity {
 struct DeviceLoad {
   std::string name, kind;  // kind: "cpu" or "opencl"
   uint32_t cores = 0;
-  uint32_t slots = 0;       // jobs (or lent segments) it proves at once
+  uint32_t slots = 0;  // jobs (or lent segments) it proves at once
   double busy_fraction = 0;
   uint32_t running = 0;
   std::vector<KindCapacity> throughput;  // per job kind it runs: units/s on this device
@@ -146,7 +146,7 @@ class Farm {
     std::string device;  // "cpu" or "opencl:N"
     std::string kind;    // "cpu" or "opencl"
     Backend backend = Backend::kAuto;
-    std::string job;     // the job it proves or is lent to; empty when idle
+    std::string job;  // the job it proves or is lent to; empty when idle
     bool lent = false;
     double busy_seconds = 0;
   };

@@ -1077,8 +1077,7 @@ Expected<std::string> admin_token(const FarmConfig& c) {
 class FarmServerImpl final : public FarmServer {
  public:
   explicit FarmServerImpl(Farm& farm)
-      : farm_(farm),
-        shared_{&farm, farm.budget(), farm.config().max_chunk_bytes} {}
+      : farm_(farm), shared_{&farm, farm.budget(), farm.config().max_chunk_bytes} {}
 
   Outcome init() {
     const FarmConfig& c = farm_.config();

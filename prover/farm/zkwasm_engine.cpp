@@ -303,7 +303,8 @@ class ZkwasmEngine final : public Engine {
                      "have one; the proof starts from the module's declared initial state)");
     }
     const uint64_t bound = std::min(gas_limit(*params), kZkwasmMaxModuleInstructions);
-    if (opts_.memory_budget != 0 && bound * kZkwasmModuleBytesPerInstruction > opts_.memory_budget) {
+    if (opts_.memory_budget != 0 &&
+        bound * kZkwasmModuleBytesPerInstruction > opts_.memory_budget) {
       return err(Code::kResourceExhausted,
                  "zkwasm-module job: executing up to " + std::to_string(bound) +
                      " instructions holds " +
@@ -393,8 +394,9 @@ class ZkwasmEngine final : public Engine {
     const uint32_t segment_log = params->segment_log.value_or(opts_.segment_log);
     // Segments: at least this many (a call's zero-local rows add rows, so maybe more); the
     // exact count comes with the first proved segment.
-    const uint32_t min_segments = uint32_t(std::min<uint64_t>(
-        (trace.steps.size() + (uint64_t(1) << segment_log) - 1) >> segment_log, zkwasm::kMaxSegments));
+    const uint32_t min_segments = uint32_t(
+        std::min<uint64_t>((trace.steps.size() + (uint64_t(1) << segment_log) - 1) >> segment_log,
+                           zkwasm::kMaxSegments));
     std::atomic<bool> cancel{false};
     zkwasm::ProveOptions po;
     po.params = *fri;
@@ -442,8 +444,8 @@ class ZkwasmEngine final : public Engine {
         if (count > 1 || min_segments > 1) {
           // Several segments prove at once: name the stage, keep the per-segment fraction.
           const uint32_t n = std::max(count, min_segments);
-          report("prove: segments " + std::to_string(done) + "/" + std::to_string(n) +
-                     " proved, " + std::string(name),
+          report("prove: segments " + std::to_string(done) + "/" + std::to_string(n) + " proved, " +
+                     std::string(name),
                  last_fraction);
         } else {
           report("prove: " + std::string(name), 0.1 + 0.8 * f);

@@ -64,11 +64,16 @@ TEST(ZkwasmParams, ContractKeysTypesAndDefaults) {
   EXPECT_EQ(*p->segment_log, 4u);
   // Each refusal names the key.
   const std::pair<const char*, const char*> bad[] = {
-      {R"({"entyr":"x"})", "entyr"},        {R"({"entry":-1})", "entry"},
-      {R"({"entry":1.5})", "entry"},        {R"({"args":5})", "args"},
-      {R"({"args":[1,-2]})", "args[1]"},    {R"({"args":["1"]})", "args[0]"},
-      {R"({"preset":"fast"})", "preset"},   {R"({"gas_limit":0})", "gas_limit"},
-      {R"({"args":[1,2,3,4,5,6,7,8,9]})", "args"}, {R"([1])", "JSON object"},
+      {R"({"entyr":"x"})", "entyr"},
+      {R"({"entry":-1})", "entry"},
+      {R"({"entry":1.5})", "entry"},
+      {R"({"args":5})", "args"},
+      {R"({"args":[1,-2]})", "args[1]"},
+      {R"({"args":["1"]})", "args[0]"},
+      {R"({"preset":"fast"})", "preset"},
+      {R"({"gas_limit":0})", "gas_limit"},
+      {R"({"args":[1,2,3,4,5,6,7,8,9]})", "args"},
+      {R"([1])", "JSON object"},
       {R"({"segment_log":3})", "params_json.segment_log"},
       {R"({"segment_log":23})", "params_json.segment_log"},
       {R"({"segment_log":"20"})", "params_json.segment_log"}};
@@ -482,8 +487,8 @@ TEST_F(ZkwasmEngineTest, SegmentedProofReportsEachSegmentAndHoldsTheTraceMemory)
   ASSERT_TRUE(trace);
   auto parsed = wasm::read_trace(*trace);
   ASSERT_TRUE(parsed.is_ok());
-  EngineJob j = job(JobKind::kZkwasmTrace, R"({"entry":"sum","args":[10],"preset":"test"})",
-                    *trace);
+  EngineJob j =
+      job(JobKind::kZkwasmTrace, R"({"entry":"sum","args":[10],"preset":"test"})", *trace);
   j.devices = {Backend::kAuto, Backend::kAuto};
   EXPECT_GE(eng->parallel_pieces(j.spec, 4), 2u);
   std::vector<std::string> stages;
@@ -508,8 +513,8 @@ TEST_F(ZkwasmEngineTest, SegmentedProofReportsEachSegmentAndHoldsTheTraceMemory)
   size_t proved = 0;
   for (const auto& s : stages) {
     if (s.find(" proved") != std::string::npos && s.find(',') == std::string::npos) {
-      EXPECT_EQ(s, "prove: segment " + std::to_string(++proved) + "/" + std::to_string(n) +
-                       " proved");
+      EXPECT_EQ(s,
+                "prove: segment " + std::to_string(++proved) + "/" + std::to_string(n) + " proved");
     }
   }
   EXPECT_EQ(proved, n);

@@ -263,10 +263,10 @@ int run_bench(BenchOptions o, const Output& out) {
     // they are the farm's rates for its OpenCL slots (calibration "device_kinds").
     const bool on_opencl = *zk_backend == Backend::kOpenCl;
     for (const char* k : {"zkwasm-trace", "zkwasm-module"}) {
-      (on_opencl ? report["device_kinds"]["opencl"][k] : report["kinds"][k]) = {{"units_per_second", zk_units_per_s},
-                            {"unit", std::to_string(farm::kZkwasmInstructionsPerUnit) +
-                                         " WASM instructions"},
-                            {"preset", o.zkwasm_preset}};
+      (on_opencl ? report["device_kinds"]["opencl"][k] : report["kinds"][k]) = {
+          {"units_per_second", zk_units_per_s},
+          {"unit", std::to_string(farm::kZkwasmInstructionsPerUnit) + " WASM instructions"},
+          {"preset", o.zkwasm_preset}};
     }
   }
 

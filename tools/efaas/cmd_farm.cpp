@@ -506,8 +506,8 @@ int run_capacity(double units, const Output& out) {
                             {"throughput", json::array()}});
     for (const auto& t : d.throughput()) {
       j["devices"].back()["throughput"].push_back({{"kind", fc::kind_name(t.kind())},
-                                                    {"units_per_second", t.units_per_second()},
-                                                    {"source", t.source()}});
+                                                   {"units_per_second", t.units_per_second()},
+                                                   {"source", t.source()}});
     }
   }
   for (const auto& k : c.kinds()) {
