@@ -10,9 +10,11 @@
 namespace efaas::farm {
 
 // zkWASM segment sizes the farm accepts (log2 of execution-table rows): the prover's minimum,
-// and 2^22 rows, whose proof stays within a few GiB of memory (bench/RESULTS.md).
+// and its default of 2^20 rows, the size issue 5 bounds to 4 GiB of proving memory (the
+// prover's memory grows about linearly with the rows: a larger segment would not fit a device
+// slot's share of a 24 GiB machine next to the budget and other slots).
 inline constexpr uint32_t kMinSegmentLog = 4;
-inline constexpr uint32_t kMaxSegmentLog = 22;
+inline constexpr uint32_t kMaxSegmentLog = 20;
 inline constexpr uint32_t kDefaultSegmentLog = 20;
 
 struct FarmConfig {

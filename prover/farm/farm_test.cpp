@@ -100,7 +100,7 @@ TEST(FarmConfig, ParsesKnownKeysAndNamesBadOnes) {
       {R"({"devices": ["cpu", "cpu"]})", "listed twice"},
       {R"({"devices": []})", "devices is empty"},
       {R"({"segment_log": 3})", "segment_log"},
-      {R"({"segment_log": 23})", "segment_log"},
+      {R"({"segment_log": 21})", "segment_log"},
       {R"({"max_chunk_bytes": 1048576, "inflight_budget_bytes": 10})", "inflight_budget_bytes"},
       {"[1,2", "not a JSON object"},
   };

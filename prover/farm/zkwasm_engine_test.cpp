@@ -75,7 +75,7 @@ TEST(ZkwasmParams, ContractKeysTypesAndDefaults) {
       {R"({"args":[1,2,3,4,5,6,7,8,9]})", "args"},
       {R"([1])", "JSON object"},
       {R"({"segment_log":3})", "params_json.segment_log"},
-      {R"({"segment_log":23})", "params_json.segment_log"},
+      {R"({"segment_log":21})", "params_json.segment_log"},
       {R"({"segment_log":"20"})", "params_json.segment_log"}};
   for (auto [json, key] : bad) {
     auto r = parse_zkwasm_params(json, JobKind::kZkwasmModule);

@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   app.add_option("--devices", devices, "device slots: cpu, opencl:N (comma-separated)")
       ->delimiter(',');
   app.add_option("--segment-log", segment_log,
-                 "zkWASM jobs' default segment size, log2 of rows (4..22)");
+                 "zkWASM jobs' default segment size, log2 of rows (4..20)");
   app.add_option("--stage-delay-ms", stage_delay_ms,
                  "testing aid: pause before each proving stage");
   app.add_flag("--allow-insecure", allow_insecure,
