@@ -67,10 +67,12 @@ int main(int argc, char** argv) {
   std::string fixture = "../shared/fixtures/groth16/poseidon_chain40";
   bool json_out = false, skip_inprocess = false;
   std::string kind = "groth16", preset = "production";
-  uint32_t zkwasm_log = 12;
+  uint32_t zkwasm_log = 12, segment_log = 0;
   app.add_option("--kind", kind, "groth16 or zkwasm (sum(n) traces, zkwasm-trace jobs)");
   app.add_option("--zkwasm-log", zkwasm_log, "zkwasm: about 2^K instructions per trace");
   app.add_option("--preset", preset, "zkwasm: FRI preset, production or test");
+  app.add_option("--segment-log", segment_log,
+                 "zkwasm: segments of 2^N rows on both sides (0: the prover's default, 2^20)");
   app.add_option("--jobs", jobs, "proofs in total");
   app.add_option("--concurrency", concurrency, "clients streaming at once");
   app.add_option("--threads", threads, "prover threads (0: all cores), same for both sides");
@@ -140,6 +142,9 @@ int main(int argc, char** argv) {
         po.params = *fri_preset(preset);
         po.args = {trace_args[size_t(i)]};
         po.stark.threads = threads;
+        // As the farm's one CPU slot proves them: one segment at a time, all threads.
+        po.segment_workers = 1;
+        if (segment_log != 0) po.segment_log = segment_log;
         auto b = zkwasm::prove(**program, *tr, po);
         if (!b || !zkwasm::verify(**program, *b).is_ok()) return 1;
         (void)zkwasm::serialize_bundle(*b);
@@ -225,7 +230,10 @@ int main(int argc, char** argv) {
             h.set_kind(pb::JOB_KIND_ZKWASM_TRACE);
             h.set_params_json("{\"entry\":\"sum\",\"args\":[" +
                               std::to_string(trace_args[size_t(i)]) + "],\"preset\":\"" + preset +
-                              "\"}");
+                              "\"" +
+                              (segment_log != 0 ? ",\"segment_log\":" + std::to_string(segment_log)
+                                                : std::string()) +
+                              "}");
           } else {
             h.set_kind(pb::JOB_KIND_GROTH16);
             h.set_params_json("{\"load\":" + std::to_string(i) + "}");  // distinct: no cache hits
@@ -263,6 +271,7 @@ int main(int argc, char** argv) {
   const double overhead = inproc_s > 0 ? (farm_s - inproc_s) / inproc_s : 0;
   const double cpu_overhead = inproc_cpu > 0 ? (farm_cpu - inproc_cpu) / inproc_cpu : 0;
   nlohmann::json j{{"kind", kind},
+                   {"segment_log", segment_log},
                    {"jobs", jobs},
                    {"concurrency", concurrency},
                    {"threads", threads},

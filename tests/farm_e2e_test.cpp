@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "prover/common/rng.hpp"
+#include "prover/device/backend.hpp"
 #include "prover/farm/client.hpp"
 #include "prover/farm/zkwasm_testing.hpp"
 #include "prover/groth16/groth16.hpp"
@@ -277,6 +278,22 @@ class FarmE2E : public ::testing::Test {
     return j;
   }
   static bool terminal(const pb::JobInfo& j) { return j.state() >= pb::JOB_STATE_SUCCEEDED; }
+  static grpc::Status cancel(pb::Farm::Stub& stub, const std::string& key, const std::string& id) {
+    pb::JobRef ref;
+    ref.set_job_id(id);
+    pb::CancelReply cr;
+    auto ctx = client::context(key, 10);
+    return stub.Cancel(ctx.get(), ref, &cr);
+  }
+  // Cancels a running job: it stops as cancelled, with no proof to fetch.
+  void expect_cancelled(pb::Farm::Stub& stub, const std::string& key, const std::string& id) {
+    ASSERT_TRUE(cancel(stub, key, id).ok());
+    auto j = wait_job(stub, key, id, terminal);
+    EXPECT_EQ(j.state(), pb::JOB_STATE_CANCELLED) << j.stage() << " " << j.error();
+    std::string proof;
+    EXPECT_EQ(client::fetch_proof(stub, key, id, &proof).error_code(),
+              grpc::StatusCode::FAILED_PRECONDITION);
+  }
 
   std::string dir_, zkey_, wtns_;
 };
@@ -389,11 +406,7 @@ TEST_F(FarmE2E, AsyncSubmitWatchFetchAndTenantIsolation) {
   EXPECT_EQ(gs.error_code(), grpc::StatusCode::NOT_FOUND);
   auto bw = client::watch(*stub, bob, acc.job_id(), true);
   EXPECT_EQ(bw.status.error_code(), grpc::StatusCode::NOT_FOUND);
-  pb::JobRef ref;
-  ref.set_job_id(acc.job_id());
-  pb::CancelReply cr;
-  auto cctx = client::context(bob, 10);
-  EXPECT_EQ(stub->Cancel(cctx.get(), ref, &cr).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(cancel(*stub, bob, acc.job_id()).error_code(), grpc::StatusCode::NOT_FOUND);
 
   auto w = client::watch(*stub, alice, acc.job_id(), true);
   ASSERT_TRUE(w.status.ok()) << w.status.error_message();
@@ -699,16 +712,7 @@ TEST_F(FarmE2E, CancellationMidProofAndDeadlineExpiry) {
   ASSERT_TRUE(client::submit(*stub, key, groth16_header(zh), wtns_, &acc).ok());
   wait_job(*stub, key, acc.job_id(),
            [](const pb::JobInfo& j) { return j.state() == pb::JOB_STATE_RUNNING; });
-  pb::JobRef ref;
-  ref.set_job_id(acc.job_id());
-  pb::CancelReply cr;
-  auto cctx = client::context(key, 10);
-  ASSERT_TRUE(stub->Cancel(cctx.get(), ref, &cr).ok());
-  auto j = wait_job(*stub, key, acc.job_id(), terminal);
-  EXPECT_EQ(j.state(), pb::JOB_STATE_CANCELLED);
-  std::string proof;
-  EXPECT_EQ(client::fetch_proof(*stub, key, acc.job_id(), &proof).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  expect_cancelled(*stub, key, acc.job_id());
 
   // A deadline shorter than the job: expired, cleanly, and the stream says so.
   pb::JobHeader h = groth16_header(zh, std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -763,13 +767,7 @@ TEST_F(FarmE2E, SixtyFourClientsStreamAtOnceUnderAMemoryBudget) {
   EXPECT_GT(metric(m, "efaas_farm_throttled_reads_total"), 0)
       << "the budget never throttled a stream";
   // Prove two of them; cancel the rest (queued ones stop at once).
-  for (int i = 2; i < kClients; ++i) {
-    pb::JobRef ref;
-    ref.set_job_id(ids[i]);
-    pb::CancelReply cr;
-    auto ctx = client::context(key, 10);
-    ASSERT_TRUE(stub->Cancel(ctx.get(), ref, &cr).ok());
-  }
+  for (int i = 2; i < kClients; ++i) ASSERT_TRUE(cancel(*stub, key, ids[i]).ok());
   for (int i = 0; i < 2; ++i) {
     auto w = client::watch(*stub, key, ids[i], true);
     ASSERT_TRUE(w.status.ok()) << w.status.error_message();
@@ -881,11 +879,7 @@ TEST_F(FarmE2E, CalibratedCapacityPredictsTimeAndCost) {
   EXPECT_EQ(acc.estimated_units(), 32u);
   EXPECT_EQ(acc.estimated_cost(), 320u);
   EXPECT_NEAR(acc.estimated_seconds(), 4.0, 1e-9);
-  pb::JobRef ref;
-  ref.set_job_id(acc.job_id());
-  pb::CancelReply cr;
-  auto cctx = client::context(key, 10);
-  ASSERT_TRUE(stub->Cancel(cctx.get(), ref, &cr).ok());
+  ASSERT_TRUE(cancel(*stub, key, acc.job_id()).ok());
 
   // A price set through the admin API is what capacity shows and what the next job costs.
   pb::SetPriceRequest sp;
@@ -907,9 +901,7 @@ TEST_F(FarmE2E, CalibratedCapacityPredictsTimeAndCost) {
   pb::Accepted acc2;
   ASSERT_TRUE(client::submit(*stub, key, h, wtns_, &acc2).ok());
   EXPECT_EQ(acc2.estimated_cost(), 640u);
-  ref.set_job_id(acc2.job_id());
-  auto cctx2 = client::context(key, 10);
-  ASSERT_TRUE(stub->Cancel(cctx2.get(), ref, &cr).ok());
+  ASSERT_TRUE(cancel(*stub, key, acc2.job_id()).ok());
 }
 
 // The `efaas farm` client and admin commands against the same server, the proof checked by
@@ -1016,6 +1008,17 @@ class ZkwasmE2E : public FarmE2E {
     ASSERT_TRUE(p.is_ok()) << p.status().to_string();
     program_ = *p;
     trace_ = record("sum", {10});
+  }
+  // A farm of one CPU slot and OpenCL device 0, calibrated at these zkwasm-trace rates.
+  void start_farm_with_opencl(double cpu_units_per_s, double opencl_units_per_s) {
+    fs::create_directories(dir_);
+    const std::string calib = dir_ + "/calibration.json";
+    auto rate = [](double r) {
+      return nlohmann::json{{"zkwasm-trace", {{"units_per_second", r}}}};
+    };
+    std::ofstream(calib) << nlohmann::json{
+        {"kinds", rate(cpu_units_per_s)}, {"device_kinds", {{"opencl", rate(opencl_units_per_s)}}}};
+    start_farm({"--devices", "cpu,opencl:0", "--calibration", calib});
   }
   std::string upload_wasm(const std::string& bytes) {
     pb::ArtifactRef ref;
@@ -1396,16 +1399,7 @@ TEST_F(ZkwasmE2E, CalibratedEstimateCancellationMidProofAndDeadlineExpiry) {
   wait_job(*stub_, key_, acc.job_id(), [](const pb::JobInfo& j) {
     return j.state() == pb::JOB_STATE_RUNNING && j.stage().rfind("prove: ", 0) == 0;
   });
-  pb::JobRef ref;
-  ref.set_job_id(acc.job_id());
-  pb::CancelReply cr;
-  auto cctx = client::context(key_, 10);
-  ASSERT_TRUE(stub_->Cancel(cctx.get(), ref, &cr).ok());
-  auto j = wait_job(*stub_, key_, acc.job_id(), terminal);
-  EXPECT_EQ(j.state(), pb::JOB_STATE_CANCELLED) << j.stage() << " " << j.error();
-  std::string proof;
-  EXPECT_EQ(client::fetch_proof(*stub_, key_, acc.job_id(), &proof).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  expect_cancelled(*stub_, key_, acc.job_id());
 
   // A deadline the job cannot meet (8 s estimated, 0.9 s given): expired, cleanly.
   pb::JobHeader h = header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_);
@@ -1447,12 +1441,252 @@ TEST_F(ZkwasmE2E, CalibratedEstimateCancellationMidProofAndDeadlineExpiry) {
   EXPECT_EQ(farm_->usage("alice").balance(), 1'000'000 - 40);
 }
 
+// ---------------------------------------------------------------- zkWASM segments and devices
+
+// Segments of at most 2^5 rows: sum(10) runs about 110 rows, so the job splits into several.
+const char* kSegmentedParams = R"({"entry":"sum","args":[10],"preset":"test","segment_log":5})";
+
+int64_t unix_ms_in(int64_t ms) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+             .count() +
+         ms;
+}
+
+// A job split into segments end to end over gRPC: progress per proved segment with the time
+// left, a bundle of several segments that zkwasm::verify accepts, the same charge as one
+// segment, and the second CPU slot lent to the job's segments; bad segment sizes are refused
+// at the header, naming the key.
+TEST_F(ZkwasmE2E, SegmentedJobEndToEndWithProgressPerSegment) {
+  start_farm({"--workers", "2"});
+  auto r = client::prove(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, kSegmentedParams, trace_),
+                         trace_, 1000);
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_FALSE(r.failure) << r.failure->code() << ": " << r.failure->reason();
+  auto b = zkwasm::deserialize_bundle(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(r.proof.data()), r.proof.size()));
+  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+  const size_t n = b->segments.size();
+  EXPECT_GE(n, 3u) << "sum(10) in segments of 32 rows";
+  auto pv = expect_valid_bundle(r.proof);
+  EXPECT_EQ(pv.results, std::vector<uint64_t>{55});
+  // One progress event per proved segment, in order, each with its fraction and time left.
+  std::vector<std::string> seen;
+  double last_fraction = 0;
+  for (const auto& p : r.progress) {
+    EXPECT_GE(p.fraction(), last_fraction) << p.stage();
+    last_fraction = p.fraction();
+    if (p.stage().find(" proved") == std::string::npos ||
+        p.stage().find("segment ") == std::string::npos ||
+        p.stage().find(',') != std::string::npos) {
+      continue;
+    }
+    seen.push_back(p.stage());
+    if (seen.size() < n) {
+      EXPECT_GT(p.seconds_left(), 0) << p.stage();
+    }
+  }
+  ASSERT_EQ(seen.size(), n);
+  for (size_t i = 0; i < n; ++i) {
+    EXPECT_EQ(seen[i],
+              "prove: segment " + std::to_string(i + 1) + "/" + std::to_string(n) + " proved");
+  }
+  EXPECT_EQ(get_job(*stub_, key_, r.job_id).units(), 4u);  // per instruction, as one segment
+  // Both CPU slots proved its segments (the second was idle and lent).
+  EXPECT_NE(farm_->log().find("job=" + r.job_id +
+                              " tenant=alice kind=zkwasm-trace units=4 "
+                              "attempt=1 devices=cpu,cpu"),
+            std::string::npos)
+      << farm_->log();
+
+  // Bad segment sizes: refused at the header with INVALID_ARGUMENT naming the key.
+  for (const char* bad : {R"({"entry":"sum","args":[10],"segment_log":3})",
+                          R"({"entry":"sum","args":[10],"segment_log":21})",
+                          R"({"entry":"sum","args":[10],"segment_log":"5"})"}) {
+    auto e = client::prove(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, bad, trace_), trace_);
+    EXPECT_EQ(e.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+    EXPECT_NE(e.status.error_message().find("params_json.segment_log"), std::string::npos)
+        << e.status.error_message();
+  }
+}
+
+// Cancellation and deadlines between segments: a cancel after the first proved segment stops
+// the job (cancelled, not charged); a deadline the measured segments cannot make expires the
+// job mid-way, after its first segment, not before it starts.
+TEST_F(ZkwasmE2E, SegmentedJobCancelAndDeadlineBetweenSegments) {
+  start_farm({"--stage-delay-ms", "150"});
+  pb::Accepted acc;
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(client::submit(*stub_, key_,
+                             header(pb::JOB_KIND_ZKWASM_TRACE, kSegmentedParams, trace_), trace_,
+                             &acc)
+                  .ok());
+  wait_job(*stub_, key_, acc.job_id(), [](const pb::JobInfo& j) {
+    return j.stage().rfind("prove: segment 1/", 0) == 0 || terminal(j);
+  });
+  // Until the first segment was proved (the machine is shared: measured, not assumed).
+  const int64_t first_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  expect_cancelled(*stub_, key_, acc.job_id());
+
+  // Twice the time to the first segment: past the first, short of all of them (at least 3).
+  pb::JobHeader h = header(pb::JOB_KIND_ZKWASM_TRACE, kSegmentedParams, trace_);
+  h.set_deadline_unix_ms(unix_ms_in(2 * first_ms));
+  auto r = client::prove(*stub_, key_, h, trace_);
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_TRUE(r.failure) << "the job made a deadline it should not have";
+  EXPECT_EQ(r.failure->state(), pb::JOB_STATE_EXPIRED);
+  EXPECT_EQ(r.failure->code(), "DEADLINE_EXCEEDED");
+  bool segment_proved = false;
+  for (const auto& p : r.progress) {
+    segment_proved |= p.stage().rfind("prove: segment 1/", 0) == 0;
+  }
+  EXPECT_TRUE(segment_proved) << "expired before its first segment: " << r.failure->reason();
+  EXPECT_EQ(farm_->usage("alice").balance(), 1'000'000);  // neither is charged
+}
+
+// An OpenCL device slot proves zkWASM with Backend::kOpenCl (PoCL here): with a calibration
+// that rates it above the CPU, the job is placed there; capacity then reports the device's own
+// observed throughput and load. The job is the sum(10) trace in one segment at the test preset,
+// whose quotient kernel zkwasm_test's OpenClBundleIsIdenticalToScalar already compiled into
+// PoCL's disk cache (a cold cache compiles it first: about 2.5 minutes on 2 cores).
+TEST_F(ZkwasmE2E, JobIsPlacedOnTheOpenClDeviceByEstimatedCost) {
+  if (!resolve_backend(Backend::kOpenCl)) GTEST_SKIP() << "no OpenCL device here";
+  start_farm_with_opencl(1, 1000);
+  const std::string params = R"({"entry":"sum","args":[10],"preset":"test"})";
+  auto r = client::prove(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_), trace_);
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_FALSE(r.failure) << r.failure->code() << ": " << r.failure->reason();
+  EXPECT_EQ(expect_valid_bundle(r.proof).results, std::vector<uint64_t>{55});
+  EXPECT_NE(farm_->log().find("job=" + r.job_id +
+                              " tenant=alice kind=zkwasm-trace units=4 "
+                              "attempt=1 devices=opencl:0"),
+            std::string::npos)
+      << farm_->log();
+  pb::Capacity cap;
+  auto ctx = client::context(key_, 10);
+  ASSERT_TRUE(stub_->GetCapacity(ctx.get(), {}, &cap).ok());
+  ASSERT_EQ(cap.devices_size(), 2);
+  const auto& cpu = cap.devices(0);
+  const auto& cl = cap.devices(1);
+  EXPECT_EQ(cpu.kind(), "cpu");
+  EXPECT_EQ(cl.kind(), "opencl");
+  EXPECT_EQ(cl.slots(), 1u);
+  EXPECT_GT(cl.busy_fraction(), 0);
+  EXPECT_EQ(cpu.busy_fraction(), 0);
+  auto rate = [](const pb::DeviceInfo& d, pb::JobKind k) -> const pb::KindThroughput* {
+    for (const auto& t : d.throughput()) {
+      if (t.kind() == k) return &t;
+    }
+    return nullptr;
+  };
+  ASSERT_TRUE(rate(cl, pb::JOB_KIND_ZKWASM_TRACE));
+  EXPECT_EQ(rate(cl, pb::JOB_KIND_ZKWASM_TRACE)->source(), "observed");
+  EXPECT_EQ(rate(cl, pb::JOB_KIND_GROTH16), nullptr) << "Groth16 runs on the CPU only";
+  ASSERT_TRUE(rate(cpu, pb::JOB_KIND_ZKWASM_TRACE));
+  EXPECT_EQ(rate(cpu, pb::JOB_KIND_ZKWASM_TRACE)->source(), "calibrated");
+  EXPECT_EQ(rate(cpu, pb::JOB_KIND_ZKWASM_TRACE)->units_per_second(), 1);
+
+  // A device the machine does not have is refused at start, naming it.
+  FarmProc other(dir_ + "/store2");
+  std::string why;
+  int code = 0;
+  EXPECT_FALSE(other.start({"--devices", "cpu,opencl:7"}, &why, &code));
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(why.find("opencl:7"), std::string::npos) << why;
+  // A farm of one OpenCL device takes no Groth16 job (CPU only): refused at the header.
+  FarmProc gpu_only(dir_ + "/store3");
+  ASSERT_TRUE(gpu_only.start({"--devices", "opencl:0"}, &why)) << why;
+  const std::string key = gpu_only.create_tenant("bob", 1'000'000);
+  auto stub = gpu_only.farm();
+  auto g = client::prove(*stub, key, groth16_header(upload_zkey(*stub, key)), wtns_);
+  EXPECT_EQ(g.status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_NE(g.status.error_message().find("no device of this farm runs groth16"), std::string::npos)
+      << g.status.error_message();
+}
+
+// Placement the other way: with the OpenCL device calibrated far slower, jobs wait for the busy
+// CPU slot instead (a queued job and a segmented one alike: one of its segments on the slow
+// device would outlast the whole job on the CPU), and the OpenCL slot stays idle.
+TEST_F(ZkwasmE2E, SlowDeviceIsLeftIdleWhileTheFasterOneIsBusy) {
+  if (!resolve_backend(Backend::kOpenCl)) GTEST_SKIP() << "no OpenCL device here";
+  start_farm_with_opencl(100, 0.01);
+  pb::Accepted a, b;
+  ASSERT_TRUE(client::submit(*stub_, key_,
+                             header(pb::JOB_KIND_ZKWASM_TRACE, kSegmentedParams, trace_), trace_,
+                             &a)
+                  .ok());
+  ASSERT_TRUE(client::submit(*stub_, key_,
+                             header(pb::JOB_KIND_ZKWASM_TRACE,
+                                    R"({"entry":"sum","args":[10],"preset":"test"})", trace_),
+                             trace_, &b)
+                  .ok());
+  for (const auto* acc : {&a, &b}) {
+    auto w = client::watch(*stub_, key_, acc->job_id(), true);
+    ASSERT_TRUE(w.status.ok()) << w.status.error_message();
+    ASSERT_FALSE(w.failure) << w.failure->reason();
+    expect_valid_bundle(w.proof);
+    EXPECT_NE(farm_->log().find("job=" + acc->job_id() +
+                                " tenant=alice kind=zkwasm-trace units=4 attempt=1 devices=cpu\n"),
+              std::string::npos)
+        << farm_->log();
+  }
+  pb::Capacity cap;
+  auto ctx = client::context(key_, 10);
+  ASSERT_TRUE(stub_->GetCapacity(ctx.get(), {}, &cap).ok());
+  ASSERT_EQ(cap.devices_size(), 2);
+  EXPECT_EQ(cap.devices(1).busy_fraction(), 0);
+  EXPECT_GT(cap.devices(0).busy_fraction(), 0);
+}
+
+// The in-flight budget covers parsed traces: a job whose trace needs more memory than the whole
+// budget fails with RESOURCE_EXHAUSTED naming the budget (never loaded), and a module job whose
+// execution bound could not fit is refused at the header.
+TEST_F(ZkwasmE2E, MemoryBudgetCoversParsedTraces) {
+  fs::create_directories(dir_);
+  const std::string cfg = dir_ + "/farm.json";
+  std::ofstream(cfg) << R"({"inflight_budget_bytes": 2097152})";  // 2 MiB
+  start_farm({"--config", cfg});
+  const std::string big = record("sum", {6000});  // ~66 000 records: 2.6 MB parsed
+  const std::string params = R"({"entry":"sum","args":[6000],"preset":"test"})";
+  auto r = client::prove(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, params, big), big);
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(r.failure->code(), "RESOURCE_EXHAUSTED");
+  EXPECT_NE(r.failure->reason().find("inflight_budget_bytes"), std::string::npos)
+      << r.failure->reason();
+  // The small trace fits, and the budget is whole again afterwards.
+  auto ok = client::prove(
+      *stub_, key_,
+      header(pb::JOB_KIND_ZKWASM_TRACE, R"({"entry":"sum","args":[10],"preset":"test"})", trace_),
+      trace_);
+  ASSERT_FALSE(ok.failure) << ok.failure->reason();
+  EXPECT_EQ(metric(farm_->metrics(), "efaas_farm_memory_held_bytes"), 0);
+  const std::string input = extension_input({1});
+  auto m = client::prove(
+      *stub_, key_,
+      header(pb::JOB_KIND_ZKWASM_MODULE, R"({"entry":"sum","args":[4],"preset":"test"})", input),
+      input);
+  EXPECT_EQ(m.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(m.status.error_message().find("inflight_budget_bytes"), std::string::npos)
+      << m.status.error_message();
+  auto small = client::prove(
+      *stub_, key_,
+      header(pb::JOB_KIND_ZKWASM_MODULE,
+             R"({"entry":"sum","args":[4],"preset":"test","gas_limit":20000})", input),
+      input);
+  ASSERT_TRUE(small.status.ok()) << small.status.error_message();
+  ASSERT_FALSE(small.failure) << small.failure->reason();
+}
+
+// The running job is split into segments and killed after its first one: it runs again whole.
 TEST_F(ZkwasmE2E, SigkillDuringProvingThenRestartLosesNothingAndChargesOnce) {
   start_farm({"--stage-delay-ms", "300"});
-  const std::string params = R"({"entry":"sum","args":[10],"preset":"test"})";
   pb::Accepted running, queued;
-  ASSERT_TRUE(client::submit(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_),
-                             trace_, &running)
+  ASSERT_TRUE(client::submit(*stub_, key_,
+                             header(pb::JOB_KIND_ZKWASM_TRACE, kSegmentedParams, trace_), trace_,
+                             &running)
                   .ok());
   const std::string input = extension_input({9});
   ASSERT_TRUE(client::submit(*stub_, key_,
@@ -1461,7 +1695,7 @@ TEST_F(ZkwasmE2E, SigkillDuringProvingThenRestartLosesNothingAndChargesOnce) {
                              input, &queued)
                   .ok());
   wait_job(*stub_, key_, running.job_id(), [](const pb::JobInfo& j) {
-    return j.state() == pb::JOB_STATE_RUNNING && j.stage().rfind("prove: ", 0) == 0;
+    return j.state() == pb::JOB_STATE_RUNNING && j.stage().rfind("prove: segment 1/", 0) == 0;
   });
   farm_->signal(SIGKILL);
   farm_->wait_exit();

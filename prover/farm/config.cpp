@@ -1,5 +1,6 @@
 #include "prover/farm/config.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -82,7 +83,14 @@ Expected<FarmConfig> parse_config(const std::string& text, const std::string& wh
       c.default_balance = v.get<int64_t>();
     } else if (k == "inflight_budget_bytes")
       o = want_uint(c.inflight_budget_bytes);
-    else if (k == "max_chunk_bytes")
+    else if (k == "segment_log") {
+      o = want_uint(c.segment_log);
+      if (o && (v.get<uint64_t>() < kMinSegmentLog || v.get<uint64_t>() > kMaxSegmentLog)) {
+        return err(Code::kInvalidArgument, where + ": " + v.dump() + " is outside " +
+                                               std::to_string(kMinSegmentLog) + ".." +
+                                               std::to_string(kMaxSegmentLog));
+      }
+    } else if (k == "max_chunk_bytes")
       o = want_uint(c.max_chunk_bytes);
     else if (k == "stage_delay_ms")
       o = want_uint(c.stage_delay_ms);
@@ -94,9 +102,11 @@ Expected<FarmConfig> parse_config(const std::string& text, const std::string& wh
       for (const auto& d : v) {
         if (!d.is_string()) return err(Code::kInvalidArgument, where + ": want strings");
         std::string name = d.get<std::string>();
-        if (name != "cpu" && name.rfind("opencl:", 0) != 0) {
-          return err(Code::kInvalidArgument,
-                     where + ": unknown device '" + name + "' (cpu, opencl:N)");
+        if (Outcome d = check_device_name(name); !d) {
+          return err(Code::kInvalidArgument, where + ": " + d.error().message);
+        }
+        if (std::find(c.devices.begin(), c.devices.end(), name) != c.devices.end()) {
+          return err(Code::kInvalidArgument, where + ": '" + name + "' is listed twice");
         }
         c.devices.push_back(name);
       }
@@ -120,6 +130,7 @@ Expected<FarmConfig> parse_config(const std::string& text, const std::string& wh
     if (!o) return o.error();
   }
   if (c.workers == 0) return err(Code::kInvalidArgument, what + ": workers must be at least 1");
+  if (c.devices.empty()) return err(Code::kInvalidArgument, what + ": devices is empty");
   if (c.max_chunk_bytes == 0 || c.max_chunk_bytes > (16u << 20)) {
     return err(Code::kInvalidArgument, what + ": max_chunk_bytes must be in 1..16 MiB");
   }
@@ -127,6 +138,15 @@ Expected<FarmConfig> parse_config(const std::string& text, const std::string& wh
     return err(Code::kInvalidArgument, what + ": inflight_budget_bytes is below max_chunk_bytes");
   }
   return c;
+}
+
+Outcome check_device_name(const std::string& name) {
+  if (name == "cpu") return ok();
+  if (name.rfind("opencl:", 0) == 0 && name.size() > 7 && name.size() <= 9 &&
+      std::all_of(name.begin() + 7, name.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+    return ok();
+  }
+  return err(Code::kInvalidArgument, "unknown device '" + name + "' (cpu, opencl:N)");
 }
 
 Expected<FarmConfig> load_config(const std::string& path) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "prover/device/backend.hpp"
 #include "prover/farm/types.hpp"
 
 namespace efaas::farm {
@@ -17,6 +18,10 @@ struct EngineJob {
   JobSpec spec;
   std::string artifact_path;  // the stored artifact (.zkey, WASM module), may be empty
   std::string input_path;     // the streamed input (witness, trace, program input)
+  // The device slots the farm placed the job on (docs/farm.md, "Devices and placement"): the
+  // first is the job's own, the others were idle and lent for its segments. Empty: the
+  // engine's default (the CPU).
+  std::vector<Backend> devices;
 };
 
 struct EngineHooks {
@@ -27,6 +32,13 @@ struct EngineHooks {
   // The exact units once the engine knows them (zkWASM: the executed instructions), never more
   // than the units reserved at admission; the job is charged for these.
   std::function<void(uint64_t units)> exact_units;
+  // The time left as the engine measures it (zkWASM: from the segments proved so far); the
+  // farm then judges the deadline on it and reports it instead of its rate-based estimate.
+  std::function<void(double seconds)> time_left;
+  // Holds `bytes` of the farm's in-flight memory budget for the job (replacing what it held
+  // before; released when the job ends): waits while the budget is spent. CANCELLED when the
+  // job is stopped while waiting, RESOURCE_EXHAUSTED when `bytes` exceeds the whole budget.
+  std::function<Outcome(uint64_t bytes)> hold_memory;
 };
 
 // Checks a job's input as it streams in, before it is stored: the chunks in order, then
@@ -39,6 +51,9 @@ class InputCheck {
   // After finish(): the job's exact units when the input alone tells (a zkWASM trace's
   // instruction count); 0 when it does not.
   virtual uint64_t exact_units() const { return 0; }
+  // Input bytes the check holds in memory now (a trace chunk not yet complete); the stream
+  // holds that much of the farm's in-flight budget before its next read.
+  virtual uint64_t buffered_bytes() const { return 0; }
 };
 
 class Engine {
@@ -58,6 +73,11 @@ class Engine {
   // True when units() is only an upper bound until prove() reports exact_units (the farm then
   // judges deadlines on the exact count instead of the bound).
   virtual bool units_are_bounds() const { return false; }
+  // Whether jobs of this kind run on a device of this backend (every engine runs on the CPU).
+  virtual bool runs_on(Backend b) const { return b != Backend::kOpenCl; }
+  // How many pieces the job splits into that devices can prove at once (zkWASM: its segments,
+  // estimated from its units and segment size); 1 when it cannot be split.
+  virtual uint32_t parallel_pieces(const JobSpec&, uint64_t /*units*/) const { return 1; }
   // A streaming check of the input for an admitted job, or nullptr when the kind has none.
   virtual Expected<std::unique_ptr<InputCheck>> input_check(const EngineJob&) {
     return std::unique_ptr<InputCheck>();
@@ -71,6 +91,8 @@ class Engine {
 struct EngineOptions {
   size_t threads = 0;          // CPU threads for one proof (0: all cores)
   int64_t stage_delay_ms = 0;  // testing aid: a pause before each stage (0 in production)
+  uint32_t segment_log = 20;   // zkWASM: the farm's default segment size (FarmConfig)
+  uint64_t memory_budget = 0;  // FarmConfig::inflight_budget_bytes (0: unbounded)
 };
 
 // The engine for a kind.

@@ -113,10 +113,12 @@ void Farm::Histogram::observe(double v) {
 }
 
 Farm::Farm(FarmConfig config, std::unique_ptr<Store> store)
-    : config_(std::move(config)), store_(std::move(store)) {
+    : config_(std::move(config)), store_(std::move(store)), budget_(config_.inflight_budget_bytes) {
   EngineOptions eo;
   eo.threads = config_.prover_threads;
   eo.stage_delay_ms = config_.stage_delay_ms;
+  eo.segment_log = config_.segment_log;
+  eo.memory_budget = config_.inflight_budget_bytes;
   for (JobKind k : {JobKind::kGroth16, JobKind::kZkwasmTrace, JobKind::kZkwasmModule}) {
     engines_[k] = make_engine(k, eo);
   }
@@ -134,9 +136,36 @@ Expected<std::unique_ptr<Farm>> Farm::open(const FarmConfig& config) {
   // Leftovers of uploads interrupted by a crash.
   for (const auto& e : fs::directory_iterator(config.store_dir + "/tmp", ec))
     fs::remove(e.path(), ec);
+  // Device slots: `workers` on the CPU, one per OpenCL device (docs/farm.md, "Devices and
+  // placement"). An OpenCL device must exist: a configured device that cannot run is an error
+  // at start, not a queue that never moves.
+  std::vector<Slot> slots;
+  for (const std::string& d : config.devices) {
+    if (Outcome o = check_device_name(d); !o)
+      return err(Code::kInvalidArgument, "devices: " + o.error().message);
+    if (d == "cpu") {
+      for (size_t i = 0; i < config.workers; ++i)
+        slots.push_back({d, "cpu", Backend::kAuto, "", false, 0});
+      continue;
+    }
+    const int idx = std::atoi(d.c_str() + 7);
+    auto devs = list_opencl_devices();
+    if (!devs) return err(Code::kUnavailable, "devices: " + d + ": " + devs.status().message());
+    if (idx >= int(devs->size())) {
+      return err(Code::kInvalidArgument, "devices: " + d + ": this machine has " +
+                                             std::to_string(devs->size()) + " OpenCL device(s)");
+    }
+    if (idx != 0) {
+      // The STARK prover's OpenCL pipeline takes no device index yet (StarkConfig::backend).
+      return err(Code::kUnimplemented,
+                 "devices: " + d + ": the zkWASM prover runs on OpenCL device 0 only");
+    }
+    slots.push_back({d, "opencl", Backend::kOpenCl, "", false, 0});
+  }
   auto store = SqliteStore::open(config.store_dir + "/farm.sqlite");
   if (!store) return store.error();
   std::unique_ptr<Farm> farm(new Farm(config, std::move(*store)));
+  farm->slots_ = std::move(slots);
   farm->load_calibration();
   if (Outcome o = farm->recover(); !o) return o.error();
   return farm;
@@ -151,11 +180,23 @@ void Farm::load_calibration() {
   auto bytes = read_whole_file(config_.calibration_file);
   if (!bytes) return;
   auto j = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
-  if (j.is_discarded() || !j.contains("kinds") || !j["kinds"].is_object()) return;
-  for (auto it = j["kinds"].begin(); it != j["kinds"].end(); ++it) {
-    auto kind = parse_job_kind(it.key());
-    if (kind && it->contains("units_per_second") && (*it)["units_per_second"].is_number()) {
-      calibrated_ups_[*kind] = (*it)["units_per_second"].get<double>();
+  if (j.is_discarded() || !j.is_object()) return;
+  // `efaas bench --json`: "kinds" measured on the CPU, and "device_kinds": {"opencl": {kind:
+  // {"units_per_second": x}}} (bench --zkwasm-backend opencl).
+  auto read_kinds = [&](const nlohmann::json& kinds, const std::string& dev) {
+    if (!kinds.is_object()) return;
+    for (auto it = kinds.begin(); it != kinds.end(); ++it) {
+      auto kind = parse_job_kind(it.key());
+      if (kind && it->is_object() && it->contains("units_per_second") &&
+          (*it)["units_per_second"].is_number() && (*it)["units_per_second"].get<double>() > 0) {
+        calibrated_ups_[{dev, *kind}] = (*it)["units_per_second"].get<double>();
+      }
+    }
+  };
+  if (j.contains("kinds")) read_kinds(j["kinds"], "cpu");
+  if (j.contains("device_kinds") && j["device_kinds"].is_object()) {
+    for (auto it = j["device_kinds"].begin(); it != j["device_kinds"].end(); ++it) {
+      if (it.key() == "cpu" || it.key() == "opencl") read_kinds(*it, it.key());
     }
   }
 }
@@ -195,7 +236,7 @@ void Farm::start() {
   std::lock_guard lock(mu_);
   stopping_ = false;
   accepting_ = true;
-  for (size_t i = 0; i < config_.workers; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  for (size_t i = 0; i < slots_.size(); ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
 
 void Farm::stop(int timeout_s) {
@@ -371,13 +412,48 @@ Engine* Farm::engine(JobKind kind) {
 }
 
 EngineJob Farm::engine_job(const Job& j) const {
-  return {j.spec, j.spec.artifact.empty() ? "" : artifact_path(j.spec.artifact), input_path(j.id)};
+  return {
+      j.spec, j.spec.artifact.empty() ? "" : artifact_path(j.spec.artifact), input_path(j.id), {}};
 }
 
-double Farm::units_per_second(JobKind kind) const {
-  if (auto it = observed_ups_.find(kind); it != observed_ups_.end()) return it->second;
-  if (auto it = calibrated_ups_.find(kind); it != calibrated_ups_.end()) return it->second;
+double Farm::device_rate_locked(JobKind kind, const std::string& dev_kind) const {
+  if (auto it = observed_ups_.find({dev_kind, kind}); it != observed_ups_.end()) return it->second;
+  if (auto it = calibrated_ups_.find({dev_kind, kind}); it != calibrated_ups_.end())
+    return it->second;
   return 0;
+}
+
+// The best rate among the farm's devices that run the kind (estimates before placement).
+double Farm::units_per_second(JobKind kind) const {
+  double best = 0;
+  auto it = engines_.find(kind);
+  for (const Slot& s : slots_) {
+    if (it != engines_.end() && !it->second->runs_on(s.backend)) continue;
+    best = std::max(best, device_rate_locked(kind, s.kind));
+  }
+  return best;
+}
+
+double Farm::slot_rate_locked(JobKind kind, size_t slot) const {
+  const double r = device_rate_locked(kind, slots_[slot].kind);
+  if (r > 0) return r;
+  const double best = units_per_second(kind);
+  return best > 0 ? best : 1.0;
+}
+
+double Farm::seconds_left_locked(const Active& a) const {
+  const Job& j = a.job;
+  if (a.time_left >= 0) {
+    return std::max(0.0, a.time_left - double(now_unix_ms() - a.time_left_ms) / 1000.0);
+  }
+  double rate = 0;
+  if (!a.slots.empty()) {
+    const double r = device_rate_locked(j.spec.kind, slots_[a.slots[0]].kind);
+    rate = r > 0 ? r : units_per_second(j.spec.kind);
+  } else {
+    rate = units_per_second(j.spec.kind);
+  }
+  return rate > 0 ? double(j.units) * (1.0 - j.fraction) / rate : 0;
 }
 
 Expected<Admission> Farm::admit(const Tenant& tenant, const JobSpec& spec) {
@@ -386,6 +462,14 @@ Expected<Admission> Farm::admit(const Tenant& tenant, const JobSpec& spec) {
   Engine* eng = engine(spec.kind);
   if (eng == nullptr) return err(Code::kInvalidArgument, "unknown job kind");
   if (Outcome o = eng->available(); !o) return o.error();
+  if (std::none_of(slots_.begin(), slots_.end(),
+                   [&](const Slot& sl) { return eng->runs_on(sl.backend); })) {
+    std::string devices;
+    for (const auto& d : config_.devices) devices += (devices.empty() ? "" : ", ") + d;
+    return err(Code::kUnimplemented, std::string("no device of this farm runs ") +
+                                         job_kind_name(spec.kind) + " jobs (devices: " + devices +
+                                         ")");
+  }
   if (spec.priority < 0 || spec.priority > 9) {
     return err(Code::kInvalidArgument,
                "priority " + std::to_string(spec.priority) + " is outside 0..9");
@@ -419,7 +503,8 @@ Expected<Admission> Farm::admit(const Tenant& tenant, const JobSpec& spec) {
                                              std::to_string(q.max_input_bytes) + ")");
   }
   JobSpec probe = spec;
-  auto units = eng->units({probe, spec.artifact.empty() ? "" : artifact_path(spec.artifact), ""});
+  auto units =
+      eng->units({probe, spec.artifact.empty() ? "" : artifact_path(spec.artifact), "", {}});
   if (!units) return units.error();
   const uint64_t price = price_of(spec.kind);
   const uint64_t cost = *units * price;
@@ -483,7 +568,7 @@ Expected<Admission> Farm::admit(const Tenant& tenant, const JobSpec& spec) {
 Expected<std::unique_ptr<InputCheck>> Farm::input_check(const Admission& a) {
   Engine* eng = engine(a.spec.kind);
   if (eng == nullptr) return err(Code::kInvalidArgument, "unknown job kind");
-  return eng->input_check({a.spec, artifact_path(a.spec.artifact), ""});
+  return eng->input_check({a.spec, artifact_path(a.spec.artifact), "", {}});
 }
 
 void Farm::abandon(const Admission& a) {
@@ -557,7 +642,7 @@ Expected<JobSnapshot> Farm::commit(const Admission& a, const std::string& tmp,
     active_[j.id] = std::move(act);
     snap = snapshot_locked(j);
   }
-  cv_.notify_one();
+  cv_.notify_all();  // placement: the slot where it runs best takes it
   return snap;
 }
 
@@ -575,9 +660,13 @@ JobSnapshot Farm::snapshot_locked(const Job& j) const {
     }
     s.queue_position++;  // 1 = next to run
   }
-  if (ups > 0 && !is_terminal(j.state)) {
-    const double own = double(j.units) * (1.0 - j.fraction);
-    s.seconds_left = (own + ahead_units / double(std::max<size_t>(1, config_.workers))) / ups;
+  if (!is_terminal(j.state)) {
+    auto it = active_.find(j.id);
+    const double own = it != active_.end() ? seconds_left_locked(*it->second)
+                       : ups > 0           ? double(j.units) * (1.0 - j.fraction) / ups
+                                           : 0;
+    s.seconds_left =
+        own + (ups > 0 ? ahead_units / double(std::max<size_t>(1, slots_.size())) / ups : 0);
   }
   return s;
 }
@@ -687,14 +776,34 @@ void Farm::publish(const Job& j) {
 
 // ---------------------------------------------------------------- scheduling
 
-Farm::Active* Farm::pick_locked() {
+bool Farm::placed_here_locked(const Job& j, size_t slot) const {
+  Engine* eng = engines_.at(j.spec.kind).get();
+  if (!eng->runs_on(slots_[slot].backend)) return false;
+  // Earliest estimated finish: an idle slot now, a busy one after the work left on it.
+  const double units = double(std::max<uint64_t>(1, j.units));
+  const double here = units / slot_rate_locked(j.spec.kind, slot);
+  for (size_t k = 0; k < slots_.size(); ++k) {
+    if (k == slot || !eng->runs_on(slots_[k].backend)) continue;
+    double wait = 0;
+    if (!slots_[k].job.empty()) {
+      auto it = active_.find(slots_[k].job);
+      wait = it == active_.end() ? 0 : seconds_left_locked(*it->second);
+    }
+    const double there = wait + units / slot_rate_locked(j.spec.kind, k);
+    // Strictly better elsewhere (ties go to whichever idle slot asks first).
+    if (there < here * (1 - 1e-9)) return false;
+  }
+  return true;
+}
+
+Farm::Active* Farm::pick_locked(size_t slot) {
   // Weighted fair share (start-time fair queueing): each tenant has a virtual time, the units
   // it has been given divided by its weight; the tenant with the least goes next. A tenant that
   // was idle restarts at the farm's virtual time (that of the last job dispatched), so idling
   // banks no credit. Within a tenant, higher priority first, then the oldest job.
   std::map<std::string, Active*> best;  // per tenant
   for (auto& [id, a] : active_) {
-    if (a->job.state != JobState::kQueued) continue;
+    if (a->job.state != JobState::kQueued || !placed_here_locked(a->job, slot)) continue;
     Active*& b = best[a->job.tenant];
     if (b == nullptr || a->job.spec.priority > b->job.spec.priority ||
         (a->job.spec.priority == b->job.spec.priority && a->job.created_ms < b->job.created_ms)) {
@@ -715,11 +824,13 @@ Farm::Active* Farm::pick_locked() {
   return pick;
 }
 
-void Farm::worker_loop(size_t index) {
+void Farm::worker_loop(size_t slot) {
   std::unique_lock lock(mu_);
   while (true) {
     Active* a = nullptr;
-    cv_.wait(lock, [&] { return stopping_ || (a = pick_locked()) != nullptr; });
+    cv_.wait(lock, [&] {
+      return stopping_ || (slots_[slot].job.empty() && (a = pick_locked(slot)) != nullptr);
+    });
     if (stopping_) return;
     auto t = store_->tenant(a->job.tenant);
     global_vtime_ = pick_vtime_;
@@ -729,10 +840,34 @@ void Farm::worker_loop(size_t index) {
     a->job.stage = "starting";
     a->job.attempts++;
     a->job.started_ms = now_unix_ms();
+    a->time_left = -1;
+    a->slots = {slot};
+    slots_[slot].job = a->job.id;
+    slots_[slot].lent = false;
+    // Segments across devices: a job that splits takes idle slots too when nothing else is
+    // queued for them, each only if one of its pieces there ends no later than the whole job
+    // on its own slot (a slow device must not become the tail).
+    Engine* eng = engine(a->job.spec.kind);
+    const uint32_t pieces = eng->parallel_pieces(a->job.spec, a->job.units);
+    if (pieces > 1) {
+      const double own = slot_rate_locked(a->job.spec.kind, slot);
+      for (size_t k = 0; k < slots_.size() && a->slots.size() < pieces; ++k) {
+        if (k == slot || !slots_[k].job.empty() || !eng->runs_on(slots_[k].backend)) continue;
+        if (slot_rate_locked(a->job.spec.kind, k) * double(pieces) < own) continue;
+        const bool wanted = std::any_of(active_.begin(), active_.end(), [&](const auto& kv) {
+          return kv.second.get() != a && kv.second->job.state == JobState::kQueued &&
+                 placed_here_locked(kv.second->job, k);
+        });
+        if (wanted) continue;
+        slots_[k].job = a->job.id;
+        slots_[k].lent = true;
+        a->slots.push_back(k);
+      }
+    }
     lock.unlock();
-    run_job(*a);
+    run_job(*a);  // releases the job's slots
     lock.lock();
-    cv_.notify_all();  // a drain may be waiting
+    cv_.notify_all();  // a drain may be waiting; freed slots pick again
   }
 }
 
@@ -760,16 +895,31 @@ void Farm::finish_terminal(Active& a, JobState state, const Error& e) {
 }
 
 void Farm::run_job(Active& a) {
+  std::vector<size_t> slots;
   const Job start = [&] {
     std::lock_guard lock(mu_);
+    slots = a.slots;
     return a.job;
   }();
+  EngineJob ej = engine_job(start);
+  std::string on;
+  for (size_t k : slots) {
+    ej.devices.push_back(slots_[k].backend);
+    on += (on.empty() ? "" : ",") + slots_[k].device;
+  }
   (void)store_->update_job(start);
-  spdlog::info("event=job_started job={} tenant={} kind={} units={} attempt={}", start.id,
-               start.tenant, job_kind_name(start.spec.kind), start.units, start.attempts);
+  spdlog::info("event=job_started job={} tenant={} kind={} units={} attempt={} devices={}",
+               start.id, start.tenant, job_kind_name(start.spec.kind), start.units, start.attempts,
+               on);
   publish(start);
   Engine* eng = engine(start.spec.kind);
-  const double ups = units_per_second(start.spec.kind);
+  // The rate on the job's own device (0: unknown, then only the measured time left or the
+  // deadline itself stop it).
+  const double ups = [&] {
+    std::lock_guard lock(mu_);
+    const double r = device_rate_locked(start.spec.kind, slots_[slots[0]].kind);
+    return r > 0 ? r : units_per_second(start.spec.kind);
+  }();
   // A job that cannot finish in time fails as expired now rather than wasting the device
   // (judged on its exact units: at once, or when the engine reports them).
   auto needs_ms = [&](uint64_t units) { return ups > 0 ? 1000.0 * double(units) / ups : 0.0; };
@@ -781,11 +931,30 @@ void Farm::run_job(Active& a) {
     return err(Code::kDeadlineExceeded, "cannot finish before the deadline (needs about " +
                                             std::to_string(int64_t(needs_ms(units))) + " ms)");
   };
+  // The job's device slots go back once the engine is done with them.
+  auto free_slots = [&](double secs) {
+    std::lock_guard lock(mu_);
+    for (size_t k : slots) {
+      slots_[k].job.clear();
+      slots_[k].lent = false;
+      slots_[k].busy_seconds += secs;
+    }
+    a.slots.clear();
+  };
+  // The job's share of the memory budget (its parsed trace), released when it ends.
+  uint64_t held = 0;
+  struct Held {
+    InflightBudget& b;
+    uint64_t& n;
+    ~Held() { b.release(n); }
+  } held_guard{budget_, held};
   if (!eng->units_are_bounds() && too_late(start.units)) {
+    free_slots(0);
     finish_terminal(a, JobState::kExpired, late_error(start.units));
     return;
   }
-  bool late = false;         // the exact units came in and cannot be proved in time
+  bool late = false;         // the exact units or the measured time left cannot make it
+  std::string late_why;      // why, when the measured time left said so
   bool interrupted = false;  // stopped by a shutdown: leave it queued for the next start
   EngineHooks hooks;
   hooks.progress = [&](const std::string& stage, double fraction) {
@@ -815,13 +984,52 @@ void Farm::run_job(Active& a) {
     return a.cancel || stopping_ || late ||
            (a.job.spec.deadline_ms != 0 && now_unix_ms() > a.job.spec.deadline_ms);
   };
-  const auto t0 = std::chrono::steady_clock::now();
-  auto proof = eng->prove(engine_job(start), hooks);
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  {
+  hooks.time_left = [&](double seconds) {
     std::lock_guard lock(mu_);
-    busy_seconds_ += secs;
-  }
+    a.time_left = seconds;
+    a.time_left_ms = now_unix_ms();
+    // Measured, so the deadline is judged on it (between segments).
+    if (!late && start.spec.deadline_ms != 0 &&
+        double(now_unix_ms()) + 1000.0 * seconds > double(start.spec.deadline_ms)) {
+      late = true;
+      late_why = "cannot finish before the deadline (about " +
+                 std::to_string(int64_t(1000 * seconds)) + " ms of proving left, measured)";
+    }
+  };
+  hooks.hold_memory = [&](uint64_t bytes) -> Outcome {
+    if (bytes > budget_.total()) {
+      return err(Code::kResourceExhausted,
+                 "the job's trace needs " + std::to_string(bytes) +
+                     " bytes in memory, more than the farm's inflight_budget_bytes (" +
+                     std::to_string(budget_.total()) + ")");
+    }
+    if (bytes <= held) {
+      budget_.release(held - bytes);
+      held = bytes;
+      return ok();
+    }
+    // All or nothing: give back what is held, then wait for the whole amount (two jobs that
+    // each hold part and wait for more would wait forever).
+    budget_.release(held);
+    held = 0;
+    bool told = false;
+    while (!budget_.try_acquire(bytes)) {
+      if (hooks.should_stop()) return err(Code::kCancelled, "stopped while waiting for memory");
+      if (!told) {
+        told = true;
+        spdlog::info("event=job_waits_for_memory job={} bytes={}", start.id, bytes);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    held = bytes;
+    return ok();
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  auto proof = eng->prove(ej, hooks);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  free_slots(secs);
+  budget_.release(held);
+  held = 0;
   // Stopping wins over a late success only when the proof was not produced.
   if (!proof) {
     bool cancelled, expired, was_late;
@@ -837,7 +1045,9 @@ void Farm::run_job(Active& a) {
       if (cancelled) {
         finish_terminal(a, JobState::kCancelled, err(Code::kCancelled, "cancelled by the tenant"));
       } else if (was_late && !expired) {
-        finish_terminal(a, JobState::kExpired, late_error(units));
+        finish_terminal(
+            a, JobState::kExpired,
+            late_why.empty() ? late_error(units) : err(Code::kDeadlineExceeded, late_why));
       } else if (expired) {
         finish_terminal(a, JobState::kExpired,
                         err(Code::kDeadlineExceeded, "the deadline passed while proving"));
@@ -891,9 +1101,10 @@ void Farm::run_job(Active& a) {
     units_proved_ += done.units;
     latency_.observe(double(done.finished_ms - done.created_ms) / 1000.0);
     prove_time_.observe(secs);
-    if (secs > 0 && done.units > 0) {
+    if (secs > 0 && done.units > 0 && slots.size() == 1) {
+      // Per device kind, from jobs that ran on one slot (a split job's time is shared).
       const double ups_now = double(done.units) / secs;
-      double& o = observed_ups_[done.spec.kind];
+      double& o = observed_ups_[{slots_[slots[0]].kind, done.spec.kind}];
       o = o == 0 ? ups_now : 0.7 * o + 0.3 * ups_now;
     }
     active_.erase(done.id);
@@ -912,44 +1123,72 @@ CapacityReport Farm::capacity() {
     if (a->job.state == JobState::kRunning) r.running++;
   }
   const double uptime = std::max(1e-3, double(now_unix_ms() - started_ms_) / 1000.0);
-  for (const std::string& d : config_.devices) {
-    DeviceLoad dl;
-    dl.name = d;
-    if (d == "cpu") {
-      dl.kind = "cpu";
-      dl.name =
-          "cpu: " + topo.cpu_model + " (" + std::to_string(topo.numa_nodes) + " NUMA node(s))";
-      dl.cores = uint32_t(topo.cores);
-      dl.running = r.running;
-      dl.busy_fraction = std::min(1.0, busy_seconds_ / (uptime * double(config_.workers)));
-    } else {
-      dl.kind = "opencl";
-      // Listed for the capacity report; no engine runs on OpenCL yet.
-      if (auto devs = list_opencl_devices(); devs) {
-        int idx = std::atoi(d.c_str() + 7);
-        for (const auto& od : *devs) {
-          if (od.index == idx) {
-            dl.name = d + ": " + od.name;
-            dl.cores = od.compute_units;
-          }
-        }
-      }
-    }
-    r.devices.push_back(dl);
-  }
-  for (auto& [kind, eng] : engines_) {
-    KindCapacity k;
-    k.kind = kind;
-    k.available = eng->available().is_ok();
-    k.unit = eng->unit_name();
-    if (auto it = observed_ups_.find(kind); it != observed_ups_.end()) {
+  auto rate_of = [&](JobKind kind, const std::string& dev_kind, KindCapacity& k) {
+    if (auto it = observed_ups_.find({dev_kind, kind}); it != observed_ups_.end()) {
       k.units_per_second = it->second;
       k.source = "observed";
-    } else if (auto c = calibrated_ups_.find(kind); c != calibrated_ups_.end()) {
+    } else if (auto c = calibrated_ups_.find({dev_kind, kind}); c != calibrated_ups_.end()) {
       k.units_per_second = c->second;
       k.source = "calibrated";
     } else {
       k.source = "none yet";
+    }
+  };
+  for (const std::string& d : config_.devices) {
+    DeviceLoad dl;
+    dl.name = d;
+    double busy = 0;
+    std::set<std::string> jobs;
+    for (const Slot& sl : slots_) {
+      if (sl.device != d) continue;
+      dl.kind = sl.kind;
+      dl.slots++;
+      busy += sl.busy_seconds;
+      if (!sl.job.empty()) jobs.insert(sl.job);
+    }
+    dl.running = uint32_t(jobs.size());
+    dl.busy_fraction = std::min(1.0, busy / (uptime * double(std::max<uint32_t>(1, dl.slots))));
+    if (d == "cpu") {
+      dl.name =
+          "cpu: " + topo.cpu_model + " (" + std::to_string(topo.numa_nodes) + " NUMA node(s))";
+      dl.cores = uint32_t(topo.cores);
+    } else if (auto devs = list_opencl_devices(); devs) {
+      const int idx = std::atoi(d.c_str() + 7);
+      for (const auto& od : *devs) {
+        if (od.index == idx) {
+          dl.name = d + ": " + od.name;
+          dl.cores = od.compute_units;
+        }
+      }
+    }
+    for (auto& [kind, eng] : engines_) {
+      if (!eng->available().is_ok() || dl.slots == 0 ||
+          !eng->runs_on(dl.kind == "opencl" ? Backend::kOpenCl : Backend::kAuto)) {
+        continue;
+      }
+      KindCapacity k;
+      k.kind = kind;
+      k.available = true;
+      k.unit = eng->unit_name();
+      rate_of(kind, dl.kind, k);
+      dl.throughput.push_back(k);
+    }
+    r.devices.push_back(dl);
+  }
+  for (auto& [kind, eng] : engines_) {
+    // The farm's best device for the kind (what a lone job gets).
+    KindCapacity k;
+    k.kind = kind;
+    k.available = eng->available().is_ok();
+    k.unit = eng->unit_name();
+    k.source = "none yet";
+    for (const auto& dl : r.devices) {
+      for (const auto& t : dl.throughput) {
+        if (t.kind == kind && t.units_per_second > k.units_per_second) {
+          k.units_per_second = t.units_per_second;
+          k.source = t.source;
+        }
+      }
     }
     r.kinds.push_back(k);
   }
@@ -997,9 +1236,18 @@ std::string Farm::metrics_text() {
   o << "# HELP efaas_farm_refused_total Jobs refused at admission (quota or balance).\n# TYPE "
        "efaas_farm_refused_total counter\n"
     << "efaas_farm_refused_total " << refused_ << "\n";
-  o << "# HELP efaas_farm_device_busy_seconds_total Seconds workers spent proving.\n# TYPE "
-       "efaas_farm_device_busy_seconds_total counter\n"
-    << "efaas_farm_device_busy_seconds_total{device=\"cpu\"} " << busy_seconds_ << "\n";
+  o << "# HELP efaas_farm_device_busy_seconds_total Seconds device slots spent proving.\n# TYPE "
+       "efaas_farm_device_busy_seconds_total counter\n";
+  {
+    std::map<std::string, double> busy;
+    for (const Slot& sl : slots_) busy[sl.device] += sl.busy_seconds;
+    for (const auto& [d, b] : busy) {
+      o << "efaas_farm_device_busy_seconds_total{device=\"" << d << "\"} " << b << "\n";
+    }
+  }
+  o << "# HELP efaas_farm_memory_held_bytes In-flight budget in use (stream reads, job traces).\n"
+    << "# TYPE efaas_farm_memory_held_bytes gauge\nefaas_farm_memory_held_bytes "
+    << budget_.in_use() << "\n";
   auto hist = [&](const char* name, const char* help, const Histogram& h) {
     o << "# HELP " << name << " " << help << "\n# TYPE " << name << " histogram\n";
     uint64_t cum = 0;

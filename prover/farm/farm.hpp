@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "prover/farm/budget.hpp"
 #include "prover/farm/config.hpp"
 #include "prover/farm/engine.hpp"
 #include "prover/farm/store.hpp"
@@ -37,13 +38,6 @@ struct Usage {
   uint64_t queued_bytes = 0;
 };
 
-struct DeviceLoad {
-  std::string name, kind;
-  uint32_t cores = 0;
-  double busy_fraction = 0;
-  uint32_t running = 0;
-};
-
 struct KindCapacity {
   JobKind kind;
   bool available = false;
@@ -51,6 +45,15 @@ struct KindCapacity {
   double units_per_second = 0;
   uint64_t price = 0;
   std::string source;
+};
+
+struct DeviceLoad {
+  std::string name, kind;  // kind: "cpu" or "opencl"
+  uint32_t cores = 0;
+  uint32_t slots = 0;  // jobs (or lent segments) it proves at once
+  double busy_fraction = 0;
+  uint32_t running = 0;
+  std::vector<KindCapacity> throughput;  // per job kind it runs: units/s on this device
 };
 
 struct CapacityReport {
@@ -126,12 +129,26 @@ class Farm {
   CapacityReport capacity();
   std::string metrics_text();
   const FarmConfig& config() const { return config_; }
+  // The in-flight memory budget: stream reads (the server) and running jobs' traces.
+  InflightBudget& budget() { return budget_; }
   std::string tmp_path(const std::string& tag);  // a fresh file name under the store's tmp/
 
  private:
   struct Active {
     Job job;
     bool cancel = false;
+    std::vector<size_t> slots;  // while running: its own slot first, then lent ones
+    double time_left = -1;      // the engine's measure (EngineHooks::time_left), if any
+    int64_t time_left_ms = 0;   // when it was reported
+  };
+  // One device slot: a worker thread proving one job (or lent to another job's segments).
+  struct Slot {
+    std::string device;  // "cpu" or "opencl:N"
+    std::string kind;    // "cpu" or "opencl"
+    Backend backend = Backend::kAuto;
+    std::string job;  // the job it proves or is lent to; empty when idle
+    bool lent = false;
+    double busy_seconds = 0;
   };
   struct Reserved {
     std::string tenant;
@@ -147,10 +164,19 @@ class Farm {
 
   Farm(FarmConfig config, std::unique_ptr<Store> store);
   Outcome recover();
-  void worker_loop(size_t index);
+  void worker_loop(size_t slot);
   void run_job(Active& a);
-  // Picks the next queued job by weighted fair share (caller holds mu_).
-  Active* pick_locked();
+  // Picks the next queued job for `slot` by weighted fair share among the jobs that run best
+  // there (caller holds mu_).
+  Active* pick_locked(size_t slot);
+  // Placement: whether `slot` is where `j` would finish first, counting the work left on the
+  // busy slots (caller holds mu_).
+  bool placed_here_locked(const Job& j, size_t slot) const;
+  // Units/s of `kind` on a device kind: observed there, else calibrated, else 0 (unknown).
+  double device_rate_locked(JobKind kind, const std::string& dev_kind) const;
+  // The rate placement assumes for a slot: its own, else the best known, else 1 (all equal).
+  double slot_rate_locked(JobKind kind, size_t slot) const;
+  double seconds_left_locked(const Active& a) const;
   void publish(const Job& j);
   JobSnapshot snapshot_locked(const Job& j) const;
   uint64_t price_of(JobKind kind);
@@ -173,7 +199,10 @@ class Farm {
   uint64_t next_reservation_ = 1;
   std::map<std::string, double> vtime_;  // fair-share virtual time per tenant
   double global_vtime_ = 0, pick_vtime_ = 0;
-  std::map<JobKind, double> observed_ups_, calibrated_ups_;
+  // Throughput by (device kind, job kind): observed on single-slot jobs, and calibrated.
+  std::map<std::pair<std::string, JobKind>, double> observed_ups_, calibrated_ups_;
+  std::vector<Slot> slots_;
+  InflightBudget budget_;
   bool stopping_ = false;
   std::atomic<bool> accepting_{false};
   std::vector<std::thread> workers_;
@@ -185,7 +214,6 @@ class Farm {
   // Metrics.
   std::map<std::string, uint64_t> finished_by_state_;
   uint64_t units_proved_ = 0, cache_hits_ = 0, refused_ = 0;
-  double busy_seconds_ = 0;
   int64_t started_ms_ = 0;
   Histogram latency_{{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300}, {}, 0, 0};
   Histogram prove_time_{{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300}, {}, 0, 0};

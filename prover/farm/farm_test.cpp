@@ -81,6 +81,11 @@ TEST(FarmConfig, ParsesKnownKeysAndNamesBadOnes) {
   EXPECT_EQ(c->prices[JobKind::kGroth16], 3u);
   EXPECT_EQ(c->default_quota.max_concurrent_jobs, 5u);
   EXPECT_TRUE(c->allow_insecure);
+  EXPECT_EQ(c->segment_log, 20u);  // the prover's default segment size
+  auto seg = parse_config(R"({"segment_log": 12, "devices": ["cpu", "opencl:0"]})", "farm.json");
+  ASSERT_TRUE(seg) << seg.error().to_string();
+  EXPECT_EQ(seg->segment_log, 12u);
+  EXPECT_EQ(seg->devices, (std::vector<std::string>{"cpu", "opencl:0"}));
   struct Bad {
     const char* text;
     const char* needle;
@@ -91,6 +96,11 @@ TEST(FarmConfig, ParsesKnownKeysAndNamesBadOnes) {
       {R"({"prices": {"plonk": 1}})", "plonk"},
       {R"({"tenant_defaults": {"max_jobs": 1}})", "max_jobs"},
       {R"({"devices": ["tpu"]})", "tpu"},
+      {R"({"devices": ["opencl:x"]})", "opencl:x"},
+      {R"({"devices": ["cpu", "cpu"]})", "listed twice"},
+      {R"({"devices": []})", "devices is empty"},
+      {R"({"segment_log": 3})", "segment_log"},
+      {R"({"segment_log": 21})", "segment_log"},
       {R"({"max_chunk_bytes": 1048576, "inflight_budget_bytes": 10})", "inflight_budget_bytes"},
       {"[1,2", "not a JSON object"},
   };

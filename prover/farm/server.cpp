@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <list>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -94,70 +95,56 @@ pb::Progress progress_of(const JobSnapshot& s) {
   return p;
 }
 
-// ---------------------------------------------------------------- in-flight memory budget
+struct Shared {
+  Farm* farm;
+  InflightBudget& budget;  // the farm's: shared with the running jobs' traces
+  uint64_t chunk_max;
+};
 
-// Bytes of client messages held between a read being posted and its data reaching disk. A
-// stream that cannot get room waits without a read posted, so gRPC's flow control pushes back
-// on its client instead of the farm buffering without bound.
-class InflightBudget {
+// The part of the in-flight budget a stream holds for its input check's buffer (a partial
+// trace chunk): adjusted before each read, so the next read waits until it is covered.
+class ParseHold {
  public:
-  explicit InflightBudget(uint64_t total) : free_(total) {}
-  // Takes `n` now (true) or queues `resume` to run once it has been taken (false).
-  bool acquire(uint64_t n, void* owner, std::function<void()> resume) {
-    std::lock_guard lock(mu_);
-    if (waiters_.empty() && free_ >= n) {
-      free_ -= n;
-      return true;
+  // Reserves the stream's next read (max_chunk_bytes) and what its buffer grew by; `start`
+  // posts the read, now or once reserved. The refusal when that can never fit the budget.
+  std::optional<std::string> reserve_read(Shared& s, uint64_t buffered, void* owner,
+                                          std::function<void()> start) {
+    const uint64_t n = s.chunk_max + grow(s.budget, buffered);
+    if (n > s.budget.total()) {
+      return "the input's partial trace chunk and the next read need " + std::to_string(n) +
+             " bytes in memory, more than the farm's inflight_budget_bytes (" +
+             std::to_string(s.budget.total()) + "); write chunks of fewer records";
     }
-    waiters_.push_back({n, owner, std::move(resume)});
-    throttled_++;
-    return false;
+    auto go = [this, start = std::move(start)] {
+      granted();
+      start();
+    };
+    if (s.budget.acquire(n, owner, go)) go();
+    return std::nullopt;
   }
-  void release(uint64_t n) {
-    std::vector<std::function<void()>> run;
-    {
-      std::lock_guard lock(mu_);
-      free_ += n;
-      while (!waiters_.empty() && free_ >= waiters_.front().n) {
-        free_ -= waiters_.front().n;
-        run.push_back(std::move(waiters_.front().resume));
-        waiters_.pop_front();
-      }
-    }
-    for (auto& f : run) f();
-  }
-  // Removes a waiting owner; true if it was waiting (and so holds nothing).
-  bool forget(void* owner) {
-    std::lock_guard lock(mu_);
-    for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
-      if (it->owner == owner) {
-        waiters_.erase(it);
-        return true;
-      }
-    }
-    return false;
-  }
-  uint64_t throttled() const {
-    std::lock_guard lock(mu_);
-    return throttled_;
+  void release_all(InflightBudget& b) {
+    b.release(held_);
+    held_ = 0;
   }
 
  private:
-  struct Waiter {
-    uint64_t n;
-    void* owner;
-    std::function<void()> resume;
-  };
-  mutable std::mutex mu_;
-  uint64_t free_;
-  uint64_t throttled_ = 0;
-  std::deque<Waiter> waiters_;
-};
+  // Gives back what the buffer no longer needs; returns how much more to take with the read.
+  uint64_t grow(InflightBudget& b, uint64_t buffered) {
+    if (buffered <= held_) {
+      b.release(held_ - buffered);
+      held_ = buffered;
+      pending_ = 0;
+    } else {
+      pending_ = buffered - held_;
+    }
+    return pending_;
+  }
+  void granted() {
+    held_ += pending_;
+    pending_ = 0;
+  }
 
-struct Shared {
-  Farm* farm;
-  InflightBudget budget;
-  uint64_t chunk_max;
+  uint64_t held_ = 0, pending_ = 0;
 };
 
 // ---------------------------------------------------------------- streamed job input
@@ -176,6 +163,8 @@ class InputSink {
     }
   }
   bool complete() const { return admitted_ && received_ == admission_.spec.input_size; }
+  // Bytes the input check holds in memory (a partial trace chunk).
+  uint64_t buffered() const { return check_ ? check_->buffered_bytes() : 0; }
   uint64_t received() const { return received_; }
 
   Outcome add(const Tenant& tenant, const pb::ProveRequest& m) {
@@ -514,14 +503,19 @@ class ProveReactor final
   void OnDone() override {
     unfollow();
     s_.budget.forget(this);
+    parse_.release_all(s_.budget);
     delete this;
   }
 
  private:
   void read_next() {
     reading_ = true;
-    if (s_.budget.acquire(s_.chunk_max, this, [this] { StartRead(&req_); })) StartRead(&req_);
+    if (auto e = parse_.reserve_read(s_, sink_.buffered(), this, [this] { StartRead(&req_); })) {
+      reading_ = false;
+      fail(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, *e));
+    }
   }
+  ParseHold parse_;
 
   void commit() {
     if (committed_) return;
@@ -589,13 +583,17 @@ class SubmitReactor final : public grpc::ServerReadReactor<pb::ProveRequest> {
   }
   void OnDone() override {
     s_.budget.forget(this);
+    parse_.release_all(s_.budget);
     delete this;
   }
 
  private:
   void read_next() {
-    if (s_.budget.acquire(s_.chunk_max, this, [this] { StartRead(&req_); })) StartRead(&req_);
+    if (auto e = parse_.reserve_read(s_, sink_.buffered(), this, [this] { StartRead(&req_); })) {
+      done(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, *e));
+    }
   }
+  ParseHold parse_;
   void commit() {
     auto snap = sink_.commit();
     if (!snap) {
@@ -893,6 +891,15 @@ class FarmService final : public pb::Farm::CallbackService {
         di->set_cores(d.cores);
         di->set_busy_fraction(d.busy_fraction);
         di->set_running_jobs(d.running);
+        di->set_slots(d.slots);
+        for (const auto& k : d.throughput) {
+          pb::KindThroughput* kt = di->add_throughput();
+          kt->set_kind(pb::JobKind(int(k.kind)));
+          kt->set_available(k.available);
+          kt->set_unit(k.unit);
+          kt->set_units_per_second(k.units_per_second);
+          kt->set_source(k.source);
+        }
       }
       reply->set_queue_depth(c.queue_depth);
       reply->set_running(c.running);
@@ -1070,9 +1077,7 @@ Expected<std::string> admin_token(const FarmConfig& c) {
 class FarmServerImpl final : public FarmServer {
  public:
   explicit FarmServerImpl(Farm& farm)
-      : farm_(farm),
-        shared_{&farm, InflightBudget(farm.config().inflight_budget_bytes),
-                farm.config().max_chunk_bytes} {}
+      : farm_(farm), shared_{&farm, farm.budget(), farm.config().max_chunk_bytes} {}
 
   Outcome init() {
     const FarmConfig& c = farm_.config();

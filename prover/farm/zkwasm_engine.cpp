@@ -8,11 +8,13 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <fstream>
 #include <list>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "prover/common/timer.hpp"
 #include "prover/farm/farm.hpp"
 #include "prover/fri/fri_params.hpp"
 #include "prover/wasm/extension.hpp"
@@ -24,6 +26,7 @@ namespace efaas::farm {
 
 namespace {
 
+static_assert(kMinSegmentLog >= zkwasm::kMinSegmentLog);
 constexpr size_t kProgramCacheSize = 8;
 // A trace chunk is parsed once it is whole; more than this pending is refused (bounded memory).
 constexpr uint64_t kMaxPendingTraceBytes = uint64_t(8) << 20;  // the runtime writes ~0.2-3 MiB
@@ -70,6 +73,30 @@ Outcome check_steps_against_module(const wasm::Module& m, std::span<const wasm::
   return ok();
 }
 
+// Records of a stored trace file (streamed, chunk by chunk): what its parsed form will hold.
+Expected<uint64_t> count_trace_records(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return err(Code::kDataLoss, "cannot read " + path);
+  wasm::TraceReader reader;
+  wasm::TraceChunk chunk;
+  std::vector<uint8_t> buf(1 << 20);
+  uint64_t records = 0;
+  while (in) {
+    in.read(reinterpret_cast<char*>(buf.data()), std::streamsize(buf.size()));
+    const size_t n = size_t(in.gcount());
+    if (n == 0) break;
+    if (Status s = reader.feed(std::span<const uint8_t>(buf.data(), n)); !s) return trace_error(s);
+    while (true) {
+      auto got = reader.next(chunk);
+      if (!got) return trace_error(got.status());
+      if (!*got) break;
+      if (chunk.kind == 1) records += chunk.steps.size();
+    }
+  }
+  if (Status s = reader.finish(); !s) return trace_error(s);
+  return records;
+}
+
 // ---------------------------------------------------------------- streaming input checks
 
 class TraceCheck final : public InputCheck {
@@ -111,6 +138,7 @@ class TraceCheck final : public InputCheck {
     return ok();
   }
   uint64_t exact_units() const override { return finished_ ? zkwasm_units(instructions_) : 0; }
+  uint64_t buffered_bytes() const override { return fed_ - parsed_; }
 
  private:
   std::shared_ptr<const wasm::Module> module_;
@@ -274,7 +302,30 @@ class ZkwasmEngine final : public Engine {
       return invalid("zkwasm-module jobs: the module has a start function (Extensions must not "
                      "have one; the proof starts from the module's declared initial state)");
     }
-    return zkwasm_units(std::min(gas_limit(*params), kZkwasmMaxModuleInstructions));
+    const uint64_t bound = std::min(gas_limit(*params), kZkwasmMaxModuleInstructions);
+    if (opts_.memory_budget != 0 &&
+        bound * kZkwasmModuleBytesPerInstruction > opts_.memory_budget) {
+      return err(Code::kResourceExhausted,
+                 "zkwasm-module job: executing up to " + std::to_string(bound) +
+                     " instructions holds " +
+                     std::to_string(bound * kZkwasmModuleBytesPerInstruction >> 20) +
+                     " MiB, more than the farm's inflight_budget_bytes (" +
+                     std::to_string(opts_.memory_budget >> 20) + " MiB); lower gas_limit");
+    }
+    return zkwasm_units(bound);
+  }
+
+  bool runs_on(Backend) const override { return true; }  // CPU (AVX2/scalar) and OpenCL
+
+  uint32_t parallel_pieces(const JobSpec& spec, uint64_t units) const override {
+    // A module job's size is known only once executed (its units are a bound): its segments
+    // are proved on its own slot.
+    if (kind_ == JobKind::kZkwasmModule) return 1;
+    auto params = parse_zkwasm_params(spec.params_json, kind_);
+    if (!params) return 1;
+    const uint64_t rows = uint64_t(1) << params->segment_log.value_or(opts_.segment_log);
+    const uint64_t instr = units * kZkwasmInstructionsPerUnit;
+    return uint32_t(std::clamp<uint64_t>((instr + rows - 1) / rows, 1, zkwasm::kMaxSegments));
   }
 
   // Module jobs know their instructions only after executing; trace jobs once the stream is
@@ -309,10 +360,18 @@ class ZkwasmEngine final : public Engine {
     if (!program) return program.error();
     const zkwasm::Program& prog = **program;
 
+    // The parsed trace is held in the farm's memory budget (40 bytes per record), taken before
+    // it is loaded: a flood of large traces waits instead of exhausting memory.
+    auto hold = [&](uint64_t bytes) -> Outcome {
+      return hooks.hold_memory ? hooks.hold_memory(bytes) : ok();
+    };
     wasm::Trace trace;
     std::vector<uint8_t> public_input = params->public_input;
     if (kind_ == JobKind::kZkwasmTrace) {
       if (!stage("read trace", 0.02)) return stopped;
+      auto records = count_trace_records(job.input_path);
+      if (!records) return records.error();
+      if (Outcome o = hold(*records * kZkwasmTraceRecordBytes); !o) return o.error();
       auto t = wasm::read_trace_file(job.input_path);
       if (!t) return trace_error(t.status());
       trace = std::move(*t);
@@ -320,15 +379,24 @@ class ZkwasmEngine final : public Engine {
       if (!e) return e.error();
     } else {
       if (!stage("execute", 0.02)) return stopped;
+      const uint64_t bound = std::min(gas_limit(*params), kZkwasmMaxModuleInstructions);
+      if (Outcome o = hold(bound * kZkwasmModuleBytesPerInstruction); !o) return o.error();
       auto t = execute(prog, *params, job.input_path, &public_input);
       if (!t) return t.error();
       trace = std::move(*t);
+      if (Outcome o = hold(trace.steps.size() * kZkwasmTraceRecordBytes); !o) return o.error();
     }
     uint64_t instructions = 0;
     for (const auto& s : trace.steps) instructions += !is_io_row(s.op);
     if (hooks.exact_units) hooks.exact_units(zkwasm_units(instructions));
 
     if (!stage("prove", 0.1)) return stopped;
+    const uint32_t segment_log = params->segment_log.value_or(opts_.segment_log);
+    // Segments: at least this many (a call's zero-local rows add rows, so maybe more); the
+    // exact count comes with the first proved segment.
+    const uint32_t min_segments = uint32_t(
+        std::min<uint64_t>((trace.steps.size() + (uint64_t(1) << segment_log) - 1) >> segment_log,
+                           zkwasm::kMaxSegments));
     std::atomic<bool> cancel{false};
     zkwasm::ProveOptions po;
     po.params = *fri;
@@ -336,11 +404,53 @@ class ZkwasmEngine final : public Engine {
     po.public_input = std::move(public_input);
     po.stark.threads = opts_.threads;
     po.stark.cancel = &cancel;
+    po.segment_log = segment_log;
+    // One segment at a time per device slot: each proof already uses all the slot's threads,
+    // and each segment in flight holds its witness.
+    po.segment_workers = uint32_t(std::max<size_t>(1, job.devices.size()));
+    if (job.devices.size() > 1) {
+      po.devices = job.devices;
+    } else if (job.devices.size() == 1) {
+      po.stark.backend = job.devices[0];
+    }
+    std::mutex progress_mu;
+    uint32_t done = 0, count = 0;
+    double last_fraction = 0.1;
+    Stopwatch clock;
+    auto report = [&](const std::string& stage_name, double fraction) {
+      // Called from the segment workers: keep the fraction monotone.
+      last_fraction = std::max(last_fraction, fraction);
+      if (hooks.progress) hooks.progress(stage_name, last_fraction);
+    };
+    po.on_segment = [&](uint32_t, uint32_t n, double) {
+      std::lock_guard lock(progress_mu);
+      done++;
+      count = n;
+      if (n < 2) return;
+      const double secs = clock.seconds();
+      // The segments left, at the wall time per segment so far (the slots prove at once);
+      // first, so that the progress event carries it.
+      if (hooks.time_left) hooks.time_left(secs / double(done) * double(n - done));
+      report("prove: segment " + std::to_string(done) + "/" + std::to_string(n) + " proved",
+             0.1 + 0.8 * double(done) / double(n));
+      if (hooks.should_stop && hooks.should_stop()) cancel = true;
+    };
     po.stark.progress = [&](std::string_view name, double f) {
       if (opts_.stage_delay_ms > 0) {  // testing aid: a window to cancel inside the STARK
         std::this_thread::sleep_for(std::chrono::milliseconds(opts_.stage_delay_ms));
       }
-      if (hooks.progress) hooks.progress("prove: " + std::string(name), 0.1 + 0.8 * f);
+      {
+        std::lock_guard lock(progress_mu);
+        if (count > 1 || min_segments > 1) {
+          // Several segments prove at once: name the stage, keep the per-segment fraction.
+          const uint32_t n = std::max(count, min_segments);
+          report("prove: segments " + std::to_string(done) + "/" + std::to_string(n) + " proved, " +
+                     std::string(name),
+                 last_fraction);
+        } else {
+          report("prove: " + std::string(name), 0.1 + 0.8 * f);
+        }
+      }
       if (hooks.should_stop && hooks.should_stop()) cancel = true;  // stops after this stage
     };
     Result<zkwasm::Bundle> bundle = [&] {
@@ -354,6 +464,7 @@ class ZkwasmEngine final : public Engine {
       return bundle.status();
     }
     trace = {};  // the witness is gone; free the trace before the self-check
+    if (Outcome o = hold(0); !o) return o.error();
 
     if (!stage("self-check", 0.92)) return stopped;
     // The farm never hands out a proof its own verifier rejects.
@@ -490,6 +601,13 @@ Expected<ZkwasmParams> parse_zkwasm_params(const std::string& text, JobKind kind
       }
       if (!v.is_number_unsigned() || v.get<uint64_t>() == 0) return bad("a positive integer");
       p.gas_limit = v.get<uint64_t>();
+    } else if (key == "segment_log") {
+      if (!v.is_number_unsigned() || v.get<uint64_t>() < kMinSegmentLog ||
+          v.get<uint64_t>() > kMaxSegmentLog) {
+        return bad("an integer in " + std::to_string(kMinSegmentLog) + ".." +
+                   std::to_string(kMaxSegmentLog) + " (segments of 2^segment_log rows)");
+      }
+      p.segment_log = uint32_t(v.get<uint64_t>());
     } else if (key == "public_input") {
       if (kind != JobKind::kZkwasmTrace) {
         return invalid("params_json.public_input: only zkwasm-trace jobs take it (a module job's "
@@ -534,7 +652,7 @@ Expected<ZkwasmParams> parse_zkwasm_params(const std::string& text, JobKind kind
       }
     } else {
       return invalid("params_json: unknown key \"" + key +
-                     "\" (zkWASM jobs take entry, args, preset" +
+                     "\" (zkWASM jobs take entry, args, preset, segment_log" +
                      (kind == JobKind::kZkwasmModule ? ", gas_limit)" : ", public_input)"));
     }
   }

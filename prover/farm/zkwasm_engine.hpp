@@ -26,8 +26,14 @@ inline uint64_t zkwasm_units(uint64_t instructions) {
   const uint64_t u = (instructions + kZkwasmInstructionsPerUnit - 1) / kZkwasmInstructionsPerUnit;
   return u < kZkwasmMinUnits ? kZkwasmMinUnits : u;
 }
-// Module jobs: the farm executes at most this many instructions (the reservation's bound).
-inline constexpr uint64_t kZkwasmMaxModuleInstructions = uint64_t(1) << 22;
+// Module jobs: the farm executes at most this many instructions (the reservation's bound):
+// 16 segments of the default 2^20 rows. Memory: a parsed trace takes 40 bytes per record, and
+// while a module job executes its encoded trace is held too, so a module job holds up to
+// kZkwasmModuleBytesPerInstruction per instruction of its bound (1.25 GiB here) of the farm's
+// inflight_budget_bytes until the execution ends, then 40 bytes per record.
+inline constexpr uint64_t kZkwasmMaxModuleInstructions = uint64_t(1) << 24;
+inline constexpr uint64_t kZkwasmTraceRecordBytes = 40;  // sizeof(wasm::StepRecord)
+inline constexpr uint64_t kZkwasmModuleBytesPerInstruction = 2 * kZkwasmTraceRecordBytes;
 
 // JobHeader.params_json of zkWASM jobs; every key optional.
 struct ZkwasmParams {
@@ -38,6 +44,9 @@ struct ZkwasmParams {
   // Trace jobs only: the Extension's public input (wasm::encode_public_inputs), which the trace
   // does not hold; module jobs take it from the input they execute.
   std::vector<uint8_t> public_input;
+  // Continuations: segments of at most 2^segment_log execution rows (kMinSegmentLog ..
+  // kMaxSegmentLog, config.hpp); unset: the farm's FarmConfig::segment_log.
+  std::optional<uint32_t> segment_log;
 };
 // The longest public input a trace job takes: an Operation's Data (at most 1 MiB) and its framing.
 inline constexpr size_t kZkwasmMaxPublicInputBytes = 4 + (size_t(1) << 20) + 72;

@@ -58,13 +58,25 @@ TEST(ZkwasmParams, ContractKeysTypesAndDefaults) {
   p = parse_zkwasm_params(R"({"entry":3})", JobKind::kZkwasmTrace);
   ASSERT_TRUE(p);
   EXPECT_EQ(std::get<uint32_t>(p->entry), 3u);
+  EXPECT_FALSE(p->segment_log);  // unset: the farm's default
+  p = parse_zkwasm_params(R"({"segment_log":4})", JobKind::kZkwasmTrace);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(*p->segment_log, 4u);
   // Each refusal names the key.
   const std::pair<const char*, const char*> bad[] = {
-      {R"({"entyr":"x"})", "entyr"},        {R"({"entry":-1})", "entry"},
-      {R"({"entry":1.5})", "entry"},        {R"({"args":5})", "args"},
-      {R"({"args":[1,-2]})", "args[1]"},    {R"({"args":["1"]})", "args[0]"},
-      {R"({"preset":"fast"})", "preset"},   {R"({"gas_limit":0})", "gas_limit"},
-      {R"({"args":[1,2,3,4,5,6,7,8,9]})", "args"}, {R"([1])", "JSON object"}};
+      {R"({"entyr":"x"})", "entyr"},
+      {R"({"entry":-1})", "entry"},
+      {R"({"entry":1.5})", "entry"},
+      {R"({"args":5})", "args"},
+      {R"({"args":[1,-2]})", "args[1]"},
+      {R"({"args":["1"]})", "args[0]"},
+      {R"({"preset":"fast"})", "preset"},
+      {R"({"gas_limit":0})", "gas_limit"},
+      {R"({"args":[1,2,3,4,5,6,7,8,9]})", "args"},
+      {R"([1])", "JSON object"},
+      {R"({"segment_log":3})", "params_json.segment_log"},
+      {R"({"segment_log":21})", "params_json.segment_log"},
+      {R"({"segment_log":"20"})", "params_json.segment_log"}};
   for (auto [json, key] : bad) {
     auto r = parse_zkwasm_params(json, JobKind::kZkwasmModule);
     ASSERT_FALSE(r) << json;
@@ -462,6 +474,61 @@ TEST_F(ZkwasmEngineTest, CancellationStopsTheProofInsideTheStark) {
   EXPECT_EQ(r.error().code, Code::kCancelled);
   EXPECT_EQ(std::find(stages.begin(), stages.end(), "self-check"), stages.end());
   EXPECT_EQ(std::find(stages.begin(), stages.end(), "prove: fri"), stages.end());
+}
+
+// Segments: progress once per proved segment with the time left measured so far, the trace's
+// memory held while it is loaded (40 bytes per record) and given back, and a bundle of several
+// segments that zkwasm::verify accepts. Two device slots prove segments at once.
+TEST_F(ZkwasmEngineTest, SegmentedProofReportsEachSegmentAndHoldsTheTraceMemory) {
+  EngineOptions eo;
+  eo.segment_log = 5;  // the farm's default here; sum(10) runs about 110 rows
+  auto eng = make_engine(JobKind::kZkwasmTrace, eo);
+  auto trace = testing::record_trace(module_, "sum", {10});
+  ASSERT_TRUE(trace);
+  auto parsed = wasm::read_trace(*trace);
+  ASSERT_TRUE(parsed.is_ok());
+  EngineJob j =
+      job(JobKind::kZkwasmTrace, R"({"entry":"sum","args":[10],"preset":"test"})", *trace);
+  j.devices = {Backend::kAuto, Backend::kAuto};
+  EXPECT_GE(eng->parallel_pieces(j.spec, 4), 2u);
+  std::vector<std::string> stages;
+  std::vector<double> left;
+  std::vector<uint64_t> held;
+  EngineHooks hooks;
+  hooks.progress = [&](const std::string& s, double) { stages.push_back(s); };
+  hooks.time_left = [&](double s) { left.push_back(s); };
+  hooks.hold_memory = [&](uint64_t b) {
+    held.push_back(b);
+    return ok();
+  };
+  auto proof = eng->prove(j, hooks);
+  ASSERT_TRUE(proof) << proof.error().to_string();
+  auto b = zkwasm::deserialize_bundle(*proof);
+  ASSERT_TRUE(b.is_ok());
+  const size_t n = b->segments.size();
+  ASSERT_GE(n, 3u);
+  auto pv = zkwasm::verify(*program_, *b);
+  ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+  EXPECT_EQ(pv->results, std::vector<uint64_t>{55});
+  size_t proved = 0;
+  for (const auto& s : stages) {
+    if (s.find(" proved") != std::string::npos && s.find(',') == std::string::npos) {
+      EXPECT_EQ(s,
+                "prove: segment " + std::to_string(++proved) + "/" + std::to_string(n) + " proved");
+    }
+  }
+  EXPECT_EQ(proved, n);
+  ASSERT_EQ(left.size(), n);
+  EXPECT_EQ(left.back(), 0);
+  EXPECT_GT(left.front(), 0);
+  ASSERT_EQ(held.size(), 2u);
+  EXPECT_EQ(held[0], parsed->steps.size() * kZkwasmTraceRecordBytes);
+  EXPECT_EQ(held[1], 0u);
+  // Refused memory stops the job before the trace is loaded.
+  hooks.hold_memory = [](uint64_t) -> Outcome { return err(Code::kResourceExhausted, "budget"); };
+  auto r = eng->prove(j, hooks);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Code::kResourceExhausted);
 }
 
 }  // namespace

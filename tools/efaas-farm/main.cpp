@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
       admin_token_file, calibration_file;
   std::optional<size_t> workers, prover_threads;
   std::optional<int64_t> stage_delay_ms;
+  std::optional<uint32_t> segment_log;
+  std::vector<std::string> devices;
   bool allow_insecure = false;
   app.add_option("-c,--config", config_path, "JSON config file (see docs/farm.md)");
   app.add_option("--listen", listen, "Farm service address, host:port (port 0: any free port)");
@@ -35,6 +37,10 @@ int main(int argc, char** argv) {
                  "efaas bench --json output to predict job times");
   app.add_option("--workers", workers, "jobs proved at once");
   app.add_option("--prover-threads", prover_threads, "threads per proof (0: all cores)");
+  app.add_option("--devices", devices, "device slots: cpu, opencl:N (comma-separated)")
+      ->delimiter(',');
+  app.add_option("--segment-log", segment_log,
+                 "zkWASM jobs' default segment size, log2 of rows (4..20)");
   app.add_option("--stage-delay-ms", stage_delay_ms,
                  "testing aid: pause before each proving stage");
   app.add_flag("--allow-insecure", allow_insecure,
@@ -66,6 +72,23 @@ int main(int argc, char** argv) {
   if (workers) cfg.workers = *workers;
   if (prover_threads) cfg.prover_threads = *prover_threads;
   if (stage_delay_ms) cfg.stage_delay_ms = *stage_delay_ms;
+  if (segment_log) {
+    if (*segment_log < kMinSegmentLog || *segment_log > kMaxSegmentLog) {
+      std::fprintf(stderr, "efaas-farm: error: --segment-log %u is outside %u..%u\n", *segment_log,
+                   kMinSegmentLog, kMaxSegmentLog);
+      return 2;
+    }
+    cfg.segment_log = *segment_log;
+  }
+  if (!devices.empty()) {
+    for (const auto& d : devices) {
+      if (auto o = check_device_name(d); !o) {
+        std::fprintf(stderr, "efaas-farm: error: --devices: %s\n", o.error().message.c_str());
+        return 2;
+      }
+    }
+    cfg.devices = devices;
+  }
   if (allow_insecure) cfg.allow_insecure = true;
   if (cfg.workers == 0) {
     std::fprintf(stderr, "efaas-farm: error: --workers must be at least 1\n");

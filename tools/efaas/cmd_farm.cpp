@@ -501,7 +501,14 @@ int run_capacity(double units, const Output& out) {
                             {"kind", d.kind()},
                             {"cores", d.cores()},
                             {"busy_fraction", d.busy_fraction()},
-                            {"running_jobs", d.running_jobs()}});
+                            {"running_jobs", d.running_jobs()},
+                            {"slots", d.slots()},
+                            {"throughput", json::array()}});
+    for (const auto& t : d.throughput()) {
+      j["devices"].back()["throughput"].push_back({{"kind", fc::kind_name(t.kind())},
+                                                   {"units_per_second", t.units_per_second()},
+                                                   {"source", t.source()}});
+    }
   }
   for (const auto& k : c.kinds()) {
     json kj{{"kind", fc::kind_name(k.kind())},
@@ -522,8 +529,12 @@ int run_capacity(double units, const Output& out) {
   }
   std::printf("queue depth %u, running %u\n", c.queue_depth(), c.running());
   for (const auto& d : c.devices()) {
-    std::printf("device %-50s %3u cores  busy %4.1f%%  running %u\n", d.name().c_str(), d.cores(),
-                d.busy_fraction() * 100, d.running_jobs());
+    std::printf("device %-50s %3u cores  %u slot(s)  busy %4.1f%%  running %u\n", d.name().c_str(),
+                d.cores(), d.slots(), d.busy_fraction() * 100, d.running_jobs());
+    for (const auto& t : d.throughput()) {
+      std::printf("  %-14s %12.2f units/s (%s)\n", fc::kind_name(t.kind()), t.units_per_second(),
+                  t.source().c_str());
+    }
   }
   std::printf("%-14s %-10s %12s %8s  %-9s %s\n", "KIND", "AVAILABLE", "UNITS/S", "PRICE", "SOURCE",
               "UNIT");
