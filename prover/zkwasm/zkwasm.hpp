@@ -30,7 +30,8 @@
 
 namespace efaas::zkwasm {
 
-inline constexpr uint32_t kBundleVersion = 2;  // 2: public input and output bytes
+// 2: public input and output bytes; 3: the output cursor in a split run's exit states
+inline constexpr uint32_t kBundleVersion = 3;
 inline constexpr uint32_t kMaxArgs = 8;
 // Continuations: a segment is at most 2^segment_log execution-table rows (steps and the
 // zero-local rows of calls); longer runs are split.
@@ -90,6 +91,7 @@ struct SegmentState {
   uint32_t pc = 0, sp = 0, fp = 0, depth = 0;
   uint64_t gas = 0;           // gas used so far
   uint64_t instructions = 0;  // instructions executed so far
+  uint64_t output = 0;        // output bytes written so far (the output cursor)
   bool operator==(const SegmentState&) const = default;
 };
 
