@@ -9,8 +9,8 @@
 // This slice proves executions of the opcodes listed in constrained_ops() (linear memory, the
 // Extension host I/O, shifts, bit counts, i64.mul and div/rem included), including runs that end
 // in unreachable or a division trap. Runs longer than one segment are split into segments
-// chained by their boundary state (continuations, segments.cpp) when they use neither linear
-// memory, host I/O nor traps. Private input, other traps and those split runs are refused with
+// chained by their boundary state (continuations, segments.cpp: control state, output cursor,
+// memory words and the page count). Private input and other traps are refused with
 // UNIMPLEMENTED (never an unconstrained row).
 #include <cstdint>
 #include <functional>
@@ -146,7 +146,7 @@ struct VerifyOptions {
 Result<PublicValues> verify(const Program& program, const Bundle& bundle,
                             const VerifyOptions& opts = {});
 
-// Versioned binary bundle (v2): "EFZKWASM", version, segment count, public values, then per
+// Versioned binary bundle (v3): "EFZKWASM", version, segment count, public values, then per
 // segment (exit state and delta-encoded keys with exit values when there are several) its STARK
 // proof. Parsing rejects bad magic, versions, counts, truncation and trailing bytes, naming the
 // field.
