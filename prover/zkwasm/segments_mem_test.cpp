@@ -385,9 +385,11 @@ using PostEdit = std::function<void(uint32_t, MachineWitness&, SegmentOutput&)>;
 constexpr uint32_t kAll = UINT32_MAX;
 Result<Bundle> prove_forged(const TracedRun& r, const wasm::Trace& trace, uint32_t log,
                             const PreEdit& pre, const PostEdit& post, uint32_t forged,
-                            const Bundle* good, bool check_witness = false) {
+                            const Bundle* good, bool check_witness = false,
+                            const std::vector<std::pair<size_t, size_t>>* cut_at = nullptr) {
   const wasm::Module& m = r.program->module();
-  auto cuts = segment_cuts(m, trace, log);
+  auto cuts = cut_at ? Result<std::vector<std::pair<size_t, size_t>>>(*cut_at)
+                     : segment_cuts(m, trace, log);
   if (!cuts) return cuts.status();
   auto pk = r.program->proving_key(fri_test_preset());
   if (!pk) return pk.status();
@@ -567,6 +569,35 @@ TEST_F(ZkWasmSegmentsMemIoForgeries, ForgedInputOrOutputRowsAreRejected) {
     ASSERT_TRUE(b.is_ok()) << b.status().to_string();
     expect_rejected(*b, "an output row's byte changed");
   }
+}
+
+TEST_F(ZkWasmSegmentsMemIoForgeries, ASegmentEndingInsideAHostCallsIoIsRejected) {
+  // The last output_write (20 bytes: I/O rows of 8, 8, 4) loses its last two I/O rows (the
+  // claimed output and gas following), and a segment of exactly 2^7 rows ends on its first
+  // I/O row, so no transition constraint sees the transfer cut short: only `end * after = 0`
+  // (a segment ends with its I/O done) rejects it.
+  wasm::Trace t = r_->trace;
+  size_t h = SIZE_MAX;
+  for (size_t i = 0; i + 3 < t.steps.size(); ++i) {
+    if (t.steps[i].op == uint16_t(Op::kCallHost) && t.steps[i + 3].op == uint16_t(Op::kHostRead)) h = i;
+  }
+  ASSERT_NE(h, SIZE_MAX);
+  t.steps.erase(t.steps.begin() + long(h + 2), t.steps.begin() + long(h + 4));
+  t.end.output.resize(t.end.output.size() - 12);
+  t.end.gas_used -= 2;
+  const size_t b = h + 2;  // the segment is [b - 128, b): one row per record here
+  ASSERT_GE(b, 128u);
+  const size_t a = b - 128;
+  ASSERT_NE(t.steps[a].op, uint16_t(Op::kHostRead));
+  ASSERT_NE(t.steps[a].op, uint16_t(Op::kHostWrite));
+  for (size_t i = a; i < b; ++i) ASSERT_EQ(record_rows(r_->program->module(), t.steps[i]), 1u);
+  const std::vector<std::pair<size_t, size_t>> cuts = {{0, a}, {a, b}, {b, t.steps.size()}};
+  TracedRun forged = *r_;
+  forged.trace = t;
+  auto bundle = prove_forged(forged, t, kForgeLog, nullptr, nullptr, kAll, nullptr, false, &cuts);
+  ASSERT_TRUE(bundle.is_ok()) << bundle.status().to_string();
+  ASSERT_EQ(bundle->publics.output, t.end.output);
+  expect_rejected(*bundle, "a segment ending inside an output_write");
 }
 
 TEST(ZkWasmSegmentsMemIo, ATrapInASegmentThatIsNotTheLastIsRejected) {
