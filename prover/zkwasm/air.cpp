@@ -137,6 +137,12 @@ TableAir exec_table() {
     const Expr next_depth = depth + is_call - inner_ret;
     const Expr exits[6] = {npc, nsp, nfp, next_depth, gas + gcost, inst + one};
     for (uint32_t j = 0; j < 6; ++j) t.assert_zero(end * (exits[j] - t.pub(L::kPubExit + j)));
+    // The output cursor crosses too; a segment never ends inside a call's zero-local rows
+    // (the next one would start with locals unzeroed) nor inside a host call's I/O rows
+    // (end * after = 0 below).
+    t.assert_zero(end * (out + c(E::kIoOut) * c(E::kIoN) - t.pub(L::kPubExitOut)));
+    t.assert_zero(end * zstart);
+    t.assert_zero(end * (zf - zlast));
   }
 
   // Calls. Program immediates of a call (program_imm_b): b0 = params, b1 = declared locals,
@@ -594,6 +600,7 @@ TableAir exec_table() {
   const Expr after = (hrd + hwr) * io_rem + io * (io_rem - io_n);
   t.assert_transition(after * io_inv - n(E::kIo));
   t.assert_transition(after * (one - n(E::kIo)));
+  t.assert_zero(end * after);  // continuations: a segment ends with its I/O done
   t.assert_first(io);
   t.assert_transition(io * n(E::kIo) * (io_n - Fp::from_u32(8)));
   t.assert_transition(io * (one - n(E::kIo)) * (io_n - io_rem));
@@ -626,7 +633,7 @@ TableAir exec_table() {
   t.assert_zero(io * msz);
   t.assert_zero((mem - io) * io_n);
   // The output so far: output rows append their bytes.
-  t.assert_first(out);
+  t.assert_first(out - t.pub(L::kPubEntryOut));
   t.assert_transition(n(E::kReal) * (n(E::kOut) - out - io_out * io_n));
   (void)t.finalize(3);
   return t;

@@ -48,7 +48,8 @@ TableAir input_table() {
 }
 
 std::vector<air::PublicInteraction> io_public_interactions(const PublicInputKinds& in,
-                                                          std::span<const uint8_t> output) {
+                                                          std::span<const uint8_t> output,
+                                                          uint64_t first_output) {
   std::vector<air::PublicInteraction> v;
   auto add = [&](uint32_t bus, Fp m, std::vector<Fp> values) {
     v.push_back(air::PublicInteraction{bus, m, std::move(values)});
@@ -64,7 +65,7 @@ std::vector<air::PublicInteraction> io_public_interactions(const PublicInputKind
     }
   }
   for (size_t i = 0; i < output.size(); ++i) {
-    add(L::kBusOutput, -Fp::one(), {Fp::from_u64(i), Fp::from_u32(output[i])});
+    add(L::kBusOutput, -Fp::one(), {Fp::from_u64(first_output + i), Fp::from_u32(output[i])});
   }
   return v;
 }

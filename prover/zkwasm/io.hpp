@@ -27,8 +27,11 @@ air::TableAir input_table();
 
 // The verifier's bus tuples: every public input byte and size (received by the input table, in
 // its row order) and every output byte (sent by output rows). Prover and verifier both use it.
+// A segment of a split run gets the whole input and its own output bytes, which start at
+// output index `first_output` (its entry output cursor).
 std::vector<air::PublicInteraction> io_public_interactions(const PublicInputKinds& in,
-                                                          std::span<const uint8_t> output);
+                                                          std::span<const uint8_t> output,
+                                                          uint64_t first_output = 0);
 
 // Lookups into the input table made by the witness, and the table's main columns.
 class InputTableBuilder {

@@ -75,7 +75,9 @@ inline constexpr uint32_t kPubEntryDepth = kPubSegMode + 4;
 inline constexpr uint32_t kPubEntryGas = kPubSegMode + 5;
 inline constexpr uint32_t kPubEntryInst = kPubSegMode + 6;
 inline constexpr uint32_t kPubExit = kPubSegMode + 7;  // pc, sp, fp, depth, gas, inst
-inline constexpr uint32_t kNumPublics = kPubExit + 6;
+// The output cursor (bytes written so far) at the segment's entry and exit (0 in mode 0).
+inline constexpr uint32_t kPubEntryOut = kPubExit + 6, kPubExitOut = kPubEntryOut + 1;
+inline constexpr uint32_t kNumPublics = kPubExitOut + 1;
 
 // Table order in the machine.
 enum Table : uint32_t {

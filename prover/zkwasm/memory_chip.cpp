@@ -360,7 +360,7 @@ std::string MemChipBuilder::add(uint32_t step, Op op, uint32_t base, uint64_t im
   for (uint32_t j = 0; j < 8; ++j) set(C::kVb + j, byte(value, j));
   for (uint32_t l = 0; l < 4; ++l) ++and_mult_[byte(value, 2 * l) * 256 + byte(value, 2 * l + 1)];
 
-  MemCell& size_cell = mem_[L::kMemSizeKey];
+  MemCell& size_cell = cell(L::kMemSizeKey);
   const uint32_t pages = uint32_t(size_cell.value);
   uint32_t new_pages = pages;
   set(C::kPages, pages);
@@ -383,8 +383,8 @@ std::string MemChipBuilder::add(uint32_t step, Op op, uint32_t base, uint64_t im
     set(C::kS1, (slack >> 16) & 0xFFFF);
     set(C::kTw, two);
     if (uint64_t(base) + (imm_b & 0xFFFFFFFF) != ea) err = "effective address differs from base + offset";
-    win[0] = mem_[L::word_key(uint32_t(w))].value;
-    if (two) win[1] = mem_[L::word_key(uint32_t(w + 1))].value;
+    win[0] = cell(L::word_key(uint32_t(w))).value;
+    if (two) win[1] = cell(L::word_key(uint32_t(w + 1))).value;
     uint8_t bytes[16];
     for (uint32_t j = 0; j < 16; ++j) bytes[j] = uint8_t(byte(win[j / 8], j % 8));
     if (info.store) {
@@ -449,16 +449,16 @@ std::string MemChipBuilder::add(uint32_t step, Op op, uint32_t base, uint64_t im
       range_mult_[0] += 3;
       continue;
     }
-    MemCell& cell = mem_[keys[s]];
-    const uint32_t dd = ts - cell.ts - 1;
-    set(C::kPts + s, cell.ts);
+    MemCell& c = cell(keys[s]);
+    const uint32_t dd = ts - c.ts - 1;
+    set(C::kPts + s, c.ts);
     set(C::kDlo + s, dd & 0xFFFF);
     set(C::kDhi + s, dd >> 16);
     range(dd);
     range(dd >> 16);
     range(8 * (dd >> 16));
-    cell.ts = ts;
-    cell.value = news[s];
+    c.ts = ts;
+    c.value = news[s];
   }
   return err;
 }

@@ -2,6 +2,7 @@
 // Linear memory of the zkWASM AIR (docs/zkwasm.md, "Linear memory"): the mem_access table that
 // proves loads, stores, memory.size and memory.grow for the execution table, and its witness.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -55,6 +56,9 @@ class MemChipBuilder {
   // output index of byte 0.
   std::string add(uint32_t step, wasm::Op op, uint32_t base, uint64_t imm_b, uint64_t value,
                   uint32_t ea, uint32_t host_n = 0, uint32_t kind = 0, uint32_t idx = 0);
+  // Continuations: where a key not yet in the state comes from (a segment's entry image);
+  // unset, such a key starts at (timestamp 0, value 0).
+  void set_fetch(std::function<MemCell&(uint32_t)> fetch) { fetch_ = std::move(fetch); }
   size_t rows() const { return rows_.size() / kW; }
   // Column-major main columns of 2^log_rows rows (padding rows zero).
   std::vector<Fp> take(uint32_t log_rows);
@@ -62,7 +66,9 @@ class MemChipBuilder {
  private:
   static constexpr uint32_t kW = 192;  // >= MemAccess::kWidth (static_assert in the .cpp)
   void range(uint64_t v) { ++range_mult_[v & 0xFFFF]; }
+  MemCell& cell(uint32_t key) { return fetch_ ? fetch_(key) : mem_[key]; }
   MemState& mem_;
+  std::function<MemCell&(uint32_t)> fetch_;
   std::vector<uint64_t>& range_mult_;
   std::vector<uint64_t>& and_mult_;
   std::vector<Fp> rows_;  // row-major

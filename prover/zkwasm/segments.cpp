@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "prover/common/timer.hpp"
+#include "prover/zkwasm/io.hpp"
 #include "prover/zkwasm/layout.hpp"
 #include "prover/zkwasm/segments_internal.hpp"
 
@@ -96,6 +97,8 @@ void set_segment_publics(std::vector<Fp>& pub, uint32_t index, bool last, const 
   pub[L::kPubEntryInst] = Fp::from_u64(entry.instructions + 1);
   const uint64_t out[6] = {exit.pc, exit.sp, exit.fp, exit.depth, exit.gas, exit.instructions + 1};
   for (uint32_t j = 0; j < 6; ++j) pub[L::kPubExit + j] = last ? Fp::zero() : Fp::from_u64(out[j]);
+  pub[L::kPubEntryOut] = Fp::from_u64(entry.output);
+  pub[L::kPubExitOut] = last ? Fp::zero() : Fp::from_u64(exit.output);
 }
 
 std::vector<air::PublicInteraction> boundary_interactions(std::span<const uint32_t> keys,
@@ -120,23 +123,36 @@ std::vector<air::PublicInteraction> boundary_interactions(std::span<const uint32
 Result<std::vector<std::pair<size_t, size_t>>> segment_cuts(const wasm::Module& m,
                                                            const wasm::Trace& trace,
                                                            uint32_t segment_log) {
-  // Greedy, at record boundaries (a call stays with its zero-local rows); the last segment
-  // also needs the padding row after the entry function's return.
+  // Greedy, at record boundaries: a call stays with its zero-local rows and a host call with
+  // its I/O rows (the AIR ends a segment only between instructions); the last segment also
+  // needs the padding row after the entry function's return (or trap).
   const auto& steps = trace.steps;
   const size_t cap = size_t(1) << segment_log;
+  auto is_io = [](const wasm::StepRecord& s) {
+    return s.op == uint16_t(Op::kHostRead) || s.op == uint16_t(Op::kHostWrite);
+  };
   std::vector<std::pair<size_t, size_t>> cuts;
-  size_t start = 0, used = 0;
-  for (size_t i = 0; i < steps.size(); ++i) {
-    const size_t r = record_rows(m, steps[i]);
+  size_t start = 0, used = 0, group = 0;
+  for (size_t i = 0; i < steps.size();) {
+    size_t next = i + 1, r = record_rows(m, steps[i]);
+    while (next < steps.size() && is_io(steps[next])) ++next, ++r;
     if (r > cap) {
-      return unimplemented("zkwasm: the call at step " + std::to_string(i) + " needs " +
-                           std::to_string(r) + " rows, more than a segment of 2^" +
-                           std::to_string(segment_log));
+      return unimplemented("zkwasm: step " + std::to_string(i) +
+                           " with its zero-local or host I/O rows needs " + std::to_string(r) +
+                           " rows, more than a segment of 2^" + std::to_string(segment_log));
     }
     if (used + r > cap) cuts.emplace_back(start, i), start = i, used = 0;
     used += r;
+    group = i;
+    i = next;
   }
-  if (used + 1 > cap) cuts.emplace_back(start, steps.size() - 1), start = steps.size() - 1;
+  if (used + 1 > cap) {
+    if (group == start) {
+      return unimplemented("zkwasm: the last step's rows and the padding row exceed a segment of 2^" +
+                           std::to_string(segment_log));
+    }
+    cuts.emplace_back(start, group), start = group;
+  }
   cuts.emplace_back(start, steps.size());
   if (cuts.size() > kMaxSegments) {
     return unimplemented("zkwasm: " + std::to_string(cuts.size()) + " segments exceed " +
@@ -155,7 +171,11 @@ Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
   const std::vector<std::pair<size_t, size_t>>& cuts = *cut;
   const uint32_t count = uint32_t(cuts.size());
   uint64_t gas_used = 0;
-  for (const auto& st : steps) gas_used += record_gas(m, st);
+  for (const auto& st : steps) {
+    gas_used += st.op == uint16_t(Op::kHostRead) || st.op == uint16_t(Op::kHostWrite)
+                    ? 1  // an I/O row: one gas unit per 8 bytes moved
+                    : record_gas(m, st);
+  }
 
   auto pk = program.proving_key(opts.params);
   if (!pk) return pk.status();
@@ -226,7 +246,7 @@ Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
   WitnessOptions wo;
   wo.check_trace = opts.check_trace;
   wo.args = opts.args;
-  wo.public_input = opts.public_input;  // refused by split runs (build_segment_witness)
+  wo.public_input = opts.public_input;  // every segment has the whole input table
   BoundaryImage image = initial_image(program, args);
   SegmentState state{entry->first, entry->second, 0, 0, 0, 0};
   Status build_error;
@@ -239,6 +259,7 @@ Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
     spec.entry = state;
     spec.image = &image;
     spec.gas_used = gas_used;
+    spec.output_len = trace.end.output.size();
     SegmentOutput out;
     PublicValues pv;
     auto w = build_segment_witness(program, trace, wo, &spec, pv, &out);
@@ -246,7 +267,11 @@ Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
       build_error = w.status();
       break;
     }
-    if (s == 0) bundle.publics = pv;
+    if (s == 0) {
+      bundle.publics = pv;
+    } else {  // each segment's witness holds its own output bytes
+      bundle.publics.output.insert(bundle.publics.output.end(), pv.output.begin(), pv.output.end());
+    }
     Segment& seg = bundle.segments[s];
     if (!spec.last) seg.exit = out.exit;
     seg.keys = std::move(out.keys);
@@ -277,13 +302,13 @@ Result<PublicValues> verify_segments(const Program& program, const Bundle& bundl
   auto reject = [](const std::string& why) { return invalid_argument("rejected: " + why); };
   const PublicValues& pv = bundle.publics;
   if (bundle.segments.size() > kMaxSegments) return reject("too many segments");
-  // Split runs bind no host I/O yet (the prover refuses them): a claim of input or output
-  // bytes would otherwise go unchecked.
-  if (!pv.public_input.empty() || !pv.output.empty()) {
-    return reject("a split run claims public input or output bytes, which segments do not bind");
-  }
   auto base = public_inputs(program, pv);
   if (!base) return reject(base.status().message());
+  // Host I/O: every segment gets the whole public input table and the output bytes between
+  // its entry and exit output cursors (the last: up to the claimed output's end, which its
+  // AIR binds to the output length), so the segments' bytes tile the claimed output.
+  auto input = parse_public_input(pv.public_input);
+  if (!input) return reject(input.status().message());
   auto entry = program.entry(pv.entry_function);
   if (!entry) return reject(entry.status().message());
   BoundaryImage image = initial_image(program, pv.args);
@@ -320,10 +345,20 @@ Result<PublicValues> verify_segments(const Program& program, const Bundle& bundl
                       " is not between " + std::to_string(state.instructions) + " and " +
                       std::to_string(pv.instructions));
       }
+      if (exit.output < state.output || exit.output > pv.output.size()) {
+        return reject(name + "exit output cursor " + std::to_string(exit.output) +
+                      " is not between " + std::to_string(state.output) + " and the output length " +
+                      std::to_string(pv.output.size()));
+      }
     }
+    const uint64_t out_end = last ? pv.output.size() : exit.output;
     std::vector<Fp> pub = *base;
     set_segment_publics(pub, s, last, state, exit);
-    const auto its = boundary_interactions(seg.keys, image, seg.exit_values);
+    auto its = io_public_interactions(
+        *input, std::span<const uint8_t>(pv.output).subspan(state.output, out_end - state.output),
+        state.output);
+    const auto bound = boundary_interactions(seg.keys, image, seg.exit_values);
+    its.insert(its.end(), bound.begin(), bound.end());
     if (Status st = verify_segment_proof(program, seg.proof, pub, its, opts); !st) {
       std::string why = st.message();
       if (why.rfind("rejected: ", 0) == 0) why = why.substr(10);

@@ -23,7 +23,8 @@ struct SegmentSpec {
   size_t first = 0, end = 0;
   SegmentState entry;
   const BoundaryImage* image = nullptr;
-  uint64_t gas_used = 0;  // of the whole run (a public value of every segment)
+  uint64_t gas_used = 0;    // of the whole run (a public value of every segment)
+  uint64_t output_len = 0;  // the whole run's output length (likewise)
 };
 
 // What a segment leaves: its exit state (not for the last) and the keys it touched, sorted,

@@ -405,6 +405,7 @@ Result<Bundle> prove_forged(const Fixture& f, uint32_t log, const PreEdit& pre,
     auto w = build_segment_witness(*f.program, f.trace, wo, &spec, pv, &out);
     if (!w) return w.status();
     if (post) post(s, *w, out);
+    // These runs have no host I/O: the boundary terms are all the public interactions.
     w->public_interactions = boundary_interactions(out.keys, image, out.exit_values);
     if (s == 0) b.publics = pv;
     auto proof = stark_prove(machine_air(), **pk, *w, cfg);
@@ -513,7 +514,7 @@ TEST_F(ZkWasmSegmentForgeries, BundleParserNamesTheBadField) {
     // Offset of segment 0's key count: serialize a bundle with known field sizes.
     const auto& pv = one.publics;
     at = 8 + 4 + 4 + 32 + 4 + 4 + 8 * pv.args.size() + 4 + 4 + 4 + 8 * pv.results.size() + 8 + 8 +
-         4 + pv.public_input.size() + 4 + pv.output.size() + 4 * 4 + 8 + 8;
+         4 + pv.public_input.size() + 4 + pv.output.size() + 4 * 4 + 8 + 8 + 8;
   }
   auto c = bytes;
   c[at] = c[at + 1] = c[at + 2] = 0xFF;

@@ -157,24 +157,9 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
                          std::to_string(trace.end.trap_code) + ") is not implemented yet");
   }
   if (steps.empty()) return invalid_argument("zkwasm: the trace has no steps");
-  if (seg != nullptr) {
-    // Continuations cover the stack machine, globals, calls and the ALU chip; linear memory
-    // (the mem_access chip's accesses), host I/O (the output cursor and input table per
-    // segment) and traps are proved in one segment only, for now.
-    if (trapped) return unimplemented("zkwasm: a trapped run split into segments");
-    if (!opts.public_input.empty()) {
-      return unimplemented("zkwasm: an Extension's host I/O in a run split into segments");
-    }
-    for (size_t i = seg->first; i < seg->end && i < steps.size(); ++i) {
-      const Op op = Op(steps[i].op);
-      if (steps[i].op < wasm::kOpCount &&
-          (L::mem_op_index(op) >= 0 || op == Op::kCallHost || is_io(steps[i]))) {
-        return unimplemented("zkwasm: " + std::string(wasm::op_info(op).name) + " at " +
-                             step_name(i, steps[i]) +
-                             ": linear memory and host I/O in a run split into segments are "
-                             "not implemented yet (they prove in one segment)");
-      }
-    }
+  if (seg != nullptr && (seg->first >= seg->end || seg->end > steps.size())) {
+    return invalid_argument("zkwasm: segment steps [" + std::to_string(seg->first) + ", " +
+                            std::to_string(seg->end) + ") outside the trace");
   }
   if (!seg && steps.size() >= (size_t(1) << 26)) {
     return unimplemented("zkwasm: " + std::to_string(steps.size()) +
@@ -283,6 +268,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
   for (const auto& [slot, func] : elems) elem_row.emplace(slot, elem_row.size());
   std::vector<uint64_t> elem_mult(size_t(1) << table_log_rows(elems.size()), 0);
   MemChipBuilder mem_chip(mem, range_mult, and_mult);
+  if (seg) mem_chip.set_fetch(cell_at);
   auto bad = [&](size_t i, const std::string& what) {
     return invalid_argument("zkwasm: the trace does not match the module at " +
                             step_name(i, steps[i]) + ": " + what);
@@ -320,7 +306,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
   uint32_t fp = seg ? seg->entry.fp : 0;
   uint32_t exit_pc = 0, exit_sp = 0;
   size_t row = 0;
-  uint64_t ninst = seg ? seg->first : 0;  // split runs have no I/O rows: step index = count
+  uint64_t ninst = seg ? seg->entry.instructions : 0;
+  // The output cursor: bytes written before this segment plus this segment's (pv.output).
+  const uint64_t out_base = seg ? seg->entry.output : 0;
+  auto out_now = [&] { return out_base + pv.output.size(); };
   // The I/O rows of the host call before them: cursor (docs/zkwasm.md, "Host I/O").
   struct IoCursor {
     bool active = false, out = false, first = false;
@@ -354,7 +343,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       ex.set(E::kInst, row, ninst);
       ex.set(E::kGas, row, gas);
       ex.set(E::kGasCost, row, uint64_t(1));
-      ex.set(E::kOut, row, uint64_t(pv.output.size()));
+      ex.set(E::kOut, row, out_now());
       gas += 1;
       ex.set(E::kMem, row, uint64_t(1));
       ex.set(E::kMemOp, row, uint64_t(uint32_t(op)));
@@ -376,7 +365,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       uint32_t key[L::kSlots] = {io.first ? io.sp : 0, 0, 0};
       uint64_t off = 0;
       if (io.first) {
-        off = mem[io.sp].value;
+        off = cell_at(io.sp).value;
         ex.set_limbs(E::kB, row, off);
         ex.set(E::kD + 3, row, uint64_t(16 * limb(off, 1)));
       }
@@ -442,7 +431,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     ex.set(E::kStep, row, uint64_t(row + 1));
     ex.set(E::kInst, row, ninst);
     ex.set(E::kGas, row, gas);
-    ex.set(E::kOut, row, uint64_t(pv.output.size()));
+    ex.set(E::kOut, row, out_now());
     ex.set(E::kGasCost, row, uint64_t(in.gas));
     ex.set(E::kImmA, row, uint64_t(in.a));
     ex.set_limbs(E::kImmB, row, in.b);
@@ -633,7 +622,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
             return unimplemented("zkwasm: output_write of 0 bytes at " + step_name(i, s) +
                                  " is not provable yet");
           }
-          io.idx = uint32_t(pv.output.size());
+          io.idx = uint32_t(out_now());
           ex.set(E::kIoIdx, row, uint64_t(io.idx));
         }
         break;
@@ -889,7 +878,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         ex.set(E::kDepth, row, uint64_t(frames.size()));
         ex.set(E::kStep, row, uint64_t(row + 1));
         ex.set(E::kInst, row, ninst);
-        ex.set(E::kOut, row, uint64_t(pv.output.size()));
+        ex.set(E::kOut, row, out_now());
         ex.set(E::kGas, row, gas);
         if (z + 1 == declared) ex.set(E::kZlast, row, uint64_t(1));
         const bool zen[L::kSlots] = {false, false, true};
@@ -907,7 +896,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
   if (io.active && opts.check_trace) {
     return invalid_argument("zkwasm: the trace ends inside a host call's I/O rows");
   }
-  if (opts.check_trace && !seg && pv.output != trace.end.output) {
+  if (opts.check_trace &&
+      (out_now() > trace.end.output.size() ||
+       !std::equal(pv.output.begin(), pv.output.end(), trace.end.output.begin() + long(out_base)) ||
+       ((!seg || seg->last) && out_now() != trace.end.output.size()))) {
     return invalid_argument("zkwasm: the trace's output differs from its output rows");
   }
   pv.gas_used = seg ? seg->gas_used : gas;
@@ -915,7 +907,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
   if (seg && !seg->last) {
     if (row == 0) return invalid_argument("zkwasm: an empty segment");
     ex.set(E::kEnd, row - 1, uint64_t(1));
-    seg_exit = SegmentState{exit_pc, exit_sp, fp, uint32_t(frames.size()), gas, uint64_t(stop)};
+    seg_exit = SegmentState{exit_pc, exit_sp, fp, uint32_t(frames.size()), gas, ninst, out_now()};
     if (out) out->exit = seg_exit;
   } else if (opts.check_trace && trace.end.gas_used != gas) {
     return invalid_argument("zkwasm: the trace's gas used " + std::to_string(trace.end.gas_used) +
@@ -1017,9 +1009,13 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
   if (!pubs) return pubs.status();
   w.publics = std::move(*pubs);
   if (seg) {
+    // pv.output holds this segment's bytes; the claim is about the whole run's output.
+    w.publics[L::kPubOutputLen] = Fp::from_u64(seg->output_len);
     set_segment_publics(w.publics, seg->index, seg->last, seg->entry, seg_exit);
+    w.public_interactions = io_public_interactions(*input, pv.output, out_base);
     if (out) {
-      w.public_interactions = boundary_interactions(out->keys, *seg->image, out->exit_values);
+      const auto b = boundary_interactions(out->keys, *seg->image, out->exit_values);
+      w.public_interactions.insert(w.public_interactions.end(), b.begin(), b.end());
     }
   }
   return w;

@@ -604,7 +604,8 @@ TEST(ZkIo, CExtensionProvesAndVerifies) {
 
 // The runtime's example programs (examples/extensions, clang wasm32) as Extensions: linear
 // memory, host I/O and the ALU chip's opcodes (branch zkalu) together. SHA-256("abc") against
-// its published digest; the others against the runtime's output; modexp exceeds one segment.
+// its published digest; the others against the runtime's output; modexp exceeds one segment
+// (segments_mem_test proves it split).
 TEST(ZkIo, ExamplesProve) {
   for (const char* name : {"sha256", "keccak256", "modexp", "sort", "interp"}) {
     SCOPED_TRACE(name);
@@ -622,14 +623,10 @@ TEST(ZkIo, ExamplesProve) {
                 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
     if (name == std::string("modexp")) {
-      // Millions of steps even for exponent 5: it waits on continuations (branch zkcont).
+      // Millions of steps even for exponent 5: it proves split into segments, too long for
+      // this suite (segments_mem_test: its trap split, DISABLED_ModexpProvesSplit the full run).
       ASSERT_GT(e.trace.steps.size(), size_t(1) << 20);
-      auto b = prove(*e.program, e.trace, ext_opts(e));
-      ASSERT_FALSE(b.is_ok());
-      EXPECT_EQ(b.status().code(), StatusCode::kUnimplemented);
-      EXPECT_NE(b.status().message().find("segment"), std::string::npos);
-      std::printf("  modexp: %zu steps, refused: %s\n", e.trace.steps.size(),
-                  b.status().message().c_str());
+      std::printf("  modexp: %zu steps, not proved here\n", e.trace.steps.size());
       continue;
     }
     auto b = prove(*e.program, e.trace, ext_opts(e));

@@ -308,6 +308,7 @@ std::vector<uint8_t> serialize_bundle(const Bundle& b) {
       for (uint32_t v : {e.pc, e.sp, e.fp, e.depth}) w.u32(v);
       w.u64(e.gas);
       w.u64(e.instructions);
+      w.u64(e.output);
     }
     if (split) {  // keys as gaps (the first as is), values as LEB128
       w.u32(uint32_t(seg.keys.size()));
@@ -377,6 +378,12 @@ Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes) {
       EFAAS_RETURN_IF_ERROR(r.u32(e.depth, name + "exit depth"));
       EFAAS_RETURN_IF_ERROR(r.u64(e.gas, name + "exit gas"));
       EFAAS_RETURN_IF_ERROR(r.u64(e.instructions, name + "exit instruction count"));
+      EFAAS_RETURN_IF_ERROR(r.u64(e.output, name + "exit output cursor"));
+      if (e.output > pv.output.size()) {
+        return invalid_argument(name + "exit output cursor " + std::to_string(e.output) +
+                                " at byte " + std::to_string(r.offset() - 8) +
+                                " exceeds the output length " + std::to_string(pv.output.size()));
+      }
     }
     if (split) {
       // Each key takes at least two bytes (gap and value): a count beyond that is malformed.

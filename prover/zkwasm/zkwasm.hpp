@@ -9,8 +9,8 @@
 // This slice proves executions of the opcodes listed in constrained_ops() (linear memory, the
 // Extension host I/O, shifts, bit counts, i64.mul and div/rem included), including runs that end
 // in unreachable or a division trap. Runs longer than one segment are split into segments
-// chained by their boundary state (continuations, segments.cpp) when they use neither linear
-// memory, host I/O nor traps. Private input, other traps and those split runs are refused with
+// chained by their boundary state (continuations, segments.cpp: control state, output cursor,
+// memory words and the page count). Private input and other traps are refused with
 // UNIMPLEMENTED (never an unconstrained row).
 #include <cstdint>
 #include <functional>
@@ -30,7 +30,8 @@
 
 namespace efaas::zkwasm {
 
-inline constexpr uint32_t kBundleVersion = 2;  // 2: public input and output bytes
+// 2: public input and output bytes; 3: the output cursor in a split run's exit states
+inline constexpr uint32_t kBundleVersion = 3;
 inline constexpr uint32_t kMaxArgs = 8;
 // Continuations: a segment is at most 2^segment_log execution-table rows (steps and the
 // zero-local rows of calls); longer runs are split.
@@ -90,6 +91,7 @@ struct SegmentState {
   uint32_t pc = 0, sp = 0, fp = 0, depth = 0;
   uint64_t gas = 0;           // gas used so far
   uint64_t instructions = 0;  // instructions executed so far
+  uint64_t output = 0;        // output bytes written so far (the output cursor)
   bool operator==(const SegmentState&) const = default;
 };
 
@@ -144,7 +146,7 @@ struct VerifyOptions {
 Result<PublicValues> verify(const Program& program, const Bundle& bundle,
                             const VerifyOptions& opts = {});
 
-// Versioned binary bundle (v2): "EFZKWASM", version, segment count, public values, then per
+// Versioned binary bundle (v3): "EFZKWASM", version, segment count, public values, then per
 // segment (exit state and delta-encoded keys with exit values when there are several) its STARK
 // proof. Parsing rejects bad magic, versions, counts, truncation and trailing bytes, naming the
 // field.
