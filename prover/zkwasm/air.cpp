@@ -203,17 +203,13 @@ TableAir exec_table() {
                                            Op::kI32LeS, Op::kI32LeU, Op::kI32GeS, Op::kI32GeU};
   const std::initializer_list<Op> cmp64 = {Op::kI64LtS, Op::kI64LtU, Op::kI64GtS, Op::kI64GtU,
                                            Op::kI64LeS, Op::kI64LeU, Op::kI64GeS, Op::kI64GeU};
-  const std::initializer_list<Op> bitwise = {Op::kI32And, Op::kI32Or, Op::kI32Xor,
-                                             Op::kI64And, Op::kI64Or, Op::kI64Xor};
-  std::vector<Op> binary = {Op::kI32Add, Op::kI32Sub, Op::kI32Mul, Op::kI32Eq, Op::kI32Ne,
+  std::vector<Op> binary = {Op::kI32Add, Op::kI32Sub, Op::kI32Eq, Op::kI32Ne,
                             Op::kI64Add, Op::kI64Sub, Op::kI64Eq, Op::kI64Ne};
   binary.insert(binary.end(), cmp32.begin(), cmp32.end());
   binary.insert(binary.end(), cmp64.begin(), cmp64.end());
-  binary.insert(binary.end(), bitwise.begin(), bitwise.end());
   const std::vector<Op> unary = {Op::kI32Eqz,        Op::kI64Eqz,        Op::kI32WrapI64,
                                  Op::kI64ExtendI32S, Op::kI64ExtendI32U, Op::kI32Extend16S,
-                                 Op::kI64Extend16S,  Op::kI64Extend32S,  Op::kI32Extend8S,
-                                 Op::kI64Extend8S};
+                                 Op::kI64Extend16S,  Op::kI64Extend32S};
   auto sum_of = [&](const std::vector<Op>& ops) {
     Expr s = k(0);
     for (Op op : ops) s = s + flag(op);
@@ -345,8 +341,7 @@ TableAir exec_table() {
     on(Op::kSelect, r[j] - (a[j] + zz * (b[j] - a[j])));  // condition zero: b
   }
   // i32 results have zero upper limbs; booleans are r0 alone.
-  for (Op op : {Op::kI32Add, Op::kI32Sub, Op::kI32Mul, Op::kI32And, Op::kI32Or, Op::kI32Xor,
-                Op::kI32WrapI64, Op::kI32Extend16S, Op::kI32Extend8S}) {
+  for (Op op : {Op::kI32Add, Op::kI32Sub, Op::kI32WrapI64, Op::kI32Extend16S}) {
     on(op, r[2]);
     on(op, r[3]);
   }
@@ -434,43 +429,6 @@ TableAir exec_table() {
   }
   on_all({Op::kI32Eq, Op::kI32Eqz, Op::kI64Eq, Op::kI64Eqz}, r[0] - zz);
   on_all({Op::kI32Ne, Op::kI64Ne}, r[0] - (one - zz));
-  // Bitwise: bytes of a and b (range: the AND table holds bytes only) and their AND, from a
-  // fixed table; or = a + b - and, xor = a + b - 2 and, byte by byte. extend8_s uses the
-  // byte split of a too (with b = 0).
-  {
-    const Expr bw = flags(bitwise) + flags({Op::kI32Extend8S, Op::kI64Extend8S, Op::kI32Mul});
-    Expr ab[8], bb[8], nb[8];
-    for (uint32_t i = 0; i < 8; ++i) {
-      ab[i] = c(E::kAbytes + i);
-      bb[i] = c(E::kBbytes + i);
-      nb[i] = c(E::kNbytes + i);
-      t.interact(L::kBusAnd, bw, {ab[i], bb[i], nb[i]});
-    }
-    const Fp k8 = Fp::from_u32(256);
-    for (uint32_t j = 0; j < 4; ++j) {
-      t.assert_zero(bw * (a[j] - ab[2 * j] - ab[2 * j + 1] * k8));
-      t.assert_zero(bw * (b[j] - bb[2 * j] - bb[2 * j + 1] * k8));
-      const Expr andl = nb[2 * j] + nb[2 * j + 1] * k8;
-      const Expr sumab = a[j] + b[j];
-      on_all({Op::kI32And, Op::kI64And}, r[j] - andl);
-      on_all({Op::kI32Or, Op::kI64Or}, r[j] - (sumab - andl));
-      on_all({Op::kI32Xor, Op::kI64Xor}, r[j] - (sumab - andl * Fp::from_u32(2)));
-    }
-    // i32.mul by bytes: P_k = sum_{i+j=k} a_i b_j (< 2^18), two 16-bit result limbs with
-    // carries below 2^11 (so every term stays far below p: the equations hold over integers).
-    auto pk = [&](uint32_t kk) {
-      Expr e = k(0);
-      for (uint32_t i = 0; i <= kk; ++i) e = e + ab[i] * bb[kk - i];
-      return e;
-    };
-    const Expr mc0 = c(E::kMc0), mc1 = c(E::kMc1);
-    on(Op::kI32Mul, pk(0) + pk(1) * k8 - r[0] - mc0 * k16);
-    on(Op::kI32Mul, pk(2) + pk(3) * k8 + mc0 - r[1] - mc1 * k16);
-    for (const Expr& mc : {mc0, mc1}) {
-      range_check(t, mc);
-      range_check(t, mc * Fp::from_u32(32));
-    }
-  }
   // Wrap and extensions. The sign source limb ah is pinned per opcode.
   const Expr fill = sa * Fp::from_u32(0xFFFF);
   on(Op::kI32WrapI64, r[0] - a[0]);
@@ -495,14 +453,6 @@ TableAir exec_table() {
   on(Op::kI64Extend32S, r[1] - a[1]);
   on(Op::kI64Extend32S, r[2] - fill);
   on(Op::kI64Extend32S, r[3] - fill);
-  // extend8_s: the low byte's bit 7 is bit 15 of 256 * byte.
-  const Expr byte0 = c(E::kAbytes);
-  for (Op op : {Op::kI32Extend8S, Op::kI64Extend8S}) {
-    on(op, ah - byte0 * Fp::from_u32(256));
-    on(op, r[0] - byte0 - sa * Fp::from_u32(0xFF00));
-  }
-  on(Op::kI32Extend8S, r[1] - fill);
-  for (uint32_t j = 1; j < 4; ++j) on(Op::kI64Extend8S, r[j] - fill);
 
   // --- ALU chip operations and traps ---------------------------------------------------------
   // A chip row is a binary (b at sp-1, a at sp-2, r replaces a) or unary (a at sp-1) step

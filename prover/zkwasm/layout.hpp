@@ -84,7 +84,8 @@ enum Table : uint32_t {
 };
 
 // Opcodes with a flag column in the execution table.
-inline constexpr std::array<wasm::Op, 58> kFlagOps = {
+// i32.mul, and/or/xor and extend8_s are ALU chip operations (alu_chip.hpp).
+inline constexpr std::array<wasm::Op, 49> kFlagOps = {
     wasm::Op::kI32Const,  wasm::Op::kI64Const,  wasm::Op::kLocalGet,  wasm::Op::kLocalSet,
     wasm::Op::kLocalTee,  wasm::Op::kGlobalGet, wasm::Op::kGlobalSet, wasm::Op::kDrop,
     wasm::Op::kSelect,    wasm::Op::kI32Add,    wasm::Op::kI32Sub,    wasm::Op::kI32Eqz,
@@ -94,12 +95,10 @@ inline constexpr std::array<wasm::Op, 58> kFlagOps = {
     wasm::Op::kBrUnless,  wasm::Op::kReturn,    wasm::Op::kI64Add,    wasm::Op::kI64Sub,
     wasm::Op::kI64Eqz,    wasm::Op::kI64Eq,     wasm::Op::kI64Ne,     wasm::Op::kI64LtS,
     wasm::Op::kI64LtU,    wasm::Op::kI64GtS,    wasm::Op::kI64GtU,    wasm::Op::kI64LeS,
-    wasm::Op::kI64LeU,    wasm::Op::kI64GeS,    wasm::Op::kI64GeU,    wasm::Op::kI32And,
-    wasm::Op::kI32Or,     wasm::Op::kI32Xor,    wasm::Op::kI64And,    wasm::Op::kI64Or,
-    wasm::Op::kI64Xor,    wasm::Op::kI32WrapI64, wasm::Op::kI64ExtendI32S, wasm::Op::kI64ExtendI32U,
-    wasm::Op::kI32Extend16S, wasm::Op::kI64Extend16S, wasm::Op::kI64Extend32S,
-    wasm::Op::kI32Extend8S, wasm::Op::kI64Extend8S, wasm::Op::kBrTable, wasm::Op::kCall,
-    wasm::Op::kCallIndirect, wasm::Op::kI32Mul, wasm::Op::kCallHost};
+    wasm::Op::kI64LeU,    wasm::Op::kI64GeS,    wasm::Op::kI64GeU,    wasm::Op::kI32WrapI64,
+    wasm::Op::kI64ExtendI32S, wasm::Op::kI64ExtendI32U, wasm::Op::kI32Extend16S,
+    wasm::Op::kI64Extend16S, wasm::Op::kI64Extend32S, wasm::Op::kBrTable, wasm::Op::kCall,
+    wasm::Op::kCallIndirect, wasm::Op::kCallHost};
 inline constexpr uint32_t kNumFlags = uint32_t(kFlagOps.size());
 inline constexpr int flag_index(wasm::Op op) {
   for (uint32_t i = 0; i < kNumFlags; ++i)
@@ -127,10 +126,7 @@ struct Exec {
   static constexpr uint32_t kPts = kKey + kSlots;
   static constexpr uint32_t kDlo = kPts + kSlots;
   static constexpr uint32_t kDhi = kDlo + kSlots;
-  static constexpr uint32_t kAbytes = kDhi + kSlots;  // 8 bytes of a, of b, of a AND b
-  static constexpr uint32_t kBbytes = kAbytes + 8;
-  static constexpr uint32_t kNbytes = kBbytes + 8;
-  static constexpr uint32_t kSel = kNbytes + 8;           // br_table: clamped index
+  static constexpr uint32_t kSel = kDhi + kSlots;         // br_table: clamped index
   static constexpr uint32_t kBrH = kSel + 1, kBrAr = kBrH + 1;  // its label height, arity
   // Calls: depth, next fp, zero-local rows (flag, start, last), entry-level return, count of
   // instructions (zero-local rows are not instructions).
@@ -140,11 +136,10 @@ struct Exec {
   // call_indirect: the callee from the table, its params, declared locals, entry, type.
   static constexpr uint32_t kCallee = kInst + 1, kCParams = kCallee + 1, kCDecl = kCParams + 1;
   static constexpr uint32_t kCEntry = kCDecl + 1, kCType = kCEntry + 1;
-  static constexpr uint32_t kMc0 = kCType + 1, kMc1 = kMc0 + 1;  // i32.mul carries (< 2^11)
   // ALU chip (alu_chip.hpp): a binary or unary (kAluUn) operation proved by the chip, a trap
   // row (div/rem by zero or overflow, checked by the chip; unreachable), and the opcode of
   // chip rows (pinned by the program bus).
-  static constexpr uint32_t kAluF = kMc1 + 1, kAluUn = kAluF + 1, kTrapF = kAluUn + 1;
+  static constexpr uint32_t kAluF = kCType + 1, kAluUn = kAluF + 1, kTrapF = kAluUn + 1;
   static constexpr uint32_t kUnreachF = kTrapF + 1, kAluOp = kUnreachF + 1;
   // Linear memory ops (loads, stores, memory.size/grow; kMemOps): one flag for all of them, the
   // opcode, store / memory.size sub-flags; the mem_access table does the rest.
