@@ -195,9 +195,10 @@ TableAir chip_table() {
     t.assert_bool(c(C::kNr + j));
   }
   const Expr sa = c(C::kSa), sb = c(C::kSb), sq = c(C::kSq), xs = c(C::kXs);
+  // ah, bh are pinned to limbs of the received a, b (values read from memory, below 2^16)
+  // wherever sa, sb are used, so one lookup of 2 (h - 2^15 s) proves the split (as in exec).
   for (const auto& [h, s] : {std::pair{c(C::kAh), sa}, std::pair{c(C::kBh), sb}}) {
     t.assert_bool(s);
-    range(h - s * Fp::from_u32(1u << 15));
     range((h - s * Fp::from_u32(1u << 15)) * Fp::from_u32(2));
   }
   // xs = bit 7 of the byte xt: 512 (xt - 128 xs) < 2^16 only then (xt is a byte where used).
@@ -647,7 +648,6 @@ std::vector<Fp> ChipWitness::chip_columns(uint32_t log_rows, std::vector<uint64_
       range(row[C::kD + j]);
     }
     for (const auto& [h, s] : {std::pair{row[C::kAh], row[C::kSa]}, std::pair{row[C::kBh], row[C::kSb]}}) {
-      range(h - (s << 15));
       range(2 * (h - (s << 15)));
     }
     range(512 * (row[C::kXt] - 128 * row[C::kXs]));

@@ -288,7 +288,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     for (uint32_t k = 0; k < L::kSlots; ++k) {
       ex.set(E::kKey + k, row, uint64_t(key[k]));
       if (!en[k]) {
-        range_mult[0] += 3;
+        range_mult[0] += 2;
         continue;
       }
       Cell& cell = cell_at(key[k]);
@@ -296,11 +296,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       const uint32_t dd = ts - cell.ts - 1;
       ex.set(E::kEn + k, row, uint64_t(1));
       ex.set(E::kPts + k, row, uint64_t(cell.ts));
-      ex.set(E::kDlo + k, row, uint64_t(dd & 0xFFFF));
-      ex.set(E::kDhi + k, row, uint64_t(dd >> 16));
-      ++range_mult[dd & 0xFFFF];
-      ++range_mult[(dd >> 16) & 0xFFFF];
-      ++range_mult[((dd >> 16) * 8) & 0xFFFF];
+      ex.set(E::kDlo + k, row, uint64_t(dd & 0x1FFF));  // dd = dlo + 2^13 dhi
+      ex.set(E::kDhi + k, row, uint64_t(dd >> 13));
+      ++range_mult[dd & 0x1FFF];
+      ++range_mult[(dd >> 13) & 0xFFFF];
       cell.ts = ts;
       cell.value = news[k];
     }
@@ -376,7 +375,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         ex.set(E::kD + 3, row, uint64_t(16 * limb(off, 1)));
       }
       ++range_mult[(16 * limb(off, 1)) & 0xFFFF];
-      range_mult[0] += 3 + 4;  // d0..d2, sign-bit helpers
+      range_mult[0] += 3 + 2;  // d0..d2, sign-bit helpers
       const uint64_t news[L::kSlots] = {off, 0, 0};
       access(row, en, key, news);
       if (io.out) {
@@ -791,9 +790,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     ex.set(E::kAh, row, uint64_t(ah));
     ex.set(E::kBh, row, uint64_t(bh));
     const uint32_t alow = ah - (sa << 15), blow = bh - (sb << 15);
-    ++range_mult[alow];
     ++range_mult[(2 * alow) & 0xFFFF];
-    ++range_mult[blow];
     ++range_mult[(2 * blow) & 0xFFFF];
     // Is-zero of four limbs.
     std::optional<std::array<Fp, 4>> p;
@@ -864,7 +861,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         const uint32_t zkey[L::kSlots] = {0, 0, base + z};
         ex.set_limbs(E::kA, row, cell_at(base + z).value);
         const uint64_t znews[L::kSlots] = {0, 0, 0};
-        range_mult[0] += 4 + 4 + 4;  // r, d, sign-bit helpers
+        range_mult[0] += 4 + 4 + 2;  // r, d, sign-bit helpers
         access(row, zen, zkey, znews);
       }
     } else if (op == Op::kReturn && depth > 0) {
@@ -892,7 +889,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
   // Padding rows: steps continue, nothing else.
   for (size_t pad = row; pad < rows; ++pad) {
     ex.set(E::kStep, pad, uint64_t(pad + 1));
-    range_mult[0] += 4 + 4 + 4 + 3 * L::kSlots;
+    range_mult[0] += 4 + 4 + 2 + 2 * L::kSlots;
   }
 
   // Memory table: one row per key, sorted.
