@@ -37,7 +37,15 @@ TableAir exec_table() {
   auto c = [&](uint32_t col) { return t.main(col); };
   auto n = [&](uint32_t col) { return t.main_next(col); };
   auto k = [&](uint64_t v) { return t.constant(v); };
-  auto flag = [&](Op op) { return c(E::kFlags + uint32_t(L::flag_index(op))); };
+  // i32/i64 twins share a flag column (layout.hpp, kWideOps): flag() of either is that column
+  // times the `wide` bit or its complement (degree 2); raw() is the shared column.
+  auto raw = [&](Op op) { return c(E::kFlags + uint32_t(L::flag_index(op))); };
+  const Expr wide = c(E::kWide);
+  auto flag = [&](Op op) {
+    if (L::is_wide_op(op)) return raw(op) * wide;
+    if (L::has_wide_twin(op)) return raw(op) * (Fp::one() - wide);
+    return raw(op);
+  };
   auto flags = [&](std::initializer_list<Op> ops) {
     Expr s = k(0);
     for (Op op : ops) s = s + flag(op);
@@ -72,6 +80,15 @@ TableAir exec_table() {
     t.assert_bool(c(E::kFlags + i));
     sum = sum + c(E::kFlags + i);
     opcode = opcode + c(E::kFlags + i) * Fp::from_u32(uint32_t(L::kFlagOps[i]));
+  }
+  // The wide bit only on rows of twin flags; it selects the i64 opcode.
+  {
+    Expr twins = k(0);
+    for (Op op : L::kFlagOps)
+      if (L::has_wide_twin(op)) twins = twins + raw(op);
+    t.assert_bool(wide);
+    t.assert_zero(wide * (one - twins));
+    opcode = opcode + wide * Fp::from_u32(L::kWideDelta);
   }
   // ALU chip rows and trap rows (alu_chip.hpp): flags outside kFlagOps, the opcode in a column.
   const Expr alu_f = c(E::kAluF), alu_un = c(E::kAluUn), trap_f = c(E::kTrapF);
@@ -407,32 +424,30 @@ TableAir exec_table() {
   chain(Op::kBrTable, ib, d, x, 2);  // cy[1] = [idx < n]
   // Is-zero of four limbs p: e_j = [p_j == 0] through inverses, zz = e0 e1 e2 e3 (return:
   // depth 0, call: no declared locals).
+  // eq, ne, eqz are the same over four limbs for both widths: gated by the shared flag.
   struct Zero {
-    Op op;
+    Expr gate;
     Expr p[4];
   };
   const Zero zeros[] = {
-      {Op::kI32Eq, {a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]}},
-      {Op::kI32Ne, {a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]}},
-      {Op::kI64Eq, {a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]}},
-      {Op::kI64Ne, {a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]}},
-      {Op::kI32Eqz, {a[0], a[1], a[2], a[3]}},
-      {Op::kI64Eqz, {a[0], a[1], a[2], a[3]}},
-      {Op::kSelect, {x[0], x[1], x[2], x[3]}},
-      {Op::kBrIf, {x[0], x[1], x[2], x[3]}},
-      {Op::kBrUnless, {x[0], x[1], x[2], x[3]}},
-      {Op::kReturn, {depth, k(0), k(0), k(0)}},
-      {Op::kCall, {ib[1], k(0), k(0), k(0)}},
-      {Op::kCallIndirect, {c(E::kCDecl), k(0), k(0), k(0)}}};
+      {raw(Op::kI32Eq), {a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]}},
+      {raw(Op::kI32Ne), {a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]}},
+      {raw(Op::kI32Eqz), {a[0], a[1], a[2], a[3]}},
+      {flag(Op::kSelect), {x[0], x[1], x[2], x[3]}},
+      {flag(Op::kBrIf), {x[0], x[1], x[2], x[3]}},
+      {flag(Op::kBrUnless), {x[0], x[1], x[2], x[3]}},
+      {flag(Op::kReturn), {depth, k(0), k(0), k(0)}},
+      {flag(Op::kCall), {ib[1], k(0), k(0), k(0)}},
+      {flag(Op::kCallIndirect), {c(E::kCDecl), k(0), k(0), k(0)}}};
   for (const Zero& z : zeros) {
     for (uint32_t j = 0; j < 4; ++j) {
       const Expr e = c(E::kE + j), inv = c(E::kInv + j);
-      on(z.op, e - one + z.p[j] * inv);
-      on(z.op, e * z.p[j]);
+      t.assert_zero(z.gate * (e - one + z.p[j] * inv));
+      t.assert_zero(z.gate * e * z.p[j]);
     }
-    on(z.op, c(E::kZ01) - c(E::kE) * c(E::kE + 1));
-    on(z.op, c(E::kZ23) - c(E::kE + 2) * c(E::kE + 3));
-    on(z.op, zz - c(E::kZ01) * c(E::kZ23));
+    t.assert_zero(z.gate * (c(E::kZ01) - c(E::kE) * c(E::kE + 1)));
+    t.assert_zero(z.gate * (c(E::kZ23) - c(E::kE + 2) * c(E::kE + 3)));
+    t.assert_zero(z.gate * (zz - c(E::kZ01) * c(E::kZ23)));
   }
   on_all({Op::kI32Eq, Op::kI32Eqz, Op::kI64Eq, Op::kI64Eqz}, r[0] - zz);
   on_all({Op::kI32Ne, Op::kI64Ne}, r[0] - (one - zz));

@@ -442,6 +442,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     ex.set_limbs(E::kImmB, row, in.b);
     if (fi >= 0) {
       ex.set(E::kFlags + uint32_t(fi), row, uint64_t(1));
+      if (L::is_wide_op(op)) ex.set(E::kWide, row, uint64_t(1));
     } else if (mi >= 0) {
       ex.set(E::kMem, row, uint64_t(1));
       ex.set(E::kMemOp, row, uint64_t(uint32_t(op)));
