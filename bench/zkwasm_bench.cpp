@@ -17,6 +17,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -311,6 +312,26 @@ int main(int argc, char** argv) {
               prove_cpu, witness_s, tm.trace_lde, tm.trace_commit, tm.aux, tm.quotient,
               tm.ood + tm.deep, tm.fri, setup_s, vt[vt.size() / 2] * 1e3, bytes.size() / 1024.0,
               conjectured_security_bits(*params), double(ru.ru_maxrss) / 1024.0);
+  // Per table: rows (2^k), main, fixed and LogUp auxiliary columns (Fp4, each 4 base columns in
+  // the hashed rows), max constraint degree and quotient chunks (Fp4 columns over the trace
+  // domain). Hashing cost per row is about main + 4 * (aux + chunks) base columns.
+  {
+    const air::MachineAir& m = (*program)->air();
+    const auto& heights = bundle->segments[0].proof.log_heights;
+    size_t hashed = 0;
+    for (size_t t = 0; t < m.tables.size() && t < heights.size(); ++t) {
+      const air::TableAir& tab = m.tables[t];
+      const uint32_t d = tab.max_degree();
+      const uint32_t chunks = std::bit_ceil(d <= 2 ? 1u : d - 1);
+      const size_t per_row = tab.main_width() + 4 * (tab.aux_width() + chunks);
+      hashed += per_row << heights[t];
+      std::fprintf(stderr, "table %-10s rows 2^%-2u main %3u fixed %2u aux %2u (Fp4, %3u "
+                   "interactions) degree %u quotient chunks %u: %zu base columns per row\n",
+                   tab.name().c_str(), heights[t], tab.main_width(), tab.pre_width(),
+                   tab.aux_width(), uint32_t(tab.interactions().size()), d, chunks, per_row);
+    }
+    std::fprintf(stderr, "hashed base cells (trace domain, all tables): %.1f M\n", hashed / 1e6);
+  }
   std::fprintf(stderr, "CPU s per stage:");
   for (size_t i = 0; i + 1 < stage_cpu.size(); ++i) {
     std::fprintf(stderr, " %s %.2f", stage_cpu[i].first.c_str(),

@@ -67,9 +67,14 @@ uint32_t limb(uint64_t v, uint32_t j) { return uint32_t(v >> (16 * j)) & 0xFFFF;
 }  // namespace
 
 bool is_alu(Op op) { return op_index(op) >= 0; }
-bool is_unary(Op op) {
+bool is_count(Op op) {
   return op == Op::kI32Clz || op == Op::kI32Ctz || op == Op::kI32Popcnt || op == Op::kI64Clz ||
          op == Op::kI64Ctz || op == Op::kI64Popcnt;
+}
+bool is_unary(Op op) { return is_count(op) || op == Op::kI32Extend8S || op == Op::kI64Extend8S; }
+bool is_bitwise(Op op) {
+  return op == Op::kI32And || op == Op::kI32Or || op == Op::kI32Xor || op == Op::kI64And ||
+         op == Op::kI64Or || op == Op::kI64Xor;
 }
 bool is_div(Op op) { return div_index(op) >= 0; }
 
@@ -93,6 +98,15 @@ uint64_t eval(Op op, uint64_t a, uint64_t b) {
     case Op::kI64Ctz: return uint64_t(std::countr_zero(a));
     case Op::kI64Popcnt: return uint64_t(std::popcount(a));
     case Op::kI64Mul: return a * b;
+    case Op::kI32Mul: return uint32_t(a32 * b32);
+    case Op::kI32And: return a32 & b32;
+    case Op::kI32Or: return a32 | b32;
+    case Op::kI32Xor: return a32 ^ b32;
+    case Op::kI64And: return a & b;
+    case Op::kI64Or: return a | b;
+    case Op::kI64Xor: return a ^ b;
+    case Op::kI32Extend8S: return uint32_t(int32_t(int8_t(a32)));
+    case Op::kI64Extend8S: return uint64_t(int64_t(int8_t(a32)));
     default: break;
   }
   if (trap_of(op, a, b) != 0 || !is_div(op)) return 0;
@@ -181,9 +195,10 @@ TableAir chip_table() {
     t.assert_bool(c(C::kNr + j));
   }
   const Expr sa = c(C::kSa), sb = c(C::kSb), sq = c(C::kSq), xs = c(C::kXs);
+  // ah, bh are pinned to limbs of the received a, b (values read from memory, below 2^16)
+  // wherever sa, sb are used, so one lookup of 2 (h - 2^15 s) proves the split (as in exec).
   for (const auto& [h, s] : {std::pair{c(C::kAh), sa}, std::pair{c(C::kBh), sb}}) {
     t.assert_bool(s);
-    range(h - s * Fp::from_u32(1u << 15));
     range((h - s * Fp::from_u32(1u << 15)) * Fp::from_u32(2));
   }
   // xs = bit 7 of the byte xt: 512 (xt - 128 xs) < 2^16 only then (xt is a byte where used).
@@ -193,7 +208,9 @@ TableAir chip_table() {
   // --- widths: i32 operands and results have zero upper limbs ----------------------------
   const std::vector<Op> ops32 = {Op::kI32Shl,  Op::kI32ShrS,  Op::kI32ShrU, Op::kI32Rotl,
                                  Op::kI32Rotr, Op::kI32Clz,   Op::kI32Ctz,  Op::kI32Popcnt,
-                                 Op::kI32DivS, Op::kI32DivU,  Op::kI32RemS, Op::kI32RemU};
+                                 Op::kI32DivS, Op::kI32DivU,  Op::kI32RemS, Op::kI32RemU,
+                                 Op::kI32Mul,  Op::kI32And,   Op::kI32Or,   Op::kI32Xor,
+                                 Op::kI32Extend8S};
   Expr s32 = k(0);
   for (Op op : ops32) s32 = s32 + flag(op);
   for (uint32_t j = 2; j < 4; ++j) {
@@ -211,8 +228,28 @@ TableAir chip_table() {
   const Expr sh64 = any({Op::kI64Shl, Op::kI64ShrS, Op::kI64ShrU, Op::kI64Rotl, Op::kI64Rotr});
   const Expr cnt = any({Op::kI32Clz, Op::kI32Ctz, Op::kI32Popcnt, Op::kI64Clz, Op::kI64Ctz,
                         Op::kI64Popcnt});
-  const Expr xa = shl + shr + cnt + flag(Op::kI64Mul);
+  const Expr bw = any({Op::kI32And, Op::kI32Or, Op::kI32Xor, Op::kI64And, Op::kI64Or,
+                       Op::kI64Xor});
+  const Expr ext8 = any({Op::kI32Extend8S, Op::kI64Extend8S});
+  const Expr xa = shl + shr + cnt + flag(Op::kI64Mul) + flag(Op::kI32Mul) + bw + ext8;
   for (uint32_t j = 0; j < 4; ++j) on(xa, a[j] - xl(j));
+
+  // --- and, or, xor: Y = bytes of b, Z = X AND Y byte by byte (the AND table); or = a + b -
+  // and, xor = a + b - 2 and per limb (i32: zero upper limbs and bytes, above) -------------
+  for (uint32_t i = 0; i < 8; ++i) t.interact(L::kBusAnd, bw, {X[i], Y[i], Z[i]});
+  for (uint32_t j = 0; j < 4; ++j) {
+    const Expr andl = Z[2 * j] + Z[2 * j + 1] * k8, sumab = a[j] + b[j];
+    on(bw, yl(j) - b[j]);
+    on(any({Op::kI32And, Op::kI64And}), r[j] - andl);
+    on(any({Op::kI32Or, Op::kI64Or}), r[j] - (sumab - andl));
+    on(any({Op::kI32Xor, Op::kI64Xor}), r[j] - (sumab - andl * Fp::from_u32(2)));
+  }
+
+  // --- extend8_s: r = sign-extended X_0; xs = bit 7 of xt = X_0 (the range check below) ----
+  on(ext8, c(C::kXt) - X[0]);
+  on(ext8, r[0] - X[0] - xs * Fp::from_u32(0xFF00));
+  on(flag(Op::kI32Extend8S), r[1] - xs * Fp::from_u32(0xFFFF));
+  for (uint32_t j = 1; j < 4; ++j) on(flag(Op::kI64Extend8S), r[j] - xs * Fp::from_u32(0xFFFF));
 
   // --- shifts and rotates -----------------------------------------------------------------
   // Amount k = b mod N = s + 8 q (one-hot S_s, Q_q), b0 = k + N H with H < 2^16 (so the
@@ -330,16 +367,18 @@ TableAir chip_table() {
     }
     Expr divs = k(0);
     for (Op op : kDivOps) divs = divs + flag(op);
-    const Expr mul = flag(Op::kI64Mul);
-    const Expr core = divs + mul;
+    const Expr mul = flag(Op::kI64Mul), mul32 = flag(Op::kI32Mul);
+    const Expr core = divs + mul + mul32;
     for (uint32_t j = 0; j < 4; ++j) {
       on(core, P(2 * j) + P(2 * j + 1) * k8 + zl[j] + (j > 0 ? m[j - 1] : k(0)) - w[j] - m[j] * k16);
     }
     // i64.mul: X = a (above), Y = b, z = 0, w = r; the carry out of limb 3 is dropped.
+    // i32.mul: the same with w the 64-bit product of the i32 operands (upper bytes of X and
+    // Y are zero), r its low two limbs.
     for (uint32_t j = 0; j < 4; ++j) {
-      on(mul, yl(j) - b[j]);
-      on(mul, zl[j]);
-      on(mul, w[j] - r[j]);
+      on(mul + mul32, yl(j) - b[j]);
+      on(mul + mul32, zl[j]);
+      on(j < 2 ? mul + mul32 : mul, w[j] - r[j]);
     }
     // Division: a = q b + rem exactly (no product bytes at 2^64 and above, no carry out) and
     // rem < |b| (rem + 1 + d = Y, d range-checked, no carry out), so Y != 0.
@@ -410,7 +449,10 @@ TableAir chip_table() {
     on(f, r[0] - Fp::from_u32(kTrapOverflow));
     for (uint32_t j = 1; j < 4; ++j) on(f, r[j]);
   }
-  (void)t.finalize(3);
+  // 53 lookups: grouped four per auxiliary column (degree 5, 4 quotient chunks) instead of
+  // two, which measured faster for this table (bench/RESULTS.md); needs blowup >= 4, as both
+  // FRI presets have.
+  (void)t.finalize(5);
   return t;
 }
 
@@ -476,7 +518,15 @@ void ChipWitness::add(Op op, uint64_t a, uint64_t b, uint64_t r, bool trap) {
       row[C::kSa] = sign;
       row[C::kFill] = sign * (256 - (1u << (8 - s)));
     }
-  } else if (is_unary(op)) {
+  } else if (is_bitwise(op)) {
+    set_bytes(C::kX, a);
+    set_bytes(C::kY, b);
+    set_bytes(C::kZ, a & b);
+  } else if (op == Op::kI32Extend8S || op == Op::kI64Extend8S) {
+    set_bytes(C::kX, a);
+    row[C::kXt] = uint32_t(a) & 255;
+    row[C::kXs] = row[C::kXt] >> 7;
+  } else if (is_count(op)) {
     set_bytes(C::kX, a);
     const uint32_t kind = kind_of(op);
     for (uint32_t i = 0; i < 8; ++i) {
@@ -495,8 +545,13 @@ void ChipWitness::add(Op op, uint64_t a, uint64_t b, uint64_t r, bool trap) {
       }
     }
   } else {
-    // Multiplier core: X * Y + z = w (+ 2^64 m3 for mul).
+    // Multiplier core: X * Y + z = w (+ 2^64 m3 for mul). i32.mul: w is the full product
+    // with the record's result as its low half (a forged result leaves a remainder).
     uint64_t X = a, Y = b, z = 0, wv = r;
+    if (op == Op::kI32Mul) {
+      X = uint32_t(a), Y = uint32_t(b);
+      wv = ((X * Y) & ~0xFFFFFFFFull) | uint32_t(r);
+    }
     const bool sgn = is_signed_div(op);
     if (is_div(op)) {
       uint64_t ua = a & mask, ub = b & mask;
@@ -567,7 +622,11 @@ void ChipWitness::add(Op op, uint64_t a, uint64_t b, uint64_t r, bool trap) {
 }
 
 std::vector<Fp> ChipWitness::chip_columns(uint32_t log_rows, std::vector<uint64_t>& range_mult,
-                                          std::vector<uint64_t>& byte_mult) const {
+                                          std::vector<uint64_t>& byte_mult,
+                                          std::vector<uint64_t>& and_mult) const {
+  uint32_t bw_flags[6], nbw = 0;
+  for (uint32_t i = 0; i < kOps.size(); ++i)
+    if (is_bitwise(kOps[i])) bw_flags[nbw++] = C::kF + i;
   const size_t rows = size_t(1) << log_rows;
   std::vector<Fp> col(size_t(C::kWidth) * rows, Fp::zero());
   const std::array<uint32_t, C::kWidth> zero{};
@@ -576,6 +635,11 @@ std::vector<Fp> ChipWitness::chip_columns(uint32_t log_rows, std::vector<uint64_
     for (uint32_t cc = 0; cc < C::kWidth; ++cc) col[size_t(cc) * rows + i] = Fp::from_u32(row[cc]);
     for (const uint32_t base : {C::kX, C::kY, C::kZ}) {
       for (uint32_t k = 0; k < 8; k += 2) ++byte_mult[(row[base + k] & 255) * 256 + (row[base + k + 1] & 255)];
+    }
+    bool bw = false;
+    for (uint32_t f = 0; f < nbw; ++f) bw |= row[bw_flags[f]] != 0;
+    if (bw) {
+      for (uint32_t k = 0; k < 8; ++k) ++and_mult[(row[C::kX + k] & 255) * 256 + (row[C::kY + k] & 255)];
     }
     auto range = [&](uint64_t v) { ++range_mult[v & 0xFFFF]; };
     range(row[C::kH]);
@@ -587,7 +651,6 @@ std::vector<Fp> ChipWitness::chip_columns(uint32_t log_rows, std::vector<uint64_
       range(row[C::kD + j]);
     }
     for (const auto& [h, s] : {std::pair{row[C::kAh], row[C::kSa]}, std::pair{row[C::kBh], row[C::kSb]}}) {
-      range(h - (s << 15));
       range(2 * (h - (s << 15)));
     }
     range(512 * (row[C::kXt] - 128 * row[C::kXs]));

@@ -1,6 +1,6 @@
 #pragma once
-// The ALU chip (docs/zkwasm.md "ALU chip"): shifts, rotates, bit counts, i64.mul, division and
-// remainder, and the division traps, proved in a table of their own. An execution row of such
+// The ALU chip (docs/zkwasm.md "ALU chip"): shifts, rotates, bit counts, i32/i64.mul, and/or/xor,
+// extend8_s, division and remainder, and the division traps, proved in a table of their own. An execution row of such
 // an operation keeps only a flag and the opcode; it sends (op, unary, trap, a, b, r) on the ALU
 // bus and one chip row receives it, with the bytes, selectors and carries the operation needs.
 // Internal to prover/zkwasm (air.cpp, witness.cpp).
@@ -14,15 +14,18 @@
 
 namespace efaas::zkwasm::alu {
 
-// Operations the chip proves (one flag column each).
-inline constexpr std::array<wasm::Op, 25> kOps = {
+// Operations the chip proves (one flag column each). i32.mul, and/or/xor and extend8_s use the
+// byte columns (X, Y, Z) that the execution table would otherwise carry on every row.
+inline constexpr std::array<wasm::Op, 34> kOps = {
     wasm::Op::kI32Shl,    wasm::Op::kI32ShrS,   wasm::Op::kI32ShrU,   wasm::Op::kI32Rotl,
     wasm::Op::kI32Rotr,   wasm::Op::kI64Shl,    wasm::Op::kI64ShrS,   wasm::Op::kI64ShrU,
     wasm::Op::kI64Rotl,   wasm::Op::kI64Rotr,   wasm::Op::kI32Clz,    wasm::Op::kI32Ctz,
     wasm::Op::kI32Popcnt, wasm::Op::kI64Clz,    wasm::Op::kI64Ctz,    wasm::Op::kI64Popcnt,
     wasm::Op::kI64Mul,    wasm::Op::kI32DivS,   wasm::Op::kI32DivU,   wasm::Op::kI32RemS,
     wasm::Op::kI32RemU,   wasm::Op::kI64DivS,   wasm::Op::kI64DivU,   wasm::Op::kI64RemS,
-    wasm::Op::kI64RemU};
+    wasm::Op::kI64RemU,   wasm::Op::kI32Mul,    wasm::Op::kI32And,    wasm::Op::kI32Or,
+    wasm::Op::kI32Xor,    wasm::Op::kI64And,    wasm::Op::kI64Or,     wasm::Op::kI64Xor,
+    wasm::Op::kI32Extend8S, wasm::Op::kI64Extend8S};
 // Trap rows: division by zero (one flag per div/rem opcode), then signed overflow (div_s).
 inline constexpr std::array<wasm::Op, 8> kDivOps = {
     wasm::Op::kI32DivS, wasm::Op::kI32DivU, wasm::Op::kI32RemS, wasm::Op::kI32RemU,
@@ -32,7 +35,9 @@ inline constexpr uint32_t kNumFlags = uint32_t(kOps.size() + kDivOps.size() + 2)
 inline constexpr uint32_t kTrapUnreachable = 1, kTrapDivZero = 3, kTrapOverflow = 4;
 
 bool is_alu(wasm::Op op);
-bool is_unary(wasm::Op op);  // clz, ctz, popcnt
+bool is_unary(wasm::Op op);  // one operand: clz, ctz, popcnt, extend8_s
+bool is_count(wasm::Op op);  // clz, ctz, popcnt (the bit-count table)
+bool is_bitwise(wasm::Op op);  // and, or, xor
 bool is_div(wasm::Op op);
 // The result of a non-trapping operation (b != 0 and no overflow for div/rem).
 uint64_t eval(wasm::Op op, uint64_t a, uint64_t b);
@@ -74,9 +79,10 @@ class ChipWitness {
   // One ALU row: r is the result, or the trap code on a trap row.
   void add(wasm::Op op, uint64_t a, uint64_t b, uint64_t r, bool trap);
   // Main columns of the chip (2^log_rows rows) and of the bit-count table; adds the chip's
-  // range (v) and byte-pair (x * 256 + y) lookups to the range table's multiplicities.
+  // range (v), byte-pair and AND (x * 256 + y) lookups to the range table's multiplicities.
   std::vector<Fp> chip_columns(uint32_t log_rows, std::vector<uint64_t>& range_mult,
-                               std::vector<uint64_t>& byte_mult) const;
+                               std::vector<uint64_t>& byte_mult,
+                               std::vector<uint64_t>& and_mult) const;
   std::vector<Fp> bitcount_columns() const;
   size_t rows() const { return rows_.size(); }
   // A row's columns (tests forge rows to show that the constraints reject them).

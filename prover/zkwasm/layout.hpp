@@ -86,7 +86,9 @@ enum Table : uint32_t {
 };
 
 // Opcodes with a flag column in the execution table.
-inline constexpr std::array<wasm::Op, 58> kFlagOps = {
+// i32.mul, and/or/xor and extend8_s are ALU chip operations (alu_chip.hpp); the i64 versions of
+// eqz, eq, ne and the comparisons share the i32 version's flag (kWideOps below).
+inline constexpr std::array<wasm::Op, 38> kFlagOps = {
     wasm::Op::kI32Const,  wasm::Op::kI64Const,  wasm::Op::kLocalGet,  wasm::Op::kLocalSet,
     wasm::Op::kLocalTee,  wasm::Op::kGlobalGet, wasm::Op::kGlobalSet, wasm::Op::kDrop,
     wasm::Op::kSelect,    wasm::Op::kI32Add,    wasm::Op::kI32Sub,    wasm::Op::kI32Eqz,
@@ -94,16 +96,29 @@ inline constexpr std::array<wasm::Op, 58> kFlagOps = {
     wasm::Op::kI32GtS,    wasm::Op::kI32GtU,    wasm::Op::kI32LeS,    wasm::Op::kI32LeU,
     wasm::Op::kI32GeS,    wasm::Op::kI32GeU,    wasm::Op::kBr,        wasm::Op::kBrIf,
     wasm::Op::kBrUnless,  wasm::Op::kReturn,    wasm::Op::kI64Add,    wasm::Op::kI64Sub,
-    wasm::Op::kI64Eqz,    wasm::Op::kI64Eq,     wasm::Op::kI64Ne,     wasm::Op::kI64LtS,
-    wasm::Op::kI64LtU,    wasm::Op::kI64GtS,    wasm::Op::kI64GtU,    wasm::Op::kI64LeS,
-    wasm::Op::kI64LeU,    wasm::Op::kI64GeS,    wasm::Op::kI64GeU,    wasm::Op::kI32And,
-    wasm::Op::kI32Or,     wasm::Op::kI32Xor,    wasm::Op::kI64And,    wasm::Op::kI64Or,
-    wasm::Op::kI64Xor,    wasm::Op::kI32WrapI64, wasm::Op::kI64ExtendI32S, wasm::Op::kI64ExtendI32U,
-    wasm::Op::kI32Extend16S, wasm::Op::kI64Extend16S, wasm::Op::kI64Extend32S,
-    wasm::Op::kI32Extend8S, wasm::Op::kI64Extend8S, wasm::Op::kBrTable, wasm::Op::kCall,
-    wasm::Op::kCallIndirect, wasm::Op::kI32Mul, wasm::Op::kCallHost};
+    wasm::Op::kI32WrapI64,
+    wasm::Op::kI64ExtendI32S, wasm::Op::kI64ExtendI32U, wasm::Op::kI32Extend16S,
+    wasm::Op::kI64Extend16S, wasm::Op::kI64Extend32S, wasm::Op::kBrTable, wasm::Op::kCall,
+    wasm::Op::kCallIndirect, wasm::Op::kCallHost};
 inline constexpr uint32_t kNumFlags = uint32_t(kFlagOps.size());
+// i64 eqz, eq, ne and comparisons: the flag of the i32 opcode kWideDelta below, with the
+// execution table's `wide` bit set (opcode = i32 opcode + kWideDelta * wide).
+inline constexpr std::array<wasm::Op, 11> kWideOps = {
+    wasm::Op::kI64Eqz, wasm::Op::kI64Eq,  wasm::Op::kI64Ne,  wasm::Op::kI64LtS,
+    wasm::Op::kI64LtU, wasm::Op::kI64GtS, wasm::Op::kI64GtU, wasm::Op::kI64LeS,
+    wasm::Op::kI64LeU, wasm::Op::kI64GeS, wasm::Op::kI64GeU};
+inline constexpr uint32_t kWideDelta = uint32_t(wasm::Op::kI64Eqz) - uint32_t(wasm::Op::kI32Eqz);
+static_assert(kWideDelta == 11 &&
+              uint32_t(wasm::Op::kI64GeU) - uint32_t(wasm::Op::kI32GeU) == kWideDelta &&
+              uint32_t(wasm::Op::kI64GeU) - uint32_t(wasm::Op::kI64Eqz) == 10);
+inline constexpr bool is_wide_op(wasm::Op op) {
+  return uint32_t(op) >= uint32_t(wasm::Op::kI64Eqz) && uint32_t(op) <= uint32_t(wasm::Op::kI64GeU);
+}
+inline constexpr bool has_wide_twin(wasm::Op op) {
+  return uint32_t(op) >= uint32_t(wasm::Op::kI32Eqz) && uint32_t(op) <= uint32_t(wasm::Op::kI32GeU);
+}
 inline constexpr int flag_index(wasm::Op op) {
+  if (is_wide_op(op)) op = wasm::Op(uint32_t(op) - kWideDelta);
   for (uint32_t i = 0; i < kNumFlags; ++i)
     if (kFlagOps[i] == op) return int(i);
   return -1;
@@ -116,12 +131,16 @@ struct Exec {
   static constexpr uint32_t kFlags = 12;                         // kNumFlags columns
   static constexpr uint32_t kA = kFlags + kNumFlags;             // 4 limbs each
   static constexpr uint32_t kB = kA + 4, kX = kB + 4, kR = kX + 4;
+  // Columns shared by mutually exclusive opcode classes: the carries (add, sub, comparisons,
+  // br_table) and the is-zero bits e_j (eq, ne, eqz, select, br_if, br_unless, return, calls)
+  // are both booleans; the is-zero inverses hold br_table's clamped index, label height and
+  // arity, and the I/O cursor's inverse (kSel, kBrH, kBrAr, kIoInv below).
   static constexpr uint32_t kC = kR + 4;       // 4 carries
+  static constexpr uint32_t kE = kC;           // 4 is-zero bits
   static constexpr uint32_t kD = kC + 4;       // 4 difference limbs
   static constexpr uint32_t kSa = kD + 4, kSb = kSa + 1, kAh = kSb + 1, kBh = kAh + 1;
   static constexpr uint32_t kInv = kBh + 1;    // 4
-  static constexpr uint32_t kE = kInv + 4;     // 4
-  static constexpr uint32_t kZ01 = kE + 4, kZ23 = kZ01 + 1, kZz = kZ23 + 1;
+  static constexpr uint32_t kZ01 = kInv + 4, kZ23 = kZ01 + 1, kZz = kZ23 + 1;  // e0 e1, e2 e3, both
   static constexpr uint32_t kT = kZz + 1, kMove = kT + 1;
   static constexpr uint32_t kNpc = kMove + 1, kNsp = kNpc + 1;
   static constexpr uint32_t kEn = kNsp + 1;      // per slot
@@ -129,24 +148,20 @@ struct Exec {
   static constexpr uint32_t kPts = kKey + kSlots;
   static constexpr uint32_t kDlo = kPts + kSlots;
   static constexpr uint32_t kDhi = kDlo + kSlots;
-  static constexpr uint32_t kAbytes = kDhi + kSlots;  // 8 bytes of a, of b, of a AND b
-  static constexpr uint32_t kBbytes = kAbytes + 8;
-  static constexpr uint32_t kNbytes = kBbytes + 8;
-  static constexpr uint32_t kSel = kNbytes + 8;           // br_table: clamped index
-  static constexpr uint32_t kBrH = kSel + 1, kBrAr = kBrH + 1;  // its label height, arity
+  static constexpr uint32_t kSel = kInv;                  // br_table: clamped index
+  static constexpr uint32_t kBrH = kInv + 1, kBrAr = kInv + 2;  // its label height, arity
   // Calls: depth, next fp, zero-local rows (flag, start, last), entry-level return, count of
   // instructions (zero-local rows are not instructions).
-  static constexpr uint32_t kDepth = kBrAr + 1, kNfp = kDepth + 1, kZflag = kNfp + 1;
+  static constexpr uint32_t kDepth = kDhi + kSlots, kNfp = kDepth + 1, kZflag = kNfp + 1;
   static constexpr uint32_t kZstart = kZflag + 1, kZlast = kZstart + 1, kTop = kZlast + 1;
   static constexpr uint32_t kInst = kTop + 1;
   // call_indirect: the callee from the table, its params, declared locals, entry, type.
   static constexpr uint32_t kCallee = kInst + 1, kCParams = kCallee + 1, kCDecl = kCParams + 1;
   static constexpr uint32_t kCEntry = kCDecl + 1, kCType = kCEntry + 1;
-  static constexpr uint32_t kMc0 = kCType + 1, kMc1 = kMc0 + 1;  // i32.mul carries (< 2^11)
   // ALU chip (alu_chip.hpp): a binary or unary (kAluUn) operation proved by the chip, a trap
   // row (div/rem by zero or overflow, checked by the chip; unreachable), and the opcode of
   // chip rows (pinned by the program bus).
-  static constexpr uint32_t kAluF = kMc1 + 1, kAluUn = kAluF + 1, kTrapF = kAluUn + 1;
+  static constexpr uint32_t kAluF = kCType + 1, kAluUn = kAluF + 1, kTrapF = kAluUn + 1;
   static constexpr uint32_t kUnreachF = kTrapF + 1, kAluOp = kUnreachF + 1;
   // Linear memory ops (loads, stores, memory.size/grow; kMemOps): one flag for all of them, the
   // opcode, store / memory.size sub-flags; the mem_access table does the rest.
@@ -159,7 +174,8 @@ struct Exec {
   static constexpr uint32_t kIo = kHwr + 1, kIoOut = kIo + 1, kIoFirst = kIoOut + 1;
   static constexpr uint32_t kOut = kIoFirst + 1;
   static constexpr uint32_t kEnd = kOut + 1;  // the last row of a segment that is not the last
-  static constexpr uint32_t kWidth = kEnd + 1;
+  static constexpr uint32_t kWide = kEnd + 1;  // an i64 op of kWideOps (flag of its i32 twin)
+  static constexpr uint32_t kWidth = kWide + 1;
   // The I/O cursor shares columns that only call_indirect / br_table rows use otherwise:
   // address, input offset or output index, bytes left, input kind, bytes of this row, and the
   // inverse of the bytes left after this row ([more I/O rows follow]).

@@ -111,11 +111,6 @@ bool is_io(const wasm::StepRecord& s) {
   return s.op == uint16_t(Op::kHostRead) || s.op == uint16_t(Op::kHostWrite);
 }
 
-bool is_bitwise(Op op) {
-  return op == Op::kI32And || op == Op::kI32Or || op == Op::kI32Xor || op == Op::kI64And ||
-         op == Op::kI64Or || op == Op::kI64Xor;
-}
-
 class ExecBuilder {
  public:
   ExecBuilder(size_t rows) : rows_(rows), cols_(size_t(E::kWidth) * rows, Fp::zero()) {}
@@ -279,7 +274,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     for (uint32_t k = 0; k < L::kSlots; ++k) {
       ex.set(E::kKey + k, row, uint64_t(key[k]));
       if (!en[k]) {
-        range_mult[0] += 3;
+        range_mult[0] += 2;
         continue;
       }
       Cell& cell = cell_at(key[k]);
@@ -287,11 +282,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       const uint32_t dd = ts - cell.ts - 1;
       ex.set(E::kEn + k, row, uint64_t(1));
       ex.set(E::kPts + k, row, uint64_t(cell.ts));
-      ex.set(E::kDlo + k, row, uint64_t(dd & 0xFFFF));
-      ex.set(E::kDhi + k, row, uint64_t(dd >> 16));
-      ++range_mult[dd & 0xFFFF];
-      ++range_mult[(dd >> 16) & 0xFFFF];
-      ++range_mult[((dd >> 16) * 8) & 0xFFFF];
+      ex.set(E::kDlo + k, row, uint64_t(dd & 0x1FFF));  // dd = dlo + 2^13 dhi
+      ex.set(E::kDhi + k, row, uint64_t(dd >> 13));
+      ++range_mult[dd & 0x1FFF];
+      ++range_mult[(dd >> 13) & 0xFFFF];
       cell.ts = ts;
       cell.value = news[k];
     }
@@ -370,7 +364,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         ex.set(E::kD + 3, row, uint64_t(16 * limb(off, 1)));
       }
       ++range_mult[(16 * limb(off, 1)) & 0xFFFF];
-      range_mult[0] += 3 + 4 + 4;
+      range_mult[0] += 3 + 2;  // d0..d2, sign-bit helpers
       const uint64_t news[L::kSlots] = {off, 0, 0};
       access(row, en, key, news);
       if (io.out) {
@@ -437,6 +431,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     ex.set_limbs(E::kImmB, row, in.b);
     if (fi >= 0) {
       ex.set(E::kFlags + uint32_t(fi), row, uint64_t(1));
+      if (L::is_wide_op(op)) ex.set(E::kWide, row, uint64_t(1));
     } else if (mi >= 0) {
       ex.set(E::kMem, row, uint64_t(1));
       ex.set(E::kMemOp, row, uint64_t(uint32_t(op)));
@@ -766,7 +761,6 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         break;
       }
       case Op::kI64ExtendI32S: case Op::kI64Extend32S: ah = limb(a, 1); break;
-      case Op::kI32Extend8S: case Op::kI64Extend8S: ah = (uint32_t(a) & 255) << 8; break;
       case Op::kI32Extend16S: case Op::kI64Extend16S: ah = limb(a, 0); break;
       case Op::kBrTable:
         d = (uint32_t(x) - uint32_t(in.b)) & 0xFFFFFFFFull;
@@ -786,9 +780,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     ex.set(E::kAh, row, uint64_t(ah));
     ex.set(E::kBh, row, uint64_t(bh));
     const uint32_t alow = ah - (sa << 15), blow = bh - (sb << 15);
-    ++range_mult[alow];
     ++range_mult[(2 * alow) & 0xFFFF];
-    ++range_mult[blow];
     ++range_mult[(2 * blow) & 0xFFFF];
     // Is-zero of four limbs.
     std::optional<std::array<Fp, 4>> p;
@@ -822,32 +814,6 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       ex.set(E::kZ23, row, uint64_t(z[2] && z[3]));
       ex.set(E::kZz, row, uint64_t(z[0] && z[1] && z[2] && z[3]));
     }
-    uint64_t mc0 = 0, mc1 = 0;
-    if (op == Op::kI32Mul) {
-      uint64_t p[4] = {0, 0, 0, 0};
-      for (uint32_t kk = 0; kk < 4; ++kk)
-        for (uint32_t ii = 0; ii <= kk; ++ii) p[kk] += ((a >> (8 * ii)) & 255) * ((b >> (8 * (kk - ii))) & 255);
-      // Trace-driven: the carries follow from the record's result (a forged one leaves a
-      // remainder the constraint sees).
-      mc0 = (p[0] + 256 * p[1] - limb(r, 0)) >> 16;
-      mc1 = (p[2] + 256 * p[3] + mc0 - limb(r, 1)) >> 16;
-    }
-    ex.set(E::kMc0, row, mc0);
-    ex.set(E::kMc1, row, mc1);
-    for (uint64_t mc : {mc0, mc1}) {
-      ++range_mult[mc & 0xFFFF];
-      ++range_mult[(32 * mc) & 0xFFFF];
-    }
-    if (is_bitwise(op) || op == Op::kI32Extend8S || op == Op::kI64Extend8S || op == Op::kI32Mul) {
-      for (uint32_t k = 0; k < 8; ++k) {
-        const uint32_t xa = uint32_t(a >> (8 * k)) & 255, xb = uint32_t(b >> (8 * k)) & 255;
-        ex.set(E::kAbytes + k, row, uint64_t(xa));
-        ex.set(E::kBbytes + k, row, uint64_t(xb));
-        ex.set(E::kNbytes + k, row, uint64_t(xa & xb));
-        ++and_mult[xa * 256 + xb];
-      }
-    }
-
     // Memory accesses in slot order.
     const uint64_t news[L::kSlots] = {b, x, r};
     access(row, en, key, news);
@@ -885,7 +851,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         const uint32_t zkey[L::kSlots] = {0, 0, base + z};
         ex.set_limbs(E::kA, row, cell_at(base + z).value);
         const uint64_t znews[L::kSlots] = {0, 0, 0};
-        range_mult[0] += 4 + 4 + 4 + 4;
+        range_mult[0] += 4 + 4 + 2;  // r, d, sign-bit helpers
         access(row, zen, zkey, znews);
       }
     } else if (op == Op::kReturn && depth > 0) {
@@ -916,7 +882,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
   // Padding rows: steps continue, nothing else.
   for (size_t pad = row; pad < rows; ++pad) {
     ex.set(E::kStep, pad, uint64_t(pad + 1));
-    range_mult[0] += 4 + 4 + 4 + 3 * L::kSlots + 4;
+    range_mult[0] += 4 + 4 + 2 + 2 * L::kSlots;
   }
 
   // Memory table: one row per key, sorted.
@@ -983,7 +949,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     w.main[L::kArgs] = std::move(ac);
   }
   // The ALU chip (before the range table: its lookups count there).
-  w.main[L::kAlu] = alu_chip.chip_columns(table_log_rows(alu_chip.rows()), range_mult, byte_mult);
+  w.main[L::kAlu] = alu_chip.chip_columns(table_log_rows(alu_chip.rows()), range_mult, byte_mult,
+                                         and_mult);
   w.main[L::kBitCount] = alu_chip.bitcount_columns();
   {
     const size_t rows = range_mult.size();
