@@ -29,6 +29,7 @@
 #include "prover/fri/fri_params.hpp"
 #include "prover/wasm/extension.hpp"
 #include "prover/wasm/instance.hpp"
+#include "prover/zkwasm/segments_internal.hpp"  // run_rows: the table height of a run
 #include "prover/zkwasm/zkwasm.hpp"
 
 using namespace efaas;
@@ -227,7 +228,8 @@ int main(int argc, char** argv) {
       if (!r) return 1;
       trace_storage = std::move(*r);
     }
-    if (trace_storage.steps.size() <= target || iters <= 1) break;
+    // Rows, not steps, size the table: calls add zero-local rows and host I/O adds I/O rows.
+    if (zkwasm::run_rows((*program)->module(), trace_storage) <= target || iters <= 1) break;
   }
   const wasm::Trace* trace = &trace_storage;
   zkwasm::ProveOptions po;
