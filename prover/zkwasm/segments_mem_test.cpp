@@ -16,6 +16,7 @@
 #include "prover/wasm/extension.hpp"
 #include "prover/zkwasm/io.hpp"
 #include "prover/zkwasm/layout.hpp"
+#include "prover/zkwasm/segment_forgery_testing.hpp"
 #include "prover/zkwasm/segments_internal.hpp"
 #include "prover/zkwasm/test_support.hpp"
 #include "prover/zkwasm/zkwasm.hpp"
@@ -460,7 +461,6 @@ TEST_F(ZkWasmSegmentsMemIoForgeries, HarnessIsSound) {
 TEST_F(ZkWasmSegmentsMemIoForgeries, AStoredWordHiddenFromTheVerifierIsRejected) {
   // A segment drops its last memory-table row, which is its highest key: a memory word (range
   // multiplicities fixed up so that only the missing boundary record is wrong).
-  using M = L::Mem;
   uint32_t at = 0;
   while (at + 1 < good_->segments.size() &&
          (good_->segments[at].keys.empty() || !is_word_key(good_->segments[at].keys.back()))) {
@@ -472,20 +472,7 @@ TEST_F(ZkWasmSegmentsMemIoForgeries, AStoredWordHiddenFromTheVerifierIsRejected)
                         [&](uint32_t s, MachineWitness& w, SegmentOutput& out) {
     if (s != at) return;
     hid = true;
-    std::vector<Fp>& mem = w.main[L::kMemory];
-    const size_t rows = mem.size() / M::kWidth, row = out.keys.size() - 1;
-    std::vector<Fp>& range = w.main[L::kRange];
-    const size_t rr = size_t(1) << L::Range::kLogRows;
-    for (uint32_t col : {M::kKeyLo, M::kKeyHi, M::kDlo, M::kDhi}) {
-      const uint64_t v = mem[col * rows + row].to_canonical();
-      const uint64_t scaled = col == M::kKeyHi ? v * 4 : col == M::kDhi ? v * 8 : v;
-      range[L::Range::kRangeMult * rr + v] -= Fp::one();
-      if (col == M::kKeyHi || col == M::kDhi) range[L::Range::kRangeMult * rr + scaled] -= Fp::one();
-    }
-    range[L::Range::kRangeMult * rr + 0] += Fp::from_u32(6);
-    for (uint32_t c = 0; c < M::kWidth; ++c) mem[c * rows + row] = Fp::zero();
-    out.keys.pop_back();
-    out.exit_values.pop_back();
+    hide_last_memory_key(w, out);
   }, at, good_);
   ASSERT_TRUE(hid);
   ASSERT_TRUE(b.is_ok()) << b.status().to_string();

@@ -12,6 +12,7 @@
 #include "prover/fri/fri_params.hpp"
 #include "prover/wasm/instance.hpp"
 #include "prover/zkwasm/layout.hpp"
+#include "prover/zkwasm/segment_forgery_testing.hpp"
 #include "prover/zkwasm/segments_internal.hpp"
 #include "prover/zkwasm/test_support.hpp"
 #include "prover/zkwasm/zkwasm.hpp"
@@ -432,24 +433,9 @@ TEST_F(ZkWasmSegmentForgeries, AKeyHiddenFromTheVerifierIsRejected) {
   // Segment 1 drops its last memory-table row (and the bundle the key), so the verifier keeps
   // that key's old value for later segments. Range multiplicities are fixed up so that only
   // the missing boundary record is wrong.
-  namespace L = layout;
-  using M = L::Mem;
   auto b = prove_forged(*f_, kForgeLog, nullptr, [](uint32_t s, MachineWitness& w, SegmentOutput& out) {
     if (s != 1) return;
-    std::vector<Fp>& mem = w.main[L::kMemory];
-    const size_t rows = mem.size() / M::kWidth, row = out.keys.size() - 1;
-    std::vector<Fp>& range = w.main[L::kRange];
-    const size_t rr = size_t(1) << L::Range::kLogRows;
-    for (uint32_t col : {M::kKeyLo, M::kKeyHi, M::kDlo, M::kDhi}) {
-      const uint64_t v = mem[col * rows + row].to_canonical();
-      const uint64_t scaled = col == M::kKeyHi ? v * 4 : col == M::kDhi ? v * 8 : v;
-      range[L::Range::kRangeMult * rr + v] -= Fp::one();
-      if (col == M::kKeyHi || col == M::kDhi) range[L::Range::kRangeMult * rr + scaled] -= Fp::one();
-    }
-    range[L::Range::kRangeMult * rr + 0] += Fp::from_u32(6);
-    for (uint32_t c = 0; c < M::kWidth; ++c) mem[c * rows + row] = Fp::zero();
-    out.keys.pop_back();
-    out.exit_values.pop_back();
+    hide_last_memory_key(w, out);
   });
   ASSERT_TRUE(b.is_ok()) << b.status().to_string();
   expect_rejected(*b, "a touched key hidden from the bundle");
