@@ -88,22 +88,12 @@ struct TracedRun {
 };
 
 TracedRun run_extension(const std::vector<uint8_t>& bytes, const wasm::ExtensionInput& in) {
+  test_support::ExtensionRun x = test_support::run_extension(bytes, in);
   TracedRun e;
-  auto p = Program::load(bytes);
-  EXPECT_TRUE(p.is_ok()) << p.status().to_string();
-  if (!p.is_ok()) return e;
-  e.program = *p;
+  e.program = std::move(x.program);
+  e.trace = std::move(x.trace);
   e.public_input = wasm::encode_public_inputs(in);
-  wasm::MemorySink sink;
-  wasm::TraceWriter tw(sink, 1024);
-  wasm::ExtensionConfig cfg;
-  cfg.trace = &tw;
-  auto r = wasm::run_extension(e.program->module_ptr(), in, cfg);
-  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
-  if (r.is_ok()) e.result = *r;
-  auto t = wasm::read_trace(sink.data);
-  EXPECT_TRUE(t.is_ok()) << t.status().to_string();
-  if (t.is_ok()) e.trace = *t;
+  e.result = std::move(x.result);
   return e;
 }
 

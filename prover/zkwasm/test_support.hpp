@@ -9,11 +9,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "prover/wasm/extension.hpp"
 #include "prover/wasm/instance.hpp"
 #include "prover/wasm/trace.hpp"
+#include "prover/zkwasm/zkwasm.hpp"
 
 namespace efaas::zkwasm::test_support {
 
@@ -74,6 +77,34 @@ inline wasm::Trace run_traced(const std::vector<uint8_t>& bytes, const std::stri
   const wasm::Export* ex = (*m)->find_export(name);
   EXPECT_NE(ex, nullptr) << name;
   return run_traced(bytes, ex->index, args);
+}
+
+// An Extension run by the runtime's host interface on `in`, traced in chunks of 1024 records.
+struct ExtensionRun {
+  std::shared_ptr<Program> program;
+  wasm::Trace trace;
+  wasm::ExtensionInput input;
+  wasm::ExtensionResult result;
+};
+
+inline ExtensionRun run_extension(const std::vector<uint8_t>& bytes, const wasm::ExtensionInput& in) {
+  ExtensionRun e;
+  e.input = in;
+  auto p = Program::load(bytes);
+  EXPECT_TRUE(p.is_ok()) << p.status().to_string();
+  if (!p.is_ok()) return e;
+  e.program = *p;
+  wasm::MemorySink sink;
+  wasm::TraceWriter tw(sink, 1024);
+  wasm::ExtensionConfig cfg;
+  cfg.trace = &tw;
+  auto r = wasm::run_extension(e.program->module_ptr(), in, cfg);
+  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+  if (r.is_ok()) e.result = *r;
+  auto t = wasm::read_trace(sink.data);
+  EXPECT_TRUE(t.is_ok()) << t.status().to_string();
+  if (t.is_ok()) e.trace = *t;
+  return e;
 }
 
 }  // namespace efaas::zkwasm::test_support

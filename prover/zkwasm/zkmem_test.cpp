@@ -400,31 +400,8 @@ const char* kEcho = R"((module
     (i32.sub (call $size (i32.const 3)) (i32.const 32))))
 )";
 
-struct ExtRun {
-  std::shared_ptr<Program> program;
-  wasm::Trace trace;
-  wasm::ExtensionInput input;
-  wasm::ExtensionResult result;
-};
-
-ExtRun run_extension(const std::vector<uint8_t>& bytes, const wasm::ExtensionInput& in) {
-  ExtRun e;
-  e.input = in;
-  auto p = Program::load(bytes);
-  EXPECT_TRUE(p.is_ok()) << p.status().to_string();
-  if (p.is_ok()) e.program = *p;
-  wasm::MemorySink sink;
-  wasm::TraceWriter tw(sink, 1024);
-  wasm::ExtensionConfig cfg;
-  cfg.trace = &tw;
-  auto r = wasm::run_extension(e.program->module_ptr(), in, cfg);
-  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
-  if (r.is_ok()) e.result = *r;
-  auto t = wasm::read_trace(sink.data);
-  EXPECT_TRUE(t.is_ok()) << t.status().to_string();
-  if (t.is_ok()) e.trace = *t;
-  return e;
-}
+using ExtRun = test_support::ExtensionRun;
+using test_support::run_extension;
 
 ProveOptions ext_opts(const ExtRun& e) {
   ProveOptions o;
