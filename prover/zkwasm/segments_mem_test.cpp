@@ -98,13 +98,11 @@ TracedRun run_extension(const std::vector<uint8_t>& bytes, const wasm::Extension
 }
 
 TracedRun run_function(const char* text, const std::string& fn, std::vector<uint64_t> args) {
+  test_support::FunctionRun x = test_support::run_function(text, fn, std::move(args));
   TracedRun r;
-  const auto bytes = wat(text);
-  auto p = Program::load(bytes);
-  EXPECT_TRUE(p.is_ok()) << p.status().to_string();
-  r.program = *p;
-  r.trace = run_traced(bytes, fn, args);
-  r.args = std::move(args);
+  r.program = std::move(x.program);
+  r.trace = std::move(x.trace);
+  r.args = std::move(x.args);
   return r;
 }
 

@@ -93,22 +93,8 @@ const char* kSwitch = R"((module
     (local.get $s)))
 )";
 
-struct Fixture {
-  std::shared_ptr<Program> program;
-  wasm::Trace trace;
-  std::vector<uint64_t> args;
-};
-
-Fixture make(const char* text, const std::string& fn, std::vector<uint64_t> args) {
-  Fixture f;
-  const auto bytes = wat(text);
-  auto p = Program::load(bytes);
-  EXPECT_TRUE(p.is_ok()) << p.status().to_string();
-  f.program = *p;
-  f.trace = run_traced(bytes, fn, args);
-  f.args = std::move(args);
-  return f;
-}
+using Fixture = test_support::FunctionRun;
+using test_support::run_function;
 
 ProveOptions opts_for(const Fixture& f, uint32_t segment_log) {
   ProveOptions o;
@@ -136,7 +122,7 @@ TEST(ZkWasmSegments, SplitRunsVerifyWithTheOneSegmentResult) {
       {kLoop, "run", {6, 5}}, {kCalls, "main", {5}}, {kSwitch, "loop", {4}}};
   bool inside_call = false, at_branch = false, at_call = false;
   for (const Case& c : cases) {
-    Fixture f = make(c.text, c.fn, c.args);
+    Fixture f = run_function(c.text, c.fn, c.args);
     SCOPED_TRACE(c.fn);
     auto one = prove(*f.program, f.trace, opts_for(f, 10));
     ASSERT_TRUE(one.is_ok()) << one.status().to_string();
@@ -194,7 +180,7 @@ TEST(ZkWasmSegments, SplitRunsVerifyWithTheOneSegmentResult) {
 }
 
 TEST(ZkWasmSegments, ParallelWorkersGiveTheSameBundle) {
-  Fixture f = make(kLoop, "run", {6, 3});
+  Fixture f = run_function(kLoop, "run", {6, 3});
   ProveOptions o = opts_for(f, kForgeLog);
   o.segment_workers = 1;
   auto serial = prove(*f.program, f.trace, o);
@@ -211,7 +197,7 @@ TEST(ZkWasmSegments, ParallelWorkersGiveTheSameBundle) {
 class ZkWasmSegmentForgeries : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    f_ = new Fixture(make(kLoop, "run", {9, 5}));
+    f_ = new Fixture(run_function(kLoop, "run", {9, 5}));
     auto b = prove(*f_->program, f_->trace, opts_for(*f_, kForgeLog));
     ASSERT_TRUE(b.is_ok()) << b.status().to_string();
     good_ = new Bundle(std::move(*b));
@@ -277,7 +263,7 @@ TEST_F(ZkWasmSegmentForgeries, ReorderedDroppedOrRepeatedSegmentsAreRejected) {
 
 TEST_F(ZkWasmSegmentForgeries, SegmentsOfAnotherRunAreRejected) {
   // The same module with another argument: same cut points, other values.
-  Fixture g = make(kLoop, "run", {9, 6});
+  Fixture g = run_function(kLoop, "run", {9, 6});
   g.program = f_->program;
   auto other = prove(*g.program, g.trace, opts_for(g, kForgeLog));
   ASSERT_TRUE(other.is_ok()) << other.status().to_string();

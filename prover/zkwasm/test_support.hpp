@@ -79,6 +79,25 @@ inline wasm::Trace run_traced(const std::vector<uint8_t>& bytes, const std::stri
   return run_traced(bytes, ex->index, args);
 }
 
+// A module's exported function `fn` run on `args`, traced: its program, trace and arguments.
+struct FunctionRun {
+  std::shared_ptr<Program> program;
+  wasm::Trace trace;
+  std::vector<uint64_t> args;
+};
+
+inline FunctionRun run_function(const std::string& text, const std::string& fn,
+                                std::vector<uint64_t> args) {
+  FunctionRun r;
+  const auto bytes = wat(text);
+  auto p = Program::load(bytes);
+  EXPECT_TRUE(p.is_ok()) << p.status().to_string();
+  r.program = *p;
+  r.trace = run_traced(bytes, fn, args);
+  r.args = std::move(args);
+  return r;
+}
+
 // An Extension run by the runtime's host interface on `in`, traced in chunks of 1024 records.
 struct ExtensionRun {
   std::shared_ptr<Program> program;

@@ -162,22 +162,8 @@ const char* kSum = R"((module
     (local.get $s)))
 )";
 
-struct Fixture {
-  std::shared_ptr<Program> program;
-  wasm::Trace trace;
-  std::vector<uint64_t> args;
-};
-
-Fixture make(const char* text, const std::string& fn, std::vector<uint64_t> args) {
-  Fixture f;
-  const auto bytes = wat(text);
-  auto p = Program::load(bytes);
-  EXPECT_TRUE(p.is_ok()) << p.status().to_string();
-  f.program = *p;
-  f.trace = run_traced(bytes, fn, args);
-  f.args = std::move(args);
-  return f;
-}
+using Fixture = test_support::FunctionRun;
+using test_support::run_function;
 
 ProveOptions opts_for(const Fixture& f, Backend be = Backend::kAuto) {
   ProveOptions o;
@@ -196,7 +182,7 @@ Result<Bundle> prove_unchecked(const Fixture& f, const wasm::Trace& t) {
 }
 
 TEST(ZkWasm, SumProvesAndVerifiesOnEveryCpuBackend) {
-  Fixture f = make(kSum, "sum", {10});
+  Fixture f = run_function(kSum, "sum", {10});
   ASSERT_EQ(f.trace.end.results, std::vector<uint64_t>{55});
   std::vector<Backend> backends = {Backend::kScalar};
   if (avx2_usable()) backends.push_back(Backend::kAvx2);
@@ -228,23 +214,23 @@ TEST(ZkWasm, EveryConstrainedOpcodeProves) {
     ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
     EXPECT_EQ(pv->results, f.trace.end.results);
   };
-  for (uint64_t m : {uint64_t(3), uint64_t(0xFFFFFFF0)}) check(make(kKitchenSink, "run", {8, m}));
+  for (uint64_t m : {uint64_t(3), uint64_t(0xFFFFFFF0)}) check(run_function(kKitchenSink, "run", {8, m}));
   // Operands around sign and carry boundaries.
   const std::vector<std::vector<uint64_t>> wide_args = {
       {1, 2, 3},
       {0x8000000000000000ull, 0x7FFFFFFFFFFFFFFFull, 0x8000},
       {0xFFFFFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFFFull, 0xFFFFFFFF},
       {0, 0x123456789ull, 0x7FFF}};
-  for (const auto& args : wide_args) check(make(kWide, "wide", args));
+  for (const auto& args : wide_args) check(run_function(kWide, "wide", args));
   for (uint64_t n : {uint64_t(0), uint64_t(1), uint64_t(7)}) {
-    Fixture f = make(kCalls, "main", {n});
+    Fixture f = run_function(kCalls, "main", {n});
     const uint64_t fib[] = {0, 1, 1, 2, 3, 5, 8, 13};
     EXPECT_EQ(f.trace.end.results[0], 4 * n + fib[n]) << n;
     check(std::move(f));
   }
-  check(make(kStale, "main", {}));
+  check(run_function(kStale, "main", {}));
   for (uint64_t op : {0, 1, 2}) {
-    Fixture f = make(kIndirect, "f", {op, 9});
+    Fixture f = run_function(kIndirect, "f", {op, 9});
     const uint64_t want[] = {14, 4, 5};
     EXPECT_EQ(f.trace.end.results[0], want[op]);
     check(std::move(f));
@@ -252,7 +238,7 @@ TEST(ZkWasm, EveryConstrainedOpcodeProves) {
   const std::vector<std::pair<uint64_t, uint64_t>> switch_cases = {
       {0, 10}, {2, 12}, {3, 1095}, {4, 95}, {0xFFFFFFFF, 1095}};
   for (const auto& [arg, want] : switch_cases) {
-    Fixture f = make(kSwitch, "sw", {arg});
+    Fixture f = run_function(kSwitch, "sw", {arg});
     EXPECT_EQ(f.trace.end.results[0], want) << arg;
     check(std::move(f));
   }
@@ -272,7 +258,7 @@ TEST(ZkWasm, EveryConstrainedOpcodeProves) {
 }
 
 TEST(ZkWasm, ProductionPreset) {
-  Fixture f = make(kSum, "sum", {20});
+  Fixture f = run_function(kSum, "sum", {20});
   ProveOptions o = opts_for(f);
   o.params = fri_production_preset();
   auto b = prove(*f.program, f.trace, o);
@@ -288,7 +274,7 @@ TEST(ZkWasm, ProductionPreset) {
 
 TEST(ZkWasm, UnsupportedExecutionsAreRefused) {
   // call_indirect of an empty slot traps (division traps and unreachable prove: alu_test).
-  Fixture g = make(kIndirect, "f", {3, 9});
+  Fixture g = run_function(kIndirect, "f", {3, 9});
   ASSERT_EQ(g.trace.end.status, 1u);
   auto b = prove(*g.program, g.trace, opts_for(g));
   ASSERT_FALSE(b.is_ok());
@@ -297,7 +283,7 @@ TEST(ZkWasm, UnsupportedExecutionsAreRefused) {
 }
 
 TEST(ZkWasm, ProverNamesTheFirstBadStep) {
-  Fixture f = make(kSum, "sum", {4});
+  Fixture f = run_function(kSum, "sum", {4});
   wasm::Trace t = f.trace;
   for (size_t i = 0; i < t.steps.size(); ++i) {
     if (t.steps[i].op == uint16_t(Op::kI32Add)) {
@@ -337,7 +323,7 @@ TEST(ZkWasm, ForgedTracesAreRejected) {
       {"br target", Op::kBr, next_pc},
       {"const next pc", Op::kI32Const, next_pc},
   };
-  Fixture f = make(kKitchenSink, "run", {8, 3});
+  Fixture f = run_function(kKitchenSink, "run", {8, 3});
   for (const Forgery& fg : forgeries) {
     SCOPED_TRACE(fg.what);
     size_t at = SIZE_MAX;
@@ -503,7 +489,7 @@ TEST(ZkWasm, ForgedBranchDirectionIsRejected) {
   {
     // br_table: the path of index 1 claimed for index 2 (and for the default).
     for (uint64_t claim : {uint64_t(2), uint64_t(7)}) {
-      Fixture f = make(kSwitch, "sw", {1});
+      Fixture f = run_function(kSwitch, "sw", {1});
       wasm::Trace t = f.trace;
       for (auto& s : t.steps) {
         if (s.op == uint16_t(Op::kLocalGet)) s.r = claim;
@@ -523,7 +509,7 @@ TEST(ZkWasm, ForgedBranchDirectionIsRejected) {
         op == Op::kBrIf ? std::string(text)
                         : std::string(R"((module (func (export "f") (param i32) (result i32)
       (if (result i32) (local.get 0) (then (i32.const 10)) (else (i32.const 20))))))");
-    Fixture f = make(src.c_str(), "f", {1});
+    Fixture f = run_function(src.c_str(), "f", {1});
     ASSERT_EQ(f.trace.end.results[0], 10u);
     wasm::Trace t = f.trace;
     // Claim input 0 while keeping the path taken for 1: the condition reads 0.
@@ -538,7 +524,7 @@ TEST(ZkWasm, ForgedBranchDirectionIsRejected) {
     EXPECT_FALSE(v.is_ok()) << "forged branch verified";
     std::printf("  forged %s direction -> %s\n", wasm::op_info(op).name.data(), v.status().message().c_str());
     // The honest claim for input 0 proves.
-    Fixture g = make(src.c_str(), "f", {0});
+    Fixture g = run_function(src.c_str(), "f", {0});
     EXPECT_EQ(g.trace.end.results[0], 20u);
     auto ok = prove(*g.program, g.trace, opts_for(g));
     ASSERT_TRUE(ok.is_ok()) << ok.status().to_string();
@@ -547,7 +533,7 @@ TEST(ZkWasm, ForgedBranchDirectionIsRejected) {
 }
 
 TEST(ZkWasm, StaleLocalsAreZeroedAtCalls) {
-  Fixture f = make(kStale, "main", {});
+  Fixture f = run_function(kStale, "main", {});
   ASSERT_EQ(f.trace.end.results[0], 0u);
   // Claim the fresh local read the 7 that $leave left in the same slot.
   wasm::Trace t = f.trace;
@@ -565,7 +551,7 @@ TEST(ZkWasm, StaleLocalsAreZeroedAtCalls) {
   std::printf("  forged stale local -> %s\n", v.status().message().c_str());
   // call_indirect: the path through slot 0 ($add) claimed for slot 1 ($sub).
   {
-    Fixture h = make(kIndirect, "f", {0, 9});
+    Fixture h = run_function(kIndirect, "f", {0, 9});
     wasm::Trace w = h.trace;
     for (auto& st : w.steps) {
       if (st.op == uint16_t(Op::kLocalGet) && st.r == 0 && st.depth == 0) st.r = 1;
@@ -580,7 +566,7 @@ TEST(ZkWasm, StaleLocalsAreZeroedAtCalls) {
     std::printf("  forged call_indirect slot -> %s\n", vd.status().message().c_str());
   }
   // A return to the wrong place: the caller's next record moved by one.
-  Fixture g = make(kCalls, "main", {3});
+  Fixture g = run_function(kCalls, "main", {3});
   wasm::Trace u = g.trace;
   for (size_t i = 0; i + 1 < u.steps.size(); ++i) {
     if (u.steps[i].op == uint16_t(Op::kReturn) && u.steps[i].depth > 0) {
@@ -598,7 +584,7 @@ TEST(ZkWasm, StaleLocalsAreZeroedAtCalls) {
 TEST(ZkWasm, MemoryTableKeysCannotWrapAround) {
   namespace L = layout;
   using M = L::Mem;
-  Fixture f = make(kSum, "sum", {2});
+  Fixture f = run_function(kSum, "sum", {2});
   PublicValues pv;
   WitnessOptions wo;
   wo.args = f.args;
@@ -675,7 +661,7 @@ TEST(ZkWasm, WideBitIsBoundToTheOpcode) {
   using E = L::Exec;
   const char* text = R"((module (func (export "f") (param i64 i64) (result i32)
       (i64.lt_u (local.get 0) (local.get 1)))))";
-  Fixture f = make(text, "f", {1ull << 32, 1});
+  Fixture f = run_function(text, "f", {1ull << 32, 1});
   ASSERT_EQ(f.trace.end.results, std::vector<uint64_t>{0});
   wasm::Trace t = f.trace;
   size_t at = SIZE_MAX;
@@ -718,7 +704,7 @@ TEST(ZkWasm, WideBitIsBoundToTheOpcode) {
 }
 
 TEST(ZkWasm, ForgedResultAndGasAreRejected) {
-  Fixture f = make(kSum, "sum", {6});
+  Fixture f = run_function(kSum, "sum", {6});
   // Claimed output differs: the prover puts it in the public inputs.
   wasm::Trace t = f.trace;
   t.end.results[0] = 22;
@@ -771,7 +757,7 @@ TEST(ZkWasm, ForgedResultAndGasAreRejected) {
 }
 
 TEST(ZkWasm, BundleParserRejectsMalformedInput) {
-  Fixture f = make(kSum, "sum", {3});
+  Fixture f = run_function(kSum, "sum", {3});
   auto b = prove(*f.program, f.trace, opts_for(f));
   ASSERT_TRUE(b.is_ok());
   const auto bytes = serialize_bundle(*b);
@@ -808,7 +794,7 @@ TEST(ZkWasm, BundleParserRejectsMalformedInput) {
 // constraint DAG, device DEEP and FRI) gives the scalar bundle byte for byte.
 TEST(ZkWasm, OpenClBundleIsIdenticalToScalar) {
   if (!resolve_backend(Backend::kOpenCl)) GTEST_SKIP() << "no OpenCL device here";
-  Fixture f = make(kSum, "sum", {10});
+  Fixture f = run_function(kSum, "sum", {10});
   auto scalar = prove(*f.program, f.trace, opts_for(f, Backend::kScalar));
   ASSERT_TRUE(scalar.is_ok()) << scalar.status().to_string();
   auto device = prove(*f.program, f.trace, opts_for(f, Backend::kOpenCl));
