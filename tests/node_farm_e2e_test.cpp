@@ -22,6 +22,7 @@
 #include "node/core/eip712.hpp"
 #include "node/core/encoding.hpp"
 #include "node/prove/universal.hpp"
+#include "node/testing/example_extension.hpp"
 #include "node/testing/node_proc.hpp"
 #include "prover/farm/client.hpp"
 #include "prover/fri/fri_params.hpp"
@@ -154,22 +155,6 @@ wasm::ExtensionInput operation_input(const json& info, const Hash32& block) {
   return in;
 }
 
-// What the example writes, computed here without the runtime: Data upper-cased, then the
-// FNV-1a 32-bit digest of Data || To || sender, little-endian (node/examples/example_extension.c).
-Bytes example_output(const wasm::ExtensionInput& in) {
-  uint32_t h = 2166136261u;
-  auto mix = [&](std::span<const uint8_t> b) {
-    for (uint8_t c : b) h = (h ^ c) * 16777619u;
-  };
-  mix(in.data);
-  mix(in.to);
-  mix(in.sender);
-  Bytes out;
-  for (uint8_t c : in.data) out.push_back(c >= 'a' && c <= 'z' ? uint8_t(c - 32) : c);
-  for (int i = 0; i < 4; ++i) out.push_back(uint8_t(h >> (8 * i)));
-  return out;
-}
-
 // A zkWASM PostOp made in this process (the runtime and prover/zkwasm, no farm): what a peer sends.
 // `in` is what the proof is made for; the PostOp claims `in.block_hash` as its processed block.
 json local_post_op(const std::string& wasm_path, const Hash32& operation_hash, const wasm::ExtensionInput& in) {
@@ -227,7 +212,7 @@ TEST_F(NodeFarmE2E, GossipedOperationIsProvedVerifiedAndSettled) {
   // The output is the example's, computed here independently from the Operation ("hello").
   const Hash32 processed = ok(parse_hash32(post_op_["processedBlockHash"].get<std::string>(), "block"));
   const wasm::ExtensionInput in = operation_input(chain_->info(), processed);
-  const Bytes want = example_output(in);
+  const Bytes want = testing::example_extension_output(in);
   EXPECT_EQ(std::string(want.begin(), want.begin() + 5), "HELLO");
   EXPECT_EQ(post_op_["data"], hex0x(want));
   Proof proof = ok(decode_proof(ok(parse_hex(post_op_["proof"].get<std::string>(), "proof"))));

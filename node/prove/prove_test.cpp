@@ -13,6 +13,7 @@
 #include "node/prove/farm_prover.hpp"
 #include "node/prove/groth16.hpp"
 #include "node/prove/universal.hpp"
+#include "node/testing/example_extension.hpp"
 #include "prover/fri/fri_params.hpp"
 #include "prover/hash/keccak.hpp"
 
@@ -45,22 +46,6 @@ wasm::ExtensionInput sample_input() {
   for (size_t i = 0; i < 20; ++i) in.sender[i] = uint8_t(0x80 + i);
   for (size_t i = 0; i < 32; ++i) in.block_hash[i] = uint8_t(0xc0 + i);
   return in;
-}
-
-// What the example writes, computed here without the runtime: Data upper-cased, then the
-// FNV-1a 32-bit digest of Data || To || sender, little-endian.
-Bytes example_output(const wasm::ExtensionInput& in) {
-  uint32_t h = 2166136261u;
-  auto mix = [&](std::span<const uint8_t> b) {
-    for (uint8_t c : b) h = (h ^ c) * 16777619u;
-  };
-  mix(in.data);
-  mix(in.to);
-  mix(in.sender);
-  Bytes out;
-  for (uint8_t c : in.data) out.push_back(c >= 'a' && c <= 'z' ? uint8_t(c - 32) : c);
-  for (int i = 0; i < 4; ++i) out.push_back(uint8_t(h >> (8 * i)));
-  return out;
 }
 
 // Runs `func` (efaas_main over `in` when empty) with a trace and proves it at the test preset.
@@ -147,7 +132,7 @@ Bytes* UniversalTest::bundle_ = nullptr;
 
 TEST_F(UniversalTest, HonestPostOpIsValidAndCarriesTheOutput) {
   PostOp p = post_op(*bundle_);
-  const Bytes want = example_output(sample_input());
+  const Bytes want = testing::example_extension_output(sample_input());
   EXPECT_EQ(std::string(p.data.begin(), p.data.begin() + 12), "HELLO, EFAAS");
   EXPECT_EQ(p.data, want);
   auto proof = decode_proof(p.proof);
