@@ -40,36 +40,46 @@ Result<std::vector<Fp>> lde_columns(const std::vector<Fp>& cols, size_t width,
 }
 
 // Barycentric weights on H = <g>, |H| = 2^log_n, natural order, for evaluation at x outside H:
-// f(x) = scale * sum_i f_i w_i with w_i = g^i / (x - g^i), scale = (x^n - 1) / n.
+// f(x) = scale * sum_i f_i w_i with w_i = g^i / (x - g^i), scale = (x^n - 1) / n. The weights
+// at g x are the same shifted by one row (w_i(g x) = w_{i-1}(x), and (g x)^n = x^n), so one
+// array serves both points: four coordinate arrays of n + 1 entries, entry 0 holding w_{n-1};
+// row i's weight at x is entry i + 1, at g x entry i.
 struct Barycentric {
-  std::vector<Fp4> w;
+  std::vector<Fp> w[4];
   Fp4 scale;
+  air::ExtCols at_x(size_t row) const {
+    return {{w[0].data() + row + 1, w[1].data() + row + 1, w[2].data() + row + 1,
+             w[3].data() + row + 1}};
+  }
+  air::ExtCols at_gx(size_t row) const {
+    return {{w[0].data() + row, w[1].data() + row, w[2].data() + row, w[3].data() + row}};
+  }
 };
 
-Barycentric barycentric(const Fp4& x, uint32_t log_n) {
+Barycentric barycentric(const Fp4& x, uint32_t log_n, ThreadPool& pool) {
   const size_t n = size_t(1) << log_n;
   const Fp g = Fp::two_adic_generator(log_n);
   Barycentric b;
-  b.w.resize(n);
-  std::vector<Fp> pw(n);
-  Fp p = Fp::one();
-  for (size_t i = 0; i < n; ++i) {
-    pw[i] = p;
-    b.w[i] = x - Fp4(p);
-    p *= g;
-  }
-  (void)batch_inverse(b.w, b.w);  // x is outside H: no zero
-  for (size_t i = 0; i < n; ++i) b.w[i] = b.w[i] * pw[i];
+  for (auto& v : b.w) v.resize(n + 1);
+  pool.parallel_for(n, 4096, [&](size_t begin, size_t end) {
+    std::vector<Fp4> d(end - begin);
+    std::vector<Fp> pw(end - begin);
+    Fp p = g.pow(begin);
+    for (size_t i = begin; i < end; ++i, p *= g) {
+      pw[i - begin] = p;
+      d[i - begin] = x - Fp4(p);
+    }
+    (void)batch_inverse(d, d);  // x is outside H: no zero
+    for (size_t i = begin; i < end; ++i) {
+      const Fp4 wi = d[i - begin] * pw[i - begin];
+      for (int c = 0; c < 4; ++c) b.w[c][i + 1] = wi[c];
+    }
+  });
+  for (int c = 0; c < 4; ++c) b.w[c][0] = b.w[c][n];
   Fp4 xn = x;
   for (uint32_t i = 0; i < log_n; ++i) xn = xn.square();
   b.scale = (xn - Fp4::one()) * Fp::from_u64(n).inverse();
   return b;
-}
-
-Fp4 eval_bary(const Barycentric& b, const Fp* col, size_t n) {
-  Fp4 acc = Fp4::zero();
-  for (size_t i = 0; i < n; ++i) acc += b.w[i] * col[i];
-  return acc * b.scale;
 }
 
 Status check_cancel(const StarkConfig& cfg) {
@@ -777,28 +787,72 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     const air::TableAir& table = machine.tables[t];
     TableState& s = st[t];
     TableOpenings& o = proof.openings[t];
-    const Fp g = Fp::two_adic_generator(s.log_n);
-    const Barycentric bz = barycentric(z, s.log_n), bzg = barycentric(z * g, s.log_n);
-    auto open_cols = [&](const std::vector<Fp>& cols, size_t width, std::vector<Fp4>& at_z,
-                         std::vector<Fp4>& at_zg) {
-      at_z.resize(width);
-      at_zg.resize(width);
-      pool.parallel_for(width, 1, [&](size_t b, size_t e) {
-        for (size_t c = b; c < e; ++c) {
-          at_z[c] = eval_bary(bz, cols.data() + c * s.n, s.n);
-          at_zg[c] = eval_bary(bzg, cols.data() + c * s.n, s.n);
-        }
-      });
+    // Every trace column at z and g z against one weight array: row chunks in parallel (their
+    // weights stay in cache across the columns), each column a base x Fp4 dot product.
+    const Barycentric bz = barycentric(z, s.log_n, pool);
+    std::vector<const Fp*> cols;
+    auto add_cols = [&](const std::vector<Fp>& m, size_t width) {
+      for (size_t c = 0; c < width; ++c) cols.push_back(m.data() + c * s.n);
     };
-    open_cols(witness.main[t], table.main_width(), o.main, o.main_next);
-    if (table.pre_width() > 0) open_cols(pk.pre_traces[t], table.pre_width(), o.pre, o.pre_next);
-    if (table.uses_logup()) open_cols(s.aux_trace, 4 * table.aux_width(), o.aux, o.aux_next);
-    for (const auto& chunk : s.chunk_coeffs) {
-      for (int c = 0; c < 4; ++c) {
-        Fp4 acc = Fp4::zero();
-        for (size_t i = chunk.size(); i-- > 0;) acc = acc * z + Fp4(chunk[i][c]);
-        o.quotient.push_back(acc);
+    add_cols(witness.main[t], table.main_width());
+    if (table.pre_width() > 0) add_cols(pk.pre_traces[t], table.pre_width());
+    if (table.uses_logup()) add_cols(s.aux_trace, 4 * table.aux_width());
+    constexpr size_t kOodRows = 4096;
+    const size_t chunks = (s.n + kOodRows - 1) / kOodRows, K = cols.size();
+    std::vector<Fp4> part(chunks * 2 * K);
+    pool.parallel_for(chunks, 1, [&](size_t b, size_t e) {
+      for (size_t ch = b; ch < e; ++ch) {
+        const size_t r0 = ch * kOodRows, len = std::min(kOodRows, s.n - r0);
+        for (size_t k = 0; k < K; ++k) {
+          part[(ch * K + k) * 2] = kern.dot(cols[k] + r0, bz.at_x(r0), len);
+          part[(ch * K + k) * 2 + 1] = kern.dot(cols[k] + r0, bz.at_gx(r0), len);
+        }
       }
+    });
+    std::vector<Fp4> at_z(K, Fp4::zero()), at_zg(K, Fp4::zero());
+    for (size_t ch = 0; ch < chunks; ++ch) {
+      for (size_t k = 0; k < K; ++k) {
+        at_z[k] += part[(ch * K + k) * 2];
+        at_zg[k] += part[(ch * K + k) * 2 + 1];
+      }
+    }
+    size_t next_col = 0;
+    auto take = [&](size_t width, std::vector<Fp4>& vz, std::vector<Fp4>& vzg) {
+      vz.resize(width);
+      vzg.resize(width);
+      for (size_t c = 0; c < width; ++c, ++next_col) {
+        vz[c] = at_z[next_col] * bz.scale;
+        vzg[c] = at_zg[next_col] * bz.scale;
+      }
+    };
+    take(table.main_width(), o.main, o.main_next);
+    if (table.pre_width() > 0) take(table.pre_width(), o.pre, o.pre_next);
+    if (table.uses_logup()) take(4 * table.aux_width(), o.aux, o.aux_next);
+    // Quotient chunks from their coefficients: sum_i c_i z^i, each coordinate a dot product
+    // with the powers of z, in row chunks like the columns above.
+    const size_t QK = 4 * s.chunk_coeffs.size();
+    std::vector<Fp4> qpart(chunks * QK);
+    pool.parallel_for(chunks, 1, [&](size_t b, size_t e) {
+      std::vector<Fp> zp[4], coef(kOodRows);
+      for (auto& v : zp) v.resize(kOodRows);
+      for (size_t ch = b; ch < e; ++ch) {
+        const size_t r0 = ch * kOodRows, len = std::min(kOodRows, s.n - r0);
+        Fp4 p = z.pow(r0);
+        for (size_t i = 0; i < len; ++i, p *= z) {
+          for (int c = 0; c < 4; ++c) zp[c][i] = p[c];
+        }
+        const air::ExtCols zc{{zp[0].data(), zp[1].data(), zp[2].data(), zp[3].data()}};
+        for (size_t k = 0; k < QK; ++k) {
+          const Fp4* chunk = s.chunk_coeffs[k / 4].data() + r0;
+          for (size_t i = 0; i < len; ++i) coef[i] = chunk[i][k % 4];
+          qpart[ch * QK + k] = kern.dot(coef.data(), zc, len);
+        }
+      }
+    });
+    for (size_t k = 0; k < QK; ++k) {
+      Fp4 acc = Fp4::zero();
+      for (size_t ch = 0; ch < chunks; ++ch) acc += qpart[ch * QK + k];
+      o.quotient.push_back(acc);
     }
     for (auto* v : {&o.main, &o.main_next, &o.pre, &o.pre_next, &o.aux, &o.aux_next, &o.quotient}) {
       for (const Fp4& x : *v) tr.observe(x);
