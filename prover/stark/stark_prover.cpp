@@ -147,42 +147,87 @@ Result<std::pair<std::vector<Fp>, Fp4>> logup_aux_trace(const air::TableAir& tab
   auto col = [&](size_t c, int k) { return aux.data() + (4 * c + k) * n; };
   std::mutex mu;
   Status status;
-  pool.parallel_for(n, 2048, [&](size_t b, size_t e) {
-    const size_t len = e - b;
-    std::vector<Fp> vals(exprs.size() * len);
-    air::eval_base_exprs(table, src, b, e, exprs, vals.data());
-    // Fingerprints beta + bus + sum_j alpha^(j+1) v_j, coordinate-major per interaction.
-    std::vector<Fp> fp(4 * its.size() * len);
-    std::vector<Fp4> denom(its.size() * len);
-    for (size_t k = 0; k < its.size(); ++k) {
-      const Fp4 c0 = beta + Fp4(Fp::from_u32(its[k].bus));
-      const air::ExtColsOut acc{{fp.data() + (4 * k) * len, fp.data() + (4 * k + 1) * len,
-                                 fp.data() + (4 * k + 2) * len, fp.data() + (4 * k + 3) * len}};
-      for (int c = 0; c < 4; ++c) std::fill_n(acc.c[c], len, c0[c]);
-      Fp4 power = alpha;
-      for (size_t j = 1; j <= its[k].values.size(); ++j) {
-        kern.mul_acc(vals.data() + (first_expr[k] + j) * len, power, acc, len);
-        power *= alpha;
+  // Column kernels throughout (structure of arrays): the fingerprints d, their inverses
+  // through the base-field norm as in batch_inverse (d = A + x B over Fp2 = Fp[u], u = x^2:
+  // d (A - x B) = c0 + c1 u, N(d) = c0^2 - W c1^2), one base batch inversion per block of
+  // rows, and each 1/d times its multiplicity added into its group's column.
+  const Fp kw = Fp::from_canonical(Fp4::kW);
+  const size_t I = its.size();
+  pool.parallel_for(n, 2048, [&](size_t b0, size_t e0) {
+    constexpr size_t kRows = 1024;
+    std::vector<Fp> vals(exprs.size() * kRows), fp(4 * I * kRows), c0(I * kRows),
+        c1(I * kRows), nrm(I * kRows), t0(kRows), t1(kRows), w(kRows, kw), w2(kRows, kw + kw);
+    for (size_t b = b0; b < e0; b += kRows) {
+      const size_t len = std::min(kRows, e0 - b);
+      air::eval_base_exprs(table, src, b, b + len, exprs, vals.data());
+      auto d = [&](size_t k, int c) { return fp.data() + (4 * k + c) * len; };
+      for (size_t k = 0; k < I; ++k) {
+        // Fingerprint beta + bus + sum_j alpha^(j+1) v_j.
+        const Fp4 c0k = beta + Fp4(Fp::from_u32(its[k].bus));
+        const air::ExtColsOut acc{{d(k, 0), d(k, 1), d(k, 2), d(k, 3)}};
+        for (int c = 0; c < 4; ++c) std::fill_n(acc.c[c], len, c0k[c]);
+        Fp4 power = alpha;
+        for (size_t j = 1; j <= its[k].values.size(); ++j) {
+          kern.mul_acc(vals.data() + (first_expr[k] + j) * len, power, acc, len);
+          power *= alpha;
+        }
+        Fp* a = c0.data() + k * len;
+        Fp* q = c1.data() + k * len;
+        Fp* nk = nrm.data() + k * len;
+        kern.mul(d(k, 0), d(k, 0), a, len);  // c0 = d0^2 + W d2^2 - 2W d1 d3
+        kern.mul(d(k, 2), d(k, 2), t0.data(), len);
+        kern.mul(t0.data(), w.data(), t0.data(), len);
+        kern.add(a, t0.data(), a, len);
+        kern.mul(d(k, 1), d(k, 3), t0.data(), len);
+        kern.mul(t0.data(), w2.data(), t0.data(), len);
+        kern.sub(a, t0.data(), a, len);
+        kern.mul(d(k, 0), d(k, 2), q, len);  // c1 = 2 d0 d2 - d1^2 - W d3^2
+        kern.add(q, q, q, len);
+        kern.mul(d(k, 1), d(k, 1), t0.data(), len);
+        kern.sub(q, t0.data(), q, len);
+        kern.mul(d(k, 3), d(k, 3), t0.data(), len);
+        kern.mul(t0.data(), w.data(), t0.data(), len);
+        kern.sub(q, t0.data(), q, len);
+        kern.mul(a, a, nk, len);  // N = c0^2 - W c1^2
+        kern.mul(q, q, t0.data(), len);
+        kern.mul(t0.data(), w.data(), t0.data(), len);
+        kern.sub(nk, t0.data(), nk, len);
       }
-      for (size_t r = 0; r < len; ++r) {
-        denom[k * len + r] = Fp4(acc.c[0][r], acc.c[1][r], acc.c[2][r], acc.c[3][r]);
+      if (Status inv = batch_inverse(std::span<const Fp>(nrm.data(), I * len),
+                                     std::span<Fp>(nrm.data(), I * len));
+          !inv) {
+        std::lock_guard lock(mu);
+        status = invalid_argument("prove: table " + table.name() +
+                                  ": a LogUp denominator is zero (resample by changing the input)");
+        return;
       }
-    }
-    if (Status inv = batch_inverse(denom, denom); !inv) {
-      std::lock_guard lock(mu);
-      status = invalid_argument("prove: table " + table.name() +
-                                ": a LogUp denominator is zero (resample by changing the input)");
-      return;
-    }
-    for (size_t r = 0; r < len; ++r) {
-      Fp4 row_sum = Fp4::zero();
       for (size_t g = 0; g < groups.size(); ++g) {
-        Fp4 h = Fp4::zero();
-        for (uint32_t k : groups[g]) h += denom[k * len + r] * vals[first_expr[k] * len + r];
-        for (int c = 0; c < 4; ++c) col(g, c)[b + r] = h[c];
-        row_sum += h;
+        Fp* h[4] = {col(g, 0) + b, col(g, 1) + b, col(g, 2) + b, col(g, 3) + b};
+        for (uint32_t k : groups[g]) {
+          // m / d = m (A - x B)(c0 - c1 u) / N: with a = m c0 / N, q = m c1 / N, wq = W q,
+          // coordinates (d0 a - d2 wq, d3 wq - d1 a, d2 a - d0 q, d1 q - d3 a).
+          const Fp* m = vals.data() + first_expr[k] * len;
+          Fp* a = c0.data() + k * len;
+          Fp* q = c1.data() + k * len;
+          const Fp* nk = nrm.data() + k * len;
+          kern.mul(nk, m, t1.data(), len);
+          kern.mul(a, t1.data(), a, len);
+          kern.mul(q, t1.data(), q, len);
+          kern.mul(q, w.data(), t1.data(), len);  // wq
+          const struct {
+            int plus, minus;
+            const Fp* pf;
+            const Fp* mf;
+          } terms[4] = {{0, 2, a, t1.data()}, {3, 1, t1.data(), a}, {2, 0, a, q}, {1, 3, q, a}};
+          for (int c = 0; c < 4; ++c) {
+            kern.mul(d(k, terms[c].plus), terms[c].pf, t0.data(), len);
+            kern.add(h[c], t0.data(), h[c], len);
+            kern.mul(d(k, terms[c].minus), terms[c].mf, t0.data(), len);
+            kern.sub(h[c], t0.data(), h[c], len);
+          }
+        }
+        for (int c = 0; c < 4; ++c) kern.add(col(aw - 1, c) + b, h[c], col(aw - 1, c) + b, len);
       }
-      for (int c = 0; c < 4; ++c) col(aw - 1, c)[b + r] = row_sum[c];
     }
   });
   EFAAS_RETURN_IF_ERROR(status);
