@@ -294,9 +294,9 @@ void eval_base_exprs(const TableAir& table, const DomainSource& src, size_t begi
   for (size_t b = begin; b < end; b += kBlock) {
     const size_t len = std::min(kBlock, end - b);
     plan.run(b, len, [](uint32_t) {});
+    // Coordinate 0 of each expression's block (the value itself for a base expression).
     for (size_t k = 0; k < exprs.size(); ++k) {
-      const uint32_t id = exprs[k].id();
-      for (size_t r = 0; r < len; ++r) out[k * total + (b - begin) + r] = plan.value(id, r)[0];
+      std::memcpy(out + k * total + (b - begin), plan.base(exprs[k].id()), len * sizeof(Fp));
     }
   }
 }

@@ -1080,13 +1080,15 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
           for (size_t i = b; i < e; ++i) qsum[i] += c.coeff * chunk[i][coord];
         });
       }
-      std::fill(sums.begin(), sums.end(), Fp::zero());
-      for (size_t i = 0; i < bn; ++i) {
-        for (int c = 0; c < 4; ++c) {
-          sums[c * h + i] = head[c * bn + i];
-          sums[(4 + c) * h + i] = head[c * bn + i] + head[(4 + c) * bn + i] + qsum[i][c];
+      // Rows bn.. of every column are still zero; the first bn are all overwritten here.
+      pool.parallel_for(bn, 4096, [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) {
+          for (int c = 0; c < 4; ++c) {
+            sums[c * h + i] = head[c * bn + i];
+            sums[(4 + c) * h + i] = head[c * bn + i] + head[(4 + c) * bn + i] + qsum[i][c];
+          }
         }
-      }
+      });
       NttConfig ecfg = ncfg;
       ecfg.output_order = Order::kBitReversed;
       EFAAS_RETURN_IF_ERROR(coset_ntt(sums, 8, shift, ecfg));
