@@ -122,8 +122,49 @@ void ext_mul_acc_k(ExtCols a, const Fp4& coeff, ExtColsOut acc, size_t n) {
   }
 }
 
+// Lazy reduction: the 62-bit products of Montgomery representatives are summed as their low
+// and high 32-bit halves in 64-bit lanes (no overflow below 2^28 rows) and reduced once. The sum
+// is R^2 * (sum col w) mod p, so one Montgomery reduction of it gives R * (sum col w).
+Fp4 dot_k(const Fp* col, ExtCols w, size_t n) {
+  const __m256i mask = _mm256_set1_epi64x(0xffffffff);
+  __m256i lo[4], hi[4];
+  for (int c = 0; c < 4; ++c) lo[c] = hi[c] = _mm256_setzero_si256();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(col + i));
+    const __m256i x_odd = _mm256_srli_epi64(x, 32);
+    for (int c = 0; c < 4; ++c) {
+      const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.c[c] + i));
+      const __m256i p0 = _mm256_mul_epu32(x, y);
+      const __m256i p1 = _mm256_mul_epu32(x_odd, _mm256_srli_epi64(y, 32));
+      lo[c] = _mm256_add_epi64(lo[c], _mm256_add_epi64(_mm256_and_si256(p0, mask),
+                                                       _mm256_and_si256(p1, mask)));
+      hi[c] = _mm256_add_epi64(hi[c], _mm256_add_epi64(_mm256_srli_epi64(p0, 32),
+                                                       _mm256_srli_epi64(p1, 32)));
+    }
+  }
+  constexpr uint64_t kTwo32 = (uint64_t(1) << 32) % Fp::kP;
+  Fp4 out;
+  Fp r[4];
+  for (int c = 0; c < 4; ++c) {
+    alignas(32) uint64_t l[4], h[4];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(l), lo[c]);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(h), hi[c]);
+    uint64_t sl = l[0] + l[1] + l[2] + l[3], sh = h[0] + h[1] + h[2] + h[3];
+    for (size_t j = i; j < n; ++j) {
+      const uint64_t p = uint64_t(col[j].montgomery()) * w.c[c][j].montgomery();
+      sl += p & 0xffffffff;
+      sh += p >> 32;
+    }
+    const uint64_t t = ((sh % Fp::kP) * kTwo32 + sl % Fp::kP) % Fp::kP;
+    r[c] = Fp::from_montgomery(Fp::mont_reduce(t));
+  }
+  out = Fp4(r[0], r[1], r[2], r[3]);
+  return out;
+}
+
 const air::ColumnKernels kAvx2{add_k,      sub_k,      mul_k,     neg_k, ext_mul_base_k,
-                               ext_mul_k,  mul_acc_k, ext_mul_acc_k};
+                               ext_mul_k,  mul_acc_k, ext_mul_acc_k, dot_k};
 
 }  // namespace
 

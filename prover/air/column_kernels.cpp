@@ -43,7 +43,13 @@ void ext_mul_acc(ExtCols a, const Fp4& coeff, ExtColsOut acc, size_t n) {
   }
 }
 
-const ColumnKernels kScalar{add, sub, mul, neg, ext_mul_base, ext_mul, mul_acc, ext_mul_acc};
+Fp4 dot(const Fp* col, ExtCols w, size_t n) {
+  Fp4 acc = Fp4::zero();
+  for (size_t i = 0; i < n; ++i) acc += at(w, i) * col[i];
+  return acc;
+}
+
+const ColumnKernels kScalar{add, sub, mul, neg, ext_mul_base, ext_mul, mul_acc, ext_mul_acc, dot};
 
 }  // namespace
 

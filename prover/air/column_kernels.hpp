@@ -31,6 +31,9 @@ struct ColumnKernels {
   void (*mul_acc)(const Fp* col, const Fp4& coeff, ExtColsOut acc, size_t n);
   // acc += coeff * a, a in Fp4.
   void (*ext_mul_acc)(ExtCols a, const Fp4& coeff, ExtColsOut acc, size_t n);
+  // sum_i col[i] * w[i], w in Fp4 (the out-of-domain openings: a column against barycentric
+  // weights). n < 2^28.
+  Fp4 (*dot)(const Fp* col, ExtCols w, size_t n);
 };
 
 const ColumnKernels& scalar_column_kernels();

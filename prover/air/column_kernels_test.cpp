@@ -68,7 +68,18 @@ void check_kernels(const ColumnKernels& k, uint64_t seed) {
     for (size_t i = 0; i < n; ++i) {
       ASSERT_EQ(acc.at(i), acc0.at(i) + x.at(i) * coeff) << "ext_mul_acc " << i;
     }
+    Fp4 d = Fp4::zero();
+    for (size_t i = 0; i < n; ++i) d += x.at(i) * a[i];
+    ASSERT_EQ(k.dot(a.data(), x.in(), n), d) << "dot n=" << n;
   }
+  // The lazy sums at their largest: every product of representatives (p-1)^2, many rows.
+  const size_t big = 100003;
+  const Fp top = Fp::from_montgomery(Fp::kP - 1);
+  std::vector<Fp> m(big, top);
+  Ext wm(big);
+  for (auto& v : wm.c) v.assign(big, top);
+  const Fp s = Fp::from_u64(big) * top * top;
+  EXPECT_EQ(k.dot(m.data(), wm.in(), big), Fp4(s, s, s, s));
 }
 
 TEST(ColumnKernels, ScalarMatchesFieldArithmetic) {

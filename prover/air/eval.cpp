@@ -294,9 +294,9 @@ void eval_base_exprs(const TableAir& table, const DomainSource& src, size_t begi
   for (size_t b = begin; b < end; b += kBlock) {
     const size_t len = std::min(kBlock, end - b);
     plan.run(b, len, [](uint32_t) {});
+    // Coordinate 0 of each expression's block (the value itself for a base expression).
     for (size_t k = 0; k < exprs.size(); ++k) {
-      const uint32_t id = exprs[k].id();
-      for (size_t r = 0; r < len; ++r) out[k * total + (b - begin) + r] = plan.value(id, r)[0];
+      std::memcpy(out + k * total + (b - begin), plan.base(exprs[k].id()), len * sizeof(Fp));
     }
   }
 }
@@ -313,6 +313,17 @@ std::optional<Violation> first_violation(const TableAir& table, const DomainSour
   for (size_t b = begin; b < end; b += kBlock) {
     const size_t len = std::min(kBlock, end - b);
     plan.run(b, len, [](uint32_t) {});
+    // A vectorizable OR over each constraint's block first; the row-by-row scan that names the
+    // first violation runs only for a block that has one.
+    uint32_t bits = 0;
+    for (size_t k = 0; k < cs.size() && bits == 0; ++k) {
+      const uint32_t id = cs[k].id();
+      for (int c = 0; c < (plan.is_ext(id) ? 4 : 1); ++c) {
+        const Fp* v = plan.ext(id).c[c];
+        for (size_t r = 0; r < len; ++r) bits |= v[r].montgomery();
+      }
+    }
+    if (bits == 0) continue;
     for (size_t r = 0; r < len; ++r) {
       for (size_t k = 0; k < cs.size(); ++k) {
         if (!plan.value(cs[k].id(), r).is_zero()) return Violation{b + r, k};

@@ -41,8 +41,41 @@ void put_u32(std::vector<uint8_t>& out, uint32_t v) {
 Status batch_inverse(std::span<const Fp> in, std::span<Fp> out) {
   return batch_inverse_impl<Fp>(in, out);
 }
+// Fp4 through the base field: with u = x^2 (u^2 = W), d = A + x B for A, B in Fp2 = Fp[u], and
+// d (A - x B) = A^2 - u B^2 = C in Fp2, C (c0 - c1 u) = c0^2 - W c1^2 = N(d) in Fp. So
+// 1/d = (A - x B)(c0 - c1 u) / N(d): about 25 base multiplications and one base-field batch
+// inversion per element instead of three Fp4 products on one serial chain (the LogUp
+// denominators, DEEP and barycentric weights). N(d) = 0 only for d = 0 (x^4 - W irreducible).
 Status batch_inverse(std::span<const Fp4> in, std::span<Fp4> out) {
-  return batch_inverse_impl<Fp4>(in, out);
+  if (in.size() != out.size()) {
+    return invalid_argument("batch_inverse: input has " + std::to_string(in.size()) +
+                            " elements, output " + std::to_string(out.size()));
+  }
+  const size_t n = in.size();
+  if (n == 0) return Status::ok();
+  const Fp w = Fp::from_canonical(Fp4::kW), w2 = w + w;
+  std::vector<Fp> c0(n), c1(n), norm(n);
+  for (size_t i = 0; i < n; ++i) {
+    const Fp4& d = in[i];
+    if (d.is_zero()) {
+      return invalid_argument("batch_inverse: element " + std::to_string(i) + " is zero");
+    }
+    const Fp d0 = d[0], d1 = d[1], d2 = d[2], d3 = d[3];
+    const Fp a = d0 * d0 + w * (d2 * d2) - w2 * (d1 * d3);
+    const Fp b = (d0 * d2) + (d0 * d2) - d1 * d1 - w * (d3 * d3);
+    c0[i] = a;
+    c1[i] = b;
+    norm[i] = a * a - w * (b * b);
+  }
+  EFAAS_RETURN_IF_ERROR(batch_inverse_impl<Fp>(norm, norm));
+  for (size_t i = 0; i < n; ++i) {
+    const Fp4 d = in[i];  // read before writing: in and out may alias
+    const Fp a = c0[i] * norm[i], b = c1[i] * norm[i];  // (c0 - c1 u) / N(d)
+    const Fp wb = w * b;
+    out[i] = Fp4(d[0] * a - d[2] * wb, d[3] * wb - d[1] * a, d[2] * a - d[0] * b,
+                 d[1] * b - d[3] * a);
+  }
+  return Status::ok();
 }
 
 void serialize(std::span<const Fp> in, std::vector<uint8_t>& out) {

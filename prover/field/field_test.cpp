@@ -158,6 +158,30 @@ TEST(FieldOps, BatchInverseMatchesSingleInversion) {
       for (size_t i = 0; i < n; ++i) ASSERT_EQ(eo[i], e[i].inverse());
     }
   }
+  // Fp4 through the norm: sparse elements (base-field values, single powers of x, the pairs
+  // A and x B of the norm's tower) against the Frobenius inverse, and a zero named by index.
+  {
+    std::vector<Fp4> sparse;
+    for (int mask = 1; mask < 16; ++mask) {
+      Fp c[4];
+      for (int k = 0; k < 4; ++k) {
+        c[k] = (mask >> k) & 1 ? Fp::from_canonical(1 + uint32_t(rng.uniform(Fp::kP - 1)))
+                               : Fp::zero();
+      }
+      sparse.push_back(Fp4(c[0], c[1], c[2], c[3]));
+    }
+    sparse.push_back(-Fp4::one());
+    std::vector<Fp4> inv(sparse.size());
+    ASSERT_TRUE(batch_inverse(sparse, inv).is_ok());
+    for (size_t i = 0; i < sparse.size(); ++i) {
+      ASSERT_EQ(inv[i], sparse[i].inverse()) << to_string(sparse[i]);
+      ASSERT_EQ(inv[i] * sparse[i], Fp4::one());
+    }
+    sparse[5] = Fp4::zero();
+    Status z = batch_inverse(sparse, sparse);
+    EXPECT_EQ(z.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(z.message().find("element 5 is zero"), std::string::npos) << z.message();
+  }
   std::vector<Fp> with_zero = {Fp::one(), Fp::zero(), Fp::one()};
   Status s = batch_inverse(with_zero, with_zero);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);

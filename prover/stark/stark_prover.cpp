@@ -40,36 +40,46 @@ Result<std::vector<Fp>> lde_columns(const std::vector<Fp>& cols, size_t width,
 }
 
 // Barycentric weights on H = <g>, |H| = 2^log_n, natural order, for evaluation at x outside H:
-// f(x) = scale * sum_i f_i w_i with w_i = g^i / (x - g^i), scale = (x^n - 1) / n.
+// f(x) = scale * sum_i f_i w_i with w_i = g^i / (x - g^i), scale = (x^n - 1) / n. The weights
+// at g x are the same shifted by one row (w_i(g x) = w_{i-1}(x), and (g x)^n = x^n), so one
+// array serves both points: four coordinate arrays of n + 1 entries, entry 0 holding w_{n-1};
+// row i's weight at x is entry i + 1, at g x entry i.
 struct Barycentric {
-  std::vector<Fp4> w;
+  std::vector<Fp> w[4];
   Fp4 scale;
+  air::ExtCols at_x(size_t row) const {
+    return {{w[0].data() + row + 1, w[1].data() + row + 1, w[2].data() + row + 1,
+             w[3].data() + row + 1}};
+  }
+  air::ExtCols at_gx(size_t row) const {
+    return {{w[0].data() + row, w[1].data() + row, w[2].data() + row, w[3].data() + row}};
+  }
 };
 
-Barycentric barycentric(const Fp4& x, uint32_t log_n) {
+Barycentric barycentric(const Fp4& x, uint32_t log_n, ThreadPool& pool) {
   const size_t n = size_t(1) << log_n;
   const Fp g = Fp::two_adic_generator(log_n);
   Barycentric b;
-  b.w.resize(n);
-  std::vector<Fp> pw(n);
-  Fp p = Fp::one();
-  for (size_t i = 0; i < n; ++i) {
-    pw[i] = p;
-    b.w[i] = x - Fp4(p);
-    p *= g;
-  }
-  (void)batch_inverse(b.w, b.w);  // x is outside H: no zero
-  for (size_t i = 0; i < n; ++i) b.w[i] = b.w[i] * pw[i];
+  for (auto& v : b.w) v.resize(n + 1);
+  pool.parallel_for(n, 4096, [&](size_t begin, size_t end) {
+    std::vector<Fp4> d(end - begin);
+    std::vector<Fp> pw(end - begin);
+    Fp p = g.pow(begin);
+    for (size_t i = begin; i < end; ++i, p *= g) {
+      pw[i - begin] = p;
+      d[i - begin] = x - Fp4(p);
+    }
+    (void)batch_inverse(d, d);  // x is outside H: no zero
+    for (size_t i = begin; i < end; ++i) {
+      const Fp4 wi = d[i - begin] * pw[i - begin];
+      for (int c = 0; c < 4; ++c) b.w[c][i + 1] = wi[c];
+    }
+  });
+  for (int c = 0; c < 4; ++c) b.w[c][0] = b.w[c][n];
   Fp4 xn = x;
   for (uint32_t i = 0; i < log_n; ++i) xn = xn.square();
   b.scale = (xn - Fp4::one()) * Fp::from_u64(n).inverse();
   return b;
-}
-
-Fp4 eval_bary(const Barycentric& b, const Fp* col, size_t n) {
-  Fp4 acc = Fp4::zero();
-  for (size_t i = 0; i < n; ++i) acc += b.w[i] * col[i];
-  return acc * b.scale;
 }
 
 Status check_cancel(const StarkConfig& cfg) {
@@ -137,42 +147,87 @@ Result<std::pair<std::vector<Fp>, Fp4>> logup_aux_trace(const air::TableAir& tab
   auto col = [&](size_t c, int k) { return aux.data() + (4 * c + k) * n; };
   std::mutex mu;
   Status status;
-  pool.parallel_for(n, 2048, [&](size_t b, size_t e) {
-    const size_t len = e - b;
-    std::vector<Fp> vals(exprs.size() * len);
-    air::eval_base_exprs(table, src, b, e, exprs, vals.data());
-    // Fingerprints beta + bus + sum_j alpha^(j+1) v_j, coordinate-major per interaction.
-    std::vector<Fp> fp(4 * its.size() * len);
-    std::vector<Fp4> denom(its.size() * len);
-    for (size_t k = 0; k < its.size(); ++k) {
-      const Fp4 c0 = beta + Fp4(Fp::from_u32(its[k].bus));
-      const air::ExtColsOut acc{{fp.data() + (4 * k) * len, fp.data() + (4 * k + 1) * len,
-                                 fp.data() + (4 * k + 2) * len, fp.data() + (4 * k + 3) * len}};
-      for (int c = 0; c < 4; ++c) std::fill_n(acc.c[c], len, c0[c]);
-      Fp4 power = alpha;
-      for (size_t j = 1; j <= its[k].values.size(); ++j) {
-        kern.mul_acc(vals.data() + (first_expr[k] + j) * len, power, acc, len);
-        power *= alpha;
+  // Column kernels throughout (structure of arrays): the fingerprints d, their inverses
+  // through the base-field norm as in batch_inverse (d = A + x B over Fp2 = Fp[u], u = x^2:
+  // d (A - x B) = c0 + c1 u, N(d) = c0^2 - W c1^2), one base batch inversion per block of
+  // rows, and each 1/d times its multiplicity added into its group's column.
+  const Fp kw = Fp::from_canonical(Fp4::kW);
+  const size_t I = its.size();
+  pool.parallel_for(n, 2048, [&](size_t b0, size_t e0) {
+    constexpr size_t kRows = 1024;
+    std::vector<Fp> vals(exprs.size() * kRows), fp(4 * I * kRows), c0(I * kRows),
+        c1(I * kRows), nrm(I * kRows), t0(kRows), t1(kRows), w(kRows, kw), w2(kRows, kw + kw);
+    for (size_t b = b0; b < e0; b += kRows) {
+      const size_t len = std::min(kRows, e0 - b);
+      air::eval_base_exprs(table, src, b, b + len, exprs, vals.data());
+      auto d = [&](size_t k, int c) { return fp.data() + (4 * k + c) * len; };
+      for (size_t k = 0; k < I; ++k) {
+        // Fingerprint beta + bus + sum_j alpha^(j+1) v_j.
+        const Fp4 c0k = beta + Fp4(Fp::from_u32(its[k].bus));
+        const air::ExtColsOut acc{{d(k, 0), d(k, 1), d(k, 2), d(k, 3)}};
+        for (int c = 0; c < 4; ++c) std::fill_n(acc.c[c], len, c0k[c]);
+        Fp4 power = alpha;
+        for (size_t j = 1; j <= its[k].values.size(); ++j) {
+          kern.mul_acc(vals.data() + (first_expr[k] + j) * len, power, acc, len);
+          power *= alpha;
+        }
+        Fp* a = c0.data() + k * len;
+        Fp* q = c1.data() + k * len;
+        Fp* nk = nrm.data() + k * len;
+        kern.mul(d(k, 0), d(k, 0), a, len);  // c0 = d0^2 + W d2^2 - 2W d1 d3
+        kern.mul(d(k, 2), d(k, 2), t0.data(), len);
+        kern.mul(t0.data(), w.data(), t0.data(), len);
+        kern.add(a, t0.data(), a, len);
+        kern.mul(d(k, 1), d(k, 3), t0.data(), len);
+        kern.mul(t0.data(), w2.data(), t0.data(), len);
+        kern.sub(a, t0.data(), a, len);
+        kern.mul(d(k, 0), d(k, 2), q, len);  // c1 = 2 d0 d2 - d1^2 - W d3^2
+        kern.add(q, q, q, len);
+        kern.mul(d(k, 1), d(k, 1), t0.data(), len);
+        kern.sub(q, t0.data(), q, len);
+        kern.mul(d(k, 3), d(k, 3), t0.data(), len);
+        kern.mul(t0.data(), w.data(), t0.data(), len);
+        kern.sub(q, t0.data(), q, len);
+        kern.mul(a, a, nk, len);  // N = c0^2 - W c1^2
+        kern.mul(q, q, t0.data(), len);
+        kern.mul(t0.data(), w.data(), t0.data(), len);
+        kern.sub(nk, t0.data(), nk, len);
       }
-      for (size_t r = 0; r < len; ++r) {
-        denom[k * len + r] = Fp4(acc.c[0][r], acc.c[1][r], acc.c[2][r], acc.c[3][r]);
+      if (Status inv = batch_inverse(std::span<const Fp>(nrm.data(), I * len),
+                                     std::span<Fp>(nrm.data(), I * len));
+          !inv) {
+        std::lock_guard lock(mu);
+        status = invalid_argument("prove: table " + table.name() +
+                                  ": a LogUp denominator is zero (resample by changing the input)");
+        return;
       }
-    }
-    if (Status inv = batch_inverse(denom, denom); !inv) {
-      std::lock_guard lock(mu);
-      status = invalid_argument("prove: table " + table.name() +
-                                ": a LogUp denominator is zero (resample by changing the input)");
-      return;
-    }
-    for (size_t r = 0; r < len; ++r) {
-      Fp4 row_sum = Fp4::zero();
       for (size_t g = 0; g < groups.size(); ++g) {
-        Fp4 h = Fp4::zero();
-        for (uint32_t k : groups[g]) h += denom[k * len + r] * vals[first_expr[k] * len + r];
-        for (int c = 0; c < 4; ++c) col(g, c)[b + r] = h[c];
-        row_sum += h;
+        Fp* h[4] = {col(g, 0) + b, col(g, 1) + b, col(g, 2) + b, col(g, 3) + b};
+        for (uint32_t k : groups[g]) {
+          // m / d = m (A - x B)(c0 - c1 u) / N: with a = m c0 / N, q = m c1 / N, wq = W q,
+          // coordinates (d0 a - d2 wq, d3 wq - d1 a, d2 a - d0 q, d1 q - d3 a).
+          const Fp* m = vals.data() + first_expr[k] * len;
+          Fp* a = c0.data() + k * len;
+          Fp* q = c1.data() + k * len;
+          const Fp* nk = nrm.data() + k * len;
+          kern.mul(nk, m, t1.data(), len);
+          kern.mul(a, t1.data(), a, len);
+          kern.mul(q, t1.data(), q, len);
+          kern.mul(q, w.data(), t1.data(), len);  // wq
+          const struct {
+            int plus, minus;
+            const Fp* pf;
+            const Fp* mf;
+          } terms[4] = {{0, 2, a, t1.data()}, {3, 1, t1.data(), a}, {2, 0, a, q}, {1, 3, q, a}};
+          for (int c = 0; c < 4; ++c) {
+            kern.mul(d(k, terms[c].plus), terms[c].pf, t0.data(), len);
+            kern.add(h[c], t0.data(), h[c], len);
+            kern.mul(d(k, terms[c].minus), terms[c].mf, t0.data(), len);
+            kern.sub(h[c], t0.data(), h[c], len);
+          }
+        }
+        for (int c = 0; c < 4; ++c) kern.add(col(aw - 1, c) + b, h[c], col(aw - 1, c) + b, len);
       }
-      for (int c = 0; c < 4; ++c) col(aw - 1, c)[b + r] = row_sum[c];
     }
   });
   EFAAS_RETURN_IF_ERROR(status);
@@ -777,28 +832,72 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     const air::TableAir& table = machine.tables[t];
     TableState& s = st[t];
     TableOpenings& o = proof.openings[t];
-    const Fp g = Fp::two_adic_generator(s.log_n);
-    const Barycentric bz = barycentric(z, s.log_n), bzg = barycentric(z * g, s.log_n);
-    auto open_cols = [&](const std::vector<Fp>& cols, size_t width, std::vector<Fp4>& at_z,
-                         std::vector<Fp4>& at_zg) {
-      at_z.resize(width);
-      at_zg.resize(width);
-      pool.parallel_for(width, 1, [&](size_t b, size_t e) {
-        for (size_t c = b; c < e; ++c) {
-          at_z[c] = eval_bary(bz, cols.data() + c * s.n, s.n);
-          at_zg[c] = eval_bary(bzg, cols.data() + c * s.n, s.n);
-        }
-      });
+    // Every trace column at z and g z against one weight array: row chunks in parallel (their
+    // weights stay in cache across the columns), each column a base x Fp4 dot product.
+    const Barycentric bz = barycentric(z, s.log_n, pool);
+    std::vector<const Fp*> cols;
+    auto add_cols = [&](const std::vector<Fp>& m, size_t width) {
+      for (size_t c = 0; c < width; ++c) cols.push_back(m.data() + c * s.n);
     };
-    open_cols(witness.main[t], table.main_width(), o.main, o.main_next);
-    if (table.pre_width() > 0) open_cols(pk.pre_traces[t], table.pre_width(), o.pre, o.pre_next);
-    if (table.uses_logup()) open_cols(s.aux_trace, 4 * table.aux_width(), o.aux, o.aux_next);
-    for (const auto& chunk : s.chunk_coeffs) {
-      for (int c = 0; c < 4; ++c) {
-        Fp4 acc = Fp4::zero();
-        for (size_t i = chunk.size(); i-- > 0;) acc = acc * z + Fp4(chunk[i][c]);
-        o.quotient.push_back(acc);
+    add_cols(witness.main[t], table.main_width());
+    if (table.pre_width() > 0) add_cols(pk.pre_traces[t], table.pre_width());
+    if (table.uses_logup()) add_cols(s.aux_trace, 4 * table.aux_width());
+    constexpr size_t kOodRows = 4096;
+    const size_t chunks = (s.n + kOodRows - 1) / kOodRows, K = cols.size();
+    std::vector<Fp4> part(chunks * 2 * K);
+    pool.parallel_for(chunks, 1, [&](size_t b, size_t e) {
+      for (size_t ch = b; ch < e; ++ch) {
+        const size_t r0 = ch * kOodRows, len = std::min(kOodRows, s.n - r0);
+        for (size_t k = 0; k < K; ++k) {
+          part[(ch * K + k) * 2] = kern.dot(cols[k] + r0, bz.at_x(r0), len);
+          part[(ch * K + k) * 2 + 1] = kern.dot(cols[k] + r0, bz.at_gx(r0), len);
+        }
       }
+    });
+    std::vector<Fp4> at_z(K, Fp4::zero()), at_zg(K, Fp4::zero());
+    for (size_t ch = 0; ch < chunks; ++ch) {
+      for (size_t k = 0; k < K; ++k) {
+        at_z[k] += part[(ch * K + k) * 2];
+        at_zg[k] += part[(ch * K + k) * 2 + 1];
+      }
+    }
+    size_t next_col = 0;
+    auto take = [&](size_t width, std::vector<Fp4>& vz, std::vector<Fp4>& vzg) {
+      vz.resize(width);
+      vzg.resize(width);
+      for (size_t c = 0; c < width; ++c, ++next_col) {
+        vz[c] = at_z[next_col] * bz.scale;
+        vzg[c] = at_zg[next_col] * bz.scale;
+      }
+    };
+    take(table.main_width(), o.main, o.main_next);
+    if (table.pre_width() > 0) take(table.pre_width(), o.pre, o.pre_next);
+    if (table.uses_logup()) take(4 * table.aux_width(), o.aux, o.aux_next);
+    // Quotient chunks from their coefficients: sum_i c_i z^i, each coordinate a dot product
+    // with the powers of z, in row chunks like the columns above.
+    const size_t QK = 4 * s.chunk_coeffs.size();
+    std::vector<Fp4> qpart(chunks * QK);
+    pool.parallel_for(chunks, 1, [&](size_t b, size_t e) {
+      std::vector<Fp> zp[4], coef(kOodRows);
+      for (auto& v : zp) v.resize(kOodRows);
+      for (size_t ch = b; ch < e; ++ch) {
+        const size_t r0 = ch * kOodRows, len = std::min(kOodRows, s.n - r0);
+        Fp4 p = z.pow(r0);
+        for (size_t i = 0; i < len; ++i, p *= z) {
+          for (int c = 0; c < 4; ++c) zp[c][i] = p[c];
+        }
+        const air::ExtCols zc{{zp[0].data(), zp[1].data(), zp[2].data(), zp[3].data()}};
+        for (size_t k = 0; k < QK; ++k) {
+          const Fp4* chunk = s.chunk_coeffs[k / 4].data() + r0;
+          for (size_t i = 0; i < len; ++i) coef[i] = chunk[i][k % 4];
+          qpart[ch * QK + k] = kern.dot(coef.data(), zc, len);
+        }
+      }
+    });
+    for (size_t k = 0; k < QK; ++k) {
+      Fp4 acc = Fp4::zero();
+      for (size_t ch = 0; ch < chunks; ++ch) acc += qpart[ch * QK + k];
+      o.quotient.push_back(acc);
     }
     for (auto* v : {&o.main, &o.main_next, &o.pre, &o.pre_next, &o.aux, &o.aux_next, &o.quotient}) {
       for (const Fp4& x : *v) tr.observe(x);
@@ -981,13 +1080,15 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
           for (size_t i = b; i < e; ++i) qsum[i] += c.coeff * chunk[i][coord];
         });
       }
-      std::fill(sums.begin(), sums.end(), Fp::zero());
-      for (size_t i = 0; i < bn; ++i) {
-        for (int c = 0; c < 4; ++c) {
-          sums[c * h + i] = head[c * bn + i];
-          sums[(4 + c) * h + i] = head[c * bn + i] + head[(4 + c) * bn + i] + qsum[i][c];
+      // Rows bn.. of every column are still zero; the first bn are all overwritten here.
+      pool.parallel_for(bn, 4096, [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) {
+          for (int c = 0; c < 4; ++c) {
+            sums[c * h + i] = head[c * bn + i];
+            sums[(4 + c) * h + i] = head[c * bn + i] + head[(4 + c) * bn + i] + qsum[i][c];
+          }
         }
-      }
+      });
       NttConfig ecfg = ncfg;
       ecfg.output_order = Order::kBitReversed;
       EFAAS_RETURN_IF_ERROR(coset_ntt(sums, 8, shift, ecfg));
