@@ -4,7 +4,9 @@
 // with the AVX-512 kernels off and on (set_avx512_hashing), in the same process and run window.
 // Every figure is the median of --reps runs. Prints a Markdown table; `--quick` runs smaller
 // sizes; `--kernels avx2,avx512` picks the rows (default: every one this machine has).
-//   build/bin/hash_bench [--quick] [--reps N] [--kernels LIST]
+// `--shape LOGxCOLS` (repeatable) replaces the Merkle shapes, e.g. 18x134 for the zkWASM
+// execution table's width.
+//   build/bin/hash_bench [--quick] [--reps N] [--kernels LIST] [--shape LOGxCOLS]...
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -87,6 +89,11 @@ int main(int argc, char** argv) {
   bool quick = false;
   int reps = 3;
   std::string only;
+  struct Shape {
+    uint32_t log_rows;
+    size_t cols;
+  };
+  std::vector<Shape> custom_shapes;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--quick")) {
       quick = true;
@@ -94,8 +101,19 @@ int main(int argc, char** argv) {
       reps = std::max(1, std::atoi(argv[++i]));
     } else if (!std::strcmp(argv[i], "--kernels") && i + 1 < argc) {
       only = argv[++i];
+    } else if (!std::strcmp(argv[i], "--shape") && i + 1 < argc) {
+      unsigned log_rows = 0;
+      size_t cols = 0;
+      if (std::sscanf(argv[++i], "%ux%zu", &log_rows, &cols) != 2 || log_rows > 26 || cols == 0) {
+        std::fprintf(stderr, "--shape: expected LOGxCOLS (LOG <= 26, COLS >= 1), got %s\n",
+                     argv[i]);
+        return 2;
+      }
+      custom_shapes.push_back({log_rows, cols});
     } else {
-      std::fprintf(stderr, "usage: %s [--quick] [--reps N] [--kernels scalar,avx2,avx512,opencl]\n",
+      std::fprintf(stderr,
+                   "usage: %s [--quick] [--reps N] [--kernels scalar,avx2,avx512,opencl] "
+                   "[--shape LOGxCOLS]...\n",
                    argv[0]);
       return 2;
     }
@@ -144,12 +162,9 @@ int main(int argc, char** argv) {
                 chain, kn.name, t * 1e3, g_cpu * 1e3, chain / g_cpu / 1e6);
   }
 
-  struct Shape {
-    uint32_t log_rows;
-    size_t cols;
-  };
-  const std::vector<Shape> shapes =
-      quick ? std::vector<Shape>{{14, 8}, {12, 64}} : std::vector<Shape>{{20, 8}, {18, 64}};
+  const std::vector<Shape> shapes = !custom_shapes.empty() ? custom_shapes
+                                    : quick ? std::vector<Shape>{{14, 8}, {12, 64}}
+                                            : std::vector<Shape>{{20, 8}, {18, 64}};
   for (const Shape& sh : shapes) {
     const size_t rows = size_t(1) << sh.log_rows;
     std::vector<Fp> data(rows * sh.cols);

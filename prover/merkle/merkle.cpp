@@ -60,6 +60,11 @@ Status check_rows(const char* op, std::span<const MatrixDims> dims,
 }
 
 constexpr size_t kLeafBlock = 64;  // rows hashed per block before compressing into level 1
+// Nodes a block keeps at its top level at least: the widest kernel (AVX-512) hashes sixteen
+// states per call and hands a smaller remainder to the narrower kernels, so a block of 64
+// leaves under f = 3 unstored levels (narrow trees: quotients, FRI layers) ran its top
+// compression 8-wide and f = 4..6 ran it one state at a time.
+constexpr size_t kMinBlockTop = 16;
 
 }  // namespace
 
@@ -283,7 +288,8 @@ Status MerkleTree::build_layers_host(const HashConfig& cfg, size_t windows,
     const size_t leaf0 = w * window_leaves;
     // Level f straight from the rows, a block of leaves at a time: the levels below it are
     // computed in per-thread buffers and never stored whole. Row indices are window-local.
-    const size_t block = std::min(std::max<size_t>(kLeafBlock, size_t(1) << f), window_leaves);
+    const size_t block =
+        std::min(std::max<size_t>(kLeafBlock, kMinBlockTop << f), window_leaves);
     pool.parallel_for(window_leaves / block, 1, [&](size_t b, size_t e) {
       std::vector<Digest> buf0(block), buf1(block / 2), inj(block / 2);
       for (size_t blk = b; blk < e; ++blk) {

@@ -508,6 +508,38 @@ TEST(Merkle, WindowedBuildGivesTheSameTreeAndOpenings) {
   }
 }
 
+// Leaf blocks keep at least sixteen nodes at the first stored level (full AVX-512 calls): with
+// up to six unstored levels a block spans up to 1024 leaves, so check trees several blocks tall,
+// with matrices injected at levels inside a block and above it, plain and windowed.
+TEST(Merkle, TallTreesWithEveryUnstoredLevelMatchNaive) {
+  Rng rng(test_seed("Merkle.TallTrees"));
+  const std::vector<Shape> shape{{4096, 3, Layout::kColMajor},
+                                 {1024, 5, Layout::kColMajor},
+                                 {256, 2, Layout::kRowMajor},
+                                 {16, 9, Layout::kColMajor}};
+  std::vector<Matrix> mats = make(rng, shape);
+  const Digest want = NaiveMmcs(mats).root();
+  std::vector<MatrixDims> dims;
+  for (const Matrix& m : mats) dims.push_back({m.rows, m.cols});
+  for (int unstored : {1, 3, 4, 6}) {
+    for (Backend b : backends()) {
+      if (b == Backend::kOpenCl) continue;
+      for (size_t threads : {1, 2}) {
+        HashConfig cfg;
+        cfg.backend = b;
+        cfg.threads = threads;
+        auto tree = MerkleTree::build(views(mats), cfg, unstored);
+        ASSERT_TRUE(tree.is_ok()) << tree.status().to_string();
+        EXPECT_EQ(tree->root(), want) << backend_name(b) << " unstored " << unstored;
+        CopyingSource src{mats, 4, {}, {}};
+        auto windowed = MerkleTree::build_windowed(dims, 4, std::ref(src), cfg, unstored);
+        ASSERT_TRUE(windowed.is_ok()) << windowed.status().to_string();
+        EXPECT_EQ(windowed->root(), want) << backend_name(b) << " windowed, unstored " << unstored;
+      }
+    }
+  }
+}
+
 TEST(Merkle, WindowedBadInputIsAnError) {
   Rng rng(test_seed("Merkle.WindowedBadInput"));
   std::vector<Matrix> mats = make(rng, {{16, 3, Layout::kColMajor}, {8, 2, Layout::kRowMajor}});
