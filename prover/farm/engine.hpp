@@ -15,7 +15,9 @@
 namespace efaas::farm {
 
 struct EngineJob {
+  std::string id;  // the job id (for log lines)
   JobSpec spec;
+  std::string input_hash;  // hex keccak256 of the input (checkpoints are bound to it)
   std::string artifact_path;  // the stored artifact (.zkey, WASM module), may be empty
   std::string input_path;     // the streamed input (witness, trace, program input)
   // The device slots the farm placed the job on (docs/farm.md, "Devices and placement"): the
@@ -39,6 +41,16 @@ struct EngineHooks {
   // before; released when the job ends): waits while the budget is spent. CANCELLED when the
   // job is stopped while waiting, RESOURCE_EXHAUSTED when `bytes` exceeds the whole budget.
   std::function<Outcome(uint64_t bytes)> hold_memory;
+  // Checkpoints of a job that splits (zkWASM segments), kept across restarts: what earlier
+  // attempts of this job saved, by piece index (opaque bytes the engine checks before use), a
+  // durable save of each newly proved piece, and how many pieces came from the checkpoints.
+  std::function<std::vector<std::pair<uint32_t, std::vector<uint8_t>>>()> saved_pieces;
+  std::function<void(uint32_t index, std::span<const uint8_t> bytes)> save_piece;
+  std::function<void(uint32_t reused)> pieces_reused;
+  // A job whose size is known only while proving (zkWASM module jobs: after the execution)
+  // asks for idle slots to prove its `pieces` on: the backends of the slots lent to it (its
+  // own excluded), possibly none.
+  std::function<std::vector<Backend>(uint32_t pieces)> borrow_slots;
 };
 
 // Checks a job's input as it streams in, before it is stored: the chunks in order, then

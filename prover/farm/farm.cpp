@@ -127,7 +127,7 @@ Farm::Farm(FarmConfig config, std::unique_ptr<Store> store)
 
 Expected<std::unique_ptr<Farm>> Farm::open(const FarmConfig& config) {
   std::error_code ec;
-  for (const char* sub : {"", "/artifacts", "/inputs", "/proofs", "/tmp"}) {
+  for (const char* sub : {"", "/artifacts", "/inputs", "/proofs", "/segments", "/tmp"}) {
     fs::create_directories(config.store_dir + sub, ec);
     if (ec)
       return err(Code::kUnavailable,
@@ -412,8 +412,13 @@ Engine* Farm::engine(JobKind kind) {
 }
 
 EngineJob Farm::engine_job(const Job& j) const {
-  return {
-      j.spec, j.spec.artifact.empty() ? "" : artifact_path(j.spec.artifact), input_path(j.id), {}};
+  EngineJob e;
+  e.id = j.id;
+  e.spec = j.spec;
+  e.input_hash = j.input_hash;
+  e.artifact_path = j.spec.artifact.empty() ? "" : artifact_path(j.spec.artifact);
+  e.input_path = input_path(j.id);
+  return e;
 }
 
 double Farm::device_rate_locked(JobKind kind, const std::string& dev_kind) const {
@@ -847,28 +852,44 @@ void Farm::worker_loop(size_t slot) {
     // Segments across devices: a job that splits takes idle slots too when nothing else is
     // queued for them, each only if one of its pieces there ends no later than the whole job
     // on its own slot (a slow device must not become the tail).
-    Engine* eng = engine(a->job.spec.kind);
-    const uint32_t pieces = eng->parallel_pieces(a->job.spec, a->job.units);
-    if (pieces > 1) {
-      const double own = slot_rate_locked(a->job.spec.kind, slot);
-      for (size_t k = 0; k < slots_.size() && a->slots.size() < pieces; ++k) {
-        if (k == slot || !slots_[k].job.empty() || !eng->runs_on(slots_[k].backend)) continue;
-        if (slot_rate_locked(a->job.spec.kind, k) * double(pieces) < own) continue;
-        const bool wanted = std::any_of(active_.begin(), active_.end(), [&](const auto& kv) {
-          return kv.second.get() != a && kv.second->job.state == JobState::kQueued &&
-                 placed_here_locked(kv.second->job, k);
-        });
-        if (wanted) continue;
-        slots_[k].job = a->job.id;
-        slots_[k].lent = true;
-        a->slots.push_back(k);
-      }
-    }
+    lend_idle_slots_locked(*a, engine(a->job.spec.kind)->parallel_pieces(a->job.spec, a->job.units));
     lock.unlock();
     run_job(*a);  // releases the job's slots
     lock.lock();
     cv_.notify_all();  // a drain may be waiting; freed slots pick again
   }
+}
+
+std::vector<size_t> Farm::lend_idle_slots_locked(Active& a, uint32_t pieces) {
+  std::vector<size_t> lent;
+  if (pieces < 2 || a.slots.empty()) return lent;
+  Engine* eng = engine(a.job.spec.kind);
+  const double own = slot_rate_locked(a.job.spec.kind, a.slots[0]);
+  for (size_t k = 0; k < slots_.size() && a.slots.size() < pieces; ++k) {
+    if (!slots_[k].job.empty() || !eng->runs_on(slots_[k].backend)) continue;
+    if (slot_rate_locked(a.job.spec.kind, k) * double(pieces) < own) continue;
+    const bool wanted = std::any_of(active_.begin(), active_.end(), [&](const auto& kv) {
+      return kv.second.get() != &a && kv.second->job.state == JobState::kQueued &&
+             placed_here_locked(kv.second->job, k);
+    });
+    if (wanted) continue;
+    slots_[k].job = a.job.id;
+    slots_[k].lent = true;
+    a.slots.push_back(k);
+    lent.push_back(k);
+  }
+  return lent;
+}
+
+std::string Farm::pieces_dir(const std::string& job_id) const {
+  return config_.store_dir + "/segments/" + job_id;
+}
+
+void Farm::drop_pieces(const std::string& job_id) {
+  // The row first: a file without a row is never read, and goes with the directory.
+  (void)store_->delete_pieces(job_id);
+  std::error_code ec;
+  fs::remove_all(pieces_dir(job_id), ec);
 }
 
 void Farm::finish_terminal(Active& a, JobState state, const Error& e) {
@@ -886,6 +907,7 @@ void Farm::finish_terminal(Active& a, JobState state, const Error& e) {
                done.tenant, job_state_name(state), done.error_code, done.error);
   std::error_code ec;
   fs::remove(input_path(done.id), ec);
+  drop_pieces(done.id);
   {
     std::lock_guard lock(mu_);
     finished_by_state_[job_state_name(state)]++;
@@ -934,6 +956,7 @@ void Farm::run_job(Active& a) {
   // The job's device slots go back once the engine is done with them.
   auto free_slots = [&](double secs) {
     std::lock_guard lock(mu_);
+    slots = a.slots;  // with any lent while it ran (borrow_slots)
     for (size_t k : slots) {
       slots_[k].job.clear();
       slots_[k].lent = false;
@@ -1024,6 +1047,56 @@ void Farm::run_job(Active& a) {
     held = bytes;
     return ok();
   };
+  hooks.saved_pieces = [&] {
+    std::vector<std::pair<uint32_t, std::vector<uint8_t>>> out;
+    auto rows = store_->pieces(start.id);
+    if (!rows) {
+      spdlog::warn("event=segment_discarded job={} reason=\"{}\"", start.id, rows.error().message);
+      return out;
+    }
+    for (auto& [index, path] : *rows) {
+      auto bytes = read_whole_file(path);
+      if (!bytes) {
+        spdlog::warn("event=segment_discarded job={} segment={} reason=\"{}\"", start.id, index,
+                     bytes.error().message);
+        continue;
+      }
+      out.emplace_back(index, std::move(*bytes));
+    }
+    return out;
+  };
+  hooks.save_piece = [&](uint32_t index, std::span<const uint8_t> bytes) {
+    // File durable first, then its row: a crash in between leaves a file nothing points to.
+    std::error_code ec;
+    fs::create_directories(pieces_dir(start.id), ec);
+    const std::string path = pieces_dir(start.id) + "/" + std::to_string(index);
+    Outcome o = write_file_durably(path, bytes);
+    if (o) o = store_->put_piece(start.id, index, path);
+    if (!o) {  // proving goes on; only a restart would miss it
+      spdlog::warn("event=segment_not_saved job={} segment={} reason=\"{}\"", start.id, index,
+                   o.error().message);
+      return;
+    }
+    std::lock_guard lock(mu_);
+    segments_saved_++;
+  };
+  hooks.pieces_reused = [&](uint32_t n) {
+    std::lock_guard lock(mu_);
+    segments_reused_ += n;
+  };
+  hooks.borrow_slots = [&](uint32_t pieces) {
+    std::vector<Backend> out;
+    std::string on;
+    {
+      std::lock_guard lock(mu_);
+      for (size_t k : lend_idle_slots_locked(a, pieces)) {
+        out.push_back(slots_[k].backend);
+        on += (on.empty() ? "" : ",") + slots_[k].device;
+      }
+    }
+    if (!out.empty()) spdlog::info("event=slots_lent job={} devices={}", start.id, on);
+    return out;
+  };
   const auto t0 = std::chrono::steady_clock::now();
   auto proof = eng->prove(ej, hooks);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -1095,6 +1168,7 @@ void Farm::run_job(Active& a) {
       done.id, done.tenant, done.units, done.cost, secs);
   std::error_code ec;
   fs::remove(input_path(done.id), ec);
+  drop_pieces(done.id);  // the job's proof is stored: its segments are no longer needed
   {
     std::lock_guard lock(mu_);
     finished_by_state_["succeeded"]++;
@@ -1236,6 +1310,12 @@ std::string Farm::metrics_text() {
   o << "# HELP efaas_farm_refused_total Jobs refused at admission (quota or balance).\n# TYPE "
        "efaas_farm_refused_total counter\n"
     << "efaas_farm_refused_total " << refused_ << "\n";
+  o << "# HELP efaas_farm_segments_saved_total Finished segments checkpointed to the store.\n"
+       "# TYPE efaas_farm_segments_saved_total counter\n"
+    << "efaas_farm_segments_saved_total " << segments_saved_ << "\n";
+  o << "# HELP efaas_farm_segments_reused_total Checkpointed segments reused instead of proved "
+       "again (after a restart).\n# TYPE efaas_farm_segments_reused_total counter\n"
+    << "efaas_farm_segments_reused_total " << segments_reused_ << "\n";
   o << "# HELP efaas_farm_device_busy_seconds_total Seconds device slots spent proving.\n# TYPE "
        "efaas_farm_device_busy_seconds_total counter\n";
   {
