@@ -23,6 +23,7 @@
 
 #include "prover/common/rng.hpp"
 #include "prover/device/backend.hpp"
+#include "prover/device/opencl.hpp"
 #include "prover/farm/client.hpp"
 #include "prover/farm/zkwasm_testing.hpp"
 #include "prover/groth16/groth16.hpp"
@@ -1011,8 +1012,9 @@ class ZkwasmE2E : public FarmE2E {
     program_ = *p;
     trace_ = record("sum", {10});
   }
-  // A farm of one CPU slot and OpenCL device 0, calibrated at these zkwasm-trace rates.
-  void start_farm_with_opencl(double cpu_units_per_s, double opencl_units_per_s) {
+  // A farm of one CPU slot and an OpenCL device, calibrated at these zkwasm-trace rates.
+  void start_farm_with_opencl(double cpu_units_per_s, double opencl_units_per_s,
+                              const std::string& device = "opencl:0") {
     fs::create_directories(dir_);
     const std::string calib = dir_ + "/calibration.json";
     auto rate = [](double r) {
@@ -1020,7 +1022,7 @@ class ZkwasmE2E : public FarmE2E {
     };
     std::ofstream(calib) << nlohmann::json{
         {"kinds", rate(cpu_units_per_s)}, {"device_kinds", {{"opencl", rate(opencl_units_per_s)}}}};
-    start_farm({"--devices", "cpu,opencl:0", "--calibration", calib});
+    start_farm({"--devices", "cpu," + device, "--calibration", calib});
   }
   std::string upload_wasm(const std::string& bytes) {
     pb::ArtifactRef ref;
@@ -1618,6 +1620,46 @@ TEST_F(ZkwasmE2E, JobIsPlacedOnTheOpenClDeviceByEstimatedCost) {
 // Placement the other way: with the OpenCL device calibrated far slower, jobs wait for the busy
 // CPU slot instead (a queued job and a segmented one alike: one of its segments on the slow
 // device would outlast the whole job on the CPU), and the OpenCL slot stays idle.
+// opencl:N proves on OpenCL device N (StarkConfig::opencl_device): an index the machine does
+// not have stops the farm at start-up, naming it; with PoCL made to expose two devices
+// (POCL_DEVICES="pthread pthread": two contexts and queues), a job placed on opencl:1 proves
+// there and its bundle verifies.
+TEST_F(ZkwasmE2E, OpenClDeviceIndexGivesOneSlotPerDevice) {
+  if (!resolve_backend(Backend::kOpenCl)) GTEST_SKIP() << "no OpenCL device here";
+  auto devs = list_opencl_devices();
+  ASSERT_TRUE(devs.is_ok());
+  {
+    FarmProc f(store() + "-absent");
+    std::string why;
+    int code = 0;
+    const std::string absent = "opencl:" + std::to_string(devs->size() + 3);
+    ASSERT_FALSE(f.start({"--devices", "cpu," + absent}, &why, &code));
+    EXPECT_EQ(code, 2);
+    EXPECT_NE(why.find("devices: " + absent + ": no such OpenCL device"), std::string::npos)
+        << why;
+  }
+  ::setenv("POCL_DEVICES", "pthread pthread", 1);  // inherited by the farm process
+  start_farm_with_opencl(1, 1000, "opencl:1");
+  ::unsetenv("POCL_DEVICES");
+  ASSERT_TRUE(farm_);
+  const std::string params = R"({"entry":"sum","args":[10],"preset":"test"})";
+  auto r = client::prove(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_), trace_);
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_FALSE(r.failure) << r.failure->code() << ": " << r.failure->reason();
+  EXPECT_EQ(expect_valid_bundle(r.proof).results, std::vector<uint64_t>{55});
+  EXPECT_NE(farm_->log().find("job=" + r.job_id +
+                              " tenant=alice kind=zkwasm-trace units=4 "
+                              "attempt=1 devices=opencl:1"),
+            std::string::npos)
+      << farm_->log();
+  pb::Capacity cap;
+  auto ctx = client::context(key_, 10);
+  ASSERT_TRUE(stub_->GetCapacity(ctx.get(), {}, &cap).ok());
+  ASSERT_EQ(cap.devices_size(), 2);
+  EXPECT_EQ(cap.devices(1).name().rfind("opencl:1: ", 0), 0u) << cap.devices(1).name();
+  EXPECT_GT(cap.devices(1).busy_fraction(), 0);
+}
+
 TEST_F(ZkwasmE2E, SlowDeviceIsLeftIdleWhileTheFasterOneIsBusy) {
   if (!resolve_backend(Backend::kOpenCl)) GTEST_SKIP() << "no OpenCL device here";
   start_farm_with_opencl(100, 0.01);

@@ -24,6 +24,8 @@ struct EngineJob {
   // first is the job's own, the others were idle and lent for its segments. Empty: the
   // engine's default (the CPU).
   std::vector<Backend> devices;
+  // The OpenCL device index of each entry of `devices` (opencl:N gives N; missing: 0).
+  std::vector<int> opencl_devices;
 };
 
 struct EngineHooks {
@@ -48,9 +50,9 @@ struct EngineHooks {
   std::function<void(uint32_t index, std::span<const uint8_t> bytes)> save_piece;
   std::function<void(uint32_t reused)> pieces_reused;
   // A job whose size is known only while proving (zkWASM module jobs: after the execution)
-  // asks for idle slots to prove its `pieces` on: the backends of the slots lent to it (its
-  // own excluded), possibly none.
-  std::function<std::vector<Backend>(uint32_t pieces)> borrow_slots;
+  // asks for idle slots to prove its `pieces` on: the backend and OpenCL device index of each
+  // slot lent to it (its own excluded), possibly none.
+  std::function<std::vector<std::pair<Backend, int>>(uint32_t pieces)> borrow_slots;
 };
 
 // Checks a job's input as it streams in, before it is stored: the chunks in order, then

@@ -145,22 +145,23 @@ Expected<std::unique_ptr<Farm>> Farm::open(const FarmConfig& config) {
       return err(Code::kInvalidArgument, "devices: " + o.error().message);
     if (d == "cpu") {
       for (size_t i = 0; i < config.workers; ++i)
-        slots.push_back({d, "cpu", Backend::kAuto, "", false, 0});
+        slots.push_back({d, "cpu", Backend::kAuto, 0, "", false, 0});
       continue;
     }
     const int idx = std::atoi(d.c_str() + 7);
     auto devs = list_opencl_devices();
     if (!devs) return err(Code::kUnavailable, "devices: " + d + ": " + devs.status().message());
     if (idx >= int(devs->size())) {
-      return err(Code::kInvalidArgument, "devices: " + d + ": this machine has " +
-                                             std::to_string(devs->size()) + " OpenCL device(s)");
+      std::string have;
+      for (const auto& info : *devs) {
+        have += (have.empty() ? ": " : ", ") + std::string("opencl:") + std::to_string(info.index) +
+                " " + info.name;
+      }
+      return err(Code::kInvalidArgument, "devices: " + d + ": no such OpenCL device; this machine has " +
+                                             std::to_string(devs->size()) + " OpenCL device(s)" + have);
     }
-    if (idx != 0) {
-      // The STARK prover's OpenCL pipeline takes no device index yet (StarkConfig::backend).
-      return err(Code::kUnimplemented,
-                 "devices: " + d + ": the zkWASM prover runs on OpenCL device 0 only");
-    }
-    slots.push_back({d, "opencl", Backend::kOpenCl, "", false, 0});
+    // One slot per configured device, proving with StarkConfig::opencl_device = N.
+    slots.push_back({d, "opencl", Backend::kOpenCl, idx, "", false, 0});
   }
   auto store = SqliteStore::open(config.store_dir + "/farm.sqlite");
   if (!store) return store.error();
@@ -927,6 +928,7 @@ void Farm::run_job(Active& a) {
   std::string on;
   for (size_t k : slots) {
     ej.devices.push_back(slots_[k].backend);
+    ej.opencl_devices.push_back(slots_[k].opencl_device);
     on += (on.empty() ? "" : ",") + slots_[k].device;
   }
   (void)store_->update_job(start);
@@ -1085,12 +1087,12 @@ void Farm::run_job(Active& a) {
     segments_reused_ += n;
   };
   hooks.borrow_slots = [&](uint32_t pieces) {
-    std::vector<Backend> out;
+    std::vector<std::pair<Backend, int>> out;
     std::string on;
     {
       std::lock_guard lock(mu_);
       for (size_t k : lend_idle_slots_locked(a, pieces)) {
-        out.push_back(slots_[k].backend);
+        out.emplace_back(slots_[k].backend, slots_[k].opencl_device);
         on += (on.empty() ? "" : ",") + slots_[k].device;
       }
     }

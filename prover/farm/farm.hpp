@@ -146,6 +146,7 @@ class Farm {
     std::string device;  // "cpu" or "opencl:N"
     std::string kind;    // "cpu" or "opencl"
     Backend backend = Backend::kAuto;
+    int opencl_device = 0;  // opencl:N: N
     std::string job;  // the job it proves or is lent to; empty when idle
     bool lent = false;
     double busy_seconds = 0;

@@ -413,14 +413,21 @@ class ZkwasmEngine final : public Engine {
     // A module job's size is known only now: it asks for idle slots as a trace job got them
     // when it was placed (the farm lends only those no queued job would go to).
     std::vector<Backend> devices = job.devices;
+    std::vector<int> cl = job.opencl_devices;
+    cl.resize(devices.size(), 0);
     if (kind_ == JobKind::kZkwasmModule && min_segments > 1 && hooks.borrow_slots) {
-      for (Backend b : hooks.borrow_slots(min_segments)) devices.push_back(b);
+      for (auto [b, index] : hooks.borrow_slots(min_segments)) {
+        devices.push_back(b);
+        cl.push_back(index);
+      }
     }
     po.segment_workers = uint32_t(std::max<size_t>(1, devices.size()));
     if (devices.size() > 1) {
       po.devices = devices;
+      po.opencl_devices = cl;
     } else if (devices.size() == 1) {
       po.stark.backend = devices[0];
+      po.stark.opencl_device = cl[0];
     }
     // Segments an earlier attempt of this job proved (checkpoints), and this attempt's saved.
     const Hash256 run = zkwasm_run_digest(job, segment_log);

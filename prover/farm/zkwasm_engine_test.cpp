@@ -10,6 +10,7 @@
 #include <map>
 
 #include "prover/common/rng.hpp"
+#include "prover/device/backend.hpp"
 #include "prover/farm/farm.hpp"
 #include "prover/farm/zkwasm_engine.hpp"
 #include "prover/farm/zkwasm_testing.hpp"
@@ -637,6 +638,23 @@ TEST_F(ZkwasmEngineTest, SavedSegmentsAreReusedOnlyWhenTheyBelongToTheRun) {
   EXPECT_EQ(bad.reused, 0);
   EXPECT_EQ(bad.saved.size(), n);
   EXPECT_EQ(bad.proof, first.proof);
+}
+
+// The OpenCL device index reaches the STARK prover: an index the machine does not have fails
+// the job with INVALID_ARGUMENT naming it (never a silent fall-back to device 0).
+TEST_F(ZkwasmEngineTest, OpenClDeviceIndexReachesTheProver) {
+  if (!resolve_backend(Backend::kOpenCl)) GTEST_SKIP() << "no OpenCL device here";
+  auto eng = make_engine(JobKind::kZkwasmTrace, {});
+  auto trace = testing::record_trace(module_, "sum", {3});
+  ASSERT_TRUE(trace);
+  EngineJob j = job(JobKind::kZkwasmTrace, R"({"entry":"sum","args":[3],"preset":"test"})", *trace);
+  j.devices = {Backend::kOpenCl};
+  j.opencl_devices = {40};
+  auto r = eng->prove(j, {});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+  EXPECT_NE(r.error().message.find("OpenCL device index 40"), std::string::npos)
+      << r.error().message;
 }
 
 }  // namespace

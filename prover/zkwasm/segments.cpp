@@ -213,7 +213,11 @@ Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
   auto worker = [&](size_t wi) {
     StarkConfig cfg = opts.stark;
     cfg.threads = threads;
-    if (!opts.devices.empty()) cfg.backend = opts.devices[wi % opts.devices.size()];
+    if (!opts.devices.empty()) {
+      const size_t d = wi % opts.devices.size();
+      cfg.backend = opts.devices[d];
+      if (d < opts.opencl_devices.size()) cfg.opencl_device = opts.opencl_devices[d];
+    }
     for (;;) {
       std::unique_lock<std::mutex> lock(mu);
       cv.wait(lock, [&] { return !queue.empty() || closed || !error.is_ok(); });

@@ -128,6 +128,8 @@ struct ProveOptions {
   uint32_t segment_log = kDefaultSegmentLog;
   uint32_t segment_workers = 0;
   std::vector<Backend> devices;
+  // The OpenCL device index of each entry of `devices` (missing: stark.opencl_device).
+  std::vector<int> opencl_devices;
   // Called once per proved segment (from the worker that proved it): its index, the segment
   // count and its proving wall time in seconds.
   std::function<void(uint32_t index, uint32_t count, double seconds)> on_segment;
