@@ -215,6 +215,7 @@ Outcome Farm::recover() {
         j.error = "the job's input is missing from the store";
         j.finished_ms = now_unix_ms();
         if (Outcome o = store_->update_job(j); !o) return o;
+        drop_pieces(j.id);
         continue;
       }
       if (st == JobState::kRunning) {
@@ -726,6 +727,7 @@ Expected<JobState> Farm::cancel(const std::string& tenant, const std::string& id
     (void)store_->update_job(done);
     std::error_code ec;
     fs::remove(input_path(id), ec);
+    drop_pieces(id);  // a job requeued after a crash may have checkpoints
     publish(done);
     return JobState::kCancelled;
   }

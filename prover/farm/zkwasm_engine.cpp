@@ -408,8 +408,6 @@ class ZkwasmEngine final : public Engine {
     po.stark.threads = opts_.threads;
     po.stark.cancel = &cancel;
     po.segment_log = segment_log;
-    // One segment at a time per device slot: each proof already uses all the slot's threads,
-    // and each segment in flight holds its witness.
     // A module job's size is known only now: it asks for idle slots as a trace job got them
     // when it was placed (the farm lends only those no queued job would go to).
     std::vector<Backend> devices = job.devices;
@@ -421,6 +419,8 @@ class ZkwasmEngine final : public Engine {
         cl.push_back(index);
       }
     }
+    // One segment at a time per device slot: each proof already uses all the slot's threads,
+    // and each segment in flight holds its witness.
     po.segment_workers = uint32_t(std::max<size_t>(1, devices.size()));
     if (devices.size() > 1) {
       po.devices = devices;
