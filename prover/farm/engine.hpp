@@ -15,9 +15,7 @@
 namespace efaas::farm {
 
 struct EngineJob {
-  std::string id;  // the job id (for log lines)
   JobSpec spec;
-  std::string input_hash;  // hex keccak256 of the input (checkpoints are bound to it)
   std::string artifact_path;  // the stored artifact (.zkey, WASM module), may be empty
   std::string input_path;     // the streamed input (witness, trace, program input)
   // The device slots the farm placed the job on (docs/farm.md, "Devices and placement"): the
@@ -26,6 +24,8 @@ struct EngineJob {
   std::vector<Backend> devices;
   // The OpenCL device index of each entry of `devices` (opencl:N gives N; missing: 0).
   std::vector<int> opencl_devices;
+  std::string id;          // the job id (for log lines)
+  std::string input_hash;  // hex keccak256 of the input (checkpoints are bound to it)
 };
 
 struct EngineHooks {

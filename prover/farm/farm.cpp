@@ -509,9 +509,10 @@ Expected<Admission> Farm::admit(const Tenant& tenant, const JobSpec& spec) {
                                              " bytes exceeds the tenant's max_input_bytes quota (" +
                                              std::to_string(q.max_input_bytes) + ")");
   }
-  JobSpec probe = spec;
-  auto units =
-      eng->units({probe, spec.artifact.empty() ? "" : artifact_path(spec.artifact), "", {}});
+  EngineJob probe;
+  probe.spec = spec;
+  probe.artifact_path = spec.artifact.empty() ? "" : artifact_path(spec.artifact);
+  auto units = eng->units(probe);
   if (!units) return units.error();
   const uint64_t price = price_of(spec.kind);
   const uint64_t cost = *units * price;
@@ -575,7 +576,10 @@ Expected<Admission> Farm::admit(const Tenant& tenant, const JobSpec& spec) {
 Expected<std::unique_ptr<InputCheck>> Farm::input_check(const Admission& a) {
   Engine* eng = engine(a.spec.kind);
   if (eng == nullptr) return err(Code::kInvalidArgument, "unknown job kind");
-  return eng->input_check({a.spec, artifact_path(a.spec.artifact), "", {}});
+  EngineJob probe;
+  probe.spec = a.spec;
+  probe.artifact_path = artifact_path(a.spec.artifact);
+  return eng->input_check(probe);
 }
 
 void Farm::abandon(const Admission& a) {
