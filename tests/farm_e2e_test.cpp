@@ -1062,6 +1062,21 @@ class ZkwasmE2E : public FarmE2E {
     return pv.is_ok() ? *pv : zkwasm::PublicValues{};
   }
 
+  // Proves the sum(10) trace in one segment at the test preset: the bundle verifies and the
+  // job ran on `device` alone.
+  void prove_sum10_on(const std::string& device) {
+    const std::string params = R"({"entry":"sum","args":[10],"preset":"test"})";
+    auto r =
+        client::prove(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_), trace_);
+    ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+    ASSERT_FALSE(r.failure) << r.failure->code() << ": " << r.failure->reason();
+    EXPECT_EQ(expect_valid_bundle(r.proof).results, std::vector<uint64_t>{55});
+    EXPECT_NE(farm_->log().find("job=" + r.job_id +
+                                " tenant=alice kind=zkwasm-trace units=4 attempt=1 devices=" +
+                                device + "\n"),
+              std::string::npos)
+        << farm_->log();
+  }
   // The segment count of a bundle (0 when it does not parse).
   static size_t segments_of(const std::string& proof) {
     auto b = zkwasm::deserialize_bundle(
@@ -1565,16 +1580,7 @@ TEST_F(ZkwasmE2E, SegmentedJobCancelAndDeadlineBetweenSegments) {
 TEST_F(ZkwasmE2E, JobIsPlacedOnTheOpenClDeviceByEstimatedCost) {
   if (!resolve_backend(Backend::kOpenCl)) GTEST_SKIP() << "no OpenCL device here";
   start_farm_with_opencl(1, 1000);
-  const std::string params = R"({"entry":"sum","args":[10],"preset":"test"})";
-  auto r = client::prove(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_), trace_);
-  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
-  ASSERT_FALSE(r.failure) << r.failure->code() << ": " << r.failure->reason();
-  EXPECT_EQ(expect_valid_bundle(r.proof).results, std::vector<uint64_t>{55});
-  EXPECT_NE(farm_->log().find("job=" + r.job_id +
-                              " tenant=alice kind=zkwasm-trace units=4 "
-                              "attempt=1 devices=opencl:0"),
-            std::string::npos)
-      << farm_->log();
+  ASSERT_NO_FATAL_FAILURE(prove_sum10_on("opencl:0"));
   pb::Capacity cap;
   auto ctx = client::context(key_, 10);
   ASSERT_TRUE(stub_->GetCapacity(ctx.get(), {}, &cap).ok());
@@ -1642,16 +1648,7 @@ TEST_F(ZkwasmE2E, OpenClDeviceIndexGivesOneSlotPerDevice) {
   start_farm_with_opencl(1, 1000, "opencl:1");
   ::unsetenv("POCL_DEVICES");
   ASSERT_TRUE(farm_);
-  const std::string params = R"({"entry":"sum","args":[10],"preset":"test"})";
-  auto r = client::prove(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_), trace_);
-  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
-  ASSERT_FALSE(r.failure) << r.failure->code() << ": " << r.failure->reason();
-  EXPECT_EQ(expect_valid_bundle(r.proof).results, std::vector<uint64_t>{55});
-  EXPECT_NE(farm_->log().find("job=" + r.job_id +
-                              " tenant=alice kind=zkwasm-trace units=4 "
-                              "attempt=1 devices=opencl:1"),
-            std::string::npos)
-      << farm_->log();
+  ASSERT_NO_FATAL_FAILURE(prove_sum10_on("opencl:1"));
   pb::Capacity cap;
   auto ctx = client::context(key_, 10);
   ASSERT_TRUE(stub_->GetCapacity(ctx.get(), {}, &cap).ok());

@@ -1309,21 +1309,18 @@ std::string Farm::metrics_text() {
   o << "# HELP efaas_farm_queue_depth Jobs waiting for a worker.\n# TYPE efaas_farm_queue_depth "
        "gauge\n"
     << "efaas_farm_queue_depth " << queued << "\n";
-  o << "# HELP efaas_farm_units_proved_total Proving units charged.\n# TYPE "
-       "efaas_farm_units_proved_total counter\n"
-    << "efaas_farm_units_proved_total " << units_proved_ << "\n";
-  o << "# HELP efaas_farm_cache_hits_total Requests answered from the proof cache.\n# TYPE "
-       "efaas_farm_cache_hits_total counter\n"
-    << "efaas_farm_cache_hits_total " << cache_hits_ << "\n";
-  o << "# HELP efaas_farm_refused_total Jobs refused at admission (quota or balance).\n# TYPE "
-       "efaas_farm_refused_total counter\n"
-    << "efaas_farm_refused_total " << refused_ << "\n";
-  o << "# HELP efaas_farm_segments_saved_total Finished segments checkpointed to the store.\n"
-       "# TYPE efaas_farm_segments_saved_total counter\n"
-    << "efaas_farm_segments_saved_total " << segments_saved_ << "\n";
-  o << "# HELP efaas_farm_segments_reused_total Checkpointed segments reused instead of proved "
-       "again (after a restart).\n# TYPE efaas_farm_segments_reused_total counter\n"
-    << "efaas_farm_segments_reused_total " << segments_reused_ << "\n";
+  auto counter = [&](const char* name, const char* help, uint64_t v) {
+    o << "# HELP " << name << " " << help << "\n# TYPE " << name << " counter\n"
+      << name << " " << v << "\n";
+  };
+  counter("efaas_farm_units_proved_total", "Proving units charged.", units_proved_);
+  counter("efaas_farm_cache_hits_total", "Requests answered from the proof cache.", cache_hits_);
+  counter("efaas_farm_refused_total", "Jobs refused at admission (quota or balance).", refused_);
+  counter("efaas_farm_segments_saved_total", "Finished segments checkpointed to the store.",
+          segments_saved_);
+  counter("efaas_farm_segments_reused_total",
+          "Checkpointed segments reused instead of proved again (after a restart).",
+          segments_reused_);
   o << "# HELP efaas_farm_device_busy_seconds_total Seconds device slots spent proving.\n# TYPE "
        "efaas_farm_device_busy_seconds_total counter\n";
   {
