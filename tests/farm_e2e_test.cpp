@@ -23,6 +23,7 @@
 
 #include "prover/common/rng.hpp"
 #include "prover/device/backend.hpp"
+#include "prover/device/opencl.hpp"
 #include "prover/farm/client.hpp"
 #include "prover/farm/zkwasm_testing.hpp"
 #include "prover/groth16/groth16.hpp"
@@ -295,7 +296,48 @@ class FarmE2E : public ::testing::Test {
               grpc::StatusCode::FAILED_PRECONDITION);
   }
 
+  // What most Groth16 tests start with: a farm started with `flags`, tenant "alice" with
+  // `balance`, and the fixture's .zkey uploaded (zh: its hash). Bind it with
+  // `auto& [f, key, stub, zh] = *g16_;`.
+  struct Groth16Farm {
+    explicit Groth16Farm(std::string store) : f(std::move(store)) {}
+    FarmProc f;
+    std::string key;
+    std::unique_ptr<pb::Farm::Stub> stub;
+    std::string zh;
+  };
+  void start_groth16(std::vector<std::string> flags = {}, int64_t balance = 1'000'000) {
+    g16_ = std::make_unique<Groth16Farm>(store());
+    std::string why;
+    ASSERT_TRUE(g16_->f.start(std::move(flags), &why)) << why;
+    g16_->key = g16_->f.create_tenant("alice", balance);
+    g16_->stub = g16_->f.farm();
+    g16_->zh = upload_zkey(*g16_->stub, g16_->key);
+  }
+  // After crashes: alice's ledger charges `jobs` jobs, each once, and her balance is the
+  // ledger's sum and `balance`.
+  static void expect_charged_once(FarmProc& f, size_t jobs, int64_t balance) {
+    std::map<std::string, int> charges;
+    int64_t sum = 0;
+    for (const auto& e : f.ledger("alice")) {
+      if (e.reason() == "charge") charges[e.job_id()]++;
+      sum += e.amount();
+    }
+    EXPECT_EQ(charges.size(), jobs);
+    for (const auto& [id, n] : charges) EXPECT_EQ(n, 1) << id;
+    EXPECT_EQ(f.usage("alice").balance(), sum);
+    EXPECT_EQ(sum, balance);
+  }
+  // Submits the fixture's job to that farm and waits until it is running.
+  void submit_until_running(pb::Accepted* acc) {
+    auto& [f, key, stub, zh] = *g16_;
+    ASSERT_TRUE(client::submit(*stub, key, groth16_header(zh), wtns_, acc).ok());
+    wait_job(*stub, key, acc->job_id(),
+             [](const pb::JobInfo& j) { return j.state() == pb::JOB_STATE_RUNNING; });
+  }
+
   std::string dir_, zkey_, wtns_;
+  std::unique_ptr<Groth16Farm> g16_;
 };
 
 TEST_F(FarmE2E, Groth16ProveStreamEndToEndWithCacheAndMetering) {
@@ -388,13 +430,9 @@ TEST_F(FarmE2E, Groth16ProveStreamEndToEndWithCacheAndMetering) {
 }
 
 TEST_F(FarmE2E, AsyncSubmitWatchFetchAndTenantIsolation) {
-  FarmProc f(store());
-  std::string why;
-  ASSERT_TRUE(f.start({}, &why)) << why;
-  const std::string alice = f.create_tenant("alice", 1'000'000);
+  ASSERT_NO_FATAL_FAILURE(start_groth16());
+  auto& [f, alice, stub, zh] = *g16_;
   const std::string bob = f.create_tenant("bob", 1'000'000);
-  auto stub = f.farm();
-  const std::string zh = upload_zkey(*stub, alice);
   pb::Accepted acc;
   grpc::Status st = client::submit(*stub, alice, groth16_header(zh), wtns_, &acc);
   ASSERT_TRUE(st.ok()) << st.error_message();
@@ -594,12 +632,8 @@ grpc::Status raw_stream(pb::Farm::Stub& stub, const std::string& key,
 }
 
 TEST_F(FarmE2E, MalformedStreamsGetClearErrorsAndTheFarmKeepsServing) {
-  FarmProc f(store());
-  std::string why;
-  ASSERT_TRUE(f.start({}, &why)) << why;
-  const std::string key = f.create_tenant("alice", 1'000'000);
-  auto stub = f.farm();
-  const std::string zh = upload_zkey(*stub, key);
+  ASSERT_NO_FATAL_FAILURE(start_groth16());
+  auto& [f, key, stub, zh] = *g16_;
   auto header = [&](pb::JobHeader h) {
     pb::ProveRequest m;
     *m.mutable_header() = h;
@@ -678,12 +712,8 @@ TEST_F(FarmE2E, ChunkLargerThanTheFarmLimitIsRefused) {
   fs::create_directories(dir_);
   const std::string cfg = dir_ + "/farm.json";
   std::ofstream(cfg) << R"({"max_chunk_bytes": 65536, "inflight_budget_bytes": 262144})";
-  FarmProc f(store());
-  std::string why;
-  ASSERT_TRUE(f.start({"--config", cfg}, &why)) << why;
-  const std::string key = f.create_tenant("alice", 1'000'000);
-  auto stub = f.farm();
-  const std::string zh = upload_zkey(*stub, key);
+  ASSERT_NO_FATAL_FAILURE(start_groth16({"--config", cfg}));
+  auto& [f, key, stub, zh] = *g16_;
   pb::ProveRequest h, c;
   *h.mutable_header() = groth16_header(zh);
   c.mutable_chunk()->set_offset(0);
@@ -700,18 +730,12 @@ TEST_F(FarmE2E, ChunkLargerThanTheFarmLimitIsRefused) {
 }
 
 TEST_F(FarmE2E, CancellationMidProofAndDeadlineExpiry) {
-  FarmProc f(store());
-  std::string why;
   // A pause before each stage makes "mid-proof" a window of seconds, not milliseconds.
-  ASSERT_TRUE(f.start({"--stage-delay-ms", "400"}, &why)) << why;
-  const std::string key = f.create_tenant("alice", 1'000'000);
-  auto stub = f.farm();
-  const std::string zh = upload_zkey(*stub, key);
+  ASSERT_NO_FATAL_FAILURE(start_groth16({"--stage-delay-ms", "400"}));
+  auto& [f, key, stub, zh] = *g16_;
 
   pb::Accepted acc;
-  ASSERT_TRUE(client::submit(*stub, key, groth16_header(zh), wtns_, &acc).ok());
-  wait_job(*stub, key, acc.job_id(),
-           [](const pb::JobInfo& j) { return j.state() == pb::JOB_STATE_RUNNING; });
+  ASSERT_NO_FATAL_FAILURE(submit_until_running(&acc));
   expect_cancelled(*stub, key, acc.job_id());
 
   // A deadline shorter than the job: expired, cleanly, and the stream says so.
@@ -740,12 +764,9 @@ TEST_F(FarmE2E, SixtyFourClientsStreamAtOnceUnderAMemoryBudget) {
   // Room for 4 chunks in flight across all streams: the other 60 wait on flow control.
   std::ofstream(cfg) << R"({"max_chunk_bytes": 65536, "inflight_budget_bytes": 262144,
                            "tenant_defaults": {"max_concurrent_jobs": 100}})";
-  FarmProc f(store());
-  std::string why;
-  ASSERT_TRUE(f.start({"--config", cfg, "--stage-delay-ms", "200"}, &why)) << why;
-  const std::string key = f.create_tenant("alice", 100'000'000);
-  auto stub = f.farm();
-  const std::string zh = upload_zkey(*stub, key);
+  ASSERT_NO_FATAL_FAILURE(
+      start_groth16({"--config", cfg, "--stage-delay-ms", "200"}, 100'000'000));
+  auto& [f, key, stub, zh] = *g16_;
   constexpr int kClients = 64;
   std::vector<std::string> ids(kClients);
   std::vector<grpc::Status> sts(kClients);
@@ -781,12 +802,8 @@ TEST_F(FarmE2E, SixtyFourClientsStreamAtOnceUnderAMemoryBudget) {
 }
 
 TEST_F(FarmE2E, SigkillDuringProvingThenRestartLosesNothingAndChargesOnce) {
-  FarmProc f(store());
-  std::string why;
-  ASSERT_TRUE(f.start({"--stage-delay-ms", "300"}, &why)) << why;
-  const std::string key = f.create_tenant("alice", 1'000'000);
-  auto stub = f.farm();
-  const std::string zh = upload_zkey(*stub, key);
+  ASSERT_NO_FATAL_FAILURE(start_groth16({"--stage-delay-ms", "300"}));
+  auto& [f, key, stub, zh] = *g16_;
   // A job that finishes before the crash.
   auto done = client::prove(*stub, key, groth16_header(zh), wtns_);
   ASSERT_TRUE(done.status.ok() && !done.failure);
@@ -803,6 +820,7 @@ TEST_F(FarmE2E, SigkillDuringProvingThenRestartLosesNothingAndChargesOnce) {
   f.signal(SIGKILL);
   f.wait_exit();
 
+  std::string why;
   ASSERT_TRUE(f.start({"--stage-delay-ms", "50"}, &why)) << why;
   stub = f.farm();
   for (const std::string& id : {running.job_id(), queued.job_id()}) {
@@ -817,34 +835,19 @@ TEST_F(FarmE2E, SigkillDuringProvingThenRestartLosesNothingAndChargesOnce) {
   ASSERT_TRUE(client::fetch_proof(*stub, key, done.job_id, &proof).ok());
   EXPECT_EQ(proof, done.proof);
   // Three jobs, three charges, each once; the balance matches the ledger.
-  auto led = f.ledger("alice");
-  std::map<std::string, int> charges;
-  int64_t sum = 0;
-  for (const auto& e : led) {
-    if (e.reason() == "charge") charges[e.job_id()]++;
-    sum += e.amount();
-  }
-  EXPECT_EQ(charges.size(), 3u);
-  for (const auto& [id, n] : charges) EXPECT_EQ(n, 1) << id;
-  EXPECT_EQ(f.usage("alice").balance(), sum);
-  EXPECT_EQ(sum, 1'000'000 - 3 * int64_t(done.accepted->estimated_cost()));
+  expect_charged_once(f, 3, 1'000'000 - 3 * int64_t(done.accepted->estimated_cost()));
 }
 
 TEST_F(FarmE2E, SigtermDrainsRunningJobsAndExitsCleanly) {
-  FarmProc f(store());
-  std::string why;
-  ASSERT_TRUE(f.start({"--stage-delay-ms", "200"}, &why)) << why;
-  const std::string key = f.create_tenant("alice", 1'000'000);
-  auto stub = f.farm();
-  const std::string zh = upload_zkey(*stub, key);
+  ASSERT_NO_FATAL_FAILURE(start_groth16({"--stage-delay-ms", "200"}));
+  auto& [f, key, stub, zh] = *g16_;
   pb::Accepted acc;
-  ASSERT_TRUE(client::submit(*stub, key, groth16_header(zh), wtns_, &acc).ok());
-  wait_job(*stub, key, acc.job_id(),
-           [](const pb::JobInfo& j) { return j.state() == pb::JOB_STATE_RUNNING; });
+  ASSERT_NO_FATAL_FAILURE(submit_until_running(&acc));
   f.signal(SIGTERM);
   const int st = f.wait_exit();
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << f.log();
   EXPECT_NE(f.log().find("event=drain_done"), std::string::npos);
+  std::string why;
   ASSERT_TRUE(f.start({}, &why)) << why;
   stub = f.farm();
   auto j = get_job(*stub, key, acc.job_id());
@@ -1009,8 +1012,9 @@ class ZkwasmE2E : public FarmE2E {
     program_ = *p;
     trace_ = record("sum", {10});
   }
-  // A farm of one CPU slot and OpenCL device 0, calibrated at these zkwasm-trace rates.
-  void start_farm_with_opencl(double cpu_units_per_s, double opencl_units_per_s) {
+  // A farm of one CPU slot and an OpenCL device, calibrated at these zkwasm-trace rates.
+  void start_farm_with_opencl(double cpu_units_per_s, double opencl_units_per_s,
+                              const std::string& device = "opencl:0") {
     fs::create_directories(dir_);
     const std::string calib = dir_ + "/calibration.json";
     auto rate = [](double r) {
@@ -1018,7 +1022,7 @@ class ZkwasmE2E : public FarmE2E {
     };
     std::ofstream(calib) << nlohmann::json{
         {"kinds", rate(cpu_units_per_s)}, {"device_kinds", {{"opencl", rate(opencl_units_per_s)}}}};
-    start_farm({"--devices", "cpu,opencl:0", "--calibration", calib});
+    start_farm({"--devices", "cpu," + device, "--calibration", calib});
   }
   std::string upload_wasm(const std::string& bytes) {
     pb::ArtifactRef ref;
@@ -1056,6 +1060,28 @@ class ZkwasmE2E : public FarmE2E {
     EXPECT_TRUE(!tb.is_ok() || !zkwasm::verify(*program_, *tb).is_ok())
         << "a tampered bundle verified";
     return pv.is_ok() ? *pv : zkwasm::PublicValues{};
+  }
+
+  // Proves the sum(10) trace in one segment at the test preset: the bundle verifies and the
+  // job ran on `device` alone.
+  void prove_sum10_on(const std::string& device) {
+    const std::string params = R"({"entry":"sum","args":[10],"preset":"test"})";
+    auto r =
+        client::prove(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_), trace_);
+    ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+    ASSERT_FALSE(r.failure) << r.failure->code() << ": " << r.failure->reason();
+    EXPECT_EQ(expect_valid_bundle(r.proof).results, std::vector<uint64_t>{55});
+    EXPECT_NE(farm_->log().find("job=" + r.job_id +
+                                " tenant=alice kind=zkwasm-trace units=4 attempt=1 devices=" +
+                                device + "\n"),
+              std::string::npos)
+        << farm_->log();
+  }
+  // The segment count of a bundle (0 when it does not parse).
+  static size_t segments_of(const std::string& proof) {
+    auto b = zkwasm::deserialize_bundle(
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(proof.data()), proof.size()));
+    return b.is_ok() ? b->segments.size() : 0;
   }
 
   std::unique_ptr<FarmProc> farm_;
@@ -1554,16 +1580,7 @@ TEST_F(ZkwasmE2E, SegmentedJobCancelAndDeadlineBetweenSegments) {
 TEST_F(ZkwasmE2E, JobIsPlacedOnTheOpenClDeviceByEstimatedCost) {
   if (!resolve_backend(Backend::kOpenCl)) GTEST_SKIP() << "no OpenCL device here";
   start_farm_with_opencl(1, 1000);
-  const std::string params = R"({"entry":"sum","args":[10],"preset":"test"})";
-  auto r = client::prove(*stub_, key_, header(pb::JOB_KIND_ZKWASM_TRACE, params, trace_), trace_);
-  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
-  ASSERT_FALSE(r.failure) << r.failure->code() << ": " << r.failure->reason();
-  EXPECT_EQ(expect_valid_bundle(r.proof).results, std::vector<uint64_t>{55});
-  EXPECT_NE(farm_->log().find("job=" + r.job_id +
-                              " tenant=alice kind=zkwasm-trace units=4 "
-                              "attempt=1 devices=opencl:0"),
-            std::string::npos)
-      << farm_->log();
+  ASSERT_NO_FATAL_FAILURE(prove_sum10_on("opencl:0"));
   pb::Capacity cap;
   auto ctx = client::context(key_, 10);
   ASSERT_TRUE(stub_->GetCapacity(ctx.get(), {}, &cap).ok());
@@ -1609,6 +1626,37 @@ TEST_F(ZkwasmE2E, JobIsPlacedOnTheOpenClDeviceByEstimatedCost) {
 // Placement the other way: with the OpenCL device calibrated far slower, jobs wait for the busy
 // CPU slot instead (a queued job and a segmented one alike: one of its segments on the slow
 // device would outlast the whole job on the CPU), and the OpenCL slot stays idle.
+// opencl:N proves on OpenCL device N (StarkConfig::opencl_device): an index the machine does
+// not have stops the farm at start-up, naming it; with PoCL made to expose two devices
+// (POCL_DEVICES="pthread pthread": two contexts and queues), a job placed on opencl:1 proves
+// there and its bundle verifies.
+TEST_F(ZkwasmE2E, OpenClDeviceIndexGivesOneSlotPerDevice) {
+  if (!resolve_backend(Backend::kOpenCl)) GTEST_SKIP() << "no OpenCL device here";
+  auto devs = list_opencl_devices();
+  ASSERT_TRUE(devs.is_ok());
+  {
+    FarmProc f(store() + "-absent");
+    std::string why;
+    int code = 0;
+    const std::string absent = "opencl:" + std::to_string(devs->size() + 3);
+    ASSERT_FALSE(f.start({"--devices", "cpu," + absent}, &why, &code));
+    EXPECT_EQ(code, 2);
+    EXPECT_NE(why.find("devices: " + absent + ": no such OpenCL device"), std::string::npos)
+        << why;
+  }
+  ::setenv("POCL_DEVICES", "pthread pthread", 1);  // inherited by the farm process
+  start_farm_with_opencl(1, 1000, "opencl:1");
+  ::unsetenv("POCL_DEVICES");
+  ASSERT_TRUE(farm_);
+  ASSERT_NO_FATAL_FAILURE(prove_sum10_on("opencl:1"));
+  pb::Capacity cap;
+  auto ctx = client::context(key_, 10);
+  ASSERT_TRUE(stub_->GetCapacity(ctx.get(), {}, &cap).ok());
+  ASSERT_EQ(cap.devices_size(), 2);
+  EXPECT_EQ(cap.devices(1).name().rfind("opencl:1: ", 0), 0u) << cap.devices(1).name();
+  EXPECT_GT(cap.devices(1).busy_fraction(), 0);
+}
+
 TEST_F(ZkwasmE2E, SlowDeviceIsLeftIdleWhileTheFasterOneIsBusy) {
   if (!resolve_backend(Backend::kOpenCl)) GTEST_SKIP() << "no OpenCL device here";
   start_farm_with_opencl(100, 0.01);
@@ -1681,6 +1729,10 @@ TEST_F(ZkwasmE2E, MemoryBudgetCoversParsedTraces) {
 }
 
 // The running job is split into segments and killed after its first one: it runs again whole.
+// SIGKILL during a segmented job after two of its segments: the restarted farm proves only
+// the segments that were not saved (one saved segment is corrupted before the restart: it is
+// discarded with a log line and proved again), the bundle verifies, the checkpoints are
+// deleted once the proof is stored, and each job is charged once.
 TEST_F(ZkwasmE2E, SigkillDuringProvingThenRestartLosesNothingAndChargesOnce) {
   start_farm({"--stage-delay-ms", "300"});
   pb::Accepted running, queued;
@@ -1695,30 +1747,66 @@ TEST_F(ZkwasmE2E, SigkillDuringProvingThenRestartLosesNothingAndChargesOnce) {
                              input, &queued)
                   .ok());
   wait_job(*stub_, key_, running.job_id(), [](const pb::JobInfo& j) {
-    return j.state() == pb::JOB_STATE_RUNNING && j.stage().rfind("prove: segment 1/", 0) == 0;
+    return j.state() == pb::JOB_STATE_RUNNING && j.stage().rfind("prove: segment 2/", 0) == 0;
   });
   farm_->signal(SIGKILL);
   farm_->wait_exit();
+  // Segments are saved before their progress is reported: at least 0 and 1 are on disk.
+  const fs::path saved = fs::path(store()) / "segments" / running.job_id();
+  ASSERT_TRUE(fs::exists(saved / "0") && fs::exists(saved / "1"));
+  size_t on_disk = 0;
+  for (const auto& e : fs::directory_iterator(saved)) on_disk += e.is_regular_file();
+  fs::resize_file(saved / "0", fs::file_size(saved / "0") / 2);  // a torn or corrupted file
   std::string why;
   ASSERT_TRUE(farm_->start({"--stage-delay-ms", "20"}, &why)) << why;
   stub_ = farm_->farm();
+  size_t segments = 0;
   for (const std::string& id : {running.job_id(), queued.job_id()}) {
     auto w = client::watch(*stub_, key_, id, true);
     ASSERT_TRUE(w.status.ok()) << w.status.error_message();
     ASSERT_FALSE(w.failure) << w.failure->reason();
     expect_valid_bundle(w.proof);
+    if (id == running.job_id()) segments = segments_of(w.proof);
   }
-  auto led = farm_->ledger("alice");
-  std::map<std::string, int> charges;
-  int64_t sum = 0;
-  for (const auto& e : led) {
-    if (e.reason() == "charge") charges[e.job_id()]++;
-    sum += e.amount();
-  }
-  EXPECT_EQ(charges.size(), 2u);
-  for (const auto& [id, n] : charges) EXPECT_EQ(n, 1) << id;
-  EXPECT_EQ(farm_->usage("alice").balance(), sum);
-  EXPECT_EQ(sum, 1'000'000 - 2 * 40);  // 4 units each (the floor) at price 10
+  ASSERT_GE(segments, 3u);
+  const std::string log = farm_->log();
+  EXPECT_NE(log.find("event=segment_discarded job=" + running.job_id() + " segment=0"),
+            std::string::npos)
+      << log;
+  // Only the segments not reused were proved after the restart.
+  const size_t reused = on_disk - 1;
+  EXPECT_NE(log.find("event=segments_resumed job=" + running.job_id() + " segments=" +
+                     std::to_string(segments) + " reused=" + std::to_string(reused) +
+                     " proved=" + std::to_string(segments - reused)),
+            std::string::npos)
+      << log;
+  const std::string m = farm_->metrics();
+  EXPECT_EQ(metric(m, "efaas_farm_segments_reused_total"), double(reused));
+  EXPECT_EQ(metric(m, "efaas_farm_segments_saved_total"), double(segments - reused));
+  EXPECT_FALSE(fs::exists(saved)) << "checkpoints are deleted once the proof is stored";
+  expect_charged_once(*farm_, 2, 1'000'000 - 2 * 40);  // 4 units each (the floor) at price 10
+}
+
+// A module job's size is known only once the farm executed it: then it borrows the idle CPU
+// slot for its segments, as a trace job gets it when placed.
+TEST_F(ZkwasmE2E, ModuleJobBorrowsIdleSlotsForItsSegments) {
+  start_farm({"--workers", "2"});
+  const std::string input = extension_input({1});
+  auto r = client::prove(
+      *stub_, key_,
+      header(pb::JOB_KIND_ZKWASM_MODULE,
+             R"({"entry":"sum","args":[10],"preset":"test","segment_log":5})", input),
+      input);
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_FALSE(r.failure) << r.failure->code() << ": " << r.failure->reason();
+  auto pv = expect_valid_bundle(r.proof);
+  EXPECT_EQ(pv.results, std::vector<uint64_t>{55});
+  EXPECT_GE(segments_of(r.proof), 3u);
+  const std::string log = farm_->log();
+  EXPECT_NE(log.find("kind=zkwasm-module units="), std::string::npos) << log;
+  EXPECT_NE(log.find("event=slots_lent job=" + r.job_id + " devices=cpu"), std::string::npos)
+      << log;
+  EXPECT_EQ(get_job(*stub_, key_, r.job_id).units(), 4u);
 }
 
 // `efaas farm submit` with a module file and a trace file; the proof checked by

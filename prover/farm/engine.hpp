@@ -22,6 +22,10 @@ struct EngineJob {
   // first is the job's own, the others were idle and lent for its segments. Empty: the
   // engine's default (the CPU).
   std::vector<Backend> devices;
+  // The OpenCL device index of each entry of `devices` (opencl:N gives N; missing: 0).
+  std::vector<int> opencl_devices;
+  std::string id;          // the job id (for log lines)
+  std::string input_hash;  // hex keccak256 of the input (checkpoints are bound to it)
 };
 
 struct EngineHooks {
@@ -39,6 +43,16 @@ struct EngineHooks {
   // before; released when the job ends): waits while the budget is spent. CANCELLED when the
   // job is stopped while waiting, RESOURCE_EXHAUSTED when `bytes` exceeds the whole budget.
   std::function<Outcome(uint64_t bytes)> hold_memory;
+  // Checkpoints of a job that splits (zkWASM segments), kept across restarts: what earlier
+  // attempts of this job saved, by piece index (opaque bytes the engine checks before use), a
+  // durable save of each newly proved piece, and how many pieces came from the checkpoints.
+  std::function<std::vector<std::pair<uint32_t, std::vector<uint8_t>>>()> saved_pieces;
+  std::function<void(uint32_t index, std::span<const uint8_t> bytes)> save_piece;
+  std::function<void(uint32_t reused)> pieces_reused;
+  // A job whose size is known only while proving (zkWASM module jobs: after the execution)
+  // asks for idle slots to prove its `pieces` on: the backend and OpenCL device index of each
+  // slot lent to it (its own excluded), possibly none.
+  std::function<std::vector<std::pair<Backend, int>>(uint32_t pieces)> borrow_slots;
 };
 
 // Checks a job's input as it streams in, before it is stored: the chunks in order, then

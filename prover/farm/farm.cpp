@@ -127,7 +127,7 @@ Farm::Farm(FarmConfig config, std::unique_ptr<Store> store)
 
 Expected<std::unique_ptr<Farm>> Farm::open(const FarmConfig& config) {
   std::error_code ec;
-  for (const char* sub : {"", "/artifacts", "/inputs", "/proofs", "/tmp"}) {
+  for (const char* sub : {"", "/artifacts", "/inputs", "/proofs", "/segments", "/tmp"}) {
     fs::create_directories(config.store_dir + sub, ec);
     if (ec)
       return err(Code::kUnavailable,
@@ -145,22 +145,23 @@ Expected<std::unique_ptr<Farm>> Farm::open(const FarmConfig& config) {
       return err(Code::kInvalidArgument, "devices: " + o.error().message);
     if (d == "cpu") {
       for (size_t i = 0; i < config.workers; ++i)
-        slots.push_back({d, "cpu", Backend::kAuto, "", false, 0});
+        slots.push_back({d, "cpu", Backend::kAuto, 0, "", false, 0});
       continue;
     }
     const int idx = std::atoi(d.c_str() + 7);
     auto devs = list_opencl_devices();
     if (!devs) return err(Code::kUnavailable, "devices: " + d + ": " + devs.status().message());
     if (idx >= int(devs->size())) {
-      return err(Code::kInvalidArgument, "devices: " + d + ": this machine has " +
-                                             std::to_string(devs->size()) + " OpenCL device(s)");
+      std::string have;
+      for (const auto& info : *devs) {
+        have += (have.empty() ? ": " : ", ") + std::string("opencl:") + std::to_string(info.index) +
+                " " + info.name;
+      }
+      return err(Code::kInvalidArgument, "devices: " + d + ": no such OpenCL device; this machine has " +
+                                             std::to_string(devs->size()) + " OpenCL device(s)" + have);
     }
-    if (idx != 0) {
-      // The STARK prover's OpenCL pipeline takes no device index yet (StarkConfig::backend).
-      return err(Code::kUnimplemented,
-                 "devices: " + d + ": the zkWASM prover runs on OpenCL device 0 only");
-    }
-    slots.push_back({d, "opencl", Backend::kOpenCl, "", false, 0});
+    // One slot per configured device, proving with StarkConfig::opencl_device = N.
+    slots.push_back({d, "opencl", Backend::kOpenCl, idx, "", false, 0});
   }
   auto store = SqliteStore::open(config.store_dir + "/farm.sqlite");
   if (!store) return store.error();
@@ -214,6 +215,7 @@ Outcome Farm::recover() {
         j.error = "the job's input is missing from the store";
         j.finished_ms = now_unix_ms();
         if (Outcome o = store_->update_job(j); !o) return o;
+        drop_pieces(j.id);
         continue;
       }
       if (st == JobState::kRunning) {
@@ -412,8 +414,13 @@ Engine* Farm::engine(JobKind kind) {
 }
 
 EngineJob Farm::engine_job(const Job& j) const {
-  return {
-      j.spec, j.spec.artifact.empty() ? "" : artifact_path(j.spec.artifact), input_path(j.id), {}};
+  EngineJob e;
+  e.id = j.id;
+  e.spec = j.spec;
+  e.input_hash = j.input_hash;
+  e.artifact_path = j.spec.artifact.empty() ? "" : artifact_path(j.spec.artifact);
+  e.input_path = input_path(j.id);
+  return e;
 }
 
 double Farm::device_rate_locked(JobKind kind, const std::string& dev_kind) const {
@@ -502,9 +509,10 @@ Expected<Admission> Farm::admit(const Tenant& tenant, const JobSpec& spec) {
                                              " bytes exceeds the tenant's max_input_bytes quota (" +
                                              std::to_string(q.max_input_bytes) + ")");
   }
-  JobSpec probe = spec;
-  auto units =
-      eng->units({probe, spec.artifact.empty() ? "" : artifact_path(spec.artifact), "", {}});
+  EngineJob probe;
+  probe.spec = spec;
+  probe.artifact_path = spec.artifact.empty() ? "" : artifact_path(spec.artifact);
+  auto units = eng->units(probe);
   if (!units) return units.error();
   const uint64_t price = price_of(spec.kind);
   const uint64_t cost = *units * price;
@@ -568,7 +576,10 @@ Expected<Admission> Farm::admit(const Tenant& tenant, const JobSpec& spec) {
 Expected<std::unique_ptr<InputCheck>> Farm::input_check(const Admission& a) {
   Engine* eng = engine(a.spec.kind);
   if (eng == nullptr) return err(Code::kInvalidArgument, "unknown job kind");
-  return eng->input_check({a.spec, artifact_path(a.spec.artifact), "", {}});
+  EngineJob probe;
+  probe.spec = a.spec;
+  probe.artifact_path = artifact_path(a.spec.artifact);
+  return eng->input_check(probe);
 }
 
 void Farm::abandon(const Admission& a) {
@@ -720,6 +731,7 @@ Expected<JobState> Farm::cancel(const std::string& tenant, const std::string& id
     (void)store_->update_job(done);
     std::error_code ec;
     fs::remove(input_path(id), ec);
+    drop_pieces(id);  // a job requeued after a crash may have checkpoints
     publish(done);
     return JobState::kCancelled;
   }
@@ -847,28 +859,44 @@ void Farm::worker_loop(size_t slot) {
     // Segments across devices: a job that splits takes idle slots too when nothing else is
     // queued for them, each only if one of its pieces there ends no later than the whole job
     // on its own slot (a slow device must not become the tail).
-    Engine* eng = engine(a->job.spec.kind);
-    const uint32_t pieces = eng->parallel_pieces(a->job.spec, a->job.units);
-    if (pieces > 1) {
-      const double own = slot_rate_locked(a->job.spec.kind, slot);
-      for (size_t k = 0; k < slots_.size() && a->slots.size() < pieces; ++k) {
-        if (k == slot || !slots_[k].job.empty() || !eng->runs_on(slots_[k].backend)) continue;
-        if (slot_rate_locked(a->job.spec.kind, k) * double(pieces) < own) continue;
-        const bool wanted = std::any_of(active_.begin(), active_.end(), [&](const auto& kv) {
-          return kv.second.get() != a && kv.second->job.state == JobState::kQueued &&
-                 placed_here_locked(kv.second->job, k);
-        });
-        if (wanted) continue;
-        slots_[k].job = a->job.id;
-        slots_[k].lent = true;
-        a->slots.push_back(k);
-      }
-    }
+    lend_idle_slots_locked(*a, engine(a->job.spec.kind)->parallel_pieces(a->job.spec, a->job.units));
     lock.unlock();
     run_job(*a);  // releases the job's slots
     lock.lock();
     cv_.notify_all();  // a drain may be waiting; freed slots pick again
   }
+}
+
+std::vector<size_t> Farm::lend_idle_slots_locked(Active& a, uint32_t pieces) {
+  std::vector<size_t> lent;
+  if (pieces < 2 || a.slots.empty()) return lent;
+  Engine* eng = engine(a.job.spec.kind);
+  const double own = slot_rate_locked(a.job.spec.kind, a.slots[0]);
+  for (size_t k = 0; k < slots_.size() && a.slots.size() < pieces; ++k) {
+    if (!slots_[k].job.empty() || !eng->runs_on(slots_[k].backend)) continue;
+    if (slot_rate_locked(a.job.spec.kind, k) * double(pieces) < own) continue;
+    const bool wanted = std::any_of(active_.begin(), active_.end(), [&](const auto& kv) {
+      return kv.second.get() != &a && kv.second->job.state == JobState::kQueued &&
+             placed_here_locked(kv.second->job, k);
+    });
+    if (wanted) continue;
+    slots_[k].job = a.job.id;
+    slots_[k].lent = true;
+    a.slots.push_back(k);
+    lent.push_back(k);
+  }
+  return lent;
+}
+
+std::string Farm::pieces_dir(const std::string& job_id) const {
+  return config_.store_dir + "/segments/" + job_id;
+}
+
+void Farm::drop_pieces(const std::string& job_id) {
+  // The row first: a file without a row is never read, and goes with the directory.
+  (void)store_->delete_pieces(job_id);
+  std::error_code ec;
+  fs::remove_all(pieces_dir(job_id), ec);
 }
 
 void Farm::finish_terminal(Active& a, JobState state, const Error& e) {
@@ -886,6 +914,7 @@ void Farm::finish_terminal(Active& a, JobState state, const Error& e) {
                done.tenant, job_state_name(state), done.error_code, done.error);
   std::error_code ec;
   fs::remove(input_path(done.id), ec);
+  drop_pieces(done.id);
   {
     std::lock_guard lock(mu_);
     finished_by_state_[job_state_name(state)]++;
@@ -905,6 +934,7 @@ void Farm::run_job(Active& a) {
   std::string on;
   for (size_t k : slots) {
     ej.devices.push_back(slots_[k].backend);
+    ej.opencl_devices.push_back(slots_[k].opencl_device);
     on += (on.empty() ? "" : ",") + slots_[k].device;
   }
   (void)store_->update_job(start);
@@ -934,6 +964,7 @@ void Farm::run_job(Active& a) {
   // The job's device slots go back once the engine is done with them.
   auto free_slots = [&](double secs) {
     std::lock_guard lock(mu_);
+    slots = a.slots;  // with any lent while it ran (borrow_slots)
     for (size_t k : slots) {
       slots_[k].job.clear();
       slots_[k].lent = false;
@@ -1024,6 +1055,56 @@ void Farm::run_job(Active& a) {
     held = bytes;
     return ok();
   };
+  hooks.saved_pieces = [&] {
+    std::vector<std::pair<uint32_t, std::vector<uint8_t>>> out;
+    auto rows = store_->pieces(start.id);
+    if (!rows) {
+      spdlog::warn("event=segment_discarded job={} reason=\"{}\"", start.id, rows.error().message);
+      return out;
+    }
+    for (auto& [index, path] : *rows) {
+      auto bytes = read_whole_file(path);
+      if (!bytes) {
+        spdlog::warn("event=segment_discarded job={} segment={} reason=\"{}\"", start.id, index,
+                     bytes.error().message);
+        continue;
+      }
+      out.emplace_back(index, std::move(*bytes));
+    }
+    return out;
+  };
+  hooks.save_piece = [&](uint32_t index, std::span<const uint8_t> bytes) {
+    // File durable first, then its row: a crash in between leaves a file nothing points to.
+    std::error_code ec;
+    fs::create_directories(pieces_dir(start.id), ec);
+    const std::string path = pieces_dir(start.id) + "/" + std::to_string(index);
+    Outcome o = write_file_durably(path, bytes);
+    if (o) o = store_->put_piece(start.id, index, path);
+    if (!o) {  // proving goes on; only a restart would miss it
+      spdlog::warn("event=segment_not_saved job={} segment={} reason=\"{}\"", start.id, index,
+                   o.error().message);
+      return;
+    }
+    std::lock_guard lock(mu_);
+    segments_saved_++;
+  };
+  hooks.pieces_reused = [&](uint32_t n) {
+    std::lock_guard lock(mu_);
+    segments_reused_ += n;
+  };
+  hooks.borrow_slots = [&](uint32_t pieces) {
+    std::vector<std::pair<Backend, int>> out;
+    std::string on;
+    {
+      std::lock_guard lock(mu_);
+      for (size_t k : lend_idle_slots_locked(a, pieces)) {
+        out.emplace_back(slots_[k].backend, slots_[k].opencl_device);
+        on += (on.empty() ? "" : ",") + slots_[k].device;
+      }
+    }
+    if (!out.empty()) spdlog::info("event=slots_lent job={} devices={}", start.id, on);
+    return out;
+  };
   const auto t0 = std::chrono::steady_clock::now();
   auto proof = eng->prove(ej, hooks);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -1095,6 +1176,7 @@ void Farm::run_job(Active& a) {
       done.id, done.tenant, done.units, done.cost, secs);
   std::error_code ec;
   fs::remove(input_path(done.id), ec);
+  drop_pieces(done.id);  // the job's proof is stored: its segments are no longer needed
   {
     std::lock_guard lock(mu_);
     finished_by_state_["succeeded"]++;
@@ -1227,15 +1309,18 @@ std::string Farm::metrics_text() {
   o << "# HELP efaas_farm_queue_depth Jobs waiting for a worker.\n# TYPE efaas_farm_queue_depth "
        "gauge\n"
     << "efaas_farm_queue_depth " << queued << "\n";
-  o << "# HELP efaas_farm_units_proved_total Proving units charged.\n# TYPE "
-       "efaas_farm_units_proved_total counter\n"
-    << "efaas_farm_units_proved_total " << units_proved_ << "\n";
-  o << "# HELP efaas_farm_cache_hits_total Requests answered from the proof cache.\n# TYPE "
-       "efaas_farm_cache_hits_total counter\n"
-    << "efaas_farm_cache_hits_total " << cache_hits_ << "\n";
-  o << "# HELP efaas_farm_refused_total Jobs refused at admission (quota or balance).\n# TYPE "
-       "efaas_farm_refused_total counter\n"
-    << "efaas_farm_refused_total " << refused_ << "\n";
+  auto counter = [&](const char* name, const char* help, uint64_t v) {
+    o << "# HELP " << name << " " << help << "\n# TYPE " << name << " counter\n"
+      << name << " " << v << "\n";
+  };
+  counter("efaas_farm_units_proved_total", "Proving units charged.", units_proved_);
+  counter("efaas_farm_cache_hits_total", "Requests answered from the proof cache.", cache_hits_);
+  counter("efaas_farm_refused_total", "Jobs refused at admission (quota or balance).", refused_);
+  counter("efaas_farm_segments_saved_total", "Finished segments checkpointed to the store.",
+          segments_saved_);
+  counter("efaas_farm_segments_reused_total",
+          "Checkpointed segments reused instead of proved again (after a restart).",
+          segments_reused_);
   o << "# HELP efaas_farm_device_busy_seconds_total Seconds device slots spent proving.\n# TYPE "
        "efaas_farm_device_busy_seconds_total counter\n";
   {

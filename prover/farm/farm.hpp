@@ -146,6 +146,7 @@ class Farm {
     std::string device;  // "cpu" or "opencl:N"
     std::string kind;    // "cpu" or "opencl"
     Backend backend = Backend::kAuto;
+    int opencl_device = 0;  // opencl:N: N
     std::string job;  // the job it proves or is lent to; empty when idle
     bool lent = false;
     double busy_seconds = 0;
@@ -186,6 +187,13 @@ class Farm {
   std::string input_path(const std::string& job_id) const;
   EngineJob engine_job(const Job& j) const;
   void finish_terminal(Active& a, JobState state, const Error& e);
+  // Lends idle slots that no queued job would go to, for a job of `pieces` parallel pieces,
+  // each only where one piece ends no later than the whole job on its own slot (caller holds
+  // mu_); returns the slots lent (also appended to a.slots).
+  std::vector<size_t> lend_idle_slots_locked(Active& a, uint32_t pieces);
+  // Checkpoints of split jobs: <store>/segments/<job>/<index>, with their rows in the store.
+  std::string pieces_dir(const std::string& job_id) const;
+  void drop_pieces(const std::string& job_id);
   void load_calibration();
 
   FarmConfig config_;
@@ -214,6 +222,7 @@ class Farm {
   // Metrics.
   std::map<std::string, uint64_t> finished_by_state_;
   uint64_t units_proved_ = 0, cache_hits_ = 0, refused_ = 0;
+  uint64_t segments_saved_ = 0, segments_reused_ = 0;
   int64_t started_ms_ = 0;
   Histogram latency_{{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300}, {}, 0, 0};
   Histogram prove_time_{{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300}, {}, 0, 0};

@@ -69,6 +69,11 @@ CREATE TABLE IF NOT EXISTS artifacts (
 CREATE TABLE IF NOT EXISTS prices (
   kind INTEGER PRIMARY KEY,
   price INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS job_pieces (
+  job_id TEXT NOT NULL REFERENCES jobs(id),
+  idx INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  PRIMARY KEY (job_id, idx));
 )sql";
 
 Error db_error(sqlite3* db, const std::string& what) {
@@ -485,6 +490,37 @@ Expected<std::vector<std::pair<JobKind, uint64_t>>> SqliteStore::prices() {
   while ((rc = s.step()) == SQLITE_ROW) out.emplace_back(JobKind(s.i64(0)), uint64_t(s.i64(1)));
   if (rc != SQLITE_DONE) return db_error(db_, "read prices");
   return out;
+}
+
+Outcome SqliteStore::put_piece(const std::string& job_id, uint32_t index,
+                               const std::string& path) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "INSERT INTO job_pieces VALUES (?, ?, ?) "
+         "ON CONFLICT(job_id, idx) DO UPDATE SET path = excluded.path");
+  s.bind(job_id).bind(int64_t(index)).bind(path);
+  if (s.step() != SQLITE_DONE) return db_error(db_, "record a checkpoint");
+  return ok();
+}
+
+Expected<std::vector<std::pair<uint32_t, std::string>>> SqliteStore::pieces(
+    const std::string& job_id) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_, "SELECT idx, path FROM job_pieces WHERE job_id = ? ORDER BY idx");
+  s.bind(job_id);
+  std::vector<std::pair<uint32_t, std::string>> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out.emplace_back(uint32_t(s.i64(0)), s.text(1));
+  if (rc != SQLITE_DONE) return db_error(db_, "read checkpoints");
+  return out;
+}
+
+Outcome SqliteStore::delete_pieces(const std::string& job_id) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_, "DELETE FROM job_pieces WHERE job_id = ?");
+  s.bind(job_id);
+  if (s.step() != SQLITE_DONE) return db_error(db_, "delete checkpoints");
+  return ok();
 }
 
 }  // namespace efaas::farm

@@ -58,6 +58,13 @@ class Store {
   virtual Outcome set_price(JobKind kind, uint64_t price) = 0;
   // Stored overrides only; kinds without a row use the config's price table.
   virtual Expected<std::vector<std::pair<JobKind, uint64_t>>> prices() = 0;
+
+  // Checkpoints of split jobs (finished zkWASM segments kept across restarts): a row per (job,
+  // piece index) naming its file, recorded once the file is durable (replacing an older one).
+  virtual Outcome put_piece(const std::string& job_id, uint32_t index, const std::string& path) = 0;
+  virtual Expected<std::vector<std::pair<uint32_t, std::string>>> pieces(
+      const std::string& job_id) = 0;
+  virtual Outcome delete_pieces(const std::string& job_id) = 0;
 };
 
 class SqliteStore final : public Store {
@@ -85,6 +92,10 @@ class SqliteStore final : public Store {
   Expected<ArtifactRecord> artifact(const std::string& hash) override;
   Outcome set_price(JobKind kind, uint64_t price) override;
   Expected<std::vector<std::pair<JobKind, uint64_t>>> prices() override;
+  Outcome put_piece(const std::string& job_id, uint32_t index, const std::string& path) override;
+  Expected<std::vector<std::pair<uint32_t, std::string>>> pieces(
+      const std::string& job_id) override;
+  Outcome delete_pieces(const std::string& job_id) override;
 
  private:
   explicit SqliteStore(sqlite3* db) : db_(db) {}

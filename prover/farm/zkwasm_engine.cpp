@@ -14,6 +14,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
+#include "prover/common/bytes.hpp"
 #include "prover/common/timer.hpp"
 #include "prover/farm/farm.hpp"
 #include "prover/fri/fri_params.hpp"
@@ -405,16 +408,60 @@ class ZkwasmEngine final : public Engine {
     po.stark.threads = opts_.threads;
     po.stark.cancel = &cancel;
     po.segment_log = segment_log;
+    // A module job's size is known only now: it asks for idle slots as a trace job got them
+    // when it was placed (the farm lends only those no queued job would go to).
+    std::vector<Backend> devices = job.devices;
+    std::vector<int> cl = job.opencl_devices;
+    cl.resize(devices.size(), 0);
+    if (kind_ == JobKind::kZkwasmModule && min_segments > 1 && hooks.borrow_slots) {
+      for (auto [b, index] : hooks.borrow_slots(min_segments)) {
+        devices.push_back(b);
+        cl.push_back(index);
+      }
+    }
     // One segment at a time per device slot: each proof already uses all the slot's threads,
     // and each segment in flight holds its witness.
-    po.segment_workers = uint32_t(std::max<size_t>(1, job.devices.size()));
-    if (job.devices.size() > 1) {
-      po.devices = job.devices;
-    } else if (job.devices.size() == 1) {
-      po.stark.backend = job.devices[0];
+    po.segment_workers = uint32_t(std::max<size_t>(1, devices.size()));
+    if (devices.size() > 1) {
+      po.devices = devices;
+      po.opencl_devices = cl;
+    } else if (devices.size() == 1) {
+      po.stark.backend = devices[0];
+      po.stark.opencl_device = cl[0];
     }
+    // Segments an earlier attempt of this job proved (checkpoints), and this attempt's saved.
+    const Hash256 run = zkwasm_run_digest(job, segment_log);
+    std::vector<std::pair<uint32_t, zkwasm::Segment>> saved;
+    uint32_t saved_count = 0;
+    if (hooks.saved_pieces) {
+      for (auto& [index, bytes] : hooks.saved_pieces()) {
+        auto c = parse_zkwasm_checkpoint(bytes);
+        std::string why;
+        if (!c) {
+          why = c.error().message;
+        } else if (c->run != run) {
+          why = "it belongs to another run (module, input, parameters or segment size differ)";
+        } else if (c->index != index || c->index >= c->count ||
+                   (saved_count != 0 && c->count != saved_count)) {
+          why = "segment " + std::to_string(c->index) + " of " + std::to_string(c->count) +
+                " does not fit the job's other segments";
+        }
+        if (!why.empty()) {
+          spdlog::warn("event=segment_discarded job={} segment={} reason=\"{}\"", job.id, index,
+                       why);
+          continue;
+        }
+        saved_count = c->count;
+        saved.emplace_back(index, std::move(c->segment));
+      }
+    }
+    const bool had_saved = !saved.empty();
+    auto use_saved = [&](zkwasm::ProveOptions& o) {
+      o.proved_segments.assign(saved.empty() ? 0 : saved_count, std::nullopt);
+      for (auto& [index, seg] : saved) o.proved_segments[index] = seg;
+    };
     std::mutex progress_mu;
-    uint32_t done = 0, count = 0;
+    uint32_t done = 0, count = 0, reused = 0;
     double last_fraction = 0.1;
     Stopwatch clock;
     auto report = [&](const std::string& stage_name, double fraction) {
@@ -422,17 +469,31 @@ class ZkwasmEngine final : public Engine {
       last_fraction = std::max(last_fraction, fraction);
       if (hooks.progress) hooks.progress(stage_name, last_fraction);
     };
+    use_saved(po);
+    po.on_segment_proof = [&](uint32_t index, uint32_t n, const zkwasm::Segment& seg,
+                              bool from_checkpoint) {
+      if (from_checkpoint) {
+        std::lock_guard lock(progress_mu);
+        ++reused;
+        count = n;
+        return;
+      }
+      if (hooks.save_piece) {
+        hooks.save_piece(index, serialize_zkwasm_checkpoint({run, index, n, seg}));
+      }
+    };
     po.on_segment = [&](uint32_t, uint32_t n, double) {
       std::lock_guard lock(progress_mu);
       done++;
       count = n;
       if (n < 2) return;
       const double secs = clock.seconds();
-      // The segments left, at the wall time per segment so far (the slots prove at once);
-      // first, so that the progress event carries it.
-      if (hooks.time_left) hooks.time_left(secs / double(done) * double(n - done));
-      report("prove: segment " + std::to_string(done) + "/" + std::to_string(n) + " proved",
-             0.1 + 0.8 * double(done) / double(n));
+      // The segments left, at the wall time per segment proved so far (the slots prove at
+      // once; reused checkpoints took none); first, so that the progress event carries it.
+      const uint32_t finished = std::min(n, done + reused);
+      if (hooks.time_left) hooks.time_left(secs / double(done) * double(n - finished));
+      report("prove: segment " + std::to_string(finished) + "/" + std::to_string(n) + " proved",
+             0.1 + 0.8 * double(finished) / double(n));
       if (hooks.should_stop && hooks.should_stop()) cancel = true;
     };
     po.stark.progress = [&](std::string_view name, double f) {
@@ -453,24 +514,51 @@ class ZkwasmEngine final : public Engine {
       }
       if (hooks.should_stop && hooks.should_stop()) cancel = true;  // stops after this stage
     };
-    Result<zkwasm::Bundle> bundle = [&] {
+    auto prove_all = [&]() -> Result<zkwasm::Bundle> {
       StopWatcher watcher(hooks, cancel);
       return zkwasm::prove(prog, trace, po);
-    }();
+    };
+    Result<zkwasm::Bundle> bundle = prove_all();
     if (!bundle) {
       if (bundle.status().code() == StatusCode::kCancelled) return stopped;
       // Mismatches name the first bad step (INVALID_ARGUMENT); opcodes, traps and executions
       // the prover does not support yet are its UNIMPLEMENTED message.
       return bundle.status();
     }
-    trace = {};  // the witness is gone; free the trace before the self-check
-    if (Outcome o = hold(0); !o) return o.error();
-
+    if (!saved.empty()) {
+      // Checkpoints the prover did not take end elsewhere than this run's witness does.
+      spdlog::info("event=segments_resumed job={} segments={} reused={} proved={}", job.id, count,
+                   reused, done);
+      if (reused < saved.size()) {
+        spdlog::warn("event=segment_discarded job={} count={} reason=\"its boundary state "
+                     "differs from the run's\"",
+                     job.id, saved.size() - reused);
+      }
+    }
     if (!stage("self-check", 0.92)) return stopped;
-    // The farm never hands out a proof its own verifier rejects.
+    // The farm never hands out a proof its own verifier rejects. Checkpoints are never trusted:
+    // a bundle that reused some and fails is proved again without them.
     auto pv = zkwasm::verify(prog, *bundle);
+    if (!pv && reused > 0) {
+      spdlog::warn("event=segment_discarded job={} count={} reason=\"the bundle with reused "
+                   "segments failed the self-check: {}\"",
+                   job.id, reused, pv.status().message());
+      saved.clear();
+      use_saved(po);
+      reused = 0;
+      done = 0;
+      bundle = prove_all();
+      if (!bundle) {
+        if (bundle.status().code() == StatusCode::kCancelled) return stopped;
+        return bundle.status();
+      }
+      pv = zkwasm::verify(prog, *bundle);
+    }
+    trace = {};  // the witness is gone; free the trace
+    if (Outcome o = hold(0); !o) return o.error();
     if (!pv) return err(Code::kInternal, "the fresh proof failed the self-check: " +
                                              pv.status().message());
+    if (had_saved && hooks.pieces_reused) hooks.pieces_reused(reused);
     if (!stage("package", 0.98)) return stopped;
     return zkwasm::serialize_bundle(*bundle);
   }
@@ -712,6 +800,88 @@ std::unique_ptr<InputCheck> make_trace_check(std::shared_ptr<const wasm::Module>
 
 std::unique_ptr<InputCheck> make_extension_input_check() {
   return std::make_unique<ExtensionInputCheck>();
+}
+
+// ---------------------------------------------------------------- checkpoints
+
+namespace {
+constexpr std::string_view kCheckpointMagic = "EFZKSEG1";
+}  // namespace
+
+std::vector<uint8_t> serialize_zkwasm_checkpoint(const ZkwasmCheckpoint& c) {
+  ByteWriter w;
+  w.raw(kCheckpointMagic);
+  w.bytes(c.run);
+  w.u32(c.index);
+  w.u32(c.count);
+  const zkwasm::SegmentState& e = c.segment.exit;
+  for (uint32_t v : {e.pc, e.sp, e.fp, e.depth}) w.u32(v);
+  w.u64(e.gas);
+  w.u64(e.instructions);
+  w.u64(e.output);
+  w.u32(uint32_t(c.segment.keys.size()));
+  for (uint32_t k : c.segment.keys) w.u32(k);
+  for (size_t k = 0; k < c.segment.keys.size(); ++k) {
+    w.u64(k < c.segment.exit_values.size() ? c.segment.exit_values[k] : 0);
+  }
+  const std::vector<uint8_t> proof = serialize_proof(c.segment.proof);
+  w.u64(proof.size());
+  w.bytes(proof);
+  return w.take();
+}
+
+Expected<ZkwasmCheckpoint> parse_zkwasm_checkpoint(std::span<const uint8_t> bytes) {
+  auto bad = [](const Status& s) { return invalid("segment checkpoint: " + s.message()); };
+  ByteReader r(bytes);
+  ZkwasmCheckpoint c;
+  zkwasm::SegmentState& e = c.segment.exit;
+  for (Status s : {r.expect(kCheckpointMagic, "magic"), r.bytes(c.run, "run digest"),
+                   r.u32(c.index, "segment index"), r.u32(c.count, "segment count")}) {
+    if (!s) return bad(s);
+  }
+  if (c.count < 2 || c.count > zkwasm::kMaxSegments || c.index >= c.count) {
+    return invalid("segment checkpoint: segment " + std::to_string(c.index) + " of " +
+                   std::to_string(c.count) + " is not a segment of a split run");
+  }
+  for (Status s : {r.u32(e.pc, "exit pc"), r.u32(e.sp, "exit sp"), r.u32(e.fp, "exit fp"),
+                   r.u32(e.depth, "exit depth"), r.u64(e.gas, "exit gas"),
+                   r.u64(e.instructions, "exit instruction count"),
+                   r.u64(e.output, "exit output cursor")}) {
+    if (!s) return bad(s);
+  }
+  uint32_t nkeys = 0;
+  if (Status s = r.count(nkeys, uint32_t(r.remaining() / 12), "key count"); !s) return bad(s);
+  c.segment.keys.resize(nkeys);
+  c.segment.exit_values.resize(nkeys);
+  for (auto& k : c.segment.keys) {
+    if (Status s = r.u32(k, "key"); !s) return bad(s);
+  }
+  for (auto& v : c.segment.exit_values) {
+    if (Status s = r.u64(v, "exit value"); !s) return bad(s);
+  }
+  uint64_t len = 0;
+  if (Status s = r.u64(len, "proof length"); !s) return bad(s);
+  if (len != r.remaining()) {
+    return invalid("segment checkpoint: proof length " + std::to_string(len) + " at byte " +
+                   std::to_string(r.offset() - 8) + ", but " + std::to_string(r.remaining()) +
+                   " bytes follow");
+  }
+  auto proof = deserialize_proof(bytes.subspan(r.offset()));
+  if (!proof) return invalid("segment checkpoint: proof: " + proof.status().message());
+  c.segment.proof = std::move(*proof);
+  return c;
+}
+
+Hash256 zkwasm_run_digest(const EngineJob& job, uint32_t segment_log) {
+  ByteWriter w;
+  w.raw("efaas-farm zkwasm checkpoint v1");
+  w.u32(uint32_t(job.spec.kind));
+  for (const std::string* s : {&job.spec.artifact, &job.input_hash, &job.spec.params_json}) {
+    w.u64(s->size());
+    w.raw(*s);
+  }
+  w.u32(segment_log);
+  return keccak256(w.buffer());
 }
 
 std::unique_ptr<Engine> make_zkwasm_engine(JobKind kind, const EngineOptions& opts) {

@@ -12,7 +12,9 @@
 
 #include "prover/farm/engine.hpp"
 #include "prover/farm/types.hpp"
+#include "prover/hash/keccak.hpp"
 #include "prover/wasm/module.hpp"
+#include "prover/zkwasm/zkwasm.hpp"
 
 namespace efaas::farm {
 
@@ -66,5 +68,20 @@ Expected<uint32_t> resolve_zkwasm_entry(const wasm::Module& m, const ZkwasmParam
 std::unique_ptr<InputCheck> make_trace_check(std::shared_ptr<const wasm::Module> module,
                                              ZkwasmParams params);
 std::unique_ptr<InputCheck> make_extension_input_check();
+
+// Checkpoints of a split job (EngineHooks::save_piece, docs/farm.md "Persistence and
+// restarts"): one proved segment of `count`, with the digest of the run it belongs to.
+// "EFZKSEG1", run digest, index, count, exit state, keys and exit values, the STARK proof.
+struct ZkwasmCheckpoint {
+  Hash256 run{};
+  uint32_t index = 0, count = 0;
+  zkwasm::Segment segment;
+};
+std::vector<uint8_t> serialize_zkwasm_checkpoint(const ZkwasmCheckpoint& c);
+// Refuses bad magic, counts, truncation and trailing bytes, naming the field.
+Expected<ZkwasmCheckpoint> parse_zkwasm_checkpoint(std::span<const uint8_t> bytes);
+// What a job's checkpoints are bound to: its kind, module, input hash, parameters and the
+// segment size it is proved with (the farm's default may change across a restart).
+Hash256 zkwasm_run_digest(const EngineJob& job, uint32_t segment_log);
 
 }  // namespace efaas::farm

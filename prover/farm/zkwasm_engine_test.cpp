@@ -7,8 +7,10 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "prover/common/rng.hpp"
+#include "prover/device/backend.hpp"
 #include "prover/farm/farm.hpp"
 #include "prover/farm/zkwasm_engine.hpp"
 #include "prover/farm/zkwasm_testing.hpp"
@@ -529,6 +531,130 @@ TEST_F(ZkwasmEngineTest, SegmentedProofReportsEachSegmentAndHoldsTheTraceMemory)
   auto r = eng->prove(j, hooks);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Code::kResourceExhausted);
+}
+
+// Checkpoints (finished segments kept across restarts): a segmented job saves each segment it
+// proves; an attempt given some back proves only the others, and its bundle is the same and
+// verifies. Checkpoints that do not parse, belong to another run or do not fit are discarded
+// and their segments proved again; one that claims the run but holds another run's segment is
+// never trusted either (the prover's boundary check or the self-check catches it).
+TEST_F(ZkwasmEngineTest, SavedSegmentsAreReusedOnlyWhenTheyBelongToTheRun) {
+  EngineOptions eo;
+  eo.segment_log = 5;  // sum(10): about 110 rows, 4+ segments
+  auto eng = make_engine(JobKind::kZkwasmTrace, eo);
+  auto trace = testing::record_trace(module_, "sum", {10});
+  ASSERT_TRUE(trace);
+  EngineJob j =
+      job(JobKind::kZkwasmTrace, R"({"entry":"sum","args":[10],"preset":"test"})", *trace);
+  j.input_hash = "0a";
+  // One attempt: the pieces it saves, the pieces it was given back and how many it reused.
+  struct Attempt {
+    std::map<uint32_t, std::vector<uint8_t>> saved;
+    int64_t reused = -1;
+    std::vector<uint8_t> proof;
+  };
+  auto attempt = [&](const EngineJob& ej,
+                     std::vector<std::pair<uint32_t, std::vector<uint8_t>>> given) {
+    Attempt a;
+    EngineHooks hooks;
+    hooks.saved_pieces = [&] { return given; };
+    hooks.save_piece = [&](uint32_t i, std::span<const uint8_t> b) {
+      a.saved[i].assign(b.begin(), b.end());
+    };
+    hooks.pieces_reused = [&](uint32_t n) { a.reused = n; };
+    auto p = eng->prove(ej, hooks);
+    EXPECT_TRUE(p) << p.error().to_string();
+    if (p) a.proof = *p;
+    return a;
+  };
+  const Attempt first = attempt(j, {});
+  ASSERT_FALSE(first.proof.empty());
+  auto b = zkwasm::deserialize_bundle(first.proof);
+  ASSERT_TRUE(b.is_ok());
+  const uint32_t n = uint32_t(b->segments.size());
+  ASSERT_GE(n, 3u);
+  ASSERT_EQ(first.saved.size(), n);
+  EXPECT_EQ(first.reused, -1) << "nothing was given back";
+  const Hash256 run = zkwasm_run_digest(j, 5);
+  for (const auto& [i, bytes] : first.saved) {
+    auto c = parse_zkwasm_checkpoint(bytes);
+    ASSERT_TRUE(c) << c.error().to_string();
+    EXPECT_EQ(c->run, run);
+    EXPECT_EQ(c->index, i);
+    EXPECT_EQ(c->count, n);
+    EXPECT_EQ(serialize_proof(c->segment.proof), serialize_proof(b->segments[i].proof));
+  }
+
+  // The parser names what is wrong and never crashes on cut or altered bytes.
+  const std::vector<uint8_t>& good = first.saved.at(1);
+  for (size_t cut : {size_t(0), size_t(7), size_t(40), size_t(47), size_t(60), size_t(100),
+                     good.size() / 2, good.size() - 1}) {
+    EXPECT_FALSE(parse_zkwasm_checkpoint(std::span<const uint8_t>(good.data(), cut))) << cut;
+  }
+  auto expect_refused = [](std::vector<uint8_t> bytes, const std::string& names) {
+    auto r = parse_zkwasm_checkpoint(bytes);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find(names), std::string::npos) << r.error().message;
+  };
+  auto altered = good;
+  altered[0] ^= 1;
+  expect_refused(altered, "magic");
+  altered = good;
+  altered[8 + 32] = uint8_t(n + 2);  // segment n+2 of n
+  expect_refused(altered, "segment " + std::to_string(n + 2) + " of " + std::to_string(n));
+  altered = good;
+  altered.push_back(0);
+  expect_refused(altered, "proof length");
+
+  // Restarted after two segments: only the others are proved, the bundle is the same.
+  const Attempt resumed = attempt(j, {{0, first.saved.at(0)}, {1, first.saved.at(1)}});
+  EXPECT_EQ(resumed.reused, 2);
+  EXPECT_EQ(resumed.saved.size(), n - 2);
+  EXPECT_EQ(resumed.saved.count(0) + resumed.saved.count(1), 0u);
+  EXPECT_EQ(resumed.proof, first.proof);
+  auto rb = zkwasm::deserialize_bundle(resumed.proof);
+  ASSERT_TRUE(rb.is_ok());
+  ASSERT_TRUE(zkwasm::verify(*program_, *rb).is_ok());
+
+  // Another run's segments: a job of sum(11) with its own digest, and one re-labelled with
+  // this run's digest (the forgery a corrupted store could hold).
+  auto trace11 = testing::record_trace(module_, "sum", {11});
+  ASSERT_TRUE(trace11);
+  EngineJob other =
+      job(JobKind::kZkwasmTrace, R"({"entry":"sum","args":[11],"preset":"test"})", *trace11);
+  other.input_hash = "0b";
+  const Attempt theirs = attempt(other, {});
+  ASSERT_GE(theirs.saved.size(), 3u);
+  auto forged = parse_zkwasm_checkpoint(theirs.saved.at(2));
+  ASSERT_TRUE(forged);
+  forged->run = run;
+  std::vector<uint8_t> truncated = first.saved.at(0);
+  truncated.resize(truncated.size() / 2);
+  std::vector<uint8_t> misplaced = first.saved.at(1);  // segment 1 offered as segment 3
+  const Attempt bad = attempt(j, {{0, truncated},
+                                  {1, theirs.saved.at(1)},
+                                  {2, serialize_zkwasm_checkpoint(*forged)},
+                                  {3, misplaced}});
+  EXPECT_EQ(bad.reused, 0);
+  EXPECT_EQ(bad.saved.size(), n);
+  EXPECT_EQ(bad.proof, first.proof);
+}
+
+// The OpenCL device index reaches the STARK prover: an index the machine does not have fails
+// the job with INVALID_ARGUMENT naming it (never a silent fall-back to device 0).
+TEST_F(ZkwasmEngineTest, OpenClDeviceIndexReachesTheProver) {
+  if (!resolve_backend(Backend::kOpenCl)) GTEST_SKIP() << "no OpenCL device here";
+  auto eng = make_engine(JobKind::kZkwasmTrace, {});
+  auto trace = testing::record_trace(module_, "sum", {3});
+  ASSERT_TRUE(trace);
+  EngineJob j = job(JobKind::kZkwasmTrace, R"({"entry":"sum","args":[3],"preset":"test"})", *trace);
+  j.devices = {Backend::kOpenCl};
+  j.opencl_devices = {40};
+  auto r = eng->prove(j, {});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+  EXPECT_NE(r.error().message.find("OpenCL device index 40"), std::string::npos)
+      << r.error().message;
 }
 
 }  // namespace

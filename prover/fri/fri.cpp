@@ -44,7 +44,7 @@ Result<FriProof> fri_prove(const FriParams& params, std::vector<FriInput> inputs
   for (const FriInput& in : inputs) shapes.push_back({in.log_height, in.evals.size()});
   EFAAS_RETURN_IF_ERROR(fri_internal::check_inputs(params, shapes));
   const uint32_t final_log = params.log_final_poly_len + params.log_blowup;
-  HashConfig hcfg{cfg.backend, cfg.threads, 0};
+  HashConfig hcfg{cfg.backend, cfg.threads, cfg.opencl_device};
   ThreadPool& pool = ThreadPool::with_threads(cfg.threads);
   FriProof proof;
   const uint32_t log_max = inputs[0].log_height;

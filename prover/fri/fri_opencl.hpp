@@ -18,7 +18,7 @@ struct FriDeviceInput {
   OpenClBuffer evals;  // 2^log_height Fp4 values, bit-reversed order on s * H
 };
 
-// As fri_prove; every input on device cfg's OpenCL device 0, cfg.backend kOpenCl.
+// As fri_prove; every input on OpenCL device cfg.opencl_device, cfg.backend kOpenCl.
 Result<FriProof> fri_prove_opencl(const FriParams& params, std::vector<FriDeviceInput> inputs,
                                   Transcript& transcript, const FriProverConfig& cfg,
                                   const std::function<void(std::span<const size_t>)>& open_inputs,

@@ -36,6 +36,7 @@ std::string to_string(const FriParams& p);
 struct FriProverConfig {
   Backend backend = Backend::kAuto;
   size_t threads = 0;
+  int opencl_device = 0;  // kOpenCl: index into list_opencl_devices()
 };
 
 }  // namespace efaas

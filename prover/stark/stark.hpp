@@ -32,9 +32,12 @@ using ProgressCallback = std::function<void(std::string_view stage, double fract
 
 // Performance knobs; soundness lives in FriParams.
 struct StarkConfig {
-  // kOpenCl runs LDE, commitments, quotient, DEEP and FRI folding on OpenCL device 0 with the
-  // data kept there between stages (stark_opencl.hpp); every backend gives the same proof.
+  // kOpenCl runs LDE, commitments, quotient, DEEP and FRI folding on OpenCL device
+  // `opencl_device` (an index into list_opencl_devices(); one the machine does not have is
+  // INVALID_ARGUMENT naming it) with the data kept there between stages (stark_opencl.hpp);
+  // every backend gives the same proof.
   Backend backend = Backend::kAuto;
+  int opencl_device = 0;
   size_t threads = 0;
   // The prover's own checks: constraints on the trace and the LogUp balance before proving.
   // Tests turn them off to see the verifier reject a bad witness.

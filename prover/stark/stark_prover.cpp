@@ -31,6 +31,7 @@ Result<std::vector<Fp>> lde_columns(const std::vector<Fp>& cols, size_t width,
   NttConfig ncfg;
   ncfg.backend = cfg.backend;
   ncfg.threads = cfg.threads;
+  ncfg.opencl_device = cfg.opencl_device;
   ncfg.output_order = Order::kBitReversed;
   LdeParams p;
   p.log_blowup = log_blowup;
@@ -340,7 +341,7 @@ Result<ProvingKey> stark_setup(const air::MachineAir& machine,
     pk.vk.pre_dims.push_back({lde_n, width});
   }
   if (!views.empty()) {
-    auto tree = MerkleTree::build(views, HashConfig{cfg.backend, cfg.threads, 0});
+    auto tree = MerkleTree::build(views, HashConfig{cfg.backend, cfg.threads, cfg.opencl_device});
     if (!tree) return tree.status();
     pk.vk.pre_root = tree->root();
     pk.pre_tree = std::move(*tree);
@@ -411,7 +412,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   observe_header(tr, machine, params, proof.log_heights, proof.publics);
   observe_public_interactions(tr, witness.public_interactions);
   if (pk.vk.pre_root) tr.observe(*pk.vk.pre_root);
-  const HashConfig hcfg{cfg.backend, cfg.threads, 0};
+  const HashConfig hcfg{cfg.backend, cfg.threads, cfg.opencl_device};
   // OpenCL keeps the LDEs on the device between stages (stark_opencl.hpp).
   Result<Backend> backend = resolve_backend(cfg.backend);
   if (!backend) return backend.status();
@@ -439,6 +440,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   NttConfig ncfg;
   ncfg.backend = *backend;
   ncfg.threads = cfg.threads;
+  ncfg.opencl_device = cfg.opencl_device;
   std::vector<LdeResidency> plan(3 * T);
   if (dev == nullptr) {
     std::vector<LdeShape> shapes(3 * T);
@@ -782,6 +784,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     NttConfig ncfg;
     ncfg.backend = cfg.backend;
     ncfg.threads = cfg.threads;
+    ncfg.opencl_device = cfg.opencl_device;
     ncfg.input_order = Order::kBitReversed;
     ncfg.output_order = Order::kNatural;
     EFAAS_RETURN_IF_ERROR(coset_intt(coords, 4, shift, ncfg));
@@ -1150,7 +1153,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     fetch(*q_tree, quotient_dev);
     open_tree(*q_tree, proof.quotient_queries, q_source);
   };
-  const FriProverConfig fcfg{cfg.backend, cfg.threads};
+  const FriProverConfig fcfg{cfg.backend, cfg.threads, cfg.opencl_device};
   const bool checks = cfg.check_witness;
   auto fri = dev != nullptr ? fri_prove_opencl(params, std::move(dev_inputs), tr, fcfg, open, checks)
                             : fri_prove(params, std::move(inputs), tr, fcfg, open, checks);

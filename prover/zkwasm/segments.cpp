@@ -207,10 +207,17 @@ Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
   Status error;
   std::vector<std::optional<StarkProof>> proofs(count);
   StarkTimings total;
+  Bundle bundle;
+  bundle.segments.resize(count);
+  const bool resume = opts.proved_segments.size() == count;
   auto worker = [&](size_t wi) {
     StarkConfig cfg = opts.stark;
     cfg.threads = threads;
-    if (!opts.devices.empty()) cfg.backend = opts.devices[wi % opts.devices.size()];
+    if (!opts.devices.empty()) {
+      const size_t d = wi % opts.devices.size();
+      cfg.backend = opts.devices[d];
+      if (d < opts.opencl_devices.size()) cfg.opencl_device = opts.opencl_devices[d];
+    }
     for (;;) {
       std::unique_lock<std::mutex> lock(mu);
       cv.wait(lock, [&] { return !queue.empty() || closed || !error.is_ok(); });
@@ -235,14 +242,19 @@ Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
       }
       proofs[job.index] = std::move(*proof);
       add_timings(total, t);
+      if (opts.on_segment_proof) {  // handed out (persisted) before its progress is reported
+        Segment done = bundle.segments[job.index];  // its boundary, set before it was queued
+        done.proof = *proofs[job.index];
+        lock.unlock();
+        opts.on_segment_proof(job.index, count, done, false);
+        lock.lock();
+      }
       if (opts.on_segment) opts.on_segment(job.index, count, secs);
     }
   };
   std::vector<std::thread> pool;
   for (size_t w = 0; w < workers; ++w) pool.emplace_back(worker, w);
 
-  Bundle bundle;
-  bundle.segments.resize(count);
   WitnessOptions wo;
   wo.check_trace = opts.check_trace;
   wo.args = opts.args;
@@ -278,6 +290,18 @@ Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
     seg.exit_values = std::move(out.exit_values);
     for (size_t k = 0; k < seg.keys.size(); ++k) image[seg.keys[k]] = seg.exit_values[k];
     state = out.exit;
+    if (resume && opts.proved_segments[s]) {
+      // Proved before: reused when it ends where this witness does (the verifier checks it).
+      const Segment& old = *opts.proved_segments[s];
+      if (old.exit == seg.exit && old.keys == seg.keys && old.exit_values == seg.exit_values) {
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          proofs[s] = old.proof;
+        }
+        if (opts.on_segment_proof) opts.on_segment_proof(s, count, old, true);
+        continue;
+      }
+    }
     std::unique_lock<std::mutex> lock(mu);
     cv.wait(lock, [&] { return queue.size() < workers || !error.is_ok(); });
     if (!error.is_ok()) break;

@@ -192,6 +192,9 @@ Result<Bundle> prove(const Program& program, const wasm::Trace& trace, const Pro
   if (!pk) return pk.status();
   StarkConfig cfg = opts.stark;
   if (!opts.devices.empty()) cfg.backend = opts.devices[0];
+  if (!opts.devices.empty() && !opts.opencl_devices.empty()) {
+    cfg.opencl_device = opts.opencl_devices[0];
+  }
   auto proof = stark_prove(machine_air(), **pk, *w, cfg, timings);
   if (!proof) return proof.status();
   b.segments.emplace_back();

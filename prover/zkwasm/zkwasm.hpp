@@ -128,9 +128,21 @@ struct ProveOptions {
   uint32_t segment_log = kDefaultSegmentLog;
   uint32_t segment_workers = 0;
   std::vector<Backend> devices;
+  // The OpenCL device index of each entry of `devices` (missing: stark.opencl_device).
+  std::vector<int> opencl_devices;
   // Called once per proved segment (from the worker that proved it): its index, the segment
   // count and its proving wall time in seconds.
   std::function<void(uint32_t index, uint32_t count, double seconds)> on_segment;
+  // Resuming a split run (the farm keeps finished segments across restarts): segments proved
+  // before for this same run and options, by index, used only when the vector has one entry per
+  // segment of the run. An entry is reused instead of proving its segment again when its exit
+  // state, keys and exit values equal the witness's; otherwise that segment is proved. Its proof
+  // is not checked here: verify() the bundle.
+  std::vector<std::optional<Segment>> proved_segments;
+  // Split runs: each segment once its proof is final (from the worker that proved it, or from
+  // the witness builder with `reused` for an entry of proved_segments), e.g. to persist it.
+  std::function<void(uint32_t index, uint32_t count, const Segment& segment, bool reused)>
+      on_segment_proof;
 };
 
 // Witness generation from a recorded trace (no re-execution) and the STARK proof.
