@@ -725,6 +725,7 @@ air::MachineAir build_machine() {
   m.tables.push_back(alu::bitcount_table());
   m.tables.push_back(memory_access_table());
   m.tables.push_back(input_table());
+  m.tables.push_back(alu::bitwise_table());
   return m;
 }
 

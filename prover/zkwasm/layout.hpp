@@ -82,7 +82,7 @@ inline constexpr uint32_t kNumPublics = kPubExitOut + 1;
 // Table order in the machine.
 enum Table : uint32_t {
   kExec = 0, kProgram, kMemory, kInit, kArgs, kRange, kBrTargets, kFuncs, kElems, kAlu, kBitCount,
-  kMemAccess, kInput, kNumTables
+  kMemAccess, kInput, kBitwise, kNumTables
 };
 
 // Opcodes with a flag column in the execution table.

@@ -948,9 +948,9 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     }
     w.main[L::kArgs] = std::move(ac);
   }
-  // The ALU chip (before the range table: its lookups count there).
-  w.main[L::kAlu] = alu_chip.chip_columns(table_log_rows(alu_chip.rows()), range_mult, byte_mult,
-                                         and_mult);
+  // The ALU chip and the bitwise table (before the range table: their lookups count there).
+  w.main[L::kAlu] = alu_chip.chip_columns(table_log_rows(alu_chip.rows()), range_mult, byte_mult);
+  w.main[L::kBitwise] = alu_chip.bitwise_columns(table_log_rows(alu_chip.bitwise_rows()), and_mult);
   w.main[L::kBitCount] = alu_chip.bitcount_columns();
   {
     const size_t rows = range_mult.size();
