@@ -20,6 +20,7 @@ std::span<const wasm::Op> constrained_ops() {
   // Execution-table flags, the ALU chip's operations, unreachable (a trap row), linear memory.
   static const std::vector<wasm::Op> ops = [] {
     std::vector<wasm::Op> v(L::kFlagOps.begin(), L::kFlagOps.end());
+    v.insert(v.end(), L::kCmpOps.begin() + 1, L::kCmpOps.end());  // lt_s's flag
     v.insert(v.end(), L::kWideOps.begin(), L::kWideOps.end());
     v.insert(v.end(), alu::kOps.begin(), alu::kOps.end());
     v.push_back(wasm::Op::kUnreachable);
