@@ -41,9 +41,11 @@ TableAir exec_table() {
   // times the `wide` bit or its complement (degree 2); raw() is the shared column.
   auto raw = [&](Op op) { return c(E::kFlags + uint32_t(L::flag_index(op))); };
   const Expr wide = c(E::kWide);
+  // Grouped ops (layout.hpp, kOpGroups): the shared column times the op's selector.
   auto flag = [&](Op op) {
     if (L::is_wide_op(op)) return raw(op) * wide;
     if (L::has_wide_twin(op)) return raw(op) * (Fp::one() - wide);
+    if (const int i = L::group_of(op).second; i >= 0) return raw(op) * c(E::kGroupSel + uint32_t(i));
     return raw(op);
   };
   auto flags = [&](std::initializer_list<Op> ops) {
@@ -96,6 +98,21 @@ TableAir exec_table() {
   const Expr ends = trap_f + unreach_f;  // rows that end the execution with a trap
   sum = sum + alu_f + trap_f + unreach_f;
   opcode = opcode + alu_op + unreach_f * Fp::from_u32(uint32_t(Op::kUnreachable));
+  // Opcode groups: one-hot selectors on the group's rows, the opcode's offset in kOpX.
+  Expr grouped = k(0);
+  for (const L::OpGroup& g : L::kOpGroups) {
+    const Expr f = raw(g.ops[0]);
+    Expr sel_sum = k(0), offset = k(0);
+    for (uint32_t i = 0; i < g.size; ++i) {
+      const Expr s = c(E::kGroupSel + i);
+      t.assert_zero(f * s * (one - s));
+      sel_sum = sel_sum + s;
+      offset = offset + s * Fp::from_u32(uint32_t(g.ops[i]) - uint32_t(g.ops[0]));
+    }
+    t.assert_zero(f * (sel_sum - one));
+    t.assert_zero(f * (alu_op - offset));
+    grouped = grouped + f;
+  }
   // Linear-memory ops share one flag; the opcode column (kOpX again) says which (mem_access
   // checks it).
   const Expr mem = c(E::kMem), mst = c(E::kMemSt), msz = c(E::kMemSz);
@@ -499,8 +516,9 @@ TableAir exec_table() {
   t.assert_bool(trap_f);
   t.assert_bool(unreach_f);
   t.assert_zero(alu_un * (one - alu_f));
-  // kOpX: the opcode of chip and memory rows, a comparison's offset; zero on other rows.
-  t.assert_zero(alu_op * (one - alu_f - trap_f - mem - raw(Op::kI32LtS)));
+  // kOpX: the opcode of chip and memory rows, the offset of a comparison or a grouped op;
+  // zero on other rows.
+  t.assert_zero(alu_op * (one - alu_f - trap_f - mem - raw(Op::kI32LtS) - grouped));
   t.assert_zero(alu_f * (npc - pc1));
   t.assert_zero(alu_f * (nsp - sp + one - alu_un));
   t.assert_zero((alu_f - alu_un) * (key0 - sm1));

@@ -432,6 +432,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     if (fi >= 0) {
       ex.set(E::kFlags + uint32_t(fi), row, uint64_t(1));
       if (L::is_wide_op(op)) ex.set(E::kWide, row, uint64_t(1));
+      if (const auto [g, pos] = L::group_of(op); g >= 0) {
+        ex.set(E::kGroupSel + uint32_t(pos), row, uint64_t(1));
+        ex.set(E::kOpX, row, uint64_t(uint32_t(op) - uint32_t(L::kOpGroups[uint32_t(g)].ops[0])));
+      }
     } else if (mi >= 0) {
       ex.set(E::kMem, row, uint64_t(1));
       ex.set(E::kMemOp, row, uint64_t(uint32_t(op)));
