@@ -1,6 +1,6 @@
-// The ALU chip: constraints (chip_table), the fixed bit-count table and the chip's witness.
-// docs/zkwasm.md "ALU chip" derives every equation; the bounds noted here are what make them
-// hold over the integers rather than only mod p.
+// The ALU chip: constraints (chip_table), the fixed bit-count table, the bitwise table and their
+// witness. docs/zkwasm.md "ALU chip" and "Bitwise table" derive every equation; the bounds
+// noted here are what make them hold over the integers rather than only mod p.
 #include "prover/zkwasm/alu_chip.hpp"
 
 #include <algorithm>
