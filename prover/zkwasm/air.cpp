@@ -41,9 +41,11 @@ TableAir exec_table() {
   // times the `wide` bit or its complement (degree 2); raw() is the shared column.
   auto raw = [&](Op op) { return c(E::kFlags + uint32_t(L::flag_index(op))); };
   const Expr wide = c(E::kWide);
+  // Grouped ops (layout.hpp, kOpGroups): the shared column times the op's selector.
   auto flag = [&](Op op) {
     if (L::is_wide_op(op)) return raw(op) * wide;
     if (L::has_wide_twin(op)) return raw(op) * (Fp::one() - wide);
+    if (const int i = L::group_of(op).second; i >= 0) return raw(op) * c(E::kGroupSel + uint32_t(i));
     return raw(op);
   };
   auto flags = [&](std::initializer_list<Op> ops) {
@@ -92,13 +94,28 @@ TableAir exec_table() {
   }
   // ALU chip rows and trap rows (alu_chip.hpp): flags outside kFlagOps, the opcode in a column.
   const Expr alu_f = c(E::kAluF), alu_un = c(E::kAluUn), trap_f = c(E::kTrapF);
-  const Expr unreach_f = c(E::kUnreachF), alu_op = c(E::kAluOp);
+  const Expr unreach_f = c(E::kUnreachF), alu_op = c(E::kAluOp);  // kOpX
   const Expr ends = trap_f + unreach_f;  // rows that end the execution with a trap
   sum = sum + alu_f + trap_f + unreach_f;
   opcode = opcode + alu_op + unreach_f * Fp::from_u32(uint32_t(Op::kUnreachable));
-  // Linear-memory ops share one flag; the opcode column says which (mem_access checks it).
+  // Opcode groups: one-hot selectors on the group's rows, the opcode's offset in kOpX.
+  Expr grouped = k(0);
+  for (const L::OpGroup& g : L::kOpGroups) {
+    const Expr f = raw(g.ops[0]);
+    Expr sel_sum = k(0), offset = k(0);
+    for (uint32_t i = 0; i < g.size; ++i) {
+      const Expr s = c(E::kGroupSel + i);
+      t.assert_zero(f * s * (one - s));
+      sel_sum = sel_sum + s;
+      offset = offset + s * Fp::from_u32(uint32_t(g.ops[i]) - uint32_t(g.ops[0]));
+    }
+    t.assert_zero(f * (sel_sum - one));
+    t.assert_zero(f * (alu_op - offset));
+    grouped = grouped + f;
+  }
+  // Linear-memory ops share one flag; the opcode column (kOpX again) says which (mem_access
+  // checks it).
   const Expr mem = c(E::kMem), mst = c(E::kMemSt), msz = c(E::kMemSz);
-  opcode = opcode + c(E::kMemOp);
   // Host I/O rows (kIo, a kind of memory row): not instructions, no program lookup.
   const Expr io = c(E::kIo), io_out = c(E::kIoOut), io_first = c(E::kIoFirst);
   const Expr hsz = c(E::kHsz), hrd = c(E::kHrd), hwr = c(E::kHwr), out = c(E::kOut);
@@ -228,10 +245,9 @@ TableAir exec_table() {
   for (uint32_t j = 0; j < 4; ++j) t.assert_bool(cy[j]);
 
   // --- opcode groups -------------------------------------------------------------------------
-  const std::initializer_list<Op> cmp32 = {Op::kI32LtS, Op::kI32LtU, Op::kI32GtS, Op::kI32GtU,
-                                           Op::kI32LeS, Op::kI32LeU, Op::kI32GeS, Op::kI32GeU};
-  const std::initializer_list<Op> cmp64 = {Op::kI64LtS, Op::kI64LtU, Op::kI64GtS, Op::kI64GtU,
-                                           Op::kI64LeS, Op::kI64LeU, Op::kI64GeS, Op::kI64GeU};
+  // The comparisons' shared flag (kCmpOps), as i32.lt_s and i64.lt_s.
+  const std::initializer_list<Op> cmp32 = {Op::kI32LtS};
+  const std::initializer_list<Op> cmp64 = {Op::kI64LtS};
   std::vector<Op> binary = {Op::kI32Add, Op::kI32Sub, Op::kI32Eq, Op::kI32Ne,
                             Op::kI64Add, Op::kI64Sub, Op::kI64Eq, Op::kI64Ne};
   binary.insert(binary.end(), cmp32.begin(), cmp32.end());
@@ -396,36 +412,45 @@ TableAir exec_table() {
   chain(Op::kI64Add, a, b, r, 4);
   chain(Op::kI32Sub, b, r, a, 2);  // b + r = a + 2^32 c
   chain(Op::kI64Sub, b, r, a, 4);
-  // Comparisons: c = [u < w] from w + d = u + 2^(16 limbs) c, d range-checked; for signed ones
-  // the sign bit of the top limb is flipped (sa, sb are the sign bits of ah = a_top, bh = b_top).
-  const Expr half = k(1u << 15);
-  struct Cmp {
-    Op op;
-    bool swap, is_signed, negate;
-    uint32_t limbs;
-  };
-  const Cmp cmps[] = {
-      {Op::kI32LtU, false, false, false, 2}, {Op::kI32LtS, false, true, false, 2},
-      {Op::kI32GtU, true, false, false, 2},  {Op::kI32GtS, true, true, false, 2},
-      {Op::kI32LeU, true, false, true, 2},   {Op::kI32LeS, true, true, true, 2},
-      {Op::kI32GeU, false, false, true, 2},  {Op::kI32GeS, false, true, true, 2},
-      {Op::kI64LtU, false, false, false, 4}, {Op::kI64LtS, false, true, false, 4},
-      {Op::kI64GtU, true, false, false, 4},  {Op::kI64GtS, true, true, false, 4},
-      {Op::kI64LeU, true, false, true, 4},   {Op::kI64LeS, true, true, true, 4},
-      {Op::kI64GeU, false, false, true, 4},  {Op::kI64GeS, false, true, true, 4}};
-  for (const Cmp& cm : cmps) {
-    const uint32_t top = cm.limbs - 1;
-    Expr ua[4] = {a[0], a[1], a[2], a[3]}, ub[4] = {b[0], b[1], b[2], b[3]};
-    if (cm.is_signed) {
-      on(cm.op, ah - a[top]);
-      on(cm.op, bh - b[top]);
-      ua[top] = a[top] + half - sa * k16;
-      ub[top] = b[top] + half - sb * k16;
+  // Comparisons: one flag for the eight (kCmpOps), gated per width like the other twins.
+  // c = [a' < b'] from b' + d = a' + 2^(16 limbs) c with d range-checked, where a', b' are a, b
+  // with the top limb's sign bit flipped for signed ones (sa, sb the sign bits of ah = a_top,
+  // bh = b_top; sas = signed * sa). e = [d = 0] = [a = b] through an inverse of the limb sum
+  // (below 2^18, so zero only for d = 0). lt = c, gt = 1 - c - e, le = c + e, ge = 1 - c:
+  // r0 = q + (1 - 2q)(c + p e) with p = [gt or le] and q = [gt or ge]; the opcode's offset
+  // from lt_s (kOpX) is (1 - signed) + 2 q + 4 (p xor q). Every constraint stays at degree 3.
+  {
+    const Expr cmp = raw(Op::kI32LtS), g32 = flag(Op::kI32LtS), g64 = flag(Op::kI64LtS);
+    const Expr sg = c(E::kCmpSg), p = c(E::kCmpP), q = c(E::kCmpQ), e = c(E::kCmpEq);
+    const Expr einv = c(E::kCmpInv), pe = c(E::kCmpH), sas = c(E::kCmpSa), sbs = c(E::kCmpSb);
+    const Fp two = Fp::from_u32(2);
+    for (const Expr& bit : {sg, p, q}) t.assert_zero(cmp * bit * (one - bit));
+    t.assert_zero(cmp * (c(E::kOpX) - (one - sg) - q * two - (p + q - p * q * two) * Fp::from_u32(4)));
+    t.assert_zero(cmp * (sas - sg * sa));
+    t.assert_zero(cmp * (sbs - sg * sb));
+    const Fp half = Fp::from_u32(1u << 15);
+    for (const auto& [g, top] : {std::pair{g32, 1u}, std::pair{g64, 3u}}) {
+      t.assert_zero(g * (ah - a[top]));
+      t.assert_zero(g * (bh - b[top]));
+      Expr ua[4] = {a[0], a[1], a[2], a[3]}, ub[4] = {b[0], b[1], b[2], b[3]};
+      ua[top] = a[top] + sg * half - sas * k16;
+      ub[top] = b[top] + sg * half - sbs * k16;
+      for (uint32_t j = 0; j <= top; ++j) {
+        Expr ch = ub[j] + d[j] - ua[j] - cy[j] * k16;
+        if (j > 0) ch = ch + cy[j - 1];
+        t.assert_zero(g * ch);
+      }
     }
-    const Expr* u = cm.swap ? ub : ua;
-    const Expr* w = cm.swap ? ua : ub;
-    chain(cm.op, w, d, u, cm.limbs);
-    on(cm.op, r[0] - (cm.negate ? one - cy[top] : cy[top]));
+    // i32: d is two limbs and the carry out of limb 1 is copied up, so c = cy3 for both widths.
+    t.assert_zero(g32 * d[2]);
+    t.assert_zero(g32 * d[3]);
+    t.assert_zero(g32 * (cy[2] - cy[1]));
+    t.assert_zero(g32 * (cy[3] - cy[1]));
+    const Expr dsum = d[0] + d[1] + d[2] + d[3];
+    t.assert_zero(cmp * (e - one + dsum * einv));
+    t.assert_zero(cmp * e * dsum);
+    t.assert_zero(cmp * (pe - p * e));
+    t.assert_zero(cmp * (r[0] - q - (one - q * two) * (cy[3] + pe)));
   }
   chain(Op::kBrTable, ib, d, x, 2);  // cy[1] = [idx < n]
   // Is-zero of four limbs p: e_j = [p_j == 0] through inverses, zz = e0 e1 e2 e3 (return:
@@ -491,7 +516,9 @@ TableAir exec_table() {
   t.assert_bool(trap_f);
   t.assert_bool(unreach_f);
   t.assert_zero(alu_un * (one - alu_f));
-  t.assert_zero(alu_op * (one - alu_f - trap_f));
+  // kOpX: the opcode of chip and memory rows, the offset of a comparison or a grouped op;
+  // zero on other rows.
+  t.assert_zero(alu_op * (one - alu_f - trap_f - mem - raw(Op::kI32LtS) - grouped));
   t.assert_zero(alu_f * (npc - pc1));
   t.assert_zero(alu_f * (nsp - sp + one - alu_un));
   t.assert_zero((alu_f - alu_un) * (key0 - sm1));
@@ -523,7 +550,6 @@ TableAir exec_table() {
   t.assert_zero(mst * (one - mem));
   t.assert_zero(msz * (one - mem));
   t.assert_zero(mst * msz);
-  t.assert_zero((one - mem) * c(E::kMemOp));
   t.assert_zero((mem - io) * (npc - pc1));
   t.assert_zero((mem - io) * (nsp - sp + mst * Fp::from_u32(2) - msz));
   for (uint32_t j = 0; j < 4; ++j) {
@@ -725,6 +751,7 @@ air::MachineAir build_machine() {
   m.tables.push_back(alu::bitcount_table());
   m.tables.push_back(memory_access_table());
   m.tables.push_back(input_table());
+  m.tables.push_back(alu::bitwise_table());
   return m;
 }
 

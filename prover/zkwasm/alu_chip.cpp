@@ -1,8 +1,9 @@
-// The ALU chip: constraints (chip_table), the fixed bit-count table and the chip's witness.
-// docs/zkwasm.md "ALU chip" derives every equation; the bounds noted here are what make them
-// hold over the integers rather than only mod p.
+// The ALU chip: constraints (chip_table), the fixed bit-count table, the bitwise table and their
+// witness. docs/zkwasm.md "ALU chip" and "Bitwise table" derive every equation; the bounds
+// noted here are what make them hold over the integers rather than only mod p.
 #include "prover/zkwasm/alu_chip.hpp"
 
+#include <algorithm>
 #include <bit>
 
 #include "prover/zkwasm/layout.hpp"
@@ -17,9 +18,10 @@ using C = Chip;
 
 namespace {
 
+// Flag column of a chip operation (kChipOps).
 int op_index(Op op) {
-  for (uint32_t i = 0; i < kOps.size(); ++i)
-    if (kOps[i] == op) return int(i);
+  for (uint32_t i = 0; i < kChipOps.size(); ++i)
+    if (kChipOps[i] == op) return int(i);
   return -1;
 }
 int div_index(Op op) {
@@ -28,8 +30,10 @@ int div_index(Op op) {
   return -1;
 }
 // Flag column of a trap row: division by zero of kDivOps[i], or overflow of i32/i64 div_s.
-uint32_t zero_flag(Op op) { return uint32_t(kOps.size() + div_index(op)); }
-uint32_t ovf_flag(bool wide) { return uint32_t(kOps.size() + kDivOps.size() + (wide ? 1 : 0)); }
+uint32_t zero_flag(Op op) { return uint32_t(kChipOps.size() + div_index(op)); }
+uint32_t ovf_flag(bool wide) {
+  return uint32_t(kChipOps.size() + kDivOps.size() + (wide ? 1 : 0));
+}
 
 bool wide(Op op) { return std::string_view(wasm::op_info(op).name).substr(0, 3) == "i64"; }
 bool is_shift(Op op) {
@@ -66,7 +70,7 @@ uint32_t limb(uint64_t v, uint32_t j) { return uint32_t(v >> (16 * j)) & 0xFFFF;
 
 }  // namespace
 
-bool is_alu(Op op) { return op_index(op) >= 0; }
+bool is_alu(Op op) { return std::find(kOps.begin(), kOps.end(), op) != kOps.end(); }
 bool is_count(Op op) {
   return op == Op::kI32Clz || op == Op::kI32Ctz || op == Op::kI32Popcnt || op == Op::kI64Clz ||
          op == Op::kI64Ctz || op == Op::kI64Popcnt;
@@ -163,13 +167,13 @@ TableAir chip_table() {
     const Expr f = c(C::kF + i);
     t.assert_bool(f);
     real = real + f;
-    const Op op = i < kOps.size()                  ? kOps[i]
-                  : i < kOps.size() + kDivOps.size() ? kDivOps[i - kOps.size()]
+    const Op op = i < kChipOps.size()                  ? kChipOps[i]
+                  : i < kChipOps.size() + kDivOps.size() ? kDivOps[i - kChipOps.size()]
                   : i == ovf_flag(false)             ? Op::kI32DivS
                                                      : Op::kI64DivS;
     opcode = opcode + f * Fp::from_u32(uint32_t(op));
-    if (i >= kOps.size()) trap = trap + f;
-    if (i < kOps.size() && is_unary(op)) unary = unary + f;
+    if (i >= kChipOps.size()) trap = trap + f;
+    if (i < kChipOps.size() && is_unary(op)) unary = unary + f;
   }
   t.assert_bool(real);
   t.interact(L::kBusAlu, -real,
@@ -209,8 +213,7 @@ TableAir chip_table() {
   const std::vector<Op> ops32 = {Op::kI32Shl,  Op::kI32ShrS,  Op::kI32ShrU, Op::kI32Rotl,
                                  Op::kI32Rotr, Op::kI32Clz,   Op::kI32Ctz,  Op::kI32Popcnt,
                                  Op::kI32DivS, Op::kI32DivU,  Op::kI32RemS, Op::kI32RemU,
-                                 Op::kI32Mul,  Op::kI32And,   Op::kI32Or,   Op::kI32Xor,
-                                 Op::kI32Extend8S};
+                                 Op::kI32Mul,  Op::kI32Extend8S};
   Expr s32 = k(0);
   for (Op op : ops32) s32 = s32 + flag(op);
   for (uint32_t j = 2; j < 4; ++j) {
@@ -228,22 +231,9 @@ TableAir chip_table() {
   const Expr sh64 = any({Op::kI64Shl, Op::kI64ShrS, Op::kI64ShrU, Op::kI64Rotl, Op::kI64Rotr});
   const Expr cnt = any({Op::kI32Clz, Op::kI32Ctz, Op::kI32Popcnt, Op::kI64Clz, Op::kI64Ctz,
                         Op::kI64Popcnt});
-  const Expr bw = any({Op::kI32And, Op::kI32Or, Op::kI32Xor, Op::kI64And, Op::kI64Or,
-                       Op::kI64Xor});
   const Expr ext8 = any({Op::kI32Extend8S, Op::kI64Extend8S});
-  const Expr xa = shl + shr + cnt + flag(Op::kI64Mul) + flag(Op::kI32Mul) + bw + ext8;
+  const Expr xa = shl + shr + cnt + flag(Op::kI64Mul) + flag(Op::kI32Mul) + ext8;
   for (uint32_t j = 0; j < 4; ++j) on(xa, a[j] - xl(j));
-
-  // --- and, or, xor: Y = bytes of b, Z = X AND Y byte by byte (the AND table); or = a + b -
-  // and, xor = a + b - 2 and per limb (i32: zero upper limbs and bytes, above) -------------
-  for (uint32_t i = 0; i < 8; ++i) t.interact(L::kBusAnd, bw, {X[i], Y[i], Z[i]});
-  for (uint32_t j = 0; j < 4; ++j) {
-    const Expr andl = Z[2 * j] + Z[2 * j + 1] * k8, sumab = a[j] + b[j];
-    on(bw, yl(j) - b[j]);
-    on(any({Op::kI32And, Op::kI64And}), r[j] - andl);
-    on(any({Op::kI32Or, Op::kI64Or}), r[j] - (sumab - andl));
-    on(any({Op::kI32Xor, Op::kI64Xor}), r[j] - (sumab - andl * Fp::from_u32(2)));
-  }
 
   // --- extend8_s: r = sign-extended X_0; xs = bit 7 of xt = X_0 (the range check below) ----
   on(ext8, c(C::kXt) - X[0]);
@@ -449,10 +439,54 @@ TableAir chip_table() {
     on(f, r[0] - Fp::from_u32(kTrapOverflow));
     for (uint32_t j = 1; j < 4; ++j) on(f, r[j]);
   }
-  // 53 lookups: grouped four per auxiliary column (degree 5, 4 quotient chunks) instead of
+  // 45 lookups: grouped four per auxiliary column (degree 5, 4 quotient chunks) instead of
   // two, which measured faster for this table (bench/RESULTS.md); needs blowup >= 4, as both
   // FRI presets have.
   (void)t.finalize(5);
+  return t;
+}
+
+TableAir bitwise_table() {
+  using B = Bitwise;
+  TableAir t("bitwise", B::kWidth);
+  auto c = [&](uint32_t col) { return t.main(col); };
+  const Fp k8 = Fp::from_u32(256), one = Fp::one();
+  const Expr f_and = c(B::kAnd), f_or = c(B::kOr), f_xor = c(B::kXor), wide = c(B::kWide);
+  for (const Expr& f : {f_and, f_or, f_xor, wide}) t.assert_bool(f);
+  const Expr real = f_and + f_or + f_xor;
+  t.assert_bool(real);
+  // Z_i = X_i AND Y_i over bytes: the AND table's rows are exactly the byte triples, so X, Y
+  // and Z are bytes too. Padding rows look up (0, 0, 0).
+  for (uint32_t i = 0; i < 8; ++i) {
+    t.interact(L::kBusAnd, t.constant(1), {c(B::kX + i), c(B::kY + i), c(B::kZ + i)});
+  }
+  // i32: the upper bytes of both operands (hence of the result) are zero.
+  for (uint32_t i = 4; i < 8; ++i) {
+    t.assert_zero((one - wide) * c(B::kX + i));
+    t.assert_zero((one - wide) * c(B::kY + i));
+  }
+  // Per limb: and = Z, or = a + b - Z, xor = a + b - 2 Z (bytes recomposed, exact over the
+  // integers: every term is below 2^18).
+  Expr a[4], b[4], r[4];
+  const Expr sum_ab = f_or + f_xor, z_coef = f_and - f_or - f_xor * Fp::from_u32(2);
+  for (uint32_t j = 0; j < 4; ++j) {
+    a[j] = c(B::kX + 2 * j) + c(B::kX + 2 * j + 1) * k8;
+    b[j] = c(B::kY + 2 * j) + c(B::kY + 2 * j + 1) * k8;
+    const Expr z = c(B::kZ + 2 * j) + c(B::kZ + 2 * j + 1) * k8;
+    r[j] = sum_ab * (a[j] + b[j]) + z_coef * z;
+  }
+  static_assert(uint32_t(Op::kI64And) - uint32_t(Op::kI32And) == 0x12 &&
+                uint32_t(Op::kI64Or) - uint32_t(Op::kI32Or) == 0x12 &&
+                uint32_t(Op::kI64Xor) - uint32_t(Op::kI32Xor) == 0x12);
+  const Expr opcode = f_and * Fp::from_u32(uint32_t(Op::kI32And)) +
+                      f_or * Fp::from_u32(uint32_t(Op::kI32Or)) +
+                      f_xor * Fp::from_u32(uint32_t(Op::kI32Xor)) + wide * Fp::from_u32(0x12);
+  // Receives the execution row's (op, unary = 0, trap = 0, a, b, r); the result limbs are
+  // degree 2, so this interaction gets an auxiliary column of its own (degree 3).
+  t.interact(L::kBusAlu, -real,
+             {opcode, t.constant(0), t.constant(0), a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3],
+              r[0], r[1], r[2], r[3]});
+  (void)t.finalize(3);
   return t;
 }
 
@@ -493,6 +527,23 @@ void ChipWitness::add(Op op, uint64_t a, uint64_t b, uint64_t r, bool trap) {
   auto set_bytes = [&](uint32_t base, uint64_t v) {
     for (uint32_t i = 0; i < 8; ++i) row[base + i] = uint32_t(v >> (8 * i)) & 255;
   };
+  if (is_bitwise(op) && !trap) {
+    // The bitwise table's row: its result is recomposed from the bytes, so a forged r cannot
+    // be written here; it shows as a mismatch on the ALU bus.
+    std::array<uint32_t, Bitwise::kWidth> bw{};
+    const bool is_and = op == Op::kI32And || op == Op::kI64And;
+    const bool is_or = op == Op::kI32Or || op == Op::kI64Or;
+    bw[is_and ? Bitwise::kAnd : is_or ? Bitwise::kOr : Bitwise::kXor] = 1;
+    bw[Bitwise::kWide] = w;
+    const uint64_t am = a & mask, bm = b & mask;
+    for (uint32_t i = 0; i < 8; ++i) {
+      bw[Bitwise::kX + i] = uint32_t(am >> (8 * i)) & 255;
+      bw[Bitwise::kY + i] = uint32_t(bm >> (8 * i)) & 255;
+      bw[Bitwise::kZ + i] = uint32_t((am & bm) >> (8 * i)) & 255;
+    }
+    bw_rows_.push_back(bw);
+    return;
+  }
   if (trap) {
     row[C::kF + (trap_of(op, a, b) == kTrapOverflow ? ovf_flag(w) : zero_flag(op))] = 1;
     rows_.push_back(row);
@@ -518,10 +569,6 @@ void ChipWitness::add(Op op, uint64_t a, uint64_t b, uint64_t r, bool trap) {
       row[C::kSa] = sign;
       row[C::kFill] = sign * (256 - (1u << (8 - s)));
     }
-  } else if (is_bitwise(op)) {
-    set_bytes(C::kX, a);
-    set_bytes(C::kY, b);
-    set_bytes(C::kZ, a & b);
   } else if (op == Op::kI32Extend8S || op == Op::kI64Extend8S) {
     set_bytes(C::kX, a);
     row[C::kXt] = uint32_t(a) & 255;
@@ -622,11 +669,7 @@ void ChipWitness::add(Op op, uint64_t a, uint64_t b, uint64_t r, bool trap) {
 }
 
 std::vector<Fp> ChipWitness::chip_columns(uint32_t log_rows, std::vector<uint64_t>& range_mult,
-                                          std::vector<uint64_t>& byte_mult,
-                                          std::vector<uint64_t>& and_mult) const {
-  uint32_t bw_flags[6], nbw = 0;
-  for (uint32_t i = 0; i < kOps.size(); ++i)
-    if (is_bitwise(kOps[i])) bw_flags[nbw++] = C::kF + i;
+                                          std::vector<uint64_t>& byte_mult) const {
   const size_t rows = size_t(1) << log_rows;
   std::vector<Fp> col(size_t(C::kWidth) * rows, Fp::zero());
   const std::array<uint32_t, C::kWidth> zero{};
@@ -635,11 +678,6 @@ std::vector<Fp> ChipWitness::chip_columns(uint32_t log_rows, std::vector<uint64_
     for (uint32_t cc = 0; cc < C::kWidth; ++cc) col[size_t(cc) * rows + i] = Fp::from_u32(row[cc]);
     for (const uint32_t base : {C::kX, C::kY, C::kZ}) {
       for (uint32_t k = 0; k < 8; k += 2) ++byte_mult[(row[base + k] & 255) * 256 + (row[base + k + 1] & 255)];
-    }
-    bool bw = false;
-    for (uint32_t f = 0; f < nbw; ++f) bw |= row[bw_flags[f]] != 0;
-    if (bw) {
-      for (uint32_t k = 0; k < 8; ++k) ++and_mult[(row[C::kX + k] & 255) * 256 + (row[C::kY + k] & 255)];
     }
     auto range = [&](uint64_t v) { ++range_mult[v & 0xFFFF]; };
     range(row[C::kH]);
@@ -654,6 +692,25 @@ std::vector<Fp> ChipWitness::chip_columns(uint32_t log_rows, std::vector<uint64_
       range(2 * (h - (s << 15)));
     }
     range(512 * (row[C::kXt] - 128 * row[C::kXs]));
+  }
+  return col;
+}
+
+std::vector<Fp> ChipWitness::bitwise_columns(uint32_t log_rows,
+                                             std::vector<uint64_t>& and_mult) const {
+  using B = Bitwise;
+  const size_t rows = size_t(1) << log_rows;
+  std::vector<Fp> col(size_t(B::kWidth) * rows, Fp::zero());
+  for (size_t i = 0; i < bw_rows_.size(); ++i) {
+    for (uint32_t cc = 0; cc < B::kWidth; ++cc) col[size_t(cc) * rows + i] = Fp::from_u32(bw_rows_[i][cc]);
+  }
+  // Every row (padding included: (0, 0, 0)) looks up its 8 byte triples.
+  for (size_t i = 0; i < rows; ++i) {
+    for (uint32_t k = 0; k < 8; ++k) {
+      const uint32_t x = i < bw_rows_.size() ? bw_rows_[i][B::kX + k] & 255 : 0;
+      const uint32_t y = i < bw_rows_.size() ? bw_rows_[i][B::kY + k] & 255 : 0;
+      ++and_mult[x * 256 + y];
+    }
   }
   return col;
 }

@@ -1,8 +1,10 @@
 #pragma once
-// The ALU chip (docs/zkwasm.md "ALU chip"): shifts, rotates, bit counts, i32/i64.mul, and/or/xor,
-// extend8_s, division and remainder, and the division traps, proved in a table of their own. An execution row of such
-// an operation keeps only a flag and the opcode; it sends (op, unary, trap, a, b, r) on the ALU
-// bus and one chip row receives it, with the bytes, selectors and carries the operation needs.
+// The ALU chip (docs/zkwasm.md "ALU chip"): shifts, rotates, bit counts, i32/i64.mul,
+// extend8_s, division and remainder, and the division traps, proved in a table of their own; and
+// the narrow bitwise table for i32/i64 and/or/xor. An execution row of such an operation keeps
+// only a flag and the opcode; it sends (op, unary, trap, a, b, r) on the ALU bus and one row of
+// the chip or of the bitwise table receives it, with the bytes, selectors and carries the
+// operation needs.
 // Internal to prover/zkwasm (air.cpp, witness.cpp).
 #include <array>
 #include <cstdint>
@@ -14,8 +16,8 @@
 
 namespace efaas::zkwasm::alu {
 
-// Operations the chip proves (one flag column each). i32.mul, and/or/xor and extend8_s use the
-// byte columns (X, Y, Z) that the execution table would otherwise carry on every row.
+// Operations on the ALU bus. i32.mul, and/or/xor and extend8_s use byte columns (X, Y, Z) that
+// the execution table would otherwise carry on every row.
 inline constexpr std::array<wasm::Op, 34> kOps = {
     wasm::Op::kI32Shl,    wasm::Op::kI32ShrS,   wasm::Op::kI32ShrU,   wasm::Op::kI32Rotl,
     wasm::Op::kI32Rotr,   wasm::Op::kI64Shl,    wasm::Op::kI64ShrS,   wasm::Op::kI64ShrU,
@@ -26,11 +28,21 @@ inline constexpr std::array<wasm::Op, 34> kOps = {
     wasm::Op::kI64RemU,   wasm::Op::kI32Mul,    wasm::Op::kI32And,    wasm::Op::kI32Or,
     wasm::Op::kI32Xor,    wasm::Op::kI64And,    wasm::Op::kI64Or,     wasm::Op::kI64Xor,
     wasm::Op::kI32Extend8S, wasm::Op::kI64Extend8S};
+// Operations the chip proves (one flag column each): kOps but and/or/xor, which the bitwise
+// table proves in 28 columns instead of a whole chip row.
+inline constexpr std::array<wasm::Op, 28> kChipOps = {
+    wasm::Op::kI32Shl,    wasm::Op::kI32ShrS,   wasm::Op::kI32ShrU,   wasm::Op::kI32Rotl,
+    wasm::Op::kI32Rotr,   wasm::Op::kI64Shl,    wasm::Op::kI64ShrS,   wasm::Op::kI64ShrU,
+    wasm::Op::kI64Rotl,   wasm::Op::kI64Rotr,   wasm::Op::kI32Clz,    wasm::Op::kI32Ctz,
+    wasm::Op::kI32Popcnt, wasm::Op::kI64Clz,    wasm::Op::kI64Ctz,    wasm::Op::kI64Popcnt,
+    wasm::Op::kI64Mul,    wasm::Op::kI32DivS,   wasm::Op::kI32DivU,   wasm::Op::kI32RemS,
+    wasm::Op::kI32RemU,   wasm::Op::kI64DivS,   wasm::Op::kI64DivU,   wasm::Op::kI64RemS,
+    wasm::Op::kI64RemU,   wasm::Op::kI32Mul,    wasm::Op::kI32Extend8S, wasm::Op::kI64Extend8S};
 // Trap rows: division by zero (one flag per div/rem opcode), then signed overflow (div_s).
 inline constexpr std::array<wasm::Op, 8> kDivOps = {
     wasm::Op::kI32DivS, wasm::Op::kI32DivU, wasm::Op::kI32RemS, wasm::Op::kI32RemU,
     wasm::Op::kI64DivS, wasm::Op::kI64DivU, wasm::Op::kI64RemS, wasm::Op::kI64RemU};
-inline constexpr uint32_t kNumFlags = uint32_t(kOps.size() + kDivOps.size() + 2);
+inline constexpr uint32_t kNumFlags = uint32_t(kChipOps.size() + kDivOps.size() + 2);
 // TrapCode values (prover/wasm/instance.hpp) the AIR proves.
 inline constexpr uint32_t kTrapUnreachable = 1, kTrapDivZero = 3, kTrapOverflow = 4;
 
@@ -69,27 +81,42 @@ struct BitCount {
   static constexpr uint32_t kMult = 0, kWidth = 1;
 };
 
+// The bitwise table: one row per i32/i64 and/or/xor. Flags and, or, xor (one-hot), the width
+// bit (the i64 opcodes are the i32 ones + 0x12), bytes X of a, Y of b, Z = X AND Y (looked up in
+// the range table's AND column, which also proves all three are bytes). a, b and the result
+// are recomposed in the received ALU tuple: and = Z, or = a + b - Z, xor = a + b - 2 Z per limb.
+struct Bitwise {
+  static constexpr uint32_t kAnd = 0, kOr = 1, kXor = 2, kWide = 3;
+  static constexpr uint32_t kX = 4, kY = kX + 8, kZ = kY + 8, kWidth = kZ + 8;
+};
+
 air::TableAir chip_table();
+air::TableAir bitwise_table();
 air::TableAir bitcount_table();
 std::vector<Fp> bitcount_fixed();
 
 // Chip rows from the execution rows that send them, and their lookups' multiplicities.
 class ChipWitness {
  public:
-  // One ALU row: r is the result, or the trap code on a trap row.
+  // One ALU row (a bitwise row for and/or/xor): r is the result, or the trap code on a trap
+  // row.
   void add(wasm::Op op, uint64_t a, uint64_t b, uint64_t r, bool trap);
   // Main columns of the chip (2^log_rows rows) and of the bit-count table; adds the chip's
-  // range (v), byte-pair and AND (x * 256 + y) lookups to the range table's multiplicities.
+  // range (v) and byte-pair (x * 256 + y) lookups to the range table's multiplicities.
   std::vector<Fp> chip_columns(uint32_t log_rows, std::vector<uint64_t>& range_mult,
-                               std::vector<uint64_t>& byte_mult,
-                               std::vector<uint64_t>& and_mult) const;
+                               std::vector<uint64_t>& byte_mult) const;
   std::vector<Fp> bitcount_columns() const;
+  // Main columns of the bitwise table; adds its AND lookups (x * 256 + y) to and_mult.
+  std::vector<Fp> bitwise_columns(uint32_t log_rows, std::vector<uint64_t>& and_mult) const;
   size_t rows() const { return rows_.size(); }
+  size_t bitwise_rows() const { return bw_rows_.size(); }
   // A row's columns (tests forge rows to show that the constraints reject them).
   std::array<uint32_t, Chip::kWidth>& row(size_t i) { return rows_[i]; }
+  std::array<uint32_t, Bitwise::kWidth>& bitwise_row(size_t i) { return bw_rows_[i]; }
 
  private:
   std::vector<std::array<uint32_t, Chip::kWidth>> rows_;
+  std::vector<std::array<uint32_t, Bitwise::kWidth>> bw_rows_;
   std::vector<uint64_t> bitcount_mult_ = std::vector<uint64_t>(size_t(1) << BitCount::kLogRows);
 };
 

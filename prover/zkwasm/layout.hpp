@@ -3,6 +3,7 @@
 // (witness.cpp). docs/zkwasm.md explains every column.
 #include <array>
 #include <cstdint>
+#include <utility>
 
 #include "prover/air/air.hpp"
 #include "prover/wasm/opcodes.hpp"
@@ -82,25 +83,53 @@ inline constexpr uint32_t kNumPublics = kPubExitOut + 1;
 // Table order in the machine.
 enum Table : uint32_t {
   kExec = 0, kProgram, kMemory, kInit, kArgs, kRange, kBrTargets, kFuncs, kElems, kAlu, kBitCount,
-  kMemAccess, kInput, kNumTables
+  kMemAccess, kInput, kBitwise, kNumTables
 };
 
 // Opcodes with a flag column in the execution table.
 // i32.mul, and/or/xor and extend8_s are ALU chip operations (alu_chip.hpp); the i64 versions of
-// eqz, eq, ne and the comparisons share the i32 version's flag (kWideOps below).
-inline constexpr std::array<wasm::Op, 38> kFlagOps = {
-    wasm::Op::kI32Const,  wasm::Op::kI64Const,  wasm::Op::kLocalGet,  wasm::Op::kLocalSet,
-    wasm::Op::kLocalTee,  wasm::Op::kGlobalGet, wasm::Op::kGlobalSet, wasm::Op::kDrop,
-    wasm::Op::kSelect,    wasm::Op::kI32Add,    wasm::Op::kI32Sub,    wasm::Op::kI32Eqz,
-    wasm::Op::kI32Eq,     wasm::Op::kI32Ne,     wasm::Op::kI32LtS,    wasm::Op::kI32LtU,
-    wasm::Op::kI32GtS,    wasm::Op::kI32GtU,    wasm::Op::kI32LeS,    wasm::Op::kI32LeU,
-    wasm::Op::kI32GeS,    wasm::Op::kI32GeU,    wasm::Op::kBr,        wasm::Op::kBrIf,
-    wasm::Op::kBrUnless,  wasm::Op::kReturn,    wasm::Op::kI64Add,    wasm::Op::kI64Sub,
-    wasm::Op::kI32WrapI64,
-    wasm::Op::kI64ExtendI32S, wasm::Op::kI64ExtendI32U, wasm::Op::kI32Extend16S,
-    wasm::Op::kI64Extend16S, wasm::Op::kI64Extend32S, wasm::Op::kBrTable, wasm::Op::kCall,
-    wasm::Op::kCallIndirect, wasm::Op::kCallHost};
+// eqz, eq, ne and the comparisons share the i32 version's flag (kWideOps below); the eight
+// comparisons share one flag, i32.lt_s's (kCmpOps below); the ops of each kOpGroups entry share
+// the flag of its first op.
+inline constexpr std::array<wasm::Op, 17> kFlagOps = {
+    wasm::Op::kLocalGet, wasm::Op::kDrop,  wasm::Op::kSelect,   wasm::Op::kI32Add,
+    wasm::Op::kI32Eqz,   wasm::Op::kI32Eq, wasm::Op::kI32Ne,    wasm::Op::kI32LtS,
+    wasm::Op::kBr,       wasm::Op::kBrIf,  wasm::Op::kBrUnless, wasm::Op::kReturn,
+    wasm::Op::kI32WrapI64, wasm::Op::kBrTable, wasm::Op::kCall, wasm::Op::kCallIndirect,
+    wasm::Op::kCallHost};
 inline constexpr uint32_t kNumFlags = uint32_t(kFlagOps.size());
+// Opcode groups: ops whose constraints are linear under their flag share the flag of the
+// group's first op; one-hot selectors in exec columns these ops leave unused (Exec::kGroupSel)
+// say which op it is (the gate of op i is flag * selector i, degree 2), and kOpX holds the
+// opcode's offset from the first op (pinned by the program bus).
+inline constexpr uint32_t kMaxGroupOps = 6;
+struct OpGroup {
+  std::array<wasm::Op, kMaxGroupOps> ops;
+  uint32_t size;
+};
+inline constexpr std::array<OpGroup, 4> kOpGroups = {{
+    {{wasm::Op::kLocalGet, wasm::Op::kGlobalGet, wasm::Op::kI32Const, wasm::Op::kI64Const}, 4},
+    {{wasm::Op::kDrop, wasm::Op::kLocalSet, wasm::Op::kLocalTee, wasm::Op::kGlobalSet}, 4},
+    {{wasm::Op::kI32Add, wasm::Op::kI32Sub, wasm::Op::kI64Add, wasm::Op::kI64Sub}, 4},
+    {{wasm::Op::kI32WrapI64, wasm::Op::kI64ExtendI32S, wasm::Op::kI64ExtendI32U,
+      wasm::Op::kI32Extend16S, wasm::Op::kI64Extend16S, wasm::Op::kI64Extend32S}, 6},
+}};
+// The group of op and its position there (selector index), or {-1, -1}.
+inline constexpr std::pair<int, int> group_of(wasm::Op op) {
+  for (uint32_t g = 0; g < kOpGroups.size(); ++g)
+    for (uint32_t i = 0; i < kOpGroups[g].size; ++i)
+      if (kOpGroups[g].ops[i] == op) return {int(g), int(i)};
+  return {-1, -1};
+}
+// The comparisons, in opcode order: lt_s + (1 - signed) + 2 [gt or ge] + 4 [le or ge]. They
+// share i32.lt_s's flag; the opcode's offset from lt_s is in the execution table's kOpX column.
+inline constexpr std::array<wasm::Op, 8> kCmpOps = {
+    wasm::Op::kI32LtS, wasm::Op::kI32LtU, wasm::Op::kI32GtS, wasm::Op::kI32GtU,
+    wasm::Op::kI32LeS, wasm::Op::kI32LeU, wasm::Op::kI32GeS, wasm::Op::kI32GeU};
+static_assert(uint32_t(wasm::Op::kI32GeU) - uint32_t(wasm::Op::kI32LtS) == 7);
+inline constexpr bool is_cmp32(wasm::Op op) {
+  return uint32_t(op) >= uint32_t(wasm::Op::kI32LtS) && uint32_t(op) <= uint32_t(wasm::Op::kI32GeU);
+}
 // i64 eqz, eq, ne and comparisons: the flag of the i32 opcode kWideDelta below, with the
 // execution table's `wide` bit set (opcode = i32 opcode + kWideDelta * wide).
 inline constexpr std::array<wasm::Op, 11> kWideOps = {
@@ -119,6 +148,8 @@ inline constexpr bool has_wide_twin(wasm::Op op) {
 }
 inline constexpr int flag_index(wasm::Op op) {
   if (is_wide_op(op)) op = wasm::Op(uint32_t(op) - kWideDelta);
+  if (is_cmp32(op)) op = wasm::Op::kI32LtS;
+  if (const int g = group_of(op).first; g >= 0) op = kOpGroups[uint32_t(g)].ops[0];
   for (uint32_t i = 0; i < kNumFlags; ++i)
     if (kFlagOps[i] == op) return int(i);
   return -1;
@@ -150,6 +181,14 @@ struct Exec {
   static constexpr uint32_t kDhi = kDlo + kSlots;
   static constexpr uint32_t kSel = kInv;                  // br_table: clamped index
   static constexpr uint32_t kBrH = kInv + 1, kBrAr = kInv + 2;  // its label height, arity
+  // Comparisons (one flag, kCmpOps): signed, [gt or le] (the result involves equality), [gt or
+  // ge] (negated), the equality bit of d and its inverse helper, [gt or le] * equality, and
+  // the sign bits sa, sb times signed. All in columns the comparisons leave unused.
+  static constexpr uint32_t kCmpSg = kInv, kCmpP = kInv + 1, kCmpQ = kInv + 2;
+  static constexpr uint32_t kCmpEq = kInv + 3, kCmpInv = kZ01, kCmpH = kZ23;
+  static constexpr uint32_t kCmpSa = kZz, kCmpSb = kT;
+  // Opcode groups (kOpGroups): the one-hot selectors, in the same unused columns.
+  static constexpr uint32_t kGroupSel = kInv;  // kMaxGroupOps: inv0..3, z01, z23
   // Calls: depth, next fp, zero-local rows (flag, start, last), entry-level return, count of
   // instructions (zero-local rows are not instructions).
   static constexpr uint32_t kDepth = kDhi + kSlots, kNfp = kDepth + 1, kZflag = kNfp + 1;
@@ -159,13 +198,14 @@ struct Exec {
   static constexpr uint32_t kCallee = kInst + 1, kCParams = kCallee + 1, kCDecl = kCParams + 1;
   static constexpr uint32_t kCEntry = kCDecl + 1, kCType = kCEntry + 1;
   // ALU chip (alu_chip.hpp): a binary or unary (kAluUn) operation proved by the chip, a trap
-  // row (div/rem by zero or overflow, checked by the chip; unreachable), and the opcode of
-  // chip rows (pinned by the program bus).
+  // row (div/rem by zero or overflow, checked by the chip; unreachable), and kOpX: the opcode
+  // of chip and memory rows, the offset from i32.lt_s of comparison rows, zero elsewhere
+  // (pinned by the program bus).
   static constexpr uint32_t kAluF = kCType + 1, kAluUn = kAluF + 1, kTrapF = kAluUn + 1;
-  static constexpr uint32_t kUnreachF = kTrapF + 1, kAluOp = kUnreachF + 1;
+  static constexpr uint32_t kUnreachF = kTrapF + 1, kOpX = kUnreachF + 1, kAluOp = kOpX;
   // Linear memory ops (loads, stores, memory.size/grow; kMemOps): one flag for all of them, the
-  // opcode, store / memory.size sub-flags; the mem_access table does the rest.
-  static constexpr uint32_t kMem = kAluOp + 1, kMemOp = kMem + 1, kMemSt = kMemOp + 1;
+  // opcode (kOpX), store / memory.size sub-flags; the mem_access table does the rest.
+  static constexpr uint32_t kMem = kOpX + 1, kMemOp = kOpX, kMemSt = kMem + 1;
   static constexpr uint32_t kMemSz = kMemSt + 1;
   // Host calls: input_size / input_read / output_write selectors of a call_host row; I/O rows
   // (one per 8 bytes moved, kMem set, not instructions): the flag, output (host_read) rows,

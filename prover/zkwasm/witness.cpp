@@ -432,6 +432,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     if (fi >= 0) {
       ex.set(E::kFlags + uint32_t(fi), row, uint64_t(1));
       if (L::is_wide_op(op)) ex.set(E::kWide, row, uint64_t(1));
+      if (const auto [g, pos] = L::group_of(op); g >= 0) {
+        ex.set(E::kGroupSel + uint32_t(pos), row, uint64_t(1));
+        ex.set(E::kOpX, row, uint64_t(uint32_t(op) - uint32_t(L::kOpGroups[uint32_t(g)].ops[0])));
+      }
     } else if (mi >= 0) {
       ex.set(E::kMem, row, uint64_t(1));
       ex.set(E::kMemOp, row, uint64_t(uint32_t(op)));
@@ -752,12 +756,31 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         const bool sgn = op == Op::kI32LtS || op == Op::kI32GtS || op == Op::kI32LeS ||
                          op == Op::kI32GeS || op == Op::kI64LtS || op == Op::kI64GtS ||
                          op == Op::kI64LeS || op == Op::kI64GeS;
+        // One flag for the eight (air.cpp): c = [a' < b'] from b' + d = a' + 2^N c, e = [a = b];
+        // the bits select the result and the opcode's offset from lt_s.
+        const bool p = swap;  // [gt or le]
+        const bool q = swap != (op == Op::kI32LeU || op == Op::kI32LeS || op == Op::kI32GeU ||
+                                op == Op::kI32GeS || op == Op::kI64LeU || op == Op::kI64LeS ||
+                                op == Op::kI64GeU || op == Op::kI64GeS);  // [gt or ge]
         const uint64_t mask = wide ? ~0ull : 0xFFFFFFFFull;
         const uint64_t flip = sgn ? (wide ? 1ull << 63 : 1ull << 31) : 0;
-        const uint64_t u = ((swap ? b : a) ^ flip) & mask, w = ((swap ? a : b) ^ flip) & mask;
+        const uint64_t u = (a ^ flip) & mask, w = (b ^ flip) & mask;
         d = (u - w) & mask;
         carries(w, d, limbs);
-        if (sgn) ah = limb(a, limbs - 1), bh = limb(b, limbs - 1);
+        if (!wide) cy[2] = cy[3] = cy[1];
+        ah = limb(a, limbs - 1), bh = limb(b, limbs - 1);
+        const bool eq = d == 0;
+        const Fp dsum = Fp::from_u64(limb(d, 0) + limb(d, 1) + limb(d, 2) + limb(d, 3));
+        ex.set(E::kCmpSg, row, uint64_t(sgn));
+        ex.set(E::kCmpP, row, uint64_t(p));
+        ex.set(E::kCmpQ, row, uint64_t(q));
+        ex.set(E::kCmpEq, row, uint64_t(eq));
+        ex.set(E::kCmpInv, row, eq ? Fp::zero() : dsum.inverse());
+        ex.set(E::kCmpH, row, uint64_t(p && eq));
+        ex.set(E::kCmpSa, row, uint64_t(sgn ? ah >> 15 : 0));
+        ex.set(E::kCmpSb, row, uint64_t(sgn ? bh >> 15 : 0));
+        const uint32_t base = uint32_t(wide ? Op::kI64LtS : Op::kI32LtS);
+        ex.set(E::kOpX, row, uint64_t(uint32_t(op) - base));
         break;
       }
       case Op::kI64ExtendI32S: case Op::kI64Extend32S: ah = limb(a, 1); break;
@@ -948,9 +971,9 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     }
     w.main[L::kArgs] = std::move(ac);
   }
-  // The ALU chip (before the range table: its lookups count there).
-  w.main[L::kAlu] = alu_chip.chip_columns(table_log_rows(alu_chip.rows()), range_mult, byte_mult,
-                                         and_mult);
+  // The ALU chip and the bitwise table (before the range table: their lookups count there).
+  w.main[L::kAlu] = alu_chip.chip_columns(table_log_rows(alu_chip.rows()), range_mult, byte_mult);
+  w.main[L::kBitwise] = alu_chip.bitwise_columns(table_log_rows(alu_chip.bitwise_rows()), and_mult);
   w.main[L::kBitCount] = alu_chip.bitcount_columns();
   {
     const size_t rows = range_mult.size();

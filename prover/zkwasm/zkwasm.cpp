@@ -20,6 +20,7 @@ std::span<const wasm::Op> constrained_ops() {
   // Execution-table flags, the ALU chip's operations, unreachable (a trap row), linear memory.
   static const std::vector<wasm::Op> ops = [] {
     std::vector<wasm::Op> v(L::kFlagOps.begin(), L::kFlagOps.end());
+    v.insert(v.end(), L::kCmpOps.begin() + 1, L::kCmpOps.end());  // lt_s's flag
     v.insert(v.end(), L::kWideOps.begin(), L::kWideOps.end());
     v.insert(v.end(), alu::kOps.begin(), alu::kOps.end());
     v.push_back(wasm::Op::kUnreachable);
@@ -222,6 +223,7 @@ Status verify_segment_proof(const Program& program, const StarkProof& proof,
       proof.log_heights[L::kExec] > kMaxLogExecRows ||
       proof.log_heights[L::kMemory] > kMaxLogExecRows + 2 ||
       proof.log_heights[L::kMemAccess] > kMaxLogExecRows ||
+      proof.log_heights[L::kBitwise] > kMaxLogExecRows ||
       proof.log_heights[L::kInput] > kMaxLogExecRows + 2) {
     return reject("table heights out of the supported range");
   }

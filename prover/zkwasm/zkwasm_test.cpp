@@ -703,6 +703,72 @@ TEST(ZkWasm, WideBitIsBoundToTheOpcode) {
   std::printf("  verifier: %s\n", v.message().c_str());
 }
 
+// The eight comparisons share one flag, and so do the ops of each kOpGroups entry; bits or
+// selectors say which op it is (layout.hpp). Witnesses edited below the trace, every other
+// constraint holding: le_u(6, 5) claimed 1 through a forged equality bit; lt_u(5, 3) claimed 1
+// by proving it as gt_u (bits and opcode offset of gt_u, which the program does not hold at
+// that pc); i32.add(5, 3) claimed 2 by proving it as i32.sub (selector and offset).
+TEST(ZkWasm, SharedFlagBitsAreBound) {
+  namespace L = layout;
+  using E = L::Exec;
+  struct Case {
+    const char* what;
+    const char* op;
+    Op code;
+    std::vector<uint64_t> args;
+    std::vector<std::pair<uint32_t, uint32_t>> edits;  // (column, value) on the row
+    uint64_t forged = 1;
+  };
+  const std::vector<Case> cases = {
+      {"le_u(6, 5) = 1 by the equality bit", "i32.le_u", Op::kI32LeU, {6, 5},
+       {{E::kCmpEq, 1}, {E::kCmpH, 1}, {E::kCmpInv, 0}}},
+      {"lt_u(5, 3) = 1 proved as gt_u", "i64.lt_u", Op::kI64LtU, {5, 3},
+       {{E::kCmpP, 1}, {E::kCmpQ, 1}, {E::kOpX, 3}}},
+      {"i32.add(5, 3) = 2 proved as i32.sub", "i32.add", Op::kI32Add, {5, 3},
+       {{E::kGroupSel, 0}, {E::kGroupSel + 1, 1}, {E::kOpX, uint32_t(Op::kI32Sub) - uint32_t(Op::kI32Add)}},
+       2},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    const std::string ty = std::string(c.op).substr(0, 3);
+    const std::string text = "(module (func (export \"f\") (param " + ty + " " + ty +
+                             ") (result i32) (" + c.op + " (local.get 0) (local.get 1))))";
+    Fixture f = run_function(text.c_str(), "f", c.args);
+    ASSERT_NE(f.trace.end.results, std::vector<uint64_t>{c.forged});
+    wasm::Trace t = f.trace;
+    size_t at = SIZE_MAX;
+    for (size_t i = 0; i < t.steps.size(); ++i)
+      if (t.steps[i].op == uint16_t(c.code)) at = i;
+    ASSERT_NE(at, SIZE_MAX);
+    t.steps[at].r = c.forged;
+    t.end.results = {c.forged};
+    PublicValues pv;
+    WitnessOptions wo;
+    wo.check_trace = false;
+    wo.args = f.args;
+    auto w = build_witness(*f.program, t, wo, pv);
+    ASSERT_TRUE(w.is_ok()) << w.status().to_string();
+    std::vector<Fp>& ex = w->main[L::kExec];
+    const size_t rows = ex.size() / E::kWidth;
+    for (const auto& [col, v] : c.edits) ex[col * rows + at] = Fp::from_u32(v);
+    auto pk = f.program->proving_key(fri_test_preset());
+    ASSERT_TRUE(pk.is_ok());
+    StarkConfig cfg;
+    auto checked = stark_prove(machine_air(), **pk, *w, cfg);
+    EXPECT_FALSE(checked.is_ok()) << "the prover's witness check accepted it";
+    cfg.check_witness = false;
+    auto proof = stark_prove(machine_air(), **pk, *w, cfg);
+    ASSERT_TRUE(proof.is_ok()) << proof.status().to_string();
+    Bundle b;
+    b.publics = pv;
+    b.segments.emplace_back();
+    b.segments[0].proof = std::move(*proof);
+    const Status v = verify(*f.program, b).status();
+    EXPECT_FALSE(v.is_ok()) << "a forged comparison verified";
+    std::printf("  %s -> %s\n", c.what, v.message().c_str());
+  }
+}
+
 TEST(ZkWasm, ForgedResultAndGasAreRejected) {
   Fixture f = run_function(kSum, "sum", {6});
   // Claimed output differs: the prover puts it in the public inputs.
