@@ -189,25 +189,27 @@ TableAir exec_table() {
   // range-checked), so it cannot alias a slot modulo p; larger indices are beyond any table.
   // A trap row (itrap) either shows idx >= the table size (imm_b2..3; oor) or looks its slot
   // up with the public trap code and shows the slot's type differs from the expected one.
+  // oor shares the branch-taken column, so it only counts on trap rows (ioor).
   {
     const Expr callee = c(E::kCallee), cparams = c(E::kCParams), cdecl = c(E::kCDecl);
     const Expr centry = c(E::kCEntry), ctype = c(E::kCType);
     const Expr idx = x[0] + x[1] * k16, want = ib[0] + ib[1] * k16, code = t.pub(L::kPubTrapCode);
-    const Expr looked_up = is_ci + itrap - oor;
+    const Expr ioor = itrap * oor;
+    const Expr looked_up = is_ci + itrap - ioor;
     t.interact(L::kBusSlots, looked_up,
                {k(1), idx, callee, cparams, cdecl, centry, ctype,
                 k(L::kTrapIndirectType) + itrap * (code - Fp::from_u32(L::kTrapIndirectType))});
     t.assert_zero(looked_up * (d[3] - x[1] * Fp::from_u32(16)));
     on(Op::kCallIndirect, ctype - want);
     t.assert_bool(itrap);
-    t.assert_bool(oor);
-    t.assert_zero(oor * (one - itrap));
-    t.assert_zero((itrap - oor) * ((ctype - want) * c(E::kInv) - one));
+    t.assert_zero(ioor * (one - oor));
+    // (On oor rows the type columns are free: no lookup; the prover sets a differing type.)
+    t.assert_zero(itrap * ((ctype - want) * c(E::kInv) - one));
     // idx = size + d over two limbs with no carry out: idx >= size.
-    t.assert_zero(oor * (ib[2] + d[0] - x[0] - cy[0] * k16));
-    t.assert_zero(oor * (ib[3] + d[1] + cy[0] - x[1] - cy[1] * k16));
-    t.assert_zero(oor * cy[1]);
-    t.assert_zero(oor * (code - Fp::from_u32(L::kTrapUndefinedElem)));
+    t.assert_zero(ioor * (ib[2] + d[0] - x[0] - cy[0] * k16));
+    t.assert_zero(ioor * (ib[3] + d[1] + cy[0] - x[1] - cy[1] * k16));
+    t.assert_zero(ioor * cy[1]);
+    t.assert_zero(ioor * (code - Fp::from_u32(L::kTrapUndefinedElem)));
     t.assert_zero(itrap * (c(E::kKey + 1) - (sp - one)));
     on(Op::kCallIndirect, npc - centry);
     on(Op::kCallIndirect, nfp - (sp - one - cparams));

@@ -178,9 +178,10 @@ struct Exec {
   static constexpr uint32_t kWide = kEnd + 1;  // an i64 op of kWideOps (flag of its i32 twin)
   // Trap rows (docs/zkwasm.md, "Traps"): an out-of-bounds load or store (a kMem row whose
   // mem_access row proves ea + width > pages * 2^16); a call_indirect that traps (not a flag of
-  // kFlagOps: one-hot like unreachable), and among those the index-out-of-table ones.
-  static constexpr uint32_t kMemTrap = kWide + 1, kCiTrap = kMemTrap + 1, kCiOor = kCiTrap + 1;
-  static constexpr uint32_t kWidth = kCiOor + 1;
+  // kFlagOps: one-hot like unreachable), and among those the index-out-of-table ones (in the
+  // branch-taken column, which only branch rows use otherwise).
+  static constexpr uint32_t kMemTrap = kWide + 1, kCiTrap = kMemTrap + 1, kCiOor = kT;
+  static constexpr uint32_t kWidth = kCiTrap + 1;
   // The I/O cursor shares columns that only call_indirect / br_table rows use otherwise:
   // address, input offset or output index, bytes left, input kind, bytes of this row, and the
   // inverse of the bytes left after this row ([more I/O rows follow]).

@@ -534,7 +534,9 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
           const uint32_t code = trace.end.trap_code;
           ex.set(E::kCiTrap, row, uint64_t(1));
           if (code == L::kTrapUndefinedElem) {
-            ex.set(E::kCiOor, row, uint64_t(1));
+            taken = true;  // kCiOor is the branch-taken column
+            ex.set(E::kCType, row, uint64_t(L::kEmptyType));  // differs from the expected type
+            ex.set(E::kInv, row, (Fp::from_u32(L::kEmptyType) - Fp::from_u32(uint32_t(in.b))).inverse());
             if (slots.size == L::kUnknownTableSize) {
               return unimplemented("zkwasm: call_indirect trap at " + step_name(i, s) +
                                    " through an imported table is not provable");
