@@ -352,9 +352,11 @@ TEST(ZkTraps, CallThroughABadSlotWithoutTrappingIsRejected) {
 
 const char* kLoopThenTrap = R"((module (memory 1)
   (type $ii (func (param i32) (result i32)))
-  (table 2 funcref)
-  (elem (i32.const 0) $inc)
+  (type $l (func (param i64) (result i32)))
+  (table 3 funcref)
+  (elem (i32.const 0) $inc $wide)
   (func $inc (type $ii) (i32.add (local.get 0) (i32.const 1)))
+  (func $wide (type $l) (local i32 i32 i32) (i32.wrap_i64 (local.get 0)))
   (func (export "f") (param $n i32) (param $addr i32) (param $slot i32) (result i32)
     (local $i i32) (local $acc i32)
     (block $done (loop $next
@@ -377,9 +379,11 @@ TEST(ZkTraps, TrapsProveInTheLastSegment) {
     uint64_t addr, slot;
     wasm::TrapCode code;
   };
+  // (A mismatched callee with declared locals: the trap row has no zero-local rows.)
   for (const Case& c : {Case{65533, 0, wasm::TrapCode::kMemoryOutOfBounds},
-                        Case{8, 1, wasm::TrapCode::kUninitializedElement},
-                        Case{8, 2, wasm::TrapCode::kUndefinedElement}}) {
+                        Case{8, 1, wasm::TrapCode::kIndirectCallTypeMismatch},
+                        Case{8, 2, wasm::TrapCode::kUninitializedElement},
+                        Case{8, 3, wasm::TrapCode::kUndefinedElement}}) {
     const std::vector<uint64_t> args = {12, c.addr, c.slot};
     const wasm::Trace t = run_traced(bytes, "f", args);
     ASSERT_EQ(t.end.trap_code, uint32_t(c.code));
