@@ -101,11 +101,10 @@ inline const char* kSumWat = R"((module
   (func (export "efaas_main") (result i32) (call $sum (i32.const 0))))
 )";
 
-// A run the zkWASM prover still refuses with UNIMPLEMENTED (an out-of-bounds load traps, and
-// that trap is not provable yet: docs/zkwasm.md, Coverage); its refusal names the trap.
+// A run the zkWASM prover still refuses with UNIMPLEMENTED (endless recursion exhausts the call
+// stack, and that trap is not provable yet: docs/zkwasm.md, Coverage); its refusal names the trap.
 inline constexpr const char* kUnprovableWat =
-    "(module (memory 1) (func (export \"f\") (param i32) (result i32) "
-    "(i32.load (i32.const 65536))))";
+    "(module (func $r (export \"f\") (param i32) (result i32) (call $r (local.get 0))))";
 inline constexpr const char* kUnprovableReason = "trap";
 
 }  // namespace efaas::farm::testing

@@ -95,9 +95,12 @@ TableAir exec_table() {
   // ALU chip rows and trap rows (alu_chip.hpp): flags outside kFlagOps, the opcode in a column.
   const Expr alu_f = c(E::kAluF), alu_un = c(E::kAluUn), trap_f = c(E::kTrapF);
   const Expr unreach_f = c(E::kUnreachF), alu_op = c(E::kAluOp);  // kOpX
-  const Expr ends = trap_f + unreach_f;  // rows that end the execution with a trap
-  sum = sum + alu_f + trap_f + unreach_f;
-  opcode = opcode + alu_op + unreach_f * Fp::from_u32(uint32_t(Op::kUnreachable));
+  // Trap rows of memory ops (a kMem row) and of call_indirect (its own one-hot flag).
+  const Expr mtrap = c(E::kMemTrap), itrap = c(E::kCiTrap), oor = c(E::kCiOor);
+  const Expr ends = trap_f + unreach_f + mtrap + itrap;  // rows that end the run with a trap
+  sum = sum + alu_f + trap_f + unreach_f + itrap;
+  opcode = opcode + alu_op + unreach_f * Fp::from_u32(uint32_t(Op::kUnreachable)) +
+           itrap * Fp::from_u32(uint32_t(Op::kCallIndirect));
   // Opcode groups: one-hot selectors on the group's rows, the opcode's offset in kOpX.
   Expr grouped = k(0);
   for (const L::OpGroup& g : L::kOpGroups) {
@@ -197,14 +200,34 @@ TableAir exec_table() {
   t.assert_zero(zstart * (one - is_call));
   t.assert_transition(zstart * (n(E::kZflag) - one));
   t.assert_transition(zstart * (n(E::kKey + 2) - sp + is_ci));  // call_indirect popped idx
-  // call_indirect: idx (slot 1) -> callee from the element table, its signature from the
-  // function table, checked against the expected type (imm_b, canonical).
+  // call_indirect: idx (slot 1) -> the callee and its signature from the slot table, checked
+  // against the expected type (imm_b0..1, canonical). A call sends trap code 5 in the tuple,
+  // which only slots holding a defined function carry (empty ones: 7). idx < 2^28 (d3 = 16 idx1
+  // range-checked), so it cannot alias a slot modulo p; larger indices are beyond any table.
+  // A trap row (itrap) either shows idx >= the table size (imm_b2..3; oor) or looks its slot
+  // up with the public trap code and shows the slot's type differs from the expected one.
+  // oor shares the branch-taken column, so it only counts on trap rows (ioor).
   {
     const Expr callee = c(E::kCallee), cparams = c(E::kCParams), cdecl = c(E::kCDecl);
     const Expr centry = c(E::kCEntry), ctype = c(E::kCType);
-    t.interact(L::kBusElems, is_ci, {k(1), x[0] + x[1] * k16, callee});
-    t.interact(L::kBusFuncs, is_ci, {k(1), callee, cparams, cdecl, centry, ctype});
-    on(Op::kCallIndirect, ctype - ib[0] - ib[1] * k16);
+    const Expr idx = x[0] + x[1] * k16, want = ib[0] + ib[1] * k16, code = t.pub(L::kPubTrapCode);
+    const Expr ioor = itrap * oor;
+    const Expr looked_up = is_ci + itrap - ioor;
+    t.interact(L::kBusSlots, looked_up,
+               {k(1), idx, callee, cparams, cdecl, centry, ctype,
+                k(L::kTrapIndirectType) + itrap * (code - Fp::from_u32(L::kTrapIndirectType))});
+    t.assert_zero(looked_up * (d[3] - x[1] * Fp::from_u32(16)));
+    on(Op::kCallIndirect, ctype - want);
+    t.assert_bool(itrap);
+    t.assert_zero(ioor * (one - oor));
+    // (On oor rows the type columns are free: no lookup; the prover sets a differing type.)
+    t.assert_zero(itrap * ((ctype - want) * c(E::kInv) - one));
+    // idx = size + d over two limbs with no carry out: idx >= size.
+    t.assert_zero(ioor * (ib[2] + d[0] - x[0] - cy[0] * k16));
+    t.assert_zero(ioor * (ib[3] + d[1] + cy[0] - x[1] - cy[1] * k16));
+    t.assert_zero(ioor * cy[1]);
+    t.assert_zero(ioor * (code - Fp::from_u32(L::kTrapUndefinedElem)));
+    t.assert_zero(itrap * (c(E::kKey + 1) - (sp - one)));
     on(Op::kCallIndirect, npc - centry);
     on(Op::kCallIndirect, nfp - (sp - one - cparams));
     on(Op::kCallIndirect, nsp - (sp - one + cdecl));
@@ -307,7 +330,7 @@ TableAir exec_table() {
                 sum_of(binary) - flags({Op::kBr, Op::kBrIf, Op::kBrTable}) * mv - inner_ret -
                 (alu_f - alu_un) - trap_f - mst);
   t.assert_zero(en1 - hrd - hwr - flags({Op::kSelect, Op::kBrIf, Op::kBrUnless, Op::kBrTable}) -
-                is_ret * mv - is_ci - mst);
+                is_ret * mv - is_ci - itrap - mst);
   t.assert_zero(en2 - flags({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kLocalSet,
                              Op::kLocalTee, Op::kGlobalGet, Op::kGlobalSet, Op::kSelect}) -
                 sum_of(binary) - sum_of(unary) - mv - is_call - zf - alu_f - trap_f -
@@ -536,6 +559,11 @@ TableAir exec_table() {
   t.assert_zero(ends * (status - one));
   t.assert_zero(trap_f * (r[0] - code));
   t.assert_zero(unreach_f * (code - Fp::from_u32(alu::kTrapUnreachable)));
+  // An out-of-bounds load or store: its mem_access row receives the trap bit and proves it.
+  t.assert_bool(mtrap);
+  t.assert_zero(mtrap * (one - mem));
+  t.assert_zero(mtrap * io);
+  t.assert_zero(mtrap * (code - Fp::from_u32(L::kTrapMemOob)));
   t.assert_zero(ends * (gas + gcost - t.pub(L::kPubGasUsed)));
   t.assert_zero(ends * (inst - t.pub(L::kPubInstructions)));
   // The output so far is public at a trap too.
@@ -559,7 +587,7 @@ TableAir exec_table() {
   const Expr io_addr = c(E::kIoAddr), io_idx = c(E::kIoIdx), io_rem = c(E::kIoRem);
   const Expr io_kind = c(E::kIoKind), io_n = c(E::kIoN), io_inv = c(E::kIoInv);
   t.interact(L::kBusMemAccess, mem,
-             {step, c(E::kMemOp), mst, msz, a[0], a[1], ib[0], ib[1], r[0], r[1], r[2], r[3],
+             {step, c(E::kMemOp), mst + mtrap * Fp::from_u32(2), msz, a[0], a[1], ib[0], ib[1], r[0], r[1], r[2], r[3],
               io_n, io_kind, io_idx});
 
   // Host calls (docs/zkwasm.md, "Host I/O"). The program row's imm_b names the host function:
@@ -724,7 +752,7 @@ TableAir range_table() {
 }
 
 // A fixed table received on `bus` with one multiplicity column (main column 0): program,
-// br_targets, funcs, elems.
+// br_targets, slots.
 TableAir lookup_table(const char* name, uint32_t bus, uint32_t width) {
   TableAir t(name, 1, width);
   std::vector<Expr> tuple;
@@ -745,8 +773,7 @@ air::MachineAir build_machine() {
   m.tables.push_back(args_table());
   m.tables.push_back(range_table());
   m.tables.push_back(lookup_table("br_targets", L::kBusBrTable, L::BrTargets::kPreWidth));
-  m.tables.push_back(lookup_table("funcs", L::kBusFuncs, L::Funcs::kPreWidth));
-  m.tables.push_back(lookup_table("elems", L::kBusElems, L::Elems::kPreWidth));
+  m.tables.push_back(lookup_table("slots", L::kBusSlots, L::Slots::kPreWidth));
   m.tables.push_back(alu::chip_table());
   m.tables.push_back(alu::bitcount_table());
   m.tables.push_back(memory_access_table());
@@ -768,8 +795,25 @@ const air::MachineAir& machine_air() {
   return m;
 }
 
+// The table size call_indirect checks against (slot_table(m).size, without the rows).
+static uint32_t slot_table_size(const wasm::Module& m) {
+  if (m.tables.empty() || m.table_imported) return L::kUnknownTableSize;  // contents unknown here
+  const uint32_t size = m.tables[0].min;
+  if (size > (1u << 20)) return L::kUnknownTableSize;  // above the runtime's limit
+  for (const wasm::ElemSegment& seg : m.elems) {
+    if (seg.offset.kind != wasm::ConstExpr::Kind::kConst) return L::kUnknownTableSize;
+    if (uint64_t(uint32_t(seg.offset.value)) + seg.funcs.size() > size) {
+      return L::kUnknownTableSize;  // the module does not instantiate
+    }
+  }
+  return size;
+}
+
 uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in) {
-  if (in.op == Op::kCallIndirect) return m.canonical_type[in.a];
+  // call_indirect: the expected canonical type (limbs 0-1) and the table size (limbs 2-3).
+  if (in.op == Op::kCallIndirect) {
+    return m.canonical_type[in.a] | (uint64_t(slot_table_size(m)) << 32);
+  }
   // Loads and stores: the static offset as limbs (imm_a is a field element); memory.grow: the
   // page limit.
   if (mem_op_info(in.op).width) return in.a;
@@ -800,21 +844,24 @@ uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in) {
          (uint64_t(f.entry_pc >> 16) << 48);
 }
 
-std::map<uint32_t, uint32_t> element_table(const wasm::Module& m) {
-  std::map<uint32_t, uint32_t> out;
-  if (m.table_imported) return out;  // contents unknown here: call_indirect is refused
+SlotTable slot_table(const wasm::Module& m) {
+  SlotTable t;
+  static_assert(L::kUnknownTableSize == 0xFFFFFFFFu);
+  const uint32_t size = slot_table_size(m);
+  if (size == L::kUnknownTableSize) return t;
+  std::vector<int64_t> func(size, -1);
   for (const wasm::ElemSegment& seg : m.elems) {
-    if (seg.offset.kind != wasm::ConstExpr::Kind::kConst) continue;
-    const uint32_t off = uint32_t(seg.offset.value);
-    for (size_t k = 0; k < seg.funcs.size(); ++k) {
-      if (seg.funcs[k] >= m.num_imported_funcs) {
-        out[off + uint32_t(k)] = seg.funcs[k];
-      } else {
-        out.erase(off + uint32_t(k));  // an import: not provable here
-      }
-    }
+    const uint64_t off = uint32_t(seg.offset.value);
+    for (size_t k = 0; k < seg.funcs.size(); ++k) func[off + k] = seg.funcs[k];
   }
-  return out;
+  t.size = size;
+  t.row_of.assign(size, -1);
+  for (uint32_t slot = 0; slot < size; ++slot) {
+    if (func[slot] >= 0 && uint32_t(func[slot]) < m.num_imported_funcs) continue;  // an import
+    t.row_of[slot] = int32_t(t.rows.size());
+    t.rows.push_back({slot, func[slot] < 0 ? 0 : uint32_t(func[slot]), func[slot] < 0});
+  }
+  return t;
 }
 
 uint32_t table_log_rows(size_t rows) { return std::max<uint32_t>(kMinLogRows, log2_ceil(rows)); }
@@ -921,32 +968,29 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
     }
     fixed[L::kBrTargets] = std::move(col);
   }
-  // Defined functions: (1, index, params, declared locals, entry pc, canonical type).
+  // Function table slots: (1, slot, function, params, declared locals, entry pc, canonical
+  // type, trap code of a mismatched call), empty slots (1, slot, 0, 0, 0, 0, kEmptyType, 7).
   {
-    const size_t n = m.funcs.size(), rows = size_t(1) << table_log_rows(n);
-    std::vector<Fp> col(L::Funcs::kPreWidth * rows, Fp::zero());
-    for (size_t i = 0; i < n; ++i) {
-      const uint32_t fi = uint32_t(i) + m.num_imported_funcs;
-      const size_t params = m.func_type(fi).params.size();
-      const uint64_t v[] = {1, fi, params, m.funcs[i].num_locals - params, m.funcs[i].entry_pc,
-                            m.canonical_type[m.funcs[i].type_index]};
-      for (uint32_t c = 0; c < L::Funcs::kPreWidth; ++c) col[c * rows + i] = Fp::from_u64(v[c]);
+    using S = L::Slots;
+    const SlotTable st = slot_table(m);
+    const size_t rows = size_t(1) << table_log_rows(st.rows.size());
+    std::vector<Fp> col(S::kPreWidth * rows, Fp::zero());
+    for (size_t r = 0; r < st.rows.size(); ++r) {
+      const SlotTable::Row& sr = st.rows[r];
+      uint64_t v[S::kPreWidth] = {1, sr.slot, 0, 0, 0, 0, L::kEmptyType, L::kTrapUninitElem};
+      if (!sr.empty) {
+        const wasm::Function& f = m.funcs[sr.func - m.num_imported_funcs];
+        const size_t params = m.func_type(sr.func).params.size();
+        v[S::kFunc] = sr.func;
+        v[S::kParams] = params;
+        v[S::kDecl] = f.num_locals - params;
+        v[S::kEntry] = f.entry_pc;
+        v[S::kType] = m.canonical_type[f.type_index];
+        v[S::kCode] = L::kTrapIndirectType;
+      }
+      for (uint32_t c = 0; c < S::kPreWidth; ++c) col[c * rows + r] = Fp::from_u64(v[c]);
     }
-    fixed[L::kFuncs] = std::move(col);
-  }
-  // Element table: slots holding defined functions after every segment is applied.
-  {
-    const auto elems = element_table(m);
-    const size_t rows = size_t(1) << table_log_rows(elems.size());
-    std::vector<Fp> col(L::Elems::kPreWidth * rows, Fp::zero());
-    size_t row = 0;
-    for (const auto& [slot, func] : elems) {
-      col[0 * rows + row] = Fp::one();
-      col[1 * rows + row] = Fp::from_u32(slot);
-      col[2 * rows + row] = Fp::from_u32(func);
-      ++row;
-    }
-    fixed[L::kElems] = std::move(col);
+    fixed[L::kSlotTable] = std::move(col);
   }
   fixed[L::kBitCount] = alu::bitcount_fixed();
   return fixed;

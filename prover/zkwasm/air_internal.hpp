@@ -24,8 +24,20 @@ uint32_t table_log_rows(size_t rows);
 // The program table's imm_b of an instruction: Instr::b, except for calls: params, declared
 // locals and the callee's entry pc (16-bit limbs), which the call row needs.
 uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in);
-// Slot -> defined function of the module's (own) table after its element segments.
-std::map<uint32_t, uint32_t> element_table(const wasm::Module& m);
+// The module's function table after its element segments, as the fixed slot table holds it:
+// one row per slot holding a defined function or nothing (empty), sorted by slot; slots
+// holding imported functions have none. Contents unknown here (an imported table, a segment
+// placed by a global, more than 2^20 slots): no rows and size 0xFFFFFFFF (layout.hpp).
+struct SlotTable {
+  struct Row {
+    uint32_t slot = 0, func = 0;
+    bool empty = true;
+  };
+  uint32_t size = 0xFFFFFFFFu;
+  std::vector<Row> rows;
+  std::vector<int32_t> row_of;  // per slot below size: its row, or -1
+};
+SlotTable slot_table(const wasm::Module& m);
 // Per table: fixed columns, column-major (empty for tables without).
 std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m);
 

@@ -16,8 +16,9 @@ inline constexpr uint32_t kBusMemory = 2;   // (key, timestamp, value limbs)
 inline constexpr uint32_t kBusRange = 3;    // (v), v < 2^16
 inline constexpr uint32_t kBusAnd = 4;      // (x, y, x AND y) over bytes
 inline constexpr uint32_t kBusBrTable = 5;  // (1, pc, index, target pc, height, arity)
-inline constexpr uint32_t kBusFuncs = 6;    // (1, func, params, declared locals, entry, type)
-inline constexpr uint32_t kBusElems = 7;    // (1, table slot, func)
+// call_indirect: (1, table slot, func, params, declared locals, entry, type, trap code); bus 7
+// (the old element bus) is unused since funcs and elems became one slot table.
+inline constexpr uint32_t kBusSlots = 6;
 inline constexpr uint32_t kBusAlu = 8;      // (op, unary, trap, a, b, r limbs): exec -> alu chip
 inline constexpr uint32_t kBusBytes = 9;    // (x, y), both bytes (range table rows)
 inline constexpr uint32_t kBusBitCount = 10;  // (kind, byte, clz/ctz/popcount, byte == 0)
@@ -82,7 +83,7 @@ inline constexpr uint32_t kNumPublics = kPubExitOut + 1;
 
 // Table order in the machine.
 enum Table : uint32_t {
-  kExec = 0, kProgram, kMemory, kInit, kArgs, kRange, kBrTargets, kFuncs, kElems, kAlu, kBitCount,
+  kExec = 0, kProgram, kMemory, kInit, kArgs, kRange, kBrTargets, kSlotTable, kAlu, kBitCount,
   kMemAccess, kInput, kBitwise, kNumTables
 };
 
@@ -215,7 +216,12 @@ struct Exec {
   static constexpr uint32_t kOut = kIoFirst + 1;
   static constexpr uint32_t kEnd = kOut + 1;  // the last row of a segment that is not the last
   static constexpr uint32_t kWide = kEnd + 1;  // an i64 op of kWideOps (flag of its i32 twin)
-  static constexpr uint32_t kWidth = kWide + 1;
+  // Trap rows (docs/zkwasm.md, "Traps"): an out-of-bounds load or store (a kMem row whose
+  // mem_access row proves ea + width > pages * 2^16); a call_indirect that traps (not a flag of
+  // kFlagOps: one-hot like unreachable), and among those the index-out-of-table ones (in the
+  // branch-taken column, which only branch and comparison rows use otherwise).
+  static constexpr uint32_t kMemTrap = kWide + 1, kCiTrap = kMemTrap + 1, kCiOor = kT;
+  static constexpr uint32_t kWidth = kCiTrap + 1;
   // The I/O cursor shares columns that only call_indirect / br_table rows use otherwise:
   // address, input offset or output index, bytes left, input kind, bytes of this row, and the
   // inverse of the bytes left after this row ([more I/O rows follow]).
@@ -256,14 +262,26 @@ struct BrTargets {
   static constexpr uint32_t kPreWidth = 6, kMult = 0, kWidth = 1;
 };
 
-// Defined functions (fixed): index, params, declared locals, entry pc, canonical type.
-struct Funcs {
-  static constexpr uint32_t kPreWidth = 6, kMult = 0, kWidth = 1;
+// The module's function table after its element segments (fixed), one row per slot: valid,
+// slot, function, params, declared locals, entry pc, canonical type, and the trap code of a
+// call through it with another type (kTrapIndirectType; kTrapUninitElem for an empty slot, whose
+// type is kEmptyType). Slots holding imported functions have no row (not provable).
+struct Slots {
+  static constexpr uint32_t kValid = 0, kSlot = 1, kFunc = 2, kParams = 3, kDecl = 4, kEntry = 5;
+  static constexpr uint32_t kType = 6, kCode = 7;
+  static constexpr uint32_t kPreWidth = 8, kMult = 0, kWidth = 1;
 };
-// The function table after the module's element segments (fixed): slot, function.
-struct Elems {
-  static constexpr uint32_t kPreWidth = 3, kMult = 0, kWidth = 1;
-};
+// An empty slot's type: above every canonical type id, so no call_indirect expects it.
+inline constexpr uint32_t kEmptyType = 1u << 30;
+// The table size call_indirect checks against when the table's contents are unknown here
+// (imported tables): no index of a wasm32 table reaches it, and no slot has a row.
+inline constexpr uint32_t kUnknownTableSize = 0xFFFFFFFFu;
+// Trap codes (wasm::TrapCode) the trap rows prove besides the ALU chip's (alu_chip.hpp).
+inline constexpr uint32_t kTrapMemOob = 2, kTrapIndirectType = 5, kTrapUndefinedElem = 6;
+inline constexpr uint32_t kTrapUninitElem = 7;
+// Every trap a trap row proves: unreachable (1) through uninitialized element (7); stack
+// exhaustion, out of gas and host traps are not provable.
+inline constexpr bool is_provable_trap(uint32_t code) { return code >= 1 && code <= kTrapUninitElem; }
 
 // Range and byte tables in one: row v holds v, x = v >> 8, y = v & 255, x AND y.
 struct Range {
@@ -315,7 +333,10 @@ struct MemAccess {
   // (kind, width); the input kind and the input offset / output index of byte 0.
   static constexpr uint32_t kHostRd = kDhi + kSlots, kHostWr = kHostRd + 8;
   static constexpr uint32_t kKind = kHostWr + 8, kIdx = kKind + 1;
-  static constexpr uint32_t kWidth = kIdx + 1;
+  // An out-of-bounds load or store (the trap row's access): w0, w1 then hold
+  // base0 + imm0 + width - 1 as limbs and s0, s1 the excess of (w1 + base1 + imm1) over pages.
+  static constexpr uint32_t kOob = kIdx + 1;
+  static constexpr uint32_t kWidth = kOob + 1;
 };
 
 // Public input table: one row per public input byte and per input size (kinds 0..3).

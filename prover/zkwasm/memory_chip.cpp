@@ -148,9 +148,17 @@ TableAir memory_access_table() {
   for (uint32_t j = 0; j < 8; ++j) vb[j] = c(C::kVb + j), oh[j] = c(C::kOh + j), wf[j] = c(C::kWf + j);
   for (uint32_t j = 0; j < 16; ++j) win[j] = c(C::kWin + j);
   const Expr kind = c(C::kKind), idx = c(C::kIdx);
+  // An out-of-bounds trap row: a wasm load or store (the exec row's memory trap flag travels
+  // with the store bit as st + 2 oob) that touches no word.
+  const Expr oob = c(C::kOob);
+  Expr wasm_acc = k(0);
+  for (const ChipFlag& cf : cflags)
+    if (cf.info.width && !cf.host) wasm_acc = wasm_acc + c(cf.col);
+  t.assert_bool(oob);
+  t.assert_zero(oob * (one - wasm_acc));
   t.interact(L::kBusMemAccess, -real,
-             {step, op, st, sz, base[0], base[1], imm[0], imm[1], val[0], val[1], val[2], val[3],
-              hn, kind, idx});
+             {step, op, st + oob * Fp::from_u32(2), sz, base[0], base[1], imm[0], imm[1], val[0],
+              val[1], val[2], val[3], hn, kind, idx});
 
   // Width (one-hot 1..8, pinned per op) and offset in the word (one-hot 0..7).
   Expr wsum = k(0), width = k(0), osum = k(0), ohsum = k(0);
@@ -173,19 +181,27 @@ TableAir memory_access_table() {
   // pages * 2^16 - ea - width = s0 + 2^16 s1 < 2^29; a negative slack would be at least
   // p - 2^30 - 2^17 - 8 > 2^29 as a field element, since pages <= kMaxPages.
   const Expr e1 = c(C::kE1), w0 = c(C::kW0), w1 = c(C::kW1), pages = c(C::kPages);
-  t.assert_zero(acc * (e1 - base[1] - imm[1]));
+  const Expr inb = acc - oob;  // in-bounds accesses
+  t.assert_zero(inb * (e1 - base[1] - imm[1]));
   range_check(t, e1);
   range_check(t, e1 * Fp::from_u32(4));
   const Expr ea = base[0] + imm[0] + e1 * k16;
   range_check(t, w0);
   range_check(t, w1);
   range_check(t, w1 * Fp::from_u32(32));
-  t.assert_zero(acc * (ea - (w0 + w1 * k16) * Fp::from_u32(8) - osum));
+  t.assert_zero(inb * (ea - (w0 + w1 * k16) * Fp::from_u32(8) - osum));
   const Expr s0 = c(C::kS0), s1 = c(C::kS1);
-  t.assert_zero(acc * (pages * k16 - ea - width - s0 - s1 * k16));
+  t.assert_zero(inb * (pages * k16 - ea - width - s0 - s1 * k16));
   range_check(t, s0);
   range_check(t, s1);
   range_check(t, s1 * Fp::from_u32(8));
+  // Out of bounds: ea + width > pages * 2^16 for ea = base + offset over the integers (below
+  // 2^33, no wrap at 2^32). The low sum base0 + imm0 + width - 1 (< 2^17 + 8, exact) is
+  // w0 + 2^16 w1 (w0 < 2^16, w1 < 2^11: unique), so ea + width - 1 = w0 + 2^16 (w1 + base1 +
+  // imm1) and it reaches pages * 2^16 iff w1 + base1 + imm1 >= pages: that difference is
+  // s0 + 2^16 s1 < 2^29, and a negative one (>= -kMaxPages) would be above p - 2^13.
+  t.assert_zero(oob * (base[0] + imm[0] + width - one - w0 - w1 * k16));
+  t.assert_zero(oob * (w1 + base[1] + imm[1] - pages - s0 - s1 * k16));
   // Two words when o + width > 8.
   Expr two = k(0);
   for (uint32_t wd = 1; wd <= 8; ++wd) {
@@ -195,6 +211,7 @@ TableAir memory_access_table() {
   }
   const Expr tw = c(C::kTw);
   t.assert_zero(tw - two);
+  t.assert_zero(oob * tw);
 
   // Bytes: the window and the value split into bytes (the AND table holds byte pairs only).
   for (uint32_t l = 0; l < 8; ++l) {
@@ -305,7 +322,7 @@ TableAir memory_access_table() {
   };
   const Slot slots[C::kSlots] = {
       {real, k(L::kMemSizeKey), {pages, k(0), k(0), k(0)}, {npages, k(0), k(0), k(0)}},
-      {acc, key_a, olda, {nwa[0], nwa[1], nwa[2], nwa[3]}},
+      {inb, key_a, olda, {nwa[0], nwa[1], nwa[2], nwa[3]}},
       {tw, key_a + one, oldb, {nwb[0], nwb[1], nwb[2], nwb[3]}}};
   for (uint32_t s = 0; s < C::kSlots; ++s) {
     const Slot& sl = slots[s];
@@ -328,7 +345,7 @@ static_assert(C::kWidth <= 192);
 
 std::string MemChipBuilder::add(uint32_t step, Op op, uint32_t base, uint64_t imm_b,
                                 uint64_t value, uint32_t ea, uint32_t host_n, uint32_t kind,
-                                uint32_t idx) {
+                                uint32_t idx, bool trap) {
   const bool host = op == Op::kHostRead || op == Op::kHostWrite;
   MemOpInfo info = mem_op_info(op);
   if (host) {
@@ -366,9 +383,45 @@ std::string MemChipBuilder::add(uint32_t step, Op op, uint32_t base, uint64_t im
   set(C::kPages, pages);
   uint64_t e1 = 0, w = 0, slack = 0, grow_d = 0;
   uint64_t win[2] = {0, 0}, nw[2] = {0, 0};
-  bool two = false;
+  bool two = false, oob = false;
   const uint32_t ts = 4 * step + 3;
-  if (info.width) {
+  if (info.width && !host) {
+    // The access's end over the integers (base + offset < 2^33): past the memory, it traps.
+    const uint64_t ea64 = uint64_t(base) + (imm_b & 0xFFFFFFFF);
+    const bool beyond = ea64 + info.width > uint64_t(pages) * 65536;
+    if (uint32_t(ea64) != ea) err = "effective address differs from base + offset";
+    if (beyond && !trap && err.empty()) err = "an out-of-bounds access that does not trap";
+    if (!beyond && trap && err.empty()) err = "the trace traps on an in-bounds access";
+    oob = trap;  // trace-driven: a forged trap row fails the chip's range checks
+  }
+  if (oob) {
+    const uint32_t wd = info.width;
+    const uint64_t lo = (base & 0xFFFF) + (imm_b & 0xFFFF) + wd - 1;
+    w = lo;  // w0 + 2^16 w1
+    slack = (lo >> 16) + (base >> 16) + ((imm_b >> 16) & 0xFFFF) - pages;  // wraps if in bounds
+    set(C::kOob, 1);
+    set(C::kWf + wd - 1, 1);
+    set(C::kOh, 1);
+    set(C::kW0, w & 0xFFFF);
+    set(C::kW1, w >> 16);
+    set(C::kS0, slack & 0xFFFF);
+    set(C::kS1, (slack >> 16) & 0xFFFF);
+    // No word is read: the window is zero, a load's value too (the runtime writes none); a
+    // store's new words are its bytes over zeros (unused, but constrained).
+    uint8_t bytes[16] = {};
+    if (info.store) {
+      for (uint32_t j = 0; j < wd; ++j) bytes[j] = uint8_t(byte(value, j));
+    } else if (value != 0 && err.empty()) {
+      err = "a trapping load with a value";
+    }
+    if (info.is_signed) ++and_mult_[128];  // (top 0, 128, 0): the sign lookup of signed loads
+    for (uint32_t j = 0; j < 16; ++j) nw[j / 8] |= uint64_t(bytes[j]) << (8 * (j % 8));
+    nw[1] = 0;
+    for (uint32_t l = 0; l < 4; ++l) {
+      set(C::kNwa + l, (nw[0] >> (16 * l)) & 0xFFFF);
+      set(C::kNwb + l, (nw[1] >> (16 * l)) & 0xFFFF);
+    }
+  } else if (info.width) {
     const uint32_t wd = info.width, o = ea & 7;
     w = ea >> 3;
     two = o + wd > 8;
@@ -382,7 +435,9 @@ std::string MemChipBuilder::add(uint32_t step, Op op, uint32_t base, uint64_t im
     set(C::kS0, slack & 0xFFFF);
     set(C::kS1, (slack >> 16) & 0xFFFF);
     set(C::kTw, two);
-    if (uint64_t(base) + (imm_b & 0xFFFFFFFF) != ea) err = "effective address differs from base + offset";
+    if (host && uint64_t(base) + (imm_b & 0xFFFFFFFF) != ea) {
+      err = "effective address differs from base + offset";
+    }
     win[0] = cell(L::word_key(uint32_t(w))).value;
     if (two) win[1] = cell(L::word_key(uint32_t(w + 1))).value;
     uint8_t bytes[16];
@@ -440,7 +495,7 @@ std::string MemChipBuilder::add(uint32_t step, Op op, uint32_t base, uint64_t im
     range(v);
   }
   // Accesses: size cell, word w, word w + 1.
-  const bool en[C::kSlots] = {true, info.width != 0, two};
+  const bool en[C::kSlots] = {true, info.width != 0 && !oob, two};
   const uint32_t keys[C::kSlots] = {L::kMemSizeKey, L::word_key(uint32_t(w)),
                                     L::word_key(uint32_t(w + 1))};
   const uint64_t news[C::kSlots] = {new_pages, nw[0], nw[1]};

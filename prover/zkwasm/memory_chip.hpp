@@ -53,9 +53,11 @@ class MemChipBuilder {
   // value from the trace, `ea` the trace's effective address. Returns "" or, when the trace
   // disagrees with memory, what differs (the witness is built from the trace either way).
   // Host I/O rows (host_read / host_write): `host_n` bytes, input kind and the input offset or
-  // output index of byte 0.
+  // output index of byte 0. `trap`: the trace ends here with an out-of-bounds trap (the row
+  // then proves base + offset + width > the memory size and touches no word).
   std::string add(uint32_t step, wasm::Op op, uint32_t base, uint64_t imm_b, uint64_t value,
-                  uint32_t ea, uint32_t host_n = 0, uint32_t kind = 0, uint32_t idx = 0);
+                  uint32_t ea, uint32_t host_n = 0, uint32_t kind = 0, uint32_t idx = 0,
+                  bool trap = false);
   // Continuations: where a key not yet in the state comes from (a segment's entry image);
   // unset, such a key starts at (timestamp 0, value 0).
   void set_fetch(std::function<MemCell&(uint32_t)> fetch) { fetch_ = std::move(fetch); }

@@ -64,6 +64,10 @@ size_t record_rows(const wasm::Module& m, const wasm::StepRecord& st) {
 size_t run_rows(const wasm::Module& m, const wasm::Trace& trace) {
   size_t rows = 1;
   for (const auto& s : trace.steps) rows += record_rows(m, s);
+  // A trapping call_indirect (the last step) calls nothing: no zero-local rows.
+  if (trace.end.status != 0 && !trace.steps.empty()) {
+    rows -= record_rows(m, trace.steps.back()) - 1;
+  }
   return rows;
 }
 
@@ -135,6 +139,7 @@ Result<std::vector<std::pair<size_t, size_t>>> segment_cuts(const wasm::Module& 
   size_t start = 0, used = 0, group = 0;
   for (size_t i = 0; i < steps.size();) {
     size_t next = i + 1, r = record_rows(m, steps[i]);
+    if (trace.end.status != 0 && next == steps.size()) r = 1;  // a trap row calls nothing
     while (next < steps.size() && is_io(steps[next])) ++next, ++r;
     if (r > cap) {
       return unimplemented("zkwasm: step " + std::to_string(i) +

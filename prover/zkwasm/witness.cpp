@@ -144,10 +144,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
                                              PublicValues& pv, SegmentOutput* out) {
   const wasm::Module& m = program.module();
   const auto& steps = trace.steps;
-  // Traps the AIR proves: unreachable, integer divide by zero, integer overflow (the last step).
+  // Traps the AIR proves (the last step): unreachable, out-of-bounds memory, division traps,
+  // call_indirect's (undefined or uninitialized element, type mismatch).
   const bool trapped = trace.end.status != 0;
-  if (trapped && trace.end.trap_code != alu::kTrapUnreachable &&
-      trace.end.trap_code != alu::kTrapDivZero && trace.end.trap_code != alu::kTrapOverflow) {
+  if (trapped && !L::is_provable_trap(trace.end.trap_code)) {
     return unimplemented("zkwasm: proving a trapped execution (trap code " +
                          std::to_string(trace.end.trap_code) + ") is not implemented yet");
   }
@@ -228,7 +228,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     const wasm::StepRecord& st = steps[i];
     const bool direct = st.op == uint16_t(Op::kCall) && st.pc < m.code.size() &&
                         m.code[st.pc].op == Op::kCall;
-    if (direct || st.op == uint16_t(Op::kCallIndirect)) {
+    const bool traps_here = trapped && i + 1 == n;  // no call happens
+    if (!traps_here && (direct || st.op == uint16_t(Op::kCallIndirect))) {
       const uint32_t callee = direct ? m.code[st.pc].a : st.aux;
       if (callee >= m.num_imported_funcs && callee - m.num_imported_funcs < m.funcs.size()) {
         const wasm::Function& f = m.funcs[callee - m.num_imported_funcs];
@@ -257,11 +258,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     if (m.code[pc].op == Op::kBrTable) brt_rows += m.code[pc].b;
   }
   std::vector<uint64_t> brt_mult(size_t(1) << table_log_rows(brt_rows), 0);
-  std::vector<uint64_t> func_mult(size_t(1) << table_log_rows(m.funcs.size()), 0);
-  const std::map<uint32_t, uint32_t> elems = element_table(m);
-  std::map<uint32_t, size_t> elem_row;
-  for (const auto& [slot, func] : elems) elem_row.emplace(slot, elem_row.size());
-  std::vector<uint64_t> elem_mult(size_t(1) << table_log_rows(elems.size()), 0);
+  const SlotTable slots = slot_table(m);
+  std::vector<uint64_t> slot_mult(size_t(1) << table_log_rows(slots.rows.size()), 0);
   MemChipBuilder mem_chip(mem, range_mult, and_mult);
   if (seg) mem_chip.set_fetch(cell_at);
   auto bad = [&](size_t i, const std::string& what) {
@@ -429,7 +427,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     ex.set(E::kGasCost, row, uint64_t(in.gas));
     ex.set(E::kImmA, row, uint64_t(in.a));
     ex.set_limbs(E::kImmB, row, in.b);
-    if (fi >= 0) {
+    if (fi >= 0 && !(trap_row && op == Op::kCallIndirect)) {  // a trap row has its own flag
       ex.set(E::kFlags + uint32_t(fi), row, uint64_t(1));
       if (L::is_wide_op(op)) ex.set(E::kWide, row, uint64_t(1));
       if (const auto [g, pos] = L::group_of(op); g >= 0) {
@@ -532,24 +530,81 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       case Op::kCallIndirect: {
         // The callee is the table's element at idx (the record's aux says which it was).
         x = s.a;
+        const uint32_t idx = uint32_t(x);
+        const int32_t srow = idx < slots.row_of.size() ? slots.row_of[idx] : -1;
+        if (trap_row) {
+          // A trap: idx beyond the table, an empty slot or another type. Reads idx only.
+          en[1] = true, key[1] = sp - 1;
+          const uint32_t code = trace.end.trap_code;
+          ex.set(E::kCiTrap, row, uint64_t(1));
+          if (code == L::kTrapUndefinedElem) {
+            taken = true;  // kCiOor is the branch-taken column
+            ex.set(E::kCType, row, uint64_t(L::kEmptyType));  // differs from the expected type
+            ex.set(E::kInv, row, (Fp::from_u32(L::kEmptyType) - Fp::from_u32(uint32_t(in.b))).inverse());
+            if (slots.size == L::kUnknownTableSize) {
+              return unimplemented("zkwasm: call_indirect trap at " + step_name(i, s) +
+                                   " through an imported table is not provable");
+            }
+            if (opts.check_trace && idx < slots.size) return bad(i, "index within the table traps");
+            break;
+          }
+          if (srow < 0) {
+            if (opts.check_trace && idx >= slots.size) return bad(i, "index beyond the table");
+            if (slots.size != L::kUnknownTableSize && idx < slots.size) {
+              return unimplemented("zkwasm: call_indirect trap at " + step_name(i, s) +
+                                   " on a slot holding an imported function is not provable");
+            }
+            if (slots.size == L::kUnknownTableSize) {
+              return unimplemented("zkwasm: call_indirect trap at " + step_name(i, s) +
+                                   " through an imported table is not provable");
+            }
+            break;  // a forged trace (checks off): no slot row, the verifier rejects it
+          }
+          const SlotTable::Row& sr = slots.rows[size_t(srow)];
+          ++slot_mult[size_t(srow)];
+          uint64_t ctype = L::kEmptyType;
+          if (!sr.empty) {
+            const wasm::Function& f = m.funcs[sr.func - m.num_imported_funcs];
+            const uint32_t params = uint32_t(m.func_type(sr.func).params.size());
+            ctype = m.canonical_type[f.type_index];
+            ex.set(E::kCallee, row, uint64_t(sr.func));
+            ex.set(E::kCParams, row, uint64_t(params));
+            ex.set(E::kCDecl, row, uint64_t(f.num_locals - params));
+            ex.set(E::kCEntry, row, uint64_t(f.entry_pc));
+          }
+          ex.set(E::kCType, row, ctype);
+          const uint32_t want = uint32_t(in.b);
+          ex.set(E::kInv, row, (Fp::from_u64(ctype) - Fp::from_u32(want)).inverse());
+          if (opts.check_trace) {
+            const uint32_t expect = sr.empty ? L::kTrapUninitElem : L::kTrapIndirectType;
+            if (code != expect) {
+              return bad(i, "table slot " + std::to_string(idx) + " traps with code " +
+                                std::to_string(expect) + ", the trace says " + std::to_string(code));
+            }
+            if (ctype == want) return bad(i, "the callee's type matches, but the trace traps");
+          }
+          break;
+        }
         const uint32_t callee = s.aux;
         if (callee < m.num_imported_funcs || callee - m.num_imported_funcs >= m.funcs.size()) {
           return unimplemented("zkwasm: call_indirect of an imported function at " +
                                step_name(i, s));
         }
-        auto er = elem_row.find(uint32_t(x));
-        if (er != elem_row.end()) {
-          ++elem_mult[er->second];
+        if (srow >= 0) {
+          ++slot_mult[size_t(srow)];
         } else if (opts.check_trace) {
-          return bad(i, "table slot " + std::to_string(uint32_t(x)) + " holds no function");
+          return bad(i, "table slot " + std::to_string(idx) + " holds no function");
         }
-        if (opts.check_trace && elems.at(uint32_t(x)) != callee) {
-          return bad(i, "table slot " + std::to_string(uint32_t(x)) + " holds another function");
+        if (opts.check_trace &&
+            (slots.rows[size_t(srow)].empty || slots.rows[size_t(srow)].func != callee)) {
+          return bad(i, "table slot " + std::to_string(idx) + " holds another function");
         }
         const wasm::Function& f = m.funcs[callee - m.num_imported_funcs];
         const uint32_t params = uint32_t(m.func_type(callee).params.size());
         const uint32_t declared = f.num_locals - params;
-        ++func_mult[callee - m.num_imported_funcs];
+        if (opts.check_trace && m.canonical_type[f.type_index] != uint32_t(in.b)) {
+          return bad(i, "the callee's type differs from the expected one, but the trace goes on");
+        }
         ex.set(E::kCallee, row, uint64_t(callee));
         ex.set(E::kCParams, row, uint64_t(params));
         ex.set(E::kCDecl, row, uint64_t(declared));
@@ -659,8 +714,21 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         }
         break;
     }
-    if (trap_row && !(alu::is_div(op) || op == Op::kUnreachable)) {
+    const bool mem_trap = trap_row && mi >= 0 && mem_op_info(op).width != 0;
+    if (trap_row && !(alu::is_div(op) || op == Op::kUnreachable || mem_trap ||
+                      op == Op::kCallIndirect)) {
       return unimplemented("zkwasm: a trap at " + step_name(i, s) + " is not provable yet");
+    }
+    if (mem_trap) {
+      if (opts.check_trace && trace.end.trap_code != L::kTrapMemOob) {
+        return bad(i, "a load or store traps with code " + std::to_string(L::kTrapMemOob));
+      }
+      ex.set(E::kMemTrap, row, uint64_t(1));
+    }
+    if (opts.check_trace && trap_row && op == Op::kCallIndirect &&
+        trace.end.trap_code != L::kTrapUndefinedElem &&
+        trace.end.trap_code != L::kTrapUninitElem && trace.end.trap_code != L::kTrapIndirectType) {
+      return bad(i, "call_indirect traps with code " + std::to_string(trace.end.trap_code));
     }
     if (opts.check_trace && trap_row && op == Op::kUnreachable &&
         trace.end.trap_code != alu::kTrapUnreachable) {
@@ -789,6 +857,15 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         d = (uint32_t(x) - uint32_t(in.b)) & 0xFFFFFFFFull;
         carries(in.b, d, 2);
         break;
+      case Op::kCallIndirect:
+        if (trap_row && trace.end.trap_code == L::kTrapUndefinedElem) {
+          // idx = size + d over two limbs (size in imm_b's upper half).
+          d = (uint32_t(x) - uint32_t(in.b >> 32)) & 0xFFFFFFFFull;
+          carries(in.b >> 32, d, 2);
+        } else {
+          d = uint64_t(16 * limb(x, 1)) << 48;  // idx < 2^28
+        }
+        break;
       default: break;
     }
     if (op == Op::kCallHost) d = host_d;
@@ -823,7 +900,9 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       case Op::kSelect: case Op::kBrIf: case Op::kBrUnless: p = limbs_of(x); break;
       case Op::kReturn: p = limbs_of(depth); break;
       case Op::kCall: p = limbs_of((in.b >> 16) & 0xFFFF); break;
-      case Op::kCallIndirect: p = limbs_of(nsp - (sp - 1)); break;
+      case Op::kCallIndirect:
+        if (!trap_row) p = limbs_of(nsp - (sp - 1));
+        break;
       default: break;
     }
     if (p) {
@@ -841,13 +920,14 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     const uint64_t news[L::kSlots] = {b, x, r};
     access(row, en, key, news);
     if (mi >= 0) {
-      const std::string err = mem_chip.add(uint32_t(row + 1), op, uint32_t(a), in.b, r, s.aux);
+      const std::string err =
+          mem_chip.add(uint32_t(row + 1), op, uint32_t(a), in.b, r, s.aux, 0, 0, 0, mem_trap);
       if (opts.check_trace && !err.empty()) return bad(i, err);
     }
 
     // Frames, and the zero-local rows of a call: write 0 to slots [sp, sp + declared locals)
     // of the callee's frame, keeping its state.
-    if (op == Op::kCall || op == Op::kCallIndirect) {
+    if ((op == Op::kCall || op == Op::kCallIndirect) && !trap_row) {
       const uint32_t base = op == Op::kCall ? sp : sp - 1;  // call_indirect popped idx
       const uint32_t declared = nsp - base;
       frames.push_back(Frame{s.pc + 1, fp});
@@ -990,10 +1070,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     for (size_t i = 0; i < bc.size(); ++i) bc[i] = Fp::from_u64(brt_mult[i]);
     w.main[L::kBrTargets] = std::move(bc);
   }
-  for (auto [table, mult] : {std::pair{L::kFuncs, &func_mult}, std::pair{L::kElems, &elem_mult}}) {
-    std::vector<Fp> col(mult->size());
-    for (size_t k = 0; k < col.size(); ++k) col[k] = Fp::from_u64((*mult)[k]);
-    w.main[table] = std::move(col);
+  {
+    std::vector<Fp> col(slot_mult.size());
+    for (size_t k = 0; k < col.size(); ++k) col[k] = Fp::from_u64(slot_mult[k]);
+    w.main[L::kSlotTable] = std::move(col);
   }
   auto pubs = public_inputs(program, pv);
   if (!pubs) return pubs.status();

@@ -177,15 +177,7 @@ TEST(ZkMem, RandomAddressesAndValues) {
 
 // --- refusals ------------------------------------------------------------------------------
 
-TEST(ZkMem, OutOfBoundsTrapsAreRefused) {
-  auto f = make(R"((module (memory 1)
-    (func (export "f") (param i32) (result i32) (i32.load (local.get 0)))))",
-                "f", {65533});
-  ASSERT_EQ(f.trace.end.status, 1u);
-  auto b = prove(*f.program, f.trace, opts_for(f));
-  ASSERT_FALSE(b.is_ok());
-  EXPECT_EQ(b.status().code(), StatusCode::kUnimplemented) << b.status().to_string();
-}
+// (Out-of-bounds traps prove, and their forgeries are rejected: traps_test.cpp.)
 
 // --- forgeries -----------------------------------------------------------------------------
 

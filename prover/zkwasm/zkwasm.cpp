@@ -119,8 +119,7 @@ Result<std::vector<Fp>> public_inputs(const Program& program, const PublicValues
   if (pv.status == 0 && pv.trap_code != 0) {
     return invalid_argument("zkwasm: a trap code without a trap status");
   }
-  if (pv.status == 1 && pv.trap_code != alu::kTrapUnreachable &&
-      pv.trap_code != alu::kTrapDivZero && pv.trap_code != alu::kTrapOverflow) {
+  if (pv.status == 1 && !L::is_provable_trap(pv.trap_code)) {
     return unimplemented("zkwasm: trap code " + std::to_string(pv.trap_code) +
                          " is not provable yet");
   }

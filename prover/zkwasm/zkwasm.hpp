@@ -1,17 +1,18 @@
 #pragma once
 // zkWASM: STARK proofs that a WebAssembly execution trace (prover/wasm/trace.hpp) is a correct
 // run of a module. One universal AIR (air.cpp) for every module; the module enters only through
-// fixed tables (program, globals' initial values, functions, element table, br_table targets)
+// fixed tables (program, globals' initial values, function table slots, br_table targets)
 // and the public inputs (keccak256 of its bytes), so a module's verifying key is recomputed
 // from its bytes.
 // Design, tables and columns: docs/zkwasm.md.
 //
 // This slice proves executions of the opcodes listed in constrained_ops() (linear memory, the
 // Extension host I/O, shifts, bit counts, i64.mul and div/rem included), including runs that end
-// in unreachable or a division trap. Runs longer than one segment are split into segments
-// chained by their boundary state (continuations, segments.cpp: control state, output cursor,
-// memory words and the page count). Private input and other traps are refused with
-// UNIMPLEMENTED (never an unconstrained row).
+// in unreachable, a division trap, an out-of-bounds load or store or a call_indirect trap. Runs
+// longer than one segment are split into segments chained by their boundary state
+// (continuations, segments.cpp: control state, output cursor, memory words and the page count).
+// Private input and other traps (stack exhaustion, host traps) are refused with UNIMPLEMENTED
+// (never an unconstrained row).
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -49,7 +50,7 @@ struct PublicValues {
   uint32_t entry_function = 0;
   std::vector<uint64_t> args;     // the entry function's arguments (i32 zero-extended)
   uint32_t status = 0;            // 0 returned, 1 trapped (results then empty)
-  uint32_t trap_code = 0;         // wasm::TrapCode: unreachable, divide by zero, overflow
+  uint32_t trap_code = 0;         // wasm::TrapCode 1..7 (unreachable .. uninitialized element)
   std::vector<uint64_t> results;  // the entry function's results
   uint64_t gas_used = 0;
   uint64_t instructions = 0;
