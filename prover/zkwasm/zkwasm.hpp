@@ -32,7 +32,7 @@
 namespace efaas::zkwasm {
 
 // 2: public input and output bytes; 3: the output cursor in a split run's exit states
-inline constexpr uint32_t kBundleVersion = 3;
+inline constexpr uint32_t kBundleVersion = 4;  // 4: the session-4 AIR (v3 proofs cannot verify)
 inline constexpr uint32_t kMaxArgs = 8;
 // Continuations: a segment is at most 2^segment_log execution-table rows (steps and the
 // zero-local rows of calls); longer runs are split.
@@ -159,7 +159,7 @@ struct VerifyOptions {
 Result<PublicValues> verify(const Program& program, const Bundle& bundle,
                             const VerifyOptions& opts = {});
 
-// Versioned binary bundle (v3): "EFZKWASM", version, segment count, public values, then per
+// Versioned binary bundle (v4): "EFZKWASM", version, segment count, public values, then per
 // segment (exit state and delta-encoded keys with exit values when there are several) its STARK
 // proof. Parsing rejects bad magic, versions, counts, truncation and trailing bytes, naming the
 // field.
