@@ -76,10 +76,6 @@ bool is_count(Op op) {
          op == Op::kI64Ctz || op == Op::kI64Popcnt;
 }
 bool is_unary(Op op) { return is_count(op) || op == Op::kI32Extend8S || op == Op::kI64Extend8S; }
-bool is_bitwise(Op op) {
-  return op == Op::kI32And || op == Op::kI32Or || op == Op::kI32Xor || op == Op::kI64And ||
-         op == Op::kI64Or || op == Op::kI64Xor;
-}
 bool is_div(Op op) { return div_index(op) >= 0; }
 
 uint64_t eval(Op op, uint64_t a, uint64_t b) {

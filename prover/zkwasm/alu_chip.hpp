@@ -28,16 +28,24 @@ inline constexpr std::array<wasm::Op, 34> kOps = {
     wasm::Op::kI64RemU,   wasm::Op::kI32Mul,    wasm::Op::kI32And,    wasm::Op::kI32Or,
     wasm::Op::kI32Xor,    wasm::Op::kI64And,    wasm::Op::kI64Or,     wasm::Op::kI64Xor,
     wasm::Op::kI32Extend8S, wasm::Op::kI64Extend8S};
-// Operations the chip proves (one flag column each): kOps but and/or/xor, which the bitwise
-// table proves in 28 columns instead of a whole chip row.
-inline constexpr std::array<wasm::Op, 28> kChipOps = {
-    wasm::Op::kI32Shl,    wasm::Op::kI32ShrS,   wasm::Op::kI32ShrU,   wasm::Op::kI32Rotl,
-    wasm::Op::kI32Rotr,   wasm::Op::kI64Shl,    wasm::Op::kI64ShrS,   wasm::Op::kI64ShrU,
-    wasm::Op::kI64Rotl,   wasm::Op::kI64Rotr,   wasm::Op::kI32Clz,    wasm::Op::kI32Ctz,
-    wasm::Op::kI32Popcnt, wasm::Op::kI64Clz,    wasm::Op::kI64Ctz,    wasm::Op::kI64Popcnt,
-    wasm::Op::kI64Mul,    wasm::Op::kI32DivS,   wasm::Op::kI32DivU,   wasm::Op::kI32RemS,
-    wasm::Op::kI32RemU,   wasm::Op::kI64DivS,   wasm::Op::kI64DivU,   wasm::Op::kI64RemS,
-    wasm::Op::kI64RemU,   wasm::Op::kI32Mul,    wasm::Op::kI32Extend8S, wasm::Op::kI64Extend8S};
+inline constexpr bool is_bitwise(wasm::Op op) {  // and, or, xor: the bitwise table's
+  return op == wasm::Op::kI32And || op == wasm::Op::kI32Or || op == wasm::Op::kI32Xor ||
+         op == wasm::Op::kI64And || op == wasm::Op::kI64Or || op == wasm::Op::kI64Xor;
+}
+// Operations the chip proves (one flag column each, in kOps order): kOps but and/or/xor, which
+// the bitwise table proves in 28 columns instead of a whole chip row.
+inline constexpr std::array<wasm::Op, 28> kChipOps = [] {
+  std::array<wasm::Op, 28> ops{};
+  size_t n = 0;
+  for (wasm::Op op : kOps)
+    if (!is_bitwise(op)) ops[n++] = op;
+  return ops;
+}();
+static_assert([] {
+  size_t n = 0;
+  for (wasm::Op op : kOps) n += !is_bitwise(op);
+  return n;
+}() == kChipOps.size());
 // Trap rows: division by zero (one flag per div/rem opcode), then signed overflow (div_s).
 inline constexpr std::array<wasm::Op, 8> kDivOps = {
     wasm::Op::kI32DivS, wasm::Op::kI32DivU, wasm::Op::kI32RemS, wasm::Op::kI32RemU,
@@ -49,7 +57,6 @@ inline constexpr uint32_t kTrapUnreachable = 1, kTrapDivZero = 3, kTrapOverflow 
 bool is_alu(wasm::Op op);
 bool is_unary(wasm::Op op);  // one operand: clz, ctz, popcnt, extend8_s
 bool is_count(wasm::Op op);  // clz, ctz, popcnt (the bit-count table)
-bool is_bitwise(wasm::Op op);  // and, or, xor
 bool is_div(wasm::Op op);
 // The result of a non-trapping operation (b != 0 and no overflow for div/rem).
 uint64_t eval(wasm::Op op, uint64_t a, uint64_t b);

@@ -20,6 +20,7 @@
 #include "prover/zkwasm/air_internal.hpp"
 #include "prover/zkwasm/alu_chip.hpp"
 #include "prover/zkwasm/layout.hpp"
+#include "prover/zkwasm/spec_testing.hpp"
 #include "prover/zkwasm/test_support.hpp"
 #include "prover/zkwasm/zkwasm.hpp"
 
@@ -28,11 +29,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using wasm::Op;
-
-std::vector<uint8_t> read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 using test_support::run_traced;
 using test_support::wat;
@@ -58,6 +54,25 @@ Result<Bundle> prove_unchecked(const Program& p, const wasm::Trace& t,
   o.check_trace = false;
   o.stark.check_witness = false;
   return prove(p, t, o);
+}
+
+// A module whose export "f<k>" applies ops[k] to its parameters (one for unary chip ops).
+std::string one_function_per_op(const std::vector<Op>& ops) {
+  std::string text = "(module";
+  for (size_t k = 0; k < ops.size(); ++k) {
+    const std::string name(wasm::op_info(ops[k]).name), ty = name.substr(0, 3);
+    const bool un = alu::is_unary(ops[k]);
+    text += "\n(func (export \"f" + std::to_string(k) + "\") (param " + ty + (un ? "" : " " + ty) +
+            ") (result " + ty + ") (" + name + " (local.get 0)" + (un ? "" : " (local.get 1)") + "))";
+  }
+  return text + ")";
+}
+
+template <typename Case>
+std::vector<Op> ops_of(const std::vector<Case>& cases) {
+  std::vector<Op> ops;
+  for (const Case& c : cases) ops.push_back(c.op);
+  return ops;
 }
 
 std::string hex64(uint64_t v) {
@@ -419,16 +434,7 @@ TEST(ZkWasmAlu, ForgedResultsAreRejectedByTheChip) {
       {Op::kI64Extend8S, {0x180}, [](uint64_t) { return ~0ull; }},
   };
   // One module: function k applies case k's opcode to its parameters.
-  std::string text = "(module";
-  for (size_t k = 0; k < cases.size(); ++k) {
-    const std::string name = std::string(wasm::op_info(cases[k].op).name);
-    const std::string ty = name.substr(0, 3);
-    const bool un = alu::is_unary(cases[k].op);
-    text += "\n(func (export \"f" + std::to_string(k) + "\") (param " + ty + (un ? "" : " " + ty) +
-            ") (result " + ty + ") (" + name + " (local.get 0)" + (un ? "" : " (local.get 1)") + "))";
-  }
-  text += ")";
-  const auto bytes = wat(text);
+  const auto bytes = wat(one_function_per_op(ops_of(cases)));
   auto p = Program::load(bytes);
   ASSERT_TRUE(p.is_ok()) << p.status().to_string();
   for (size_t k = 0; k < cases.size(); ++k) {
@@ -493,14 +499,7 @@ TEST(ZkWasmAlu, ForgedChipRowsAreRejected) {
       {"div_u with a product byte at 2^64", Op::kI64DivU, {0, 1ull << 32}, 1ull << 32,
        [](auto& row) { row[C::kX + 4] = 1; }},
   };
-  std::string text = "(module";
-  for (size_t k = 0; k < cases.size(); ++k) {
-    const std::string name(wasm::op_info(cases[k].op).name), ty = name.substr(0, 3);
-    text += "\n(func (export \"f" + std::to_string(k) + "\") (param " + ty + " " + ty +
-            ") (result " + ty + ") (" + name + " (local.get 0) (local.get 1)))";
-  }
-  text += ")";
-  const auto bytes = wat(text);
+  const auto bytes = wat(one_function_per_op(ops_of(cases)));
   auto program = Program::load(bytes);
   ASSERT_TRUE(program.is_ok()) << program.status().to_string();
   const Program& p = **program;
@@ -509,20 +508,11 @@ TEST(ZkWasmAlu, ForgedChipRowsAreRejected) {
   for (size_t k = 0; k < cases.size(); ++k) {
     const Case& c = cases[k];
     SCOPED_TRACE(c.what);
-    wasm::Trace t = run_traced(bytes, export_index(bytes, "f" + std::to_string(k)), c.args);
+    const wasm::Trace t = run_traced(bytes, export_index(bytes, "f" + std::to_string(k)), c.args);
     ASSERT_EQ(t.end.status, 0u);
-    size_t at = SIZE_MAX;
-    for (size_t i = 0; i < t.steps.size(); ++i)
-      if (t.steps[i].op == uint16_t(c.op)) at = i;
-    ASSERT_NE(at, SIZE_MAX);
-    t.steps[at].r = c.forged;
-    t.end.results = {c.forged};
-    PublicValues pv;
-    WitnessOptions wo;
-    wo.check_trace = false;
-    wo.args = c.args;
-    auto w = build_witness(p, t, wo, pv);
-    ASSERT_TRUE(w.is_ok()) << w.status().to_string();
+    test_support::ForgedWitness fw = test_support::forge_result(p, t, c.op, c.forged, c.args);
+    ASSERT_NE(fw.step, SIZE_MAX);
+    MachineWitness* w = &fw.witness;
     // The chip row as the witness built it, and the forged one; swap their lookups.
     alu::ChipWitness built, forged;
     built.add(c.op, c.args[0], c.args[1], c.forged, false);
@@ -540,22 +530,13 @@ TEST(ZkWasmAlu, ForgedChipRowsAreRejected) {
       range[L::Range::kRangeMult * rrows + v] += Fp::from_u64(r1[v]) - Fp::from_u64(r0[v]);
       range[L::Range::kByteMult * rrows + v] += Fp::from_u64(b1[v]) - Fp::from_u64(b0[v]);
     }
-    StarkConfig cfg;
     // The prover's own witness check names the chip: every other table's constraints hold.
-    auto checked = stark_prove(p.air(), **pk, *w, cfg);
+    const Status checked = test_support::prove_and_verify(p, **pk, *w, fw.publics, true);
     ASSERT_FALSE(checked.is_ok());
-    EXPECT_NE(checked.status().message().find("of table alu"), std::string::npos)
-        << checked.status().message();
-    cfg.check_witness = false;
-    auto proof = stark_prove(p.air(), **pk, *w, cfg);
-    ASSERT_TRUE(proof.is_ok()) << proof.status().to_string();
-    Bundle b;
-    b.publics = pv;
-    b.segments.emplace_back();
-    b.segments[0].proof = std::move(*proof);
-    auto v = verify(p, b);
+    EXPECT_NE(checked.message().find("of table alu"), std::string::npos) << checked.message();
+    const Status v = test_support::prove_and_verify(p, **pk, *w, fw.publics, false);
     EXPECT_FALSE(v.is_ok()) << "forged chip row verified";
-    std::printf("  forged %-32s -> %s\n", c.what, v.status().message().c_str());
+    std::printf("  forged %-32s -> %s\n", c.what, v.message().c_str());
   }
 }
 
@@ -585,14 +566,7 @@ TEST(ZkWasmAlu, ForgedBitwiseRowsAreRejected) {
          row[B::kXor] = 1;
        }},
   };
-  std::string text = "(module";
-  for (size_t k = 0; k < cases.size(); ++k) {
-    const std::string name(wasm::op_info(cases[k].op).name), ty = name.substr(0, 3);
-    text += "\n(func (export \"f" + std::to_string(k) + "\") (param " + ty + " " + ty +
-            ") (result " + ty + ") (" + name + " (local.get 0) (local.get 1)))";
-  }
-  text += ")";
-  const auto bytes = wat(text);
+  const auto bytes = wat(one_function_per_op(ops_of(cases)));
   auto program = Program::load(bytes);
   ASSERT_TRUE(program.is_ok()) << program.status().to_string();
   const Program& p = **program;
@@ -601,21 +575,11 @@ TEST(ZkWasmAlu, ForgedBitwiseRowsAreRejected) {
   for (size_t k = 0; k < cases.size(); ++k) {
     const Case& c = cases[k];
     SCOPED_TRACE(c.what);
-    wasm::Trace t = run_traced(bytes, export_index(bytes, "f" + std::to_string(k)), c.args);
+    const wasm::Trace t = run_traced(bytes, export_index(bytes, "f" + std::to_string(k)), c.args);
     ASSERT_EQ(t.end.status, 0u);
-    size_t at = SIZE_MAX;
-    for (size_t i = 0; i < t.steps.size(); ++i)
-      if (t.steps[i].op == uint16_t(c.op)) at = i;
-    ASSERT_NE(at, SIZE_MAX);
-    ASSERT_NE(t.steps[at].r, c.forged);
-    t.steps[at].r = c.forged;
-    t.end.results = {c.forged};
-    PublicValues pv;
-    WitnessOptions wo;
-    wo.check_trace = false;
-    wo.args = c.args;
-    auto w = build_witness(p, t, wo, pv);
-    ASSERT_TRUE(w.is_ok()) << w.status().to_string();
+    test_support::ForgedWitness fw = test_support::forge_result(p, t, c.op, c.forged, c.args);
+    ASSERT_NE(fw.step, SIZE_MAX);
+    MachineWitness* w = &fw.witness;
     // The bitwise row as built (from a and b: honest bytes), then edited; the AND
     // multiplicities follow the row's (x, y) pairs, which the edits keep.
     alu::ChipWitness forged;
@@ -624,27 +588,15 @@ TEST(ZkWasmAlu, ForgedBitwiseRowsAreRejected) {
     c.edit(forged.bitwise_row(0));
     std::vector<uint64_t> and_mult(size_t(1) << L::Range::kLogRows);
     w->main[L::kBitwise] = forged.bitwise_columns(table_log_rows(1), and_mult);
-    StarkConfig cfg;
-    EXPECT_FALSE(stark_prove(p.air(), **pk, *w, cfg).is_ok()) << "the prover's own check missed it";
-    cfg.check_witness = false;
-    auto proof = stark_prove(p.air(), **pk, *w, cfg);
-    ASSERT_TRUE(proof.is_ok()) << proof.status().to_string();
-    Bundle b;
-    b.publics = pv;
-    b.segments.emplace_back();
-    b.segments[0].proof = std::move(*proof);
-    auto v = verify(p, b);
+    EXPECT_FALSE(test_support::prove_and_verify(p, **pk, *w, fw.publics, true).is_ok())
+        << "the prover's own check missed it";
+    const Status v = test_support::prove_and_verify(p, **pk, *w, fw.publics, false);
     EXPECT_FALSE(v.is_ok()) << "forged bitwise row verified";
-    std::printf("  forged %-32s -> %s\n", c.what, v.status().message().c_str());
+    std::printf("  forged %-32s -> %s\n", c.what, v.message().c_str());
   }
 }
 
 // --- the spec tests' integer functions ----------------------------------------------------
-
-std::string shared_dir() {
-  if (const char* d = std::getenv("EFAAS_SHARED_DIR")) return d;
-  return EFAAS_DEFAULT_SHARED_DIR;
-}
 
 // i32.wast and i64.wast: for every exported function that uses a chip operation, its first
 // assert_return case and its first assert_trap prove and verify, with the spec's expected
@@ -656,13 +608,8 @@ TEST(ZkWasmAlu, SpecIntegerFunctionsProve) {
   const fs::path dir = tmpl;
   size_t proved = 0;
   for (const std::string file : {"i32", "i64"}) {
-    const fs::path wast = fs::path(shared_dir()) / "wasm-spec" / (file + ".wast");
-    ASSERT_TRUE(fs::exists(wast)) << wast;
-    const std::string cmd = "cd '" + dir.string() + "' && wast2json '" + wast.string() + "' -o " +
-                            file + ".json > /dev/null 2>&1";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-    std::ifstream in(dir / (file + ".json"));
-    const json spec = json::parse(in);
+    const json spec = spec_testing::wast_commands(dir, file);
+    ASSERT_TRUE(spec.is_object()) << file;
     std::vector<uint8_t> bytes;
     std::shared_ptr<Program> program;
     std::shared_ptr<const wasm::Module> mod;
@@ -670,7 +617,7 @@ TEST(ZkWasmAlu, SpecIntegerFunctionsProve) {
     for (const json& c : spec["commands"]) {
       const std::string type = c["type"];
       if (type == "module") {
-        bytes = read_bytes(dir / c["filename"].get<std::string>());
+        bytes = spec_testing::read_bytes(dir / c["filename"].get<std::string>());
         auto p = Program::load(bytes);
         ASSERT_TRUE(p.is_ok()) << p.status().to_string();
         program = *p;

@@ -16,6 +16,8 @@
 #include "prover/wasm/extension.hpp"
 #include "prover/wasm/instance.hpp"
 #include "prover/wasm/trace.hpp"
+#include "prover/stark/stark.hpp"
+#include "prover/zkwasm/air_internal.hpp"
 #include "prover/zkwasm/zkwasm.hpp"
 
 namespace efaas::zkwasm::test_support {
@@ -124,6 +126,52 @@ inline ExtensionRun run_extension(const std::vector<uint8_t>& bytes, const wasm:
   EXPECT_TRUE(t.is_ok()) << t.status().to_string();
   if (t.is_ok()) e.trace = *t;
   return e;
+}
+
+// Forgeries below the trace: the witness of `t` with its last step of opcode `op` claiming
+// `forged` as its result and the run returning it, built with the trace check off; the step's
+// index (the exec row) in `step`. Tests then edit the witness's columns further.
+struct ForgedWitness {
+  MachineWitness witness;
+  PublicValues publics;
+  size_t step = SIZE_MAX;
+};
+
+inline ForgedWitness forge_result(const Program& program, wasm::Trace t, wasm::Op op,
+                                  uint64_t forged, const std::vector<uint64_t>& args) {
+  ForgedWitness f;
+  for (size_t i = 0; i < t.steps.size(); ++i)
+    if (t.steps[i].op == uint16_t(op)) f.step = i;
+  EXPECT_NE(f.step, SIZE_MAX) << "the run has no step of the forged opcode";
+  if (f.step == SIZE_MAX) return f;
+  EXPECT_NE(t.steps[f.step].r, forged) << "the forged result is the honest one";
+  t.steps[f.step].r = forged;
+  t.end.results = {forged};
+  WitnessOptions wo;
+  wo.check_trace = false;
+  wo.args = args;
+  auto w = build_witness(program, t, wo, f.publics);
+  EXPECT_TRUE(w.is_ok()) << w.status().to_string();
+  if (w.is_ok()) f.witness = std::move(*w);
+  return f;
+}
+
+// Proves `w` as a one-segment bundle, with or without the prover's own witness check, and
+// verifies it: the first failure (the prover's or the verifier's), or OK if it verified.
+// Without the check the prover must succeed (a forgery has to reach the verifier).
+inline Status prove_and_verify(const Program& program, const ProvingKey& pk,
+                               const MachineWitness& w, const PublicValues& pv,
+                               bool check_witness) {
+  StarkConfig cfg;
+  cfg.check_witness = check_witness;
+  auto proof = stark_prove(program.air(), pk, w, cfg);
+  EXPECT_TRUE(check_witness || proof.is_ok()) << proof.status().to_string();
+  if (!proof.is_ok()) return proof.status();
+  Bundle b;
+  b.publics = pv;
+  b.segments.emplace_back();
+  b.segments[0].proof = std::move(*proof);
+  return verify(program, b).status();
 }
 
 }  // namespace efaas::zkwasm::test_support

@@ -20,6 +20,7 @@
 #include "prover/wasm/instance.hpp"
 #include "prover/zkwasm/layout.hpp"
 #include "prover/zkwasm/memory_chip.hpp"
+#include "prover/zkwasm/spec_testing.hpp"
 #include "prover/zkwasm/test_support.hpp"
 #include "prover/zkwasm/zkwasm.hpp"
 
@@ -414,16 +415,6 @@ TEST(ZkTraps, TrapsProveInTheLastSegment) {
 
 // --- the spec tests' assert_trap cases ---------------------------------------------------------
 
-std::string shared_dir() {
-  if (const char* d = std::getenv("EFAAS_SHARED_DIR")) return d;
-  return EFAAS_DEFAULT_SHARED_DIR;
-}
-
-std::vector<uint8_t> read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 // Every assert_trap of an out-of-bounds access or a call_indirect trap in the spec's memory
 // and call_indirect tests whose module zkWASM loads (integer subset, no imports) proves and
 // verifies with the spec's trap (at most kPerFunction per export, to keep the suite fast).
@@ -439,20 +430,15 @@ TEST(ZkTraps, SpecAssertTrapCasesProve) {
   size_t skipped = 0, skipped_modules = 0;
   for (const std::string file : {"address", "memory_trap", "memory_grow", "func_ptrs", "call",
                                  "globals", "if", "select", "call_indirect"}) {
-    const fs::path wast = fs::path(shared_dir()) / "wasm-spec" / (file + ".wast");
-    ASSERT_TRUE(fs::exists(wast)) << wast;
-    const std::string cmd = "cd '" + dir.string() + "' && wast2json '" + wast.string() + "' -o " +
-                            file + ".json > /dev/null 2>&1";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-    std::ifstream in(dir / (file + ".json"));
-    const json spec = json::parse(in);
+    const json spec = spec_testing::wast_commands(dir, file);
+    ASSERT_TRUE(spec.is_object()) << file;
     std::vector<uint8_t> bytes;
     std::shared_ptr<Program> program;
     std::map<std::string, int> count;
     for (const json& c : spec["commands"]) {
       const std::string type = c["type"];
       if (type == "module") {
-        bytes = read_bytes(dir / c["filename"].get<std::string>());
+        bytes = spec_testing::read_bytes(dir / c["filename"].get<std::string>());
         auto p = Program::load(bytes);
         program = p.is_ok() && (*p)->module().imports.empty() ? *p : nullptr;
         if (!program) ++skipped_modules;

@@ -665,31 +665,15 @@ TEST(ZkWasm, WideBitIsBoundToTheOpcode) {
       (i64.lt_u (local.get 0) (local.get 1)))))";
   Fixture f = run_function(text, "f", {1ull << 32, 1});
   ASSERT_EQ(f.trace.end.results, std::vector<uint64_t>{0});
-  wasm::Trace t = f.trace;
-  size_t at = SIZE_MAX;
-  for (size_t i = 0; i < t.steps.size(); ++i)
-    if (t.steps[i].op == uint16_t(Op::kI64LtU)) at = i;
-  ASSERT_NE(at, SIZE_MAX);
-  t.steps[at].r = 1;  // i32.lt_u(0, 1) of the low halves
-  t.end.results = {1};
-  PublicValues pv;
-  WitnessOptions wo;
-  wo.check_trace = false;
-  wo.args = f.args;
-  auto w = build_witness(*f.program, t, wo, pv);
-  ASSERT_TRUE(w.is_ok()) << w.status().to_string();
+  // i32.lt_u(0, 1) of the low halves.
+  test_support::ForgedWitness fw = test_support::forge_result(*f.program, f.trace, Op::kI64LtU, 1, f.args);
+  ASSERT_NE(fw.step, SIZE_MAX);
+  MachineWitness* w = &fw.witness;
+  const size_t at = fw.step;
   auto pk = f.program->proving_key(fri_test_preset());
   ASSERT_TRUE(pk.is_ok());
   auto prove_and_verify = [&](const MachineWitness& mw, bool check) {
-    StarkConfig cfg;
-    cfg.check_witness = check;
-    auto proof = stark_prove(machine_air(), **pk, mw, cfg);
-    if (!proof.is_ok()) return proof.status();
-    Bundle b;
-    b.publics = pv;
-    b.segments.emplace_back();
-    b.segments[0].proof = std::move(*proof);
-    return verify(*f.program, b).status();
+    return test_support::prove_and_verify(*f.program, **pk, mw, fw.publics, check);
   };
   // As built (wide set) the i64 chain refutes the forged result.
   EXPECT_FALSE(prove_and_verify(*w, false).is_ok());
@@ -737,35 +721,17 @@ TEST(ZkWasm, SharedFlagBitsAreBound) {
                              ") (result i32) (" + c.op + " (local.get 0) (local.get 1))))";
     Fixture f = run_function(text.c_str(), "f", c.args);
     ASSERT_NE(f.trace.end.results, std::vector<uint64_t>{c.forged});
-    wasm::Trace t = f.trace;
-    size_t at = SIZE_MAX;
-    for (size_t i = 0; i < t.steps.size(); ++i)
-      if (t.steps[i].op == uint16_t(c.code)) at = i;
-    ASSERT_NE(at, SIZE_MAX);
-    t.steps[at].r = c.forged;
-    t.end.results = {c.forged};
-    PublicValues pv;
-    WitnessOptions wo;
-    wo.check_trace = false;
-    wo.args = f.args;
-    auto w = build_witness(*f.program, t, wo, pv);
-    ASSERT_TRUE(w.is_ok()) << w.status().to_string();
-    std::vector<Fp>& ex = w->main[L::kExec];
+    test_support::ForgedWitness fw =
+        test_support::forge_result(*f.program, f.trace, c.code, c.forged, f.args);
+    ASSERT_NE(fw.step, SIZE_MAX);
+    std::vector<Fp>& ex = fw.witness.main[L::kExec];
     const size_t rows = ex.size() / E::kWidth;
-    for (const auto& [col, v] : c.edits) ex[col * rows + at] = Fp::from_u32(v);
+    for (const auto& [col, v] : c.edits) ex[col * rows + fw.step] = Fp::from_u32(v);
     auto pk = f.program->proving_key(fri_test_preset());
     ASSERT_TRUE(pk.is_ok());
-    StarkConfig cfg;
-    auto checked = stark_prove(machine_air(), **pk, *w, cfg);
-    EXPECT_FALSE(checked.is_ok()) << "the prover's witness check accepted it";
-    cfg.check_witness = false;
-    auto proof = stark_prove(machine_air(), **pk, *w, cfg);
-    ASSERT_TRUE(proof.is_ok()) << proof.status().to_string();
-    Bundle b;
-    b.publics = pv;
-    b.segments.emplace_back();
-    b.segments[0].proof = std::move(*proof);
-    const Status v = verify(*f.program, b).status();
+    EXPECT_FALSE(test_support::prove_and_verify(*f.program, **pk, fw.witness, fw.publics, true).is_ok())
+        << "the prover's witness check accepted it";
+    const Status v = test_support::prove_and_verify(*f.program, **pk, fw.witness, fw.publics, false);
     EXPECT_FALSE(v.is_ok()) << "a forged comparison verified";
     std::printf("  %s -> %s\n", c.what, v.message().c_str());
   }

@@ -1,0 +1,42 @@
+#pragma once
+// The WebAssembly spec tests (../shared/wasm-spec) as JSON commands for the zkWASM tests that
+// prove their cases; the including test target defines EFAAS_DEFAULT_SHARED_DIR.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace efaas::zkwasm::spec_testing {
+
+namespace fs = std::filesystem;
+
+inline std::string shared_dir() {
+  if (const char* d = std::getenv("EFAAS_SHARED_DIR")) return d;
+  return EFAAS_DEFAULT_SHARED_DIR;
+}
+
+inline std::vector<uint8_t> read_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// wasm-spec/<name>.wast converted by wast2json into `dir` (its modules land there too, named by
+// the commands' "filename"); a null value (and a test failure) when that fails.
+inline nlohmann::json wast_commands(const fs::path& dir, const std::string& name) {
+  const fs::path wast = fs::path(shared_dir()) / "wasm-spec" / (name + ".wast");
+  EXPECT_TRUE(fs::exists(wast)) << wast;
+  const std::string cmd = "cd '" + dir.string() + "' && wast2json '" + wast.string() + "' -o " +
+                          name + ".json > /dev/null 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::ifstream in(dir / (name + ".json"));
+  if (!in) return nullptr;
+  return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+}
+
+}  // namespace efaas::zkwasm::spec_testing
