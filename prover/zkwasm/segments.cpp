@@ -61,13 +61,20 @@ size_t record_rows(const wasm::Module& m, const wasm::StepRecord& st) {
   return 1 + f.num_locals - m.func_type(callee).params.size();
 }
 
+namespace {
+
+// Rows of step i in its run: a trapping last step (a call_indirect that traps) calls nothing,
+// so it has no zero-local rows.
+size_t step_rows(const wasm::Module& m, const wasm::Trace& trace, size_t i) {
+  if (trace.end.status != 0 && i + 1 == trace.steps.size()) return 1;
+  return record_rows(m, trace.steps[i]);
+}
+
+}  // namespace
+
 size_t run_rows(const wasm::Module& m, const wasm::Trace& trace) {
   size_t rows = 1;
-  for (const auto& s : trace.steps) rows += record_rows(m, s);
-  // A trapping call_indirect (the last step) calls nothing: no zero-local rows.
-  if (trace.end.status != 0 && !trace.steps.empty()) {
-    rows -= record_rows(m, trace.steps.back()) - 1;
-  }
+  for (size_t i = 0; i < trace.steps.size(); ++i) rows += step_rows(m, trace, i);
   return rows;
 }
 
@@ -138,8 +145,7 @@ Result<std::vector<std::pair<size_t, size_t>>> segment_cuts(const wasm::Module& 
   std::vector<std::pair<size_t, size_t>> cuts;
   size_t start = 0, used = 0, group = 0;
   for (size_t i = 0; i < steps.size();) {
-    size_t next = i + 1, r = record_rows(m, steps[i]);
-    if (trace.end.status != 0 && next == steps.size()) r = 1;  // a trap row calls nothing
+    size_t next = i + 1, r = step_rows(m, trace, i);
     while (next < steps.size() && is_io(steps[next])) ++next, ++r;
     if (r > cap) {
       return unimplemented("zkwasm: step " + std::to_string(i) +
