@@ -57,9 +57,11 @@ Result<FriProof> fri_prove(const FriParams& params, std::vector<FriInput> inputs
   while (log_h > final_log) {
     const size_t h = size_t(1) << log_h;
     std::vector<Fp> flat(4 * h);
-    for (size_t i = 0; i < h; ++i) {
-      for (int c = 0; c < 4; ++c) flat[4 * i + c] = cur[i][c];
-    }
+    pool.parallel_for(h, 4096, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) {
+        for (int c = 0; c < 4; ++c) flat[4 * i + c] = cur[i][c];
+      }
+    });
     std::vector<Matrix> leaves;
     leaves.emplace_back(std::move(flat), h / 2, 8, Layout::kRowMajor);
     auto tree = MerkleTree::build(std::move(leaves), hcfg);
@@ -92,7 +94,9 @@ Result<FriProof> fri_prove(const FriParams& params, std::vector<FriInput> inputs
     if (next_input < inputs.size() && inputs[next_input].log_height == log_h) {
       const Fp4 beta2 = beta.square();
       const auto& in = inputs[next_input].evals;
-      for (size_t i = 0; i < cur.size(); ++i) cur[i] += beta2 * in[i];
+      pool.parallel_for(cur.size(), 4096, [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) cur[i] += beta2 * in[i];
+      });
       ++next_input;
     }
   }

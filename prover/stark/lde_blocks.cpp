@@ -5,9 +5,17 @@
 #include <numeric>
 
 #include "prover/common/bits.hpp"
+#include "prover/common/thread_pool.hpp"
 #include "prover/fri/fri.hpp"
 
 namespace efaas::stark_internal {
+
+void parallel_copy(Fp* dst, const Fp* src, size_t count, size_t threads) {
+  constexpr size_t kGrain = size_t(1) << 16;  // 256 KB
+  ThreadPool::with_threads(threads).parallel_for(count, kGrain, [&](size_t b, size_t e) {
+    std::memcpy(dst + b, src + b, (e - b) * sizeof(Fp));
+  });
+}
 
 Fp lde_block_shift(Fp shift, uint32_t log_n, uint32_t log_b, size_t k) {
   // Row k n + j holds shift * w_{Bn}^(bitrev_n(j) B + bitrev_B(k)) = s_k * w_n^bitrev_n(j).
@@ -42,11 +50,12 @@ Result<LdeBlocks> LdeBlocks::create(std::span<const Fp> source, bool is_coeffs, 
   // when it holds evaluations), and afterwards when cached.
   const bool keep_coeffs = r < B && residency.cache_coeffs && !is_coeffs;
   if (r > 0 || keep_coeffs) {
-    l.coeffs_.assign(source.begin(), source.end());
+    l.coeffs_ = FpBuffer(source.size());
+    parallel_copy(l.coeffs_.data(), source.data(), source.size(), cfg.threads);
     if (!is_coeffs) {
       NttConfig icfg = l.cfg_;
       icfg.output_order = Order::kNatural;
-      EFAAS_RETURN_IF_ERROR(intt(l.coeffs_, width, icfg));
+      EFAAS_RETURN_IF_ERROR(intt(l.coeffs_.span(), width, icfg));
     }
   }
   l.resident_.resize(r);
@@ -54,31 +63,29 @@ Result<LdeBlocks> LdeBlocks::create(std::span<const Fp> source, bool is_coeffs, 
     if (k + 1 == B) {
       // All resident: the last block is transformed in the coefficients' own buffer.
       l.resident_[k] = std::move(l.coeffs_);
-      l.coeffs_.clear();
+      l.coeffs_ = FpBuffer();
       NttConfig ecfg = l.cfg_;
       ecfg.output_order = Order::kBitReversed;
       EFAAS_RETURN_IF_ERROR(
-          coset_ntt(l.resident_[k], width,
+          coset_ntt(l.resident_[k].span(), width,
                     lde_block_shift(fri_domain_shift(), log_n, log_blowup, k), ecfg));
       ++l.computed_;
     } else {
-      EFAAS_RETURN_IF_ERROR(l.compute(k, l.resident_[k]));
+      l.resident_[k] = FpBuffer(n * width);
+      EFAAS_RETURN_IF_ERROR(l.compute(k, l.resident_[k].data()));
     }
   }
   if (r == B) l.source_ = {};
-  if (!keep_coeffs) {
-    l.coeffs_.clear();
-    l.coeffs_.shrink_to_fit();
-  }
+  if (!keep_coeffs) l.coeffs_ = FpBuffer();
   return l;
 }
 
-Status LdeBlocks::compute(size_t k, std::vector<Fp>& out) const {
-  out.resize(n_ * width_);
+Status LdeBlocks::compute(size_t k, Fp* out_ptr) const {
+  const std::span<Fp> out(out_ptr, n_ * width_);
   if (!coeffs_.empty()) {
-    std::memcpy(out.data(), coeffs_.data(), out.size() * sizeof(Fp));
+    parallel_copy(out.data(), coeffs_.data(), out.size(), cfg_.threads);
   } else {
-    std::memcpy(out.data(), source_.data(), out.size() * sizeof(Fp));
+    parallel_copy(out.data(), source_.data(), out.size(), cfg_.threads);
     if (!is_coeffs_) {
       NttConfig icfg = cfg_;
       icfg.output_order = Order::kNatural;
@@ -98,7 +105,8 @@ Result<const Fp*> LdeBlocks::block(size_t k, std::vector<Fp>& scratch) const {
                         std::to_string(blocks()));
   }
   if (k < resident_.size()) return static_cast<const Fp*>(resident_[k].data());
-  EFAAS_RETURN_IF_ERROR(compute(k, scratch));
+  scratch.resize(n_ * width_);
+  EFAAS_RETURN_IF_ERROR(compute(k, scratch.data()));
   return static_cast<const Fp*>(scratch.data());
 }
 

@@ -9,6 +9,9 @@
 // those of ntt's lde(): field arithmetic is exact.
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <new>
 #include <span>
 #include <vector>
 
@@ -17,6 +20,35 @@
 #include "prover/ntt/ntt.hpp"
 
 namespace efaas::stark_internal {
+
+// A heap array of Fp that allocation leaves untouched (std::vector zero-fills on one thread):
+// the LDE buffers are hundreds of MB, so their first touch (page faults) happens in the
+// parallel copy that fills them. Fp is trivially copyable, so bytes copied in make the values.
+class FpBuffer {
+ public:
+  FpBuffer() = default;
+  explicit FpBuffer(size_t n)
+      : p_(n == 0 ? nullptr : static_cast<Fp*>(std::malloc(n * sizeof(Fp)))), n_(n) {
+    if (n != 0 && p_ == nullptr) throw std::bad_alloc();
+  }
+  Fp* data() { return p_.get(); }
+  const Fp* data() const { return p_.get(); }
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  Fp& operator[](size_t i) { return p_.get()[i]; }
+  const Fp& operator[](size_t i) const { return p_.get()[i]; }
+  std::span<Fp> span() { return {p_.get(), n_}; }
+
+ private:
+  struct Free {
+    void operator()(Fp* p) const { std::free(p); }
+  };
+  std::unique_ptr<Fp, Free> p_;
+  size_t n_ = 0;
+};
+
+// dst[0..count) = src[0..count) in parallel chunks on `threads` threads (0: all).
+void parallel_copy(Fp* dst, const Fp* src, size_t count, size_t threads);
 
 // How much of an LDE stays in memory.
 struct LdeResidency {
@@ -48,12 +80,12 @@ class LdeBlocks {
   size_t blocks_computed() const { return computed_; }
 
  private:
-  Status compute(size_t k, std::vector<Fp>& out) const;  // out = block k
+  Status compute(size_t k, Fp* out) const;  // out (n x width) = block k
 
   std::span<const Fp> source_;
   bool is_coeffs_ = false;
-  std::vector<Fp> coeffs_;                 // cached coefficients (streamed matrices only)
-  std::vector<std::vector<Fp>> resident_;  // blocks 0 .. r-1
+  FpBuffer coeffs_;                 // cached coefficients (streamed matrices only)
+  std::vector<FpBuffer> resident_;  // blocks 0 .. r-1
   size_t width_ = 0, n_ = 0;
   uint32_t log_n_ = 0, log_b_ = 0;
   NttConfig cfg_;

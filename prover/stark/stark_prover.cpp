@@ -232,12 +232,31 @@ Result<std::pair<std::vector<Fp>, Fp4>> logup_aux_trace(const air::TableAir& tab
     }
   });
   EFAAS_RETURN_IF_ERROR(status);
-  Fp4 running = Fp4::zero();
-  for (size_t i = 0; i < n; ++i) {
-    running += Fp4(col(aw - 1, 0)[i], col(aw - 1, 1)[i], col(aw - 1, 2)[i], col(aw - 1, 3)[i]);
-    for (int c = 0; c < 4; ++c) col(aw - 1, c)[i] = running[c];
-  }
-  return std::make_pair(std::move(aux), running);
+  // The running sum as a parallel prefix: each row chunk's total, the chunks' offsets, then each
+  // chunk's prefix from its offset (additions are exact, so the order does not matter).
+  const size_t chunk = std::max<size_t>(4096, n / 64), chunks = (n + chunk - 1) / chunk;
+  std::vector<Fp4> offset(chunks + 1, Fp4::zero());
+  auto row = [&](size_t i) {
+    return Fp4(col(aw - 1, 0)[i], col(aw - 1, 1)[i], col(aw - 1, 2)[i], col(aw - 1, 3)[i]);
+  };
+  pool.parallel_for(chunks, 1, [&](size_t b, size_t e) {
+    for (size_t ch = b; ch < e; ++ch) {
+      Fp4 sum = Fp4::zero();
+      for (size_t i = ch * chunk; i < std::min(n, (ch + 1) * chunk); ++i) sum += row(i);
+      offset[ch + 1] = sum;
+    }
+  });
+  for (size_t ch = 0; ch < chunks; ++ch) offset[ch + 1] += offset[ch];
+  pool.parallel_for(chunks, 1, [&](size_t b, size_t e) {
+    for (size_t ch = b; ch < e; ++ch) {
+      Fp4 running = offset[ch];
+      for (size_t i = ch * chunk; i < std::min(n, (ch + 1) * chunk); ++i) {
+        running += row(i);
+        for (int c = 0; c < 4; ++c) col(aw - 1, c)[i] = running[c];
+      }
+    }
+  });
+  return std::make_pair(std::move(aux), offset[chunks]);
 }
 
 // Per-table state while proving.
@@ -670,12 +689,13 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     std::vector<Fp> x(qn);
     {
       std::vector<Fp> pw(qn);
-      Fp p = shift;
-      for (size_t j = 0; j < qn; ++j) {
-        pw[j] = p;
-        p *= wq;
-      }
-      for (size_t i = 0; i < qn; ++i) x[i] = pw[bitrev(i, log_qn)];
+      pool.parallel_for(qn, 4096, [&](size_t b, size_t e) {
+        Fp p = shift * wq.pow(b);
+        for (size_t j = b; j < e; ++j, p *= wq) pw[j] = p;
+      });
+      pool.parallel_for(qn, 4096, [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) x[i] = pw[bitrev(i, log_qn)];
+      });
     }
     // Next rows within a coset block (the same map in every block); the device kernel computes
     // its own over the whole domain.
@@ -692,25 +712,36 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     std::vector<Fp> zh_of(D), zh_inv_of(D);
     for (size_t j = 0; j < D; ++j) zh_of[j] = shift_n * wD.pow(j) - Fp::one();
     EFAAS_RETURN_IF_ERROR(batch_inverse(zh_of, zh_inv_of));
-    std::vector<Fp> first(qn), last(qn), trans(qn), inv_a(qn), inv_b(qn);
-    for (size_t i = 0; i < qn; ++i) {
-      inv_a[i] = x[i] - Fp::one();
-      inv_b[i] = x[i] - g_inv;
-    }
-    EFAAS_RETURN_IF_ERROR(batch_inverse(inv_a, inv_a));
-    EFAAS_RETURN_IF_ERROR(batch_inverse(inv_b, inv_b));
+    std::vector<Fp> first(qn), last(qn), trans(qn);
     const Fp n_inv = Fp::from_u64(s.n).inverse();
     auto zh_index = [&](size_t i) { return bitrev(i, log_qn) & (D - 1); };
-    for (size_t i = 0; i < qn; ++i) {
-      const Fp zh = zh_of[zh_index(i)];
-      first[i] = zh * inv_a[i] * n_inv;
-      last[i] = zh * inv_b[i] * (n_inv * g_inv);
-      trans[i] = x[i] - g_inv;
+    {
+      // Row chunks in parallel, one batch inversion of x - 1 and x - g^-1 per chunk (the
+      // quotient domain is a coset of a larger group: neither vanishes on it).
+      std::mutex mu;
+      Status inv_status;
+      pool.parallel_for(qn, 4096, [&](size_t b, size_t e) {
+        std::vector<Fp> inv(2 * (e - b));
+        for (size_t i = b; i < e; ++i) {
+          inv[i - b] = x[i] - Fp::one();
+          inv[e - b + i - b] = x[i] - g_inv;
+        }
+        if (Status st_inv = batch_inverse(inv, inv); !st_inv) {
+          std::lock_guard lock(mu);
+          inv_status = st_inv;
+          return;
+        }
+        for (size_t i = b; i < e; ++i) {
+          const Fp zh = zh_of[zh_index(i)];
+          first[i] = zh * inv[i - b] * n_inv;
+          last[i] = zh * inv[e - b + i - b] * (n_inv * g_inv);
+          trans[i] = x[i] - g_inv;
+        }
+      });
+      EFAAS_RETURN_IF_ERROR(inv_status);
     }
     // Freed before the big buffers below: the quotient stage's peak is what streaming bounds.
     std::vector<Fp>().swap(x);
-    std::vector<Fp>().swap(inv_a);
-    std::vector<Fp>().swap(inv_b);
     if (dev != nullptr) {
       QuotientEvalArgs args;
       args.main = &s.main_dev;
@@ -777,9 +808,11 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     std::vector<Fp>().swap(last);
     std::vector<Fp>().swap(trans);
     std::vector<Fp> coords(4 * qn);
-    for (size_t i = 0; i < qn; ++i) {
-      for (int c = 0; c < 4; ++c) coords[c * qn + i] = q[i][c];
-    }
+    pool.parallel_for(qn, 4096, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) {
+        for (int c = 0; c < 4; ++c) coords[c * qn + i] = q[i][c];
+      }
+    });
     std::vector<Fp4>().swap(q);
     NttConfig ncfg;
     ncfg.backend = cfg.backend;
@@ -791,12 +824,14 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     s.chunk_coeffs.assign(D, std::vector<Fp4>(s.n));
     s.quotient_coeffs.resize(4 * D * s.n);
     for (size_t j = 0; j < D; ++j) {
-      for (size_t i = 0; i < s.n; ++i) {
-        Fp4 c(coords[j * s.n + i], coords[qn + j * s.n + i], coords[2 * qn + j * s.n + i],
-              coords[3 * qn + j * s.n + i]);
-        s.chunk_coeffs[j][i] = c;
-        for (int k = 0; k < 4; ++k) s.quotient_coeffs[(4 * j + k) * s.n + i] = c[k];
-      }
+      pool.parallel_for(s.n, 4096, [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) {
+          Fp4 c(coords[j * s.n + i], coords[qn + j * s.n + i], coords[2 * qn + j * s.n + i],
+                coords[3 * qn + j * s.n + i]);
+          s.chunk_coeffs[j][i] = c;
+          for (int k = 0; k < 4; ++k) s.quotient_coeffs[(4 * j + k) * s.n + i] = c[k];
+        }
+      });
     }
     std::vector<Fp>().swap(coords);
     auto l = lde_blocks(s.quotient_coeffs, true, 4 * D, t, 2);
@@ -1047,7 +1082,10 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       }
     };
     // Columns 0-3: A's coordinates; 4-7: B - A from the trace columns opened only at z.
-    std::vector<Fp> sums(8 * h, Fp::zero());
+    FpBuffer sums(8 * h);  // zeroed in parallel (first touch of 32 h bytes)
+    pool.parallel_for(8 * h, size_t(1) << 16, [&](size_t b, size_t e) {
+      std::fill(sums.data() + b, sums.data() + e, Fp::zero());
+    });
     {
       constexpr size_t kRows = 256;
       pool.parallel_for(bn, 2048, [&](size_t b, size_t e) {
@@ -1069,7 +1107,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     {
       std::vector<Fp> head(8 * bn);
       for (size_t c = 0; c < 8; ++c) {
-        std::copy(sums.begin() + c * h, sums.begin() + c * h + bn, head.begin() + c * bn);
+        parallel_copy(head.data() + c * bn, sums.data() + c * h, bn, cfg.threads);
       }
       NttConfig icfg = ncfg;
       icfg.output_order = Order::kNatural;
@@ -1094,7 +1132,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       });
       NttConfig ecfg = ncfg;
       ecfg.output_order = Order::kBitReversed;
-      EFAAS_RETURN_IF_ERROR(coset_ntt(sums, 8, shift, ecfg));
+      EFAAS_RETURN_IF_ERROR(coset_ntt(sums.span(), 8, shift, ecfg));
     }
     pool.parallel_for(h, 4096, [&](size_t b, size_t e) {
       for (size_t i = b; i < e; ++i) {
