@@ -180,6 +180,8 @@ int main(int argc, char** argv) {
   double max_lde_mb = -1;
   app.add_option("--max-lde-mb", max_lde_mb,
                  "StarkConfig::max_lde_bytes in MiB (default: the prover's; 0 streams every LDE)");
+  std::string proof_out;
+  app.add_option("--proof-out", proof_out, "write the serialized bundle here (to compare proofs)");
   CLI11_PARSE(app, argc, argv);
   auto params = fri_preset(preset);
   auto backend = parse_backend(backend_name_arg);
@@ -274,6 +276,15 @@ int main(int argc, char** argv) {
   // exceed the wall time and the witness time cannot be derived from them: printed as -1.
   const double witness_s = bundle->segments.size() > 1 ? -1.0 : prove_s - tm.total;
   const auto bytes = zkwasm::serialize_bundle(*bundle);
+  if (!proof_out.empty()) {
+    std::FILE* f = std::fopen(proof_out.c_str(), "wb");
+    if (f == nullptr || std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size()) {
+      std::fprintf(stderr, "cannot write %s\n", proof_out.c_str());
+      if (f != nullptr) std::fclose(f);
+      return 2;
+    }
+    std::fclose(f);
+  }
   std::vector<double> vt;
   for (int i = 0; i < verify_reps; ++i) {
     Stopwatch v;

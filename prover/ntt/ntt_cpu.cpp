@@ -185,9 +185,45 @@ Status cpu_lde(const CpuNttKernels& k, std::span<const Fp> in, std::span<Fp> out
 void bit_reverse_permute(Fp* x, uint32_t log_n) {
   if (log_n < 2) return;
   const size_t n = size_t(1) << log_n;
-  for (size_t i = 0; i < n; ++i) {
-    const size_t r = reverse_bits(i, log_n);
-    if (i < r) std::swap(x[i], x[r]);
+  // Tiles of 16 x 16 (a 64-byte line per tile row): index (hi, mid, lo) with 4-bit hi and lo
+  // goes to (rev lo, rev mid, rev hi), so tile `mid` and tile `rev mid` swap, each transposed
+  // with its rows and columns reversed. Every line is read and written whole, where the
+  // element-wise swap touches a new line per element on large columns.
+  constexpr uint32_t kTileBits = 4;
+  constexpr size_t kT = size_t(1) << kTileBits;
+  if (log_n < 2 * kTileBits + 1) {
+    for (size_t i = 0; i < n; ++i) {
+      const size_t r = reverse_bits(i, log_n);
+      if (i < r) std::swap(x[i], x[r]);
+    }
+    return;
+  }
+  constexpr uint8_t kRev[kT] = {0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15};
+  const uint32_t mid_bits = log_n - 2 * kTileBits;
+  const uint32_t hi_shift = mid_bits + kTileBits;
+  auto at = [&](size_t hi, size_t mid, size_t lo) {
+    return x + ((hi << hi_shift) | (mid << kTileBits) | lo);
+  };
+  Fp a[kT * kT], b[kT * kT];
+  auto load = [&](size_t mid, Fp* t) {
+    for (size_t hi = 0; hi < kT; ++hi) std::memcpy(t + hi * kT, at(hi, mid, 0), kT * sizeof(Fp));
+  };
+  // Element (hi, lo) of tile t lands at row rev(lo), column rev(hi) of tile `mid`.
+  auto store = [&](size_t mid, const Fp* t) {
+    for (size_t r = 0; r < kT; ++r) {
+      Fp* row = at(r, mid, 0);
+      for (size_t c = 0; c < kT; ++c) row[c] = t[kRev[c] * kT + kRev[r]];
+    }
+  };
+  for (size_t mid = 0; mid < (size_t(1) << mid_bits); ++mid) {
+    const size_t rmid = reverse_bits(mid, mid_bits);
+    if (rmid < mid) continue;
+    load(mid, a);
+    if (rmid != mid) {
+      load(rmid, b);
+      store(mid, b);
+    }
+    store(rmid, a);
   }
 }
 

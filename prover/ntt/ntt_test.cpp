@@ -87,6 +87,16 @@ TEST(Ntt, ScalarMatchesNaiveDft) {
   }
 }
 
+TEST(Ntt, BitReversePermuteMatchesTheNaivePermutation) {
+  Rng rng(test_seed("Ntt.BitReversePermute"));
+  for (uint32_t log_n = 0; log_n <= 20; ++log_n) {
+    const std::vector<Fp> v = random_vec(rng, size_t(1) << log_n);
+    std::vector<Fp> x = v;
+    bit_reverse_permute(x.data(), log_n);
+    ASSERT_EQ(x, to_bitrev(v)) << "log_n=" << log_n;
+  }
+}
+
 TEST(Ntt, OrdersAreBitReversalsOfEachOther) {
   Rng rng(test_seed("Ntt.Orders"));
   for (Backend b : {Backend::kScalar, Backend::kAvx2}) {
