@@ -99,13 +99,13 @@ Status LdeBlocks::compute(size_t k, Fp* out_ptr) const {
   return Status::ok();
 }
 
-Result<const Fp*> LdeBlocks::block(size_t k, std::vector<Fp>& scratch) const {
+Result<const Fp*> LdeBlocks::block(size_t k, FpBuffer& scratch) const {
   if (k >= blocks()) {
     return out_of_range("lde blocks: block " + std::to_string(k) + " of " +
                         std::to_string(blocks()));
   }
   if (k < resident_.size()) return static_cast<const Fp*>(resident_[k].data());
-  scratch.resize(n_ * width_);
+  if (scratch.size() != n_ * width_) scratch = FpBuffer(n_ * width_);
   EFAAS_RETURN_IF_ERROR(compute(k, scratch.data()));
   return static_cast<const Fp*>(scratch.data());
 }

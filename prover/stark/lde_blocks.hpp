@@ -38,6 +38,7 @@ class FpBuffer {
   Fp& operator[](size_t i) { return p_.get()[i]; }
   const Fp& operator[](size_t i) const { return p_.get()[i]; }
   std::span<Fp> span() { return {p_.get(), n_}; }
+  std::span<const Fp> span() const { return {p_.get(), n_}; }
 
  private:
   struct Free {
@@ -67,7 +68,7 @@ class LdeBlocks {
                                   const NttConfig& cfg);
 
   // Block k (n rows x width, column-major): the resident copy, or computed into `scratch`.
-  Result<const Fp*> block(size_t k, std::vector<Fp>& scratch) const;
+  Result<const Fp*> block(size_t k, FpBuffer& scratch) const;
 
   size_t width() const { return width_; }
   size_t rows() const { return n_; }

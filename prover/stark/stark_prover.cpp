@@ -103,7 +103,7 @@ struct DomainRows {
 // A table's rows over a domain for the constraint evaluators: its matrices (column-major,
 // `stride` rows each; empty vectors for the parts the table lacks) and the domain's rows.
 air::DomainSource domain_source(const std::vector<Fp>& main, const std::vector<Fp>& pre,
-                                const std::vector<Fp>& aux, size_t stride,
+                                std::span<const Fp> aux, size_t stride,
                                 const DomainRows& rows, std::span<const Fp4> challenges,
                                 std::span<const Fp> publics, std::span<const Fp4> aux_publics,
                                 bool simd) {
@@ -127,7 +127,7 @@ air::DomainSource domain_source(const std::vector<Fp>& main, const std::vector<F
 // columns, then the running sum) and its final sum. Rows are processed in parallel chunks:
 // every interaction's multiplicity and values in one evaluation, the fingerprints with the
 // column kernels, one batch inversion per chunk; the running sum is a prefix over row sums.
-Result<std::pair<std::vector<Fp>, Fp4>> logup_aux_trace(const air::TableAir& table,
+Result<std::pair<FpBuffer, Fp4>> logup_aux_trace(const air::TableAir& table,
                                                         const air::DomainSource& src, size_t n,
                                                         std::span<const Fp4> challenges,
                                                         const air::ColumnKernels& kern,
@@ -144,7 +144,7 @@ Result<std::pair<std::vector<Fp>, Fp4>> logup_aux_trace(const air::TableAir& tab
   }
   const Fp4 alpha = challenges[air::kChallengeAlpha];
   const Fp4 beta = challenges[air::kChallengeBeta];
-  std::vector<Fp> aux(4 * aw * n);
+  FpBuffer aux(4 * aw * n);  // each row chunk zeroes its own rows (parallel first touch)
   auto col = [&](size_t c, int k) { return aux.data() + (4 * c + k) * n; };
   std::mutex mu;
   Status status;
@@ -158,6 +158,7 @@ Result<std::pair<std::vector<Fp>, Fp4>> logup_aux_trace(const air::TableAir& tab
     constexpr size_t kRows = 1024;
     std::vector<Fp> vals(exprs.size() * kRows), fp(4 * I * kRows), c0(I * kRows),
         c1(I * kRows), nrm(I * kRows), t0(kRows), t1(kRows), w(kRows, kw), w2(kRows, kw + kw);
+    for (size_t c = 0; c < 4 * aw; ++c) std::fill(aux.data() + c * n + b0, aux.data() + c * n + e0, Fp::zero());
     for (size_t b = b0; b < e0; b += kRows) {
       const size_t len = std::min(kRows, e0 - b);
       air::eval_base_exprs(table, src, b, b + len, exprs, vals.data());
@@ -263,13 +264,14 @@ Result<std::pair<std::vector<Fp>, Fp4>> logup_aux_trace(const air::TableAir& tab
 struct TableState {
   uint32_t log_n = 0, log_d = 0;
   size_t n = 0, lde_n = 0;
-  std::vector<Fp> aux_trace;                   // 4 base columns per aux column
+  FpBuffer aux_trace;                          // 4 base columns per aux column
   std::vector<std::vector<Fp4>> chunk_coeffs;  // per chunk: n coefficients (Fp4)
   // Host backends: the LDEs as coset blocks, some maybe recomputed on demand (lde_blocks.hpp),
   // and the buffers recomputed blocks land in.
   LdeBlocks main_blocks, aux_blocks, quotient_blocks;
   std::vector<Fp> quotient_coeffs;  // 4 * D base columns of n coefficients: quotient_blocks' source
-  std::vector<Fp> main_scratch, aux_scratch, quotient_scratch, pre_scratch;
+  FpBuffer main_scratch, aux_scratch, quotient_scratch;
+  std::vector<Fp> pre_scratch;
   // OpenCL pipeline: the LDEs live on the device (the host vectors above stay empty); their
   // host mirrors, which the Merkle trees view, are filled only where the query phase opens them.
   DeviceMatrix main_dev, pre_dev, aux_dev, quotient_dev;
@@ -478,10 +480,8 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   // pass holds only the blocks it reads.
   auto release_scratch = [&] {
     for (TableState& s : st) {
-      for (std::vector<Fp>* v : {&s.main_scratch, &s.aux_scratch, &s.quotient_scratch,
-                                 &s.pre_scratch}) {
-        std::vector<Fp>().swap(*v);
-      }
+      for (FpBuffer* v : {&s.main_scratch, &s.aux_scratch, &s.quotient_scratch}) *v = FpBuffer();
+      std::vector<Fp>().swap(s.pre_scratch);
     }
   };
   // A tree over a streamed LDE stores fewer digest levels (2^-4 of its leaves instead of about
@@ -606,10 +606,10 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       const size_t aw = table.aux_width();
       auto aux_or = logup_aux_trace(table, src, n, challenges, kern, pool);
       if (!aux_or) return aux_or.status();
-      std::vector<Fp> aux = std::move(aux_or->first);
+      FpBuffer aux = std::move(aux_or->first);
       proof.aux_sums[t] = aux_or->second;
       if (dev != nullptr) {
-        auto m = opencl_trace_lde(*dev, aux, 4 * aw, st[t].log_n, log_b);
+        auto m = opencl_trace_lde(*dev, aux.span(), 4 * aw, st[t].log_n, log_b);
         if (!m) return m.status();
         st[t].aux_dev = std::move(*m);
         auto mirror = HostMirror<Fp>::allocate(st[t].lde_n * 4 * aw);
@@ -621,7 +621,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       st[t].aux_trace = std::move(aux);
       if (dev == nullptr) {
         // The aux trace stays (out-of-domain openings): a streamed LDE recomputes from it.
-        auto l = lde_blocks(st[t].aux_trace, false, 4 * aw, t, 1);
+        auto l = lde_blocks(st[t].aux_trace.span(), false, 4 * aw, t, 1);
         if (!l) return l.status();
         st[t].aux_blocks = std::move(*l);
       }
@@ -646,7 +646,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       const air::TableAir& table = machine.tables[t];
       const DomainRows rows = trace_domain(t);
       const air::DomainSource src =
-          domain_source(witness.main[t], pk.pre_traces[t], st[t].aux_trace, st[t].n, rows,
+          domain_source(witness.main[t], pk.pre_traces[t], st[t].aux_trace.span(), st[t].n, rows,
                         challenges, witness.publics,
                         std::span<const Fp4>(&proof.aux_sums[t], 1), simd);
       // Chunks in parallel; the first violation is the one at the lowest row.
@@ -874,12 +874,12 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     // weights stay in cache across the columns), each column a base x Fp4 dot product.
     const Barycentric bz = barycentric(z, s.log_n, pool);
     std::vector<const Fp*> cols;
-    auto add_cols = [&](const std::vector<Fp>& m, size_t width) {
+    auto add_cols = [&](std::span<const Fp> m, size_t width) {
       for (size_t c = 0; c < width; ++c) cols.push_back(m.data() + c * s.n);
     };
     add_cols(witness.main[t], table.main_width());
     if (table.pre_width() > 0) add_cols(pk.pre_traces[t], table.pre_width());
-    if (table.uses_logup()) add_cols(s.aux_trace, 4 * table.aux_width());
+    if (table.uses_logup()) add_cols(s.aux_trace.span(), 4 * table.aux_width());
     constexpr size_t kOodRows = 4096;
     const size_t chunks = (s.n + kOodRows - 1) / kOodRows, K = cols.size();
     std::vector<Fp4> part(chunks * 2 * K);

@@ -62,7 +62,7 @@ TEST(LdeBlocks, BlocksAreTheLdeInBitReversedOrder) {
                                        log_b, res, cfg);
             ASSERT_TRUE(l.is_ok()) << l.status().to_string();
             EXPECT_EQ(l->streamed(), res.resident_blocks < B);
-            std::vector<Fp> scratch;
+            stark_internal::FpBuffer scratch;
             for (size_t k = 0; k < B; ++k) {
               auto blk = l->block(k, scratch);
               ASSERT_TRUE(blk.is_ok());
