@@ -1,7 +1,6 @@
 #include "prover/ntt/ntt.hpp"
 
 #include <bit>
-#include <cstring>
 #include <string>
 
 #include "kernels/avx2/ntt_avx2.hpp"
@@ -33,7 +32,7 @@ Status check_shape(const char* op, size_t len, size_t cols, uint32_t& log_n) {
 }
 
 Status run_transform(const char* op, std::span<Fp> data, size_t cols, TransformSpec spec,
-                     const NttConfig& cfg, const Fp* src = nullptr) {
+                     const NttConfig& cfg) {
   EFAAS_RETURN_IF_ERROR(check_shape(op, data.size(), cols, spec.log_n));
   if (spec.shift.is_zero()) return invalid_argument(std::string(op) + ": coset shift is zero");
   spec.input_order = cfg.input_order;
@@ -42,12 +41,11 @@ Status run_transform(const char* op, std::span<Fp> data, size_t cols, TransformS
   if (!backend) return backend.status();
   switch (*backend) {
     case Backend::kOpenCl:
-      if (src != nullptr) std::memcpy(data.data(), src, data.size() * sizeof(Fp));
       return opencl_transform(data, cols, spec, cfg.opencl_device);
     case Backend::kAvx2:
-      return cpu_transform(avx2::ntt_kernels(), data, cols, spec, cfg.threads, src);
+      return cpu_transform(avx2::ntt_kernels(), data, cols, spec, cfg.threads);
     default:
-      return cpu_transform(scalar_ntt_kernels(), data, cols, spec, cfg.threads, src);
+      return cpu_transform(scalar_ntt_kernels(), data, cols, spec, cfg.threads);
   }
 }
 
@@ -65,22 +63,6 @@ Status coset_ntt(std::span<Fp> data, size_t cols, Fp shift, const NttConfig& cfg
   TransformSpec spec;
   spec.shift = shift;
   return run_transform("coset_ntt", data, cols, spec, cfg);
-}
-
-Status coset_ntt_into(std::span<const Fp> in, std::span<Fp> out, size_t cols, Fp shift,
-                      const NttConfig& cfg) {
-  if (in.size() != out.size()) {
-    return invalid_argument("coset_ntt_into: input of " + std::to_string(in.size()) +
-                            " elements, output of " + std::to_string(out.size()));
-  }
-  const Fp* ib = in.data();
-  const Fp* ob = out.data();
-  if (!in.empty() && ib < ob + out.size() && ob < ib + in.size()) {
-    return invalid_argument("coset_ntt_into: input and output buffers overlap");
-  }
-  TransformSpec spec;
-  spec.shift = shift;
-  return run_transform("coset_ntt_into", out, cols, spec, cfg, in.data());
 }
 
 Status coset_intt(std::span<Fp> data, size_t cols, Fp shift, const NttConfig& cfg) {

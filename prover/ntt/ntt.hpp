@@ -37,10 +37,6 @@ Status ntt(std::span<Fp> data, size_t cols, const NttConfig& cfg = {});
 Status intt(std::span<Fp> data, size_t cols, const NttConfig& cfg = {});
 Status coset_ntt(std::span<Fp> data, size_t cols, Fp shift, const NttConfig& cfg = {});
 Status coset_intt(std::span<Fp> data, size_t cols, Fp shift, const NttConfig& cfg = {});
-// coset_ntt of `in` into `out` (same size, not overlapping), `in` unchanged. On the CPU each
-// column is copied just before its transform (hot in cache) rather than the batch up front.
-Status coset_ntt_into(std::span<const Fp> in, std::span<Fp> out, size_t cols, Fp shift,
-                      const NttConfig& cfg = {});
 
 struct LdeParams {
   uint32_t log_blowup = 1;       // 1..4 are the usual 2/4/8/16; up to the two-adicity in total

@@ -54,10 +54,8 @@ struct CpuNttKernels {
 const CpuNttKernels& scalar_ntt_kernels();
 
 // Runs a transform on the CPU with the given kernels (scalar or AVX2) and thread count.
-// `src`, when given, holds the input (same shape as `data`, not overlapping): each column is
-// copied into `data` just before its transform, while it is hot in cache.
 Status cpu_transform(const CpuNttKernels& kernels, std::span<Fp> data, size_t cols,
-                     const TransformSpec& spec, size_t threads, const Fp* src = nullptr);
+                     const TransformSpec& spec, size_t threads);
 Status cpu_lde(const CpuNttKernels& kernels, std::span<const Fp> in, std::span<Fp> out,
                size_t cols, const LdeSpec& spec, size_t threads);
 

@@ -133,30 +133,16 @@ void transform_column_parallel(const CpuNttKernels& k, Fp* x, const TransformSpe
 }  // namespace
 
 Status cpu_transform(const CpuNttKernels& k, std::span<Fp> data, size_t cols,
-                     const TransformSpec& spec, size_t threads, const Fp* src) {
+                     const TransformSpec& spec, size_t threads) {
   const size_t n = size_t(1) << spec.log_n;
   ThreadPool& pool = ThreadPool::with_threads(threads);
-  auto load = [&](size_t c) {
-    if (src != nullptr) std::memcpy(data.data() + c * n, src + c * n, n * sizeof(Fp));
-  };
   if (pool.size() == 1 || (cols == 1 && spec.log_n < 14)) {
-    for (size_t c = 0; c < cols; ++c) {
-      load(c);
-      transform_column(k, data.data() + c * n, spec);
-    }
+    for (size_t c = 0; c < cols; ++c) transform_column(k, data.data() + c * n, spec);
   } else if (cols >= pool.size()) {
     pool.parallel_for(cols, 1, [&](size_t b, size_t e) {
-      for (size_t c = b; c < e; ++c) {
-        load(c);
-        transform_column(k, data.data() + c * n, spec);
-      }
+      for (size_t c = b; c < e; ++c) transform_column(k, data.data() + c * n, spec);
     });
   } else {
-    if (src != nullptr) {
-      pool.parallel_for(cols * n, size_t(1) << 16, [&](size_t b, size_t e) {
-        std::memcpy(data.data() + b, src + b, (e - b) * sizeof(Fp));
-      });
-    }
     for (size_t c = 0; c < cols; ++c) {
       transform_column_parallel(k, data.data() + c * n, spec, pool);
     }

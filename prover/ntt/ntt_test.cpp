@@ -97,36 +97,6 @@ TEST(Ntt, BitReversePermuteMatchesTheNaivePermutation) {
   }
 }
 
-TEST(Ntt, CosetNttIntoEqualsTheInPlaceTransform) {
-  Rng rng(test_seed("Ntt.CosetNttInto"));
-  const Fp shift = Fp::from_canonical(31);
-  for (Backend b : {Backend::kScalar, Backend::kAvx2}) {
-    if (!resolve_backend(b)) continue;
-    // One large column (split across threads), a few, and many small ones.
-    for (auto [log_n, cols] : {std::pair<uint32_t, size_t>{15, 1}, {12, 3}, {8, 17}, {0, 2}}) {
-      const std::vector<Fp> in = random_vec(rng, cols << log_n);
-      for (Order out_order : {Order::kNatural, Order::kBitReversed}) {
-        NttConfig cfg;
-        cfg.backend = b;
-        cfg.output_order = out_order;
-        std::vector<Fp> want = in, got(in.size(), Fp::from_canonical(7));
-        ASSERT_TRUE(coset_ntt(want, cols, shift, cfg).is_ok());
-        const std::vector<Fp> before = in;
-        ASSERT_TRUE(coset_ntt_into(in, got, cols, shift, cfg).is_ok());
-        ASSERT_EQ(got, want) << backend_name(b) << " log_n=" << log_n << " cols=" << cols;
-        ASSERT_EQ(in, before);
-      }
-    }
-  }
-  std::vector<Fp> buf(64);
-  EXPECT_EQ(coset_ntt_into(std::span<const Fp>(buf.data(), 32), std::span<Fp>(buf.data() + 16, 32),
-                           1, Fp::one()).code(),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(coset_ntt_into(std::span<const Fp>(buf.data(), 32), std::span<Fp>(buf.data() + 32, 16),
-                           1, Fp::one()).code(),
-            StatusCode::kInvalidArgument);
-}
-
 TEST(Ntt, OrdersAreBitReversalsOfEachOther) {
   Rng rng(test_seed("Ntt.Orders"));
   for (Backend b : {Backend::kScalar, Backend::kAvx2}) {

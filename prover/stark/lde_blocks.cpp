@@ -82,20 +82,19 @@ Result<LdeBlocks> LdeBlocks::create(std::span<const Fp> source, bool is_coeffs, 
 
 Status LdeBlocks::compute(size_t k, Fp* out_ptr) const {
   const std::span<Fp> out(out_ptr, n_ * width_);
-  NttConfig ecfg = cfg_;
-  ecfg.output_order = Order::kBitReversed;
-  const Fp shift = lde_block_shift(fri_domain_shift(), log_n_, log_b_, k);
-  if (!coeffs_.empty() || is_coeffs_) {
-    // From coefficients: each column copied just before its transform.
-    const std::span<const Fp> c = coeffs_.empty() ? source_ : coeffs_.span();
-    EFAAS_RETURN_IF_ERROR(coset_ntt_into(c, out, width_, shift, ecfg));
+  if (!coeffs_.empty()) {
+    parallel_copy(out.data(), coeffs_.data(), out.size(), cfg_.threads);
   } else {
     parallel_copy(out.data(), source_.data(), out.size(), cfg_.threads);
-    NttConfig icfg = cfg_;
-    icfg.output_order = Order::kNatural;
-    EFAAS_RETURN_IF_ERROR(intt(out, width_, icfg));
-    EFAAS_RETURN_IF_ERROR(coset_ntt(out, width_, shift, ecfg));
+    if (!is_coeffs_) {
+      NttConfig icfg = cfg_;
+      icfg.output_order = Order::kNatural;
+      EFAAS_RETURN_IF_ERROR(intt(out, width_, icfg));
+    }
   }
+  NttConfig ecfg = cfg_;
+  ecfg.output_order = Order::kBitReversed;
+  EFAAS_RETURN_IF_ERROR(coset_ntt(out, width_, lde_block_shift(fri_domain_shift(), log_n_, log_b_, k), ecfg));
   ++computed_;
   return Status::ok();
 }
