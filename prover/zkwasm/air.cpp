@@ -329,18 +329,24 @@ TableAir exec_table() {
   on(Op::kReturn, nsp - (fp + ia));
 
   // --- memory slots: 0 and 1 read, 2 reads the old value (a) and writes r --------------------
-  const Expr en0 = c(E::kEn + 0), en1 = c(E::kEn + 1), en2 = c(E::kEn + 2);
+  // The slots' enable bits are expressions (degree 2), not columns. Each is boolean: its terms
+  // are boolean (flags, selectors and wide bits are; flag * selector and flag * wide too; mv is
+  // asserted boolean; inner_ret = is_ret (1 - zz); alu_un <= alu_f, mst and io <= mem with
+  // mst io = 0, hrd + hwr + hsz = is_host) and belong to row classes that never meet: the
+  // one-hot sum (flags, alu, trap, itrap), zf and mem rows, and mv only on branch and return rows.
+  t.assert_bool(mv);
+  const Expr en0 = hrd + hwr + io_first +
+                   flags({Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet,
+                          Op::kGlobalSet, Op::kSelect}) +
+                   sum_of(binary) + flags({Op::kBr, Op::kBrIf, Op::kBrTable}) * mv + inner_ret +
+                   (alu_f - alu_un) + trap_f + mst;
+  const Expr en1 = hrd + hwr + flags({Op::kSelect, Op::kBrIf, Op::kBrUnless, Op::kBrTable}) +
+                   is_ret * mv + is_ci + itrap + mst;
+  const Expr en2 = flags({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kLocalSet,
+                          Op::kLocalTee, Op::kGlobalGet, Op::kGlobalSet, Op::kSelect}) +
+                   sum_of(binary) + sum_of(unary) + mv + is_call + zf + alu_f + trap_f +
+                   (mem - mst - io) + hsz + hrd;
   const Expr key0 = c(E::kKey + 0), key1 = c(E::kKey + 1), key2 = c(E::kKey + 2);
-  t.assert_zero(en0 - hrd - hwr - io_first - flags({Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet,
-                             Op::kGlobalSet, Op::kSelect}) -
-                sum_of(binary) - flags({Op::kBr, Op::kBrIf, Op::kBrTable}) * mv - inner_ret -
-                (alu_f - alu_un) - trap_f - mst);
-  t.assert_zero(en1 - hrd - hwr - flags({Op::kSelect, Op::kBrIf, Op::kBrUnless, Op::kBrTable}) -
-                is_ret * mv - is_ci - itrap - mst);
-  t.assert_zero(en2 - flags({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kLocalSet,
-                             Op::kLocalTee, Op::kGlobalGet, Op::kGlobalSet, Op::kSelect}) -
-                sum_of(binary) - sum_of(unary) - mv - is_call - zf - alu_f - trap_f -
-                (mem - mst - io) - hsz - hrd);
   const Expr gk = k(uint64_t(L::kGlobalSpace) << L::kSpaceShift) + ia;
   const Expr sm1 = sp - one, sm2 = sp - Fp::from_u32(2), sm3 = sp - Fp::from_u32(3);
   on(Op::kLocalGet, key0 - (fp + ia));
@@ -389,11 +395,11 @@ TableAir exec_table() {
   t.assert_zero(io_first * (key0 - sp));
   const Expr* olds[L::kSlots] = {b, x, a};
   const Expr* news[L::kSlots] = {b, x, r};
+  const Expr ens[L::kSlots] = {en0, en1, en2};
   for (uint32_t s = 0; s < L::kSlots; ++s) {
-    const Expr en = c(E::kEn + s), key = c(E::kKey + s), pts = c(E::kPts + s);
+    const Expr en = ens[s], key = c(E::kKey + s), pts = c(E::kPts + s);
     const Expr dlo = c(E::kDlo + s), dhi = c(E::kDhi + s);
     const Expr ts = step * Fp::from_u32(4) + Fp::from_u32(s);
-    t.assert_bool(en);
     // prev_ts < ts: ts - prev_ts - 1 = dlo + 2^16 dhi with dlo < 2^16 and dhi a byte (slots 0,
     // 1: one byte-pair lookup for both) or 256 dhi < 2^16 (slot 2: dhi = v / 256, so 2^16 dhi
     // = 2^8 v), so the difference is an integer in [0, 2^24 + 2^16); prev_ts is a timestamp

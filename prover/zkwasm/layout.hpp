@@ -177,8 +177,9 @@ struct Exec {
   static constexpr uint32_t kZ01 = kInv + 4, kZ23 = kZ01 + 1, kZz = kZ23 + 1;  // e0 e1, e2 e3, both
   static constexpr uint32_t kT = kZz + 1, kMove = kT + 1;
   static constexpr uint32_t kNpc = kMove + 1, kNsp = kNpc + 1;
-  static constexpr uint32_t kEn = kNsp + 1;      // per slot
-  static constexpr uint32_t kKey = kEn + kSlots;
+  // Per slot (the enable bits are expressions of the flags, air.cpp): key, previous timestamp,
+  // gap limb and byte.
+  static constexpr uint32_t kKey = kNsp + 1;
   static constexpr uint32_t kPts = kKey + kSlots;
   static constexpr uint32_t kDlo = kPts + kSlots;
   static constexpr uint32_t kDhi = kDlo + kSlots;

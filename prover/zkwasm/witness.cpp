@@ -279,7 +279,6 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       Cell& cell = cell_at(key[k]);
       const uint32_t ts = uint32_t(4 * (row + 1) + k);
       const uint32_t dd = ts - cell.ts - 1;
-      ex.set(E::kEn + k, row, uint64_t(1));
       ex.set(E::kPts + k, row, uint64_t(cell.ts));
       ex.set(E::kDlo + k, row, uint64_t(dd & 0xFFFF));  // dd = dlo + 2^16 dhi, dhi a byte
       ex.set(E::kDhi + k, row, uint64_t(dd >> 16));

@@ -675,14 +675,14 @@ TEST(ZkWasm, AccessGapsRejectReadsFromTheFuture) {
   ASSERT_TRUE(built.is_ok()) << built.status().to_string();
   auto pk = f.program->proving_key(fri_test_preset());
   ASSERT_TRUE(pk.is_ok());
-  // Reads of key 0 (local 0) in slot 0, in row order.
+  // Reads of key 0 (local 0) in slot 0, in row order (enabled: a previous timestamp >= 1).
   auto rows_of = [](const MachineWitness& w) { return w.main[L::kExec].size() / E::kWidth; };
   std::vector<size_t> reads;
   {
     const std::vector<Fp>& ex = built->main[L::kExec];
     const size_t n = rows_of(*built);
     for (size_t r = 0; r < n; ++r)
-      if (ex[E::kEn * n + r] == Fp::one() && ex[E::kKey * n + r] == Fp::zero() &&
+      if (ex[E::kPts * n + r] != Fp::zero() && ex[E::kKey * n + r] == Fp::zero() &&
           ex[E::kReal * n + r] == Fp::one())
         reads.push_back(r);
   }
