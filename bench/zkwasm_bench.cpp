@@ -243,7 +243,7 @@ int main(int argc, char** argv) {
   } else {
     po.args = {iters};
   }
-  po.segment_log = segment_log != 0 ? segment_log : 26;
+  po.segment_log = segment_log != 0 ? segment_log : zkwasm::kMaxSegmentLog;
   po.segment_workers = workers;
   Stopwatch setup_sw;
   if (!(*program)->proving_key(*params)) return 1;

@@ -213,9 +213,15 @@ TableAir exec_table() {
     const Expr idx = x[0] + x[1] * k16, want = ib[0] + ib[1] * k16, code = t.pub(L::kPubTrapCode);
     const Expr ioor = itrap * oor;
     const Expr looked_up = is_ci + itrap - ioor;
-    t.interact(L::kBusSlots, looked_up,
-               {k(1), idx, callee, cparams, cdecl, centry, ctype,
+    // One lookup for call_indirect (tag 1, slot table) and br_table (tag 2, br_targets): the
+    // slot index sits in kSel, and npc stands for the entry (npc = centry on call rows; free
+    // on trap rows, which end the run).
+    const Expr brt = flag(Op::kBrTable), sel = c(E::kSel);
+    t.interact(L::kBusSlots, looked_up + brt,
+               {k(1) + brt, sel, callee, cparams, cdecl, npc, ctype,
                 k(L::kTrapIndirectType) + itrap * (code - Fp::from_u32(L::kTrapIndirectType))});
+    t.assert_zero(looked_up * (sel - idx));
+    on(Op::kBrTable, callee - pc);
     t.assert_zero(looked_up * (d[3] - x[1] * Fp::from_u32(16)));
     on(Op::kCallIndirect, ctype - want);
     t.assert_bool(itrap);
@@ -298,7 +304,7 @@ TableAir exec_table() {
     const Expr brh = c(E::kBrH), brar = c(E::kBrAr), sel = c(E::kSel);
     const Expr idx = x[0] + x[1] * k16, count = ib[0] + ib[1] * k16;
     on(Op::kBrTable, sel - (cy[1] * idx + (one - cy[1]) * (count - one)));
-    t.interact(L::kBusBrTable, flag(Op::kBrTable), {k(1), pc, sel, npc, brh, brar});
+    // (pc, sel) -> (npc, brh, brar): the lookup shared with call_indirect (above).
     on(Op::kBrTable, mv - brar);
     on(Op::kBrTable, nsp - (fp + brh + brar));
   }
@@ -323,18 +329,24 @@ TableAir exec_table() {
   on(Op::kReturn, nsp - (fp + ia));
 
   // --- memory slots: 0 and 1 read, 2 reads the old value (a) and writes r --------------------
-  const Expr en0 = c(E::kEn + 0), en1 = c(E::kEn + 1), en2 = c(E::kEn + 2);
+  // The slots' enable bits are expressions (degree 2), not columns. Each is boolean: its terms
+  // are boolean (flags, selectors and wide bits are; flag * selector and flag * wide too; mv is
+  // asserted boolean; inner_ret = is_ret (1 - zz); alu_un <= alu_f, mst and io <= mem with
+  // mst io = 0, hrd + hwr + hsz = is_host) and belong to row classes that never meet: the
+  // one-hot sum (flags, alu, trap, itrap), zf and mem rows, and mv only on branch and return rows.
+  t.assert_bool(mv);
+  const Expr en0 = hrd + hwr + io_first +
+                   flags({Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet,
+                          Op::kGlobalSet, Op::kSelect}) +
+                   sum_of(binary) + flags({Op::kBr, Op::kBrIf, Op::kBrTable}) * mv + inner_ret +
+                   (alu_f - alu_un) + trap_f + mst;
+  const Expr en1 = hrd + hwr + flags({Op::kSelect, Op::kBrIf, Op::kBrUnless, Op::kBrTable}) +
+                   is_ret * mv + is_ci + itrap + mst;
+  const Expr en2 = flags({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kLocalSet,
+                          Op::kLocalTee, Op::kGlobalGet, Op::kGlobalSet, Op::kSelect}) +
+                   sum_of(binary) + sum_of(unary) + mv + is_call + zf + alu_f + trap_f +
+                   (mem - mst - io) + hsz + hrd;
   const Expr key0 = c(E::kKey + 0), key1 = c(E::kKey + 1), key2 = c(E::kKey + 2);
-  t.assert_zero(en0 - hrd - hwr - io_first - flags({Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet,
-                             Op::kGlobalSet, Op::kSelect}) -
-                sum_of(binary) - flags({Op::kBr, Op::kBrIf, Op::kBrTable}) * mv - inner_ret -
-                (alu_f - alu_un) - trap_f - mst);
-  t.assert_zero(en1 - hrd - hwr - flags({Op::kSelect, Op::kBrIf, Op::kBrUnless, Op::kBrTable}) -
-                is_ret * mv - is_ci - itrap - mst);
-  t.assert_zero(en2 - flags({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kLocalSet,
-                             Op::kLocalTee, Op::kGlobalGet, Op::kGlobalSet, Op::kSelect}) -
-                sum_of(binary) - sum_of(unary) - mv - is_call - zf - alu_f - trap_f -
-                (mem - mst - io) - hsz - hrd);
   const Expr gk = k(uint64_t(L::kGlobalSpace) << L::kSpaceShift) + ia;
   const Expr sm1 = sp - one, sm2 = sp - Fp::from_u32(2), sm3 = sp - Fp::from_u32(3);
   on(Op::kLocalGet, key0 - (fp + ia));
@@ -383,22 +395,25 @@ TableAir exec_table() {
   t.assert_zero(io_first * (key0 - sp));
   const Expr* olds[L::kSlots] = {b, x, a};
   const Expr* news[L::kSlots] = {b, x, r};
+  const Expr ens[L::kSlots] = {en0, en1, en2};
   for (uint32_t s = 0; s < L::kSlots; ++s) {
-    const Expr en = c(E::kEn + s), key = c(E::kKey + s), pts = c(E::kPts + s);
+    const Expr en = ens[s], key = c(E::kKey + s), pts = c(E::kPts + s);
     const Expr dlo = c(E::kDlo + s), dhi = c(E::kDhi + s);
     const Expr ts = step * Fp::from_u32(4) + Fp::from_u32(s);
-    t.assert_bool(en);
-    // prev_ts < ts: ts - prev_ts - 1 = dlo + 2^13 dhi with dlo, dhi < 2^16, so the difference
-    // is an integer in [0, 2^29 + 2^16); prev_ts is a timestamp sent on the bus (below 2^29),
-    // so a later prev_ts would need a difference above p - 2^29, out of reach. Two lookups.
-    t.assert_zero(en * (ts - pts - one - dlo - dhi * Fp::from_u32(1u << 13)));
+    // prev_ts < ts: ts - prev_ts - 1 = dlo + 2^16 dhi with dlo < 2^16 and dhi a byte (slots 0,
+    // 1: one byte-pair lookup for both) or 256 dhi < 2^16 (slot 2: dhi = v / 256, so 2^16 dhi
+    // = 2^8 v), so the difference is an integer in [0, 2^24 + 2^16); prev_ts is a timestamp
+    // sent on the bus (below 2^25: at most 2^22 rows), so a later prev_ts would need a
+    // difference above p - 2^25, out of reach. Five lookups for the three slots.
+    t.assert_zero(en * (ts - pts - one - dlo - dhi * k16));
     range_check(t, dlo);
-    range_check(t, dhi);
+    if (s == 2) range_check(t, dhi * Fp::from_u32(256));
     const Expr* o = olds[s];
     const Expr* w = news[s];
     t.interact(L::kBusMemory, -en, {key, pts, o[0], o[1], o[2], o[3]});
     t.interact(L::kBusMemory, en, {key, ts, w[0], w[1], w[2], w[3]});
   }
+  t.interact(L::kBusBytes, k(1), {c(E::kDhi + 0), c(E::kDhi + 1)});
 
   // --- values ------------------------------------------------------------------------------
   for (uint32_t j = 0; j < 4; ++j) {
@@ -603,10 +618,11 @@ TableAir exec_table() {
   on(Op::kCallHost, npc - pc1);
   on(Op::kCallHost, nsp - (sp - hrd * Fp::from_u32(3) - hwr * Fp::from_u32(2)));
   // The kind must be a public one (the input table has its size row): input_size returns the
-  // size; input_read returns len (a read past the end is not provable) with the size in io_n.
+  // size; input_read returns len (a read past the end is not provable). Both hold the size in
+  // io_n (free on host-call rows otherwise), so one lookup serves both.
   const Expr kind = a[0] + a[1] * k16;
-  t.interact(L::kBusInput, hsz, {kind, k(L::kSizeIndex), r[0] + r[1] * k16});
-  t.interact(L::kBusInput, hrd, {kind, k(L::kSizeIndex), io_n});
+  t.assert_zero(hsz * (io_n - r[0] - r[1] * k16));
+  t.interact(L::kBusInput, hsz + hrd, {kind, k(L::kSizeIndex), io_n});
   t.assert_zero(hsz * r[2]);
   t.assert_zero(hsz * r[3]);
   for (uint32_t j = 0; j < 4; ++j) t.assert_zero(hrd * (r[j] - b[j]));
@@ -762,6 +778,20 @@ TableAir lookup_table(const char* name, uint32_t bus, uint32_t width) {
   return t;
 }
 
+// The br_targets table receives (2, index, pc, height, arity, target, 0, 5) on the bus it
+// shares with the slot table (layout.hpp, kBusSlots); its padding rows (all zero) carry tag 0.
+TableAir br_targets_table() {
+  using B = L::BrTargets;
+  TableAir t("br_targets", 1, B::kPreWidth);
+  const Expr valid = t.pre(B::kValid);
+  t.interact(L::kBusSlots, -t.main(B::kMult),
+             {valid * Fp::from_u32(2), t.pre(B::kIndex), t.pre(B::kPc), t.pre(B::kHeight),
+              t.pre(B::kArity), t.pre(B::kTarget), t.constant(0),
+              valid * Fp::from_u32(L::kTrapIndirectType)});
+  (void)t.finalize(3);
+  return t;
+}
+
 air::MachineAir build_machine() {
   air::MachineAir m;
   m.name = "zkwasm-v1";
@@ -772,7 +802,7 @@ air::MachineAir build_machine() {
   m.tables.push_back(init_table());
   m.tables.push_back(args_table());
   m.tables.push_back(range_table());
-  m.tables.push_back(lookup_table("br_targets", L::kBusBrTable, L::BrTargets::kPreWidth));
+  m.tables.push_back(br_targets_table());
   m.tables.push_back(lookup_table("slots", L::kBusSlots, L::Slots::kPreWidth));
   m.tables.push_back(alu::chip_table());
   m.tables.push_back(alu::bitcount_table());

@@ -14,8 +14,12 @@
 namespace efaas::zkwasm {
 
 inline constexpr uint32_t kMinLogRows = 3;
-// At most 2^26 execution rows: timestamps 4 * row + slot stay below 2^29 (docs/zkwasm.md).
-inline constexpr uint32_t kMaxLogExecRows = 26;
+// At most 2^22 execution rows: timestamps 4 * row + slot stay below 2^25 and the gaps between
+// accesses below 2^24, which the execution table checks as a 16-bit limb and a byte
+// (docs/zkwasm.md, "Memory argument"). A segment that is not the last can end with a real row
+// (step 2^log), whose gaps reach 2^(log + 2) + 1: segments have at most 2^21 rows.
+inline constexpr uint32_t kMaxLogExecRows = 22;
+static_assert(kMaxSegmentLog + 1 == kMaxLogExecRows);
 
 // The universal machine (built once).
 const air::MachineAir& machine_air();

@@ -15,9 +15,11 @@ inline constexpr uint32_t kBusProgram = 1;  // (1, pc, op, gas, imm_a, imm_b lim
 inline constexpr uint32_t kBusMemory = 2;   // (key, timestamp, value limbs)
 inline constexpr uint32_t kBusRange = 3;    // (v), v < 2^16
 inline constexpr uint32_t kBusAnd = 4;      // (x, y, x AND y) over bytes
-inline constexpr uint32_t kBusBrTable = 5;  // (1, pc, index, target pc, height, arity)
-// call_indirect: (1, table slot, func, params, declared locals, entry, type, trap code); bus 7
-// (the old element bus) is unused since funcs and elems became one slot table.
+// Bus 5 (br_table targets) is unused: br_table and call_indirect rows never meet, so they share
+// one lookup on bus 6 with a tag: call_indirect (1, table slot, func, params, declared locals,
+// entry, type, trap code) into the slot table, br_table (2, index, pc, height, arity, target
+// pc, 0, 5) into the br_targets table. Bus 7 (the old element bus) is unused since funcs and
+// elems became one slot table.
 inline constexpr uint32_t kBusSlots = 6;
 inline constexpr uint32_t kBusAlu = 8;      // (op, unary, trap, a, b, r limbs): exec -> alu chip
 inline constexpr uint32_t kBusBytes = 9;    // (x, y), both bytes (range table rows)
@@ -175,13 +177,15 @@ struct Exec {
   static constexpr uint32_t kZ01 = kInv + 4, kZ23 = kZ01 + 1, kZz = kZ23 + 1;  // e0 e1, e2 e3, both
   static constexpr uint32_t kT = kZz + 1, kMove = kT + 1;
   static constexpr uint32_t kNpc = kMove + 1, kNsp = kNpc + 1;
-  static constexpr uint32_t kEn = kNsp + 1;      // per slot
-  static constexpr uint32_t kKey = kEn + kSlots;
+  // Per slot (the enable bits are expressions of the flags, air.cpp): key, previous timestamp,
+  // gap limb and byte.
+  static constexpr uint32_t kKey = kNsp + 1;
   static constexpr uint32_t kPts = kKey + kSlots;
   static constexpr uint32_t kDlo = kPts + kSlots;
   static constexpr uint32_t kDhi = kDlo + kSlots;
-  static constexpr uint32_t kSel = kInv;                  // br_table: clamped index
-  static constexpr uint32_t kBrH = kInv + 1, kBrAr = kInv + 2;  // its label height, arity
+  // br_table's clamped index and call_indirect's index: the first entry of their shared
+  // lookup (kBusSlots; inv3 is free on both).
+  static constexpr uint32_t kSel = kInv + 3;
   // Comparisons (one flag, kCmpOps): signed, [gt or le] (the result involves equality), [gt or
   // ge] (negated), the equality bit of d and its inverse helper, [gt or le] * equality, and
   // the sign bits sa, sb times signed. All in columns the comparisons leave unused.
@@ -198,6 +202,9 @@ struct Exec {
   // call_indirect: the callee from the table, its params, declared locals, entry, type.
   static constexpr uint32_t kCallee = kInst + 1, kCParams = kCallee + 1, kCDecl = kCParams + 1;
   static constexpr uint32_t kCEntry = kCDecl + 1, kCType = kCEntry + 1;
+  // br_table's label height and arity, in call_indirect's params and declared-locals columns
+  // (the tuple entries they share on kBusSlots).
+  static constexpr uint32_t kBrH = kCParams, kBrAr = kCDecl;
   // ALU chip (alu_chip.hpp): a binary or unary (kAluUn) operation proved by the chip, a trap
   // row (div/rem by zero or overflow, checked by the chip; unreachable), and kOpX: the opcode
   // of chip and memory rows, the offset from i32.lt_s of comparison rows, zero elsewhere
@@ -226,7 +233,7 @@ struct Exec {
   // address, input offset or output index, bytes left, input kind, bytes of this row, and the
   // inverse of the bytes left after this row ([more I/O rows follow]).
   static constexpr uint32_t kIoAddr = kCallee, kIoIdx = kCParams, kIoRem = kCDecl;
-  static constexpr uint32_t kIoKind = kCEntry, kIoN = kCType, kIoInv = kSel;
+  static constexpr uint32_t kIoKind = kCEntry, kIoN = kCType, kIoInv = kInv;
 };
 
 // Program table (fixed): one row per compiled instruction.

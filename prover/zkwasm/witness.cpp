@@ -269,24 +269,26 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
 
   // Memory accesses of a row in slot order, with their timestamps and range-checked gaps.
   auto access = [&](size_t row, const bool* en, const uint32_t* key, const uint64_t* news) {
+    uint32_t dhi[L::kSlots] = {0, 0, 0};
     for (uint32_t k = 0; k < L::kSlots; ++k) {
       ex.set(E::kKey + k, row, uint64_t(key[k]));
       if (!en[k]) {
-        range_mult[0] += 2;
+        ++range_mult[0];
         continue;
       }
       Cell& cell = cell_at(key[k]);
       const uint32_t ts = uint32_t(4 * (row + 1) + k);
       const uint32_t dd = ts - cell.ts - 1;
-      ex.set(E::kEn + k, row, uint64_t(1));
       ex.set(E::kPts + k, row, uint64_t(cell.ts));
-      ex.set(E::kDlo + k, row, uint64_t(dd & 0x1FFF));  // dd = dlo + 2^13 dhi
-      ex.set(E::kDhi + k, row, uint64_t(dd >> 13));
-      ++range_mult[dd & 0x1FFF];
-      ++range_mult[(dd >> 13) & 0xFFFF];
+      ex.set(E::kDlo + k, row, uint64_t(dd & 0xFFFF));  // dd = dlo + 2^16 dhi, dhi a byte
+      ex.set(E::kDhi + k, row, uint64_t(dd >> 16));
+      ++range_mult[dd & 0xFFFF];
+      dhi[k] = dd >> 16;
       cell.ts = ts;
       cell.value = news[k];
     }
+    ++byte_mult[(dhi[0] & 0xFF) * 256 + (dhi[1] & 0xFF)];
+    ++range_mult[(256 * dhi[2]) & 0xFFFF];
   };
   auto frame_key = [](uint32_t depth) { return (L::kFrameSpace << L::kSpaceShift) + depth; };
   struct Frame {
@@ -498,6 +500,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         const uint64_t sel = uint32_t(x) < count ? uint32_t(x) : count - 1;
         const wasm::BrTarget& bt = m.br_targets[in.a + sel];
         ex.set(E::kSel, row, sel);
+        ex.set(E::kCallee, row, uint64_t(s.pc));  // the br_targets lookup's pc entry
         ex.set(E::kBrH, row, uint64_t(bt.height));
         ex.set(E::kBrAr, row, uint64_t(bt.arity));
         ++brt_mult[brt_first[s.pc] + sel];  // the fixed row of (pc, sel)
@@ -571,6 +574,9 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
             ex.set(E::kCParams, row, uint64_t(params));
             ex.set(E::kCDecl, row, uint64_t(f.num_locals - params));
             ex.set(E::kCEntry, row, uint64_t(f.entry_pc));
+            npc = f.entry_pc;  // the slot lookup's entry (an empty slot's is 0)
+          } else {
+            npc = 0;
           }
           ex.set(E::kCType, row, ctype);
           const uint32_t want = uint32_t(in.b);
@@ -646,6 +652,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
           input_rows.lookup_size(uint32_t(a));
           host_d = uint64_t(16 * limb(a, 1)) << 16;
           if (opts.check_trace && r != input->bytes[a].size()) return bad(i, "wrong input size");
+          ex.set(E::kIoN, row, r & 0xFFFFFFFFu);  // the size, looked up in the input table
           break;
         }
         const uint64_t len = read(sp - 1);
@@ -916,6 +923,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       ex.set(E::kZ23, row, uint64_t(z[2] && z[3]));
       ex.set(E::kZz, row, uint64_t(z[0] && z[1] && z[2] && z[3]));
     }
+    // call_indirect's slot index: the first entry of the lookup it shares with br_table.
+    if (op == Op::kCallIndirect) ex.set(E::kSel, row, uint64_t(uint32_t(x)));
     // Memory accesses in slot order.
     const uint64_t news[L::kSlots] = {b, x, r};
     access(row, en, key, news);
@@ -985,7 +994,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
   // Padding rows: steps continue, nothing else.
   for (size_t pad = row; pad < rows; ++pad) {
     ex.set(E::kStep, pad, uint64_t(pad + 1));
-    range_mult[0] += 4 + 4 + 2 + 2 * L::kSlots;
+    range_mult[0] += 4 + 4 + 2 + L::kSlots + 1;  // r, d, signs, gap limbs, slot 2's byte
+    ++byte_mult[0];  // slots 0 and 1's gap bytes
   }
 
   // Memory table: one row per key, sorted.

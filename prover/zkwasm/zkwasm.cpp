@@ -172,10 +172,10 @@ Result<std::vector<Fp>> public_inputs(const Program& program, const PublicValues
 
 Result<Bundle> prove(const Program& program, const wasm::Trace& trace, const ProveOptions& opts,
                      StarkTimings* timings) {
-  if (opts.segment_log < kMinSegmentLog || opts.segment_log > kMaxLogExecRows) {
+  if (opts.segment_log < kMinSegmentLog || opts.segment_log > kMaxSegmentLog) {
     return invalid_argument("zkwasm: segment_log " + std::to_string(opts.segment_log) +
                             " is outside [" + std::to_string(kMinSegmentLog) + ", " +
-                            std::to_string(kMaxLogExecRows) + "]");
+                            std::to_string(kMaxSegmentLog) + "]");
   }
   if (run_rows(program.module(), trace) > (size_t(1) << opts.segment_log)) {
     return prove_segments(program, trace, opts, timings);

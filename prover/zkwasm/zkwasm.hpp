@@ -38,6 +38,9 @@ inline constexpr uint32_t kMaxArgs = 8;
 // zero-local rows of calls); longer runs are split.
 inline constexpr uint32_t kDefaultSegmentLog = 20;
 inline constexpr uint32_t kMinSegmentLog = 4;
+// At most 2^21 rows per segment (and one-segment runs): the timestamp gaps of the execution
+// table are checked below 2^24 (air_internal.hpp, kMaxLogExecRows).
+inline constexpr uint32_t kMaxSegmentLog = 21;
 inline constexpr uint32_t kMaxSegments = 1u << 16;
 
 // The opcodes the AIR constrains in this version.

@@ -655,6 +655,137 @@ TEST(ZkWasm, MemoryTableKeysCannotWrapAround) {
   std::printf("  repeated key -> %s\n", v.message().c_str());
 }
 
+// Access order: three reads of local 0 (timestamps T1 < T2 < T3, the argument written at 1).
+// The forged witness lets the first read take its value from the second (prev_ts = T2 > T1)
+// and the third from the argument's write (prev_ts = 1): every memory tuple is still sent and
+// received once, so only the gap check (T1 - prev_ts - 1 = dlo + 2^16 dhi, dhi a byte) can
+// refute it. The same re-encoding with honest timestamps verifies (the harness is sound).
+TEST(ZkWasm, AccessGapsRejectReadsFromTheFuture) {
+  namespace L = layout;
+  using E = L::Exec;
+  using R = L::Range;
+  const char* text = R"((module (func (export "f") (param i32) (result i32)
+      (i32.add (i32.add (local.get 0) (local.get 0)) (local.get 0)))))";
+  Fixture f = run_function(text, "f", {5});
+  ASSERT_EQ(f.trace.end.results, std::vector<uint64_t>{15});
+  PublicValues pv;
+  WitnessOptions wo;
+  wo.args = f.args;
+  auto built = build_witness(*f.program, f.trace, wo, pv);
+  ASSERT_TRUE(built.is_ok()) << built.status().to_string();
+  auto pk = f.program->proving_key(fri_test_preset());
+  ASSERT_TRUE(pk.is_ok());
+  // Reads of key 0 (local 0) in slot 0, in row order (enabled: a previous timestamp >= 1).
+  auto rows_of = [](const MachineWitness& w) { return w.main[L::kExec].size() / E::kWidth; };
+  std::vector<size_t> reads;
+  {
+    const std::vector<Fp>& ex = built->main[L::kExec];
+    const size_t n = rows_of(*built);
+    for (size_t r = 0; r < n; ++r)
+      if (ex[E::kPts * n + r] != Fp::zero() && ex[E::kKey * n + r] == Fp::zero() &&
+          ex[E::kReal * n + r] == Fp::one())
+        reads.push_back(r);
+  }
+  ASSERT_EQ(reads.size(), 3u);
+  // Sets prev_ts of slot 0 at `row`, re-encoding its gap and the range and byte-pair lookups.
+  auto set_pts = [&](MachineWitness& w, size_t row, uint64_t pts) {
+    std::vector<Fp>& ex = w.main[L::kExec];
+    std::vector<Fp>& range = w.main[L::kRange];
+    const size_t n = rows_of(w), rr = size_t(1) << R::kLogRows;
+    auto bump = [&](uint32_t col, uint64_t v, bool add) {
+      if (v >= rr) return false;
+      range[col * rr + v] += add ? Fp::one() : -Fp::one();
+      return true;
+    };
+    auto pair = [&] {
+      return ex[(E::kDhi + 0) * n + row].to_canonical() * 256 + ex[(E::kDhi + 1) * n + row].to_canonical();
+    };
+    const uint64_t h1 = ex[(E::kDhi + 1) * n + row].to_canonical();
+    ASSERT_LT(h1, 256u);
+    bump(R::kRangeMult, ex[E::kDlo * n + row].to_canonical(), false);
+    bump(R::kByteMult, pair(), false);
+    const Fp gap = Fp::from_u64(4 * (row + 1)) - Fp::from_u64(pts) - Fp::one();
+    const uint64_t g = gap.to_canonical();
+    ex[E::kPts * n + row] = Fp::from_u64(pts);
+    ex[E::kDlo * n + row] = Fp::from_u64(g & 0xFFFF);
+    ex[E::kDhi * n + row] = Fp::from_u64(g >> 16);
+    bump(R::kRangeMult, g & 0xFFFF, true);
+    if ((g >> 16) < 256) bump(R::kByteMult, pair(), true);  // else: no such row to receive it
+  };
+  const uint64_t t1 = 4 * (reads[0] + 1), t2 = 4 * (reads[1] + 1);
+  {
+    MachineWitness w = *built;  // honest timestamps through the same re-encoding
+    set_pts(w, reads[0], L::kInitTs);
+    set_pts(w, reads[2], t2);
+    ASSERT_TRUE(test_support::prove_and_verify(*f.program, **pk, w, pv, true).is_ok());
+  }
+  MachineWitness w = *built;
+  set_pts(w, reads[0], t2);          // T1 reads what T2 sent
+  set_pts(w, reads[2], L::kInitTs);  // T3 reads the argument's write
+  ASSERT_GT(t2, t1);
+  const Status v = test_support::prove_and_verify(*f.program, **pk, w, pv, false);
+  EXPECT_FALSE(v.is_ok()) << "a read from the future verified";
+  std::printf("  read from the future -> %s\n", v.message().c_str());
+}
+
+// br_table and call_indirect share one lookup (layout.hpp, kBusSlots); a br_table row's pc enters
+// it through the callee column, which `callee = pc` binds. Forged run: the first br_table jumps
+// where the second one's index 0 goes (skipping the second). As built, its (pc, 0) lookup finds
+// no br_targets row; with the callee column set to the second br_table's pc (and that row's
+// multiplicity moved), every bus balances and only the callee = pc constraint refutes it.
+TEST(ZkWasm, BrTableLookupIsBoundToItsPc) {
+  namespace L = layout;
+  using E = L::Exec;
+  const char* text = R"((module (func (export "f") (param i32) (result i32)
+      (block $a (block $b (br_table $a $b (local.get 0))) (return (i32.const 10)))
+      (block $c (block $d (br_table $d $c (local.get 0))) (return (i32.const 20)))
+      (i32.const 30))))";
+  Fixture f = run_function(text, "f", {0});
+  ASSERT_EQ(f.trace.end.results, std::vector<uint64_t>{20});
+  std::vector<size_t> brt;
+  for (size_t i = 0; i < f.trace.steps.size(); ++i)
+    if (f.trace.steps[i].op == uint16_t(Op::kBrTable)) brt.push_back(i);
+  ASSERT_EQ(brt.size(), 2u);
+  ASSERT_EQ(brt[1], brt[0] + 2);  // local.get, br_table
+  const uint32_t pc2 = f.trace.steps[brt[1]].pc;
+  wasm::Trace t = f.trace;
+  t.steps.erase(t.steps.begin() + long(brt[0] + 1), t.steps.begin() + long(brt[1] + 1));
+  t.end.instructions -= 2;
+  t.end.records = t.steps.size();
+  PublicValues pv;
+  WitnessOptions wo;
+  wo.check_trace = false;
+  wo.args = f.args;
+  auto w = build_witness(*f.program, t, wo, pv);
+  ASSERT_TRUE(w.is_ok()) << w.status().to_string();
+  auto pk = f.program->proving_key(fri_test_preset());
+  ASSERT_TRUE(pk.is_ok());
+  auto run = [&](const MachineWitness& mw, bool check) {
+    return test_support::prove_and_verify(*f.program, **pk, mw, pv, check);
+  };
+  const Status built_check = run(*w, true);
+  EXPECT_NE(built_check.message().find("do not balance"), std::string::npos) << built_check.message();
+  EXPECT_FALSE(run(*w, false).is_ok()) << "a br_table with another one's target verified";
+  // The callee column says the second br_table's pc; its br_targets row (program order: the
+  // first br_table's two rows, then the second's) receives the lookup instead.
+  std::vector<Fp>& ex = w->main[L::kExec];
+  const size_t n = ex.size() / E::kWidth, row = brt[0];
+  ASSERT_EQ(ex[E::kCallee * n + row], Fp::from_u32(f.trace.steps[brt[0]].pc));
+  ex[E::kCallee * n + row] = Fp::from_u32(pc2);
+  std::vector<Fp>& bm = w->main[L::kBrTargets];
+  ASSERT_EQ(bm[L::BrTargets::kMult * (bm.size() / L::BrTargets::kWidth) + 0], Fp::one());
+  bm[0] = bm[0] - Fp::one();
+  bm[2] = bm[2] + Fp::one();
+  const Status checked = run(*w, true);
+  EXPECT_NE(checked.message().find("violates constraint"), std::string::npos) << checked.message();
+  EXPECT_NE(checked.message().find("exec at row " + std::to_string(row)), std::string::npos)
+      << checked.message();
+  std::printf("  prover's check: %s\n", checked.message().c_str());
+  const Status v = run(*w, false);
+  EXPECT_FALSE(v.is_ok()) << "a br_table looking up another br_table's targets verified";
+  std::printf("  verifier: %s\n", v.message().c_str());
+}
+
 // The i64 comparisons share the i32 flags (layout::kWideOps) and differ by the `wide` bit. A
 // witness that proves an i64.lt_u row as the i32 comparison of its low halves (wide cleared,
 // every exec constraint holding) must fail: the bit is part of the opcode the program pins.

@@ -230,9 +230,9 @@ int run_prove(const Output& out, const ProveCli& o) {
   po.stark.backend = *backend;
   po.args = args;
   po.public_input = public_input;
-  if (o.segment_log < zkwasm::kMinSegmentLog || o.segment_log > 26) {
+  if (o.segment_log < zkwasm::kMinSegmentLog || o.segment_log > zkwasm::kMaxSegmentLog) {
     return out.error_usage("--segment-log: between " + std::to_string(zkwasm::kMinSegmentLog) +
-                           " and 26");
+                           " and " + std::to_string(zkwasm::kMaxSegmentLog));
   }
   po.segment_log = o.segment_log;
   po.segment_workers = o.segment_workers;
