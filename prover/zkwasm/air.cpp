@@ -97,7 +97,9 @@ TableAir exec_table() {
   const Expr unreach_f = c(E::kUnreachF), alu_op = c(E::kAluOp);  // kOpX
   // Trap rows of memory ops (a kMem row) and of call_indirect (its own one-hot flag).
   const Expr mtrap = c(E::kMemTrap), itrap = c(E::kCiTrap), oor = c(E::kCiOor);
-  const Expr ends = trap_f + unreach_f + mtrap + itrap;  // rows that end the run with a trap
+  // efaas.abort: a call_host row with the abort bit (layout.hpp, kHab).
+  const Expr hab = raw(Op::kCallHost) * c(E::kHab);
+  const Expr ends = trap_f + unreach_f + mtrap + itrap + hab;  // rows that end the run with a trap
   sum = sum + alu_f + trap_f + unreach_f + itrap;
   opcode = opcode + alu_op + unreach_f * Fp::from_u32(uint32_t(Op::kUnreachable)) +
            itrap * Fp::from_u32(uint32_t(Op::kCallIndirect));
@@ -325,7 +327,7 @@ TableAir exec_table() {
   // --- memory slots: 0 and 1 read, 2 reads the old value (a) and writes r --------------------
   const Expr en0 = c(E::kEn + 0), en1 = c(E::kEn + 1), en2 = c(E::kEn + 2);
   const Expr key0 = c(E::kKey + 0), key1 = c(E::kKey + 1), key2 = c(E::kKey + 2);
-  t.assert_zero(en0 - hrd - hwr - io_first - flags({Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet,
+  t.assert_zero(en0 - hrd - hwr - hab - io_first - flags({Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet,
                              Op::kGlobalSet, Op::kSelect}) -
                 sum_of(binary) - flags({Op::kBr, Op::kBrIf, Op::kBrTable}) * mv - inner_ret -
                 (alu_f - alu_un) - trap_f - mst);
@@ -377,7 +379,7 @@ TableAir exec_table() {
   // (slot 0) and dst (slot 1) and replaces kind with the count; output_write(src, len) reads
   // len and src. The first I/O row of an input_read reads the offset (just above the result).
   t.assert_zero(hsz * (key2 - sm1));
-  t.assert_zero((hrd + hwr) * (key0 - sm1));
+  t.assert_zero((hrd + hwr + hab) * (key0 - sm1));
   t.assert_zero((hrd + hwr) * (key1 - sm2));
   t.assert_zero(hrd * (key2 - sp + Fp::from_u32(4)));
   t.assert_zero(io_first * (key0 - sp));
@@ -591,15 +593,20 @@ TableAir exec_table() {
               io_n, io_kind, io_idx});
 
   // Host calls (docs/zkwasm.md, "Host I/O"). The program row's imm_b names the host function:
-  // 1 input_size, 2 input_read, 3 output_write (abort and other imports are traps: no
-  // selector fits, so they cannot be proved).
+  // 1 input_size, 2 input_read, 3 output_write, 4 abort (a trap row: hab; other imports get 0,
+  // which no selector fits, so they cannot be proved).
   const Expr is_host = flag(Op::kCallHost);
   for (const Expr& hsel : {hsz, hrd, hwr}) {
     t.assert_bool(hsel);
     t.assert_zero(hsel * (one - is_host));
   }
-  t.assert_zero(hsz + hrd + hwr - is_host);
-  t.assert_zero(is_host * (ib[0] - hsz - hrd * Fp::from_u32(2) - hwr * Fp::from_u32(3)));
+  t.assert_zero(hsz + hrd + hwr + hab - is_host);
+  t.assert_zero(is_host * (ib[0] - hsz - hrd * Fp::from_u32(2) - hwr * Fp::from_u32(3) -
+                           hab * Fp::from_u32(L::kHostAbortFn)));
+  // abort(code): reads the code at sp - 1 (slot 0), public as two limbs with trap code 11.
+  t.assert_zero(hab * (code - Fp::from_u32(L::kTrapHostAbort)));
+  t.assert_zero(hab * (b[0] - t.pub(L::kPubAbortCode)));
+  t.assert_zero(hab * (b[1] - t.pub(L::kPubAbortCode + 1)));
   on(Op::kCallHost, npc - pc1);
   on(Op::kCallHost, nsp - (sp - hrd * Fp::from_u32(3) - hwr * Fp::from_u32(2)));
   // The kind must be a public one (the input table has its size row): input_size returns the
@@ -817,7 +824,8 @@ uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in) {
   // Loads and stores: the static offset as limbs (imm_a is a field element); memory.grow: the
   // page limit.
   if (mem_op_info(in.op).width) return in.a;
-  // call_host: which host function (1 input_size, 2 input_read, 3 output_write, 0 other).
+  // call_host: which host function (1 input_size, 2 input_read, 3 output_write, 4 abort, 0
+  // other).
   if (in.op == Op::kCallHost) {
     uint32_t k = 0;
     for (const wasm::Import& im : m.imports) {
@@ -827,6 +835,7 @@ uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in) {
       if (im.name == "input_size") return 1;
       if (im.name == "input_read") return 2;
       if (im.name == "output_write") return 3;
+      if (im.name == "abort") return L::kHostAbortFn;
       return 0;
     }
     return 0;

@@ -79,7 +79,10 @@ inline constexpr uint32_t kPubEntryInst = kPubSegMode + 6;
 inline constexpr uint32_t kPubExit = kPubSegMode + 7;  // pc, sp, fp, depth, gas, inst
 // The output cursor (bytes written so far) at the segment's entry and exit (0 in mode 0).
 inline constexpr uint32_t kPubEntryOut = kPubExit + 6, kPubExitOut = kPubEntryOut + 1;
-inline constexpr uint32_t kNumPublics = kPubExitOut + 1;
+// efaas.abort's code (its i32 argument, two 16-bit limbs) when the trap code is kTrapHostAbort;
+// zero otherwise and in every segment but the last.
+inline constexpr uint32_t kPubAbortCode = kPubExitOut + 1;
+inline constexpr uint32_t kNumPublics = kPubAbortCode + 2;
 
 // Table order in the machine.
 enum Table : uint32_t {
@@ -227,6 +230,9 @@ struct Exec {
   // inverse of the bytes left after this row ([more I/O rows follow]).
   static constexpr uint32_t kIoAddr = kCallee, kIoIdx = kCParams, kIoRem = kCDecl;
   static constexpr uint32_t kIoKind = kCEntry, kIoN = kCType, kIoInv = kSel;
+  // efaas.abort: a call_host row with this bit (a carry column, which host calls leave unused;
+  // counted as call_host * bit) is a trap row that reads the abort code at sp - 1.
+  static constexpr uint32_t kHab = kC;
 };
 
 // Program table (fixed): one row per compiled instruction.
@@ -279,9 +285,15 @@ inline constexpr uint32_t kUnknownTableSize = 0xFFFFFFFFu;
 // Trap codes (wasm::TrapCode) the trap rows prove besides the ALU chip's (alu_chip.hpp).
 inline constexpr uint32_t kTrapMemOob = 2, kTrapIndirectType = 5, kTrapUndefinedElem = 6;
 inline constexpr uint32_t kTrapUninitElem = 7;
-// Every trap a trap row proves: unreachable (1) through uninitialized element (7); stack
-// exhaustion, out of gas and host traps are not provable.
-inline constexpr bool is_provable_trap(uint32_t code) { return code >= 1 && code <= kTrapUninitElem; }
+inline constexpr uint32_t kTrapHostAbort = 11;  // efaas.abort (a call_host trap row)
+// The program row's imm_b of a call_host of efaas.abort (1..3: input_size, input_read,
+// output_write; 0: other imports, not provable).
+inline constexpr uint32_t kHostAbortFn = 4;
+// Every trap a trap row proves: unreachable (1) through uninitialized element (7) and
+// efaas.abort (11); stack exhaustion, out of gas and host errors are not provable.
+inline constexpr bool is_provable_trap(uint32_t code) {
+  return (code >= 1 && code <= kTrapUninitElem) || code == kTrapHostAbort;
+}
 
 // Range and byte tables in one: row v holds v, x = v >> 8, y = v & 255, x AND y.
 struct Range {

@@ -621,11 +621,24 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         en[2] = true, key[2] = sp, r = s.r, nsp = sp + 1;
         break;
       case Op::kCallHost: {
-        // 1 input_size, 2 input_read, 3 output_write (program_imm_b); others trap.
+        // 1 input_size, 2 input_read, 3 output_write, 4 abort (program_imm_b); others trap.
         const uint32_t hf = uint32_t(in.b);
+        // With the trace check off, an abort claimed at another host call is laid out as an
+        // abort row (the program row's imm_b then contradicts it: the AIR rejects it).
+        if (hf == L::kHostAbortFn ||
+            (!opts.check_trace && trap_row && trace.end.trap_code == L::kTrapHostAbort)) {
+          // A trap row: reads the code at sp - 1, which becomes public.
+          if (opts.check_trace && !(trap_row && trace.end.trap_code == L::kTrapHostAbort)) {
+            return bad(i, "efaas.abort does not end the run with trap code " +
+                              std::to_string(L::kTrapHostAbort));
+          }
+          en[0] = true, key[0] = sp - 1, b = read(key[0]);
+          if (trace.end.trap_code == L::kTrapHostAbort) pv.abort_code = uint32_t(b);
+          break;
+        }
         if (hf < 1 || hf > 3) {
           return unimplemented("zkwasm: host call at " + step_name(i, s) +
-                               " (abort or an unknown import): traps are not provable yet");
+                               " (an unknown import): its trap is not provable");
         }
         auto kind_ok = [&](uint64_t k) -> Status {
           if (k == 4) {  // wasm::InputKind::kPrivate
@@ -715,8 +728,12 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         break;
     }
     const bool mem_trap = trap_row && mi >= 0 && mem_op_info(op).width != 0;
+    const bool abort_row =
+        op == Op::kCallHost && (uint32_t(in.b) == L::kHostAbortFn ||
+                                (!opts.check_trace && trap_row &&
+                                 trace.end.trap_code == L::kTrapHostAbort));
     if (trap_row && !(alu::is_div(op) || op == Op::kUnreachable || mem_trap ||
-                      op == Op::kCallIndirect)) {
+                      op == Op::kCallIndirect || abort_row)) {
       return unimplemented("zkwasm: a trap at " + step_name(i, s) + " is not provable yet");
     }
     if (mem_trap) {
@@ -729,6 +746,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         trace.end.trap_code != L::kTrapUndefinedElem &&
         trace.end.trap_code != L::kTrapUninitElem && trace.end.trap_code != L::kTrapIndirectType) {
       return bad(i, "call_indirect traps with code " + std::to_string(trace.end.trap_code));
+    }
+    if (opts.check_trace && trap_row && (trace.end.trap_code == L::kTrapHostAbort) != abort_row) {
+      return bad(i, "the run ends with trap code " + std::to_string(trace.end.trap_code) +
+                        " at a step that does not raise it");
     }
     if (opts.check_trace && trap_row && op == Op::kUnreachable &&
         trace.end.trap_code != alu::kTrapUnreachable) {
@@ -869,6 +890,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       default: break;
     }
     if (op == Op::kCallHost) d = host_d;
+    if (abort_row) cy[0] = 1;  // the abort bit (E::kHab) is carry 0's column
     const uint32_t sa = ah >> 15, sb = bh >> 15;
     for (uint32_t j = 0; j < 4; ++j) {
       ex.set(E::kC + j, row, cy[j]);
