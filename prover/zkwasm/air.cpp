@@ -336,7 +336,7 @@ TableAir exec_table() {
   t.assert_zero(en2 - flags({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kLocalSet,
                              Op::kLocalTee, Op::kGlobalGet, Op::kGlobalSet, Op::kSelect}) -
                 sum_of(binary) - sum_of(unary) - mv - is_call - zf - alu_f - trap_f -
-                (mem - mst - io) - hsz - hrd);
+                (mem - mst - io) - hsz - hrd - hwr * c(E::kWz));
   const Expr gk = k(uint64_t(L::kGlobalSpace) << L::kSpaceShift) + ia;
   const Expr sm1 = sp - one, sm2 = sp - Fp::from_u32(2), sm3 = sp - Fp::from_u32(3);
   on(Op::kLocalGet, key0 - (fp + ia));
@@ -627,7 +627,22 @@ TableAir exec_table() {
   t.assert_zero((hrd + hwr) * (d[2] - x[1] * Fp::from_u32(4)));
   t.assert_zero(hrd * (io_kind - kind));
   t.assert_zero(hwr * (io_idx - out));
-  t.assert_zero(hwr * (one - io_rem * io_inv));  // output_write of 0 bytes: not provable
+  // output_write of 0 bytes moves nothing, but the runtime still checks src <= the memory's
+  // bytes (and traps without a memory): wz = [len = 0]; then the module has a memory (imm_b1,
+  // from the program), slot 2 reads the page count (keeping it), and pages - src_hi -
+  // [src_lo != 0] >= 0, range-checked in d1 (src_hi < 2^14 and pages <= 2^12, so a negative
+  // difference is far above 2^16 as a field element).
+  {
+    const Expr wz = c(E::kWz), wnz = c(E::kWnz);
+    t.assert_zero(hwr * (io_rem * io_inv + wz - one));
+    t.assert_zero(hwr * wz * io_rem);
+    t.assert_zero(hwr * wz * (one - ib[1]));
+    t.assert_zero(hwr * (wnz - x[0] * c(E::kWnzInv)));
+    t.assert_zero(hwr * x[0] * (one - wnz));
+    t.assert_zero(hwr * wz * (key2 - k(L::kMemSizeKey)));
+    for (uint32_t j = 0; j < 4; ++j) t.assert_zero(hwr * wz * (r[j] - a[j]));
+    t.assert_zero(hwr * wz * (d[1] - a[0] - a[1] * k16 + x[1] + wnz));
+  }
   // I/O rows follow exactly while bytes are left: after = bytes left after this row, and the
   // next row is an I/O row iff after != 0 (io_inv its inverse).
   const Expr after = (hrd + hwr) * io_rem + io * (io_rem - io_n);
@@ -834,7 +849,7 @@ uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in) {
       if (im.module != "efaas") return 0;
       if (im.name == "input_size") return 1;
       if (im.name == "input_read") return 2;
-      if (im.name == "output_write") return 3;
+      if (im.name == "output_write") return 3 | (uint64_t(!m.memories.empty()) << 16);  // memory?
       if (im.name == "abort") return L::kHostAbortFn;
       return 0;
     }

@@ -295,5 +295,129 @@ TEST(ZkHostTraps, BundleParserReadsTheAbortCodeOnlyForAnAbort) {
   EXPECT_FALSE(verify(*e.program, t).is_ok());
 }
 
+// --- output_write of 0 bytes ----------------------------------------------------------------
+
+// Writes `len` bytes at base + input_size(0) (so the source address comes from the input),
+// after a 0-byte write at `fixed`; returns 0.
+std::string zero_write_ext(uint32_t fixed, uint32_t len, bool memory = true,
+                           uint32_t base = 65535) {
+  return std::string(R"((module
+  (import "efaas" "input_size" (func $isz (param i32) (result i32)))
+  (import "efaas" "output_write" (func $out (param i32 i32))))") +
+         (memory ? "\n  (memory (export \"memory\") 1)" : "") + R"(
+  (func (export "efaas_main") (result i32)
+    (call $out (i32.const )" + std::to_string(fixed) + R"() (i32.const 0))
+    (call $out (i32.add (i32.const )" + std::to_string(base) +
+         R"() (call $isz (i32.const 0))) (i32.const )" +
+         std::to_string(len) + R"())
+    (i32.const 0)))
+)";
+}
+
+TEST(ZkHostTraps, ZeroByteOutputWriteProves) {
+  for (uint32_t fixed : {0u, 100u, 65535u, 65536u}) {
+    SCOPED_TRACE(fixed);
+    wasm::ExtensionInput in;
+    in.data = {9};  // the second write at 65536: the memory's end, allowed for 0 bytes
+    const auto e = test_support::run_extension(wat(zero_write_ext(fixed, 0)), in);
+    ASSERT_EQ(e.result.trap, wasm::TrapCode::kNone) << e.result.trap_message;
+    auto b = prove(*e.program, e.trace, opts_for(in));
+    ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+    auto pv = verify(*e.program, *b);
+    ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+    EXPECT_EQ(pv->status, 0u);
+    EXPECT_TRUE(pv->output.empty());
+    EXPECT_EQ(pv->gas_used, e.result.gas_used);
+  }
+}
+
+TEST(ZkHostTraps, ZeroByteOutputWriteBeyondTheMemoryTrapsAndIsRefused) {
+  // The runtime traps (out of bounds) at src = 65537 and without a memory: a host call's trap,
+  // which the prover refuses with UNIMPLEMENTED rather than proving anything.
+  wasm::ExtensionInput in;
+  in.data = {1, 2};
+  const auto e = test_support::run_extension(wat(zero_write_ext(0, 0)), in);
+  ASSERT_EQ(e.result.trap, wasm::TrapCode::kMemoryOutOfBounds);
+  auto b = prove(*e.program, e.trace, opts_for(in));
+  ASSERT_FALSE(b.is_ok());
+  EXPECT_EQ(b.status().code(), StatusCode::kUnimplemented) << b.status().to_string();
+  const auto nomem = test_support::run_extension(wat(zero_write_ext(0, 0, false)), in);
+  ASSERT_EQ(nomem.result.trap, wasm::TrapCode::kMemoryOutOfBounds);
+  auto c = prove(*nomem.program, nomem.trace, opts_for(in));
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_EQ(c.status().code(), StatusCode::kUnimplemented) << c.status().to_string();
+}
+
+// The honest trace with input_size(0) = 1 rewritten as if Data had `size` bytes: the source of
+// the second write becomes 65535 + size (records of input_size and i32.add).
+wasm::Trace with_input_size(const wasm::Trace& t, uint32_t size) {
+  wasm::Trace u = t;
+  for (auto& s : u.steps) {
+    if (s.op == uint16_t(Op::kCallHost) && s.r == 1) s.r = size;
+    if (s.op == uint16_t(Op::kI32Add)) s.b = size, s.r = 65535 + size;
+  }
+  return u;
+}
+
+TEST(ZkHostTraps, ZeroByteOutputWriteBeyondTheMemoryClaimedToGoOnIsRejected) {
+  wasm::ExtensionInput in;
+  in.data = {1};
+  const auto e = test_support::run_extension(wat(zero_write_ext(0, 0)), in);
+  ASSERT_EQ(e.result.trap, wasm::TrapCode::kNone) << e.result.trap_message;
+  // The control: the rewrite itself is sound for a size that stays in bounds.
+  {
+    wasm::ExtensionInput same = in;
+    auto b = prove(*e.program, with_input_size(e.trace, 1), opts_for(same));
+    ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+    ASSERT_TRUE(verify(*e.program, *b).is_ok());
+  }
+  for (uint32_t size : {2u, 3u, 65537u, 131073u}) {
+    wasm::ExtensionInput big;
+    big.data.assign(size, 7);
+    expect_forgery_rejected("0-byte output_write at " + std::to_string(65535 + size),
+                            *e.program, with_input_size(e.trace, size), big);
+  }
+  // A module without a memory: src 0 claimed to go on.
+  const auto nomem = test_support::run_extension(wat(zero_write_ext(0, 0, false)), in);
+  ASSERT_EQ(nomem.result.trap, wasm::TrapCode::kMemoryOutOfBounds);
+  wasm::Trace goes_on = nomem.trace;
+  goes_on.end = e.trace.end;
+  goes_on.end.output.clear();
+  // Replay the memory module's steps on the memoryless program (same code, no memory).
+  goes_on.steps = e.trace.steps;
+  expect_forgery_rejected("0-byte output_write without a memory", *nomem.program, goes_on, in);
+}
+
+TEST(ZkHostTraps, ZeroLengthClaimedForANonEmptyWriteIsRejected) {
+  // Below the trace: the honest witness of a 12-byte write with the zero-length bit set.
+  wasm::ExtensionInput in;
+  in.data = {1};
+  const auto e = test_support::run_extension(wat(zero_write_ext(0, 12, true, 100)), in);
+  ASSERT_EQ(e.result.trap, wasm::TrapCode::kNone) << e.result.trap_message;
+  WitnessOptions wo;
+  wo.check_trace = false;
+  wo.public_input = wasm::encode_public_inputs(in);
+  PublicValues pv;
+  auto w = build_witness(*e.program, e.trace, wo, pv);
+  ASSERT_TRUE(w.is_ok()) << w.status().to_string();
+  auto pk = e.program->proving_key(fri_test_preset());
+  ASSERT_TRUE(pk.is_ok());
+  using E = L::Exec;
+  std::vector<Fp>& ex = w->main[L::kExec];
+  const size_t rows = ex.size() / E::kWidth;
+  size_t hit = 0;
+  for (size_t row = 0; row < rows; ++row) {
+    if (ex[size_t(E::kHwr) * rows + row] != Fp::one()) continue;
+    if (ex[size_t(E::kIoRem) * rows + row] == Fp::zero()) continue;
+    MachineWitness forged = *w;
+    forged.main[L::kExec][size_t(E::kWz) * rows + row] = Fp::one();
+    const Status st = test_support::prove_and_verify(*e.program, **pk, forged, pv, false);
+    EXPECT_FALSE(st.is_ok()) << "row " << row;
+    std::printf("  forged zero length at row %zu -> %s\n", row, st.message().c_str());
+    ++hit;
+  }
+  EXPECT_EQ(hit, 1u);
+}
+
 }  // namespace
 }  // namespace efaas::zkwasm

@@ -233,6 +233,9 @@ struct Exec {
   // efaas.abort: a call_host row with this bit (a carry column, which host calls leave unused;
   // counted as call_host * bit) is a trap row that reads the abort code at sp - 1.
   static constexpr uint32_t kHab = kC;
+  // output_write of 0 bytes (no I/O rows): [len = 0], [src mod 2^16 != 0] and its inverse, in
+  // is-zero inverse columns that host calls leave unused.
+  static constexpr uint32_t kWz = kInv + 1, kWnz = kInv + 2, kWnzInv = kInv + 3;
 };
 
 // Program table (fixed): one row per compiled instruction.

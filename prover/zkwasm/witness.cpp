@@ -622,7 +622,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         break;
       case Op::kCallHost: {
         // 1 input_size, 2 input_read, 3 output_write, 4 abort (program_imm_b); others trap.
-        const uint32_t hf = uint32_t(in.b);
+        const uint32_t hf = uint32_t(in.b & 0xFFFF);
         // With the trace check off, an abort claimed at another host call is laid out as an
         // abort row (the program row's imm_b then contradicts it: the AIR rejects it).
         if (hf == L::kHostAbortFn ||
@@ -639,6 +639,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         if (hf < 1 || hf > 3) {
           return unimplemented("zkwasm: host call at " + step_name(i, s) +
                                " (an unknown import): its trap is not provable");
+        }
+        if (trap_row) {  // a host error or a trap inside the host function (docs/zkwasm.md)
+          return unimplemented("zkwasm: host call at " + step_name(i, s) + " traps with code " +
+                               std::to_string(trace.end.trap_code) + ": not provable");
         }
         auto kind_ok = [&](uint64_t k) -> Status {
           if (k == 4) {  // wasm::InputKind::kPrivate
@@ -685,9 +689,18 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
           ex.set(E::kIoN, row, uint64_t(input->bytes[a].size()));
         } else {
           nsp = sp - 2;
+          // A zero-length write moves nothing; the AIR checks src against the page count.
+          const uint32_t nz = limb(x, 0) != 0;
+          ex.set(E::kWnz, row, uint64_t(nz));
+          ex.set(E::kWnzInv, row, Fp::from_u32(limb(x, 0)).inverse());
           if (len == 0) {
-            return unimplemented("zkwasm: output_write of 0 bytes at " + step_name(i, s) +
-                                 " is not provable yet");
+            en[2] = true, key[2] = L::kMemSizeKey, a = r = read(key[2]);
+            ex.set(E::kWz, row, uint64_t(1));
+            host_d |= uint64_t(uint32_t(a - limb(x, 1) - nz) & 0xFFFF) << 16;
+            if (opts.check_trace && (m.memories.empty() || uint32_t(x) > a * 65536)) {
+              return bad(i, "output_write of 0 bytes at " + std::to_string(uint32_t(x)) +
+                                " beyond the memory goes on");
+            }
           }
           io.idx = uint32_t(out_now());
           ex.set(E::kIoIdx, row, uint64_t(io.idx));
@@ -729,7 +742,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     }
     const bool mem_trap = trap_row && mi >= 0 && mem_op_info(op).width != 0;
     const bool abort_row =
-        op == Op::kCallHost && (uint32_t(in.b) == L::kHostAbortFn ||
+        op == Op::kCallHost && (uint32_t(in.b & 0xFFFF) == L::kHostAbortFn ||
                                 (!opts.check_trace && trap_row &&
                                  trace.end.trap_code == L::kTrapHostAbort));
     if (trap_row && !(alu::is_div(op) || op == Op::kUnreachable || mem_trap ||
