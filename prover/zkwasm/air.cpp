@@ -99,10 +99,12 @@ TableAir exec_table() {
   const Expr mtrap = c(E::kMemTrap), itrap = c(E::kCiTrap), oor = c(E::kCiOor);
   // efaas.abort: a call_host row with the abort bit (layout.hpp, kHab).
   const Expr hab = raw(Op::kCallHost) * c(E::kHab);
-  const Expr ends = trap_f + unreach_f + mtrap + itrap + hab;  // rows that end the run with a trap
-  sum = sum + alu_f + trap_f + unreach_f + itrap;
+  const Expr strap = c(E::kStkTrap);  // call stack exhausted at a direct call
+  const Expr ends = trap_f + unreach_f + mtrap + itrap + hab + strap;  // rows that end the run with a trap
+  sum = sum + alu_f + trap_f + unreach_f + itrap + strap;
   opcode = opcode + alu_op + unreach_f * Fp::from_u32(uint32_t(Op::kUnreachable)) +
-           itrap * Fp::from_u32(uint32_t(Op::kCallIndirect));
+           itrap * Fp::from_u32(uint32_t(Op::kCallIndirect)) +
+           strap * Fp::from_u32(uint32_t(Op::kCall));
   // Opcode groups: one-hot selectors on the group's rows, the opcode's offset in kOpX.
   Expr grouped = k(0);
   for (const L::OpGroup& g : L::kOpGroups) {
@@ -239,6 +241,12 @@ TableAir exec_table() {
     on(Op::kCallIndirect, c(E::kKey + 1) - (sp - one));
   }
   t.assert_transition((is_call - zstart) * n(E::kZflag));
+  // The runtime's call depth limit: a call that goes on has depth < kMaxCallDepth (d0 is
+  // range-checked; depth is a count from 0, far below p); the trap row of a direct call that
+  // exhausts the call stack has depth = kMaxCallDepth (reached one call at a time).
+  t.assert_zero(is_call * (d[0] - (Fp::from_u32(L::kMaxCallDepth - 1) - depth)));
+  t.assert_bool(strap);
+  t.assert_zero(strap * (depth - Fp::from_u32(L::kMaxCallDepth)));
   // Zero-local rows: follow a call or another one, write 0 at consecutive slots up to sp - 1,
   // keep the state.
   t.assert_transition(n(E::kZflag) * (one - zf - zstart));
@@ -561,6 +569,7 @@ TableAir exec_table() {
   t.assert_zero(ends * (status - one));
   t.assert_zero(trap_f * (r[0] - code));
   t.assert_zero(unreach_f * (code - Fp::from_u32(alu::kTrapUnreachable)));
+  t.assert_zero(strap * (code - Fp::from_u32(L::kTrapCallStack)));
   // An out-of-bounds load or store: its mem_access row receives the trap bit and proves it.
   t.assert_bool(mtrap);
   t.assert_zero(mtrap * (one - mem));

@@ -224,7 +224,10 @@ struct Exec {
   // kFlagOps: one-hot like unreachable), and among those the index-out-of-table ones (in the
   // branch-taken column, which only branch and comparison rows use otherwise).
   static constexpr uint32_t kMemTrap = kWide + 1, kCiTrap = kMemTrap + 1, kCiOor = kT;
-  static constexpr uint32_t kWidth = kCiTrap + 1;
+  // Call stack exhaustion at a direct call (one-hot like unreachable, opcode call): the depth is
+  // kMaxCallDepth; every call and call_indirect that goes on shows depth < kMaxCallDepth (d0).
+  static constexpr uint32_t kStkTrap = kCiTrap + 1;
+  static constexpr uint32_t kWidth = kStkTrap + 1;
   // The I/O cursor shares columns that only call_indirect / br_table rows use otherwise:
   // address, input offset or output index, bytes left, input kind, bytes of this row, and the
   // inverse of the bytes left after this row ([more I/O rows follow]).
@@ -289,13 +292,18 @@ inline constexpr uint32_t kUnknownTableSize = 0xFFFFFFFFu;
 inline constexpr uint32_t kTrapMemOob = 2, kTrapIndirectType = 5, kTrapUndefinedElem = 6;
 inline constexpr uint32_t kTrapUninitElem = 7;
 inline constexpr uint32_t kTrapHostAbort = 11;  // efaas.abort (a call_host trap row)
+inline constexpr uint32_t kTrapCallStack = 8;   // call stack exhausted (a call trap row)
+// The runtime's call depth limit (wasm::RuntimeLimits{}.max_call_depth), a constant of the
+// universal AIR: traces recorded under other limits are refused.
+inline constexpr uint32_t kMaxCallDepth = 16384;
 // The program row's imm_b of a call_host of efaas.abort (1..3: input_size, input_read,
 // output_write; 0: other imports, not provable).
 inline constexpr uint32_t kHostAbortFn = 4;
-// Every trap a trap row proves: unreachable (1) through uninitialized element (7) and
-// efaas.abort (11); stack exhaustion, out of gas and host errors are not provable.
+// Every trap a trap row proves: unreachable (1) through uninitialized element (7), call stack
+// exhaustion at a direct call (8) and efaas.abort (11); value stack exhaustion, out of gas and
+// host errors are not provable.
 inline constexpr bool is_provable_trap(uint32_t code) {
-  return (code >= 1 && code <= kTrapUninitElem) || code == kTrapHostAbort;
+  return (code >= 1 && code <= kTrapCallStack) || code == kTrapHostAbort;
 }
 
 // Range and byte tables in one: row v holds v, x = v >> 8, y = v & 255, x AND y.

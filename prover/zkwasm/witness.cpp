@@ -11,6 +11,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "prover/wasm/instance.hpp"
 #include "prover/zkwasm/air_internal.hpp"
 #include "prover/zkwasm/alu_chip.hpp"
 #include "prover/zkwasm/io.hpp"
@@ -19,6 +20,9 @@
 #include "prover/zkwasm/segments_internal.hpp"
 
 namespace efaas::zkwasm {
+
+static_assert(layout::kMaxCallDepth == wasm::RuntimeLimits{}.max_call_depth,
+              "the AIR's call depth limit is the runtime's default");
 
 using wasm::Op;
 namespace L = layout;
@@ -427,7 +431,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     ex.set(E::kGasCost, row, uint64_t(in.gas));
     ex.set(E::kImmA, row, uint64_t(in.a));
     ex.set_limbs(E::kImmB, row, in.b);
-    if (fi >= 0 && !(trap_row && op == Op::kCallIndirect)) {  // a trap row has its own flag
+    const bool stack_trap = trap_row && op == Op::kCall;  // call stack exhausted
+    if (fi >= 0 && !(trap_row && (op == Op::kCallIndirect || op == Op::kCall))) {  // a trap row has its own flag
       ex.set(E::kFlags + uint32_t(fi), row, uint64_t(1));
       if (L::is_wide_op(op)) ex.set(E::kWide, row, uint64_t(1));
       if (const auto [g, pos] = L::group_of(op); g >= 0) {
@@ -521,6 +526,28 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         const uint32_t callee = in.a;
         if (callee < m.num_imported_funcs) return bad(i, "call of an imported function");
         const uint32_t params = uint32_t(in.b & 0xFFFF), declared = uint32_t((in.b >> 16) & 0xFFFF);
+        if (stack_trap) {
+          // Touches nothing: the AIR checks depth = kMaxCallDepth (trap code 8). With the trace
+          // check off, a claim at another depth is laid out for the AIR to reject.
+          if (depth != L::kMaxCallDepth && opts.check_trace) {
+            return unimplemented(
+                "zkwasm: the call at " + step_name(i, s) + " traps with code " +
+                std::to_string(trace.end.trap_code) + " at call depth " + std::to_string(depth) +
+                ": the AIR proves call stack exhaustion at RuntimeLimits::max_call_depth = " +
+                std::to_string(L::kMaxCallDepth) +
+                " only (a value stack overflow, or a trace recorded under other limits)");
+          }
+          ex.set(E::kStkTrap, row, uint64_t(1));
+          break;
+        }
+        if (callee - m.num_imported_funcs >= m.funcs.size()) return bad(i, "no such function");
+        const wasm::Function& cf = m.funcs[callee - m.num_imported_funcs];
+        if (opts.check_trace && uint64_t(sp) - params + cf.max_height >
+                                    wasm::RuntimeLimits{}.max_stack_slots) {
+          return bad(i, "the call goes on beyond RuntimeLimits::max_stack_slots = " +
+                            std::to_string(wasm::RuntimeLimits{}.max_stack_slots) +
+                            " (a trace recorded under other limits?)");
+        }
         en[2] = true, key[2] = frame_key(depth);
         r = uint64_t(s.pc + 1) | (uint64_t(fp) << 32);
         npc = uint32_t(in.b >> 32), nfp = sp - params, nsp = sp + declared;
@@ -746,7 +773,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
                                 (!opts.check_trace && trap_row &&
                                  trace.end.trap_code == L::kTrapHostAbort));
     if (trap_row && !(alu::is_div(op) || op == Op::kUnreachable || mem_trap ||
-                      op == Op::kCallIndirect || abort_row)) {
+                      op == Op::kCallIndirect || abort_row || stack_trap)) {
       return unimplemented("zkwasm: a trap at " + step_name(i, s) + " is not provable yet");
     }
     if (mem_trap) {
@@ -763,6 +790,9 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     if (opts.check_trace && trap_row && (trace.end.trap_code == L::kTrapHostAbort) != abort_row) {
       return bad(i, "the run ends with trap code " + std::to_string(trace.end.trap_code) +
                         " at a step that does not raise it");
+    }
+    if (opts.check_trace && stack_trap && trace.end.trap_code != L::kTrapCallStack) {
+      return bad(i, "a call traps with code " + std::to_string(L::kTrapCallStack));
     }
     if (opts.check_trace && trap_row && op == Op::kUnreachable &&
         trace.end.trap_code != alu::kTrapUnreachable) {
@@ -903,6 +933,15 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       default: break;
     }
     if (op == Op::kCallHost) d = host_d;
+    if ((op == Op::kCall || op == Op::kCallIndirect) && !trap_row) {
+      // d0 = kMaxCallDepth - 1 - depth: the call stays within the runtime's depth limit.
+      if (opts.check_trace && depth >= L::kMaxCallDepth) {
+        return bad(i, "a call at depth " + std::to_string(depth) +
+                          " goes on beyond RuntimeLimits::max_call_depth = " +
+                          std::to_string(L::kMaxCallDepth) + " (a trace recorded under other limits?)");
+      }
+      d |= uint64_t(uint32_t(L::kMaxCallDepth - 1 - depth) & 0xFFFF);
+    }
     if (abort_row) cy[0] = 1;  // the abort bit (E::kHab) is carry 0's column
     const uint32_t sa = ah >> 15, sb = bh >> 15;
     for (uint32_t j = 0; j < 4; ++j) {
