@@ -99,12 +99,14 @@ TableAir exec_table() {
   const Expr mtrap = c(E::kMemTrap), itrap = c(E::kCiTrap), oor = c(E::kCiOor);
   // efaas.abort: a call_host row with the abort bit (layout.hpp, kHab).
   const Expr hab = raw(Op::kCallHost) * c(E::kHab);
-  const Expr strap = c(E::kStkTrap);  // call stack exhausted at a direct call
-  const Expr ends = trap_f + unreach_f + mtrap + itrap + hab + strap;  // rows that end the run with a trap
-  sum = sum + alu_f + trap_f + unreach_f + itrap + strap;
+  // Call stack exhausted at a direct call: an unreachable-class row with kOpX = call -
+  // unreachable (its opcode is then call); strap is that bit.
+  const Fp call_delta = Fp::from_u32(uint32_t(Op::kCall)) - Fp::from_u32(uint32_t(Op::kUnreachable));
+  const Expr strap = unreach_f * alu_op * call_delta.inverse();
+  const Expr ends = trap_f + unreach_f + mtrap + itrap + hab;  // rows that end the run with a trap
+  sum = sum + alu_f + trap_f + unreach_f + itrap;
   opcode = opcode + alu_op + unreach_f * Fp::from_u32(uint32_t(Op::kUnreachable)) +
-           itrap * Fp::from_u32(uint32_t(Op::kCallIndirect)) +
-           strap * Fp::from_u32(uint32_t(Op::kCall));
+           itrap * Fp::from_u32(uint32_t(Op::kCallIndirect));
   // Opcode groups: one-hot selectors on the group's rows, the opcode's offset in kOpX.
   Expr grouped = k(0);
   for (const L::OpGroup& g : L::kOpGroups) {
@@ -245,7 +247,7 @@ TableAir exec_table() {
   // range-checked; depth is a count from 0, far below p); the trap row of a direct call that
   // exhausts the call stack has depth = kMaxCallDepth (reached one call at a time).
   t.assert_zero(is_call * (d[0] - (Fp::from_u32(L::kMaxCallDepth - 1) - depth)));
-  t.assert_bool(strap);
+  t.assert_zero(unreach_f * alu_op * (alu_op - call_delta));  // unreachable or call
   t.assert_zero(strap * (depth - Fp::from_u32(L::kMaxCallDepth)));
   // Zero-local rows: follow a call or another one, write 0 at consecutive slots up to sp - 1,
   // keep the state.
@@ -549,9 +551,9 @@ TableAir exec_table() {
   t.assert_bool(trap_f);
   t.assert_bool(unreach_f);
   t.assert_zero(alu_un * (one - alu_f));
-  // kOpX: the opcode of chip and memory rows, the offset of a comparison or a grouped op;
-  // zero on other rows.
-  t.assert_zero(alu_op * (one - alu_f - trap_f - mem - raw(Op::kI32LtS) - grouped));
+  // kOpX: the opcode of chip and memory rows, the offset of a comparison or a grouped op, 0 or
+  // call - unreachable on unreachable-class trap rows; zero on other rows.
+  t.assert_zero(alu_op * (one - alu_f - trap_f - mem - raw(Op::kI32LtS) - grouped - unreach_f));
   t.assert_zero(alu_f * (npc - pc1));
   t.assert_zero(alu_f * (nsp - sp + one - alu_un));
   t.assert_zero((alu_f - alu_un) * (key0 - sm1));
@@ -568,8 +570,8 @@ TableAir exec_table() {
   t.assert_zero(top * code);
   t.assert_zero(ends * (status - one));
   t.assert_zero(trap_f * (r[0] - code));
-  t.assert_zero(unreach_f * (code - Fp::from_u32(alu::kTrapUnreachable)));
-  t.assert_zero(strap * (code - Fp::from_u32(L::kTrapCallStack)));
+  t.assert_zero(unreach_f * (code - Fp::from_u32(alu::kTrapUnreachable)) -
+                strap * Fp::from_u32(L::kTrapCallStack - alu::kTrapUnreachable));
   // An out-of-bounds load or store: its mem_access row receives the trap bit and proves it.
   t.assert_bool(mtrap);
   t.assert_zero(mtrap * (one - mem));

@@ -223,11 +223,10 @@ struct Exec {
   // mem_access row proves ea + width > pages * 2^16); a call_indirect that traps (not a flag of
   // kFlagOps: one-hot like unreachable), and among those the index-out-of-table ones (in the
   // branch-taken column, which only branch and comparison rows use otherwise).
+  // Call stack exhaustion at a direct call: an unreachable trap row whose kOpX holds
+  // call - unreachable (so its opcode is call; air.cpp), at depth kMaxCallDepth.
   static constexpr uint32_t kMemTrap = kWide + 1, kCiTrap = kMemTrap + 1, kCiOor = kT;
-  // Call stack exhaustion at a direct call (one-hot like unreachable, opcode call): the depth is
-  // kMaxCallDepth; every call and call_indirect that goes on shows depth < kMaxCallDepth (d0).
-  static constexpr uint32_t kStkTrap = kCiTrap + 1;
-  static constexpr uint32_t kWidth = kStkTrap + 1;
+  static constexpr uint32_t kWidth = kCiTrap + 1;
   // The I/O cursor shares columns that only call_indirect / br_table rows use otherwise:
   // address, input offset or output index, bytes left, input kind, bytes of this row, and the
   // inverse of the bytes left after this row ([more I/O rows follow]).

@@ -537,8 +537,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
                 std::to_string(L::kMaxCallDepth) +
                 " only (a value stack overflow, or a trace recorded under other limits)");
           }
-          ex.set(E::kStkTrap, row, uint64_t(1));
-          break;
+          break;  // an unreachable-class row (below) with kOpX = call - unreachable
         }
         if (callee - m.num_imported_funcs >= m.funcs.size()) return bad(i, "no such function");
         const wasm::Function& cf = m.funcs[callee - m.num_imported_funcs];
@@ -805,6 +804,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       alu_chip.add(op, a, b, r, trap_row);
     } else if (op == Op::kUnreachable) {
       ex.set(E::kUnreachF, row, uint64_t(1));
+    } else if (stack_trap) {
+      ex.set(E::kUnreachF, row, uint64_t(1));
+      ex.set(E::kOpX, row,
+             Fp::from_u32(uint32_t(Op::kCall)) - Fp::from_u32(uint32_t(Op::kUnreachable)));
     }
     // Value moves of branches and the return; their values are not in the record.
     if (op == Op::kBr || op == Op::kBrIf) {
