@@ -203,6 +203,11 @@ TableAir exec_table() {
   on(Op::kCall, r[0] + r[1] * k16 - pc1_expr(pc));
   on(Op::kCall, r[2] + r[3] * k16 - fp);
   on(Op::kCall, zstart - (one - zz));  // zz = [declared locals == 0]
+  // The runtime's value stack limit (RuntimeLimits::max_stack_slots = 2^20): the callee's frame
+  // fits, nfp + frame height (imm_a, program_imm_a) <= 2^20: the difference is d1 + 2^16 d2
+  // with d3 = 2^11 d2 (all range-checked: below 2^21; sp stays far below p - 2^21).
+  on(Op::kCall, d[1] + d[2] * k16 - (Fp::from_u32(L::kMaxStackSlots) - (sp - ib[0]) - ia));
+  on(Op::kCall, d[3] - d[2] * Fp::from_u32(1u << 11));
   t.assert_zero(zstart * (one - is_call));
   t.assert_transition(zstart * (n(E::kZflag) - one));
   t.assert_transition(zstart * (n(E::kKey + 2) - sp + is_ci));  // call_indirect popped idx
@@ -842,6 +847,14 @@ static uint32_t slot_table_size(const wasm::Module& m) {
   return size;
 }
 
+uint32_t program_imm_a(const wasm::Module& m, const wasm::Instr& in) {
+  if (in.op != Op::kCall || in.a < m.num_imported_funcs ||
+      in.a - m.num_imported_funcs >= m.funcs.size()) {
+    return in.a;
+  }
+  return m.funcs[in.a - m.num_imported_funcs].max_height;
+}
+
 uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in) {
   // call_indirect: the expected canonical type (limbs 0-1) and the table size (limbs 2-3).
   if (in.op == Op::kCallIndirect) {
@@ -915,7 +928,7 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
       col[P::kPc * rows + pc] = Fp::from_u64(pc);
       col[P::kOp * rows + pc] = Fp::from_u32(uint32_t(in.op));
       col[P::kGas * rows + pc] = Fp::from_u32(in.gas);
-      col[P::kImmA * rows + pc] = Fp::from_u32(in.a);
+      col[P::kImmA * rows + pc] = Fp::from_u32(program_imm_a(m, in));
       for (uint32_t j = 0; j < 4; ++j) {
         col[(P::kImmB + j) * rows + pc] = Fp::from_u32(uint32_t(in.b >> (16 * j)) & 0xFFFF);
       }

@@ -295,6 +295,8 @@ inline constexpr uint32_t kTrapCallStack = 8;   // call stack exhausted (a call 
 // The runtime's call depth limit (wasm::RuntimeLimits{}.max_call_depth), a constant of the
 // universal AIR: traces recorded under other limits are refused.
 inline constexpr uint32_t kMaxCallDepth = 16384;
+// The runtime's value stack limit (RuntimeLimits{}.max_stack_slots), checked at direct calls.
+inline constexpr uint32_t kMaxStackSlots = 1u << 20;
 // The program row's imm_b of a call_host of efaas.abort (1..3: input_size, input_read,
 // output_write; 0: other imports, not provable).
 inline constexpr uint32_t kHostAbortFn = 4;

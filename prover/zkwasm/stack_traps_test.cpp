@@ -292,5 +292,52 @@ TEST(ZkStackTraps, SpecAssertExhaustionCasesProve) {
   EXPECT_GE(proved, 1u);
 }
 
+// The value stack limit at direct calls (RuntimeLimits::max_stack_slots = 2^20): a call row
+// shows 2^20 - (sp - params) - frame height = d1 + 2^16 d2 with d3 = 2^11 d2, the frame height
+// from the program row (imm_a). Reaching 2^20 slots takes millions of rows, so the forgery is
+// below the trace: another decomposition of a smaller difference (as if the callee's frame were
+// larger) must be rejected.
+TEST(ZkStackTraps, ValueStackBoundAtCallsIsBound) {
+  const auto bytes = wat(kModule);
+  const auto p = load(bytes);
+  const wasm::Trace t = run_limited(bytes, "down", {3});
+  ASSERT_EQ(t.end.status, 0u);
+  WitnessOptions wo;
+  wo.args = {3};
+  PublicValues pv;
+  auto w = build_witness(*p, t, wo, pv);
+  ASSERT_TRUE(w.is_ok()) << w.status().to_string();
+  using E = L::Exec;
+  std::vector<Fp>& ex = w->main[L::kExec];
+  const size_t rows = ex.size() / E::kWidth;
+  auto at = [&](uint32_t col, size_t row) -> Fp& { return ex[size_t(col) * rows + row]; };
+  const uint32_t call_flag = E::kFlags + uint32_t(L::flag_index(Op::kCall));
+  const wasm::Function& down = p->module().funcs.back();
+  auto pk = p->proving_key(fri_test_preset());
+  ASSERT_TRUE(pk.is_ok());
+  size_t calls = 0;
+  for (size_t row = 0; row < rows; ++row) {
+    if (at(call_flag, row) != Fp::one()) continue;
+    ++calls;
+    // The honest decomposition: 2^20 - (sp - 1 param) - max_height.
+    const uint64_t sp = at(E::kSp, row).to_canonical();
+    const uint64_t v = (uint64_t(1) << 20) - (sp - 1) - down.max_height;
+    EXPECT_EQ(at(E::kImmA, row), Fp::from_u32(down.max_height));
+    EXPECT_EQ(at(E::kD + 1, row), Fp::from_u64(v & 0xFFFF));
+    EXPECT_EQ(at(E::kD + 2, row), Fp::from_u64(v >> 16));
+    EXPECT_EQ(at(E::kD + 3, row), Fp::from_u64((v >> 16) << 11));
+    MachineWitness forged = *w;
+    const uint64_t u = v - 7;
+    std::vector<Fp>& fx = forged.main[L::kExec];
+    fx[size_t(E::kD + 1) * rows + row] = Fp::from_u64(u & 0xFFFF);
+    fx[size_t(E::kD + 2) * rows + row] = Fp::from_u64(u >> 16);
+    fx[size_t(E::kD + 3) * rows + row] = Fp::from_u64((u >> 16) << 11);
+    const Status st = test_support::prove_and_verify(*p, **pk, forged, pv, false);
+    EXPECT_FALSE(st.is_ok()) << "row " << row;
+    if (calls == 1) std::printf("  forged value stack slack at row %zu -> %s\n", row, st.message().c_str());
+  }
+  EXPECT_EQ(calls, 3u);
+}
+
 }  // namespace
 }  // namespace efaas::zkwasm

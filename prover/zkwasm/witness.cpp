@@ -23,6 +23,8 @@ namespace efaas::zkwasm {
 
 static_assert(layout::kMaxCallDepth == wasm::RuntimeLimits{}.max_call_depth,
               "the AIR's call depth limit is the runtime's default");
+static_assert(layout::kMaxStackSlots == wasm::RuntimeLimits{}.max_stack_slots,
+              "the AIR's value stack limit is the runtime's default");
 
 using wasm::Op;
 namespace L = layout;
@@ -429,7 +431,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     ex.set(E::kGas, row, gas);
     ex.set(E::kOut, row, out_now());
     ex.set(E::kGasCost, row, uint64_t(in.gas));
-    ex.set(E::kImmA, row, uint64_t(in.a));
+    ex.set(E::kImmA, row, uint64_t(program_imm_a(m, in)));
     ex.set_limbs(E::kImmB, row, in.b);
     const bool stack_trap = trap_row && op == Op::kCall;  // call stack exhausted
     if (fi >= 0 && !(trap_row && (op == Op::kCallIndirect || op == Op::kCall))) {  // a trap row has its own flag
@@ -544,7 +546,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         if (opts.check_trace && uint64_t(sp) - params + cf.max_height >
                                     wasm::RuntimeLimits{}.max_stack_slots) {
           return bad(i, "the call goes on beyond RuntimeLimits::max_stack_slots = " +
-                            std::to_string(wasm::RuntimeLimits{}.max_stack_slots) +
+                            std::to_string(L::kMaxStackSlots) +
                             " (a trace recorded under other limits?)");
         }
         en[2] = true, key[2] = frame_key(depth);
@@ -634,6 +636,11 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         const uint32_t declared = f.num_locals - params;
         if (opts.check_trace && m.canonical_type[f.type_index] != uint32_t(in.b)) {
           return bad(i, "the callee's type differs from the expected one, but the trace goes on");
+        }
+        if (opts.check_trace && uint64_t(sp) - 1 - params + f.max_height > L::kMaxStackSlots) {
+          return bad(i, "the call goes on beyond RuntimeLimits::max_stack_slots = " +
+                            std::to_string(L::kMaxStackSlots) +
+                            " (a trace recorded under other limits?)");
         }
         ex.set(E::kCallee, row, uint64_t(callee));
         ex.set(E::kCParams, row, uint64_t(params));
@@ -948,6 +955,11 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
                           std::to_string(L::kMaxCallDepth) + " (a trace recorded under other limits?)");
       }
       d |= uint64_t(uint32_t(L::kMaxCallDepth - 1 - depth) & 0xFFFF);
+      if (op == Op::kCall) {  // the callee's frame within the value stack limit
+        const uint32_t v = L::kMaxStackSlots - (nfp + program_imm_a(m, in));
+        d |= (uint64_t(v & 0xFFFF) << 16) | (uint64_t((v >> 16) & 0xFFFF) << 32) |
+             (uint64_t(((v >> 16) << 11) & 0xFFFF) << 48);
+      }
     }
     if (abort_row) cy[0] = 1;  // the abort bit (E::kHab) is carry 0's column
     const uint32_t sa = ah >> 15, sb = bh >> 15;
