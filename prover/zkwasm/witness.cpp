@@ -565,8 +565,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
           en[1] = true, key[1] = sp - 1;
           const uint32_t code = trace.end.trap_code;
           if (code == L::kTrapCallStack) {
-            return unimplemented("zkwasm: call stack exhaustion at " + step_name(i, s) +
-                                 ": proved at a direct call only");
+            return unimplemented("zkwasm: call stack exhaustion (trap code 8) at " +
+                                 step_name(i, s) + ": provable at a direct call only");
           }
           ex.set(E::kCiTrap, row, uint64_t(1));
           if (code == L::kTrapUndefinedElem) {
