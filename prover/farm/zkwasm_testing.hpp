@@ -101,10 +101,13 @@ inline const char* kSumWat = R"((module
   (func (export "efaas_main") (result i32) (call $sum (i32.const 0))))
 )";
 
-// A run the zkWASM prover still refuses with UNIMPLEMENTED (endless recursion exhausts the call
-// stack, and that trap is not provable yet: docs/zkwasm.md, Coverage); its refusal names the trap.
+// A run the zkWASM prover still refuses with UNIMPLEMENTED (endless recursion through
+// call_indirect exhausts the call stack, provable only at a direct call: docs/zkwasm.md,
+// Coverage); its refusal names the trap.
 inline constexpr const char* kUnprovableWat =
-    "(module (func $r (export \"f\") (param i32) (result i32) (call $r (local.get 0))))";
+    "(module (type $t (func (param i32) (result i32))) (table 1 funcref) (elem (i32.const 0) $r)"
+    " (func $r (export \"f\") (param i32) (result i32)"
+    " (call_indirect (type $t) (local.get 0) (i32.const 0))))";
 inline constexpr const char* kUnprovableReason = "trap";
 
 }  // namespace efaas::farm::testing

@@ -97,7 +97,13 @@ TableAir exec_table() {
   const Expr unreach_f = c(E::kUnreachF), alu_op = c(E::kAluOp);  // kOpX
   // Trap rows of memory ops (a kMem row) and of call_indirect (its own one-hot flag).
   const Expr mtrap = c(E::kMemTrap), itrap = c(E::kCiTrap), oor = c(E::kCiOor);
-  const Expr ends = trap_f + unreach_f + mtrap + itrap;  // rows that end the run with a trap
+  // efaas.abort: a call_host row with the abort bit (layout.hpp, kHab).
+  const Expr hab = raw(Op::kCallHost) * c(E::kHab);
+  // Call stack exhausted at a direct call: an unreachable-class row with kOpX = call -
+  // unreachable (its opcode is then call); strap is that bit.
+  const Fp call_delta = Fp::from_u32(uint32_t(Op::kCall)) - Fp::from_u32(uint32_t(Op::kUnreachable));
+  const Expr strap = unreach_f * alu_op * call_delta.inverse();
+  const Expr ends = trap_f + unreach_f + mtrap + itrap + hab;  // rows that end the run with a trap
   sum = sum + alu_f + trap_f + unreach_f + itrap;
   opcode = opcode + alu_op + unreach_f * Fp::from_u32(uint32_t(Op::kUnreachable)) +
            itrap * Fp::from_u32(uint32_t(Op::kCallIndirect));
@@ -197,6 +203,11 @@ TableAir exec_table() {
   on(Op::kCall, r[0] + r[1] * k16 - pc1_expr(pc));
   on(Op::kCall, r[2] + r[3] * k16 - fp);
   on(Op::kCall, zstart - (one - zz));  // zz = [declared locals == 0]
+  // The runtime's value stack limit (RuntimeLimits::max_stack_slots = 2^20): the callee's frame
+  // fits, nfp + frame height (imm_a, program_imm_a) <= 2^20: the difference is d1 + 2^16 d2
+  // with d3 = 2^11 d2 (all range-checked: below 2^21; sp stays far below p - 2^21).
+  on(Op::kCall, d[1] + d[2] * k16 - (Fp::from_u32(L::kMaxStackSlots) - (sp - ib[0]) - ia));
+  on(Op::kCall, d[3] - d[2] * Fp::from_u32(1u << 11));
   t.assert_zero(zstart * (one - is_call));
   t.assert_transition(zstart * (n(E::kZflag) - one));
   t.assert_transition(zstart * (n(E::kKey + 2) - sp + is_ci));  // call_indirect popped idx
@@ -243,6 +254,12 @@ TableAir exec_table() {
     on(Op::kCallIndirect, c(E::kKey + 1) - (sp - one));
   }
   t.assert_transition((is_call - zstart) * n(E::kZflag));
+  // The runtime's call depth limit: a call that goes on has depth < kMaxCallDepth (d0 is
+  // range-checked; depth is a count from 0, far below p); the trap row of a direct call that
+  // exhausts the call stack has depth = kMaxCallDepth (reached one call at a time).
+  t.assert_zero(is_call * (d[0] - (Fp::from_u32(L::kMaxCallDepth - 1) - depth)));
+  t.assert_zero(unreach_f * alu_op * (alu_op - call_delta));  // unreachable or call
+  t.assert_zero(strap * (depth - Fp::from_u32(L::kMaxCallDepth)));
   // Zero-local rows: follow a call or another one, write 0 at consecutive slots up to sp - 1,
   // keep the state.
   t.assert_transition(n(E::kZflag) * (one - zf - zstart));
@@ -332,10 +349,11 @@ TableAir exec_table() {
   // The slots' enable bits are expressions (degree 2), not columns. Each is boolean: its terms
   // are boolean (flags, selectors and wide bits are; flag * selector and flag * wide too; mv is
   // asserted boolean; inner_ret = is_ret (1 - zz); alu_un <= alu_f, mst and io <= mem with
-  // mst io = 0, hrd + hwr + hsz = is_host) and belong to row classes that never meet: the
-  // one-hot sum (flags, alu, trap, itrap), zf and mem rows, and mv only on branch and return rows.
+  // mst io = 0, hrd + hwr + hsz + hab = is_host, wz boolean on hwr rows) and belong to row
+  // classes that never meet: the one-hot sum (flags, alu, trap, itrap), zf and mem rows, and mv
+  // only on branch and return rows.
   t.assert_bool(mv);
-  const Expr en0 = hrd + hwr + io_first +
+  const Expr en0 = hrd + hwr + hab + io_first +
                    flags({Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet,
                           Op::kGlobalSet, Op::kSelect}) +
                    sum_of(binary) + flags({Op::kBr, Op::kBrIf, Op::kBrTable}) * mv + inner_ret +
@@ -345,7 +363,7 @@ TableAir exec_table() {
   const Expr en2 = flags({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kLocalSet,
                           Op::kLocalTee, Op::kGlobalGet, Op::kGlobalSet, Op::kSelect}) +
                    sum_of(binary) + sum_of(unary) + mv + is_call + zf + alu_f + trap_f +
-                   (mem - mst - io) + hsz + hrd;
+                   (mem - mst - io) + hsz + hrd + hwr * c(E::kWz);
   const Expr key0 = c(E::kKey + 0), key1 = c(E::kKey + 1), key2 = c(E::kKey + 2);
   const Expr gk = k(uint64_t(L::kGlobalSpace) << L::kSpaceShift) + ia;
   const Expr sm1 = sp - one, sm2 = sp - Fp::from_u32(2), sm3 = sp - Fp::from_u32(3);
@@ -389,7 +407,7 @@ TableAir exec_table() {
   // (slot 0) and dst (slot 1) and replaces kind with the count; output_write(src, len) reads
   // len and src. The first I/O row of an input_read reads the offset (just above the result).
   t.assert_zero(hsz * (key2 - sm1));
-  t.assert_zero((hrd + hwr) * (key0 - sm1));
+  t.assert_zero((hrd + hwr + hab) * (key0 - sm1));
   t.assert_zero((hrd + hwr) * (key1 - sm2));
   t.assert_zero(hrd * (key2 - sp + Fp::from_u32(4)));
   t.assert_zero(io_first * (key0 - sp));
@@ -554,9 +572,9 @@ TableAir exec_table() {
   t.assert_bool(trap_f);
   t.assert_bool(unreach_f);
   t.assert_zero(alu_un * (one - alu_f));
-  // kOpX: the opcode of chip and memory rows, the offset of a comparison or a grouped op;
-  // zero on other rows.
-  t.assert_zero(alu_op * (one - alu_f - trap_f - mem - raw(Op::kI32LtS) - grouped));
+  // kOpX: the opcode of chip and memory rows, the offset of a comparison or a grouped op, 0 or
+  // call - unreachable on unreachable-class trap rows; zero on other rows.
+  t.assert_zero(alu_op * (one - alu_f - trap_f - mem - raw(Op::kI32LtS) - grouped - unreach_f));
   t.assert_zero(alu_f * (npc - pc1));
   t.assert_zero(alu_f * (nsp - sp + one - alu_un));
   t.assert_zero((alu_f - alu_un) * (key0 - sm1));
@@ -573,7 +591,8 @@ TableAir exec_table() {
   t.assert_zero(top * code);
   t.assert_zero(ends * (status - one));
   t.assert_zero(trap_f * (r[0] - code));
-  t.assert_zero(unreach_f * (code - Fp::from_u32(alu::kTrapUnreachable)));
+  t.assert_zero(unreach_f * (code - Fp::from_u32(alu::kTrapUnreachable)) -
+                strap * Fp::from_u32(L::kTrapCallStack - alu::kTrapUnreachable));
   // An out-of-bounds load or store: its mem_access row receives the trap bit and proves it.
   t.assert_bool(mtrap);
   t.assert_zero(mtrap * (one - mem));
@@ -606,15 +625,20 @@ TableAir exec_table() {
               io_n, io_kind, io_idx});
 
   // Host calls (docs/zkwasm.md, "Host I/O"). The program row's imm_b names the host function:
-  // 1 input_size, 2 input_read, 3 output_write (abort and other imports are traps: no
-  // selector fits, so they cannot be proved).
+  // 1 input_size, 2 input_read, 3 output_write, 4 abort (a trap row: hab; other imports get 0,
+  // which no selector fits, so they cannot be proved).
   const Expr is_host = flag(Op::kCallHost);
   for (const Expr& hsel : {hsz, hrd, hwr}) {
     t.assert_bool(hsel);
     t.assert_zero(hsel * (one - is_host));
   }
-  t.assert_zero(hsz + hrd + hwr - is_host);
-  t.assert_zero(is_host * (ib[0] - hsz - hrd * Fp::from_u32(2) - hwr * Fp::from_u32(3)));
+  t.assert_zero(hsz + hrd + hwr + hab - is_host);
+  t.assert_zero(is_host * (ib[0] - hsz - hrd * Fp::from_u32(2) - hwr * Fp::from_u32(3) -
+                           hab * Fp::from_u32(L::kHostAbortFn)));
+  // abort(code): reads the code at sp - 1 (slot 0), public as two limbs with trap code 11.
+  t.assert_zero(hab * (code - Fp::from_u32(L::kTrapHostAbort)));
+  t.assert_zero(hab * (b[0] - t.pub(L::kPubAbortCode)));
+  t.assert_zero(hab * (b[1] - t.pub(L::kPubAbortCode + 1)));
   on(Op::kCallHost, npc - pc1);
   on(Op::kCallHost, nsp - (sp - hrd * Fp::from_u32(3) - hwr * Fp::from_u32(2)));
   // The kind must be a public one (the input table has its size row): input_size returns the
@@ -636,7 +660,22 @@ TableAir exec_table() {
   t.assert_zero((hrd + hwr) * (d[2] - x[1] * Fp::from_u32(4)));
   t.assert_zero(hrd * (io_kind - kind));
   t.assert_zero(hwr * (io_idx - out));
-  t.assert_zero(hwr * (one - io_rem * io_inv));  // output_write of 0 bytes: not provable
+  // output_write of 0 bytes moves nothing, but the runtime still checks src <= the memory's
+  // bytes (and traps without a memory): wz = [len = 0]; then the module has a memory (imm_b1,
+  // from the program), slot 2 reads the page count (keeping it), and pages - src_hi -
+  // [src_lo != 0] >= 0, range-checked in d1 (src_hi < 2^14 and pages <= 2^12, so a negative
+  // difference is far above 2^16 as a field element).
+  {
+    const Expr wz = c(E::kWz), wnz = c(E::kWnz);
+    t.assert_zero(hwr * (io_rem * io_inv + wz - one));
+    t.assert_zero(hwr * wz * io_rem);
+    t.assert_zero(hwr * wz * (one - ib[1]));
+    t.assert_zero(hwr * (wnz - x[0] * c(E::kWnzInv)));
+    t.assert_zero(hwr * x[0] * (one - wnz));
+    t.assert_zero(hwr * wz * (key2 - k(L::kMemSizeKey)));
+    for (uint32_t j = 0; j < 4; ++j) t.assert_zero(hwr * wz * (r[j] - a[j]));
+    t.assert_zero(hwr * wz * (d[1] - a[0] - a[1] * k16 + x[1] + wnz));
+  }
   // I/O rows follow exactly while bytes are left: after = bytes left after this row, and the
   // next row is an I/O row iff after != 0 (io_inv its inverse).
   const Expr after = (hrd + hwr) * io_rem + io * (io_rem - io_n);
@@ -839,6 +878,14 @@ static uint32_t slot_table_size(const wasm::Module& m) {
   return size;
 }
 
+uint32_t program_imm_a(const wasm::Module& m, const wasm::Instr& in) {
+  if (in.op != Op::kCall || in.a < m.num_imported_funcs ||
+      in.a - m.num_imported_funcs >= m.funcs.size()) {
+    return in.a;
+  }
+  return m.funcs[in.a - m.num_imported_funcs].max_height;
+}
+
 uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in) {
   // call_indirect: the expected canonical type (limbs 0-1) and the table size (limbs 2-3).
   if (in.op == Op::kCallIndirect) {
@@ -847,7 +894,8 @@ uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in) {
   // Loads and stores: the static offset as limbs (imm_a is a field element); memory.grow: the
   // page limit.
   if (mem_op_info(in.op).width) return in.a;
-  // call_host: which host function (1 input_size, 2 input_read, 3 output_write, 0 other).
+  // call_host: which host function (1 input_size, 2 input_read, 3 output_write, 4 abort, 0
+  // other).
   if (in.op == Op::kCallHost) {
     uint32_t k = 0;
     for (const wasm::Import& im : m.imports) {
@@ -856,7 +904,8 @@ uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in) {
       if (im.module != "efaas") return 0;
       if (im.name == "input_size") return 1;
       if (im.name == "input_read") return 2;
-      if (im.name == "output_write") return 3;
+      if (im.name == "output_write") return 3 | (uint64_t(!m.memories.empty()) << 16);  // memory?
+      if (im.name == "abort") return L::kHostAbortFn;
       return 0;
     }
     return 0;
@@ -910,7 +959,7 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
       col[P::kPc * rows + pc] = Fp::from_u64(pc);
       col[P::kOp * rows + pc] = Fp::from_u32(uint32_t(in.op));
       col[P::kGas * rows + pc] = Fp::from_u32(in.gas);
-      col[P::kImmA * rows + pc] = Fp::from_u32(in.a);
+      col[P::kImmA * rows + pc] = Fp::from_u32(program_imm_a(m, in));
       for (uint32_t j = 0; j < 4; ++j) {
         col[(P::kImmB + j) * rows + pc] = Fp::from_u32(uint32_t(in.b >> (16 * j)) & 0xFFFF);
       }

@@ -28,6 +28,9 @@ uint32_t table_log_rows(size_t rows);
 // The program table's imm_b of an instruction: Instr::b, except for calls: params, declared
 // locals and the callee's entry pc (16-bit limbs), which the call row needs.
 uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in);
+// The program row's imm_a: the instruction's, except for a direct call of a defined function,
+// whose callee's frame height (locals and deepest operand stack) bounds the value stack.
+uint32_t program_imm_a(const wasm::Module& m, const wasm::Instr& in);
 // The module's function table after its element segments, as the fixed slot table holds it:
 // one row per slot holding a defined function or nothing (empty), sorted by slot; slots
 // holding imported functions have none. Contents unknown here (an imported table, a segment

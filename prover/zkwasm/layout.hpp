@@ -81,7 +81,10 @@ inline constexpr uint32_t kPubEntryInst = kPubSegMode + 6;
 inline constexpr uint32_t kPubExit = kPubSegMode + 7;  // pc, sp, fp, depth, gas, inst
 // The output cursor (bytes written so far) at the segment's entry and exit (0 in mode 0).
 inline constexpr uint32_t kPubEntryOut = kPubExit + 6, kPubExitOut = kPubEntryOut + 1;
-inline constexpr uint32_t kNumPublics = kPubExitOut + 1;
+// efaas.abort's code (its i32 argument, two 16-bit limbs) when the trap code is kTrapHostAbort;
+// zero otherwise and in every segment but the last.
+inline constexpr uint32_t kPubAbortCode = kPubExitOut + 1;
+inline constexpr uint32_t kNumPublics = kPubAbortCode + 2;
 
 // Table order in the machine.
 enum Table : uint32_t {
@@ -227,6 +230,8 @@ struct Exec {
   // mem_access row proves ea + width > pages * 2^16); a call_indirect that traps (not a flag of
   // kFlagOps: one-hot like unreachable), and among those the index-out-of-table ones (in the
   // branch-taken column, which only branch and comparison rows use otherwise).
+  // Call stack exhaustion at a direct call: an unreachable trap row whose kOpX holds
+  // call - unreachable (so its opcode is call; air.cpp), at depth kMaxCallDepth.
   static constexpr uint32_t kMemTrap = kWide + 1, kCiTrap = kMemTrap + 1, kCiOor = kT;
   static constexpr uint32_t kWidth = kCiTrap + 1;
   // The I/O cursor shares columns that only call_indirect / br_table rows use otherwise:
@@ -234,6 +239,12 @@ struct Exec {
   // inverse of the bytes left after this row ([more I/O rows follow]).
   static constexpr uint32_t kIoAddr = kCallee, kIoIdx = kCParams, kIoRem = kCDecl;
   static constexpr uint32_t kIoKind = kCEntry, kIoN = kCType, kIoInv = kInv;
+  // efaas.abort: a call_host row with this bit (a carry column, which host calls leave unused;
+  // counted as call_host * bit) is a trap row that reads the abort code at sp - 1.
+  static constexpr uint32_t kHab = kC;
+  // output_write of 0 bytes (no I/O rows): [len = 0], [src mod 2^16 != 0] and its inverse, in
+  // is-zero inverse columns that host calls leave unused.
+  static constexpr uint32_t kWz = kInv + 1, kWnz = kInv + 2, kWnzInv = kInv + 3;
 };
 
 // Program table (fixed): one row per compiled instruction.
@@ -286,9 +297,22 @@ inline constexpr uint32_t kUnknownTableSize = 0xFFFFFFFFu;
 // Trap codes (wasm::TrapCode) the trap rows prove besides the ALU chip's (alu_chip.hpp).
 inline constexpr uint32_t kTrapMemOob = 2, kTrapIndirectType = 5, kTrapUndefinedElem = 6;
 inline constexpr uint32_t kTrapUninitElem = 7;
-// Every trap a trap row proves: unreachable (1) through uninitialized element (7); stack
-// exhaustion, out of gas and host traps are not provable.
-inline constexpr bool is_provable_trap(uint32_t code) { return code >= 1 && code <= kTrapUninitElem; }
+inline constexpr uint32_t kTrapHostAbort = 11;  // efaas.abort (a call_host trap row)
+inline constexpr uint32_t kTrapCallStack = 8;   // call stack exhausted (a call trap row)
+// The runtime's call depth limit (wasm::RuntimeLimits{}.max_call_depth), a constant of the
+// universal AIR: traces recorded under other limits are refused.
+inline constexpr uint32_t kMaxCallDepth = 16384;
+// The runtime's value stack limit (RuntimeLimits{}.max_stack_slots), checked at direct calls.
+inline constexpr uint32_t kMaxStackSlots = 1u << 20;
+// The program row's imm_b of a call_host of efaas.abort (1..3: input_size, input_read,
+// output_write; 0: other imports, not provable).
+inline constexpr uint32_t kHostAbortFn = 4;
+// Every trap a trap row proves: unreachable (1) through uninitialized element (7), call stack
+// exhaustion at a direct call (8) and efaas.abort (11); value stack exhaustion, out of gas and
+// host errors are not provable.
+inline constexpr bool is_provable_trap(uint32_t code) {
+  return (code >= 1 && code <= kTrapCallStack) || code == kTrapHostAbort;
+}
 
 // Range and byte tables in one: row v holds v, x = v >> 8, y = v & 255, x AND y.
 struct Range {

@@ -110,6 +110,7 @@ void set_segment_publics(std::vector<Fp>& pub, uint32_t index, bool last, const 
   for (uint32_t j = 0; j < 6; ++j) pub[L::kPubExit + j] = last ? Fp::zero() : Fp::from_u64(out[j]);
   pub[L::kPubEntryOut] = Fp::from_u64(entry.output);
   pub[L::kPubExitOut] = last ? Fp::zero() : Fp::from_u64(exit.output);
+  if (!last) pub[L::kPubAbortCode] = pub[L::kPubAbortCode + 1] = Fp::zero();  // the trap row's
 }
 
 std::vector<air::PublicInteraction> boundary_interactions(std::span<const uint32_t> keys,
@@ -290,9 +291,9 @@ Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
       build_error = w.status();
       break;
     }
-    if (s == 0) {
-      bundle.publics = pv;
-    } else {  // each segment's witness holds its own output bytes
+    if (s == 0) bundle.publics = pv;
+    if (spec.last) bundle.publics.abort_code = pv.abort_code;  // found at the trap row
+    if (s != 0) {  // each segment's witness holds its own output bytes
       bundle.publics.output.insert(bundle.publics.output.end(), pv.output.begin(), pv.output.end());
     }
     Segment& seg = bundle.segments[s];

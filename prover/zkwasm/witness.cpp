@@ -11,6 +11,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "prover/wasm/instance.hpp"
 #include "prover/zkwasm/air_internal.hpp"
 #include "prover/zkwasm/alu_chip.hpp"
 #include "prover/zkwasm/io.hpp"
@@ -19,6 +20,11 @@
 #include "prover/zkwasm/segments_internal.hpp"
 
 namespace efaas::zkwasm {
+
+static_assert(layout::kMaxCallDepth == wasm::RuntimeLimits{}.max_call_depth,
+              "the AIR's call depth limit is the runtime's default");
+static_assert(layout::kMaxStackSlots == wasm::RuntimeLimits{}.max_stack_slots,
+              "the AIR's value stack limit is the runtime's default");
 
 using wasm::Op;
 namespace L = layout;
@@ -427,9 +433,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     ex.set(E::kGas, row, gas);
     ex.set(E::kOut, row, out_now());
     ex.set(E::kGasCost, row, uint64_t(in.gas));
-    ex.set(E::kImmA, row, uint64_t(in.a));
+    ex.set(E::kImmA, row, uint64_t(program_imm_a(m, in)));
     ex.set_limbs(E::kImmB, row, in.b);
-    if (fi >= 0 && !(trap_row && op == Op::kCallIndirect)) {  // a trap row has its own flag
+    const bool stack_trap = trap_row && op == Op::kCall;  // call stack exhausted
+    if (fi >= 0 && !(trap_row && (op == Op::kCallIndirect || op == Op::kCall))) {  // a trap row has its own flag
       ex.set(E::kFlags + uint32_t(fi), row, uint64_t(1));
       if (L::is_wide_op(op)) ex.set(E::kWide, row, uint64_t(1));
       if (const auto [g, pos] = L::group_of(op); g >= 0) {
@@ -524,6 +531,27 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         const uint32_t callee = in.a;
         if (callee < m.num_imported_funcs) return bad(i, "call of an imported function");
         const uint32_t params = uint32_t(in.b & 0xFFFF), declared = uint32_t((in.b >> 16) & 0xFFFF);
+        if (stack_trap) {
+          // Touches nothing: the AIR checks depth = kMaxCallDepth (trap code 8). With the trace
+          // check off, a claim at another depth is laid out for the AIR to reject.
+          if (depth != L::kMaxCallDepth && opts.check_trace) {
+            return unimplemented(
+                "zkwasm: the call at " + step_name(i, s) + " traps with code " +
+                std::to_string(trace.end.trap_code) + " at call depth " + std::to_string(depth) +
+                ": the AIR proves call stack exhaustion at RuntimeLimits::max_call_depth = " +
+                std::to_string(L::kMaxCallDepth) +
+                " only (a value stack overflow, or a trace recorded under other limits)");
+          }
+          break;  // an unreachable-class row (below) with kOpX = call - unreachable
+        }
+        if (callee - m.num_imported_funcs >= m.funcs.size()) return bad(i, "no such function");
+        const wasm::Function& cf = m.funcs[callee - m.num_imported_funcs];
+        if (opts.check_trace && uint64_t(sp) - params + cf.max_height >
+                                    wasm::RuntimeLimits{}.max_stack_slots) {
+          return bad(i, "the call goes on beyond RuntimeLimits::max_stack_slots = " +
+                            std::to_string(L::kMaxStackSlots) +
+                            " (a trace recorded under other limits?)");
+        }
         en[2] = true, key[2] = frame_key(depth);
         r = uint64_t(s.pc + 1) | (uint64_t(fp) << 32);
         npc = uint32_t(in.b >> 32), nfp = sp - params, nsp = sp + declared;
@@ -539,6 +567,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
           // A trap: idx beyond the table, an empty slot or another type. Reads idx only.
           en[1] = true, key[1] = sp - 1;
           const uint32_t code = trace.end.trap_code;
+          if (code == L::kTrapCallStack) {
+            return unimplemented("zkwasm: call stack exhaustion (trap code 8) at " +
+                                 step_name(i, s) + ": provable at a direct call only");
+          }
           ex.set(E::kCiTrap, row, uint64_t(1));
           if (code == L::kTrapUndefinedElem) {
             taken = true;  // kCiOor is the branch-taken column
@@ -611,6 +643,11 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         if (opts.check_trace && m.canonical_type[f.type_index] != uint32_t(in.b)) {
           return bad(i, "the callee's type differs from the expected one, but the trace goes on");
         }
+        if (opts.check_trace && uint64_t(sp) - 1 - params + f.max_height > L::kMaxStackSlots) {
+          return bad(i, "the call goes on beyond RuntimeLimits::max_stack_slots = " +
+                            std::to_string(L::kMaxStackSlots) +
+                            " (a trace recorded under other limits?)");
+        }
         ex.set(E::kCallee, row, uint64_t(callee));
         ex.set(E::kCParams, row, uint64_t(params));
         ex.set(E::kCDecl, row, uint64_t(declared));
@@ -627,11 +664,28 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         en[2] = true, key[2] = sp, r = s.r, nsp = sp + 1;
         break;
       case Op::kCallHost: {
-        // 1 input_size, 2 input_read, 3 output_write (program_imm_b); others trap.
-        const uint32_t hf = uint32_t(in.b);
+        // 1 input_size, 2 input_read, 3 output_write, 4 abort (program_imm_b); others trap.
+        const uint32_t hf = uint32_t(in.b & 0xFFFF);
+        // With the trace check off, an abort claimed at another host call is laid out as an
+        // abort row (the program row's imm_b then contradicts it: the AIR rejects it).
+        if (hf == L::kHostAbortFn ||
+            (!opts.check_trace && trap_row && trace.end.trap_code == L::kTrapHostAbort)) {
+          // A trap row: reads the code at sp - 1, which becomes public.
+          if (opts.check_trace && !(trap_row && trace.end.trap_code == L::kTrapHostAbort)) {
+            return bad(i, "efaas.abort does not end the run with trap code " +
+                              std::to_string(L::kTrapHostAbort));
+          }
+          en[0] = true, key[0] = sp - 1, b = read(key[0]);
+          if (trace.end.trap_code == L::kTrapHostAbort) pv.abort_code = uint32_t(b);
+          break;
+        }
         if (hf < 1 || hf > 3) {
           return unimplemented("zkwasm: host call at " + step_name(i, s) +
-                               " (abort or an unknown import): traps are not provable yet");
+                               " (an unknown import): its trap is not provable");
+        }
+        if (trap_row) {  // a host error or a trap inside the host function (docs/zkwasm.md)
+          return unimplemented("zkwasm: host call at " + step_name(i, s) + " traps with code " +
+                               std::to_string(trace.end.trap_code) + ": not provable");
         }
         auto kind_ok = [&](uint64_t k) -> Status {
           if (k == 4) {  // wasm::InputKind::kPrivate
@@ -679,9 +733,18 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
           ex.set(E::kIoN, row, uint64_t(input->bytes[a].size()));
         } else {
           nsp = sp - 2;
+          // A zero-length write moves nothing; the AIR checks src against the page count.
+          const uint32_t nz = limb(x, 0) != 0;
+          ex.set(E::kWnz, row, uint64_t(nz));
+          ex.set(E::kWnzInv, row, Fp::from_u32(limb(x, 0)).inverse());
           if (len == 0) {
-            return unimplemented("zkwasm: output_write of 0 bytes at " + step_name(i, s) +
-                                 " is not provable yet");
+            en[2] = true, key[2] = L::kMemSizeKey, a = r = read(key[2]);
+            ex.set(E::kWz, row, uint64_t(1));
+            host_d |= uint64_t(uint32_t(a - limb(x, 1) - nz) & 0xFFFF) << 16;
+            if (opts.check_trace && (m.memories.empty() || uint32_t(x) > a * 65536)) {
+              return bad(i, "output_write of 0 bytes at " + std::to_string(uint32_t(x)) +
+                                " beyond the memory goes on");
+            }
           }
           io.idx = uint32_t(out_now());
           ex.set(E::kIoIdx, row, uint64_t(io.idx));
@@ -722,8 +785,12 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         break;
     }
     const bool mem_trap = trap_row && mi >= 0 && mem_op_info(op).width != 0;
+    const bool abort_row =
+        op == Op::kCallHost && (uint32_t(in.b & 0xFFFF) == L::kHostAbortFn ||
+                                (!opts.check_trace && trap_row &&
+                                 trace.end.trap_code == L::kTrapHostAbort));
     if (trap_row && !(alu::is_div(op) || op == Op::kUnreachable || mem_trap ||
-                      op == Op::kCallIndirect)) {
+                      op == Op::kCallIndirect || abort_row || stack_trap)) {
       return unimplemented("zkwasm: a trap at " + step_name(i, s) + " is not provable yet");
     }
     if (mem_trap) {
@@ -737,6 +804,13 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         trace.end.trap_code != L::kTrapUninitElem && trace.end.trap_code != L::kTrapIndirectType) {
       return bad(i, "call_indirect traps with code " + std::to_string(trace.end.trap_code));
     }
+    if (opts.check_trace && trap_row && (trace.end.trap_code == L::kTrapHostAbort) != abort_row) {
+      return bad(i, "the run ends with trap code " + std::to_string(trace.end.trap_code) +
+                        " at a step that does not raise it");
+    }
+    if (opts.check_trace && stack_trap && trace.end.trap_code != L::kTrapCallStack) {
+      return bad(i, "a call traps with code " + std::to_string(L::kTrapCallStack));
+    }
     if (opts.check_trace && trap_row && op == Op::kUnreachable &&
         trace.end.trap_code != alu::kTrapUnreachable) {
       return bad(i, "unreachable traps with code " + std::to_string(alu::kTrapUnreachable));
@@ -748,6 +822,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       alu_chip.add(op, a, b, r, trap_row);
     } else if (op == Op::kUnreachable) {
       ex.set(E::kUnreachF, row, uint64_t(1));
+    } else if (stack_trap) {
+      ex.set(E::kUnreachF, row, uint64_t(1));
+      ex.set(E::kOpX, row,
+             Fp::from_u32(uint32_t(Op::kCall)) - Fp::from_u32(uint32_t(Op::kUnreachable)));
     }
     // Value moves of branches and the return; their values are not in the record.
     if (op == Op::kBr || op == Op::kBrIf) {
@@ -876,6 +954,21 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       default: break;
     }
     if (op == Op::kCallHost) d = host_d;
+    if ((op == Op::kCall || op == Op::kCallIndirect) && !trap_row) {
+      // d0 = kMaxCallDepth - 1 - depth: the call stays within the runtime's depth limit.
+      if (opts.check_trace && depth >= L::kMaxCallDepth) {
+        return bad(i, "a call at depth " + std::to_string(depth) +
+                          " goes on beyond RuntimeLimits::max_call_depth = " +
+                          std::to_string(L::kMaxCallDepth) + " (a trace recorded under other limits?)");
+      }
+      d |= uint64_t(uint32_t(L::kMaxCallDepth - 1 - depth) & 0xFFFF);
+      if (op == Op::kCall) {  // the callee's frame within the value stack limit
+        const uint32_t v = L::kMaxStackSlots - (nfp + program_imm_a(m, in));
+        d |= (uint64_t(v & 0xFFFF) << 16) | (uint64_t((v >> 16) & 0xFFFF) << 32) |
+             (uint64_t(((v >> 16) << 11) & 0xFFFF) << 48);
+      }
+    }
+    if (abort_row) cy[0] = 1;  // the abort bit (E::kHab) is carry 0's column
     const uint32_t sa = ah >> 15, sb = bh >> 15;
     for (uint32_t j = 0; j < 4; ++j) {
       ex.set(E::kC + j, row, cy[j]);

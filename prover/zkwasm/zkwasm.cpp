@@ -123,6 +123,10 @@ Result<std::vector<Fp>> public_inputs(const Program& program, const PublicValues
     return unimplemented("zkwasm: trap code " + std::to_string(pv.trap_code) +
                          " is not provable yet");
   }
+  if (pv.abort_code != 0 && pv.trap_code != L::kTrapHostAbort) {
+    return invalid_argument("zkwasm: an abort code without the abort trap code " +
+                            std::to_string(L::kTrapHostAbort));
+  }
   if (pv.status == 1 && !pv.results.empty()) {
     return invalid_argument("zkwasm: a trapped execution has no results");
   }
@@ -155,6 +159,8 @@ Result<std::vector<Fp>> public_inputs(const Program& program, const PublicValues
   pub[L::kPubInstructions] = Fp::from_u64(pv.instructions);
   pub[L::kPubStatus] = Fp::from_u32(pv.status);
   pub[L::kPubTrapCode] = Fp::from_u32(pv.trap_code);
+  pub[L::kPubAbortCode] = Fp::from_u32(pv.abort_code & 0xFFFF);
+  pub[L::kPubAbortCode + 1] = Fp::from_u32(pv.abort_code >> 16);
   const uint64_t res = pv.results.empty() ? 0 : pv.results[0];
   pub[L::kPubHasResult] = Fp::from_u32(pv.results.empty() ? 0 : 1);
   for (uint32_t j = 0; j < 4; ++j) pub[L::kPubResult + j] = Fp::from_u32(uint32_t(res >> (16 * j)) & 0xFFFF);
@@ -297,6 +303,7 @@ std::vector<uint8_t> serialize_bundle(const Bundle& b) {
   for (uint64_t a : pv.args) w.u64(a);
   w.u32(pv.status);
   w.u32(pv.trap_code);
+  if (pv.trap_code == L::kTrapHostAbort) w.u32(pv.abort_code);  // only an abort has one
   w.u32(uint32_t(pv.results.size()));
   for (uint64_t r : pv.results) w.u64(r);
   w.u64(pv.gas_used);
@@ -357,6 +364,7 @@ Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes) {
   for (auto& a : pv.args) EFAAS_RETURN_IF_ERROR(r.u64(a, "argument"));
   EFAAS_RETURN_IF_ERROR(r.u32(pv.status, "status"));
   EFAAS_RETURN_IF_ERROR(r.u32(pv.trap_code, "trap code"));
+  if (pv.trap_code == L::kTrapHostAbort) EFAAS_RETURN_IF_ERROR(r.u32(pv.abort_code, "abort code"));
   EFAAS_RETURN_IF_ERROR(r.count(n, kMaxValues, "result count"));
   pv.results.resize(n);
   for (auto& v : pv.results) EFAAS_RETURN_IF_ERROR(r.u64(v, "result"));

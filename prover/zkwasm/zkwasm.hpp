@@ -8,10 +8,11 @@
 //
 // This slice proves executions of the opcodes listed in constrained_ops() (linear memory, the
 // Extension host I/O, shifts, bit counts, i64.mul and div/rem included), including runs that end
-// in unreachable, a division trap, an out-of-bounds load or store or a call_indirect trap. Runs
+// in unreachable, a division trap, an out-of-bounds load or store, a call_indirect trap or
+// efaas.abort (its code public). Runs
 // longer than one segment are split into segments chained by their boundary state
 // (continuations, segments.cpp: control state, output cursor, memory words and the page count).
-// Private input and other traps (stack exhaustion, host traps) are refused with UNIMPLEMENTED
+// Private input and other traps (stack exhaustion, host errors) are refused with UNIMPLEMENTED
 // (never an unconstrained row).
 #include <cstdint>
 #include <functional>
@@ -32,7 +33,7 @@
 namespace efaas::zkwasm {
 
 // 2: public input and output bytes; 3: the output cursor in a split run's exit states
-inline constexpr uint32_t kBundleVersion = 4;  // 4: the session-4 AIR (v3 proofs cannot verify)
+inline constexpr uint32_t kBundleVersion = 5;  // 5: the session-5 AIR (v4 proofs cannot verify)
 inline constexpr uint32_t kMaxArgs = 8;
 // Continuations: a segment is at most 2^segment_log execution-table rows (steps and the
 // zero-local rows of calls); longer runs are split.
@@ -53,7 +54,8 @@ struct PublicValues {
   uint32_t entry_function = 0;
   std::vector<uint64_t> args;     // the entry function's arguments (i32 zero-extended)
   uint32_t status = 0;            // 0 returned, 1 trapped (results then empty)
-  uint32_t trap_code = 0;         // wasm::TrapCode 1..7 (unreachable .. uninitialized element)
+  uint32_t trap_code = 0;         // wasm::TrapCode 1..7 (unreachable .. uninitialized element), 11
+  uint32_t abort_code = 0;        // efaas.abort's argument when trap_code is 11 (kHostAbort)
   std::vector<uint64_t> results;  // the entry function's results
   uint64_t gas_used = 0;
   uint64_t instructions = 0;

@@ -99,8 +99,12 @@ nlohmann::json io_json(const zkwasm::PublicValues& pv) {
   return j;
 }
 
+bool aborted(const zkwasm::PublicValues& pv) {
+  return pv.status == 1 && pv.trap_code == uint32_t(wasm::TrapCode::kHostAbort);
+}
+
 nlohmann::json publics_json(const zkwasm::PublicValues& pv) {
-  return {{"module_keccak256", to_hex(pv.module_hash)},
+  nlohmann::json j = {{"module_keccak256", to_hex(pv.module_hash)},
           {"io", io_json(pv)},
           {"entry_function", pv.entry_function},
           {"args", pv.args},
@@ -109,6 +113,8 @@ nlohmann::json publics_json(const zkwasm::PublicValues& pv) {
           {"results", pv.results},
           {"gas_used", pv.gas_used},
           {"instructions", pv.instructions}};
+  if (aborted(pv)) j["abort_code"] = int32_t(pv.abort_code);  // efaas.abort's i32 argument
+  return j;
 }
 
 void print_publics(const zkwasm::PublicValues& pv) {
@@ -118,6 +124,8 @@ void print_publics(const zkwasm::PublicValues& pv) {
   std::cout << "\nstatus: "
             << (pv.status == 0 ? std::string("returned")
                                : "trapped: " + std::string(wasm::trap_reason(wasm::TrapCode(pv.trap_code))))
+            << (aborted(pv) ? " (aborted with code " + std::to_string(int32_t(pv.abort_code)) + ")"
+                            : std::string())
             << "\nresults:";
   for (uint64_t r : pv.results) std::cout << " " << r;
   std::cout << "\ngas used: " << pv.gas_used << "\ninstructions: " << pv.instructions << "\n";

@@ -30,6 +30,14 @@ wat2wasm "$SRC/echo_ext.wat" -o "$DIR/echo.wasm" || exit 1
 [ $rc -eq 0 ] || { echo "Extension proof: exit $rc"; exit 1; }
 grep -q '"output": "5b58a500000000000000"' "$DIR/e.json" || { echo "no output"; cat "$DIR/e.json"; exit 1; }
 grep -q '"public_input_keccak256"' "$DIR/e.json" || { echo "no input commitment"; exit 1; }
+# efaas.abort is an exit status with its code public: verify prints it.
+printf '(module (import "efaas" "abort" (func $a (param i32))) (memory (export "memory") 1) (func (export "efaas_main") (result i32) (call $a (i32.const -7)) (i32.const 0)))' > "$DIR/abort.wat"
+wat2wasm "$DIR/abort.wat" -o "$DIR/abort.wasm" || exit 1
+"$EFAAS" prove "$DIR/abort.wasm" --input 00 -o "$DIR/a.bin" --preset test > /dev/null || exit 1
+"$EFAAS" verify "$DIR/abort.wasm" "$DIR/a.bin" --min-bits 0 > "$DIR/a.txt"; rc=$?
+[ $rc -eq 0 ] || { echo "aborted run: exit $rc"; exit 1; }
+grep -q 'aborted with code -7' "$DIR/a.txt" || { cat "$DIR/a.txt"; echo "no abort code"; exit 1; }
+"$EFAAS" verify "$DIR/abort.wasm" "$DIR/a.bin" --min-bits 0 --json | grep -q '"abort_code": *-7' || { echo "no abort_code in JSON"; exit 1; }
 # Continuations: a run split into segments of 2^5 rows proves and verifies; verify reports them.
 "$EFAAS" prove "$DIR/sum.wasm" --invoke sum 12 -o "$DIR/s.bin" --preset test --segment-log 5 || exit 1
 "$EFAAS" verify "$DIR/sum.wasm" "$DIR/s.bin" --min-bits 0 --json > "$DIR/s.json"; rc=$?

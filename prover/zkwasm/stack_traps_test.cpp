@@ -1,0 +1,343 @@
+// zkWASM call stack exhaustion (docs/zkwasm.md, "Traps"): a direct call at the runtime's call
+// depth limit (RuntimeLimits::max_call_depth, a constant of the universal AIR) proves and
+// verifies with trap code 8, in one segment and split; the spec tests' assert_exhaustion cases
+// prove. Forgeries made with the prover's checks off that the verifier must reject: exhaustion
+// claimed one frame early, a call that goes on beyond the limit (a trace recorded under larger
+// limits), exhaustion at a smaller limit, another trap code, and tampered public values.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "prover/fri/fri_params.hpp"
+#include "prover/wasm/instance.hpp"
+#include "prover/zkwasm/layout.hpp"
+#include "prover/zkwasm/segments_internal.hpp"
+#include "prover/zkwasm/spec_testing.hpp"
+#include "prover/zkwasm/test_support.hpp"
+#include "prover/zkwasm/zkwasm.hpp"
+
+namespace efaas::zkwasm {
+namespace {
+
+namespace fs = std::filesystem;
+namespace L = layout;
+using wasm::Op;
+using test_support::wat;
+
+constexpr uint32_t kCode = uint32_t(wasm::TrapCode::kCallStackExhausted);
+static_assert(kCode == L::kTrapCallStack);
+
+ProveOptions opts_for(const std::vector<uint64_t>& args, bool checked = true,
+                      uint32_t segment_log = kDefaultSegmentLog) {
+  ProveOptions o;
+  o.params = fri_test_preset();
+  o.args = args;
+  o.check_trace = checked;
+  o.stark.check_witness = checked;
+  o.segment_log = segment_log;
+  return o;
+}
+
+// Runs export `name` traced under `limits` (the runtime's defaults unless given).
+wasm::Trace run_limited(const std::vector<uint8_t>& bytes, const std::string& name,
+                        const std::vector<uint64_t>& args, const wasm::RuntimeLimits& limits = {}) {
+  auto m = wasm::load_module(bytes);
+  EXPECT_TRUE(m.is_ok()) << m.status().to_string();
+  wasm::Linker linker;
+  auto inst = wasm::Instance::instantiate(*m, linker, limits);
+  EXPECT_TRUE(inst.is_ok()) << inst.status().to_string();
+  wasm::MemorySink sink;
+  wasm::TraceWriter tw(sink, 1u << 14);
+  wasm::TraceHeader h;
+  h.gas_limit = 1u << 30;
+  h.entry_function = (*m)->find_export(name)->index;
+  EXPECT_TRUE(tw.begin(h).is_ok());
+  wasm::ExecOptions o;
+  o.gas_limit = h.gas_limit;
+  o.trace = &tw;
+  auto r = (*inst)->invoke(h.entry_function, args, o);
+  EXPECT_TRUE(r.is_ok());
+  wasm::TraceEnd end;
+  end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
+  end.trap_code = uint32_t(r->trap);
+  end.gas_used = r->gas_used;
+  end.instructions = r->instructions;
+  end.records = tw.records();
+  end.results = r->results;
+  EXPECT_TRUE(tw.finish(end).is_ok());
+  auto t = wasm::read_trace(sink.data);
+  EXPECT_TRUE(t.is_ok()) << t.status().to_string();
+  return *t;
+}
+
+// Recursion without end: call.wast's runaway and mutual-runaway (that module uses floats, outside
+// the runtime's integer subset, so they are copied here), and `rec` with a parameter and a
+// declared local (zero-local rows); `down` recurses n times and returns 0.
+const char* kModule = R"((module
+  (func $runaway (export "runaway") (call $runaway))
+  (func $mutual-runaway1 (export "mutual-runaway") (call $mutual-runaway2))
+  (func $mutual-runaway2 (call $mutual-runaway1))
+  (func $rec (export "rec") (param $n i32) (result i32) (local $t i32)
+    (call $rec (local.get $n)))
+  (func $down (export "down") (param $n i32) (result i32)
+    (if (result i32) (local.get $n)
+      (then (call $down (i32.sub (local.get $n) (i32.const 1))))
+      (else (i32.const 0))))
+)
+)";
+
+PublicValues expect_exhaustion_proves(const Program& p, const wasm::Trace& t,
+                                      const std::vector<uint64_t>& args,
+                                      uint32_t segment_log = kDefaultSegmentLog) {
+  EXPECT_EQ(t.end.status, 1u);
+  EXPECT_EQ(t.end.trap_code, kCode);
+  auto b = prove(p, t, opts_for(args, true, segment_log));
+  EXPECT_TRUE(b.is_ok()) << b.status().to_string();
+  if (!b.is_ok()) return {};
+  auto back = deserialize_bundle(serialize_bundle(*b));
+  EXPECT_TRUE(back.is_ok());
+  if (!back.is_ok()) return {};
+  auto pv = verify(p, *back);
+  EXPECT_TRUE(pv.is_ok()) << pv.status().to_string();
+  if (!pv.is_ok()) return {};
+  EXPECT_EQ(pv->trap_code, kCode);
+  EXPECT_EQ(pv->gas_used, t.end.gas_used);
+  EXPECT_EQ(pv->instructions, t.end.instructions);
+  for (uint32_t other : {1u, 7u, 9u}) {
+    Bundle u = *back;
+    u.publics.trap_code = other;
+    EXPECT_FALSE(verify(p, u).is_ok()) << "verified with trap code " << other;
+  }
+  Bundle g = *back;
+  g.publics.gas_used += 1;
+  EXPECT_FALSE(verify(p, g).is_ok()) << "verified with other gas";
+  Bundle ret = *back;
+  ret.publics.status = 0, ret.publics.trap_code = 0;
+  ret.publics.results.assign(p.module().func_type(t.header.entry_function).results.size(), 0);
+  EXPECT_FALSE(verify(p, ret).is_ok()) << "exhaustion verified as a return";
+  return *pv;
+}
+
+std::shared_ptr<Program> load(const std::vector<uint8_t>& bytes) {
+  auto p = Program::load(bytes);
+  EXPECT_TRUE(p.is_ok()) << p.status().to_string();
+  return *p;
+}
+
+TEST(ZkStackTraps, RunawayRecursionProves) {
+  const auto bytes = wat(kModule);
+  const auto p = load(bytes);
+  for (const char* fn : {"runaway", "mutual-runaway"}) {
+    SCOPED_TRACE(fn);
+    const wasm::Trace t = run_limited(bytes, fn, {});
+    ASSERT_EQ(t.steps.size(), size_t(L::kMaxCallDepth) + 1);
+    expect_exhaustion_proves(*p, t, {});
+  }
+}
+
+TEST(ZkStackTraps, RecursionWithLocalsProvesOneSegmentAndSplit) {
+  const auto bytes = wat(kModule);
+  const auto p = load(bytes);
+  const wasm::Trace t = run_limited(bytes, "rec", {5});
+  expect_exhaustion_proves(*p, t, {5});
+  const wasm::Trace r = run_limited(bytes, "runaway", {});
+  expect_exhaustion_proves(*p, r, {}, 12);  // 5 segments, the trap row in the last
+}
+
+// Forgeries: the prover's own check refuses them; with it off the witness may refuse to lay one
+// out, otherwise the verifier must reject the proof.
+void expect_forgery_rejected(const std::string& what, const Program& p, const wasm::Trace& t,
+                             const std::vector<uint64_t>& args) {
+  SCOPED_TRACE(what);
+  auto checked = prove(p, t, opts_for(args));
+  EXPECT_FALSE(checked.is_ok()) << "the prover's own check missed it";
+  std::printf("  %-52s prover: %s\n", what.c_str(), checked.status().message().c_str());
+  auto b = prove(p, t, opts_for(args, false));
+  if (!b.is_ok()) {
+    std::printf("  %-52s -> not provable: %s\n", what.c_str(), b.status().message().c_str());
+    return;
+  }
+  auto v = verify(p, *b);
+  EXPECT_FALSE(v.is_ok()) << "forged proof verified";
+  std::printf("  %-52s -> %s\n", what.c_str(), v.status().message().c_str());
+}
+
+TEST(ZkStackTraps, ExhaustionClaimedOneFrameEarlyIsRejected) {
+  const auto bytes = wat(kModule);
+  const auto p = load(bytes);
+  const wasm::Trace t = run_limited(bytes, "runaway", {});
+  for (size_t at : {size_t(L::kMaxCallDepth) - 1, size_t(0)}) {
+    wasm::Trace u = t;
+    u.steps.resize(at + 1);
+    u.end.instructions = at + 1;
+    u.end.gas_used = 0;
+    for (const auto& s : u.steps) u.end.gas_used += p->module().code[s.pc].gas;
+    expect_forgery_rejected("exhaustion claimed at depth " + std::to_string(at), *p, u, {});
+  }
+}
+
+TEST(ZkStackTraps, CallBeyondTheLimitIsRejected) {
+  // Recorded under a larger limit: the recursion returns from depth 16385, which the runtime's
+  // default limit would have stopped at its 16384th call.
+  const auto bytes = wat(kModule);
+  const auto p = load(bytes);
+  wasm::RuntimeLimits big;
+  big.max_call_depth = 20000;
+  const wasm::Trace t = run_limited(bytes, "down", {16385}, big);
+  ASSERT_EQ(t.end.status, 0u);
+  expect_forgery_rejected("a call at depth 16384 that goes on", *p, t, {16385});
+  // One level less is within the limit and proves (the control).
+  const wasm::Trace ok = run_limited(bytes, "down", {16384});
+  ASSERT_EQ(ok.end.status, 0u);
+  auto b = prove(*p, ok, opts_for({16384}));
+  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+  ASSERT_TRUE(verify(*p, *b).is_ok());
+}
+
+TEST(ZkStackTraps, ExhaustionUnderASmallerLimitIsRejected) {
+  const auto bytes = wat(kModule);
+  const auto p = load(bytes);
+  wasm::RuntimeLimits small;
+  small.max_call_depth = 100;
+  const wasm::Trace t = run_limited(bytes, "runaway", {}, small);
+  ASSERT_EQ(t.end.trap_code, kCode);
+  auto refused = prove(*p, t, opts_for({}));
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(refused.status().message().find("max_call_depth"), std::string::npos)
+      << refused.status().message();
+  expect_forgery_rejected("exhaustion at depth 100", *p, t, {});
+}
+
+TEST(ZkStackTraps, WrongTrapCodeAtExhaustionIsRejected) {
+  const auto bytes = wat(kModule);
+  const auto p = load(bytes);
+  const wasm::Trace t = run_limited(bytes, "runaway", {});
+  for (uint32_t code : {1u, 9u}) {
+    wasm::Trace u = t;
+    u.end.trap_code = code;
+    expect_forgery_rejected("exhaustion with trap code " + std::to_string(code), *p, u, {});
+  }
+}
+
+// The spec tests' assert_exhaustion cases: direct recursion proves; call_indirect recursion and
+// value stack overflows are refused with UNIMPLEMENTED (named); traces over 2^18 rows are
+// skipped with their length printed, to keep the suite fast.
+TEST(ZkStackTraps, SpecAssertExhaustionCasesProve) {
+  using nlohmann::json;
+  char tmpl[] = "/tmp/efaas-zkstack-spec-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const fs::path dir = tmpl;
+  size_t proved = 0, refused = 0, skipped = 0;
+  for (const std::string file : {"call", "fac", "call_indirect", "skip-stack-guard-page"}) {
+    const json spec = spec_testing::wast_commands(dir, file);
+    ASSERT_TRUE(spec.is_object()) << file;
+    std::vector<uint8_t> bytes;
+    std::shared_ptr<Program> program;
+    for (const json& c : spec["commands"]) {
+      const std::string type = c["type"];
+      if (type == "module") {
+        bytes = spec_testing::read_bytes(dir / c["filename"].get<std::string>());
+        auto p = Program::load(bytes);
+        program = p.is_ok() && (*p)->module().imports.empty() ? *p : nullptr;
+        continue;
+      }
+      if (type != "assert_exhaustion") continue;
+      const json& action = c["action"];
+      const std::string where = file + ".wast:" + std::to_string(c["line"].get<int>()) + " " +
+                                action["field"].get<std::string>();
+      if (!program) {
+        std::printf("  %-44s module outside the runtime's subset\n", where.c_str());
+        ++refused;
+        continue;
+      }
+      SCOPED_TRACE(where);
+      std::vector<uint64_t> args;
+      for (const json& a : action["args"]) args.push_back(std::stoull(a["value"].get<std::string>()));
+      const wasm::Trace t = run_limited(bytes, action["field"], args);
+      ASSERT_EQ(t.end.status, 1u);
+      ASSERT_EQ(t.end.trap_code, kCode);
+      const size_t rows = run_rows(program->module(), t);
+      if (rows > (size_t(1) << 18)) {
+        std::printf("  %-44s skipped: %zu rows > 2^18\n", where.c_str(), rows);
+        ++skipped;
+        if (file == "skip-stack-guard-page") break;  // its other cases are as long
+        continue;
+      }
+      auto b = prove(*program, t, opts_for(args));
+      if (!b.is_ok()) {
+        EXPECT_EQ(b.status().code(), StatusCode::kUnimplemented) << b.status().to_string();
+        std::printf("  %-44s refused: %s\n", where.c_str(), b.status().message().c_str());
+        ++refused;
+        continue;
+      }
+      auto pv = verify(*program, *b);
+      ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+      EXPECT_EQ(pv->trap_code, kCode);
+      std::printf("  %-44s proved (%zu rows)\n", where.c_str(), rows);
+      ++proved;
+    }
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  std::printf("  %zu proved, %zu refused, %zu skipped\n", proved, refused, skipped);
+  // fac.wast's fac-rec; call.wast's and call_indirect.wast's modules use floats (outside the
+  // runtime's integer subset): RunawayRecursionProves proves call.wast's two functions.
+  EXPECT_GE(proved, 1u);
+}
+
+// The value stack limit at direct calls (RuntimeLimits::max_stack_slots = 2^20): a call row
+// shows 2^20 - (sp - params) - frame height = d1 + 2^16 d2 with d3 = 2^11 d2, the frame height
+// from the program row (imm_a). Reaching 2^20 slots takes millions of rows, so the forgery is
+// below the trace: another decomposition of a smaller difference (as if the callee's frame were
+// larger) must be rejected.
+TEST(ZkStackTraps, ValueStackBoundAtCallsIsBound) {
+  const auto bytes = wat(kModule);
+  const auto p = load(bytes);
+  const wasm::Trace t = run_limited(bytes, "down", {3});
+  ASSERT_EQ(t.end.status, 0u);
+  WitnessOptions wo;
+  wo.args = {3};
+  PublicValues pv;
+  auto w = build_witness(*p, t, wo, pv);
+  ASSERT_TRUE(w.is_ok()) << w.status().to_string();
+  using E = L::Exec;
+  std::vector<Fp>& ex = w->main[L::kExec];
+  const size_t rows = ex.size() / E::kWidth;
+  auto at = [&](uint32_t col, size_t row) -> Fp& { return ex[size_t(col) * rows + row]; };
+  const uint32_t call_flag = E::kFlags + uint32_t(L::flag_index(Op::kCall));
+  const wasm::Function& down = p->module().funcs.back();
+  auto pk = p->proving_key(fri_test_preset());
+  ASSERT_TRUE(pk.is_ok());
+  size_t calls = 0;
+  for (size_t row = 0; row < rows; ++row) {
+    if (at(call_flag, row) != Fp::one()) continue;
+    ++calls;
+    // The honest decomposition: 2^20 - (sp - 1 param) - max_height.
+    const uint64_t sp = at(E::kSp, row).to_canonical();
+    const uint64_t v = (uint64_t(1) << 20) - (sp - 1) - down.max_height;
+    EXPECT_EQ(at(E::kImmA, row), Fp::from_u32(down.max_height));
+    EXPECT_EQ(at(E::kD + 1, row), Fp::from_u64(v & 0xFFFF));
+    EXPECT_EQ(at(E::kD + 2, row), Fp::from_u64(v >> 16));
+    EXPECT_EQ(at(E::kD + 3, row), Fp::from_u64((v >> 16) << 11));
+    MachineWitness forged = *w;
+    const uint64_t u = v - 7;
+    std::vector<Fp>& fx = forged.main[L::kExec];
+    fx[size_t(E::kD + 1) * rows + row] = Fp::from_u64(u & 0xFFFF);
+    fx[size_t(E::kD + 2) * rows + row] = Fp::from_u64(u >> 16);
+    fx[size_t(E::kD + 3) * rows + row] = Fp::from_u64((u >> 16) << 11);
+    const Status st = test_support::prove_and_verify(*p, **pk, forged, pv, false);
+    EXPECT_FALSE(st.is_ok()) << "row " << row;
+    if (calls == 1) std::printf("  forged value stack slack at row %zu -> %s\n", row, st.message().c_str());
+  }
+  EXPECT_EQ(calls, 3u);
+}
+
+}  // namespace
+}  // namespace efaas::zkwasm
