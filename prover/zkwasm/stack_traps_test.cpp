@@ -28,6 +28,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace L = layout;
 using wasm::Op;
+using test_support::run_traced;
 using test_support::wat;
 
 constexpr uint32_t kCode = uint32_t(wasm::TrapCode::kCallStackExhausted);
@@ -42,38 +43,6 @@ ProveOptions opts_for(const std::vector<uint64_t>& args, bool checked = true,
   o.stark.check_witness = checked;
   o.segment_log = segment_log;
   return o;
-}
-
-// Runs export `name` traced under `limits` (the runtime's defaults unless given).
-wasm::Trace run_limited(const std::vector<uint8_t>& bytes, const std::string& name,
-                        const std::vector<uint64_t>& args, const wasm::RuntimeLimits& limits = {}) {
-  auto m = wasm::load_module(bytes);
-  EXPECT_TRUE(m.is_ok()) << m.status().to_string();
-  wasm::Linker linker;
-  auto inst = wasm::Instance::instantiate(*m, linker, limits);
-  EXPECT_TRUE(inst.is_ok()) << inst.status().to_string();
-  wasm::MemorySink sink;
-  wasm::TraceWriter tw(sink, 1u << 14);
-  wasm::TraceHeader h;
-  h.gas_limit = 1u << 30;
-  h.entry_function = (*m)->find_export(name)->index;
-  EXPECT_TRUE(tw.begin(h).is_ok());
-  wasm::ExecOptions o;
-  o.gas_limit = h.gas_limit;
-  o.trace = &tw;
-  auto r = (*inst)->invoke(h.entry_function, args, o);
-  EXPECT_TRUE(r.is_ok());
-  wasm::TraceEnd end;
-  end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
-  end.trap_code = uint32_t(r->trap);
-  end.gas_used = r->gas_used;
-  end.instructions = r->instructions;
-  end.records = tw.records();
-  end.results = r->results;
-  EXPECT_TRUE(tw.finish(end).is_ok());
-  auto t = wasm::read_trace(sink.data);
-  EXPECT_TRUE(t.is_ok()) << t.status().to_string();
-  return *t;
 }
 
 // Recursion without end: call.wast's runaway and mutual-runaway (that module uses floats, outside
@@ -135,7 +104,7 @@ TEST(ZkStackTraps, RunawayRecursionProves) {
   const auto p = load(bytes);
   for (const char* fn : {"runaway", "mutual-runaway"}) {
     SCOPED_TRACE(fn);
-    const wasm::Trace t = run_limited(bytes, fn, {});
+    const wasm::Trace t = run_traced(bytes, fn, {});
     ASSERT_EQ(t.steps.size(), size_t(L::kMaxCallDepth) + 1);
     expect_exhaustion_proves(*p, t, {});
   }
@@ -144,9 +113,9 @@ TEST(ZkStackTraps, RunawayRecursionProves) {
 TEST(ZkStackTraps, RecursionWithLocalsProvesOneSegmentAndSplit) {
   const auto bytes = wat(kModule);
   const auto p = load(bytes);
-  const wasm::Trace t = run_limited(bytes, "rec", {5});
+  const wasm::Trace t = run_traced(bytes, "rec", {5});
   expect_exhaustion_proves(*p, t, {5});
-  const wasm::Trace r = run_limited(bytes, "runaway", {});
+  const wasm::Trace r = run_traced(bytes, "runaway", {});
   expect_exhaustion_proves(*p, r, {}, 12);  // 5 segments, the trap row in the last
 }
 
@@ -171,7 +140,7 @@ void expect_forgery_rejected(const std::string& what, const Program& p, const wa
 TEST(ZkStackTraps, ExhaustionClaimedOneFrameEarlyIsRejected) {
   const auto bytes = wat(kModule);
   const auto p = load(bytes);
-  const wasm::Trace t = run_limited(bytes, "runaway", {});
+  const wasm::Trace t = run_traced(bytes, "runaway", {});
   for (size_t at : {size_t(L::kMaxCallDepth) - 1, size_t(0)}) {
     wasm::Trace u = t;
     u.steps.resize(at + 1);
@@ -189,11 +158,11 @@ TEST(ZkStackTraps, CallBeyondTheLimitIsRejected) {
   const auto p = load(bytes);
   wasm::RuntimeLimits big;
   big.max_call_depth = 20000;
-  const wasm::Trace t = run_limited(bytes, "down", {16385}, big);
+  const wasm::Trace t = run_traced(bytes, "down", {16385}, big);
   ASSERT_EQ(t.end.status, 0u);
   expect_forgery_rejected("a call at depth 16384 that goes on", *p, t, {16385});
   // One level less is within the limit and proves (the control).
-  const wasm::Trace ok = run_limited(bytes, "down", {16384});
+  const wasm::Trace ok = run_traced(bytes, "down", {16384});
   ASSERT_EQ(ok.end.status, 0u);
   auto b = prove(*p, ok, opts_for({16384}));
   ASSERT_TRUE(b.is_ok()) << b.status().to_string();
@@ -205,7 +174,7 @@ TEST(ZkStackTraps, ExhaustionUnderASmallerLimitIsRejected) {
   const auto p = load(bytes);
   wasm::RuntimeLimits small;
   small.max_call_depth = 100;
-  const wasm::Trace t = run_limited(bytes, "runaway", {}, small);
+  const wasm::Trace t = run_traced(bytes, "runaway", {}, small);
   ASSERT_EQ(t.end.trap_code, kCode);
   auto refused = prove(*p, t, opts_for({}));
   ASSERT_FALSE(refused.is_ok());
@@ -218,7 +187,7 @@ TEST(ZkStackTraps, ExhaustionUnderASmallerLimitIsRejected) {
 TEST(ZkStackTraps, WrongTrapCodeAtExhaustionIsRejected) {
   const auto bytes = wat(kModule);
   const auto p = load(bytes);
-  const wasm::Trace t = run_limited(bytes, "runaway", {});
+  const wasm::Trace t = run_traced(bytes, "runaway", {});
   for (uint32_t code : {1u, 9u}) {
     wasm::Trace u = t;
     u.end.trap_code = code;
@@ -260,7 +229,7 @@ TEST(ZkStackTraps, SpecAssertExhaustionCasesProve) {
       SCOPED_TRACE(where);
       std::vector<uint64_t> args;
       for (const json& a : action["args"]) args.push_back(std::stoull(a["value"].get<std::string>()));
-      const wasm::Trace t = run_limited(bytes, action["field"], args);
+      const wasm::Trace t = run_traced(bytes, action["field"].get<std::string>(), args);
       ASSERT_EQ(t.end.status, 1u);
       ASSERT_EQ(t.end.trap_code, kCode);
       const size_t rows = run_rows(program->module(), t);
@@ -300,7 +269,7 @@ TEST(ZkStackTraps, SpecAssertExhaustionCasesProve) {
 TEST(ZkStackTraps, ValueStackBoundAtCallsIsBound) {
   const auto bytes = wat(kModule);
   const auto p = load(bytes);
-  const wasm::Trace t = run_limited(bytes, "down", {3});
+  const wasm::Trace t = run_traced(bytes, "down", {3});
   ASSERT_EQ(t.end.status, 0u);
   WitnessOptions wo;
   wo.args = {3};

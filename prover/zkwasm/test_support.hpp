@@ -39,13 +39,15 @@ inline std::vector<uint8_t> wat(const std::string& text) {
   return b;
 }
 
-// Runs function `func` with a trace (traps included: the trace then ends with status 1).
+// Runs function `func` with a trace (traps included: the trace then ends with status 1), under
+// the runtime's default limits unless `limits` says otherwise.
 inline wasm::Trace run_traced(const std::vector<uint8_t>& bytes, uint32_t func,
-                              const std::vector<uint64_t>& args) {
+                              const std::vector<uint64_t>& args,
+                              const wasm::RuntimeLimits& limits = {}) {
   auto m = wasm::load_module(bytes);
   EXPECT_TRUE(m.is_ok()) << m.status().to_string();
   wasm::Linker linker;
-  auto inst = wasm::Instance::instantiate(*m, linker);
+  auto inst = wasm::Instance::instantiate(*m, linker, limits);
   EXPECT_TRUE(inst.is_ok()) << inst.status().to_string();
   wasm::MemorySink sink;
   wasm::TraceWriter tw(sink, 1024);
@@ -73,12 +75,13 @@ inline wasm::Trace run_traced(const std::vector<uint8_t>& bytes, uint32_t func,
 
 // Runs export `name` with a trace.
 inline wasm::Trace run_traced(const std::vector<uint8_t>& bytes, const std::string& name,
-                              const std::vector<uint64_t>& args) {
+                              const std::vector<uint64_t>& args,
+                              const wasm::RuntimeLimits& limits = {}) {
   auto m = wasm::load_module(bytes);
   EXPECT_TRUE(m.is_ok()) << m.status().to_string();
   const wasm::Export* ex = (*m)->find_export(name);
   EXPECT_NE(ex, nullptr) << name;
-  return run_traced(bytes, ex->index, args);
+  return run_traced(bytes, ex->index, args, limits);
 }
 
 // A module's exported function `fn` run on `args`, traced: its program, trace and arguments.
