@@ -4,11 +4,18 @@
 #include <string>
 
 #include "kernels/avx2/ntt_avx2.hpp"
+#include "kernels/avx512/ntt_avx512.hpp"
+#include "prover/common/cpu_features.hpp"
 #include "prover/ntt/ntt_backend.hpp"
 
 namespace efaas {
 
 namespace {
+
+// The CPU vector kernels: AVX-512 where usable (EFAAS_DISABLE_AVX512=1 turns it off), else AVX2.
+const CpuNttKernels& vector_kernels() {
+  return avx512_usable() ? avx512::ntt_kernels() : avx2::ntt_kernels();
+}
 
 // Checks the batch shape; on success sets log_n.
 Status check_shape(const char* op, size_t len, size_t cols, uint32_t& log_n) {
@@ -43,7 +50,7 @@ Status run_transform(const char* op, std::span<Fp> data, size_t cols, TransformS
     case Backend::kOpenCl:
       return opencl_transform(data, cols, spec, cfg.opencl_device);
     case Backend::kAvx2:
-      return cpu_transform(avx2::ntt_kernels(), data, cols, spec, cfg.threads);
+      return cpu_transform(vector_kernels(), data, cols, spec, cfg.threads);
     default:
       return cpu_transform(scalar_ntt_kernels(), data, cols, spec, cfg.threads);
   }
@@ -107,7 +114,7 @@ Status lde(std::span<const Fp> in, std::span<Fp> out, size_t cols, const LdePara
     case Backend::kOpenCl:
       return opencl_lde(in, out, cols, spec, cfg.opencl_device);
     case Backend::kAvx2:
-      return cpu_lde(avx2::ntt_kernels(), in, out, cols, spec, cfg.threads);
+      return cpu_lde(vector_kernels(), in, out, cols, spec, cfg.threads);
     default:
       return cpu_lde(scalar_ntt_kernels(), in, out, cols, spec, cfg.threads);
   }

@@ -1,13 +1,17 @@
-// NTT tests: scalar against the naive DFT, every backend against scalar, cosets, orders,
-// batches, LDE against direct polynomial evaluation, and argument errors.
+// NTT tests: scalar against the naive DFT, every backend and CPU kernel set against scalar,
+// cosets, orders, batches, LDE against direct polynomial evaluation, and argument errors.
 #include <gtest/gtest.h>
 
 #include <bit>
 #include <vector>
 
+#include "kernels/avx2/ntt_avx2.hpp"
+#include "kernels/avx512/ntt_avx512.hpp"
+#include "prover/common/cpu_features.hpp"
 #include "prover/common/rng.hpp"
 #include "prover/device/backend.hpp"
 #include "prover/ntt/ntt.hpp"
+#include "prover/ntt/ntt_backend.hpp"
 
 namespace efaas {
 namespace {
@@ -163,6 +167,95 @@ TEST(Ntt, BackendsMatchScalar) {
         }
         ASSERT_EQ(got, expect) << backend_name(b) << " log_n=" << log_n << " variant=" << variant;
       }
+    }
+  }
+}
+
+// The CPU vector kernel sets this machine can run, by name. The public API picks one of them
+// (AVX-512 where usable), so each is also compared with the scalar kernels directly here.
+std::vector<std::pair<const char*, const CpuNttKernels*>> vector_kernel_sets() {
+  std::vector<std::pair<const char*, const CpuNttKernels*>> out;
+  if (avx2_usable()) {
+    out.emplace_back("avx2", &avx2::ntt_kernels());
+  } else {
+    std::fprintf(stderr, "skipping the AVX2 kernels: AVX2 not usable here\n");
+  }
+  if (avx512_usable()) {
+    out.emplace_back("avx512", &avx512::ntt_kernels());
+  } else {
+    std::fprintf(stderr, "skipping the AVX-512 kernels: AVX-512 not usable here\n");
+  }
+  return out;
+}
+
+TEST(Ntt, VectorKernelSetsMatchScalar) {
+  Rng rng(test_seed("Ntt.VectorKernelSets"));
+  const CpuNttKernels& scalar = scalar_ntt_kernels();
+  for (auto [name, kernels] : vector_kernel_sets()) {
+    // Whole transforms, serial and with one column split across threads (log_n >= 14).
+    for (uint32_t log_n : {0u, 3u, 4u, 5u, 6u, 9u, 12u, 13u, 14u, 15u, 18u}) {
+      const size_t n = size_t(1) << log_n;
+      std::vector<Fp> data = random_vec(rng, n);
+      for (int variant = 0; variant < 8; ++variant) {
+        TransformSpec spec;
+        spec.log_n = log_n;
+        spec.inverse = variant & 1;
+        spec.input_order = (variant & 2) ? Order::kBitReversed : Order::kNatural;
+        spec.output_order = (variant & 4) ? Order::kNatural : Order::kBitReversed;
+        spec.shift = (variant % 3 == 0) ? Fp::one() : Fp::from_canonical(11);
+        std::vector<Fp> expect = data;
+        ASSERT_TRUE(cpu_transform(scalar, expect, 1, spec, 1).is_ok());
+        for (size_t threads : {1u, 2u}) {
+          std::vector<Fp> got = data;
+          ASSERT_TRUE(cpu_transform(*kernels, got, 1, spec, threads).is_ok());
+          ASSERT_EQ(got, expect) << name << " log_n=" << log_n << " variant=" << variant
+                                 << " threads=" << threads;
+        }
+      }
+    }
+    // The LDE path (interpolate, rescale to the output coset, evaluate), whole columns and one
+    // column across threads.
+    for (uint32_t log_n : {3u, 5u, 10u, 13u}) {
+      for (uint32_t log_blowup : {1u, 2u, 3u}) {
+        for (size_t cols : {1u, 3u}) {
+          const size_t n = size_t(1) << log_n;
+          std::vector<Fp> in = random_vec(rng, n * cols);
+          LdeSpec spec;
+          spec.log_n = log_n;
+          spec.log_blowup = log_blowup;
+          spec.input_shift = Fp::from_canonical(5);
+          spec.output_shift = Fp::from_canonical(31);
+          spec.output_order = cols == 1 ? Order::kNatural : Order::kBitReversed;
+          std::vector<Fp> expect(in.size() << log_blowup), got(expect.size());
+          ASSERT_TRUE(cpu_lde(scalar, in, expect, cols, spec, 1).is_ok());
+          ASSERT_TRUE(cpu_lde(*kernels, in, got, cols, spec, 2).is_ok());
+          ASSERT_EQ(got, expect) << name << " lde log_n=" << log_n << " blowup=" << log_blowup
+                                 << " cols=" << cols;
+        }
+      }
+    }
+    // Single layers over ranges that start and end off the vector width.
+    const uint32_t log_n = 10;
+    std::vector<Fp> data = random_vec(rng, size_t(1) << log_n);
+    for (uint32_t k = 0; k < log_n; ++k) {
+      for (bool inverse : {false, true}) {
+        const size_t begin = rng.uniform(200), end = 300 + rng.uniform(212);
+        for (bool dif : {true, false}) {
+          std::vector<Fp> expect = data, got = data;
+          (dif ? scalar.dif_layer : scalar.dit_layer)(expect.data(), log_n, k, inverse, begin, end);
+          (dif ? kernels->dif_layer : kernels->dit_layer)(got.data(), log_n, k, inverse, begin,
+                                                          end);
+          ASSERT_EQ(got, expect) << name << " layer " << k << " [" << begin << ", " << end << ")";
+        }
+      }
+    }
+    // scale_by_powers at lengths around the vector widths.
+    for (size_t n : {1u, 15u, 16u, 31u, 32u, 33u, 100u, 4096u}) {
+      std::vector<Fp> expect = random_vec(rng, n), got = expect;
+      const Fp scale = Fp::from_canonical(3), base = Fp::from_canonical(1234567);
+      scalar.scale_by_powers(expect.data(), n, scale, base);
+      kernels->scale_by_powers(got.data(), n, scale, base);
+      ASSERT_EQ(got, expect) << name << " scale_by_powers n=" << n;
     }
   }
 }

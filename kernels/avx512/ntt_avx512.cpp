@@ -1,0 +1,339 @@
+// AVX-512 NTT kernels: the AVX2 kernels' structure (kernels/avx2/ntt_avx2.cpp) with sixteen
+// butterflies per instruction sequence. Layers with half-size >= 16 pair whole vectors; the last
+// four layers (half-sizes 8, 4, 2, 1) run in registers on 32 elements, regrouped between layers
+// by vpermt2d with index tables built once. Twiddle multiplies use the precomputed w * p^-1.
+// Columns shorter than 32 and the layers below 16 of the parallel sweeps go to the AVX2 kernels.
+// Results are identical to the scalar kernels (field arithmetic is exact and canonical).
+#include "kernels/avx512/ntt_avx512.hpp"
+
+#include <array>
+
+#include "kernels/avx2/ntt_avx2.hpp"
+#include "prover/ntt/ntt_backend.hpp"
+
+// GCC 12's AVX-512 headers self-initialize their "undefined" vectors (__Y = __Y), which
+// -Wuninitialized reports in every function that inlines them (as in poseidon2_avx512.cpp).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
+#include "kernels/avx512/target_avx512.hpp"
+
+namespace efaas::avx512 {
+namespace {
+
+constexpr uint32_t kLeafLog = 12;  // 16 KiB blocks finish in L1
+
+// Index tables of the in-register layers, built at baseline (no vector code needed).
+// Layout k (k = 0..3) holds the 32 elements of a leaf group as lo = those with bit k clear in
+// ascending order, hi = lo + 2^k; layout 4 is natural order (lo = 0..15, hi = 16..31).
+struct LeafTables {
+  // to[k][from] as vpermt2d indices: lanes of (lo, hi) of layout `from` for layout k.
+  alignas(64) uint32_t lo_idx[5][5][16];
+  alignas(64) uint32_t hi_idx[5][5][16];
+  // Twiddles of layer k (k = 1..3) at the lanes of layout k, forward and inverse.
+  alignas(64) uint32_t w[2][4][16];
+  alignas(64) uint32_t mu[2][4][16];
+};
+
+void layout(uint32_t k, uint32_t lo[16], uint32_t hi[16]) {
+  uint32_t n = 0;
+  for (uint32_t e = 0; e < 32; ++e) {
+    if (k == 4 ? e < 16 : !((e >> k) & 1)) {
+      lo[n] = e;
+      hi[n] = k == 4 ? e + 16 : e + (1u << k);
+      ++n;
+    }
+  }
+}
+
+const LeafTables& leaf_tables() {
+  static const LeafTables t = [] {
+    LeafTables r{};
+    uint32_t lo[5][16], hi[5][16];
+    for (uint32_t k = 0; k < 5; ++k) layout(k, lo[k], hi[k]);
+    for (uint32_t to = 0; to < 5; ++to) {
+      for (uint32_t from = 0; from < 5; ++from) {
+        uint32_t where[32];  // element -> vpermt2d source lane in layout `from`
+        for (uint32_t i = 0; i < 16; ++i) {
+          where[lo[from][i]] = i;
+          where[hi[from][i]] = 16 + i;
+        }
+        for (uint32_t i = 0; i < 16; ++i) {
+          r.lo_idx[to][from][i] = where[lo[to][i]];
+          r.hi_idx[to][from][i] = where[hi[to][i]];
+        }
+      }
+    }
+    for (int inv = 0; inv < 2; ++inv) {
+      for (uint32_t k = 1; k < 4; ++k) {
+        const TwiddleLayer tw = twiddle_layer(inv != 0, k);
+        for (uint32_t i = 0; i < 16; ++i) {
+          const uint32_t j = lo[k][i] & ((1u << k) - 1);
+          r.w[inv][k][i] = tw.w[j].montgomery();
+          r.mu[inv][k][i] = tw.mu[j];
+        }
+      }
+    }
+    return r;
+  }();
+  return t;
+}
+
+}  // namespace
+}  // namespace efaas::avx512
+
+EFAAS_AVX512_BEGIN
+namespace efaas::avx512 {
+namespace {
+
+inline __m512i loadv(const void* p) { return _mm512_loadu_si512(p); }
+inline void storev(void* p, __m512i v) { _mm512_storeu_si512(p, v); }
+inline __m512i p_vec() { return _mm512_set1_epi32(int(Fp::kP)); }
+
+inline __m512i add(__m512i a, __m512i b) {
+  const __m512i s = _mm512_add_epi32(a, b);
+  return _mm512_min_epu32(s, _mm512_sub_epi32(s, p_vec()));
+}
+inline __m512i sub(__m512i a, __m512i b) {
+  const __m512i d = _mm512_sub_epi32(a, b);
+  return _mm512_min_epu32(d, _mm512_add_epi32(d, p_vec()));
+}
+
+// (prod - q p) / 2^32 for the even and odd 64-bit products; low halves cancel, the result is
+// in (-p, p) before the final correction (as in babybear_avx2.hpp).
+inline __m512i reduce_products(__m512i prod_evn, __m512i prod_odd, __m512i q_evn,
+                               __m512i q_odd) {
+  const __m512i p = p_vec();
+  const __m512i d_evn = _mm512_sub_epi64(prod_evn, _mm512_mul_epu32(q_evn, p));
+  const __m512i d_odd = _mm512_sub_epi64(prod_odd, _mm512_mul_epu32(q_odd, p));
+  const __m512i d = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(d_evn, 32), d_odd);
+  return _mm512_min_epu32(d, _mm512_add_epi32(d, p));
+}
+
+inline __m512i mul(__m512i a, __m512i b) {
+  const __m512i mu = _mm512_set1_epi32(int(Fp::kMu));
+  const __m512i prod_evn = _mm512_mul_epu32(a, b);
+  const __m512i prod_odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), _mm512_srli_epi64(b, 32));
+  return reduce_products(prod_evn, prod_odd, _mm512_mul_epu32(prod_evn, mu),
+                         _mm512_mul_epu32(prod_odd, mu));
+}
+
+// a * w with w_mu = w * p^-1 mod 2^32 precomputed: q needs no multiply after the product.
+inline __m512i mul_precomp(__m512i a, __m512i w, __m512i w_mu) {
+  const __m512i a_odd = _mm512_srli_epi64(a, 32);
+  const __m512i prod_evn = _mm512_mul_epu32(a, w);
+  const __m512i prod_odd = _mm512_mul_epu32(a_odd, _mm512_srli_epi64(w, 32));
+  const __m512i q_evn = _mm512_mul_epu32(a, w_mu);
+  const __m512i q_odd = _mm512_mul_epu32(a_odd, _mm512_srli_epi64(w_mu, 32));
+  return reduce_products(prod_evn, prod_odd, q_evn, q_odd);
+}
+
+// One layer of half-size h = 2^k >= 16 over a block of 2^log_n.
+void dif_layer_block(Fp* x, uint32_t log_n, uint32_t k, TwiddleLayer tw) {
+  const size_t h = size_t(1) << k, n = size_t(1) << log_n;
+  for (size_t blk = 0; blk < n; blk += 2 * h) {
+    Fp* a = x + blk;
+    for (size_t j = 0; j < h; j += 16) {
+      const __m512i u = loadv(a + j), v = loadv(a + j + h);
+      storev(a + j, add(u, v));
+      storev(a + j + h, mul_precomp(sub(u, v), loadv(tw.w + j), loadv(tw.mu + j)));
+    }
+  }
+}
+
+void dit_layer_block(Fp* x, uint32_t log_n, uint32_t k, TwiddleLayer tw) {
+  const size_t h = size_t(1) << k, n = size_t(1) << log_n;
+  for (size_t blk = 0; blk < n; blk += 2 * h) {
+    Fp* a = x + blk;
+    for (size_t j = 0; j < h; j += 16) {
+      const __m512i u = loadv(a + j);
+      const __m512i v = mul_precomp(loadv(a + j + h), loadv(tw.w + j), loadv(tw.mu + j));
+      storev(a + j, add(u, v));
+      storev(a + j + h, sub(u, v));
+    }
+  }
+}
+
+// The vectors of the in-register layers, loaded once per leaf: the five regroupings in the
+// order they run (DIF: layouts 4 -> 3 -> 2 -> 1 -> 0 -> 4, DIT: 4 -> 0 -> 1 -> 2 -> 3 -> 4) and
+// the twiddles of layers 1..3 (layer 0's twiddle is 1).
+struct LeafVectors {
+  __m512i lo[5], hi[5];
+  __m512i w[4], mu[4];
+};
+
+LeafVectors leaf_vectors(bool inverse, bool dif) {
+  static constexpr uint32_t kDif[6] = {4, 3, 2, 1, 0, 4}, kDit[6] = {4, 0, 1, 2, 3, 4};
+  const uint32_t* path = dif ? kDif : kDit;
+  const LeafTables& t = leaf_tables();
+  LeafVectors s;
+  for (int i = 0; i < 5; ++i) {
+    s.lo[i] = loadv(t.lo_idx[path[i + 1]][path[i]]);
+    s.hi[i] = loadv(t.hi_idx[path[i + 1]][path[i]]);
+  }
+  for (int k = 0; k < 4; ++k) {
+    s.w[k] = loadv(t.w[inverse][k]);
+    s.mu[k] = loadv(t.mu[inverse][k]);
+  }
+  return s;
+}
+
+inline void regroup(__m512i& lo, __m512i& hi, const LeafVectors& s, int step) {
+  const __m512i l = _mm512_permutex2var_epi32(lo, s.lo[step], hi);
+  hi = _mm512_permutex2var_epi32(lo, s.hi[step], hi);
+  lo = l;
+}
+
+inline void dif_butterfly(__m512i& lo, __m512i& hi, const LeafVectors& s, int k) {
+  const __m512i d = sub(lo, hi);
+  lo = add(lo, hi);
+  hi = k == 0 ? d : mul_precomp(d, s.w[k], s.mu[k]);
+}
+
+inline void dit_butterfly(__m512i& lo, __m512i& hi, const LeafVectors& s, int k) {
+  const __m512i t = k == 0 ? hi : mul_precomp(hi, s.w[k], s.mu[k]);
+  hi = sub(lo, t);
+  lo = add(lo, t);
+}
+
+// Layers of half-size 8, 4, 2, 1 (DIF order) on the 32 elements at x.
+inline void dif_last4(Fp* x, const LeafVectors& s) {
+  __m512i lo = loadv(x), hi = loadv(x + 16);
+  regroup(lo, hi, s, 0);
+  dif_butterfly(lo, hi, s, 3);
+  regroup(lo, hi, s, 1);
+  dif_butterfly(lo, hi, s, 2);
+  regroup(lo, hi, s, 2);
+  dif_butterfly(lo, hi, s, 1);
+  regroup(lo, hi, s, 3);
+  dif_butterfly(lo, hi, s, 0);
+  regroup(lo, hi, s, 4);
+  storev(x, lo);
+  storev(x + 16, hi);
+}
+
+// Layers of half-size 1, 2, 4, 8 (DIT order) on the 32 elements at x.
+inline void dit_first4(Fp* x, const LeafVectors& s) {
+  __m512i lo = loadv(x), hi = loadv(x + 16);
+  regroup(lo, hi, s, 0);
+  dit_butterfly(lo, hi, s, 0);
+  regroup(lo, hi, s, 1);
+  dit_butterfly(lo, hi, s, 1);
+  regroup(lo, hi, s, 2);
+  dit_butterfly(lo, hi, s, 2);
+  regroup(lo, hi, s, 3);
+  dit_butterfly(lo, hi, s, 3);
+  regroup(lo, hi, s, 4);
+  storev(x, lo);
+  storev(x + 16, hi);
+}
+
+void dif_leaf(Fp* x, uint32_t log_n, bool inverse) {
+  for (uint32_t k = log_n - 1; k >= 4; --k) {
+    dif_layer_block(x, log_n, k, twiddle_layer(inverse, k));
+  }
+  const LeafVectors s = leaf_vectors(inverse, true);
+  const size_t n = size_t(1) << log_n;
+  for (size_t i = 0; i < n; i += 32) dif_last4(x + i, s);
+}
+
+void dit_leaf(Fp* x, uint32_t log_n, bool inverse) {
+  const LeafVectors s = leaf_vectors(inverse, false);
+  const size_t n = size_t(1) << log_n;
+  for (size_t i = 0; i < n; i += 32) dit_first4(x + i, s);
+  for (uint32_t k = 4; k < log_n; ++k) dit_layer_block(x, log_n, k, twiddle_layer(inverse, k));
+}
+
+void dif(Fp* x, uint32_t log_n, bool inverse) {
+  if (log_n < 5) {  // too short for the 32-element leaf
+    avx2::ntt_kernels().dif(x, log_n, inverse);
+    return;
+  }
+  if (log_n <= kLeafLog) {
+    dif_leaf(x, log_n, inverse);
+    return;
+  }
+  dif_layer_block(x, log_n, log_n - 1, twiddle_layer(inverse, log_n - 1));
+  const size_t h = size_t(1) << (log_n - 1);
+  dif(x, log_n - 1, inverse);
+  dif(x + h, log_n - 1, inverse);
+}
+
+void dit(Fp* x, uint32_t log_n, bool inverse) {
+  if (log_n < 5) {
+    avx2::ntt_kernels().dit(x, log_n, inverse);
+    return;
+  }
+  if (log_n <= kLeafLog) {
+    dit_leaf(x, log_n, inverse);
+    return;
+  }
+  const size_t h = size_t(1) << (log_n - 1);
+  dit(x, log_n - 1, inverse);
+  dit(x + h, log_n - 1, inverse);
+  dit_layer_block(x, log_n, log_n - 1, twiddle_layer(inverse, log_n - 1));
+}
+
+void scale_by_powers(Fp* x, size_t n, Fp scale, Fp base) {
+  if (n < 32) {
+    avx2::ntt_kernels().scale_by_powers(x, n, scale, base);
+    return;
+  }
+  alignas(64) Fp p[16];
+  p[0] = scale;
+  for (int i = 1; i < 16; ++i) p[i] = p[i - 1] * base;
+  __m512i pw = loadv(p);
+  const __m512i step = _mm512_set1_epi32(int(base.pow(16).montgomery()));
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    storev(x + i, mul(loadv(x + i), pw));
+    pw = mul(pw, step);
+  }
+  storev(p, pw);
+  for (size_t j = 0; i < n; ++i, ++j) x[i] *= p[j];
+}
+
+// Butterflies [begin, end) of one layer (the parallel sweeps over a large column's top layers).
+void dif_layer(Fp* x, uint32_t log_n, uint32_t k, bool inverse, size_t begin, size_t end) {
+  const size_t h = size_t(1) << k;
+  if (k < 4 || (begin & 15) || (end & 15)) {
+    avx2::ntt_kernels().dif_layer(x, log_n, k, inverse, begin, end);
+    return;
+  }
+  const TwiddleLayer tw = twiddle_layer(inverse, k);
+  for (size_t t = begin; t < end; t += 16) {
+    const size_t j = t & (h - 1);
+    Fp* a = x + ((t >> k) << (k + 1)) + j;
+    const __m512i u = loadv(a), v = loadv(a + h);
+    storev(a, add(u, v));
+    storev(a + h, mul_precomp(sub(u, v), loadv(tw.w + j), loadv(tw.mu + j)));
+  }
+}
+
+void dit_layer(Fp* x, uint32_t log_n, uint32_t k, bool inverse, size_t begin, size_t end) {
+  const size_t h = size_t(1) << k;
+  if (k < 4 || (begin & 15) || (end & 15)) {
+    avx2::ntt_kernels().dit_layer(x, log_n, k, inverse, begin, end);
+    return;
+  }
+  const TwiddleLayer tw = twiddle_layer(inverse, k);
+  for (size_t t = begin; t < end; t += 16) {
+    const size_t j = t & (h - 1);
+    Fp* a = x + ((t >> k) << (k + 1)) + j;
+    const __m512i u = loadv(a);
+    const __m512i v = mul_precomp(loadv(a + h), loadv(tw.w + j), loadv(tw.mu + j));
+    storev(a, add(u, v));
+    storev(a + h, sub(u, v));
+  }
+}
+
+}  // namespace
+
+const CpuNttKernels& ntt_kernels() {
+  static const CpuNttKernels kernels{dif, dit, scale_by_powers, dif_layer, dit_layer};
+  return kernels;
+}
+
+}  // namespace efaas::avx512
+EFAAS_AVX512_END
