@@ -1,5 +1,6 @@
 // AVX-512 NTT kernels: the AVX2 kernels' structure (kernels/avx2/ntt_avx2.cpp) with sixteen
-// butterflies per instruction sequence. Layers with half-size >= 16 pair whole vectors; the last
+// butterflies per instruction sequence, and the layers above the 2^12 leaf two per pass (radix 4)
+// to halve the passes over a column. Layers with half-size >= 16 pair whole vectors; the last
 // four layers (half-sizes 8, 4, 2, 1) run in registers on 32 elements, regrouped between layers
 // by vpermt2d with index tables built once. Twiddle multiplies use the precomputed w * p^-1.
 // Columns shorter than 32 and the layers below 16 of the parallel sweeps go to the AVX2 kernels.
@@ -155,6 +156,43 @@ void dit_layer_block(Fp* x, uint32_t log_n, uint32_t k, TwiddleLayer tw) {
   }
 }
 
+// Layers k and k - 1 in one pass over a block of 2^(k+1) (quarters of q = 2^(k-1) >= 16): the
+// layers above the leaf run from L2/L3, so pairing them halves the passes over the column.
+void dif_two_layers(Fp* x, uint32_t k, bool inverse) {
+  const TwiddleLayer hi = twiddle_layer(inverse, k), lo = twiddle_layer(inverse, k - 1);
+  const size_t q = size_t(1) << (k - 1);
+  for (size_t j = 0; j < q; j += 16) {
+    const __m512i x0 = loadv(x + j), x1 = loadv(x + j + q);
+    const __m512i x2 = loadv(x + j + 2 * q), x3 = loadv(x + j + 3 * q);
+    const __m512i y0 = add(x0, x2), y1 = add(x1, x3);
+    const __m512i y2 = mul_precomp(sub(x0, x2), loadv(hi.w + j), loadv(hi.mu + j));
+    const __m512i y3 = mul_precomp(sub(x1, x3), loadv(hi.w + j + q), loadv(hi.mu + j + q));
+    const __m512i w = loadv(lo.w + j), w_mu = loadv(lo.mu + j);
+    storev(x + j, add(y0, y1));
+    storev(x + j + q, mul_precomp(sub(y0, y1), w, w_mu));
+    storev(x + j + 2 * q, add(y2, y3));
+    storev(x + j + 3 * q, mul_precomp(sub(y2, y3), w, w_mu));
+  }
+}
+
+void dit_two_layers(Fp* x, uint32_t k, bool inverse) {
+  const TwiddleLayer hi = twiddle_layer(inverse, k), lo = twiddle_layer(inverse, k - 1);
+  const size_t q = size_t(1) << (k - 1);
+  for (size_t j = 0; j < q; j += 16) {
+    const __m512i x0 = loadv(x + j), x2 = loadv(x + j + 2 * q);
+    const __m512i w = loadv(lo.w + j), w_mu = loadv(lo.mu + j);
+    const __m512i t1 = mul_precomp(loadv(x + j + q), w, w_mu);
+    const __m512i t3 = mul_precomp(loadv(x + j + 3 * q), w, w_mu);
+    const __m512i y0 = add(x0, t1), y1 = sub(x0, t1), y2 = add(x2, t3), y3 = sub(x2, t3);
+    const __m512i u2 = mul_precomp(y2, loadv(hi.w + j), loadv(hi.mu + j));
+    const __m512i u3 = mul_precomp(y3, loadv(hi.w + j + q), loadv(hi.mu + j + q));
+    storev(x + j, add(y0, u2));
+    storev(x + j + 2 * q, sub(y0, u2));
+    storev(x + j + q, add(y1, u3));
+    storev(x + j + 3 * q, sub(y1, u3));
+  }
+}
+
 // The vectors of the in-register layers, loaded once per leaf: the five regroupings in the
 // order they run (DIF: layouts 4 -> 3 -> 2 -> 1 -> 0 -> 4, DIT: 4 -> 0 -> 1 -> 2 -> 3 -> 4) and
 // the twiddles of layers 1..3 (layer 0's twiddle is 1).
@@ -254,6 +292,12 @@ void dif(Fp* x, uint32_t log_n, bool inverse) {
     dif_leaf(x, log_n, inverse);
     return;
   }
+  if (log_n >= kLeafLog + 2) {
+    dif_two_layers(x, log_n - 1, inverse);
+    const size_t q = size_t(1) << (log_n - 2);
+    for (int i = 0; i < 4; ++i) dif(x + i * q, log_n - 2, inverse);
+    return;
+  }
   dif_layer_block(x, log_n, log_n - 1, twiddle_layer(inverse, log_n - 1));
   const size_t h = size_t(1) << (log_n - 1);
   dif(x, log_n - 1, inverse);
@@ -267,6 +311,12 @@ void dit(Fp* x, uint32_t log_n, bool inverse) {
   }
   if (log_n <= kLeafLog) {
     dit_leaf(x, log_n, inverse);
+    return;
+  }
+  if (log_n >= kLeafLog + 2) {
+    const size_t q = size_t(1) << (log_n - 2);
+    for (int i = 0; i < 4; ++i) dit(x + i * q, log_n - 2, inverse);
+    dit_two_layers(x, log_n - 1, inverse);
     return;
   }
   const size_t h = size_t(1) << (log_n - 1);
