@@ -158,12 +158,31 @@ void dit_layer_block(Fp* x, uint32_t log_n, uint32_t k, TwiddleLayer tw) {
 
 // Layers k and k - 1 in one pass over a block of 2^(k+1) (quarters of q = 2^(k-1) >= 16): the
 // layers above the leaf run from L2/L3, so pairing them halves the passes over the column.
-void dif_two_layers(Fp* x, uint32_t k, bool inverse) {
+// With kScale, x[i] is first multiplied by scale * base^i (coset_dif).
+template <bool kScale>
+void dif_two_layers(Fp* x, uint32_t k, bool inverse, Fp scale = Fp::one(),
+                    Fp base = Fp::one()) {
   const TwiddleLayer hi = twiddle_layer(inverse, k), lo = twiddle_layer(inverse, k - 1);
   const size_t q = size_t(1) << (k - 1);
+  // pw = scale * base^(j + lane); c_i = base^(i q) moves it to quarter i.
+  alignas(64) Fp p[16];
+  p[0] = scale;
+  for (int i = 1; i < 16; ++i) p[i] = p[i - 1] * base;
+  __m512i pw = loadv(p);
+  const __m512i step = _mm512_set1_epi32(int(base.pow(16).montgomery()));
+  const __m512i c1 = _mm512_set1_epi32(int(base.pow(q).montgomery()));
+  const __m512i c2 = _mm512_set1_epi32(int(base.pow(2 * q).montgomery()));
+  const __m512i c3 = _mm512_set1_epi32(int(base.pow(3 * q).montgomery()));
   for (size_t j = 0; j < q; j += 16) {
-    const __m512i x0 = loadv(x + j), x1 = loadv(x + j + q);
-    const __m512i x2 = loadv(x + j + 2 * q), x3 = loadv(x + j + 3 * q);
+    __m512i x0 = loadv(x + j), x1 = loadv(x + j + q);
+    __m512i x2 = loadv(x + j + 2 * q), x3 = loadv(x + j + 3 * q);
+    if constexpr (kScale) {
+      x0 = mul(x0, pw);
+      x1 = mul(x1, mul(pw, c1));
+      x2 = mul(x2, mul(pw, c2));
+      x3 = mul(x3, mul(pw, c3));
+      pw = mul(pw, step);
+    }
     const __m512i y0 = add(x0, x2), y1 = add(x1, x3);
     const __m512i y2 = mul_precomp(sub(x0, x2), loadv(hi.w + j), loadv(hi.mu + j));
     const __m512i y3 = mul_precomp(sub(x1, x3), loadv(hi.w + j + q), loadv(hi.mu + j + q));
@@ -293,7 +312,7 @@ void dif(Fp* x, uint32_t log_n, bool inverse) {
     return;
   }
   if (log_n >= kLeafLog + 2) {
-    dif_two_layers(x, log_n - 1, inverse);
+    dif_two_layers<false>(x, log_n - 1, inverse);
     const size_t q = size_t(1) << (log_n - 2);
     for (int i = 0; i < 4; ++i) dif(x + i * q, log_n - 2, inverse);
     return;
@@ -323,6 +342,20 @@ void dit(Fp* x, uint32_t log_n, bool inverse) {
   dit(x, log_n - 1, inverse);
   dit(x + h, log_n - 1, inverse);
   dit_layer_block(x, log_n, log_n - 1, twiddle_layer(inverse, log_n - 1));
+}
+
+void scale_by_powers(Fp* x, size_t n, Fp scale, Fp base);
+
+// scale_by_powers then dif; columns of 2^14 and more scale in the first radix-4 pass.
+void coset_dif(Fp* x, uint32_t log_n, bool inverse, Fp scale, Fp base) {
+  if (log_n < kLeafLog + 2) {
+    scale_by_powers(x, size_t(1) << log_n, scale, base);
+    dif(x, log_n, inverse);
+    return;
+  }
+  dif_two_layers<true>(x, log_n - 1, inverse, scale, base);
+  const size_t q = size_t(1) << (log_n - 2);
+  for (int i = 0; i < 4; ++i) dif(x + i * q, log_n - 2, inverse);
 }
 
 void scale_by_powers(Fp* x, size_t n, Fp scale, Fp base) {
@@ -381,7 +414,8 @@ void dit_layer(Fp* x, uint32_t log_n, uint32_t k, bool inverse, size_t begin, si
 }  // namespace
 
 const CpuNttKernels& ntt_kernels() {
-  static const CpuNttKernels kernels{dif, dit, scale_by_powers, dif_layer, dit_layer};
+  static const CpuNttKernels kernels{dif,       dit,       scale_by_powers,
+                                      dif_layer, dit_layer, coset_dif};
   return kernels;
 }
 

@@ -50,6 +50,9 @@ struct CpuNttKernels {
   // indices, for splitting a single large column across threads.
   void (*dif_layer)(Fp* x, uint32_t log_n, uint32_t k, bool inverse, size_t begin, size_t end);
   void (*dit_layer)(Fp* x, uint32_t log_n, uint32_t k, bool inverse, size_t begin, size_t end);
+  // scale_by_powers(x, n, scale, base) then dif, with the scaling folded into the first pass
+  // over the column (the coset NTTs of the LDEs); nullptr: the driver runs the two.
+  void (*coset_dif)(Fp* x, uint32_t log_n, bool inverse, Fp scale, Fp base);
 };
 const CpuNttKernels& scalar_ntt_kernels();
 

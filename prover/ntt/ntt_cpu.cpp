@@ -23,6 +23,11 @@ void transform_column(const CpuNttKernels& k, Fp* x, const TransformSpec& s) {
     if (shifted) {
       // Coefficient i is scaled by shift^i: needs natural coefficient order.
       if (in == Order::kBitReversed) bit_reverse_permute(x, s.log_n);
+      if (k.coset_dif != nullptr) {
+        k.coset_dif(x, s.log_n, false, Fp::one(), s.shift);
+        if (s.output_order == Order::kNatural) bit_reverse_permute(x, s.log_n);
+        return;
+      }
       k.scale_by_powers(x, n, Fp::one(), s.shift);
       in = Order::kNatural;
     }
