@@ -1,15 +1,11 @@
 #include "prover/zkwasm/columns.hpp"
 
-#include <sys/mman.h>
-
 #include <algorithm>
-#include <cstdint>
 
 namespace efaas::zkwasm {
 
 namespace {
 constexpr size_t kPage = 4096;
-constexpr size_t kHugePage = size_t(1) << 21;
 constexpr size_t kMinParallelBytes = size_t(16) << 20;  // below this one thread is as fast
 }  // namespace
 
@@ -22,11 +18,6 @@ std::vector<Fp> zeroed_columns(size_t n, ThreadPool& pool) {
   }
   v.reserve(n);  // a fresh mapping: no page is resident yet
   auto* base = reinterpret_cast<unsigned char*>(v.data());
-  // Huge pages for the 2 MiB-aligned interior: 512 times fewer faults. Advice only: a kernel
-  // without THP leaves 4 KiB pages, which is still correct.
-  const uintptr_t lo = (reinterpret_cast<uintptr_t>(base) + kHugePage - 1) & ~(kHugePage - 1);
-  const uintptr_t hi = (reinterpret_cast<uintptr_t>(base) + len) & ~(kHugePage - 1);
-  if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
   // First touch, one byte a page, spread over the pool: the kernel zeroes the pages. Writing
   // bytes into the allocated (not yet constructed) storage is fine for a trivial type.
   const size_t pages = (len + kPage - 1) / kPage;

@@ -141,16 +141,20 @@ class ExecBuilder {
 // Wall time of each witness part on stderr when EFAAS_WITNESS_TIMINGS is set (profiling aid).
 class PartTimer {
  public:
-  PartTimer() : on_(std::getenv("EFAAS_WITNESS_TIMINGS") != nullptr) {}
+  PartTimer() : on_(std::getenv("EFAAS_WITNESS_TIMINGS") != nullptr), cpu_(process_cpu_seconds()) {}
   void mark(const char* part) {
     if (!on_) return;
-    std::fprintf(stderr, "witness %-14s %.3f s\n", part, sw_.seconds());
+    const double cpu = process_cpu_seconds();
+    std::fprintf(stderr, "witness %-26s %.3f s wall %.3f s process CPU\n", part, sw_.seconds(),
+                 cpu - cpu_);
     sw_.reset();
+    cpu_ = cpu;
   }
 
  private:
   bool on_;
   Stopwatch sw_;
+  double cpu_;
 };
 
 std::string step_name(size_t i, const wasm::StepRecord& s) {
