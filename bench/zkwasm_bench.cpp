@@ -25,10 +25,12 @@
 #include <string>
 #include <utility>
 
+#include "prover/common/thread_pool.hpp"
 #include "prover/common/timer.hpp"
 #include "prover/fri/fri_params.hpp"
 #include "prover/wasm/extension.hpp"
 #include "prover/wasm/instance.hpp"
+#include "prover/zkwasm/air_internal.hpp"  // build_witness, for --witness-reps
 #include "prover/zkwasm/segments_internal.hpp"  // run_rows: the table height of a run
 #include "prover/zkwasm/zkwasm.hpp"
 
@@ -181,6 +183,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-lde-mb", max_lde_mb,
                  "StarkConfig::max_lde_bytes in MiB (default: the prover's; 0 streams every LDE)");
   std::string proof_out;
+  int witness_reps = 0;
+  app.add_option("--witness-reps", witness_reps,
+                 "only build the one-segment witness this many times, on one thread and on the "
+                 "pool alternately, and print wall and process CPU seconds");
   app.add_option("--proof-out", proof_out, "write the serialized bundle here (to compare proofs)");
   CLI11_PARSE(app, argc, argv);
   auto params = fri_preset(preset);
@@ -245,6 +251,23 @@ int main(int argc, char** argv) {
   }
   po.segment_log = segment_log != 0 ? segment_log : zkwasm::kMaxSegmentLog;
   po.segment_workers = workers;
+  for (int rep = 0; rep < witness_reps; ++rep) {
+    for (const size_t threads : {size_t(1), size_t(0)}) {
+      zkwasm::WitnessOptions wo;
+      wo.args = po.args;
+      wo.public_input = po.public_input;
+      wo.threads = threads;
+      zkwasm::PublicValues pv;
+      const double cpu0 = process_cpu_seconds();
+      Stopwatch sw;
+      auto w = zkwasm::build_witness(**program, *trace, wo, pv);
+      const double wall = sw.seconds(), cpu = process_cpu_seconds() - cpu0;
+      if (!w) return std::fprintf(stderr, "%s\n", w.status().to_string().c_str()), 1;
+      std::printf("witness %s threads %zu: %.3f s wall, %.3f s process CPU\n", g_workload.c_str(),
+                  threads == 0 ? ThreadPool::global().size() : threads, wall, cpu);
+    }
+  }
+  if (witness_reps > 0) return 0;
   Stopwatch setup_sw;
   if (!(*program)->proving_key(*params)) return 1;
   const double setup_s = setup_sw.seconds();

@@ -52,6 +52,8 @@ struct WitnessOptions {
   bool check_trace = true;
   std::vector<uint64_t> args;
   std::vector<uint8_t> public_input;  // encode_public_inputs() of an Extension run, or empty
+  // Threads for the parts that run in parallel (0: the global pool; 1: all on the caller's).
+  size_t threads = 0;
 };
 // Main columns of every table and the public values, from the trace records alone.
 Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& trace,

@@ -271,6 +271,7 @@ Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
   wo.check_trace = opts.check_trace;
   wo.args = opts.args;
   wo.public_input = opts.public_input;  // every segment has the whole input table
+  wo.threads = 1;  // the witnesses are built while workers prove: no second pool on the cores
   BoundaryImage image = initial_image(program, args);
   SegmentState state{entry->first, entry->second, 0, 0, 0, 0};
   Status build_error;

@@ -6,14 +6,19 @@
 // the verifier must reject it.
 #include <algorithm>
 #include <array>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
 
+#include "prover/common/thread_pool.hpp"
+#include "prover/common/timer.hpp"
 #include "prover/wasm/instance.hpp"
 #include "prover/zkwasm/air_internal.hpp"
 #include "prover/zkwasm/alu_chip.hpp"
+#include "prover/zkwasm/columns.hpp"
 #include "prover/zkwasm/io.hpp"
 #include "prover/zkwasm/layout.hpp"
 #include "prover/zkwasm/memory_chip.hpp"
@@ -119,7 +124,8 @@ bool is_io(const wasm::StepRecord& s) {
 
 class ExecBuilder {
  public:
-  ExecBuilder(size_t rows) : rows_(rows), cols_(size_t(E::kWidth) * rows, Fp::zero()) {}
+  ExecBuilder(size_t rows, ThreadPool& pool)
+      : rows_(rows), cols_(zeroed_columns(size_t(E::kWidth) * rows, pool)) {}
   void set(uint32_t col, size_t row, Fp v) { cols_[size_t(col) * rows_ + row] = v; }
   void set(uint32_t col, size_t row, uint64_t v) { set(col, row, Fp::from_u64(v)); }
   void set_limbs(uint32_t col, size_t row, uint64_t v) {
@@ -130,6 +136,25 @@ class ExecBuilder {
  private:
   size_t rows_;
   std::vector<Fp> cols_;
+};
+
+// Wall time of each witness part on stderr when EFAAS_WITNESS_TIMINGS is set (profiling aid).
+class PartTimer {
+ public:
+  PartTimer() : on_(std::getenv("EFAAS_WITNESS_TIMINGS") != nullptr), cpu_(process_cpu_seconds()) {}
+  void mark(const char* part) {
+    if (!on_) return;
+    const double cpu = process_cpu_seconds();
+    std::fprintf(stderr, "witness %-26s %.3f s wall %.3f s process CPU\n", part, sw_.seconds(),
+                 cpu - cpu_);
+    sw_.reset();
+    cpu_ = cpu;
+  }
+
+ private:
+  bool on_;
+  Stopwatch sw_;
+  double cpu_;
 };
 
 std::string step_name(size_t i, const wasm::StepRecord& s) {
@@ -150,6 +175,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
                                              PublicValues& pv, SegmentOutput* out) {
   const wasm::Module& m = program.module();
   const auto& steps = trace.steps;
+  PartTimer timer;
   // Traps the AIR proves (the last step): unreachable, out-of-bounds memory, division traps,
   // call_indirect's (undefined or uninitialized element, type mismatch).
   const bool trapped = trace.end.status != 0;
@@ -251,7 +277,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
                          " rows exceed one segment; split the run (ProveOptions::segment_log)");
   }
   const size_t rows = size_t(1) << table_log_rows(used_rows);
-  ExecBuilder ex(rows);
+  ThreadPool& pool = ThreadPool::with_threads(opts.threads);
+  ExecBuilder ex(rows, pool);
   std::vector<uint64_t> prog_mult(size_t(1) << table_log_rows(m.code.size()), 0);
   std::vector<uint64_t> range_mult(size_t(1) << L::Range::kLogRows, 0);
   std::vector<uint64_t> and_mult(range_mult.size(), 0);
@@ -315,6 +342,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     bool active = false, out = false, first = false;
     uint32_t pc = 0, sp = 0, addr = 0, idx = 0, rem = 0, kind = 0;
   } io;
+  timer.mark("setup");
   for (size_t i = first; i < stop; ++i, ++row) {
     const wasm::StepRecord& s = steps[i];
     if (s.op >= wasm::kOpCount) return bad(i, "unknown opcode");
@@ -1091,6 +1119,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     ++byte_mult[0];  // slots 0 and 1's gap bytes
   }
 
+  timer.mark("exec pass");
   // Memory table: one row per key, sorted.
   std::map<uint32_t, Cell> sorted(mem.begin(), mem.end());
   using M = L::Mem;
@@ -1131,6 +1160,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     range_mult[0] += 6 * (mrows - row);
   }
 
+  timer.mark("memory table");
   MachineWitness w;
   w.main.resize(L::kNumTables);
   w.main[L::kExec] = ex.take();
@@ -1142,7 +1172,6 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
   w.main[L::kMemory] = std::move(mc);
   w.main[L::kInit] = std::vector<Fp>(program.fixed_columns()[L::kInit].size() / L::Init::kPreWidth,
                                      Fp::zero());
-  w.main[L::kMemAccess] = mem_chip.take(table_log_rows(mem_chip.rows()));
   w.main[L::kInput] = input_rows.take();
   w.public_interactions = io_public_interactions(*input, pv.output);
   {
@@ -1154,10 +1183,34 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     }
     w.main[L::kArgs] = std::move(ac);
   }
-  // The ALU chip and the bitwise table (before the range table: their lookups count there).
-  w.main[L::kAlu] = alu_chip.chip_columns(table_log_rows(alu_chip.rows()), range_mult, byte_mult);
-  w.main[L::kBitwise] = alu_chip.bitwise_columns(table_log_rows(alu_chip.bitwise_rows()), and_mult);
+  timer.mark("input, args");
+  // The ALU chip, mem_access and bitwise tables (before the range table: their lookups count
+  // there) depend only on the exec pass's records: built in parallel, the chips' lookups into
+  // multiplicities of their own, added after (sums, so the bytes do not depend on the order).
+  std::vector<uint64_t> alu_range(range_mult.size(), 0), alu_byte(byte_mult.size(), 0);
+  std::vector<uint64_t> bw_and(and_mult.size(), 0);
+  pool.parallel_for(3, 1, [&](size_t begin, size_t end) {
+    for (size_t task = begin; task < end; ++task) {
+      switch (task) {
+        case 0:  // the largest first
+          w.main[L::kAlu] = alu_chip.chip_columns(table_log_rows(alu_chip.rows()), alu_range, alu_byte);
+          break;
+        case 1:  // adds its padding lookups to range_mult and and_mult: no other task writes them
+          w.main[L::kMemAccess] = mem_chip.take(table_log_rows(mem_chip.rows()));
+          break;
+        default:
+          w.main[L::kBitwise] = alu_chip.bitwise_columns(table_log_rows(alu_chip.bitwise_rows()), bw_and);
+          break;
+      }
+    }
+  });
+  for (size_t i = 0; i < range_mult.size(); ++i) {
+    range_mult[i] += alu_range[i];
+    byte_mult[i] += alu_byte[i];
+    and_mult[i] += bw_and[i];
+  }
   w.main[L::kBitCount] = alu_chip.bitcount_columns();
+  timer.mark("alu, mem_access, bitwise");
   {
     const size_t rows = range_mult.size();
     std::vector<Fp> rc(L::Range::kWidth * rows);
@@ -1178,6 +1231,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     for (size_t k = 0; k < col.size(); ++k) col[k] = Fp::from_u64(slot_mult[k]);
     w.main[L::kSlotTable] = std::move(col);
   }
+  timer.mark("range, small");
   auto pubs = public_inputs(program, pv);
   if (!pubs) return pubs.status();
   w.publics = std::move(*pubs);

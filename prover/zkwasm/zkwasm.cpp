@@ -2,6 +2,9 @@
 // (split runs: segments.cpp).
 #include "prover/zkwasm/zkwasm.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "prover/common/bytes.hpp"
 #include "prover/common/timer.hpp"
 #include "prover/fri/fri_params.hpp"
@@ -191,6 +194,7 @@ Result<Bundle> prove(const Program& program, const wasm::Trace& trace, const Pro
   wo.check_trace = opts.check_trace;
   wo.args = opts.args;
   wo.public_input = opts.public_input;
+  wo.threads = opts.stark.threads;
   Bundle b;
   auto w = build_witness(program, trace, wo, b.publics);
   if (!w) return w.status();
@@ -201,8 +205,12 @@ Result<Bundle> prove(const Program& program, const wasm::Trace& trace, const Pro
   if (!opts.devices.empty() && !opts.opencl_devices.empty()) {
     cfg.opencl_device = opts.opencl_devices[0];
   }
+  const bool show = std::getenv("EFAAS_WITNESS_TIMINGS") != nullptr;
+  if (show) std::fprintf(stderr, "witness built     %.3f s\n", clock.seconds());
+  Stopwatch stark_clock;
   auto proof = stark_prove(machine_air(), **pk, *w, cfg, timings);
   if (!proof) return proof.status();
+  if (show) std::fprintf(stderr, "stark_prove       %.3f s\n", stark_clock.seconds());
   b.segments.emplace_back();
   b.segments[0].proof = std::move(*proof);
   if (opts.on_segment) opts.on_segment(0, 1, clock.seconds());
