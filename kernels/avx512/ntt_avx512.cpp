@@ -10,6 +10,7 @@
 #include <array>
 
 #include "kernels/avx2/ntt_avx2.hpp"
+#include "prover/field/babybear.hpp"
 #include "prover/ntt/ntt_backend.hpp"
 
 // GCC 12's AVX-512 headers self-initialize their "undefined" vectors (__Y = __Y), which
@@ -85,21 +86,17 @@ const LeafTables& leaf_tables() {
 }  // namespace efaas::avx512
 
 EFAAS_AVX512_BEGIN
+#include "kernels/avx512/babybear_avx512.hpp"  // inside the region: compiled for this target
+
 namespace efaas::avx512 {
 namespace {
 
+using packed::add;
+using packed::p_vec;
+using packed::sub;
+
 inline __m512i loadv(const void* p) { return _mm512_loadu_si512(p); }
 inline void storev(void* p, __m512i v) { _mm512_storeu_si512(p, v); }
-inline __m512i p_vec() { return _mm512_set1_epi32(int(Fp::kP)); }
-
-inline __m512i add(__m512i a, __m512i b) {
-  const __m512i s = _mm512_add_epi32(a, b);
-  return _mm512_min_epu32(s, _mm512_sub_epi32(s, p_vec()));
-}
-inline __m512i sub(__m512i a, __m512i b) {
-  const __m512i d = _mm512_sub_epi32(a, b);
-  return _mm512_min_epu32(d, _mm512_add_epi32(d, p_vec()));
-}
 
 // (prod - q p) / 2^32 for the even and odd 64-bit products; low halves cancel, the result is
 // in (-p, p) before the final correction (as in babybear_avx2.hpp).

@@ -6,6 +6,7 @@
 // prover/hash/poseidon2.cpp; poseidon2_test compares every entry point with it on random inputs.
 // Batches that are not a multiple of 16 finish on the AVX2 kernels (a multiple of 8) and then
 // one state at a time.
+#include "prover/field/babybear.hpp"
 #include "prover/hash/hash_backend.hpp"
 
 // GCC 12's AVX-512 headers self-initialize their "undefined" vectors (__Y = __Y), which
@@ -17,23 +18,17 @@
 #include "kernels/avx512/target_avx512.hpp"
 
 EFAAS_AVX512_BEGIN
-#include "kernels/simd/transpose8.hpp"  // inside the region: compiled for this target
+#include "kernels/avx512/babybear_avx512.hpp"  // inside the region: compiled for this target
+#include "kernels/simd/transpose8.hpp"          // likewise
 
 namespace efaas::avx512 {
 
 namespace {
 
-inline __m512i p_vec() { return _mm512_set1_epi32(int(Fp::kP)); }
-
-// a + b mod p for a, b < p (see poseidon2_packed.hpp), for the one-register permutation below.
-inline __m512i add(__m512i a, __m512i b) {
-  const __m512i s = _mm512_add_epi32(a, b);
-  return _mm512_min_epu32(s, _mm512_sub_epi32(s, p_vec()));
-}
-inline __m512i sub(__m512i a, __m512i b) {
-  const __m512i d = _mm512_sub_epi32(a, b);
-  return _mm512_min_epu32(d, _mm512_add_epi32(d, p_vec()));
-}
+// Modular add and sub (babybear_avx512.hpp), for the one-register permutation below.
+using packed::add;
+using packed::p_vec;
+using packed::sub;
 
 // Montgomery products a b 2^-32 mod p of sixteen lanes on signed representatives (see
 // poseidon2_packed.hpp): vpmuldq multiplies the even 32-bit lanes, the odd ones are moved down
