@@ -228,9 +228,19 @@ TableAir exec_table() {
     // slot index sits in kSel, and npc stands for the entry (npc = centry on call rows; free
     // on trap rows, which end the run).
     const Expr brt = flag(Op::kBrTable), sel = c(E::kSel);
+    const Expr cheight = c(E::kCHeight);
     t.interact(L::kBusSlots, looked_up + brt,
                {k(1) + brt, sel, callee, cparams, cdecl, npc, ctype,
-                k(L::kTrapIndirectType) + itrap * (code - Fp::from_u32(L::kTrapIndirectType))});
+                k(L::kTrapIndirectType) + itrap * (code - Fp::from_u32(L::kTrapIndirectType)),
+                cheight});
+    // The value stack limit, as at direct calls: 2^20 - nfp - height = d1 + 2^16 d2, with d2 <
+    // 2^14 from the sign-bit lookup (ah = 2 d2, sa = 0: 4 d2 < 2^16; d3 holds idx's bound
+    // here), so the difference is in [0, 2^30) and a negative one (above p - 2^27: heights
+    // are below 2^27) cannot pass.
+    on(Op::kCallIndirect,
+       d[1] + d[2] * k16 - (Fp::from_u32(L::kMaxStackSlots) - nfp - cheight));
+    on(Op::kCallIndirect, ah - d[2] * Fp::from_u32(2));
+    on(Op::kCallIndirect, sa);
     t.assert_zero(looked_up * (sel - idx));
     on(Op::kBrTable, callee - pc);
     t.assert_zero(looked_up * (d[3] - x[1] * Fp::from_u32(16)));
@@ -817,7 +827,7 @@ TableAir lookup_table(const char* name, uint32_t bus, uint32_t width) {
   return t;
 }
 
-// The br_targets table receives (2, index, pc, height, arity, target, 0, 5) on the bus it
+// The br_targets table receives (2, index, pc, height, arity, target, 0, 5, 0) on the bus it
 // shares with the slot table (layout.hpp, kBusSlots); its padding rows (all zero) carry tag 0.
 TableAir br_targets_table() {
   using B = L::BrTargets;
@@ -826,7 +836,7 @@ TableAir br_targets_table() {
   t.interact(L::kBusSlots, -t.main(B::kMult),
              {valid * Fp::from_u32(2), t.pre(B::kIndex), t.pre(B::kPc), t.pre(B::kHeight),
               t.pre(B::kArity), t.pre(B::kTarget), t.constant(0),
-              valid * Fp::from_u32(L::kTrapIndirectType)});
+              valid * Fp::from_u32(L::kTrapIndirectType), t.constant(0)});
   (void)t.finalize(3);
   return t;
 }
@@ -1048,7 +1058,8 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
     fixed[L::kBrTargets] = std::move(col);
   }
   // Function table slots: (1, slot, function, params, declared locals, entry pc, canonical
-  // type, trap code of a mismatched call), empty slots (1, slot, 0, 0, 0, 0, kEmptyType, 7).
+  // type, trap code of a mismatched call, frame height), empty slots (1, slot, 0, 0, 0, 0,
+  // kEmptyType, 7, 0).
   {
     using S = L::Slots;
     const SlotTable st = slot_table(m);
@@ -1056,7 +1067,7 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
     std::vector<Fp> col(S::kPreWidth * rows, Fp::zero());
     for (size_t r = 0; r < st.rows.size(); ++r) {
       const SlotTable::Row& sr = st.rows[r];
-      uint64_t v[S::kPreWidth] = {1, sr.slot, 0, 0, 0, 0, L::kEmptyType, L::kTrapUninitElem};
+      uint64_t v[S::kPreWidth] = {1, sr.slot, 0, 0, 0, 0, L::kEmptyType, L::kTrapUninitElem, 0};
       if (!sr.empty) {
         const wasm::Function& f = m.funcs[sr.func - m.num_imported_funcs];
         const size_t params = m.func_type(sr.func).params.size();
@@ -1066,6 +1077,7 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
         v[S::kEntry] = f.entry_pc;
         v[S::kType] = m.canonical_type[f.type_index];
         v[S::kCode] = L::kTrapIndirectType;
+        v[S::kHeight] = f.max_height;
       }
       for (uint32_t c = 0; c < S::kPreWidth; ++c) col[c * rows + r] = Fp::from_u64(v[c]);
     }

@@ -189,6 +189,9 @@ struct Exec {
   // br_table's clamped index and call_indirect's index: the first entry of their shared
   // lookup (kBusSlots; inv3 is free on both).
   static constexpr uint32_t kSel = kInv + 3;
+  // The looked-up callee's frame height (locals and deepest operand stack), the last entry of
+  // that lookup (zero for br_table); a call_indirect that goes on bounds the value stack with it.
+  static constexpr uint32_t kCHeight = kInv + 1;
   // Comparisons (one flag, kCmpOps): signed, [gt or le] (the result involves equality), [gt or
   // ge] (negated), the equality bit of d and its inverse helper, [gt or le] * equality, and
   // the sign bits sa, sb times signed. All in columns the comparisons leave unused.
@@ -281,13 +284,14 @@ struct BrTargets {
 };
 
 // The module's function table after its element segments (fixed), one row per slot: valid,
-// slot, function, params, declared locals, entry pc, canonical type, and the trap code of a
-// call through it with another type (kTrapIndirectType; kTrapUninitElem for an empty slot, whose
-// type is kEmptyType). Slots holding imported functions have no row (not provable).
+// slot, function, params, declared locals, entry pc, canonical type, the trap code of a call
+// through it with another type (kTrapIndirectType; kTrapUninitElem for an empty slot, whose
+// type is kEmptyType), and the function's frame height (Function::max_height; 0 when empty).
+// Slots holding imported functions have no row (not provable).
 struct Slots {
   static constexpr uint32_t kValid = 0, kSlot = 1, kFunc = 2, kParams = 3, kDecl = 4, kEntry = 5;
-  static constexpr uint32_t kType = 6, kCode = 7;
-  static constexpr uint32_t kPreWidth = 8, kMult = 0, kWidth = 1;
+  static constexpr uint32_t kType = 6, kCode = 7, kHeight = 8;
+  static constexpr uint32_t kPreWidth = 9, kMult = 0, kWidth = 1;
 };
 // An empty slot's type: above every canonical type id, so no call_indirect expects it.
 inline constexpr uint32_t kEmptyType = 1u << 30;

@@ -261,6 +261,18 @@ TEST(ZkStackTraps, SpecAssertExhaustionCasesProve) {
   EXPECT_GE(proved, 1u);
 }
 
+// Moves one count of the range table (16-bit range checks) from value `from` to `to`, so that a
+// forged helper column keeps the range bus balanced and only the constraint under test can
+// reject it.
+void move_range_count(MachineWitness& w, uint64_t from, uint64_t to) {
+  std::vector<Fp>& rc = w.main[L::kRange];
+  const size_t rows = rc.size() / L::Range::kWidth;
+  ASSERT_LT(from, rows);
+  ASSERT_LT(to, rows);
+  rc[size_t(L::Range::kRangeMult) * rows + from] -= Fp::one();
+  rc[size_t(L::Range::kRangeMult) * rows + to] += Fp::one();
+}
+
 // The value stack limit at direct calls (RuntimeLimits::max_stack_slots = 2^20): a call row
 // shows 2^20 - (sp - params) - frame height = d1 + 2^16 d2 with d3 = 2^11 d2, the frame height
 // from the program row (imm_a). Reaching 2^20 slots takes millions of rows, so the forgery is
@@ -301,9 +313,83 @@ TEST(ZkStackTraps, ValueStackBoundAtCallsIsBound) {
     fx[size_t(E::kD + 1) * rows + row] = Fp::from_u64(u & 0xFFFF);
     fx[size_t(E::kD + 2) * rows + row] = Fp::from_u64(u >> 16);
     fx[size_t(E::kD + 3) * rows + row] = Fp::from_u64((u >> 16) << 11);
+    move_range_count(forged, v & 0xFFFF, u & 0xFFFF);
+    move_range_count(forged, v >> 16, u >> 16);
+    move_range_count(forged, (v >> 16) << 11, (u >> 16) << 11);
     const Status st = test_support::prove_and_verify(*p, **pk, forged, pv, false);
     EXPECT_FALSE(st.is_ok()) << "row " << row;
     if (calls == 1) std::printf("  forged value stack slack at row %zu -> %s\n", row, st.message().c_str());
+  }
+  EXPECT_EQ(calls, 3u);
+}
+
+// The same limit at call_indirect: 2^20 - nfp - height = d1 + 2^16 d2, the height from the
+// slot table's lookup (kCHeight) and d2 < 2^14 through the sign-bit lookup (ah = 2 d2, sa = 0).
+// Forged below the trace: another decomposition, the height of another frame, and the wrapped
+// decomposition of the same field value (d1 + 2^16 d2 = v + p, the form a negative difference
+// would need) must each be rejected.
+TEST(ZkStackTraps, ValueStackBoundAtCallIndirectIsBound) {
+  const auto bytes = wat(R"((module
+    (type $t (func (param i32) (result i32)))
+    (table 1 funcref) (elem (i32.const 0) $down)
+    (func $down (export "down") (param i32) (result i32) (local i64 i64)
+      (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+        (else (call_indirect (type $t) (i32.sub (local.get 0) (i32.const 1)) (i32.const 0)))))))");
+  const auto p = load(bytes);
+  const wasm::Trace t = run_traced(bytes, "down", {3});
+  ASSERT_EQ(t.end.status, 0u);
+  WitnessOptions wo;
+  wo.args = {3};
+  PublicValues pv;
+  auto w = build_witness(*p, t, wo, pv);
+  ASSERT_TRUE(w.is_ok()) << w.status().to_string();
+  using E = L::Exec;
+  const size_t rows = w->main[L::kExec].size() / E::kWidth;
+  auto at = [&](const MachineWitness& mw, uint32_t col, size_t row) {
+    return mw.main[L::kExec][size_t(col) * rows + row];
+  };
+  auto set = [&](MachineWitness& mw, uint32_t col, size_t row, uint64_t v) {
+    mw.main[L::kExec][size_t(col) * rows + row] = Fp::from_u64(v);
+  };
+  const uint32_t ci_flag = E::kFlags + uint32_t(L::flag_index(Op::kCallIndirect));
+  const wasm::Function& down = p->module().funcs.back();
+  auto pk = p->proving_key(fri_test_preset());
+  ASSERT_TRUE(pk.is_ok());
+  const Status honest = test_support::prove_and_verify(*p, **pk, *w, pv, true);
+  ASSERT_TRUE(honest.is_ok()) << honest.to_string();
+  size_t calls = 0;
+  for (size_t row = 0; row < rows; ++row) {
+    if (at(*w, ci_flag, row) != Fp::one()) continue;
+    ++calls;
+    const uint64_t nfp = at(*w, E::kNfp, row).to_canonical();
+    const uint64_t v = (uint64_t(1) << 20) - nfp - down.max_height;
+    EXPECT_EQ(at(*w, E::kCHeight, row), Fp::from_u32(down.max_height));
+    EXPECT_EQ(at(*w, E::kD + 1, row), Fp::from_u64(v & 0xFFFF));
+    EXPECT_EQ(at(*w, E::kD + 2, row), Fp::from_u64(v >> 16));
+    EXPECT_EQ(at(*w, E::kAh, row), Fp::from_u64(2 * (v >> 16)));
+    // The forged limbs keep the range bus balanced where a 16-bit value can (4 d2 of a wrapped
+    // decomposition cannot: that is the bound under test).
+    auto forge = [&](uint64_t height, uint64_t u) {
+      MachineWitness f = *w;
+      set(f, E::kCHeight, row, height);
+      set(f, E::kD + 1, row, u & 0xFFFF);
+      set(f, E::kD + 2, row, u >> 16);
+      set(f, E::kAh, row, 2 * (u >> 16));
+      move_range_count(f, v & 0xFFFF, u & 0xFFFF);
+      move_range_count(f, v >> 16, u >> 16);
+      if (4 * (u >> 16) < (1u << 16)) move_range_count(f, 4 * (v >> 16), 4 * (u >> 16));
+      return test_support::prove_and_verify(*p, **pk, f, pv, false);
+    };
+    const Status slack = forge(down.max_height, v - 7);
+    EXPECT_FALSE(slack.is_ok()) << "row " << row;
+    const Status height = forge(down.max_height + 9, v - 9);  // consistent, but not the slot's
+    EXPECT_FALSE(height.is_ok()) << "row " << row;
+    const Status wrapped = forge(down.max_height, v + Fp::kP);
+    EXPECT_FALSE(wrapped.is_ok()) << "row " << row;
+    if (calls == 1) {
+      std::printf("  call_indirect at row %zu: slack -> %s; height -> %s; wrapped -> %s\n", row,
+                  slack.message().c_str(), height.message().c_str(), wrapped.message().c_str());
+    }
   }
   EXPECT_EQ(calls, 3u);
 }

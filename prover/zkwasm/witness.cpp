@@ -451,6 +451,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     }
     const uint32_t depth = uint32_t(frames.size());
     uint32_t nfp = fp;
+    uint32_t ci_height = 0;  // a call_indirect's slot function's frame height (kCHeight)
     ex.set(E::kReal, row, uint64_t(1));
     ex.set(E::kPc, row, uint64_t(s.pc));
     ex.set(E::kSp, row, uint64_t(s.sp));
@@ -634,6 +635,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
             ex.set(E::kCParams, row, uint64_t(params));
             ex.set(E::kCDecl, row, uint64_t(f.num_locals - params));
             ex.set(E::kCEntry, row, uint64_t(f.entry_pc));
+            ci_height = f.max_height;
             npc = f.entry_pc;  // the slot lookup's entry (an empty slot's is 0)
           } else {
             npc = 0;
@@ -681,6 +683,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         ex.set(E::kCDecl, row, uint64_t(declared));
         ex.set(E::kCEntry, row, uint64_t(f.entry_pc));
         ex.set(E::kCType, row, uint64_t(m.canonical_type[f.type_index]));
+        ci_height = f.max_height;
         en[1] = true, key[1] = sp - 1;
         en[2] = true, key[2] = frame_key(depth);
         r = uint64_t(s.pc + 1) | (uint64_t(fp) << 32);
@@ -994,6 +997,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         const uint32_t v = L::kMaxStackSlots - (nfp + program_imm_a(m, in));
         d |= (uint64_t(v & 0xFFFF) << 16) | (uint64_t((v >> 16) & 0xFFFF) << 32) |
              (uint64_t(((v >> 16) << 11) & 0xFFFF) << 48);
+      } else {  // call_indirect: the same bound, its high limb bounded through ah = 2 d2
+        const uint32_t v = L::kMaxStackSlots - (nfp + ci_height);
+        d |= (uint64_t(v & 0xFFFF) << 16) | (uint64_t((v >> 16) & 0xFFFF) << 32);
+        ah = 2 * ((v >> 16) & 0xFFFF);
       }
     }
     if (abort_row) cy[0] = 1;  // the abort bit (E::kHab) is carry 0's column
@@ -1044,8 +1051,12 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       ex.set(E::kZ23, row, uint64_t(z[2] && z[3]));
       ex.set(E::kZz, row, uint64_t(z[0] && z[1] && z[2] && z[3]));
     }
-    // call_indirect's slot index: the first entry of the lookup it shares with br_table.
-    if (op == Op::kCallIndirect) ex.set(E::kSel, row, uint64_t(uint32_t(x)));
+    // call_indirect's slot index and callee height: the first and last entries of the lookup it
+    // shares with br_table (after the is-zero helpers, whose unused inverses share the columns).
+    if (op == Op::kCallIndirect) {
+      ex.set(E::kSel, row, uint64_t(uint32_t(x)));
+      ex.set(E::kCHeight, row, uint64_t(ci_height));
+    }
     // Memory accesses in slot order.
     const uint64_t news[L::kSlots] = {b, x, r};
     access(row, en, key, news);
