@@ -273,6 +273,18 @@ void move_range_count(MachineWitness& w, uint64_t from, uint64_t to) {
   rc[size_t(L::Range::kRangeMult) * rows + to] += Fp::one();
 }
 
+// The honest witness of export `down` run on 3 (both value-stack tests' module shape), with
+// its public values in `pv`.
+MachineWitness down_witness(const std::vector<uint8_t>& bytes, const Program& p, PublicValues& pv) {
+  const wasm::Trace t = run_traced(bytes, "down", {3});
+  EXPECT_EQ(t.end.status, 0u);
+  WitnessOptions wo;
+  wo.args = {3};
+  auto w = build_witness(p, t, wo, pv);
+  EXPECT_TRUE(w.is_ok()) << w.status().to_string();
+  return w.is_ok() ? std::move(*w) : MachineWitness{};
+}
+
 // The value stack limit at direct calls (RuntimeLimits::max_stack_slots = 2^20): a call row
 // shows 2^20 - (sp - params) - frame height = d1 + 2^16 d2 with d3 = 2^11 d2, the frame height
 // from the program row (imm_a). Reaching 2^20 slots takes millions of rows, so the forgery is
@@ -281,17 +293,13 @@ void move_range_count(MachineWitness& w, uint64_t from, uint64_t to) {
 TEST(ZkStackTraps, ValueStackBoundAtCallsIsBound) {
   const auto bytes = wat(kModule);
   const auto p = load(bytes);
-  const wasm::Trace t = run_traced(bytes, "down", {3});
-  ASSERT_EQ(t.end.status, 0u);
-  WitnessOptions wo;
-  wo.args = {3};
   PublicValues pv;
-  auto w = build_witness(*p, t, wo, pv);
-  ASSERT_TRUE(w.is_ok()) << w.status().to_string();
+  const MachineWitness w = down_witness(bytes, *p, pv);
+  ASSERT_FALSE(w.main.empty());
   using E = L::Exec;
-  std::vector<Fp>& ex = w->main[L::kExec];
+  const std::vector<Fp>& ex = w.main[L::kExec];
   const size_t rows = ex.size() / E::kWidth;
-  auto at = [&](uint32_t col, size_t row) -> Fp& { return ex[size_t(col) * rows + row]; };
+  auto at = [&](uint32_t col, size_t row) { return ex[size_t(col) * rows + row]; };
   const uint32_t call_flag = E::kFlags + uint32_t(L::flag_index(Op::kCall));
   const wasm::Function& down = p->module().funcs.back();
   auto pk = p->proving_key(fri_test_preset());
@@ -307,7 +315,7 @@ TEST(ZkStackTraps, ValueStackBoundAtCallsIsBound) {
     EXPECT_EQ(at(E::kD + 1, row), Fp::from_u64(v & 0xFFFF));
     EXPECT_EQ(at(E::kD + 2, row), Fp::from_u64(v >> 16));
     EXPECT_EQ(at(E::kD + 3, row), Fp::from_u64((v >> 16) << 11));
-    MachineWitness forged = *w;
+    MachineWitness forged = w;
     const uint64_t u = v - 7;
     std::vector<Fp>& fx = forged.main[L::kExec];
     fx[size_t(E::kD + 1) * rows + row] = Fp::from_u64(u & 0xFFFF);
@@ -336,15 +344,11 @@ TEST(ZkStackTraps, ValueStackBoundAtCallIndirectIsBound) {
       (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
         (else (call_indirect (type $t) (i32.sub (local.get 0) (i32.const 1)) (i32.const 0)))))))");
   const auto p = load(bytes);
-  const wasm::Trace t = run_traced(bytes, "down", {3});
-  ASSERT_EQ(t.end.status, 0u);
-  WitnessOptions wo;
-  wo.args = {3};
   PublicValues pv;
-  auto w = build_witness(*p, t, wo, pv);
-  ASSERT_TRUE(w.is_ok()) << w.status().to_string();
+  const MachineWitness w = down_witness(bytes, *p, pv);
+  ASSERT_FALSE(w.main.empty());
   using E = L::Exec;
-  const size_t rows = w->main[L::kExec].size() / E::kWidth;
+  const size_t rows = w.main[L::kExec].size() / E::kWidth;
   auto at = [&](const MachineWitness& mw, uint32_t col, size_t row) {
     return mw.main[L::kExec][size_t(col) * rows + row];
   };
@@ -355,22 +359,22 @@ TEST(ZkStackTraps, ValueStackBoundAtCallIndirectIsBound) {
   const wasm::Function& down = p->module().funcs.back();
   auto pk = p->proving_key(fri_test_preset());
   ASSERT_TRUE(pk.is_ok());
-  const Status honest = test_support::prove_and_verify(*p, **pk, *w, pv, true);
+  const Status honest = test_support::prove_and_verify(*p, **pk, w, pv, true);
   ASSERT_TRUE(honest.is_ok()) << honest.to_string();
   size_t calls = 0;
   for (size_t row = 0; row < rows; ++row) {
-    if (at(*w, ci_flag, row) != Fp::one()) continue;
+    if (at(w, ci_flag, row) != Fp::one()) continue;
     ++calls;
-    const uint64_t nfp = at(*w, E::kNfp, row).to_canonical();
+    const uint64_t nfp = at(w, E::kNfp, row).to_canonical();
     const uint64_t v = (uint64_t(1) << 20) - nfp - down.max_height;
-    EXPECT_EQ(at(*w, E::kCHeight, row), Fp::from_u32(down.max_height));
-    EXPECT_EQ(at(*w, E::kD + 1, row), Fp::from_u64(v & 0xFFFF));
-    EXPECT_EQ(at(*w, E::kD + 2, row), Fp::from_u64(v >> 16));
-    EXPECT_EQ(at(*w, E::kAh, row), Fp::from_u64(2 * (v >> 16)));
+    EXPECT_EQ(at(w, E::kCHeight, row), Fp::from_u32(down.max_height));
+    EXPECT_EQ(at(w, E::kD + 1, row), Fp::from_u64(v & 0xFFFF));
+    EXPECT_EQ(at(w, E::kD + 2, row), Fp::from_u64(v >> 16));
+    EXPECT_EQ(at(w, E::kAh, row), Fp::from_u64(2 * (v >> 16)));
     // The forged limbs keep the range bus balanced where a 16-bit value can (4 d2 of a wrapped
     // decomposition cannot: that is the bound under test).
     auto forge = [&](uint64_t height, uint64_t u) {
-      MachineWitness f = *w;
+      MachineWitness f = w;
       set(f, E::kCHeight, row, height);
       set(f, E::kD + 1, row, u & 0xFFFF);
       set(f, E::kD + 2, row, u >> 16);
