@@ -75,6 +75,28 @@ std::vector<Op> ops_of(const std::vector<Case>& cases) {
   return ops;
 }
 
+// For tests that edit a chip row below the trace: runs each case's op on its arguments (a module
+// with one function per op) and hands `body` the program, its key and the trace-level forgery
+// of the case's result (test_support::forge_result).
+template <typename Case, typename Body>
+void for_each_forged_result(const std::vector<Case>& cases, Body&& body) {
+  const auto bytes = wat(one_function_per_op(ops_of(cases)));
+  auto program = Program::load(bytes);
+  ASSERT_TRUE(program.is_ok()) << program.status().to_string();
+  const Program& p = **program;
+  auto pk = p.proving_key(fri_test_preset());
+  ASSERT_TRUE(pk.is_ok());
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const Case& c = cases[k];
+    SCOPED_TRACE(c.what);
+    const wasm::Trace t = run_traced(bytes, export_index(bytes, "f" + std::to_string(k)), c.args);
+    ASSERT_EQ(t.end.status, 0u);
+    test_support::ForgedWitness fw = test_support::forge_result(p, t, c.op, c.forged, c.args);
+    ASSERT_NE(fw.step, SIZE_MAX);
+    body(c, p, **pk, fw);
+  }
+}
+
 std::string hex64(uint64_t v) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "0x%016llx", (unsigned long long)v);
@@ -499,19 +521,8 @@ TEST(ZkWasmAlu, ForgedChipRowsAreRejected) {
       {"div_u with a product byte at 2^64", Op::kI64DivU, {0, 1ull << 32}, 1ull << 32,
        [](auto& row) { row[C::kX + 4] = 1; }},
   };
-  const auto bytes = wat(one_function_per_op(ops_of(cases)));
-  auto program = Program::load(bytes);
-  ASSERT_TRUE(program.is_ok()) << program.status().to_string();
-  const Program& p = **program;
-  auto pk = p.proving_key(fri_test_preset());
-  ASSERT_TRUE(pk.is_ok());
-  for (size_t k = 0; k < cases.size(); ++k) {
-    const Case& c = cases[k];
-    SCOPED_TRACE(c.what);
-    const wasm::Trace t = run_traced(bytes, export_index(bytes, "f" + std::to_string(k)), c.args);
-    ASSERT_EQ(t.end.status, 0u);
-    test_support::ForgedWitness fw = test_support::forge_result(p, t, c.op, c.forged, c.args);
-    ASSERT_NE(fw.step, SIZE_MAX);
+  for_each_forged_result(cases, [](const Case& c, const Program& p, const ProvingKey& pk,
+                                    test_support::ForgedWitness& fw) {
     MachineWitness* w = &fw.witness;
     // The chip row as the witness built it, and the forged one; swap their lookups.
     alu::ChipWitness built, forged;
@@ -531,13 +542,13 @@ TEST(ZkWasmAlu, ForgedChipRowsAreRejected) {
       range[L::Range::kByteMult * rrows + v] += Fp::from_u64(b1[v]) - Fp::from_u64(b0[v]);
     }
     // The prover's own witness check names the chip: every other table's constraints hold.
-    const Status checked = test_support::prove_and_verify(p, **pk, *w, fw.publics, true);
+    const Status checked = test_support::prove_and_verify(p, pk, *w, fw.publics, true);
     ASSERT_FALSE(checked.is_ok());
     EXPECT_NE(checked.message().find("of table alu"), std::string::npos) << checked.message();
-    const Status v = test_support::prove_and_verify(p, **pk, *w, fw.publics, false);
+    const Status v = test_support::prove_and_verify(p, pk, *w, fw.publics, false);
     EXPECT_FALSE(v.is_ok()) << "forged chip row verified";
     std::printf("  forged %-32s -> %s\n", c.what, v.message().c_str());
-  }
+  });
 }
 
 // Bitwise rows forged below the trace (the trace-level forgeries of and/or/xor are in
@@ -566,19 +577,8 @@ TEST(ZkWasmAlu, ForgedBitwiseRowsAreRejected) {
          row[B::kXor] = 1;
        }},
   };
-  const auto bytes = wat(one_function_per_op(ops_of(cases)));
-  auto program = Program::load(bytes);
-  ASSERT_TRUE(program.is_ok()) << program.status().to_string();
-  const Program& p = **program;
-  auto pk = p.proving_key(fri_test_preset());
-  ASSERT_TRUE(pk.is_ok());
-  for (size_t k = 0; k < cases.size(); ++k) {
-    const Case& c = cases[k];
-    SCOPED_TRACE(c.what);
-    const wasm::Trace t = run_traced(bytes, export_index(bytes, "f" + std::to_string(k)), c.args);
-    ASSERT_EQ(t.end.status, 0u);
-    test_support::ForgedWitness fw = test_support::forge_result(p, t, c.op, c.forged, c.args);
-    ASSERT_NE(fw.step, SIZE_MAX);
+  for_each_forged_result(cases, [](const Case& c, const Program& p, const ProvingKey& pk,
+                                    test_support::ForgedWitness& fw) {
     MachineWitness* w = &fw.witness;
     // The bitwise row as built (from a and b: honest bytes), then edited; the AND
     // multiplicities follow the row's (x, y) pairs, which the edits keep.
@@ -588,12 +588,12 @@ TEST(ZkWasmAlu, ForgedBitwiseRowsAreRejected) {
     c.edit(forged.bitwise_row(0));
     std::vector<uint64_t> and_mult(size_t(1) << L::Range::kLogRows);
     w->main[L::kBitwise] = forged.bitwise_columns(table_log_rows(1), and_mult);
-    EXPECT_FALSE(test_support::prove_and_verify(p, **pk, *w, fw.publics, true).is_ok())
+    EXPECT_FALSE(test_support::prove_and_verify(p, pk, *w, fw.publics, true).is_ok())
         << "the prover's own check missed it";
-    const Status v = test_support::prove_and_verify(p, **pk, *w, fw.publics, false);
+    const Status v = test_support::prove_and_verify(p, pk, *w, fw.publics, false);
     EXPECT_FALSE(v.is_ok()) << "forged bitwise row verified";
     std::printf("  forged %-32s -> %s\n", c.what, v.message().c_str());
-  }
+  });
 }
 
 // --- the spec tests' integer functions ----------------------------------------------------
