@@ -79,6 +79,37 @@ Status coset_intt(std::span<Fp> data, size_t cols, Fp shift, const NttConfig& cf
   return run_transform("coset_intt", data, cols, spec, cfg);
 }
 
+Status coset_ntt_rows(std::span<Fp> data, size_t cols, Fp shift, std::span<const size_t> rows,
+                      const NttConfig& cfg) {
+  uint32_t log_n = 0;
+  EFAAS_RETURN_IF_ERROR(check_shape("coset_ntt_rows", data.size(), cols, log_n));
+  if (shift.is_zero()) return invalid_argument("coset_ntt_rows: coset shift is zero");
+  const size_t n = size_t(1) << log_n;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i] >= n || (i > 0 && rows[i] <= rows[i - 1])) {
+      return invalid_argument("coset_ntt_rows: row " + std::to_string(rows[i]) + " (entry " +
+                              std::to_string(i) + ") is not ascending within " +
+                              std::to_string(n) + " rows");
+    }
+  }
+  Result<Backend> backend = resolve_backend(cfg.backend);
+  if (!backend) return backend.status();
+  switch (*backend) {
+    case Backend::kOpenCl: {
+      // The device transforms whole columns.
+      NttConfig full = cfg;
+      full.input_order = Order::kNatural;
+      full.output_order = Order::kBitReversed;
+      return coset_ntt(data, cols, shift, full);
+    }
+    case Backend::kAvx2:
+      return cpu_coset_ntt_rows(vector_kernels(), data, cols, log_n, shift, rows, cfg.threads);
+    default:
+      return cpu_coset_ntt_rows(scalar_ntt_kernels(), data, cols, log_n, shift, rows,
+                                cfg.threads);
+  }
+}
+
 Status lde(std::span<const Fp> in, std::span<Fp> out, size_t cols, const LdeParams& params,
            const NttConfig& cfg) {
   LdeSpec spec;

@@ -38,6 +38,15 @@ Status intt(std::span<Fp> data, size_t cols, const NttConfig& cfg = {});
 Status coset_ntt(std::span<Fp> data, size_t cols, Fp shift, const NttConfig& cfg = {});
 Status coset_intt(std::span<Fp> data, size_t cols, Fp shift, const NttConfig& cfg = {});
 
+// coset_ntt from natural-order coefficients to bit-reversed evaluations (cfg's orders are not
+// read), computed only at the output positions `rows` (ascending, distinct, each < n); the
+// other positions hold unspecified values afterwards. The DIF's butterflies are pruned to the
+// blocks that lead to a requested position: about 2^s n / 2 per top layer s while every block
+// is needed, then |rows| blocks per layer (the STARK prover's query openings of streamed LDE
+// blocks read ~10 groups of 16 rows of 2^20: ~30% of a full transform's butterflies).
+Status coset_ntt_rows(std::span<Fp> data, size_t cols, Fp shift, std::span<const size_t> rows,
+                      const NttConfig& cfg = {});
+
 struct LdeParams {
   uint32_t log_blowup = 1;       // 1..4 are the usual 2/4/8/16; up to the two-adicity in total
   Fp input_shift = Fp::one();    // the input lies on input_shift * H (one(): H itself)

@@ -59,6 +59,9 @@ const CpuNttKernels& scalar_ntt_kernels();
 // Runs a transform on the CPU with the given kernels (scalar or AVX2) and thread count.
 Status cpu_transform(const CpuNttKernels& kernels, std::span<Fp> data, size_t cols,
                      const TransformSpec& spec, size_t threads);
+// coset_ntt_rows on the CPU (natural in, bit-reversed out, only `rows` computed).
+Status cpu_coset_ntt_rows(const CpuNttKernels& kernels, std::span<Fp> data, size_t cols,
+                          uint32_t log_n, Fp shift, std::span<const size_t> rows, size_t threads);
 Status cpu_lde(const CpuNttKernels& kernels, std::span<const Fp> in, std::span<Fp> out,
                size_t cols, const LdeSpec& spec, size_t threads);
 

@@ -155,6 +155,46 @@ Status cpu_transform(const CpuNttKernels& k, std::span<Fp> data, size_t cols,
   return Status::ok();
 }
 
+Status cpu_coset_ntt_rows(const CpuNttKernels& k, std::span<Fp> data, size_t cols,
+                          uint32_t log_n, Fp shift, std::span<const size_t> rows,
+                          size_t threads) {
+  if (rows.empty()) return Status::ok();
+  const size_t n = size_t(1) << log_n;
+  // DIF, natural in, bit-reversed out: after the layers of depth < s the column splits into 2^s
+  // independent blocks of n / 2^s, and output position p lies in block p >> (log_n - s). Only
+  // the blocks holding a requested position are transformed further; small ones whole.
+  constexpr uint32_t kWholeLog = 6;
+  std::vector<std::vector<size_t>> blocks(log_n + 1);
+  for (uint32_t s = 0; s <= log_n; ++s) {
+    for (size_t p : rows) {
+      const size_t b = p >> (log_n - s);
+      if (blocks[s].empty() || blocks[s].back() != b) blocks[s].push_back(b);
+    }
+  }
+  // (Strips closed under the top layers, transformed in cache, were tried: the 2^top segments
+  // of a strip lie n / 2^top apart and alias in L1 and L2, and it ran slower.)
+  auto column = [&](Fp* x) {
+    if (shift != Fp::one()) k.scale_by_powers(x, n, Fp::one(), shift);
+    for (uint32_t s = 0; s < log_n; ++s) {
+      const uint32_t log_block = log_n - s, half = log_block - 1;
+      if (log_block <= kWholeLog) {
+        for (size_t b : blocks[s]) k.dif(x + (b << log_block), log_block, false);
+        return;
+      }
+      if (blocks[s].size() == size_t(1) << s) {
+        k.dif_layer(x, log_n, half, false, 0, n / 2);
+      } else {
+        for (size_t b : blocks[s]) k.dif_layer(x, log_n, half, false, b << half, (b + 1) << half);
+      }
+    }
+  };
+  ThreadPool& pool = ThreadPool::with_threads(threads);
+  pool.parallel_for(cols, 1, [&](size_t b, size_t e) {
+    for (size_t c = b; c < e; ++c) column(data.data() + c * n);
+  });
+  return Status::ok();
+}
+
 Status cpu_lde(const CpuNttKernels& k, std::span<const Fp> in, std::span<Fp> out, size_t cols,
                const LdeSpec& spec, size_t threads) {
   const size_t n = size_t(1) << spec.log_n;

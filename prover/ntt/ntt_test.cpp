@@ -2,6 +2,7 @@
 // cosets, orders, batches, LDE against direct polynomial evaluation, and argument errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <vector>
 
@@ -257,6 +258,63 @@ TEST(Ntt, VectorKernelSetsMatchScalar) {
       kernels->scale_by_powers(got.data(), n, scale, base);
       ASSERT_EQ(got, expect) << name << " scale_by_powers n=" << n;
     }
+  }
+}
+
+// coset_ntt_rows against the full scalar coset_ntt at the requested rows: the scalar, AVX2 and
+// AVX-512 kernels, one row, 16-row groups as the STARK openings ask, random rows, every row.
+TEST(Ntt, CosetNttRowsMatchesTheFullTransform) {
+  Rng rng(test_seed("Ntt.CosetNttRows"));
+  std::vector<std::pair<const char*, const CpuNttKernels*>> sets{{"scalar", &scalar_ntt_kernels()}};
+  for (auto set : vector_kernel_sets()) sets.push_back(set);
+  const Fp shift = Fp::from_canonical(31);
+  for (uint32_t log_n : {0u, 1u, 4u, 6u, 7u, 11u, 16u, 18u}) {
+    const size_t n = size_t(1) << log_n, cols = 3;
+    const std::vector<Fp> data = random_vec(rng, n * cols);
+    std::vector<Fp> expect = data;
+    NttConfig ref;
+    ref.backend = Backend::kScalar;
+    ref.output_order = Order::kBitReversed;
+    ASSERT_TRUE(coset_ntt(expect, cols, shift, ref).is_ok());
+    std::vector<std::vector<size_t>> row_sets{{n - 1}, {0}};
+    std::vector<size_t> all(n), groups, random;
+    for (size_t i = 0; i < n; ++i) all[i] = i;
+    row_sets.push_back(all);
+    for (int q = 0; q < 11; ++q) {
+      const size_t g = rng.uniform(n) & ~size_t(15);
+      for (size_t i = g; i < std::min(n, g + 16); ++i) groups.push_back(i);
+      random.push_back(rng.uniform(n));
+    }
+    for (auto* v : {&groups, &random}) {
+      std::sort(v->begin(), v->end());
+      v->erase(std::unique(v->begin(), v->end()), v->end());
+      row_sets.push_back(*v);
+    }
+    for (auto [name, kernels] : sets) {
+      for (const std::vector<size_t>& rows : row_sets) {
+        std::vector<Fp> got = data;
+        ASSERT_TRUE(cpu_coset_ntt_rows(*kernels, got, cols, log_n, shift, rows, 2).is_ok());
+        for (size_t c = 0; c < cols; ++c) {
+          for (size_t r : rows) {
+            ASSERT_EQ(got[c * n + r], expect[c * n + r])
+                << name << " log_n=" << log_n << " col " << c << " row " << r << " of "
+                << rows.size();
+          }
+        }
+      }
+    }
+    // The public entry point (AVX-512/AVX2 where usable), and its argument checks.
+    std::vector<Fp> got = data;
+    NttConfig cfg;
+    cfg.backend = Backend::kAuto;
+    ASSERT_TRUE(coset_ntt_rows(got, cols, shift, groups, cfg).is_ok());
+    for (size_t c = 0; c < cols; ++c) {
+      for (size_t r : groups) ASSERT_EQ(got[c * n + r], expect[c * n + r]) << "log_n=" << log_n;
+    }
+    const std::vector<size_t> past_end{n}, repeated{0, 0};
+    EXPECT_EQ(coset_ntt_rows(got, cols, shift, past_end, cfg).code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(coset_ntt_rows(got, cols, shift, repeated, cfg).code(),
+              StatusCode::kInvalidArgument);
   }
 }
 
