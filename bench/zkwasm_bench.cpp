@@ -375,9 +375,9 @@ int main(int argc, char** argv) {
   }
   // RSS when each stage starts and the peak reached by then: the first stage whose start
   // shows a higher peak than the one before it holds the peak's cause.
-  std::fprintf(stderr, "\nLDE budget %.0f MiB: %zu LDEs streamed, %zu blocks recomputed",
+  std::fprintf(stderr, "\nLDE budget %.0f MiB: %zu LDEs streamed, %zu blocks recomputed, %zu at the opened rows",
                double(po.stark.max_lde_bytes) / (1024.0 * 1024.0), tm.streamed_ldes,
-               tm.recomputed_blocks);
+               tm.recomputed_blocks, tm.partly_recomputed_blocks);
   std::fprintf(stderr, "\nRSS MB (now/peak) at stage start:");
   for (size_t i = 0; i < stage_cpu.size(); ++i) {
     std::fprintf(stderr, " %s %.0f/%.0f", stage_cpu[i].first.c_str(), stage_rss[i].first,

@@ -80,7 +80,7 @@ Result<LdeBlocks> LdeBlocks::create(std::span<const Fp> source, bool is_coeffs, 
   return l;
 }
 
-Status LdeBlocks::compute(size_t k, Fp* out_ptr) const {
+Status LdeBlocks::compute(size_t k, Fp* out_ptr, const std::span<const size_t>* rows) const {
   const std::span<Fp> out(out_ptr, n_ * width_);
   if (!coeffs_.empty()) {
     parallel_copy(out.data(), coeffs_.data(), out.size(), cfg_.threads);
@@ -94,7 +94,13 @@ Status LdeBlocks::compute(size_t k, Fp* out_ptr) const {
   }
   NttConfig ecfg = cfg_;
   ecfg.output_order = Order::kBitReversed;
-  EFAAS_RETURN_IF_ERROR(coset_ntt(out, width_, lde_block_shift(fri_domain_shift(), log_n_, log_b_, k), ecfg));
+  const Fp shift = lde_block_shift(fri_domain_shift(), log_n_, log_b_, k);
+  if (rows != nullptr) {
+    EFAAS_RETURN_IF_ERROR(coset_ntt_rows(out, width_, shift, *rows, ecfg));
+    ++partly_computed_;
+    return Status::ok();
+  }
+  EFAAS_RETURN_IF_ERROR(coset_ntt(out, width_, shift, ecfg));
   ++computed_;
   return Status::ok();
 }
@@ -107,6 +113,18 @@ Result<const Fp*> LdeBlocks::block(size_t k, FpBuffer& scratch) const {
   if (k < resident_.size()) return static_cast<const Fp*>(resident_[k].data());
   if (scratch.size() != n_ * width_) scratch = FpBuffer(n_ * width_);
   EFAAS_RETURN_IF_ERROR(compute(k, scratch.data()));
+  return static_cast<const Fp*>(scratch.data());
+}
+
+Result<const Fp*> LdeBlocks::block_rows(size_t k, FpBuffer& scratch,
+                                        std::span<const size_t> rows) const {
+  if (k >= blocks()) {
+    return out_of_range("lde blocks: block " + std::to_string(k) + " of " +
+                        std::to_string(blocks()));
+  }
+  if (k < resident_.size()) return static_cast<const Fp*>(resident_[k].data());
+  if (scratch.size() != n_ * width_) scratch = FpBuffer(n_ * width_);
+  EFAAS_RETURN_IF_ERROR(compute(k, scratch.data(), &rows));
   return static_cast<const Fp*>(scratch.data());
 }
 

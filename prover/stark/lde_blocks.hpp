@@ -69,6 +69,10 @@ class LdeBlocks {
 
   // Block k (n rows x width, column-major): the resident copy, or computed into `scratch`.
   Result<const Fp*> block(size_t k, FpBuffer& scratch) const;
+  // Block k where only rows `rows` (ascending, distinct, < n) are read: a block that is not
+  // resident is computed at those rows alone (coset_ntt_rows; the query openings), its other
+  // rows left unspecified.
+  Result<const Fp*> block_rows(size_t k, FpBuffer& scratch, std::span<const size_t> rows) const;
 
   size_t width() const { return width_; }
   size_t rows() const { return n_; }
@@ -79,9 +83,12 @@ class LdeBlocks {
   size_t resident_bytes() const;
   // Blocks computed since creation (resident ones included): the cost of recomputation.
   size_t blocks_computed() const { return computed_; }
+  // Blocks computed at some rows only (block_rows).
+  size_t blocks_partly_computed() const { return partly_computed_; }
 
  private:
-  Status compute(size_t k, Fp* out) const;  // out (n x width) = block k
+  // out (n x width) = block k; with `rows`, only those rows of it.
+  Status compute(size_t k, Fp* out, const std::span<const size_t>* rows = nullptr) const;
 
   std::span<const Fp> source_;
   bool is_coeffs_ = false;
@@ -90,7 +97,7 @@ class LdeBlocks {
   size_t width_ = 0, n_ = 0;
   uint32_t log_n_ = 0, log_b_ = 0;
   NttConfig cfg_;
-  mutable size_t computed_ = 0;
+  mutable size_t computed_ = 0, partly_computed_ = 0;
 };
 
 // The coset of block k of a 2^(log_n + log_b)-point LDE on shift * H, bit-reversed order.

@@ -60,6 +60,8 @@ struct StarkTimings {
   // Host backends: LDEs streamed under StarkConfig::max_lde_bytes, and the coset blocks computed
   // again after their first time (the recomputation's cost, in blocks of n rows).
   size_t streamed_ldes = 0, recomputed_blocks = 0;
+  // ... and the blocks computed again at the opened rows only (the query openings).
+  size_t partly_recomputed_blocks = 0;
 };
 
 // Preprocessed (fixed) columns and their commitment: the circuit-specific part of the key.

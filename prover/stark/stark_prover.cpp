@@ -494,6 +494,30 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     }
     return -1;
   };
+  // While a windowed tree opens: its leaf indices and shape. The sources below then compute a
+  // streamed block at the rows the opening reads only: the 2^first_stored_level leaf groups of
+  // the indices (the levels below the stored ones are rehashed from them), in each matrix's rows.
+  struct Opening {
+    const std::vector<size_t>* leaves = nullptr;
+    uint32_t log_height = 0, first_stored = 0;
+  } opening;
+  std::vector<size_t> opened_rows;
+  auto block_of = [&](const LdeBlocks& l, size_t w, FpBuffer& scratch) -> Result<const Fp*> {
+    if (opening.leaves == nullptr) return l.block(w, scratch);
+    const uint32_t log_rows = uint32_t(std::countr_zero(l.rows() * l.blocks()));
+    const uint32_t down = opening.log_height - log_rows;
+    const size_t group = size_t(1) << opening.first_stored;
+    opened_rows.clear();
+    for (size_t leaf : *opening.leaves) {
+      const size_t lo = leaf & ~(group - 1);
+      for (size_t r = lo >> down; r <= (lo + group - 1) >> down; ++r) {
+        if (r / l.rows() == w) opened_rows.push_back(r - w * l.rows());
+      }
+    }
+    std::sort(opened_rows.begin(), opened_rows.end());
+    opened_rows.erase(std::unique(opened_rows.begin(), opened_rows.end()), opened_rows.end());
+    return l.block_rows(w, scratch, opened_rows);
+  };
   auto lde_blocks = [&](std::span<const Fp> source, bool is_coeffs, size_t width, size_t t,
                         int kind) {
     return LdeBlocks::create(source, is_coeffs, width, st[t].log_n, log_b, plan[3 * t + kind],
@@ -537,7 +561,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   // Host: one Merkle window per coset block, so a streamed LDE is computed a block at a time.
   auto main_source = [&](size_t w, std::vector<MatrixView>& v) -> Status {
     for (size_t t = 0; t < T; ++t) {
-      auto b = st[t].main_blocks.block(w, st[t].main_scratch);
+      auto b = block_of(st[t].main_blocks, w, st[t].main_scratch);
       if (!b) return b.status();
       v.push_back({*b, st[t].n, machine.tables[t].main_width(), Layout::kColMajor});
     }
@@ -581,7 +605,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   auto aux_source = [&](size_t w, std::vector<MatrixView>& v) -> Status {
     for (size_t t = 0; t < T; ++t) {
       if (!machine.tables[t].uses_logup()) continue;
-      auto b = st[t].aux_blocks.block(w, st[t].aux_scratch);
+      auto b = block_of(st[t].aux_blocks, w, st[t].aux_scratch);
       if (!b) return b.status();
       v.push_back({*b, st[t].n, 4 * machine.tables[t].aux_width(), Layout::kColMajor});
     }
@@ -845,7 +869,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   }
   auto q_source = [&](size_t w, std::vector<MatrixView>& v) -> Status {
     for (size_t t = 0; t < T; ++t) {
-      auto b = st[t].quotient_blocks.block(w, st[t].quotient_scratch);
+      auto b = block_of(st[t].quotient_blocks, w, st[t].quotient_scratch);
       if (!b) return b.status();
       v.push_back({*b, st[t].n, st[t].quotient_blocks.width(), Layout::kColMajor});
     }
@@ -1159,7 +1183,9 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       if (!open_status) return;
       std::vector<size_t> idx(indices.size());
       for (size_t q = 0; q < idx.size(); ++q) idx[q] = indices[q] >> (log_max - tree.log_height());
+      opening = {&idx, tree.log_height(), tree.first_stored_level()};
       auto o = tree.windowed() ? tree.open_batch(idx, source) : tree.open_batch(idx);
+      opening = {};
       if (!o) {
         open_status = o.status();
         return;
@@ -1205,6 +1231,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       if (l->width() == 0) continue;
       tm.streamed_ldes += l->streamed() ? 1 : 0;
       tm.recomputed_blocks += l->blocks_computed() - std::min(l->blocks_computed(), l->blocks());
+      tm.partly_recomputed_blocks += l->blocks_partly_computed();
     }
   }
   if (timings) *timings = tm;
