@@ -283,7 +283,7 @@ Status MerkleTree::build_layers_host(const HashConfig& cfg, size_t windows,
   for (uint32_t level = f; level <= log_height_; ++level) {
     layers_[level - f].resize(leaf_count() >> level);
   }
-  for (size_t w = 0; w < windows; ++w) {
+  for (size_t w = windows; w-- > 0;) {  // window subtrees are independent: any order
     EFAAS_RETURN_IF_ERROR(fetch(w));
     const size_t leaf0 = w * window_leaves;
     // Level f straight from the rows, a block of leaves at a time: the levels below it are

@@ -54,7 +54,8 @@ struct MerkleBatchOpening {
 // Matrices produced piecewise (the STARK prover's LDEs, computed a coset block at a time): the
 // leaves split into `windows` equal consecutive ranges (subtrees); fill(w, views) sets views[m]
 // (commit order) to matrix m's rows [w h_m / W, (w + 1) h_m / W), which stay valid until the next
-// call. Windows are visited in increasing order.
+// call. build_windowed visits the windows in decreasing order (the last, window 0, is the
+// coset block the STARK prover's quotient pass reads first), openings in increasing order.
 using WindowSource = std::function<Status(size_t window, std::vector<MatrixView>& views)>;
 
 class MerkleTree {

@@ -67,8 +67,11 @@ class LdeBlocks {
                                   uint32_t log_n, uint32_t log_blowup, LdeResidency residency,
                                   const NttConfig& cfg);
 
-  // Block k (n rows x width, column-major): the resident copy, or computed into `scratch`.
+  // Block k (n rows x width, column-major): the resident copy, or computed into `scratch`
+  // unless `scratch` still holds it from the last call (a pass that reads the block the
+  // previous pass ended on). Call scratch_released() when the scratch is freed or reused.
   Result<const Fp*> block(size_t k, FpBuffer& scratch) const;
+  void scratch_released() const { held_ = nullptr; }
   // Block k where only rows `rows` (ascending, distinct, < n) are read: a block that is not
   // resident is computed at those rows alone (coset_ntt_rows; the query openings), its other
   // rows left unspecified.
@@ -98,6 +101,8 @@ class LdeBlocks {
   uint32_t log_n_ = 0, log_b_ = 0;
   NttConfig cfg_;
   mutable size_t computed_ = 0, partly_computed_ = 0;
+  mutable const Fp* held_ = nullptr;  // the scratch buffer holding block held_block_ whole
+  mutable size_t held_block_ = 0;
 };
 
 // The coset of block k of a 2^(log_n + log_b)-point LDE on shift * H, bit-reversed order.

@@ -478,9 +478,18 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   }
   // Recomputed blocks land in per-table scratch buffers, released after each pass so that a
   // pass holds only the blocks it reads.
-  auto release_scratch = [&] {
+  // `keep_scratch`: the main and auxiliary scratch stay, holding the block the commitment ended
+  // on (block 0, which the quotient pass reads first); they are within the plan's budget.
+  auto release_scratch = [&](bool keep_scratch = false) {
     for (TableState& s : st) {
-      for (FpBuffer* v : {&s.main_scratch, &s.aux_scratch, &s.quotient_scratch}) *v = FpBuffer();
+      if (!keep_scratch) {
+        s.main_scratch = FpBuffer();
+        s.aux_scratch = FpBuffer();
+        s.main_blocks.scratch_released();
+        s.aux_blocks.scratch_released();
+      }
+      s.quotient_scratch = FpBuffer();
+      s.quotient_blocks.scratch_released();
       std::vector<Fp>().swap(s.pre_scratch);
     }
   };
@@ -573,7 +582,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   if (!main_tree) return main_tree.status();
   proof.main_root = main_tree->root();
   tr.observe(proof.main_root);
-  release_scratch();
+  release_scratch(/*keep_scratch=*/true);
   tm.trace_commit = sw.seconds();
   EFAAS_RETURN_IF_ERROR(check_cancel(cfg));
 
@@ -658,7 +667,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     proof.aux_root = tree->root();
     aux_tree = std::move(*tree);
     tr.observe(*proof.aux_root);
-    release_scratch();
+    release_scratch(/*keep_scratch=*/true);
     for (const Fp4& s : proof.aux_sums) tr.observe(s);
   }
   tm.aux = sw.seconds();
@@ -826,7 +835,12 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
         for (size_t i = b; i < e; ++i) qk[i] = qk[i] * zh_inv_of[zh_index(k * s.n + i)];
       });
     }
-    release_scratch();
+    // This table's scratch; the others still hold the block their commitment ended on.
+    s.main_scratch = FpBuffer();
+    s.aux_scratch = FpBuffer();
+    s.main_blocks.scratch_released();
+    s.aux_blocks.scratch_released();
+    std::vector<Fp>().swap(s.pre_scratch);
     // Coefficients of Q, split into D chunks of degree < n, each extended to the LDE domain.
     std::vector<Fp>().swap(first);
     std::vector<Fp>().swap(last);

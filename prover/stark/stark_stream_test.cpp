@@ -74,6 +74,14 @@ TEST(LdeBlocks, BlocksAreTheLdeInBitReversedOrder) {
                 }
               }
             }
+            // The scratch still holds the last block: read again, it is not recomputed, and
+            // after scratch_released() it is.
+            const size_t computed = l->blocks_computed();
+            ASSERT_TRUE(l->block(B - 1, scratch).is_ok());
+            EXPECT_EQ(l->blocks_computed(), computed);
+            l->scratch_released();
+            ASSERT_TRUE(l->block(B - 1, scratch).is_ok());
+            EXPECT_EQ(l->blocks_computed(), computed + (res.resident_blocks < B ? 1 : 0));
             EXPECT_EQ(l->block(B, scratch).status().code(), StatusCode::kOutOfRange);
             // At some rows only (the openings): those rows are the LDE's.
             std::vector<size_t> rows;
