@@ -147,11 +147,12 @@ size_t LdeBlocks::resident_bytes() const {
 namespace {
 
 // Bytes held by an LDE under a residency, and the NTT work (block NTTs, in bytes of a block) its
-// streaming adds: the quotient pass recomputes each non-resident block it reads but the first
-// (the commitment, visiting blocks in decreasing order, leaves it in the scratch), the openings
-// compute every non-resident block (42 queries touch each) at the opened rows only (a pruned
-// transform, about half a full one), and a recomputation from evaluations without cached
-// coefficients costs a whole inverse transform more.
+// streaming adds: the quotient pass and the openings recompute each non-resident block they read
+// (the openings of 42 queries touch every block), and a recomputation from evaluations without
+// cached coefficients is two transforms. (The openings now compute only the opened rows, about
+// half a transform, and the quotient pass finds its first block in the commitment's scratch;
+// weighting those in made the planner stream more and smaller LDEs, which measured slower at
+// sha256 2^20 with a higher peak, so the weights stay those the plans were tuned with.)
 size_t held_bytes(const LdeShape& l, const LdeResidency& r, size_t blocks) {
   if (r.resident_blocks >= blocks) return blocks * l.block_bytes;
   return (r.resident_blocks + (r.cache_coeffs ? 1 : 0) + 1) * l.block_bytes;
@@ -160,13 +161,12 @@ size_t held_bytes(const LdeShape& l, const LdeResidency& r, size_t blocks) {
 double extra_work(const LdeShape& l, const LdeResidency& r, size_t blocks) {
   if (r.resident_blocks >= blocks) return 0;
   const size_t res = r.resident_blocks;
-  const double inverse = (l.from_evals && !r.cache_coeffs) ? 1.0 : 0.0;
-  const size_t quotient = l.quotient_reads > res ? l.quotient_reads - res - 1 : 0;
+  const double per_block = (l.from_evals && !r.cache_coeffs) ? 2.0 : 1.0;
+  const size_t quotient = l.quotient_reads > res ? l.quotient_reads - res : 0;
   const size_t openings = blocks - res;
   // The commitment computes every block once in either mode; uncached, each costs one more.
-  const double commit = inverse * double(blocks - res);
-  return (double(quotient) * (1.0 + inverse) + double(openings) * (0.5 + inverse) + commit) *
-         double(l.block_bytes);
+  const double commit = per_block > 1 ? double(blocks - res) : 0.0;
+  return (double(quotient + openings) * per_block + commit) * double(l.block_bytes);
 }
 
 // The options worth considering for one LDE: resident, or streamed holding less than that.
