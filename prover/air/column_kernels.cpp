@@ -1,6 +1,7 @@
 #include "prover/air/column_kernels.hpp"
 
 #include "kernels/avx2/column_avx2.hpp"
+#include "kernels/avx512/column_avx512.hpp"
 #include "prover/common/cpu_features.hpp"
 
 namespace efaas::air {
@@ -56,7 +57,9 @@ const ColumnKernels kScalar{add, sub, mul, neg, ext_mul_base, ext_mul, mul_acc, 
 const ColumnKernels& scalar_column_kernels() { return kScalar; }
 
 const ColumnKernels& column_kernels(bool simd) {
-  return simd && avx2_usable() ? avx2::column_kernels() : kScalar;
+  if (!simd) return kScalar;
+  if (avx512_usable()) return avx512::column_kernels();
+  return avx2_usable() ? avx2::column_kernels() : kScalar;
 }
 
 }  // namespace efaas::air

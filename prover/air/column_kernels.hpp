@@ -37,7 +37,8 @@ struct ColumnKernels {
 };
 
 const ColumnKernels& scalar_column_kernels();
-// The AVX2 kernels when `simd` and avx2_usable(), else the scalar ones.
+// With `simd`: the AVX-512 kernels where avx512_usable(), else the AVX2 ones where
+// avx2_usable(); otherwise the scalar ones.
 const ColumnKernels& column_kernels(bool simd);
 
 }  // namespace efaas::air

@@ -1,4 +1,4 @@
-// The AVX2 column kernels against the scalar ones, and the scalar ones against Fp/Fp4
+// The AVX2 and AVX-512 column kernels against the scalar ones, and the scalar ones against Fp/Fp4
 // arithmetic element by element, on random inputs (lengths that are not multiples of 8 too).
 #include "prover/air/column_kernels.hpp"
 
@@ -6,6 +6,8 @@
 
 #include <vector>
 
+#include "kernels/avx2/column_avx2.hpp"
+#include "kernels/avx512/column_avx512.hpp"
 #include "prover/common/cpu_features.hpp"
 #include "prover/common/rng.hpp"
 
@@ -41,7 +43,8 @@ std::vector<Fp> rand_vec(Rng& rng, size_t n) {
 
 // Runs every kernel of `k` on the same random inputs and checks against Fp/Fp4 arithmetic.
 void check_kernels(const ColumnKernels& k, uint64_t seed) {
-  for (size_t n : {size_t(0), size_t(1), size_t(7), size_t(8), size_t(37), size_t(256)}) {
+  for (size_t n : {size_t(0), size_t(1), size_t(7), size_t(8), size_t(16), size_t(37),
+                   size_t(49), size_t(256)}) {
     Rng rng(seed + n);
     const std::vector<Fp> a = rand_vec(rng, n), b = rand_vec(rng, n);
     const Ext x(rng, n), y(rng, n), acc0(rng, n);
@@ -88,9 +91,15 @@ TEST(ColumnKernels, ScalarMatchesFieldArithmetic) {
 
 TEST(ColumnKernels, Avx2MatchesFieldArithmetic) {
   if (!avx2_usable()) GTEST_SKIP() << "AVX2 not usable on this CPU";
-  const ColumnKernels& k = column_kernels(true);
-  ASSERT_NE(&k, &scalar_column_kernels());
-  check_kernels(k, test_seed("ColumnKernels.Avx2"));
+  ASSERT_NE(&column_kernels(true), &scalar_column_kernels());
+  check_kernels(avx2::column_kernels(), test_seed("ColumnKernels.Avx2"));
+}
+
+TEST(ColumnKernels, Avx512MatchesFieldArithmetic) {
+  if (!avx512_usable()) GTEST_SKIP() << "AVX-512 not usable on this CPU";
+  // The dispatch picks them where usable (EFAAS_DISABLE_AVX512=1 falls back to AVX2).
+  EXPECT_EQ(&column_kernels(true), &avx512::column_kernels());
+  check_kernels(avx512::column_kernels(), test_seed("ColumnKernels.Avx512"));
 }
 
 TEST(ColumnKernels, NoSimdRequestedGivesScalar) {

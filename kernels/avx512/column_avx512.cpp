@@ -1,0 +1,171 @@
+// AVX-512 column kernels: the AVX2 kernels (kernels/avx2/column_avx2.cpp) with sixteen rows per
+// register; row counts that are not a multiple of 16 leave their tail to the AVX2 kernels, and
+// `dot` (already a lazily reduced sum) is the AVX2 one. Identical results to the scalar kernels
+// (column_kernels_test checks it on random inputs).
+#include "kernels/avx512/column_avx512.hpp"
+
+#include "kernels/avx2/column_avx2.hpp"
+#include "prover/field/babybear.hpp"
+
+// GCC 12's AVX-512 headers self-initialize their "undefined" vectors (__Y = __Y), which
+// -Wuninitialized reports in every function that inlines them (as in ntt_avx512.cpp).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
+#include "kernels/avx512/target_avx512.hpp"
+
+EFAAS_AVX512_BEGIN
+#include "kernels/avx512/babybear_avx512.hpp"  // inside the region: compiled for this target
+
+namespace efaas::avx512 {
+namespace {
+
+using air::ExtCols;
+using air::ExtColsOut;
+using packed::add;
+using packed::p_vec;
+using packed::sub;
+
+inline __m512i ld(const Fp* p) { return _mm512_loadu_si512(p); }
+inline void st(Fp* p, __m512i v) { _mm512_storeu_si512(p, v); }
+
+// Montgomery products as in ntt_avx512.cpp: (prod - q p) / 2^32 for the even and odd lanes.
+inline __m512i reduce_products(__m512i prod_evn, __m512i prod_odd, __m512i q_evn,
+                               __m512i q_odd) {
+  const __m512i p = p_vec();
+  const __m512i d_evn = _mm512_sub_epi64(prod_evn, _mm512_mul_epu32(q_evn, p));
+  const __m512i d_odd = _mm512_sub_epi64(prod_odd, _mm512_mul_epu32(q_odd, p));
+  const __m512i d = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(d_evn, 32), d_odd);
+  return _mm512_min_epu32(d, _mm512_add_epi32(d, p));
+}
+inline __m512i mul(__m512i a, __m512i b) {
+  const __m512i mu = _mm512_set1_epi32(int(Fp::kMu));
+  const __m512i prod_evn = _mm512_mul_epu32(a, b);
+  const __m512i prod_odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), _mm512_srli_epi64(b, 32));
+  return reduce_products(prod_evn, prod_odd, _mm512_mul_epu32(prod_evn, mu),
+                         _mm512_mul_epu32(prod_odd, mu));
+}
+// A constant multiplier with w * p^-1 mod 2^32 precomputed: q needs no multiply.
+struct Scalar {
+  __m512i w, w_mu;
+  explicit Scalar(Fp x)
+      : w(_mm512_set1_epi32(int(x.montgomery()))),
+        w_mu(_mm512_set1_epi32(int(x.montgomery() * Fp::kMu))) {}
+  __m512i operator*(__m512i a) const {
+    const __m512i a_odd = _mm512_srli_epi64(a, 32);
+    return reduce_products(_mm512_mul_epu32(a, w), _mm512_mul_epu32(a_odd, w),
+                           _mm512_mul_epu32(a, w_mu), _mm512_mul_epu32(a_odd, w_mu));
+  }
+};
+inline __m512i neg(__m512i a) { return sub(_mm512_setzero_si512(), a); }
+
+constexpr Fp kW = Fp::from_u32(Fp4::kW);
+
+const air::ColumnKernels& tail() { return avx2::column_kernels(); }
+ExtCols at(ExtCols a, size_t i) { return {{a.c[0] + i, a.c[1] + i, a.c[2] + i, a.c[3] + i}}; }
+ExtColsOut at(ExtColsOut a, size_t i) {
+  return {{a.c[0] + i, a.c[1] + i, a.c[2] + i, a.c[3] + i}};
+}
+
+void add_k(const Fp* a, const Fp* b, Fp* out, size_t n) {
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) st(out + i, add(ld(a + i), ld(b + i)));
+  if (i < n) tail().add(a + i, b + i, out + i, n - i);
+}
+void sub_k(const Fp* a, const Fp* b, Fp* out, size_t n) {
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) st(out + i, sub(ld(a + i), ld(b + i)));
+  if (i < n) tail().sub(a + i, b + i, out + i, n - i);
+}
+void mul_k(const Fp* a, const Fp* b, Fp* out, size_t n) {
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) st(out + i, mul(ld(a + i), ld(b + i)));
+  if (i < n) tail().mul(a + i, b + i, out + i, n - i);
+}
+void neg_k(const Fp* a, Fp* out, size_t n) {
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) st(out + i, neg(ld(a + i)));
+  if (i < n) tail().neg(a + i, out + i, n - i);
+}
+void ext_mul_base_k(ExtCols a, const Fp* b, ExtColsOut out, size_t n) {
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i bv = ld(b + i);
+    __m512i r[4];
+    for (int c = 0; c < 4; ++c) r[c] = mul(ld(a.c[c] + i), bv);
+    for (int c = 0; c < 4; ++c) st(out.c[c] + i, r[c]);  // out may alias a
+  }
+  if (i < n) tail().ext_mul_base(at(a, i), b + i, at(out, i), n - i);
+}
+void ext_mul_k(ExtCols a, ExtCols b, ExtColsOut out, size_t n) {
+  const Scalar w(kW);
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m512i av[4], bv[4], wb[4];
+    for (int c = 0; c < 4; ++c) {
+      av[c] = ld(a.c[c] + i);
+      bv[c] = ld(b.c[c] + i);
+    }
+    for (int c = 1; c < 4; ++c) wb[c] = w * bv[c];
+    // (a0..a3) * (b0..b3) with x^4 = W.
+    const __m512i o0 = add(add(mul(av[0], bv[0]), mul(av[1], wb[3])),
+                           add(mul(av[2], wb[2]), mul(av[3], wb[1])));
+    const __m512i o1 = add(add(mul(av[0], bv[1]), mul(av[1], bv[0])),
+                           add(mul(av[2], wb[3]), mul(av[3], wb[2])));
+    const __m512i o2 = add(add(mul(av[0], bv[2]), mul(av[1], bv[1])),
+                           add(mul(av[2], bv[0]), mul(av[3], wb[3])));
+    const __m512i o3 = add(add(mul(av[0], bv[3]), mul(av[1], bv[2])),
+                           add(mul(av[2], bv[1]), mul(av[3], bv[0])));
+    st(out.c[0] + i, o0);  // out may alias a or b: stored after every load
+    st(out.c[1] + i, o1);
+    st(out.c[2] + i, o2);
+    st(out.c[3] + i, o3);
+  }
+  if (i < n) tail().ext_mul(at(a, i), at(b, i), at(out, i), n - i);
+}
+void mul_acc_k(const Fp* col, const Fp4& coeff, ExtColsOut acc, size_t n) {
+  const Scalar k[4] = {Scalar(coeff[0]), Scalar(coeff[1]), Scalar(coeff[2]), Scalar(coeff[3])};
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i x = ld(col + i);
+    for (int c = 0; c < 4; ++c) st(acc.c[c] + i, add(ld(acc.c[c] + i), k[c] * x));
+  }
+  if (i < n) tail().mul_acc(col + i, coeff, at(acc, i), n - i);
+}
+void ext_mul_acc_k(ExtCols a, const Fp4& coeff, ExtColsOut acc, size_t n) {
+  // a * coeff with the constant's W multiples folded in: o_c = sum_j a_j k_{c,j}.
+  const Fp w = kW;
+  const Fp kc[4][4] = {{coeff[0], w * coeff[3], w * coeff[2], w * coeff[1]},
+                       {coeff[1], coeff[0], w * coeff[3], w * coeff[2]},
+                       {coeff[2], coeff[1], coeff[0], w * coeff[3]},
+                       {coeff[3], coeff[2], coeff[1], coeff[0]}};
+  const Scalar k[4][4] = {
+      {Scalar(kc[0][0]), Scalar(kc[0][1]), Scalar(kc[0][2]), Scalar(kc[0][3])},
+      {Scalar(kc[1][0]), Scalar(kc[1][1]), Scalar(kc[1][2]), Scalar(kc[1][3])},
+      {Scalar(kc[2][0]), Scalar(kc[2][1]), Scalar(kc[2][2]), Scalar(kc[2][3])},
+      {Scalar(kc[3][0]), Scalar(kc[3][1]), Scalar(kc[3][2]), Scalar(kc[3][3])}};
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m512i av[4];
+    for (int j = 0; j < 4; ++j) av[j] = ld(a.c[j] + i);
+    for (int c = 0; c < 4; ++c) {
+      const __m512i s =
+          add(add(k[c][0] * av[0], k[c][1] * av[1]), add(k[c][2] * av[2], k[c][3] * av[3]));
+      st(acc.c[c] + i, add(ld(acc.c[c] + i), s));
+    }
+  }
+  if (i < n) tail().ext_mul_acc(at(a, i), coeff, at(acc, i), n - i);
+}
+Fp4 dot_k(const Fp* col, ExtCols w, size_t n) { return tail().dot(col, w, n); }
+
+}  // namespace
+
+const air::ColumnKernels& column_kernels() {
+  static const air::ColumnKernels k{add_k, sub_k,     mul_k,         neg_k, ext_mul_base_k,
+                                    ext_mul_k, mul_acc_k, ext_mul_acc_k, dot_k};
+  return k;
+}
+
+}  // namespace efaas::avx512
+EFAAS_AVX512_END
