@@ -258,7 +258,9 @@ void dit_layer(Fp* x, uint32_t log_n, uint32_t k, bool inverse, size_t begin, si
 }  // namespace
 
 const CpuNttKernels& ntt_kernels() {
-  static const CpuNttKernels kernels{dif, dit, scale_by_powers, dif_layer, dit_layer, nullptr};
+  static const CpuNttKernels kernels{dif,       dit,       scale_by_powers,
+                                     dif_layer, dit_layer, nullptr,
+                                     nullptr};
   return kernels;
 }
 

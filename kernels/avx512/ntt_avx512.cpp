@@ -8,6 +8,7 @@
 #include "kernels/avx512/ntt_avx512.hpp"
 
 #include <array>
+#include <cstring>
 
 #include "kernels/avx2/ntt_avx2.hpp"
 #include "prover/field/babybear.hpp"
@@ -155,10 +156,12 @@ void dit_layer_block(Fp* x, uint32_t log_n, uint32_t k, TwiddleLayer tw) {
 
 // Layers k and k - 1 in one pass over a block of 2^(k+1) (quarters of q = 2^(k-1) >= 16): the
 // layers above the leaf run from L2/L3, so pairing them halves the passes over the column.
-// With kScale, x[i] is first multiplied by scale * base^i (coset_dif).
+// With kScale, x[i] is first multiplied by scale * base^i (coset_dif). With `src`, the input is
+// read from there instead of x (coset_dif_from: the copy into x folded into this pass).
 template <bool kScale>
 void dif_two_layers(Fp* x, uint32_t k, bool inverse, Fp scale = Fp::one(),
-                    Fp base = Fp::one()) {
+                    Fp base = Fp::one(), const Fp* src = nullptr) {
+  const Fp* in = src != nullptr ? src : x;
   const TwiddleLayer hi = twiddle_layer(inverse, k), lo = twiddle_layer(inverse, k - 1);
   const size_t q = size_t(1) << (k - 1);
   // pw = scale * base^(j + lane); c_i = base^(i q) moves it to quarter i.
@@ -171,8 +174,8 @@ void dif_two_layers(Fp* x, uint32_t k, bool inverse, Fp scale = Fp::one(),
   const __m512i c2 = _mm512_set1_epi32(int(base.pow(2 * q).montgomery()));
   const __m512i c3 = _mm512_set1_epi32(int(base.pow(3 * q).montgomery()));
   for (size_t j = 0; j < q; j += 16) {
-    __m512i x0 = loadv(x + j), x1 = loadv(x + j + q);
-    __m512i x2 = loadv(x + j + 2 * q), x3 = loadv(x + j + 3 * q);
+    __m512i x0 = loadv(in + j), x1 = loadv(in + j + q);
+    __m512i x2 = loadv(in + j + 2 * q), x3 = loadv(in + j + 3 * q);
     if constexpr (kScale) {
       x0 = mul(x0, pw);
       x1 = mul(x1, mul(pw, c1));
@@ -355,6 +358,18 @@ void coset_dif(Fp* x, uint32_t log_n, bool inverse, Fp scale, Fp base) {
   for (int i = 0; i < 4; ++i) dif(x + i * q, log_n - 2, inverse);
 }
 
+// x = src, then coset_dif; from 2^14 the copy is the first radix-4 pass's loads.
+void coset_dif_from(const Fp* src, Fp* x, uint32_t log_n, Fp scale, Fp base) {
+  if (log_n < kLeafLog + 2) {
+    std::memcpy(x, src, (size_t(1) << log_n) * sizeof(Fp));
+    coset_dif(x, log_n, false, scale, base);
+    return;
+  }
+  dif_two_layers<true>(x, log_n - 1, false, scale, base, src);
+  const size_t q = size_t(1) << (log_n - 2);
+  for (int i = 0; i < 4; ++i) dif(x + i * q, log_n - 2, false);
+}
+
 void scale_by_powers(Fp* x, size_t n, Fp scale, Fp base) {
   if (n < 32) {
     avx2::ntt_kernels().scale_by_powers(x, n, scale, base);
@@ -411,7 +426,9 @@ void dit_layer(Fp* x, uint32_t log_n, uint32_t k, bool inverse, size_t begin, si
 }  // namespace
 
 const CpuNttKernels& ntt_kernels() {
-  static const CpuNttKernels kernels{dif, dit, scale_by_powers, dif_layer, dit_layer, coset_dif};
+  static const CpuNttKernels kernels{dif,       dit,       scale_by_powers,
+                                     dif_layer, dit_layer, coset_dif,
+                                     coset_dif_from};
   return kernels;
 }
 

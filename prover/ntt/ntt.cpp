@@ -1,5 +1,6 @@
 #include "prover/ntt/ntt.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <string>
 
@@ -77,6 +78,31 @@ Status coset_intt(std::span<Fp> data, size_t cols, Fp shift, const NttConfig& cf
   spec.inverse = true;
   spec.shift = shift;
   return run_transform("coset_intt", data, cols, spec, cfg);
+}
+
+Status coset_ntt_from(std::span<const Fp> src, std::span<Fp> dst, size_t cols, Fp shift,
+                      const NttConfig& cfg) {
+  uint32_t log_n = 0;
+  EFAAS_RETURN_IF_ERROR(check_shape("coset_ntt_from", dst.size(), cols, log_n));
+  if (src.size() != dst.size()) {
+    return invalid_argument("coset_ntt_from: source of " + std::to_string(src.size()) +
+                            " elements, destination of " + std::to_string(dst.size()));
+  }
+  if (src.data() < dst.data() + dst.size() && dst.data() < src.data() + src.size()) {
+    return invalid_argument("coset_ntt_from: source and destination overlap");
+  }
+  if (shift.is_zero()) return invalid_argument("coset_ntt_from: coset shift is zero");
+  Result<Backend> backend = resolve_backend(cfg.backend);
+  if (!backend) return backend.status();
+  if (*backend == Backend::kAvx2 || *backend == Backend::kScalar) {
+    const CpuNttKernels& k = *backend == Backend::kAvx2 ? vector_kernels() : scalar_ntt_kernels();
+    return cpu_coset_ntt_from(k, src, dst, cols, log_n, shift, cfg.threads);
+  }
+  std::copy(src.begin(), src.end(), dst.begin());
+  NttConfig full = cfg;
+  full.input_order = Order::kNatural;
+  full.output_order = Order::kBitReversed;
+  return coset_ntt(dst, cols, shift, full);
 }
 
 Status coset_ntt_rows(std::span<Fp> data, size_t cols, Fp shift, std::span<const size_t> rows,

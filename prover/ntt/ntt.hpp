@@ -38,6 +38,12 @@ Status intt(std::span<Fp> data, size_t cols, const NttConfig& cfg = {});
 Status coset_ntt(std::span<Fp> data, size_t cols, Fp shift, const NttConfig& cfg = {});
 Status coset_intt(std::span<Fp> data, size_t cols, Fp shift, const NttConfig& cfg = {});
 
+// dst = src, then coset_ntt from natural-order coefficients to bit-reversed evaluations (cfg's
+// orders are not read); src and dst must not overlap. The AVX-512 kernels fold the copy into
+// the transform's first pass (one pass less over the data).
+Status coset_ntt_from(std::span<const Fp> src, std::span<Fp> dst, size_t cols, Fp shift,
+                      const NttConfig& cfg = {});
+
 // coset_ntt from natural-order coefficients to bit-reversed evaluations (cfg's orders are not
 // read), computed only at the output positions `rows` (ascending, distinct, each < n); the
 // other positions hold unspecified values afterwards. The DIF's butterflies are pruned to the

@@ -53,12 +53,20 @@ struct CpuNttKernels {
   // scale_by_powers(x, n, scale, base) then dif, with the scaling folded into the first pass
   // over the column (the coset NTTs of the LDEs); nullptr: the driver runs the two.
   void (*coset_dif)(Fp* x, uint32_t log_n, bool inverse, Fp scale, Fp base);
+  // x = src (2^log_n elements, not overlapping), then coset_dif forward, with the copy folded
+  // into the first pass (the LDE blocks computed from cached coefficients); nullptr: the driver
+  // copies and runs coset_dif or scale_by_powers and dif.
+  void (*coset_dif_from)(const Fp* src, Fp* x, uint32_t log_n, Fp scale, Fp base);
 };
 const CpuNttKernels& scalar_ntt_kernels();
 
 // Runs a transform on the CPU with the given kernels (scalar or AVX2) and thread count.
 Status cpu_transform(const CpuNttKernels& kernels, std::span<Fp> data, size_t cols,
                      const TransformSpec& spec, size_t threads);
+// coset_ntt_from on the CPU (natural in, bit-reversed out).
+Status cpu_coset_ntt_from(const CpuNttKernels& kernels, std::span<const Fp> src,
+                          std::span<Fp> dst, size_t cols, uint32_t log_n, Fp shift,
+                          size_t threads);
 // coset_ntt_rows on the CPU (natural in, bit-reversed out, only `rows` computed).
 Status cpu_coset_ntt_rows(const CpuNttKernels& kernels, std::span<Fp> data, size_t cols,
                           uint32_t log_n, Fp shift, std::span<const size_t> rows, size_t threads);

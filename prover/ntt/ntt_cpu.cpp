@@ -155,6 +155,31 @@ Status cpu_transform(const CpuNttKernels& k, std::span<Fp> data, size_t cols,
   return Status::ok();
 }
 
+Status cpu_coset_ntt_from(const CpuNttKernels& k, std::span<const Fp> src, std::span<Fp> dst,
+                          size_t cols, uint32_t log_n, Fp shift, size_t threads) {
+  const size_t n = size_t(1) << log_n;
+  ThreadPool& pool = ThreadPool::with_threads(threads);
+  const TransformSpec spec{log_n, false, Order::kNatural, Order::kBitReversed, shift};
+  if (pool.size() == 1 || cols >= pool.size()) {
+    pool.parallel_for(cols, 1, [&](size_t b, size_t e) {
+      for (size_t c = b; c < e; ++c) {
+        if (k.coset_dif_from != nullptr) {
+          k.coset_dif_from(src.data() + c * n, dst.data() + c * n, log_n, Fp::one(), shift);
+        } else {
+          std::memcpy(dst.data() + c * n, src.data() + c * n, n * sizeof(Fp));
+          transform_column(k, dst.data() + c * n, spec);
+        }
+      }
+    });
+    return Status::ok();
+  }
+  // Fewer columns than threads: each column split across the pool, after a copy.
+  pool.parallel_for(cols * n, size_t(1) << 16, [&](size_t b, size_t e) {
+    std::memcpy(dst.data() + b, src.data() + b, (e - b) * sizeof(Fp));
+  });
+  return cpu_transform(k, dst, cols, spec, threads);
+}
+
 Status cpu_coset_ntt_rows(const CpuNttKernels& k, std::span<Fp> data, size_t cols,
                           uint32_t log_n, Fp shift, std::span<const size_t> rows,
                           size_t threads) {

@@ -78,7 +78,7 @@ void dit_layer(Fp* x, uint32_t log_n, uint32_t k, bool inverse, size_t begin, si
 
 const CpuNttKernels& scalar_ntt_kernels() {
   static const CpuNttKernels kernels{dif_rec,   dit_rec,   scale_by_powers,
-                                     dif_layer, dit_layer, nullptr};
+                                     dif_layer, dit_layer, nullptr,   nullptr};
   return kernels;
 }
 

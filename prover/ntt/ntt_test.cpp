@@ -318,6 +318,44 @@ TEST(Ntt, CosetNttRowsMatchesTheFullTransform) {
   }
 }
 
+// coset_ntt_from (copy folded into the first pass where the kernels have it) against a copy
+// and the scalar coset_ntt, every kernel set, thread counts that split columns and not.
+TEST(Ntt, CosetNttFromMatchesCopyAndTransform) {
+  Rng rng(test_seed("Ntt.CosetNttFrom"));
+  std::vector<std::pair<const char*, const CpuNttKernels*>> sets{{"scalar", &scalar_ntt_kernels()}};
+  for (auto set : vector_kernel_sets()) sets.push_back(set);
+  const Fp shift = Fp::from_canonical(31);
+  for (uint32_t log_n : {0u, 5u, 13u, 14u, 15u, 17u}) {
+    const size_t n = size_t(1) << log_n;
+    for (size_t cols : {size_t(1), size_t(3)}) {
+      const std::vector<Fp> src = random_vec(rng, n * cols);
+      std::vector<Fp> expect = src;
+      NttConfig ref;
+      ref.backend = Backend::kScalar;
+      ref.output_order = Order::kBitReversed;
+      ASSERT_TRUE(coset_ntt(expect, cols, shift, ref).is_ok());
+      for (auto [name, kernels] : sets) {
+        for (size_t threads : {size_t(1), size_t(2)}) {
+          std::vector<Fp> got(n * cols);
+          ASSERT_TRUE(cpu_coset_ntt_from(*kernels, src, got, cols, log_n, shift, threads).is_ok());
+          ASSERT_EQ(got, expect) << name << " log_n=" << log_n << " cols=" << cols
+                                 << " threads=" << threads;
+        }
+      }
+      std::vector<Fp> got(n * cols);
+      NttConfig cfg;
+      ASSERT_TRUE(coset_ntt_from(src, got, cols, shift, cfg).is_ok());
+      ASSERT_EQ(got, expect) << "log_n=" << log_n;
+    }
+  }
+  std::vector<Fp> a(64), b(32);
+  EXPECT_EQ(coset_ntt_from(a, b, 1, shift).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(coset_ntt_from(std::span<const Fp>(a.data(), 32), std::span<Fp>(a.data() + 16, 32), 1,
+                           shift)
+                .code(),
+            StatusCode::kInvalidArgument);
+}
+
 TEST(Ntt, ParallelSingleColumnMatchesSerial) {
   Rng rng(test_seed("Ntt.ParallelSingleColumn"));
   for (Backend b : {Backend::kScalar, Backend::kAvx2}) {

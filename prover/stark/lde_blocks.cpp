@@ -114,12 +114,15 @@ Status LdeBlocks::compute(size_t k, Fp* out_ptr, const std::span<const size_t>* 
     ++partly_computed_;
     return Status::ok();
   }
-  if (!coeffs_.empty()) {
-    parallel_copy(out.data(), coeffs_.data(), out.size(), cfg_.threads);
-  } else {
-    parallel_copy(out.data(), source_.data(), out.size(), cfg_.threads);
-    if (!is_coeffs_) EFAAS_RETURN_IF_ERROR(intt(out, width_, icfg));
+  if (!coeffs_.empty() || is_coeffs_) {
+    // The copy of the coefficients folded into the transform (coset_ntt_from).
+    const Fp* src = coeffs_.empty() ? source_.data() : coeffs_.data();
+    EFAAS_RETURN_IF_ERROR(coset_ntt_from({src, out.size()}, out, width_, shift, ecfg));
+    ++computed_;
+    return Status::ok();
   }
+  parallel_copy(out.data(), source_.data(), out.size(), cfg_.threads);
+  EFAAS_RETURN_IF_ERROR(intt(out, width_, icfg));
   EFAAS_RETURN_IF_ERROR(coset_ntt(out, width_, shift, ecfg));
   ++computed_;
   return Status::ok();
