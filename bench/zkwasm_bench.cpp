@@ -95,6 +95,7 @@ std::vector<uint8_t> assemble(const char* text) {
 }
 
 std::string g_workload = "mixed";
+size_t g_trace_file_bytes = 0;  // the encoded trace (the format a trace file holds)
 
 Result<wasm::Trace> traced(const zkwasm::Program& p, uint32_t iterations) {
   wasm::Linker linker;
@@ -119,6 +120,7 @@ Result<wasm::Trace> traced(const zkwasm::Program& p, uint32_t iterations) {
   end.records = tw.records();
   end.results = r->results;
   EFAAS_RETURN_IF_ERROR(tw.finish(end));
+  g_trace_file_bytes = sink.data.size();
   return wasm::read_trace(sink.data);
 }
 
@@ -153,6 +155,7 @@ Result<ExtensionRun> traced_extension(const zkwasm::Program& p, size_t data_len)
   if (r->status != wasm::ExtensionResult::Status::kOk) {
     return internal_error("the " + g_workload + " Extension did not finish: " + r->trap_message);
   }
+  g_trace_file_bytes = sink.data.size();
   auto t = wasm::read_trace(sink.data);
   if (!t) return t.status();
   run.trace = std::move(*t);
@@ -286,6 +289,8 @@ int main(int argc, char** argv) {
     return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
            1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
   };
+  const auto rss_before = rss_mb();
+  zkwasm::reset_witness_census();
   const double cpu0 = cpu_now();
   Stopwatch sw;
   auto bundle = zkwasm::prove(**program, *trace, po, &tm);
@@ -332,6 +337,16 @@ int main(int argc, char** argv) {
       keys += seg.keys.size();
       proof_bytes += serialize_proof(seg.proof).size();
     }
+    // Memory of a split run: what is held across segments (the trace, at sizeof(StepRecord) per
+    // record; the proving key) and the segment witnesses alive at once.
+    const zkwasm::WitnessCensus census = zkwasm::witness_census();
+    std::fprintf(stderr, "trace %zu records: %.1f MiB held (%zu B/record), %.1f MiB encoded "
+                 "(%.2f B/record); RSS before prove %.0f MiB; segment witnesses alive at most %zu "
+                 "(%.1f MiB)\n",
+                 trace->steps.size(), double(trace->steps.size() * sizeof(wasm::StepRecord)) / 1048576.0,
+                 sizeof(wasm::StepRecord), double(g_trace_file_bytes) / 1048576.0,
+                 double(g_trace_file_bytes) / double(trace->steps.size()), rss_before.first,
+                 census.peak, double(census.peak_bytes) / 1048576.0);
     std::fprintf(stderr, "segments %zu (2^%u rows), boundary keys %zu (%.1f per segment), "
                  "boundary data %zu bytes, proofs %zu bytes, bundle %zu bytes\n",
                  bundle->segments.size(), segment_log, keys,

@@ -11,11 +11,13 @@
 // Segment index and last flag are public inputs, so proofs cannot be reordered, dropped or
 // reused in another position.
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
+
+#if defined(__GLIBC__)
+#include <malloc.h>  // malloc_trim
+#endif
 
 #include "prover/common/timer.hpp"
 #include "prover/zkwasm/io.hpp"
@@ -49,7 +51,60 @@ void add_timings(StarkTimings& into, const StarkTimings& t) {
   into.total += t.total;
 }
 
+std::mutex census_mu;
+WitnessCensus census;
+
+// One worker's segment witness, counted in the census from the start of its build until it is
+// freed.
+class LiveWitness {
+ public:
+  LiveWitness() = default;
+  LiveWitness(const LiveWitness&) = delete;
+  LiveWitness& operator=(const LiveWitness&) = delete;
+  ~LiveWitness() { reset(); }
+
+  void building() {
+    reset();
+    std::lock_guard<std::mutex> lock(census_mu);
+    counted_ = true;
+    census.peak = std::max(census.peak, ++census.live);
+  }
+  void hold(MachineWitness w) {
+    w_ = std::move(w);
+    bytes_ = 0;
+    for (const auto& col : w_.main) bytes_ += col.capacity() * sizeof(Fp);
+    std::lock_guard<std::mutex> lock(census_mu);
+    census.live_bytes += bytes_;
+    census.peak_bytes = std::max(census.peak_bytes, census.live_bytes);
+  }
+  const MachineWitness& witness() const { return w_; }
+  void reset() {
+    w_ = MachineWitness{};
+    std::lock_guard<std::mutex> lock(census_mu);
+    if (counted_) --census.live;
+    census.live_bytes -= bytes_;
+    counted_ = false;
+    bytes_ = 0;
+  }
+
+ private:
+  MachineWitness w_;
+  bool counted_ = false;
+  size_t bytes_ = 0;
+};
+
 }  // namespace
+
+WitnessCensus witness_census() {
+  std::lock_guard<std::mutex> lock(census_mu);
+  return census;
+}
+
+void reset_witness_census() {
+  std::lock_guard<std::mutex> lock(census_mu);
+  census.peak = census.live;
+  census.peak_bytes = census.live_bytes;
+}
 
 size_t record_rows(const wasm::Module& m, const wasm::StepRecord& st) {
   const bool direct = st.op == uint16_t(Op::kCall) && st.pc < m.code.size() &&
@@ -199,8 +254,11 @@ Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
   auto entry = program.entry(trace.header.entry_function);
   if (!entry) return entry.status();
 
-  // Workers prove while the witnesses of later segments are built (in order: each starts from
-  // the memory the previous one left). At most `workers` witnesses wait, bounding memory.
+  // Bounded memory: each worker builds the witness of the next segment itself, just before it
+  // proves it, and frees it right after, so at most one witness per worker is alive (never a
+  // queue of built ones). Witnesses are built in order, one at a time (the build turn): each
+  // starts from the memory image and state the previous one left, which the builder carries
+  // from segment to segment (keys and exit values only, not witnesses).
   const size_t hw = std::max<size_t>(1, std::thread::hardware_concurrency());
   size_t workers = opts.segment_workers != 0 ? opts.segment_workers
                    : opts.devices.size() > 1 ? opts.devices.size()
@@ -208,20 +266,89 @@ Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
   workers = std::max<size_t>(1, std::min<size_t>(workers, count));
   const size_t threads = std::max<size_t>(1, (opts.stark.threads != 0 ? opts.stark.threads : hw) / workers);
 
-  struct Job {
-    uint32_t index;
-    MachineWitness witness;
-  };
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<Job> queue;
-  bool closed = false;
+  std::mutex mu;        // error, proofs, timings, callbacks
+  std::mutex build_mu;  // the build turn: next, image, state, bundle's boundaries and publics
   Status error;
   std::vector<std::optional<StarkProof>> proofs(count);
   StarkTimings total;
   Bundle bundle;
   bundle.segments.resize(count);
   const bool resume = opts.proved_segments.size() == count;
+  WitnessOptions wo;
+  wo.check_trace = opts.check_trace;
+  wo.args = opts.args;
+  wo.public_input = opts.public_input;  // every segment has the whole input table
+  // The builder's worker waits for its witness: it builds with that worker's share of threads
+  // (the bytes do not depend on the thread count).
+  wo.threads = threads;
+  BoundaryImage image = initial_image(program, args);
+  SegmentState state{entry->first, entry->second, 0, 0, 0, 0};
+  uint32_t next = 0;
+  auto failed = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return !error.is_ok();
+  };
+  auto fail = [&](const Status& st) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (error.is_ok()) error = st;
+  };
+  // Builds the next segment's witness (under the build turn); false when none is left to prove
+  // or the run failed. Reused segments (resume) are handed out here and skipped.
+  auto build_next = [&](uint32_t& index, Segment& done, LiveWitness& live) -> bool {
+    std::lock_guard<std::mutex> turn(build_mu);
+    while (next < count) {
+      if (failed()) return false;
+      const uint32_t s = next++;
+      SegmentSpec spec;
+      spec.index = s;
+      spec.last = s + 1 == count;
+      spec.first = cuts[s].first;
+      spec.end = cuts[s].second;
+      spec.entry = state;
+      spec.image = &image;
+      spec.gas_used = gas_used;
+      spec.output_len = trace.end.output.size();
+      SegmentOutput out;
+      PublicValues pv;
+      live.building();
+      auto w = build_segment_witness(program, trace, wo, &spec, pv, &out);
+      if (!w) {
+        fail(w.status());
+        return false;
+      }
+      live.hold(std::move(*w));
+      if (s == 0) bundle.publics = pv;
+      if (spec.last) bundle.publics.abort_code = pv.abort_code;  // found at the trap row
+      if (s != 0) {  // each segment's witness holds its own output bytes
+        bundle.publics.output.insert(bundle.publics.output.end(), pv.output.begin(), pv.output.end());
+      }
+      Segment& seg = bundle.segments[s];
+      if (!spec.last) seg.exit = out.exit;
+      seg.keys = std::move(out.keys);
+      seg.exit_values = std::move(out.exit_values);
+      for (size_t k = 0; k < seg.keys.size(); ++k) image[seg.keys[k]] = seg.exit_values[k];
+      state = out.exit;
+      if (resume && opts.proved_segments[s]) {
+        // Proved before: reused when it ends where this witness does (the verifier checks it).
+        const Segment& old = *opts.proved_segments[s];
+        if (old.exit == seg.exit && old.keys == seg.keys && old.exit_values == seg.exit_values) {
+          live.reset();
+          {
+            std::lock_guard<std::mutex> lock(mu);
+            proofs[s] = old.proof;
+          }
+          if (opts.on_segment_proof) opts.on_segment_proof(s, count, old, true);
+          continue;
+        }
+      }
+      index = s;
+      done.exit = seg.exit;
+      done.keys = seg.keys;
+      done.exit_values = seg.exit_values;
+      return true;
+    }
+    return false;
+  };
   auto worker = [&](size_t wi) {
     StarkConfig cfg = opts.stark;
     cfg.threads = threads;
@@ -230,103 +357,42 @@ Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
       cfg.backend = opts.devices[d];
       if (d < opts.opencl_devices.size()) cfg.opencl_device = opts.opencl_devices[d];
     }
-    for (;;) {
-      std::unique_lock<std::mutex> lock(mu);
-      cv.wait(lock, [&] { return !queue.empty() || closed || !error.is_ok(); });
-      if (!error.is_ok() || queue.empty()) return;
-      Job job = std::move(queue.front());
-      queue.pop_front();
-      cv.notify_all();
-      lock.unlock();
+    LiveWitness live;
+    uint32_t index = 0;
+    for (Segment done; build_next(index, done, live);) {  // done: the segment's boundary
+      if (failed()) return;
       Stopwatch clock;
       StarkTimings t;
-      auto proof = stark_prove(machine_air(), **pk, job.witness, cfg, &t);
-      job.witness = MachineWitness{};
+      auto proof = stark_prove(machine_air(), **pk, live.witness(), cfg, &t);
+      live.reset();  // freed before the next build
+#if defined(__GLIBC__)
+      // Hand the segment's freed buffers back to the system: glibc keeps freed chunks below
+      // its (adaptive, up to 32 MiB) mmap threshold in the arenas, and without this the RSS
+      // grew by 170-430 MiB per 2^20-row segment (bench/RESULTS.md "zkstream").
+      malloc_trim(0);
+#endif
       const double secs = clock.seconds();
-      lock.lock();
+      std::unique_lock<std::mutex> lock(mu);
       if (!proof) {
         if (error.is_ok()) {
           error = Status(proof.status().code(),
-                         "segment " + std::to_string(job.index) + ": " + proof.status().message());
+                         "segment " + std::to_string(index) + ": " + proof.status().message());
         }
-        cv.notify_all();
         return;
       }
-      proofs[job.index] = std::move(*proof);
+      proofs[index] = std::move(*proof);
       add_timings(total, t);
       if (opts.on_segment_proof) {  // handed out (persisted) before its progress is reported
-        Segment done = bundle.segments[job.index];  // its boundary, set before it was queued
-        done.proof = *proofs[job.index];
+        done.proof = *proofs[index];
         lock.unlock();
-        opts.on_segment_proof(job.index, count, done, false);
+        opts.on_segment_proof(index, count, done, false);
         lock.lock();
       }
-      if (opts.on_segment) opts.on_segment(job.index, count, secs);
+      if (opts.on_segment) opts.on_segment(index, count, secs);
     }
   };
   std::vector<std::thread> pool;
   for (size_t w = 0; w < workers; ++w) pool.emplace_back(worker, w);
-
-  WitnessOptions wo;
-  wo.check_trace = opts.check_trace;
-  wo.args = opts.args;
-  wo.public_input = opts.public_input;  // every segment has the whole input table
-  wo.threads = 1;  // the witnesses are built while workers prove: no second pool on the cores
-  BoundaryImage image = initial_image(program, args);
-  SegmentState state{entry->first, entry->second, 0, 0, 0, 0};
-  Status build_error;
-  for (uint32_t s = 0; s < count; ++s) {
-    SegmentSpec spec;
-    spec.index = s;
-    spec.last = s + 1 == count;
-    spec.first = cuts[s].first;
-    spec.end = cuts[s].second;
-    spec.entry = state;
-    spec.image = &image;
-    spec.gas_used = gas_used;
-    spec.output_len = trace.end.output.size();
-    SegmentOutput out;
-    PublicValues pv;
-    auto w = build_segment_witness(program, trace, wo, &spec, pv, &out);
-    if (!w) {
-      build_error = w.status();
-      break;
-    }
-    if (s == 0) bundle.publics = pv;
-    if (spec.last) bundle.publics.abort_code = pv.abort_code;  // found at the trap row
-    if (s != 0) {  // each segment's witness holds its own output bytes
-      bundle.publics.output.insert(bundle.publics.output.end(), pv.output.begin(), pv.output.end());
-    }
-    Segment& seg = bundle.segments[s];
-    if (!spec.last) seg.exit = out.exit;
-    seg.keys = std::move(out.keys);
-    seg.exit_values = std::move(out.exit_values);
-    for (size_t k = 0; k < seg.keys.size(); ++k) image[seg.keys[k]] = seg.exit_values[k];
-    state = out.exit;
-    if (resume && opts.proved_segments[s]) {
-      // Proved before: reused when it ends where this witness does (the verifier checks it).
-      const Segment& old = *opts.proved_segments[s];
-      if (old.exit == seg.exit && old.keys == seg.keys && old.exit_values == seg.exit_values) {
-        {
-          std::lock_guard<std::mutex> lock(mu);
-          proofs[s] = old.proof;
-        }
-        if (opts.on_segment_proof) opts.on_segment_proof(s, count, old, true);
-        continue;
-      }
-    }
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return queue.size() < workers || !error.is_ok(); });
-    if (!error.is_ok()) break;
-    queue.push_back(Job{s, std::move(*w)});
-    cv.notify_all();
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    closed = true;
-    if (!build_error.is_ok() && error.is_ok()) error = build_error;
-  }
-  cv.notify_all();
   for (auto& t : pool) t.join();
   if (!error.is_ok()) return error;
   for (uint32_t s = 0; s < count; ++s) bundle.segments[s].proof = std::move(*proofs[s]);

@@ -66,6 +66,15 @@ Result<std::vector<std::pair<size_t, size_t>>> segment_cuts(const wasm::Module& 
 // order (each from the memory the previous one left) and proves them on opts' workers.
 Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
                               const ProveOptions& opts, StarkTimings* timings);
+// Segment witnesses alive at once in prove_segments (from the start of their build until
+// freed after their proof) and their main columns' bytes, with the peaks since the last reset:
+// how tests check that a split run holds about one witness per worker, not one per segment.
+struct WitnessCensus {
+  size_t live = 0, peak = 0;
+  size_t live_bytes = 0, peak_bytes = 0;
+};
+WitnessCensus witness_census();
+void reset_witness_census();  // peaks back to the live values
 // Checks a bundle of several segments: each proof against the state chain and the memory
 // image the earlier segments left.
 Result<PublicValues> verify_segments(const Program& program, const Bundle& bundle,
