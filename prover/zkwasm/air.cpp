@@ -7,10 +7,10 @@
 #include <map>
 
 #include "prover/zkwasm/alu_chip.hpp"
-#include "prover/zkwasm/shift_table.hpp"
 #include "prover/zkwasm/io.hpp"
 #include "prover/zkwasm/layout.hpp"
 #include "prover/zkwasm/memory_chip.hpp"
+#include "prover/zkwasm/shift_table.hpp"
 
 namespace efaas::zkwasm {
 

@@ -74,7 +74,9 @@ TableAir shift_table() {
   // Byte shifts from the fixed table: X, Y, Z are bytes, s < 8, M = 256 >> s, and
   // X_i 2^s = Y_i + 256 Z_i (left) or X_i 2^(8 - s) = Y_i + 256 Z_i (right). Padding rows
   // look nothing up.
-  for (uint32_t i = 0; i < 8; ++i) t.interact(L::kBusShiftBytes, real, {right, S, X[i], Y[i], Z[i], M});
+  for (uint32_t i = 0; i < 8; ++i) {
+    t.interact(L::kBusShiftBytes, real, {right, S, X[i], Y[i], Z[i], M});
+  }
   // H < 2^16 makes b0 = s + 8 q + N H unique (every term is far below p).
   t.interact(L::kBusRange, k(1), {c(T::kH)});
   // sa = bit 7 of the byte xt: 512 (xt - 128 sa) < 2^16 only then.
@@ -204,7 +206,9 @@ std::vector<Fp> ShiftWitness::columns(uint32_t log_rows, std::vector<uint64_t>& 
   const size_t rows = size_t(1) << log_rows;
   std::vector<Fp> col(size_t(T::kWidth) * rows, Fp::zero());
   for (size_t i = 0; i < rows_.size(); ++i) {
-    for (uint32_t cc = 0; cc < T::kWidth; ++cc) col[size_t(cc) * rows + i] = Fp::from_u32(rows_[i][cc]);
+    for (uint32_t cc = 0; cc < T::kWidth; ++cc) {
+      col[size_t(cc) * rows + i] = Fp::from_u32(rows_[i][cc]);
+    }
   }
   // Both range lookups on every row; padding rows look up 0 twice.
   range_mult[0] += 2 * (rows - rows_.size());

@@ -99,7 +99,9 @@ std::vector<ShiftCase> edge_cases() {
   std::vector<ShiftCase> cases;
   for (Op op : shift::kOps)
     for (uint64_t a : as)
-      for (uint64_t b : bs) cases.push_back({op, is_i64(op) ? a : uint32_t(a), is_i64(op) ? b : uint32_t(b)});
+      for (uint64_t b : bs) {
+        cases.push_back({op, is_i64(op) ? a : uint32_t(a), is_i64(op) ? b : uint32_t(b)});
+      }
   return cases;
 }
 
@@ -167,7 +169,8 @@ TEST(ZkWasmShift, ByteShiftTableRows) {
     ASSERT_LT(x, 256u);
     ++seen[(dir * 8 + s) * 256 + x];
     // Left: the bits shifted out of the byte are hi; right: the bits kept are hi.
-    const uint32_t hi = dir ? x >> s : (x >> (8 - s)) & 255, lo = dir ? (x << (8 - s)) & 255 : (x << s) & 255;
+    const uint32_t hi = dir ? x >> s : (x >> (8 - s)) & 255;
+    const uint32_t lo = dir ? (x << (8 - s)) & 255 : (x << s) & 255;
     EXPECT_EQ(v(ShiftBytes::kLo), lo) << i;
     EXPECT_EQ(v(ShiftBytes::kHi), hi) << i;
     EXPECT_EQ(v(ShiftBytes::kM), 256u >> s) << i;
