@@ -31,6 +31,7 @@
 #include "prover/wasm/extension.hpp"
 #include "prover/wasm/instance.hpp"
 #include "prover/zkwasm/air_internal.hpp"  // build_witness, for --witness-reps
+#include "prover/zkwasm/alu_chip.hpp"  // which table proves an ALU-bus step
 #include "prover/zkwasm/segments_internal.hpp"  // run_rows: the table height of a run
 #include "prover/zkwasm/zkwasm.hpp"
 
@@ -243,6 +244,18 @@ int main(int argc, char** argv) {
     if (zkwasm::run_rows((*program)->module(), trace_storage) <= target || iters <= 1) break;
   }
   const wasm::Trace* trace = &trace_storage;
+  {
+    size_t shifts = 0, bitwise = 0, chip = 0;
+    for (const auto& s : trace->steps) {
+      const auto op = wasm::Op(s.op);
+      if (!zkwasm::alu::is_alu(op)) continue;
+      if (zkwasm::shift::is_shift(op)) ++shifts;
+      else if (zkwasm::alu::is_bitwise(op)) ++bitwise;
+      else ++chip;
+    }
+    std::fprintf(stderr, "ALU-bus steps: shift table %zu, bitwise table %zu, ALU chip %zu\n",
+                 shifts, bitwise, chip);
+  }
   zkwasm::ProveOptions po;
   po.params = *params;
   po.stark.backend = *backend;

@@ -10,6 +10,7 @@
 #include "prover/zkwasm/io.hpp"
 #include "prover/zkwasm/layout.hpp"
 #include "prover/zkwasm/memory_chip.hpp"
+#include "prover/zkwasm/shift_table.hpp"
 
 namespace efaas::zkwasm {
 
@@ -858,6 +859,8 @@ air::MachineAir build_machine() {
   m.tables.push_back(memory_access_table());
   m.tables.push_back(input_table());
   m.tables.push_back(alu::bitwise_table());
+  m.tables.push_back(shift::shift_table());
+  m.tables.push_back(shift::shift_bytes_table());
   return m;
 }
 
@@ -1084,6 +1087,7 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
     fixed[L::kSlotTable] = std::move(col);
   }
   fixed[L::kBitCount] = alu::bitcount_fixed();
+  fixed[L::kShiftBytes] = shift::shift_bytes_fixed();
   return fixed;
 }
 

@@ -36,18 +36,6 @@ uint32_t ovf_flag(bool wide) {
 }
 
 bool wide(Op op) { return std::string_view(wasm::op_info(op).name).substr(0, 3) == "i64"; }
-bool is_shift(Op op) {
-  switch (op) {
-    case Op::kI32Shl: case Op::kI32ShrS: case Op::kI32ShrU: case Op::kI32Rotl: case Op::kI32Rotr:
-    case Op::kI64Shl: case Op::kI64ShrS: case Op::kI64ShrU: case Op::kI64Rotl: case Op::kI64Rotr:
-      return true;
-    default:
-      return false;
-  }
-}
-bool is_left(Op op) {
-  return op == Op::kI32Shl || op == Op::kI64Shl || op == Op::kI32Rotl || op == Op::kI64Rotl;
-}
 bool is_signed_div(Op op) {
   return op == Op::kI32DivS || op == Op::kI32RemS || op == Op::kI64DivS || op == Op::kI64RemS;
 }
@@ -148,11 +136,11 @@ TableAir chip_table() {
   };
   auto on = [&](const Expr& g, const Expr& e) { t.assert_zero(g * e); };
 
-  Expr a[4], b[4], r[4], X[8], Y[8], Z[8], S[8], Q[8], G[8];
+  Expr a[4], b[4], r[4], X[8], Y[8], Z[8], G[8];
   for (uint32_t j = 0; j < 4; ++j) a[j] = c(C::kA + j), b[j] = c(C::kB + j), r[j] = c(C::kR + j);
   for (uint32_t i = 0; i < 8; ++i) {
     X[i] = c(C::kX + i), Y[i] = c(C::kY + i), Z[i] = c(C::kZ + i);
-    S[i] = c(C::kS + i), Q[i] = c(C::kQ + i), G[i] = c(C::kG + i);
+    G[i] = c(C::kG + i);
   }
   auto xl = [&](uint32_t j) { return X[2 * j] + X[2 * j + 1] * k8; };
   auto yl = [&](uint32_t j) { return Y[2 * j] + Y[2 * j + 1] * k8; };
@@ -182,7 +170,6 @@ TableAir chip_table() {
     for (uint32_t i = 0; i < 8; i += 2) t.interact(L::kBusBytes, k(1), {c(base + i), c(base + i + 1)});
   }
   auto range = [&](const Expr& v) { t.interact(L::kBusRange, k(1), {v}); };
-  range(c(C::kH));
   for (uint32_t j = 0; j < 4; ++j) {
     range(c(C::kM + j));
     range(c(C::kM + j) * Fp::from_u32(16));  // carries < 2^12
@@ -206,10 +193,9 @@ TableAir chip_table() {
   range((c(C::kXt) - xs * Fp::from_u32(128)) * Fp::from_u32(512));
 
   // --- widths: i32 operands and results have zero upper limbs ----------------------------
-  const std::vector<Op> ops32 = {Op::kI32Shl,  Op::kI32ShrS,  Op::kI32ShrU, Op::kI32Rotl,
-                                 Op::kI32Rotr, Op::kI32Clz,   Op::kI32Ctz,  Op::kI32Popcnt,
-                                 Op::kI32DivS, Op::kI32DivU,  Op::kI32RemS, Op::kI32RemU,
-                                 Op::kI32Mul,  Op::kI32Extend8S};
+  const std::vector<Op> ops32 = {Op::kI32Clz,  Op::kI32Ctz,  Op::kI32Popcnt, Op::kI32DivS,
+                                 Op::kI32DivU, Op::kI32RemS, Op::kI32RemU,   Op::kI32Mul,
+                                 Op::kI32Extend8S};
   Expr s32 = k(0);
   for (Op op : ops32) s32 = s32 + flag(op);
   for (uint32_t j = 2; j < 4; ++j) {
@@ -219,16 +205,11 @@ TableAir chip_table() {
   }
   for (uint32_t i = 4; i < 8; ++i) on(s32, X[i]);
 
-  // X holds the bytes of a for shifts, bit counts and i64.mul.
-  const Expr shl = any({Op::kI32Shl, Op::kI64Shl, Op::kI32Rotl, Op::kI64Rotl});
-  const Expr shr = any({Op::kI32ShrS, Op::kI64ShrS, Op::kI32ShrU, Op::kI64ShrU, Op::kI32Rotr,
-                        Op::kI64Rotr});
-  const Expr sh32 = any({Op::kI32Shl, Op::kI32ShrS, Op::kI32ShrU, Op::kI32Rotl, Op::kI32Rotr});
-  const Expr sh64 = any({Op::kI64Shl, Op::kI64ShrS, Op::kI64ShrU, Op::kI64Rotl, Op::kI64Rotr});
+  // X holds the bytes of a for bit counts, the multiplications and extend8_s.
   const Expr cnt = any({Op::kI32Clz, Op::kI32Ctz, Op::kI32Popcnt, Op::kI64Clz, Op::kI64Ctz,
                         Op::kI64Popcnt});
   const Expr ext8 = any({Op::kI32Extend8S, Op::kI64Extend8S});
-  const Expr xa = shl + shr + cnt + flag(Op::kI64Mul) + flag(Op::kI32Mul) + ext8;
+  const Expr xa = cnt + flag(Op::kI64Mul) + flag(Op::kI32Mul) + ext8;
   for (uint32_t j = 0; j < 4; ++j) on(xa, a[j] - xl(j));
 
   // --- extend8_s: r = sign-extended X_0; xs = bit 7 of xt = X_0 (the range check below) ----
@@ -236,74 +217,6 @@ TableAir chip_table() {
   on(ext8, r[0] - X[0] - xs * Fp::from_u32(0xFF00));
   on(flag(Op::kI32Extend8S), r[1] - xs * Fp::from_u32(0xFFFF));
   for (uint32_t j = 1; j < 4; ++j) on(flag(Op::kI64Extend8S), r[j] - xs * Fp::from_u32(0xFFFF));
-
-  // --- shifts and rotates -----------------------------------------------------------------
-  // Amount k = b mod N = s + 8 q (one-hot S_s, Q_q), b0 = k + N H with H < 2^16 (so the
-  // split is unique). Each byte times 2^s (left) or 2^(8-s) (right) splits into Y + 256 Z
-  // (< 2^15, bytes), the bit shift recombines neighbours, then Q moves whole bytes.
-  {
-    Expr sum_s = k(0), sum_q = k(0), amount = k(0), pow_l = k(0), pow_r = k(0);
-    for (uint32_t i = 0; i < 8; ++i) {
-      t.assert_bool(S[i]);
-      t.assert_bool(Q[i]);
-      sum_s = sum_s + S[i];
-      sum_q = sum_q + Q[i];
-      amount = amount + S[i] * Fp::from_u32(i) + Q[i] * Fp::from_u32(8 * i);
-      pow_l = pow_l + S[i] * Fp::from_u32(1u << i);
-      pow_r = pow_r + S[i] * Fp::from_u32(1u << (8 - i));
-    }
-    t.assert_zero(sum_s - shl - shr);
-    t.assert_zero(sum_q - shl - shr);
-    for (uint32_t i = 4; i < 8; ++i) on(sh32, Q[i]);
-    on(sh32, b[0] - amount - c(C::kH) * Fp::from_u32(32));
-    on(sh64, b[0] - amount - c(C::kH) * Fp::from_u32(64));
-    for (uint32_t i = 0; i < 8; ++i) {
-      on(shl, X[i] * pow_l - Y[i] - Z[i] * k8);
-      on(shr, X[i] * pow_r - Y[i] - Z[i] * k8);
-    }
-    // shr_s: the sign fills the top s bits of the top byte (fill = sa (256 - 2^(8-s))) and
-    // every byte moved in from above.
-    const Expr fill = c(C::kFill);
-    const Expr shrs = any({Op::kI32ShrS, Op::kI64ShrS});
-    on(shrs, fill - sa * (k(256) - pow_r));
-    on(flag(Op::kI32ShrS), c(C::kAh) - a[1]);
-    on(flag(Op::kI64ShrS), c(C::kAh) - a[3]);
-    for (Op op : {Op::kI32Shl, Op::kI32Rotl, Op::kI64Shl, Op::kI64Rotl, Op::kI32ShrS,
-                  Op::kI32ShrU, Op::kI32Rotr, Op::kI64ShrS, Op::kI64ShrU, Op::kI64Rotr}) {
-      const uint32_t n = wide(op) ? 8 : 4;
-      const bool rot = op == Op::kI32Rotl || op == Op::kI64Rotl || op == Op::kI32Rotr ||
-                       op == Op::kI64Rotr;
-      const bool sgn = op == Op::kI32ShrS || op == Op::kI64ShrS;
-      // Bytes after the bit shift.
-      std::vector<Expr> tb(n, k(0));
-      for (uint32_t i = 0; i < n; ++i) {
-        if (is_left(op)) {
-          tb[i] = Y[i] + (i > 0 ? Z[i - 1] : rot ? Z[n - 1] : k(0));
-        } else {
-          tb[i] = Z[i] + (i + 1 < n ? Y[i + 1] : rot ? Y[0] : sgn ? fill : k(0));
-        }
-      }
-      // Result byte j after moving by q whole bytes.
-      auto moved = [&](uint32_t j) {
-        Expr e = k(0);
-        for (uint32_t q = 0; q < n; ++q) {
-          Expr src = k(0);
-          if (is_left(op)) {
-            if (j >= q) src = tb[j - q];
-            else if (rot) src = tb[j + n - q];
-          } else {
-            if (j + q < n) src = tb[j + q];
-            else if (rot) src = tb[j + q - n];
-            else if (sgn) src = sa * Fp::from_u32(255);
-          }
-          e = e + Q[q] * src;
-        }
-        return e;
-      };
-      for (uint32_t j = 0; j < n / 2; ++j) on(flag(op), r[j] - moved(2 * j) - moved(2 * j + 1) * k8);
-      for (uint32_t j = n / 2; j < 4; ++j) on(flag(op), r[j]);
-    }
-  }
 
   // --- clz, ctz, popcnt: per byte (Y = f(byte), Z = [byte == 0]) from the fixed table ----
   {
@@ -435,7 +348,7 @@ TableAir chip_table() {
     on(f, r[0] - Fp::from_u32(kTrapOverflow));
     for (uint32_t j = 1; j < 4; ++j) on(f, r[j]);
   }
-  // 45 lookups: grouped four per auxiliary column (degree 5, 4 quotient chunks) instead of
+  // 44 lookups: grouped four per auxiliary column (degree 5, 4 quotient chunks) instead of
   // two, which measured faster for this table (bench/RESULTS.md); needs blowup >= 4, as both
   // FRI presets have.
   (void)t.finalize(5);
@@ -523,6 +436,10 @@ void ChipWitness::add(Op op, uint64_t a, uint64_t b, uint64_t r, bool trap) {
   auto set_bytes = [&](uint32_t base, uint64_t v) {
     for (uint32_t i = 0; i < 8; ++i) row[base + i] = uint32_t(v >> (8 * i)) & 255;
   };
+  if (shift::is_shift(op)) {  // never traps
+    shifts_.add(op, a, b, r);
+    return;
+  }
   if (is_bitwise(op) && !trap) {
     // The bitwise table's row: its result is recomposed from the bytes, so a forged r cannot
     // be written here; it shows as a mismatch on the ALU bus.
@@ -547,25 +464,7 @@ void ChipWitness::add(Op op, uint64_t a, uint64_t b, uint64_t r, bool trap) {
   }
   row[C::kF + uint32_t(op_index(op))] = 1;
   const uint32_t top = w ? 3 : 1;
-  if (is_shift(op)) {
-    set_bytes(C::kX, a);
-    const uint32_t amount = uint32_t(b) & (w ? 63 : 31), s = amount & 7, q = amount >> 3;
-    row[C::kS + s] = 1;
-    row[C::kQ + q] = 1;
-    row[C::kH] = (uint32_t(b) & 0xFFFF) >> (w ? 6 : 5);
-    for (uint32_t i = 0; i < 8; ++i) {
-      const uint32_t x = uint32_t(a >> (8 * i)) & 255;
-      const uint32_t v = is_left(op) ? x << s : x << (8 - s);
-      row[C::kY + i] = v & 255;
-      row[C::kZ + i] = v >> 8;
-    }
-    const uint32_t sign = uint32_t((a & mask) >> (w ? 63 : 31)) & 1;
-    if (op == Op::kI32ShrS || op == Op::kI64ShrS) {
-      row[C::kAh] = limb(a, top);
-      row[C::kSa] = sign;
-      row[C::kFill] = sign * (256 - (1u << (8 - s)));
-    }
-  } else if (op == Op::kI32Extend8S || op == Op::kI64Extend8S) {
+  if (op == Op::kI32Extend8S || op == Op::kI64Extend8S) {
     set_bytes(C::kX, a);
     row[C::kXt] = uint32_t(a) & 255;
     row[C::kXs] = row[C::kXt] >> 7;
@@ -676,7 +575,6 @@ std::vector<Fp> ChipWitness::chip_columns(uint32_t log_rows, std::vector<uint64_
       for (uint32_t k = 0; k < 8; k += 2) ++byte_mult[(row[base + k] & 255) * 256 + (row[base + k + 1] & 255)];
     }
     auto range = [&](uint64_t v) { ++range_mult[v & 0xFFFF]; };
-    range(row[C::kH]);
     for (uint32_t j = 0; j < 4; ++j) {
       range(row[C::kM + j]);
       range(uint64_t(row[C::kM + j]) * 16);

@@ -1,10 +1,10 @@
 #pragma once
-// The ALU chip (docs/zkwasm.md "ALU chip"): shifts, rotates, bit counts, i32/i64.mul,
-// extend8_s, division and remainder, and the division traps, proved in a table of their own; and
-// the narrow bitwise table for i32/i64 and/or/xor. An execution row of such an operation keeps
-// only a flag and the opcode; it sends (op, unary, trap, a, b, r) on the ALU bus and one row of
-// the chip or of the bitwise table receives it, with the bytes, selectors and carries the
-// operation needs.
+// The ALU chip (docs/zkwasm.md "ALU chip"): bit counts, i32/i64.mul, extend8_s, division and
+// remainder, and the division traps, proved in a table of their own; the narrow bitwise table
+// for i32/i64 and/or/xor; and the shift table (shift_table.hpp) for shifts and rotates. An
+// execution row of such an operation keeps only a flag and the opcode; it sends (op, unary,
+// trap, a, b, r) on the ALU bus and one row of the chip, the bitwise or the shift table
+// receives it, with the bytes, selectors and carries the operation needs.
 // Internal to prover/zkwasm (air.cpp, witness.cpp).
 #include <array>
 #include <cstdint>
@@ -13,6 +13,7 @@
 
 #include "prover/air/air.hpp"
 #include "prover/wasm/opcodes.hpp"
+#include "prover/zkwasm/shift_table.hpp"
 
 namespace efaas::zkwasm::alu {
 
@@ -33,17 +34,19 @@ inline constexpr bool is_bitwise(wasm::Op op) {  // and, or, xor: the bitwise ta
          op == wasm::Op::kI64And || op == wasm::Op::kI64Or || op == wasm::Op::kI64Xor;
 }
 // Operations the chip proves (one flag column each, in kOps order): kOps but and/or/xor, which
-// the bitwise table proves in 28 columns instead of a whole chip row.
-inline constexpr std::array<wasm::Op, 28> kChipOps = [] {
-  std::array<wasm::Op, 28> ops{};
+// the bitwise table proves in 28 columns, and the shifts and rotates, which the shift table
+// proves in 56, instead of a whole chip row.
+inline constexpr bool in_chip(wasm::Op op) { return !is_bitwise(op) && !shift::is_shift(op); }
+inline constexpr std::array<wasm::Op, 18> kChipOps = [] {
+  std::array<wasm::Op, 18> ops{};
   size_t n = 0;
   for (wasm::Op op : kOps)
-    if (!is_bitwise(op)) ops[n++] = op;
+    if (in_chip(op)) ops[n++] = op;
   return ops;
 }();
 static_assert([] {
   size_t n = 0;
-  for (wasm::Op op : kOps) n += !is_bitwise(op);
+  for (wasm::Op op : kOps) n += in_chip(op);
   return n;
 }() == kChipOps.size());
 // Trap rows: division by zero (one flag per div/rem opcode), then signed overflow (div_s).
@@ -69,9 +72,7 @@ struct Chip {
   static constexpr uint32_t kA = kF + kNumFlags;         // a, b, r: 4 limbs each
   static constexpr uint32_t kB = kA + 4, kR = kB + 4;
   static constexpr uint32_t kX = kR + 4, kY = kX + 8, kZ = kY + 8;  // 8 bytes each
-  static constexpr uint32_t kS = kZ + 8, kQ = kS + 8;   // shift: bit and byte amounts, one-hot
-  static constexpr uint32_t kH = kQ + 8, kFill = kH + 1;
-  static constexpr uint32_t kG = kFill + 1;             // clz/ctz: zero-prefix products (8)
+  static constexpr uint32_t kG = kZ + 8;                // clz/ctz: zero-prefix products (8)
   static constexpr uint32_t kM = kG + 8;                // product carries (4)
   static constexpr uint32_t kZl = kM + 4, kW = kZl + 4, kD = kW + 4, kCc = kD + 4;  // 4 each
   static constexpr uint32_t kAh = kCc + 4, kSa = kAh + 1, kBh = kSa + 1, kSb = kBh + 1;
@@ -105,8 +106,8 @@ std::vector<Fp> bitcount_fixed();
 // Chip rows from the execution rows that send them, and their lookups' multiplicities.
 class ChipWitness {
  public:
-  // One ALU row (a bitwise row for and/or/xor): r is the result, or the trap code on a trap
-  // row.
+  // One ALU row (a bitwise row for and/or/xor, a shift row for shifts and rotates): r is the
+  // result, or the trap code on a trap row.
   void add(wasm::Op op, uint64_t a, uint64_t b, uint64_t r, bool trap);
   // Main columns of the chip (2^log_rows rows) and of the bit-count table; adds the chip's
   // range (v) and byte-pair (x * 256 + y) lookups to the range table's multiplicities.
@@ -117,6 +118,8 @@ class ChipWitness {
   std::vector<Fp> bitwise_columns(uint32_t log_rows, std::vector<uint64_t>& and_mult) const;
   size_t rows() const { return rows_.size(); }
   size_t bitwise_rows() const { return bw_rows_.size(); }
+  const shift::ShiftWitness& shifts() const { return shifts_; }
+  shift::ShiftWitness& shifts() { return shifts_; }
   // A row's columns (tests forge rows to show that the constraints reject them).
   std::array<uint32_t, Chip::kWidth>& row(size_t i) { return rows_[i]; }
   std::array<uint32_t, Bitwise::kWidth>& bitwise_row(size_t i) { return bw_rows_[i]; }
@@ -124,6 +127,7 @@ class ChipWitness {
  private:
   std::vector<std::array<uint32_t, Chip::kWidth>> rows_;
   std::vector<std::array<uint32_t, Bitwise::kWidth>> bw_rows_;
+  shift::ShiftWitness shifts_;
   std::vector<uint64_t> bitcount_mult_ = std::vector<uint64_t>(size_t(1) << BitCount::kLogRows);
 };
 

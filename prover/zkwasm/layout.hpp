@@ -36,6 +36,8 @@ inline constexpr uint32_t kSizeIndex = 1u << 30;
 // Continuations: (key, value at the segment's entry, value at its exit), 4 limbs each; the
 // verifier sends one tuple per key the segment touches, the memory table receives it.
 inline constexpr uint32_t kBusBoundary = 15;
+// (dir, s, x, lo, hi, 256 >> s): shift table -> fixed byte-shift table (shift_table.hpp).
+inline constexpr uint32_t kBusShiftBytes = 16;
 
 // Memory keys: address spaces share one argument, key = space * 2^28 + address.
 inline constexpr uint32_t kSpaceShift = 28;
@@ -89,7 +91,7 @@ inline constexpr uint32_t kNumPublics = kPubAbortCode + 2;
 // Table order in the machine.
 enum Table : uint32_t {
   kExec = 0, kProgram, kMemory, kInit, kArgs, kRange, kBrTargets, kSlotTable, kAlu, kBitCount,
-  kMemAccess, kInput, kBitwise, kNumTables
+  kMemAccess, kInput, kBitwise, kShift, kShiftBytes, kNumTables
 };
 
 // Opcodes with a flag column in the execution table.

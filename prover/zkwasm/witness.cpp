@@ -1199,7 +1199,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
   // there) depend only on the exec pass's records: built in parallel, the chips' lookups into
   // multiplicities of their own, added after (sums, so the bytes do not depend on the order).
   std::vector<uint64_t> alu_range(range_mult.size(), 0), alu_byte(byte_mult.size(), 0);
-  std::vector<uint64_t> bw_and(and_mult.size(), 0);
+  std::vector<uint64_t> bw_and(and_mult.size(), 0), shift_range(range_mult.size(), 0);
   pool.parallel_for(3, 1, [&](size_t begin, size_t end) {
     for (size_t task = begin; task < end; ++task) {
       switch (task) {
@@ -1211,16 +1211,18 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
           break;
         default:
           w.main[L::kBitwise] = alu_chip.bitwise_columns(table_log_rows(alu_chip.bitwise_rows()), bw_and);
+          w.main[L::kShift] = alu_chip.shifts().columns(table_log_rows(alu_chip.shifts().rows()), shift_range);
           break;
       }
     }
   });
   for (size_t i = 0; i < range_mult.size(); ++i) {
-    range_mult[i] += alu_range[i];
+    range_mult[i] += alu_range[i] + shift_range[i];
     byte_mult[i] += alu_byte[i];
     and_mult[i] += bw_and[i];
   }
   w.main[L::kBitCount] = alu_chip.bitcount_columns();
+  w.main[L::kShiftBytes] = alu_chip.shifts().bytes_columns();
   timer.mark("alu, mem_access, bitwise");
   {
     const size_t rows = range_mult.size();

@@ -65,7 +65,7 @@ TEST(ZkWasmWitness, ParallelBuildMatchesOneThread) {
   ASSERT_TRUE(w2.is_ok()) << w2.status().to_string();
   EXPECT_EQ(w1->main[L::kExec].size(), (size_t(1) << 16) * L::Exec::kWidth);
   // The tables the tasks build are not all zero (else equality would show little).
-  for (const uint32_t t : {L::kAlu, L::kMemAccess, L::kBitwise}) {
+  for (const uint32_t t : {L::kAlu, L::kMemAccess, L::kBitwise, L::kShift}) {
     const auto& c = w1->main[t];
     EXPECT_TRUE(std::any_of(c.begin(), c.end(), [](Fp x) { return x != Fp::zero(); })) << t;
   }

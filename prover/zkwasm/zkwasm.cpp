@@ -237,6 +237,7 @@ Status verify_segment_proof(const Program& program, const StarkProof& proof,
       proof.log_heights[L::kMemory] > kMaxLogExecRows + 2 ||
       proof.log_heights[L::kMemAccess] > kMaxLogExecRows ||
       proof.log_heights[L::kBitwise] > kMaxLogExecRows ||
+      proof.log_heights[L::kShift] > kMaxLogExecRows ||
       proof.log_heights[L::kInput] > kMaxLogExecRows + 2) {
     return reject("table heights out of the supported range");
   }
