@@ -99,9 +99,11 @@ TableAir exec_table() {
   const Expr mtrap = c(E::kMemTrap), itrap = c(E::kCiTrap), oor = c(E::kCiOor);
   // efaas.abort: a call_host row with the abort bit (layout.hpp, kHab).
   const Expr hab = raw(Op::kCallHost) * c(E::kHab);
-  // A host error (unknown input kind) of input_size / input_read: a call_host row with the
-  // error bit (layout.hpp, kHerr).
-  const Expr herr = raw(Op::kCallHost) * c(E::kHerr);
+  // A host error: an unknown input kind on input_size / input_read (herr_k, the kHerr bit), or
+  // output_write beyond the output limit (the kHerrOutFar / kHerrOutNear bits).
+  const Expr herr_k = raw(Op::kCallHost) * c(E::kHerr);
+  const Expr herr_o = raw(Op::kCallHost) * (c(E::kHerrOutFar) + c(E::kHerrOutNear));
+  const Expr herr = herr_k + herr_o;
   // Call stack exhausted at a direct call: an unreachable-class row with kOpX = call -
   // unreachable (its opcode is then call); strap is that bit. At a call_indirect: the row's
   // kCiStack bit with kOpX = call_indirect - unreachable (cistrap).
@@ -438,7 +440,7 @@ TableAir exec_table() {
   // (An input_read that copies nothing reads the offset, sp - 3, instead of dst: kRdNone, kRdFar.)
   t.assert_zero((hrd + hwr) * (key1 - sm2) + hrd * (c(E::kRdNone) + c(E::kRdFar)));
   // A host error reads the kind: sp - 1 (input_size) or sp - 4 (input_read, carry 1).
-  t.assert_zero(herr * (key0 - sm1 + c(E::kHerrRd) * Fp::from_u32(3)));
+  t.assert_zero(herr * (key0 - sm1) + herr_k * c(E::kHerrRd) * Fp::from_u32(3));
   t.assert_zero(hrd * (key2 - sp + Fp::from_u32(4)));
   t.assert_zero(io_first * (key0 - sp));
   const Expr* olds[L::kSlots] = {b, x, a};
@@ -665,7 +667,8 @@ TableAir exec_table() {
   t.assert_zero(hsz + hrd + hwr + hab + herr - is_host);
   t.assert_zero(is_host * (ib[0] - hsz - hrd * Fp::from_u32(2) - hwr * Fp::from_u32(3) -
                            hab * Fp::from_u32(L::kHostAbortFn) -
-                           c(E::kHerr) * (one + c(E::kHerrRd))));
+                           c(E::kHerr) * (one + c(E::kHerrRd)) -
+                           (c(E::kHerrOutFar) + c(E::kHerrOutNear)) * Fp::from_u32(3)));
   // abort(code): reads the code at sp - 1 (slot 0), public as two limbs with trap code 11.
   t.assert_zero(hab * (code - Fp::from_u32(L::kTrapHostAbort)));
   t.assert_zero(hab * (b[0] - t.pub(L::kPubAbortCode)));
@@ -724,8 +727,19 @@ TableAir exec_table() {
   {
     const Expr bw = c(E::kHerrBw);
     t.assert_zero(herr * (code - Fp::from_u32(L::kTrapHostError)));
-    t.assert_zero(herr * (d[0] - b[0] + Fp::from_u32(L::kInputKinds) - bw * k16));
-    t.assert_zero(herr * (d[2] - b[1] + bw));
+    t.assert_zero(herr_k * (d[0] - b[0] + Fp::from_u32(L::kInputKinds) - bw * k16));
+    t.assert_zero(herr_k * (d[2] - b[1] + bw));
+  }
+  // A host error of output_write (trap code 12): out + len > kMaxOutput = 2^20 for the u32
+  // len read at slot 0 (the runtime checks it first). Far: len_hi - 17 = d2 (len >= 17 * 2^16
+  // > 2^20). Near: out + len - 2^20 - 1 = d0 + 2^6 d2, below 2^23, while a negative value (out
+  // <= 2^20: the public output length bounds it) lies above p - 2^21.
+  {
+    const Expr ofar = c(E::kHerrOutFar), onear = c(E::kHerrOutNear);
+    for (const Expr& bit : {ofar, onear}) t.assert_zero(is_host * bit * (one - bit));
+    t.assert_zero(is_host * ofar * (d[2] - b[1] + Fp::from_u32(17)));
+    t.assert_zero(is_host * onear * (out + b[0] + b[1] * k16 - Fp::from_u32(L::kMaxOutput + 1) -
+                                     d[0] - d[2] * Fp::from_u32(64)));
   }
   // output_write of 0 bytes moves nothing, but the runtime still checks src <= the memory's
   // bytes (and traps without a memory): wz = [len = 0]; then the module has a memory (imm_b1,

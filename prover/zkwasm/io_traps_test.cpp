@@ -1,10 +1,12 @@
 // zkWASM host I/O completeness (docs/zkwasm.md, "Host I/O", "Traps"): an input_read past the
 // end of its input copies fewer than len bytes (the runtime's rule, prover/wasm/extension.cpp)
-// and proves, in a run that goes on and in a split run; a host error (an unknown input kind on
-// input_size / input_read, trap code 12) proves. Forgeries made with the prover's checks off
-// that the verifier must reject: a short read claimed with a count one more or one less than
-// the runtime's, nothing copied claimed for a read that copies, input kinds 0..4 claimed as an
-// error, another trap code, and honest proofs checked against tampered public values.
+// and proves, in a run that goes on and in a split run; host errors (an unknown input kind on
+// input_size / input_read, output_write beyond the output limit: trap code 12) prove.
+// Forgeries made with the prover's checks off that the verifier must reject: a short read
+// claimed with a count one more or one less than the runtime's, nothing copied claimed for a
+// read that copies, the short-read bits flipped below the trace, input kinds 0..4 and writes
+// within the output limit claimed as an error, another trap code, and honest proofs checked
+// against tampered public values.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -221,6 +223,7 @@ TEST(ZkIoTraps, ShortReadWithAWrongCountIsRejected) {
       {9, 5, 0, "short read of 1 claimed as nothing"},
       {2, 3, 2, "full read of 3 claimed as a short 2"},
       {2, 3, 0, "full read of 3 claimed as nothing"},
+      {4, 3, 6, "full read of 3 claimed as a short 6 (more than len)"},
   };
   for (const Case& c : cases) {
     const auto e = test_support::run_extension(wat(read_and_return_ext(c.offset, c.len)), in);
@@ -235,6 +238,57 @@ TEST(ZkIoTraps, ShortReadWithAWrongCountIsRejected) {
   auto b = prove(*e.program, same, opts_for(in));
   ASSERT_TRUE(b.is_ok()) << b.status().to_string();
   EXPECT_TRUE(verify(*e.program, *b).is_ok());
+}
+
+// Below the trace: the honest witness of a read with one of the three short-read bits flipped
+// (layout.hpp, kRdShort / kRdNone / kRdFar), every other column as it was, so that only the
+// constraints of the flipped mechanism can object.
+TEST(ZkIoTraps, ShortReadBitsAreBound) {
+  using E = L::Exec;
+  const wasm::ExtensionInput in = input_of(10);
+  struct Case {
+    uint32_t offset, len;
+    uint32_t from, to;  // the bit column set honestly (0: none) and the one claimed (0: none)
+    const char* what;
+  };
+  const Case cases[] = {
+      {100, 5, E::kRdNone, E::kRdFar, "nothing copied (offset 100) claimed as from 2^28"},
+      {100, 5, E::kRdNone, 0, "nothing copied (offset 100) claimed as a full copy"},
+      {2, 3, 0, E::kRdShort, "full copy of 3 claimed as a short copy"},
+      {2, 3, 0, E::kRdNone, "full copy of 3 claimed as nothing copied"},
+      {4, 16, E::kRdShort, 0, "short copy of 6 claimed as a full copy"},
+      {4, 16, E::kRdShort, E::kRdNone, "short copy of 6 claimed as nothing copied"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    const auto e = test_support::run_extension(wat(read_and_return_ext(c.offset, c.len)), in);
+    ASSERT_EQ(e.result.trap, wasm::TrapCode::kNone);
+    WitnessOptions wo;
+    wo.public_input = wasm::encode_public_inputs(in);
+    PublicValues pv;
+    auto w = build_witness(*e.program, e.trace, wo, pv);
+    ASSERT_TRUE(w.is_ok()) << w.status().to_string();
+    auto pk = e.program->proving_key(fri_test_preset());
+    ASSERT_TRUE(pk.is_ok());
+    std::vector<Fp>& ex = w->main[L::kExec];
+    const size_t rows = ex.size() / E::kWidth;
+    const uint32_t hrd = E::kHrd;
+    size_t row = SIZE_MAX;
+    for (size_t r = 0; r < rows; ++r)
+      if (ex[size_t(hrd) * rows + r] == Fp::one()) row = r;
+    ASSERT_NE(row, SIZE_MAX);
+    for (uint32_t col : {E::kRdShort, E::kRdNone, E::kRdFar}) {
+      EXPECT_EQ(ex[size_t(col) * rows + row], col == c.from ? Fp::one() : Fp::zero()) << col;
+    }
+    ASSERT_TRUE(test_support::prove_and_verify(*e.program, **pk, *w, pv, true).is_ok());
+    MachineWitness forged = *w;
+    std::vector<Fp>& fx = forged.main[L::kExec];
+    if (c.from != 0) fx[size_t(c.from) * rows + row] = Fp::zero();
+    if (c.to != 0) fx[size_t(c.to) * rows + row] = Fp::one();
+    const Status st = test_support::prove_and_verify(*e.program, **pk, forged, pv, false);
+    EXPECT_FALSE(st.is_ok()) << "forged proof verified";
+    std::printf("  forged %-52s -> %s\n", c.what, st.message().c_str());
+  }
 }
 
 // input_size(kind) or input_read(kind, 0, 0, 4) after 12 bytes of output.
@@ -339,6 +393,76 @@ TEST(ZkIoTraps, KnownInputKindClaimedAsAHostErrorIsRejected) {
     if (e.trace.steps[i].op == uint16_t(Op::kCallHost)) first_call = i;
   expect_forgery_rejected("output_write claimed as a host error", *e.program,
                           claim_trap_at(*e.program, e.trace, first_call, kHostError), in);
+}
+
+// 12 bytes of output, then output_write(16, len): with len > 2^20 - 12 a host error (the
+// runtime's default ExtensionConfig::max_output_bytes = 2^20), before anything is read.
+std::string output_ext(uint32_t len) {
+  return R"((module
+  (import "efaas" "output_write" (func $out (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "before error")
+  (func (export "efaas_main") (result i32)
+    (call $out (i32.const 16) (i32.const 12))
+    (call $out (i32.const 16) (i32.const )" +
+         std::to_string(int32_t(len)) + R"())
+    (i32.const 0)))
+)";
+}
+
+TEST(ZkIoTraps, OutputBeyondTheLimitHostErrorProves) {
+  const wasm::ExtensionInput in = input_of(5);
+  // Near (len_hi <= 16: out + len - 2^20 - 1 as d0 + 2^6 d2) at and beyond the boundary, far
+  // (len_hi >= 17).
+  for (uint32_t len : {(1u << 20) - 11, (1u << 20) + 1, 17u << 16, 0xFFFFFFFFu}) {
+    SCOPED_TRACE(len);
+    const auto e = test_support::run_extension(wat(output_ext(len)), in);
+    ASSERT_EQ(e.result.trap, wasm::TrapCode::kHostError);
+    const Bundle b = expect_proves(e);
+    if (b.segments.empty()) continue;
+    EXPECT_EQ(b.publics.trap_code, kHostError);
+    EXPECT_EQ(b.publics.output.size(), 12u);
+    Bundle t = b;
+    t.publics.trap_code = 2;  // the out-of-bounds read that the runtime never reached
+    EXPECT_FALSE(verify(*e.program, t).is_ok()) << "verified with trap code 2";
+    Bundle o = b;  // a shorter output so far makes the sum smaller
+    o.publics.output.resize(11);
+    EXPECT_FALSE(verify(*e.program, o).is_ok()) << "verified with other output";
+  }
+}
+
+TEST(ZkIoTraps, OutputWithinTheLimitClaimedAsAHostErrorIsRejected) {
+  const wasm::ExtensionInput in = input_of(5);
+  // out + len = 2^20 exactly: the runtime's limit check passes and the read of 2^20 - 12 bytes
+  // from a one-page memory traps out of bounds (code 2, not provable); a 5-byte write goes on.
+  for (uint32_t len : {(1u << 20) - 12, 5u}) {
+    const auto e = test_support::run_extension(wat(output_ext(len)), in);
+    ASSERT_NE(e.result.trap, wasm::TrapCode::kHostError);
+    const size_t at = last_host_call(e.trace);
+    expect_forgery_rejected("output_write of " + std::to_string(len) +
+                                " bytes after 12 claimed as a host error",
+                            *e.program, claim_trap_at(*e.program, e.trace, at, kHostError), in);
+  }
+  // Recorded under a smaller limit (100 bytes): the prover refuses it, naming the limit.
+  const auto bytes = wat(output_ext(200));
+  auto p = Program::load(bytes);
+  ASSERT_TRUE(p.is_ok());
+  wasm::MemorySink sink;
+  wasm::TraceWriter tw(sink, 1024);
+  wasm::ExtensionConfig cfg;
+  cfg.trace = &tw;
+  cfg.max_output_bytes = 100;
+  auto r = wasm::run_extension((*p)->module_ptr(), in, cfg);
+  ASSERT_TRUE(r.is_ok());
+  ASSERT_EQ(r->trap, wasm::TrapCode::kHostError);
+  auto t = wasm::read_trace(sink.data);
+  ASSERT_TRUE(t.is_ok());
+  auto refused = prove(**p, *t, opts_for(in));
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(refused.status().message().find("max_output_bytes"), std::string::npos)
+      << refused.status().message();
+  expect_forgery_rejected("output limit 100 instead of 2^20", **p, *t, in);
 }
 
 TEST(ZkIoTraps, WrongTrapCodeAtAHostErrorIsRejected) {

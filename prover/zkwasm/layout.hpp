@@ -257,6 +257,10 @@ struct Exec {
   // call_host row with this bit (a carry column; counted as call_host * bit, a host selector),
   // carry 1 says input_read, carry 2 is the borrow of kind - 5.
   static constexpr uint32_t kHerr = kC + 3, kHerrRd = kC + 1, kHerrBw = kC + 2;
+  // Host error of output_write: out + len beyond kMaxOutputBytes, with len from 17 * 2^16
+  // (far) or by a range-checked difference (near); bits in is-zero columns host calls leave
+  // unused (counted as call_host * bit, host selectors).
+  static constexpr uint32_t kHerrOutFar = kZ01, kHerrOutNear = kZ23;
   // Call stack exhaustion at a call_indirect: an unreachable-class trap row with this bit (a
   // carry column) and kOpX = call_indirect - unreachable; it reads and looks up its slot like
   // a call_indirect that goes on.
@@ -320,6 +324,9 @@ inline constexpr uint32_t kTrapHostError = 12;  // wasm::TrapCode::kHostError (u
 // Input kinds the runtime knows (wasm::kInputKinds: 0..3 public, 4 private); a host call with
 // a larger kind fails with a host error.
 inline constexpr uint32_t kInputKinds = 5;
+// The output limit (ExtensionConfig::max_output_bytes' default, the verifier's kMaxOutputBytes):
+// output_write beyond it is a host error; traces recorded under other limits are refused.
+inline constexpr uint32_t kMaxOutput = 1u << 20;
 // The runtime's call depth limit (wasm::RuntimeLimits{}.max_call_depth), a constant of the
 // universal AIR: traces recorded under other limits are refused.
 inline constexpr uint32_t kMaxCallDepth = 16384;

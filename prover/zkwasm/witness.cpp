@@ -469,6 +469,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     const bool ci_stack_trap =
         trap_row && op == Op::kCallIndirect && trace.end.trap_code == L::kTrapCallStack;
     uint64_t host_ah = 0, host_bh = 0, host_cy = 0;  // call_host rows' helpers (air.cpp)
+    static_assert(L::kMaxOutput == kMaxOutputBytes);
     if (fi >= 0 && !(trap_row && (op == Op::kCallIndirect || op == Op::kCall))) {  // a trap row has its own flag
       ex.set(E::kFlags + uint32_t(fi), row, uint64_t(1));
       if (L::is_wide_op(op)) ex.set(E::kWide, row, uint64_t(1));
@@ -769,6 +770,29 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
           host_d = uint64_t((b0 + (bw << 16) - L::kInputKinds) & 0xFFFF) |
                    (uint64_t((b1 - bw) & 0xFFFF) << 32);
           host_cy = (uint64_t(hf == 2) << 1) | (uint64_t(bw) << 2) | (uint64_t(1) << 3);
+          break;
+        }
+        if (trap_row && hf == 3 &&
+            (trace.end.trap_code == L::kTrapHostError || !opts.check_trace)) {
+          // output_write beyond the output limit: reads len and shows out + len > 2^20 (air.cpp).
+          en[0] = true, key[0] = sp - 1, b = read(key[0]);
+          const uint64_t len = uint32_t(b), now = out_now();
+          if (opts.check_trace && now + len <= L::kMaxOutput) {
+            return unimplemented(
+                "zkwasm: output_write at " + step_name(i, s) + " fails with a host error at " +
+                std::to_string(now + len) + " bytes of output: the AIR proves the output limit " +
+                "ExtensionConfig::max_output_bytes = " + std::to_string(L::kMaxOutput) +
+                " only (a trace recorded under other limits)");
+          }
+          const uint32_t b1 = limb(b, 1);
+          if (b1 >= 17) {  // len >= 17 * 2^16: len_hi - 17 = d2
+            ex.set(E::kHerrOutFar, row, uint64_t(1));
+            host_d = uint64_t(b1 - 17) << 32;
+          } else {  // out + len - 2^20 - 1 = d0 + 2^6 d2 (d2 = 2^10 * its high part)
+            ex.set(E::kHerrOutNear, row, uint64_t(1));
+            const uint32_t t = uint32_t(now + len - L::kMaxOutput - 1);
+            host_d = uint64_t(t & 0xFFFF) | (uint64_t(((t >> 16) << 10) & 0xFFFF) << 32);
+          }
           break;
         }
         if (trap_row) {  // a host error or a trap inside the host function (docs/zkwasm.md)
