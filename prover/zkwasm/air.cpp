@@ -112,7 +112,8 @@ TableAir exec_table() {
       Fp::from_u32(uint32_t(Op::kCallIndirect)) - Fp::from_u32(uint32_t(Op::kUnreachable));
   const Expr cistrap = unreach_f * c(E::kCiStack);
   const Expr strap = (unreach_f * alu_op - cistrap * ci_delta) * call_delta.inverse();
-  const Expr ends = trap_f + unreach_f + mtrap + itrap + hab + herr;  // rows that end the run with a trap
+  // Rows that end the run with a trap.
+  const Expr ends = trap_f + unreach_f + mtrap + itrap + hab + herr;
   sum = sum + alu_f + trap_f + unreach_f + itrap;
   opcode = opcode + alu_op + unreach_f * Fp::from_u32(uint32_t(Op::kUnreachable)) +
            itrap * Fp::from_u32(uint32_t(Op::kCallIndirect));
@@ -718,7 +719,8 @@ TableAir exec_table() {
   // u32 operands are reduced mod p as field elements: bound them below p so that none can
   // alias a small one (kind < 2^28, address < 2^30; larger ones trap in the runtime).
   t.assert_zero((hsz + hrd) * (d[1] - a[1] * Fp::from_u32(16)));
-  t.assert_zero((hrd + hwr - hrd * (c(E::kRdNone) + c(E::kRdFar))) * (d[2] - x[1] * Fp::from_u32(4)));
+  t.assert_zero((hrd + hwr - hrd * (c(E::kRdNone) + c(E::kRdFar))) *
+                (d[2] - x[1] * Fp::from_u32(4)));
   t.assert_zero(hrd * (io_kind - kind));
   t.assert_zero(hwr * (io_idx - out));
   // A host error of input_size / input_read (trap code 12): the kind read at slot 0 is at least
