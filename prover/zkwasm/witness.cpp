@@ -1150,7 +1150,9 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       case Op::kI32Eqz: case Op::kI64Eqz: p = limbs_of(a); break;
       case Op::kSelect: case Op::kBrIf: case Op::kBrUnless: p = limbs_of(x); break;
       case Op::kReturn: p = limbs_of(depth); break;
-      case Op::kCall: p = limbs_of((in.b >> 16) & 0xFFFF); break;
+      case Op::kCall:  // (not on a trap row: its e bits' column holds E::kCiStack there)
+        if (!stack_trap) p = limbs_of((in.b >> 16) & 0xFFFF);
+        break;
       case Op::kCallIndirect:
         if (!trap_row) p = limbs_of(nsp - (sp - 1));
         break;
