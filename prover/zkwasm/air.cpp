@@ -100,11 +100,21 @@ TableAir exec_table() {
   const Expr mtrap = c(E::kMemTrap), itrap = c(E::kCiTrap), oor = c(E::kCiOor);
   // efaas.abort: a call_host row with the abort bit (layout.hpp, kHab).
   const Expr hab = raw(Op::kCallHost) * c(E::kHab);
+  // A host error: an unknown input kind on input_size / input_read (herr_k, the kHerr bit), or
+  // output_write beyond the output limit (the kHerrOutFar / kHerrOutNear bits).
+  const Expr herr_k = raw(Op::kCallHost) * c(E::kHerr);
+  const Expr herr_o = raw(Op::kCallHost) * (c(E::kHerrOutFar) + c(E::kHerrOutNear));
+  const Expr herr = herr_k + herr_o;
   // Call stack exhausted at a direct call: an unreachable-class row with kOpX = call -
-  // unreachable (its opcode is then call); strap is that bit.
+  // unreachable (its opcode is then call); strap is that bit. At a call_indirect: the row's
+  // kCiStack bit with kOpX = call_indirect - unreachable (cistrap).
   const Fp call_delta = Fp::from_u32(uint32_t(Op::kCall)) - Fp::from_u32(uint32_t(Op::kUnreachable));
-  const Expr strap = unreach_f * alu_op * call_delta.inverse();
-  const Expr ends = trap_f + unreach_f + mtrap + itrap + hab;  // rows that end the run with a trap
+  const Fp ci_delta =
+      Fp::from_u32(uint32_t(Op::kCallIndirect)) - Fp::from_u32(uint32_t(Op::kUnreachable));
+  const Expr cistrap = unreach_f * c(E::kCiStack);
+  const Expr strap = (unreach_f * alu_op - cistrap * ci_delta) * call_delta.inverse();
+  // Rows that end the run with a trap.
+  const Expr ends = trap_f + unreach_f + mtrap + itrap + hab + herr;
   sum = sum + alu_f + trap_f + unreach_f + itrap;
   opcode = opcode + alu_op + unreach_f * Fp::from_u32(uint32_t(Op::kUnreachable)) +
            itrap * Fp::from_u32(uint32_t(Op::kCallIndirect));
@@ -224,7 +234,9 @@ TableAir exec_table() {
     const Expr centry = c(E::kCEntry), ctype = c(E::kCType);
     const Expr idx = x[0] + x[1] * k16, want = ib[0] + ib[1] * k16, code = t.pub(L::kPubTrapCode);
     const Expr ioor = itrap * oor;
-    const Expr looked_up = is_ci + itrap - ioor;
+    // A call_indirect that exhausts the call stack (cistrap) looks its slot up like one that
+    // goes on (code 5: a defined function of the expected type), then traps on the depth.
+    const Expr looked_up = is_ci + itrap - ioor + cistrap;
     // One lookup for call_indirect (tag 1, slot table) and br_table (tag 2, br_targets): the
     // slot index sits in kSel, and npc stands for the entry (npc = centry on call rows; free
     // on trap rows, which end the run).
@@ -246,6 +258,8 @@ TableAir exec_table() {
     on(Op::kBrTable, callee - pc);
     t.assert_zero(looked_up * (d[3] - x[1] * Fp::from_u32(16)));
     on(Op::kCallIndirect, ctype - want);
+    t.assert_zero(cistrap * (ctype - want));
+    t.assert_zero(cistrap * (c(E::kKey + 1) - (sp - one)));
     t.assert_bool(itrap);
     t.assert_zero(ioor * (one - oor));
     // (On oor rows the type columns are free: no lookup; the prover sets a differing type.)
@@ -269,8 +283,14 @@ TableAir exec_table() {
   // range-checked; depth is a count from 0, far below p); the trap row of a direct call that
   // exhausts the call stack has depth = kMaxCallDepth (reached one call at a time).
   t.assert_zero(is_call * (d[0] - (Fp::from_u32(L::kMaxCallDepth - 1) - depth)));
-  t.assert_zero(unreach_f * alu_op * (alu_op - call_delta));  // unreachable or call
-  t.assert_zero(strap * (depth - Fp::from_u32(L::kMaxCallDepth)));
+  // kOpX on unreachable-class rows: 0 (unreachable) or call - unreachable, and call_indirect -
+  // unreachable exactly when the kCiStack bit is set.
+  {
+    const Expr g = c(E::kCiStack);
+    t.assert_zero(unreach_f * (alu_op - g * ci_delta) * (alu_op - g * ci_delta - call_delta));
+    t.assert_zero(cistrap * (alu_op - ci_delta));
+  }
+  t.assert_zero((strap + cistrap) * (depth - Fp::from_u32(L::kMaxCallDepth)));
   // Zero-local rows: follow a call or another one, write 0 at consecutive slots up to sp - 1,
   // keep the state.
   t.assert_transition(n(E::kZflag) * (one - zf - zstart));
@@ -364,13 +384,13 @@ TableAir exec_table() {
   // classes that never meet: the one-hot sum (flags, alu, trap, itrap), zf and mem rows, and mv
   // only on branch and return rows.
   t.assert_bool(mv);
-  const Expr en0 = hrd + hwr + hab + io_first +
+  const Expr en0 = hrd + hwr + hab + herr + io_first +
                    flags({Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet,
                           Op::kGlobalSet, Op::kSelect}) +
                    sum_of(binary) + flags({Op::kBr, Op::kBrIf, Op::kBrTable}) * mv + inner_ret +
                    (alu_f - alu_un) + trap_f + mst;
   const Expr en1 = hrd + hwr + flags({Op::kSelect, Op::kBrIf, Op::kBrUnless, Op::kBrTable}) +
-                   is_ret * mv + is_ci + itrap + mst;
+                   is_ret * mv + is_ci + itrap + mst + cistrap;
   const Expr en2 = flags({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kLocalSet,
                           Op::kLocalTee, Op::kGlobalGet, Op::kGlobalSet, Op::kSelect}) +
                    sum_of(binary) + sum_of(unary) + mv + is_call + zf + alu_f + trap_f +
@@ -419,7 +439,10 @@ TableAir exec_table() {
   // len and src. The first I/O row of an input_read reads the offset (just above the result).
   t.assert_zero(hsz * (key2 - sm1));
   t.assert_zero((hrd + hwr + hab) * (key0 - sm1));
-  t.assert_zero((hrd + hwr) * (key1 - sm2));
+  // (An input_read that copies nothing reads the offset, sp - 3, instead of dst: kRdNone, kRdFar.)
+  t.assert_zero((hrd + hwr) * (key1 - sm2) + hrd * (c(E::kRdNone) + c(E::kRdFar)));
+  // A host error reads the kind: sp - 1 (input_size) or sp - 4 (input_read, carry 1).
+  t.assert_zero(herr * (key0 - sm1) + herr_k * c(E::kHerrRd) * Fp::from_u32(3));
   t.assert_zero(hrd * (key2 - sp + Fp::from_u32(4)));
   t.assert_zero(io_first * (key0 - sp));
   const Expr* olds[L::kSlots] = {b, x, a};
@@ -603,7 +626,7 @@ TableAir exec_table() {
   t.assert_zero(ends * (status - one));
   t.assert_zero(trap_f * (r[0] - code));
   t.assert_zero(unreach_f * (code - Fp::from_u32(alu::kTrapUnreachable)) -
-                strap * Fp::from_u32(L::kTrapCallStack - alu::kTrapUnreachable));
+                (strap + cistrap) * Fp::from_u32(L::kTrapCallStack - alu::kTrapUnreachable));
   // An out-of-bounds load or store: its mem_access row receives the trap bit and proves it.
   t.assert_bool(mtrap);
   t.assert_zero(mtrap * (one - mem));
@@ -643,9 +666,11 @@ TableAir exec_table() {
     t.assert_bool(hsel);
     t.assert_zero(hsel * (one - is_host));
   }
-  t.assert_zero(hsz + hrd + hwr + hab - is_host);
+  t.assert_zero(hsz + hrd + hwr + hab + herr - is_host);
   t.assert_zero(is_host * (ib[0] - hsz - hrd * Fp::from_u32(2) - hwr * Fp::from_u32(3) -
-                           hab * Fp::from_u32(L::kHostAbortFn)));
+                           hab * Fp::from_u32(L::kHostAbortFn) -
+                           c(E::kHerr) * (one + c(E::kHerrRd)) -
+                           (c(E::kHerrOutFar) + c(E::kHerrOutNear)) * Fp::from_u32(3)));
   // abort(code): reads the code at sp - 1 (slot 0), public as two limbs with trap code 11.
   t.assert_zero(hab * (code - Fp::from_u32(L::kTrapHostAbort)));
   t.assert_zero(hab * (b[0] - t.pub(L::kPubAbortCode)));
@@ -660,17 +685,65 @@ TableAir exec_table() {
   t.interact(L::kBusInput, hsz + hrd, {kind, k(L::kSizeIndex), io_n});
   t.assert_zero(hsz * r[2]);
   t.assert_zero(hsz * r[3]);
-  for (uint32_t j = 0; j < 4; ++j) t.assert_zero(hrd * (r[j] - b[j]));
-  // The I/O cursor of the call: address, bytes (len < 2^28), kind, output index.
-  t.assert_zero((hrd + hwr) * (io_addr - x[0] - x[1] * k16));
-  t.assert_zero((hrd + hwr) * (io_rem - b[0] - b[1] * k16));
+  // input_read returns the count it copies, min(len, size - offset) or 0 when offset >= size
+  // (the runtime's rule). The count is io_rem (the bytes the I/O rows move) and the result
+  // r = r0 + 2^16 r1 (r1 < 2^14 through the sign-bit lookup: bh = 2 r1, sb = 0). A full copy
+  // (no short bit) has count = len, and its I/O rows' input lookups show offset + len <= size.
+  // Short, count > 0 (kRdShort): the next row is the first I/O row, whose index (the offset)
+  // plus count is the size, and len - count = d0 + 2^13 ah >= 0 (ah < 2^15, sa = 0: below
+  // 2^29, while a negative difference is above p - 2^30). Nothing copied: count = 0, and the
+  // offset (slot 1) is at least the size: offset - size = d0 + 2^13 ah (kRdNone; the offset is
+  // then below 2^29, and a negative difference, above p - 2^28, cannot pass) or offset_hi -
+  // 2^12 = d2 (kRdFar: offset >= 2^28 > every size).
+  {
+    const Expr rs = c(E::kRdShort), rn = c(E::kRdNone), rf = c(E::kRdFar);
+    const Expr short_any = rs + rn + rf, len = b[0] + b[1] * k16;
+    for (const Expr& bit : {rs, rn, rf, short_any}) t.assert_zero(hrd * bit * (one - bit));
+    t.assert_zero(hrd * (r[0] + r[1] * k16 - io_rem));
+    t.assert_zero(hrd * r[2]);
+    t.assert_zero(hrd * r[3]);
+    t.assert_zero(hrd * (bh - r[1] * Fp::from_u32(2)));
+    t.assert_zero(hrd * sb);
+    t.assert_zero(hrd * (rn + rf) * io_rem);
+    t.assert_zero(hrd * (rs + rn) * sa);
+    t.assert_zero(hrd * rs * (len - io_rem - d[0] - ah * Fp::from_u32(1u << 13)));
+    t.assert_transition(hrd * rs * (one - n(E::kIo)));
+    t.assert_transition(hrd * rs * (n(E::kIoIdx) + io_rem - io_n));
+    t.assert_zero(hrd * rn * (x[0] + x[1] * k16 - io_n - d[0] - ah * Fp::from_u32(1u << 13)));
+    t.assert_zero(hrd * rf * (d[2] - x[1] + Fp::from_u32(1u << 12)));
+    // The I/O cursor of the call: address, bytes (len < 2^28; the count for input_read), kind,
+    // output index.
+    t.assert_zero((hrd + hwr) * (io_addr - x[0] - x[1] * k16));
+    t.assert_zero((hrd + hwr - hrd * short_any) * (io_rem - len));
+  }
   t.assert_zero((hrd + hwr) * (d[3] - b[1] * Fp::from_u32(16)));
   // u32 operands are reduced mod p as field elements: bound them below p so that none can
   // alias a small one (kind < 2^28, address < 2^30; larger ones trap in the runtime).
   t.assert_zero((hsz + hrd) * (d[1] - a[1] * Fp::from_u32(16)));
-  t.assert_zero((hrd + hwr) * (d[2] - x[1] * Fp::from_u32(4)));
+  t.assert_zero((hrd + hwr - hrd * (c(E::kRdNone) + c(E::kRdFar))) *
+                (d[2] - x[1] * Fp::from_u32(4)));
   t.assert_zero(hrd * (io_kind - kind));
   t.assert_zero(hwr * (io_idx - out));
+  // A host error of input_size / input_read (trap code 12): the kind read at slot 0 is at least
+  // kInputKinds = 5, as two limbs with a borrow: b0 - 5 + 2^16 bw = d0 and b1 - bw = d2 (both
+  // range-checked, so a kind below 5 has no borrow that passes).
+  {
+    const Expr bw = c(E::kHerrBw);
+    t.assert_zero(herr * (code - Fp::from_u32(L::kTrapHostError)));
+    t.assert_zero(herr_k * (d[0] - b[0] + Fp::from_u32(L::kInputKinds) - bw * k16));
+    t.assert_zero(herr_k * (d[2] - b[1] + bw));
+  }
+  // A host error of output_write (trap code 12): out + len > kMaxOutput = 2^20 for the u32
+  // len read at slot 0 (the runtime checks it first). Far: len_hi - 17 = d2 (len >= 17 * 2^16
+  // > 2^20). Near: out + len - 2^20 - 1 = d0 + 2^6 d2, below 2^23, while a negative value (out
+  // <= 2^20: the public output length bounds it) lies above p - 2^21.
+  {
+    const Expr ofar = c(E::kHerrOutFar), onear = c(E::kHerrOutNear);
+    for (const Expr& bit : {ofar, onear}) t.assert_zero(is_host * bit * (one - bit));
+    t.assert_zero(is_host * ofar * (d[2] - b[1] + Fp::from_u32(17)));
+    t.assert_zero(is_host * onear * (out + b[0] + b[1] * k16 - Fp::from_u32(L::kMaxOutput + 1) -
+                                     d[0] - d[2] * Fp::from_u32(64)));
+  }
   // output_write of 0 bytes moves nothing, but the runtime still checks src <= the memory's
   // bytes (and traps without a memory): wz = [len = 0]; then the module has a memory (imm_b1,
   // from the program), slot 2 reads the page count (keeping it), and pages - src_hi -

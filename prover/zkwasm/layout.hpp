@@ -250,6 +250,23 @@ struct Exec {
   // output_write of 0 bytes (no I/O rows): [len = 0], [src mod 2^16 != 0] and its inverse, in
   // is-zero inverse columns that host calls leave unused.
   static constexpr uint32_t kWz = kInv + 1, kWnz = kInv + 2, kWnzInv = kInv + 3;
+  // input_read that copies fewer than len bytes (docs/zkwasm.md, "Host I/O"), one bit of three
+  // in is-zero inverse columns host reads leave unused: a short copy of count > 0 bytes
+  // (offset + count = size), nothing copied with the offset (read in slot 1 instead of dst)
+  // at or beyond the size and below 2^28, or from 2^28.
+  static constexpr uint32_t kRdShort = kInv + 1, kRdNone = kInv + 2, kRdFar = kInv + 3;
+  // Host error (trap code 12) of input_size / input_read: an unknown input kind (>= 5). A
+  // call_host row with this bit (a carry column; counted as call_host * bit, a host selector),
+  // carry 1 says input_read, carry 2 is the borrow of kind - 5.
+  static constexpr uint32_t kHerr = kC + 3, kHerrRd = kC + 1, kHerrBw = kC + 2;
+  // Host error of output_write: out + len beyond kMaxOutputBytes, with len from 17 * 2^16
+  // (far) or by a range-checked difference (near); bits in is-zero columns host calls leave
+  // unused (counted as call_host * bit, host selectors).
+  static constexpr uint32_t kHerrOutFar = kZ01, kHerrOutNear = kZ23;
+  // Call stack exhaustion at a call_indirect: an unreachable-class trap row with this bit (a
+  // carry column) and kOpX = call_indirect - unreachable; it reads and looks up its slot like
+  // a call_indirect that goes on.
+  static constexpr uint32_t kCiStack = kC + 2;
 };
 
 // Program table (fixed): one row per compiled instruction.
@@ -305,6 +322,13 @@ inline constexpr uint32_t kTrapMemOob = 2, kTrapIndirectType = 5, kTrapUndefined
 inline constexpr uint32_t kTrapUninitElem = 7;
 inline constexpr uint32_t kTrapHostAbort = 11;  // efaas.abort (a call_host trap row)
 inline constexpr uint32_t kTrapCallStack = 8;   // call stack exhausted (a call trap row)
+inline constexpr uint32_t kTrapHostError = 12;  // wasm::TrapCode::kHostError (unknown input kind)
+// Input kinds the runtime knows (wasm::kInputKinds: 0..3 public, 4 private); a host call with
+// a larger kind fails with a host error.
+inline constexpr uint32_t kInputKinds = 5;
+// The output limit (ExtensionConfig::max_output_bytes' default, the verifier's kMaxOutputBytes):
+// output_write beyond it is a host error; traces recorded under other limits are refused.
+inline constexpr uint32_t kMaxOutput = 1u << 20;
 // The runtime's call depth limit (wasm::RuntimeLimits{}.max_call_depth), a constant of the
 // universal AIR: traces recorded under other limits are refused.
 inline constexpr uint32_t kMaxCallDepth = 16384;
@@ -314,10 +338,11 @@ inline constexpr uint32_t kMaxStackSlots = 1u << 20;
 // output_write; 0: other imports, not provable).
 inline constexpr uint32_t kHostAbortFn = 4;
 // Every trap a trap row proves: unreachable (1) through uninitialized element (7), call stack
-// exhaustion at a direct call (8) and efaas.abort (11); value stack exhaustion, out of gas and
-// host errors are not provable.
+// exhaustion at a call or call_indirect (8), efaas.abort (11) and the host error of an unknown
+// input kind (12); value stack exhaustion and out of gas are not provable.
 inline constexpr bool is_provable_trap(uint32_t code) {
-  return (code >= 1 && code <= kTrapCallStack) || code == kTrapHostAbort;
+  return (code >= 1 && code <= kTrapCallStack) || code == kTrapHostAbort ||
+         code == kTrapHostError;
 }
 
 // Range and byte tables in one: row v holds v, x = v >> 8, y = v & 255, x AND y.

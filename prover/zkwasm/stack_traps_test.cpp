@@ -1,7 +1,7 @@
-// zkWASM call stack exhaustion (docs/zkwasm.md, "Traps"): a direct call at the runtime's call
-// depth limit (RuntimeLimits::max_call_depth, a constant of the universal AIR) proves and
-// verifies with trap code 8, in one segment and split; the spec tests' assert_exhaustion cases
-// prove. Forgeries made with the prover's checks off that the verifier must reject: exhaustion
+// zkWASM call stack exhaustion (docs/zkwasm.md, "Traps"): a direct call or a call_indirect at
+// the runtime's call depth limit (RuntimeLimits::max_call_depth, a constant of the universal
+// AIR) proves and verifies with trap code 8, in one segment and split; the spec tests'
+// assert_exhaustion cases prove. Forgeries made with the prover's checks off that the verifier must reject: exhaustion
 // claimed one frame early, a call that goes on beyond the limit (a trace recorded under larger
 // limits), exhaustion at a smaller limit, another trap code, and tampered public values.
 #include <gtest/gtest.h>
@@ -195,8 +195,96 @@ TEST(ZkStackTraps, WrongTrapCodeAtExhaustionIsRejected) {
   }
 }
 
-// The spec tests' assert_exhaustion cases: direct recursion proves; call_indirect recursion and
-// value stack overflows are refused with UNIMPLEMENTED (named); traces over 2^18 rows are
+// Call stack exhaustion at a call_indirect: the runtime looks the slot up, checks the type, then
+// traps on the depth (code 8). `ci-runaway` recurses through the table only; `ci-rec` through a
+// function with a parameter and a declared local; `ci-mixed` alternates a direct call and a
+// call_indirect, so the call at depth 16384 is a call_indirect; `ci-down` recurses n times.
+const char* kIndirectModule = R"((module
+  (type $v (func))
+  (type $ii (func (param i32) (result i32)))
+  (table 4 funcref)
+  (elem (i32.const 0) $ci-runaway $ci-rec $ci-mixed-b $ci-down)
+  (func $ci-runaway (export "ci-runaway") (call_indirect (type $v) (i32.const 0)))
+  (func $ci-rec (export "ci-rec") (param $n i32) (result i32) (local $t i32)
+    (call_indirect (type $ii) (local.get $n) (i32.const 1)))
+  (func $ci-mixed-a (export "ci-mixed") (call $ci-mixed-b))
+  (func $ci-mixed-b (call_indirect (type $v) (i32.const 2)))
+  (func $ci-down (export "ci-down") (param $n i32) (result i32)
+    (if (result i32) (local.get $n)
+      (then (call_indirect (type $ii) (i32.sub (local.get $n) (i32.const 1)) (i32.const 3)))
+      (else (i32.const 0))))
+)
+)";
+
+TEST(ZkStackTraps, CallIndirectExhaustionProvesOneSegmentAndSplit) {
+  const auto bytes = wat(kIndirectModule);
+  const auto p = load(bytes);
+  for (const char* fn : {"ci-runaway", "ci-mixed"}) {
+    SCOPED_TRACE(fn);
+    const wasm::Trace t = run_traced(bytes, fn, {});
+    ASSERT_EQ(t.steps.back().op, uint16_t(Op::kCallIndirect));
+    ASSERT_EQ(t.steps.back().depth, L::kMaxCallDepth);
+    expect_exhaustion_proves(*p, t, {});
+  }
+  const wasm::Trace r = run_traced(bytes, "ci-rec", {5});
+  ASSERT_EQ(r.steps.back().op, uint16_t(Op::kCallIndirect));
+  expect_exhaustion_proves(*p, r, {5}, 14);  // split, the trap row in the last segment
+}
+
+TEST(ZkStackTraps, CallIndirectExhaustionClaimedOneFrameEarlyIsRejected) {
+  const auto bytes = wat(kIndirectModule);
+  const auto p = load(bytes);
+  const wasm::Trace t = run_traced(bytes, "ci-runaway", {});
+  // The call_indirect steps at depth 16383 (it goes on in the runtime) and at depth 0.
+  for (uint32_t depth : {L::kMaxCallDepth - 1, 0u}) {
+    size_t at = SIZE_MAX;
+    for (size_t i = 0; i < t.steps.size() && at == SIZE_MAX; ++i)
+      if (t.steps[i].op == uint16_t(Op::kCallIndirect) && t.steps[i].depth == depth) at = i;
+    ASSERT_NE(at, SIZE_MAX);
+    wasm::Trace u = t;
+    u.steps.resize(at + 1);
+    u.end.instructions = at + 1;
+    u.end.gas_used = 0;
+    for (const auto& s : u.steps) u.end.gas_used += p->module().code[s.pc].gas;
+    expect_forgery_rejected("call_indirect exhaustion claimed at depth " + std::to_string(depth),
+                            *p, u, {});
+  }
+}
+
+TEST(ZkStackTraps, CallIndirectBeyondTheLimitIsRejected) {
+  const auto bytes = wat(kIndirectModule);
+  const auto p = load(bytes);
+  wasm::RuntimeLimits big;
+  big.max_call_depth = 20000;
+  const wasm::Trace t = run_traced(bytes, "ci-down", {16385}, big);
+  ASSERT_EQ(t.end.status, 0u);
+  expect_forgery_rejected("a call_indirect at depth 16384 that goes on", *p, t, {16385});
+  wasm::RuntimeLimits small;
+  small.max_call_depth = 100;
+  const wasm::Trace s = run_traced(bytes, "ci-runaway", {}, small);
+  ASSERT_EQ(s.end.trap_code, kCode);
+  auto refused = prove(*p, s, opts_for({}));
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(refused.status().message().find("max_call_depth"), std::string::npos)
+      << refused.status().message();
+  expect_forgery_rejected("call_indirect exhaustion at depth 100", *p, s, {});
+}
+
+TEST(ZkStackTraps, WrongTrapCodeAtCallIndirectExhaustionIsRejected) {
+  const auto bytes = wat(kIndirectModule);
+  const auto p = load(bytes);
+  const wasm::Trace t = run_traced(bytes, "ci-runaway", {});
+  for (uint32_t code : {5u, 7u}) {
+    wasm::Trace u = t;
+    u.end.trap_code = code;
+    expect_forgery_rejected("call_indirect exhaustion with trap code " + std::to_string(code), *p,
+                            u, {});
+  }
+}
+
+// The spec tests' assert_exhaustion cases: direct and call_indirect recursion prove; value
+// stack overflows are refused with UNIMPLEMENTED (named); traces over 2^18 rows are
 // skipped with their length printed, to keep the suite fast.
 TEST(ZkStackTraps, SpecAssertExhaustionCasesProve) {
   using nlohmann::json;

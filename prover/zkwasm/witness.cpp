@@ -465,6 +465,11 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     ex.set(E::kImmA, row, uint64_t(program_imm_a(m, in)));
     ex.set_limbs(E::kImmB, row, in.b);
     const bool stack_trap = trap_row && op == Op::kCall;  // call stack exhausted
+    // ... at a call_indirect (its slot lookup as a call's, then the depth).
+    const bool ci_stack_trap =
+        trap_row && op == Op::kCallIndirect && trace.end.trap_code == L::kTrapCallStack;
+    uint64_t host_ah = 0, host_bh = 0, host_cy = 0;  // call_host rows' helpers (air.cpp)
+    static_assert(L::kMaxOutput == kMaxOutputBytes);
     if (fi >= 0 && !(trap_row && (op == Op::kCallIndirect || op == Op::kCall))) {  // a trap row has its own flag
       ex.set(E::kFlags + uint32_t(fi), row, uint64_t(1));
       if (L::is_wide_op(op)) ex.set(E::kWide, row, uint64_t(1));
@@ -592,14 +597,51 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         x = s.a;
         const uint32_t idx = uint32_t(x);
         const int32_t srow = idx < slots.row_of.size() ? slots.row_of[idx] : -1;
+        if (ci_stack_trap) {
+          // Call stack exhausted: reads idx and looks its slot up like a call that goes on
+          // (code 5, the expected type), then the AIR checks depth = kMaxCallDepth. With the
+          // trace check off, a claim elsewhere is laid out for the AIR to reject.
+          en[1] = true, key[1] = sp - 1;
+          const uint32_t callee = s.aux;
+          if (opts.check_trace && depth != L::kMaxCallDepth) {
+            return unimplemented(
+                "zkwasm: the call_indirect at " + step_name(i, s) + " traps with code " +
+                std::to_string(trace.end.trap_code) + " at call depth " + std::to_string(depth) +
+                ": the AIR proves call stack exhaustion at RuntimeLimits::max_call_depth = " +
+                std::to_string(L::kMaxCallDepth) +
+                " only (a value stack overflow, or a trace recorded under other limits)");
+          }
+          if (callee < m.num_imported_funcs || callee - m.num_imported_funcs >= m.funcs.size()) {
+            return unimplemented("zkwasm: call_indirect of an imported function at " +
+                                 step_name(i, s));
+          }
+          if (srow >= 0) {
+            ++slot_mult[size_t(srow)];
+          } else if (opts.check_trace) {
+            return bad(i, "table slot " + std::to_string(idx) + " holds no function");
+          }
+          if (opts.check_trace &&
+              (slots.rows[size_t(srow)].empty || slots.rows[size_t(srow)].func != callee)) {
+            return bad(i, "table slot " + std::to_string(idx) + " holds another function");
+          }
+          const wasm::Function& f = m.funcs[callee - m.num_imported_funcs];
+          const uint32_t params = uint32_t(m.func_type(callee).params.size());
+          if (opts.check_trace && m.canonical_type[f.type_index] != uint32_t(in.b)) {
+            return bad(i, "the callee's type differs from the expected one: code 5, not 8");
+          }
+          ex.set(E::kCallee, row, uint64_t(callee));
+          ex.set(E::kCParams, row, uint64_t(params));
+          ex.set(E::kCDecl, row, uint64_t(f.num_locals - params));
+          ex.set(E::kCEntry, row, uint64_t(f.entry_pc));
+          ex.set(E::kCType, row, uint64_t(m.canonical_type[f.type_index]));
+          ci_height = f.max_height;
+          npc = f.entry_pc;  // the slot lookup's entry
+          break;  // an unreachable-class row (below) with kOpX = call_indirect - unreachable
+        }
         if (trap_row) {
           // A trap: idx beyond the table, an empty slot or another type. Reads idx only.
           en[1] = true, key[1] = sp - 1;
           const uint32_t code = trace.end.trap_code;
-          if (code == L::kTrapCallStack) {
-            return unimplemented("zkwasm: call stack exhaustion (trap code 8) at " +
-                                 step_name(i, s) + ": provable at a direct call only");
-          }
           ex.set(E::kCiTrap, row, uint64_t(1));
           if (code == L::kTrapUndefinedElem) {
             taken = true;  // kCiOor is the branch-taken column
@@ -714,6 +756,45 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
           return unimplemented("zkwasm: host call at " + step_name(i, s) +
                                " (an unknown import): its trap is not provable");
         }
+        if (trap_row && hf != 3 &&
+            (trace.end.trap_code == L::kTrapHostError || !opts.check_trace)) {
+          // An unknown input kind (>= 5): reads the kind (input_size: sp - 1, input_read: sp -
+          // 4) and shows kind - 5 >= 0 over two limbs with a borrow (air.cpp). With the trace
+          // check off, a smaller kind or another trap code is laid out for the AIR to reject.
+          en[0] = true, key[0] = hf == 1 ? sp - 1 : sp - 4, b = read(key[0]);
+          const uint32_t kind = uint32_t(b), b0 = limb(b, 0), b1 = limb(b, 1);
+          if (opts.check_trace && kind < L::kInputKinds) {
+            return bad(i, "input kind " + std::to_string(kind) + " is known: no host error");
+          }
+          const uint32_t bw = b0 < L::kInputKinds;
+          host_d = uint64_t((b0 + (bw << 16) - L::kInputKinds) & 0xFFFF) |
+                   (uint64_t((b1 - bw) & 0xFFFF) << 32);
+          host_cy = (uint64_t(hf == 2) << 1) | (uint64_t(bw) << 2) | (uint64_t(1) << 3);
+          break;
+        }
+        if (trap_row && hf == 3 &&
+            (trace.end.trap_code == L::kTrapHostError || !opts.check_trace)) {
+          // output_write beyond the output limit: reads len and shows out + len > 2^20 (air.cpp).
+          en[0] = true, key[0] = sp - 1, b = read(key[0]);
+          const uint64_t len = uint32_t(b), now = out_now();
+          if (opts.check_trace && now + len <= L::kMaxOutput) {
+            return unimplemented(
+                "zkwasm: output_write at " + step_name(i, s) + " fails with a host error at " +
+                std::to_string(now + len) + " bytes of output: the AIR proves the output limit " +
+                "ExtensionConfig::max_output_bytes = " + std::to_string(L::kMaxOutput) +
+                " only (a trace recorded under other limits)");
+          }
+          const uint32_t b1 = limb(b, 1);
+          if (b1 >= 17) {  // len >= 17 * 2^16: len_hi - 17 = d2
+            ex.set(E::kHerrOutFar, row, uint64_t(1));
+            host_d = uint64_t(b1 - 17) << 32;
+          } else {  // out + len - 2^20 - 1 = d0 + 2^6 d2 (d2 = 2^10 * its high part)
+            ex.set(E::kHerrOutNear, row, uint64_t(1));
+            const uint32_t t = uint32_t(now + len - L::kMaxOutput - 1);
+            host_d = uint64_t(t & 0xFFFF) | (uint64_t(((t >> 16) << 10) & 0xFFFF) << 32);
+          }
+          break;
+        }
         if (trap_row) {  // a host error or a trap inside the host function (docs/zkwasm.md)
           return unimplemented("zkwasm: host call at " + step_name(i, s) + " traps with code " +
                                std::to_string(trace.end.trap_code) + ": not provable");
@@ -743,20 +824,48 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         const uint64_t len = read(sp - 1);
         en[0] = en[1] = true, key[0] = sp - 1, key[1] = sp - 2, b = len, x = read(sp - 2);
         host_d = (uint64_t(16 * limb(len, 1)) << 48) | (uint64_t(4 * limb(x, 1)) << 32);
-        io = IoCursor{len != 0, hf == 3, hf == 2, 0, 0, uint32_t(x), 0, uint32_t(len), 0};
+        // input_read moves its count (which may be less than len), output_write len.
+        const uint64_t moved = hf == 2 ? uint64_t(uint32_t(s.r)) : len;
+        io = IoCursor{moved != 0, hf == 3, hf == 2, 0, 0, uint32_t(x), 0, uint32_t(moved), 0};
         ex.set(E::kIoAddr, row, uint64_t(uint32_t(x)));
-        ex.set(E::kIoRem, row, len);
-        ex.set(E::kIoInv, row, Fp::from_u64(len).inverse());
+        ex.set(E::kIoRem, row, moved);
+        ex.set(E::kIoInv, row, Fp::from_u64(moved).inverse());
         if (hf == 2) {
-          en[2] = true, key[2] = sp - 4, a = read(key[2]), r = s.r, nsp = sp - 3;
+          en[2] = true, key[2] = sp - 4, a = read(key[2]), r = moved, nsp = sp - 3;
           EFAAS_RETURN_IF_ERROR(kind_ok(a));
           input_rows.lookup_size(uint32_t(a));
           host_d |= uint64_t(16 * limb(a, 1)) << 16;
           const uint64_t off = read(sp - 3);
-          if (r != len) {
-            return unimplemented("zkwasm: input_read at " + step_name(i, s) + " copies " +
-                                 std::to_string(r) + " of " + std::to_string(len) +
-                                 " bytes (past the end of the input): not provable yet");
+          const uint64_t size = a < kPublicKinds ? input->bytes[a].size() : 0;
+          // The runtime's count: min(len, size - offset), 0 from offset >= size (air.cpp).
+          const uint64_t want = uint32_t(off) >= size
+                                    ? 0
+                                    : std::min<uint64_t>(uint32_t(len), size - uint32_t(off));
+          if (opts.check_trace && r != want) {
+            return bad(i, "input_read copies " + std::to_string(r) + " bytes, the runtime " +
+                              std::to_string(want) + " (len " + std::to_string(uint32_t(len)) +
+                              ", offset " + std::to_string(uint32_t(off)) + ", size " +
+                              std::to_string(size) + ")");
+          }
+          host_bh = 2 * limb(r, 1);  // r1 < 2^14 (bh = 2 r1, sb = 0)
+          if (r != uint32_t(len) && r != 0) {  // a short copy: len - count = d0 + 2^13 ah
+            const uint32_t dd = uint32_t(len) - uint32_t(r);
+            ex.set(E::kRdShort, row, uint64_t(1));
+            host_d = (host_d & ~uint64_t(0xFFFF)) | (dd & 0xFFFF);
+            host_ah = uint64_t(dd >> 16) * 8;
+          } else if (r != uint32_t(len)) {  // nothing copied: slot 1 reads the offset
+            key[1] = sp - 3, x = off;
+            host_d &= ~(uint64_t(0xFFFF) << 32);  // no dst bound
+            if (uint32_t(off) < (1u << 28)) {  // offset - size = d0 + 2^13 ah
+              const uint32_t dd = uint32_t(uint32_t(off) - size);
+              ex.set(E::kRdNone, row, uint64_t(1));
+              host_d = (host_d & ~uint64_t(0xFFFF)) | (dd & 0xFFFF);
+              host_ah = uint64_t(dd >> 16) * 8;
+            } else {  // offset >= 2^28: offset_hi - 2^12 = d2
+              ex.set(E::kRdFar, row, uint64_t(1));
+              host_d |= uint64_t((limb(off, 1) - (1u << 12)) & 0xFFFF) << 32;
+            }
+            ex.set(E::kIoAddr, row, uint64_t(uint32_t(x)));  // the cursor's address is slot 1's
           }
           io.kind = uint32_t(a), io.idx = uint32_t(off);
           ex.set(E::kIoKind, row, a);
@@ -820,8 +929,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         op == Op::kCallHost && (uint32_t(in.b & 0xFFFF) == L::kHostAbortFn ||
                                 (!opts.check_trace && trap_row &&
                                  trace.end.trap_code == L::kTrapHostAbort));
+    const bool herr_row = op == Op::kCallHost && trap_row && !abort_row &&
+                          (trace.end.trap_code == L::kTrapHostError || !opts.check_trace);
     if (trap_row && !(alu::is_div(op) || op == Op::kUnreachable || mem_trap ||
-                      op == Op::kCallIndirect || abort_row || stack_trap)) {
+                      op == Op::kCallIndirect || abort_row || stack_trap || herr_row)) {
       return unimplemented("zkwasm: a trap at " + step_name(i, s) + " is not provable yet");
     }
     if (mem_trap) {
@@ -831,7 +942,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       ex.set(E::kMemTrap, row, uint64_t(1));
     }
     if (opts.check_trace && trap_row && op == Op::kCallIndirect &&
-        trace.end.trap_code != L::kTrapUndefinedElem &&
+        trace.end.trap_code != L::kTrapUndefinedElem && trace.end.trap_code != L::kTrapCallStack &&
         trace.end.trap_code != L::kTrapUninitElem && trace.end.trap_code != L::kTrapIndirectType) {
       return bad(i, "call_indirect traps with code " + std::to_string(trace.end.trap_code));
     }
@@ -853,10 +964,11 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       alu_chip.add(op, a, b, r, trap_row);
     } else if (op == Op::kUnreachable) {
       ex.set(E::kUnreachF, row, uint64_t(1));
-    } else if (stack_trap) {
+    } else if (stack_trap || ci_stack_trap) {
       ex.set(E::kUnreachF, row, uint64_t(1));
       ex.set(E::kOpX, row,
-             Fp::from_u32(uint32_t(Op::kCall)) - Fp::from_u32(uint32_t(Op::kUnreachable)));
+             Fp::from_u32(uint32_t(stack_trap ? Op::kCall : Op::kCallIndirect)) -
+                 Fp::from_u32(uint32_t(Op::kUnreachable)));
     }
     // Value moves of branches and the return; their values are not in the record.
     if (op == Op::kBr || op == Op::kBrIf) {
@@ -984,7 +1096,11 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         break;
       default: break;
     }
-    if (op == Op::kCallHost) d = host_d;
+    if (op == Op::kCallHost) {
+      d = host_d, ah = uint32_t(host_ah), bh = uint32_t(host_bh);
+      for (uint32_t j = 0; j < 4; ++j) cy[j] = (host_cy >> j) & 1;
+    }
+    if (ci_stack_trap) cy[2] = 1;  // E::kCiStack
     if ((op == Op::kCall || op == Op::kCallIndirect) && !trap_row) {
       // d0 = kMaxCallDepth - 1 - depth: the call stays within the runtime's depth limit.
       if (opts.check_trace && depth >= L::kMaxCallDepth) {
@@ -1034,7 +1150,9 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       case Op::kI32Eqz: case Op::kI64Eqz: p = limbs_of(a); break;
       case Op::kSelect: case Op::kBrIf: case Op::kBrUnless: p = limbs_of(x); break;
       case Op::kReturn: p = limbs_of(depth); break;
-      case Op::kCall: p = limbs_of((in.b >> 16) & 0xFFFF); break;
+      case Op::kCall:  // (not on a trap row: its e bits' column holds E::kCiStack there)
+        if (!stack_trap) p = limbs_of((in.b >> 16) & 0xFFFF);
+        break;
       case Op::kCallIndirect:
         if (!trap_row) p = limbs_of(nsp - (sp - 1));
         break;

@@ -519,7 +519,7 @@ TEST(ZkIo, UnprovableHostCallsAreRefused) {
   ASSERT_FALSE(b.is_ok());
   EXPECT_EQ(b.status().code(), StatusCode::kUnimplemented);
   EXPECT_NE(b.status().message().find("kind 4"), std::string::npos) << b.status().message();
-  // A host error (an unknown input kind): abort proves (host_traps_test.cpp), this does not.
+  // A host error (an unknown input kind) proves with trap code 12 (io_traps_test.cpp).
   const char* ab = R"((module
     (import "efaas" "input_size" (func $size (param i32) (result i32)))
     (memory (export "memory") 1)
@@ -527,8 +527,10 @@ TEST(ZkIo, UnprovableHostCallsAreRefused) {
   ExtRun f = run_extension(wat(ab), sample_input(0, 1));
   ASSERT_EQ(f.result.status, wasm::ExtensionResult::Status::kTrap);
   b = prove(*f.program, f.trace, ext_opts(f));
-  ASSERT_FALSE(b.is_ok());
-  EXPECT_EQ(b.status().code(), StatusCode::kUnimplemented);
+  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+  auto pv = verify(*f.program, *b);
+  ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+  EXPECT_EQ(pv->trap_code, uint32_t(wasm::TrapCode::kHostError));
 }
 
 #ifdef EFAAS_WASM_DIR
