@@ -11,6 +11,7 @@
 // EFAAS_SPEC_PROVE_ALL=1 proves every assertion made in the initial state (a long run).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -35,53 +36,81 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// The allow-list: why a module or an invoked function is not proved. Each reason names the
-// prover refusal (a substring of its UNIMPLEMENTED message) it stands for, or none when the test
-// decides it before proving.
-struct Reason {
-  const char* text;
-  const char* message;  // a substring of the prover's refusal, or nullptr
+// The allow-list: why a module or an invoked function is not proved. The test decides the
+// first ones itself; the others stand for a prover refusal (a substring of Program::load's or
+// prove()'s UNIMPLEMENTED message).
+constexpr const char* kFloats = "module uses floats (the runtime skips it too)";
+constexpr const char* kStart =
+    "has a start function (Extensions may not; proofs start from the data segments)";
+constexpr const char* kReexport = "export is an imported function (nothing of this module runs)";
+constexpr const char* kNotInitialState =
+    "asserted only after earlier commands changed the instance, on a result that differs from "
+    "the initial state's (proofs start there)";
+constexpr const char* kExhaustionOnly =
+    "only assert_exhaustion (deep recursion: proved in zkwasm_stack_traps_test)";
+constexpr const char* kSameShape =
+    "same compiled code as an export of this module proved already, up to constants "
+    "(EFAAS_SPEC_PROVE_ALL=1 proves it)";
+constexpr const char* kImportedTable =
+    "call_indirect of an imported function or through an imported table";
+struct Refusal {
+  const char* message;  // a substring of the prover's refusal
+  const char* reason;
 };
-const Reason kReasons[] = {
-    {"module uses floats (the runtime skips it too)", nullptr},
-    {"imports globals (Program::load refuses)", "importing globals"},
-    {"global initializer or data offset reads an imported global", "imported global"},
-    {"imports its linear memory (Program::load refuses)", "importing their linear memory"},
-    {"has a start function (Extensions may not; proofs start from the data segments)", nullptr},
-    {"export is an imported function (nothing of this module runs)", nullptr},
-    {"calls an import that is not an efaas host function (spectest.*, other modules)",
-     "(an unknown import)"},
-    {"call_indirect of an imported function or through an imported table",
-     "call_indirect of an imported function"},
-    {"call_indirect of an imported function or through an imported table",
-     "through an imported table"},
-    {"call_indirect of an imported function or through an imported table",
-     "holding an imported function"},
-      {"asserted only after earlier commands changed the instance, on a result that differs "
-     "from the initial state's (proofs start there)",
-     nullptr},
-    {"only assert_exhaustion (deep recursion: proved in zkwasm_stack_traps_test)", nullptr},
-    {"value stack exhaustion (trap code 9 is not provable yet)", "trap code 9"},
+const Refusal kRefusals[] = {
+    {"importing globals", "imports globals (Program::load refuses)"},
+    {"importing their linear memory", "imports its linear memory (Program::load refuses)"},
+    {"(an unknown import)",
+     "calls an import that is not an efaas host function (spectest.*, other modules)"},
+    {"call_indirect of an imported function", kImportedTable},
+    {"through an imported table", kImportedTable},
+    {"holding an imported function", kImportedTable},
 };
 
 const char* reason_of_message(const std::string& msg) {
-  for (const Reason& r : kReasons)
-    if (r.message && msg.find(r.message) != std::string::npos) return r.text;
+  for (const Refusal& r : kRefusals)
+    if (msg.find(r.message) != std::string::npos) return r.reason;
   return nullptr;
 }
-
-const char* reason(size_t i) { return kReasons[i].text; }
-enum : size_t {
-  kFloats = 0,
-  kStart = 4,
-  kReexport = 5,
-  kNotInitialState = 10,
-  kExhaustionOnly = 11,
-};
 
 bool is_float_type(const json& v) {
   const std::string t = v.value("type", "");
   return t == "f32" || t == "f64";
+}
+
+// A defined function's code with its constants left out and branch targets relative to its
+// entry: two functions with one shape differ in constants only (the AIR is the same for both).
+std::string shape(const wasm::Module& m, uint32_t func) {
+  const wasm::Function& f = m.funcs[func - m.num_imported_funcs];
+  uint32_t end = uint32_t(m.code.size());
+  for (const wasm::Function& g : m.funcs)
+    if (g.entry_pc > f.entry_pc) end = std::min(end, g.entry_pc);
+  std::string s = std::to_string(f.type_index) + "/" + std::to_string(f.num_locals) + ":";
+  for (uint32_t pc = f.entry_pc; pc < end; ++pc) {
+    const wasm::Instr& in = m.code[pc];
+    s += std::to_string(uint32_t(in.op));
+    switch (in.op) {
+      case wasm::Op::kI32Const:
+      case wasm::Op::kI64Const:
+        break;
+      case wasm::Op::kBr:
+      case wasm::Op::kBrIf:
+      case wasm::Op::kBrUnless:
+        s += "," + std::to_string(int64_t(in.a) - f.entry_pc) + "," + std::to_string(in.b);
+        break;
+      case wasm::Op::kBrTable:
+        for (uint64_t i = 0; i < in.b; ++i) {
+          const wasm::BrTarget& t = m.br_targets[in.a + i];
+          s += "," + std::to_string(int64_t(t.pc) - f.entry_pc) + "," + std::to_string(t.height) +
+               "," + std::to_string(t.arity);
+        }
+        break;
+      default:
+        s += "," + std::to_string(in.a) + "," + std::to_string(in.b);
+    }
+    s += ";";
+  }
+  return s;
 }
 
 // The "spectest" host module the spec files import (as in prover/wasm/spec_test.cpp).
@@ -235,11 +264,12 @@ class FileProver {
   struct Loaded {
     std::unique_ptr<wasm::Instance> instance;
     std::vector<uint8_t> bytes;
-    std::shared_ptr<Program> program;
+    std::shared_ptr<Program> program;  // null when evicted (see program())
     std::optional<std::string> refusal;  // why nothing of it is proved
     Snapshot initial;
     std::map<std::string, Function> functions;  // by export name, in order of first use
     std::vector<std::string> order;
+    std::set<std::string> shapes;  // of the exports proved (their assert_return)
   };
 
   std::string where(const json& c) const {
@@ -270,19 +300,19 @@ class FileProver {
     auto m = wasm::load_module(l->bytes);
     if (!m) {
       if (!wasm::is_float_rejection(m.status())) return fail(c, m.status().to_string());
-      l->refusal = reason(kFloats);
+      l->refusal = kFloats;
     } else {
       auto inst = wasm::Instance::instantiate(*m, linker_);
       if (!inst) {
         // A module importing from one skipped for floats (as in the runtime's test).
         for (const wasm::Import& im : (*m)->imports) {
-          if (float_modules_.count(im.module)) l->refusal = reason(kFloats);
+          if (float_modules_.count(im.module)) l->refusal = kFloats;
         }
         if (!l->refusal) return fail(c, "instantiation failed: " + inst.status().to_string());
       } else {
         l->instance = std::move(*inst);
         l->initial = snapshot(*l->instance);
-        if ((*m)->start) l->refusal = reason(kStart);
+        if ((*m)->start) l->refusal = kStart;
       }
     }
     if (!l->refusal) {
@@ -293,6 +323,7 @@ class FileProver {
         l->refusal = r;
       } else {
         l->program = *p;
+        keep(l);
       }
     }
     if (l->refusal) {
@@ -300,6 +331,27 @@ class FileProver {
     } else {
       ++row_.modules_loaded;
     }
+  }
+
+  // A Program holds its proving key once used (tens of MiB): only the last few loaded or used
+  // stay alive; an evicted one is loaded again from its bytes when a later command needs it.
+  void keep(Loaded* l) {
+    live_.erase(std::remove(live_.begin(), live_.end(), l), live_.end());
+    live_.push_back(l);
+    if (live_.size() > 2) {
+      live_.front()->program.reset();
+      live_.erase(live_.begin());
+    }
+  }
+  const Program* program(Loaded& l) {
+    if (!l.program) {
+      auto p = Program::load(l.bytes);
+      EXPECT_TRUE(p.is_ok()) << p.status().to_string();  // it loaded before
+      if (!p) return nullptr;
+      l.program = *p;
+    }
+    keep(&l);
+    return l.program.get();
   }
 
   // A module that fails to link or whose start function traps: as in the runtime's test (and
@@ -364,7 +416,12 @@ class FileProver {
       want = type == "assert_return" ? f->returns_proved == 0 : f->traps_proved == 0;
     }
     if (want && ex->index < l->instance->module().num_imported_funcs) {
-      if (!f->refusal) f->refusal = reason(kReexport);
+      if (!f->refusal) f->refusal = kReexport;
+      want = false;
+    }
+    if (want && !prove_all() && type == "assert_return" &&
+        l->shapes.count(shape(l->instance->module(), ex->index))) {
+      if (!f->refusal) f->refusal = kSameShape;
       want = false;
     }
     const bool initial = want && snapshot(*l->instance) == l->initial;
@@ -385,14 +442,15 @@ class FileProver {
       for (const wasm::Import& im : l->instance->module().imports)
         if (im.module != "spectest") isolated = false;
       std::unique_ptr<wasm::Instance> fresh;
-      if (isolated) {
-        auto inst = wasm::Instance::instantiate(l->program->module_ptr(), linker_);
+      const Program* prog = program(*l);
+      if (isolated && prog) {
+        auto inst = wasm::Instance::instantiate(prog->module_ptr(), linker_);
         if (inst) fresh = std::move(*inst);
       }
       if (fresh) run = invoke(*fresh, ex->index, args, true);
       if (!fresh || !run.result ||
           !check_spec(c, run.result->trap, run.result->results, "fresh", false)) {
-        if (!f->refusal) f->refusal = reason(kNotInitialState);
+        if (!f->refusal) f->refusal = kNotInitialState;
         return;
       }
     }
@@ -404,8 +462,10 @@ class FileProver {
     ProveOptions po;
     po.params = fri_test_preset();
     po.args = args;
-    auto b = prove(*l->program, *t, po);
-    Result<PublicValues> pv = b ? verify(*l->program, *b) : Result<PublicValues>(b.status());
+    const Program* prog = program(*l);
+    if (!prog) return fail(c, "Program::load");
+    auto b = prove(*prog, *t, po);
+    Result<PublicValues> pv = b ? verify(*prog, *b) : Result<PublicValues>(b.status());
     totals().cpu_seconds += process_cpu_seconds() - cpu0;
     if (!b) {
       const char* why = b.status().code() == StatusCode::kUnimplemented
@@ -422,6 +482,7 @@ class FileProver {
     }
     if (!check_spec(c, wasm::TrapCode(pv->trap_code), pv->results, "proof")) return;
     if (type == "assert_return") {
+      l->shapes.insert(shape(l->instance->module(), ex->index));
       ++f->returns_proved;
       ++row_.returns_proved;
     } else {
@@ -528,7 +589,7 @@ class FileProver {
         if (l->refusal) {
           why = *l->refusal;
         } else if (f.returns + f.traps == 0) {
-          why = reason(kExhaustionOnly);
+          why = kExhaustionOnly;
         } else {
           why = f.refusal.value_or("?");
         }
@@ -538,12 +599,22 @@ class FileProver {
   }
 
   void note(const Function& f, const std::string& why, bool partly) {
-    const std::string at = file_ + ".wast:" + std::to_string(f.line) + " " + f.name;
+    std::string name;  // names.wast's exports hold control characters
+    for (const char ch : f.name) {
+      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7F) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "\\x%02X", unsigned(static_cast<unsigned char>(ch)));
+        name += hex;
+      } else {
+        name += ch;
+      }
+    }
+    const std::string at = file_ + ".wast:" + std::to_string(f.line) + " \"" + name + "\"";
     if (why == "?") {
       ++row_.failed;
       ADD_FAILURE() << at << ": not proved, and no reason from the allow-list";
     }
-    ++row_.function_refusals[why];
+    if (!partly) ++row_.function_refusals[why];
     totals().refusals.push_back(at + (partly ? " (its traps or returns): " : ": ") + why);
   }
 
@@ -555,7 +626,8 @@ class FileProver {
   Loaded* current_ = nullptr;
   std::map<std::string, Loaded*> named_;
   std::vector<std::unique_ptr<Loaded>> owned_;
-  std::vector<std::unique_ptr<wasm::Instance>> zombies_;  // tables elsewhere may point in
+  std::vector<std::unique_ptr<wasm::Instance>> zombies_;
+  std::vector<Loaded*> live_;  // the Programs kept, least recently used first  // tables elsewhere may point in
 };
 
 class ZkWasmSpecProve : public ::testing::TestWithParam<std::string> {};
