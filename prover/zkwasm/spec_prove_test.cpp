@@ -1,7 +1,8 @@
 // zkWASM against the WebAssembly core spec tests (../shared/wasm-spec/*.wast, every file the
 // runtime's spec test runs): for every module that Program::load accepts, at least one
 // assert_return and one assert_trap per invoked export are proved and verified (test preset),
-// and the verified public values are compared with the spec's own expected results. The runtime
+// and the verified public values are compared with the spec's own expected results (each
+// proof is also shown to be rejected when it claims another result or trap code). The runtime
 // follows the spec's command sequence on one instance per module, as the runtime test does; an
 // assertion is proved only while that instance is still in its initial state (the state a proof
 // starts from: data segments and global initializers), from the trace of the spec's own call.
@@ -511,6 +512,17 @@ class FileProver {
       return fail(c, field + ": the proof claims another exit status");
     }
     if (!check_spec(c, wasm::TrapCode(pv->trap_code), pv->results, "proof")) return;
+    // The same proof claiming another result (or, for a trap, another trap code) is rejected.
+    Bundle forged = *b;
+    if (!forged.publics.results.empty()) {
+      forged.publics.results[0] ^= 1;
+    } else {
+      forged.publics.trap_code = forged.publics.trap_code == 1 ? 2 : 1;
+      forged.publics.status = 1;
+    }
+    if (verify(*prog, forged).is_ok()) {
+      return fail(c, field + ": the proof verified with a forged result or trap code");
+    }
     if (type == "assert_return") {
       l->shapes.insert(shape(l->instance->module(), ex->index));
       ++f->returns_proved;
