@@ -3,13 +3,15 @@
 // assert_return and one assert_trap per invoked export are proved and verified (test preset),
 // and the verified public values are compared with the spec's own expected results (each
 // proof is also shown to be rejected when it claims another result or trap code). The runtime
-// follows the spec's command sequence on one instance per module, as the runtime test does; an
-// assertion is proved only while that instance is still in its initial state (the state a proof
-// starts from: data segments and global initializers), from the trace of the spec's own call.
+// follows the spec's command sequence on one instance per module, as the runtime test does. A
+// proof starts from the module's initial state (data segments, global initializers): an
+// assertion made while the instance is in that state is proved from the trace of the spec's own
+// call; one made after earlier commands changed it, from a fresh instance when the spec's result
+// holds there too.
 //
 // Every module or function that is not proved gets a reason from a short allow-list; a refusal
 // whose reason is not on it (a prover or verifier failure, a wrong public value) fails the test.
-// EFAAS_SPEC_PROVE_ALL=1 proves every assertion made in the initial state (a long run).
+// EFAAS_SPEC_PROVE_ALL=1 proves every assertion it can, not one per kind and function (long).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -123,7 +125,8 @@ void define_spectest(wasm::Linker& linker) {
   linker.define("spectest", "print_i64", ExternFunc{FuncType{{ValType::kI64}, {}}, nop, {}});
   linker.define("spectest", "print_i32_i32",
                 ExternFunc{FuncType{{ValType::kI32, ValType::kI32}, {}}, nop, {}});
-  for (const auto& [name, type] : {std::pair{"global_i32", ValType::kI32}, {"global_i64", ValType::kI64}}) {
+  for (const auto& [name, type] :
+       {std::pair{"global_i32", ValType::kI32}, {"global_i64", ValType::kI64}}) {
     auto g = std::make_shared<wasm::GlobalCell>();
     g->value = 666;
     g->type = {type, false};
@@ -236,8 +239,10 @@ void print_tables() {
   for (const auto& [k, n] : mref) std::printf("  %5d  %s\n", n, k.c_str());
   std::printf("functions not proved, by reason:\n");
   for (const auto& [k, n] : fref) std::printf("  %5d  %s\n", n, k.c_str());
-  std::printf("proving and verifying: %.1f CPU-s (process CPU time) in %zu prove calls; "
-              "the costliest:\n", t.cpu_seconds, t.costs.size());
+  std::printf(
+      "proving and verifying: %.1f CPU-s (process CPU time) in %zu prove calls; "
+      "the costliest:\n",
+      t.cpu_seconds, t.costs.size());
   std::sort(t.costs.rbegin(), t.costs.rend());
   for (size_t i = 0; i < t.costs.size() && i < 5; ++i)
     std::printf("  %6.2f CPU-s  %s\n", t.costs[i].first, t.costs[i].second.c_str());
@@ -289,7 +294,7 @@ class FileProver {
   struct Loaded {
     std::unique_ptr<wasm::Instance> instance;
     std::vector<uint8_t> bytes;
-    std::shared_ptr<Program> program;  // null when evicted (see program())
+    std::shared_ptr<Program> program;    // null when evicted (see program())
     std::optional<std::string> refusal;  // why nothing of it is proved
     Snapshot initial;
     std::map<std::string, Function> functions;  // by export name, in order of first use
@@ -496,8 +501,8 @@ class FileProver {
     Result<PublicValues> pv = b ? verify(*prog, *b) : Result<PublicValues>(b.status());
     const double cpu = process_cpu_seconds() - cpu0;
     totals().cpu_seconds += cpu;
-    totals().costs.emplace_back(cpu, where(c) + " " + field + " (" +
-                                         std::to_string(t->steps.size()) + " steps)");
+    totals().costs.emplace_back(
+        cpu, where(c) + " " + field + " (" + std::to_string(t->steps.size()) + " steps)");
     if (!b) {
       const char* why = b.status().code() == StatusCode::kUnimplemented
                             ? reason_of_message(b.status().message())
@@ -668,8 +673,8 @@ class FileProver {
   Loaded* current_ = nullptr;
   std::map<std::string, Loaded*> named_;
   std::vector<std::unique_ptr<Loaded>> owned_;
-  std::vector<std::unique_ptr<wasm::Instance>> zombies_;
-  std::vector<Loaded*> live_;  // the Programs kept, least recently used first  // tables elsewhere may point in
+  std::vector<std::unique_ptr<wasm::Instance>> zombies_;  // tables elsewhere may point in
+  std::vector<Loaded*> live_;  // the Programs kept, least recently used first
 };
 
 class ZkWasmSpecProve : public ::testing::TestWithParam<std::string> {};
@@ -680,18 +685,19 @@ TEST_P(ZkWasmSpecProve, File) {
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   const fs::path dir = tmpl;
   // MVP semantics, as the runtime's spec test converts them.
-  const json j = spec_testing::wast_commands(dir, name,
-                                             "--disable-reference-types --disable-bulk-memory");
+  const json j =
+      spec_testing::wast_commands(dir, name, "--disable-reference-types --disable-bulk-memory");
   ASSERT_TRUE(j.is_object()) << name;
   Row& row = totals().rows[name];
   row = Row{};
   FileProver(name, dir, row).run(j["commands"]);
   std::error_code ec;
   fs::remove_all(dir, ec);
-  std::printf("%s: %d/%d modules loaded, %d/%d functions proved (%d assert_return, %d "
-              "assert_trap), %d assertions not proved, %d failed\n",
-              name.c_str(), row.modules_loaded, row.modules, row.functions_proved, row.functions,
-              row.returns_proved, row.traps_proved, row.skipped, row.failed);
+  std::printf(
+      "%s: %d/%d modules loaded, %d/%d functions proved (%d assert_return, %d "
+      "assert_trap), %d assertions not proved, %d failed\n",
+      name.c_str(), row.modules_loaded, row.modules, row.functions_proved, row.functions,
+      row.returns_proved, row.traps_proved, row.skipped, row.failed);
 }
 
 INSTANTIATE_TEST_SUITE_P(Wast, ZkWasmSpecProve, ::testing::ValuesIn(spec_files()),
