@@ -27,12 +27,14 @@ inline std::vector<uint8_t> read_bytes(const fs::path& p) {
 }
 
 // wasm-spec/<name>.wast converted by wast2json into `dir` (its modules land there too, named by
-// the commands' "filename"); a null value (and a test failure) when that fails.
-inline nlohmann::json wast_commands(const fs::path& dir, const std::string& name) {
+// the commands' "filename"), with wast2json's `flags`; a null value (and a test failure) when
+// that fails.
+inline nlohmann::json wast_commands(const fs::path& dir, const std::string& name,
+                                    const std::string& flags = "") {
   const fs::path wast = fs::path(shared_dir()) / "wasm-spec" / (name + ".wast");
   EXPECT_TRUE(fs::exists(wast)) << wast;
-  const std::string cmd = "cd '" + dir.string() + "' && wast2json '" + wast.string() + "' -o " +
-                          name + ".json > /dev/null 2>&1";
+  const std::string cmd = "cd '" + dir.string() + "' && wast2json " + flags + " '" +
+                          wast.string() + "' -o " + name + ".json > /dev/null 2>&1";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
   std::ifstream in(dir / (name + ".json"));
   if (!in) return nullptr;

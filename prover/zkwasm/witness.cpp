@@ -304,7 +304,13 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
   auto access = [&](size_t row, const bool* en, const uint32_t* key, const uint64_t* news) {
     uint32_t dhi[L::kSlots] = {0, 0, 0};
     for (uint32_t k = 0; k < L::kSlots; ++k) {
-      ex.set(E::kKey + k, row, uint64_t(key[k]));
+      // Keys are below 2^30; a larger one wrapped below 0 (sp - 1 of a branch or return that
+      // moves nothing at sp = 0, a disabled slot), and the AIR's key is then negative.
+      if (key[k] >= (1u << 31)) {
+        ex.set(E::kKey + k, row, -Fp::from_u32(0u - key[k]));
+      } else {
+        ex.set(E::kKey + k, row, uint64_t(key[k]));
+      }
       if (!en[k]) {
         ++range_mult[0];
         continue;
@@ -694,6 +700,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
             if (ctype == want) return bad(i, "the callee's type matches, but the trace traps");
           }
           break;
+        }
+        if (slots.size == L::kUnknownTableSize) {  // the slots' contents are not in the program
+          return unimplemented("zkwasm: call_indirect at " + step_name(i, s) +
+                               " through an imported table is not provable");
         }
         const uint32_t callee = s.aux;
         if (callee < m.num_imported_funcs || callee - m.num_imported_funcs >= m.funcs.size()) {
