@@ -290,7 +290,15 @@ TableAir exec_table() {
     t.assert_zero(unreach_f * (alu_op - g * ci_delta) * (alu_op - g * ci_delta - call_delta));
     t.assert_zero(cistrap * (alu_op - ci_delta));
   }
-  t.assert_zero((strap + cistrap) * (depth - Fp::from_u32(L::kMaxCallDepth)));
+  // A direct call whose callee frame passes the value stack limit (vtrap, a strap row with the
+  // kVStack bit): nfp + height - 2^20 - 1 = d1 + 2^16 d2 with d3 = 4 d2 (d2 < 2^14: below 2^30,
+  // while a frame that fits leaves p - 2^20 - 1 or more); the depth is not checked there.
+  const Expr vtrap = unreach_f * c(E::kVStack);
+  t.assert_zero(vtrap * (alu_op - call_delta));
+  t.assert_zero(vtrap * (d[1] + d[2] * k16 -
+                         (sp - ib[0] + ia - Fp::from_u32(L::kMaxStackSlots + 1))));
+  t.assert_zero(vtrap * (d[3] - d[2] * Fp::from_u32(4)));
+  t.assert_zero((strap - vtrap + cistrap) * (depth - Fp::from_u32(L::kMaxCallDepth)));
   // Zero-local rows: follow a call or another one, write 0 at consecutive slots up to sp - 1,
   // keep the state.
   t.assert_transition(n(E::kZflag) * (one - zf - zstart));

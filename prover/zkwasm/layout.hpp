@@ -267,6 +267,9 @@ struct Exec {
   // carry column) and kOpX = call_indirect - unreachable; it reads and looks up its slot like
   // a call_indirect that goes on.
   static constexpr uint32_t kCiStack = kC + 2;
+  // "value stack limit reached" at a direct call (code 8 too): the call-stack trap row with
+  // this bit (a carry column) shows nfp + frame height > kMaxStackSlots instead of the depth.
+  static constexpr uint32_t kVStack = kC + 3;
 };
 
 // Program table (fixed): one row per compiled instruction.

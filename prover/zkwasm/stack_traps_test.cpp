@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 
 #include "prover/fri/fri_params.hpp"
 #include "prover/wasm/instance.hpp"
+#include "prover/zkwasm/io.hpp"
 #include "prover/zkwasm/layout.hpp"
 #include "prover/zkwasm/segments_internal.hpp"
 #include "prover/zkwasm/spec_testing.hpp"
@@ -122,12 +124,13 @@ TEST(ZkStackTraps, RecursionWithLocalsProvesOneSegmentAndSplit) {
 // Forgeries: the prover's own check refuses them; with it off the witness may refuse to lay one
 // out, otherwise the verifier must reject the proof.
 void expect_forgery_rejected(const std::string& what, const Program& p, const wasm::Trace& t,
-                             const std::vector<uint64_t>& args) {
+                             const std::vector<uint64_t>& args,
+                             uint32_t segment_log = kDefaultSegmentLog) {
   SCOPED_TRACE(what);
-  auto checked = prove(p, t, opts_for(args));
+  auto checked = prove(p, t, opts_for(args, true, segment_log));
   EXPECT_FALSE(checked.is_ok()) << "the prover's own check missed it";
   std::printf("  %-52s prover: %s\n", what.c_str(), checked.status().message().c_str());
-  auto b = prove(p, t, opts_for(args, false));
+  auto b = prove(p, t, opts_for(args, false, segment_log));
   if (!b.is_ok()) {
     std::printf("  %-52s -> not provable: %s\n", what.c_str(), b.status().message().c_str());
     return;
@@ -484,6 +487,147 @@ TEST(ZkStackTraps, ValueStackBoundAtCallIndirectIsBound) {
     }
   }
   EXPECT_EQ(calls, 3u);
+}
+
+// "Value stack limit reached" at a direct call (code 8 below the depth limit): the callee's
+// frame, nfp + max_height, would pass RuntimeLimits::max_stack_slots = 2^20. `big` recurses
+// with `locals` declared i64 locals (a frame of locals + 3 slots), `pad` calls it with `pad`
+// declared locals of its own, which shifts every frame. About 2^20 zero-local rows are needed
+// to fill the value stack (one per declared local), proved as 2^18-row segments.
+std::vector<uint8_t> big_frame_module(uint32_t locals, uint32_t pad) {
+  auto decl = [](uint32_t n) {
+    std::string d;
+    if (n == 0) return d;
+    d = " (local";
+    for (uint32_t i = 0; i < n; ++i) d += " i64";
+    return d + ")";
+  };
+  return wat("(module (func $big (export \"big\") (param i32) (result i32)" + decl(locals) +
+             " (call $big (local.get 0))) (func (export \"pad\") (param i32) (result i32)" +
+             decl(pad) + " (call $big (local.get 0))))");
+}
+
+// nfp + the callee's frame height at the trace's last step (a direct call).
+uint64_t frame_end(const Program& p, const wasm::Trace& t) {
+  const wasm::StepRecord& s = t.steps.back();
+  const wasm::Instr& in = p.module().code[s.pc];
+  EXPECT_EQ(in.op, Op::kCall);
+  const wasm::Function& f = p.module().funcs[in.a - p.module().num_imported_funcs];
+  return uint64_t(s.sp) - p.module().func_type(in.a).params.size() + f.max_height;
+}
+
+constexpr uint32_t kBigLocals = 49000;
+constexpr uint32_t kBigSegmentLog = 18;
+
+TEST(ZkStackTraps, ValueStackLimitAtCallProves) {
+  const auto bytes = big_frame_module(kBigLocals, 0);
+  const auto p = load(bytes);
+  const wasm::Trace t = run_traced(bytes, "pad", {0});
+  ASSERT_EQ(t.end.trap_code, kCode);
+  ASSERT_LT(t.steps.size(), 200u);  // depth ~21, far below kMaxCallDepth
+  const uint64_t end = frame_end(*p, t);
+  EXPECT_GT(end, uint64_t(L::kMaxStackSlots));
+  EXPECT_LE(end, uint64_t(L::kMaxStackSlots) + kBigLocals + 3);
+  expect_exhaustion_proves(*p, t, {0}, kBigSegmentLog);
+}
+
+// Proves only the last segment of `t` cut into 2^kLastSegmentLog-row segments (the earlier
+// segments' witnesses are built for the memory image and entry state they leave), its
+// witness checks and the prover's trace checks as `checked` says, and verifies that proof
+// against the public inputs and boundary terms the bundle verifier would give it. Forgeries at
+// the trap row cost one small proof instead of a whole 2^20-row run.
+constexpr uint32_t kLastSegmentLog = 16;
+Status prove_last_segment(const Program& p, const wasm::Trace& t, const std::vector<uint64_t>& args,
+                          bool checked) {
+  auto cuts = segment_cuts(p.module(), t, kLastSegmentLog);
+  if (!cuts) return cuts.status();
+  auto entry = p.entry(t.header.entry_function);
+  if (!entry) return entry.status();
+  WitnessOptions wo;
+  wo.check_trace = checked;
+  wo.args = args;
+  BoundaryImage image = initial_image(p, args);
+  SegmentState state{entry->first, entry->second, 0, 0, 0, 0};
+  PublicValues pv0;
+  for (uint32_t s = 0; s < cuts->size(); ++s) {
+    SegmentSpec spec;
+    spec.index = s;
+    spec.last = s + 1 == cuts->size();
+    spec.first = (*cuts)[s].first;
+    spec.end = (*cuts)[s].second;
+    spec.entry = state;
+    spec.image = &image;
+    spec.gas_used = t.end.gas_used;
+    spec.output_len = t.end.output.size();
+    SegmentOutput out;
+    PublicValues pv;
+    auto w = build_segment_witness(p, t, wo, &spec, pv, &out);
+    if (!w) return w.status();
+    if (s == 0) pv0 = pv;
+    if (!spec.last) {
+      for (size_t k = 0; k < out.keys.size(); ++k) image[out.keys[k]] = out.exit_values[k];
+      state = out.exit;
+      continue;
+    }
+    auto pk = p.proving_key(fri_test_preset());
+    if (!pk) return pk.status();
+    StarkConfig cfg;
+    cfg.check_witness = checked;
+    auto proof = stark_prove(p.air(), **pk, *w, cfg);
+    if (!proof) return proof.status();
+    auto pub = public_inputs(p, pv0);
+    if (!pub) return pub.status();
+    set_segment_publics(*pub, s, true, state, SegmentState{});
+    auto input = parse_public_input(pv0.public_input);
+    if (!input) return input.status();
+    auto its = io_public_interactions(
+        *input, std::span<const uint8_t>(t.end.output).subspan(state.output), state.output);
+    const auto bound = boundary_interactions(out.keys, image, out.exit_values);
+    its.insert(its.end(), bound.begin(), bound.end());
+    return verify_segment_proof(p, *proof, *pub, its, VerifyOptions{});
+  }
+  return internal_error("no segments");
+}
+
+TEST(ZkStackTraps, ValueStackLimitForgeriesAreRejected) {
+  const auto base = big_frame_module(kBigLocals, 0);
+  const auto bp = load(base);
+  const wasm::Trace bt = run_traced(base, "pad", {0});
+  // The control: the honest trap's last segment proves and verifies.
+  const Status honest = prove_last_segment(*bp, bt, {0}, true);
+  ASSERT_TRUE(honest.is_ok()) << honest.to_string();
+  // A frame that fits by one slot: `pad` chosen so that some call's frame ends at exactly 2^20,
+  // traced under max_stack_slots = 2^20 - 1 (where the runtime traps on it).
+  // Consecutive frames of `big` are `step` slots apart (the sp of its last two calls).
+  std::vector<uint32_t> call_sps;
+  for (const auto& st : bt.steps)
+    if (bp->module().code[st.pc].op == Op::kCall) call_sps.push_back(st.sp);
+  ASSERT_GE(call_sps.size(), 2u);
+  const uint64_t step = call_sps.back() - call_sps[call_sps.size() - 2];
+  const uint64_t pad = uint64_t(L::kMaxStackSlots) - (frame_end(*bp, bt) - step);
+  ASSERT_LE(pad, uint64_t(kBigLocals));
+  const auto bytes = big_frame_module(kBigLocals, uint32_t(pad));
+  const auto p = load(bytes);
+  wasm::RuntimeLimits tight;
+  tight.max_stack_slots = L::kMaxStackSlots - 1;
+  const wasm::Trace t = run_traced(bytes, "pad", {0}, tight);
+  ASSERT_EQ(t.end.trap_code, kCode);
+  ASSERT_EQ(frame_end(*p, t), uint64_t(L::kMaxStackSlots));
+  const Status refused = prove_last_segment(*p, t, {0}, true);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.code(), StatusCode::kUnimplemented);
+  EXPECT_NE(refused.message().find("max_stack_slots"), std::string::npos) << refused.message();
+  const Status fits = prove_last_segment(*p, t, {0}, false);
+  EXPECT_FALSE(fits.is_ok()) << "a trap where the frame fits by 1 slot verified";
+  std::printf("  frame fits by 1 slot -> %s\n", fits.message().c_str());
+  // The real overflow with another trap code.
+  for (uint32_t code : {1u, 12u}) {
+    wasm::Trace w = bt;
+    w.end.trap_code = code;
+    const Status st = prove_last_segment(*bp, w, {0}, false);
+    EXPECT_FALSE(st.is_ok()) << "verified with trap code " << code;
+    std::printf("  value stack trap with code %u -> %s\n", code, st.message().c_str());
+  }
 }
 
 }  // namespace

@@ -475,6 +475,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     const bool ci_stack_trap =
         trap_row && op == Op::kCallIndirect && trace.end.trap_code == L::kTrapCallStack;
     uint64_t host_ah = 0, host_bh = 0, host_cy = 0;  // call_host rows' helpers (air.cpp)
+    bool vstack_trap = false;     // a direct call's "value stack limit reached"
+    uint32_t vstack_excess = 0;  // nfp + height - kMaxStackSlots - 1 there
     static_assert(L::kMaxOutput == kMaxOutputBytes);
     if (fi >= 0 && !(trap_row && (op == Op::kCallIndirect || op == Op::kCall))) {  // a trap row has its own flag
       ex.set(E::kFlags + uint32_t(fi), row, uint64_t(1));
@@ -572,15 +574,23 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         if (callee < m.num_imported_funcs) return bad(i, "call of an imported function");
         const uint32_t params = uint32_t(in.b & 0xFFFF), declared = uint32_t((in.b >> 16) & 0xFFFF);
         if (stack_trap) {
-          // Touches nothing: the AIR checks depth = kMaxCallDepth (trap code 8). With the trace
-          // check off, a claim at another depth is laid out for the AIR to reject.
-          if (depth != L::kMaxCallDepth && opts.check_trace) {
-            return unimplemented(
-                "zkwasm: the call at " + step_name(i, s) + " traps with code " +
-                std::to_string(trace.end.trap_code) + " at call depth " + std::to_string(depth) +
-                ": the AIR proves call stack exhaustion at RuntimeLimits::max_call_depth = " +
-                std::to_string(L::kMaxCallDepth) +
-                " only (a value stack overflow, or a trace recorded under other limits)");
+          // Touches nothing: the AIR checks depth = kMaxCallDepth (trap code 8), or below it
+          // the value stack limit: nfp + frame height > kMaxStackSlots (the kVStack bit, the
+          // excess less one in d1 + 2^16 d2, d3 = 4 d2). With the trace check off, a claim at
+          // another depth is laid out as a value stack overflow (wrapped) for the AIR to reject.
+          const uint64_t over = uint64_t(sp) - params + program_imm_a(m, in);
+          if (depth != L::kMaxCallDepth) {
+            if (opts.check_trace && over <= L::kMaxStackSlots) {
+              return unimplemented(
+                  "zkwasm: the call at " + step_name(i, s) + " traps with code " +
+                  std::to_string(trace.end.trap_code) + " at call depth " + std::to_string(depth) +
+                  " with its frame within the value stack (" + std::to_string(over) +
+                  " slots): the AIR proves call stack exhaustion at RuntimeLimits::max_call_depth = " +
+                  std::to_string(L::kMaxCallDepth) + " and max_stack_slots = " +
+                  std::to_string(L::kMaxStackSlots) + " only (a trace recorded under other limits?)");
+            }
+            vstack_excess = uint32_t(over - L::kMaxStackSlots - 1);
+            vstack_trap = true;
           }
           break;  // an unreachable-class row (below) with kOpX = call - unreachable
         }
@@ -1111,6 +1121,12 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       for (uint32_t j = 0; j < 4; ++j) cy[j] = (host_cy >> j) & 1;
     }
     if (ci_stack_trap) cy[2] = 1;  // E::kCiStack
+    if (vstack_trap) {
+      cy[3] = 1;  // E::kVStack
+      const uint32_t v = vstack_excess, hi = v >> 16;
+      d = (uint64_t(v & 0xFFFF) << 16) | (uint64_t(hi & 0xFFFF) << 32) |
+          (uint64_t((4 * hi) & 0xFFFF) << 48);
+    }
     if ((op == Op::kCall || op == Op::kCallIndirect) && !trap_row) {
       // d0 = kMaxCallDepth - 1 - depth: the call stays within the runtime's depth limit.
       if (opts.check_trace && depth >= L::kMaxCallDepth) {
