@@ -32,8 +32,9 @@
 
 namespace efaas::zkwasm {
 
-// 2: public input and output bytes; 3: the output cursor in a split run's exit states
-inline constexpr uint32_t kBundleVersion = 5;  // 5: the session-5 AIR (v4 proofs cannot verify)
+// 2: public input and output bytes; 3: the output cursor in a split run's exit states;
+// 6: the session-6 AIR (shift table, new traps); v5 proofs cannot verify.
+inline constexpr uint32_t kBundleVersion = 6;
 inline constexpr uint32_t kMaxArgs = 8;
 // Continuations: a segment is at most 2^segment_log execution-table rows (steps and the
 // zero-local rows of calls); longer runs are split.
@@ -164,10 +165,10 @@ struct VerifyOptions {
 Result<PublicValues> verify(const Program& program, const Bundle& bundle,
                             const VerifyOptions& opts = {});
 
-// Versioned binary bundle (v4): "EFZKWASM", version, segment count, public values, then per
-// segment (exit state and delta-encoded keys with exit values when there are several) its STARK
-// proof. Parsing rejects bad magic, versions, counts, truncation and trailing bytes, naming the
-// field.
+// Versioned binary bundle (kBundleVersion): "EFZKWASM", version, segment count, public values,
+// then per segment (exit state and delta-encoded keys with exit values when there are several)
+// its STARK proof. Parsing rejects bad magic, versions, counts, truncation and trailing bytes,
+// naming the field.
 std::vector<uint8_t> serialize_bundle(const Bundle& b);
 Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes);
 
