@@ -128,7 +128,7 @@ Status LdeBlocks::compute(size_t k, Fp* out_ptr, const std::span<const size_t>* 
   return Status::ok();
 }
 
-Result<const Fp*> LdeBlocks::block(size_t k, FpBuffer& scratch) const {
+Result<const Fp*> LdeBlocks::ready_block(size_t k, FpBuffer& scratch) const {
   if (k >= blocks()) {
     return out_of_range("lde blocks: block " + std::to_string(k) + " of " +
                         std::to_string(blocks()));
@@ -139,6 +139,12 @@ Result<const Fp*> LdeBlocks::block(size_t k, FpBuffer& scratch) const {
   }
   held_ = nullptr;
   if (scratch.size() != n_ * width_) scratch = FpBuffer(n_ * width_);
+  return static_cast<const Fp*>(nullptr);
+}
+
+Result<const Fp*> LdeBlocks::block(size_t k, FpBuffer& scratch) const {
+  auto ready = ready_block(k, scratch);
+  if (!ready.is_ok() || *ready != nullptr) return ready;
   EFAAS_RETURN_IF_ERROR(compute(k, scratch.data()));
   held_ = scratch.data();
   held_block_ = k;
@@ -147,18 +153,10 @@ Result<const Fp*> LdeBlocks::block(size_t k, FpBuffer& scratch) const {
 
 Result<const Fp*> LdeBlocks::block_rows(size_t k, FpBuffer& scratch,
                                         std::span<const size_t> rows) const {
-  if (k >= blocks()) {
-    return out_of_range("lde blocks: block " + std::to_string(k) + " of " +
-                        std::to_string(blocks()));
-  }
-  if (k < resident_.size()) return static_cast<const Fp*>(resident_[k].data());
-  if (held_ != nullptr && held_ == scratch.data() && held_block_ == k) {
-    return static_cast<const Fp*>(scratch.data());
-  }
-  held_ = nullptr;
-  if (scratch.size() != n_ * width_) scratch = FpBuffer(n_ * width_);
+  auto ready = ready_block(k, scratch);
+  if (!ready.is_ok() || *ready != nullptr) return ready;
   EFAAS_RETURN_IF_ERROR(compute(k, scratch.data(), &rows));
-  return static_cast<const Fp*>(scratch.data());
+  return static_cast<const Fp*>(scratch.data());  // not held: only `rows` are computed
 }
 
 size_t LdeBlocks::resident_bytes() const {

@@ -90,6 +90,9 @@ class LdeBlocks {
   size_t blocks_partly_computed() const { return partly_computed_; }
 
  private:
+  // Block k when it is resident or already held whole in `scratch`; otherwise null, with
+  // `scratch` sized for a block and no longer held.
+  Result<const Fp*> ready_block(size_t k, FpBuffer& scratch) const;
   // out (n x width) = block k; with `rows`, only those rows of it.
   Status compute(size_t k, Fp* out, const std::span<const size_t>* rows = nullptr) const;
 
