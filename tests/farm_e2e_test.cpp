@@ -1383,7 +1383,7 @@ TEST_F(ZkwasmE2E, BadTracesAndParametersAreRefusedAndTheFarmKeepsServing) {
     auto w = testing::wat2wasm(testing::kUnprovableWat);
     ASSERT_TRUE(w);
     const std::string mh = upload_wasm(std::string(w->begin(), w->end()));
-    auto mt = testing::record_trace(*w, "f", {4});
+    auto mt = testing::record_trace(*w, "f", {4}, 64, testing::kUnprovableGasLimit);
     ASSERT_TRUE(mt);
     const std::string mtrace(mt->begin(), mt->end());
     auto u = client::prove(*stub_, key_,

@@ -446,7 +446,7 @@ TEST_F(ZkwasmEngineTest, ProverErrorsPassThroughWithTheirCodes) {
   auto oob = testing::wat2wasm(testing::kUnprovableWat);
   ASSERT_TRUE(oob);
   write(module_path_ + ".oob", *oob);
-  auto mt = testing::record_trace(*oob, "f", {4});
+  auto mt = testing::record_trace(*oob, "f", {4}, 64, testing::kUnprovableGasLimit);
   ASSERT_TRUE(mt);
   EngineJob mj = job(JobKind::kZkwasmTrace, R"({"args":[4],"preset":"test"})", *mt);
   mj.artifact_path = module_path_ + ".oob";

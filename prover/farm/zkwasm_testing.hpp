@@ -56,7 +56,8 @@ inline Result<std::vector<uint8_t>> encode_trace(const wasm::Trace& t, uint32_t 
 inline Result<std::vector<uint8_t>> record_trace(const std::vector<uint8_t>& module,
                                                  const std::string& name,
                                                  const std::vector<uint64_t>& args,
-                                                 uint32_t chunk_records = 64) {
+                                                 uint32_t chunk_records = 64,
+                                                 uint64_t gas_limit = uint64_t(1) << 30) {
   auto m = wasm::load_module(module);
   if (!m) return m.status();
   const wasm::Export* ex = (*m)->find_export(name);
@@ -67,7 +68,7 @@ inline Result<std::vector<uint8_t>> record_trace(const std::vector<uint8_t>& mod
   wasm::MemorySink sink;
   wasm::TraceWriter w(sink, chunk_records);
   wasm::TraceHeader h;
-  h.gas_limit = 1u << 30;
+  h.gas_limit = gas_limit;
   h.entry_function = ex->index;
   h.chunk_records = chunk_records;
   EFAAS_RETURN_IF_ERROR(w.begin(h));
@@ -101,13 +102,12 @@ inline const char* kSumWat = R"((module
   (func (export "efaas_main") (result i32) (call $sum (i32.const 0))))
 )";
 
-// A run the zkWASM prover still refuses with UNIMPLEMENTED (endless recursion through
-// call_indirect exhausts the call stack, provable only at a direct call: docs/zkwasm.md,
-// Coverage); its refusal names the trap.
+// A run the zkWASM prover still refuses with UNIMPLEMENTED: an endless loop stopped by the gas
+// limit (record it with record_trace(..., kUnprovableGasLimit)); out of gas is not provable
+// while the limit is not a public input (docs/zkwasm.md, Next steps). Its refusal names the trap.
 inline constexpr const char* kUnprovableWat =
-    "(module (type $t (func (param i32) (result i32))) (table 1 funcref) (elem (i32.const 0) $r)"
-    " (func $r (export \"f\") (param i32) (result i32)"
-    " (call_indirect (type $t) (local.get 0) (i32.const 0))))";
+    "(module (func (export \"f\") (param i32) (result i32) (loop $l (br $l)) (i32.const 0)))";
+inline constexpr uint64_t kUnprovableGasLimit = 1000;
 inline constexpr const char* kUnprovableReason = "trap";
 
 }  // namespace efaas::farm::testing
