@@ -298,7 +298,16 @@ TableAir exec_table() {
   t.assert_zero(vtrap * (d[1] + d[2] * k16 -
                          (sp - ib[0] + ia - Fp::from_u32(L::kMaxStackSlots + 1))));
   t.assert_zero(vtrap * (d[3] - d[2] * Fp::from_u32(4)));
-  t.assert_zero((strap - vtrap + cistrap) * (depth - Fp::from_u32(L::kMaxCallDepth)));
+  // The same at a call_indirect (vci, a cistrap row with the kVStackCi bit): nfp = sp - 1 -
+  // params and the height from its slot lookup; d2 < 2^14 through ah = 2 d2, sa = 0 (d3 holds
+  // the index bound there).
+  const Expr vci = unreach_f * c(E::kVStackCi);
+  t.assert_zero(vci * (one - c(E::kCiStack)));
+  t.assert_zero(vci * (d[1] + d[2] * k16 - (sp - one - c(E::kCParams) + c(E::kCHeight) -
+                                            Fp::from_u32(L::kMaxStackSlots + 1))));
+  t.assert_zero(vci * (ah - d[2] * Fp::from_u32(2)));
+  t.assert_zero(vci * sa);
+  t.assert_zero((strap - vtrap + cistrap - vci) * (depth - Fp::from_u32(L::kMaxCallDepth)));
   // Zero-local rows: follow a call or another one, write 0 at consecutive slots up to sp - 1,
   // keep the state.
   t.assert_transition(n(E::kZflag) * (one - zf - zstart));

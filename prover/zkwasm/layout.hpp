@@ -270,6 +270,9 @@ struct Exec {
   // "value stack limit reached" at a direct call (code 8 too): the call-stack trap row with
   // this bit (a carry column) shows nfp + frame height > kMaxStackSlots instead of the depth.
   static constexpr uint32_t kVStack = kC + 3;
+  // The same at a call_indirect: a cistrap row with this bit (a carry column) shows it with the
+  // looked-up callee's params and height.
+  static constexpr uint32_t kVStackCi = kC + 1;
 };
 
 // Program table (fixed): one row per compiled instruction.

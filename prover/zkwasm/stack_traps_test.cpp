@@ -494,7 +494,7 @@ TEST(ZkStackTraps, ValueStackBoundAtCallIndirectIsBound) {
 // with `locals` declared i64 locals (a frame of locals + 3 slots), `pad` calls it with `pad`
 // declared locals of its own, which shifts every frame. About 2^20 zero-local rows are needed
 // to fill the value stack (one per declared local), proved as 2^18-row segments.
-std::vector<uint8_t> big_frame_module(uint32_t locals, uint32_t pad) {
+std::vector<uint8_t> big_frame_module(uint32_t locals, uint32_t pad, bool indirect = false) {
   auto decl = [](uint32_t n) {
     std::string d;
     if (n == 0) return d;
@@ -502,15 +502,22 @@ std::vector<uint8_t> big_frame_module(uint32_t locals, uint32_t pad) {
     for (uint32_t i = 0; i < n; ++i) d += " i64";
     return d + ")";
   };
-  return wat("(module (func $big (export \"big\") (param i32) (result i32)" + decl(locals) +
-             " (call $big (local.get 0))) (func (export \"pad\") (param i32) (result i32)" +
-             decl(pad) + " (call $big (local.get 0))))");
+  const std::string call = indirect ? " (call_indirect (type $t) (local.get 0) (i32.const 0))"
+                                     : " (call $big (local.get 0))";
+  return wat("(module (type $t (func (param i32) (result i32))) (table 1 funcref)"
+             " (elem (i32.const 0) $big) (func $big (export \"big\") (param i32) (result i32)" +
+             decl(locals) + call + ") (func (export \"pad\") (param i32) (result i32)" +
+             decl(pad) + call + "))");
 }
 
 // nfp + the callee's frame height at the trace's last step (a direct call).
 uint64_t frame_end(const Program& p, const wasm::Trace& t) {
   const wasm::StepRecord& s = t.steps.back();
   const wasm::Instr& in = p.module().code[s.pc];
+  if (in.op == Op::kCallIndirect) {  // `big` through slot 0, its index popped first
+    const wasm::Function& f = p.module().funcs[0];
+    return uint64_t(s.sp) - 1 - 1 + f.max_height;
+  }
   EXPECT_EQ(in.op, Op::kCall);
   const wasm::Function& f = p.module().funcs[in.a - p.module().num_imported_funcs];
   return uint64_t(s.sp) - p.module().func_type(in.a).params.size() + f.max_height;
@@ -589,8 +596,8 @@ Status prove_last_segment(const Program& p, const wasm::Trace& t, const std::vec
   return internal_error("no segments");
 }
 
-TEST(ZkStackTraps, ValueStackLimitForgeriesAreRejected) {
-  const auto base = big_frame_module(kBigLocals, 0);
+void expect_value_stack_forgeries_rejected(bool indirect) {
+  const auto base = big_frame_module(kBigLocals, 0, indirect);
   const auto bp = load(base);
   const wasm::Trace bt = run_traced(base, "pad", {0});
   // The control: the honest trap's last segment proves and verifies.
@@ -601,12 +608,13 @@ TEST(ZkStackTraps, ValueStackLimitForgeriesAreRejected) {
   // Consecutive frames of `big` are `step` slots apart (the sp of its last two calls).
   std::vector<uint32_t> call_sps;
   for (const auto& st : bt.steps)
-    if (bp->module().code[st.pc].op == Op::kCall) call_sps.push_back(st.sp);
+    if (bp->module().code[st.pc].op == Op::kCall || bp->module().code[st.pc].op == Op::kCallIndirect)
+      call_sps.push_back(st.sp);
   ASSERT_GE(call_sps.size(), 2u);
   const uint64_t step = call_sps.back() - call_sps[call_sps.size() - 2];
   const uint64_t pad = uint64_t(L::kMaxStackSlots) - (frame_end(*bp, bt) - step);
   ASSERT_LE(pad, uint64_t(kBigLocals));
-  const auto bytes = big_frame_module(kBigLocals, uint32_t(pad));
+  const auto bytes = big_frame_module(kBigLocals, uint32_t(pad), indirect);
   const auto p = load(bytes);
   wasm::RuntimeLimits tight;
   tight.max_stack_slots = L::kMaxStackSlots - 1;
@@ -628,6 +636,13 @@ TEST(ZkStackTraps, ValueStackLimitForgeriesAreRejected) {
     EXPECT_FALSE(st.is_ok()) << "verified with trap code " << code;
     std::printf("  value stack trap with code %u -> %s\n", code, st.message().c_str());
   }
+}
+
+TEST(ZkStackTraps, ValueStackLimitForgeriesAreRejected) { expect_value_stack_forgeries_rejected(false); }
+
+// The same at call_indirect: the honest trap's last segment proves (the control inside).
+TEST(ZkStackTraps, ValueStackLimitAtCallIndirectProvesAndForgeriesAreRejected) {
+  expect_value_stack_forgeries_rejected(true);
 }
 
 }  // namespace

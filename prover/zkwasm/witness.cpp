@@ -476,6 +476,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         trap_row && op == Op::kCallIndirect && trace.end.trap_code == L::kTrapCallStack;
     uint64_t host_ah = 0, host_bh = 0, host_cy = 0;  // call_host rows' helpers (air.cpp)
     bool vstack_trap = false;     // a direct call's "value stack limit reached"
+    bool vstack_ci = false;       // ... a call_indirect's
     uint32_t vstack_excess = 0;  // nfp + height - kMaxStackSlots - 1 there
     static_assert(L::kMaxOutput == kMaxOutputBytes);
     if (fi >= 0 && !(trap_row && (op == Op::kCallIndirect || op == Op::kCall))) {  // a trap row has its own flag
@@ -619,14 +620,6 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
           // trace check off, a claim elsewhere is laid out for the AIR to reject.
           en[1] = true, key[1] = sp - 1;
           const uint32_t callee = s.aux;
-          if (opts.check_trace && depth != L::kMaxCallDepth) {
-            return unimplemented(
-                "zkwasm: the call_indirect at " + step_name(i, s) + " traps with code " +
-                std::to_string(trace.end.trap_code) + " at call depth " + std::to_string(depth) +
-                ": the AIR proves call stack exhaustion at RuntimeLimits::max_call_depth = " +
-                std::to_string(L::kMaxCallDepth) +
-                " only (a value stack overflow, or a trace recorded under other limits)");
-          }
           if (callee < m.num_imported_funcs || callee - m.num_imported_funcs >= m.funcs.size()) {
             return unimplemented("zkwasm: call_indirect of an imported function at " +
                                  step_name(i, s));
@@ -652,6 +645,24 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
           ex.set(E::kCType, row, uint64_t(m.canonical_type[f.type_index]));
           ci_height = f.max_height;
           npc = f.entry_pc;  // the slot lookup's entry
+          if (depth != L::kMaxCallDepth) {
+            // Below the depth limit: the value stack limit (the kVStackCi bit, the excess less
+            // one in d1 + 2^16 d2, ah = 2 d2); with the trace check off a frame that fits is
+            // laid out wrapped for the AIR to reject.
+            const uint64_t over = uint64_t(sp) - 1 - params + f.max_height;
+            if (opts.check_trace && over <= L::kMaxStackSlots) {
+              return unimplemented(
+                  "zkwasm: the call_indirect at " + step_name(i, s) + " traps with code " +
+                  std::to_string(trace.end.trap_code) + " at call depth " +
+                  std::to_string(depth) + " with its frame within the value stack (" +
+                  std::to_string(over) +
+                  " slots): the AIR proves call stack exhaustion at RuntimeLimits::max_call_depth = " +
+                  std::to_string(L::kMaxCallDepth) + " and max_stack_slots = " +
+                  std::to_string(L::kMaxStackSlots) + " only (a trace recorded under other limits?)");
+            }
+            vstack_excess = uint32_t(over - L::kMaxStackSlots - 1);
+            vstack_ci = true;
+          }
           break;  // an unreachable-class row (below) with kOpX = call_indirect - unreachable
         }
         if (trap_row) {
@@ -1121,6 +1132,12 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       for (uint32_t j = 0; j < 4; ++j) cy[j] = (host_cy >> j) & 1;
     }
     if (ci_stack_trap) cy[2] = 1;  // E::kCiStack
+    if (vstack_ci) {
+      cy[1] = 1;  // E::kVStackCi
+      const uint32_t v = vstack_excess, hi = v >> 16;
+      d |= (uint64_t(v & 0xFFFF) << 16) | (uint64_t(hi & 0xFFFF) << 32);
+      ah = (2 * hi) & 0xFFFF;
+    }
     if (vstack_trap) {
       cy[3] = 1;  // E::kVStack
       const uint32_t v = vstack_excess, hi = v >> 16;
