@@ -21,21 +21,12 @@ namespace {
 
 namespace L = layout;
 using wasm::Op;
+using test_support::claim_trap_at;
+using test_support::extension_opts;
 using test_support::wat;
 
 constexpr uint32_t kAbort = uint32_t(wasm::TrapCode::kHostAbort);
 static_assert(kAbort == L::kTrapHostAbort);
-
-ProveOptions opts_for(const wasm::ExtensionInput& in, bool checked = true,
-                      uint32_t segment_log = kDefaultSegmentLog) {
-  ProveOptions o;
-  o.params = fri_test_preset();
-  o.public_input = wasm::encode_public_inputs(in);
-  o.check_trace = checked;
-  o.stark.check_witness = checked;
-  o.segment_log = segment_log;
-  return o;
-}
 
 // An Extension that writes 12 bytes, then loops `spins` times, then aborts with `code` when its
 // Data is empty (and returns 0 otherwise). `spins` makes the run long enough to split.
@@ -67,7 +58,7 @@ void expect_abort_proves(const test_support::ExtensionRun& e, int32_t code,
                          uint32_t segment_log = kDefaultSegmentLog, bool split = false) {
   ASSERT_EQ(e.result.trap, wasm::TrapCode::kHostAbort);
   ASSERT_EQ(e.trace.end.trap_code, kAbort);
-  auto b = prove(*e.program, e.trace, opts_for(e.input, true, segment_log));
+  auto b = prove(*e.program, e.trace, extension_opts(e.input, true, segment_log));
   ASSERT_TRUE(b.is_ok()) << b.status().to_string();
   if (split) {
     EXPECT_GT(b->segments.size(), 2u);
@@ -124,7 +115,7 @@ TEST(ZkHostTraps, ExtensionThatDoesNotAbortStillReturns) {
   in.data = {1, 2, 3};
   const auto e = test_support::run_extension(wat(abort_ext(9)), in);
   ASSERT_EQ(e.result.trap, wasm::TrapCode::kNone);
-  auto b = prove(*e.program, e.trace, opts_for(in));
+  auto b = prove(*e.program, e.trace, extension_opts(in));
   ASSERT_TRUE(b.is_ok()) << b.status().to_string();
   auto pv = verify(*e.program, *b);
   ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
@@ -141,8 +132,8 @@ TEST(ZkHostTraps, ExtensionThatDoesNotAbortStillReturns) {
 void expect_forgery_rejected(const std::string& what, const Program& p, const wasm::Trace& t,
                              const wasm::ExtensionInput& in) {
   SCOPED_TRACE(what);
-  EXPECT_FALSE(prove(p, t, opts_for(in)).is_ok()) << "the prover's own check missed it";
-  auto b = prove(p, t, opts_for(in, false));
+  EXPECT_FALSE(prove(p, t, extension_opts(in)).is_ok()) << "the prover's own check missed it";
+  auto b = prove(p, t, extension_opts(in, false));
   if (!b.is_ok()) {
     std::printf("  forged %-48s -> not provable: %s\n", what.c_str(), b.status().message().c_str());
     return;
@@ -150,25 +141,6 @@ void expect_forgery_rejected(const std::string& what, const Program& p, const wa
   auto v = verify(p, *b);
   EXPECT_FALSE(v.is_ok()) << "forged proof verified";
   std::printf("  forged %-48s -> %s\n", what.c_str(), v.status().message().c_str());
-}
-
-// The trace cut after step `at` (an abort moves no bytes: its I/O rows go too), claiming that
-// step trapped with `code`.
-wasm::Trace claim_trap_at(const Program& p, const wasm::Trace& t, size_t at, uint32_t code) {
-  wasm::Trace u = t;
-  u.steps.resize(at + 1);
-  u.end.status = 1;
-  u.end.trap_code = code;
-  u.end.results.clear();
-  uint64_t gas = 0, inst = 0;
-  for (const auto& s : u.steps) {
-    const bool io = s.op == uint16_t(Op::kHostRead) || s.op == uint16_t(Op::kHostWrite);
-    gas += io ? 1 : p.module().code[s.pc].gas;
-    inst += !io;
-  }
-  u.end.gas_used = gas;
-  u.end.instructions = inst;
-  return u;
 }
 
 TEST(ZkHostTraps, AbortClaimedAtAnotherHostCallIsRejected) {
@@ -226,12 +198,12 @@ TEST(ZkHostTraps, AbortOfAnotherModuleIsNotProvable) {
   auto t = wasm::read_trace(sink.data);
   ASSERT_TRUE(t.is_ok());
   const wasm::ExtensionInput none;
-  ProveOptions checked = opts_for(none);
+  ProveOptions checked = extension_opts(none);
   checked.public_input.clear();
   auto refused = prove(**p, *t, checked);
   ASSERT_FALSE(refused.is_ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kUnimplemented) << refused.status().to_string();
-  ProveOptions unchecked = opts_for(none, false);
+  ProveOptions unchecked = extension_opts(none, false);
   unchecked.public_input.clear();
   auto b = prove(**p, *t, unchecked);
   ASSERT_TRUE(b.is_ok()) << b.status().to_string();
@@ -277,7 +249,7 @@ TEST(ZkHostTraps, WrongAbortCodeInThePublicValuesIsRejected) {
 
 TEST(ZkHostTraps, BundleParserReadsTheAbortCodeOnlyForAnAbort) {
   const auto e = test_support::run_extension(wat(abort_ext(-3)), wasm::ExtensionInput{});
-  auto b = prove(*e.program, e.trace, opts_for(e.input));
+  auto b = prove(*e.program, e.trace, extension_opts(e.input));
   ASSERT_TRUE(b.is_ok()) << b.status().to_string();
   std::vector<uint8_t> bytes = serialize_bundle(*b);
   auto back = deserialize_bundle(bytes);
@@ -321,7 +293,7 @@ TEST(ZkHostTraps, ZeroByteOutputWriteProves) {
     in.data = {9};  // the second write at 65536: the memory's end, allowed for 0 bytes
     const auto e = test_support::run_extension(wat(zero_write_ext(fixed, 0)), in);
     ASSERT_EQ(e.result.trap, wasm::TrapCode::kNone) << e.result.trap_message;
-    auto b = prove(*e.program, e.trace, opts_for(in));
+    auto b = prove(*e.program, e.trace, extension_opts(in));
     ASSERT_TRUE(b.is_ok()) << b.status().to_string();
     auto pv = verify(*e.program, *b);
     ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
@@ -338,12 +310,12 @@ TEST(ZkHostTraps, ZeroByteOutputWriteBeyondTheMemoryTrapsAndIsRefused) {
   in.data = {1, 2};
   const auto e = test_support::run_extension(wat(zero_write_ext(0, 0)), in);
   ASSERT_EQ(e.result.trap, wasm::TrapCode::kMemoryOutOfBounds);
-  auto b = prove(*e.program, e.trace, opts_for(in));
+  auto b = prove(*e.program, e.trace, extension_opts(in));
   ASSERT_FALSE(b.is_ok());
   EXPECT_EQ(b.status().code(), StatusCode::kUnimplemented) << b.status().to_string();
   const auto nomem = test_support::run_extension(wat(zero_write_ext(0, 0, false)), in);
   ASSERT_EQ(nomem.result.trap, wasm::TrapCode::kMemoryOutOfBounds);
-  auto c = prove(*nomem.program, nomem.trace, opts_for(in));
+  auto c = prove(*nomem.program, nomem.trace, extension_opts(in));
   ASSERT_FALSE(c.is_ok());
   EXPECT_EQ(c.status().code(), StatusCode::kUnimplemented) << c.status().to_string();
 }
@@ -367,7 +339,7 @@ TEST(ZkHostTraps, ZeroByteOutputWriteBeyondTheMemoryClaimedToGoOnIsRejected) {
   // The control: the rewrite itself is sound for a size that stays in bounds.
   {
     wasm::ExtensionInput same = in;
-    auto b = prove(*e.program, with_input_size(e.trace, 1), opts_for(same));
+    auto b = prove(*e.program, with_input_size(e.trace, 1), extension_opts(same));
     ASSERT_TRUE(b.is_ok()) << b.status().to_string();
     ASSERT_TRUE(verify(*e.program, *b).is_ok());
   }

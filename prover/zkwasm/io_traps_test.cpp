@@ -25,22 +25,13 @@ namespace {
 
 namespace L = layout;
 using wasm::Op;
+using test_support::claim_trap_at;
+using test_support::extension_opts;
 using test_support::wat;
 
 constexpr uint32_t kHostError = uint32_t(wasm::TrapCode::kHostError);
 static_assert(kHostError == L::kTrapHostError);
 static_assert(L::kInputKinds == wasm::kInputKinds);
-
-ProveOptions opts_for(const wasm::ExtensionInput& in, bool checked = true,
-                      uint32_t segment_log = kDefaultSegmentLog) {
-  ProveOptions o;
-  o.params = fri_test_preset();
-  o.public_input = wasm::encode_public_inputs(in);
-  o.check_trace = checked;
-  o.stark.check_witness = checked;
-  o.segment_log = segment_log;
-  return o;
-}
 
 wasm::ExtensionInput input_of(size_t data_len) {
   wasm::ExtensionInput in;
@@ -83,7 +74,7 @@ uint32_t runtime_count(uint64_t size, uint32_t offset, uint32_t len) {
 }
 
 Bundle expect_proves(const test_support::ExtensionRun& e, uint32_t segment_log = kDefaultSegmentLog) {
-  auto b = prove(*e.program, e.trace, opts_for(e.input, true, segment_log));
+  auto b = prove(*e.program, e.trace, extension_opts(e.input, true, segment_log));
   EXPECT_TRUE(b.is_ok()) << b.status().to_string();
   if (!b.is_ok()) return {};
   auto back = deserialize_bundle(serialize_bundle(*b));
@@ -147,8 +138,8 @@ TEST(ZkIoTraps, ShortInputReadProvesInASplitRun) {
 void expect_forgery_rejected(const std::string& what, const Program& p, const wasm::Trace& t,
                              const wasm::ExtensionInput& in) {
   SCOPED_TRACE(what);
-  EXPECT_FALSE(prove(p, t, opts_for(in)).is_ok()) << "the prover's own check missed it";
-  auto b = prove(p, t, opts_for(in, false));
+  EXPECT_FALSE(prove(p, t, extension_opts(in)).is_ok()) << "the prover's own check missed it";
+  auto b = prove(p, t, extension_opts(in, false));
   if (!b.is_ok()) {
     std::printf("  forged %-52s -> not provable: %s\n", what.c_str(), b.status().message().c_str());
     return;
@@ -235,7 +226,7 @@ TEST(ZkIoTraps, ShortReadWithAWrongCountIsRejected) {
   // The control: the same rewriting with the honest count proves.
   const auto e = test_support::run_extension(wat(read_and_return_ext(4, 16)), in);
   const wasm::Trace same = with_count(e.trace, in, 4, 6);
-  auto b = prove(*e.program, same, opts_for(in));
+  auto b = prove(*e.program, same, extension_opts(in));
   ASSERT_TRUE(b.is_ok()) << b.status().to_string();
   EXPECT_TRUE(verify(*e.program, *b).is_ok());
 }
@@ -348,24 +339,6 @@ TEST(ZkIoTraps, UnknownInputKindProvesAsTheLastSegmentOfASplitRun) {
   EXPECT_GT(b.segments.size(), 2u);
 }
 
-// The trace cut after step `at`, claiming that step trapped with `code`.
-wasm::Trace claim_trap_at(const Program& p, const wasm::Trace& t, size_t at, uint32_t code) {
-  wasm::Trace u = t;
-  u.steps.resize(at + 1);
-  u.end.status = 1;
-  u.end.trap_code = code;
-  u.end.results.clear();
-  uint64_t gas = 0, inst = 0;
-  for (const auto& s : u.steps) {
-    const bool io = s.op == uint16_t(Op::kHostRead) || s.op == uint16_t(Op::kHostWrite);
-    gas += io ? 1 : p.module().code[s.pc].gas;
-    inst += !io;
-  }
-  u.end.gas_used = gas;
-  u.end.instructions = inst;
-  return u;
-}
-
 size_t last_host_call(const wasm::Trace& t) {
   size_t at = SIZE_MAX;
   for (size_t i = 0; i < t.steps.size(); ++i)
@@ -457,7 +430,7 @@ TEST(ZkIoTraps, OutputWithinTheLimitClaimedAsAHostErrorIsRejected) {
   ASSERT_EQ(r->trap, wasm::TrapCode::kHostError);
   auto t = wasm::read_trace(sink.data);
   ASSERT_TRUE(t.is_ok());
-  auto refused = prove(**p, *t, opts_for(in));
+  auto refused = prove(**p, *t, extension_opts(in));
   ASSERT_FALSE(refused.is_ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kUnimplemented);
   EXPECT_NE(refused.status().message().find("max_output_bytes"), std::string::npos)

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "prover/fri/fri_params.hpp"
 #include "prover/wasm/extension.hpp"
 #include "prover/wasm/instance.hpp"
 #include "prover/wasm/trace.hpp"
@@ -175,6 +176,39 @@ inline Status prove_and_verify(const Program& program, const ProvingKey& pk,
   b.segments.emplace_back();
   b.segments[0].proof = std::move(*proof);
   return verify(program, b).status();
+}
+
+// Test-preset options for an Extension run with public input `in`; `checked` false turns the
+// prover's own checks off (forgeries must reach the verifier).
+inline ProveOptions extension_opts(const wasm::ExtensionInput& in, bool checked = true,
+                                   uint32_t segment_log = kDefaultSegmentLog) {
+  ProveOptions o;
+  o.params = fri_test_preset();
+  o.public_input = wasm::encode_public_inputs(in);
+  o.check_trace = checked;
+  o.stark.check_witness = checked;
+  o.segment_log = segment_log;
+  return o;
+}
+
+// The Extension trace cut after step `at` (its I/O rows go too when it is a host call), claiming
+// that step trapped with `code`; gas and instruction counts recomputed for the cut.
+inline wasm::Trace claim_trap_at(const Program& p, const wasm::Trace& t, size_t at,
+                                 uint32_t code) {
+  wasm::Trace u = t;
+  u.steps.resize(at + 1);
+  u.end.status = 1;
+  u.end.trap_code = code;
+  u.end.results.clear();
+  uint64_t gas = 0, inst = 0;
+  for (const auto& s : u.steps) {
+    const bool io = s.op == uint16_t(wasm::Op::kHostRead) || s.op == uint16_t(wasm::Op::kHostWrite);
+    gas += io ? 1 : p.module().code[s.pc].gas;
+    inst += !io;
+  }
+  u.end.gas_used = gas;
+  u.end.instructions = inst;
+  return u;
 }
 
 }  // namespace efaas::zkwasm::test_support

@@ -614,11 +614,13 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         x = s.a;
         const uint32_t idx = uint32_t(x);
         const int32_t srow = idx < slots.row_of.size() ? slots.row_of[idx] : -1;
-        if (ci_stack_trap) {
-          // Call stack exhausted: reads idx and looks its slot up like a call that goes on
-          // (code 5, the expected type), then the AIR checks depth = kMaxCallDepth. With the
-          // trace check off, a claim elsewhere is laid out for the AIR to reject.
-          en[1] = true, key[1] = sp - 1;
+        // A call_indirect that reaches its callee (goes on, or exhausts the call stack there):
+        // counts the slot lookup, checks that the slot holds the callee, fills its columns.
+        struct Reached {
+          const wasm::Function* f;
+          uint32_t params;
+        };
+        auto reach_callee = [&]() -> Result<Reached> {
           const uint32_t callee = s.aux;
           if (callee < m.num_imported_funcs || callee - m.num_imported_funcs >= m.funcs.size()) {
             return unimplemented("zkwasm: call_indirect of an imported function at " +
@@ -635,15 +637,26 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
           }
           const wasm::Function& f = m.funcs[callee - m.num_imported_funcs];
           const uint32_t params = uint32_t(m.func_type(callee).params.size());
-          if (opts.check_trace && m.canonical_type[f.type_index] != uint32_t(in.b)) {
-            return bad(i, "the callee's type differs from the expected one: code 5, not 8");
-          }
           ex.set(E::kCallee, row, uint64_t(callee));
           ex.set(E::kCParams, row, uint64_t(params));
           ex.set(E::kCDecl, row, uint64_t(f.num_locals - params));
           ex.set(E::kCEntry, row, uint64_t(f.entry_pc));
           ex.set(E::kCType, row, uint64_t(m.canonical_type[f.type_index]));
           ci_height = f.max_height;
+          return Reached{&f, params};
+        };
+        if (ci_stack_trap) {
+          // Call stack exhausted: reads idx and looks its slot up like a call that goes on
+          // (code 5, the expected type), then the AIR checks depth = kMaxCallDepth. With the
+          // trace check off, a claim elsewhere is laid out for the AIR to reject.
+          en[1] = true, key[1] = sp - 1;
+          auto reached = reach_callee();
+          if (!reached.is_ok()) return reached.status();
+          const wasm::Function& f = *reached->f;
+          const uint32_t params = reached->params;
+          if (opts.check_trace && m.canonical_type[f.type_index] != uint32_t(in.b)) {
+            return bad(i, "the callee's type differs from the expected one: code 5, not 8");
+          }
           npc = f.entry_pc;  // the slot lookup's entry
           if (depth != L::kMaxCallDepth) {
             // Below the depth limit: the value stack limit (the kVStackCi bit, the excess less
@@ -726,22 +739,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
           return unimplemented("zkwasm: call_indirect at " + step_name(i, s) +
                                " through an imported table is not provable");
         }
-        const uint32_t callee = s.aux;
-        if (callee < m.num_imported_funcs || callee - m.num_imported_funcs >= m.funcs.size()) {
-          return unimplemented("zkwasm: call_indirect of an imported function at " +
-                               step_name(i, s));
-        }
-        if (srow >= 0) {
-          ++slot_mult[size_t(srow)];
-        } else if (opts.check_trace) {
-          return bad(i, "table slot " + std::to_string(idx) + " holds no function");
-        }
-        if (opts.check_trace &&
-            (slots.rows[size_t(srow)].empty || slots.rows[size_t(srow)].func != callee)) {
-          return bad(i, "table slot " + std::to_string(idx) + " holds another function");
-        }
-        const wasm::Function& f = m.funcs[callee - m.num_imported_funcs];
-        const uint32_t params = uint32_t(m.func_type(callee).params.size());
+        auto reached = reach_callee();
+        if (!reached.is_ok()) return reached.status();
+        const wasm::Function& f = *reached->f;
+        const uint32_t params = reached->params;
         const uint32_t declared = f.num_locals - params;
         if (opts.check_trace && m.canonical_type[f.type_index] != uint32_t(in.b)) {
           return bad(i, "the callee's type differs from the expected one, but the trace goes on");
@@ -751,12 +752,6 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
                             std::to_string(L::kMaxStackSlots) +
                             " (a trace recorded under other limits?)");
         }
-        ex.set(E::kCallee, row, uint64_t(callee));
-        ex.set(E::kCParams, row, uint64_t(params));
-        ex.set(E::kCDecl, row, uint64_t(declared));
-        ex.set(E::kCEntry, row, uint64_t(f.entry_pc));
-        ex.set(E::kCType, row, uint64_t(m.canonical_type[f.type_index]));
-        ci_height = f.max_height;
         en[1] = true, key[1] = sp - 1;
         en[2] = true, key[2] = frame_key(depth);
         r = uint64_t(s.pc + 1) | (uint64_t(fp) << 32);
