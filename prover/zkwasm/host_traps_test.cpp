@@ -22,6 +22,7 @@ namespace {
 namespace L = layout;
 using wasm::Op;
 using test_support::claim_trap_at;
+using test_support::expect_forgery_rejected;
 using test_support::extension_opts;
 using test_support::wat;
 
@@ -125,22 +126,6 @@ TEST(ZkHostTraps, ExtensionThatDoesNotAbortStillReturns) {
   t.publics.status = 1, t.publics.trap_code = kAbort, t.publics.abort_code = 9;
   t.publics.results.clear();
   EXPECT_FALSE(verify(*e.program, t).is_ok());
-}
-
-// A forged trace proved with the checks off: the prover's own check refuses it; the witness
-// generator may refuse to lay it out, otherwise the verifier must reject the proof.
-void expect_forgery_rejected(const std::string& what, const Program& p, const wasm::Trace& t,
-                             const wasm::ExtensionInput& in) {
-  SCOPED_TRACE(what);
-  EXPECT_FALSE(prove(p, t, extension_opts(in)).is_ok()) << "the prover's own check missed it";
-  auto b = prove(p, t, extension_opts(in, false));
-  if (!b.is_ok()) {
-    std::printf("  forged %-48s -> not provable: %s\n", what.c_str(), b.status().message().c_str());
-    return;
-  }
-  auto v = verify(p, *b);
-  EXPECT_FALSE(v.is_ok()) << "forged proof verified";
-  std::printf("  forged %-48s -> %s\n", what.c_str(), v.status().message().c_str());
 }
 
 TEST(ZkHostTraps, AbortClaimedAtAnotherHostCallIsRejected) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -209,6 +210,23 @@ inline wasm::Trace claim_trap_at(const Program& p, const wasm::Trace& t, size_t 
   u.end.gas_used = gas;
   u.end.instructions = inst;
   return u;
+}
+
+// A forged Extension trace proved with the checks off: the prover's own check refuses it; the
+// witness generator may refuse to lay it out, otherwise the verifier must reject the proof.
+inline void expect_forgery_rejected(const std::string& what, const Program& p,
+                                    const wasm::Trace& t, const wasm::ExtensionInput& in) {
+  SCOPED_TRACE(what);
+  EXPECT_FALSE(prove(p, t, extension_opts(in)).is_ok()) << "the prover's own check missed it";
+  auto b = prove(p, t, extension_opts(in, false));
+  if (!b.is_ok()) {
+    std::printf("  forged %-52s -> not provable: %s\n", what.c_str(),
+                b.status().message().c_str());
+    return;
+  }
+  auto v = verify(p, *b);
+  EXPECT_FALSE(v.is_ok()) << "forged proof verified";
+  std::printf("  forged %-52s -> %s\n", what.c_str(), v.status().message().c_str());
 }
 
 }  // namespace efaas::zkwasm::test_support
