@@ -22,4 +22,23 @@ static inline __m512i sub(__m512i a, __m512i b) {
   return _mm512_min_epu32(d, _mm512_add_epi32(d, p_vec()));
 }
 
+// Montgomery products: (prod - q p) / 2^32 for the even and odd 64-bit products (q = prod *
+// p^-1 mod 2^32); low halves cancel, the result is in (-p, p) before the final correction.
+static inline __m512i reduce_products(__m512i prod_evn, __m512i prod_odd, __m512i q_evn,
+                                      __m512i q_odd) {
+  const __m512i p = p_vec();
+  const __m512i d_evn = _mm512_sub_epi64(prod_evn, _mm512_mul_epu32(q_evn, p));
+  const __m512i d_odd = _mm512_sub_epi64(prod_odd, _mm512_mul_epu32(q_odd, p));
+  const __m512i d = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(d_evn, 32), d_odd);
+  return _mm512_min_epu32(d, _mm512_add_epi32(d, p));
+}
+
+static inline __m512i mul(__m512i a, __m512i b) {
+  const __m512i mu = _mm512_set1_epi32(int(Fp::kMu));
+  const __m512i prod_evn = _mm512_mul_epu32(a, b);
+  const __m512i prod_odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), _mm512_srli_epi64(b, 32));
+  return reduce_products(prod_evn, prod_odd, _mm512_mul_epu32(prod_evn, mu),
+                         _mm512_mul_epu32(prod_odd, mu));
+}
+
 }  // namespace efaas::avx512::packed

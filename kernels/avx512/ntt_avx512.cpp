@@ -93,30 +93,14 @@ namespace efaas::avx512 {
 namespace {
 
 using packed::add;
+using packed::mul;
 using packed::p_vec;
+using packed::reduce_products;
 using packed::sub;
 
 inline __m512i loadv(const void* p) { return _mm512_loadu_si512(p); }
 inline void storev(void* p, __m512i v) { _mm512_storeu_si512(p, v); }
 
-// (prod - q p) / 2^32 for the even and odd 64-bit products; low halves cancel, the result is
-// in (-p, p) before the final correction (as in babybear_avx2.hpp).
-inline __m512i reduce_products(__m512i prod_evn, __m512i prod_odd, __m512i q_evn,
-                               __m512i q_odd) {
-  const __m512i p = p_vec();
-  const __m512i d_evn = _mm512_sub_epi64(prod_evn, _mm512_mul_epu32(q_evn, p));
-  const __m512i d_odd = _mm512_sub_epi64(prod_odd, _mm512_mul_epu32(q_odd, p));
-  const __m512i d = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(d_evn, 32), d_odd);
-  return _mm512_min_epu32(d, _mm512_add_epi32(d, p));
-}
-
-inline __m512i mul(__m512i a, __m512i b) {
-  const __m512i mu = _mm512_set1_epi32(int(Fp::kMu));
-  const __m512i prod_evn = _mm512_mul_epu32(a, b);
-  const __m512i prod_odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), _mm512_srli_epi64(b, 32));
-  return reduce_products(prod_evn, prod_odd, _mm512_mul_epu32(prod_evn, mu),
-                         _mm512_mul_epu32(prod_odd, mu));
-}
 
 // a * w with w_mu = w * p^-1 mod 2^32 precomputed: q needs no multiply after the product.
 inline __m512i mul_precomp(__m512i a, __m512i w, __m512i w_mu) {
