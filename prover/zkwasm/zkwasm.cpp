@@ -181,6 +181,10 @@ Result<std::vector<Fp>> public_inputs(const Program& program, const PublicValues
 
 Result<Bundle> prove(const Program& program, const wasm::Trace& trace, const ProveOptions& opts,
                      StarkTimings* timings) {
+  // call_indirect of imported functions: each gets its host tail record (air_internal.hpp).
+  if (auto expanded = expand_host_calls(program.module(), trace)) {
+    return prove(program, *expanded, opts, timings);
+  }
   if (opts.segment_log < kMinSegmentLog || opts.segment_log > kMaxSegmentLog) {
     return invalid_argument("zkwasm: segment_log " + std::to_string(opts.segment_log) +
                             " is outside [" + std::to_string(kMinSegmentLog) + ", " +
