@@ -1096,6 +1096,7 @@ std::optional<wasm::Trace> expand_host_calls(const wasm::Module& m, const wasm::
   auto calls_host = [&](size_t i) {
     const wasm::StepRecord& s = steps[i];
     if (s.op != uint16_t(Op::kCallIndirect) || s.aux >= m.num_imported_funcs) return false;
+    if (i + 1 < n && is_host_tail(steps[i + 1])) return false;  // expanded already
     const uint32_t code = trace.end.trap_code;
     return !(trace.end.status != 0 && i + 1 == n &&
              (code == L::kTrapIndirectType || code == L::kTrapUndefinedElem ||
