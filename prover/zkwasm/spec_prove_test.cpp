@@ -44,7 +44,8 @@ using nlohmann::json;
 // prove()'s UNIMPLEMENTED message).
 constexpr const char* kFloats = "module uses floats (the runtime skips it too)";
 constexpr const char* kStart =
-    "has a start function (Extensions may not; proofs start from the data segments)";
+    "has a start function and imports (Program::load runs the start function itself, with "
+    "nothing to import)";
 constexpr const char* kReexport = "export is an imported function (nothing of this module runs)";
 constexpr const char* kNotInitialState =
     "asserted only after earlier commands changed the instance, on a result that differs from "
@@ -68,6 +69,7 @@ const Refusal kRefusals[] = {
     {"call_indirect of an imported function", kImportedTable},
     {"through an imported table", kImportedTable},
     {"holding an imported function", kImportedTable},
+    {"a start function in a module with imports", kStart},
 };
 
 const char* reason_of_message(const std::string& msg) {
@@ -342,7 +344,6 @@ class FileProver {
       } else {
         l->instance = std::move(*inst);
         l->initial = snapshot(*l->instance);
-        if ((*m)->start) l->refusal = kStart;
       }
     }
     if (!l->refusal) {

@@ -4,10 +4,12 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 
 #include "prover/common/bytes.hpp"
 #include "prover/common/timer.hpp"
 #include "prover/fri/fri_params.hpp"
+#include "prover/wasm/instance.hpp"
 #include "prover/zkwasm/air_internal.hpp"
 #include "prover/zkwasm/alu_chip.hpp"
 #include "prover/zkwasm/io.hpp"
@@ -39,8 +41,64 @@ bool is_constrained(wasm::Op op) {
          L::mem_op_index(op) >= 0 || op == wasm::Op::kHostRead || op == wasm::Op::kHostWrite;
 }
 
+// --- start functions (docs/zkwasm.md, "Start functions") ------------------------------------
+// The runtime runs a module's start function at instantiation, before any call, without a
+// trace: every call then starts from the state it left. The prover and the verifier both fold
+// it into the module here: Program::load runs it (deterministic: no arguments, and no imports
+// allowed, so nothing but the module bytes decides it) and takes the globals and linear memory
+// it leaves as the module's initial state (the fixed init table, in the verifying key). The
+// start function has no other effect (MVP: no table writes), so a proof of a call from that
+// state is a proof of the call on the instantiated module. Bounded: kStartGas.
+constexpr uint64_t kStartGas = uint64_t(1) << 26;
+
+static Result<std::shared_ptr<const wasm::Module>> fold_start_function(
+    std::shared_ptr<const wasm::Module> m) {
+  if (!m->start) return m;
+  if (!m->imports.empty()) {
+    return unimplemented(
+        "zkwasm: a start function in a module with imports (the verifier runs the start "
+        "function itself, so its state may depend on the module bytes alone)");
+  }
+  wasm::Linker none;
+  auto inst = wasm::Instance::instantiate(m, none, {}, false);
+  if (!inst) return inst.status();
+  wasm::ExecOptions o;
+  o.gas_limit = kStartGas;
+  auto r = (*inst)->invoke(*m->start, {}, o);
+  if (!r) return r.status();
+  if (r->trap == wasm::TrapCode::kOutOfGas) {
+    return unimplemented("zkwasm: the start function runs beyond " + std::to_string(kStartGas) +
+                         " gas, the most the verifier runs it for");
+  }
+  if (r->trap != wasm::TrapCode::kNone) {
+    return invalid_argument("zkwasm: the module does not instantiate: its start function traps (" +
+                            r->trap_message + ")");
+  }
+  auto folded = std::make_shared<wasm::Module>(*m);
+  folded->start.reset();
+  const auto& globals = (*inst)->globals();
+  for (size_t g = 0; g < folded->global_inits.size(); ++g) {
+    folded->global_inits[g].value = globals[g + m->num_imported_globals]->value;
+  }
+  if (const auto& mem = (*inst)->memory(); mem && !folded->memories.empty()) {
+    folded->memories[0].min = mem->pages;
+    folded->datas.clear();
+    for (size_t at = 0; at + 8 <= mem->bytes.size(); at += 8) {
+      const uint8_t* w = mem->bytes.data() + at;
+      if (std::all_of(w, w + 8, [](uint8_t b) { return b == 0; })) continue;
+      wasm::DataSegment d;
+      d.offset.value = at;
+      d.bytes.assign(w, w + 8);
+      folded->datas.push_back(std::move(d));
+    }
+  }
+  return std::shared_ptr<const wasm::Module>(std::move(folded));
+}
+
 Result<std::shared_ptr<Program>> Program::load(std::span<const uint8_t> module_bytes) {
-  auto m = wasm::load_module(module_bytes);
+  auto m0 = wasm::load_module(module_bytes);
+  if (!m0) return m0.status();
+  auto m = fold_start_function(*m0);
   if (!m) return m.status();
   const wasm::Module& mod = **m;
   if (mod.num_imported_globals != 0) {
