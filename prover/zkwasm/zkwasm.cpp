@@ -95,14 +95,88 @@ static Result<std::shared_ptr<const wasm::Module>> fold_start_function(
   return std::shared_ptr<const wasm::Module>(std::move(folded));
 }
 
+// --- imported globals and memory (docs/zkwasm.md, "Imported globals and memory") -----------
+// The verifier's values of the imports become the module's own: imported globals turn into
+// defined ones with those initializers (indices unchanged: imports come first), initializers
+// and segment offsets reading them into constants, an imported memory into a defined one of the
+// given size. The fixed init table then commits to them as to any initializer.
+static Result<std::shared_ptr<const wasm::Module>> fold_imports(
+    std::shared_ptr<const wasm::Module> m, const ImportValues& iv) {
+  const bool globals = m->num_imported_globals != 0 && !iv.globals.empty();
+  const bool memory = m->memory_imported && iv.memory_pages.has_value();
+  if (!globals && !memory) return m;
+  auto f = std::make_shared<wasm::Module>(*m);
+  auto value_of = [&](uint32_t g) -> Result<uint64_t> {
+    if (g >= iv.globals.size()) {
+      return invalid_argument("zkwasm: no value for imported global " + std::to_string(g));
+    }
+    return m->global_types[g].type == wasm::ValType::kI32 ? uint32_t(iv.globals[g])
+                                                            : iv.globals[g];
+  };
+  auto resolve = [&](wasm::ConstExpr& e) -> Status {
+    if (e.kind != wasm::ConstExpr::Kind::kGlobal || !globals) return Status::ok();
+    auto v = value_of(e.global_index);
+    if (!v) return v.status();
+    e.kind = wasm::ConstExpr::Kind::kConst;
+    e.value = *v;
+    return Status::ok();
+  };
+  if (globals) {
+    if (iv.globals.size() != m->num_imported_globals) {
+      return invalid_argument("zkwasm: the module imports " +
+                              std::to_string(m->num_imported_globals) + " globals, " +
+                              std::to_string(iv.globals.size()) + " values given");
+    }
+    for (uint32_t g = 0; g < m->num_imported_globals; ++g) {
+      if (m->global_types[g].type == wasm::ValType::kI32 && iv.globals[g] > UINT32_MAX) {
+        return invalid_argument("zkwasm: imported global " + std::to_string(g) +
+                                " is an i32, its value exceeds 32 bits");
+      }
+    }
+    std::vector<wasm::ConstExpr> inits;
+    for (uint32_t g = 0; g < m->num_imported_globals; ++g) {
+      wasm::ConstExpr e;
+      e.value = *value_of(g);
+      inits.push_back(e);
+    }
+    for (wasm::ConstExpr e : m->global_inits) {
+      EFAAS_RETURN_IF_ERROR(resolve(e));
+      inits.push_back(e);
+    }
+    f->global_inits = std::move(inits);
+    f->num_imported_globals = 0;
+    for (auto& d : f->datas) EFAAS_RETURN_IF_ERROR(resolve(d.offset));
+    for (auto& e : f->elems) EFAAS_RETURN_IF_ERROR(resolve(e.offset));
+  }
+  if (memory) {
+    const wasm::Limits& lim = m->memories.at(0);
+    const uint32_t pages = *iv.memory_pages;
+    if (pages < lim.min || (lim.has_max && pages > lim.max)) {
+      return invalid_argument("zkwasm: an imported memory of " + std::to_string(pages) +
+                              " pages does not match the import's limits");
+    }
+    f->memory_imported = false;
+    f->memories[0].min = pages;
+  }
+  return std::shared_ptr<const wasm::Module>(std::move(f));
+}
+
 Result<std::shared_ptr<Program>> Program::load(std::span<const uint8_t> module_bytes) {
+  return load(module_bytes, ImportValues{});
+}
+
+Result<std::shared_ptr<Program>> Program::load(std::span<const uint8_t> module_bytes,
+                                               const ImportValues& imports) {
   auto m0 = wasm::load_module(module_bytes);
   if (!m0) return m0.status();
-  auto m = fold_start_function(*m0);
+  auto mi = fold_imports(*m0, imports);
+  if (!mi) return mi.status();
+  auto m = fold_start_function(*mi);
   if (!m) return m.status();
   const wasm::Module& mod = **m;
   if (mod.num_imported_globals != 0) {
-    return unimplemented("zkwasm: modules importing globals are not supported yet");
+    return unimplemented(
+        "zkwasm: modules importing globals need their values (Program::load with ImportValues)");
   }
   for (const auto& g : mod.global_inits) {
     if (g.kind != wasm::ConstExpr::Kind::kConst) {
