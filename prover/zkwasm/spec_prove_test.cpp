@@ -62,9 +62,10 @@ struct Refusal {
   const char* reason;
 };
 const Refusal kRefusals[] = {
-    {"importing globals", "imports globals from another module's instance (not supplied)"},
+    {"importing globals", "imports globals from another module's instance (values not supplied)"},
     {"importing their linear memory",
-     "imports its linear memory from another module's instance (not supplied)"},
+     "imports a memory not supplied (another module's, or spectest's after other modules' "
+     "data segments: only a zero memory below the module's own data is)"},
     {"(an unknown import)",
      "calls an import that is not an efaas host function (spectest.*, other modules)"},
     {"call_indirect of an imported function", kImportedTable},
