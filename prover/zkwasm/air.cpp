@@ -142,7 +142,10 @@ TableAir exec_table() {
   const Expr zf = c(E::kZflag), zstart = c(E::kZstart), zlast = c(E::kZlast), top = c(E::kTop);
   const Expr depth = c(E::kDepth), nfp = c(E::kNfp), inst = c(E::kInst);
   const Expr is_ret = flag(Op::kReturn), is_ci = flag(Op::kCallIndirect);
-  const Expr is_call = flag(Op::kCall) + is_ci;  // both push a frame
+  // A call_indirect of an imported function (kHostCi) pushes no frame: it pops the index and
+  // hands over to the import's host tail row (call_host), which returns to pc + 1.
+  const Expr host_ci = c(E::kHostCi), hci = is_ci * host_ci;
+  const Expr is_call = flag(Op::kCall) + is_ci - hci;  // both push a frame
   const Expr inner_ret = is_ret - top;  // a return to a caller (depth > 0)
   t.assert_bool(real);
   t.assert_bool(zf);
@@ -168,7 +171,8 @@ TableAir exec_table() {
   t.assert_transition(n(E::kReal) * (n(E::kFp) - nfp));
   t.assert_transition(n(E::kReal) * (n(E::kDepth) - depth - is_call + inner_ret));
   t.assert_transition(n(E::kReal) * (n(E::kGas) - gas - gcost));
-  t.assert_transition(n(E::kReal) * (n(E::kInst) - inst - one + n(E::kZflag) + n(E::kIo)));
+  // (A host tail row is no instruction: it shares its call_indirect's count.)
+  t.assert_transition(n(E::kReal) * (n(E::kInst) - inst - one + n(E::kZflag) + n(E::kIo) + hci));
   // fp changes only at calls and returns to a caller.
   t.assert_zero((one - is_call - inner_ret) * (nfp - fp));
 
@@ -242,8 +246,11 @@ TableAir exec_table() {
     // on trap rows, which end the run).
     const Expr brt = flag(Op::kBrTable), sel = c(E::kSel);
     const Expr cheight = c(E::kCHeight);
+    // Host slots carry tag 3 (kHostSlotTag): the kHostCi bit picks them (never on br_table or
+    // call stack exhaustion rows: a host call has no frame).
     t.interact(L::kBusSlots, looked_up + brt,
-               {k(1) + brt, sel, callee, cparams, cdecl, npc, ctype,
+               {k(1) + brt + host_ci * Fp::from_u32(L::kHostSlotTag - 1), sel, callee, cparams,
+                cdecl, npc, ctype,
                 k(L::kTrapIndirectType) + itrap * (code - Fp::from_u32(L::kTrapIndirectType)),
                 cheight});
     // The value stack limit, as at direct calls: 2^20 - nfp - height = d1 + 2^16 d2, with d2 <
@@ -271,7 +278,14 @@ TableAir exec_table() {
     t.assert_zero(ioor * (code - Fp::from_u32(L::kTrapUndefinedElem)));
     t.assert_zero(itrap * (c(E::kKey + 1) - (sp - one)));
     on(Op::kCallIndirect, npc - centry);
-    on(Op::kCallIndirect, nfp - (sp - one - cparams));
+    t.assert_zero(is_ci * (one - host_ci) * (nfp - (sp - one - cparams)));
+    // call_indirect of an import: the next row is its host tail (the slot's entry is the
+    // import's host pc), which returns here + 1; a segment never ends between the two.
+    t.assert_zero((is_ci + itrap) * host_ci * (one - host_ci));
+    t.assert_zero(brt * host_ci);
+    t.assert_zero(cistrap * host_ci);
+    t.assert_transition(hci * (n(E::kNpc) - pc1_expr(pc)));
+    t.assert_zero(end * hci);
     on(Op::kCallIndirect, nsp - (sp - one + cdecl));
     on(Op::kCallIndirect, r[0] + r[1] * k16 - pc1_expr(pc));
     on(Op::kCallIndirect, r[2] + r[3] * k16 - fp);
@@ -692,7 +706,8 @@ TableAir exec_table() {
   t.assert_zero(hab * (code - Fp::from_u32(L::kTrapHostAbort)));
   t.assert_zero(hab * (b[0] - t.pub(L::kPubAbortCode)));
   t.assert_zero(hab * (b[1] - t.pub(L::kPubAbortCode + 1)));
-  on(Op::kCallHost, npc - pc1);
+  // A host tail (imm_b2 = 1, only at host pcs) returns where its call_indirect set (above).
+  t.assert_zero(is_host * (one - ib[2]) * (npc - pc1));
   on(Op::kCallHost, nsp - (sp - hrd * Fp::from_u32(3) - hwr * Fp::from_u32(2)));
   // The kind must be a public one (the input table has its size row): input_size returns the
   // size; input_read returns len (a read past the end is not provable). Both hold the size in
@@ -1039,11 +1054,75 @@ SlotTable slot_table(const wasm::Module& m) {
   t.size = size;
   t.row_of.assign(size, -1);
   for (uint32_t slot = 0; slot < size; ++slot) {
-    if (func[slot] >= 0 && uint32_t(func[slot]) < m.num_imported_funcs) continue;  // an import
+    const bool host = func[slot] >= 0 && uint32_t(func[slot]) < m.num_imported_funcs;
     t.row_of[slot] = int32_t(t.rows.size());
-    t.rows.push_back({slot, func[slot] < 0 ? 0 : uint32_t(func[slot]), func[slot] < 0});
+    t.rows.push_back({slot, func[slot] < 0 ? 0 : uint32_t(func[slot]), func[slot] < 0, host});
   }
   return t;
+}
+
+// --- call_indirect of imported functions (host tails) ---------------------------------------
+std::vector<uint32_t> host_slot_imports(const wasm::Module& m) {
+  std::vector<uint32_t> out;
+  if (slot_table_size(m) == L::kUnknownTableSize) return out;
+  for (const wasm::ElemSegment& seg : m.elems)
+    for (uint32_t f : seg.funcs)
+      if (f < m.num_imported_funcs) out.push_back(f);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+static_assert(L::kHostPcBase == (1u << 27), "is_host_tail (air_internal.hpp)");
+
+std::optional<HostTailInstr> host_tail_instr(const wasm::Module& m,
+                                             const std::vector<uint32_t>& imports, uint32_t pc) {
+  if (pc < L::kHostPcBase) return std::nullopt;
+  const auto it = std::lower_bound(imports.begin(), imports.end(), pc - L::kHostPcBase);
+  if (it == imports.end() || *it != pc - L::kHostPcBase) return std::nullopt;
+  HostTailInstr h;
+  h.row = m.code.size() + size_t(it - imports.begin());
+  h.instr = wasm::Instr{Op::kCallHost, 0, *it, 0};
+  // A direct call_host's immediates (which host function; output_write: a memory?), and
+  // imm_b2 = 1: this row returns to the call_indirect's pc + 1, not to its own pc + 1.
+  h.instr.b = program_imm_b(m, h.instr) | (uint64_t(1) << 32);
+  return h;
+}
+
+std::optional<wasm::Trace> expand_host_calls(const wasm::Module& m, const wasm::Trace& trace) {
+  const auto& steps = trace.steps;
+  const size_t n = steps.size();
+  // A call_indirect that traps itself (index, empty slot, type) calls nothing.
+  auto calls_host = [&](size_t i) {
+    const wasm::StepRecord& s = steps[i];
+    if (s.op != uint16_t(Op::kCallIndirect) || s.aux >= m.num_imported_funcs) return false;
+    if (i + 1 < n && is_host_tail(steps[i + 1])) return false;  // expanded already
+    const uint32_t code = trace.end.trap_code;
+    return !(trace.end.status != 0 && i + 1 == n &&
+             (code == L::kTrapIndirectType || code == L::kTrapUndefinedElem ||
+              code == L::kTrapUninitElem));
+  };
+  size_t count = 0;
+  for (size_t i = 0; i < n; ++i) count += calls_host(i);
+  if (count == 0) return std::nullopt;
+  wasm::Trace out;
+  out.header = trace.header;
+  out.end = trace.end;
+  out.steps.reserve(n + count);
+  for (size_t i = 0; i < n; ++i) {
+    out.steps.push_back(steps[i]);
+    if (!calls_host(i)) continue;
+    const wasm::StepRecord& s = steps[i];
+    wasm::StepRecord tail{};
+    tail.pc = L::kHostPcBase + s.aux;
+    tail.op = uint16_t(Op::kCallHost);
+    tail.depth = s.depth;
+    tail.sp = s.sp - 1;
+    tail.aux = s.aux;
+    tail.r = s.r;
+    out.steps.push_back(tail);
+  }
+  return out;
 }
 
 uint32_t table_log_rows(size_t rows) { return std::max<uint32_t>(kMinLogRows, log2_ceil(rows)); }
@@ -1053,8 +1132,22 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
   // Program: one row per compiled instruction.
   {
     using P = L::Prog;
-    const size_t rows = size_t(1) << table_log_rows(m.code.size());
+    const std::vector<uint32_t> host_imports = host_slot_imports(m);
+    const size_t rows = size_t(1) << table_log_rows(m.code.size() + host_imports.size());
     std::vector<Fp> col(P::kPreWidth * rows, Fp::zero());
+    // Host tails (call_indirect of an import): one row per import a slot holds, at its host pc.
+    for (uint32_t imp : host_imports) {
+      const auto h = host_tail_instr(m, host_imports, L::kHostPcBase + imp);
+      const size_t r = h->row;
+      col[P::kValid * rows + r] = Fp::one();
+      col[P::kPc * rows + r] = Fp::from_u32(L::kHostPcBase + imp);
+      col[P::kOp * rows + r] = Fp::from_u32(uint32_t(h->instr.op));
+      col[P::kGas * rows + r] = Fp::zero();
+      col[P::kImmA * rows + r] = Fp::from_u32(h->instr.a);
+      for (uint32_t j = 0; j < 4; ++j) {
+        col[(P::kImmB + j) * rows + r] = Fp::from_u32(uint32_t(h->instr.b >> (16 * j)) & 0xFFFF);
+      }
+    }
     for (size_t pc = 0; pc < m.code.size(); ++pc) {
       wasm::Instr in = m.code[pc];
       in.b = program_imm_b(m, in);
@@ -1161,7 +1254,14 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
     for (size_t r = 0; r < st.rows.size(); ++r) {
       const SlotTable::Row& sr = st.rows[r];
       uint64_t v[S::kPreWidth] = {1, sr.slot, 0, 0, 0, 0, L::kEmptyType, L::kTrapUninitElem, 0};
-      if (!sr.empty) {
+      if (sr.host) {  // an import: host tag, entry at its host pc, no locals, no frame
+        v[S::kValid] = L::kHostSlotTag;
+        v[S::kFunc] = sr.func;
+        v[S::kParams] = m.func_type(sr.func).params.size();
+        v[S::kEntry] = L::kHostPcBase + sr.func;
+        v[S::kType] = m.canonical_type[m.func_type_index[sr.func]];
+        v[S::kCode] = L::kTrapIndirectType;
+      } else if (!sr.empty) {
         const wasm::Function& f = m.funcs[sr.func - m.num_imported_funcs];
         const size_t params = m.func_type(sr.func).params.size();
         v[S::kFunc] = sr.func;

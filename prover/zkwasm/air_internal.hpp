@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "prover/air/air.hpp"
@@ -39,12 +40,35 @@ struct SlotTable {
   struct Row {
     uint32_t slot = 0, func = 0;
     bool empty = true;
+    bool host = false;  // an imported function (tag kHostSlotTag)
   };
   uint32_t size = 0xFFFFFFFFu;
   std::vector<Row> rows;
   std::vector<int32_t> row_of;  // per slot below size: its row, or -1
 };
 SlotTable slot_table(const wasm::Module& m);
+
+// call_indirect of an imported (host) function (docs/zkwasm.md, "Host I/O"). The runtime
+// records it as one call_indirect step (aux = the import) followed by the host function's I/O
+// rows; the prover expands it into that step and a "host tail" record: a call_host step at the
+// import's host pc (kHostPcBase + import), one value lower on the stack (the index popped),
+// which is no instruction of its own and costs no gas.
+inline bool is_host_tail(const wasm::StepRecord& s) {
+  return s.op == uint16_t(wasm::Op::kCallHost) && s.pc >= (1u << 27);  // layout::kHostPcBase
+}
+// The imports that some table slot holds, ascending: each has a program row at its host pc,
+// after the module's instructions (program row code.size() + its position here).
+std::vector<uint32_t> host_slot_imports(const wasm::Module& m);
+// The program row of a host tail at `pc` (its index among the program table's rows and the
+// instruction it holds), or none when no slot holds that import.
+struct HostTailInstr {
+  size_t row = 0;
+  wasm::Instr instr{};
+};
+std::optional<HostTailInstr> host_tail_instr(const wasm::Module& m,
+                                            const std::vector<uint32_t>& imports, uint32_t pc);
+// The trace with every call_indirect of an import expanded (above), or none when it has none.
+std::optional<wasm::Trace> expand_host_calls(const wasm::Module& m, const wasm::Trace& trace);
 // Per table: fixed columns, column-major (empty for tables without).
 std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m);
 

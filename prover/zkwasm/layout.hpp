@@ -273,6 +273,11 @@ struct Exec {
   // The same at a call_indirect: a cistrap row with this bit (a carry column) shows it with the
   // looked-up callee's params and height.
   static constexpr uint32_t kVStackCi = kC + 1;
+  // call_indirect of an imported (host) function (docs/zkwasm.md, "Host I/O"): this bit (an
+  // is-zero inverse that call_indirect rows leave unused) on a call_indirect row, or on its
+  // trap row, looks the slot up with the host tag; the row pops the index and hands over to
+  // a call_host row at the import's host pc, which returns to pc + 1.
+  static constexpr uint32_t kHostCi = kInv + 2;
 };
 
 // Program table (fixed): one row per compiled instruction.
@@ -323,6 +328,12 @@ inline constexpr uint32_t kEmptyType = 1u << 30;
 // The table size call_indirect checks against when the table's contents are unknown here
 // (imported tables): no index of a wasm32 table reaches it, and no slot has a row.
 inline constexpr uint32_t kUnknownTableSize = 0xFFFFFFFFu;
+// Slots holding an imported function carry this tag (first tuple entry) instead of 1: only a
+// call_indirect row with the kHostCi bit reaches them, and it never reaches a defined function.
+inline constexpr uint32_t kHostSlotTag = 3;
+// The host pc of import k: kHostPcBase + k, a program row (call_host of import k, gas 0, imm_b2
+// = 1) beyond every instruction (code < 2^26), reached only from a kHostCi call_indirect row.
+inline constexpr uint32_t kHostPcBase = 1u << 27;
 // Trap codes (wasm::TrapCode) the trap rows prove besides the ALU chip's (alu_chip.hpp).
 inline constexpr uint32_t kTrapMemOob = 2, kTrapIndirectType = 5, kTrapUndefinedElem = 6;
 inline constexpr uint32_t kTrapUninitElem = 7;

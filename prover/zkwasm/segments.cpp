@@ -36,6 +36,7 @@ uint32_t limb(uint64_t v, uint32_t j) { return uint32_t(v >> (16 * j)) & 0xFFFF;
 // The gas build_witness charges for a record (the module's cost where the record matches it).
 uint64_t record_gas(const wasm::Module& m, const wasm::StepRecord& s) {
   if (s.op >= wasm::kOpCount) return 0;
+  if (is_host_tail(s)) return 0;  // a call_indirect of an import's host tail (air_internal.hpp)
   if (s.pc < m.code.size() && m.code[s.pc].op == Op(s.op)) return m.code[s.pc].gas;
   return wasm::op_info(Op(s.op)).gas;
 }
@@ -202,7 +203,8 @@ Result<std::vector<std::pair<size_t, size_t>>> segment_cuts(const wasm::Module& 
   size_t start = 0, used = 0, group = 0;
   for (size_t i = 0; i < steps.size();) {
     size_t next = i + 1, r = step_rows(m, trace, i);
-    while (next < steps.size() && is_io(steps[next])) ++next, ++r;
+    // (A call_indirect of an import keeps its host tail too.)
+    while (next < steps.size() && (is_io(steps[next]) || is_host_tail(steps[next]))) ++next, ++r;
     if (r > cap) {
       return unimplemented("zkwasm: step " + std::to_string(i) +
                            " with its zero-local or host I/O rows needs " + std::to_string(r) +

@@ -44,7 +44,8 @@ using nlohmann::json;
 // prove()'s UNIMPLEMENTED message).
 constexpr const char* kFloats = "module uses floats (the runtime skips it too)";
 constexpr const char* kStart =
-    "has a start function (Extensions may not; proofs start from the data segments)";
+    "has a start function and imports (Program::load runs the start function itself, with "
+    "nothing to import)";
 constexpr const char* kReexport = "export is an imported function (nothing of this module runs)";
 constexpr const char* kNotInitialState =
     "asserted only after earlier commands changed the instance, on a result that differs from "
@@ -61,13 +62,16 @@ struct Refusal {
   const char* reason;
 };
 const Refusal kRefusals[] = {
-    {"importing globals", "imports globals (Program::load refuses)"},
-    {"importing their linear memory", "imports its linear memory (Program::load refuses)"},
+    {"importing globals", "imports globals from another module's instance (values not supplied)"},
+    {"importing their linear memory",
+     "imports a memory not supplied (another module's, or spectest's after other modules' "
+     "data segments: only a zero memory below the module's own data is)"},
     {"(an unknown import)",
      "calls an import that is not an efaas host function (spectest.*, other modules)"},
     {"call_indirect of an imported function", kImportedTable},
     {"through an imported table", kImportedTable},
     {"holding an imported function", kImportedTable},
+    {"a start function in a module with imports", kStart},
 };
 
 const char* reason_of_message(const std::string& msg) {
@@ -295,6 +299,7 @@ class FileProver {
     std::unique_ptr<wasm::Instance> instance;
     std::vector<uint8_t> bytes;
     std::shared_ptr<Program> program;    // null when evicted (see program())
+    ImportValues imports;  // the verifier's values of imported globals and memory (spectest's)
     std::optional<std::string> refusal;  // why nothing of it is proved
     Snapshot initial;
     std::map<std::string, Function> functions;  // by export name, in order of first use
@@ -342,11 +347,11 @@ class FileProver {
       } else {
         l->instance = std::move(*inst);
         l->initial = snapshot(*l->instance);
-        if ((*m)->start) l->refusal = kStart;
+        l->imports = spectest_imports(**m, *l->instance);
       }
     }
     if (!l->refusal) {
-      auto p = Program::load(l->bytes);
+      auto p = Program::load(l->bytes, l->imports);
       if (!p) {
         const char* r = reason_of_message(p.status().message());
         if (!r) return fail(c, "Program::load: " + p.status().to_string());
@@ -363,6 +368,35 @@ class FileProver {
     }
   }
 
+  // Imported globals and memory from "spectest" (its values are the spec's, fixed: global_i32 =
+  // 666, a zeroed memory of 1 page, ...): the values a verifier supplies. Imports from other
+  // modules' instances (whose state earlier commands may have changed) are not supplied, and
+  // Program::load refuses those modules.
+  static ImportValues spectest_imports(const wasm::Module& m, const wasm::Instance& inst) {
+    ImportValues iv;
+    for (const wasm::Import& im : m.imports) {
+      if ((im.kind == wasm::ExternKind::kGlobal || im.kind == wasm::ExternKind::kMemory) &&
+          im.module != "spectest") {
+        return iv;
+      }
+    }
+    for (uint32_t g = 0; g < m.num_imported_globals; ++g) iv.globals.push_back(inst.globals()[g]->value);
+    // The memory is supplied as zero below the module's data segments: only when that is what
+    // the instance holds (other modules may have written into the shared spectest memory).
+    if (m.memory_imported && inst.memory()) {
+      std::vector<uint8_t> want(inst.memory()->bytes.size(), 0);
+      for (const wasm::DataSegment& d : m.datas) {
+        uint64_t off = d.offset.value;
+        if (d.offset.kind == wasm::ConstExpr::Kind::kGlobal) off = inst.globals()[d.offset.global_index]->value;
+        off = uint32_t(off);
+        if (off + d.bytes.size() > want.size()) return iv;
+        std::copy(d.bytes.begin(), d.bytes.end(), want.begin() + long(off));
+      }
+      if (want == inst.memory()->bytes) iv.memory_pages = inst.memory()->pages;
+    }
+    return iv;
+  }
+
   // A Program holds its proving key once used (tens of MiB): only the last few loaded or used
   // stay alive; an evicted one is loaded again from its bytes when a later command needs it.
   void keep(Loaded* l) {
@@ -375,7 +409,7 @@ class FileProver {
   }
   const Program* program(Loaded& l) {
     if (!l.program) {
-      auto p = Program::load(l.bytes);
+      auto p = Program::load(l.bytes, l.imports);
       EXPECT_TRUE(p.is_ok()) << p.status().to_string();  // it loaded before
       if (!p) return nullptr;
       l.program = *p;

@@ -167,6 +167,9 @@ std::string step_name(size_t i, const wasm::StepRecord& s) {
 
 Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& trace,
                                      const WitnessOptions& opts, PublicValues& pv) {
+  if (auto expanded = expand_host_calls(program.module(), trace)) {  // air_internal.hpp
+    return build_segment_witness(program, *expanded, opts, nullptr, pv, nullptr);
+  }
   return build_segment_witness(program, trace, opts, nullptr, pv, nullptr);
 }
 
@@ -216,7 +219,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
   pv.trap_code = trace.end.trap_code;
   pv.results = trace.end.results;
   pv.instructions = 0;
-  for (const auto& st : steps) pv.instructions += !is_io(st);
+  for (const auto& st : steps) pv.instructions += !is_io(st) && !is_host_tail(st);
   pv.public_input = opts.public_input;
   auto input = parse_public_input(pv.public_input);
   if (!input) return input.status();
@@ -279,7 +282,9 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
   const size_t rows = size_t(1) << table_log_rows(used_rows);
   ThreadPool& pool = ThreadPool::with_threads(opts.threads);
   ExecBuilder ex(rows, pool);
-  std::vector<uint64_t> prog_mult(size_t(1) << table_log_rows(m.code.size()), 0);
+  const std::vector<uint32_t> host_imports = host_slot_imports(m);  // host tails' program rows
+  std::vector<uint64_t> prog_mult(
+      size_t(1) << table_log_rows(m.code.size() + host_imports.size()), 0);
   std::vector<uint64_t> range_mult(size_t(1) << L::Range::kLogRows, 0);
   std::vector<uint64_t> and_mult(range_mult.size(), 0);
   std::vector<uint64_t> byte_mult(range_mult.size(), 0);
@@ -348,6 +353,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     bool active = false, out = false, first = false;
     uint32_t pc = 0, sp = 0, addr = 0, idx = 0, rem = 0, kind = 0;
   } io;
+  // A call_indirect of an import: its host tail (the next record) returns to host_ret.
+  uint32_t host_ret = 0;
   timer.mark("setup");
   for (size_t i = first; i < stop; ++i, ++row) {
     const wasm::StepRecord& s = steps[i];
@@ -435,7 +442,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       if (opts.check_trace) return bad(i, "the host call's I/O rows end early");
       io.active = false;  // a forged trace: the AIR's I/O chain rejects it
     }
-    ++ninst;
+    const bool host_tail = is_host_tail(s);
+    if (!host_tail) ++ninst;  // a host tail shares its call_indirect's count
     const int fi = L::flag_index(op);
     const bool trap_row = trapped && i + 1 == n;
     const int mi = L::mem_op_index(op);
@@ -452,6 +460,13 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       in = m.code[s.pc];
       in.b = program_imm_b(m, in);
       ++prog_mult[s.pc];
+    } else if (const auto ht = host_tail ? host_tail_instr(m, host_imports, s.pc) : std::nullopt) {
+      in = ht->instr;
+      ++prog_mult[ht->row];
+      if (opts.check_trace && (i == first || steps[i - 1].op != uint16_t(Op::kCallIndirect) ||
+                               L::kHostPcBase + steps[i - 1].aux != s.pc)) {
+        return bad(i, "a host tail that does not follow a call_indirect of its import");
+      }
     } else if (opts.check_trace) {
       return bad(i, "(pc, opcode) is not an instruction of the module");
     }
@@ -478,6 +493,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     bool vstack_trap = false;     // a direct call's "value stack limit reached"
     bool vstack_ci = false;       // ... a call_indirect's
     uint32_t vstack_excess = 0;  // nfp + height - kMaxStackSlots - 1 there
+    bool host_ci = false;        // a call_indirect (or its trap) on a slot holding an import
     static_assert(L::kMaxOutput == kMaxOutputBytes);
     if (fi >= 0 && !(trap_row && (op == Op::kCallIndirect || op == Op::kCall))) {  // a trap row has its own flag
       ex.set(E::kFlags + uint32_t(fi), row, uint64_t(1));
@@ -645,6 +661,37 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
           ci_height = f.max_height;
           return Reached{&f, params};
         };
+        if (!trap_row && s.aux < m.num_imported_funcs) {
+          // An import (host function): pops idx, looks up the host slot (tag 3) and hands over
+          // to the import's host tail (the next record), which does what call_host does and
+          // returns to pc + 1. No frame, no depth or value stack check (as in the runtime).
+          if (slots.size == L::kUnknownTableSize) {
+            return unimplemented("zkwasm: call_indirect at " + step_name(i, s) +
+                                 " through an imported table is not provable");
+          }
+          const uint32_t callee = s.aux;
+          if (srow >= 0) ++slot_mult[size_t(srow)];
+          if (opts.check_trace && (srow < 0 || !slots.rows[size_t(srow)].host ||
+                                   slots.rows[size_t(srow)].func != callee)) {
+            return bad(i, "table slot " + std::to_string(idx) + " does not hold import " +
+                              std::to_string(callee));
+          }
+          const uint32_t ctype = m.canonical_type[m.func_type_index[callee]];
+          if (opts.check_trace && ctype != uint32_t(in.b)) {
+            return bad(i, "the callee's type differs from the expected one, but the trace goes on");
+          }
+          host_ci = true;
+          ex.set(E::kCallee, row, uint64_t(callee));
+          ex.set(E::kCParams, row, uint64_t(m.func_type(callee).params.size()));
+          ex.set(E::kCEntry, row, uint64_t(L::kHostPcBase + callee));
+          ex.set(E::kCType, row, uint64_t(ctype));
+          en[1] = true, key[1] = sp - 1;
+          key[2] = frame_key(depth);  // constrained, not accessed
+          r = uint64_t(s.pc + 1) | (uint64_t(fp) << 32);
+          npc = L::kHostPcBase + callee, nsp = sp - 1;
+          host_ret = s.pc + 1;
+          break;
+        }
         if (ci_stack_trap) {
           // Call stack exhausted: reads idx and looks its slot up like a call that goes on
           // (code 5, the expected type), then the AIR checks depth = kMaxCallDepth. With the
@@ -709,7 +756,14 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
           const SlotTable::Row& sr = slots.rows[size_t(srow)];
           ++slot_mult[size_t(srow)];
           uint64_t ctype = L::kEmptyType;
-          if (!sr.empty) {
+          if (sr.host) {  // an import of another type (code 5): the host slot's tuple
+            host_ci = true;
+            ctype = m.canonical_type[m.func_type_index[sr.func]];
+            ex.set(E::kCallee, row, uint64_t(sr.func));
+            ex.set(E::kCParams, row, uint64_t(m.func_type(sr.func).params.size()));
+            ex.set(E::kCEntry, row, uint64_t(L::kHostPcBase + sr.func));
+            npc = L::kHostPcBase + sr.func;
+          } else if (!sr.empty) {
             const wasm::Function& f = m.funcs[sr.func - m.num_imported_funcs];
             const uint32_t params = uint32_t(m.func_type(sr.func).params.size());
             ctype = m.canonical_type[f.type_index];
@@ -950,6 +1004,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
         }
         break;
     }
+    if (host_tail) npc = host_ret;  // back after the call_indirect of the import
     const bool mem_trap = trap_row && mi >= 0 && mem_op_info(op).width != 0;
     const bool abort_row =
         op == Op::kCallHost && (uint32_t(in.b & 0xFFFF) == L::kHostAbortFn ||
@@ -1141,7 +1196,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     }
     if ((op == Op::kCall || op == Op::kCallIndirect) && !trap_row) {
       // d0 = kMaxCallDepth - 1 - depth: the call stays within the runtime's depth limit.
-      if (opts.check_trace && depth >= L::kMaxCallDepth) {
+      if (opts.check_trace && depth >= L::kMaxCallDepth && !host_ci) {
         return bad(i, "a call at depth " + std::to_string(depth) +
                           " goes on beyond RuntimeLimits::max_call_depth = " +
                           std::to_string(L::kMaxCallDepth) + " (a trace recorded under other limits?)");
@@ -1212,6 +1267,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     if (op == Op::kCallIndirect) {
       ex.set(E::kSel, row, uint64_t(uint32_t(x)));
       ex.set(E::kCHeight, row, uint64_t(ci_height));
+      if (host_ci) ex.set(E::kHostCi, row, uint64_t(1));
     }
     // Memory accesses in slot order.
     const uint64_t news[L::kSlots] = {b, x, r};
@@ -1224,7 +1280,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
 
     // Frames, and the zero-local rows of a call: write 0 to slots [sp, sp + declared locals)
     // of the callee's frame, keeping its state.
-    if ((op == Op::kCall || op == Op::kCallIndirect) && !trap_row) {
+    if ((op == Op::kCall || op == Op::kCallIndirect) && !trap_row && !host_ci) {
       const uint32_t base = op == Op::kCall ? sp : sp - 1;  // call_indirect popped idx
       const uint32_t declared = nsp - base;
       frames.push_back(Frame{s.pc + 1, fp});

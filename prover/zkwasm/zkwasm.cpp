@@ -4,10 +4,12 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 
 #include "prover/common/bytes.hpp"
 #include "prover/common/timer.hpp"
 #include "prover/fri/fri_params.hpp"
+#include "prover/wasm/instance.hpp"
 #include "prover/zkwasm/air_internal.hpp"
 #include "prover/zkwasm/alu_chip.hpp"
 #include "prover/zkwasm/io.hpp"
@@ -39,12 +41,142 @@ bool is_constrained(wasm::Op op) {
          L::mem_op_index(op) >= 0 || op == wasm::Op::kHostRead || op == wasm::Op::kHostWrite;
 }
 
+// --- start functions (docs/zkwasm.md, "Start functions") ------------------------------------
+// The runtime runs a module's start function at instantiation, before any call, without a
+// trace: every call then starts from the state it left. The prover and the verifier both fold
+// it into the module here: Program::load runs it (deterministic: no arguments, and no imports
+// allowed, so nothing but the module bytes decides it) and takes the globals and linear memory
+// it leaves as the module's initial state (the fixed init table, in the verifying key). The
+// start function has no other effect (MVP: no table writes), so a proof of a call from that
+// state is a proof of the call on the instantiated module. Bounded: kStartGas.
+constexpr uint64_t kStartGas = uint64_t(1) << 26;
+
+static Result<std::shared_ptr<const wasm::Module>> fold_start_function(
+    std::shared_ptr<const wasm::Module> m) {
+  if (!m->start) return m;
+  if (!m->imports.empty()) {
+    return unimplemented(
+        "zkwasm: a start function in a module with imports (the verifier runs the start "
+        "function itself, so its state may depend on the module bytes alone)");
+  }
+  wasm::Linker none;
+  auto inst = wasm::Instance::instantiate(m, none, {}, false);
+  if (!inst) return inst.status();
+  wasm::ExecOptions o;
+  o.gas_limit = kStartGas;
+  auto r = (*inst)->invoke(*m->start, {}, o);
+  if (!r) return r.status();
+  if (r->trap == wasm::TrapCode::kOutOfGas) {
+    return unimplemented("zkwasm: the start function runs beyond " + std::to_string(kStartGas) +
+                         " gas, the most the verifier runs it for");
+  }
+  if (r->trap != wasm::TrapCode::kNone) {
+    return invalid_argument("zkwasm: the module does not instantiate: its start function traps (" +
+                            r->trap_message + ")");
+  }
+  auto folded = std::make_shared<wasm::Module>(*m);
+  folded->start.reset();
+  const auto& globals = (*inst)->globals();
+  for (size_t g = 0; g < folded->global_inits.size(); ++g) {
+    folded->global_inits[g].value = globals[g + m->num_imported_globals]->value;
+  }
+  if (const auto& mem = (*inst)->memory(); mem && !folded->memories.empty()) {
+    folded->memories[0].min = mem->pages;
+    folded->datas.clear();
+    for (size_t at = 0; at + 8 <= mem->bytes.size(); at += 8) {
+      const uint8_t* w = mem->bytes.data() + at;
+      if (std::all_of(w, w + 8, [](uint8_t b) { return b == 0; })) continue;
+      wasm::DataSegment d;
+      d.offset.value = at;
+      d.bytes.assign(w, w + 8);
+      folded->datas.push_back(std::move(d));
+    }
+  }
+  return std::shared_ptr<const wasm::Module>(std::move(folded));
+}
+
+// --- imported globals and memory (docs/zkwasm.md, "Imported globals and memory") -----------
+// The verifier's values of the imports become the module's own: imported globals turn into
+// defined ones with those initializers (indices unchanged: imports come first), initializers
+// and segment offsets reading them into constants, an imported memory into a defined one of the
+// given size. The fixed init table then commits to them as to any initializer.
+static Result<std::shared_ptr<const wasm::Module>> fold_imports(
+    std::shared_ptr<const wasm::Module> m, const ImportValues& iv) {
+  const bool globals = m->num_imported_globals != 0 && !iv.globals.empty();
+  const bool memory = m->memory_imported && iv.memory_pages.has_value();
+  if (!globals && !memory) return m;
+  auto f = std::make_shared<wasm::Module>(*m);
+  auto value_of = [&](uint32_t g) -> Result<uint64_t> {
+    if (g >= iv.globals.size()) {
+      return invalid_argument("zkwasm: no value for imported global " + std::to_string(g));
+    }
+    return m->global_types[g].type == wasm::ValType::kI32 ? uint32_t(iv.globals[g])
+                                                            : iv.globals[g];
+  };
+  auto resolve = [&](wasm::ConstExpr& e) -> Status {
+    if (e.kind != wasm::ConstExpr::Kind::kGlobal || !globals) return Status::ok();
+    auto v = value_of(e.global_index);
+    if (!v) return v.status();
+    e.kind = wasm::ConstExpr::Kind::kConst;
+    e.value = *v;
+    return Status::ok();
+  };
+  if (globals) {
+    if (iv.globals.size() != m->num_imported_globals) {
+      return invalid_argument("zkwasm: the module imports " +
+                              std::to_string(m->num_imported_globals) + " globals, " +
+                              std::to_string(iv.globals.size()) + " values given");
+    }
+    for (uint32_t g = 0; g < m->num_imported_globals; ++g) {
+      if (m->global_types[g].type == wasm::ValType::kI32 && iv.globals[g] > UINT32_MAX) {
+        return invalid_argument("zkwasm: imported global " + std::to_string(g) +
+                                " is an i32, its value exceeds 32 bits");
+      }
+    }
+    std::vector<wasm::ConstExpr> inits;
+    for (uint32_t g = 0; g < m->num_imported_globals; ++g) {
+      wasm::ConstExpr e;
+      e.value = *value_of(g);
+      inits.push_back(e);
+    }
+    for (wasm::ConstExpr e : m->global_inits) {
+      EFAAS_RETURN_IF_ERROR(resolve(e));
+      inits.push_back(e);
+    }
+    f->global_inits = std::move(inits);
+    f->num_imported_globals = 0;
+    for (auto& d : f->datas) EFAAS_RETURN_IF_ERROR(resolve(d.offset));
+    for (auto& e : f->elems) EFAAS_RETURN_IF_ERROR(resolve(e.offset));
+  }
+  if (memory) {
+    const wasm::Limits& lim = m->memories.at(0);
+    const uint32_t pages = *iv.memory_pages;
+    if (pages < lim.min || (lim.has_max && pages > lim.max)) {
+      return invalid_argument("zkwasm: an imported memory of " + std::to_string(pages) +
+                              " pages does not match the import's limits");
+    }
+    f->memory_imported = false;
+    f->memories[0].min = pages;
+  }
+  return std::shared_ptr<const wasm::Module>(std::move(f));
+}
+
 Result<std::shared_ptr<Program>> Program::load(std::span<const uint8_t> module_bytes) {
-  auto m = wasm::load_module(module_bytes);
+  return load(module_bytes, ImportValues{});
+}
+
+Result<std::shared_ptr<Program>> Program::load(std::span<const uint8_t> module_bytes,
+                                               const ImportValues& imports) {
+  auto m0 = wasm::load_module(module_bytes);
+  if (!m0) return m0.status();
+  auto mi = fold_imports(*m0, imports);
+  if (!mi) return mi.status();
+  auto m = fold_start_function(*mi);
   if (!m) return m.status();
   const wasm::Module& mod = **m;
   if (mod.num_imported_globals != 0) {
-    return unimplemented("zkwasm: modules importing globals are not supported yet");
+    return unimplemented(
+        "zkwasm: modules importing globals need their values (Program::load with ImportValues)");
   }
   for (const auto& g : mod.global_inits) {
     if (g.kind != wasm::ConstExpr::Kind::kConst) {
@@ -181,6 +313,10 @@ Result<std::vector<Fp>> public_inputs(const Program& program, const PublicValues
 
 Result<Bundle> prove(const Program& program, const wasm::Trace& trace, const ProveOptions& opts,
                      StarkTimings* timings) {
+  // call_indirect of imported functions: each gets its host tail record (air_internal.hpp).
+  if (auto expanded = expand_host_calls(program.module(), trace)) {
+    return prove(program, *expanded, opts, timings);
+  }
   if (opts.segment_log < kMinSegmentLog || opts.segment_log > kMaxSegmentLog) {
     return invalid_argument("zkwasm: segment_log " + std::to_string(opts.segment_log) +
                             " is outside [" + std::to_string(kMinSegmentLog) + ", " +

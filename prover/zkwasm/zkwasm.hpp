@@ -67,11 +67,24 @@ struct PublicValues {
   bool operator==(const PublicValues&) const = default;
 };
 
+// Values of a module's imported globals and memory that its proofs start from: constants the
+// verifier supplies (docs/zkwasm.md, "Imported globals and memory"), committed in the fixed
+// init table like the module's own initializers, never taken from the prover.
+struct ImportValues {
+  std::vector<uint64_t> globals;         // per imported global, in import order
+  std::optional<uint32_t> memory_pages;  // an imported memory's size (its contents: zero below
+                                         // the module's own data segments)
+};
+
 // A module prepared for proving and verifying: its compiled code, hash and preprocessed
 // tables. Keys are derived per FRI parameter set and cached.
 class Program {
  public:
   static Result<std::shared_ptr<Program>> load(std::span<const uint8_t> module_bytes);
+  // A module importing globals or its memory, with their values (the same for the prover and
+  // the verifier, or the proof does not verify).
+  static Result<std::shared_ptr<Program>> load(std::span<const uint8_t> module_bytes,
+                                               const ImportValues& imports);
 
   const wasm::Module& module() const { return *module_; }
   std::shared_ptr<const wasm::Module> module_ptr() const { return module_; }
