@@ -8,8 +8,8 @@
 //
 // This slice proves executions of the opcodes listed in constrained_ops() (linear memory, the
 // Extension host I/O, shifts, bit counts, i64.mul and div/rem included), including runs that end
-// in unreachable, a division trap, an out-of-bounds load or store, a call_indirect trap or
-// efaas.abort (its code public). Runs
+// in unreachable, a division trap, an out-of-bounds load or store, a call_indirect trap,
+// efaas.abort (its code public) or out of gas before an instruction (the gas limit public). Runs
 // longer than one segment are split into segments chained by their boundary state
 // (continuations, segments.cpp: control state, output cursor, memory words and the page count).
 // Private input and other traps (stack exhaustion, host errors) are refused with UNIMPLEMENTED
