@@ -414,13 +414,19 @@ TEST_F(ZkwasmEngineTest, ModuleJobExecutesThenProves) {
   ASSERT_FALSE(su);
   EXPECT_EQ(su.error().code, Code::kInvalidArgument);
   EXPECT_NE(su.error().message.find("start function"), std::string::npos) << su.error().message;
-  // An execution past its gas limit traps; traps are not proved yet (UNIMPLEMENTED), and the
-  // runtime's trap passes through rather than a fake proof.
-  EngineJob starved = job(JobKind::kZkwasmModule, R"({"entry":"sum","args":[7],"gas_limit":20})",
-                          enc);
+  // An execution past its gas limit traps out of gas: proved, with the limit in the claim.
+  EngineJob starved = job(JobKind::kZkwasmModule,
+                          R"({"entry":"sum","args":[7],"gas_limit":20,"preset":"test"})", enc);
   auto s = eng->prove(starved, {});
-  ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().code, Code::kUnimplemented) << s.error().to_string();
+  ASSERT_TRUE(s) << s.error().to_string();
+  auto sb = zkwasm::deserialize_bundle(*s);
+  ASSERT_TRUE(sb.is_ok()) << sb.status().to_string();
+  auto spv = zkwasm::verify(*program_, *sb);
+  ASSERT_TRUE(spv.is_ok()) << spv.status().to_string();
+  EXPECT_EQ(spv->status, 1u);
+  EXPECT_EQ(spv->trap_code, uint32_t(wasm::TrapCode::kOutOfGas));
+  EXPECT_EQ(spv->gas_limit, 20u);
+  EXPECT_LE(spv->gas_used, 20u);
 }
 
 TEST_F(ZkwasmEngineTest, ProverErrorsPassThroughWithTheirCodes) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "prover/common/status.hpp"
+#include "prover/wasm/extension.hpp"
 #include "prover/wasm/instance.hpp"
 #include "prover/wasm/module.hpp"
 #include "prover/wasm/trace.hpp"
@@ -63,6 +64,15 @@ inline Result<std::vector<uint8_t>> record_trace(const std::vector<uint8_t>& mod
   const wasm::Export* ex = (*m)->find_export(name);
   if (ex == nullptr) return invalid_argument("no export " + name);
   wasm::Linker linker;
+  // Modules importing the Extension host get it, with no input.
+  const wasm::ExtensionInput no_input;
+  std::vector<uint8_t> output;
+  for (const wasm::Import& im : (*m)->imports) {
+    if (im.module == wasm::kHostModule) {
+      wasm::define_extension_host(linker, no_input, output, wasm::ExtensionConfig{}.max_output_bytes);
+      break;
+    }
+  }
   auto inst = wasm::Instance::instantiate(*m, linker);
   if (!inst) return inst.status();
   wasm::MemorySink sink;
@@ -84,6 +94,7 @@ inline Result<std::vector<uint8_t>> record_trace(const std::vector<uint8_t>& mod
   end.instructions = r->instructions;
   end.records = w.records();
   end.results = r->results;
+  end.output = output;
   EFAAS_RETURN_IF_ERROR(w.finish(end));
   return sink.data;
 }
@@ -102,12 +113,15 @@ inline const char* kSumWat = R"((module
   (func (export "efaas_main") (result i32) (call $sum (i32.const 0))))
 )";
 
-// A run the zkWASM prover still refuses with UNIMPLEMENTED: an endless loop stopped by the gas
-// limit (record it with record_trace(..., kUnprovableGasLimit)); out of gas is not provable
-// while the limit is not a public input (docs/zkwasm.md, Next steps). Its refusal names the trap.
+// A run the zkWASM prover still refuses with UNIMPLEMENTED: output_write of 64 bytes whose byte
+// gas (8 units) exceeds the gas left after the call (record it with record_trace(...,
+// kUnprovableGasLimit): 2 + 20 of 25 used), out of gas inside the host function (docs/zkwasm.md,
+// Traps; out of gas before an instruction is provable). Its refusal names the trap.
 inline constexpr const char* kUnprovableWat =
-    "(module (func (export \"f\") (param i32) (result i32) (loop $l (br $l)) (i32.const 0)))";
-inline constexpr uint64_t kUnprovableGasLimit = 1000;
+    "(module (import \"efaas\" \"output_write\" (func $w (param i32 i32))) (memory 1)"
+    " (func (export \"f\") (param i32) (result i32)"
+    " (call $w (i32.const 0) (i32.const 64)) (i32.const 0)))";
+inline constexpr uint64_t kUnprovableGasLimit = 25;
 inline constexpr const char* kUnprovableReason = "trap";
 
 }  // namespace efaas::farm::testing

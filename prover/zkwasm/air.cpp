@@ -112,7 +112,11 @@ TableAir exec_table() {
   const Fp ci_delta =
       Fp::from_u32(uint32_t(Op::kCallIndirect)) - Fp::from_u32(uint32_t(Op::kUnreachable));
   const Expr cistrap = unreach_f * c(E::kCiStack);
-  const Expr strap = (unreach_f * alu_op - cistrap * ci_delta) * call_delta.inverse();
+  // Out of gas before an instruction (gtrap, the kGasTrap bit): kOpX and kGasOpX both hold the
+  // offset of the instruction's opcode from unreachable; kGasOpX is 0 on other unreachable rows.
+  const Expr gtrap = unreach_f * c(E::kGasTrap), gas_opx = c(E::kGasOpX);
+  const Expr strap =
+      (unreach_f * (alu_op - gas_opx) - cistrap * ci_delta) * call_delta.inverse();
   // Rows that end the run with a trap.
   const Expr ends = trap_f + unreach_f + mtrap + itrap + hab + herr;
   sum = sum + alu_f + trap_f + unreach_f + itrap;
@@ -301,7 +305,8 @@ TableAir exec_table() {
   // unreachable exactly when the kCiStack bit is set.
   {
     const Expr g = c(E::kCiStack);
-    t.assert_zero(unreach_f * (alu_op - g * ci_delta) * (alu_op - g * ci_delta - call_delta));
+    t.assert_zero(unreach_f * (alu_op - g * ci_delta - gas_opx) *
+                  (alu_op - g * ci_delta - call_delta - gas_opx));
     t.assert_zero(cistrap * (alu_op - ci_delta));
   }
   // A direct call whose callee frame passes the value stack limit (vtrap, a strap row with the
@@ -657,14 +662,27 @@ TableAir exec_table() {
   t.assert_zero(ends * (status - one));
   t.assert_zero(trap_f * (r[0] - code));
   t.assert_zero(unreach_f * (code - Fp::from_u32(alu::kTrapUnreachable)) -
-                (strap + cistrap) * Fp::from_u32(L::kTrapCallStack - alu::kTrapUnreachable));
+                (strap + cistrap) * Fp::from_u32(L::kTrapCallStack - alu::kTrapUnreachable) -
+                gtrap * Fp::from_u32(L::kTrapOutOfGas - alu::kTrapUnreachable));
   // An out-of-bounds load or store: its mem_access row receives the trap bit and proves it.
   t.assert_bool(mtrap);
   t.assert_zero(mtrap * (one - mem));
   t.assert_zero(mtrap * io);
   t.assert_zero(mtrap * (code - Fp::from_u32(L::kTrapMemOob)));
-  t.assert_zero(ends * (gas + gcost - t.pub(L::kPubGasUsed)));
-  t.assert_zero(ends * (inst - t.pub(L::kPubInstructions)));
+  // (Out of gas: the instruction is not run, so neither its cost nor itself counts.)
+  t.assert_zero(ends * (gas + gcost - t.pub(L::kPubGasUsed)) - gtrap * gcost);
+  t.assert_zero(ends * (inst - t.pub(L::kPubInstructions)) - gtrap);
+  // Out of gas before the instruction at pc (gtrap): the row sends the program tuple of that
+  // instruction (opcode unreachable + kOpX, so its cost and immediates are the module's) and
+  // shows gas + cost > limit: gas + cost - limit - 1 = d0, range-checked. The verifier checks
+  // gas used <= limit < kMaxGasLimit, so a cost that fits leaves a value above p - 2^31 - 1.
+  // Nothing is touched; no other unreachable-class bit (carries 1..3) is set with it.
+  {
+    t.assert_zero(unreach_f * (one - c(E::kGasTrap)) * gas_opx);
+    t.assert_zero(gtrap * (alu_op - gas_opx));
+    t.assert_zero(gtrap * (cy[1] + cy[2] + cy[3]));
+    t.assert_zero(gtrap * (gas + gcost - t.pub(L::kPubGasLimit) - one - d[0]));
+  }
   // The output so far is public at a trap too.
   t.assert_zero(ends * (out - t.pub(L::kPubOutputLen)));
 

@@ -86,7 +86,10 @@ inline constexpr uint32_t kPubEntryOut = kPubExit + 6, kPubExitOut = kPubEntryOu
 // efaas.abort's code (its i32 argument, two 16-bit limbs) when the trap code is kTrapHostAbort;
 // zero otherwise and in every segment but the last.
 inline constexpr uint32_t kPubAbortCode = kPubExitOut + 1;
-inline constexpr uint32_t kNumPublics = kPubAbortCode + 2;
+// Out of gas (trap code 10): the gas limit the run had (below kMaxGasLimit); 0 for every other
+// exit. Every segment of a split run has it, only the last one's trap row binds it.
+inline constexpr uint32_t kPubGasLimit = kPubAbortCode + 2;
+inline constexpr uint32_t kNumPublics = kPubGasLimit + 1;
 
 // Table order in the machine.
 enum Table : uint32_t {
@@ -278,6 +281,12 @@ struct Exec {
   // trap row, looks the slot up with the host tag; the row pops the index and hands over to
   // a call_host row at the import's host pc, which returns to pc + 1.
   static constexpr uint32_t kHostCi = kInv + 2;
+  // Out of gas (trap code 10): an unreachable-class trap row with this bit (carry 0's column,
+  // which unreachable-class rows leave unused) for the instruction that is not run: kOpX holds
+  // its opcode's offset from unreachable and so does kGasOpX (a[0]: slot 2 is off on these
+  // rows), which exempts the row from the kOpX check of unreachable rows; d0 holds
+  // gas + cost - limit - 1 (range-checked).
+  static constexpr uint32_t kGasTrap = kC, kGasOpX = kA;
 };
 
 // Program table (fixed): one row per compiled instruction.
@@ -340,6 +349,12 @@ inline constexpr uint32_t kTrapUninitElem = 7;
 inline constexpr uint32_t kTrapHostAbort = 11;  // efaas.abort (a call_host trap row)
 inline constexpr uint32_t kTrapCallStack = 8;   // call stack exhausted (a call trap row)
 inline constexpr uint32_t kTrapHostError = 12;  // wasm::TrapCode::kHostError (unknown input kind)
+// Out of gas (wasm::TrapCode::kOutOfGas) before an instruction: its trap row shows
+// gas used + cost > limit. The claimed limit stays below kMaxGasLimit (the claimed gas used is
+// below 2^30 and a cost below 2^16), so gas + cost - limit - 1 of a cost that fits is above
+// p - 2^31, out of reach of the range check.
+inline constexpr uint32_t kTrapOutOfGas = 10;
+inline constexpr uint64_t kMaxGasLimit = uint64_t(1) << 31;
 // Input kinds the runtime knows (wasm::kInputKinds: 0..3 public, 4 private); a host call with
 // a larger kind fails with a host error.
 inline constexpr uint32_t kInputKinds = 5;
@@ -355,11 +370,12 @@ inline constexpr uint32_t kMaxStackSlots = 1u << 20;
 // output_write; 0: other imports, not provable).
 inline constexpr uint32_t kHostAbortFn = 4;
 // Every trap a trap row proves: unreachable (1) through uninitialized element (7), call stack
-// exhaustion at a call or call_indirect (8), efaas.abort (11) and the host error of an unknown
-// input kind (12); value stack exhaustion and out of gas are not provable.
+// exhaustion at a call or call_indirect (8), efaas.abort (11), the host error of an unknown
+// input kind (12) and out of gas before an instruction (10); value stack exhaustion is not
+// provable (nor out of gas inside a host function: the witness refuses it).
 inline constexpr bool is_provable_trap(uint32_t code) {
   return (code >= 1 && code <= kTrapCallStack) || code == kTrapHostAbort ||
-         code == kTrapHostError;
+         code == kTrapHostError || code == kTrapOutOfGas;
 }
 
 // Range and byte tables in one: row v holds v, x = v >> 8, y = v & 255, x AND y.

@@ -122,14 +122,22 @@ namespace {
 // Rows of step i in its run: a trapping last step (a call_indirect that traps) calls nothing,
 // so it has no zero-local rows.
 size_t step_rows(const wasm::Module& m, const wasm::Trace& trace, size_t i) {
-  if (trace.end.status != 0 && i + 1 == trace.steps.size()) return 1;
+  if (trace.end.status != 0 && trace.end.trap_code != L::kTrapOutOfGas &&
+      i + 1 == trace.steps.size()) {
+    return 1;
+  }
   return record_rows(m, trace.steps[i]);
+}
+
+// Out of gas: the trap row of the instruction that is not run follows the last record.
+size_t gas_trap_rows(const wasm::Trace& trace) {
+  return trace.end.status != 0 && trace.end.trap_code == L::kTrapOutOfGas ? 1 : 0;
 }
 
 }  // namespace
 
 size_t run_rows(const wasm::Module& m, const wasm::Trace& trace) {
-  size_t rows = 1;
+  size_t rows = 1 + gas_trap_rows(trace);
   for (size_t i = 0; i < trace.steps.size(); ++i) rows += step_rows(m, trace, i);
   return rows;
 }
@@ -215,7 +223,7 @@ Result<std::vector<std::pair<size_t, size_t>>> segment_cuts(const wasm::Module& 
     group = i;
     i = next;
   }
-  if (used + 1 > cap) {
+  if (used + 1 + gas_trap_rows(trace) > cap) {
     if (group == start) {
       return unimplemented("zkwasm: the last step's rows and the padding row exceed a segment of 2^" +
                            std::to_string(segment_log));

@@ -182,11 +182,14 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
   // Traps the AIR proves (the last step): unreachable, out-of-bounds memory, division traps,
   // call_indirect's (undefined or uninitialized element, type mismatch).
   const bool trapped = trace.end.status != 0;
+  // Out of gas before an instruction: every record ran, and a trap row for the instruction that
+  // is not run follows them (no record is a trap row; docs/zkwasm.md "Traps").
+  const bool gas_trap = trapped && trace.end.trap_code == L::kTrapOutOfGas;
   if (trapped && !L::is_provable_trap(trace.end.trap_code)) {
     return unimplemented("zkwasm: proving a trapped execution (trap code " +
                          std::to_string(trace.end.trap_code) + ") is not implemented yet");
   }
-  if (steps.empty()) return invalid_argument("zkwasm: the trace has no steps");
+  if (steps.empty() && !gas_trap) return invalid_argument("zkwasm: the trace has no steps");
   if (seg != nullptr && (seg->first >= seg->end || seg->end > steps.size())) {
     return invalid_argument("zkwasm: segment steps [" + std::to_string(seg->first) + ", " +
                             std::to_string(seg->end) + ") outside the trace");
@@ -217,6 +220,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
   }
   pv.status = trace.end.status;
   pv.trap_code = trace.end.trap_code;
+  if (gas_trap) pv.gas_limit = trace.header.gas_limit;
   pv.results = trace.end.results;
   pv.instructions = 0;
   for (const auto& st : steps) pv.instructions += !is_io(st) && !is_host_tail(st);
@@ -263,7 +267,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     const wasm::StepRecord& st = steps[i];
     const bool direct = st.op == uint16_t(Op::kCall) && st.pc < m.code.size() &&
                         m.code[st.pc].op == Op::kCall;
-    const bool traps_here = trapped && i + 1 == n;  // no call happens
+    const bool traps_here = trapped && !gas_trap && i + 1 == n;  // no call happens
     if (!traps_here && (direct || st.op == uint16_t(Op::kCallIndirect))) {
       const uint32_t callee = direct ? m.code[st.pc].a : st.aux;
       if (callee >= m.num_imported_funcs && callee - m.num_imported_funcs < m.funcs.size()) {
@@ -274,7 +278,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
   }
   // The last segment needs a padding row after the entry function's return; the others end
   // with their `end` row.
-  const size_t used_rows = stop - first + zero_rows + (seg && !seg->last ? 0 : 1);
+  const bool gas_row = gas_trap && (!seg || seg->last);  // the out-of-gas trap row
+  const size_t used_rows = stop - first + zero_rows + (seg && !seg->last ? 0 : 1) + gas_row;
   if (table_log_rows(used_rows) > kMaxLogExecRows) {
     return unimplemented("zkwasm: " + std::to_string(used_rows) +
                          " rows exceed one segment; split the run (ProveOptions::segment_log)");
@@ -445,7 +450,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
     const bool host_tail = is_host_tail(s);
     if (!host_tail) ++ninst;  // a host tail shares its call_indirect's count
     const int fi = L::flag_index(op);
-    const bool trap_row = trapped && i + 1 == n;
+    const bool trap_row = trapped && !gas_trap && i + 1 == n;
     const int mi = L::mem_op_index(op);
     if (fi < 0 && mi < 0 && !alu::is_alu(op) && !(op == Op::kUnreachable && trap_row)) {
       return unimplemented("zkwasm: opcode " + std::string(wasm::op_info(op).name) + " at " +
@@ -875,6 +880,24 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
           }
           break;
         }
+        if (gas_trap && i + 1 == n && (hf == 2 || hf == 3)) {
+          // Out of gas inside the host function: the runtime charges the byte gas (one unit per
+          // 8 bytes) of a transfer before it moves anything, so the call ends the trace with no
+          // I/O rows. Not provable yet: the row would have to show gas + cost + bytes/8 > limit
+          // with the byte count of the call (docs/zkwasm.md "Traps").
+          const uint64_t len = uint32_t(read(sp - 1));
+          uint64_t bytes = len;
+          if (hf == 2) {
+            const uint64_t k = read(sp - 4), off = uint32_t(read(sp - 3));
+            const uint64_t size = k < kPublicKinds ? input->bytes[k].size() : 0;
+            bytes = off >= size ? 0 : std::min<uint64_t>(len, size - off);
+          }
+          if (bytes != 0) {
+            return unimplemented("zkwasm: out of gas (trap code 10) inside the host function "
+                                 "at " + step_name(i, s) + " (byte gas of " +
+                                 std::to_string(bytes) + " bytes): not provable yet");
+          }
+        }
         if (trap_row) {  // a host error or a trap inside the host function (docs/zkwasm.md)
           return unimplemented("zkwasm: host call at " + step_name(i, s) + " traps with code " +
                                std::to_string(trace.end.trap_code) + ": not provable");
@@ -1081,7 +1104,9 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
           return bad(i, "returned value differs from the trace's result");
         }
       } else if (nx == n) {
-        if (!trap_row) return bad(i, "the trace ends without returning from the entry function");
+        if (!trap_row && !gas_trap) {
+          return bad(i, "the trace ends without returning from the entry function");
+        }
       } else if (steps[nx].pc != npc || steps[nx].sp != nsp) {
         return bad(i, "next step's pc " + std::to_string(steps[nx].pc) + "/sp " +
                           std::to_string(steps[nx].sp) + " should be " + std::to_string(npc) +
@@ -1096,6 +1121,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
       io.pc = steps[nx].pc, io.sp = steps[nx].sp;  // the state the I/O rows carry
     } else {
       exit_pc = npc, exit_sp = op == Op::kReturn ? fp + in.a : nsp;
+      io.pc = exit_pc, io.sp = exit_sp;  // I/O rows before an out-of-gas trap row
     }
     ex.set(E::kNpc, row, uint64_t(exit_pc));
     ex.set(E::kNsp, row, uint64_t(exit_sp));
@@ -1323,6 +1349,57 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
        !std::equal(pv.output.begin(), pv.output.end(), trace.end.output.begin() + long(out_base)) ||
        ((!seg || seg->last) && out_now() != trace.end.output.size()))) {
     return invalid_argument("zkwasm: the trace's output differs from its output rows");
+  }
+  // Out of gas (docs/zkwasm.md "Traps"): a trap row for the instruction that is not run, at the
+  // state the last record left (the entry state when none ran). It sends that instruction's
+  // program tuple, touches nothing and shows gas + cost - limit - 1 = d0 in range.
+  if (gas_row) {
+    const uint32_t gpc = row != 0 ? exit_pc : seg ? seg->entry.pc : entry->first;
+    const uint32_t gsp = row != 0 ? exit_sp : seg ? seg->entry.sp : entry->second;
+    if (gpc >= m.code.size()) {
+      return invalid_argument("zkwasm: the trace runs out of gas at pc " + std::to_string(gpc) +
+                              ", beyond the module's code");
+    }
+    wasm::Instr in = m.code[gpc];
+    in.b = program_imm_b(m, in);
+    const uint64_t limit = trace.header.gas_limit;
+    if (opts.check_trace && (gas > limit || gas + in.gas <= limit)) {
+      return invalid_argument(
+          "zkwasm: the trace runs out of gas before pc " + std::to_string(gpc) + " (" +
+          std::string(wasm::op_info(in.op).name) + ", cost " + std::to_string(in.gas) + ") with " +
+          std::to_string(gas) + " gas used, which the trace's gas limit " + std::to_string(limit) +
+          " does not explain");
+    }
+    ++prog_mult[gpc];
+    ex.set(E::kReal, row, uint64_t(1));
+    ex.set(E::kPc, row, uint64_t(gpc));
+    ex.set(E::kNpc, row, uint64_t(gpc));
+    ex.set(E::kSp, row, uint64_t(gsp));
+    ex.set(E::kNsp, row, uint64_t(gsp));
+    ex.set(E::kFp, row, uint64_t(fp));
+    ex.set(E::kNfp, row, uint64_t(fp));
+    ex.set(E::kDepth, row, uint64_t(frames.size()));
+    ex.set(E::kStep, row, uint64_t(row + 1));
+    ex.set(E::kInst, row, ninst + 1);
+    ex.set(E::kGas, row, gas);
+    ex.set(E::kOut, row, out_now());
+    ex.set(E::kGasCost, row, uint64_t(in.gas));
+    ex.set(E::kImmA, row, uint64_t(program_imm_a(m, in)));
+    ex.set_limbs(E::kImmB, row, in.b);
+    ex.set(E::kUnreachF, row, uint64_t(1));
+    ex.set(E::kGasTrap, row, uint64_t(1));
+    const Fp opx = Fp::from_u32(uint32_t(in.op)) - Fp::from_u32(uint32_t(Op::kUnreachable));
+    ex.set(E::kOpX, row, opx);
+    ex.set(E::kGasOpX, row, opx);
+    // gas + cost - limit - 1 (a forged trace's negative value lands outside the range table).
+    ex.set(E::kD, row, Fp::from_u64(gas + in.gas) - Fp::from_u64(limit) - Fp::one());
+    ++range_mult[(gas + in.gas - limit - 1) & 0xFFFF];
+    range_mult[0] += 4 + 3 + 2;  // r, d1..d3, sign-bit helpers
+    const bool gen[L::kSlots] = {false, false, false};
+    const uint32_t gkey[L::kSlots] = {0, 0, 0};
+    const uint64_t gnews[L::kSlots] = {0, 0, 0};
+    access(row, gen, gkey, gnews);
+    ++row;
   }
   pv.gas_used = seg ? seg->gas_used : gas;
   SegmentState seg_exit;

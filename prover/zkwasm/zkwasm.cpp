@@ -273,9 +273,22 @@ Result<std::vector<Fp>> public_inputs(const Program& program, const PublicValues
   if (!type.results.empty() && !pv.results.empty() && type.results[0] == wasm::ValType::kI32 && pv.results[0] > UINT32_MAX) {
     return invalid_argument("zkwasm: result exceeds i32");
   }
+  const bool out_of_gas = pv.status == 1 && pv.trap_code == L::kTrapOutOfGas;
+  // Out of gas before the first instruction runs none.
   if (pv.gas_used >= (uint64_t(1) << 30) || pv.instructions >= (uint64_t(1) << 30) ||
-      pv.instructions == 0) {
+      (pv.instructions == 0 && !out_of_gas)) {
     return invalid_argument("zkwasm: gas used or instruction count out of the supported range");
+  }
+  // The gas limit: claimed only with out of gas, at least the gas used and below 2^31 (the
+  // trap row's range check relies on it, air.cpp).
+  if (!out_of_gas && pv.gas_limit != 0) {
+    return invalid_argument("zkwasm: a gas limit without the out-of-gas trap code " +
+                            std::to_string(L::kTrapOutOfGas));
+  }
+  if (out_of_gas && (pv.gas_limit < pv.gas_used || pv.gas_limit >= L::kMaxGasLimit)) {
+    return invalid_argument("zkwasm: gas limit " + std::to_string(pv.gas_limit) +
+                            " is not between the gas used " + std::to_string(pv.gas_used) +
+                            " and 2^31");
   }
   if (auto in = parse_public_input(pv.public_input); !in) return in.status();
   if (pv.output.size() > kMaxOutputBytes) {
@@ -296,6 +309,7 @@ Result<std::vector<Fp>> public_inputs(const Program& program, const PublicValues
   pub[L::kPubTrapCode] = Fp::from_u32(pv.trap_code);
   pub[L::kPubAbortCode] = Fp::from_u32(pv.abort_code & 0xFFFF);
   pub[L::kPubAbortCode + 1] = Fp::from_u32(pv.abort_code >> 16);
+  pub[L::kPubGasLimit] = Fp::from_u64(pv.gas_limit);
   const uint64_t res = pv.results.empty() ? 0 : pv.results[0];
   pub[L::kPubHasResult] = Fp::from_u32(pv.results.empty() ? 0 : 1);
   for (uint32_t j = 0; j < 4; ++j) pub[L::kPubResult + j] = Fp::from_u32(uint32_t(res >> (16 * j)) & 0xFFFF);
@@ -457,6 +471,7 @@ std::vector<uint8_t> serialize_bundle(const Bundle& b) {
   w.bytes(pv.public_input);
   w.u32(uint32_t(pv.output.size()));
   w.bytes(pv.output);
+  w.u64(pv.gas_limit);  // nonzero only for out of gas
   const bool split = b.segments.size() > 1;
   for (size_t i = 0; i < b.segments.size(); ++i) {
     const Segment& seg = b.segments[i];
@@ -523,6 +538,21 @@ Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes) {
   if (n > r.remaining()) return invalid_argument("output length exceeds the bundle");
   pv.output.resize(n);
   EFAAS_RETURN_IF_ERROR(r.bytes(pv.output, "output"));
+  {
+    const size_t at = r.offset();
+    EFAAS_RETURN_IF_ERROR(r.u64(pv.gas_limit, "gas limit"));
+    const bool out_of_gas = pv.status == 1 && pv.trap_code == L::kTrapOutOfGas;
+    if (!out_of_gas && pv.gas_limit != 0) {
+      return invalid_argument("gas limit " + std::to_string(pv.gas_limit) + " at byte " +
+                              std::to_string(at) + " without the out-of-gas trap code " +
+                              std::to_string(L::kTrapOutOfGas));
+    }
+    if (out_of_gas && (pv.gas_limit < pv.gas_used || pv.gas_limit >= L::kMaxGasLimit)) {
+      return invalid_argument("gas limit " + std::to_string(pv.gas_limit) + " at byte " +
+                              std::to_string(at) + " is not between the gas used " +
+                              std::to_string(pv.gas_used) + " and 2^31");
+    }
+  }
   const bool split = segments > 1;
   b.segments.resize(segments);
   for (uint32_t i = 0; i < segments; ++i) {

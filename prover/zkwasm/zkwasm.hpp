@@ -8,8 +8,8 @@
 //
 // This slice proves executions of the opcodes listed in constrained_ops() (linear memory, the
 // Extension host I/O, shifts, bit counts, i64.mul and div/rem included), including runs that end
-// in unreachable, a division trap, an out-of-bounds load or store, a call_indirect trap or
-// efaas.abort (its code public). Runs
+// in unreachable, a division trap, an out-of-bounds load or store, a call_indirect trap,
+// efaas.abort (its code public) or out of gas before an instruction (the gas limit public). Runs
 // longer than one segment are split into segments chained by their boundary state
 // (continuations, segments.cpp: control state, output cursor, memory words and the page count).
 // Private input and other traps (stack exhaustion, host errors) are refused with UNIMPLEMENTED
@@ -55,7 +55,7 @@ struct PublicValues {
   uint32_t entry_function = 0;
   std::vector<uint64_t> args;     // the entry function's arguments (i32 zero-extended)
   uint32_t status = 0;            // 0 returned, 1 trapped (results then empty)
-  uint32_t trap_code = 0;         // wasm::TrapCode 1..7 (unreachable .. uninitialized element), 11
+  uint32_t trap_code = 0;         // wasm::TrapCode 1..8, 10 (out of gas), 11, 12
   uint32_t abort_code = 0;        // efaas.abort's argument when trap_code is 11 (kHostAbort)
   std::vector<uint64_t> results;  // the entry function's results
   uint64_t gas_used = 0;
@@ -64,6 +64,9 @@ struct PublicValues {
   // the run had none) and the bytes written with output_write.
   std::vector<uint8_t> public_input;
   std::vector<uint8_t> output;
+  // Out of gas (trap_code 10): the gas limit of the run, with gas_used <= gas_limit <
+  // gas_used + the cost of the instruction not run (below 2^31); 0 for every other exit.
+  uint64_t gas_limit = 0;
   bool operator==(const PublicValues&) const = default;
 };
 

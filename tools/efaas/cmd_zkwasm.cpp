@@ -103,6 +103,10 @@ bool aborted(const zkwasm::PublicValues& pv) {
   return pv.status == 1 && pv.trap_code == uint32_t(wasm::TrapCode::kHostAbort);
 }
 
+bool out_of_gas(const zkwasm::PublicValues& pv) {
+  return pv.status == 1 && pv.trap_code == uint32_t(wasm::TrapCode::kOutOfGas);
+}
+
 nlohmann::json publics_json(const zkwasm::PublicValues& pv) {
   nlohmann::json j = {{"module_keccak256", to_hex(pv.module_hash)},
           {"io", io_json(pv)},
@@ -114,6 +118,7 @@ nlohmann::json publics_json(const zkwasm::PublicValues& pv) {
           {"gas_used", pv.gas_used},
           {"instructions", pv.instructions}};
   if (aborted(pv)) j["abort_code"] = int32_t(pv.abort_code);  // efaas.abort's i32 argument
+  if (out_of_gas(pv)) j["gas_limit"] = pv.gas_limit;  // claimed with out of gas only
   return j;
 }
 
@@ -129,6 +134,7 @@ void print_publics(const zkwasm::PublicValues& pv) {
             << "\nresults:";
   for (uint64_t r : pv.results) std::cout << " " << r;
   std::cout << "\ngas used: " << pv.gas_used << "\ninstructions: " << pv.instructions << "\n";
+  if (out_of_gas(pv)) std::cout << "gas limit: " << pv.gas_limit << "\n";
   std::cout << "public input keccak256: " << to_hex(keccak256(pv.public_input)) << " ("
             << pv.public_input.size() << " bytes)\noutput: " << hex(pv.output) << " ("
             << pv.output.size() << " bytes)\n";

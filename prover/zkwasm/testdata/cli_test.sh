@@ -23,6 +23,12 @@ wat2wasm "$DIR/div.wat" -o "$DIR/div.wasm" || exit 1
 "$EFAAS" verify "$DIR/div.wasm" "$DIR/t.bin" --min-bits 0 > "$DIR/t.txt"; rc=$?
 [ $rc -eq 0 ] || { echo "trapped run: exit $rc"; exit 1; }
 grep -q 'trapped: integer divide by zero' "$DIR/t.txt" || { cat "$DIR/t.txt"; echo "no trap"; exit 1; }
+# Out of gas is an exit status with the gas limit public: verify prints it.
+"$EFAAS" prove "$DIR/sum.wasm" --invoke sum 1000 --gas 40 -o "$DIR/g.bin" --preset test > /dev/null || exit 1
+"$EFAAS" verify "$DIR/sum.wasm" "$DIR/g.bin" --min-bits 0 > "$DIR/g.txt"; rc=$?
+[ $rc -eq 0 ] || { echo "out-of-gas run: exit $rc"; exit 1; }
+grep -q 'trapped: out of gas' "$DIR/g.txt" && grep -q 'gas limit: 40' "$DIR/g.txt" || { cat "$DIR/g.txt"; echo "no gas limit"; exit 1; }
+"$EFAAS" verify "$DIR/sum.wasm" "$DIR/g.bin" --min-bits 0 --json | grep -q '"gas_limit": *40' || { echo "no gas_limit in JSON"; exit 1; }
 # An Extension: its input bound to the proof, its output printed by verify.
 wat2wasm "$SRC/echo_ext.wat" -o "$DIR/echo.wasm" || exit 1
 "$EFAAS" prove "$DIR/echo.wasm" --input 0102ff -o "$DIR/e.bin" --preset test || exit 1
