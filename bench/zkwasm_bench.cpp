@@ -300,6 +300,13 @@ int main(int argc, char** argv) {
   // (the stage times in StarkTimings are wall time; "logup" here includes the witness check).
   std::vector<std::pair<std::string, double>> stage_cpu;
   std::vector<std::pair<double, double>> stage_rss;  // at each stage's start
+  // Split runs: the peak RSS reached by the end of each segment's proof.
+  po.on_segment = [](uint32_t index, uint32_t count, double seconds) {
+    if (count < 2) return;
+    const auto rss = rss_mb();
+    std::fprintf(stderr, "segment %u/%u proved in %.1f s: RSS %.0f MiB, peak so far %.0f MiB\n",
+                 index + 1, count, seconds, rss.first, rss.second);
+  };
   po.stark.progress = [&](std::string_view stage, double) {
     stage_cpu.emplace_back(std::string(stage), process_cpu_seconds());
     stage_rss.push_back(rss_mb());

@@ -11,6 +11,8 @@
 // Segment index and last flag are public inputs, so proofs cannot be reordered, dropped or
 // reused in another position.
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -462,6 +464,16 @@ Result<Bundle> prove_planned(const Program& program, const wasm::TraceHeader& he
       malloc_trim(0);
 #endif
       const double secs = clock.seconds();
+      if (std::getenv("EFAAS_WITNESS_TIMINGS") != nullptr && proof) {
+        // Per segment: the tables' heights and the LDE residency the prover chose for them.
+        std::string logs;
+        for (const uint32_t h : proof->log_heights) logs += " " + std::to_string(h);
+        std::fprintf(stderr,
+                     "segment %u: %.3f s, log heights%s; LDEs streamed %zu, blocks recomputed "
+                     "%zu, at opened rows %zu\n",
+                     index, secs, logs.c_str(), t.streamed_ldes, t.recomputed_blocks,
+                     t.partly_recomputed_blocks);
+      }
       std::unique_lock<std::mutex> lock(mu);
       if (!proof) {
         if (error.is_ok()) {
