@@ -65,6 +65,8 @@ Result<std::unique_ptr<TraceSource>> TraceSource::over_bytes(std::span<const uin
 
 Status TraceSource::scan(const std::function<Status(const TraceChunk&)>& visit) {
   std::lock_guard<std::mutex> lock(mu_);
+  // The reader's errors (truncation, checksums) name the chunk and offset; add the source.
+  auto named = [&](const Status& s) { return Status(s.code(), name_ + ": " + s.message()); };
   // Again: the same pass (e.g. a caller counting before prove() plans).
   scanned_ = false;
   chunks_.clear();
@@ -79,10 +81,10 @@ Status TraceSource::scan(const std::function<Status(const TraceChunk&)>& visit) 
     if (!n) return n.status();
     eof = *n == 0;
     at += *n;
-    EFAAS_RETURN_IF_ERROR(r.feed(std::span<const uint8_t>(block.data(), *n)));
+    if (Status s = r.feed(std::span<const uint8_t>(block.data(), *n)); !s) return named(s);
     for (;;) {
       Result<bool> got = r.next(c);
-      if (!got) return got.status();
+      if (!got) return named(got.status());
       if (!*got) break;
       // Chunk c spans [chunk_start, r.offset()).
       if (c.kind == 1) {
@@ -96,7 +98,7 @@ Status TraceSource::scan(const std::function<Status(const TraceChunk&)>& visit) 
       EFAAS_RETURN_IF_ERROR(visit(c));
     }
   }
-  EFAAS_RETURN_IF_ERROR(r.finish());
+  if (Status s = r.finish(); !s) return named(s);
   header_ = r.header();
   reader_ = std::move(r);
   scanned_ = true;
