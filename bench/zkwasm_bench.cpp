@@ -14,6 +14,9 @@
 // compiled C: calls, linear memory, host I/O), run as Extensions on a Data of the length that
 // gives about 2^log steps, with their public input and output bound by the proof.
 #include <sys/resource.h>
+#if defined(__GLIBC__)
+#include <malloc.h>  // malloc_trim
+#endif
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -30,6 +33,7 @@
 #include "prover/fri/fri_params.hpp"
 #include "prover/wasm/extension.hpp"
 #include "prover/wasm/instance.hpp"
+#include "prover/wasm/trace_source.hpp"
 #include "prover/zkwasm/air_internal.hpp"  // build_witness, for --witness-reps
 #include "prover/zkwasm/alu_chip.hpp"  // which table proves an ALU-bus step
 #include "prover/zkwasm/segments_internal.hpp"  // run_rows: the table height of a run
@@ -192,6 +196,10 @@ int main(int argc, char** argv) {
                  "only build the one-segment witness this many times, on one thread and on the "
                  "pool alternately, and print wall and process CPU seconds");
   app.add_option("--proof-out", proof_out, "write the serialized bundle here (to compare proofs)");
+  std::string stream_file;
+  app.add_option("--stream", stream_file,
+                 "write the trace to this file, free it, and prove by reading each segment's "
+                 "records from the file (wasm::TraceSource, as `efaas prove --trace`)");
   CLI11_PARSE(app, argc, argv);
   auto params = fri_preset(preset);
   auto backend = parse_backend(backend_name_arg);
@@ -292,6 +300,13 @@ int main(int argc, char** argv) {
   // (the stage times in StarkTimings are wall time; "logup" here includes the witness check).
   std::vector<std::pair<std::string, double>> stage_cpu;
   std::vector<std::pair<double, double>> stage_rss;  // at each stage's start
+  // Split runs: the peak RSS reached by the end of each segment's proof.
+  po.on_segment = [](uint32_t index, uint32_t count, double seconds) {
+    if (count < 2) return;
+    const auto rss = rss_mb();
+    std::fprintf(stderr, "segment %u/%u proved in %.1f s: RSS %.0f MiB, peak so far %.0f MiB\n",
+                 index + 1, count, seconds, rss.first, rss.second);
+  };
   po.stark.progress = [&](std::string_view stage, double) {
     stage_cpu.emplace_back(std::string(stage), process_cpu_seconds());
     stage_rss.push_back(rss_mb());
@@ -302,11 +317,35 @@ int main(int argc, char** argv) {
     return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
            1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
   };
+  // --stream: the trace leaves memory; prove() reads it back per segment from the file.
+  std::unique_ptr<wasm::TraceSource> source;
+  const size_t trace_records = trace->steps.size();
+  if (!stream_file.empty()) {
+    {
+      auto sink = wasm::FileSink::open(stream_file);
+      if (!sink) return std::fprintf(stderr, "%s\n", sink.status().to_string().c_str()), 1;
+      wasm::TraceWriter tw(**sink);
+      if (!tw.begin(trace->header)) return 1;
+      for (const auto& st : trace->steps) {
+        const bool io = st.op == uint16_t(wasm::Op::kHostRead) || st.op == uint16_t(wasm::Op::kHostWrite);
+        *(io ? tw.slot_io() : tw.slot()) = st;
+      }
+      if (!tw.finish(trace->end) || !(*sink)->close()) return 1;
+    }
+    wasm::Trace().steps.swap(trace_storage.steps);  // freed
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
+    auto src = wasm::TraceSource::open_file(stream_file);
+    if (!src) return std::fprintf(stderr, "%s\n", src.status().to_string().c_str()), 1;
+    source = std::move(*src);
+  }
   const auto rss_before = rss_mb();
   zkwasm::reset_witness_census();
   const double cpu0 = cpu_now();
   Stopwatch sw;
-  auto bundle = zkwasm::prove(**program, *trace, po, &tm);
+  auto bundle = source ? zkwasm::prove(**program, *source, po, &tm)
+                       : zkwasm::prove(**program, *trace, po, &tm);
   const double prove_s = sw.seconds();
   const double prove_cpu = cpu_now() - cpu0;
   if (!bundle) {
@@ -339,7 +378,7 @@ int main(int argc, char** argv) {
   std::sort(vt.begin(), vt.end());
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  const size_t n = trace->steps.size();
+  const size_t n = trace_records;
   if (bundle->segments.size() > 1) {
     // Bundle header: magic, version, count, hash, entry, args, status, trap, results, gas, inst.
     const auto& pv = bundle->publics;
@@ -353,12 +392,15 @@ int main(int argc, char** argv) {
     // Memory of a split run: what is held across segments (the trace, at sizeof(StepRecord) per
     // record; the proving key) and the segment witnesses alive at once.
     const zkwasm::WitnessCensus census = zkwasm::witness_census();
-    std::fprintf(stderr, "trace %zu records: %.1f MiB held (%zu B/record), %.1f MiB encoded "
+    // --stream: only the records read for one segment's witness are held (peak below).
+    const size_t held = source ? census.peak_records : n;
+    std::fprintf(stderr, "trace %zu records: %.1f MiB held%s (%zu B/record), %.1f MiB encoded "
                  "(%.2f B/record); RSS before prove %.0f MiB; segment witnesses alive at most %zu "
                  "(%.1f MiB)\n",
-                 trace->steps.size(), double(trace->steps.size() * sizeof(wasm::StepRecord)) / 1048576.0,
+                 n, double(held * sizeof(wasm::StepRecord)) / 1048576.0,
+                 source ? (" at most (" + std::to_string(held) + " records read per segment, streamed)").c_str() : "",
                  sizeof(wasm::StepRecord), double(g_trace_file_bytes) / 1048576.0,
-                 double(g_trace_file_bytes) / double(trace->steps.size()), rss_before.first,
+                 double(g_trace_file_bytes) / double(n), rss_before.first,
                  census.peak, double(census.peak_bytes) / 1048576.0);
     std::fprintf(stderr, "segments %zu (2^%u rows), boundary keys %zu (%.1f per segment), "
                  "boundary data %zu bytes, proofs %zu bytes, bundle %zu bytes\n",

@@ -23,6 +23,7 @@
 #include "prover/wasm/extension.hpp"
 #include "prover/wasm/instance.hpp"
 #include "prover/wasm/trace.hpp"
+#include "prover/wasm/trace_source.hpp"
 #include "prover/zkwasm/zkwasm.hpp"
 
 namespace efaas::farm {
@@ -74,30 +75,6 @@ Outcome check_steps_against_module(const wasm::Module& m, std::span<const wasm::
     }
   }
   return ok();
-}
-
-// Records of a stored trace file (streamed, chunk by chunk): what its parsed form will hold.
-Expected<uint64_t> count_trace_records(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return err(Code::kDataLoss, "cannot read " + path);
-  wasm::TraceReader reader;
-  wasm::TraceChunk chunk;
-  std::vector<uint8_t> buf(1 << 20);
-  uint64_t records = 0;
-  while (in) {
-    in.read(reinterpret_cast<char*>(buf.data()), std::streamsize(buf.size()));
-    const size_t n = size_t(in.gcount());
-    if (n == 0) break;
-    if (Status s = reader.feed(std::span<const uint8_t>(buf.data(), n)); !s) return trace_error(s);
-    while (true) {
-      auto got = reader.next(chunk);
-      if (!got) return trace_error(got.status());
-      if (!*got) break;
-      if (chunk.kind == 1) records += chunk.steps.size();
-    }
-  }
-  if (Status s = reader.finish(); !s) return trace_error(s);
-  return records;
 }
 
 // ---------------------------------------------------------------- streaming input checks
@@ -368,17 +345,30 @@ class ZkwasmEngine final : public Engine {
     auto hold = [&](uint64_t bytes) -> Outcome {
       return hooks.hold_memory ? hooks.hold_memory(bytes) : ok();
     };
+    const uint32_t segment_log = params->segment_log.value_or(opts_.segment_log);
     wasm::Trace trace;
+    // A trace job's records are read from its file per segment while proving (zkwasm::prove
+    // over a TraceSource): the budget holds one segment's records, not the run's.
+    std::unique_ptr<wasm::TraceSource> source;
+    uint64_t records = 0, instructions = 0;
     std::vector<uint8_t> public_input = params->public_input;
     if (kind_ == JobKind::kZkwasmTrace) {
       if (!stage("read trace", 0.02)) return stopped;
-      auto records = count_trace_records(job.input_path);
-      if (!records) return records.error();
-      if (Outcome o = hold(*records * kZkwasmTraceRecordBytes); !o) return o.error();
-      auto t = wasm::read_trace_file(job.input_path);
-      if (!t) return trace_error(t.status());
-      trace = std::move(*t);
-      auto e = resolve_zkwasm_entry(prog.module(), *params, trace.header.entry_function);
+      auto src = wasm::TraceSource::open_file(job.input_path);
+      if (!src) return trace_error(src.status());
+      source = std::move(*src);
+      // Counting pass (every chunk checked); prove() plans in its own pass.
+      if (Status s = source->scan([&](const wasm::TraceChunk& c) {
+            for (const auto& st : c.steps) instructions += !is_io_row(st.op);
+            return Status::ok();
+          });
+          !s) {
+        return trace_error(s);
+      }
+      records = source->records();
+      const uint64_t window = std::min<uint64_t>(records, (uint64_t(1) << segment_log) + 1);
+      if (Outcome o = hold(window * kZkwasmTraceRecordBytes); !o) return o.error();
+      auto e = resolve_zkwasm_entry(prog.module(), *params, source->header().entry_function);
       if (!e) return e.error();
     } else {
       if (!stage("execute", 0.02)) return stopped;
@@ -388,17 +378,16 @@ class ZkwasmEngine final : public Engine {
       if (!t) return t.error();
       trace = std::move(*t);
       if (Outcome o = hold(trace.steps.size() * kZkwasmTraceRecordBytes); !o) return o.error();
+      records = trace.steps.size();
+      for (const auto& s : trace.steps) instructions += !is_io_row(s.op);
     }
-    uint64_t instructions = 0;
-    for (const auto& s : trace.steps) instructions += !is_io_row(s.op);
     if (hooks.exact_units) hooks.exact_units(zkwasm_units(instructions));
 
     if (!stage("prove", 0.1)) return stopped;
-    const uint32_t segment_log = params->segment_log.value_or(opts_.segment_log);
     // Segments: at least this many (a call's zero-local rows add rows, so maybe more); the
     // exact count comes with the first proved segment.
     const uint32_t min_segments = uint32_t(
-        std::min<uint64_t>((trace.steps.size() + (uint64_t(1) << segment_log) - 1) >> segment_log,
+        std::min<uint64_t>((records + (uint64_t(1) << segment_log) - 1) >> segment_log,
                            zkwasm::kMaxSegments));
     std::atomic<bool> cancel{false};
     zkwasm::ProveOptions po;
@@ -516,7 +505,7 @@ class ZkwasmEngine final : public Engine {
     };
     auto prove_all = [&]() -> Result<zkwasm::Bundle> {
       StopWatcher watcher(hooks, cancel);
-      return zkwasm::prove(prog, trace, po);
+      return source ? zkwasm::prove(prog, *source, po) : zkwasm::prove(prog, trace, po);
     };
     Result<zkwasm::Bundle> bundle = prove_all();
     if (!bundle) {

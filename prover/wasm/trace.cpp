@@ -512,6 +512,16 @@ Result<bool> TraceReader::next(TraceChunk& out) {
   return true;
 }
 
+void TraceReader::seek(uint32_t index, uint64_t first_record, uint64_t offset) {
+  buf_.clear();
+  pos_ = 0;
+  consumed_ = offset;
+  ended_ = false;
+  next_index_ = index;
+  next_record_ = first_record;
+  error_ = Status::ok();
+}
+
 Status TraceReader::finish() const {
   if (!error_.is_ok()) return error_;
   if (!has_header_) return data_loss("trace truncated: no complete file header");

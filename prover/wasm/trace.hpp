@@ -159,6 +159,14 @@ class TraceReader {
   bool has_header() const { return has_header_; }
   const TraceHeader& header() const { return header_; }
   bool ended() const { return ended_; }
+  // Stream offset of the first byte not yet consumed (after next(): where the chunk it
+  // returned ends).
+  uint64_t offset() const { return consumed_ + pos_; }
+  // Random access after a first pass (TraceSource): drops buffered bytes and continues at a
+  // chunk boundary seen before, so the next bytes fed must be chunk `index`, starting at
+  // record `first_record` and byte `offset`; every check of next() applies to it. Needs the
+  // header (has_header()).
+  void seek(uint32_t index, uint64_t first_record, uint64_t offset);
 
  private:
   Status parse_header();

@@ -11,6 +11,8 @@
 // Segment index and last flag are public inputs, so proofs cannot be reordered, dropped or
 // reused in another position.
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -94,6 +96,25 @@ class LiveWitness {
   size_t bytes_ = 0;
 };
 
+// Trace records read for one segment's witness, counted in the census while alive.
+class LiveRecords {
+ public:
+  explicit LiveRecords(size_t n) : n_(n) {
+    std::lock_guard<std::mutex> lock(census_mu);
+    census.live_records += n_;
+    census.peak_records = std::max(census.peak_records, census.live_records);
+  }
+  LiveRecords(const LiveRecords&) = delete;
+  LiveRecords& operator=(const LiveRecords&) = delete;
+  ~LiveRecords() {
+    std::lock_guard<std::mutex> lock(census_mu);
+    census.live_records -= n_;
+  }
+
+ private:
+  size_t n_;
+};
+
 }  // namespace
 
 WitnessCensus witness_census() {
@@ -105,6 +126,7 @@ void reset_witness_census() {
   std::lock_guard<std::mutex> lock(census_mu);
   census.peak = census.live;
   census.peak_bytes = census.live_bytes;
+  census.peak_records = census.live_records;
 }
 
 size_t record_rows(const wasm::Module& m, const wasm::StepRecord& st) {
@@ -196,72 +218,129 @@ std::vector<air::PublicInteraction> boundary_interactions(std::span<const uint32
   return out;
 }
 
+TraceView whole_trace(const wasm::Trace& trace) {
+  uint64_t instructions = 0;
+  for (const auto& st : trace.steps) {
+    instructions += st.op != uint16_t(Op::kHostRead) && st.op != uint16_t(Op::kHostWrite) &&
+                    !is_host_tail(st);
+  }
+  return TraceView{trace.header, trace.end,
+                   StepWindow(trace.steps, 0, trace.steps.size()), instructions};
+}
+
+// Greedy, at record boundaries: a call stays with its zero-local rows and a host call with its
+// I/O rows (the AIR ends a segment only between instructions); the last segment also needs the
+// padding row after the entry function's return (or trap). Online: a group (a step and the I/O
+// rows after it) is placed when the next group starts, since a trapping last step has no
+// zero-local rows.
+Status SegmentPlanner::add(const wasm::StepRecord& st) {
+  if (!error_.is_ok()) return error_;
+  const bool io = st.op == uint16_t(Op::kHostRead) || st.op == uint16_t(Op::kHostWrite);
+  // A call_indirect of an import's host tail (air_internal.hpp): no instruction, no gas, kept
+  // with its call_indirect like an I/O row.
+  const bool tail = is_host_tail(st);
+  const size_t i = plan_.records++;
+  plan_.instructions += !io && !tail;
+  plan_.gas_used += io ? 1  // an I/O row: one gas unit per 8 bytes moved
+                       : record_gas(m_, st);
+  if (pending_ && (io || tail)) {
+    ++io_;
+    return Status::ok();
+  }
+  if (pending_) {
+    if (Status s = place(head_rows_ + io_); !s) return error_ = s;
+  }
+  pending_ = true;
+  head_ = i;
+  head_rows_ = record_rows(m_, st);
+  io_ = 0;
+  return Status::ok();
+}
+
+Status SegmentPlanner::place(size_t r) {
+  const size_t cap = size_t(1) << segment_log_;
+  if (r > cap) {
+    return unimplemented("zkwasm: step " + std::to_string(head_) +
+                         " with its zero-local or host I/O rows needs " + std::to_string(r) +
+                         " rows, more than a segment of 2^" + std::to_string(segment_log_));
+  }
+  if (used_ + r > cap) plan_.cuts.emplace_back(start_, head_), start_ = head_, used_ = 0;
+  used_ += r;
+  group_ = head_;
+  plan_.rows += r;
+  return Status::ok();
+}
+
+Result<RunPlan> SegmentPlanner::finish(const wasm::TraceEnd& end) {
+  if (!error_.is_ok()) return error_;
+  if (!pending_) return invalid_argument("zkwasm: the trace has no steps");
+  // Out of gas: the last record ran; the trap row of the instruction that is not run follows.
+  const size_t gas_trap = end.status != 0 && end.trap_code == L::kTrapOutOfGas ? 1 : 0;
+  const bool trapped = end.status != 0 && !gas_trap;
+  // A trapping last step (no I/O rows after it) calls nothing: one row.
+  EFAAS_RETURN_IF_ERROR(place((trapped && io_ == 0 ? 1 : head_rows_) + io_));
+  pending_ = false;
+  plan_.rows += 1 + gas_trap;  // the padding row after the return or trap
+  const size_t cap = size_t(1) << segment_log_;
+  if (used_ + 1 + gas_trap > cap) {
+    if (group_ == start_) {
+      return unimplemented("zkwasm: the last step's rows and the padding row exceed a segment of 2^" +
+                           std::to_string(segment_log_));
+    }
+    plan_.cuts.emplace_back(start_, group_), start_ = group_;
+  }
+  plan_.cuts.emplace_back(start_, plan_.records);
+  if (plan_.cuts.size() > kMaxSegments) {
+    return unimplemented("zkwasm: " + std::to_string(plan_.cuts.size()) + " segments exceed " +
+                         std::to_string(kMaxSegments) + "; use a larger segment_log");
+  }
+  return std::move(plan_);
+}
+
+namespace {
+
+Result<RunPlan> plan_run(const wasm::Module& m, const wasm::Trace& trace, uint32_t segment_log) {
+  SegmentPlanner planner(m, segment_log);
+  for (const auto& st : trace.steps) EFAAS_RETURN_IF_ERROR(planner.add(st));
+  return planner.finish(trace.end);
+}
+
+}  // namespace
+
 Result<std::vector<std::pair<size_t, size_t>>> segment_cuts(const wasm::Module& m,
                                                            const wasm::Trace& trace,
                                                            uint32_t segment_log) {
-  // Greedy, at record boundaries: a call stays with its zero-local rows and a host call with
-  // its I/O rows (the AIR ends a segment only between instructions); the last segment also
-  // needs the padding row after the entry function's return (or trap).
-  const auto& steps = trace.steps;
-  const size_t cap = size_t(1) << segment_log;
-  auto is_io = [](const wasm::StepRecord& s) {
-    return s.op == uint16_t(Op::kHostRead) || s.op == uint16_t(Op::kHostWrite);
-  };
-  std::vector<std::pair<size_t, size_t>> cuts;
-  size_t start = 0, used = 0, group = 0;
-  for (size_t i = 0; i < steps.size();) {
-    size_t next = i + 1, r = step_rows(m, trace, i);
-    // (A call_indirect of an import keeps its host tail too.)
-    while (next < steps.size() && (is_io(steps[next]) || is_host_tail(steps[next]))) ++next, ++r;
-    if (r > cap) {
-      return unimplemented("zkwasm: step " + std::to_string(i) +
-                           " with its zero-local or host I/O rows needs " + std::to_string(r) +
-                           " rows, more than a segment of 2^" + std::to_string(segment_log));
-    }
-    if (used + r > cap) cuts.emplace_back(start, i), start = i, used = 0;
-    used += r;
-    group = i;
-    i = next;
-  }
-  if (used + 1 + gas_trap_rows(trace) > cap) {
-    if (group == start) {
-      return unimplemented("zkwasm: the last step's rows and the padding row exceed a segment of 2^" +
-                           std::to_string(segment_log));
-    }
-    cuts.emplace_back(start, group), start = group;
-  }
-  cuts.emplace_back(start, steps.size());
-  if (cuts.size() > kMaxSegments) {
-    return unimplemented("zkwasm: " + std::to_string(cuts.size()) + " segments exceed " +
-                         std::to_string(kMaxSegments) + "; use a larger segment_log");
-  }
-  return cuts;
+  auto plan = plan_run(m, trace, segment_log);
+  if (!plan) return plan.status();
+  return std::move(plan->cuts);
 }
 
-Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
-                              const ProveOptions& opts, StarkTimings* timings) {
+namespace {
+
+// prove_segments with each segment's records from the whole trace (`trace`) or read from
+// `source` while its witness is built.
+Result<Bundle> prove_planned(const Program& program, const wasm::TraceHeader& header,
+                             const wasm::TraceEnd& trace_end, const RunPlan& plan,
+                             const wasm::Trace* trace, wasm::TraceSource* source,
+                             const ProveOptions& opts, StarkTimings* timings) {
   const wasm::Module& m = program.module();
-  const auto& steps = trace.steps;
-  if (steps.empty()) return invalid_argument("zkwasm: the trace has no steps");
-  auto cut = segment_cuts(m, trace, opts.segment_log);
-  if (!cut) return cut.status();
-  const std::vector<std::pair<size_t, size_t>>& cuts = *cut;
+  if (plan.records == 0) return invalid_argument("zkwasm: the trace has no steps");
+  const std::vector<std::pair<size_t, size_t>>& cuts = plan.cuts;
   const uint32_t count = uint32_t(cuts.size());
-  uint64_t gas_used = 0;
-  for (const auto& st : steps) {
-    gas_used += st.op == uint16_t(Op::kHostRead) || st.op == uint16_t(Op::kHostWrite)
-                    ? 1  // an I/O row: one gas unit per 8 bytes moved
-                    : record_gas(m, st);
-  }
+  const uint64_t gas_used = plan.gas_used;
 
   auto pk = program.proving_key(opts.params);
   if (!pk) return pk.status();
-  const wasm::FuncType& type = m.func_type(trace.header.entry_function);
+  if (header.entry_function >= m.num_imported_funcs + m.funcs.size()) {
+    return invalid_argument("zkwasm: the trace's entry function " +
+                            std::to_string(header.entry_function) + " is not in the module");
+  }
+  const wasm::FuncType& type = m.func_type(header.entry_function);
   std::vector<uint64_t> args = opts.args;
   for (size_t i = 0; i < args.size() && i < type.params.size(); ++i) {
     if (type.params[i] == wasm::ValType::kI32) args[i] = uint32_t(args[i]);
   }
-  auto entry = program.entry(trace.header.entry_function);
+  auto entry = program.entry(header.entry_function);
   if (!entry) return entry.status();
 
   // Bounded memory: each worker builds the witness of the next segment itself, just before it
@@ -317,11 +396,30 @@ Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
       spec.entry = state;
       spec.image = &image;
       spec.gas_used = gas_used;
-      spec.output_len = trace.end.output.size();
+      spec.output_len = trace_end.output.size();
       SegmentOutput out;
       PublicValues pv;
       live.building();
-      auto w = build_segment_witness(program, trace, wo, &spec, pv, &out);
+      Result<MachineWitness> w = internal_error("zkwasm: no records");
+      if (source != nullptr) {
+        // The segment's records and the next one (its pc and sp are the exit state), freed
+        // once the witness is built.
+        const size_t stop = std::min(spec.end + 1, plan.records);
+        auto recs = source->read(spec.first, stop - spec.first);
+        if (!recs) {
+          fail(Status(recs.status().code(), "segment " + std::to_string(s) + ": " +
+                                                recs.status().message()));
+          return false;
+        }
+        LiveRecords held(recs->size());
+        const TraceView view{header, trace_end, StepWindow(*recs, spec.first, plan.records),
+                             plan.instructions};
+        w = build_segment_witness(program, view, wo, &spec, pv, &out);
+      } else {
+        const TraceView view{header, trace_end, StepWindow(trace->steps, 0, trace->steps.size()),
+                             plan.instructions};
+        w = build_segment_witness(program, view, wo, &spec, pv, &out);
+      }
       if (!w) {
         fail(w.status());
         return false;
@@ -382,6 +480,16 @@ Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
       malloc_trim(0);
 #endif
       const double secs = clock.seconds();
+      if (std::getenv("EFAAS_WITNESS_TIMINGS") != nullptr && proof) {
+        // Per segment: the tables' heights and the LDE residency the prover chose for them.
+        std::string logs;
+        for (const uint32_t h : proof->log_heights) logs += " " + std::to_string(h);
+        std::fprintf(stderr,
+                     "segment %u: %.3f s, log heights%s; LDEs streamed %zu, blocks recomputed "
+                     "%zu, at opened rows %zu\n",
+                     index, secs, logs.c_str(), t.streamed_ldes, t.recomputed_blocks,
+                     t.partly_recomputed_blocks);
+      }
       std::unique_lock<std::mutex> lock(mu);
       if (!proof) {
         if (error.is_ok()) {
@@ -408,6 +516,68 @@ Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
   for (uint32_t s = 0; s < count; ++s) bundle.segments[s].proof = std::move(*proofs[s]);
   if (timings) *timings = total;
   return bundle;
+}
+
+}  // namespace
+
+Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
+                              const ProveOptions& opts, StarkTimings* timings) {
+  if (trace.steps.empty()) return invalid_argument("zkwasm: the trace has no steps");
+  auto plan = plan_run(program.module(), trace, opts.segment_log);
+  if (!plan) return plan.status();
+  return prove_planned(program, trace.header, trace.end, *plan, &trace, nullptr, opts, timings);
+}
+
+Result<Bundle> prove_segments(const Program& program, wasm::TraceSource& source,
+                              const RunPlan& plan, const ProveOptions& opts,
+                              StarkTimings* timings) {
+  return prove_planned(program, source.header(), source.end(), plan, nullptr, &source, opts,
+                       timings);
+}
+
+Result<Bundle> prove(const Program& program, wasm::TraceSource& source, const ProveOptions& opts,
+                     StarkTimings* timings) {
+  if (opts.segment_log < kMinSegmentLog || opts.segment_log > kMaxSegmentLog) {
+    return invalid_argument("zkwasm: segment_log " + std::to_string(opts.segment_log) +
+                            " is outside [" + std::to_string(kMinSegmentLog) + ", " +
+                            std::to_string(kMaxSegmentLog) + "]");
+  }
+  // Modules whose tables hold imports: their call_indirects of host functions get host tail
+  // records (expand_host_calls) before planning, which the streamed path does not do; they
+  // are proved from the whole trace, read after the source's checks.
+  if (!host_slot_imports(program.module()).empty()) {
+    EFAAS_RETURN_IF_ERROR(source.scan([](const wasm::TraceChunk&) { return Status::ok(); }));
+    wasm::Trace whole;
+    whole.header = source.header();
+    whole.end = source.end();
+    auto steps = source.read(0, source.records());
+    if (!steps) return steps.status();
+    whole.steps = std::move(*steps);
+    return prove(program, whole, opts, timings);
+  }
+  // The first pass: every chunk checked (a truncated or corrupt trace fails here, before any
+  // proving), the cuts and totals planned; planning errors wait for the trace's own.
+  SegmentPlanner planner(program.module(), opts.segment_log);
+  Status planning;
+  EFAAS_RETURN_IF_ERROR(source.scan([&](const wasm::TraceChunk& c) {
+    for (size_t i = 0; i < c.steps.size() && planning.is_ok(); ++i) planning = planner.add(c.steps[i]);
+    return Status::ok();
+  }));
+  if (source.records() == 0) return invalid_argument("zkwasm: the trace has no steps");
+  Result<RunPlan> plan = planning.is_ok() ? planner.finish(source.end())
+                                          : Result<RunPlan>(planning);
+  if (!plan) return plan.status();  // only a run longer than a segment can fail planning
+  if (plan->rows > (size_t(1) << opts.segment_log)) {
+    return prove_segments(program, source, *plan, opts, timings);
+  }
+  // One segment: prove() on the whole trace (one segment's records).
+  wasm::Trace trace;
+  trace.header = source.header();
+  trace.end = source.end();
+  auto steps = source.read(0, source.records());
+  if (!steps) return steps.status();
+  trace.steps = std::move(*steps);
+  return prove(program, trace, opts, timings);
 }
 
 Result<PublicValues> verify_segments(const Program& program, const Bundle& bundle,

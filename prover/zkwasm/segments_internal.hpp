@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "prover/wasm/trace_source.hpp"
 #include "prover/zkwasm/air_internal.hpp"
 
 namespace efaas::zkwasm {
@@ -40,6 +41,39 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
                                              const WitnessOptions& opts, const SegmentSpec* seg,
                                              PublicValues& pv, SegmentOutput* out);
 
+// The records a witness is built from, by their index in the run: all of a trace, or a window
+// [offset, offset + size) of a run of `total` records (a segment's records and the one after
+// them, read from a wasm::TraceSource), so a split run need not hold its whole trace.
+class StepWindow {
+ public:
+  StepWindow() = default;
+  StepWindow(std::span<const wasm::StepRecord> recs, size_t offset, size_t total)
+      : recs_(recs), offset_(offset), total_(total) {}
+  // i in [offset, offset + window size): build_segment_witness checks it covers the segment.
+  const wasm::StepRecord& operator[](size_t i) const { return recs_[i - offset_]; }
+  size_t size() const { return total_; }  // of the whole run
+  bool empty() const { return total_ == 0; }
+  bool covers(size_t first, size_t end) const {
+    return first >= offset_ && end <= offset_ + recs_.size();
+  }
+
+ private:
+  std::span<const wasm::StepRecord> recs_;
+  size_t offset_ = 0, total_ = 0;
+};
+struct TraceView {
+  const wasm::TraceHeader& header;
+  const wasm::TraceEnd& end;
+  StepWindow steps;
+  uint64_t instructions = 0;  // of the whole run (records that are not host I/O rows)
+};
+TraceView whole_trace(const wasm::Trace& trace);
+// build_segment_witness from a window: seg's records [first, end) and the record after them
+// (its pc and sp are the segment's exit state) must be in it.
+Result<MachineWitness> build_segment_witness(const Program& program, const TraceView& trace,
+                                             const WitnessOptions& opts, const SegmentSpec* seg,
+                                             PublicValues& pv, SegmentOutput* out);
+
 // The memory before the first instruction: globals' initializers (the fixed init table, so
 // every initial value the one-segment AIR writes is here too) and the arguments.
 BoundaryImage initial_image(const Program& program, std::span<const uint64_t> args);
@@ -62,16 +96,52 @@ size_t run_rows(const wasm::Module& m, const wasm::Trace& trace);
 Result<std::vector<std::pair<size_t, size_t>>> segment_cuts(const wasm::Module& m,
                                                            const wasm::Trace& trace,
                                                            uint32_t segment_log);
+
+// What splitting a run needs to know before its first witness, found in one pass over its
+// records in order (SegmentPlanner): the cuts and the run's totals.
+struct RunPlan {
+  std::vector<std::pair<size_t, size_t>> cuts;  // [first, end) records per segment
+  size_t records = 0;
+  size_t rows = 0;             // run_rows: execution-table rows as one segment
+  uint64_t instructions = 0;   // records that are not host I/O rows
+  uint64_t gas_used = 0;       // as build_witness charges it
+};
+class SegmentPlanner {
+ public:
+  SegmentPlanner(const wasm::Module& m, uint32_t segment_log) : m_(m), segment_log_(segment_log) {}
+  // The next record of the run; an error for a call or host call too long for a segment.
+  Status add(const wasm::StepRecord& s);
+  // After the last record, with the trace's end (a trapping last step calls nothing; out of
+  // gas adds the trap row of the instruction that is not run).
+  Result<RunPlan> finish(const wasm::TraceEnd& end);
+
+ private:
+  Status place(size_t rows);  // the pending group, head_ with its I/O rows
+  const wasm::Module& m_;
+  uint32_t segment_log_;
+  RunPlan plan_;
+  bool pending_ = false;
+  size_t head_ = 0, head_rows_ = 0, io_ = 0;  // pending group: head step, its rows, I/O rows
+  size_t start_ = 0, used_ = 0, group_ = 0;   // current segment's first record, rows, last group
+  Status error_;
+};
 // Splits the run into segments of at most 2^opts.segment_log rows, builds their witnesses in
 // order (each from the memory the previous one left) and proves them on opts' workers.
 Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
                               const ProveOptions& opts, StarkTimings* timings);
+// The same bundle with the records read per segment from `source` (after its scan, which gave
+// `plan`): records alive are about one segment's per worker building, not the run's.
+Result<Bundle> prove_segments(const Program& program, wasm::TraceSource& source,
+                              const RunPlan& plan, const ProveOptions& opts,
+                              StarkTimings* timings);
 // Segment witnesses alive at once in prove_segments (from the start of their build until
 // freed after their proof) and their main columns' bytes, with the peaks since the last reset:
 // how tests check that a split run holds about one witness per worker, not one per segment.
 struct WitnessCensus {
   size_t live = 0, peak = 0;
   size_t live_bytes = 0, peak_bytes = 0;
+  // Trace records read for segment witnesses (prove_segments from a TraceSource) and alive.
+  size_t live_records = 0, peak_records = 0;
 };
 WitnessCensus witness_census();
 void reset_witness_census();  // peaks back to the live values

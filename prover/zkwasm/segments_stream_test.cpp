@@ -7,10 +7,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <span>
+
+#include <unistd.h>  // truncate
 
 #include "prover/common/rng.hpp"
 #include "prover/fri/fri_params.hpp"
 #include "prover/wasm/extension.hpp"
+#include "prover/wasm/trace_source.hpp"
 #include "prover/zkwasm/segments_internal.hpp"
 #include "prover/zkwasm/test_support.hpp"
 #include "prover/zkwasm/zkwasm.hpp"
@@ -254,6 +258,258 @@ TEST(ZkWasmSegmentsStream, ResumedRunsReuseTheirSegments) {
     for (size_t s = 0; s < count; ++s) EXPECT_EQ(reused[s], s % 2 == 1 ? 1 : 0) << "segment " << s;
     EXPECT_EQ(proved, count - count / 2);
   }
+}
+
+
+// --- Streamed traces: records read per segment from a TraceSource (zkstream2) -------------
+
+// The trace's encoded bytes, in chunks of `chunk` records (small chunks: segments start and end
+// inside chunks).
+std::vector<uint8_t> encode(const wasm::Trace& t, uint32_t chunk) {
+  wasm::MemorySink sink;
+  wasm::TraceWriter w(sink, chunk);
+  EXPECT_TRUE(w.begin(t.header).is_ok());
+  for (const auto& st : t.steps) {
+    const bool io = st.op == uint16_t(wasm::Op::kHostRead) || st.op == uint16_t(wasm::Op::kHostWrite);
+    *(io ? w.slot_io() : w.slot()) = st;
+  }
+  EXPECT_TRUE(w.finish(t.end).is_ok());
+  return sink.data;
+}
+
+Result<Bundle> prove_bytes(const SplitRun& r, std::span<const uint8_t> bytes, const ProveOptions& o) {
+  auto src = wasm::TraceSource::over_bytes(bytes);
+  if (!src) return src.status();
+  return prove(*r.program, **src, o);
+}
+
+// The largest segment's records plus the one after it (what one worker reads at most).
+size_t largest_window(const SplitRun& r, uint32_t log) {
+  auto cuts = segment_cuts(r.program->module(), r.trace, log);
+  EXPECT_TRUE(cuts.is_ok());
+  size_t most = 0;
+  for (const auto& [first, end] : *cuts) most = std::max(most, end - first + 1);
+  return most;
+}
+
+TEST(ZkWasmSegmentsStream, StreamedTracesGiveTheInMemoryBundles) {
+  for (const bool io : {false, true}) {
+    SCOPED_TRACE(io ? "memory and host I/O" : "calls");
+    const SplitRun r = io ? mem_io_run() : calls_run();
+    const uint32_t log = io ? 7 : 6;
+    auto want = prove(*r.program, r.trace, opts_for(r, log, 1));
+    ASSERT_TRUE(want.is_ok()) << want.status().to_string();
+    ASSERT_GE(want->segments.size(), 4u);
+    const std::vector<uint8_t> bytes = serialize_bundle(*want);
+    const size_t window = largest_window(r, log);
+    for (const uint32_t chunk : {7u, 1u << 16}) {
+      const std::vector<uint8_t> enc = encode(r.trace, chunk);
+      auto back = wasm::read_trace(enc);
+      ASSERT_TRUE(back.is_ok());
+      ASSERT_EQ(back->steps, r.trace.steps);
+      for (const uint32_t workers : {1u, 3u}) {
+        if (chunk != 7 && workers != 1) continue;  // (kept short)
+        SCOPED_TRACE("chunk " + std::to_string(chunk) + ", workers " + std::to_string(workers));
+        reset_witness_census();
+        auto b = prove_bytes(r, enc, opts_for(r, log, workers));
+        ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+        EXPECT_EQ(serialize_bundle(*b), bytes);
+        // Records alive: at most one segment window per worker building (builds take turns,
+        // so one), never the whole run.
+        const WitnessCensus c = witness_census();
+        EXPECT_EQ(c.live_records, 0u);
+        EXPECT_GE(c.peak_records, 2u);
+        EXPECT_LE(c.peak_records, window);
+        EXPECT_LT(c.peak_records, r.trace.steps.size() / 2);
+      }
+    }
+    // A run of one segment through the source: the one-segment bundle.
+    auto one = prove(*r.program, r.trace, opts_for(r, 12, 1));
+    ASSERT_TRUE(one.is_ok()) << one.status().to_string();
+    ASSERT_EQ(one->segments.size(), 1u);
+    auto b = prove_bytes(r, encode(r.trace, 64), opts_for(r, 12, 1));
+    ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+    EXPECT_EQ(serialize_bundle(*b), serialize_bundle(*one));
+  }
+}
+
+TEST(ZkWasmSegmentsStream, StreamedTraceFromAFile) {
+  const SplitRun r = mem_io_run();
+  auto want = prove(*r.program, r.trace, opts_for(r, 7, 2));
+  ASSERT_TRUE(want.is_ok()) << want.status().to_string();
+  const std::vector<uint8_t> enc = encode(r.trace, 50);
+  const std::string path = ::testing::TempDir() + "zkstream2_source_test.trace";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    ASSERT_EQ(std::fwrite(enc.data(), 1, enc.size(), f), enc.size());
+    std::fclose(f);
+  }
+  auto src = wasm::TraceSource::open_file(path);
+  ASSERT_TRUE(src.is_ok()) << src.status().to_string();
+  EXPECT_EQ((*src)->header().entry_function, r.trace.header.entry_function);
+  EXPECT_EQ((*src)->header().chunk_records, 50u);
+  auto b = prove(*r.program, **src, opts_for(r, 7, 2));
+  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+  EXPECT_EQ(serialize_bundle(*b), serialize_bundle(*want));
+  EXPECT_EQ((*src)->end(), r.trace.end);
+  // Truncated on disk: fails in the first pass, naming what is missing.
+  ASSERT_EQ(::truncate(path.c_str(), off_t(enc.size() - 30)), 0);
+  auto cut = wasm::TraceSource::open_file(path);
+  ASSERT_TRUE(cut.is_ok());
+  auto bad = prove(*r.program, **cut, opts_for(r, 7, 2));
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(bad.status().message().find("truncated"), std::string::npos) << bad.status().to_string();
+  std::remove(path.c_str());
+  EXPECT_FALSE(wasm::TraceSource::open_file(path).is_ok());
+}
+
+// The original greedy cut (before the one-pass planner), the oracle for the planner.
+std::vector<std::pair<size_t, size_t>> naive_cuts(const wasm::Module& m, const wasm::Trace& t,
+                                                  uint32_t log) {
+  const auto& steps = t.steps;
+  const size_t cap = size_t(1) << log;
+  auto is_io = [](const wasm::StepRecord& s) {
+    return s.op == uint16_t(wasm::Op::kHostRead) || s.op == uint16_t(wasm::Op::kHostWrite);
+  };
+  auto rows = [&](size_t i) {
+    return t.end.status != 0 && i + 1 == steps.size() ? size_t(1) : record_rows(m, steps[i]);
+  };
+  std::vector<std::pair<size_t, size_t>> cuts;
+  size_t start = 0, used = 0, group = 0;
+  for (size_t i = 0; i < steps.size();) {
+    size_t next = i + 1, r = rows(i);
+    while (next < steps.size() && is_io(steps[next])) ++next, ++r;
+    if (r > cap) return {};
+    if (used + r > cap) cuts.emplace_back(start, i), start = i, used = 0;
+    used += r;
+    group = i;
+    i = next;
+  }
+  if (used + 1 > cap) {
+    if (group == start) return {};
+    cuts.emplace_back(start, group), start = group;
+  }
+  cuts.emplace_back(start, steps.size());
+  return cuts;
+}
+
+TEST(ZkWasmSegmentsStream, OnePassPlannerCutsAsTheWholeTraceDid) {
+  size_t compared = 0;
+  for (const bool io : {false, true}) {
+    const SplitRun r = io ? mem_io_run() : calls_run();
+    const wasm::Module& m = r.program->module();
+    std::vector<wasm::Trace> traces{r.trace};
+    // Runs that trap at a call (a trapping last step has no zero-local rows) or at an I/O row.
+    for (size_t i = 0; i < r.trace.steps.size(); ++i) {
+      const uint16_t op = r.trace.steps[i].op;
+      if (op == uint16_t(wasm::Op::kCall) || op == uint16_t(wasm::Op::kHostWrite)) {
+        traces.push_back(test_support::claim_trap_at(*r.program, r.trace, i, 1));
+        if (traces.size() > 12) break;
+      }
+    }
+    for (const wasm::Trace& t : traces) {
+      for (uint32_t log = 4; log <= 9; ++log) {
+        SCOPED_TRACE("steps " + std::to_string(t.steps.size()) + ", log " + std::to_string(log));
+        const auto want = naive_cuts(m, t, log);
+        auto got = segment_cuts(m, t, log);
+        if (want.empty()) {
+          EXPECT_FALSE(got.is_ok());
+          continue;
+        }
+        ASSERT_TRUE(got.is_ok()) << got.status().to_string();
+        EXPECT_EQ(*got, want);
+        ++compared;
+        SegmentPlanner p(m, log);
+        for (const auto& st : t.steps) ASSERT_TRUE(p.add(st).is_ok());
+        auto plan = p.finish(t.end.status != 0);
+        ASSERT_TRUE(plan.is_ok());
+        EXPECT_EQ(plan->rows, run_rows(m, t));
+        EXPECT_EQ(plan->records, t.steps.size());
+      }
+    }
+  }
+  EXPECT_GT(compared, 40u);
+}
+
+TEST(ZkWasmSegmentsStream, TruncatedOrCorruptStreamsFailClearly) {
+  const SplitRun r = mem_io_run();
+  const std::vector<uint8_t> enc = encode(r.trace, 16);
+  const ProveOptions o = opts_for(r, 7, 1);
+  EXPECT_FALSE(wasm::TraceSource::over_bytes(std::span(enc).first(20)).is_ok());
+  for (const size_t keep : {size_t(60), enc.size() / 2, enc.size() - 5}) {
+    SCOPED_TRACE("kept " + std::to_string(keep) + " of " + std::to_string(enc.size()) + " bytes");
+    auto b = prove_bytes(r, std::span(enc).first(keep), o);
+    ASSERT_FALSE(b.is_ok());
+    EXPECT_EQ(b.status().code(), StatusCode::kDataLoss);
+    EXPECT_NE(b.status().message().find("truncated"), std::string::npos) << b.status().to_string();
+  }
+  // A flipped payload byte in a late chunk: its checksum, before any segment is proved.
+  std::vector<uint8_t> bad = enc;
+  bad[bad.size() * 3 / 4] ^= 0x20;
+  uint32_t proved = 0;
+  ProveOptions counted = o;
+  counted.on_segment = [&](uint32_t, uint32_t, double) { ++proved; };
+  auto b = prove_bytes(r, bad, counted);
+  ASSERT_FALSE(b.is_ok());
+  EXPECT_EQ(b.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(b.status().message().find("checksum mismatch"), std::string::npos) << b.status().to_string();
+  EXPECT_EQ(proved, 0u);
+}
+
+TEST(ZkWasmSegmentsStream, MismatchInALateSegmentNamesItsStep) {
+  const SplitRun r = calls_run();
+  const uint32_t log = 6;
+  auto cuts = segment_cuts(r.program->module(), r.trace, log);
+  ASSERT_TRUE(cuts.is_ok());
+  ASSERT_GE(cuts->size(), 4u);
+  // A wrong i32.add result in the last segment.
+  wasm::Trace t = r.trace;
+  size_t at = 0;
+  for (size_t i = cuts->back().first; i < cuts->back().second && at == 0; ++i) {
+    if (t.steps[i].op == uint16_t(wasm::Op::kI32Add)) at = i;
+  }
+  ASSERT_NE(at, 0u);
+  t.steps[at].r += 1;
+  auto mem = prove(*r.program, t, opts_for(r, log, 1));
+  ASSERT_FALSE(mem.is_ok());
+  const std::string step = "at step " + std::to_string(at) + " (";
+  EXPECT_NE(mem.status().message().find(step), std::string::npos) << mem.status().to_string();
+  for (const uint32_t workers : {2u}) {
+    uint32_t proved = 0;
+    ProveOptions o = opts_for(r, log, workers);
+    o.on_segment = [&](uint32_t, uint32_t, double) { ++proved; };
+    auto b = prove_bytes(r, encode(t, 5), o);
+    ASSERT_FALSE(b.is_ok());
+    EXPECT_EQ(b.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(b.status().message(), mem.status().message());
+    EXPECT_LT(proved, cuts->size());
+  }
+}
+
+TEST(ZkWasmSegmentsStream, StreamedResumeReusesSegments) {
+  const SplitRun r = mem_io_run();
+  ProveOptions o = opts_for(r, 7, 1);
+  auto full = prove(*r.program, r.trace, o);
+  ASSERT_TRUE(full.is_ok()) << full.status().to_string();
+  const size_t count = full->segments.size();
+  ASSERT_GE(count, 4u);
+  const std::vector<uint8_t> enc = encode(r.trace, 9);
+  o.proved_segments.resize(count);
+  for (size_t s = 0; s < count; s += 2) o.proved_segments[s] = full->segments[s];
+  std::vector<int> reused(count, -1);
+  o.on_segment_proof = [&](uint32_t index, uint32_t n, const Segment& seg, bool was_reused) {
+    ASSERT_EQ(n, count);
+    EXPECT_EQ(reused[index], -1);
+    reused[index] = was_reused ? 1 : 0;
+    EXPECT_EQ(seg.keys, full->segments[index].keys);
+  };
+  o.segment_workers = 2;
+  auto b = prove_bytes(r, enc, o);
+  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+  EXPECT_EQ(serialize_bundle(*b), serialize_bundle(*full));
+  for (size_t s = 0; s < count; ++s) EXPECT_EQ(reused[s], s % 2 == 0 ? 1 : 0) << "segment " << s;
 }
 
 }  // namespace

@@ -176,6 +176,14 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
 Result<MachineWitness> build_segment_witness(const Program& program, const wasm::Trace& trace,
                                              const WitnessOptions& opts, const SegmentSpec* seg,
                                              PublicValues& pv, SegmentOutput* out) {
+  return build_segment_witness(program, whole_trace(trace), opts, seg, pv, out);
+}
+
+// `trace.steps` is indexed by the record's index in the run: a window of a streamed trace
+// (segments.cpp) or the whole trace.
+Result<MachineWitness> build_segment_witness(const Program& program, const TraceView& trace,
+                                             const WitnessOptions& opts, const SegmentSpec* seg,
+                                             PublicValues& pv, SegmentOutput* out) {
   const wasm::Module& m = program.module();
   const auto& steps = trace.steps;
   PartTimer timer;
@@ -193,6 +201,11 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
   if (seg != nullptr && (seg->first >= seg->end || seg->end > steps.size())) {
     return invalid_argument("zkwasm: segment steps [" + std::to_string(seg->first) + ", " +
                             std::to_string(seg->end) + ") outside the trace");
+  }
+  // A window holds the segment's records and the next one (the exit state).
+  if (seg ? !steps.covers(seg->first, std::min(seg->end + 1, steps.size()))
+          : !steps.covers(0, steps.size())) {
+    return internal_error("zkwasm: the records read do not cover the segment's steps");
   }
   if (!seg && steps.size() >= (size_t(1) << 26)) {
     return unimplemented("zkwasm: " + std::to_string(steps.size()) +
@@ -222,8 +235,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
   pv.trap_code = trace.end.trap_code;
   if (gas_trap) pv.gas_limit = trace.header.gas_limit;
   pv.results = trace.end.results;
-  pv.instructions = 0;
-  for (const auto& st : steps) pv.instructions += !is_io(st) && !is_host_tail(st);
+  pv.instructions = trace.instructions;  // records that are neither I/O rows nor host tails
   pv.public_input = opts.public_input;
   auto input = parse_public_input(pv.public_input);
   if (!input) return input.status();

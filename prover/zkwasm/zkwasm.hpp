@@ -28,6 +28,7 @@
 #include "prover/hash/keccak.hpp"
 #include "prover/stark/stark.hpp"
 #include "prover/wasm/module.hpp"
+#include "prover/wasm/trace_source.hpp"
 #include "prover/wasm/trace.hpp"
 
 namespace efaas::zkwasm {
@@ -170,6 +171,14 @@ struct ProveOptions {
 
 // Witness generation from a recorded trace (no re-execution) and the STARK proof.
 Result<Bundle> prove(const Program& program, const wasm::Trace& trace, const ProveOptions& opts,
+                     StarkTimings* timings = nullptr);
+
+// prove() from a recorded trace read through `source` (a file, or its bytes in memory): one
+// checked pass finds the segments and the run's totals, then each segment's records are read
+// just before its witness is built, so a split run holds about one segment's records per
+// worker instead of the whole trace (40 bytes per record). The same bundle as prove() on the
+// trace read whole; a run that fits one segment is read whole.
+Result<Bundle> prove(const Program& program, wasm::TraceSource& source, const ProveOptions& opts,
                      StarkTimings* timings = nullptr);
 
 // Checks a bundle against the module: recomputes the program commitment (cached in Program),

@@ -186,6 +186,7 @@ int run_prove(const Output& out, const ProveCli& o) {
   if (modes != 1) return out.error_usage("give exactly one of --invoke NAME, --trace FILE, --input FILE|HEX");
 
   wasm::Trace trace;
+  std::unique_ptr<wasm::TraceSource> source;  // --trace
   uint32_t func = 0;
   std::vector<uint8_t> public_input;
   if (!o.input.empty()) {
@@ -208,10 +209,12 @@ int run_prove(const Output& out, const ProveCli& o) {
     func = trace.header.entry_function;
     public_input = wasm::encode_public_inputs(in);
   } else if (!o.trace.empty()) {
-    auto t = wasm::read_trace_file(o.trace);
-    if (!t) return out.error(t.status());
-    trace = std::move(*t);
-    func = trace.header.entry_function;
+    // Read per segment while proving (a split run never holds the whole trace); the first
+    // pass inside prove() checks every chunk.
+    auto src = wasm::TraceSource::open_file(o.trace);
+    if (!src) return out.error(src.status());
+    source = std::move(*src);
+    func = source->header().entry_function;
   } else {
     const wasm::Export* e = m.find_export(o.invoke);
     if (!e || e->kind != wasm::ExternKind::kFunc) {
@@ -256,7 +259,7 @@ int run_prove(const Output& out, const ProveCli& o) {
     };
   }
   Stopwatch sw;
-  auto bundle = zkwasm::prove(**program, trace, po);
+  auto bundle = source ? zkwasm::prove(**program, *source, po) : zkwasm::prove(**program, trace, po);
   if (!bundle) return out.error(bundle.status());
   const double secs = sw.seconds();
   const std::vector<uint8_t> blob = zkwasm::serialize_bundle(*bundle);
