@@ -18,8 +18,7 @@ static_assert(kPrivateKind == zkwasm::kPrivateKind);
 
 namespace {
 
-size_t element_count(size_t n) { return (n + 2) / 3; }
-size_t perm_count(size_t n) { return std::max<size_t>(1, (element_count(n) + 7) / 8); }
+size_t perm_count(size_t n) { return n / 24 + 1; }
 uint32_t element(std::span<const uint8_t> b, size_t r) {
   uint32_t e = 0;
   for (size_t j = 0; j < 3; ++j)
@@ -124,6 +123,14 @@ TableAir sponge_table() {
   for (uint32_t j = 0; j < 8; ++j) {
     t.interact(L::kBusPrivate, -real, {pno * Fp::from_u32(8) + Fp::from_u32(j), c(Perm::kIn + j)});
   }
+  // The padding is canonical: P = floor(n / 24) + 1, i.e. d = n - 24 (P - 1) is in [0, 24) on
+  // the last real row: d < 2^16 and 2^11 (d + 8) < 2^16 (then d + 8 < 32).
+  const Expr len = c(S::kLen);
+  t.assert_first(len - c(Perm::kIn + 8));
+  t.assert_transition(n(S::kLen) - len);
+  const Expr d = len - pno * Fp::from_u32(24);
+  t.interact(L::kBusRange, last, {d});
+  t.interact(L::kBusRange, last, {(d + Fp::from_u32(8)) * Fp::from_u32(1u << 11)});
   for (uint32_t j = 0; j < 8; ++j) t.assert_zero(last * (c(Perm::kOut + j) - t.pub(kPubDigest + j)));
   (void)t.finalize(3);
   return t;
@@ -137,7 +144,8 @@ void add_private_tables(air::MachineAir& m) {
 }
 
 PrivateTables private_tables(std::span<const uint8_t> bytes, std::span<const uint64_t> byte_lookups,
-                             uint64_t size_lookups, std::vector<uint64_t>& byte_mult) {
+                             uint64_t size_lookups, std::vector<uint64_t>& byte_mult,
+                             std::vector<uint64_t>& range_mult) {
   using P = Priv;
   using S = Sponge;
   PrivateTables out;
@@ -174,6 +182,9 @@ PrivateTables private_tables(std::span<const uint8_t> bytes, std::span<const uin
     col.assign(size_t(S::kWidth) * rows, Fp::zero());
     std::vector<Fp> row(Perm::kWidth);
     Poseidon2State s = initial_state(n);
+    const size_t d = n - 24 * (perms - 1);  // the last row's length check
+    ++range_mult[d];
+    ++range_mult[(d + 8) << 11];
     for (size_t r = 0; r < rows; ++r) {
       const bool real = r < perms;
       if (real) {
@@ -188,6 +199,7 @@ PrivateTables private_tables(std::span<const uint8_t> bytes, std::span<const uin
       col[size_t(S::kFirst) * rows + r] = Fp::from_u32(r == 0);
       col[size_t(S::kLast) * rows + r] = Fp::from_u32(r + 1 == perms);
       col[size_t(S::kPno) * rows + r] = Fp::from_u64(r);
+      col[size_t(S::kLen) * rows + r] = Fp::from_u64(n);
       if (r + 1 == perms) std::copy_n(s.begin(), kDigestSize, out.digest.begin());
     }
   }

@@ -2,8 +2,9 @@
 // The private input (input kind 4) in the zkWASM AIR (docs/zkwasm.md "Private input").
 //
 // The private bytes B (n = |B|) are committed by a Poseidon2 sponge whose digest is public:
-//   elements  e_r = B[3r] + 2^8 B[3r+1] + 2^16 B[3r+2] (missing bytes 0), r < K = ceil(n / 3),
-//             padded with zero elements to 8 P, P = max(1, ceil(K / 8)) permutations;
+//   elements  e_r = B[3r] + 2^8 B[3r+1] + 2^16 B[3r+2] (missing bytes 0), r < ceil(n / 3),
+//             padded with zero elements to 8 P, P = floor(n / 24) + 1 permutations (always
+//             some padding, so P is a function of n the AIR checks: 0 <= n - 24 (P - 1) < 24);
 //   state     s[8] = n, s[9] = kDomainTag, every other lane 0;
 //   absorb    overwrite s[0..8) with the next 8 elements, permute; digest s[0..8) at the end.
 // n in the initial state separates inputs that differ only by trailing zero bytes.
@@ -14,9 +15,10 @@
 //     byte count whose last value is sent as (4, kSizeIndex, n); it sends (r, e_r) and
 //     (kSizeIndex, n) to the sponge on kBusPrivate. Bytes are range-checked on kBusBytes.
 //   sponge: one permutation per row (poseidon2_table.hpp) plus real/first/last flags and the
-//     permutation index; row 0 starts from the initial state (receiving n), every real row
-//     receives its 8 elements, capacity lanes chain from row to row, and the last real row's
-//     s[0..8) equals the digest, public inputs kNumPublics .. + 7 of the private machine.
+//     permutation index and n; row 0 starts from the initial state (receiving n), every real
+//     row receives its 8 elements, capacity lanes chain from row to row, the last real row has
+//     0 <= n - 24 pno < 24 (two range lookups) and its s[0..8) equals the digest, public inputs
+//     kNumPublics .. + 7 of the private machine.
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -49,7 +51,7 @@ struct Priv {
 };
 struct Sponge {
   static constexpr uint32_t kReal = p2::Perm::kWidth, kFirst = kReal + 1, kLast = kReal + 2;
-  static constexpr uint32_t kPno = kReal + 3, kWidth = kReal + 4;
+  static constexpr uint32_t kPno = kReal + 3, kLen = kReal + 4, kWidth = kReal + 5;
 };
 
 air::TableAir private_table();
@@ -59,13 +61,14 @@ void add_private_tables(air::MachineAir& m);
 
 // The witness of both tables from the private bytes, the input-bus lookups into them (per
 // byte, and of the size), adding the bytes' range lookups to `byte_mult` (the range table's
-// kBusBytes multiplicities, row 256 x + y).
+// kBusBytes multiplicities, row 256 x + y) and the length check's to `range_mult`.
 struct PrivateTables {
   std::vector<Fp> priv_columns, sponge_columns;
   Digest digest{};
 };
 PrivateTables private_tables(std::span<const uint8_t> bytes, std::span<const uint64_t> byte_lookups,
-                             uint64_t size_lookups, std::vector<uint64_t>& byte_mult);
+                             uint64_t size_lookups, std::vector<uint64_t>& byte_mult,
+                             std::vector<uint64_t>& range_mult);
 // Appends the tables to a witness of the base machine and the digest to its public inputs.
 void append_private(MachineWitness& w, PrivateTables&& t);
 // The digest's public inputs after the base publics.

@@ -123,7 +123,7 @@ Digest oracle_digest(const std::vector<uint8_t>& b) {
     for (size_t j = 0; j < 3 && i + j < b.size(); ++j) v += uint32_t(b[i + j]) << (8 * j);
     e.push_back(v);
   }
-  e.resize(8 * std::max<size_t>(1, (e.size() + 7) / 8), 0);  // zero elements, >= 1 permutation
+  e.resize(8 * (b.size() / 24 + 1), 0);  // zero elements: floor(n / 24) + 1 permutations
   Poseidon2State s{};
   s[8] = Fp::from_u64(b.size());
   s[9] = Fp::from_u32(0x4b494e34);
@@ -490,6 +490,35 @@ TEST(ZkPrivateInput, ForgedPrivateTablesAreRejected) {
   }
 }
 
+// The padding is canonical: 24 bytes take two permutations (the second all zero elements);
+// dropping it (one permutation, its digest claimed) balances every bus but the length check.
+TEST(ZkPrivateInput, NonCanonicalPaddingIsRejected) {
+  Rng rng(test_seed("ZkPrivateInput.NonCanonicalPaddingIsRejected"));
+  PrivateWitness f = private_witness(bytes_of(rng, 24), 8);
+  ASSERT_EQ(f.w.main.size(), size_t(L::kNumTables + priv::kNumPrivateTables));
+  MachineWitness w = f.w;
+  PublicValues pv = f.pv;
+  const uint32_t PT = priv::kPrivateTable, ST = priv::kSpongeTable;
+  for (size_t r = 8; r < 16; ++r) cell(w, PT, Priv::kWidth, Priv::kErow, r) = Fp::zero();
+  cell(w, ST, Sponge::kWidth, Sponge::kReal, 1) = Fp::zero();
+  cell(w, ST, Sponge::kWidth, Sponge::kLast, 1) = Fp::zero();
+  cell(w, ST, Sponge::kWidth, Sponge::kLast, 0) = Fp::one();
+  Digest d;
+  for (uint32_t j = 0; j < 8; ++j) d[j] = cell(w, ST, Sponge::kWidth, Perm::kOut + j, 0);
+  pv.private_digest = d;
+  for (uint32_t j = 0; j < 8; ++j) w.publics[priv::kPubDigest + j] = d[j];
+  // The range table counts the forged row's lookups: d = 24 (below 2^16) instead of 0, and
+  // 2^11 (24 + 8) = 2^16, which no row holds, instead of 2^11 * 8.
+  auto range = [&](uint32_t v) -> Fp& { return cell(w, L::kRange, L::Range::kWidth, L::Range::kRangeMult, v); };
+  range(0) -= Fp::one();
+  range(8u << 11) -= Fp::one();
+  range(24) += Fp::one();
+  EXPECT_FALSE(prove_and_verify(f, w, pv, true).is_ok());
+  const Status v = prove_and_verify(f, w, pv, false);
+  EXPECT_FALSE(v.is_ok()) << "one permutation for 24 bytes verified";
+  std::printf("  24 bytes in one permutation -> %s\n", v.message().c_str());
+}
+
 TEST(ZkPrivateInput, BundleCarriesTheDigest) {
   const auto e = test_support::run_extension(wat(private_reader(8)), input_with({1, 2, 3, 4, 5}));
   const Bundle b = expect_proves(e);
@@ -509,8 +538,29 @@ TEST(ZkPrivateInput, BundleCarriesTheDigest) {
   r = deserialize_bundle(bad);
   ASSERT_FALSE(r.is_ok());
   EXPECT_NE(r.status().message().find("not below p"), std::string::npos) << r.status().to_string();
-  bad.assign(bytes.begin(), bytes.begin() + at + 10);
-  EXPECT_FALSE(deserialize_bundle(bad).is_ok());
+  // Cut anywhere in the digest: truncation named.
+  for (size_t cut = at; cut <= at + 33; ++cut) {
+    bad.assign(bytes.begin(), bytes.begin() + cut);
+    r = deserialize_bundle(bad);
+    EXPECT_FALSE(r.is_ok()) << "cut at " << cut;
+  }
+  // Without the digest the bundle parses (flag 0) and is rejected by the verifier.
+  Bundle none = b;
+  none.publics.private_digest.reset();
+  auto back = deserialize_bundle(serialize_bundle(none));
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_FALSE(back->publics.private_digest.has_value());
+  EXPECT_FALSE(verify(*e.program, *back).is_ok());
+  // Corrupted digest bytes never verify.
+  Rng rng(test_seed("ZkPrivateInput.BundleCarriesTheDigest"));
+  for (int k = 0; k < 8; ++k) {
+    bad = bytes;
+    bad[at + 1 + rng.uniform(32)] ^= uint8_t(1 + rng.uniform(255));
+    auto p = deserialize_bundle(bad);
+    if (p.is_ok()) {
+      EXPECT_FALSE(verify(*e.program, *p).is_ok());
+    }
+  }
 }
 
 }  // namespace

@@ -1356,7 +1356,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
   std::optional<priv::PrivateTables> private_tables;
   if (input_rows.reads_private()) {
     private_tables = priv::private_tables(*opts.private_input, input_rows.private_byte_lookups(),
-                                          input_rows.private_size_lookups(), byte_mult);
+                                          input_rows.private_size_lookups(), byte_mult,
+                                          range_mult);
     pv.private_digest = priv::private_input_digest(*opts.private_input);
     if (opts.check_trace && private_tables->digest != *pv.private_digest) {
       return internal_error("zkwasm: the private sponge table's digest differs from the reference");
