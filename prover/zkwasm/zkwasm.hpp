@@ -12,8 +12,9 @@
 // efaas.abort (its code public). Runs
 // longer than one segment are split into segments chained by their boundary state
 // (continuations, segments.cpp: control state, output cursor, memory words and the page count).
-// Private input and other traps (stack exhaustion, host errors) are refused with UNIMPLEMENTED
-// (never an unconstrained row).
+// Reads of the private input (kind 4) are proved with two more tables that hash it, its digest
+// public (private_input.hpp). Other traps are refused with UNIMPLEMENTED (never an
+// unconstrained row).
 #include <cstdint>
 #include <functional>
 #include <memory>
