@@ -352,6 +352,7 @@ class ZkwasmEngine final : public Engine {
     std::unique_ptr<wasm::TraceSource> source;
     uint64_t records = 0, instructions = 0;
     std::vector<uint8_t> public_input = params->public_input;
+    std::optional<std::vector<uint8_t>> private_input;  // module jobs: the input's kind 4
     if (kind_ == JobKind::kZkwasmTrace) {
       if (!stage("read trace", 0.02)) return stopped;
       auto src = wasm::TraceSource::open_file(job.input_path);
@@ -374,7 +375,7 @@ class ZkwasmEngine final : public Engine {
       if (!stage("execute", 0.02)) return stopped;
       const uint64_t bound = std::min(gas_limit(*params), kZkwasmMaxModuleInstructions);
       if (Outcome o = hold(bound * kZkwasmModuleBytesPerInstruction); !o) return o.error();
-      auto t = execute(prog, *params, job.input_path, &public_input);
+      auto t = execute(prog, *params, job.input_path, &public_input, &private_input);
       if (!t) return t.error();
       trace = std::move(*t);
       if (Outcome o = hold(trace.steps.size() * kZkwasmTraceRecordBytes); !o) return o.error();
@@ -394,6 +395,7 @@ class ZkwasmEngine final : public Engine {
     po.params = *fri;
     po.args = params->args;
     po.public_input = std::move(public_input);
+    po.private_input = std::move(private_input);
     po.stark.threads = opts_.threads;
     po.stark.cancel = &cancel;
     po.segment_log = segment_log;
@@ -579,16 +581,19 @@ class ZkwasmEngine final : public Engine {
 
   // Module jobs: runs the entry with the Extension host over the job's input, recording the
   // trace (at most kZkwasmMaxModuleInstructions instructions).
-  // `public_input` receives the input's public part, which the proof binds.
+  // `public_input` receives the input's public part, which the proof binds, and
+  // `private_input` its private input (committed by a public digest if the run reads it).
   Expected<wasm::Trace> execute(const zkwasm::Program& prog, const ZkwasmParams& params,
                                 const std::string& input_path,
-                                std::vector<uint8_t>* public_input) {
+                                std::vector<uint8_t>* public_input,
+                                std::optional<std::vector<uint8_t>>* private_input) {
     auto bytes = read_whole_file(input_path);
     if (!bytes) return bytes.error();
     auto input = wasm::decode_extension_input(*bytes);
     if (!input) return input.status();
     bytes->clear();
     *public_input = wasm::encode_public_inputs(*input);
+    *private_input = input->private_input;
     auto entry = resolve_zkwasm_entry(prog.module(), params, std::nullopt);
     if (!entry) return entry.error();
     std::vector<uint8_t> output;

@@ -10,6 +10,7 @@
 #include "prover/zkwasm/io.hpp"
 #include "prover/zkwasm/layout.hpp"
 #include "prover/zkwasm/memory_chip.hpp"
+#include "prover/zkwasm/private_input.hpp"
 #include "prover/zkwasm/shift_table.hpp"
 
 namespace efaas::zkwasm {
@@ -997,6 +998,17 @@ uint32_t log2_ceil(size_t n) {
 
 const air::MachineAir& machine_air() {
   static const air::MachineAir m = build_machine();
+  return m;
+}
+
+// The machine of runs that read the private input: the base tables, then the private input's
+// (private_input.hpp).
+const air::MachineAir& private_machine_air() {
+  static const air::MachineAir m = [] {
+    air::MachineAir pm = build_machine();
+    priv::add_private_tables(pm);
+    return pm;
+  }();
   return m;
 }
 

@@ -24,6 +24,12 @@ static_assert(kMaxSegmentLog + 1 == kMaxLogExecRows);
 
 // The universal machine (built once).
 const air::MachineAir& machine_air();
+// The same with the private input's tables appended (runs that read input kind 4), and the
+// machine of a witness or proof with `tables` tables.
+const air::MachineAir& private_machine_air();
+inline const air::MachineAir& machine_air(bool with_private) {
+  return with_private ? private_machine_air() : machine_air();
+}
 // log2 of a table's height for `rows` rows (at least kMinLogRows).
 uint32_t table_log_rows(size_t rows);
 // The program table's imm_b of an instruction: Instr::b, except for calls: params, declared
@@ -76,6 +82,8 @@ struct WitnessOptions {
   bool check_trace = true;
   std::vector<uint64_t> args;
   std::vector<uint8_t> public_input;  // encode_public_inputs() of an Extension run, or empty
+  // The private input (kind 4), when the prover has it; its tables join only if the run reads it.
+  std::optional<std::vector<uint8_t>> private_input;
   // Threads for the parts that run in parallel (0: the global pool; 1: all on the caller's).
   size_t threads = 0;
 };

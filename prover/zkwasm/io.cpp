@@ -74,6 +74,16 @@ InputTableBuilder::InputTableBuilder(const PublicInputKinds& in) : in_(in) {
   for (uint32_t k = 0; k < kPublicKinds; ++k) byte_mult_[k].assign(in.bytes[k].size(), 0);
 }
 
+void InputTableBuilder::set_private(const std::vector<uint8_t>* bytes) {
+  priv_ = bytes;
+  priv_mult_.assign(bytes ? bytes->size() : 0, 0);
+}
+
+const std::vector<uint8_t>* InputTableBuilder::kind_bytes(uint64_t kind) const {
+  if (kind < kPublicKinds) return in_.present ? &in_.bytes[kind] : nullptr;
+  return kind == kPrivateKind ? priv_ : nullptr;
+}
+
 std::vector<Fp> InputTableBuilder::take() const {
   using I = L::Input;
   size_t n = 0;

@@ -38,6 +38,9 @@ inline constexpr uint32_t kSizeIndex = 1u << 30;
 inline constexpr uint32_t kBusBoundary = 15;
 // (dir, s, x, lo, hi, 256 >> s): shift table -> fixed byte-shift table (shift_table.hpp).
 inline constexpr uint32_t kBusShiftBytes = 16;
+// The private input (private_input.hpp): (element index, element) and (kSizeIndex, length)
+// from the private table to the sponge table. Only in private_machine_air().
+inline constexpr uint32_t kBusPrivate = 40;
 
 // Memory keys: address spaces share one argument, key = space * 2^28 + address.
 inline constexpr uint32_t kSpaceShift = 28;

@@ -367,6 +367,7 @@ Result<Bundle> prove_planned(const Program& program, const wasm::TraceHeader& he
   wo.check_trace = opts.check_trace;
   wo.args = opts.args;
   wo.public_input = opts.public_input;  // every segment has the whole input table
+  wo.private_input = opts.private_input;  // and the private tables where it reads kind 4
   // The builder's worker waits for its witness: it builds with that worker's share of threads
   // (the bytes do not depend on the thread count).
   wo.threads = threads;
@@ -426,6 +427,7 @@ Result<Bundle> prove_planned(const Program& program, const wasm::TraceHeader& he
       }
       live.hold(std::move(*w));
       if (s == 0) bundle.publics = pv;
+      if (pv.private_digest) bundle.publics.private_digest = pv.private_digest;
       if (spec.last) bundle.publics.abort_code = pv.abort_code;  // found at the trap row
       if (s != 0) {  // each segment's witness holds its own output bytes
         bundle.publics.output.insert(bundle.publics.output.end(), pv.output.begin(), pv.output.end());
@@ -471,7 +473,7 @@ Result<Bundle> prove_planned(const Program& program, const wasm::TraceHeader& he
       if (failed()) return;
       Stopwatch clock;
       StarkTimings t;
-      auto proof = stark_prove(machine_air(), **pk, live.witness(), cfg, &t);
+      auto proof = prove_witness(program, opts.params, live.witness(), cfg, &t);
       live.reset();  // freed before the next build
 #if defined(__GLIBC__)
       // Hand the segment's freed buffers back to the system: glibc keeps freed chunks below
@@ -597,6 +599,7 @@ Result<PublicValues> verify_segments(const Program& program, const Bundle& bundl
   BoundaryImage image = initial_image(program, pv.args);
   SegmentState state{entry->first, entry->second, 0, 0, 0, 0};
   const uint32_t count = uint32_t(bundle.segments.size());
+  bool any_private = false;  // a segment's proof binds the claimed private digest
   for (uint32_t s = 0; s < count; ++s) {
     const Segment& seg = bundle.segments[s];
     const bool last = s + 1 == count;
@@ -642,13 +645,20 @@ Result<PublicValues> verify_segments(const Program& program, const Bundle& bundl
         state.output);
     const auto bound = boundary_interactions(seg.keys, image, seg.exit_values);
     its.insert(its.end(), bound.begin(), bound.end());
-    if (Status st = verify_segment_proof(program, seg.proof, pub, its, opts); !st) {
+    bool used_private = false;
+    if (Status st = verify_segment_proof(program, seg.proof, pub, its, opts, pv.private_digest,
+                                         &used_private);
+        !st) {
       std::string why = st.message();
       if (why.rfind("rejected: ", 0) == 0) why = why.substr(10);
       return Status(st.code(), "rejected: " + name + why);
     }
+    any_private |= used_private;
     for (size_t k = 0; k < seg.keys.size(); ++k) image[seg.keys[k]] = seg.exit_values[k];
     state = exit;
+  }
+  if (pv.private_digest && !any_private) {
+    return reject("the claim has a private-input digest that no segment's proof binds");
   }
   return pv;
 }

@@ -150,10 +150,18 @@ void reset_witness_census();  // peaks back to the live values
 Result<PublicValues> verify_segments(const Program& program, const Bundle& bundle,
                                      const VerifyOptions& opts);
 // One segment's proof against its public inputs and boundary terms (zkwasm.cpp); INVALID_ARGUMENT
-// "rejected: ..." naming the reason.
+// "rejected: ..." naming the reason. A proof with the private input's tables (the segment reads
+// kind 4) is checked against the claimed private digest too; used_private says which it was.
 Status verify_segment_proof(const Program& program, const StarkProof& proof,
                             const std::vector<Fp>& pub,
                             std::span<const air::PublicInteraction> interactions,
-                            const VerifyOptions& opts);
+                            const VerifyOptions& opts,
+                            const std::optional<Digest>& private_digest = std::nullopt,
+                            bool* used_private = nullptr);
+// Proves a witness with the machine it was built for: the base one, or with the private
+// input's tables when the witness has them (zkwasm.cpp).
+Result<StarkProof> prove_witness(const Program& program, const FriParams& params,
+                                 const MachineWitness& w, const StarkConfig& cfg,
+                                 StarkTimings* timings);
 
 }  // namespace efaas::zkwasm

@@ -423,7 +423,7 @@ TEST(ZkWasmSegmentsStream, OnePassPlannerCutsAsTheWholeTraceDid) {
         ++compared;
         SegmentPlanner p(m, log);
         for (const auto& st : t.steps) ASSERT_TRUE(p.add(st).is_ok());
-        auto plan = p.finish(t.end.status != 0);
+        auto plan = p.finish(t.end);
         ASSERT_TRUE(plan.is_ok());
         EXPECT_EQ(plan->rows, run_rows(m, t));
         EXPECT_EQ(plan->records, t.steps.size());

@@ -486,7 +486,8 @@ TEST_F(ZkWasmSegmentForgeries, BundleParserNamesTheBadField) {
     // Offset of segment 0's key count: serialize a bundle with known field sizes.
     const auto& pv = one.publics;
     at = 8 + 4 + 4 + 32 + 4 + 4 + 8 * pv.args.size() + 4 + 4 + 4 + 8 * pv.results.size() + 8 + 8 +
-         4 + pv.public_input.size() + 4 + pv.output.size() + 8 /* gas limit */ + 4 * 4 + 8 +
+         4 + pv.public_input.size() + 4 + pv.output.size() + 8 /* gas limit */ +
+         1 /* no private digest */ + 4 * 4 + 8 +
          8 + 8;
   }
   auto c = bytes;

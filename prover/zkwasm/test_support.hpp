@@ -186,6 +186,7 @@ inline ProveOptions extension_opts(const wasm::ExtensionInput& in, bool checked 
   ProveOptions o;
   o.params = fri_test_preset();
   o.public_input = wasm::encode_public_inputs(in);
+  o.private_input = in.private_input;
   o.check_trace = checked;
   o.stark.check_witness = checked;
   o.segment_log = segment_log;

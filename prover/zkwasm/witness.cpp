@@ -22,6 +22,7 @@
 #include "prover/zkwasm/io.hpp"
 #include "prover/zkwasm/layout.hpp"
 #include "prover/zkwasm/memory_chip.hpp"
+#include "prover/zkwasm/private_input.hpp"
 #include "prover/zkwasm/segments_internal.hpp"
 
 namespace efaas::zkwasm {
@@ -240,6 +241,13 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
   auto input = parse_public_input(pv.public_input);
   if (!input) return input.status();
   InputTableBuilder input_rows(*input);
+  if (opts.private_input) {
+    if (opts.private_input->size() > priv::kMaxPrivateBytes) {
+      return unimplemented("zkwasm: a private input of " + std::to_string(opts.private_input->size()) +
+                           " bytes (at most " + std::to_string(priv::kMaxPrivateBytes) + ")");
+    }
+    input_rows.set_private(&*opts.private_input);
+  }
 
   // Initial memory: globals and arguments at timestamp 1 (over the memory table's zeros). A
   // segment of a split run starts instead from its entry image, each key at timestamp 0 when
@@ -436,9 +444,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
       } else {
         for (uint32_t j = 0; j < cnt; ++j) {
           const uint32_t at = io.idx + j;
-          if (io.kind < kPublicKinds && at < input->bytes[io.kind].size()) {
+          const std::vector<uint8_t>* kb = input_rows.kind_bytes(io.kind);
+          if (kb && at < kb->size()) {
             input_rows.lookup_byte(io.kind, at);
-            if (opts.check_trace && input->bytes[io.kind][at] != uint8_t(bytes >> (8 * j))) {
+            if (opts.check_trace && (*kb)[at] != uint8_t(bytes >> (8 * j))) {
               return bad(i, "input byte " + std::to_string(at) + " of kind " +
                                 std::to_string(io.kind) + " differs from the public input");
             }
@@ -915,11 +924,12 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
                                std::to_string(trace.end.trap_code) + ": not provable");
         }
         auto kind_ok = [&](uint64_t k) -> Status {
-          if (k == 4) {  // wasm::InputKind::kPrivate
-            return unimplemented("zkwasm: reading input kind 4 (private) at " + step_name(i, s) +
-                                 ": private input cannot be bound to the public commitment "
-                                 "without hashing inside the AIR");
+          if (k == kPrivateKind && !opts.private_input) {  // wasm::InputKind::kPrivate
+            return invalid_argument("zkwasm: the run reads input kind 4 (private) at " +
+                                    step_name(i, s) + ", but the prover was given no private "
+                                    "input (ProveOptions::private_input)");
           }
+          if (k == kPrivateKind) return Status::ok();
           if (k >= kPublicKinds || !input->present) {
             return unimplemented("zkwasm: input kind " + std::to_string(k) + " at " +
                                  step_name(i, s) + " is not a public input of this proof");
@@ -932,7 +942,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
           EFAAS_RETURN_IF_ERROR(kind_ok(a));
           input_rows.lookup_size(uint32_t(a));
           host_d = uint64_t(16 * limb(a, 1)) << 16;
-          if (opts.check_trace && r != input->bytes[a].size()) return bad(i, "wrong input size");
+          if (opts.check_trace && r != input_rows.kind_bytes(a)->size()) return bad(i, "wrong input size");
           ex.set(E::kIoN, row, r & 0xFFFFFFFFu);  // the size, looked up in the input table
           break;
         }
@@ -951,7 +961,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
           input_rows.lookup_size(uint32_t(a));
           host_d |= uint64_t(16 * limb(a, 1)) << 16;
           const uint64_t off = read(sp - 3);
-          const uint64_t size = a < kPublicKinds ? input->bytes[a].size() : 0;
+          const std::vector<uint8_t>* kb = input_rows.kind_bytes(a);
+          const uint64_t size = kb ? kb->size() : 0;
           // The runtime's count: min(len, size - offset), 0 from offset >= size (air.cpp).
           const uint64_t want = uint32_t(off) >= size
                                     ? 0
@@ -985,7 +996,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
           io.kind = uint32_t(a), io.idx = uint32_t(off);
           ex.set(E::kIoKind, row, a);
           ex.set(E::kIoIdx, row, uint64_t(uint32_t(off)));
-          ex.set(E::kIoN, row, uint64_t(input->bytes[a].size()));
+          ex.set(E::kIoN, row, size);
         } else {
           nsp = sp - 2;
           // A zero-length write moves nothing; the AIR checks src against the page count.
@@ -1485,6 +1496,18 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
   w.main[L::kInit] = std::vector<Fp>(program.fixed_columns()[L::kInit].size() / L::Init::kPreWidth,
                                      Fp::zero());
   w.main[L::kInput] = input_rows.take();
+  // The private input's tables (private_input.hpp), only when this run or segment reads kind 4;
+  // their bytes' range lookups count in byte_mult before the range table is laid out.
+  std::optional<priv::PrivateTables> private_tables;
+  if (input_rows.reads_private()) {
+    private_tables = priv::private_tables(*opts.private_input, input_rows.private_byte_lookups(),
+                                          input_rows.private_size_lookups(), byte_mult,
+                                          range_mult);
+    pv.private_digest = priv::private_input_digest(*opts.private_input);
+    if (opts.check_trace && private_tables->digest != *pv.private_digest) {
+      return internal_error("zkwasm: the private sponge table's digest differs from the reference");
+    }
+  }
   w.public_interactions = io_public_interactions(*input, pv.output);
   {
     using A = L::Args;
@@ -1559,6 +1582,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
       w.public_interactions.insert(w.public_interactions.end(), b.begin(), b.end());
     }
   }
+  if (private_tables) priv::append_private(w, std::move(*private_tables));
   return w;
 }
 

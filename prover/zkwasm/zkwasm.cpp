@@ -15,6 +15,7 @@
 #include "prover/zkwasm/io.hpp"
 #include "prover/zkwasm/layout.hpp"
 #include "prover/zkwasm/memory_chip.hpp"
+#include "prover/zkwasm/private_input.hpp"
 #include "prover/zkwasm/segments_internal.hpp"
 
 namespace efaas::zkwasm {
@@ -195,32 +196,45 @@ Result<std::shared_ptr<Program>> Program::load(std::span<const uint8_t> module_b
 
 const air::MachineAir& Program::air() const { return machine_air(); }
 
-Result<std::shared_ptr<const ProvingKey>> Program::proving_key(const FriParams& params) const {
+// The private machine's tables have no fixed columns.
+static std::vector<std::vector<Fp>> machine_fixed(const std::vector<std::vector<Fp>>& fixed,
+                                                  bool with_private) {
+  std::vector<std::vector<Fp>> f = fixed;
+  if (with_private) f.resize(f.size() + priv::kNumPrivateTables);
+  return f;
+}
+
+Result<std::shared_ptr<const ProvingKey>> Program::proving_key(const FriParams& params,
+                                                               bool with_private) const {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [p, k] : pks_)
+  auto& pks = with_private ? private_pks_ : pks_;
+  for (const auto& [p, k] : pks)
     if (p == params) return k;
-  auto pk = stark_setup(machine_air(), fixed_, params);
+  auto pk = stark_setup(machine_air(with_private), machine_fixed(fixed_, with_private), params);
   if (!pk) return pk.status();
   auto shared = std::make_shared<const ProvingKey>(std::move(*pk));
-  pks_.emplace_back(params, shared);
+  pks.emplace_back(params, shared);
   return shared;
 }
 
-Result<std::shared_ptr<const VerifyingKey>> Program::verifying_key(const FriParams& params) const {
+Result<std::shared_ptr<const VerifyingKey>> Program::verifying_key(const FriParams& params,
+                                                                   bool with_private) const {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [p, k] : vks_)
+  auto& vks = with_private ? private_vks_ : vks_;
+  for (const auto& [p, k] : vks)
     if (p == params) return k;
-  for (const auto& [p, k] : pks_) {
+  for (const auto& [p, k] : with_private ? private_pks_ : pks_) {
     if (p == params) {  // the prover's key holds the same commitment
       auto shared = std::make_shared<const VerifyingKey>(k->vk);
-      vks_.emplace_back(params, shared);
+      vks.emplace_back(params, shared);
       return shared;
     }
   }
-  auto vk = stark_verifying_key(machine_air(), fixed_, params);
+  auto vk = stark_verifying_key(machine_air(with_private), machine_fixed(fixed_, with_private),
+                                params);
   if (!vk) return vk.status();
   auto shared = std::make_shared<const VerifyingKey>(std::move(*vk));
-  vks_.emplace_back(params, shared);
+  vks.emplace_back(params, shared);
   return shared;
 }
 
@@ -344,12 +358,11 @@ Result<Bundle> prove(const Program& program, const wasm::Trace& trace, const Pro
   wo.check_trace = opts.check_trace;
   wo.args = opts.args;
   wo.public_input = opts.public_input;
+  wo.private_input = opts.private_input;
   wo.threads = opts.stark.threads;
   Bundle b;
   auto w = build_witness(program, trace, wo, b.publics);
   if (!w) return w.status();
-  auto pk = program.proving_key(opts.params);
-  if (!pk) return pk.status();
   StarkConfig cfg = opts.stark;
   if (!opts.devices.empty()) cfg.backend = opts.devices[0];
   if (!opts.devices.empty() && !opts.opencl_devices.empty()) {
@@ -358,7 +371,7 @@ Result<Bundle> prove(const Program& program, const wasm::Trace& trace, const Pro
   const bool show = std::getenv("EFAAS_WITNESS_TIMINGS") != nullptr;
   if (show) std::fprintf(stderr, "witness built     %.3f s\n", clock.seconds());
   Stopwatch stark_clock;
-  auto proof = stark_prove(machine_air(), **pk, *w, cfg, timings);
+  auto proof = prove_witness(program, opts.params, *w, cfg, timings);
   if (!proof) return proof.status();
   if (show) std::fprintf(stderr, "stark_prove       %.3f s\n", stark_clock.seconds());
   b.segments.emplace_back();
@@ -367,10 +380,20 @@ Result<Bundle> prove(const Program& program, const wasm::Trace& trace, const Pro
   return b;
 }
 
+Result<StarkProof> prove_witness(const Program& program, const FriParams& params,
+                                 const MachineWitness& w, const StarkConfig& cfg,
+                                 StarkTimings* timings) {
+  const bool with_private = w.main.size() > L::kNumTables;  // the run reads the private input
+  auto pk = program.proving_key(params, with_private);
+  if (!pk) return pk.status();
+  return stark_prove(machine_air(with_private), **pk, w, cfg, timings);
+}
+
 Status verify_segment_proof(const Program& program, const StarkProof& proof,
-                            const std::vector<Fp>& pub,
+                            const std::vector<Fp>& base_pub,
                             std::span<const air::PublicInteraction> interactions,
-                            const VerifyOptions& opts) {
+                            const VerifyOptions& opts, const std::optional<Digest>& private_digest,
+                            bool* used_private) {
   auto reject = [](const std::string& why) { return invalid_argument("rejected: " + why); };
   const double bits = conjectured_security_bits(proof.params);
   if (bits < opts.min_security_bits) {
@@ -378,11 +401,21 @@ Status verify_segment_proof(const Program& program, const StarkProof& proof,
                   std::to_string(opts.min_security_bits));
   }
   if (Status s = validate(proof.params); !s) return reject(s.message());
+  // A proof with the private input's tables (private_machine_air) binds the claimed digest.
+  const bool with_private = proof.log_heights.size() == L::kNumTables + priv::kNumPrivateTables;
+  if (used_private) *used_private = with_private;
+  if (with_private && !private_digest) {
+    return reject("the proof reads the private input but the claim has no private-input digest");
+  }
+  std::vector<Fp> pub = base_pub;
+  if (with_private) priv::append_digest_publics(pub, *private_digest);
   if (proof.publics != pub) {
     return reject("the proof's public inputs differ from the claimed module, input and output");
   }
   // Timestamps 4 * row + slot must stay far below p (the memory argument's ordering).
-  if (proof.log_heights.size() != L::kNumTables ||
+  if ((proof.log_heights.size() != L::kNumTables && !with_private) ||
+      (with_private && (proof.log_heights[priv::kPrivateTable] > kMaxLogExecRows ||
+                        proof.log_heights[priv::kSpongeTable] > kMaxLogExecRows)) ||
       proof.log_heights[L::kExec] > kMaxLogExecRows ||
       proof.log_heights[L::kMemory] > kMaxLogExecRows + 2 ||
       proof.log_heights[L::kMemAccess] > kMaxLogExecRows ||
@@ -391,9 +424,9 @@ Status verify_segment_proof(const Program& program, const StarkProof& proof,
       proof.log_heights[L::kInput] > kMaxLogExecRows + 2) {
     return reject("table heights out of the supported range");
   }
-  auto vk = program.verifying_key(proof.params);
+  auto vk = program.verifying_key(proof.params, with_private);
   if (!vk) return vk.status();
-  if (Status s = stark_verify(machine_air(), **vk, proof, interactions); !s) {
+  if (Status s = stark_verify(machine_air(with_private), **vk, proof, interactions); !s) {
     return reject(s.message());
   }
   return Status::ok();
@@ -419,7 +452,15 @@ Result<PublicValues> verify(const Program& program, const Bundle& bundle, const 
   auto input = parse_public_input(pv.public_input);
   if (!input) return reject(input.status().message());
   const auto interactions = io_public_interactions(*input, pv.output);
-  if (Status s = verify_segment_proof(program, seg.proof, *pub, interactions, opts); !s) return s;
+  bool used_private = false;
+  if (Status s = verify_segment_proof(program, seg.proof, *pub, interactions, opts,
+                                      pv.private_digest, &used_private);
+      !s) {
+    return s;
+  }
+  if (pv.private_digest && !used_private) {
+    return reject("the claim has a private-input digest that the proof does not bind");
+  }
   return pv;
 }
 
@@ -448,6 +489,28 @@ Status get_varint(ByteReader& r, uint64_t& v, const std::string& what) {
     if (!(byte & 0x80)) return Status::ok();
   }
 }
+Status read_private_digest(ByteReader& r, std::optional<Digest>& digest) {
+  uint8_t flag = 0;
+  const size_t at = r.offset();
+  EFAAS_RETURN_IF_ERROR(r.u8(flag, "private digest flag"));
+  if (flag > 1) {
+    return invalid_argument("private digest flag " + std::to_string(flag) + " at byte " +
+                            std::to_string(at) + " is neither 0 nor 1");
+  }
+  if (flag == 0) return Status::ok();
+  Digest d;
+  for (size_t j = 0; j < d.size(); ++j) {
+    uint32_t v = 0;
+    EFAAS_RETURN_IF_ERROR(r.u32(v, "private digest element " + std::to_string(j)));
+    if (v >= Fp::kP) {
+      return invalid_argument("private digest element " + std::to_string(j) + " at byte " +
+                              std::to_string(r.offset() - 4) + " is not below p");
+    }
+    d[j] = Fp::from_canonical(v);
+  }
+  digest = d;
+  return Status::ok();
+}
 }  // namespace
 
 std::vector<uint8_t> serialize_bundle(const Bundle& b) {
@@ -472,6 +535,10 @@ std::vector<uint8_t> serialize_bundle(const Bundle& b) {
   w.u32(uint32_t(pv.output.size()));
   w.bytes(pv.output);
   w.u64(pv.gas_limit);  // nonzero only for out of gas
+  // The private input's digest: a flag byte, then 8 canonical u32 elements when set.
+  w.u8(pv.private_digest ? 1 : 0);
+  if (pv.private_digest)
+    for (const Fp& x : *pv.private_digest) w.u32(x.to_canonical());
   const bool split = b.segments.size() > 1;
   for (size_t i = 0; i < b.segments.size(); ++i) {
     const Segment& seg = b.segments[i];
@@ -553,6 +620,7 @@ Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes) {
                               std::to_string(pv.gas_used) + " and 2^31");
     }
   }
+  EFAAS_RETURN_IF_ERROR(read_private_digest(r, pv.private_digest));
   const bool split = segments > 1;
   b.segments.resize(segments);
   for (uint32_t i = 0; i < segments; ++i) {

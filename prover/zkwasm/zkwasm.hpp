@@ -12,8 +12,9 @@
 // efaas.abort (its code public) or out of gas before an instruction (the gas limit public). Runs
 // longer than one segment are split into segments chained by their boundary state
 // (continuations, segments.cpp: control state, output cursor, memory words and the page count).
-// Private input and other traps (stack exhaustion, host errors) are refused with UNIMPLEMENTED
-// (never an unconstrained row).
+// Reads of the private input (kind 4) are proved with two more tables that hash it, its digest
+// public (private_input.hpp). Other traps are refused with UNIMPLEMENTED (never an
+// unconstrained row).
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -68,6 +69,9 @@ struct PublicValues {
   // Out of gas (trap_code 10): the gas limit of the run, with gas_used <= gas_limit <
   // gas_used + the cost of the instruction not run (below 2^31); 0 for every other exit.
   uint64_t gas_limit = 0;
+  // The private input's commitment (docs/zkwasm.md "Private input"): the Poseidon2 sponge digest
+  // of the kind-4 bytes, present exactly when the run reads kind 4 (input_size or input_read).
+  std::optional<Digest> private_digest;
   bool operator==(const PublicValues&) const = default;
 };
 
@@ -95,9 +99,12 @@ class Program {
   const Hash256& module_hash() const { return hash_; }
   const air::MachineAir& air() const;
   const std::vector<std::vector<Fp>>& fixed_columns() const { return fixed_; }
-  // The proving key (with the verifying key inside) for `params`, computed once.
-  Result<std::shared_ptr<const ProvingKey>> proving_key(const FriParams& params) const;
-  Result<std::shared_ptr<const VerifyingKey>> verifying_key(const FriParams& params) const;
+  // The proving key (with the verifying key inside) for `params`, computed once; with_private:
+  // of the machine with the private input's tables (runs that read kind 4).
+  Result<std::shared_ptr<const ProvingKey>> proving_key(const FriParams& params,
+                                                        bool with_private = false) const;
+  Result<std::shared_ptr<const VerifyingKey>> verifying_key(const FriParams& params,
+                                                            bool with_private = false) const;
   // Entry pc and initial stack height of a defined function.
   Result<std::pair<uint32_t, uint32_t>> entry(uint32_t func) const;
 
@@ -108,6 +115,8 @@ class Program {
   mutable std::mutex mu_;
   mutable std::vector<std::pair<FriParams, std::shared_ptr<const ProvingKey>>> pks_;
   mutable std::vector<std::pair<FriParams, std::shared_ptr<const VerifyingKey>>> vks_;
+  mutable std::vector<std::pair<FriParams, std::shared_ptr<const ProvingKey>>> private_pks_;
+  mutable std::vector<std::pair<FriParams, std::shared_ptr<const VerifyingKey>>> private_vks_;
 };
 
 // The machine state between two segments of a split run (before the next instruction).
@@ -145,6 +154,9 @@ struct ProveOptions {
   std::vector<uint64_t> args;  // the invocation's arguments (the trace does not hold them)
   // An Extension's public input (wasm::encode_public_inputs), which the trace does not hold.
   std::vector<uint8_t> public_input;
+  // An Extension's private input (kind 4; wasm::ExtensionInput::private_input). Needed only if
+  // the run reads kind 4: its bytes are then committed by a public digest.
+  std::optional<std::vector<uint8_t>> private_input;
   // Continuations: runs longer than 2^segment_log rows are split into segments, proved by
   // `segment_workers` threads at once (0: one per entry of `devices` when there are several,
   // else one per hardware thread, at most the segment count), each with its share of

@@ -5,9 +5,11 @@
 //   efaas verify MODULE.wasm proof.bin                             0 valid, 1 rejected, 2 malformed
 #include <cerrno>
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,7 @@ namespace {
 
 struct ProveCli {
   std::string module, input, trace, invoke, output, preset = "production", backend = "auto";
+  std::string private_input;  // with --input: the Extension's private input (kind 4)
   std::vector<std::string> args;
   uint64_t gas = 1'000'000'000ull;
   uint32_t segment_log = zkwasm::kDefaultSegmentLog;
@@ -90,12 +93,24 @@ std::string hex(std::span<const uint8_t> b) {
   return s;
 }
 
+// The private input's Poseidon2 digest: 8 canonical field elements, 8 hex digits each.
+std::string digest_hex(const Digest& d) {
+  std::string s;
+  char buf[9];
+  for (const Fp& x : d) {
+    std::snprintf(buf, sizeof buf, "%08x", x.to_canonical());
+    s += buf;
+  }
+  return s;
+}
+
 // An Extension's exit status: efaas_main's result (0 ok, otherwise the exit code).
 nlohmann::json io_json(const zkwasm::PublicValues& pv) {
   nlohmann::json j;
   j["public_input_keccak256"] = to_hex(keccak256(pv.public_input));
   j["public_input_bytes"] = pv.public_input.size();
   j["output"] = hex(pv.output);
+  if (pv.private_digest) j["private_input_digest"] = digest_hex(*pv.private_digest);
   return j;
 }
 
@@ -138,6 +153,9 @@ void print_publics(const zkwasm::PublicValues& pv) {
   std::cout << "public input keccak256: " << to_hex(keccak256(pv.public_input)) << " ("
             << pv.public_input.size() << " bytes)\noutput: " << hex(pv.output) << " ("
             << pv.output.size() << " bytes)\n";
+  if (pv.private_digest) {
+    std::cout << "private input digest (Poseidon2): " << digest_hex(*pv.private_digest) << "\n";
+  }
 }
 
 // Runs `func` with a trace into memory.
@@ -189,6 +207,10 @@ int run_prove(const Output& out, const ProveCli& o) {
   std::unique_ptr<wasm::TraceSource> source;  // --trace
   uint32_t func = 0;
   std::vector<uint8_t> public_input;
+  std::optional<std::vector<uint8_t>> private_input;
+  if (!o.private_input.empty() && o.input.empty()) {
+    return out.error_usage("--private goes with --input (an Extension run)");
+  }
   if (!o.input.empty()) {
     // An Extension run: its public input (Data; To, sender and block hash zero) is bound to
     // the proof; the output is what it wrote.
@@ -196,6 +218,12 @@ int run_prove(const Output& out, const ProveCli& o) {
     if (!data) return out.error(data.status());
     wasm::ExtensionInput in;
     in.data = std::move(*data);
+    if (!o.private_input.empty()) {
+      auto priv = hex_or_file(o.private_input);
+      if (!priv) return out.error(priv.status());
+      in.private_input = std::move(*priv);
+    }
+    private_input = in.private_input;
     wasm::MemorySink sink;
     wasm::TraceWriter tw(sink);
     wasm::ExtensionConfig cfg;
@@ -247,6 +275,7 @@ int run_prove(const Output& out, const ProveCli& o) {
   po.stark.backend = *backend;
   po.args = args;
   po.public_input = public_input;
+  po.private_input = private_input;
   if (o.segment_log < zkwasm::kMinSegmentLog || o.segment_log > zkwasm::kMaxSegmentLog) {
     return out.error_usage("--segment-log: between " + std::to_string(zkwasm::kMinSegmentLog) +
                            " and " + std::to_string(zkwasm::kMaxSegmentLog));
@@ -348,6 +377,9 @@ void register_zkwasm_commands(CLI::App& app) {
   prove->add_option("--invoke", po.invoke, "run and prove this exported function");
   prove->add_option("--trace", po.trace, "prove this recorded trace (efaas wasm run --trace)");
   prove->add_option("--input", po.input, "run and prove efaas_main on this input (FILE or HEX)");
+  prove->add_option("--private", po.private_input,
+                    "with --input: the Extension's private input (FILE or HEX); reading it "
+                    "makes its Poseidon2 digest public");
   prove->add_option("-o,--output", po.output, "write the proof bundle here")->required();
   prove->add_option("--preset", po.preset, "FRI parameters: production (>= 100 bits) or test");
   prove->add_option("--backend", po.backend, "auto, scalar, avx2 or opencl");

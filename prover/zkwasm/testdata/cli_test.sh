@@ -51,4 +51,20 @@ grep -q 'aborted with code -7' "$DIR/a.txt" || { cat "$DIR/a.txt"; echo "no abor
 grep -q '"segments": *[2-9]' "$DIR/s.json" || { echo "no segment count"; cat "$DIR/s.json"; exit 1; }
 "$EFAAS" prove "$DIR/sum.wasm" --invoke sum 12 -o "$DIR/x.bin" --segment-log 2; rc=$?
 [ $rc -eq 2 ] || { echo "--segment-log 2: exit $rc, want 2"; exit 1; }
+# The private input (kind 4): read by the Extension, its Poseidon2 digest public in verify's
+# output (another private input, another digest); --private without --input is bad usage.
+printf '(module (import "efaas" "input_size" (func $s (param i32) (result i32))) (import "efaas" "input_read" (func $r (param i32 i32 i32 i32) (result i32))) (import "efaas" "output_write" (func $o (param i32 i32))) (memory (export "memory") 1) (func (export "efaas_main") (result i32) (drop (call $r (i32.const 4) (i32.const 0) (i32.const 0) (i32.const 16))) (call $o (i32.const 0) (i32.const 2)) (call $s (i32.const 4))))' > "$DIR/priv.wat"
+wat2wasm "$DIR/priv.wat" -o "$DIR/priv.wasm" || exit 1
+"$EFAAS" prove "$DIR/priv.wasm" --input 00 --private 0a0b0c -o "$DIR/pv.bin" --preset test > /dev/null || exit 1
+"$EFAAS" verify "$DIR/priv.wasm" "$DIR/pv.bin" --min-bits 0 --json > "$DIR/pv.json"; rc=$?
+[ $rc -eq 0 ] || { echo "private-input proof: exit $rc"; exit 1; }
+grep -q '"output": "0a0b"' "$DIR/pv.json" || { echo "no private bytes read"; cat "$DIR/pv.json"; exit 1; }
+d1=$(grep -o '"private_input_digest": *"[0-9a-f]*"' "$DIR/pv.json")
+[ -n "$d1" ] || { echo "no private digest"; cat "$DIR/pv.json"; exit 1; }
+"$EFAAS" verify "$DIR/priv.wasm" "$DIR/pv.bin" --min-bits 0 | grep -q 'private input digest' || { echo "no digest in text output"; exit 1; }
+"$EFAAS" prove "$DIR/priv.wasm" --input 00 --private 0a0b0d -o "$DIR/pw.bin" --preset test > /dev/null || exit 1
+d2=$("$EFAAS" verify "$DIR/priv.wasm" "$DIR/pw.bin" --min-bits 0 --json | grep -o '"private_input_digest": *"[0-9a-f]*"')
+[ -n "$d2" ] && [ "$d1" != "$d2" ] || { echo "digests: $d1 / $d2"; exit 1; }
+"$EFAAS" prove "$DIR/priv.wasm" --invoke efaas_main --private 0a -o "$DIR/px.bin" --preset test; rc=$?
+[ $rc -eq 2 ] || { echo "--private without --input: exit $rc, want 2"; exit 1; }
 echo "zkwasm CLI ok"
