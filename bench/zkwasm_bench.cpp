@@ -139,6 +139,55 @@ struct ExtensionRun {
   wasm::ExtensionInput input;
   wasm::Trace trace;
 };
+// Segment 0's proof bytes by part: the parts summed over tables, then per table.
+void print_proof_breakdown(const StarkProof& proof, const air::MachineAir& m) {
+  const std::vector<ProofSizePart> parts = proof_size_breakdown(proof, &m);
+  std::vector<std::pair<std::string, size_t>> by_name;
+  std::vector<std::vector<std::pair<std::string, size_t>>> by_table(m.tables.size());
+  size_t total = 0, fri_values = 0, fri_siblings = 0, fri_framing = 0;
+  for (const ProofSizePart& p : parts) {
+    total += p.bytes;
+    std::string name = p.name;
+    if (name.rfind("fri layer ", 0) == 0) {
+      const std::string layer = name.substr(10, name.find(' ', 10) - 10);
+      std::fprintf(stderr, "proof part %-28s %8zu bytes\n", name.c_str(), p.bytes);
+      const std::string kind = name.substr(name.find(' ', 10) + 1);
+      (kind == "query values" ? fri_values : kind == "siblings" ? fri_siblings : fri_framing) +=
+          p.bytes;
+      continue;
+    }
+    auto it = std::find_if(by_name.begin(), by_name.end(),
+                           [&](const auto& e) { return e.first == name; });
+    if (it == by_name.end()) {
+      by_name.push_back({name, 0});
+      it = by_name.end() - 1;
+    }
+    it->second += p.bytes;
+    if (p.table >= 0 && size_t(p.table) < by_table.size()) {
+      by_table[p.table].push_back({name, p.bytes});
+    }
+  }
+  by_name.push_back({"fri layers: query values", fri_values});
+  by_name.push_back({"fri layers: siblings", fri_siblings});
+  by_name.push_back({"fri layers: framing", fri_framing});
+  for (const auto& [name, bytes] : by_name) {
+    std::fprintf(stderr, "proof part %-28s %8zu bytes (%4.1f%%)\n", name.c_str(), bytes,
+                 100.0 * double(bytes) / double(total));
+  }
+  for (size_t t = 0; t < by_table.size(); ++t) {
+    size_t sum = 0;
+    std::string line;
+    for (const auto& [name, bytes] : by_table[t]) {
+      if (bytes == 0) continue;
+      sum += bytes;
+      line += ", " + name + " " + std::to_string(bytes);
+    }
+    std::fprintf(stderr, "proof bytes of table %-10s %7zu%s\n", m.tables[t].name().c_str(), sum,
+                 line.c_str());
+  }
+  std::fprintf(stderr, "proof bytes total %zu\n", total);
+}
+
 Result<ExtensionRun> traced_extension(const zkwasm::Program& p, size_t data_len) {
   ExtensionRun run;
   uint32_t x = 0x9e3779b9;
@@ -192,10 +241,20 @@ int main(int argc, char** argv) {
                  "only build the one-segment witness this many times, on one thread and on the "
                  "pool alternately, and print wall and process CPU seconds");
   app.add_option("--proof-out", proof_out, "write the serialized bundle here (to compare proofs)");
+  int fri_log_arity = -1, fri_log_final = -1;
+  app.add_option("--fri-log-arity", fri_log_arity, "override the preset's FRI folding arity 2^k");
+  app.add_option("--fri-log-final", fri_log_final,
+                 "override the preset's final polynomial length 2^k");
   CLI11_PARSE(app, argc, argv);
   auto params = fri_preset(preset);
   auto backend = parse_backend(backend_name_arg);
   if (!params || !backend) return 2;
+  if (fri_log_arity >= 0) params->log_arity = uint32_t(fri_log_arity);
+  if (fri_log_final >= 0) params->log_final_poly_len = uint32_t(fri_log_final);
+  if (Status s = validate(*params); !s) {
+    std::fprintf(stderr, "%s\n", s.to_string().c_str());
+    return 2;
+  }
   const bool extension = is_extension_workload();
   auto program = zkwasm::Program::load(
       extension ? read_file(wasm_dir + "/" + g_workload + ".wasm")
@@ -395,6 +454,7 @@ int main(int argc, char** argv) {
                    tab.aux_width(), uint32_t(tab.interactions().size()), d, chunks, per_row);
     }
     std::fprintf(stderr, "hashed base cells (trace domain, all tables): %.1f M\n", hashed / 1e6);
+    print_proof_breakdown(bundle->segments[0].proof, m);
   }
   std::fprintf(stderr, "CPU s per stage:");
   for (size_t i = 0; i + 1 < stage_cpu.size(); ++i) {

@@ -194,4 +194,65 @@ Result<StarkProof> deserialize_proof(std::span<const uint8_t> bytes) {
   return p;
 }
 
+std::vector<ProofSizePart> proof_size_breakdown(const StarkProof& p, const air::MachineAir* machine) {
+  std::vector<ProofSizePart> parts;
+  size_t listed = 0;
+  auto add = [&](std::string name, int table, size_t bytes) {
+    listed += bytes;
+    parts.push_back({std::move(name), table, bytes});
+  };
+  auto opening_bytes = [](const MerkleBatchOpening& o) {
+    ByteWriter w;
+    put(w, o);
+    return w.buffer().size();
+  };
+  // One tree's openings: values per matrix (the table it belongs to), siblings, framing.
+  auto tree = [&](const std::string& name, const MerkleBatchOpening& o,
+                  const std::vector<int>& matrix_table) {
+    size_t values = 0;
+    std::vector<size_t> per_matrix;
+    for (const auto& q : o.rows) {
+      if (per_matrix.size() < q.size()) per_matrix.resize(q.size());
+      for (size_t m = 0; m < q.size(); ++m) per_matrix[m] += 4 * q[m].size();
+    }
+    for (size_t m = 0; m < per_matrix.size(); ++m) {
+      values += per_matrix[m];
+      const int t = m < matrix_table.size() ? matrix_table[m] : -1;
+      add(name + " query values", t, per_matrix[m]);
+    }
+    const size_t sib = 4 + sizeof(Digest) * o.siblings.size();
+    add(name + " siblings", -1, sib);
+    add(name + " framing", -1, opening_bytes(o) - values - sib);
+  };
+  std::vector<int> all, pre, aux;
+  for (size_t t = 0; t < p.log_heights.size(); ++t) all.push_back(int(t));
+  if (machine != nullptr) {
+    for (size_t t = 0; t < machine->tables.size(); ++t) {
+      if (machine->tables[t].pre_width() > 0) pre.push_back(int(t));
+      if (machine->tables[t].uses_logup()) aux.push_back(int(t));
+    }
+  }
+  for (size_t t = 0; t < p.openings.size(); ++t) {
+    const TableOpenings& o = p.openings[t];
+    auto vec = [](const std::vector<Fp4>& v) { return 4 + sizeof(uint32_t) * 4 * v.size(); };
+    add("ood main", int(t), vec(o.main) + vec(o.main_next));
+    add("ood fixed", int(t), vec(o.pre) + vec(o.pre_next));
+    add("ood aux", int(t), vec(o.aux) + vec(o.aux_next));
+    add("ood quotient", int(t), vec(o.quotient));
+  }
+  if (p.pre_queries) tree("fixed", *p.pre_queries, pre);
+  tree("main", p.main_queries, all);
+  if (p.aux_queries) tree("aux", *p.aux_queries, aux);
+  tree("quotient", p.quotient_queries, all);
+  add("fri commitments", -1, 4 + sizeof(Digest) * p.fri.commitments.size());
+  for (size_t r = 0; r < p.fri.layer_openings.size(); ++r) {
+    tree("fri layer " + std::to_string(r), p.fri.layer_openings[r], {});
+  }
+  add("fri final polynomial", -1, 4 + 16 * p.fri.final_poly.size());
+  const size_t total = serialize_proof(p).size();
+  // Magic, version, parameters, heights, publics, roots, LogUp sums, counts and flags.
+  parts.insert(parts.begin(), ProofSizePart{"header, publics, roots, sums, PoW", -1, total - listed});
+  return parts;
+}
+
 }  // namespace efaas

@@ -134,4 +134,15 @@ Status stark_verify(const air::MachineAir& machine, const VerifyingKey& vk,
 std::vector<uint8_t> serialize_proof(const StarkProof& proof);
 Result<StarkProof> deserialize_proof(std::span<const uint8_t> bytes);
 
+// Where the serialized proof's bytes go: one part per row, the parts summing to
+// serialize_proof(proof).size(). `table` is the table index for per-table parts (-1 otherwise);
+// `machine`, when given, names the tables of the fixed and aux trees' matrices.
+struct ProofSizePart {
+  std::string name;
+  int table = -1;
+  size_t bytes = 0;
+};
+std::vector<ProofSizePart> proof_size_breakdown(const StarkProof& proof,
+                                                const air::MachineAir* machine = nullptr);
+
 }  // namespace efaas
