@@ -143,6 +143,55 @@ struct ExtensionRun {
   wasm::ExtensionInput input;
   wasm::Trace trace;
 };
+// Segment 0's proof bytes by part: the parts summed over tables, then per table.
+void print_proof_breakdown(const StarkProof& proof, const air::MachineAir& m) {
+  const std::vector<ProofSizePart> parts = proof_size_breakdown(proof, &m);
+  std::vector<std::pair<std::string, size_t>> by_name;
+  std::vector<std::vector<std::pair<std::string, size_t>>> by_table(m.tables.size());
+  size_t total = 0, fri_values = 0, fri_siblings = 0, fri_framing = 0;
+  for (const ProofSizePart& p : parts) {
+    total += p.bytes;
+    std::string name = p.name;
+    if (name.rfind("fri layer ", 0) == 0) {
+      const std::string layer = name.substr(10, name.find(' ', 10) - 10);
+      std::fprintf(stderr, "proof part %-28s %8zu bytes\n", name.c_str(), p.bytes);
+      const std::string kind = name.substr(name.find(' ', 10) + 1);
+      (kind == "query values" ? fri_values : kind == "siblings" ? fri_siblings : fri_framing) +=
+          p.bytes;
+      continue;
+    }
+    auto it = std::find_if(by_name.begin(), by_name.end(),
+                           [&](const auto& e) { return e.first == name; });
+    if (it == by_name.end()) {
+      by_name.push_back({name, 0});
+      it = by_name.end() - 1;
+    }
+    it->second += p.bytes;
+    if (p.table >= 0 && size_t(p.table) < by_table.size()) {
+      by_table[p.table].push_back({name, p.bytes});
+    }
+  }
+  by_name.push_back({"fri layers: query values", fri_values});
+  by_name.push_back({"fri layers: siblings", fri_siblings});
+  by_name.push_back({"fri layers: framing", fri_framing});
+  for (const auto& [name, bytes] : by_name) {
+    std::fprintf(stderr, "proof part %-28s %8zu bytes (%4.1f%%)\n", name.c_str(), bytes,
+                 100.0 * double(bytes) / double(total));
+  }
+  for (size_t t = 0; t < by_table.size(); ++t) {
+    size_t sum = 0;
+    std::string line;
+    for (const auto& [name, bytes] : by_table[t]) {
+      if (bytes == 0) continue;
+      sum += bytes;
+      line += ", " + name + " " + std::to_string(bytes);
+    }
+    std::fprintf(stderr, "proof bytes of table %-10s %7zu%s\n", m.tables[t].name().c_str(), sum,
+                 line.c_str());
+  }
+  std::fprintf(stderr, "proof bytes total %zu\n", total);
+}
+
 Result<ExtensionRun> traced_extension(const zkwasm::Program& p, size_t data_len) {
   ExtensionRun run;
   uint32_t x = 0x9e3779b9;
@@ -200,10 +249,20 @@ int main(int argc, char** argv) {
   app.add_option("--stream", stream_file,
                  "write the trace to this file, free it, and prove by reading each segment's "
                  "records from the file (wasm::TraceSource, as `efaas prove --trace`)");
+  int fri_log_arity = -1, fri_log_final = -1;
+  app.add_option("--fri-log-arity", fri_log_arity, "override the preset's FRI folding arity 2^k");
+  app.add_option("--fri-log-final", fri_log_final,
+                 "override the preset's final polynomial length 2^k");
   CLI11_PARSE(app, argc, argv);
   auto params = fri_preset(preset);
   auto backend = parse_backend(backend_name_arg);
   if (!params || !backend) return 2;
+  if (fri_log_arity >= 0) params->log_arity = uint32_t(fri_log_arity);
+  if (fri_log_final >= 0) params->log_final_poly_len = uint32_t(fri_log_final);
+  if (Status s = validate(*params); !s) {
+    std::fprintf(stderr, "%s\n", s.to_string().c_str());
+    return 2;
+  }
   const bool extension = is_extension_workload();
   auto program = zkwasm::Program::load(
       extension ? read_file(wasm_dir + "/" + g_workload + ".wasm")
@@ -365,17 +424,24 @@ int main(int argc, char** argv) {
     }
     std::fclose(f);
   }
-  std::vector<double> vt;
+  std::vector<double> vt, vcpu;  // wall, and process CPU (a loaded machine inflates the wall)
   for (int i = 0; i < verify_reps; ++i) {
     Stopwatch v;
+    const double c0 = process_cpu_seconds();
     auto b = zkwasm::deserialize_bundle(bytes);
     if (!b || !zkwasm::verify(**program, *b).is_ok()) {
       std::fprintf(stderr, "verification failed\n");
       return 1;
     }
     vt.push_back(v.seconds());
+    vcpu.push_back(process_cpu_seconds() - c0);
   }
   std::sort(vt.begin(), vt.end());
+  std::sort(vcpu.begin(), vcpu.end());
+  if (!vcpu.empty()) {
+    std::fprintf(stderr, "verify ms (median of %zu): wall %.1f, process CPU %.1f\n", vcpu.size(),
+                 vt[vt.size() / 2] * 1e3, vcpu[vcpu.size() / 2] * 1e3);
+  }
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   const size_t n = trace_records;
@@ -437,6 +503,7 @@ int main(int argc, char** argv) {
                    tab.aux_width(), uint32_t(tab.interactions().size()), d, chunks, per_row);
     }
     std::fprintf(stderr, "hashed base cells (trace domain, all tables): %.1f M\n", hashed / 1e6);
+    print_proof_breakdown(bundle->segments[0].proof, m);
   }
   std::fprintf(stderr, "CPU s per stage:");
   for (size_t i = 0; i + 1 < stage_cpu.size(); ++i) {

@@ -3,8 +3,12 @@
 // shape). Each input is a vector of evaluations, in bit-reversed order, on the coset
 // s * H_h (s = the field generator), of a polynomial of degree < h / blowup. Folding starts with
 // the tallest input; when the folded vector reaches the height of another input, that input is
-// added in (times beta^2). Arity 2: a layer's Merkle leaf is the pair (f(x), f(-x)), adjacent in
-// bit-reversed order.
+// added in (times beta^(2^k) at a fold by 2^k). Arity 2^k (FriParams::log_arity, less where an
+// input's height or the final domain comes first: fri_internal::fold_schedule): a layer's Merkle
+// leaf is the 2^k values adjacent in bit-reversed order that fold into one, f(x w^i) for the
+// 2^k-th roots of unity w^i; the fold is k folds by 2 with beta, beta^2, ..., beta^(2^(k-1)).
+// The opened leaf omits the value at the query's own position: the verifier has it already (an
+// input value or the previous layer's fold) and puts it back before checking the Merkle path.
 //
 // The caller (the STARK prover/verifier) commits the inputs itself; at query time FRI hands it
 // the query indices (at the tallest height) and receives the inputs' values there.
@@ -29,7 +33,8 @@ struct FriInput {
 
 struct FriProof {
   std::vector<Digest> commitments;               // one per folding layer
-  std::vector<MerkleBatchOpening> layer_openings;  // per layer, rows[q] = {the pair, 8 Fp}
+  // Per layer: rows[q] = {the leaf's 2^k Fp4 values but the query's own, 4 (2^k - 1) Fp}.
+  std::vector<MerkleBatchOpening> layer_openings;
   std::vector<Fp4> final_poly;                   // 2^log_final_poly_len coefficients
   Fp pow_witness;
   std::vector<size_t> query_indices;             // not serialized: re-derived by the verifier

@@ -54,7 +54,9 @@ Result<FriProof> fri_prove_opencl(const FriParams& params, std::vector<FriDevice
   Result<OpenClKernel> fold = (*prog)->kernel("fri_fold");
   if (!fold) return fold.status();
 
-  const uint32_t final_log = params.log_final_poly_len + params.log_blowup;
+  std::vector<uint32_t> heights;
+  for (const FriDeviceInput& in : inputs) heights.push_back(in.log_height);
+  const std::vector<fri_internal::FoldLayer> schedule = fri_internal::fold_schedule(params, heights);
   const uint32_t log_max = inputs[0].log_height;
   uint32_t log_h = log_max;
   OpenClBuffer cur = std::move(inputs[0].evals);
@@ -64,43 +66,51 @@ Result<FriProof> fri_prove_opencl(const FriParams& params, std::vector<FriDevice
   FriProof proof;
   std::vector<MerkleTree> trees;
   std::vector<Layer> layers;
-  layers.reserve(log_max - final_log);
-  while (log_h > final_log) {
+  layers.reserve(schedule.size());
+  for (const fri_internal::FoldLayer& fl : schedule) {
     const size_t h = size_t(1) << log_h;
-    // The layer's Fp4 values are its Merkle matrix: h / 2 rows of (f(x), f(-x)).
+    // The layer's Fp4 values are its Merkle matrix: h / 2^k rows of 2^k adjacent values.
+    const size_t rows = h >> fl.log_arity, width = size_t(4) << fl.log_arity;
     Layer layer;
     auto mirror = HostMirror<Fp>::allocate(4 * h);
     if (!mirror) return mirror.status();
     layer.host = std::move(*mirror);
-    std::vector<MatrixView> views = {{layer.host.data(), h / 2, 8, Layout::kRowMajor}};
-    std::vector<OpenClMatrix> copies = {{&cur, 0, h / 2, 8, Layout::kRowMajor}};
+    std::vector<MatrixView> views = {{layer.host.data(), rows, width, Layout::kRowMajor}};
+    std::vector<OpenClMatrix> copies = {{&cur, 0, rows, width, Layout::kRowMajor}};
     auto tree = MerkleTree::build_with_device_copies(std::move(views), std::move(copies), hcfg);
     if (!tree) return tree.status();
     transcript.observe(tree->root());
     proof.commitments.push_back(tree->root());
     trees.push_back(std::move(*tree));
-    const Fp4 beta = transcript.sample_ext();
-    Result<OpenClBuffer> out = dev.alloc(h / 2 * sizeof(Fp4));
-    if (!out) return out.status();
-    const bool joins = next_input < inputs.size() && inputs[next_input].log_height == log_h - 1;
-    const OpenClBuffer& in = joins ? inputs[next_input].evals : cur;  // unread unless joins
-    EFAAS_RETURN_IF_ERROR(fold->set_arg(0, cur));
-    EFAAS_RETURN_IF_ERROR(fold->set_arg(1, *out));
-    EFAAS_RETURN_IF_ERROR(fold->set_arg(2, log_h));
-    EFAAS_RETURN_IF_ERROR(fold->set_arg(3, beta));
-    EFAAS_RETURN_IF_ERROR(fold->set_arg(4, inv_two.montgomery()));
-    EFAAS_RETURN_IF_ERROR(fold->set_arg(5, (inv_two * shift.inverse()).montgomery()));
-    EFAAS_RETURN_IF_ERROR(fold->set_arg(6, Fp::two_adic_generator(log_h).inverse().montgomery()));
-    EFAAS_RETURN_IF_ERROR(fold->set_arg(7, in));
-    EFAAS_RETURN_IF_ERROR(fold->set_arg(8, uint32_t(joins)));
-    EFAAS_RETURN_IF_ERROR(fold->set_arg(9, beta.square()));
-    EFAAS_RETURN_IF_ERROR(dev.launch(*fold, {h / 2}));
-    if (joins) ++next_input;
-    layer.dev = std::move(cur);
+    // k folds by 2 with beta, beta^2, ...; an input joins at the last, times beta^(2^k).
+    Fp4 beta = transcript.sample_ext();
+    for (uint32_t j = 0; j < fl.log_arity; ++j) {
+      const size_t hj = size_t(1) << log_h;
+      Result<OpenClBuffer> out = dev.alloc(hj / 2 * sizeof(Fp4));
+      if (!out) return out.status();
+      const bool joins = j + 1 == fl.log_arity && next_input < inputs.size() &&
+                         inputs[next_input].log_height == log_h - 1;
+      const OpenClBuffer& in = joins ? inputs[next_input].evals : cur;  // unread unless joins
+      EFAAS_RETURN_IF_ERROR(fold->set_arg(0, cur));
+      EFAAS_RETURN_IF_ERROR(fold->set_arg(1, *out));
+      EFAAS_RETURN_IF_ERROR(fold->set_arg(2, log_h));
+      EFAAS_RETURN_IF_ERROR(fold->set_arg(3, beta));
+      EFAAS_RETURN_IF_ERROR(fold->set_arg(4, inv_two.montgomery()));
+      EFAAS_RETURN_IF_ERROR(fold->set_arg(5, (inv_two * shift.inverse()).montgomery()));
+      EFAAS_RETURN_IF_ERROR(fold->set_arg(6, Fp::two_adic_generator(log_h).inverse().montgomery()));
+      EFAAS_RETURN_IF_ERROR(fold->set_arg(7, in));
+      EFAAS_RETURN_IF_ERROR(fold->set_arg(8, uint32_t(joins)));
+      EFAAS_RETURN_IF_ERROR(fold->set_arg(9, beta.square()));
+      EFAAS_RETURN_IF_ERROR(dev.launch(*fold, {hj / 2}));
+      if (joins) ++next_input;
+      // The committed layer keeps its buffer for the openings; the folds in between do not.
+      if (j == 0) layer.dev = std::move(cur);
+      cur = std::move(*out);
+      shift = shift.square();
+      --log_h;
+      beta = beta.square();
+    }
     layers.push_back(std::move(layer));
-    cur = std::move(*out);
-    shift = shift.square();
-    --log_h;
   }
   std::vector<Fp4> final_evals(size_t(1) << log_h);
   EFAAS_RETURN_IF_ERROR(cur.read(std::span<Fp4>(final_evals)));
@@ -112,15 +122,16 @@ Result<FriProof> fri_prove_opencl(const FriParams& params, std::vector<FriDevice
     std::sort(starts.begin(), starts.end());
     starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
     Layer& l = layers[r];
-    const size_t rows = l.host.size() / 8, n = std::min(block, rows);
+    const size_t width = size_t(4) << schedule[r].log_arity;
+    const size_t rows = l.host.size() / width, n = std::min(block, rows);
     for (size_t s : starts) {
-      EFAAS_RETURN_IF_ERROR(
-          l.dev.read_bytes(s * 8 * sizeof(Fp), l.host.data() + s * 8, n * 8 * sizeof(Fp)));
+      EFAAS_RETURN_IF_ERROR(l.dev.read_bytes(s * width * sizeof(Fp), l.host.data() + s * width,
+                                             n * width * sizeof(Fp)));
     }
     return Status::ok();
   };
-  return fri_internal::finish(params, log_max, std::move(trees), final_evals, shift, transcript,
-                              cfg, open_inputs, check_degree, fetch, std::move(proof));
+  return fri_internal::finish(params, log_max, schedule, std::move(trees), final_evals, shift,
+                              transcript, cfg, open_inputs, check_degree, fetch, std::move(proof));
 }
 
 }  // namespace efaas

@@ -14,9 +14,9 @@ double conjectured_security_bits(const FriParams& p) {
   return std::min(double(p.log_blowup) * p.num_queries + p.pow_bits, field_bits);
 }
 
-FriParams fri_test_preset() { return {2, 8, 4, 2, 1}; }
+FriParams fri_test_preset() { return {2, 8, 4, 2, 3}; }
 
-FriParams fri_production_preset() { return {2, 42, 16, 3, 1}; }
+FriParams fri_production_preset() { return {2, 42, 16, 3, 3}; }
 
 Result<FriParams> fri_preset(const std::string& name) {
   if (name == "test") return fri_test_preset();
@@ -40,9 +40,9 @@ Status validate(const FriParams& p) {
     return invalid_argument("FRI log_final_poly_len " + std::to_string(p.log_final_poly_len) +
                             " above 16");
   }
-  if (p.log_arity != 1) {
-    return unimplemented("FRI folding arity 2^" + std::to_string(p.log_arity) +
-                         ": only arity 2 is implemented");
+  if (p.log_arity < 1 || p.log_arity > kMaxFriLogArity) {
+    return invalid_argument("FRI log_arity " + std::to_string(p.log_arity) + " not in 1.." +
+                            std::to_string(kMaxFriLogArity));
   }
   return Status::ok();
 }

@@ -1,8 +1,11 @@
-// Binary STARK proof format, version 1 (little-endian):
+// Binary STARK proof format, version 2 (little-endian):
 //   "EFSTARK1" magic, u32 version, FRI parameters (5 x u32), tables (u32 count, u32 log
 //   heights), publics (u32 count, Fp...), main root, optional aux root (u8 flag), aux sums,
 //   quotient root, per-table openings (7 Fp4 vectors), Merkle batch openings (fixed: flagged,
 //   main, aux: flagged, quotient), FRI (commitments, layer openings, final polynomial, PoW).
+// A batch opening: u32 queries, u8 1 then its shape once (u32 matrices, u32 width each) and
+// the values alone (version 1 framed every row), or u8 0 then each query's rows framed; then
+// the siblings. FRI layer rows leave out the value the verifier folds itself (fri.hpp).
 // Field elements are canonical u32 (non-canonical values are rejected); every count is bounded
 // before anything is allocated.
 #include "prover/common/bytes.hpp"
@@ -13,7 +16,7 @@ namespace efaas {
 namespace {
 
 constexpr std::string_view kMagic = "EFSTARK1";
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 constexpr uint32_t kMaxTables = 256;
 constexpr uint32_t kMaxVector = 1u << 20;
 constexpr uint32_t kMaxQueries = 4096;
@@ -32,11 +35,35 @@ void put_vec(ByteWriter& w, const std::vector<T>& v) {
   w.u32(uint32_t(v.size()));
   for (const T& x : v) put(w, x);
 }
+// Every query opens rows of the same widths (one per committed matrix): the shape is written
+// once, then the values alone. An opening whose queries differ in shape (only a hand-made one)
+// is written query by query, flagged.
+bool uniform_shape(const MerkleBatchOpening& o) {
+  for (const auto& q : o.rows) {
+    if (q.size() != o.rows[0].size()) return false;
+    for (size_t m = 0; m < q.size(); ++m) {
+      if (q[m].size() != o.rows[0][m].size()) return false;
+    }
+  }
+  return true;
+}
 void put(ByteWriter& w, const MerkleBatchOpening& o) {
   w.u32(uint32_t(o.rows.size()));
-  for (const auto& q : o.rows) {
-    w.u32(uint32_t(q.size()));
-    for (const auto& row : q) put_vec(w, row);
+  const bool uniform = uniform_shape(o);
+  w.u8(uniform ? 1 : 0);
+  if (uniform && !o.rows.empty()) {
+    w.u32(uint32_t(o.rows[0].size()));
+    for (const auto& row : o.rows[0]) w.u32(uint32_t(row.size()));
+    for (const auto& q : o.rows) {
+      for (const auto& row : q) {
+        for (Fp x : row) put(w, x);
+      }
+    }
+  } else if (!uniform) {
+    for (const auto& q : o.rows) {
+      w.u32(uint32_t(q.size()));
+      for (const auto& row : q) put_vec(w, row);
+    }
   }
   put_vec(w, o.siblings);
 }
@@ -79,12 +106,40 @@ Status get_vec(ByteReader& r, std::vector<T>& v, uint32_t max, std::string_view 
 Status get(ByteReader& r, MerkleBatchOpening& o, std::string_view what) {
   uint32_t nq;
   EFAAS_RETURN_IF_ERROR(r.count(nq, kMaxQueries, what));
+  uint8_t uniform;
+  EFAAS_RETURN_IF_ERROR(r.u8(uniform, what));
+  if (uniform > 1) return invalid_argument(std::string(what) + ": shape flag is not 0 or 1");
   o.rows.resize(nq);
-  for (auto& q : o.rows) {
+  if (uniform && nq > 0) {
     uint32_t nm;
     EFAAS_RETURN_IF_ERROR(r.count(nm, kMaxTables, what));
-    q.resize(nm);
-    for (auto& row : q) EFAAS_RETURN_IF_ERROR(get_vec(r, row, kMaxVector, what));
+    std::vector<uint32_t> widths(nm);
+    size_t per_query = 0;
+    for (auto& width : widths) {
+      EFAAS_RETURN_IF_ERROR(r.count(width, kMaxVector, what));
+      per_query += width;
+    }
+    // The values take 4 bytes each: more than the input holds is truncation, not a reason to
+    // allocate.
+    if (per_query * nq * 4 > r.remaining()) {
+      return data_loss(std::string(what) + ": " + std::to_string(per_query * nq) +
+                       " values announced, only " + std::to_string(r.remaining()) +
+                       " bytes left");
+    }
+    for (auto& q : o.rows) {
+      q.resize(nm);
+      for (size_t m = 0; m < nm; ++m) {
+        q[m].resize(widths[m]);
+        for (Fp& x : q[m]) EFAAS_RETURN_IF_ERROR(get(r, x, what));
+      }
+    }
+  } else if (!uniform) {
+    for (auto& q : o.rows) {
+      uint32_t nm;
+      EFAAS_RETURN_IF_ERROR(r.count(nm, kMaxTables, what));
+      q.resize(nm);
+      for (auto& row : q) EFAAS_RETURN_IF_ERROR(get_vec(r, row, kMaxVector, what));
+    }
   }
   return get_vec(r, o.siblings, kMaxSiblings, what);
 }
@@ -192,6 +247,67 @@ Result<StarkProof> deserialize_proof(std::span<const uint8_t> bytes) {
   EFAAS_RETURN_IF_ERROR(get(r, p.fri.pow_witness, "proof-of-work witness"));
   EFAAS_RETURN_IF_ERROR(r.finish("proof"));
   return p;
+}
+
+std::vector<ProofSizePart> proof_size_breakdown(const StarkProof& p, const air::MachineAir* machine) {
+  std::vector<ProofSizePart> parts;
+  size_t listed = 0;
+  auto add = [&](std::string name, int table, size_t bytes) {
+    listed += bytes;
+    parts.push_back({std::move(name), table, bytes});
+  };
+  auto opening_bytes = [](const MerkleBatchOpening& o) {
+    ByteWriter w;
+    put(w, o);
+    return w.buffer().size();
+  };
+  // One tree's openings: values per matrix (the table it belongs to), siblings, framing.
+  auto tree = [&](const std::string& name, const MerkleBatchOpening& o,
+                  const std::vector<int>& matrix_table) {
+    size_t values = 0;
+    std::vector<size_t> per_matrix;
+    for (const auto& q : o.rows) {
+      if (per_matrix.size() < q.size()) per_matrix.resize(q.size());
+      for (size_t m = 0; m < q.size(); ++m) per_matrix[m] += 4 * q[m].size();
+    }
+    for (size_t m = 0; m < per_matrix.size(); ++m) {
+      values += per_matrix[m];
+      const int t = m < matrix_table.size() ? matrix_table[m] : -1;
+      add(name + " query values", t, per_matrix[m]);
+    }
+    const size_t sib = 4 + sizeof(Digest) * o.siblings.size();
+    add(name + " siblings", -1, sib);
+    add(name + " framing", -1, opening_bytes(o) - values - sib);
+  };
+  std::vector<int> all, pre, aux;
+  for (size_t t = 0; t < p.log_heights.size(); ++t) all.push_back(int(t));
+  if (machine != nullptr) {
+    for (size_t t = 0; t < machine->tables.size(); ++t) {
+      if (machine->tables[t].pre_width() > 0) pre.push_back(int(t));
+      if (machine->tables[t].uses_logup()) aux.push_back(int(t));
+    }
+  }
+  for (size_t t = 0; t < p.openings.size(); ++t) {
+    const TableOpenings& o = p.openings[t];
+    auto vec = [](const std::vector<Fp4>& v) { return 4 + sizeof(uint32_t) * 4 * v.size(); };
+    add("ood main", int(t), vec(o.main) + vec(o.main_next));
+    add("ood fixed", int(t), vec(o.pre) + vec(o.pre_next));
+    add("ood aux", int(t), vec(o.aux) + vec(o.aux_next));
+    add("ood quotient", int(t), vec(o.quotient));
+  }
+  if (p.pre_queries) tree("fixed", *p.pre_queries, pre);
+  tree("main", p.main_queries, all);
+  if (p.aux_queries) tree("aux", *p.aux_queries, aux);
+  tree("quotient", p.quotient_queries, all);
+  add("fri commitments", -1, 4 + sizeof(Digest) * p.fri.commitments.size());
+  for (size_t r = 0; r < p.fri.layer_openings.size(); ++r) {
+    tree("fri layer " + std::to_string(r), p.fri.layer_openings[r], {});
+  }
+  add("fri final polynomial", -1, 4 + 16 * p.fri.final_poly.size());
+  const size_t total = serialize_proof(p).size();
+  // Magic, version, parameters, heights, publics, roots, LogUp sums, counts and flags.
+  parts.insert(parts.begin(), ProofSizePart{"header, publics, roots, sums, PoW", -1, total - listed});
+  return parts;
 }
 
 }  // namespace efaas

@@ -7,7 +7,8 @@
 //   2. preprocessed commitment (from the verifying key), main-trace commitment
 //   3. LogUp challenges alpha, beta (Fp4); auxiliary-trace commitment; per-table LogUp sums
 //   4. constraint-folding challenge; quotient commitment (chunks of degree < n per table)
-//   5. out-of-domain point z; every committed column's value at z (and g z for trace columns)
+//   5. out-of-domain point z; every committed column's value at z (and at g z for the trace
+//      columns a constraint reads at the next row: stark_internal::next_columns)
 //   6. DEEP challenge gamma; FRI on the DEEP quotients, one input per LDE height
 // The verifier checks each table's constraints at z against its quotient, that the LogUp sums
 // cancel across the machine together with the public interactions' terms (absorbed in step 1), every Merkle opening, and FRI.
@@ -91,7 +92,8 @@ Result<VerifyingKey> stark_verifying_key(const air::MachineAir& machine,
                                          const FriParams& params);
 
 struct TableOpenings {
-  std::vector<Fp4> main, main_next, pre, pre_next, aux, aux_next;  // per base column
+  // Per base column; the *_next vectors hold only the columns next_columns() lists, in order.
+  std::vector<Fp4> main, main_next, pre, pre_next, aux, aux_next;
   std::vector<Fp4> quotient;                                       // per base column of chunks
 };
 
@@ -133,5 +135,16 @@ Status stark_verify(const air::MachineAir& machine, const VerifyingKey& vk,
 // oversized and trailing input with a message naming the field.
 std::vector<uint8_t> serialize_proof(const StarkProof& proof);
 Result<StarkProof> deserialize_proof(std::span<const uint8_t> bytes);
+
+// Where the serialized proof's bytes go: one part per row, the parts summing to
+// serialize_proof(proof).size(). `table` is the table index for per-table parts (-1 otherwise);
+// `machine`, when given, names the tables of the fixed and aux trees' matrices.
+struct ProofSizePart {
+  std::string name;
+  int table = -1;
+  size_t bytes = 0;
+};
+std::vector<ProofSizePart> proof_size_breakdown(const StarkProof& proof,
+                                                const air::MachineAir* machine = nullptr);
 
 }  // namespace efaas

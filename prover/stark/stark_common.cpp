@@ -12,6 +12,29 @@ uint32_t log_quotient_chunks(const air::TableAir& table) {
   return uint32_t(std::bit_width(chunks - 1));
 }
 
+NextColumns next_columns(const air::TableAir& table) {
+  std::vector<bool> main(table.main_width()), pre(table.pre_width()), aux(table.aux_width());
+  for (const air::Node& node : table.graph().nodes()) {
+    if (node.next == 0) continue;
+    std::vector<bool>* used = node.op == air::Op::kMain  ? &main
+                              : node.op == air::Op::kPre ? &pre
+                              : node.op == air::Op::kAux ? &aux
+                                                         : nullptr;
+    if (used != nullptr && node.index < used->size()) (*used)[node.index] = true;
+  }
+  NextColumns out;
+  for (uint32_t c = 0; c < main.size(); ++c) {
+    if (main[c]) out.main.push_back(c);
+  }
+  for (uint32_t c = 0; c < pre.size(); ++c) {
+    if (pre[c]) out.pre.push_back(c);
+  }
+  for (uint32_t c = 0; c < aux.size(); ++c) {
+    for (uint32_t k = 0; aux[c] && k < 4; ++k) out.aux.push_back(4 * c + k);
+  }
+  return out;
+}
+
 void observe_header(Transcript& t, const air::MachineAir& machine, const FriParams& params,
                     std::span<const uint32_t> log_heights, std::span<const Fp> publics) {
   t.observe_label(kDomainSeparator);

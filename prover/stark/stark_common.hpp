@@ -18,6 +18,15 @@ inline constexpr std::string_view kDomainSeparator = "efaas-stark-v1";
 // log2 of the number of quotient chunks: the smallest D = 2^k >= max_degree - 1.
 uint32_t log_quotient_chunks(const air::TableAir& table);
 
+// The columns some node of the table's constraint graph reads at the next row, ascending, as
+// base columns of each committed matrix (aux: the 4 of each extension column). Only these are
+// opened at g z: the constraints read no other column there, and the DEEP quotient of a column
+// without a g z opening has its z term alone.
+struct NextColumns {
+  std::vector<uint32_t> main, pre, aux;
+};
+NextColumns next_columns(const air::TableAir& table);
+
 void observe_header(Transcript& t, const air::MachineAir& machine, const FriParams& params,
                     std::span<const uint32_t> log_heights, std::span<const Fp> publics);
 

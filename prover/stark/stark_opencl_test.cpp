@@ -13,6 +13,7 @@
 #include "prover/common/rng.hpp"
 #include "prover/device/backend.hpp"
 #include "prover/fri/fri.hpp"
+#include "prover/fri/fri_internal.hpp"
 #include "prover/fri/fri_opencl.hpp"
 #include "prover/ntt/ntt.hpp"
 #include "prover/stark/examples.hpp"
@@ -318,7 +319,15 @@ TEST(StarkOpenCl, DeviceFriGivesTheHostFriProof) {
   Rng rng(test_seed("StarkOpenCl.Fri"));
   FriParams params = fri_test_preset();
   params.log_final_poly_len = 1;
-  for (std::vector<uint32_t> heights : {std::vector<uint32_t>{9, 7, 6}, {4}, {3}}) {
+  // Every folding arity, with inputs joining within and at the end of a fold by 2^k.
+  std::vector<std::pair<uint32_t, std::vector<uint32_t>>> cases;
+  for (uint32_t k = 1; k <= kMaxFriLogArity; ++k) {
+    for (std::vector<uint32_t> h : {std::vector<uint32_t>{9, 7, 6}, {12, 7}, {4}, {3}}) {
+      cases.push_back({k, h});
+    }
+  }
+  for (auto& [k, heights] : cases) {
+    params.log_arity = k;
     heights[0] = std::max(heights[0], params.log_final_poly_len + params.log_blowup);
     std::vector<FriInput> host;
     std::vector<FriDeviceInput> device;
@@ -340,6 +349,7 @@ TEST(StarkOpenCl, DeviceFriGivesTheHostFriProof) {
         [&](std::span<const size_t> q) { opened_d.assign(q.begin(), q.end()); }, false);
     ASSERT_TRUE(ph.is_ok()) << ph.status().to_string();
     ASSERT_TRUE(pd.is_ok()) << pd.status().to_string();
+    EXPECT_EQ(pd->layer_openings.size(), fri_internal::fold_schedule(params, heights).size());
     EXPECT_EQ(opened_d, opened_h);
     EXPECT_EQ(pd->commitments, ph->commitments);
     EXPECT_EQ(pd->final_poly, ph->final_poly);

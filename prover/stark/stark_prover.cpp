@@ -904,6 +904,8 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   sw.reset();
   const Fp4 z = tr.sample_ext();
   proof.openings.resize(T);
+  std::vector<NextColumns> next_cols(T);
+  for (size_t t = 0; t < T; ++t) next_cols[t] = next_columns(machine.tables[t]);
   for (size_t t = 0; t < T; ++t) {
     const air::TableAir& table = machine.tables[t];
     TableState& s = st[t];
@@ -938,17 +940,19 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       }
     }
     size_t next_col = 0;
-    auto take = [&](size_t width, std::vector<Fp4>& vz, std::vector<Fp4>& vzg) {
+    // At g z only the columns the constraints read there (next_columns).
+    const NextColumns& nx = next_cols[t];
+    auto take = [&](size_t width, std::vector<Fp4>& vz, std::vector<Fp4>& vzg,
+                    const std::vector<uint32_t>& at_next) {
       vz.resize(width);
-      vzg.resize(width);
-      for (size_t c = 0; c < width; ++c, ++next_col) {
-        vz[c] = at_z[next_col] * bz.scale;
-        vzg[c] = at_zg[next_col] * bz.scale;
-      }
+      for (size_t c = 0; c < width; ++c) vz[c] = at_z[next_col + c] * bz.scale;
+      vzg.clear();
+      for (uint32_t c : at_next) vzg.push_back(at_zg[next_col + c] * bz.scale);
+      next_col += width;
     };
-    take(table.main_width(), o.main, o.main_next);
-    if (table.pre_width() > 0) take(table.pre_width(), o.pre, o.pre_next);
-    if (table.uses_logup()) take(4 * table.aux_width(), o.aux, o.aux_next);
+    take(table.main_width(), o.main, o.main_next, nx.main);
+    if (table.pre_width() > 0) take(table.pre_width(), o.pre, o.pre_next, nx.pre);
+    if (table.uses_logup()) take(4 * table.aux_width(), o.aux, o.aux_next, nx.aux);
     // Quotient chunks from their coefficients: sum_i c_i z^i, each coordinate a dot product
     // with the powers of z, in row chunks like the columns above.
     const size_t QK = 4 * s.chunk_coeffs.size();
@@ -1005,30 +1009,34 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   for (size_t t = 0; t < T; ++t) {
     const air::TableAir& table = machine.tables[t];
     const TableOpenings& o = proof.openings[t];
+    // `at_zg[k]` is column `next[k]`'s value at g z; the other columns have no g z term.
     auto add_cols = [&](Mat mat, const DeviceMatrix* on_dev, size_t width,
-                        const std::vector<Fp4>& at_z, const std::vector<Fp4>* at_zg) {
+                        const std::vector<Fp4>& at_z, const std::vector<Fp4>* at_zg,
+                        const std::vector<uint32_t>* next) {
       DeepMatrixTerms dt{on_dev, std::vector<Fp4>(width, Fp4::zero()),
                          std::vector<Fp4>(width, Fp4::zero())};
+      size_t k = 0;
       for (size_t c = 0; c < width; ++c) {
         gamma_pow *= gamma;
         terms[t].push_back({mat, c, gamma_pow, at_z[c], false});
         dt.coeff_z[c] = gamma_pow;
-        if (at_zg) {
+        if (at_zg && k < next->size() && (*next)[k] == c) {
           gamma_pow *= gamma;
-          terms[t].push_back({mat, c, gamma_pow, (*at_zg)[c], true});
+          terms[t].push_back({mat, c, gamma_pow, (*at_zg)[k++], true});
           dt.coeff_zg[c] = gamma_pow;
         }
       }
       if (dev != nullptr) dev_terms[t].push_back(std::move(dt));
     };
+    const NextColumns& nx = next_cols[t];
     if (table.pre_width() > 0) {
-      add_cols(kPre, &st[t].pre_dev, table.pre_width(), o.pre, &o.pre_next);
+      add_cols(kPre, &st[t].pre_dev, table.pre_width(), o.pre, &o.pre_next, &nx.pre);
     }
-    add_cols(kMain, &st[t].main_dev, table.main_width(), o.main, &o.main_next);
+    add_cols(kMain, &st[t].main_dev, table.main_width(), o.main, &o.main_next, &nx.main);
     if (table.uses_logup()) {
-      add_cols(kAux, &st[t].aux_dev, 4 * table.aux_width(), o.aux, &o.aux_next);
+      add_cols(kAux, &st[t].aux_dev, 4 * table.aux_width(), o.aux, &o.aux_next, &nx.aux);
     }
-    add_cols(kQuot, &st[t].quotient_dev, o.quotient.size(), o.quotient, nullptr);
+    add_cols(kQuot, &st[t].quotient_dev, o.quotient.size(), o.quotient, nullptr, nullptr);
   }
   for (const auto& entry : by_height) {
     const uint32_t log_h = entry.first;

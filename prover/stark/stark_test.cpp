@@ -6,9 +6,11 @@
 
 #include "prover/common/rng.hpp"
 #include "prover/device/backend.hpp"
+#include "prover/fri/fri_internal.hpp"
 #include "prover/ntt/ntt.hpp"
 #include "prover/stark/examples.hpp"
 #include "prover/stark/stark.hpp"
+#include "prover/stark/stark_common.hpp"
 
 namespace efaas {
 namespace {
@@ -435,6 +437,161 @@ TEST(Stark, PublicInteractionsBindValuesTheVerifierSupplies) {
   ASSERT_TRUE(forged.is_ok()) << forged.status().to_string();
   EXPECT_FALSE(stark_verify(m, pk->vk, *forged, changed).is_ok());
   EXPECT_FALSE(stark_verify(m, pk->vk, *forged, pub).is_ok());
+}
+
+// --- FRI folding arity and the proof's size. ---
+
+TEST(StarkFri, FoldScheduleStopsAtEveryInputHeightAndTheFinalDomain) {
+  FriParams params = fri_test_preset();
+  params.log_blowup = 2;
+  params.log_final_poly_len = 3;  // final domain 2^5
+  params.log_arity = 3;
+  const uint32_t heights[] = {22, 18, 14, 12};
+  const auto layers = fri_internal::fold_schedule(params, heights);
+  const std::vector<std::pair<uint32_t, uint32_t>> want = {
+      {22, 3}, {19, 1}, {18, 3}, {15, 1}, {14, 2}, {12, 3}, {9, 3}, {6, 1}};
+  ASSERT_EQ(layers.size(), want.size());
+  for (size_t r = 0; r < want.size(); ++r) {
+    EXPECT_EQ(layers[r].log_height, want[r].first) << r;
+    EXPECT_EQ(layers[r].log_arity, want[r].second) << r;
+  }
+  // Arity 2: one layer per halving, as before.
+  params.log_arity = 1;
+  EXPECT_EQ(fri_internal::fold_schedule(params, heights).size(), 22u - 5u);
+  // Already at the final domain: no layer.
+  const uint32_t small[] = {5};
+  EXPECT_TRUE(fri_internal::fold_schedule(params, small).empty());
+}
+
+TEST(StarkFri, EveryArityProvesAndVerifiesAndHigherAritiesAreSmaller) {
+  // Two tables of different heights and a fixed table: FRI inputs at three heights.
+  const air::MachineAir m = examples::range_check_air();
+  const auto fixed = examples::range_check_fixed(9);
+  const MachineWitness w = examples::range_check_witness(13, 9, 5);
+  FriParams params = fri_test_preset();
+  params.num_queries = 24;
+  std::vector<size_t> sizes;
+  for (uint32_t k = 1; k <= kMaxFriLogArity; ++k) {
+    params.log_arity = k;
+    Proved p = prove(m, fixed, w, params);
+    Status s = stark_verify(m, p.pk.vk, p.proof);
+    ASSERT_TRUE(s.is_ok()) << "arity 2^" << k << ": " << s.to_string();
+    auto bytes = serialize_proof(p.proof);
+    auto back = deserialize_proof(bytes);
+    ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+    ASSERT_TRUE(stark_verify(m, p.pk.vk, *back).is_ok());
+    // The breakdown accounts for every byte.
+    size_t sum = 0;
+    for (const ProofSizePart& part : proof_size_breakdown(p.proof, &m)) sum += part.bytes;
+    EXPECT_EQ(sum, bytes.size()) << "arity 2^" << k;
+    sizes.push_back(bytes.size());
+  }
+  EXPECT_LT(sizes[2], sizes[0]) << "arity 8 is not smaller than arity 2";
+  params.log_arity = kMaxFriLogArity + 1;
+  auto pk = stark_setup(m, fixed, params);
+  ASSERT_FALSE(pk.is_ok());
+  EXPECT_NE(pk.status().message().find("log_arity"), std::string::npos);
+}
+
+TEST(StarkSoundness, TamperedFriLayersAreRejectedAtEveryArity) {
+  const air::MachineAir m = examples::range_check_air();
+  const auto fixed = examples::range_check_fixed(7);
+  const MachineWitness w = examples::range_check_witness(11, 7, 3);
+  Rng rng(test_seed("StarkSoundness.TamperedFriLayers"));
+  for (uint32_t k : {1u, 2u, 3u}) {
+    FriParams params = fri_test_preset();
+    params.log_arity = k;
+    Proved p = prove(m, fixed, w, params);
+    ASSERT_TRUE(stark_verify(m, p.pk.vk, p.proof).is_ok());
+    const FriProof& fri = p.proof.fri;
+    ASSERT_FALSE(fri.layer_openings.empty());
+    for (size_t r = 0; r < fri.layer_openings.size(); ++r) {
+      const MerkleBatchOpening& op = fri.layer_openings[r];
+      // An opened value of a random query.
+      {
+        StarkProof bad = p.proof;
+        const size_t q = rng.uniform(op.rows.size());
+        auto& row = bad.fri.layer_openings[r].rows[q][0];
+        row[rng.uniform(row.size())] += Fp::one();
+        EXPECT_FALSE(stark_verify(m, p.pk.vk, bad).is_ok()) << "arity 2^" << k << " layer " << r;
+      }
+      // A sibling digest.
+      if (!op.siblings.empty()) {
+        StarkProof bad = p.proof;
+        auto& sib = bad.fri.layer_openings[r].siblings[rng.uniform(op.siblings.size())];
+        sib[rng.uniform(sib.size())] += Fp::one();
+        EXPECT_FALSE(stark_verify(m, p.pk.vk, bad).is_ok()) << "arity 2^" << k << " layer " << r;
+      }
+      // A value dropped or added (the row's shape).
+      {
+        StarkProof bad = p.proof;
+        bad.fri.layer_openings[r].rows[0][0].pop_back();
+        Status s = stark_verify(m, p.pk.vk, bad);
+        ASSERT_FALSE(s.is_ok());
+        EXPECT_NE(s.message().find("wrong shape"), std::string::npos) << s.message();
+      }
+      // The layer's commitment.
+      {
+        StarkProof bad = p.proof;
+        bad.fri.commitments[r][0] += Fp::one();
+        EXPECT_FALSE(stark_verify(m, p.pk.vk, bad).is_ok()) << "arity 2^" << k << " layer " << r;
+      }
+    }
+    // A final polynomial coefficient.
+    StarkProof bad = p.proof;
+    bad.fri.final_poly[rng.uniform(bad.fri.final_poly.size())] += Fp4::one();
+    EXPECT_FALSE(stark_verify(m, p.pk.vk, bad).is_ok()) << "arity 2^" << k;
+    // A proof for one arity claimed under another is refused.
+    FriParams other = params;
+    other.log_arity = k == 1 ? 2 : 1;
+    auto vk = stark_verifying_key(m, fixed, other);
+    ASSERT_TRUE(vk.is_ok());
+    StarkProof relabeled = p.proof;
+    relabeled.params = other;
+    EXPECT_FALSE(stark_verify(m, *vk, relabeled).is_ok()) << "arity 2^" << k;
+  }
+}
+
+// Only the columns a constraint reads at the next row are opened at g z.
+TEST(Stark, OnlyNextRowColumnsAreOpenedAtTheNextPoint) {
+  air::MachineAir m;
+  m.name = "next-columns";
+  air::TableAir t("t", 3);  // col 0 counts up by col 2 (constant); col 1 is col 0 squared
+  t.assert_transition(t.main_next(0) - t.main(0) - t.main(2));
+  t.assert_zero(t.main(1) - t.main(0) * t.main(0));
+  ASSERT_TRUE(t.finalize(3).is_ok());
+  m.tables.push_back(std::move(t));
+  const size_t n = 64;
+  std::vector<Fp> col(3 * n);
+  for (size_t i = 0; i < n; ++i) {
+    col[i] = Fp::from_u64(3 * i);
+    col[n + i] = col[i] * col[i];
+    col[2 * n + i] = Fp::from_u64(3);
+  }
+  MachineWitness w;
+  w.main = {col};
+  const auto nx = stark_internal::next_columns(m.tables[0]);
+  EXPECT_EQ(nx.main, std::vector<uint32_t>{0});
+  Proved p = prove(m, no_fixed(m), w, fri_test_preset());
+  ASSERT_EQ(p.proof.openings[0].main.size(), 3u);
+  ASSERT_EQ(p.proof.openings[0].main_next.size(), 1u);
+  ASSERT_TRUE(stark_verify(m, p.pk.vk, p.proof).is_ok());
+  // The one g z value is bound (constraints and DEEP); sending the others is refused.
+  StarkProof bad = p.proof;
+  bad.openings[0].main_next[0] += Fp4::one();
+  EXPECT_FALSE(stark_verify(m, p.pk.vk, bad).is_ok());
+  StarkProof extra = p.proof;
+  extra.openings[0].main_next.push_back(Fp4::one());
+  Status s = stark_verify(m, p.pk.vk, extra);
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_NE(s.message().find("next-row main openings"), std::string::npos) << s.message();
+  // A value at z of a column without a g z opening is bound too.
+  StarkProof at_z = p.proof;
+  at_z.openings[0].main[1] += Fp4::one();
+  EXPECT_FALSE(stark_verify(m, p.pk.vk, at_z).is_ok());
+  at_z = p.proof;
+  at_z.openings[0].main[2] += Fp4::one();
+  EXPECT_FALSE(stark_verify(m, p.pk.vk, at_z).is_ok());
 }
 
 }  // namespace

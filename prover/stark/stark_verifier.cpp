@@ -46,6 +46,7 @@ Status stark_verify(const air::MachineAir& machine, const VerifyingKey& vk,
   const uint32_t log_b = params.log_blowup;
   bool any_logup = false;
   std::vector<uint32_t> log_d(T);
+  std::vector<NextColumns> next_cols(T);
   for (size_t t = 0; t < T; ++t) {
     const air::TableAir& table = machine.tables[t];
     const uint32_t log_n = proof.log_heights[t];
@@ -59,13 +60,16 @@ Status stark_verify(const air::MachineAir& machine, const VerifyingKey& vk,
     if (log_d[t] > log_b) return reject("table " + table.name() + " degree too high for the blowup");
     any_logup |= table.uses_logup();
     const TableOpenings& o = proof.openings[t];
+    next_cols[t] = next_columns(table);
+    const NextColumns& nx = next_cols[t];
     EFAAS_RETURN_IF_ERROR(check_sizes("main openings", table.name(), o.main.size(), table.main_width()));
-    EFAAS_RETURN_IF_ERROR(check_sizes("main openings", table.name(), o.main_next.size(), table.main_width()));
+    EFAAS_RETURN_IF_ERROR(check_sizes("next-row main openings", table.name(), o.main_next.size(), nx.main.size()));
     EFAAS_RETURN_IF_ERROR(check_sizes("fixed openings", table.name(), o.pre.size(), table.pre_width()));
-    EFAAS_RETURN_IF_ERROR(check_sizes("fixed openings", table.name(), o.pre_next.size(), table.pre_width()));
+    EFAAS_RETURN_IF_ERROR(check_sizes("next-row fixed openings", table.name(), o.pre_next.size(), nx.pre.size()));
     const size_t aux_base = table.uses_logup() ? 4 * table.aux_width() : 0;
     EFAAS_RETURN_IF_ERROR(check_sizes("aux openings", table.name(), o.aux.size(), aux_base));
-    EFAAS_RETURN_IF_ERROR(check_sizes("aux openings", table.name(), o.aux_next.size(), aux_base));
+    EFAAS_RETURN_IF_ERROR(check_sizes("next-row aux openings", table.name(), o.aux_next.size(),
+                                      table.uses_logup() ? nx.aux.size() : 0));
     EFAAS_RETURN_IF_ERROR(check_sizes("quotient openings", table.name(), o.quotient.size(),
                                       4 * (size_t(1) << log_d[t])));
     if (!table.uses_logup() && !proof.aux_sums[t].is_zero()) {
@@ -113,15 +117,23 @@ Status stark_verify(const air::MachineAir& machine, const VerifyingKey& vk,
     const uint32_t log_n = proof.log_heights[t];
     const Selectors sel = selectors_at(z, log_n);
     if (sel.zh.is_zero()) return reject("out-of-domain point lies in the trace domain");
+    // Columns without a g z opening are read by no constraint there: zero stands in.
+    auto spread = [](const std::vector<Fp4>& sent, const std::vector<uint32_t>& cols, size_t width) {
+      std::vector<Fp4> full(width, Fp4::zero());
+      for (size_t k = 0; k < cols.size(); ++k) full[cols[k]] = sent[k];
+      return full;
+    };
+    const NextColumns& nx = next_cols[t];
+    const std::vector<Fp4> aux_next = spread(o.aux_next, nx.aux, o.aux.size());
     air::PointValues pv;
     pv.main = o.main;
-    pv.main_next = o.main_next;
+    pv.main_next = spread(o.main_next, nx.main, o.main.size());
     pv.pre = o.pre;
-    pv.pre_next = o.pre_next;
+    pv.pre_next = spread(o.pre_next, nx.pre, o.pre.size());
     for (size_t k = 0; k + 3 < o.aux.size(); k += 4) {
       pv.aux.push_back(ext_from_coords(o.aux[k], o.aux[k + 1], o.aux[k + 2], o.aux[k + 3]));
       pv.aux_next.push_back(
-          ext_from_coords(o.aux_next[k], o.aux_next[k + 1], o.aux_next[k + 2], o.aux_next[k + 3]));
+          ext_from_coords(aux_next[k], aux_next[k + 1], aux_next[k + 2], aux_next[k + 3]));
     }
     pv.is_first = sel.is_first;
     pv.is_last = sel.is_last;
@@ -159,21 +171,24 @@ Status stark_verify(const air::MachineAir& machine, const VerifyingKey& vk,
   for (size_t t = 0; t < T; ++t) {
     const air::TableAir& table = machine.tables[t];
     const TableOpenings& o = proof.openings[t];
+    // The prover's order: each column at z, then at g z if it is opened there.
     auto add = [&](int tree, size_t matrix, size_t width, const std::vector<Fp4>& at_z,
-                   const std::vector<Fp4>* at_zg) {
+                   const std::vector<Fp4>* at_zg, const std::vector<uint32_t>* next) {
+      size_t k = 0;
       for (size_t c = 0; c < width; ++c) {
         gamma_pow *= gamma;
         terms[t].push_back({tree, matrix, c, gamma_pow, at_z[c], false});
-        if (at_zg) {
+        if (at_zg && k < next->size() && (*next)[k] == c) {
           gamma_pow *= gamma;
-          terms[t].push_back({tree, matrix, c, gamma_pow, (*at_zg)[c], true});
+          terms[t].push_back({tree, matrix, c, gamma_pow, (*at_zg)[k++], true});
         }
       }
     };
-    if (table.pre_width() > 0) add(0, pre_matrix++, table.pre_width(), o.pre, &o.pre_next);
-    add(1, t, table.main_width(), o.main, &o.main_next);
-    if (table.uses_logup()) add(2, aux_matrix++, 4 * table.aux_width(), o.aux, &o.aux_next);
-    add(3, t, o.quotient.size(), o.quotient, nullptr);
+    const NextColumns& nx = next_cols[t];
+    if (table.pre_width() > 0) add(0, pre_matrix++, table.pre_width(), o.pre, &o.pre_next, &nx.pre);
+    add(1, t, table.main_width(), o.main, &o.main_next, &nx.main);
+    if (table.uses_logup()) add(2, aux_matrix++, 4 * table.aux_width(), o.aux, &o.aux_next, &nx.aux);
+    add(3, t, o.quotient.size(), o.quotient, nullptr, nullptr);
   }
   std::map<uint32_t, std::vector<size_t>, std::greater<>> by_height;
   for (size_t t = 0; t < T; ++t) by_height[proof.log_heights[t] + log_b].push_back(t);
