@@ -45,6 +45,11 @@ struct SlotTable {
   std::vector<int32_t> row_of;  // per slot below size: its row, or -1
 };
 SlotTable slot_table(const wasm::Module& m);
+// The host function (2 input_read, 3 output_write) whose copy traps out of bounds at the end of
+// the trace (trap 2 inside the host function), or 0. Its byte gas has no I/O rows; an
+// input_read's call row is followed by one tail row (layout.hpp, kRdOob), so that trapping
+// step takes two execution rows.
+uint32_t ends_with_host_io_oob(const wasm::Module& m, const wasm::Trace& trace);
 // Per table: fixed columns, column-major (empty for tables without).
 std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m);
 

@@ -121,7 +121,9 @@ namespace {
 // Rows of step i in its run: a trapping last step (a call_indirect that traps) calls nothing,
 // so it has no zero-local rows.
 size_t step_rows(const wasm::Module& m, const wasm::Trace& trace, size_t i) {
-  if (trace.end.status != 0 && i + 1 == trace.steps.size()) return 1;
+  if (trace.end.status != 0 && i + 1 == trace.steps.size()) {
+    return 1 + size_t(ends_with_host_io_oob(m, trace) == 2);  // an input_read's trap tail row
+  }
   return record_rows(m, trace.steps[i]);
 }
 
@@ -243,6 +245,9 @@ Result<Bundle> prove_segments(const Program& program, const wasm::Trace& trace,
                     ? 1  // an I/O row: one gas unit per 8 bytes moved
                     : record_gas(m, st);
   }
+  // A host I/O call that traps out of bounds charged its byte gas without I/O rows (the last
+  // segment's witness checks the trace's total against its steps).
+  if (ends_with_host_io_oob(m, trace) != 0) gas_used = trace.end.gas_used;
 
   auto pk = program.proving_key(opts.params);
   if (!pk) return pk.status();

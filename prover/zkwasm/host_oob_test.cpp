@@ -1,0 +1,206 @@
+// zkWASM out-of-bounds host I/O (docs/zkwasm.md, "Traps": hoob, hwo): the runtime
+// (prover/wasm/extension.cpp) computes input_read's count (output_write's len, after the output
+// limit check), charges the byte gas (one unit per 8 bytes) and then traps with code 2 when the
+// whole range does not fit the linear memory, before copying anything. Completeness from real
+// runtime traces (input_read full and short, output_write past the memory by 1 byte and by a
+// lot, 0 bytes beyond it, after memory.grow; one segment and the last segment of a split run;
+// the copies that fit exactly go on and prove), and forgeries made with the prover's checks off
+// that the verifier must reject: the trap claimed where the copy fits exactly or copies
+// nothing, a stale page count, the byte gas omitted or doubled, another trap code, and honest
+// proofs checked against tampered public gas, status and trap code.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "prover/fri/fri_params.hpp"
+#include "prover/wasm/extension.hpp"
+#include "prover/wasm/instance.hpp"
+#include "prover/zkwasm/layout.hpp"
+#include "prover/zkwasm/test_support.hpp"
+#include "prover/zkwasm/zkwasm.hpp"
+
+namespace efaas::zkwasm {
+namespace {
+
+namespace L = layout;
+using E = L::Exec;
+using wasm::Op;
+using test_support::claim_trap_at;
+using test_support::expect_forgery_rejected;
+using test_support::extension_opts;
+using test_support::wat;
+
+constexpr uint32_t kOob = uint32_t(wasm::TrapCode::kMemoryOutOfBounds);
+static_assert(kOob == L::kTrapMemOob);
+
+wasm::ExtensionInput input_of(size_t data_len) {
+  wasm::ExtensionInput in;
+  for (size_t i = 0; i < data_len; ++i) in.data.push_back(uint8_t(5 * i + 2));
+  for (size_t i = 0; i < in.block_hash.size(); ++i) in.block_hash[i] = uint8_t(0x40 + i);
+  return in;
+}
+
+// An Extension (one page, up to 8) that writes 5 bytes of output, grows its memory by `grow`
+// pages, loops `spins` times, then calls input_read(kind, offset, addr, len) (`read`) or
+// output_write(addr, len), writes 4 more bytes and returns 7 if the call did not trap.
+struct Call {
+  bool read;
+  uint32_t addr, len, offset = 0, grow = 0, kind = 0;
+};
+std::string oob_ext(const Call& c, uint32_t spins = 0) {
+  const std::string call =
+      c.read ? "(drop (call $ird (i32.const " + std::to_string(c.kind) + ") (i32.const " +
+                   std::to_string(int32_t(c.offset)) + ") (i32.const " +
+                   std::to_string(int32_t(c.addr)) + ") (i32.const " +
+                   std::to_string(int32_t(c.len)) + ")))"
+             : "(call $out (i32.const " + std::to_string(int32_t(c.addr)) + ") (i32.const " +
+                   std::to_string(int32_t(c.len)) + "))";
+  return R"((module
+  (import "efaas" "input_read" (func $ird (param i32 i32 i32 i32) (result i32)))
+  (import "efaas" "output_write" (func $out (param i32 i32)))
+  (memory (export "memory") 1 8)
+  (data (i32.const 0) "hello")
+  (func (export "efaas_main") (result i32) (local $i i32)
+    (call $out (i32.const 0) (i32.const 5))
+    (drop (memory.grow (i32.const )" +
+         std::to_string(c.grow) + R"()))
+    (local.set $i (i32.const )" +
+         std::to_string(spins) + R"())
+    (block $done (loop $spin
+      (br_if $done (i32.eqz (local.get $i)))
+      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+      (br $spin)))
+    )" + call + R"(
+    (call $out (i32.const 1) (i32.const 4))
+    (i32.const 7)))
+)";
+}
+
+std::string describe(const Call& c) {
+  return std::string(c.read ? "input_read" : "output_write") + " addr " + std::to_string(c.addr) +
+         " len " + std::to_string(c.len) + " offset " + std::to_string(c.offset) + " grow " +
+         std::to_string(c.grow);
+}
+
+Bundle expect_proves(const test_support::ExtensionRun& e,
+                     uint32_t segment_log = kDefaultSegmentLog) {
+  auto b = prove(*e.program, e.trace, extension_opts(e.input, true, segment_log));
+  EXPECT_TRUE(b.is_ok()) << b.status().to_string();
+  if (!b.is_ok()) return {};
+  auto back = deserialize_bundle(serialize_bundle(*b));
+  EXPECT_TRUE(back.is_ok()) << back.status().to_string();
+  if (!back.is_ok()) return {};
+  auto pv = verify(*e.program, *back);
+  EXPECT_TRUE(pv.is_ok()) << pv.status().to_string();
+  if (!pv.is_ok()) return {};
+  EXPECT_EQ(pv->gas_used, e.result.gas_used);
+  EXPECT_EQ(pv->instructions, e.result.instructions);
+  EXPECT_EQ(pv->output, e.result.output);
+  EXPECT_EQ(pv->status, e.result.status == wasm::ExtensionResult::Status::kTrap ? 1u : 0u);
+  EXPECT_EQ(pv->trap_code, uint32_t(e.result.trap));
+  return *back;
+}
+
+constexpr size_t kDataLen = 40;
+
+// The byte gas the runtime charged at the trap: its gas used minus the program's costs.
+uint64_t byte_gas_of(const test_support::ExtensionRun& e) {
+  uint64_t gas = 0;
+  for (const auto& s : e.trace.steps) {
+    const bool io = s.op == uint16_t(Op::kHostRead) || s.op == uint16_t(Op::kHostWrite);
+    gas += io ? 1 : e.program->module().code[s.pc].gas;
+  }
+  return e.trace.end.gas_used - gas;
+}
+
+// The trap's constraints keep the execution table at its degree (air.cpp, kExecDegree).
+TEST(ZkHostOob, ExecTableStaysAtDegree3) {
+  EXPECT_LE(machine_air().tables[L::kExec].max_degree(), 3u);
+}
+
+TEST(ZkHostOob, TrapsInsideHostIoProve) {
+  const wasm::ExtensionInput in = input_of(kDataLen);
+  // Each traps with code 2: {call, count or len moved (the byte gas is ceil(it / 8))}.
+  struct Case {
+    Call call;
+    uint32_t moved;
+  };
+  const Case cases[] = {
+      {{true, 65536 - 4, 8}, 8},                // full copy past the end by 4 bytes
+      {{true, 65536 - 1, 17, 0}, 17},           // 3 units of byte gas
+      {{true, 65536 - 4, 100, 30}, 10},         // short copy (10 of 100) past the end
+      {{true, 3 * 65536 - 1, 16, 0, 2}, 16},    // after memory.grow: 3 pages
+      {{true, 0xFFFFFFF0u, 8}, 8},              // dst far beyond any memory
+      {{true, 0x80000000u, 40, 0, 0, 3}, 32},   // short copy of kind 3 (32 bytes), dst >= 2^31
+      {{false, 65536 - 4, 5}, 5},               // past the end by 1 byte
+      {{false, 65536 + 10, 0}, 0},              // 0 bytes beyond the end
+      {{false, 3000000, 100}, 100},             // by a lot (src_hi 45, near)
+      {{false, 0xFFFFFF00u, 16}, 16},           // far
+      {{false, 3 * 65536 - 8, 9, 0, 2}, 9},     // after memory.grow: 3 pages
+      {{false, 65536 - 1, 4096}, 4096},         // 512 units of byte gas
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(describe(c.call));
+    const auto e = test_support::run_extension(wat(oob_ext(c.call)), in);
+    ASSERT_EQ(e.result.trap, wasm::TrapCode::kMemoryOutOfBounds) << e.result.trap_message;
+    ASSERT_EQ(e.result.output.size(), 5u);
+    EXPECT_EQ(byte_gas_of(e), (uint64_t(c.moved) + 7) / 8);
+    const Bundle b = expect_proves(e);
+    if (b.segments.empty()) continue;
+    // Honest proofs against tampered public values.
+    Bundle g = b;
+    g.publics.gas_used += 1;
+    EXPECT_FALSE(verify(*e.program, g).is_ok()) << "verified with one gas more";
+    if (c.moved != 0) {
+      g.publics.gas_used -= 1 + (uint64_t(c.moved) + 7) / 8;
+      EXPECT_FALSE(verify(*e.program, g).is_ok()) << "verified without the byte gas";
+    }
+    for (uint32_t code : {1u, 3u, 12u}) {
+      Bundle t = b;
+      t.publics.trap_code = code;
+      EXPECT_FALSE(verify(*e.program, t).is_ok()) << "verified with trap code " << code;
+    }
+    Bundle s = b;  // a return instead of the trap
+    s.publics.status = 0;
+    s.publics.trap_code = 0;
+    s.publics.results = {7};
+    EXPECT_FALSE(verify(*e.program, s).is_ok()) << "verified as a return";
+  }
+}
+
+TEST(ZkHostOob, CopiesThatFitGoOn) {
+  const wasm::ExtensionInput in = input_of(kDataLen);
+  const Call cases[] = {
+      {true, 65536 - 8, 8},               // ends exactly at the end of memory
+      {true, 65536 - 10, 100, 30},        // short copy of 10 ending there
+      {true, 0xFFFFFF00u, 5, kDataLen},   // nothing copied (offset = size): dst is not checked
+      {false, 65536 - 4, 4},              // ends exactly at the end
+      {false, 65536, 0},                  // 0 bytes at the end
+      {false, 2 * 65536, 8, 0, 2},        // beyond the first page, after memory.grow
+  };
+  for (const Call& c : cases) {
+    SCOPED_TRACE(describe(c));
+    const auto e = test_support::run_extension(wat(oob_ext(c)), in);
+    ASSERT_EQ(e.result.trap, wasm::TrapCode::kNone) << e.result.trap_message;
+    ASSERT_EQ(e.result.exit_code, 7);
+    expect_proves(e);
+  }
+}
+
+TEST(ZkHostOob, TrapInTheLastSegmentOfASplitRun) {
+  const wasm::ExtensionInput in = input_of(kDataLen);
+  for (const Call& c : {Call{true, 65536 - 4, 100, 30}, Call{false, 65536 - 4, 5},
+                        Call{true, 2 * 65536 + 65530, 8, 0, 2}}) {
+    SCOPED_TRACE(describe(c));
+    const auto e = test_support::run_extension(wat(oob_ext(c, 200)), in);
+    ASSERT_EQ(e.result.trap, wasm::TrapCode::kMemoryOutOfBounds);
+    ASSERT_GT(e.trace.steps.size(), 1000u);
+    const Bundle b = expect_proves(e, 8);
+    EXPECT_GT(b.segments.size(), 2u);
+  }
+}
+
+}  // namespace
+}  // namespace efaas::zkwasm
