@@ -820,9 +820,10 @@ TableAir exec_table() {
     // output_write: reads len (slot 0), src (slot 1) and the page count (slot 2, kept). The
     // output limit held (the runtime checks it first): 2^20 - out - len = d0 + 2^13 ah' with
     // len < 2^28 (d3 = 16 len_hi). Near: src + len - 1 - pages * 2^16 = d1 + 2^14 bh' (below
-    // 2^29 + 2^16; an access that fits leaves at least p - 2^28 - 1). Far: src_hi - 4097 = d1
-    // (src > 2^28, beyond every memory). Byte gas d2 + 2^13 len_hi (public gas, above) with
-    // 8 d2 - len0 = c1 + 2 c2 + 4 sa.
+    // 2^29 + 2^16; an access that fits leaves at least p - 2^28 - 1); the 1 is imm_b1 (the
+    // module has a memory): without one, every output_write traps and pages reads 0. Far:
+    // src_hi - 4097 = d1 (src > 2^28, beyond every memory). Byte gas d2 + 2^13 len_hi (public
+    // gas, above) with 8 d2 - len0 = c1 + 2 c2 + 4 sa.
     for (const Expr& bit : {c(E::kWrOobNear), c(E::kWrOobFar)}) {
       t.assert_zero(is_host * bit * (one - bit));
     }
@@ -833,7 +834,7 @@ TableAir exec_table() {
     for (uint32_t j = 0; j < 4; ++j) t.assert_zero(hwo * (r[j] - a[j]));
     t.assert_zero(hwo * (d[3] - b[1] * Fp::from_u32(16)));
     t.assert_zero(hwo * (Fp::from_u32(L::kMaxOutput) - out - len - d[0] - ah15 * k13));
-    t.assert_zero(hwo_near * (x[0] + x[1] * k16 + len - one - a[0] * k16 - d[1] -
+    t.assert_zero(hwo_near * (x[0] + x[1] * k16 + len - ib[1] - a[0] * k16 - d[1] -
                               bh15 * Fp::from_u32(1u << 14)));
     t.assert_zero(hwo_far * (x[1] - Fp::from_u32(L::kMaxPages + 1) - d[1]));
     t.assert_zero(hwo * (d[2] * Fp::from_u32(8) - b[0] - cy[1] - cy[2] * Fp::from_u32(2) -

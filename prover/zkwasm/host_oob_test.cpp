@@ -202,5 +202,201 @@ TEST(ZkHostOob, TrapInTheLastSegmentOfASplitRun) {
   }
 }
 
+// The index of the call under test: the second call_host step (after output_write "hello").
+size_t call_step(const wasm::Trace& t) {
+  size_t seen = 0;
+  for (size_t i = 0; i < t.steps.size(); ++i)
+    if (t.steps[i].op == uint16_t(Op::kCallHost) && ++seen == 2) return i;
+  ADD_FAILURE() << "no second host call";
+  return 0;
+}
+
+// The trace of a run whose call under test goes on, cut after that call and claiming it
+// trapped with `code`, its byte gas (ceil(moved / 8)) charged as the runtime would.
+wasm::Trace claim_oob(const test_support::ExtensionRun& e, uint32_t code = kOob) {
+  const size_t at = call_step(e.trace);
+  size_t io = 0;
+  while (at + 1 + io < e.trace.steps.size() &&
+         (e.trace.steps[at + 1 + io].op == uint16_t(Op::kHostRead) ||
+          e.trace.steps[at + 1 + io].op == uint16_t(Op::kHostWrite))) {
+    ++io;
+  }
+  wasm::Trace u = claim_trap_at(*e.program, e.trace, at, code);
+  u.end.gas_used += io;  // one unit per 8 bytes: as many as the cut I/O rows
+  return u;
+}
+
+// A forged trace laid out with the checks off: the prover's own checks refuse it, the witness
+// generator lays it out, and the verifier rejects the proof.
+void expect_verifier_rejects(const std::string& what, const test_support::ExtensionRun& e,
+                             const wasm::Trace& t) {
+  SCOPED_TRACE(what);
+  EXPECT_FALSE(prove(*e.program, t, extension_opts(e.input)).is_ok())
+      << "the prover's own check missed it";
+  auto b = prove(*e.program, t, extension_opts(e.input, false));
+  ASSERT_TRUE(b.is_ok()) << "not laid out: " << b.status().to_string();
+  auto v = verify(*e.program, *b);
+  EXPECT_FALSE(v.is_ok()) << "forged proof verified";
+  std::printf("  forged %-56s -> %s\n", what.c_str(), v.status().message().c_str());
+}
+
+TEST(ZkHostOob, TrapClaimedWhereTheCopyGoesOnIsRejected) {
+  const wasm::ExtensionInput in = input_of(kDataLen);
+  struct Case {
+    Call call;
+    const char* what;
+  };
+  const Case cases[] = {
+      {{true, 65536 - 8, 8}, "input_read ending exactly at the end of memory"},
+      {{true, 65536 - 10, 100, 30}, "short input_read ending exactly there"},
+      {{true, 0xFFFFFF00u, 5, kDataLen}, "input_read copying nothing (dst far out)"},
+      {{true, 2 * 65536, 8, 0, 2}, "input_read fitting only after memory.grow"},
+      {{false, 65536 - 4, 4}, "output_write ending exactly at the end of memory"},
+      {{false, 65536, 0}, "output_write of 0 bytes at the end of memory"},
+      {{false, 2 * 65536, 8, 0, 2}, "output_write fitting only after memory.grow"},
+  };
+  for (const Case& c : cases) {
+    const auto e = test_support::run_extension(wat(oob_ext(c.call)), in);
+    ASSERT_EQ(e.result.trap, wasm::TrapCode::kNone) << e.result.trap_message;
+    expect_verifier_rejects(c.what, e, claim_oob(e));
+  }
+}
+
+// Moves one count of the range table (16-bit range checks) from value `from` to `to`, so that a
+// forged helper column keeps the range bus balanced and only the constraint under test can
+// reject it (as stack_traps_test.cpp does).
+void move_range_count(MachineWitness& w, uint64_t from, uint64_t to) {
+  std::vector<Fp>& rc = w.main[L::kRange];
+  const size_t rows = rc.size() / L::Range::kWidth;
+  ASSERT_LT(from, rows);
+  ASSERT_LT(to, rows);
+  rc[size_t(L::Range::kRangeMult) * rows + from] -= Fp::one();
+  rc[size_t(L::Range::kRangeMult) * rows + to] += Fp::one();
+}
+
+// A witness built with the checks off, its exec table and the trap row (output_write's trap
+// row, or input_read's tail row).
+struct TrapWitness {
+  MachineWitness w;
+  PublicValues pv;
+  size_t rows = 0, row = SIZE_MAX;
+  Fp& at(uint32_t col) { return w.main[L::kExec][size_t(col) * rows + row]; }
+  uint64_t get(uint32_t col) { return at(col).to_canonical(); }
+};
+TrapWitness trap_witness(const test_support::ExtensionRun& e, const wasm::Trace& t) {
+  TrapWitness tw;
+  WitnessOptions wo;
+  wo.check_trace = false;
+  wo.public_input = wasm::encode_public_inputs(e.input);
+  auto w = build_witness(*e.program, t, wo, tw.pv);
+  EXPECT_TRUE(w.is_ok()) << w.status().to_string();
+  if (!w.is_ok()) return tw;
+  tw.w = std::move(*w);
+  const std::vector<Fp>& ex = tw.w.main[L::kExec];
+  tw.rows = ex.size() / E::kWidth;
+  const uint32_t host = E::kFlags + uint32_t(L::flag_index(Op::kCallHost));
+  for (size_t r = 0; r < tw.rows; ++r) {
+    auto c = [&](uint32_t col) { return ex[size_t(col) * tw.rows + r] == Fp::one(); };
+    if ((c(E::kIo) && c(E::kRdOobTail)) ||
+        (c(host) && (c(E::kWrOobNear) || c(E::kWrOobFar)))) {
+      tw.row = r;
+    }
+  }
+  EXPECT_NE(tw.row, SIZE_MAX) << "no trap row";
+  return tw;
+}
+
+// Below the trace: a stale page count (the memory's size before memory.grow) read by the trap
+// row, with every helper recomputed for it so that only the memory argument can object; the
+// byte gas omitted or doubled (public gas and helpers made to agree); another trap code.
+TEST(ZkHostOob, ForgedTrapRowsAreRejected) {
+  const wasm::ExtensionInput in = input_of(kDataLen);
+  auto pk_of = [](const Program& p) {
+    auto pk = p.proving_key(fri_test_preset());
+    EXPECT_TRUE(pk.is_ok());
+    return *pk;
+  };
+  for (bool read : {true, false}) {
+    SCOPED_TRACE(read ? "input_read" : "output_write");
+    // Fits only after memory.grow (3 pages): the trap claimed with the initial page count.
+    const Call fits{read, 2 * 65536, 8, 0, 2};
+    const auto e = test_support::run_extension(wat(oob_ext(fits)), in);
+    ASSERT_EQ(e.result.trap, wasm::TrapCode::kNone);
+    TrapWitness f = trap_witness(e, claim_oob(e));
+    ASSERT_NE(f.row, SIZE_MAX);
+    const auto pk = pk_of(*e.program);
+    if (read) {
+      EXPECT_EQ(f.get(E::kX), 3u);
+      f.at(E::kX) = Fp::one();
+      // dst1 + r1 - pages = d1 + bh' with pages 1: 2 + 0 - 1.
+      const uint64_t old_d1 = f.get(E::kD + 1), old_bh = f.get(E::kBh);
+      EXPECT_EQ(f.get(E::kR + 1), 0u);
+      f.at(E::kD + 1) = Fp::one();
+      f.at(E::kBh) = Fp::zero();
+      f.at(E::kSb) = Fp::zero();
+      move_range_count(f.w, old_d1 & 0xFFFF, 1);
+      move_range_count(f.w, (2 * (old_bh & 0x7FFF)) & 0xFFFF, 0);
+    } else {
+      EXPECT_EQ(f.get(E::kA), 3u);
+      f.at(E::kA) = Fp::one();
+      f.at(E::kR) = Fp::one();
+      move_range_count(f.w, 3, 1);  // r0
+      // src + len - 1 - 2^16 = d1 + 2^14 bh': 65543.
+      const uint64_t u = 2 * 65536 + 8 - 1 - 65536;
+      const uint64_t old_d1 = f.get(E::kD + 1), old_bh = f.get(E::kBh);
+      f.at(E::kD + 1) = Fp::from_u64(u & 0xFFFF);
+      f.at(E::kBh) = Fp::from_u64((u >> 16) * 4);
+      f.at(E::kSb) = Fp::zero();
+      move_range_count(f.w, old_d1 & 0xFFFF, u & 0xFFFF);
+      move_range_count(f.w, (2 * (old_bh & 0x7FFF)) & 0xFFFF, 2 * ((u >> 16) * 4));
+    }
+    const Status st = test_support::prove_and_verify(*e.program, *pk, f.w, f.pv, false);
+    EXPECT_FALSE(st.is_ok()) << "a stale page count verified";
+    std::printf("  forged stale page count (%s) -> %s\n", read ? "input_read" : "output_write",
+                st.message().c_str());
+  }
+  for (bool read : {true, false}) {
+    SCOPED_TRACE(read ? "input_read" : "output_write");
+    const Call traps = read ? Call{true, 65536 - 4, 100, 30} : Call{false, 65536 - 4, 21};
+    const auto e = test_support::run_extension(wat(oob_ext(traps)), in);
+    ASSERT_EQ(e.result.trap, wasm::TrapCode::kMemoryOutOfBounds);
+    const auto pk = pk_of(*e.program);
+    TrapWitness h = trap_witness(e, e.trace);
+    ASSERT_NE(h.row, SIZE_MAX);
+    ASSERT_TRUE(test_support::prove_and_verify(*e.program, *pk, h.w, h.pv, true).is_ok());
+    const uint64_t byte_gas = read ? 2 : 3;  // ceil(10 / 8) bytes read, ceil(21 / 8) written
+    EXPECT_EQ(byte_gas_of(e), byte_gas);
+    EXPECT_EQ(h.get(E::kD + 2), byte_gas);
+    if (read) {
+      EXPECT_EQ(h.get(E::kGasCost), byte_gas);
+    }
+    for (int64_t delta : {-int64_t(byte_gas), int64_t(byte_gas)}) {
+      // The byte gas omitted (delta -g) or doubled (+g): d2 and the public gas agree, the gas
+      // cost too (input_read's tail); 8 d2 - len0 then leaves [0, 8).
+      TrapWitness f = h;
+      const uint64_t d2 = uint64_t(int64_t(byte_gas) + delta);
+      f.at(E::kD + 2) = Fp::from_u64(d2);
+      move_range_count(f.w, byte_gas, d2);
+      if (read) f.at(E::kGasCost) = Fp::from_u64(d2);
+      f.pv.gas_used = uint64_t(int64_t(f.pv.gas_used) + delta);
+      f.w.publics[L::kPubGasUsed] = Fp::from_u64(f.pv.gas_used);
+      const Status st = test_support::prove_and_verify(*e.program, *pk, f.w, f.pv, false);
+      EXPECT_FALSE(st.is_ok()) << "byte gas " << d2 << " verified";
+      std::printf("  forged byte gas %llu instead of %llu (%s) -> %s\n",
+                  (unsigned long long)d2, (unsigned long long)byte_gas,
+                  read ? "input_read" : "output_write", st.message().c_str());
+    }
+    for (uint32_t code : {1u, 3u, 12u}) {
+      TrapWitness f = h;
+      f.pv.trap_code = code;
+      f.w.publics[L::kPubTrapCode] = Fp::from_u32(code);
+      const Status st = test_support::prove_and_verify(*e.program, *pk, f.w, f.pv, false);
+      EXPECT_FALSE(st.is_ok()) << "trap code " << code << " verified";
+      std::printf("  forged trap code %u (%s) -> %s\n", code, read ? "input_read" : "output_write",
+                  st.message().c_str());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace efaas::zkwasm

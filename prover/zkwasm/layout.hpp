@@ -361,7 +361,8 @@ inline constexpr uint32_t kMaxStackSlots = 1u << 20;
 // The program row's imm_b of a call_host of efaas.abort (1..3: input_size, input_read,
 // output_write; 0: other imports, not provable).
 inline constexpr uint32_t kHostAbortFn = 4;
-// Every trap a trap row proves: unreachable (1) through uninitialized element (7), call stack
+// Every trap a trap row proves: unreachable (1) through uninitialized element (7; out of bounds
+// at loads, stores, input_read and output_write, kRdOob / kWrOobNear above), call stack
 // exhaustion at a call or call_indirect (8), efaas.abort (11) and the host error of an unknown
 // input kind (12); value stack exhaustion and out of gas are not provable.
 inline constexpr bool is_provable_trap(uint32_t code) {

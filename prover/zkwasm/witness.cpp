@@ -818,10 +818,6 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
                               std::to_string(src) + " fits the memory of " + std::to_string(a) +
                               " pages: no trap");
           }
-          if (opts.check_trace && src + len == 0) {
-            return unimplemented("zkwasm: output_write of 0 bytes at 0 at " + step_name(i, s) +
-                                 " traps in a module without a memory: not provable");
-          }
           const uint32_t lim = uint32_t(L::kMaxOutput - now - len);  // 2^20 - out - len
           const uint32_t g = uint32_t((limb(len, 0) + 7) / 8), mg = 8 * g - limb(len, 0);
           host_d = uint64_t(lim & 0xFFFF) | (uint64_t(g) << 32) |
@@ -831,11 +827,11 @@ Result<MachineWitness> build_segment_witness(const Program& program, const wasm:
           if (limb(x, 1) > L::kMaxPages) {  // far: src_hi - 4097 = d1
             wr_oob = 2;
             host_d |= uint64_t(limb(x, 1) - L::kMaxPages - 1) << 16;
-          } else {  // near: src + len - 1 - pages * 2^16 = d1 + 2^14 bh'
+          } else {  // near: src + len - [memory] - pages * 2^16 = d1 + 2^14 bh'
             wr_oob = 1;
-            const uint32_t u = uint32_t(src + len - 1 - a * 65536);
+            const uint32_t u = uint32_t(src + len - uint64_t(!m.memories.empty()) - a * 65536);
             host_d |= uint64_t(u & 0xFFFF) << 16;
-            host_bh = uint64_t((u >> 16) * 4);
+            host_bh = uint64_t(((u >> 16) * 4) & 0x7FFF);
           }
           gas += g + uint64_t(limb(len, 1)) * 8192;  // the byte gas, charged before the trap
           break;
