@@ -262,6 +262,20 @@ TEST(ZkHostOob, TrapClaimedWhereTheCopyGoesOnIsRejected) {
   }
 }
 
+// output_write beyond the output limit fails with a host error (code 12) before the memory is
+// checked: the same call claimed as an out-of-bounds trap (its byte gas charged) must fail the
+// output-limit decomposition.
+TEST(ZkHostOob, HostErrorClaimedAsOutOfBoundsIsRejected) {
+  const wasm::ExtensionInput in = input_of(kDataLen);
+  const Call c{false, 65536 - 4, 1u << 20};
+  const auto e = test_support::run_extension(wat(oob_ext(c)), in);
+  ASSERT_EQ(e.result.trap, wasm::TrapCode::kHostError) << e.result.trap_message;
+  wasm::Trace t = e.trace;
+  t.end.trap_code = kOob;
+  t.end.gas_used += (uint64_t(c.len) + 7) / 8;
+  expect_verifier_rejects("output beyond the limit claimed as out of bounds", e, t);
+}
+
 // Moves one count of the range table (16-bit range checks) from value `from` to `to`, so that a
 // forged helper column keeps the range bus balanced and only the constraint under test can
 // reject it (as stack_traps_test.cpp does).
