@@ -118,8 +118,14 @@ TableAir exec_table() {
   const Expr gtrap = unreach_f * c(E::kGasTrap), gas_opx = c(E::kGasOpX);
   const Expr strap =
       (unreach_f * (alu_op - gas_opx) - cistrap * ci_delta) * call_delta.inverse();
+  // Out-of-bounds host I/O, trap 2 (layout.hpp, kRdOob / kWrOobNear): the tail row of an
+  // input_read whose copy traps (an I/O row with the tail bit) and output_write's trap row.
+  const Expr hoob = c(E::kIo) * c(E::kRdOobTail);
+  const Expr hwo_near = raw(Op::kCallHost) * c(E::kWrOobNear);
+  const Expr hwo_far = raw(Op::kCallHost) * c(E::kWrOobFar);
+  const Expr hwo = hwo_near + hwo_far;
   // Rows that end the run with a trap.
-  const Expr ends = trap_f + unreach_f + mtrap + itrap + hab + herr;
+  const Expr ends = trap_f + unreach_f + mtrap + itrap + hab + herr + hoob + hwo;
   sum = sum + alu_f + trap_f + unreach_f + itrap;
   opcode = opcode + alu_op + unreach_f * Fp::from_u32(uint32_t(Op::kUnreachable)) +
            itrap * Fp::from_u32(uint32_t(Op::kCallIndirect));
@@ -421,17 +427,17 @@ TableAir exec_table() {
   // classes that never meet: the one-hot sum (flags, alu, trap, itrap), zf and mem rows, and mv
   // only on branch and return rows.
   t.assert_bool(mv);
-  const Expr en0 = hrd + hwr + hab + herr + io_first +
+  const Expr en0 = hrd + hwr + hab + herr + hwo + io_first +
                    flags({Op::kLocalGet, Op::kLocalSet, Op::kLocalTee, Op::kGlobalGet,
                           Op::kGlobalSet, Op::kSelect}) +
                    sum_of(binary) + flags({Op::kBr, Op::kBrIf, Op::kBrTable}) * mv + inner_ret +
                    (alu_f - alu_un) + trap_f + mst;
   const Expr en1 = hrd + hwr + flags({Op::kSelect, Op::kBrIf, Op::kBrUnless, Op::kBrTable}) +
-                   is_ret * mv + is_ci + itrap + mst + cistrap;
+                   is_ret * mv + is_ci + itrap + mst + cistrap + hoob + hwo;
   const Expr en2 = flags({Op::kI32Const, Op::kI64Const, Op::kLocalGet, Op::kLocalSet,
                           Op::kLocalTee, Op::kGlobalGet, Op::kGlobalSet, Op::kSelect}) +
                    sum_of(binary) + sum_of(unary) + mv + is_call + zf + alu_f + trap_f +
-                   (mem - mst - io) + hsz + hrd + hwr * c(E::kWz);
+                   (mem - mst - io) + hsz + hrd + hwr * c(E::kWz) + hwo;
   const Expr key0 = c(E::kKey + 0), key1 = c(E::kKey + 1), key2 = c(E::kKey + 2);
   const Expr gk = k(uint64_t(L::kGlobalSpace) << L::kSpaceShift) + ia;
   const Expr sm1 = sp - one, sm2 = sp - Fp::from_u32(2), sm3 = sp - Fp::from_u32(3);
@@ -670,8 +676,10 @@ TableAir exec_table() {
   t.assert_zero(mtrap * (one - mem));
   t.assert_zero(mtrap * io);
   t.assert_zero(mtrap * (code - Fp::from_u32(L::kTrapMemOob)));
-  // (Out of gas: the instruction is not run, so neither its cost nor itself counts.)
-  t.assert_zero(ends * (gas + gcost - t.pub(L::kPubGasUsed)) - gtrap * gcost);
+  // (Out of gas: the instruction is not run, so neither its cost nor itself counts.
+  // output_write's out-of-bounds trap row adds its byte gas, d2 + 2^13 len_hi, below.)
+  t.assert_zero(ends * (gas + gcost - t.pub(L::kPubGasUsed)) - gtrap * gcost +
+                hwo * (d[2] + b[1] * Fp::from_u32(1u << 13)));
   t.assert_zero(ends * (inst - t.pub(L::kPubInstructions)) - gtrap);
   // Out of gas before the instruction at pc (gtrap): the row sends the program tuple of that
   // instruction (opcode unreachable + kOpX, so its cost and immediates are the module's) and
@@ -704,7 +712,7 @@ TableAir exec_table() {
   }
   const Expr io_addr = c(E::kIoAddr), io_idx = c(E::kIoIdx), io_rem = c(E::kIoRem);
   const Expr io_kind = c(E::kIoKind), io_n = c(E::kIoN), io_inv = c(E::kIoInv);
-  t.interact(L::kBusMemAccess, mem,
+  t.interact(L::kBusMemAccess, mem - hoob,
              {step, c(E::kMemOp), mst + mtrap * Fp::from_u32(2), msz, a[0], a[1], ib[0], ib[1], r[0], r[1], r[2], r[3],
               io_n, io_kind, io_idx});
 
@@ -716,11 +724,12 @@ TableAir exec_table() {
     t.assert_bool(hsel);
     t.assert_zero(hsel * (one - is_host));
   }
-  t.assert_zero(hsz + hrd + hwr + hab + herr - is_host);
+  t.assert_zero(hsz + hrd + hwr + hab + herr + hwo - is_host);
   t.assert_zero(is_host * (ib[0] - hsz - hrd * Fp::from_u32(2) - hwr * Fp::from_u32(3) -
                            hab * Fp::from_u32(L::kHostAbortFn) -
                            c(E::kHerr) * (one + c(E::kHerrRd)) -
-                           (c(E::kHerrOutFar) + c(E::kHerrOutNear)) * Fp::from_u32(3)));
+                           (c(E::kHerrOutFar) + c(E::kHerrOutNear)) * Fp::from_u32(3) -
+                           (c(E::kWrOobNear) + c(E::kWrOobFar)) * Fp::from_u32(3)));
   // abort(code): reads the code at sp - 1 (slot 0), public as two limbs with trap code 11.
   t.assert_zero(hab * (code - Fp::from_u32(L::kTrapHostAbort)));
   t.assert_zero(hab * (b[0] - t.pub(L::kPubAbortCode)));
@@ -771,7 +780,7 @@ TableAir exec_table() {
   // u32 operands are reduced mod p as field elements: bound them below p so that none can
   // alias a small one (kind < 2^28, address < 2^30; larger ones trap in the runtime).
   t.assert_zero((hsz + hrd) * (d[1] - a[1] * Fp::from_u32(16)));
-  t.assert_zero((hrd + hwr - hrd * (c(E::kRdNone) + c(E::kRdFar))) *
+  t.assert_zero((hrd + hwr - hrd * (c(E::kRdNone) + c(E::kRdFar) + c(E::kRdOob))) *
                 (d[2] - x[1] * Fp::from_u32(4)));
   t.assert_zero(hrd * (io_kind - kind));
   t.assert_zero(hwr * (io_idx - out));
@@ -811,6 +820,60 @@ TableAir exec_table() {
     for (uint32_t j = 0; j < 4; ++j) t.assert_zero(hwr * wz * (r[j] - a[j]));
     t.assert_zero(hwr * wz * (d[1] - a[0] - a[1] * k16 + x[1] + wnz));
   }
+  // Out-of-bounds host I/O (trap 2 inside the host function, docs/zkwasm.md "Traps"): the
+  // runtime computes the count, charges its byte gas ceil(count / 8) and then fails the whole
+  // range check before copying anything. ah' = ah - 2^15 sa and bh' = bh - 2^15 sb are below
+  // 2^15 (the sign-bit lookups); sa, sb and the carries are free bits on these rows.
+  {
+    const Expr ah15 = ah - sa * Fp::from_u32(1u << 15), bh15 = bh - sb * Fp::from_u32(1u << 15);
+    const Fp k13 = Fp::from_u32(1u << 13);
+    // input_read: the call row (an input_read row with the kRdOob bit, so count = io_rem > 0
+    // and I/O rows must follow) is followed by exactly one tail row, the trap row, which reads
+    // the offset (slot 0, as a first I/O row does: io_idx) and the page count (slot 1, x0).
+    const Expr rdo = hrd * c(E::kRdOob);
+    t.assert_transition(n(E::kIo) * n(E::kRdOobTail) - rdo);
+    t.assert_zero(hoob * (key1 - k(L::kMemSizeKey)));
+    t.assert_zero((hoob + hwo) * (code - Fp::from_u32(L::kTrapMemOob)));
+    // offset + count <= size (the count is the runtime's: a full copy's len or a short one's
+    // size - offset): size - offset - count = d0 + 2^13 ah' on the tail (below 2^29; a
+    // negative difference, above p - 2^29, cannot pass).
+    t.assert_transition(rdo * (io_n - n(E::kIoIdx) - io_rem - n(E::kD) -
+                               (n(E::kAh) - n(E::kSa) * Fp::from_u32(1u << 15)) * k13));
+    // dst + count - 1 >= pages * 2^16 over dst's limbs: dst0 + count - 1 = r0 + 2^16 r1 on
+    // the tail (r2 = 8 r1: unique, below 2^29 + 2^16), then dst1 + r1 - pages = d1 + bh' >= 0
+    // (a negative value is at least -4096, far above 2^17 as a field element).
+    t.assert_transition(rdo * (x[0] + io_rem - one - n(E::kR) - n(E::kR + 1) * k16));
+    t.assert_zero(hoob * (r[2] - r[1] * Fp::from_u32(8)));
+    t.assert_transition(rdo * (x[1] + n(E::kR + 1) - n(E::kX) - n(E::kD + 1) -
+                               (n(E::kBh) - n(E::kSb) * Fp::from_u32(1u << 15))));
+    // Byte gas, the tail's gas cost: ceil(count / 8) = d2 + 2^13 count1 with 8 d2 - count0 =
+    // c1 + 2 c2 + 4 c3 in [0, 8) (d2 range-checked: an integer equation below p).
+    t.assert_transition(rdo * (n(E::kGasCost) - n(E::kD + 2) - r[1] * k13));
+    t.assert_transition(rdo * (n(E::kD + 2) * Fp::from_u32(8) - r[0] - n(E::kC + 1) -
+                               n(E::kC + 2) * Fp::from_u32(2) - n(E::kC + 3) * Fp::from_u32(4)));
+    // output_write: reads len (slot 0), src (slot 1) and the page count (slot 2, kept). The
+    // output limit held (the runtime checks it first): 2^20 - out - len = d0 + 2^13 ah' with
+    // len < 2^28 (d3 = 16 len_hi). Near: src + len - 1 - pages * 2^16 = d1 + 2^14 bh' (below
+    // 2^29 + 2^16; an access that fits leaves at least p - 2^28 - 1); the 1 is imm_b1 (the
+    // module has a memory): without one, every output_write traps and pages reads 0. Far:
+    // src_hi - 4097 = d1 (src > 2^28, beyond every memory). Byte gas d2 + 2^13 len_hi (public
+    // gas, above) with 8 d2 - len0 = c1 + 2 c2 + 4 sa.
+    for (const Expr& bit : {c(E::kWrOobNear), c(E::kWrOobFar)}) {
+      t.assert_zero(is_host * bit * (one - bit));
+    }
+    const Expr len = b[0] + b[1] * k16;
+    t.assert_zero(hwo * (key0 - sm1));
+    t.assert_zero(hwo * (key1 - sm2));
+    t.assert_zero(hwo * (key2 - k(L::kMemSizeKey)));
+    for (uint32_t j = 0; j < 4; ++j) t.assert_zero(hwo * (r[j] - a[j]));
+    t.assert_zero(hwo * (d[3] - b[1] * Fp::from_u32(16)));
+    t.assert_zero(hwo * (Fp::from_u32(L::kMaxOutput) - out - len - d[0] - ah15 * k13));
+    t.assert_zero(hwo_near * (x[0] + x[1] * k16 + len - ib[1] - a[0] * k16 - d[1] -
+                              bh15 * Fp::from_u32(1u << 14)));
+    t.assert_zero(hwo_far * (x[1] - Fp::from_u32(L::kMaxPages + 1) - d[1]));
+    t.assert_zero(hwo * (d[2] * Fp::from_u32(8) - b[0] - cy[1] - cy[2] * Fp::from_u32(2) -
+                         sa * Fp::from_u32(4)));
+  }
   // I/O rows follow exactly while bytes are left: after = bytes left after this row, and the
   // next row is an I/O row iff after != 0 (io_inv its inverse).
   const Expr after = (hrd + hwr) * io_rem + io * (io_rem - io_n);
@@ -838,7 +901,7 @@ TableAir exec_table() {
   t.assert_zero(io * (c(E::kMemOp) - Fp::from_u32(uint32_t(Op::kHostWrite)) -
                       io_out * (Fp::from_u32(uint32_t(Op::kHostRead)) -
                                 Fp::from_u32(uint32_t(Op::kHostWrite)))));
-  t.assert_zero(io * (gcost - one));
+  t.assert_zero((io - hoob) * (gcost - one));
   t.assert_zero(io * (npc - pc));
   t.assert_zero(io * (nsp - sp));
   t.assert_zero(io * (a[0] - io_addr));

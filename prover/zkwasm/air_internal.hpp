@@ -75,6 +75,15 @@ std::optional<HostTailInstr> host_tail_instr(const wasm::Module& m,
                                             const std::vector<uint32_t>& imports, uint32_t pc);
 // The trace with every call_indirect of an import expanded (above), or none when it has none.
 std::optional<wasm::Trace> expand_host_calls(const wasm::Module& m, const wasm::Trace& trace);
+// The host function (2 input_read, 3 output_write) whose copy traps out of bounds at the end of
+// the run (trap 2 inside the host function), or 0, from the run's last record and its end. Its
+// byte gas has no I/O rows; an input_read's call row is followed by one tail row (layout.hpp,
+// kRdOob), so that trapping step takes two execution rows.
+uint32_t host_io_oob_at_end(const wasm::Module& m, const wasm::StepRecord& last,
+                            const wasm::TraceEnd& end);
+inline uint32_t ends_with_host_io_oob(const wasm::Module& m, const wasm::Trace& trace) {
+  return trace.steps.empty() ? 0 : host_io_oob_at_end(m, trace.steps.back(), trace.end);
+}
 // Per table: fixed columns, column-major (empty for tables without).
 std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m);
 

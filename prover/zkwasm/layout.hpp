@@ -290,6 +290,24 @@ struct Exec {
   // rows), which exempts the row from the kOpX check of unreachable rows; d0 holds
   // gas + cost - limit - 1 (range-checked).
   static constexpr uint32_t kGasTrap = kC, kGasOpX = kA;
+  // Out-of-bounds host I/O (trap 2 inside the host function; docs/zkwasm.md "Traps", hoob).
+  // input_read: the call row is an ordinary input_read row (count, short bits, size lookup)
+  // with this bit (a carry column input_read rows leave unused; counted as hrd * bit); its
+  // next row is the trap's tail: an I/O row (kIo, kIoFirst: it reads the offset) with the
+  // tail bit (carry 0's column, counted as io * bit) that moves nothing, reads the page count
+  // in slot 1 (x0) and ends the run. The call row's transitions show offset + count <= size
+  // (d0 + 2^13 ah' on the tail), dst + count - 1 >= pages * 2^16 (dst0 + count - 1 = r0 + 2^16
+  // r1 with r2 = 8 r1, dst1 + r1 - pages = d1 + bh'), and the byte gas ceil(count / 8) =
+  // d2 + 2^13 count1 as the tail's gas cost (8 d2 - count0 = c1 + 2 c2 + 4 c3); ah' = ah -
+  // 2^15 sa and bh' = bh - 2^15 sb are the 15-bit halves of the sign-bit lookups.
+  static constexpr uint32_t kRdOob = kC + 1, kRdOobTail = kC;
+  // output_write: one call_host trap row (a host selector, counted as call_host * bit) that
+  // reads len (slot 0), src (slot 1) and the page count (slot 2, kept), shows out + len <=
+  // kMaxOutput (2^20 - out - len = d0 + 2^13 ah', d3 = 16 len_hi) and src + len - 1 >= pages *
+  // 2^16: near, d1 + 2^14 bh'; far, src_hi - 4097 = d1 (src beyond every memory). Byte gas
+  // ceil(len / 8) = d2 + 2^13 len_hi added to the public gas (8 d2 - len0 = c1 + 2 c2 + 4 sa).
+  // The bits sit in the branch-taken and is-zero columns, which host calls leave unused.
+  static constexpr uint32_t kWrOobNear = kT, kWrOobFar = kZz;
 };
 
 // Program table (fixed): one row per compiled instruction.
@@ -372,7 +390,8 @@ inline constexpr uint32_t kMaxStackSlots = 1u << 20;
 // The program row's imm_b of a call_host of efaas.abort (1..3: input_size, input_read,
 // output_write; 0: other imports, not provable).
 inline constexpr uint32_t kHostAbortFn = 4;
-// Every trap a trap row proves: unreachable (1) through uninitialized element (7), call stack
+// Every trap a trap row proves: unreachable (1) through uninitialized element (7; out of bounds
+// at loads, stores, input_read and output_write, kRdOob / kWrOobNear above), call stack
 // exhaustion at a call or call_indirect (8), efaas.abort (11), the host error of an unknown
 // input kind (12) and out of gas before an instruction (10); value stack exhaustion is not
 // provable (nor out of gas inside a host function: the witness refuses it).

@@ -146,7 +146,7 @@ namespace {
 size_t step_rows(const wasm::Module& m, const wasm::Trace& trace, size_t i) {
   if (trace.end.status != 0 && trace.end.trap_code != L::kTrapOutOfGas &&
       i + 1 == trace.steps.size()) {
-    return 1;
+    return 1 + size_t(ends_with_host_io_oob(m, trace) == 2);  // an input_read's trap tail row
   }
   return record_rows(m, trace.steps[i]);
 }
@@ -240,6 +240,7 @@ Status SegmentPlanner::add(const wasm::StepRecord& st) {
   // with its call_indirect like an I/O row.
   const bool tail = is_host_tail(st);
   const size_t i = plan_.records++;
+  last_ = st;
   plan_.instructions += !io && !tail;
   plan_.gas_used += io ? 1  // an I/O row: one gas unit per 8 bytes moved
                        : record_gas(m_, st);
@@ -277,8 +278,12 @@ Result<RunPlan> SegmentPlanner::finish(const wasm::TraceEnd& end) {
   // Out of gas: the last record ran; the trap row of the instruction that is not run follows.
   const size_t gas_trap = end.status != 0 && end.trap_code == L::kTrapOutOfGas ? 1 : 0;
   const bool trapped = end.status != 0 && !gas_trap;
-  // A trapping last step (no I/O rows after it) calls nothing: one row.
-  EFAAS_RETURN_IF_ERROR(place((trapped && io_ == 0 ? 1 : head_rows_) + io_));
+  // A trapping last step (no I/O rows after it) calls nothing: one row, and an input_read that
+  // traps out of bounds its tail row. A host I/O call that traps out of bounds charged its byte
+  // gas without I/O rows: the run's gas is the trace's (the last witness checks it).
+  const uint32_t oob = host_io_oob_at_end(m_, last_, end);
+  if (oob != 0) plan_.gas_used = end.gas_used;
+  EFAAS_RETURN_IF_ERROR(place((trapped && io_ == 0 ? 1 + size_t(oob == 2) : head_rows_) + io_));
   pending_ = false;
   plan_.rows += 1 + gas_trap;  // the padding row after the return or trap
   const size_t cap = size_t(1) << segment_log_;

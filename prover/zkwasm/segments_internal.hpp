@@ -123,6 +123,7 @@ class SegmentPlanner {
   bool pending_ = false;
   size_t head_ = 0, head_rows_ = 0, io_ = 0;  // pending group: head step, its rows, I/O rows
   size_t start_ = 0, used_ = 0, group_ = 0;   // current segment's first record, rows, last group
+  wasm::StepRecord last_{};                   // the last record added
   Status error_;
 };
 // Splits the run into segments of at most 2^opts.segment_log rows, builds their witnesses in

@@ -174,6 +174,17 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
   return build_segment_witness(program, trace, opts, nullptr, pv, nullptr);
 }
 
+uint32_t host_io_oob_at_end(const wasm::Module& m, const wasm::StepRecord& s,
+                            const wasm::TraceEnd& end) {
+  if (end.status == 0 || end.trap_code != L::kTrapMemOob) return 0;
+  if (s.op != uint16_t(Op::kCallHost) || s.pc >= m.code.size() ||
+      m.code[s.pc].op != Op::kCallHost) {
+    return 0;
+  }
+  const uint32_t hf = uint32_t(program_imm_b(m, m.code[s.pc]) & 0xFFFF);
+  return hf == 2 || hf == 3 ? hf : 0;  // input_read, output_write
+}
+
 Result<MachineWitness> build_segment_witness(const Program& program, const wasm::Trace& trace,
                                              const WitnessOptions& opts, const SegmentSpec* seg,
                                              PublicValues& pv, SegmentOutput* out) {
@@ -299,7 +310,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
   // The last segment needs a padding row after the entry function's return; the others end
   // with their `end` row.
   const bool gas_row = gas_trap && (!seg || seg->last);  // the out-of-gas trap row
-  const size_t used_rows = stop - first + zero_rows + (seg && !seg->last ? 0 : 1) + gas_row;
+  // An input_read that traps out of bounds has a tail row after its call row (the trap row).
+  const bool rd_oob_tail = stop == n && host_io_oob_at_end(m, steps[n - 1], trace.end) == 2;
+  const size_t used_rows = stop - first + zero_rows + size_t(rd_oob_tail) +
+                           (seg && !seg->last ? 0 : 1) + gas_row;
   if (table_log_rows(used_rows) > kMaxLogExecRows) {
     return unimplemented("zkwasm: " + std::to_string(used_rows) +
                          " rows exceed one segment; split the run (ProveOptions::segment_log)");
@@ -516,6 +530,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
     const bool ci_stack_trap =
         trap_row && op == Op::kCallIndirect && trace.end.trap_code == L::kTrapCallStack;
     uint64_t host_ah = 0, host_bh = 0, host_cy = 0;  // call_host rows' helpers (air.cpp)
+    // Out-of-bounds host I/O (trap 2): an input_read call row followed by its tail row; an
+    // output_write trap row, near (1) or far (2).
+    bool rd_oob_row = false;
+    int wr_oob = 0;
     bool vstack_trap = false;     // a direct call's "value stack limit reached"
     bool vstack_ci = false;       // ... a call_indirect's
     uint32_t vstack_excess = 0;  // nfp + height - kMaxStackSlots - 1 there
@@ -862,8 +880,43 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
           return unimplemented("zkwasm: host call at " + step_name(i, s) +
                                " (an unknown import): its trap is not provable");
         }
+        if (trap_row && hf == 3 && trace.end.trap_code == L::kTrapMemOob) {
+          // output_write beyond the memory (trap 2 inside the host function, after the output
+          // limit check and the byte gas): reads len, src and the page count (kept); air.cpp.
+          en[0] = en[1] = en[2] = true;
+          key[0] = sp - 1, key[1] = sp - 2, key[2] = L::kMemSizeKey;
+          b = read(key[0]), x = read(key[1]), a = r = read(key[2]);
+          const uint64_t len = uint32_t(b), src = uint32_t(x), now = out_now();
+          if (opts.check_trace && now + len > L::kMaxOutput) {
+            return bad(i, "output_write of " + std::to_string(len) + " bytes beyond the output " +
+                              "limit traps with code 2 instead of a host error");
+          }
+          if (opts.check_trace && src + len <= a * 65536 && !m.memories.empty()) {
+            return bad(i, "output_write of " + std::to_string(len) + " bytes at " +
+                              std::to_string(src) + " fits the memory of " + std::to_string(a) +
+                              " pages: no trap");
+          }
+          const uint32_t lim = uint32_t(L::kMaxOutput - now - len);  // 2^20 - out - len
+          const uint32_t g = uint32_t((limb(len, 0) + 7) / 8), mg = 8 * g - limb(len, 0);
+          host_d = uint64_t(lim & 0xFFFF) | (uint64_t(g) << 32) |
+                   (uint64_t(16 * limb(len, 1)) << 48);
+          host_ah = uint64_t((lim >> 16) * 8) | (uint64_t(mg >> 2) << 15);
+          host_cy = uint64_t(mg & 1) << 1 | uint64_t((mg >> 1) & 1) << 2;
+          if (limb(x, 1) > L::kMaxPages) {  // far: src_hi - 4097 = d1
+            wr_oob = 2;
+            host_d |= uint64_t(limb(x, 1) - L::kMaxPages - 1) << 16;
+          } else {  // near: src + len - [memory] - pages * 2^16 = d1 + 2^14 bh'
+            wr_oob = 1;
+            const uint32_t u = uint32_t(src + len - uint64_t(!m.memories.empty()) - a * 65536);
+            host_d |= uint64_t(u & 0xFFFF) << 16;
+            host_bh = uint64_t(((u >> 16) * 4) & 0x7FFF);
+          }
+          gas += g + uint64_t(limb(len, 1)) * 8192;  // the byte gas, charged before the trap
+          break;
+        }
         if (trap_row && hf != 3 &&
-            (trace.end.trap_code == L::kTrapHostError || !opts.check_trace)) {
+            (trace.end.trap_code == L::kTrapHostError || !opts.check_trace) &&
+            !(hf == 2 && trace.end.trap_code == L::kTrapMemOob)) {
           // An unknown input kind (>= 5): reads the kind (input_size: sp - 1, input_read: sp -
           // 4) and shows kind - 5 >= 0 over two limbs with a borrow (air.cpp). With the trace
           // check off, a smaller kind or another trap code is laid out for the AIR to reject.
@@ -919,7 +972,9 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
                                  std::to_string(bytes) + " bytes): not provable yet");
           }
         }
-        if (trap_row) {  // a host error or a trap inside the host function (docs/zkwasm.md)
+        const bool rd_oob = trap_row && hf == 2 && trace.end.trap_code == L::kTrapMemOob;
+        rd_oob_row = rd_oob;
+        if (trap_row && !rd_oob) {  // a host error or a trap inside the host function
           return unimplemented("zkwasm: host call at " + step_name(i, s) + " traps with code " +
                                std::to_string(trace.end.trap_code) + ": not provable");
         }
@@ -948,9 +1003,18 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
         }
         const uint64_t len = read(sp - 1);
         en[0] = en[1] = true, key[0] = sp - 1, key[1] = sp - 2, b = len, x = read(sp - 2);
-        host_d = (uint64_t(16 * limb(len, 1)) << 48) | (uint64_t(4 * limb(x, 1)) << 32);
+        host_d = (uint64_t(16 * limb(len, 1)) << 48) | (uint64_t((4 * limb(x, 1)) & 0xFFFF) << 32);
+        if (rd_oob) {  // no dst bound: the tail row compares dst's limbs with the memory
+          host_d = uint64_t(16 * limb(len, 1)) << 48;
+          host_cy = uint64_t(1) << 1;  // E::kRdOob
+        }
         // input_read moves its count (which may be less than len), output_write len.
-        const uint64_t moved = hf == 2 ? uint64_t(uint32_t(s.r)) : len;
+        uint64_t moved = hf == 2 ? uint64_t(uint32_t(s.r)) : len;
+        if (rd_oob) {  // the runtime's count (the trapping call records no result)
+          const uint64_t kind = read(sp - 4), off = uint32_t(read(sp - 3));
+          const uint64_t size = kind < kPublicKinds ? input->bytes[kind].size() : 0;
+          moved = off >= size ? 0 : std::min<uint64_t>(uint32_t(len), size - off);
+        }
         io = IoCursor{moved != 0, hf == 3, hf == 2, 0, 0, uint32_t(x), 0, uint32_t(moved), 0};
         ex.set(E::kIoAddr, row, uint64_t(uint32_t(x)));
         ex.set(E::kIoRem, row, moved);
@@ -1059,7 +1123,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
     const bool herr_row = op == Op::kCallHost && trap_row && !abort_row &&
                           (trace.end.trap_code == L::kTrapHostError || !opts.check_trace);
     if (trap_row && !(alu::is_div(op) || op == Op::kUnreachable || mem_trap ||
-                      op == Op::kCallIndirect || abort_row || stack_trap || herr_row)) {
+                      op == Op::kCallIndirect || abort_row || stack_trap || herr_row ||
+                      rd_oob_row || wr_oob != 0)) {
       return unimplemented("zkwasm: a trap at " + step_name(i, s) + " is not provable yet");
     }
     if (mem_trap) {
@@ -1150,6 +1215,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
     ex.set(E::kNsp, row, uint64_t(exit_sp));
     ex.set(E::kNfp, row, uint64_t(nfp));
     ex.set(E::kT, row, uint64_t(taken));
+    if (wr_oob != 0) ex.set(wr_oob == 1 ? E::kWrOobNear : E::kWrOobFar, row, uint64_t(1));
     ex.set(E::kMove, row, uint64_t(move));
     ex.set_limbs(E::kA, row, a);
     ex.set_limbs(E::kB, row, b);
@@ -1327,6 +1393,77 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
       if (opts.check_trace && !err.empty()) return bad(i, err);
     }
 
+    // An input_read whose copy traps out of bounds: its tail row, the trap row (air.cpp,
+    // layout.hpp kRdOob). It reads the offset (slot 0) and the page count (slot 1), moves
+    // nothing and carries the byte gas ceil(count / 8) as its gas cost.
+    if (rd_oob_row) {
+      const uint64_t cnt = io.rem, dst = io.addr, kind = io.kind;
+      const uint32_t tsp = sp - 3;
+      const uint64_t off = cell_at(tsp).value, pages = cell_at(L::kMemSizeKey).value;
+      const uint64_t size = kind < kPublicKinds ? input->bytes[kind].size() : 0;
+      if (opts.check_trace && (cnt == 0 || dst + cnt <= pages * 65536)) {
+        return bad(i, "input_read of " + std::to_string(cnt) + " bytes at " +
+                          std::to_string(dst) + " fits the memory of " + std::to_string(pages) +
+                          " pages: no trap");
+      }
+      io.active = false;
+      ++row;
+      const uint32_t c0 = limb(cnt, 0), g = (c0 + 7) / 8, mg = 8 * g - c0;
+      const uint64_t gcost = g + uint64_t(limb(cnt, 1)) * 8192;
+      ex.set(E::kReal, row, uint64_t(1));
+      ex.set(E::kPc, row, uint64_t(s.pc + 1));
+      ex.set(E::kNpc, row, uint64_t(s.pc + 1));
+      ex.set(E::kSp, row, uint64_t(tsp));
+      ex.set(E::kNsp, row, uint64_t(tsp));
+      ex.set(E::kFp, row, uint64_t(fp));
+      ex.set(E::kNfp, row, uint64_t(fp));
+      ex.set(E::kDepth, row, uint64_t(frames.size()));
+      ex.set(E::kStep, row, uint64_t(row + 1));
+      ex.set(E::kInst, row, ninst);
+      ex.set(E::kGas, row, gas);
+      ex.set(E::kGasCost, row, gcost);
+      gas += gcost;  // the byte gas, charged before the trap
+      ex.set(E::kOut, row, out_now());
+      ex.set(E::kMem, row, uint64_t(1));
+      ex.set(E::kMemOp, row, uint64_t(uint32_t(Op::kHostWrite)));
+      ex.set(E::kIo, row, uint64_t(1));
+      ex.set(E::kIoFirst, row, uint64_t(1));
+      ex.set(E::kRdOobTail, row, uint64_t(1));
+      ex.set(E::kIoAddr, row, Fp::from_u64(dst));
+      ex.set(E::kIoIdx, row, uint64_t(uint32_t(off)));
+      ex.set(E::kIoRem, row, cnt);
+      ex.set(E::kIoKind, row, kind);
+      ex.set(E::kIoN, row, cnt);
+      ex.set(E::kA, row, Fp::from_u64(dst));
+      ex.set_limbs(E::kB, row, off);
+      ex.set_limbs(E::kX, row, pages);
+      // dst0 + count - 1 = r0 + 2^16 r1, r2 = 8 r1; dst1 + r1 - pages = d1 + bh'.
+      const uint64_t lo = limb(dst, 0) + cnt - 1, r1 = (lo >> 16) & 0xFFFF;
+      const uint64_t tr = (lo & 0xFFFF) | (r1 << 16) | (((8 * r1) & 0xFFFF) << 32);
+      ex.set_limbs(E::kR, row, tr);
+      for (uint32_t j = 0; j < 4; ++j) ++range_mult[limb(tr, j)];
+      const uint64_t v = limb(dst, 1) + r1 - pages;
+      const uint64_t dd = size - uint32_t(off) - cnt;  // size - offset - count = d0 + 2^13 ah'
+      const uint64_t td = (dd & 0xFFFF) | (std::min<uint64_t>(v, 0xFFFF) << 16) |
+                          (uint64_t(g) << 32) | (uint64_t(16 * limb(off, 1)) << 48);
+      const uint32_t tah = uint32_t(((dd >> 16) * 8) & 0x7FFF);
+      const uint32_t tbh = uint32_t((v - std::min<uint64_t>(v, 0xFFFF)) & 0x7FFF);
+      for (uint32_t j = 0; j < 4; ++j) {
+        ex.set(E::kD + j, row, uint64_t(limb(td, j)));
+        ++range_mult[limb(td, j)];
+      }
+      ex.set(E::kAh, row, uint64_t(tah));
+      ex.set(E::kBh, row, uint64_t(tbh));
+      ++range_mult[(2 * tah) & 0xFFFF];
+      ++range_mult[(2 * tbh) & 0xFFFF];
+      ex.set(E::kC + 1, row, uint64_t(mg & 1));  // 8 d2 - count0 = c1 + 2 c2 + 4 c3
+      ex.set(E::kC + 2, row, uint64_t((mg >> 1) & 1));
+      ex.set(E::kC + 3, row, uint64_t((mg >> 2) & 1));
+      const bool ten[L::kSlots] = {true, true, false};
+      const uint32_t tkey[L::kSlots] = {tsp, L::kMemSizeKey, 0};
+      const uint64_t tnews[L::kSlots] = {off, pages, 0};
+      access(row, ten, tkey, tnews);
+    }
     // Frames, and the zero-local rows of a call: write 0 to slots [sp, sp + declared locals)
     // of the callee's frame, keeping its state.
     if ((op == Op::kCall || op == Op::kCallIndirect) && !trap_row && !host_ci) {
