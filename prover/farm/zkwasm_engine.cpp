@@ -277,11 +277,8 @@ class ZkwasmEngine final : public Engine {
     }
     if (auto e = resolve_zkwasm_entry((*program)->module(), *params, std::nullopt); !e)
       return e.error();
-    if ((*program)->module().start) {
-      // Its effects would run before the traced invocation and never be proved.
-      return invalid("zkwasm-module jobs: the module has a start function (Extensions must not "
-                     "have one; the proof starts from the module's declared initial state)");
-    }
+    // (A start function is folded into the module's initial state by Program::load, which the
+    // verifier recomputes from the module bytes: docs/zkwasm.md "Start functions".)
     const uint64_t bound = std::min(gas_limit(*params), kZkwasmMaxModuleInstructions);
     if (opts_.memory_budget != 0 &&
         bound * kZkwasmModuleBytesPerInstruction > opts_.memory_budget) {

@@ -402,7 +402,8 @@ TEST_F(ZkwasmEngineTest, ModuleJobExecutesThenProves) {
   ASSERT_FALSE(e);
   EXPECT_EQ(e.error().code, Code::kInvalidArgument);
   EXPECT_NE(e.error().message.find("extension input"), std::string::npos) << e.error().message;
-  // A start function would run unproved before the invocation: refused at admission.
+  // A start function's effect is part of the module's initial state, which the verifier
+  // recomputes from the module bytes (Program::load): the job proves the call after it.
   auto started = testing::wat2wasm(R"((module (global $g (mut i32) (i32.const 0))
     (func $init (global.set $g (i32.const 5))) (start $init)
     (func (export "efaas_main") (result i32) (global.get $g))))");
@@ -410,10 +411,15 @@ TEST_F(ZkwasmEngineTest, ModuleJobExecutesThenProves) {
   write(module_path_ + ".start", *started);
   EngineJob sj = job(JobKind::kZkwasmModule, R"({"preset":"test"})", enc);
   sj.artifact_path = module_path_ + ".start";
-  auto su = eng->units(sj);
-  ASSERT_FALSE(su);
-  EXPECT_EQ(su.error().code, Code::kInvalidArgument);
-  EXPECT_NE(su.error().message.find("start function"), std::string::npos) << su.error().message;
+  auto sproof = eng->prove(sj, {});
+  ASSERT_TRUE(sproof) << sproof.error().to_string();
+  auto sprog = zkwasm::Program::load(*started);
+  ASSERT_TRUE(sprog.is_ok()) << sprog.status().to_string();
+  auto sbundle = zkwasm::deserialize_bundle(*sproof);
+  ASSERT_TRUE(sbundle.is_ok()) << sbundle.status().to_string();
+  auto spv0 = zkwasm::verify(**sprog, *sbundle);
+  ASSERT_TRUE(spv0.is_ok()) << spv0.status().to_string();
+  EXPECT_EQ(spv0->results, std::vector<uint64_t>{5});
   // An execution past its gas limit traps out of gas: proved, with the limit in the claim.
   EngineJob starved = job(JobKind::kZkwasmModule,
                           R"({"entry":"sum","args":[7],"gas_limit":20,"preset":"test"})", enc);

@@ -524,9 +524,9 @@ TEST(ZkPrivateInput, BundleCarriesTheDigest) {
   const Bundle b = expect_proves(e);
   ASSERT_FALSE(b.segments.empty());
   std::vector<uint8_t> bytes = serialize_bundle(b);
-  // The digest sits after the output: its flag byte, then 8 u32.
+  // The digest sits after the output and the gas limit: its flag byte, then 8 u32.
   const size_t at = 8 + 4 + 4 + 32 + 4 + 4 + 4 + 4 + 4 + 8 * b.publics.results.size() + 8 + 8 + 4 +
-                    b.publics.public_input.size() + 4 + b.publics.output.size();
+                    b.publics.public_input.size() + 4 + b.publics.output.size() + 8;
   ASSERT_EQ(bytes[at], 1);
   std::vector<uint8_t> bad = bytes;
   bad[at] = 2;
