@@ -46,9 +46,13 @@ TEST(ZkWasmBackends, CExtensionsGiveTheSameBundleOnEveryBackend) {
   struct Case {
     const char* name;
     uint32_t split_log;  // several segments
+    bool opencl;         // PoCL proves sha256's 2^14 rows slowly: the CPU backends only
   };
-  const std::vector<Backend> backends = backends_here();
-  for (const Case c : {Case{"sha256", 12}, Case{"sort", 8}}) {
+  const std::vector<Backend> here = backends_here();
+  for (const Case c : {Case{"sha256", 12, false}, Case{"sort", 8, true}}) {
+    std::vector<Backend> backends;
+    for (Backend be : here)
+      if (be != Backend::kOpenCl || c.opencl) backends.push_back(be);
     Rng rng(7);
     wasm::ExtensionInput in;
     for (int i = 0; i < 24; ++i) in.data.push_back(uint8_t(rng.next_u32()));
