@@ -51,31 +51,7 @@ wasm::Trace run_gas(const std::vector<uint8_t>& bytes, const std::string& name,
   EXPECT_TRUE(m.is_ok()) << m.status().to_string();
   const wasm::Export* ex = (*m)->find_export(name);
   EXPECT_NE(ex, nullptr);
-  wasm::Linker linker;
-  auto inst = wasm::Instance::instantiate(*m, linker);
-  EXPECT_TRUE(inst.is_ok()) << inst.status().to_string();
-  wasm::MemorySink sink;
-  wasm::TraceWriter tw(sink, 1024);
-  wasm::TraceHeader h;
-  h.gas_limit = gas_limit;
-  h.entry_function = ex->index;
-  EXPECT_TRUE(tw.begin(h).is_ok());
-  wasm::ExecOptions o;
-  o.gas_limit = gas_limit;
-  o.trace = &tw;
-  auto r = (*inst)->invoke(ex->index, args, o);
-  EXPECT_TRUE(r.is_ok());
-  wasm::TraceEnd end;
-  end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
-  end.trap_code = uint32_t(r->trap);
-  end.gas_used = r->gas_used;
-  end.instructions = r->instructions;
-  end.records = tw.records();
-  end.results = r->results;
-  EXPECT_TRUE(tw.finish(end).is_ok());
-  auto t = wasm::read_trace(sink.data);
-  EXPECT_TRUE(t.is_ok()) << t.status().to_string();
-  return *t;
+  return test_support::run_traced(bytes, ex->index, args, {}, gas_limit);
 }
 
 // Gas of the records before step `at` (I/O rows cost 1).

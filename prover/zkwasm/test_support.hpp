@@ -42,10 +42,12 @@ inline std::vector<uint8_t> wat(const std::string& text) {
 }
 
 // Runs function `func` with a trace (traps included: the trace then ends with status 1), under
-// the runtime's default limits unless `limits` says otherwise.
+// the runtime's default limits unless `limits` says otherwise and `gas_limit` (the trace header
+// records it).
 inline wasm::Trace run_traced(const std::vector<uint8_t>& bytes, uint32_t func,
                               const std::vector<uint64_t>& args,
-                              const wasm::RuntimeLimits& limits = {}) {
+                              const wasm::RuntimeLimits& limits = {},
+                              uint64_t gas_limit = uint64_t(1) << 30) {
   auto m = wasm::load_module(bytes);
   EXPECT_TRUE(m.is_ok()) << m.status().to_string();
   wasm::Linker linker;
@@ -54,7 +56,7 @@ inline wasm::Trace run_traced(const std::vector<uint8_t>& bytes, uint32_t func,
   wasm::MemorySink sink;
   wasm::TraceWriter tw(sink, 1024);
   wasm::TraceHeader h;
-  h.gas_limit = 1u << 30;
+  h.gas_limit = gas_limit;
   h.entry_function = func;
   EXPECT_TRUE(tw.begin(h).is_ok());
   wasm::ExecOptions o;
