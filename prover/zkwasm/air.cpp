@@ -678,13 +678,17 @@ TableAir exec_table() {
   t.assert_zero(mtrap * (code - Fp::from_u32(L::kTrapMemOob)));
   // (Out of gas: the instruction is not run, so neither its cost nor itself counts.
   // output_write's out-of-bounds trap row adds its byte gas, d2 + 2^13 len_hi, below.)
-  t.assert_zero(ends * (gas + gcost - t.pub(L::kPubGasUsed)) - gtrap * gcost +
-                hwo * (d[2] + b[1] * Fp::from_u32(1u << 13)));
+  // Out of gas inside input_read / output_write (hoob / hwo rows with trap code 10, hgas
+  // below): the byte gas does not fit, so the runtime charges none of it.
+  const Expr hgas = (code - Fp::from_u32(L::kTrapMemOob)) *
+                    Fp::from_u32(L::kTrapOutOfGas - L::kTrapMemOob).inverse();
+  t.assert_zero(ends * (gas + gcost - t.pub(L::kPubGasUsed)) - (gtrap + hoob * hgas) * gcost +
+                hwo * (one - hgas) * (d[2] + b[1] * Fp::from_u32(1u << 13)));
   t.assert_zero(ends * (inst - t.pub(L::kPubInstructions)) - gtrap);
   // Out of gas before the instruction at pc (gtrap): the row sends the program tuple of that
   // instruction (opcode unreachable + kOpX, so its cost and immediates are the module's) and
   // shows gas + cost > limit: gas + cost - limit - 1 = d0, range-checked. The verifier checks
-  // gas used <= limit < kMaxGasLimit, so a cost that fits leaves a value above p - 2^31 - 1.
+  // gas used <= limit < kMaxGasLimit = 2^30, so a cost that fits leaves a value above p - 2^30 - 1.
   // Nothing is touched; no other unreachable-class bit (carries 1..3) is set with it.
   {
     t.assert_zero(unreach_f * (one - c(E::kGasTrap)) * gas_opx);
@@ -833,7 +837,9 @@ TableAir exec_table() {
     const Expr rdo = hrd * c(E::kRdOob);
     t.assert_transition(n(E::kIo) * n(E::kRdOobTail) - rdo);
     t.assert_zero(hoob * (key1 - k(L::kMemSizeKey)));
-    t.assert_zero((hoob + hwo) * (code - Fp::from_u32(L::kTrapMemOob)));
+    // Trap 2 (the memory check) or 10 (the byte gas does not fit: hgas, below).
+    t.assert_zero((hoob + hwo) * (code - Fp::from_u32(L::kTrapMemOob)) *
+                  (code - Fp::from_u32(L::kTrapOutOfGas)));
     // offset + count <= size (the count is the runtime's: a full copy's len or a short one's
     // size - offset): size - offset - count = d0 + 2^13 ah' on the tail (below 2^29; a
     // negative difference, above p - 2^29, cannot pass).
@@ -844,8 +850,9 @@ TableAir exec_table() {
     // (a negative value is at least -4096, far above 2^17 as a field element).
     t.assert_transition(rdo * (x[0] + io_rem - one - n(E::kR) - n(E::kR + 1) * k16));
     t.assert_zero(hoob * (r[2] - r[1] * Fp::from_u32(8)));
-    t.assert_transition(rdo * (x[1] + n(E::kR + 1) - n(E::kX) - n(E::kD + 1) -
-                               (n(E::kBh) - n(E::kSb) * Fp::from_u32(1u << 15))));
+    t.assert_transition(rdo * (one - hgas) *
+                        (x[1] + n(E::kR + 1) - n(E::kX) - n(E::kD + 1) -
+                         (n(E::kBh) - n(E::kSb) * Fp::from_u32(1u << 15))));
     // Byte gas, the tail's gas cost: ceil(count / 8) = d2 + 2^13 count1 with 8 d2 - count0 =
     // c1 + 2 c2 + 4 c3 in [0, 8) (d2 range-checked: an integer equation below p).
     t.assert_transition(rdo * (n(E::kGasCost) - n(E::kD + 2) - r[1] * k13));
@@ -868,11 +875,23 @@ TableAir exec_table() {
     for (uint32_t j = 0; j < 4; ++j) t.assert_zero(hwo * (r[j] - a[j]));
     t.assert_zero(hwo * (d[3] - b[1] * Fp::from_u32(16)));
     t.assert_zero(hwo * (Fp::from_u32(L::kMaxOutput) - out - len - d[0] - ah15 * k13));
-    t.assert_zero(hwo_near * (x[0] + x[1] * k16 + len - ib[1] - a[0] * k16 - d[1] -
-                              bh15 * Fp::from_u32(1u << 14)));
-    t.assert_zero(hwo_far * (x[1] - Fp::from_u32(L::kMaxPages + 1) - d[1]));
+    t.assert_zero(hwo_near * (one - hgas) *
+                  (x[0] + x[1] * k16 + len - ib[1] - a[0] * k16 - d[1] -
+                   bh15 * Fp::from_u32(1u << 14)));
+    t.assert_zero(hwo_far * (one - hgas) * (x[1] - Fp::from_u32(L::kMaxPages + 1) - d[1]));
     t.assert_zero(hwo * (d[2] * Fp::from_u32(8) - b[0] - cy[1] - cy[2] * Fp::from_u32(2) -
                          sa * Fp::from_u32(4)));
+    // Out of gas inside the host function (trap code 10, docs/zkwasm.md "Traps"): the same
+    // rows with the byte gas that does not fit in place of the memory check (gated off above):
+    // gas + cost + byte gas - limit - 1 = d1 + 2^14 bh' (below 2^29 + 2^16; with the verifier's
+    // gas used <= limit < kMaxGasLimit = 2^30, a byte gas that fits leaves a value in
+    // [p - 2^30 - 1, p - 1], out of reach). input_read: on the tail, whose gas is the call's
+    // gas plus cost and whose cost is the byte gas; output_write: on its row.
+    const Expr limit = t.pub(L::kPubGasLimit);
+    const Fp k14 = Fp::from_u32(1u << 14);
+    t.assert_zero(hoob * hgas * (gas + gcost - limit - one - d[1] - bh15 * k14));
+    t.assert_zero(hwo * hgas * (gas + gcost + d[2] + b[1] * k13 - limit - one - d[1] -
+                                bh15 * k14));
   }
   // I/O rows follow exactly while bytes are left: after = bytes left after this row, and the
   // next row is an I/O row iff after != 0 (io_inv its inverse).

@@ -373,9 +373,11 @@ inline constexpr uint32_t kTrapHostError = 12;  // wasm::TrapCode::kHostError (u
 // Out of gas (wasm::TrapCode::kOutOfGas) before an instruction: its trap row shows
 // gas used + cost > limit. The claimed limit stays below kMaxGasLimit (the claimed gas used is
 // below 2^30 and a cost below 2^16), so gas + cost - limit - 1 of a cost that fits is above
-// p - 2^31, out of reach of the range check.
+// p - 2^30 - 1, out of reach of the range checks (2^30, not 2^31: p < 2^31, so a limit in
+// [p, 2^31) would wrap that difference into range; out of gas inside a host function adds
+// its byte gas, below 2^25, to the same bound).
 inline constexpr uint32_t kTrapOutOfGas = 10;
-inline constexpr uint64_t kMaxGasLimit = uint64_t(1) << 31;
+inline constexpr uint64_t kMaxGasLimit = uint64_t(1) << 30;
 // Input kinds the runtime knows (wasm::kInputKinds: 0..3 public, 4 private); a host call with
 // a larger kind fails with a host error.
 inline constexpr uint32_t kInputKinds = 5;

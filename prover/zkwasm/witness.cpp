@@ -177,11 +177,16 @@ Result<MachineWitness> build_witness(const Program& program, const wasm::Trace& 
 uint32_t host_io_oob_at_end(const wasm::Module& m, const wasm::StepRecord& s,
                             const wasm::TraceEnd& end) {
   if (end.status == 0 || end.trap_code != L::kTrapMemOob) return 0;
-  if (s.op != uint16_t(Op::kCallHost) || s.pc >= m.code.size() ||
-      m.code[s.pc].op != Op::kCallHost) {
-    return 0;
+  if (s.op != uint16_t(Op::kCallHost)) return 0;
+  uint32_t hf = 0;
+  if (is_host_tail(s)) {  // reached through call_indirect: the host tail's program row
+    const auto ht = host_tail_instr(m, host_slot_imports(m), s.pc);
+    if (!ht) return 0;
+    hf = uint32_t(ht->instr.b & 0xFFFF);
+  } else {
+    if (s.pc >= m.code.size() || m.code[s.pc].op != Op::kCallHost) return 0;
+    hf = uint32_t(program_imm_b(m, m.code[s.pc]) & 0xFFFF);
   }
-  const uint32_t hf = uint32_t(program_imm_b(m, m.code[s.pc]) & 0xFFFF);
   return hf == 2 || hf == 3 ? hf : 0;  // input_read, output_write
 }
 
@@ -312,6 +317,9 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
   const bool gas_row = gas_trap && (!seg || seg->last);  // the out-of-gas trap row
   // An input_read that traps out of bounds has a tail row after its call row (the trap row).
   const bool rd_oob_tail = stop == n && host_io_oob_at_end(m, steps[n - 1], trace.end) == 2;
+  // Out of gas inside input_read / output_write (its byte gas does not fit): the call's rows
+  // prove it (an input_read's tail row takes the gas row's place), so no gas row follows.
+  bool host_gas_laid = false;
   const size_t used_rows = stop - first + zero_rows + size_t(rd_oob_tail) +
                            (seg && !seg->last ? 0 : 1) + gas_row;
   if (table_log_rows(used_rows) > kMaxLogExecRows) {
@@ -880,7 +888,32 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
           return unimplemented("zkwasm: host call at " + step_name(i, s) +
                                " (an unknown import): its trap is not provable");
         }
-        if (trap_row && hf == 3 && trace.end.trap_code == L::kTrapMemOob) {
+        // Out of gas inside the host function: the runtime charges the byte gas (one unit per 8
+        // bytes) of a nonzero transfer before it moves anything, so the call ends the trace with
+        // no I/O rows; a transfer of 0 bytes charges nothing (out of gas at the next
+        // instruction: the gas row). The hoob / hwo rows prove it with trap code 10 (air.cpp).
+        bool host_gas = false;
+        if (gas_trap && i + 1 == n && (hf == 2 || hf == 3)) {
+          const uint64_t len = uint32_t(read(sp - 1));
+          uint64_t bytes = len;
+          if (hf == 2) {
+            const uint64_t k = read(sp - 4), off = uint32_t(read(sp - 3));
+            const std::vector<uint8_t>* kb = input_rows.kind_bytes(k);
+            const uint64_t size = kb ? kb->size() : 0;
+            bytes = off >= size ? 0 : std::min<uint64_t>(len, size - off);
+          }
+          host_gas = bytes != 0;
+          const uint64_t limit = trace.header.gas_limit, bg = (bytes + 7) / 8;
+          if (host_gas && opts.check_trace && (gas > limit || gas + bg <= limit)) {
+            return bad(i, "the trace runs out of gas inside the host function (byte gas " +
+                              std::to_string(bg) + ") with " + std::to_string(gas) +
+                              " gas used, which the trace's gas limit " + std::to_string(limit) +
+                              " does not explain");
+          }
+          host_gas_laid = host_gas;
+        }
+        if ((trap_row && hf == 3 && trace.end.trap_code == L::kTrapMemOob) ||
+            (host_gas && hf == 3)) {
           // output_write beyond the memory (trap 2 inside the host function, after the output
           // limit check and the byte gas): reads len, src and the page count (kept); air.cpp.
           en[0] = en[1] = en[2] = true;
@@ -891,7 +924,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
             return bad(i, "output_write of " + std::to_string(len) + " bytes beyond the output " +
                               "limit traps with code 2 instead of a host error");
           }
-          if (opts.check_trace && src + len <= a * 65536 && !m.memories.empty()) {
+          if (opts.check_trace && !host_gas && src + len <= a * 65536 && !m.memories.empty()) {
             return bad(i, "output_write of " + std::to_string(len) + " bytes at " +
                               std::to_string(src) + " fits the memory of " + std::to_string(a) +
                               " pages: no trap");
@@ -902,6 +935,13 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
                    (uint64_t(16 * limb(len, 1)) << 48);
           host_ah = uint64_t((lim >> 16) * 8) | (uint64_t(mg >> 2) << 15);
           host_cy = uint64_t(mg & 1) << 1 | uint64_t((mg >> 1) & 1) << 2;
+          if (host_gas) {  // gas + cost + byte gas - limit - 1 = d1 + 2^14 bh' (near's bit)
+            wr_oob = 1;
+            const uint64_t u = gas + g + uint64_t(limb(len, 1)) * 8192 - trace.header.gas_limit - 1;
+            host_d |= (u & 0xFFFF) << 16;
+            host_bh = ((u >> 16) * 4) & 0x7FFF;
+            break;  // the byte gas is not charged
+          }
           if (limb(x, 1) > L::kMaxPages) {  // far: src_hi - 4097 = d1
             wr_oob = 2;
             host_d |= uint64_t(limb(x, 1) - L::kMaxPages - 1) << 16;
@@ -954,25 +994,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
           }
           break;
         }
-        if (gas_trap && i + 1 == n && (hf == 2 || hf == 3)) {
-          // Out of gas inside the host function: the runtime charges the byte gas (one unit per
-          // 8 bytes) of a transfer before it moves anything, so the call ends the trace with no
-          // I/O rows. Not provable yet: the row would have to show gas + cost + bytes/8 > limit
-          // with the byte count of the call (docs/zkwasm.md "Traps").
-          const uint64_t len = uint32_t(read(sp - 1));
-          uint64_t bytes = len;
-          if (hf == 2) {
-            const uint64_t k = read(sp - 4), off = uint32_t(read(sp - 3));
-            const uint64_t size = k < kPublicKinds ? input->bytes[k].size() : 0;
-            bytes = off >= size ? 0 : std::min<uint64_t>(len, size - off);
-          }
-          if (bytes != 0) {
-            return unimplemented("zkwasm: out of gas (trap code 10) inside the host function "
-                                 "at " + step_name(i, s) + " (byte gas of " +
-                                 std::to_string(bytes) + " bytes): not provable yet");
-          }
-        }
-        const bool rd_oob = trap_row && hf == 2 && trace.end.trap_code == L::kTrapMemOob;
+        const bool rd_oob =
+            (trap_row && hf == 2 && trace.end.trap_code == L::kTrapMemOob) || (host_gas && hf == 2);
         rd_oob_row = rd_oob;
         if (trap_row && !rd_oob) {  // a host error or a trap inside the host function
           return unimplemented("zkwasm: host call at " + step_name(i, s) + " traps with code " +
@@ -1012,7 +1035,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
         uint64_t moved = hf == 2 ? uint64_t(uint32_t(s.r)) : len;
         if (rd_oob) {  // the runtime's count (the trapping call records no result)
           const uint64_t kind = read(sp - 4), off = uint32_t(read(sp - 3));
-          const uint64_t size = kind < kPublicKinds ? input->bytes[kind].size() : 0;
+          const std::vector<uint8_t>* kb = input_rows.kind_bytes(kind);
+          const uint64_t size = kb ? kb->size() : 0;
           moved = off >= size ? 0 : std::min<uint64_t>(uint32_t(len), size - off);
         }
         io = IoCursor{moved != 0, hf == 3, hf == 2, 0, 0, uint32_t(x), 0, uint32_t(moved), 0};
@@ -1400,8 +1424,9 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
       const uint64_t cnt = io.rem, dst = io.addr, kind = io.kind;
       const uint32_t tsp = sp - 3;
       const uint64_t off = cell_at(tsp).value, pages = cell_at(L::kMemSizeKey).value;
-      const uint64_t size = kind < kPublicKinds ? input->bytes[kind].size() : 0;
-      if (opts.check_trace && (cnt == 0 || dst + cnt <= pages * 65536)) {
+      const std::vector<uint8_t>* kb = input_rows.kind_bytes(kind);
+      const uint64_t size = kb ? kb->size() : 0;
+      if (opts.check_trace && !gas_trap && (cnt == 0 || dst + cnt <= pages * 65536)) {
         return bad(i, "input_read of " + std::to_string(cnt) + " bytes at " +
                           std::to_string(dst) + " fits the memory of " + std::to_string(pages) +
                           " pages: no trap");
@@ -1411,8 +1436,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
       const uint32_t c0 = limb(cnt, 0), g = (c0 + 7) / 8, mg = 8 * g - c0;
       const uint64_t gcost = g + uint64_t(limb(cnt, 1)) * 8192;
       ex.set(E::kReal, row, uint64_t(1));
-      ex.set(E::kPc, row, uint64_t(s.pc + 1));
-      ex.set(E::kNpc, row, uint64_t(s.pc + 1));
+      ex.set(E::kPc, row, uint64_t(exit_pc));  // pc + 1, or a host tail's return
+      ex.set(E::kNpc, row, uint64_t(exit_pc));
       ex.set(E::kSp, row, uint64_t(tsp));
       ex.set(E::kNsp, row, uint64_t(tsp));
       ex.set(E::kFp, row, uint64_t(fp));
@@ -1422,7 +1447,11 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
       ex.set(E::kInst, row, ninst);
       ex.set(E::kGas, row, gas);
       ex.set(E::kGasCost, row, gcost);
-      gas += gcost;  // the byte gas, charged before the trap
+      // Out of gas inside input_read (trap code 10): the byte gas does not fit, so it is not
+      // charged; the tail shows gas + cost - limit - 1 = d1 + 2^14 bh' instead of the memory
+      // check (air.cpp).
+      const uint64_t gas_excess = gas + gcost - trace.header.gas_limit - 1;
+      if (!gas_trap) gas += gcost;  // the byte gas, charged before the trap
       ex.set(E::kOut, row, out_now());
       ex.set(E::kMem, row, uint64_t(1));
       ex.set(E::kMemOp, row, uint64_t(uint32_t(Op::kHostWrite)));
@@ -1442,12 +1471,13 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
       const uint64_t tr = (lo & 0xFFFF) | (r1 << 16) | (((8 * r1) & 0xFFFF) << 32);
       ex.set_limbs(E::kR, row, tr);
       for (uint32_t j = 0; j < 4; ++j) ++range_mult[limb(tr, j)];
-      const uint64_t v = limb(dst, 1) + r1 - pages;
+      const uint64_t v = gas_trap ? gas_excess & 0xFFFF : limb(dst, 1) + r1 - pages;
       const uint64_t dd = size - uint32_t(off) - cnt;  // size - offset - count = d0 + 2^13 ah'
       const uint64_t td = (dd & 0xFFFF) | (std::min<uint64_t>(v, 0xFFFF) << 16) |
                           (uint64_t(g) << 32) | (uint64_t(16 * limb(off, 1)) << 48);
       const uint32_t tah = uint32_t(((dd >> 16) * 8) & 0x7FFF);
-      const uint32_t tbh = uint32_t((v - std::min<uint64_t>(v, 0xFFFF)) & 0x7FFF);
+      const uint32_t tbh = gas_trap ? uint32_t(((gas_excess >> 16) * 4) & 0x7FFF)
+                                    : uint32_t((v - std::min<uint64_t>(v, 0xFFFF)) & 0x7FFF);
       for (uint32_t j = 0; j < 4; ++j) {
         ex.set(E::kD + j, row, uint64_t(limb(td, j)));
         ++range_mult[limb(td, j)];
@@ -1513,7 +1543,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
   // Out of gas (docs/zkwasm.md "Traps"): a trap row for the instruction that is not run, at the
   // state the last record left (the entry state when none ran). It sends that instruction's
   // program tuple, touches nothing and shows gas + cost - limit - 1 = d0 in range.
-  if (gas_row) {
+  if (gas_row && !host_gas_laid) {
     const uint32_t gpc = row != 0 ? exit_pc : seg ? seg->entry.pc : entry->first;
     const uint32_t gsp = row != 0 ? exit_sp : seg ? seg->entry.sp : entry->second;
     if (gpc >= m.code.size()) {

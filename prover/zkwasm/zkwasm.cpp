@@ -293,7 +293,7 @@ Result<std::vector<Fp>> public_inputs(const Program& program, const PublicValues
       (pv.instructions == 0 && !out_of_gas)) {
     return invalid_argument("zkwasm: gas used or instruction count out of the supported range");
   }
-  // The gas limit: claimed only with out of gas, at least the gas used and below 2^31 (the
+  // The gas limit: claimed only with out of gas, at least the gas used and below 2^30 (the
   // trap row's range check relies on it, air.cpp).
   if (!out_of_gas && pv.gas_limit != 0) {
     return invalid_argument("zkwasm: a gas limit without the out-of-gas trap code " +
@@ -302,7 +302,7 @@ Result<std::vector<Fp>> public_inputs(const Program& program, const PublicValues
   if (out_of_gas && (pv.gas_limit < pv.gas_used || pv.gas_limit >= L::kMaxGasLimit)) {
     return invalid_argument("zkwasm: gas limit " + std::to_string(pv.gas_limit) +
                             " is not between the gas used " + std::to_string(pv.gas_used) +
-                            " and 2^31");
+                            " and 2^30 (kMaxGasLimit)");
   }
   if (auto in = parse_public_input(pv.public_input); !in) return in.status();
   if (pv.output.size() > kMaxOutputBytes) {
@@ -617,7 +617,7 @@ Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes) {
     if (out_of_gas && (pv.gas_limit < pv.gas_used || pv.gas_limit >= L::kMaxGasLimit)) {
       return invalid_argument("gas limit " + std::to_string(pv.gas_limit) + " at byte " +
                               std::to_string(at) + " is not between the gas used " +
-                              std::to_string(pv.gas_used) + " and 2^31");
+                              std::to_string(pv.gas_used) + " and 2^30 (kMaxGasLimit)");
     }
   }
   EFAAS_RETURN_IF_ERROR(read_private_digest(r, pv.private_digest));
