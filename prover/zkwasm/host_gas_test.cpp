@@ -375,7 +375,7 @@ TEST(ZkHostGas, ForgedTrapRowsAreRejected) {
       return m.main[L::kExec][size_t(col) * rows + row];
     };
     ASSERT_EQ(at(*w, E::kD + 2).to_canonical(), g.byte_gas);
-    ASSERT_TRUE(test_support::prove_and_verify(*e.program, *pk, *w, pv, true).is_ok());
+    ASSERT_TRUE(test_support::prove_and_verify(*e.program, **pk, *w, pv, true).is_ok());
     // The gas check's difference: gas + cost + byte gas - limit - 1 = 0 here (one unit short).
     ASSERT_EQ(at(*w, E::kD + 1).to_canonical(), 0u);
     for (uint64_t d2 : {g.byte_gas - 1, g.byte_gas + 1, 2 * g.byte_gas}) {
@@ -389,7 +389,7 @@ TEST(ZkHostGas, ForgedTrapRowsAreRejected) {
         at(f, E::kD + 1) = Fp::from_u64(d2 - g.byte_gas);
         move_range_count(f, 0, d2 - g.byte_gas);
       }
-      const Status st = test_support::prove_and_verify(*e.program, *pk, f, pv, false);
+      const Status st = test_support::prove_and_verify(*e.program, **pk, f, pv, false);
       EXPECT_FALSE(st.is_ok()) << "byte gas " << d2 << " verified";
       std::printf("  forged byte gas %llu instead of %llu (%s) -> %s\n", (unsigned long long)d2,
                   (unsigned long long)g.byte_gas, describe(c).c_str(), st.message().c_str());
@@ -398,7 +398,7 @@ TEST(ZkHostGas, ForgedTrapRowsAreRejected) {
       MachineWitness f = *w;
       at(f, E::kD + 1) = Fp::one();
       move_range_count(f, 0, 1);
-      const Status st = test_support::prove_and_verify(*e.program, *pk, f, pv, false);
+      const Status st = test_support::prove_and_verify(*e.program, **pk, f, pv, false);
       EXPECT_FALSE(st.is_ok()) << "a shifted gas difference verified";
     }
     for (uint32_t code : {kOob, 1u, 12u}) {
@@ -408,7 +408,7 @@ TEST(ZkHostGas, ForgedTrapRowsAreRejected) {
       fpv.gas_limit = 0;
       f.publics[L::kPubTrapCode] = Fp::from_u32(code);
       f.publics[L::kPubGasLimit] = Fp::zero();
-      const Status st = test_support::prove_and_verify(*e.program, *pk, f, fpv, false);
+      const Status st = test_support::prove_and_verify(*e.program, **pk, f, fpv, false);
       EXPECT_FALSE(st.is_ok()) << "trap code " << code << " verified";
       std::printf("  forged trap code %u (%s) -> %s\n", code, describe(c).c_str(),
                   st.message().c_str());
