@@ -11,10 +11,12 @@
 // (out of gas, out of bounds, a return) checked against another limit, gas used or trap code.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "prover/field/babybear.hpp"
 #include "prover/fri/fri_params.hpp"
 #include "prover/wasm/extension.hpp"
 #include "prover/wasm/instance.hpp"
@@ -182,6 +184,11 @@ Bundle expect_proves(const test_support::ExtensionRun& e,
     const uint64_t limit = e.trace.header.gas_limit;
     tampered("limit + 1", [&](PublicValues& v) { v.gas_limit = limit + 1; });
     tampered("limit - 1", [&](PublicValues& v) { v.gas_limit = limit - 1; });
+    // The same field element as the limit: below 2^31 but not below kMaxGasLimit = 2^30 (with
+    // the old bound 2^31 this claim verified with the honest proof, a limit under which the run
+    // does not run out of gas).
+    static_assert(uint64_t(Fp::kP) < (uint64_t(1) << 31) && uint64_t(Fp::kP) >= L::kMaxGasLimit);
+    tampered("limit + p", [&](PublicValues& v) { v.gas_limit = limit + Fp::kP; });
     tampered("gas used + 1", [&](PublicValues& v) { v.gas_used += 1; });
     tampered("trap code 2", [&](PublicValues& v) { v.trap_code = kOob, v.gas_limit = 0; });
     tampered("trap code 2, byte gas charged", [&](PublicValues& v) {
