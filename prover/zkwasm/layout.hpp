@@ -307,6 +307,10 @@ struct Exec {
   // 2^16: near, d1 + 2^14 bh'; far, src_hi - 4097 = d1 (src beyond every memory). Byte gas
   // ceil(len / 8) = d2 + 2^13 len_hi added to the public gas (8 d2 - len0 = c1 + 2 c2 + 4 sa).
   // The bits sit in the branch-taken and is-zero columns, which host calls leave unused.
+  // Out of gas inside input_read / output_write (public trap code 10 on these rows, the near
+  // bit for output_write): the memory check is off and d1 + 2^14 bh' holds gas + cost + byte
+  // gas - limit - 1 instead (input_read: on the tail, whose gas cost is the byte gas); the
+  // byte gas is then not in the public gas.
   static constexpr uint32_t kWrOobNear = kT, kWrOobFar = kZz;
 };
 
@@ -395,8 +399,8 @@ inline constexpr uint32_t kHostAbortFn = 4;
 // Every trap a trap row proves: unreachable (1) through uninitialized element (7; out of bounds
 // at loads, stores, input_read and output_write, kRdOob / kWrOobNear above), call stack
 // exhaustion at a call or call_indirect (8), efaas.abort (11), the host error of an unknown
-// input kind (12) and out of gas before an instruction (10); value stack exhaustion is not
-// provable (nor out of gas inside a host function: the witness refuses it).
+// input kind (12) and out of gas (10) before an instruction or inside input_read / output_write
+// (kRdOob / kWrOobNear rows with code 10); value stack exhaustion is not provable.
 inline constexpr bool is_provable_trap(uint32_t code) {
   return (code >= 1 && code <= kTrapCallStack) || code == kTrapHostAbort ||
          code == kTrapHostError || code == kTrapOutOfGas;
