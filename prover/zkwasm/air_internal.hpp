@@ -76,7 +76,8 @@ std::optional<HostTailInstr> host_tail_instr(const wasm::Module& m,
 // The trace with every call_indirect of an import expanded (above), or none when it has none.
 std::optional<wasm::Trace> expand_host_calls(const wasm::Module& m, const wasm::Trace& trace);
 // The host function (2 input_read, 3 output_write) whose copy traps out of bounds at the end of
-// the run (trap 2 inside the host function), or 0, from the run's last record and its end. Its
+// the run (trap 2 inside the host function; the last record may be a host tail, reached through
+// call_indirect), or 0, from the run's last record and its end. Its
 // byte gas has no I/O rows; an input_read's call row is followed by one tail row (layout.hpp,
 // kRdOob), so that trapping step takes two execution rows.
 uint32_t host_io_oob_at_end(const wasm::Module& m, const wasm::StepRecord& last,

@@ -69,7 +69,8 @@ struct PublicValues {
   std::vector<uint8_t> public_input;
   std::vector<uint8_t> output;
   // Out of gas (trap_code 10): the gas limit of the run, with gas_used <= gas_limit <
-  // gas_used + the cost of the instruction not run (below 2^31); 0 for every other exit.
+  // gas_used + the cost of the instruction not run, or of the byte gas of the input_read /
+  // output_write that ran out of it (below kMaxGasLimit = 2^30); 0 for every other exit.
   uint64_t gas_limit = 0;
   // The private input's commitment (docs/zkwasm.md "Private input"): the Poseidon2 sponge digest
   // of the kind-4 bytes, present exactly when the run reads kind 4 (input_size or input_read).
