@@ -350,9 +350,10 @@ void move_range_count(MachineWitness& w, uint64_t from, uint64_t to) {
   rc[size_t(L::Range::kRangeMult) * rows + to] += Fp::one();
 }
 
-// Below the trace: the trap row's byte gas changed (d2 and, on input_read's tail, the gas cost)
-// with the gas check's helpers recomputed, so only the byte gas decomposition can reject it;
-// the gas check's difference shifted; the honest witness relabelled as out of bounds.
+// Below the trace: the trap row's byte gas omitted or changed (d2 and, on input_read's tail, the
+// gas cost; when larger, with the gas check's difference recomputed, so only the byte gas
+// decomposition can reject it); the gas check's difference shifted; the honest witness
+// relabelled as out of bounds (2), unreachable (1) or a host error (12).
 TEST(ZkHostGas, ForgedTrapRowsAreRejected) {
   const wasm::ExtensionInput in = input_of();
   for (const Call& c : {kCases[0], kCases[3], kCases[6]}) {
@@ -385,8 +386,8 @@ TEST(ZkHostGas, ForgedTrapRowsAreRejected) {
     ASSERT_TRUE(test_support::prove_and_verify(*e.program, **pk, *w, pv, true).is_ok());
     // The gas check's difference: gas + cost + byte gas - limit - 1 = 0 here (one unit short).
     ASSERT_EQ(at(*w, E::kD + 1).to_canonical(), 0u);
-    for (uint64_t d2 : {g.byte_gas - 1, g.byte_gas + 1, 2 * g.byte_gas}) {
-      if (d2 == g.byte_gas) continue;
+    // Omitted (0), one unit less or more, doubled.
+    for (uint64_t d2 : {uint64_t(0), g.byte_gas - 1, g.byte_gas + 1, 2 * g.byte_gas}) {
       MachineWitness f = *w;
       at(f, E::kD + 2) = Fp::from_u64(d2);
       move_range_count(f, g.byte_gas, d2);
