@@ -517,7 +517,7 @@ TEST(ZkGasTraps, BundleGasLimitField) {
     std::printf("  bundle %-36s -> %s\n", what.c_str(), r.status().message().c_str());
   };
   expect_refused("cut inside the gas limit", std::vector<uint8_t>(enc.begin(), enc.begin() + long(at) + 4));
-  expect_refused("limit 2^31", serialize_bundle([&] {
+  expect_refused("limit 2^30 (kMaxGasLimit)", serialize_bundle([&] {
                    Bundle x = *b;
                    x.publics.gas_limit = L::kMaxGasLimit;
                    return x;
