@@ -18,6 +18,7 @@ static_assert(kPrivateKind == zkwasm::kPrivateKind);
 namespace {
 
 size_t perm_count(size_t n) { return n / 24 + 1; }
+constexpr uint32_t kLogSharedHeight = 17;  // the sponge's height rule (private_tables)
 uint32_t element(std::span<const uint8_t> b, size_t r) {
   uint32_t e = 0;
   for (size_t j = 0; j < 3; ++j)
@@ -180,7 +181,13 @@ PrivateTables private_tables(std::span<const uint8_t> bytes, std::span<const uin
   }
   {
     using R = p2::Rows;
-    const size_t rows = size_t(1) << table_log_rows(size_t(R::kPerPerm) * perms);
+    // Up to 2^17 private rows (about 384 KiB) the sponge takes the private table's height (5 P
+    // <= 8 P): each distinct table height can cost the proof a FRI layer (a fold stops at every
+    // input height), about 15 KB at 42 queries, for at most 2^16 more sponge rows (~7 M cells,
+    // ~3% of a 2^20 segment); above it the extra rows would cost more than the layer saves.
+    const uint32_t own_log = table_log_rows(size_t(R::kPerPerm) * perms);
+    const uint32_t priv_log = table_log_rows(elems);
+    const size_t rows = size_t(1) << (priv_log <= kLogSharedHeight ? priv_log : own_log);
     std::vector<Fp>& col = out.sponge_columns;
     col.assign(size_t(S::kWidth) * rows, Fp::zero());
     std::vector<Fp> block(size_t(R::kPerPerm) * R::kWidth);

@@ -399,6 +399,35 @@ TEST(ZkPrivateInput, SplitRunsBindTheDigestInTheSegmentsThatReadIt) {
 
 // ---------------------------------------------------------------- forgeries
 
+// Bytes swapped between segments: the run read in segments over input X, one segment replaced
+// by the same segment of the run over Y (X with two bytes read in different segments swapped),
+// an honest proof of Y's bytes. Every segment's table hashes the whole input to the one digest
+// of the bundle, so Y's segment carries Y's digest and is rejected.
+TEST(ZkPrivateInput, ASegmentProvedWithOtherBytesIsRejected) {
+  Rng rng(test_seed("ZkPrivateInput.ASegmentProvedWithOtherBytesIsRejected"));
+  std::vector<uint8_t> x = bytes_of(rng, 60);
+  x[50] = uint8_t(x[3] ^ 0x81);
+  std::vector<uint8_t> y = x;
+  std::swap(y[3], y[50]);
+  const std::vector<uint8_t> reader = wat(private_reader(16, true, 40));
+  const auto ex = test_support::run_extension(reader, input_with(x));
+  const auto ey = test_support::run_extension(reader, input_with(y));
+  const Bundle bx = expect_proves(ex, 6), by = expect_proves(ey, 6);
+  ASSERT_EQ(bx.segments.size(), by.segments.size());
+  ASSERT_NE(*bx.publics.private_digest, *by.publics.private_digest);
+  size_t tried = 0;
+  for (size_t k = 0; k < bx.segments.size(); ++k) {
+    if (by.segments[k].proof.log_heights.size() != L::kNumTables + priv::kNumPrivateTables) continue;
+    Bundle t = bx;
+    t.segments[k] = by.segments[k];
+    const auto v = verify(*ex.program, t);
+    EXPECT_FALSE(v.is_ok()) << "segment " << k << " of the swapped run verified";
+    std::printf("  segment %zu of the swapped run -> %s\n", k, v.status().message().c_str());
+    ++tried;
+  }
+  EXPECT_GE(tried, 2u);
+}
+
 // The trace's `which`-th input_read byte of kind 4 (in the I/O records) replaced by `v`.
 wasm::Trace forge_read_byte(const wasm::Trace& t, size_t which, uint8_t v) {
   wasm::Trace u = t;
