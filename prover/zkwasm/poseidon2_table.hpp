@@ -5,6 +5,8 @@
 //   full round:    t = s + rc; cube = t^3; out = M_E(cube^2 t)   (16 cube + 16 out columns)
 //   partial round: t = s0 + rc; cube = t^3; x = cube^2 t; s = M_I(x, s1..s15)  (2 columns)
 // The state between partial rounds is a linear expression of columns, not stored.
+// Rows (below) spreads the same permutation over 5 rows of 69 columns: the private sponge's
+// layout; the one-row layout stays as the tests' cross-check.
 // Internal to prover/zkwasm (private_input.cpp and its tests).
 #include <array>
 #include <cstdint>
@@ -53,9 +55,9 @@ static_assert(Rows::kPartial + 2 * kPoseidon2PartialRounds <= Rows::kPhase);
 
 // Adds the constraints of Rows on columns [base, base + Rows::kWidth): the phases cycle 0..4
 // from phase 0 on the first row; within a permutation each row's next state is its output.
-// Returns expressions (on the current row) of the permutation's input (M_E^-1 of the state,
-// meaningful on phase-0 rows; degree 1), the same of the next row, and of its output (meaningful on phase-4 rows; degree
-// 3). Linking a phase-4 row to the next permutation's input is the caller's.
+// Returns expressions of the permutation's input (M_E^-1 of the row's state, meaningful on
+// phase-0 rows; degree 1), the same of the next row's state, and of the output (meaningful on
+// phase-4 rows; degree 3). Linking a phase-4 row to the next permutation's input is the caller's.
 struct RowsExprs {
   std::array<air::Expr, 16> input, next_input, output;  // next_input: of the next row's state
 };
