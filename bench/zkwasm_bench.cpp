@@ -13,6 +13,9 @@
 // chip's opcodes. "sha256", "keccak256", "sort": the example Extensions (examples/extensions,
 // compiled C: calls, linear memory, host I/O), run as Extensions on a Data of the length that
 // gives about 2^log steps, with their public input and output bound by the proof.
+// --private-bytes N (sha256 only): sha256_private.wasm hashes the first bytes of a private input
+// (kind 4) of max(N, hashed) bytes, Data holding the hashed count; the proof commits to all of it
+// (docs/zkwasm.md "Private input"). Compare with the same --log without it (the input public).
 #include <sys/resource.h>
 #if defined(__GLIBC__)
 #include <malloc.h>  // malloc_trim
@@ -36,6 +39,7 @@
 #include "prover/wasm/trace_source.hpp"
 #include "prover/zkwasm/air_internal.hpp"  // build_witness, for --witness-reps
 #include "prover/zkwasm/alu_chip.hpp"  // which table proves an ALU-bus step
+#include "prover/zkwasm/layout.hpp"  // kNumTables: which machine a proof is of
 #include "prover/zkwasm/segments_internal.hpp"  // run_rows: the table height of a run
 #include "prover/zkwasm/zkwasm.hpp"
 
@@ -100,6 +104,7 @@ std::vector<uint8_t> assemble(const char* text) {
 }
 
 std::string g_workload = "mixed";
+size_t g_private_bytes = 0;  // --private-bytes: the private input's size (0: a public input)
 size_t g_trace_file_bytes = 0;  // the encoded trace (the format a trace file holds)
 
 Result<wasm::Trace> traced(const zkwasm::Program& p, uint32_t iterations) {
@@ -195,9 +200,13 @@ void print_proof_breakdown(const StarkProof& proof, const air::MachineAir& m) {
 Result<ExtensionRun> traced_extension(const zkwasm::Program& p, size_t data_len) {
   ExtensionRun run;
   uint32_t x = 0x9e3779b9;
-  for (size_t i = 0; i < data_len; ++i) {
+  std::vector<uint8_t>& bytes = g_private_bytes > 0 ? run.input.private_input : run.input.data;
+  for (size_t i = 0; i < std::max(data_len, g_private_bytes); ++i) {
     x = x * 1664525u + 1013904223u;
-    run.input.data.push_back(uint8_t(x >> 24));
+    bytes.push_back(uint8_t(x >> 24));
+  }
+  if (g_private_bytes > 0) {  // the count of private bytes hashed (sha256_private.c)
+    for (int k = 0; k < 4; ++k) run.input.data.push_back(uint8_t(data_len >> (8 * k)));
   }
   wasm::MemorySink sink;
   wasm::TraceWriter tw(sink);
@@ -234,6 +243,8 @@ int main(int argc, char** argv) {
                  "keccak256, sort")
       ->check(CLI::IsMember({"mixed", "alu", "sha256", "keccak256", "sort"}));
   app.add_option("--wasm-dir", wasm_dir, "where the example Extensions' .wasm files are");
+  app.add_option("--private-bytes", g_private_bytes,
+                 "sha256 over the first bytes of a private input (kind 4) of this many bytes");
   app.add_option("--segment-log", segment_log, "split into segments of 2^N rows (0: one segment)");
   app.add_option("--workers", workers, "segments proved at once (0: one per hardware thread)");
   double max_lde_mb = -1;
@@ -264,8 +275,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   const bool extension = is_extension_workload();
+  if (g_private_bytes > 0 && g_workload != "sha256") {
+    std::fprintf(stderr, "--private-bytes needs --workload sha256\n");
+    return 2;
+  }
+  const std::string wasm_name = g_private_bytes > 0 ? "sha256_private" : g_workload;
   auto program = zkwasm::Program::load(
-      extension ? read_file(wasm_dir + "/" + g_workload + ".wasm")
+      extension ? read_file(wasm_dir + "/" + wasm_name + ".wasm")
                 : assemble(g_workload == "alu" ? kAlu : kMixed));
   if (!program) {
     std::fprintf(stderr, "%s\n", program.status().to_string().c_str());
@@ -329,6 +345,7 @@ int main(int argc, char** argv) {
   if (max_lde_mb >= 0) po.stark.max_lde_bytes = size_t(max_lde_mb * 1024 * 1024);
   if (extension) {
     po.public_input = wasm::encode_public_inputs(ext_input);
+    if (g_private_bytes > 0) po.private_input = ext_input.private_input;
   } else {
     po.args = {iters};
   }
@@ -488,8 +505,8 @@ int main(int argc, char** argv) {
   // the hashed rows), max constraint degree and quotient chunks (Fp4 columns over the trace
   // domain). Hashing cost per row is about main + 4 * (aux + chunks) base columns.
   {
-    const air::MachineAir& m = (*program)->air();
     const auto& heights = bundle->segments[0].proof.log_heights;
+    const air::MachineAir& m = zkwasm::machine_air(heights.size() > zkwasm::layout::kNumTables);
     size_t hashed = 0;
     for (size_t t = 0; t < m.tables.size() && t < heights.size(); ++t) {
       const air::TableAir& tab = m.tables[t];

@@ -20,6 +20,23 @@ EFAAS_EXPORT("run") uint32_t run(uint32_t len) {
   if (len > IO_BUFFER_BYTES) efaas_abort(1);
   return program(io_buf, len, out_buf);
 }
+#ifdef PROGRAM_INPUT_PRIVATE
+/* The private input's first `count` bytes (sha256_private.c states the encoding of count). */
+EFAAS_EXPORT("efaas_main") int32_t efaas_main(void) {
+  uint32_t len = efaas_input_size(EFAAS_INPUT_PRIVATE);
+  uint8_t count[4];
+  if (efaas_input_size(EFAAS_INPUT_DATA) >= 4) {
+    efaas_input_read(EFAAS_INPUT_DATA, 0, count, 4);
+    uint32_t c = count[0] | (uint32_t)count[1] << 8 | (uint32_t)count[2] << 16 | (uint32_t)count[3] << 24;
+    if (c < len) len = c;
+  }
+  if (len > IO_BUFFER_BYTES) return 2;
+  efaas_input_read(EFAAS_INPUT_PRIVATE, 0, io_buf, len);
+  uint32_t n = program(io_buf, len, out_buf);
+  efaas_output_write(out_buf, n);
+  return 0;
+}
+#else
 EFAAS_EXPORT("efaas_main") int32_t efaas_main(void) {
   uint32_t len = efaas_input_size(EFAAS_INPUT_DATA);
   if (len > IO_BUFFER_BYTES) return 2;
@@ -28,4 +45,5 @@ EFAAS_EXPORT("efaas_main") int32_t efaas_main(void) {
   efaas_output_write(out_buf, n);
   return 0;
 }
+#endif
 #endif

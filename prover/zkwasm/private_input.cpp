@@ -12,13 +12,13 @@ namespace efaas::zkwasm::priv {
 namespace L = layout;
 using air::Expr;
 using air::TableAir;
-using p2::Perm;
 
 static_assert(kPrivateKind == zkwasm::kPrivateKind);
 
 namespace {
 
 size_t perm_count(size_t n) { return n / 24 + 1; }
+constexpr uint32_t kLogSharedHeight = 17;  // the sponge's height rule (private_tables)
 uint32_t element(std::span<const uint8_t> b, size_t r) {
   uint32_t e = 0;
   for (size_t j = 0; j < 3; ++j)
@@ -95,44 +95,47 @@ TableAir private_table() {
 
 TableAir sponge_table() {
   using S = Sponge;
+  using R = p2::Rows;
   TableAir t("private_sponge", S::kWidth);
   auto c = [&](uint32_t col) { return t.main(col); };
   auto n = [&](uint32_t col) { return t.main_next(col); };
   const Fp one = Fp::one();
-  p2::add_permutation_constraints(t, 0);
+  const p2::RowsExprs pe = p2::add_rows_constraints(t, 0);
+  const Expr ph0 = c(R::kPhase), ph4 = c(R::kPhase + R::kPerPerm - 1);
   const Expr real = c(S::kReal), first = c(S::kFirst), last = c(S::kLast), pno = c(S::kPno);
   for (const Expr& bit : {real, first, last}) t.assert_bool(bit);
   t.assert_first(first - one);
   t.assert_transition(n(S::kFirst));
-  // Real rows first (at least one), the last of them flagged.
+  // Real permutations first (at least one, whole: real changes only after a permutation's last
+  // row, and the table's last row, when real, is one), `last` on the last one's last row.
   t.assert_first(real - one);
   t.assert_transition(n(S::kReal) * (one - real));
-  t.assert_transition(last - real + n(S::kReal));
-  t.assert_last(last - real);
+  t.assert_transition((one - ph4) * (n(S::kReal) - real));
+  t.assert_transition(last - ph4 * (real - n(S::kReal)));
+  t.assert_last(last - ph4 * real);
+  t.assert_last(real * (one - ph4));
   t.assert_first(pno);
-  t.assert_transition(n(S::kPno) - pno - one);
+  t.assert_transition(n(S::kPno) - pno - ph4);
   // The initial state: lane 8 the length (from the private table), lane 9 the tag, the other
-  // capacity lanes zero; then each real row's capacity is the previous row's output.
-  t.interact(L::kBusPrivate, -first, {t.constant(L::kSizeIndex), c(Perm::kIn + 8)});
-  t.assert_first(c(Perm::kIn + 9) - t.constant(kDomainTag));
-  for (uint32_t i = 10; i < 16; ++i) t.assert_first(c(Perm::kIn + i));
-  for (uint32_t i = 8; i < 16; ++i) {
-    t.assert_transition(n(S::kReal) * (n(Perm::kIn + i) - c(Perm::kOut + i)));
-  }
-  // The rate: elements 8 pno .. 8 pno + 7.
+  // capacity lanes zero; then each permutation's capacity is the previous one's output.
+  const Expr len = c(S::kLen);
+  t.interact(L::kBusPrivate, -first, {t.constant(L::kSizeIndex), len});
+  t.assert_first(pe.input[8] - len);
+  t.assert_first(pe.input[9] - t.constant(kDomainTag));
+  for (uint32_t i = 10; i < 16; ++i) t.assert_first(pe.input[i]);
+  for (uint32_t i = 8; i < 16; ++i) t.assert_transition(ph4 * (pe.next_input[i] - pe.output[i]));
+  t.assert_transition(n(S::kLen) - len);
+  // The rate: elements 8 pno .. 8 pno + 7, on each real permutation's first row.
   for (uint32_t j = 0; j < 8; ++j) {
-    t.interact(L::kBusPrivate, -real, {pno * Fp::from_u32(8) + Fp::from_u32(j), c(Perm::kIn + j)});
+    t.interact(L::kBusPrivate, -(ph0 * real), {pno * Fp::from_u32(8) + Fp::from_u32(j), pe.input[j]});
   }
   // The padding is canonical: P = floor(n / 24) + 1, i.e. d = n - 24 (P - 1) is in [0, 24) on
-  // the last real row: d < 2^16 and 2^11 (d + 8) < 2^16 (then d + 8 < 32).
-  const Expr len = c(S::kLen);
-  t.assert_first(len - c(Perm::kIn + 8));
-  t.assert_transition(n(S::kLen) - len);
+  // the last real permutation: d < 2^16 and 2^11 (d + 8) < 2^16 (then d + 8 < 32).
   const Expr d = len - pno * Fp::from_u32(24);
   t.interact(L::kBusRange, last, {d});
   t.interact(L::kBusRange, last, {(d + Fp::from_u32(8)) * Fp::from_u32(1u << 11)});
-  for (uint32_t j = 0; j < 8; ++j) t.assert_zero(last * (c(Perm::kOut + j) - t.pub(kPubDigest + j)));
-  (void)t.finalize(3);
+  for (uint32_t j = 0; j < 8; ++j) t.assert_zero(last * (pe.output[j] - t.pub(kPubDigest + j)));
+  (void)t.finalize(4);
   return t;
 }
 
@@ -177,30 +180,39 @@ PrivateTables private_tables(std::span<const uint8_t> bytes, std::span<const uin
     set(P::kMsz, rows - 1, size_lookups);
   }
   {
-    const size_t rows = size_t(1) << table_log_rows(perms);
+    using R = p2::Rows;
+    // Up to 2^17 private rows (about 384 KiB) the sponge takes the private table's height (5 P
+    // <= 8 P): each distinct table height can cost the proof a FRI layer (a fold stops at every
+    // input height), about 15 KB at 42 queries, for at most 2^16 more sponge rows (~7 M cells,
+    // ~3% of a 2^20 segment); above it the extra rows would cost more than the layer saves.
+    const uint32_t own_log = table_log_rows(size_t(R::kPerPerm) * perms);
+    const uint32_t priv_log = table_log_rows(elems);
+    const size_t rows = size_t(1) << (priv_log <= kLogSharedHeight ? priv_log : own_log);
     std::vector<Fp>& col = out.sponge_columns;
     col.assign(size_t(S::kWidth) * rows, Fp::zero());
-    std::vector<Fp> row(Perm::kWidth);
+    std::vector<Fp> block(size_t(R::kPerPerm) * R::kWidth);
     Poseidon2State s = initial_state(n);
-    const size_t d = n - 24 * (perms - 1);  // the last row's length check
+    const size_t d = n - 24 * (perms - 1);  // the last permutation's length check
     ++range_mult[d];
     ++range_mult[(d + 8) << 11];
-    for (size_t r = 0; r < rows; ++r) {
-      const bool real = r < perms;
-      if (real) {
-        for (size_t j = 0; j < 8; ++j) s[j] = Fp::from_u32(element(bytes, 8 * r + j));
-      } else {
-        s.fill(Fp::zero());  // padding rows: any permutation; zero's
+    auto set = [&](uint32_t cc, size_t r, Fp v) { col[size_t(cc) * rows + r] = v; };
+    // Padding permutations (and a last one cut by the table's end) continue the chain on zero
+    // elements: the constraints hold on them, the bus and the digest ignore them.
+    for (size_t p = 0; R::kPerPerm * p < rows; ++p) {
+      const bool real = p < perms;
+      for (size_t j = 0; j < 8; ++j) s[j] = real ? Fp::from_u32(element(bytes, 8 * p + j)) : Fp::zero();
+      const Poseidon2State o = p2::permutation_rows(s, block);
+      for (uint32_t k = 0; k < R::kPerPerm && R::kPerPerm * p + k < rows; ++k) {
+        const size_t r = R::kPerPerm * p + k;
+        for (uint32_t cc = 0; cc < R::kWidth; ++cc) set(cc, r, block[size_t(k) * R::kWidth + cc]);
+        set(S::kFirst, r, Fp::from_u32(r == 0));
+        set(S::kReal, r, Fp::from_u32(real));
+        set(S::kLast, r, Fp::from_u32(k + 1 == R::kPerPerm && p + 1 == perms));
+        set(S::kPno, r, Fp::from_u64(p));
+        set(S::kLen, r, Fp::from_u64(n));
       }
-      p2::permutation_row(s, row);
-      for (uint32_t cc = 0; cc < Perm::kWidth; ++cc) col[size_t(cc) * rows + r] = row[cc];
-      for (uint32_t i = 0; i < 16; ++i) s[i] = row[Perm::kOut + i];
-      col[size_t(S::kReal) * rows + r] = Fp::from_u32(real);
-      col[size_t(S::kFirst) * rows + r] = Fp::from_u32(r == 0);
-      col[size_t(S::kLast) * rows + r] = Fp::from_u32(r + 1 == perms);
-      col[size_t(S::kPno) * rows + r] = Fp::from_u64(r);
-      col[size_t(S::kLen) * rows + r] = Fp::from_u64(n);
-      if (r + 1 == perms) std::copy_n(s.begin(), kDigestSize, out.digest.begin());
+      s = o;
+      if (p + 1 == perms) std::copy_n(s.begin(), kDigestSize, out.digest.begin());
     }
   }
   return out;

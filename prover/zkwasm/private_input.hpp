@@ -14,10 +14,11 @@
 //     (4, 3r + j, byte) and validity bits (the first n bytes, in order, then zeros), a running
 //     byte count whose last value is sent as (4, kSizeIndex, n); it sends (r, e_r) and
 //     (kSizeIndex, n) to the sponge on kBusPrivate. Bytes are range-checked on kBusBytes.
-//   sponge: one permutation per row (poseidon2_table.hpp) plus real/first/last flags and the
-//     permutation index and n; row 0 starts from the initial state (receiving n), every real
-//     row receives its 8 elements, capacity lanes chain from row to row, the last real row has
-//     0 <= n - 24 pno < 24 (two range lookups) and its s[0..8) equals the digest, public inputs
+//   sponge: one permutation per 5 rows (p2::Rows, poseidon2_table.hpp) plus first/real/last
+//     flags, the permutation index and n; the first permutation starts from the initial state
+//     (receiving n), every real permutation receives its 8 elements on its first row, capacity
+//     lanes chain from permutation to permutation, the last real one has 0 <= n - 24 pno < 24
+//     (two range lookups) and its output s[0..8) equals the digest, public inputs
 //     kNumPublics .. + 7 of the private machine.
 #include <array>
 #include <cstdint>
@@ -49,9 +50,10 @@ struct Priv {
   static constexpr uint32_t kIdx = 0, kB = 1, kM = 4, kV = 7;  // 3 each: bytes, mults, valid
   static constexpr uint32_t kErow = 10, kCnt = 11, kMsz = 12, kLastRow = 13, kWidth = 14;
 };
+// The sponge: p2::Rows (5 rows per permutation), then its flags, permutation index and n.
 struct Sponge {
-  static constexpr uint32_t kReal = p2::Perm::kWidth, kFirst = kReal + 1, kLast = kReal + 2;
-  static constexpr uint32_t kPno = kReal + 3, kLen = kReal + 4, kWidth = kReal + 5;
+  static constexpr uint32_t kFirst = p2::Rows::kWidth, kReal = kFirst + 1, kLast = kFirst + 2;
+  static constexpr uint32_t kPno = kFirst + 3, kLen = kFirst + 4, kWidth = kFirst + 5;
 };
 
 air::TableAir private_table();

@@ -113,6 +113,92 @@ TEST(Poseidon2Table, ProvesAndRejectsTamperedRounds) {
   }
 }
 
+// The permutation over 5 rows (p2::Rows, the sponge's layout): 2^log_rows rows of independent
+// random permutations, the last one cut by the table's end.
+PermRun rows_run(Rng& rng, uint32_t log_rows) {
+  using R = p2::Rows;
+  PermRun r;
+  r.machine.name = "poseidon2-rows-test";
+  air::TableAir t("poseidon2_rows", R::kWidth);
+  (void)p2::add_rows_constraints(t, 0);
+  EXPECT_TRUE(t.finalize(4).is_ok());
+  r.machine.tables.push_back(std::move(t));
+  const size_t rows = size_t(1) << log_rows;
+  std::vector<Fp> col(size_t(R::kWidth) * rows);
+  std::vector<Fp> block(size_t(R::kPerPerm) * R::kWidth);
+  for (size_t p = 0; R::kPerPerm * p < rows; ++p) {
+    Poseidon2State s;
+    for (auto& x : s) x = random_fp(rng);
+    r.inputs.push_back(s);
+    (void)p2::permutation_rows(s, block);
+    for (size_t k = 0; k < R::kPerPerm && R::kPerPerm * p + k < rows; ++k)
+      for (uint32_t c = 0; c < R::kWidth; ++c)
+        col[size_t(c) * rows + R::kPerPerm * p + k] = block[k * R::kWidth + c];
+  }
+  r.witness.main.push_back(std::move(col));
+  return r;
+}
+
+TEST(Poseidon2Rows, MatchTheReferencePermutation) {
+  using R = p2::Rows;
+  Rng rng(test_seed("Poseidon2Rows.MatchTheReferencePermutation"));
+  std::vector<Fp> block(size_t(R::kPerPerm) * R::kWidth);
+  std::vector<Fp> row(Perm::kWidth);
+  for (int it = 0; it < 200; ++it) {
+    Poseidon2State s;
+    for (auto& x : s) x = random_fp(rng);
+    if (it == 0) s.fill(Fp::zero());
+    const Poseidon2State out = p2::permutation_rows(s, block);
+    Poseidon2State want = s;
+    poseidon2_permute_reference(want);
+    ASSERT_EQ(out, want) << "input " << it;
+    // The state between rows is the one-row table's: after the 4 initial full rounds (row 2's
+    // start) it equals the one-row layout's 4th full-round output.
+    p2::permutation_row(s, row);
+    for (uint32_t i = 0; i < 16; ++i) {
+      ASSERT_EQ(block[R::kPartialRow * R::kWidth + R::kState + i], row[Perm::kFull0 + 3 * 32 + 16 + i]);
+    }
+  }
+  EXPECT_EQ(p2::permutation_table().max_degree(), 3u);
+}
+
+TEST(Poseidon2Rows, ProvesAndRejectsTamperedRounds) {
+  using R = p2::Rows;
+  Rng rng(test_seed("Poseidon2Rows.ProvesAndRejectsTamperedRounds"));
+  PermRun r = rows_run(rng, 5);  // 6 whole permutations and 2 rows of a seventh
+  EXPECT_EQ(r.machine.tables[0].max_degree(), 4u);
+  const FriParams params = fri_test_preset();
+  auto pk = stark_setup(r.machine, std::vector<std::vector<Fp>>(1), params);
+  ASSERT_TRUE(pk.is_ok()) << pk.status().to_string();
+  auto proof = stark_prove(r.machine, *pk, r.witness);
+  ASSERT_TRUE(proof.is_ok()) << proof.status().to_string();
+  EXPECT_TRUE(stark_verify(r.machine, pk->vk, *proof).is_ok());
+  // One changed value of each kind, on a row that uses it: a state (rows 1 and 2 of a
+  // permutation: after full rounds, after partial rounds), a cube and the middle state of a
+  // full row, a partial cube and x^7, a phase selector (another row's constants).
+  const size_t rows = size_t(1) << 5;
+  struct Cell {
+    uint32_t col;
+    size_t row;
+  };
+  const Cell cells[] = {{R::kState + 3, 5 + 1},  {R::kState + 12, 10 + 3}, {R::kCube1 + 5, 0},
+                        {R::kMid + 9, 15 + 4},   {R::kCube2 + 15, 20 + 1}, {R::kPartial + 6, 2},
+                        {R::kPartial + 25, 7},   {R::kPhase + 1, 11}};
+  for (const Cell& c : cells) {
+    SCOPED_TRACE("column " + std::to_string(c.col) + " row " + std::to_string(c.row));
+    MachineWitness w = r.witness;
+    w.main[0][size_t(c.col) * rows + c.row] += Fp::one();
+    EXPECT_FALSE(stark_prove(r.machine, *pk, w).is_ok()) << "the prover's check missed it";
+    StarkConfig cfg;
+    cfg.check_witness = false;
+    auto forged = stark_prove(r.machine, *pk, w, cfg);
+    ASSERT_TRUE(forged.is_ok()) << forged.status().to_string();
+    const Status v = stark_verify(r.machine, pk->vk, *forged);
+    EXPECT_FALSE(v.is_ok()) << "tampered cell verified";
+    std::printf("  column %3u row %2zu tampered -> %s\n", c.col, c.row, v.message().c_str());
+  }
+}
+
 // ---------------------------------------------------------------- the sponge
 
 // The construction of private_input.hpp written out on bytes and the reference permutation.
@@ -313,6 +399,35 @@ TEST(ZkPrivateInput, SplitRunsBindTheDigestInTheSegmentsThatReadIt) {
 
 // ---------------------------------------------------------------- forgeries
 
+// Bytes swapped between segments: the run read in segments over input X, one segment replaced
+// by the same segment of the run over Y (X with two bytes read in different segments swapped),
+// an honest proof of Y's bytes. Every segment's table hashes the whole input to the one digest
+// of the bundle, so Y's segment carries Y's digest and is rejected.
+TEST(ZkPrivateInput, ASegmentProvedWithOtherBytesIsRejected) {
+  Rng rng(test_seed("ZkPrivateInput.ASegmentProvedWithOtherBytesIsRejected"));
+  std::vector<uint8_t> x = bytes_of(rng, 60);
+  x[50] = uint8_t(x[3] ^ 0x81);
+  std::vector<uint8_t> y = x;
+  std::swap(y[3], y[50]);
+  const std::vector<uint8_t> reader = wat(private_reader(16, true, 40));
+  const auto ex = test_support::run_extension(reader, input_with(x));
+  const auto ey = test_support::run_extension(reader, input_with(y));
+  const Bundle bx = expect_proves(ex, 6), by = expect_proves(ey, 6);
+  ASSERT_EQ(bx.segments.size(), by.segments.size());
+  ASSERT_NE(*bx.publics.private_digest, *by.publics.private_digest);
+  size_t tried = 0;
+  for (size_t k = 0; k < bx.segments.size(); ++k) {
+    if (by.segments[k].proof.log_heights.size() != L::kNumTables + priv::kNumPrivateTables) continue;
+    Bundle t = bx;
+    t.segments[k] = by.segments[k];
+    const auto v = verify(*ex.program, t);
+    EXPECT_FALSE(v.is_ok()) << "segment " << k << " of the swapped run verified";
+    std::printf("  segment %zu of the swapped run -> %s\n", k, v.status().message().c_str());
+    ++tried;
+  }
+  EXPECT_GE(tried, 2u);
+}
+
 // The trace's `which`-th input_read byte of kind 4 (in the I/O records) replaced by `v`.
 wasm::Trace forge_read_byte(const wasm::Trace& t, size_t which, uint8_t v) {
   wasm::Trace u = t;
@@ -418,6 +533,31 @@ Fp& cell(MachineWitness& w, uint32_t table, uint32_t width, uint32_t col, size_t
   return w.main[table][size_t(col) * rows + row];
 }
 
+// The sponge made to stop after its first permutation (rows 0..4): the second permutation's
+// rows flagged padding, the first flagged last and its output claimed as the digest.
+void stop_early(MachineWitness& w, PublicValues& pv, const std::vector<uint8_t>& bytes) {
+  using R = p2::Rows;
+  const uint32_t ST = priv::kSpongeTable;
+  for (size_t r = R::kPerPerm; r < 2 * R::kPerPerm; ++r) {
+    cell(w, ST, Sponge::kWidth, Sponge::kReal, r) = Fp::zero();
+    cell(w, ST, Sponge::kWidth, Sponge::kLast, r) = Fp::zero();
+  }
+  cell(w, ST, Sponge::kWidth, Sponge::kLast, R::kPerPerm - 1) = Fp::one();
+  Poseidon2State s{};
+  for (size_t j = 0; j < 8; ++j) {
+    uint32_t e = 0;
+    for (size_t k = 0; k < 3 && 3 * j + k < bytes.size(); ++k) e |= uint32_t(bytes[3 * j + k]) << (8 * k);
+    s[j] = Fp::from_u32(e);
+  }
+  s[8] = Fp::from_u64(bytes.size());
+  s[9] = Fp::from_u32(priv::kDomainTag);
+  poseidon2_permute_reference(s);
+  Digest d;
+  for (uint32_t j = 0; j < 8; ++j) d[j] = s[j];
+  pv.private_digest = d;
+  for (uint32_t j = 0; j < 8; ++j) w.publics[priv::kPubDigest + j] = d[j];
+}
+
 TEST(ZkPrivateInput, ForgedPrivateTablesAreRejected) {
   Rng rng(test_seed("ZkPrivateInput.ForgedPrivateTablesAreRejected"));
   // 28 bytes: elements 0..9 (the last holds one byte), two permutations, 16 element rows.
@@ -428,6 +568,18 @@ TEST(ZkPrivateInput, ForgedPrivateTablesAreRejected) {
   const uint32_t PT = priv::kPrivateTable, ST = priv::kSpongeTable;
   auto pcell = [&](MachineWitness& w, uint32_t col, size_t row) -> Fp& {
     return cell(w, PT, Priv::kWidth, col, row);
+  };
+  // The honest sponge table of other bytes in place of the true one, with its digest.
+  std::vector<uint8_t> longer = bytes, changed = bytes;
+  longer.push_back(0);
+  changed[17] ^= 0x40;
+  auto swap_sponge = [&](MachineWitness& w, PublicValues& pv, const std::vector<uint8_t>& other) {
+    std::vector<uint64_t> bm(1 << 16), rm(1 << 16);
+    priv::PrivateTables t = priv::private_tables(other, {}, 0, bm, rm);
+    ASSERT_EQ(t.sponge_columns.size(), w.main[ST].size());
+    w.main[ST] = std::move(t.sponge_columns);
+    pv.private_digest = t.digest;
+    for (uint32_t j = 0; j < 8; ++j) w.publics[priv::kPubDigest + j] = t.digest[j];
   };
   struct Forgery {
     std::string what;
@@ -456,20 +608,16 @@ TEST(ZkPrivateInput, ForgedPrivateTablesAreRejected) {
          pcell(w, Priv::kB, 3) += Fp::from_u32(256);
          pcell(w, Priv::kB + 1, 3) -= Fp::one();
        }},
-      {"the sponge absorbing another element",
-       [&](MachineWitness& w, PublicValues&) { cell(w, ST, Sponge::kWidth, Perm::kIn + 2, 1) += Fp::one(); }},
-      {"the sponge's length lane changed",
-       [&](MachineWitness& w, PublicValues&) { cell(w, ST, Sponge::kWidth, Perm::kIn + 8, 0) += Fp::one(); }},
-      {"the sponge stopping one permutation early",
-       [&](MachineWitness& w, PublicValues& pv) {
-         cell(w, ST, Sponge::kWidth, Sponge::kReal, 1) = Fp::zero();
-         cell(w, ST, Sponge::kWidth, Sponge::kLast, 1) = Fp::zero();
-         cell(w, ST, Sponge::kWidth, Sponge::kLast, 0) = Fp::one();
-         Digest d;
-         for (uint32_t j = 0; j < 8; ++j) d[j] = cell(w, ST, Sponge::kWidth, Perm::kOut + j, 0);
-         pv.private_digest = d;
-         for (uint32_t j = 0; j < 8; ++j) w.publics[priv::kPubDigest + j] = d[j];
+      {"the sponge absorbing another element (its input state changed)",
+       [&](MachineWitness& w, PublicValues&) {
+         cell(w, ST, Sponge::kWidth, p2::Rows::kState + 2, p2::Rows::kPerPerm) += Fp::one();
        }},
+      {"the sponge of the bytes and a trailing zero (length 29, same elements)",
+       [&](MachineWitness& w, PublicValues& pv) { swap_sponge(w, pv, longer); }},
+      {"the sponge of other bytes, its digest claimed",
+       [&](MachineWitness& w, PublicValues& pv) { swap_sponge(w, pv, changed); }},
+      {"the sponge stopping one permutation early",
+       [&](MachineWitness& w, PublicValues& pv) { stop_early(w, pv, f.bytes); }},
       {"the digest of other bytes claimed (publics edited)",
        [&](MachineWitness& w, PublicValues& pv) {
          std::vector<uint8_t> other = f.bytes;
@@ -498,15 +646,9 @@ TEST(ZkPrivateInput, NonCanonicalPaddingIsRejected) {
   ASSERT_EQ(f.w.main.size(), size_t(L::kNumTables + priv::kNumPrivateTables));
   MachineWitness w = f.w;
   PublicValues pv = f.pv;
-  const uint32_t PT = priv::kPrivateTable, ST = priv::kSpongeTable;
+  const uint32_t PT = priv::kPrivateTable;
   for (size_t r = 8; r < 16; ++r) cell(w, PT, Priv::kWidth, Priv::kErow, r) = Fp::zero();
-  cell(w, ST, Sponge::kWidth, Sponge::kReal, 1) = Fp::zero();
-  cell(w, ST, Sponge::kWidth, Sponge::kLast, 1) = Fp::zero();
-  cell(w, ST, Sponge::kWidth, Sponge::kLast, 0) = Fp::one();
-  Digest d;
-  for (uint32_t j = 0; j < 8; ++j) d[j] = cell(w, ST, Sponge::kWidth, Perm::kOut + j, 0);
-  pv.private_digest = d;
-  for (uint32_t j = 0; j < 8; ++j) w.publics[priv::kPubDigest + j] = d[j];
+  stop_early(w, pv, f.bytes);
   // The range table counts the forged row's lookups: d = 24 (below 2^16) instead of 0, and
   // 2^11 (24 + 8) = 2^16, which no row holds, instead of 2^11 * 8.
   auto range = [&](uint32_t v) -> Fp& { return cell(w, L::kRange, L::Range::kWidth, L::Range::kRangeMult, v); };
