@@ -11,6 +11,7 @@
 // Segment index and last flag are public inputs, so proofs cannot be reordered, dropped or
 // reused in another position.
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -191,9 +192,20 @@ void set_segment_publics(std::vector<Fp>& pub, uint32_t index, bool last, const 
   pub[L::kPubEntryFp] = Fp::from_u32(entry.fp);
   pub[L::kPubEntryDepth] = Fp::from_u32(entry.depth);
   pub[L::kPubEntryGas] = Fp::from_u64(entry.gas);
-  pub[L::kPubEntryInst] = Fp::from_u64(entry.instructions + 1);
-  const uint64_t out[6] = {exit.pc, exit.sp, exit.fp, exit.depth, exit.gas, exit.instructions + 1};
+  // Inside a host call's I/O rows the next row is an I/O row, which shares the call's count.
+  pub[L::kPubEntryInst] = Fp::from_u64(entry.instructions + 1 - entry.io.active);
+  const uint64_t out[6] = {exit.pc, exit.sp, exit.fp, exit.depth, exit.gas,
+                           exit.instructions + 1 - exit.io.active};
   for (uint32_t j = 0; j < 6; ++j) pub[L::kPubExit + j] = last ? Fp::zero() : Fp::from_u64(out[j]);
+  // The I/O cursor at a cut inside a host call's I/O rows (all zero elsewhere).
+  auto cursor = [](const SegmentState::IoCursor& c) {
+    return std::array<uint64_t, 6>{c.active, c.out, c.addr, c.idx, c.rem, c.kind};
+  };
+  const auto ec = cursor(entry.io), xc = cursor(last ? SegmentState::IoCursor{} : exit.io);
+  for (uint32_t j = 0; j < 6; ++j) {
+    pub[L::kPubEntryIo + j] = Fp::from_u64(ec[j]);
+    pub[L::kPubExitIo + j] = Fp::from_u64(xc[j]);
+  }
   pub[L::kPubEntryOut] = Fp::from_u64(entry.output);
   pub[L::kPubExitOut] = last ? Fp::zero() : Fp::from_u64(exit.output);
   if (!last) pub[L::kPubAbortCode] = pub[L::kPubAbortCode + 1] = Fp::zero();  // the trap row's
@@ -246,6 +258,7 @@ Status SegmentPlanner::add(const wasm::StepRecord& st) {
                        : record_gas(m_, st);
   if (pending_ && (io || tail)) {
     ++io_;
+    tails_ += tail;
     return Status::ok();
   }
   if (pending_) {
@@ -255,19 +268,47 @@ Status SegmentPlanner::add(const wasm::StepRecord& st) {
   head_ = i;
   head_rows_ = record_rows(m_, st);
   io_ = 0;
+  tails_ = 0;
   return Status::ok();
 }
 
 Status SegmentPlanner::place(size_t r) {
   const size_t cap = size_t(1) << segment_log_;
+  if (r > cap && io_ > tails_) return place_split(r);
   if (r > cap) {
     return unimplemented("zkwasm: step " + std::to_string(head_) +
-                         " with its zero-local or host I/O rows needs " + std::to_string(r) +
+                         " with its zero-local rows needs " + std::to_string(r) +
                          " rows, more than a segment of 2^" + std::to_string(segment_log_));
   }
   if (used_ + r > cap) plan_.cuts.emplace_back(start_, head_), start_ = head_, used_ = 0;
   used_ += r;
   group_ = head_;
+  plan_.rows += r;
+  return Status::ok();
+}
+
+// A host call whose I/O rows exceed a segment: cut inside them (docs/zkwasm.md
+// "Continuations"). Each cut lies between two of its I/O rows, never before the first (the
+// call row then carries no cursor), and the segment it ends is full: its `end` row, an I/O row
+// with bytes left, must be its table's last row, since the AIR's I/O chain wants another I/O
+// row after it. The group is one row per record here (a host call has no zero-local rows).
+Status SegmentPlanner::place_split(size_t r) {
+  const size_t cap = size_t(1) << segment_log_;
+  const size_t pre = head_rows_ + tails_;  // the call (and host tail) rows before its I/O rows
+  if (head_rows_ != 1 || pre + 1 > cap) {
+    return internal_error("zkwasm: step " + std::to_string(head_) + " cannot be cut inside");
+  }
+  if (used_ + pre + 1 > cap) plan_.cuts.emplace_back(start_, head_), start_ = head_, used_ = 0;
+  // q: the group's rows in the segments ended so far, so record head_ + q starts the next.
+  size_t q = cap - used_;
+  for (;;) {
+    plan_.cuts.emplace_back(start_, head_ + q);
+    start_ = head_ + q;
+    if (r - q <= cap) break;
+    q += cap;
+  }
+  used_ = r - q;
+  group_ = start_;  // the padding row cannot move before a cut inside I/O rows
   plan_.rows += r;
   return Status::ok();
 }
@@ -631,7 +672,21 @@ Result<PublicValues> verify_segments(const Program& program, const Bundle& bundl
           exit.gas >= bound || exit.instructions >= bound) {
         return reject(name + "exit state out of range");
       }
-      if (exit.instructions <= state.instructions || exit.instructions >= pv.instructions) {
+      // A cut inside a host call's I/O rows (the exit cursor): the call's count, which the
+      // segment's first row may share (a segment of I/O rows only).
+      const SegmentState::IoCursor& c = exit.io;
+      if (c.active) {
+        if (c.rem == 0 || c.rem >= (1u << 28) || c.addr >= bound || c.idx >= bound ||
+            c.kind >= L::kInputKinds || (c.out && (c.kind != 0 || c.idx != exit.output))) {
+          return reject(name + "exit I/O cursor out of range (address " + std::to_string(c.addr) +
+                        ", index " + std::to_string(c.idx) + ", bytes left " +
+                        std::to_string(c.rem) + ", kind " + std::to_string(c.kind) + ")");
+        }
+      } else if (c != SegmentState::IoCursor{}) {
+        return reject(name + "an inactive exit I/O cursor with nonzero fields");
+      }
+      if (exit.instructions < state.instructions + !c.active ||
+          exit.instructions >= pv.instructions) {
         return reject(name + "exit instruction count " + std::to_string(exit.instructions) +
                       " is not between " + std::to_string(state.instructions) + " and " +
                       std::to_string(pv.instructions));

@@ -109,7 +109,8 @@ struct RunPlan {
 class SegmentPlanner {
  public:
   SegmentPlanner(const wasm::Module& m, uint32_t segment_log) : m_(m), segment_log_(segment_log) {}
-  // The next record of the run; an error for a call or host call too long for a segment.
+  // The next record of the run; an error for a call whose zero-local rows exceed a segment (a
+  // host call's I/O rows are cut: place_split).
   Status add(const wasm::StepRecord& s);
   // After the last record, with the trace's end (a trapping last step calls nothing; out of
   // gas adds the trap row of the instruction that is not run).
@@ -117,11 +118,13 @@ class SegmentPlanner {
 
  private:
   Status place(size_t rows);  // the pending group, head_ with its I/O rows
+  Status place_split(size_t rows);  // the same when its I/O rows exceed a segment
   const wasm::Module& m_;
   uint32_t segment_log_;
   RunPlan plan_;
   bool pending_ = false;
   size_t head_ = 0, head_rows_ = 0, io_ = 0;  // pending group: head step, its rows, I/O rows
+  size_t tails_ = 0;                          // of io_: host tail records (not I/O rows)
   size_t start_ = 0, used_ = 0, group_ = 0;   // current segment's first record, rows, last group
   wasm::StepRecord last_{};                   // the last record added
   Status error_;

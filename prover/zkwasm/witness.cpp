@@ -394,6 +394,13 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
   } io;
   // A call_indirect of an import: its host tail (the next record) returns to host_ret.
   uint32_t host_ret = 0;
+  // A segment that starts inside a host call's I/O rows (docs/zkwasm.md "Continuations"): its
+  // first records are the rest of them, from the entry cursor.
+  if (seg && seg->entry.io.active) {
+    const SegmentState::IoCursor& c = seg->entry.io;
+    io = IoCursor{true, c.out, false, seg->entry.pc, seg->entry.sp, c.addr, c.idx, c.rem, c.kind};
+    exit_pc = seg->entry.pc, exit_sp = seg->entry.sp;
+  }
   timer.mark("setup");
   for (size_t i = first; i < stop; ++i, ++row) {
     const wasm::StepRecord& s = steps[i];
@@ -1501,7 +1508,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
       fp = nfp;
     }
   }
-  if (io.active && opts.check_trace) {
+  if (io.active && (!seg || seg->last) && opts.check_trace) {
     return invalid_argument("zkwasm: the trace ends inside a host call's I/O rows");
   }
   if (opts.check_trace &&
@@ -1567,6 +1574,17 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
     if (row == 0) return invalid_argument("zkwasm: an empty segment");
     ex.set(E::kEnd, row - 1, uint64_t(1));
     seg_exit = SegmentState{exit_pc, exit_sp, fp, uint32_t(frames.size()), gas, ninst, out_now()};
+    if (io.active) {
+      // A cut inside a host call's I/O rows: the next I/O row's cursor crosses. The `end` row
+      // must be the table's last row (the I/O chain's transition would demand another I/O
+      // row after it), so such a segment fills its table (SegmentPlanner cuts it so).
+      seg_exit.io = SegmentState::IoCursor{true, io.out, io.addr, io.idx, io.rem, io.kind};
+      if (row != rows) {
+        return internal_error("zkwasm: a segment ending inside a host call's I/O rows has " +
+                              std::to_string(row) + " rows, not a full table of " +
+                              std::to_string(rows));
+      }
+    }
     if (out) out->exit = seg_exit;
   } else if (opts.check_trace && trace.end.gas_used != gas) {
     return invalid_argument("zkwasm: the trace's gas used " + std::to_string(trace.end.gas_used) +

@@ -127,6 +127,14 @@ struct SegmentState {
   uint64_t gas = 0;           // gas used so far
   uint64_t instructions = 0;  // instructions executed so far
   uint64_t output = 0;        // output bytes written so far (the output cursor)
+  // A boundary inside a host call's I/O rows (docs/zkwasm.md "Continuations"): the cursor of
+  // the next I/O row (`instructions` then counts the host call itself); all zero at a
+  // boundary between instructions.
+  struct IoCursor {
+    bool active = false, out = false;  // out: output_write's rows (else input_read's)
+    uint32_t addr = 0, idx = 0, rem = 0, kind = 0;
+    bool operator==(const IoCursor&) const = default;
+  } io{};
   bool operator==(const SegmentState&) const = default;
 };
 
