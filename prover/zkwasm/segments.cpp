@@ -363,6 +363,51 @@ Result<std::vector<std::pair<size_t, size_t>>> segment_cuts(const wasm::Module& 
 
 namespace {
 
+// The host tail record of a call_indirect of an import, as expand_host_calls (air.cpp) adds it.
+wasm::StepRecord host_tail_record(const wasm::StepRecord& call) {
+  wasm::StepRecord tail{};
+  tail.pc = L::kHostPcBase + call.aux;
+  tail.op = uint16_t(Op::kCallHost);
+  tail.depth = call.depth;
+  tail.sp = call.sp - 1;
+  tail.aux = call.aux;
+  tail.r = call.r;
+  return tail;
+}
+
+// Records [first, first + count) of the run as planned (with the host tails of plan.host_tails
+// put back after their calls), read from `source`.
+Result<std::vector<wasm::StepRecord>> read_planned(wasm::TraceSource& source, const RunPlan& plan,
+                                                   uint64_t first, uint64_t count) {
+  const std::vector<uint64_t>& tails = plan.host_tails;
+  if (tails.empty()) return source.read(first, count);
+  if (count == 0) return std::vector<wasm::StepRecord>{};
+  // Source record of planned position e: e minus the tails at or before it (a tail maps to
+  // its call).
+  auto source_of = [&](uint64_t e) {
+    return e - uint64_t(std::upper_bound(tails.begin(), tails.end(), e) - tails.begin());
+  };
+  size_t t = size_t(std::lower_bound(tails.begin(), tails.end(), first) - tails.begin());
+  if (t < tails.size() && tails[t] == first) {
+    return internal_error("zkwasm: a segment starts at a host tail record");
+  }
+  const uint64_t from = source_of(first), to = source_of(first + count - 1) + 1;
+  auto raw = source.read(from, to - from);
+  if (!raw) return raw.status();
+  std::vector<wasm::StepRecord> out;
+  out.reserve(count);
+  uint64_t pos = first;
+  for (size_t j = 0; j < raw->size() && out.size() < count; ++j) {
+    out.push_back((*raw)[j]);
+    ++pos;
+    if (t < tails.size() && tails[t] == pos && out.size() < count) {
+      out.push_back(host_tail_record((*raw)[j]));
+      ++pos, ++t;
+    }
+  }
+  return out;
+}
+
 // prove_segments with each segment's records from the whole trace (`trace`) or read from
 // `source` while its witness is built.
 Result<Bundle> prove_planned(const Program& program, const wasm::TraceHeader& header,
@@ -452,7 +497,7 @@ Result<Bundle> prove_planned(const Program& program, const wasm::TraceHeader& he
         // The segment's records and the next one (its pc and sp are the exit state), freed
         // once the witness is built.
         const size_t stop = std::min(spec.end + 1, plan.records);
-        auto recs = source->read(spec.first, stop - spec.first);
+        auto recs = read_planned(*source, plan, spec.first, stop - spec.first);
         if (!recs) {
           fail(Status(recs.status().code(), "segment " + std::to_string(s) + ": " +
                                                 recs.status().message()));
@@ -590,31 +635,51 @@ Result<Bundle> prove(const Program& program, wasm::TraceSource& source, const Pr
                             " is outside [" + std::to_string(kMinSegmentLog) + ", " +
                             std::to_string(kMaxSegmentLog) + "]");
   }
-  // Modules whose tables hold imports: their call_indirects of host functions get host tail
-  // records (expand_host_calls) before planning, which the streamed path does not do; they
-  // are proved from the whole trace, read after the source's checks.
-  if (!host_slot_imports(program.module()).empty()) {
-    EFAAS_RETURN_IF_ERROR(source.scan([](const wasm::TraceChunk&) { return Status::ok(); }));
-    wasm::Trace whole;
-    whole.header = source.header();
-    whole.end = source.end();
-    auto steps = source.read(0, source.records());
-    if (!steps) return steps.status();
-    whole.steps = std::move(*steps);
-    return prove(program, whole, opts, timings);
-  }
   // The first pass: every chunk checked (a truncated or corrupt trace fails here, before any
   // proving), the cuts and totals planned; planning errors wait for the trace's own.
-  SegmentPlanner planner(program.module(), opts.segment_log);
+  const wasm::Module& m = program.module();
+  SegmentPlanner planner(m, opts.segment_log);
   Status planning;
+  uint64_t planned = 0;
+  auto plan_record = [&](const wasm::StepRecord& st) {
+    if (planning.is_ok()) planning = planner.add(st);
+    ++planned;
+  };
+  // Modules whose tables hold imports: each call_indirect of an import gets its host tail
+  // record after it (expand_host_calls, as the in-memory path does), once the next record
+  // shows the call was not the run's last (a last one may have trapped itself).
+  const bool host_slots = !host_slot_imports(m).empty();
+  std::vector<uint64_t> tails;
+  std::optional<wasm::StepRecord> pending_tail;
   EFAAS_RETURN_IF_ERROR(source.scan([&](const wasm::TraceChunk& c) {
-    for (size_t i = 0; i < c.steps.size() && planning.is_ok(); ++i) planning = planner.add(c.steps[i]);
+    for (const wasm::StepRecord& st : c.steps) {
+      if (pending_tail && !is_host_tail(st)) {  // (a trace with tails already has them)
+        tails.push_back(planned);
+        plan_record(*pending_tail);
+      }
+      pending_tail.reset();
+      plan_record(st);
+      if (host_slots && st.op == uint16_t(Op::kCallIndirect) && st.aux < m.num_imported_funcs) {
+        pending_tail = host_tail_record(st);
+      }
+    }
     return Status::ok();
   }));
   if (source.records() == 0) return invalid_argument("zkwasm: the trace has no steps");
+  if (pending_tail) {
+    const wasm::TraceEnd& e = source.end();
+    const bool trapped_itself = e.status != 0 && (e.trap_code == L::kTrapIndirectType ||
+                                                  e.trap_code == L::kTrapUndefinedElem ||
+                                                  e.trap_code == L::kTrapUninitElem);
+    if (!trapped_itself) {
+      tails.push_back(planned);
+      plan_record(*pending_tail);
+    }
+  }
   Result<RunPlan> plan = planning.is_ok() ? planner.finish(source.end())
                                           : Result<RunPlan>(planning);
   if (!plan) return plan.status();  // only a run longer than a segment can fail planning
+  plan->host_tails = std::move(tails);
   if (plan->rows > (size_t(1) << opts.segment_log)) {
     return prove_segments(program, source, *plan, opts, timings);
   }

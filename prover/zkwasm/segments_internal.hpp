@@ -105,6 +105,10 @@ struct RunPlan {
   size_t rows = 0;             // run_rows: execution-table rows as one segment
   uint64_t instructions = 0;   // records that are not host I/O rows
   uint64_t gas_used = 0;       // as build_witness charges it
+  // A streamed run of a module with host slots: the positions of the host tail records
+  // (expand_host_calls) among the records above, ascending; each follows its call_indirect,
+  // which the source holds at its position minus the tails before it.
+  std::vector<uint64_t> host_tails;
 };
 class SegmentPlanner {
  public:
