@@ -168,7 +168,7 @@ TableAir exec_table() {
 
   // Boundary: the entry state.
   t.assert_first(real - one);
-  t.assert_first(zf);
+  t.assert_first(zf - t.pub(L::kPubEntryZl));  // continuations: see kPubEntryZl below
   t.assert_first(pc - t.pub(L::kPubEntryPc));
   t.assert_first(sp - t.pub(L::kPubSp0));
   t.assert_first(fp - t.pub(L::kPubEntryFp));
@@ -212,14 +212,23 @@ TableAir exec_table() {
     // (At a cut inside a host call's I/O rows the next row, an I/O row, shares the call's
     // instruction count: kPubExitIo below.)
     const Expr exits[6] = {npc, nsp, nfp, next_depth, gas + gcost,
-                           inst + one - t.pub(L::kPubExitIo)};
+                           inst + one - t.pub(L::kPubExitIo) - t.pub(L::kPubExitZl)};
     for (uint32_t j = 0; j < 6; ++j) t.assert_zero(end * (exits[j] - t.pub(L::kPubExit + j)));
     // The output cursor crosses too; a segment never ends inside a call's zero-local rows
     // (the next one would start with locals unzeroed) nor inside a host call's I/O rows
     // (end * after = 0 below).
     t.assert_zero(end * (out + c(E::kIoOut) * c(E::kIoN) - t.pub(L::kPubExitOut)));
     t.assert_zero(end * zstart);
-    t.assert_zero(end * (zf - zlast));
+    // Or (kPubExitZl set) on a zero-local row other than the last, the next local's key public;
+    // such a row must be the table's last (its transition wants another zero-local row), and
+    // the next segment starts with that key (kPubEntryZl).
+    const Expr xzl = t.pub(L::kPubExitZl), ezl = t.pub(L::kPubEntryZl);
+    const Expr zkey = c(E::kKey + 2);
+    t.assert_zero((one - xzl) * end * (zf - zlast));
+    t.assert_zero(xzl * end * (one - zf));
+    t.assert_zero(xzl * end * zlast);
+    t.assert_zero(xzl * end * (zkey + one - t.pub(L::kPubExitZl + 1)));
+    t.assert_first(ezl * (zkey - t.pub(L::kPubEntryZl + 1)));
   }
 
   // Calls. Program immediates of a call (program_imm_b): b0 = params, b1 = declared locals,

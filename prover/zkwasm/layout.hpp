@@ -99,7 +99,12 @@ inline constexpr uint32_t kPubGasLimit = kPubAbortCode + 2;
 // boundary between instructions and in mode 0.
 inline constexpr uint32_t kPubEntryIo = kPubGasLimit + 1;  // 6
 inline constexpr uint32_t kPubExitIo = kPubEntryIo + 6;    // 6
-inline constexpr uint32_t kNumPublics = kPubExitIo + 6;
+// Continuations inside a call's zero-local rows: [cut there] and the key of the next local to
+// zero, at the segment's entry (its first row is then a zero-local row) and exit (its `end`
+// row is a zero-local row other than the last).
+inline constexpr uint32_t kPubEntryZl = kPubExitIo + 6;  // 2
+inline constexpr uint32_t kPubExitZl = kPubEntryZl + 2;  // 2
+inline constexpr uint32_t kNumPublics = kPubExitZl + 2;
 
 // Table order in the machine.
 enum Table : uint32_t {

@@ -371,5 +371,146 @@ TEST(ZkWasmLongIoHostSlot, ATransferThroughTheTableProvesSplitAndStreams) {
   EXPECT_EQ(serialize_bundle(*streamed), serialize_bundle(*b));
 }
 
+// --- zero-local rows longer than a segment ---------------------------------------------------
+
+// $big declares 2600 locals (2600 zero-local rows per call: more than two segments of 2^10),
+// adds its argument to local 2500 and returns it; called twice, so the second call's frame
+// lies over slots the first one left nonzero and must really be zeroed.
+std::string big_locals_module() {
+  std::string locals;
+  for (int i = 0; i < 2600; ++i) locals += " i32";
+  return R"((module
+  (func $big (param $x i32) (result i32) (local)" + locals + R"()
+    (local.set 2501 (i32.add (local.get 2501) (local.get $x)))
+    (local.get 2501))
+  (func (export "main") (param $a i32) (param $b i32) (result i32)
+    (i32.add (call $big (local.get $a)) (call $big (local.get $b)))))
+)";
+}
+
+// Segment s of a split run rebuilt honestly (its plan from SegmentPlanner), its public inputs
+// edited, proved with the prover's checks off and checked against those same public inputs.
+Status forged_segment_publics(const Program& p, const wasm::Trace& trace,
+                              const std::vector<uint64_t>& args, const Bundle& good,
+                              uint32_t log, size_t s,
+                              const std::function<void(std::vector<Fp>&)>& edit) {
+  SegmentPlanner planner(p.module(), log);
+  for (const auto& st : trace.steps) EFAAS_RETURN_IF_ERROR(planner.add(st));
+  auto plan = planner.finish(trace.end);
+  if (!plan) return plan.status();
+  BoundaryImage image = initial_image(p, args);
+  for (size_t t = 0; t < s; ++t) {
+    const Segment& seg = good.segments[t];
+    for (size_t k = 0; k < seg.keys.size(); ++k) image[seg.keys[k]] = seg.exit_values[k];
+  }
+  auto entry = p.entry(trace.header.entry_function);
+  if (!entry) return entry.status();
+  SegmentSpec spec;
+  spec.index = uint32_t(s);
+  spec.last = s + 1 == plan->cuts.size();
+  spec.first = plan->cuts[s].first;
+  spec.end = plan->cuts[s].second;
+  spec.zero_cut = s < plan->zero_cuts.size() ? plan->zero_cuts[s] : 0;
+  if (s == 0) {
+    spec.entry.pc = entry->first;
+    spec.entry.sp = entry->second;
+  } else {
+    spec.entry = good.segments[s - 1].exit;
+  }
+  spec.image = &image;
+  spec.gas_used = good.publics.gas_used;
+  spec.output_len = good.publics.output.size();
+  WitnessOptions wo;
+  wo.args = args;
+  wo.public_input = good.publics.public_input;
+  wo.threads = 1;
+  PublicValues pv;
+  SegmentOutput out;
+  auto w = build_segment_witness(p, trace, wo, &spec, pv, &out);
+  if (!w) return w.status();
+  edit(w->publics);
+  StarkConfig cfg;
+  cfg.check_witness = false;
+  auto proof = prove_witness(p, fri_test_preset(), *w, cfg, nullptr);
+  if (!proof) return proof.status();
+  return verify_segment_proof(p, *proof, w->publics, w->public_interactions, VerifyOptions{});
+}
+
+TEST(ZkWasmLongZeroLocals, ACallWhoseZeroLocalRowsExceedASegmentProvesSplit) {
+  test_support::FunctionRun f = test_support::run_function(big_locals_module().c_str(), "main", {5, 7});
+  ASSERT_EQ(f.trace.end.results, std::vector<uint64_t>{12});
+  ProveOptions o;
+  o.params = fri_test_preset();
+  o.args = f.args;
+  o.segment_log = kLog;
+  o.segment_workers = 1;
+  auto b = prove(*f.program, f.trace, o);
+  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+  auto v = verify(*f.program, *b);
+  ASSERT_TRUE(v.is_ok()) << v.status().to_string();
+  EXPECT_EQ(v->results, std::vector<uint64_t>{12});
+  // Cuts inside both calls' zero-local rows, one segment of nothing but them.
+  size_t inside = 0, only = SIZE_MAX;
+  for (size_t s = 0; s + 1 < b->segments.size(); ++s) {
+    const SegmentState& e = b->segments[s].exit;
+    inside += e.zl.active;
+    EXPECT_TRUE(!e.zl.active || e.zl.next < e.sp);
+    if (e.zl.active && s > 0 && b->segments[s - 1].exit.zl.active) only = s;
+  }
+  std::printf("  %zu segments, %zu cuts inside zero-local rows\n", b->segments.size(), inside);
+  EXPECT_GE(inside, 4u);
+  ASSERT_NE(only, SIZE_MAX);
+  auto back = deserialize_bundle(serialize_bundle(*b));
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(serialize_bundle(*back), serialize_bundle(*b));
+  // The streamed path cuts and proves the same.
+  auto src_bytes = encode(f.trace, 50);
+  auto src = wasm::TraceSource::over_bytes(src_bytes);
+  ASSERT_TRUE(src.is_ok());
+  auto streamed = prove(*f.program, **src, o);
+  ASSERT_TRUE(streamed.is_ok()) << streamed.status().to_string();
+  EXPECT_EQ(serialize_bundle(*streamed), serialize_bundle(*b));
+
+  // Forgeries: the cursor moved or dropped in the bundle (both sides), and below the
+  // verifier's checks (the proof's public inputs edited alike) at the exit and entry rows.
+  auto rejected = [&](const Bundle& x, const std::string& what) {
+    auto r = verify(*f.program, x);
+    EXPECT_FALSE(r.is_ok()) << what;
+    std::printf("  %-44s -> %s\n", what.c_str(), r.status().message().c_str());
+  };
+  for (const int64_t d : {-1, 1}) {
+    Bundle x = *b;
+    x.segments[only].exit.zl.next = uint32_t(int64_t(x.segments[only].exit.zl.next) + d);
+    rejected(x, "next local " + std::to_string(d));
+  }
+  {
+    Bundle x = *b;
+    x.segments[only].exit.zl = {};
+    rejected(x, "cursor dropped");
+  }
+  {
+    Bundle x = *b;
+    x.segments.erase(x.segments.begin() + long(only));
+    rejected(x, "a zero-local-only segment dropped");
+  }
+  ASSERT_TRUE(forged_segment_publics(*f.program, f.trace, f.args, *b, kLog, only,
+                                     [](std::vector<Fp>&) {})
+                  .is_ok())
+      << "the harness";
+  for (const bool exit : {true, false}) {
+    const uint32_t base = exit ? layout::kPubExitZl : layout::kPubEntryZl;
+    for (const uint32_t at : {0u, 1u}) {
+      const Status st = forged_segment_publics(
+          *f.program, f.trace, f.args, *b, kLog, only, [&](std::vector<Fp>& pub) {
+            pub[base + at] += at == 0 ? -Fp::one() : Fp::one();
+            if (at == 0) pub[exit ? layout::kPubExit + 5 : layout::kPubEntryInst] += Fp::one();
+          });
+      EXPECT_FALSE(st.is_ok()) << (exit ? "exit " : "entry ") << at;
+      std::printf("  forged %s %-32s -> %s\n", exit ? "exit" : "entry",
+                  at == 0 ? "flag cleared" : "next local + 1", st.message().c_str());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace efaas::zkwasm

@@ -193,9 +193,10 @@ void set_segment_publics(std::vector<Fp>& pub, uint32_t index, bool last, const 
   pub[L::kPubEntryDepth] = Fp::from_u32(entry.depth);
   pub[L::kPubEntryGas] = Fp::from_u64(entry.gas);
   // Inside a host call's I/O rows the next row is an I/O row, which shares the call's count.
-  pub[L::kPubEntryInst] = Fp::from_u64(entry.instructions + 1 - entry.io.active);
+  // Inside a call's zero-local rows likewise.
+  pub[L::kPubEntryInst] = Fp::from_u64(entry.instructions + 1 - entry.io.active - entry.zl.active);
   const uint64_t out[6] = {exit.pc, exit.sp, exit.fp, exit.depth, exit.gas,
-                           exit.instructions + 1 - exit.io.active};
+                           exit.instructions + 1 - exit.io.active - exit.zl.active};
   for (uint32_t j = 0; j < 6; ++j) pub[L::kPubExit + j] = last ? Fp::zero() : Fp::from_u64(out[j]);
   // The I/O cursor at a cut inside a host call's I/O rows (all zero elsewhere).
   auto cursor = [](const SegmentState::IoCursor& c) {
@@ -206,6 +207,11 @@ void set_segment_publics(std::vector<Fp>& pub, uint32_t index, bool last, const 
     pub[L::kPubEntryIo + j] = Fp::from_u64(ec[j]);
     pub[L::kPubExitIo + j] = Fp::from_u64(xc[j]);
   }
+  const SegmentState::ZeroCursor xz = last ? SegmentState::ZeroCursor{} : exit.zl;
+  pub[L::kPubEntryZl] = Fp::from_u32(entry.zl.active);
+  pub[L::kPubEntryZl + 1] = Fp::from_u32(entry.zl.next);
+  pub[L::kPubExitZl] = Fp::from_u32(xz.active);
+  pub[L::kPubExitZl + 1] = Fp::from_u32(xz.next);
   pub[L::kPubEntryOut] = Fp::from_u64(entry.output);
   pub[L::kPubExitOut] = last ? Fp::zero() : Fp::from_u64(exit.output);
   if (!last) pub[L::kPubAbortCode] = pub[L::kPubAbortCode + 1] = Fp::zero();  // the trap row's
@@ -275,9 +281,9 @@ Status SegmentPlanner::add(const wasm::StepRecord& st) {
 Status SegmentPlanner::place(size_t r) {
   const size_t cap = size_t(1) << segment_log_;
   if (r > cap && io_ > tails_) return place_split(r);
+  if (r > cap && io_ == 0 && head_rows_ > 1) return place_zero_split(r);
   if (r > cap) {
-    return unimplemented("zkwasm: step " + std::to_string(head_) +
-                         " with its zero-local rows needs " + std::to_string(r) +
+    return unimplemented("zkwasm: step " + std::to_string(head_) + " needs " + std::to_string(r) +
                          " rows, more than a segment of 2^" + std::to_string(segment_log_));
   }
   if (used_ + r > cap) plan_.cuts.emplace_back(start_, head_), start_ = head_, used_ = 0;
@@ -313,6 +319,28 @@ Status SegmentPlanner::place_split(size_t r) {
   return Status::ok();
 }
 
+// A call whose zero-local rows exceed a segment: cut inside them, after at least the first
+// (the call row carries no cursor); each segment ending there is full, as inside I/O rows.
+// The pieces after the first start from the zero-local cursor with no record of their own
+// before head_ + 1: [head_ + 1, head_ + 1) for those that hold nothing else.
+Status SegmentPlanner::place_zero_split(size_t r) {
+  const size_t cap = size_t(1) << segment_log_;
+  if (used_ + 2 > cap) plan_.cuts.emplace_back(start_, head_), start_ = head_, used_ = 0;
+  size_t q = cap - used_;  // the call's rows in the segments ended so far
+  for (;;) {
+    plan_.cuts.emplace_back(start_, head_ + 1);
+    plan_.zero_cuts.resize(plan_.cuts.size(), 0);
+    plan_.zero_cuts.back() = cap;
+    start_ = head_ + 1;
+    if (r - q <= cap) break;
+    q += cap;
+  }
+  used_ = r - q;
+  group_ = start_;  // the padding row cannot move before a cut inside zero-local rows
+  plan_.rows += r;
+  return Status::ok();
+}
+
 Result<RunPlan> SegmentPlanner::finish(const wasm::TraceEnd& end) {
   if (!error_.is_ok()) return error_;
   if (!pending_) return invalid_argument("zkwasm: the trace has no steps");
@@ -336,6 +364,7 @@ Result<RunPlan> SegmentPlanner::finish(const wasm::TraceEnd& end) {
     plan_.cuts.emplace_back(start_, group_), start_ = group_;
   }
   plan_.cuts.emplace_back(start_, plan_.records);
+  if (!plan_.zero_cuts.empty()) plan_.zero_cuts.resize(plan_.cuts.size(), 0);
   if (plan_.cuts.size() > kMaxSegments) {
     return unimplemented("zkwasm: " + std::to_string(plan_.cuts.size()) + " segments exceed " +
                          std::to_string(kMaxSegments) + "; use a larger segment_log");
@@ -485,6 +514,7 @@ Result<Bundle> prove_planned(const Program& program, const wasm::TraceHeader& he
       spec.last = s + 1 == count;
       spec.first = cuts[s].first;
       spec.end = cuts[s].second;
+      spec.zero_cut = s < plan.zero_cuts.size() ? plan.zero_cuts[s] : 0;
       spec.entry = state;
       spec.image = &image;
       spec.gas_used = gas_used;
@@ -750,7 +780,14 @@ Result<PublicValues> verify_segments(const Program& program, const Bundle& bundl
       } else if (c != SegmentState::IoCursor{}) {
         return reject(name + "an inactive exit I/O cursor with nonzero fields");
       }
-      if (exit.instructions < state.instructions + !c.active ||
+      // A cut inside a call's zero-local rows: the next local lies below the callee's sp.
+      const SegmentState::ZeroCursor& z = exit.zl;
+      if (z.active ? c.active || z.next >= exit.sp : z.next != 0) {
+        return reject(name + "exit zero-local cursor (key " + std::to_string(z.next) +
+                      ") is not below the exit sp " + std::to_string(exit.sp) +
+                      " or comes with an I/O cursor");
+      }
+      if (exit.instructions < state.instructions + !(c.active || z.active) ||
           exit.instructions >= pv.instructions) {
         return reject(name + "exit instruction count " + std::to_string(exit.instructions) +
                       " is not between " + std::to_string(state.instructions) + " and " +

@@ -26,6 +26,10 @@ struct SegmentSpec {
   const BoundaryImage* image = nullptr;
   uint64_t gas_used = 0;    // of the whole run (a public value of every segment)
   uint64_t output_len = 0;  // the whole run's output length (likewise)
+  // Nonzero: the segment ends inside a call's zero-local rows, after exactly this many rows
+  // (a full table). With entry.zl active, the rest of the entry's call's zero-local rows come
+  // before records [first, end), which may then be empty.
+  size_t zero_cut = 0;
 };
 
 // What a segment leaves: its exit state (not for the last) and the keys it touched, sorted,
@@ -109,12 +113,14 @@ struct RunPlan {
   // (expand_host_calls) among the records above, ascending; each follows its call_indirect,
   // which the source holds at its position minus the tails before it.
   std::vector<uint64_t> host_tails;
+  // Per segment (as cuts): its rows when it ends inside a call's zero-local rows, else 0.
+  std::vector<size_t> zero_cuts;
 };
 class SegmentPlanner {
  public:
   SegmentPlanner(const wasm::Module& m, uint32_t segment_log) : m_(m), segment_log_(segment_log) {}
-  // The next record of the run; an error for a call whose zero-local rows exceed a segment (a
-  // host call's I/O rows are cut: place_split).
+  // The next record of the run (a host call's I/O rows or a call's zero-local rows longer
+  // than a segment are cut inside: place_split, place_zero_split).
   Status add(const wasm::StepRecord& s);
   // After the last record, with the trace's end (a trapping last step calls nothing; out of
   // gas adds the trap row of the instruction that is not run).
@@ -123,6 +129,7 @@ class SegmentPlanner {
  private:
   Status place(size_t rows);  // the pending group, head_ with its I/O rows
   Status place_split(size_t rows);  // the same when its I/O rows exceed a segment
+  Status place_zero_split(size_t rows);  // or a call's zero-local rows do
   const wasm::Module& m_;
   uint32_t segment_log_;
   RunPlan plan_;

@@ -135,6 +135,13 @@ struct SegmentState {
     uint32_t addr = 0, idx = 0, rem = 0, kind = 0;
     bool operator==(const IoCursor&) const = default;
   } io{};
+  // A boundary inside a call's zero-local rows: the key of the next local to zero (the
+  // callee's frame ends at sp); `instructions` counts the call.
+  struct ZeroCursor {
+    bool active = false;
+    uint32_t next = 0;
+    bool operator==(const ZeroCursor&) const = default;
+  } zl{};
   bool operator==(const SegmentState&) const = default;
 };
 
