@@ -57,6 +57,7 @@ class StepWindow {
   const wasm::StepRecord& operator[](size_t i) const { return recs_[i - offset_]; }
   size_t size() const { return total_; }  // of the whole run
   bool empty() const { return total_ == 0; }
+  bool has(size_t i) const { return i >= offset_ && i - offset_ < recs_.size(); }
   bool covers(size_t first, size_t end) const {
     return first >= offset_ && end <= offset_ + recs_.size();
   }

@@ -1230,7 +1230,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
     }
     // The next instruction's record (host I/O rows in between belong to this one).
     size_t nx = i + 1;
-    while (nx < n && is_io(steps[nx])) ++nx;
+    while (nx < n && steps.has(nx) && is_io(steps[nx])) ++nx;
+    // A window read for a segment that ends inside this call's I/O rows stops before that
+    // record: the state is then the module's next pc and sp (the trace's, when it matches).
+    const bool nx_unread = nx < n && !steps.has(nx);
     // Reads must see what memory holds; slot 2's old value is whatever was there.
     if (opts.check_trace) {
       if (en[0] && read(key[0]) != b) return bad(i, "operand differs from the value stored");
@@ -1249,6 +1252,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
         if (move && (pv.results.size() != 1 || pv.results[0] != x)) {
           return bad(i, "returned value differs from the trace's result");
         }
+      } else if (nx_unread) {
+        // (checked by the segment that holds it: its entry state is this exit state)
       } else if (nx == n) {
         if (!trap_row && !gas_trap) {
           return bad(i, "the trace ends without returning from the entry function");
@@ -1262,7 +1267,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
     if (en[2] && !(is_unary(op) || op == Op::kSelect || is_binary(op))) a = read(key[2]);
     // Control columns take the next record's pc/sp (trace-driven), so a forged control transfer
     // shows up as a violated constraint.
-    if (nx < n) {
+    if (nx_unread) {
+      exit_pc = npc, exit_sp = nsp;
+      io.pc = exit_pc, io.sp = exit_sp;
+    } else if (nx < n) {
       exit_pc = steps[nx].pc, exit_sp = steps[nx].sp;
       io.pc = steps[nx].pc, io.sp = steps[nx].sp;  // the state the I/O rows carry
     } else {
