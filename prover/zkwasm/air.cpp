@@ -168,7 +168,7 @@ TableAir exec_table() {
 
   // Boundary: the entry state.
   t.assert_first(real - one);
-  t.assert_first(zf);
+  t.assert_first(zf - t.pub(L::kPubEntryZl));  // continuations: see kPubEntryZl below
   t.assert_first(pc - t.pub(L::kPubEntryPc));
   t.assert_first(sp - t.pub(L::kPubSp0));
   t.assert_first(fp - t.pub(L::kPubEntryFp));
@@ -209,14 +209,26 @@ TableAir exec_table() {
     t.assert_zero(end * last);
     t.assert_zero(ends * (one - last));  // traps end the run: only in the last segment
     const Expr next_depth = depth + is_call - inner_ret;
-    const Expr exits[6] = {npc, nsp, nfp, next_depth, gas + gcost, inst + one};
+    // (At a cut inside a host call's I/O rows the next row, an I/O row, shares the call's
+    // instruction count: kPubExitIo below.)
+    const Expr exits[6] = {npc, nsp, nfp, next_depth, gas + gcost,
+                           inst + one - t.pub(L::kPubExitIo) - t.pub(L::kPubExitZl)};
     for (uint32_t j = 0; j < 6; ++j) t.assert_zero(end * (exits[j] - t.pub(L::kPubExit + j)));
     // The output cursor crosses too; a segment never ends inside a call's zero-local rows
     // (the next one would start with locals unzeroed) nor inside a host call's I/O rows
     // (end * after = 0 below).
     t.assert_zero(end * (out + c(E::kIoOut) * c(E::kIoN) - t.pub(L::kPubExitOut)));
     t.assert_zero(end * zstart);
-    t.assert_zero(end * (zf - zlast));
+    // Or (kPubExitZl set) on a zero-local row other than the last, the next local's key public;
+    // such a row must be the table's last (its transition wants another zero-local row), and
+    // the next segment starts with that key (kPubEntryZl).
+    const Expr xzl = t.pub(L::kPubExitZl), ezl = t.pub(L::kPubEntryZl);
+    const Expr zkey = c(E::kKey + 2);
+    t.assert_zero((one - xzl) * end * (zf - zlast));
+    t.assert_zero(xzl * end * (one - zf));
+    t.assert_zero(xzl * end * zlast);
+    t.assert_zero(xzl * end * (zkey + one - t.pub(L::kPubExitZl + 1)));
+    t.assert_first(ezl * (zkey - t.pub(L::kPubEntryZl + 1)));
   }
 
   // Calls. Program immediates of a call (program_imm_b): b0 = params, b1 = declared locals,
@@ -898,8 +910,24 @@ TableAir exec_table() {
   const Expr after = (hrd + hwr) * io_rem + io * (io_rem - io_n);
   t.assert_transition(after * io_inv - n(E::kIo));
   t.assert_transition(after * (one - n(E::kIo)));
-  t.assert_zero(end * after);  // continuations: a segment ends with its I/O done
-  t.assert_first(io);
+  // Continuations: a segment ends with its I/O done, or (kPubExitIo set) on an I/O row with
+  // bytes left, whose next cursor is the public exit cursor; a segment starts on an instruction,
+  // or (kPubEntryIo set) on an I/O row (not the first of an input_read, not a trap tail) at
+  // the public entry cursor. The two cursors chain in the verifier like the control state.
+  {
+    const Expr xmid = t.pub(L::kPubExitIo), emid = t.pub(L::kPubEntryIo);
+    const Expr xcur[5] = {io_out, io_addr + Fp::from_u32(8), io_idx + Fp::from_u32(8),
+                          io_rem - Fp::from_u32(8), io_kind};
+    t.assert_zero((one - xmid) * end * after);
+    t.assert_zero(xmid * end * (one - io));
+    t.assert_zero(xmid * end * (io_n - Fp::from_u32(8)));
+    for (uint32_t j = 0; j < 5; ++j) t.assert_zero(xmid * end * (xcur[j] - t.pub(L::kPubExitIo + 1 + j)));
+    const Expr ecur[5] = {io_out, io_addr, io_idx, io_rem, io_kind};
+    t.assert_first(io - emid);
+    for (uint32_t j = 0; j < 5; ++j) t.assert_first(emid * (ecur[j] - t.pub(L::kPubEntryIo + 1 + j)));
+    t.assert_first(io_first);
+    t.assert_first(hoob);
+  }
   t.assert_transition(io * n(E::kIo) * (io_n - Fp::from_u32(8)));
   t.assert_transition(io * (one - n(E::kIo)) * (io_n - io_rem));
   t.assert_transition(n(E::kIo) * (n(E::kIoAddr) - io_addr - io * Fp::from_u32(8)));

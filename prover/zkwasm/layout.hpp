@@ -92,7 +92,19 @@ inline constexpr uint32_t kPubAbortCode = kPubExitOut + 1;
 // Out of gas (trap code 10): the gas limit the run had (below kMaxGasLimit); 0 for every other
 // exit. Every segment of a split run has it, only the last one's trap row binds it.
 inline constexpr uint32_t kPubGasLimit = kPubAbortCode + 2;
-inline constexpr uint32_t kNumPublics = kPubGasLimit + 1;
+// Continuations inside a host call's I/O rows (docs/zkwasm.md "Continuations"): the I/O
+// cursor at the segment's entry (its first row is then an I/O row) and at its exit (its `end`
+// row is an I/O row with bytes left): [cut inside I/O rows], [output_write's rows], address,
+// input offset or output index, bytes left and input kind of the next I/O row; all zero at a
+// boundary between instructions and in mode 0.
+inline constexpr uint32_t kPubEntryIo = kPubGasLimit + 1;  // 6
+inline constexpr uint32_t kPubExitIo = kPubEntryIo + 6;    // 6
+// Continuations inside a call's zero-local rows: [cut there] and the key of the next local to
+// zero, at the segment's entry (its first row is then a zero-local row) and exit (its `end`
+// row is a zero-local row other than the last).
+inline constexpr uint32_t kPubEntryZl = kPubExitIo + 6;  // 2
+inline constexpr uint32_t kPubExitZl = kPubEntryZl + 2;  // 2
+inline constexpr uint32_t kNumPublics = kPubExitZl + 2;
 
 // Table order in the machine.
 enum Table : uint32_t {

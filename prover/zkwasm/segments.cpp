@@ -11,6 +11,7 @@
 // Segment index and last flag are public inputs, so proofs cannot be reordered, dropped or
 // reused in another position.
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -191,9 +192,26 @@ void set_segment_publics(std::vector<Fp>& pub, uint32_t index, bool last, const 
   pub[L::kPubEntryFp] = Fp::from_u32(entry.fp);
   pub[L::kPubEntryDepth] = Fp::from_u32(entry.depth);
   pub[L::kPubEntryGas] = Fp::from_u64(entry.gas);
-  pub[L::kPubEntryInst] = Fp::from_u64(entry.instructions + 1);
-  const uint64_t out[6] = {exit.pc, exit.sp, exit.fp, exit.depth, exit.gas, exit.instructions + 1};
+  // Inside a host call's I/O rows the next row is an I/O row, which shares the call's count.
+  // Inside a call's zero-local rows likewise.
+  pub[L::kPubEntryInst] = Fp::from_u64(entry.instructions + 1 - entry.io.active - entry.zl.active);
+  const uint64_t out[6] = {exit.pc, exit.sp, exit.fp, exit.depth, exit.gas,
+                           exit.instructions + 1 - exit.io.active - exit.zl.active};
   for (uint32_t j = 0; j < 6; ++j) pub[L::kPubExit + j] = last ? Fp::zero() : Fp::from_u64(out[j]);
+  // The I/O cursor at a cut inside a host call's I/O rows (all zero elsewhere).
+  auto cursor = [](const SegmentState::IoCursor& c) {
+    return std::array<uint64_t, 6>{c.active, c.out, c.addr, c.idx, c.rem, c.kind};
+  };
+  const auto ec = cursor(entry.io), xc = cursor(last ? SegmentState::IoCursor{} : exit.io);
+  for (uint32_t j = 0; j < 6; ++j) {
+    pub[L::kPubEntryIo + j] = Fp::from_u64(ec[j]);
+    pub[L::kPubExitIo + j] = Fp::from_u64(xc[j]);
+  }
+  const SegmentState::ZeroCursor xz = last ? SegmentState::ZeroCursor{} : exit.zl;
+  pub[L::kPubEntryZl] = Fp::from_u32(entry.zl.active);
+  pub[L::kPubEntryZl + 1] = Fp::from_u32(entry.zl.next);
+  pub[L::kPubExitZl] = Fp::from_u32(xz.active);
+  pub[L::kPubExitZl + 1] = Fp::from_u32(xz.next);
   pub[L::kPubEntryOut] = Fp::from_u64(entry.output);
   pub[L::kPubExitOut] = last ? Fp::zero() : Fp::from_u64(exit.output);
   if (!last) pub[L::kPubAbortCode] = pub[L::kPubAbortCode + 1] = Fp::zero();  // the trap row's
@@ -246,6 +264,7 @@ Status SegmentPlanner::add(const wasm::StepRecord& st) {
                        : record_gas(m_, st);
   if (pending_ && (io || tail)) {
     ++io_;
+    tails_ += tail;
     return Status::ok();
   }
   if (pending_) {
@@ -255,19 +274,69 @@ Status SegmentPlanner::add(const wasm::StepRecord& st) {
   head_ = i;
   head_rows_ = record_rows(m_, st);
   io_ = 0;
+  tails_ = 0;
   return Status::ok();
 }
 
 Status SegmentPlanner::place(size_t r) {
   const size_t cap = size_t(1) << segment_log_;
+  if (r > cap && io_ > tails_) return place_split(r);
+  if (r > cap && io_ == 0 && head_rows_ > 1) return place_zero_split(r);
   if (r > cap) {
-    return unimplemented("zkwasm: step " + std::to_string(head_) +
-                         " with its zero-local or host I/O rows needs " + std::to_string(r) +
+    return unimplemented("zkwasm: step " + std::to_string(head_) + " needs " + std::to_string(r) +
                          " rows, more than a segment of 2^" + std::to_string(segment_log_));
   }
   if (used_ + r > cap) plan_.cuts.emplace_back(start_, head_), start_ = head_, used_ = 0;
   used_ += r;
   group_ = head_;
+  plan_.rows += r;
+  return Status::ok();
+}
+
+// A host call whose I/O rows exceed a segment: cut inside them (docs/zkwasm.md
+// "Continuations"). Each cut lies between two of its I/O rows, never before the first (the
+// call row then carries no cursor), and the segment it ends is full: its `end` row, an I/O row
+// with bytes left, must be its table's last row, since the AIR's I/O chain wants another I/O
+// row after it. The group is one row per record here (a host call has no zero-local rows).
+Status SegmentPlanner::place_split(size_t r) {
+  const size_t cap = size_t(1) << segment_log_;
+  const size_t pre = head_rows_ + tails_;  // the call (and host tail) rows before its I/O rows
+  if (head_rows_ != 1 || pre + 1 > cap) {
+    return internal_error("zkwasm: step " + std::to_string(head_) + " cannot be cut inside");
+  }
+  if (used_ + pre + 1 > cap) plan_.cuts.emplace_back(start_, head_), start_ = head_, used_ = 0;
+  // q: the group's rows in the segments ended so far, so record head_ + q starts the next.
+  size_t q = cap - used_;
+  for (;;) {
+    plan_.cuts.emplace_back(start_, head_ + q);
+    start_ = head_ + q;
+    if (r - q <= cap) break;
+    q += cap;
+  }
+  used_ = r - q;
+  group_ = start_;  // the padding row cannot move before a cut inside I/O rows
+  plan_.rows += r;
+  return Status::ok();
+}
+
+// A call whose zero-local rows exceed a segment: cut inside them, after at least the first
+// (the call row carries no cursor); each segment ending there is full, as inside I/O rows.
+// The pieces after the first start from the zero-local cursor with no record of their own
+// before head_ + 1: [head_ + 1, head_ + 1) for those that hold nothing else.
+Status SegmentPlanner::place_zero_split(size_t r) {
+  const size_t cap = size_t(1) << segment_log_;
+  if (used_ + 2 > cap) plan_.cuts.emplace_back(start_, head_), start_ = head_, used_ = 0;
+  size_t q = cap - used_;  // the call's rows in the segments ended so far
+  for (;;) {
+    plan_.cuts.emplace_back(start_, head_ + 1);
+    plan_.zero_cuts.resize(plan_.cuts.size(), 0);
+    plan_.zero_cuts.back() = cap;
+    start_ = head_ + 1;
+    if (r - q <= cap) break;
+    q += cap;
+  }
+  used_ = r - q;
+  group_ = start_;  // the padding row cannot move before a cut inside zero-local rows
   plan_.rows += r;
   return Status::ok();
 }
@@ -295,6 +364,7 @@ Result<RunPlan> SegmentPlanner::finish(const wasm::TraceEnd& end) {
     plan_.cuts.emplace_back(start_, group_), start_ = group_;
   }
   plan_.cuts.emplace_back(start_, plan_.records);
+  if (!plan_.zero_cuts.empty()) plan_.zero_cuts.resize(plan_.cuts.size(), 0);
   if (plan_.cuts.size() > kMaxSegments) {
     return unimplemented("zkwasm: " + std::to_string(plan_.cuts.size()) + " segments exceed " +
                          std::to_string(kMaxSegments) + "; use a larger segment_log");
@@ -321,6 +391,51 @@ Result<std::vector<std::pair<size_t, size_t>>> segment_cuts(const wasm::Module& 
 }
 
 namespace {
+
+// The host tail record of a call_indirect of an import, as expand_host_calls (air.cpp) adds it.
+wasm::StepRecord host_tail_record(const wasm::StepRecord& call) {
+  wasm::StepRecord tail{};
+  tail.pc = L::kHostPcBase + call.aux;
+  tail.op = uint16_t(Op::kCallHost);
+  tail.depth = call.depth;
+  tail.sp = call.sp - 1;
+  tail.aux = call.aux;
+  tail.r = call.r;
+  return tail;
+}
+
+// Records [first, first + count) of the run as planned (with the host tails of plan.host_tails
+// put back after their calls), read from `source`.
+Result<std::vector<wasm::StepRecord>> read_planned(wasm::TraceSource& source, const RunPlan& plan,
+                                                   uint64_t first, uint64_t count) {
+  const std::vector<uint64_t>& tails = plan.host_tails;
+  if (tails.empty()) return source.read(first, count);
+  if (count == 0) return std::vector<wasm::StepRecord>{};
+  // Source record of planned position e: e minus the tails at or before it (a tail maps to
+  // its call).
+  auto source_of = [&](uint64_t e) {
+    return e - uint64_t(std::upper_bound(tails.begin(), tails.end(), e) - tails.begin());
+  };
+  size_t t = size_t(std::lower_bound(tails.begin(), tails.end(), first) - tails.begin());
+  if (t < tails.size() && tails[t] == first) {
+    return internal_error("zkwasm: a segment starts at a host tail record");
+  }
+  const uint64_t from = source_of(first), to = source_of(first + count - 1) + 1;
+  auto raw = source.read(from, to - from);
+  if (!raw) return raw.status();
+  std::vector<wasm::StepRecord> out;
+  out.reserve(count);
+  uint64_t pos = first;
+  for (size_t j = 0; j < raw->size() && out.size() < count; ++j) {
+    out.push_back((*raw)[j]);
+    ++pos;
+    if (t < tails.size() && tails[t] == pos && out.size() < count) {
+      out.push_back(host_tail_record((*raw)[j]));
+      ++pos, ++t;
+    }
+  }
+  return out;
+}
 
 // prove_segments with each segment's records from the whole trace (`trace`) or read from
 // `source` while its witness is built.
@@ -399,6 +514,7 @@ Result<Bundle> prove_planned(const Program& program, const wasm::TraceHeader& he
       spec.last = s + 1 == count;
       spec.first = cuts[s].first;
       spec.end = cuts[s].second;
+      spec.zero_cut = s < plan.zero_cuts.size() ? plan.zero_cuts[s] : 0;
       spec.entry = state;
       spec.image = &image;
       spec.gas_used = gas_used;
@@ -411,7 +527,7 @@ Result<Bundle> prove_planned(const Program& program, const wasm::TraceHeader& he
         // The segment's records and the next one (its pc and sp are the exit state), freed
         // once the witness is built.
         const size_t stop = std::min(spec.end + 1, plan.records);
-        auto recs = source->read(spec.first, stop - spec.first);
+        auto recs = read_planned(*source, plan, spec.first, stop - spec.first);
         if (!recs) {
           fail(Status(recs.status().code(), "segment " + std::to_string(s) + ": " +
                                                 recs.status().message()));
@@ -549,31 +665,51 @@ Result<Bundle> prove(const Program& program, wasm::TraceSource& source, const Pr
                             " is outside [" + std::to_string(kMinSegmentLog) + ", " +
                             std::to_string(kMaxSegmentLog) + "]");
   }
-  // Modules whose tables hold imports: their call_indirects of host functions get host tail
-  // records (expand_host_calls) before planning, which the streamed path does not do; they
-  // are proved from the whole trace, read after the source's checks.
-  if (!host_slot_imports(program.module()).empty()) {
-    EFAAS_RETURN_IF_ERROR(source.scan([](const wasm::TraceChunk&) { return Status::ok(); }));
-    wasm::Trace whole;
-    whole.header = source.header();
-    whole.end = source.end();
-    auto steps = source.read(0, source.records());
-    if (!steps) return steps.status();
-    whole.steps = std::move(*steps);
-    return prove(program, whole, opts, timings);
-  }
   // The first pass: every chunk checked (a truncated or corrupt trace fails here, before any
   // proving), the cuts and totals planned; planning errors wait for the trace's own.
-  SegmentPlanner planner(program.module(), opts.segment_log);
+  const wasm::Module& m = program.module();
+  SegmentPlanner planner(m, opts.segment_log);
   Status planning;
+  uint64_t planned = 0;
+  auto plan_record = [&](const wasm::StepRecord& st) {
+    if (planning.is_ok()) planning = planner.add(st);
+    ++planned;
+  };
+  // Modules whose tables hold imports: each call_indirect of an import gets its host tail
+  // record after it (expand_host_calls, as the in-memory path does), once the next record
+  // shows the call was not the run's last (a last one may have trapped itself).
+  const bool host_slots = !host_slot_imports(m).empty();
+  std::vector<uint64_t> tails;
+  std::optional<wasm::StepRecord> pending_tail;
   EFAAS_RETURN_IF_ERROR(source.scan([&](const wasm::TraceChunk& c) {
-    for (size_t i = 0; i < c.steps.size() && planning.is_ok(); ++i) planning = planner.add(c.steps[i]);
+    for (const wasm::StepRecord& st : c.steps) {
+      if (pending_tail && !is_host_tail(st)) {  // (a trace with tails already has them)
+        tails.push_back(planned);
+        plan_record(*pending_tail);
+      }
+      pending_tail.reset();
+      plan_record(st);
+      if (host_slots && st.op == uint16_t(Op::kCallIndirect) && st.aux < m.num_imported_funcs) {
+        pending_tail = host_tail_record(st);
+      }
+    }
     return Status::ok();
   }));
   if (source.records() == 0) return invalid_argument("zkwasm: the trace has no steps");
+  if (pending_tail) {
+    const wasm::TraceEnd& e = source.end();
+    const bool trapped_itself = e.status != 0 && (e.trap_code == L::kTrapIndirectType ||
+                                                  e.trap_code == L::kTrapUndefinedElem ||
+                                                  e.trap_code == L::kTrapUninitElem);
+    if (!trapped_itself) {
+      tails.push_back(planned);
+      plan_record(*pending_tail);
+    }
+  }
   Result<RunPlan> plan = planning.is_ok() ? planner.finish(source.end())
                                           : Result<RunPlan>(planning);
   if (!plan) return plan.status();  // only a run longer than a segment can fail planning
+  plan->host_tails = std::move(tails);
   if (plan->rows > (size_t(1) << opts.segment_log)) {
     return prove_segments(program, source, *plan, opts, timings);
   }
@@ -631,7 +767,28 @@ Result<PublicValues> verify_segments(const Program& program, const Bundle& bundl
           exit.gas >= bound || exit.instructions >= bound) {
         return reject(name + "exit state out of range");
       }
-      if (exit.instructions <= state.instructions || exit.instructions >= pv.instructions) {
+      // A cut inside a host call's I/O rows (the exit cursor): the call's count, which the
+      // segment's first row may share (a segment of I/O rows only).
+      const SegmentState::IoCursor& c = exit.io;
+      if (c.active) {
+        if (c.rem == 0 || c.rem >= (1u << 28) || c.addr >= bound || c.idx >= bound ||
+            c.kind >= L::kInputKinds || (c.out && (c.kind != 0 || c.idx != exit.output))) {
+          return reject(name + "exit I/O cursor out of range (address " + std::to_string(c.addr) +
+                        ", index " + std::to_string(c.idx) + ", bytes left " +
+                        std::to_string(c.rem) + ", kind " + std::to_string(c.kind) + ")");
+        }
+      } else if (c != SegmentState::IoCursor{}) {
+        return reject(name + "an inactive exit I/O cursor with nonzero fields");
+      }
+      // A cut inside a call's zero-local rows: the next local lies below the callee's sp.
+      const SegmentState::ZeroCursor& z = exit.zl;
+      if (z.active ? c.active || z.next >= exit.sp : z.next != 0) {
+        return reject(name + "exit zero-local cursor (key " + std::to_string(z.next) +
+                      ") is not below the exit sp " + std::to_string(exit.sp) +
+                      " or comes with an I/O cursor");
+      }
+      if (exit.instructions < state.instructions + !(c.active || z.active) ||
+          exit.instructions >= pv.instructions) {
         return reject(name + "exit instruction count " + std::to_string(exit.instructions) +
                       " is not between " + std::to_string(state.instructions) + " and " +
                       std::to_string(pv.instructions));

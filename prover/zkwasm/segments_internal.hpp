@@ -26,6 +26,10 @@ struct SegmentSpec {
   const BoundaryImage* image = nullptr;
   uint64_t gas_used = 0;    // of the whole run (a public value of every segment)
   uint64_t output_len = 0;  // the whole run's output length (likewise)
+  // Nonzero: the segment ends inside a call's zero-local rows, after exactly this many rows
+  // (a full table). With entry.zl active, the rest of the entry's call's zero-local rows come
+  // before records [first, end), which may then be empty.
+  size_t zero_cut = 0;
 };
 
 // What a segment leaves: its exit state (not for the last) and the keys it touched, sorted,
@@ -53,6 +57,7 @@ class StepWindow {
   const wasm::StepRecord& operator[](size_t i) const { return recs_[i - offset_]; }
   size_t size() const { return total_; }  // of the whole run
   bool empty() const { return total_ == 0; }
+  bool has(size_t i) const { return i >= offset_ && i - offset_ < recs_.size(); }
   bool covers(size_t first, size_t end) const {
     return first >= offset_ && end <= offset_ + recs_.size();
   }
@@ -105,11 +110,18 @@ struct RunPlan {
   size_t rows = 0;             // run_rows: execution-table rows as one segment
   uint64_t instructions = 0;   // records that are not host I/O rows
   uint64_t gas_used = 0;       // as build_witness charges it
+  // A streamed run of a module with host slots: the positions of the host tail records
+  // (expand_host_calls) among the records above, ascending; each follows its call_indirect,
+  // which the source holds at its position minus the tails before it.
+  std::vector<uint64_t> host_tails;
+  // Per segment (as cuts): its rows when it ends inside a call's zero-local rows, else 0.
+  std::vector<size_t> zero_cuts;
 };
 class SegmentPlanner {
  public:
   SegmentPlanner(const wasm::Module& m, uint32_t segment_log) : m_(m), segment_log_(segment_log) {}
-  // The next record of the run; an error for a call or host call too long for a segment.
+  // The next record of the run (a host call's I/O rows or a call's zero-local rows longer
+  // than a segment are cut inside: place_split, place_zero_split).
   Status add(const wasm::StepRecord& s);
   // After the last record, with the trace's end (a trapping last step calls nothing; out of
   // gas adds the trap row of the instruction that is not run).
@@ -117,11 +129,14 @@ class SegmentPlanner {
 
  private:
   Status place(size_t rows);  // the pending group, head_ with its I/O rows
+  Status place_split(size_t rows);  // the same when its I/O rows exceed a segment
+  Status place_zero_split(size_t rows);  // or a call's zero-local rows do
   const wasm::Module& m_;
   uint32_t segment_log_;
   RunPlan plan_;
   bool pending_ = false;
   size_t head_ = 0, head_rows_ = 0, io_ = 0;  // pending group: head step, its rows, I/O rows
+  size_t tails_ = 0;                          // of io_: host tail records (not I/O rows)
   size_t start_ = 0, used_ = 0, group_ = 0;   // current segment's first record, rows, last group
   wasm::StepRecord last_{};                   // the last record added
   Status error_;

@@ -512,5 +512,63 @@ TEST(ZkWasmSegmentsStream, StreamedResumeReusesSegments) {
   for (size_t s = 0; s < count; ++s) EXPECT_EQ(reused[s], s % 2 == 0 ? 1 : 0) << "segment " << s;
 }
 
+// --- Modules with host slots (call_indirect of efaas imports) stream too -----------------
+
+// Reads and writes through the table (host tail records after each call_indirect of an
+// import); with an odd Data length it ends calling input_read's slot with output_write's type,
+// a trapping call_indirect of a host slot as the run's last record (no host tail after it).
+const char* kHostSlots = R"((module
+  (import "efaas" "input_size" (func $size (param i32) (result i32)))
+  (import "efaas" "input_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "efaas" "output_write" (func $write (param i32 i32)))
+  (type $wt (func (param i32 i32)))
+  (type $rt (func (param i32 i32 i32 i32) (result i32)))
+  (table 2 funcref)
+  (elem (i32.const 0) $write $read)
+  (memory 1)
+  (func (export "efaas_main") (result i32) (local $i i32) (local $n i32)
+    (local.set $n (call $size (i32.const 0)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (i32.add (local.get $i) (i32.const 3)) (local.get $n)))
+      (drop (call_indirect (type $rt) (i32.const 0) (local.get $i) (i32.const 64) (i32.const 3)
+                                      (i32.const 1)))
+      (call_indirect (type $wt) (i32.const 64) (i32.const 3) (i32.const 0))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $next)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then (call_indirect (type $wt) (i32.const 0) (i32.const 0) (i32.const 1))))
+    (i32.const 0)))
+)";
+
+TEST(ZkWasmSegmentsStream, ModulesWithHostSlotsStream) {
+  for (const size_t n : {size_t(40), size_t(41)}) {
+    SCOPED_TRACE("Data of " + std::to_string(n) + " bytes");
+    Rng rng(test_seed("ZkWasmSegmentsStream.HostSlots"));
+    wasm::ExtensionInput in;
+    in.data.resize(n);
+    for (auto& b : in.data) b = uint8_t(rng.next_u64());
+    test_support::ExtensionRun e = test_support::run_extension(wat(kHostSlots), in);
+    ASSERT_EQ(e.result.status, n % 2 == 0 ? wasm::ExtensionResult::Status::kOk
+                                          : wasm::ExtensionResult::Status::kTrap);
+    const SplitRun r{e.program, std::move(e.trace), {}, wasm::encode_public_inputs(in)};
+    const uint32_t log = 7;
+    auto want = prove(*r.program, r.trace, opts_for(r, log, 1));
+    ASSERT_TRUE(want.is_ok()) << want.status().to_string();
+    ASSERT_GE(want->segments.size(), 3u);
+    ASSERT_TRUE(verify(*r.program, *want).is_ok());
+    const std::vector<uint8_t> enc = encode(r.trace, 13);
+    reset_witness_census();
+    auto b = prove_bytes(r, enc, opts_for(r, log, 1));
+    ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+    EXPECT_EQ(serialize_bundle(*b), serialize_bundle(*want));
+    // Streamed: one segment's records alive at a time, not the run's.
+    const WitnessCensus c = witness_census();
+    EXPECT_EQ(c.live_records, 0u);
+    EXPECT_GT(c.peak_records, 0u);
+    EXPECT_LE(c.peak_records, (size_t(1) << log) + 1);
+    EXPECT_LT(c.peak_records, r.trace.steps.size() / 2);
+  }
+}
+
 }  // namespace
 }  // namespace efaas::zkwasm

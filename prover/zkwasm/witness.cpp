@@ -215,7 +215,9 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
                          std::to_string(trace.end.trap_code) + ") is not implemented yet");
   }
   if (steps.empty() && !gas_trap) return invalid_argument("zkwasm: the trace has no steps");
-  if (seg != nullptr && (seg->first >= seg->end || seg->end > steps.size())) {
+  // (A segment inside one call's zero-local rows holds no record of its own.)
+  if (seg != nullptr && (seg->first > seg->end || seg->end > steps.size() ||
+                         (seg->first == seg->end && !seg->entry.zl.active))) {
     return invalid_argument("zkwasm: segment steps [" + std::to_string(seg->first) + ", " +
                             std::to_string(seg->end) + ") outside the trace");
   }
@@ -312,6 +314,12 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
       }
     }
   }
+  // A segment that starts inside a call's zero-local rows: the rest of them first.
+  const uint32_t entry_zero = seg && seg->entry.zl.active ? seg->entry.sp - seg->entry.zl.next : 0;
+  if (seg && seg->entry.zl.active && seg->entry.zl.next >= seg->entry.sp) {
+    return invalid_argument("zkwasm: the entry zero-local cursor lies at or above the entry sp");
+  }
+  zero_rows += entry_zero;
   // The last segment needs a padding row after the entry function's return; the others end
   // with their `end` row.
   const bool gas_row = gas_trap && (!seg || seg->last);  // the out-of-gas trap row
@@ -320,8 +328,16 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
   // Out of gas inside input_read / output_write (its byte gas does not fit): the call's rows
   // prove it (an input_read's tail row takes the gas row's place), so no gas row follows.
   bool host_gas_laid = false;
-  const size_t used_rows = stop - first + zero_rows + size_t(rd_oob_tail) +
-                           (seg && !seg->last ? 0 : 1) + gas_row;
+  size_t used_rows = stop - first + zero_rows + size_t(rd_oob_tail) +
+                     (seg && !seg->last ? 0 : 1) + gas_row;
+  if (seg && seg->zero_cut != 0) {  // ends inside zero-local rows, after exactly zero_cut rows
+    if (seg->last || seg->zero_cut >= used_rows) {
+      return internal_error("zkwasm: a segment cut inside zero-local rows after " +
+                            std::to_string(seg->zero_cut) + " of its " + std::to_string(used_rows) +
+                            " rows");
+    }
+    used_rows = seg->zero_cut;
+  }
   if (table_log_rows(used_rows) > kMaxLogExecRows) {
     return unimplemented("zkwasm: " + std::to_string(used_rows) +
                          " rows exceed one segment; split the run (ProveOptions::segment_log)");
@@ -402,6 +418,48 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
   } io;
   // A call_indirect of an import: its host tail (the next record) returns to host_ret.
   uint32_t host_ret = 0;
+  // A segment that starts inside a host call's I/O rows (docs/zkwasm.md "Continuations"): its
+  // first records are the rest of them, from the entry cursor.
+  if (seg && seg->entry.io.active) {
+    const SegmentState::IoCursor& c = seg->entry.io;
+    io = IoCursor{true, c.out, false, seg->entry.pc, seg->entry.sp, c.addr, c.idx, c.rem, c.kind};
+    exit_pc = seg->entry.pc, exit_sp = seg->entry.sp;
+  }
+  // A zero-local row: writes 0 to `key` of the callee's frame (entry pc, sp csp), keeping
+  // its state; the exit cursor when a segment ends inside them.
+  SegmentState::ZeroCursor zl_exit;
+  auto zero_row = [&](uint32_t pc, uint32_t csp, uint32_t key) {
+    ex.set(E::kReal, row, uint64_t(1));
+    ex.set(E::kZflag, row, uint64_t(1));
+    ex.set(E::kPc, row, uint64_t(pc));
+    ex.set(E::kNpc, row, uint64_t(pc));
+    ex.set(E::kSp, row, uint64_t(csp));
+    ex.set(E::kNsp, row, uint64_t(csp));
+    ex.set(E::kFp, row, uint64_t(fp));
+    ex.set(E::kNfp, row, uint64_t(fp));
+    ex.set(E::kDepth, row, uint64_t(frames.size()));
+    ex.set(E::kStep, row, uint64_t(row + 1));
+    ex.set(E::kInst, row, ninst);
+    ex.set(E::kOut, row, out_now());
+    ex.set(E::kGas, row, gas);
+    if (key + 1 == csp) ex.set(E::kZlast, row, uint64_t(1));
+    const bool zen[L::kSlots] = {false, false, true};
+    const uint32_t zkey[L::kSlots] = {0, 0, key};
+    ex.set_limbs(E::kA, row, cell_at(key).value);
+    const uint64_t znews[L::kSlots] = {0, 0, 0};
+    range_mult[0] += 4 + 4 + 2;  // r, d, sign-bit helpers
+    access(row, zen, zkey, znews);
+  };
+  if (seg && seg->entry.zl.active) {
+    exit_pc = seg->entry.pc, exit_sp = seg->entry.sp;
+    for (uint32_t key = seg->entry.zl.next; key < seg->entry.sp; ++key, ++row) {
+      if (seg->zero_cut != 0 && row == seg->zero_cut) {
+        zl_exit = SegmentState::ZeroCursor{true, key};
+        break;
+      }
+      zero_row(seg->entry.pc, seg->entry.sp, key);
+    }
+  }
   timer.mark("setup");
   for (size_t i = first; i < stop; ++i, ++row) {
     const wasm::StepRecord& s = steps[i];
@@ -1196,7 +1254,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
     }
     // The next instruction's record (host I/O rows in between belong to this one).
     size_t nx = i + 1;
-    while (nx < n && is_io(steps[nx])) ++nx;
+    while (nx < n && steps.has(nx) && is_io(steps[nx])) ++nx;
+    // A window read for a segment that ends inside this call's I/O rows stops before that
+    // record: the state is then the module's next pc and sp (the trace's, when it matches).
+    const bool nx_unread = nx < n && !steps.has(nx);
     // Reads must see what memory holds; slot 2's old value is whatever was there.
     if (opts.check_trace) {
       if (en[0] && read(key[0]) != b) return bad(i, "operand differs from the value stored");
@@ -1215,6 +1276,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
         if (move && (pv.results.size() != 1 || pv.results[0] != x)) {
           return bad(i, "returned value differs from the trace's result");
         }
+      } else if (nx_unread) {
+        // (checked by the segment that holds it: its entry state is this exit state)
       } else if (nx == n) {
         if (!trap_row && !gas_trap) {
           return bad(i, "the trace ends without returning from the entry function");
@@ -1228,7 +1291,10 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
     if (en[2] && !(is_unary(op) || op == Op::kSelect || is_binary(op))) a = read(key[2]);
     // Control columns take the next record's pc/sp (trace-driven), so a forged control transfer
     // shows up as a violated constraint.
-    if (nx < n) {
+    if (nx_unread) {
+      exit_pc = npc, exit_sp = nsp;
+      io.pc = exit_pc, io.sp = exit_sp;
+    } else if (nx < n) {
       exit_pc = steps[nx].pc, exit_sp = steps[nx].sp;
       io.pc = steps[nx].pc, io.sp = steps[nx].sp;  // the state the I/O rows carry
     } else {
@@ -1504,34 +1570,19 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
       const uint32_t entry = npc, csp = nsp;
       if (declared != 0) exit_pc = entry, exit_sp = csp;  // what the zero rows' next state says
       for (uint32_t z = 0; z < declared; ++z) {
+        if (seg && seg->zero_cut != 0 && row + 1 == seg->zero_cut) {  // the segment is full
+          zl_exit = SegmentState::ZeroCursor{true, base + z};
+          break;
+        }
         ++row;
-        ex.set(E::kReal, row, uint64_t(1));
-        ex.set(E::kZflag, row, uint64_t(1));
-        ex.set(E::kPc, row, uint64_t(entry));
-        ex.set(E::kNpc, row, uint64_t(entry));
-        ex.set(E::kSp, row, uint64_t(csp));
-        ex.set(E::kNsp, row, uint64_t(csp));
-        ex.set(E::kFp, row, uint64_t(fp));
-        ex.set(E::kNfp, row, uint64_t(fp));
-        ex.set(E::kDepth, row, uint64_t(frames.size()));
-        ex.set(E::kStep, row, uint64_t(row + 1));
-        ex.set(E::kInst, row, ninst);
-        ex.set(E::kOut, row, out_now());
-        ex.set(E::kGas, row, gas);
-        if (z + 1 == declared) ex.set(E::kZlast, row, uint64_t(1));
-        const bool zen[L::kSlots] = {false, false, true};
-        const uint32_t zkey[L::kSlots] = {0, 0, base + z};
-        ex.set_limbs(E::kA, row, cell_at(base + z).value);
-        const uint64_t znews[L::kSlots] = {0, 0, 0};
-        range_mult[0] += 4 + 4 + 2;  // r, d, sign-bit helpers
-        access(row, zen, zkey, znews);
+        zero_row(entry, csp, base + z);
       }
     } else if (op == Op::kReturn && depth > 0) {
       frames.pop_back();
       fp = nfp;
     }
   }
-  if (io.active && opts.check_trace) {
+  if (io.active && (!seg || seg->last) && opts.check_trace) {
     return invalid_argument("zkwasm: the trace ends inside a host call's I/O rows");
   }
   if (opts.check_trace &&
@@ -1597,6 +1648,20 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
     if (row == 0) return invalid_argument("zkwasm: an empty segment");
     ex.set(E::kEnd, row - 1, uint64_t(1));
     seg_exit = SegmentState{exit_pc, exit_sp, fp, uint32_t(frames.size()), gas, ninst, out_now()};
+    if (io.active) {
+      // A cut inside a host call's I/O rows: the next I/O row's cursor crosses. The `end` row
+      // must be the table's last row (the I/O chain's transition would demand another I/O
+      // row after it), so such a segment fills its table (SegmentPlanner cuts it so).
+      seg_exit.io = SegmentState::IoCursor{true, io.out, io.addr, io.idx, io.rem, io.kind};
+    }
+    seg_exit.zl = zl_exit;  // or a cut inside a call's zero-local rows, likewise a full table
+    if (io.active || zl_exit.active) {
+      if (row != rows) {
+        return internal_error("zkwasm: a segment ending inside I/O or zero-local rows has " +
+                              std::to_string(row) + " rows, not a full table of " +
+                              std::to_string(rows));
+      }
+    }
     if (out) out->exit = seg_exit;
   } else if (opts.check_trace && trace.end.gas_used != gas) {
     return invalid_argument("zkwasm: the trace's gas used " + std::to_string(trace.end.gas_used) +

@@ -128,6 +128,21 @@ struct SegmentState {
   uint64_t gas = 0;           // gas used so far
   uint64_t instructions = 0;  // instructions executed so far
   uint64_t output = 0;        // output bytes written so far (the output cursor)
+  // A boundary inside a host call's I/O rows (docs/zkwasm.md "Continuations"): the cursor of
+  // the next I/O row (`instructions` then counts the host call itself); all zero at a
+  // boundary between instructions.
+  struct IoCursor {
+    bool active = false, out = false;  // out: output_write's rows (else input_read's)
+    uint32_t addr = 0, idx = 0, rem = 0, kind = 0;
+    bool operator==(const IoCursor&) const = default;
+  } io{};
+  // A boundary inside a call's zero-local rows: the key of the next local to zero (the
+  // callee's frame ends at sp); `instructions` counts the call.
+  struct ZeroCursor {
+    bool active = false;
+    uint32_t next = 0;
+    bool operator==(const ZeroCursor&) const = default;
+  } zl{};
   bool operator==(const SegmentState&) const = default;
 };
 
