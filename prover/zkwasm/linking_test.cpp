@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "prover/fri/fri_params.hpp"
+#include "prover/wasm/extension.hpp"
 #include "prover/wasm/instance.hpp"
 #include "prover/wasm/static_link.hpp"
 #include "prover/zkwasm/test_support.hpp"
@@ -229,6 +230,53 @@ TEST(ZkLinking, StartFunctionWithImportsFromTheSet) {
   auto pv = verify(**p, *b);
   ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
   EXPECT_EQ(pv->results, want);
+}
+
+TEST(ZkLinking, HostFunctionsOfSeveralModulesStayHostCalls) {
+  // Both modules import efaas.output_write (one host import in the combined module, after
+  // input_size that only the application imports): the library writes through the shared
+  // memory, the application too; the output is public.
+  const auto lib = wat(R"((module
+  (import "efaas" "output_write" (func $out (param i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "emit") (param $x i32)
+    (i32.store (i32.const 8) (local.get $x))
+    (call $out (i32.const 8) (i32.const 4))))
+)");
+  const auto app = wat(R"((module
+  (import "efaas" "input_size" (func $isz (param i32) (result i32)))
+  (import "lib" "emit" (func $emit (param i32)))
+  (import "efaas" "output_write" (func $out (param i32 i32)))
+  (import "lib" "memory" (memory 1))
+  (data (i32.const 16) "ok")
+  (func (export "efaas_main") (result i32)
+    (call $emit (i32.add (call $isz (i32.const 0)) (i32.const 0x41414100)))
+    (call $out (i32.const 16) (i32.const 2))
+    (i32.const 0)))
+)");
+  auto p = Program::load_linked(spec_of(lib, app));
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  EXPECT_EQ((*p)->module().num_imported_funcs, 2u);
+  wasm::ExtensionInput in;
+  in.data = {1, 2, 3};
+  wasm::MemorySink sink;
+  wasm::TraceWriter tw(sink, 1024);
+  wasm::ExtensionConfig cfg;
+  cfg.trace = &tw;
+  auto r = wasm::run_extension((*p)->module_ptr(), in, cfg);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  const std::vector<uint8_t> want = {3, 0x41, 0x41, 0x41, 'o', 'k'};
+  ASSERT_EQ(r->output, want);
+  auto t = wasm::read_trace(sink.data);
+  ASSERT_TRUE(t.is_ok()) << t.status().to_string();
+  auto b = prove(**p, *t, test_support::extension_opts(in));
+  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+  auto pv = verify(**p, *b);
+  ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+  EXPECT_EQ(pv->output, want);
+  Bundle forged = *b;
+  forged.publics.output[0] ^= 1;
+  EXPECT_FALSE(verify(**p, forged).is_ok()) << "a forged output verified";
 }
 
 TEST(ZkLinking, WhatCannotBeMergedIsRefused) {
