@@ -154,6 +154,18 @@ TEST(ZkLinking, SharedTableAndCrossModuleCallsProve) {
     forged.publics.results[0] ^= 1;
     EXPECT_FALSE(verify(**p, forged).is_ok()) << "a forged result verified";
   }
+  // Split into segments of 2^4 rows (continuations need nothing of their own here).
+  {
+    const wasm::Trace t = run_combined(**p, "run", 7);
+    ProveOptions o = opts(7);
+    o.segment_log = kMinSegmentLog;
+    auto b = prove(**p, t, o);
+    ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+    EXPECT_GT(b->segments.size(), 1u);
+    auto pv = verify(**p, *b);
+    ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+    EXPECT_EQ(pv->results, t.end.results);
+  }
   // A trap through the shared table (slot 3 is empty) proves with the spec's trap code.
   wasm::TrapCode trap{};
   run_dynamic(lib, app, "bad", 1, &trap);

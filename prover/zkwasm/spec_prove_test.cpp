@@ -7,7 +7,9 @@
 // proof starts from the module's initial state (data segments, global initializers): an
 // assertion made while the instance is in that state is proved from the trace of the spec's own
 // call; one made after earlier commands changed it, from a fresh instance when the spec's result
-// holds there too.
+// holds there too. A module with imports is proved as a static link set (Program::load_linked:
+// spectest as a module, the registered modules it imports from, itself), from a fresh instance
+// of the combined module.
 //
 // Every module or function that is not proved gets a reason from a short allow-list; a refusal
 // whose reason is not on it (a prover or verifier failure, a wrong public value) fails the test.
