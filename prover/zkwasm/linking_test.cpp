@@ -219,6 +219,59 @@ TEST(ZkLinking, ProofIsRejectedWithAnotherLinkedModule) {
   EXPECT_NE(link_hash(swapped), (*p)->module_hash());
 }
 
+TEST(ZkLinking, DynamicRuntimeTraceIsNotAProofOfTheSet) {
+  // The runtime's own trace of app linked to a lib instance holds app's pcs only (the call into
+  // lib runs untraced): proved against the combined module it is refused by the prover's check
+  // and, with the checks off, rejected by the verifier.
+  const auto lib = wat(lib_text(3));
+  const auto app = wat(kApp);
+  auto p = Program::load_linked(spec_of(lib, app));
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  auto ml = wasm::load_module(lib);
+  auto ma = wasm::load_module(app);
+  ASSERT_TRUE(ml.is_ok() && ma.is_ok());
+  wasm::Linker linker;
+  auto il = wasm::Instance::instantiate(*ml, linker);
+  ASSERT_TRUE(il.is_ok());
+  linker.define_instance("lib", **il);
+  auto ia = wasm::Instance::instantiate(*ma, linker);
+  ASSERT_TRUE(ia.is_ok());
+  const uint32_t func = (*p)->module().find_export("run")->index;
+  wasm::MemorySink sink;
+  wasm::TraceWriter tw(sink, 1024);
+  wasm::TraceHeader h;
+  h.gas_limit = 1u << 30;
+  h.entry_function = func;
+  ASSERT_TRUE(tw.begin(h).is_ok());
+  wasm::ExecOptions o;
+  o.gas_limit = h.gas_limit;
+  o.trace = &tw;
+  const uint64_t args[] = {4};
+  auto r = (*ia)->invoke((*ma)->find_export("run")->index, args, o);
+  ASSERT_TRUE(r.is_ok());
+  wasm::TraceEnd end;
+  end.gas_used = r->gas_used;
+  end.instructions = r->instructions;
+  end.records = tw.records();
+  end.results = r->results;
+  ASSERT_TRUE(tw.finish(end).is_ok());
+  auto t = wasm::read_trace(sink.data);
+  ASSERT_TRUE(t.is_ok()) << t.status().to_string();
+  auto checked = prove(**p, *t, opts(4));
+  EXPECT_FALSE(checked.is_ok()) << "the prover accepted the dynamic runtime's trace";
+  ProveOptions unchecked = opts(4);
+  unchecked.check_trace = false;
+  unchecked.stark.check_witness = false;
+  auto f = prove(**p, *t, unchecked);
+  if (f.is_ok()) {
+    auto v = verify(**p, *f);
+    EXPECT_FALSE(v.is_ok()) << "the dynamic runtime's trace verified as a run of the set";
+    std::printf("  dynamic trace, checks off -> %s\n", v.status().message().c_str());
+  } else {
+    std::printf("  dynamic trace, checks off -> prover: %s\n", f.status().message().c_str());
+  }
+}
+
 TEST(ZkLinking, StartFunctionWithImportsFromTheSet) {
   // A start function that calls into another module of the set and stores into the shared
   // memory: folded like a start function without imports (the verifier runs it).
