@@ -7,7 +7,9 @@
 // proof starts from the module's initial state (data segments, global initializers): an
 // assertion made while the instance is in that state is proved from the trace of the spec's own
 // call; one made after earlier commands changed it, from a fresh instance when the spec's result
-// holds there too.
+// holds there too. A module with imports is proved as a static link set (Program::load_linked:
+// spectest as a module, the registered modules it imports from, itself), from a fresh instance
+// of the combined module.
 //
 // Every module or function that is not proved gets a reason from a short allow-list; a refusal
 // whose reason is not on it (a prover or verifier failure, a wrong public value) fails the test.
@@ -57,6 +59,11 @@ constexpr const char* kSameShape =
     "(EFAAS_SPEC_PROVE_ALL=1 proves it)";
 constexpr const char* kImportedTable =
     "call_indirect of an imported function or through an imported table";
+constexpr const char* kSeparateMemories =
+    "links modules with separate memories or tables (one of each per proved program)";
+constexpr const char* kLinkAlias =
+    "links one instance under two names or a name registered again (the static link set "
+    "cannot say which)";
 struct Refusal {
   const char* message;  // a substring of the prover's refusal
   const char* reason;
@@ -72,6 +79,9 @@ const Refusal kRefusals[] = {
     {"through an imported table", kImportedTable},
     {"holding an imported function", kImportedTable},
     {"a start function in a module with imports", kStart},
+    // The static linker (Program::load_linked) when the plain load refuses too.
+    {"linear memory of its own", kSeparateMemories},
+    {"table of its own", kSeparateMemories},
 };
 
 const char* reason_of_message(const std::string& msg) {
@@ -146,6 +156,30 @@ void define_spectest(wasm::Linker& linker) {
   mem->max_pages = 2;
   mem->bytes.assign(65536, 0);
   linker.define("spectest", "memory", mem);
+}
+
+// The same "spectest" as a module of a static link set (docs/zkwasm.md, "Linked modules"): its
+// print functions do nothing, its globals, table and memory are the host's.
+const char* kSpectestWat = R"((module
+  (func (export "print"))
+  (func (export "print_i32") (param i32))
+  (func (export "print_i64") (param i64))
+  (func (export "print_i32_i32") (param i32 i32))
+  (global (export "global_i32") i32 (i32.const 666))
+  (global (export "global_i64") i64 (i64.const 666))
+  (table (export "table") 10 20 funcref)
+  (memory (export "memory") 1 2)))";
+
+const std::vector<uint8_t>& spectest_bytes(const fs::path& dir) {
+  static const std::vector<uint8_t> bytes = [&] {
+    const fs::path wat = dir / "spectest.wat";
+    std::ofstream(wat) << kSpectestWat;
+    const std::string cmd = "wat2wasm '" + wat.string() + "' -o '" +
+                            (dir / "spectest.wasm").string() + "'";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    return spec_testing::read_bytes(dir / "spectest.wasm");
+  }();
+  return bytes;
 }
 
 // What an instance holds that a proof's initial state fixes: memory, globals, exported tables.
@@ -300,6 +334,16 @@ class FileProver {
     std::vector<uint8_t> bytes;
     std::shared_ptr<Program> program;    // null when evicted (see program())
     ImportValues imports;  // the verifier's values of imported globals and memory (spectest's)
+    size_t seq = 0;        // creation order (the static link set's instantiation order)
+    // A module with imports is proved as a static link set (Program::load_linked): the modules
+    // it imports from, transitively, spectest as a module, then itself. `deps`: those modules
+    // with the names they are imported by (spectest: nullptr), in creation order.
+    std::vector<std::pair<std::string, Loaded*>> deps;
+    std::optional<LinkSpec> link;
+    bool alias = false;  // one instance under two names, or a name registered again
+    // Why the static linker refused the set (the module is then loaded alone, and what needs
+    // the other modules is refused for this reason).
+    const char* link_reason = nullptr;
     std::optional<std::string> refusal;  // why nothing of it is proved
     Snapshot initial;
     std::map<std::string, Function> functions;  // by export name, in order of first use
@@ -329,6 +373,7 @@ class FileProver {
     Loaded* l = holder.get();
     owned_.push_back(std::move(holder));
     current_ = l;
+    l->seq = owned_.size();
     if (c.contains("name")) named_[c["name"]] = l;
     ++row_.modules;
     l->bytes = spec_testing::read_bytes(dir_ / c["filename"].get<std::string>());
@@ -348,12 +393,30 @@ class FileProver {
         l->instance = std::move(*inst);
         l->initial = snapshot(*l->instance);
         l->imports = spectest_imports(**m, *l->instance);
+        if (!(*m)->imports.empty()) l->link = link_spec(**m, *l);
       }
     }
     if (!l->refusal) {
-      auto p = Program::load(l->bytes, l->imports);
+      // Linked first; when the static linker refuses (separate memories, ...), the module alone
+      // with spectest's values as before.
+      std::optional<Status> link_refusal;
+      Result<std::shared_ptr<Program>> p = invalid_argument("not loaded");
+      if (l->link) {
+        p = Program::load_linked(*l->link);
+        if (!p) {
+          if (p.status().code() != StatusCode::kUnimplemented) {
+            return fail(c, "Program::load_linked: " + p.status().to_string());
+          }
+          link_refusal = p.status();
+          l->link_reason = reason_of_message(p.status().message());
+          l->link.reset();
+        }
+      }
+      if (!l->link) p = Program::load(l->bytes, l->imports);
       if (!p) {
         const char* r = reason_of_message(p.status().message());
+        if (!r && link_refusal) r = reason_of_message(link_refusal->message());
+        if (!r && l->alias) r = kLinkAlias;
         if (!r) return fail(c, "Program::load: " + p.status().to_string());
         l->refusal = r;
       } else {
@@ -366,6 +429,47 @@ class FileProver {
     } else {
       ++row_.modules_loaded;
     }
+  }
+
+  // The static link set of a module importing `m`'s imports: the registered modules it imports
+  // from with their own sets, spectest as a module; none when an import names no registered
+  // module or the set would hold one instance under two names or two modules of one name where
+  // the runtime linked the later-registered one (resolution by position could not tell).
+  std::optional<LinkSpec> link_spec(const wasm::Module& m, Loaded& l) {
+    std::vector<std::pair<std::string, Loaded*>> deps;
+    auto add = [&](const std::string& name, Loaded* who) {
+      for (const auto& d : deps)
+        if (d == std::make_pair(name, who)) return;
+      deps.emplace_back(name, who);
+    };
+    for (const wasm::Import& im : m.imports) {
+      if (im.module == "spectest") {
+        add("spectest", nullptr);
+        continue;
+      }
+      auto it = registered_.find(im.module);
+      if (it == registered_.end() || !it->second->instance) return std::nullopt;
+      for (const auto& d : it->second->deps) add(d.first, d.second);
+      add(im.module, it->second);
+    }
+    std::stable_sort(deps.begin(), deps.end(), [](const auto& a, const auto& b) {
+      return (a.second ? a.second->seq : 0) < (b.second ? b.second->seq : 0);
+    });
+    for (size_t i = 0; i < deps.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (deps[i].second == deps[j].second || deps[i].first == deps[j].first) {
+          l.alias = true;
+          return std::nullopt;
+        }
+      }
+    }
+    l.deps = deps;
+    LinkSpec spec;
+    for (const auto& [name, who] : deps) {
+      spec.modules.push_back({name, who ? who->bytes : spectest_bytes(dir_)});
+    }
+    spec.modules.push_back({"", l.bytes});
+    return spec;
   }
 
   // Imported globals and memory from "spectest" (its values are the spec's, fixed: global_i32 =
@@ -409,7 +513,7 @@ class FileProver {
   }
   const Program* program(Loaded& l) {
     if (!l.program) {
-      auto p = Program::load(l.bytes, l.imports);
+      auto p = l.link ? Program::load_linked(*l.link) : Program::load(l.bytes, l.imports);
       EXPECT_TRUE(p.is_ok()) << p.status().to_string();  // it loaded before
       if (!p) return nullptr;
       l.program = *p;
@@ -445,6 +549,7 @@ class FileProver {
     if (type == "register") {
       Loaded* l = c.contains("name") ? named_[c["name"]] : current_;
       if (l && l->instance) linker_.define_instance(c["as"], *l->instance);
+      if (l) registered_[c["as"]] = l;
       if (l && !l->instance) float_modules_.insert(c["as"]);
       return;
     }
@@ -479,16 +584,27 @@ class FileProver {
     if (want && !prove_all()) {
       want = type == "assert_return" ? f->returns_proved == 0 : f->traps_proved == 0;
     }
-    if (want && ex->index < l->instance->module().num_imported_funcs) {
+    if (want && !l->link && ex->index < l->instance->module().num_imported_funcs) {
+      if (!f->refusal) f->refusal = l->link_reason ? l->link_reason : kReexport;
+      want = false;
+    }
+    // The proved module (a linked set's combined module) and the export's index there.
+    const Program* proved = want && l->link ? program(*l) : nullptr;
+    if (want && l->link && !proved) return fail(c, "Program::load_linked");
+    const wasm::Module& pm = proved ? proved->module() : l->instance->module();
+    const wasm::Export* pex = pm.find_export(field);
+    if (!pex) return fail(c, "no export " + field + " in the proved module");
+    const uint32_t pidx = pex->index;
+    if (want && pidx < pm.num_imported_funcs) {  // a host import: nothing of the set runs
       if (!f->refusal) f->refusal = kReexport;
       want = false;
     }
-    if (want && !prove_all() && type == "assert_return" &&
-        l->shapes.count(shape(l->instance->module(), ex->index))) {
+    if (want && !prove_all() && type == "assert_return" && l->shapes.count(shape(pm, pidx))) {
       if (!f->refusal) f->refusal = kSameShape;
       want = false;
     }
-    const bool initial = want && holds(*l->instance, l->initial);
+    // A linked set is always proved from a fresh instance of its combined module.
+    const bool initial = want && !l->link && holds(*l->instance, l->initial);
 
     // The spec's own call, on the instance that the spec's earlier commands ran on (traced
     // while that instance is in its initial state).
@@ -505,13 +621,14 @@ class FileProver {
       bool isolated = !l->instance->module().table_imported;
       for (const wasm::Import& im : l->instance->module().imports)
         if (im.module != "spectest") isolated = false;
+      if (l->link) isolated = true;  // the combined module touches no other instance
       std::unique_ptr<wasm::Instance> fresh;
       const Program* prog = program(*l);
       if (isolated && prog) {
         auto inst = wasm::Instance::instantiate(prog->module_ptr(), linker_);
         if (inst) fresh = std::move(*inst);
       }
-      if (fresh) run = invoke(*fresh, ex->index, args, true);
+      if (fresh) run = invoke(*fresh, pidx, args, true);
       if (!fresh || !run.result ||
           !check_spec(c, run.result->trap, run.result->results, "fresh", false)) {
         if (!f->refusal) f->refusal = kNotInitialState;
@@ -542,7 +659,7 @@ class FileProver {
                             ? reason_of_message(b.status().message())
                             : nullptr;
       if (!why) return fail(c, field + ": prove: " + b.status().to_string());
-      if (!f->refusal) f->refusal = why;
+      if (!f->refusal) f->refusal = l->link_reason ? l->link_reason : why;
       return;
     }
     if (!pv) return fail(c, field + ": verify: " + pv.status().to_string());
@@ -563,7 +680,7 @@ class FileProver {
       return fail(c, field + ": the proof verified with a forged result or trap code");
     }
     if (type == "assert_return") {
-      l->shapes.insert(shape(l->instance->module(), ex->index));
+      l->shapes.insert(shape(pm, pidx));
       ++f->returns_proved;
       ++row_.returns_proved;
     } else {
@@ -706,6 +823,7 @@ class FileProver {
   std::set<std::string> float_modules_;
   Loaded* current_ = nullptr;
   std::map<std::string, Loaded*> named_;
+  std::map<std::string, Loaded*> registered_;  // by the name modules import it by
   std::vector<std::unique_ptr<Loaded>> owned_;
   std::vector<std::unique_ptr<wasm::Instance>> zombies_;  // tables elsewhere may point in
   std::vector<Loaded*> live_;  // the Programs kept, least recently used first

@@ -10,6 +10,7 @@
 #include "prover/common/timer.hpp"
 #include "prover/fri/fri_params.hpp"
 #include "prover/wasm/instance.hpp"
+#include "prover/wasm/static_link.hpp"
 #include "prover/zkwasm/air_internal.hpp"
 #include "prover/zkwasm/alu_chip.hpp"
 #include "prover/zkwasm/io.hpp"
@@ -170,7 +171,52 @@ Result<std::shared_ptr<Program>> Program::load(std::span<const uint8_t> module_b
                                                const ImportValues& imports) {
   auto m0 = wasm::load_module(module_bytes);
   if (!m0) return m0.status();
-  auto mi = fold_imports(*m0, imports);
+  return from_module(*m0, keccak256(module_bytes), imports);
+}
+
+// --- linked modules (docs/zkwasm.md, "Linked modules") --------------------------------------
+// The public module hash binds every module of the set, its name and its place: keccak256 of
+// "EFAAS-LINK-v1", the module count, then per module (instantiation order, entry last) its
+// name's length and bytes and the keccak256 of its bytes. One module alone keeps its own hash.
+Hash256 link_hash(const LinkSpec& spec) {
+  if (spec.modules.size() == 1) return keccak256(spec.modules[0].bytes);
+  std::vector<uint8_t> buf;
+  auto u32 = [&](uint32_t v) {
+    for (int i = 0; i < 4; ++i) buf.push_back(uint8_t(v >> (8 * i)));
+  };
+  const std::string_view tag = "EFAAS-LINK-v1";
+  buf.insert(buf.end(), tag.begin(), tag.end());
+  u32(uint32_t(spec.modules.size()));
+  for (const LinkedModule& lm : spec.modules) {
+    u32(uint32_t(lm.name.size()));
+    buf.insert(buf.end(), lm.name.begin(), lm.name.end());
+    const Hash256 h = keccak256(lm.bytes);
+    buf.insert(buf.end(), h.begin(), h.end());
+  }
+  return keccak256(buf);
+}
+
+Result<std::shared_ptr<Program>> Program::load_linked(const LinkSpec& spec,
+                                                      const ImportValues& imports) {
+  if (spec.modules.empty()) return invalid_argument("zkwasm: a link spec without modules");
+  std::vector<wasm::LinkInput> in;
+  for (size_t k = 0; k < spec.modules.size(); ++k) {
+    auto m = wasm::load_module(spec.modules[k].bytes);
+    if (!m) {
+      return Status(m.status().code(), "zkwasm: linked module " + std::to_string(k) + " (\"" +
+                                           spec.modules[k].name + "\"): " + m.status().message());
+    }
+    in.push_back({spec.modules[k].name, *m});
+  }
+  auto linked = wasm::link_modules(in);
+  if (!linked) return linked.status();
+  return from_module(*linked, link_hash(spec), imports);
+}
+
+Result<std::shared_ptr<Program>> Program::from_module(std::shared_ptr<const wasm::Module> m0,
+                                                      const Hash256& hash,
+                                                      const ImportValues& imports) {
+  auto mi = fold_imports(m0, imports);
   if (!mi) return mi.status();
   auto m = fold_start_function(*mi);
   if (!m) return m.status();
@@ -189,7 +235,7 @@ Result<std::shared_ptr<Program>> Program::load(std::span<const uint8_t> module_b
   if (mod.global_types.size() >= (size_t(1) << 20)) return unimplemented("zkwasm: more than 2^20 globals");
   auto p = std::shared_ptr<Program>(new Program());
   p->module_ = *m;
-  p->hash_ = keccak256(module_bytes);
+  p->hash_ = hash;
   p->fixed_ = zkwasm::fixed_columns(mod);
   return p;
 }

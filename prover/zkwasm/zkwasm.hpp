@@ -87,6 +87,18 @@ struct ImportValues {
                                          // the module's own data segments)
 };
 
+// A program of several modules linked statically (docs/zkwasm.md, "Linked modules"): the
+// modules in instantiation order, the entry module last; each named as the others import it.
+struct LinkedModule {
+  std::string name;
+  std::vector<uint8_t> bytes;
+};
+struct LinkSpec {
+  std::vector<LinkedModule> modules;
+};
+// The public module hash of a linked program: binds every module's bytes, name and place.
+Hash256 link_hash(const LinkSpec& spec);
+
 // A module prepared for proving and verifying: its compiled code, hash and preprocessed
 // tables. Keys are derived per FRI parameter set and cached.
 class Program {
@@ -96,6 +108,12 @@ class Program {
   // the verifier, or the proof does not verify).
   static Result<std::shared_ptr<Program>> load(std::span<const uint8_t> module_bytes,
                                                const ImportValues& imports);
+
+  // Linked modules merged into one (wasm::link_modules), with ImportValues for what no module
+  // of the set defines; module_hash() is link_hash(spec), module() the combined module, whose
+  // exports are the entry module's.
+  static Result<std::shared_ptr<Program>> load_linked(const LinkSpec& spec,
+                                                      const ImportValues& imports = {});
 
   const wasm::Module& module() const { return *module_; }
   std::shared_ptr<const wasm::Module> module_ptr() const { return module_; }
@@ -112,6 +130,9 @@ class Program {
   Result<std::pair<uint32_t, uint32_t>> entry(uint32_t func) const;
 
  private:
+  static Result<std::shared_ptr<Program>> from_module(std::shared_ptr<const wasm::Module> m,
+                                                      const Hash256& hash,
+                                                      const ImportValues& imports);
   std::shared_ptr<const wasm::Module> module_;
   Hash256 hash_{};
   std::vector<std::vector<Fp>> fixed_;

@@ -3,6 +3,8 @@
 //   efaas prove MODULE.wasm --trace FILE [ARG ...] -o proof.bin    prove a recorded trace
 //   efaas prove MODULE.wasm --input FILE|HEX -o proof.bin          an Extension's efaas_main
 //   efaas verify MODULE.wasm proof.bin                             0 valid, 1 rejected, 2 malformed
+//   --link NAME=FILE (prove and verify, repeatable): modules the entry module imports from,
+//   linked statically (docs/zkwasm.md, "Linked modules")
 #include <cerrno>
 #include <algorithm>
 #include <cstdio>
@@ -31,11 +33,13 @@ struct ProveCli {
   uint64_t gas = 1'000'000'000ull;
   uint32_t segment_log = zkwasm::kDefaultSegmentLog;
   uint32_t segment_workers = 0;
+  std::vector<std::string> links;  // --link NAME=FILE: modules the entry module imports from
 };
 
 struct VerifyCli {
   std::string module, proof;
   double min_bits = 100;
+  std::vector<std::string> links;
 };
 
 // The weakest segment's conjectured security.
@@ -189,10 +193,29 @@ Result<wasm::Trace> traced_run(const zkwasm::Program& p, uint32_t func,
   return wasm::read_trace(sink.data);
 }
 
+// The module alone, or with --link NAME=FILE (in instantiation order) the static link set it
+// ends (docs/zkwasm.md, "Linked modules").
+Result<std::shared_ptr<zkwasm::Program>> load_program(const std::vector<uint8_t>& bytes,
+                                                      const std::vector<std::string>& links) {
+  if (links.empty()) return zkwasm::Program::load(bytes);
+  zkwasm::LinkSpec spec;
+  for (const std::string& l : links) {
+    const size_t eq = l.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return invalid_argument("--link " + l + ": expected NAME=FILE.wasm");
+    }
+    auto b = read_bytes(l.substr(eq + 1));
+    if (!b) return b.status();
+    spec.modules.push_back({l.substr(0, eq), std::move(*b)});
+  }
+  spec.modules.push_back({"", bytes});
+  return zkwasm::Program::load_linked(spec);
+}
+
 int run_prove(const Output& out, const ProveCli& o) {
   auto bytes = read_bytes(o.module);
   if (!bytes) return out.error(bytes.status());
-  auto program = zkwasm::Program::load(*bytes);
+  auto program = load_program(*bytes, o.links);
   if (!program) return out.error(Status(program.status().code(), o.module + ": " + program.status().message()));
   const wasm::Module& m = (*program)->module();
   auto params = fri_preset(o.preset);
@@ -315,7 +338,7 @@ int run_prove(const Output& out, const ProveCli& o) {
 int run_verify(const Output& out, const VerifyCli& o) {
   auto bytes = read_bytes(o.module);
   if (!bytes) return out.error(bytes.status());
-  auto program = zkwasm::Program::load(*bytes);
+  auto program = load_program(*bytes, o.links);
   if (!program) return out.error(Status(program.status().code(), o.module + ": " + program.status().message()));
   auto blob = read_bytes(o.proof);
   if (!blob) return out.error(blob.status());
@@ -384,6 +407,9 @@ void register_zkwasm_commands(CLI::App& app) {
   prove->add_option("--preset", po.preset, "FRI parameters: production (>= 100 bits) or test");
   prove->add_option("--backend", po.backend, "auto, scalar, avx2 or opencl");
   prove->add_option("--gas", po.gas, "gas limit of the run");
+  prove->add_option("--link", po.links,
+                    "NAME=FILE.wasm: a module the entry module imports from (repeat, in "
+                    "instantiation order; the proof binds every one)");
   prove->add_option("--segment-log", po.segment_log,
                     "split runs longer than 2^N execution rows into segments (default 20)");
   prove->add_option("--segment-workers", po.segment_workers,
@@ -398,6 +424,9 @@ void register_zkwasm_commands(CLI::App& app) {
   verify->add_option("module", vo.module, "MODULE.wasm")->required();
   verify->add_option("proof", vo.proof, "proof.bin")->required();
   verify->add_option("--min-bits", vo.min_bits, "reject proofs below this conjectured security");
+  verify->add_option("--link", vo.links,
+                     "NAME=FILE.wasm: a module the entry module imports from (repeat, in "
+                     "instantiation order; the proof binds every one)");
 }
 
 }  // namespace efaas::cli

@@ -1,0 +1,34 @@
+#pragma once
+// Static linking: a set of modules that import from one another, merged into one combined
+// module that the runtime runs and zkWASM proves like any other (docs/zkwasm.md, "Linked
+// modules"). The combined module's function, global and type index spaces are the modules'
+// concatenated (unresolved imports first), every import that names a module of the set is
+// resolved to that module's export, and the set may hold at most one linear memory and one
+// table (defined by one module, imported by the others). Instantiating the combined module gives
+// the state that instantiating the modules one after the other gives: data and element segments
+// applied in module order, the start function of the last module run last.
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "prover/common/status.hpp"
+#include "prover/wasm/module.hpp"
+
+namespace efaas::wasm {
+
+struct LinkInput {
+  std::string name;  // the module name other modules of the set import it by
+  std::shared_ptr<const Module> module;
+};
+
+// `modules` in instantiation order; the last is the entry module, whose exports the combined
+// module exports. An import (module, name) resolves to the export `name` of the last module
+// named `module` listed before the importer; one that names no module of the set stays an
+// import of the combined module (efaas host functions, verifier-supplied globals or memory).
+// Errors: INVALID_ARGUMENT for an unknown export or an incompatible type (naming the import and
+// the module), UNIMPLEMENTED for two separate memories or tables, or a start function in a
+// module other than the last.
+Result<std::shared_ptr<const Module>> link_modules(std::span<const LinkInput> modules);
+
+}  // namespace efaas::wasm
