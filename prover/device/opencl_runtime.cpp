@@ -2,6 +2,9 @@
 
 #include <CL/cl.h>
 
+#include <algorithm>
+#include <array>
+#include <bit>
 #include <vector>
 
 namespace efaas {
@@ -62,6 +65,13 @@ std::string build_log(cl_program program, cl_device_id device) {
 }
 
 }  // namespace
+
+size_t default_local_size(size_t global0, size_t max_work_group_size) {
+  size_t local = kDefaultLocalSize;
+  if (max_work_group_size > 0) local = std::min(local, std::bit_floor(max_work_group_size));
+  while (local > 1 && global0 % local != 0) local /= 2;
+  return local;
+}
 
 // ---- OpenClBuffer ----
 
@@ -342,9 +352,18 @@ Status OpenClDevice::launch(const OpenClKernel& kernel, std::span<const size_t> 
   for (size_t g : global) {
     if (g == 0) return Status::ok();  // nothing to do; OpenCL 1.2 rejects empty ranges
   }
-  cl_int rc =
-      clEnqueueNDRangeKernel(queue_, kernel.raw(), cl_uint(global.size()), nullptr, global.data(),
-                             local.empty() ? nullptr : local.data(), 0, nullptr, nullptr);
+  // No local size given: pick one that depends only on the launch's first dimension (a power
+  // of two up to kDefaultLocalSize), never on the other dimensions or the driver's heuristics.
+  // PoCL compiles one work-group function per (kernel, local size); a driver-chosen size
+  // varies with the global size (column counts, table heights), so every new shape cost a
+  // full LLVM code generation of the kernel (minutes for a large quotient kernel).
+  std::array<size_t, 3> chosen{1, 1, 1};
+  if (local.empty()) {
+    chosen[0] = default_local_size(global[0], kernel.max_work_group_size());
+    local = std::span<const size_t>(chosen.data(), global.size());
+  }
+  cl_int rc = clEnqueueNDRangeKernel(queue_, kernel.raw(), cl_uint(global.size()), nullptr,
+                                     global.data(), local.data(), 0, nullptr, nullptr);
   if (rc != CL_SUCCESS) {
     std::string dims;
     for (size_t i = 0; i < global.size(); ++i) {

@@ -39,6 +39,12 @@ namespace efaas {
 
 class OpenClDevice;
 
+// The work-group size of launches that name none: the largest power of two up to
+// kDefaultLocalSize that divides the first global dimension and fits the kernel's limit (other
+// dimensions get 1). Fixed per shape so that PoCL builds few work-group functions per kernel.
+inline constexpr size_t kDefaultLocalSize = 64;
+size_t default_local_size(size_t global0, size_t max_work_group_size);
+
 class OpenClBuffer {
  public:
   OpenClBuffer() = default;
@@ -161,7 +167,8 @@ class OpenClDevice {
     return buf;
   }
 
-  // Enqueues `kernel` over a 1-, 2- or 3-dimensional range; `local` empty lets the driver choose.
+  // Enqueues `kernel` over a 1-, 2- or 3-dimensional range; `local` empty takes
+  // default_local_size() (the driver never chooses).
   Status launch(const OpenClKernel& kernel, std::span<const size_t> global,
                 std::span<const size_t> local = {});
   Status launch(const OpenClKernel& kernel, std::initializer_list<size_t> global,

@@ -26,6 +26,25 @@ bool contains(const std::string& s, const std::string& what) {
   return s.find(what) != std::string::npos;
 }
 
+// Launches without a local size get one that depends only on the first global dimension:
+// PoCL compiles a work-group function per local size, so the driver's per-shape choice cost a
+// code generation per table shape. Device-free: the rule itself.
+TEST(OpenClRuntime, DefaultLocalSizeDependsOnlyOnTheFirstDimension) {
+  EXPECT_EQ(default_local_size(1u << 20, 4096), kDefaultLocalSize);
+  EXPECT_EQ(default_local_size(64, 4096), 64u);
+  EXPECT_EQ(default_local_size(32, 4096), 32u);
+  EXPECT_EQ(default_local_size(96, 4096), 32u);   // the largest power of two dividing 96
+  EXPECT_EQ(default_local_size(7, 4096), 1u);     // odd: one work-item per group
+  EXPECT_EQ(default_local_size(1u << 20, 16), 16u);  // the kernel's limit
+  EXPECT_EQ(default_local_size(1u << 20, 48), 32u);  // a non-power-of-two limit rounds down
+  EXPECT_EQ(default_local_size(1u << 20, 0), kDefaultLocalSize);  // limit unknown
+  for (size_t g = 1; g < 300; ++g) {
+    const size_t l = default_local_size(g, 256);
+    EXPECT_EQ(g % l, 0u) << g;
+    EXPECT_LE(l, kDefaultLocalSize);
+  }
+}
+
 TEST(OpenClRuntime, BadDeviceIndexListsTheDevices) {
   Result<OpenClDevice*> d = OpenClDevice::get(99);
   ASSERT_FALSE(d.is_ok());

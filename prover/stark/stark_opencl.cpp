@@ -20,6 +20,17 @@ Result<const OpenClProgram*> stark_program(OpenClDevice& dev) {
                      kOptions);
 }
 
+// A quotient kernel is one straight-line function of the whole constraint DAG (hundreds of KB of
+// LLVM IR for the execution table). PoCL's CPU code generation optimizes it for minutes per
+// table (measured: the zkWASM exec table alone > 5 min of one core), which swamped every proof
+// after a constraint change; unoptimized it builds in seconds and the kernel is a few percent
+// of a CPU-device proof. GPU compilers handle it: they keep the optimizations.
+std::string quotient_options(const OpenClDevice& dev) {
+  std::string opts = kOptions;
+  if (dev.info().type == "CPU") opts += " -cl-opt-disable";
+  return opts;
+}
+
 // Kernel arguments must be buffers even when a table has no such data: a one-element stand-in.
 template <typename T>
 Result<OpenClBuffer> upload_or_dummy(OpenClDevice& dev, std::span<const T> data) {
@@ -59,7 +70,7 @@ Result<const OpenClProgram*> quotient_program(OpenClDevice& dev, const air::Tabl
   std::string src = with_babybear(field4_source, stark_source);
   src += "\n";
   src += air::opencl_quotient_kernel(table);
-  return dev.program("quotient of table " + table.name(), src, kOptions);
+  return dev.program("quotient of table " + table.name(), src, quotient_options(dev));
 }
 
 Result<OpenClBuffer> opencl_quotient_values(OpenClDevice& dev, const air::TableAir& table,

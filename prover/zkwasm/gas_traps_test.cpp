@@ -24,6 +24,7 @@ namespace {
 namespace L = layout;
 using wasm::Op;
 using test_support::wat;
+using test_support::function_opts;
 
 constexpr uint32_t kOutOfGas = uint32_t(wasm::TrapCode::kOutOfGas);
 static_assert(kOutOfGas == L::kTrapOutOfGas);
@@ -72,17 +73,6 @@ size_t first_step_of(const wasm::Trace& t, Op op) {
   return SIZE_MAX;
 }
 
-ProveOptions opts_for(const std::vector<uint64_t>& args, bool checked = true,
-                      uint32_t segment_log = kDefaultSegmentLog) {
-  ProveOptions o;
-  o.params = fri_test_preset();
-  o.args = args;
-  o.check_trace = checked;
-  o.stark.check_witness = checked;
-  o.segment_log = segment_log;
-  return o;
-}
-
 // Proves and verifies an out-of-gas run (after a bundle round trip); the verified claim has the
 // trace's limit, gas used and instruction count. The same proof checked against another limit,
 // gas used, instruction count, trap code, status or a return is rejected.
@@ -90,7 +80,7 @@ Bundle expect_proves(const Program& p, const wasm::Trace& t, const std::vector<u
                      uint32_t segment_log = kDefaultSegmentLog) {
   EXPECT_EQ(t.end.status, 1u);
   EXPECT_EQ(t.end.trap_code, kOutOfGas);
-  auto b = prove(p, t, opts_for(args, true, segment_log));
+  auto b = prove(p, t, function_opts(args, true, segment_log));
   EXPECT_TRUE(b.is_ok()) << b.status().to_string();
   if (!b.is_ok()) return {};
   auto back = deserialize_bundle(serialize_bundle(*b));
@@ -135,8 +125,8 @@ Bundle expect_proves(const Program& p, const wasm::Trace& t, const std::vector<u
 void expect_forgery_rejected(const std::string& what, const Program& p, const wasm::Trace& t,
                              const std::vector<uint64_t>& args) {
   SCOPED_TRACE(what);
-  EXPECT_FALSE(prove(p, t, opts_for(args)).is_ok()) << "the prover's own check missed it";
-  auto b = prove(p, t, opts_for(args, false));
+  EXPECT_FALSE(prove(p, t, function_opts(args)).is_ok()) << "the prover's own check missed it";
+  auto b = prove(p, t, function_opts(args, false));
   if (!b.is_ok()) {
     std::printf("  forged %-50s -> not provable: %s\n", what.c_str(), b.status().message().c_str());
     return;
@@ -363,7 +353,7 @@ TEST(ZkGasTraps, ForgedTracesAreRejected) {
   code.end.trap_code = 1;
   expect_forgery_rejected("unreachable claimed where gas runs out", *p, code, {3});
   // The honest returned proof checked as out of gas.
-  auto rb = prove(*p, full, opts_for({3}));
+  auto rb = prove(*p, full, function_opts({3}));
   ASSERT_TRUE(rb.is_ok()) << rb.status().to_string();
   Bundle oog = *rb;
   oog.publics.status = 1;
@@ -494,7 +484,7 @@ TEST(ZkGasTraps, BundleGasLimitField) {
   const auto bytes = wat(kSpin);
   const auto p = load(bytes);
   const wasm::Trace t = run_gas(bytes, "spin", {1000000}, 300);
-  auto b = prove(*p, t, opts_for({1000000}));
+  auto b = prove(*p, t, function_opts({1000000}));
   ASSERT_TRUE(b.is_ok()) << b.status().to_string();
   const std::vector<uint8_t> enc = serialize_bundle(*b);
   // The field sits right before the proof length: find it by re-encoding with another limit.
@@ -534,7 +524,7 @@ TEST(ZkGasTraps, BundleGasLimitField) {
                  }()));
   // A returned run carries limit 0; a nonzero one is refused.
   const wasm::Trace ret = run_gas(bytes, "spin", {2}, 1u << 30);
-  auto rb = prove(*p, ret, opts_for({2}));
+  auto rb = prove(*p, ret, function_opts({2}));
   ASSERT_TRUE(rb.is_ok());
   EXPECT_EQ(rb->publics.gas_limit, 0u);
   auto back = deserialize_bundle(serialize_bundle(*rb));

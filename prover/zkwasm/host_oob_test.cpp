@@ -31,6 +31,7 @@ using test_support::claim_trap_at;
 using test_support::expect_forgery_rejected;
 using test_support::extension_opts;
 using test_support::wat;
+using test_support::expect_extension_proves;
 
 constexpr uint32_t kOob = uint32_t(wasm::TrapCode::kMemoryOutOfBounds);
 static_assert(kOob == L::kTrapMemOob);
@@ -84,25 +85,6 @@ std::string describe(const Call& c) {
          std::to_string(c.grow);
 }
 
-Bundle expect_proves(const test_support::ExtensionRun& e,
-                     uint32_t segment_log = kDefaultSegmentLog) {
-  auto b = prove(*e.program, e.trace, extension_opts(e.input, true, segment_log));
-  EXPECT_TRUE(b.is_ok()) << b.status().to_string();
-  if (!b.is_ok()) return {};
-  auto back = deserialize_bundle(serialize_bundle(*b));
-  EXPECT_TRUE(back.is_ok()) << back.status().to_string();
-  if (!back.is_ok()) return {};
-  auto pv = verify(*e.program, *back);
-  EXPECT_TRUE(pv.is_ok()) << pv.status().to_string();
-  if (!pv.is_ok()) return {};
-  EXPECT_EQ(pv->gas_used, e.result.gas_used);
-  EXPECT_EQ(pv->instructions, e.result.instructions);
-  EXPECT_EQ(pv->output, e.result.output);
-  EXPECT_EQ(pv->status, e.result.status == wasm::ExtensionResult::Status::kTrap ? 1u : 0u);
-  EXPECT_EQ(pv->trap_code, uint32_t(e.result.trap));
-  return *back;
-}
-
 constexpr size_t kDataLen = 40;
 
 // The byte gas the runtime charged at the trap: its gas used minus the program's costs.
@@ -147,7 +129,7 @@ TEST(ZkHostOob, TrapsInsideHostIoProve) {
     ASSERT_EQ(e.result.trap, wasm::TrapCode::kMemoryOutOfBounds) << e.result.trap_message;
     ASSERT_EQ(e.result.output.size(), 5u);
     EXPECT_EQ(byte_gas_of(e), (uint64_t(c.moved) + 7) / 8);
-    const Bundle b = expect_proves(e);
+    const Bundle b = expect_extension_proves(e);
     if (b.segments.empty()) continue;
     // Honest proofs against tampered public values.
     Bundle g = b;
@@ -185,7 +167,7 @@ TEST(ZkHostOob, CopiesThatFitGoOn) {
     const auto e = test_support::run_extension(wat(oob_ext(c)), in);
     ASSERT_EQ(e.result.trap, wasm::TrapCode::kNone) << e.result.trap_message;
     ASSERT_EQ(e.result.exit_code, 7);
-    expect_proves(e);
+    expect_extension_proves(e);
   }
 }
 
@@ -197,7 +179,7 @@ TEST(ZkHostOob, TrapInTheLastSegmentOfASplitRun) {
     const auto e = test_support::run_extension(wat(oob_ext(c, 200)), in);
     ASSERT_EQ(e.result.trap, wasm::TrapCode::kMemoryOutOfBounds);
     ASSERT_GT(e.trace.steps.size(), 1000u);
-    const Bundle b = expect_proves(e, 8);
+    const Bundle b = expect_extension_proves(e, 8);
     EXPECT_GT(b.segments.size(), 2u);
   }
 }

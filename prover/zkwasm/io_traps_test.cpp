@@ -29,6 +29,7 @@ using test_support::claim_trap_at;
 using test_support::expect_forgery_rejected;
 using test_support::extension_opts;
 using test_support::wat;
+using test_support::expect_extension_proves;
 
 constexpr uint32_t kHostError = uint32_t(wasm::TrapCode::kHostError);
 static_assert(kHostError == L::kTrapHostError);
@@ -74,22 +75,6 @@ uint32_t runtime_count(uint64_t size, uint32_t offset, uint32_t len) {
   return offset >= size ? 0 : uint32_t(std::min<uint64_t>(len, size - offset));
 }
 
-Bundle expect_proves(const test_support::ExtensionRun& e, uint32_t segment_log = kDefaultSegmentLog) {
-  auto b = prove(*e.program, e.trace, extension_opts(e.input, true, segment_log));
-  EXPECT_TRUE(b.is_ok()) << b.status().to_string();
-  if (!b.is_ok()) return {};
-  auto back = deserialize_bundle(serialize_bundle(*b));
-  EXPECT_TRUE(back.is_ok()) << back.status().to_string();
-  if (!back.is_ok()) return {};
-  auto pv = verify(*e.program, *back);
-  EXPECT_TRUE(pv.is_ok()) << pv.status().to_string();
-  if (!pv.is_ok()) return {};
-  EXPECT_EQ(pv->gas_used, e.result.gas_used);
-  EXPECT_EQ(pv->instructions, e.result.instructions);
-  EXPECT_EQ(pv->output, e.result.output);
-  return *back;
-}
-
 TEST(ZkIoTraps, ShortInputReadsProveInARunThatGoesOn) {
   struct Case {
     uint32_t data_len, kind, offset, len;
@@ -111,7 +96,7 @@ TEST(ZkIoTraps, ShortInputReadsProveInARunThatGoesOn) {
     const uint32_t n = runtime_count(size, c.offset, c.len);
     ASSERT_EQ(e.result.exit_code, int32_t(n));
     ASSERT_EQ(e.result.output.size(), n + 4 + 3);
-    const Bundle b = expect_proves(e);
+    const Bundle b = expect_extension_proves(e);
     if (b.segments.empty()) continue;
     Bundle t = b;  // another count as the result
     t.publics.results = {uint64_t(n + 1)};
@@ -129,7 +114,7 @@ TEST(ZkIoTraps, ShortInputReadProvesInASplitRun) {
     const auto e = test_support::run_extension(wat(reader_ext(0, offset, 16, 200)), in);
     ASSERT_EQ(e.result.trap, wasm::TrapCode::kNone);
     ASSERT_GT(e.trace.steps.size(), 1000u);
-    const Bundle b = expect_proves(e, 8);
+    const Bundle b = expect_extension_proves(e, 8);
     EXPECT_GT(b.segments.size(), 2u);
   }
 }
@@ -294,7 +279,7 @@ TEST(ZkIoTraps, UnknownInputKindHostErrorProves) {
       const auto e = test_support::run_extension(wat(kind_ext(read, kind)), in);
       ASSERT_EQ(e.result.trap, wasm::TrapCode::kHostError);
       ASSERT_EQ(e.trace.end.trap_code, kHostError);
-      const Bundle b = expect_proves(e);
+      const Bundle b = expect_extension_proves(e);
       if (b.segments.empty()) continue;
       EXPECT_EQ(b.publics.trap_code, kHostError);
       for (uint32_t other : {1u, 8u, 11u}) {
@@ -320,7 +305,7 @@ TEST(ZkIoTraps, UnknownInputKindProvesAsTheLastSegmentOfASplitRun) {
   const wasm::ExtensionInput in = input_of(5);
   const auto e = test_support::run_extension(bytes, in);
   ASSERT_EQ(e.result.trap, wasm::TrapCode::kHostError);
-  const Bundle b = expect_proves(e, 8);
+  const Bundle b = expect_extension_proves(e, 8);
   EXPECT_GT(b.segments.size(), 2u);
 }
 
@@ -376,7 +361,7 @@ TEST(ZkIoTraps, OutputBeyondTheLimitHostErrorProves) {
     SCOPED_TRACE(len);
     const auto e = test_support::run_extension(wat(output_ext(len)), in);
     ASSERT_EQ(e.result.trap, wasm::TrapCode::kHostError);
-    const Bundle b = expect_proves(e);
+    const Bundle b = expect_extension_proves(e);
     if (b.segments.empty()) continue;
     EXPECT_EQ(b.publics.trap_code, kHostError);
     EXPECT_EQ(b.publics.output.size(), 12u);

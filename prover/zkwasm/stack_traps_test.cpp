@@ -32,20 +32,10 @@ namespace L = layout;
 using wasm::Op;
 using test_support::run_traced;
 using test_support::wat;
+using test_support::function_opts;
 
 constexpr uint32_t kCode = uint32_t(wasm::TrapCode::kCallStackExhausted);
 static_assert(kCode == L::kTrapCallStack);
-
-ProveOptions opts_for(const std::vector<uint64_t>& args, bool checked = true,
-                      uint32_t segment_log = kDefaultSegmentLog) {
-  ProveOptions o;
-  o.params = fri_test_preset();
-  o.args = args;
-  o.check_trace = checked;
-  o.stark.check_witness = checked;
-  o.segment_log = segment_log;
-  return o;
-}
 
 // Recursion without end: call.wast's runaway and mutual-runaway (that module uses floats, outside
 // the runtime's integer subset, so they are copied here), and `rec` with a parameter and a
@@ -68,7 +58,7 @@ PublicValues expect_exhaustion_proves(const Program& p, const wasm::Trace& t,
                                       uint32_t segment_log = kDefaultSegmentLog) {
   EXPECT_EQ(t.end.status, 1u);
   EXPECT_EQ(t.end.trap_code, kCode);
-  auto b = prove(p, t, opts_for(args, true, segment_log));
+  auto b = prove(p, t, function_opts(args, true, segment_log));
   EXPECT_TRUE(b.is_ok()) << b.status().to_string();
   if (!b.is_ok()) return {};
   auto back = deserialize_bundle(serialize_bundle(*b));
@@ -127,10 +117,10 @@ void expect_forgery_rejected(const std::string& what, const Program& p, const wa
                              const std::vector<uint64_t>& args,
                              uint32_t segment_log = kDefaultSegmentLog) {
   SCOPED_TRACE(what);
-  auto checked = prove(p, t, opts_for(args, true, segment_log));
+  auto checked = prove(p, t, function_opts(args, true, segment_log));
   EXPECT_FALSE(checked.is_ok()) << "the prover's own check missed it";
   std::printf("  %-52s prover: %s\n", what.c_str(), checked.status().message().c_str());
-  auto b = prove(p, t, opts_for(args, false, segment_log));
+  auto b = prove(p, t, function_opts(args, false, segment_log));
   if (!b.is_ok()) {
     std::printf("  %-52s -> not provable: %s\n", what.c_str(), b.status().message().c_str());
     return;
@@ -167,7 +157,7 @@ TEST(ZkStackTraps, CallBeyondTheLimitIsRejected) {
   // One level less is within the limit and proves (the control).
   const wasm::Trace ok = run_traced(bytes, "down", {16384});
   ASSERT_EQ(ok.end.status, 0u);
-  auto b = prove(*p, ok, opts_for({16384}));
+  auto b = prove(*p, ok, function_opts({16384}));
   ASSERT_TRUE(b.is_ok()) << b.status().to_string();
   ASSERT_TRUE(verify(*p, *b).is_ok());
 }
@@ -179,7 +169,7 @@ TEST(ZkStackTraps, ExhaustionUnderASmallerLimitIsRejected) {
   small.max_call_depth = 100;
   const wasm::Trace t = run_traced(bytes, "runaway", {}, small);
   ASSERT_EQ(t.end.trap_code, kCode);
-  auto refused = prove(*p, t, opts_for({}));
+  auto refused = prove(*p, t, function_opts({}));
   ASSERT_FALSE(refused.is_ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kUnimplemented);
   EXPECT_NE(refused.status().message().find("max_call_depth"), std::string::npos)
@@ -266,7 +256,7 @@ TEST(ZkStackTraps, CallIndirectBeyondTheLimitIsRejected) {
   small.max_call_depth = 100;
   const wasm::Trace s = run_traced(bytes, "ci-runaway", {}, small);
   ASSERT_EQ(s.end.trap_code, kCode);
-  auto refused = prove(*p, s, opts_for({}));
+  auto refused = prove(*p, s, function_opts({}));
   ASSERT_FALSE(refused.is_ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kUnimplemented);
   EXPECT_NE(refused.status().message().find("max_call_depth"), std::string::npos)
@@ -330,7 +320,7 @@ TEST(ZkStackTraps, SpecAssertExhaustionCasesProve) {
         if (file == "skip-stack-guard-page") break;  // its other cases are as long
         continue;
       }
-      auto b = prove(*program, t, opts_for(args));
+      auto b = prove(*program, t, function_opts(args));
       if (!b.is_ok()) {
         EXPECT_EQ(b.status().code(), StatusCode::kUnimplemented) << b.status().to_string();
         std::printf("  %-44s refused: %s\n", where.c_str(), b.status().message().c_str());

@@ -195,6 +195,41 @@ inline ProveOptions extension_opts(const wasm::ExtensionInput& in, bool checked 
   return o;
 }
 
+// Test-preset options for an exported function called with `args`; `checked` false turns the
+// prover's own checks off (forgeries must reach the verifier).
+inline ProveOptions function_opts(const std::vector<uint64_t>& args, bool checked = true,
+                                  uint32_t segment_log = kDefaultSegmentLog) {
+  ProveOptions o;
+  o.params = fri_test_preset();
+  o.args = args;
+  o.check_trace = checked;
+  o.stark.check_witness = checked;
+  o.segment_log = segment_log;
+  return o;
+}
+
+// Proves an Extension run, round-trips the bundle through its bytes and verifies it: the
+// verified claim has the runtime's gas, instruction count, output, status and trap code.
+// Returns the bundle read back (empty after a failure, which is reported).
+inline Bundle expect_extension_proves(const ExtensionRun& e,
+                                      uint32_t segment_log = kDefaultSegmentLog) {
+  auto b = prove(*e.program, e.trace, extension_opts(e.input, true, segment_log));
+  EXPECT_TRUE(b.is_ok()) << b.status().to_string();
+  if (!b.is_ok()) return {};
+  auto back = deserialize_bundle(serialize_bundle(*b));
+  EXPECT_TRUE(back.is_ok()) << back.status().to_string();
+  if (!back.is_ok()) return {};
+  auto pv = verify(*e.program, *back);
+  EXPECT_TRUE(pv.is_ok()) << pv.status().to_string();
+  if (!pv.is_ok()) return {};
+  EXPECT_EQ(pv->gas_used, e.result.gas_used);
+  EXPECT_EQ(pv->instructions, e.result.instructions);
+  EXPECT_EQ(pv->output, e.result.output);
+  EXPECT_EQ(pv->status, e.result.status == wasm::ExtensionResult::Status::kTrap ? 1u : 0u);
+  EXPECT_EQ(pv->trap_code, uint32_t(e.result.trap));
+  return *back;
+}
+
 // The Extension trace cut after step `at` (its I/O rows go too when it is a host call), claiming
 // that step trapped with `code`; gas and instruction counts recomputed for the cut.
 inline wasm::Trace claim_trap_at(const Program& p, const wasm::Trace& t, size_t at,

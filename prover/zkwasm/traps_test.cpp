@@ -34,20 +34,12 @@ using test_support::FunctionRun;
 using test_support::run_function;
 using test_support::run_traced;
 using test_support::wat;
-
-ProveOptions opts_for(const std::vector<uint64_t>& args, bool checked = true) {
-  ProveOptions o;
-  o.params = fri_test_preset();
-  o.args = args;
-  o.check_trace = checked;
-  o.stark.check_witness = checked;
-  return o;
-}
+using test_support::function_opts;
 
 // Proves and verifies an honest run; returns the verified public values.
 PublicValues expect_proves(const Program& p, const wasm::Trace& t, const std::vector<uint64_t>& args,
                            uint32_t segment_log = kDefaultSegmentLog) {
-  ProveOptions o = opts_for(args);
+  ProveOptions o = function_opts(args);
   o.segment_log = segment_log;
   auto b = prove(p, t, o);
   EXPECT_TRUE(b.is_ok()) << b.status().to_string();
@@ -81,10 +73,10 @@ PublicValues expect_proves(const Program& p, const wasm::Trace& t, const std::ve
 void expect_forgery_rejected(const std::string& what, const Program& p, const wasm::Trace& t,
                              const std::vector<uint64_t>& args, uint32_t segment_log = kDefaultSegmentLog) {
   SCOPED_TRACE(what);
-  ProveOptions checked = opts_for(args);
+  ProveOptions checked = function_opts(args);
   checked.segment_log = segment_log;
   EXPECT_FALSE(prove(p, t, checked).is_ok()) << "the prover's own check missed it";
-  ProveOptions o = opts_for(args, false);
+  ProveOptions o = function_opts(args, false);
   o.segment_log = segment_log;
   auto b = prove(p, t, o);
   if (!b.is_ok()) {
@@ -466,7 +458,7 @@ TEST(ZkTraps, SpecAssertTrapCasesProve) {
       ASSERT_EQ(t.end.status, 1u);
       ASSERT_EQ(std::string(wasm::trap_reason(wasm::TrapCode(t.end.trap_code))),
                 c["text"].get<std::string>());
-      auto b = prove(*program, t, opts_for(args));
+      auto b = prove(*program, t, function_opts(args));
       if (!b.is_ok() && b.status().code() == StatusCode::kUnimplemented) {
         // Outside the proved subset for another reason (floats, imports...): named, counted.
         ++skipped;

@@ -129,6 +129,23 @@ class ExecBuilder {
       : rows_(rows), cols_(zeroed_columns(size_t(E::kWidth) * rows, pool)) {}
   void set(uint32_t col, size_t row, Fp v) { cols_[size_t(col) * rows_ + row] = v; }
   void set(uint32_t col, size_t row, uint64_t v) { set(col, row, Fp::from_u64(v)); }
+  // A real row that keeps the machine state (I/O rows, zero-local rows, the out-of-gas row):
+  // pc = npc, sp = nsp, fp = nfp, with the depth, step, instruction count, gas and output.
+  void set_still_state(size_t row, uint64_t pc, uint64_t sp, uint64_t fp, uint64_t depth,
+                       uint64_t inst, uint64_t gas, uint64_t out) {
+    set(E::kReal, row, uint64_t(1));
+    set(E::kPc, row, pc);
+    set(E::kNpc, row, pc);
+    set(E::kSp, row, sp);
+    set(E::kNsp, row, sp);
+    set(E::kFp, row, fp);
+    set(E::kNfp, row, fp);
+    set(E::kDepth, row, depth);
+    set(E::kStep, row, uint64_t(row + 1));
+    set(E::kInst, row, inst);
+    set(E::kGas, row, gas);
+    set(E::kOut, row, out);
+  }
   void set_limbs(uint32_t col, size_t row, uint64_t v) {
     for (uint32_t j = 0; j < 4; ++j) set(col + j, row, uint64_t(limb(v, j)));
   }
@@ -429,19 +446,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
   // its state; the exit cursor when a segment ends inside them.
   SegmentState::ZeroCursor zl_exit;
   auto zero_row = [&](uint32_t pc, uint32_t csp, uint32_t key) {
-    ex.set(E::kReal, row, uint64_t(1));
+    ex.set_still_state(row, pc, csp, fp, frames.size(), ninst, gas, out_now());
     ex.set(E::kZflag, row, uint64_t(1));
-    ex.set(E::kPc, row, uint64_t(pc));
-    ex.set(E::kNpc, row, uint64_t(pc));
-    ex.set(E::kSp, row, uint64_t(csp));
-    ex.set(E::kNsp, row, uint64_t(csp));
-    ex.set(E::kFp, row, uint64_t(fp));
-    ex.set(E::kNfp, row, uint64_t(fp));
-    ex.set(E::kDepth, row, uint64_t(frames.size()));
-    ex.set(E::kStep, row, uint64_t(row + 1));
-    ex.set(E::kInst, row, ninst);
-    ex.set(E::kOut, row, out_now());
-    ex.set(E::kGas, row, gas);
     if (key + 1 == csp) ex.set(E::kZlast, row, uint64_t(1));
     const bool zen[L::kSlots] = {false, false, true};
     const uint32_t zkey[L::kSlots] = {0, 0, key};
@@ -477,19 +483,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
       }
       if (cnt == 0 || cnt > 8) return bad(i, "host I/O row of " + std::to_string(cnt) + " bytes");
       const uint32_t after = io.rem - std::min(io.rem, cnt);
-      ex.set(E::kReal, row, uint64_t(1));
-      ex.set(E::kPc, row, uint64_t(io.pc));
-      ex.set(E::kNpc, row, uint64_t(io.pc));
-      ex.set(E::kSp, row, uint64_t(io.sp));
-      ex.set(E::kNsp, row, uint64_t(io.sp));
-      ex.set(E::kFp, row, uint64_t(fp));
-      ex.set(E::kNfp, row, uint64_t(fp));
-      ex.set(E::kDepth, row, uint64_t(frames.size()));
-      ex.set(E::kStep, row, uint64_t(row + 1));
-      ex.set(E::kInst, row, ninst);
-      ex.set(E::kGas, row, gas);
+      ex.set_still_state(row, io.pc, io.sp, fp, frames.size(), ninst, gas, out_now());
       ex.set(E::kGasCost, row, uint64_t(1));
-      ex.set(E::kOut, row, out_now());
       gas += 1;
       ex.set(E::kMem, row, uint64_t(1));
       ex.set(E::kMemOp, row, uint64_t(uint32_t(op)));
@@ -1501,24 +1496,14 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
       ++row;
       const uint32_t c0 = limb(cnt, 0), g = (c0 + 7) / 8, mg = 8 * g - c0;
       const uint64_t gcost = g + uint64_t(limb(cnt, 1)) * 8192;
-      ex.set(E::kReal, row, uint64_t(1));
-      ex.set(E::kPc, row, uint64_t(exit_pc));  // pc + 1, or a host tail's return
-      ex.set(E::kNpc, row, uint64_t(exit_pc));
-      ex.set(E::kSp, row, uint64_t(tsp));
-      ex.set(E::kNsp, row, uint64_t(tsp));
-      ex.set(E::kFp, row, uint64_t(fp));
-      ex.set(E::kNfp, row, uint64_t(fp));
-      ex.set(E::kDepth, row, uint64_t(frames.size()));
-      ex.set(E::kStep, row, uint64_t(row + 1));
-      ex.set(E::kInst, row, ninst);
-      ex.set(E::kGas, row, gas);
+      // pc + 1, or a host tail's return
+      ex.set_still_state(row, exit_pc, tsp, fp, frames.size(), ninst, gas, out_now());
       ex.set(E::kGasCost, row, gcost);
       // Out of gas inside input_read (trap code 10): the byte gas does not fit, so it is not
       // charged; the tail shows gas + cost - limit - 1 = d1 + 2^14 bh' instead of the memory
       // check (air.cpp).
       const uint64_t gas_excess = gas + gcost - trace.header.gas_limit - 1;
       if (!gas_trap) gas += gcost;  // the byte gas, charged before the trap
-      ex.set(E::kOut, row, out_now());
       ex.set(E::kMem, row, uint64_t(1));
       ex.set(E::kMemOp, row, uint64_t(uint32_t(Op::kHostWrite)));
       ex.set(E::kIo, row, uint64_t(1));
@@ -1612,18 +1597,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
           " does not explain");
     }
     ++prog_mult[gpc];
-    ex.set(E::kReal, row, uint64_t(1));
-    ex.set(E::kPc, row, uint64_t(gpc));
-    ex.set(E::kNpc, row, uint64_t(gpc));
-    ex.set(E::kSp, row, uint64_t(gsp));
-    ex.set(E::kNsp, row, uint64_t(gsp));
-    ex.set(E::kFp, row, uint64_t(fp));
-    ex.set(E::kNfp, row, uint64_t(fp));
-    ex.set(E::kDepth, row, uint64_t(frames.size()));
-    ex.set(E::kStep, row, uint64_t(row + 1));
-    ex.set(E::kInst, row, ninst + 1);
-    ex.set(E::kGas, row, gas);
-    ex.set(E::kOut, row, out_now());
+    ex.set_still_state(row, gpc, gsp, fp, frames.size(), ninst + 1, gas, out_now());
     ex.set(E::kGasCost, row, uint64_t(in.gas));
     ex.set(E::kImmA, row, uint64_t(program_imm_a(m, in)));
     ex.set_limbs(E::kImmB, row, in.b);
