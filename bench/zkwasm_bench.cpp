@@ -363,6 +363,7 @@ int main(int argc, char** argv) {
   // CPU seconds this (the proving) thread worked alone, the other cores idle: serial code and
   // parallel_for calls too small to split. Unlike wall time it can be compared on a busy machine;
   // on an idle one the wall time is about (prove CPU + alone) / threads, plus the imbalance.
+  enable_dispatch_accounting();
   auto alone_cpu = [] { return thread_cpu_seconds() - dispatched_caller_cpu_seconds(); };
   std::vector<double> stage_alone;
   // Split runs: the peak RSS reached by the end of each segment's proof.
