@@ -32,6 +32,7 @@
 #include <utility>
 
 #include "prover/common/thread_pool.hpp"
+#include "prover/common/thread_pool_stats.hpp"
 #include "prover/common/timer.hpp"
 #include "prover/fri/fri_params.hpp"
 #include "prover/wasm/extension.hpp"
@@ -376,6 +377,12 @@ int main(int argc, char** argv) {
   // (the stage times in StarkTimings are wall time; "logup" here includes the witness check).
   std::vector<std::pair<std::string, double>> stage_cpu;
   std::vector<std::pair<double, double>> stage_rss;  // at each stage's start
+  // CPU seconds this (the proving) thread worked alone, the other cores idle: serial code and
+  // parallel_for calls too small to split. Unlike wall time it can be compared on a busy machine;
+  // on an idle one the wall time is about (prove CPU + alone) / threads, plus the imbalance.
+  enable_dispatch_accounting();
+  auto alone_cpu = [] { return thread_cpu_seconds() - dispatched_caller_cpu_seconds(); };
+  std::vector<double> stage_alone;
   // Split runs: the peak RSS reached by the end of each segment's proof.
   po.on_segment = [](uint32_t index, uint32_t count, double seconds) {
     if (count < 2) return;
@@ -385,6 +392,7 @@ int main(int argc, char** argv) {
   };
   po.stark.progress = [&](std::string_view stage, double) {
     stage_cpu.emplace_back(std::string(stage), process_cpu_seconds());
+    stage_alone.push_back(alone_cpu());
     stage_rss.push_back(rss_mb());
   };
   auto cpu_now = [] {
@@ -419,11 +427,13 @@ int main(int argc, char** argv) {
   const auto rss_before = rss_mb();
   zkwasm::reset_witness_census();
   const double cpu0 = cpu_now();
+  const double alone0 = alone_cpu();
   Stopwatch sw;
   auto bundle = source ? zkwasm::prove(**program, *source, po, &tm)
                        : zkwasm::prove(**program, *trace, po, &tm);
   const double prove_s = sw.seconds();
   const double prove_cpu = cpu_now() - cpu0;
+  const double prove_alone = alone_cpu() - alone0;
   if (!bundle) {
     std::fprintf(stderr, "%s\n", bundle.status().to_string().c_str());
     return 1;
@@ -521,6 +531,15 @@ int main(int argc, char** argv) {
     }
     std::fprintf(stderr, "hashed base cells (trace domain, all tables): %.1f M\n", hashed / 1e6);
     print_proof_breakdown(bundle->segments[0].proof, m);
+  }
+  // Split runs prove segments on other threads: their serial parts are not this thread's.
+  if (bundle->segments.size() == 1 && !stage_alone.empty()) {
+    std::fprintf(stderr, "CPU s alone (serial) of %.3f: before trace_lde %.3f", prove_alone,
+                 stage_alone[0] - alone0);
+    for (size_t i = 0; i + 1 < stage_alone.size(); ++i) {
+      std::fprintf(stderr, ", %s %.3f", stage_cpu[i].first.c_str(), stage_alone[i + 1] - stage_alone[i]);
+    }
+    std::fprintf(stderr, ", after done %.3f\n", prove_alone - (stage_alone.back() - alone0));
   }
   std::fprintf(stderr, "CPU s per stage:");
   for (size_t i = 0; i + 1 < stage_cpu.size(); ++i) {
