@@ -113,15 +113,14 @@ inline const char* kSumWat = R"((module
   (func (export "efaas_main") (result i32) (call $sum (i32.const 0))))
 )";
 
-// A run the zkWASM prover still refuses with UNIMPLEMENTED: output_write of 64 bytes whose byte
-// gas (8 units) exceeds the gas left after the call (record it with record_trace(...,
-// kUnprovableGasLimit): 2 + 20 of 25 used), out of gas inside the host function (docs/zkwasm.md,
-// Traps; out of gas before an instruction is provable). Its refusal names the trap.
+// A run the zkWASM prover still refuses with UNIMPLEMENTED: input_size(0) in a proof without
+// public input (a trace job with none; record it with record_trace(..., kUnprovableGasLimit)).
+// Out of gas inside a host function, the example before session 8, proves now.
 inline constexpr const char* kUnprovableWat =
-    "(module (import \"efaas\" \"output_write\" (func $w (param i32 i32))) (memory 1)"
+    "(module (import \"efaas\" \"input_size\" (func $s (param i32) (result i32)))"
     " (func (export \"f\") (param i32) (result i32)"
-    " (call $w (i32.const 0) (i32.const 64)) (i32.const 0)))";
+    " (call $s (i32.const 0))))";
 inline constexpr uint64_t kUnprovableGasLimit = 25;
-inline constexpr const char* kUnprovableReason = "trap";
+inline constexpr const char* kUnprovableReason = "not a public input";
 
 }  // namespace efaas::farm::testing
