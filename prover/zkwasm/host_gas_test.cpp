@@ -158,30 +158,18 @@ Budget budget_of(const test_support::ExtensionRun& e, uint64_t bytes) {
 // proof checked against another limit, gas used or trap code (or as a return) is rejected.
 Bundle expect_proves(const test_support::ExtensionRun& e,
                      uint32_t segment_log = kDefaultSegmentLog) {
-  auto b = prove(*e.program, e.trace, extension_opts(e.input, true, segment_log));
-  EXPECT_TRUE(b.is_ok()) << b.status().to_string();
-  if (!b.is_ok()) return {};
-  auto back = deserialize_bundle(serialize_bundle(*b));
-  EXPECT_TRUE(back.is_ok()) << back.status().to_string();
-  if (!back.is_ok()) return {};
-  auto pv = verify(*e.program, *back);
-  EXPECT_TRUE(pv.is_ok()) << pv.status().to_string();
-  if (!pv.is_ok()) return {};
-  EXPECT_EQ(pv->gas_used, e.result.gas_used);
-  EXPECT_EQ(pv->instructions, e.result.instructions);
-  EXPECT_EQ(pv->output, e.result.output);
-  EXPECT_EQ(pv->trap_code, uint32_t(e.result.trap));
-  if (e.result.trap == wasm::TrapCode::kOutOfGas) {
-    EXPECT_EQ(pv->gas_limit, e.trace.header.gas_limit);
-  }
+  const Bundle back = test_support::expect_extension_proves(e, segment_log);
+  if (back.segments.empty()) return back;  // failed, reported
   auto tampered = [&](const std::string& what, auto edit) {
-    Bundle o = *back;
+    Bundle o = back;
     edit(o.publics);
     auto v = verify(*e.program, o);
     EXPECT_FALSE(v.is_ok()) << what << " verified";
   };
   if (e.result.trap == wasm::TrapCode::kOutOfGas) {
     const uint64_t limit = e.trace.header.gas_limit;
+    auto pv = verify(*e.program, back);
+    EXPECT_TRUE(pv.is_ok() && pv->gas_limit == limit) << "the verified limit is the trace's";
     tampered("limit + 1", [&](PublicValues& v) { v.gas_limit = limit + 1; });
     tampered("limit - 1", [&](PublicValues& v) { v.gas_limit = limit - 1; });
     // The same field element as the limit: below 2^31 but not below kMaxGasLimit = 2^30 (with
@@ -199,7 +187,7 @@ Bundle expect_proves(const test_support::ExtensionRun& e,
       v.status = 0, v.trap_code = 0, v.gas_limit = 0, v.results = {7};
     });
   }
-  return *back;
+  return back;
 }
 
 const Call kCases[] = {

@@ -92,29 +92,8 @@ wasm::Trace run_combined(const Program& p, const std::string& fn, uint64_t x) {
   EXPECT_TRUE(inst.is_ok()) << inst.status().to_string();
   const wasm::Export* ex = p.module().find_export(fn);
   EXPECT_NE(ex, nullptr);
-  wasm::MemorySink sink;
-  wasm::TraceWriter tw(sink, 1024);
-  wasm::TraceHeader h;
-  h.gas_limit = 1u << 30;
-  h.entry_function = ex->index;
-  EXPECT_TRUE(tw.begin(h).is_ok());
-  wasm::ExecOptions o;
-  o.gas_limit = h.gas_limit;
-  o.trace = &tw;
   const uint64_t args[] = {x};
-  auto r = (*inst)->invoke(ex->index, args, o);
-  EXPECT_TRUE(r.is_ok());
-  wasm::TraceEnd end;
-  end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
-  end.trap_code = uint32_t(r->trap);
-  end.gas_used = r->gas_used;
-  end.instructions = r->instructions;
-  end.records = tw.records();
-  end.results = r->results;
-  EXPECT_TRUE(tw.finish(end).is_ok());
-  auto t = wasm::read_trace(sink.data);
-  EXPECT_TRUE(t.is_ok()) << t.status().to_string();
-  return *t;
+  return test_support::trace_invoke(**inst, ex->index, args);
 }
 
 ProveOptions opts(uint64_t x) {

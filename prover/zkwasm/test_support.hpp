@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -41,18 +42,11 @@ inline std::vector<uint8_t> wat(const std::string& text) {
   return b;
 }
 
-// Runs function `func` with a trace (traps included: the trace then ends with status 1), under
-// the runtime's default limits unless `limits` says otherwise and `gas_limit` (the trace header
-// records it).
-inline wasm::Trace run_traced(const std::vector<uint8_t>& bytes, uint32_t func,
-                              const std::vector<uint64_t>& args,
-                              const wasm::RuntimeLimits& limits = {},
-                              uint64_t gas_limit = uint64_t(1) << 30) {
-  auto m = wasm::load_module(bytes);
-  EXPECT_TRUE(m.is_ok()) << m.status().to_string();
-  wasm::Linker linker;
-  auto inst = wasm::Instance::instantiate(*m, linker, limits);
-  EXPECT_TRUE(inst.is_ok()) << inst.status().to_string();
+// Invokes function `func` of `inst` with a trace (traps included: the trace then ends with
+// status 1) under `gas_limit` (the trace header records it).
+inline wasm::Trace trace_invoke(wasm::Instance& inst, uint32_t func,
+                                std::span<const uint64_t> args,
+                                uint64_t gas_limit = uint64_t(1) << 30) {
   wasm::MemorySink sink;
   wasm::TraceWriter tw(sink, 1024);
   wasm::TraceHeader h;
@@ -62,7 +56,7 @@ inline wasm::Trace run_traced(const std::vector<uint8_t>& bytes, uint32_t func,
   wasm::ExecOptions o;
   o.gas_limit = h.gas_limit;
   o.trace = &tw;
-  auto r = (*inst)->invoke(func, args, o);
+  auto r = inst.invoke(func, args, o);
   EXPECT_TRUE(r.is_ok());
   wasm::TraceEnd end;
   end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
@@ -75,6 +69,20 @@ inline wasm::Trace run_traced(const std::vector<uint8_t>& bytes, uint32_t func,
   auto t = wasm::read_trace(sink.data);
   EXPECT_TRUE(t.is_ok()) << t.status().to_string();
   return *t;
+}
+
+// Runs function `func` with a trace, under the runtime's default limits unless `limits` says
+// otherwise and `gas_limit`.
+inline wasm::Trace run_traced(const std::vector<uint8_t>& bytes, uint32_t func,
+                              const std::vector<uint64_t>& args,
+                              const wasm::RuntimeLimits& limits = {},
+                              uint64_t gas_limit = uint64_t(1) << 30) {
+  auto m = wasm::load_module(bytes);
+  EXPECT_TRUE(m.is_ok()) << m.status().to_string();
+  wasm::Linker linker;
+  auto inst = wasm::Instance::instantiate(*m, linker, limits);
+  EXPECT_TRUE(inst.is_ok()) << inst.status().to_string();
+  return trace_invoke(**inst, func, args, gas_limit);
 }
 
 // Runs export `name` with a trace.
