@@ -488,7 +488,7 @@ TEST_F(ZkWasmSegmentForgeries, BundleParserNamesTheBadField) {
     at = 8 + 4 + 4 + 32 + 4 + 4 + 8 * pv.args.size() + 4 + 4 + 4 + 8 * pv.results.size() + 8 + 8 +
          4 + pv.public_input.size() + 4 + pv.output.size() + 8 /* gas limit */ +
          1 /* no private digest */ + 4 * 4 + 8 +
-         8 + 8;
+         8 + 8 + 1 /* exit cursor flag 0 */;
   }
   auto c = bytes;
   c[at] = c[at + 1] = c[at + 2] = 0xFF;
