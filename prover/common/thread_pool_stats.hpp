@@ -2,16 +2,9 @@
 // How much work the proving thread did alone, for benchmarks: wall time cannot be compared on a
 // busy machine, but the CPU time of serial sections can, and on an idle machine they set how far
 // the wall time stays above CPU time / threads.
-#include <time.h>
+#include "prover/common/timer.hpp"  // thread_cpu_seconds
 
 namespace efaas {
-
-// CPU time of the calling thread, in seconds.
-inline double thread_cpu_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
-}
 
 // Starts the count below (off by default: it costs two system calls per dispatch).
 void enable_dispatch_accounting();

@@ -23,8 +23,9 @@ Result<const OpenClProgram*> stark_program(OpenClDevice& dev) {
 // A quotient kernel is one straight-line function of the whole constraint DAG (hundreds of KB of
 // LLVM IR for the execution table). PoCL's CPU code generation optimizes it for minutes per
 // table (measured: the zkWASM exec table alone > 5 min of one core), which swamped every proof
-// after a constraint change; unoptimized it builds in seconds and the kernel is a few percent
-// of a CPU-device proof. GPU compilers handle it: they keep the optimizations.
+// after a constraint change; unoptimized it builds in seconds, but runs slower: at 2^16 rows the
+// quotient stage is 43 of a warm zkWASM proof's 66 CPU-s on PoCL (bench/RESULTS.md, session 8).
+// The CPU backends, not PoCL, are for CPU proving; GPU compilers keep the optimizations.
 std::string quotient_options(const OpenClDevice& dev) {
   std::string opts = kOptions;
   if (dev.info().type == "CPU") opts += " -cl-opt-disable";

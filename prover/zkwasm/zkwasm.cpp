@@ -537,7 +537,7 @@ Status get_varint(ByteReader& r, uint64_t& v, const std::string& what) {
 }
 // A segment's exit cursor (serialize_bundle): flag, then for 1 the I/O cursor's direction,
 // kind, address, index, bytes left; for 2 the next local of the zero-local rows.
-Status read_io_cursor(ByteReader& r, SegmentState& e, const std::string& name) {
+Status read_exit_cursor(ByteReader& r, SegmentState& e, const std::string& name) {
   uint8_t flag = 0, dir = 0, kind = 0;
   EFAAS_RETURN_IF_ERROR(r.u8(flag, name + "exit cursor flag"));
   if (flag > 2) {
@@ -726,7 +726,7 @@ Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes) {
                                 " at byte " + std::to_string(r.offset() - 8) +
                                 " exceeds the output length " + std::to_string(pv.output.size()));
       }
-      EFAAS_RETURN_IF_ERROR(read_io_cursor(r, e, name));
+      EFAAS_RETURN_IF_ERROR(read_exit_cursor(r, e, name));
     }
     if (split) {
       // Each key takes at least two bytes (gap and value): a count beyond that is malformed.
