@@ -35,16 +35,34 @@ bool limits_fit(const Limits& have, const Limits& want) {
 }  // namespace
 
 Result<std::shared_ptr<const Module>> link_modules(std::span<const LinkInput> modules) {
+  auto set = link_modules_staged(modules);
+  if (!set) return set.status();
+  for (const LinkedStart& s : set->starts) {
+    if (s.module + 1 != modules.size()) {
+      return unimplemented(
+          "link: a start function in module " + std::to_string(s.module) + " (\"" +
+          modules[s.module].name +
+          "\"), not the last one (its effects would have to be ordered among the other "
+          "modules' segments; zkwasm's Program::load_linked folds them in order)");
+    }
+  }
+  if (set->starts.empty()) return set->module;
+  auto out = std::make_shared<Module>(*set->module);
+  out->start = set->starts.back().func;
+  return std::shared_ptr<const Module>(std::move(out));
+}
+
+Result<LinkedSet> link_modules_staged(std::span<const LinkInput> modules,
+                                      std::optional<size_t> entry_module) {
   if (modules.empty()) return invalid_argument("link: no modules");
   const size_t n = modules.size();
+  const size_t entry_k = entry_module.value_or(n - 1);
+  if (entry_k >= n) {
+    return invalid_argument("link: entry module " + std::to_string(entry_k) + " of a set of " +
+                            std::to_string(n));
+  }
   for (size_t k = 0; k < n; ++k) {
     if (!modules[k].module) return invalid_argument("link: module " + std::to_string(k) + " is null");
-    if (modules[k].module->start && k + 1 != n) {
-      return unimplemented(
-          "link: a start function in module " + std::to_string(k) + " (\"" + modules[k].name +
-          "\"), not the last one (its effects would have to be ordered among the other "
-          "modules' segments)");
-    }
   }
 
   // Pass 1: resolve every import to a Ref / Owner; collect the unresolved ones.
@@ -180,6 +198,7 @@ Result<std::shared_ptr<const Module>> link_modules(std::span<const LinkInput> mo
 
   // Pass 2: lay out the combined index spaces.
   auto out = std::make_shared<Module>();
+  LinkedSet set;
   std::vector<uint32_t> type_off(n), fbase(n), gbase(n), pc_off(n), bt_off(n);
   uint32_t nf = nimp_f, ng = nimp_g;
   for (size_t k = 0; k < n; ++k) {
@@ -307,15 +326,20 @@ Result<std::shared_ptr<const Module>> link_modules(std::span<const LinkInput> mo
       }
       out->code.push_back(in);
     }
+    if (m.start) {
+      set.starts.push_back(LinkedStart{uint32_t(k), func_index(fref[k][*m.start]),
+                                       out->global_inits.size(), out->datas.size(),
+                                       out->elems.size()});
+    }
   }
-  const Module& entry = *modules[n - 1].module;
+  const Module& entry = *modules[entry_k].module;
   for (Export e : entry.exports) {
-    if (e.kind == ExternKind::kFunc) e.index = func_index(fref[n - 1][e.index]);
-    if (e.kind == ExternKind::kGlobal) e.index = global_index(gref[n - 1][e.index]);
+    if (e.kind == ExternKind::kFunc) e.index = func_index(fref[entry_k][e.index]);
+    if (e.kind == ExternKind::kGlobal) e.index = global_index(gref[entry_k][e.index]);
     out->exports.push_back(e);
   }
-  if (entry.start) out->start = func_index(fref[n - 1][*entry.start]);
-  return std::shared_ptr<const Module>(std::move(out));
+  set.module = std::move(out);
+  return set;
 }
 
 }  // namespace efaas::wasm

@@ -6,8 +6,11 @@
 // resolved to that module's export, and the set may hold at most one linear memory and one
 // table (defined by one module, imported by the others). Instantiating the combined module gives
 // the state that instantiating the modules one after the other gives: data and element segments
-// applied in module order, the start function of the last module run last.
+// applied in module order, the start function of the last module run last. Start functions of
+// other modules need their effects ordered among the segments: link_modules_staged says where
+// each runs, and its caller runs them (zkwasm's Program::load_linked folds them).
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -30,5 +33,26 @@ struct LinkInput {
 // the module), UNIMPLEMENTED for two separate memories or tables, or a start function in a
 // module other than the last.
 Result<std::shared_ptr<const Module>> link_modules(std::span<const LinkInput> modules);
+
+// Module k's start function in the combined module, and how much of the combined module exists
+// when it runs (after modules 0..k are instantiated, before module k + 1 is): the defined
+// globals, data segments and element segments of modules 0..k are the first `globals`, `datas`
+// and `elems` of the combined module's.
+struct LinkedStart {
+  uint32_t module = 0;
+  uint32_t func = 0;
+  size_t globals = 0;
+  size_t datas = 0;
+  size_t elems = 0;
+};
+struct LinkedSet {
+  std::shared_ptr<const Module> module;  // no start function: `starts` says where they run
+  std::vector<LinkedStart> starts;       // in instantiation order
+};
+// link_modules with start functions allowed in every module, and the combined module exporting
+// the exports of module `entry` (default: the last; the modules after it count only for what
+// their instantiation writes into the others).
+Result<LinkedSet> link_modules_staged(std::span<const LinkInput> modules,
+                                      std::optional<size_t> entry = std::nullopt);
 
 }  // namespace efaas::wasm

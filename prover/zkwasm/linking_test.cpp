@@ -340,12 +340,355 @@ TEST(ZkLinking, WhatCannotBeMergedIsRefused) {
          StatusCode::kInvalidArgument, "incompatible import type");
   expect(R"((module (import "lib" "acc" (global i32))))", StatusCode::kInvalidArgument,
          "incompatible import type");
-  // A start function in a module before the last.
-  LinkSpec s = spec_of(wat(R"((module (func $s) (start $s)))"), lib);
+  // A start function in a module before the last: the runtime's combined module cannot say
+  // where it runs (Program::load_linked folds it, StartFunctionsRunInInstantiationOrder).
+  auto ms = wasm::load_module(wat(R"((module (func $s) (start $s)))"));
+  auto ml = wasm::load_module(lib);
+  ASSERT_TRUE(ms.is_ok() && ml.is_ok());
+  const wasm::LinkInput in[] = {{"s", *ms}, {"lib", *ml}};
+  auto linked = wasm::link_modules(in);
+  ASSERT_FALSE(linked.is_ok());
+  EXPECT_EQ(linked.status().code(), StatusCode::kUnimplemented) << linked.status().to_string();
+  EXPECT_FALSE(Program::load_linked(LinkSpec{}).is_ok());
+  // An entry module outside the set.
+  LinkSpec s = spec_of(lib, wat("(module)"));
+  s.entry = 2;
   auto p = Program::load_linked(s);
   ASSERT_FALSE(p.is_ok());
-  EXPECT_EQ(p.status().code(), StatusCode::kUnimplemented) << p.status().to_string();
-  EXPECT_FALSE(Program::load_linked(LinkSpec{}).is_ok());
+  EXPECT_EQ(p.status().code(), StatusCode::kInvalidArgument) << p.status().to_string();
+}
+
+// Start functions in every module: "first" stores and sets its global at instantiation, "second"
+// overwrites one of those words by a data segment (segments come after the earlier module's
+// start) and its own start reads what the first left. The verifier runs them in that order.
+std::string first_text(int stored) {
+  return R"((module
+  (memory (export "mem") 1 4)
+  (global $g (export "g") (mut i32) (i32.const 1))
+  (func $init
+    (i32.store (i32.const 40) (i32.const )" +
+         std::to_string(stored) + R"())
+    (i32.store (i32.const 44) (i32.const 0x500))
+    (drop (memory.grow (i32.const 1)))
+    (global.set $g (i32.add (global.get $g) (i32.load (i32.const 40)))))
+  (start $init))
+)";
+}
+const char* kSecond = R"((module
+  (import "first" "mem" (memory 1))
+  (import "first" "g" (global $g (mut i32)))
+  (data (i32.const 44) "\07\00\00\00")
+  (func $init
+    (i32.store (i32.const 0x10000) (i32.add (global.get $g) (i32.load (i32.const 44))))
+    (global.set $g (i32.mul (global.get $g) (i32.const 3))))
+  (start $init)
+  (func (export "run") (param $x i32) (result i32) (local $i i32)
+    (local.set $i (i32.const 8))  ;; a few rows, so that segments of 2^4 rows split it
+    (loop $l (br_if $l (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))
+    (i32.add (i32.add (local.get $x) (memory.size))
+             (i32.add (global.get $g)
+                      (i32.add (i32.load (i32.const 40))
+                               (i32.add (i32.load (i32.const 44))
+                                        (i32.load (i32.const 0x10000))))))))
+)";
+
+LinkSpec first_second(int stored) {
+  LinkSpec s;
+  s.modules.push_back({"first", wat(first_text(stored))});
+  s.modules.push_back({"second", wat(kSecond)});
+  return s;
+}
+
+// The runtime's instances, each instantiated (start included) in order.
+uint64_t run_first_second(int stored, uint64_t x) {
+  auto m1 = wasm::load_module(wat(first_text(stored)));
+  auto m2 = wasm::load_module(wat(kSecond));
+  EXPECT_TRUE(m1.is_ok() && m2.is_ok());
+  wasm::Linker linker;
+  auto i1 = wasm::Instance::instantiate(*m1, linker);
+  EXPECT_TRUE(i1.is_ok()) << i1.status().to_string();
+  linker.define_instance("first", **i1);
+  auto i2 = wasm::Instance::instantiate(*m2, linker);
+  EXPECT_TRUE(i2.is_ok()) << i2.status().to_string();
+  const uint64_t args[] = {x};
+  auto r = (*i2)->invoke_export("run", args);
+  EXPECT_TRUE(r.is_ok() && r->trap == wasm::TrapCode::kNone);
+  return r->results.at(0);
+}
+
+TEST(ZkLinking, StartFunctionsRunInInstantiationOrder) {
+  auto p = Program::load_linked(first_second(9));
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  EXPECT_FALSE((*p)->module().start.has_value());
+  // first: [40] = 9, [44] = 0x500, 2 pages, g = 10; second's segment: [44] = 7; second's start:
+  // [0x10000] = 10 + 7, g = 30. run(x) = x + 2 + 30 + 9 + 7 + 17.
+  const uint64_t want = run_first_second(9, 5);
+  ASSERT_EQ(want, 5u + 2 + 30 + 9 + 7 + 17);
+  const wasm::Trace t = run_combined(**p, "run", 5);
+  ASSERT_EQ(t.end.results, std::vector<uint64_t>{want});
+  auto b = prove(**p, t, opts(5));
+  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+  auto pv = verify(**p, *b);
+  ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+  EXPECT_EQ(pv->results, std::vector<uint64_t>{want});
+  Bundle forged = *b;
+  forged.publics.results[0] ^= 1;
+  EXPECT_FALSE(verify(**p, forged).is_ok()) << "a forged result verified";
+  {  // Split: the folded state is the first segment's initial image.
+    ProveOptions o = opts(5);
+    o.segment_log = kMinSegmentLog;
+    auto bs = prove(**p, t, o);
+    ASSERT_TRUE(bs.is_ok()) << bs.status().to_string();
+    EXPECT_GT(bs->segments.size(), 1u);
+    auto pvs = verify(**p, *bs);
+    ASSERT_TRUE(pvs.is_ok()) << pvs.status().to_string();
+    EXPECT_EQ(pvs->results, std::vector<uint64_t>{want});
+  }
+  // A first module whose start stores another value: another set (by its hash, also when the
+  // bundle claims that hash: the proof's public inputs hold the one it was made for).
+  auto q = Program::load_linked(first_second(8));
+  ASSERT_TRUE(q.is_ok()) << q.status().to_string();
+  EXPECT_FALSE(verify(**q, *b).is_ok());
+  Bundle renamed = *b;
+  renamed.publics.module_hash = (*q)->module_hash();
+  auto v = verify(**q, renamed);
+  EXPECT_FALSE(v.is_ok()) << "a proof verified under another first module's start";
+  std::printf("  proof under first(8): %s\n", v.status().message().c_str());
+  // The run from the state with the first start function skipped (its function kept, so that
+  // indices match): refused by the prover's check and, with the checks off, rejected by the
+  // verifier.
+  LinkSpec skipped = first_second(9);
+  skipped.modules[0].bytes = wat(R"((module
+  (memory (export "mem") 2 4)
+  (global $g (export "g") (mut i32) (i32.const 1))
+  (func $init)))");
+  auto r = Program::load_linked(skipped);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  const wasm::Trace other = run_combined(**r, "run", 5);
+  ASSERT_NE(other.end.results, t.end.results);
+  EXPECT_FALSE(prove(**p, other, opts(5)).is_ok()) << "the prover accepted a run from another state";
+  ProveOptions unchecked = opts(5);
+  unchecked.check_trace = false;
+  unchecked.stark.check_witness = false;
+  auto f = prove(**p, other, unchecked);
+  ASSERT_TRUE(f.is_ok()) << f.status().to_string();
+  auto fv = verify(**p, *f);
+  EXPECT_FALSE(fv.is_ok()) << "a run from the state without the first start function verified";
+  std::printf("  run without first's start, checks off -> %s\n", fv.status().message().c_str());
+}
+
+// linking.wast's "$Ms": an instantiation that imports Ms's memory and table, writes both by its
+// segments and then traps in its start function. The store keeps the writes (the spec's MVP
+// semantics, the runtime's too); Ms's exports are proved on that state with the failed module as
+// the last of the set and Ms the entry.
+const char* kMs = R"((module
+  (type $t (func (result i32)))
+  (memory (export "memory") 1)
+  (table (export "table") 1 funcref)
+  (func (export "get memory[0]") (type $t) (i32.load8_u (i32.const 0)))
+  (func (export "get table[0]") (type $t) (call_indirect (type $t) (i32.const 0))))
+)";
+const char* kFailing = R"((module
+  (import "Ms" "memory" (memory 1))
+  (import "Ms" "table" (table 1 funcref))
+  (data (i32.const 0) "hello")
+  (elem (i32.const 0) $f)
+  (func $f (result i32) (i32.const 0xdead))
+  (func $main (unreachable))
+  (start $main))
+)";
+
+LinkSpec after_failure() {
+  LinkSpec s;
+  s.modules.push_back({"Ms", wat(kMs)});
+  s.modules.push_back({"", wat(kFailing)});
+  s.entry = 0;
+  return s;
+}
+
+TEST(ZkLinking, FailedInstantiationLeavesItsSegments) {
+  // The runtime: Ms, then the failing module (its start traps, its segments stay).
+  auto mm = wasm::load_module(wat(kMs));
+  auto mf = wasm::load_module(wat(kFailing));
+  ASSERT_TRUE(mm.is_ok() && mf.is_ok());
+  wasm::Linker linker;
+  auto ims = wasm::Instance::instantiate(*mm, linker);
+  ASSERT_TRUE(ims.is_ok());
+  linker.define_instance("Ms", **ims);
+  auto ifail = wasm::Instance::instantiate(*mf, linker, {}, false);
+  ASSERT_TRUE(ifail.is_ok()) << ifail.status().to_string();
+  ASSERT_FALSE((*ifail)->run_start().is_ok());
+
+  const LinkSpec spec = after_failure();
+  auto p = Program::load_linked(spec);
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  EXPECT_EQ((*p)->module_hash(), link_hash(spec));
+  LinkSpec last = spec;
+  last.entry.reset();
+  EXPECT_NE(link_hash(last), link_hash(spec)) << "the entry module is not bound";
+  auto alone = Program::load(wat(kMs));
+  ASSERT_TRUE(alone.is_ok());
+  for (const char* fn : {"get memory[0]", "get table[0]"}) {
+    auto want = (*ims)->invoke_export(fn, {});
+    ASSERT_TRUE(want.is_ok() && want->trap == wasm::TrapCode::kNone);
+    ASSERT_EQ(want->results, std::vector<uint64_t>{std::string(fn) == "get memory[0]" ? 104u
+                                                                                     : 0xdeadu});
+    const wasm::Export* ex = (*p)->module().find_export(fn);
+    ASSERT_NE(ex, nullptr);
+    wasm::Linker none;
+    auto inst = wasm::Instance::instantiate((*p)->module_ptr(), none);
+    ASSERT_TRUE(inst.is_ok()) << inst.status().to_string();
+    const wasm::Trace t = test_support::trace_invoke(**inst, ex->index, {});
+    ASSERT_EQ(t.end.results, want->results) << fn;
+    ProveOptions o;
+    o.params = fri_test_preset();
+    auto b = prove(**p, t, o);
+    ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+    auto pv = verify(**p, *b);
+    ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+    EXPECT_EQ(pv->results, want->results);
+    Bundle forged = *b;
+    forged.publics.results[0] ^= 1;
+    EXPECT_FALSE(verify(**p, forged).is_ok()) << fn << ": a forged result verified";
+    // Not a proof about Ms alone (its memory and table as instantiated): by the hash, and with
+    // Ms's hash claimed, by the program commitment.
+    EXPECT_FALSE(verify(**alone, *b).is_ok());
+    Bundle renamed = *b;
+    renamed.publics.module_hash = (*alone)->module_hash();
+    EXPECT_FALSE(verify(**alone, renamed).is_ok()) << fn << ": verified as Ms alone";
+  }
+  // Ms alone's run (memory[0] = 0) proved as the set's, the prover's checks off: rejected.
+  const wasm::Export* ex = (*alone)->module().find_export("get memory[0]");
+  wasm::Linker none;
+  auto fresh = wasm::Instance::instantiate((*alone)->module_ptr(), none);
+  ASSERT_TRUE(fresh.is_ok());
+  const wasm::Trace t0 = test_support::trace_invoke(**fresh, ex->index, {});
+  ASSERT_EQ(t0.end.results, std::vector<uint64_t>{0});
+  ProveOptions unchecked;
+  unchecked.params = fri_test_preset();
+  unchecked.check_trace = false;
+  unchecked.stark.check_witness = false;
+  auto f = prove(**p, t0, unchecked);
+  ASSERT_TRUE(f.is_ok()) << f.status().to_string();
+  auto fv = verify(**p, *f);
+  EXPECT_FALSE(fv.is_ok()) << "a run from Ms's own initial state verified as after the failure";
+  std::printf("  Ms's fresh run as the set's, checks off -> %s\n", fv.status().message().c_str());
+
+  // A trapping start is an instantiation failure anywhere else: in the entry module, or before
+  // the last.
+  LinkSpec entry_last = spec;
+  entry_last.entry.reset();
+  auto e1 = Program::load_linked(entry_last);
+  ASSERT_FALSE(e1.is_ok());
+  EXPECT_EQ(e1.status().code(), StatusCode::kInvalidArgument) << e1.status().to_string();
+  EXPECT_NE(e1.status().message().find("traps"), std::string::npos) << e1.status().to_string();
+  LinkSpec middle = spec;
+  middle.modules.push_back({"", wat("(module)")});
+  auto e2 = Program::load_linked(middle);
+  ASSERT_FALSE(e2.is_ok());
+  EXPECT_EQ(e2.status().code(), StatusCode::kInvalidArgument) << e2.status().to_string();
+}
+
+// Calls the verifier runs before the proved one (LinkSpec::calls): `bump` adds to a global and
+// a memory word and grows the memory, `get` reads them; the second bump traps after its store.
+const char* kCounter = R"((module
+  (memory 1 4)
+  (global $n (mut i32) (i32.const 0))
+  (func (export "bump") (param $x i32)
+    (global.set $n (i32.add (global.get $n) (local.get $x)))
+    (i32.store (i32.const 8) (i32.add (i32.load (i32.const 8)) (i32.mul (local.get $x) (i32.const 10))))
+    (drop (memory.grow (i32.const 1)))
+    (if (i32.eq (local.get $x) (i32.const 7)) (then unreachable)))
+  (func (export "get") (result i32)
+    (i32.add (i32.add (global.get $n) (i32.load (i32.const 8))) (memory.size))))
+)";
+
+LinkSpec counter_after(std::vector<uint64_t> bumps) {
+  LinkSpec s;
+  s.modules.push_back({"", wat(kCounter)});
+  for (uint64_t x : bumps) s.calls.push_back({"bump", {x}});
+  return s;
+}
+
+TEST(ZkLinking, CallsBeforeTheProvedOneAreReplayedByTheVerifier) {
+  auto mc = wasm::load_module(wat(kCounter));
+  ASSERT_TRUE(mc.is_ok());
+  wasm::Linker nothing;
+  auto made = wasm::Instance::instantiate(*mc, nothing);
+  ASSERT_TRUE(made.is_ok());
+  wasm::Instance* inst = made->get();
+  for (const uint64_t x : {uint64_t(5), uint64_t(7)}) {
+    const uint64_t args[] = {x};
+    auto r = inst->invoke_export("bump", args);
+    ASSERT_TRUE(r.is_ok());
+    EXPECT_EQ(r->trap == wasm::TrapCode::kNone, x == 5);
+  }
+  auto want = inst->invoke_export("get", {});
+  ASSERT_TRUE(want.is_ok());
+  ASSERT_EQ(want->results, std::vector<uint64_t>{12 + 120 + 3});
+
+  auto p = Program::load_linked(counter_after({5, 7}));
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  EXPECT_NE((*p)->module_hash(), keccak256(wat(kCounter)));
+  EXPECT_NE((*p)->module_hash(), link_hash(counter_after({7, 5})));
+  wasm::Linker none;
+  auto fresh = wasm::Instance::instantiate((*p)->module_ptr(), none);
+  ASSERT_TRUE(fresh.is_ok());
+  const uint32_t get = (*p)->module().find_export("get")->index;
+  const wasm::Trace t = test_support::trace_invoke(**fresh, get, {});
+  ASSERT_EQ(t.end.results, want->results);
+  ProveOptions o;
+  o.params = fri_test_preset();
+  auto b = prove(**p, t, o);
+  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+  auto pv = verify(**p, *b);
+  ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+  EXPECT_EQ(pv->results, want->results);
+  Bundle forged = *b;
+  forged.publics.results[0] ^= 1;
+  EXPECT_FALSE(verify(**p, forged).is_ok()) << "a forged result verified";
+  // Other calls before it: another statement (by the hash, also when the bundle claims it).
+  auto q = Program::load_linked(counter_after({5}));
+  ASSERT_TRUE(q.is_ok()) << q.status().to_string();
+  EXPECT_FALSE(verify(**q, *b).is_ok());
+  Bundle renamed = *b;
+  renamed.publics.module_hash = (*q)->module_hash();
+  auto v = verify(**q, renamed);
+  EXPECT_FALSE(v.is_ok()) << "a proof after bump(5), bump(7) verified after bump(5) alone";
+  std::printf("  proof under calls {bump(5)}: %s\n", v.status().message().c_str());
+  // The run after bump(5) alone proved as the run after both, the prover's checks off.
+  wasm::Linker none2;
+  auto other = wasm::Instance::instantiate((*q)->module_ptr(), none2);
+  ASSERT_TRUE(other.is_ok());
+  const wasm::Trace t1 = test_support::trace_invoke(**other, get, {});
+  ASSERT_NE(t1.end.results, t.end.results);
+  EXPECT_FALSE(prove(**p, t1, o).is_ok()) << "the prover accepted a run from another state";
+  ProveOptions unchecked = o;
+  unchecked.check_trace = false;
+  unchecked.stark.check_witness = false;
+  auto f = prove(**p, t1, unchecked);
+  ASSERT_TRUE(f.is_ok()) << f.status().to_string();
+  auto fv = verify(**p, *f);
+  EXPECT_FALSE(fv.is_ok()) << "a run from the state after bump(5) verified after both";
+  std::printf("  run after bump(5) only, checks off -> %s\n", fv.status().message().c_str());
+  // Calls the verifier cannot run are refused with their reason.
+  LinkSpec unknown = counter_after({});
+  unknown.calls.push_back({"nope", {}});
+  auto e1 = Program::load_linked(unknown);
+  ASSERT_FALSE(e1.is_ok());
+  EXPECT_EQ(e1.status().code(), StatusCode::kInvalidArgument) << e1.status().to_string();
+  LinkSpec arity = counter_after({});
+  arity.calls.push_back({"bump", {}});
+  auto e2 = Program::load_linked(arity);
+  ASSERT_FALSE(e2.is_ok());
+  EXPECT_EQ(e2.status().code(), StatusCode::kInvalidArgument) << e2.status().to_string();
+  const auto looping = wat(R"((module (func (export "spin") (loop (br 0)))))");
+  LinkSpec spin;
+  spin.modules.push_back({"", looping});
+  spin.calls.push_back({"spin", {}});
+  auto e3 = Program::load_linked(spin);
+  ASSERT_FALSE(e3.is_ok());
+  EXPECT_EQ(e3.status().code(), StatusCode::kUnimplemented) << e3.status().to_string();
 }
 
 }  // namespace

@@ -340,6 +340,16 @@ class FileProver {
     // with the names they are imported by (spectest: nullptr), in creation order.
     std::vector<std::pair<std::string, Loaded*>> deps;
     std::optional<LinkSpec> link;
+    // A later instantiation that imported from this module and failed in its start function
+    // after writing its segments (linking.wast's $Ms): the set that replays it, this module its
+    // entry (LinkSpec::entry), and its Program once loaded.
+    std::optional<LinkSpec> replay;
+    std::shared_ptr<Program> replay_program;
+    // The invocations of this instance so far (after `replay`'s failed instantiation, if any),
+    // for LinkSpec::calls; `calls_valid` is false once something the set cannot say happened
+    // (calls before a failed instantiation).
+    std::vector<LinkSpec::Call> calls;
+    bool calls_valid = true;
     bool alias = false;  // one instance under two names, or a name registered again
     // Why the static linker refused the set (the module is then loaded alone, and what needs
     // the other modules is refused for this reason).
@@ -522,15 +532,69 @@ class FileProver {
     return l.program.get();
   }
 
+  // The set of `l` (after its failed instantiation, if any) with the invocations made on it
+  // before the current one as LinkSpec::calls; loaded anew for every command (its state).
+  const Program* calls_program(Loaded& l) {
+    calls_program_.reset();
+    if (!l.calls_valid || l.calls.size() < 2) return nullptr;
+    LinkSpec spec;
+    if (l.replay) {
+      spec = *l.replay;
+    } else if (l.link) {
+      spec = *l.link;
+    } else {
+      spec.modules.push_back({"", l.bytes});
+    }
+    spec.calls.assign(l.calls.begin(), l.calls.end() - 1);  // the last is the current command
+    auto p = Program::load_linked(spec);
+    if (!p) return nullptr;
+    calls_program_ = *p;
+    return calls_program_.get();
+  }
+
+  const Program* replay_program(Loaded& l) {
+    if (!l.replay) return nullptr;
+    if (!l.replay_program) {
+      auto p = Program::load_linked(*l.replay);
+      if (!p) {
+        l.replay.reset();
+        return nullptr;
+      }
+      l.replay_program = *p;
+    }
+    return l.replay_program.get();
+  }
+
   // A module that fails to link or whose start function traps: as in the runtime's test (and
   // the spec), the segments it wrote into other instances' memories and tables stay.
+  // A start function that traps is replayed by the verifier: the modules it imports from get
+  // the link set {their own set, the failed module} with themselves as the entry, proved when
+  // an assertion on them no longer holds in their initial state.
   void side_effects(const json& c) {
-    auto m = wasm::load_module(spec_testing::read_bytes(dir_ / c["filename"].get<std::string>()));
+    const auto bytes = spec_testing::read_bytes(dir_ / c["filename"].get<std::string>());
+    auto m = wasm::load_module(bytes);
     if (!m) return;
     auto inst = wasm::Instance::instantiate(*m, linker_, {}, false);
     if (!inst) return;
-    (void)(*inst)->run_start();
+    const bool trapped = !(*inst)->run_start().is_ok();
     zombies_.push_back(std::move(*inst));
+    if (!trapped) return;
+    Loaded failed;
+    failed.bytes = bytes;
+    std::optional<LinkSpec> spec = link_spec(**m, failed);
+    if (!spec) return;
+    for (size_t k = 0; k < failed.deps.size(); ++k) {
+      Loaded* dep = failed.deps[k].second;
+      if (!dep) continue;
+      if (!dep->calls.empty()) {
+        dep->calls_valid = false;
+        continue;
+      }
+      LinkSpec replay = *spec;
+      replay.entry = uint32_t(k);
+      dep->replay = std::move(replay);
+      dep->replay_program.reset();
+    }
   }
 
   Function& function(Loaded& l, const json& c, const std::string& name) {
@@ -603,6 +667,7 @@ class FileProver {
       if (!f->refusal) f->refusal = kSameShape;
       want = false;
     }
+    const Program* replayed = nullptr;  // when proved after a failed instantiation
     // A linked set is always proved from a fresh instance of its combined module.
     const bool initial = want && !l->link && holds(*l->instance, l->initial);
 
@@ -610,6 +675,7 @@ class FileProver {
     // while that instance is in its initial state).
     Traced run = invoke(*l->instance, ex->index, args, initial);
     if (!run.result) return fail(c, "invoke: " + run.result.status().to_string());
+    l->calls.push_back({field, args});
     if (type == "action" || type == "assert_exhaustion") return;
     if (!check_spec(c, run.result->trap, run.result->results, "runtime")) return;
     if (!want) return;
@@ -631,8 +697,33 @@ class FileProver {
       if (fresh) run = invoke(*fresh, pidx, args, true);
       if (!fresh || !run.result ||
           !check_spec(c, run.result->trap, run.result->results, "fresh", false)) {
-        if (!f->refusal) f->refusal = kNotInitialState;
-        return;
+        // The state a failed instantiation left, replayed by the verifier (LinkSpec::entry).
+        replayed = replay_program(*l);
+        std::unique_ptr<wasm::Instance> after;
+        const wasm::Export* rex = replayed ? replayed->module().find_export(field) : nullptr;
+        if (rex) {
+          auto inst = wasm::Instance::instantiate(replayed->module_ptr(), linker_);
+          if (inst) after = std::move(*inst);
+        }
+        if (after) run = invoke(*after, rex->index, args, true);
+        if (!after || !run.result ||
+            !check_spec(c, run.result->trap, run.result->results, "replayed", false)) {
+          // The state the earlier invocations left, replayed by the verifier
+          // (LinkSpec::calls).
+          replayed = calls_program(*l);
+          after.reset();
+          rex = replayed ? replayed->module().find_export(field) : nullptr;
+          if (rex) {
+            auto inst = wasm::Instance::instantiate(replayed->module_ptr(), linker_);
+            if (inst) after = std::move(*inst);
+          }
+          if (after) run = invoke(*after, rex->index, args, true);
+          if (!after || !run.result ||
+              !check_spec(c, run.result->trap, run.result->results, "after calls", false)) {
+            if (!f->refusal) f->refusal = kNotInitialState;
+            return;
+          }
+        }
       }
     }
     if (!run.trace) return fail(c, "trace: " + run.trace.status().to_string());
@@ -646,7 +737,7 @@ class FileProver {
     // Segments of 2^18 rows: memory_grow.wast's check-memory-zero (1.2M steps) proves as five
     // segments (the test's peak RSS 2.9 GiB rather than 3.9 GiB with two of 2^20 rows).
     po.segment_log = 18;
-    const Program* prog = program(*l);
+    const Program* prog = replayed ? replayed : program(*l);
     if (!prog) return fail(c, "Program::load");
     auto b = prove(*prog, *t, po);
     Result<PublicValues> pv = b ? verify(*prog, *b) : Result<PublicValues>(b.status());
@@ -827,6 +918,7 @@ class FileProver {
   std::vector<std::unique_ptr<Loaded>> owned_;
   std::vector<std::unique_ptr<wasm::Instance>> zombies_;  // tables elsewhere may point in
   std::vector<Loaded*> live_;  // the Programs kept, least recently used first
+  std::shared_ptr<Program> calls_program_;  // the last calls_program()
 };
 
 class ZkWasmSpecProve : public ::testing::TestWithParam<std::string> {};

@@ -50,50 +50,125 @@ bool is_constrained(wasm::Op op) {
 // allowed, so nothing but the module bytes decides it) and takes the globals and linear memory
 // it leaves as the module's initial state (the fixed init table, in the verifying key). The
 // start function has no other effect (MVP: no table writes), so a proof of a call from that
-// state is a proof of the call on the instantiated module. Bounded: kStartGas.
+// state is a proof of the call on the instantiated module. Bounded: kStartGas per function.
+// A linked set's start functions run in instantiation order, each on the combined module cut
+// after its own module (the segments and globals of modules 0..k, the state earlier start
+// functions left), as instantiating the modules one after another runs them.
 constexpr uint64_t kStartGas = uint64_t(1) << 26;
 
-static Result<std::shared_ptr<const wasm::Module>> fold_start_function(
-    std::shared_ptr<const wasm::Module> m) {
-  if (!m->start) return m;
+// The nonzero 8-byte words of a memory, as data segments.
+static std::vector<wasm::DataSegment> memory_words(const wasm::Memory& mem) {
+  std::vector<wasm::DataSegment> out;
+  for (size_t at = 0; at + 8 <= mem.bytes.size(); at += 8) {
+    const uint8_t* w = mem.bytes.data() + at;
+    if (std::all_of(w, w + 8, [](uint8_t b) { return b == 0; })) continue;
+    wasm::DataSegment d;
+    d.offset.value = at;
+    d.bytes.assign(w, w + 8);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+// Takes an instance's globals and memory size as `m`'s initializers and returns its memory's
+// nonzero words (the instance's table is `m`'s own: MVP code does not write tables).
+static std::vector<wasm::DataSegment> take_state(const wasm::Instance& inst, wasm::Module& m) {
+  const auto& globals = inst.globals();
+  for (size_t g = 0; g < m.global_inits.size(); ++g) {
+    m.global_inits[g].value = globals[g + m.num_imported_globals]->value;
+  }
+  const auto& mem = inst.memory();
+  if (!mem || m.memories.empty()) return {};
+  m.memories[0].min = mem->pages;
+  return memory_words(*mem);
+}
+
+static Result<std::shared_ptr<const wasm::Module>> fold_start_functions(
+    std::shared_ptr<const wasm::Module> m, std::vector<wasm::LinkedStart> starts,
+    bool last_may_trap) {
+  if (m->start) {  // a module's own: one stage holding all of it
+    starts.assign(1, wasm::LinkedStart{0, *m->start, m->global_inits.size(), m->datas.size(),
+                                       m->elems.size()});
+  }
+  if (starts.empty()) return m;
   if (!m->imports.empty()) {
     return unimplemented(
         "zkwasm: a start function in a module with imports (the verifier runs the start "
         "function itself, so its state may depend on the module bytes alone)");
   }
-  wasm::Linker none;
-  auto inst = wasm::Instance::instantiate(m, none, {}, false);
-  if (!inst) return inst.status();
-  wasm::ExecOptions o;
-  o.gas_limit = kStartGas;
-  auto r = (*inst)->invoke(*m->start, {}, o);
-  if (!r) return r.status();
-  if (r->trap == wasm::TrapCode::kOutOfGas) {
-    return unimplemented("zkwasm: the start function runs beyond " + std::to_string(kStartGas) +
-                         " gas, the most the verifier runs it for");
-  }
-  if (r->trap != wasm::TrapCode::kNone) {
-    return invalid_argument("zkwasm: the module does not instantiate: its start function traps (" +
-                            r->trap_message + ")");
-  }
   auto folded = std::make_shared<wasm::Module>(*m);
   folded->start.reset();
-  const auto& globals = (*inst)->globals();
-  for (size_t g = 0; g < folded->global_inits.size(); ++g) {
-    folded->global_inits[g].value = globals[g + m->num_imported_globals]->value;
+  std::vector<wasm::DataSegment> image;  // the memory the previous start functions left
+  size_t datas_done = 0;
+  for (size_t i = 0; i < starts.size(); ++i) {
+    const wasm::LinkedStart& s = starts[i];
+    auto stage = std::make_shared<wasm::Module>(*folded);
+    stage->datas = image;
+    stage->datas.insert(stage->datas.end(), m->datas.begin() + long(datas_done),
+                        m->datas.begin() + long(s.datas));
+    stage->elems.assign(m->elems.begin(), m->elems.begin() + long(s.elems));
+    wasm::Linker none;
+    auto inst = wasm::Instance::instantiate(stage, none, {}, false);
+    if (!inst) return inst.status();
+    wasm::ExecOptions o;
+    o.gas_limit = kStartGas;
+    auto r = (*inst)->invoke(s.func, {}, o);
+    if (!r) return r.status();
+    if (r->trap == wasm::TrapCode::kOutOfGas) {
+      return unimplemented("zkwasm: the start function of module " + std::to_string(s.module) +
+                           " runs beyond " + std::to_string(kStartGas) +
+                           " gas, the most the verifier runs it for");
+    }
+    const bool may_trap = last_may_trap && i + 1 == starts.size();
+    if (r->trap != wasm::TrapCode::kNone && !may_trap) {
+      return invalid_argument("zkwasm: module " + std::to_string(s.module) +
+                              " does not instantiate: its start function traps (" +
+                              r->trap_message + ")");
+    }
+    // Globals of later modules hold their initializers still (nothing before them reaches them).
+    image = take_state(**inst, *folded);
+    datas_done = s.datas;
   }
-  if (const auto& mem = (*inst)->memory(); mem && !folded->memories.empty()) {
-    folded->memories[0].min = mem->pages;
-    folded->datas.clear();
-    for (size_t at = 0; at + 8 <= mem->bytes.size(); at += 8) {
-      const uint8_t* w = mem->bytes.data() + at;
-      if (std::all_of(w, w + 8, [](uint8_t b) { return b == 0; })) continue;
-      wasm::DataSegment d;
-      d.offset.value = at;
-      d.bytes.assign(w, w + 8);
-      folded->datas.push_back(std::move(d));
+  folded->datas = image;
+  folded->datas.insert(folded->datas.end(), m->datas.begin() + long(datas_done), m->datas.end());
+  return std::shared_ptr<const wasm::Module>(std::move(folded));
+}
+
+// Calls run before the proved one (LinkSpec::calls): run on an instance of the folded module,
+// the state they leave becomes its initial state, as a start function's does.
+static Result<std::shared_ptr<const wasm::Module>> fold_calls(
+    std::shared_ptr<const wasm::Module> m, std::span<const LinkSpec::Call> calls) {
+  if (calls.empty()) return m;
+  if (!m->imports.empty()) {
+    return unimplemented(
+        "zkwasm: calls before the proved one in a module with imports (the verifier runs "
+        "them itself, so their state may depend on the module bytes alone)");
+  }
+  wasm::Linker none;
+  auto inst = wasm::Instance::instantiate(m, none);
+  if (!inst) return inst.status();
+  for (size_t i = 0; i < calls.size(); ++i) {
+    const LinkSpec::Call& c = calls[i];
+    const std::string who = "zkwasm: call " + std::to_string(i) + " (\"" + c.function + "\")";
+    const wasm::Export* ex = m->find_export(c.function);
+    if (!ex || ex->kind != wasm::ExternKind::kFunc) {
+      return invalid_argument(who + ": no exported function of that name");
+    }
+    if (m->func_type(ex->index).params.size() != c.args.size()) {
+      return invalid_argument(who + ": " + std::to_string(c.args.size()) + " arguments for " +
+                              wasm::func_type_string(m->func_type(ex->index)));
+    }
+    wasm::ExecOptions o;
+    o.gas_limit = kStartGas;
+    auto r = (*inst)->invoke(ex->index, c.args, o);
+    if (!r) return Status(r.status().code(), who + ": " + r.status().message());
+    if (r->trap == wasm::TrapCode::kOutOfGas) {
+      return unimplemented(who + " runs beyond " + std::to_string(kStartGas) +
+                           " gas, the most the verifier runs it for");
     }
   }
+  auto folded = std::make_shared<wasm::Module>(*m);
+  folded->datas = take_state(**inst, *folded);
   return std::shared_ptr<const wasm::Module>(std::move(folded));
 }
 
@@ -171,22 +246,43 @@ Result<std::shared_ptr<Program>> Program::load(std::span<const uint8_t> module_b
                                                const ImportValues& imports) {
   auto m0 = wasm::load_module(module_bytes);
   if (!m0) return m0.status();
-  return from_module(*m0, keccak256(module_bytes), imports);
+  return from_module(wasm::LinkedSet{*m0, {}}, keccak256(module_bytes), imports);
 }
 
 // --- linked modules (docs/zkwasm.md, "Linked modules") --------------------------------------
 // The public module hash binds every module of the set, its name and its place: keccak256 of
 // "EFAAS-LINK-v1", the module count, then per module (instantiation order, entry last) its
 // name's length and bytes and the keccak256 of its bytes. One module alone keeps its own hash.
+// An entry module other than the last or calls run before the proved one: "EFAAS-LINK-v2", the
+// count, the entry's index, the calls (name length and bytes, argument count, arguments as
+// u64), then the modules as in v1.
+static bool entry_is_last(const LinkSpec& spec) {
+  return !spec.entry || *spec.entry + size_t(1) == spec.modules.size();
+}
+
 Hash256 link_hash(const LinkSpec& spec) {
-  if (spec.modules.size() == 1) return keccak256(spec.modules[0].bytes);
+  const bool v1 = entry_is_last(spec) && spec.calls.empty();
+  if (spec.modules.size() == 1 && v1) return keccak256(spec.modules[0].bytes);
   std::vector<uint8_t> buf;
   auto u32 = [&](uint32_t v) {
     for (int i = 0; i < 4; ++i) buf.push_back(uint8_t(v >> (8 * i)));
   };
-  const std::string_view tag = "EFAAS-LINK-v1";
+  const std::string_view tag = v1 ? "EFAAS-LINK-v1" : "EFAAS-LINK-v2";
   buf.insert(buf.end(), tag.begin(), tag.end());
   u32(uint32_t(spec.modules.size()));
+  if (!v1) {
+    u32(spec.entry.value_or(uint32_t(spec.modules.size() - 1)));
+    u32(uint32_t(spec.calls.size()));
+    for (const LinkSpec::Call& c : spec.calls) {
+      u32(uint32_t(c.function.size()));
+      buf.insert(buf.end(), c.function.begin(), c.function.end());
+      u32(uint32_t(c.args.size()));
+      for (uint64_t a : c.args) {
+        u32(uint32_t(a));
+        u32(uint32_t(a >> 32));
+      }
+    }
+  }
   for (const LinkedModule& lm : spec.modules) {
     u32(uint32_t(lm.name.size()));
     buf.insert(buf.end(), lm.name.begin(), lm.name.end());
@@ -208,17 +304,28 @@ Result<std::shared_ptr<Program>> Program::load_linked(const LinkSpec& spec,
     }
     in.push_back({spec.modules[k].name, *m});
   }
-  auto linked = wasm::link_modules(in);
+  if (spec.entry && *spec.entry >= spec.modules.size()) {
+    return invalid_argument("zkwasm: entry module " + std::to_string(*spec.entry) +
+                            " of a link spec of " + std::to_string(spec.modules.size()));
+  }
+  auto linked = wasm::link_modules_staged(in, spec.entry);
   if (!linked) return linked.status();
-  return from_module(*linked, link_hash(spec), imports);
+  // Only the last module's instantiation may fail (its start function trapping), and only when
+  // it is not the entry: what it wrote before the trap stays, as in the runtime.
+  const bool last_may_trap = !entry_is_last(spec) && !linked->starts.empty() &&
+                             linked->starts.back().module + size_t(1) == spec.modules.size();
+  return from_module(std::move(*linked), link_hash(spec), imports, last_may_trap, spec.calls);
 }
 
-Result<std::shared_ptr<Program>> Program::from_module(std::shared_ptr<const wasm::Module> m0,
-                                                      const Hash256& hash,
-                                                      const ImportValues& imports) {
-  auto mi = fold_imports(m0, imports);
+Result<std::shared_ptr<Program>> Program::from_module(wasm::LinkedSet set, const Hash256& hash,
+                                                      const ImportValues& imports,
+                                                      bool last_start_may_trap,
+                                                      std::span<const LinkSpec::Call> calls) {
+  auto mi = fold_imports(set.module, imports);
   if (!mi) return mi.status();
-  auto m = fold_start_function(*mi);
+  auto ms = fold_start_functions(*mi, std::move(set.starts), last_start_may_trap);
+  if (!ms) return ms.status();
+  auto m = fold_calls(*ms, calls);
   if (!m) return m.status();
   const wasm::Module& mod = **m;
   if (mod.num_imported_globals != 0) {

@@ -29,6 +29,7 @@
 #include "prover/hash/keccak.hpp"
 #include "prover/stark/stark.hpp"
 #include "prover/wasm/module.hpp"
+#include "prover/wasm/static_link.hpp"
 #include "prover/wasm/trace_source.hpp"
 #include "prover/wasm/trace.hpp"
 
@@ -89,14 +90,28 @@ struct ImportValues {
 
 // A program of several modules linked statically (docs/zkwasm.md, "Linked modules"): the
 // modules in instantiation order, the entry module last; each named as the others import it.
+// Start functions run in that order (the verifier runs them, Program::load_linked).
 struct LinkedModule {
   std::string name;
   std::vector<uint8_t> bytes;
 };
 struct LinkSpec {
   std::vector<LinkedModule> modules;
+  // The module whose exports are proved, when not the last: the modules after it only leave
+  // what their instantiation writes into the others' memory, table and globals (the last one's
+  // start function may trap: an instantiation that failed after writing its segments).
+  std::optional<uint32_t> entry;
+  // Calls of the entry module's exports that the verifier runs, in order, on the instantiated
+  // set before the proved call (each at most 2^26 gas; one that traps keeps what it wrote): the
+  // proof is of a call on the state they leave (commands that ran before it).
+  struct Call {
+    std::string function;
+    std::vector<uint64_t> args;
+  };
+  std::vector<Call> calls;
 };
-// The public module hash of a linked program: binds every module's bytes, name and place.
+// The public module hash of a linked program: binds every module's bytes, name and place (and
+// an entry module other than the last, and the calls run before the proved one).
 Hash256 link_hash(const LinkSpec& spec);
 
 // A module prepared for proving and verifying: its compiled code, hash and preprocessed
@@ -130,9 +145,12 @@ class Program {
   Result<std::pair<uint32_t, uint32_t>> entry(uint32_t func) const;
 
  private:
-  static Result<std::shared_ptr<Program>> from_module(std::shared_ptr<const wasm::Module> m,
-                                                      const Hash256& hash,
-                                                      const ImportValues& imports);
+  // `set.starts` run in order (a module's own start function when empty); the last may trap
+  // when `last_start_may_trap` (a linked set's failed instantiation after its entry module).
+  // `calls` then run on the instantiated module (LinkSpec::calls).
+  static Result<std::shared_ptr<Program>> from_module(
+      wasm::LinkedSet set, const Hash256& hash, const ImportValues& imports,
+      bool last_start_may_trap = false, std::span<const LinkSpec::Call> calls = {});
   std::shared_ptr<const wasm::Module> module_;
   Hash256 hash_{};
   std::vector<std::vector<Fp>> fixed_;
