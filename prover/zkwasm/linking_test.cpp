@@ -3,7 +3,10 @@
 // like any other, with a public module hash that binds every module of the set (link_hash). The
 // combined module's results are checked against the runtime's own dynamic linking (separate
 // instances, an independent path); a proof for one set is rejected for another set; what the
-// static linker cannot merge is refused with its reason.
+// static linker cannot merge is refused with its reason. The state the verifier folds into the
+// initial image (start functions of every module in order, a failed last instantiation after
+// the entry module, calls before the proved one) is checked the same way, and a run from
+// another state is rejected.
 #include <gtest/gtest.h>
 
 #include <cstdio>

@@ -244,6 +244,7 @@ struct Totals {
   std::vector<std::string> refusals;  // "file.wast:line function: reason" of each function
   double cpu_seconds = 0;
   std::vector<std::pair<double, std::string>> costs;  // per proof: CPU-s, "file:line export"
+  std::vector<std::string> replayed;  // proved on a state the verifier replays: "file:line export"
 };
 Totals& totals() {
   static Totals t;
@@ -273,6 +274,8 @@ void print_tables() {
   std::printf("%-26s %7d %7d %6d %6d %7d %6d %7d %6d\n", "TOTAL", sum.modules, sum.modules_loaded,
               sum.functions, sum.functions_proved, sum.returns_proved, sum.traps_proved,
               sum.skipped, sum.failed);
+  std::printf("\nproved on a state the verifier replays (a failed instantiation, earlier calls):\n");
+  for (const std::string& r : t.replayed) std::printf("  %s\n", r.c_str());
   std::printf("\nmodules not loaded, by reason:\n");
   for (const auto& [k, n] : mref) std::printf("  %5d  %s\n", n, k.c_str());
   std::printf("functions not proved, by reason:\n");
@@ -769,6 +772,13 @@ class FileProver {
     }
     if (verify(*prog, forged).is_ok()) {
       return fail(c, field + ": the proof verified with a forged result or trap code");
+    }
+    if (replayed) {
+      totals().replayed.push_back(where(c) + " " + field + " (" + type + ", " +
+                                  (replayed == calls_program_.get()
+                                       ? std::to_string(l->calls.size() - 1) + " calls"
+                                       : std::string("after a failed instantiation")) +
+                                  ")");
     }
     if (type == "assert_return") {
       l->shapes.insert(shape(pm, pidx));
