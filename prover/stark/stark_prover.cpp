@@ -124,9 +124,10 @@ air::DomainSource domain_source(const std::vector<Fp>& main, const std::vector<F
 }
 
 // The LogUp auxiliary trace of a table (4 base columns per extension column: the group
-// columns but the last group's, then the running sum) and its final sum. Rows are processed in parallel chunks:
-// every interaction's multiplicity and values in one evaluation, the fingerprints with the
-// column kernels, one batch inversion per chunk; the running sum is a prefix over row sums.
+// columns but the last group's, then the running sum) and its final sum. Rows are processed in
+// parallel chunks: every interaction's multiplicity and values in one evaluation, the
+// fingerprints with the column kernels, one batch inversion per chunk; the running sum is a
+// prefix over row sums.
 Result<std::pair<FpBuffer, Fp4>> logup_aux_trace(const air::TableAir& table,
                                                         const air::DomainSource& src, size_t n,
                                                         std::span<const Fp4> challenges,
@@ -278,7 +279,8 @@ void forge_logup_balance(size_t aw, size_t n, const Fp4& others, Fp4& sum, std::
   Fp* col[4];
   for (int c = 0; c < 4; ++c) col[c] = aux.data() + (4 * (aw - 1) + c) * n;
   for (size_t r = 0; r < n; ++r) {
-    const Fp4 v = Fp4(col[0][r], col[1][r], col[2][r], col[3][r]) - step * Fp::from_u32(uint32_t(r));
+    const Fp4 v =
+        Fp4(col[0][r], col[1][r], col[2][r], col[3][r]) - step * Fp::from_u32(uint32_t(r));
     for (int c = 0; c < 4; ++c) col[c][r] = v[c];
   }
   sum = forged;
