@@ -525,9 +525,11 @@ int main(int argc, char** argv) {
       const size_t per_row = tab.main_width() + 4 * (tab.aux_width() + chunks);
       hashed += per_row << heights[t];
       std::fprintf(stderr, "table %-10s rows 2^%-2u main %3u fixed %2u aux %2u (Fp4, %3u "
-                   "interactions) degree %u quotient chunks %u: %zu base columns per row\n",
+                   "interactions) constraints %3zu degree %u quotient chunks %u: %zu base "
+                   "columns per row\n",
                    tab.name().c_str(), heights[t], tab.main_width(), tab.pre_width(),
-                   tab.aux_width(), uint32_t(tab.interactions().size()), d, chunks, per_row);
+                   tab.aux_width(), uint32_t(tab.interactions().size()),
+                   tab.constraints().size(), d, chunks, per_row);
     }
     std::fprintf(stderr, "hashed base cells (trace domain, all tables): %.1f M\n", hashed / 1e6);
     print_proof_breakdown(bundle->segments[0].proof, m);

@@ -69,8 +69,19 @@ Status TableAir::finalize(uint32_t max_degree) {
     }
   }
   aux_groups_.push_back(current);
+  // The last group has no column of its own: the running sum s takes its place. With T the
+  // table's LogUp sum and n its height, s(r) = sum over rows i < r of (row i's fractions - T/n),
+  // so on every row, the last wrapping to the first,
+  //   s(r+1) - s(r) + T/n - sum_{c < G-1} h_c(r) = the last group's fractions at r,
+  // which is that group's constraint with this left side in place of its column. Summed over the
+  // n rows the left sides give T - sum h, so T is the sum of all fractions. No selector and no
+  // first/last-row constraints: the running sum costs no column and keeps the group's degree.
+  // T/n is aux public 1, which prover and verifier both compute from T (logup_aux_publics).
   const uint32_t groups = uint32_t(aux_groups_.size());
-  aux_width_ = groups + 1;  // group columns, then the running sum
+  aux_width_ = groups;  // group columns 0..groups-2, then the running sum
+  const Expr s = g.aux(groups - 1), s_next = g.aux(groups - 1, true);
+  Expr last_lhs = s_next - s + g.aux_public(kAuxPublicSumPerRow);
+  for (uint32_t c = 0; c + 1 < groups; ++c) last_lhs = last_lhs - g.aux(c);
   for (uint32_t c = 0; c < groups; ++c) {
     const auto& group = aux_groups_[c];
     Expr prod = g.constant(Fp::one());
@@ -83,18 +94,13 @@ Status TableAir::finalize(uint32_t max_degree) {
       }
       rhs = rhs + others;
     }
-    constraints_.push_back(g.aux(c) * prod - rhs);
+    constraints_.push_back((c + 1 < groups ? g.aux(c) : last_lhs) * prod - rhs);
   }
-  Expr sum_cur = g.constant(Fp::zero()), sum_next = g.constant(Fp::zero());
-  for (uint32_t c = 0; c < groups; ++c) {
-    sum_cur = sum_cur + g.aux(c);
-    sum_next = sum_next + g.aux(c, true);
-  }
-  Expr s = g.aux(groups), s_next = g.aux(groups, true);
-  assert_first(s - sum_cur);
-  assert_transition(s_next - s - sum_next);
-  assert_last(s - g.aux_public(0));
   return Status::ok();
+}
+
+std::array<Fp4, kNumAuxPublics> logup_aux_publics(const Fp4& sum, size_t height) {
+  return {sum, sum * Fp::from_u32(uint32_t(height)).inverse()};
 }
 
 uint32_t TableAir::max_degree() const {

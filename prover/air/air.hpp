@@ -4,6 +4,8 @@
 // interactions on LogUp buses through which tables exchange values. Interactions become
 // auxiliary extension-field columns and constraints (finalize()); the verifier checks that the
 // per-table LogUp sums cancel across the machine.
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -18,6 +20,13 @@ namespace efaas::air {
 constexpr uint32_t kChallengeAlpha = 0;  // combines the tuple: bus + sum alpha^(k+1) v_k
 constexpr uint32_t kChallengeBeta = 1;   // the shift: 1 / (beta + fingerprint)
 constexpr uint32_t kNumChallenges = 2;
+
+// A LogUp table's aux publics: its sum T (sent in the proof, index 0) and T / height (index 1),
+// which the running-sum constraint reads (finalize()); prover and verifier compute the second
+// from the first with logup_aux_publics.
+constexpr uint32_t kAuxPublicSum = 0;
+constexpr uint32_t kAuxPublicSumPerRow = 1;
+constexpr uint32_t kNumAuxPublics = 2;
 
 struct Interaction {
   uint32_t bus = 0;
@@ -63,7 +72,8 @@ class TableAir {
 
   const std::vector<Expr>& constraints() const { return constraints_; }
   const std::vector<Interaction>& interactions() const { return interactions_; }
-  // Interaction groups: aux column g holds sum over its interactions of m / (beta + fp).
+  // Interaction groups: aux column g < aux_width() - 1 holds the sum over its interactions of
+  // m / (beta + fp); the last group's sum lives only in the running sum, column aux_width() - 1.
   const std::vector<std::vector<uint32_t>>& aux_groups() const { return aux_groups_; }
   // Highest constraint degree (>= 1).
   uint32_t max_degree() const;
@@ -83,6 +93,8 @@ class TableAir {
 
 // The LogUp fingerprint denominator of an interaction: beta + bus + sum_k alpha^(k+1) v_k.
 Expr logup_denominator(ExprGraph& g, const Interaction& it);
+
+std::array<Fp4, kNumAuxPublics> logup_aux_publics(const Fp4& sum, size_t height);
 
 // An interaction whose bus, tuple and multiplicity both prover and verifier know (public I/O,
 // state at a segment boundary): it is absorbed into the transcript with the public inputs and its

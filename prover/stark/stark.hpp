@@ -43,6 +43,10 @@ struct StarkConfig {
   // The prover's own checks: constraints on the trace and the LogUp balance before proving.
   // Tests turn them off to see the verifier reject a bad witness.
   bool check_witness = true;
+  // Soundness tests only (with check_witness off): the last LogUp table claims the sum that
+  // balances the buses, its running sum shifted to match on every row but the wrap-around;
+  // the verifier must reject (air::TableAir::finalize).
+  bool forge_logup_balance_for_testing = false;
   ProgressCallback progress;
   const std::atomic<bool>* cancel = nullptr;  // checked between stages: CANCELLED
   // Host backends: the most bytes of main, auxiliary and quotient LDEs kept in memory. LDEs are

@@ -69,7 +69,8 @@ void check_quotient_kernel(OpenClDevice& dev, const air::TableAir& table, uint32
                   aux = rand_vec(rng, aw * stride);
   std::vector<Fp> first = rand_vec(rng, qn), last = rand_vec(rng, qn), trans = rand_vec(rng, qn),
                   zh_inv = rand_vec(rng, D), publics = rand_vec(rng, 4);
-  std::vector<Fp4> challenges = {rand_fp4(rng), rand_fp4(rng)}, aux_publics = {rand_fp4(rng)};
+  std::vector<Fp4> challenges = {rand_fp4(rng), rand_fp4(rng)},
+                   aux_publics = {rand_fp4(rng), rand_fp4(rng)};  // LogUp: T, T / n
   const Fp4 alpha = rand_fp4(rng);
   DeviceMatrix dm = to_device(dev, main, stride, mw);
   DeviceMatrix dp, da;

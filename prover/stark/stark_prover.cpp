@@ -124,9 +124,10 @@ air::DomainSource domain_source(const std::vector<Fp>& main, const std::vector<F
 }
 
 // The LogUp auxiliary trace of a table (4 base columns per extension column: the group
-// columns, then the running sum) and its final sum. Rows are processed in parallel chunks:
-// every interaction's multiplicity and values in one evaluation, the fingerprints with the
-// column kernels, one batch inversion per chunk; the running sum is a prefix over row sums.
+// columns but the last group's, then the running sum) and its final sum. Rows are processed in
+// parallel chunks: every interaction's multiplicity and values in one evaluation, the
+// fingerprints with the column kernels, one batch inversion per chunk; the running sum is a
+// prefix over row sums.
 Result<std::pair<FpBuffer, Fp4>> logup_aux_trace(const air::TableAir& table,
                                                         const air::DomainSource& src, size_t n,
                                                         std::span<const Fp4> challenges,
@@ -204,7 +205,10 @@ Result<std::pair<FpBuffer, Fp4>> logup_aux_trace(const air::TableAir& table,
         return;
       }
       for (size_t g = 0; g < groups.size(); ++g) {
-        Fp* h[4] = {col(g, 0) + b, col(g, 1) + b, col(g, 2) + b, col(g, 3) + b};
+        // The last group adds straight into the running sum's column (it has none of its own).
+        const bool last = g + 1 == groups.size();
+        const size_t gc = last ? aw - 1 : g;
+        Fp* h[4] = {col(gc, 0) + b, col(gc, 1) + b, col(gc, 2) + b, col(gc, 3) + b};
         for (uint32_t k : groups[g]) {
           // m / d = m (A - x B)(c0 - c1 u) / N: with a = m c0 / N, q = m c1 / N, wq = W q,
           // coordinates (d0 a - d2 wq, d3 wq - d1 a, d2 a - d0 q, d1 q - d3 a).
@@ -228,13 +232,16 @@ Result<std::pair<FpBuffer, Fp4>> logup_aux_trace(const air::TableAir& table,
             kern.sub(h[c], t0.data(), h[c], len);
           }
         }
-        for (int c = 0; c < 4; ++c) kern.add(col(aw - 1, c) + b, h[c], col(aw - 1, c) + b, len);
+        if (!last) {
+          for (int c = 0; c < 4; ++c) kern.add(col(aw - 1, c) + b, h[c], col(aw - 1, c) + b, len);
+        }
       }
     }
   });
   EFAAS_RETURN_IF_ERROR(status);
   // The running sum as a parallel prefix: each row chunk's total, the chunks' offsets, then each
-  // chunk's prefix from its offset (additions are exact, so the order does not matter).
+  // chunk's prefix from its offset (additions are exact, so the order does not matter). Row r
+  // holds the sum over rows i < r of (row i's fractions - T/n), T the total (TableAir::finalize).
   const size_t chunk = std::max<size_t>(4096, n / 64), chunks = (n + chunk - 1) / chunk;
   std::vector<Fp4> offset(chunks + 1, Fp4::zero());
   auto row = [&](size_t i) {
@@ -248,16 +255,35 @@ Result<std::pair<FpBuffer, Fp4>> logup_aux_trace(const air::TableAir& table,
     }
   });
   for (size_t ch = 0; ch < chunks; ++ch) offset[ch + 1] += offset[ch];
+  const Fp4 per_row = air::logup_aux_publics(offset[chunks], n)[air::kAuxPublicSumPerRow];
   pool.parallel_for(chunks, 1, [&](size_t b, size_t e) {
     for (size_t ch = b; ch < e; ++ch) {
-      Fp4 running = offset[ch];
+      Fp4 running = offset[ch] - per_row * Fp::from_u32(uint32_t(ch * chunk));
       for (size_t i = ch * chunk; i < std::min(n, (ch + 1) * chunk); ++i) {
-        running += row(i);
+        const Fp4 fractions = row(i);
         for (int c = 0; c < 4; ++c) col(aw - 1, c)[i] = running[c];
+        running += fractions - per_row;
       }
     }
   });
   return std::make_pair(std::move(aux), offset[chunks]);
+}
+
+// StarkConfig::forge_logup_balance_for_testing: a table claims the LogUp sum that balances
+// the buses (`others`: the public terms and the sums before it) and shifts its running sum to
+// follow the claim, s'(r) = s(r) - r (forged - T) / n: every row's constraint still holds but the
+// wrap-around from the last row to the first, which alone can catch the lie.
+void forge_logup_balance(size_t aw, size_t n, const Fp4& others, Fp4& sum, std::span<Fp> aux) {
+  const Fp4 forged = -others;
+  const Fp4 step = air::logup_aux_publics(forged - sum, n)[air::kAuxPublicSumPerRow];
+  Fp* col[4];
+  for (int c = 0; c < 4; ++c) col[c] = aux.data() + (4 * (aw - 1) + c) * n;
+  for (size_t r = 0; r < n; ++r) {
+    const Fp4 v =
+        Fp4(col[0][r], col[1][r], col[2][r], col[3][r]) - step * Fp::from_u32(uint32_t(r));
+    for (int c = 0; c < 4; ++c) col[c][r] = v[c];
+  }
+  sum = forged;
 }
 
 // Per-table state while proving.
@@ -629,6 +655,10 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     public_sum = *ps;
     std::vector<MatrixView> aux_views;
     std::vector<MatrixDims> aux_dims;
+    size_t last_logup = 0;
+    for (size_t t = 0; t < T; ++t) {
+      if (machine.tables[t].uses_logup()) last_logup = t;
+    }
     for (size_t t = 0; t < T; ++t) {
       const air::TableAir& table = machine.tables[t];
       if (!table.uses_logup()) continue;
@@ -641,6 +671,11 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       if (!aux_or) return aux_or.status();
       FpBuffer aux = std::move(aux_or->first);
       proof.aux_sums[t] = aux_or->second;
+      if (cfg.forge_logup_balance_for_testing && t == last_logup) {
+        Fp4 others = public_sum;
+        for (size_t u = 0; u < t; ++u) others += proof.aux_sums[u];
+        forge_logup_balance(aw, n, others, proof.aux_sums[t], aux.span());
+      }
       if (dev != nullptr) {
         auto m = opencl_trace_lde(*dev, aux.span(), 4 * aw, st[t].log_n, log_b);
         if (!m) return m.status();
@@ -678,10 +713,10 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     for (size_t t = 0; t < T; ++t) {
       const air::TableAir& table = machine.tables[t];
       const DomainRows rows = trace_domain(t);
+      const auto aux_publics = air::logup_aux_publics(proof.aux_sums[t], st[t].n);
       const air::DomainSource src =
           domain_source(witness.main[t], pk.pre_traces[t], st[t].aux_trace.span(), st[t].n, rows,
-                        challenges, witness.publics,
-                        std::span<const Fp4>(&proof.aux_sums[t], 1), simd);
+                        challenges, witness.publics, aux_publics, simd);
       // Chunks in parallel; the first violation is the one at the lowest row.
       std::optional<air::Violation> v;
       std::mutex mu;
@@ -730,6 +765,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
         for (size_t i = b; i < e; ++i) x[i] = pw[bitrev(i, log_qn)];
       });
     }
+    const auto aux_publics = air::logup_aux_publics(proof.aux_sums[t], s.n);
     // Next rows within a coset block (the same map in every block); the device kernel computes
     // its own over the whole domain.
     std::vector<uint32_t> next;
@@ -788,7 +824,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       args.zh_inv = zh_inv_of;
       args.challenges = challenges;
       args.publics = witness.publics;
-      args.aux_publics = std::span<const Fp4>(&proof.aux_sums[t], 1);
+      args.aux_publics = aux_publics;
       args.alpha = alpha;
       auto values = opencl_quotient_values(*dev, table, args);
       if (!values) return values.status();
@@ -827,7 +863,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       src.is_transition = trans.data() + k * s.n;
       src.challenges = challenges;
       src.publics = witness.publics;
-      src.aux_publics = std::span<const Fp4>(&proof.aux_sums[t], 1);
+      src.aux_publics = aux_publics;
       src.simd = simd;
       Fp4* qk = q.data() + k * s.n;
       pool.parallel_for(s.n, 2048, [&](size_t b, size_t e) {

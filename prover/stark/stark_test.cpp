@@ -300,6 +300,40 @@ TEST(StarkSoundness, UnbalancedBusIsRejectedEvenWithConsistentSums) {
   EXPECT_FALSE(stark_verify(m, pk->vk, forged).is_ok());
 }
 
+// The running sum has no column of its own per group and no first/last-row constraints: the
+// last group's constraint reads it on every row, the last row wrapping to the first, against
+// T/n (air::TableAir::finalize). A prover claiming the sum that balances an unbalanced bus, with
+// a running sum that follows the claim, breaks that constraint only at the wrap-around.
+TEST(StarkSoundness, ForgedLogUpSumIsCaughtAtTheRunningSumsWrapAround) {
+  const air::MachineAir m = examples::permutation_air();
+  ASSERT_TRUE(m.tables[1].uses_logup());
+  MachineWitness w = examples::permutation_witness(6, 4, 3);
+  auto pk = stark_setup(m, no_fixed(m), fri_test_preset());
+  ASSERT_TRUE(pk.is_ok());
+  StarkConfig forge;
+  forge.forge_logup_balance_for_testing = true;
+  // Balanced buses: the claim is the true sum and the proof verifies (the hook changes nothing).
+  auto honest = stark_prove(m, *pk, w, forge);
+  ASSERT_TRUE(honest.is_ok()) << honest.status().to_string();
+  EXPECT_TRUE(stark_verify(m, pk->vk, *honest).is_ok());
+  // Receive one tuple once more than it was sent (table 1, the last with a bus).
+  const size_t nr = size_t(1) << 4;
+  w.main[1][2 * nr + nr - 1] += Fp::one();
+  // The prover's own check finds the one violated row: the last, whose next row is the first.
+  auto checked = stark_prove(m, *pk, w, forge);
+  ASSERT_FALSE(checked.is_ok());
+  EXPECT_NE(checked.status().message().find("of table " + m.tables[1].name() + " at row " +
+                                            std::to_string(nr - 1)),
+            std::string::npos)
+      << checked.status().message();
+  forge.check_witness = false;
+  auto forged = stark_prove(m, *pk, w, forge);
+  ASSERT_TRUE(forged.is_ok()) << forged.status().to_string();
+  Status s = stark_verify(m, pk->vk, *forged);
+  EXPECT_FALSE(s.is_ok());
+  EXPECT_EQ(s.message().find("do not balance"), std::string::npos) << s.message();
+}
+
 TEST(StarkSoundness, WrongParametersAndWeakProofOfWorkAreRejected) {
   const air::MachineAir m = fibonacci_air();
   FriParams params = fri_test_preset();

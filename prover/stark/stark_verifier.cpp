@@ -140,7 +140,8 @@ Status stark_verify(const air::MachineAir& machine, const VerifyingKey& vk,
     pv.is_transition = sel.is_transition;
     pv.challenges = challenges;
     pv.publics = proof.publics;
-    pv.aux_publics = std::span<const Fp4>(&proof.aux_sums[t], 1);
+    const auto aux_publics = air::logup_aux_publics(proof.aux_sums[t], size_t(1) << log_n);
+    pv.aux_publics = aux_publics;
     const Fp4 folded = air::eval_folded_at_point(table, pv, alpha);
     // Q(z) = sum_j z^(j n) Q_j(z).
     Fp4 zn = z;
