@@ -5,7 +5,9 @@
 # one worker, the trace streamed from a file (what the issue's 2^22 row measures).
 #
 #   bench/run_backends.sh [-s "16 20 22"] [-w "sha256 mixed"] [-b "avx2 scalar opencl"]
-#                         [-B build] [-o outdir] [-k]   (-k: also keep each run's proof)
+#                         [-B build] [-o outdir] [-k]
+#   -k: keep each run's bundle and compare the group's bundles byte for byte with the first
+#       backend's (every backend proves the same bytes; reported on stderr).
 #
 # Prints one table row per run (zkwasm_bench's columns plus uptime's 1-minute load at the start
 # and the end) and keeps each run's full output (per-table and per-stage breakdowns, peak RSS
@@ -28,7 +30,7 @@ while getopts "s:w:b:B:o:kh" opt; do
     B) build=$OPTARG ;;
     o) out=$OPTARG ;;
     k) keep=1 ;;
-    *) sed -n '2,14p' "$0"; exit 2 ;;
+    *) sed -n '2,16p' "$0"; exit 2 ;;
   esac
 done
 bench="$build/bin/zkwasm_bench"
@@ -62,5 +64,18 @@ for log in $sizes; do
       n=$(cut -d'|' -f3 <<<"$row" | tr -d ' ')
       echo "| $w | $log | $b | $l0/$(load) | $n |$rest"
     done
+    if [[ $keep == 1 ]]; then
+      first=""
+      for b in $backends; do
+        f="$out/$w-$log-$b.bundle"
+        [[ -f $f ]] || continue
+        if [[ -z $first ]]; then first=$f; continue; fi
+        if cmp -s "$first" "$f"; then
+          echo "$w 2^$log: $b bundle identical to $(basename "$first")" >&2
+        else
+          echo "$w 2^$log: $b bundle DIFFERS from $(basename "$first")" >&2
+        fi
+      done
+    fi
   done
 done
