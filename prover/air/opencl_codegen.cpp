@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <span>
 #include <vector>
 
 namespace efaas::air {
@@ -25,11 +26,62 @@ std::string as_ext(const Node& n, uint32_t id) {
 
 }  // namespace
 
-std::string opencl_quotient_kernel(const TableAir& table) {
+std::vector<std::vector<uint32_t>> split_constraints(const TableAir& table,
+                                                     size_t max_nodes_per_kernel) {
   const auto& nodes = table.graph().nodes();
-  // Nodes the constraints depend on (ids are topologically ordered).
+  const auto& constraints = table.constraints();
+  std::vector<std::vector<uint32_t>> parts;
+  // Which part last emitted each node: a node counts once per part that needs it.
+  std::vector<uint32_t> emitted_in(nodes.size(), UINT32_MAX);
+  std::vector<uint32_t> stack, added;
+  // The nodes constraint c adds to part p (marked as emitted there).
+  auto collect = [&](uint32_t c, uint32_t p) {
+    added.clear();
+    stack.assign(1, constraints[c].id());
+    while (!stack.empty()) {
+      const uint32_t id = stack.back();
+      stack.pop_back();
+      if (emitted_in[id] == p) continue;
+      emitted_in[id] = p;
+      added.push_back(id);
+      const Node& n = nodes[id];
+      if (n.op == Op::kAdd || n.op == Op::kSub || n.op == Op::kMul) {
+        stack.push_back(n.index);
+        stack.push_back(n.rhs);
+      } else if (n.op == Op::kNeg) {
+        stack.push_back(n.index);
+      }
+    }
+  };
+  size_t part_nodes = 0;
+  for (uint32_t c = 0; c < constraints.size(); ++c) {
+    if (parts.empty()) parts.emplace_back();
+    collect(c, uint32_t(parts.size() - 1));
+    if (!parts.back().empty() && part_nodes + added.size() > max_nodes_per_kernel) {
+      // Over budget: the constraint opens the next part, which evaluates its nodes afresh.
+      parts.emplace_back();
+      part_nodes = 0;
+      collect(c, uint32_t(parts.size() - 1));
+    }
+    part_nodes += added.size();
+    parts.back().push_back(c);
+  }
+  if (parts.empty()) parts.emplace_back();  // no constraints: one kernel writes zeros
+  return parts;
+}
+
+namespace {
+
+// One kernel: Horner-folds `part` (constraint indices, in order) into the accumulator, which
+// starts at zero in the first part and is read back from `out` in the others; the last part
+// multiplies by Z_H^-1.
+void emit_part(const TableAir& table, std::span<const uint32_t> part, uint32_t index,
+               bool first, bool last, std::string& s) {
+  const auto& nodes = table.graph().nodes();
+  const auto& constraints = table.constraints();
+  // Nodes these constraints depend on (ids are topologically ordered).
   std::vector<uint8_t> need(nodes.size(), 0);
-  for (const Expr& e : table.constraints()) need[e.id()] = 1;
+  for (uint32_t c : part) need[constraints[c].id()] = 1;
   for (size_t id = nodes.size(); id-- > 0;) {
     if (!need[id]) continue;
     const Node& n = nodes[id];
@@ -39,15 +91,8 @@ std::string opencl_quotient_kernel(const TableAir& table) {
       need[n.index] = 1;
     }
   }
-  std::string s;
-  s.reserve(128 + 64 * nodes.size());
-  // The name only labels the source; anything but plain characters could break the comment.
-  std::string label = table.name();
-  for (char& c : label) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '_';
-  }
-  s += "// Generated from table " + label + " (prover/air/opencl_codegen.cpp).\n";
-  s += "__kernel void quotient_eval(__global const uint* main, __global const uint* pre,\n"
+  s += "__kernel void " + quotient_kernel_name(index) +
+       "(__global const uint* main, __global const uint* pre,\n"
        "    __global const uint* aux, ulong stride, uint log_qn, uint log_d,\n"
        "    __global const uint* is_first, __global const uint* is_last,\n"
        "    __global const uint* is_transition, __global const uint* zh_inv,\n"
@@ -121,20 +166,45 @@ std::string opencl_quotient_kernel(const TableAir& table) {
       }
     }
   }
-  // Horner folding in constraint order, as air::eval_folded.
-  s += "  fp4 acc = (fp4)(0u);\n";
-  for (const Expr& c : table.constraints()) {
-    const Node& n = nodes[c.id()];
-    s += n.ext ? "  acc = fp4_add(fp4_mul(acc, alpha), " + var(n, c.id()) + ");\n"
-               : "  acc = fp4_add_base(fp4_mul(acc, alpha), " + var(n, c.id()) + ");\n";
+  // Horner folding in constraint order, as air::eval_folded, continued from the previous part.
+  s += first ? "  fp4 acc = (fp4)(0u);\n"
+             : "  fp4 acc = (fp4)(out[i], out[qn + i], out[2u * qn + i], out[3u * qn + i]);\n";
+  for (uint32_t c : part) {
+    const Node& n = nodes[constraints[c].id()];
+    const std::string v = var(n, constraints[c].id());
+    s += n.ext ? "  acc = fp4_add(fp4_mul(acc, alpha), " + v + ");\n"
+               : "  acc = fp4_add_base(fp4_mul(acc, alpha), " + v + ");\n";
   }
-  s += "  acc = fp4_mul_base(acc, zh_inv[ri & (d - 1u)]);\n"
-       "  out[i] = acc.x;\n"
+  if (last) s += "  acc = fp4_mul_base(acc, zh_inv[ri & (d - 1u)]);\n";
+  s += "  out[i] = acc.x;\n"
        "  out[qn + i] = acc.y;\n"
        "  out[2u * qn + i] = acc.z;\n"
        "  out[3u * qn + i] = acc.w;\n"
        "}\n";
-  return s;
+}
+
+}  // namespace
+
+std::string quotient_kernel_name(uint32_t part) {
+  return std::string(kQuotientKernelName) + "_" + std::to_string(part);
+}
+
+QuotientKernels opencl_quotient_kernels(const TableAir& table, size_t max_nodes_per_kernel) {
+  const std::vector<std::vector<uint32_t>> parts = split_constraints(table, max_nodes_per_kernel);
+  QuotientKernels k;
+  k.parts = uint32_t(parts.size());
+  k.source.reserve(128 + 64 * table.graph().nodes().size());
+  // The name only labels the source; anything but plain characters could break the comment.
+  std::string label = table.name();
+  for (char& c : label) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '_';
+  }
+  k.source += "// Generated from table " + label + " (prover/air/opencl_codegen.cpp), " +
+              std::to_string(k.parts) + " kernel(s).\n";
+  for (uint32_t p = 0; p < k.parts; ++p) {
+    emit_part(table, parts[p], p, p == 0, p + 1 == k.parts, k.source);
+  }
+  return k;
 }
 
 }  // namespace efaas::air

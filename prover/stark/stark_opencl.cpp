@@ -20,18 +20,6 @@ Result<const OpenClProgram*> stark_program(OpenClDevice& dev) {
                      kOptions);
 }
 
-// A quotient kernel is one straight-line function of the whole constraint DAG (hundreds of KB of
-// LLVM IR for the execution table). PoCL's CPU code generation optimizes it for minutes per
-// table (measured: the zkWASM exec table alone > 5 min of one core), which swamped every proof
-// after a constraint change; unoptimized it builds in seconds, but runs slower: at 2^16 rows the
-// quotient stage is 43 of a warm zkWASM proof's 66 CPU-s on PoCL (bench/RESULTS.md, session 8).
-// The CPU backends, not PoCL, are for CPU proving; GPU compilers keep the optimizations.
-std::string quotient_options(const OpenClDevice& dev) {
-  std::string opts = kOptions;
-  if (dev.info().type == "CPU") opts += " -cl-opt-disable";
-  return opts;
-}
-
 // Kernel arguments must be buffers even when a table has no such data: a one-element stand-in.
 template <typename T>
 Result<OpenClBuffer> upload_or_dummy(OpenClDevice& dev, std::span<const T> data) {
@@ -67,11 +55,19 @@ Result<DeviceMatrix> opencl_trace_lde(OpenClDevice& dev, std::span<const Fp> tra
   return m;
 }
 
-Result<const OpenClProgram*> quotient_program(OpenClDevice& dev, const air::TableAir& table) {
+Result<QuotientProgram> quotient_program(OpenClDevice& dev, const air::TableAir& table,
+                                         size_t max_nodes_per_kernel) {
+  air::QuotientKernels k = air::opencl_quotient_kernels(table, max_nodes_per_kernel);
   std::string src = with_babybear(field4_source, stark_source);
   src += "\n";
-  src += air::opencl_quotient_kernel(table);
-  return dev.program("quotient of table " + table.name(), src, quotient_options(dev));
+  src += k.source;
+  // Built with the optimizer on every device: split into parts, PoCL optimizes the zkWASM exec
+  // table's kernels in about 43 CPU-s (one unsplit kernel: minutes), and the optimized code
+  // evaluates it 5.5x faster than -cl-opt-disable (bench/RESULTS.md, session 9).
+  Result<const OpenClProgram*> prog =
+      dev.program("quotient of table " + table.name(), src, kOptions);
+  if (!prog) return prog.status();
+  return QuotientProgram{*prog, k.parts};
 }
 
 Result<OpenClBuffer> opencl_quotient_values(OpenClDevice& dev, const air::TableAir& table,
@@ -100,10 +96,8 @@ Result<OpenClBuffer> opencl_quotient_values(OpenClDevice& dev, const air::TableA
     return invalid_argument(std::string(op) + ": table " + table.name() +
                             ": LDE matrices of different heights");
   }
-  Result<const OpenClProgram*> prog = quotient_program(dev, table);
+  Result<QuotientProgram> prog = quotient_program(dev, table, a.max_nodes_per_kernel);
   if (!prog) return prog.status();
-  Result<OpenClKernel> k = (*prog)->kernel(air::kQuotientKernelName);
-  if (!k) return k.status();
   Result<OpenClBuffer> dummy = upload_or_dummy<Fp>(dev, {});
   if (!dummy) return dummy.status();
   Result<OpenClBuffer> first = dev.upload(a.is_first);
@@ -123,22 +117,27 @@ Result<OpenClBuffer> opencl_quotient_values(OpenClDevice& dev, const air::TableA
   Result<OpenClBuffer> out = dev.alloc(4 * qn * sizeof(Fp));
   if (!out) return out.status();
   const uint64_t stride = a.main->rows;
-  EFAAS_RETURN_IF_ERROR(k->set_arg(0, a.main->buffer));
-  EFAAS_RETURN_IF_ERROR(k->set_arg(1, a.pre ? a.pre->buffer : *dummy));
-  EFAAS_RETURN_IF_ERROR(k->set_arg(2, a.aux ? a.aux->buffer : *dummy));
-  EFAAS_RETURN_IF_ERROR(k->set_arg(3, stride));
-  EFAAS_RETURN_IF_ERROR(k->set_arg(4, a.log_qn));
-  EFAAS_RETURN_IF_ERROR(k->set_arg(5, a.log_d));
-  EFAAS_RETURN_IF_ERROR(k->set_arg(6, *first));
-  EFAAS_RETURN_IF_ERROR(k->set_arg(7, *last));
-  EFAAS_RETURN_IF_ERROR(k->set_arg(8, *trans));
-  EFAAS_RETURN_IF_ERROR(k->set_arg(9, *zh));
-  EFAAS_RETURN_IF_ERROR(k->set_arg(10, *ch));
-  EFAAS_RETURN_IF_ERROR(k->set_arg(11, *pubs));
-  EFAAS_RETURN_IF_ERROR(k->set_arg(12, *aux_pubs));
-  EFAAS_RETURN_IF_ERROR(k->set_arg(13, a.alpha));
-  EFAAS_RETURN_IF_ERROR(k->set_arg(14, *out));
-  EFAAS_RETURN_IF_ERROR(dev.launch(*k, {qn}));
+  // The parts fold their constraints into `out` one after another (the queue is in order).
+  for (uint32_t part = 0; part < prog->parts; ++part) {
+    Result<OpenClKernel> k = prog->program->kernel(air::quotient_kernel_name(part));
+    if (!k) return k.status();
+    EFAAS_RETURN_IF_ERROR(k->set_arg(0, a.main->buffer));
+    EFAAS_RETURN_IF_ERROR(k->set_arg(1, a.pre ? a.pre->buffer : *dummy));
+    EFAAS_RETURN_IF_ERROR(k->set_arg(2, a.aux ? a.aux->buffer : *dummy));
+    EFAAS_RETURN_IF_ERROR(k->set_arg(3, stride));
+    EFAAS_RETURN_IF_ERROR(k->set_arg(4, a.log_qn));
+    EFAAS_RETURN_IF_ERROR(k->set_arg(5, a.log_d));
+    EFAAS_RETURN_IF_ERROR(k->set_arg(6, *first));
+    EFAAS_RETURN_IF_ERROR(k->set_arg(7, *last));
+    EFAAS_RETURN_IF_ERROR(k->set_arg(8, *trans));
+    EFAAS_RETURN_IF_ERROR(k->set_arg(9, *zh));
+    EFAAS_RETURN_IF_ERROR(k->set_arg(10, *ch));
+    EFAAS_RETURN_IF_ERROR(k->set_arg(11, *pubs));
+    EFAAS_RETURN_IF_ERROR(k->set_arg(12, *aux_pubs));
+    EFAAS_RETURN_IF_ERROR(k->set_arg(13, a.alpha));
+    EFAAS_RETURN_IF_ERROR(k->set_arg(14, *out));
+    EFAAS_RETURN_IF_ERROR(dev.launch(*k, {qn}));
+  }
   // The uploads above are released on return: wait for the kernel that reads them.
   EFAAS_RETURN_IF_ERROR(dev.finish());
   return out;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "prover/air/air.hpp"
+#include "prover/air/opencl_codegen.hpp"
 #include "prover/common/status.hpp"
 #include "prover/device/host_mirror.hpp"
 #include "prover/device/opencl_runtime.hpp"
@@ -39,8 +40,15 @@ Result<DeviceMatrix> opencl_trace_lde(OpenClDevice& dev, std::span<const Fp> tra
                                       uint32_t log_n, uint32_t log_blowup);
 
 // The generated quotient program of a table (stark.cl + opencl_codegen), built once per device
-// and table shape through the runtime's program cache.
-Result<const OpenClProgram*> quotient_program(OpenClDevice& dev, const air::TableAir& table);
+// and table shape through the runtime's program cache; its kernels are `parts` pieces of the
+// constraint fold of at most max_nodes_per_kernel DAG nodes each (opencl_codegen.hpp).
+struct QuotientProgram {
+  const OpenClProgram* program = nullptr;
+  uint32_t parts = 0;
+};
+Result<QuotientProgram> quotient_program(
+    OpenClDevice& dev, const air::TableAir& table,
+    size_t max_nodes_per_kernel = air::kQuotientNodesPerKernel);
 
 // Inputs of the quotient kernel (opencl_codegen.hpp documents each); host vectors are uploaded.
 struct QuotientEvalArgs {
@@ -54,6 +62,7 @@ struct QuotientEvalArgs {
   std::span<const Fp> publics;
   std::span<const Fp4> aux_publics;
   Fp4 alpha;
+  size_t max_nodes_per_kernel = air::kQuotientNodesPerKernel;  // tests vary the split
 };
 // The quotient's values on the quotient domain: 4 base columns of 2^log_qn (bit-reversed
 // order), on the device.

@@ -61,7 +61,8 @@ DeviceMatrix to_device(OpenClDevice& dev, const std::vector<Fp>& data, size_t ro
 // Runs the generated kernel on random rows and compares every row with eval_folded times the
 // same Z_H^-1 value, using the kernel's next-row map.
 void check_quotient_kernel(OpenClDevice& dev, const air::TableAir& table, uint32_t aux_cols,
-                           uint32_t log_qn, uint32_t log_d, Rng& rng) {
+                           uint32_t log_qn, uint32_t log_d, Rng& rng,
+                           size_t max_nodes_per_kernel = air::kQuotientNodesPerKernel) {
   const size_t qn = size_t(1) << log_qn, D = size_t(1) << log_d;
   const size_t stride = 2 * qn;  // the kernel reads a prefix of taller LDE matrices
   const size_t mw = table.main_width(), pw = table.pre_width(), aw = 4 * size_t(aux_cols);
@@ -90,6 +91,7 @@ void check_quotient_kernel(OpenClDevice& dev, const air::TableAir& table, uint32
   args.publics = publics;
   args.aux_publics = aux_publics;
   args.alpha = alpha;
+  args.max_nodes_per_kernel = max_nodes_per_kernel;
   Result<OpenClBuffer> out = opencl_quotient_values(dev, table, args);
   ASSERT_TRUE(out.is_ok()) << table.name() << ": " << out.status().to_string();
   std::vector<Fp> got(4 * qn);
@@ -192,6 +194,63 @@ TEST(StarkOpenCl, GeneratedQuotientKernelMatchesEvalFoldedOnRandomDags) {
     air::TableAir t = random_table(rng, k);
     check_quotient_kernel(*dev, t, 2, 6, uint32_t(rng.uniform(3)), rng);
     if (HasFatalFailure()) return;
+  }
+}
+
+// Split into kernels of a few nodes, the fold still equals eval_folded: the parts continue the
+// Horner accumulator in order and only the last multiplies by Z_H^-1.
+TEST(StarkOpenCl, QuotientKernelSplitIntoPartsMatchesEvalFolded) {
+  REQUIRE_DEVICE(dev);
+  const uint64_t seed = test_seed("StarkOpenCl.QuotientParts");
+  Rng rng(seed);
+  for (uint32_t k = 0; k < 4; ++k) {
+    air::TableAir t = random_table(rng, 2000 + k);
+    const size_t budget = 2 + rng.uniform(8);
+    const size_t parts = air::split_constraints(t, budget).size();
+    EXPECT_GT(parts, 2u) << "seed " << seed << ": too few parts to test the split";
+    check_quotient_kernel(*dev, t, 2, 6, uint32_t(rng.uniform(3)), rng, budget);
+    if (HasFatalFailure()) return;
+  }
+}
+
+// Device-free: the parts cover every constraint once, in order, within the node budget (a
+// constraint larger than the budget alone in its part).
+TEST(StarkOpenCl, SplitConstraintsKeepsOrderAndBudget) {
+  const uint64_t seed = test_seed("StarkOpenCl.SplitConstraints");
+  Rng rng(seed);
+  for (uint32_t k = 0; k < 8; ++k) {
+    air::TableAir t = random_table(rng, 3000 + k);
+    const auto& nodes = t.graph().nodes();
+    for (size_t budget : {size_t(1), size_t(10), size_t(50), size_t(1) << 30}) {
+      const auto parts = air::split_constraints(t, budget);
+      uint32_t next = 0;
+      for (const auto& part : parts) {
+        ASSERT_FALSE(part.empty()) << "seed " << seed;
+        std::vector<uint8_t> need(nodes.size(), 0);
+        for (uint32_t c : part) {
+          ASSERT_EQ(c, next++) << "seed " << seed;
+          need[t.constraints()[c].id()] = 1;
+        }
+        size_t count = 0;
+        for (size_t id = nodes.size(); id-- > 0;) {
+          if (!need[id]) continue;
+          ++count;
+          const air::Node& n = nodes[id];
+          if (n.op == air::Op::kAdd || n.op == air::Op::kSub || n.op == air::Op::kMul) {
+            need[n.index] = need[n.rhs] = 1;
+          } else if (n.op == air::Op::kNeg) {
+            need[n.index] = 1;
+          }
+        }
+        if (part.size() > 1) {
+          EXPECT_LE(count, budget) << "seed " << seed;
+        }
+      }
+      EXPECT_EQ(next, t.constraints().size()) << "seed " << seed;
+      if (budget == size_t(1) << 30) {
+        EXPECT_EQ(parts.size(), 1u);
+      }
+    }
   }
 }
 
