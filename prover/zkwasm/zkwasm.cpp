@@ -708,9 +708,9 @@ Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes) {
   }
   EFAAS_RETURN_IF_ERROR(read_private_digest(r, pv.private_digest));
   const bool split = segments > 1;
-  b.segments.resize(segments);
+  // Segments are added as they are read, so that a hostile count costs no memory up front.
   for (uint32_t i = 0; i < segments; ++i) {
-    Segment& seg = b.segments[i];
+    Segment& seg = b.segments.emplace_back();
     const std::string name = "segment " + std::to_string(i) + " ";
     if (split && i + 1 < segments) {
       SegmentState& e = seg.exit;
@@ -749,11 +749,12 @@ Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes) {
           return invalid_argument(what + " at byte " + std::to_string(r.offset() - 1) +
                                   " repeats the key before it (keys strictly increase)");
         }
-        key += gap;
-        if (key >= (uint64_t(1) << 30)) {
+        // The gap alone first: a 64-bit gap would wrap the sum around to a smaller key.
+        if (gap >= (uint64_t(1) << 30) || key + gap >= (uint64_t(1) << 30)) {
           return invalid_argument(what + " at byte " + std::to_string(r.offset() - 1) +
                                   " is not below 2^30");
         }
+        key += gap;
         seg.keys[k] = uint32_t(key);
       }
       for (uint32_t k = 0; k < nkeys; ++k) {
@@ -763,9 +764,14 @@ Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes) {
     uint64_t len = 0;
     EFAAS_RETURN_IF_ERROR(r.u64(len, name + "proof length"));
     const bool last = i + 1 == segments;
-    if (last ? len != r.remaining() : len > r.remaining()) {
+    if (last && len < r.remaining()) {
+      return invalid_argument("trailing bytes: " + std::to_string(r.remaining() - len) +
+                              " after the bundle's last proof (" + std::to_string(len) +
+                              " bytes from byte " + std::to_string(r.offset()) + ")");
+    }
+    if (len > r.remaining()) {
       return invalid_argument(name + "proof length " + std::to_string(len) + " at byte " +
-                              std::to_string(r.offset() - 8) + " does not match the " +
+                              std::to_string(r.offset() - 8) + " exceeds the " +
                               std::to_string(r.remaining()) + " bytes that follow");
     }
     auto proof = deserialize_proof(bytes.subspan(r.offset(), len));

@@ -938,10 +938,19 @@ TEST(ZkWasm, BundleParserRejectsMalformedInput) {
   EXPECT_FALSE(deserialize_bundle(cut).is_ok());
   auto extra = bytes;
   extra.push_back(0);
-  EXPECT_FALSE(deserialize_bundle(extra).is_ok());
+  auto r = deserialize_bundle(extra);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("trailing bytes: 1 after"), std::string::npos)
+      << r.status().message();
+  auto v7 = bytes;  // the previous format (no exit cursors): refused by its version
+  v7[8] = 7;
+  r = deserialize_bundle(v7);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("bundle version 7 is not supported"), std::string::npos)
+      << r.status().message();
   auto magic = bytes;
   magic[0] ^= 1;
-  auto r = deserialize_bundle(magic);
+  r = deserialize_bundle(magic);
   ASSERT_FALSE(r.is_ok());
   EXPECT_NE(r.status().message().find("magic"), std::string::npos) << r.status().message();
   auto segs = bytes;
