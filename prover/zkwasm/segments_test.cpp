@@ -368,7 +368,6 @@ Result<Bundle> prove_forged(const Fixture& f, uint32_t log, const PreEdit& pre,
   if (!pk) return pk.status();
   auto entry = f.program->entry(f.trace.header.entry_function);
   if (!entry) return entry.status();
-  uint64_t gas = f.trace.end.gas_used;
   BoundaryImage image = initial_image(*f.program, f.args);
   SegmentState state{entry->first, entry->second, 0, 0, 0, 0};
   WitnessOptions wo;
@@ -378,15 +377,8 @@ Result<Bundle> prove_forged(const Fixture& f, uint32_t log, const PreEdit& pre,
   cfg.check_witness = check_witness;
   Bundle b;
   for (uint32_t s = 0; s < cuts->size(); ++s) {
-    SegmentSpec spec;
-    spec.index = s;
-    spec.last = s + 1 == cuts->size();
-    spec.first = (*cuts)[s].first;
-    spec.end = (*cuts)[s].second;
-    spec.entry = state;
-    spec.image = &image;
-    spec.gas_used = gas;
     if (pre) pre(s, image, state);
+    const SegmentSpec spec = segment_spec(*cuts, s, state, image, f.trace.end);
     SegmentOutput out;
     PublicValues pv;
     auto w = build_segment_witness(*f.program, f.trace, wo, &spec, pv, &out);

@@ -19,6 +19,7 @@
 #include "prover/wasm/instance.hpp"
 #include "prover/zkwasm/io.hpp"
 #include "prover/zkwasm/layout.hpp"
+#include "prover/zkwasm/segment_forgery_testing.hpp"
 #include "prover/zkwasm/segments_internal.hpp"
 #include "prover/zkwasm/spec_testing.hpp"
 #include "prover/zkwasm/test_support.hpp"
@@ -526,15 +527,7 @@ Status prove_last_segment(const Program& p, const wasm::Trace& t, const std::vec
   SegmentState state{entry->first, entry->second, 0, 0, 0, 0};
   PublicValues pv0;
   for (uint32_t s = 0; s < cuts->size(); ++s) {
-    SegmentSpec spec;
-    spec.index = s;
-    spec.last = s + 1 == cuts->size();
-    spec.first = (*cuts)[s].first;
-    spec.end = (*cuts)[s].second;
-    spec.entry = state;
-    spec.image = &image;
-    spec.gas_used = t.end.gas_used;
-    spec.output_len = t.end.output.size();
+    const SegmentSpec spec = segment_spec(*cuts, s, state, image, t.end);
     SegmentOutput out;
     PublicValues pv;
     auto w = build_segment_witness(p, t, wo, &spec, pv, &out);
