@@ -972,8 +972,8 @@ TEST(ZkWasm, BundleParserRejectsMalformedInput) {
 }
 
 // Bundle fuzzing (zkwasm_bundle_fuzz) found that a proof claiming other FRI parameters made the
-// verifier commit the fixed columns again (about a second of LDE and hashing per parameter set,
-// each set cached for good). The commitment depends on the blowup alone: varying the queries,
+// verifier commit the fixed columns again (an LDE and Merkle tree per parameter set, each set
+// cached for good). The commitment depends on the blowup alone: varying the queries,
 // PoW, arity or final degree costs nothing more, and each blowup is committed once.
 TEST(ZkWasm, VerifierCommitsTheFixedColumnsOncePerBlowup) {
   Fixture f = run_function(kSum, "sum", {3});
