@@ -56,7 +56,8 @@ Status ByteReader::expect(std::string_view magic, std::string_view what) {
 
 Status ByteReader::bytes(std::span<uint8_t> out, std::string_view what) {
   EFAAS_RETURN_IF_ERROR(need(out.size(), what));
-  std::memcpy(out.data(), in_.data() + pos_, out.size());
+  // An empty span may have a null data(): memcpy's pointers must not be null even for 0 bytes.
+  if (!out.empty()) std::memcpy(out.data(), in_.data() + pos_, out.size());
   pos_ += out.size();
   return Status::ok();
 }

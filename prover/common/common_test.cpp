@@ -3,6 +3,7 @@
 #include <atomic>
 #include <vector>
 
+#include "prover/common/bytes.hpp"
 #include "prover/common/cpu_features.hpp"
 #include "prover/common/rng.hpp"
 #include "prover/common/status.hpp"
@@ -22,6 +23,22 @@ TEST(Status, CarriesCodeAndMessage) {
   EXPECT_EQ(*r, 5);
   Result<int> e = unimplemented("x");
   EXPECT_EQ(e.status().code(), StatusCode::kUnimplemented);
+}
+
+// Zero bytes into an empty vector (data() may be null): the zkwasm bundle fuzzer's first
+// finding, a null memcpy destination that UBSan reports (only a sanitizer build can fail here).
+TEST(ByteReader, ReadsZeroBytesIntoAnEmptySpan) {
+  const std::vector<uint8_t> in = {1, 2, 3};
+  ByteReader r(in);
+  std::vector<uint8_t> none;
+  ASSERT_TRUE(r.bytes(none, "nothing").is_ok());
+  EXPECT_EQ(r.offset(), 0u);
+  ByteReader empty(std::span<const uint8_t>{});
+  EXPECT_TRUE(empty.bytes(none, "nothing").is_ok());
+  std::vector<uint8_t> two(2);
+  ASSERT_TRUE(r.bytes(two, "two").is_ok());
+  EXPECT_EQ(two, (std::vector<uint8_t>{1, 2}));
+  EXPECT_FALSE(r.bytes(two, "two more").is_ok());
 }
 
 TEST(Rng, DeterministicPerSeedAndUniformInRange) {

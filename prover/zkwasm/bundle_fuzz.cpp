@@ -1,15 +1,22 @@
 // libFuzzer target for the zkWASM proof bundle parser (and the STARK proof parser under it):
 // any input must parse or fail with a Status, and anything that parses must verify against the
-// module or be rejected, never crash. -DEFAAS_FUZZ=ON with clang.
+// module or be rejected, never crash. -DEFAAS_FUZZ=ON with clang. Two modules: sum (no host
+// I/O) and an Extension whose split runs have every kind of exit cursor and a private digest;
+// a parsed bundle is verified against the one its module hash names (else against sum).
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <string>
 
+#include "prover/wasm/extension.hpp"
 #include "prover/wasm/instance.hpp"
 #include "prover/zkwasm/zkwasm.hpp"
 
 namespace {
+
+using namespace efaas;
 
 // testdata/sum.wat: sum(n) = n + (n - 1) + ... + 1.
 const uint8_t kSumWasm[] = {
@@ -19,49 +26,126 @@ const uint8_t kSumWasm[] = {
     0x45, 0x0d, 0x01, 0x20, 0x01, 0x20, 0x00, 0x6a, 0x21, 0x01, 0x20, 0x00, 0x41, 0x01,
     0x6b, 0x21, 0x00, 0x0c, 0x00, 0x0b, 0x0b, 0x20, 0x01, 0x0b};
 
-const efaas::zkwasm::Program& program() {
-  static const auto p = *efaas::zkwasm::Program::load(kSumWasm);
+// testdata/fuzz_io.wat (wat2wasm): a private read, a call of a function with 20 locals, output
+// writes, a public read, and abort(3) when Data is empty.
+const uint8_t kIoWasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x1b, 0x05, 0x60, 0x01, 0x7f, 0x01,
+    0x7f, 0x60, 0x04, 0x7f, 0x7f, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x02, 0x7f, 0x7f, 0x00, 0x60,
+    0x01, 0x7f, 0x00, 0x60, 0x00, 0x01, 0x7f, 0x02, 0x4a, 0x04, 0x05, 0x65, 0x66, 0x61, 0x61,
+    0x73, 0x0a, 0x69, 0x6e, 0x70, 0x75, 0x74, 0x5f, 0x73, 0x69, 0x7a, 0x65, 0x00, 0x00, 0x05,
+    0x65, 0x66, 0x61, 0x61, 0x73, 0x0a, 0x69, 0x6e, 0x70, 0x75, 0x74, 0x5f, 0x72, 0x65, 0x61,
+    0x64, 0x00, 0x01, 0x05, 0x65, 0x66, 0x61, 0x61, 0x73, 0x0c, 0x6f, 0x75, 0x74, 0x70, 0x75,
+    0x74, 0x5f, 0x77, 0x72, 0x69, 0x74, 0x65, 0x00, 0x02, 0x05, 0x65, 0x66, 0x61, 0x61, 0x73,
+    0x05, 0x61, 0x62, 0x6f, 0x72, 0x74, 0x00, 0x03, 0x03, 0x03, 0x02, 0x00, 0x04, 0x05, 0x03,
+    0x01, 0x00, 0x01, 0x07, 0x17, 0x02, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00,
+    0x0a, 0x65, 0x66, 0x61, 0x61, 0x73, 0x5f, 0x6d, 0x61, 0x69, 0x6e, 0x00, 0x05, 0x0a, 0x49,
+    0x02, 0x09, 0x01, 0x14, 0x7f, 0x20, 0x00, 0x41, 0x01, 0x6a, 0x0b, 0x3d, 0x01, 0x01, 0x7f,
+    0x41, 0x04, 0x41, 0x00, 0x41, 0x00, 0x41, 0x80, 0x02, 0x10, 0x01, 0x21, 0x00, 0x20, 0x00,
+    0x10, 0x04, 0x1a, 0x41, 0x00, 0x41, 0x14, 0x10, 0x02, 0x41, 0x00, 0x41, 0x00, 0x41, 0xc0,
+    0x00, 0x41, 0x14, 0x10, 0x01, 0x1a, 0x41, 0xc0, 0x00, 0x41, 0x14, 0x10, 0x02, 0x41, 0x00,
+    0x10, 0x00, 0x45, 0x04, 0x40, 0x41, 0x03, 0x10, 0x03, 0x0b, 0x20, 0x00, 0x0b
+};
+
+const zkwasm::Program& sum_program() {
+  static const auto p = *zkwasm::Program::load(kSumWasm);
   return *p;
+}
+const zkwasm::Program& io_program() {
+  static const auto p = *zkwasm::Program::load(kIoWasm);
+  return *p;
+}
+
+// sum(3) traced under `gas_limit` (an out-of-gas trap when it is too small).
+wasm::Trace sum_trace(uint64_t gas_limit) {
+  wasm::Linker linker;
+  auto inst = wasm::Instance::instantiate(sum_program().module_ptr(), linker);
+  wasm::MemorySink sink;
+  wasm::TraceWriter tw(sink);
+  wasm::TraceHeader h;
+  h.gas_limit = gas_limit;
+  (void)tw.begin(h);
+  wasm::ExecOptions eo;
+  eo.gas_limit = h.gas_limit;
+  eo.trace = &tw;
+  const uint64_t args[1] = {3};
+  auto r = (*inst)->invoke(0, args, eo);
+  wasm::TraceEnd end;
+  end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
+  end.trap_code = uint32_t(r->trap);
+  end.gas_used = r->gas_used;
+  end.instructions = r->instructions;
+  end.records = tw.records();
+  end.results = r->results;
+  (void)tw.finish(end);
+  return *wasm::read_trace(sink.data);
+}
+
+// The Extension run on `in`, traced.
+wasm::Trace io_trace(const wasm::ExtensionInput& in) {
+  wasm::MemorySink sink;
+  wasm::TraceWriter tw(sink);
+  wasm::ExtensionConfig cfg;
+  cfg.trace = &tw;
+  (void)wasm::run_extension(io_program().module_ptr(), in, cfg);
+  return *wasm::read_trace(sink.data);
+}
+
+// Proves `t` split into segments of 2^segment_log rows and writes the bundle to `path`; prints
+// its segment count and how many exit cursors of each kind it has (I/O, zero-local).
+void write_seed(const std::string& path, const zkwasm::Program& p, const wasm::Trace& t,
+                zkwasm::ProveOptions po, uint32_t segment_log) {
+  po.segment_log = segment_log;
+  auto b = zkwasm::prove(p, t, po);
+  if (!b) {  // a seed that does not prove is a broken setup, not a finding
+    std::fprintf(stderr, "%s: %s\n", path.c_str(), b.status().to_string().c_str());
+    std::abort();
+  }
+  size_t io = 0, zl = 0;
+  for (const auto& s : b->segments) io += s.exit.io.active, zl += s.exit.zl.active;
+  std::fprintf(stderr, "seed %s: %zu segments, %zu I/O and %zu zero-local exit cursors\n",
+               path.c_str(), b->segments.size(), io, zl);
+  const auto bytes = zkwasm::serialize_bundle(*b);
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                              std::streamsize(bytes.size()));
 }
 
 }  // namespace
 
-// With EFAAS_FUZZ_SEED=<file> in the environment, writes a valid bundle of several segments
-// there first (a corpus seed that gets past the header into the segment fields).
+// With EFAAS_FUZZ_SEED=<file> in the environment, writes valid split bundles first (corpus
+// seeds that get past the header into the segment fields): <file> sum(3); <file>.oog sum(3) out
+// of gas; <file>.io the Extension returning, <file>.abort the Extension aborting (exit cursors
+// inside I/O and zero-local rows, the private digest).
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  using namespace efaas;
-  if (const char* path = std::getenv("EFAAS_FUZZ_SEED")) {
-    wasm::Linker linker;
-    auto inst = wasm::Instance::instantiate(program().module_ptr(), linker);
-    wasm::MemorySink sink;
-    wasm::TraceWriter tw(sink);
-    wasm::TraceHeader h;
-    h.gas_limit = 1u << 20;
-    (void)tw.begin(h);
-    wasm::ExecOptions eo;
-    eo.gas_limit = h.gas_limit;
-    eo.trace = &tw;
-    const uint64_t args[1] = {3};
-    auto r = (*inst)->invoke(0, args, eo);
-    wasm::TraceEnd end;
-    end.gas_used = r->gas_used;
-    end.instructions = r->instructions;
-    end.records = tw.records();
-    end.results = r->results;
-    (void)tw.finish(end);
-    zkwasm::ProveOptions po;
-    po.args = {3};
-    po.segment_log = zkwasm::kMinSegmentLog;  // a split bundle: the seed reaches segment fields
-    auto b = zkwasm::prove(program(), *wasm::read_trace(sink.data), po);
-    const auto bytes = zkwasm::serialize_bundle(*b);
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                                std::streamsize(bytes.size()));
-  }
+  const char* path = std::getenv("EFAAS_FUZZ_SEED");
+  if (path == nullptr) return 0;
+  const std::string base = path;
+  // Two FRI queries instead of the test preset's 8: seeds of a few segments stay small (the
+  // fuzzer's speed falls with input size); the verifier takes any valid parameters here.
+  FriParams params = fri_test_preset();
+  params.num_queries = 2;
+  zkwasm::ProveOptions po;
+  po.params = params;
+  po.args = {3};
+  write_seed(base, sum_program(), sum_trace(1u << 20), po, zkwasm::kMinSegmentLog);
+  write_seed(base + ".oog", sum_program(), sum_trace(30), po, zkwasm::kMinSegmentLog);
+  wasm::ExtensionInput in;
+  for (uint8_t i = 0; i < 20; ++i) in.data.push_back(uint8_t(7 * i + 1));
+  in.private_input.assign(140, 0x5A);  // 18 I/O rows
+  zkwasm::ProveOptions eo;
+  eo.params = params;
+  eo.public_input = wasm::encode_public_inputs(in);
+  eo.private_input = in.private_input;
+  write_seed(base + ".io", io_program(), io_trace(in), eo, zkwasm::kMinSegmentLog);
+  in.data.clear();
+  eo.public_input = wasm::encode_public_inputs(in);
+  write_seed(base + ".abort", io_program(), io_trace(in), eo, zkwasm::kMinSegmentLog);
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto b = efaas::zkwasm::deserialize_bundle(std::span<const uint8_t>(data, size));
-  if (b.is_ok()) (void)efaas::zkwasm::verify(program(), *b);
+  auto b = zkwasm::deserialize_bundle(std::span<const uint8_t>(data, size));
+  if (!b.is_ok()) return 0;
+  const bool io = b->publics.module_hash == io_program().module_hash();
+  (void)zkwasm::verify(io ? io_program() : sum_program(), *b);
   return 0;
 }

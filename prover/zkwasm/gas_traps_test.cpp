@@ -25,6 +25,8 @@ namespace L = layout;
 using wasm::Op;
 using test_support::wat;
 using test_support::function_opts;
+using test_support::load_program;
+using test_support::move_range_count;
 
 constexpr uint32_t kOutOfGas = uint32_t(wasm::TrapCode::kOutOfGas);
 static_assert(kOutOfGas == L::kTrapOutOfGas);
@@ -80,23 +82,18 @@ Bundle expect_proves(const Program& p, const wasm::Trace& t, const std::vector<u
                      uint32_t segment_log = kDefaultSegmentLog) {
   EXPECT_EQ(t.end.status, 1u);
   EXPECT_EQ(t.end.trap_code, kOutOfGas);
-  auto b = prove(p, t, function_opts(args, true, segment_log));
-  EXPECT_TRUE(b.is_ok()) << b.status().to_string();
-  if (!b.is_ok()) return {};
-  auto back = deserialize_bundle(serialize_bundle(*b));
-  EXPECT_TRUE(back.is_ok()) << back.status().to_string();
-  if (!back.is_ok()) return {};
-  auto pv = verify(p, *back);
-  EXPECT_TRUE(pv.is_ok()) << pv.status().to_string();
-  if (!pv.is_ok()) return {};
-  EXPECT_EQ(pv->status, 1u);
-  EXPECT_EQ(pv->trap_code, kOutOfGas);
-  EXPECT_EQ(pv->gas_limit, t.header.gas_limit);
-  EXPECT_EQ(pv->gas_used, t.end.gas_used);
-  EXPECT_EQ(pv->instructions, t.end.instructions);
-  EXPECT_TRUE(pv->results.empty());
+  const auto run = test_support::prove_round_trip(p, t, args, segment_log);
+  if (!run) return {};
+  const Bundle& back = run->bundle;
+  const PublicValues& pv = run->publics;
+  EXPECT_EQ(pv.status, 1u);
+  EXPECT_EQ(pv.trap_code, kOutOfGas);
+  EXPECT_EQ(pv.gas_limit, t.header.gas_limit);
+  EXPECT_EQ(pv.gas_used, t.end.gas_used);
+  EXPECT_EQ(pv.instructions, t.end.instructions);
+  EXPECT_TRUE(pv.results.empty());
   auto tampered = [&](const std::string& what, auto edit) {
-    Bundle o = *back;
+    Bundle o = back;
     edit(o.publics);
     auto v = verify(p, o);
     EXPECT_FALSE(v.is_ok()) << what << " verified";
@@ -117,7 +114,7 @@ Bundle expect_proves(const Program& p, const wasm::Trace& t, const std::vector<u
     v.status = 0, v.trap_code = 0, v.gas_limit = 0;
     v.results.assign(p.module().func_type(t.header.entry_function).results.size(), 0);
   });
-  return *back;
+  return back;
 }
 
 // A forged trace proved with the checks off: the prover's own check must refuse it, and the
@@ -153,26 +150,9 @@ wasm::Trace claim_out_of_gas_at(const Program& p, const wasm::Trace& t, size_t a
   return u;
 }
 
-std::shared_ptr<Program> load(const std::vector<uint8_t>& bytes) {
-  auto p = Program::load(bytes);
-  EXPECT_TRUE(p.is_ok()) << p.status().to_string();
-  return *p;
-}
-
-// Moves one count of the range table from value `from` to `to`, so that a forged helper keeps
-// the range bus balanced and only the constraint under test can reject it.
-void move_range_count(MachineWitness& w, uint64_t from, uint64_t to) {
-  std::vector<Fp>& rc = w.main[L::kRange];
-  const size_t rows = rc.size() / L::Range::kWidth;
-  ASSERT_LT(from, rows);
-  ASSERT_LT(to, rows);
-  rc[size_t(L::Range::kRangeMult) * rows + from] -= Fp::one();
-  rc[size_t(L::Range::kRangeMult) * rows + to] += Fp::one();
-}
-
 TEST(ZkGasTraps, LoopRunsOutOfGasAndProves) {
   const auto bytes = wat(kSpin);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   const wasm::Trace t = run_gas(bytes, "spin", {1000000}, 500);
   ASSERT_EQ(t.end.trap_code, kOutOfGas);
   EXPECT_LE(t.end.gas_used, 500u);
@@ -185,7 +165,7 @@ TEST(ZkGasTraps, LoopRunsOutOfGasAndProves) {
 // to the limit). A run whose last instruction reaches it exactly returns.
 TEST(ZkGasTraps, ExactLimitRunsTheInstructionThatReachesIt) {
   const auto bytes = wat(kSpin);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   const wasm::Trace full = run_gas(bytes, "spin", {3}, 1u << 30);
   ASSERT_EQ(full.end.status, 0u);
   const size_t k = full.steps.size() / 2;
@@ -211,7 +191,7 @@ TEST(ZkGasTraps, ExactLimitRunsTheInstructionThatReachesIt) {
 // a store and at a load.
 TEST(ZkGasTraps, AtCallsLoadsAndStores) {
   const auto bytes = wat(kSpin);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   const wasm::Trace full = run_gas(bytes, "spin", {3}, 1u << 30);
   ASSERT_EQ(full.end.status, 0u);
   struct Case {
@@ -242,7 +222,7 @@ TEST(ZkGasTraps, AtCallsLoadsAndStores) {
 // real row.
 TEST(ZkGasTraps, BeforeTheFirstInstruction) {
   const auto bytes = wat(kSpin);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   const wasm::Trace t = run_gas(bytes, "spin", {3}, 0);
   ASSERT_EQ(t.end.trap_code, kOutOfGas);
   ASSERT_TRUE(t.steps.empty());
@@ -254,7 +234,7 @@ TEST(ZkGasTraps, BeforeTheFirstInstruction) {
 // A split run: the trap row is in the last segment; the limit is public in every segment.
 TEST(ZkGasTraps, LastSegmentOfASplitRun) {
   const auto bytes = wat(kSpin);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   const wasm::Trace t = run_gas(bytes, "spin", {1000000}, 1000);
   ASSERT_EQ(t.end.trap_code, kOutOfGas);
   const Bundle b = expect_proves(*p, t, {1000000}, 8);
@@ -280,7 +260,7 @@ TEST(ZkGasTraps, HostByteGas) {
     (func (export "efaas_main") (result i32)
       (call $w (i32.const 0) (i32.const 64))
       (i32.const 7))))");
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   const wasm::ExtensionInput in;
   auto run = [&](uint64_t limit) {
     wasm::MemorySink sink;
@@ -321,7 +301,7 @@ TEST(ZkGasTraps, HostByteGas) {
 
 TEST(ZkGasTraps, ForgedTracesAreRejected) {
   const auto bytes = wat(kSpin);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   const wasm::Trace full = run_gas(bytes, "spin", {3}, 1u << 30);
   ASSERT_EQ(full.end.status, 0u);
   const size_t at = first_step_of(full, Op::kI32Store);
@@ -367,7 +347,7 @@ TEST(ZkGasTraps, ForgedTracesAreRejected) {
 // so only the out-of-gas constraints can reject them.
 TEST(ZkGasTraps, ForgedTrapRowsAreRejected) {
   const auto bytes = wat(kSpin);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   const wasm::Trace full = run_gas(bytes, "spin", {3}, 1u << 30);
   const size_t at = first_step_of(full, Op::kI32Store);
   const uint64_t cost = p->module().code[full.steps[at].pc].gas;
@@ -482,7 +462,7 @@ TEST(ZkGasTraps, ForgedTrapRowsAreRejected) {
 // without out of gas, below the gas used or from kMaxGasLimit (2^30).
 TEST(ZkGasTraps, BundleGasLimitField) {
   const auto bytes = wat(kSpin);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   const wasm::Trace t = run_gas(bytes, "spin", {1000000}, 300);
   auto b = prove(*p, t, function_opts({1000000}));
   ASSERT_TRUE(b.is_ok()) << b.status().to_string();

@@ -32,6 +32,8 @@ using E = L::Exec;
 using wasm::Op;
 using test_support::expect_forgery_rejected;
 using test_support::extension_opts;
+using test_support::move_range_count;
+using test_support::run_extension;
 using test_support::wat;
 
 constexpr uint32_t kOutOfGas = uint32_t(wasm::TrapCode::kOutOfGas);
@@ -81,13 +83,7 @@ std::string ext(const Call& c, uint32_t spins = 0) {
   (data (i32.const 0) "hello")
   (func (export "efaas_main") (result i32) (local $i i32)
     (call $out (i32.const 0) (i32.const 5))
-    (local.set $i (i32.const )" +
-         std::to_string(spins) + R"())
-    (block $done (loop $spin
-      (br_if $done (i32.eqz (local.get $i)))
-      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
-      (br $spin)))
-    )" + call + R"(
+    )" + test_support::spin_wat(spins) + call + R"(
     (call $out (i32.const 1) (i32.const 4))
     (i32.const 7)))
 )";
@@ -98,29 +94,6 @@ std::string describe(const Call& c) {
          (c.indirect ? " via call_indirect" : "") + " addr " + std::to_string(c.addr) + " len " +
          std::to_string(c.len) + " offset " + std::to_string(c.offset) + " kind " +
          std::to_string(c.kind);
-}
-
-// run_extension (test_support.hpp) under a gas limit.
-test_support::ExtensionRun run_ext(const std::vector<uint8_t>& bytes,
-                                   const wasm::ExtensionInput& in, uint64_t gas_limit) {
-  test_support::ExtensionRun e;
-  e.input = in;
-  auto p = Program::load(bytes);
-  EXPECT_TRUE(p.is_ok()) << p.status().to_string();
-  if (!p.is_ok()) return e;
-  e.program = *p;
-  wasm::MemorySink sink;
-  wasm::TraceWriter tw(sink, 1024);
-  wasm::ExtensionConfig cfg;
-  cfg.trace = &tw;
-  cfg.gas_limit = gas_limit;
-  auto r = wasm::run_extension(e.program->module_ptr(), in, cfg);
-  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
-  if (r.is_ok()) e.result = *r;
-  auto t = wasm::read_trace(sink.data);
-  EXPECT_TRUE(t.is_ok()) << t.status().to_string();
-  if (t.is_ok()) e.trace = *t;
-  return e;
 }
 
 // The call under test in a runtime trace: the first call_host or call_indirect after the
@@ -145,11 +118,7 @@ struct Budget {
 Budget budget_of(const test_support::ExtensionRun& e, uint64_t bytes) {
   const size_t at = call_step(e.trace);
   Budget b;
-  for (size_t i = 0; i <= at; ++i) {
-    const auto& s = e.trace.steps[i];
-    const bool io = s.op == uint16_t(Op::kHostRead) || s.op == uint16_t(Op::kHostWrite);
-    b.at_call += io ? 1 : e.program->module().code[s.pc].gas;
-  }
+  b.at_call = test_support::step_gas(*e.program, std::span(e.trace.steps).first(at + 1));
   b.byte_gas = (bytes + 7) / 8;
   return b;
 }
@@ -207,6 +176,22 @@ uint64_t bytes_of(const Call& c) {
   return c.offset >= size ? 0 : std::min<uint64_t>(c.len, size - c.offset);
 }
 
+// Runs module `bytes` out of gas inside its call `c`: first with gas to spare (it returns 7) for
+// its budget, then one unit short of its byte gas.
+struct OutOfGasRun {
+  test_support::ExtensionRun run;
+  Budget budget;
+};
+OutOfGasRun run_out_of_gas_inside(const std::vector<uint8_t>& bytes, const Call& c,
+                                  const wasm::ExtensionInput& in) {
+  OutOfGasRun o;
+  const auto full = run_extension(bytes, in, 1u << 20);
+  EXPECT_EQ(full.result.exit_code, 7) << full.result.trap_message;
+  o.budget = budget_of(full, bytes_of(c));
+  o.run = run_extension(bytes, in, o.budget.inside());
+  return o;
+}
+
 TEST(ZkHostGas, ExecTableStaysAtDegree3) {
   EXPECT_LE(machine_air().tables[L::kExec].max_degree(), 3u);
 }
@@ -216,19 +201,16 @@ TEST(ZkHostGas, OutOfGasInsideHostIoProves) {
   for (const Call& c : kCases) {
     SCOPED_TRACE(describe(c));
     const auto bytes = wat(ext(c));
-    const auto full = run_ext(bytes, in, 1u << 20);
-    ASSERT_EQ(full.result.exit_code, 7) << full.result.trap_message;
-    const Budget g = budget_of(full, bytes_of(c));
-    ASSERT_GT(g.byte_gas, 0u);
     // One unit short: the call fails inside, charging none of its byte gas, moving nothing.
-    const auto e = run_ext(bytes, in, g.inside());
+    const auto [e, g] = run_out_of_gas_inside(bytes, c, in);
+    ASSERT_GT(g.byte_gas, 0u);
     ASSERT_EQ(e.result.trap, wasm::TrapCode::kOutOfGas) << e.result.trap_message;
     ASSERT_EQ(e.result.gas_used, g.at_call);
     ASSERT_EQ(e.result.output, std::vector<uint8_t>({'h', 'e', 'l', 'l', 'o'}));
     ASSERT_EQ(call_step(e.trace) + 1, e.trace.steps.size());
     expect_proves(e);
     // The byte gas fits exactly: the call goes on and the next instruction runs out of gas.
-    const auto fits = run_ext(bytes, in, g.inside() + 1);
+    const auto fits = run_extension(bytes, in, g.inside() + 1);
     ASSERT_EQ(fits.result.trap, wasm::TrapCode::kOutOfGas);
     ASSERT_GT(fits.trace.steps.size(), e.trace.steps.size());
     expect_proves(fits);
@@ -248,7 +230,7 @@ TEST(ZkHostGas, OutOfBoundsThroughCallIndirectProves) {
   };
   for (const Call& c : cases) {
     SCOPED_TRACE(describe(c));
-    const auto e = run_ext(wat(ext(c)), in, 1u << 20);
+    const auto e = run_extension(wat(ext(c)), in, 1u << 20);
     ASSERT_EQ(e.result.trap, wasm::TrapCode::kMemoryOutOfBounds) << e.result.trap_message;
     const Bundle b = expect_proves(e);
     // Claimed as out of gas (code 10) under any limit the gas used allows: the byte gas the
@@ -261,7 +243,7 @@ TEST(ZkHostGas, OutOfBoundsThroughCallIndirectProves) {
     }
   }
   // A copy that fits exactly goes on through the table.
-  const auto ok = run_ext(wat(ext({true, true, 65536 - 8, 8})), in, 1u << 20);
+  const auto ok = run_extension(wat(ext({true, true, 65536 - 8, 8})), in, 1u << 20);
   ASSERT_EQ(ok.result.exit_code, 7);
   expect_proves(ok);
 }
@@ -270,17 +252,14 @@ TEST(ZkHostGas, LastSegmentOfASplitRun) {
   const wasm::ExtensionInput in = input_of();
   for (const Call& c : {kCases[0], kCases[3], kCases[5], kCases[6]}) {
     SCOPED_TRACE(describe(c));
-    const auto bytes = wat(ext(c, 200));
-    const auto full = run_ext(bytes, in, 1u << 20);
-    ASSERT_EQ(full.result.exit_code, 7);
-    const auto e = run_ext(bytes, in, budget_of(full, bytes_of(c)).inside());
+    const auto e = run_out_of_gas_inside(wat(ext(c, 200)), c, in).run;
     ASSERT_EQ(e.result.trap, wasm::TrapCode::kOutOfGas);
     ASSERT_GT(e.trace.steps.size(), 1000u);
     const Bundle b = expect_proves(e, 8);
     EXPECT_GT(b.segments.size(), 2u);
   }
   // Out of bounds through the table in the last segment.
-  const auto oob = run_ext(wat(ext({true, true, 65536 - 4, 100, 30}, 200)), in, 1u << 20);
+  const auto oob = run_extension(wat(ext({true, true, 65536 - 4, 100, 30}, 200)), in, 1u << 20);
   ASSERT_EQ(oob.result.trap, wasm::TrapCode::kMemoryOutOfBounds);
   EXPECT_GT(expect_proves(oob, 8).segments.size(), 2u);
 }
@@ -290,10 +269,7 @@ TEST(ZkHostGas, ForgedTracesAreRejected) {
   const wasm::ExtensionInput in = input_of();
   for (const Call& c : {kCases[0], kCases[3], kCases[5], kCases[6]}) {
     SCOPED_TRACE(describe(c));
-    const auto bytes = wat(ext(c));
-    const auto full = run_ext(bytes, in, 1u << 20);
-    const Budget g = budget_of(full, bytes_of(c));
-    const auto e = run_ext(bytes, in, g.inside());
+    const auto [e, g] = run_out_of_gas_inside(wat(ext(c)), c, in);
     ASSERT_EQ(e.result.trap, wasm::TrapCode::kOutOfGas);
     const std::string name = describe(c);
     // The limit where the byte gas fits exactly (or with room to spare).
@@ -317,7 +293,7 @@ TEST(ZkHostGas, ForgedTracesAreRejected) {
     }
   }
   // A returned run claimed out of gas at its end, and its proof relabelled.
-  const auto ret = run_ext(wat(ext(kCases[0])), in, 1u << 20);
+  const auto ret = run_extension(wat(ext(kCases[0])), in, 1u << 20);
   ASSERT_EQ(ret.result.exit_code, 7);
   auto b = prove(*ret.program, ret.trace, extension_opts(ret.input));
   ASSERT_TRUE(b.is_ok()) << b.status().to_string();
@@ -325,17 +301,6 @@ TEST(ZkHostGas, ForgedTracesAreRejected) {
   o.publics.status = 1, o.publics.trap_code = kOutOfGas, o.publics.results.clear();
   o.publics.gas_limit = o.publics.gas_used;
   EXPECT_FALSE(verify(*ret.program, o).is_ok()) << "a return verified as out of gas";
-}
-
-// Moves one count of the range table (16-bit range checks) from `from` to `to`, so that a forged
-// helper keeps the range bus balanced and only the constraint under test can reject it.
-void move_range_count(MachineWitness& w, uint64_t from, uint64_t to) {
-  std::vector<Fp>& rc = w.main[L::kRange];
-  const size_t rows = rc.size() / L::Range::kWidth;
-  ASSERT_LT(from, rows);
-  ASSERT_LT(to, rows);
-  rc[size_t(L::Range::kRangeMult) * rows + from] -= Fp::one();
-  rc[size_t(L::Range::kRangeMult) * rows + to] += Fp::one();
 }
 
 // Below the trace: the trap row's byte gas omitted or changed (d2 and, on input_read's tail, the
@@ -346,18 +311,12 @@ TEST(ZkHostGas, ForgedTrapRowsAreRejected) {
   const wasm::ExtensionInput in = input_of();
   for (const Call& c : {kCases[0], kCases[3], kCases[6]}) {
     SCOPED_TRACE(describe(c));
-    const auto bytes = wat(ext(c));
-    const auto full = run_ext(bytes, in, 1u << 20);
-    const Budget g = budget_of(full, bytes_of(c));
-    const auto e = run_ext(bytes, in, g.inside());
+    const auto [e, g] = run_out_of_gas_inside(wat(ext(c)), c, in);
     ASSERT_EQ(e.result.trap, wasm::TrapCode::kOutOfGas);
     auto pk = e.program->proving_key(fri_test_preset());
     ASSERT_TRUE(pk.is_ok());
-    WitnessOptions wo;
-    wo.check_trace = false;
-    wo.public_input = wasm::encode_public_inputs(in);
     PublicValues pv;
-    auto w = build_witness(*e.program, e.trace, wo, pv);
+    auto w = test_support::extension_witness(*e.program, e.trace, in, pv);
     ASSERT_TRUE(w.is_ok()) << w.status().to_string();
     const size_t rows = w->main[L::kExec].size() / E::kWidth;
     const uint32_t host = E::kFlags + uint32_t(L::flag_index(Op::kCallHost));

@@ -27,6 +27,7 @@ namespace L = layout;
 using E = L::Exec;
 using wasm::Op;
 using test_support::expect_forgery_rejected;
+using test_support::expect_extension_proves;
 using test_support::extension_opts;
 using test_support::wat;
 
@@ -84,24 +85,6 @@ wasm::ExtensionInput data(std::vector<uint8_t> bytes) {
   return in;
 }
 
-// Proves and verifies an honest run and compares the public values with the runtime's.
-Bundle expect_proves(const test_support::ExtensionRun& e, uint32_t segment_log = kDefaultSegmentLog) {
-  auto b = prove(*e.program, e.trace, extension_opts(e.input, true, segment_log));
-  EXPECT_TRUE(b.is_ok()) << b.status().to_string();
-  if (!b.is_ok()) return {};
-  auto back = deserialize_bundle(serialize_bundle(*b));
-  EXPECT_TRUE(back.is_ok()) << back.status().to_string();
-  auto pv = verify(*e.program, *back);
-  EXPECT_TRUE(pv.is_ok()) << pv.status().to_string();
-  if (!pv.is_ok()) return *b;
-  EXPECT_EQ(pv->status, e.result.trap == wasm::TrapCode::kNone ? 0u : 1u);
-  EXPECT_EQ(pv->trap_code, uint32_t(e.result.trap));
-  EXPECT_EQ(pv->gas_used, e.result.gas_used);
-  EXPECT_EQ(pv->instructions, e.result.instructions);
-  EXPECT_EQ(pv->output, e.result.output);
-  return *b;
-}
-
 size_t count_host_indirect(const test_support::ExtensionRun& e) {
   size_t n = 0;
   const uint32_t imports = e.program->module().num_imported_funcs;
@@ -115,7 +98,7 @@ TEST(ZkHostCallIndirect, HostFunctionsThroughTheTableProve) {
   ASSERT_EQ(e.result.trap, wasm::TrapCode::kNone);
   ASSERT_EQ(e.result.output, bytes);
   EXPECT_EQ(count_host_indirect(e), 3u);
-  Bundle b = expect_proves(e);
+  Bundle b = expect_extension_proves(e);
   ASSERT_EQ(b.segments.size(), 1u);
   for (size_t at : {size_t(0), size_t(5), bytes.size() - 1}) {
     Bundle t = b;
@@ -136,13 +119,13 @@ TEST(ZkHostCallIndirect, ShortReadAbortAndHostErrorThroughTheTableProve) {
     const auto e = test_support::run_extension(wat(ext(0, 5)), data({9, 8, 7}));
     ASSERT_EQ(e.result.trap, wasm::TrapCode::kNone);
     ASSERT_EQ(e.result.output, (std::vector<uint8_t>{9, 8, 7}));
-    expect_proves(e);
+    expect_extension_proves(e);
   }
   {
     SCOPED_TRACE("abort");
     const auto e = test_support::run_extension(wat(ext()), data({}));
     ASSERT_EQ(e.result.trap, wasm::TrapCode::kHostAbort);
-    Bundle b = expect_proves(e);
+    Bundle b = expect_extension_proves(e);
     EXPECT_EQ(b.publics.abort_code, 7u);
     Bundle t = b;
     t.publics.abort_code = 8;
@@ -152,7 +135,7 @@ TEST(ZkHostCallIndirect, ShortReadAbortAndHostErrorThroughTheTableProve) {
     SCOPED_TRACE("host error (unknown input kind)");
     const auto e = test_support::run_extension(wat(ext(9)), data({1}));
     ASSERT_EQ(e.result.trap, wasm::TrapCode::kHostError);
-    Bundle b = expect_proves(e);
+    Bundle b = expect_extension_proves(e);
     Bundle t = b;
     t.publics.trap_code = uint32_t(wasm::TrapCode::kIndirectCallTypeMismatch);
     EXPECT_FALSE(verify(*e.program, t).is_ok()) << "verified with trap code 5";
@@ -161,7 +144,7 @@ TEST(ZkHostCallIndirect, ShortReadAbortAndHostErrorThroughTheTableProve) {
     SCOPED_TRACE("type mismatch on a host slot");
     const auto e = test_support::run_extension(wat(kMismatch), data({1}));
     ASSERT_EQ(e.result.trap, wasm::TrapCode::kIndirectCallTypeMismatch);
-    Bundle b = expect_proves(e);
+    Bundle b = expect_extension_proves(e);
     for (uint32_t other : {6u, 7u}) {
       Bundle t = b;
       t.publics.trap_code = other;
@@ -176,12 +159,12 @@ TEST(ZkHostCallIndirect, SplitRunProves) {
   const auto e = test_support::run_extension(wat(ext(0, 0, 300)), data(bytes));
   ASSERT_EQ(e.result.trap, wasm::TrapCode::kNone);
   ASSERT_EQ(e.result.output, bytes);
-  Bundle b = expect_proves(e, 8);
+  Bundle b = expect_extension_proves(e, 8);
   EXPECT_GT(b.segments.size(), 2u);
   // Aborting through the table in the last segment of a split run.
   const auto a = test_support::run_extension(wat(ext(0, 0, 300)), data({}));
   ASSERT_EQ(a.result.trap, wasm::TrapCode::kHostAbort);
-  Bundle ab = expect_proves(a, 8);
+  Bundle ab = expect_extension_proves(a, 8);
   EXPECT_GT(ab.segments.size(), 1u);
   EXPECT_EQ(ab.publics.abort_code, 7u);
 }
@@ -260,11 +243,8 @@ TEST(ZkHostCallIndirect, ForgedWitnessesAreRejected) {
   const Program& p = *e.program;
   auto pk = p.proving_key(fri_test_preset());
   ASSERT_TRUE(pk.is_ok());
-  WitnessOptions wo;
-  wo.check_trace = false;
-  wo.public_input = wasm::encode_public_inputs(e.input);
   PublicValues pv;
-  auto honest = build_witness(p, e.trace, wo, pv);
+  auto honest = test_support::extension_witness(p, e.trace, e.input, pv);
   ASSERT_TRUE(honest.is_ok()) << honest.status().to_string();
   ASSERT_TRUE(test_support::prove_and_verify(p, **pk, *honest, pv, false).is_ok());
   // Rows of the expanded trace: one per record plus zero-local rows; find them by columns.

@@ -30,6 +30,7 @@ using wasm::Op;
 using test_support::claim_trap_at;
 using test_support::expect_forgery_rejected;
 using test_support::extension_opts;
+using test_support::move_range_count;
 using test_support::wat;
 using test_support::expect_extension_proves;
 
@@ -67,13 +68,7 @@ std::string oob_ext(const Call& c, uint32_t spins = 0) {
     (call $out (i32.const 0) (i32.const 5))
     (drop (memory.grow (i32.const )" +
          std::to_string(c.grow) + R"()))
-    (local.set $i (i32.const )" +
-         std::to_string(spins) + R"())
-    (block $done (loop $spin
-      (br_if $done (i32.eqz (local.get $i)))
-      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
-      (br $spin)))
-    )" + call + R"(
+    )" + test_support::spin_wat(spins) + call + R"(
     (call $out (i32.const 1) (i32.const 4))
     (i32.const 7)))
 )";
@@ -89,12 +84,7 @@ constexpr size_t kDataLen = 40;
 
 // The byte gas the runtime charged at the trap: its gas used minus the program's costs.
 uint64_t byte_gas_of(const test_support::ExtensionRun& e) {
-  uint64_t gas = 0;
-  for (const auto& s : e.trace.steps) {
-    const bool io = s.op == uint16_t(Op::kHostRead) || s.op == uint16_t(Op::kHostWrite);
-    gas += io ? 1 : e.program->module().code[s.pc].gas;
-  }
-  return e.trace.end.gas_used - gas;
+  return e.trace.end.gas_used - test_support::step_gas(*e.program, e.trace.steps);
 }
 
 // The trap's constraints keep the execution table at its degree (air.cpp, kExecDegree).
@@ -258,18 +248,6 @@ TEST(ZkHostOob, HostErrorClaimedAsOutOfBoundsIsRejected) {
   expect_verifier_rejects("output beyond the limit claimed as out of bounds", e, t);
 }
 
-// Moves one count of the range table (16-bit range checks) from value `from` to `to`, so that a
-// forged helper column keeps the range bus balanced and only the constraint under test can
-// reject it (as stack_traps_test.cpp does).
-void move_range_count(MachineWitness& w, uint64_t from, uint64_t to) {
-  std::vector<Fp>& rc = w.main[L::kRange];
-  const size_t rows = rc.size() / L::Range::kWidth;
-  ASSERT_LT(from, rows);
-  ASSERT_LT(to, rows);
-  rc[size_t(L::Range::kRangeMult) * rows + from] -= Fp::one();
-  rc[size_t(L::Range::kRangeMult) * rows + to] += Fp::one();
-}
-
 // A witness built with the checks off, its exec table and the trap row (output_write's trap
 // row, or input_read's tail row).
 struct TrapWitness {
@@ -281,10 +259,7 @@ struct TrapWitness {
 };
 TrapWitness trap_witness(const test_support::ExtensionRun& e, const wasm::Trace& t) {
   TrapWitness tw;
-  WitnessOptions wo;
-  wo.check_trace = false;
-  wo.public_input = wasm::encode_public_inputs(e.input);
-  auto w = build_witness(*e.program, t, wo, tw.pv);
+  auto w = test_support::extension_witness(*e.program, t, e.input, tw.pv);
   EXPECT_TRUE(w.is_ok()) << w.status().to_string();
   if (!w.is_ok()) return tw;
   tw.w = std::move(*w);

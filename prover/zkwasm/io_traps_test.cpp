@@ -52,12 +52,7 @@ std::string reader_ext(uint32_t kind, uint32_t offset, uint32_t len, uint32_t sp
   (import "efaas" "output_write" (func $out (param i32 i32)))
   (memory (export "memory") 1)
   (func (export "efaas_main") (result i32) (local $n i32) (local $i i32)
-    (local.set $i (i32.const )" +
-         std::to_string(spins) + R"())
-    (block $done (loop $spin
-      (br_if $done (i32.eqz (local.get $i)))
-      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
-      (br $spin)))
+    )" + test_support::spin_wat(spins) + R"(
     (local.set $n (call $ird (i32.const )" +
          std::to_string(kind) + ") (i32.const " + std::to_string(int32_t(offset)) +
          R"() (i32.const 64) (i32.const )" + std::to_string(len) + R"()))

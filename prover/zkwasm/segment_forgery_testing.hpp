@@ -1,6 +1,8 @@
 #pragma once
-// Continuation tests: forged segment witnesses shared by segments_test and segments_mem_test.
+// Continuation tests: forged segment witnesses shared by segments_test, segments_mem_test and
+// stack_traps_test.
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "prover/stark/stark.hpp"
@@ -8,6 +10,23 @@
 #include "prover/zkwasm/segments_internal.hpp"
 
 namespace efaas::zkwasm {
+
+// The spec of segment `s` of a run cut at `cuts` (segment_cuts) whose trace ends with `end`,
+// entered at `entry` with memory `image` (which must outlive the spec).
+inline SegmentSpec segment_spec(const std::vector<std::pair<size_t, size_t>>& cuts, uint32_t s,
+                                const SegmentState& entry, const BoundaryImage& image,
+                                const wasm::TraceEnd& end) {
+  SegmentSpec spec;
+  spec.index = s;
+  spec.last = s + 1 == cuts.size();
+  spec.first = cuts[s].first;
+  spec.end = cuts[s].second;
+  spec.entry = entry;
+  spec.image = &image;
+  spec.gas_used = end.gas_used;
+  spec.output_len = end.output.size();
+  return spec;
+}
 
 // Hides the segment's last touched key from the verifier: its memory-table row is zeroed and it
 // is dropped from the bundle's key list and exit values, and the range table's multiplicities

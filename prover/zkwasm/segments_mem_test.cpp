@@ -396,16 +396,8 @@ Result<Bundle> prove_forged(const TracedRun& r, const wasm::Trace& trace, uint32
   cfg.check_witness = check_witness;
   Bundle b;
   for (uint32_t s = 0; s < cuts->size(); ++s) {
-    SegmentSpec spec;
-    spec.index = s;
-    spec.last = s + 1 == cuts->size();
-    spec.first = (*cuts)[s].first;
-    spec.end = (*cuts)[s].second;
     if (pre) pre(s, image, state);
-    spec.entry = state;
-    spec.image = &image;
-    spec.gas_used = trace.end.gas_used;
-    spec.output_len = trace.end.output.size();
+    const SegmentSpec spec = segment_spec(*cuts, s, state, image, trace.end);
     SegmentOutput out;
     PublicValues pv;
     auto w = build_segment_witness(*r.program, trace, wo, &spec, pv, &out);

@@ -368,7 +368,6 @@ Result<Bundle> prove_forged(const Fixture& f, uint32_t log, const PreEdit& pre,
   if (!pk) return pk.status();
   auto entry = f.program->entry(f.trace.header.entry_function);
   if (!entry) return entry.status();
-  uint64_t gas = f.trace.end.gas_used;
   BoundaryImage image = initial_image(*f.program, f.args);
   SegmentState state{entry->first, entry->second, 0, 0, 0, 0};
   WitnessOptions wo;
@@ -378,15 +377,8 @@ Result<Bundle> prove_forged(const Fixture& f, uint32_t log, const PreEdit& pre,
   cfg.check_witness = check_witness;
   Bundle b;
   for (uint32_t s = 0; s < cuts->size(); ++s) {
-    SegmentSpec spec;
-    spec.index = s;
-    spec.last = s + 1 == cuts->size();
-    spec.first = (*cuts)[s].first;
-    spec.end = (*cuts)[s].second;
-    spec.entry = state;
-    spec.image = &image;
-    spec.gas_used = gas;
     if (pre) pre(s, image, state);
+    const SegmentSpec spec = segment_spec(*cuts, s, state, image, f.trace.end);
     SegmentOutput out;
     PublicValues pv;
     auto w = build_segment_witness(*f.program, f.trace, wo, &spec, pv, &out);
@@ -496,6 +488,39 @@ TEST_F(ZkWasmSegmentForgeries, BundleParserNamesTheBadField) {
   auto r = deserialize_bundle(c);
   ASSERT_FALSE(r.is_ok());
   EXPECT_NE(r.status().message().find("segment 0 key count"), std::string::npos)
+      << r.status().message();
+  {
+    // A key gap of 2^64 - 3 after key 5: the 64-bit sum wraps around to key 2, below 2^30 but
+    // not above the key before it. Keys 5, 6 (one-byte gaps at at + 4, at + 5) with the second
+    // gap rewritten as that 10-byte varint.
+    Bundle k = *good_;
+    k.segments[0].keys = {5, 6};
+    k.segments[0].exit_values = {0, 0};
+    auto w = serialize_bundle(k);
+    ASSERT_EQ(w[at + 4], 5);
+    ASSERT_EQ(w[at + 5], 1);
+    const uint8_t wrap[] = {0xFD, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01};
+    w.erase(w.begin() + ptrdiff_t(at + 5));
+    w.insert(w.begin() + ptrdiff_t(at + 5), std::begin(wrap), std::end(wrap));
+    auto wr = deserialize_bundle(w);
+    ASSERT_FALSE(wr.is_ok()) << "keys parsed as " << wr->segments[0].keys[0] << ", "
+                             << wr->segments[0].keys[1];
+    EXPECT_NE(wr.status().message().find("segment 0 key 1 at byte"), std::string::npos)
+        << wr.status().message();
+  }
+  // Bytes after the last proof, and a bundle of the previous version (7, without the exit
+  // cursors), are refused by name.
+  auto extra = bytes;
+  extra.push_back(0);
+  r = deserialize_bundle(extra);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("trailing bytes: 1 after"), std::string::npos)
+      << r.status().message();
+  auto v7 = bytes;
+  v7[8] = 7;
+  r = deserialize_bundle(v7);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("bundle version 7 is not supported"), std::string::npos)
       << r.status().message();
   // Random corruption never crashes and never verifies.
   for (int k = 0; k < 30; ++k) {

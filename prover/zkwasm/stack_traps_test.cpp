@@ -19,6 +19,7 @@
 #include "prover/wasm/instance.hpp"
 #include "prover/zkwasm/io.hpp"
 #include "prover/zkwasm/layout.hpp"
+#include "prover/zkwasm/segment_forgery_testing.hpp"
 #include "prover/zkwasm/segments_internal.hpp"
 #include "prover/zkwasm/spec_testing.hpp"
 #include "prover/zkwasm/test_support.hpp"
@@ -30,9 +31,11 @@ namespace {
 namespace fs = std::filesystem;
 namespace L = layout;
 using wasm::Op;
+using test_support::function_opts;
+using test_support::load_program;
+using test_support::move_range_count;
 using test_support::run_traced;
 using test_support::wat;
-using test_support::function_opts;
 
 constexpr uint32_t kCode = uint32_t(wasm::TrapCode::kCallStackExhausted);
 static_assert(kCode == L::kTrapCallStack);
@@ -58,42 +61,31 @@ PublicValues expect_exhaustion_proves(const Program& p, const wasm::Trace& t,
                                       uint32_t segment_log = kDefaultSegmentLog) {
   EXPECT_EQ(t.end.status, 1u);
   EXPECT_EQ(t.end.trap_code, kCode);
-  auto b = prove(p, t, function_opts(args, true, segment_log));
-  EXPECT_TRUE(b.is_ok()) << b.status().to_string();
-  if (!b.is_ok()) return {};
-  auto back = deserialize_bundle(serialize_bundle(*b));
-  EXPECT_TRUE(back.is_ok());
-  if (!back.is_ok()) return {};
-  auto pv = verify(p, *back);
-  EXPECT_TRUE(pv.is_ok()) << pv.status().to_string();
-  if (!pv.is_ok()) return {};
-  EXPECT_EQ(pv->trap_code, kCode);
-  EXPECT_EQ(pv->gas_used, t.end.gas_used);
-  EXPECT_EQ(pv->instructions, t.end.instructions);
+  const auto run = test_support::prove_round_trip(p, t, args, segment_log);
+  if (!run) return {};
+  const Bundle& back = run->bundle;
+  const PublicValues& pv = run->publics;
+  EXPECT_EQ(pv.trap_code, kCode);
+  EXPECT_EQ(pv.gas_used, t.end.gas_used);
+  EXPECT_EQ(pv.instructions, t.end.instructions);
   for (uint32_t other : {1u, 7u, 9u}) {
-    Bundle u = *back;
+    Bundle u = back;
     u.publics.trap_code = other;
     EXPECT_FALSE(verify(p, u).is_ok()) << "verified with trap code " << other;
   }
-  Bundle g = *back;
+  Bundle g = back;
   g.publics.gas_used += 1;
   EXPECT_FALSE(verify(p, g).is_ok()) << "verified with other gas";
-  Bundle ret = *back;
+  Bundle ret = back;
   ret.publics.status = 0, ret.publics.trap_code = 0;
   ret.publics.results.assign(p.module().func_type(t.header.entry_function).results.size(), 0);
   EXPECT_FALSE(verify(p, ret).is_ok()) << "exhaustion verified as a return";
-  return *pv;
-}
-
-std::shared_ptr<Program> load(const std::vector<uint8_t>& bytes) {
-  auto p = Program::load(bytes);
-  EXPECT_TRUE(p.is_ok()) << p.status().to_string();
-  return *p;
+  return pv;
 }
 
 TEST(ZkStackTraps, RunawayRecursionProves) {
   const auto bytes = wat(kModule);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   for (const char* fn : {"runaway", "mutual-runaway"}) {
     SCOPED_TRACE(fn);
     const wasm::Trace t = run_traced(bytes, fn, {});
@@ -104,7 +96,7 @@ TEST(ZkStackTraps, RunawayRecursionProves) {
 
 TEST(ZkStackTraps, RecursionWithLocalsProvesOneSegmentAndSplit) {
   const auto bytes = wat(kModule);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   const wasm::Trace t = run_traced(bytes, "rec", {5});
   expect_exhaustion_proves(*p, t, {5});
   const wasm::Trace r = run_traced(bytes, "runaway", {});
@@ -132,7 +124,7 @@ void expect_forgery_rejected(const std::string& what, const Program& p, const wa
 
 TEST(ZkStackTraps, ExhaustionClaimedOneFrameEarlyIsRejected) {
   const auto bytes = wat(kModule);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   const wasm::Trace t = run_traced(bytes, "runaway", {});
   for (size_t at : {size_t(L::kMaxCallDepth) - 1, size_t(0)}) {
     wasm::Trace u = t;
@@ -148,7 +140,7 @@ TEST(ZkStackTraps, CallBeyondTheLimitIsRejected) {
   // Recorded under a larger limit: the recursion returns from depth 16385, which the runtime's
   // default limit would have stopped at its 16384th call.
   const auto bytes = wat(kModule);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   wasm::RuntimeLimits big;
   big.max_call_depth = 20000;
   const wasm::Trace t = run_traced(bytes, "down", {16385}, big);
@@ -164,7 +156,7 @@ TEST(ZkStackTraps, CallBeyondTheLimitIsRejected) {
 
 TEST(ZkStackTraps, ExhaustionUnderASmallerLimitIsRejected) {
   const auto bytes = wat(kModule);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   wasm::RuntimeLimits small;
   small.max_call_depth = 100;
   const wasm::Trace t = run_traced(bytes, "runaway", {}, small);
@@ -179,7 +171,7 @@ TEST(ZkStackTraps, ExhaustionUnderASmallerLimitIsRejected) {
 
 TEST(ZkStackTraps, WrongTrapCodeAtExhaustionIsRejected) {
   const auto bytes = wat(kModule);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   const wasm::Trace t = run_traced(bytes, "runaway", {});
   for (uint32_t code : {1u, 9u}) {
     wasm::Trace u = t;
@@ -211,7 +203,7 @@ const char* kIndirectModule = R"((module
 
 TEST(ZkStackTraps, CallIndirectExhaustionProvesOneSegmentAndSplit) {
   const auto bytes = wat(kIndirectModule);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   for (const char* fn : {"ci-runaway", "ci-mixed"}) {
     SCOPED_TRACE(fn);
     const wasm::Trace t = run_traced(bytes, fn, {});
@@ -226,7 +218,7 @@ TEST(ZkStackTraps, CallIndirectExhaustionProvesOneSegmentAndSplit) {
 
 TEST(ZkStackTraps, CallIndirectExhaustionClaimedOneFrameEarlyIsRejected) {
   const auto bytes = wat(kIndirectModule);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   const wasm::Trace t = run_traced(bytes, "ci-runaway", {});
   // The call_indirect steps at depth 16383 (it goes on in the runtime) and at depth 0.
   for (uint32_t depth : {L::kMaxCallDepth - 1, 0u}) {
@@ -246,7 +238,7 @@ TEST(ZkStackTraps, CallIndirectExhaustionClaimedOneFrameEarlyIsRejected) {
 
 TEST(ZkStackTraps, CallIndirectBeyondTheLimitIsRejected) {
   const auto bytes = wat(kIndirectModule);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   wasm::RuntimeLimits big;
   big.max_call_depth = 20000;
   const wasm::Trace t = run_traced(bytes, "ci-down", {16385}, big);
@@ -266,7 +258,7 @@ TEST(ZkStackTraps, CallIndirectBeyondTheLimitIsRejected) {
 
 TEST(ZkStackTraps, WrongTrapCodeAtCallIndirectExhaustionIsRejected) {
   const auto bytes = wat(kIndirectModule);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   const wasm::Trace t = run_traced(bytes, "ci-runaway", {});
   for (uint32_t code : {5u, 7u}) {
     wasm::Trace u = t;
@@ -342,18 +334,6 @@ TEST(ZkStackTraps, SpecAssertExhaustionCasesProve) {
   EXPECT_GE(proved, 1u);
 }
 
-// Moves one count of the range table (16-bit range checks) from value `from` to `to`, so that a
-// forged helper column keeps the range bus balanced and only the constraint under test can
-// reject it.
-void move_range_count(MachineWitness& w, uint64_t from, uint64_t to) {
-  std::vector<Fp>& rc = w.main[L::kRange];
-  const size_t rows = rc.size() / L::Range::kWidth;
-  ASSERT_LT(from, rows);
-  ASSERT_LT(to, rows);
-  rc[size_t(L::Range::kRangeMult) * rows + from] -= Fp::one();
-  rc[size_t(L::Range::kRangeMult) * rows + to] += Fp::one();
-}
-
 // The honest witness of export `down` run on 3 (both value-stack tests' module shape), with
 // its public values in `pv`.
 MachineWitness down_witness(const std::vector<uint8_t>& bytes, const Program& p, PublicValues& pv) {
@@ -373,7 +353,7 @@ MachineWitness down_witness(const std::vector<uint8_t>& bytes, const Program& p,
 // larger) must be rejected.
 TEST(ZkStackTraps, ValueStackBoundAtCallsIsBound) {
   const auto bytes = wat(kModule);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   PublicValues pv;
   const MachineWitness w = down_witness(bytes, *p, pv);
   ASSERT_FALSE(w.main.empty());
@@ -424,7 +404,7 @@ TEST(ZkStackTraps, ValueStackBoundAtCallIndirectIsBound) {
     (func $down (export "down") (param i32) (result i32) (local i64 i64)
       (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
         (else (call_indirect (type $t) (i32.sub (local.get 0) (i32.const 1)) (i32.const 0)))))))");
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   PublicValues pv;
   const MachineWitness w = down_witness(bytes, *p, pv);
   ASSERT_FALSE(w.main.empty());
@@ -518,7 +498,7 @@ constexpr uint32_t kBigSegmentLog = 18;
 
 TEST(ZkStackTraps, ValueStackLimitAtCallProves) {
   const auto bytes = big_frame_module(kBigLocals, 0);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   const wasm::Trace t = run_traced(bytes, "pad", {0});
   ASSERT_EQ(t.end.trap_code, kCode);
   ASSERT_LT(t.steps.size(), 200u);  // depth ~21, far below kMaxCallDepth
@@ -547,15 +527,7 @@ Status prove_last_segment(const Program& p, const wasm::Trace& t, const std::vec
   SegmentState state{entry->first, entry->second, 0, 0, 0, 0};
   PublicValues pv0;
   for (uint32_t s = 0; s < cuts->size(); ++s) {
-    SegmentSpec spec;
-    spec.index = s;
-    spec.last = s + 1 == cuts->size();
-    spec.first = (*cuts)[s].first;
-    spec.end = (*cuts)[s].second;
-    spec.entry = state;
-    spec.image = &image;
-    spec.gas_used = t.end.gas_used;
-    spec.output_len = t.end.output.size();
+    const SegmentSpec spec = segment_spec(*cuts, s, state, image, t.end);
     SegmentOutput out;
     PublicValues pv;
     auto w = build_segment_witness(p, t, wo, &spec, pv, &out);
@@ -588,7 +560,7 @@ Status prove_last_segment(const Program& p, const wasm::Trace& t, const std::vec
 
 void expect_value_stack_forgeries_rejected(bool indirect) {
   const auto base = big_frame_module(kBigLocals, 0, indirect);
-  const auto bp = load(base);
+  const auto bp = load_program(base);
   const wasm::Trace bt = run_traced(base, "pad", {0});
   // The control: the honest trap's last segment proves and verifies.
   const Status honest = prove_last_segment(*bp, bt, {0}, true);
@@ -605,7 +577,7 @@ void expect_value_stack_forgeries_rejected(bool indirect) {
   const uint64_t pad = uint64_t(L::kMaxStackSlots) - (frame_end(*bp, bt) - step);
   ASSERT_LE(pad, uint64_t(kBigLocals));
   const auto bytes = big_frame_module(kBigLocals, uint32_t(pad), indirect);
-  const auto p = load(bytes);
+  const auto p = load_program(bytes);
   wasm::RuntimeLimits tight;
   tight.max_stack_slots = L::kMaxStackSlots - 1;
   const wasm::Trace t = run_traced(bytes, "pad", {0}, tight);

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "prover/wasm/trace.hpp"
 #include "prover/stark/stark.hpp"
 #include "prover/zkwasm/air_internal.hpp"
+#include "prover/zkwasm/layout.hpp"
 #include "prover/zkwasm/zkwasm.hpp"
 
 namespace efaas::zkwasm::test_support {
@@ -115,6 +117,24 @@ inline FunctionRun run_function(const std::string& text, const std::string& fn,
   return r;
 }
 
+// WAT for an Extension's body: a countdown of `spins` rounds in local $i (the function declares
+// it), which makes a run long enough to split before the host call under test.
+inline std::string spin_wat(uint32_t spins) {
+  return "(local.set $i (i32.const " + std::to_string(spins) + R"())
+    (block $done (loop $spin
+      (br_if $done (i32.eqz (local.get $i)))
+      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+      (br $spin)))
+    )";
+}
+
+// Program::load of `bytes`, reporting a refusal.
+inline std::shared_ptr<Program> load_program(const std::vector<uint8_t>& bytes) {
+  auto p = Program::load(bytes);
+  EXPECT_TRUE(p.is_ok()) << p.status().to_string();
+  return p.is_ok() ? *p : nullptr;
+}
+
 // An Extension run by the runtime's host interface on `in`, traced in chunks of 1024 records.
 struct ExtensionRun {
   std::shared_ptr<Program> program;
@@ -123,7 +143,8 @@ struct ExtensionRun {
   wasm::ExtensionResult result;
 };
 
-inline ExtensionRun run_extension(const std::vector<uint8_t>& bytes, const wasm::ExtensionInput& in) {
+inline ExtensionRun run_extension(const std::vector<uint8_t>& bytes, const wasm::ExtensionInput& in,
+                                  uint64_t gas_limit = wasm::ExtensionConfig{}.gas_limit) {
   ExtensionRun e;
   e.input = in;
   auto p = Program::load(bytes);
@@ -134,6 +155,7 @@ inline ExtensionRun run_extension(const std::vector<uint8_t>& bytes, const wasm:
   wasm::TraceWriter tw(sink, 1024);
   wasm::ExtensionConfig cfg;
   cfg.trace = &tw;
+  cfg.gas_limit = gas_limit;
   auto r = wasm::run_extension(e.program->module_ptr(), in, cfg);
   EXPECT_TRUE(r.is_ok()) << r.status().to_string();
   if (r.is_ok()) e.result = *r;
@@ -216,6 +238,28 @@ inline ProveOptions function_opts(const std::vector<uint64_t>& args, bool checke
   return o;
 }
 
+// A function run proved with the test preset (checks on), its bundle round-tripped through its
+// bytes and verified: the bundle read back and the verified public values; nullopt after a
+// failure, which is reported.
+struct VerifiedRun {
+  Bundle bundle;
+  PublicValues publics;
+};
+inline std::optional<VerifiedRun> prove_round_trip(const Program& p, const wasm::Trace& t,
+                                                   const std::vector<uint64_t>& args,
+                                                   uint32_t segment_log = kDefaultSegmentLog) {
+  auto b = prove(p, t, function_opts(args, true, segment_log));
+  EXPECT_TRUE(b.is_ok()) << b.status().to_string();
+  if (!b.is_ok()) return std::nullopt;
+  auto back = deserialize_bundle(serialize_bundle(*b));
+  EXPECT_TRUE(back.is_ok()) << back.status().to_string();
+  if (!back.is_ok()) return std::nullopt;
+  auto pv = verify(p, *back);
+  EXPECT_TRUE(pv.is_ok()) << pv.status().to_string();
+  if (!pv.is_ok()) return std::nullopt;
+  return VerifiedRun{std::move(*back), std::move(*pv)};
+}
+
 // Proves an Extension run, round-trips the bundle through its bytes and verifies it: the
 // verified claim has the runtime's gas, instruction count, output, status and trap code.
 // Returns the bundle read back (empty after a failure, which is reported).
@@ -238,6 +282,40 @@ inline Bundle expect_extension_proves(const ExtensionRun& e,
   return *back;
 }
 
+// The witness of Extension trace `t` on public input `in` (an honest run's, or a forgery below
+// or of the trace) built with the trace check off; its public values in `pv`.
+inline Result<MachineWitness> extension_witness(const Program& p, const wasm::Trace& t,
+                                                const wasm::ExtensionInput& in, PublicValues& pv) {
+  WitnessOptions wo;
+  wo.check_trace = false;
+  wo.public_input = wasm::encode_public_inputs(in);
+  return build_witness(p, t, wo, pv);
+}
+
+// A host I/O row of a trace (one byte moved), not an instruction.
+inline bool is_io_row(const wasm::StepRecord& s) {
+  return s.op == uint16_t(wasm::Op::kHostRead) || s.op == uint16_t(wasm::Op::kHostWrite);
+}
+
+// The gas of `steps` without host byte gas: each instruction's cost, one per I/O row.
+inline uint64_t step_gas(const Program& p, std::span<const wasm::StepRecord> steps) {
+  uint64_t gas = 0;
+  for (const auto& s : steps) gas += is_io_row(s) ? 1 : p.module().code[s.pc].gas;
+  return gas;
+}
+
+// Moves one count of the range table (16-bit range checks) from value `from` to `to`, so that a
+// forged helper column keeps the range bus balanced and only the constraint under test can
+// reject it.
+inline void move_range_count(MachineWitness& w, uint64_t from, uint64_t to) {
+  std::vector<Fp>& rc = w.main[layout::kRange];
+  const size_t rows = rc.size() / layout::Range::kWidth;
+  ASSERT_LT(from, rows);
+  ASSERT_LT(to, rows);
+  rc[size_t(layout::Range::kRangeMult) * rows + from] -= Fp::one();
+  rc[size_t(layout::Range::kRangeMult) * rows + to] += Fp::one();
+}
+
 // The Extension trace cut after step `at` (its I/O rows go too when it is a host call), claiming
 // that step trapped with `code`; gas and instruction counts recomputed for the cut.
 inline wasm::Trace claim_trap_at(const Program& p, const wasm::Trace& t, size_t at,
@@ -247,14 +325,9 @@ inline wasm::Trace claim_trap_at(const Program& p, const wasm::Trace& t, size_t 
   u.end.status = 1;
   u.end.trap_code = code;
   u.end.results.clear();
-  uint64_t gas = 0, inst = 0;
-  for (const auto& s : u.steps) {
-    const bool io = s.op == uint16_t(wasm::Op::kHostRead) || s.op == uint16_t(wasm::Op::kHostWrite);
-    gas += io ? 1 : p.module().code[s.pc].gas;
-    inst += !io;
-  }
-  u.end.gas_used = gas;
-  u.end.instructions = inst;
+  u.end.gas_used = step_gas(p, u.steps);
+  u.end.instructions = 0;
+  for (const auto& s : u.steps) u.end.instructions += !is_io_row(s);
   return u;
 }
 

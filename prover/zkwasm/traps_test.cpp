@@ -39,33 +39,26 @@ using test_support::function_opts;
 // Proves and verifies an honest run; returns the verified public values.
 PublicValues expect_proves(const Program& p, const wasm::Trace& t, const std::vector<uint64_t>& args,
                            uint32_t segment_log = kDefaultSegmentLog) {
-  ProveOptions o = function_opts(args);
-  o.segment_log = segment_log;
-  auto b = prove(p, t, o);
-  EXPECT_TRUE(b.is_ok()) << b.status().to_string();
-  if (!b.is_ok()) return {};
-  auto back = deserialize_bundle(serialize_bundle(*b));
-  EXPECT_TRUE(back.is_ok()) << back.status().to_string();
-  if (!back.is_ok()) return {};
-  auto pv = verify(p, *back);
-  EXPECT_TRUE(pv.is_ok()) << pv.status().to_string();
-  if (!pv.is_ok()) return {};
-  EXPECT_EQ(pv->status, t.end.status);
-  EXPECT_EQ(pv->trap_code, t.end.trap_code);
-  EXPECT_EQ(pv->results, t.end.results);
+  const auto run = test_support::prove_round_trip(p, t, args, segment_log);
+  if (!run) return {};
+  const Bundle& back = run->bundle;
+  const PublicValues& pv = run->publics;
+  EXPECT_EQ(pv.status, t.end.status);
+  EXPECT_EQ(pv.trap_code, t.end.trap_code);
+  EXPECT_EQ(pv.results, t.end.results);
   // The same proof checked against another exit status: another trap code, or a return.
-  Bundle other = *back;
+  Bundle other = back;
   other.publics.trap_code = t.end.trap_code == 2 ? 3 : 2;
   if (t.end.status == 0) other.publics.status = 1, other.publics.results.clear();
   EXPECT_FALSE(verify(p, other).is_ok()) << "verified against another trap code";
   if (t.end.status == 1) {
-    Bundle ret = *back;
+    Bundle ret = back;
     ret.publics.status = 0;
     ret.publics.trap_code = 0;
     ret.publics.results.assign(p.module().func_type(t.header.entry_function).results.size(), 0);
     EXPECT_FALSE(verify(p, ret).is_ok()) << "a trapped run verified as a return";
   }
-  return *pv;
+  return pv;
 }
 
 // A forged trace proved with the checks off: the prover's own check must refuse it, and the

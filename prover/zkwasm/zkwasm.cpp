@@ -370,25 +370,47 @@ Result<std::shared_ptr<const ProvingKey>> Program::proving_key(const FriParams& 
   return shared;
 }
 
+// The fixed columns' commitment depends on the blowup alone (the other parameters only name the
+// key's params), so it is computed once per blowup: a bundle cannot make the verifier commit the
+// fixed columns again (or grow this cache) by varying its queries, PoW, arity or final degree.
 Result<std::shared_ptr<const VerifyingKey>> Program::verifying_key(const FriParams& params,
                                                                    bool with_private) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto& vks = with_private ? private_vks_ : vks_;
+  auto with_params = [&](const VerifyingKey& k) -> Result<std::shared_ptr<const VerifyingKey>> {
+    if (k.params == params) return std::make_shared<const VerifyingKey>(k);
+    EFAAS_RETURN_IF_ERROR(validate(params));
+    for (int32_t log_n : k.pre_log_heights) {  // stark_setup's check, which the cache skips
+      if (log_n >= 0 && uint32_t(log_n) < params.log_final_poly_len) {
+        return invalid_argument("setup: a fixed table of height 2^" + std::to_string(log_n) +
+                                " is below the final polynomial's 2^" +
+                                std::to_string(params.log_final_poly_len));
+      }
+    }
+    auto v = std::make_shared<VerifyingKey>(k);
+    v->params = params;
+    return std::shared_ptr<const VerifyingKey>(std::move(v));
+  };
   for (const auto& [p, k] : vks)
-    if (p == params) return k;
+    if (p.log_blowup == params.log_blowup) return with_params(*k);
   for (const auto& [p, k] : with_private ? private_pks_ : pks_) {
-    if (p == params) {  // the prover's key holds the same commitment
-      auto shared = std::make_shared<const VerifyingKey>(k->vk);
-      vks.emplace_back(params, shared);
-      return shared;
+    if (p.log_blowup == params.log_blowup) {  // the prover's key holds the same commitment
+      vks.emplace_back(p, std::make_shared<const VerifyingKey>(k->vk));
+      return with_params(k->vk);
     }
   }
   auto vk = stark_verifying_key(machine_air(with_private), machine_fixed(fixed_, with_private),
                                 params);
   if (!vk) return vk.status();
+  ++key_commitments_;
   auto shared = std::make_shared<const VerifyingKey>(std::move(*vk));
   vks.emplace_back(params, shared);
   return shared;
+}
+
+size_t Program::key_commitments() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return key_commitments_;
 }
 
 Result<std::pair<uint32_t, uint32_t>> Program::entry(uint32_t func) const {
@@ -815,9 +837,9 @@ Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes) {
   }
   EFAAS_RETURN_IF_ERROR(read_private_digest(r, pv.private_digest));
   const bool split = segments > 1;
-  b.segments.resize(segments);
+  // Segments are added as they are read, so that a hostile count costs no memory up front.
   for (uint32_t i = 0; i < segments; ++i) {
-    Segment& seg = b.segments[i];
+    Segment& seg = b.segments.emplace_back();
     const std::string name = "segment " + std::to_string(i) + " ";
     if (split && i + 1 < segments) {
       SegmentState& e = seg.exit;
@@ -856,11 +878,12 @@ Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes) {
           return invalid_argument(what + " at byte " + std::to_string(r.offset() - 1) +
                                   " repeats the key before it (keys strictly increase)");
         }
-        key += gap;
-        if (key >= (uint64_t(1) << 30)) {
+        // The gap alone first: a 64-bit gap would wrap the sum around to a smaller key.
+        if (gap >= (uint64_t(1) << 30) || key + gap >= (uint64_t(1) << 30)) {
           return invalid_argument(what + " at byte " + std::to_string(r.offset() - 1) +
                                   " is not below 2^30");
         }
+        key += gap;
         seg.keys[k] = uint32_t(key);
       }
       for (uint32_t k = 0; k < nkeys; ++k) {
@@ -870,9 +893,14 @@ Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes) {
     uint64_t len = 0;
     EFAAS_RETURN_IF_ERROR(r.u64(len, name + "proof length"));
     const bool last = i + 1 == segments;
-    if (last ? len != r.remaining() : len > r.remaining()) {
+    if (last && len < r.remaining()) {
+      return invalid_argument("trailing bytes: " + std::to_string(r.remaining() - len) +
+                              " after the bundle's last proof (" + std::to_string(len) +
+                              " bytes from byte " + std::to_string(r.offset()) + ")");
+    }
+    if (len > r.remaining()) {
       return invalid_argument(name + "proof length " + std::to_string(len) + " at byte " +
-                              std::to_string(r.offset() - 8) + " does not match the " +
+                              std::to_string(r.offset() - 8) + " exceeds the " +
                               std::to_string(r.remaining()) + " bytes that follow");
     }
     auto proof = deserialize_proof(bytes.subspan(r.offset(), len));

@@ -141,6 +141,9 @@ class Program {
                                                         bool with_private = false) const;
   Result<std::shared_ptr<const VerifyingKey>> verifying_key(const FriParams& params,
                                                             bool with_private = false) const;
+  // How many times verifying_key() committed the fixed columns (at most once per blowup and
+  // machine; keys taken from a proving key do not count).
+  size_t key_commitments() const;
   // Entry pc and initial stack height of a defined function.
   Result<std::pair<uint32_t, uint32_t>> entry(uint32_t func) const;
 
@@ -159,6 +162,7 @@ class Program {
   mutable std::vector<std::pair<FriParams, std::shared_ptr<const VerifyingKey>>> vks_;
   mutable std::vector<std::pair<FriParams, std::shared_ptr<const ProvingKey>>> private_pks_;
   mutable std::vector<std::pair<FriParams, std::shared_ptr<const VerifyingKey>>> private_vks_;
+  mutable size_t key_commitments_ = 0;
 };
 
 // The machine state between two segments of a split run (before the next instruction).

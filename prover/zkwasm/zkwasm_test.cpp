@@ -977,10 +977,19 @@ TEST(ZkWasm, BundleParserRejectsMalformedInput) {
   EXPECT_FALSE(deserialize_bundle(cut).is_ok());
   auto extra = bytes;
   extra.push_back(0);
-  EXPECT_FALSE(deserialize_bundle(extra).is_ok());
+  auto r = deserialize_bundle(extra);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("trailing bytes: 1 after"), std::string::npos)
+      << r.status().message();
+  auto v7 = bytes;  // the previous format (no exit cursors): refused by its version
+  v7[8] = 7;
+  r = deserialize_bundle(v7);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("bundle version 7 is not supported"), std::string::npos)
+      << r.status().message();
   auto magic = bytes;
   magic[0] ^= 1;
-  auto r = deserialize_bundle(magic);
+  r = deserialize_bundle(magic);
   ASSERT_FALSE(r.is_ok());
   EXPECT_NE(r.status().message().find("magic"), std::string::npos) << r.status().message();
   auto segs = bytes;
@@ -999,6 +1008,48 @@ TEST(ZkWasm, BundleParserRejectsMalformedInput) {
       EXPECT_FALSE(verify(*f.program, *p).is_ok());
     }
   }
+}
+
+// Bundle fuzzing (zkwasm_bundle_fuzz) found that a proof claiming other FRI parameters made the
+// verifier commit the fixed columns again (an LDE and Merkle tree per parameter set, each set
+// cached for good). The commitment depends on the blowup alone: varying the queries,
+// PoW, arity or final degree costs nothing more, and each blowup is committed once.
+TEST(ZkWasm, VerifierCommitsTheFixedColumnsOncePerBlowup) {
+  Fixture f = run_function(kSum, "sum", {3});
+  auto b = prove(*f.program, f.trace, opts_for(f));
+  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+  auto verifier = Program::load(wat(kSum));  // no proving keys to take the commitment from
+  ASSERT_TRUE(verifier.is_ok());
+  const Program& v = **verifier;
+  ASSERT_TRUE(verify(v, *b).is_ok());
+  EXPECT_EQ(v.key_commitments(), 1u);
+  for (uint32_t k = 0; k < 12; ++k) {
+    Bundle t = *b;
+    FriParams& p = t.segments[0].proof.params;
+    p.num_queries += 1 + k;
+    p.pow_bits = k % 5;
+    p.log_arity = 1 + k % 3;
+    p.log_final_poly_len = k % 2;
+    EXPECT_FALSE(verify(v, t).is_ok());
+  }
+  EXPECT_EQ(v.key_commitments(), 1u);
+  for (uint32_t k = 0; k < 3; ++k) {  // another blowup: one more commitment
+    Bundle t = *b;
+    t.segments[0].proof.params.log_blowup = 1;
+    t.segments[0].proof.params.num_queries += k;
+    EXPECT_FALSE(verify(v, t).is_ok());
+  }
+  EXPECT_EQ(v.key_commitments(), 2u);
+  // A key built on a reused commitment names the parameters asked for and equals a fresh one.
+  FriParams other = b->segments[0].proof.params;
+  other.num_queries += 5;
+  auto reused = v.verifying_key(other);
+  ASSERT_TRUE(reused.is_ok());
+  EXPECT_EQ((*reused)->params, other);
+  auto fresh = (*Program::load(wat(kSum)))->verifying_key(other);
+  ASSERT_TRUE(fresh.is_ok());
+  EXPECT_EQ((*reused)->pre_root, (*fresh)->pre_root);
+  EXPECT_EQ((*reused)->pre_log_heights, (*fresh)->pre_log_heights);
 }
 
 // The OpenCL pipeline (device LDEs, the quotient kernel generated from the universal AIR's

@@ -16,6 +16,15 @@ grep -q '"results"' "$DIR/out.json" && grep -q '78' "$DIR/out.json" || { echo "n
 head -c 200 "$DIR/p.bin" > "$DIR/cut.bin"
 "$EFAAS" verify "$DIR/sum.wasm" "$DIR/cut.bin" --min-bits 0; rc=$?
 [ $rc -eq 2 ] || { echo "truncated bundle: exit $rc, want 2"; exit 1; }
+# A byte after the bundle, and a bundle of version 7 (before the exit cursors): bad input (2),
+# named in the message.
+{ cat "$DIR/p.bin"; printf 'x'; } > "$DIR/extra.bin"
+"$EFAAS" verify "$DIR/sum.wasm" "$DIR/extra.bin" --min-bits 0 2> "$DIR/extra.txt"; rc=$?
+[ $rc -eq 2 ] && grep -q 'trailing bytes: 1 after' "$DIR/extra.txt" || { cat "$DIR/extra.txt"; echo "trailing byte: exit $rc, want 2"; exit 1; }
+cp "$DIR/p.bin" "$DIR/v7.bin"
+printf '\007' | dd of="$DIR/v7.bin" bs=1 seek=8 conv=notrunc 2> /dev/null
+"$EFAAS" verify "$DIR/sum.wasm" "$DIR/v7.bin" --min-bits 0 2> "$DIR/v7.txt"; rc=$?
+[ $rc -eq 2 ] && grep -q 'bundle version 7 is not supported' "$DIR/v7.txt" || { cat "$DIR/v7.txt"; echo "v7 bundle: exit $rc, want 2"; exit 1; }
 # A trap is a provable outcome: integer divide by zero proves and verifies as status "trapped".
 printf '(module (func (export "div") (param i32 i32) (result i32) (i32.div_u (local.get 0) (local.get 1))))' > "$DIR/div.wat"
 wat2wasm "$DIR/div.wat" -o "$DIR/div.wasm" || exit 1
