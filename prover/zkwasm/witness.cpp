@@ -1030,11 +1030,13 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
           en[0] = true, key[0] = sp - 1, b = read(key[0]);
           const uint64_t len = uint32_t(b), now = out_now();
           if (opts.check_trace && now + len <= L::kMaxOutput) {
-            return unimplemented(
+            // The proof's statement fixes the runtime's default limit (the verifier's
+            // kMaxOutputBytes); a run under a smaller one is another statement, not this one.
+            return invalid_argument(
                 "zkwasm: output_write at " + step_name(i, s) + " fails with a host error at " +
-                std::to_string(now + len) + " bytes of output: the AIR proves the output limit " +
+                std::to_string(now + len) + " bytes of output, within the output limit " +
                 "ExtensionConfig::max_output_bytes = " + std::to_string(L::kMaxOutput) +
-                " only (a trace recorded under other limits)");
+                " that a proof fixes: the trace was recorded under another limit");
           }
           const uint32_t b1 = limb(b, 1);
           if (b1 >= 17) {  // len >= 17 * 2^16: len_hi - 17 = d2
