@@ -707,7 +707,9 @@ TEST_F(ZkwasmEngineTest, CheckpointsInsideACallsRowsKeepTheCursorAndAreReused) {
   for (const auto& [i, bytes] : first.saved) {
     auto c = parse_zkwasm_checkpoint(bytes);
     ASSERT_TRUE(c) << c.error().to_string();
-    if (i + 1 < n) EXPECT_EQ(c->segment.exit, b->segments[i].exit) << "segment " << i;
+    if (i + 1 < n) {
+      EXPECT_EQ(c->segment.exit, b->segments[i].exit) << "segment " << i;
+    }
     if (c->segment.exit.io.active) inside.emplace_back(i, bytes);
   }
   std::printf("  %u segments, %zu end inside the output_write's rows\n", n, inside.size());

@@ -51,16 +51,16 @@ std::string transfer_module(bool read, size_t nops, bool trap) {
 )" + body + "))\n";
 }
 
-struct Run {
+struct TransferRun {
   std::shared_ptr<const wasm::Module> module;
   wasm::ExtensionInput input;
   wasm::ExtensionResult result;
   wasm::Trace trace;
 };
 
-Run run_ext(std::shared_ptr<const wasm::Module> m, const wasm::ExtensionInput& in,
+TransferRun run_ext(std::shared_ptr<const wasm::Module> m, const wasm::ExtensionInput& in,
             uint64_t gas_limit) {
-  Run e{m, in, {}, {}};
+  TransferRun e{m, in, {}, {}};
   wasm::MemorySink sink;
   wasm::TraceWriter tw(sink, 1024);
   wasm::ExtensionConfig cfg;
@@ -82,13 +82,13 @@ bool is_io(const wasm::StepRecord& s) {
 // The transfer module's run over `len` bytes of Data, ending as `end`; out of gas: under the
 // largest limit that stops it at the instruction right after the transfer (its last record an
 // I/O row).
-Run transfer_run(std::shared_ptr<const wasm::Module> m, uint32_t len, End end) {
+TransferRun transfer_run(std::shared_ptr<const wasm::Module> m, uint32_t len, End end) {
   wasm::ExtensionInput in;
   in.data.assign(len, 0x5A);
-  Run full = run_ext(m, in, uint64_t(1) << 20);
+  TransferRun full = run_ext(m, in, uint64_t(1) << 20);
   if (end != End::kOutOfGas) return full;
   for (uint64_t limit = full.result.gas_used; limit-- > 0;) {
-    Run e = run_ext(m, in, limit);
+    TransferRun e = run_ext(m, in, limit);
     if (e.result.trap == wasm::TrapCode::kOutOfGas && is_io(e.trace.steps.back())) return e;
   }
   ADD_FAILURE() << "no gas limit stops the run right after the transfer";
@@ -161,7 +161,9 @@ std::pair<size_t, bool> expect_proves(const Program& p, const wasm::Trace& t,
   EXPECT_TRUE(src.is_ok());
   auto streamed = prove(p, **src, o);
   EXPECT_TRUE(streamed.is_ok()) << what << ": " << streamed.status().to_string();
-  if (streamed.is_ok()) EXPECT_EQ(serialize_bundle(*streamed), serialize_bundle(*b)) << what;
+  if (streamed.is_ok()) {
+    EXPECT_EQ(serialize_bundle(*streamed), serialize_bundle(*b)) << what;
+  }
   bool inside = false;
   for (size_t s = 0; s + 1 < b->segments.size(); ++s) {
     inside |= b->segments[s].exit.io.active || b->segments[s].exit.zl.active;
@@ -182,7 +184,7 @@ TEST(ZkWasmLongIoEnd, EveryTransferLengthAndPrefixPlans) {
       for (size_t nops = 0; nops <= 3; ++nops) {
         const auto m = load(wat(transfer_module(read, nops, end == End::kTrap)));
         for (uint32_t rows = kCap - 3; rows <= 3 * kCap + 3; ++rows) {
-          const Run e = transfer_run(m, 8 * rows, end);
+          const TransferRun e = transfer_run(m, 8 * rows, end);
           const Status st = plan_of(*m, e.trace);
           EXPECT_TRUE(st.is_ok()) << (read ? "input_read" : "output_write") << " of " << rows
                                   << " rows after " << nops << " nops, " << name(end) << ": "
@@ -227,7 +229,7 @@ TEST(ZkWasmLongIoEnd, OutOfGasRightAfterALongTransferProves) {
     auto p = Program::load(bytes);
     ASSERT_TRUE(p.is_ok()) << p.status().to_string();
     for (const uint32_t rows : {2 * kCap - 5, 2 * kCap - 4, 2 * kCap - 3}) {
-      const Run e = transfer_run((*p)->module_ptr(), 8 * rows, End::kOutOfGas);
+      const TransferRun e = transfer_run((*p)->module_ptr(), 8 * rows, End::kOutOfGas);
       ASSERT_EQ(e.result.trap, wasm::TrapCode::kOutOfGas);
       const auto [n, inside] = expect_proves(
           **p, e.trace, test_support::extension_opts(e.input, true, kLog),
@@ -245,7 +247,7 @@ TEST(ZkWasmLongIoEnd, TrapOrReturnRightAfterATransferFillingASegmentProves) {
     auto p = Program::load(bytes);
     ASSERT_TRUE(p.is_ok()) << p.status().to_string();
     for (const uint32_t rows : {2 * kCap - 4, 2 * kCap - 3}) {
-      const Run e = transfer_run((*p)->module_ptr(), 8 * rows, end);
+      const TransferRun e = transfer_run((*p)->module_ptr(), 8 * rows, end);
       const auto [n, inside] = expect_proves(
           **p, e.trace, test_support::extension_opts(e.input, true, kLog),
           "output_write of " + std::to_string(rows) + " rows, then " + name(end));

@@ -380,9 +380,9 @@ Status SegmentPlanner::place_last(size_t r, size_t t) {
   };
   const size_t before = plan_.rows;  // the run's rows before the group
   if (fits(used_, true)) return put(used_);
-  // (At head_ == start_ the segment may start with the zero-local rows of the call before:
-  // used_ rows, not 0.)
-  if (head_ != start_ && fits(0, false)) {  // a fresh segment, as place() would cut
+  // A fresh segment, as place() would cut (at head_ == start_ too when the segment starts
+  // with the rest of the call before's zero-local rows: it then holds only those).
+  if (used_ > 0 && fits(0, false)) {
     plan_.cuts.emplace_back(start_, head_), start_ = head_;
     return put(0);
   }
