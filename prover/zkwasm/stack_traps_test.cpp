@@ -171,7 +171,7 @@ TEST(ZkStackTraps, ExhaustionUnderASmallerLimitIsRejected) {
   ASSERT_EQ(t.end.trap_code, kCode);
   auto refused = prove(*p, t, function_opts({}));
   ASSERT_FALSE(refused.is_ok());
-  EXPECT_EQ(refused.status().code(), StatusCode::kUnimplemented);
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(refused.status().message().find("max_call_depth"), std::string::npos)
       << refused.status().message();
   expect_forgery_rejected("exhaustion at depth 100", *p, t, {});
@@ -258,7 +258,7 @@ TEST(ZkStackTraps, CallIndirectBeyondTheLimitIsRejected) {
   ASSERT_EQ(s.end.trap_code, kCode);
   auto refused = prove(*p, s, function_opts({}));
   ASSERT_FALSE(refused.is_ok());
-  EXPECT_EQ(refused.status().code(), StatusCode::kUnimplemented);
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(refused.status().message().find("max_call_depth"), std::string::npos)
       << refused.status().message();
   expect_forgery_rejected("call_indirect exhaustion at depth 100", *p, s, {});

@@ -703,13 +703,16 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
           const uint64_t over = uint64_t(sp) - params + program_imm_a(m, in);
           if (depth != L::kMaxCallDepth) {
             if (opts.check_trace && over <= L::kMaxStackSlots) {
-              return unimplemented(
+              // A run under the runtime's default limits (the proof's statement) never
+              // traps here: not such a run, like a host error under another output limit.
+              return invalid_argument(
                   "zkwasm: the call at " + step_name(i, s) + " traps with code " +
                   std::to_string(trace.end.trap_code) + " at call depth " + std::to_string(depth) +
                   " with its frame within the value stack (" + std::to_string(over) +
-                  " slots): the AIR proves call stack exhaustion at RuntimeLimits::max_call_depth = " +
+                  " slots), below RuntimeLimits::max_call_depth = " +
                   std::to_string(L::kMaxCallDepth) + " and max_stack_slots = " +
-                  std::to_string(L::kMaxStackSlots) + " only (a trace recorded under other limits?)");
+                  std::to_string(L::kMaxStackSlots) +
+                  " that a proof fixes: the trace was recorded under other limits");
             }
             vstack_excess = uint32_t(over - L::kMaxStackSlots - 1);
             vstack_trap = true;
@@ -816,14 +819,15 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
             // laid out wrapped for the AIR to reject.
             const uint64_t over = uint64_t(sp) - 1 - params + f.max_height;
             if (opts.check_trace && over <= L::kMaxStackSlots) {
-              return unimplemented(
+              return invalid_argument(
                   "zkwasm: the call_indirect at " + step_name(i, s) + " traps with code " +
                   std::to_string(trace.end.trap_code) + " at call depth " +
                   std::to_string(depth) + " with its frame within the value stack (" +
                   std::to_string(over) +
-                  " slots): the AIR proves call stack exhaustion at RuntimeLimits::max_call_depth = " +
+                  " slots), below RuntimeLimits::max_call_depth = " +
                   std::to_string(L::kMaxCallDepth) + " and max_stack_slots = " +
-                  std::to_string(L::kMaxStackSlots) + " only (a trace recorded under other limits?)");
+                  std::to_string(L::kMaxStackSlots) +
+                  " that a proof fixes: the trace was recorded under other limits");
             }
             vstack_excess = uint32_t(over - L::kMaxStackSlots - 1);
             vstack_ci = true;
