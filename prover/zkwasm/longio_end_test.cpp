@@ -33,11 +33,12 @@ const char* name(End e) {
   return e == End::kReturn ? "return" : e == End::kOutOfGas ? "out of gas" : "unreachable";
 }
 
-// `nops` nops, then one transfer of all of Data (input_read of kind 0 into memory, or
-// output_write of as many bytes from it), then the run's end: a return, or `unreachable`.
-std::string transfer_module(bool read, size_t nops, bool trap) {
+// `pre` pairs of instructions (i32.const 1, drop: wasm's nop is no record), then one transfer
+// of all of Data (input_read of kind 0 into memory, or output_write of as many bytes from it),
+// then the run's end: a return, or `unreachable`.
+std::string transfer_module(bool read, size_t pre, bool trap) {
   std::string body;
-  for (size_t i = 0; i < nops; ++i) body += "    nop\n";
+  for (size_t i = 0; i < pre; ++i) body += "    (drop (i32.const 1))\n";
   body += read ? "    (drop (call $read (i32.const 0) (i32.const 0) (i32.const 64) "
                  "(call $size (i32.const 0))))\n"
                : "    (call $write (i32.const 64) (call $size (i32.const 0)))\n";
@@ -101,12 +102,12 @@ std::shared_ptr<const wasm::Module> load(const std::vector<uint8_t>& bytes) {
   return *m;
 }
 
-// $f declares `locals` i64 locals; main runs `nops` nops and calls it. Out of gas: the largest
+// $f declares `locals` i64 locals; main runs `pre` pairs of instructions and calls it. Out of gas: the largest
 // limit that stops the run at $f's first instruction (its last record the call).
-std::string zero_local_module(size_t nops, size_t locals) {
+std::string zero_local_module(size_t pre, size_t locals) {
   std::string decl, body;
   for (size_t i = 0; i < locals; ++i) decl += " i64";
-  for (size_t i = 0; i < nops; ++i) body += " nop";
+  for (size_t i = 0; i < pre; ++i) body += " (drop (i32.const 1))";
   return "(module (func $f (local" + decl + ") (local.set 0 (i64.const 3)))" +
          " (func (export \"main\") (result i32)" + body + " (call $f) (i32.const 9)))";
 }
@@ -174,20 +175,20 @@ std::pair<size_t, bool> expect_proves(const Program& p, const wasm::Trace& t,
 }
 
 // Plans only: every transfer from just under one segment to just over three, after 0 to 3
-// nops, each end; calls with zero-local rows around one and two segments. (Before place_last,
-// an out-of-gas exit whose last piece was 31 or 32 rows was refused, and a last group that
-// filled a fresh segment overfilled it with its trailing rows.)
+// pairs of instructions, each end; calls with zero-local rows around one and two segments.
+// (Before place_last, an out-of-gas exit whose last piece was 31 or 32 rows was refused, and a
+// last group that filled a fresh segment overfilled it with its trailing rows.)
 TEST(ZkWasmLongIoEnd, EveryTransferLengthAndPrefixPlans) {
   size_t plans = 0;
   for (const bool read : {false, true}) {
     for (const End end : {End::kReturn, End::kOutOfGas, End::kTrap}) {
-      for (size_t nops = 0; nops <= 3; ++nops) {
-        const auto m = load(wat(transfer_module(read, nops, end == End::kTrap)));
+      for (size_t pre = 0; pre <= 3; ++pre) {
+        const auto m = load(wat(transfer_module(read, pre, end == End::kTrap)));
         for (uint32_t rows = kCap - 3; rows <= 3 * kCap + 3; ++rows) {
           const TransferRun e = transfer_run(m, 8 * rows, end);
           const Status st = plan_of(*m, e.trace);
           EXPECT_TRUE(st.is_ok()) << (read ? "input_read" : "output_write") << " of " << rows
-                                  << " rows after " << nops << " nops, " << name(end) << ": "
+                                  << " rows after " << pre << " instruction pairs, " << name(end) << ": "
                                   << st.to_string();
           ++plans;
         }
@@ -199,18 +200,18 @@ TEST(ZkWasmLongIoEnd, EveryTransferLengthAndPrefixPlans) {
   // naming the step (docs/zkwasm.md "Next steps"); after one instruction it plans.
   size_t refused = 0;
   for (const bool gas : {false, true}) {
-    for (size_t nops = 0; nops <= 2; ++nops) {
+    for (size_t pre = 0; pre <= 2; ++pre) {
       for (size_t locals : {kCap - 4, kCap - 3, kCap - 2, kCap - 1, kCap, kCap + 1, 2 * kCap - 3,
                             2 * kCap - 2, 2 * kCap - 1, 2 * kCap, 2 * kCap + 1}) {
-        const auto bytes = wat(zero_local_module(nops, locals));
+        const auto bytes = wat(zero_local_module(pre, locals));
         const wasm::Trace t = zero_local_run(bytes, gas);
         const Status st = plan_of(*load(bytes), t);
-        if (nops == 0 && gas && st.code() == StatusCode::kUnimplemented) {
+        if (pre == 0 && gas && st.code() == StatusCode::kUnimplemented) {
           EXPECT_NE(st.message().find("fit no cut"), std::string::npos) << st.message();
           ++refused;
           continue;
         }
-        EXPECT_TRUE(st.is_ok()) << locals << " locals after " << nops << " nops"
+        EXPECT_TRUE(st.is_ok()) << locals << " locals after " << pre << " instruction pairs"
                                 << (gas ? ", out of gas: " : ": ") << st.to_string();
         ++plans;
       }
