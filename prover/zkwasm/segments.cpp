@@ -352,9 +352,10 @@ Status SegmentPlanner::place_zero_split(size_t r) {
 // where the call's last piece leaves no room for the trailing rows (an out-of-gas trap right
 // after a long transfer or a call's zero-local rows; a last piece of exactly a segment), the
 // pieces must start elsewhere: the group is placed after u rows of its segment, u taken from
-// the current placement, a fresh segment, or a cut at one of the last groups' starts (in this
-// segment or, moving its start back, the one before). Each u shifts the last piece by u rows
-// modulo the segment, so of t + 1 distinct u one fits.
+// the current placement (the call cut inside even where it is shorter than a segment), a fresh
+// segment, or a cut at one of the last groups' starts (in this segment or, moving its start
+// back, the one before). Each u shifts the last piece by u rows modulo the segment, so of
+// t + 1 distinct u one fits.
 Status SegmentPlanner::place_last(size_t r, size_t t) {
   const size_t cap = size_t(1) << segment_log_;
   const bool io_split = io_ > tails_ && head_rows_ == 1;
@@ -386,6 +387,7 @@ Status SegmentPlanner::place_last(size_t r, size_t t) {
     plan_.cuts.emplace_back(start_, head_), start_ = head_;
     return put(0);
   }
+  if (fits(used_, false)) return put(used_);  // cut inside a call shorter than a segment
   for (auto g = recent_.rbegin(); g != recent_.rend(); ++g) {
     const size_t u = before - g->rows_before;
     if (g->record > start_ && fits(u, false)) {  // a cut inside this segment
