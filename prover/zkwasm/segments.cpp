@@ -850,8 +850,13 @@ Result<PublicValues> verify_segments(const Program& program, const Bundle& bundl
                       ") is not below the exit sp " + std::to_string(exit.sp) +
                       " or comes with an I/O cursor");
       }
-      if (exit.instructions < state.instructions + !(c.active || z.active) ||
-          exit.instructions >= pv.instructions) {
+      // Strictly increasing unless a call's rows continue across the segment's entry or exit
+      // (they share the call's count): a segment may hold only the rest of a call's rows, and
+      // a run may end right after a cut call without another instruction (out of gas).
+      const bool entry_inside = state.io.active || state.zl.active;
+      const bool exit_inside = c.active || z.active;
+      if (exit.instructions < state.instructions + !(entry_inside || exit_inside) ||
+          exit.instructions + !exit_inside > pv.instructions) {
         return reject(name + "exit instruction count " + std::to_string(exit.instructions) +
                       " is not between " + std::to_string(state.instructions) + " and " +
                       std::to_string(pv.instructions));
