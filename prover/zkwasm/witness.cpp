@@ -524,7 +524,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
             input_rows.lookup_byte(io.kind, at);
             if (opts.check_trace && (*kb)[at] != uint8_t(bytes >> (8 * j))) {
               return bad(i, "input byte " + std::to_string(at) + " of kind " +
-                                std::to_string(io.kind) + " differs from the public input");
+                                std::to_string(io.kind) + " differs from the " +
+                                (io.kind == kPrivateKind ? "private" : "public") + " input");
             }
           } else if (opts.check_trace) {
             return bad(i, "reads past the public input");
