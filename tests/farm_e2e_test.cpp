@@ -1312,6 +1312,71 @@ TEST_F(ZkwasmE2E, ExtensionPublicInputAndOutputAreBoundForBothKinds) {
           "only zkwasm-trace jobs take it");
 }
 
+// A trace job whose run read its private input (kind 4): the input travels in
+// JobHeader.private_input, the proof commits to it by its digest; another private input fails
+// the job with INVALID_ARGUMENT naming the read, and is another request for the proof cache.
+// A module job refuses the field (its private input is in its Extension input).
+TEST_F(ZkwasmE2E, TraceJobWithPrivateInputProvesAndAWrongOneIsRejected) {
+  start_farm();
+  auto wasm = testing::wat2wasm(testing::kPrivateWat);
+  ASSERT_TRUE(wasm) << wasm.status().to_string();
+  const std::string hash = upload_wasm(std::string(wasm->begin(), wasm->end()));
+  auto program = zkwasm::Program::load(*wasm);
+  ASSERT_TRUE(program.is_ok()) << program.status().to_string();
+  wasm::ExtensionInput in;
+  in.private_input = {9, 8, 7, 6, 5, 4, 3};
+  auto t = testing::record_trace_with_input(*wasm, "efaas_main", {}, in);
+  ASSERT_TRUE(t) << t.status().to_string();
+  const std::string trace(t->begin(), t->end());
+  const std::string params = R"({"preset":"test"})";
+  auto with = [&](const std::optional<std::string>& priv) {
+    pb::JobHeader h = header(pb::JOB_KIND_ZKWASM_TRACE, params, trace, hash);
+    if (priv) h.set_private_input(*priv);
+    return client::prove(*stub_, key_, h, trace);
+  };
+  const std::string right(in.private_input.begin(), in.private_input.end());
+  auto r = with(right);
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_FALSE(r.failure) << r.failure->code() << ": " << r.failure->reason();
+  auto b = zkwasm::deserialize_bundle(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(r.proof.data()), r.proof.size()));
+  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+  auto pv = zkwasm::verify(**program, *b);
+  ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+  EXPECT_TRUE(pv->private_digest.has_value());
+  EXPECT_EQ(pv->output, std::vector<uint8_t>{10});
+  // Another private digest claimed for the same proof does not verify.
+  zkwasm::Bundle x = *b;
+  (*x.publics.private_digest)[0] += Fp::one();
+  EXPECT_FALSE(zkwasm::verify(**program, x).is_ok());
+
+  std::string wrong = right;
+  wrong[6] ^= 1;
+  for (const auto& [what, priv] : std::vector<std::pair<const char*, std::optional<std::string>>>{
+           {"one byte changed", wrong}, {"none", std::nullopt}}) {
+    auto w = with(priv);
+    ASSERT_TRUE(w.status.ok()) << w.status.error_message();
+    ASSERT_TRUE(w.failure) << what << ": proved";
+    ASSERT_TRUE(w.accepted);
+    EXPECT_FALSE(w.accepted->cached()) << what << ": answered from the cache";
+    EXPECT_EQ(w.failure->code(), "INVALID_ARGUMENT") << what;
+    EXPECT_NE(w.failure->reason().find(priv ? "step" : "no private input"), std::string::npos)
+        << w.failure->reason();
+    EXPECT_TRUE(w.proof.empty());
+    std::printf("  trace with a wrong private input (%s) -> %s: %s\n", what,
+                w.failure->code().c_str(), w.failure->reason().c_str());
+  }
+  // A module job carries its private input in its Extension input.
+  const std::vector<uint8_t> enc = wasm::encode_extension_input(in);
+  const std::string input(enc.begin(), enc.end());
+  pb::JobHeader h = header(pb::JOB_KIND_ZKWASM_MODULE, params, input, hash);
+  h.set_private_input(right);
+  auto m = client::prove(*stub_, key_, h, input, 512);
+  EXPECT_EQ(m.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(m.status.error_message().find("only zkwasm-trace jobs take it"), std::string::npos)
+      << m.status.error_message();
+}
+
 TEST_F(ZkwasmE2E, BadTracesAndParametersAreRefusedAndTheFarmKeepsServing) {
   start_farm();
   const std::string params = R"({"entry":"sum","args":[10],"preset":"test"})";

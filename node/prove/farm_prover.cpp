@@ -164,6 +164,11 @@ Result<FarmProof> FarmProver::prove(std::span<const uint8_t> module_bytes, std::
                                    {"preset", config_.preset},
                                    {"public_input", to_hex(std::span<const uint8_t>(pub))}}
                         .dump());
+  // Nor the private input (kind 4, none from an Operation today): it travels in the header,
+  // not in params_json (which job listings echo), and the proof commits to it by its digest.
+  if (!input.private_input.empty()) {
+    h.set_private_input(std::string(input.private_input.begin(), input.private_input.end()));
+  }
   h.set_input_size(out.trace_bytes);
   sw.reset();
   Status streamed = stream->Write(hreq) ? Status::ok() : unavailable("the farm closed the stream after the header");

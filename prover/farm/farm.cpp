@@ -483,6 +483,18 @@ Expected<Admission> Farm::admit(const Tenant& tenant, const JobSpec& spec) {
   }
   if (spec.input_size == 0)
     return err(Code::kInvalidArgument, "header.input_size is 0: a job needs an input");
+  if (spec.private_input && spec.kind != JobKind::kZkwasmTrace) {
+    return err(Code::kInvalidArgument,
+               std::string("header.private_input: only zkwasm-trace jobs take it (") +
+                   (spec.kind == JobKind::kZkwasmModule
+                        ? "a module job's private input is in its Extension input)"
+                        : "a groth16 witness has none)"));
+  }
+  if (spec.private_input && spec.private_input->size() > kMaxPrivateInputBytes) {
+    return err(Code::kInvalidArgument,
+               "header.private_input: " + std::to_string(spec.private_input->size()) +
+                   " bytes, at most " + std::to_string(kMaxPrivateInputBytes));
+  }
   if (spec.deadline_ms != 0 && spec.deadline_ms <= now_unix_ms()) {
     return err(Code::kInvalidArgument, "the deadline has already passed");
   }
@@ -606,6 +618,10 @@ Expected<JobSnapshot> Farm::commit(const Admission& a, const std::string& tmp,
     Keccak256 h;
     h.update(std::string(job_kind_name(a.spec.kind)) + "\n" + a.spec.artifact + "\n" +
              a.spec.params_json + "\n" + input_hash);
+    // A trace job's private input: another one is another request (its proof commits to it).
+    if (a.spec.private_input) {
+      h.update("\nprivate " + to_hex(keccak256(std::string_view(*a.spec.private_input))));
+    }
     j.request_hash = to_hex(h.final());
   }
   j.units = a.units;

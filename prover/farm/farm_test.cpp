@@ -71,6 +71,60 @@ TEST(FarmStore, ChargesAJobOnceAndTheLedgerIsAppendOnly) {
   fs::remove_all(dir);
 }
 
+// A trace job's private input (JobSpec::private_input) is kept with its row, absent, empty and
+// binary bytes apart; a store created before the column gets it when opened, its old rows
+// without one.
+TEST(FarmStore, KeepsATraceJobsPrivateInputAndAddsTheColumnToAnOldStore) {
+  const std::string dir = temp_dir("private");
+  {
+    // The jobs table as it was before the column, with one job in it.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir + "/s.sqlite").c_str(), &db), SQLITE_OK);
+    const char* old = R"(CREATE TABLE tenants (name TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE,
+  balance INTEGER NOT NULL, max_concurrent INTEGER NOT NULL, max_queued_bytes INTEGER NOT NULL,
+  max_input_bytes INTEGER NOT NULL, max_units_per_hour INTEGER NOT NULL, weight INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL);
+CREATE TABLE jobs (id TEXT PRIMARY KEY, tenant TEXT NOT NULL REFERENCES tenants(name),
+  kind INTEGER NOT NULL, artifact TEXT NOT NULL, params TEXT NOT NULL,
+  deadline_ms INTEGER NOT NULL, priority INTEGER NOT NULL, input_size INTEGER NOT NULL,
+  state INTEGER NOT NULL, stage TEXT NOT NULL, fraction REAL NOT NULL, input_hash TEXT NOT NULL,
+  request_hash TEXT NOT NULL, units INTEGER NOT NULL, cost INTEGER NOT NULL,
+  error_code TEXT NOT NULL, error TEXT NOT NULL, proof_hash TEXT NOT NULL,
+  cached INTEGER NOT NULL, attempts INTEGER NOT NULL, created_ms INTEGER NOT NULL,
+  started_ms INTEGER NOT NULL, finished_ms INTEGER NOT NULL);
+INSERT INTO tenants VALUES ('alice', 'h', 0, 1, 2, 3, 4, 1, 0);
+INSERT INTO jobs VALUES ('job_old', 'alice', 1, 'a', '{}', 0, 0, 5, 0, 'queued', 0, 'i', 'r', 4,
+  40, '', '', '', 0, 0, 0, 0, 0);)";
+    char* msg = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, old, nullptr, nullptr, &msg), SQLITE_OK) << (msg ? msg : "");
+    sqlite3_close(db);
+  }
+  auto store = SqliteStore::open(dir + "/s.sqlite");
+  ASSERT_TRUE(store) << store.error().to_string();
+  auto old_job = (*store)->job("job_old");
+  ASSERT_TRUE(old_job) << old_job.error().to_string();
+  EXPECT_FALSE(old_job->spec.private_input.has_value());
+  EXPECT_EQ(old_job->units, 4u);
+  const std::string secret("\x00\x01\xffsecret\x00", 10);
+  for (const auto& [id, priv] : std::vector<std::pair<std::string, std::optional<std::string>>>{
+           {"job_none", std::nullopt}, {"job_empty", std::string()}, {"job_bytes", secret}}) {
+    Job j;
+    j.id = id;
+    j.tenant = "alice";
+    j.spec.kind = JobKind::kZkwasmTrace;
+    j.spec.private_input = priv;
+    ASSERT_TRUE((*store)->insert_job(j)) << id;
+    auto back = (*store)->job(id);
+    ASSERT_TRUE(back) << back.error().to_string();
+    EXPECT_EQ(back->spec.private_input, priv) << id;
+  }
+  store->reset();
+  auto again = SqliteStore::open(dir + "/s.sqlite");  // the column is there already
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_EQ((*again)->job("job_bytes")->spec.private_input, secret);
+  fs::remove_all(dir);
+}
+
 TEST(FarmConfig, ParsesKnownKeysAndNamesBadOnes) {
   auto c = parse_config(R"({"listen": "0.0.0.0:7300", "workers": 2, "prices": {"groth16": 3},
                             "tenant_defaults": {"max_concurrent_jobs": 5}, "allow_insecure": true})",

@@ -200,6 +200,7 @@ class InputSink {
       spec.deadline_ms = h.deadline_unix_ms();
       spec.priority = h.priority();
       spec.input_size = h.input_size();
+      if (h.has_private_input()) spec.private_input = h.private_input();
       auto a = s_.farm->admit(tenant, spec);
       if (!a) return a.error();
       admission_ = *a;

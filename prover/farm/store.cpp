@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   attempts INTEGER NOT NULL,
   created_ms INTEGER NOT NULL,
   started_ms INTEGER NOT NULL,
-  finished_ms INTEGER NOT NULL);
+  finished_ms INTEGER NOT NULL,
+  private_input BLOB);
 CREATE INDEX IF NOT EXISTS jobs_by_tenant ON jobs(tenant, created_ms);
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state);
 CREATE INDEX IF NOT EXISTS jobs_by_request ON jobs(request_hash, state);
@@ -96,6 +97,20 @@ class Stmt {
     sqlite3_bind_int64(s_, ++n_, v);
     return *this;
   }
+  Stmt& bind_blob(const std::optional<std::string>& v) {
+    if (v) {
+      sqlite3_bind_blob(s_, ++n_, v->data(), int(v->size()), SQLITE_TRANSIENT);
+    } else {
+      sqlite3_bind_null(s_, ++n_);
+    }
+    return *this;
+  }
+  std::optional<std::string> blob(int c) const {
+    if (sqlite3_column_type(s_, c) == SQLITE_NULL) return std::nullopt;
+    const void* b = sqlite3_column_blob(s_, c);
+    const int n = sqlite3_column_bytes(s_, c);
+    return b ? std::string(static_cast<const char*>(b), size_t(n)) : std::string();
+  }
   Stmt& bind(double v) {
     sqlite3_bind_double(s_, ++n_, v);
     return *this;
@@ -123,7 +138,7 @@ constexpr const char* kTenantCols =
 constexpr const char* kJobCols =
     "id, tenant, kind, artifact, params, deadline_ms, priority, input_size, state, stage, "
     "fraction, input_hash, request_hash, units, cost, error_code, error, proof_hash, cached, "
-    "attempts, created_ms, started_ms, finished_ms";
+    "attempts, created_ms, started_ms, finished_ms, private_input";
 
 Tenant read_tenant(const Stmt& s) {
   Tenant t;
@@ -164,6 +179,7 @@ Job read_job(const Stmt& s) {
   j.created_ms = s.i64(20);
   j.started_ms = s.i64(21);
   j.finished_ms = s.i64(22);
+  j.spec.private_input = s.blob(23);
   return j;
 }
 
@@ -190,7 +206,8 @@ void bind_job(Stmt& s, const Job& j) {
       .bind(int64_t(j.attempts))
       .bind(j.created_ms)
       .bind(j.started_ms)
-      .bind(j.finished_ms);
+      .bind(j.finished_ms)
+      .bind_blob(j.spec.private_input);
 }
 
 }  // namespace
@@ -211,6 +228,12 @@ Expected<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path
     if (Outcome o = store->exec(pragma); !o) return o.error();
   }
   if (Outcome o = store->exec(kSchema); !o) return o.error();
+  // A store from before trace jobs carried a private input gets the column (NULL: none).
+  if (!Stmt(db, "SELECT private_input FROM jobs LIMIT 0").ok()) {
+    if (Outcome o = store->exec("ALTER TABLE jobs ADD COLUMN private_input BLOB;"); !o) {
+      return o.error();
+    }
+  }
   return store;
 }
 
@@ -322,7 +345,7 @@ Outcome SqliteStore::top_up(const std::string& name, int64_t amount) {
 
 Outcome SqliteStore::insert_job(const Job& j) {
   std::lock_guard lock(mu_);
-  Stmt s(db_, "INSERT INTO jobs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  Stmt s(db_, "INSERT INTO jobs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   bind_job(s, j);
   if (s.step() != SQLITE_DONE) return db_error(db_, "insert job");
   return ok();

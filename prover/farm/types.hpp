@@ -102,6 +102,10 @@ struct Tenant {
   int64_t created_ms = 0;
 };
 
+// The longest private input a zkwasm trace job takes (zkwasm::kMaxPrivateBytes); the header
+// carrying it must also fit the farm's gRPC message limit (max_chunk_bytes, at least 4 MiB).
+inline constexpr size_t kMaxPrivateInputBytes = size_t(3) << 21;
+
 struct JobSpec {
   JobKind kind = JobKind::kGroth16;
   std::string artifact;     // hex content hash
@@ -109,6 +113,9 @@ struct JobSpec {
   int64_t deadline_ms = 0;  // Unix ms, 0 = none
   int32_t priority = 0;
   uint64_t input_size = 0;
+  // zkwasm trace jobs only: the Extension's private input (input kind 4), which a trace does
+  // not hold (JobHeader.private_input); a module job's is in its Extension input.
+  std::optional<std::string> private_input;
 };
 
 struct Job {

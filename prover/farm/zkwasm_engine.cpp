@@ -364,6 +364,10 @@ class ZkwasmEngine final : public Engine {
         return trace_error(s);
       }
       records = source->records();
+      // The private input the run read (kind 4), which the trace does not hold.
+      if (job.spec.private_input) {
+        private_input.emplace(job.spec.private_input->begin(), job.spec.private_input->end());
+      }
       const uint64_t window = std::min<uint64_t>(records, (uint64_t(1) << segment_log) + 1);
       if (Outcome o = hold(window * kZkwasmTraceRecordBytes); !o) return o.error();
       auto e = resolve_zkwasm_entry(prog.module(), *params, source->header().entry_function);
@@ -796,7 +800,42 @@ std::unique_ptr<InputCheck> make_extension_input_check() {
 // ---------------------------------------------------------------- checkpoints
 
 namespace {
-constexpr std::string_view kCheckpointMagic = "EFZKSEG1";
+// v2 added the exit cursor (a cut inside a call's I/O or zero-local rows); v1 checkpoints are
+// refused, so their segments are proved again rather than read without it.
+constexpr std::string_view kCheckpointMagic = "EFZKSEG2";
+constexpr std::string_view kCheckpointMagicV1 = "EFZKSEG1";
+}  // namespace
+
+namespace {
+// The exit cursor (serialize_zkwasm_checkpoint), its flag and direction checked.
+Status read_exit_cursor(ByteReader& r, zkwasm::SegmentState& e) {
+  uint8_t flag = 0, dir = 0, kind = 0;
+  EFAAS_RETURN_IF_ERROR(r.u8(flag, "exit cursor flag"));
+  if (flag > 2) {
+    return invalid_argument("exit cursor flag " + std::to_string(flag) + " at byte " +
+                            std::to_string(r.offset() - 1) + " is not 0, 1 or 2");
+  }
+  if (flag == 2) {
+    e.zl.active = true;
+    return r.u32(e.zl.next, "exit zero-local cursor");
+  }
+  if (flag == 0) return Status::ok();
+  e.io.active = true;
+  EFAAS_RETURN_IF_ERROR(r.u8(dir, "exit I/O cursor direction"));
+  if (dir > 1) {
+    return invalid_argument("exit I/O cursor direction " + std::to_string(dir) + " at byte " +
+                            std::to_string(r.offset() - 1) + " is not 0 or 1");
+  }
+  e.io.out = dir == 1;
+  EFAAS_RETURN_IF_ERROR(r.u8(kind, "exit I/O cursor kind"));
+  e.io.kind = kind;
+  for (auto [v, what] : {std::pair{&e.io.addr, "exit I/O cursor address"},
+                         std::pair{&e.io.idx, "exit I/O cursor index"},
+                         std::pair{&e.io.rem, "exit I/O cursor bytes left"}}) {
+    EFAAS_RETURN_IF_ERROR(r.u32(*v, what));
+  }
+  return Status::ok();
+}
 }  // namespace
 
 std::vector<uint8_t> serialize_zkwasm_checkpoint(const ZkwasmCheckpoint& c) {
@@ -810,6 +849,16 @@ std::vector<uint8_t> serialize_zkwasm_checkpoint(const ZkwasmCheckpoint& c) {
   w.u64(e.gas);
   w.u64(e.instructions);
   w.u64(e.output);
+  // The exit cursor as serialize_bundle writes it: a flag (0 none, 1 I/O, 2 zero-local), then
+  // the I/O cursor's direction, kind, address, index and bytes left, or the next local's key.
+  w.u8(e.io.active ? 1 : e.zl.active ? 2 : 0);
+  if (e.io.active) {
+    w.u8(e.io.out ? 1 : 0);
+    w.u8(uint8_t(e.io.kind));
+    for (uint32_t v : {e.io.addr, e.io.idx, e.io.rem}) w.u32(v);
+  } else if (e.zl.active) {
+    w.u32(e.zl.next);
+  }
   w.u32(uint32_t(c.segment.keys.size()));
   for (uint32_t k : c.segment.keys) w.u32(k);
   for (size_t k = 0; k < c.segment.keys.size(); ++k) {
@@ -826,6 +875,11 @@ Expected<ZkwasmCheckpoint> parse_zkwasm_checkpoint(std::span<const uint8_t> byte
   ByteReader r(bytes);
   ZkwasmCheckpoint c;
   zkwasm::SegmentState& e = c.segment.exit;
+  if (bytes.size() >= kCheckpointMagicV1.size() &&
+      std::equal(kCheckpointMagicV1.begin(), kCheckpointMagicV1.end(), bytes.begin())) {
+    return invalid("segment checkpoint: magic " + std::string(kCheckpointMagicV1) +
+                   " is format v1 (no exit cursor), want " + std::string(kCheckpointMagic));
+  }
   for (Status s : {r.expect(kCheckpointMagic, "magic"), r.bytes(c.run, "run digest"),
                    r.u32(c.index, "segment index"), r.u32(c.count, "segment count")}) {
     if (!s) return bad(s);
@@ -840,6 +894,7 @@ Expected<ZkwasmCheckpoint> parse_zkwasm_checkpoint(std::span<const uint8_t> byte
                    r.u64(e.output, "exit output cursor")}) {
     if (!s) return bad(s);
   }
+  if (Status s = read_exit_cursor(r, e); !s) return bad(s);
   uint32_t nkeys = 0;
   if (Status s = r.count(nkeys, uint32_t(r.remaining() / 12), "key count"); !s) return bad(s);
   c.segment.keys.resize(nkeys);
@@ -872,6 +927,10 @@ Hash256 zkwasm_run_digest(const EngineJob& job, uint32_t segment_log) {
     w.raw(*s);
   }
   w.u32(segment_log);
+  if (job.spec.private_input) {  // a trace job's private input (none: as before)
+    w.raw("private");
+    w.bytes(keccak256(std::string_view(*job.spec.private_input)));
+  }
   return keccak256(w.buffer());
 }
 

@@ -71,7 +71,9 @@ std::unique_ptr<InputCheck> make_extension_input_check();
 
 // Checkpoints of a split job (EngineHooks::save_piece, docs/farm.md "Persistence and
 // restarts"): one proved segment of `count`, with the digest of the run it belongs to.
-// "EFZKSEG1", run digest, index, count, exit state, keys and exit values, the STARK proof.
+// "EFZKSEG2", run digest, index, count, exit state, exit cursor (as in the bundle: a flag
+// byte, then an I/O or zero-local cursor), keys and exit values, the STARK proof. "EFZKSEG1"
+// (before the cursor) is refused by name, so such a segment is proved again.
 struct ZkwasmCheckpoint {
   Hash256 run{};
   uint32_t index = 0, count = 0;

@@ -655,6 +655,155 @@ TEST_F(ZkwasmEngineTest, SavedSegmentsAreReusedOnlyWhenTheyBelongToTheRun) {
   EXPECT_EQ(bad.proof, first.proof);
 }
 
+// Checkpoints of segments that end inside a call's rows carry the exit cursor (format v2): an
+// output_write of 1 KiB at segment_log 5 ends most segments inside its I/O rows; a resumed job
+// reuses every such checkpoint it is given. One with its cursor edited (still parsing) is not
+// reused (its boundary differs from the run's), a cut or altered cursor is refused by name, and
+// a v1 checkpoint (no cursor) is refused as such; their segments are proved again.
+TEST_F(ZkwasmEngineTest, CheckpointsInsideACallsRowsKeepTheCursorAndAreReused) {
+  auto wasm = testing::wat2wasm(R"((module
+  (import "efaas" "output_write" (func $write (param i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "efaas_main") (result i32)
+    (call $write (i32.const 0) (i32.const 1024))
+    (i32.const 0))))");
+  ASSERT_TRUE(wasm) << wasm.status().to_string();
+  EngineOptions eo;
+  eo.segment_log = 5;
+  auto eng = make_engine(JobKind::kZkwasmTrace, eo);
+  auto trace = testing::record_trace(*wasm, "efaas_main", {});
+  ASSERT_TRUE(trace);
+  EngineJob j = job(JobKind::kZkwasmTrace, R"({"preset":"test"})", *trace);
+  j.artifact_path = dir_ + "/write.wasm";
+  write(j.artifact_path, *wasm);
+  j.input_hash = "0c";
+  struct Attempt {
+    std::map<uint32_t, std::vector<uint8_t>> saved;
+    int64_t reused = -1;
+    std::vector<uint8_t> proof;
+  };
+  auto attempt = [&](std::vector<std::pair<uint32_t, std::vector<uint8_t>>> given) {
+    Attempt a;
+    EngineHooks hooks;
+    hooks.saved_pieces = [&] { return given; };
+    hooks.save_piece = [&](uint32_t i, std::span<const uint8_t> b) {
+      a.saved[i].assign(b.begin(), b.end());
+    };
+    hooks.pieces_reused = [&](uint32_t n) { a.reused = n; };
+    auto p = eng->prove(j, hooks);
+    EXPECT_TRUE(p) << p.error().to_string();
+    if (p) a.proof = *p;
+    return a;
+  };
+  const Attempt first = attempt({});
+  ASSERT_FALSE(first.proof.empty());
+  auto b = zkwasm::deserialize_bundle(first.proof);
+  ASSERT_TRUE(b.is_ok());
+  auto program = zkwasm::Program::load(*wasm);
+  ASSERT_TRUE(program.is_ok());
+  ASSERT_TRUE(zkwasm::verify(**program, *b).is_ok());
+  const uint32_t n = uint32_t(b->segments.size());
+  std::vector<std::pair<uint32_t, std::vector<uint8_t>>> inside;  // checkpoints with a cursor
+  for (const auto& [i, bytes] : first.saved) {
+    auto c = parse_zkwasm_checkpoint(bytes);
+    ASSERT_TRUE(c) << c.error().to_string();
+    if (i + 1 < n) {
+      EXPECT_EQ(c->segment.exit, b->segments[i].exit) << "segment " << i;
+    }
+    if (c->segment.exit.io.active) inside.emplace_back(i, bytes);
+  }
+  std::printf("  %u segments, %zu end inside the output_write's rows\n", n, inside.size());
+  ASSERT_GE(inside.size(), 3u);
+
+  // Resumed with those: each reused, only the others proved, the same bundle.
+  const Attempt resumed = attempt(inside);
+  EXPECT_EQ(resumed.reused, int64_t(inside.size()));
+  EXPECT_EQ(resumed.saved.size(), n - inside.size());
+  EXPECT_EQ(resumed.proof, first.proof);
+
+  // The cursor's bytes: flag at 88 (after magic, run, index, count and the exit state), then
+  // direction, kind, address, index, bytes left.
+  const auto [at, good] = inside[1];
+  ASSERT_EQ(good[88], 1);
+  auto refused = [](std::vector<uint8_t> bytes, const std::string& names) {
+    auto r = parse_zkwasm_checkpoint(bytes);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find(names), std::string::npos) << r.error().message;
+  };
+  auto altered = good;
+  altered[88] = 3;
+  refused(altered, "exit cursor flag 3");
+  altered = good;
+  altered[89] = 2;
+  refused(altered, "exit I/O cursor direction 2");
+  altered = good;
+  altered.erase(altered.begin() + 89);  // one byte short: the lengths no longer add up
+  EXPECT_FALSE(parse_zkwasm_checkpoint(altered));
+  altered = good;
+  std::copy_n("EFZKSEG1", 8, altered.begin());
+  refused(altered, "format v1");
+  // Bytes left - 8 and address + 8: parses, but is not this run's boundary.
+  altered = good;
+  altered[99] -= 8;
+  altered[91] += 8;
+  auto moved = parse_zkwasm_checkpoint(altered);
+  ASSERT_TRUE(moved) << moved.error().to_string();
+  const Attempt bad = attempt({{at, altered}, {inside[0].first, inside[0].second}});
+  EXPECT_EQ(bad.reused, 1);
+  EXPECT_EQ(bad.saved.size(), n - 1);
+  EXPECT_EQ(bad.saved.count(at), 1u);
+  EXPECT_EQ(bad.proof, first.proof);
+}
+
+// A trace job's private input (EngineJob spec.private_input, from JobHeader.private_input): the
+// run that read it proves with it, its digest public; without it, or with another one, the job
+// fails with INVALID_ARGUMENT naming the read; the run digest (checkpoints) covers it.
+TEST_F(ZkwasmEngineTest, TraceJobWithPrivateInputProves) {
+  auto wasm = testing::wat2wasm(testing::kPrivateWat);
+  ASSERT_TRUE(wasm) << wasm.status().to_string();
+  wasm::ExtensionInput in;
+  in.private_input = {0x41, 0x42, 0x43, 0x44, 0x45};
+  auto trace = testing::record_trace_with_input(*wasm, "efaas_main", {}, in);
+  ASSERT_TRUE(trace) << trace.status().to_string();
+  auto eng = make_engine(JobKind::kZkwasmTrace, {});
+  auto with = [&](std::optional<std::string> priv) {
+    EngineJob j = job(JobKind::kZkwasmTrace, R"({"preset":"test"})", *trace);
+    j.artifact_path = dir_ + "/private.wasm";
+    write(j.artifact_path, *wasm);
+    j.spec.private_input = std::move(priv);
+    return j;
+  };
+  const EngineJob j = with(std::string("ABCDE"));
+  auto proof = eng->prove(j, {});
+  ASSERT_TRUE(proof) << proof.error().to_string();
+  auto b = zkwasm::deserialize_bundle(*proof);
+  ASSERT_TRUE(b.is_ok());
+  auto program = zkwasm::Program::load(*wasm);
+  ASSERT_TRUE(program.is_ok());
+  auto pv = zkwasm::verify(**program, *b);
+  ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+  EXPECT_TRUE(pv->private_digest.has_value());
+  EXPECT_EQ(pv->output, std::vector<uint8_t>{0x42});
+  auto v = eng->verify(j, *proof);
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(*v);
+  for (const auto& [priv, names] :
+       {std::pair<std::optional<std::string>, std::string>{std::string("ABCDF"), "step"},
+        {std::string("ABC"), "step"},
+        {std::nullopt, "no private input"}}) {
+    auto r = eng->prove(with(priv), {});
+    ASSERT_FALSE(r) << "proved with private input " << priv.value_or("(none)");
+    EXPECT_EQ(r.error().code, Code::kInvalidArgument) << r.error().to_string();
+    EXPECT_NE(r.error().message.find(names), std::string::npos) << r.error().message;
+    std::printf("  private input %-8s -> %s\n", priv.value_or("(none)").c_str(),
+                r.error().message.c_str());
+  }
+  EXPECT_NE(zkwasm_run_digest(with(std::string("ABCDE")), 20),
+            zkwasm_run_digest(with(std::string("ABCDF")), 20));
+  EXPECT_NE(zkwasm_run_digest(with(std::string("")), 20),
+            zkwasm_run_digest(with(std::nullopt), 20));
+}
+
 // The OpenCL device index reaches the STARK prover: an index the machine does not have fails
 // the job with INVALID_ARGUMENT naming it (never a silent fall-back to device 0).
 TEST_F(ZkwasmEngineTest, OpenClDeviceIndexReachesTheProver) {

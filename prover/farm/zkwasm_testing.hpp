@@ -53,23 +53,23 @@ inline Result<std::vector<uint8_t>> encode_trace(const wasm::Trace& t, uint32_t 
   return sink.data;
 }
 
-// Runs export `name` of `module` (no imports) with `args`, recording an EFWTRACE.
-inline Result<std::vector<uint8_t>> record_trace(const std::vector<uint8_t>& module,
-                                                 const std::string& name,
-                                                 const std::vector<uint64_t>& args,
-                                                 uint32_t chunk_records = 64,
-                                                 uint64_t gas_limit = uint64_t(1) << 30) {
+// Runs export `name` of `module` with `args` and the Extension host over `input` (for modules
+// importing it), recording an EFWTRACE.
+inline Result<std::vector<uint8_t>> record_trace_with_input(const std::vector<uint8_t>& module,
+                                                            const std::string& name,
+                                                            const std::vector<uint64_t>& args,
+                                                            const wasm::ExtensionInput& input,
+                                                            uint32_t chunk_records = 64,
+                                                            uint64_t gas_limit = uint64_t(1) << 30) {
   auto m = wasm::load_module(module);
   if (!m) return m.status();
   const wasm::Export* ex = (*m)->find_export(name);
   if (ex == nullptr) return invalid_argument("no export " + name);
   wasm::Linker linker;
-  // Modules importing the Extension host get it, with no input.
-  const wasm::ExtensionInput no_input;
   std::vector<uint8_t> output;
   for (const wasm::Import& im : (*m)->imports) {
     if (im.module == wasm::kHostModule) {
-      wasm::define_extension_host(linker, no_input, output, wasm::ExtensionConfig{}.max_output_bytes);
+      wasm::define_extension_host(linker, input, output, wasm::ExtensionConfig{}.max_output_bytes);
       break;
     }
   }
@@ -98,6 +98,30 @@ inline Result<std::vector<uint8_t>> record_trace(const std::vector<uint8_t>& mod
   EFAAS_RETURN_IF_ERROR(w.finish(end));
   return sink.data;
 }
+
+// The same with no input (modules importing the Extension host get it over an empty one).
+inline Result<std::vector<uint8_t>> record_trace(const std::vector<uint8_t>& module,
+                                                 const std::string& name,
+                                                 const std::vector<uint64_t>& args,
+                                                 uint32_t chunk_records = 64,
+                                                 uint64_t gas_limit = uint64_t(1) << 30) {
+  return record_trace_with_input(module, name, args, wasm::ExtensionInput{}, chunk_records,
+                                 gas_limit);
+}
+
+// Reads all of its private input (kind 4), writes its first byte + 1 and returns 0: a run a
+// trace job proves only with that private input (JobHeader.private_input).
+inline const char* kPrivateWat = R"((module
+  (import "efaas" "input_size" (func $size (param i32) (result i32)))
+  (import "efaas" "input_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "efaas" "output_write" (func $write (param i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "efaas_main") (result i32)
+    (drop (call $read (i32.const 4) (i32.const 0) (i32.const 0) (call $size (i32.const 4))))
+    (i32.store8 (i32.const 0) (i32.add (i32.load8_u (i32.const 0)) (i32.const 1)))
+    (call $write (i32.const 0) (i32.const 1))
+    (i32.const 0)))
+)";
 
 // sum(n) = n + (n-1) + ... + 1 with the opcodes the zkWASM AIR constrains; exported as "sum"
 // and, with the argument fixed, as the Extension entry "efaas_main" (its result is the exit

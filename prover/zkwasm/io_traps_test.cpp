@@ -381,7 +381,8 @@ TEST(ZkIoTraps, OutputWithinTheLimitClaimedAsAHostErrorIsRejected) {
                                 " bytes after 12 claimed as a host error",
                             *e.program, claim_trap_at(*e.program, e.trace, at, kHostError), in);
   }
-  // Recorded under a smaller limit (100 bytes): the prover refuses it, naming the limit.
+  // Recorded under a smaller limit (100 bytes): not a run under the limit a proof fixes, so
+  // the prover refuses it as a bad trace (INVALID_ARGUMENT), naming the limit.
   const auto bytes = wat(output_ext(200));
   auto p = Program::load(bytes);
   ASSERT_TRUE(p.is_ok());
@@ -397,7 +398,7 @@ TEST(ZkIoTraps, OutputWithinTheLimitClaimedAsAHostErrorIsRejected) {
   ASSERT_TRUE(t.is_ok());
   auto refused = prove(**p, *t, extension_opts(in));
   ASSERT_FALSE(refused.is_ok());
-  EXPECT_EQ(refused.status().code(), StatusCode::kUnimplemented);
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(refused.status().message().find("max_output_bytes"), std::string::npos)
       << refused.status().message();
   expect_forgery_rejected("output limit 100 instead of 2^20", **p, *t, in);

@@ -286,7 +286,12 @@ Status SegmentPlanner::place(size_t r) {
     return unimplemented("zkwasm: step " + std::to_string(head_) + " needs " + std::to_string(r) +
                          " rows, more than a segment of 2^" + std::to_string(segment_log_));
   }
-  if (used_ + r > cap) plan_.cuts.emplace_back(start_, head_), start_ = head_, used_ = 0;
+  if (used_ + r > cap) {
+    plan_.cuts.emplace_back(start_, head_), start_ = head_, used_ = 0;
+    movable_ = true;
+  }
+  if (recent_.size() == kRecentGroups) recent_.erase(recent_.begin());
+  recent_.push_back({head_, plan_.rows});
   used_ += r;
   group_ = head_;
   plan_.rows += r;
@@ -316,6 +321,7 @@ Status SegmentPlanner::place_split(size_t r) {
   used_ = r - q;
   group_ = start_;  // the padding row cannot move before a cut inside I/O rows
   plan_.rows += r;
+  recent_.clear(), movable_ = false;
   return Status::ok();
 }
 
@@ -338,7 +344,68 @@ Status SegmentPlanner::place_zero_split(size_t r) {
   used_ = r - q;
   group_ = start_;  // the padding row cannot move before a cut inside zero-local rows
   plan_.rows += r;
+  recent_.clear(), movable_ = false;
   return Status::ok();
+}
+
+// The last group and its trailing rows. A segment ending inside a call's rows is full, so
+// where the call's last piece leaves no room for the trailing rows (an out-of-gas trap right
+// after a long transfer or a call's zero-local rows; a last piece of exactly a segment), the
+// pieces must start elsewhere: the group is placed after u rows of its segment, u taken from
+// the current placement (the call cut inside even where it is shorter than a segment), a fresh
+// segment, or a cut at one of the last groups' starts (in this segment or, moving its start
+// back, the one before). Each u shifts the last piece by u rows modulo the segment, so of
+// t + 1 distinct u one fits.
+Status SegmentPlanner::place_last(size_t r, size_t t) {
+  const size_t cap = size_t(1) << segment_log_;
+  const bool io_split = io_ > tails_ && head_rows_ == 1;
+  const bool zero_split = io_ == 0 && head_rows_ > 1 && r == head_rows_;
+  const size_t pre = io_split ? head_rows_ + tails_ : 1;  // rows before the first cut
+  // Whether the group after u rows of a segment leaves room for the trailing rows: whole, or
+  // cut inside (the first cut after at least one of its I/O or zero rows) with a last piece
+  // that does. `split_long_only`: as place() does, cut inside only a group longer than a segment.
+  auto fits = [&](size_t u, bool split_long_only) {
+    if (u + r + t <= cap) return true;
+    if (!(io_split || zero_split) || u + r <= cap || u + pre + 1 > cap) return false;
+    if (split_long_only && r <= cap) return false;
+    return (u + r - 1) % cap + 1 + t <= cap;
+  };
+  // Places the group after the segment's first `u` rows (a cut made before, if any).
+  auto put = [&](size_t u) -> Status {
+    used_ = u;
+    if (u + r + t <= cap) {
+      used_ += r, group_ = head_, plan_.rows += r;
+      return Status::ok();
+    }
+    return io_split ? place_split(r) : place_zero_split(r);
+  };
+  const size_t before = plan_.rows;  // the run's rows before the group
+  if (fits(used_, true)) return put(used_);
+  // A fresh segment, as place() would cut (at head_ == start_ too when the segment starts
+  // with the rest of the call before's zero-local rows: it then holds only those).
+  if (used_ > 0 && fits(0, false)) {
+    plan_.cuts.emplace_back(start_, head_), start_ = head_;
+    return put(0);
+  }
+  if (fits(used_, false)) return put(used_);  // cut inside a call shorter than a segment
+  for (auto g = recent_.rbegin(); g != recent_.rend(); ++g) {
+    const size_t u = before - g->rows_before;
+    if (g->record > start_ && fits(u, false)) {  // a cut inside this segment
+      plan_.cuts.emplace_back(start_, g->record), start_ = g->record;
+      return put(u);
+    }
+    // The segment's start moved back into the one before (which stays nonempty).
+    if (g->record < start_ && movable_ && g->record > plan_.cuts.back().first && fits(u, false)) {
+      plan_.cuts.back().second = g->record, start_ = g->record;
+      return put(u);
+    }
+  }
+  return unimplemented("zkwasm: step " + std::to_string(head_) + "'s " + std::to_string(r) +
+                       " rows and the " + std::to_string(t) +
+                       " row(s) after the run's end fit no cut in segments of 2^" +
+                       std::to_string(segment_log_) +
+                       " (too few instructions before it to move the cuts); use another "
+                       "segment_log");
 }
 
 Result<RunPlan> SegmentPlanner::finish(const wasm::TraceEnd& end) {
@@ -352,17 +419,13 @@ Result<RunPlan> SegmentPlanner::finish(const wasm::TraceEnd& end) {
   // gas without I/O rows: the run's gas is the trace's (the last witness checks it).
   const uint32_t oob = host_io_oob_at_end(m_, last_, end);
   if (oob != 0) plan_.gas_used = end.gas_used;
-  EFAAS_RETURN_IF_ERROR(place((trapped && io_ == 0 ? 1 + size_t(oob == 2) : head_rows_) + io_));
+  const size_t r = (trapped && io_ == 0 ? 1 + size_t(oob == 2) : head_rows_) + io_;
+  if (r > size_t(1) << segment_log_ && io_ <= tails_ && !(io_ == 0 && head_rows_ > 1)) {
+    return place(r);  // no row to cut at: place() names the step
+  }
+  EFAAS_RETURN_IF_ERROR(place_last(r, 1 + gas_trap));
   pending_ = false;
   plan_.rows += 1 + gas_trap;  // the padding row after the return or trap
-  const size_t cap = size_t(1) << segment_log_;
-  if (used_ + 1 + gas_trap > cap) {
-    if (group_ == start_) {
-      return unimplemented("zkwasm: the last step's rows and the padding row exceed a segment of 2^" +
-                           std::to_string(segment_log_));
-    }
-    plan_.cuts.emplace_back(start_, group_), start_ = group_;
-  }
   plan_.cuts.emplace_back(start_, plan_.records);
   if (!plan_.zero_cuts.empty()) plan_.zero_cuts.resize(plan_.cuts.size(), 0);
   if (plan_.cuts.size() > kMaxSegments) {
@@ -787,8 +850,13 @@ Result<PublicValues> verify_segments(const Program& program, const Bundle& bundl
                       ") is not below the exit sp " + std::to_string(exit.sp) +
                       " or comes with an I/O cursor");
       }
-      if (exit.instructions < state.instructions + !(c.active || z.active) ||
-          exit.instructions >= pv.instructions) {
+      // Strictly increasing unless a call's rows continue across the segment's entry or exit
+      // (they share the call's count): a segment may hold only the rest of a call's rows, and
+      // a run may end right after a cut call without another instruction (out of gas).
+      const bool entry_inside = state.io.active || state.zl.active;
+      const bool exit_inside = c.active || z.active;
+      if (exit.instructions < state.instructions + !(entry_inside || exit_inside) ||
+          exit.instructions + !exit_inside > pv.instructions) {
         return reject(name + "exit instruction count " + std::to_string(exit.instructions) +
                       " is not between " + std::to_string(state.instructions) + " and " +
                       std::to_string(pv.instructions));

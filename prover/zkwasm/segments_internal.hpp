@@ -131,6 +131,9 @@ class SegmentPlanner {
   Status place(size_t rows);  // the pending group, head_ with its I/O rows
   Status place_split(size_t rows);  // the same when its I/O rows exceed a segment
   Status place_zero_split(size_t rows);  // or a call's zero-local rows do
+  // The last group of `rows` rows, then `trailing` rows (the padding row, and an out-of-gas
+  // trap row), placed so that the trailing rows fit its segment.
+  Status place_last(size_t rows, size_t trailing);
   const wasm::Module& m_;
   uint32_t segment_log_;
   RunPlan plan_;
@@ -138,6 +141,15 @@ class SegmentPlanner {
   size_t head_ = 0, head_rows_ = 0, io_ = 0;  // pending group: head step, its rows, I/O rows
   size_t tails_ = 0;                          // of io_: host tail records (not I/O rows)
   size_t start_ = 0, used_ = 0, group_ = 0;   // current segment's first record, rows, last group
+  // The starts of the last few groups placed whole since the last cut inside a call's rows
+  // (record, run rows before it), where place_last may cut instead; movable_: the current
+  // segment starts at such a cut (between two groups), which place_last may move earlier.
+  struct GroupStart {
+    size_t record = 0, rows_before = 0;
+  };
+  static constexpr size_t kRecentGroups = 4;
+  std::vector<GroupStart> recent_;
+  bool movable_ = false;
   wasm::StepRecord last_{};                   // the last record added
   Status error_;
 };

@@ -524,7 +524,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
             input_rows.lookup_byte(io.kind, at);
             if (opts.check_trace && (*kb)[at] != uint8_t(bytes >> (8 * j))) {
               return bad(i, "input byte " + std::to_string(at) + " of kind " +
-                                std::to_string(io.kind) + " differs from the public input");
+                                std::to_string(io.kind) + " differs from the " +
+                                (io.kind == kPrivateKind ? "private" : "public") + " input");
             }
           } else if (opts.check_trace) {
             return bad(i, "reads past the public input");
@@ -703,13 +704,16 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
           const uint64_t over = uint64_t(sp) - params + program_imm_a(m, in);
           if (depth != L::kMaxCallDepth) {
             if (opts.check_trace && over <= L::kMaxStackSlots) {
-              return unimplemented(
+              // A run under the runtime's default limits (the proof's statement) never
+              // traps here: not such a run, like a host error under another output limit.
+              return invalid_argument(
                   "zkwasm: the call at " + step_name(i, s) + " traps with code " +
                   std::to_string(trace.end.trap_code) + " at call depth " + std::to_string(depth) +
                   " with its frame within the value stack (" + std::to_string(over) +
-                  " slots): the AIR proves call stack exhaustion at RuntimeLimits::max_call_depth = " +
+                  " slots), below RuntimeLimits::max_call_depth = " +
                   std::to_string(L::kMaxCallDepth) + " and max_stack_slots = " +
-                  std::to_string(L::kMaxStackSlots) + " only (a trace recorded under other limits?)");
+                  std::to_string(L::kMaxStackSlots) +
+                  " that a proof fixes: the trace was recorded under other limits");
             }
             vstack_excess = uint32_t(over - L::kMaxStackSlots - 1);
             vstack_trap = true;
@@ -816,14 +820,15 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
             // laid out wrapped for the AIR to reject.
             const uint64_t over = uint64_t(sp) - 1 - params + f.max_height;
             if (opts.check_trace && over <= L::kMaxStackSlots) {
-              return unimplemented(
+              return invalid_argument(
                   "zkwasm: the call_indirect at " + step_name(i, s) + " traps with code " +
                   std::to_string(trace.end.trap_code) + " at call depth " +
                   std::to_string(depth) + " with its frame within the value stack (" +
                   std::to_string(over) +
-                  " slots): the AIR proves call stack exhaustion at RuntimeLimits::max_call_depth = " +
+                  " slots), below RuntimeLimits::max_call_depth = " +
                   std::to_string(L::kMaxCallDepth) + " and max_stack_slots = " +
-                  std::to_string(L::kMaxStackSlots) + " only (a trace recorded under other limits?)");
+                  std::to_string(L::kMaxStackSlots) +
+                  " that a proof fixes: the trace was recorded under other limits");
             }
             vstack_excess = uint32_t(over - L::kMaxStackSlots - 1);
             vstack_ci = true;
@@ -1030,11 +1035,13 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
           en[0] = true, key[0] = sp - 1, b = read(key[0]);
           const uint64_t len = uint32_t(b), now = out_now();
           if (opts.check_trace && now + len <= L::kMaxOutput) {
-            return unimplemented(
+            // The proof's statement fixes the runtime's default limit (the verifier's
+            // kMaxOutputBytes); a run under a smaller one is another statement, not this one.
+            return invalid_argument(
                 "zkwasm: output_write at " + step_name(i, s) + " fails with a host error at " +
-                std::to_string(now + len) + " bytes of output: the AIR proves the output limit " +
+                std::to_string(now + len) + " bytes of output, within the output limit " +
                 "ExtensionConfig::max_output_bytes = " + std::to_string(L::kMaxOutput) +
-                " only (a trace recorded under other limits)");
+                " that a proof fixes: the trace was recorded under another limit");
           }
           const uint32_t b1 = limb(b, 1);
           if (b1 >= 17) {  // len >= 17 * 2^16: len_hi - 17 = d2

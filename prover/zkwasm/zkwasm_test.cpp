@@ -274,9 +274,9 @@ TEST(ZkWasm, ProductionPreset) {
 
 TEST(ZkWasm, UnsupportedExecutionsAreRefused) {
   // Call stack exhaustion below the AIR's depth limit (a trace recorded under a smaller
-  // RuntimeLimits::max_call_depth) is not provable (at depth 16384 it is, at call and
-  // call_indirect: stack_traps_test; division traps and unreachable prove: alu_test;
-  // out-of-bounds and call_indirect traps: traps_test).
+  // RuntimeLimits::max_call_depth) is not a run under the limits a proof fixes: refused as a
+  // bad trace (at depth 16384 it proves, at call and call_indirect: stack_traps_test; division
+  // traps and unreachable prove: alu_test; out-of-bounds and call_indirect traps: traps_test).
   const char* rec = R"((module (type $t (func)) (table 1 funcref) (elem (i32.const 0) $r)
     (func $r (export "r") (call_indirect (type $t) (i32.const 0)))))";
   Fixture g = run_function(rec, "r", {});
@@ -287,7 +287,8 @@ TEST(ZkWasm, UnsupportedExecutionsAreRefused) {
   ASSERT_EQ(g.trace.end.trap_code, uint32_t(wasm::TrapCode::kCallStackExhausted));
   auto b = prove(*g.program, g.trace, opts_for(g));
   ASSERT_FALSE(b.is_ok());
-  EXPECT_EQ(b.status().code(), StatusCode::kUnimplemented) << b.status().to_string();
+  EXPECT_EQ(b.status().code(), StatusCode::kInvalidArgument) << b.status().to_string();
+  EXPECT_NE(b.status().message().find("max_call_depth"), std::string::npos);
   // (Runs longer than one segment are split: segments_test.cpp.)
 }
 

@@ -321,6 +321,16 @@ int run_submit(const SubmitOptions& o, const Output& out) {
   }
   h.set_artifact(artifact);
   h.set_params_json(params);
+  if (h.kind() == pb::JOB_KIND_ZKWASM_TRACE && !o.private_input.empty()) {
+    // The trace's private input (kind 4) travels in the header (docs/farm.md, zkWASM jobs).
+    std::string bytes;
+    if (!read_file(o.private_input, &bytes)) {
+      auto hex = from_hex(o.private_input);
+      if (!hex) return out.error_usage("--private: neither a file nor hex bytes");
+      bytes.assign(hex->begin(), hex->end());
+    }
+    h.set_private_input(bytes);
+  }
   h.set_priority(o.priority);
   h.set_input_size(input.size());
   if (o.deadline_s > 0) {
@@ -640,7 +650,8 @@ void register_farm_commands(CLI::App& app) {
   sub->add_option("--gas-limit", so.gas_limit, "zkwasm-module: the execution's gas limit");
   sub->add_option("--data", so.data, "zkwasm-module without --input: Operation.Data (FILE or HEX)");
   sub->add_option("--private", so.private_input,
-                  "zkwasm-module without --input: the private input (FILE or HEX)");
+                  "the private input (FILE or HEX): zkwasm-module without --input, or "
+                  "zkwasm-trace (sent in the job header)");
   sub->add_option("--deadline-s", so.deadline_s,
                   "fail as expired if not done within this many seconds");
   sub->add_option("--priority", so.priority, "0..9, higher first within your share");
