@@ -806,37 +806,6 @@ constexpr std::string_view kCheckpointMagic = "EFZKSEG2";
 constexpr std::string_view kCheckpointMagicV1 = "EFZKSEG1";
 }  // namespace
 
-namespace {
-// The exit cursor (serialize_zkwasm_checkpoint), its flag and direction checked.
-Status read_exit_cursor(ByteReader& r, zkwasm::SegmentState& e) {
-  uint8_t flag = 0, dir = 0, kind = 0;
-  EFAAS_RETURN_IF_ERROR(r.u8(flag, "exit cursor flag"));
-  if (flag > 2) {
-    return invalid_argument("exit cursor flag " + std::to_string(flag) + " at byte " +
-                            std::to_string(r.offset() - 1) + " is not 0, 1 or 2");
-  }
-  if (flag == 2) {
-    e.zl.active = true;
-    return r.u32(e.zl.next, "exit zero-local cursor");
-  }
-  if (flag == 0) return Status::ok();
-  e.io.active = true;
-  EFAAS_RETURN_IF_ERROR(r.u8(dir, "exit I/O cursor direction"));
-  if (dir > 1) {
-    return invalid_argument("exit I/O cursor direction " + std::to_string(dir) + " at byte " +
-                            std::to_string(r.offset() - 1) + " is not 0 or 1");
-  }
-  e.io.out = dir == 1;
-  EFAAS_RETURN_IF_ERROR(r.u8(kind, "exit I/O cursor kind"));
-  e.io.kind = kind;
-  for (auto [v, what] : {std::pair{&e.io.addr, "exit I/O cursor address"},
-                         std::pair{&e.io.idx, "exit I/O cursor index"},
-                         std::pair{&e.io.rem, "exit I/O cursor bytes left"}}) {
-    EFAAS_RETURN_IF_ERROR(r.u32(*v, what));
-  }
-  return Status::ok();
-}
-}  // namespace
 
 std::vector<uint8_t> serialize_zkwasm_checkpoint(const ZkwasmCheckpoint& c) {
   ByteWriter w;
@@ -849,16 +818,7 @@ std::vector<uint8_t> serialize_zkwasm_checkpoint(const ZkwasmCheckpoint& c) {
   w.u64(e.gas);
   w.u64(e.instructions);
   w.u64(e.output);
-  // The exit cursor as serialize_bundle writes it: a flag (0 none, 1 I/O, 2 zero-local), then
-  // the I/O cursor's direction, kind, address, index and bytes left, or the next local's key.
-  w.u8(e.io.active ? 1 : e.zl.active ? 2 : 0);
-  if (e.io.active) {
-    w.u8(e.io.out ? 1 : 0);
-    w.u8(uint8_t(e.io.kind));
-    for (uint32_t v : {e.io.addr, e.io.idx, e.io.rem}) w.u32(v);
-  } else if (e.zl.active) {
-    w.u32(e.zl.next);
-  }
+  zkwasm::write_exit_cursor(w, e);  // as serialize_bundle writes it
   w.u32(uint32_t(c.segment.keys.size()));
   for (uint32_t k : c.segment.keys) w.u32(k);
   for (size_t k = 0; k < c.segment.keys.size(); ++k) {
@@ -894,7 +854,7 @@ Expected<ZkwasmCheckpoint> parse_zkwasm_checkpoint(std::span<const uint8_t> byte
                    r.u64(e.output, "exit output cursor")}) {
     if (!s) return bad(s);
   }
-  if (Status s = read_exit_cursor(r, e); !s) return bad(s);
+  if (Status s = zkwasm::read_exit_cursor(r, e, ""); !s) return bad(s);
   uint32_t nkeys = 0;
   if (Status s = r.count(nkeys, uint32_t(r.remaining() / 12), "key count"); !s) return bad(s);
   c.segment.keys.resize(nkeys);

@@ -664,36 +664,6 @@ Status get_varint(ByteReader& r, uint64_t& v, const std::string& what) {
     if (!(byte & 0x80)) return Status::ok();
   }
 }
-// A segment's exit cursor (serialize_bundle): flag, then for 1 the I/O cursor's direction,
-// kind, address, index, bytes left; for 2 the next local of the zero-local rows.
-Status read_exit_cursor(ByteReader& r, SegmentState& e, const std::string& name) {
-  uint8_t flag = 0, dir = 0, kind = 0;
-  EFAAS_RETURN_IF_ERROR(r.u8(flag, name + "exit cursor flag"));
-  if (flag > 2) {
-    return invalid_argument(name + "exit cursor flag " + std::to_string(flag) + " at byte " +
-                            std::to_string(r.offset() - 1) + " is not 0, 1 or 2");
-  }
-  if (flag == 0) return Status::ok();
-  if (flag == 2) {
-    e.zl.active = true;
-    return r.u32(e.zl.next, name + "exit zero-local cursor");
-  }
-  SegmentState::IoCursor& c = e.io;
-  c.active = true;
-  EFAAS_RETURN_IF_ERROR(r.u8(dir, name + "exit I/O cursor direction"));
-  if (dir > 1) {
-    return invalid_argument(name + "exit I/O cursor direction " + std::to_string(dir) +
-                            " at byte " + std::to_string(r.offset() - 1) + " is not 0 or 1");
-  }
-  c.out = dir == 1;
-  EFAAS_RETURN_IF_ERROR(r.u8(kind, name + "exit I/O cursor kind"));
-  c.kind = kind;
-  EFAAS_RETURN_IF_ERROR(r.u32(c.addr, name + "exit I/O cursor address"));
-  EFAAS_RETURN_IF_ERROR(r.u32(c.idx, name + "exit I/O cursor index"));
-  EFAAS_RETURN_IF_ERROR(r.u32(c.rem, name + "exit I/O cursor bytes left"));
-  return Status::ok();
-}
-
 Status read_private_digest(ByteReader& r, std::optional<Digest>& digest) {
   uint8_t flag = 0;
   const size_t at = r.offset();
@@ -753,16 +723,7 @@ std::vector<uint8_t> serialize_bundle(const Bundle& b) {
       w.u64(e.gas);
       w.u64(e.instructions);
       w.u64(e.output);
-      // A cut inside a host call's I/O rows or a call's zero-local rows: a flag byte (1, 2),
-      // then the I/O cursor (direction, kind, address, index, bytes left) or the next local.
-      w.u8(e.io.active ? 1 : e.zl.active ? 2 : 0);
-      if (e.io.active) {
-        w.u8(e.io.out ? 1 : 0);
-        w.u8(uint8_t(e.io.kind));
-        for (uint32_t v : {e.io.addr, e.io.idx, e.io.rem}) w.u32(v);
-      } else if (e.zl.active) {
-        w.u32(e.zl.next);
-      }
+      write_exit_cursor(w, e);  // a cut inside a host call's I/O or zero-local rows
     }
     if (split) {  // keys as gaps (the first as is), values as LEB128
       w.u32(uint32_t(seg.keys.size()));
@@ -910,6 +871,45 @@ Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes) {
     EFAAS_RETURN_IF_ERROR(r.bytes(skipped, name + "proof"));
   }
   return b;
+}
+
+void write_exit_cursor(ByteWriter& w, const SegmentState& e) {
+  w.u8(e.io.active ? 1 : e.zl.active ? 2 : 0);
+  if (e.io.active) {
+    w.u8(e.io.out ? 1 : 0);
+    w.u8(uint8_t(e.io.kind));
+    for (uint32_t v : {e.io.addr, e.io.idx, e.io.rem}) w.u32(v);
+  } else if (e.zl.active) {
+    w.u32(e.zl.next);
+  }
+}
+
+Status read_exit_cursor(ByteReader& r, SegmentState& e, const std::string& name) {
+  uint8_t flag = 0, dir = 0, kind = 0;
+  EFAAS_RETURN_IF_ERROR(r.u8(flag, name + "exit cursor flag"));
+  if (flag > 2) {
+    return invalid_argument(name + "exit cursor flag " + std::to_string(flag) + " at byte " +
+                            std::to_string(r.offset() - 1) + " is not 0, 1 or 2");
+  }
+  if (flag == 0) return Status::ok();
+  if (flag == 2) {
+    e.zl.active = true;
+    return r.u32(e.zl.next, name + "exit zero-local cursor");
+  }
+  SegmentState::IoCursor& c = e.io;
+  c.active = true;
+  EFAAS_RETURN_IF_ERROR(r.u8(dir, name + "exit I/O cursor direction"));
+  if (dir > 1) {
+    return invalid_argument(name + "exit I/O cursor direction " + std::to_string(dir) +
+                            " at byte " + std::to_string(r.offset() - 1) + " is not 0 or 1");
+  }
+  c.out = dir == 1;
+  EFAAS_RETURN_IF_ERROR(r.u8(kind, name + "exit I/O cursor kind"));
+  c.kind = kind;
+  EFAAS_RETURN_IF_ERROR(r.u32(c.addr, name + "exit I/O cursor address"));
+  EFAAS_RETURN_IF_ERROR(r.u32(c.idx, name + "exit I/O cursor index"));
+  EFAAS_RETURN_IF_ERROR(r.u32(c.rem, name + "exit I/O cursor bytes left"));
+  return Status::ok();
 }
 
 }  // namespace efaas::zkwasm

@@ -27,6 +27,7 @@
 #include "prover/air/air.hpp"
 #include "prover/common/status.hpp"
 #include "prover/hash/keccak.hpp"
+#include "prover/common/bytes.hpp"
 #include "prover/stark/stark.hpp"
 #include "prover/wasm/module.hpp"
 #include "prover/wasm/static_link.hpp"
@@ -270,6 +271,13 @@ Result<PublicValues> verify(const Program& program, const Bundle& bundle,
 // naming the field.
 std::vector<uint8_t> serialize_bundle(const Bundle& b);
 Result<Bundle> deserialize_bundle(std::span<const uint8_t> bytes);
+
+// A split segment's exit cursor as the bundle (and the farm's checkpoints) store it: a flag byte
+// (0 none, 1 an I/O cursor: direction and kind bytes, address, index and bytes left u32; 2 a
+// zero-local cursor: the next local's key u32). Reading checks the flag and the direction,
+// naming the field after `name`.
+void write_exit_cursor(ByteWriter& w, const SegmentState& e);
+Status read_exit_cursor(ByteReader& r, SegmentState& e, const std::string& name);
 
 // The public inputs of the AIR for `pv` (layout in air.cpp / docs/zkwasm.md).
 Result<std::vector<Fp>> public_inputs(const Program& program, const PublicValues& pv);
