@@ -297,6 +297,29 @@ TEST(ZkwasmInput, TraceCheckHoldsAtMostOneBoundedChunk) {
       << o.error().message;
 }
 
+// One proving attempt with checkpoints: the pieces it saves, and how many of the pieces it
+// was given back it reused (-1: never told).
+using Pieces = std::vector<std::pair<uint32_t, std::vector<uint8_t>>>;
+struct Attempt {
+  std::map<uint32_t, std::vector<uint8_t>> saved;
+  int64_t reused = -1;
+  std::vector<uint8_t> proof;
+};
+template <typename Engine>
+Attempt prove_with_pieces(Engine& eng, const EngineJob& ej, const Pieces& given) {
+  Attempt a;
+  EngineHooks hooks;
+  hooks.saved_pieces = [&] { return given; };
+  hooks.save_piece = [&](uint32_t i, std::span<const uint8_t> b) {
+    a.saved[i].assign(b.begin(), b.end());
+  };
+  hooks.pieces_reused = [&](uint32_t n) { a.reused = n; };
+  auto p = eng.prove(ej, hooks);
+  EXPECT_TRUE(p) << p.error().to_string();
+  if (p) a.proof = *p;
+  return a;
+}
+
 class ZkwasmEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -562,25 +585,8 @@ TEST_F(ZkwasmEngineTest, SavedSegmentsAreReusedOnlyWhenTheyBelongToTheRun) {
   EngineJob j =
       job(JobKind::kZkwasmTrace, R"({"entry":"sum","args":[10],"preset":"test"})", *trace);
   j.input_hash = "0a";
-  // One attempt: the pieces it saves, the pieces it was given back and how many it reused.
-  struct Attempt {
-    std::map<uint32_t, std::vector<uint8_t>> saved;
-    int64_t reused = -1;
-    std::vector<uint8_t> proof;
-  };
-  auto attempt = [&](const EngineJob& ej,
-                     std::vector<std::pair<uint32_t, std::vector<uint8_t>>> given) {
-    Attempt a;
-    EngineHooks hooks;
-    hooks.saved_pieces = [&] { return given; };
-    hooks.save_piece = [&](uint32_t i, std::span<const uint8_t> b) {
-      a.saved[i].assign(b.begin(), b.end());
-    };
-    hooks.pieces_reused = [&](uint32_t n) { a.reused = n; };
-    auto p = eng->prove(ej, hooks);
-    EXPECT_TRUE(p) << p.error().to_string();
-    if (p) a.proof = *p;
-    return a;
+  auto attempt = [&](const EngineJob& ej, const Pieces& given) {
+    return prove_with_pieces(*eng, ej, given);
   };
   const Attempt first = attempt(j, {});
   ASSERT_FALSE(first.proof.empty());
@@ -677,24 +683,7 @@ TEST_F(ZkwasmEngineTest, CheckpointsInsideACallsRowsKeepTheCursorAndAreReused) {
   j.artifact_path = dir_ + "/write.wasm";
   write(j.artifact_path, *wasm);
   j.input_hash = "0c";
-  struct Attempt {
-    std::map<uint32_t, std::vector<uint8_t>> saved;
-    int64_t reused = -1;
-    std::vector<uint8_t> proof;
-  };
-  auto attempt = [&](std::vector<std::pair<uint32_t, std::vector<uint8_t>>> given) {
-    Attempt a;
-    EngineHooks hooks;
-    hooks.saved_pieces = [&] { return given; };
-    hooks.save_piece = [&](uint32_t i, std::span<const uint8_t> b) {
-      a.saved[i].assign(b.begin(), b.end());
-    };
-    hooks.pieces_reused = [&](uint32_t n) { a.reused = n; };
-    auto p = eng->prove(j, hooks);
-    EXPECT_TRUE(p) << p.error().to_string();
-    if (p) a.proof = *p;
-    return a;
-  };
+  auto attempt = [&](const Pieces& given) { return prove_with_pieces(*eng, j, given); };
   const Attempt first = attempt({});
   ASSERT_FALSE(first.proof.empty());
   auto b = zkwasm::deserialize_bundle(first.proof);
