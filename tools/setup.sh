@@ -12,7 +12,7 @@ DEBIAN_PACKAGES=(
   libhwloc-dev hwloc-nox
   libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  wabt openssl
+  wabt openssl b3sum
 )
 # Node.js: keep an existing installation (some images ship a newer one than Debian's, and
 # Debian's nodejs conflicts with it); otherwise take Debian's.
