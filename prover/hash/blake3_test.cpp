@@ -1,6 +1,6 @@
 // BLAKE3 against b3sum (Debian's package, an independent implementation; tools/setup.sh
-// installs it) on the specification's test-vector inputs, and the Merkle wrappers against
-// their definition in blake3.hpp.
+// installs it) on the specification's test-vector inputs, the Merkle wrappers against their
+// definition in blake3.hpp, and every kernel table (AVX2, AVX-512, OpenCL) against the scalar one.
 #include "prover/hash/blake3.hpp"
 
 #include <gtest/gtest.h>
@@ -11,6 +11,10 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include "prover/common/cpu_features.hpp"
+#include "prover/common/rng.hpp"
+#include "prover/hash/hash_backend.hpp"
 
 namespace efaas {
 namespace {
@@ -107,6 +111,148 @@ TEST(Blake3, MerkleLeavesHashMontgomeryWordsOfTheConcatenatedRows) {
   for (const Fp& x : rr) words.push_back(x.montgomery());
   EXPECT_EQ(blake3_compress(l, rr), digest_from_blake3(blake3::hash_words(words)));
   EXPECT_NE(blake3_compress(l, rr), blake3_compress(rr, l));
+}
+
+// The SIMD tables this machine can run, by name.
+std::vector<std::pair<std::string, const Blake3Kernels*>> simd_tables() {
+  std::vector<std::pair<std::string, const Blake3Kernels*>> out;
+  if (avx2_usable()) out.push_back({"avx2", &avx2::blake3_kernels()});
+  if (avx512_usable()) out.push_back({"avx512", &avx512::blake3_kernels()});
+  return out;
+}
+
+Fp random_fp(Rng& rng) {
+  return Fp::from_canonical(uint32_t(rng.uniform(Fp::kP)));
+}
+
+// `width` columns split over 1-3 matrices of random layouts, `rows` rows each.
+struct RandomMatrices {
+  std::vector<std::vector<Fp>> data;
+  std::vector<MatrixView> views;
+
+  RandomMatrices(Rng& rng, size_t rows, size_t width) {
+    size_t count = std::min<size_t>(1 + rng.uniform(3), width);
+    std::vector<size_t> widths;
+    size_t left = width;
+    for (size_t i = 0; i + 1 < count; ++i) {
+      const size_t w = 1 + rng.uniform(left - (count - 1 - i));
+      widths.push_back(w);
+      left -= w;
+    }
+    widths.push_back(left);
+    for (size_t w : widths) {
+      data.emplace_back(rows * w);
+      for (Fp& x : data.back()) x = random_fp(rng);
+      views.push_back({data.back().data(), rows, w,
+                       rng.uniform(2) == 0 ? Layout::kColMajor : Layout::kRowMajor});
+    }
+  }
+  std::string describe() const {
+    std::string s;
+    for (const MatrixView& m : views)
+      s += std::to_string(m.cols) + (m.layout == Layout::kColMajor ? "c " : "r ");
+    return s;
+  }
+};
+
+// Widths on both sides of the block (16 words) and chunk (256 words) boundaries, several chunks
+// (parent merging), and > 4 chunks (two merge levels, a stack of two); batches of every size
+// 1..40 from odd begins (full SIMD batches plus every tail length).
+TEST(Blake3Kernels, SimdHashRowsMatchScalarOnRandomShapes) {
+  const auto tables = simd_tables();
+  if (tables.empty()) GTEST_SKIP() << "no AVX2 here";
+  const uint64_t seed = test_seed("Blake3Kernels.SimdHashRows");
+  Rng rng(seed);
+  for (size_t width : {1, 7, 15, 16, 17, 255, 256, 257, 300, 600, 1100, 2100}) {
+    for (int trial = 0; trial < 6; ++trial) {
+      const size_t rows = 48 + rng.uniform(40);
+      RandomMatrices m(rng, rows, width);
+      const size_t count = 1 + rng.uniform(40);
+      const size_t begin = (rng.uniform(rows - count + 1)) | 1;
+      const size_t n = std::min(count, rows - begin);
+      std::vector<Digest> want(n);
+      scalar_blake3_kernels().hash_rows(m.views, begin, n, want.data());
+      for (const auto& [name, k] : tables) {
+        std::vector<Digest> got(n);
+        k->hash_rows(m.views, begin, n, got.data());
+        for (size_t i = 0; i < n; ++i) {
+          ASSERT_EQ(got[i], want[i]) << name << " width " << width << " matrices "
+                                     << m.describe() << "begin " << begin << " count " << n
+                                     << " row " << i << " seed " << seed;
+        }
+      }
+    }
+  }
+  // Every batch size 1..40 on one two-matrix shape (a row-major and a column-major part).
+  std::vector<Fp> a(90 * 5), b(90 * 20);
+  for (Fp& x : a) x = random_fp(rng);
+  for (Fp& x : b) x = random_fp(rng);
+  const std::vector<MatrixView> mats = {{a.data(), 90, 5, Layout::kRowMajor},
+                                        {b.data(), 90, 20, Layout::kColMajor}};
+  for (size_t count = 1; count <= 40; ++count) {
+    const size_t begin = 2 * count + 1;
+    std::vector<Digest> want(count);
+    scalar_blake3_kernels().hash_rows(mats, begin, count, want.data());
+    for (const auto& [name, k] : tables) {
+      std::vector<Digest> got(count);
+      k->hash_rows(mats, begin, count, got.data());
+      EXPECT_EQ(got, want) << name << " begin " << begin << " count " << count;
+    }
+  }
+}
+
+// Empty rows hash as the empty input, in every lane.
+TEST(Blake3Kernels, SimdHashRowsOfNoColumns) {
+  std::vector<Fp> none;
+  const std::vector<MatrixView> mats = {{none.data(), 20, 0, Layout::kColMajor}};
+  std::vector<Digest> want(20);
+  scalar_blake3_kernels().hash_rows(mats, 0, 20, want.data());
+  EXPECT_EQ(want[3], digest_from_blake3(blake3::hash_words({})));
+  for (const auto& [name, k] : simd_tables()) {
+    std::vector<Digest> got(20);
+    k->hash_rows(mats, 0, 20, got.data());
+    EXPECT_EQ(got, want) << name;
+  }
+}
+
+TEST(Blake3Kernels, SimdCompressMatchesScalarWithStrides) {
+  const auto tables = simd_tables();
+  if (tables.empty()) GTEST_SKIP() << "no AVX2 here";
+  const uint64_t seed = test_seed("Blake3Kernels.SimdCompress");
+  Rng rng(seed);
+  std::vector<Digest> in(2 * 2 * 40 + 2);
+  for (Digest& d : in)
+    for (Fp& x : d) x = random_fp(rng);
+  for (size_t stride : {1, 2}) {
+    for (size_t n = 1; n <= 40; ++n) {
+      // Pairs as the Merkle layers lay them out: left at 2i (stride 2) or two separate arrays.
+      const Digest* a = in.data() + 1;
+      const Digest* b = stride == 2 ? a + 1 : a + 80;
+      std::vector<Digest> want(n);
+      scalar_blake3_kernels().compress(a, b, stride, want.data(), n);
+      EXPECT_EQ(want[n - 1], blake3_compress(a[(n - 1) * stride], b[(n - 1) * stride]));
+      for (const auto& [name, k] : tables) {
+        std::vector<Digest> got(n);
+        k->compress(a, b, stride, got.data(), n);
+        EXPECT_EQ(got, want) << name << " stride " << stride << " n " << n << " seed " << seed;
+      }
+    }
+  }
+}
+
+TEST(Blake3Kernels, BackendTablesFollowTheAvx512Switch) {
+  auto scalar = blake3_kernels_for(Backend::kScalar);
+  ASSERT_TRUE(scalar.is_ok());
+  EXPECT_EQ(*scalar, &scalar_blake3_kernels());
+  EXPECT_EQ(blake3_kernels_for(Backend::kOpenCl).status().code(), StatusCode::kUnimplemented);
+  if (!avx2_usable()) GTEST_SKIP() << "no AVX2 here";
+  set_avx512_hashing(false);
+  auto narrow = blake3_kernels_for(Backend::kAvx2);
+  set_avx512_hashing(true);
+  auto wide = blake3_kernels_for(Backend::kAvx2);
+  ASSERT_TRUE(narrow.is_ok() && wide.is_ok());
+  EXPECT_EQ(*narrow, &avx2::blake3_kernels());
+  EXPECT_EQ(*wide, avx512_usable() ? &avx512::blake3_kernels() : &avx2::blake3_kernels());
 }
 
 TEST(Blake3, MerkleHashNamesRoundTrip) {

@@ -28,6 +28,7 @@ const Poseidon2Kernels& scalar_poseidon2_kernels();
 // functions: callers dispatch to poseidon2_opencl.hpp first, and asking here is UNIMPLEMENTED.
 Result<const Poseidon2Kernels*> poseidon2_kernels_for(Backend backend);
 void set_avx512_hashing(bool enabled);
+bool avx512_hashing_enabled();  // the switch above (BLAKE3's kernels follow it too)
 
 namespace avx2 {
 // Call only when avx2_usable() (kernels/avx2/poseidon2_avx2.cpp).
