@@ -317,13 +317,14 @@ TEST(Blake3OpenCl, DeviceKernelsMatchScalar) {
               blake3_compress(blake3_compress(nodes[1 + 2 * i], nodes[2 + 2 * i]), inject[i]))
         << i;
   }
-  // Host wrappers, an empty matrix among the inputs included.
-  std::vector<Fp> a(9 * 3), b(9 * 40);
+  // Host wrappers, an empty matrix among the inputs included; the matrix boundary falls in the
+  // second chunk, so the first chunk's value waits on the device's stack between launches.
+  std::vector<Fp> a(9 * 300), b(9 * 400);
   for (Fp& x : a) x = random_fp(rng);
   for (Fp& x : b) x = random_fp(rng);
-  const std::vector<MatrixView> host = {{a.data(), 9, 3, Layout::kRowMajor},
+  const std::vector<MatrixView> host = {{a.data(), 9, 300, Layout::kRowMajor},
                                         {nullptr, 9, 0, Layout::kColMajor},
-                                        {b.data(), 9, 40, Layout::kColMajor}};
+                                        {b.data(), 9, 400, Layout::kColMajor}};
   std::vector<Digest> leaves(9), want(9);
   Status hs = opencl_blake3_hash_matrix_rows(host, leaves, 0);
   ASSERT_TRUE(hs.is_ok()) << hs.to_string();
