@@ -2,7 +2,8 @@
 // kernel's layout, twice as wide, with vprord for every rotation). The compression, chunk and
 // parent structure are the shared body in kernels/simd/blake3_packed.hpp. Results are identical
 // to the scalar reference in prover/hash/blake3.cpp (blake3_test checks it). Compress batches
-// that are not a multiple of 16 finish on the AVX2 kernels, then one pair at a time.
+// that are not a multiple of 16 finish on the AVX2 kernels, then one pair at a time; row
+// batches of up to 8 rows go to the AVX2 kernel, longer tails use masked lanes.
 #include <algorithm>  // before the target region: baseline copies of std:: inlines
 #include <cstring>
 
@@ -30,6 +31,7 @@ inline __m256i load8(const uint32_t* p) {
 struct Blake3Avx512Ops {
   using V = __m512i;
   static constexpr size_t kLanes = 16;
+  static constexpr size_t kNarrowerRows = 8;  // half a batch or less fits AVX2's eight lanes
 
   static V zero() { return _mm512_setzero_si512(); }
   static V set1(uint32_t x) { return _mm512_set1_epi32(int(x)); }
@@ -77,7 +79,7 @@ struct Blake3Avx512Ops {
     }
   }
 
-  // Compress tails: the 8-wide AVX2 kernels (a multiple of 8), then one pair at a time.
+  // Tails: the 8-wide AVX2 kernels (compress: a multiple of 8, then one pair at a time).
   static const Blake3Kernels& narrower() { return avx2::blake3_kernels(); }
 };
 

@@ -17,7 +17,9 @@
 //   valid row repeat it, so a short batch never reads past its matrix);
 //   load_transposed(base, stride, out[8]): out[c] = word c of kLanes rows (row j at
 //   base + j stride); store_transposed(s[8], base, stride): the inverse (may clobber s);
-//   narrower(): the kernel table that finishes compress batches of fewer than kLanes items.
+//   narrower(): the kernel table that finishes compress batches of fewer than kLanes items;
+//   kNarrowerRows: row batches of at most this many go to narrower().hash_rows instead of
+//   masked lanes (0: always masked lanes; AVX-512 hands tails of <= 8 rows to AVX2).
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -246,7 +248,12 @@ struct Blake3Packed {
     size_t width = 0;
     for (const MatrixView& m : mats) width += m.cols;
     for (size_t i = 0; i < count; i += kLanes) {
-      hash_batch(mats, width, begin + i, std::min(kLanes, count - i), out + i);
+      const size_t n = std::min(kLanes, count - i);
+      if (n <= Ops::kNarrowerRows) {
+        Ops::narrower().hash_rows(mats, begin + i, n, out + i);
+      } else {
+        hash_batch(mats, width, begin + i, n, out + i);
+      }
     }
   }
 
