@@ -35,8 +35,8 @@ struct Blake3Packed {
   static constexpr size_t kBlockWords = blake3::kBlockLen / 4;  // 16
   static constexpr size_t kChunkWords = blake3::kChunkLen / 4;  // 256
   // Subtree chaining values waiting for their right sibling: at most one per bit of the chunk
-  // count, which is a size_t.
-  static constexpr size_t kMaxStack = 64;
+  // count, and a row of 2^40 chunks (2^50 bytes) cannot be in memory.
+  static constexpr size_t kMaxStack = 40;
 
   static_assert(sizeof(Digest) == 8 * sizeof(uint32_t), "digests are 8 Montgomery words");
 
@@ -136,21 +136,24 @@ struct Blake3Packed {
     }
   }
 
-  // The BLAKE3 hash of kLanes inputs of `total` words each, fed one word-vector at a time; the
-  // chunk counter, CHUNK_START / CHUNK_END / ROOT flags and parent merging follow
-  // blake3.cpp's hash_bytes, the same for every lane.
+  // The BLAKE3 hashes of B batches of kLanes inputs of `total` words each, fed one word-vector
+  // per batch at a time (the batches in lockstep share the bookkeeping); the chunk counter,
+  // CHUNK_START / CHUNK_END / ROOT flags and parent merging follow blake3.cpp's hash_bytes, the
+  // same for every lane.
+  template <size_t B>
   struct Hasher {
-    size_t total;
-    size_t k = 0;  // words absorbed
+    size_t total = 0;  // words per input
+    size_t k = 0;      // words absorbed
     size_t depth = 0;
-    V cv[8];
-    V block[16];
-    V stack[kMaxStack][8];
+    V cv[B][8];
+    V block[B][16];
+    V stack[kMaxStack][B][8];
 
     explicit Hasher(size_t total_words) : total(total_words) {}
 
-    inline void absorb(V w) {
-      block[k % kBlockWords] = w;
+    // w[b]: the next word of batch b.
+    inline void absorb(const V* w) {
+      for (size_t b = 0; b < B; ++b) block[b][k % kBlockWords] = w[b];
       ++k;
       if (k % kBlockWords == 0 || k == total) end_block();
     }
@@ -159,100 +162,139 @@ struct Blake3Packed {
     // finish its chunk when it is the chunk's last.
     void end_block() {
       const size_t words = (k - 1) % kBlockWords + 1;
-      for (size_t i = words; i < kBlockWords; ++i) block[i] = Ops::zero();
+      for (size_t b = 0; b < B; ++b)
+        for (size_t i = words; i < kBlockWords; ++i) block[b][i] = Ops::zero();
       const size_t start = k - words;
       const uint64_t chunk = start / kChunkWords;
       const size_t chunk_end = std::min(total, size_t(chunk + 1) * kChunkWords);
       const bool chunk_start = start % kChunkWords == 0;
       const bool chunk_last = k == chunk_end;
       const bool single_chunk = total <= kChunkWords;
-      if (chunk_start) set_iv(cv);
-      uint32_t flags = (chunk_start ? blake3::kChunkStart : 0) |
-                       (chunk_last ? blake3::kChunkEnd : 0) |
-                       (chunk_last && single_chunk ? blake3::kRoot : 0);
-      compress_block(cv, block, chunk, uint32_t(4 * words), flags);
+      const uint32_t flags = (chunk_start ? blake3::kChunkStart : 0) |
+                             (chunk_last ? blake3::kChunkEnd : 0) |
+                             (chunk_last && single_chunk ? blake3::kRoot : 0);
+      for (size_t b = 0; b < B; ++b) {
+        if (chunk_start) set_iv(cv[b]);
+        compress_block(cv[b], block[b], chunk, uint32_t(4 * words), flags);
+      }
       if (!chunk_last || single_chunk) return;
       if (k < total) {
         // After chunk i (not the last), merge as many times as i + 1 has trailing zero bits.
-        for (uint64_t t = chunk + 1; (t & 1) == 0; t >>= 1) parent(stack[--depth], cv, false);
-        std::copy_n(cv, 8, stack[depth++]);
+        for (uint64_t t = chunk + 1; (t & 1) == 0; t >>= 1) {
+          --depth;
+          for (size_t b = 0; b < B; ++b) parent(stack[depth][b], cv[b], false);
+        }
+        for (size_t b = 0; b < B; ++b) std::copy_n(cv[b], 8, stack[depth][b]);
+        ++depth;
       } else {
         // The last chunk folds the whole stack; the final merge is the root.
         while (depth > 0) {
           --depth;
-          parent(stack[depth], cv, depth == 0);
+          for (size_t b = 0; b < B; ++b) parent(stack[depth][b], cv[b], depth == 0);
         }
       }
     }
 
-    // The digests of the first n lanes. An empty input is one empty block (the ROOT chunk).
-    void finish(Digest* out, size_t n) {
-      if (total == 0) end_empty();
-      store_digests(cv, out, n);
-    }
-
-    void end_empty() {
-      set_iv(cv);
-      for (V& b : block) b = Ops::zero();
-      compress_block(cv, block, 0, 0, blake3::kChunkStart | blake3::kChunkEnd | blake3::kRoot);
+    // The digests of the first n lanes of batch b. An empty input is one empty block (the ROOT
+    // chunk).
+    void finish(size_t b, Digest* out, size_t n) {
+      if (total == 0) {
+        set_iv(cv[b]);
+        for (V& x : block[b]) x = Ops::zero();
+        compress_block(cv[b], block[b], 0, 0,
+                       blake3::kChunkStart | blake3::kChunkEnd | blake3::kRoot);
+      }
+      store_digests(cv[b], out, n);
     }
   };
 
-  // Wide column-major matrices are more streams than the hardware prefetcher follows (as in
-  // poseidon2_packed.hpp): each column's line is fetched this many rows ahead.
-  static constexpr size_t kPrefetchRows = 32;
+  // Column-major leaves are memory-bound: a zkWASM LDE's ~170 columns are as many streams, each
+  // 4 * rows bytes from the next, and one 32/64-byte slice per column and batch lands on a new
+  // DRAM page nearly every time. So blocks of kBlockRows rows run kBatches batches in lockstep:
+  // each column is read as 256 contiguous bytes, and the next block's lines of that column are
+  // prefetched then, a whole block of hashing ahead (2^16 x 171: ~1.5x over one batch at a time
+  // with a 32-row prefetch).
+  static constexpr size_t kBlockRows = 64;
+  static constexpr size_t kBatches = kBlockRows / kLanes;
+  static constexpr size_t kLineWords = 16;
 
-  // n <= kLanes rows from r0: full batches use plain loads (column-major) or 8x8 transposes
-  // (row-major); a short batch gathers with clamped lane offsets and keeps the first n digests.
-  static void hash_batch(std::span<const MatrixView> mats, size_t width, size_t r0, size_t n,
-                         Digest* out) {
-    Hasher h(width);
-    const bool full = n == kLanes;
+  // B batches of kLanes rows from r0 in lockstep, all full (n = B kLanes); or, with B = 1, one
+  // batch of n <= kLanes rows: full ones use plain loads (column-major) or 8x8 transposes
+  // (row-major), a short one gathers with clamped lane offsets and keeps the first n digests.
+  template <size_t B>
+  static void hash_batches(std::span<const MatrixView> mats, size_t width, size_t r0, size_t n,
+                           Digest* out) {
+    Hasher<B> h(width);
+    const bool full = n == B * kLanes;
+    const size_t lanes = full ? kLanes : n;
+    constexpr size_t kAhead = std::max<size_t>(B * kLanes, 32);  // prefetch distance, rows
+    V w[B];
     for (const MatrixView& m : mats) {
       const uint32_t* data = reinterpret_cast<const uint32_t*>(m.data);
       if (m.layout == Layout::kColMajor) {
         if (full) {
-          const bool ahead = r0 + kPrefetchRows < m.rows;
+          const bool ahead = r0 + kAhead + B * kLanes <= m.rows;
           for (size_t c = 0; c < m.cols; ++c) {
             const uint32_t* col = data + c * m.rows + r0;
             if (ahead) {
-              _mm_prefetch(reinterpret_cast<const char*>(col + kPrefetchRows), _MM_HINT_T0);
+              for (size_t i = 0; i < B * kLanes; i += kLineWords) {
+                _mm_prefetch(reinterpret_cast<const char*>(col + kAhead + i), _MM_HINT_T0);
+              }
             }
-            h.absorb(Ops::load(col));
+            for (size_t b = 0; b < B; ++b) w[b] = Ops::load(col + b * kLanes);
+            h.absorb(w);
           }
         } else {
           const V offsets = Ops::lane_offsets(n, 1);
-          for (size_t c = 0; c < m.cols; ++c) h.absorb(Ops::gather(data + c * m.rows + r0, offsets));
+          for (size_t c = 0; c < m.cols; ++c) {
+            for (size_t b = 0; b < B; ++b) {
+              w[b] = Ops::gather(data + c * m.rows + r0 + b * kLanes, offsets);
+            }
+            h.absorb(w);
+          }
         }
         continue;
       }
       const uint32_t* base = data + r0 * m.cols;
+      const size_t batch_stride = kLanes * m.cols;
       size_t c = 0;
       if (full) {
         for (; c + 8 <= m.cols; c += 8) {
-          V t[8];
-          Ops::load_transposed(base + c, m.cols, t);
-          for (int j = 0; j < 8; ++j) h.absorb(t[j]);
+          V t[B][8];
+          for (size_t b = 0; b < B; ++b) {
+            Ops::load_transposed(base + b * batch_stride + c, m.cols, t[b]);
+          }
+          for (int j = 0; j < 8; ++j) {
+            for (size_t b = 0; b < B; ++b) w[b] = t[b][j];
+            h.absorb(w);
+          }
         }
       }
       if (c < m.cols) {
-        const V offsets = Ops::lane_offsets(n, m.cols);
-        for (; c < m.cols; ++c) h.absorb(Ops::gather(base + c, offsets));
+        const V offsets = Ops::lane_offsets(lanes, m.cols);
+        for (; c < m.cols; ++c) {
+          for (size_t b = 0; b < B; ++b) w[b] = Ops::gather(base + b * batch_stride + c, offsets);
+          h.absorb(w);
+        }
       }
     }
-    h.finish(out, n);
+    for (size_t b = 0; b < B; ++b) h.finish(b, out + b * kLanes, lanes);
   }
 
   static void hash_rows(std::span<const MatrixView> mats, size_t begin, size_t count,
                         Digest* out) {
     size_t width = 0;
     for (const MatrixView& m : mats) width += m.cols;
-    for (size_t i = 0; i < count; i += kLanes) {
+    size_t i = 0;
+    for (; i + kBlockRows <= count; i += kBlockRows) {
+      hash_batches<kBatches>(mats, width, begin + i, kBlockRows, out + i);
+    }
+    for (; i < count; i += kLanes) {
       const size_t n = std::min(kLanes, count - i);
       if (n <= Ops::kNarrowerRows) {
         Ops::narrower().hash_rows(mats, begin + i, n, out + i);
       } else {
-        hash_batch(mats, width, begin + i, n, out + i);
+        hash_batches<1>(mats, width, begin + i, n, out + i);
       }
     }
   }
