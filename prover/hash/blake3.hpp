@@ -1,7 +1,8 @@
 #pragma once
 // BLAKE3 (the standard hash mode, 32-byte output) and its use as the Merkle hash of STARK
-// commitments: Poseidon2's sponge costs ~12 CPU cycles per hashed byte here, BLAKE3 well under
-// one in SIMD lanes, and the Merkle leaves are most of a zkWASM proof's hashing.
+// commitments: Poseidon2's sponge costs ~12 CPU cycles per hashed byte here, BLAKE3 about one
+// in SIMD lanes (hash_bench's leaf rows), and the Merkle leaves are most of a zkWASM proof's
+// hashing.
 //
 // Merkle hashing with BLAKE3 (MerkleHash::kBlake3), the same tree shape as Poseidon2's
 // (merkle.hpp):
