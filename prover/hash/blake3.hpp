@@ -22,16 +22,10 @@
 #include "prover/common/status.hpp"
 #include "prover/device/backend.hpp"
 #include "prover/hash/matrix.hpp"
+#include "prover/hash/merkle_hash.hpp"
 #include "prover/hash/poseidon2.hpp"
 
 namespace efaas {
-
-enum class MerkleHash : uint8_t {
-  kPoseidon2 = 0,  // arithmetic-friendly: what a recursive verifier (STARK in a circuit) needs
-  kBlake3 = 1,     // fast natively: what nodes verifying PostOps need
-};
-const char* merkle_hash_name(MerkleHash h);  // "poseidon2", "blake3"
-Result<MerkleHash> parse_merkle_hash(std::string_view name);
 
 namespace blake3 {
 using Bytes32 = std::array<uint8_t, 32>;
