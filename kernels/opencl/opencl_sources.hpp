@@ -25,6 +25,9 @@ extern const char* const stark_source;
 // kernels/opencl/fri.cl: FRI folding. After field4.
 extern const char* const fri_source;
 
+// kernels/opencl/blake3.cl: BLAKE3 Merkle leaf and compression kernels. After babybear.
+extern const char* const blake3_source;
+
 #include <string>
 
 // The program source babybear.cl followed by `sources`, in order.

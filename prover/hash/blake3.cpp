@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "prover/common/cpu_features.hpp"
+#include "prover/hash/hash_backend.hpp"
+
 namespace efaas {
 
 static_assert(std::endian::native == std::endian::little,
@@ -191,6 +194,10 @@ Result<const Blake3Kernels*> blake3_kernels_for(Backend backend) {
   if (!resolved) return resolved.status();
   if (*resolved == Backend::kOpenCl) {
     return unimplemented("BLAKE3 host kernels for the OpenCL backend: dispatch to the device");
+  }
+  if (*resolved == Backend::kAvx2) {
+    if (avx512_usable() && avx512_hashing_enabled()) return &avx512::blake3_kernels();
+    return &avx2::blake3_kernels();
   }
   return &scalar_blake3_kernels();
 }

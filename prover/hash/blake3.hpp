@@ -63,7 +63,18 @@ struct Blake3Kernels {
 };
 const Blake3Kernels& scalar_blake3_kernels();
 // The kernels for a resolved CPU backend; every table gives results identical to the scalar one.
-// kOpenCl is UNIMPLEMENTED here (callers dispatch to the device first).
+// kAvx2 gets the 16-lane AVX-512 table where avx512_usable() and set_avx512_hashing (the switch
+// Poseidon2's kernels use, hash_backend.hpp) allows it, else the 8-lane AVX2 one.
+// kOpenCl is UNIMPLEMENTED here (callers dispatch to the device first: blake3_opencl.hpp).
 Result<const Blake3Kernels*> blake3_kernels_for(Backend backend);
+
+namespace avx2 {
+// Eight rows or compressions per step; call only when avx2_usable() (kernels/avx2/blake3_avx2.cpp).
+const Blake3Kernels& blake3_kernels();
+}  // namespace avx2
+namespace avx512 {
+// Sixteen per step; call only when avx512_usable() (kernels/avx512/blake3_avx512.cpp).
+const Blake3Kernels& blake3_kernels();
+}  // namespace avx512
 
 }  // namespace efaas

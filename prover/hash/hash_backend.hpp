@@ -28,6 +28,7 @@ const Poseidon2Kernels& scalar_poseidon2_kernels();
 // functions: callers dispatch to poseidon2_opencl.hpp first, and asking here is UNIMPLEMENTED.
 Result<const Poseidon2Kernels*> poseidon2_kernels_for(Backend backend);
 void set_avx512_hashing(bool enabled);
+bool avx512_hashing_enabled();  // the switch above (BLAKE3's kernels follow it too)
 
 // A Merkle hash's batch kernels (the two Poseidon2Kernels / Blake3Kernels have in common): what
 // hash_matrix_rows, compress_pairs and the Merkle tree's host builder call.

@@ -293,6 +293,10 @@ void set_avx512_hashing(bool enabled) {
   g_avx512_hashing.store(enabled);
 }
 
+bool avx512_hashing_enabled() {
+  return g_avx512_hashing.load(std::memory_order_relaxed);
+}
+
 Result<const Poseidon2Kernels*> poseidon2_kernels_for(Backend backend) {
   Result<Backend> resolved = resolve_backend(backend);
   if (!resolved) return resolved.status();
