@@ -1122,16 +1122,21 @@ TEST(ZkWasm, VerifierCommitsTheFixedColumnsOncePerBlowup) {
 }
 
 // The OpenCL pipeline (device LDEs, the quotient kernel generated from the universal AIR's
-// constraint DAG, device DEEP and FRI) gives the scalar bundle byte for byte.
+// constraint DAG, device DEEP and FRI) gives the scalar bundle byte for byte, under either
+// Merkle hash.
 TEST(ZkWasm, OpenClBundleIsIdenticalToScalar) {
   if (!resolve_backend(Backend::kOpenCl)) GTEST_SKIP() << "no OpenCL device here";
   Fixture f = run_function(kSum, "sum", {10});
-  auto scalar = prove(*f.program, f.trace, opts_for(f, Backend::kScalar));
-  ASSERT_TRUE(scalar.is_ok()) << scalar.status().to_string();
-  auto device = prove(*f.program, f.trace, opts_for(f, Backend::kOpenCl));
-  ASSERT_TRUE(device.is_ok()) << device.status().to_string();
-  EXPECT_EQ(serialize_bundle(*device), serialize_bundle(*scalar));
-  EXPECT_TRUE(verify(*f.program, *device).is_ok());
+  for (MerkleHash h : {MerkleHash::kPoseidon2, MerkleHash::kBlake3}) {
+    ProveOptions so = opts_for(f, Backend::kScalar), co = opts_for(f, Backend::kOpenCl);
+    so.params.merkle_hash = co.params.merkle_hash = h;
+    auto scalar = prove(*f.program, f.trace, so);
+    ASSERT_TRUE(scalar.is_ok()) << scalar.status().to_string();
+    auto device = prove(*f.program, f.trace, co);
+    ASSERT_TRUE(device.is_ok()) << merkle_hash_name(h) << ": " << device.status().to_string();
+    EXPECT_EQ(serialize_bundle(*device), serialize_bundle(*scalar)) << merkle_hash_name(h);
+    EXPECT_TRUE(verify(*f.program, *device).is_ok());
+  }
 }
 
 }  // namespace
