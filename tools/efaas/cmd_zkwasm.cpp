@@ -363,7 +363,7 @@ int run_verify(const Output& out, const VerifyCli& o) {
   vo.min_security_bits = o.min_bits;
   if (o.merkle_hash != "any") {
     auto hash = parse_merkle_hash(o.merkle_hash);
-    if (!hash) return out.error_usage("--merkle-hash: any, " + hash.status().message());
+    if (!hash) return out.error_usage("--merkle-hash: '" + o.merkle_hash + "' is not any, poseidon2 or blake3");
     vo.merkle_hash = *hash;
   }
   Stopwatch sw;
