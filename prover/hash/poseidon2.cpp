@@ -314,6 +314,13 @@ Result<const Poseidon2Kernels*> poseidon2_kernels_for(Backend backend) {
   }
 }
 
+namespace {
+Status unknown_hash(MerkleHash hash) {
+  return invalid_argument("Merkle hash " + std::to_string(int(hash)) +
+                          " is not one of poseidon2 (0) or blake3 (1)");
+}
+}  // namespace
+
 Result<MerkleKernels> merkle_kernels_for(MerkleHash hash, Backend backend) {
   switch (hash) {
     case MerkleHash::kPoseidon2: {
@@ -327,8 +334,7 @@ Result<MerkleKernels> merkle_kernels_for(MerkleHash hash, Backend backend) {
       return MerkleKernels{(*k)->hash_rows, (*k)->compress};
     }
   }
-  return invalid_argument("Merkle hash " + std::to_string(int(hash)) + " is not one of " +
-                          "poseidon2 (0) or blake3 (1)");
+  return unknown_hash(hash);
 }
 
 namespace {
@@ -368,6 +374,7 @@ Status hash_matrix_rows(std::span<const MatrixView> matrices, std::span<Digest> 
     return invalid_argument("hash_matrix_rows: output holds " + std::to_string(out.size()) +
                             " digests for " + std::to_string(rows) + " rows");
   }
+  if (uint32_t(cfg.merkle_hash) > kMaxMerkleHash) return unknown_hash(cfg.merkle_hash);
   Result<Backend> backend = resolve_backend(cfg.backend);
   if (!backend) return backend.status();
   if (*backend == Backend::kOpenCl) {
@@ -392,6 +399,7 @@ Status compress_pairs(std::span<const Digest> in, std::span<Digest> out, const H
     return invalid_argument("compress_pairs: " + std::to_string(in.size()) + " input digests for " +
                             std::to_string(out.size()) + " outputs");
   }
+  if (uint32_t(cfg.merkle_hash) > kMaxMerkleHash) return unknown_hash(cfg.merkle_hash);
   Result<Backend> backend = resolve_backend(cfg.backend);
   if (!backend) return backend.status();
   if (*backend == Backend::kOpenCl) {
