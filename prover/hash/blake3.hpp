@@ -11,8 +11,8 @@
 //   compress: BLAKE3 of the 64 bytes left || right, each digest as its 8 Montgomery words;
 //   digest:   the 32-byte output read as 8 little-endian words, each reduced mod p and taken as
 //             a Montgomery word (~30.6 bits each, ~122 bits of collision security in all).
-// Digests stay 8 field elements, so the transcript, proofs and their formats are unchanged; only
-// the values differ.
+// Digests stay 8 field elements, so trees, the transcript and proofs keep their shape; a proof
+// names its hash in its parameters (FriParams::merkle_hash, docs/stark.md "Merkle hash").
 #include <array>
 #include <cstddef>
 #include <cstdint>
