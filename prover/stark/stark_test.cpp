@@ -405,7 +405,7 @@ TEST(StarkProofFormat, MalformedInputIsAClearErrorNeverACrash) {
   EXPECT_NE(deserialize_proof(bad_version).status().message().find("version"), std::string::npos);
   // A hostile count does not allocate: the table count field set to 2^31.
   auto huge = bytes;
-  huge[8 + 4 + 20 + 3] = 0x80;
+  huge[8 + 4 + 24 + 3] = 0x80;  // after the magic, version and six parameter words
   auto h = deserialize_proof(huge);
   ASSERT_FALSE(h.is_ok());
   EXPECT_NE(h.status().message().find("exceeds the limit"), std::string::npos)
