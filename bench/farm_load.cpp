@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
   uint32_t zkwasm_log = 12, segment_log = 0;
   app.add_option("--kind", kind, "groth16 or zkwasm (sum(n) traces, zkwasm-trace jobs)");
   app.add_option("--zkwasm-log", zkwasm_log, "zkwasm: about 2^K instructions per trace");
-  app.add_option("--preset", preset, "zkwasm: FRI preset, production or test");
+  app.add_option("--preset", preset, "zkwasm: FRI preset, production, production-poseidon2 or test");
   app.add_option("--segment-log", segment_log,
                  "zkwasm: segments of 2^N rows on both sides (0: the prover's default, 2^20)");
   app.add_option("--jobs", jobs, "proofs in total");
@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
       trace_args.push_back(n + uint64_t(i));
     }
     if (!fri_preset(preset)) {
-      std::fprintf(stderr, "farm_load: --preset production or test\n");
+      std::fprintf(stderr, "farm_load: --preset %s\n", fri_preset_names());
       return 2;
     }
   } else {

@@ -3,7 +3,7 @@
 // Each configuration runs in a forked child so that its peak RSS is its own.
 //
 //   build/bin/stark_bench [--fib 16,20,22] [--wide 18] [--backends scalar,avx2,opencl]
-//                         [--preset production|test] [--threads 0] [--verify-reps 5]
+//                         [--preset production|production-poseidon2|test] [--threads 0] [--verify-reps 5]
 //                         [--json out.json]
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
   app.add_option("--fib", fib, "Fibonacci log sizes")->delimiter(',');
   app.add_option("--wide", wide, "wide-table (64 columns) log sizes")->delimiter(',');
   app.add_option("--backends", backends, "backends")->delimiter(',');
-  app.add_option("--preset", preset, "FRI preset: production or test");
+  app.add_option("--preset", preset, "FRI preset: production, production-poseidon2 or test");
   app.add_option("--threads", threads, "CPU threads (0: all cores)");
   app.add_option("--verify-reps", verify_reps, "verification repetitions (median)");
   app.add_option("--json", json_path, "write results as JSON");

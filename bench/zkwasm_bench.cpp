@@ -236,7 +236,7 @@ int main(int argc, char** argv) {
   uint32_t segment_log = 0, workers = 0;
   app.add_option("--log", log, "about 2^log WASM instructions (the table holds 2^log rows)");
   app.add_option("--backend", backend_name_arg, "scalar, avx2, opencl or auto");
-  app.add_option("--preset", preset, "FRI preset: production or test");
+  app.add_option("--preset", preset, "FRI preset: production, production-poseidon2 or test");
   app.add_option("--verify-reps", verify_reps, "verification repetitions (median)");
   std::string wasm_dir = EFAAS_WASM_DIR;
   app.add_option("--workload", g_workload,
@@ -262,6 +262,8 @@ int main(int argc, char** argv) {
                  "write the trace to this file, free it, and prove by reading each segment's "
                  "records from the file (wasm::TraceSource, as `efaas prove --trace`)");
   int fri_log_arity = -1, fri_log_final = -1;
+  std::string merkle_hash;
+  app.add_option("--merkle-hash", merkle_hash, "override the preset's Merkle hash: poseidon2 or blake3");
   app.add_option("--fri-log-arity", fri_log_arity, "override the preset's FRI folding arity 2^k");
   app.add_option("--fri-log-final", fri_log_final,
                  "override the preset's final polynomial length 2^k");
@@ -271,10 +273,16 @@ int main(int argc, char** argv) {
   if (!params || !backend) return 2;
   if (fri_log_arity >= 0) params->log_arity = uint32_t(fri_log_arity);
   if (fri_log_final >= 0) params->log_final_poly_len = uint32_t(fri_log_final);
+  if (!merkle_hash.empty()) {
+    auto h = parse_merkle_hash(merkle_hash);
+    if (!h) return std::fprintf(stderr, "%s\n", h.status().to_string().c_str()), 2;
+    params->merkle_hash = *h;
+  }
   if (Status s = validate(*params); !s) {
     std::fprintf(stderr, "%s\n", s.to_string().c_str());
     return 2;
   }
+  std::fprintf(stderr, "FRI: %s\n", to_string(*params).c_str());
   const bool extension = is_extension_workload();
   if (g_private_bytes > 0 && g_workload != "sha256") {
     std::fprintf(stderr, "--private-bytes needs --workload sha256\n");

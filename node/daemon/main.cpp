@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "node/server/node.hpp"
+#include "prover/fri/fri_params.hpp"
 
 namespace {
 
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
   app.add_option("--peer", peers, "a peer's gRPC host:port (repeatable; replaces the config's list)");
   app.add_option("--farm", farm, "efaas-farm gRPC address host:port (proving served Extensions)");
   app.add_option("--farm-api-key-file", farm_api_key_file, "file holding the farm tenant's API key");
-  app.add_option("--zkwasm-preset", zkwasm_preset, "FRI preset the farm proves at: production | test");
+  app.add_option("--zkwasm-preset", zkwasm_preset, "FRI preset the farm proves at: production | production-poseidon2 | test");
   app.add_option("--min-security-bits", min_security_bits, "zkWASM PostOps below this are INVALID");
   app.add_flag("--print-config", print_config, "print the effective config as JSON and exit");
   try {
@@ -85,8 +86,9 @@ int main(int argc, char** argv) {
     }
   }
   if (zkwasm_preset) {
-    if (*zkwasm_preset != "production" && *zkwasm_preset != "test") {
-      return fail_usage("--zkwasm-preset: production or test, got " + *zkwasm_preset);
+    if (!efaas::fri_preset(*zkwasm_preset).is_ok()) {
+      return fail_usage(std::string("--zkwasm-preset: one of ") + efaas::fri_preset_names() +
+                        ", got " + *zkwasm_preset);
     }
     config.farm.preset = *zkwasm_preset;
   }

@@ -25,7 +25,7 @@ struct FarmConfig {
   std::string target;       // host:port of efaas-farm; empty: no farm, proving is unavailable
   std::string api_key;      // the tenant's key ("x-api-key")
   std::string tls_ca_file;  // PEM roots: TLS when set
-  std::string preset = "production";  // FRI preset the farm proves at ("production" | "test")
+  std::string preset = "production";  // FRI preset the farm proves at (a fri_preset name)
   double timeout_s = 600;   // one proving job, end to end
   uint64_t gas_limit = 10'000'000'000ull;
   uint32_t chunk_records = 4096;  // trace records per chunk: how often bytes leave for the farm

@@ -13,6 +13,7 @@
 #include "node/prove/groth16.hpp"
 #include "prover/common/bytes.hpp"
 #include "prover/common/timer.hpp"
+#include "prover/fri/fri_params.hpp"
 
 namespace efaas::node {
 namespace {
@@ -135,8 +136,9 @@ Result<NodeConfig> parse_config(const nlohmann::json& j, NodeConfig c) {
   c.reputation.ban_ms = int64_t(ban_s * 1000);
   if (c.poll_ms < 10) return invalid_argument("config.poll_ms: at least 10");
   if (c.chain.process_window == 0) return invalid_argument("config.process_window: at least 1");
-  if (c.farm.preset != "production" && c.farm.preset != "test") {
-    return invalid_argument("config.zkwasm_preset: \"production\" or \"test\", got \"" + c.farm.preset + "\"");
+  if (!fri_preset(c.farm.preset).is_ok()) {
+    return invalid_argument(std::string("config.zkwasm_preset: one of ") + fri_preset_names() +
+                            ", got \"" + c.farm.preset + "\"");
   }
   if (c.farm.timeout_s <= 0) return invalid_argument("config.prove_timeout_s: above 0");
   if (c.min_security_bits < 0) return invalid_argument("config.min_security_bits: at least 0");

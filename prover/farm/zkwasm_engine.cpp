@@ -675,7 +675,9 @@ Expected<ZkwasmParams> parse_zkwasm_params(const std::string& text, JobKind kind
         p.args.push_back(v[i].get<uint64_t>());
       }
     } else if (key == "preset") {
-      if (!v.is_string() || (v != "production" && v != "test")) return bad("\"production\" or \"test\"");
+      if (!v.is_string() || !fri_preset(v.get<std::string>()).is_ok()) {
+        return bad(std::string("one of ") + fri_preset_names());
+      }
       p.preset = v.get<std::string>();
     } else if (key == "gas_limit") {
       if (kind != JobKind::kZkwasmModule) {

@@ -41,7 +41,7 @@ inline constexpr uint64_t kZkwasmModuleBytesPerInstruction = 2 * kZkwasmTraceRec
 struct ZkwasmParams {
   std::variant<std::monostate, std::string, uint32_t> entry;  // export name or function index
   std::vector<uint64_t> args;
-  std::string preset = "production";  // "production" or "test"
+  std::string preset = "production";  // a fri_preset name: production, production-poseidon2, test
   std::optional<uint64_t> gas_limit;  // module jobs only
   // Trace jobs only: the Extension's public input (wasm::encode_public_inputs), which the trace
   // does not hold; module jobs take it from the input they execute.

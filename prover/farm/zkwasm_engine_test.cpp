@@ -57,6 +57,9 @@ TEST(ZkwasmParams, ContractKeysTypesAndDefaults) {
   EXPECT_EQ(p->args, (std::vector<uint64_t>{5, UINT64_MAX}));
   EXPECT_EQ(p->preset, "test");
   EXPECT_EQ(*p->gas_limit, 1000u);
+  p = parse_zkwasm_params(R"({"preset":"production-poseidon2"})", JobKind::kZkwasmTrace);
+  ASSERT_TRUE(p) << p.error().to_string();
+  EXPECT_EQ(p->preset, "production-poseidon2");
   p = parse_zkwasm_params(R"({"entry":3})", JobKind::kZkwasmTrace);
   ASSERT_TRUE(p);
   EXPECT_EQ(std::get<uint32_t>(p->entry), 3u);

@@ -49,7 +49,7 @@ Result<FriProof> fri_prove(const FriParams& params, std::vector<FriInput> inputs
   }
   EFAAS_RETURN_IF_ERROR(fri_internal::check_inputs(params, shapes));
   const std::vector<fri_internal::FoldLayer> schedule = fri_internal::fold_schedule(params, heights);
-  HashConfig hcfg{cfg.backend, cfg.threads, cfg.opencl_device};
+  const HashConfig hcfg{cfg.backend, cfg.threads, cfg.opencl_device, params.merkle_hash};
   ThreadPool& pool = ThreadPool::with_threads(cfg.threads);
   FriProof proof;
   const uint32_t log_max = inputs[0].log_height;
@@ -335,7 +335,7 @@ Status fri_verify(const FriParams& params, std::span<const uint32_t> log_heights
     }
     const MatrixDims dims[1] = {
         {size_t(1) << (layer.log_height - layer.log_arity), size_t(4) << layer.log_arity}};
-    Status s = verify_batch_opening(proof.commitments[r], dims, leaf, full[r]);
+    Status s = verify_batch_opening(params.merkle_hash, proof.commitments[r], dims, leaf, full[r]);
     if (!s) return invalid_argument("FRI proof: layer " + std::to_string(r) + ": " + s.message());
   }
   return Status::ok();

@@ -35,7 +35,7 @@ Result<FriProof> fri_prove_opencl(const FriParams& params, std::vector<FriDevice
     shapes.push_back({in.log_height, in.evals.size_bytes() / sizeof(Fp4)});
   }
   EFAAS_RETURN_IF_ERROR(fri_internal::check_inputs(params, shapes));
-  const HashConfig hcfg{cfg.backend, cfg.threads, cfg.opencl_device};
+  const HashConfig hcfg{cfg.backend, cfg.threads, cfg.opencl_device, params.merkle_hash};
   if (cfg.backend != Backend::kOpenCl) {
     return invalid_argument(std::string("FRI (device inputs): needs the opencl backend, got ") +
                             backend_name(cfg.backend));

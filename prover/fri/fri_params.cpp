@@ -14,14 +14,24 @@ double conjectured_security_bits(const FriParams& p) {
   return std::min(double(p.log_blowup) * p.num_queries + p.pow_bits, field_bits);
 }
 
-FriParams fri_test_preset() { return {2, 8, 4, 2, 3}; }
+FriParams fri_test_preset() { return {2, 8, 4, 2, 3, MerkleHash::kPoseidon2}; }
 
-FriParams fri_production_preset() { return {2, 42, 16, 3, 3}; }
+FriParams fri_production_preset() { return {2, 42, 16, 3, 3, MerkleHash::kBlake3}; }
+
+FriParams fri_production_poseidon2_preset() {
+  FriParams p = fri_production_preset();
+  p.merkle_hash = MerkleHash::kPoseidon2;
+  return p;
+}
+
+const char* fri_preset_names() { return "test, production, production-poseidon2"; }
 
 Result<FriParams> fri_preset(const std::string& name) {
   if (name == "test") return fri_test_preset();
   if (name == "production") return fri_production_preset();
-  return invalid_argument("unknown FRI preset '" + name + "' (expected test or production)");
+  if (name == "production-poseidon2") return fri_production_poseidon2_preset();
+  return invalid_argument("unknown FRI preset '" + name + "' (expected one of " +
+                          fri_preset_names() + ")");
 }
 
 Status validate(const FriParams& p) {
@@ -44,13 +54,18 @@ Status validate(const FriParams& p) {
     return invalid_argument("FRI log_arity " + std::to_string(p.log_arity) + " not in 1.." +
                             std::to_string(kMaxFriLogArity));
   }
+  if (uint32_t(p.merkle_hash) > kMaxMerkleHash) {
+    return invalid_argument("Merkle hash " + std::to_string(int(p.merkle_hash)) +
+                            " is not one of poseidon2 (0) or blake3 (1)");
+  }
   return Status::ok();
 }
 
 std::string to_string(const FriParams& p) {
   return "blowup 2^" + std::to_string(p.log_blowup) + ", " + std::to_string(p.num_queries) +
          " queries, " + std::to_string(p.pow_bits) + " PoW bits, final poly 2^" +
-         std::to_string(p.log_final_poly_len) + ", arity 2^" + std::to_string(p.log_arity);
+         std::to_string(p.log_final_poly_len) + ", arity 2^" + std::to_string(p.log_arity) +
+         ", Merkle " + merkle_hash_name(p.merkle_hash);
 }
 
 }  // namespace efaas

@@ -12,8 +12,8 @@
 //   compress: BLAKE3 of the 64 bytes left || right, each digest as its 8 Montgomery words;
 //   digest:   the 32-byte output read as 8 little-endian words, each reduced mod p and taken as
 //             a Montgomery word (~30.6 bits each, ~122 bits of collision security in all).
-// Digests stay 8 field elements, so the transcript, proofs and their formats are unchanged; only
-// the values differ.
+// Digests stay 8 field elements, so trees, the transcript and proofs keep their shape; a proof
+// names its hash in its parameters (FriParams::merkle_hash, docs/stark.md "Merkle hash").
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -23,16 +23,10 @@
 #include "prover/common/status.hpp"
 #include "prover/device/backend.hpp"
 #include "prover/hash/matrix.hpp"
+#include "prover/hash/merkle_hash.hpp"
 #include "prover/hash/poseidon2.hpp"
 
 namespace efaas {
-
-enum class MerkleHash : uint8_t {
-  kPoseidon2 = 0,  // arithmetic-friendly: what a recursive verifier (STARK in a circuit) needs
-  kBlake3 = 1,     // fast natively: what nodes verifying PostOps need
-};
-const char* merkle_hash_name(MerkleHash h);  // "poseidon2", "blake3"
-Result<MerkleHash> parse_merkle_hash(std::string_view name);
 
 namespace blake3 {
 using Bytes32 = std::array<uint8_t, 32>;

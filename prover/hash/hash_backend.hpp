@@ -30,6 +30,17 @@ Result<const Poseidon2Kernels*> poseidon2_kernels_for(Backend backend);
 void set_avx512_hashing(bool enabled);
 bool avx512_hashing_enabled();  // the switch above (BLAKE3's kernels follow it too)
 
+// A Merkle hash's batch kernels (the two Poseidon2Kernels / Blake3Kernels have in common): what
+// hash_matrix_rows, compress_pairs and the Merkle tree's host builder call.
+struct MerkleKernels {
+  // out[i] = the leaf digest of row begin + i (over every matrix, concatenated), i < count.
+  void (*hash_rows)(std::span<const MatrixView> matrices, size_t begin, size_t count, Digest* out);
+  // out[i] = the node digest of (a[i * stride], b[i * stride]) for i < n.
+  void (*compress)(const Digest* a, const Digest* b, size_t stride, Digest* out, size_t n);
+};
+// `hash`'s kernels for a resolved CPU backend (kOpenCl: UNIMPLEMENTED, dispatch to the device).
+Result<MerkleKernels> merkle_kernels_for(MerkleHash hash, Backend backend);
+
 namespace avx2 {
 // Call only when avx2_usable() (kernels/avx2/poseidon2_avx2.cpp).
 const Poseidon2Kernels& poseidon2_kernels();

@@ -6,6 +6,8 @@
 
 #include "prover/common/cpu_features.hpp"
 #include "prover/common/thread_pool.hpp"
+#include "prover/hash/blake3.hpp"
+#include "prover/hash/blake3_opencl.hpp"
 #include "prover/hash/hash_backend.hpp"
 #include "prover/hash/poseidon2_opencl.hpp"
 
@@ -313,6 +315,29 @@ Result<const Poseidon2Kernels*> poseidon2_kernels_for(Backend backend) {
 }
 
 namespace {
+Status unknown_hash(MerkleHash hash) {
+  return invalid_argument("Merkle hash " + std::to_string(int(hash)) +
+                          " is not one of poseidon2 (0) or blake3 (1)");
+}
+}  // namespace
+
+Result<MerkleKernels> merkle_kernels_for(MerkleHash hash, Backend backend) {
+  switch (hash) {
+    case MerkleHash::kPoseidon2: {
+      auto k = poseidon2_kernels_for(backend);
+      if (!k) return k.status();
+      return MerkleKernels{(*k)->hash_rows, (*k)->compress};
+    }
+    case MerkleHash::kBlake3: {
+      auto k = blake3_kernels_for(backend);
+      if (!k) return k.status();
+      return MerkleKernels{(*k)->hash_rows, (*k)->compress};
+    }
+  }
+  return unknown_hash(hash);
+}
+
+namespace {
 // Work is split in chunks large enough that thread hand-off is negligible next to the hashing.
 constexpr size_t kGrainPermutations = 256;
 }  // namespace
@@ -349,18 +374,22 @@ Status hash_matrix_rows(std::span<const MatrixView> matrices, std::span<Digest> 
     return invalid_argument("hash_matrix_rows: output holds " + std::to_string(out.size()) +
                             " digests for " + std::to_string(rows) + " rows");
   }
+  if (uint32_t(cfg.merkle_hash) > kMaxMerkleHash) return unknown_hash(cfg.merkle_hash);
   Result<Backend> backend = resolve_backend(cfg.backend);
   if (!backend) return backend.status();
-  if (*backend == Backend::kOpenCl)
-    return opencl_hash_matrix_rows(matrices, out, cfg.opencl_device);
-  auto kernels = poseidon2_kernels_for(*backend);
+  if (*backend == Backend::kOpenCl) {
+    return cfg.merkle_hash == MerkleHash::kBlake3
+               ? opencl_blake3_hash_matrix_rows(matrices, out, cfg.opencl_device)
+               : opencl_hash_matrix_rows(matrices, out, cfg.opencl_device);
+  }
+  auto kernels = merkle_kernels_for(cfg.merkle_hash, *backend);
   if (!kernels) return kernels.status();
-  const Poseidon2Kernels* k = *kernels;
+  const MerkleKernels k = *kernels;
   size_t width = 0;
   for (const MatrixView& m : matrices) width += m.cols;
   const size_t grain = std::max<size_t>(8, 4096 / std::max<size_t>(1, width));
   ThreadPool::with_threads(cfg.threads).parallel_for(rows, grain, [&](size_t b, size_t e) {
-    k->hash_rows(matrices, b, e - b, out.data() + b);
+    k.hash_rows(matrices, b, e - b, out.data() + b);
   });
   return Status::ok();
 }
@@ -370,15 +399,20 @@ Status compress_pairs(std::span<const Digest> in, std::span<Digest> out, const H
     return invalid_argument("compress_pairs: " + std::to_string(in.size()) + " input digests for " +
                             std::to_string(out.size()) + " outputs");
   }
+  if (uint32_t(cfg.merkle_hash) > kMaxMerkleHash) return unknown_hash(cfg.merkle_hash);
   Result<Backend> backend = resolve_backend(cfg.backend);
   if (!backend) return backend.status();
-  if (*backend == Backend::kOpenCl) return opencl_compress_pairs(in, out, cfg.opencl_device);
-  auto kernels = poseidon2_kernels_for(*backend);
+  if (*backend == Backend::kOpenCl) {
+    return cfg.merkle_hash == MerkleHash::kBlake3
+               ? opencl_blake3_compress_pairs(in, out, cfg.opencl_device)
+               : opencl_compress_pairs(in, out, cfg.opencl_device);
+  }
+  auto kernels = merkle_kernels_for(cfg.merkle_hash, *backend);
   if (!kernels) return kernels.status();
-  const Poseidon2Kernels* k = *kernels;
+  const MerkleKernels k = *kernels;
   ThreadPool::with_threads(cfg.threads)
       .parallel_for(out.size(), kGrainPermutations, [&](size_t b, size_t e) {
-        k->compress(in.data() + 2 * b, in.data() + 2 * b + 1, 2, out.data() + b, e - b);
+        k.compress(in.data() + 2 * b, in.data() + 2 * b + 1, 2, out.data() + b, e - b);
       });
   return Status::ok();
 }

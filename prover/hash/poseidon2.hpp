@@ -20,6 +20,7 @@
 #include "prover/device/backend.hpp"
 #include "prover/field/babybear.hpp"
 #include "prover/hash/matrix.hpp"
+#include "prover/hash/merkle_hash.hpp"
 
 namespace efaas {
 
@@ -36,6 +37,9 @@ struct HashConfig {
   Backend backend = Backend::kAuto;
   size_t threads = 0;     // CPU threads; 0 = one per allowed core
   int opencl_device = 0;  // index into list_opencl_devices()
+  // The hash of Merkle leaves and nodes: hash_matrix_rows, compress_pairs and merkle.hpp's trees
+  // (poseidon2_permute_batch and the transcript are Poseidon2 whatever it says).
+  MerkleHash merkle_hash = MerkleHash::kPoseidon2;
 };
 
 // The permutation's constants in Montgomery form (the JSON file's values, converted).
@@ -64,11 +68,13 @@ Digest hash_rows_concat(std::span<const MatrixView> matrices, size_t row);
 // 2-to-1 compression of two digests.
 Digest compress(const Digest& left, const Digest& right);
 
-// out[r] = hash_rows_concat(matrices, r) for every row r; all matrices must have the same row
-// count and out.size() must equal it. Column-major input is read in cache-friendly blocks.
+// out[r] = the Merkle leaf digest of row r under cfg.merkle_hash (hash_rows_concat for Poseidon2,
+// blake3_hash_rows_concat for BLAKE3); all matrices must have the same row count and out.size()
+// must equal it. Column-major input is read in cache-friendly blocks.
 Status hash_matrix_rows(std::span<const MatrixView> matrices, std::span<Digest> out,
                         const HashConfig& cfg = {});
-// out[i] = compress(in[2i], in[2i+1]); in.size() == 2 * out.size().
+// out[i] = compress(in[2i], in[2i+1]) under cfg.merkle_hash (blake3_compress for BLAKE3);
+// in.size() == 2 * out.size().
 Status compress_pairs(std::span<const Digest> in, std::span<Digest> out,
                       const HashConfig& cfg = {});
 

@@ -11,6 +11,7 @@
 
 #include "prover/common/cpu_features.hpp"
 #include "prover/common/rng.hpp"
+#include "prover/hash/blake3.hpp"
 #include "prover/hash/hash_backend.hpp"
 #include "prover/hash/poseidon2.hpp"
 #include "prover/hash/poseidon2_opencl.hpp"
@@ -299,6 +300,47 @@ TEST(Poseidon2, CompressPairsBackendsAgree) {
       ASSERT_TRUE(compress_pairs(in, got, cfg).is_ok());
       ASSERT_EQ(got, want) << backend_name(b) << " n=" << n;
     }
+  }
+}
+
+// hash_matrix_rows and compress_pairs hash with HashConfig::merkle_hash on every backend:
+// BLAKE3's scalar leaf and compress under kBlake3 (Poseidon2's: the tests above), and a value
+// naming neither hash is an error.
+TEST(Poseidon2, BatchHashingFollowsTheMerkleHash) {
+  Rng rng(test_seed("Poseidon2.BatchHashingFollowsTheMerkleHash"));
+  const size_t rows = 37;
+  Matrix m(random_vec(rng, rows * 19), rows, 19, Layout::kColMajor);
+  Matrix extra(random_vec(rng, rows * 5), rows, 5, Layout::kRowMajor);
+  const std::vector<MatrixView> mats{m.view(), extra.view()};
+  std::vector<Digest> want_rows(rows), poseidon2_rows(rows);
+  for (size_t r = 0; r < rows; ++r) {
+    want_rows[r] = blake3_hash_rows_concat(mats, r);
+    poseidon2_rows[r] = hash_rows_concat(mats, r);
+  }
+  std::vector<Digest> in(2 * 13), want_nodes(13);
+  for (auto& d : in)
+    for (auto& x : d) x = random_fp(rng);
+  for (size_t i = 0; i < want_nodes.size(); ++i) {
+    want_nodes[i] = blake3_compress(in[2 * i], in[2 * i + 1]);
+  }
+  for (Backend b : backends()) {
+    HashConfig cfg;
+    cfg.backend = b;
+    cfg.merkle_hash = MerkleHash::kBlake3;
+    std::vector<Digest> got(rows), nodes(want_nodes.size());
+    Status s = hash_matrix_rows(mats, got, cfg);
+    if (b == Backend::kOpenCl && s.code() == StatusCode::kUnimplemented) {
+      std::fprintf(stderr, "BLAKE3 on OpenCL skipped: %s\n", s.message().c_str());
+      continue;
+    }
+    ASSERT_TRUE(s.is_ok()) << backend_name(b) << ": " << s.to_string();
+    EXPECT_EQ(got, want_rows) << backend_name(b);
+    EXPECT_NE(got, poseidon2_rows) << backend_name(b);
+    ASSERT_TRUE(compress_pairs(in, nodes, cfg).is_ok()) << backend_name(b);
+    EXPECT_EQ(nodes, want_nodes) << backend_name(b);
+    cfg.merkle_hash = MerkleHash(2);
+    EXPECT_EQ(hash_matrix_rows(mats, got, cfg).code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(compress_pairs(in, nodes, cfg).code(), StatusCode::kInvalidArgument);
   }
 }
 

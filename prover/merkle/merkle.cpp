@@ -5,6 +5,7 @@
 #include <string>
 
 #include "prover/common/thread_pool.hpp"
+#include "prover/hash/blake3.hpp"
 #include "prover/hash/hash_backend.hpp"
 
 namespace efaas {
@@ -35,11 +36,19 @@ Status group_by_level(const char* op, std::span<const MatrixDims> dims, uint32_t
   return Status::ok();
 }
 
-Digest hash_group(std::span<const std::vector<Fp>> rows, const std::vector<size_t>& group) {
-  // Rows of a group absorbed as one sequence: the same digest as hash_rows_concat.
+Digest hash_group(MerkleHash hash, std::span<const std::vector<Fp>> rows,
+                  const std::vector<size_t>& group) {
+  // Rows of a group as one row of their concatenation: the same digest as hashing the matrices'.
   std::vector<Fp> concat;
   for (size_t m : group) concat.insert(concat.end(), rows[m].begin(), rows[m].end());
-  return hash_row(concat);
+  const MatrixView one_row{concat.data(), 1, concat.size(), Layout::kRowMajor};
+  return merkle_leaf_digest(hash, std::span<const MatrixView>(&one_row, 1), 0);
+}
+
+Status check_hash(const char* op, MerkleHash hash) {
+  if (uint32_t(hash) <= kMaxMerkleHash) return Status::ok();
+  return invalid_argument(std::string(op) + ": Merkle hash " + std::to_string(int(hash)) +
+                          " is not one of poseidon2 (0) or blake3 (1)");
 }
 
 Status check_rows(const char* op, std::span<const MatrixDims> dims,
@@ -67,6 +76,23 @@ constexpr size_t kLeafBlock = 64;  // rows hashed per block before compressing i
 constexpr size_t kMinBlockTop = 16;
 
 }  // namespace
+
+Digest merkle_leaf_digest(MerkleHash hash, std::span<const MatrixView> matrices, size_t row) {
+  return hash == MerkleHash::kBlake3 ? blake3_hash_rows_concat(matrices, row)
+                                     : hash_rows_concat(matrices, row);
+}
+
+Digest merkle_compress(MerkleHash hash, const Digest& left, const Digest& right) {
+  return hash == MerkleHash::kBlake3 ? blake3_compress(left, right) : compress(left, right);
+}
+
+Digest MerkleTree::leaf(std::span<const MatrixView> mats, size_t row) const {
+  return merkle_leaf_digest(hash_, mats, row);
+}
+
+Digest MerkleTree::join(const Digest& left, const Digest& right) const {
+  return merkle_compress(hash_, left, right);
+}
 
 Result<MerkleTree> MerkleTree::build(std::vector<MatrixView> matrices, const HashConfig& cfg,
                                      int unstored_levels) {
@@ -110,6 +136,7 @@ MerkleTree::MerkleTree(const MerkleTree& other)
       log_height_(other.log_height_),
       first_stored_(other.first_stored_),
       windows_(other.windows_),
+      hash_(other.hash_),
       root_(other.root_) {
   // An owning tree views all of its matrices, in order (build(std::vector<Matrix>)).
   for (size_t i = 0; i < owned_.size(); ++i) matrices_[i] = owned_[i].view();
@@ -212,7 +239,9 @@ Result<MerkleTree> MerkleTree::build_windowed(std::vector<MatrixDims> dims, size
   const uint32_t log_window = uint32_t(std::countr_zero(t.leaf_count() / windows));
   t.first_stored_ = unstored_levels < 0 ? t.auto_unstored_levels() : uint32_t(unstored_levels);
   t.first_stored_ = std::clamp<uint32_t>(t.first_stored_, 1, log_window);
+  EFAAS_RETURN_IF_ERROR(check_hash(op, cfg.merkle_hash));
   t.windows_ = windows;
+  t.hash_ = cfg.merkle_hash;
   EFAAS_RETURN_IF_ERROR(t.build_layers_host(cfg, windows, fill));
   return t;
 }
@@ -223,6 +252,8 @@ Status MerkleTree::build_layers(const HashConfig& cfg, int unstored_levels,
     return invalid_argument("merkle build: " + std::to_string(unstored_levels) +
                             " unstored levels, at most " + std::to_string(kMaxUnstoredLevels));
   }
+  EFAAS_RETURN_IF_ERROR(check_hash("merkle build", cfg.merkle_hash));
+  hash_ = cfg.merkle_hash;
   Result<Backend> backend = resolve_backend(cfg.backend);
   if (!backend) return backend.status();
   if (log_height_ > 0) {
@@ -240,9 +271,9 @@ Status MerkleTree::build_layers_host(const HashConfig& cfg, size_t windows,
                                      const WindowSource& fill) {
   Result<Backend> backend = resolve_backend(cfg.backend);
   if (!backend) return backend.status();
-  auto kernels = poseidon2_kernels_for(*backend);
+  auto kernels = merkle_kernels_for(hash_, *backend);
   if (!kernels) return kernels.status();
-  const Poseidon2Kernels* k = *kernels;
+  const MerkleKernels* k = &*kernels;
   ThreadPool& pool = ThreadPool::with_threads(cfg.threads);
 
   std::vector<MatrixView> views;
@@ -350,12 +381,12 @@ Digest MerkleTree::node_in(const RowWindow& rw, size_t window_leaves, uint32_t l
   auto rows_digest = [&](uint32_t l, size_t i) {
     std::vector<MatrixView> mats;
     for (size_t m : groups_[l]) mats.push_back((*rw.mats)[m]);
-    return hash_rows_concat(mats, i - rw.window * (window_leaves >> l));
+    return leaf(mats, i - rw.window * (window_leaves >> l));
   };
   if (level == 0) return rows_digest(0, index);
-  Digest d = compress(node_in(rw, window_leaves, level - 1, 2 * index),
-                      node_in(rw, window_leaves, level - 1, 2 * index + 1));
-  return groups_[level].empty() ? d : compress(d, rows_digest(level, index));
+  Digest d = join(node_in(rw, window_leaves, level - 1, 2 * index),
+                  node_in(rw, window_leaves, level - 1, 2 * index + 1));
+  return groups_[level].empty() ? d : join(d, rows_digest(level, index));
 }
 
 size_t MerkleTree::stored_digest_bytes() const {
@@ -489,8 +520,9 @@ Result<MerkleBatchOpening> MerkleTree::open_batch_impl(std::span<const size_t> i
   return b;
 }
 
-Status verify_opening(const Digest& root, std::span<const MatrixDims> dims, size_t index,
-                      const MerkleOpening& opening) {
+Status verify_opening(MerkleHash hash, const Digest& root, std::span<const MatrixDims> dims,
+                      size_t index, const MerkleOpening& opening) {
+  EFAAS_RETURN_IF_ERROR(check_hash("merkle verify", hash));
   uint32_t log_height;
   std::vector<std::vector<size_t>> groups;
   EFAAS_RETURN_IF_ERROR(group_by_level("merkle verify", dims, log_height, groups));
@@ -503,11 +535,14 @@ Status verify_opening(const Digest& root, std::span<const MatrixDims> dims, size
     return invalid_argument("merkle verify: " + std::to_string(opening.siblings.size()) +
                             " siblings, the tree has " + std::to_string(log_height) + " levels");
   }
-  Digest cur = hash_group(opening.rows, groups[0]);
+  Digest cur = hash_group(hash, opening.rows, groups[0]);
   for (uint32_t level = 1; level <= log_height; ++level) {
     const Digest& sib = opening.siblings[level - 1];
-    cur = ((index >> (level - 1)) & 1) ? compress(sib, cur) : compress(cur, sib);
-    if (!groups[level].empty()) cur = compress(cur, hash_group(opening.rows, groups[level]));
+    cur = ((index >> (level - 1)) & 1) ? merkle_compress(hash, sib, cur)
+                                       : merkle_compress(hash, cur, sib);
+    if (!groups[level].empty()) {
+      cur = merkle_compress(hash, cur, hash_group(hash, opening.rows, groups[level]));
+    }
   }
   if (cur != root) {
     return invalid_argument("merkle verify: opening at index " + std::to_string(index) +
@@ -516,8 +551,9 @@ Status verify_opening(const Digest& root, std::span<const MatrixDims> dims, size
   return Status::ok();
 }
 
-Status verify_batch_opening(const Digest& root, std::span<const MatrixDims> dims,
+Status verify_batch_opening(MerkleHash hash, const Digest& root, std::span<const MatrixDims> dims,
                             std::span<const size_t> indices, const MerkleBatchOpening& opening) {
+  EFAAS_RETURN_IF_ERROR(check_hash("merkle batch verify", hash));
   uint32_t log_height;
   std::vector<std::vector<size_t>> groups;
   EFAAS_RETURN_IF_ERROR(group_by_level("merkle batch verify", dims, log_height, groups));
@@ -560,7 +596,7 @@ Status verify_batch_opening(const Digest& root, std::span<const MatrixDims> dims
         continue;
       }
       first = q;
-      out.emplace_back(nodeidx, hash_group(opening.rows[q], groups[level]));
+      out.emplace_back(nodeidx, hash_group(hash, opening.rows[q], groups[level]));
     }
     return Status::ok();
   };
@@ -574,7 +610,7 @@ Status verify_batch_opening(const Digest& root, std::span<const MatrixDims> dims
       const size_t j = cur[i].first;
       Digest parent;
       if ((j & 1) == 0 && i + 1 < cur.size() && cur[i + 1].first == j + 1) {
-        parent = compress(cur[i].second, cur[i + 1].second);
+        parent = merkle_compress(hash, cur[i].second, cur[i + 1].second);
         ++i;
       } else {
         if (used == opening.siblings.size()) {
@@ -582,7 +618,8 @@ Status verify_batch_opening(const Digest& root, std::span<const MatrixDims> dims
                                   std::to_string(opening.siblings.size()) + ")");
         }
         const Digest& sib = opening.siblings[used++];
-        parent = (j & 1) ? compress(sib, cur[i].second) : compress(cur[i].second, sib);
+        parent = (j & 1) ? merkle_compress(hash, sib, cur[i].second)
+                         : merkle_compress(hash, cur[i].second, sib);
       }
       next.emplace_back(j >> 1, parent);
     }
@@ -590,7 +627,7 @@ Status verify_batch_opening(const Digest& root, std::span<const MatrixDims> dims
       EFAAS_RETURN_IF_ERROR(group_digests(level + 1, inject));
       // Same node set, same order as `next`.
       for (size_t i = 0; i < next.size(); ++i) {
-        next[i].second = compress(next[i].second, inject[i].second);
+        next[i].second = merkle_compress(hash, next[i].second, inject[i].second);
       }
     }
     std::swap(cur, next);

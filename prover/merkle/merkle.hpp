@@ -8,6 +8,9 @@
 //   - at the level whose node count equals the height h of shorter matrices, node j becomes
 //     compress(compress(left, right), hash_rows_concat(matrices of height h, row j)).
 // So a query at leaf index i opens row i >> (log_max - log_h) of each matrix of height 2^log_h.
+// The leaf and compress functions are those of HashConfig::merkle_hash (merkle_hash.hpp:
+// Poseidon2's hash_rows_concat / compress, or BLAKE3's blake3_hash_rows_concat /
+// blake3_compress), the tree's shape the same under either; the verifier is told which.
 // Building runs on every backend of HashConfig (scalar, AVX2, OpenCL) with identical roots;
 // OpenCL uploads the matrices and computes every level on the device.
 //
@@ -92,6 +95,7 @@ class MerkleTree {
   MerkleTree& operator=(MerkleTree&&) noexcept = default;
 
   const Digest& root() const { return root_; }
+  MerkleHash merkle_hash() const { return hash_; }
   // Dimensions in commit order: what the verifier needs besides the root.
   const std::vector<MatrixDims>& dims() const { return dims_; }
   size_t leaf_count() const { return size_t(1) << log_height_; }
@@ -129,6 +133,9 @@ class MerkleTree {
                                        size_t index) const;
   // merkle_opencl.cpp; uploads the matrices unless device copies are given.
   Status build_layers_opencl(int device, std::span<const OpenClMatrix> device_copies = {});
+  // A leaf digest of the rows at `row` of `mats`, and a node's, under hash_ (scalar).
+  Digest leaf(std::span<const MatrixView> mats, size_t row) const;
+  Digest join(const Digest& left, const Digest& right) const;
   uint32_t auto_unstored_levels() const;
   Digest node(uint32_t level, size_t index) const;
   // Row `index >> (log_height_ - log2(rows))` of every matrix, in commit order.
@@ -144,15 +151,22 @@ class MerkleTree {
   uint32_t log_height_ = 0;
   uint32_t first_stored_ = 0;
   size_t windows_ = 0;  // windowed trees: the window count; 0 when the tree views its matrices
+  MerkleHash hash_ = MerkleHash::kPoseidon2;  // HashConfig::merkle_hash of the build
   Digest root_{};
 };
 
-// Checks one opening against root and dims (commit order). Returns OK, or INVALID_ARGUMENT naming
-// the problem: wrong number of rows or siblings, a row of the wrong width, an index out of range,
-// or "does not match the root".
-Status verify_opening(const Digest& root, std::span<const MatrixDims> dims, size_t index,
-                      const MerkleOpening& opening);
-Status verify_batch_opening(const Digest& root, std::span<const MatrixDims> dims,
+// One leaf digest (the rows at `row` of every matrix, concatenated) and one node digest under
+// `hash`, scalar: the verifier's and the openings' recomputation.
+Digest merkle_leaf_digest(MerkleHash hash, std::span<const MatrixView> matrices, size_t row);
+Digest merkle_compress(MerkleHash hash, const Digest& left, const Digest& right);
+
+// Checks one opening against root and dims (commit order) of a tree built with `hash` (no default:
+// the hash is the proof's parameter, which the caller has checked). Returns OK, or
+// INVALID_ARGUMENT naming the problem: wrong number of rows or siblings, a row of the wrong width,
+// an index out of range, an unknown hash, or "does not match the root".
+Status verify_opening(MerkleHash hash, const Digest& root, std::span<const MatrixDims> dims,
+                      size_t index, const MerkleOpening& opening);
+Status verify_batch_opening(MerkleHash hash, const Digest& root, std::span<const MatrixDims> dims,
                             std::span<const size_t> indices, const MerkleBatchOpening& opening);
 
 }  // namespace efaas

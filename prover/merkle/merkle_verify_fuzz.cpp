@@ -1,6 +1,6 @@
 // libFuzzer target for the Merkle verifiers (built with -DEFAAS_FUZZ=ON and clang). The input
 // chooses query indices, opened rows, siblings and sometimes the claimed dimensions, against a
-// fixed committed tree. The verifiers must never crash, and whenever they accept, the opened
+// fixed committed tree (Poseidon2 or BLAKE3, as the input's first byte says). The verifiers must never crash, and whenever they accept, the opened
 // rows must be the committed ones (anything else would be a forged opening).
 #include <cstddef>
 #include <cstdint>
@@ -28,7 +28,7 @@ struct Reader {
 
 struct Fixture {
   std::vector<Matrix> mats;
-  std::optional<MerkleTree> tree;
+  std::optional<MerkleTree> trees[2];  // by MerkleHash
 };
 
 const Fixture& fixture() {
@@ -43,9 +43,11 @@ const Fixture& fixture() {
     }
     std::vector<MatrixView> views;
     for (const auto& m : fx->mats) views.push_back(m.view());
-    auto t = MerkleTree::build(views, {Backend::kScalar, 1, 0}, 2);
-    if (!t) std::abort();
-    fx->tree = std::move(*t);
+    for (MerkleHash h : {MerkleHash::kPoseidon2, MerkleHash::kBlake3}) {
+      auto t = MerkleTree::build(views, {Backend::kScalar, 1, 0, h}, 2);
+      if (!t) std::abort();
+      fx->trees[size_t(h)] = std::move(*t);
+    }
     return fx;
   }();
   return *f;
@@ -55,10 +57,11 @@ const Fixture& fixture() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Fixture& fx = fixture();
-  const MerkleTree& tree = *fx.tree;
   Reader r{data, size};
-  std::vector<MatrixDims> dims = tree.dims();
   const uint8_t mode = r.u8();
+  const MerkleTree& tree = *fx.trees[(mode >> 2) & 1];
+  const MerkleHash hash = tree.merkle_hash();
+  std::vector<MatrixDims> dims = tree.dims();
   if (mode & 1) {  // claimed dimensions chosen by the input
     dims.resize(r.u8() % 5);
     for (auto& d : dims) d = {size_t(1) << (r.u8() % 70 % 64), size_t(r.u8() % 12)};
@@ -97,7 +100,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
     }
   }
-  Status s = verify_batch_opening(tree.root(), dims, idx, op);
+  Status s = verify_batch_opening(hash, tree.root(), dims, idx, op);
   if (s.is_ok()) {
     if (dims != tree.dims()) std::abort();
     for (size_t q = 0; q < idx.size(); ++q) {
@@ -107,7 +110,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   // The single-query verifier on the first query.
   MerkleOpening one{op.rows[0], op.siblings};
-  if (verify_opening(tree.root(), dims, idx[0], one).is_ok()) {
+  if (verify_opening(hash, tree.root(), dims, idx[0], one).is_ok()) {
     auto truth = tree.open(idx[0]);
     if (!truth || truth->rows != one.rows || dims != tree.dims()) std::abort();
   }

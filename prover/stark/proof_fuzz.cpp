@@ -1,7 +1,8 @@
 // libFuzzer target for the STARK proof parser: any byte string must parse or fail cleanly, and
 // anything that parses must verify or be rejected, never crash. A parsed proof is checked
 // against three example machines (examples.hpp), so that the verifier's paths for fixed
-// columns and LogUp buses are reached too, not only Fibonacci's.
+// columns and LogUp buses are reached too, not only Fibonacci's, at the test preset's numbers
+// with the proof's Merkle hash (Poseidon2 or BLAKE3).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -36,23 +37,35 @@ std::vector<MachineWitness> witnesses() {
           examples::permutation_witness(4, 3, 7)};
 }
 
+FriParams test_params(MerkleHash h) {
+  FriParams p = fri_test_preset();
+  p.merkle_hash = h;
+  return p;
+}
+
+constexpr MerkleHash kHashes[] = {MerkleHash::kPoseidon2, MerkleHash::kBlake3};
+
 }  // namespace
 
 // With EFAAS_FUZZ_SEED=<file> in the environment, writes a valid proof of each machine first
-// (<file>, <file>.range, <file>.perm): seeds for the corpus that get past the header and reach
-// every opening kind.
+// (<file>, <file>.range, <file>.perm; the same with BLAKE3 Merkle trees with ".blake3" appended):
+// seeds for the corpus that get past the header and reach every opening kind under both hashes.
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   if (const char* path = std::getenv("EFAAS_FUZZ_SEED")) {
     const std::vector<Machine> ms = machines();
     const std::vector<MachineWitness> ws = witnesses();
     const char* suffix[] = {"", ".range", ".perm"};
-    for (size_t i = 0; i < ms.size(); ++i) {
-      auto pk = stark_setup(ms[i].air, ms[i].fixed, fri_test_preset());
-      auto proof = stark_prove(ms[i].air, *pk, ws[i]);
-      if (!proof) std::abort();  // a seed that does not prove is a broken setup, not a finding
-      const auto bytes = serialize_proof(*proof);
-      std::ofstream(std::string(path) + suffix[i], std::ios::binary)
-          .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+    for (MerkleHash h : kHashes) {
+      for (size_t i = 0; i < ms.size(); ++i) {
+        auto pk = stark_setup(ms[i].air, ms[i].fixed, test_params(h));
+        auto proof = stark_prove(ms[i].air, *pk, ws[i]);
+        if (!proof) std::abort();  // a seed that does not prove is a broken setup, not a finding
+        const auto bytes = serialize_proof(*proof);
+        const std::string name = std::string(path) + suffix[i] +
+                                 (h == MerkleHash::kBlake3 ? ".blake3" : "");
+        std::ofstream(name, std::ios::binary)
+            .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+      }
     }
   }
   return 0;
@@ -60,13 +73,17 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::vector<Machine> ms = machines();
-  static const std::vector<VerifyingKey> vks = [] {
-    std::vector<VerifyingKey> v;
-    for (const Machine& m : ms) v.push_back(*stark_verifying_key(m.air, m.fixed, fri_test_preset()));
+  static const std::vector<std::vector<VerifyingKey>> vks = [] {  // by MerkleHash, machine
+    std::vector<std::vector<VerifyingKey>> v;
+    for (MerkleHash h : kHashes) {
+      v.emplace_back();
+      for (const Machine& m : ms) v.back().push_back(*stark_verifying_key(m.air, m.fixed, test_params(h)));
+    }
     return v;
   }();
   auto proof = deserialize_proof(std::span<const uint8_t>(data, size));
   if (!proof) return 0;
-  for (size_t i = 0; i < ms.size(); ++i) (void)stark_verify(ms[i].air, vks[i], *proof);
+  const auto& keys = vks[size_t(proof->params.merkle_hash)];  // parsing checked the value
+  for (size_t i = 0; i < ms.size(); ++i) (void)stark_verify(ms[i].air, keys[i], *proof);
   return 0;
 }

@@ -1,5 +1,7 @@
-// Binary STARK proof format, version 2 (little-endian):
-//   "EFSTARK1" magic, u32 version, FRI parameters (5 x u32), tables (u32 count, u32 log
+// Binary STARK proof format, version 3 (little-endian):
+//   "EFSTARK1" magic, u32 version, FRI parameters (6 x u32: log blowup, queries, PoW bits, log
+//   final polynomial length, log arity, and new in version 3 the Merkle hash: 0 Poseidon2,
+//   1 BLAKE3), tables (u32 count, u32 log
 //   heights), publics (u32 count, Fp...), main root, optional aux root (u8 flag), aux sums,
 //   quotient root, per-table openings (7 Fp4 vectors), Merkle batch openings (fixed: flagged,
 //   main, aux: flagged, quotient), FRI (commitments, layer openings, final polynomial, PoW).
@@ -16,7 +18,7 @@ namespace efaas {
 namespace {
 
 constexpr std::string_view kMagic = "EFSTARK1";
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;
 constexpr uint32_t kMaxTables = 256;
 constexpr uint32_t kMaxVector = 1u << 20;
 constexpr uint32_t kMaxQueries = 4096;
@@ -155,6 +157,7 @@ std::vector<uint8_t> serialize_proof(const StarkProof& p) {
   w.u32(p.params.pow_bits);
   w.u32(p.params.log_final_poly_len);
   w.u32(p.params.log_arity);
+  w.u32(uint32_t(p.params.merkle_hash));
   w.u32(uint32_t(p.log_heights.size()));
   for (uint32_t h : p.log_heights) w.u32(h);
   put_vec(w, p.publics);
@@ -198,6 +201,13 @@ Result<StarkProof> deserialize_proof(std::span<const uint8_t> bytes) {
   EFAAS_RETURN_IF_ERROR(r.u32(p.params.pow_bits, "FRI pow_bits"));
   EFAAS_RETURN_IF_ERROR(r.u32(p.params.log_final_poly_len, "FRI log_final_poly_len"));
   EFAAS_RETURN_IF_ERROR(r.u32(p.params.log_arity, "FRI log_arity"));
+  uint32_t hash = 0;
+  EFAAS_RETURN_IF_ERROR(r.u32(hash, "Merkle hash"));
+  if (hash > kMaxMerkleHash) {
+    return invalid_argument("Merkle hash " + std::to_string(hash) + " at byte " +
+                            std::to_string(r.offset() - 4) + " is not 0 (poseidon2) or 1 (blake3)");
+  }
+  p.params.merkle_hash = MerkleHash(hash);
   EFAAS_RETURN_IF_ERROR(validate(p.params));
   uint32_t tables;
   EFAAS_RETURN_IF_ERROR(r.count(tables, kMaxTables, "table count"));

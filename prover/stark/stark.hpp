@@ -3,13 +3,16 @@
 // (prover/fri) as the polynomial commitment's low-degree test.
 //
 // Protocol (both sides drive one Poseidon2 transcript in this order):
-//   1. domain separator, FRI parameters, machine name, table heights, public inputs
+//   1. domain separator, FRI parameters (the Merkle hash included), machine name, table
+//      heights, public inputs
 //   2. preprocessed commitment (from the verifying key), main-trace commitment
 //   3. LogUp challenges alpha, beta (Fp4); auxiliary-trace commitment; per-table LogUp sums
 //   4. constraint-folding challenge; quotient commitment (chunks of degree < n per table)
 //   5. out-of-domain point z; every committed column's value at z (and at g z for the trace
 //      columns a constraint reads at the next row: stark_internal::next_columns)
 //   6. DEEP challenge gamma; FRI on the DEEP quotients, one input per LDE height
+// Every Merkle commitment (fixed, main, aux, quotient, FRI layers) uses FriParams::merkle_hash
+// (Poseidon2 or BLAKE3); the transcript is Poseidon2 either way.
 // The verifier checks each table's constraints at z against its quotient, that the LogUp sums
 // cancel across the machine together with the public interactions' terms (absorbed in step 1), every Merkle opening, and FRI.
 #include <atomic>

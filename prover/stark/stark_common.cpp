@@ -43,6 +43,7 @@ void observe_header(Transcript& t, const air::MachineAir& machine, const FriPara
   t.observe_u64(params.pow_bits);
   t.observe_u64(params.log_final_poly_len);
   t.observe_u64(params.log_arity);
+  t.observe_u64(uint64_t(params.merkle_hash));
   t.observe_label(machine.name);
   t.observe_u64(machine.tables.size());
   for (size_t i = 0; i < machine.tables.size(); ++i) {

@@ -388,7 +388,8 @@ Result<ProvingKey> stark_setup(const air::MachineAir& machine,
     pk.vk.pre_dims.push_back({lde_n, width});
   }
   if (!views.empty()) {
-    auto tree = MerkleTree::build(views, HashConfig{cfg.backend, cfg.threads, cfg.opencl_device});
+    auto tree = MerkleTree::build(
+        views, HashConfig{cfg.backend, cfg.threads, cfg.opencl_device, params.merkle_hash});
     if (!tree) return tree.status();
     pk.vk.pre_root = tree->root();
     pk.pre_tree = std::move(*tree);
@@ -459,7 +460,7 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
   observe_header(tr, machine, params, proof.log_heights, proof.publics);
   observe_public_interactions(tr, witness.public_interactions);
   if (pk.vk.pre_root) tr.observe(*pk.vk.pre_root);
-  const HashConfig hcfg{cfg.backend, cfg.threads, cfg.opencl_device};
+  const HashConfig hcfg{cfg.backend, cfg.threads, cfg.opencl_device, params.merkle_hash};
   // OpenCL keeps the LDEs on the device between stages (stark_opencl.hpp).
   Result<Backend> backend = resolve_backend(cfg.backend);
   if (!backend) return backend.status();

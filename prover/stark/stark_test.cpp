@@ -18,7 +18,9 @@ namespace {
 using examples::fibonacci_air;
 using examples::fibonacci_witness;
 
-[[maybe_unused]] std::vector<Backend> backends() {
+// The backends that prove with Merkle hash `hash` here (the CPU ones always; OpenCL where the
+// device runs that hash's kernels).
+[[maybe_unused]] std::vector<Backend> backends(MerkleHash hash = MerkleHash::kPoseidon2) {
   std::vector<Backend> out = {Backend::kScalar};
   for (Backend b : {Backend::kAvx2, Backend::kOpenCl}) {
     if (!resolve_backend(b)) continue;
@@ -31,7 +33,7 @@ using examples::fibonacci_witness;
       std::vector<Digest> digests(16);
       MatrixView view{out8.data(), 16, 1, Layout::kRowMajor};
       s = hash_matrix_rows(std::span<const MatrixView>(&view, 1), digests,
-                           HashConfig{b, 0, 0});
+                           HashConfig{b, 0, 0, hash});
     }
     if (!s) {
       std::fprintf(stderr, "backend %s skipped: %s\n", backend_name(b), s.to_string().c_str());
@@ -403,7 +405,7 @@ TEST(StarkProofFormat, MalformedInputIsAClearErrorNeverACrash) {
   EXPECT_NE(deserialize_proof(bad_version).status().message().find("version"), std::string::npos);
   // A hostile count does not allocate: the table count field set to 2^31.
   auto huge = bytes;
-  huge[8 + 4 + 20 + 3] = 0x80;
+  huge[8 + 4 + 24 + 3] = 0x80;  // after the magic, version and six parameter words
   auto h = deserialize_proof(huge);
   ASSERT_FALSE(h.is_ok());
   EXPECT_NE(h.status().message().find("exceeds the limit"), std::string::npos)
@@ -584,6 +586,161 @@ TEST(StarkSoundness, TamperedFriLayersAreRejectedAtEveryArity) {
     relabeled.params = other;
     EXPECT_FALSE(stark_verify(m, *vk, relabeled).is_ok()) << "arity 2^" << k;
   }
+}
+
+// --- The Merkle hash (FriParams::merkle_hash), a soundness parameter of the proof. ---
+
+FriParams test_params(MerkleHash h) {
+  FriParams p = fri_test_preset();
+  p.merkle_hash = h;
+  return p;
+}
+
+constexpr MerkleHash kBothHashes[] = {MerkleHash::kPoseidon2, MerkleHash::kBlake3};
+
+struct ExampleCase {
+  air::MachineAir m;
+  std::vector<std::vector<Fp>> fixed;
+  MachineWitness w;
+};
+
+// Fibonacci (main only), range check (fixed columns and LogUp), permutation (two LogUp tables).
+std::vector<ExampleCase> small_examples() {
+  std::vector<ExampleCase> cases;
+  cases.push_back({fibonacci_air(), {}, fibonacci_witness(8)});
+  cases.back().fixed = no_fixed(cases.back().m);
+  cases.push_back({examples::range_check_air(), examples::range_check_fixed(6),
+                   examples::range_check_witness(7, 6, 5)});
+  cases.push_back({examples::permutation_air(), {}, examples::permutation_witness(6, 4, 3)});
+  cases.back().fixed = no_fixed(cases.back().m);
+  return cases;
+}
+
+TEST(StarkMerkleHash, ExamplesRoundTripUnderBothHashesOnEveryBackend) {
+  for (ExampleCase& c : small_examples()) {
+    std::vector<Digest> main_roots;
+    for (MerkleHash h : kBothHashes) {
+      std::vector<uint8_t> reference;
+      for (Backend b : backends(h)) {
+        StarkConfig cfg;
+        cfg.backend = b;
+        Proved p = prove(c.m, c.fixed, c.w, test_params(h), cfg);
+        ASSERT_EQ(p.proof.params.merkle_hash, h);
+        Status s = stark_verify(c.m, p.pk.vk, p.proof);
+        ASSERT_TRUE(s.is_ok()) << c.m.name << " " << merkle_hash_name(h) << " "
+                               << backend_name(b) << ": " << s.to_string();
+        auto bytes = serialize_proof(p.proof);
+        auto back = deserialize_proof(bytes);
+        ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+        EXPECT_EQ(back->params.merkle_hash, h);
+        EXPECT_EQ(serialize_proof(*back), bytes);
+        ASSERT_TRUE(stark_verify(c.m, p.pk.vk, *back).is_ok());
+        if (reference.empty()) {
+          reference = bytes;
+          main_roots.push_back(p.proof.main_root);
+        } else {
+          ASSERT_EQ(bytes, reference) << c.m.name << " " << merkle_hash_name(h) << ": "
+                                      << backend_name(b) << " proof differs from scalar";
+        }
+      }
+    }
+    EXPECT_NE(main_roots[0], main_roots[1]) << c.m.name << ": the hash changes no commitment";
+  }
+}
+
+// A proof made with one hash and relabelled as the other is rejected: by a verifying key of
+// the original hash (the parameters differ), and by one of the claimed hash (its fixed root,
+// the transcript and every Merkle opening differ), also when the machine has no fixed columns.
+TEST(StarkMerkleHash, ProofRelabelledAsTheOtherHashIsRejected) {
+  for (ExampleCase& c : small_examples()) {
+    for (MerkleHash h : kBothHashes) {
+      const MerkleHash other =
+          h == MerkleHash::kBlake3 ? MerkleHash::kPoseidon2 : MerkleHash::kBlake3;
+      Proved p = prove(c.m, c.fixed, c.w, test_params(h));
+      ASSERT_TRUE(stark_verify(c.m, p.pk.vk, p.proof).is_ok());
+      StarkProof relabelled = p.proof;
+      relabelled.params.merkle_hash = other;
+      Status s = stark_verify(c.m, p.pk.vk, relabelled);
+      ASSERT_FALSE(s.is_ok()) << c.m.name;
+      EXPECT_NE(s.message().find("Merkle " + std::string(merkle_hash_name(other))),
+                std::string::npos)
+          << s.message();
+      auto vk = stark_verifying_key(c.m, c.fixed, test_params(other));
+      ASSERT_TRUE(vk.is_ok());
+      EXPECT_FALSE(stark_verify(c.m, *vk, relabelled).is_ok())
+          << c.m.name << ": a " << merkle_hash_name(h) << " proof passed as "
+          << merkle_hash_name(other);
+      // The same through the binary format: the hash word, rewritten.
+      std::vector<uint8_t> bytes = serialize_proof(p.proof);
+      const size_t at = 8 + 4 + 5 * 4;  // magic, version, the five FRI numbers
+      ASSERT_EQ(bytes[at], uint8_t(h));
+      bytes[at] = uint8_t(other);
+      auto parsed = deserialize_proof(bytes);
+      ASSERT_TRUE(parsed.is_ok()) << parsed.status().to_string();
+      EXPECT_FALSE(stark_verify(c.m, *vk, *parsed).is_ok());
+      bytes[at] = 2;  // neither hash
+      auto unknown = deserialize_proof(bytes);
+      ASSERT_FALSE(unknown.is_ok());
+      EXPECT_NE(unknown.status().message().find("Merkle hash 2"), std::string::npos)
+          << unknown.status().message();
+    }
+  }
+  FriParams bad = fri_test_preset();
+  bad.merkle_hash = MerkleHash(5);
+  EXPECT_EQ(validate(bad).code(), StatusCode::kInvalidArgument);
+}
+
+// Tampering with a BLAKE3 proof's opened rows, siblings and roots (every tree: fixed, main,
+// aux, quotient, FRI layers) is rejected.
+TEST(StarkMerkleHash, TamperedBlake3ProofIsRejected) {
+  const air::MachineAir m = examples::range_check_air();
+  Proved p = prove(m, examples::range_check_fixed(6), examples::range_check_witness(7, 6, 5),
+                   test_params(MerkleHash::kBlake3));
+  ASSERT_TRUE(stark_verify(m, p.pk.vk, p.proof).is_ok());
+  ASSERT_TRUE(p.proof.pre_queries && p.proof.aux_queries && p.proof.aux_root);
+  Rng rng(test_seed("StarkMerkleHash.TamperedBlake3"));
+  auto tamper = [&](const char* what, const std::function<MerkleBatchOpening&(StarkProof&)>& get) {
+    {
+      StarkProof bad = p.proof;
+      MerkleBatchOpening& o = get(bad);
+      auto& q = o.rows[rng.uniform(o.rows.size())];
+      auto& row = q[rng.uniform(q.size())];
+      row[rng.uniform(row.size())] += Fp::one();
+      EXPECT_FALSE(stark_verify(m, p.pk.vk, bad).is_ok()) << what << ": opened row";
+    }
+    StarkProof bad = p.proof;
+    MerkleBatchOpening& o = get(bad);
+    ASSERT_FALSE(o.siblings.empty()) << what;
+    o.siblings[rng.uniform(o.siblings.size())][rng.uniform(kDigestSize)] += Fp::one();
+    EXPECT_FALSE(stark_verify(m, p.pk.vk, bad).is_ok()) << what << ": sibling";
+  };
+  tamper("fixed", [](StarkProof& b) -> MerkleBatchOpening& { return *b.pre_queries; });
+  tamper("main", [](StarkProof& b) -> MerkleBatchOpening& { return b.main_queries; });
+  tamper("aux", [](StarkProof& b) -> MerkleBatchOpening& { return *b.aux_queries; });
+  tamper("quotient", [](StarkProof& b) -> MerkleBatchOpening& { return b.quotient_queries; });
+  ASSERT_FALSE(p.proof.fri.layer_openings.empty());
+  for (size_t r = 0; r < p.proof.fri.layer_openings.size(); ++r) {
+    tamper("FRI layer", [r](StarkProof& b) -> MerkleBatchOpening& {
+      return b.fri.layer_openings[r];
+    });
+  }
+  std::vector<std::function<Digest&(StarkProof&)>> roots = {
+      [](StarkProof& b) -> Digest& { return b.main_root; },
+      [](StarkProof& b) -> Digest& { return *b.aux_root; },
+      [](StarkProof& b) -> Digest& { return b.quotient_root; },
+  };
+  for (size_t r = 0; r < p.proof.fri.commitments.size(); ++r) {
+    roots.push_back([r](StarkProof& b) -> Digest& { return b.fri.commitments[r]; });
+  }
+  for (size_t i = 0; i < roots.size(); ++i) {
+    StarkProof bad = p.proof;
+    roots[i](bad)[rng.uniform(kDigestSize)] += Fp::one();
+    EXPECT_FALSE(stark_verify(m, p.pk.vk, bad).is_ok()) << "root " << i;
+  }
+  // The fixed columns' root is the verifying key's: another one rejects the proof.
+  VerifyingKey vk = p.pk.vk;
+  (*vk.pre_root)[0] += Fp::one();
+  EXPECT_FALSE(stark_verify(m, vk, p.proof).is_ok());
 }
 
 // Only the columns a constraint reads at the next row are opened at g z.

@@ -217,7 +217,7 @@ Status stark_verify(const air::MachineAir& machine, const VerifyingKey& vk,
       std::vector<size_t> idx(indices.size());
       const uint32_t lh = tree_height(dims);
       for (size_t q = 0; q < idx.size(); ++q) idx[q] = indices[q] >> (log_max - lh);
-      Status s = verify_batch_opening(root, dims, idx, op);
+      Status s = verify_batch_opening(params.merkle_hash, root, dims, idx, op);
       if (!s) return reject(std::string(name) + " openings: " + s.message());
       return Status::ok();
     };

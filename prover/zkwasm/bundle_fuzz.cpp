@@ -114,7 +114,8 @@ void write_seed(const std::string& path, const zkwasm::Program& p, const wasm::T
 // With EFAAS_FUZZ_SEED=<file> in the environment, writes valid split bundles first (corpus
 // seeds that get past the header into the segment fields): <file> sum(3); <file>.oog sum(3) out
 // of gas; <file>.io the Extension returning, <file>.abort the Extension aborting (exit cursors
-// inside I/O and zero-local rows, the private digest).
+// inside I/O and zero-local rows, the private digest); <file>.blake3 sum(3) with BLAKE3 Merkle
+// trees.
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   const char* path = std::getenv("EFAAS_FUZZ_SEED");
   if (path == nullptr) return 0;
@@ -128,6 +129,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   po.args = {3};
   write_seed(base, sum_program(), sum_trace(1u << 20), po, zkwasm::kMinSegmentLog);
   write_seed(base + ".oog", sum_program(), sum_trace(30), po, zkwasm::kMinSegmentLog);
+  zkwasm::ProveOptions bo = po;
+  bo.params.merkle_hash = MerkleHash::kBlake3;
+  write_seed(base + ".blake3", sum_program(), sum_trace(1u << 20), bo, zkwasm::kMinSegmentLog);
   wasm::ExtensionInput in;
   for (uint8_t i = 0; i < 20; ++i) in.data.push_back(uint8_t(7 * i + 1));
   in.private_input.assign(140, 0x5A);  // 18 I/O rows

@@ -370,9 +370,10 @@ Result<std::shared_ptr<const ProvingKey>> Program::proving_key(const FriParams& 
   return shared;
 }
 
-// The fixed columns' commitment depends on the blowup alone (the other parameters only name the
-// key's params), so it is computed once per blowup: a bundle cannot make the verifier commit the
-// fixed columns again (or grow this cache) by varying its queries, PoW, arity or final degree.
+// The fixed columns' commitment depends on the blowup and the Merkle hash alone (the other
+// parameters only name the key's params), so it is computed once per (blowup, hash): a bundle
+// cannot make the verifier commit the fixed columns again (or grow this cache) by varying its
+// queries, PoW, arity or final degree.
 Result<std::shared_ptr<const VerifyingKey>> Program::verifying_key(const FriParams& params,
                                                                    bool with_private) const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -391,10 +392,13 @@ Result<std::shared_ptr<const VerifyingKey>> Program::verifying_key(const FriPara
     v->params = params;
     return std::shared_ptr<const VerifyingKey>(std::move(v));
   };
+  auto same_commitment = [&](const FriParams& p) {
+    return p.log_blowup == params.log_blowup && p.merkle_hash == params.merkle_hash;
+  };
   for (const auto& [p, k] : vks)
-    if (p.log_blowup == params.log_blowup) return with_params(*k);
+    if (same_commitment(p)) return with_params(*k);
   for (const auto& [p, k] : with_private ? private_pks_ : pks_) {
-    if (p.log_blowup == params.log_blowup) {  // the prover's key holds the same commitment
+    if (same_commitment(p)) {  // the prover's key holds the same commitment
       vks.emplace_back(p, std::make_shared<const VerifyingKey>(k->vk));
       return with_params(k->vk);
     }
@@ -576,6 +580,11 @@ Status verify_segment_proof(const Program& program, const StarkProof& proof,
                   std::to_string(opts.min_security_bits));
   }
   if (Status s = validate(proof.params); !s) return reject(s.message());
+  if (opts.merkle_hash && proof.params.merkle_hash != *opts.merkle_hash) {
+    return reject(std::string("the proof's Merkle hash is ") +
+                  merkle_hash_name(proof.params.merkle_hash) + ", the verifier accepts only " +
+                  merkle_hash_name(*opts.merkle_hash));
+  }
   // A proof with the private input's tables (private_machine_air) binds the claimed digest.
   const bool with_private = proof.log_heights.size() == L::kNumTables + priv::kNumPrivateTables;
   if (used_private) *used_private = with_private;

@@ -143,8 +143,8 @@ class Program {
                                                         bool with_private = false) const;
   Result<std::shared_ptr<const VerifyingKey>> verifying_key(const FriParams& params,
                                                             bool with_private = false) const;
-  // How many times verifying_key() committed the fixed columns (at most once per blowup and
-  // machine; keys taken from a proving key do not count).
+  // How many times verifying_key() committed the fixed columns (at most once per blowup, Merkle
+  // hash and machine; keys taken from a proving key do not count).
   size_t key_commitments() const;
   // Entry pc and initial stack height of a defined function.
   Result<std::pair<uint32_t, uint32_t>> entry(uint32_t func) const;
@@ -261,6 +261,10 @@ Result<Bundle> prove(const Program& program, wasm::TraceSource& source, const Pr
 // INVALID_ARGUMENT "rejected: ..." naming the reason.
 struct VerifyOptions {
   double min_security_bits = 0;  // reject proofs made with weaker FRI parameters
+  // The Merkle hash the proofs must be committed with (a caller that will re-verify in a circuit
+  // needs Poseidon2); empty: either, both being above the security the presets claim. A proof
+  // whose declared hash is not accepted is rejected like one below min_security_bits.
+  std::optional<MerkleHash> merkle_hash;
 };
 Result<PublicValues> verify(const Program& program, const Bundle& bundle,
                             const VerifyOptions& opts = {});

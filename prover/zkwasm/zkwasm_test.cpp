@@ -270,6 +270,64 @@ TEST(ZkWasm, ProductionPreset) {
   auto weak = prove(*f.program, f.trace, opts_for(f));
   ASSERT_TRUE(weak.is_ok());
   EXPECT_FALSE(verify(*f.program, *weak, vo).is_ok());
+  // Production commits with BLAKE3; production-poseidon2 has the same numbers with Poseidon2.
+  EXPECT_EQ(b->segments[0].proof.params.merkle_hash, MerkleHash::kBlake3);
+  o.params = *fri_preset("production-poseidon2");
+  EXPECT_EQ(o.params.merkle_hash, MerkleHash::kPoseidon2);
+  EXPECT_EQ(conjectured_security_bits(o.params), conjectured_security_bits(fri_production_preset()));
+  auto p2 = prove(*f.program, f.trace, o);
+  ASSERT_TRUE(p2.is_ok()) << p2.status().to_string();
+  EXPECT_TRUE(verify(*f.program, *p2, vo).is_ok());
+  // A verifier that accepts one hash only rejects the other, naming both.
+  vo.merkle_hash = MerkleHash::kPoseidon2;
+  EXPECT_TRUE(verify(*f.program, *p2, vo).is_ok());
+  auto r = verify(*f.program, *b, vo);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("Merkle hash is blake3, the verifier accepts only poseidon2"),
+            std::string::npos)
+      << r.status().message();
+  vo.merkle_hash = MerkleHash::kBlake3;
+  EXPECT_TRUE(verify(*f.program, *b, vo).is_ok());
+  EXPECT_FALSE(verify(*f.program, *p2, vo).is_ok());
+}
+
+// Bundles under either Merkle hash, one segment or split: prove, round trip and verify, with one
+// verifier Program for both (its fixed-column commitment is cached per blowup and hash: a cache
+// keyed by the blowup alone would check the second hash's proofs against the first's root). A
+// bundle relabelled as the other hash, whole or one segment, is rejected.
+TEST(ZkWasm, BundlesUnderEitherMerkleHash) {
+  Fixture f = run_function(kSum, "sum", {12});
+  auto verifier = Program::load(wat(kSum));
+  ASSERT_TRUE(verifier.is_ok());
+  const Program& v = **verifier;
+  for (uint32_t segment_log : {kDefaultSegmentLog, 5u}) {
+    for (MerkleHash h : {MerkleHash::kPoseidon2, MerkleHash::kBlake3}) {
+      SCOPED_TRACE(std::string(merkle_hash_name(h)) + ", segment_log " +
+                   std::to_string(segment_log));
+      ProveOptions o = opts_for(f);
+      o.params.merkle_hash = h;
+      o.segment_log = segment_log;
+      auto b = prove(*f.program, f.trace, o);
+      ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+      EXPECT_EQ(b->segments.size() > 1, segment_log == 5u);
+      auto back = deserialize_bundle(serialize_bundle(*b));
+      ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+      for (const Segment& seg : back->segments) EXPECT_EQ(seg.proof.params.merkle_hash, h);
+      auto pv = verify(v, *back);
+      ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+      EXPECT_EQ(pv->results, std::vector<uint64_t>{78});
+      const MerkleHash other =
+          h == MerkleHash::kBlake3 ? MerkleHash::kPoseidon2 : MerkleHash::kBlake3;
+      Bundle relabelled = *back;
+      for (Segment& seg : relabelled.segments) seg.proof.params.merkle_hash = other;
+      EXPECT_FALSE(verify(v, relabelled).is_ok());
+      relabelled = *back;
+      relabelled.segments.back().proof.params.merkle_hash = other;
+      EXPECT_FALSE(verify(v, relabelled).is_ok());
+    }
+  }
+  // Two commitments of the fixed columns: one per hash at the test preset's blowup.
+  EXPECT_EQ(v.key_commitments(), 2u);
 }
 
 TEST(ZkWasm, UnsupportedExecutionsAreRefused) {
@@ -1013,8 +1071,9 @@ TEST(ZkWasm, BundleParserRejectsMalformedInput) {
 
 // Bundle fuzzing (zkwasm_bundle_fuzz) found that a proof claiming other FRI parameters made the
 // verifier commit the fixed columns again (an LDE and Merkle tree per parameter set, each set
-// cached for good). The commitment depends on the blowup alone: varying the queries,
-// PoW, arity or final degree costs nothing more, and each blowup is committed once.
+// cached for good). The commitment depends on the blowup and the Merkle hash alone: varying the
+// queries, PoW, arity or final degree costs nothing more, and each (blowup, hash) is committed
+// once.
 TEST(ZkWasm, VerifierCommitsTheFixedColumnsOncePerBlowup) {
   Fixture f = run_function(kSum, "sum", {3});
   auto b = prove(*f.program, f.trace, opts_for(f));
@@ -1041,6 +1100,15 @@ TEST(ZkWasm, VerifierCommitsTheFixedColumnsOncePerBlowup) {
     EXPECT_FALSE(verify(v, t).is_ok());
   }
   EXPECT_EQ(v.key_commitments(), 2u);
+  for (uint32_t k = 0; k < 3; ++k) {  // another Merkle hash: one more commitment
+    Bundle t = *b;
+    FriParams& p = t.segments[0].proof.params;
+    p.merkle_hash = p.merkle_hash == MerkleHash::kBlake3 ? MerkleHash::kPoseidon2
+                                                         : MerkleHash::kBlake3;
+    p.num_queries += k;
+    EXPECT_FALSE(verify(v, t).is_ok());
+  }
+  EXPECT_EQ(v.key_commitments(), 3u);
   // A key built on a reused commitment names the parameters asked for and equals a fresh one.
   FriParams other = b->segments[0].proof.params;
   other.num_queries += 5;
@@ -1054,16 +1122,21 @@ TEST(ZkWasm, VerifierCommitsTheFixedColumnsOncePerBlowup) {
 }
 
 // The OpenCL pipeline (device LDEs, the quotient kernel generated from the universal AIR's
-// constraint DAG, device DEEP and FRI) gives the scalar bundle byte for byte.
+// constraint DAG, device DEEP and FRI) gives the scalar bundle byte for byte, under either
+// Merkle hash.
 TEST(ZkWasm, OpenClBundleIsIdenticalToScalar) {
   if (!resolve_backend(Backend::kOpenCl)) GTEST_SKIP() << "no OpenCL device here";
   Fixture f = run_function(kSum, "sum", {10});
-  auto scalar = prove(*f.program, f.trace, opts_for(f, Backend::kScalar));
-  ASSERT_TRUE(scalar.is_ok()) << scalar.status().to_string();
-  auto device = prove(*f.program, f.trace, opts_for(f, Backend::kOpenCl));
-  ASSERT_TRUE(device.is_ok()) << device.status().to_string();
-  EXPECT_EQ(serialize_bundle(*device), serialize_bundle(*scalar));
-  EXPECT_TRUE(verify(*f.program, *device).is_ok());
+  for (MerkleHash h : {MerkleHash::kPoseidon2, MerkleHash::kBlake3}) {
+    ProveOptions so = opts_for(f, Backend::kScalar), co = opts_for(f, Backend::kOpenCl);
+    so.params.merkle_hash = co.params.merkle_hash = h;
+    auto scalar = prove(*f.program, f.trace, so);
+    ASSERT_TRUE(scalar.is_ok()) << scalar.status().to_string();
+    auto device = prove(*f.program, f.trace, co);
+    ASSERT_TRUE(device.is_ok()) << merkle_hash_name(h) << ": " << device.status().to_string();
+    EXPECT_EQ(serialize_bundle(*device), serialize_bundle(*scalar)) << merkle_hash_name(h);
+    EXPECT_TRUE(verify(*f.program, *device).is_ok());
+  }
 }
 
 }  // namespace

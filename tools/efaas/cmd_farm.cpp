@@ -646,7 +646,7 @@ void register_farm_commands(CLI::App& app) {
   sub->add_option("--params", so.params, "job parameters as a JSON object");
   sub->add_option("--entry", so.entry, "zkWASM: the export name or function index to prove");
   sub->add_option("--args", so.args, "zkWASM: the entry function's arguments");
-  sub->add_option("--preset", so.preset, "zkWASM: FRI preset, production (default) or test");
+  sub->add_option("--preset", so.preset, "zkWASM: FRI preset, production (default), production-poseidon2 or test");
   sub->add_option("--gas-limit", so.gas_limit, "zkwasm-module: the execution's gas limit");
   sub->add_option("--data", so.data, "zkwasm-module without --input: Operation.Data (FILE or HEX)");
   sub->add_option("--private", so.private_input,

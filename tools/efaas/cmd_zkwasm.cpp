@@ -39,6 +39,7 @@ struct ProveCli {
 struct VerifyCli {
   std::string module, proof;
   double min_bits = 100;
+  std::string merkle_hash = "any";  // any, poseidon2 or blake3: the hash proofs must use
   std::vector<std::string> links;
 };
 
@@ -47,6 +48,16 @@ double min_security_bits(const zkwasm::Bundle& b) {
   double bits = 1e9;
   for (const auto& seg : b.segments) bits = std::min(bits, conjectured_security_bits(seg.proof.params));
   return b.segments.empty() ? 0 : bits;
+}
+
+// The Merkle hashes of the bundle's segments, each named once, in order ("blake3").
+std::string merkle_hashes(const zkwasm::Bundle& b) {
+  std::string names;
+  for (const auto& seg : b.segments) {
+    const std::string name = merkle_hash_name(seg.proof.params.merkle_hash);
+    if (names.find(name) == std::string::npos) names += (names.empty() ? "" : ",") + name;
+  }
+  return names;
 }
 
 Result<std::vector<uint8_t>> read_bytes(const std::string& path) {
@@ -325,12 +336,14 @@ int run_prove(const Output& out, const ProveCli& o) {
     j["segments"] = bundle->segments.size();
     j["prove_seconds"] = secs;
     j["security_bits"] = conjectured_security_bits(*params);
+    j["merkle_hash"] = merkle_hash_name(params->merkle_hash);
     out.emit_json(j);
   } else {
     print_publics(bundle->publics);
     std::cout << "proof: " << o.output << " (" << blob.size() << " bytes, "
               << bundle->segments.size() << " segment(s), " << secs << " s, "
-              << conjectured_security_bits(*params) << " conjectured bits)" << std::endl;
+              << conjectured_security_bits(*params) << " conjectured bits, Merkle hash "
+              << merkle_hash_name(params->merkle_hash) << ")" << std::endl;
   }
   return kExitOk;
 }
@@ -348,6 +361,11 @@ int run_verify(const Output& out, const VerifyCli& o) {
   }
   zkwasm::VerifyOptions vo;
   vo.min_security_bits = o.min_bits;
+  if (o.merkle_hash != "any") {
+    auto hash = parse_merkle_hash(o.merkle_hash);
+    if (!hash) return out.error_usage("--merkle-hash: '" + o.merkle_hash + "' is not any, poseidon2 or blake3");
+    vo.merkle_hash = *hash;
+  }
   Stopwatch sw;
   auto pv = zkwasm::verify(**program, *bundle, vo);
   const double secs = sw.seconds();
@@ -364,6 +382,7 @@ int run_verify(const Output& out, const VerifyCli& o) {
     j["valid"] = true;
     j["verify_seconds"] = secs;
     j["security_bits"] = min_security_bits(*bundle);
+    j["merkle_hash"] = merkle_hashes(*bundle);
     j["segments"] = bundle->segments.size();
     nlohmann::json segs = nlohmann::json::array();
     for (const auto& seg : bundle->segments) {
@@ -381,7 +400,7 @@ int run_verify(const Output& out, const VerifyCli& o) {
       std::cout << " (chained by " << keys << " boundary memory records)";
     }
     std::cout << "\nverified in " << secs * 1e3 << " ms (" << min_security_bits(*bundle)
-              << " conjectured bits)" << std::endl;
+              << " conjectured bits, Merkle hash " << merkle_hashes(*bundle) << ")" << std::endl;
   }
   return kExitOk;
 }
@@ -404,7 +423,9 @@ void register_zkwasm_commands(CLI::App& app) {
                     "with --input: the Extension's private input (FILE or HEX); reading it "
                     "makes its Poseidon2 digest public");
   prove->add_option("-o,--output", po.output, "write the proof bundle here")->required();
-  prove->add_option("--preset", po.preset, "FRI parameters: production (>= 100 bits) or test");
+  prove->add_option("--preset", po.preset,
+                    "FRI parameters: production (>= 100 bits, BLAKE3 Merkle trees), "
+                    "production-poseidon2 (the same with Poseidon2 trees, for recursion) or test");
   prove->add_option("--backend", po.backend, "auto, scalar, avx2 or opencl");
   prove->add_option("--gas", po.gas, "gas limit of the run");
   prove->add_option("--link", po.links,
@@ -424,6 +445,9 @@ void register_zkwasm_commands(CLI::App& app) {
   verify->add_option("module", vo.module, "MODULE.wasm")->required();
   verify->add_option("proof", vo.proof, "proof.bin")->required();
   verify->add_option("--min-bits", vo.min_bits, "reject proofs below this conjectured security");
+  verify->add_option("--merkle-hash", vo.merkle_hash,
+                     "reject proofs committed with another Merkle hash: any (default), "
+                     "poseidon2 or blake3");
   verify->add_option("--link", vo.links,
                      "NAME=FILE.wasm: a module the entry module imports from (repeat, in "
                      "instantiation order; the proof binds every one)");

@@ -76,4 +76,16 @@ d2=$("$EFAAS" verify "$DIR/priv.wasm" "$DIR/pw.bin" --min-bits 0 --json | grep -
 [ -n "$d2" ] && [ "$d1" != "$d2" ] || { echo "digests: $d1 / $d2"; exit 1; }
 "$EFAAS" prove "$DIR/priv.wasm" --invoke efaas_main --private 0a -o "$DIR/px.bin" --preset test; rc=$?
 [ $rc -eq 2 ] || { echo "--private without --input: exit $rc, want 2"; exit 1; }
+# The Merkle hash: the test preset commits with Poseidon2, verify names it and --merkle-hash
+# rejects another (1); production commits with BLAKE3; an unknown hash name is bad usage (2).
+"$EFAAS" verify "$DIR/sum.wasm" "$DIR/p.bin" --min-bits 0 --json | grep -q '"merkle_hash": *"poseidon2"' || { echo "no merkle_hash in JSON"; exit 1; }
+"$EFAAS" verify "$DIR/sum.wasm" "$DIR/p.bin" --min-bits 0 --merkle-hash poseidon2 > /dev/null; rc=$?
+[ $rc -eq 0 ] || { echo "--merkle-hash poseidon2 on a Poseidon2 proof: exit $rc, want 0"; exit 1; }
+"$EFAAS" verify "$DIR/sum.wasm" "$DIR/p.bin" --min-bits 0 --merkle-hash blake3 > "$DIR/mh.txt"; rc=$?
+[ $rc -eq 1 ] && grep -q 'accepts only blake3' "$DIR/mh.txt" || { cat "$DIR/mh.txt"; echo "--merkle-hash blake3 on a Poseidon2 proof: exit $rc, want 1"; exit 1; }
+"$EFAAS" verify "$DIR/sum.wasm" "$DIR/p.bin" --min-bits 0 --merkle-hash sha256; rc=$?
+[ $rc -eq 2 ] || { echo "--merkle-hash sha256: exit $rc, want 2"; exit 1; }
+"$EFAAS" prove "$DIR/sum.wasm" --invoke sum 12 -o "$DIR/b.bin" --preset production > "$DIR/b.txt" || exit 1
+grep -q 'Merkle hash blake3' "$DIR/b.txt" || { cat "$DIR/b.txt"; echo "no Merkle hash in prove's output"; exit 1; }
+"$EFAAS" verify "$DIR/sum.wasm" "$DIR/b.bin" --merkle-hash blake3 | grep -q 'Merkle hash blake3' || { echo "production proof: not verified as BLAKE3"; exit 1; }
 echo "zkwasm CLI ok"
