@@ -28,11 +28,14 @@ bool is_uniform_leaf(Op op) {
 //   computed once in Fp4 and broadcast into a block that never changes;
 // - this-row column references and the selectors point straight into the source matrices;
 // - next-row references and computed nodes get storage slots, reused once a node's last
-//   consumer has run (a node's slot is never its operands').
+//   consumer has run (a node's slot is never its operands');
+// - with `pair_base_roots`, consecutive base-field roots are paired: the first of a pair keeps
+//   its slot until its partner is computed, so a caller can fold both with one kernel call.
 // Extension values are stored as four coordinate blocks, so every step is a column kernel.
 class Plan {
  public:
-  Plan(const TableAir& table, const DomainSource& s, std::span<const Expr> roots, bool keep_roots)
+  Plan(const TableAir& table, const DomainSource& s, std::span<const Expr> roots, bool keep_roots,
+       bool pair_base_roots = false)
       : nodes_(table.graph().nodes()), s_(s), k_(column_kernels(s.simd)) {
     const size_t N = nodes_.size();
     std::vector<uint8_t> need(N, 0);
@@ -73,6 +76,25 @@ class Plan {
     }
     if (keep_roots) {
       for (const Expr& e : roots) last_use[e.id()] = kForever;
+    }
+    partner_.assign(N, kNone);
+    held_.assign(N, 0);
+    if (pair_base_roots) {
+      std::vector<uint8_t> is_root(N, 0);
+      for (const Expr& e : roots) is_root[e.id()] = 1;
+      uint32_t pending = kNone;
+      for (uint32_t p = 0; p < order_.size(); ++p) {
+        const uint32_t id = order_[p];
+        if (!is_root[id] || nodes_[id].ext) continue;
+        if (pending == kNone) {
+          pending = id;
+          continue;
+        }
+        partner_[id] = pending;
+        held_[pending] = 1;
+        last_use[pending] = std::max(last_use[pending], p);
+        pending = kNone;
+      }
     }
     // Slots: uniform blocks first (filled once), then the row-dependent nodes by liveness.
     size_t base_slots = 0, ext_slots = 0;
@@ -156,6 +178,11 @@ class Plan {
   }
   const ColumnKernels& kernels() const { return k_; }
   const std::vector<uint32_t>& computed() const { return order_; }
+  // pair_base_roots: a root held for its partner (folded when the partner is computed), and the
+  // root a node is paired with (kNone: none).
+  static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+  bool held(uint32_t id) const { return held_[id] != 0; }
+  uint32_t partner(uint32_t id) const { return partner_[id]; }
   // Roots that are not computed per block (leaves and uniform nodes) are folded by the caller.
   bool computed_node(uint32_t id) const { return !uniform_[id] && (!is_leaf(nodes_[id].op) || nodes_[id].next); }
 
@@ -236,7 +263,8 @@ class Plan {
   const std::vector<Node>& nodes_;
   const DomainSource& s_;
   const ColumnKernels& k_;
-  std::vector<uint8_t> uniform_;
+  std::vector<uint8_t> uniform_, held_;
+  std::vector<uint32_t> partner_;
   std::vector<int32_t> slot_;
   std::vector<std::array<const Fp*, 4>> ptr_;
   std::vector<uint32_t> order_, direct_;
@@ -248,21 +276,23 @@ class Plan {
 void eval_folded(const TableAir& table, const DomainSource& src, size_t begin, size_t end,
                  Fp4 alpha, Fp4* out) {
   const auto& cs = table.constraints();
-  Plan plan(table, src, cs, /*keep_roots=*/false);
+  Plan plan(table, src, cs, /*keep_roots=*/false, /*pair_base_roots=*/true);
   // Horner's fold in constraint order equals sum_k alpha^(K-1-k) C_k, which lets each
-  // constraint be added as soon as it is computed (and its base values scaled in the base field).
+  // constraint be added as soon as it is computed (and its base values scaled in the base field);
+  // a node that is several constraints is added once with the sum of their weights, and base
+  // roots two at a time (one reduction and one accumulator pass for both).
   const size_t K = cs.size();
-  std::vector<Fp4> weight(K);
+  std::vector<Fp4> weight(table.graph().nodes().size(), Fp4::zero());
+  std::vector<uint8_t> is_root(weight.size(), 0);
+  std::vector<uint32_t> early;  // roots that are leaves or uniform
   Fp4 w = Fp4::one();
   for (size_t k = K; k-- > 0;) {
-    weight[k] = w;
+    const uint32_t id = cs[k].id();
+    weight[id] += w;
     w *= alpha;
-  }
-  std::vector<std::vector<uint32_t>> roots_of(table.graph().nodes().size());
-  std::vector<uint32_t> early;  // roots that are leaves or uniform
-  for (uint32_t k = 0; k < K; ++k) {
-    roots_of[cs[k].id()].push_back(k);
-    if (!plan.computed_node(cs[k].id())) early.push_back(k);
+    if (is_root[id]) continue;
+    is_root[id] = 1;
+    if (!plan.computed_node(id)) early.push_back(id);
   }
   std::vector<Fp> acc(4 * kBlock);
   const ColumnKernels& kern = plan.kernels();
@@ -271,17 +301,19 @@ void eval_folded(const TableAir& table, const DomainSource& src, size_t begin, s
     std::fill(acc.begin(), acc.end(), Fp::zero());
     const ExtColsOut a{{acc.data(), acc.data() + kBlock, acc.data() + 2 * kBlock,
                         acc.data() + 3 * kBlock}};
-    auto fold = [&](uint32_t id, uint32_t k) {
+    auto fold = [&](uint32_t id) {
       if (plan.is_ext(id)) {
-        kern.ext_mul_acc(plan.ext(id), weight[k], a, len);
+        kern.ext_mul_acc(plan.ext(id), weight[id], a, len);
+      } else if (const uint32_t q = plan.partner(id); q != Plan::kNone) {
+        kern.mul_acc2(plan.base(q), weight[q], plan.base(id), weight[id], a, len);
       } else {
-        kern.mul_acc(plan.base(id), weight[k], a, len);
+        kern.mul_acc(plan.base(id), weight[id], a, len);
       }
     };
     plan.run(b, len, [&](uint32_t id) {
-      for (uint32_t k : roots_of[id]) fold(id, k);
+      if (is_root[id] && !plan.held(id)) fold(id);
     });
-    for (uint32_t k : early) fold(cs[k].id(), k);
+    for (uint32_t id : early) fold(id);
     Fp4* o = out + (b - begin);
     for (size_t r = 0; r < len; ++r) o[r] = Fp4(a.c[0][r], a.c[1][r], a.c[2][r], a.c[3][r]);
   }
@@ -309,24 +341,37 @@ std::optional<Violation> first_violation(const TableAir& table, const DomainSour
 std::optional<Violation> first_violation(const TableAir& table, const DomainSource& src,
                                          size_t begin, size_t end) {
   const auto& cs = table.constraints();
-  Plan plan(table, src, cs, /*keep_roots=*/true);
+  // The scan ORs each constraint's block as soon as it is computed, so the constraint values
+  // need no slots of their own (keeping ~740 root blocks alive spilled the exec table's working
+  // set out of the caches); only a block with a violation is evaluated again, keeping every
+  // root, to name the first one.
+  Plan plan(table, src, cs, /*keep_roots=*/false);
+  std::vector<uint8_t> is_root(table.graph().nodes().size(), 0);
+  std::vector<uint32_t> early;  // roots that are leaves or uniform: read after the run
+  for (const Expr& c : cs) {
+    is_root[c.id()] = 1;
+    if (!plan.computed_node(c.id())) early.push_back(c.id());
+  }
+  std::optional<Plan> keep;
   for (size_t b = begin; b < end; b += kBlock) {
     const size_t len = std::min(kBlock, end - b);
-    plan.run(b, len, [](uint32_t) {});
-    // A vectorizable OR over each constraint's block first; the row-by-row scan that names the
-    // first violation runs only for a block that has one.
     uint32_t bits = 0;
-    for (size_t k = 0; k < cs.size() && bits == 0; ++k) {
-      const uint32_t id = cs[k].id();
+    auto scan = [&](uint32_t id) {
       for (int c = 0; c < (plan.is_ext(id) ? 4 : 1); ++c) {
         const Fp* v = plan.ext(id).c[c];
         for (size_t r = 0; r < len; ++r) bits |= v[r].montgomery();
       }
-    }
+    };
+    plan.run(b, len, [&](uint32_t id) {
+      if (is_root[id]) scan(id);
+    });
+    for (uint32_t id : early) scan(id);
     if (bits == 0) continue;
+    if (!keep) keep.emplace(table, src, cs, /*keep_roots=*/true);
+    keep->run(b, len, [](uint32_t) {});
     for (size_t r = 0; r < len; ++r) {
       for (size_t k = 0; k < cs.size(); ++k) {
-        if (!plan.value(cs[k].id(), r).is_zero()) return Violation{b + r, k};
+        if (!keep->value(cs[k].id(), r).is_zero()) return Violation{b + r, k};
       }
     }
   }
