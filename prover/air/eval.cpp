@@ -143,6 +143,7 @@ class Plan {
         direct_.push_back(id);
       }
     }
+    slot_ptr_ = ptr_;
   }
 
   // Evaluates rows [begin, begin + len), len <= kBlock; `after(id)` runs after each computed
@@ -163,8 +164,24 @@ class Plan {
         default: break;
       }
     }
+    // Next-row references read the source in place when the block's next rows are consecutive
+    // (the trace domain but its last row; the first half of a bit-reversed coset block), and
+    // are gathered into their slots otherwise.
+    const uint32_t* next = s_.next + begin;
+    bool consecutive = true;
+    for (size_t r = 1; r < len; ++r) consecutive &= next[r] == next[0] + r;
     for (uint32_t id : order_) {
-      eval_node(id, begin, len);
+      const Node& n = nodes_[id];
+      if (is_leaf(n.op)) {
+        if (consecutive) {
+          point_next(id, next[0]);
+        } else {
+          ptr_[id] = slot_ptr_[id];
+          eval_node(id, begin, len);
+        }
+      } else {
+        eval_node(id, begin, len);
+      }
       after(id);
     }
   }
@@ -202,6 +219,16 @@ class Plan {
   }
 
   Fp* out(uint32_t id, int c = 0) { return const_cast<Fp*>(ptr_[id][c]); }
+
+  // A next-row reference read in place from row `row` on.
+  void point_next(uint32_t id, size_t row) {
+    const Node& n = nodes_[id];
+    if (n.op == Op::kAux) {
+      for (int c = 0; c < 4; ++c) ptr_[id][c] = s_.aux + (4 * n.index + c) * s_.stride + row;
+    } else {
+      ptr_[id][0] = (n.op == Op::kMain ? s_.main : s_.pre) + n.index * s_.stride + row;
+    }
+  }
   ExtColsOut out_ext(uint32_t id) { return {{out(id, 0), out(id, 1), out(id, 2), out(id, 3)}}; }
 
   void eval_node(uint32_t id, size_t begin, size_t len) {
@@ -266,7 +293,7 @@ class Plan {
   std::vector<uint8_t> uniform_, held_;
   std::vector<uint32_t> partner_;
   std::vector<int32_t> slot_;
-  std::vector<std::array<const Fp*, 4>> ptr_;
+  std::vector<std::array<const Fp*, 4>> ptr_, slot_ptr_;  // slot_ptr_: the storage slots
   std::vector<uint32_t> order_, direct_;
   std::vector<Fp> base_, ext_;
 };

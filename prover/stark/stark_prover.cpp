@@ -1169,6 +1169,11 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       std::fill(sums.data() + b, sums.data() + e, Fp::zero());
     });
     {
+      std::vector<const Scaled*> next_cols, plain_cols;  // the trace columns of each sum
+      for (const Scaled& c : with_next_terms) next_cols.push_back(&c);
+      for (const Scaled& c : plain_terms) {
+        if (c.mat != kQuot) plain_cols.push_back(&c);
+      }
       constexpr size_t kRows = 256;
       pool.parallel_for(bn, 2048, [&](size_t b, size_t e) {
         for (size_t r0 = b; r0 < e; r0 += kRows) {
@@ -1177,10 +1182,17 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
                                    sums.data() + 2 * h + r0, sums.data() + 3 * h + r0}};
           const air::ExtColsOut P{{sums.data() + 4 * h + r0, sums.data() + 5 * h + r0,
                                    sums.data() + 6 * h + r0, sums.data() + 7 * h + r0}};
-          for (const Scaled& c : with_next_terms) kern.mul_acc(trace_col(c) + r0, c.coeff, A, len);
-          for (const Scaled& c : plain_terms) {
-            if (c.mat != kQuot) kern.mul_acc(trace_col(c) + r0, c.coeff, P, len);
-          }
+          // Two columns per kernel call (one reduction and accumulator pass for both).
+          auto add_cols = [&](const std::vector<const Scaled*>& cs, air::ExtColsOut acc) {
+            size_t k = 0;
+            for (; k + 2 <= cs.size(); k += 2) {
+              kern.mul_acc2(trace_col(*cs[k]) + r0, cs[k]->coeff, trace_col(*cs[k + 1]) + r0,
+                            cs[k + 1]->coeff, acc, len);
+            }
+            if (k < cs.size()) kern.mul_acc(trace_col(*cs[k]) + r0, cs[k]->coeff, acc, len);
+          };
+          add_cols(next_cols, A);
+          add_cols(plain_cols, P);
         }
       });
     }
