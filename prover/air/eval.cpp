@@ -29,17 +29,22 @@ bool is_uniform_leaf(Op op) {
 // - this-row column references and the selectors point straight into the source matrices;
 // - next-row references and computed nodes get storage slots, reused once a node's last
 //   consumer has run (a node's slot is never its operands');
-// - with `pair_base_roots`, consecutive base-field roots are paired: the first of a pair keeps
-//   its slot until its partner is computed, so a caller can fold both with one kernel call.
+// - with `pair_group` (a group per node, kNone for none), consecutive computed base-field roots
+//   of the same group are paired: the first of a pair keeps its slot until its partner is
+//   computed, so a caller can fold both with one kernel call.
 // Extension values are stored as four coordinate blocks, so every step is a column kernel.
 class Plan {
  public:
-  Plan(const TableAir& table, const DomainSource& s, std::span<const Expr> roots, bool keep_roots,
-       bool pair_base_roots = false)
+  static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+
+  Plan(const TableAir& table, const DomainSource& s, std::span<const Expr> roots, bool keep_roots)
+      : Plan(table, s, ids(roots), keep_roots) {}
+  Plan(const TableAir& table, const DomainSource& s, const std::vector<uint32_t>& roots,
+       bool keep_roots, const std::vector<uint32_t>* pair_group = nullptr)
       : nodes_(table.graph().nodes()), s_(s), k_(column_kernels(s.simd)) {
     const size_t N = nodes_.size();
     std::vector<uint8_t> need(N, 0);
-    for (const Expr& e : roots) need[e.id()] = 1;
+    for (uint32_t id : roots) need[id] = 1;
     for (size_t id = N; id-- > 0;) {
       if (!need[id]) continue;
       const Node& n = nodes_[id];
@@ -75,25 +80,24 @@ class Plan {
       }
     }
     if (keep_roots) {
-      for (const Expr& e : roots) last_use[e.id()] = kForever;
+      for (uint32_t id : roots) last_use[id] = kForever;
     }
     partner_.assign(N, kNone);
     held_.assign(N, 0);
-    if (pair_base_roots) {
-      std::vector<uint8_t> is_root(N, 0);
-      for (const Expr& e : roots) is_root[e.id()] = 1;
-      uint32_t pending = kNone;
+    if (pair_group != nullptr) {
+      std::vector<uint32_t> pending;  // per group
       for (uint32_t p = 0; p < order_.size(); ++p) {
-        const uint32_t id = order_[p];
-        if (!is_root[id] || nodes_[id].ext) continue;
-        if (pending == kNone) {
-          pending = id;
+        const uint32_t id = order_[p], g = (*pair_group)[id];
+        if (g == kNone || nodes_[id].ext) continue;
+        if (g >= pending.size()) pending.resize(g + 1, kNone);
+        if (pending[g] == kNone) {
+          pending[g] = id;
           continue;
         }
-        partner_[id] = pending;
-        held_[pending] = 1;
-        last_use[pending] = std::max(last_use[pending], p);
-        pending = kNone;
+        partner_[id] = pending[g];
+        held_[pending[g]] = 1;
+        last_use[pending[g]] = std::max(last_use[pending[g]], p);
+        pending[g] = kNone;
       }
     }
     // Slots: uniform blocks first (filled once), then the row-dependent nodes by liveness.
@@ -195,9 +199,8 @@ class Plan {
   }
   const ColumnKernels& kernels() const { return k_; }
   const std::vector<uint32_t>& computed() const { return order_; }
-  // pair_base_roots: a root held for its partner (folded when the partner is computed), and the
+  // pair_group: a root held for its partner (folded when the partner is computed), and the
   // root a node is paired with (kNone: none).
-  static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
   bool held(uint32_t id) const { return held_[id] != 0; }
   uint32_t partner(uint32_t id) const { return partner_[id]; }
   // Roots that are not computed per block (leaves and uniform nodes) are folded by the caller.
@@ -216,6 +219,12 @@ class Plan {
       case Op::kMul: return v[n.index] * v[n.rhs];
       default: return Fp4::zero();
     }
+  }
+
+  static std::vector<uint32_t> ids(std::span<const Expr> roots) {
+    std::vector<uint32_t> v;
+    for (const Expr& e : roots) v.push_back(e.id());
+    return v;
   }
 
   Fp* out(uint32_t id, int c = 0) { return const_cast<Fp*>(ptr_[id][c]); }
@@ -300,48 +309,109 @@ class Plan {
 
 }  // namespace
 
+// Gated constraints: the exec table gates every constraint of an opcode by its flag column
+// (f e_k), and sum_k w_k f e_k = f sum_k w_k e_k, so a flag with at least this many constraints
+// gets its own accumulator of the w_k e_k, multiplied by f once per block: the products f e_k are
+// never formed (exact arithmetic: the folded values are the same).
+constexpr size_t kMinGateGroup = 4;
+
 void eval_folded(const TableAir& table, const DomainSource& src, size_t begin, size_t end,
                  Fp4 alpha, Fp4* out) {
   const auto& cs = table.constraints();
-  Plan plan(table, src, cs, /*keep_roots=*/false, /*pair_base_roots=*/true);
+  const auto& nodes = table.graph().nodes();
+  const size_t N = nodes.size();
+  constexpr uint32_t kNone = Plan::kNone;
+  // A constraint f * e with f a this-row main column: f's node (e in `rest`), else kNone.
+  auto gate_of = [&](uint32_t r, uint32_t& rest) {
+    const Node& n = nodes[r];
+    auto is_gate = [&](uint32_t id) { return nodes[id].op == Op::kMain && !nodes[id].next; };
+    if (n.op != Op::kMul || n.ext) return kNone;
+    if (is_gate(n.index)) return rest = n.rhs, n.index;
+    if (is_gate(n.rhs)) return rest = n.index, n.rhs;
+    return kNone;
+  };
+  std::vector<uint32_t> gate_count(N, 0);
+  for (const Expr& c : cs) {
+    uint32_t rest;
+    if (const uint32_t f = gate_of(c.id(), rest); f != kNone) ++gate_count[f];
+  }
+  // Accumulator 0 is the result; accumulator j > 0 belongs to gate column gates[j - 1].
+  std::vector<uint32_t> gates, group_of(N, kNone);
   // Horner's fold in constraint order equals sum_k alpha^(K-1-k) C_k, which lets each
   // constraint be added as soon as it is computed (and its base values scaled in the base field);
-  // a node that is several constraints is added once with the sum of their weights, and base
-  // roots two at a time (one reduction and one accumulator pass for both).
-  const size_t K = cs.size();
-  std::vector<Fp4> weight(table.graph().nodes().size(), Fp4::zero());
-  std::vector<uint8_t> is_root(weight.size(), 0);
-  std::vector<uint32_t> early;  // roots that are leaves or uniform
+  // a node that is several terms of one accumulator is added once with their weights' sum.
+  struct Term {
+    uint32_t acc;
+    Fp4 weight;
+  };
+  std::vector<std::vector<Term>> terms(N);
   Fp4 w = Fp4::one();
-  for (size_t k = K; k-- > 0;) {
-    const uint32_t id = cs[k].id();
-    weight[id] += w;
+  for (size_t k = cs.size(); k-- > 0;) {
+    uint32_t id = cs[k].id(), acc = 0, rest = 0;
+    if (const uint32_t f = gate_of(id, rest); f != kNone && gate_count[f] >= kMinGateGroup) {
+      if (group_of[f] == kNone) {
+        gates.push_back(f);
+        group_of[f] = uint32_t(gates.size());
+      }
+      acc = group_of[f];
+      id = rest;
+    }
+    auto it = std::find_if(terms[id].begin(), terms[id].end(),
+                           [&](const Term& t) { return t.acc == acc; });
+    if (it == terms[id].end()) {
+      terms[id].push_back({acc, w});
+    } else {
+      it->weight += w;
+    }
     w *= alpha;
-    if (is_root[id]) continue;
-    is_root[id] = 1;
+  }
+  // Roots with one term pair up with the next computed root of the same accumulator (base ones:
+  // one reduction and one accumulator pass for both).
+  std::vector<uint32_t> roots, pair_group(N, kNone);
+  for (uint32_t id = 0; id < N; ++id) {
+    if (terms[id].empty()) continue;
+    roots.push_back(id);
+    if (terms[id].size() == 1) pair_group[id] = terms[id][0].acc;
+  }
+  Plan plan(table, src, roots, /*keep_roots=*/false, &pair_group);
+  std::vector<uint32_t> early;  // roots that are leaves or uniform
+  for (uint32_t id : roots) {
     if (!plan.computed_node(id)) early.push_back(id);
   }
-  std::vector<Fp> acc(4 * kBlock);
+  const size_t A = gates.size() + 1;
+  std::vector<Fp> accs(A * 4 * kBlock);
+  std::vector<ExtColsOut> acc(A);
+  for (size_t j = 0; j < A; ++j) {
+    for (int c = 0; c < 4; ++c) acc[j].c[c] = accs.data() + (4 * j + c) * kBlock;
+  }
   const ColumnKernels& kern = plan.kernels();
   for (size_t b = begin; b < end; b += kBlock) {
     const size_t len = std::min(kBlock, end - b);
-    std::fill(acc.begin(), acc.end(), Fp::zero());
-    const ExtColsOut a{{acc.data(), acc.data() + kBlock, acc.data() + 2 * kBlock,
-                        acc.data() + 3 * kBlock}};
+    std::fill(accs.begin(), accs.end(), Fp::zero());
     auto fold = [&](uint32_t id) {
-      if (plan.is_ext(id)) {
-        kern.ext_mul_acc(plan.ext(id), weight[id], a, len);
-      } else if (const uint32_t q = plan.partner(id); q != Plan::kNone) {
-        kern.mul_acc2(plan.base(q), weight[q], plan.base(id), weight[id], a, len);
-      } else {
-        kern.mul_acc(plan.base(id), weight[id], a, len);
+      for (const Term& t : terms[id]) {
+        const ExtColsOut& a = acc[t.acc];
+        if (plan.is_ext(id)) {
+          kern.ext_mul_acc(plan.ext(id), t.weight, a, len);
+        } else if (const uint32_t q = plan.partner(id); q != kNone) {
+          kern.mul_acc2(plan.base(q), terms[q][0].weight, plan.base(id), t.weight, a, len);
+        } else {
+          kern.mul_acc(plan.base(id), t.weight, a, len);
+        }
       }
     };
     plan.run(b, len, [&](uint32_t id) {
-      if (is_root[id] && !plan.held(id)) fold(id);
+      if (!terms[id].empty() && !plan.held(id)) fold(id);
     });
     for (uint32_t id : early) fold(id);
+    for (size_t j = 1; j < A; ++j) {
+      const Fp* f = src.main + nodes[gates[j - 1]].index * src.stride + b;
+      const ExtCols g{{acc[j].c[0], acc[j].c[1], acc[j].c[2], acc[j].c[3]}};
+      kern.ext_mul_base(g, f, acc[j], len);
+      for (int c = 0; c < 4; ++c) kern.add(acc[0].c[c], acc[j].c[c], acc[0].c[c], len);
+    }
     Fp4* o = out + (b - begin);
+    const ExtColsOut& a = acc[0];
     for (size_t r = 0; r < len; ++r) o[r] = Fp4(a.c[0][r], a.c[1][r], a.c[2][r], a.c[3][r]);
   }
 }
