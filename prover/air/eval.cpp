@@ -438,29 +438,58 @@ std::optional<Violation> first_violation(const TableAir& table, const DomainSour
 std::optional<Violation> first_violation(const TableAir& table, const DomainSource& src,
                                          size_t begin, size_t end) {
   const auto& cs = table.constraints();
+  const auto& nodes = table.graph().nodes();
+  const size_t N = nodes.size();
+  constexpr uint32_t kNone = Plan::kNone;
   // The scan ORs each constraint's block as soon as it is computed, so the constraint values
   // need no slots of their own (keeping ~740 root blocks alive spilled the exec table's working
   // set out of the caches); only a block with a violation is evaluated again, keeping every
-  // root, to name the first one.
-  Plan plan(table, src, cs, /*keep_roots=*/false);
-  std::vector<uint8_t> is_root(table.graph().nodes().size(), 0);
-  std::vector<uint32_t> early;  // roots that are leaves or uniform: read after the run
+  // root, to name the first one. A constraint f * e gated by a this-row main column f vanishes
+  // where f or e does, so e is scanned where f is nonzero and the product is never formed.
+  std::vector<std::vector<uint32_t>> scans(N);  // per node: gate columns, kNone for itself
+  std::vector<uint32_t> roots;
   for (const Expr& c : cs) {
-    is_root[c.id()] = 1;
-    if (!plan.computed_node(c.id())) early.push_back(c.id());
+    uint32_t id = c.id(), gate = kNone;
+    const Node& n = nodes[id];
+    auto is_gate = [&](uint32_t g) { return nodes[g].op == Op::kMain && !nodes[g].next; };
+    if (n.op == Op::kMul && !n.ext) {
+      if (is_gate(n.index)) {
+        gate = nodes[n.index].index;
+        id = n.rhs;
+      } else if (is_gate(n.rhs)) {
+        gate = nodes[n.rhs].index;
+        id = n.index;
+      }
+    }
+    if (scans[id].empty()) roots.push_back(id);
+    if (std::find(scans[id].begin(), scans[id].end(), gate) == scans[id].end()) {
+      scans[id].push_back(gate);
+    }
+  }
+  Plan plan(table, src, roots, /*keep_roots=*/false);
+  std::vector<uint32_t> early;  // roots that are leaves or uniform: read after the run
+  for (uint32_t id : roots) {
+    if (!plan.computed_node(id)) early.push_back(id);
   }
   std::optional<Plan> keep;
   for (size_t b = begin; b < end; b += kBlock) {
     const size_t len = std::min(kBlock, end - b);
     uint32_t bits = 0;
     auto scan = [&](uint32_t id) {
-      for (int c = 0; c < (plan.is_ext(id) ? 4 : 1); ++c) {
-        const Fp* v = plan.ext(id).c[c];
-        for (size_t r = 0; r < len; ++r) bits |= v[r].montgomery();
+      for (uint32_t gate : scans[id]) {
+        const Fp* f = gate == kNone ? nullptr : src.main + gate * src.stride + b;
+        for (int c = 0; c < (plan.is_ext(id) ? 4 : 1); ++c) {
+          const Fp* v = plan.ext(id).c[c];
+          if (f == nullptr) {
+            for (size_t r = 0; r < len; ++r) bits |= v[r].montgomery();
+          } else {
+            for (size_t r = 0; r < len; ++r) bits |= f[r].montgomery() != 0 ? v[r].montgomery() : 0;
+          }
+        }
       }
     };
     plan.run(b, len, [&](uint32_t id) {
-      if (is_root[id]) scan(id);
+      if (!scans[id].empty()) scan(id);
     });
     for (uint32_t id : early) scan(id);
     if (bits == 0) continue;
