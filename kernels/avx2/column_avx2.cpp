@@ -95,6 +95,44 @@ void mul_acc_k(const Fp* col, const Fp4& coeff, ExtColsOut acc, size_t n) {
     for (int c = 0; c < 4; ++c) acc.c[c][i] += coeff[c] * col[i];
   }
 }
+// Two products summed before one Montgomery reduction: each is < p^2, and with their sum
+// < 2p^2 < p 2^32 the reduced value still lies in (-p, p), so reduce_products applies as is
+// (q is linear: the sum of a * w_mu and b * v_mu is the sum's q mod 2^32).
+struct Scalar2 {
+  __m256i w, w_odd, w_mu, w_mu_odd;
+  explicit Scalar2(Fp x)
+      : w(_mm256_set1_epi32(int(x.montgomery()))),
+        w_odd(_mm256_srli_epi64(w, 32)),
+        w_mu(_mm256_set1_epi32(int(x.montgomery() * Fp::kMu))),
+        w_mu_odd(_mm256_srli_epi64(w_mu, 32)) {}
+};
+inline __m256i mul2(__m256i a, __m256i a_odd, const Scalar2& x, __m256i b, __m256i b_odd,
+                    const Scalar2& y) {
+  const __m256i prod_evn = _mm256_add_epi64(_mm256_mul_epu32(a, x.w), _mm256_mul_epu32(b, y.w));
+  const __m256i prod_odd =
+      _mm256_add_epi64(_mm256_mul_epu32(a_odd, x.w_odd), _mm256_mul_epu32(b_odd, y.w_odd));
+  const __m256i q_evn =
+      _mm256_add_epi32(_mm256_mul_epu32(a, x.w_mu), _mm256_mul_epu32(b, y.w_mu));
+  const __m256i q_odd =
+      _mm256_add_epi32(_mm256_mul_epu32(a_odd, x.w_mu_odd), _mm256_mul_epu32(b_odd, y.w_mu_odd));
+  return reduce_products(prod_evn, prod_odd, q_evn, q_odd);
+}
+void mul_acc2_k(const Fp* a, const Fp4& ka, const Fp* b, const Fp4& kb, ExtColsOut acc,
+                size_t n) {
+  const Scalar2 x[4] = {Scalar2(ka[0]), Scalar2(ka[1]), Scalar2(ka[2]), Scalar2(ka[3])};
+  const Scalar2 y[4] = {Scalar2(kb[0]), Scalar2(kb[1]), Scalar2(kb[2]), Scalar2(kb[3])};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i av = ld(a + i), bv = ld(b + i);
+    const __m256i av_odd = _mm256_srli_epi64(av, 32), bv_odd = _mm256_srli_epi64(bv, 32);
+    for (int c = 0; c < 4; ++c) {
+      st(acc.c[c] + i, add(ld(acc.c[c] + i), mul2(av, av_odd, x[c], bv, bv_odd, y[c])));
+    }
+  }
+  for (; i < n; ++i) {
+    for (int c = 0; c < 4; ++c) acc.c[c][i] += ka[c] * a[i] + kb[c] * b[i];
+  }
+}
 void ext_mul_acc_k(ExtCols a, const Fp4& coeff, ExtColsOut acc, size_t n) {
   // a * coeff with the constant's W multiples folded in: o_c = sum_j a_j k_{c,j}.
   const Fp w = kW;
@@ -164,7 +202,8 @@ Fp4 dot_k(const Fp* col, ExtCols w, size_t n) {
 }
 
 const air::ColumnKernels kAvx2{add_k,      sub_k,      mul_k,     neg_k, ext_mul_base_k,
-                               ext_mul_k,  mul_acc_k, ext_mul_acc_k, dot_k};
+                               ext_mul_k,  mul_acc_k, ext_mul_acc_k, dot_k,
+                               mul_acc2_k};
 
 }  // namespace
 

@@ -119,6 +119,39 @@ void mul_acc_k(const Fp* col, const Fp4& coeff, ExtColsOut acc, size_t n) {
   }
   if (i < n) tail().mul_acc(col + i, coeff, at(acc, i), n - i);
 }
+// Two products summed before one Montgomery reduction, as the AVX2 mul_acc2_k (the sum of two
+// products < 2p^2 < p 2^32 keeps the reduced value in (-p, p)).
+struct Scalar2 {
+  __m512i w, w_mu;
+  explicit Scalar2(Fp x)
+      : w(_mm512_set1_epi32(int(x.montgomery()))),
+        w_mu(_mm512_set1_epi32(int(x.montgomery() * Fp::kMu))) {}
+};
+inline __m512i mul2(__m512i a, __m512i a_odd, const Scalar2& x, __m512i b, __m512i b_odd,
+                    const Scalar2& y) {
+  const __m512i prod_evn = _mm512_add_epi64(_mm512_mul_epu32(a, x.w), _mm512_mul_epu32(b, y.w));
+  const __m512i prod_odd =
+      _mm512_add_epi64(_mm512_mul_epu32(a_odd, x.w), _mm512_mul_epu32(b_odd, y.w));
+  const __m512i q_evn =
+      _mm512_add_epi32(_mm512_mul_epu32(a, x.w_mu), _mm512_mul_epu32(b, y.w_mu));
+  const __m512i q_odd =
+      _mm512_add_epi32(_mm512_mul_epu32(a_odd, x.w_mu), _mm512_mul_epu32(b_odd, y.w_mu));
+  return reduce_products(prod_evn, prod_odd, q_evn, q_odd);
+}
+void mul_acc2_k(const Fp* a, const Fp4& ka, const Fp* b, const Fp4& kb, ExtColsOut acc,
+                size_t n) {
+  const Scalar2 x[4] = {Scalar2(ka[0]), Scalar2(ka[1]), Scalar2(ka[2]), Scalar2(ka[3])};
+  const Scalar2 y[4] = {Scalar2(kb[0]), Scalar2(kb[1]), Scalar2(kb[2]), Scalar2(kb[3])};
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i av = ld(a + i), bv = ld(b + i);
+    const __m512i av_odd = _mm512_srli_epi64(av, 32), bv_odd = _mm512_srli_epi64(bv, 32);
+    for (int c = 0; c < 4; ++c) {
+      st(acc.c[c] + i, add(ld(acc.c[c] + i), mul2(av, av_odd, x[c], bv, bv_odd, y[c])));
+    }
+  }
+  if (i < n) tail().mul_acc2(a + i, ka, b + i, kb, at(acc, i), n - i);
+}
 void ext_mul_acc_k(ExtCols a, const Fp4& coeff, ExtColsOut acc, size_t n) {
   // a * coeff with the constant's W multiples folded in: o_c = sum_j a_j k_{c,j}.
   const Fp w = kW;
@@ -149,7 +182,8 @@ Fp4 dot_k(const Fp* col, ExtCols w, size_t n) { return tail().dot(col, w, n); }
 
 const air::ColumnKernels& column_kernels() {
   static const air::ColumnKernels k{add_k, sub_k,     mul_k,         neg_k, ext_mul_base_k,
-                                    ext_mul_k, mul_acc_k, ext_mul_acc_k, dot_k};
+                                    ext_mul_k, mul_acc_k, ext_mul_acc_k, dot_k,
+                                    mul_acc2_k};
   return k;
 }
 

@@ -44,13 +44,22 @@ void ext_mul_acc(ExtCols a, const Fp4& coeff, ExtColsOut acc, size_t n) {
   }
 }
 
+void mul_acc2(const Fp* a, const Fp4& ka, const Fp* b, const Fp4& kb, ExtColsOut acc, size_t n) {
+  for (int c = 0; c < 4; ++c) {
+    const Fp x = ka[c], y = kb[c];
+    Fp* o = acc.c[c];
+    for (size_t i = 0; i < n; ++i) o[i] += x * a[i] + y * b[i];
+  }
+}
+
 Fp4 dot(const Fp* col, ExtCols w, size_t n) {
   Fp4 acc = Fp4::zero();
   for (size_t i = 0; i < n; ++i) acc += at(w, i) * col[i];
   return acc;
 }
 
-const ColumnKernels kScalar{add, sub, mul, neg, ext_mul_base, ext_mul, mul_acc, ext_mul_acc, dot};
+const ColumnKernels kScalar{add, sub, mul, neg, ext_mul_base, ext_mul, mul_acc, ext_mul_acc, dot,
+                             mul_acc2};
 
 }  // namespace
 

@@ -34,6 +34,10 @@ struct ColumnKernels {
   // sum_i col[i] * w[i], w in Fp4 (the out-of-domain openings: a column against barycentric
   // weights). n < 2^28.
   Fp4 (*dot)(const Fp* col, ExtCols w, size_t n);
+  // acc += ka * a + kb * b: two base columns folded at once (the SIMD kernels reduce the two
+  // products' sum once and load and store the accumulator once).
+  void (*mul_acc2)(const Fp* a, const Fp4& ka, const Fp* b, const Fp4& kb, ExtColsOut acc,
+                   size_t n);
 };
 
 const ColumnKernels& scalar_column_kernels();

@@ -66,6 +66,12 @@ void check_kernels(const ColumnKernels& k, uint64_t seed) {
     Ext acc = acc0;
     k.mul_acc(a.data(), coeff, acc.out(), n);
     for (size_t i = 0; i < n; ++i) ASSERT_EQ(acc.at(i), acc0.at(i) + coeff * a[i]) << "mul_acc " << i;
+    const Fp4 coeff2 = rand_fp4(rng);
+    acc = acc0;
+    k.mul_acc2(a.data(), coeff, b.data(), coeff2, acc.out(), n);
+    for (size_t i = 0; i < n; ++i) {
+      ASSERT_EQ(acc.at(i), acc0.at(i) + coeff * a[i] + coeff2 * b[i]) << "mul_acc2 " << i;
+    }
     acc = acc0;
     k.ext_mul_acc(x.in(), coeff, acc.out(), n);
     for (size_t i = 0; i < n; ++i) {
@@ -83,6 +89,12 @@ void check_kernels(const ColumnKernels& k, uint64_t seed) {
   for (auto& v : wm.c) v.assign(big, top);
   const Fp s = Fp::from_u64(big) * top * top;
   EXPECT_EQ(k.dot(m.data(), wm.in(), big), Fp4(s, s, s, s));
+  // mul_acc2's unreduced sum of two products at its largest, 2 (p-1)^2.
+  const size_t rows = 37;
+  const Fp4 top4(top, top, top, top);
+  Ext acc(rows);
+  k.mul_acc2(m.data(), top4, m.data(), top4, acc.out(), rows);
+  for (size_t i = 0; i < rows; ++i) ASSERT_EQ(acc.at(i), top4 * top + top4 * top) << "mul_acc2 " << i;
 }
 
 TEST(ColumnKernels, ScalarMatchesFieldArithmetic) {

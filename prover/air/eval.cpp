@@ -28,15 +28,23 @@ bool is_uniform_leaf(Op op) {
 //   computed once in Fp4 and broadcast into a block that never changes;
 // - this-row column references and the selectors point straight into the source matrices;
 // - next-row references and computed nodes get storage slots, reused once a node's last
-//   consumer has run (a node's slot is never its operands').
+//   consumer has run (a node's slot is never its operands');
+// - with `pair_group` (a group per node, kNone for none), consecutive computed base-field roots
+//   of the same group are paired: the first of a pair keeps its slot until its partner is
+//   computed, so a caller can fold both with one kernel call.
 // Extension values are stored as four coordinate blocks, so every step is a column kernel.
 class Plan {
  public:
+  static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+
   Plan(const TableAir& table, const DomainSource& s, std::span<const Expr> roots, bool keep_roots)
+      : Plan(table, s, ids(roots), keep_roots) {}
+  Plan(const TableAir& table, const DomainSource& s, const std::vector<uint32_t>& roots,
+       bool keep_roots, const std::vector<uint32_t>* pair_group = nullptr)
       : nodes_(table.graph().nodes()), s_(s), k_(column_kernels(s.simd)) {
     const size_t N = nodes_.size();
     std::vector<uint8_t> need(N, 0);
-    for (const Expr& e : roots) need[e.id()] = 1;
+    for (uint32_t id : roots) need[id] = 1;
     for (size_t id = N; id-- > 0;) {
       if (!need[id]) continue;
       const Node& n = nodes_[id];
@@ -72,7 +80,25 @@ class Plan {
       }
     }
     if (keep_roots) {
-      for (const Expr& e : roots) last_use[e.id()] = kForever;
+      for (uint32_t id : roots) last_use[id] = kForever;
+    }
+    partner_.assign(N, kNone);
+    held_.assign(N, 0);
+    if (pair_group != nullptr) {
+      std::vector<uint32_t> pending;  // per group
+      for (uint32_t p = 0; p < order_.size(); ++p) {
+        const uint32_t id = order_[p], g = (*pair_group)[id];
+        if (g == kNone || nodes_[id].ext) continue;
+        if (g >= pending.size()) pending.resize(g + 1, kNone);
+        if (pending[g] == kNone) {
+          pending[g] = id;
+          continue;
+        }
+        partner_[id] = pending[g];
+        held_[pending[g]] = 1;
+        last_use[pending[g]] = std::max(last_use[pending[g]], p);
+        pending[g] = kNone;
+      }
     }
     // Slots: uniform blocks first (filled once), then the row-dependent nodes by liveness.
     size_t base_slots = 0, ext_slots = 0;
@@ -121,6 +147,7 @@ class Plan {
         direct_.push_back(id);
       }
     }
+    slot_ptr_ = ptr_;
   }
 
   // Evaluates rows [begin, begin + len), len <= kBlock; `after(id)` runs after each computed
@@ -141,8 +168,24 @@ class Plan {
         default: break;
       }
     }
+    // Next-row references read the source in place when the block's next rows are consecutive
+    // (the trace domain but its last row; the first half of a bit-reversed coset block), and
+    // are gathered into their slots otherwise.
+    const uint32_t* next = s_.next + begin;
+    bool consecutive = true;
+    for (size_t r = 1; r < len; ++r) consecutive &= next[r] == next[0] + r;
     for (uint32_t id : order_) {
-      eval_node(id, begin, len);
+      const Node& n = nodes_[id];
+      if (is_leaf(n.op)) {
+        if (consecutive) {
+          point_next(id, next[0]);
+        } else {
+          ptr_[id] = slot_ptr_[id];
+          eval_node(id, begin, len);
+        }
+      } else {
+        eval_node(id, begin, len);
+      }
       after(id);
     }
   }
@@ -156,6 +199,10 @@ class Plan {
   }
   const ColumnKernels& kernels() const { return k_; }
   const std::vector<uint32_t>& computed() const { return order_; }
+  // pair_group: a root held for its partner (folded when the partner is computed), and the
+  // root a node is paired with (kNone: none).
+  bool held(uint32_t id) const { return held_[id] != 0; }
+  uint32_t partner(uint32_t id) const { return partner_[id]; }
   // Roots that are not computed per block (leaves and uniform nodes) are folded by the caller.
   bool computed_node(uint32_t id) const { return !uniform_[id] && (!is_leaf(nodes_[id].op) || nodes_[id].next); }
 
@@ -174,7 +221,23 @@ class Plan {
     }
   }
 
+  static std::vector<uint32_t> ids(std::span<const Expr> roots) {
+    std::vector<uint32_t> v;
+    for (const Expr& e : roots) v.push_back(e.id());
+    return v;
+  }
+
   Fp* out(uint32_t id, int c = 0) { return const_cast<Fp*>(ptr_[id][c]); }
+
+  // A next-row reference read in place from row `row` on.
+  void point_next(uint32_t id, size_t row) {
+    const Node& n = nodes_[id];
+    if (n.op == Op::kAux) {
+      for (int c = 0; c < 4; ++c) ptr_[id][c] = s_.aux + (4 * n.index + c) * s_.stride + row;
+    } else {
+      ptr_[id][0] = (n.op == Op::kMain ? s_.main : s_.pre) + n.index * s_.stride + row;
+    }
+  }
   ExtColsOut out_ext(uint32_t id) { return {{out(id, 0), out(id, 1), out(id, 2), out(id, 3)}}; }
 
   void eval_node(uint32_t id, size_t begin, size_t len) {
@@ -236,53 +299,119 @@ class Plan {
   const std::vector<Node>& nodes_;
   const DomainSource& s_;
   const ColumnKernels& k_;
-  std::vector<uint8_t> uniform_;
+  std::vector<uint8_t> uniform_, held_;
+  std::vector<uint32_t> partner_;
   std::vector<int32_t> slot_;
-  std::vector<std::array<const Fp*, 4>> ptr_;
+  std::vector<std::array<const Fp*, 4>> ptr_, slot_ptr_;  // slot_ptr_: the storage slots
   std::vector<uint32_t> order_, direct_;
   std::vector<Fp> base_, ext_;
 };
 
 }  // namespace
 
+// Gated constraints: the exec table gates every constraint of an opcode by its flag column
+// (f e_k), and sum_k w_k f e_k = f sum_k w_k e_k, so a flag with at least this many constraints
+// gets its own accumulator of the w_k e_k, multiplied by f once per block: the products f e_k are
+// never formed (exact arithmetic: the folded values are the same).
+constexpr size_t kMinGateGroup = 4;
+
 void eval_folded(const TableAir& table, const DomainSource& src, size_t begin, size_t end,
                  Fp4 alpha, Fp4* out) {
   const auto& cs = table.constraints();
-  Plan plan(table, src, cs, /*keep_roots=*/false);
+  const auto& nodes = table.graph().nodes();
+  const size_t N = nodes.size();
+  constexpr uint32_t kNone = Plan::kNone;
+  // A constraint f * e with f a this-row main column: f's node (e in `rest`), else kNone.
+  auto gate_of = [&](uint32_t r, uint32_t& rest) {
+    const Node& n = nodes[r];
+    auto is_gate = [&](uint32_t id) { return nodes[id].op == Op::kMain && !nodes[id].next; };
+    if (n.op != Op::kMul || n.ext) return kNone;
+    if (is_gate(n.index)) return rest = n.rhs, n.index;
+    if (is_gate(n.rhs)) return rest = n.index, n.rhs;
+    return kNone;
+  };
+  std::vector<uint32_t> gate_count(N, 0);
+  for (const Expr& c : cs) {
+    uint32_t rest;
+    if (const uint32_t f = gate_of(c.id(), rest); f != kNone) ++gate_count[f];
+  }
+  // Accumulator 0 is the result; accumulator j > 0 belongs to gate column gates[j - 1].
+  std::vector<uint32_t> gates, group_of(N, kNone);
   // Horner's fold in constraint order equals sum_k alpha^(K-1-k) C_k, which lets each
-  // constraint be added as soon as it is computed (and its base values scaled in the base field).
-  const size_t K = cs.size();
-  std::vector<Fp4> weight(K);
+  // constraint be added as soon as it is computed (and its base values scaled in the base field);
+  // a node that is several terms of one accumulator is added once with their weights' sum.
+  struct Term {
+    uint32_t acc;
+    Fp4 weight;
+  };
+  std::vector<std::vector<Term>> terms(N);
   Fp4 w = Fp4::one();
-  for (size_t k = K; k-- > 0;) {
-    weight[k] = w;
+  for (size_t k = cs.size(); k-- > 0;) {
+    uint32_t id = cs[k].id(), acc = 0, rest = 0;
+    if (const uint32_t f = gate_of(id, rest); f != kNone && gate_count[f] >= kMinGateGroup) {
+      if (group_of[f] == kNone) {
+        gates.push_back(f);
+        group_of[f] = uint32_t(gates.size());
+      }
+      acc = group_of[f];
+      id = rest;
+    }
+    auto it = std::find_if(terms[id].begin(), terms[id].end(),
+                           [&](const Term& t) { return t.acc == acc; });
+    if (it == terms[id].end()) {
+      terms[id].push_back({acc, w});
+    } else {
+      it->weight += w;
+    }
     w *= alpha;
   }
-  std::vector<std::vector<uint32_t>> roots_of(table.graph().nodes().size());
-  std::vector<uint32_t> early;  // roots that are leaves or uniform
-  for (uint32_t k = 0; k < K; ++k) {
-    roots_of[cs[k].id()].push_back(k);
-    if (!plan.computed_node(cs[k].id())) early.push_back(k);
+  // Roots with one term pair up with the next computed root of the same accumulator (base ones:
+  // one reduction and one accumulator pass for both).
+  std::vector<uint32_t> roots, pair_group(N, kNone);
+  for (uint32_t id = 0; id < N; ++id) {
+    if (terms[id].empty()) continue;
+    roots.push_back(id);
+    if (terms[id].size() == 1) pair_group[id] = terms[id][0].acc;
   }
-  std::vector<Fp> acc(4 * kBlock);
+  Plan plan(table, src, roots, /*keep_roots=*/false, &pair_group);
+  std::vector<uint32_t> early;  // roots that are leaves or uniform
+  for (uint32_t id : roots) {
+    if (!plan.computed_node(id)) early.push_back(id);
+  }
+  const size_t A = gates.size() + 1;
+  std::vector<Fp> accs(A * 4 * kBlock);
+  std::vector<ExtColsOut> acc(A);
+  for (size_t j = 0; j < A; ++j) {
+    for (int c = 0; c < 4; ++c) acc[j].c[c] = accs.data() + (4 * j + c) * kBlock;
+  }
   const ColumnKernels& kern = plan.kernels();
   for (size_t b = begin; b < end; b += kBlock) {
     const size_t len = std::min(kBlock, end - b);
-    std::fill(acc.begin(), acc.end(), Fp::zero());
-    const ExtColsOut a{{acc.data(), acc.data() + kBlock, acc.data() + 2 * kBlock,
-                        acc.data() + 3 * kBlock}};
-    auto fold = [&](uint32_t id, uint32_t k) {
-      if (plan.is_ext(id)) {
-        kern.ext_mul_acc(plan.ext(id), weight[k], a, len);
-      } else {
-        kern.mul_acc(plan.base(id), weight[k], a, len);
+    std::fill(accs.begin(), accs.end(), Fp::zero());
+    auto fold = [&](uint32_t id) {
+      for (const Term& t : terms[id]) {
+        const ExtColsOut& a = acc[t.acc];
+        if (plan.is_ext(id)) {
+          kern.ext_mul_acc(plan.ext(id), t.weight, a, len);
+        } else if (const uint32_t q = plan.partner(id); q != kNone) {
+          kern.mul_acc2(plan.base(q), terms[q][0].weight, plan.base(id), t.weight, a, len);
+        } else {
+          kern.mul_acc(plan.base(id), t.weight, a, len);
+        }
       }
     };
     plan.run(b, len, [&](uint32_t id) {
-      for (uint32_t k : roots_of[id]) fold(id, k);
+      if (!terms[id].empty() && !plan.held(id)) fold(id);
     });
-    for (uint32_t k : early) fold(cs[k].id(), k);
+    for (uint32_t id : early) fold(id);
+    for (size_t j = 1; j < A; ++j) {
+      const Fp* f = src.main + nodes[gates[j - 1]].index * src.stride + b;
+      const ExtCols g{{acc[j].c[0], acc[j].c[1], acc[j].c[2], acc[j].c[3]}};
+      kern.ext_mul_base(g, f, acc[j], len);
+      for (int c = 0; c < 4; ++c) kern.add(acc[0].c[c], acc[j].c[c], acc[0].c[c], len);
+    }
     Fp4* o = out + (b - begin);
+    const ExtColsOut& a = acc[0];
     for (size_t r = 0; r < len; ++r) o[r] = Fp4(a.c[0][r], a.c[1][r], a.c[2][r], a.c[3][r]);
   }
 }
@@ -309,24 +438,66 @@ std::optional<Violation> first_violation(const TableAir& table, const DomainSour
 std::optional<Violation> first_violation(const TableAir& table, const DomainSource& src,
                                          size_t begin, size_t end) {
   const auto& cs = table.constraints();
-  Plan plan(table, src, cs, /*keep_roots=*/true);
-  for (size_t b = begin; b < end; b += kBlock) {
-    const size_t len = std::min(kBlock, end - b);
-    plan.run(b, len, [](uint32_t) {});
-    // A vectorizable OR over each constraint's block first; the row-by-row scan that names the
-    // first violation runs only for a block that has one.
-    uint32_t bits = 0;
-    for (size_t k = 0; k < cs.size() && bits == 0; ++k) {
-      const uint32_t id = cs[k].id();
-      for (int c = 0; c < (plan.is_ext(id) ? 4 : 1); ++c) {
-        const Fp* v = plan.ext(id).c[c];
-        for (size_t r = 0; r < len; ++r) bits |= v[r].montgomery();
+  const auto& nodes = table.graph().nodes();
+  const size_t N = nodes.size();
+  constexpr uint32_t kNone = Plan::kNone;
+  // The scan ORs each constraint's block as soon as it is computed, so the constraint values
+  // need no slots of their own (keeping ~740 root blocks alive spilled the exec table's working
+  // set out of the caches); only a block with a violation is evaluated again, keeping every
+  // root, to name the first one. A constraint f * e gated by a this-row main column f vanishes
+  // where f or e does, so e is scanned where f is nonzero and the product is never formed.
+  std::vector<std::vector<uint32_t>> scans(N);  // per node: gate columns, kNone for itself
+  std::vector<uint32_t> roots;
+  for (const Expr& c : cs) {
+    uint32_t id = c.id(), gate = kNone;
+    const Node& n = nodes[id];
+    auto is_gate = [&](uint32_t g) { return nodes[g].op == Op::kMain && !nodes[g].next; };
+    if (n.op == Op::kMul && !n.ext) {
+      if (is_gate(n.index)) {
+        gate = nodes[n.index].index;
+        id = n.rhs;
+      } else if (is_gate(n.rhs)) {
+        gate = nodes[n.rhs].index;
+        id = n.index;
       }
     }
+    if (scans[id].empty()) roots.push_back(id);
+    if (std::find(scans[id].begin(), scans[id].end(), gate) == scans[id].end()) {
+      scans[id].push_back(gate);
+    }
+  }
+  Plan plan(table, src, roots, /*keep_roots=*/false);
+  std::vector<uint32_t> early;  // roots that are leaves or uniform: read after the run
+  for (uint32_t id : roots) {
+    if (!plan.computed_node(id)) early.push_back(id);
+  }
+  std::optional<Plan> keep;
+  for (size_t b = begin; b < end; b += kBlock) {
+    const size_t len = std::min(kBlock, end - b);
+    uint32_t bits = 0;
+    auto scan = [&](uint32_t id) {
+      for (uint32_t gate : scans[id]) {
+        const Fp* f = gate == kNone ? nullptr : src.main + gate * src.stride + b;
+        for (int c = 0; c < (plan.is_ext(id) ? 4 : 1); ++c) {
+          const Fp* v = plan.ext(id).c[c];
+          if (f == nullptr) {
+            for (size_t r = 0; r < len; ++r) bits |= v[r].montgomery();
+          } else {
+            for (size_t r = 0; r < len; ++r) bits |= f[r].montgomery() != 0 ? v[r].montgomery() : 0;
+          }
+        }
+      }
+    };
+    plan.run(b, len, [&](uint32_t id) {
+      if (!scans[id].empty()) scan(id);
+    });
+    for (uint32_t id : early) scan(id);
     if (bits == 0) continue;
+    if (!keep) keep.emplace(table, src, cs, /*keep_roots=*/true);
+    keep->run(b, len, [](uint32_t) {});
     for (size_t r = 0; r < len; ++r) {
       for (size_t k = 0; k < cs.size(); ++k) {
-        if (!plan.value(cs[k].id(), r).is_zero()) return Violation{b + r, k};
+        if (!keep->value(cs[k].id(), r).is_zero()) return Violation{b + r, k};
       }
     }
   }

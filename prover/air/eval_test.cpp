@@ -20,7 +20,8 @@ std::vector<Fp> rand_vec(Rng& rng, size_t n) {
   return v;
 }
 
-// gated: every constraint is multiplied by main column 4 (tests choose where it vanishes).
+// gated: every constraint is multiplied by main column 4 (tests choose where it vanishes; the
+// evaluators factor such a flag column out of the constraints it gates).
 TableAir random_table(Rng& rng, uint32_t index, bool gated = false) {
   TableAir t("random-" + std::to_string(index), 5, 2);
   ExprGraph& g = t.graph();
@@ -66,7 +67,9 @@ struct Rows {
   std::vector<uint32_t> next;
   std::vector<Fp4> challenges, aux_publics;
 
-  Rows(Rng& rng, size_t rows) : n(rows), stride(rows + 3) {
+  // successor: row i's next row is i + 1 (the last wrapping to 0), as on the trace domain, where
+  // the evaluators read next-row columns in place; otherwise random rows (gathered).
+  Rows(Rng& rng, size_t rows, bool successor = false) : n(rows), stride(rows + 3) {
     main = rand_vec(rng, 5 * stride);
     pre = rand_vec(rng, 2 * stride);
     aux = rand_vec(rng, 8 * stride);
@@ -75,7 +78,9 @@ struct Rows {
     trans = rand_vec(rng, n);
     publics = rand_vec(rng, 4);
     next.resize(n);
-    for (uint32_t& x : next) x = uint32_t(rng.uniform(stride));
+    for (size_t i = 0; i < n; ++i) {
+      next[i] = successor ? uint32_t((i + 1) % n) : uint32_t(rng.uniform(stride));
+    }
     challenges = {rand_fp4(rng), rand_fp4(rng)};
     aux_publics = {rand_fp4(rng)};
   }
@@ -129,10 +134,10 @@ std::vector<bool> simd_modes() {
 
 TEST(Eval, FoldedMatchesPointEvaluation) {
   Rng rng(test_seed("Eval.Folded"));
-  for (uint32_t t = 0; t < 8; ++t) {
-    const TableAir table = random_table(rng, t);
+  for (uint32_t t = 0; t < 16; ++t) {
+    const TableAir table = random_table(rng, t, /*gated=*/t % 2 == 1);
     const size_t n = 1 + rng.uniform(700);  // several blocks and a partial one
-    const Rows rows(rng, n);
+    const Rows rows(rng, n, /*successor=*/t % 4 >= 2);
     const Fp4 alpha = rand_fp4(rng);
     std::vector<Fp4> want(n);
     for (size_t i = 0; i < n; ++i) want[i] = eval_folded_at_point(table, rows.point(i), alpha);
@@ -183,10 +188,10 @@ TEST(Eval, BaseExpressionsMatchNaiveValues) {
 
 TEST(Eval, FirstViolationFindsTheFirstRowAndConstraint) {
   Rng rng(test_seed("Eval.FirstViolation"));
-  for (uint32_t t = 0; t < 6; ++t) {
+  for (uint32_t t = 0; t < 8; ++t) {
     const TableAir table = random_table(rng, t, /*gated=*/true);
     const size_t n = 2 + rng.uniform(900);
-    Rows rows(rng, n);
+    Rows rows(rng, n, /*successor=*/t % 2 == 1);
     // The gate is zero before r0 and on about half the later rows, one at r0.
     const size_t r0 = rng.uniform(n);
     for (size_t i = 0; i < n; ++i) {
@@ -230,6 +235,42 @@ TEST(Eval, FirstViolationFindsTheFirstRowAndConstraint) {
         EXPECT_EQ(from->row, *want_row);
       }
     }
+    // With the gate one on every row the random factors violate on row 0; with it zero on
+    // every row nothing is violated, whatever the gated factors hold.
+    for (size_t i = 0; i < n; ++i) rows.main[4 * rows.stride + i] = Fp::one();
+    for (bool simd : simd_modes()) {
+      auto got = first_violation(table, rows.source(simd), n);
+      ASSERT_TRUE(got.has_value()) << "table " << t;
+      EXPECT_EQ(got->row, 0u) << "table " << t;
+    }
+    for (size_t i = 0; i < n; ++i) rows.main[4 * rows.stride + i] = Fp::zero();
+    for (bool simd : simd_modes()) {
+      EXPECT_FALSE(first_violation(table, rows.source(simd), n).has_value()) << "table " << t;
+    }
+  }
+}
+
+// Base constraints gated by one flag column: the check scans each factor where the flag is
+// nonzero, so a violation on a block whose flags are all one is found, and factors that do not
+// vanish where the flag is zero are no violation.
+TEST(Eval, FirstViolationOfFlagGatedConstraints) {
+  Rng rng(test_seed("Eval.FirstViolationGated"));
+  TableAir table("gated", 5, 2);
+  for (uint32_t k = 0; k < 6; ++k) {
+    table.assert_zero(table.main(0) * (table.main(1 + k % 3) - table.graph().constant(Fp::from_u32(k))));
+  }
+  const size_t n = 700;
+  Rows rows(rng, n, /*successor=*/true);
+  for (size_t i = 0; i < n; ++i) {
+    rows.main[i] = i < 512 ? Fp::zero() : Fp::one();          // the flag: blocks 0-1 off, 2 on
+    rows.main[rows.stride + i] = Fp::from_u32(100 + (i % 7));  // factors nonzero everywhere
+  }
+  for (bool simd : simd_modes()) {
+    auto got = first_violation(table, rows.source(simd), n);
+    ASSERT_TRUE(got.has_value()) << "simd " << simd;
+    EXPECT_EQ(got->row, 512u);
+    EXPECT_EQ(got->constraint, 0u);
+    EXPECT_FALSE(first_violation(table, rows.source(simd), 0, 512).has_value());
   }
 }
 

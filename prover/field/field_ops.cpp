@@ -1,5 +1,6 @@
 #include "prover/field/field_ops.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace efaas {
@@ -14,20 +15,52 @@ Status batch_inverse_impl(std::span<const F> in, std::span<F> out) {
   }
   const size_t n = in.size();
   if (n == 0) return Status::ok();
+  // kLanes interleaved product chains (element i on chain i mod kLanes): the multiplications
+  // of one chain depend on each other, so a single chain runs at the multiplier's latency.
+  constexpr size_t kLanes = 8;
   std::vector<F> prefix(n);
-  F acc = F::one();
-  for (size_t i = 0; i < n; ++i) {
-    if (in[i].is_zero()) {
-      return invalid_argument("batch_inverse: element " + std::to_string(i) + " is zero");
+  F acc[kLanes];
+  for (F& a : acc) a = F::one();
+  for (size_t b = 0; b < n; b += kLanes) {
+    const size_t m = std::min(kLanes, n - b);
+    for (size_t j = 0; j < m; ++j) {
+      if (in[b + j].is_zero()) {
+        return invalid_argument("batch_inverse: element " + std::to_string(b + j) + " is zero");
+      }
     }
-    prefix[i] = acc;
-    acc *= in[i];
+#pragma GCC unroll 8
+    for (size_t j = 0; j < kLanes; ++j) {
+      if (j < m) {
+        prefix[b + j] = acc[j];
+        acc[j] *= in[b + j];
+      }
+    }
   }
-  F inv = acc.inverse();
-  for (size_t i = n; i-- > 0;) {
-    F x = in[i];  // read before writing: in and out may alias
-    out[i] = inv * prefix[i];
-    inv *= x;
+  // Each chain's inverse from one inversion: 1/acc_j = (prod of the others) / (prod of all).
+  F before[kLanes], after = F::one();
+  F all = F::one();
+  for (size_t j = 0; j < kLanes; ++j) {
+    before[j] = all;
+    all *= acc[j];
+  }
+  const F all_inv = all.inverse();
+  F inv[kLanes];
+  for (size_t j = kLanes; j-- > 0;) {
+    inv[j] = all_inv * before[j] * after;
+    after *= acc[j];
+  }
+  const size_t last = (n - 1) / kLanes * kLanes;
+  for (size_t b = last + kLanes; b >= kLanes; b -= kLanes) {
+    const size_t b0 = b - kLanes, m = std::min(kLanes, n - b0);
+#pragma GCC unroll 8
+    for (size_t k = 0; k < kLanes; ++k) {
+      const size_t j = kLanes - 1 - k;  // each chain backwards
+      if (j < m) {
+        const F x = in[b0 + j];  // read before writing: in and out may alias
+        out[b0 + j] = inv[j] * prefix[b0 + j];
+        inv[j] *= x;
+      }
+    }
   }
   return Status::ok();
 }

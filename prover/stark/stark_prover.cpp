@@ -1120,9 +1120,6 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
     }
     const size_t blowup = size_t(1) << log_b;
     const Fp g_inv = g.inverse();
-    auto inv_zg_at = [&](size_t i) {
-      return inv_z[bitrev((bitrev(i, log_h) + h - blowup) & (h - 1), log_h)] * g_inv;
-    };
     FriInput in;
     in.log_height = log_h;
     in.evals.assign(h, Fp4::zero());
@@ -1170,6 +1167,11 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       std::fill(sums.data() + b, sums.data() + e, Fp::zero());
     });
     {
+      std::vector<const Scaled*> next_cols, plain_cols;  // the trace columns of each sum
+      for (const Scaled& c : with_next_terms) next_cols.push_back(&c);
+      for (const Scaled& c : plain_terms) {
+        if (c.mat != kQuot) plain_cols.push_back(&c);
+      }
       constexpr size_t kRows = 256;
       pool.parallel_for(bn, 2048, [&](size_t b, size_t e) {
         for (size_t r0 = b; r0 < e; r0 += kRows) {
@@ -1178,10 +1180,17 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
                                    sums.data() + 2 * h + r0, sums.data() + 3 * h + r0}};
           const air::ExtColsOut P{{sums.data() + 4 * h + r0, sums.data() + 5 * h + r0,
                                    sums.data() + 6 * h + r0, sums.data() + 7 * h + r0}};
-          for (const Scaled& c : with_next_terms) kern.mul_acc(trace_col(c) + r0, c.coeff, A, len);
-          for (const Scaled& c : plain_terms) {
-            if (c.mat != kQuot) kern.mul_acc(trace_col(c) + r0, c.coeff, P, len);
-          }
+          // Two columns per kernel call (one reduction and accumulator pass for both).
+          auto add_cols = [&](const std::vector<const Scaled*>& cs, air::ExtColsOut acc) {
+            size_t k = 0;
+            for (; k + 2 <= cs.size(); k += 2) {
+              kern.mul_acc2(trace_col(*cs[k]) + r0, cs[k]->coeff, trace_col(*cs[k + 1]) + r0,
+                            cs[k + 1]->coeff, acc, len);
+            }
+            if (k < cs.size()) kern.mul_acc(trace_col(*cs[k]) + r0, cs[k]->coeff, acc, len);
+          };
+          add_cols(next_cols, A);
+          add_cols(plain_cols, P);
         }
       });
     }
@@ -1217,11 +1226,43 @@ Result<StarkProof> stark_prove(const air::MachineAir& machine, const ProvingKey&
       ecfg.output_order = Order::kBitReversed;
       EFAAS_RETURN_IF_ERROR(coset_ntt(sums.span(), 8, shift, ecfg));
     }
+    // evals = (B - const_z) / (x - z) + (A gamma - const_zg) g^-1 / (x / g - z), with the
+    // column kernels on blocks of rows (the inverses transposed to coordinate arrays; g^-1
+    // folded into the constants).
+    const Fp4 gamma_g = gamma * g_inv, const_zg_g = const_zg * g_inv;
     pool.parallel_for(h, 4096, [&](size_t b, size_t e) {
-      for (size_t i = b; i < e; ++i) {
-        const Fp4 a(sums[i], sums[h + i], sums[2 * h + i], sums[3 * h + i]);
-        const Fp4 bz(sums[4 * h + i], sums[5 * h + i], sums[6 * h + i], sums[7 * h + i]);
-        in.evals[i] = (bz - const_z) * inv_z[i] + (a * gamma - const_zg) * inv_zg_at(i);
+      constexpr size_t kRows = 256;
+      std::vector<Fp> buf(16 * kRows);
+      auto cols = [&](size_t j) {
+        Fp* p = buf.data() + 4 * j * kRows;
+        return air::ExtColsOut{{p, p + kRows, p + 2 * kRows, p + 3 * kRows}};
+      };
+      auto in_cols = [](const air::ExtColsOut& o) {
+        return air::ExtCols{{o.c[0], o.c[1], o.c[2], o.c[3]}};
+      };
+      const air::ExtColsOut iz = cols(0), izg = cols(1), u = cols(2), v = cols(3);
+      for (size_t r0 = b; r0 < e; r0 += kRows) {
+        const size_t len = std::min(kRows, e - r0);
+        for (size_t r = 0; r < len; ++r) {
+          const size_t i = r0 + r;
+          const Fp4 x = inv_z[i];
+          const Fp4 y = inv_z[bitrev((bitrev(i, log_h) + h - blowup) & (h - 1), log_h)];
+          for (int c = 0; c < 4; ++c) {
+            iz.c[c][r] = x[c];
+            izg.c[c][r] = y[c];
+            u.c[c][r] = -const_zg_g[c];
+            v.c[c][r] = sums[(4 + c) * h + i] - const_z[c];
+          }
+        }
+        const air::ExtCols a{{sums.data() + r0, sums.data() + h + r0, sums.data() + 2 * h + r0,
+                              sums.data() + 3 * h + r0}};
+        kern.ext_mul_acc(a, gamma_g, u, len);             // u = A gamma g^-1 - const_zg g^-1
+        kern.ext_mul(in_cols(u), in_cols(izg), u, len);   // times 1 / (x / g - z)
+        kern.ext_mul(in_cols(v), in_cols(iz), v, len);    // (B - const_z) / (x - z)
+        for (size_t r = 0; r < len; ++r) {
+          in.evals[r0 + r] = Fp4(v.c[0][r] + u.c[0][r], v.c[1][r] + u.c[1][r],
+                                 v.c[2][r] + u.c[2][r], v.c[3][r] + u.c[3][r]);
+        }
       }
     });
     inputs.push_back(std::move(in));
