@@ -143,14 +143,13 @@ struct ExtensionRun {
   wasm::ExtensionResult result;
 };
 
-inline ExtensionRun run_extension(const std::vector<uint8_t>& bytes, const wasm::ExtensionInput& in,
+inline ExtensionRun run_extension(std::shared_ptr<Program> program,
+                                  const wasm::ExtensionInput& in,
                                   uint64_t gas_limit = wasm::ExtensionConfig{}.gas_limit) {
   ExtensionRun e;
   e.input = in;
-  auto p = Program::load(bytes);
-  EXPECT_TRUE(p.is_ok()) << p.status().to_string();
-  if (!p.is_ok()) return e;
-  e.program = *p;
+  e.program = std::move(program);
+  if (!e.program) return e;
   wasm::MemorySink sink;
   wasm::TraceWriter tw(sink, 1024);
   wasm::ExtensionConfig cfg;
@@ -163,6 +162,10 @@ inline ExtensionRun run_extension(const std::vector<uint8_t>& bytes, const wasm:
   EXPECT_TRUE(t.is_ok()) << t.status().to_string();
   if (t.is_ok()) e.trace = *t;
   return e;
+}
+inline ExtensionRun run_extension(const std::vector<uint8_t>& bytes, const wasm::ExtensionInput& in,
+                                  uint64_t gas_limit = wasm::ExtensionConfig{}.gas_limit) {
+  return run_extension(load_program(bytes), in, gas_limit);
 }
 
 // Forgeries below the trace: the witness of `t` with its last step of opcode `op` claiming
