@@ -60,14 +60,7 @@ inline wasm::Trace trace_invoke(wasm::Instance& inst, uint32_t func,
   o.trace = &tw;
   auto r = inst.invoke(func, args, o);
   EXPECT_TRUE(r.is_ok());
-  wasm::TraceEnd end;
-  end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
-  end.trap_code = uint32_t(r->trap);
-  end.gas_used = r->gas_used;
-  end.instructions = r->instructions;
-  end.records = tw.records();
-  end.results = r->results;
-  EXPECT_TRUE(tw.finish(end).is_ok());
+  EXPECT_TRUE(tw.finish(wasm::trace_end(*r, tw.records())).is_ok());
   auto t = wasm::read_trace(sink.data);
   EXPECT_TRUE(t.is_ok()) << t.status().to_string();
   return *t;
@@ -261,6 +254,19 @@ inline std::optional<VerifiedRun> prove_round_trip(const Program& p, const wasm:
   EXPECT_TRUE(pv.is_ok()) << pv.status().to_string();
   if (!pv.is_ok()) return std::nullopt;
   return VerifiedRun{std::move(*back), std::move(*pv)};
+}
+
+// A run of a program (a linked set's, or any) proved under `o` and verified as it is: the
+// bundle and the verified public values; nullopt after a failure, which is reported.
+inline std::optional<VerifiedRun> prove_linked(const Program& p, const wasm::Trace& t,
+                                               const ProveOptions& o) {
+  auto b = prove(p, t, o);
+  EXPECT_TRUE(b.is_ok()) << b.status().to_string();
+  if (!b.is_ok()) return std::nullopt;
+  auto pv = verify(p, *b);
+  EXPECT_TRUE(pv.is_ok()) << pv.status().to_string();
+  if (!pv.is_ok()) return std::nullopt;
+  return VerifiedRun{std::move(*b), std::move(*pv)};
 }
 
 // Proves an Extension run, round-trips the bundle through its bytes and verifies it: the
