@@ -125,12 +125,7 @@ Result<wasm::Trace> traced(const zkwasm::Program& p, uint32_t iterations) {
   const uint64_t args[1] = {iterations};
   auto r = (*inst)->invoke(e->index, args, eo);
   if (!r) return r.status();
-  wasm::TraceEnd end;
-  end.gas_used = r->gas_used;
-  end.instructions = r->instructions;
-  end.records = tw.records();
-  end.results = r->results;
-  EFAAS_RETURN_IF_ERROR(tw.finish(end));
+  EFAAS_RETURN_IF_ERROR(tw.finish(wasm::trace_end(*r, tw.records())));
   g_trace_file_bytes = sink.data.size();
   return wasm::read_trace(sink.data);
 }
@@ -196,6 +191,28 @@ void print_proof_breakdown(const StarkProof& proof, const air::MachineAir& m) {
                  line.c_str());
   }
   std::fprintf(stderr, "proof bytes total %zu\n", total);
+}
+
+// Base cells a proof hashes over the trace domain, from its tables' heights: per table 2^k rows
+// of main + 4 * (LogUp aux + quotient chunks) base columns; `print`: one line per table.
+size_t hashed_cells(const std::vector<uint32_t>& heights, bool print) {
+  const air::MachineAir& m = zkwasm::machine_air(heights.size() > zkwasm::layout::kNumTables);
+  size_t hashed = 0;
+  for (size_t t = 0; t < m.tables.size() && t < heights.size(); ++t) {
+    const air::TableAir& tab = m.tables[t];
+    const uint32_t d = tab.max_degree();
+    const uint32_t chunks = std::bit_ceil(d <= 2 ? 1u : d - 1);
+    const size_t per_row = tab.main_width() + 4 * (tab.aux_width() + chunks);
+    hashed += per_row << heights[t];
+    if (!print) continue;
+    std::fprintf(stderr, "table %-10s rows 2^%-2u main %3u fixed %2u aux %2u (Fp4, %3u "
+                 "interactions) constraints %3zu degree %u quotient chunks %u: %zu base "
+                 "columns per row\n",
+                 tab.name().c_str(), heights[t], tab.main_width(), tab.pre_width(),
+                 tab.aux_width(), uint32_t(tab.interactions().size()),
+                 tab.constraints().size(), d, chunks, per_row);
+  }
+  return hashed;
 }
 
 Result<ExtensionRun> traced_extension(const zkwasm::Program& p, size_t data_len) {
@@ -525,21 +542,19 @@ int main(int argc, char** argv) {
   {
     const auto& heights = bundle->segments[0].proof.log_heights;
     const air::MachineAir& m = zkwasm::machine_air(heights.size() > zkwasm::layout::kNumTables);
-    size_t hashed = 0;
-    for (size_t t = 0; t < m.tables.size() && t < heights.size(); ++t) {
-      const air::TableAir& tab = m.tables[t];
-      const uint32_t d = tab.max_degree();
-      const uint32_t chunks = std::bit_ceil(d <= 2 ? 1u : d - 1);
-      const size_t per_row = tab.main_width() + 4 * (tab.aux_width() + chunks);
-      hashed += per_row << heights[t];
-      std::fprintf(stderr, "table %-10s rows 2^%-2u main %3u fixed %2u aux %2u (Fp4, %3u "
-                   "interactions) constraints %3zu degree %u quotient chunks %u: %zu base "
-                   "columns per row\n",
-                   tab.name().c_str(), heights[t], tab.main_width(), tab.pre_width(),
-                   tab.aux_width(), uint32_t(tab.interactions().size()),
-                   tab.constraints().size(), d, chunks, per_row);
-    }
+    const size_t hashed = hashed_cells(heights, true);
     std::fprintf(stderr, "hashed base cells (trace domain, all tables): %.1f M\n", hashed / 1e6);
+    if (bundle->segments.size() > 1) {
+      // Split runs: every segment's, and how many carry the private tables (each of those
+      // hashes the whole private input).
+      size_t all = 0, with_private = 0;
+      for (const auto& seg : bundle->segments) {
+        all += hashed_cells(seg.proof.log_heights, false);
+        with_private += seg.proof.log_heights.size() > zkwasm::layout::kNumTables;
+      }
+      std::fprintf(stderr, "hashed base cells, all %zu segments: %.1f M (%zu with the private "
+                   "tables)\n", bundle->segments.size(), all / 1e6, with_private);
+    }
     print_proof_breakdown(bundle->segments[0].proof, m);
   }
   // Split runs prove segments on other threads: their serial parts are not this thread's.

@@ -72,12 +72,7 @@ Bytes prove_bundle(const zkwasm::Program& p, const std::string& func, std::vecto
     eo.trace = &tw;
     auto r = (*inst)->invoke(e->index, args, eo);
     EXPECT_TRUE(r.is_ok());
-    wasm::TraceEnd end;
-    end.gas_used = r->gas_used;
-    end.instructions = r->instructions;
-    end.records = tw.records();
-    end.results = r->results;
-    EXPECT_TRUE(tw.finish(end).is_ok());
+    EXPECT_TRUE(tw.finish(wasm::trace_end(*r, tw.records())).is_ok());
   }
   auto trace = wasm::read_trace(sink.data);
   EXPECT_TRUE(trace.is_ok()) << trace.status().message();

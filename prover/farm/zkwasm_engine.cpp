@@ -621,15 +621,7 @@ class ZkwasmEngine final : public Engine {
                      std::to_string(kZkwasmMaxModuleInstructions) +
                      " instructions for module jobs; lower gas_limit or submit a trace");
     }
-    wasm::TraceEnd end;
-    end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
-    end.trap_code = uint32_t(r->trap);
-    end.gas_used = r->gas_used;
-    end.instructions = r->instructions;
-    end.records = writer.records();
-    end.results = r->results;
-    end.output = output;
-    if (Status s = writer.finish(end); !s) return s;
+    if (Status s = writer.finish(wasm::trace_end(*r, writer.records(), output)); !s) return s;
     auto t = wasm::read_trace(sink.data);
     if (!t) return err(Code::kInternal, "re-reading the recorded trace: " + t.status().message());
     return std::move(*t);

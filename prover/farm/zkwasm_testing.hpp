@@ -87,15 +87,7 @@ inline Result<std::vector<uint8_t>> record_trace_with_input(const std::vector<ui
   o.trace = &w;
   auto r = (*inst)->invoke(ex->index, args, o);
   if (!r) return r.status();
-  wasm::TraceEnd end;
-  end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
-  end.trap_code = uint32_t(r->trap);
-  end.gas_used = r->gas_used;
-  end.instructions = r->instructions;
-  end.records = w.records();
-  end.results = r->results;
-  end.output = output;
-  EFAAS_RETURN_IF_ERROR(w.finish(end));
+  EFAAS_RETURN_IF_ERROR(w.finish(wasm::trace_end(*r, w.records(), output)));
   return sink.data;
 }
 

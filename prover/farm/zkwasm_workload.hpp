@@ -44,14 +44,7 @@ inline Result<std::vector<uint8_t>> record_sum_trace(uint64_t n) {
   const uint64_t args[] = {n};
   auto r = (*inst)->invoke(0, args, eo);
   if (!r) return r.status();
-  wasm::TraceEnd end;
-  end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
-  end.trap_code = uint32_t(r->trap);
-  end.gas_used = r->gas_used;
-  end.instructions = r->instructions;
-  end.records = w.records();
-  end.results = r->results;
-  EFAAS_RETURN_IF_ERROR(w.finish(end));
+  EFAAS_RETURN_IF_ERROR(w.finish(wasm::trace_end(*r, w.records())));
   return std::move(sink.data);
 }
 

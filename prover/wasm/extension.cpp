@@ -232,15 +232,7 @@ Result<ExtensionResult> run_extension(std::shared_ptr<const Module> module,
     res.status = res.exit_code == 0 ? ExtensionResult::Status::kOk : ExtensionResult::Status::kExit;
   }
   if (config.trace) {
-    TraceEnd end;
-    end.status = r->trap == TrapCode::kNone ? 0 : 1;
-    end.trap_code = uint32_t(r->trap);
-    end.gas_used = r->gas_used;
-    end.instructions = r->instructions;
-    end.records = config.trace->records();
-    end.results = r->results;
-    end.output = res.output;
-    EFAAS_RETURN_IF_ERROR(config.trace->finish(end));
+    EFAAS_RETURN_IF_ERROR(config.trace->finish(trace_end(*r, config.trace->records(), res.output)));
   }
   return res;
 }

@@ -3,6 +3,9 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <utility>
+
+#include "prover/wasm/instance.hpp"
 
 namespace efaas::wasm {
 
@@ -304,6 +307,18 @@ std::string unpack_records(const uint8_t* p, size_t len, uint32_t count, uint64_
 }
 
 }  // namespace
+
+TraceEnd trace_end(const ExecResult& r, uint64_t records, std::vector<uint8_t> output) {
+  TraceEnd end;
+  end.status = r.trap == TrapCode::kNone ? 0 : 1;
+  end.trap_code = uint32_t(r.trap);
+  end.gas_used = r.gas_used;
+  end.instructions = r.instructions;
+  end.records = records;
+  end.results = r.results;
+  end.output = std::move(output);
+  return end;
+}
 
 uint64_t xxh64(const void* data, size_t len, uint64_t seed) {
   Xxh64 h(seed);

@@ -70,6 +70,11 @@ struct TraceEnd {
   bool operator==(const TraceEnd&) const = default;
 };
 
+struct ExecResult;  // instance.hpp
+// The end of the trace of an invocation that returned `r` (status 1 and its trap code after a
+// trap), after `records` records (TraceWriter::records()), with an Extension's `output`.
+TraceEnd trace_end(const ExecResult& r, uint64_t records, std::vector<uint8_t> output = {});
+
 // 64-bit xxHash (XXH64) of `data` with `seed`: the chunk checksum.
 uint64_t xxh64(const void* data, size_t len, uint64_t seed = 0);
 

@@ -69,14 +69,7 @@ wasm::Trace sum_trace(uint64_t gas_limit) {
   eo.trace = &tw;
   const uint64_t args[1] = {3};
   auto r = (*inst)->invoke(0, args, eo);
-  wasm::TraceEnd end;
-  end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
-  end.trap_code = uint32_t(r->trap);
-  end.gas_used = r->gas_used;
-  end.instructions = r->instructions;
-  end.records = tw.records();
-  end.results = r->results;
-  (void)tw.finish(end);
+  (void)tw.finish(wasm::trace_end(*r, tw.records()));
   return *wasm::read_trace(sink.data);
 }
 

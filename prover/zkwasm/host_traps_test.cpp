@@ -162,13 +162,7 @@ TEST(ZkHostTraps, AbortOfAnotherModuleIsNotProvable) {
   auto r = (*inst)->invoke(h.entry_function, {}, o);
   ASSERT_TRUE(r.is_ok());
   ASSERT_EQ(r->trap, wasm::TrapCode::kHostAbort);
-  wasm::TraceEnd end;
-  end.status = 1;
-  end.trap_code = kAbort;
-  end.gas_used = r->gas_used;
-  end.instructions = r->instructions;
-  end.records = tw.records();
-  ASSERT_TRUE(tw.finish(end).is_ok());
+  ASSERT_TRUE(tw.finish(wasm::trace_end(*r, tw.records())).is_ok());
   auto t = wasm::read_trace(sink.data);
   ASSERT_TRUE(t.is_ok());
   const wasm::ExtensionInput none;

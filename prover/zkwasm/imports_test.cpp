@@ -67,12 +67,7 @@ wasm::Trace run(const std::vector<uint8_t>& bytes, uint32_t g, uint64_t h, uint3
   const uint64_t args[] = {x};
   auto r = (*inst)->invoke(hd.entry_function, args, o);
   EXPECT_TRUE(r.is_ok());
-  wasm::TraceEnd end;
-  end.gas_used = r->gas_used;
-  end.instructions = r->instructions;
-  end.records = tw.records();
-  end.results = r->results;
-  EXPECT_TRUE(tw.finish(end).is_ok());
+  EXPECT_TRUE(tw.finish(wasm::trace_end(*r, tw.records())).is_ok());
   auto t = wasm::read_trace(sink.data);
   EXPECT_TRUE(t.is_ok());
   return *t;

@@ -106,6 +106,38 @@ ProveOptions opts(uint64_t x) {
   return o;
 }
 
+// A bundle claiming another result is rejected.
+void expect_result_bound(const Program& p, const Bundle& b, const std::string& what = "") {
+  Bundle forged = b;
+  forged.publics.results[0] ^= 1;
+  EXPECT_FALSE(verify(p, forged).is_ok()) << what << "a forged result verified";
+}
+
+// A proof for another program verified as q's: rejected by the public module hash and, with
+// q's hash claimed, by q's program commitment (`label`: the printed reason's).
+void expect_rejected_as(const Program& q, const Bundle& b, const std::string& why,
+                        const std::string& label) {
+  EXPECT_FALSE(verify(q, b).is_ok()) << why;
+  Bundle renamed = b;
+  renamed.publics.module_hash = q.module_hash();
+  auto v = verify(q, renamed);
+  EXPECT_FALSE(v.is_ok()) << why;
+  std::printf("  %s: %s\n", label.c_str(), v.status().message().c_str());
+}
+
+// Trace `t` proved as a run of p under `o` with the prover's checks off: the verifier rejects
+// it (`label`: the printed reason's).
+void expect_unchecked_rejected(const Program& p, const wasm::Trace& t, ProveOptions o,
+                               const std::string& why, const std::string& label) {
+  o.check_trace = false;
+  o.stark.check_witness = false;
+  auto f = prove(p, t, o);
+  ASSERT_TRUE(f.is_ok()) << f.status().to_string();
+  auto fv = verify(p, *f);
+  EXPECT_FALSE(fv.is_ok()) << why;
+  std::printf("  %s -> %s\n", label.c_str(), fv.status().message().c_str());
+}
+
 LinkSpec spec_of(const std::vector<uint8_t>& lib, const std::vector<uint8_t>& app) {
   LinkSpec s;
   s.modules.push_back({"lib", lib});
@@ -127,26 +159,20 @@ TEST(ZkLinking, SharedTableAndCrossModuleCallsProve) {
     const wasm::Trace t = run_combined(**p, "run", x);
     ASSERT_EQ(t.end.status, 0u);
     ASSERT_EQ(t.end.results, want) << "the combined module differs from the runtime's linking";
-    auto b = prove(**p, t, opts(x));
-    ASSERT_TRUE(b.is_ok()) << b.status().to_string();
-    auto pv = verify(**p, *b);
-    ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
-    EXPECT_EQ(pv->results, want);
-    Bundle forged = *b;
-    forged.publics.results[0] ^= 1;
-    EXPECT_FALSE(verify(**p, forged).is_ok()) << "a forged result verified";
+    const auto run = test_support::prove_linked(**p, t, opts(x));
+    ASSERT_TRUE(run);
+    EXPECT_EQ(run->publics.results, want);
+    expect_result_bound(**p, run->bundle);
   }
   // Split into segments of 2^4 rows (continuations need nothing of their own here).
   {
     const wasm::Trace t = run_combined(**p, "run", 7);
     ProveOptions o = opts(7);
     o.segment_log = kMinSegmentLog;
-    auto b = prove(**p, t, o);
-    ASSERT_TRUE(b.is_ok()) << b.status().to_string();
-    EXPECT_GT(b->segments.size(), 1u);
-    auto pv = verify(**p, *b);
-    ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
-    EXPECT_EQ(pv->results, t.end.results);
+    const auto run = test_support::prove_linked(**p, t, o);
+    ASSERT_TRUE(run);
+    EXPECT_GT(run->bundle.segments.size(), 1u);
+    EXPECT_EQ(run->publics.results, t.end.results);
   }
   // A trap through the shared table (slot 3 is empty) proves with the spec's trap code.
   wasm::TrapCode trap{};
@@ -154,11 +180,9 @@ TEST(ZkLinking, SharedTableAndCrossModuleCallsProve) {
   ASSERT_EQ(trap, wasm::TrapCode::kUninitializedElement);
   const wasm::Trace t = run_combined(**p, "bad", 1);
   ASSERT_EQ(t.end.trap_code, uint32_t(trap));
-  auto b = prove(**p, t, opts(1));
-  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
-  auto pv = verify(**p, *b);
-  ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
-  EXPECT_EQ(pv->trap_code, uint32_t(trap));
+  const auto run = test_support::prove_linked(**p, t, opts(1));
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->publics.trap_code, uint32_t(trap));
 }
 
 TEST(ZkLinking, ProofIsRejectedWithAnotherLinkedModule) {
@@ -170,27 +194,16 @@ TEST(ZkLinking, ProofIsRejectedWithAnotherLinkedModule) {
   ASSERT_TRUE(p.is_ok() && q.is_ok());
   EXPECT_NE((*p)->module_hash(), (*q)->module_hash());
   const wasm::Trace t = run_combined(**p, "run", 4);
-  auto b = prove(**p, t, opts(4));
-  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
-  ASSERT_TRUE(verify(**p, *b).is_ok());
-  // The other set's verifier: rejected by the public module hash ...
-  EXPECT_FALSE(verify(**q, *b).is_ok());
-  // ... and, claiming the other set's hash, by its program commitment.
-  Bundle renamed = *b;
-  renamed.publics.module_hash = (*q)->module_hash();
-  auto v = verify(**q, renamed);
-  EXPECT_FALSE(v.is_ok()) << "a proof for one module set verified for another";
-  std::printf("  proof under lib(k=5): %s\n", v.status().message().c_str());
+  const auto run = test_support::prove_linked(**p, t, opts(4));
+  ASSERT_TRUE(run);
+  // The other set's verifier: rejected by the public module hash and, claiming the other
+  // set's hash, by its program commitment.
+  expect_rejected_as(**q, run->bundle, "a proof for one module set verified for another",
+                     "proof under lib(k=5)");
   // p's run proved as if it were the other set's (the prover's checks off): the other set's
   // program commitment (lib's other constant) rejects it.
-  ProveOptions unchecked = opts(4);
-  unchecked.check_trace = false;
-  unchecked.stark.check_witness = false;
-  auto f = prove(**q, t, unchecked);
-  ASSERT_TRUE(f.is_ok()) << f.status().to_string();
-  auto fv = verify(**q, *f);
-  EXPECT_FALSE(fv.is_ok()) << "p's run verified as a run of the other set";
-  std::printf("  p's run proved under lib(k=5): %s\n", fv.status().message().c_str());
+  expect_unchecked_rejected(**q, t, opts(4), "p's run verified as a run of the other set",
+                            "p's run proved under lib(k=5)");
   // The entry module alone, or the set under other names or in another order, is another
   // identity.
   LinkSpec renamed_set = spec_of(lib, app);
@@ -231,12 +244,7 @@ TEST(ZkLinking, DynamicRuntimeTraceIsNotAProofOfTheSet) {
   const uint64_t args[] = {4};
   auto r = (*ia)->invoke((*ma)->find_export("run")->index, args, o);
   ASSERT_TRUE(r.is_ok());
-  wasm::TraceEnd end;
-  end.gas_used = r->gas_used;
-  end.instructions = r->instructions;
-  end.records = tw.records();
-  end.results = r->results;
-  ASSERT_TRUE(tw.finish(end).is_ok());
+  ASSERT_TRUE(tw.finish(wasm::trace_end(*r, tw.records())).is_ok());
   auto t = wasm::read_trace(sink.data);
   ASSERT_TRUE(t.is_ok()) << t.status().to_string();
   auto checked = prove(**p, *t, opts(4));
@@ -272,11 +280,9 @@ TEST(ZkLinking, StartFunctionWithImportsFromTheSet) {
   const auto want = run_dynamic(lib, app, "run", 1, &trap);
   const wasm::Trace t = run_combined(**p, "run", 1);
   ASSERT_EQ(t.end.results, want);
-  auto b = prove(**p, t, opts(1));
-  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
-  auto pv = verify(**p, *b);
-  ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
-  EXPECT_EQ(pv->results, want);
+  const auto run = test_support::prove_linked(**p, t, opts(1));
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->publics.results, want);
 }
 
 TEST(ZkLinking, HostFunctionsOfSeveralModulesStayHostCalls) {
@@ -316,12 +322,10 @@ TEST(ZkLinking, HostFunctionsOfSeveralModulesStayHostCalls) {
   ASSERT_EQ(r->output, want);
   auto t = wasm::read_trace(sink.data);
   ASSERT_TRUE(t.is_ok()) << t.status().to_string();
-  auto b = prove(**p, *t, test_support::extension_opts(in));
-  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
-  auto pv = verify(**p, *b);
-  ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
-  EXPECT_EQ(pv->output, want);
-  Bundle forged = *b;
+  const auto run = test_support::prove_linked(**p, *t, test_support::extension_opts(in));
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->publics.output, want);
+  Bundle forged = run->bundle;
   forged.publics.output[0] ^= 1;
   EXPECT_FALSE(verify(**p, forged).is_ok()) << "a forged output verified";
 }
@@ -429,34 +433,24 @@ TEST(ZkLinking, StartFunctionsRunInInstantiationOrder) {
   ASSERT_EQ(want, 5u + 2 + 30 + 9 + 7 + 17);
   const wasm::Trace t = run_combined(**p, "run", 5);
   ASSERT_EQ(t.end.results, std::vector<uint64_t>{want});
-  auto b = prove(**p, t, opts(5));
-  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
-  auto pv = verify(**p, *b);
-  ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
-  EXPECT_EQ(pv->results, std::vector<uint64_t>{want});
-  Bundle forged = *b;
-  forged.publics.results[0] ^= 1;
-  EXPECT_FALSE(verify(**p, forged).is_ok()) << "a forged result verified";
+  const auto run = test_support::prove_linked(**p, t, opts(5));
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->publics.results, std::vector<uint64_t>{want});
+  expect_result_bound(**p, run->bundle);
   {  // Split: the folded state is the first segment's initial image.
     ProveOptions o = opts(5);
     o.segment_log = kMinSegmentLog;
-    auto bs = prove(**p, t, o);
-    ASSERT_TRUE(bs.is_ok()) << bs.status().to_string();
-    EXPECT_GT(bs->segments.size(), 1u);
-    auto pvs = verify(**p, *bs);
-    ASSERT_TRUE(pvs.is_ok()) << pvs.status().to_string();
-    EXPECT_EQ(pvs->results, std::vector<uint64_t>{want});
+    const auto split = test_support::prove_linked(**p, t, o);
+    ASSERT_TRUE(split);
+    EXPECT_GT(split->bundle.segments.size(), 1u);
+    EXPECT_EQ(split->publics.results, std::vector<uint64_t>{want});
   }
   // A first module whose start stores another value: another set (by its hash, also when the
   // bundle claims that hash: the proof's public inputs hold the one it was made for).
   auto q = Program::load_linked(first_second(8));
   ASSERT_TRUE(q.is_ok()) << q.status().to_string();
-  EXPECT_FALSE(verify(**q, *b).is_ok());
-  Bundle renamed = *b;
-  renamed.publics.module_hash = (*q)->module_hash();
-  auto v = verify(**q, renamed);
-  EXPECT_FALSE(v.is_ok()) << "a proof verified under another first module's start";
-  std::printf("  proof under first(8): %s\n", v.status().message().c_str());
+  expect_rejected_as(**q, run->bundle, "a proof verified under another first module's start",
+                     "proof under first(8)");
   // The run from the state with the first start function skipped (its function kept, so that
   // indices match): refused by the prover's check and, with the checks off, rejected by the
   // verifier.
@@ -470,14 +464,9 @@ TEST(ZkLinking, StartFunctionsRunInInstantiationOrder) {
   const wasm::Trace other = run_combined(**r, "run", 5);
   ASSERT_NE(other.end.results, t.end.results);
   EXPECT_FALSE(prove(**p, other, opts(5)).is_ok()) << "the prover accepted a run from another state";
-  ProveOptions unchecked = opts(5);
-  unchecked.check_trace = false;
-  unchecked.stark.check_witness = false;
-  auto f = prove(**p, other, unchecked);
-  ASSERT_TRUE(f.is_ok()) << f.status().to_string();
-  auto fv = verify(**p, *f);
-  EXPECT_FALSE(fv.is_ok()) << "a run from the state without the first start function verified";
-  std::printf("  run without first's start, checks off -> %s\n", fv.status().message().c_str());
+  expect_unchecked_rejected(**p, other, opts(5),
+                            "a run from the state without the first start function verified",
+                            "run without first's start, checks off");
 }
 
 // linking.wast's "$Ms": an instantiation that imports Ms's memory and table, writes both by its
@@ -545,20 +534,14 @@ TEST(ZkLinking, FailedInstantiationLeavesItsSegments) {
     ASSERT_EQ(t.end.results, want->results) << fn;
     ProveOptions o;
     o.params = fri_test_preset();
-    auto b = prove(**p, t, o);
-    ASSERT_TRUE(b.is_ok()) << b.status().to_string();
-    auto pv = verify(**p, *b);
-    ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
-    EXPECT_EQ(pv->results, want->results);
-    Bundle forged = *b;
-    forged.publics.results[0] ^= 1;
-    EXPECT_FALSE(verify(**p, forged).is_ok()) << fn << ": a forged result verified";
+    const auto run = test_support::prove_linked(**p, t, o);
+    ASSERT_TRUE(run);
+    EXPECT_EQ(run->publics.results, want->results);
+    expect_result_bound(**p, run->bundle, std::string(fn) + ": ");
     // Not a proof about Ms alone (its memory and table as instantiated): by the hash, and with
     // Ms's hash claimed, by the program commitment.
-    EXPECT_FALSE(verify(**alone, *b).is_ok());
-    Bundle renamed = *b;
-    renamed.publics.module_hash = (*alone)->module_hash();
-    EXPECT_FALSE(verify(**alone, renamed).is_ok()) << fn << ": verified as Ms alone";
+    expect_rejected_as(**alone, run->bundle, std::string(fn) + ": verified as Ms alone",
+                       std::string(fn) + " under Ms alone");
   }
   // Ms alone's run (memory[0] = 0) proved as the set's, the prover's checks off: rejected.
   const wasm::Export* ex = (*alone)->module().find_export("get memory[0]");
@@ -569,13 +552,9 @@ TEST(ZkLinking, FailedInstantiationLeavesItsSegments) {
   ASSERT_EQ(t0.end.results, std::vector<uint64_t>{0});
   ProveOptions unchecked;
   unchecked.params = fri_test_preset();
-  unchecked.check_trace = false;
-  unchecked.stark.check_witness = false;
-  auto f = prove(**p, t0, unchecked);
-  ASSERT_TRUE(f.is_ok()) << f.status().to_string();
-  auto fv = verify(**p, *f);
-  EXPECT_FALSE(fv.is_ok()) << "a run from Ms's own initial state verified as after the failure";
-  std::printf("  Ms's fresh run as the set's, checks off -> %s\n", fv.status().message().c_str());
+  expect_unchecked_rejected(**p, t0, unchecked,
+                            "a run from Ms's own initial state verified as after the failure",
+                            "Ms's fresh run as the set's, checks off");
 
   // A trapping start is an instantiation failure anywhere else: in the entry module, or before
   // the last.
@@ -642,23 +621,16 @@ TEST(ZkLinking, CallsBeforeTheProvedOneAreReplayedByTheVerifier) {
   ASSERT_EQ(t.end.results, want->results);
   ProveOptions o;
   o.params = fri_test_preset();
-  auto b = prove(**p, t, o);
-  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
-  auto pv = verify(**p, *b);
-  ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
-  EXPECT_EQ(pv->results, want->results);
-  Bundle forged = *b;
-  forged.publics.results[0] ^= 1;
-  EXPECT_FALSE(verify(**p, forged).is_ok()) << "a forged result verified";
+  const auto run = test_support::prove_linked(**p, t, o);
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->publics.results, want->results);
+  expect_result_bound(**p, run->bundle);
   // Other calls before it: another statement (by the hash, also when the bundle claims it).
   auto q = Program::load_linked(counter_after({5}));
   ASSERT_TRUE(q.is_ok()) << q.status().to_string();
-  EXPECT_FALSE(verify(**q, *b).is_ok());
-  Bundle renamed = *b;
-  renamed.publics.module_hash = (*q)->module_hash();
-  auto v = verify(**q, renamed);
-  EXPECT_FALSE(v.is_ok()) << "a proof after bump(5), bump(7) verified after bump(5) alone";
-  std::printf("  proof under calls {bump(5)}: %s\n", v.status().message().c_str());
+  expect_rejected_as(**q, run->bundle,
+                     "a proof after bump(5), bump(7) verified after bump(5) alone",
+                     "proof under calls {bump(5)}");
   // The run after bump(5) alone proved as the run after both, the prover's checks off.
   wasm::Linker none2;
   auto other = wasm::Instance::instantiate((*q)->module_ptr(), none2);
@@ -666,14 +638,8 @@ TEST(ZkLinking, CallsBeforeTheProvedOneAreReplayedByTheVerifier) {
   const wasm::Trace t1 = test_support::trace_invoke(**other, get, {});
   ASSERT_NE(t1.end.results, t.end.results);
   EXPECT_FALSE(prove(**p, t1, o).is_ok()) << "the prover accepted a run from another state";
-  ProveOptions unchecked = o;
-  unchecked.check_trace = false;
-  unchecked.stark.check_witness = false;
-  auto f = prove(**p, t1, unchecked);
-  ASSERT_TRUE(f.is_ok()) << f.status().to_string();
-  auto fv = verify(**p, *f);
-  EXPECT_FALSE(fv.is_ok()) << "a run from the state after bump(5) verified after both";
-  std::printf("  run after bump(5) only, checks off -> %s\n", fv.status().message().c_str());
+  expect_unchecked_rejected(**p, t1, o, "a run from the state after bump(5) verified after both",
+                            "run after bump(5) only, checks off");
   // Calls the verifier cannot run are refused with their reason.
   LinkSpec unknown = counter_after({});
   unknown.calls.push_back({"nope", {}});

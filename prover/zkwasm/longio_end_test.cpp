@@ -5,7 +5,8 @@
 // after fewer rows of the call's first segment). Swept over transfer lengths and prefixes
 // around segment multiples at segment_log 5 (plans only), and proved where the pieces had to
 // move: an out-of-gas trap right after an output_write, an input_read and a call's zero-local
-// rows, a trap and a normal return right after a transfer.
+// rows (also as the run's first instruction, where the first piece ends a smaller table), a
+// trap and a normal return right after a transfer.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -23,6 +24,7 @@ namespace efaas::zkwasm {
 namespace {
 
 using test_support::wat;
+namespace L = layout;
 using wasm::Op;
 
 constexpr uint32_t kLog = 5;  // 32 rows
@@ -52,29 +54,7 @@ std::string transfer_module(bool read, size_t pre, bool trap) {
 )" + body + "))\n";
 }
 
-struct TransferRun {
-  std::shared_ptr<const wasm::Module> module;
-  wasm::ExtensionInput input;
-  wasm::ExtensionResult result;
-  wasm::Trace trace;
-};
-
-TransferRun run_ext(std::shared_ptr<const wasm::Module> m, const wasm::ExtensionInput& in,
-            uint64_t gas_limit) {
-  TransferRun e{m, in, {}, {}};
-  wasm::MemorySink sink;
-  wasm::TraceWriter tw(sink, 1024);
-  wasm::ExtensionConfig cfg;
-  cfg.trace = &tw;
-  cfg.gas_limit = gas_limit;
-  auto r = wasm::run_extension(m, in, cfg);
-  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
-  if (r.is_ok()) e.result = *r;
-  auto t = wasm::read_trace(sink.data);
-  EXPECT_TRUE(t.is_ok()) << t.status().to_string();
-  if (t.is_ok()) e.trace = *t;
-  return e;
-}
+using TransferRun = test_support::ExtensionRun;
 
 bool is_io(const wasm::StepRecord& s) {
   return s.op == uint16_t(Op::kHostRead) || s.op == uint16_t(Op::kHostWrite);
@@ -83,13 +63,13 @@ bool is_io(const wasm::StepRecord& s) {
 // The transfer module's run over `len` bytes of Data, ending as `end`; out of gas: under the
 // largest limit that stops it at the instruction right after the transfer (its last record an
 // I/O row).
-TransferRun transfer_run(std::shared_ptr<const wasm::Module> m, uint32_t len, End end) {
+TransferRun transfer_run(const std::shared_ptr<Program>& p, uint32_t len, End end) {
   wasm::ExtensionInput in;
   in.data.assign(len, 0x5A);
-  TransferRun full = run_ext(m, in, uint64_t(1) << 20);
+  TransferRun full = test_support::run_extension(p, in, uint64_t(1) << 20);
   if (end != End::kOutOfGas) return full;
   for (uint64_t limit = full.result.gas_used; limit-- > 0;) {
-    TransferRun e = run_ext(m, in, limit);
+    TransferRun e = test_support::run_extension(p, in, limit);
     if (e.result.trap == wasm::TrapCode::kOutOfGas && is_io(e.trace.steps.back())) return e;
   }
   ADD_FAILURE() << "no gas limit stops the run right after the transfer";
@@ -192,10 +172,11 @@ TEST(ZkWasmLongIoEnd, EveryTransferLengthAndPrefixPlans) {
   for (const bool read : {false, true}) {
     for (const End end : {End::kReturn, End::kOutOfGas, End::kTrap}) {
       for (size_t pre = 0; pre <= 3; ++pre) {
-        const auto m = load(wat(transfer_module(read, pre, end == End::kTrap)));
+        const auto p = test_support::load_program(wat(transfer_module(read, pre, end == End::kTrap)));
+        ASSERT_NE(p, nullptr);
         for (uint32_t rows = kCap - 3; rows <= 3 * kCap + 3; ++rows) {
-          const TransferRun e = transfer_run(m, 8 * rows, end);
-          const Status st = plan_of(*m, e.trace);
+          const TransferRun e = transfer_run(p, 8 * rows, end);
+          const Status st = plan_of(p->module(), e.trace);
           EXPECT_TRUE(st.is_ok()) << (read ? "input_read" : "output_write") << " of " << rows
                                   << " rows after " << pre << " instruction pairs, " << name(end) << ": "
                                   << st.to_string();
@@ -205,9 +186,8 @@ TEST(ZkWasmLongIoEnd, EveryTransferLengthAndPrefixPlans) {
     }
   }
   // A call as the entry function's first instruction has no earlier instruction to cut at:
-  // where its pieces leave no room for the out-of-gas trap and padding rows it is refused,
-  // naming the step (docs/zkwasm.md "Next steps"); after one instruction it plans.
-  size_t refused = 0;
+  // where its pieces leave no room for the out-of-gas trap and padding rows, its first piece
+  // ends a smaller table (refused as UNIMPLEMENTED before, 4 of these).
   for (const bool gas : {false, true}) {
     for (size_t pre = 0; pre <= 2; ++pre) {
       for (size_t locals : {kCap - 4, kCap - 3, kCap - 2, kCap - 1, kCap, kCap + 1, 2 * kCap - 3,
@@ -215,20 +195,14 @@ TEST(ZkWasmLongIoEnd, EveryTransferLengthAndPrefixPlans) {
         const auto bytes = wat(zero_local_module(pre, locals));
         const wasm::Trace t = zero_local_run(bytes, gas);
         const Status st = plan_of(*load(bytes), t);
-        if (pre == 0 && gas && st.code() == StatusCode::kUnimplemented) {
-          EXPECT_NE(st.message().find("fit no cut"), std::string::npos) << st.message();
-          ++refused;
-          continue;
-        }
         EXPECT_TRUE(st.is_ok()) << locals << " locals after " << pre << " instruction pairs"
                                 << (gas ? ", out of gas: " : ": ") << st.to_string();
         ++plans;
       }
     }
   }
-  std::printf("  %zu runs planned in segments of %zu rows, %zu refused (a call first)\n", plans,
-              kCap, refused);
-  EXPECT_LE(refused, 4u);
+  std::printf("  %zu runs planned in segments of %zu rows\n", plans, kCap);
+  EXPECT_EQ(plans, 1770u);  // none refused
 }
 
 // Proved: out-of-gas exits right after a transfer that, as cut before place_last, left no room
@@ -243,7 +217,7 @@ TEST(ZkWasmLongIoEnd, OutOfGasRightAfterALongTransferProves) {
     const std::vector<uint32_t> lengths =
         read ? std::vector<uint32_t>{30, 57, 58} : std::vector<uint32_t>{30, 31, 59, 60};
     for (const uint32_t rows : lengths) {
-      const TransferRun e = transfer_run((*p)->module_ptr(), 8 * rows, End::kOutOfGas);
+      const TransferRun e = transfer_run(*p, 8 * rows, End::kOutOfGas);
       ASSERT_EQ(e.result.trap, wasm::TrapCode::kOutOfGas);
       const auto [n, inside] = expect_proves(
           **p, e.trace, test_support::extension_opts(e.input, true, kLog),
@@ -264,7 +238,7 @@ TEST(ZkWasmLongIoEnd, TrapOrReturnRightAfterATransferFillingASegmentProves) {
     auto p = Program::load(bytes);
     ASSERT_TRUE(p.is_ok()) << p.status().to_string();
     for (const uint32_t rows : {59u, 60u}) {
-      const TransferRun e = transfer_run((*p)->module_ptr(), 8 * rows, end);
+      const TransferRun e = transfer_run(*p, 8 * rows, end);
       const auto [n, inside] = expect_proves(
           **p, e.trace, test_support::extension_opts(e.input, true, kLog),
           "output_write of " + std::to_string(rows) + " rows, then " + name(end), rows == 60);
@@ -289,6 +263,35 @@ TEST(ZkWasmLongIoEnd, OutOfGasRightAfterACallsZeroLocalRowsProves) {
                                            locals == 61);
     EXPECT_GE(n, 2u);
     EXPECT_TRUE(inside);
+  }
+}
+
+// Out of gas at the callee's first instruction when the call is the run's first instruction
+// (no earlier cut to move; refused before): the call whole (30, 31 zero-local rows) or its last
+// piece (62, 63) left no room for the trap and padding rows, so the first segment is a table of
+// half a segment ending inside the zero-local rows. Its exit cursor and count are bound.
+TEST(ZkWasmLongIoEnd, OutOfGasRightAfterTheRunsFirstCallProves) {
+  for (const size_t locals : {kCap - 2, kCap - 1, 2 * kCap - 2, 2 * kCap - 1}) {
+    const auto bytes = wat(zero_local_module(0, locals));
+    auto p = Program::load(bytes);
+    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+    const wasm::Trace t = zero_local_run(bytes, true);
+    ASSERT_EQ(t.end.trap_code, uint32_t(wasm::TrapCode::kOutOfGas));
+    ASSERT_EQ(t.steps.size(), 1u);  // the call, the run's only record
+    const ProveOptions o = test_support::function_opts({}, true, kLog);
+    const std::string what = std::to_string(locals) + " zero-local rows first, then out of gas";
+    const auto [n, inside] = expect_proves(**p, t, o, what, locals == 2 * kCap - 1);
+    EXPECT_GE(n, 2u);
+    EXPECT_TRUE(inside);
+    auto b = prove(**p, t, o);
+    ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+    EXPECT_EQ(b->segments[0].proof.log_heights[L::kExec], kLog - 1) << what;
+    EXPECT_TRUE(b->segments[0].exit.zl.active) << what;
+    for (const int64_t d : {-1, 1}) {
+      Bundle x = *b;
+      x.segments[0].exit.zl.next = uint32_t(int64_t(x.segments[0].exit.zl.next) + d);
+      EXPECT_FALSE(verify(**p, x).is_ok()) << what << ": exit key " << d;
+    }
   }
 }
 

@@ -303,15 +303,18 @@ Status SegmentPlanner::place(size_t r) {
 // call row then carries no cursor), and the segment it ends is full: its `end` row, an I/O row
 // with bytes left, must be its table's last row, since the AIR's I/O chain wants another I/O
 // row after it. The group is one row per record here (a host call has no zero-local rows).
-Status SegmentPlanner::place_split(size_t r) {
+// `first`: the height of the table the call starts in (a power of two up to a segment's;
+// place_last picks a smaller one where no other cut leaves room for the run's end).
+Status SegmentPlanner::place_split(size_t r, size_t first) {
   const size_t cap = size_t(1) << segment_log_;
   const size_t pre = head_rows_ + tails_;  // the call (and host tail) rows before its I/O rows
-  if (head_rows_ != 1 || pre + 1 > cap) {
+  if (first == 0) first = cap;
+  if (head_rows_ != 1 || pre + 1 > first) {
     return internal_error("zkwasm: step " + std::to_string(head_) + " cannot be cut inside");
   }
-  if (used_ + pre + 1 > cap) plan_.cuts.emplace_back(start_, head_), start_ = head_, used_ = 0;
+  if (used_ + pre + 1 > first) plan_.cuts.emplace_back(start_, head_), start_ = head_, used_ = 0;
   // q: the group's rows in the segments ended so far, so record head_ + q starts the next.
-  size_t q = cap - used_;
+  size_t q = first - used_;
   for (;;) {
     plan_.cuts.emplace_back(start_, head_ + q);
     start_ = head_ + q;
@@ -328,15 +331,17 @@ Status SegmentPlanner::place_split(size_t r) {
 // A call whose zero-local rows exceed a segment: cut inside them, after at least the first
 // (the call row carries no cursor); each segment ending there is full, as inside I/O rows.
 // The pieces after the first start from the zero-local cursor with no record of their own
-// before head_ + 1: [head_ + 1, head_ + 1) for those that hold nothing else.
-Status SegmentPlanner::place_zero_split(size_t r) {
+// before head_ + 1: [head_ + 1, head_ + 1) for those that hold nothing else. `first` as in
+// place_split.
+Status SegmentPlanner::place_zero_split(size_t r, size_t first) {
   const size_t cap = size_t(1) << segment_log_;
-  if (used_ + 2 > cap) plan_.cuts.emplace_back(start_, head_), start_ = head_, used_ = 0;
-  size_t q = cap - used_;  // the call's rows in the segments ended so far
-  for (;;) {
+  if (first == 0) first = cap;
+  if (used_ + 2 > first) plan_.cuts.emplace_back(start_, head_), start_ = head_, used_ = 0;
+  size_t q = first - used_;  // the call's rows in the segments ended so far
+  for (size_t table = first;; table = cap) {
     plan_.cuts.emplace_back(start_, head_ + 1);
     plan_.zero_cuts.resize(plan_.cuts.size(), 0);
-    plan_.zero_cuts.back() = cap;
+    plan_.zero_cuts.back() = table;
     start_ = head_ + 1;
     if (r - q <= cap) break;
     q += cap;
@@ -355,29 +360,34 @@ Status SegmentPlanner::place_zero_split(size_t r) {
 // the current placement (the call cut inside even where it is shorter than a segment), a fresh
 // segment, or a cut at one of the last groups' starts (in this segment or, moving its start
 // back, the one before). Each u shifts the last piece by u rows modulo the segment, so of
-// t + 1 distinct u one fits.
+// t + 1 distinct u one fits. A call with no instruction before it (the run's first) has no
+// other u: its first piece then ends a smaller table, of h = 2^j rows (j < segment_log), which
+// shifts the last piece by h rows instead (still a full table: its `end` row is the last).
 Status SegmentPlanner::place_last(size_t r, size_t t) {
   const size_t cap = size_t(1) << segment_log_;
   const bool io_split = io_ > tails_ && head_rows_ == 1;
   const bool zero_split = io_ == 0 && head_rows_ > 1 && r == head_rows_;
   const size_t pre = io_split ? head_rows_ + tails_ : 1;  // rows before the first cut
-  // Whether the group after u rows of a segment leaves room for the trailing rows: whole, or
-  // cut inside (the first cut after at least one of its I/O or zero rows) with a last piece
-  // that does. `split_long_only`: as place() does, cut inside only a group longer than a segment.
-  auto fits = [&](size_t u, bool split_long_only) {
-    if (u + r + t <= cap) return true;
-    if (!(io_split || zero_split) || u + r <= cap || u + pre + 1 > cap) return false;
+  // Whether the group after u rows of a segment (a table of h rows) leaves room for the
+  // trailing rows: whole, or cut inside (the first cut after at least one of its I/O or zero
+  // rows) with a last piece that does. `split_long_only`: as place() does, cut inside only a
+  // group longer than a segment.
+  auto fits = [&](size_t u, bool split_long_only, size_t h = 0) {
+    if (h == 0) h = cap;
+    if (h == cap && u + r + t <= cap) return true;
+    if (!(io_split || zero_split) || u + r <= h || u + pre + 1 > h) return false;
     if (split_long_only && r <= cap) return false;
-    return (u + r - 1) % cap + 1 + t <= cap;
+    return (u + r - h - 1) % cap + 1 + t <= cap;
   };
-  // Places the group after the segment's first `u` rows (a cut made before, if any).
-  auto put = [&](size_t u) -> Status {
+  // Places the group after the segment's first `u` rows (a cut made before, if any), cut
+  // inside after the table's h rows (0: a segment's).
+  auto put = [&](size_t u, size_t h = 0) -> Status {
     used_ = u;
-    if (u + r + t <= cap) {
+    if (h == 0 && u + r + t <= cap) {
       used_ += r, group_ = head_, plan_.rows += r;
       return Status::ok();
     }
-    return io_split ? place_split(r) : place_zero_split(r);
+    return io_split ? place_split(r, h) : place_zero_split(r, h);
   };
   const size_t before = plan_.rows;  // the run's rows before the group
   if (fits(used_, true)) return put(used_);
@@ -398,6 +408,13 @@ Status SegmentPlanner::place_last(size_t r, size_t t) {
     if (g->record < start_ && movable_ && g->record > plan_.cuts.back().first && fits(u, false)) {
       plan_.cuts.back().second = g->record, start_ = g->record;
       return put(u);
+    }
+  }
+  for (size_t h = cap / 2; h >= (size_t(1) << kMinLogRows); h /= 2) {
+    if (fits(used_, false, h)) return put(used_, h);
+    if (used_ > 0 && fits(0, false, h)) {
+      plan_.cuts.emplace_back(start_, head_), start_ = head_;
+      return put(0, h);
     }
   }
   return unimplemented("zkwasm: step " + std::to_string(head_) + "'s " + std::to_string(r) +

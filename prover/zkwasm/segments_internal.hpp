@@ -129,8 +129,10 @@ class SegmentPlanner {
 
  private:
   Status place(size_t rows);  // the pending group, head_ with its I/O rows
-  Status place_split(size_t rows);  // the same when its I/O rows exceed a segment
-  Status place_zero_split(size_t rows);  // or a call's zero-local rows do
+  // The same when its I/O rows exceed a segment, or a call's zero-local rows do; `first`: the
+  // height of the table the call starts in (0: a segment's).
+  Status place_split(size_t rows, size_t first = 0);
+  Status place_zero_split(size_t rows, size_t first = 0);
   // The last group of `rows` rows, then `trailing` rows (the padding row, and an out-of-gas
   // trap row), placed so that the trailing rows fit its segment.
   Status place_last(size_t rows, size_t trailing);

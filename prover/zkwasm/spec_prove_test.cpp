@@ -812,14 +812,7 @@ class FileProver {
     out.result = inst.invoke(func, args, o);
     if (!traced || !out.result) return out;
     const wasm::ExecResult& r = *out.result;
-    wasm::TraceEnd end;
-    end.status = r.trap == wasm::TrapCode::kNone ? 0 : 1;
-    end.trap_code = uint32_t(r.trap);
-    end.gas_used = r.gas_used;
-    end.instructions = r.instructions;
-    end.records = tw.records();
-    end.results = r.results;
-    if (Status s = tw.finish(end); !s) {
+    if (Status s = tw.finish(wasm::trace_end(r, tw.records())); !s) {
       out.trace = s;
       return out;
     }

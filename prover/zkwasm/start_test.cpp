@@ -111,12 +111,7 @@ TEST(ZkStartFunction, RunsWithoutOrWithAnotherStartAreRejected) {
     auto r = (*inst)->invoke(h.entry_function, args, o);
     ASSERT_TRUE(r.is_ok());
     ASSERT_EQ(r->trap, wasm::TrapCode::kNone);
-    wasm::TraceEnd end;
-    end.gas_used = r->gas_used;
-    end.instructions = r->instructions;
-    end.records = tw.records();
-    end.results = r->results;
-    ASSERT_TRUE(tw.finish(end).is_ok());
+    ASSERT_TRUE(tw.finish(wasm::trace_end(*r, tw.records())).is_ok());
     auto t = wasm::read_trace(sink.data);
     ASSERT_TRUE(t.is_ok());
     skipped = *t;

@@ -60,14 +60,7 @@ inline wasm::Trace trace_invoke(wasm::Instance& inst, uint32_t func,
   o.trace = &tw;
   auto r = inst.invoke(func, args, o);
   EXPECT_TRUE(r.is_ok());
-  wasm::TraceEnd end;
-  end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
-  end.trap_code = uint32_t(r->trap);
-  end.gas_used = r->gas_used;
-  end.instructions = r->instructions;
-  end.records = tw.records();
-  end.results = r->results;
-  EXPECT_TRUE(tw.finish(end).is_ok());
+  EXPECT_TRUE(tw.finish(wasm::trace_end(*r, tw.records())).is_ok());
   auto t = wasm::read_trace(sink.data);
   EXPECT_TRUE(t.is_ok()) << t.status().to_string();
   return *t;
@@ -143,14 +136,13 @@ struct ExtensionRun {
   wasm::ExtensionResult result;
 };
 
-inline ExtensionRun run_extension(const std::vector<uint8_t>& bytes, const wasm::ExtensionInput& in,
+inline ExtensionRun run_extension(std::shared_ptr<Program> program,
+                                  const wasm::ExtensionInput& in,
                                   uint64_t gas_limit = wasm::ExtensionConfig{}.gas_limit) {
   ExtensionRun e;
   e.input = in;
-  auto p = Program::load(bytes);
-  EXPECT_TRUE(p.is_ok()) << p.status().to_string();
-  if (!p.is_ok()) return e;
-  e.program = *p;
+  e.program = std::move(program);
+  if (!e.program) return e;
   wasm::MemorySink sink;
   wasm::TraceWriter tw(sink, 1024);
   wasm::ExtensionConfig cfg;
@@ -163,6 +155,10 @@ inline ExtensionRun run_extension(const std::vector<uint8_t>& bytes, const wasm:
   EXPECT_TRUE(t.is_ok()) << t.status().to_string();
   if (t.is_ok()) e.trace = *t;
   return e;
+}
+inline ExtensionRun run_extension(const std::vector<uint8_t>& bytes, const wasm::ExtensionInput& in,
+                                  uint64_t gas_limit = wasm::ExtensionConfig{}.gas_limit) {
+  return run_extension(load_program(bytes), in, gas_limit);
 }
 
 // Forgeries below the trace: the witness of `t` with its last step of opcode `op` claiming
@@ -258,6 +254,19 @@ inline std::optional<VerifiedRun> prove_round_trip(const Program& p, const wasm:
   EXPECT_TRUE(pv.is_ok()) << pv.status().to_string();
   if (!pv.is_ok()) return std::nullopt;
   return VerifiedRun{std::move(*back), std::move(*pv)};
+}
+
+// A run of a program (a linked set's, or any) proved under `o` and verified as it is: the
+// bundle and the verified public values; nullopt after a failure, which is reported.
+inline std::optional<VerifiedRun> prove_linked(const Program& p, const wasm::Trace& t,
+                                               const ProveOptions& o) {
+  auto b = prove(p, t, o);
+  EXPECT_TRUE(b.is_ok()) << b.status().to_string();
+  if (!b.is_ok()) return std::nullopt;
+  auto pv = verify(p, *b);
+  EXPECT_TRUE(pv.is_ok()) << pv.status().to_string();
+  if (!pv.is_ok()) return std::nullopt;
+  return VerifiedRun{std::move(*b), std::move(*pv)};
 }
 
 // Proves an Extension run, round-trips the bundle through its bytes and verifies it: the

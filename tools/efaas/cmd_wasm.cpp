@@ -235,14 +235,7 @@ int run_wasm(const Output& out, const RunOptions& o) {
     rep.gas_used = r->gas_used;
     rep.instructions = r->instructions;
     if (writer) {
-      TraceEnd end;
-      end.status = r->trap == TrapCode::kNone ? 0 : 1;
-      end.trap_code = uint32_t(r->trap);
-      end.gas_used = r->gas_used;
-      end.instructions = r->instructions;
-      end.records = writer->records();
-      end.results = r->results;
-      if (Status s = writer->finish(end); !s) return out.error(s);
+      if (Status s = writer->finish(trace_end(*r, writer->records())); !s) return out.error(s);
     }
   }
   if (sink) {

@@ -193,14 +193,7 @@ Result<wasm::Trace> traced_run(const zkwasm::Program& p, uint32_t func,
   eo.trace = &tw;
   auto r = (*inst)->invoke(func, args, eo);
   if (!r) return r.status();
-  wasm::TraceEnd end;
-  end.status = r->trap == wasm::TrapCode::kNone ? 0 : 1;
-  end.trap_code = uint32_t(r->trap);
-  end.gas_used = r->gas_used;
-  end.instructions = r->instructions;
-  end.records = tw.records();
-  end.results = r->results;
-  EFAAS_RETURN_IF_ERROR(tw.finish(end));
+  EFAAS_RETURN_IF_ERROR(tw.finish(wasm::trace_end(*r, tw.records())));
   return wasm::read_trace(sink.data);
 }
 
