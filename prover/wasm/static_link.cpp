@@ -180,8 +180,9 @@ Result<LinkedSet> link_modules_staged(std::span<const LinkInput> modules,
   // The set's memories and tables: an unresolved import first (it is index 0 of the combined
   // module, imports coming first), then the definitions in module order; each module uses the
   // one its own index 0 resolves to.
+  using Indexed = std::pair<std::vector<Owner>, std::vector<uint32_t>>;  // owners, per module
   auto index_owners = [&](const std::vector<std::optional<Owner>>& per_module,
-                          const char* what) -> Result<std::pair<std::vector<Owner>, std::vector<uint32_t>>> {
+                          const char* what) -> Result<Indexed> {
     std::vector<Owner> owners;
     for (size_t k = 0; k < n; ++k) {
       if (!per_module[k] || !per_module[k]->imported) continue;
@@ -200,10 +201,11 @@ Result<LinkedSet> link_modules_staged(std::span<const LinkInput> modules,
     std::vector<uint32_t> index(n, 0);
     for (size_t k = 0; k < n; ++k) {
       if (per_module[k]) {
-        index[k] = uint32_t(std::find(owners.begin(), owners.end(), *per_module[k]) - owners.begin());
+        const auto at = std::find(owners.begin(), owners.end(), *per_module[k]);
+        index[k] = uint32_t(at - owners.begin());
       }
     }
-    return std::make_pair(std::move(owners), std::move(index));
+    return Indexed(std::move(owners), std::move(index));
   };
   auto mems = index_owners(mem, "memory");
   if (!mems) return mems.status();
@@ -218,12 +220,12 @@ Result<LinkedSet> link_modules_staged(std::span<const LinkInput> modules,
       const bool reaches_host = std::any_of(fref[k].begin(), fref[k].end(),
                                             [](const Ref& r) { return r.imported; });
       if (reaches_host && (!mem[k] || mem_index[k] != 0)) {
-        return unimplemented(
-            "link: module " + std::to_string(k) + " (\"" + modules[k].name +
-            "\") imports host functions but " +
-            (mem[k] ? "uses memory " + std::to_string(mem_index[k]) : std::string("has no memory")) +
-            " of a set with " + std::to_string(mem_owners.size()) +
-            " memories (host functions access memory 0)");
+        const std::string uses =
+            mem[k] ? "uses memory " + std::to_string(mem_index[k]) : std::string("has no memory");
+        return unimplemented("link: module " + std::to_string(k) + " (\"" + modules[k].name +
+                             "\") imports host functions but " + uses + " of a set with " +
+                             std::to_string(mem_owners.size()) +
+                             " memories (host functions access memory 0)");
       }
     }
   }

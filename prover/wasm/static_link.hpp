@@ -5,9 +5,10 @@
 // concatenated (unresolved imports first), every import that names a module of the set is
 // resolved to that module's export. Memories and tables shared by import are one; a module with
 // one of its own adds another (the combined module's memory / table index of each module's
-// loads, stores, memory.size/grow and call_indirect is in their Instr::b). Instantiating the combined module gives
-// the state that instantiating the modules one after the other gives: data and element segments
-// applied in module order, the start function of the last module run last. Start functions of
+// loads, stores, memory.size/grow and call_indirect is in their Instr::b). Instantiating the
+// combined module gives the state that instantiating the modules one after the other gives:
+// data and element segments applied in module order, the start function of the last module run
+// last. Start functions of
 // other modules need their effects ordered among the segments: link_modules_staged says where
 // each runs, and its caller runs them (zkwasm's Program::load_linked folds them).
 #include <memory>

@@ -715,7 +715,8 @@ void check_multi(const std::vector<std::pair<std::string, std::vector<uint64_t>>
       auto r = inst->invoke_export(name, args);
       ASSERT_TRUE(r.is_ok()) << name << ": " << r.status().to_string();
       const char* who = inst == combined.get() ? "combined" : "dynamic";
-      EXPECT_EQ(r->trap, want[i].trap) << who << " " << name << " call " << i << ": " << r->trap_message;
+      EXPECT_EQ(r->trap, want[i].trap)
+          << who << " " << name << " call " << i << ": " << r->trap_message;
       if (want[i].trap == TrapCode::kNone) {
         ASSERT_EQ(r->results.size(), 1u) << name;
         EXPECT_EQ(r->results[0], want[i].value) << who << " " << name << " call " << i;

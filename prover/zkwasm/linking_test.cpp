@@ -836,6 +836,59 @@ TEST(ZkLinking, TwoMemoriesAndTwoTablesProve) {
   }
 }
 
+// Start functions in both modules of a two-memory set: each writes and grows its own memory
+// (the second after reading the first's through a call), and the verifier folds both memories'
+// words and page counts into the initial image.
+TEST(ZkLinking, StartFunctionsWithTwoMemories) {
+  const char* first = R"((module
+    (memory (export "mem") 1 4)
+    (func $init (i32.store8 (i32.const 5) (i32.const 42)) (drop (memory.grow (i32.const 1))))
+    (start $init)
+    (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0)))
+    (func (export "size") (result i32) (memory.size))))";
+  const char* second = R"((module
+    (import "first" "load" (func $loadM (param i32) (result i32)))
+    (import "first" "size" (func $sizeM (result i32)))
+    (memory 1 3)
+    (func $init
+      (i32.store8 (i32.const 5) (i32.add (call $loadM (i32.const 5)) (i32.const 1)))
+      (drop (memory.grow (i32.const 2))))
+    (start $init)
+    (func (export "run") (param i32) (result i32)
+      (i32.add (i32.add (i32.load8_u (local.get 0))
+                        (i32.mul (call $loadM (local.get 0)) (i32.const 1000)))
+               (i32.add (i32.mul (memory.size) (i32.const 100000))
+                        (i32.mul (call $sizeM) (i32.const 1000000))))))))";
+  LinkSpec spec;
+  spec.modules.push_back({"first", wat(first)});
+  spec.modules.push_back({"second", wat(second)});
+  // The runtime's instances, each started at instantiation.
+  auto m1 = wasm::load_module(spec.modules[0].bytes);
+  auto m2 = wasm::load_module(spec.modules[1].bytes);
+  ASSERT_TRUE(m1.is_ok() && m2.is_ok());
+  wasm::Linker linker;
+  auto i1 = wasm::Instance::instantiate(*m1, linker);
+  ASSERT_TRUE(i1.is_ok()) << i1.status().to_string();
+  linker.define_instance("first", **i1);
+  auto i2 = wasm::Instance::instantiate(*m2, linker);
+  ASSERT_TRUE(i2.is_ok()) << i2.status().to_string();
+  auto want = (*i2)->invoke_export("run", std::vector<uint64_t>{5});
+  ASSERT_TRUE(want.is_ok() && want->trap == wasm::TrapCode::kNone);
+  ASSERT_EQ(want->results, std::vector<uint64_t>{43 + 42000 + 300000 + 2000000});
+  auto p = Program::load_linked(spec);
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  const wasm::Trace t = run_traced_args(**p, "run", {5});
+  ASSERT_EQ(t.end.results, want->results) << "the folded start functions differ from the runtime";
+  auto b = prove(**p, t, opts(5));
+  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+  auto pv = verify(**p, *b);
+  ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+  EXPECT_EQ(pv->results, want->results);
+  Bundle forged = *b;
+  forged.publics.results[0] ^= 1;
+  EXPECT_FALSE(verify(**p, forged).is_ok()) << "a forged result verified";
+}
+
 // Forgeries of the memory or table an instruction names. `honest` and `forged` are link sets
 // whose combined modules have the same code, memories, tables and data, except that the
 // instructions of module "N" name memory (table) 1 in `honest` and 0 in `forged` (N imports X's

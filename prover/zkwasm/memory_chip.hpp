@@ -52,8 +52,9 @@ class MemChipBuilder {
       : mem_(mem), range_mult_(range_mult), and_mult_(and_mult) {}
   // One op of the execution row `step`: `base` the address operand (delta for memory.grow),
   // `imm_b` the program's imm_b (offset; grow limit; the memory id in bits 32-47), `value` the
-  // loaded / stored / result value from the trace, `ea` the trace's effective address. Returns "" or, when the trace
-  // disagrees with memory, what differs (the witness is built from the trace either way).
+  // loaded / stored / result value from the trace, `ea` the trace's effective address. Returns
+  // "" or, when the trace disagrees with memory, what differs (the witness is built from the
+  // trace either way).
   // Host I/O rows (host_read / host_write): `host_n` bytes, input kind and the input offset or
   // output index of byte 0. `trap`: the trace ends here with an out-of-bounds trap (the row
   // then proves base + offset + width > the memory size and touches no word).
