@@ -858,7 +858,7 @@ TEST(ZkLinking, StartFunctionsWithTwoMemories) {
       (i32.add (i32.add (i32.load8_u (local.get 0))
                         (i32.mul (call $loadM (local.get 0)) (i32.const 1000)))
                (i32.add (i32.mul (memory.size) (i32.const 100000))
-                        (i32.mul (call $sizeM) (i32.const 1000000))))))))";
+                        (i32.mul (call $sizeM) (i32.const 1000000)))))))";
   LinkSpec spec;
   spec.modules.push_back({"first", wat(first)});
   spec.modules.push_back({"second", wat(second)});
