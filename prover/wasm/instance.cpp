@@ -98,7 +98,7 @@ Result<std::unique_ptr<Instance>> Instance::instantiate(std::shared_ptr<const Mo
         if (!limits_match((*t)->elems.size(), (*t)->has_max, (*t)->max, im.limits)) {
           return incompatible(im, "table limits do not match");
         }
-        I.table_ = *t;
+        I.tables_.push_back(*t);
         break;
       }
       case ExternKind::kMemory: {
@@ -108,7 +108,7 @@ Result<std::unique_ptr<Instance>> Instance::instantiate(std::shared_ptr<const Mo
             (im.limits.has_max && (*mem)->max_pages > im.limits.max)) {
           return incompatible(im, "memory limits do not match");
         }
-        I.memory_ = *mem;
+        I.memories_.push_back(*mem);
         break;
       }
       case ExternKind::kGlobal: {
@@ -124,29 +124,33 @@ Result<std::unique_ptr<Instance>> Instance::instantiate(std::shared_ptr<const Mo
   }
   // Memory-imported modules declare their memory max via the import; a defined memory is
   // capped by the runtime limit.
-  if (!m.memory_imported && !m.memories.empty()) {
-    const Limits& l = m.memories[0];
+  for (size_t i = I.memories_.size(); i < m.memories.size(); ++i) {
+    const Limits& l = m.memories[i];
     if (l.min > limits.max_memory_pages) {
       return out_of_range("memory of " + std::to_string(l.min) + " pages exceeds the limit of " +
                           std::to_string(limits.max_memory_pages) + " pages");
     }
-    I.memory_ = std::make_shared<Memory>();
-    I.memory_->pages = l.min;
-    I.memory_->max_pages =
-        l.has_max ? std::min(l.max, limits.max_memory_pages) : limits.max_memory_pages;
-    I.memory_->bytes.assign(size_t(l.min) * 65536, 0);
+    auto mem = std::make_shared<Memory>();
+    mem->pages = l.min;
+    mem->max_pages = l.has_max ? std::min(l.max, limits.max_memory_pages) : limits.max_memory_pages;
+    mem->bytes.assign(size_t(l.min) * 65536, 0);
+    I.memories_.push_back(std::move(mem));
   }
-  if (!m.table_imported && !m.tables.empty()) {
-    const Limits& l = m.tables[0];
+  for (size_t i = I.tables_.size(); i < m.tables.size(); ++i) {
+    const Limits& l = m.tables[i];
     if (l.min > limits.max_table_elements) {
       return out_of_range("table of " + std::to_string(l.min) + " elements exceeds the limit of " +
                           std::to_string(limits.max_table_elements));
     }
-    I.table_ = std::make_shared<Table>();
-    I.table_->elems.resize(l.min);
-    I.table_->has_max = l.has_max;
-    I.table_->max = l.max;
+    auto table = std::make_shared<Table>();
+    table->elems.resize(l.min);
+    table->has_max = l.has_max;
+    table->max = l.max;
+    I.tables_.push_back(std::move(table));
   }
+  // Index 0 on the interpreter's fast path and for host functions.
+  if (!I.memories_.empty()) I.memory_ = I.memories_[0];
+  if (!I.tables_.empty()) I.table_ = I.tables_[0];
   for (size_t i = 0; i < m.global_inits.size(); ++i) {
     auto cell = std::make_shared<GlobalCell>();
     cell->type = m.global_types[m.num_imported_globals + i];
@@ -170,37 +174,40 @@ Result<std::unique_ptr<Instance>> Instance::instantiate(std::shared_ptr<const Mo
   // WebAssembly 1.0: every segment is bounds-checked before any is written.
   for (const ElemSegment& seg : m.elems) {
     const uint64_t off = uint32_t(eval(seg.offset));
-    if (off + seg.funcs.size() > I.table_->elems.size()) {
+    const Table& table = *I.tables_.at(seg.table);
+    if (off + seg.funcs.size() > table.elems.size()) {
       return invalid_argument("link error: elements segment does not fit (offset " +
                               std::to_string(off) + ", " + std::to_string(seg.funcs.size()) +
-                              " elements, table size " + std::to_string(I.table_->elems.size()) +
+                              " elements, table size " + std::to_string(table.elems.size()) +
                               ")");
     }
   }
   for (const DataSegment& seg : m.datas) {
     const uint64_t off = uint32_t(eval(seg.offset));
-    if (off + seg.bytes.size() > I.memory_->bytes.size()) {
+    const Memory& mem = *I.memories_.at(seg.memory);
+    if (off + seg.bytes.size() > mem.bytes.size()) {
       return invalid_argument("link error: data segment does not fit (offset " +
                               std::to_string(off) + ", " + std::to_string(seg.bytes.size()) +
-                              " bytes, memory size " + std::to_string(I.memory_->bytes.size()) +
+                              " bytes, memory size " + std::to_string(mem.bytes.size()) +
                               ")");
     }
   }
   for (const ElemSegment& seg : m.elems) {
     const uint64_t off = uint32_t(eval(seg.offset));
+    Table& table = *I.tables_[seg.table];
     for (size_t k = 0; k < seg.funcs.size(); ++k) {
       const uint32_t fi = seg.funcs[k];
       if (fi < m.num_imported_funcs && I.imported_funcs_[fi].wasm.instance) {
-        I.table_->elems[off + k] = I.imported_funcs_[fi].wasm;  // keep the original instance
+        table.elems[off + k] = I.imported_funcs_[fi].wasm;  // keep the original instance
       } else {
-        I.table_->elems[off + k] = FuncRef{&I, fi};
+        table.elems[off + k] = FuncRef{&I, fi};
       }
     }
   }
   for (const DataSegment& seg : m.datas) {
     const uint64_t off = uint32_t(eval(seg.offset));
     if (!seg.bytes.empty())
-      std::memcpy(I.memory_->bytes.data() + off, seg.bytes.data(), seg.bytes.size());
+      std::memcpy(I.memories_[seg.memory]->bytes.data() + off, seg.bytes.data(), seg.bytes.size());
   }
   if (run_start) EFAAS_RETURN_IF_ERROR(I.run_start());
   return inst;
@@ -224,9 +231,11 @@ Result<Extern> Instance::export_extern(const std::string& name) {
       if (e->index < module_->num_imported_funcs) return Extern(imported_funcs_[e->index]);
       return Extern(ExternFunc{module_->func_type(e->index), {}, FuncRef{this, e->index}});
     case ExternKind::kTable:
-      return Extern(table_);
+      if (e->index >= tables_.size()) return invalid_argument("unknown table export");
+      return Extern(tables_[e->index]);
     case ExternKind::kMemory:
-      return Extern(memory_);
+      if (e->index >= memories_.size()) return invalid_argument("unknown memory export");
+      return Extern(memories_[e->index]);
     case ExternKind::kGlobal:
       return Extern(globals_[e->index]);
   }

@@ -158,10 +158,13 @@ class Instance {
 
   // Exports as externs (for linking and for reading globals).
   Result<Extern> export_extern(const std::string& name);
-  const std::shared_ptr<Memory>& memory() const { return memory_; }
+  const std::shared_ptr<Memory>& memory() const { return memory_; }  // memory 0
+  // Every memory and table (several only in a combined module, static_link.hpp).
+  const std::vector<std::shared_ptr<Memory>>& memories() const { return memories_; }
+  const std::vector<std::shared_ptr<Table>>& tables() const { return tables_; }
   const std::vector<std::shared_ptr<GlobalCell>>& globals() const { return globals_; }
 
-  // For host functions: bounds-checked access to linear memory, recorded in the trace as host
+  // For host functions: bounds-checked access to linear memory 0, recorded in the trace as host
   // I/O rows; gas charged to the running invocation.
   TrapCode host_read(uint32_t addr, uint32_t len, uint8_t* out);
   TrapCode host_write(uint32_t addr, const uint8_t* data, uint32_t len);
@@ -207,8 +210,10 @@ class Instance {
   RuntimeLimits limits_;
   std::vector<FuncInfo> funcs_;  // defined functions
   std::vector<ExternFunc> imported_funcs_;
-  std::shared_ptr<Memory> memory_;
-  std::shared_ptr<Table> table_;
+  std::vector<std::shared_ptr<Memory>> memories_;
+  std::vector<std::shared_ptr<Table>> tables_;
+  std::shared_ptr<Memory> memory_;  // memories_[0], the interpreter's fast path
+  std::shared_ptr<Table> table_;    // tables_[0]
   std::vector<std::shared_ptr<GlobalCell>> globals_;
   std::vector<uint64_t*> global_ptrs_;
   std::unique_ptr<uint64_t[]> stack_;

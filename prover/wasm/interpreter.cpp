@@ -201,7 +201,8 @@ do_call: {
 L_kCallIndirect: {
   const uint32_t idx = uint32_t(*--sp);
   T_A(idx);
-  const Table& table = *table_;
+  // Table 0 unless a combined module's call_indirect names another (static_link.hpp).
+  const Table& table = __builtin_expect(ip->b != 0, 0) ? *tables_[ip->b] : *table_;
   if (idx >= table.elems.size()) TRAP(TrapCode::kUndefinedElement, nullptr);
   const FuncRef ref = table.elems[idx];
   if (!ref.instance) TRAP(TrapCode::kUninitializedElement, nullptr);
@@ -321,15 +322,27 @@ L_kGlobalSet:
   DISPATCH();
 
   // --- memory -------------------------------------------------------------------------------
+  // Memory 0 in the cached mem / mem_size; another memory of a combined module (Instr::b,
+  // static_link.hpp) off the fast path.
+#define SELECT_MEM(base_, size_)                                                 \
+  uint8_t* base_ = mem;                                                          \
+  uint64_t size_ = mem_size;                                                     \
+  if (__builtin_expect(ip->b != 0, 0)) {                                         \
+    Memory& other = *memories_[ip->b];                                           \
+    base_ = other.bytes.data();                                                  \
+    size_ = other.bytes.size();                                                  \
+  }
+
 #define LOAD(label, T, conv)                                                     \
   label : {                                                                      \
     const uint32_t base = uint32_t(sp[-1]);                                      \
     const uint64_t ea = uint64_t(base) + ip->a;                                  \
     T_A(base);                                                                   \
     T_AUX(ea);                                                                   \
-    if (__builtin_expect(ea + sizeof(T) > mem_size, 0)) TRAP(TrapCode::kMemoryOutOfBounds, nullptr); \
+    SELECT_MEM(mb, ms)                                                           \
+    if (__builtin_expect(ea + sizeof(T) > ms, 0)) TRAP(TrapCode::kMemoryOutOfBounds, nullptr); \
     T v;                                                                         \
-    std::memcpy(&v, mem + ea, sizeof(T));                                        \
+    std::memcpy(&v, mb + ea, sizeof(T));                                         \
     sp[-1] = conv;                                                               \
     T_R(sp[-1]);                                                                 \
     ++ip;                                                                        \
@@ -358,14 +371,15 @@ L_kGlobalSet:
     T_A(base);                                                                   \
     T_B(val);                                                                    \
     T_AUX(ea);                                                                   \
-    if (__builtin_expect(ea + sizeof(T) > mem_size, 0)) TRAP(TrapCode::kMemoryOutOfBounds, nullptr); \
+    SELECT_MEM(mb, ms)                                                           \
+    if (__builtin_expect(ea + sizeof(T) > ms, 0)) TRAP(TrapCode::kMemoryOutOfBounds, nullptr); \
     if constexpr (kTrace) { /* the bytes overwritten, for memory checking */    \
       T old;                                                                     \
-      std::memcpy(&old, mem + ea, sizeof(T));                                    \
+      std::memcpy(&old, mb + ea, sizeof(T));                                     \
       rec->r = uint64_t(old);                                                    \
     }                                                                            \
     const T v = T(val);                                                          \
-    std::memcpy(mem + ea, &v, sizeof(T));                                        \
+    std::memcpy(mb + ea, &v, sizeof(T));                                         \
     ++ip;                                                                        \
     DISPATCH();                                                                  \
   }
@@ -377,16 +391,17 @@ L_kGlobalSet:
   STORE(L_kI64Store16, uint16_t)
   STORE(L_kI64Store32, uint32_t)
 #undef STORE
+#undef SELECT_MEM
 
 L_kMemorySize:
-  *sp++ = memory_->pages;
+  *sp++ = memories_[ip->b]->pages;
   T_R(sp[-1]);
   ++ip;
   DISPATCH();
 
 L_kMemoryGrow: {
   const uint32_t delta = uint32_t(sp[-1]);
-  Memory& mm = *memory_;
+  Memory& mm = *memories_[ip->b];
   const uint32_t old = mm.pages;
   T_A(delta);
   if (delta > mm.max_pages - old) {
@@ -394,7 +409,7 @@ L_kMemoryGrow: {
   } else {
     mm.pages = old + delta;
     mm.bytes.resize(size_t(mm.pages) * 65536, 0);
-    RELOAD_MEM();
+    RELOAD_MEM();  // memory 0's cache (another memory is looked up at each access)
     sp[-1] = old;
   }
   T_R(sp[-1]);

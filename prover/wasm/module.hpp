@@ -66,18 +66,22 @@ struct ConstExpr {
 struct ElemSegment {
   ConstExpr offset;
   std::vector<uint32_t> funcs;
+  uint32_t table = 0;  // nonzero only in a combined module of several tables (static_link.hpp)
 };
 
 struct DataSegment {
   ConstExpr offset;
   std::vector<uint8_t> bytes;
+  uint32_t memory = 0;  // nonzero only in a combined module of several memories
 };
 
 // One compiled instruction. `a` and `b` by op:
 //   br, br_if, br_unless: a = target pc, b = (arity << 32) | stack height at the label (relative
 //     to the frame base); br_table: a = first BrTarget, b = number of targets (last = default)
-//   call, call_host: a = function index; call_indirect: a = type index
-//   local.*: a = local index; global.*: a = global index; loads/stores: a = offset
+//   call, call_host: a = function index; call_indirect: a = type index, b = table index
+//   local.*: a = local index; global.*: a = global index; loads/stores: a = offset, b = memory
+//     index; memory.size/grow: b = memory index (the indices are nonzero only in a combined
+//     module of several memories or tables, static_link.hpp)
 //   i32.const/i64.const: b = value; return: a = arity
 struct Instr {
   Op op;
@@ -110,10 +114,11 @@ struct Module {
   uint32_t num_imported_funcs = 0;
   uint32_t num_imported_globals = 0;
   std::vector<Function> funcs;   // defined functions, index = function index - imports
-  std::vector<Limits> tables;    // imported first; at most one
-  std::vector<Limits> memories;  // imported first; at most one
-  bool table_imported = false;
-  bool memory_imported = false;
+  // Imported first; at most one each in a decoded module, several in a combined one.
+  std::vector<Limits> tables;
+  std::vector<Limits> memories;
+  bool table_imported = false;   // table 0 is imported
+  bool memory_imported = false;  // memory 0 is imported
   std::vector<GlobalType> global_types;  // every global, imports first
   std::vector<ConstExpr> global_inits;   // defined globals only
   std::vector<Export> exports;

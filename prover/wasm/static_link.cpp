@@ -1,6 +1,7 @@
 // Static linking of a module set into one combined module (static_link.hpp).
 #include "prover/wasm/static_link.hpp"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -176,23 +177,56 @@ Result<LinkedSet> link_modules_staged(std::span<const LinkInput> modules,
       }
     }
   }
-  std::optional<Owner> the_mem, the_table;
-  for (size_t k = 0; k < n; ++k) {
-    if (mem[k]) {
-      if (the_mem && !(*the_mem == *mem[k])) {
+  // The set's memories and tables: an unresolved import first (it is index 0 of the combined
+  // module, imports coming first), then the definitions in module order; each module uses the
+  // one its own index 0 resolves to.
+  using Indexed = std::pair<std::vector<Owner>, std::vector<uint32_t>>;  // owners, per module
+  auto index_owners = [&](const std::vector<std::optional<Owner>>& per_module,
+                          const char* what) -> Result<Indexed> {
+    std::vector<Owner> owners;
+    for (size_t k = 0; k < n; ++k) {
+      if (!per_module[k] || !per_module[k]->imported) continue;
+      if (!owners.empty() && !(owners[0] == *per_module[k])) {
         return unimplemented("link: module " + std::to_string(k) + " (\"" + modules[k].name +
-                             "\") has a linear memory of its own besides another module's (one "
-                             "memory per proved program)");
+                             "\") imports a second " + what + " from outside the set");
       }
-      the_mem = mem[k];
+      if (owners.empty()) owners.push_back(*per_module[k]);
     }
-    if (table[k]) {
-      if (the_table && !(*the_table == *table[k])) {
-        return unimplemented("link: module " + std::to_string(k) + " (\"" + modules[k].name +
-                             "\") has a table of its own besides another module's (one table per "
-                             "proved program)");
+    for (size_t k = 0; k < n; ++k) {
+      if (per_module[k] && !per_module[k]->imported &&
+          std::find(owners.begin(), owners.end(), *per_module[k]) == owners.end()) {
+        owners.push_back(*per_module[k]);
       }
-      the_table = table[k];
+    }
+    std::vector<uint32_t> index(n, 0);
+    for (size_t k = 0; k < n; ++k) {
+      if (per_module[k]) {
+        const auto at = std::find(owners.begin(), owners.end(), *per_module[k]);
+        index[k] = uint32_t(at - owners.begin());
+      }
+    }
+    return Indexed(std::move(owners), std::move(index));
+  };
+  auto mems = index_owners(mem, "memory");
+  if (!mems) return mems.status();
+  auto tabs = index_owners(table, "table");
+  if (!tabs) return tabs.status();
+  const auto& [mem_owners, mem_index] = *mems;
+  const auto& [table_owners, table_index] = *tabs;
+  // Host functions (efaas.*) read and write memory 0: with several memories, a module that
+  // can reach one (an import of the set left unresolved) must use memory 0.
+  if (mem_owners.size() > 1) {
+    for (size_t k = 0; k < n; ++k) {
+      const bool reaches_host = std::any_of(fref[k].begin(), fref[k].end(),
+                                            [](const Ref& r) { return r.imported; });
+      if (reaches_host && (!mem[k] || mem_index[k] != 0)) {
+        const std::string uses =
+            mem[k] ? "uses memory " + std::to_string(mem_index[k]) : std::string("has no memory");
+        return unimplemented("link: module " + std::to_string(k) + " (\"" + modules[k].name +
+                             "\") imports host functions but " + uses + " of a set with " +
+                             std::to_string(mem_owners.size()) +
+                             " memories (host functions access memory 0)");
+      }
     }
   }
 
@@ -246,16 +280,14 @@ Result<LinkedSet> link_modules_staged(std::span<const LinkInput> modules,
   }
   out->num_imported_funcs = nimp_f;
   out->num_imported_globals = nimp_g;
-  if (the_mem) {
-    out->memory_imported = the_mem->imported;
-    out->memories.push_back(the_mem->imported ? imports[the_mem->k].limits
-                                              : modules[the_mem->k].module->memories[0]);
+  for (const Owner& o : mem_owners) {
+    out->memories.push_back(o.imported ? imports[o.k].limits : modules[o.k].module->memories[0]);
   }
-  if (the_table) {
-    out->table_imported = the_table->imported;
-    out->tables.push_back(the_table->imported ? imports[the_table->k].limits
-                                              : modules[the_table->k].module->tables[0]);
+  out->memory_imported = !mem_owners.empty() && mem_owners[0].imported;
+  for (const Owner& o : table_owners) {
+    out->tables.push_back(o.imported ? imports[o.k].limits : modules[o.k].module->tables[0]);
   }
+  out->table_imported = !table_owners.empty() && table_owners[0].imported;
 
   for (size_t k = 0; k < n; ++k) {
     const Module& m = *modules[k].module;
@@ -284,12 +316,14 @@ Result<LinkedSet> link_modules_staged(std::span<const LinkInput> modules,
     for (const ElemSegment& s : m.elems) {
       ElemSegment e;
       e.offset = resolve(s.offset);
+      e.table = table_index[k];
       for (uint32_t fi : s.funcs) e.funcs.push_back(func_index(fref[k][fi]));
       out->elems.push_back(std::move(e));
     }
     for (const DataSegment& s : m.datas) {
       DataSegment d = s;
       d.offset = resolve(s.offset);
+      d.memory = mem_index[k];
       out->datas.push_back(std::move(d));
     }
     pc_off[k] = uint32_t(out->code.size());
@@ -316,12 +350,18 @@ Result<LinkedSet> link_modules_staged(std::span<const LinkInput> modules,
           break;
         case Op::kCallIndirect:
           in.a += type_off[k];
+          in.b = table_index[k];
+          break;
+        case Op::kMemorySize:
+        case Op::kMemoryGrow:
+          in.b = mem_index[k];
           break;
         case Op::kGlobalGet:
         case Op::kGlobalSet:
           in.a = global_index(gref[k].at(in.a));
           break;
         default:
+          if (op_info(in.op).imm == Imm::kMem) in.b = mem_index[k];
           break;
       }
       out->code.push_back(in);
@@ -336,6 +376,8 @@ Result<LinkedSet> link_modules_staged(std::span<const LinkInput> modules,
   for (Export e : entry.exports) {
     if (e.kind == ExternKind::kFunc) e.index = func_index(fref[entry_k][e.index]);
     if (e.kind == ExternKind::kGlobal) e.index = global_index(gref[entry_k][e.index]);
+    if (e.kind == ExternKind::kMemory) e.index = mem_index[entry_k];
+    if (e.kind == ExternKind::kTable) e.index = table_index[entry_k];
     out->exports.push_back(e);
   }
   set.module = std::move(out);

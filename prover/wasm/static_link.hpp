@@ -3,10 +3,12 @@
 // module that the runtime runs and zkWASM proves like any other (docs/zkwasm.md, "Linked
 // modules"). The combined module's function, global and type index spaces are the modules'
 // concatenated (unresolved imports first), every import that names a module of the set is
-// resolved to that module's export, and the set may hold at most one linear memory and one
-// table (defined by one module, imported by the others). Instantiating the combined module gives
-// the state that instantiating the modules one after the other gives: data and element segments
-// applied in module order, the start function of the last module run last. Start functions of
+// resolved to that module's export. Memories and tables shared by import are one; a module with
+// one of its own adds another (the combined module's memory / table index of each module's
+// loads, stores, memory.size/grow and call_indirect is in their Instr::b). Instantiating the
+// combined module gives the state that instantiating the modules one after the other gives:
+// data and element segments applied in module order, the start function of the last module run
+// last. Start functions of
 // other modules need their effects ordered among the segments: link_modules_staged says where
 // each runs, and its caller runs them (zkwasm's Program::load_linked folds them).
 #include <memory>
@@ -30,8 +32,9 @@ struct LinkInput {
 // named `module` listed before the importer; one that names no module of the set stays an
 // import of the combined module (efaas host functions, verifier-supplied globals or memory).
 // Errors: INVALID_ARGUMENT for an unknown export or an incompatible type (naming the import and
-// the module), UNIMPLEMENTED for two separate memories or tables, or a start function in a
-// module other than the last.
+// the module), UNIMPLEMENTED for a second memory or table imported from outside the set, a
+// module reaching host functions (efaas.*, which use memory 0) that uses another memory of a
+// set of several, or a start function in a module other than the last.
 Result<std::shared_ptr<const Module>> link_modules(std::span<const LinkInput> modules);
 
 // Module k's start function in the combined module, and how much of the combined module exists

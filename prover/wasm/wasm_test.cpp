@@ -16,6 +16,7 @@
 #include "prover/wasm/extension.hpp"
 #include "prover/wasm/instance.hpp"
 #include "prover/wasm/module.hpp"
+#include "prover/wasm/static_link.hpp"
 #include "prover/wasm/trace.hpp"
 
 namespace efaas::wasm {
@@ -631,6 +632,147 @@ TEST(WasmTrace, SegmentReadSkipsEarlierChunks) {
   EXPECT_EQ(file->steps, whole->steps);
   std::error_code ec;
   fs::remove_all(tmpl, ec);
+}
+
+// --- Combined modules of several memories and tables (static_link.hpp) --------------------
+// linking.wast's $Mm / $Nm and $Mt / $Nt, extended by stores, memory.size and memory.grow on
+// both memories and call_indirect through both tables.
+const char* kMultiLib = R"((module
+  (type $r (func (result i32)))
+  (memory (export "mem") 1 5)
+  (data (i32.const 10) "\00\01\02\03\04\05\06\07\08\09")
+  (table (export "tab") 10 funcref)
+  (elem (i32.const 2) $g $g $g $g)
+  (func $g (result i32) (i32.const 4))
+  (func (export "h") (result i32) (i32.const -4))
+  (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0)))
+  (func (export "store") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+  (func (export "size") (result i32) (memory.size))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "call") (param i32) (result i32) (call_indirect (type $r) (local.get 0))))
+)";
+const char* kMultiApp = R"((module
+  (type $v (func))
+  (type $r (func (result i32)))
+  (func $loadM (import "Mm" "load") (param i32) (result i32))
+  (func $storeM (import "Mm" "store") (param i32 i32))
+  (func $sizeM (import "Mm" "size") (result i32))
+  (func $growM (import "Mm" "grow") (param i32) (result i32))
+  (func $f (import "Mm" "call") (param i32) (result i32))
+  (func $h (import "Mm" "h") (result i32))
+  (memory (export "mem") 2 3)
+  (data (i32.const 10) "\f0\f1\f2\f3\f4\f5")
+  (table funcref (elem $g $g $g $h $f))
+  (func $g (result i32) (i32.const 5))
+  (export "Mm.load" (func $loadM))
+  (export "Mt.call" (func $f))
+  (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0)))
+  (func (export "load64") (param i32) (result i64) (i64.load (local.get 0)))
+  (func (export "call") (param i32) (result i32) (call_indirect (type $r) (local.get 0)))
+  (func (export "call Mt.call") (param i32) (result i32) (call $f (local.get 0)))
+  ;; Both memories in one function: a store to each, then the sum of both reads at 12.
+  (func (export "both") (param i32) (result i32)
+    (call $storeM (i32.const 12) (local.get 0))
+    (i32.store8 (i32.const 12) (i32.add (local.get 0) (i32.const 1)))
+    (i32.add (i32.mul (call $loadM (i32.const 12)) (i32.const 1000))
+             (i32.load8_u (i32.const 12))))
+  ;; Growing one memory leaves the other's size: sizes as 100 * own + other.
+  (func (export "sizes") (result i32)
+    (i32.add (i32.mul (memory.size) (i32.const 100)) (call $sizeM)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "growM") (param i32) (result i32) (call $growM (local.get 0)))
+  ;; Out of bounds in the own memory (2 pages) but not in the library's after its growth.
+  (func (export "high") (param i32) (result i32) (i32.load8_u (local.get 0))))
+)";
+
+struct MultiRun {
+  TrapCode trap = TrapCode::kNone;
+  uint64_t value = 0;
+};
+
+// Runs `calls` in order on the combined module and on two dynamically linked instances.
+void check_multi(const std::vector<std::pair<std::string, std::vector<uint64_t>>>& calls,
+                 const std::vector<MultiRun>& want) {
+  auto lib = load_ok(wat(kMultiLib));
+  auto app = load_ok(wat(kMultiApp));
+  ASSERT_TRUE(lib && app);
+  const LinkInput in[] = {{"Mm", lib}, {"Nm", app}};
+  auto linked = link_modules(in);
+  ASSERT_TRUE(linked.is_ok()) << linked.status().to_string();
+  ASSERT_EQ((*linked)->memories.size(), 2u);
+  ASSERT_EQ((*linked)->tables.size(), 2u);
+  auto combined = instantiate_ok(*linked);
+  Linker linker;
+  auto li = Instance::instantiate(lib, linker);
+  ASSERT_TRUE(li.is_ok()) << li.status().to_string();
+  linker.define_instance("Mm", **li);
+  auto ai = Instance::instantiate(app, linker);
+  ASSERT_TRUE(ai.is_ok()) << ai.status().to_string();
+  ASSERT_EQ(calls.size(), want.size());
+  for (size_t i = 0; i < calls.size(); ++i) {
+    const auto& [name, args] = calls[i];
+    for (Instance* inst : {combined.get(), ai->get()}) {
+      auto r = inst->invoke_export(name, args);
+      ASSERT_TRUE(r.is_ok()) << name << ": " << r.status().to_string();
+      const char* who = inst == combined.get() ? "combined" : "dynamic";
+      EXPECT_EQ(r->trap, want[i].trap)
+          << who << " " << name << " call " << i << ": " << r->trap_message;
+      if (want[i].trap == TrapCode::kNone) {
+        ASSERT_EQ(r->results.size(), 1u) << name;
+        EXPECT_EQ(r->results[0], want[i].value) << who << " " << name << " call " << i;
+      }
+    }
+  }
+  // The combined module's memory export is the entry's own memory (memory 1).
+  auto mem = combined->export_extern("mem");
+  ASSERT_TRUE(mem.is_ok());
+  EXPECT_EQ(std::get<std::shared_ptr<Memory>>(*mem), combined->memories().at(1));
+}
+
+TEST(WasmMultiMemory, LoadsStoresAndSizesStayInTheirMemory) {
+  constexpr auto kOob = TrapCode::kMemoryOutOfBounds;
+  check_multi({{"Mm.load", {12}}, {"load", {12}}, {"load64", {8}},
+               {"both", {7}}, {"Mm.load", {12}}, {"load", {12}},
+               {"sizes", {}}, {"grow", {1}}, {"sizes", {}}, {"grow", {1}},
+               {"growM", {3}}, {"sizes", {}}, {"growM", {2}},
+               {"high", {3 * 65536 + 5}}, {"high", {4 * 65536}}},
+              {{{}, 2}, {{}, 0xf2}, {{}, 0xf5f4f3f2f1f00000ull},
+               {{}, 7008}, {{}, 7}, {{}, 8},
+               {{}, 201}, {{}, 2}, {{}, 301}, {{}, 0xFFFFFFFFu},
+               {{}, 1}, {{}, 304}, {{}, 0xFFFFFFFFu},
+               {kOob, 0}, {kOob, 0}});
+}
+
+TEST(WasmMultiMemory, CallIndirectReadsTheCallersTable) {
+  constexpr auto kUninit = TrapCode::kUninitializedElement;
+  constexpr auto kUndef = TrapCode::kUndefinedElement;
+  check_multi({{"Mt.call", {2}}, {"call", {2}}, {"call Mt.call", {2}}, {"call", {3}},
+               {"call", {1}}, {"Mt.call", {1}}, {"call", {7}}, {"Mt.call", {20}},
+               {"call", {4}}},
+              {{{}, 4}, {{}, 5}, {{}, 4}, {{}, 0xFFFFFFFCu},
+               {{}, 5}, {kUninit, 0}, {kUndef, 0}, {kUndef, 0},
+               {TrapCode::kIndirectCallTypeMismatch, 0}});
+}
+
+TEST(WasmMultiMemory, HostFunctionsNeedMemoryZero) {
+  auto lib = load_ok(wat(kMultiLib));
+  // A module of the set with a memory of its own (memory 1) that imports a host function.
+  auto app = load_ok(wat(R"((module
+    (import "efaas" "output_write" (func $o (param i32 i32)))
+    (memory 1)
+    (func (export "run") (call $o (i32.const 0) (i32.const 1))))
+  )"));
+  ASSERT_TRUE(lib && app);
+  const LinkInput in[] = {{"Mm", lib}, {"Nm", app}};
+  auto linked = link_modules(in);
+  ASSERT_FALSE(linked.is_ok());
+  EXPECT_EQ(linked.status().code(), StatusCode::kUnimplemented) << linked.status().to_string();
+  EXPECT_NE(linked.status().message().find("uses memory 1"), std::string::npos)
+      << linked.status().to_string();
+  // The same module first (its memory is memory 0) links.
+  const LinkInput in2[] = {{"Nm", app}, {"Mm", lib}};
+  auto ok = link_modules(in2);
+  EXPECT_TRUE(ok.is_ok()) << ok.status().to_string();
 }
 
 }  // namespace

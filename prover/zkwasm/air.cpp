@@ -284,7 +284,9 @@ TableAir exec_table() {
        d[1] + d[2] * k16 - (Fp::from_u32(L::kMaxStackSlots) - nfp - cheight));
     on(Op::kCallIndirect, ah - d[2] * Fp::from_u32(2));
     on(Op::kCallIndirect, sa);
-    t.assert_zero(looked_up * (sel - idx));
+    // The slot of table imm_a (program-pinned): idx + 2^28 * table (slot_table(); idx < 2^28
+    // below and at most kMaxTables tables, so two tables' slots never meet modulo p).
+    t.assert_zero(looked_up * (sel - idx - ia * Fp::from_u32(1u << 28)));
     on(Op::kBrTable, callee - pc);
     t.assert_zero(looked_up * (d[3] - x[1] * Fp::from_u32(16)));
     on(Op::kCallIndirect, ctype - want);
@@ -728,9 +730,12 @@ TableAir exec_table() {
   }
   const Expr io_addr = c(E::kIoAddr), io_idx = c(E::kIoIdx), io_rem = c(E::kIoRem);
   const Expr io_kind = c(E::kIoKind), io_n = c(E::kIoN), io_inv = c(E::kIoInv);
+  // The memory id is the program's imm_b2 (the prover cannot pick another memory); I/O rows,
+  // which look up no program row, access memory 0 (host functions use memory 0).
+  t.assert_zero(io * ib[2]);
   t.interact(L::kBusMemAccess, mem - hoob,
              {step, c(E::kMemOp), mst + mtrap * Fp::from_u32(2), msz, a[0], a[1], ib[0], ib[1], r[0], r[1], r[2], r[3],
-              io_n, io_kind, io_idx});
+              io_n, io_kind, io_idx, ib[2]});
 
   // Host calls (docs/zkwasm.md, "Host I/O"). The program row's imm_b names the host function:
   // 1 input_size, 2 input_read, 3 output_write, 4 abort (a trap row: hab; other imports get 0,
@@ -1122,12 +1127,16 @@ const air::MachineAir& private_machine_air() {
   return m;
 }
 
-// The table size call_indirect checks against (slot_table(m).size, without the rows).
-static uint32_t slot_table_size(const wasm::Module& m) {
-  if (m.tables.empty() || m.table_imported) return L::kUnknownTableSize;  // contents unknown here
-  const uint32_t size = m.tables[0].min;
+// The size of table `t` that call_indirect checks against (slot_table(m).of(t).size, without
+// the rows).
+static uint32_t slot_table_size(const wasm::Module& m, uint32_t t) {
+  if (t >= m.tables.size() || (t == 0 && m.table_imported)) {
+    return L::kUnknownTableSize;  // contents unknown here
+  }
+  const uint32_t size = m.tables[t].min;
   if (size > (1u << 20)) return L::kUnknownTableSize;  // above the runtime's limit
   for (const wasm::ElemSegment& seg : m.elems) {
+    if (seg.table != t) continue;
     if (seg.offset.kind != wasm::ConstExpr::Kind::kConst) return L::kUnknownTableSize;
     if (uint64_t(uint32_t(seg.offset.value)) + seg.funcs.size() > size) {
       return L::kUnknownTableSize;  // the module does not instantiate
@@ -1137,6 +1146,7 @@ static uint32_t slot_table_size(const wasm::Module& m) {
 }
 
 uint32_t program_imm_a(const wasm::Module& m, const wasm::Instr& in) {
+  if (in.op == Op::kCallIndirect) return uint32_t(in.b);  // the table
   if (in.op != Op::kCall || in.a < m.num_imported_funcs ||
       in.a - m.num_imported_funcs >= m.funcs.size()) {
     return in.a;
@@ -1147,11 +1157,12 @@ uint32_t program_imm_a(const wasm::Module& m, const wasm::Instr& in) {
 uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in) {
   // call_indirect: the expected canonical type (limbs 0-1) and the table size (limbs 2-3).
   if (in.op == Op::kCallIndirect) {
-    return m.canonical_type[in.a] | (uint64_t(slot_table_size(m)) << 32);
+    return m.canonical_type[in.a] | (uint64_t(slot_table_size(m, uint32_t(in.b))) << 32);
   }
   // Loads and stores: the static offset as limbs (imm_a is a field element); memory.grow: the
-  // page limit.
-  if (mem_op_info(in.op).width) return in.a;
+  // page limit; memory ops: the memory id (Instr::b) in limb 2.
+  if (mem_op_info(in.op).width) return in.a | (in.b << 32);
+  if (in.op == Op::kMemorySize) return in.b << 32;
   // call_host: which host function (1 input_size, 2 input_read, 3 output_write, 4 abort, 0
   // other).
   if (in.op == Op::kCallHost) {
@@ -1169,9 +1180,9 @@ uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in) {
     return 0;
   }
   if (in.op == Op::kMemoryGrow) {
-    if (m.memories.empty()) return 0;
-    const wasm::Limits& lim = m.memories[0];
-    return lim.has_max ? std::min(lim.max, L::kMaxPages) : L::kMaxPages;
+    if (in.b >= m.memories.size()) return 0;
+    const wasm::Limits& lim = m.memories[in.b];
+    return (lim.has_max ? std::min(lim.max, L::kMaxPages) : L::kMaxPages) | (in.b << 32);
   }
   if (in.op != Op::kCall || in.a < m.num_imported_funcs) return in.b;
   const wasm::Function& f = m.funcs[in.a - m.num_imported_funcs];
@@ -1184,19 +1195,25 @@ uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in) {
 SlotTable slot_table(const wasm::Module& m) {
   SlotTable t;
   static_assert(L::kUnknownTableSize == 0xFFFFFFFFu);
-  const uint32_t size = slot_table_size(m);
-  if (size == L::kUnknownTableSize) return t;
-  std::vector<int64_t> func(size, -1);
-  for (const wasm::ElemSegment& seg : m.elems) {
-    const uint64_t off = uint32_t(seg.offset.value);
-    for (size_t k = 0; k < seg.funcs.size(); ++k) func[off + k] = seg.funcs[k];
-  }
-  t.size = size;
-  t.row_of.assign(size, -1);
-  for (uint32_t slot = 0; slot < size; ++slot) {
-    const bool host = func[slot] >= 0 && uint32_t(func[slot]) < m.num_imported_funcs;
-    t.row_of[slot] = int32_t(t.rows.size());
-    t.rows.push_back({slot, func[slot] < 0 ? 0 : uint32_t(func[slot]), func[slot] < 0, host});
+  t.tables.resize(m.tables.size());
+  for (uint32_t ti = 0; ti < m.tables.size(); ++ti) {
+    const uint32_t size = slot_table_size(m, ti);
+    if (size == L::kUnknownTableSize) continue;
+    std::vector<int64_t> func(size, -1);
+    for (const wasm::ElemSegment& seg : m.elems) {
+      if (seg.table != ti) continue;
+      const uint64_t off = uint32_t(seg.offset.value);
+      for (size_t k = 0; k < seg.funcs.size(); ++k) func[off + k] = seg.funcs[k];
+    }
+    SlotTable::Part& part = t.tables[ti];
+    part.size = size;
+    part.row_of.assign(size, -1);
+    for (uint32_t slot = 0; slot < size; ++slot) {
+      const bool host = func[slot] >= 0 && uint32_t(func[slot]) < m.num_imported_funcs;
+      part.row_of[slot] = int32_t(t.rows.size());
+      t.rows.push_back({slot + (ti << 28), func[slot] < 0 ? 0 : uint32_t(func[slot]),
+                        func[slot] < 0, host});
+    }
   }
   return t;
 }
@@ -1204,10 +1221,11 @@ SlotTable slot_table(const wasm::Module& m) {
 // --- call_indirect of imported functions (host tails) ---------------------------------------
 std::vector<uint32_t> host_slot_imports(const wasm::Module& m) {
   std::vector<uint32_t> out;
-  if (slot_table_size(m) == L::kUnknownTableSize) return out;
-  for (const wasm::ElemSegment& seg : m.elems)
+  for (const wasm::ElemSegment& seg : m.elems) {
+    if (slot_table_size(m, seg.table) == L::kUnknownTableSize) continue;
     for (uint32_t f : seg.funcs)
       if (f < m.num_imported_funcs) out.push_back(f);
+  }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
@@ -1290,12 +1308,13 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
     }
     for (size_t pc = 0; pc < m.code.size(); ++pc) {
       wasm::Instr in = m.code[pc];
+      const uint32_t imm_a = program_imm_a(m, in);
       in.b = program_imm_b(m, in);
       col[P::kValid * rows + pc] = Fp::one();
       col[P::kPc * rows + pc] = Fp::from_u64(pc);
       col[P::kOp * rows + pc] = Fp::from_u32(uint32_t(in.op));
       col[P::kGas * rows + pc] = Fp::from_u32(in.gas);
-      col[P::kImmA * rows + pc] = Fp::from_u32(program_imm_a(m, in));
+      col[P::kImmA * rows + pc] = Fp::from_u32(imm_a);
       for (uint32_t j = 0; j < 4; ++j) {
         col[(P::kImmB + j) * rows + pc] = Fp::from_u32(uint32_t(in.b >> (16 * j)) & 0xFFFF);
       }
@@ -1305,10 +1324,13 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
   // Init: defined globals' initial values (imported globals: UNIMPLEMENTED at load).
   {
     using I = L::Init;
-    // Then the memory size cell and the data segments' words (memory_image()).
-    auto image = memory_image(m);
+    // Then per memory its size cell and the data segments' words (memory_images()).
+    auto images = memory_images(m);
     const size_t n = m.global_inits.size();
-    const size_t n_mem = image && image->present ? 1 + image->words.size() : 0;
+    size_t n_mem = 0;
+    if (images) {
+      for (const MemoryImage& img : *images) n_mem += 1 + img.words.size();
+    }
     const size_t rows = size_t(1) << table_log_rows(n + n_mem);
     std::vector<Fp> col(I::kPreWidth * rows, Fp::zero());
     for (size_t g = 0; g < n; ++g) {
@@ -1330,8 +1352,11 @@ std::vector<std::vector<Fp>> fixed_columns(const wasm::Module& m) {
         }
       };
       size_t row = n;
-      put(row++, L::kMemSizeKey, image->pages);
-      for (const auto& [word, v] : image->words) put(row++, L::word_key(word), v);
+      for (uint32_t mi = 0; mi < images->size(); ++mi) {
+        const MemoryImage& img = (*images)[mi];
+        put(row++, L::mem_size_key(mi), img.pages);
+        for (const auto& [word, v] : img.words) put(row++, L::word_key(word, mi), v);
+      }
     }
     fixed[L::kInit] = std::move(col);
   }

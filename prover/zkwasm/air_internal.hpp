@@ -36,21 +36,32 @@ uint32_t table_log_rows(size_t rows);
 // locals and the callee's entry pc (16-bit limbs), which the call row needs.
 uint64_t program_imm_b(const wasm::Module& m, const wasm::Instr& in);
 // The program row's imm_a: the instruction's, except for a direct call of a defined function,
-// whose callee's frame height (locals and deepest operand stack) bounds the value stack.
+// whose callee's frame height (locals and deepest operand stack) bounds the value stack, and
+// call_indirect: its table (Instr::b; nonzero only in a combined module of several tables).
+// Takes the module's instruction (before program_imm_b replaces its b).
 uint32_t program_imm_a(const wasm::Module& m, const wasm::Instr& in);
-// The module's function table after its element segments, as the fixed slot table holds it:
-// one row per slot holding a defined function or nothing (empty), sorted by slot; slots
-// holding imported functions have none. Contents unknown here (an imported table, a segment
-// placed by a global, more than 2^20 slots): no rows and size 0xFFFFFFFF (layout.hpp).
+// The module's function tables after their element segments, as the fixed slot table holds
+// them: one row per slot holding a defined function, an imported one (host tag) or nothing
+// (empty), table by table, sorted by slot; a row's `slot` is slot + 2^28 * table (the
+// call_indirect row sends idx + 2^28 * imm_a, idx < 2^28). A table whose contents are unknown
+// here (imported, a segment placed by a global, more than 2^20 slots) has no rows and size
+// 0xFFFFFFFF (layout.hpp).
 struct SlotTable {
   struct Row {
     uint32_t slot = 0, func = 0;
     bool empty = true;
     bool host = false;  // an imported function (tag kHostSlotTag)
   };
-  uint32_t size = 0xFFFFFFFFu;
+  struct Part {
+    uint32_t size = 0xFFFFFFFFu;
+    std::vector<int32_t> row_of;  // per slot below size: its row, or -1
+  };
   std::vector<Row> rows;
-  std::vector<int32_t> row_of;  // per slot below size: its row, or -1
+  std::vector<Part> tables;  // per table index
+  const Part& of(uint32_t table) const {
+    static const Part kNone;
+    return table < tables.size() ? tables[table] : kNone;
+  }
 };
 SlotTable slot_table(const wasm::Module& m);
 

@@ -24,7 +24,8 @@ inline constexpr uint32_t kBusSlots = 6;
 inline constexpr uint32_t kBusAlu = 8;      // (op, unary, trap, a, b, r limbs): exec -> alu chip
 inline constexpr uint32_t kBusBytes = 9;    // (x, y), both bytes (range table rows)
 inline constexpr uint32_t kBusBitCount = 10;  // (kind, byte, clz/ctz/popcount, byte == 0)
-// (step, op, store, size, base limbs 0-1, imm_b limbs 0-1, value limbs): exec -> mem_access
+// (step, op, store, size, base limbs 0-1, imm_b limbs 0-1, value limbs, host n, kind, index,
+// memory id): exec -> mem_access
 inline constexpr uint32_t kBusMemAccess = 11;
 // Host I/O (docs/zkwasm.md, "Host I/O"): the verifier's public input tuples (kind, index, byte)
 // and sizes (kind, kSizeIndex, size) into the input table; lookups into that table; output
@@ -52,9 +53,18 @@ inline constexpr uint32_t global_key(uint32_t index) { return (kGlobalSpace << k
 // in the globals space above every global index.
 inline constexpr uint32_t kLinearSpace = 3;
 inline constexpr uint32_t kMemSizeKey = (kGlobalSpace << kSpaceShift) + (1u << 27);
-inline constexpr uint32_t word_key(uint32_t word) { return (kLinearSpace << kSpaceShift) + word; }
 // Pages the AIR supports (the runtime's default limit, 256 MiB): bounds checks rely on it.
 inline constexpr uint32_t kMaxPages = 4096;
+// Several memories (a combined module of a link set, docs/zkwasm.md "Linked modules"): memory
+// m's words at 3 * 2^28 + m * 2^25 + word (in-bounds words are below 2^25 with at most
+// kMaxPages pages), its size cell at kMemSizeKey + m. The id is a program immediate (imm_b2).
+inline constexpr uint32_t kMemShift = 25;
+inline constexpr uint32_t kMaxMemories = 8;
+static_assert(kMaxPages * 65536 / 8 <= (1u << kMemShift) && kMaxMemories << kMemShift == 1u << 28);
+inline constexpr uint32_t word_key(uint32_t word, uint32_t mem = 0) {
+  return (kLinearSpace << kSpaceShift) + (mem << kMemShift) + word;
+}
+inline constexpr uint32_t mem_size_key(uint32_t mem) { return kMemSizeKey + mem; }
 // Execution accesses use timestamps 4 * step + slot (step >= 1); initial values of globals and
 // arguments are written at timestamp 1 over the zero written at 0 by the memory table.
 inline constexpr uint32_t kSlots = 3;
@@ -374,6 +384,10 @@ inline constexpr uint32_t kEmptyType = 1u << 30;
 // The table size call_indirect checks against when the table's contents are unknown here
 // (imported tables): no index of a wasm32 table reaches it, and no slot has a row.
 inline constexpr uint32_t kUnknownTableSize = 0xFFFFFFFFu;
+// Tables of a combined module (several only in a link set): slot + 2^28 * table in the slot
+// table's lookup; with at most 7 tables, idx + 2^28 t (idx < 2^28) and slot + 2^28 t' (slot <
+// 2^20) never agree modulo p for t != t'.
+inline constexpr uint32_t kMaxTables = 7;
 // Slots holding an imported function carry this tag (first tuple entry) instead of 1: only a
 // call_indirect row with the kHostCi bit reaches them, and it never reaches a defined function.
 inline constexpr uint32_t kHostSlotTag = 3;
@@ -471,7 +485,9 @@ struct MemAccess {
   // An out-of-bounds load or store (the trap row's access): w0, w1 then hold
   // base0 + imm0 + width - 1 as limbs and s0, s1 the excess of (w1 + base1 + imm1) over pages.
   static constexpr uint32_t kOob = kIdx + 1;
-  static constexpr uint32_t kWidth = kOob + 1;
+  // The memory id (the program's imm_b2 as the exec row sends it; 0 on host I/O rows).
+  static constexpr uint32_t kMid = kOob + 1;
+  static constexpr uint32_t kWidth = kMid + 1;
 };
 
 // Public input table: one row per public input byte and per input size (kinds 0..3).

@@ -338,9 +338,10 @@ TEST(ZkLinking, WhatCannotBeMergedIsRefused) {
     EXPECT_EQ(p.status().code(), code) << p.status().to_string();
     EXPECT_NE(p.status().message().find(words), std::string::npos) << p.status().to_string();
   };
-  expect(R"((module (import "lib" "scale" (func (param i32) (result i32))) (memory 1)))",
-         StatusCode::kUnimplemented, "linear memory of its own");
-  expect(R"((module (table 1 funcref)))", StatusCode::kUnimplemented, "table of its own");
+  // A memory of its own besides lib's (memory 1) in a module calling host functions, which
+  // read and write memory 0 (TwoMemoriesAndTwoTablesProve: sets without host calls prove).
+  expect(R"((module (import "efaas" "output_write" (func (param i32 i32))) (memory 1)))",
+         StatusCode::kUnimplemented, "host functions access memory 0");
   expect(R"((module (import "lib" "nope" (func))))", StatusCode::kInvalidArgument,
          "unknown import");
   expect(R"((module (import "lib" "scale" (func (param i64) (result i32)))))",
@@ -658,6 +659,335 @@ TEST(ZkLinking, CallsBeforeTheProvedOneAreReplayedByTheVerifier) {
   auto e3 = Program::load_linked(spin);
   ASSERT_FALSE(e3.is_ok());
   EXPECT_EQ(e3.status().code(), StatusCode::kUnimplemented) << e3.status().to_string();
+}
+
+// --- Several memories and tables (docs/zkwasm.md, "Linked modules") ------------------------
+// linking.wast's $Mm / $Nm and $Mt / $Nt, extended: "Nm" has a memory and a table of its own
+// besides "Mm"'s (memory / table 1 of the combined module), calls into Mm, re-exports its load.
+const char* kMultiLib = R"((module
+  (type $r (func (result i32)))
+  (memory (export "mem") 1 5)
+  (data (i32.const 10) "\00\01\02\03\04\05\06\07\08\09")
+  (table (export "tab") 10 funcref)
+  (elem (i32.const 2) $g $g $g $g)
+  (func $g (result i32) (i32.const 4))
+  (func (export "h") (result i32) (i32.const -4))
+  (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0)))
+  (func (export "store") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+  (func (export "size") (result i32) (memory.size))
+  (func (export "call") (param i32) (result i32) (call_indirect (type $r) (local.get 0))))
+)";
+const char* kMultiApp = R"((module
+  (type $r (func (result i32)))
+  (func $loadM (import "Mm" "load") (param i32) (result i32))
+  (func $storeM (import "Mm" "store") (param i32 i32))
+  (func $sizeM (import "Mm" "size") (result i32))
+  (func $f (import "Mm" "call") (param i32) (result i32))
+  (func $h (import "Mm" "h") (result i32))
+  (memory 2 3)
+  (data (i32.const 10) "\f0\f1\f2\f3\f4\f5")
+  (table funcref (elem $g $g $g $h $f))
+  (func $g (result i32) (i32.const 5))
+  (export "Mm.load" (func $loadM))
+  (export "Mt.call" (func $f))
+  (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0)))
+  (func (export "call") (param i32) (result i32) (call_indirect (type $r) (local.get 0)))
+  ;; Both memories: a store to each, then both reads at 12 (and an unaligned i64 of its own).
+  (func (export "both") (param i32) (result i32)
+    (call $storeM (i32.const 12) (local.get 0))
+    (i32.store8 (i32.const 12) (i32.add (local.get 0) (i32.const 1)))
+    (i32.add (i32.add (i32.mul (call $loadM (i32.const 12)) (i32.const 1000))
+                      (i32.load8_u (i32.const 12)))
+             (i32.wrap_i64 (i64.shr_u (i64.load (i32.const 9)) (i64.const 40)))))
+  ;; Growing its memory leaves Mm's size: 100 * own + Mm's, after growing by the argument.
+  (func (export "grow") (param i32) (result i32)
+    (drop (memory.grow (local.get 0)))
+    (i32.add (i32.mul (memory.size) (i32.const 100)) (call $sizeM)))
+  ;; Both tables in one run: its own slot 0 (5) plus Mm's slot 2 through Mm's call (4).
+  (func (export "calls") (param i32) (result i32)
+    (i32.add (call_indirect (type $r) (local.get 0)) (call $f (i32.const 2)))))
+)";
+
+LinkSpec multi_spec() {
+  LinkSpec s;
+  s.modules.push_back({"Mm", wat(kMultiLib)});
+  s.modules.push_back({"Nm", wat(kMultiApp)});
+  return s;
+}
+
+// The runtime's dynamic linking of the same two modules (export `fn` of Nm).
+wasm::ExecResult run_multi_dynamic(const std::string& fn, const std::vector<uint64_t>& args) {
+  auto ml = wasm::load_module(wat(kMultiLib));
+  auto ma = wasm::load_module(wat(kMultiApp));
+  EXPECT_TRUE(ml.is_ok() && ma.is_ok());
+  wasm::Linker linker;
+  auto il = wasm::Instance::instantiate(*ml, linker);
+  EXPECT_TRUE(il.is_ok()) << il.status().to_string();
+  linker.define_instance("Mm", **il);
+  auto ia = wasm::Instance::instantiate(*ma, linker);
+  EXPECT_TRUE(ia.is_ok()) << ia.status().to_string();
+  auto r = (*ia)->invoke_export(fn, args);
+  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+  return *r;
+}
+
+wasm::Trace run_traced_args(const Program& p, const std::string& fn,
+                            const std::vector<uint64_t>& args) {
+  wasm::Linker none;
+  auto inst = wasm::Instance::instantiate(p.module_ptr(), none);
+  EXPECT_TRUE(inst.is_ok()) << inst.status().to_string();
+  const wasm::Export* ex = p.module().find_export(fn);
+  EXPECT_NE(ex, nullptr) << fn;
+  return test_support::trace_invoke(**inst, ex->index, args);
+}
+
+TEST(ZkLinking, TwoMemoriesAndTwoTablesProve) {
+  auto p = Program::load_linked(multi_spec());
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  ASSERT_EQ((*p)->module().memories.size(), 2u);
+  ASSERT_EQ((*p)->module().tables.size(), 2u);
+  struct Case {
+    const char* fn;
+    std::vector<uint64_t> args;
+    uint64_t want;  // the spec's value or ours, checked against the runtime's linking too
+  };
+  const Case cases[] = {{"Mm.load", {12}, 2},       {"load", {12}, 0xf2},
+                        {"both", {7}, 7008 + 0xf5f4}, {"grow", {1}, 301},
+                        {"call", {3}, 0xFFFFFFFC},  {"Mt.call", {2}, 4},
+                        {"calls", {1}, 9}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.fn);
+    const wasm::ExecResult want = run_multi_dynamic(c.fn, c.args);
+    ASSERT_EQ(want.trap, wasm::TrapCode::kNone) << want.trap_message;
+    ASSERT_EQ(want.results, std::vector<uint64_t>{c.want});
+    const wasm::Trace t = run_traced_args(**p, c.fn, c.args);
+    ASSERT_EQ(t.end.status, 0u);
+    ASSERT_EQ(t.end.results, want.results) << "the combined module differs from the runtime";
+    ProveOptions o = opts(0);
+    o.args = c.args;
+    auto b = prove(**p, t, o);
+    ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+    auto pv = verify(**p, *b);
+    ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+    EXPECT_EQ(pv->results, want.results);
+    Bundle forged = *b;
+    forged.publics.results[0] ^= 1;
+    EXPECT_FALSE(verify(**p, forged).is_ok()) << "a forged result verified";
+  }
+  // Traps through the other table: Mt's empty slot 1, beyond Nm's 5 slots, another type.
+  const std::pair<const char*, uint64_t> traps[] = {{"Mt.call", 1}, {"call", 7}, {"call", 4}};
+  for (const auto& [fn, x] : traps) {
+    SCOPED_TRACE(fn);
+    const wasm::ExecResult want = run_multi_dynamic(fn, {x});
+    ASSERT_NE(want.trap, wasm::TrapCode::kNone);
+    const wasm::Trace t = run_traced_args(**p, fn, {x});
+    ASSERT_EQ(t.end.trap_code, uint32_t(want.trap));
+    auto b = prove(**p, t, opts(x));
+    ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+    auto pv = verify(**p, *b);
+    ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+    EXPECT_EQ(pv->trap_code, uint32_t(want.trap));
+  }
+  // Split into segments of 2^4 rows: memory 1's words and size cell cross the boundaries.
+  {
+    const wasm::Trace t = run_traced_args(**p, "both", {9});
+    ProveOptions o = opts(9);
+    o.segment_log = 4;
+    auto b = prove(**p, t, o);
+    ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+    EXPECT_GT(b->segments.size(), 1u);
+    auto pv = verify(**p, *b);
+    ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+    EXPECT_EQ(pv->results, t.end.results);
+  }
+}
+
+// Start functions in both modules of a two-memory set: each writes and grows its own memory
+// (the second after reading the first's through a call), and the verifier folds both memories'
+// words and page counts into the initial image.
+TEST(ZkLinking, StartFunctionsWithTwoMemories) {
+  const char* first = R"((module
+    (memory (export "mem") 1 4)
+    (func $init (i32.store8 (i32.const 5) (i32.const 42)) (drop (memory.grow (i32.const 1))))
+    (start $init)
+    (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0)))
+    (func (export "size") (result i32) (memory.size))))";
+  const char* second = R"((module
+    (import "first" "load" (func $loadM (param i32) (result i32)))
+    (import "first" "size" (func $sizeM (result i32)))
+    (memory 1 3)
+    (func $init
+      (i32.store8 (i32.const 5) (i32.add (call $loadM (i32.const 5)) (i32.const 1)))
+      (drop (memory.grow (i32.const 2))))
+    (start $init)
+    (func (export "run") (param i32) (result i32)
+      (i32.add (i32.add (i32.load8_u (local.get 0))
+                        (i32.mul (call $loadM (local.get 0)) (i32.const 1000)))
+               (i32.add (i32.mul (memory.size) (i32.const 100000))
+                        (i32.mul (call $sizeM) (i32.const 1000000)))))))";
+  LinkSpec spec;
+  spec.modules.push_back({"first", wat(first)});
+  spec.modules.push_back({"second", wat(second)});
+  // The runtime's instances, each started at instantiation.
+  auto m1 = wasm::load_module(spec.modules[0].bytes);
+  auto m2 = wasm::load_module(spec.modules[1].bytes);
+  ASSERT_TRUE(m1.is_ok() && m2.is_ok());
+  wasm::Linker linker;
+  auto i1 = wasm::Instance::instantiate(*m1, linker);
+  ASSERT_TRUE(i1.is_ok()) << i1.status().to_string();
+  linker.define_instance("first", **i1);
+  auto i2 = wasm::Instance::instantiate(*m2, linker);
+  ASSERT_TRUE(i2.is_ok()) << i2.status().to_string();
+  auto want = (*i2)->invoke_export("run", std::vector<uint64_t>{5});
+  ASSERT_TRUE(want.is_ok() && want->trap == wasm::TrapCode::kNone);
+  ASSERT_EQ(want->results, std::vector<uint64_t>{43 + 42000 + 300000 + 2000000});
+  auto p = Program::load_linked(spec);
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  const wasm::Trace t = run_traced_args(**p, "run", {5});
+  ASSERT_EQ(t.end.results, want->results) << "the folded start functions differ from the runtime";
+  auto b = prove(**p, t, opts(5));
+  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+  auto pv = verify(**p, *b);
+  ASSERT_TRUE(pv.is_ok()) << pv.status().to_string();
+  EXPECT_EQ(pv->results, want->results);
+  Bundle forged = *b;
+  forged.publics.results[0] ^= 1;
+  EXPECT_FALSE(verify(**p, forged).is_ok()) << "a forged result verified";
+}
+
+// Forgeries of the memory or table an instruction names. `honest` and `forged` are link sets
+// whose combined modules have the same code, memories, tables and data, except that the
+// instructions of module "N" name memory (table) 1 in `honest` and 0 in `forged` (N imports X's
+// memory or M's). The forged set's run (an honest run of that module) is laid out as a witness,
+// its instruction rows given the honest program's immediates and the honest module hash, and
+// proved with the honest program's key: only the constraints binding the memory id (the
+// mem_access tuple's imm_b2 entry) or the table id (slot + 2^28 imm_a) to the program can
+// reject it. Returns the verifier's answer.
+Status prove_as_honest(const Program& honest, const Program& forged, const std::string& fn,
+                       const std::vector<uint64_t>& args, uint64_t* forged_result) {
+  namespace L = layout;
+  using E = L::Exec;
+  using P = L::Prog;
+  const wasm::Trace t = run_traced_args(forged, fn, args);
+  EXPECT_EQ(t.end.status, 0u);
+  *forged_result = t.end.results.empty() ? 0 : t.end.results[0];
+  PublicValues pv;
+  WitnessOptions wo;
+  wo.args = args;
+  auto w = build_witness(forged, t, wo, pv);
+  if (!w.is_ok()) return w.status();
+  std::vector<Fp>& ex = w->main[L::kExec];
+  const size_t rows = ex.size() / E::kWidth;
+  const std::vector<Fp>& prog = honest.fixed_columns()[L::kProgram];
+  const size_t prows = prog.size() / P::kPreWidth;
+  size_t changed = 0;
+  for (size_t r = 0; r < rows; ++r) {
+    if (ex[E::kReal * rows + r] != Fp::one() || ex[E::kIo * rows + r] != Fp::zero() ||
+        ex[E::kZflag * rows + r] != Fp::zero()) {
+      continue;
+    }
+    const uint64_t pc = ex[E::kPc * rows + r].to_canonical();
+    if (pc >= honest.module().code.size()) continue;
+    for (uint32_t j = 0; j < 5; ++j) {  // imm_a, imm_b limbs
+      Fp& cell = ex[(j == 0 ? E::kImmA : E::kImmB + j - 1) * rows + r];
+      const Fp want = prog[(j == 0 ? P::kImmA : P::kImmB + j - 1) * prows + pc];
+      changed += cell != want;
+      cell = want;
+    }
+  }
+  EXPECT_GT(changed, 0u) << "the forged run names the same memories and tables";
+  pv.module_hash = honest.module_hash();
+  for (uint32_t j = 0; j < 16; ++j) {
+    w->publics[L::kPubHash + j] =
+        Fp::from_u32(uint32_t(pv.module_hash[2 * j]) | (uint32_t(pv.module_hash[2 * j + 1]) << 8));
+  }
+  auto pk = honest.proving_key(fri_test_preset());
+  if (!pk.is_ok()) return pk.status();
+  return test_support::prove_and_verify(honest, **pk, *w, pv, false);
+}
+
+// M and X own memories (0 and 1) and tables (0 and 1) with different contents and sizes; N
+// uses X's (honest) or M's (forged).
+const char* kOwnerM = R"((module
+  (type $r (func (result i32)))
+  (memory (export "mem") 2 5)
+  (data (i32.const 8) "\11\12\13\14")
+  (table (export "tab") 4 funcref)
+  (elem (i32.const 0) $a $b)
+  (func $a (result i32) (i32.const 10))
+  (func $b (result i32) (i32.const 11)))
+)";
+const char* kOwnerX = R"((module
+  (type $r (func (result i32)))
+  (memory (export "mem") 1 5)
+  (data (i32.const 8) "\aa\ab\ac\ad")
+  (table (export "tab") 4 funcref)
+  (elem (i32.const 0) $c $d)
+  (func $c (result i32) (i32.const 20))
+  (func $d (result i32) (i32.const 21))
+  (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0))))
+)";
+std::string user_text(const char* owner) {
+  return std::string(R"((module
+  (type $r (func (result i32)))
+  (import "X" "load" (func $xload (param i32) (result i32)))
+  (import ")") + owner + R"(" "mem" (memory 1))
+  (import ")" + owner + R"(" "tab" (table 2 funcref))
+  (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0)))
+  ;; The store is the only row that differs: X's own load reads memory 1 in both sets.
+  (func (export "store") (param i32) (result i32)
+    (i32.store8 (i32.const 8) (local.get 0))
+    (call $xload (i32.const 8)))
+  (func (export "size") (result i32) (memory.size))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "call") (param i32) (result i32) (call_indirect (type $r) (local.get 0))))
+)";
+}
+LinkSpec owner_spec(const char* owner) {
+  LinkSpec s;
+  s.modules.push_back({"M", wat(kOwnerM)});
+  s.modules.push_back({"X", wat(kOwnerX)});
+  s.modules.push_back({"N", wat(user_text(owner))});
+  return s;
+}
+
+TEST(ZkLinking, AnotherMemoryOrTableThanTheProgramsIsRejected) {
+  auto honest = Program::load_linked(owner_spec("X"));
+  auto forged = Program::load_linked(owner_spec("M"));
+  ASSERT_TRUE(honest.is_ok()) << honest.status().to_string();
+  ASSERT_TRUE(forged.is_ok()) << forged.status().to_string();
+  ASSERT_EQ((*honest)->module().code.size(), (*forged)->module().code.size());
+  struct Case {
+    const char* what;
+    const char* fn;
+    std::vector<uint64_t> args;
+    uint64_t honest_result, forged_result;
+  };
+  const Case cases[] = {
+      {"load of memory 0's cell", "load", {9}, 0xab, 0x12},
+      {"store to memory 0", "store", {0x77}, 0x77, 0xaa},
+      {"memory.size of memory 0", "size", {}, 1, 2},
+      {"memory.grow of memory 0", "grow", {1}, 1, 2},
+      {"call_indirect through table 0", "call", {1}, 21, 11},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    // The honest set proves its run (through the same helper: nothing changed).
+    {
+      const wasm::Trace t = run_traced_args(**honest, c.fn, c.args);
+      ASSERT_EQ(t.end.results, std::vector<uint64_t>{c.honest_result});
+      ProveOptions o = opts(0);
+      o.args = c.args;
+      auto b = prove(**honest, t, o);
+      ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+      ASSERT_TRUE(verify(**honest, *b).is_ok());
+    }
+    uint64_t got = 0;
+    const Status s = prove_as_honest(**honest, **forged, c.fn, c.args, &got);
+    EXPECT_EQ(got, c.forged_result);
+    EXPECT_FALSE(s.is_ok()) << "a run naming another memory or table verified";
+    std::printf("  forged %-32s -> %s\n", c.what, s.message().c_str());
+  }
 }
 
 }  // namespace

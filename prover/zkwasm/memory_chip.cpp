@@ -45,28 +45,38 @@ MemOpInfo mem_op_info(Op op) {
   return i;
 }
 
-Result<MemoryImage> memory_image(const wasm::Module& m) {
-  MemoryImage img;
-  if (m.memories.empty()) return img;
+Result<std::vector<MemoryImage>> memory_images(const wasm::Module& m) {
+  std::vector<MemoryImage> imgs(m.memories.size());
+  if (m.memories.size() > L::kMaxMemories) {
+    return unimplemented("zkwasm: " + std::to_string(m.memories.size()) + " memories (at most " +
+                         std::to_string(L::kMaxMemories) + ")");
+  }
   if (m.memory_imported) {
     return unimplemented("zkwasm: modules importing their linear memory are not supported");
   }
-  const wasm::Limits& lim = m.memories[0];
-  if (lim.min > L::kMaxPages) {
-    return invalid_argument("zkwasm: initial memory of " + std::to_string(lim.min) +
-                            " pages exceeds the " + std::to_string(L::kMaxPages) +
-                            " pages the prover supports");
+  for (size_t i = 0; i < imgs.size(); ++i) {
+    const wasm::Limits& lim = m.memories[i];
+    if (lim.min > L::kMaxPages) {
+      return invalid_argument("zkwasm: initial memory of " + std::to_string(lim.min) +
+                              " pages exceeds the " + std::to_string(L::kMaxPages) +
+                              " pages the prover supports");
+    }
+    imgs[i].present = true;
+    imgs[i].pages = lim.min;
+    imgs[i].max_pages = lim.has_max ? std::min(lim.max, L::kMaxPages) : L::kMaxPages;
   }
-  img.present = true;
-  img.pages = lim.min;
-  img.max_pages = lim.has_max ? std::min(lim.max, L::kMaxPages) : L::kMaxPages;
-  const uint64_t size = uint64_t(img.pages) * 65536;
   for (size_t s = 0; s < m.datas.size(); ++s) {
     const wasm::DataSegment& d = m.datas[s];
     if (d.offset.kind != wasm::ConstExpr::Kind::kConst) {
       return unimplemented("zkwasm: data segment " + std::to_string(s) +
                            " is placed by an imported global");
     }
+    if (d.memory >= imgs.size()) {
+      return invalid_argument("zkwasm: data segment " + std::to_string(s) + " of memory " +
+                              std::to_string(d.memory) + " of " + std::to_string(imgs.size()));
+    }
+    MemoryImage& img = imgs[d.memory];
+    const uint64_t size = uint64_t(img.pages) * 65536;
     const uint64_t off = uint32_t(d.offset.value);
     if (off + d.bytes.size() > size) {
       return invalid_argument("zkwasm: data segment " + std::to_string(s) + " (" +
@@ -80,10 +90,12 @@ Result<MemoryImage> memory_image(const wasm::Module& m) {
       w = (w & ~(uint64_t(0xFF) << sh)) | (uint64_t(d.bytes[k]) << sh);
     }
   }
-  for (auto it = img.words.begin(); it != img.words.end();) {
-    it = it->second == 0 ? img.words.erase(it) : std::next(it);
+  for (MemoryImage& img : imgs) {
+    for (auto it = img.words.begin(); it != img.words.end();) {
+      it = it->second == 0 ? img.words.erase(it) : std::next(it);
+    }
   }
-  return img;
+  return imgs;
 }
 
 namespace {
@@ -156,9 +168,12 @@ TableAir memory_access_table() {
     if (cf.info.width && !cf.host) wasm_acc = wasm_acc + c(cf.col);
   t.assert_bool(oob);
   t.assert_zero(oob * (one - wasm_acc));
+  // The memory id as the exec row sends it (its program row's imm_b2; zero on I/O rows):
+  // the size cell and word keys below are memory mid's.
+  const Expr mid = c(C::kMid);
   t.interact(L::kBusMemAccess, -real,
              {step, op, st + oob * Fp::from_u32(2), sz, base[0], base[1], imm[0], imm[1], val[0],
-              val[1], val[2], val[3], hn, kind, idx});
+              val[1], val[2], val[3], hn, kind, idx, mid});
 
   // Width (one-hot 1..8, pinned per op) and offset in the word (one-hot 0..7).
   Expr wsum = k(0), width = k(0), osum = k(0), ohsum = k(0);
@@ -309,7 +324,7 @@ TableAir memory_access_table() {
   // Accesses at timestamp 4 * step + 3 (the exec row's slots use + 0..2): the size cell, word
   // w and word w + 1.
   const Expr ts = step * Fp::from_u32(4) + Fp::from_u32(3);
-  const Expr key_a = k(L::word_key(0)) + w0 + w1 * k16;
+  const Expr key_a = k(L::word_key(0)) + mid * Fp::from_u32(1u << L::kMemShift) + w0 + w1 * k16;
   auto limbs = [&](uint32_t first) {
     std::vector<Expr> v;
     for (uint32_t l = 0; l < 4; ++l) v.push_back(win[first + 2 * l] + win[first + 2 * l + 1] * k8);
@@ -321,7 +336,7 @@ TableAir memory_access_table() {
     std::vector<Expr> old_v, new_v;
   };
   const Slot slots[C::kSlots] = {
-      {real, k(L::kMemSizeKey), {pages, k(0), k(0), k(0)}, {npages, k(0), k(0), k(0)}},
+      {real, k(L::kMemSizeKey) + mid, {pages, k(0), k(0), k(0)}, {npages, k(0), k(0), k(0)}},
       {inb, key_a, olda, {nwa[0], nwa[1], nwa[2], nwa[3]}},
       {tw, key_a + one, oldb, {nwb[0], nwb[1], nwb[2], nwb[3]}}};
   for (uint32_t s = 0; s < C::kSlots; ++s) {
@@ -377,7 +392,10 @@ std::string MemChipBuilder::add(uint32_t step, Op op, uint32_t base, uint64_t im
   for (uint32_t j = 0; j < 8; ++j) set(C::kVb + j, byte(value, j));
   for (uint32_t l = 0; l < 4; ++l) ++and_mult_[byte(value, 2 * l) * 256 + byte(value, 2 * l + 1)];
 
-  MemCell& size_cell = cell(L::kMemSizeKey);
+  // The memory id: imm_b2 (program_imm_b); host I/O rows pass 0 (memory 0).
+  const uint32_t mid = uint32_t(imm_b >> 32) & 0xFFFF;
+  set(C::kMid, mid);
+  MemCell& size_cell = cell(L::mem_size_key(mid));
   const uint32_t pages = uint32_t(size_cell.value);
   uint32_t new_pages = pages;
   set(C::kPages, pages);
@@ -438,8 +456,8 @@ std::string MemChipBuilder::add(uint32_t step, Op op, uint32_t base, uint64_t im
     if (host && uint64_t(base) + (imm_b & 0xFFFFFFFF) != ea) {
       err = "effective address differs from base + offset";
     }
-    win[0] = cell(L::word_key(uint32_t(w))).value;
-    if (two) win[1] = cell(L::word_key(uint32_t(w + 1))).value;
+    win[0] = cell(L::word_key(uint32_t(w), mid)).value;
+    if (two) win[1] = cell(L::word_key(uint32_t(w + 1), mid)).value;
     uint8_t bytes[16];
     for (uint32_t j = 0; j < 16; ++j) bytes[j] = uint8_t(byte(win[j / 8], j % 8));
     if (info.store) {
@@ -496,8 +514,8 @@ std::string MemChipBuilder::add(uint32_t step, Op op, uint32_t base, uint64_t im
   }
   // Accesses: size cell, word w, word w + 1.
   const bool en[C::kSlots] = {true, info.width != 0 && !oob, two};
-  const uint32_t keys[C::kSlots] = {L::kMemSizeKey, L::word_key(uint32_t(w)),
-                                    L::word_key(uint32_t(w + 1))};
+  const uint32_t keys[C::kSlots] = {L::mem_size_key(mid), L::word_key(uint32_t(w), mid),
+                                    L::word_key(uint32_t(w + 1), mid)};
   const uint64_t news[C::kSlots] = {new_pages, nw[0], nw[1]};
   for (uint32_t s = 0; s < C::kSlots; ++s) {
     if (!en[s]) {

@@ -28,7 +28,7 @@ struct MemOpInfo {
 };
 MemOpInfo mem_op_info(wasm::Op op);
 
-// The module's memory at instantiation: pages, the grow limit (declared maximum capped at
+// A memory of the module at instantiation: pages, the grow limit (declared maximum capped at
 // kMaxPages) and the nonzero 8-byte words of its data segments (the fixed `init` rows).
 struct MemoryImage {
   bool present = false;
@@ -36,9 +36,11 @@ struct MemoryImage {
   uint32_t max_pages = 0;
   std::map<uint32_t, uint64_t> words;  // word index -> little-endian bytes
 };
-// UNIMPLEMENTED for imported memories and data segments placed by imported globals;
-// INVALID_ARGUMENT for segments outside the initial memory or more than kMaxPages pages.
-Result<MemoryImage> memory_image(const wasm::Module& m);
+// One per memory (several only in a combined module of a link set; memory index = position).
+// UNIMPLEMENTED for imported memories, data segments placed by imported globals and more than
+// kMaxMemories memories; INVALID_ARGUMENT for segments outside the initial memory or more than
+// kMaxPages pages.
+Result<std::vector<MemoryImage>> memory_images(const wasm::Module& m);
 
 air::TableAir memory_access_table();
 
@@ -49,9 +51,10 @@ class MemChipBuilder {
   MemChipBuilder(MemState& mem, std::vector<uint64_t>& range_mult, std::vector<uint64_t>& and_mult)
       : mem_(mem), range_mult_(range_mult), and_mult_(and_mult) {}
   // One op of the execution row `step`: `base` the address operand (delta for memory.grow),
-  // `imm_b` the program's imm_b (offset; grow limit), `value` the loaded / stored / result
-  // value from the trace, `ea` the trace's effective address. Returns "" or, when the trace
-  // disagrees with memory, what differs (the witness is built from the trace either way).
+  // `imm_b` the program's imm_b (offset; grow limit; the memory id in bits 32-47), `value` the
+  // loaded / stored / result value from the trace, `ea` the trace's effective address. Returns
+  // "" or, when the trace disagrees with memory, what differs (the witness is built from the
+  // trace either way).
   // Host I/O rows (host_read / host_write): `host_n` bytes, input kind and the input offset or
   // output index of byte 0. `trap`: the trace ends here with an out-of-bounds trap (the row
   // then proves base + offset + width > the memory size and touches no word).

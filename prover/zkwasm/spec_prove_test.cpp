@@ -59,8 +59,6 @@ constexpr const char* kSameShape =
     "(EFAAS_SPEC_PROVE_ALL=1 proves it)";
 constexpr const char* kImportedTable =
     "call_indirect of an imported function or through an imported table";
-constexpr const char* kSeparateMemories =
-    "links modules with separate memories or tables (one of each per proved program)";
 constexpr const char* kLinkAlias =
     "links one instance under two names or a name registered again (the static link set "
     "cannot say which)";
@@ -79,9 +77,6 @@ const Refusal kRefusals[] = {
     {"through an imported table", kImportedTable},
     {"holding an imported function", kImportedTable},
     {"a start function in a module with imports", kStart},
-    // The static linker (Program::load_linked) when the plain load refuses too.
-    {"linear memory of its own", kSeparateMemories},
-    {"table of its own", kSeparateMemories},
 };
 
 const char* reason_of_message(const std::string& msg) {

@@ -298,11 +298,12 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
   for (size_t i = 0; !seg && i < pv.args.size(); ++i) mem[uint32_t(i)] = Cell{L::kInitTs, pv.args[i]};
   // Linear memory: the size cell and the data segments' words (the fixed init rows). A segment
   // of a split run finds them in its entry image instead.
-  auto image = memory_image(m);
-  if (!image) return image.status();
-  if (image->present && !seg) {
-    mem[L::kMemSizeKey] = Cell{L::kInitTs, image->pages};
-    for (const auto& [word, v] : image->words) mem[L::word_key(word)] = Cell{L::kInitTs, v};
+  auto images = memory_images(m);
+  if (!images) return images.status();
+  for (uint32_t mi = 0; !seg && mi < images->size(); ++mi) {
+    const MemoryImage& img = (*images)[mi];
+    mem[L::mem_size_key(mi)] = Cell{L::kInitTs, img.pages};
+    for (const auto& [word, v] : img.words) mem[L::word_key(word, mi)] = Cell{L::kInitTs, v};
   }
   auto cell_at = [&](uint32_t k) -> Cell& {
     if (!seg) return mem[k];
@@ -558,12 +559,15 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
                         std::to_string(frames.size()));
     }
     wasm::Instr in{op, wasm::op_info(op).gas, 0, 0};
+    uint32_t imm_a = 0;
     if (s.pc < m.code.size() && m.code[s.pc].op == op) {
       in = m.code[s.pc];
+      imm_a = program_imm_a(m, in);
       in.b = program_imm_b(m, in);
       ++prog_mult[s.pc];
     } else if (const auto ht = host_tail ? host_tail_instr(m, host_imports, s.pc) : std::nullopt) {
       in = ht->instr;
+      imm_a = in.a;
       ++prog_mult[ht->row];
       if (opts.check_trace && (i == first || steps[i - 1].op != uint16_t(Op::kCallIndirect) ||
                                L::kHostPcBase + steps[i - 1].aux != s.pc)) {
@@ -585,7 +589,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
     ex.set(E::kGas, row, gas);
     ex.set(E::kOut, row, out_now());
     ex.set(E::kGasCost, row, uint64_t(in.gas));
-    ex.set(E::kImmA, row, uint64_t(program_imm_a(m, in)));
+    ex.set(E::kImmA, row, uint64_t(imm_a));
     ex.set_limbs(E::kImmB, row, in.b);
     const bool stack_trap = trap_row && op == Op::kCall;  // call stack exhausted
     // ... at a call_indirect (its slot lookup as a call's, then the depth).
@@ -701,7 +705,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
           // the value stack limit: nfp + frame height > kMaxStackSlots (the kVStack bit, the
           // excess less one in d1 + 2^16 d2, d3 = 4 d2). With the trace check off, a claim at
           // another depth is laid out as a value stack overflow (wrapped) for the AIR to reject.
-          const uint64_t over = uint64_t(sp) - params + program_imm_a(m, in);
+          const uint64_t over = uint64_t(sp) - params + imm_a;
           if (depth != L::kMaxCallDepth) {
             if (opts.check_trace && over <= L::kMaxStackSlots) {
               // A run under the runtime's default limits (the proof's statement) never
@@ -738,7 +742,8 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
         // The callee is the table's element at idx (the record's aux says which it was).
         x = s.a;
         const uint32_t idx = uint32_t(x);
-        const int32_t srow = idx < slots.row_of.size() ? slots.row_of[idx] : -1;
+        const SlotTable::Part& tab = slots.of(imm_a);  // the instruction's table
+        const int32_t srow = idx < tab.row_of.size() ? tab.row_of[idx] : -1;
         // A call_indirect that reaches its callee (goes on, or exhausts the call stack there):
         // counts the slot lookup, checks that the slot holds the callee, fills its columns.
         struct Reached {
@@ -774,7 +779,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
           // An import (host function): pops idx, looks up the host slot (tag 3) and hands over
           // to the import's host tail (the next record), which does what call_host does and
           // returns to pc + 1. No frame, no depth or value stack check (as in the runtime).
-          if (slots.size == L::kUnknownTableSize) {
+          if (tab.size == L::kUnknownTableSize) {
             return unimplemented("zkwasm: call_indirect at " + step_name(i, s) +
                                  " through an imported table is not provable");
           }
@@ -844,20 +849,20 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
             taken = true;  // kCiOor is the branch-taken column
             ex.set(E::kCType, row, uint64_t(L::kEmptyType));  // differs from the expected type
             ex.set(E::kInv, row, (Fp::from_u32(L::kEmptyType) - Fp::from_u32(uint32_t(in.b))).inverse());
-            if (slots.size == L::kUnknownTableSize) {
+            if (tab.size == L::kUnknownTableSize) {
               return unimplemented("zkwasm: call_indirect trap at " + step_name(i, s) +
                                    " through an imported table is not provable");
             }
-            if (opts.check_trace && idx < slots.size) return bad(i, "index within the table traps");
+            if (opts.check_trace && idx < tab.size) return bad(i, "index within the table traps");
             break;
           }
           if (srow < 0) {
-            if (opts.check_trace && idx >= slots.size) return bad(i, "index beyond the table");
-            if (slots.size != L::kUnknownTableSize && idx < slots.size) {
+            if (opts.check_trace && idx >= tab.size) return bad(i, "index beyond the table");
+            if (tab.size != L::kUnknownTableSize && idx < tab.size) {
               return unimplemented("zkwasm: call_indirect trap at " + step_name(i, s) +
                                    " on a slot holding an imported function is not provable");
             }
-            if (slots.size == L::kUnknownTableSize) {
+            if (tab.size == L::kUnknownTableSize) {
               return unimplemented("zkwasm: call_indirect trap at " + step_name(i, s) +
                                    " through an imported table is not provable");
             }
@@ -899,7 +904,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
           }
           break;
         }
-        if (slots.size == L::kUnknownTableSize) {  // the slots' contents are not in the program
+        if (tab.size == L::kUnknownTableSize) {  // the slots' contents are not in the program
           return unimplemented("zkwasm: call_indirect at " + step_name(i, s) +
                                " through an imported table is not provable");
         }
@@ -1410,7 +1415,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
       }
       d |= uint64_t(uint32_t(L::kMaxCallDepth - 1 - depth) & 0xFFFF);
       if (op == Op::kCall) {  // the callee's frame within the value stack limit
-        const uint32_t v = L::kMaxStackSlots - (nfp + program_imm_a(m, in));
+        const uint32_t v = L::kMaxStackSlots - (nfp + imm_a);
         d |= (uint64_t(v & 0xFFFF) << 16) | (uint64_t((v >> 16) & 0xFFFF) << 32) |
              (uint64_t(((v >> 16) << 11) & 0xFFFF) << 48);
       } else {  // call_indirect: the same bound, its high limb bounded through ah = 2 d2
@@ -1472,7 +1477,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
     // call_indirect's slot index and callee height: the first and last entries of the lookup it
     // shares with br_table (after the is-zero helpers, whose unused inverses share the columns).
     if (op == Op::kCallIndirect) {
-      ex.set(E::kSel, row, uint64_t(uint32_t(x)));
+      ex.set(E::kSel, row, uint64_t(uint32_t(x)) + (uint64_t(imm_a) << 28));
       ex.set(E::kCHeight, row, uint64_t(ci_height));
       if (host_ci) ex.set(E::kHostCi, row, uint64_t(1));
     }
@@ -1594,6 +1599,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
                               ", beyond the module's code");
     }
     wasm::Instr in = m.code[gpc];
+    const uint32_t imm_a = program_imm_a(m, in);
     in.b = program_imm_b(m, in);
     const uint64_t limit = trace.header.gas_limit;
     if (opts.check_trace && (gas > limit || gas + in.gas <= limit)) {
@@ -1606,7 +1612,7 @@ Result<MachineWitness> build_segment_witness(const Program& program, const Trace
     ++prog_mult[gpc];
     ex.set_still_state(row, gpc, gsp, fp, frames.size(), ninst + 1, gas, out_now());
     ex.set(E::kGasCost, row, uint64_t(in.gas));
-    ex.set(E::kImmA, row, uint64_t(program_imm_a(m, in)));
+    ex.set(E::kImmA, row, uint64_t(imm_a));
     ex.set_limbs(E::kImmB, row, in.b);
     ex.set(E::kUnreachF, row, uint64_t(1));
     ex.set(E::kGasTrap, row, uint64_t(1));

@@ -57,30 +57,33 @@ bool is_constrained(wasm::Op op) {
 constexpr uint64_t kStartGas = uint64_t(1) << 26;
 
 // The nonzero 8-byte words of a memory, as data segments.
-static std::vector<wasm::DataSegment> memory_words(const wasm::Memory& mem) {
-  std::vector<wasm::DataSegment> out;
+static void memory_words(const wasm::Memory& mem, uint32_t index,
+                         std::vector<wasm::DataSegment>& out) {
   for (size_t at = 0; at + 8 <= mem.bytes.size(); at += 8) {
     const uint8_t* w = mem.bytes.data() + at;
     if (std::all_of(w, w + 8, [](uint8_t b) { return b == 0; })) continue;
     wasm::DataSegment d;
     d.offset.value = at;
     d.bytes.assign(w, w + 8);
+    d.memory = index;
     out.push_back(std::move(d));
   }
-  return out;
 }
 
-// Takes an instance's globals and memory size as `m`'s initializers and returns its memory's
-// nonzero words (the instance's table is `m`'s own: MVP code does not write tables).
+// Takes an instance's globals and memory sizes as `m`'s initializers and returns its memories'
+// nonzero words (the instance's tables are `m`'s own: MVP code does not write tables).
 static std::vector<wasm::DataSegment> take_state(const wasm::Instance& inst, wasm::Module& m) {
   const auto& globals = inst.globals();
   for (size_t g = 0; g < m.global_inits.size(); ++g) {
     m.global_inits[g].value = globals[g + m.num_imported_globals]->value;
   }
-  const auto& mem = inst.memory();
-  if (!mem || m.memories.empty()) return {};
-  m.memories[0].min = mem->pages;
-  return memory_words(*mem);
+  std::vector<wasm::DataSegment> words;
+  const auto& mems = inst.memories();
+  for (size_t i = 0; i < mems.size() && i < m.memories.size(); ++i) {
+    m.memories[i].min = mems[i]->pages;
+    memory_words(*mems[i], uint32_t(i), words);
+  }
+  return words;
 }
 
 static Result<std::shared_ptr<const wasm::Module>> fold_start_functions(
@@ -337,7 +340,11 @@ Result<std::shared_ptr<Program>> Program::from_module(wasm::LinkedSet set, const
       return unimplemented("zkwasm: global initializers reading imported globals");
     }
   }
-  if (auto image = memory_image(mod); !image) return image.status();
+  if (auto images = memory_images(mod); !images) return images.status();
+  if (mod.tables.size() > L::kMaxTables) {
+    return unimplemented("zkwasm: " + std::to_string(mod.tables.size()) + " tables (at most " +
+                         std::to_string(L::kMaxTables) + ")");
+  }
   if (mod.code.size() >= (size_t(1) << 26)) return unimplemented("zkwasm: more than 2^26 instructions");
   if (mod.global_types.size() >= (size_t(1) << 20)) return unimplemented("zkwasm: more than 2^20 globals");
   auto p = std::shared_ptr<Program>(new Program());
