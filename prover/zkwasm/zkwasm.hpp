@@ -40,8 +40,10 @@ namespace efaas::zkwasm {
 // 6: the session-6 AIR (shift table, new traps); v5 proofs cannot verify; 7: the session-7
 // AIR (out of gas, host I/O out of bounds, host call_indirect, the private input's tables),
 // STARK proof format v2 (FRI folds by 8), the gas limit and private digest fields; 8: cuts
-// inside a call's rows (exit cursors); 9: LogUp running sums that hold each table's last group.
-inline constexpr uint32_t kBundleVersion = 9;
+// inside a call's rows (exit cursors); 9: LogUp running sums that hold each table's last group;
+// 10: STARK proof format v3 (the Merkle hash is a proof parameter; production commits with
+// BLAKE3) and memory / table ids for link sets with several memories and tables.
+inline constexpr uint32_t kBundleVersion = 10;
 inline constexpr uint32_t kMaxArgs = 8;
 // Continuations: a segment is at most 2^segment_log execution-table rows (steps and the
 // zero-local rows of calls); longer runs are split.
