@@ -16,19 +16,12 @@
 #include "prover/common/rng.hpp"
 #include "prover/hash/blake3_opencl.hpp"
 #include "prover/hash/hash_backend.hpp"
+#include "prover/hash/keccak.hpp"
 
 namespace efaas {
 namespace {
 
-std::string hex(std::span<const uint8_t> b) {
-  static const char* d = "0123456789abcdef";
-  std::string s;
-  for (uint8_t x : b) {
-    s += d[x >> 4];
-    s += d[x & 15];
-  }
-  return s;
-}
+std::string hex(std::span<const uint8_t> b) { return to_hex(b); }
 
 // b3sum's hex digest of `data`, or "" when b3sum cannot be run.
 std::string b3sum(const std::vector<uint8_t>& data) {

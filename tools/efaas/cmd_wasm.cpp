@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "prover/hash/keccak.hpp"
 #include "prover/wasm/extension.hpp"
 #include "prover/wasm/instance.hpp"
 #include "prover/wasm/module.hpp"
@@ -80,16 +81,6 @@ Status fixed_hex(const std::string& what, const std::string& v, std::array<uint8
   }
   std::copy(b->begin(), b->end(), out.begin());
   return Status::ok();
-}
-
-std::string to_hex(std::span<const uint8_t> b) {
-  static const char* d = "0123456789abcdef";
-  std::string s;
-  for (uint8_t x : b) {
-    s += d[x >> 4];
-    s += d[x & 15];
-  }
-  return s;
 }
 
 Result<uint64_t> parse_arg(const std::string& s, ValType t, size_t index) {
