@@ -9,6 +9,7 @@
 
 #include "kernels/opencl/opencl_sources.hpp"
 #include "prover/hash/blake3.hpp"
+#include "prover/hash/opencl_launch.hpp"
 
 namespace efaas {
 
@@ -29,24 +30,9 @@ Result<OpenClKernel> b3_kernel(OpenClDevice& dev, const char* name) {
   return (*prog)->kernel(name);
 }
 
-Status check_range(const char* op, const char* what, const OpenClBuffer& b, size_t offset,
-                   size_t count, size_t elem_bytes) {
-  if (!b.valid()) return invalid_argument(std::string(op) + ": " + what + " buffer is empty");
-  if (offset + count < offset || (offset + count) * elem_bytes > b.size_bytes()) {
-    return invalid_argument(std::string(op) + ": " + what + " [" + std::to_string(offset) + ", " +
-                            std::to_string(offset + count) + ") exceeds its buffer of " +
-                            std::to_string(b.size_bytes() / elem_bytes) + " elements");
-  }
-  return Status::ok();
-}
 
-// One work-item per row or pair in work-groups of kGroup (the kernels skip the padding items).
-constexpr size_t kGroup = 64;
-
-Status launch1d(OpenClDevice& dev, const OpenClKernel& k, size_t n) {
-  const size_t wg = std::min(kGroup, std::max<size_t>(1, k.max_work_group_size()));
-  return dev.launch(k, {(n + wg - 1) / wg * wg}, {wg});
-}
+using hash_opencl::check_range;
+using hash_opencl::launch1d;
 
 constexpr size_t kDigestBytes = sizeof(Digest);
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/opencl/opencl_sources.hpp"
+#include "prover/hash/opencl_launch.hpp"
 
 namespace efaas {
 
@@ -62,25 +63,9 @@ Result<Launch> make_launch(OpenClDevice& dev, const char* name, uint32_t rc_inde
   return l;
 }
 
-Status check_range(const char* op, const char* what, const OpenClBuffer& b, size_t offset,
-                   size_t count, size_t elem_bytes) {
-  if (!b.valid()) return invalid_argument(std::string(op) + ": " + what + " buffer is empty");
-  if (offset + count < offset || (offset + count) * elem_bytes > b.size_bytes()) {
-    return invalid_argument(std::string(op) + ": " + what + " [" + std::to_string(offset) + ", " +
-                            std::to_string(offset + count) + ") exceeds its buffer of " +
-                            std::to_string(b.size_bytes() / elem_bytes) + " elements");
-  }
-  return Status::ok();
-}
 
-// One work-item per permutation in work-groups of kGroup (the kernels skip the padding items):
-// a fixed, moderate size suits GPUs and lets PoCL vectorize across work-items.
-constexpr size_t kGroup = 64;
-
-Status launch1d(OpenClDevice& dev, const OpenClKernel& k, size_t n) {
-  const size_t wg = std::min(kGroup, std::max<size_t>(1, k.max_work_group_size()));
-  return dev.launch(k, {(n + wg - 1) / wg * wg}, {wg});
-}
+using hash_opencl::check_range;
+using hash_opencl::launch1d;
 
 constexpr size_t kDigestBytes = sizeof(Digest);
 constexpr size_t kStateBytes = sizeof(Poseidon2State);
