@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   std::optional<uint64_t> process_window, finality_depth;
   std::optional<std::string> farm, farm_api_key_file, zkwasm_preset;
   std::optional<double> min_security_bits;
+  std::optional<std::string> merkle_hash;
   app.add_option("-c,--config", config_file, "JSON config file (keys: see docs/node.md)");
   app.add_option("--listen-host", listen_host, "JSON-RPC listen address");
   app.add_option("--listen-port", listen_port, "JSON-RPC port (0: any free port)");
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
   app.add_option("--farm-api-key-file", farm_api_key_file, "file holding the farm tenant's API key");
   app.add_option("--zkwasm-preset", zkwasm_preset, "FRI preset the farm proves at: production | production-poseidon2 | test");
   app.add_option("--min-security-bits", min_security_bits, "zkWASM PostOps below this are INVALID");
+  app.add_option("--merkle-hash", merkle_hash, "any | poseidon2 | blake3: zkWASM PostOps committed with another are INVALID");
   app.add_flag("--print-config", print_config, "print the effective config as JSON and exit");
   try {
     app.parse(argc, argv);
@@ -93,6 +95,14 @@ int main(int argc, char** argv) {
     config.farm.preset = *zkwasm_preset;
   }
   if (min_security_bits) config.min_security_bits = *min_security_bits;
+  if (merkle_hash && *merkle_hash == "any") {
+    config.merkle_hash.reset();
+  } else if (merkle_hash) {
+    auto h = efaas::parse_merkle_hash(*merkle_hash);
+    if (!h) return fail_usage("--merkle-hash: any, poseidon2 or blake3, got " + *merkle_hash);
+    config.merkle_hash = *h;
+  }
+  if (auto s = efaas::node::validate_config(config); !s) return fail_usage(s.message());
   if (print_config) {
     std::cout << efaas::node::config_to_json(config).dump(2) << "\n";
     return 0;

@@ -50,7 +50,7 @@ wasm::ExtensionInput sample_input() {
 
 // Runs `func` (efaas_main over `in` when empty) with a trace and proves it at the test preset.
 Bytes prove_bundle(const zkwasm::Program& p, const std::string& func, std::vector<uint64_t> args = {},
-                   const wasm::ExtensionInput& in = {}) {
+                   const wasm::ExtensionInput& in = {}, MerkleHash hash = MerkleHash::kPoseidon2) {
   wasm::MemorySink sink;
   wasm::TraceWriter tw(sink);
   if (func.empty()) {
@@ -78,6 +78,7 @@ Bytes prove_bundle(const zkwasm::Program& p, const std::string& func, std::vecto
   EXPECT_TRUE(trace.is_ok()) << trace.status().message();
   zkwasm::ProveOptions po;
   po.params = fri_test_preset();
+  po.params.merkle_hash = hash;
   po.args = args;
   if (func.empty()) po.public_input = wasm::encode_public_inputs(in);
   auto b = zkwasm::prove(p, *trace, po);
@@ -111,7 +112,11 @@ class UniversalTest : public ::testing::Test {
   Hash32 id() { return program().module_hash(); }
   // The public input a verifier rebuilds for the sample Operation.
   static Bytes want_input() { return wasm::encode_public_inputs(sample_input()); }
-  UniversalCheck check(const PostOp& p, double bits = 0) { return check_universal(program(), p, bits, want_input()); }
+  UniversalCheck check(const PostOp& p, double bits = 0) {
+    zkwasm::VerifyOptions vo;
+    vo.min_security_bits = bits;
+    return check_universal(program(), p, vo, want_input());
+  }
   PostOp post_op(const Bytes& bundle) {
     auto p = make_universal_post_op(h32(1), id(), bundle, sample_input().block_hash, R"({"proofSystem":"zkwasm-stark"})");
     EXPECT_TRUE(p.is_ok()) << p.status().message();
@@ -166,7 +171,7 @@ TEST_F(UniversalTest, AProofMadeForAnotherOperationIsInvalid) {
   auto expect_invalid_for = [&](const char* field, auto edit) {
     wasm::ExtensionInput other = sample_input();
     edit(other);
-    UniversalCheck c = check_universal(program(), good, 0, wasm::encode_public_inputs(other));
+    UniversalCheck c = check_universal(program(), good, {}, wasm::encode_public_inputs(other));
     EXPECT_EQ(c.verdict, Verdict::kInvalid) << field;
     EXPECT_NE(c.diagnostics.find(std::string(field) + " differs"), std::string::npos) << c.diagnostics;
     std::printf("  checked against another %-18s -> %s\n", field, c.diagnostics.c_str());
@@ -179,7 +184,7 @@ TEST_F(UniversalTest, AProofMadeForAnotherOperationIsInvalid) {
   wasm::ExtensionInput other = sample_input();
   other.data[1] = 'a';
   PostOp p = post_op(prove_bundle(program(), "", {}, other));
-  EXPECT_EQ(check_universal(program(), p, 0, wasm::encode_public_inputs(other)).verdict, Verdict::kValid);
+  EXPECT_EQ(check_universal(program(), p, {}, wasm::encode_public_inputs(other)).verdict, Verdict::kValid);
   UniversalCheck c = check(p);
   EXPECT_EQ(c.verdict, Verdict::kInvalid);
   EXPECT_NE(c.diagnostics.find("Data byte 1 differs"), std::string::npos) << c.diagnostics;
@@ -188,7 +193,7 @@ TEST_F(UniversalTest, AProofMadeForAnotherOperationIsInvalid) {
   moved.processed_block_hash[7] ^= 1;
   wasm::ExtensionInput at_moved = sample_input();
   at_moved.block_hash = moved.processed_block_hash;
-  c = check_universal(program(), moved, 0, wasm::encode_public_inputs(at_moved));
+  c = check_universal(program(), moved, {}, wasm::encode_public_inputs(at_moved));
   EXPECT_EQ(c.verdict, Verdict::kInvalid);
   EXPECT_NE(c.diagnostics.find("ProcessedBlockHash differs"), std::string::npos) << c.diagnostics;
 }
@@ -198,7 +203,7 @@ TEST_F(UniversalTest, ANonZeroExitIsInvalid) {
   wasm::ExtensionInput big = sample_input();
   big.data.assign(5000, 'x');
   PostOp p = post_op(prove_bundle(program(), "", {}, big));
-  UniversalCheck c = check_universal(program(), p, 0, wasm::encode_public_inputs(big));
+  UniversalCheck c = check_universal(program(), p, {}, wasm::encode_public_inputs(big));
   EXPECT_EQ(c.verdict, Verdict::kInvalid);
   EXPECT_NE(c.diagnostics.find("exited with code 1"), std::string::npos) << c.diagnostics;
 }
@@ -261,6 +266,31 @@ TEST_F(UniversalTest, WeakParametersAreInvalidAboveTheConfiguredBits) {
   EXPECT_NE(c.diagnostics.find("conjectured bits"), std::string::npos) << c.diagnostics;
 }
 
+// A node pinned to one Merkle hash (NodeConfig::merkle_hash) finds genuine proofs committed
+// with the other INVALID, and accepts those committed with its own.
+TEST_F(UniversalTest, AProofUnderAnotherMerkleHashIsInvalidWhenOneIsPinned) {
+  const PostOp poseidon2 = post_op(*bundle_);
+  const PostOp blake3 = post_op(prove_bundle(program(), "", {}, sample_input(), MerkleHash::kBlake3));
+  auto check_pinned = [&](const PostOp& p, std::optional<MerkleHash> pin) {
+    zkwasm::VerifyOptions vo;
+    vo.merkle_hash = pin;
+    return check_universal(program(), p, vo, want_input());
+  };
+  for (const PostOp* p : {&poseidon2, &blake3}) {
+    UniversalCheck any = check_pinned(*p, std::nullopt);
+    EXPECT_EQ(any.verdict, Verdict::kValid) << any.diagnostics;
+  }
+  EXPECT_EQ(check_pinned(poseidon2, MerkleHash::kPoseidon2).verdict, Verdict::kValid);
+  EXPECT_EQ(check_pinned(blake3, MerkleHash::kBlake3).verdict, Verdict::kValid);
+  UniversalCheck c = check_pinned(poseidon2, MerkleHash::kBlake3);
+  EXPECT_EQ(c.verdict, Verdict::kInvalid);
+  EXPECT_NE(c.diagnostics.find("Merkle hash is poseidon2, the verifier accepts only blake3"), std::string::npos)
+      << c.diagnostics;
+  c = check_pinned(blake3, MerkleHash::kPoseidon2);
+  EXPECT_EQ(c.verdict, Verdict::kInvalid);
+  EXPECT_NE(c.diagnostics.find("Merkle hash is blake3"), std::string::npos) << c.diagnostics;
+}
+
 TEST_F(UniversalTest, AProofOfAnotherFunctionIsInvalid) {
   // A genuine proof of square(12) from a module that also exports efaas_main.
   Bytes m = wat(R"((module (func (export "square") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
@@ -269,7 +299,7 @@ TEST_F(UniversalTest, AProofOfAnotherFunctionIsInvalid) {
   ASSERT_TRUE(prog.is_ok());
   auto p = make_universal_post_op(h32(1), (*prog)->module_hash(), prove_bundle(**prog, "square", {12}), h32(2), "{}");
   ASSERT_TRUE(p.is_ok());
-  UniversalCheck c = check_universal(**prog, *p, 0, {});
+  UniversalCheck c = check_universal(**prog, *p, {}, {});
   EXPECT_EQ(c.verdict, Verdict::kInvalid);
   EXPECT_NE(c.diagnostics.find("not efaas_main"), std::string::npos) << c.diagnostics;
 }
@@ -282,7 +312,7 @@ TEST_F(UniversalTest, AProofForAnotherModuleIsInvalid) {
   UniversalCheck c = check(p);
   EXPECT_EQ(c.verdict, Verdict::kInvalid) << c.diagnostics;
   // And a Program that is not the Extension's module gives no verdict on it.
-  EXPECT_EQ(check_universal(**other, post_op(*bundle_), 0, want_input()).verdict, Verdict::kError);
+  EXPECT_EQ(check_universal(**other, post_op(*bundle_), {}, want_input()).verdict, Verdict::kError);
 }
 
 TEST_F(UniversalTest, ProgramCacheLoadsOnceChecksTheHashAndEvicts) {

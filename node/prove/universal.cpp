@@ -58,8 +58,8 @@ Result<PostOp> make_universal_post_op(const Hash32& operation_hash, const Hash32
   return p;
 }
 
-UniversalCheck check_universal(const zkwasm::Program& program, const PostOp& p, double min_security_bits,
-                               std::span<const uint8_t> public_input) {
+UniversalCheck check_universal(const zkwasm::Program& program, const PostOp& p,
+                               const zkwasm::VerifyOptions& verify, std::span<const uint8_t> public_input) {
   UniversalCheck out;
   auto invalid = [&](std::string why) {
     out.verdict = Verdict::kInvalid;
@@ -76,9 +76,7 @@ UniversalCheck check_universal(const zkwasm::Program& program, const PostOp& p, 
   if (proof->extension_id != p.extension_id) return invalid("Proof.extensionId differs from PostOp.extensionId");
   auto bundle = zkwasm::deserialize_bundle(proof->proof_data);
   if (!bundle) return invalid("Proof.proofData: " + bundle.status().message());
-  zkwasm::VerifyOptions vo;
-  vo.min_security_bits = min_security_bits;
-  auto pv = zkwasm::verify(program, *bundle, vo);
+  auto pv = zkwasm::verify(program, *bundle, verify);
   if (!pv) {
     if (pv.status().code() == StatusCode::kInvalidArgument) return invalid(pv.status().message());
     out.verdict = Verdict::kError;

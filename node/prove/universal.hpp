@@ -38,12 +38,13 @@ struct UniversalCheck {
 };
 
 // VALID when the bundle verifies against `program` (whose module hash must be the Extension id)
-// at `min_security_bits` or more, proves the module's efaas_main returning 0, its public input is
-// `public_input` (extension_input() of the Operation and the PostOp's block, encoded), and the
-// PostOp's Inputs, Output and Data are the proof's public input and output. INVALID names the
+// under `verify` (min_security_bits and, when set, the one Merkle hash accepted), proves the
+// module's efaas_main returning 0, its public input is `public_input` (extension_input() of the
+// Operation and the PostOp's block, encoded), and the PostOp's Inputs, Output and Data are the
+// proof's public input and output. INVALID names the
 // first mismatch; ERROR is a failure of the verifier itself (e.g. UNIMPLEMENTED), not of the proof.
-UniversalCheck check_universal(const zkwasm::Program& program, const PostOp& p, double min_security_bits,
-                               std::span<const uint8_t> public_input);
+UniversalCheck check_universal(const zkwasm::Program& program, const PostOp& p,
+                               const zkwasm::VerifyOptions& verify, std::span<const uint8_t> public_input);
 
 // Loaded Programs (compiled module, preprocessed tables, cached keys) by Extension id, so a
 // module's verifying key is derived once. Bounded: the least recently used goes first.

@@ -83,7 +83,7 @@ Result<NodeConfig> parse_config(const nlohmann::json& j, NodeConfig c) {
       "max_proof_bytes", "log_level", "process_window", "finality_depth", "max_operation_age", "max_gas",
       "require_deposit", "sender_rate", "peer_rate", "mempool_capacity", "mempool_per_sender", "postop_capacity",
       "reputation_half_life_s", "ban_s", "peer_listen_port", "peers", "farm", "farm_api_key", "farm_tls_ca",
-      "zkwasm_preset", "prove_timeout_s", "prove_retry_s", "min_security_bits", "verdict_rate", "snarkjs", "groth16_artifacts_dir"};
+      "zkwasm_preset", "prove_timeout_s", "prove_retry_s", "min_security_bits", "merkle_hash", "verdict_rate", "snarkjs", "groth16_artifacts_dir"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (!kKeys.count(it.key())) return invalid_argument("config: unknown key '" + it.key() + "'");
   }
@@ -107,6 +107,17 @@ Result<NodeConfig> parse_config(const nlohmann::json& j, NodeConfig c) {
   EFAAS_RETURN_IF_ERROR(read_key(j, "prove_timeout_s", c.farm.timeout_s));
   EFAAS_RETURN_IF_ERROR(read_key(j, "prove_retry_s", c.prove_retry_s));
   EFAAS_RETURN_IF_ERROR(read_key(j, "min_security_bits", c.min_security_bits));
+  if (j.contains("merkle_hash")) {  // "any" (the default), or the one hash accepted
+    const auto& v = j["merkle_hash"];
+    auto h = parse_merkle_hash(v.is_string() ? v.get<std::string>() : "");
+    if (v == "any") {
+      c.merkle_hash.reset();
+    } else if (h) {
+      c.merkle_hash = *h;
+    } else {
+      return invalid_argument("config.merkle_hash: any, poseidon2 or blake3, got " + v.dump());
+    }
+  }
   EFAAS_RETURN_IF_ERROR(read_key(j, "process_window", c.chain.process_window));
   EFAAS_RETURN_IF_ERROR(read_key(j, "finality_depth", c.chain.finality_depth));
   EFAAS_RETURN_IF_ERROR(read_key(j, "max_operation_age", c.chain.max_operation_age));
@@ -134,15 +145,27 @@ Result<NodeConfig> parse_config(const nlohmann::json& j, NodeConfig c) {
   EFAAS_RETURN_IF_ERROR(read_key(j, "ban_s", ban_s));
   c.reputation.half_life_ms = int64_t(half_life_s * 1000);
   c.reputation.ban_ms = int64_t(ban_s * 1000);
+  EFAAS_RETURN_IF_ERROR(validate_config(c));
+  return c;
+}
+
+Status validate_config(const NodeConfig& c) {
   if (c.poll_ms < 10) return invalid_argument("config.poll_ms: at least 10");
   if (c.chain.process_window == 0) return invalid_argument("config.process_window: at least 1");
-  if (!fri_preset(c.farm.preset).is_ok()) {
+  auto preset = fri_preset(c.farm.preset);
+  if (!preset) {
     return invalid_argument(std::string("config.zkwasm_preset: one of ") + fri_preset_names() +
                             ", got \"" + c.farm.preset + "\"");
   }
   if (c.farm.timeout_s <= 0) return invalid_argument("config.prove_timeout_s: above 0");
   if (c.min_security_bits < 0) return invalid_argument("config.min_security_bits: at least 0");
-  return c;
+  // The PostOps our farm proves must pass our own check (peers pinned like us would reject them).
+  if (!c.farm.target.empty() && c.merkle_hash && preset->merkle_hash != *c.merkle_hash) {
+    return invalid_argument(std::string("config.merkle_hash: ") + merkle_hash_name(*c.merkle_hash) +
+                            ", but zkwasm_preset \"" + c.farm.preset + "\" proves with " +
+                            merkle_hash_name(preset->merkle_hash));
+  }
+  return Status::ok();
 }
 
 nlohmann::json config_to_json(const NodeConfig& c) {
@@ -166,6 +189,7 @@ nlohmann::json config_to_json(const NodeConfig& c) {
           {"prove_timeout_s", c.farm.timeout_s},
           {"prove_retry_s", c.prove_retry_s},
           {"min_security_bits", c.min_security_bits},
+          {"merkle_hash", c.merkle_hash ? merkle_hash_name(*c.merkle_hash) : "any"},
           {"process_window", c.chain.process_window},
           {"finality_depth", c.chain.finality_depth},
           {"max_operation_age", c.chain.max_operation_age},
@@ -642,7 +666,10 @@ Node::VerifyOutcome Node::verify_post_op(const PostOp& p, const std::string& pee
                            " is not known to this node, so the proof's public input cannot be checked";
       } else {
         const Bytes pub = wasm::encode_public_inputs(extension_input(op->op, op->sender, p.processed_block_hash));
-        UniversalCheck c = check_universal(**program, p, config_.min_security_bits, pub);
+        zkwasm::VerifyOptions vo;
+        vo.min_security_bits = config_.min_security_bits;
+        vo.merkle_hash = config_.merkle_hash;
+        UniversalCheck c = check_universal(**program, p, vo, pub);
         resp.verdict = c.verdict;
         resp.diagnostics = c.diagnostics;
       }

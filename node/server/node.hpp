@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@
 #include "node/prove/farm_prover.hpp"
 #include "node/prove/universal.hpp"
 #include "node/server/metrics.hpp"
+#include "prover/hash/merkle_hash.hpp"
 
 namespace httplib {
 class Server;
@@ -39,6 +41,9 @@ struct NodeConfig {
   std::vector<std::string> peers;  // "host:port" of peers asked to verify our PostOps
   FarmConfig farm;                 // proving through efaas-farm (empty target: none)
   double min_security_bits = 100;  // zkWASM PostOps proved with weaker FRI parameters are INVALID
+  // zkWASM PostOps committed with another Merkle hash are INVALID; empty: either (both are above
+  // the presets' bits). A node that re-proves PostOps in a circuit pins Poseidon2.
+  std::optional<MerkleHash> merkle_hash;
   double prove_retry_s = 30;       // a served Operation whose farm was unavailable is retried after this
   // Custom-mode (groth16) proving (node/prove/groth16.hpp): the snarkjs command that computes
   // witnesses, and where circuit files are found by their keccak256. Either empty: not proved.
@@ -52,8 +57,12 @@ struct NodeConfig {
   ReputationConfig reputation;
 };
 
-// Reads the JSON config (every key optional; unknown keys are refused with their name).
+// Reads the JSON config (every key optional; unknown keys are refused with their name), then
+// validate_config()s it.
 Result<NodeConfig> parse_config(const nlohmann::json& j, NodeConfig base = {});
+// The range and cross-key checks, naming the key (config.<key>); run again after command-line
+// flags override the file.
+Status validate_config(const NodeConfig& c);
 nlohmann::json config_to_json(const NodeConfig& c);
 
 // JSON-RPC 2.0 error codes (Ethereum conventions for the -32000 range).

@@ -50,6 +50,33 @@ TEST(NodeConfig, ParsesOverridesAndRefusesBadKeys) {
   EXPECT_NE(message(R"({"min_security_bits": -1})").find("config.min_security_bits"), std::string::npos);
   EXPECT_NE(message(R"({"prove_timeout_s": 0})").find("config.prove_timeout_s"), std::string::npos);
   EXPECT_NE(message(R"({"farm": 7300})").find("config.farm"), std::string::npos);
+  // The Merkle hash zkWASM PostOps must be committed with: any by default, or one, which the
+  // farm's preset must then prove with.
+  EXPECT_FALSE(NodeConfig{}.merkle_hash.has_value());
+  auto pinned = parse_config(nlohmann::json::parse(R"({"merkle_hash": "poseidon2"})"));
+  ASSERT_TRUE(pinned.is_ok()) << pinned.status().to_string();
+  EXPECT_EQ(pinned->merkle_hash, MerkleHash::kPoseidon2);
+  EXPECT_EQ(config_to_json(*pinned)["merkle_hash"], "poseidon2");
+  EXPECT_EQ(config_to_json(NodeConfig{})["merkle_hash"], "any");
+  EXPECT_FALSE(parse_config(nlohmann::json::parse(R"({"merkle_hash": "any"})"), *pinned)->merkle_hash);
+  auto with_farm = parse_config(nlohmann::json::parse(
+      R"({"merkle_hash": "blake3", "farm": "127.0.0.1:7300", "zkwasm_preset": "production"})"));
+  ASSERT_TRUE(with_farm.is_ok()) << with_farm.status().to_string();
+  EXPECT_EQ(with_farm->merkle_hash, MerkleHash::kBlake3);
+  EXPECT_NE(message(R"({"merkle_hash": "sha256"})").find("config.merkle_hash: any, poseidon2 or blake3, got \"sha256\""),
+            std::string::npos);
+  EXPECT_NE(message(R"({"merkle_hash": 1})").find("config.merkle_hash"), std::string::npos);
+  const std::string clash = message(R"({"merkle_hash": "poseidon2", "farm": "127.0.0.1:7300"})");
+  EXPECT_NE(clash.find("config.merkle_hash: poseidon2, but zkwasm_preset \"production\" proves with blake3"),
+            std::string::npos) << clash;
+  // validate_config() again after flags override the file (efaas-node's main).
+  NodeConfig flags = *with_farm;
+  flags.farm.preset = "production-poseidon2";
+  EXPECT_NE(validate_config(flags).message().find("config.merkle_hash"), std::string::npos);
+  flags.merkle_hash = MerkleHash::kPoseidon2;
+  EXPECT_TRUE(validate_config(flags).is_ok());
+  flags.poll_ms = 1;
+  EXPECT_NE(validate_config(flags).message().find("config.poll_ms"), std::string::npos);
 }
 
 TEST(NodeMetrics, RendersPrometheusText) {
