@@ -32,6 +32,7 @@ Result<OpenClKernel> b3_kernel(OpenClDevice& dev, const char* name) {
 
 
 using hash_opencl::check_range;
+using hash_opencl::check_row_matrices;
 using hash_opencl::launch1d;
 
 constexpr size_t kDigestBytes = sizeof(Digest);
@@ -41,28 +42,9 @@ constexpr size_t kDigestBytes = sizeof(Digest);
 Status opencl_blake3_hash_rows_device(std::span<const OpenClMatrix> matrices,
                                       OpenClBuffer& digests, size_t digest_offset) {
   const char* op = "opencl blake3 hash rows";
-  if (matrices.empty()) return invalid_argument(std::string(op) + ": no matrices");
-  const size_t rows = matrices[0].rows;
-  size_t total = 0;
-  for (size_t i = 0; i < matrices.size(); ++i) {
-    const OpenClMatrix& m = matrices[i];
-    if (m.buffer == nullptr) {
-      return invalid_argument(std::string(op) + ": matrix " + std::to_string(i) + " has no buffer");
-    }
-    if (m.rows != rows) {
-      return invalid_argument(std::string(op) + ": matrix " + std::to_string(i) + " has " +
-                              std::to_string(m.rows) + " rows, matrix 0 has " +
-                              std::to_string(rows));
-    }
-    if (m.cols > UINT32_MAX) return out_of_range(std::string(op) + ": too many columns");
-    if (m.buffer->device() != digests.device()) {
-      return invalid_argument(std::string(op) + ": matrix " + std::to_string(i) +
-                              " lives on another device than the digests");
-    }
-    EFAAS_RETURN_IF_ERROR(
-        check_range(op, "matrix", *m.buffer, m.offset, m.rows * m.cols, sizeof(Fp)));
-    total += m.cols;
-  }
+  Result<size_t> total_cols = check_row_matrices(op, matrices, digests);
+  if (!total_cols) return total_cols.status();
+  const size_t rows = matrices[0].rows, total = *total_cols;
   if (total > kMaxRowWords) {
     return unimplemented(std::string(op) + ": rows of " + std::to_string(total) +
                          " cells; the kernel's chunk stack holds rows of at most " +

@@ -1,12 +1,15 @@
 #pragma once
 // Shared by the OpenCL hash wrappers (poseidon2_opencl.cpp, blake3_opencl.cpp): buffer range
-// checks and one-dimensional launches.
+// checks, the row-hashing inputs' checks and one-dimensional launches.
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string>
 
 #include "prover/common/status.hpp"
 #include "prover/device/opencl_runtime.hpp"
+#include "prover/hash/poseidon2_opencl.hpp"
 
 namespace efaas::hash_opencl {
 
@@ -20,6 +23,36 @@ inline Status check_range(const char* op, const char* what, const OpenClBuffer& 
                             std::to_string(b.size_bytes() / elem_bytes) + " elements");
   }
   return Status::ok();
+}
+
+// Matrices whose rows are hashed together into `digests`: at least one, each with a buffer on
+// the digests' device holding its rows * cols elements, all with matrix 0's row count. Returns
+// the total column count (a row's length in field elements).
+inline Result<size_t> check_row_matrices(const char* op, std::span<const OpenClMatrix> matrices,
+                                         const OpenClBuffer& digests) {
+  if (matrices.empty()) return invalid_argument(std::string(op) + ": no matrices");
+  const size_t rows = matrices[0].rows;
+  size_t total = 0;
+  for (size_t i = 0; i < matrices.size(); ++i) {
+    const OpenClMatrix& m = matrices[i];
+    if (m.buffer == nullptr) {
+      return invalid_argument(std::string(op) + ": matrix " + std::to_string(i) + " has no buffer");
+    }
+    if (m.rows != rows) {
+      return invalid_argument(std::string(op) + ": matrix " + std::to_string(i) + " has " +
+                              std::to_string(m.rows) + " rows, matrix 0 has " +
+                              std::to_string(rows));
+    }
+    if (m.cols > UINT32_MAX) return out_of_range(std::string(op) + ": too many columns");
+    if (m.buffer->device() != digests.device()) {
+      return invalid_argument(std::string(op) + ": matrix " + std::to_string(i) +
+                              " lives on another device than the digests");
+    }
+    EFAAS_RETURN_IF_ERROR(
+        check_range(op, "matrix", *m.buffer, m.offset, m.rows * m.cols, sizeof(Fp)));
+    total += m.cols;
+  }
+  return total;
 }
 
 // One work-item per item in work-groups of kGroup (the kernels skip the padding items): a fixed,

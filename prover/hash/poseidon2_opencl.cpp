@@ -65,6 +65,7 @@ Result<Launch> make_launch(OpenClDevice& dev, const char* name, uint32_t rc_inde
 
 
 using hash_opencl::check_range;
+using hash_opencl::check_row_matrices;
 using hash_opencl::launch1d;
 
 constexpr size_t kDigestBytes = sizeof(Digest);
@@ -75,26 +76,8 @@ constexpr size_t kStateBytes = sizeof(Poseidon2State);
 Status opencl_hash_rows_device(std::span<const OpenClMatrix> matrices, OpenClBuffer& digests,
                                size_t digest_offset) {
   const char* op = "opencl hash rows";
-  if (matrices.empty()) return invalid_argument(std::string(op) + ": no matrices");
+  if (Result<size_t> cols = check_row_matrices(op, matrices, digests); !cols) return cols.status();
   const size_t rows = matrices[0].rows;
-  for (size_t i = 0; i < matrices.size(); ++i) {
-    const OpenClMatrix& m = matrices[i];
-    if (m.buffer == nullptr) {
-      return invalid_argument(std::string(op) + ": matrix " + std::to_string(i) + " has no buffer");
-    }
-    if (m.rows != rows) {
-      return invalid_argument(std::string(op) + ": matrix " + std::to_string(i) + " has " +
-                              std::to_string(m.rows) + " rows, matrix 0 has " +
-                              std::to_string(rows));
-    }
-    if (m.cols > UINT32_MAX) return out_of_range(std::string(op) + ": too many columns");
-    if (m.buffer->device() != digests.device()) {
-      return invalid_argument(std::string(op) + ": matrix " + std::to_string(i) +
-                              " lives on another device than the digests");
-    }
-    EFAAS_RETURN_IF_ERROR(
-        check_range(op, "matrix", *m.buffer, m.offset, m.rows * m.cols, sizeof(Fp)));
-  }
   EFAAS_RETURN_IF_ERROR(check_range(op, "digests", digests, digest_offset, rows, kDigestBytes));
   if (rows == 0) return Status::ok();
   OpenClDevice& dev = *digests.device();
