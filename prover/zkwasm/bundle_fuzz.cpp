@@ -2,7 +2,9 @@
 // any input must parse or fail with a Status, and anything that parses must verify against the
 // module or be rejected, never crash. -DEFAAS_FUZZ=ON with clang. Two modules: sum (no host
 // I/O) and an Extension whose split runs have every kind of exit cursor and a private digest;
-// a parsed bundle is verified against the one its module hash names (else against sum).
+// a parsed bundle is verified against the one its module hash names (else against sum). What
+// the verifier accepts must state what the interpreter computes (check_statement): a mutation
+// may change how a proof is encoded, never what it proves.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -12,6 +14,7 @@
 
 #include "prover/wasm/extension.hpp"
 #include "prover/wasm/instance.hpp"
+#include "prover/zkwasm/private_input.hpp"
 #include "prover/zkwasm/zkwasm.hpp"
 
 namespace {
@@ -102,6 +105,77 @@ void write_seed(const std::string& path, const zkwasm::Program& p, const wasm::T
                                               std::streamsize(bytes.size()));
 }
 
+// The Extension's private input in every seed (kind 4; the verifier sees only its digest).
+std::vector<uint8_t> io_private_input() { return std::vector<uint8_t>(140, 0x5A); }
+
+// Gas for re-running a returned run: every seed needs far less, and a statement no seed makes
+// (a larger sum) runs out of it and so fails the comparison, as it should.
+constexpr uint64_t kOracleGas = uint64_t(1) << 24;
+
+[[noreturn]] void forged(const char* what) {
+  std::fprintf(stderr, "the verifier accepted a bundle whose %s differs from the interpreter's\n",
+               what);
+  std::abort();
+}
+
+// The independent oracle: re-run the statement an accepted bundle makes (entry, arguments, public
+// and private input, gas limit when it ran out) on the interpreter and compare every outcome.
+void check_statement(const zkwasm::PublicValues& pv, bool io) {
+  using wasm::TrapCode;
+  const bool oog = pv.status == 1 && pv.trap_code == uint32_t(TrapCode::kOutOfGas);
+  const uint64_t gas = oog ? pv.gas_limit : kOracleGas;
+  uint32_t status = 0, trap = 0;
+  std::vector<uint64_t> results;
+  std::vector<uint8_t> output;
+  uint64_t gas_used = 0, instructions = 0;
+  if (!io) {
+    if (pv.entry_function != 0 || pv.args.size() != 1) forged("entry function or arguments");
+    if (!pv.public_input.empty() || pv.private_digest) forged("input");
+    wasm::Linker linker;
+    auto inst = wasm::Instance::instantiate(sum_program().module_ptr(), linker);
+    wasm::ExecOptions eo;
+    eo.gas_limit = gas;
+    auto r = (*inst)->invoke(0, pv.args, eo);
+    if (!r) forged("arguments (the interpreter refused them)");
+    status = r->trap == TrapCode::kNone ? 0 : 1;
+    trap = uint32_t(r->trap);
+    if (status == 0) results = r->results;
+    gas_used = r->gas_used, instructions = r->instructions;
+  } else {
+    if (!pv.private_digest ||
+        *pv.private_digest != zkwasm::priv::private_input_digest(io_private_input())) {
+      forged("private input digest");
+    }
+    // The public input is encode_public_inputs(); with the private part appended it decodes.
+    std::vector<uint8_t> whole = pv.public_input;
+    const std::vector<uint8_t> priv = io_private_input();
+    for (int i = 0; i < 4; ++i) whole.push_back(uint8_t(priv.size() >> (8 * i)));
+    whole.insert(whole.end(), priv.begin(), priv.end());
+    auto in = wasm::decode_extension_input(whole);
+    if (!in) forged("public input (it does not decode)");
+    wasm::ExtensionConfig cfg;
+    cfg.gas_limit = gas;
+    auto r = wasm::run_extension(io_program().module_ptr(), *in, cfg);
+    if (!r) forged("module run (the interpreter refused it)");
+    status = r->status == wasm::ExtensionResult::Status::kTrap ? 1 : 0;
+    trap = uint32_t(r->trap);
+    if (status == 0) results = {uint64_t(uint32_t(r->exit_code))};
+    // The runtime reports abort's argument in its message: "... with code N (pc P)".
+    if (r->trap == TrapCode::kHostAbort &&
+        r->trap_message.find(" code " + std::to_string(int32_t(pv.abort_code)) + " (") ==
+            std::string::npos) {
+      forged("abort code");
+    }
+    output = r->output;
+    gas_used = r->gas_used, instructions = r->instructions;
+  }
+  if (pv.status != status || pv.trap_code != trap) forged("exit status or trap");
+  if (pv.results != results) forged("results");
+  if (pv.output != output) forged("output");
+  if (pv.gas_used != gas_used) forged("gas used");
+  if (pv.instructions != instructions) forged("instruction count");
+}
+
 }  // namespace
 
 // With EFAAS_FUZZ_SEED=<file> in the environment, writes valid split bundles first (corpus
@@ -127,7 +201,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   write_seed(base + ".blake3", sum_program(), sum_trace(1u << 20), bo, zkwasm::kMinSegmentLog);
   wasm::ExtensionInput in;
   for (uint8_t i = 0; i < 20; ++i) in.data.push_back(uint8_t(7 * i + 1));
-  in.private_input.assign(140, 0x5A);  // 18 I/O rows
+  in.private_input = io_private_input();  // 18 I/O rows
   zkwasm::ProveOptions eo;
   eo.params = params;
   eo.public_input = wasm::encode_public_inputs(in);
@@ -143,6 +217,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto b = zkwasm::deserialize_bundle(std::span<const uint8_t>(data, size));
   if (!b.is_ok()) return 0;
   const bool io = b->publics.module_hash == io_program().module_hash();
-  (void)zkwasm::verify(io ? io_program() : sum_program(), *b);
+  auto pv = zkwasm::verify(io ? io_program() : sum_program(), *b);
+  if (pv) check_statement(*pv, io);
   return 0;
 }
