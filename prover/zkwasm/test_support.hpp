@@ -14,8 +14,10 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "prover/common/rng.hpp"
 #include "prover/fri/fri_params.hpp"
 #include "prover/wasm/extension.hpp"
 #include "prover/wasm/instance.hpp"
@@ -43,6 +45,39 @@ inline std::vector<uint8_t> wat(const std::string& text) {
   fs::remove_all(dir, ec);
   return b;
 }
+
+// WAT functions that more than one test module is built from (the modules differ around them).
+// $sw: br_table as a switch without values (10, 11, 12 by case, 12 past the end), then one whose
+// labels carry a value (90 + 5 or 90 + 1000 + 5).
+inline constexpr const char* kSwitchFuncWat = R"(
+  (func $sw (param $i i32) (result i32)
+    (block $default
+      (block $c2
+        (block $c1
+          (block $c0
+            (br_table $c0 $c1 $c2 $default (local.get $i)))
+          (return (i32.const 10)))
+        (return (i32.const 11)))
+      (return (i32.const 12)))
+    (i32.add (i32.const 90)
+      (block $x (result i32)
+        (block $y (result i32)
+          (br_table $y $x $y (i32.const 5) (i32.sub (local.get $i) (i32.const 3))))
+        (i32.add (i32.const 1000)))))
+)";
+// $quad (4x, with declared locals that start at zero and an early return if they do not) and
+// the recursive $fib, in that order (functions 0 and 1 when nothing is imported).
+inline constexpr const char* kQuadFibFuncsWat = R"(
+  (func $quad (param $x i32) (result i32) (local $t i32) (local $u i64)
+    (local.set $t (i32.add (local.get $x) (local.get $x)))
+    (block $b (br_if $b (i64.eqz (local.get $u))) (return (i32.const -1)))
+    (i32.add (local.get $t) (local.get $t)))
+  (func $fib (param $n i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get $n) (i32.const 2))
+      (then (return (local.get $n)))
+      (else (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1)))
+                     (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+)";
 
 // Invokes function `func` of `inst` with a trace (traps included: the trace then ends with
 // status 1) under `gas_limit` (the trace header records it).
@@ -119,6 +154,18 @@ inline std::string spin_wat(uint32_t spins) {
       (local.set $i (i32.sub (local.get $i) (i32.const 1)))
       (br $spin)))
     )";
+}
+
+// An Extension input of `n` pseudo-random Data bytes and pseudo-random To, sender and block
+// hash, all drawn from `seed` (the same seed gives the same input).
+inline wasm::ExtensionInput sample_input(size_t n, uint64_t seed) {
+  Rng rng(seed);
+  wasm::ExtensionInput in;
+  for (size_t i = 0; i < n; ++i) in.data.push_back(uint8_t(rng.next_u32()));
+  for (auto& b : in.to) b = uint8_t(rng.next_u32());
+  for (auto& b : in.sender) b = uint8_t(rng.next_u32());
+  for (auto& b : in.block_hash) b = uint8_t(rng.next_u32());
+  return in;
 }
 
 // Program::load of `bytes`, reporting a refusal.
@@ -289,6 +336,40 @@ inline Bundle expect_extension_proves(const ExtensionRun& e,
   EXPECT_EQ(pv->status, e.result.status == wasm::ExtensionResult::Status::kTrap ? 1u : 0u);
   EXPECT_EQ(pv->trap_code, uint32_t(e.result.trap));
   return *back;
+}
+
+// A bundle edited by a forgery test: the verifier must reject it as bad input, and the reason
+// is printed next to `what`.
+inline void expect_bundle_rejected(const Program& p, const Bundle& b, const std::string& what) {
+  auto v = verify(p, b);
+  EXPECT_FALSE(v.is_ok()) << what << ": verified";
+  if (!v.is_ok()) {
+    EXPECT_EQ(v.status().code(), StatusCode::kInvalidArgument);
+    std::printf("  %-52s -> %s\n", what.c_str(), v.status().message().c_str());
+  }
+}
+
+// The reorderings every split-run test tries on a good bundle of at least three segments:
+// segments 1 and 2 swapped, segment 1 dropped, the last segment dropped (its predecessor then
+// claims to end the run). Each must be rejected.
+inline void expect_reordered_segments_rejected(const Program& p, const Bundle& good) {
+  ASSERT_GE(good.segments.size(), 3u);
+  {
+    Bundle b = good;
+    std::swap(b.segments[1], b.segments[2]);
+    expect_bundle_rejected(p, b, "segments 1 and 2 swapped");
+  }
+  {
+    Bundle b = good;
+    b.segments.erase(b.segments.begin() + 1);
+    expect_bundle_rejected(p, b, "segment 1 dropped");
+  }
+  {
+    Bundle b = good;
+    b.segments.pop_back();
+    b.segments.back().exit = SegmentState{};
+    expect_bundle_rejected(p, b, "last segment dropped");
+  }
 }
 
 // The witness of Extension trace `t` on public input `in` (an honest run's, or a forgery below

@@ -21,6 +21,9 @@
 #include "prover/zkwasm/test_support.hpp"
 #include "prover/zkwasm/zkwasm.hpp"
 
+// testdata/echo_ext.wat, embedded at build time (efaas_embed_text).
+extern const char* const echo_ext_source;
+
 namespace efaas::zkwasm {
 namespace {
 
@@ -291,16 +294,8 @@ TEST(ZkMem, TamperedChipColumnsAreRejected) {
   ASSERT_TRUE(w.is_ok()) << w.status().to_string();
   auto pk = f.program->proving_key(fri_test_preset());
   ASSERT_TRUE(pk.is_ok());
-  StarkConfig cfg;
-  cfg.check_witness = false;
   auto prove_and_verify = [&](const MachineWitness& mw) {
-    auto proof = stark_prove(machine_air(), **pk, mw, cfg);
-    if (!proof.is_ok()) return proof.status();
-    Bundle b;
-    b.publics = pv;
-    b.segments.emplace_back();
-    b.segments[0].proof = std::move(*proof);
-    return verify(*f.program, b).status();
+    return test_support::prove_and_verify(*f.program, **pk, mw, pv, /*check_witness=*/false);
   };
   ASSERT_TRUE(prove_and_verify(*w).is_ok());
   const size_t rows = w->main[L::kMemAccess].size() / C::kWidth;
@@ -372,25 +367,8 @@ TEST(ZkMem, DataSegmentsAreBoundToTheModule) {
 
 // An Extension: reads Data to an unaligned buffer, XORs it with 0x5a, writes it; reads 7 bytes
 // of To from offset 3 and writes them; returns the block hash's size minus 32 (exit code 0).
-const char* kEcho = R"((module
-  (import "efaas" "input_size" (func $size (param i32) (result i32)))
-  (import "efaas" "input_read" (func $read (param i32 i32 i32 i32) (result i32)))
-  (import "efaas" "output_write" (func $write (param i32 i32)))
-  (memory (export "memory") 1)
-  (func (export "efaas_main") (result i32) (local $n i32) (local $i i32)
-    (local.set $n (call $size (i32.const 0)))
-    (drop (call $read (i32.const 0) (i32.const 0) (i32.const 1003) (local.get $n)))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-      (i32.store8 offset=1003 (local.get $i)
-        (i32.xor (i32.load8_u offset=1003 (local.get $i)) (i32.const 0x5a)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $next)))
-    (if (local.get $n) (then (call $write (i32.const 1003) (local.get $n))))
-    (drop (call $read (i32.const 1) (i32.const 3) (i32.const 50) (i32.const 7)))
-    (call $write (i32.const 50) (i32.const 7))
-    (i32.sub (call $size (i32.const 3)) (i32.const 32))))
-)";
+// testdata/echo_ext.wat, which the CLI test proves too.
+const char* const kEcho = echo_ext_source;
 
 using ExtRun = test_support::ExtensionRun;
 using test_support::run_extension;
@@ -402,15 +380,7 @@ ProveOptions ext_opts(const ExtRun& e) {
   return o;
 }
 
-wasm::ExtensionInput sample_input(size_t n, uint64_t seed) {
-  Rng rng(seed);
-  wasm::ExtensionInput in;
-  for (size_t i = 0; i < n; ++i) in.data.push_back(uint8_t(rng.next_u32()));
-  for (auto& b : in.to) b = uint8_t(rng.next_u32());
-  for (auto& b : in.sender) b = uint8_t(rng.next_u32());
-  for (auto& b : in.block_hash) b = uint8_t(rng.next_u32());
-  return in;
-}
+using test_support::sample_input;
 
 TEST(ZkIo, ExtensionReadsInputAndWritesOutput) {
   const auto bytes = wat(kEcho);

@@ -93,36 +93,13 @@ const char* kWide = R"((module
     (local.get $acc)))
 )";
 
-// br_table: a switch without values, and one whose labels carry a value.
-const char* kSwitch = R"((module
-  (func (export "sw") (param $i i32) (result i32)
-    (block $default
-      (block $c2
-        (block $c1
-          (block $c0
-            (br_table $c0 $c1 $c2 $default (local.get $i)))
-          (return (i32.const 10)))
-        (return (i32.const 11)))
-      (return (i32.const 12)))
-    (i32.add (i32.const 90)
-      (block $x (result i32)
-        (block $y (result i32)
-          (br_table $y $x $y (i32.const 5) (i32.sub (local.get $i) (i32.const 3))))
-        (i32.add (i32.const 1000))))))
-)";
+// br_table: a switch without values, and one whose labels carry a value (test_support's $sw).
+const std::string kSwitch = std::string("(module") + test_support::kSwitchFuncWat +
+                            R"(  (export "sw" (func $sw))))";
 
 // Calls: recursion, declared locals (zeroed), functions without params or results, returns
 // from inside a block.
-const char* kCalls = R"((module
-  (func $quad (param $x i32) (result i32) (local $t i32) (local $u i64)
-    (local.set $t (i32.add (local.get $x) (local.get $x)))
-    (block $b (br_if $b (i64.eqz (local.get $u))) (return (i32.const -1)))
-    (i32.add (local.get $t) (local.get $t)))
-  (func $fib (param $n i32) (result i32)
-    (if (result i32) (i32.lt_u (local.get $n) (i32.const 2))
-      (then (return (local.get $n)))
-      (else (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1)))
-                     (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+const std::string kCalls = std::string("(module") + test_support::kQuadFibFuncsWat + R"(
   (func $noop (local i64 i32))
   (func (export "main") (param $n i32) (result i32) (local $k i32)
     (call $noop)
@@ -699,18 +676,8 @@ TEST(ZkWasm, MemoryTableKeysCannotWrapAround) {
   ASSERT_TRUE(w.is_ok()) << w.status().to_string();
   auto pk = f.program->proving_key(fri_test_preset());
   ASSERT_TRUE(pk.is_ok());
-  StarkConfig cfg;
-  cfg.check_witness = false;
   auto prove_and_verify = [&](const MachineWitness& mw) {
-    auto proof = stark_prove(machine_air(), **pk, mw, cfg);
-    EXPECT_TRUE(proof.is_ok()) << proof.status().to_string();
-    if (!proof.is_ok()) return Status(StatusCode::kInternal, "no proof");
-    Bundle b;
-    b.publics = pv;
-    b.segments.emplace_back();
-    b.segments[0].proof = std::move(*proof);
-    auto v = verify(*f.program, b);
-    return v.status();
+    return test_support::prove_and_verify(*f.program, **pk, mw, pv, /*check_witness=*/false);
   };
   ASSERT_TRUE(prove_and_verify(*w).is_ok());  // the harness itself is sound
 
