@@ -24,6 +24,7 @@
 #include "prover/wasm/trace.hpp"
 #include "prover/stark/stark.hpp"
 #include "prover/zkwasm/air_internal.hpp"
+#include "prover/zkwasm/alu_chip.hpp"
 #include "prover/zkwasm/layout.hpp"
 #include "prover/zkwasm/zkwasm.hpp"
 
@@ -234,6 +235,49 @@ inline ForgedWitness forge_result(const Program& program, wasm::Trace t, wasm::O
   EXPECT_TRUE(w.is_ok()) << w.status().to_string();
   if (w.is_ok()) f.witness = std::move(*w);
   return f;
+}
+
+// A module whose export "f<k>" applies ops[k] to its parameters (one for unary chip ops).
+inline std::string one_function_per_op(const std::vector<wasm::Op>& ops) {
+  std::string text = "(module";
+  for (size_t k = 0; k < ops.size(); ++k) {
+    const std::string name(wasm::op_info(ops[k]).name), ty = name.substr(0, 3);
+    const bool un = alu::is_unary(ops[k]);
+    text += "\n(func (export \"f" + std::to_string(k) + "\") (param " + ty +
+            (un ? "" : " " + ty) + ") (result " + ty + ") (" + name + " (local.get 0)" +
+            (un ? "" : " (local.get 1)") + "))";
+  }
+  return text + ")";
+}
+
+// The opcodes of test cases (anything with an `op`), in order.
+template <typename Case>
+std::vector<wasm::Op> ops_of(const std::vector<Case>& cases) {
+  std::vector<wasm::Op> ops;
+  for (const Case& c : cases) ops.push_back(c.op);
+  return ops;
+}
+
+// For tests that edit a chip row below the trace: runs each case's op on its arguments (a module
+// with one function per op) and hands `body` the case, the program, its key and the trace-level
+// forgery of the case's result (forge_result). A case has `what`, `op`, `args` and `forged`.
+template <typename Case, typename Body>
+void for_each_forged_result(const std::vector<Case>& cases, Body&& body) {
+  const auto bytes = wat(one_function_per_op(ops_of(cases)));
+  auto program = Program::load(bytes);
+  ASSERT_TRUE(program.is_ok()) << program.status().to_string();
+  const Program& p = **program;
+  auto pk = p.proving_key(fri_test_preset());
+  ASSERT_TRUE(pk.is_ok());
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const Case& c = cases[k];
+    SCOPED_TRACE(c.what);
+    const wasm::Trace t = run_traced(bytes, "f" + std::to_string(k), c.args);
+    ASSERT_EQ(t.end.status, 0u);
+    ForgedWitness fw = forge_result(p, t, c.op, c.forged, c.args);
+    ASSERT_NE(fw.step, SIZE_MAX);
+    body(c, p, **pk, fw);
+  }
 }
 
 // Proves `w` as a one-segment bundle, with or without the prover's own witness check, and
