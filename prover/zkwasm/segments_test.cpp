@@ -20,11 +20,7 @@
 namespace efaas::zkwasm {
 namespace {
 
-namespace fs = std::filesystem;
 using wasm::Op;
-
-using test_support::run_traced;
-using test_support::wat;
 
 // Loops, globals, select, if/else.
 const char* kLoop = R"((module

@@ -431,6 +431,17 @@ inline bool is_io_row(const wasm::StepRecord& s) {
   return s.op == uint16_t(wasm::Op::kHostRead) || s.op == uint16_t(wasm::Op::kHostWrite);
 }
 
+// The trace's encoded bytes (what a node streams), in chunks of `chunk` records: small chunks
+// make segments start and end inside chunks.
+inline std::vector<uint8_t> encode_trace(const wasm::Trace& t, uint32_t chunk) {
+  wasm::MemorySink sink;
+  wasm::TraceWriter w(sink, chunk);
+  EXPECT_TRUE(w.begin(t.header).is_ok());
+  for (const auto& st : t.steps) *(is_io_row(st) ? w.slot_io() : w.slot()) = st;
+  EXPECT_TRUE(w.finish(t.end).is_ok());
+  return sink.data;
+}
+
 // The gas of `steps` without host byte gas: each instruction's cost, one per I/O row.
 inline uint64_t step_gas(const Program& p, std::span<const wasm::StepRecord> steps) {
   uint64_t gas = 0;

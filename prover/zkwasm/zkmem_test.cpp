@@ -27,7 +27,6 @@ extern const char* const echo_ext_source;
 namespace efaas::zkwasm {
 namespace {
 
-namespace fs = std::filesystem;
 namespace L = layout;
 using wasm::Op;
 

@@ -23,7 +23,6 @@
 namespace efaas::zkwasm {
 namespace {
 
-namespace fs = std::filesystem;
 using wasm::Op;
 
 using test_support::run_traced;
