@@ -586,11 +586,7 @@ TEST(ZkWasmSegmentsMemIo, ATrapInASegmentThatIsNotTheLastIsRejected) {
 }
 
 #ifdef EFAAS_WASM_DIR
-std::vector<uint8_t> read_wasm(const std::string& name) {
-  std::ifstream in(std::string(EFAAS_WASM_DIR) + "/" + name + ".wasm", std::ios::binary);
-  EXPECT_TRUE(in.good()) << name;
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+using test_support::read_wasm;
 
 // The C Extensions split into several segments: the same public values as one segment (the
 // runtime's output; SHA-256("abc") against its published digest).

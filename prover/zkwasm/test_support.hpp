@@ -80,6 +80,17 @@ inline constexpr const char* kQuadFibFuncsWat = R"(
                      (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
 )";
 
+#ifdef EFAAS_WASM_DIR
+// The bytes of `name`.wasm, a C program built to wasm32 into EFAAS_WASM_DIR (defined for the
+// tests that depend on the C Extensions' build).
+inline std::vector<uint8_t> read_wasm(const std::string& name) {
+  std::ifstream in(std::string(EFAAS_WASM_DIR) + "/" + name + ".wasm", std::ios::binary);
+  EXPECT_TRUE(in.good()) << name;
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+}
+#endif
+
 // Invokes function `func` of `inst` with a trace (traps included: the trace then ends with
 // status 1) under `gas_limit` (the trace header records it).
 inline wasm::Trace trace_invoke(wasm::Instance& inst, uint32_t func,

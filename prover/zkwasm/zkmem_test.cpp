@@ -510,11 +510,7 @@ TEST(ZkIo, UnprovableHostCallsAreRefused) {
 }
 
 #ifdef EFAAS_WASM_DIR
-std::vector<uint8_t> read_wasm(const std::string& name) {
-  std::ifstream in(std::string(EFAAS_WASM_DIR) + "/" + name + ".wasm", std::ios::binary);
-  EXPECT_TRUE(in.good()) << name;
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+using test_support::read_wasm;
 
 // A real Extension in C (testdata/xor_ext.c, clang wasm32): proves and verifies; its output is
 // the runtime's; the proof does not pass for another input.
