@@ -309,6 +309,35 @@ inline Status prove_and_verify(const Program& program, const ProvingKey& pk,
   return verify(program, b).status();
 }
 
+// Direct witness tampering on a function run: the witness as the prover builds it (the trace
+// checked), its public values and the program's proving key (test preset).
+struct WitnessUnderTest {
+  const Program* program = nullptr;
+  MachineWitness witness;
+  PublicValues publics;
+  std::shared_ptr<const ProvingKey> pk;
+  // Proves `w` (the witness or an edit of it) and verifies it; see the free prove_and_verify.
+  Status prove_and_verify(const MachineWitness& w, bool check_witness = false) const {
+    return test_support::prove_and_verify(*program, *pk, w, publics, check_witness);
+  }
+};
+// Nullopt after a failure, which is reported.
+inline std::optional<WitnessUnderTest> witness_under_test(const FunctionRun& f) {
+  WitnessUnderTest u;
+  u.program = f.program.get();
+  WitnessOptions wo;
+  wo.args = f.args;
+  auto w = build_witness(*f.program, f.trace, wo, u.publics);
+  EXPECT_TRUE(w.is_ok()) << w.status().to_string();
+  if (!w.is_ok()) return std::nullopt;
+  u.witness = std::move(*w);
+  auto pk = f.program->proving_key(fri_test_preset());
+  EXPECT_TRUE(pk.is_ok()) << pk.status().to_string();
+  if (!pk.is_ok()) return std::nullopt;
+  u.pk = *pk;
+  return u;
+}
+
 // Test-preset options for an Extension run with public input `in`; `checked` false turns the
 // prover's own checks off (forgeries must reach the verifier).
 inline ProveOptions extension_opts(const wasm::ExtensionInput& in, bool checked = true,

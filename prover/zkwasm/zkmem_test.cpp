@@ -33,22 +33,8 @@ using wasm::Op;
 using test_support::run_traced;
 using test_support::wat;
 
-struct Fixture {
-  std::shared_ptr<Program> program;
-  wasm::Trace trace;
-  std::vector<uint64_t> args;
-};
-
-Fixture make(const std::string& text, const std::string& fn, std::vector<uint64_t> args) {
-  Fixture f;
-  const auto bytes = wat(text);
-  auto p = Program::load(bytes);
-  EXPECT_TRUE(p.is_ok()) << p.status().to_string();
-  if (p.is_ok()) f.program = *p;
-  f.trace = run_traced(bytes, fn, args);
-  f.args = std::move(args);
-  return f;
-}
+using Fixture = test_support::FunctionRun;
+using test_support::run_function;
 
 ProveOptions opts_for(const Fixture& f) {
   ProveOptions o;
@@ -156,7 +142,7 @@ TEST(ZkMem, EveryWidthAndSignAtEdgeAddresses) {
   const uint32_t end = 2 * 65536;
   std::vector<uint32_t> addrs = {0,    1,    2,    3,    4,    5,     6,       7,       8,
                                  9,    15,   23,   4085, 65528, 65529, 65535, end - 9, end - 8};
-  auto f = make(memory_module(addrs), "mem", {addrs.size(), 0x8070605040302010ull});
+  auto f = run_function(memory_module(addrs), "mem", {addrs.size(), 0x8070605040302010ull});
   // Reference: the runtime's result, and the prover's own memory model agrees with every
   // loaded value (check_trace) before the verifier accepts.
   std::set<uint16_t> seen;
@@ -173,7 +159,7 @@ TEST(ZkMem, RandomAddressesAndValues) {
     if (a + 8 > 4096 && a < 4096 + 4 * 24) continue;  // keep the address table intact
     addrs.push_back(a);
   }
-  auto f = make(memory_module(addrs), "mem", {addrs.size(), rng.next_u64()});
+  auto f = run_function(memory_module(addrs), "mem", {addrs.size(), rng.next_u64()});
   expect_proves(f);
 }
 
@@ -189,7 +175,7 @@ void expect_forged_result_rejected(const char* what, const std::string& text, co
                                    std::vector<uint64_t> args, Op op,
                                    std::function<uint64_t(uint64_t)> forge) {
   SCOPED_TRACE(what);
-  Fixture f = make(text, fn, args);
+  Fixture f = run_function(text, fn, args);
   ASSERT_EQ(f.trace.end.status, 0u);
   wasm::Trace t = f.trace;
   size_t at = SIZE_MAX;
@@ -256,7 +242,7 @@ TEST(ZkMem, ForgedLoadsAndGrowResultsAreRejected) {
 TEST(ZkMem, ForgedStoresAreRejected) {
   // A store to the wrong address: the record's effective address moved by a word (the prover
   // builds the chip row from it), the result unchanged.
-  Fixture f = make(kLoads, "st", {9, 0x5A});
+  Fixture f = run_function(kLoads, "st", {9, 0x5A});
   wasm::Trace t = f.trace;
   size_t at = SIZE_MAX;
   for (size_t i = 0; i < t.steps.size(); ++i)
@@ -285,39 +271,31 @@ TEST(ZkMem, ForgedStoresAreRejected) {
 // Direct witness tampering: the chip's width and offset columns, the bounds slack.
 TEST(ZkMem, TamperedChipColumnsAreRejected) {
   using C = L::MemAccess;
-  Fixture f = make(kLoads, "st", {9, 0x5A});
-  PublicValues pv;
-  WitnessOptions wo;
-  wo.args = f.args;
-  auto w = build_witness(*f.program, f.trace, wo, pv);
-  ASSERT_TRUE(w.is_ok()) << w.status().to_string();
-  auto pk = f.program->proving_key(fri_test_preset());
-  ASSERT_TRUE(pk.is_ok());
-  auto prove_and_verify = [&](const MachineWitness& mw) {
-    return test_support::prove_and_verify(*f.program, **pk, mw, pv, /*check_witness=*/false);
-  };
-  ASSERT_TRUE(prove_and_verify(*w).is_ok());
-  const size_t rows = w->main[L::kMemAccess].size() / C::kWidth;
+  Fixture f = run_function(kLoads, "st", {9, 0x5A});
+  auto u = test_support::witness_under_test(f);
+  ASSERT_TRUE(u);
+  ASSERT_TRUE(u->prove_and_verify(u->witness).is_ok());
+  const size_t rows = u->witness.main[L::kMemAccess].size() / C::kWidth;
   auto col = [&](MachineWitness& mw, uint32_t c, size_t r) -> Fp& {
     return mw.main[L::kMemAccess][c * rows + r];
   };
   // Row 0 is the i64.store8 (width 1): claim width 2.
   {
-    MachineWitness t = *w;
+    MachineWitness t = u->witness;
     ASSERT_EQ(col(t, C::kWf, 0), Fp::one());
     col(t, C::kWf, 0) = Fp::zero();
     col(t, C::kWf + 1, 0) = Fp::one();
-    const Status s = prove_and_verify(t);
+    const Status s = u->prove_and_verify(t);
     EXPECT_FALSE(s.is_ok()) << "a wrong width verified";
     std::printf("  tampered width -> %s\n", s.message().c_str());
   }
   // Offset in the word moved (the store lands on another byte).
   {
-    MachineWitness t = *w;
+    MachineWitness t = u->witness;
     ASSERT_EQ(col(t, C::kOh + 1, 0), Fp::one());  // address 9 = 8 + 1
     col(t, C::kOh + 1, 0) = Fp::zero();
     col(t, C::kOh + 2, 0) = Fp::one();
-    const Status s = prove_and_verify(t);
+    const Status s = u->prove_and_verify(t);
     EXPECT_FALSE(s.is_ok()) << "a wrong byte offset verified";
   }
 }
@@ -329,7 +307,7 @@ TEST(ZkMem, AccessBeyondTheMemorySizeIsRejected) {
     (func (export "f") (param i32) (result i32) (i32.load8_u (local.get 0)))))";
   const char* one = R"((module (memory 1)
     (func (export "f") (param i32) (result i32) (i32.load8_u (local.get 0)))))";
-  Fixture f = make(two, "f", {70000});
+  Fixture f = run_function(two, "f", {70000});
   ASSERT_EQ(f.trace.end.status, 0u);
   auto small = Program::load(wat(one));
   ASSERT_TRUE(small.is_ok());
@@ -347,8 +325,8 @@ TEST(ZkMem, DataSegmentsAreBoundToTheModule) {
     (func (export "f") (result i32) (i32.load8_u (i32.const 100)))))";
   const char* b = R"((module (memory 1) (data (i32.const 100) "\06")
     (func (export "f") (result i32) (i32.load8_u (i32.const 100)))))";
-  Fixture fa = make(a, "f", {});
-  Fixture fb = make(b, "f", {});
+  Fixture fa = run_function(a, "f", {});
+  Fixture fb = run_function(b, "f", {});
   ASSERT_EQ(fa.trace.end.results[0], 5u);
   ASSERT_EQ(fb.trace.end.results[0], 6u);
   expect_proves(fa);

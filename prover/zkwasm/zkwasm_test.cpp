@@ -668,17 +668,10 @@ TEST(ZkWasm, MemoryTableKeysCannotWrapAround) {
   namespace L = layout;
   using M = L::Mem;
   Fixture f = run_function(kSum, "sum", {2});
-  PublicValues pv;
-  WitnessOptions wo;
-  wo.args = f.args;
-  auto w = build_witness(*f.program, f.trace, wo, pv);
-  ASSERT_TRUE(w.is_ok()) << w.status().to_string();
-  auto pk = f.program->proving_key(fri_test_preset());
-  ASSERT_TRUE(pk.is_ok());
-  auto prove_and_verify = [&](const MachineWitness& mw) {
-    return test_support::prove_and_verify(*f.program, **pk, mw, pv, /*check_witness=*/false);
-  };
-  ASSERT_TRUE(prove_and_verify(*w).is_ok());  // the harness itself is sound
+  auto u = test_support::witness_under_test(f);
+  ASSERT_TRUE(u);
+  ASSERT_TRUE(u->prove_and_verify(u->witness).is_ok());  // the harness itself is sound
+  MachineWitness* w = &u->witness;
 
   std::vector<Fp>& mem = w->main[L::kMemory];
   size_t rows = mem.size() / M::kWidth, real = 0;
@@ -721,7 +714,7 @@ TEST(ZkWasm, MemoryTableKeysCannotWrapAround) {
     add_range((key >> 16) * 4, 1);
   }
   ASSERT_EQ(key, k0);  // the last junk row repeats the first key
-  const Status v = prove_and_verify(*w);
+  const Status v = u->prove_and_verify(*w);
   EXPECT_FALSE(v.is_ok()) << "a repeated memory key verified";
   std::printf("  repeated key -> %s\n", v.message().c_str());
 }
@@ -739,13 +732,9 @@ TEST(ZkWasm, AccessGapsRejectReadsFromTheFuture) {
       (i32.add (i32.add (local.get 0) (local.get 0)) (local.get 0)))))";
   Fixture f = run_function(text, "f", {5});
   ASSERT_EQ(f.trace.end.results, std::vector<uint64_t>{15});
-  PublicValues pv;
-  WitnessOptions wo;
-  wo.args = f.args;
-  auto built = build_witness(*f.program, f.trace, wo, pv);
-  ASSERT_TRUE(built.is_ok()) << built.status().to_string();
-  auto pk = f.program->proving_key(fri_test_preset());
-  ASSERT_TRUE(pk.is_ok());
+  auto u = test_support::witness_under_test(f);
+  ASSERT_TRUE(u);
+  const MachineWitness* built = &u->witness;
   // Reads of key 0 (local 0) in slot 0, in row order (enabled: a previous timestamp >= 1).
   auto rows_of = [](const MachineWitness& w) { return w.main[L::kExec].size() / E::kWidth; };
   std::vector<size_t> reads;
@@ -788,13 +777,13 @@ TEST(ZkWasm, AccessGapsRejectReadsFromTheFuture) {
     MachineWitness w = *built;  // honest timestamps through the same re-encoding
     set_pts(w, reads[0], L::kInitTs);
     set_pts(w, reads[2], t2);
-    ASSERT_TRUE(test_support::prove_and_verify(*f.program, **pk, w, pv, true).is_ok());
+    ASSERT_TRUE(u->prove_and_verify(w, /*check_witness=*/true).is_ok());
   }
   MachineWitness w = *built;
   set_pts(w, reads[0], t2);          // T1 reads what T2 sent
   set_pts(w, reads[2], L::kInitTs);  // T3 reads the argument's write
   ASSERT_GT(t2, t1);
-  const Status v = test_support::prove_and_verify(*f.program, **pk, w, pv, false);
+  const Status v = u->prove_and_verify(w);
   EXPECT_FALSE(v.is_ok()) << "a read from the future verified";
   std::printf("  read from the future -> %s\n", v.message().c_str());
 }
