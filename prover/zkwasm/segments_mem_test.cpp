@@ -26,7 +26,6 @@ namespace {
 
 namespace L = layout;
 using wasm::Op;
-using test_support::run_traced;
 using test_support::wat;
 
 // An Extension over linear memory and host I/O: Data is read into memory, XORed with a key

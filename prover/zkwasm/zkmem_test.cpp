@@ -30,7 +30,6 @@ namespace {
 namespace L = layout;
 using wasm::Op;
 
-using test_support::run_traced;
 using test_support::wat;
 
 using Fixture = test_support::FunctionRun;
