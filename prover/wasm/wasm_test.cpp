@@ -19,6 +19,9 @@
 #include "prover/wasm/static_link.hpp"
 #include "prover/wasm/trace.hpp"
 
+// testdata/multi_lib.wat, embedded at build time (efaas_embed_text).
+extern const char* const multi_lib_source;
+
 namespace efaas::wasm {
 namespace {
 
@@ -636,21 +639,9 @@ TEST(WasmTrace, SegmentReadSkipsEarlierChunks) {
 
 // --- Combined modules of several memories and tables (static_link.hpp) --------------------
 // linking.wast's $Mm / $Nm and $Mt / $Nt, extended by stores, memory.size and memory.grow on
-// both memories and call_indirect through both tables.
-const char* kMultiLib = R"((module
-  (type $r (func (result i32)))
-  (memory (export "mem") 1 5)
-  (data (i32.const 10) "\00\01\02\03\04\05\06\07\08\09")
-  (table (export "tab") 10 funcref)
-  (elem (i32.const 2) $g $g $g $g)
-  (func $g (result i32) (i32.const 4))
-  (func (export "h") (result i32) (i32.const -4))
-  (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0)))
-  (func (export "store") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
-  (func (export "size") (result i32) (memory.size))
-  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
-  (func (export "call") (param i32) (result i32) (call_indirect (type $r) (local.get 0))))
-)";
+// both memories and call_indirect through both tables. The library is testdata/multi_lib.wat
+// (shared with prover/zkwasm's linking_test).
+const char* const kMultiLib = multi_lib_source;
 const char* kMultiApp = R"((module
   (type $v (func))
   (type $r (func (result i32)))

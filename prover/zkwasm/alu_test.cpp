@@ -56,46 +56,9 @@ Result<Bundle> prove_unchecked(const Program& p, const wasm::Trace& t,
   return prove(p, t, o);
 }
 
-// A module whose export "f<k>" applies ops[k] to its parameters (one for unary chip ops).
-std::string one_function_per_op(const std::vector<Op>& ops) {
-  std::string text = "(module";
-  for (size_t k = 0; k < ops.size(); ++k) {
-    const std::string name(wasm::op_info(ops[k]).name), ty = name.substr(0, 3);
-    const bool un = alu::is_unary(ops[k]);
-    text += "\n(func (export \"f" + std::to_string(k) + "\") (param " + ty + (un ? "" : " " + ty) +
-            ") (result " + ty + ") (" + name + " (local.get 0)" + (un ? "" : " (local.get 1)") + "))";
-  }
-  return text + ")";
-}
-
-template <typename Case>
-std::vector<Op> ops_of(const std::vector<Case>& cases) {
-  std::vector<Op> ops;
-  for (const Case& c : cases) ops.push_back(c.op);
-  return ops;
-}
-
-// For tests that edit a chip row below the trace: runs each case's op on its arguments (a module
-// with one function per op) and hands `body` the program, its key and the trace-level forgery
-// of the case's result (test_support::forge_result).
-template <typename Case, typename Body>
-void for_each_forged_result(const std::vector<Case>& cases, Body&& body) {
-  const auto bytes = wat(one_function_per_op(ops_of(cases)));
-  auto program = Program::load(bytes);
-  ASSERT_TRUE(program.is_ok()) << program.status().to_string();
-  const Program& p = **program;
-  auto pk = p.proving_key(fri_test_preset());
-  ASSERT_TRUE(pk.is_ok());
-  for (size_t k = 0; k < cases.size(); ++k) {
-    const Case& c = cases[k];
-    SCOPED_TRACE(c.what);
-    const wasm::Trace t = run_traced(bytes, export_index(bytes, "f" + std::to_string(k)), c.args);
-    ASSERT_EQ(t.end.status, 0u);
-    test_support::ForgedWitness fw = test_support::forge_result(p, t, c.op, c.forged, c.args);
-    ASSERT_NE(fw.step, SIZE_MAX);
-    body(c, p, **pk, fw);
-  }
-}
+using test_support::for_each_forged_result;
+using test_support::one_function_per_op;
+using test_support::ops_of;
 
 std::string hex64(uint64_t v) {
   char buf[32];

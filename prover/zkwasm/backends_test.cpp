@@ -22,11 +22,7 @@
 namespace efaas::zkwasm {
 namespace {
 
-std::vector<uint8_t> read_wasm(const std::string& name) {
-  std::ifstream in(std::string(EFAAS_WASM_DIR) + "/" + name + ".wasm", std::ios::binary);
-  EXPECT_TRUE(in.good()) << name;
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+using test_support::read_wasm;
 
 std::vector<Backend> backends_here() {
   std::vector<Backend> b = {Backend::kScalar};

@@ -20,6 +20,9 @@
 #include "prover/zkwasm/test_support.hpp"
 #include "prover/zkwasm/zkwasm.hpp"
 
+// prover/wasm/testdata/multi_lib.wat, embedded at build time (efaas_embed_text).
+extern const char* const multi_lib_source;
+
 namespace efaas::zkwasm {
 namespace {
 
@@ -664,19 +667,9 @@ TEST(ZkLinking, CallsBeforeTheProvedOneAreReplayedByTheVerifier) {
 // --- Several memories and tables (docs/zkwasm.md, "Linked modules") ------------------------
 // linking.wast's $Mm / $Nm and $Mt / $Nt, extended: "Nm" has a memory and a table of its own
 // besides "Mm"'s (memory / table 1 of the combined module), calls into Mm, re-exports its load.
-const char* kMultiLib = R"((module
-  (type $r (func (result i32)))
-  (memory (export "mem") 1 5)
-  (data (i32.const 10) "\00\01\02\03\04\05\06\07\08\09")
-  (table (export "tab") 10 funcref)
-  (elem (i32.const 2) $g $g $g $g)
-  (func $g (result i32) (i32.const 4))
-  (func (export "h") (result i32) (i32.const -4))
-  (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0)))
-  (func (export "store") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
-  (func (export "size") (result i32) (memory.size))
-  (func (export "call") (param i32) (result i32) (call_indirect (type $r) (local.get 0))))
-)";
+// Mm is prover/wasm/testdata/multi_lib.wat, the runtime tests' library too (its "grow" export
+// goes unused here).
+const char* const kMultiLib = multi_lib_source;
 const char* kMultiApp = R"((module
   (type $r (func (result i32)))
   (func $loadM (import "Mm" "load") (param i32) (result i32))

@@ -56,9 +56,7 @@ std::string transfer_module(bool read, size_t pre, bool trap) {
 
 using TransferRun = test_support::ExtensionRun;
 
-bool is_io(const wasm::StepRecord& s) {
-  return s.op == uint16_t(Op::kHostRead) || s.op == uint16_t(Op::kHostWrite);
-}
+using test_support::is_io_row;
 
 // The transfer module's run over `len` bytes of Data, ending as `end`; out of gas: under the
 // largest limit that stops it at the instruction right after the transfer (its last record an
@@ -70,7 +68,7 @@ TransferRun transfer_run(const std::shared_ptr<Program>& p, uint32_t len, End en
   if (end != End::kOutOfGas) return full;
   for (uint64_t limit = full.result.gas_used; limit-- > 0;) {
     TransferRun e = test_support::run_extension(p, in, limit);
-    if (e.result.trap == wasm::TrapCode::kOutOfGas && is_io(e.trace.steps.back())) return e;
+    if (e.result.trap == wasm::TrapCode::kOutOfGas && is_io_row(e.trace.steps.back())) return e;
   }
   ADD_FAILURE() << "no gas limit stops the run right after the transfer";
   return full;
@@ -135,12 +133,8 @@ std::pair<size_t, bool> expect_proves(const Program& p, const wasm::Trace& t,
     EXPECT_EQ(v->trap_code, t.end.trap_code) << what;
   }
   if (streamed) {
-    wasm::MemorySink sink;
-    wasm::TraceWriter w(sink, 7);
-    EXPECT_TRUE(w.begin(t.header).is_ok());
-    for (const auto& st : t.steps) *(is_io(st) ? w.slot_io() : w.slot()) = st;
-    EXPECT_TRUE(w.finish(t.end).is_ok());
-    auto src = wasm::TraceSource::over_bytes(sink.data);
+    const std::vector<uint8_t> bytes = test_support::encode_trace(t, 7);
+    auto src = wasm::TraceSource::over_bytes(bytes);
     EXPECT_TRUE(src.is_ok());
     auto sb = prove(p, **src, o);
     EXPECT_TRUE(sb.is_ok()) << what << ": " << sb.status().to_string();

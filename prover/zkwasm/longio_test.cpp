@@ -77,20 +77,10 @@ ProveOptions opts_for(const LongRun& r, uint32_t segment_log) {
   return o;
 }
 
-std::vector<uint8_t> encode(const wasm::Trace& t, uint32_t chunk) {
-  wasm::MemorySink sink;
-  wasm::TraceWriter w(sink, chunk);
-  EXPECT_TRUE(w.begin(t.header).is_ok());
-  for (const auto& st : t.steps) {
-    const bool io = st.op == uint16_t(wasm::Op::kHostRead) || st.op == uint16_t(wasm::Op::kHostWrite);
-    *(io ? w.slot_io() : w.slot()) = st;
-  }
-  EXPECT_TRUE(w.finish(t.end).is_ok());
-  return sink.data;
-}
+using test_support::encode_trace;
 
 Result<Bundle> prove_streamed(const LongRun& r, uint32_t chunk, const ProveOptions& o) {
-  const std::vector<uint8_t> enc = encode(r.trace, chunk);
+  const std::vector<uint8_t> enc = encode_trace(r.trace, chunk);
   auto src = wasm::TraceSource::over_bytes(enc);
   if (!src) return src.status();
   return prove(*r.program, **src, o);
@@ -112,12 +102,7 @@ class ZkWasmLongIo : public ::testing::Test {
     delete good_;
   }
   static void expect_rejected(const Bundle& b, const std::string& what) {
-    auto v = verify(*r_->program, b);
-    EXPECT_FALSE(v.is_ok()) << what << ": verified";
-    if (!v.is_ok()) {
-      EXPECT_EQ(v.status().code(), StatusCode::kInvalidArgument);
-      std::printf("  %-52s -> %s\n", what.c_str(), v.status().message().c_str());
-    }
+    test_support::expect_bundle_rejected(*r_->program, b, what);
   }
   // The first segment ending inside the output_write's (out) or input_read's I/O rows.
   static size_t cut_inside(bool out) {
@@ -469,7 +454,7 @@ TEST(ZkWasmLongZeroLocals, ACallWhoseZeroLocalRowsExceedASegmentProvesSplit) {
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
   EXPECT_EQ(serialize_bundle(*back), serialize_bundle(*b));
   // The streamed path cuts and proves the same.
-  auto src_bytes = encode(f.trace, 50);
+  auto src_bytes = encode_trace(f.trace, 50);
   auto src = wasm::TraceSource::over_bytes(src_bytes);
   ASSERT_TRUE(src.is_ok());
   auto streamed = prove(*f.program, **src, o);

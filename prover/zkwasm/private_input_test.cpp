@@ -80,15 +80,36 @@ TEST(Poseidon2Table, RowsMatchTheReferencePermutation) {
   EXPECT_EQ(p2::permutation_table().max_degree(), 3u);
 }
 
+// `r`'s proving key (test preset), once its honest witness has proved and verified; a failure
+// on the way is reported and returned.
+Result<ProvingKey> checked_setup(const PermRun& r) {
+  auto pk = stark_setup(r.machine, std::vector<std::vector<Fp>>(1), fri_test_preset());
+  if (!pk.is_ok()) return pk.status();
+  auto proof = stark_prove(r.machine, *pk, r.witness);
+  EXPECT_TRUE(proof.is_ok()) << proof.status().to_string();
+  if (!proof.is_ok()) return proof.status();
+  const Status v = stark_verify(r.machine, pk->vk, *proof);
+  EXPECT_TRUE(v.is_ok()) << v.to_string();
+  return pk;
+}
+
+// A tampered witness of `r`'s machine: the prover's own check must refuse it; proved with the
+// check off (which must succeed), the verifier's verdict.
+Status prove_tampered(const PermRun& r, const ProvingKey& pk, const MachineWitness& w) {
+  EXPECT_FALSE(stark_prove(r.machine, pk, w).is_ok()) << "the prover's check missed it";
+  StarkConfig cfg;
+  cfg.check_witness = false;
+  auto forged = stark_prove(r.machine, pk, w, cfg);
+  EXPECT_TRUE(forged.is_ok()) << forged.status().to_string();
+  if (!forged.is_ok()) return forged.status();
+  return stark_verify(r.machine, pk.vk, *forged);
+}
+
 TEST(Poseidon2Table, ProvesAndRejectsTamperedRounds) {
   Rng rng(test_seed("Poseidon2Table.ProvesAndRejectsTamperedRounds"));
   PermRun r = perm_run(rng, 4);
-  const FriParams params = fri_test_preset();
-  auto pk = stark_setup(r.machine, std::vector<std::vector<Fp>>(1), params);
+  auto pk = checked_setup(r);
   ASSERT_TRUE(pk.is_ok()) << pk.status().to_string();
-  auto proof = stark_prove(r.machine, *pk, r.witness);
-  ASSERT_TRUE(proof.is_ok()) << proof.status().to_string();
-  EXPECT_TRUE(stark_verify(r.machine, pk->vk, *proof).is_ok());
 
   // One changed value in each kind of column: input, full-round cube and output, partial-round
   // cube and S-box output, the final output. The prover's check finds it; unchecked, the
@@ -102,12 +123,7 @@ TEST(Poseidon2Table, ProvesAndRejectsTamperedRounds) {
     MachineWitness w = r.witness;
     const size_t row = rng.uniform(rows);
     w.main[0][size_t(c) * rows + row] += Fp::one();
-    EXPECT_FALSE(stark_prove(r.machine, *pk, w).is_ok()) << "the prover's check missed it";
-    StarkConfig cfg;
-    cfg.check_witness = false;
-    auto forged = stark_prove(r.machine, *pk, w, cfg);
-    ASSERT_TRUE(forged.is_ok()) << forged.status().to_string();
-    const Status v = stark_verify(r.machine, pk->vk, *forged);
+    const Status v = prove_tampered(r, *pk, w);
     EXPECT_FALSE(v.is_ok()) << "tampered row " << row << " verified";
     std::printf("  column %3u row %2zu tampered -> %s\n", c, row, v.message().c_str());
   }
@@ -167,12 +183,8 @@ TEST(Poseidon2Rows, ProvesAndRejectsTamperedRounds) {
   Rng rng(test_seed("Poseidon2Rows.ProvesAndRejectsTamperedRounds"));
   PermRun r = rows_run(rng, 5);  // 6 whole permutations and 2 rows of a seventh
   EXPECT_EQ(r.machine.tables[0].max_degree(), 4u);
-  const FriParams params = fri_test_preset();
-  auto pk = stark_setup(r.machine, std::vector<std::vector<Fp>>(1), params);
+  auto pk = checked_setup(r);
   ASSERT_TRUE(pk.is_ok()) << pk.status().to_string();
-  auto proof = stark_prove(r.machine, *pk, r.witness);
-  ASSERT_TRUE(proof.is_ok()) << proof.status().to_string();
-  EXPECT_TRUE(stark_verify(r.machine, pk->vk, *proof).is_ok());
   // One changed value of each kind, on a row that uses it: a state (rows 1 and 2 of a
   // permutation: after full rounds, after partial rounds), a cube and the middle state of a
   // full row, a partial cube and x^7, a phase selector (another row's constants).
@@ -188,12 +200,7 @@ TEST(Poseidon2Rows, ProvesAndRejectsTamperedRounds) {
     SCOPED_TRACE("column " + std::to_string(c.col) + " row " + std::to_string(c.row));
     MachineWitness w = r.witness;
     w.main[0][size_t(c.col) * rows + c.row] += Fp::one();
-    EXPECT_FALSE(stark_prove(r.machine, *pk, w).is_ok()) << "the prover's check missed it";
-    StarkConfig cfg;
-    cfg.check_witness = false;
-    auto forged = stark_prove(r.machine, *pk, w, cfg);
-    ASSERT_TRUE(forged.is_ok()) << forged.status().to_string();
-    const Status v = stark_verify(r.machine, pk->vk, *forged);
+    const Status v = prove_tampered(r, *pk, w);
     EXPECT_FALSE(v.is_ok()) << "tampered cell verified";
     std::printf("  column %3u row %2zu tampered -> %s\n", c.col, c.row, v.message().c_str());
   }

@@ -26,7 +26,6 @@ namespace {
 
 namespace L = layout;
 using wasm::Op;
-using test_support::run_traced;
 using test_support::wat;
 
 // An Extension over linear memory and host I/O: Data is read into memory, XORed with a key
@@ -106,15 +105,7 @@ TracedRun run_function(const char* text, const std::string& fn, std::vector<uint
   return r;
 }
 
-wasm::ExtensionInput sample_input(size_t n, uint64_t seed) {
-  Rng rng(seed);
-  wasm::ExtensionInput in;
-  for (size_t i = 0; i < n; ++i) in.data.push_back(uint8_t(rng.next_u32()));
-  for (auto& b : in.to) b = uint8_t(rng.next_u32());
-  for (auto& b : in.sender) b = uint8_t(rng.next_u32());
-  for (auto& b : in.block_hash) b = uint8_t(rng.next_u32());
-  return in;
-}
+using test_support::sample_input;
 
 ProveOptions opts_for(const TracedRun& r, uint32_t segment_log) {
   ProveOptions o;
@@ -247,12 +238,7 @@ class ZkWasmSegmentsMemIoForgeries : public ::testing::Test {
     delete good_;
   }
   static void expect_rejected(const Bundle& b, const std::string& what) {
-    auto v = verify(*r_->program, b);
-    EXPECT_FALSE(v.is_ok()) << what << ": verified";
-    if (!v.is_ok()) {
-      EXPECT_EQ(v.status().code(), StatusCode::kInvalidArgument);
-      std::printf("  %-48s -> %s\n", what.c_str(), v.status().message().c_str());
-    }
+    test_support::expect_bundle_rejected(*r_->program, b, what);
   }
   // A segment s < last whose boundary lists a memory word, and the index of that key.
   static std::pair<size_t, size_t> word_at_boundary() {
@@ -347,22 +333,7 @@ TEST_F(ZkWasmSegmentsMemIoForgeries, EditedOutputAndInputAreRejected) {
 }
 
 TEST_F(ZkWasmSegmentsMemIoForgeries, ReorderedOrDroppedSegmentsAreRejected) {
-  {
-    Bundle b = *good_;
-    std::swap(b.segments[1], b.segments[2]);
-    expect_rejected(b, "segments 1 and 2 swapped");
-  }
-  {
-    Bundle b = *good_;
-    b.segments.erase(b.segments.begin() + 1);
-    expect_rejected(b, "segment 1 dropped");
-  }
-  {
-    Bundle b = *good_;
-    b.segments.pop_back();
-    b.segments.back().exit = SegmentState{};
-    expect_rejected(b, "last segment dropped");
-  }
+  test_support::expect_reordered_segments_rejected(*r_->program, *good_);
 }
 
 // Forged witnesses: a prover with its checks off builds the segment witnesses itself; `pre`
@@ -614,11 +585,7 @@ TEST(ZkWasmSegmentsMemIo, ATrapInASegmentThatIsNotTheLastIsRejected) {
 }
 
 #ifdef EFAAS_WASM_DIR
-std::vector<uint8_t> read_wasm(const std::string& name) {
-  std::ifstream in(std::string(EFAAS_WASM_DIR) + "/" + name + ".wasm", std::ios::binary);
-  EXPECT_TRUE(in.good()) << name;
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+using test_support::read_wasm;
 
 // The C Extensions split into several segments: the same public values as one segment (the
 // runtime's output; SHA-256("abc") against its published digest).

@@ -263,19 +263,7 @@ TEST(ZkWasmSegmentsStream, ResumedRunsReuseTheirSegments) {
 
 // --- Streamed traces: records read per segment from a TraceSource (zkstream2) -------------
 
-// The trace's encoded bytes, in chunks of `chunk` records (small chunks: segments start and end
-// inside chunks).
-std::vector<uint8_t> encode(const wasm::Trace& t, uint32_t chunk) {
-  wasm::MemorySink sink;
-  wasm::TraceWriter w(sink, chunk);
-  EXPECT_TRUE(w.begin(t.header).is_ok());
-  for (const auto& st : t.steps) {
-    const bool io = st.op == uint16_t(wasm::Op::kHostRead) || st.op == uint16_t(wasm::Op::kHostWrite);
-    *(io ? w.slot_io() : w.slot()) = st;
-  }
-  EXPECT_TRUE(w.finish(t.end).is_ok());
-  return sink.data;
-}
+using test_support::encode_trace;
 
 Result<Bundle> prove_bytes(const SplitRun& r, std::span<const uint8_t> bytes, const ProveOptions& o) {
   auto src = wasm::TraceSource::over_bytes(bytes);
@@ -303,7 +291,7 @@ TEST(ZkWasmSegmentsStream, StreamedTracesGiveTheInMemoryBundles) {
     const std::vector<uint8_t> bytes = serialize_bundle(*want);
     const size_t window = largest_window(r, log);
     for (const uint32_t chunk : {7u, 1u << 16}) {
-      const std::vector<uint8_t> enc = encode(r.trace, chunk);
+      const std::vector<uint8_t> enc = encode_trace(r.trace, chunk);
       auto back = wasm::read_trace(enc);
       ASSERT_TRUE(back.is_ok());
       ASSERT_EQ(back->steps, r.trace.steps);
@@ -327,7 +315,7 @@ TEST(ZkWasmSegmentsStream, StreamedTracesGiveTheInMemoryBundles) {
     auto one = prove(*r.program, r.trace, opts_for(r, 12, 1));
     ASSERT_TRUE(one.is_ok()) << one.status().to_string();
     ASSERT_EQ(one->segments.size(), 1u);
-    auto b = prove_bytes(r, encode(r.trace, 64), opts_for(r, 12, 1));
+    auto b = prove_bytes(r, encode_trace(r.trace, 64), opts_for(r, 12, 1));
     ASSERT_TRUE(b.is_ok()) << b.status().to_string();
     EXPECT_EQ(serialize_bundle(*b), serialize_bundle(*one));
   }
@@ -337,7 +325,7 @@ TEST(ZkWasmSegmentsStream, StreamedTraceFromAFile) {
   const SplitRun r = mem_io_run();
   auto want = prove(*r.program, r.trace, opts_for(r, 7, 2));
   ASSERT_TRUE(want.is_ok()) << want.status().to_string();
-  const std::vector<uint8_t> enc = encode(r.trace, 50);
+  const std::vector<uint8_t> enc = encode_trace(r.trace, 50);
   const std::string path = ::testing::TempDir() + "zkstream2_source_test.trace";
   {
     std::FILE* f = std::fopen(path.c_str(), "wb");
@@ -435,7 +423,7 @@ TEST(ZkWasmSegmentsStream, OnePassPlannerCutsAsTheWholeTraceDid) {
 
 TEST(ZkWasmSegmentsStream, TruncatedOrCorruptStreamsFailClearly) {
   const SplitRun r = mem_io_run();
-  const std::vector<uint8_t> enc = encode(r.trace, 16);
+  const std::vector<uint8_t> enc = encode_trace(r.trace, 16);
   const ProveOptions o = opts_for(r, 7, 1);
   EXPECT_FALSE(wasm::TraceSource::over_bytes(std::span(enc).first(20)).is_ok());
   for (const size_t keep : {size_t(60), enc.size() / 2, enc.size() - 5}) {
@@ -480,7 +468,7 @@ TEST(ZkWasmSegmentsStream, MismatchInALateSegmentNamesItsStep) {
     uint32_t proved = 0;
     ProveOptions o = opts_for(r, log, workers);
     o.on_segment = [&](uint32_t, uint32_t, double) { ++proved; };
-    auto b = prove_bytes(r, encode(t, 5), o);
+    auto b = prove_bytes(r, encode_trace(t, 5), o);
     ASSERT_FALSE(b.is_ok());
     EXPECT_EQ(b.status().code(), StatusCode::kInvalidArgument);
     EXPECT_EQ(b.status().message(), mem.status().message());
@@ -495,7 +483,7 @@ TEST(ZkWasmSegmentsStream, StreamedResumeReusesSegments) {
   ASSERT_TRUE(full.is_ok()) << full.status().to_string();
   const size_t count = full->segments.size();
   ASSERT_GE(count, 4u);
-  const std::vector<uint8_t> enc = encode(r.trace, 9);
+  const std::vector<uint8_t> enc = encode_trace(r.trace, 9);
   o.proved_segments.resize(count);
   for (size_t s = 0; s < count; s += 2) o.proved_segments[s] = full->segments[s];
   std::vector<int> reused(count, -1);
@@ -556,7 +544,7 @@ TEST(ZkWasmSegmentsStream, ModulesWithHostSlotsStream) {
     ASSERT_TRUE(want.is_ok()) << want.status().to_string();
     ASSERT_GE(want->segments.size(), 3u);
     ASSERT_TRUE(verify(*r.program, *want).is_ok());
-    const std::vector<uint8_t> enc = encode(r.trace, 13);
+    const std::vector<uint8_t> enc = encode_trace(r.trace, 13);
     reset_witness_census();
     auto b = prove_bytes(r, enc, opts_for(r, log, 1));
     ASSERT_TRUE(b.is_ok()) << b.status().to_string();

@@ -20,11 +20,7 @@
 namespace efaas::zkwasm {
 namespace {
 
-namespace fs = std::filesystem;
 using wasm::Op;
-
-using test_support::run_traced;
-using test_support::wat;
 
 // Loops, globals, select, if/else.
 const char* kLoop = R"((module
@@ -49,41 +45,18 @@ const char* kLoop = R"((module
     (i32.add (i32.add (local.get $acc) (global.get $g)) (i32.wrap_i64 (local.get $w)))))
 )";
 
-// Calls: recursion, declared locals (zeroed), a call_indirect.
-const char* kCalls = R"((module
+// Calls: recursion, declared locals (zeroed), a call_indirect (test_support's $quad and $fib).
+const std::string kCalls = std::string(R"((module
   (type $un (func (param i32) (result i32)))
   (table 2 funcref)
-  (elem (i32.const 0) $quad $fib)
-  (func $quad (param $x i32) (result i32) (local $t i32) (local $u i64)
-    (local.set $t (i32.add (local.get $x) (local.get $x)))
-    (block $b (br_if $b (i64.eqz (local.get $u))) (return (i32.const -1)))
-    (i32.add (local.get $t) (local.get $t)))
-  (func $fib (param $n i32) (result i32)
-    (if (result i32) (i32.lt_u (local.get $n) (i32.const 2))
-      (then (return (local.get $n)))
-      (else (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1)))
-                     (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+  (elem (i32.const 0) $quad $fib))") + test_support::kQuadFibFuncsWat + R"(
   (func (export "main") (param $n i32) (result i32) (local $k i32)
     (local.set $k (call_indirect (type $un) (local.get $n) (i32.const 0)))
     (i32.add (local.get $k) (call $fib (local.get $n)))))
 )";
 
-// br_table in a loop.
-const char* kSwitch = R"((module
-  (func $sw (param $i i32) (result i32)
-    (block $default
-      (block $c2
-        (block $c1
-          (block $c0
-            (br_table $c0 $c1 $c2 $default (local.get $i)))
-          (return (i32.const 10)))
-        (return (i32.const 11)))
-      (return (i32.const 12)))
-    (i32.add (i32.const 90)
-      (block $x (result i32)
-        (block $y (result i32)
-          (br_table $y $x $y (i32.const 5) (i32.sub (local.get $i) (i32.const 3))))
-        (i32.add (i32.const 1000)))))
+// br_table in a loop: the sum of $sw(n), $sw(n - 1), ..., $sw(1).
+const std::string kSwitch = std::string("(module") + test_support::kSwitchFuncWat + R"(
   (func (export "loop") (param $n i32) (result i32) (local $s i32)
     (block $d (loop $l
       (br_if $d (i32.eqz (local.get $n)))
@@ -114,7 +87,7 @@ bool is_branch(uint16_t op) {
 
 TEST(ZkWasmSegments, SplitRunsVerifyWithTheOneSegmentResult) {
   struct Case {
-    const char* text;
+    std::string text;
     const char* fn;
     std::vector<uint64_t> args;
   };
@@ -208,13 +181,8 @@ class ZkWasmSegmentForgeries : public ::testing::Test {
     delete f_;
     delete good_;
   }
-  static void expect_rejected(const Bundle& b, const char* what) {
-    auto v = verify(*f_->program, b);
-    EXPECT_FALSE(v.is_ok()) << what << ": verified";
-    if (!v.is_ok()) {
-      EXPECT_EQ(v.status().code(), StatusCode::kInvalidArgument);
-      std::printf("  %-44s -> %s\n", what, v.status().message().c_str());
-    }
+  static void expect_rejected(const Bundle& b, const std::string& what) {
+    test_support::expect_bundle_rejected(*f_->program, b, what);
   }
   static Fixture* f_;
   static Bundle* good_;
@@ -223,26 +191,11 @@ Fixture* ZkWasmSegmentForgeries::f_ = nullptr;
 Bundle* ZkWasmSegmentForgeries::good_ = nullptr;
 
 TEST_F(ZkWasmSegmentForgeries, ReorderedDroppedOrRepeatedSegmentsAreRejected) {
-  {
-    Bundle b = *good_;
-    std::swap(b.segments[1], b.segments[2]);
-    expect_rejected(b, "segments 1 and 2 swapped");
-  }
+  test_support::expect_reordered_segments_rejected(*f_->program, *good_);
   {
     Bundle b = *good_;
     std::swap(b.segments[0].proof, b.segments[1].proof);
     expect_rejected(b, "proofs 0 and 1 swapped");
-  }
-  {
-    Bundle b = *good_;
-    b.segments.erase(b.segments.begin() + 1);
-    expect_rejected(b, "segment 1 dropped");
-  }
-  {
-    Bundle b = *good_;
-    b.segments.pop_back();
-    b.segments.back().exit = SegmentState{};
-    expect_rejected(b, "last segment dropped");
   }
   {
     Bundle b = *good_;

@@ -24,6 +24,9 @@ namespace {
 
 using shift::Shift;
 using shift::ShiftBytes;
+using test_support::for_each_forged_result;
+using test_support::one_function_per_op;
+using test_support::ops_of;
 using test_support::run_traced;
 using test_support::wat;
 using wasm::Op;
@@ -197,17 +200,6 @@ TEST(ZkWasmShift, RandomShiftsSplitIntoSegments) {
   prove_fold(cases, 10);
 }
 
-// A module whose export "f<k>" applies ops[k] to its two parameters.
-std::string one_function_per_op(const std::vector<Op>& ops) {
-  std::string text = "(module";
-  for (size_t k = 0; k < ops.size(); ++k) {
-    const std::string name(wasm::op_info(ops[k]).name), ty = name.substr(0, 3);
-    text += "\n(func (export \"f" + std::to_string(k) + "\") (param " + ty + " " + ty +
-            ") (result " + ty + ") (" + name + " (local.get 0) (local.get 1)))";
-  }
-  return text + ")";
-}
-
 // Wrong results in the trace, claimed as the run's result (prover checks off): the count not
 // reduced mod the width, the sign fill missing or spurious, bits lost or rotated the wrong way.
 TEST(ZkWasmShift, ForgedResultsAreRejected) {
@@ -232,9 +224,7 @@ TEST(ZkWasmShift, ForgedResultsAreRejected) {
       {"i32.rotr a byte short", Op::kI32Rotr, 0x12345678, 16, 0x78123456},
       {"i64.shr_u a bit short", Op::kI64ShrU, 0xFF00, 9, 0xFF00 >> 8},
   };
-  std::vector<Op> ops;
-  for (const Case& c : cases) ops.push_back(c.op);
-  const auto bytes = wat(one_function_per_op(ops));
+  const auto bytes = wat(one_function_per_op(ops_of(cases)));
   auto p = Program::load(bytes);
   ASSERT_TRUE(p.is_ok()) << p.status().to_string();
   for (size_t k = 0; k < cases.size(); ++k) {
@@ -271,7 +261,8 @@ TEST(ZkWasmShift, ForgedRowsAreRejected) {
   struct Case {
     const char* what;
     Op op;
-    uint64_t a, b, forged;
+    std::vector<uint64_t> args;  // a, b
+    uint64_t forged;
     bool by_constraint;  // a constraint of the shift table objects (else a lookup)
     std::function<void(Row&)> edit;
   };
@@ -283,13 +274,13 @@ TEST(ZkWasmShift, ForgedRowsAreRejected) {
   const std::vector<Case> cases = {
       // 32 = 0 + 8 * 4 + 32 * 0: a byte move of 4 in an i32 (all bytes out), where the
       // count reduces to 0. Only the i32 bound on Q objects.
-      {"i32.shl count 32 as 4 byte moves", Op::kI32Shl, 1, 32, 0, true,
+      {"i32.shl count 32 as 4 byte moves", Op::kI32Shl, {1, 32}, 0, true,
        [&](Row& row) {
          set_q(row, 4);
          row[Shift::kH] = 0;
        }},
       // 64 = 8 + 8 * 7 + 64 * 0: a bit amount of 8 (no row of the byte-shift table).
-      {"i64.shl count 64 as 8 + 56", Op::kI64Shl, 1, 64, 0, false,
+      {"i64.shl count 64 as 8 + 56", Op::kI64Shl, {1, 64}, 0, false,
        [&](Row& row) {
          set_q(row, 7);
          row[Shift::kH] = 0;
@@ -302,7 +293,7 @@ TEST(ZkWasmShift, ForgedRowsAreRejected) {
        }},
       // 1 = 0 + 8 * 0 + 64 H mod p with H = 1/64 (not below 2^16): count 0 for 1. Only the
       // range lookup of H objects.
-      {"i64.shl count 1 as 0 (H = 1/64 mod p)", Op::kI64Shl, 5, 1, 5, false,
+      {"i64.shl count 1 as 0 (H = 1/64 mod p)", Op::kI64Shl, {5, 1}, 5, false,
        [&](Row& row) {
          row[Shift::kH] = kInv64;
          row[Shift::kS] = 0;
@@ -313,59 +304,46 @@ TEST(ZkWasmShift, ForgedRowsAreRejected) {
          }
        }},
       // shr_s of a negative i32 claiming no sign (sa = 0): 512 xt = 2^16 is out of range.
-      {"i32.shr_s with the sign bit claimed 0", Op::kI32ShrS, 0x80000000, 4, 0x08000000, false,
+      {"i32.shr_s with the sign bit claimed 0", Op::kI32ShrS, {0x80000000, 4}, 0x08000000, false,
        [&](Row& row) {
          row[Shift::kSa] = 0;
          row[Shift::kFill] = 0;
        }},
       // shr_s of a non-negative i64 claiming a sign: (xt - 128) 512 is out of range.
-      {"i64.shr_s with a spurious sign bit", Op::kI64ShrS, 1ull << 62, 8,
+      {"i64.shr_s with a spurious sign bit", Op::kI64ShrS, {1ull << 62, 8},
        0xFF40000000000000ull, false,
        [&](Row& row) {
          row[Shift::kSa] = 1;
          row[Shift::kFill] = 256 - row[Shift::kM];
        }},
       // The fill one bit short of s sign bits: only fill = sa (256 - M) objects.
-      {"i32.shr_s fill 0x70 for 0xF0", Op::kI32ShrS, 0x80000000, 4, 0x78000000, true,
+      {"i32.shr_s fill 0x70 for 0xF0", Op::kI32ShrS, {0x80000000, 4}, 0x78000000, true,
        [&](Row& row) { row[Shift::kFill] = 0x70; }},
       // The sign taken from byte 0 (0x80) instead of the top byte (0): only xt = X_7 objects.
-      {"i64.shr_s sign from the low byte", Op::kI64ShrS, 0x80, 4, 0xF000000000000008ull, true,
+      {"i64.shr_s sign from the low byte", Op::kI64ShrS, {0x80, 4}, 0xF000000000000008ull, true,
        [&](Row& row) {
          row[Shift::kXt] = 0x80;
          row[Shift::kSa] = 1;
          row[Shift::kFill] = 256 - row[Shift::kM];
        }},
       // A byte split that is not x 2^s: (0, 1, 0x81, 3, 1, 128) is no row of the table.
-      {"i32.shl byte 0x81 << 1 as 0x103", Op::kI32Shl, 0x81, 1, 0x103, false,
+      {"i32.shl byte 0x81 << 1 as 0x103", Op::kI32Shl, {0x81, 1}, 0x103, false,
        [&](Row& row) { row[Shift::kY] = 3; }},
       // A rotl row for a shl step: the row is a right rotl, the opcode on the ALU bus is not
       // the step's.
-      {"i32.shl proved as rotl", Op::kI32Shl, 0x80000001, 1, 3, false,
+      {"i32.shl proved as rotl", Op::kI32Shl, {0x80000001, 1}, 3, false,
        [&](Row& row) {
          row[Shift::kF + 0] = 0;  // i32.shl
          row[Shift::kF + 3] = 1;  // i32.rotl
        }},
   };
-  std::vector<Op> ops;
-  for (const Case& c : cases) ops.push_back(c.op);
-  const auto bytes = wat(one_function_per_op(ops));
-  auto program = Program::load(bytes);
-  ASSERT_TRUE(program.is_ok()) << program.status().to_string();
-  const Program& p = **program;
-  auto pk = p.proving_key(fri_test_preset());
-  ASSERT_TRUE(pk.is_ok());
-  for (size_t k = 0; k < cases.size(); ++k) {
-    const Case& c = cases[k];
-    SCOPED_TRACE(c.what);
-    const wasm::Trace t = run_traced(bytes, "f" + std::to_string(k), {c.a, c.b});
-    ASSERT_EQ(t.end.status, 0u);
-    test_support::ForgedWitness fw = test_support::forge_result(p, t, c.op, c.forged, {c.a, c.b});
-    ASSERT_NE(fw.step, SIZE_MAX);
+  for_each_forged_result(cases, [](const Case& c, const Program& p, const ProvingKey& pk,
+                                    test_support::ForgedWitness& fw) {
     MachineWitness* w = &fw.witness;
     // The row as the witness built it (honest bytes, forged r), and the edited one.
     alu::ChipWitness built, forged;
-    built.add(c.op, c.a, c.b, c.forged, false);
-    forged.add(c.op, c.a, c.b, c.forged, false);
+    built.add(c.op, c.args[0], c.args[1], c.forged, false);
+    forged.add(c.op, c.args[0], c.args[1], c.forged, false);
     ASSERT_EQ(forged.shifts().rows(), 1u);
     c.edit(forged.shifts().row(0));
     const size_t rrows = size_t(1) << L::Range::kLogRows;
@@ -378,7 +356,7 @@ TEST(ZkWasmShift, ForgedRowsAreRejected) {
     for (size_t v = 0; v < rrows; ++v) {
       range[L::Range::kRangeMult * rrows + v] += Fp::from_u64(r1[v]) - Fp::from_u64(r0[v]);
     }
-    const Status checked = test_support::prove_and_verify(p, **pk, *w, fw.publics, true);
+    const Status checked = test_support::prove_and_verify(p, pk, *w, fw.publics, true);
     ASSERT_FALSE(checked.is_ok());
     if (c.by_constraint) {
       // The prover's own witness check names the shift table: every other table holds.
@@ -388,10 +366,10 @@ TEST(ZkWasmShift, ForgedRowsAreRejected) {
       EXPECT_NE(checked.message().find("LogUp buses do not balance"), std::string::npos)
           << checked.message();
     }
-    const Status v = test_support::prove_and_verify(p, **pk, *w, fw.publics, false);
+    const Status v = test_support::prove_and_verify(p, pk, *w, fw.publics, false);
     EXPECT_FALSE(v.is_ok()) << "forged shift row verified";
     std::printf("  forged %-36s -> %s\n", c.what, v.message().c_str());
-  }
+  });
 }
 
 }  // namespace

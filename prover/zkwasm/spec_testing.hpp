@@ -8,9 +8,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "prover/zkwasm/zkwasm.hpp"
 
 namespace efaas::zkwasm::spec_testing {
 
@@ -39,6 +42,16 @@ inline nlohmann::json wast_commands(const fs::path& dir, const std::string& name
   std::ifstream in(dir / (name + ".json"));
   if (!in) return nullptr;
   return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+}
+
+// The module of a spec "module" command (its file in `dir`), read into `bytes`: its program, or
+// null when Program::load refuses it or it imports something (these tests run it standalone).
+inline std::shared_ptr<Program> load_standalone_module(const fs::path& dir,
+                                                       const nlohmann::json& command,
+                                                       std::vector<uint8_t>& bytes) {
+  bytes = read_bytes(dir / command["filename"].get<std::string>());
+  auto p = Program::load(bytes);
+  return p.is_ok() && (*p)->module().imports.empty() ? *p : nullptr;
 }
 
 }  // namespace efaas::zkwasm::spec_testing

@@ -14,14 +14,17 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "prover/common/rng.hpp"
 #include "prover/fri/fri_params.hpp"
 #include "prover/wasm/extension.hpp"
 #include "prover/wasm/instance.hpp"
 #include "prover/wasm/trace.hpp"
 #include "prover/stark/stark.hpp"
 #include "prover/zkwasm/air_internal.hpp"
+#include "prover/zkwasm/alu_chip.hpp"
 #include "prover/zkwasm/layout.hpp"
 #include "prover/zkwasm/zkwasm.hpp"
 
@@ -43,6 +46,50 @@ inline std::vector<uint8_t> wat(const std::string& text) {
   fs::remove_all(dir, ec);
   return b;
 }
+
+// WAT functions that more than one test module is built from (the modules differ around them).
+// $sw: br_table as a switch without values (10, 11, 12 by case, 12 past the end), then one whose
+// labels carry a value (90 + 5 or 90 + 1000 + 5).
+inline constexpr const char* kSwitchFuncWat = R"(
+  (func $sw (param $i i32) (result i32)
+    (block $default
+      (block $c2
+        (block $c1
+          (block $c0
+            (br_table $c0 $c1 $c2 $default (local.get $i)))
+          (return (i32.const 10)))
+        (return (i32.const 11)))
+      (return (i32.const 12)))
+    (i32.add (i32.const 90)
+      (block $x (result i32)
+        (block $y (result i32)
+          (br_table $y $x $y (i32.const 5) (i32.sub (local.get $i) (i32.const 3))))
+        (i32.add (i32.const 1000)))))
+)";
+// $quad (4x, with declared locals that start at zero and an early return if they do not) and
+// the recursive $fib, in that order (functions 0 and 1 when nothing is imported).
+inline constexpr const char* kQuadFibFuncsWat = R"(
+  (func $quad (param $x i32) (result i32) (local $t i32) (local $u i64)
+    (local.set $t (i32.add (local.get $x) (local.get $x)))
+    (block $b (br_if $b (i64.eqz (local.get $u))) (return (i32.const -1)))
+    (i32.add (local.get $t) (local.get $t)))
+  (func $fib (param $n i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get $n) (i32.const 2))
+      (then (return (local.get $n)))
+      (else (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1)))
+                     (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+)";
+
+#ifdef EFAAS_WASM_DIR
+// The bytes of `name`.wasm, a C program built to wasm32 into EFAAS_WASM_DIR (defined for the
+// tests that depend on the C Extensions' build).
+inline std::vector<uint8_t> read_wasm(const std::string& name) {
+  std::ifstream in(std::string(EFAAS_WASM_DIR) + "/" + name + ".wasm", std::ios::binary);
+  EXPECT_TRUE(in.good()) << name;
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+}
+#endif
 
 // Invokes function `func` of `inst` with a trace (traps included: the trace then ends with
 // status 1) under `gas_limit` (the trace header records it).
@@ -121,6 +168,18 @@ inline std::string spin_wat(uint32_t spins) {
     )";
 }
 
+// An Extension input of `n` pseudo-random Data bytes and pseudo-random To, sender and block
+// hash, all drawn from `seed` (the same seed gives the same input).
+inline wasm::ExtensionInput sample_input(size_t n, uint64_t seed) {
+  Rng rng(seed);
+  wasm::ExtensionInput in;
+  for (size_t i = 0; i < n; ++i) in.data.push_back(uint8_t(rng.next_u32()));
+  for (auto& b : in.to) b = uint8_t(rng.next_u32());
+  for (auto& b : in.sender) b = uint8_t(rng.next_u32());
+  for (auto& b : in.block_hash) b = uint8_t(rng.next_u32());
+  return in;
+}
+
 // Program::load of `bytes`, reporting a refusal.
 inline std::shared_ptr<Program> load_program(const std::vector<uint8_t>& bytes) {
   auto p = Program::load(bytes);
@@ -189,6 +248,49 @@ inline ForgedWitness forge_result(const Program& program, wasm::Trace t, wasm::O
   return f;
 }
 
+// A module whose export "f<k>" applies ops[k] to its parameters (one for unary chip ops).
+inline std::string one_function_per_op(const std::vector<wasm::Op>& ops) {
+  std::string text = "(module";
+  for (size_t k = 0; k < ops.size(); ++k) {
+    const std::string name(wasm::op_info(ops[k]).name), ty = name.substr(0, 3);
+    const bool un = alu::is_unary(ops[k]);
+    text += "\n(func (export \"f" + std::to_string(k) + "\") (param " + ty +
+            (un ? "" : " " + ty) + ") (result " + ty + ") (" + name + " (local.get 0)" +
+            (un ? "" : " (local.get 1)") + "))";
+  }
+  return text + ")";
+}
+
+// The opcodes of test cases (anything with an `op`), in order.
+template <typename Case>
+std::vector<wasm::Op> ops_of(const std::vector<Case>& cases) {
+  std::vector<wasm::Op> ops;
+  for (const Case& c : cases) ops.push_back(c.op);
+  return ops;
+}
+
+// For tests that edit a chip row below the trace: runs each case's op on its arguments (a module
+// with one function per op) and hands `body` the case, the program, its key and the trace-level
+// forgery of the case's result (forge_result). A case has `what`, `op`, `args` and `forged`.
+template <typename Case, typename Body>
+void for_each_forged_result(const std::vector<Case>& cases, Body&& body) {
+  const auto bytes = wat(one_function_per_op(ops_of(cases)));
+  auto program = Program::load(bytes);
+  ASSERT_TRUE(program.is_ok()) << program.status().to_string();
+  const Program& p = **program;
+  auto pk = p.proving_key(fri_test_preset());
+  ASSERT_TRUE(pk.is_ok());
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const Case& c = cases[k];
+    SCOPED_TRACE(c.what);
+    const wasm::Trace t = run_traced(bytes, "f" + std::to_string(k), c.args);
+    ASSERT_EQ(t.end.status, 0u);
+    ForgedWitness fw = forge_result(p, t, c.op, c.forged, c.args);
+    ASSERT_NE(fw.step, SIZE_MAX);
+    body(c, p, **pk, fw);
+  }
+}
+
 // Proves `w` as a one-segment bundle, with or without the prover's own witness check, and
 // verifies it: the first failure (the prover's or the verifier's), or OK if it verified.
 // Without the check the prover must succeed (a forgery has to reach the verifier).
@@ -205,6 +307,35 @@ inline Status prove_and_verify(const Program& program, const ProvingKey& pk,
   b.segments.emplace_back();
   b.segments[0].proof = std::move(*proof);
   return verify(program, b).status();
+}
+
+// Direct witness tampering on a function run: the witness as the prover builds it (the trace
+// checked), its public values and the program's proving key (test preset).
+struct WitnessUnderTest {
+  const Program* program = nullptr;
+  MachineWitness witness;
+  PublicValues publics;
+  std::shared_ptr<const ProvingKey> pk;
+  // Proves `w` (the witness or an edit of it) and verifies it; see the free prove_and_verify.
+  Status prove_and_verify(const MachineWitness& w, bool check_witness = false) const {
+    return test_support::prove_and_verify(*program, *pk, w, publics, check_witness);
+  }
+};
+// Nullopt after a failure, which is reported.
+inline std::optional<WitnessUnderTest> witness_under_test(const FunctionRun& f) {
+  WitnessUnderTest u;
+  u.program = f.program.get();
+  WitnessOptions wo;
+  wo.args = f.args;
+  auto w = build_witness(*f.program, f.trace, wo, u.publics);
+  EXPECT_TRUE(w.is_ok()) << w.status().to_string();
+  if (!w.is_ok()) return std::nullopt;
+  u.witness = std::move(*w);
+  auto pk = f.program->proving_key(fri_test_preset());
+  EXPECT_TRUE(pk.is_ok()) << pk.status().to_string();
+  if (!pk.is_ok()) return std::nullopt;
+  u.pk = *pk;
+  return u;
 }
 
 // Test-preset options for an Extension run with public input `in`; `checked` false turns the
@@ -291,6 +422,40 @@ inline Bundle expect_extension_proves(const ExtensionRun& e,
   return *back;
 }
 
+// A bundle edited by a forgery test: the verifier must reject it as bad input, and the reason
+// is printed next to `what`.
+inline void expect_bundle_rejected(const Program& p, const Bundle& b, const std::string& what) {
+  auto v = verify(p, b);
+  EXPECT_FALSE(v.is_ok()) << what << ": verified";
+  if (!v.is_ok()) {
+    EXPECT_EQ(v.status().code(), StatusCode::kInvalidArgument);
+    std::printf("  %-52s -> %s\n", what.c_str(), v.status().message().c_str());
+  }
+}
+
+// The reorderings every split-run test tries on a good bundle of at least three segments:
+// segments 1 and 2 swapped, segment 1 dropped, the last segment dropped (its predecessor then
+// claims to end the run). Each must be rejected.
+inline void expect_reordered_segments_rejected(const Program& p, const Bundle& good) {
+  ASSERT_GE(good.segments.size(), 3u);
+  {
+    Bundle b = good;
+    std::swap(b.segments[1], b.segments[2]);
+    expect_bundle_rejected(p, b, "segments 1 and 2 swapped");
+  }
+  {
+    Bundle b = good;
+    b.segments.erase(b.segments.begin() + 1);
+    expect_bundle_rejected(p, b, "segment 1 dropped");
+  }
+  {
+    Bundle b = good;
+    b.segments.pop_back();
+    b.segments.back().exit = SegmentState{};
+    expect_bundle_rejected(p, b, "last segment dropped");
+  }
+}
+
 // The witness of Extension trace `t` on public input `in` (an honest run's, or a forgery below
 // or of the trace) built with the trace check off; its public values in `pv`.
 inline Result<MachineWitness> extension_witness(const Program& p, const wasm::Trace& t,
@@ -304,6 +469,17 @@ inline Result<MachineWitness> extension_witness(const Program& p, const wasm::Tr
 // A host I/O row of a trace (one byte moved), not an instruction.
 inline bool is_io_row(const wasm::StepRecord& s) {
   return s.op == uint16_t(wasm::Op::kHostRead) || s.op == uint16_t(wasm::Op::kHostWrite);
+}
+
+// The trace's encoded bytes (what a node streams), in chunks of `chunk` records: small chunks
+// make segments start and end inside chunks.
+inline std::vector<uint8_t> encode_trace(const wasm::Trace& t, uint32_t chunk) {
+  wasm::MemorySink sink;
+  wasm::TraceWriter w(sink, chunk);
+  EXPECT_TRUE(w.begin(t.header).is_ok());
+  for (const auto& st : t.steps) *(is_io_row(st) ? w.slot_io() : w.slot()) = st;
+  EXPECT_TRUE(w.finish(t.end).is_ok());
+  return sink.data;
 }
 
 // The gas of `steps` without host byte gas: each instruction's cost, one per I/O row.

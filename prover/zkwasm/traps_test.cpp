@@ -423,9 +423,7 @@ TEST(ZkTraps, SpecAssertTrapCasesProve) {
     for (const json& c : spec["commands"]) {
       const std::string type = c["type"];
       if (type == "module") {
-        bytes = spec_testing::read_bytes(dir / c["filename"].get<std::string>());
-        auto p = Program::load(bytes);
-        program = p.is_ok() && (*p)->module().imports.empty() ? *p : nullptr;
+        program = spec_testing::load_standalone_module(dir, c, bytes);
         if (!program) ++skipped_modules;
         count.clear();
         continue;

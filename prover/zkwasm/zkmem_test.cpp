@@ -21,32 +21,19 @@
 #include "prover/zkwasm/test_support.hpp"
 #include "prover/zkwasm/zkwasm.hpp"
 
+// testdata/echo_ext.wat, embedded at build time (efaas_embed_text).
+extern const char* const echo_ext_source;
+
 namespace efaas::zkwasm {
 namespace {
 
-namespace fs = std::filesystem;
 namespace L = layout;
 using wasm::Op;
 
-using test_support::run_traced;
 using test_support::wat;
 
-struct Fixture {
-  std::shared_ptr<Program> program;
-  wasm::Trace trace;
-  std::vector<uint64_t> args;
-};
-
-Fixture make(const std::string& text, const std::string& fn, std::vector<uint64_t> args) {
-  Fixture f;
-  const auto bytes = wat(text);
-  auto p = Program::load(bytes);
-  EXPECT_TRUE(p.is_ok()) << p.status().to_string();
-  if (p.is_ok()) f.program = *p;
-  f.trace = run_traced(bytes, fn, args);
-  f.args = std::move(args);
-  return f;
-}
+using Fixture = test_support::FunctionRun;
+using test_support::run_function;
 
 ProveOptions opts_for(const Fixture& f) {
   ProveOptions o;
@@ -154,7 +141,7 @@ TEST(ZkMem, EveryWidthAndSignAtEdgeAddresses) {
   const uint32_t end = 2 * 65536;
   std::vector<uint32_t> addrs = {0,    1,    2,    3,    4,    5,     6,       7,       8,
                                  9,    15,   23,   4085, 65528, 65529, 65535, end - 9, end - 8};
-  auto f = make(memory_module(addrs), "mem", {addrs.size(), 0x8070605040302010ull});
+  auto f = run_function(memory_module(addrs), "mem", {addrs.size(), 0x8070605040302010ull});
   // Reference: the runtime's result, and the prover's own memory model agrees with every
   // loaded value (check_trace) before the verifier accepts.
   std::set<uint16_t> seen;
@@ -171,7 +158,7 @@ TEST(ZkMem, RandomAddressesAndValues) {
     if (a + 8 > 4096 && a < 4096 + 4 * 24) continue;  // keep the address table intact
     addrs.push_back(a);
   }
-  auto f = make(memory_module(addrs), "mem", {addrs.size(), rng.next_u64()});
+  auto f = run_function(memory_module(addrs), "mem", {addrs.size(), rng.next_u64()});
   expect_proves(f);
 }
 
@@ -187,7 +174,7 @@ void expect_forged_result_rejected(const char* what, const std::string& text, co
                                    std::vector<uint64_t> args, Op op,
                                    std::function<uint64_t(uint64_t)> forge) {
   SCOPED_TRACE(what);
-  Fixture f = make(text, fn, args);
+  Fixture f = run_function(text, fn, args);
   ASSERT_EQ(f.trace.end.status, 0u);
   wasm::Trace t = f.trace;
   size_t at = SIZE_MAX;
@@ -254,7 +241,7 @@ TEST(ZkMem, ForgedLoadsAndGrowResultsAreRejected) {
 TEST(ZkMem, ForgedStoresAreRejected) {
   // A store to the wrong address: the record's effective address moved by a word (the prover
   // builds the chip row from it), the result unchanged.
-  Fixture f = make(kLoads, "st", {9, 0x5A});
+  Fixture f = run_function(kLoads, "st", {9, 0x5A});
   wasm::Trace t = f.trace;
   size_t at = SIZE_MAX;
   for (size_t i = 0; i < t.steps.size(); ++i)
@@ -283,47 +270,31 @@ TEST(ZkMem, ForgedStoresAreRejected) {
 // Direct witness tampering: the chip's width and offset columns, the bounds slack.
 TEST(ZkMem, TamperedChipColumnsAreRejected) {
   using C = L::MemAccess;
-  Fixture f = make(kLoads, "st", {9, 0x5A});
-  PublicValues pv;
-  WitnessOptions wo;
-  wo.args = f.args;
-  auto w = build_witness(*f.program, f.trace, wo, pv);
-  ASSERT_TRUE(w.is_ok()) << w.status().to_string();
-  auto pk = f.program->proving_key(fri_test_preset());
-  ASSERT_TRUE(pk.is_ok());
-  StarkConfig cfg;
-  cfg.check_witness = false;
-  auto prove_and_verify = [&](const MachineWitness& mw) {
-    auto proof = stark_prove(machine_air(), **pk, mw, cfg);
-    if (!proof.is_ok()) return proof.status();
-    Bundle b;
-    b.publics = pv;
-    b.segments.emplace_back();
-    b.segments[0].proof = std::move(*proof);
-    return verify(*f.program, b).status();
-  };
-  ASSERT_TRUE(prove_and_verify(*w).is_ok());
-  const size_t rows = w->main[L::kMemAccess].size() / C::kWidth;
+  Fixture f = run_function(kLoads, "st", {9, 0x5A});
+  auto u = test_support::witness_under_test(f);
+  ASSERT_TRUE(u);
+  ASSERT_TRUE(u->prove_and_verify(u->witness).is_ok());
+  const size_t rows = u->witness.main[L::kMemAccess].size() / C::kWidth;
   auto col = [&](MachineWitness& mw, uint32_t c, size_t r) -> Fp& {
     return mw.main[L::kMemAccess][c * rows + r];
   };
   // Row 0 is the i64.store8 (width 1): claim width 2.
   {
-    MachineWitness t = *w;
+    MachineWitness t = u->witness;
     ASSERT_EQ(col(t, C::kWf, 0), Fp::one());
     col(t, C::kWf, 0) = Fp::zero();
     col(t, C::kWf + 1, 0) = Fp::one();
-    const Status s = prove_and_verify(t);
+    const Status s = u->prove_and_verify(t);
     EXPECT_FALSE(s.is_ok()) << "a wrong width verified";
     std::printf("  tampered width -> %s\n", s.message().c_str());
   }
   // Offset in the word moved (the store lands on another byte).
   {
-    MachineWitness t = *w;
+    MachineWitness t = u->witness;
     ASSERT_EQ(col(t, C::kOh + 1, 0), Fp::one());  // address 9 = 8 + 1
     col(t, C::kOh + 1, 0) = Fp::zero();
     col(t, C::kOh + 2, 0) = Fp::one();
-    const Status s = prove_and_verify(t);
+    const Status s = u->prove_and_verify(t);
     EXPECT_FALSE(s.is_ok()) << "a wrong byte offset verified";
   }
 }
@@ -335,7 +306,7 @@ TEST(ZkMem, AccessBeyondTheMemorySizeIsRejected) {
     (func (export "f") (param i32) (result i32) (i32.load8_u (local.get 0)))))";
   const char* one = R"((module (memory 1)
     (func (export "f") (param i32) (result i32) (i32.load8_u (local.get 0)))))";
-  Fixture f = make(two, "f", {70000});
+  Fixture f = run_function(two, "f", {70000});
   ASSERT_EQ(f.trace.end.status, 0u);
   auto small = Program::load(wat(one));
   ASSERT_TRUE(small.is_ok());
@@ -353,8 +324,8 @@ TEST(ZkMem, DataSegmentsAreBoundToTheModule) {
     (func (export "f") (result i32) (i32.load8_u (i32.const 100)))))";
   const char* b = R"((module (memory 1) (data (i32.const 100) "\06")
     (func (export "f") (result i32) (i32.load8_u (i32.const 100)))))";
-  Fixture fa = make(a, "f", {});
-  Fixture fb = make(b, "f", {});
+  Fixture fa = run_function(a, "f", {});
+  Fixture fb = run_function(b, "f", {});
   ASSERT_EQ(fa.trace.end.results[0], 5u);
   ASSERT_EQ(fb.trace.end.results[0], 6u);
   expect_proves(fa);
@@ -372,25 +343,8 @@ TEST(ZkMem, DataSegmentsAreBoundToTheModule) {
 
 // An Extension: reads Data to an unaligned buffer, XORs it with 0x5a, writes it; reads 7 bytes
 // of To from offset 3 and writes them; returns the block hash's size minus 32 (exit code 0).
-const char* kEcho = R"((module
-  (import "efaas" "input_size" (func $size (param i32) (result i32)))
-  (import "efaas" "input_read" (func $read (param i32 i32 i32 i32) (result i32)))
-  (import "efaas" "output_write" (func $write (param i32 i32)))
-  (memory (export "memory") 1)
-  (func (export "efaas_main") (result i32) (local $n i32) (local $i i32)
-    (local.set $n (call $size (i32.const 0)))
-    (drop (call $read (i32.const 0) (i32.const 0) (i32.const 1003) (local.get $n)))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-      (i32.store8 offset=1003 (local.get $i)
-        (i32.xor (i32.load8_u offset=1003 (local.get $i)) (i32.const 0x5a)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $next)))
-    (if (local.get $n) (then (call $write (i32.const 1003) (local.get $n))))
-    (drop (call $read (i32.const 1) (i32.const 3) (i32.const 50) (i32.const 7)))
-    (call $write (i32.const 50) (i32.const 7))
-    (i32.sub (call $size (i32.const 3)) (i32.const 32))))
-)";
+// testdata/echo_ext.wat, which the CLI test proves too.
+const char* const kEcho = echo_ext_source;
 
 using ExtRun = test_support::ExtensionRun;
 using test_support::run_extension;
@@ -402,15 +356,7 @@ ProveOptions ext_opts(const ExtRun& e) {
   return o;
 }
 
-wasm::ExtensionInput sample_input(size_t n, uint64_t seed) {
-  Rng rng(seed);
-  wasm::ExtensionInput in;
-  for (size_t i = 0; i < n; ++i) in.data.push_back(uint8_t(rng.next_u32()));
-  for (auto& b : in.to) b = uint8_t(rng.next_u32());
-  for (auto& b : in.sender) b = uint8_t(rng.next_u32());
-  for (auto& b : in.block_hash) b = uint8_t(rng.next_u32());
-  return in;
-}
+using test_support::sample_input;
 
 TEST(ZkIo, ExtensionReadsInputAndWritesOutput) {
   const auto bytes = wat(kEcho);
@@ -541,11 +487,7 @@ TEST(ZkIo, UnprovableHostCallsAreRefused) {
 }
 
 #ifdef EFAAS_WASM_DIR
-std::vector<uint8_t> read_wasm(const std::string& name) {
-  std::ifstream in(std::string(EFAAS_WASM_DIR) + "/" + name + ".wasm", std::ios::binary);
-  EXPECT_TRUE(in.good()) << name;
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+using test_support::read_wasm;
 
 // A real Extension in C (testdata/xor_ext.c, clang wasm32): proves and verifies; its output is
 // the runtime's; the proof does not pass for another input.

@@ -23,7 +23,6 @@
 namespace efaas::zkwasm {
 namespace {
 
-namespace fs = std::filesystem;
 using wasm::Op;
 
 using test_support::run_traced;
@@ -93,36 +92,13 @@ const char* kWide = R"((module
     (local.get $acc)))
 )";
 
-// br_table: a switch without values, and one whose labels carry a value.
-const char* kSwitch = R"((module
-  (func (export "sw") (param $i i32) (result i32)
-    (block $default
-      (block $c2
-        (block $c1
-          (block $c0
-            (br_table $c0 $c1 $c2 $default (local.get $i)))
-          (return (i32.const 10)))
-        (return (i32.const 11)))
-      (return (i32.const 12)))
-    (i32.add (i32.const 90)
-      (block $x (result i32)
-        (block $y (result i32)
-          (br_table $y $x $y (i32.const 5) (i32.sub (local.get $i) (i32.const 3))))
-        (i32.add (i32.const 1000))))))
-)";
+// br_table: a switch without values, and one whose labels carry a value (test_support's $sw).
+const std::string kSwitch = std::string("(module") + test_support::kSwitchFuncWat +
+                            R"(  (export "sw" (func $sw))))";
 
 // Calls: recursion, declared locals (zeroed), functions without params or results, returns
 // from inside a block.
-const char* kCalls = R"((module
-  (func $quad (param $x i32) (result i32) (local $t i32) (local $u i64)
-    (local.set $t (i32.add (local.get $x) (local.get $x)))
-    (block $b (br_if $b (i64.eqz (local.get $u))) (return (i32.const -1)))
-    (i32.add (local.get $t) (local.get $t)))
-  (func $fib (param $n i32) (result i32)
-    (if (result i32) (i32.lt_u (local.get $n) (i32.const 2))
-      (then (return (local.get $n)))
-      (else (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1)))
-                     (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+const std::string kCalls = std::string("(module") + test_support::kQuadFibFuncsWat + R"(
   (func $noop (local i64 i32))
   (func (export "main") (param $n i32) (result i32) (local $k i32)
     (call $noop)
@@ -692,27 +668,10 @@ TEST(ZkWasm, MemoryTableKeysCannotWrapAround) {
   namespace L = layout;
   using M = L::Mem;
   Fixture f = run_function(kSum, "sum", {2});
-  PublicValues pv;
-  WitnessOptions wo;
-  wo.args = f.args;
-  auto w = build_witness(*f.program, f.trace, wo, pv);
-  ASSERT_TRUE(w.is_ok()) << w.status().to_string();
-  auto pk = f.program->proving_key(fri_test_preset());
-  ASSERT_TRUE(pk.is_ok());
-  StarkConfig cfg;
-  cfg.check_witness = false;
-  auto prove_and_verify = [&](const MachineWitness& mw) {
-    auto proof = stark_prove(machine_air(), **pk, mw, cfg);
-    EXPECT_TRUE(proof.is_ok()) << proof.status().to_string();
-    if (!proof.is_ok()) return Status(StatusCode::kInternal, "no proof");
-    Bundle b;
-    b.publics = pv;
-    b.segments.emplace_back();
-    b.segments[0].proof = std::move(*proof);
-    auto v = verify(*f.program, b);
-    return v.status();
-  };
-  ASSERT_TRUE(prove_and_verify(*w).is_ok());  // the harness itself is sound
+  auto u = test_support::witness_under_test(f);
+  ASSERT_TRUE(u);
+  ASSERT_TRUE(u->prove_and_verify(u->witness).is_ok());  // the harness itself is sound
+  MachineWitness* w = &u->witness;
 
   std::vector<Fp>& mem = w->main[L::kMemory];
   size_t rows = mem.size() / M::kWidth, real = 0;
@@ -755,7 +714,7 @@ TEST(ZkWasm, MemoryTableKeysCannotWrapAround) {
     add_range((key >> 16) * 4, 1);
   }
   ASSERT_EQ(key, k0);  // the last junk row repeats the first key
-  const Status v = prove_and_verify(*w);
+  const Status v = u->prove_and_verify(*w);
   EXPECT_FALSE(v.is_ok()) << "a repeated memory key verified";
   std::printf("  repeated key -> %s\n", v.message().c_str());
 }
@@ -773,13 +732,9 @@ TEST(ZkWasm, AccessGapsRejectReadsFromTheFuture) {
       (i32.add (i32.add (local.get 0) (local.get 0)) (local.get 0)))))";
   Fixture f = run_function(text, "f", {5});
   ASSERT_EQ(f.trace.end.results, std::vector<uint64_t>{15});
-  PublicValues pv;
-  WitnessOptions wo;
-  wo.args = f.args;
-  auto built = build_witness(*f.program, f.trace, wo, pv);
-  ASSERT_TRUE(built.is_ok()) << built.status().to_string();
-  auto pk = f.program->proving_key(fri_test_preset());
-  ASSERT_TRUE(pk.is_ok());
+  auto u = test_support::witness_under_test(f);
+  ASSERT_TRUE(u);
+  const MachineWitness* built = &u->witness;
   // Reads of key 0 (local 0) in slot 0, in row order (enabled: a previous timestamp >= 1).
   auto rows_of = [](const MachineWitness& w) { return w.main[L::kExec].size() / E::kWidth; };
   std::vector<size_t> reads;
@@ -822,13 +777,13 @@ TEST(ZkWasm, AccessGapsRejectReadsFromTheFuture) {
     MachineWitness w = *built;  // honest timestamps through the same re-encoding
     set_pts(w, reads[0], L::kInitTs);
     set_pts(w, reads[2], t2);
-    ASSERT_TRUE(test_support::prove_and_verify(*f.program, **pk, w, pv, true).is_ok());
+    ASSERT_TRUE(u->prove_and_verify(w, /*check_witness=*/true).is_ok());
   }
   MachineWitness w = *built;
   set_pts(w, reads[0], t2);          // T1 reads what T2 sent
   set_pts(w, reads[2], L::kInitTs);  // T3 reads the argument's write
   ASSERT_GT(t2, t1);
-  const Status v = test_support::prove_and_verify(*f.program, **pk, w, pv, false);
+  const Status v = u->prove_and_verify(w);
   EXPECT_FALSE(v.is_ok()) << "a read from the future verified";
   std::printf("  read from the future -> %s\n", v.message().c_str());
 }
