@@ -131,43 +131,16 @@ Status opencl_blake3_compress_inject_device(OpenClBuffer& nodes, size_t offset,
 
 Status opencl_blake3_hash_matrix_rows(std::span<const MatrixView> matrices, std::span<Digest> out,
                                       int device) {
-  if (out.empty()) return Status::ok();
-  Result<OpenClDevice*> dev = OpenClDevice::get(device);
-  if (!dev) return dev.status();
-  std::vector<OpenClBuffer> bufs;
-  std::vector<OpenClMatrix> mats;
-  bufs.reserve(matrices.size());
-  const Fp zero{};
-  for (const MatrixView& m : matrices) {
-    // An empty matrix still needs a buffer object to name; one word stands in for it.
-    std::span<const Fp> data = m.size() ? std::span<const Fp>(m.data, m.size())
-                                        : std::span<const Fp>(&zero, 1);
-    Result<OpenClBuffer> b = (*dev)->upload(data);
-    if (!b) return b.status();
-    bufs.push_back(std::move(*b));
-    mats.push_back({&bufs.back(), 0, m.rows, m.cols, m.layout});
-  }
-  Result<OpenClBuffer> digests = (*dev)->alloc(out.size_bytes());
-  if (!digests) return digests.status();
-  EFAAS_RETURN_IF_ERROR(opencl_blake3_hash_rows_device(mats, *digests));
-  return digests->read(out);
+  return hash_opencl::hash_matrix_rows_via(
+      matrices, out, device, [](std::span<const OpenClMatrix> mats, OpenClBuffer& digests) {
+        return opencl_blake3_hash_rows_device(mats, digests);
+      });
 }
 
 Status opencl_blake3_compress_pairs(std::span<const Digest> in, std::span<Digest> out,
                                     int device) {
-  if (out.empty()) return Status::ok();
-  if (in.size() != 2 * out.size()) {
-    return invalid_argument("opencl blake3 compress pairs: " + std::to_string(in.size()) +
-                            " input digests for " + std::to_string(out.size()) + " outputs");
-  }
-  Result<OpenClDevice*> dev = OpenClDevice::get(device);
-  if (!dev) return dev.status();
-  Result<OpenClBuffer> din = (*dev)->upload(in);
-  if (!din) return din.status();
-  Result<OpenClBuffer> dout = (*dev)->alloc(out.size_bytes());
-  if (!dout) return dout.status();
-  EFAAS_RETURN_IF_ERROR(opencl_blake3_compress_pairs_device(*din, 0, *dout, 0, out.size()));
-  return dout->read(out);
+  return hash_opencl::compress_pairs_via("opencl blake3 compress pairs", in, out, device,
+                                         opencl_blake3_compress_pairs_device);
 }
 
 }  // namespace efaas

@@ -189,34 +189,15 @@ Status opencl_permute_batch(std::span<Poseidon2State> states, int device) {
 
 Status opencl_hash_matrix_rows(std::span<const MatrixView> matrices, std::span<Digest> out,
                                int device) {
-  if (out.empty()) return Status::ok();
-  Result<OpenClDevice*> dev = OpenClDevice::get(device);
-  if (!dev) return dev.status();
-  std::vector<OpenClBuffer> bufs;
-  std::vector<OpenClMatrix> mats;
-  bufs.reserve(matrices.size());
-  for (const MatrixView& m : matrices) {
-    Result<OpenClBuffer> b = (*dev)->upload(std::span<const Fp>(m.data, m.size()));
-    if (!b) return b.status();
-    bufs.push_back(std::move(*b));
-    mats.push_back({&bufs.back(), 0, m.rows, m.cols, m.layout});
-  }
-  Result<OpenClBuffer> digests = (*dev)->alloc(out.size_bytes());
-  if (!digests) return digests.status();
-  EFAAS_RETURN_IF_ERROR(opencl_hash_rows_device(mats, *digests));
-  return digests->read(out);
+  return hash_opencl::hash_matrix_rows_via(
+      matrices, out, device, [](std::span<const OpenClMatrix> mats, OpenClBuffer& digests) {
+        return opencl_hash_rows_device(mats, digests);
+      });
 }
 
 Status opencl_compress_pairs(std::span<const Digest> in, std::span<Digest> out, int device) {
-  if (out.empty()) return Status::ok();
-  Result<OpenClDevice*> dev = OpenClDevice::get(device);
-  if (!dev) return dev.status();
-  Result<OpenClBuffer> din = (*dev)->upload(in);
-  if (!din) return din.status();
-  Result<OpenClBuffer> dout = (*dev)->alloc(out.size_bytes());
-  if (!dout) return dout.status();
-  EFAAS_RETURN_IF_ERROR(opencl_compress_pairs_device(*din, 0, *dout, 0, out.size()));
-  return dout->read(out);
+  return hash_opencl::compress_pairs_via("opencl compress pairs", in, out, device,
+                                         opencl_compress_pairs_device);
 }
 
 Result<uint32_t> opencl_grind(const Poseidon2State& base, size_t lane, uint32_t bits, int device) {

@@ -525,6 +525,20 @@ TEST(Poseidon2OpenCl, DeviceResidentPipelineAndBoundsChecks) {
   EXPECT_EQ(opencl_compress_inject_device(*parents, 0, *leaves, rows + 1).code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(opencl_permute_device(*leaves, rows).code(), StatusCode::kInvalidArgument);
+  // Host wrappers: a matrix without columns among the inputs (uploaded as a stand-in word, not
+  // a zero-byte buffer), and a pair count that does not match the outputs.
+  const std::vector<MatrixView> with_empty{a, {nullptr, rows, 0, Layout::kColMajor}, b};
+  std::vector<Digest> host_leaves(rows);
+  Status hs = opencl_hash_matrix_rows(with_empty, host_leaves, 0);
+  ASSERT_TRUE(hs.is_ok()) << hs.to_string();
+  for (size_t i = 0; i < rows; ++i) EXPECT_EQ(host_leaves[i], hash_rows_concat(host, i)) << i;
+  std::vector<Digest> host_parents(rows / 2);
+  ASSERT_TRUE(opencl_compress_pairs(host_leaves, host_parents, 0).is_ok());
+  EXPECT_EQ(host_parents[3], compress(host_leaves[6], host_leaves[7]));
+  Status pairs = opencl_compress_pairs(host_leaves, std::span<Digest>(host_parents).first(3), 0);
+  EXPECT_EQ(pairs.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(pairs.message().find("16 input digests for 3 outputs"), std::string::npos)
+      << pairs.message();
 }
 
 }  // namespace
