@@ -95,12 +95,10 @@ int main(int argc, char** argv) {
     config.farm.preset = *zkwasm_preset;
   }
   if (min_security_bits) config.min_security_bits = *min_security_bits;
-  if (merkle_hash && *merkle_hash == "any") {
-    config.merkle_hash.reset();
-  } else if (merkle_hash) {
-    auto h = efaas::parse_merkle_hash(*merkle_hash);
-    if (!h) return fail_usage("--merkle-hash: any, poseidon2 or blake3, got " + *merkle_hash);
-    config.merkle_hash = *h;
+  if (merkle_hash) {
+    auto accepted = efaas::parse_accepted_merkle_hash(*merkle_hash);
+    if (!accepted) return fail_usage("--merkle-hash: " + accepted.status().message());
+    config.merkle_hash = *accepted;
   }
   if (auto s = efaas::node::validate_config(config); !s) return fail_usage(s.message());
   if (print_config) {

@@ -109,14 +109,9 @@ Result<NodeConfig> parse_config(const nlohmann::json& j, NodeConfig c) {
   EFAAS_RETURN_IF_ERROR(read_key(j, "min_security_bits", c.min_security_bits));
   if (j.contains("merkle_hash")) {  // "any" (the default), or the one hash accepted
     const auto& v = j["merkle_hash"];
-    auto h = parse_merkle_hash(v.is_string() ? v.get<std::string>() : "");
-    if (v == "any") {
-      c.merkle_hash.reset();
-    } else if (h) {
-      c.merkle_hash = *h;
-    } else {
-      return invalid_argument("config.merkle_hash: any, poseidon2 or blake3, got " + v.dump());
-    }
+    auto accepted = parse_accepted_merkle_hash(v.is_string() ? v.get<std::string>() : v.dump());
+    if (!accepted) return invalid_argument("config.merkle_hash: " + accepted.status().message());
+    c.merkle_hash = *accepted;
   }
   EFAAS_RETURN_IF_ERROR(read_key(j, "process_window", c.chain.process_window));
   EFAAS_RETURN_IF_ERROR(read_key(j, "finality_depth", c.chain.finality_depth));

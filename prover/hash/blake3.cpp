@@ -33,6 +33,12 @@ Result<MerkleHash> parse_merkle_hash(std::string_view name) {
                           "' (expected poseidon2 or blake3)");
 }
 
+Result<std::optional<MerkleHash>> parse_accepted_merkle_hash(std::string_view name) {
+  if (name == "any") return std::optional<MerkleHash>();
+  if (name == "poseidon2" || name == "blake3") return std::optional(*parse_merkle_hash(name));
+  return invalid_argument("'" + std::string(name) + "' is not any, poseidon2 or blake3");
+}
+
 namespace blake3 {
 namespace {
 

@@ -4,6 +4,7 @@
 // Poseidon2's leaf and compress: poseidon2.hpp; BLAKE3's: blake3.hpp. Both give 8-element
 // digests, so trees, transcripts and proof formats have the same shape under either.
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "prover/common/status.hpp"
@@ -17,5 +18,7 @@ enum class MerkleHash : uint8_t {
 inline constexpr uint32_t kMaxMerkleHash = 1;  // the largest MerkleHash value
 const char* merkle_hash_name(MerkleHash h);  // "poseidon2", "blake3" (blake3.cpp)
 Result<MerkleHash> parse_merkle_hash(std::string_view name);
+// A verifier's choice: "any" (empty: either hash accepted) or one hash's name.
+Result<std::optional<MerkleHash>> parse_accepted_merkle_hash(std::string_view name);
 
 }  // namespace efaas

@@ -354,11 +354,9 @@ int run_verify(const Output& out, const VerifyCli& o) {
   }
   zkwasm::VerifyOptions vo;
   vo.min_security_bits = o.min_bits;
-  if (o.merkle_hash != "any") {
-    auto hash = parse_merkle_hash(o.merkle_hash);
-    if (!hash) return out.error_usage("--merkle-hash: '" + o.merkle_hash + "' is not any, poseidon2 or blake3");
-    vo.merkle_hash = *hash;
-  }
+  auto accepted = parse_accepted_merkle_hash(o.merkle_hash);
+  if (!accepted) return out.error_usage("--merkle-hash: " + accepted.status().message());
+  vo.merkle_hash = *accepted;
   Stopwatch sw;
   auto pv = zkwasm::verify(**program, *bundle, vo);
   const double secs = sw.seconds();
